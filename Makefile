@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make dev` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+STACK := deploy/local/stack.sh
+# Every recipe that talks to the stack gets its addresses from the stack itself.
+WITH_ENV = eval "$$($(STACK) env)" &&
+
+.PHONY: help setup install generate build lint test dev down status migrate bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+install: ## install missing Debian packages and npm dependencies
+	@$(STACK) install
+
+generate: install ## generate TypeScript from proto/ (ts-proto) and the Prisma client
+	@mkdir -p .state && DATABASE_URL=$${DATABASE_URL:-postgres://unused@127.0.0.1/unused} flock .state/generate.lock npm run -s generate
+
+setup: install generate ## install, generate, start PostgreSQL/NATS/rtpengine and migrate
+	@$(STACK) up
+
+build: generate ## type-check and compile every package (tsc -b)
+	@npx tsc -b
+
+lint: install ## eslint, prettier and buf lint
+	@npx eslint --max-warnings=0 .
+	@npx prettier --check --log-level=warn .
+	@npm run -s lint:proto -w @callctl/proto
+
+test: setup build lint ## everything above, then the jest suite against the real services
+	@mkdir -p .state
+	@$(WITH_ENV) status=0; npx jest --ci --maxWorkers=2 --json --outputFile=.state/jest-results.json $(JEST_ARGS) || status=$$?; \
+	  node deploy/local/jest-summary.js .state/jest-results.json; exit $$status
+
+dev: setup build ## run the whole stack and every service, with prefixed logs; Ctrl-C stops it
+	@$(WITH_ENV) node deploy/local/dev.js
+
+down: ## stop what the local stack started
+	@$(STACK) down
+
+status: ## what runs where
+	@$(STACK) status
+
+migrate: ## apply database migrations to the local stack
+	@$(STACK) migrate
+
+bench: setup build ## benchmarks: prints figures and ratios (see README)
+	@$(WITH_ENV) node deploy/local/bench.js
+
+clean: down ## stop the stack and remove build output and local state
+	rm -rf .state node_modules/.cache libs/*/dist services/*/dist *.tsbuildinfo

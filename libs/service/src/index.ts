@@ -1,0 +1,9 @@
+export { runMain, EXIT_CONFIG } from './run-main.js';
+export { Shutdown, type ShutdownOptions } from './shutdown.js';
+export {
+  startGrpcServer,
+  type GrpcServerOptions,
+  type RunningGrpcServer,
+  type ServiceBinding,
+} from './grpc-server.js';
+export { HealthRegistry, SERVING_STATUS, type ServingStatusName } from './health.js';

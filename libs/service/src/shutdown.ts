@@ -1,0 +1,73 @@
+import type { Logger } from '@callctl/logging';
+
+export interface ShutdownOptions {
+  log: Logger;
+  /** How long all closers together may take before the process exits anyway. @default 10000 */
+  drainMs?: number;
+  /** Signals that start the shutdown. @default ['SIGTERM', 'SIGINT'] */
+  signals?: readonly NodeJS.Signals[];
+  /** Called when everything is closed, or the drain ran out; the default exits the process. */
+  exit?: (code: number) => void;
+}
+
+type Closer = { name: string; close: () => Promise<void> | void };
+
+/**
+ * Graceful shutdown: resources register a closer as they start, and on SIGTERM/SIGINT the closers run in
+ * reverse order (servers stop accepting before the connections they use are closed), bounded by drainMs.
+ */
+export class Shutdown {
+  private readonly closers: Closer[] = [];
+  private running: Promise<void> | undefined;
+  private readonly drainMs: number;
+  private readonly exit: (code: number) => void;
+
+  constructor(private readonly options: ShutdownOptions) {
+    this.drainMs = options.drainMs ?? 10_000;
+    this.exit = options.exit ?? ((code) => process.exit(code));
+    for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
+      process.once(signal, () => {
+        options.log.info({ signal }, 'shutting down');
+        void this.run();
+      });
+    }
+  }
+
+  /** Registers a closer; closers run last-registered first. */
+  add(name: string, close: () => Promise<void> | void): void {
+    this.closers.push({ name, close });
+  }
+
+  /** Runs every closer once; later calls return the same promise. */
+  run(): Promise<void> {
+    this.running ??= this.drain();
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    const { log } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.drainMs);
+      timer.unref();
+    });
+    const closeAll = (async () => {
+      let failed = false;
+      for (const closer of [...this.closers].reverse()) {
+        try {
+          await closer.close();
+          log.debug({ resource: closer.name }, 'closed');
+        } catch (error) {
+          failed = true;
+          log.error({ resource: closer.name, err: error }, 'close failed');
+        }
+      }
+      return failed ? ('failed' as const) : ('ok' as const);
+    })();
+    const outcome = await Promise.race([closeAll, deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') log.warn({ drainMs: this.drainMs }, 'drain timed out; exiting anyway');
+    else log.info('stopped');
+    this.exit(outcome === 'ok' ? 0 : 1);
+  }
+}

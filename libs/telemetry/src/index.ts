@@ -1,0 +1,15 @@
+export {
+  startTelemetry,
+  type TelemetryOptions,
+  type Telemetry,
+  TRACE_EXPORTERS,
+  type TraceExporterKind,
+} from './sdk.js';
+export {
+  injectTraceContext,
+  extractTraceContext,
+  currentTraceparent,
+  withSpan,
+  type HeaderSetter,
+  type HeaderGetter,
+} from './propagation.js';

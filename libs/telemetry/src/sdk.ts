@@ -1,0 +1,53 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export const TRACE_EXPORTERS = ['none', 'console', 'otlp'] as const;
+export type TraceExporterKind = (typeof TRACE_EXPORTERS)[number];
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** `none` keeps context propagation (trace ids in logs and headers) but exports nothing. @default 'none' */
+  exporter?: TraceExporterKind;
+  /** OTLP/gRPC collector URL, e.g. http://otel-collector:4317; required when exporter is `otlp`. */
+  otlpEndpoint?: string;
+}
+
+export interface Telemetry {
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts tracing. It must run before `@grpc/grpc-js` and `pg` are first required, or their calls are not
+ * instrumented: each service's `main.ts` calls it before importing its adapters.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const exporter = options.exporter ?? 'none';
+  if (exporter === 'otlp' && !options.otlpEndpoint) {
+    throw new Error("telemetry: exporter 'otlp' needs otlpEndpoint");
+  }
+  const spanProcessors: SpanProcessor[] = [];
+  if (exporter === 'console') spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+  if (exporter === 'otlp')
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint })));
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
+    spanProcessors,
+    // Explicit instrumentations: auto-instrumentations pulls ~90 packages and probes cloud metadata hosts.
+    instrumentations: [new GrpcInstrumentation(), new PgInstrumentation(), new HttpInstrumentation()],
+    // No cloud resource detectors: they probe metadata endpoints that do not exist on loopback-only hosts.
+    resourceDetectors: [],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}

@@ -1,0 +1,7 @@
+export { requireBinary, MissingBinaryError } from './binaries.js';
+export { freePort, freePortBlock } from './ports.js';
+export { startNatsServer, type NatsServerFixture } from './nats-server.js';
+export { createTestDatabase, type TestDatabase } from './database.js';
+export { startRtpengine, type RtpengineFixture, type RtpengineFixtureOptions } from './rtpengine.js';
+export { startProcess, type ManagedProcess } from './process.js';
+export { waitFor } from './wait-for.js';

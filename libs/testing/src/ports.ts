@@ -1,0 +1,41 @@
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+
+/**
+ * A port that is free for both TCP and UDP on 127.0.0.1 right now. For peers that cannot be told to use
+ * port 0 (rtpengine's ng port, sipp's -p); another process could still take it, so bind soon.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (await udpFree(port)) return port;
+  }
+  throw new Error('no free port found on 127.0.0.1');
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A block of `size` consecutive ports (aligned to an even start) for a media relay's RTP range. The block is
+ * drawn at random from 20000-39999 so that parallel test workers rarely overlap; rtpengine skips ports that
+ * are taken, so an overlap costs nothing but a retry.
+ */
+export function freePortBlock(size: number): { min: number; max: number } {
+  const low = 20000;
+  const high = 39999 - size;
+  const start = low + 2 * Math.floor((Math.random() * (high - low)) / 2);
+  return { min: start, max: start + size - 1 };
+}
