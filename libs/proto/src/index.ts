@@ -1,3 +1,4 @@
 // Front door of the generated wire types. Add a line here when a new .proto file is added to /proto.
 export * as health from './gen/grpc/health/v1/health.js';
 export * as media from './gen/callctl/media/v1/media_worker.js';
+export * as callEvents from './gen/callctl/events/v1/call_events.js';

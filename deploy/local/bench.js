@@ -1,0 +1,34 @@
+// `make bench`: runs every benchmark of the monorepo, one after the other (they share two cores, so never
+// in parallel), and prints their figures. A benchmark is a file `libs/*/bench/*.bench.ts` or
+// `services/*/bench/*.bench.ts`; it prints its own figures and ratios and exits non-zero only when it
+// could not measure. BENCH=<substring> runs only the matching files.
+const { spawnSync } = require('node:child_process');
+const { readdirSync, existsSync } = require('node:fs');
+const { join, relative } = require('node:path');
+
+const root = join(__dirname, '..', '..');
+const filter = process.env.BENCH ?? '';
+const files = [];
+for (const group of ['libs', 'services']) {
+  for (const pkg of readdirSync(join(root, group))) {
+    const dir = join(root, group, pkg, 'bench');
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir).sort()) {
+      if (file.endsWith('.bench.ts') && join(group, pkg, file).includes(filter)) files.push(join(dir, file));
+    }
+  }
+}
+if (files.length === 0) {
+  console.error(`no benchmark matches ${JSON.stringify(filter)}`);
+  process.exit(2);
+}
+let failed = 0;
+for (const file of files) {
+  console.log(`\n=== ${relative(root, file)}`);
+  const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [file], { stdio: 'inherit', cwd: root });
+  if (run.status !== 0) {
+    failed++;
+    console.log(`(${relative(root, file)} exited ${run.status ?? run.signal})`);
+  }
+}
+process.exit(failed ? 1 : 0);
