@@ -16,8 +16,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="$ROOT/.state"
 RUN="$STATE/run"
 LOG="$STATE/log"
+# Ports: the defaults in ports.env, unless `up` had to move one because another process held it; the
+# ports in use are recorded in .state/stack.env so that `env` and `down` agree with `up`.
+# shellcheck source=/dev/null
+[ -f "$STATE/stack.env" ] && source "$STATE/stack.env"
 # shellcheck source=deploy/local/ports.env
 source "$ROOT/deploy/local/ports.env"
+PORT_VARS=(CALLCTL_PG_PORT CALLCTL_NATS_PORT CALLCTL_NATS_MONITOR_PORT CALLCTL_RTPENGINE_NG_PORT
+  CALLCTL_RTPENGINE_MEDIA_MIN CALLCTL_RTPENGINE_MEDIA_MAX CALLCTL_RTPENGINE_DTMF_PORT CALLCTL_SIP_PORT
+  CALLCTL_SIP_ADMIN_PORT CALLCTL_ORCHESTRATOR_GRPC_PORT CALLCTL_SIP_EDGE_GRPC_PORT CALLCTL_MEDIA_WORKER_GRPC_PORT)
 
 DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio)
 
@@ -53,6 +60,26 @@ cmd_install() {
     say "npm install"
     (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
   fi
+}
+
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# A default port held by a process that is not ours (another checkout's stack, a system service) is
+# replaced by a free one rather than failing: CI runs a fresh clone on a machine that may still run one.
+claim_port() { # VAR tcp|udp
+  local var=$1 proto=$2
+  if port_busy "$proto" "${!var}"; then
+    local old=${!var}
+    printf -v "$var" '%s' "$(free_port)"
+    say "port $old is taken by another process; using ${!var} for $var"
+  fi
+}
+
+save_ports() {
+  local var
+  for var in "${PORT_VARS[@]}"; do echo "$var=${!var}"; done >"$STATE/stack.env"
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -91,7 +118,7 @@ up_postgres() {
   local bin data="$STATE/pg/data" sock="$STATE/pg/run"
   bin=$(pg_bin)
   if [ -f "$data/postmaster.pid" ] && kill -0 "$(head -1 "$data/postmaster.pid")" 2>/dev/null; then return; fi
-  port_busy tcp "$CALLCTL_PG_PORT" && die "port $CALLCTL_PG_PORT is taken by another process (set CALLCTL_PG_PORT)"
+  claim_port CALLCTL_PG_PORT tcp
   mkdir -p "$STATE/pg" "$sock"
   # PostgreSQL refuses to run as root: when we are root, the cluster belongs to the postgres user.
   local run=()
@@ -108,7 +135,8 @@ up_postgres() {
 
 up_nats() {
   alive "$RUN/nats.pid" && return
-  port_busy tcp "$CALLCTL_NATS_PORT" && die "port $CALLCTL_NATS_PORT is taken by another process (set CALLCTL_NATS_PORT)"
+  claim_port CALLCTL_NATS_PORT tcp
+  claim_port CALLCTL_NATS_MONITOR_PORT tcp
   mkdir -p "$STATE/nats"
   start_daemon nats-server "$RUN/nats.pid" "$LOG/nats.log" \
     nats-server -a 127.0.0.1 -p "$CALLCTL_NATS_PORT" -m "$CALLCTL_NATS_MONITOR_PORT" -js -sd "$STATE/nats"
@@ -117,7 +145,7 @@ up_nats() {
 
 up_rtpengine() {
   alive "$RUN/rtpengine.pid" && return
-  port_busy udp "$CALLCTL_RTPENGINE_NG_PORT" && die "UDP port $CALLCTL_RTPENGINE_NG_PORT is taken (set CALLCTL_RTPENGINE_NG_PORT)"
+  claim_port CALLCTL_RTPENGINE_NG_PORT udp
   # Userspace only (--table=-1): containers and these machines have no kernel module. --config-file=none
   # keeps the packaged /etc/rtpengine/rtpengine.conf (interface=any) out of it.
   start_daemon rtpengine "$RUN/rtpengine.pid" "$LOG/rtpengine.log" \
@@ -135,13 +163,22 @@ ensure_database() {
     || psql "$(admin_url)" -qc "create database \"$name\"" >/dev/null
 }
 
+migrations_digest() {
+  local dir="$ROOT/libs/db/prisma/migrations"
+  { admin_url; if [ -d "$dir" ]; then find "$dir" -type f -print0 | sort -z | xargs -0 -r cat; fi; } | sha256sum | cut -d' ' -f1
+}
+
 cmd_migrate() {
-  local db
+  local db digest
+  digest=$(migrations_digest)
+  # The Prisma CLI takes seconds to start; skip it when these migrations were already applied here.
+  if [ "${1:-}" != force ] && [ -f "$STATE/migrated.sha" ] && [ "$(cat "$STATE/migrated.sha")" = "$digest" ]; then return; fi
   for db in callctl callctl_template; do
     ensure_database "$db"
     (cd "$ROOT/libs/db" && DATABASE_URL="$(db_url "$db")" npm run -s migrate:deploy >"$LOG/migrate-$db.log" 2>&1) \
       || { cat "$LOG/migrate-$db.log" >&2; die "migrations failed on $db"; }
   done
+  echo "$digest" >"$STATE/migrated.sha"
   say "migrations applied to callctl and callctl_template"
 }
 
@@ -150,6 +187,7 @@ cmd_up() {
   up_postgres
   up_nats
   up_rtpengine
+  save_ports
   cmd_migrate
 }
 
@@ -176,6 +214,8 @@ cmd_down() {
 }
 
 cmd_env() {
+  local var
+  for var in "${PORT_VARS[@]}"; do echo "export $var='${!var}'"; done
   cat <<ENV
 export DATABASE_URL='$(db_url callctl)'
 export CALLCTL_TEST_ADMIN_URL='$(admin_url)'
@@ -197,7 +237,7 @@ case "${1:-}" in
   install) cmd_install ;;
   up) cmd_up ;;
   down) cmd_down ;;
-  migrate) cmd_migrate ;;
+  migrate) cmd_migrate force ;;
   env) cmd_env ;;
   status) cmd_status ;;
   *) echo "usage: $0 install|up|down|migrate|env|status" >&2; exit 2 ;;

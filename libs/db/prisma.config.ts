@@ -37,6 +37,8 @@ function poolConfig(url: string | undefined): pg.PoolConfig {
     user: decodeURIComponent(u.username),
     password: u.password ? decodeURIComponent(u.password) : undefined,
     database: u.pathname.slice(1),
+    // Idle pooled connections must not keep the CLI alive for pg-pool's 10 s idle timeout.
+    allowExitOnIdle: true,
   };
 }
 

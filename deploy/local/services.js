@@ -1,0 +1,46 @@
+// What `make dev` runs: each service's entry point, environment and readiness check, and what it tells
+// the person at the terminal. Ports come from ports.env through the environment `make` exports.
+const { credentials } = require('@grpc/grpc-js');
+
+const env = process.env;
+const port = (name, fallback) => env[name] ?? String(fallback);
+
+function grpcHealthy(address) {
+  // Loaded lazily from the built proto lib, so this file does not need a build to be read.
+  const { health } = require('../../libs/proto/dist/src/index.js');
+  return () =>
+    new Promise((resolve) => {
+      const client = new health.HealthClient(address, credentials.createInsecure());
+      client.check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => {
+        client.close();
+        resolve(!err && res.status === health.HealthCheckResponse_ServingStatus.SERVING);
+      });
+    });
+}
+
+const mediaWorkerGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_WORKER_GRPC_PORT', 50053)}`;
+
+const services = [
+  {
+    name: 'media-worker',
+    entry: 'services/media-worker/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_MEDIA_WORKER_GRPC_PORT', 50053),
+      RTPENGINE_NG: env.RTPENGINE_NG,
+      DTMF_LOG_LISTEN: `127.0.0.1:${port('CALLCTL_RTPENGINE_DTMF_PORT', 52230)}`,
+    },
+    ready: grpcHealthy(mediaWorkerGrpc),
+    listens: [['media-worker gRPC (internal)', mediaWorkerGrpc]],
+  },
+];
+
+function stackSummary() {
+  return [
+    ['PostgreSQL (event log)', env.DATABASE_URL ?? ''],
+    ['NATS JetStream', env.NATS_URL ?? ''],
+    ['rtpengine ng', env.RTPENGINE_NG ?? ''],
+  ];
+}
+
+module.exports = { services, stackSummary };
