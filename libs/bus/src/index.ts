@@ -1,0 +1,29 @@
+export { connectBus, type BusConnectOptions, type NatsConnection } from './connection.js';
+export {
+  CALL_EVENTS_STREAM,
+  CALL_EVENTS_SUBJECTS,
+  CALL_EVENTS_JSON_PREFIX,
+  callEventSubject,
+  callEventJsonSubject,
+  callEventsOfCall,
+  eventSubjectToken,
+} from './subjects.js';
+export { tracedHeaders, traceContextOf } from './trace-headers.js';
+export {
+  publishMessage,
+  requestMessage,
+  subscribeMessages,
+  respondMessage,
+  type ProtoCodec,
+  type BusMessage,
+  type RequestOptions,
+  type TypedSubscription,
+} from './messages.js';
+export {
+  ensureStream,
+  ensureCallEventsStream,
+  consumeDurable,
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  type EnsureStreamOptions,
+  type DurableConsumerOptions,
+} from './jetstream.js';

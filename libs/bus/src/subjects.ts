@@ -1,0 +1,41 @@
+/** The JetStream stream holding the public call events. */
+export const CALL_EVENTS_STREAM = 'CALL_EVENTS';
+/** Subjects of CALL_EVENTS: protobuf payloads. */
+export const CALL_EVENTS_SUBJECTS = 'calls.>';
+/**
+ * JSON copies of the same events for humans (`nats sub 'calls-json.>'`), published by the relay only
+ * when asked; kept in a separate tree so protobuf consumers of `calls.>` never see JSON.
+ */
+export const CALL_EVENTS_JSON_PREFIX = 'calls-json';
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** `LegAnswered` -> `leg_answered`. */
+export function eventSubjectToken(type: string): string {
+  return type
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+function assertToken(kind: string, value: string): void {
+  if (!TOKEN.test(value)) throw new Error(`${kind} ${JSON.stringify(value)} is not a valid subject token`);
+}
+
+/** `calls.<callId>.<snake_case type>`: the one place a call event subject is spelled. */
+export function callEventSubject(callId: string, type: string): string {
+  assertToken('call id', callId);
+  assertToken('event type', type);
+  return `calls.${callId}.${eventSubjectToken(type)}`;
+}
+
+/** `calls-json.<callId>.<snake_case type>`. */
+export function callEventJsonSubject(callId: string, type: string): string {
+  return `${CALL_EVENTS_JSON_PREFIX}.${callEventSubject(callId, type).slice('calls.'.length)}`;
+}
+
+/** Every event of one call: `calls.<callId>.*`. */
+export function callEventsOfCall(callId: string): string {
+  assertToken('call id', callId);
+  return `calls.${callId}.*`;
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import {
+  callStreamId,
+  callIdOfStream,
+  type ConcurrencyError,
+  isConcurrencyError,
+  isValidationError,
+  VALIDATION_REASONS,
+  subscribeAll,
+  type RecordedEvent,
+} from './index.js';
+import { waitFor } from '@callctl/testing';
+import { APPEND_LOCK_KEY } from './event-store.js';
+import { callCreated, legAnswered, randomCallId, setupStore, type StoreFixture } from '../test/fixtures.js';
+
+let fx: StoreFixture;
+beforeAll(async () => {
+  fx = await setupStore({ maxPayloadBytes: 4096 });
+});
+afterAll(async () => {
+  await fx[Symbol.asyncDispose]();
+});
+
+describe('event store: append and read', () => {
+  it('appends to a new stream and reads it back in version order with envelope fields', async () => {
+    const callId = randomCallId();
+    const stream = callStreamId(callId);
+    const events = [callCreated(callId, 'st'), legAnswered(callId)];
+    const result = await fx.store.append(stream, 'no-stream', events, {
+      correlationId: 'corr-1',
+      causationId: 'cmd-1',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
+    expect(result.nextExpectedVersion).toBe(2);
+    expect(result.duplicate).toBe(false);
+    const read = await fx.store.readStream(stream);
+    expect(read.map((e) => [e.eventId, e.streamVersion, e.globalPosition, e.type])).toEqual([
+      [events[0]!.eventId, 1, result.positions[0], 'CallCreated'],
+      [events[1]!.eventId, 2, result.positions[1], 'LegAnswered'],
+    ]);
+    expect(read[0]!.data).toEqual({ callId, clientState: 'st' });
+    expect(read[1]!.metadata).toMatchObject({ correlationId: 'corr-1', causationId: 'cmd-1' });
+    expect(read[1]!.metadata.recordedAt).toBeInstanceOf(Date);
+    expect(callIdOfStream(stream)).toBe(callId);
+  });
+
+  it('reads one stream from a version', async () => {
+    const callId = randomCallId();
+    await fx.store.append(callStreamId(callId), 'no-stream', [callCreated(callId), legAnswered(callId)]);
+    const read = await fx.store.readStream(callStreamId(callId), 2);
+    expect(read.map((e) => e.streamVersion)).toEqual([2]);
+  });
+
+  it('lets exactly one of N concurrent writers with the same expected version win each version', async () => {
+    const callId = randomCallId();
+    const stream = callStreamId(callId);
+    await fx.store.append(stream, 'no-stream', [callCreated(callId)]);
+    const writers = 12;
+    for (let version = 1; version <= 3; version++) {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: writers }, (_, i) =>
+          fx.store.append(stream, version, [legAnswered(callId, `L${i}`)]),
+        ),
+      );
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(writers - 1);
+      for (const o of lost) {
+        expect(isConcurrencyError(o.reason)).toBe(true);
+        expect(o.reason).toMatchObject({
+          code: 'EVENTSTORE_CONCURRENCY',
+          streamId: stream,
+          expected: version,
+        });
+        expect((o.reason as ConcurrencyError).actual).toBe(version + 1);
+      }
+    }
+    expect((await fx.store.readStream(stream)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('treats a re-append of the same event ids as a no-op returning the original positions', async () => {
+    const callId = randomCallId();
+    const stream = callStreamId(callId);
+    const events = [callCreated(callId), legAnswered(callId)];
+    const first = await fx.store.append(stream, 'no-stream', events);
+    const before = await fx.count();
+    // A retry after a lost reply: same ids, same expected version, and also with 'any'.
+    const retry = await fx.store.append(stream, 'no-stream', events);
+    const retryAny = await fx.store.append(stream, 'any', events);
+    expect(retry).toEqual({ ...first, duplicate: true });
+    expect(retryAny.positions).toEqual(first.positions);
+    expect(await fx.count()).toBe(before);
+    expect(await fx.store.readStream(stream)).toHaveLength(2);
+  });
+
+  it('refuses an event id reused with different content and writes nothing', async () => {
+    const callId = randomCallId();
+    const stream = callStreamId(callId);
+    const event = legAnswered(callId, 'A');
+    await fx.store.append(stream, 'any', [event]);
+    const before = await fx.count();
+    const changed = { ...event, data: { callId, legId: 'B' } };
+    await expect(fx.store.append(stream, 'any', [changed])).rejects.toMatchObject({
+      code: 'EVENTSTORE_VALIDATION',
+      reason: VALIDATION_REASONS.eventIdReused,
+    });
+    // A batch that mixes a stored id with a new one is a reuse too.
+    await expect(fx.store.append(stream, 'any', [event, legAnswered(callId)])).rejects.toMatchObject({
+      reason: VALIDATION_REASONS.eventIdReused,
+    });
+    expect(await fx.count()).toBe(before);
+  });
+});
+
+describe('event store: bad input is refused with a typed error and nothing written', () => {
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      'wrong expected version',
+      async () => {
+        const callId = randomCallId();
+        await fx.store.append(callStreamId(callId), 'no-stream', [callCreated(callId)]);
+        return fx.store.append(callStreamId(callId), 5, [legAnswered(callId)]);
+      },
+      'EVENTSTORE_CONCURRENCY',
+    ],
+    [
+      'empty batch',
+      () => fx.store.append(callStreamId(randomCallId()), 'any', []),
+      VALIDATION_REASONS.emptyBatch,
+    ],
+    [
+      'oversize payload',
+      () => {
+        const callId = randomCallId();
+        return fx.store.append(callStreamId(callId), 'any', [callCreated(callId, 'x'.repeat(5000))]);
+      },
+      VALIDATION_REASONS.payloadTooLarge,
+    ],
+    [
+      'invalid stream id',
+      () => fx.store.append('call id with spaces', 'any', [legAnswered('c')]),
+      VALIDATION_REASONS.invalidStreamId,
+    ],
+    [
+      'unknown event type',
+      () =>
+        fx.store.append(callStreamId(randomCallId()), 'any', [
+          { eventId: randomUUID(), type: 'LegTeleported', data: {} },
+        ]),
+      VALIDATION_REASONS.unknownEventType,
+    ],
+    [
+      'event id that is not a UUID',
+      () => fx.store.append(callStreamId(randomCallId()), 'any', [{ ...legAnswered('c'), eventId: 'nope' }]),
+      VALIDATION_REASONS.invalidEventId,
+    ],
+  ];
+  it.each(cases)('%s', async (_name, act, expected) => {
+    const before = await fx.count();
+    const error: unknown = await act().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const wrote = expected === 'EVENTSTORE_CONCURRENCY' ? 1 : 0; // the setup append of that case
+    expect(await fx.count()).toBe(before + wrote);
+    if (expected === 'EVENTSTORE_CONCURRENCY') {
+      expect(isConcurrencyError(error)).toBe(true);
+    } else {
+      expect(isValidationError(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'EVENTSTORE_VALIDATION', reason: expected });
+    }
+  });
+
+  it('rejects a call id that cannot be a subject token', () => {
+    expect(() => callStreamId('a.b')).toThrow(expect.objectContaining({ code: 'EVENTSTORE_VALIDATION' }));
+  });
+});
+
+describe('event store: gap safety', () => {
+  it('never lets a live subscriber skip an event whose transaction took a lower position and committed later', async () => {
+    const start = await fx.store.headPosition();
+    const sub = subscribeAll({
+      store: fx.store,
+      databaseUrl: fx.db.url,
+      afterPosition: start,
+      pollIntervalMs: 50,
+    });
+    const seen: RecordedEvent[] = [];
+    const consuming = (async () => {
+      for await (const event of sub) seen.push(event);
+    })();
+    // A slow appender following the store's protocol: lock, draw a position, then stay uncommitted.
+    const slow = await fx.pool.connect();
+    const slowCall = randomCallId();
+    await slow.query('BEGIN');
+    await slow.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY.toString()]);
+    const { rows } = await slow.query<{ global_position: string }>(
+      `INSERT INTO event_log (event_id, stream_id, stream_version, type, data, metadata)
+       VALUES ($1, $2, 1, 'CallCreated', $3, '{}') RETURNING global_position`,
+      [randomUUID(), callStreamId(slowCall), JSON.stringify({ callId: slowCall })],
+    );
+    const slowPosition = Number(rows[0]!.global_position);
+    // Later appenders start while it is open; they must not become visible ahead of it.
+    const later = Array.from({ length: 10 }, () => {
+      const id = randomCallId();
+      return fx.store.append(callStreamId(id), 'no-stream', [callCreated(id), legAnswered(id)]);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen.filter((e) => e.globalPosition > start)).toHaveLength(0);
+    await slow.query('COMMIT');
+    slow.release();
+    const results = await Promise.all(later);
+    for (const r of results) expect(Math.min(...r.positions)).toBeGreaterThan(slowPosition);
+    const expected = 1 + 10 * 2;
+    await waitFor('subscriber caught up', () => (seen.length >= expected ? true : undefined), 20_000);
+    await sub.close();
+    await consuming;
+    const positions = seen.map((e) => e.globalPosition);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(new Set(positions).size).toBe(positions.length);
+    expect(positions[0]).toBe(slowPosition);
+    const all = (await fx.store.readAll(start, 1000)).map((e) => e.globalPosition);
+    expect(positions).toEqual(all);
+  });
+});

@@ -1,0 +1,34 @@
+export {
+  createEventStore,
+  EVENT_LOG_CHANNEL,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type EventStore,
+  type EventStoreOptions,
+  type ExpectedVersion,
+  type NewEvent,
+  type AppendMetadata,
+  type EventMetadata,
+  type RecordedEvent,
+  type AppendResult,
+} from './event-store.js';
+export {
+  ConcurrencyError,
+  ValidationError,
+  EVENT_STORE_ERROR_CODES,
+  VALIDATION_REASONS,
+  isConcurrencyError,
+  isValidationError,
+  type ValidationReason,
+} from './errors.js';
+export { callStreamId, callIdOfStream, assertValidStreamId } from './stream-id.js';
+export { callEventCodecs, codecsFromProtoModule, type EventCodec, type CodecRegistry } from './codecs.js';
+export { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
+export { subscribeAll, type Subscription, type SubscribeAllOptions } from './subscription.js';
+export {
+  catchUpProjection,
+  rebuildProjection,
+  type Projection,
+  type ProjectionRunOptions,
+} from './projection.js';
+export { startRelay, RELAY_HEADERS, RELAY_CHECKPOINT_ID, type Relay, type RelayOptions } from './relay.js';
+export { toEventEnvelope } from './envelope.js';

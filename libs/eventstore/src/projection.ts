@@ -1,0 +1,78 @@
+import type pg from 'pg';
+import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
+import type { EventStore, RecordedEvent } from './event-store.js';
+
+/** A read model kept in PostgreSQL tables. */
+export interface Projection {
+  /** Checkpoint key, e.g. `projection:active_calls`. */
+  name: string;
+  /** Applies one event inside the runner's transaction (the checkpoint is saved in the same one). */
+  apply(client: pg.PoolClient, event: RecordedEvent): Promise<void>;
+  /** Empties the read model before a rebuild. */
+  reset(client: pg.PoolClient): Promise<void>;
+}
+
+export interface ProjectionRunOptions {
+  pool: pg.Pool;
+  store: EventStore;
+  /** @default 500 */
+  batchSize?: number;
+}
+
+/**
+ * Applies every event after the projection's checkpoint, one transaction per batch holding both the
+ * read-model changes and the new checkpoint, until the log's head. Returns the position reached.
+ * Two runners of one projection would serialise on the checkpoint row (SELECT … FOR UPDATE).
+ */
+export async function catchUpProjection(
+  projection: Projection,
+  options: ProjectionRunOptions,
+): Promise<number> {
+  const batchSize = options.batchSize ?? 500;
+  for (;;) {
+    const client = await options.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Creates the row on the first run, then locks it: a second runner waits instead of applying twice.
+      await client.query(
+        `INSERT INTO event_checkpoint (subscriber_id, position) VALUES ($1, 0) ON CONFLICT DO NOTHING`,
+        [projection.name],
+      );
+      await client.query('SELECT 1 FROM event_checkpoint WHERE subscriber_id = $1 FOR UPDATE', [
+        projection.name,
+      ]);
+      const position = await loadCheckpoint(client, projection.name);
+      const batch = await options.store.readAll(position, batchSize);
+      for (const event of batch) await projection.apply(client, event);
+      const reached = batch.length > 0 ? batch[batch.length - 1]!.globalPosition : position;
+      await saveCheckpoint(client, projection.name, reached);
+      await client.query('COMMIT');
+      if (batch.length < batchSize) return reached;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** Empties the read model and replays the whole log into it. */
+export async function rebuildProjection(
+  projection: Projection,
+  options: ProjectionRunOptions,
+): Promise<number> {
+  const client = await options.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await projection.reset(client);
+    await saveCheckpoint(client, projection.name, 0);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return catchUpProjection(projection, options);
+}
