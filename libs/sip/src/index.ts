@@ -1,0 +1,21 @@
+// Front door of @callctl/sip: the SIP message layer the SIP engine stands on.
+export { SipParseError, isSipParseError, type SipParsePartial } from './errors.js';
+export { SipMessage, SipRequest, SipResponse, parseCSeq, type CSeq } from './message.js';
+export { canonicalHeaderName, headerKey, isListHeader } from './header-names.js';
+export {
+  parseMessage,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_HEADER_COUNT,
+  DEFAULT_MAX_HEADER_LINE_BYTES,
+  type ParseOptions,
+} from './parse-message.js';
+export { serializeMessage } from './serialize-message.js';
+export { StreamFramer, type StreamFramerOptions } from './stream-framer.js';
+export { parseUri, formatUri, unescapeUriPart, uriScheme, type SipUri, type UriScheme } from './uri.js';
+export { parseNameAddr, parseContact, formatNameAddr, type NameAddr, type Contact } from './name-addr.js';
+export { parseVia, formatVia, BRANCH_MAGIC_COOKIE, type Via } from './via.js';
+export { buildResponse, type BuildResponseOptions } from './build-response.js';
+export { validateRequest, type ValidateOptions, type ValidationFailure } from './validate-request.js';
+export { newBranch, newTag, newCallId } from './ids.js';
+export { REASON_PHRASES } from './reason-phrases.js';
+export { splitTopLevel, quote, unquote } from './basic-rules.js';
