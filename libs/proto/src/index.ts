@@ -3,3 +3,4 @@ export * as health from './gen/grpc/health/v1/health.js';
 export * as media from './gen/callctl/media/v1/media_worker.js';
 export * as callEvents from './gen/callctl/events/v1/call_events.js';
 export * as eventlog from './gen/callctl/eventlog/v1/event_envelope.js';
+export * as callControl from './gen/callctl/v1/call_control.js';

@@ -1,0 +1,78 @@
+import { IdempotencyConflictError, IllegalStateError, ValidationError } from './errors';
+import { given } from './testing/decider-spec';
+import * as b from './testing/builders';
+const { EndCause } = b;
+
+describe('bridge: two answered legs', () => {
+  it('bridges them and returns the bridge id', () =>
+    given(...b.bothAnswered())
+      .when(b.bridgeLegs('A', 'B'))
+      .thenResult('BR1', b.legsBridged('A', 'B')));
+  it('stops an echo on a leg it takes', () =>
+    given(...b.bothAnswered(), b.echoStarted('A'))
+      .when(b.bridgeLegs('A', 'B'))
+      .then(b.echoStopped('A'), b.legsBridged('A', 'B')));
+  it('refuses a leg bridged with itself', () =>
+    given(...b.bothAnswered())
+      .when(b.bridgeLegs('A', 'A'))
+      .thenThrows(ValidationError));
+});
+
+describe('bridge: active', () => {
+  const h = [...b.bothAnswered(), b.legsBridged('A', 'B')];
+  it('answers a replay of the key with the bridge id', () =>
+    given(...h)
+      .when(b.bridgeLegs('A', 'B', 'BR2'))
+      .thenResult('BR1'));
+  it('refuses the key for other legs', () =>
+    given(...h, b.legInitiated('C'), b.legAnswered('C'))
+      .when(b.bridgeLegs('A', 'C', 'BR2'))
+      .thenThrows(IdempotencyConflictError));
+  it('refuses a leg that is already bridged', () =>
+    given(...h, b.legInitiated('C'), b.legAnswered('C'))
+      .when(b.bridgeLegs('A', 'C', 'BR2', 'k-2'))
+      .thenThrows(IllegalStateError, /already bridged/));
+  it('ends when one leg hangs up, leaving the other up', () =>
+    given(...h)
+      .when(b.recordLegEnded('B', EndCause.END_CAUSE_REMOTE_HANGUP))
+      .then(b.bridgeEnded('B'), b.legEnded('B', EndCause.END_CAUSE_REMOTE_HANGUP)));
+  it('frees the remaining leg for an echo', () =>
+    given(...h, b.bridgeEnded('B'), b.legEnded('B', EndCause.END_CAUSE_REMOTE_HANGUP))
+      .when(b.startEcho('A'))
+      .then(b.echoStarted('A')));
+});
+
+describe('dial: from an answered leg', () => {
+  it('requests a new outbound leg and returns its id', () =>
+    given(...b.answeredA())
+      .when(b.dial('A', 'B'))
+      .thenResult('B', b.dialRequested('B', 'A')));
+  it('refuses a destination that is not a SIP URI', () =>
+    given(...b.answeredA())
+      .when(b.dial('A', 'B', 'k', 'mailto:x'))
+      .thenThrows(ValidationError));
+  it('refuses to bridge with a ringing leg', () =>
+    given(...b.outboundRinging())
+      .when(b.dial('A', 'B'))
+      .thenThrows(IllegalStateError, /leg A is ringing/));
+  it('answers a replay with the first leg id', () =>
+    given(...b.answeredA(), b.dialRequested('B', 'A'))
+      .when(b.dial('A', 'X', 'k-dial', 'sip:B@127.0.0.1'))
+      .thenResult('B'));
+});
+
+describe('dial: the dialled leg', () => {
+  const h = [...b.answeredA(), b.dialRequested('B', 'A'), b.legInitiated('B'), b.legRinging('B')];
+  it('is bridged with the requesting leg when it answers', () =>
+    given(...h)
+      .when(b.recordLegAnswered('B', 'BR1'))
+      .then(b.legAnswered('B'), b.legsBridged('A', 'B', 'BR1', '')));
+  it('is not bridged when the requesting leg ended meanwhile', () =>
+    given(...h, b.legEnded('A', EndCause.END_CAUSE_REMOTE_HANGUP))
+      .when(b.recordLegAnswered('B'))
+      .then(b.legAnswered('B')));
+  it('ends alone with no answer, leaving the call up', () =>
+    given(...h)
+      .when(b.recordLegEnded('B', EndCause.END_CAUSE_NO_ANSWER, 487))
+      .then(b.legEnded('B', EndCause.END_CAUSE_NO_ANSWER, 487)));
+});

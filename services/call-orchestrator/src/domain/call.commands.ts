@@ -1,0 +1,60 @@
+// Commands: requests to the call aggregate, imperative. `Record*` commands carry facts reported by the
+// SIP edge or the media worker; they are decided against state too (a duplicate after a restart is a no-op).
+//
+// The adapter stamps the metadata: the domain never reads a clock or makes ids.
+export interface CommandMetadata {
+  /** When the adapter received the command (ms since the epoch). */
+  readonly now: number;
+  /** Fresh ids for whatever the command may create (a leg, playback, collection or bridge id). */
+  readonly newId: string;
+  /** Required on commands that create something. */
+  readonly idempotencyKey?: string;
+}
+
+type C<T extends string, D> = { readonly type: T; readonly data: D; readonly metadata: CommandMetadata };
+
+export type CallCommand =
+  | C<
+      'CreateCall',
+      {
+        callId: string;
+        toUri: string;
+        fromUri: string;
+        ringTimeoutMs: number;
+        maxDurationMs: number;
+        clientState: string;
+      }
+    >
+  | C<
+      'RecordInboundCall',
+      { callId: string; fromUri: string; toUri: string; sipCallId: string; clientState: string }
+    >
+  | C<'AnswerLeg', { legId: string; clientState?: string }>
+  | C<'RejectLeg', { legId: string; sipStatus: number; reason: string }>
+  | C<'Hangup', { legId?: string }>
+  | C<'PlayMedia', { legId: string; mediaUri: string; repeat: number }>
+  | C<'StopMedia', { playbackId: string }>
+  | C<
+      'CollectDigits',
+      {
+        legId: string;
+        maxDigits: number;
+        terminators: string;
+        firstDigitTimeoutMs: number;
+        interDigitTimeoutMs: number;
+      }
+    >
+  | C<'StartEcho', { legId: string }>
+  | C<'StopEcho', { legId: string }>
+  | C<'BridgeLegs', { legAId: string; legBId: string }>
+  | C<'Dial', { bridgeWithLegId: string; toUri: string; fromUri: string; ringTimeoutMs: number }>
+  | C<'RecordLegInitiated', { legId: string; sipCallId: string }>
+  | C<'RecordLegRinging', { legId: string; earlyMedia: boolean }>
+  | C<'RecordLegAnswered', { legId: string }>
+  | C<'RecordLegEnded', { legId: string; sipStatus: number; reason: string; cause: number }>
+  | C<'RecordDtmf', { legId: string; digit: string }>
+  | C<'RecordPlaybackFinished', { playbackId: string; failed: boolean }>
+  /** A collection's timer fired; `expectedDigits` is how many digits it had when the timer was set. */
+  | C<'RecordCollectTimeout', { collectId: string; expectedDigits: number }>;
+
+export type CallCommandType = CallCommand['type'];

@@ -1,0 +1,25 @@
+// The call's events: a union discriminated on `type`, where `type` is the proto message name and `data`
+// the generated payload type (never a hand-copied shape).
+import type { callEvents as ev } from '@callctl/proto';
+
+type E<T extends string, D> = { readonly type: T; readonly data: D };
+
+export type CallEvent =
+  | E<'CallCreated', ev.CallCreated>
+  | E<'LegInitiated', ev.LegInitiated>
+  | E<'LegRinging', ev.LegRinging>
+  | E<'LegAnswered', ev.LegAnswered>
+  | E<'LegEnded', ev.LegEnded>
+  | E<'CallEnded', ev.CallEnded>
+  | E<'PlaybackStarted', ev.PlaybackStarted>
+  | E<'PlaybackFinished', ev.PlaybackFinished>
+  | E<'DtmfReceived', ev.DtmfReceived>
+  | E<'DigitCollectionStarted', ev.DigitCollectionStarted>
+  | E<'DigitsCollected', ev.DigitsCollected>
+  | E<'EchoStarted', ev.EchoStarted>
+  | E<'EchoStopped', ev.EchoStopped>
+  | E<'LegsBridged', ev.LegsBridged>
+  | E<'BridgeEnded', ev.BridgeEnded>
+  | E<'DialRequested', ev.DialRequested>;
+
+export type CallEventType = CallEvent['type'];

@@ -1,0 +1,43 @@
+// Look-ups and checks shared by the decide functions: each throws the domain error that says why.
+import type { CallCommand } from './call.commands';
+import type { CallEvent } from './call.events';
+import type { CallState, Leg } from './call.state';
+import { IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from './errors';
+
+/** What decide returns: the events to append (none for a duplicate fact or a replay) and the id produced. */
+export type Decision = { readonly events: readonly CallEvent[]; readonly resultId?: string };
+export type Active = Extract<CallState, { status: 'active' }>;
+export type Cmd<T extends CallCommand['type']> = Extract<CallCommand, { type: T }>;
+
+export function active(state: CallState): Active {
+  if (state.status === 'none') throw new NotFoundError('the call does not exist');
+  if (state.status === 'ended')
+    throw new IllegalStateError(`call ${state.callId} has ended`, { callId: state.callId });
+  return state;
+}
+export function leg(s: Active, legId: string): Leg {
+  const l = s.legs[legId];
+  if (!l)
+    throw new NotFoundError(`leg ${legId} does not exist in call ${s.callId}`, { callId: s.callId, legId });
+  return l;
+}
+export function answeredLeg(s: Active, legId: string, action: string): Extract<Leg, { status: 'answered' }> {
+  const l = leg(s, legId);
+  if (l.status !== 'answered')
+    throw new IllegalStateError(`leg ${legId} is ${l.status}; only an answered leg can ${action}`, {
+      callId: s.callId,
+      legId,
+    });
+  return l;
+}
+/** Returns the earlier result when the key was seen with the same request; throws when with another. */
+export function replay(s: Active, key: string | undefined, fp: string): Decision | undefined {
+  if (!key) throw new ValidationError('an idempotency key is required', { callId: s.callId });
+  const seen = s.idempotency[key];
+  if (!seen) return undefined;
+  if (seen.fingerprint !== fp)
+    throw new IdempotencyConflictError(`idempotency key ${key} was used for a different request`, {
+      callId: s.callId,
+    });
+  return { events: [], resultId: seen.resultId };
+}

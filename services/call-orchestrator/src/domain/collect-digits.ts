@@ -1,0 +1,119 @@
+// Digit collection: start, take digits, end on max digits, a terminator key or a timeout. The timers run
+// in the app (a process manager): it sets one for first_digit_timeout_ms after DigitCollectionStarted and
+// one for inter_digit_timeout_ms after each DtmfReceived, and reports a firing as RecordCollectTimeout with
+// the digit count it armed at, so a timer that a later digit made stale is ignored here.
+import { callEvents } from '@callctl/proto';
+import type { CallEvent } from './call.events';
+import type { Collect } from './call.state';
+import { fingerprint } from './call.state';
+import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from './call.guards';
+import { IllegalStateError, NotFoundError, ValidationError } from './errors';
+
+const { CollectEndReason } = callEvents;
+const DTMF_KEYS = '0123456789*#ABCD';
+/** @default 5000 */
+export const DEFAULT_FIRST_DIGIT_TIMEOUT_MS = 5000;
+/** @default 3000 */
+export const DEFAULT_INTER_DIGIT_TIMEOUT_MS = 3000;
+const MAX_DIGITS_LIMIT = 64;
+
+export function collectDigits(s: Active, c: Cmd<'CollectDigits'>): Decision {
+  const d = {
+    legId: c.data.legId,
+    maxDigits: c.data.maxDigits || 1,
+    terminators: c.data.terminators,
+    firstDigitTimeoutMs: c.data.firstDigitTimeoutMs || DEFAULT_FIRST_DIGIT_TIMEOUT_MS,
+    interDigitTimeoutMs: c.data.interDigitTimeoutMs || DEFAULT_INTER_DIGIT_TIMEOUT_MS,
+  };
+  const ctx = { callId: s.callId, legId: d.legId };
+  if (d.maxDigits > MAX_DIGITS_LIMIT)
+    throw new ValidationError(`max_digits must be 1-${MAX_DIGITS_LIMIT}, got ${d.maxDigits}`, ctx);
+  if ([...d.terminators].some((k) => !DTMF_KEYS.includes(k)))
+    throw new ValidationError(`terminators may only hold ${DTMF_KEYS}, got "${d.terminators}"`, ctx);
+  const again = replay(s, c.metadata.idempotencyKey, fingerprint.collect(d));
+  if (again) return again;
+  answeredLeg(s, d.legId, 'collect digits');
+  const running = runningOn(s, d.legId);
+  if (running)
+    throw new IllegalStateError(`leg ${d.legId} already collects digits (${running.collectId})`, ctx);
+  const collectId = c.metadata.newId;
+  return {
+    resultId: collectId,
+    events: [
+      {
+        type: 'DigitCollectionStarted',
+        data: {
+          callId: s.callId,
+          ...d,
+          collectId,
+          clientState: s.clientState,
+          idempotencyKey: c.metadata.idempotencyKey ?? '',
+        },
+      },
+    ],
+  };
+}
+
+export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>): Decision {
+  const { legId, digit } = c.data;
+  if (digit.length !== 1 || !DTMF_KEYS.includes(digit))
+    throw new ValidationError(`"${digit}" is not a DTMF key`, { callId: s.callId, legId });
+  if (leg(s, legId).status !== 'answered') return { events: [] }; // a digit racing the end of the leg
+  const base = { callId: s.callId, legId, clientState: s.clientState };
+  const running = runningOn(s, legId);
+  if (!running) return { events: [{ type: 'DtmfReceived', data: { ...base, digit, collectId: '' } }] };
+  const received: CallEvent = {
+    type: 'DtmfReceived',
+    data: { ...base, digit, collectId: running.collectId },
+  };
+  const end = (digits: string, reason: callEvents.CollectEndReason, terminator = ''): Decision => ({
+    events: [
+      received,
+      {
+        type: 'DigitsCollected',
+        data: { ...base, collectId: running.collectId, digits, reason, terminator },
+      },
+    ],
+  });
+  if (running.terminators.includes(digit))
+    return end(running.digits, CollectEndReason.COLLECT_END_REASON_TERMINATOR, digit);
+  const digits = running.digits + digit;
+  if (digits.length >= running.maxDigits) return end(digits, CollectEndReason.COLLECT_END_REASON_MAX_DIGITS);
+  return { events: [received] };
+}
+
+export function recordCollectTimeout(s: Active, c: Cmd<'RecordCollectTimeout'>): Decision {
+  const col = s.collects[c.data.collectId];
+  if (!col)
+    throw new NotFoundError(`digit collection ${c.data.collectId} does not exist in call ${s.callId}`, {
+      callId: s.callId,
+    });
+  // Stale: the collection ended, or a digit arrived after this timer was armed.
+  if (col.status !== 'collecting' || col.digits.length !== c.data.expectedDigits) return { events: [] };
+  const reason =
+    col.digits.length === 0
+      ? CollectEndReason.COLLECT_END_REASON_FIRST_DIGIT_TIMEOUT
+      : CollectEndReason.COLLECT_END_REASON_INTER_DIGIT_TIMEOUT;
+  return {
+    events: [
+      {
+        type: 'DigitsCollected',
+        data: {
+          callId: s.callId,
+          legId: col.legId,
+          collectId: col.collectId,
+          digits: col.digits,
+          reason,
+          terminator: '',
+          clientState: s.clientState,
+        },
+      },
+    ],
+  };
+}
+
+function runningOn(s: Active, legId: string): Extract<Collect, { status: 'collecting' }> | undefined {
+  for (const col of Object.values(s.collects))
+    if (col.legId === legId && col.status === 'collecting') return col;
+  return undefined;
+}
