@@ -4,8 +4,31 @@ import type { CallEvent } from './call.events';
 import type { CallState, Leg } from './call.state';
 import { IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from './errors';
 
-/** What decide returns: the events to append (none for a duplicate fact or a replay) and the id produced. */
-export type Decision = { readonly events: readonly CallEvent[]; readonly resultId?: string };
+/**
+ * A time after which a process manager must act, computed from the command's `now`. The app arms a timer
+ * and, when it fires, sends the command named by `kind` (RecordLegEnded with NO_ANSWER or MAX_DURATION,
+ * RecordCollectTimeout); the domain ignores a stale one. After a restart the app re-arms them from the
+ * recorded times of the events (LegInitiated, the first LegAnswered, the collection's last event).
+ */
+export type Deadline =
+  | { readonly kind: 'ringTimeout'; readonly legId: string; readonly atMs: number }
+  | { readonly kind: 'maxDuration'; readonly atMs: number }
+  | {
+      readonly kind: 'collectTimeout';
+      readonly collectId: string;
+      readonly expectedDigits: number;
+      readonly atMs: number;
+    };
+
+/**
+ * What decide returns: the events to append (none for a duplicate fact or a replay), the id the request
+ * produced, and the deadlines its events start.
+ */
+export type Decision = {
+  readonly events: readonly CallEvent[];
+  readonly resultId?: string;
+  readonly deadlines?: readonly Deadline[];
+};
 export type Active = Extract<CallState, { status: 'active' }>;
 export type Cmd<T extends CallCommand['type']> = Extract<CallCommand, { type: T }>;
 

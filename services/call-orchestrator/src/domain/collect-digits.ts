@@ -39,6 +39,9 @@ export function collectDigits(s: Active, c: Cmd<'CollectDigits'>): Decision {
   const collectId = c.metadata.newId;
   return {
     resultId: collectId,
+    deadlines: [
+      { kind: 'collectTimeout', collectId, expectedDigits: 0, atMs: c.metadata.now + d.firstDigitTimeoutMs },
+    ],
     events: [
       {
         type: 'DigitCollectionStarted',
@@ -79,7 +82,13 @@ export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>): Decision {
     return end(running.digits, CollectEndReason.COLLECT_END_REASON_TERMINATOR, digit);
   const digits = running.digits + digit;
   if (digits.length >= running.maxDigits) return end(digits, CollectEndReason.COLLECT_END_REASON_MAX_DIGITS);
-  return { events: [received] };
+  const atMs = c.metadata.now + running.interDigitTimeoutMs;
+  return {
+    events: [received],
+    deadlines: [
+      { kind: 'collectTimeout', collectId: running.collectId, expectedDigits: digits.length, atMs },
+    ],
+  };
 }
 
 export function recordCollectTimeout(s: Active, c: Cmd<'RecordCollectTimeout'>): Decision {

@@ -2,6 +2,7 @@
 // new events fold without loss (evolve accepts them), so every case exercises both halves of the Decider.
 import type { CallCommand } from '../call.commands';
 import { decide, type Decision } from '../call.decide';
+import type { Deadline } from '../call.guards';
 import type { CallEvent } from '../call.events';
 import { foldEvents, type CallState } from '../call.state';
 
@@ -14,6 +15,7 @@ export interface Spec {
     thenResult(resultId: string, ...expected: CallEvent[]): void;
     thenThrows(errorClass: ErrorClass, messagePart?: RegExp): void;
     thenState(check: (state: CallState) => void): void;
+    thenDeadlines(...expected: Deadline[]): void;
   };
 }
 
@@ -48,6 +50,9 @@ export function given(...history: CallEvent[]): Spec {
         },
         thenState(check) {
           check(foldEvents(run().events, state));
+        },
+        thenDeadlines(...expected) {
+          expect(run().deadlines ?? []).toEqual(expected);
         },
       };
     },

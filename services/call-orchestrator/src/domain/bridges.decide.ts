@@ -1,0 +1,63 @@
+// Bridges between answered legs, and Dial: a new outbound leg bridged on answer (see RecordLegAnswered).
+import type { CallEvent } from './call.events';
+import { fingerprint } from './call.state';
+import { answeredLeg, replay, type Active, type Cmd, type Decision } from './call.guards';
+import { IllegalStateError, ValidationError } from './errors';
+
+export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
+  const { legAId, legBId } = c.data;
+  if (legAId === legBId)
+    throw new ValidationError('a leg cannot be bridged with itself', { callId: s.callId, legId: legAId });
+  const again = replay(s, c.metadata.idempotencyKey, fingerprint.bridge(c.data));
+  if (again) return again;
+  const a = answeredLeg(s, legAId, 'be bridged');
+  const b = answeredLeg(s, legBId, 'be bridged');
+  for (const l of [a, b])
+    if (l.bridgeId)
+      throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
+  const base = { callId: s.callId, clientState: s.clientState };
+  const out: CallEvent[] = [a, b]
+    .filter((l) => l.echo)
+    .map((l) => ({ type: 'EchoStopped', data: { ...base, legId: l.legId } }));
+  out.push({
+    type: 'LegsBridged',
+    data: {
+      ...base,
+      bridgeId: c.metadata.newId,
+      legAId,
+      legBId,
+      idempotencyKey: c.metadata.idempotencyKey ?? '',
+    },
+  });
+  return { events: out, resultId: c.metadata.newId };
+};
+
+export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
+  const d = c.data;
+  if (!d.toUri.startsWith('sip:') && !d.toUri.startsWith('sips:'))
+    throw new ValidationError(`to_uri must be a SIP URI, got "${d.toUri}"`, { callId: s.callId });
+  const again = replay(s, c.metadata.idempotencyKey, fingerprint.dial(d));
+  if (again) return again;
+  answeredLeg(s, d.bridgeWithLegId, 'be bridged with a dialled leg');
+  const legId = c.metadata.newId;
+  return {
+    resultId: legId,
+    deadlines:
+      d.ringTimeoutMs > 0 ? [{ kind: 'ringTimeout', legId, atMs: c.metadata.now + d.ringTimeoutMs }] : [],
+    events: [
+      {
+        type: 'DialRequested',
+        data: {
+          callId: s.callId,
+          legId,
+          bridgeWithLegId: d.bridgeWithLegId,
+          toUri: d.toUri,
+          fromUri: d.fromUri,
+          ringTimeoutMs: d.ringTimeoutMs,
+          clientState: s.clientState,
+          idempotencyKey: c.metadata.idempotencyKey ?? '',
+        },
+      },
+    ],
+  };
+};

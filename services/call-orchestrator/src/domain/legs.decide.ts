@@ -1,0 +1,260 @@
+// Legs: create, answer, reject, hang up, and the SIP facts about them. Ending a leg also ends what
+// depends on it (playbacks, digit collections, its bridge) and the call when it was the last leg.
+import { callEvents } from '@callctl/proto';
+import type { CallEvent } from './call.events';
+import { evolve, type CallState, type Leg } from './call.state';
+import { active, leg, type Active, type Cmd, type Deadline, type Decision } from './call.guards';
+import { IllegalStateError, ValidationError } from './errors';
+
+const { EndCause, LegDirection, PlaybackEndReason, CollectEndReason } = callEvents;
+const none: Decision = { events: [] };
+
+/** Ends a leg and whatever depends on it: its media operations, its bridge, and the call if it was the last. */
+export function endLeg(
+  s: Active,
+  l: Leg,
+  cause: callEvents.EndCause,
+  sipStatus: number,
+  reason: string,
+): CallEvent[] {
+  const base = { callId: s.callId, clientState: s.clientState };
+  const out: CallEvent[] = [];
+  for (const p of Object.values(s.playbacks))
+    if (p.legId === l.legId && p.status === 'playing')
+      out.push({
+        type: 'PlaybackFinished',
+        data: {
+          ...base,
+          legId: l.legId,
+          playbackId: p.playbackId,
+          reason: PlaybackEndReason.PLAYBACK_END_REASON_LEG_ENDED,
+        },
+      });
+  for (const c of Object.values(s.collects))
+    if (c.legId === l.legId && c.status === 'collecting')
+      out.push({
+        type: 'DigitsCollected',
+        data: {
+          ...base,
+          legId: l.legId,
+          collectId: c.collectId,
+          digits: c.digits,
+          reason: CollectEndReason.COLLECT_END_REASON_CANCELLED,
+          terminator: '',
+        },
+      });
+  if (l.status === 'answered' && l.bridgeId)
+    out.push({ type: 'BridgeEnded', data: { ...base, bridgeId: l.bridgeId, endedLegId: l.legId } });
+  out.push({ type: 'LegEnded', data: { ...base, legId: l.legId, cause, sipStatus, reason } });
+  const stillUp = Object.values(s.legs).some((o) => o.legId !== l.legId && o.status !== 'ended');
+  if (!stillUp) out.push({ type: 'CallEnded', data: { ...base, cause, talkDurationMs: 0 } });
+  return out;
+}
+
+export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => {
+  const d = c.data;
+  if (state.status !== 'none') {
+    if (
+      c.metadata.idempotencyKey &&
+      state.status === 'active' &&
+      state.idempotency[c.metadata.idempotencyKey]
+    )
+      return { events: [], resultId: state.callId };
+    throw new IllegalStateError(`call ${d.callId} already exists`, { callId: d.callId });
+  }
+  if (!d.toUri.startsWith('sip:') && !d.toUri.startsWith('sips:'))
+    throw new ValidationError(`to_uri must be a SIP URI, got "${d.toUri}"`, { callId: d.callId });
+  if (!c.metadata.idempotencyKey)
+    throw new ValidationError('an idempotency key is required', { callId: d.callId });
+  const legId = c.metadata.newId;
+  return {
+    resultId: legId,
+    deadlines:
+      d.ringTimeoutMs > 0 ? [{ kind: 'ringTimeout', legId, atMs: c.metadata.now + d.ringTimeoutMs }] : [],
+    events: [
+      {
+        type: 'CallCreated',
+        data: {
+          callId: d.callId,
+          clientState: d.clientState,
+          maxDurationMs: d.maxDurationMs,
+          idempotencyKey: c.metadata.idempotencyKey,
+        },
+      },
+      {
+        type: 'LegInitiated',
+        data: {
+          callId: d.callId,
+          legId,
+          direction: LegDirection.LEG_DIRECTION_OUTBOUND,
+          fromUri: d.fromUri,
+          toUri: d.toUri,
+          sipCallId: '',
+          ringTimeoutMs: d.ringTimeoutMs,
+          clientState: d.clientState,
+        },
+      },
+    ],
+  };
+};
+
+export const recordInboundCall = (state: CallState, c: Cmd<'RecordInboundCall'>): Decision => {
+  if (state.status !== 'none') return none; // the INVITE was reported twice
+  const d = c.data;
+  const legId = c.metadata.newId;
+  return {
+    resultId: legId,
+    events: [
+      {
+        type: 'CallCreated',
+        data: { callId: d.callId, clientState: d.clientState, maxDurationMs: 0, idempotencyKey: '' },
+      },
+      {
+        type: 'LegInitiated',
+        data: {
+          callId: d.callId,
+          legId,
+          direction: LegDirection.LEG_DIRECTION_INBOUND,
+          fromUri: d.fromUri,
+          toUri: d.toUri,
+          sipCallId: d.sipCallId,
+          ringTimeoutMs: 0,
+          clientState: d.clientState,
+        },
+      },
+      {
+        type: 'LegRinging',
+        data: { callId: d.callId, legId, earlyMedia: false, clientState: d.clientState },
+      },
+    ],
+  };
+};
+
+export const answerLeg = (s: Active, c: Cmd<'AnswerLeg'>): Decision => {
+  const l = leg(s, c.data.legId);
+  if (l.direction !== LegDirection.LEG_DIRECTION_INBOUND)
+    throw new IllegalStateError(`leg ${l.legId} is outbound; only the far end answers it`, {
+      callId: s.callId,
+      legId: l.legId,
+    });
+  if (l.status !== 'ringing' && l.status !== 'initiated')
+    throw new IllegalStateError(`leg ${l.legId} is ${l.status}; only a ringing leg can be answered`, {
+      callId: s.callId,
+      legId: l.legId,
+    });
+  return {
+    events: [
+      {
+        type: 'LegAnswered',
+        data: { callId: s.callId, legId: l.legId, clientState: c.data.clientState || s.clientState },
+      },
+    ],
+  };
+};
+
+export const rejectLeg = (s: Active, c: Cmd<'RejectLeg'>): Decision => {
+  const l = leg(s, c.data.legId);
+  const sipStatus = c.data.sipStatus || 603;
+  if (sipStatus < 400 || sipStatus > 699)
+    throw new ValidationError(`sip_status must be 400-699, got ${sipStatus}`, {
+      callId: s.callId,
+      legId: l.legId,
+    });
+  if (
+    l.direction !== LegDirection.LEG_DIRECTION_INBOUND ||
+    (l.status !== 'ringing' && l.status !== 'initiated')
+  )
+    throw new IllegalStateError(`leg ${l.legId} is ${l.status}; only a ringing inbound leg can be rejected`, {
+      callId: s.callId,
+      legId: l.legId,
+    });
+  return { events: endLeg(s, l, EndCause.END_CAUSE_REJECTED, sipStatus, c.data.reason) };
+};
+
+export const hangup = (state: CallState, c: Cmd<'Hangup'>): Decision => {
+  if (state.status === 'ended') return none; // safe to retry
+  const s = active(state);
+  const targets = c.data.legId ? [leg(s, c.data.legId)] : Object.values(s.legs);
+  let cur: CallState = s;
+  const out: CallEvent[] = [];
+  for (const t of targets) {
+    if (cur.status !== 'active') break;
+    const l = cur.legs[t.legId];
+    if (!l || l.status === 'ended') continue;
+    const evs = endLeg(cur, l, EndCause.END_CAUSE_LOCAL_HANGUP, 0, 'hangup requested');
+    out.push(...evs);
+    cur = evs.reduce(evolve, cur);
+  }
+  return { events: out };
+};
+
+export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Decision => {
+  const l = leg(s, c.data.legId);
+  if (l.status !== 'initiated') return none;
+  return {
+    events: [
+      {
+        type: 'LegInitiated',
+        data: {
+          callId: s.callId,
+          legId: l.legId,
+          direction: l.direction,
+          fromUri: l.fromUri,
+          toUri: l.toUri,
+          sipCallId: c.data.sipCallId,
+          ringTimeoutMs: l.ringTimeoutMs,
+          clientState: s.clientState,
+        },
+      },
+    ],
+  };
+};
+
+export const recordLegRinging = (s: Active, c: Cmd<'RecordLegRinging'>): Decision => {
+  const l = leg(s, c.data.legId);
+  if (l.status === 'ringing' && l.earlyMedia === c.data.earlyMedia) return none;
+  if (l.status !== 'initiated' && l.status !== 'ringing') return none; // a late 18x after answer or end changes nothing
+  return {
+    events: [
+      {
+        type: 'LegRinging',
+        data: { callId: s.callId, legId: l.legId, earlyMedia: c.data.earlyMedia, clientState: s.clientState },
+      },
+    ],
+  };
+};
+
+export const recordLegAnswered = (s: Active, c: Cmd<'RecordLegAnswered'>): Decision => {
+  const l = leg(s, c.data.legId);
+  if (l.status === 'answered' || l.status === 'ended') return none;
+  const out: CallEvent[] = [
+    { type: 'LegAnswered', data: { callId: s.callId, legId: l.legId, clientState: s.clientState } },
+  ];
+  const peer = l.bridgeWithOnAnswer ? s.legs[l.bridgeWithOnAnswer] : undefined;
+  if (peer?.status === 'answered' && !peer.bridgeId)
+    out.push({
+      type: 'LegsBridged',
+      data: {
+        callId: s.callId,
+        bridgeId: c.metadata.newId,
+        legAId: peer.legId,
+        legBId: l.legId,
+        clientState: s.clientState,
+        idempotencyKey: '',
+      },
+    });
+  const firstAnswer = !s.answered && s.maxDurationMs > 0;
+  return { events: out, deadlines: firstAnswer ? [maxDuration(s, c.metadata.now)] : [] };
+};
+
+const maxDuration = (s: Active, now: number): Deadline => ({
+  kind: 'maxDuration',
+  atMs: now + s.maxDurationMs,
+});
+
+export const recordLegEnded = (s: Active, c: Cmd<'RecordLegEnded'>): Decision => {
+  const l = leg(s, c.data.legId);
+  return l.status === 'ended'
+    ? none
+    : { events: endLeg(s, l, c.data.cause, c.data.sipStatus, c.data.reason) };
+};
