@@ -59,11 +59,20 @@ export function quote(text: string): string {
   return '"' + text.replace(/["\\]/g, (c) => '\\' + c) + '"';
 }
 
+function hasClosingQuote(text: string, start: number): boolean {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) return true;
+  }
+  return false;
+}
+
 /**
  * Splits a header value on commas that are not inside a quoted string, `<...>` or a comment. Elements
  * are trimmed; empty elements are kept (the caller decides whether `a,,b` is an error).
  */
-export function splitTopLevel(value: string, separator = 44): string[] {
+export function splitTopLevel(value: string, strict = true, separator = 44): string[] {
   const out: string[] = [];
   let from = 0;
   let angle = false;
@@ -71,6 +80,8 @@ export function splitTopLevel(value: string, separator = 44): string[] {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 34) {
+      // Lenient callers (getAll) get an unterminated quote as the rest of the last element.
+      if (!strict && !hasClosingQuote(value, i)) break;
       i = endOfQuoted(value, i) - 1;
     } else if (angle) {
       if (c === 62) angle = false;

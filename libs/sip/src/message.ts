@@ -56,7 +56,7 @@ export class SipMessage {
     for (const i of at) {
       const value = this.headers[i]![1];
       if (!split) out.push(value);
-      else for (const element of splitTopLevel(value)) if (element.length > 0) out.push(element);
+      else for (const element of splitTopLevel(value, false)) if (element.length > 0) out.push(element);
     }
     return out;
   }
