@@ -13,6 +13,8 @@ export interface StoreFixture extends AsyncDisposable {
 export async function setupStore(options: { maxPayloadBytes?: number } = {}): Promise<StoreFixture> {
   const db = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 20 });
+  // DROP DATABASE … WITH (FORCE) at the end terminates idle connections; that is expected here.
+  pool.on('error', () => undefined);
   const store = createEventStore({ pool, ...options });
   return {
     db,

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { callEvents } from '@callctl/proto';
+import { startNatsServer, type NatsServerFixture } from '@callctl/testing';
+import { connectBus, type NatsConnection } from './connection.js';
+import { consumeDurable, ensureCallEventsStream } from './jetstream.js';
+import { publishMessage, requestMessage, respondMessage, subscribeMessages } from './messages.js';
+import { CALL_EVENTS_STREAM, callEventSubject } from './subjects.js';
+
+let server: NatsServerFixture;
+let nc: NatsConnection;
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectBus({ servers: server.url, name: 'bus-test' });
+});
+afterAll(async () => {
+  await nc.close();
+  await server.stop();
+});
+
+describe('bus: subjects', () => {
+  it('spells a call event subject from the call id and the snake_case of the type', () => {
+    expect(callEventSubject('7f3c', 'LegAnswered')).toBe('calls.7f3c.leg_answered');
+    expect(callEventSubject('7f3c', 'CallCreated')).toBe('calls.7f3c.call_created');
+    expect(() => callEventSubject('a.b', 'LegAnswered')).toThrow();
+  });
+});
+
+describe('bus: JetStream', () => {
+  it('creates CALL_EVENTS idempotently with the configured duplicate window', async () => {
+    const first = await ensureCallEventsStream(nc, { duplicateWindowMs: 120_000 });
+    const again = await ensureCallEventsStream(nc, { duplicateWindowMs: 300_000 });
+    expect(first.config.name).toBe(CALL_EVENTS_STREAM);
+    expect(again.config.duplicate_window).toBe(300_000 * 1_000_000);
+  });
+
+  it('delivers a published protobuf event to a durable consumer once, and drops a duplicate message id', async () => {
+    await ensureCallEventsStream(nc);
+    const callId = randomUUID();
+    const subject = callEventSubject(callId, 'LegAnswered');
+    const js = jetstream(nc);
+    const payload = callEvents.LegAnswered.encode(
+      callEvents.LegAnswered.fromPartial({ callId, legId: 'A' }),
+    ).finish();
+    const msgID = randomUUID();
+    const ack1 = await js.publish(subject, payload, { msgID });
+    const ack2 = await js.publish(subject, payload, { msgID });
+    expect(ack1.duplicate).toBe(false);
+    expect(ack2.duplicate).toBe(true);
+    const messages = await consumeDurable(nc, {
+      stream: CALL_EVENTS_STREAM,
+      durableName: `smoke-${callId.slice(0, 8)}`,
+      filterSubject: `calls.${callId}.*`,
+    });
+    const received: callEvents.LegAnswered[] = [];
+    for await (const m of messages) {
+      received.push(callEvents.LegAnswered.decode(m.data));
+      m.ack();
+      if (m.info.pending === 0) break;
+    }
+    await messages.close();
+    expect(received).toEqual([callEvents.LegAnswered.fromPartial({ callId, legId: 'A' })]);
+  });
+});
+
+describe('bus: core request/reply', () => {
+  it('answers a typed protobuf request within its deadline', async () => {
+    const subject = `test.${randomUUID()}`;
+    const sub = subscribeMessages(nc, subject, callEvents.LegAnswered);
+    void (async () => {
+      for await (const msg of sub) respondMessage(msg, callEvents.LegAnswered, { ...msg.data, legId: 'B' });
+    })();
+    const reply = await requestMessage(
+      nc,
+      subject,
+      callEvents.LegAnswered,
+      callEvents.LegAnswered.fromPartial({ callId: 'c', legId: 'A' }),
+      callEvents.LegAnswered,
+      { timeoutMs: 5000 },
+    );
+    expect(reply).toMatchObject({ callId: 'c', legId: 'B' });
+    publishMessage(
+      nc,
+      subject,
+      callEvents.LegAnswered,
+      callEvents.LegAnswered.fromPartial({ callId: 'c', legId: 'A' }),
+    );
+    await sub.close();
+  });
+
+  it('fails a request with no responder instead of waiting forever', async () => {
+    await expect(
+      requestMessage(
+        nc,
+        `nobody.${randomUUID()}`,
+        callEvents.LegAnswered,
+        callEvents.LegAnswered.fromPartial({ callId: 'c', legId: 'A' }),
+        callEvents.LegAnswered,
+        {
+          timeoutMs: 500,
+        },
+      ),
+    ).rejects.toThrow();
+  });
+});

@@ -1,0 +1,247 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager, AckPolicy, type JsMsg } from '@nats-io/jetstream';
+import { connectBus, CALL_EVENTS_STREAM, ensureCallEventsStream, type NatsConnection } from '@callctl/bus';
+import { callEvents } from '@callctl/proto';
+import {
+  startNatsServer,
+  startProcess,
+  waitFor,
+  type ManagedProcess,
+  type NatsServerFixture,
+} from '@callctl/testing';
+import { callStreamId, startRelay, subscribeAll, type RecordedEvent } from '../src/index.js';
+import { APPEND_LOCK_KEY } from '../src/event-store.js';
+import { callCreated, legAnswered, randomCallId, setupStore, type StoreFixture } from './fixtures.js';
+import { randomUUID } from 'node:crypto';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+let fx: StoreFixture;
+let nats: NatsServerFixture;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  // The child relay runs the package's source with tsx, which resolves sibling libs to their dist.
+  if (!existsSync(join(ROOT, 'libs', 'bus', 'dist', 'src', 'index.js')))
+    throw new Error('run `npx tsc -b` first');
+  nats = await startNatsServer();
+  nc = await connectBus({ servers: nats.url, name: 'relay-test' });
+  await ensureCallEventsStream(nc);
+});
+afterAll(async () => {
+  await nc.close();
+  await nats.stop();
+});
+beforeEach(async () => {
+  fx = await setupStore();
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.purge(CALL_EVENTS_STREAM);
+});
+afterEach(async () => {
+  await fx[Symbol.asyncDispose]();
+});
+
+interface Delivered {
+  eventId: string;
+  streamId: string;
+  streamVersion: number;
+  subject: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+/** Everything in CALL_EVENTS under calls.> read with a fresh durable, explicit ack. */
+async function readCallEvents(expected: number): Promise<Delivered[]> {
+  const jsm = await jetstreamManager(nc);
+  const name = `check-${randomUUID().slice(0, 8)}`;
+  await jsm.consumers.add(CALL_EVENTS_STREAM, {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: 'calls.>',
+  });
+  const consumer = await jetstream(nc).consumers.get(CALL_EVENTS_STREAM, name);
+  const out: Delivered[] = [];
+  await waitFor(
+    `${expected} messages on calls.>`,
+    async () => ((await consumer.info()).num_pending >= expected ? true : undefined),
+    60_000,
+    50,
+  );
+  for (;;) {
+    const batch = await consumer.fetch({ max_messages: 500, expires: 1000 });
+    let n = 0;
+    for await (const m of batch as AsyncIterable<JsMsg>) {
+      n++;
+      out.push({
+        eventId: m.headers?.get('Nats-Msg-Id') ?? '',
+        streamId: m.headers?.get('Callctl-Stream-Id') ?? '',
+        streamVersion: Number(m.headers?.get('Callctl-Stream-Version')),
+        subject: m.subject,
+        contentType: m.headers?.get('Content-Type') ?? '',
+        data: m.data,
+      });
+      m.ack();
+    }
+    if (n === 0) break;
+  }
+  return out;
+}
+
+function assertExactlyOnceInOrder(delivered: Delivered[], log: RecordedEvent[]): void {
+  const ids = delivered.map((d) => d.eventId);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(new Set(ids)).toEqual(new Set(log.map((e) => e.eventId)));
+  const versions = new Map<string, number[]>();
+  for (const d of delivered) versions.set(d.streamId, [...(versions.get(d.streamId) ?? []), d.streamVersion]);
+  for (const [stream, seen] of versions) {
+    expect({ stream, seen }).toEqual({ stream, seen: seen.map((_, i) => i + 1) });
+  }
+}
+
+function startRelayProcess(batchSize = 8): ManagedProcess {
+  // node --import tsx (not the tsx CLI, which forks a grandchild that SIGKILL would leave running).
+  return startProcess(process.execPath, ['--import', 'tsx', join(__dirname, 'relay-process.ts')], {
+    env: { ...process.env, DATABASE_URL: fx.db.url, NATS_URL: nats.url, RELAY_BATCH_SIZE: String(batchSize) },
+  });
+}
+
+/** Appends to a few call streams until stopped; returns how many events it wrote. */
+function startWriters(streams = 5) {
+  let stop = false;
+  const done = (async () => {
+    const calls = Array.from({ length: streams }, () => ({ id: randomCallId(), version: 0 }));
+    let written = 0;
+    while (!stop) {
+      const call = calls[written % streams]!;
+      const events =
+        call.version === 0 ? [callCreated(call.id)] : [legAnswered(call.id), legAnswered(call.id)];
+      const r = await fx.store.append(
+        callStreamId(call.id),
+        call.version === 0 ? 'no-stream' : call.version,
+        events,
+      );
+      call.version = r.nextExpectedVersion;
+      written += events.length;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return written;
+  })();
+  return { stop: () => ((stop = true), done) };
+}
+
+describe('relay', () => {
+  it('publishes each event once with its envelope headers and a protobuf payload', async () => {
+    const relay = startRelay({ store: fx.store, databaseUrl: fx.db.url, nc, pollIntervalMs: 50 });
+    const callId = randomCallId();
+    await fx.store.append(
+      callStreamId(callId),
+      'no-stream',
+      [callCreated(callId, 'x'), legAnswered(callId)],
+      {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      },
+    );
+    const delivered = await readCallEvents(2);
+    await relay.close();
+    expect(delivered.map((d) => d.subject)).toEqual([
+      `calls.${callId}.call_created`,
+      `calls.${callId}.leg_answered`,
+    ]);
+    expect(delivered[1]!.contentType).toBe('application/x-protobuf; proto=callctl.events.v1.LegAnswered');
+    expect(callEvents.LegAnswered.decode(delivered[1]!.data)).toMatchObject({ callId, legId: 'A' });
+  }, 90_000);
+
+  it('delivers every event once to JetStream although a lower position committed after higher ones were requested', async () => {
+    const relay = startRelay({
+      store: fx.store,
+      databaseUrl: fx.db.url,
+      nc,
+      pollIntervalMs: 20,
+      batchSize: 4,
+    });
+    const sub = subscribeAll({ store: fx.store, databaseUrl: fx.db.url, pollIntervalMs: 20 });
+    const seen: number[] = [];
+    const consuming = (async () => {
+      for await (const e of sub) seen.push(e.globalPosition);
+    })();
+    const slow = await fx.pool.connect();
+    const slowCall = randomCallId();
+    await slow.query('BEGIN');
+    await slow.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY.toString()]);
+    await slow.query(
+      `INSERT INTO event_log (event_id, stream_id, stream_version, type, data, metadata)
+       VALUES ($1, $2, 1, 'CallCreated', $3, '{}')`,
+      [randomUUID(), callStreamId(slowCall), JSON.stringify({ callId: slowCall })],
+    );
+    const later = Array.from({ length: 8 }, () => {
+      const id = randomCallId();
+      return fx.store.append(callStreamId(id), 'no-stream', [callCreated(id), legAnswered(id)]);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await slow.query('COMMIT');
+    slow.release();
+    await Promise.all(later);
+    const delivered = await readCallEvents(17);
+    await waitFor('subscriber caught up', () => seen.length >= 17 || undefined, 20_000);
+    await sub.close();
+    await consuming;
+    await relay.close();
+    const log = await fx.store.readAll(0, 1000);
+    assertExactlyOnceInOrder(delivered, log);
+    expect(seen).toEqual(log.map((e) => e.globalPosition));
+  }, 90_000);
+
+  it('after repeated kill -9 mid-batch, JetStream holds every event exactly once in per-stream order', async () => {
+    const writers = startWriters();
+    for (let round = 0; round < 4; round++) {
+      const relay = startRelayProcess(8);
+      await waitFor(
+        'relay checkpoint',
+        () => /checkpoint \d+/.test(relay.output()) || undefined,
+        30_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${relay.output()}`);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.floor(Math.random() * 150)));
+      await relay.kill();
+    }
+    const written = await writers.stop();
+    const last = startRelayProcess(64);
+    const head = await fx.store.headPosition();
+    await waitFor(
+      'final relay reached the head',
+      () => last.output().includes(`checkpoint ${head}`) || undefined,
+      60_000,
+    );
+    await last.stop();
+    const log = await fx.store.readAll(0, 100_000);
+    expect(log).toHaveLength(written);
+    const delivered = await readCallEvents(written);
+    assertExactlyOnceInOrder(delivered, log);
+  }, 180_000);
+
+  it('lets a standby relay take over when the leader is killed', async () => {
+    const a = startRelayProcess();
+    const b = startRelayProcess();
+    const leaderOf = () => (/leader/.test(a.output()) ? a : /leader/.test(b.output()) ? b : undefined);
+    const leader = await waitFor('a leader', leaderOf, 30_000);
+    const standby = leader === a ? b : a;
+    const first = randomCallId();
+    await fx.store.append(callStreamId(first), 'no-stream', [callCreated(first), legAnswered(first)]);
+    await waitFor('leader checkpoint', () => leader.output().includes('checkpoint') || undefined, 30_000);
+    expect(standby.output()).not.toMatch(/leader/);
+    await leader.kill();
+    await waitFor('standby took over', () => /leader/.test(standby.output()) || undefined, 30_000);
+    const second = randomCallId();
+    await fx.store.append(callStreamId(second), 'no-stream', [callCreated(second), legAnswered(second)]);
+    const head = await fx.store.headPosition();
+    await waitFor(
+      'standby published',
+      () => standby.output().includes(`checkpoint ${head}`) || undefined,
+      30_000,
+    );
+    await standby.stop();
+    assertExactlyOnceInOrder(await readCallEvents(4), await fx.store.readAll(0, 100));
+  }, 120_000);
+});
