@@ -40,6 +40,18 @@ describe('call: created (idempotency of CreateCall)', () => {
 
 describe('leg: initiated (outbound)', () => {
   const h = [b.callCreated(), b.legInitiated('A')];
+  it('records the Call-ID of the INVITE once sent', () =>
+    given(...h)
+      .when(b.recordLegInitiated('A', 'sip-1'))
+      .then(b.legInitiated('A', 'out', 'sip-1')));
+  it('ignores a repeated report of the sent INVITE', () =>
+    given(...h, b.legInitiated('A', 'out', 'sip-1'))
+      .when(b.recordLegInitiated('A', 'sip-1'))
+      .thenNothing());
+  it('keeps the dial target of a dialled leg when its INVITE is reported', () =>
+    given(...b.answeredA(), b.dialRequested('B', 'A'), b.legInitiated('B', 'out', 'sip-2'))
+      .when(b.recordLegAnswered('B', 'BR1'))
+      .then(b.legAnswered('B'), b.legsBridged('A', 'B', 'BR1', '')));
   it('rings when the far end sends 180', () =>
     given(...h)
       .when(b.recordLegRinging('A'))

@@ -26,6 +26,7 @@ function randomCommand(next: () => number, step: number): CallCommand {
   const id = `x${step}`;
   const key = pick(['k1', 'k2', `k${step}`]);
   const options: Array<() => CallCommand> = [
+    () => b.recordLegInitiated(leg, pick(['s1', 's2'])),
     () => b.recordLegRinging(leg, next() < 0.5),
     () => b.recordLegAnswered(leg, id),
     () => b.recordLegEnded(leg, pick([b.EndCause.END_CAUSE_BUSY, b.EndCause.END_CAUSE_REMOTE_HANGUP])),

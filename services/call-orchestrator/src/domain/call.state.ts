@@ -9,6 +9,8 @@ type LegBase = {
   readonly fromUri: string;
   readonly toUri: string;
   readonly ringTimeoutMs: number;
+  /** The SIP Call-ID once the SIP edge reported it (empty before). */
+  readonly sipCallId: string;
   readonly bridgeWithOnAnswer?: string;
 };
 export type Leg =
@@ -113,6 +115,7 @@ export function evolve(state: CallState, event: CallEvent): CallState {
         fromUri: d.fromUri,
         toUri: d.toUri,
         ringTimeoutMs: d.ringTimeoutMs,
+        sipCallId: d.sipCallId,
         bridgeWithOnAnswer: prior?.bridgeWithOnAnswer,
         status: 'initiated',
       });
@@ -125,6 +128,7 @@ export function evolve(state: CallState, event: CallEvent): CallState {
         fromUri: d.fromUri,
         toUri: d.toUri,
         ringTimeoutMs: d.ringTimeoutMs,
+        sipCallId: '',
         bridgeWithOnAnswer: d.bridgeWithLegId,
         status: 'initiated',
       };

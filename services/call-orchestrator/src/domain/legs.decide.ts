@@ -190,7 +190,8 @@ export const hangup = (state: CallState, c: Cmd<'Hangup'>): Decision => {
 
 export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Decision => {
   const l = leg(s, c.data.legId);
-  if (l.status !== 'initiated') return none;
+  // The INVITE left (the SIP edge knows its Call-ID now); a repeat report, or one after 18x, changes nothing.
+  if (l.status !== 'initiated' || l.sipCallId === c.data.sipCallId) return none;
   return {
     events: [
       {

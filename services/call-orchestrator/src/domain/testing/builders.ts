@@ -19,7 +19,7 @@ export const callCreated = (key = 'k-create', maxDurationMs = 60_000): CallEvent
   type: 'CallCreated',
   data: { ...base, maxDurationMs, idempotencyKey: key },
 });
-export const legInitiated = (legId: string, dir: 'in' | 'out' = 'out'): CallEvent => ({
+export const legInitiated = (legId: string, dir: 'in' | 'out' = 'out', sipCallId = ''): CallEvent => ({
   type: 'LegInitiated',
   data: {
     ...base,
@@ -27,7 +27,7 @@ export const legInitiated = (legId: string, dir: 'in' | 'out' = 'out'): CallEven
     direction: dir === 'in' ? LegDirection.LEG_DIRECTION_INBOUND : LegDirection.LEG_DIRECTION_OUTBOUND,
     fromUri: 'sip:app@127.0.0.1',
     toUri: `sip:${legId}@127.0.0.1`,
-    sipCallId: '',
+    sipCallId,
     ringTimeoutMs: dir === 'in' ? 0 : 30_000,
   },
 });
@@ -210,6 +210,11 @@ export const dial = (
   type: 'Dial',
   data: { bridgeWithLegId: withLeg, toUri, fromUri: 'sip:app@127.0.0.1', ringTimeoutMs: 30_000 },
   metadata: meta(newId, key),
+});
+export const recordLegInitiated = (legId: string, sipCallId = 'sip-1'): CallCommand => ({
+  type: 'RecordLegInitiated',
+  data: { legId, sipCallId },
+  metadata: meta(),
 });
 export const recordLegRinging = (legId: string, earlyMedia = false): CallCommand => ({
   type: 'RecordLegRinging',
