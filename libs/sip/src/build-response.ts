@@ -1,3 +1,4 @@
+import { type SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
 import { newTag } from './ids.js';
 import { SipResponse, type SipRequest } from './message.js';
@@ -54,4 +55,31 @@ export function buildResponse(
   if (options.contentType !== undefined) headers.push(['Content-Type', options.contentType]);
   headers.push(['Content-Length', String(body.length)]);
   return new SipResponse(status, reason ?? REASON_PHRASES[status] ?? 'Unknown', headers, body);
+}
+
+/**
+ * The error response for a request that failed to parse, built from `error.partial` (RFC 3261 8.2.6
+ * copies, best effort). Undefined when no response may or can be sent: the message was a response or
+ * an ACK, or it carried no Via to send the answer to.
+ */
+export function buildParseErrorResponse(
+  error: SipParseError,
+  options: BuildResponseOptions = {},
+): SipResponse | undefined {
+  const partial = error.partial;
+  if (partial?.method === undefined || partial.method === 'ACK' || !partial.vias?.length) return undefined;
+  const headers: Array<[string, string]> = partial.vias.map((via): [string, string] => ['Via', via]);
+  if (partial.from !== undefined) headers.push(['From', partial.from]);
+  if (partial.to !== undefined) {
+    const tag = hasTag(partial.to) ? '' : `;tag=${options.toTag ?? newTag()}`;
+    headers.push(['To', partial.to + tag]);
+  }
+  if (partial.callId !== undefined) headers.push(['Call-ID', partial.callId]);
+  if (partial.cseq !== undefined) headers.push(['CSeq', partial.cseq]);
+  if (options.headers) headers.push(...options.headers);
+  headers.push(['Content-Length', '0']);
+  const status = error.status >= 400 && error.status <= 699 ? error.status : 400;
+  // The reason phrase says what was wrong (it is what the peer's log shows); keep it one safe line.
+  const reason = error.reason.replace(/[\r\n]+/g, ' ').slice(0, 120);
+  return new SipResponse(status, reason, headers);
 }

@@ -3,6 +3,7 @@ import {
   SipParseError,
   SipRequest,
   type SipResponse,
+  buildParseErrorResponse,
   buildResponse,
   formatUri,
   formatVia,
@@ -342,5 +343,33 @@ describe('buildResponse', () => {
       5,
       'v=0\r\n',
     ]);
+  });
+});
+
+describe('buildParseErrorResponse', () => {
+  it('answers a request that failed to parse with 400, its Vias, Call-ID, CSeq and a To tag', () => {
+    const error = parseFails(
+      request('INVITE  sip:b@x SIP/2.0', 'Via: SIP/2.0/UDP second;branch=z9hG4bK2\r\n'),
+    );
+    const res = buildParseErrorResponse(error, { toTag: 't1' })!;
+    expect([res.status, res.reason]).toEqual([400, 'Malformed Request-Line']);
+    expect(res.vias.map((v) => v.host)).toEqual(['pc33.example.com', 'second']);
+    expect([res.callId, res.cseq.seq, res.to.tag]).toEqual(['a84b4c76e66710@pc33.example.com', 314159, 't1']);
+  });
+
+  it('sends nothing for a broken response, an ACK, or a request without Via', () => {
+    expect(buildParseErrorResponse(parseFails(`SIP/2.0 2000 OK\r\n${HEAD}\r\n`))).toBeUndefined();
+    expect(buildParseErrorResponse(parseFails(request('ACK  sip:b@x SIP/2.0')))).toBeUndefined();
+    expect(
+      buildParseErrorResponse(parseFails('INVITE  sip:b@x SIP/2.0\r\nCall-ID: x\r\n\r\n')),
+    ).toBeUndefined();
+  });
+});
+
+describe('topVia', () => {
+  it('parses only the first Via element', () => {
+    const message = parseMessage(request('INVITE sip:b@x SIP/2.0', 'Via: SIP/2.0/UDP second;;broken\r\n'));
+    expect(message.topVia.branch).toBe('z9hG4bK776asdhds');
+    expect(() => message.vias).toThrow(SipParseError);
   });
 });

@@ -14,7 +14,7 @@ export { StreamFramer, type StreamFramerOptions } from './stream-framer.js';
 export { parseUri, formatUri, unescapeUriPart, uriScheme, type SipUri, type UriScheme } from './uri.js';
 export { parseNameAddr, parseContact, formatNameAddr, type NameAddr, type Contact } from './name-addr.js';
 export { parseVia, formatVia, BRANCH_MAGIC_COOKIE, type Via } from './via.js';
-export { buildResponse, type BuildResponseOptions } from './build-response.js';
+export { buildResponse, buildParseErrorResponse, type BuildResponseOptions } from './build-response.js';
 export { validateRequest, type ValidateOptions, type ValidationFailure } from './validate-request.js';
 export { newBranch, newTag, newCallId } from './ids.js';
 export { REASON_PHRASES } from './reason-phrases.js';

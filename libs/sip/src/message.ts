@@ -141,6 +141,17 @@ export class SipMessage {
     return this.view('via', () => listElements(this, 'Via').map(parseVia));
   }
 
+  /** The top Via only (what a transaction layer matches on); cheaper than `vias` on long Via stacks. */
+  get topVia(): Via {
+    return this.view('top-via', () => {
+      const value = this.get('Via');
+      if (value === undefined) throw new SipParseError('Missing Via header');
+      const first = splitTopLevel(value)[0]!;
+      if (first.length === 0) throw new SipParseError('Empty Via list element');
+      return parseVia(first);
+    });
+  }
+
   get contacts(): Contact[] {
     return this.view('contact', () => listElements(this, 'Contact').map(parseContact));
   }

@@ -133,13 +133,13 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   } else {
     const sp1 = startLine.indexOf(' ');
     const sp2 = sp1 < 0 ? -1 : startLine.indexOf(' ', sp1 + 1);
-    if (sp1 > 0) method = startLine.slice(0, sp1);
+    if (sp1 > 0 && isToken(startLine.slice(0, sp1))) method = startLine.slice(0, sp1);
     if (sp2 < 0 || startLine.indexOf(' ', sp2 + 1) >= 0) {
       startLineError = fail('Malformed Request-Line');
     } else {
       const uri = startLine.slice(sp1 + 1, sp2);
       const version = startLine.slice(sp2 + 1);
-      if (method === undefined || !isToken(method)) startLineError = fail('Bad method');
+      if (method === undefined) startLineError = fail('Bad method');
       else if (uri.length === 0 || /[\t<>"]/.test(uri)) startLineError = fail('Bad Request-URI');
       else if (!isVersion(version)) startLineError = fail('Bad SIP version');
       else {
