@@ -116,6 +116,10 @@ describe('leg: ringing (inbound)', () => {
     given(...b.inboundRinging())
       .when(b.answerLeg('A', 'ivr-1'))
       .then(b.legAnswered('A', 'ivr-1')));
+  it('echoes the new client_state on later events', () =>
+    given(...b.inboundRinging(), b.legAnswered('A', 'ivr-1'))
+      .when(b.startEcho('A'))
+      .then({ type: 'EchoStarted', data: { callId: b.CALL, legId: 'A', clientState: 'ivr-1' } }));
   it('is rejected with the given SIP status', () =>
     given(...b.inboundRinging())
       .when(b.rejectLeg('A', 486, 'Busy Here'))

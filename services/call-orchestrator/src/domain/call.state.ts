@@ -145,7 +145,14 @@ export function evolve(state: CallState, event: CallEvent): CallState {
     case 'LegAnswered': {
       const leg = s.legs[event.data.legId];
       if (!leg) return s;
-      return { ...setLeg({ ...leg, status: 'answered', echo: false }), answered: true } as CallState;
+      // AnswerLeg may give the call a new client_state; the event carries the one in force from now on.
+      const clientState = event.data.clientState || s.clientState;
+      return {
+        ...s,
+        legs: { ...s.legs, [leg.legId]: { ...leg, status: 'answered', echo: false } },
+        answered: true,
+        clientState,
+      };
     }
     case 'LegEnded': {
       const leg = s.legs[event.data.legId];
