@@ -11,7 +11,8 @@ export interface StreamFramerOptions {
   onPing?: () => void;
 }
 
-const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t\r]*$/im;
+// One line `Content-Length: N` (or compact `l:`); the classes are disjoint, so matching is linear.
+const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t\r]*$/gim;
 
 export class StreamFramer {
   private buffer: Buffer = Buffer.alloc(0);
@@ -63,10 +64,10 @@ export class StreamFramer {
         break;
       }
       const head = buf.toString('latin1', 0, end[0]);
-      const matches = head.match(new RegExp(CONTENT_LENGTH.source, 'gim'));
-      if (matches === null) throw new SipParseError('Missing Content-Length on a stream transport');
+      const matches = [...head.matchAll(CONTENT_LENGTH)];
+      if (matches.length === 0) throw new SipParseError('Missing Content-Length on a stream transport');
       if (matches.length > 1) throw new SipParseError('Multiple Content-Length headers');
-      const value = CONTENT_LENGTH.exec(head)?.[1] ?? '';
+      const value = matches[0]![1] ?? '';
       if (!/^\d{1,10}$/.test(value)) throw new SipParseError('Bad Content-Length');
       const total = end[0] + end[1] + Number(value);
       if (total > this.maxMessageBytes) throw new SipParseError('Message Too Large', 513);
