@@ -28,6 +28,44 @@ describe('StreamFramer', () => {
     expect(parseMessage(out[0]!, { transport: 'stream' }).body.toString()).toBe('ab\r\n\r\ncd\r\n\r\nX');
   });
 
+  it('frames random chunkings of messages interleaved with pings and pongs identically', () => {
+    const seed = 20261123;
+    let state = seed;
+    const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296;
+    for (let round = 0; round < 300; round++) {
+      const parts: Buffer[] = [];
+      const expected: string[] = [];
+      let pings = 0;
+      for (let k = 0; k < 6; k++) {
+        const pick = random();
+        if (pick < 0.2) {
+          parts.push(Buffer.from('\r\n\r\n'));
+          pings++;
+        } else {
+          // A lone CRLF (pong) only before a message: CRLF then CRLFCRLF is ambiguous on the wire.
+          if (pick < 0.4) parts.push(Buffer.from('\r\n'));
+          const message = random() < 0.5 ? INVITE : BYE;
+          parts.push(message);
+          expected.push(message.toString('latin1'));
+        }
+      }
+      const stream = Buffer.concat(parts);
+      const framer = new StreamFramer();
+      const out: Buffer[] = [];
+      for (let at = 0; at < stream.length;) {
+        const size = 1 + Math.floor(random() * 80);
+        out.push(...framer.push(stream.subarray(at, at + size)));
+        at += size;
+      }
+      expect({ seed, round, out: out.map((b) => b.toString('latin1')) }).toEqual({
+        seed,
+        round,
+        out: expected,
+      });
+      expect(framer.pings).toBe(pings);
+    }
+  });
+
   it('reports CRLFCRLF keep-alives as pings and skips lone CRLF pongs', () => {
     const pings: number[] = [];
     const framer = new StreamFramer({ onPing: () => pings.push(1) });
