@@ -8,11 +8,14 @@ import {
   formatUri,
   formatVia,
   newBranch,
+  newCallId,
+  newTag,
   parseMessage,
   parseNameAddr,
   parseUri,
   parseVia,
   serializeMessage,
+  unescapeUriPart,
   validateRequest,
 } from './index.js';
 
@@ -371,5 +374,21 @@ describe('topVia', () => {
     const message = parseMessage(request('INVITE sip:b@x SIP/2.0', 'Via: SIP/2.0/UDP second;;broken\r\n'));
     expect(message.topVia.branch).toBe('z9hG4bK776asdhds');
     expect(() => message.vias).toThrow(SipParseError);
+  });
+});
+
+describe('identifiers and escapes', () => {
+  it('makes unique token-only branches (with the magic cookie), tags and Call-IDs', () => {
+    const branches = new Set(Array.from({ length: 1000 }, () => newBranch()));
+    expect(branches.size).toBe(1000);
+    for (const branch of branches) expect(branch).toMatch(/^z9hG4bK[A-Za-z0-9_-]{8,}$/);
+    expect(newTag()).toMatch(/^[0-9a-f]{16}$/);
+    expect(newCallId('host.example')).toMatch(/^[A-Za-z0-9_-]+@host\.example$/);
+    expect(newTag()).not.toBe(newTag());
+  });
+
+  it('unescapes %00 without cutting the string short (RFC 4475 3.1.1.4)', () => {
+    expect(unescapeUriPart('sip%3Auser%00name')).toBe('sip:user\u0000name');
+    expect(unescapeUriPart('%E2%82%AC')).toBe('\u20ac');
   });
 });
