@@ -77,6 +77,8 @@ export class StreamFramer {
       this.scanFrom = 0;
     }
     if (this.buffer.length === 0) this.buffer = Buffer.alloc(0);
+    // Keep no view into the caller's chunk between calls: the caller may reuse its buffer.
+    else if (this.buffer.buffer === chunk.buffer) this.buffer = Buffer.from(this.buffer);
     return out;
   }
 }

@@ -76,6 +76,14 @@ describe('StreamFramer', () => {
     expect(pings).toHaveLength(2);
   });
 
+  it('does not keep a view into a chunk the caller reuses', () => {
+    const framer = new StreamFramer();
+    const chunk = Buffer.from(BYE.subarray(0, 10));
+    framer.push(chunk);
+    chunk.fill(0x41);
+    expect(framer.push(BYE.subarray(10)).map((b) => b.toString('latin1'))).toEqual([BYE.toString('latin1')]);
+  });
+
   it('detects a ping split across chunks', () => {
     const framer = new StreamFramer();
     framer.push(Buffer.from('\r\n'));
