@@ -247,13 +247,18 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         const actual = head[0]!.version;
         const wanted = expected === 'no-stream' ? 0 : expected;
         if (wanted !== 'any' && wanted !== actual) throw new ConcurrencyError(streamId, expected, actual);
-        const { rows } = await client.query<{ global_position: string }>(
-          `INSERT INTO event_log (event_id, stream_id, stream_version, type, schema_version, data, metadata)
-           SELECT b.event_id, $1, $2 + b.ord::int, b.type, b.schema_version, b.data, $7::jsonb
-             FROM unnest($3::uuid[], $4::text[], $5::int[], $6::jsonb[])
-                  WITH ORDINALITY AS b(event_id, type, schema_version, data, ord)
-            ORDER BY b.ord
-           RETURNING global_position`,
+        // The NOTIFY rides on the insert statement (one round trip less); PostgreSQL delivers it at commit.
+        const { rows } = await client.query<{ positions: string[] }>(
+          `WITH inserted AS (
+             INSERT INTO event_log (event_id, stream_id, stream_version, type, schema_version, data, metadata)
+             SELECT b.event_id, $1, $2 + b.ord::int, b.type, b.schema_version, b.data, $7::jsonb
+               FROM unnest($3::uuid[], $4::text[], $5::int[], $6::jsonb[])
+                    WITH ORDINALITY AS b(event_id, type, schema_version, data, ord)
+              ORDER BY b.ord
+             RETURNING global_position)
+           SELECT array_agg(global_position ORDER BY global_position)::text[] AS positions,
+                  pg_notify('${EVENT_LOG_CHANNEL}', max(global_position)::text)
+             FROM inserted`,
           [
             streamId,
             actual,
@@ -264,11 +269,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
             metadataJson,
           ],
         );
-        const positions = rows.map((row) => Number(row.global_position)).sort((a, b) => a - b);
-        await client.query('SELECT pg_notify($1, $2)', [
-          EVENT_LOG_CHANNEL,
-          String(positions[positions.length - 1]),
-        ]);
+        const positions = rows[0]!.positions.map(Number);
         await client.query('COMMIT');
         return { nextExpectedVersion: actual + prepared.length, positions, duplicate: false };
       } catch (error) {
