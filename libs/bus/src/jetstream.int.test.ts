@@ -6,6 +6,8 @@ import { connectBus, type NatsConnection } from './connection.js';
 import { consumeDurable, ensureCallEventsStream } from './jetstream.js';
 import { publishMessage, requestMessage, respondMessage, subscribeMessages } from './messages.js';
 import { CALL_EVENTS_STREAM, callEventSubject } from './subjects.js';
+import { traceContextOf, tracedHeaders } from './trace-headers.js';
+import { headers } from '@nats-io/nats-core';
 
 let server: NatsServerFixture;
 let nc: NatsConnection;
@@ -101,5 +103,31 @@ describe('bus: core request/reply', () => {
         },
       ),
     ).rejects.toThrow();
+  });
+});
+
+describe('bus: trace propagation', () => {
+  it('carries a W3C traceparent from the publisher to the subscriber', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const parent = traceContextOf(headers());
+    const h = headers();
+    h.set('traceparent', traceparent);
+    const ctx = traceContextOf(h);
+    expect(ctx).not.toBe(parent);
+    const subject = `trace.${randomUUID()}`;
+    const sub = subscribeMessages(nc, subject, callEvents.LegAnswered);
+    publishMessage(
+      nc,
+      subject,
+      callEvents.LegAnswered,
+      callEvents.LegAnswered.fromPartial({ callId: 'c' }),
+      tracedHeaders(undefined, ctx),
+    );
+    for await (const msg of sub) {
+      expect(msg.headers?.get('traceparent')).toBe(traceparent);
+      expect(tracedHeaders(undefined, msg.traceContext).get('traceparent')).toBe(traceparent);
+      break;
+    }
+    await sub.close();
   });
 });

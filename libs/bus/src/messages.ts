@@ -86,7 +86,8 @@ export function subscribeMessages<T>(
   return {
     [Symbol.asyncIterator]: () => iterate(),
     close: async () => {
-      await sub.drain();
+      // Leaving a for-await loop already unsubscribed.
+      if (!sub.isClosed()) await sub.drain();
     },
     undecodable: () => undecodable,
   };

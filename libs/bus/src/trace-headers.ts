@@ -3,10 +3,10 @@ import { extractTraceContext, injectTraceContext } from '@callctl/telemetry';
 
 type Context = ReturnType<typeof extractTraceContext>;
 
-/** Headers carrying the active trace context (W3C traceparent/tracestate). */
-export function tracedHeaders(base?: MsgHdrs): MsgHdrs {
+/** Headers carrying the active (or given) trace context (W3C traceparent/tracestate). */
+export function tracedHeaders(base?: MsgHdrs, ctx?: Context): MsgHdrs {
   const h = base ?? natsHeaders();
-  injectTraceContext((key, value) => h.set(key, value));
+  injectTraceContext((key, value) => h.set(key, value), ctx);
   return h;
 }
 
