@@ -27,6 +27,8 @@ export { subscribeAll, type Subscription, type SubscribeAllOptions } from './sub
 export {
   catchUpProjection,
   rebuildProjection,
+  runProjection,
+  type ProjectionRunner,
   type Projection,
   type ProjectionRunOptions,
 } from './projection.js';

@@ -4,9 +4,11 @@ import {
   callStreamId,
   catchUpProjection,
   rebuildProjection,
+  runProjection,
   type Projection,
   type RecordedEvent,
 } from './index.js';
+import { waitFor } from '@callctl/testing';
 import { callCreated, legAnswered, setupStore, type StoreFixture } from '../test/fixtures.js';
 
 let fx: StoreFixture;
@@ -100,5 +102,20 @@ describe('projection', () => {
     expect(await snapshot()).toEqual(before);
     await catchUpProjection(callSummary, { pool: fx.pool, store: fx.store });
     expect((await snapshot()).length).toBe(before.length + 1);
+  });
+
+  it('a running projection follows appends live', async () => {
+    const runner = runProjection(callSummary, { pool: fx.pool, store: fx.store, databaseUrl: fx.db.url });
+    const callId = `live-${Date.now()}`;
+    await fx.store.append(callStreamId(callId), 'no-stream', [callCreated(callId), legAnswered(callId)]);
+    await waitFor(
+      'the read model shows the call',
+      async () =>
+        (await fx.pool.query('SELECT answered_legs FROM test_call_summary WHERE call_id = $1', [callId]))
+          .rows[0]?.answered_legs === 1 || undefined,
+      20_000,
+    );
+    await runner.close();
+    expect(await runner.closed()).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
-import type { EventStore, RecordedEvent } from './event-store.js';
+import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-store.js';
 
 /** A read model kept in PostgreSQL tables. */
 export interface Projection {
@@ -75,4 +75,65 @@ export async function rebuildProjection(
     client.release();
   }
   return catchUpProjection(projection, options);
+}
+
+export interface ProjectionRunner {
+  close(): Promise<void>;
+  /** Resolves when the runner stops: undefined after close(), the error that stopped it otherwise. */
+  closed(): Promise<void | Error>;
+}
+
+/**
+ * Keeps a projection live: catches up, then again on every append's NOTIFY (on a dedicated LISTEN
+ * connection) or every `pollIntervalMs` (@default 1000) when a notification is lost.
+ */
+export function runProjection(
+  projection: Projection,
+  options: ProjectionRunOptions & { databaseUrl: string; pollIntervalMs?: number },
+): ProjectionRunner {
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const listener = new pg.Client({ connectionString: options.databaseUrl });
+  let stopped = false;
+  let notified = false;
+  let wake: (() => void) | undefined;
+  listener.on('error', () => undefined); // polling still works
+  listener.on('notification', () => {
+    notified = true;
+    wake?.();
+  });
+  async function run(): Promise<void> {
+    await listener
+      .connect()
+      .then(() => listener.query(`LISTEN ${EVENT_LOG_CHANNEL}`))
+      .catch(() => undefined);
+    while (!stopped) {
+      notified = false;
+      await catchUpProjection(projection, options);
+      if (notified || stopped) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pollIntervalMs);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      });
+    }
+  }
+  const closed: Promise<void | Error> = run().then(
+    () => listener.end().catch(() => undefined),
+    async (error: unknown) => {
+      await listener.end().catch(() => undefined);
+      return error as Error;
+    },
+  );
+  return {
+    close: async () => {
+      stopped = true;
+      wake?.();
+      await closed;
+    },
+    closed: () => closed,
+  };
 }
