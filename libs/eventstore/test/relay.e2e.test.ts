@@ -10,7 +10,13 @@ import {
   type ManagedProcess,
   type NatsServerFixture,
 } from '@callctl/testing';
-import { callStreamId, startRelay, subscribeAll, type RecordedEvent } from '../src/index.js';
+import {
+  callStreamId,
+  RELAY_CHECKPOINT_ID,
+  startRelay,
+  subscribeAll,
+  type RecordedEvent,
+} from '../src/index.js';
 import { APPEND_LOCK_KEY } from '../src/event-store.js';
 import { callCreated, legAnswered, randomCallId, setupStore, type StoreFixture } from './fixtures.js';
 import { randomUUID } from 'node:crypto';
@@ -44,6 +50,7 @@ afterEach(async () => {
 
 interface Delivered {
   eventId: string;
+  msgId: string;
   streamId: string;
   streamVersion: number;
   subject: string;
@@ -74,7 +81,8 @@ async function readCallEvents(expected: number): Promise<Delivered[]> {
     for await (const m of batch as AsyncIterable<JsMsg>) {
       n++;
       out.push({
-        eventId: m.headers?.get('Nats-Msg-Id') ?? '',
+        eventId: m.headers?.get('Callctl-Event-Id') ?? '',
+        msgId: m.headers?.get('Nats-Msg-Id') ?? '',
         streamId: m.headers?.get('Callctl-Stream-Id') ?? '',
         streamVersion: Number(m.headers?.get('Callctl-Stream-Version')),
         subject: m.subject,
@@ -90,6 +98,7 @@ async function readCallEvents(expected: number): Promise<Delivered[]> {
 
 function assertExactlyOnceInOrder(delivered: Delivered[], log: RecordedEvent[]): void {
   const ids = delivered.map((d) => d.eventId);
+  for (const d of delivered) expect(d.msgId).toBe(d.eventId);
   expect(new Set(ids).size).toBe(ids.length);
   expect(new Set(ids)).toEqual(new Set(log.map((e) => e.eventId)));
   const versions = new Map<string, number[]>();
@@ -205,6 +214,12 @@ describe('relay', () => {
       });
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.floor(Math.random() * 150)));
       await relay.kill();
+      // Also force the worst case the kill may or may not have hit: a batch JetStream acked whose
+      // checkpoint never got written. The next relay re-publishes it and JetStream must drop it.
+      await fx.pool.query(
+        'UPDATE event_checkpoint SET position = greatest(0, position - 6) WHERE subscriber_id = $1',
+        [RELAY_CHECKPOINT_ID],
+      );
     }
     const written = await writers.stop();
     const last = startRelayProcess(64);
