@@ -13,6 +13,20 @@ export function readConfig(environment: Environment) {
       RTPENGINE_NG: env.hostPort('127.0.0.1:52222'),
       /** Deadline of one ng command. */
       RTPENGINE_TIMEOUT_MS: env.durationMs(2000),
+      /** Where rtpengine's --dtmf-log-dest points: the worker listens here for one JSON datagram per digit. */
+      DTMF_LOG_LISTEN: env.hostPort('127.0.0.1:52230'),
+      /** Address of the worker's own media sink (the local party of one-sided sessions). */
+      LOCAL_MEDIA_HOST: env.host('127.0.0.1'),
+      /** Directory http(s) prompts are downloaded to before rtpengine plays them. */
+      MEDIA_CACHE_DIR: z.string().min(1).default('/tmp/callctl-media-cache'),
+      /** Deadline of one prompt download. */
+      MEDIA_FETCH_TIMEOUT_MS: env.durationMs(10_000),
+      /** Largest prompt accepted from a URL, in bytes. */
+      MEDIA_FETCH_MAX_BYTES: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(20 * 1024 * 1024),
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),

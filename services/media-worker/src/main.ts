@@ -12,32 +12,32 @@ runMain(async () => {
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
   const { createLogger } = await import('@callctl/logging');
-  const { Shutdown, startGrpcServer } = await import('@callctl/service');
-  const { NgClient } = await import('./adapters/rtpengine/ng-client.js');
+  const { Shutdown } = await import('@callctl/service');
+  const { startMediaWorker } = await import('./media-worker.js');
   const { readEngineStatus } = await import('./adapters/rtpengine/engine-status.js');
-  const { mediaWorkerService } = await import('./adapters/grpc/media-worker-service.js');
 
   const log = createLogger({ service: 'media-worker', level: config.LOG_LEVEL });
   const shutdown = new Shutdown({ log, drainMs: config.SHUTDOWN_DRAIN_MS });
   shutdown.add('telemetry', () => telemetry.shutdown());
 
-  const ng = new NgClient({
-    host: config.RTPENGINE_NG.host,
-    port: config.RTPENGINE_NG.port,
-    timeoutMs: config.RTPENGINE_TIMEOUT_MS,
-    log: log.child({ module: 'rtpengine' }),
-  });
-  shutdown.add('rtpengine client', () => ng.close());
-
-  const grpc = await startGrpcServer({
+  const worker = await startMediaWorker({
     log,
-    host: config.GRPC_HOST,
-    port: config.GRPC_PORT,
-    services: [mediaWorkerService({ engineStatus: () => readEngineStatus(ng, () => performance.now()) })],
+    grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+    rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
+    dtmfLogListen: config.DTMF_LOG_LISTEN,
+    localMediaHost: config.LOCAL_MEDIA_HOST,
+    urlCache: {
+      dir: config.MEDIA_CACHE_DIR,
+      timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS,
+      maxBytes: config.MEDIA_FETCH_MAX_BYTES,
+    },
   });
-  shutdown.add('grpc server', () => grpc.close());
+  shutdown.add('media worker', () => worker.close());
 
-  const status = await readEngineStatus(ng, () => performance.now());
-  if (!status.reachable) log.warn({ engine: ng.address }, 'rtpengine not reachable yet');
-  log.info({ grpc: grpc.address, engine: ng.address }, 'media-worker ready');
+  const status = await readEngineStatus(worker.ng, () => performance.now());
+  if (!status.reachable) log.warn({ engine: worker.ng.address }, 'rtpengine not reachable yet');
+  log.info(
+    { grpc: worker.grpc.address, engine: worker.ng.address, dtmfLog: worker.dtmfLogAddress },
+    'media-worker ready',
+  );
 });

@@ -1,20 +1,91 @@
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
+import type { Logger } from '@callctl/logging';
 import type { ServiceBinding } from '@callctl/service';
 import type { EngineStatus } from '../rtpengine/engine-status.js';
+import type { CodecPolicy } from '../rtpengine/session-commands.js';
+import type { MediaSessions } from '../../app/media-sessions.js';
+import type { Playback } from '../../app/playback.js';
+import type { MediaEvents } from '../../app/media-events.js';
+import { toServiceError } from './status.js';
 
 export interface MediaWorkerHandlers {
   engineStatus(): Promise<EngineStatus>;
+  sessions: MediaSessions;
+  playback: Playback;
+  events: MediaEvents;
+  log: Logger;
 }
 
-/** Binds the MediaWorker gRPC service to the worker's handlers. */
+function codecs(options: media.CodecOptions | undefined): CodecPolicy | undefined {
+  return options ? { mask: options.mask, transcode: options.transcode } : undefined;
+}
+
+/** Binds the MediaWorker gRPC service to the worker's handlers; every failure goes through status.ts. */
 export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBinding {
-  const implementation: media.MediaWorkerServer = {
-    getEngineStatus: (_call, callback) => {
-      handlers.engineStatus().then(
-        (status) => callback(null, status),
-        (error: Error) => callback(error),
+  const { sessions, playback, events, log } = handlers;
+  const unary =
+    <Req, Res>(run: (request: Req) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      run(call.request).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error, log)),
       );
+    };
+
+  const implementation: media.MediaWorkerServer = {
+    getEngineStatus: unary(() => handlers.engineStatus()),
+    offer: unary(async (r: media.OfferRequest) => ({
+      sdp: await sessions.offer({
+        sessionId: r.sessionId,
+        fromTag: r.fromTag,
+        sdp: r.sdp,
+        codecs: codecs(r.codecs),
+      }),
+    })),
+    answer: unary(async (r: media.AnswerRequest) => ({ sdp: await sessions.answer(r) })),
+    answerLocally: unary((r: media.AnswerLocallyRequest) =>
+      sessions.answerLocally({
+        sessionId: r.sessionId,
+        fromTag: r.fromTag,
+        sdp: r.sdp,
+        localTag: r.localTag,
+        codecs: codecs(r.codecs),
+        ...(r.echo === media.MediaEcho.MEDIA_ECHO_TO_OFFERER ? { mediaEcho: 'backwards' as const } : {}),
+      }),
+    ),
+    delete: unary(async (r: media.DeleteRequest) => {
+      await sessions.delete(r.sessionId);
+      return {};
+    }),
+    play: unary((r: media.PlayRequest) =>
+      playback.start({
+        sessionId: r.sessionId,
+        tag: r.tag,
+        source: r.source,
+        repeat: r.repeat,
+        playbackId: r.playbackId,
+      }),
+    ),
+    stopPlay: unary(async (r: media.StopPlayRequest) => ({
+      playbackId: (await playback.stop(r.sessionId, r.tag)) ?? '',
+    })),
+    blockMedia: unary(async (r: media.BlockMediaRequest) => {
+      await sessions.setMediaBlocked(r.sessionId, r.tag, true);
+      return {};
+    }),
+    unblockMedia: unary(async (r: media.UnblockMediaRequest) => {
+      await sessions.setMediaBlocked(r.sessionId, r.tag, false);
+      return {};
+    }),
+    query: unary((r: media.QueryRequest) => sessions.query(r.sessionId)),
+    watchMediaEvents: (call) => {
+      const only = call.request.sessionId;
+      const stop = events.listen((event) => {
+        if (!only || event.sessionId === only) call.write({ event });
+      });
+      call.on('cancelled', stop);
+      call.on('close', stop);
     },
   };
   return {

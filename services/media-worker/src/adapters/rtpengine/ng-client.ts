@@ -36,7 +36,17 @@ export class RtpengineTimeoutError extends Error {
   }
 }
 
-type CommandName = 'ping' | 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'playMedia' | 'stopMedia';
+type CommandName =
+  | 'ping'
+  | 'offer'
+  | 'answer'
+  | 'delete'
+  | 'query'
+  | 'list'
+  | 'playMedia'
+  | 'stopMedia'
+  | 'blockMedia'
+  | 'unblockMedia';
 
 /**
  * The ng control channel over UDP (rtpengine-client). Every command has a deadline and an rtpengine

@@ -1,0 +1,110 @@
+import type { NgResponse } from 'rtpengine-client';
+import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
+import { type NgClient, RtpengineError, RtpengineTimeoutError } from './ng-client.js';
+
+export interface CodecPolicy {
+  mask: readonly string[];
+  transcode: readonly string[];
+}
+
+/** What rtpengine's error-reason says, turned into the worker's vocabulary. rtpengine has no error codes. */
+const REASON_TO_ERROR: ReadonlyArray<{ pattern: RegExp; make: (message: string) => Error }> = [
+  { pattern: /unknown call-id|unknown call-id|call-id not found/i, make: (m) => new NotFoundError(m) },
+  { pattern: /unknown (from|to)-tag|no participant party|tag not found/i, make: (m) => new NotFoundError(m) },
+  { pattern: /parse SDP|SDP|no call-id/i, make: (m) => new ValidationError(m) },
+  { pattern: /media playback from file/i, make: (m) => new NotFoundError(m) },
+];
+
+/** Runs one ng command and turns rtpengine failures into domain errors with the session as context. */
+export async function runCommand(
+  ng: NgClient,
+  name: Parameters<NgClient['command']>[0],
+  params: Record<string, unknown>,
+): Promise<NgResponse> {
+  try {
+    return await ng.command(name, params);
+  } catch (error) {
+    const context = { sessionId: params['call-id'] as string | undefined };
+    if (error instanceof RtpengineTimeoutError)
+      throw new TimeoutError(`rtpengine did not answer ${name} in time`, context, { cause: error });
+    if (error instanceof RtpengineError) {
+      const known = REASON_TO_ERROR.find((entry) => entry.pattern.test(error.reason));
+      const translated =
+        known?.make(`rtpengine ${name}: ${error.reason}`) ?? new UnavailableError(error.message);
+      Object.assign(translated, { context, cause: error });
+      throw translated;
+    }
+    throw error;
+  }
+}
+
+function codecParams(codecs: CodecPolicy | undefined): Record<string, unknown> {
+  if (!codecs || (codecs.mask.length === 0 && codecs.transcode.length === 0)) return {};
+  return { codec: { mask: [...codecs.mask], transcode: [...codecs.transcode] } };
+}
+
+function sdpOf(reply: NgResponse, command: string): string {
+  if (typeof reply.sdp !== 'string') throw new UnavailableError(`rtpengine ${command} returned no SDP`);
+  return reply.sdp;
+}
+
+export interface OfferParams {
+  sessionId: string;
+  fromTag: string;
+  sdp: string;
+  codecs?: CodecPolicy;
+  /** rtpengine `media echo` value, relative to the offer. */
+  mediaEcho?: 'backwards';
+}
+
+export async function offer(ng: NgClient, p: OfferParams): Promise<string> {
+  const reply = await runCommand(ng, 'offer', {
+    'call-id': p.sessionId,
+    'from-tag': p.fromTag,
+    sdp: p.sdp,
+    ...codecParams(p.codecs),
+    ...(p.mediaEcho ? { 'media echo': p.mediaEcho } : {}),
+  });
+  return sdpOf(reply, 'offer');
+}
+
+export interface AnswerParams {
+  sessionId: string;
+  fromTag: string;
+  toTag: string;
+  sdp: string;
+}
+
+export async function answer(ng: NgClient, p: AnswerParams): Promise<string> {
+  const reply = await runCommand(ng, 'answer', {
+    'call-id': p.sessionId,
+    'from-tag': p.fromTag,
+    'to-tag': p.toTag,
+    sdp: p.sdp,
+  });
+  return sdpOf(reply, 'answer');
+}
+
+/** Removes the whole session now; the default 30 s delete delay would keep forwarding media. */
+export async function deleteSession(ng: NgClient, sessionId: string): Promise<void> {
+  await runCommand(ng, 'delete', { 'call-id': sessionId, 'delete-delay': 0 });
+}
+
+export async function querySession(ng: NgClient, sessionId: string): Promise<NgResponse> {
+  return runCommand(ng, 'query', { 'call-id': sessionId });
+}
+
+export async function listSessions(ng: NgClient): Promise<string[]> {
+  const reply = await runCommand(ng, 'list', { limit: 100_000 });
+  return Array.isArray(reply.calls) ? (reply.calls as string[]) : [];
+}
+
+/** Blocks (or unblocks) the media `tag` sends; directional. */
+export async function setMediaBlocked(
+  ng: NgClient,
+  sessionId: string,
+  tag: string,
+  blocked: boolean,
+): Promise<void> {
+  await runCommand(ng, blocked ? 'blockMedia' : 'unblockMedia', { 'call-id': sessionId, 'from-tag': tag });
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@callctl/logging';
+import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { NgClient } from './adapters/rtpengine/ng-client.js';
+import { readEngineStatus } from './adapters/rtpengine/engine-status.js';
+import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
+import { MediaEvents } from './app/media-events.js';
+import { Playback } from './app/playback.js';
+import { UrlCache } from './app/url-cache.js';
+import { DtmfDetection } from './app/dtmf-detection.js';
+import { LocalSink } from './app/local-sink.js';
+import { MediaSessions } from './app/media-sessions.js';
+
+export interface MediaWorkerOptions {
+  log: Logger;
+  grpc: { host: string; port: number };
+  rtpengine: { host: string; port: number; timeoutMs: number };
+  dtmfLogListen: { host: string; port: number };
+  localMediaHost: string;
+  urlCache: { dir: string; timeoutMs: number; maxBytes: number };
+}
+
+export interface RunningMediaWorker {
+  grpc: RunningGrpcServer;
+  ng: NgClient;
+  dtmfLogAddress: { address: string; port: number };
+  close(): Promise<void>;
+}
+
+/** Wires the worker's parts by hand (STYLE 13); main.ts and the e2e tests both start it through here. */
+export async function startMediaWorker(options: MediaWorkerOptions): Promise<RunningMediaWorker> {
+  const { log } = options;
+  const ng = new NgClient({ ...options.rtpengine, log: log.child({ module: 'rtpengine' }) });
+  const events = new MediaEvents(() => Date.now());
+  const urlCache = new UrlCache(options.urlCache);
+  const playback = new Playback({
+    ng,
+    events,
+    log: log.child({ module: 'playback' }),
+    resolveSource: (source) => urlCache.resolve(source),
+    newId: randomUUID,
+  });
+  const sink = new LocalSink(options.localMediaHost);
+  const localEndpoint = await sink.start();
+  const dtmf = new DtmfDetection({
+    ...options.dtmfLogListen,
+    events,
+    log: log.child({ module: 'dtmf' }),
+  });
+  const dtmfLogAddress = await dtmf.start();
+  const sessions = new MediaSessions({ ng, playback, log: log.child({ module: 'sessions' }), localEndpoint });
+  const grpc = await startGrpcServer({
+    log,
+    ...options.grpc,
+    services: [
+      mediaWorkerService({
+        engineStatus: () => readEngineStatus(ng, () => performance.now()),
+        sessions,
+        playback,
+        events,
+        log,
+      }),
+    ],
+  });
+  return {
+    grpc,
+    ng,
+    dtmfLogAddress,
+    async close() {
+      await grpc.close();
+      playback.close();
+      await dtmf.stop();
+      await sink.stop();
+      ng.close();
+    },
+  };
+}

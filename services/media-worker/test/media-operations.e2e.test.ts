@@ -1,0 +1,293 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, status, type ClientReadableStream } from '@grpc/grpc-js';
+import { media } from '@callctl/proto';
+import { createLogger } from '@callctl/logging';
+import { freePort, requireBinary, startRtpengine, waitFor, type RtpengineFixture } from '@callctl/testing';
+import { startMediaWorker, type RunningMediaWorker } from '../src/media-worker.js';
+import { listSessions } from '../src/adapters/rtpengine/session-commands.js';
+import { RtpEndpoint } from './support/rtp-endpoint.js';
+
+jest.setTimeout(60_000);
+
+type Callback<Res> = (err: Error | null, res: Res) => void;
+/** Promise form of one unary call; the generated client's overloads defeat inference through bind. */
+function call<Req, Res>(method: (req: Req, cb: Callback<Res>) => unknown, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+const TONE_DETECTED = 0.5; // share of the received power at the probed frequency
+
+describe('media-worker media operations (real rtpengine, real RTP)', () => {
+  let engine: RtpengineFixture;
+  let worker: RunningMediaWorker;
+  let client: media.MediaWorkerClient;
+  let dir: string;
+  let http: Server;
+  let httpPort: number;
+  let stream: ClientReadableStream<media.WatchMediaEventsResponse>;
+  const events: media.MediaEvent[] = [];
+  const endpoints: RtpEndpoint[] = [];
+
+  const tone = (name: string, seconds: number, hz: number) => {
+    const file = join(dir, name);
+    execFileSync('sox', [
+      '-n',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      '-e',
+      'signed-integer',
+      file,
+      'synth',
+      String(seconds),
+      'sine',
+      String(hz),
+    ]);
+    return file;
+  };
+  const endpoint = async () => {
+    const e = await RtpEndpoint.open();
+    endpoints.push(e);
+    return e;
+  };
+  const answerLocally = async (echo = media.MediaEcho.MEDIA_ECHO_OFF) => {
+    const caller = await endpoint();
+    const sessionId = randomUUID();
+    const reply = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
+      (r, cb) => client.answerLocally(r, cb),
+      {
+        sessionId,
+        fromTag: 'caller',
+        sdp: caller.sdp(),
+        localTag: '',
+        echo,
+        codecs: undefined,
+      },
+    );
+    caller.useRemote(reply.sdp);
+    return { caller, sessionId };
+  };
+  const play = (sessionId: string, source: string, repeat = 0) =>
+    call<media.PlayRequest, media.PlayResponse>((r, cb) => client.play(r, cb), {
+      sessionId,
+      tag: 'caller',
+      source,
+      repeat,
+      playbackId: '',
+    });
+  const finished = (playbackId: string) =>
+    waitFor(
+      `PlaybackFinished ${playbackId}`,
+      () =>
+        events.find(
+          (e) => e.fact?.$case === 'playbackFinished' && e.fact.playbackFinished.playbackId === playbackId,
+        ),
+      20_000,
+    );
+
+  beforeAll(async () => {
+    requireBinary('sox', 'sox');
+    dir = mkdtempSync(join(tmpdir(), 'media-worker-'));
+    const dtmfPort = await freePort();
+    engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
+    worker = await startMediaWorker({
+      log: createLogger({ service: 'media-worker-test', level: 'warn' }),
+      grpc: { host: '127.0.0.1', port: 0 },
+      rtpengine: { host: '127.0.0.1', port: engine.ngPort, timeoutMs: 3000 },
+      dtmfLogListen: { host: '127.0.0.1', port: dtmfPort },
+      localMediaHost: '127.0.0.1',
+      urlCache: { dir: join(dir, 'cache'), timeoutMs: 5000, maxBytes: 5_000_000 },
+    });
+    client = new media.MediaWorkerClient(`127.0.0.1:${worker.grpc.port}`, credentials.createInsecure());
+    stream = client.watchMediaEvents({ sessionId: '' });
+    stream.on(
+      'data',
+      (message: media.WatchMediaEventsResponse) => message.event && events.push(message.event),
+    );
+    stream.on('error', () => undefined);
+    const prompt = tone('served.wav', 1, 1000);
+    http = createServer((req, res) => {
+      if (req.url === '/prompt.wav')
+        res.writeHead(200, { 'content-type': 'audio/wav' }).end(readFileSync(prompt));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+    httpPort = (http.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    stream?.cancel();
+    client?.close();
+    await Promise.all(endpoints.map((e) => e.close()));
+    await worker?.close();
+    await engine?.stop();
+    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plays a 1000 Hz file to a locally answered caller and reports it completed', async () => {
+    const { caller, sessionId } = await answerLocally();
+    caller.startTone(0);
+    const { playbackId, durationMs } = await play(sessionId, tone('tone.wav', 1, 1000));
+    expect(durationMs).toBeGreaterThan(900);
+    await waitFor('1000 Hz at the caller', () => caller.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
+    const event = await finished(playbackId);
+    expect(event.sessionId).toBe(sessionId);
+    expect(event.fact).toEqual({
+      $case: 'playbackFinished',
+      playbackFinished: {
+        playbackId,
+        tag: 'caller',
+        reason: media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
+      },
+    });
+  });
+
+  it('StopPlay stops a long prompt and reports it stopped', async () => {
+    const { caller, sessionId } = await answerLocally();
+    caller.startTone(0);
+    const { playbackId } = await play(sessionId, tone('long.wav', 30, 1000));
+    await waitFor('prompt audible', () => caller.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
+    const stopped = await call<media.StopPlayRequest, media.StopPlayResponse>(
+      (r, cb) => client.stopPlay(r, cb),
+      { sessionId, tag: 'caller' },
+    );
+    expect(stopped.playbackId).toBe(playbackId);
+    const event = await finished(playbackId);
+    expect(event.fact?.$case === 'playbackFinished' && event.fact.playbackFinished.reason).toBe(
+      media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED,
+    );
+    // The 30 s prompt would deliver ~50 packets per second; after the stop only those in flight arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    caller.clearReceived();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(caller.packetsReceived).toBeLessThan(10);
+  });
+
+  it('plays a prompt from an http URL', async () => {
+    const { caller, sessionId } = await answerLocally();
+    caller.startTone(0);
+    const { playbackId } = await play(sessionId, `http://127.0.0.1:${httpPort}/prompt.wav`);
+    await waitFor('1000 Hz from URL', () => caller.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
+    await finished(playbackId);
+  });
+
+  it('refuses a prompt URL that answers 404 with NOT_FOUND naming the URL', async () => {
+    const { sessionId } = await answerLocally();
+    const url = `http://127.0.0.1:${httpPort}/missing.wav`;
+    await expect(play(sessionId, url)).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: expect.stringContaining(url),
+    });
+  });
+
+  it('reports RFC 4733 digits 1, 2, # as DtmfReceived in order', async () => {
+    const { caller, sessionId } = await answerLocally();
+    caller.startTone(0);
+    for (const digit of ['1', '2', '#']) await caller.sendDigit(digit);
+    const digits = await waitFor(
+      'three digits',
+      () => {
+        const got = events
+          .filter((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived')
+          .map((e) => (e.fact?.$case === 'dtmfReceived' ? e.fact.dtmfReceived : undefined));
+        return got.length >= 3 ? got : undefined;
+      },
+      10_000,
+    );
+    expect(digits.map((d) => d?.digit)).toEqual(['1', '2', '#']);
+    expect(digits.every((d) => d?.tag === 'caller' && d.durationMs > 0)).toBe(true);
+  });
+
+  it('echoes the caller to itself when answered locally with echo', async () => {
+    const { caller } = await answerLocally(media.MediaEcho.MEDIA_ECHO_TO_OFFERER);
+    caller.startTone(440);
+    await waitFor('440 Hz echoed', () => caller.recentToneRatio(440, 200) > TONE_DETECTED, 10_000);
+  });
+
+  it('relays between offerer and answerer, and BlockMedia silences one direction', async () => {
+    const a = await endpoint();
+    const b = await endpoint();
+    const sessionId = randomUUID();
+    const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
+      sessionId,
+      fromTag: 'a',
+      sdp: a.sdp(),
+      codecs: undefined,
+      detectDtmf: false,
+    });
+    b.useRemote(offered.sdp);
+    const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
+      sessionId,
+      fromTag: 'a',
+      toTag: 'b',
+      sdp: b.sdp(),
+    });
+    a.useRemote(answered.sdp);
+    a.startTone(440);
+    b.startTone(1000);
+    await waitFor('A heard at B', () => b.recentToneRatio(440, 200) > TONE_DETECTED, 10_000);
+    await waitFor('B heard at A', () => a.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
+    await call<media.BlockMediaRequest, media.BlockMediaResponse>((r, cb) => client.blockMedia(r, cb), {
+      sessionId,
+      tag: 'a',
+    });
+    b.clearReceived();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(b.recentToneRatio(440, 400)).toBeLessThan(TONE_DETECTED);
+    a.clearReceived();
+    await waitFor('B still heard at A', () => a.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
+  });
+
+  it('answers NOT_FOUND for an unknown session', async () => {
+    await expect(play(randomUUID(), tone('any.wav', 1, 1000))).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(
+      call<media.QueryRequest, media.QueryResponse>((r, cb) => client.query(r, cb), {
+        sessionId: randomUUID(),
+      }),
+    ).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+  });
+
+  it('answers NOT_FOUND naming a missing file', async () => {
+    const { sessionId } = await answerLocally();
+    const missing = join(dir, 'no-such-prompt.wav');
+    await expect(play(sessionId, missing)).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: expect.stringContaining(missing),
+    });
+  });
+
+  it('answers INVALID_ARGUMENT for malformed SDP and leaves nothing on rtpengine', async () => {
+    const sessionId = randomUUID();
+    await expect(
+      call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>((r, cb) => client.answerLocally(r, cb), {
+        sessionId,
+        fromTag: 'caller',
+        sdp: 'this is not sdp',
+        localTag: '',
+        echo: 0,
+        codecs: undefined,
+      }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    expect(await listSessions(worker.ng)).not.toContain(sessionId);
+  });
+
+  it('Delete removes the session from rtpengine', async () => {
+    const { sessionId } = await answerLocally();
+    expect(await listSessions(worker.ng)).toContain(sessionId);
+    await call<media.DeleteRequest, media.DeleteResponse>((r, cb) => client.delete(r, cb), { sessionId });
+    expect(await listSessions(worker.ng)).not.toContain(sessionId);
+  });
+});
