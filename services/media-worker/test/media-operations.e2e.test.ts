@@ -213,6 +213,13 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
     await waitFor('440 Hz echoed', () => caller.recentToneRatio(440, 200) > TONE_DETECTED, 10_000);
   });
 
+  it('does not echo the caller when answered locally without echo', async () => {
+    const { caller } = await answerLocally();
+    caller.startTone(440);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(caller.packetsReceived).toBe(0);
+  });
+
   it('relays between offerer and answerer, and BlockMedia silences one direction', async () => {
     const a = await endpoint();
     const b = await endpoint();
