@@ -220,6 +220,22 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
     expect(caller.packetsReceived).toBe(0);
   });
 
+  it('StartEcho turns echo on for a locally answered caller and StopEcho turns it off', async () => {
+    const { caller, sessionId } = await answerLocally();
+    caller.startTone(440);
+    await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client.startEcho(r, cb), {
+      sessionId,
+    });
+    await waitFor('440 Hz echoed', () => caller.recentToneRatio(440, 200) > TONE_DETECTED, 10_000);
+    await call<media.StopEchoRequest, media.StopEchoResponse>((r, cb) => client.stopEcho(r, cb), {
+      sessionId,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    caller.clearReceived();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(caller.packetsReceived).toBeLessThan(5);
+  });
+
   it('relays between offerer and answerer, and BlockMedia silences one direction', async () => {
     const a = await endpoint();
     const b = await endpoint();

@@ -1,5 +1,5 @@
 import type { Logger } from '@callctl/logging';
-import { ValidationError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { localAnswerSdp, type LocalEndpoint } from '../domain/local-answer-sdp.js';
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
 import * as rtp from '../adapters/rtpengine/session-commands.js';
@@ -19,7 +19,15 @@ function required(value: string, field: string): string {
 }
 
 /** Offer/answer/delete of rtpengine sessions keyed by the caller's session id and SIP tags. */
+interface LocalSession {
+  offer: rtp.OfferParams;
+  localTag: string;
+}
+
 export class MediaSessions {
+  /** Sessions this worker answered itself, kept so they can be re-negotiated (echo on/off). */
+  private readonly local = new Map<string, LocalSession>();
+
   constructor(private readonly deps: MediaSessionsDeps) {}
 
   offer(p: rtp.OfferParams): Promise<string> {
@@ -46,13 +54,8 @@ export class MediaSessions {
     const localTag = p.localTag || `local-${required(p.fromTag, 'from_tag')}`;
     const offered = await this.offer(p);
     try {
-      const dummy = localAnswerSdp(offered, this.deps.localEndpoint, Date.now());
-      const sdp = await rtp.answer(this.deps.ng, {
-        sessionId: p.sessionId,
-        fromTag: p.fromTag,
-        toTag: localTag,
-        sdp: dummy,
-      });
+      const sdp = await this.answerWithSink(p, localTag, offered);
+      this.local.set(p.sessionId, { offer: p, localTag });
       this.deps.log.info({ callId: p.sessionId, tag: p.fromTag, localTag }, 'session answered locally');
       return { sdp, localTag };
     } catch (error) {
@@ -67,9 +70,35 @@ export class MediaSessions {
     }
   }
 
+  /**
+   * Turns echo on or off on a locally answered session: rtpengine takes `media echo` only in offer/answer,
+   * so the caller's last offer is sent again with the new setting, and the sink answers again.
+   */
+  async setLocalEcho(sessionId: string, echo: boolean): Promise<void> {
+    const session = this.local.get(sessionId);
+    if (!session) throw new NotFoundError(`no locally answered session ${sessionId}`, { sessionId });
+    // Leaving the key out of a re-offer keeps the old echo (seen with 10.5); `forward` replaces it with an
+    // echo of the local sink to itself, which sends nothing, so the caller hears nothing back.
+    const next: rtp.OfferParams = { ...session.offer, mediaEcho: echo ? 'backwards' : 'forward' };
+    const offered = await rtp.offer(this.deps.ng, next);
+    await this.answerWithSink(next, session.localTag, offered);
+    this.local.set(sessionId, { offer: next, localTag: session.localTag });
+    this.deps.log.info({ callId: sessionId, echo }, 'echo changed');
+  }
+
+  private answerWithSink(p: rtp.OfferParams, localTag: string, offered: string): Promise<string> {
+    return rtp.answer(this.deps.ng, {
+      sessionId: p.sessionId,
+      fromTag: p.fromTag,
+      toTag: localTag,
+      sdp: localAnswerSdp(offered, this.deps.localEndpoint, Date.now()),
+    });
+  }
+
   async delete(sessionId: string): Promise<void> {
     required(sessionId, 'session_id');
     this.deps.playback.forgetSession(sessionId);
+    this.local.delete(sessionId);
     await rtp.deleteSession(this.deps.ng, sessionId);
     this.deps.log.info({ callId: sessionId }, 'session deleted');
   }

@@ -70,6 +70,14 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
     stopPlay: unary(async (r: media.StopPlayRequest) => ({
       playbackId: (await playback.stop(r.sessionId, r.tag)) ?? '',
     })),
+    startEcho: unary(async (r: media.StartEchoRequest) => {
+      await sessions.setLocalEcho(r.sessionId, true);
+      return {};
+    }),
+    stopEcho: unary(async (r: media.StopEchoRequest) => {
+      await sessions.setLocalEcho(r.sessionId, false);
+      return {};
+    }),
     blockMedia: unary(async (r: media.BlockMediaRequest) => {
       await sessions.setMediaBlocked(r.sessionId, r.tag, true);
       return {};

@@ -53,8 +53,11 @@ export interface OfferParams {
   fromTag: string;
   sdp: string;
   codecs?: CodecPolicy;
-  /** rtpengine `media echo` value, relative to the offer. */
-  mediaEcho?: 'backwards';
+  /**
+   * rtpengine `media echo` value, relative to the offer: `backwards` echoes the offerer to itself,
+   * `forward` echoes the answerer to itself.
+   */
+  mediaEcho?: 'backwards' | 'forward';
 }
 
 export async function offer(ng: NgClient, p: OfferParams): Promise<string> {
