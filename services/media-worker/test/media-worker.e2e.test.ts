@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { credentials } from '@grpc/grpc-js';
 import { health, media } from '@callctl/proto';
 import {
@@ -27,11 +28,14 @@ describe('media-worker process', () => {
   beforeAll(async () => {
     engine = await startRtpengine();
     port = await freePort();
+    const dtmfPort = await freePort();
     worker = startProcess(process.execPath, [MAIN], {
       env: {
         ...process.env,
         GRPC_PORT: String(port),
         RTPENGINE_NG: `127.0.0.1:${engine.ngPort}`,
+        DTMF_LOG_LISTEN: `127.0.0.1:${dtmfPort}`,
+        MEDIA_CACHE_DIR: join(tmpdir(), `media-worker-cache-${process.pid}`),
         LOG_LEVEL: 'info',
       },
     });

@@ -9,7 +9,7 @@ export interface CodecPolicy {
 
 /** What rtpengine's error-reason says, turned into the worker's vocabulary. rtpengine has no error codes. */
 const REASON_TO_ERROR: ReadonlyArray<{ pattern: RegExp; make: (message: string) => Error }> = [
-  { pattern: /unknown call-id|unknown call-id|call-id not found/i, make: (m) => new NotFoundError(m) },
+  { pattern: /unknown call-id|call-id not found/i, make: (m) => new NotFoundError(m) },
   { pattern: /unknown (from|to)-tag|no participant party|tag not found/i, make: (m) => new NotFoundError(m) },
   { pattern: /parse SDP|SDP|no call-id/i, make: (m) => new ValidationError(m) },
   { pattern: /media playback from file/i, make: (m) => new NotFoundError(m) },
