@@ -1,0 +1,29 @@
+/**
+ * What the engine core needs from a SIP transport. UDP and TCP implement it now; TLS and WebSocket slot in
+ * later with the same shape (a reliable transport frames by Content-Length and reuses connections).
+ */
+export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+export interface Peer {
+  address: string;
+  port: number;
+}
+
+/** One message off the wire (a datagram, or one Content-Length-framed message of a stream). */
+export interface Inbound {
+  data: Buffer;
+  remote: Peer;
+  /** The transport it arrived on, for responses that must go back the same way (symmetric routing). */
+  transport: SipTransport;
+}
+
+export interface SipTransport {
+  readonly protocol: TransportProtocol;
+  /** Retransmissions are the transaction layer's job only on unreliable transports. */
+  readonly reliable: boolean;
+  readonly local: Peer;
+  send(data: Buffer, to: Peer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type InboundHandler = (message: Inbound) => void;

@@ -1,0 +1,54 @@
+import { createSocket } from 'node:dgram';
+import { createLogger } from '@callctl/logging';
+import { waitFor } from '@callctl/testing';
+import type { Inbound } from './transport.js';
+import { UdpTransport } from './udp-transport.js';
+
+const log = createLogger({ service: 'sip-engine-test', level: 'silent' });
+
+describe('UDP transport', () => {
+  it('delivers datagrams with their source and replies to that source', async () => {
+    const received: Inbound[] = [];
+    const transport = await UdpTransport.listen({
+      host: '127.0.0.1',
+      port: 0,
+      log,
+      onMessage: (m) => received.push(m),
+    });
+    const peer = createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
+    const replies: Buffer[] = [];
+    peer.on('message', (m) => replies.push(m));
+    try {
+      peer.send(Buffer.from('OPTIONS sip:x SIP/2.0\r\n\r\n'), transport.local.port, '127.0.0.1');
+      const [inbound] = await waitFor('datagram', () => (received.length > 0 ? received : undefined));
+      expect(inbound!.remote).toEqual({ address: '127.0.0.1', port: peer.address().port });
+      await transport.send(Buffer.from('SIP/2.0 200 OK\r\n\r\n'), inbound!.remote);
+      await waitFor('reply', () => replies.length > 0);
+      expect(replies[0]!.toString()).toBe('SIP/2.0 200 OK\r\n\r\n');
+    } finally {
+      peer.close();
+      await transport.close();
+    }
+  });
+
+  it('drops CRLF keep-alives', async () => {
+    const received: Inbound[] = [];
+    const transport = await UdpTransport.listen({
+      host: '127.0.0.1',
+      port: 0,
+      log,
+      onMessage: (m) => received.push(m),
+    });
+    const peer = createSocket('udp4');
+    try {
+      peer.send(Buffer.from('\r\n\r\n'), transport.local.port, '127.0.0.1');
+      peer.send(Buffer.from('X'), transport.local.port, '127.0.0.1');
+      await waitFor('marker datagram', () => received.length > 0);
+      expect(received.map((m) => m.data.toString())).toEqual(['X']);
+    } finally {
+      peer.close();
+      await transport.close();
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Logger } from '@callctl/logging';
+import type { InboundHandler, Peer, SipTransport } from './transport.js';
+
+export interface UdpTransportOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  log: Logger;
+  onMessage: InboundHandler;
+}
+
+/** SIP over UDP: one datagram is one message. Keep-alive CRLFs (RFC 5626) and empty datagrams are dropped. */
+export class UdpTransport implements SipTransport {
+  readonly protocol = 'udp';
+  readonly reliable = false;
+  private constructor(
+    private readonly socket: Socket,
+    readonly local: Peer,
+  ) {}
+
+  static async listen(options: UdpTransportOptions): Promise<UdpTransport> {
+    const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.port, options.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = socket.address();
+    const transport = new UdpTransport(socket, { address: bound.address, port: bound.port });
+    // A send failure (e.g. ICMP unreachable surfaced as an error) must never take the process down.
+    socket.on('error', (err) => options.log.warn({ err }, 'udp socket error'));
+    socket.on('message', (data, rinfo) => {
+      if (data.length === 0 || isKeepAlive(data)) return;
+      options.onMessage({ data, remote: { address: rinfo.address, port: rinfo.port }, transport });
+    });
+    return transport;
+  }
+
+  send(data: Buffer, to: Peer): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.socket.send(data, to.port, to.address, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+function isKeepAlive(data: Buffer): boolean {
+  for (const byte of data) if (byte !== 0x0d && byte !== 0x0a) return false;
+  return true;
+}
