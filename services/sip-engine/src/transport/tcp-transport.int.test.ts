@@ -1,0 +1,31 @@
+import { createLogger } from '@callctl/logging';
+import { waitFor } from '@callctl/testing';
+import { TcpTransport } from './tcp-transport.js';
+import type { Inbound } from './transport.js';
+
+const log = createLogger({ service: 'sip-engine-test', level: 'silent' });
+const msg = (body: string) =>
+  Buffer.from(`MESSAGE sip:x SIP/2.0\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+
+describe('TCP transport', () => {
+  it('frames merged and split messages by Content-Length and answers over the same connection', async () => {
+    const atA: Inbound[] = [];
+    const atB: Inbound[] = [];
+    const a = await TcpTransport.listen({ host: '127.0.0.1', port: 0, log, onMessage: (m) => atA.push(m) });
+    const b = await TcpTransport.listen({ host: '127.0.0.1', port: 0, log, onMessage: (m) => atB.push(m) });
+    try {
+      const both = Buffer.concat([msg('héllo'), msg('two')]);
+      await b.send(both.subarray(0, 10), a.local);
+      await b.send(both.subarray(10), a.local);
+      await waitFor('two messages', () => atA.length === 2);
+      expect(atA.map((m) => m.data.toString().split('\r\n\r\n')[1])).toEqual(['héllo', 'two']);
+      // reply to the source of the connection: it must reuse it rather than dial b's listener
+      await a.send(msg('back'), atA[0]!.remote);
+      await waitFor('reply', () => atB.length === 1);
+      expect(atB[0]!.data.toString()).toContain('back');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '@callctl/logging';
+import { StreamFramer } from '@callctl/sip';
+import type { InboundHandler, Peer, SipTransport } from './transport.js';
+
+export interface TcpTransportOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  log: Logger;
+  onMessage: InboundHandler;
+  /** Close a connection with no traffic for this long. @default 120_000 */
+  idleTimeoutMs?: number;
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+
+/**
+ * SIP over TCP. Connections are kept per remote `address:port`, whoever opened them, so requests and
+ * responses to a peer reuse its connection (RFC 3261 §18). Messages are framed by Content-Length; a framing
+ * error closes that connection only.
+ */
+export class TcpTransport implements SipTransport {
+  readonly protocol = 'tcp';
+  readonly reliable = true;
+  private readonly connections = new Map<string, Socket>();
+  private readonly pending = new Map<string, Promise<Socket>>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly local: Peer,
+    private readonly options: TcpTransportOptions,
+  ) {}
+
+  static async listen(options: TcpTransportOptions): Promise<TcpTransport> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+    const bound = server.address();
+    if (bound === null || typeof bound === 'string') throw new Error('tcp listener has no address');
+    const transport = new TcpTransport(server, { address: bound.address, port: bound.port }, options);
+    server.on('connection', (socket) => transport.adopt(socket));
+    return transport;
+  }
+
+  async send(data: Buffer, to: Peer): Promise<void> {
+    const socket = await this.connection(to);
+    await new Promise<void>((resolve, reject) =>
+      socket.write(data, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.connections.values()) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private connection(to: Peer): Promise<Socket> {
+    const key = `${to.address}:${to.port}`;
+    const open = this.connections.get(key);
+    if (open && !open.destroyed) return Promise.resolve(open);
+    const dialling = this.pending.get(key);
+    if (dialling) return dialling;
+    const promise = new Promise<Socket>((resolve, reject) => {
+      const socket = connect({ host: to.address, port: to.port });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        this.adopt(socket);
+        resolve(socket);
+      });
+    }).finally(() => this.pending.delete(key));
+    this.pending.set(key, promise);
+    return promise;
+  }
+
+  private adopt(socket: Socket): void {
+    const remote: Peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const key = `${remote.address}:${remote.port}`;
+    this.connections.set(key, socket);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
+    const framer = new StreamFramer({ onPing: () => socket.write('\r\n') });
+    socket.on('data', (chunk) => {
+      let messages: Buffer[];
+      try {
+        messages = framer.push(chunk);
+      } catch (err) {
+        this.options.log.warn({ err, remote: key }, 'tcp framing error, closing connection');
+        socket.destroy();
+        return;
+      }
+      for (const data of messages) this.options.onMessage({ data, remote, transport: this });
+    });
+    socket.on('error', (err) => this.options.log.debug({ err, remote: key }, 'tcp socket error'));
+    socket.on('close', () => {
+      if (this.connections.get(key) === socket) this.connections.delete(key);
+    });
+  }
+}
