@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-store.js';
+import { Doorbell } from './doorbell.js';
 
 /** A read model kept in PostgreSQL tables. */
 export interface Projection {
@@ -94,31 +95,18 @@ export function runProjection(
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const listener = new pg.Client({ connectionString: options.databaseUrl });
   let stopped = false;
-  let notified = false;
-  let wake: (() => void) | undefined;
+  const doorbell = new Doorbell();
   listener.on('error', () => undefined); // polling still works
-  listener.on('notification', () => {
-    notified = true;
-    wake?.();
-  });
+  listener.on('notification', () => doorbell.ring());
   async function run(): Promise<void> {
     await listener
       .connect()
       .then(() => listener.query(`LISTEN ${EVENT_LOG_CHANNEL}`))
       .catch(() => undefined);
     while (!stopped) {
-      notified = false;
+      doorbell.clear();
       await catchUpProjection(projection, options);
-      if (notified || stopped) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, pollIntervalMs);
-        function done() {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        }
-        wake = done;
-      });
+      if (!stopped) await doorbell.sleep(pollIntervalMs);
     }
   }
   const closed: Promise<void | Error> = run().then(
@@ -131,7 +119,7 @@ export function runProjection(
   return {
     close: async () => {
       stopped = true;
-      wake?.();
+      doorbell.ring();
       await closed;
     },
     closed: () => closed,

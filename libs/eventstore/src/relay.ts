@@ -10,6 +10,7 @@ import {
 import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-store.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { callIdOfStream } from './stream-id.js';
+import { Doorbell } from './doorbell.js';
 
 /** Session advisory lock held by the active relay for its connection's lifetime. */
 export const RELAY_LOCK_KEY = 0x72656c_6179n; // "relay"
@@ -75,31 +76,15 @@ export function startRelay(options: RelayOptions): Relay {
   const js = jetstream(options.nc);
   const codecs = options.store.codecs;
   let stopped = false;
-  let wake: (() => void) | undefined;
-  let notified = false;
+  const doorbell = new Doorbell();
   const client = new pg.Client({ connectionString: options.databaseUrl });
   let connectionError: Error | undefined;
   client.on('error', (error) => {
     connectionError = error;
-    wake?.();
+    doorbell.ring();
   });
-  client.on('notification', () => {
-    notified = true;
-    wake?.();
-  });
-
-  function sleep(ms: number): Promise<void> {
-    if (notified || stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
+  client.on('notification', () => doorbell.ring());
+  const sleep = (ms: number) => (stopped ? Promise.resolve() : doorbell.sleep(ms));
 
   async function publish(event: RecordedEvent): Promise<void> {
     const callId = callIdOfStream(event.streamId);
@@ -154,7 +139,7 @@ export function startRelay(options: RelayOptions): Relay {
     let position = await loadCheckpoint(client, RELAY_CHECKPOINT_ID);
     while (!stopped) {
       if (connectionError) throw connectionError;
-      notified = false;
+      doorbell.clear();
       const batch = await options.store.readAll(position, batchSize);
       if (batch.length > 0) {
         await Promise.all(batch.map(publish));
@@ -179,7 +164,7 @@ export function startRelay(options: RelayOptions): Relay {
   return {
     close: async () => {
       stopped = true;
-      wake?.();
+      doorbell.ring();
       await closed;
     },
     closed: () => closed,

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-store.js';
+import { Doorbell } from './doorbell.js';
 
 export interface SubscribeAllOptions {
   store: EventStore;
@@ -32,48 +33,31 @@ export function subscribeAll(options: SubscribeAllOptions): Subscription {
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   let position = options.afterPosition ?? 0;
   let stopped = false;
-  let wake: (() => void) | undefined;
-  let notified = false;
+  const doorbell = new Doorbell();
   let resolveClosed!: (value: void | Error) => void;
   const closedPromise = new Promise<void | Error>((resolve) => (resolveClosed = resolve));
 
   const listener = new pg.Client({ connectionString: options.databaseUrl });
   // A broken LISTEN connection only costs latency: the poll interval still delivers.
   listener.on('error', () => undefined);
-  listener.on('notification', () => {
-    notified = true;
-    wake?.();
-  });
+  listener.on('notification', () => doorbell.ring());
   const listening = listener
     .connect()
     .then(() => listener.query(`LISTEN ${EVENT_LOG_CHANNEL}`))
     .catch(() => undefined);
 
-  function sleep(): Promise<void> {
-    if (notified || stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
-
   async function* events(): AsyncGenerator<RecordedEvent> {
     await listening;
     try {
       while (!stopped) {
-        notified = false;
+        doorbell.clear();
         const batch = await options.store.readAll(position, batchSize);
         for (const event of batch) {
           if (stopped) return;
           position = event.globalPosition;
           yield event;
         }
-        if (batch.length < batchSize) await sleep();
+        if (batch.length < batchSize && !stopped) await doorbell.sleep(pollIntervalMs);
       }
     } catch (error) {
       resolveClosed(error as Error);
@@ -90,7 +74,7 @@ export function subscribeAll(options: SubscribeAllOptions): Subscription {
     [Symbol.asyncIterator]: () => iterator,
     close: async () => {
       stopped = true;
-      wake?.();
+      doorbell.ring();
       await iterator.return(undefined);
       await listener.end().catch(() => undefined);
       resolveClosed(undefined);
