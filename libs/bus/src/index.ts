@@ -7,6 +7,10 @@ export {
   callEventJsonSubject,
   callEventsOfCall,
   eventSubjectToken,
+  FACTS_STREAM,
+  FACTS_SUBJECTS,
+  sipFactSubject,
+  mediaFactSubject,
 } from './subjects.js';
 export { tracedHeaders, traceContextOf } from './trace-headers.js';
 export {
@@ -22,6 +26,7 @@ export {
 export {
   ensureStream,
   ensureCallEventsStream,
+  ensureFactsStream,
   consumeDurable,
   DEFAULT_DUPLICATE_WINDOW_MS,
   type EnsureStreamOptions,

@@ -9,7 +9,13 @@ import {
   type ConsumerMessages,
   type StreamInfo,
 } from '@nats-io/jetstream';
-import { CALL_EVENTS_STREAM, CALL_EVENTS_SUBJECTS, CALL_EVENTS_JSON_PREFIX } from './subjects.js';
+import {
+  CALL_EVENTS_STREAM,
+  CALL_EVENTS_SUBJECTS,
+  CALL_EVENTS_JSON_PREFIX,
+  FACTS_STREAM,
+  FACTS_SUBJECTS,
+} from './subjects.js';
 
 export interface EnsureStreamOptions {
   name: string;
@@ -56,6 +62,14 @@ export function ensureCallEventsStream(
     name: CALL_EVENTS_STREAM,
     subjects: [CALL_EVENTS_SUBJECTS, `${CALL_EVENTS_JSON_PREFIX}.>`],
   });
+}
+
+/** The internal facts stream (see FACTS_STREAM); same duplicate window as the call events. */
+export function ensureFactsStream(
+  nc: NatsConnection,
+  options: Partial<Omit<EnsureStreamOptions, 'name' | 'subjects'>> = {},
+): Promise<StreamInfo> {
+  return ensureStream(nc, { ...options, name: FACTS_STREAM, subjects: [FACTS_SUBJECTS] });
 }
 
 export interface DurableConsumerOptions {

@@ -39,3 +39,23 @@ export function callEventsOfCall(callId: string): string {
   assertToken('call id', callId);
   return `calls.${callId}.*`;
 }
+
+/**
+ * Internal facts (callctl.facts.v1): what sip-edge and the media-worker observed, for the orchestrator's
+ * durable consumer. A separate stream and subject tree, so applications subscribed to `calls.>` never see
+ * them.
+ */
+export const FACTS_STREAM = 'CALLCTL_FACTS';
+export const FACTS_SUBJECTS = 'facts.>';
+
+/** `facts.sip.<callId>`: a SipFact about one of the call's legs. */
+export function sipFactSubject(callId: string): string {
+  assertToken('call id', callId);
+  return `facts.sip.${callId}`;
+}
+
+/** `facts.media.<callId>`: a MediaFact about the call's media session. */
+export function mediaFactSubject(callId: string): string {
+  assertToken('call id', callId);
+  return `facts.media.${callId}`;
+}

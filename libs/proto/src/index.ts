@@ -4,3 +4,5 @@ export * as media from './gen/callctl/media/v1/media_worker.js';
 export * as callEvents from './gen/callctl/events/v1/call_events.js';
 export * as eventlog from './gen/callctl/eventlog/v1/event_envelope.js';
 export * as callControl from './gen/callctl/v1/call_control.js';
+export * as sipEdge from './gen/callctl/sipedge/v1/sip_edge.js';
+export * as facts from './gen/callctl/facts/v1/facts.js';
