@@ -1,7 +1,8 @@
 // Bridges between answered legs, and Dial: a new outbound leg bridged on answer (see RecordLegAnswered).
 import type { CallEvent } from './call.events';
 import { fingerprint } from './call.state';
-import { answeredLeg, replay, type Active, type Cmd, type Decision } from './call.guards';
+import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from './call.guards';
+import { callEvents } from '@callctl/proto';
 import { IllegalStateError, ValidationError } from './errors';
 
 export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
@@ -38,7 +39,7 @@ export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
     throw new ValidationError(`to_uri must be a SIP URI, got "${d.toUri}"`, { callId: s.callId });
   const again = replay(s, c.metadata.idempotencyKey, fingerprint.dial(d));
   if (again) return again;
-  answeredLeg(s, d.bridgeWithLegId, 'be bridged with a dialled leg');
+  bridgeSource(s, d.bridgeWithLegId);
   const legId = c.metadata.newId;
   return {
     resultId: legId,
@@ -61,3 +62,16 @@ export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
     ],
   };
 };
+
+/**
+ * The leg a dialled leg is bridged with: an answered leg, or an inbound leg still waiting for its answer
+ * (sip-edge then offers the caller's SDP to the new party and answers the caller when it answers).
+ */
+function bridgeSource(s: Active, legId: string): void {
+  const l = leg(s, legId);
+  const waitingInbound =
+    l.direction === callEvents.LegDirection.LEG_DIRECTION_INBOUND &&
+    (l.status === 'initiated' || l.status === 'ringing');
+  if (l.status === 'answered' || waitingInbound) return;
+  answeredLeg(s, legId, 'be bridged with a dialled leg');
+}

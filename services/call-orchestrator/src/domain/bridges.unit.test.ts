@@ -51,7 +51,7 @@ describe('dial: from an answered leg', () => {
     given(...b.answeredA())
       .when(b.dial('A', 'B', 'k', 'mailto:x'))
       .thenThrows(ValidationError));
-  it('refuses to bridge with a ringing leg', () =>
+  it('refuses to bridge with a ringing outbound leg', () =>
     given(...b.outboundRinging())
       .when(b.dial('A', 'B'))
       .thenThrows(IllegalStateError, /leg A is ringing/));
@@ -75,4 +75,34 @@ describe('dial: the dialled leg', () => {
     given(...h)
       .when(b.recordLegEnded('B', EndCause.END_CAUSE_NO_ANSWER, 487))
       .then(b.legEnded('B', EndCause.END_CAUSE_NO_ANSWER, 487)));
+});
+
+describe('dial: from an inbound leg still ringing (B2BUA)', () => {
+  const h = [...b.inboundRinging(), b.dialRequested('B', 'A'), b.legInitiated('B'), b.legRinging('B')];
+  it('is accepted while the caller waits', () =>
+    given(...b.inboundRinging())
+      .when(b.dial('A', 'B'))
+      .thenResult('B', b.dialRequested('B', 'A')));
+  it('bridges when the caller is answered after the dialled leg', () =>
+    given(...h, b.legAnswered('B'))
+      .when(b.recordLegAnswered('A', 'BR1'))
+      .then(b.legAnswered('A'), b.legsBridged('A', 'B', 'BR1', '')));
+  it('bridges when the dialled leg is answered after the caller', () =>
+    given(...h, b.legAnswered('A'))
+      .when(b.recordLegAnswered('B', 'BR1'))
+      .then(b.legAnswered('B'), b.legsBridged('A', 'B', 'BR1', '')));
+  it('does not bridge while the other leg still rings', () =>
+    given(...h)
+      .when(b.recordLegAnswered('B'))
+      .then(b.legAnswered('B')));
+});
+
+describe('hangup with a cause (process managers)', () => {
+  it('ends every leg with the given cause', () =>
+    given(...b.answeredA())
+      .when({ ...b.hangup(), data: { cause: EndCause.END_CAUSE_MAX_DURATION, reason: 'max duration' } })
+      .then(
+        b.legEnded('A', EndCause.END_CAUSE_MAX_DURATION, 0, 'max duration'),
+        b.callEnded(EndCause.END_CAUSE_MAX_DURATION),
+      ));
 });

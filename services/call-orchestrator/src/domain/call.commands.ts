@@ -1,3 +1,5 @@
+import type { callEvents } from '@callctl/proto';
+
 // Commands: requests to the call aggregate, imperative. `Record*` commands carry facts reported by the
 // SIP edge or the media worker; they are decided against state too (a duplicate after a restart is a no-op).
 //
@@ -31,7 +33,8 @@ export type CallCommand =
     >
   | C<'AnswerLeg', { legId: string; clientState?: string }>
   | C<'RejectLeg', { legId: string; sipStatus: number; reason: string }>
-  | C<'Hangup', { legId?: string }>
+  /** `cause` is LOCAL_HANGUP unless a process manager ends the call (MAX_DURATION, NO_ANSWER, ...). */
+  | C<'Hangup', { legId?: string; cause?: callEvents.EndCause; reason?: string }>
   | C<'PlayMedia', { legId: string; mediaUri: string; repeat: number }>
   | C<'StopMedia', { playbackId: string }>
   | C<

@@ -24,10 +24,22 @@ describe('call: none yet', () => {
 });
 
 describe('call: created (idempotency of CreateCall)', () => {
-  it('answers a replay of the same key with the first call and no events', () =>
+  it('answers a replay of the same key with the first leg and no events', () =>
     given(b.callCreated('k-create'), b.legInitiated('A'))
       .when(b.createCall('X', 'k-create'))
-      .thenResult(b.CALL));
+      .thenResult('A'));
+  it('answers a replay after the call ended', () =>
+    given(
+      ...b.outboundRinging(),
+      b.legEnded('A', EndCause.END_CAUSE_BUSY, 486),
+      b.callEnded(EndCause.END_CAUSE_BUSY),
+    )
+      .when(b.createCall('X', 'k-create'))
+      .thenResult('A'));
+  it('refuses the same key for another destination', () =>
+    given(b.callCreated('k-create'), b.legInitiated('A'))
+      .when(b.createCall('X', 'k-create', 'sip:other@127.0.0.1'))
+      .thenThrows(IdempotencyConflictError, /different request/));
   it('emits nothing on the replay', () =>
     given(b.callCreated('k-create'), b.legInitiated('A')).when(b.createCall('X', 'k-create')).thenNothing());
   it('refuses another CreateCall for the same call id', () =>

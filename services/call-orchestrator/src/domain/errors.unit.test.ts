@@ -5,18 +5,21 @@ import {
   NotFoundError,
   ValidationError,
 } from './errors';
+import { isCallctlError } from '@callctl/errors';
 
 describe('domain errors', () => {
   it.each([
-    [new ValidationError('m'), 'ValidationError', 'VALIDATION'],
-    [new IllegalStateError('m'), 'IllegalStateError', 'ILLEGAL_STATE'],
-    [new NotFoundError('m'), 'NotFoundError', 'NOT_FOUND'],
-    [new IdempotencyConflictError('m'), 'IdempotencyConflictError', 'IDEMPOTENCY_CONFLICT'],
-    [new ConcurrencyError(3, 4), 'ConcurrencyError', 'CONCURRENCY'],
-  ])('%s has a stable name and code', (error, name, code) => {
+    [new ValidationError('m'), 'ValidationError', 'VALIDATION', 'invalid_argument'],
+    [new IllegalStateError('m'), 'IllegalStateError', 'ILLEGAL_STATE', 'failed_precondition'],
+    [new NotFoundError('m'), 'NotFoundError', 'NOT_FOUND', 'not_found'],
+    [new IdempotencyConflictError('m'), 'IdempotencyConflictError', 'IDEMPOTENCY_CONFLICT', 'already_exists'],
+    [new ConcurrencyError(3, 4), 'ConcurrencyError', 'CONCURRENCY', 'aborted'],
+  ])('%s has a stable name, code and kind', (error, name, code, kind) => {
     expect(error.name).toBe(name);
     expect(error.code).toBe(code);
+    expect(error.kind).toBe(kind);
     expect(error).toBeInstanceOf(Error);
+    expect(isCallctlError(error)).toBe(true);
   });
   it('keeps the cause and the call and leg ids', () => {
     const cause = new Error('low level');

@@ -4,7 +4,7 @@ import { callEvents } from '@callctl/proto';
 import type { CallEvent } from './call.events';
 import { evolve, type CallState, type Leg } from './call.state';
 import { active, leg, type Active, type Cmd, type Deadline, type Decision } from './call.guards';
-import { IllegalStateError, ValidationError } from './errors';
+import { IdempotencyConflictError, IllegalStateError, ValidationError } from './errors';
 
 const { EndCause, LegDirection, PlaybackEndReason, CollectEndReason } = callEvents;
 const none: Decision = { events: [] };
@@ -54,13 +54,21 @@ export function endLeg(
 export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => {
   const d = c.data;
   if (state.status !== 'none') {
-    if (
-      c.metadata.idempotencyKey &&
-      state.status === 'active' &&
-      state.idempotency[c.metadata.idempotencyKey]
-    )
-      return { events: [], resultId: state.callId };
-    throw new IllegalStateError(`call ${d.callId} already exists`, { callId: d.callId });
+    const key = c.metadata.idempotencyKey;
+    if (!key || !state.idempotency[key])
+      throw new IllegalStateError(`call ${d.callId} already exists`, { callId: d.callId });
+    // The replay must ask for the same call: compare with what CallCreated and the first leg recorded.
+    const first = Object.values(state.legs)[0];
+    const same =
+      first?.toUri === d.toUri &&
+      first.fromUri === d.fromUri &&
+      first.ringTimeoutMs === d.ringTimeoutMs &&
+      state.maxDurationMs === d.maxDurationMs;
+    if (!same)
+      throw new IdempotencyConflictError(`idempotency key ${key} was used for a different request`, {
+        callId: d.callId,
+      });
+    return { events: [], resultId: first.legId };
   }
   if (!d.toUri.startsWith('sip:') && !d.toUri.startsWith('sips:'))
     throw new ValidationError(`to_uri must be a SIP URI, got "${d.toUri}"`, { callId: d.callId });
@@ -181,7 +189,13 @@ export const hangup = (state: CallState, c: Cmd<'Hangup'>): Decision => {
     if (cur.status !== 'active') break;
     const l = cur.legs[t.legId];
     if (!l || l.status === 'ended') continue;
-    const evs = endLeg(cur, l, EndCause.END_CAUSE_LOCAL_HANGUP, 0, 'hangup requested');
+    const evs = endLeg(
+      cur,
+      l,
+      c.data.cause ?? EndCause.END_CAUSE_LOCAL_HANGUP,
+      0,
+      c.data.reason ?? 'hangup requested',
+    );
     out.push(...evs);
     cur = evs.reduce(evolve, cur);
   }
@@ -231,15 +245,20 @@ export const recordLegAnswered = (s: Active, c: Cmd<'RecordLegAnswered'>): Decis
   const out: CallEvent[] = [
     { type: 'LegAnswered', data: { callId: s.callId, legId: l.legId, clientState: s.clientState } },
   ];
-  const peer = l.bridgeWithOnAnswer ? s.legs[l.bridgeWithOnAnswer] : undefined;
-  if (peer?.status === 'answered' && !peer.bridgeId)
+  // A dialled leg is bridged with the leg it was dialled from once both are answered, whichever answers
+  // last: from an inbound leg still ringing (a B2BUA), sip-edge answers that leg when the dialled one does.
+  const pair = l.bridgeWithOnAnswer
+    ? { a: s.legs[l.bridgeWithOnAnswer], b: l }
+    : { a: l, b: Object.values(s.legs).find((o) => o.bridgeWithOnAnswer === l.legId) };
+  const other = pair.a === l ? pair.b : pair.a;
+  if (pair.a && pair.b && other?.status === 'answered' && !other.bridgeId)
     out.push({
       type: 'LegsBridged',
       data: {
         callId: s.callId,
         bridgeId: c.metadata.newId,
-        legAId: peer.legId,
-        legBId: l.legId,
+        legAId: pair.a.legId,
+        legBId: pair.b.legId,
         clientState: s.clientState,
         idempotencyKey: '',
       },
