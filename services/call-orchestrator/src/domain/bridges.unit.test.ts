@@ -100,7 +100,7 @@ describe('dial: from an inbound leg still ringing (B2BUA)', () => {
 describe('hangup with a cause (process managers)', () => {
   it('ends every leg with the given cause', () =>
     given(...b.answeredA())
-      .when({ ...b.hangup(), data: { cause: EndCause.END_CAUSE_MAX_DURATION, reason: 'max duration' } })
+      .when(b.hangup(undefined, EndCause.END_CAUSE_MAX_DURATION, 'max duration'))
       .then(
         b.legEnded('A', EndCause.END_CAUSE_MAX_DURATION, 0, 'max duration'),
         b.callEnded(EndCause.END_CAUSE_MAX_DURATION),

@@ -156,9 +156,9 @@ export const rejectLeg = (legId: string, sipStatus = 486, reason = 'Busy Here'):
   data: { legId, sipStatus, reason },
   metadata: meta(),
 });
-export const hangup = (legId?: string): CallCommand => ({
+export const hangup = (legId?: string, cause?: callEvents.EndCause, reason?: string): CallCommand => ({
   type: 'Hangup',
-  data: { legId },
+  data: { legId, cause, reason },
   metadata: meta(),
 });
 export const playMedia = (
