@@ -8,6 +8,8 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@callctl/([^/]+)$': '<rootDir>/libs/$1/src',
+    // A package's extra entry point (`@callctl/errors/grpc`) is the same-named module in its src.
+    '^@callctl/([^/]+)/([^/]+)$': '<rootDir>/libs/$1/src/$2',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

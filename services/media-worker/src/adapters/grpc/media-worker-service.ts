@@ -1,4 +1,5 @@
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { toServiceError } from '@callctl/errors/grpc';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import type { ServiceBinding } from '@callctl/service';
@@ -7,7 +8,6 @@ import type { CodecPolicy } from '../rtpengine/session-commands.js';
 import type { MediaSessions } from '../../app/media-sessions.js';
 import type { Playback } from '../../app/playback.js';
 import type { MediaEvents } from '../../app/media-events.js';
-import { toServiceError } from './status.js';
 
 export interface MediaWorkerHandlers {
   engineStatus(): Promise<EngineStatus>;
@@ -21,7 +21,7 @@ function codecs(options: media.CodecOptions | undefined): CodecPolicy | undefine
   return options ? { mask: options.mask, transcode: options.transcode } : undefined;
 }
 
-/** Binds the MediaWorker gRPC service to the worker's handlers; every failure goes through status.ts. */
+/** Binds the MediaWorker gRPC service to the worker's handlers; every failure goes through the shared gRPC status mapping. */
 export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBinding {
   const { sessions, playback, events, log } = handlers;
   const unary =

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { createLogger } from '@callctl/logging';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
-import { toServiceError } from './status.js';
+import { toServiceError } from '@callctl/errors/grpc';
 
 const log = createLogger({ service: 'status-test', level: 'silent' });
 

@@ -1,0 +1,1 @@
+export { CallctlError, ERROR_KINDS, errorKindOf, isCallctlError, type ErrorKind } from './callctl-error.js';
