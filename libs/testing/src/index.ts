@@ -5,3 +5,12 @@ export { createTestDatabase, type TestDatabase } from './database.js';
 export { startRtpengine, type RtpengineFixture, type RtpengineFixtureOptions } from './rtpengine.js';
 export { startProcess, type ManagedProcess } from './process.js';
 export { waitFor } from './wait-for.js';
+export {
+  runSipp,
+  startSipp,
+  type RunningSipp,
+  type SippOptions,
+  type SippResult,
+  type SippTransport,
+} from './sipp.js';
+export { seededRandom } from './seeded-random.js';

@@ -20,7 +20,8 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found on 127.0.0.1');
 }
 
-function udpFree(port: number): Promise<boolean> {
+/** True if nothing is bound to UDP 127.0.0.1:port right now. */
+export function udpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
     socket.once('error', () => resolve(false));
