@@ -32,3 +32,11 @@ export {
   type EnsureStreamOptions,
   type DurableConsumerOptions,
 } from './jetstream.js';
+export {
+  publishDurably,
+  DurablePublishError,
+  DEFAULT_PUBLISH_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_PUBLISH_INITIAL_BACKOFF_MS,
+  DEFAULT_PUBLISH_MAX_BACKOFF_MS,
+  type DurablePublishOptions,
+} from './durable-publish.js';

@@ -7,7 +7,12 @@ import { waitFor } from './wait-for.js';
 
 export interface NatsServerFixture {
   url: string;
-  process: ManagedProcess;
+  /** The running server process (a new one after `restart()`). */
+  readonly process: ManagedProcess;
+  /** Stops the server but keeps its port and JetStream store, for outage tests; `restart()` undoes it. */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port with the same JetStream store. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -15,32 +20,41 @@ export interface NatsServerFixture {
 export async function startNatsServer(): Promise<NatsServerFixture> {
   const binary = requireBinary('nats-server', 'nats-server');
   const dir = mkdtempSync(join(tmpdir(), 'callctl-nats-'));
-  const proc = startProcess(binary, [
-    '-a',
-    '127.0.0.1',
-    '-p',
-    '-1',
-    '-js',
-    '-sd',
-    join(dir, 'js'),
-    '--ports_file_dir',
-    dir,
-  ]);
+  const spawnServer = (port: number) =>
+    startProcess(binary, [
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-js',
+      '-sd',
+      join(dir, 'js'),
+      '--ports_file_dir',
+      dir,
+    ]);
+  const portsFileUrl = (proc: ManagedProcess) => {
+    if (proc.child.exitCode !== null) throw new Error(`nats-server exited: ${proc.output()}`);
+    const file = readdirSync(dir).find((name) => name.endsWith('.ports'));
+    if (!file) return undefined;
+    const ports = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nats?: string[] };
+    return ports.nats?.[0];
+  };
+  let proc = spawnServer(-1);
   try {
-    const url = await waitFor(
-      'nats-server ports file',
-      () => {
-        if (proc.child.exitCode !== null) throw new Error(`nats-server exited: ${proc.output()}`);
-        const file = readdirSync(dir).find((name) => name.endsWith('.ports'));
-        if (!file) return undefined;
-        const ports = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nats?: string[] };
-        return ports.nats?.[0];
-      },
-      10_000,
-    );
+    const url = await waitFor('nats-server ports file', () => portsFileUrl(proc), 10_000);
+    const port = Number(new URL(url).port);
     return {
       url,
-      process: proc,
+      get process() {
+        return proc;
+      },
+      halt: () => proc.stop(),
+      restart: async () => {
+        await proc.stop();
+        proc = spawnServer(port);
+        // The ports file is removed on exit and written again once the server listens.
+        await waitFor('nats-server listening again', () => portsFileUrl(proc), 10_000);
+      },
       stop: async () => {
         await proc.stop();
         rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,12 @@ export function readConfig(environment: Environment) {
       DTMF_LOG_LISTEN: env.hostPort('127.0.0.1:52230'),
       /** Address of the worker's own media sink (the local party of one-sided sessions). */
       LOCAL_MEDIA_HOST: env.host('127.0.0.1'),
+      /** NATS with JetStream: media facts are published on CALLCTL_FACTS (facts.media.<callId>). */
+      NATS_URL: env.url(['nats']),
+      /** Give up publishing one media fact after this long (below the stream's 10 min duplicate window). */
+      FACT_PUBLISH_GIVE_UP_MS: env.durationMs(120_000),
+      /** Deadline of one publish attempt, waiting for JetStream's ack. */
+      FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: env.durationMs(2000),
       /** Directory http(s) prompts are downloaded to before rtpengine plays them. */
       MEDIA_CACHE_DIR: z.string().min(1).default('/tmp/callctl-media-cache'),
       /** Deadline of one prompt download. */
@@ -27,6 +33,14 @@ export function readConfig(environment: Environment) {
         .int()
         .positive()
         .default(20 * 1024 * 1024),
+      /** A downloaded prompt older than this is fetched again (the URL's content may have changed). */
+      MEDIA_CACHE_MAX_AGE_MS: env.durationMs(3_600_000),
+      /** Total size of the cache directory; the least recently used prompts are removed beyond it. */
+      MEDIA_CACHE_MAX_BYTES: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(500 * 1024 * 1024),
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),

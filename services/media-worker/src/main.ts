@@ -15,13 +15,24 @@ runMain(async () => {
   const { Shutdown } = await import('@callctl/service');
   const { startMediaWorker } = await import('./media-worker.js');
   const { readEngineStatus } = await import('./adapters/rtpengine/engine-status.js');
+  const { connectBus } = await import('@callctl/bus');
 
   const log = createLogger({ service: 'media-worker', level: config.LOG_LEVEL });
   const shutdown = new Shutdown({ log, drainMs: config.SHUTDOWN_DRAIN_MS });
   shutdown.add('telemetry', () => telemetry.shutdown());
 
+  const nats = await connectBus({ servers: config.NATS_URL, name: 'media-worker' });
+  shutdown.add('nats', () => nats.drain());
+
   const worker = await startMediaWorker({
     log,
+    nats,
+    facts: {
+      giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
+      attemptTimeoutMs: config.FACT_PUBLISH_ATTEMPT_TIMEOUT_MS,
+      // Half the shutdown budget: the rest is for the gRPC drain and the NATS flush.
+      drainMs: config.SHUTDOWN_DRAIN_MS / 2,
+    },
     grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
     rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
     dtmfLogListen: config.DTMF_LOG_LISTEN,
@@ -30,6 +41,8 @@ runMain(async () => {
       dir: config.MEDIA_CACHE_DIR,
       timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS,
       maxBytes: config.MEDIA_FETCH_MAX_BYTES,
+      maxAgeMs: config.MEDIA_CACHE_MAX_AGE_MS,
+      maxTotalBytes: config.MEDIA_CACHE_MAX_BYTES,
     },
   });
   shutdown.add('media worker', () => worker.close());

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
+import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
 import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import { NgClient } from './adapters/rtpengine/ng-client.js';
 import { readEngineStatus } from './adapters/rtpengine/engine-status.js';
 import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
 import { MediaEvents } from './app/media-events.js';
 import { Playback } from './app/playback.js';
-import { UrlCache } from './app/url-cache.js';
+import { UrlCache, type UrlCacheOptions } from './app/url-cache.js';
 import { DtmfDetection } from './app/dtmf-detection.js';
 import { LocalSink } from './app/local-sink.js';
 import { MediaSessions } from './app/media-sessions.js';
+import { FactReporting } from './app/fact-reporting.js';
+import { mediaFactPublisher } from './adapters/nats/media-fact-publisher.js';
 
 export interface MediaWorkerOptions {
   log: Logger;
@@ -17,7 +20,17 @@ export interface MediaWorkerOptions {
   rtpengine: { host: string; port: number; timeoutMs: number };
   dtmfLogListen: { host: string; port: number };
   localMediaHost: string;
-  urlCache: { dir: string; timeoutMs: number; maxBytes: number };
+  urlCache: UrlCacheOptions;
+  /** Where media facts go (CALLCTL_FACTS); the caller owns the connection. */
+  nats: NatsConnection;
+  facts: {
+    /** Give up publishing one fact after this long. */
+    giveUpAfterMs: number;
+    /** Deadline of one publish attempt (waiting for the ack). */
+    attemptTimeoutMs: number;
+    /** At close, how long facts still being retried may take. */
+    drainMs: number;
+  };
 }
 
 export interface RunningMediaWorker {
@@ -30,8 +43,16 @@ export interface RunningMediaWorker {
 /** Wires the worker's parts by hand (STYLE 13); main.ts and the e2e tests both start it through here. */
 export async function startMediaWorker(options: MediaWorkerOptions): Promise<RunningMediaWorker> {
   const { log } = options;
+  await ensureFactsStream(options.nats);
   const ng = new NgClient({ ...options.rtpengine, log: log.child({ module: 'rtpengine' }) });
   const events = new MediaEvents(() => Date.now());
+  const factReporting = new FactReporting({
+    events,
+    publish: mediaFactPublisher(options.nats, { ...options.facts, log: log.child({ module: 'facts' }) }),
+    newId: randomUUID,
+    log: log.child({ module: 'facts' }),
+  });
+  factReporting.start();
   const urlCache = new UrlCache(options.urlCache);
   const playback = new Playback({
     ng,
@@ -70,6 +91,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       await grpc.close();
       playback.close();
       await dtmf.stop();
+      await factReporting.close(options.facts.drainMs);
       await sink.stop();
       ng.close();
     },

@@ -1,63 +1,27 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, status, type ClientReadableStream } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
-import { createLogger } from '@callctl/logging';
-import { freePort, requireBinary, startRtpengine, waitFor, type RtpengineFixture } from '@callctl/testing';
-import { startMediaWorker, type RunningMediaWorker } from '../src/media-worker.js';
+import { waitFor } from '@callctl/testing';
 import { listSessions } from '../src/adapters/rtpengine/session-commands.js';
-import { RtpEndpoint } from './support/rtp-endpoint.js';
+import { call, startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
 
 jest.setTimeout(60_000);
-
-type Callback<Res> = (err: Error | null, res: Res) => void;
-/** Promise form of one unary call; the generated client's overloads defeat inference through bind. */
-function call<Req, Res>(method: (req: Req, cb: Callback<Res>) => unknown, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
-}
 
 const TONE_DETECTED = 0.5; // share of the received power at the probed frequency
 
 describe('media-worker media operations (real rtpengine, real RTP)', () => {
-  let engine: RtpengineFixture;
-  let worker: RunningMediaWorker;
+  let w: WorkerUnderTest;
   let client: media.MediaWorkerClient;
   let dir: string;
   let http: Server;
   let httpPort: number;
-  let stream: ClientReadableStream<media.WatchMediaEventsResponse>;
-  const events: media.MediaEvent[] = [];
-  const endpoints: RtpEndpoint[] = [];
+  let events: media.MediaEvent[];
 
-  const tone = (name: string, seconds: number, hz: number) => {
-    const file = join(dir, name);
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      '-e',
-      'signed-integer',
-      file,
-      'synth',
-      String(seconds),
-      'sine',
-      String(hz),
-    ]);
-    return file;
-  };
-  const endpoint = async () => {
-    const e = await RtpEndpoint.open();
-    endpoints.push(e);
-    return e;
-  };
+  const tone = (name: string, seconds: number, hz: number) => w.tone(name, seconds, hz);
+  const endpoint = () => w.endpoint();
   const answerLocally = async (echo = media.MediaEcho.MEDIA_ECHO_OFF) => {
     const caller = await endpoint();
     const sessionId = randomUUID();
@@ -70,6 +34,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
         localTag: '',
         echo,
         codecs: undefined,
+        detectDtmf: false,
       },
     );
     caller.useRemote(reply.sdp);
@@ -94,25 +59,8 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
     );
 
   beforeAll(async () => {
-    requireBinary('sox', 'sox');
-    dir = mkdtempSync(join(tmpdir(), 'media-worker-'));
-    const dtmfPort = await freePort();
-    engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
-    worker = await startMediaWorker({
-      log: createLogger({ service: 'media-worker-test', level: 'warn' }),
-      grpc: { host: '127.0.0.1', port: 0 },
-      rtpengine: { host: '127.0.0.1', port: engine.ngPort, timeoutMs: 3000 },
-      dtmfLogListen: { host: '127.0.0.1', port: dtmfPort },
-      localMediaHost: '127.0.0.1',
-      urlCache: { dir: join(dir, 'cache'), timeoutMs: 5000, maxBytes: 5_000_000 },
-    });
-    client = new media.MediaWorkerClient(`127.0.0.1:${worker.grpc.port}`, credentials.createInsecure());
-    stream = client.watchMediaEvents({ sessionId: '' });
-    stream.on(
-      'data',
-      (message: media.WatchMediaEventsResponse) => message.event && events.push(message.event),
-    );
-    stream.on('error', () => undefined);
+    w = await startWorkerUnderTest();
+    ({ client, dir, watched: events } = w);
     const prompt = tone('served.wav', 1, 1000);
     http = createServer((req, res) => {
       if (req.url === '/prompt.wav')
@@ -124,13 +72,8 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
   });
 
   afterAll(async () => {
-    stream?.cancel();
-    client?.close();
-    await Promise.all(endpoints.map((e) => e.close()));
-    await worker?.close();
-    await engine?.stop();
+    await w?.close();
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('plays a 1000 Hz file to a locally answered caller and reports it completed', async () => {
@@ -302,15 +245,16 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
         localTag: '',
         echo: 0,
         codecs: undefined,
+        detectDtmf: false,
       }),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
-    expect(await listSessions(worker.ng)).not.toContain(sessionId);
+    expect(await listSessions(w.worker.ng)).not.toContain(sessionId);
   });
 
   it('Delete removes the session from rtpengine', async () => {
     const { sessionId } = await answerLocally();
-    expect(await listSessions(worker.ng)).toContain(sessionId);
+    expect(await listSessions(w.worker.ng)).toContain(sessionId);
     await call<media.DeleteRequest, media.DeleteResponse>((r, cb) => client.delete(r, cb), { sessionId });
-    expect(await listSessions(worker.ng)).not.toContain(sessionId);
+    expect(await listSessions(w.worker.ng)).not.toContain(sessionId);
   });
 });

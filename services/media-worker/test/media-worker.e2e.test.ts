@@ -4,10 +4,12 @@ import { credentials } from '@grpc/grpc-js';
 import { health, media } from '@callctl/proto';
 import {
   freePort,
+  startNatsServer,
   startProcess,
   startRtpengine,
   waitFor,
   type ManagedProcess,
+  type NatsServerFixture,
   type RtpengineFixture,
 } from '@callctl/testing';
 
@@ -22,11 +24,13 @@ function unary<Req, Res>(
 
 describe('media-worker process', () => {
   let engine: RtpengineFixture;
+  let natsServer: NatsServerFixture;
   let worker: ManagedProcess;
   let port: number;
 
   beforeAll(async () => {
     engine = await startRtpengine();
+    natsServer = await startNatsServer();
     port = await freePort();
     const dtmfPort = await freePort();
     worker = startProcess(process.execPath, [MAIN], {
@@ -34,6 +38,7 @@ describe('media-worker process', () => {
         ...process.env,
         GRPC_PORT: String(port),
         RTPENGINE_NG: `127.0.0.1:${engine.ngPort}`,
+        NATS_URL: natsServer.url,
         DTMF_LOG_LISTEN: `127.0.0.1:${dtmfPort}`,
         MEDIA_CACHE_DIR: join(tmpdir(), `media-worker-cache-${process.pid}`),
         LOG_LEVEL: 'info',
@@ -43,6 +48,7 @@ describe('media-worker process', () => {
   });
   afterAll(async () => {
     await worker?.stop();
+    await natsServer?.stop();
     await engine?.stop();
   });
 

@@ -22,6 +22,7 @@ function required(value: string, field: string): string {
 interface LocalSession {
   offer: rtp.OfferParams;
   localTag: string;
+  detectDtmf: boolean;
 }
 
 export class MediaSessions {
@@ -30,11 +31,13 @@ export class MediaSessions {
 
   constructor(private readonly deps: MediaSessionsDeps) {}
 
-  offer(p: rtp.OfferParams): Promise<string> {
+  async offer(p: rtp.OfferParams & { detectDtmf?: boolean }): Promise<string> {
     required(p.sessionId, 'session_id');
     required(p.fromTag, 'from_tag');
     required(p.sdp, 'sdp');
-    return rtp.offer(this.deps.ng, p);
+    const sdp = await rtp.offer(this.deps.ng, p);
+    if (p.detectDtmf) await rtp.detectInbandDtmf(this.deps.ng, p.sessionId, p.fromTag);
+    return sdp;
   }
 
   answer(p: rtp.AnswerParams): Promise<string> {
@@ -49,13 +52,13 @@ export class MediaSessions {
    * reports DTMF on a session with both halves. A failure after the offer deletes the half-made session.
    */
   async answerLocally(
-    p: rtp.OfferParams & { localTag?: string },
+    p: rtp.OfferParams & { localTag?: string; detectDtmf?: boolean },
   ): Promise<{ sdp: string; localTag: string }> {
     const localTag = p.localTag || `local-${required(p.fromTag, 'from_tag')}`;
     const offered = await this.offer(p);
     try {
       const sdp = await this.answerWithSink(p, localTag, offered);
-      this.local.set(p.sessionId, { offer: p, localTag });
+      this.local.set(p.sessionId, { offer: p, localTag, detectDtmf: p.detectDtmf ?? false });
       this.deps.log.info({ callId: p.sessionId, tag: p.fromTag, localTag }, 'session answered locally');
       return { sdp, localTag };
     } catch (error) {
@@ -82,7 +85,9 @@ export class MediaSessions {
     const next: rtp.OfferParams = { ...session.offer, mediaEcho: echo ? 'backwards' : 'forward' };
     const offered = await rtp.offer(this.deps.ng, next);
     await this.answerWithSink(next, session.localTag, offered);
-    this.local.set(sessionId, { offer: next, localTag: session.localTag });
+    // The re-offer may renew the party's codec handling; turn the detector on again rather than guess.
+    if (session.detectDtmf) await rtp.detectInbandDtmf(this.deps.ng, sessionId, next.fromTag);
+    this.local.set(sessionId, { ...session, offer: next });
     this.deps.log.info({ callId: sessionId, echo }, 'echo changed');
   }
 

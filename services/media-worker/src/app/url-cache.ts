@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../domain/errors.js';
 
@@ -10,14 +10,31 @@ export interface UrlCacheOptions {
   timeoutMs: number;
   /** Largest file accepted, in bytes. */
   maxBytes: number;
+  /** A download older than this is fetched again: the prompt behind a URL may change. */
+  maxAgeMs: number;
+  /** Total size of the downloads kept; beyond it the least recently played are removed. */
+  maxTotalBytes: number;
+  /** @default Date.now */
+  now?: () => number;
 }
+
+const PARTIAL_SUFFIX = '.part';
+/** What the cache names its downloads: a URL hash and the URL's extension. Nothing else is evicted. */
+const DOWNLOAD_NAME = /^[0-9a-f]{32}\.[^.]+$/;
 
 /**
  * rtpengine plays files only, so an http(s) prompt is downloaded first and kept under a name derived from
- * its URL; a second play of the same URL reuses it. Local paths pass through unchanged.
+ * its URL; a second play of the same URL within maxAgeMs of the download reuses it. A file's mtime is its
+ * download time and its atime its last use; after a download the least recently used files are removed
+ * until the directory fits maxTotalBytes (a file rtpengine is still reading stays readable after its
+ * unlink). Local paths pass through unchanged.
  */
 export class UrlCache {
-  constructor(private readonly options: UrlCacheOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly options: UrlCacheOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   async resolve(source: string): Promise<string> {
     if (!/^https?:\/\//i.test(source)) {
@@ -34,22 +51,55 @@ export class UrlCache {
     const name =
       createHash('sha256').update(url.href).digest('hex').slice(0, 32) + (extname(url.pathname) || '.wav');
     const file = join(this.options.dir, name);
-    if (
-      await stat(file).then(
-        () => true,
-        () => false,
-      )
-    )
+    if (await this.isFresh(file)) {
+      await this.markUsed(file, false);
       return file;
+    }
     await mkdir(this.options.dir, { recursive: true });
     const body = await this.download(url);
-    const partial = `${file}.${process.pid}.part`;
+    const partial = `${file}.${process.pid}${PARTIAL_SUFFIX}`;
     await writeFile(partial, body);
     await rename(partial, file).catch(async (error: unknown) => {
       await rm(partial, { force: true });
       throw error;
     });
+    await this.markUsed(file, true);
+    await this.evictBeyondLimit(file);
     return file;
+  }
+
+  /** The file's mtime is its download time (kept on reuse), its atime the last use. */
+  private async isFresh(file: string): Promise<boolean> {
+    const info = await stat(file).catch(() => undefined);
+    return info !== undefined && this.now() - info.mtimeMs < this.options.maxAgeMs;
+  }
+
+  private async markUsed(file: string, downloaded: boolean): Promise<void> {
+    const now = new Date(this.now());
+    const info = downloaded ? undefined : await stat(file).catch(() => undefined);
+    await utimes(file, now, info?.mtime ?? now).catch(() => undefined);
+  }
+
+  /** Removes the least recently used downloads until the rest fit maxTotalBytes; `keep` always stays. */
+  private async evictBeyondLimit(keep: string): Promise<void> {
+    const names = await readdir(this.options.dir);
+    const files = await Promise.all(
+      names
+        .filter((name) => DOWNLOAD_NAME.test(name))
+        .map(async (name) => {
+          const path = join(this.options.dir, name);
+          const info = await stat(path).catch(() => undefined);
+          return info?.isFile() ? { path, size: info.size, usedAtMs: info.atimeMs } : undefined;
+        }),
+    );
+    const present = files.filter((f) => f !== undefined);
+    let total = present.reduce((sum, f) => sum + f.size, 0);
+    for (const f of present.sort((a, b) => a.usedAtMs - b.usedAtMs)) {
+      if (total <= this.options.maxTotalBytes) break;
+      if (f.path === keep) continue;
+      await rm(f.path, { force: true });
+      total -= f.size;
+    }
   }
 
   private async download(url: URL): Promise<Buffer> {

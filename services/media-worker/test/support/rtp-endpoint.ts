@@ -49,6 +49,7 @@ export class RtpEndpoint {
   private readonly ssrc = randomInt(1, 0x7fffffff);
   private remote: { address: string; port: number } | undefined;
   private toneTimer: NodeJS.Timeout | undefined;
+  /** Samples sent so far: the time base of the tone generator. */
   private phase = 0;
   /** Decoded PCMU samples received, in arrival order. */
   readonly received: number[] = [];
@@ -94,14 +95,22 @@ export class RtpEndpoint {
     this.remote = { address, port: Number(port) };
   }
 
-  /** Sends a continuous tone (0 Hz: silence) every 20 ms until stopTone(). */
-  startTone(frequency: number): void {
+  /**
+   * Sends a continuous tone (0 Hz: silence) every 20 ms until stopTone(). Several frequencies are mixed:
+   * a DTMF digit in-band is its row and column tone (e.g. 770 + 1336 Hz for 5).
+   */
+  startTone(frequency: number | readonly number[]): void {
     this.stopTone();
+    const frequencies = (typeof frequency === 'number' ? [frequency] : frequency).filter((f) => f > 0);
     this.toneTimer = setInterval(() => {
       const payload = Buffer.alloc(SAMPLES_PER_PACKET);
       for (let i = 0; i < SAMPLES_PER_PACKET; i++) {
-        const sample = frequency === 0 ? 0 : 8000 * Math.sin(this.phase);
-        this.phase += (2 * Math.PI * frequency) / SAMPLE_RATE;
+        const t = this.phase / SAMPLE_RATE;
+        const sample = frequencies.reduce(
+          (sum, f) => sum + (8000 / frequencies.length) * Math.sin(2 * Math.PI * f * t),
+          0,
+        );
+        this.phase += 1;
         payload[i] = encodeMulaw(sample);
       }
       this.send(0, payload, false);

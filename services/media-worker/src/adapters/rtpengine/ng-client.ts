@@ -46,7 +46,8 @@ type CommandName =
   | 'playMedia'
   | 'stopMedia'
   | 'blockMedia'
-  | 'unblockMedia';
+  | 'unblockMedia'
+  | 'unblockDTMF';
 
 /**
  * The ng control channel over UDP (rtpengine-client). Every command has a deadline and an rtpengine

@@ -102,6 +102,20 @@ export async function listSessions(ng: NgClient): Promise<string[]> {
   return Array.isArray(reply.calls) ? (reply.calls as string[]) : [];
 }
 
+/**
+ * Turns on rtpengine's DSP DTMF detector for what `tag` sends, so in-band tones are reported like RFC 4733
+ * events (on the DTMF log). In 10.5 the `detect DTMF` flag only works in `unblock DTMF`, not in offer or
+ * answer (research/rtpengine.md). It sends the party's media through the transcoder (CPU cost).
+ */
+export async function detectInbandDtmf(ng: NgClient, sessionId: string, tag: string): Promise<void> {
+  await runCommand(ng, 'unblockDTMF', {
+    'call-id': sessionId,
+    'from-tag': tag,
+    flags: ['detect DTMF'],
+    'delay-buffer': 0,
+  });
+}
+
 /** Blocks (or unblocks) the media `tag` sends; directional. */
 export async function setMediaBlocked(
   ng: NgClient,

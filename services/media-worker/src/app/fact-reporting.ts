@@ -1,0 +1,65 @@
+import type { facts } from '@callctl/proto';
+import type { Logger } from '@callctl/logging';
+import { mediaFactOf } from '../domain/media-fact.js';
+import type { MediaEvent, MediaEvents } from './media-events.js';
+
+/** Stores one fact durably (JetStream, awaited ack, bounded retry); rejects once it gives up. */
+export type PublishMediaFact = (fact: facts.MediaFact, signal: AbortSignal) => Promise<void>;
+
+export interface FactReportingDeps {
+  events: MediaEvents;
+  publish: PublishMediaFact;
+  newId(): string;
+  log: Logger;
+}
+
+/**
+ * Turns every media event into a MediaFact for the orchestrator's durable consumer, so a digit or a
+ * playback end is not lost when no orchestrator is connected. Facts of one session are published one after
+ * the other, so its digits keep their order even while a publish is being retried; sessions do not wait for
+ * each other. The fact id is made once, before the first attempt, so a retried publish is de-duplicated.
+ */
+export class FactReporting {
+  readonly name = 'fact-reporting';
+  /** The tail of each session's publish chain; removed when the chain drains. */
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private stopListening: (() => void) | undefined;
+
+  constructor(private readonly deps: FactReportingDeps) {}
+
+  start(): void {
+    this.stopListening = this.deps.events.listen((event) => this.report(event));
+  }
+
+  /** Stops taking new events and waits for the ones in flight, cutting their retries short after drainMs. */
+  async close(drainMs: number): Promise<void> {
+    this.stopListening?.();
+    const timer = setTimeout(() => this.abort.abort(), drainMs);
+    await Promise.all(this.tails.values());
+    clearTimeout(timer);
+  }
+
+  private report(event: MediaEvent): void {
+    const fact = mediaFactOf(event, this.deps.newId());
+    if (!fact) return;
+    const sessionId = event.sessionId;
+    const previous = this.tails.get(sessionId) ?? Promise.resolve();
+    const tail = previous.then(() => this.publish(fact));
+    this.tails.set(sessionId, tail);
+    void tail.then(() => {
+      if (this.tails.get(sessionId) === tail) this.tails.delete(sessionId);
+    });
+  }
+
+  private async publish(fact: facts.MediaFact): Promise<void> {
+    const context = { callId: fact.callId, factId: fact.factId, fact: fact.fact?.$case };
+    try {
+      await this.deps.publish(fact, this.abort.signal);
+      this.deps.log.debug(context, 'media fact published');
+    } catch (error) {
+      // Out of retries: the orchestrator will not hear of it (its timers still end the operation).
+      this.deps.log.error({ ...context, err: error }, 'media fact lost');
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { media, type facts } from '@callctl/proto';
+
+/**
+ * The fact the orchestrator must hear about a media event, or undefined when it has nothing to learn.
+ * A stopped playback is not a fact: a StopPlay, Delete or new Play from the orchestrator stopped it, so
+ * it already knows. DTMF tags are leg ids (sip-edge gives rtpengine the leg ids as from/to tags), so the
+ * tag names the leg. The session id is the orchestrator's call id.
+ */
+export function mediaFactOf(event: media.MediaEvent, factId: string): facts.MediaFact | undefined {
+  const base = { factId, callId: event.sessionId };
+  switch (event.fact?.$case) {
+    case 'playbackFinished': {
+      const { playbackId, reason } = event.fact.playbackFinished;
+      if (reason === media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED) return undefined;
+      return {
+        ...base,
+        fact: {
+          $case: 'playbackFinished',
+          playbackFinished: {
+            playbackId,
+            failed: reason === media.PlaybackEndReason.PLAYBACK_END_REASON_FAILED,
+          },
+        },
+      };
+    }
+    case 'dtmfReceived': {
+      const { tag, digit, durationMs } = event.fact.dtmfReceived;
+      return {
+        ...base,
+        fact: { $case: 'dtmfDetected', dtmfDetected: { legId: tag, tag, digit, durationMs } },
+      };
+    }
+    case undefined:
+      return undefined;
+    default: {
+      const unknown: never = event.fact;
+      return unknown;
+    }
+  }
+}

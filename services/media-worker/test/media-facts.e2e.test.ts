@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { facts, type media } from '@callctl/proto';
+import { connectBus, FACTS_STREAM, mediaFactSubject, type NatsConnection } from '@callctl/bus';
+import { waitFor } from '@callctl/testing';
+import { call, startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
+
+jest.setTimeout(60_000);
+
+/** In-band DTMF: row + column frequency of each key. */
+const DTMF_TONES: Record<string, [number, number]> = { '5': [770, 1336], '9': [852, 1477] };
+
+describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', () => {
+  let w: WorkerUnderTest;
+  let client: media.MediaWorkerClient;
+  let watched: media.MediaEvent[];
+  let testNats: NatsConnection;
+  let jsm: JetStreamManager;
+
+  const storedCount = async (callId: string): Promise<number> => {
+    const subject = mediaFactSubject(callId);
+    const info = await jsm.streams.info(FACTS_STREAM, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  };
+  /** Facts stored on facts.media.<callId>, in stream order. */
+  const storedFacts = async (callId: string): Promise<facts.MediaFact[]> => {
+    const count = await storedCount(callId);
+    if (count === 0) return [];
+    // An ephemeral consumer on the one subject (filter_subject: this nats-server predates filter_subjects).
+    const { name } = await jsm.consumers.add(FACTS_STREAM, {
+      filter_subject: mediaFactSubject(callId),
+      ack_policy: AckPolicy.None,
+      inactive_threshold: nanos(30_000),
+    });
+    const consumer = await jetstream(testNats).consumers.get(FACTS_STREAM, name);
+    const out: facts.MediaFact[] = [];
+    for await (const message of await consumer.fetch({ max_messages: count, expires: 5000 })) {
+      out.push(facts.MediaFact.decode(message.data));
+      if (out.length === count) break;
+    }
+    await consumer.delete();
+    return out;
+  };
+  const factsOnceStored = async (callId: string, n: number) => {
+    await waitFor(
+      `${n} facts on ${mediaFactSubject(callId)}`,
+      async () => (await storedCount(callId)) >= n,
+      20_000,
+      100,
+    );
+    return storedFacts(callId);
+  };
+  const digitsOf = (stored: facts.MediaFact[]) =>
+    stored.map((f) => (f.fact?.$case === 'dtmfDetected' ? f.fact.dtmfDetected.digit : f.fact?.$case));
+
+  /** A caller answered by the worker itself, as the orchestrator does for IVR: session id = call id. */
+  const answerLocally = async (legId: string, detectDtmf = false) => {
+    const caller = await w.endpoint();
+    const callId = randomUUID();
+    const reply = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
+      (r, cb) => client.answerLocally(r, cb),
+      {
+        sessionId: callId,
+        fromTag: legId,
+        sdp: caller.sdp(),
+        localTag: '',
+        echo: 0,
+        codecs: undefined,
+        detectDtmf,
+      },
+    );
+    caller.useRemote(reply.sdp);
+    caller.startTone(0);
+    return { caller, callId };
+  };
+
+  beforeAll(async () => {
+    // Short attempt deadline and reconnect wait: the outage test should not wait for the client.
+    w = await startWorkerUnderTest({ factAttemptTimeoutMs: 500, natsReconnectWaitMs: 100 });
+    ({ client, watched } = w);
+    testNats = await connectBus({ servers: w.natsServer.url, name: 'facts-test', reconnectTimeWaitMs: 100 });
+    jsm = await jetstreamManager(testNats);
+  });
+
+  afterAll(async () => {
+    await testNats?.close();
+    await w?.close();
+  });
+
+  it('creates the CALLCTL_FACTS stream at start', async () => {
+    const info = await jsm.streams.info(FACTS_STREAM);
+    expect(info.config.subjects).toEqual(['facts.>']);
+  });
+
+  it('stores each RFC 4733 digit once on facts.media.<callId>, on the leg whose tag sent it', async () => {
+    const legId = randomUUID();
+    const { caller, callId } = await answerLocally(legId);
+    await caller.sendDigit('7');
+    const first = await factsOnceStored(callId, 1);
+    // A second digit after the first is stored: a duplicate of the first would sit before it.
+    await caller.sendDigit('#');
+    const stored = await factsOnceStored(callId, 2);
+    expect(digitsOf(stored)).toEqual(['7', '#']);
+    expect(stored[0]).toEqual(first[0]);
+    expect(stored[0]).toMatchObject({
+      callId,
+      fact: { $case: 'dtmfDetected', dtmfDetected: { legId, tag: legId, digit: '7' } },
+    });
+    expect(new Set(stored.map((f) => f.factId)).size).toBe(2);
+    // WatchMediaEvents still reports them too.
+    expect(watched.filter((e) => e.sessionId === callId && e.fact?.$case === 'dtmfReceived')).toHaveLength(2);
+  });
+
+  it('stores a playback that played to its end as PlaybackFinished', async () => {
+    const legId = randomUUID();
+    const { callId } = await answerLocally(legId);
+    const file = w.tone('beep.wav', 0.3, 1000);
+    await call<media.PlayRequest, media.PlayResponse>((r, cb) => client.play(r, cb), {
+      sessionId: callId,
+      tag: legId,
+      source: file,
+      repeat: 0,
+      playbackId: 'greeting-1',
+    });
+    expect(await factsOnceStored(callId, 1)).toEqual([
+      {
+        factId: expect.any(String),
+        callId,
+        fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'greeting-1', failed: false } },
+      },
+    ]);
+  });
+
+  it('retries a fact observed while nats-server is down and stores it once it is back', async () => {
+    const legId = randomUUID();
+    const { caller, callId } = await answerLocally(legId);
+    await w.natsServer.halt();
+    await caller.sendDigit('3');
+    // The worker saw the digit (its gRPC watchers heard it) while JetStream could not store it.
+    await waitFor(
+      'digit 3 watched',
+      () => watched.find((e) => e.sessionId === callId && e.fact?.$case === 'dtmfReceived'),
+      10_000,
+    );
+    await waitFor('a failed publish attempt', () => w.logLines.some((l) => l.includes('retrying')), 10_000);
+    await w.natsServer.restart();
+    const stored = await factsOnceStored(callId, 1);
+    expect(digitsOf(stored)).toEqual(['3']);
+    await caller.sendDigit('4');
+    expect(digitsOf(await factsOnceStored(callId, 2))).toEqual(['3', '4']);
+  });
+
+  it('detects in-band DTMF tones when asked to (detect_dtmf) and reports them as facts', async () => {
+    const legId = randomUUID();
+    const { caller, callId } = await answerLocally(legId, true);
+    for (const digit of ['5', '9']) {
+      caller.startTone(DTMF_TONES[digit]!);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      caller.startTone(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(digitsOf(await factsOnceStored(callId, 2))).toEqual(['5', '9']);
+  });
+});

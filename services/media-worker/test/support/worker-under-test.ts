@@ -1,0 +1,131 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
+import { media } from '@callctl/proto';
+import { connectBus, type NatsConnection } from '@callctl/bus';
+import { createLogger } from '@callctl/logging';
+import {
+  freePort,
+  requireBinary,
+  startNatsServer,
+  startRtpengine,
+  type NatsServerFixture,
+  type RtpengineFixture,
+} from '@callctl/testing';
+import { startMediaWorker, type RunningMediaWorker } from '../../src/media-worker.js';
+import { RtpEndpoint } from './rtp-endpoint.js';
+
+type Callback<Res> = (err: Error | null, res: Res) => void;
+/** Promise form of one unary call; the generated client's overloads defeat inference through bind. */
+export function call<Req, Res>(method: (req: Req, cb: Callback<Res>) => unknown, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+export interface WorkerUnderTest {
+  engine: RtpengineFixture;
+  natsServer: NatsServerFixture;
+  /** The worker's own NATS connection. */
+  nats: NatsConnection;
+  worker: RunningMediaWorker;
+  client: media.MediaWorkerClient;
+  /** Temp dir for prompts and the URL cache; removed at close. */
+  dir: string;
+  /** Everything WatchMediaEvents reported so far, in order. */
+  watched: media.MediaEvent[];
+  /** The worker's log lines (pino JSON, level warn and above). */
+  logLines: string[];
+  /** An RTP party on loopback, closed with the worker. */
+  endpoint(): Promise<RtpEndpoint>;
+  /** A PCM WAV file of a sine made with sox, in dir. */
+  tone(name: string, seconds: number, hz: number): string;
+  close(): Promise<void>;
+}
+
+/**
+ * The worker in-process over a real rtpengine (DTMF log to the worker) and a real nats-server, with a gRPC
+ * client and a WatchMediaEvents stream collecting everything: each test file gets its own.
+ */
+export async function startWorkerUnderTest(
+  options: { factAttemptTimeoutMs?: number; natsReconnectWaitMs?: number } = {},
+): Promise<WorkerUnderTest> {
+  requireBinary('sox', 'sox');
+  const dir = mkdtempSync(join(tmpdir(), 'media-worker-'));
+  const dtmfPort = await freePort();
+  const engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
+  const natsServer = await startNatsServer();
+  const nats = await connectBus({
+    servers: natsServer.url,
+    name: 'media-worker',
+    reconnectTimeWaitMs: options.natsReconnectWaitMs ?? 1000,
+  });
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const worker = await startMediaWorker({
+    log: createLogger({ service: 'media-worker-test', level: 'warn', destination }),
+    nats,
+    facts: { giveUpAfterMs: 30_000, attemptTimeoutMs: options.factAttemptTimeoutMs ?? 2000, drainMs: 1000 },
+    grpc: { host: '127.0.0.1', port: 0 },
+    rtpengine: { host: '127.0.0.1', port: engine.ngPort, timeoutMs: 3000 },
+    dtmfLogListen: { host: '127.0.0.1', port: dtmfPort },
+    localMediaHost: '127.0.0.1',
+    urlCache: {
+      dir: join(dir, 'cache'),
+      timeoutMs: 5000,
+      maxBytes: 5_000_000,
+      maxAgeMs: 60_000,
+      maxTotalBytes: 50_000_000,
+    },
+  });
+  const client = new media.MediaWorkerClient(`127.0.0.1:${worker.grpc.port}`, credentials.createInsecure());
+  const watched: media.MediaEvent[] = [];
+  const stream: ClientReadableStream<media.WatchMediaEventsResponse> = client.watchMediaEvents({
+    sessionId: '',
+  });
+  stream.on(
+    'data',
+    (message: media.WatchMediaEventsResponse) => message.event && watched.push(message.event),
+  );
+  stream.on('error', () => undefined);
+  const endpoints: RtpEndpoint[] = [];
+  return {
+    engine,
+    natsServer,
+    nats,
+    worker,
+    client,
+    dir,
+    watched,
+    logLines,
+    endpoint: async () => {
+      const e = await RtpEndpoint.open();
+      endpoints.push(e);
+      return e;
+    },
+    tone: (name, seconds, hz) => {
+      const file = join(dir, name);
+      execFileSync('sox', [
+        ...['-n', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', file],
+        ...['synth', String(seconds), 'sine', String(hz)],
+      ]);
+      return file;
+    },
+    close: async () => {
+      stream.cancel();
+      client.close();
+      await Promise.all(endpoints.map((e) => e.close()));
+      await worker.close();
+      await nats.close();
+      await natsServer.stop();
+      await engine.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
