@@ -1,6 +1,12 @@
 // The one mapping from an error to a gRPC status, used by every gRPC adapter (STYLE 11). It lives behind
 // its own entry point (`@callctl/errors/grpc`) so that importing the error base never loads grpc-js.
-import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { ERROR_KINDS, isCallctlError, type ErrorKind } from './callctl-error.js';
 
 /** Error kind → gRPC status; total over the kinds, so adding a kind fails to compile until mapped here. */
@@ -43,4 +49,24 @@ export function toServiceError(error: unknown, log: ErrorLog): Partial<ServiceEr
     message: INTERNAL_MESSAGE,
     metadata: new Metadata(),
   };
+}
+
+/**
+ * A grpc-js unary handler from a promise-returning function: the reply on success, and on failure the
+ * status from toServiceError. A synchronous throw is mapped the same way.
+ */
+export function unaryHandler(log: ErrorLog) {
+  return <Req, Res>(run: (request: Req) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      let running: Promise<Res>;
+      try {
+        running = run(call.request);
+      } catch (error) {
+        running = Promise.reject(error as Error);
+      }
+      running.then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error, log)),
+      );
+    };
 }

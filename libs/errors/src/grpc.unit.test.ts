@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { CallctlError, ERROR_KINDS, type ErrorKind } from './callctl-error';
-import { GRPC_STATUS_BY_KIND, INTERNAL_MESSAGE, toServiceError, type ErrorLog } from './grpc';
+import { GRPC_STATUS_BY_KIND, INTERNAL_MESSAGE, toServiceError, unaryHandler, type ErrorLog } from './grpc';
 
 function typedError(kind: ErrorKind, message: string): CallctlError {
   return new (class extends CallctlError {
@@ -62,5 +62,35 @@ describe('toServiceError', () => {
     expect(JSON.stringify(mapped)).not.toContain('10.0.0.1');
     expect(log.entries).toHaveLength(1);
     expect(log.entries[0]?.fields).toEqual({ err: error });
+  });
+});
+
+describe('unaryHandler', () => {
+  const invoke = <Res>(run: (request: string) => Promise<Res>) => {
+    const log = recordingLog();
+    return new Promise<{ error: unknown; response: unknown; log: typeof log }>((resolve) =>
+      unaryHandler(log)(run)({ request: 'req' } as never, (error, response) =>
+        resolve({ error, response, log }),
+      ),
+    );
+  };
+
+  it('replies with the result', async () => {
+    const { error, response } = await invoke(async (request) => ({ echoed: request }));
+    expect(error).toBeNull();
+    expect(response).toEqual({ echoed: 'req' });
+  });
+
+  it('maps a rejection through the status table', async () => {
+    const { error } = await invoke(() => Promise.reject(typedError('not_found', 'no leg L1')));
+    expect(error).toMatchObject({ code: status.NOT_FOUND, details: 'no leg L1' });
+  });
+
+  it('maps a synchronous throw as INTERNAL and logs it', async () => {
+    const { error, log } = await invoke(() => {
+      throw new TypeError('boom');
+    });
+    expect(error).toMatchObject({ code: status.INTERNAL, details: INTERNAL_MESSAGE });
+    expect(log.entries).toHaveLength(1);
   });
 });

@@ -1,0 +1,47 @@
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { unaryHandler } from '@callctl/errors/grpc';
+import type { Logger } from '@callctl/logging';
+import { sipEdge } from '@callctl/proto';
+import type { ServiceBinding } from '@callctl/service';
+import type { SipLegs } from '../../app/sip-legs.js';
+
+/** Binds callctl.sipedge.v1.SipEdge to the leg actions; every failure goes through the shared status table. */
+export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
+  const unary = unaryHandler(log);
+
+  const implementation: sipEdge.SipEdgeServer = {
+    answerLeg: unary(async (r: sipEdge.AnswerLegRequest) => {
+      await legs.answer(r.callId, r.legId);
+      return {};
+    }),
+    rejectLeg: unary(async (r: sipEdge.RejectLegRequest) => {
+      await legs.reject(r.callId, r.legId, r.sipStatus, r.reason);
+      return {};
+    }),
+    ringLeg: unary(async (r: sipEdge.RingLegRequest) => {
+      await legs.ring(r.callId, r.legId);
+      return {};
+    }),
+    placeCall: unary(async (r: sipEdge.PlaceCallRequest) => ({
+      sipCallId: await legs.place({
+        callId: r.callId,
+        legId: r.legId,
+        toUri: r.toUri,
+        fromUri: r.fromUri,
+        ringTimeoutMs: r.ringTimeoutMs,
+        bridgeWithLegId: r.bridgeWithLegId,
+        headers: r.headers,
+      }),
+    })),
+    hangupLeg: unary(async (r: sipEdge.HangupLegRequest) => {
+      await legs.hangup(r.callId, r.legId, r.sipStatus, r.reason);
+      return {};
+    }),
+    listLegs: unary(async () => ({ legs: legs.list() })),
+  };
+  return {
+    name: 'callctl.sipedge.v1.SipEdge',
+    definition: sipEdge.SipEdgeService,
+    implementation: implementation as unknown as UntypedServiceImplementation,
+  };
+}

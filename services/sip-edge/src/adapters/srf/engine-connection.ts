@@ -1,0 +1,78 @@
+import Srf from 'drachtio-srf';
+import type { Logger } from '@callctl/logging';
+import { UnavailableError } from '../../domain/errors.js';
+import type { SipStack } from '../../app/sip-stack.js';
+
+export interface EngineConnectionOptions {
+  host: string;
+  port: number;
+  secret: string;
+  log: Logger;
+  /** Longest wait between reconnect attempts. @default 2000 */
+  retryMaxDelayMs?: number;
+}
+
+export interface EngineConnection {
+  /** srf as sip-edge uses it; SIP actions fail with UnavailableError while the engine is away. */
+  stack: SipStack;
+  connected(): boolean;
+  /** Resolves at the first successful connection (srf.connect is not awaitable, pitfall 24). */
+  ready: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Connects drachtio-srf to the SIP engine's admin port (drachtio-server in production) and keeps
+ * reconnecting. The engine keeps a disconnected app's dialogs but routes nothing to it (pitfall 8), so
+ * a reconnect means: new INVITEs flow again, in-dialog requests of the old connection's dialogs get 481.
+ */
+export function connectEngine(options: EngineConnectionOptions): EngineConnection {
+  const { log } = options;
+  const srf = new Srf();
+  let isConnected = false;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+  const events = srf as unknown as NodeJS.EventEmitter;
+  events.on('connect', (error: Error | null, hostports?: string) => {
+    if (error) {
+      log.error({ err: error }, 'SIP engine refused the connection');
+      return;
+    }
+    isConnected = true;
+    log.info({ engine: `${options.host}:${options.port}`, hostports }, 'connected to the SIP engine');
+    resolveReady();
+  });
+  events.on('close', () => {
+    if (isConnected) log.warn('lost the SIP engine connection; reconnecting');
+    isConnected = false;
+  });
+  events.on('error', (error: Error) => log.debug({ err: error }, 'SIP engine connection error'));
+  (srf as unknown as { connect(options: object): void }).connect({
+    host: options.host,
+    port: options.port,
+    secret: options.secret,
+    reconnect: { retryMaxDelay: options.retryMaxDelayMs ?? 2000 },
+  });
+
+  const raw = srf as unknown as SipStack;
+  const guard = <T>(action: string, run: () => Promise<T>): Promise<T> => {
+    if (!isConnected)
+      return Promise.reject(new UnavailableError(`SIP engine not connected; cannot ${action}`));
+    return run();
+  };
+  const stack: SipStack = {
+    invite: (handler) => raw.invite(handler),
+    createUAS: (request, response, opts) => guard('answer', () => raw.createUAS(request, response, opts)),
+    createUAC: (uri, opts, callbacks) => guard('send an INVITE', () => raw.createUAC(uri, opts, callbacks)),
+    request: (opts) => guard(`send ${opts.method}`, () => raw.request(opts)),
+  };
+  return {
+    stack,
+    connected: () => isConnected,
+    ready,
+    close: () => {
+      isConnected = false;
+      srf.disconnect();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { callEvents } from '@callctl/proto';
+import { checkFinalStatus } from '../domain/dial-target.js';
+import type { LegContext } from './leg-context.js';
+import { byeLeg } from './leg-endings.js';
+import { refuseInbound } from './inbound-legs.js';
+import { hangupRingingOutbound } from './outbound-legs.js';
+
+/** Status sent to an unanswered inbound leg the platform hangs up. */
+export const DEFAULT_HANGUP_STATUS = 487;
+
+/**
+ * Ends a leg in whatever SIP state it is (sip_edge.proto HangupLeg): BYE when answered, CANCEL while an
+ * outbound INVITE rings, a final response while an inbound INVITE waits, and after an answer or INVITE in
+ * flight as soon as it completes. A leg that already ended is a success.
+ */
+export async function hangupLeg(
+  ctx: LegContext,
+  callId: string,
+  legId: string,
+  sipStatus: number,
+  reason: string,
+): Promise<void> {
+  const leg = ctx.registry.lookup(callId, legId);
+  if (!leg) return;
+  const text = reason || 'hangup';
+  leg.log.info({ state: leg.state, reason: text }, 'hangup requested');
+  switch (leg.state) {
+    case 'ended':
+      return;
+    case 'answered':
+      return byeLeg(ctx, leg, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, text);
+    case 'answering':
+      leg.hangupRequested = { sipStatus, reason: text };
+      return;
+    case 'offered':
+    case 'ringing':
+    case 'calling':
+      if (leg.direction === 'outbound') return hangupRingingOutbound(leg, text);
+      return refuseInbound(
+        ctx,
+        leg,
+        sipStatus ? checkFinalStatus(sipStatus, leg) : DEFAULT_HANGUP_STATUS,
+        reason,
+        callEvents.EndCause.END_CAUSE_LOCAL_HANGUP,
+      );
+    default: {
+      const never: never = leg.state;
+      throw new Error(`unknown leg state ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { callEvents, type facts } from '@callctl/proto';
+import { parseNameAddr } from '@callctl/sip';
+import { IllegalStateError, UnavailableError } from '../domain/errors.js';
+import { checkFinalStatus } from '../domain/dial-target.js';
+import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
+import { factIds, report, type LegContext } from './leg-context.js';
+import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
+import { hasEnded, type InboundLeg, type Leg } from './leg-registry.js';
+import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
+
+const { EndCause } = callEvents;
+
+/** INVITE headers passed on to the orchestrator for routing decisions (plus every X- header). */
+export const OFFERED_HEADERS = [
+  'user-agent',
+  'p-asserted-identity',
+  'remote-party-id',
+  'diversion',
+  'subject',
+];
+
+function sendFinal(responder: SipResponder, status: number, reason?: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    responder.send(status, reason || undefined, {}, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+function offeredFacts(request: SipRequest): facts.InboundCallOffered {
+  const from = nameAddr(request.get('From') ?? '');
+  const to = nameAddr(request.get('To') ?? '');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    const key = name.toLowerCase();
+    if (OFFERED_HEADERS.includes(key) || key.startsWith('x-'))
+      headers[key] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return {
+    fromUri: from.uri,
+    toUri: to.uri,
+    sipCallId: request.get('Call-ID') ?? '',
+    fromDisplayName: from.displayName ?? '',
+    headers,
+  };
+}
+
+function nameAddr(header: string): { uri: string; displayName?: string } {
+  try {
+    const parsed = parseNameAddr(header);
+    return { uri: parsed.uri, ...(parsed.displayName ? { displayName: parsed.displayName } : {}) };
+  } catch {
+    return { uri: header };
+  }
+}
+
+/**
+ * A new INVITE: reported as InboundCallOffered and held until AnswerLeg or RejectLeg, or until the
+ * answer timeout sends the configured default. Without a stored fact nobody could ever answer the call,
+ * so a failed publish refuses it at once with 503.
+ */
+export async function offerInboundCall(
+  ctx: LegContext,
+  request: SipRequest,
+  responder: SipResponder,
+): Promise<void> {
+  const callId = ctx.newId();
+  const legId = ctx.newId();
+  const offered = offeredFacts(request);
+  const leg: InboundLeg = {
+    direction: 'inbound',
+    callId,
+    legId,
+    sipCallId: offered.sipCallId,
+    state: 'offered',
+    log: ctx.log.child({ callId, legId }),
+    request,
+    responder,
+    offerSdp: request.body ?? '',
+  };
+  ctx.registry.add(leg);
+  request.on('cancel', () => {
+    if (leg.state !== 'offered' && leg.state !== 'ringing' && leg.state !== 'answering') return;
+    void endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
+  });
+  leg.log.info(
+    { from: offered.fromUri, to: offered.toUri, sipCallId: offered.sipCallId },
+    'inbound call offered',
+  );
+  try {
+    await ctx.facts.publish(inboundCallOffered(factIds(ctx, leg), offered));
+  } catch (error) {
+    leg.log.error({ err: error }, 'inbound call not recorded; refusing it');
+    if (leg.state === 'ended') return;
+    leg.state = 'ended';
+    ctx.registry.remove(leg);
+    await sendFinal(responder, 503, 'Call Control Unavailable').catch(() => undefined);
+    return;
+  }
+  if (leg.state === 'ended') return;
+  leg.answerTimer = setTimeout(() => void answerTimedOut(ctx, leg), ctx.settings.answerTimeoutMs);
+}
+
+async function answerTimedOut(ctx: LegContext, leg: InboundLeg): Promise<void> {
+  if (leg.state !== 'offered' && leg.state !== 'ringing') return;
+  const status = ctx.settings.defaultRejectStatus;
+  const reason = `no answer from the application within ${ctx.settings.answerTimeoutMs} ms`;
+  leg.log.warn({ status }, 'answer timeout');
+  await sendFinal(leg.responder, status).catch((error: unknown) =>
+    leg.log.warn({ err: error }, 'default response not sent'),
+  );
+  await endLeg(ctx, leg, EndCause.END_CAUSE_NO_ANSWER, status, reason);
+}
+
+/** The leg must be an inbound leg that has not been answered or refused yet. */
+export function waitingInbound(leg: Leg, action: string): InboundLeg {
+  if (leg.direction !== 'inbound')
+    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is an outbound leg`, leg);
+  if (leg.state !== 'offered' && leg.state !== 'ringing')
+    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is ${leg.state}`, leg);
+  return leg;
+}
+
+/** AnswerLeg without a bridge: a one-sided rtpengine session answered by the platform, then 200 OK. */
+export async function answerInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
+  const leg = waitingInbound(ctx.registry.live(callId, legId), 'answer');
+  const previous = leg.state;
+  leg.state = 'answering';
+  let sdp: string;
+  // Marked before the session exists, so a CANCEL during the media round trip still deletes it.
+  ctx.registry.markMedia(leg.callId);
+  try {
+    sdp = await ctx.media.answerLocally(leg.callId, leg.legId, leg.offerSdp);
+  } catch (error) {
+    // Still answerable (the caller holds on); the orchestrator may retry or reject.
+    if (leg.state === 'answering') leg.state = previous;
+    throw error;
+  }
+  await completeAnswer(ctx, leg, sdp);
+}
+
+/**
+ * Sends 200 OK with the SDP from rtpengine and reports LegAnswered. A CANCEL that crossed the answer
+ * already ended the leg (the error says so); an engine failure ends the leg as a platform failure.
+ */
+export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: string): Promise<void> {
+  clearTimeout(leg.answerTimer);
+  if (leg.state === 'ended')
+    throw new IllegalStateError(`leg ${leg.legId} ended before it was answered`, leg);
+  leg.state = 'answering';
+  let dialog;
+  try {
+    dialog = await ctx.sip.createUAS(leg.request, leg.responder, { localSdp: sdp });
+  } catch (error) {
+    if (isSipFailure(error) && error.status === 487) {
+      await endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
+      throw new IllegalStateError(`leg ${leg.legId} was cancelled by the caller before the answer`, leg);
+    }
+    await endLeg(ctx, leg, EndCause.END_CAUSE_PLATFORM_FAILURE, 0, 'the SIP engine refused the answer');
+    throw new UnavailableError(`SIP engine refused the 200 OK for leg ${leg.legId}`, leg, { cause: error });
+  }
+  if (hasEnded(leg)) {
+    // Cancelled while the 200 was on its way: the engine turns it into a BYE-less 487 or the caller
+    // hangs up; either way there is nothing to keep.
+    await dialog.destroy().catch(() => undefined);
+    throw new IllegalStateError(`leg ${leg.legId} ended while it was being answered`, leg);
+  }
+  leg.state = 'answered';
+  watchDialog(ctx, leg, dialog);
+  leg.log.info('leg answered');
+  await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+  if (leg.hangupRequested) {
+    await byeLeg(ctx, leg, EndCause.END_CAUSE_LOCAL_HANGUP, leg.hangupRequested.reason);
+  }
+}
+
+export async function rejectInbound(
+  ctx: LegContext,
+  callId: string,
+  legId: string,
+  sipStatus: number,
+  reason: string,
+): Promise<void> {
+  const status = checkFinalStatus(sipStatus, { callId, legId });
+  const leg = waitingInbound(ctx.registry.live(callId, legId), 'reject');
+  await refuseInbound(ctx, leg, status, reason, EndCause.END_CAUSE_REJECTED);
+}
+
+/** A final non-2xx to an unanswered inbound leg, then LegEnded with the given cause. */
+export async function refuseInbound(
+  ctx: LegContext,
+  leg: InboundLeg,
+  status: number,
+  reason: string,
+  cause: callEvents.EndCause,
+): Promise<void> {
+  clearTimeout(leg.answerTimer);
+  try {
+    await sendFinal(leg.responder, status, reason);
+  } catch (error) {
+    // The engine no longer has the transaction (a CANCEL crossed us): the cancel handler reports it.
+    if (leg.state === 'ended') return;
+    throw new UnavailableError(`SIP engine refused the ${status} for leg ${leg.legId}`, leg, {
+      cause: error,
+    });
+  }
+  await endLeg(ctx, leg, cause, status, reason);
+}
+
+export async function ringInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
+  const leg = ctx.registry.live(callId, legId);
+  if (leg.direction === 'inbound' && leg.state === 'ringing') return;
+  const inbound = waitingInbound(leg, 'ring');
+  await new Promise<void>((resolve, reject) =>
+    inbound.responder.send(180, undefined, {}, (error) =>
+      error
+        ? reject(new UnavailableError(`SIP engine refused the 180 for leg ${legId}`, leg, { cause: error }))
+        : resolve(),
+    ),
+  );
+  if (inbound.state === 'offered') inbound.state = 'ringing';
+  await report(ctx, leg.log, legProgress(factIds(ctx, leg), 180, false));
+}

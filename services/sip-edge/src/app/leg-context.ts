@@ -1,0 +1,45 @@
+import type { Logger } from '@callctl/logging';
+import type { facts } from '@callctl/proto';
+import type { FactIds } from '../domain/sip-facts.js';
+import type { LegRegistry } from './leg-registry.js';
+import type { FactSink, MediaPort } from './ports.js';
+import type { SipStack } from './sip-stack.js';
+
+export interface LegSettings {
+  /** An inbound INVITE nobody answers or rejects within this long gets `defaultRejectStatus`. */
+  answerTimeoutMs: number;
+  /** @default 480 */
+  defaultRejectStatus: number;
+  /** Ring timeout of PlaceCall when the request gives 0. */
+  defaultRingTimeoutMs: number;
+  /** From of outbound INVITEs when PlaceCall gives none. */
+  defaultFromUri: string;
+}
+
+/** What the leg modules share; built once in sip-edge.ts (STYLE 13). */
+export interface LegContext {
+  registry: LegRegistry;
+  facts: FactSink;
+  media: MediaPort;
+  sip: SipStack;
+  log: Logger;
+  newId(): string;
+  settings: LegSettings;
+}
+
+export function factIds(ctx: LegContext, leg: { callId: string; legId: string }): FactIds {
+  return { factId: ctx.newId(), callId: leg.callId, legId: leg.legId };
+}
+
+/**
+ * Publishes a fact that reports something already done on the SIP side. The publisher retries until its
+ * own deadline; if that still fails the fact is logged as lost (the orchestrator can reconcile through
+ * ListLegs), because undoing the SIP action is not possible.
+ */
+export async function report(ctx: LegContext, log: Logger, fact: facts.SipFact): Promise<void> {
+  try {
+    await ctx.facts.publish(fact);
+  } catch (error) {
+    log.error({ err: error, fact: fact.fact?.$case, factId: fact.factId }, 'fact not stored');
+  }
+}

@@ -1,0 +1,64 @@
+import { callEvents } from '@callctl/proto';
+import { parseDtmfInfo } from '../domain/dtmf-info.js';
+import { dtmfInfoReceived, legEnded } from '../domain/sip-facts.js';
+import type { EndCause } from '../domain/end-cause.js';
+import { factIds, report, type LegContext } from './leg-context.js';
+import type { Leg } from './leg-registry.js';
+import type { SipDialog } from './sip-stack.js';
+
+/**
+ * Marks the leg ended, reports LegEnded and, when it was the call's last leg, deletes the call's media
+ * session. Safe to call twice: only the first call of a leg does anything.
+ */
+export async function endLeg(
+  ctx: LegContext,
+  leg: Leg,
+  cause: EndCause,
+  sipStatus: number,
+  reason: string,
+): Promise<void> {
+  if (leg.state === 'ended') return;
+  leg.state = 'ended';
+  if (leg.direction === 'inbound') clearTimeout(leg.answerTimer);
+  else clearTimeout(leg.ringTimer);
+  const lastWithMedia = ctx.registry.remove(leg);
+  leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
+  await report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
+  if (lastWithMedia) {
+    await ctx.media
+      .delete(leg.callId)
+      .catch((error: unknown) => leg.log.warn({ err: error }, 'media session not deleted'));
+  }
+}
+
+/** Follows an established dialog: BYE from the far end ends the leg, SIP INFO digits are reported. */
+export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void {
+  leg.dialog = dialog;
+  dialog.on('destroy', (_message, reason) => {
+    void endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE');
+  });
+  dialog.on('info', (request, responder) => {
+    responder.send(200, undefined, {}, () => undefined);
+    const digit = parseDtmfInfo(request.get('Content-Type'), request.body ?? '');
+    if (!digit || leg.state === 'ended') return;
+    leg.log.info({ digit: digit.digit }, 'dtmf by SIP INFO');
+    void report(ctx, leg.log, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
+  });
+}
+
+/** Sends BYE on an answered leg and ends it as the platform's hangup (or the given cause). */
+export async function byeLeg(ctx: LegContext, leg: Leg, cause: EndCause, reason: string): Promise<void> {
+  const dialog = leg.dialog;
+  // Ended first, so the dialog's own 'destroy' (srf emits none for a BYE we send, but a crossing BYE
+  // from the far end does) cannot report a second LegEnded.
+  const ending = endLeg(ctx, leg, cause, 0, reason);
+  await dialog
+    ?.destroy(reason ? { headers: { Reason: reasonHeader(reason) } } : undefined)
+    .catch((error: unknown) => leg.log.warn({ err: error }, 'BYE not confirmed'));
+  await ending;
+}
+
+/** RFC 3326 Reason for a BYE the platform sends: Q.850 cause 16 (normal clearing) with the app's text. */
+export function reasonHeader(text: string): string {
+  return `Q.850;cause=16;text="${text.replace(/["\\\r\n]/g, ' ')}"`;
+}

@@ -1,0 +1,109 @@
+import type { Logger } from '@callctl/logging';
+import { LegNotFoundError } from '../domain/errors.js';
+import type { CancelReason } from '../domain/end-cause.js';
+import type { SentRequest, SipDialog, SipRequest, SipResponder } from './sip-stack.js';
+
+/**
+ * SIP state of a leg as sip-edge holds it. Inbound: offered → (ringing) → answering → answered → ended.
+ * Outbound: calling → (ringing) → answering → answered → ended. `answering` covers the media-worker and
+ * engine round trips of an answer, so a second answer or a hangup in between is handled, not raced.
+ */
+export type LegState = 'offered' | 'calling' | 'ringing' | 'answering' | 'answered' | 'ended';
+
+interface LegCommon {
+  readonly callId: string;
+  readonly legId: string;
+  sipCallId: string;
+  state: LegState;
+  log: Logger;
+  dialog?: SipDialog;
+  /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
+  hangupRequested?: { sipStatus: number; reason: string };
+}
+
+export interface InboundLeg extends LegCommon {
+  readonly direction: 'inbound';
+  readonly request: SipRequest;
+  readonly responder: SipResponder;
+  readonly offerSdp: string;
+  answerTimer?: NodeJS.Timeout;
+}
+
+export interface OutboundLeg extends LegCommon {
+  readonly direction: 'outbound';
+  sent?: SentRequest;
+  cancelReason?: CancelReason;
+  ringTimer?: NodeJS.Timeout;
+  /** The inbound leg this one is bridged with when it answers. */
+  readonly bridgeWithLegId?: string;
+  /** Statuses of the provisionals already reported, so retransmissions are reported once. */
+  readonly progressSeen: Set<number>;
+}
+
+export type Leg = InboundLeg | OutboundLeg;
+
+/** Ended legs remembered so a late HangupLeg for them succeeds (bounded: oldest forgotten first). */
+export const ENDED_LEGS_REMEMBERED = 10_000;
+
+/** The legs sip-edge holds, by leg id and by call. */
+export class LegRegistry {
+  private readonly legs = new Map<string, Leg>();
+  private readonly legsOfCall = new Map<string, Set<string>>();
+  private readonly ended = new Map<string, string>();
+  /** Calls with an rtpengine session, deleted when their last leg ends. */
+  private readonly mediaCalls = new Set<string>();
+
+  add(leg: Leg): void {
+    this.legs.set(leg.legId, leg);
+    let ofCall = this.legsOfCall.get(leg.callId);
+    if (!ofCall) this.legsOfCall.set(leg.callId, (ofCall = new Set()));
+    ofCall.add(leg.legId);
+  }
+
+  find(legId: string): Leg | undefined {
+    return this.legs.get(legId);
+  }
+
+  /** The live leg, or LegNotFoundError; `undefined` when it existed and has ended. */
+  lookup(callId: string, legId: string): Leg | undefined {
+    const leg = this.legs.get(legId);
+    if (leg && leg.callId === callId) return leg;
+    if (this.ended.get(legId) === callId) return undefined;
+    throw new LegNotFoundError(`no leg ${legId} in call ${callId}`, { callId, legId });
+  }
+
+  /** Like lookup, but an ended leg is not found either. */
+  live(callId: string, legId: string): Leg {
+    const leg = this.lookup(callId, legId);
+    if (!leg) throw new LegNotFoundError(`leg ${legId} of call ${callId} has ended`, { callId, legId });
+    return leg;
+  }
+
+  markMedia(callId: string): void {
+    this.mediaCalls.add(callId);
+  }
+
+  /** Forgets the leg; true when it was the call's last and the call had a media session to delete. */
+  remove(leg: Leg): boolean {
+    this.legs.delete(leg.legId);
+    this.ended.set(leg.legId, leg.callId);
+    if (this.ended.size > ENDED_LEGS_REMEMBERED) this.ended.delete(this.ended.keys().next().value!);
+    const ofCall = this.legsOfCall.get(leg.callId);
+    ofCall?.delete(leg.legId);
+    if (ofCall && ofCall.size > 0) return false;
+    this.legsOfCall.delete(leg.callId);
+    return this.mediaCalls.delete(leg.callId);
+  }
+
+  all(): Leg[] {
+    return [...this.legs.values()];
+  }
+}
+
+/**
+ * True once the leg has ended. A function rather than an inline comparison: the state changes under an
+ * await (a CANCEL or BYE arrives meanwhile), which TypeScript's narrowing cannot see.
+ */
+export function hasEnded(leg: Leg): boolean {
+  return leg.state === 'ended';
+}

@@ -1,0 +1,252 @@
+import { callEvents } from '@callctl/proto';
+import { checkDialUri } from '../domain/dial-target.js';
+import { endCauseOfFinalStatus } from '../domain/end-cause.js';
+import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
+import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
+import { completeAnswer } from './inbound-legs.js';
+import { factIds, report, type LegContext } from './leg-context.js';
+import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
+import { hasEnded, type InboundLeg, type OutboundLeg } from './leg-registry.js';
+import { isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
+
+const { EndCause } = callEvents;
+
+export interface PlaceCallInput {
+  callId: string;
+  legId: string;
+  toUri: string;
+  fromUri: string;
+  ringTimeoutMs: number;
+  bridgeWithLegId: string;
+  headers: SipHeaders;
+}
+
+/** Headers PlaceCall may not set: srf and the engine own them. */
+const RESERVED_HEADERS = new Set([
+  'call-id',
+  'cseq',
+  'via',
+  'to',
+  'contact',
+  'content-length',
+  'content-type',
+  'max-forwards',
+  'route',
+  'record-route',
+]);
+
+function isDialog(value: SipDialog | LateOffer): value is SipDialog {
+  return typeof (value as SipDialog).id === 'string';
+}
+
+function bridgePeer(ctx: LegContext, input: PlaceCallInput): InboundLeg | undefined {
+  if (!input.bridgeWithLegId) return undefined;
+  const peer = ctx.registry.live(input.callId, input.bridgeWithLegId);
+  if (peer.direction !== 'inbound')
+    throw new IllegalStateError(
+      `cannot bridge with leg ${peer.legId}: only inbound legs can be dialled through`,
+      peer,
+    );
+  if (peer.state !== 'offered' && peer.state !== 'ringing' && peer.state !== 'answered')
+    throw new IllegalStateError(`cannot bridge with leg ${peer.legId}: it is ${peer.state}`, peer);
+  return peer;
+}
+
+/**
+ * Sends the INVITE of a new outbound leg and resolves with its SIP Call-ID once the engine has sent it;
+ * everything after (provisionals, answer, failure, ring timeout) is reported as facts.
+ *
+ * Media: bridged with an inbound leg, the new leg is offered that leg's SDP through rtpengine (early
+ * offer). Alone, the INVITE carries no SDP (late offer): the far end offers in its 2xx, the platform
+ * answers that offer locally in the ACK, and rtpengine can then play to it and hear its digits.
+ */
+export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise<string> {
+  const context = { callId: input.callId, legId: input.legId };
+  if (!input.callId || !input.legId) throw new ValidationError('call_id and leg_id are required', context);
+  const existing = ctx.registry.find(input.legId);
+  if (existing) {
+    if (existing.callId !== input.callId || existing.direction !== 'outbound')
+      throw new IllegalStateError(`leg ${input.legId} already exists`, context);
+    return existing.sipCallId; // a retried PlaceCall
+  }
+  const toUri = checkDialUri(input.toUri, 'to_uri', context);
+  const fromUri = input.fromUri
+    ? checkDialUri(input.fromUri, 'from_uri', context)
+    : ctx.settings.defaultFromUri;
+  const headers: SipHeaders = {};
+  for (const [name, value] of Object.entries(input.headers)) {
+    if (RESERVED_HEADERS.has(name.toLowerCase()))
+      throw new ValidationError(`header ${name} cannot be set by PlaceCall`, context);
+    headers[name] = value;
+  }
+  headers['From'] = `<${fromUri}>`;
+  const peer = bridgePeer(ctx, input);
+  const leg: OutboundLeg = {
+    direction: 'outbound',
+    callId: input.callId,
+    legId: input.legId,
+    sipCallId: '',
+    state: 'calling',
+    log: ctx.log.child({ callId: input.callId, legId: input.legId }),
+    progressSeen: new Set(),
+    ...(peer ? { bridgeWithLegId: peer.legId } : {}),
+  };
+  let localSdp: string | undefined;
+  if (peer) {
+    ctx.registry.markMedia(input.callId);
+    localSdp = await ctx.media.offer(input.callId, peer.legId, peer.offerSdp);
+  }
+  ctx.registry.add(leg);
+  const ringTimeoutMs = input.ringTimeoutMs || ctx.settings.defaultRingTimeoutMs;
+  return new Promise<string>((resolveSent, rejectSent) => {
+    let sent = false;
+    const outcome = ctx.sip.createUAC(
+      toUri,
+      { headers, ...(localSdp ? { localSdp } : { noAck: true }) },
+      {
+        cbRequest: (error, request) => {
+          if (error || !request) return; // the promise below rejects too
+          sent = true;
+          leg.sent = request;
+          leg.sipCallId = request.get('Call-ID') ?? '';
+          leg.log.info({ to: toUri, sipCallId: leg.sipCallId, ringTimeoutMs }, 'INVITE sent');
+          leg.ringTimer = setTimeout(() => cancelInvite(leg, 'ring-timeout'), ringTimeoutMs);
+          resolveSent(leg.sipCallId);
+          void report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId));
+          if (leg.hangupRequested) cancelInvite(leg, 'hangup');
+        },
+        cbProvisional: (response) => {
+          if (leg.state === 'ended' || leg.progressSeen.has(response.status) || response.status === 100)
+            return;
+          leg.progressSeen.add(response.status);
+          if (leg.state === 'calling') leg.state = 'ringing';
+          const earlyMedia = response.status === 183 && Boolean(response.body);
+          void report(ctx, leg.log, legProgress(factIds(ctx, leg), response.status, earlyMedia));
+        },
+      },
+    );
+    outcome.then(
+      (result) => void answered(ctx, leg, peer, result),
+      (error: unknown) => {
+        if (!sent) {
+          ctx.registry.remove(leg);
+          leg.state = 'ended';
+          rejectSent(
+            new UnavailableError(`the SIP engine did not send the INVITE to ${toUri}`, leg, { cause: error }),
+          );
+          return;
+        }
+        void failed(ctx, leg, error);
+      },
+    );
+  });
+}
+
+function cancelInvite(leg: OutboundLeg, reason: 'ring-timeout' | 'hangup'): void {
+  if (leg.state !== 'calling' && leg.state !== 'ringing') return;
+  if (!leg.sent) return;
+  leg.cancelReason ??= reason;
+  leg.log.info({ reason }, 'cancelling INVITE');
+  try {
+    leg.sent.cancel();
+  } catch (error) {
+    leg.log.warn({ err: error }, 'CANCEL not sent');
+  }
+}
+
+/** Hangup of an outbound leg that has not answered: CANCEL now, or as soon as the INVITE is out. */
+export function hangupRingingOutbound(leg: OutboundLeg, reason: string): void {
+  leg.hangupRequested = { sipStatus: 0, reason };
+  cancelInvite(leg, 'hangup');
+}
+
+async function failed(ctx: LegContext, leg: OutboundLeg, error: unknown): Promise<void> {
+  if (isSipFailure(error)) {
+    const cause = endCauseOfFinalStatus(error.status, leg.cancelReason);
+    const reason = leg.cancelReason === 'ring-timeout' ? 'ring timeout' : (error.reason ?? '');
+    await endLeg(ctx, leg, cause, error.status, reason);
+    return;
+  }
+  leg.log.warn({ err: error }, 'outbound INVITE failed without a SIP status');
+  await endLeg(
+    ctx,
+    leg,
+    EndCause.END_CAUSE_UNREACHABLE,
+    0,
+    error instanceof Error ? error.message : String(error),
+  );
+}
+
+async function answered(
+  ctx: LegContext,
+  leg: OutboundLeg,
+  peer: InboundLeg | undefined,
+  result: SipDialog | LateOffer,
+): Promise<void> {
+  clearTimeout(leg.ringTimer);
+  leg.state = 'answering';
+  let dialog: SipDialog;
+  let peerSdp: string | undefined;
+  try {
+    if (isDialog(result)) {
+      dialog = result;
+      if (peer) peerSdp = await ctx.media.answer(leg.callId, peer.legId, leg.legId, dialog.remote.sdp);
+    } else {
+      ctx.registry.markMedia(leg.callId);
+      const answer = await ctx.media
+        .answerLocally(leg.callId, leg.legId, result.sdp)
+        .catch(async (error: unknown) => {
+          await result.destroy();
+          throw error;
+        });
+      dialog = await result.ack(answer);
+    }
+  } catch (error) {
+    leg.log.error({ err: error }, 'answered leg could not get media');
+    if (isDialog(result)) await result.destroy().catch(() => undefined);
+    await endLeg(ctx, leg, EndCause.END_CAUSE_PLATFORM_FAILURE, 0, 'media could not be set up');
+    return;
+  }
+  if (hasEnded(leg)) {
+    await dialog.destroy().catch(() => undefined);
+    return;
+  }
+  leg.state = 'answered';
+  watchDialog(ctx, leg, dialog);
+  if (peer && peer.state === 'ended') {
+    // The caller left while this leg rang: nobody to bridge with.
+    await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+    await byeLeg(ctx, leg, EndCause.END_CAUSE_BRIDGE_PEER_ENDED, 'bridge peer ended');
+    return;
+  }
+  leg.log.info('leg answered');
+  await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+  if (peer && peerSdp !== undefined) await connectPeer(ctx, peer, peerSdp);
+  if (leg.hangupRequested)
+    await byeLeg(ctx, leg, EndCause.END_CAUSE_LOCAL_HANGUP, leg.hangupRequested.reason);
+}
+
+/**
+ * Gives the inbound peer rtpengine's answer: a 200 OK when it still waits, or a re-INVITE when it was
+ * answered locally before and rtpengine moved its media.
+ */
+async function connectPeer(ctx: LegContext, peer: InboundLeg, sdp: string): Promise<void> {
+  if (peer.state === 'offered' || peer.state === 'ringing') {
+    await completeAnswer(ctx, peer, sdp).catch((error: unknown) =>
+      peer.log.warn({ err: error }, 'bridged inbound leg not answered'),
+    );
+    return;
+  }
+  if (peer.state === 'answered' && peer.dialog && mediaAddress(peer.dialog.local.sdp) !== mediaAddress(sdp)) {
+    await peer.dialog
+      .modify(sdp)
+      .catch((error: unknown) => peer.log.warn({ err: error }, 're-INVITE of the bridged leg failed'));
+  }
+}
+
+/** `address port` of the first audio stream of an SDP. */
+function mediaAddress(sdp: string): string {
+  const address = /^c=IN IP[46] (\S+)/m.exec(sdp)?.[1] ?? '';
+  const port = /^m=audio (\d+)/m.exec(sdp)?.[1] ?? '';
+  return `${address} ${port}`;
+}

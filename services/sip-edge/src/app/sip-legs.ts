@@ -1,0 +1,52 @@
+import type { sipEdge } from '@callctl/proto';
+import { answerInbound, offerInboundCall, rejectInbound, ringInbound } from './inbound-legs.js';
+import { hangupLeg } from './hangup-leg.js';
+import type { LegContext } from './leg-context.js';
+import type { LegState } from './leg-registry.js';
+import { placeCall, type PlaceCallInput } from './outbound-legs.js';
+import type { SipRequest, SipResponder } from './sip-stack.js';
+
+/** sip_state of ListLegs: offered (inbound, not answered), ringing, answered. */
+function edgeState(state: LegState): string {
+  if (state === 'calling') return 'offered';
+  if (state === 'answering') return 'ringing';
+  return state;
+}
+
+/** The SIP actions of the SipEdge API and the inbound INVITE handler, over one LegContext. */
+export class SipLegs {
+  constructor(private readonly ctx: LegContext) {}
+
+  onInvite(request: SipRequest, responder: SipResponder): Promise<void> {
+    return offerInboundCall(this.ctx, request, responder);
+  }
+
+  answer(callId: string, legId: string): Promise<void> {
+    return answerInbound(this.ctx, callId, legId);
+  }
+
+  reject(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {
+    return rejectInbound(this.ctx, callId, legId, sipStatus, reason);
+  }
+
+  ring(callId: string, legId: string): Promise<void> {
+    return ringInbound(this.ctx, callId, legId);
+  }
+
+  place(input: PlaceCallInput): Promise<string> {
+    return placeCall(this.ctx, input);
+  }
+
+  hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {
+    return hangupLeg(this.ctx, callId, legId, sipStatus, reason);
+  }
+
+  list(): sipEdge.EdgeLeg[] {
+    return this.ctx.registry.all().map((leg) => ({
+      callId: leg.callId,
+      legId: leg.legId,
+      sipCallId: leg.sipCallId,
+      sipState: edgeState(leg.state),
+    }));
+  }
+}

@@ -1,0 +1,100 @@
+// The part of drachtio-srf sip-edge uses, typed here because the package's bundled declarations are loose
+// and partly wrong (research/drachtio-protocol.md §10, pitfall 25). adapters/srf hands the real Srf in
+// under this shape; nothing else in the service touches srf directly.
+
+export interface SipHeaders {
+  [name: string]: string;
+}
+
+/** A SIP request as srf gives it to handlers (and as it echoes a request it sent). */
+export interface SipRequest {
+  readonly method: string;
+  readonly uri: string;
+  readonly body: string;
+  /** Every header by lower-case name. */
+  readonly headers: Readonly<Record<string, unknown>>;
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+  on(event: 'cancel', listener: () => void): void;
+}
+
+/** A request srf sent for us (createUAC's cbRequest): it can still be cancelled. */
+export interface SentRequest extends SipRequest {
+  cancel(options?: { headers?: SipHeaders }): void;
+}
+
+/** A response srf received (a provisional, or the final of a failed createUAC). */
+export interface SipResponseMessage {
+  readonly status: number;
+  readonly reason: string;
+  readonly body: string;
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+}
+
+/** The server side of an incoming request: sends its responses. */
+export interface SipResponder {
+  readonly finalResponseSent: boolean;
+  send(
+    status: number,
+    reason: string | undefined,
+    options: { headers?: SipHeaders; body?: string },
+    callback: (error: Error | null | undefined) => void,
+  ): void;
+}
+
+/** An established INVITE dialog. */
+export interface SipDialog {
+  readonly id: string;
+  readonly sip: { callId: string; localTag: string; remoteTag: string };
+  readonly local: { sdp: string; uri: string };
+  readonly remote: { sdp: string; uri: string };
+  on(event: 'destroy', listener: (message: unknown, reason?: string) => void): this;
+  on(event: 'info', listener: (request: SipRequest, response: SipResponder) => void): this;
+  destroy(options?: { headers?: SipHeaders }): Promise<unknown>;
+  modify(sdp: string): Promise<string>;
+}
+
+/** createUAC without an SDP (late offer, `noAck`): the far end's offer came in its 2xx. */
+export interface LateOffer {
+  readonly sdp: string;
+  readonly res: SipResponseMessage;
+  ack(localSdp: string): Promise<SipDialog>;
+  destroy(): Promise<void>;
+}
+
+/** srf's SipError: a non-2xx final response to createUAC, or 487 to createUAS after a CANCEL. */
+export interface SipFailure extends Error {
+  status: number;
+  reason: string;
+}
+
+export function isSipFailure(error: unknown): error is SipFailure {
+  return (
+    error instanceof Error && error.name === 'SipError' && typeof (error as SipFailure).status === 'number'
+  );
+}
+
+export interface UacCallbacks {
+  cbRequest(error: Error | null | undefined, request: SentRequest): void;
+  cbProvisional(response: SipResponseMessage): void;
+}
+
+export interface UacOptions {
+  headers?: SipHeaders;
+  localSdp?: string;
+  noAck?: boolean;
+  callingNumber?: string;
+}
+
+/** The Srf instance, as sip-edge uses it. */
+export interface SipStack {
+  invite(handler: (request: SipRequest, response: SipResponder) => void): void;
+  createUAS(
+    request: SipRequest,
+    response: SipResponder,
+    options: { localSdp: string; headers?: SipHeaders },
+  ): Promise<SipDialog>;
+  createUAC(uri: string, options: UacOptions, callbacks: UacCallbacks): Promise<SipDialog | LateOffer>;
+  request(options: { method: string; stackDialogId: string; headers?: SipHeaders }): Promise<unknown>;
+}

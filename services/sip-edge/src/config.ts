@@ -1,0 +1,44 @@
+import { env, loadConfig, type Environment } from '@callctl/config';
+import { TRACE_EXPORTERS } from '@callctl/telemetry';
+import { z } from 'zod';
+
+export function readConfig(environment: Environment) {
+  return loadConfig(
+    'sip-edge',
+    {
+      LOG_LEVEL: env.logLevel(),
+      /** The internal SipEdge gRPC API (callctl.sipedge.v1) for the orchestrator. */
+      GRPC_HOST: env.host('127.0.0.1'),
+      GRPC_PORT: env.port(50052),
+      /** Admin (drachtio control protocol) port of the SIP engine: drachtio-server or services/sip-engine. */
+      SIP_ENGINE_ADMIN: env.hostPort('127.0.0.1:9022'),
+      SIP_ENGINE_SECRET: z.string().min(1).default('cymru'),
+      /** NATS with JetStream: SipFacts go to stream CALLCTL_FACTS. */
+      NATS_URL: env.url(['nats']),
+      /** A fact the stream has not acknowledged within this long is given up (a new call gets 503). */
+      FACT_PUBLISH_GIVE_UP_MS: env.durationMs(5000),
+      FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: env.durationMs(2000),
+      /** gRPC address of the media-worker: every SDP sip-edge sends passes through rtpengine. */
+      MEDIA_WORKER_GRPC: env.hostPort('127.0.0.1:50053'),
+      MEDIA_WORKER_TIMEOUT_MS: env.durationMs(3000),
+      /** An inbound INVITE neither answered nor rejected within this long gets DEFAULT_REJECT_STATUS. */
+      ANSWER_TIMEOUT_MS: env.durationMs(10_000),
+      DEFAULT_REJECT_STATUS: z.coerce
+        .number({ message: 'expected a SIP status 400-699' })
+        .int()
+        .min(400, { message: 'expected a SIP status 400-699' })
+        .max(699, { message: 'expected a SIP status 400-699' })
+        .default(480),
+      /** Ring timeout of an outbound INVITE when PlaceCall gives none: CANCEL after this long. */
+      RING_TIMEOUT_MS: env.durationMs(30_000),
+      /** From URI of outbound INVITEs when PlaceCall gives none (the engine fills in `localhost`). */
+      DEFAULT_FROM_URI: z.string().min(1).default('sip:callctl@localhost'),
+      OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+      SHUTDOWN_DRAIN_MS: env.durationMs(5000),
+    },
+    environment,
+  );
+}
+
+export type SipEdgeConfig = ReturnType<typeof readConfig>;

@@ -1,0 +1,39 @@
+import type { facts } from '@callctl/proto';
+import type { EndCause } from './end-cause.js';
+
+type Fact = NonNullable<facts.SipFact['fact']>;
+
+/** The ids every fact about a leg carries; `factId` is new per fact (the JetStream de-duplication id). */
+export interface FactIds {
+  factId: string;
+  callId: string;
+  legId: string;
+}
+
+function fact(ids: FactIds, body: Fact): facts.SipFact {
+  return { factId: ids.factId, callId: ids.callId, legId: ids.legId, fact: body };
+}
+
+export function inboundCallOffered(ids: FactIds, offered: facts.InboundCallOffered): facts.SipFact {
+  return fact(ids, { $case: 'inboundCallOffered', inboundCallOffered: offered });
+}
+
+export function outboundLegSent(ids: FactIds, sipCallId: string): facts.SipFact {
+  return fact(ids, { $case: 'outboundLegSent', outboundLegSent: { sipCallId } });
+}
+
+export function legProgress(ids: FactIds, sipStatus: number, earlyMedia: boolean): facts.SipFact {
+  return fact(ids, { $case: 'legProgress', legProgress: { sipStatus, earlyMedia } });
+}
+
+export function legAnswered(ids: FactIds): facts.SipFact {
+  return fact(ids, { $case: 'legAnswered', legAnswered: {} });
+}
+
+export function legEnded(ids: FactIds, cause: EndCause, sipStatus: number, reason: string): facts.SipFact {
+  return fact(ids, { $case: 'legEnded', legEnded: { cause, sipStatus, reason } });
+}
+
+export function dtmfInfoReceived(ids: FactIds, digit: string, durationMs: number): facts.SipFact {
+  return fact(ids, { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit, durationMs } });
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { connectBus, ensureFactsStream, type NatsConnection } from '@callctl/bus';
+import type { Logger } from '@callctl/logging';
+import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { FactPublisher } from './adapters/nats/fact-publisher.js';
+import { MediaWorkerClient } from './adapters/media/media-worker-client.js';
+import { connectEngine, type EngineConnection } from './adapters/srf/engine-connection.js';
+import { sipEdgeService } from './adapters/grpc/sip-edge-service.js';
+import type { LegSettings } from './app/leg-context.js';
+import { LegRegistry } from './app/leg-registry.js';
+import { SipLegs } from './app/sip-legs.js';
+
+export interface SipEdgeOptions {
+  log: Logger;
+  grpc: { host: string; port: number };
+  engine: { host: string; port: number; secret: string };
+  natsUrl: string;
+  facts: { giveUpAfterMs: number; attemptTimeoutMs: number };
+  mediaWorker: { address: string; timeoutMs: number };
+  legs: LegSettings;
+}
+
+export interface RunningSipEdge {
+  grpc: RunningGrpcServer;
+  engine: EngineConnection;
+  nc: NatsConnection;
+  legs: SipLegs;
+  close(): Promise<void>;
+}
+
+/** Wires sip-edge's parts by hand (STYLE 13); main.ts starts it through here. */
+export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipEdge> {
+  const { log } = options;
+  const nc = await connectBus({ servers: options.natsUrl, name: 'sip-edge' });
+  await ensureFactsStream(nc);
+  const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
+  const media = new MediaWorkerClient(options.mediaWorker);
+  const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
+  const legs = new SipLegs({
+    registry: new LegRegistry(),
+    facts: publisher,
+    media,
+    sip: engine.stack,
+    log: log.child({ module: 'legs' }),
+    newId: randomUUID,
+    settings: options.legs,
+  });
+  engine.stack.invite((request, response) => {
+    legs
+      .onInvite(request, response)
+      .catch((error: unknown) => log.error({ err: error }, 'inbound INVITE failed'));
+  });
+  await engine.ready;
+  const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
+  return {
+    grpc,
+    engine,
+    nc,
+    legs,
+    async close() {
+      await grpc.close();
+      engine.close();
+      publisher.close();
+      media.close();
+      await nc.drain();
+    },
+  };
+}
