@@ -15,6 +15,7 @@ export { parseUri, formatUri, unescapeUriPart, uriScheme, type SipUri, type UriS
 export { parseNameAddr, parseContact, formatNameAddr, type NameAddr, type Contact } from './name-addr.js';
 export { parseVia, formatVia, BRANCH_MAGIC_COOKIE, type Via } from './via.js';
 export { buildResponse, buildParseErrorResponse, type BuildResponseOptions } from './build-response.js';
+export { buildNon2xxAck, buildCancel } from './build-request.js';
 export { validateRequest, type ValidateOptions, type ValidationFailure } from './validate-request.js';
 export { newBranch, newTag, newCallId } from './ids.js';
 export { REASON_PHRASES } from './reason-phrases.js';

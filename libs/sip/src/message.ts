@@ -102,6 +102,20 @@ export class SipMessage {
     this.invalidate();
   }
 
+  /**
+   * Replaces the top Via (the first element of the first Via line) with `value`, e.g. after stamping
+   * `received`/`rport` on a request off the wire (RFC 3261 18.2.1, RFC 3581).
+   */
+  setTopVia(value: string): void {
+    const at = this.lookup('Via');
+    if (at === undefined) throw new SipParseError('Missing Via header');
+    const [name, line] = this.headers[at[0]!]!;
+    const elements = splitTopLevel(line);
+    elements[0] = value;
+    this.headers[at[0]!] = [name, elements.join(', ')];
+    this.invalidate();
+  }
+
   private view<T>(key: string, build: () => T): T {
     if (this.views === undefined) this.views = new Map();
     if (this.views.has(key)) return this.views.get(key) as T;

@@ -19,6 +19,12 @@ export interface ParseOptions {
    * @default 'datagram'
    */
   transport?: 'datagram' | 'stream';
+  /**
+   * Take every octet after the header section as the body and ignore Content-Length (it is still checked
+   * for syntax). For text whose writer computes Content-Length wrongly, e.g. drachtio-srf counting UTF-16
+   * units of a non-ASCII body; the serializer writes the true length. @default false
+   */
+  ignoreContentLength?: boolean;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 65536;
@@ -162,7 +168,9 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
     }
   }
   const available = data.length - bodyStart;
-  if (contentLength === undefined) {
+  if (options.ignoreContentLength) {
+    message!.body = data.subarray(bodyStart);
+  } else if (contentLength === undefined) {
     if (options.transport === 'stream') throw fail('Missing Content-Length');
     message!.body = data.subarray(bodyStart);
   } else {

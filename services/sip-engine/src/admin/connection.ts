@@ -41,6 +41,11 @@ export class AppConnection {
     });
   }
 
+  /** False once the socket closed: dialogs owned by a closed app answer in-dialog requests with 481. */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
   get remote(): string {
     return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
   }

@@ -1,0 +1,73 @@
+// An in-process engine on free loopback ports plus connected drachtio-srf apps, for the srf tests.
+import { createLogger } from '@callctl/logging';
+import Srf from 'drachtio-srf';
+import { startSipEngine, type SipEngine } from '../../src/engine/sip-engine.js';
+import type { TimerConfig } from '../../src/transaction/timers.js';
+
+export const SECRET = 'cymru';
+
+export interface EngineEnv extends AsyncDisposable {
+  engine: SipEngine;
+  /** The engine's SIP URI for a scripted peer to call (`;transport=tcp` for TCP). */
+  uri(protocol?: 'udp' | 'tcp', user?: string): string;
+  peer(protocol?: 'udp' | 'tcp'): { address: string; port: number };
+  /** A connected, authenticated srf app; disconnected when the env is disposed. */
+  app(): Promise<Srf>;
+}
+
+export async function startEngineEnv(timers?: TimerConfig): Promise<EngineEnv> {
+  const log = createLogger({
+    service: 'sip-engine-test',
+    level: (process.env.ENGINE_TEST_LOG as never) ?? 'silent',
+  });
+  const engine = await startSipEngine({
+    udp: [{ host: '127.0.0.1', port: 0 }],
+    tcp: [{ host: '127.0.0.1', port: 0 }],
+    admin: { host: '127.0.0.1', port: 0 },
+    secret: SECRET,
+    log,
+    timers,
+  });
+  const apps: Srf[] = [];
+  const peer = (protocol: 'udp' | 'tcp' = 'udp') => {
+    const t = engine.transports.find((x) => x.protocol === protocol)!;
+    return { address: '127.0.0.1', port: t.local.port };
+  };
+  return {
+    engine,
+    peer,
+    uri: (protocol = 'udp', user = 'app') =>
+      `sip:${user}@127.0.0.1:${peer(protocol).port}${protocol === 'tcp' ? ';transport=tcp' : ''}`,
+    app: async () => {
+      const srf = new Srf();
+      await new Promise<void>((resolve, reject) => {
+        srf.on('connect', (err: Error | null) => (err ? reject(err) : resolve()));
+        srf.on('error', () => undefined);
+        srf.connect({ host: '127.0.0.1', port: engine.adminPort, secret: SECRET } as never);
+      });
+      apps.push(srf);
+      return srf;
+    },
+    [Symbol.asyncDispose]: async () => {
+      for (const srf of apps) srf.disconnect();
+      await engine.close();
+    },
+  };
+}
+
+/** Resolves when `emitter` emits `event`, with the event's arguments. */
+export function once<T extends unknown[]>(
+  emitter: { once(event: string, fn: (...args: T) => void): unknown },
+  event: string,
+): Promise<T> {
+  return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)));
+}
+
+/** Waits until some app routed `verb` (srf sends its routes asynchronously after connecting). */
+export async function routed(env: EngineEnv, verb: string, count = 1): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (env.engine.admin.router.all(verb).length < count) {
+    if (Date.now() > deadline) throw new Error(`no app routed ${verb}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
