@@ -1,0 +1,136 @@
+// In-dialog requests both ways between drachtio-srf and a scripted peer (research §11.3 item 7, glare).
+import { SipRequest } from '@callctl/sip';
+import { once, startEngineEnv } from './support/engine-env.js';
+import { SDP_A } from './support/scripted-ua.js';
+import { ScriptedUa } from './support/scripted-ua.js';
+import { inboundCall } from './support/srf-apps.js';
+import type { SrfMessage } from './support/srf-types.js';
+
+describe('in-dialog requests from the app', () => {
+  it('puts the call on hold and back with dialog.modify (re-INVITE, ACK with the re-INVITE CSeq)', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+
+    const held = call.dialog.modify('hold');
+    const reinvite = await ua.expectRequest('INVITE');
+    expect(reinvite.to.tag).toBe(call.invite.from.tag);
+    expect(reinvite.from.tag).toBe(call.ok.to.tag);
+    expect(reinvite.uri).toBe(call.invite.contacts[0]!.uri);
+    expect(reinvite.contacts[0]!.uri).toBe(call.ok.contacts[0]!.uri);
+    expect(reinvite.body.toString()).toMatch(/a=(sendonly|inactive)/);
+    await ua.send(ua.respond(reinvite, 200, { body: SDP_A.replace('sendrecv', 'recvonly') }), env.peer());
+    const ack = await ua.expectRequest('ACK');
+    expect(ack.cseq.seq).toBe(reinvite.cseq.seq);
+    await held;
+
+    const unheld = call.dialog.modify('unhold');
+    const reinvite2 = await ua.expectRequest('INVITE');
+    expect(reinvite2.cseq.seq).toBe(reinvite.cseq.seq + 1);
+    expect(reinvite2.body.toString()).toMatch(/a=sendrecv/);
+    await ua.send(ua.respond(reinvite2, 200, { body: SDP_A }), env.peer());
+    expect((await ua.expectRequest('ACK')).cseq.seq).toBe(reinvite2.cseq.seq);
+    await unheld;
+  });
+
+  it('sends INFO and REFER with dialog.request and resolves with the final response', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+
+    const info = call.dialog.request({
+      method: 'INFO',
+      headers: { 'Content-Type': 'application/dtmf-relay' },
+      body: 'Signal=5\r\nDuration=160\r\n',
+    });
+    const infoReq = await ua.expectRequest('INFO');
+    expect(infoReq.get('Content-Type')).toBe('application/dtmf-relay');
+    expect(infoReq.body.toString()).toBe('Signal=5\r\nDuration=160\r\n');
+    await ua.send(ua.respond(infoReq, 200), env.peer());
+    expect((await info).status).toBe(200);
+
+    const refer = call.dialog.request({ method: 'REFER', headers: { 'Refer-To': '<sip:carol@127.0.0.1>' } });
+    const referReq = await ua.expectRequest('REFER');
+    expect(referReq.get('Refer-To')).toBe('<sip:carol@127.0.0.1>');
+    expect(referReq.contacts).toHaveLength(1);
+    expect(referReq.cseq.seq).toBe(infoReq.cseq.seq + 1);
+    await ua.send(ua.respond(referReq, 202), env.peer());
+    expect((await refer).status).toBe(202);
+  });
+});
+
+describe('in-dialog requests from the network', () => {
+  it('delivers a re-INVITE to the app as modify, with 100 Trying first and Contact in the answer', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    call.dialog.on('modify', (_req: SrfMessage, res: { send(s: number, o: object): void }) =>
+      res.send(200, { body: call.dialog.local.sdp }),
+    );
+    const reinvite = ua.inDialog('INVITE', call.ua, { body: SDP_A.replace('sendrecv', 'sendonly') });
+    await ua.send(reinvite, env.peer());
+    await ua.expectResponse(100, 'INVITE');
+    const ok = await ua.expectResponse(200, 'INVITE');
+    expect(ok.contacts[0]!.uri).toBe(call.ok.contacts[0]!.uri);
+    expect(ok.to.tag).toBe(call.ok.to.tag);
+    const acked = once(call.dialog, 'ack');
+    await ua.send(ua.inDialog('ACK', call.ua, { seq: reinvite.cseq.seq }), env.peer());
+    await acked;
+  });
+
+  it('delivers INFO, NOTIFY, OPTIONS and UPDATE to the dialog and returns the app answers', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    const seen: string[] = [];
+    for (const event of ['info', 'notify', 'options', 'update']) {
+      call.dialog.on(event, (req: SrfMessage, res: { send(s: number): void }) => {
+        seen.push(req.method);
+        res.send(200);
+      });
+    }
+    for (const method of ['INFO', 'NOTIFY', 'OPTIONS', 'UPDATE']) {
+      const headers: Array<[string, string]> =
+        method === 'NOTIFY'
+          ? [
+              ['Event', 'talk'],
+              ['Subscription-State', 'active'],
+            ]
+          : [];
+      await ua.send(ua.inDialog(method, call.ua, { headers }), env.peer());
+      await ua.expectResponse(200, method);
+    }
+    expect(seen).toEqual(['INFO', 'NOTIFY', 'OPTIONS', 'UPDATE']);
+  });
+
+  it('answers 481 to a request for an unknown dialog', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const bye = ua.request('BYE', env.uri(), { headers: [] });
+    bye.set('To', `<${env.uri()}>;tag=nobody`);
+    await ua.send(bye, env.peer());
+    await ua.expectResponse(481, 'BYE');
+  });
+
+  it('answers 491 to a re-INVITE that crosses the app’s own pending re-INVITE (glare)', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    const held = call.dialog.modify('hold');
+    const ours = await ua.expectRequest('INVITE');
+    const theirs = ua.inDialog('INVITE', call.ua, { body: SDP_A });
+    await ua.send(theirs, env.peer());
+    const pending = await ua.expectResponse(491, 'INVITE');
+    expect(pending.cseq.seq).toBe(theirs.cseq.seq);
+    await ua.send(ua.ackNon2xx(theirs, pending), env.peer());
+    await ua.send(ua.respond(ours, 200, { body: SDP_A }), env.peer());
+    await ua.expectRequest('ACK');
+    await held;
+    expect(ua.log.some((m) => m instanceof SipRequest && m.method === 'BYE')).toBe(false);
+  });
+});
