@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { freePort, udpFree } from './ports.js';
 import { waitFor } from './wait-for.js';
@@ -116,7 +116,9 @@ async function startOnce(binary: string, options: SippOptions): Promise<StartOut
     messages: join(dir, 'messages.log'),
   };
   const scenario =
-    typeof options.scenario === 'string' ? ['-sf', options.scenario] : ['-sn', options.scenario.builtin];
+    typeof options.scenario === 'string'
+      ? ['-sf', resolve(options.scenario)]
+      : ['-sn', options.scenario.builtin];
   const args = [
     ...scenario,
     ...(options.remote ? [options.remote] : []),
@@ -193,16 +195,19 @@ async function startOnce(binary: string, options: SippOptions): Promise<StartOut
   try {
     await waitFor(
       `sipp listening on ${transport} 127.0.0.1:${port}`,
-      () => {
-        if (exited) throw new Error('sipp exited');
-        return isListening(transport, port);
-      },
+      // A short run can be over before its socket is ever seen; its result says how it went.
+      () => exited || isListening(transport, port),
       10_000,
       20,
     );
-  } catch {
-    if (!exited) child.kill('SIGKILL');
-    return { ok: false, failure: await result };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  if (exited) {
+    const early = await result;
+    // 254/255: sipp's fatal errors (a socket it could not bind, among others).
+    if (early.exitCode === 254 || early.exitCode === 255) return { ok: false, failure: early };
   }
 
   const stop = async (graceMs = 5000) => {

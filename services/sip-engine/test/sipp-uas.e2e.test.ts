@@ -1,0 +1,49 @@
+// sipp as the caller, the engine process in the middle, the published drachtio-srf as the called app
+// (harness/srf-uas.ts: res.send(180) then srf.createUAS). Each scenario file says what it expects on the
+// wire; a scenario that exits 0 with every call successful is the pass.
+import { runSipp, type ManagedProcess, type SippOptions, type SippTransport } from '@callctl/testing';
+import { expectSippPassed } from './harness/sipp-expect.js';
+import { scenario, startEngine, startSrfApp, type EngineProcess } from './harness/engine-process.js';
+
+jest.setTimeout(60_000);
+
+describe.each<SippTransport>(['udp', 'tcp'])(
+  'sipp caller -> engine -> srf createUAS over %s',
+  (transport) => {
+    let engine: EngineProcess;
+    let app: ManagedProcess;
+
+    beforeAll(async () => {
+      engine = await startEngine();
+      app = await startSrfApp('srf-uas', { engine });
+    });
+    afterAll(async () => {
+      await app?.stop();
+      await engine?.stop();
+    });
+
+    const call = (file: string, options: Partial<SippOptions> = {}) =>
+      runSipp({
+        scenario: scenario(file),
+        remote: `127.0.0.1:${engine.sipPort}`,
+        transport,
+        timeoutMs: 20_000,
+        ...options,
+      });
+
+    it('completes INVITE / 100 / 180 / 200 / ACK / BYE / 200', async () => {
+      const result = await call('uac-call-expect-200.xml', { calls: 3, rate: 10 });
+      expectSippPassed(result, 3);
+    });
+
+    it('answers 200 to CANCEL and 487 to the INVITE when the caller gives up while it rings', async () => {
+      const result = await call('uac-cancel-expect-487.xml', { service: 'slow-cancel' });
+      expectSippPassed(result, 1);
+    });
+
+    it('answers a re-INVITE from the caller inside the call with 200 and SDP', async () => {
+      const result = await call('uac-reinvite-expect-200.xml');
+      expectSippPassed(result, 1);
+    });
+  },
+);
