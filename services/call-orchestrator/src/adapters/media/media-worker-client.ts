@@ -1,0 +1,50 @@
+import { posix } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { media } from '@callctl/proto';
+import type { MediaPort } from '../../app/ports.js';
+import { callPeer, type Unary } from '../peer-call.js';
+
+export interface MediaWorkerClientOptions {
+  /** host:port of the media-worker's gRPC server. */
+  address: string;
+  /** Deadline of each call; Play may download a prompt first, so give it room. */
+  timeoutMs: number;
+  /** Directory on the media-worker's host holding uploaded files: `file:<id>` plays `<dir>/<id>`. */
+  mediaFilesDir: string;
+}
+
+/** An http(s) URL is passed as it is; `file:<id>` becomes a path the worker can open. */
+export function mediaSource(mediaUri: string, mediaFilesDir: string): string {
+  return mediaUri.startsWith(FILE_PREFIX)
+    ? posix.join(mediaFilesDir, mediaUri.slice(FILE_PREFIX.length))
+    : mediaUri;
+}
+export const FILE_PREFIX = 'file:';
+
+/** MediaPort over the media-worker's gRPC MediaWorker service: session id = call id, tag = leg id. */
+export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort & { close(): void } {
+  const client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
+  const call = <Req, Res>(method: Unary<Req, Res>, request: Req) =>
+    callPeer('media-worker', method.bind(client) as Unary<Req, Res>, request, options.timeoutMs);
+  return {
+    play: async (r) => {
+      await call(client.play, {
+        sessionId: r.callId,
+        tag: r.legId,
+        source: mediaSource(r.source, options.mediaFilesDir),
+        repeat: r.repeat,
+        playbackId: r.playbackId,
+      });
+    },
+    stopPlay: async (callId, legId) => {
+      await call(client.stopPlay, { sessionId: callId, tag: legId });
+    },
+    startEcho: async (callId) => {
+      await call(client.startEcho, { sessionId: callId });
+    },
+    stopEcho: async (callId) => {
+      await call(client.stopEcho, { sessionId: callId });
+    },
+    close: () => client.close(),
+  };
+}

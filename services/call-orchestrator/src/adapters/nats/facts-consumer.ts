@@ -1,0 +1,104 @@
+// The durable consumer of CALLCTL_FACTS: each SipFact/MediaFact becomes a Record* command on its call. A
+// fact is acked only once its events are appended (or the command was a no-op); a fact that cannot be
+// decoded or that the domain refuses is logged and terminated, so it never blocks the ones behind it.
+// Transient failures (database down, version conflicts that outlasted their retries) are nak'ed and
+// redelivered; recording a fact twice is a no-op (the command is skipped when an event of the stream
+// already has the fact id as its causation id).
+import type { JsMsg } from '@nats-io/jetstream';
+import { consumeDurable, ensureFactsStream, FACTS_STREAM, type NatsConnection } from '@callctl/bus';
+import type { Logger } from '@callctl/logging';
+import { facts } from '@callctl/proto';
+import { mediaFactCommand, sipFactCommand, type FactCommand } from '../../app/fact-commands.js';
+import type { CommandContext, CommandOutcome } from '../../app/handle-command.js';
+import type { CallCommand } from '../../domain/call.commands.js';
+import type { Clock, IdSource } from '../../app/ports.js';
+
+export interface FactsConsumerOptions {
+  nc: NatsConnection;
+  send: (callId: string, command: CallCommand, context: CommandContext) => Promise<CommandOutcome>;
+  clock: Clock;
+  ids: IdSource;
+  log: Logger;
+  /** @default 'call-orchestrator' */
+  durableName?: string;
+  /** A nak'ed fact comes back after this long. @default 1000 */
+  retryDelayMs?: number;
+}
+
+export interface FactsConsumer {
+  close(): Promise<void>;
+  /** Resolves when the consumer stops. */
+  closed(): Promise<void>;
+}
+
+/** Codes of refusals that a redelivery cannot change. */
+const PERMANENT = new Set([
+  'VALIDATION',
+  'NOT_FOUND',
+  'ILLEGAL_STATE',
+  'IDEMPOTENCY_CONFLICT',
+  'EVENTSTORE_VALIDATION',
+]);
+
+export function decodeFact(msg: Pick<JsMsg, 'subject' | 'data'>, now: number, ids: IdSource): FactCommand {
+  if (msg.subject.startsWith('facts.sip.')) {
+    const fact = facts.SipFact.decode(msg.data);
+    return sipFactCommand(fact, now, ids.fromName('fact', fact.factId));
+  }
+  if (msg.subject.startsWith('facts.media.')) {
+    const fact = facts.MediaFact.decode(msg.data);
+    return mediaFactCommand(fact, now, ids.fromName('fact', fact.factId));
+  }
+  throw new Error(`no fact type for subject ${msg.subject}`);
+}
+
+export async function startFactsConsumer(o: FactsConsumerOptions): Promise<FactsConsumer> {
+  const retryDelayMs = o.retryDelayMs ?? 1000;
+  await ensureFactsStream(o.nc);
+  const messages = await consumeDurable(o.nc, {
+    stream: FACTS_STREAM,
+    durableName: o.durableName ?? 'call-orchestrator',
+  });
+
+  async function handle(msg: JsMsg): Promise<void> {
+    let fact: FactCommand;
+    try {
+      fact = decodeFact(msg, o.clock(), o.ids);
+    } catch (error) {
+      o.log.error({ subject: msg.subject, err: error }, 'undecodable fact; terminated');
+      msg.term('undecodable');
+      return;
+    }
+    const about = { callId: fact.callId, factId: fact.factId, command: fact.command.type };
+    try {
+      await o.send(fact.callId, fact.command, {
+        causationId: fact.factId,
+        correlationId: fact.factId,
+        onceForCausation: true,
+      });
+      msg.ack();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (PERMANENT.has(code)) {
+        o.log.warn({ ...about, err: error }, 'fact refused; terminated');
+        msg.term(code);
+      } else {
+        o.log.warn({ ...about, err: error }, 'fact not recorded; redelivering');
+        msg.nak(retryDelayMs);
+      }
+    }
+  }
+
+  // One fact at a time keeps each call's facts in order (sip-edge publishes them in SIP order).
+  const done = (async () => {
+    for await (const msg of messages) await handle(msg);
+  })().catch((error: unknown) => o.log.error({ err: error }, 'facts consumer stopped'));
+
+  return {
+    close: async () => {
+      await messages.close();
+      await done;
+    },
+    closed: () => done,
+  };
+}

@@ -1,0 +1,56 @@
+// When things happened to a call, from the recorded times of its events. Events carry no time (the
+// envelope does), so GetCall's timestamps and the deadlines re-armed after a restart come from here.
+import type { RecordedEvent } from '@callctl/eventstore';
+
+export interface LegTimes {
+  readonly initiatedAtMs: number;
+  readonly answeredAtMs?: number;
+  readonly endedAtMs?: number;
+}
+
+export interface CallTimeline {
+  readonly createdAtMs?: number;
+  readonly endedAtMs?: number;
+  /** The call's first answer: the maximum duration counts from here. */
+  readonly firstAnsweredAtMs?: number;
+  readonly legs: Readonly<Record<string, LegTimes>>;
+  /** Per digit collection: its start or its last digit, whichever is later (the running timer's origin). */
+  readonly collectLastAtMs: Readonly<Record<string, number>>;
+}
+
+export const emptyTimeline = (): CallTimeline => ({ legs: {}, collectLastAtMs: {} });
+
+interface LegIdData {
+  legId?: string;
+  collectId?: string;
+}
+
+export function recordTime(t: CallTimeline, event: RecordedEvent): CallTimeline {
+  const at = event.metadata.recordedAt.getTime();
+  const d = (event.data ?? {}) as LegIdData;
+  const leg = d.legId ? t.legs[d.legId] : undefined;
+  const setLeg = (times: LegTimes): CallTimeline => ({ ...t, legs: { ...t.legs, [d.legId!]: times } });
+  switch (event.type) {
+    case 'CallCreated':
+      return { ...t, createdAtMs: at };
+    case 'CallEnded':
+      return { ...t, endedAtMs: at };
+    case 'DialRequested':
+    case 'LegInitiated':
+      // LegInitiated is repeated when the INVITE's Call-ID is reported: the leg started the first time.
+      return leg ? t : setLeg({ initiatedAtMs: at });
+    case 'LegAnswered':
+      return {
+        ...setLeg({ initiatedAtMs: leg?.initiatedAtMs ?? at, ...leg, answeredAtMs: leg?.answeredAtMs ?? at }),
+        firstAnsweredAtMs: t.firstAnsweredAtMs ?? at,
+      };
+    case 'LegEnded':
+      return setLeg({ initiatedAtMs: leg?.initiatedAtMs ?? at, ...leg, endedAtMs: at });
+    case 'DigitCollectionStarted':
+      return { ...t, collectLastAtMs: { ...t.collectLastAtMs, [d.collectId!]: at } };
+    case 'DtmfReceived':
+      return d.collectId ? { ...t, collectLastAtMs: { ...t.collectLastAtMs, [d.collectId]: at } } : t;
+    default:
+      return t;
+  }
+}

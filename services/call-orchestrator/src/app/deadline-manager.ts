@@ -1,0 +1,122 @@
+// The process manager for timeouts: ring timeout, maximum call duration, digit-collection timeouts. It
+// keeps one timer per deadline in memory and, when one fires, sends the command that acts on it. Nothing
+// is stored: on start, every active call's deadlines are rebuilt from the log (deadlines-of.ts), so a
+// restart (even kill -9) keeps them, and a deadline that fell due while the process was down fires at once.
+import type { Logger } from '@callctl/logging';
+import { callEvents } from '@callctl/proto';
+import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
+import type { Deadline } from '../domain/call.guards.js';
+import type { CommandContext } from './handle-command.js';
+import { deadlineKey } from './deadlines-of.js';
+import type { Clock, IdSource } from './ports.js';
+
+type Send = (callId: string, command: CallCommand, context: CommandContext) => Promise<unknown>;
+
+export interface DeadlineManagerOptions {
+  send: Send;
+  clock: Clock;
+  ids: IdSource;
+  log: Logger;
+  /** A firing whose command failed for a transient reason (peer down) is retried after this. @default 2000 */
+  retryMs?: number;
+}
+
+/** setTimeout's limit; a longer deadline is re-armed when this elapses. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const { EndCause } = callEvents;
+
+export class DeadlineManager {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly retryMs: number;
+  private closed = false;
+
+  constructor(private readonly o: DeadlineManagerOptions) {
+    this.retryMs = o.retryMs ?? 2000;
+  }
+
+  /** Arms each deadline unless one with the same key runs already. */
+  arm(callId: string, deadlines: readonly Deadline[]): void {
+    for (const d of deadlines) {
+      const key = deadlineKey(callId, d);
+      if (!this.timers.has(key)) this.schedule(key, callId, d, d.atMs);
+    }
+  }
+
+  /** Keys of the timers armed for a call (see deadlineKey), for logs and tests. */
+  armedFor(callId: string): string[] {
+    return [...this.timers.keys()].filter((key) => key.startsWith(`${callId}|`));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private schedule(key: string, callId: string, d: Deadline, atMs: number): void {
+    if (this.closed) return;
+    const wait = Math.min(Math.max(0, atMs - this.o.clock()), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      if (this.o.clock() < atMs) return this.schedule(key, callId, d, atMs);
+      this.timers.delete(key);
+      void this.fire(key, callId, d);
+    }, wait);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  private async fire(key: string, callId: string, d: Deadline): Promise<void> {
+    const { command, context } = this.commandFor(d);
+    try {
+      await this.o.send(callId, command, { ...context, causationId: `deadline:${key}` });
+      this.o.log.info({ callId, deadline: d.kind }, 'deadline acted on');
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // A domain refusal means the deadline no longer applies; anything else (peer down) is retried.
+      if (code === 'NOT_FOUND' || code === 'ILLEGAL_STATE' || code === 'VALIDATION') {
+        this.o.log.info({ callId, deadline: d.kind, err: error }, 'deadline no longer applies');
+        return;
+      }
+      this.o.log.warn({ callId, deadline: d.kind, err: error }, 'deadline action failed; retrying');
+      if (!this.timers.has(key)) this.schedule(key, callId, d, this.o.clock() + this.retryMs);
+    }
+  }
+
+  private commandFor(d: Deadline): { command: CallCommand; context: CommandContext } {
+    const metadata: CommandMetadata = { now: this.o.clock(), newId: this.o.ids.next() };
+    switch (d.kind) {
+      case 'ringTimeout':
+        return {
+          command: {
+            type: 'Hangup',
+            data: { legId: d.legId, cause: EndCause.END_CAUSE_NO_ANSWER, reason: 'ring timeout' },
+            metadata,
+          },
+          // Only while the leg still waits: an answer that raced the timer wins.
+          context: {
+            appliesTo: (s) =>
+              s.status === 'active' &&
+              (s.legs[d.legId]?.status === 'initiated' || s.legs[d.legId]?.status === 'ringing'),
+          },
+        };
+      case 'maxDuration':
+        return {
+          command: {
+            type: 'Hangup',
+            data: { cause: EndCause.END_CAUSE_MAX_DURATION, reason: 'maximum call duration reached' },
+            metadata,
+          },
+          context: {},
+        };
+      case 'collectTimeout':
+        return {
+          command: {
+            type: 'RecordCollectTimeout',
+            data: { collectId: d.collectId, expectedDigits: d.expectedDigits },
+            metadata,
+          },
+          context: {},
+        };
+    }
+  }
+}

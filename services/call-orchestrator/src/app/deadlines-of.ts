@@ -1,0 +1,49 @@
+// The deadlines a call has running, rebuilt from its state and the recorded times of its events: after a
+// restart the process managers re-arm exactly what the decisions armed before (same kinds, same keys),
+// with times taken from the log instead of the commands' `now`.
+import { callEvents } from '@callctl/proto';
+import type { Deadline } from '../domain/call.guards.js';
+import type { CallState } from '../domain/call.state.js';
+import type { CallTimeline } from './call-timeline.js';
+
+export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[] {
+  if (state.status !== 'active') return [];
+  const out: Deadline[] = [];
+  for (const leg of Object.values(state.legs)) {
+    const started = timeline.legs[leg.legId]?.initiatedAtMs;
+    const waiting = leg.status === 'initiated' || leg.status === 'ringing';
+    if (
+      waiting &&
+      leg.direction === callEvents.LegDirection.LEG_DIRECTION_OUTBOUND &&
+      leg.ringTimeoutMs > 0 &&
+      started !== undefined
+    )
+      out.push({ kind: 'ringTimeout', legId: leg.legId, atMs: started + leg.ringTimeoutMs });
+  }
+  if (state.maxDurationMs > 0 && timeline.firstAnsweredAtMs !== undefined)
+    out.push({ kind: 'maxDuration', atMs: timeline.firstAnsweredAtMs + state.maxDurationMs });
+  for (const c of Object.values(state.collects)) {
+    const last = timeline.collectLastAtMs[c.collectId];
+    if (c.status !== 'collecting' || last === undefined) continue;
+    const wait = c.digits.length === 0 ? c.firstDigitTimeoutMs : c.interDigitTimeoutMs;
+    out.push({
+      kind: 'collectTimeout',
+      collectId: c.collectId,
+      expectedDigits: c.digits.length,
+      atMs: last + wait,
+    });
+  }
+  return out;
+}
+
+/** One key per timer: a deadline re-armed from the log replaces nothing the live path armed. */
+export function deadlineKey(callId: string, d: Deadline): string {
+  switch (d.kind) {
+    case 'ringTimeout':
+      return `${callId}|ring|${d.legId}`;
+    case 'maxDuration':
+      return `${callId}|max`;
+    case 'collectTimeout':
+      return `${callId}|collect|${d.collectId}|${d.expectedDigits}`;
+  }
+}

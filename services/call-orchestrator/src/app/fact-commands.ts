@@ -1,0 +1,108 @@
+// What sip-edge and the media-worker observed (callctl.facts.v1), as Record* commands on the call. Ids
+// that a fact makes the domain create (the inbound leg, a bridge on answer) derive from the fact: a
+// redelivered fact decides the same thing.
+import type { facts } from '@callctl/proto';
+import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
+import { ValidationError } from '../domain/errors.js';
+
+export interface FactCommand {
+  callId: string;
+  factId: string;
+  command: CallCommand;
+}
+
+export function sipFactCommand(fact: facts.SipFact, now: number, newId: string): FactCommand {
+  const { callId, legId, factId } = fact;
+  const metadata: CommandMetadata = { now, newId };
+  const base = { callId, factId };
+  const f = fact.fact;
+  if (!callId || !factId || !f)
+    throw new ValidationError(`SIP fact ${factId || '(no id)'} lacks its call id or its fact`);
+  if (!legId) throw new ValidationError(`SIP fact ${factId} names no leg`, { callId });
+  switch (f.$case) {
+    case 'inboundCallOffered':
+      // sip-edge chose the leg id: the domain takes it as the new leg's id.
+      return {
+        ...base,
+        command: {
+          type: 'RecordInboundCall',
+          data: {
+            callId,
+            fromUri: f.inboundCallOffered.fromUri,
+            toUri: f.inboundCallOffered.toUri,
+            sipCallId: f.inboundCallOffered.sipCallId,
+            clientState: '',
+          },
+          metadata: { now, newId: legId },
+        },
+      };
+    case 'outboundLegSent':
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegInitiated',
+          data: { legId, sipCallId: f.outboundLegSent.sipCallId },
+          metadata,
+        },
+      };
+    case 'legProgress':
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegRinging',
+          data: { legId, earlyMedia: f.legProgress.earlyMedia },
+          metadata,
+        },
+      };
+    case 'legAnswered':
+      return { ...base, command: { type: 'RecordLegAnswered', data: { legId }, metadata } };
+    case 'legEnded':
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegEnded',
+          data: {
+            legId,
+            cause: f.legEnded.cause,
+            sipStatus: f.legEnded.sipStatus,
+            reason: f.legEnded.reason,
+          },
+          metadata,
+        },
+      };
+    case 'dtmfInfoReceived':
+      return {
+        ...base,
+        command: { type: 'RecordDtmf', data: { legId, digit: f.dtmfInfoReceived.digit }, metadata },
+      };
+  }
+}
+
+export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: string): FactCommand {
+  const { callId, factId } = fact;
+  const metadata: CommandMetadata = { now, newId };
+  const f = fact.fact;
+  if (!callId || !factId || !f)
+    throw new ValidationError(`media fact ${factId || '(no id)'} lacks its call id or its fact`);
+  switch (f.$case) {
+    case 'playbackFinished':
+      return {
+        callId,
+        factId,
+        command: {
+          type: 'RecordPlaybackFinished',
+          data: { playbackId: f.playbackFinished.playbackId, failed: f.playbackFinished.failed },
+          metadata,
+        },
+      };
+    case 'dtmfDetected': {
+      // The tag is the leg id (sip-edge gives rtpengine leg ids as tags).
+      const legId = f.dtmfDetected.legId || f.dtmfDetected.tag;
+      return {
+        callId,
+        factId,
+        command: { type: 'RecordDtmf', data: { legId, digit: f.dtmfDetected.digit }, metadata },
+      };
+    }
+  }
+}

@@ -1,0 +1,133 @@
+// Command handling for the call aggregate (STYLE 7): load (replay the stream), decide, act, append with
+// the expected version; on a version conflict reload and decide again, a bounded number of times.
+import { callStreamId, isConcurrencyError, type AppendMetadata, type EventStore } from '@callctl/eventstore';
+import type { Logger } from '@callctl/logging';
+import type { CallCommand } from '../domain/call.commands.js';
+import { decide, type Decision } from '../domain/call.decide.js';
+import type { Deadline } from '../domain/call.guards.js';
+import type { CallState } from '../domain/call.state.js';
+import { ConcurrencyError } from '../domain/errors.js';
+import type { CallLocks } from './call-locks.js';
+import type { CallRepository, LoadedCall } from './call-repository.js';
+import type { CommandEffects } from './command-effects.js';
+import type { IdSource } from './ports.js';
+
+export interface CommandContext extends AppendMetadata {
+  /**
+   * Record the command only if no event of the stream has this causation id yet: a fact redelivered after
+   * a crash between append and ack is recognised (a second DtmfReceived would be a second digit).
+   */
+  onceForCausation?: boolean;
+  /** The command applies only while this holds for the freshly loaded state (a process manager's guard). */
+  appliesTo?: (state: CallState) => boolean;
+}
+
+export interface CommandOutcome {
+  /** The id the command produced (leg, playback, collection, bridge), also on a replay. */
+  resultId?: string;
+  /** What was appended (empty for a replay, a duplicate fact or a no-op). */
+  decision: Decision;
+  call: LoadedCall;
+}
+
+export interface CommandHandlerOptions {
+  store: EventStore;
+  calls: CallRepository;
+  locks: CallLocks;
+  effects: CommandEffects;
+  ids: IdSource;
+  log: Logger;
+  /** Called with the deadlines a recorded decision starts (the deadline process manager arms them). */
+  onDeadlines?: (callId: string, deadlines: readonly Deadline[]) => void;
+  /** Attempts on version conflicts before ConcurrencyError (ABORTED). @default 5 */
+  maxAttempts?: number;
+  /** First back-off between attempts, doubled each time, with jitter. @default 5 */
+  conflictBackoffMs?: number;
+}
+
+export class CommandHandler {
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+
+  constructor(private readonly o: CommandHandlerOptions) {
+    this.maxAttempts = o.maxAttempts ?? 5;
+    this.backoffMs = o.conflictBackoffMs ?? 5;
+  }
+
+  handle(callId: string, command: CallCommand, context: CommandContext = {}): Promise<CommandOutcome> {
+    callStreamId(callId); // a malformed call id is refused before anything else (INVALID_ARGUMENT)
+    return this.o.locks.run(callId, () => this.handleLocked(callId, command, context));
+  }
+
+  private async handleLocked(
+    callId: string,
+    command: CallCommand,
+    context: CommandContext,
+  ): Promise<CommandOutcome> {
+    const { store, calls, effects, ids } = this.o;
+    const metadata: AppendMetadata = {
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      traceparent: context.traceparent,
+    };
+    let acted = false;
+    for (let attempt = 1; ; attempt++) {
+      const call = await calls.load(callId);
+      const skip = (): CommandOutcome => ({ decision: { events: [] }, call });
+      if (context.onceForCausation && context.causationId && call.causations.has(context.causationId))
+        return skip();
+      if (context.appliesTo && !context.appliesTo(call.state)) return skip();
+      let decision: Decision;
+      try {
+        decision = decide(command, call.state);
+      } catch (error) {
+        if (acted && effects.alreadyDone(command, call.state)) return skip();
+        throw error;
+      }
+      if (decision.events.length === 0) return { resultId: decision.resultId, decision, call };
+      if (!acted) {
+        await effects.before(callId, command, decision);
+        acted = true;
+      }
+      try {
+        await store.append(
+          callStreamId(callId),
+          call.version === 0 ? 'no-stream' : call.version,
+          decision.events.map((e) => ({ eventId: ids.next(), type: e.type, data: e.data })),
+          metadata,
+        );
+      } catch (error) {
+        calls.forget(callId);
+        if (!isConcurrencyError(error)) throw error;
+        if (attempt >= this.maxAttempts)
+          throw new ConcurrencyError(call.version, error.actual, { callId }, { cause: error });
+        this.o.log.debug({ callId, attempt, command: command.type }, 'version conflict; reloading');
+        await sleep(this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        continue;
+      }
+      if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
+      await this.runAfter(callId, command, decision, context);
+      return { resultId: decision.resultId, decision, call };
+    }
+  }
+
+  private async runAfter(callId: string, command: CallCommand, decision: Decision, context: CommandContext) {
+    try {
+      await this.o.effects.after(callId, command, decision);
+    } catch (error) {
+      const followUp = this.o.effects.afterFailed(command, decision, error);
+      if (followUp) {
+        this.o.log.warn(
+          { callId, err: error, command: command.type },
+          'action after append failed; recording it',
+        );
+        await this.handleLocked(callId, followUp, context).catch((recordError: unknown) =>
+          this.o.log.error({ callId, err: recordError }, 'could not record the failed action'),
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

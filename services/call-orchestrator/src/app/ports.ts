@@ -1,0 +1,45 @@
+// What the app layer needs from the outside world. Adapters implement these; tests use the same adapters
+// against real peers (or, for sip-edge, a recording server speaking the real gRPC contract).
+
+/** The SIP actions of sip-edge (proto/callctl/sipedge/v1). Each call carries its own deadline. */
+export interface SipEdgePort {
+  placeCall(request: {
+    callId: string;
+    legId: string;
+    toUri: string;
+    fromUri: string;
+    ringTimeoutMs: number;
+    bridgeWithLegId: string;
+  }): Promise<{ sipCallId: string }>;
+  answerLeg(callId: string, legId: string): Promise<void>;
+  rejectLeg(callId: string, legId: string, sipStatus: number, reason: string): Promise<void>;
+  /** Ends a leg in whatever SIP state it is; a leg sip-edge no longer holds counts as ended. */
+  hangupLeg(callId: string, legId: string, reason: string): Promise<void>;
+}
+
+/**
+ * Media operations of the media-worker (proto/callctl/media/v1). The session id is the call id and a
+ * party's tag is its leg id: sip-edge creates the rtpengine session with the same ids.
+ */
+export interface MediaPort {
+  play(request: {
+    callId: string;
+    legId: string;
+    source: string;
+    repeat: number;
+    playbackId: string;
+  }): Promise<void>;
+  stopPlay(callId: string, legId: string): Promise<void>;
+  startEcho(callId: string): Promise<void>;
+  stopEcho(callId: string): Promise<void>;
+}
+
+/** Milliseconds since the epoch. */
+export type Clock = () => number;
+
+export interface IdSource {
+  /** A fresh, time-ordered UUID (event ids). */
+  next(): string;
+  /** The same UUID for the same parts: ids derived from idempotency keys and fact ids survive a retry. */
+  fromName(...parts: string[]): string;
+}

@@ -1,0 +1,167 @@
+// Wires the orchestrator's parts by hand (STYLE 13); main.ts and the tests both start it through here.
+import pg from 'pg';
+import { connectBus, type NatsConnection } from '@callctl/bus';
+import {
+  catchUpProjection,
+  createEventStore,
+  runProjection,
+  startRelay,
+  subscribeAll,
+  type EventStore,
+  type ProjectionRunner,
+  type Relay,
+} from '@callctl/eventstore';
+import type { Logger } from '@callctl/logging';
+import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { CallLocks } from './app/call-locks.js';
+import { CallRepository, DEFAULT_CACHED_CALLS } from './app/call-repository.js';
+import { CommandEffects } from './app/command-effects.js';
+import { DeadlineManager } from './app/deadline-manager.js';
+import { deadlinesOf } from './app/deadlines-of.js';
+import { CommandHandler } from './app/handle-command.js';
+import type { Clock, IdSource } from './app/ports.js';
+import {
+  activeCallsProjection,
+  allActiveCallIds,
+  listActiveCalls,
+} from './adapters/eventlog/active-calls.js';
+import { callControlService } from './adapters/grpc/call-control-service.js';
+import { EventWatchers } from './adapters/grpc/watch-events.js';
+import { systemIds } from './adapters/ids.js';
+import { mediaWorkerClient } from './adapters/media/media-worker-client.js';
+import { startFactsConsumer, type FactsConsumer } from './adapters/nats/facts-consumer.js';
+import { sipEdgeClient } from './adapters/sip-edge/sip-edge-client.js';
+
+export interface CallOrchestratorOptions {
+  log: Logger;
+  grpc: { host: string; port: number };
+  databaseUrl: string;
+  natsUrl: string;
+  sipEdge: { address: string; timeoutMs: number };
+  mediaWorker: { address: string; timeoutMs: number; mediaFilesDir: string };
+  /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
+  relay?: boolean;
+  /** Durable name of the facts consumer. @default 'call-orchestrator' */
+  factsConsumerName?: string;
+  /** Folded calls kept in memory. @default 10000 */
+  cachedCalls?: number;
+  /** @default 10 */
+  databasePoolSize?: number;
+  /** @default Date.now */
+  clock?: Clock;
+}
+
+export interface RunningCallOrchestrator {
+  grpc: RunningGrpcServer;
+  store: EventStore;
+  deadlines: DeadlineManager;
+  close(): Promise<void>;
+}
+
+export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise<RunningCallOrchestrator> {
+  const { log } = o;
+  const clock = o.clock ?? Date.now;
+  const ids: IdSource = systemIds(clock);
+  const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c.close();
+      } catch (error) {
+        log.warn({ resource: c.name, err: error }, 'close failed');
+      }
+    }
+  };
+  try {
+    const pool = new pg.Pool({ connectionString: o.databaseUrl, max: o.databasePoolSize ?? 10 });
+    pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+    closers.push({ name: 'database pool', close: () => pool.end() });
+    const store = createEventStore({ pool });
+
+    const nc: NatsConnection = await connectBus({ servers: o.natsUrl, name: 'call-orchestrator' });
+    closers.push({ name: 'nats', close: () => nc.drain() });
+
+    const sipEdge = sipEdgeClient(o.sipEdge);
+    const media = mediaWorkerClient(o.mediaWorker);
+    closers.push({ name: 'peer clients', close: () => (sipEdge.close(), media.close()) });
+
+    const calls = new CallRepository(store, o.cachedCalls ?? DEFAULT_CACHED_CALLS);
+    // Each refers to the other only when a command runs or a timer fires, after both exist.
+    const send: CommandHandler['handle'] = (callId, command, context) =>
+      handler.handle(callId, command, context);
+    const deadlines = new DeadlineManager({ send, clock, ids, log: log.child({ module: 'deadlines' }) });
+    const handler = new CommandHandler({
+      store,
+      calls,
+      locks: new CallLocks(),
+      effects: new CommandEffects(sipEdge, media),
+      ids,
+      log: log.child({ module: 'commands' }),
+      onDeadlines: (callId, due) => deadlines.arm(callId, due),
+    });
+    closers.push({ name: 'deadlines', close: () => deadlines.close() });
+
+    // The read model first, so that every call active in the log is known before its deadlines are re-armed.
+    await catchUpProjection(activeCallsProjection, { pool, store });
+    const projection: ProjectionRunner = runProjection(activeCallsProjection, {
+      pool,
+      store,
+      databaseUrl: o.databaseUrl,
+    });
+    closers.push({ name: 'active-calls projection', close: () => projection.close() });
+    let rearmed = 0;
+    for (const callId of await allActiveCallIds(pool)) {
+      const call = await calls.load(callId);
+      const due = deadlinesOf(call.state, call.timeline);
+      deadlines.arm(callId, due);
+      rearmed += due.length;
+    }
+    log.info({ deadlines: rearmed }, 'deadlines re-armed from the log');
+
+    const facts: FactsConsumer = await startFactsConsumer({
+      nc,
+      send,
+      clock,
+      ids,
+      log: log.child({ module: 'facts' }),
+      durableName: o.factsConsumerName,
+    });
+    closers.push({ name: 'facts consumer', close: () => facts.close() });
+
+    if (o.relay ?? true) {
+      const relay: Relay = startRelay({
+        store,
+        databaseUrl: o.databaseUrl,
+        nc,
+        onLeader: () => log.info('relay to CALL_EVENTS is active on this instance'),
+      });
+      void relay.closed().then((error) => error && log.error({ err: error }, 'relay stopped'));
+      closers.push({ name: 'relay', close: () => relay.close() });
+    }
+
+    const watchers = new EventWatchers(
+      (afterPosition) => subscribeAll({ store, databaseUrl: o.databaseUrl, afterPosition }),
+      store.codecs,
+    );
+    closers.push({ name: 'event watchers', close: () => watchers.close() });
+    const grpc = await startGrpcServer({
+      log,
+      ...o.grpc,
+      services: [
+        callControlService({
+          handler,
+          calls,
+          listActive: (size, token) => listActiveCalls(pool, size, token),
+          watchers,
+          stamp: { clock, ids },
+          log: log.child({ module: 'grpc' }),
+        }),
+      ],
+    });
+    closers.push({ name: 'grpc', close: () => grpc.close() });
+    return { grpc, store, deadlines, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

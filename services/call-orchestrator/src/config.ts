@@ -1,0 +1,46 @@
+import { env, loadConfig, type Environment } from '@callctl/config';
+import { TRACE_EXPORTERS } from '@callctl/telemetry';
+import { z } from 'zod';
+
+export function readConfig(environment: Environment) {
+  return loadConfig(
+    'call-orchestrator',
+    {
+      LOG_LEVEL: env.logLevel(),
+      GRPC_HOST: env.host('127.0.0.1'),
+      /** Public CallControl API (deploy/local/ports.env CALLCTL_ORCHESTRATOR_GRPC_PORT). */
+      GRPC_PORT: env.port(50051),
+      /** The event log. */
+      DATABASE_URL: env.url(['postgres', 'postgresql']),
+      DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+      /** JetStream: CALLCTL_FACTS is consumed, CALL_EVENTS is published by the relay. */
+      NATS_URL: env.url(['nats']),
+      /** sip-edge's internal gRPC (CALLCTL_SIP_EDGE_GRPC_PORT). */
+      SIP_EDGE_GRPC: env.hostPort('127.0.0.1:50052'),
+      SIP_EDGE_TIMEOUT_MS: env.durationMs(5000),
+      /** media-worker's internal gRPC (CALLCTL_MEDIA_WORKER_GRPC_PORT). */
+      MEDIA_WORKER_GRPC: env.hostPort('127.0.0.1:50053'),
+      /** Play may download the prompt first: its deadline covers that. */
+      MEDIA_WORKER_TIMEOUT_MS: env.durationMs(15_000),
+      /** Directory on the media-worker's host with uploaded files (PlayMedia file_id). */
+      MEDIA_FILES_DIR: z
+        .string()
+        .startsWith('/', { message: 'expected an absolute path' })
+        .default('/var/lib/callctl/media'),
+      /** Run the relay from the event log to CALL_EVENTS in this process. */
+      RELAY_ENABLED: env.flag(true),
+      /** Durable consumer name on CALLCTL_FACTS, shared by every instance. */
+      FACTS_CONSUMER: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .default('call-orchestrator'),
+      CACHED_CALLS: z.coerce.number().int().min(0).default(10_000),
+      OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+      SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
+    },
+    environment,
+  );
+}
+
+export type CallOrchestratorConfig = ReturnType<typeof readConfig>;

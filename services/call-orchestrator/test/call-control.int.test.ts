@@ -1,0 +1,393 @@
+// The public CallControl API over a real event log (PostgreSQL) and real NATS JetStream, with sip-edge's
+// side played by the recording SipEdge server (test/support/recording-sip-edge.ts).
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { callControl, callEvents } from '@callctl/proto';
+import { waitFor } from '@callctl/testing';
+import { toCallEvent } from '../src/app/call-repository.js';
+import { foldEvents } from '../src/domain/call.state.js';
+import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
+
+jest.setTimeout(30_000);
+
+const { EndCause } = callEvents;
+const { LegState } = callControl;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** The gRPC error of a call that must fail. */
+async function refused(call: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('the call succeeded');
+}
+
+/** An inbound call reported by sip-edge, recorded by the orchestrator. */
+async function inboundCall() {
+  const ids = await h.sipEdge.offerInboundCall();
+  await waitFor('inbound call recorded', async () => (await h.stream(ids.callId)).length === 3);
+  return ids;
+}
+
+async function answeredInboundCall() {
+  const ids = await inboundCall();
+  await h.client.answerLeg(ids.callId, ids.legId);
+  return ids;
+}
+
+describe('bad input: a clear status and nothing written', () => {
+  it.each([
+    [
+      'a malformed SIP URI',
+      { toUri: 'sip:bob@', idempotencyKey: 'k-bad-uri' },
+      /to_uri is not a valid SIP URI/,
+    ],
+    ['a URI that is not SIP', { toUri: 'mailto:bob@example.com', idempotencyKey: 'k-mailto' }, /to_uri/],
+    ['no idempotency key', { idempotencyKey: '' }, /idempotency_key is required/],
+    ['a missing From', { fromUri: '', idempotencyKey: 'k-from' }, /from_uri is required/],
+    ['an oversized client_state', { clientState: 'x'.repeat(5000), idempotencyKey: 'k-big' }, /client_state/],
+  ])('CreateCall with %s is INVALID_ARGUMENT', async (_what, request, message) => {
+    const before = await h.eventCount();
+    const placed = h.sipEdge.received('placeCall').length;
+    const error = await refused(h.client.createCall(request));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toMatch(message);
+    expect(await h.eventCount()).toBe(before);
+    expect(h.sipEdge.received('placeCall')).toHaveLength(placed);
+  });
+
+  it('answers NOT_FOUND for an unknown call, writing nothing', async () => {
+    const before = await h.eventCount();
+    const error = await refused(h.client.answerLeg('no-such-call', 'leg'));
+    expect(error.code).toBe(status.NOT_FOUND);
+    expect(await h.eventCount()).toBe(before);
+  });
+
+  it('answers INVALID_ARGUMENT for a call id that cannot be one', async () => {
+    const error = await refused(h.client.hangup('not a call id!'));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  it('answers FAILED_PRECONDITION saying which state refused, writing nothing', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    const before = await h.eventCount();
+    const error = await refused(h.client.answerLeg(callId, legId));
+    expect(error.code).toBe(status.FAILED_PRECONDITION);
+    expect(error.details).toContain(`leg ${legId} is answered`);
+    expect(await h.eventCount()).toBe(before);
+    expect(h.sipEdge.received('answerLeg').filter((r) => r.legId === legId)).toHaveLength(1);
+  });
+
+  it('answers NOT_FOUND for an unknown leg of a known call', async () => {
+    const { callId } = await inboundCall();
+    const error = await refused(h.client.answerLeg(callId, 'no-such-leg'));
+    expect(error.code).toBe(status.NOT_FOUND);
+    expect(error.details).toContain('no-such-leg');
+  });
+
+  it('answers ALREADY_EXISTS when a key is reused for another call', async () => {
+    await h.client.createCall({ idempotencyKey: 'k-reused', toUri: 'sip:first@127.0.0.1' });
+    const before = await h.eventCount();
+    const error = await refused(
+      h.client.createCall({ idempotencyKey: 'k-reused', toUri: 'sip:second@127.0.0.1' }),
+    );
+    expect(error.code).toBe(status.ALREADY_EXISTS);
+    expect(await h.eventCount()).toBe(before);
+  });
+
+  it('passes a peer failure on as its status and records nothing', async () => {
+    const { callId, legId } = await inboundCall();
+    const before = await h.eventCount();
+    h.sipEdge.failNext('answerLeg', status.UNAVAILABLE, 'SIP engine not connected');
+    const error = await refused(h.client.answerLeg(callId, legId));
+    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.details).toContain('SIP engine not connected');
+    expect(await h.eventCount()).toBe(before);
+    await h.client.answerLeg(callId, legId); // the retry goes through
+    expect((await h.client.getCall(callId)).legs[0]!.state).toBe(LegState.LEG_STATE_ANSWERED);
+  });
+});
+
+describe('CreateCall', () => {
+  it('records the call, places the INVITE through sip-edge, and records the INVITE it sent', async () => {
+    const { callId, legId } = await h.client.createCall({
+      idempotencyKey: 'k-create-1',
+      toUri: 'sip:bob@127.0.0.1:5090',
+      clientState: 'ctx-1',
+    });
+    expect(h.sipEdge.received('placeCall')).toContainEqual(
+      expect.objectContaining({
+        callId,
+        legId,
+        toUri: 'sip:bob@127.0.0.1:5090',
+        ringTimeoutMs: 30_000,
+        bridgeWithLegId: '',
+      }),
+    );
+    const events = await waitFor('OutboundLegSent recorded', async () => {
+      const s = await h.stream(callId);
+      return s.length === 3 && s;
+    });
+    expect(typesOf(events)).toEqual(['CallCreated', 'LegInitiated', 'LegInitiated']);
+    expect(events[2]!.data).toMatchObject({ sipCallId: `${legId}@127.0.0.1`, clientState: 'ctx-1' });
+  });
+
+  it('answers a replay of the key with the first ids, appending nothing and sending no second INVITE', async () => {
+    const first = await h.client.createCall({ idempotencyKey: 'k-replay' });
+    const before = await h.eventCount();
+    const again = await h.client.createCall({ idempotencyKey: 'k-replay' });
+    expect(again).toEqual(first);
+    expect(h.sipEdge.received('placeCall').filter((r) => r.callId === first.callId)).toHaveLength(1);
+    expect((await h.stream(first.callId)).filter((e) => e.type === 'CallCreated')).toHaveLength(1);
+    expect(await h.eventCount()).toBeGreaterThanOrEqual(before); // facts may still land, requests do not
+  });
+
+  it('ends the leg when sip-edge cannot send the INVITE, and says why', async () => {
+    h.sipEdge.failNext('placeCall', status.UNAVAILABLE, 'no SIP engine');
+    const error = await refused(h.client.createCall({ idempotencyKey: 'k-unavailable' }));
+    expect(error.code).toBe(status.UNAVAILABLE);
+    const placed = h.sipEdge.received('placeCall').at(-1)!;
+    const call = await h.client.getCall(placed.callId as string);
+    expect(call.ended).toBe(true);
+    expect(call.legs[0]).toMatchObject({
+      state: LegState.LEG_STATE_ENDED,
+      endCause: EndCause.END_CAUSE_PLATFORM_FAILURE,
+    });
+  });
+});
+
+describe('facts from sip-edge', () => {
+  it('records an inbound call under the ids sip-edge chose', async () => {
+    const { callId, legId } = await inboundCall();
+    const call = await h.client.getCall(callId);
+    expect(call.legs).toEqual([
+      expect.objectContaining({
+        legId,
+        state: LegState.LEG_STATE_RINGING,
+        direction: callEvents.LegDirection.LEG_DIRECTION_INBOUND,
+      }),
+    ]);
+  });
+
+  it('records an answer once, although sip-edge reports the 200 OK it sent', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    expect(h.sipEdge.received('answerLeg')).toContainEqual({ callId, legId });
+    // sip-edge's LegAnswered fact arrives after the command recorded the answer: a no-op, acked. A later
+    // fact shows the consumer went past it.
+    await h.sipEdge.publishSipFact(callId, legId, {
+      $case: 'dtmfInfoReceived',
+      dtmfInfoReceived: { digit: '5', durationMs: 100 },
+    });
+    const events = await waitFor('the digit after the answer', async () => {
+      const s = await h.stream(callId);
+      return s.some((e) => e.type === 'DtmfReceived') && s;
+    });
+    expect(typesOf(events).filter((t) => t === 'LegAnswered')).toHaveLength(1);
+  });
+
+  it('records a redelivered fact once (same fact id, new message id)', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    const dtmf = { $case: 'dtmfInfoReceived' as const, dtmfInfoReceived: { digit: '7', durationMs: 80 } };
+    const factId = await h.sipEdge.publishSipFact(callId, legId, dtmf);
+    await h.sipEdge.publishSipFact(callId, legId, dtmf, factId, `${factId}-again`);
+    await h.sipEdge.publishSipFact(callId, legId, {
+      ...dtmf,
+      dtmfInfoReceived: { digit: '8', durationMs: 80 },
+    });
+    const events = await waitFor('the second digit', async () => {
+      const s = await h.stream(callId);
+      return s.some((e) => e.type === 'DtmfReceived' && (e.data as { digit: string }).digit === '8') && s;
+    });
+    expect(
+      events.filter((e) => e.type === 'DtmfReceived').map((e) => (e.data as { digit: string }).digit),
+    ).toEqual(['7', '8']);
+  });
+
+  it('terminates a fact it cannot use and goes on with the next', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    await h.sipEdge.publishSipFact(callId, legId, {
+      $case: 'dtmfInfoReceived',
+      dtmfInfoReceived: { digit: 'X', durationMs: 1 },
+    });
+    await h.nc.publish(`facts.sip.${callId}`, new Uint8Array([0xff, 0xff, 0xff]));
+    await h.sipEdge.ended(callId, legId, EndCause.END_CAUSE_REMOTE_HANGUP);
+    const call = await waitFor('the BYE after the bad facts', async () => {
+      const c = await h.client.getCall(callId);
+      return c.ended && c;
+    });
+    expect(call.endCause).toBe(EndCause.END_CAUSE_REMOTE_HANGUP);
+    expect(typesOf(await h.stream(callId))).not.toContain('DtmfReceived');
+  });
+});
+
+describe('Hangup', () => {
+  it('hangs up every live leg through sip-edge and ends the call', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    await h.client.hangup(callId);
+    expect(h.sipEdge.received('hangupLeg')).toContainEqual(expect.objectContaining({ callId, legId }));
+    const call = await h.client.getCall(callId);
+    expect(call).toMatchObject({ ended: true, endCause: EndCause.END_CAUSE_LOCAL_HANGUP });
+    await h.client.hangup(callId); // a retry is a no-op
+    expect(h.sipEdge.received('hangupLeg').filter((r) => r.callId === callId)).toHaveLength(1);
+  });
+});
+
+describe('GetCall and ListCalls', () => {
+  it('GetCall is the fold of the stream, with the stream version', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    const stream = await h.stream(callId);
+    const state = foldEvents(stream.map((e) => toCallEvent(e, h.orchestrator.store.codecs)));
+    const call = await h.client.getCall(callId);
+    expect(state.status).toBe('active');
+    expect(call.version).toBe(stream.length);
+    expect(call.legs.map((l) => [l.legId, l.state])).toEqual([[legId, LegState.LEG_STATE_ANSWERED]]);
+    expect(call.legs[0]!.answeredAt?.getTime()).toBe(
+      stream.find((e) => e.type === 'LegAnswered')!.metadata.recordedAt.getTime(),
+    );
+    expect(call.createdAt?.getTime()).toBe(stream[0]!.metadata.recordedAt.getTime());
+  });
+
+  it('lists active calls oldest first, pages through them, and drops ended ones', async () => {
+    const a = await inboundCall();
+    const b = await inboundCall();
+    const ids = async () => {
+      const out: string[] = [];
+      let token = '';
+      do {
+        const page = await h.client.listCalls(2, token);
+        out.push(...page.calls.map((c) => c.callId));
+        token = page.nextPageToken;
+      } while (token);
+      return out;
+    };
+    await waitFor('both calls listed', async () => {
+      const listed = await ids();
+      return (
+        listed.includes(a.callId) &&
+        listed.includes(b.callId) &&
+        listed.indexOf(a.callId) < listed.indexOf(b.callId)
+      );
+    });
+    await h.client.hangup(a.callId);
+    await waitFor('the ended call unlisted', async () => !(await ids()).includes(a.callId));
+    expect(await ids()).toContain(b.callId);
+  });
+
+  it('refuses a page size above the limit', async () => {
+    expect((await refused(h.client.listCalls(501))).code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
+describe('WatchEvents', () => {
+  it('delivers one call from a position: stored events first, then live ones, then ends on cancel', async () => {
+    const mine = await inboundCall();
+    const other = await inboundCall();
+    const first = (await h.stream(mine.callId))[0]!.globalPosition;
+    const stream = h.client.watch(first, mine.callId);
+    const received: callControl.WatchEventsResponse[] = [];
+    stream.on('data', (m: callControl.WatchEventsResponse) => received.push(m));
+    const ended = new Promise<ServiceError | undefined>((resolve) => {
+      stream.on('error', (e: ServiceError) => resolve(e));
+      stream.on('end', () => resolve(undefined));
+    });
+    await waitFor('catch-up', () => received.length >= 3);
+    await h.client.answerLeg(mine.callId, mine.legId);
+    await h.client.hangup(other.callId);
+    await h.client.hangup(mine.callId);
+    await waitFor('live events', () => received.some((m) => m.event?.$case === 'callEnded'));
+    const stored = await h.stream(mine.callId);
+    expect(received.map((m) => m.envelope!.globalPosition)).toEqual(stored.map((e) => e.globalPosition));
+    expect(received.map((m) => m.envelope!.type)).toEqual(typesOf(stored));
+    expect(received.every((m) => m.envelope!.streamId === `call-${mine.callId}`)).toBe(true);
+    expect(received[0]!.event).toEqual({
+      $case: 'callCreated',
+      callCreated: expect.objectContaining({ callId: mine.callId }),
+    });
+    stream.cancel();
+    expect((await ended)?.code).toBe(status.CANCELLED);
+  });
+});
+
+describe('deadlines', () => {
+  it('cancels an outbound leg that rings too long (ring timeout → NO_ANSWER)', async () => {
+    const { callId, legId } = await h.client.createCall({ idempotencyKey: 'k-ring', ringTimeoutMs: 300 });
+    await h.sipEdge.publishSipFact(callId, legId, {
+      $case: 'legProgress',
+      legProgress: { sipStatus: 180, earlyMedia: false },
+    });
+    const call = await waitFor('ring timeout', async () => {
+      const c = await h.client.getCall(callId);
+      return c.ended && c;
+    });
+    expect(call.legs[0]).toMatchObject({ legId, endCause: EndCause.END_CAUSE_NO_ANSWER });
+    expect(h.sipEdge.received('hangupLeg')).toContainEqual(expect.objectContaining({ callId, legId }));
+  });
+
+  it('leaves an answered leg alone when its ring timeout comes', async () => {
+    const { callId, legId } = await h.client.createCall({
+      idempotencyKey: 'k-ring-answered',
+      ringTimeoutMs: 300,
+    });
+    await h.sipEdge.answered(callId, legId);
+    await waitFor(
+      'answer recorded',
+      async () => (await h.client.getCall(callId)).legs[0]!.state === LegState.LEG_STATE_ANSWERED,
+    );
+    // The timer fires; a later fact shows the consumer moved on and the leg is still up.
+    await waitFor('ring deadline passed', () => h.orchestrator.deadlines.armedFor(callId).length === 0);
+    expect((await h.client.getCall(callId)).ended).toBe(false);
+    expect(h.sipEdge.received('hangupLeg').filter((r) => r.legId === legId)).toHaveLength(0);
+  });
+
+  it('hangs up at the maximum duration (MAX_DURATION)', async () => {
+    const { callId, legId } = await h.client.createCall({ idempotencyKey: 'k-max', maxDurationMs: 300 });
+    await h.sipEdge.answered(callId, legId);
+    const call = await waitFor('max duration', async () => {
+      const c = await h.client.getCall(callId);
+      return c.ended && c;
+    });
+    expect(call.endCause).toBe(EndCause.END_CAUSE_MAX_DURATION);
+    expect(h.sipEdge.received('hangupLeg')).toContainEqual(expect.objectContaining({ callId, legId }));
+  });
+
+  it('ends a digit collection on the first- and inter-digit timeouts', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    await h.client.collectDigits({
+      callId,
+      legId,
+      maxDigits: 4,
+      firstDigitTimeoutMs: 300,
+      idempotencyKey: 'c1',
+    });
+    const first = await waitFor('first-digit timeout', async () =>
+      (await h.stream(callId)).find((e) => e.type === 'DigitsCollected'),
+    );
+    // Stored as proto3 JSON, which leaves out empty strings: no digits.
+    expect(first.data).toEqual(expect.objectContaining({ reason: 'COLLECT_END_REASON_FIRST_DIGIT_TIMEOUT' }));
+    expect(first.data).not.toHaveProperty('digits');
+    await h.client.collectDigits({
+      callId,
+      legId,
+      maxDigits: 4,
+      interDigitTimeoutMs: 300,
+      idempotencyKey: 'c2',
+    });
+    await h.sipEdge.publishSipFact(callId, legId, {
+      $case: 'dtmfInfoReceived',
+      dtmfInfoReceived: { digit: '4', durationMs: 80 },
+    });
+    const second = await waitFor(
+      'inter-digit timeout',
+      async () => (await h.stream(callId)).filter((e) => e.type === 'DigitsCollected')[1],
+    );
+    expect(second.data).toMatchObject({ digits: '4', reason: 'COLLECT_END_REASON_INTER_DIGIT_TIMEOUT' });
+  });
+});

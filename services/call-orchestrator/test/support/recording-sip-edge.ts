@@ -1,0 +1,160 @@
+// A contract double of sip-edge for the orchestrator's own tests: a real gRPC server speaking
+// callctl.sipedge.v1.SipEdge that records every request, and publishes the facts sip-edge would publish
+// (callctl.facts.v1 on CALLCTL_FACTS) on a real NATS. It is our own internal contract, so this tests the
+// orchestrator's side of it; the full SIP path (sipp -> sip-engine -> sip-edge) is sip-edge's e2e test.
+import { randomUUID } from 'node:crypto';
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { jetstream } from '@nats-io/jetstream';
+import { ensureFactsStream, mediaFactSubject, sipFactSubject, type NatsConnection } from '@callctl/bus';
+import { callEvents, facts, sipEdge } from '@callctl/proto';
+
+export type SipEdgeMethod = 'answerLeg' | 'rejectLeg' | 'ringLeg' | 'placeCall' | 'hangupLeg' | 'listLegs';
+export interface RecordedRequest {
+  method: SipEdgeMethod;
+  request: Record<string, unknown>;
+}
+
+type SipFactCase = NonNullable<facts.SipFact['fact']>;
+
+export interface RecordingSipEdgeOptions {
+  nc: NatsConnection;
+  /** Publish the facts sip-edge publishes after each action (LegAnswered after AnswerLeg, ...). @default true */
+  reportActions?: boolean;
+  /** Called on AnswerLeg before it answers (e.g. to set up the media session as sip-edge does). */
+  onAnswer?: (request: sipEdge.AnswerLegRequest) => Promise<void>;
+}
+
+export class RecordingSipEdge {
+  readonly requests: RecordedRequest[] = [];
+  private readonly failures = new Map<SipEdgeMethod, { code: status; details: string }>();
+  private server!: Server;
+  port = 0;
+
+  private constructor(private readonly o: RecordingSipEdgeOptions) {}
+
+  static async start(o: RecordingSipEdgeOptions): Promise<RecordingSipEdge> {
+    const edge = new RecordingSipEdge(o);
+    await ensureFactsStream(o.nc);
+    await edge.listen();
+    return edge;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** The next request of this method fails with this status (once). */
+  failNext(method: SipEdgeMethod, code: status, details: string): void {
+    this.failures.set(method, { code, details });
+  }
+
+  received(method: SipEdgeMethod): Array<Record<string, unknown>> {
+    return this.requests.filter((r) => r.method === method).map((r) => r.request);
+  }
+
+  /** Publishes a SipFact; `msgId` defaults to the fact id (JetStream drops a repeated msgId). */
+  async publishSipFact(
+    callId: string,
+    legId: string,
+    fact: SipFactCase,
+    factId = randomUUID(),
+    msgId = factId,
+  ) {
+    const message: facts.SipFact = { factId, callId, legId, fact };
+    await jetstream(this.o.nc).publish(sipFactSubject(callId), facts.SipFact.encode(message).finish(), {
+      msgID: msgId,
+    });
+    return factId;
+  }
+
+  async publishMediaFact(callId: string, fact: NonNullable<facts.MediaFact['fact']>, factId = randomUUID()) {
+    const message: facts.MediaFact = { factId, callId, fact };
+    await jetstream(this.o.nc).publish(mediaFactSubject(callId), facts.MediaFact.encode(message).finish(), {
+      msgID: factId,
+    });
+    return factId;
+  }
+
+  /** An INVITE arrived: sip-edge picks the ids and reports it. */
+  async offerInboundCall(from = 'sip:caller@127.0.0.1', to = 'sip:ivr@127.0.0.1') {
+    const callId = randomUUID();
+    const legId = randomUUID();
+    await this.publishSipFact(callId, legId, {
+      $case: 'inboundCallOffered',
+      inboundCallOffered: {
+        fromUri: from,
+        toUri: to,
+        sipCallId: `${legId}@127.0.0.1`,
+        fromDisplayName: '',
+        headers: {},
+      },
+    });
+    return { callId, legId };
+  }
+
+  answered(callId: string, legId: string) {
+    return this.publishSipFact(callId, legId, { $case: 'legAnswered', legAnswered: {} });
+  }
+
+  ended(callId: string, legId: string, cause: callEvents.EndCause, sipStatus = 0, reason = '') {
+    return this.publishSipFact(callId, legId, { $case: 'legEnded', legEnded: { cause, sipStatus, reason } });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private async listen(): Promise<void> {
+    const handle =
+      <Req extends object, Res>(method: SipEdgeMethod, act: (request: Req) => Promise<Res>) =>
+      (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+        this.requests.push({ method, request: { ...call.request } as Record<string, unknown> });
+        const failure = this.failures.get(method);
+        if (failure) {
+          this.failures.delete(method);
+          callback(failure);
+          return;
+        }
+        act(call.request).then(
+          (response) => callback(null, response),
+          (error: Error) => callback({ code: status.INTERNAL, details: error.message }),
+        );
+      };
+    const report = this.o.reportActions ?? true;
+    const implementation: sipEdge.SipEdgeServer = {
+      answerLeg: handle('answerLeg', async (r: sipEdge.AnswerLegRequest) => {
+        await this.o.onAnswer?.(r);
+        if (report) await this.answered(r.callId, r.legId);
+        return {};
+      }),
+      rejectLeg: handle('rejectLeg', async (r: sipEdge.RejectLegRequest) => {
+        if (report)
+          await this.ended(r.callId, r.legId, callEvents.EndCause.END_CAUSE_REJECTED, r.sipStatus, r.reason);
+        return {};
+      }),
+      ringLeg: handle('ringLeg', async () => ({})),
+      placeCall: handle('placeCall', async (r: sipEdge.PlaceCallRequest) => {
+        const sipCallId = `${r.legId}@127.0.0.1`;
+        if (report)
+          await this.publishSipFact(r.callId, r.legId, {
+            $case: 'outboundLegSent',
+            outboundLegSent: { sipCallId },
+          });
+        return { sipCallId };
+      }),
+      hangupLeg: handle('hangupLeg', async (r: sipEdge.HangupLegRequest) => {
+        if (report)
+          await this.ended(r.callId, r.legId, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, 0, r.reason);
+        return {};
+      }),
+      listLegs: handle('listLegs', async () => ({ legs: [] })),
+    };
+    this.server = new Server();
+    this.server.addService(sipEdge.SipEdgeService, implementation);
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolve(port),
+      ),
+    );
+  }
+}
