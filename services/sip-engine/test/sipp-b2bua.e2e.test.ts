@@ -1,0 +1,71 @@
+// sipp caller -> engine -> drachtio-srf createB2BUA (harness/srf-b2bua.ts) -> engine -> sipp callee, over
+// UDP and TCP. Both sipps run scenario files that state what each side must see; the B2BUA's target is a
+// fixed port on which each test starts its own sipp callee.
+import {
+  freePort,
+  runSipp,
+  startSipp,
+  type ManagedProcess,
+  type SippOptions,
+  type SippTransport,
+} from '@callctl/testing';
+import { scenario, startEngine, startSrfApp, type EngineProcess } from './harness/engine-process.js';
+import { expectSippPassed } from './harness/sipp-expect.js';
+
+jest.setTimeout(60_000);
+
+describe.each<SippTransport>(['udp', 'tcp'])(
+  'sipp -> engine -> srf createB2BUA -> sipp over %s',
+  (transport) => {
+    let engine: EngineProcess;
+    let app: ManagedProcess;
+    let calleePort: number;
+
+    beforeAll(async () => {
+      engine = await startEngine();
+      calleePort = await freePort();
+      const param = transport === 'tcp' ? ';transport=tcp' : '';
+      app = await startSrfApp('srf-b2bua', {
+        engine,
+        env: { B2BUA_TARGET: `sip:callee@127.0.0.1:${calleePort}${param}` },
+      });
+    });
+    afterAll(async () => {
+      await app?.stop();
+      await engine?.stop();
+    });
+
+    const callee = (file: string, options: Partial<SippOptions> = {}) =>
+      startSipp({ scenario: scenario(file), port: calleePort, transport, timeoutMs: 20_000, ...options });
+    const caller = (file: string) =>
+      runSipp({
+        scenario: scenario(file),
+        remote: `127.0.0.1:${engine.sipPort}`,
+        transport,
+        timeoutMs: 20_000,
+      });
+
+    it('bridges a call: 180 and 200 from the callee reach the caller, the caller BYE reaches the callee', async () => {
+      const b = await callee('uas-answer-expect-bye.xml');
+      const a = await caller('uac-call-expect-200.xml');
+      expectSippPassed(a, 1);
+      expectSippPassed(await b.result, 1);
+    });
+
+    it('passes the caller CANCEL on to the ringing callee, both legs end with 487', async () => {
+      const b = await callee('uas-ring-expect-cancel.xml');
+      const a = await caller('uac-cancel-expect-487.xml');
+      expectSippPassed(a, 1);
+      expectSippPassed(await b.result, 1);
+    });
+
+    if (transport === 'udp') {
+      it('retransmits the INVITE to a callee that ignores the first one (timer A)', async () => {
+        const b = await callee('uas-ignore-first-invite-expect-retransmit.xml', { args: ['-nr'] });
+        const a = await caller('uac-call-expect-200.xml');
+        expectSippPassed(a, 1);
+        expectSippPassed(await b.result, 1);
+      });
+    }
+  },
+);
