@@ -1,0 +1,122 @@
+import { type callControl, callEvents } from '@callctl/proto';
+
+/** `END_CAUSE_REMOTE_HANGUP` -> `remote-hangup`: the enum name people read, without its type prefix. */
+export function enumWord(json: string, prefix: string): string {
+  return json.replace(prefix, '').toLowerCase().replace(/_/g, '-');
+}
+
+export const causeWord = (cause: callEvents.EndCause) =>
+  enumWord(callEvents.endCauseToJSON(cause), 'END_CAUSE_');
+
+const quoted = (text: string) => JSON.stringify(text);
+
+/** The facts of one event after its type, as `key=value` words. */
+function detailsOf(event: KnownEvent): string[] {
+  switch (event.$case) {
+    case 'callCreated': {
+      const e = event.callCreated;
+      return [
+        ...(e.maxDurationMs ? [`max-duration=${e.maxDurationMs}ms`] : []),
+        ...(e.clientState ? [`client-state=${quoted(e.clientState)}`] : []),
+      ];
+    }
+    case 'legInitiated': {
+      const e = event.legInitiated;
+      const direction = enumWord(callEvents.legDirectionToJSON(e.direction), 'LEG_DIRECTION_');
+      return [`leg=${e.legId}`, direction, `from=${e.fromUri}`, `to=${e.toUri}`];
+    }
+    case 'legRinging':
+      return [`leg=${event.legRinging.legId}`, ...(event.legRinging.earlyMedia ? ['early-media'] : [])];
+    case 'legAnswered':
+      return [`leg=${event.legAnswered.legId}`];
+    case 'legEnded': {
+      const e = event.legEnded;
+      return [
+        `leg=${e.legId}`,
+        `cause=${causeWord(e.cause)}`,
+        ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
+        ...(e.reason ? [`reason=${quoted(e.reason)}`] : []),
+      ];
+    }
+    case 'callEnded':
+      return [`cause=${causeWord(event.callEnded.cause)}`, `talk=${event.callEnded.talkDurationMs}ms`];
+    case 'playbackStarted': {
+      const e = event.playbackStarted;
+      return [
+        `leg=${e.legId}`,
+        `playback=${e.playbackId}`,
+        `media=${e.mediaUri}`,
+        ...(e.repeat > 1 ? [`repeat=${e.repeat}`] : []),
+      ];
+    }
+    case 'playbackFinished': {
+      const e = event.playbackFinished;
+      const reason = enumWord(callEvents.playbackEndReasonToJSON(e.reason), 'PLAYBACK_END_REASON_');
+      return [`leg=${e.legId}`, `playback=${e.playbackId}`, `reason=${reason}`];
+    }
+    case 'dtmfReceived': {
+      const e = event.dtmfReceived;
+      return [`leg=${e.legId}`, `digit=${e.digit}`, ...(e.collectId ? [`collect=${e.collectId}`] : [])];
+    }
+    case 'digitCollectionStarted': {
+      const e = event.digitCollectionStarted;
+      return [
+        `leg=${e.legId}`,
+        `collect=${e.collectId}`,
+        `max-digits=${e.maxDigits}`,
+        ...(e.terminators ? [`terminators=${quoted(e.terminators)}`] : []),
+      ];
+    }
+    case 'digitsCollected': {
+      const e = event.digitsCollected;
+      const reason = enumWord(callEvents.collectEndReasonToJSON(e.reason), 'COLLECT_END_REASON_');
+      return [
+        `leg=${e.legId}`,
+        `collect=${e.collectId}`,
+        `digits=${quoted(e.digits)}`,
+        `reason=${reason}`,
+        ...(e.terminator ? [`terminator=${e.terminator}`] : []),
+      ];
+    }
+    case 'echoStarted':
+      return [`leg=${event.echoStarted.legId}`];
+    case 'echoStopped':
+      return [`leg=${event.echoStopped.legId}`];
+    case 'legsBridged': {
+      const e = event.legsBridged;
+      return [`bridge=${e.bridgeId}`, `legs=${e.legAId}+${e.legBId}`];
+    }
+    case 'bridgeEnded':
+      return [`bridge=${event.bridgeEnded.bridgeId}`, `ended-leg=${event.bridgeEnded.endedLegId}`];
+    case 'dialRequested': {
+      const e = event.dialRequested;
+      return [`leg=${e.legId}`, `to=${e.toUri}`, `bridge-with=${e.bridgeWithLegId}`];
+    }
+    default: {
+      const unknown: never = event;
+      return [String(unknown)];
+    }
+  }
+}
+
+type KnownEvent = NonNullable<callControl.WatchEventsResponse['event']>;
+
+/** Every event payload carries its call id. */
+function callIdOf(event: KnownEvent): string {
+  const payload = (event as unknown as Record<string, { callId?: string } | undefined>)[event.$case];
+  return payload?.callId ?? '?';
+}
+
+/**
+ * One human line per event: UTC time it was recorded, log position, call id, type, then its facts.
+ * `10:15:02.120 #42 7f3c… LegEnded leg=b1 cause=busy sip=486`. An event type this callctl does not know
+ * still gets a line, from its envelope (with the stream id in place of the call id).
+ */
+export function eventLine(message: callControl.WatchEventsResponse): string {
+  const envelope = message.envelope;
+  const time = envelope?.recordedAt ? envelope.recordedAt.toISOString().slice(11, 23) : '--:--:--.---';
+  const callId = message.event ? callIdOf(message.event) : (envelope?.streamId ?? '?');
+  const type = envelope?.type ?? '?';
+  const details = message.event ? detailsOf(message.event) : ['(not known to this callctl version)'];
+  return [time, `#${envelope?.globalPosition ?? '?'}`, callId, type, ...details].join(' ');
+}

@@ -1,0 +1,21 @@
+// Front door for tests and for anything that wants the CLI's parsing and formatting; the executable is
+// main.ts (bin/callctl.js).
+export {
+  parseCommandLine,
+  mainHelp,
+  commandHelp,
+  commandUsage,
+  COMMAND_NAMES,
+  DEFAULT_ORCHESTRATOR_PORT,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_FROM_URI,
+  type CommandLine,
+  type CommandLineContext,
+  type Invocation,
+  type UnaryCall,
+} from './command-line.js';
+export { parseDurationMs, parseCount } from './duration.js';
+export { eventLine } from './event-line.js';
+export { callText, responseText, responseJson, eventJson, grpcErrorText } from './output.js';
+export { run, EXIT_OK, EXIT_FAILED, EXIT_USAGE, type Output } from './run.js';
+export { UsageError } from './usage-error.js';

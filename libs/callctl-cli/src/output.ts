@@ -1,0 +1,109 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { callControl, callEvents } from '@callctl/proto';
+import type { UnaryCall } from './command-line.js';
+import { causeWord, enumWord } from './event-line.js';
+
+type Method = UnaryCall['method'];
+
+/** The response type of each unary method, for --json. */
+const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
+  createCall: callControl.CreateCallResponse,
+  answerLeg: callControl.AnswerLegResponse,
+  rejectLeg: callControl.RejectLegResponse,
+  hangup: callControl.HangupResponse,
+  playMedia: callControl.PlayMediaResponse,
+  stopMedia: callControl.StopMediaResponse,
+  collectDigits: callControl.CollectDigitsResponse,
+  startEcho: callControl.StartEchoResponse,
+  stopEcho: callControl.StopEchoResponse,
+  bridgeLegs: callControl.BridgeLegsResponse,
+  dial: callControl.DialResponse,
+  getCall: callControl.GetCallResponse,
+  listCalls: callControl.ListCallsResponse,
+};
+
+/** The response in the proto3 JSON mapping, one line. */
+export function responseJson(method: Method, response: unknown): string {
+  return JSON.stringify(RESPONSE_TYPES[method].toJSON(response as never));
+}
+
+export function eventJson(message: callControl.WatchEventsResponse): string {
+  return JSON.stringify(callControl.WatchEventsResponse.toJSON(message));
+}
+
+const at = (date: Date | undefined) => (date ? date.toISOString() : '-');
+
+function legLine(leg: callControl.Leg): string {
+  const state = enumWord(callControl.legStateToJSON(leg.state), 'LEG_STATE_');
+  const direction = enumWord(callEvents.legDirectionToJSON(leg.direction), 'LEG_DIRECTION_');
+  return [
+    `  leg ${leg.legId}`,
+    direction,
+    state + (leg.earlyMedia && leg.state === callControl.LegState.LEG_STATE_RINGING ? ' (early media)' : ''),
+    `from=${leg.fromUri}`,
+    `to=${leg.toUri}`,
+    ...(leg.bridgedWithLegId ? [`bridged-with=${leg.bridgedWithLegId}`] : []),
+    ...(leg.state === callControl.LegState.LEG_STATE_ENDED
+      ? [`cause=${causeWord(leg.endCause)}`, ...(leg.sipStatus ? [`sip=${leg.sipStatus}`] : [])]
+      : []),
+  ].join(' ');
+}
+
+/** A call for people: a header line, then one line per leg. */
+export function callText(call: callControl.Call): string {
+  const header = [
+    `call ${call.callId}`,
+    call.ended ? `ended cause=${causeWord(call.endCause)}` : 'active',
+    `version=${call.version}`,
+    `created=${at(call.createdAt)}`,
+    ...(call.endedAt ? [`ended=${at(call.endedAt)}`] : []),
+    ...(call.hangupDeadline ? [`hangup-deadline=${at(call.hangupDeadline)}`] : []),
+    ...(call.clientState ? [`client-state=${JSON.stringify(call.clientState)}`] : []),
+  ].join(' ');
+  return [header, ...call.legs.map(legLine)].join('\n');
+}
+
+/** What a successful unary call prints without --json. */
+export function responseText(call: UnaryCall, response: unknown): string {
+  switch (call.method) {
+    case 'createCall': {
+      const r = response as callControl.CreateCallResponse;
+      return `call ${r.callId} leg ${r.legId}`;
+    }
+    case 'dial':
+      return `leg ${(response as callControl.DialResponse).legId}`;
+    case 'playMedia':
+      return `playback ${(response as callControl.PlayMediaResponse).playbackId}`;
+    case 'collectDigits':
+      return `collect ${(response as callControl.CollectDigitsResponse).collectId}`;
+    case 'bridgeLegs':
+      return `bridge ${(response as callControl.BridgeLegsResponse).bridgeId}`;
+    case 'getCall': {
+      const { call: found } = response as callControl.GetCallResponse;
+      return found ? callText(found) : 'no call in the response';
+    }
+    case 'listCalls': {
+      const r = response as callControl.ListCallsResponse;
+      const lines = r.calls.length === 0 ? ['no active calls'] : r.calls.map(callText);
+      return [...lines, ...(r.nextPageToken ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n');
+    }
+    case 'answerLeg':
+    case 'rejectLeg':
+    case 'hangup':
+    case 'stopMedia':
+    case 'startEcho':
+    case 'stopEcho':
+      return 'ok';
+    default: {
+      const unknown: never = call;
+      return String(unknown);
+    }
+  }
+}
+
+/** `error: NOT_FOUND: no call 7f3c`: the gRPC code by name, then the server's message. */
+export function grpcErrorText(error: { code?: number; details?: string; message?: string }): string {
+  const name = error.code !== undefined ? GrpcStatus[error.code] : undefined;
+  const message = error.details || error.message || 'unknown error';
+  return `error: ${name ?? 'UNKNOWN'}: ${message}`;
+}

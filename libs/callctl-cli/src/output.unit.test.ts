@@ -1,0 +1,190 @@
+import { status } from '@grpc/grpc-js';
+import { callControl, callEvents } from '@callctl/proto';
+import { eventLine } from './event-line.js';
+import { envelopeAt } from '../test/support/events.js';
+import { callText, eventJson, grpcErrorText, responseJson, responseText } from './output.js';
+
+describe('event lines', () => {
+  it('prints time, position, call id, type and the facts that matter', () => {
+    const line = eventLine({
+      envelope: envelopeAt('LegEnded', 42),
+      event: {
+        $case: 'legEnded',
+        legEnded: {
+          callId: 'c1',
+          legId: 'b1',
+          cause: callEvents.EndCause.END_CAUSE_BUSY,
+          sipStatus: 486,
+          reason: 'Busy Here',
+          clientState: '',
+        },
+      },
+    });
+    expect(line).toBe('10:15:02.120 #42 c1 LegEnded leg=b1 cause=busy sip=486 reason="Busy Here"');
+  });
+
+  it.each<[callControl.WatchEventsResponse['event'], string]>([
+    [
+      {
+        $case: 'legInitiated',
+        legInitiated: {
+          callId: 'c1',
+          legId: 'a1',
+          direction: callEvents.LegDirection.LEG_DIRECTION_INBOUND,
+          fromUri: 'sip:alice@127.0.0.1',
+          toUri: 'sip:ivr@127.0.0.1',
+          sipCallId: 'x',
+          ringTimeoutMs: 0,
+          clientState: '',
+        },
+      },
+      'leg=a1 inbound from=sip:alice@127.0.0.1 to=sip:ivr@127.0.0.1',
+    ],
+    [
+      {
+        $case: 'dtmfReceived',
+        dtmfReceived: { callId: 'c1', legId: 'a1', digit: '#', clientState: '', collectId: 'k1' },
+      },
+      'leg=a1 digit=# collect=k1',
+    ],
+    [
+      {
+        $case: 'digitsCollected',
+        digitsCollected: {
+          callId: 'c1',
+          legId: 'a1',
+          collectId: 'k1',
+          digits: '123',
+          reason: callEvents.CollectEndReason.COLLECT_END_REASON_TERMINATOR,
+          terminator: '#',
+          clientState: '',
+        },
+      },
+      'leg=a1 collect=k1 digits="123" reason=terminator terminator=#',
+    ],
+    [
+      {
+        $case: 'playbackFinished',
+        playbackFinished: {
+          callId: 'c1',
+          legId: 'a1',
+          playbackId: 'p1',
+          reason: callEvents.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
+          clientState: '',
+        },
+      },
+      'leg=a1 playback=p1 reason=completed',
+    ],
+    [
+      {
+        $case: 'legsBridged',
+        legsBridged: {
+          callId: 'c1',
+          bridgeId: 'br1',
+          legAId: 'a1',
+          legBId: 'b1',
+          clientState: '',
+          idempotencyKey: 'k',
+        },
+      },
+      'bridge=br1 legs=a1+b1',
+    ],
+  ])('event %# prints its facts', (event, details) => {
+    expect(eventLine({ envelope: envelopeAt('X', 7), event })).toBe(`10:15:02.120 #7 c1 X ${details}`);
+  });
+
+  it('still prints an event type this version does not know, from its envelope', () => {
+    expect(eventLine({ envelope: envelopeAt('LegHeld', 9), event: undefined })).toBe(
+      '10:15:02.120 #9 call-c1 LegHeld (not known to this callctl version)',
+    );
+  });
+
+  it('prints an event as one line of proto3 JSON with --json', () => {
+    const json = eventJson({
+      envelope: envelopeAt('LegAnswered', 3),
+      event: { $case: 'legAnswered', legAnswered: { callId: 'c1', legId: 'a1', clientState: '' } },
+    });
+    expect(json).not.toContain('\n');
+    expect(JSON.parse(json)).toMatchObject({
+      envelope: { globalPosition: 3, type: 'LegAnswered' },
+      legAnswered: { callId: 'c1', legId: 'a1' },
+    });
+  });
+});
+
+describe('responses', () => {
+  const call: callControl.Call = {
+    callId: 'c1',
+    clientState: 'order-7',
+    ended: false,
+    endCause: 0,
+    legs: [
+      {
+        legId: 'a1',
+        direction: callEvents.LegDirection.LEG_DIRECTION_INBOUND,
+        fromUri: 'sip:alice@127.0.0.1',
+        toUri: 'sip:ivr@127.0.0.1',
+        state: callControl.LegState.LEG_STATE_ANSWERED,
+        earlyMedia: false,
+        endCause: 0,
+        sipStatus: 0,
+        bridgedWithLegId: 'b1',
+        initiatedAt: undefined,
+        answeredAt: undefined,
+        endedAt: undefined,
+      },
+      {
+        legId: 'b1',
+        direction: callEvents.LegDirection.LEG_DIRECTION_OUTBOUND,
+        fromUri: 'sip:ivr@127.0.0.1',
+        toUri: 'sip:bob@127.0.0.1',
+        state: callControl.LegState.LEG_STATE_ENDED,
+        earlyMedia: false,
+        endCause: callEvents.EndCause.END_CAUSE_NO_ANSWER,
+        sipStatus: 487,
+        bridgedWithLegId: '',
+        initiatedAt: undefined,
+        answeredAt: undefined,
+        endedAt: undefined,
+      },
+    ],
+    hangupDeadline: undefined,
+    createdAt: new Date('2026-11-23T10:00:00.000Z'),
+    endedAt: undefined,
+    version: 6,
+  };
+
+  it('prints a call as a header line and one line per leg', () => {
+    expect(callText(call).split('\n')).toEqual([
+      'call c1 active version=6 created=2026-11-23T10:00:00.000Z client-state="order-7"',
+      '  leg a1 inbound answered from=sip:alice@127.0.0.1 to=sip:ivr@127.0.0.1 bridged-with=b1',
+      '  leg b1 outbound ended from=sip:ivr@127.0.0.1 to=sip:bob@127.0.0.1 cause=no-answer sip=487',
+    ]);
+  });
+
+  it('prints what a command created, "ok" for the rest, and the next page of a list', () => {
+    const dial = { method: 'createCall' as const, request: {} as callControl.CreateCallRequest };
+    expect(responseText(dial, { callId: 'c1', legId: 'a1' })).toBe('call c1 leg a1');
+    expect(responseText({ method: 'hangup', request: { callId: 'c1', legId: '' } }, {})).toBe('ok');
+    const list = { method: 'listCalls' as const, request: { pageSize: 0, pageToken: '' } };
+    expect(responseText(list, { calls: [], nextPageToken: '' })).toBe('no active calls');
+    expect(
+      responseText(list, { calls: [call], nextPageToken: 'p2' })
+        .split('\n')
+        .at(-1),
+    ).toBe('more: --page-token p2');
+    expect(JSON.parse(responseJson('createCall', { callId: 'c1', legId: 'a1' }))).toEqual({
+      callId: 'c1',
+      legId: 'a1',
+    });
+  });
+
+  it('prints a gRPC error as its code name and the server message', () => {
+    expect(grpcErrorText({ code: status.FAILED_PRECONDITION, details: 'leg a1 is answered' })).toBe(
+      'error: FAILED_PRECONDITION: leg a1 is answered',
+    );
+    expect(grpcErrorText({ code: status.DEADLINE_EXCEEDED, details: 'Deadline exceeded' })).toBe(
+      'error: DEADLINE_EXCEEDED: Deadline exceeded',
+    );
+  });
+});

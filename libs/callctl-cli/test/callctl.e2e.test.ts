@@ -1,0 +1,321 @@
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { callControl, callEvents } from '@callctl/proto';
+import { waitFor } from '@callctl/testing';
+import { envelopeAt } from './support/events.js';
+
+// A contract test of the CLI's side of callctl.v1.CallControl: the built `callctl` executable, run as a
+// process, against a real gRPC server in this test that records each request and answers from a script.
+
+const CALLCTL = join(__dirname, '..', 'bin', 'callctl.js');
+
+type Answer = (request: unknown) => unknown;
+interface Received {
+  method: string;
+  request: unknown;
+}
+
+class ScriptedCallControl {
+  readonly received: Received[] = [];
+  /** Unary answers by method: a response, or a thrown {code, details} that becomes the gRPC status. */
+  readonly answers = new Map<string, Answer>();
+  /** WatchEvents: what to write for each stream opened, in order. */
+  readonly watchScripts: Array<
+    (stream: ServerWritableStream<callControl.WatchEventsRequest, unknown>) => void
+  > = [];
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    const implementation: Record<string, unknown> = {};
+    for (const method of Object.keys(callControl.CallControlService)) {
+      implementation[method] =
+        method === 'watchEvents'
+          ? (stream: ServerWritableStream<callControl.WatchEventsRequest, unknown>) => {
+              this.received.push({ method, request: stream.request });
+              const script = this.watchScripts.shift();
+              if (script) script(stream);
+              else stream.emit('error', { code: status.UNIMPLEMENTED, details: 'no watch scripted' });
+            }
+          : (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+              this.received.push({ method, request: call.request });
+              const answer = this.answers.get(method);
+              if (!answer) return callback({ code: status.UNIMPLEMENTED, details: `${method} not scripted` });
+              let response: unknown;
+              try {
+                response = answer(call.request);
+              } catch (error) {
+                const { code, details } = error as { code: status; details: string };
+                return callback({ code, details, metadata: new Metadata() });
+              }
+              // `undefined` scripts a server that never answers (deadline test).
+              if (response !== undefined) callback(null, response);
+            };
+    }
+    const server = new Server();
+    server.addService(callControl.CallControlService, implementation as UntypedServiceImplementation);
+    this.port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolve(port),
+      ),
+    );
+    this.server = server;
+  }
+
+  lastRequest(method: string): unknown {
+    return this.received.filter((r) => r.method === method).at(-1)?.request;
+  }
+
+  stop(): void {
+    this.server?.forceShutdown();
+  }
+}
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function callctl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CALLCTL, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const legAnswered = (position: number, legId: string): callControl.WatchEventsResponse => ({
+  envelope: envelopeAt('LegAnswered', position),
+  event: { $case: 'legAnswered', legAnswered: { callId: 'c1', legId, clientState: '' } },
+});
+
+describe('callctl against a CallControl gRPC server (contract of the CLI side)', () => {
+  const server = new ScriptedCallControl();
+  let at: string[];
+
+  beforeAll(async () => {
+    await server.start();
+    at = ['--server', `127.0.0.1:${server.port}`];
+  });
+  afterAll(() => server.stop());
+
+  it('dial sends CreateCall with the URI, From, timeouts and a UUID key, and prints the ids', async () => {
+    server.answers.set('createCall', () => ({ callId: 'c1', legId: 'a1' }));
+    const result = await callctl([
+      'dial',
+      'sip:bob@127.0.0.1:5080',
+      '--from',
+      'sip:alice@127.0.0.1',
+      '--ring-timeout',
+      '20s',
+      '--max-duration',
+      '1m',
+      ...at,
+    ]);
+    expect(result).toEqual({ code: 0, stdout: 'call c1 leg a1\n', stderr: '' });
+    expect(server.lastRequest('createCall')).toEqual({
+      toUri: 'sip:bob@127.0.0.1:5080',
+      fromUri: 'sip:alice@127.0.0.1',
+      ringTimeoutMs: 20_000,
+      maxDurationMs: 60_000,
+      clientState: '',
+      idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('takes the server address from CALLCTL_SERVER', async () => {
+    server.answers.set('hangup', () => ({}));
+    const result = await callctl(['hangup', 'c1', 'b1'], { CALLCTL_SERVER: `127.0.0.1:${server.port}` });
+    expect(result).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
+    expect(server.lastRequest('hangup')).toEqual({ callId: 'c1', legId: 'b1' });
+  });
+
+  it.each([
+    [['answer', 'c1', 'a1'], 'answerLeg', {}, 'ok', { callId: 'c1', legId: 'a1', clientState: '' }],
+    [
+      ['reject', 'c1', 'a1', '--status', '486', '--reason', 'Busy Here'],
+      'rejectLeg',
+      {},
+      'ok',
+      { callId: 'c1', legId: 'a1', sipStatus: 486, reason: 'Busy Here' },
+    ],
+    [
+      ['play', 'c1', 'a1', 'http://127.0.0.1:8080/hello.wav', '--repeat', '2', '--key', 'k1'],
+      'playMedia',
+      { playbackId: 'p1' },
+      'playback p1',
+      {
+        callId: 'c1',
+        legId: 'a1',
+        media: { $case: 'url', url: 'http://127.0.0.1:8080/hello.wav' },
+        repeat: 2,
+        idempotencyKey: 'k1',
+      },
+    ],
+    [['stop', 'c1', 'p1'], 'stopMedia', {}, 'ok', { callId: 'c1', playbackId: 'p1' }],
+    [
+      ['collect', 'c1', 'a1', '--max-digits', '4', '--terminators', '#', '--first-timeout', '8s'],
+      'collectDigits',
+      { collectId: 'k9' },
+      'collect k9',
+      {
+        callId: 'c1',
+        legId: 'a1',
+        maxDigits: 4,
+        terminators: '#',
+        firstDigitTimeoutMs: 8000,
+        interDigitTimeoutMs: 0,
+        idempotencyKey: expect.any(String),
+      },
+    ],
+    [
+      ['bridge', 'c1', 'a1', 'b1'],
+      'bridgeLegs',
+      { bridgeId: 'br1' },
+      'bridge br1',
+      { callId: 'c1', legAId: 'a1', legBId: 'b1', idempotencyKey: expect.any(String) },
+    ],
+    [['hangup', 'c1'], 'hangup', {}, 'ok', { callId: 'c1', legId: '' }],
+  ])('%j calls %s', async (args, method, response, printed, request) => {
+    server.answers.set(method, () => response);
+    const result = await callctl([...args, ...at]);
+    expect(result).toEqual({ code: 0, stdout: `${printed}\n`, stderr: '' });
+    expect(server.lastRequest(method)).toEqual(request);
+  });
+
+  it('get prints the call and its legs; --json prints the proto3 JSON', async () => {
+    const call = callControl.Call.fromPartial({
+      callId: 'c1',
+      version: 4,
+      createdAt: new Date('2026-11-23T10:00:00.000Z'),
+      legs: [
+        {
+          legId: 'a1',
+          direction: callEvents.LegDirection.LEG_DIRECTION_INBOUND,
+          state: callControl.LegState.LEG_STATE_ANSWERED,
+          fromUri: 'sip:alice@127.0.0.1',
+          toUri: 'sip:ivr@127.0.0.1',
+        },
+      ],
+    });
+    server.answers.set('getCall', () => ({ call }));
+    const text = await callctl(['get', 'c1', ...at]);
+    expect(text.stdout.split('\n')).toEqual([
+      'call c1 active version=4 created=2026-11-23T10:00:00.000Z',
+      '  leg a1 inbound answered from=sip:alice@127.0.0.1 to=sip:ivr@127.0.0.1',
+      '',
+    ]);
+    const json = await callctl(['get', 'c1', '--json', ...at]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ call: { callId: 'c1', legs: [{ legId: 'a1' }] } });
+  });
+
+  it('prints a server error as "error: <code>: <message>" on stderr and exits 1', async () => {
+    server.answers.set('answerLeg', () => {
+      throw { code: status.FAILED_PRECONDITION, details: 'leg a1 is answered, not ringing' };
+    });
+    expect(await callctl(['answer', 'c1', 'a1', ...at])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: FAILED_PRECONDITION: leg a1 is answered, not ringing\n',
+    });
+    server.answers.set('getCall', () => {
+      throw { code: status.NOT_FOUND, details: 'no call nope' };
+    });
+    expect(await callctl(['get', 'nope', ...at])).toMatchObject({
+      code: 1,
+      stderr: 'error: NOT_FOUND: no call nope\n',
+    });
+  });
+
+  it('gives up on a server that does not answer at its deadline with DEADLINE_EXCEEDED', async () => {
+    server.answers.set('listCalls', () => undefined);
+    const result = await callctl(['list', '--timeout', '300ms', ...at]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: DEADLINE_EXCEEDED: /);
+  });
+
+  it('reports a server nobody listens on as UNAVAILABLE', async () => {
+    const closed = new ScriptedCallControl();
+    await closed.start();
+    const port = closed.port;
+    closed.stop();
+    const result = await callctl(['get', 'c1', '--server', `127.0.0.1:${port}`, '--timeout', '2s']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: UNAVAILABLE: /);
+  });
+
+  it('refuses a bad command line with exit 2 and sends nothing', async () => {
+    const before = server.received.length;
+    const result = await callctl(['collect', 'c1', '--max-digits', '4', ...at]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: missing <leg>');
+    expect(result.stderr).toContain('Usage: callctl collect <call> <leg> [options]');
+    expect(server.received.length).toBe(before);
+  });
+
+  it('watch prints each event as it arrives, from the position asked, and ends on Ctrl-C', async () => {
+    let live: ServerWritableStream<callControl.WatchEventsRequest, unknown> | undefined;
+    server.watchScripts.push((stream) => {
+      live = stream;
+      stream.write(legAnswered(5, 'a1'));
+    });
+    const child = spawn(process.execPath, [CALLCTL, 'watch', '--call', 'c1', '--from-position', '5', ...at]);
+    const lines: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the first event printed', () => lines.length === 1, 10_000);
+      expect(lines[0]).toBe('10:15:02.120 #5 c1 LegAnswered leg=a1');
+      // The stream is still open: the next event is printed while it lasts.
+      live!.write(legAnswered(6, 'b1'));
+      await waitFor('the second event printed', () => lines.length === 2, 10_000);
+      expect(lines[1]).toBe('10:15:02.120 #6 c1 LegAnswered leg=b1');
+      expect(server.lastRequest('watchEvents')).toEqual({ callId: 'c1', fromPosition: 5 });
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('watch resumes from the last position + 1 when the connection drops', async () => {
+    server.watchScripts.push((stream) => {
+      stream.write(legAnswered(10, 'a1'));
+      stream.emit('error', { code: status.UNAVAILABLE, details: 'server restarting' });
+    });
+    server.watchScripts.push((stream) => {
+      stream.write(legAnswered(11, 'b1'));
+      stream.end();
+    });
+    const result = await callctl(['watch', '--json', ...at]);
+    expect(result.code).toBe(0);
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).envelope.globalPosition),
+    ).toEqual([10, 11]);
+    expect(result.stderr).toContain('resuming from #11');
+    const watches = server.received.filter((r) => r.method === 'watchEvents').slice(-2);
+    expect(watches.map((w) => w.request)).toEqual([
+      { callId: '', fromPosition: 0 },
+      { callId: '', fromPosition: 11 },
+    ]);
+  });
+});
