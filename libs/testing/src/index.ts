@@ -14,3 +14,4 @@ export {
   type SippTransport,
 } from './sipp.js';
 export { seededRandom } from './seeded-random.js';
+export { RtpEndpoint, toneRatio, encodeMulaw, decodeMulaw } from './rtp-endpoint.js';

@@ -1,0 +1,196 @@
+// A loopback RTP party for media tests (PCMU + RFC 4733, Goertzel tone measurement); shared by the
+// media-worker and sip-edge end-to-end tests.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+
+const SAMPLE_RATE = 8000;
+const SAMPLES_PER_PACKET = 160; // 20 ms of PCMU
+const EVENT_PT = 101;
+const DIGIT_EVENTS: Record<string, number> = { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 };
+
+/** G.711 μ-law encode of one 16-bit linear sample. */
+export function encodeMulaw(sample: number): number {
+  const BIAS = 0x84;
+  let s = Math.max(-32635, Math.min(32635, Math.round(sample)));
+  const sign = s < 0 ? 0x80 : 0;
+  if (s < 0) s = -s;
+  s += BIAS;
+  let exponent = 7;
+  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  const mantissa = (s >> (exponent + 3)) & 0x0f;
+  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+}
+
+export function decodeMulaw(byte: number): number {
+  const u = ~byte & 0xff;
+  const t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
+  return u & 0x80 ? 0x84 - t : t - 0x84;
+}
+
+/** Relative power of `frequency` in `samples` (Goertzel), normalised by the signal's total power. */
+export function toneRatio(samples: readonly number[], frequency: number): number {
+  if (samples.length === 0) return 0;
+  const coeff = 2 * Math.cos((2 * Math.PI * frequency) / SAMPLE_RATE);
+  let s1 = 0;
+  let s2 = 0;
+  let energy = 0;
+  for (const x of samples) {
+    const s0 = x + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+    energy += x * x;
+  }
+  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return energy === 0 ? 0 : (2 * power) / (samples.length * energy);
+}
+
+/** A loopback SIP-less media party: PCMU + telephone-event over one UDP socket. */
+export class RtpEndpoint {
+  private seq = randomInt(0, 0xffff);
+  private timestamp = randomInt(0, 0x7fffffff);
+  private readonly ssrc = randomInt(1, 0x7fffffff);
+  private remote: { address: string; port: number } | undefined;
+  private toneTimer: NodeJS.Timeout | undefined;
+  /** Samples sent so far: the time base of the tone generator. */
+  private phase = 0;
+  /** Decoded PCMU samples received, in arrival order. */
+  readonly received: number[] = [];
+  readonly receivedSsrcs = new Set<number>();
+  packetsReceived = 0;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('message', (message: Buffer, _from: RemoteInfo) => this.onPacket(message));
+  }
+
+  static async open(): Promise<RtpEndpoint> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    return new RtpEndpoint(socket);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  sdp(): string {
+    return [
+      'v=0',
+      `o=- ${this.ssrc} 1 IN IP4 127.0.0.1`,
+      's=-',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio ${this.port} RTP/AVP 0 ${EVENT_PT}`,
+      'a=rtpmap:0 PCMU/8000',
+      `a=rtpmap:${EVENT_PT} telephone-event/8000`,
+      `a=fmtp:${EVENT_PT} 0-16`,
+      'a=ptime:20',
+      'a=sendrecv',
+      '',
+    ].join('\r\n');
+  }
+
+  /** Takes rtpengine's SDP for this party: where to send. */
+  useRemote(sdp: string): void {
+    const address = /c=IN IP4 (\S+)/.exec(sdp)?.[1];
+    const port = /m=audio (\d+)/.exec(sdp)?.[1];
+    if (!address || !port) throw new Error(`no media address in SDP:\n${sdp}`);
+    this.remote = { address, port: Number(port) };
+  }
+
+  /**
+   * Sends a continuous tone (0 Hz: silence) every 20 ms until stopTone(). Several frequencies are mixed:
+   * a DTMF digit in-band is its row and column tone (e.g. 770 + 1336 Hz for 5).
+   */
+  startTone(frequency: number | readonly number[]): void {
+    this.stopTone();
+    const frequencies = (typeof frequency === 'number' ? [frequency] : frequency).filter((f) => f > 0);
+    this.toneTimer = setInterval(() => {
+      const payload = Buffer.alloc(SAMPLES_PER_PACKET);
+      for (let i = 0; i < SAMPLES_PER_PACKET; i++) {
+        const t = this.phase / SAMPLE_RATE;
+        const sample = frequencies.reduce(
+          (sum, f) => sum + (8000 / frequencies.length) * Math.sin(2 * Math.PI * f * t),
+          0,
+        );
+        this.phase += 1;
+        payload[i] = encodeMulaw(sample);
+      }
+      this.send(0, payload, false);
+      this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;
+    }, 20);
+  }
+
+  stopTone(): void {
+    if (this.toneTimer) clearInterval(this.toneTimer);
+    this.toneTimer = undefined;
+  }
+
+  /**
+   * Sends one RFC 4733 event: a marker start packet, updates every 20 ms with a growing duration, then three
+   * end packets (the redundancy the RFC recommends), all with the event's start timestamp.
+   */
+  async sendDigit(digit: string, durationMs = 160): Promise<void> {
+    const event = DIGIT_EVENTS[digit] ?? Number(digit);
+    const start = this.timestamp;
+    const steps = Math.max(1, Math.round(durationMs / 20));
+    for (let step = 1; step <= steps; step++) {
+      this.sendEvent(event, start, step * SAMPLES_PER_PACKET, false, step === 1);
+      await delay(20);
+    }
+    for (let i = 0; i < 3; i++) this.sendEvent(event, start, steps * SAMPLES_PER_PACKET, true, false);
+    this.timestamp = (start + steps * SAMPLES_PER_PACKET) >>> 0;
+    await delay(20);
+  }
+
+  /** Forgets what arrived so far. */
+  clearReceived(): void {
+    this.received.length = 0;
+    this.receivedSsrcs.clear();
+    this.packetsReceived = 0;
+  }
+
+  /** Relative power of `frequency` in the last `windowMs` of received audio. */
+  recentToneRatio(frequency: number, windowMs = 400): number {
+    const n = (SAMPLE_RATE * windowMs) / 1000;
+    return toneRatio(this.received.slice(-n), frequency);
+  }
+
+  async close(): Promise<void> {
+    this.stopTone();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  private sendEvent(event: number, timestamp: number, duration: number, end: boolean, marker: boolean): void {
+    const payload = Buffer.alloc(4);
+    payload[0] = event;
+    payload[1] = (end ? 0x80 : 0) | 10; // volume -10 dBm0
+    payload.writeUInt16BE(duration, 2);
+    this.send(EVENT_PT, payload, marker, timestamp);
+  }
+
+  private send(payloadType: number, payload: Buffer, marker: boolean, timestamp = this.timestamp): void {
+    if (!this.remote) throw new Error('no remote media address yet');
+    const header = Buffer.alloc(12);
+    header[0] = 0x80;
+    header[1] = (marker ? 0x80 : 0) | payloadType;
+    header.writeUInt16BE(this.seq, 2);
+    header.writeUInt32BE(timestamp >>> 0, 4);
+    header.writeUInt32BE(this.ssrc, 8);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.socket.send(Buffer.concat([header, payload]), this.remote.port, this.remote.address);
+  }
+
+  private onPacket(message: Buffer): void {
+    if (message.length < 12 || (message[0]! & 0xc0) !== 0x80) return;
+    const payloadType = message[1]! & 0x7f;
+    if (payloadType !== 0) return;
+    this.packetsReceived++;
+    this.receivedSsrcs.add(message.readUInt32BE(8));
+    const headerLength = 12 + 4 * (message[0]! & 0x0f);
+    for (let i = headerLength; i < message.length; i++) this.received.push(decodeMulaw(message[i]!));
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

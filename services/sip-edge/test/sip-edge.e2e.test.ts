@@ -1,0 +1,274 @@
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { callEvents, media, type sipEdge } from '@callctl/proto';
+import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
+import { credentials } from '@grpc/grpc-js';
+import { call, startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
+import { makeTone } from './support/tones.js';
+
+jest.setTimeout(60_000);
+
+const SCENARIOS = join(__dirname, 'scenarios');
+const C = callEvents.EndCause;
+const TONE_HZ = 1000;
+const TONE_DETECTED = 0.5; // share of the received power at TONE_HZ
+const ANSWER_TIMEOUT_MS = 4000;
+
+describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the far end)', () => {
+  let t: EdgeUnderTest;
+  let mediaClient: media.MediaWorkerClient;
+  let tone: string;
+  const endpoints: RtpEndpoint[] = [];
+  const sipps: RunningSipp[] = [];
+
+  const endpoint = async () => {
+    const e = await RtpEndpoint.open();
+    endpoints.push(e);
+    return e;
+  };
+  /** A sipp caller on the engine's SIP port, its SDP pointing at `rtp` (the test's socket). */
+  const caller = async (scenario: string, testCase: string, rtp: RtpEndpoint) => {
+    const sipp = await startSipp({
+      scenario: join(SCENARIOS, scenario),
+      remote: `127.0.0.1:${t.engine.sipPort}`,
+      service: testCase,
+      args: ['-key', 'rtp_port', String(rtp.port)],
+    });
+    sipps.push(sipp);
+    return sipp;
+  };
+  const callee = async (scenario: string, rtpPort = 9) => {
+    const sipp = await startSipp({
+      scenario: join(SCENARIOS, scenario),
+      args: ['-key', 'rtp_port', String(rtpPort)],
+    });
+    sipps.push(sipp);
+    return sipp;
+  };
+  const offered = (testCase: string) =>
+    t.fact(
+      'inboundCallOffered',
+      (f) =>
+        f.fact?.$case === 'inboundCallOffered' &&
+        f.fact.inboundCallOffered.toUri.includes(`sip:${testCase}@`),
+    );
+  const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
+    call(method.bind(t.client) as never, req) as Promise<Res>;
+
+  beforeAll(async () => {
+    t = await startEdgeUnderTest({ answerTimeoutMs: ANSWER_TIMEOUT_MS });
+    mediaClient = new media.MediaWorkerClient(
+      `127.0.0.1:${t.mediaWorker.grpcPort}`,
+      credentials.createInsecure(),
+    );
+    tone = makeTone(t.dir, 'tone.wav', 3, TONE_HZ);
+  });
+
+  afterEach(async () => {
+    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
+    await Promise.all(endpoints.splice(0).map((e) => e.close()));
+  });
+
+  afterAll(async () => {
+    mediaClient?.close();
+    await t?.close();
+  });
+
+  it('offers an inbound INVITE, answers it through rtpengine so a played tone reaches the caller, and hangs up with BYE', async () => {
+    const rtp = await endpoint();
+    const sipp = await caller('uac-answered-expect-bye.xml', 'answer-play', rtp);
+    const offer = await offered('answer-play');
+    const { callId, legId } = offer;
+    expect(offer.fact.inboundCallOffered).toMatchObject({
+      fromUri: expect.stringContaining('sip:sipp@'),
+      headers: { 'x-test-case': 'answer-play' },
+    });
+
+    await edge(t.client.answerLeg, { callId, legId });
+    await t.fact('legAnswered', (f) => f.legId === legId);
+    await call<media.PlayRequest, media.PlayResponse>((r, cb) => mediaClient.play(r, cb), {
+      sessionId: callId,
+      tag: legId,
+      source: tone,
+      repeat: 0,
+      playbackId: '',
+    });
+    await waitFor(
+      'the played tone at the caller',
+      () => rtp.recentToneRatio(TONE_HZ) > TONE_DETECTED,
+      10_000,
+    );
+
+    await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: 'done' });
+    const result = await sipp.result;
+    expect(result.exitCode).toBe(0);
+    const ended = await t.fact('legEnded', (f) => f.legId === legId);
+    expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_LOCAL_HANGUP, sipStatus: 0 });
+    expect(t.factsOf(callId).map((f) => f.fact?.$case)).toEqual([
+      'inboundCallOffered',
+      'legAnswered',
+      'legEnded',
+    ]);
+  });
+
+  it("reports the caller's BYE as a remote hangup", async () => {
+    const rtp = await endpoint();
+    const sipp = await caller('uac-answered-then-bye.xml', 'caller-bye', rtp);
+    const { callId, legId } = await offered('caller-bye');
+    await edge(t.client.answerLeg, { callId, legId });
+    expect((await sipp.result).exitCode).toBe(0);
+    const ended = await t.fact('legEnded', (f) => f.legId === legId);
+    expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_REMOTE_HANGUP, sipStatus: 0 });
+  });
+
+  it('rejects with the status the orchestrator gives', async () => {
+    const sipp = await caller('uac-expect-486.xml', 'reject', await endpoint());
+    const { callId, legId } = await offered('reject');
+    await edge(t.client.ringLeg, { callId, legId });
+    await t.fact('legProgress', (f) => f.legId === legId);
+    await edge(t.client.rejectLeg, { callId, legId, sipStatus: 486, reason: 'Busy Here' });
+    expect((await sipp.result).exitCode).toBe(0);
+    const ended = await t.fact('legEnded', (f) => f.legId === legId);
+    expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_REJECTED, sipStatus: 486 });
+  });
+
+  it('answers 480 when nobody decides within the answer timeout', async () => {
+    const sipp = await caller('uac-expect-480.xml', 'ignored', await endpoint());
+    const { legId } = await offered('ignored');
+    expect((await sipp.result).exitCode).toBe(0);
+    const ended = await t.fact('legEnded', (f) => f.legId === legId);
+    expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 480 });
+  });
+
+  it("reports the caller's CANCEL", async () => {
+    const sipp = await caller('uac-cancel-expect-487.xml', 'cancelled', await endpoint());
+    const { callId, legId } = await offered('cancelled');
+    const ended = await t.fact('legEnded', (f) => f.legId === legId);
+    expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_CANCELLED, sipStatus: 487 });
+    expect((await sipp.result).exitCode).toBe(0);
+    await expect(edge(t.client.answerLeg, { callId, legId })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+  });
+
+  it('reports a digit sent by SIP INFO', async () => {
+    const sipp = await caller('uac-info-dtmf-expect-bye.xml', 'info-dtmf', await endpoint());
+    const { callId, legId } = await offered('info-dtmf');
+    await edge(t.client.answerLeg, { callId, legId });
+    const digit = await t.fact('dtmfInfoReceived', (f) => f.legId === legId);
+    expect(digit.fact.dtmfInfoReceived).toEqual({ digit: '7', durationMs: 160 });
+    await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
+    expect((await sipp.result).exitCode).toBe(0);
+  });
+
+  describe('outbound legs', () => {
+    const place = (sipp: RunningSipp, legId: string, ringTimeoutMs = 0) =>
+      edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
+        callId: `out-${legId}`,
+        legId,
+        toUri: `sip:callee@127.0.0.1:${sipp.port}`,
+        fromUri: 'sip:platform@127.0.0.1',
+        ringTimeoutMs,
+        bridgeWithLegId: '',
+        headers: {},
+      });
+
+    it('reports sent, ringing and answered for a callee that answers, and BYEs it on hangup', async () => {
+      const sipp = await callee('uas-answers-expect-bye.xml');
+      const placed = await place(sipp, 'answered-1');
+      expect(placed.sipCallId).not.toBe('');
+      const sent = await t.fact('outboundLegSent', (f) => f.legId === 'answered-1');
+      expect(sent.fact.outboundLegSent.sipCallId).toBe(placed.sipCallId);
+      expect((await t.fact('legProgress', (f) => f.legId === 'answered-1')).fact.legProgress.sipStatus).toBe(
+        180,
+      );
+      await t.fact('legAnswered', (f) => f.legId === 'answered-1');
+      const listed = await edge<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(t.client.listLegs, {});
+      expect(listed.legs).toContainEqual({
+        callId: 'out-answered-1',
+        legId: 'answered-1',
+        sipCallId: placed.sipCallId,
+        sipState: 'answered',
+      });
+      await edge(t.client.hangupLeg, {
+        callId: 'out-answered-1',
+        legId: 'answered-1',
+        sipStatus: 0,
+        reason: '',
+      });
+      expect((await sipp.result).exitCode).toBe(0);
+      const ended = await t.fact('legEnded', (f) => f.legId === 'answered-1');
+      expect(ended.fact.legEnded.cause).toBe(C.END_CAUSE_LOCAL_HANGUP);
+    });
+
+    it('ends a leg refused with 486 as busy', async () => {
+      const sipp = await callee('uas-busy.xml');
+      await place(sipp, 'busy-1');
+      const ended = await t.fact('legEnded', (f) => f.legId === 'busy-1');
+      expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_BUSY, sipStatus: 486 });
+      expect((await sipp.result).exitCode).toBe(0);
+    });
+
+    it('cancels a leg that rings past its ring timeout and ends it as no answer', async () => {
+      const sipp = await callee('uas-rings-expect-cancel.xml');
+      await place(sipp, 'no-answer-1', 1500);
+      const ended = await t.fact('legEnded', (f) => f.legId === 'no-answer-1');
+      expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 487 });
+      expect((await sipp.result).exitCode).toBe(0);
+    });
+  });
+
+  describe('refusals', () => {
+    it.each([
+      ['an unknown leg', () => edge(t.client.answerLeg, { callId: 'nope', legId: 'nope' }), status.NOT_FOUND],
+      [
+        'a malformed URI',
+        () =>
+          edge(t.client.placeCall, {
+            callId: 'c',
+            legId: 'bad-uri',
+            toUri: 'not a uri',
+            fromUri: '',
+            ringTimeoutMs: 0,
+            bridgeWithLegId: '',
+            headers: {},
+          }),
+        status.INVALID_ARGUMENT,
+      ],
+      [
+        'a reject status that is not final',
+        () => edge(t.client.rejectLeg, { callId: 'c', legId: 'l', sipStatus: 200, reason: '' }),
+        status.INVALID_ARGUMENT,
+      ],
+    ])('refuses %s with a clear status', async (_label, run, code) => {
+      await expect(run()).rejects.toMatchObject({ code, details: expect.any(String) });
+    });
+
+    it('refuses to answer an outbound leg', async () => {
+      const sipp = await callee('uas-rings-expect-cancel.xml');
+      await edge(t.client.placeCall, {
+        callId: 'out-precondition',
+        legId: 'precondition-1',
+        toUri: `sip:callee@127.0.0.1:${sipp.port}`,
+        fromUri: '',
+        ringTimeoutMs: 0,
+        bridgeWithLegId: '',
+        headers: {},
+      });
+      await expect(
+        edge(t.client.answerLeg, { callId: 'out-precondition', legId: 'precondition-1' }),
+      ).rejects.toMatchObject({
+        code: status.FAILED_PRECONDITION,
+        details: expect.stringContaining('outbound'),
+      });
+      await edge(t.client.hangupLeg, {
+        callId: 'out-precondition',
+        legId: 'precondition-1',
+        sipStatus: 0,
+        reason: '',
+      });
+      const ended = await t.fact('legEnded', (f) => f.legId === 'precondition-1');
+      expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_LOCAL_HANGUP, sipStatus: 487 });
+    });
+  });
+});

@@ -1,0 +1,108 @@
+// sip-edge with everything it talks to, for one test file: nats-server, rtpengine, the media-worker, the
+// SIP engine and sip-edge as processes; a SipEdge gRPC client and every SipFact published, in order.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { connectBus, subscribeMessages, type NatsConnection } from '@callctl/bus';
+import { facts, sipEdge } from '@callctl/proto';
+import {
+  freePort,
+  startNatsServer,
+  startRtpengine,
+  waitFor,
+  type NatsServerFixture,
+  type RtpengineFixture,
+} from '@callctl/testing';
+import {
+  startMediaWorkerProcess,
+  startSipEdgeProcess,
+  startSipEngine,
+  type GrpcServiceProcess,
+  type SipEdgeSettings,
+  type SipEngineProcess,
+} from './services.js';
+
+type Callback<Res> = (err: Error | null, res: Res) => void;
+/** Promise form of one unary call; the generated client's overloads defeat inference through bind. */
+export function call<Req, Res>(method: (req: Req, cb: Callback<Res>) => unknown, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+export type FactCase = NonNullable<facts.SipFact['fact']>['$case'];
+
+export interface EdgeUnderTest {
+  nats: NatsServerFixture;
+  rtpengine: RtpengineFixture;
+  engine: SipEngineProcess;
+  mediaWorker: GrpcServiceProcess;
+  sipEdge: GrpcServiceProcess;
+  client: sipEdge.SipEdgeClient;
+  /** Every SipFact seen on facts.sip.>, in arrival order. */
+  seen: facts.SipFact[];
+  /** The first fact of that kind (for the call, when given) that satisfies `match`. */
+  fact<C extends FactCase>(
+    kind: C,
+    match?: (fact: facts.SipFact) => boolean,
+    timeoutMs?: number,
+  ): Promise<facts.SipFact & { fact: Extract<facts.SipFact['fact'], { $case: C }> }>;
+  /** Facts of one call, in order. */
+  factsOf(callId: string): facts.SipFact[];
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promise<EdgeUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'sip-edge-e2e-'));
+  const dtmfPort = await freePort();
+  const nats = await startNatsServer();
+  const rtpengine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
+  const engine = await startSipEngine();
+  const mediaWorker = await startMediaWorkerProcess({
+    natsUrl: nats.url,
+    rtpengineNgPort: rtpengine.ngPort,
+    dtmfPort,
+    cacheDir: join(dir, 'cache'),
+  });
+  const edge = await startSipEdgeProcess({
+    natsUrl: nats.url,
+    engine,
+    mediaWorkerGrpcPort: mediaWorker.grpcPort,
+    ...settings,
+  });
+  const nc: NatsConnection = await connectBus({ servers: nats.url, name: 'sip-edge-e2e' });
+  const seen: facts.SipFact[] = [];
+  const subscription = subscribeMessages(nc, 'facts.sip.>', facts.SipFact);
+  void (async () => {
+    for await (const message of subscription) seen.push(message.data);
+  })();
+  await nc.flush();
+  const client = new sipEdge.SipEdgeClient(`127.0.0.1:${edge.grpcPort}`, credentials.createInsecure());
+  return {
+    nats,
+    rtpengine,
+    engine,
+    mediaWorker,
+    sipEdge: edge,
+    client,
+    seen,
+    dir,
+    fact: (kind, match = () => true, timeoutMs = 15_000) =>
+      waitFor(
+        `SipFact ${kind}`,
+        () => seen.find((f) => f.fact?.$case === kind && match(f)) as never,
+        timeoutMs,
+        20,
+      ),
+    factsOf: (callId) => seen.filter((f) => f.callId === callId),
+    async close() {
+      client.close();
+      await subscription.close();
+      await nc.close();
+      for (const service of [edge, mediaWorker, engine]) await service.stop();
+      await rtpengine.stop();
+      await nats.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// The platform's processes for end-to-end tests, each on free loopback ports and each from its built
+// entry point (`npx tsc -b` first, as `make test` does): the SIP engine, the media-worker, sip-edge and the
+// call-orchestrator, over a per-file nats-server, rtpengine and PostgreSQL database.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, startProcess, waitFor, type ManagedProcess } from '@callctl/testing';
+
+const SERVICES = join(__dirname, '..', '..', '..');
+const READY_TIMEOUT_MS = 20_000;
+
+export interface ServiceProcess {
+  name: string;
+  process: ManagedProcess;
+  /** Log lines so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** Starts `node services/<name>/dist/src/main.js` and waits for its ready log line. */
+export async function startService(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  readyLine: string,
+): Promise<ServiceProcess> {
+  const main = join(SERVICES, name, 'dist', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx tsc -b services/${name})`);
+  const proc = startProcess(process.execPath, [main], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+  });
+  try {
+    await waitFor(
+      `${name} ready`,
+      () => {
+        if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output()}`);
+        return proc.output().includes(readyLine);
+      },
+      READY_TIMEOUT_MS,
+      50,
+    );
+  } catch (error) {
+    await proc.stop();
+    throw new Error(`${name} did not start: ${String(error)}\n${proc.output().slice(-4000)}`);
+  }
+  return {
+    name,
+    process: proc,
+    output: () => proc.output(),
+    stop: () => proc.stop(),
+    kill: () => proc.kill(),
+  };
+}
+
+export interface SipEngineProcess extends ServiceProcess {
+  sipPort: number;
+  adminPort: number;
+  secret: string;
+}
+
+export async function startSipEngine(): Promise<SipEngineProcess> {
+  const sipPort = await freePort();
+  const adminPort = await freePort();
+  const secret = 'e2e-secret';
+  const service = await startService(
+    'sip-engine',
+    {
+      SIP_UDP: `127.0.0.1:${sipPort}`,
+      SIP_TCP: `127.0.0.1:${sipPort}`,
+      ADMIN: `127.0.0.1:${adminPort}`,
+      ADMIN_SECRET: secret,
+    },
+    'sip-engine ready',
+  );
+  return { ...service, sipPort, adminPort, secret };
+}
+
+export interface GrpcServiceProcess extends ServiceProcess {
+  grpcPort: number;
+}
+
+export async function startMediaWorkerProcess(options: {
+  natsUrl: string;
+  rtpengineNgPort: number;
+  dtmfPort: number;
+  cacheDir: string;
+}): Promise<GrpcServiceProcess> {
+  const grpcPort = await freePort();
+  const service = await startService(
+    'media-worker',
+    {
+      GRPC_PORT: String(grpcPort),
+      RTPENGINE_NG: `127.0.0.1:${options.rtpengineNgPort}`,
+      DTMF_LOG_LISTEN: `127.0.0.1:${options.dtmfPort}`,
+      MEDIA_CACHE_DIR: options.cacheDir,
+      NATS_URL: options.natsUrl,
+    },
+    'media-worker ready',
+  );
+  return { ...service, grpcPort };
+}
+
+export interface SipEdgeSettings {
+  answerTimeoutMs?: number;
+  ringTimeoutMs?: number;
+}
+
+export async function startSipEdgeProcess(
+  options: {
+    natsUrl: string;
+    engine: SipEngineProcess;
+    mediaWorkerGrpcPort: number;
+    grpcPort?: number;
+  } & SipEdgeSettings,
+): Promise<GrpcServiceProcess> {
+  const grpcPort = options.grpcPort ?? (await freePort());
+  const service = await startService(
+    'sip-edge',
+    {
+      GRPC_PORT: String(grpcPort),
+      SIP_ENGINE_ADMIN: `127.0.0.1:${options.engine.adminPort}`,
+      SIP_ENGINE_SECRET: options.engine.secret,
+      NATS_URL: options.natsUrl,
+      MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
+      ...(options.answerTimeoutMs ? { ANSWER_TIMEOUT_MS: String(options.answerTimeoutMs) } : {}),
+      ...(options.ringTimeoutMs ? { RING_TIMEOUT_MS: String(options.ringTimeoutMs) } : {}),
+    },
+    'sip-edge ready',
+  );
+  return { ...service, grpcPort };
+}

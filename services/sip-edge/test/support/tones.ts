@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { requireBinary } from '@callctl/testing';
+
+/** A mono 8 kHz PCM WAV of a sine, made with sox, at dir/name. */
+export function makeTone(dir: string, name: string, seconds: number, hz: number): string {
+  const sox = requireBinary('sox', 'sox');
+  const file = join(dir, name);
+  execFileSync(sox, [
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    file,
+    'synth',
+    String(seconds),
+    'sine',
+    String(hz),
+  ]);
+  return file;
+}
+
+export interface ToneServer {
+  /** http://127.0.0.1:<port>/<name> for each served file. */
+  url(name: string): string;
+  close(): Promise<void>;
+}
+
+/** Serves files of dir over HTTP on loopback (PlayMedia takes URLs). */
+export async function serveFiles(dir: string): Promise<ToneServer> {
+  const server: Server = createServer((req, res) => {
+    const name = (req.url ?? '').replace(/^\//, '');
+    try {
+      if (!/^[\w.-]+$/.test(name)) throw new Error('bad name');
+      res.writeHead(200, { 'content-type': 'audio/wav' }).end(readFileSync(join(dir, name)));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: (name) => `http://127.0.0.1:${port}/${name}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
