@@ -19,6 +19,8 @@ function grpcHealthy(address) {
 }
 
 const mediaWorkerGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_WORKER_GRPC_PORT', 50053)}`;
+const orchestratorGrpc = `127.0.0.1:${port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 50051)}`;
+const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
 
 const services = [
   {
@@ -32,6 +34,20 @@ const services = [
     },
     ready: grpcHealthy(mediaWorkerGrpc),
     listens: [['media-worker gRPC (internal)', mediaWorkerGrpc]],
+  },
+  {
+    name: 'call-orchestrator',
+    entry: 'services/call-orchestrator/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 50051),
+      DATABASE_URL: env.DATABASE_URL,
+      NATS_URL: env.NATS_URL,
+      SIP_EDGE_GRPC: sipEdgeGrpc,
+      MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+    },
+    ready: grpcHealthy(orchestratorGrpc),
+    listens: [['CallControl gRPC (public API)', orchestratorGrpc]],
   },
 ];
 

@@ -67,6 +67,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     for (const c of closers.reverse()) {
       try {
         await c.close();
+        log.debug({ resource: c.name }, 'closed');
       } catch (error) {
         log.warn({ resource: c.name, err: error }, 'close failed');
       }

@@ -1,0 +1,162 @@
+// The orchestrator as a process (node dist/src/main.js, configured by environment only), killed with
+// SIGKILL mid-call and restarted: calls are rebuilt from the log, control goes on, deadlines still fire.
+import { join } from 'node:path';
+import pg from 'pg';
+import { connectBus, type NatsConnection } from '@callctl/bus';
+import { callStreamId, createEventStore, type EventStore } from '@callctl/eventstore';
+import { callEvents, health } from '@callctl/proto';
+import { credentials } from '@grpc/grpc-js';
+import {
+  createTestDatabase,
+  freePort,
+  startNatsServer,
+  startProcess,
+  waitFor,
+  type ManagedProcess,
+  type NatsServerFixture,
+  type TestDatabase,
+} from '@callctl/testing';
+import { CallControlTestClient } from './support/call-control-client.js';
+import { RecordingSipEdge } from './support/recording-sip-edge.js';
+
+jest.setTimeout(60_000);
+
+const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
+
+describe('call-orchestrator process', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let store: EventStore;
+  let nats: NatsServerFixture;
+  let nc: NatsConnection;
+  let sipEdge: RecordingSipEdge;
+  let port: number;
+  let orchestrator: ManagedProcess;
+  let client: CallControlTestClient;
+
+  const start = async () => {
+    const proc = startProcess(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        GRPC_PORT: String(port),
+        DATABASE_URL: db.url,
+        NATS_URL: nats.url,
+        SIP_EDGE_GRPC: sipEdge.address,
+        MEDIA_WORKER_GRPC: '127.0.0.1:1',
+        LOG_LEVEL: 'info',
+      },
+    });
+    await waitFor(
+      'call-orchestrator ready',
+      () => {
+        if (proc.child.exitCode !== null) throw new Error(`exited: ${proc.output()}`);
+        return proc.output().includes('call-orchestrator ready');
+      },
+      20_000,
+    );
+    return proc;
+  };
+  const stream = (callId: string) => store.readStream(callStreamId(callId));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool.on('error', () => undefined);
+    store = createEventStore({ pool });
+    nats = await startNatsServer();
+    nc = await connectBus({ servers: nats.url, name: 'orchestrator-e2e' });
+    sipEdge = await RecordingSipEdge.start({ nc });
+    port = await freePort();
+    orchestrator = await start();
+    client = new CallControlTestClient(`127.0.0.1:${port}`);
+  });
+  afterAll(async () => {
+    client?.close();
+    await orchestrator?.stop();
+    await sipEdge?.stop();
+    await nc?.drain();
+    await nats?.stop();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('answers the standard health check for the server and CallControl', async () => {
+    const h = new health.HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    const check = (service: string) =>
+      new Promise<health.HealthCheckResponse>((resolve, reject) =>
+        h.check({ service }, (e, r) => (e ? reject(e) : resolve(r))),
+      );
+    try {
+      expect((await check('callctl.v1.CallControl')).status).toBe(
+        health.HealthCheckResponse_ServingStatus.SERVING,
+      );
+    } finally {
+      h.close();
+    }
+  });
+
+  it('survives kill -9 mid-call: same state, hangup works, deadlines still fire', async () => {
+    // Call A: answered and controlled across the crash.
+    const a = await sipEdge.offerInboundCall();
+    await waitFor('call A recorded', async () => (await stream(a.callId)).length === 3);
+    await client.answerLeg(a.callId, a.legId);
+    // Call B: a digit collection whose first-digit timeout is due after the crash.
+    const b = await sipEdge.offerInboundCall();
+    await waitFor('call B recorded', async () => (await stream(b.callId)).length === 3);
+    await client.answerLeg(b.callId, b.legId);
+    await client.collectDigits({
+      callId: b.callId,
+      legId: b.legId,
+      firstDigitTimeoutMs: 3000,
+      idempotencyKey: 'b-1',
+    });
+    const before = await client.getCall(a.callId);
+
+    await orchestrator.kill();
+    expect(orchestrator.child.signalCode).toBe('SIGKILL');
+    expect((await stream(b.callId)).map((e) => e.type)).not.toContain('DigitsCollected');
+    orchestrator = await start();
+
+    expect(await client.getCall(a.callId)).toEqual(before);
+    await client.hangup(a.callId);
+    expect(sipEdge.received('hangupLeg')).toContainEqual(
+      expect.objectContaining({ callId: a.callId, legId: a.legId }),
+    );
+    expect(await client.getCall(a.callId)).toMatchObject({
+      ended: true,
+      endCause: callEvents.EndCause.END_CAUSE_LOCAL_HANGUP,
+    });
+
+    const collected = await waitFor(
+      'the first-digit timeout after the restart',
+      async () => (await stream(b.callId)).find((e) => e.type === 'DigitsCollected'),
+      10_000,
+    );
+    expect(collected.data).toEqual(
+      expect.objectContaining({ reason: 'COLLECT_END_REASON_FIRST_DIGIT_TIMEOUT' }),
+    );
+    // Facts published while it was down are consumed after the restart.
+    await sipEdge.ended(b.callId, b.legId, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP);
+    await waitFor('the BYE of call B', async () => (await client.getCall(b.callId)).ended);
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    orchestrator.child.kill('SIGTERM');
+    expect(await orchestrator.exited).toBe(0);
+    expect(orchestrator.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe('call-orchestrator configuration', () => {
+  it('exits 78 with one line naming the bad variables', async () => {
+    const proc = startProcess(process.execPath, [MAIN], {
+      env: { ...process.env, GRPC_PORT: 'eighty', DATABASE_URL: 'mysql://x', NATS_URL: '' },
+    });
+    expect(await proc.exited).toBe(78);
+    const lines = proc.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('GRPC_PORT: expected a port number (got "eighty")');
+    expect(lines[0]).toContain('DATABASE_URL: expected a URL (postgres:// or postgresql://)');
+    expect(lines[0]).toContain('NATS_URL');
+  });
+});
