@@ -1,4 +1,5 @@
-import { parseCommandLine, type CommandLine, type CommandLineContext } from './command-line.js';
+import { parseCommandLine, type CommandLine } from './command-line.js';
+import type { CommandLineContext } from './commands.js';
 import { parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
 

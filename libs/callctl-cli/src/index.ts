@@ -5,15 +5,17 @@ export {
   mainHelp,
   commandHelp,
   commandUsage,
-  COMMAND_NAMES,
   DEFAULT_ORCHESTRATOR_PORT,
   DEFAULT_TIMEOUT_MS,
-  DEFAULT_FROM_URI,
   type CommandLine,
+} from './command-line.js';
+export {
+  COMMAND_NAMES,
+  DEFAULT_FROM_URI,
   type CommandLineContext,
   type Invocation,
   type UnaryCall,
-} from './command-line.js';
+} from './commands.js';
 export { parseDurationMs, parseCount } from './duration.js';
 export { eventLine } from './event-line.js';
 export { callText, responseText, responseJson, eventJson, grpcErrorText } from './output.js';

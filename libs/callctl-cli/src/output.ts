@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { callControl, callEvents } from '@callctl/proto';
-import type { UnaryCall } from './command-line.js';
+import type { UnaryCall } from './commands.js';
 import { causeWord, enumWord } from './event-line.js';
 
 type Method = UnaryCall['method'];

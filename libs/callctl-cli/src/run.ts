@@ -1,6 +1,7 @@
 import { credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
-import type { CommandLine, UnaryCall } from './command-line.js';
+import type { CommandLine } from './command-line.js';
+import type { UnaryCall } from './commands.js';
 import { eventLine } from './event-line.js';
 import { eventJson, grpcErrorText, responseJson, responseText } from './output.js';
 
