@@ -1,5 +1,6 @@
 // What `make dev` runs: each service's entry point, environment and readiness check, and what it tells
 // the person at the terminal. Ports come from ports.env through the environment `make` exports.
+const { createConnection } = require('node:net');
 const { credentials } = require('@grpc/grpc-js');
 
 const env = process.env;
@@ -18,7 +19,25 @@ function grpcHealthy(address) {
     });
 }
 
+// The SIP engine has no gRPC: it is ready when its admin port (drachtio control protocol) accepts.
+function tcpAccepting(host, tcpPort) {
+  return () =>
+    new Promise((resolve) => {
+      const socket = createConnection({ host, port: Number(tcpPort) });
+      const done = (ok) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    });
+}
+
 const mediaWorkerGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_WORKER_GRPC_PORT', 50053)}`;
+const sipListen = `127.0.0.1:${port('CALLCTL_SIP_PORT', 5060)}`;
+const sipAdminPort = port('CALLCTL_SIP_ADMIN_PORT', 9022);
+const sipAdminSecret = env.CALLCTL_SIP_ADMIN_SECRET ?? 'cymru';
 const orchestratorGrpc = `127.0.0.1:${port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 50051)}`;
 const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
 
@@ -34,6 +53,36 @@ const services = [
     },
     ready: grpcHealthy(mediaWorkerGrpc),
     listens: [['media-worker gRPC (internal)', mediaWorkerGrpc]],
+  },
+  {
+    name: 'sip-engine',
+    entry: 'services/sip-engine/dist/src/main.js',
+    env: {
+      SIP_UDP: sipListen,
+      SIP_TCP: sipListen,
+      ADMIN: `127.0.0.1:${sipAdminPort}`,
+      ADMIN_SECRET: sipAdminSecret,
+    },
+    ready: tcpAccepting('127.0.0.1', sipAdminPort),
+    listens: [
+      ['SIP (UDP and TCP)', sipListen],
+      ['SIP engine admin (drachtio protocol)', `127.0.0.1:${sipAdminPort}`],
+    ],
+    howTo: [`\nCall the platform: sipp -sn uac ${sipListen} (or any SIP phone on loopback)`],
+  },
+  {
+    name: 'sip-edge',
+    entry: 'services/sip-edge/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052),
+      SIP_ENGINE_ADMIN: `127.0.0.1:${sipAdminPort}`,
+      SIP_ENGINE_SECRET: sipAdminSecret,
+      NATS_URL: env.NATS_URL,
+      MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+    },
+    ready: grpcHealthy(sipEdgeGrpc),
+    listens: [['sip-edge gRPC (internal)', sipEdgeGrpc]],
   },
   {
     name: 'call-orchestrator',
