@@ -30,6 +30,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** A nats-server the caller started (and stops); else one is started for the harness. */
+  nats?: NatsServerFixture;
   sipEdge?: Omit<RecordingSipEdgeOptions, 'nc'>;
   mediaWorker?: { address: string; mediaFilesDir: string };
 }
@@ -38,7 +40,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const db = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => undefined); // the database is dropped WITH (FORCE) at the end
-  const nats = await startNatsServer();
+  const nats = options.nats ?? (await startNatsServer());
   const nc = await connectBus({ servers: nats.url, name: 'orchestrator-test' });
   const sipEdge = await RecordingSipEdge.start({ nc, ...options.sipEdge });
   const orchestrator = await startCallOrchestrator({
@@ -73,7 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await orchestrator.close();
       await sipEdge.stop();
       await nc.drain();
-      await nats.stop();
+      if (!options.nats) await nats.stop();
       await pool.end();
       await db.drop();
     },

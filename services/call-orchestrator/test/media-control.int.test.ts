@@ -1,0 +1,188 @@
+// Media commands through the orchestrator to a real media-worker process driving a real rtpengine, with
+// real RTP at the caller's end. sip-edge's part (the one-sided session made when a leg is answered) is
+// played by the recording SipEdge server, which asks the media-worker exactly as sip-edge does.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { media } from '@callctl/proto';
+import {
+  freePort,
+  requireBinary,
+  RtpEndpoint,
+  startNatsServer,
+  startProcess,
+  startRtpengine,
+  waitFor,
+  type ManagedProcess,
+  type NatsServerFixture,
+  type RtpengineFixture,
+} from '@callctl/testing';
+import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
+
+jest.setTimeout(60_000);
+
+const WORKER_MAIN = join(__dirname, '..', '..', 'media-worker', 'dist', 'src', 'main.js');
+const TONE_HZ = 1000;
+
+describe('media commands against a real media-worker and rtpengine', () => {
+  let dir: string;
+  let nats: NatsServerFixture;
+  let engine: RtpengineFixture;
+  let worker: ManagedProcess;
+  let workerClient: media.MediaWorkerClient;
+  let h: Harness;
+  const callers = new Map<string, RtpEndpoint>();
+
+  beforeAll(async () => {
+    requireBinary('sox', 'sox');
+    dir = mkdtempSync(join(tmpdir(), 'orchestrator-media-'));
+    const tone = (name: string, seconds: number) =>
+      execFileSync('sox', [
+        '-n',
+        '-r',
+        '8000',
+        '-c',
+        '1',
+        '-b',
+        '16',
+        '-e',
+        'signed-integer',
+        join(dir, name),
+        'synth',
+        String(seconds),
+        'sine',
+        String(TONE_HZ),
+      ]);
+    tone('tone-1s.wav', 1);
+    tone('tone-20s.wav', 20);
+    nats = await startNatsServer();
+    const dtmfPort = await freePort();
+    engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
+    const workerPort = await freePort();
+    worker = startProcess(process.execPath, [WORKER_MAIN], {
+      env: {
+        ...process.env,
+        GRPC_PORT: String(workerPort),
+        RTPENGINE_NG: `127.0.0.1:${engine.ngPort}`,
+        NATS_URL: nats.url,
+        DTMF_LOG_LISTEN: `127.0.0.1:${dtmfPort}`,
+        MEDIA_CACHE_DIR: join(dir, 'cache'),
+        LOG_LEVEL: 'info', // its readiness line is at info
+      },
+    });
+    await waitFor(
+      'media-worker ready',
+      () => {
+        if (worker.child.exitCode !== null) throw new Error(`media-worker exited: ${worker.output()}`);
+        return worker.output().includes('media-worker ready');
+      },
+      20_000,
+    );
+    const workerAddress = `127.0.0.1:${workerPort}`;
+    workerClient = new media.MediaWorkerClient(workerAddress, credentials.createInsecure());
+    h = await startHarness({
+      nats,
+      mediaWorker: { address: workerAddress, mediaFilesDir: dir },
+      sipEdge: {
+        // What sip-edge does on AnswerLeg: a one-sided rtpengine session (session = call id, tag = leg id).
+        onAnswer: async ({ callId, legId }) => {
+          const caller = await RtpEndpoint.open();
+          callers.set(legId, caller);
+          const reply = await new Promise<media.AnswerLocallyResponse>((resolve, reject) =>
+            workerClient.answerLocally(
+              media.AnswerLocallyRequest.fromPartial({
+                sessionId: callId,
+                fromTag: legId,
+                sdp: caller.sdp(),
+              }),
+              (e, r) => (e ? reject(e) : resolve(r)),
+            ),
+          );
+          caller.useRemote(reply.sdp);
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const c of callers.values()) await c.close();
+    await h?.stop();
+    workerClient?.close();
+    await worker?.stop();
+    await engine?.stop();
+    await nats?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function answeredCall() {
+    const ids = await h.sipEdge.offerInboundCall();
+    await waitFor('inbound call recorded', async () => (await h.stream(ids.callId)).length === 3);
+    await h.client.answerLeg(ids.callId, ids.legId);
+    return { ...ids, caller: callers.get(ids.legId)! };
+  }
+
+  it('plays a file the caller hears, and records its end reported by the media-worker', async () => {
+    const { callId, legId, caller } = await answeredCall();
+    const { playbackId } = await h.client.playFile(callId, legId, 'tone-1s.wav', 'p-1');
+    await waitFor('the tone at the caller', () => caller.recentToneRatio(TONE_HZ) > 0.5, 10_000);
+    const finished = await waitFor(
+      'PlaybackFinished',
+      async () => (await h.stream(callId)).find((e) => e.type === 'PlaybackFinished'),
+      10_000,
+    );
+    expect(finished.data).toEqual(
+      expect.objectContaining({ playbackId, reason: 'PLAYBACK_END_REASON_COMPLETED' }),
+    );
+  });
+
+  it('answers NOT_FOUND for a missing media file and writes nothing', async () => {
+    const { callId, legId } = await answeredCall();
+    const before = await h.eventCount();
+    let error: ServiceError | undefined;
+    await h.client
+      .playFile(callId, legId, 'no-such-file.wav', 'p-missing')
+      .catch((e: ServiceError) => (error = e));
+    expect(error?.code).toBe(status.NOT_FOUND);
+    expect(error?.details).toContain('no-such-file.wav');
+    expect(await h.eventCount()).toBe(before);
+  });
+
+  it('stops a playback: the caller hears it no more, and it ends once', async () => {
+    const { callId, legId, caller } = await answeredCall();
+    const { playbackId } = await h.client.playFile(callId, legId, 'tone-20s.wav', 'p-long');
+    await waitFor('the tone at the caller', () => caller.recentToneRatio(TONE_HZ) > 0.5, 10_000);
+    await h.client.stopMedia(callId, playbackId);
+    // A 20 s prompt sends ~50 packets a second; after the stop only those already in flight arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    caller.clearReceived();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(caller.packetsReceived).toBeLessThan(10);
+    const stream = await h.stream(callId);
+    expect(stream.filter((e) => e.type === 'PlaybackFinished').map((e) => e.data)).toEqual([
+      expect.objectContaining({ playbackId, reason: 'PLAYBACK_END_REASON_STOPPED' }),
+    ]);
+  });
+
+  it('collects the digits the caller sends in RTP (RFC 4733)', async () => {
+    const { callId, legId, caller } = await answeredCall();
+    const { collectId } = await h.client.collectDigits({
+      callId,
+      legId,
+      maxDigits: 2,
+      idempotencyKey: 'c-rtp',
+      firstDigitTimeoutMs: 20_000,
+    });
+    await caller.sendDigit('4');
+    await caller.sendDigit('2');
+    const collected = await waitFor(
+      'DigitsCollected',
+      async () => (await h.stream(callId)).find((e) => e.type === 'DigitsCollected'),
+      10_000,
+    );
+    expect(collected.data).toEqual(
+      expect.objectContaining({ collectId, digits: '42', reason: 'COLLECT_END_REASON_MAX_DIGITS' }),
+    );
+    expect(typesOf(await h.stream(callId)).filter((t) => t === 'DtmfReceived')).toHaveLength(2);
+  });
+});
