@@ -3,9 +3,10 @@ import { jetstream } from '@nats-io/jetstream';
 import { callEvents } from '@callctl/proto';
 import { startNatsServer, type NatsServerFixture } from '@callctl/testing';
 import { connectBus, type NatsConnection } from './connection.js';
-import { consumeDurable, ensureCallEventsStream } from './jetstream.js';
+import { consumeDurable, ensureCallEventsStream, ensureFactsStream } from './jetstream.js';
+import { DurablePublishError, publishDurably } from './durable-publish.js';
 import { publishMessage, requestMessage, respondMessage, subscribeMessages } from './messages.js';
-import { CALL_EVENTS_STREAM, callEventSubject } from './subjects.js';
+import { CALL_EVENTS_STREAM, callEventSubject, mediaFactSubject } from './subjects.js';
 import { traceContextOf, tracedHeaders } from './trace-headers.js';
 import { headers } from '@nats-io/nats-core';
 
@@ -129,5 +130,39 @@ describe('bus: trace propagation', () => {
       break;
     }
     await sub.close();
+  });
+});
+
+describe('bus: durable publish', () => {
+  it('is stored once when published twice with the same message id', async () => {
+    await ensureFactsStream(nc);
+    const subject = mediaFactSubject(randomUUID());
+    const message = callEvents.LegAnswered.fromPartial({ callId: 'c', legId: 'A' });
+    const msgId = randomUUID();
+    const options = { msgId, giveUpAfterMs: 5000 };
+    const first = await publishDurably(nc, subject, callEvents.LegAnswered, message, options);
+    const again = await publishDurably(nc, subject, callEvents.LegAnswered, message, options);
+    expect(first.duplicate).toBe(false);
+    expect(again).toMatchObject({ duplicate: true, seq: first.seq });
+  });
+
+  it('retries a subject no stream stores, then gives up with DurablePublishError', async () => {
+    const retries: number[] = [];
+    const error = await publishDurably(
+      nc,
+      `nostream.${randomUUID()}`,
+      callEvents.LegAnswered,
+      callEvents.LegAnswered.fromPartial({ callId: 'c' }),
+      {
+        msgId: randomUUID(),
+        giveUpAfterMs: 300,
+        attemptTimeoutMs: 100,
+        initialBackoffMs: 20,
+        onRetry: (attempt) => retries.push(attempt),
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DurablePublishError);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', attempts: retries.length + 1 });
+    expect(retries.length).toBeGreaterThan(0);
   });
 });
