@@ -13,6 +13,8 @@ export interface EngineEnv extends AsyncDisposable {
   peer(protocol?: 'udp' | 'tcp'): { address: string; port: number };
   /** A connected, authenticated srf app; disconnected when the env is disposed. */
   app(): Promise<Srf>;
+  /** Disconnects one app now (the env does not disconnect it again). */
+  disconnect(srf: Srf): void;
 }
 
 export async function startEngineEnv(timers?: TimerConfig): Promise<EngineEnv> {
@@ -47,6 +49,10 @@ export async function startEngineEnv(timers?: TimerConfig): Promise<EngineEnv> {
       });
       apps.push(srf);
       return srf;
+    },
+    disconnect: (srf) => {
+      apps.splice(apps.indexOf(srf), 1);
+      srf.disconnect();
     },
     [Symbol.asyncDispose]: async () => {
       for (const srf of apps) srf.disconnect();

@@ -39,6 +39,7 @@ export class ScriptedUa implements AsyncDisposable {
   /** Everything received, in order (never consumed): for counting retransmissions. */
   readonly log: Message[] = [];
   private cseq = 1;
+  private readonly sources = new WeakMap<Message, Peer>();
 
   private constructor(readonly transport: SipTransport) {}
 
@@ -69,6 +70,7 @@ export class ScriptedUa implements AsyncDisposable {
   private receive(inbound: Inbound): void {
     const message = parseMessage(inbound.data);
     this.log.push(message);
+    this.sources.set(message, inbound.remote);
     this.queue.push({ message, remote: inbound.remote });
     const waiters = this.waiters;
     this.waiters = [];
@@ -116,6 +118,11 @@ export class ScriptedUa implements AsyncDisposable {
   /** True when nothing matching has arrived (and been left unconsumed) so far. */
   has(match: (m: Message) => boolean): boolean {
     return this.queue.some((q) => match(q.message));
+  }
+
+  /** Sends `response` back where `request` came from (over TCP: the connection it arrived on). */
+  async reply(request: SipRequest, response: SipResponse): Promise<void> {
+    await this.send(response, this.sources.get(request)!);
   }
 
   async send(message: Message, to: Peer): Promise<void> {

@@ -25,3 +25,21 @@ export interface SrfMessage {
 export function asDialog(dialog: unknown): SrfDialog {
   return dialog as SrfDialog;
 }
+
+export interface SrfResponse {
+  send(status: number, opts?: { headers?: Record<string, string>; body?: string }): void;
+}
+
+/** srf methods its bundled types leave out or get wrong. */
+export interface LooseSrf {
+  options(handler: (req: SrfMessage, res: SrfResponse) => void): void;
+  /** Resolves with the request as sent; responses arrive as its `response` events. */
+  request(
+    uri: string,
+    opts: { method: string; headers?: Record<string, string>; proxy?: string },
+  ): Promise<unknown>;
+}
+
+export function loose(srf: unknown): LooseSrf {
+  return srf as LooseSrf;
+}

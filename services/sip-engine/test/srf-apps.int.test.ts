@@ -1,0 +1,139 @@
+// Out-of-dialog requests, CDR events, several apps and app disconnects (research §11.3 items 2, 13, 17, 18).
+import { waitFor } from '@callctl/testing';
+import { once, routed, startEngineEnv } from './support/engine-env.js';
+import { ScriptedUa } from './support/scripted-ua.js';
+import { inboundCall } from './support/srf-apps.js';
+import { loose, type SrfMessage } from './support/srf-types.js';
+
+interface SentRequest {
+  on(event: 'response', fn: (res: SrfMessage) => void): void;
+}
+
+describe('out-of-dialog requests', () => {
+  it('sends OPTIONS with srf.request and hands the response to the sent request', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const sent = (await loose(srf).request(ua.uri, {
+      method: 'OPTIONS',
+      headers: { Subject: 'keepalive' },
+    })) as SentRequest;
+    const response = new Promise<SrfMessage>((resolve) => sent.on('response', resolve));
+    const options = await ua.expectRequest('OPTIONS');
+    expect(options.get('Subject')).toBe('keepalive');
+    expect(options.contacts).toHaveLength(0);
+    await ua.reply(options, ua.respond(options, 200, { headers: [['Allow', 'INVITE, BYE']] }));
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(res.get('Allow')).toBe('INVITE, BYE');
+  });
+
+  it('sends OPTIONS to a next-hop proxy without adding a Route', async () => {
+    await using env = await startEngineEnv();
+    await using proxy = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    await loose(srf).request('sip:somebody@192.0.2.40', { method: 'OPTIONS', proxy: proxy.uri });
+    const options = await proxy.expectRequest('OPTIONS');
+    expect(options.uri).toBe('sip:somebody@192.0.2.40');
+    expect(options.has('Route')).toBe(false);
+  });
+
+  it('routes an inbound OPTIONS to the app that asked for it', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    loose(srf).options((_req, res) => res.send(200, { headers: { 'X-App': 'one' } }));
+    await routed(env, 'options');
+    await ua.send(ua.request('OPTIONS', env.uri()), env.peer());
+    const ok = await ua.expectResponse(200, 'OPTIONS');
+    expect(ok.get('X-App')).toBe('one');
+    expect(ok.to.tag).toBeDefined();
+  });
+
+  it('shares new requests round-robin between two apps', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const one = await env.app();
+    const two = await env.app();
+    loose(one).options((_req, res) => res.send(200, { headers: { 'X-App': 'one' } }));
+    loose(two).options((_req, res) => res.send(200, { headers: { 'X-App': 'two' } }));
+    await routed(env, 'options', 2);
+    const answeredBy: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await ua.send(ua.request('OPTIONS', env.uri()), env.peer());
+      answeredBy.push((await ua.expectResponse(200, 'OPTIONS')).get('X-App')!);
+    }
+    expect([...answeredBy].sort()).toEqual(['one', 'one', 'two', 'two']);
+    expect(answeredBy[0]).not.toBe(answeredBy[1]);
+  });
+});
+
+describe('CDR events', () => {
+  it('reports attempt, start (uas) and stop (normal-release) for an answered inbound call', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const cdrs: string[] = [];
+    srf.on('cdr:attempt', (source: string) => cdrs.push(`attempt ${source}`));
+    srf.on('cdr:start', (source: string, _time: string, role: string) =>
+      cdrs.push(`start ${source} ${role}`),
+    );
+    srf.on('cdr:stop', (source: string, _time: string, reason: string) =>
+      cdrs.push(`stop ${source} ${reason}`),
+    );
+    await routed(env, 'cdr:stop');
+    const call = await inboundCall(env, srf, ua);
+    const destroyed = once(call.dialog, 'destroy');
+    await ua.send(ua.inDialog('BYE', call.ua), env.peer());
+    await destroyed;
+    await waitFor('three CDRs', () => cdrs.length === 3);
+    expect(cdrs).toEqual(['attempt network', 'start application uas', 'stop network normal-release']);
+  });
+
+  it('reports call-rejected and call-canceled stops', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const stops: string[] = [];
+    srf.on('cdr:stop', (_source: string, _time: string, reason: string) => stops.push(reason));
+    let n = 0;
+    srf.invite((_req, res) => {
+      if (n++ === 0) res.send(486);
+    });
+    await routed(env, 'cdr:stop');
+    await routed(env, 'invite');
+    const rejected = ua.invite(env.uri());
+    await ua.send(rejected, env.peer());
+    await ua.send(ua.ackNon2xx(rejected, await ua.expectResponse(486)), env.peer());
+    const cancelled = ua.invite(env.uri());
+    await ua.send(cancelled, env.peer());
+    await ua.expectResponse(100);
+    await ua.expectResponse(100);
+    await ua.send(ua.cancel(cancelled), env.peer());
+    await ua.expectResponse(487);
+    await waitFor('two stops', () => stops.length === 2);
+    expect(stops).toEqual(['call-rejected', 'call-canceled']);
+  });
+});
+
+describe('app disconnect', () => {
+  it('keeps the call up on the SIP side and answers later in-dialog requests with 481', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    env.disconnect(srf);
+    await waitFor('app gone', () => env.engine.admin.connections.size === 0);
+    expect(env.engine.core.dialogs.size).toBe(1);
+    await ua.send(ua.inDialog('INFO', call.ua), env.peer());
+    await ua.expectResponse(481, 'INFO');
+
+    // A new app connecting gets new calls again.
+    const again = await env.app();
+    again.invite((_req, res) => res.send(480));
+    await routed(env, 'invite');
+    const invite = ua.invite(env.uri());
+    await ua.send(invite, env.peer());
+    expect((await ua.expectResponse(480)).cseq.seq).toBe(invite.cseq.seq);
+  });
+});
