@@ -19,6 +19,7 @@ import { CommandEffects } from './app/command-effects.js';
 import { DeadlineManager } from './app/deadline-manager.js';
 import { deadlinesOf } from './app/deadlines-of.js';
 import { CommandHandler } from './app/handle-command.js';
+import { recordFact } from './app/record-fact.js';
 import type { Clock, IdSource } from './app/ports.js';
 import {
   activeCallsProjection,
@@ -121,7 +122,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
 
     const facts: FactsConsumer = await startFactsConsumer({
       nc,
-      send,
+      record: (callId, command, context) => recordFact(handler, calls, callId, command, context),
       clock,
       ids,
       log: log.child({ module: 'facts' }),

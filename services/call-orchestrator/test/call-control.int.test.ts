@@ -3,6 +3,8 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { callControl, callEvents } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
+import { jetstream } from '@nats-io/jetstream';
+import { CALL_EVENTS_STREAM, callEventsOfCall } from '@callctl/bus';
 import { toCallEvent } from '../src/app/call-repository.js';
 import { foldEvents } from '../src/domain/call.state.js';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
@@ -237,6 +239,72 @@ describe('Hangup', () => {
     expect(call).toMatchObject({ ended: true, endCause: EndCause.END_CAUSE_LOCAL_HANGUP });
     await h.client.hangup(callId); // a retry is a no-op
     expect(h.sipEdge.received('hangupLeg').filter((r) => r.callId === callId)).toHaveLength(1);
+  });
+});
+
+describe('Dial from a ringing inbound leg (B2BUA)', () => {
+  it('places the INVITE bridged with the caller, bridges on answer, and ends the pair together', async () => {
+    const a = await inboundCall();
+    const { legId: b } = await h.client.dial({
+      callId: a.callId,
+      bridgeWithLegId: a.legId,
+      idempotencyKey: 'd-1',
+    });
+    expect(h.sipEdge.received('placeCall')).toContainEqual(
+      expect.objectContaining({
+        callId: a.callId,
+        legId: b,
+        bridgeWithLegId: a.legId,
+        toUri: 'sip:carol@127.0.0.1:5090',
+      }),
+    );
+    // sip-edge: the callee answers, and sip-edge answers the caller with the callee's media.
+    await h.sipEdge.answered(a.callId, b);
+    await h.sipEdge.answered(a.callId, a.legId);
+    const bridged = await waitFor('LegsBridged', async () => {
+      const c = await h.client.getCall(a.callId);
+      return c.legs.every((l) => l.bridgedWithLegId) && c;
+    });
+    expect(bridged.legs.map((l) => [l.legId, l.bridgedWithLegId])).toEqual([
+      [a.legId, b],
+      [b, a.legId],
+    ]);
+    // The callee hangs up: the caller is hung up too.
+    await h.sipEdge.ended(a.callId, b, EndCause.END_CAUSE_REMOTE_HANGUP);
+    const call = await waitFor('the pair ended', async () => {
+      const c = await h.client.getCall(a.callId);
+      return c.ended && c;
+    });
+    expect(h.sipEdge.received('hangupLeg')).toContainEqual(
+      expect.objectContaining({ callId: a.callId, legId: a.legId }),
+    );
+    expect(call.legs.map((l) => l.endCause)).toEqual([
+      EndCause.END_CAUSE_BRIDGE_PEER_ENDED,
+      EndCause.END_CAUSE_REMOTE_HANGUP,
+    ]);
+  });
+});
+
+describe('events on NATS', () => {
+  it('publishes each event of a call to CALL_EVENTS once and in stream order', async () => {
+    const { callId } = await answeredInboundCall();
+    await h.client.hangup(callId);
+    const stored = await h.stream(callId);
+    const js = jetstream(h.nc);
+    const consumer = await js.consumers.get(CALL_EVENTS_STREAM, {
+      filter_subjects: callEventsOfCall(callId), // a string: one subject, for servers before 2.10
+    });
+    const published: string[] = [];
+    await waitFor(
+      'every event published',
+      async () => {
+        const batch = await consumer.fetch({ max_messages: 100, expires: 1000 });
+        for await (const m of batch) published.push(m.headers?.get('Callctl-Event-Id') ?? '');
+        return published.length >= stored.length;
+      },
+      10_000,
+    );
+    expect(published).toEqual(stored.map((e) => e.eventId));
   });
 });
 

@@ -9,13 +9,14 @@ import { consumeDurable, ensureFactsStream, FACTS_STREAM, type NatsConnection } 
 import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
 import { mediaFactCommand, sipFactCommand, type FactCommand } from '../../app/fact-commands.js';
-import type { CommandContext, CommandOutcome } from '../../app/handle-command.js';
+import type { CommandContext } from '../../app/handle-command.js';
 import type { CallCommand } from '../../domain/call.commands.js';
 import type { Clock, IdSource } from '../../app/ports.js';
 
 export interface FactsConsumerOptions {
   nc: NatsConnection;
-  send: (callId: string, command: CallCommand, context: CommandContext) => Promise<CommandOutcome>;
+  /** Records one fact's command (app/record-fact.ts). */
+  record: (callId: string, command: CallCommand, context: CommandContext) => Promise<void>;
   clock: Clock;
   ids: IdSource;
   log: Logger;
@@ -71,7 +72,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     }
     const about = { callId: fact.callId, factId: fact.factId, command: fact.command.type };
     try {
-      await o.send(fact.callId, fact.command, {
+      await o.record(fact.callId, fact.command, {
         causationId: fact.factId,
         correlationId: fact.factId,
         onceForCausation: true,

@@ -1,0 +1,48 @@
+import { status } from '@grpc/grpc-js';
+import { createLogger } from '@callctl/logging';
+import {
+  ConcurrencyError as StoreConcurrencyError,
+  ValidationError as StoreValidationError,
+} from '@callctl/eventstore';
+import { PeerError } from '../../app/errors.js';
+import {
+  ConcurrencyError,
+  IdempotencyConflictError,
+  IllegalStateError,
+  NotFoundError,
+  ValidationError,
+} from '../../domain/errors.js';
+import { toServiceError } from './status.js';
+
+const log = createLogger({ service: 'status-test', level: 'silent' });
+
+describe('gRPC status table', () => {
+  it.each([
+    [new ValidationError('to_uri is not a valid SIP URI'), status.INVALID_ARGUMENT],
+    [new StoreValidationError('payload_too_large', 'payload too large'), status.INVALID_ARGUMENT],
+    [new NotFoundError('leg L does not exist in call C'), status.NOT_FOUND],
+    [
+      new IllegalStateError('leg L is ringing; only an answered leg can play media'),
+      status.FAILED_PRECONDITION,
+    ],
+    [
+      new IdempotencyConflictError('idempotency key k was used for a different request'),
+      status.ALREADY_EXISTS,
+    ],
+    [new ConcurrencyError(3, 4), status.ABORTED],
+    [new StoreConcurrencyError('call-C', 3, 4), status.ABORTED],
+    [new PeerError('sip-edge', 'TIMEOUT', 'no answer in 5000 ms'), status.DEADLINE_EXCEEDED],
+    [new PeerError('media-worker', 'UNAVAILABLE', 'connection refused'), status.UNAVAILABLE],
+    [new PeerError('media-worker', 'NOT_FOUND', 'media file not found: /x.wav'), status.NOT_FOUND],
+    [new PeerError('sip-edge', 'ILLEGAL_STATE', 'leg is answered'), status.FAILED_PRECONDITION],
+  ])('maps %s and keeps its message', (error, code) => {
+    expect(toServiceError(error, log, 'Test')).toMatchObject({ code, details: error.message });
+  });
+
+  it('hides an unexpected error behind INTERNAL', () => {
+    expect(toServiceError(new Error('password=hunter2 in a stack'), log, 'Test')).toMatchObject({
+      code: status.INTERNAL,
+      details: 'internal error',
+    });
+  });
+});

@@ -1,0 +1,112 @@
+import { callEvents } from '@callctl/proto';
+import { ValidationError } from '../domain/errors.js';
+import { mediaFactCommand, sipFactCommand } from './fact-commands.js';
+
+const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1' };
+
+describe('SIP facts as commands', () => {
+  it('records an inbound call with the leg id sip-edge chose', () => {
+    const { command } = sipFactCommand(
+      {
+        ...ids,
+        fact: {
+          $case: 'inboundCallOffered',
+          inboundCallOffered: {
+            fromUri: 'sip:a@x',
+            toUri: 'sip:b@y',
+            sipCallId: 's-1',
+            fromDisplayName: '',
+            headers: {},
+          },
+        },
+      },
+      5,
+      'made-id',
+    );
+    expect(command).toEqual({
+      type: 'RecordInboundCall',
+      data: { callId: 'c-1', fromUri: 'sip:a@x', toUri: 'sip:b@y', sipCallId: 's-1', clientState: '' },
+      metadata: { now: 5, newId: 'l-1' },
+    });
+  });
+
+  it.each([
+    [
+      { $case: 'outboundLegSent', outboundLegSent: { sipCallId: 's' } },
+      { type: 'RecordLegInitiated', data: { legId: 'l-1', sipCallId: 's' } },
+    ],
+    [
+      { $case: 'legProgress', legProgress: { sipStatus: 183, earlyMedia: true } },
+      { type: 'RecordLegRinging', data: { legId: 'l-1', earlyMedia: true } },
+    ],
+    [
+      { $case: 'legAnswered', legAnswered: {} },
+      { type: 'RecordLegAnswered', data: { legId: 'l-1' } },
+    ],
+    [
+      {
+        $case: 'legEnded',
+        legEnded: { cause: callEvents.EndCause.END_CAUSE_BUSY, sipStatus: 486, reason: 'Busy Here' },
+      },
+      {
+        type: 'RecordLegEnded',
+        data: {
+          legId: 'l-1',
+          cause: callEvents.EndCause.END_CAUSE_BUSY,
+          sipStatus: 486,
+          reason: 'Busy Here',
+        },
+      },
+    ],
+    [
+      { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit: '#', durationMs: 90 } },
+      { type: 'RecordDtmf', data: { legId: 'l-1', digit: '#' } },
+    ],
+  ] as const)('maps %j', (fact, expected) => {
+    expect(sipFactCommand({ ...ids, fact }, 5, 'n').command).toEqual({
+      ...expected,
+      metadata: { now: 5, newId: 'n' },
+    });
+  });
+
+  it('refuses a fact without a leg or a body', () => {
+    expect(() =>
+      sipFactCommand({ ...ids, legId: '', fact: { $case: 'legAnswered', legAnswered: {} } }, 0, 'n'),
+    ).toThrow(ValidationError);
+    expect(() => sipFactCommand({ ...ids, fact: undefined }, 0, 'n')).toThrow(ValidationError);
+  });
+});
+
+describe('media facts as commands', () => {
+  it('maps a finished playback', () => {
+    const { command } = mediaFactCommand(
+      {
+        factId: 'f',
+        callId: 'c',
+        fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'p', failed: true } },
+      },
+      1,
+      'n',
+    );
+    expect(command).toMatchObject({
+      type: 'RecordPlaybackFinished',
+      data: { playbackId: 'p', failed: true },
+    });
+  });
+
+  it('takes the tag as the leg when the worker did not name it', () => {
+    const { command } = mediaFactCommand(
+      {
+        factId: 'f',
+        callId: 'c',
+        fact: {
+          $case: 'dtmfDetected',
+          dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
+        },
+      },
+      1,
+      'n',
+    );
+    expect(command).toMatchObject({ type: 'RecordDtmf', data: { legId: 'leg-7', digit: '3' } });
+  });
+});

@@ -1,0 +1,47 @@
+// Recording a fact, and what the platform does about it. A bridged pair ends together: when a fact says
+// one leg ended (the far end's BYE, a failure), the leg it was bridged with is hung up with
+// BRIDGE_PEER_ENDED. The reaction is derived from the call's state, not from the events just appended, so a
+// fact redelivered after a crash (its events already in the log) still ends a peer left up.
+import { callEvents } from '@callctl/proto';
+import type { CallCommand } from '../domain/call.commands.js';
+import type { CallState } from '../domain/call.state.js';
+import type { CallRepository } from './call-repository.js';
+import type { CommandContext, CommandHandler } from './handle-command.js';
+
+/** Answered legs whose bridge ended because `legId` ended, and that no other bridge holds. */
+export function peersLeftAlone(state: CallState, legId: string): string[] {
+  if (state.status !== 'active' || state.legs[legId]?.status !== 'ended') return [];
+  const out: string[] = [];
+  for (const bridge of Object.values(state.bridges)) {
+    if (bridge.status !== 'ended' || (bridge.legAId !== legId && bridge.legBId !== legId)) continue;
+    const peer = state.legs[bridge.legAId === legId ? bridge.legBId : bridge.legAId];
+    if (peer?.status === 'answered' && !peer.bridgeId) out.push(peer.legId);
+  }
+  return out;
+}
+
+export async function recordFact(
+  handler: Pick<CommandHandler, 'handle'>,
+  calls: Pick<CallRepository, 'load'>,
+  callId: string,
+  command: CallCommand,
+  context: CommandContext,
+): Promise<void> {
+  await handler.handle(callId, command, context);
+  if (command.type !== 'RecordLegEnded') return;
+  const { state } = await calls.load(callId);
+  for (const peer of peersLeftAlone(state, command.data.legId))
+    await handler.handle(
+      callId,
+      {
+        type: 'Hangup',
+        data: {
+          legId: peer,
+          cause: callEvents.EndCause.END_CAUSE_BRIDGE_PEER_ENDED,
+          reason: `bridged leg ${command.data.legId} ended`,
+        },
+        metadata: command.metadata,
+      },
+      { ...context, onceForCausation: false },
+    );
+}

@@ -1,0 +1,90 @@
+// Optimistic concurrency of the command handler against the real event log: two handlers (as two
+// orchestrator instances would be, each with its own cache and locks) append to one call at once.
+import pg from 'pg';
+import { callStreamId, createEventStore, type EventStore } from '@callctl/eventstore';
+import { createLogger } from '@callctl/logging';
+import { createTestDatabase, type TestDatabase } from '@callctl/testing';
+import { systemIds } from '../src/adapters/ids.js';
+import { CallLocks } from '../src/app/call-locks.js';
+import { CallRepository } from '../src/app/call-repository.js';
+import { CommandEffects } from '../src/app/command-effects.js';
+import { CommandHandler } from '../src/app/handle-command.js';
+import type { MediaPort, SipEdgePort } from '../src/app/ports.js';
+import type { CallCommand } from '../src/domain/call.commands.js';
+
+const log = createLogger({ service: 'handler-test', level: 'silent' });
+const ids = systemIds(Date.now);
+/** The commands here (facts) have no SIP or media action; a call to a peer would be a bug. */
+const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('no peer action expected')) });
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let store: EventStore;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 20 });
+  pool.on('error', () => undefined);
+  store = createEventStore({ pool });
+});
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+const instance = (maxAttempts?: number) =>
+  new CommandHandler({
+    store,
+    calls: new CallRepository(store),
+    locks: new CallLocks(),
+    effects: new CommandEffects(unused as SipEdgePort, unused as MediaPort),
+    ids,
+    log,
+    maxAttempts,
+    conflictBackoffMs: 1,
+  });
+const meta = () => ({ now: Date.now(), newId: ids.next() });
+const cmd = <T extends CallCommand['type']>(type: T, data: Extract<CallCommand, { type: T }>['data']) =>
+  ({ type, data, metadata: meta() }) as CallCommand;
+
+async function answeredCall(handler: CommandHandler): Promise<{ callId: string; legId: string }> {
+  const callId = ids.next();
+  const legId = ids.next();
+  await handler.handle(callId, {
+    type: 'RecordInboundCall',
+    data: { callId, fromUri: 'sip:a@127.0.0.1', toUri: 'sip:b@127.0.0.1', sipCallId: 's', clientState: '' },
+    metadata: { now: Date.now(), newId: legId },
+  });
+  await handler.handle(callId, cmd('RecordLegAnswered', { legId }));
+  return { callId, legId };
+}
+
+describe('command handler under concurrent appends', () => {
+  it('records every command once, in one gap-free stream, by reloading on conflicts', async () => {
+    const [one, two] = [instance(50), instance(50)];
+    const { callId, legId } = await answeredCall(one);
+    const digits = [...'0123456789*#0123456789'];
+    await Promise.all(
+      digits.map((digit, i) => (i % 2 ? one : two).handle(callId, cmd('RecordDtmf', { legId, digit }))),
+    );
+    const stream = await store.readStream(callStreamId(callId));
+    expect(stream.map((e) => e.streamVersion)).toEqual(stream.map((_, i) => i + 1));
+    const recorded = stream
+      .filter((e) => e.type === 'DtmfReceived')
+      .map((e) => (e.data as { digit: string }).digit);
+    expect(recorded.sort()).toEqual([...digits].sort());
+  });
+
+  it('gives up with a ConcurrencyError (ABORTED) when conflicts outlast its attempts', async () => {
+    const handlers = Array.from({ length: 10 }, () => instance(1));
+    const { callId, legId } = await answeredCall(handlers[0]!);
+    const results = await Promise.allSettled(
+      handlers.map((h) => h.handle(callId, cmd('RecordDtmf', { legId, digit: '1' }))),
+    );
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed)
+      expect((f as PromiseRejectedResult).reason).toMatchObject({ code: 'CONCURRENCY' });
+    const stream = await store.readStream(callStreamId(callId));
+    expect(stream.filter((e) => e.type === 'DtmfReceived')).toHaveLength(results.length - failed.length);
+  });
+});
