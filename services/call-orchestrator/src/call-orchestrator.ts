@@ -20,6 +20,7 @@ import { DeadlineManager } from './app/deadline-manager.js';
 import { deadlinesOf } from './app/deadlines-of.js';
 import { CommandHandler } from './app/handle-command.js';
 import { recordFact } from './app/record-fact.js';
+import { LegReconciler } from './app/leg-reconciler.js';
 import type { Clock, IdSource } from './app/ports.js';
 import {
   activeCallsProjection,
@@ -48,6 +49,8 @@ export interface CallOrchestratorOptions {
   cachedCalls?: number;
   /** @default 10 */
   databasePoolSize?: number;
+  /** How often legs are compared with those sip-edge holds (leg-reconciler.ts). @default 30000 */
+  legReconcileIntervalMs?: number;
   /** @default Date.now */
   clock?: Clock;
 }
@@ -56,6 +59,10 @@ export interface RunningCallOrchestrator {
   grpc: RunningGrpcServer;
   store: EventStore;
   deadlines: DeadlineManager;
+  reconciler: LegReconciler;
+  /** The app's command handler and call repository (tests drive process managers with them). */
+  handler: CommandHandler;
+  calls: CallRepository;
   close(): Promise<void>;
 }
 
@@ -120,6 +127,17 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     }
     log.info({ deadlines: rearmed }, 'deadlines re-armed from the log');
 
+    const reconciler = new LegReconciler({
+      sipEdge,
+      activeCallIds: () => allActiveCallIds(pool),
+      calls,
+      handler,
+      clock,
+      ids,
+      log: log.child({ module: 'reconciler' }),
+    });
+    closers.push({ name: 'leg reconciler', close: reconciler.every(o.legReconcileIntervalMs ?? 30_000) });
+
     const facts: FactsConsumer = await startFactsConsumer({
       nc,
       record: (callId, command, context) => recordFact(handler, calls, callId, command, context),
@@ -161,7 +179,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ],
     });
     closers.push({ name: 'grpc', close: () => grpc.close() });
-    return { grpc, store, deadlines, close };
+    return { grpc, store, deadlines, reconciler, handler, calls, close };
   } catch (error) {
     await close();
     throw error;

@@ -34,6 +34,8 @@ export function readConfig(environment: Environment) {
         .string()
         .regex(/^[A-Za-z0-9_-]+$/)
         .default('call-orchestrator'),
+      /** How often the legs in the log are compared with those sip-edge holds. */
+      LEG_RECONCILE_INTERVAL_MS: env.durationMs(30_000),
       CACHED_CALLS: z.coerce.number().int().min(0).default(10_000),
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),

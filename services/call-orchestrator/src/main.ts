@@ -35,6 +35,7 @@ runMain(async () => {
     relay: config.RELAY_ENABLED,
     factsConsumerName: config.FACTS_CONSUMER,
     cachedCalls: config.CACHED_CALLS,
+    legReconcileIntervalMs: config.LEG_RECONCILE_INTERVAL_MS,
   });
   shutdown.add('call orchestrator', () => orchestrator.close());
   log.info({ grpc: orchestrator.grpc.address }, 'call-orchestrator ready');

@@ -6,6 +6,10 @@ import { waitFor } from '@callctl/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { CALL_EVENTS_STREAM, callEventsOfCall } from '@callctl/bus';
 import { toCallEvent } from '../src/app/call-repository.js';
+import { LegReconciler } from '../src/app/leg-reconciler.js';
+import { systemIds } from '../src/adapters/ids.js';
+import { sipEdgeClient } from '../src/adapters/sip-edge/sip-edge-client.js';
+import { createLogger } from '@callctl/logging';
 import { foldEvents } from '../src/domain/call.state.js';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
 
@@ -15,6 +19,8 @@ const { EndCause } = callEvents;
 const { LegState } = callControl;
 
 let h: Harness;
+const afterThis: Array<() => void> = [];
+afterEach(() => afterThis.splice(0).forEach((f) => f()));
 beforeAll(async () => {
   h = await startHarness();
 });
@@ -383,6 +389,34 @@ describe('WatchEvents', () => {
     });
     stream.cancel();
     expect((await ended)?.code).toBe(status.CANCELLED);
+  });
+});
+
+describe('legs sip-edge no longer holds', () => {
+  it('ends a leg missing from two ListLegs in a row (sip-edge restarted), not before', async () => {
+    const { callId, legId } = await answeredInboundCall();
+    // Legs recorded within the grace period are left out: pretend this one is older.
+    const sipEdge = sipEdgeClient({ address: h.sipEdge.address, timeoutMs: 3000 });
+    afterThis.push(() => sipEdge.close());
+    const reconciler = new LegReconciler({
+      sipEdge,
+      activeCallIds: async () => [callId],
+      calls: h.orchestrator.calls,
+      handler: h.orchestrator.handler,
+      clock: () => Date.now() + 60_000,
+      ids: systemIds(Date.now),
+      log: createLogger({ service: 'reconciler-test', level: 'silent' }),
+    });
+    h.sipEdge.heldLegs = [{ callId, legId, sipCallId: 's', sipState: 'answered' }];
+    expect(await reconciler.runOnce()).toEqual([]);
+    h.sipEdge.heldLegs = [];
+    expect(await reconciler.runOnce()).toEqual([]);
+    expect((await h.client.getCall(callId)).ended).toBe(false);
+    expect(await reconciler.runOnce()).toEqual([`${callId}/${legId}`]);
+    expect(await h.client.getCall(callId)).toMatchObject({
+      ended: true,
+      endCause: EndCause.END_CAUSE_PLATFORM_FAILURE,
+    });
   });
 });
 

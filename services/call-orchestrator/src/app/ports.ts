@@ -15,6 +15,8 @@ export interface SipEdgePort {
   rejectLeg(callId: string, legId: string, sipStatus: number, reason: string): Promise<void>;
   /** Ends a leg in whatever SIP state it is; a leg sip-edge no longer holds counts as ended. */
   hangupLeg(callId: string, legId: string, reason: string): Promise<void>;
+  /** The legs sip-edge holds now. */
+  listLegs(): Promise<Array<{ callId: string; legId: string }>>;
 }
 
 /**

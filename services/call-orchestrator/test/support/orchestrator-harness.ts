@@ -51,6 +51,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     grpc: { host: '127.0.0.1', port: 0 },
     databaseUrl: db.url,
     natsUrl: nats.url,
+    legReconcileIntervalMs: 3_600_000, // tests run it with reconciler.runOnce()
     sipEdge: { address: sipEdge.address, timeoutMs: 3000 },
     mediaWorker: {
       address: options.mediaWorker?.address ?? '127.0.0.1:1',

@@ -26,6 +26,8 @@ export interface RecordingSipEdgeOptions {
 
 export class RecordingSipEdge {
   readonly requests: RecordedRequest[] = [];
+  /** What ListLegs answers. */
+  heldLegs: sipEdge.EdgeLeg[] = [];
   private readonly failures = new Map<SipEdgeMethod, { code: status; details: string }>();
   private server!: Server;
   port = 0;
@@ -147,7 +149,7 @@ export class RecordingSipEdge {
           await this.ended(r.callId, r.legId, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, 0, r.reason);
         return {};
       }),
-      listLegs: handle('listLegs', async () => ({ legs: [] })),
+      listLegs: handle('listLegs', async () => ({ legs: this.heldLegs })),
     };
     this.server = new Server();
     this.server.addService(sipEdge.SipEdgeService, implementation);
