@@ -6,7 +6,10 @@
 // 1. catalog columns of type "char" (oid 18) and "name" (oid 19) are rejected by the adapter
 //    (prisma/orm#27403), so they are reported as text (oid 25);
 // 2. the adapter's connectToShadowDb() ignores `database` with a connection string and drops the shadow
-//    database before closing its pool, so the shadow database is created and dropped here.
+//    database before closing its pool, so the shadow database is created and dropped here;
+// 3. the adapter's executeScript() splits a migration on every ";" (inside function bodies, strings and
+//    comments too), which breaks any plpgsql function. The script is sent whole instead, as one simple
+//    query, like the native engine does: PostgreSQL splits it and runs it as one implicit transaction.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { defineConfig } from 'prisma/config';
@@ -43,8 +46,21 @@ function poolConfig(url: string | undefined): pg.PoolConfig {
 }
 
 class MigratePg extends PrismaPg {
+  private readonly pool: pg.Pool;
+
   constructor(private readonly config: pg.PoolConfig) {
-    super(new CatalogSafePool(config) as pg.Pool, { disposeExternalPool: true });
+    const pool = new CatalogSafePool(config) as pg.Pool;
+    super(pool, { disposeExternalPool: true });
+    this.pool = pool;
+  }
+
+  override async connect() {
+    const adapter = await super.connect();
+    const raise = (adapter as unknown as { onError(error: unknown): never }).onError.bind(adapter);
+    adapter.executeScript = async (script: string) => {
+      await this.pool.query(script).catch(raise);
+    };
+    return adapter;
   }
 
   override async connectToShadowDb() {

@@ -113,6 +113,84 @@ describe('event store: append and read', () => {
   });
 });
 
+describe('event store: the append function and its errors', () => {
+  /** The SQL function called directly, as another client of the log could. */
+  async function callAppend(streamId: string, expected: number | null, ids: string[]): Promise<unknown> {
+    return fx.pool
+      .query(`SELECT * FROM event_log_append($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], '{}')`, [
+        streamId,
+        expected,
+        ids,
+        ids.map(() => 'LegAnswered'),
+        ids.map(() => 1),
+        ids.map(() => '{}'),
+      ])
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+  }
+
+  it('raises SQLSTATE CC001 with the actual version in DETAIL, which the store maps to ConcurrencyError', async () => {
+    const callId = randomCallId();
+    const stream = callStreamId(callId);
+    await fx.store.append(stream, 'no-stream', [callCreated(callId), legAnswered(callId)]);
+    expect(await callAppend(stream, 7, [randomUUID()])).toMatchObject({ code: 'CC001', detail: '2' });
+    const error = await fx.store.append(stream, 'no-stream', [legAnswered(callId)]).catch((e: unknown) => e);
+    expect(isConcurrencyError(error)).toBe(true);
+    expect(error).toMatchObject({ streamId: stream, expected: 'no-stream', actual: 2 });
+    expect((error as Error).cause).toMatchObject({ code: 'CC001' });
+  });
+
+  it('raises SQLSTATE CC002 naming the reused id, which the store maps to an event_id_reused ValidationError', async () => {
+    const callId = randomCallId();
+    const event = legAnswered(callId);
+    await fx.store.append(callStreamId(callId), 'any', [event]);
+    const other = callStreamId(randomCallId());
+    expect(await callAppend(other, null, [event.eventId])).toMatchObject({
+      code: 'CC002',
+      detail: event.eventId,
+    });
+    // The same event (same content) appended to another stream is a reuse, not a retry.
+    await expect(fx.store.append(other, 'any', [event])).rejects.toMatchObject({
+      code: 'EVENTSTORE_VALIDATION',
+      reason: VALIDATION_REASONS.eventIdReused,
+      cause: expect.objectContaining({ code: 'CC002' }),
+    });
+    expect(await fx.store.readStream(other)).toEqual([]);
+  });
+
+  it('treats a stored batch re-sent in another order as a reuse, not a retry', async () => {
+    const callId = randomCallId();
+    const stream = callStreamId(callId);
+    const events = [callCreated(callId), legAnswered(callId)];
+    await fx.store.append(stream, 'no-stream', events);
+    await expect(fx.store.append(stream, 'any', [events[1]!, events[0]!])).rejects.toMatchObject({
+      reason: VALIDATION_REASONS.eventIdReused,
+    });
+    // A retry of a later slice of a stored batch still returns its original positions.
+    const all = await fx.store.readStream(stream);
+    await expect(fx.store.append(stream, 'any', [events[1]!])).resolves.toEqual({
+      nextExpectedVersion: 2,
+      positions: [all[1]!.globalPosition],
+      duplicate: true,
+    });
+  });
+
+  it('refuses arrays of different lengths with invalid_parameter_value and writes nothing', async () => {
+    const before = await fx.count();
+    const error = await fx.pool
+      .query(
+        `SELECT * FROM event_log_append('call-x', NULL, ARRAY[$1::uuid], ARRAY['LegAnswered', 'LegAnswered'],
+                                         ARRAY[1], ARRAY['{}'::jsonb], '{}')`,
+        [randomUUID()],
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '22023' });
+    expect(await fx.count()).toBe(before);
+  });
+});
+
 describe('event store: bad input is refused with a typed error and nothing written', () => {
   const cases: [string, () => Promise<unknown>, string][] = [
     [
@@ -207,9 +285,10 @@ describe('event store: gap safety', () => {
       return fx.store.append(callStreamId(id), 'no-stream', [callCreated(id), legAnswered(id)]);
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(seen.filter((e) => e.globalPosition > start)).toHaveLength(0);
+    const seenWhileOpen = seen.filter((e) => e.globalPosition > start).length;
     await slow.query('COMMIT');
     slow.release();
+    expect(seenWhileOpen).toBe(0);
     const results = await Promise.all(later);
     for (const r of results) expect(Math.min(...r.positions)).toBeGreaterThan(slowPosition);
     const expected = 1 + 10 * 2;

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { callEventCodecs, type CodecRegistry } from './codecs.js';
-import { ConcurrencyError, VALIDATION_REASONS, ValidationError } from './errors.js';
+import { VALIDATION_REASONS, ValidationError } from './errors.js';
+import { APPEND_SQL, appendError } from './append-function.js';
 import { assertValidStreamId } from './stream-id.js';
 
 /** What the writer believes the stream's version is: its last event's version (0 = no events yet). */
@@ -65,8 +66,9 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 export const EVENT_LOG_CHANNEL = 'callctl_event_log';
 
 /**
- * Appends are serialised by this transaction-level advisory lock, taken before the global position is
- * drawn and held until commit. Consequence: global positions become visible in increasing order, so a
+ * Appends are serialised by this transaction-level advisory lock, taken (by the SQL function
+ * `event_log_append`, which hard-codes this value) before the global position is drawn and held until
+ * commit. Consequence: global positions become visible in increasing order, so a
  * reader that has seen position N has seen every committed event below N, and `readAll(after)` can never
  * skip an event whose transaction drew a lower sequence value but committed later (the classic outbox
  * trap). PostgreSQL makes a commit visible (ProcArrayEndTransaction) before it releases the
@@ -180,43 +182,6 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     });
   }
 
-  /** Returns the original result when every id is already stored with the same content, else throws. */
-  async function findDuplicate(
-    client: pg.PoolClient,
-    streamId: string,
-    prepared: PreparedEvent[],
-  ): Promise<AppendResult | undefined> {
-    const { rows } = await client.query<{
-      event_id: string;
-      stream_id: string;
-      stream_version: number;
-      global_position: string;
-      same: boolean;
-      ord: string;
-    }>(
-      `SELECT l.event_id, l.stream_id, l.stream_version, l.global_position, b.ord,
-              (l.stream_id = $1 AND l.type = b.type AND l.data = b.data) AS same
-         FROM unnest($2::uuid[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS b(event_id, type, data, ord)
-         JOIN event_log l ON l.event_id = b.event_id
-        ORDER BY b.ord`,
-      [streamId, prepared.map((e) => e.eventId), prepared.map((e) => e.type), prepared.map((e) => e.json)],
-    );
-    if (rows.length === 0) return undefined;
-    const consecutive = rows.every((row, i) => i === 0 || row.stream_version === rows[0]!.stream_version + i);
-    if (rows.length !== prepared.length || !consecutive || rows.some((row) => !row.same)) {
-      const reused = rows.find((row) => !row.same) ?? rows[0]!;
-      throw new ValidationError(
-        VALIDATION_REASONS.eventIdReused,
-        `event id ${reused.event_id} is already stored with other content or in another batch`,
-      );
-    }
-    return {
-      nextExpectedVersion: rows[rows.length - 1]!.stream_version,
-      positions: rows.map((row) => Number(row.global_position)),
-      duplicate: true,
-    };
-  }
-
   async function append(
     streamId: string,
     expected: ExpectedVersion,
@@ -230,54 +195,30 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       ...(metadata.causationId ? { causationId: metadata.causationId } : {}),
       ...(metadata.traceparent ? { traceparent: metadata.traceparent } : {}),
     });
-    const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      try {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY.toString()]);
-        const duplicate = await findDuplicate(client, streamId, prepared);
-        if (duplicate) {
-          await client.query('ROLLBACK');
-          return duplicate;
-        }
-        const { rows: head } = await client.query<{ version: number }>(
-          'SELECT coalesce(max(stream_version), 0)::int AS version FROM event_log WHERE stream_id = $1',
-          [streamId],
-        );
-        const actual = head[0]!.version;
-        const wanted = expected === 'no-stream' ? 0 : expected;
-        if (wanted !== 'any' && wanted !== actual) throw new ConcurrencyError(streamId, expected, actual);
-        // The NOTIFY rides on the insert statement (one round trip less); PostgreSQL delivers it at commit.
-        const { rows } = await client.query<{ positions: string[] }>(
-          `WITH inserted AS (
-             INSERT INTO event_log (event_id, stream_id, stream_version, type, schema_version, data, metadata)
-             SELECT b.event_id, $1, $2 + b.ord::int, b.type, b.schema_version, b.data, $7::jsonb
-               FROM unnest($3::uuid[], $4::text[], $5::int[], $6::jsonb[])
-                    WITH ORDINALITY AS b(event_id, type, schema_version, data, ord)
-              ORDER BY b.ord
-             RETURNING global_position)
-           SELECT array_agg(global_position ORDER BY global_position)::text[] AS positions,
-                  pg_notify('${EVENT_LOG_CHANNEL}', max(global_position)::text)
-             FROM inserted`,
-          [
-            streamId,
-            actual,
-            prepared.map((e) => e.eventId),
-            prepared.map((e) => e.type),
-            prepared.map((e) => e.schemaVersion),
-            prepared.map((e) => e.json),
-            metadataJson,
-          ],
-        );
-        const positions = rows[0]!.positions.map(Number);
-        await client.query('COMMIT');
-        return { nextExpectedVersion: actual + prepared.length, positions, duplicate: false };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      client.release();
+      // One round trip: the function takes the lock, answers a retry, checks the version, inserts and
+      // notifies; run in autocommit, its statement's transaction is the append transaction.
+      const { rows } = await pool.query<{ positions: string[]; next_version: number; duplicate: boolean }>({
+        name: 'event_log_append',
+        text: APPEND_SQL,
+        values: [
+          streamId,
+          expected === 'any' ? null : expected === 'no-stream' ? 0 : expected,
+          prepared.map((e) => e.eventId),
+          prepared.map((e) => e.type),
+          prepared.map((e) => e.schemaVersion),
+          prepared.map((e) => e.json),
+          metadataJson,
+        ],
+      });
+      const row = rows[0]!;
+      return {
+        nextExpectedVersion: row.next_version,
+        positions: row.positions.map(Number),
+        duplicate: row.duplicate,
+      };
+    } catch (error) {
+      throw appendError(error, streamId, expected);
     }
   }
 
