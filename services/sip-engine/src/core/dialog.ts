@@ -8,6 +8,8 @@ export type DialogRole = 'uas' | 'uac';
 
 export interface DialogInit {
   role: DialogRole;
+  /** What made it: an INVITE (ends with BYE) or a SUBSCRIBE (ends with NOTIFY terminated). */
+  usage: 'invite' | 'subscribe';
   callId: string;
   localTag: string;
   remoteTag: string;
@@ -33,6 +35,17 @@ export interface DialogMember {
   closeWithDialog(): void;
 }
 
+/** NOTIFY with `Subscription-State: terminated` ends a SUBSCRIBE dialog, never an INVITE one (a REFER's). */
+export function endsSubscription(
+  dialog: Dialog,
+  method: string,
+  subscriptionState: string | undefined,
+): boolean {
+  return (
+    dialog.usage === 'subscribe' && method === 'NOTIFY' && /^\s*terminated/i.test(subscriptionState ?? '')
+  );
+}
+
 export function dialogKey(callId: string, localTag: string, remoteTag: string): string {
   return `${callId}\n${localTag}\n${remoteTag}`;
 }
@@ -45,6 +58,7 @@ export class Dialog {
   readonly id: string;
   readonly key: string;
   readonly role: DialogRole;
+  readonly usage: 'invite' | 'subscribe';
   readonly callId: string;
   readonly localTag: string;
   readonly remoteTag: string;
@@ -61,6 +75,8 @@ export class Dialog {
   ackSeq: number;
   /** The last ACK sent (UAC), re-sent when the 2xx is retransmitted. */
   lastAck: Buffer | undefined;
+  /** The app cancelled the INVITE but a 2xx came anyway: BYE right after the app's ACK (research §7.4). */
+  byeAfterAck = false;
   /** Our 2xx waiting for its ACK (UAS). */
   awaitingAck: DialogMember | undefined;
   /** A re-INVITE from the network the app has not answered yet. */
@@ -73,6 +89,7 @@ export class Dialog {
 
   constructor(init: DialogInit) {
     this.role = init.role;
+    this.usage = init.usage;
     this.callId = init.callId;
     this.localTag = init.localTag;
     this.remoteTag = init.remoteTag;

@@ -31,7 +31,7 @@ import {
   type Target,
 } from './addressing.js';
 import { contentTypeFor, parseAppSip, sortAppHeaders } from './app-sip.js';
-import { Dialog, DialogTable, wireDialogId, type DialogMember } from './dialog.js';
+import { Dialog, DialogTable, endsSubscription, wireDialogId, type DialogMember } from './dialog.js';
 import { randomIds, systemClock, type Clock, type IdSource, type Timer } from './runtime.js';
 import { traceSip } from './sip-trace.js';
 import { ClientTransaction, ServerTransaction, type TransactionContext } from './transaction-shell.js';
@@ -69,8 +69,8 @@ class InboundRequest implements DialogMember {
   constructor(
     readonly txnId: string,
     readonly app: AppConnection | undefined,
-    /** An INVITE outside a dialog: its first response makes the local tag and the dialog id. */
-    readonly initialInvite: boolean,
+    /** An INVITE or SUBSCRIBE outside a dialog: its first response makes the local tag and dialog id. */
+    readonly creating: boolean,
     private readonly onDialogEnd: (req: InboundRequest) => void,
   ) {}
 
@@ -90,8 +90,12 @@ class OutboundRequest implements DialogMember {
     readonly app: AppConnection | undefined,
     readonly dialogId: string,
     readonly dialog: Dialog | undefined,
-    readonly initialInvite: boolean,
+    /** An INVITE or SUBSCRIBE outside a dialog: its 2xx creates a dialog. */
+    readonly creating: boolean,
   ) {}
+
+  /** The app cancelled it: a 2xx that still arrives gets ACKed by the app and BYEd by the engine. */
+  cancelled = false;
 
   closeWithDialog(): void {
     // The request runs to its end; only the dialog's reference to it goes.
@@ -256,7 +260,8 @@ export class SipCore implements AppSipHandler {
         this.cdr('cdr:stop', 'application', ['call-rejected'], serializeMessage(request).toString('utf8'));
       return;
     }
-    const req = new InboundRequest(this.ids.uuid(), app, method === 'INVITE', (r) => this.closeUnanswered(r));
+    const creating = method === 'INVITE' || method === 'SUBSCRIBE';
+    const req = new InboundRequest(this.ids.uuid(), app, creating, (r) => this.closeUnanswered(r));
     req.mergeKey = mergeKey;
     const txn = this.serverTransaction(request, flow, key, req);
     this.merged.set(mergeKey, txn);
@@ -356,7 +361,7 @@ export class SipCore implements AppSipHandler {
     const app = dialog.app;
     if (!app?.isOpen) return;
     const text = serializeMessage(request);
-    const txnId = waiting.initialInvite ? waiting.txnId : this.ids.uuid();
+    const txnId = waiting.creating ? waiting.txnId : this.ids.uuid();
     app.send(
       sipPayload(
         this.ids.uuid(),
@@ -437,11 +442,11 @@ export class SipCore implements AppSipHandler {
       txn.respond(trying, serializeMessage(trying));
     }
     const text = serializeMessage(request).toString('utf8');
-    if (method === 'BYE') {
-      // The dialog goes at once; the BYE itself still waits for the app's answer.
+    if (method === 'BYE' || endsSubscription(dialog, method, request.get('Subscription-State'))) {
+      // The dialog goes at once; the request itself still waits for the app's answer.
       dialog.pending.delete(req);
       this.endDialog(dialog);
-      this.cdr('cdr:stop', 'network', ['normal-release'], text);
+      if (method === 'BYE') this.cdr('cdr:stop', 'network', ['normal-release'], text);
     }
     dialog.app.send(
       sipPayload(
@@ -520,17 +525,17 @@ export class SipCore implements AppSipHandler {
     const method = request.method;
     const transport = req.txn.flow.transport;
     const headers = sortAppHeaders(appResponse, hostPort(transport.local), true);
-    if (req.initialInvite && req.localTag === undefined) {
+    if (req.creating && req.localTag === undefined) {
       const appTag = headers.to === undefined ? undefined : safeTag(headers.to);
       req.localTag = appTag ?? this.ids.tag();
       req.dialogId = wireDialogId(request.callId, request.from.tag ?? '');
     }
     const extra: Array<[string, string]> = [];
-    if (req.initialInvite && status > 100 && status < 300) {
+    if (req.creating && status > 100 && status < 300) {
       for (const rr of request.getAll('Record-Route')) extra.push(['Record-Route', rr]);
     }
     const dialogForming = method === 'INVITE' || method === 'SUBSCRIBE';
-    const wantsContact = dialogForming && (req.initialInvite ? status >= 200 && status < 300 : true);
+    const wantsContact = dialogForming && (req.creating ? status >= 200 && status < 300 : true);
     const contact =
       headers.contact ??
       (wantsContact ? `<${req.dialog?.localContact ?? localContactUri(transport)}>` : undefined);
@@ -546,9 +551,9 @@ export class SipCore implements AppSipHandler {
     });
     const bytes = serializeMessage(response);
 
-    if (status >= 200 && status < 300 && method === 'INVITE') {
-      if (req.initialInvite) this.createUasDialog(conn, req, response, transport);
-      else if (req.dialog) {
+    if (status >= 200 && status < 300 && req.creating) this.createUasDialog(conn, req, response, transport);
+    else if (status >= 200 && status < 300 && method === 'INVITE') {
+      if (req.dialog) {
         req.dialog.awaitingAck = req;
         const target = request.contacts[0];
         if (target && !target.star) req.dialog.remoteTarget = target.uri;
@@ -579,7 +584,7 @@ export class SipCore implements AppSipHandler {
     req.txn.respond(response, bytes);
     if (status >= 200) {
       this.forgetInbound(req);
-      if (req.initialInvite) {
+      if (req.creating && method === 'INVITE') {
         if (status < 300) this.cdr('cdr:start', 'application', ['uas'], text);
         else this.cdr('cdr:stop', 'application', ['call-rejected'], text);
       }
@@ -596,8 +601,10 @@ export class SipCore implements AppSipHandler {
     const contact = request.contacts[0];
     const routeSet = request.getAll('Record-Route');
     const localContact = response.contacts[0]?.uri ?? localContactUri(transport);
+    const invite = request.method === 'INVITE';
     const dialog = new Dialog({
       role: 'uas',
+      usage: invite ? 'invite' : 'subscribe',
       callId: request.callId,
       localTag: this.localTagFor(req),
       remoteTag: request.from.tag ?? '',
@@ -612,7 +619,7 @@ export class SipCore implements AppSipHandler {
       app: conn,
       inviteSeq: request.cseq.seq,
     });
-    dialog.awaitingAck = req;
+    if (invite) dialog.awaitingAck = req;
     req.dialog = dialog;
     this.dialogs.add(dialog);
   }
@@ -681,7 +688,7 @@ export class SipCore implements AppSipHandler {
     if (contentType !== undefined && body.length > 0) list.push(['Content-Type', contentType]);
     const request = new SipRequest(method, appRequest.uri, list, body);
     const dialogId = dialogForming ? wireDialogId(callId, fromTag) : '';
-    const out = new OutboundRequest(this.ids.uuid(), conn, dialogId, undefined, method === 'INVITE');
+    const out = new OutboundRequest(this.ids.uuid(), conn, dialogId, undefined, dialogForming);
     this.startClient(conn, frame.msgId, out, request, { transport, remote: target.peer }, branch);
     if (method === 'INVITE') {
       this.appInvites.set(out.txnId, out);
@@ -746,23 +753,26 @@ export class SipCore implements AppSipHandler {
     const request = out.txn.request;
     const method = request.method;
     let text: string | undefined;
-    if (method === 'INVITE' && status >= 200) {
-      if (out.initialInvite) {
-        text = serializeMessage(response).toString('utf8');
-        if (status < 300) {
-          this.createUacDialog(out, response);
-          this.cdr('cdr:start', 'network', ['uac'], text);
-        } else {
-          this.cdr('cdr:stop', 'network', [status === 487 ? 'call-canceled' : 'call-rejected'], text);
-        }
-      } else if (out.dialog && status < 300) {
-        out.dialog.ackSeq = request.cseq.seq;
-        const target = response.contacts[0];
-        if (target && !target.star) out.dialog.remoteTarget = target.uri;
+    if (out.creating && status >= 200) {
+      text = serializeMessage(response).toString('utf8');
+      if (status < 300) {
+        const dialog = this.createUacDialog(out, response);
+        if (method === 'INVITE') this.cdr('cdr:start', 'network', ['uac'], text);
+        if (out.cancelled) dialog.byeAfterAck = true;
+      } else if (method === 'INVITE') {
+        this.cdr('cdr:stop', 'network', [status === 487 ? 'call-canceled' : 'call-rejected'], text);
       }
+    } else if (method === 'INVITE' && out.dialog && status >= 200 && status < 300) {
+      out.dialog.ackSeq = request.cseq.seq;
+      const target = response.contacts[0];
+      if (target && !target.star) out.dialog.remoteTarget = target.uri;
     }
-    if (method === 'BYE' && status >= 200 && status !== 401 && status !== 407 && out.dialog)
-      this.endDialog(out.dialog);
+    // BYE (and NOTIFY terminated in a subscription) end the dialog on their final response, except a
+    // challenge: the app may retry with credentials (research §10.12).
+    const dialog = out.dialog;
+    const ending =
+      dialog && (method === 'BYE' || endsSubscription(dialog, method, request.get('Subscription-State')));
+    if (ending && status >= 200 && status !== 401 && status !== 407) this.endDialog(dialog);
     this.deliverResponse(out, response, text);
   }
 
@@ -794,23 +804,24 @@ export class SipCore implements AppSipHandler {
     );
     this.lastResponseSource.set(out, out.txn.flow);
     const request = out.txn.request;
-    if (out.initialInvite)
+    if (out.creating && request.method === 'INVITE')
       this.cdr('cdr:stop', 'application', ['call-rejected'], serializeMessage(response).toString('utf8'));
     if (request.method === 'BYE' && out.dialog) this.endDialog(out.dialog);
     this.deliverResponse(out, response);
   }
 
-  private createUacDialog(out: OutboundRequest, response: SipResponse): void {
+  private createUacDialog(out: OutboundRequest, response: SipResponse): Dialog {
     const request = out.txn.request;
     const remoteTag = response.to.tag ?? '';
     const existing = this.dialogs.find(request.callId, request.from.tag ?? '', remoteTag);
-    if (existing) return;
+    if (existing) return existing;
     const routeSet = response.getAll('Record-Route').reverse();
     const contact = response.contacts[0];
     const remoteTarget = contact && !contact.star ? contact.uri : request.uri;
     const localContact = request.contacts[0]?.uri ?? localContactUri(out.txn.flow.transport);
     const dialog = new Dialog({
       role: 'uac',
+      usage: request.method === 'INVITE' ? 'invite' : 'subscribe',
       callId: request.callId,
       localTag: request.from.tag ?? '',
       remoteTag,
@@ -826,6 +837,7 @@ export class SipCore implements AppSipHandler {
       inviteSeq: request.cseq.seq,
     });
     this.dialogs.add(dialog);
+    return dialog;
   }
 
   /** §7.5: a request inside a dialog (ACK and BYE included). */
@@ -839,6 +851,7 @@ export class SipCore implements AppSipHandler {
       dialog.lastAck = bytes;
       this.echoRequest(conn, frame.msgId, dialog.flow, bytes, this.ids.uuid());
       this.sendQuietly(dialog.flow, bytes);
+      if (dialog.byeAfterAck) this.byeFromEngine(dialog, 'ACK-BYE due to cancel race condition');
       return;
     }
     if (!dialog) return conn.respond(frame.msgId, 'NOK', [NOK.noDialog]);
@@ -912,6 +925,7 @@ export class SipCore implements AppSipHandler {
     const bytes = serializeMessage(cancel);
     const branch = out.txn.request.topVia.branch ?? '';
     const key = `${branch}|CANCEL`;
+    out.cancelled = true;
     const holder = new OutboundRequest(this.ids.uuid(), undefined, '', undefined, false);
     const txn = new ClientTransaction(this.ctx, cancel, bytes, out.txn.flow, key, {
       onResponse: () => undefined,
