@@ -203,6 +203,30 @@ describe('facts from sip-edge', () => {
     expect(typesOf(events).filter((t) => t === 'LegAnswered')).toHaveLength(1);
   });
 
+  it("keeps recording other calls' facts while an action on one call is slow", async () => {
+    const a = await inboundCall();
+    const release = h.sipEdge.holdNext('answerLeg');
+    const answering = h.client.answerLeg(a.callId, a.legId);
+    await waitFor('AnswerLeg at sip-edge', () =>
+      h.sipEdge.received('answerLeg').some((r) => r.legId === a.legId),
+    );
+    // A digit of call A waits for A's answer to be recorded; call B must not wait behind it.
+    await h.sipEdge.publishSipFact(a.callId, a.legId, {
+      $case: 'dtmfInfoReceived',
+      dtmfInfoReceived: { digit: '1', durationMs: 80 },
+    });
+    const b = await inboundCall();
+    expect((await h.client.getCall(b.callId)).legs[0]!.legId).toBe(b.legId);
+    expect(typesOf(await h.stream(a.callId))).not.toContain('LegAnswered');
+    release();
+    await answering;
+    const events = await waitFor('the digit after the answer', async () => {
+      const s = await h.stream(a.callId);
+      return s.some((e) => e.type === 'DtmfReceived') && s;
+    });
+    expect(typesOf(events).slice(3)).toEqual(['LegAnswered', 'DtmfReceived']);
+  });
+
   it('records a redelivered fact once (same fact id, new message id)', async () => {
     const { callId, legId } = await answeredInboundCall();
     const dtmf = { $case: 'dtmfInfoReceived' as const, dtmfInfoReceived: { digit: '7', durationMs: 80 } };

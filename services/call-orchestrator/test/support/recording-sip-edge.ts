@@ -29,6 +29,7 @@ export class RecordingSipEdge {
   /** What ListLegs answers. */
   heldLegs: sipEdge.EdgeLeg[] = [];
   private readonly failures = new Map<SipEdgeMethod, { code: status; details: string }>();
+  private readonly holds = new Map<SipEdgeMethod, Promise<void>>();
   private server!: Server;
   port = 0;
 
@@ -43,6 +44,13 @@ export class RecordingSipEdge {
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** The next request of this method waits until the returned function is called (once). */
+  holdNext(method: SipEdgeMethod): () => void {
+    let release!: () => void;
+    this.holds.set(method, new Promise<void>((resolve) => (release = resolve)));
+    return release;
   }
 
   /** The next request of this method fails with this status (once). */
@@ -117,10 +125,14 @@ export class RecordingSipEdge {
           callback(failure);
           return;
         }
-        act(call.request).then(
-          (response) => callback(null, response),
-          (error: Error) => callback({ code: status.INTERNAL, details: error.message }),
-        );
+        const hold = this.holds.get(method);
+        this.holds.delete(method);
+        (hold ?? Promise.resolve())
+          .then(() => act(call.request))
+          .then(
+            (response) => callback(null, response),
+            (error: Error) => callback({ code: status.INTERNAL, details: error.message }),
+          );
       };
     const report = this.o.reportActions ?? true;
     const implementation: sipEdge.SipEdgeServer = {

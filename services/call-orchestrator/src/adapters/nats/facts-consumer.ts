@@ -24,6 +24,8 @@ export interface FactsConsumerOptions {
   durableName?: string;
   /** A nak'ed fact comes back after this long. @default 1000 */
   retryDelayMs?: number;
+  /** Facts handled at once (across calls). @default 64 */
+  maxInFlight?: number;
 }
 
 export interface FactsConsumer {
@@ -55,6 +57,7 @@ export function decodeFact(msg: Pick<JsMsg, 'subject' | 'data'>, now: number, id
 
 export async function startFactsConsumer(o: FactsConsumerOptions): Promise<FactsConsumer> {
   const retryDelayMs = o.retryDelayMs ?? 1000;
+  const maxInFlight = o.maxInFlight ?? 64;
   await ensureFactsStream(o.nc);
   const messages = await consumeDurable(o.nc, {
     stream: FACTS_STREAM,
@@ -90,9 +93,17 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     }
   }
 
-  // One fact at a time keeps each call's facts in order (sip-edge publishes them in SIP order).
+  // Facts of different calls run concurrently, so a slow action on one call (a prompt being downloaded)
+  // does not hold up the others. Each call's facts keep their order: handle() takes its place in the
+  // call's queue (app/call-locks.ts) synchronously, in delivery order (sip-edge publishes in SIP order).
+  const inFlight = new Set<Promise<void>>();
   const done = (async () => {
-    for await (const msg of messages) await handle(msg);
+    for await (const msg of messages) {
+      const running = handle(msg).finally(() => inFlight.delete(running));
+      inFlight.add(running);
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
   })().catch((error: unknown) => o.log.error({ err: error }, 'facts consumer stopped'));
 
   return {
