@@ -1,5 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import {
   Metadata,
@@ -14,11 +13,10 @@ import {
 import { callControl, callEvents } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { envelopeAt } from './support/events.js';
+import { CALLCTL, runCallctl } from './support/callctl-process.js';
 
 // A contract test of the CLI's side of callctl.v1.CallControl: the built `callctl` executable, run as a
 // process, against a real gRPC server in this test that records each request and answers from a script.
-
-const CALLCTL = join(__dirname, '..', 'bin', 'callctl.js');
 
 type Answer = (request: unknown) => unknown;
 interface Received {
@@ -82,24 +80,6 @@ class ScriptedCallControl {
   }
 }
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function callctl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CALLCTL, ...args],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
-    );
-  });
-}
-
 const legAnswered = (position: number, legId: string): callControl.WatchEventsResponse => ({
   envelope: envelopeAt('LegAnswered', position),
   event: { $case: 'legAnswered', legAnswered: { callId: 'c1', legId, clientState: '' } },
@@ -117,7 +97,7 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
 
   it('dial sends CreateCall with the URI, From, timeouts and a UUID key, and prints the ids', async () => {
     server.answers.set('createCall', () => ({ callId: 'c1', legId: 'a1' }));
-    const result = await callctl([
+    const result = await runCallctl([
       'dial',
       'sip:bob@127.0.0.1:5080',
       '--from',
@@ -141,7 +121,7 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
 
   it('takes the server address from CALLCTL_SERVER', async () => {
     server.answers.set('hangup', () => ({}));
-    const result = await callctl(['hangup', 'c1', 'b1'], { CALLCTL_SERVER: `127.0.0.1:${server.port}` });
+    const result = await runCallctl(['hangup', 'c1', 'b1'], { CALLCTL_SERVER: `127.0.0.1:${server.port}` });
     expect(result).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
     expect(server.lastRequest('hangup')).toEqual({ callId: 'c1', legId: 'b1' });
   });
@@ -194,7 +174,7 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
     [['hangup', 'c1'], 'hangup', {}, 'ok', { callId: 'c1', legId: '' }],
   ])('%j calls %s', async (args, method, response, printed, request) => {
     server.answers.set(method, () => response);
-    const result = await callctl([...args, ...at]);
+    const result = await runCallctl([...args, ...at]);
     expect(result).toEqual({ code: 0, stdout: `${printed}\n`, stderr: '' });
     expect(server.lastRequest(method)).toEqual(request);
   });
@@ -215,13 +195,13 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
       ],
     });
     server.answers.set('getCall', () => ({ call }));
-    const text = await callctl(['get', 'c1', ...at]);
+    const text = await runCallctl(['get', 'c1', ...at]);
     expect(text.stdout.split('\n')).toEqual([
       'call c1 active version=4 created=2026-11-23T10:00:00.000Z',
       '  leg a1 inbound answered from=sip:alice@127.0.0.1 to=sip:ivr@127.0.0.1',
       '',
     ]);
-    const json = await callctl(['get', 'c1', '--json', ...at]);
+    const json = await runCallctl(['get', 'c1', '--json', ...at]);
     expect(JSON.parse(json.stdout)).toMatchObject({ call: { callId: 'c1', legs: [{ legId: 'a1' }] } });
   });
 
@@ -229,7 +209,7 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
     server.answers.set('answerLeg', () => {
       throw { code: status.FAILED_PRECONDITION, details: 'leg a1 is answered, not ringing' };
     });
-    expect(await callctl(['answer', 'c1', 'a1', ...at])).toEqual({
+    expect(await runCallctl(['answer', 'c1', 'a1', ...at])).toEqual({
       code: 1,
       stdout: '',
       stderr: 'error: FAILED_PRECONDITION: leg a1 is answered, not ringing\n',
@@ -237,7 +217,7 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
     server.answers.set('getCall', () => {
       throw { code: status.NOT_FOUND, details: 'no call nope' };
     });
-    expect(await callctl(['get', 'nope', ...at])).toMatchObject({
+    expect(await runCallctl(['get', 'nope', ...at])).toMatchObject({
       code: 1,
       stderr: 'error: NOT_FOUND: no call nope\n',
     });
@@ -245,7 +225,7 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
 
   it('gives up on a server that does not answer at its deadline with DEADLINE_EXCEEDED', async () => {
     server.answers.set('listCalls', () => undefined);
-    const result = await callctl(['list', '--timeout', '300ms', ...at]);
+    const result = await runCallctl(['list', '--timeout', '300ms', ...at]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: DEADLINE_EXCEEDED: /);
   });
@@ -255,14 +235,14 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
     await closed.start();
     const port = closed.port;
     closed.stop();
-    const result = await callctl(['get', 'c1', '--server', `127.0.0.1:${port}`, '--timeout', '2s']);
+    const result = await runCallctl(['get', 'c1', '--server', `127.0.0.1:${port}`, '--timeout', '2s']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: UNAVAILABLE: /);
   });
 
   it('refuses a bad command line with exit 2 and sends nothing', async () => {
     const before = server.received.length;
-    const result = await callctl(['collect', 'c1', '--max-digits', '4', ...at]);
+    const result = await runCallctl(['collect', 'c1', '--max-digits', '4', ...at]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('error: missing <leg>');
     expect(result.stderr).toContain('Usage: callctl collect <call> <leg> [options]');
@@ -303,7 +283,7 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
       stream.write(legAnswered(11, 'b1'));
       stream.end();
     });
-    const result = await callctl(['watch', '--json', ...at]);
+    const result = await runCallctl(['watch', '--json', ...at]);
     expect(result.code).toBe(0);
     expect(
       result.stdout
