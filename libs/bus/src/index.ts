@@ -11,6 +11,10 @@ export {
   FACTS_SUBJECTS,
   sipFactSubject,
   mediaFactSubject,
+  SIP_EDGE_LEGS_STREAM,
+  SIP_EDGE_LEGS_SUBJECTS,
+  sipEdgeLegSubject,
+  sipEdgeLegsOf,
 } from './subjects.js';
 export { tracedHeaders, traceContextOf } from './trace-headers.js';
 export {

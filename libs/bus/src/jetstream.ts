@@ -27,6 +27,8 @@ export interface EnsureStreamOptions {
   duplicateWindowMs?: number;
   /** @default 7 days */
   maxAgeMs?: number;
+  /** Keep only this many messages per subject (1: the last value of each key). @default unlimited */
+  maxMsgsPerSubject?: number;
 }
 
 export const DEFAULT_DUPLICATE_WINDOW_MS = 10 * 60_000;
@@ -40,6 +42,7 @@ export async function ensureStream(nc: NatsConnection, options: EnsureStreamOpti
     subjects: options.subjects,
     duplicate_window: nanos(options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
     max_age: nanos(options.maxAgeMs ?? DEFAULT_MAX_AGE_MS),
+    ...(options.maxMsgsPerSubject !== undefined ? { max_msgs_per_subject: options.maxMsgsPerSubject } : {}),
   };
   try {
     await jsm.streams.info(options.name);

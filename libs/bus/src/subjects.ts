@@ -59,3 +59,23 @@ export function mediaFactSubject(callId: string): string {
   assertToken('call id', callId);
   return `facts.media.${callId}`;
 }
+
+/**
+ * sip-edge's record of the legs it holds, one subject per leg (the stream keeps only the last message of
+ * each), read back by the same instance after a restart to end the calls it can no longer control.
+ */
+export const SIP_EDGE_LEGS_STREAM = 'SIP_EDGE_LEGS';
+export const SIP_EDGE_LEGS_SUBJECTS = 'sipedge.legs.>';
+
+/** `sipedge.legs.<instance>.<legId>`. */
+export function sipEdgeLegSubject(instance: string, legId: string): string {
+  assertToken('sip-edge instance', instance);
+  assertToken('leg id', legId);
+  return `sipedge.legs.${instance}.${legId}`;
+}
+
+/** Every leg record of one sip-edge instance: `sipedge.legs.<instance>.*`. */
+export function sipEdgeLegsOf(instance: string): string {
+  assertToken('sip-edge instance', instance);
+  return `sipedge.legs.${instance}.*`;
+}

@@ -7,6 +7,14 @@ export function readConfig(environment: Environment) {
     'sip-edge',
     {
       LOG_LEVEL: env.logLevel(),
+      /**
+       * This instance's name (the pod name in Kubernetes): its leg journal on JetStream is its own, and the
+       * legs a previous run with the same name left are ended at start.
+       */
+      SIP_EDGE_INSTANCE: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ or -' })
+        .default('sip-edge'),
       /** The internal SipEdge gRPC API (callctl.sipedge.v1) for the orchestrator. */
       GRPC_HOST: env.host('127.0.0.1'),
       GRPC_PORT: env.port(50052),

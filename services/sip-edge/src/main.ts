@@ -25,6 +25,7 @@ runMain(async () => {
     grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
     engine: { ...config.SIP_ENGINE_ADMIN, secret: config.SIP_ENGINE_SECRET },
     natsUrl: config.NATS_URL,
+    instance: config.SIP_EDGE_INSTANCE,
     facts: {
       giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
       attemptTimeoutMs: config.FACT_PUBLISH_ATTEMPT_TIMEOUT_MS,

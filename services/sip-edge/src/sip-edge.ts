@@ -3,6 +3,7 @@ import { connectBus, ensureFactsStream, type NatsConnection } from '@callctl/bus
 import type { Logger } from '@callctl/logging';
 import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
+import { NatsLegJournal } from './adapters/nats/leg-journal.js';
 import { MediaWorkerClient } from './adapters/media/media-worker-client.js';
 import { connectEngine, type EngineConnection } from './adapters/srf/engine-connection.js';
 import { sipEdgeService } from './adapters/grpc/sip-edge-service.js';
@@ -15,6 +16,8 @@ export interface SipEdgeOptions {
   grpc: { host: string; port: number };
   engine: { host: string; port: number; secret: string };
   natsUrl: string;
+  /** Name of this instance: its leg journal is its own. */
+  instance: string;
   facts: { giveUpAfterMs: number; attemptTimeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number };
   legs: LegSettings;
@@ -36,8 +39,14 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
   const media = new MediaWorkerClient(options.mediaWorker);
   const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
+  const journal = await NatsLegJournal.open({
+    nc,
+    log: log.child({ module: 'journal' }),
+    instance: options.instance,
+  });
   const legs = new SipLegs({
     registry: new LegRegistry(),
+    journal,
     facts: publisher,
     media,
     sip: engine.stack,
@@ -51,6 +60,8 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       .catch((error: unknown) => log.error({ err: error }, 'inbound INVITE failed'));
   });
   await engine.ready;
+  const ended = await legs.endLegsOfPreviousRun();
+  if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
   return {
     grpc,

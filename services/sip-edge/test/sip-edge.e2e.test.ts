@@ -100,8 +100,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     );
 
     await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: 'done' });
-    const result = await sipp.result;
-    expect(result.exitCode).toBe(0);
+    t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_LOCAL_HANGUP, sipStatus: 0 });
     expect(t.factsOf(callId).map((f) => f.fact?.$case)).toEqual([
@@ -116,7 +115,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     const sipp = await caller('uac-answered-then-bye.xml', 'caller-bye', rtp);
     const { callId, legId } = await offered('caller-bye');
     await edge(t.client.answerLeg, { callId, legId });
-    expect((await sipp.result).exitCode).toBe(0);
+    t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_REMOTE_HANGUP, sipStatus: 0 });
   });
@@ -127,7 +126,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     await edge(t.client.ringLeg, { callId, legId });
     await t.fact('legProgress', (f) => f.legId === legId);
     await edge(t.client.rejectLeg, { callId, legId, sipStatus: 486, reason: 'Busy Here' });
-    expect((await sipp.result).exitCode).toBe(0);
+    t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_REJECTED, sipStatus: 486 });
   });
@@ -135,7 +134,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   it('answers 480 when nobody decides within the answer timeout', async () => {
     const sipp = await caller('uac-expect-480.xml', 'ignored', await endpoint());
     const { legId } = await offered('ignored');
-    expect((await sipp.result).exitCode).toBe(0);
+    t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 480 });
   });
@@ -145,7 +144,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     const { callId, legId } = await offered('cancelled');
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_CANCELLED, sipStatus: 487 });
-    expect((await sipp.result).exitCode).toBe(0);
+    t.expectSippSucceeded(await sipp.result);
     await expect(edge(t.client.answerLeg, { callId, legId })).rejects.toMatchObject({
       code: status.NOT_FOUND,
     });
@@ -158,7 +157,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     const digit = await t.fact('dtmfInfoReceived', (f) => f.legId === legId);
     expect(digit.fact.dtmfInfoReceived).toEqual({ digit: '7', durationMs: 160 });
     await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
-    expect((await sipp.result).exitCode).toBe(0);
+    t.expectSippSucceeded(await sipp.result);
   });
 
   describe('outbound legs', () => {
@@ -196,7 +195,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
         sipStatus: 0,
         reason: '',
       });
-      expect((await sipp.result).exitCode).toBe(0);
+      t.expectSippSucceeded(await sipp.result);
       const ended = await t.fact('legEnded', (f) => f.legId === 'answered-1');
       expect(ended.fact.legEnded.cause).toBe(C.END_CAUSE_LOCAL_HANGUP);
     });
@@ -206,7 +205,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       await place(sipp, 'busy-1');
       const ended = await t.fact('legEnded', (f) => f.legId === 'busy-1');
       expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_BUSY, sipStatus: 486 });
-      expect((await sipp.result).exitCode).toBe(0);
+      t.expectSippSucceeded(await sipp.result);
     });
 
     it('cancels a leg that rings past its ring timeout and ends it as no answer', async () => {
@@ -214,7 +213,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       await place(sipp, 'no-answer-1', 1500);
       const ended = await t.fact('legEnded', (f) => f.legId === 'no-answer-1');
       expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 487 });
-      expect((await sipp.result).exitCode).toBe(0);
+      t.expectSippSucceeded(await sipp.result);
     });
   });
 
@@ -269,6 +268,30 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       });
       const ended = await t.fact('legEnded', (f) => f.legId === 'precondition-1');
       expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_LOCAL_HANGUP, sipStatus: 487 });
+    });
+  });
+  describe('restart', () => {
+    it('ends the calls of the previous run cleanly: BYE to an answered caller, 480 to a waiting one, LegEnded for both', async () => {
+      const answeredSipp = await caller('uac-answered-expect-bye.xml', 'restart-answered', await endpoint());
+      const answered = await offered('restart-answered');
+      await edge(t.client.answerLeg, { callId: answered.callId, legId: answered.legId });
+      await t.fact('legAnswered', (f) => f.legId === answered.legId);
+      const waitingSipp = await caller('uac-expect-480.xml', 'restart-waiting', await endpoint());
+      const waiting = await offered('restart-waiting');
+
+      await t.restartSipEdge();
+
+      t.expectSippSucceeded(await answeredSipp.result);
+      t.expectSippSucceeded(await waitingSipp.result);
+      for (const leg of [answered, waiting]) {
+        const ended = await t.fact('legEnded', (f) => f.legId === leg.legId);
+        expect(ended.fact.legEnded).toMatchObject({
+          cause: C.END_CAUSE_PLATFORM_FAILURE,
+          reason: 'sip-edge restarted',
+        });
+      }
+      const listed = await edge<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(t.client.listLegs, {});
+      expect(listed.legs).toEqual([]);
     });
   });
 });

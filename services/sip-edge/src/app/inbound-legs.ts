@@ -4,6 +4,7 @@ import { IllegalStateError, UnavailableError } from '../domain/errors.js';
 import { checkFinalStatus } from '../domain/dial-target.js';
 import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
+import { journalOf } from './leg-journal.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
@@ -96,6 +97,7 @@ export async function offerInboundCall(
     return;
   }
   if (leg.state === 'ended') return;
+  ctx.journal.record(journalOf(leg));
   leg.answerTimer = setTimeout(() => void answerTimedOut(ctx, leg), ctx.settings.answerTimeoutMs);
 }
 
@@ -165,6 +167,7 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
   }
   leg.state = 'answered';
   watchDialog(ctx, leg, dialog);
+  ctx.journal.record({ ...journalOf(leg), dialogId: dialog.id });
   leg.log.info('leg answered');
   await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
   if (leg.hangupRequested) {

@@ -1,6 +1,7 @@
 import type { Logger } from '@callctl/logging';
 import type { facts } from '@callctl/proto';
 import type { FactIds } from '../domain/sip-facts.js';
+import type { LegJournal } from './leg-journal.js';
 import type { LegRegistry } from './leg-registry.js';
 import type { FactSink, MediaPort } from './ports.js';
 import type { SipStack } from './sip-stack.js';
@@ -19,6 +20,8 @@ export interface LegSettings {
 /** What the leg modules share; built once in sip-edge.ts (STYLE 13). */
 export interface LegContext {
   registry: LegRegistry;
+  /** Durable record of live legs, so a restarted sip-edge can end them cleanly. */
+  journal: LegJournal;
   facts: FactSink;
   media: MediaPort;
   sip: SipStack;

@@ -22,6 +22,7 @@ export async function endLeg(
   if (leg.direction === 'inbound') clearTimeout(leg.answerTimer);
   else clearTimeout(leg.ringTimer);
   const lastWithMedia = ctx.registry.remove(leg);
+  ctx.journal.forget(leg.legId);
   leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
   await report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
   if (lastWithMedia) {

@@ -5,6 +5,7 @@ import { IllegalStateError, UnavailableError, ValidationError } from '../domain/
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
 import { completeAnswer } from './inbound-legs.js';
 import { factIds, report, type LegContext } from './leg-context.js';
+import { journalOf } from './leg-journal.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, type InboundLeg, type OutboundLeg } from './leg-registry.js';
 import { isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
@@ -112,6 +113,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
           leg.log.info({ to: toUri, sipCallId: leg.sipCallId, ringTimeoutMs }, 'INVITE sent');
           leg.ringTimer = setTimeout(() => cancelInvite(leg, 'ring-timeout'), ringTimeoutMs);
           resolveSent(leg.sipCallId);
+          ctx.journal.record(journalOf(leg));
           void report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId));
           if (leg.hangupRequested) cancelInvite(leg, 'hangup');
         },
@@ -213,6 +215,7 @@ async function answered(
   }
   leg.state = 'answered';
   watchDialog(ctx, leg, dialog);
+  ctx.journal.record({ ...journalOf(leg), dialogId: dialog.id });
   if (peer && peer.state === 'ended') {
     // The caller left while this leg rang: nobody to bridge with.
     await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));

@@ -4,6 +4,7 @@ import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
 import type { LegState } from './leg-registry.js';
 import { placeCall, type PlaceCallInput } from './outbound-legs.js';
+import { endRecoveredLegs } from './recover-legs.js';
 import type { SipRequest, SipResponder } from './sip-stack.js';
 
 /** sip_state of ListLegs: offered (inbound, not answered), ringing, answered. */
@@ -39,6 +40,11 @@ export class SipLegs {
 
   hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {
     return hangupLeg(this.ctx, callId, legId, sipStatus, reason);
+  }
+
+  /** Ends the legs the previous run of this instance left behind; returns how many. */
+  endLegsOfPreviousRun(): Promise<number> {
+    return endRecoveredLegs(this.ctx);
   }
 
   list(): sipEdge.EdgeLeg[] {

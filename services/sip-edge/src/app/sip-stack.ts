@@ -96,5 +96,11 @@ export interface SipStack {
     options: { localSdp: string; headers?: SipHeaders },
   ): Promise<SipDialog>;
   createUAC(uri: string, options: UacOptions, callbacks: UacCallbacks): Promise<SipDialog | LateOffer>;
-  request(options: { method: string; stackDialogId: string; headers?: SipHeaders }): Promise<unknown>;
+  /** An in-dialog request by the engine's dialog id (used for dialogs srf no longer holds). */
+  request(options: {
+    method: string;
+    stackDialogId: string;
+    uri?: string;
+    headers?: SipHeaders;
+  }): Promise<unknown>;
 }

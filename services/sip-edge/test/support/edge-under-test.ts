@@ -9,6 +9,7 @@ import { facts, sipEdge } from '@callctl/proto';
 import {
   freePort,
   startNatsServer,
+  type SippResult,
   startRtpengine,
   waitFor,
   type NatsServerFixture,
@@ -37,6 +38,8 @@ export interface EdgeUnderTest {
   engine: SipEngineProcess;
   mediaWorker: GrpcServiceProcess;
   sipEdge: GrpcServiceProcess;
+  /** Kills sip-edge (SIGKILL) and starts it again on the same gRPC port. */
+  restartSipEdge(): Promise<void>;
   client: sipEdge.SipEdgeClient;
   /** Every SipFact seen on facts.sip.>, in arrival order. */
   seen: facts.SipFact[];
@@ -46,6 +49,8 @@ export interface EdgeUnderTest {
     match?: (fact: facts.SipFact) => boolean,
     timeoutMs?: number,
   ): Promise<facts.SipFact & { fact: Extract<facts.SipFact['fact'], { $case: C }> }>;
+  /** Fails with sipp's own account and the services' logs unless the sipp run succeeded. */
+  expectSippSucceeded(result: SippResult): void;
   /** Facts of one call, in order. */
   factsOf(callId: string): facts.SipFact[];
   dir: string;
@@ -55,21 +60,37 @@ export interface EdgeUnderTest {
 export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promise<EdgeUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'sip-edge-e2e-'));
   const dtmfPort = await freePort();
-  const nats = await startNatsServer();
-  const rtpengine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
-  const engine = await startSipEngine();
-  const mediaWorker = await startMediaWorkerProcess({
-    natsUrl: nats.url,
-    rtpengineNgPort: rtpengine.ngPort,
-    dtmfPort,
-    cacheDir: join(dir, 'cache'),
-  });
-  const edge = await startSipEdgeProcess({
-    natsUrl: nats.url,
-    engine,
-    mediaWorkerGrpcPort: mediaWorker.grpcPort,
-    ...settings,
-  });
+  const started: { stop(): Promise<void> }[] = [];
+  const keep = <T extends { stop(): Promise<void> }>(fixture: T): T => {
+    started.unshift(fixture);
+    return fixture;
+  };
+  let nats: NatsServerFixture;
+  let rtpengine: RtpengineFixture;
+  let engine: SipEngineProcess;
+  let mediaWorker: GrpcServiceProcess;
+  let edge: GrpcServiceProcess;
+  let edgeOptions: Parameters<typeof startSipEdgeProcess>[0];
+  try {
+    nats = keep(await startNatsServer());
+    rtpengine = keep(await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` }));
+    engine = keep(await startSipEngine());
+    mediaWorker = keep(
+      await startMediaWorkerProcess({
+        natsUrl: nats.url,
+        rtpengineNgPort: rtpengine.ngPort,
+        dtmfPort,
+        cacheDir: join(dir, 'cache'),
+      }),
+    );
+    edgeOptions = { natsUrl: nats.url, engine, mediaWorkerGrpcPort: mediaWorker.grpcPort, ...settings };
+    edge = await startSipEdgeProcess(edgeOptions);
+  } catch (error) {
+    // Nothing may outlive a failed start: the processes would hold ports and CPU for the next files.
+    for (const fixture of started) await fixture.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const nc: NatsConnection = await connectBus({ servers: nats.url, name: 'sip-edge-e2e' });
   const seen: facts.SipFact[] = [];
   const subscription = subscribeMessages(nc, 'facts.sip.>', facts.SipFact);
@@ -83,7 +104,13 @@ export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promis
     rtpengine,
     engine,
     mediaWorker,
-    sipEdge: edge,
+    get sipEdge() {
+      return edge;
+    },
+    async restartSipEdge() {
+      await edge.kill();
+      edge = await startSipEdgeProcess({ ...edgeOptions, grpcPort: edge.grpcPort });
+    },
     client,
     seen,
     dir,
@@ -95,6 +122,13 @@ export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promis
         20,
       ),
     factsOf: (callId) => seen.filter((f) => f.callId === callId),
+    expectSippSucceeded(result) {
+      if (result.exitCode === 0 && result.failedCalls === 0) return;
+      const tails = [edge, mediaWorker, engine]
+        .map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`)
+        .join('\n');
+      throw new Error(`sipp failed: ${result.describe()}\n${tails}`);
+    },
     async close() {
       client.close();
       await subscription.close();

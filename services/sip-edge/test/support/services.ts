@@ -128,3 +128,25 @@ export async function startSipEdgeProcess(
   );
   return { ...service, grpcPort };
 }
+
+export async function startOrchestratorProcess(options: {
+  natsUrl: string;
+  databaseUrl: string;
+  sipEdgeGrpcPort: number;
+  mediaWorkerGrpcPort: number;
+  grpcPort?: number;
+}): Promise<GrpcServiceProcess> {
+  const grpcPort = options.grpcPort ?? (await freePort());
+  const service = await startService(
+    'call-orchestrator',
+    {
+      GRPC_PORT: String(grpcPort),
+      DATABASE_URL: options.databaseUrl,
+      NATS_URL: options.natsUrl,
+      SIP_EDGE_GRPC: `127.0.0.1:${options.sipEdgeGrpcPort}`,
+      MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
+    },
+    'call-orchestrator ready',
+  );
+  return { ...service, grpcPort };
+}

@@ -64,7 +64,8 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
     invite: (handler) => raw.invite(handler),
     createUAS: (request, response, opts) => guard('answer', () => raw.createUAS(request, response, opts)),
     createUAC: (uri, opts, callbacks) => guard('send an INVITE', () => raw.createUAC(uri, opts, callbacks)),
-    request: (opts) => guard(`send ${opts.method}`, () => raw.request(opts)),
+    // srf needs a URI even for a request by dialog id; the engine sends to the dialog's remote target.
+    request: (opts) => guard(`send ${opts.method}`, () => raw.request({ uri: 'sip:placeholder', ...opts })),
   };
   return {
     stack,

@@ -1,0 +1,49 @@
+import { callEvents } from '@callctl/proto';
+import { legEnded } from '../domain/sip-facts.js';
+import type { LegContext } from './leg-context.js';
+
+/** Reason on the LegEnded facts and BYEs of legs a restarted sip-edge could not keep. */
+export const RESTART_REASON = 'sip-edge restarted';
+
+/**
+ * After a restart sip-edge holds no srf objects for the legs of its previous run, so it cannot control
+ * them. It ends each one cleanly: BYE through the engine for an answered leg (the engine keeps dialogs of
+ * a disconnected app, and has already answered 480 to INVITEs that were still waiting), LegEnded
+ * (PLATFORM_FAILURE) for every leg, the media session deleted, and the record forgotten.
+ */
+export async function endRecoveredLegs(ctx: LegContext): Promise<number> {
+  const entries = await ctx.journal.recover();
+  const calls = new Set<string>();
+  for (const entry of entries) {
+    const log = ctx.log.child({ callId: entry.callId, legId: entry.legId });
+    if (entry.dialogId) {
+      await ctx.sip
+        .request({
+          method: 'BYE',
+          stackDialogId: entry.dialogId,
+          headers: { Reason: `Q.850;cause=41;text="${RESTART_REASON}"` },
+        })
+        .catch((error: unknown) => log.warn({ err: error }, 'BYE of a recovered leg not sent'));
+    }
+    const status = entry.dialogId ? 0 : entry.direction === 'inbound' ? 480 : 0;
+    await ctx.facts
+      .publish(
+        legEnded(
+          { factId: ctx.newId(), callId: entry.callId, legId: entry.legId },
+          callEvents.EndCause.END_CAUSE_PLATFORM_FAILURE,
+          status,
+          RESTART_REASON,
+        ),
+      )
+      .catch((error: unknown) => log.error({ err: error }, 'LegEnded of a recovered leg not stored'));
+    ctx.journal.forget(entry.legId);
+    calls.add(entry.callId);
+    log.warn({ answered: Boolean(entry.dialogId) }, 'leg of the previous run ended');
+  }
+  for (const callId of calls) {
+    await ctx.media
+      .delete(callId)
+      .catch((error: unknown) => ctx.log.debug({ err: error, callId }, 'no media session to delete'));
+  }
+  return entries.length;
+}
