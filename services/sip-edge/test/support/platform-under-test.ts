@@ -1,0 +1,118 @@
+// The whole platform for one test file: sip-edge and what it talks to (edge-under-test.ts), plus a fresh
+// PostgreSQL database and the call-orchestrator, with the public CallControl client and every call
+// event it streams (WatchEvents from position 0).
+import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
+import { callControl } from '@callctl/proto';
+import { createTestDatabase, waitFor, type TestDatabase } from '@callctl/testing';
+import { call, startEdgeUnderTest, type EdgeUnderTest } from './edge-under-test.js';
+import { startOrchestratorProcess, type GrpcServiceProcess, type SipEdgeSettings } from './services.js';
+
+export type EventCase = NonNullable<callControl.WatchEventsResponse['event']>['$case'];
+export type CallEvent<C extends EventCase> = callControl.WatchEventsResponse & {
+  event: Extract<callControl.WatchEventsResponse['event'], { $case: C }>;
+};
+
+type Unary<Req, Res> = (req: Req, cb: (e: Error | null, r: Res) => void) => unknown;
+
+export interface PlatformUnderTest {
+  edge: EdgeUnderTest;
+  db: TestDatabase;
+  orchestrator: GrpcServiceProcess;
+  /** Public API client (callctl.v1.CallControl): the only way the tests' "application" acts. */
+  api: callControl.CallControlClient;
+  /** One unary CallControl call as a promise. */
+  rpc<Req, Res>(method: Unary<Req, Res>, request: Req): Promise<Res>;
+  /** Every event WatchEvents delivered, in order (the stream is re-opened after an orchestrator restart). */
+  events: callControl.WatchEventsResponse[];
+  /** The first event of that kind satisfying `match`. */
+  event<C extends EventCase>(
+    kind: C,
+    match?: (e: CallEvent<C>) => boolean,
+    timeoutMs?: number,
+  ): Promise<CallEvent<C>>;
+  /** Events of one call, in log order. */
+  eventsOf(callId: string): callControl.WatchEventsResponse[];
+  /** SIGKILL the orchestrator (the test then restarts it with startOrchestrator). */
+  killOrchestrator(): Promise<void>;
+  startOrchestrator(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(settings: SipEdgeSettings = {}): Promise<PlatformUnderTest> {
+  const edge = await startEdgeUnderTest(settings);
+  let db: TestDatabase | undefined;
+  let orchestrator: GrpcServiceProcess;
+  const orchestratorOptions = {
+    natsUrl: edge.nats.url,
+    databaseUrl: '',
+    sipEdgeGrpcPort: edge.sipEdge.grpcPort,
+    mediaWorkerGrpcPort: edge.mediaWorker.grpcPort,
+  };
+  try {
+    db = await createTestDatabase();
+    orchestratorOptions.databaseUrl = db.url;
+    orchestrator = await startOrchestratorProcess(orchestratorOptions);
+  } catch (error) {
+    await edge.close();
+    await db?.drop();
+    throw error;
+  }
+  const database = db;
+  const api = new callControl.CallControlClient(
+    `127.0.0.1:${orchestrator.grpcPort}`,
+    credentials.createInsecure(),
+  );
+  const events: callControl.WatchEventsResponse[] = [];
+  let watch: ClientReadableStream<callControl.WatchEventsResponse> | undefined;
+  const openWatch = () => {
+    const from = events.length === 0 ? 0 : Number(events[events.length - 1]!.envelope!.globalPosition) + 1;
+    watch = api.watchEvents({ fromPosition: from, callId: '' });
+    watch.on('data', (e: callControl.WatchEventsResponse) => events.push(e));
+    watch.on('error', () => undefined); // cancelled at close or cut by a killed orchestrator
+  };
+  openWatch();
+  return {
+    edge,
+    db: database,
+    get orchestrator() {
+      return orchestrator;
+    },
+    api,
+    rpc: (method, request) => call(method.bind(api) as never, request),
+    events,
+    event: (kind, match = () => true, timeoutMs = 20_000) =>
+      waitFor(
+        `call event ${kind}`,
+        () => events.find((e) => e.event?.$case === kind && match(e as never)) as never,
+        timeoutMs,
+        20,
+      ).catch((error: unknown) => {
+        // What the services said is what explains a missing event.
+        const tails = [orchestrator, edge.sipEdge, edge.mediaWorker, edge.engine]
+          .map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`)
+          .join('\n');
+        throw new Error(
+          `${String(error)}\nevents: ${events.map((e) => e.event?.$case).join(', ')}\n${tails}`,
+        );
+      }),
+    eventsOf: (callId) => events.filter((e) => e.envelope?.streamId === `call-${callId}`),
+    async killOrchestrator() {
+      watch?.cancel();
+      await orchestrator.kill();
+    },
+    async startOrchestrator() {
+      orchestrator = await startOrchestratorProcess({
+        ...orchestratorOptions,
+        grpcPort: orchestrator.grpcPort,
+      });
+      openWatch();
+    },
+    async close() {
+      watch?.cancel();
+      api.close();
+      await orchestrator.stop();
+      await edge.close();
+      await database.drop();
+    },
+  };
+}
