@@ -4,6 +4,7 @@ import {
   canonicalHeaderName,
   formatNameAddr,
   headerKey,
+  parseCSeq,
   parseMessage,
   parseNameAddr,
   type SipRequest,
@@ -83,4 +84,22 @@ export function contentTypeFor(body: Buffer, given: string | undefined): string 
   if (given !== undefined) return given;
   if (body.length >= 3 && body[0] === 0x76 && body[1] === 0x3d && body[2] === 0x30) return 'application/sdp';
   return undefined;
+}
+
+/** The tag of an app-written name-addr, or undefined when there is none or it does not parse. */
+export function safeTag(nameAddr: string): string | undefined {
+  try {
+    return parseNameAddr(nameAddr).tag;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The number of an app-written CSeq (digest retries carry one), or undefined when it does not parse. */
+export function safeCSeq(value: string): number | undefined {
+  try {
+    return parseCSeq(value).seq;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,372 @@
+// Requests the engine sends for apps or itself (research §7.3-§7.6), and the responses to them.
+import {
+  buildCancel,
+  buildResponse,
+  isSipParseError,
+  serializeMessage,
+  SipRequest,
+  type SipResponse,
+} from '@callctl/sip';
+import { timeOfDay } from '../admin/codec.js';
+import type { AppConnection } from '../admin/connection.js';
+import type { Inbound } from '../transport/transport.js';
+import {
+  AddressError,
+  hostPort,
+  localContactUri,
+  targetOfUri,
+  viaTransport,
+  type Flow,
+  type Target,
+} from './addressing.js';
+import { contentTypeFor, sortAppHeaders, safeCSeq, safeTag } from './app-sip.js';
+import { Dialog, endsSubscription, wireDialogId } from './dialog.js';
+import { traceSip } from './sip-trace.js';
+import { ClientTransaction } from './transaction-shell.js';
+import type { CoreContext } from './core-context.js';
+import { InboundRequest, NOK, OutboundRequest, type SipFrame } from './pending-requests.js';
+
+const PLACEHOLDER_URI = 'sip:placeholder';
+
+export class AppRequests {
+  constructor(private readonly core: CoreContext) {}
+
+  onResponse(response: SipResponse, inbound: Inbound): void {
+    traceSip(this.core.traceLog, 'recv', inbound.transport.protocol, inbound.remote, inbound.data);
+    const via = response.topVia;
+    const out = this.core.clients.get(`${via.branch ?? ''}|${response.cseq.method}`);
+    if (out) {
+      this.core.lastResponseSource.set(out, { transport: inbound.transport, remote: inbound.remote });
+      out.txn.receive(response);
+      return;
+    }
+    // A 2xx retransmission after the INVITE client transaction ended: re-send our ACK if the app sent one.
+    if (response.status >= 200 && response.status < 300 && response.cseq.method === 'INVITE') {
+      const dialog = this.core.dialogs.find(response.callId, response.from.tag ?? '', response.to.tag ?? '');
+      if (dialog?.lastAck && dialog.ackSeq === response.cseq.seq)
+        this.core.sendQuietly(dialog.flow, dialog.lastAck);
+    }
+  }
+
+  /** §7.3: a new request outside any dialog. */
+  appNewRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest): void {
+    const method = appRequest.method;
+    if (method === 'ACK') return conn.respond(frame.msgId, 'NOK', [NOK.ackNon2xx]);
+    let target: Target;
+    try {
+      target = targetOfUri(frame.routeUrl || appRequest.uri);
+    } catch (err) {
+      const why =
+        err instanceof AddressError || isSipParseError(err)
+          ? String((err as Error).message ?? err)
+          : 'bad uri';
+      return conn.respond(frame.msgId, 'NOK', [`invalid request-uri: ${appRequest.uri} (${why})`]);
+    }
+    const transport = this.core.transportFor(target.protocol, target.peer);
+    if (!transport) return conn.respond(frame.msgId, 'NOK', ['requested protocol/transport not available']);
+    if (this.core.isSelf(target)) return conn.respond(frame.msgId, 'NOK', ['can not send request to myself']);
+    const hostport = hostPort(transport.local);
+    const headers = sortAppHeaders(appRequest, hostport, false);
+    const body = appRequest.body;
+    const contentType = contentTypeFor(body, headers.contentType);
+    if (body.length > 0 && contentType === undefined)
+      return conn.respond(frame.msgId, 'NOK', ['missing content-type']);
+
+    let from = headers.from ?? `<sip:${hostport}>`;
+    let fromTag = safeTag(from);
+    if (fromTag === undefined) {
+      fromTag = this.core.ids.tag();
+      from = `${from};tag=${fromTag}`;
+    }
+    const callId = headers.callId ?? this.core.ids.callId();
+    const branch = this.core.ids.branch();
+    const list: Array<[string, string]> = [
+      ['Via', `SIP/2.0/${viaTransport(transport)} ${hostport};rport;branch=${branch}`],
+      ['Max-Forwards', headers.maxForwards ?? '70'],
+      ['From', from],
+      ['To', headers.to ?? `<${appRequest.uri}>`],
+      ['Call-ID', callId],
+      ['CSeq', headers.cseq ?? `${this.core.ids.cseq()} ${method}`],
+      ...headers.other,
+    ];
+    const dialogForming = method === 'INVITE' || method === 'SUBSCRIBE';
+    const contact = headers.contact ?? (dialogForming ? `<${localContactUri(transport)}>` : undefined);
+    if (contact !== undefined) list.push(['Contact', contact]);
+    if (contentType !== undefined && body.length > 0) list.push(['Content-Type', contentType]);
+    const request = new SipRequest(method, appRequest.uri, list, body);
+    const dialogId = dialogForming ? wireDialogId(callId, fromTag) : '';
+    const out = new OutboundRequest(this.core.ids.uuid(), conn, dialogId, undefined, dialogForming);
+    this.startClient(conn, frame.msgId, out, request, { transport, remote: target.peer }, branch);
+    if (method === 'INVITE') {
+      this.core.appInvites.set(out.txnId, out);
+      this.core.cdr('cdr:attempt', 'application', [], out.txn.bytes.toString('utf8'));
+    }
+  }
+
+  /** Echoes the request to the app (when there is one) and starts its client transaction. */
+  private startClient(
+    conn: AppConnection | undefined,
+    msgId: string | undefined,
+    out: OutboundRequest,
+    request: SipRequest,
+    flow: Flow,
+    branch: string,
+  ): void {
+    const bytes = serializeMessage(request);
+    const key = `${branch}|${request.method}`;
+    out.txn = new ClientTransaction(this.core.txnContext, request, bytes, flow, key, {
+      onResponse: (_t, response) => this.clientResponse(out, response),
+      onFailure: (_t, status) => this.clientFailure(out, status),
+      onTerminated: () => {
+        if (this.core.clients.get(key) === out) this.core.clients.delete(key);
+        if (this.core.appInvites.get(out.txnId) === out) this.core.appInvites.delete(out.txnId);
+        if (out.dialog?.outboundInvite === out) out.dialog.outboundInvite = undefined;
+      },
+    });
+    this.core.clients.set(key, out);
+    if (conn && msgId !== undefined) this.echoRequest(conn, msgId, flow, bytes, out.txnId);
+    out.txn.start();
+  }
+
+  private echoRequest(conn: AppConnection, msgId: string, flow: Flow, bytes: Buffer, txnId: string): void {
+    conn.respond(
+      msgId,
+      'OK',
+      [
+        'application',
+        String(bytes.length),
+        flow.transport.protocol,
+        flow.remote.address,
+        String(flow.remote.port),
+        timeOfDay(this.core.clock.now()),
+        txnId,
+        'Msg sent:',
+        '',
+      ],
+      bytes.toString('utf8'),
+    );
+  }
+
+  private clientResponse(out: OutboundRequest, response: SipResponse): void {
+    const status = response.status;
+    if (status < 200 && out.pendingCancel) {
+      const cancel = out.pendingCancel;
+      out.pendingCancel = undefined;
+      this.core.clients.set(cancel.txn.key, cancel);
+      cancel.txn.start();
+    }
+    if (status >= 200) out.pendingCancel = undefined;
+    if (status === 100) return;
+    const request = out.txn.request;
+    const method = request.method;
+    let text: string | undefined;
+    if (out.creating && status >= 200) {
+      text = serializeMessage(response).toString('utf8');
+      if (status < 300) {
+        const dialog = this.createUacDialog(out, response);
+        if (method === 'INVITE') this.core.cdr('cdr:start', 'network', ['uac'], text);
+        if (out.cancelled) dialog.byeAfterAck = true;
+      } else if (method === 'INVITE') {
+        this.core.cdr('cdr:stop', 'network', [status === 487 ? 'call-canceled' : 'call-rejected'], text);
+      }
+    } else if (method === 'INVITE' && out.dialog && status >= 200 && status < 300) {
+      out.dialog.ackSeq = request.cseq.seq;
+      const target = response.contacts[0];
+      if (target && !target.star) out.dialog.remoteTarget = target.uri;
+    }
+    // BYE (and NOTIFY terminated in a subscription) end the dialog on their final response, except a
+    // challenge: the app may retry with credentials (research §10.12).
+    const dialog = out.dialog;
+    const ending =
+      dialog && (method === 'BYE' || endsSubscription(dialog, method, request.get('Subscription-State')));
+    if (ending && status >= 200 && status !== 401 && status !== 407) this.endDialog(dialog);
+    this.deliverResponse(out, response, text);
+  }
+
+  private deliverResponse(out: OutboundRequest, response: SipResponse, text?: string): void {
+    const app = out.app;
+    if (!app?.isOpen) return;
+    const body = text ?? serializeMessage(response).toString('utf8');
+    const flow = this.core.lastResponseSource.get(out) ?? out.txn.flow;
+    this.core.deliver(app, 'network', flow, out.txnId, out.dialogId, body);
+  }
+
+  private clientFailure(out: OutboundRequest, status: 408 | 503): void {
+    if (out.txn.status >= 200) return;
+    const response = buildResponse(
+      out.txn.request,
+      status,
+      status === 408 ? 'Request Timeout' : 'Service Unavailable',
+      {
+        toTag: this.core.ids.tag(),
+      },
+    );
+    this.core.lastResponseSource.set(out, out.txn.flow);
+    const request = out.txn.request;
+    if (out.creating && request.method === 'INVITE')
+      this.core.cdr(
+        'cdr:stop',
+        'application',
+        ['call-rejected'],
+        serializeMessage(response).toString('utf8'),
+      );
+    if (request.method === 'BYE' && out.dialog) this.endDialog(out.dialog);
+    this.deliverResponse(out, response);
+  }
+
+  private createUacDialog(out: OutboundRequest, response: SipResponse): Dialog {
+    const request = out.txn.request;
+    const remoteTag = response.to.tag ?? '';
+    const existing = this.core.dialogs.find(request.callId, request.from.tag ?? '', remoteTag);
+    if (existing) return existing;
+    const routeSet = response.getAll('Record-Route').reverse();
+    const contact = response.contacts[0];
+    const remoteTarget = contact && !contact.star ? contact.uri : request.uri;
+    const localContact = request.contacts[0]?.uri ?? localContactUri(out.txn.flow.transport);
+    const dialog = new Dialog({
+      role: 'uac',
+      usage: request.method === 'INVITE' ? 'invite' : 'subscribe',
+      callId: request.callId,
+      localTag: request.from.tag ?? '',
+      remoteTag,
+      local: request.get('From')!,
+      remote: response.get('To')!,
+      localSeq: request.cseq.seq,
+      remoteSeq: 0,
+      remoteTarget,
+      routeSet,
+      localContact,
+      flow: this.core.dialogFlow(out.txn.flow, routeSet, remoteTarget),
+      app: out.app,
+      inviteSeq: request.cseq.seq,
+    });
+    this.core.dialogs.add(dialog);
+    return dialog;
+  }
+
+  /** §7.5: a request inside a dialog (ACK and BYE included). */
+  appInDialogRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest): void {
+    const method = appRequest.method;
+    const dialog = this.core.dialogs.findById(frame.dialogId);
+    if (method === 'ACK') {
+      if (!dialog) return conn.respond(frame.msgId, 'NOK', [NOK.ackNon2xx]);
+      const ack = this.inDialogRequest(dialog, appRequest, 'ACK', dialog.ackSeq);
+      const bytes = serializeMessage(ack.request);
+      dialog.lastAck = bytes;
+      this.echoRequest(conn, frame.msgId, dialog.flow, bytes, this.core.ids.uuid());
+      this.core.sendQuietly(dialog.flow, bytes);
+      if (dialog.byeAfterAck) this.byeFromEngine(dialog, 'ACK-BYE due to cancel race condition');
+      return;
+    }
+    if (!dialog) return conn.respond(frame.msgId, 'NOK', [NOK.noDialog]);
+    if (method === 'PRACK')
+      return conn.respond(frame.msgId, 'NOK', ['Server error: unable to find IIP when sending PRACK']);
+    if (method === 'CANCEL')
+      return conn.respond(frame.msgId, 'NOK', ['CANCEL needs the INVITE transaction id']);
+    const { request, branch } = this.inDialogRequest(dialog, appRequest, method);
+    const out = new OutboundRequest(this.core.ids.uuid(), conn, dialog.id, dialog, false);
+    if (method === 'INVITE') dialog.outboundInvite = out;
+    this.startClient(conn, frame.msgId, out, request, dialog.flow, branch);
+    if (method === 'INVITE') this.core.appInvites.set(out.txnId, out);
+    if (method === 'BYE')
+      this.core.cdr('cdr:stop', 'application', ['normal-release'], out.txn.bytes.toString('utf8'));
+  }
+
+  /** Builds a request in a dialog from the app's partial one (RFC 3261 12.2.1.1, research §7.5). */
+  private inDialogRequest(
+    dialog: Dialog,
+    appRequest: SipRequest | undefined,
+    method: string,
+    seq?: number,
+  ): { request: SipRequest; branch: string } {
+    const transport = dialog.flow.transport;
+    const headers = appRequest
+      ? sortAppHeaders(appRequest, hostPort(transport.local), false)
+      : ({ other: [] as Array<[string, string]> } as ReturnType<typeof sortAppHeaders>);
+    let cseq = seq;
+    if (cseq === undefined) {
+      const given = headers.cseq !== undefined ? safeCSeq(headers.cseq) : undefined;
+      cseq = given ?? dialog.localSeq + 1;
+      dialog.localSeq = Math.max(dialog.localSeq, cseq);
+    }
+    const uri =
+      method === 'ACK' || !appRequest || appRequest.uri === PLACEHOLDER_URI
+        ? dialog.remoteTarget
+        : appRequest.uri;
+    const branch = this.core.ids.branch();
+    const list: Array<[string, string]> = [
+      ['Via', `SIP/2.0/${viaTransport(transport)} ${hostPort(transport.local)};rport;branch=${branch}`],
+      ['Max-Forwards', headers.maxForwards ?? '70'],
+      ['From', dialog.local],
+      ['To', dialog.remote],
+      ['Call-ID', dialog.callId],
+      ['CSeq', `${cseq} ${method}`],
+    ];
+    for (const route of dialog.routeSet) list.push(['Route', route]);
+    list.push(...headers.other);
+    const needsContact = method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER';
+    const contact = headers.contact ?? (needsContact ? `<${dialog.localContact}>` : undefined);
+    if (contact !== undefined) list.push(['Contact', contact]);
+    const body = appRequest?.body ?? Buffer.alloc(0);
+    const contentType = contentTypeFor(body, headers.contentType);
+    if (body.length > 0 && contentType !== undefined) list.push(['Content-Type', contentType]);
+    return { request: new SipRequest(method, uri, list, body), branch };
+  }
+
+  /** §7.6: the app cancels its INVITE (held until a provisional response arrived, RFC 3261 9.1). */
+  appCancel(conn: AppConnection, frame: SipFrame, appRequest: SipRequest): void {
+    const out = this.core.appInvites.get(frame.txnId);
+    if (!out || out.app !== conn) {
+      return conn.respond(frame.msgId, 'NOK', [`unable to cancel unknown transaction id: ${frame.txnId}`]);
+    }
+    if (out.txn.status >= 200 || out.txn.terminated) {
+      return conn.respond(frame.msgId, 'NOK', [
+        `internal server error canceling transaction id: ${frame.txnId}`,
+      ]);
+    }
+    const headers = sortAppHeaders(appRequest, hostPort(out.txn.flow.transport.local), false);
+    const cancel = buildCancel(out.txn.request, headers.other);
+    const bytes = serializeMessage(cancel);
+    const branch = out.txn.request.topVia.branch ?? '';
+    const key = `${branch}|CANCEL`;
+    out.cancelled = true;
+    const holder = new OutboundRequest(this.core.ids.uuid(), undefined, '', undefined, false);
+    const txn = new ClientTransaction(this.core.txnContext, cancel, bytes, out.txn.flow, key, {
+      onResponse: () => undefined,
+      onFailure: () => undefined,
+      onTerminated: () => this.core.clients.get(key) === holder && this.core.clients.delete(key),
+    });
+    holder.txn = txn;
+    this.echoRequest(conn, frame.msgId, out.txn.flow, bytes, holder.txnId);
+    if (out.txn.status >= 100) {
+      this.core.clients.set(key, holder);
+      txn.start();
+    } else {
+      out.pendingCancel = holder;
+    }
+  }
+
+  endDialog(dialog: Dialog): void {
+    this.core.dialogs.remove(dialog);
+    const waiting = dialog.awaitingAck;
+    dialog.awaitingAck = undefined;
+    if (waiting instanceof InboundRequest) waiting.txn.ackFor2xx();
+  }
+
+  /** BYE sent by the engine itself (no ACK, CANCEL after 200); the app hears of it as `unsolicited`. */
+  byeFromEngine(dialog: Dialog, reasonText: string): void {
+    const reason = `SIP ;cause=200 ;text="${reasonText}"`;
+    const { request, branch } = this.inDialogRequest(dialog, undefined, 'BYE');
+    request.headers.push(['Reason', reason]);
+    request.invalidate();
+    const out = new OutboundRequest(this.core.ids.uuid(), undefined, dialog.id, dialog, false);
+    this.startClient(undefined, undefined, out, request, dialog.flow, branch);
+    const text = out.txn.bytes.toString('utf8');
+    this.endDialog(dialog);
+    const app = dialog.app;
+    if (app?.isOpen) {
+      this.core.deliver(app, 'application', dialog.flow, 'unsolicited', dialog.id, text);
+    }
+    this.core.cdr('cdr:stop', 'application', ['system-initiated-termination'], text);
+  }
+}

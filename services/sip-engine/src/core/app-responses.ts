@@ -1,0 +1,124 @@
+// The app answers a request it was given (research §7.2): response building, dialog creation on 2xx.
+import { buildResponse, serializeMessage, type SipResponse } from '@callctl/sip';
+import { timeOfDay } from '../admin/codec.js';
+import type { AppConnection } from '../admin/connection.js';
+import type { SipTransport } from '../transport/transport.js';
+import { hostPort, localContactUri } from './addressing.js';
+import { contentTypeFor, sortAppHeaders, safeTag } from './app-sip.js';
+import { Dialog, wireDialogId } from './dialog.js';
+import type { CoreContext } from './core-context.js';
+import { NOK, type InboundRequest, type SipFrame } from './pending-requests.js';
+
+export class AppResponses {
+  constructor(private readonly core: CoreContext) {}
+
+  /** §7.2: the app answers a request it was given. */
+  appResponse(conn: AppConnection, frame: SipFrame, appResponse: SipResponse): void {
+    const req = this.core.inbound.get(frame.txnId);
+    if (!req || req.app !== conn || req.cancelled || req.txn.final) {
+      return conn.respond(frame.msgId, 'NOK', [NOK.unknownTxn]);
+    }
+    const request = req.txn.request;
+    const status = appResponse.status;
+    const method = request.method;
+    const transport = req.txn.flow.transport;
+    const headers = sortAppHeaders(appResponse, hostPort(transport.local), true);
+    if (req.creating && req.localTag === undefined) {
+      const appTag = headers.to === undefined ? undefined : safeTag(headers.to);
+      req.localTag = appTag ?? this.core.ids.tag();
+      req.dialogId = wireDialogId(request.callId, request.from.tag ?? '');
+    }
+    const extra: Array<[string, string]> = [];
+    if (req.creating && status > 100 && status < 300) {
+      for (const rr of request.getAll('Record-Route')) extra.push(['Record-Route', rr]);
+    }
+    const dialogForming = method === 'INVITE' || method === 'SUBSCRIBE';
+    const wantsContact = dialogForming && (req.creating ? status >= 200 && status < 300 : true);
+    const contact =
+      headers.contact ??
+      (wantsContact ? `<${req.dialog?.localContact ?? localContactUri(transport)}>` : undefined);
+    extra.push(...headers.other);
+    if (contact !== undefined) extra.push(['Contact', contact]);
+    const body = appResponse.body;
+    const contentType = contentTypeFor(body, headers.contentType);
+    const response = buildResponse(request, status, appResponse.reason, {
+      toTag: status > 100 ? this.core.localTagFor(req) : undefined,
+      headers: extra,
+      body,
+      contentType: body.length > 0 ? contentType : undefined,
+    });
+    const bytes = serializeMessage(response);
+
+    if (status >= 200 && status < 300 && req.creating) this.createUasDialog(conn, req, response, transport);
+    else if (status >= 200 && status < 300 && method === 'INVITE') {
+      if (req.dialog) {
+        req.dialog.awaitingAck = req;
+        const target = request.contacts[0];
+        if (target && !target.star) req.dialog.remoteTarget = target.uri;
+      }
+    }
+    if (status >= 200 && req.dialog?.inboundInvite === req) req.dialog.inboundInvite = undefined;
+
+    const text = bytes.toString('utf8');
+    // §2.4: the echo goes out before anything the sent message can cause.
+    conn.respond(
+      frame.msgId,
+      'OK',
+      [
+        'application',
+        String(bytes.length),
+        transport.protocol,
+        req.txn.flow.remote.address,
+        String(req.txn.flow.remote.port),
+        timeOfDay(this.core.clock.now()),
+        frame.txnId,
+        req.dialogId,
+        '',
+        'Msg sent:',
+        '',
+      ],
+      text,
+    );
+    req.txn.respond(response, bytes);
+    if (status >= 200) {
+      this.core.forgetInbound(req);
+      if (req.creating && method === 'INVITE') {
+        if (status < 300) this.core.cdr('cdr:start', 'application', ['uas'], text);
+        else this.core.cdr('cdr:stop', 'application', ['call-rejected'], text);
+      }
+    }
+  }
+
+  private createUasDialog(
+    conn: AppConnection,
+    req: InboundRequest,
+    response: SipResponse,
+    transport: SipTransport,
+  ): void {
+    const request = req.txn.request;
+    const contact = request.contacts[0];
+    const routeSet = request.getAll('Record-Route');
+    const localContact = response.contacts[0]?.uri ?? localContactUri(transport);
+    const invite = request.method === 'INVITE';
+    const dialog = new Dialog({
+      role: 'uas',
+      usage: invite ? 'invite' : 'subscribe',
+      callId: request.callId,
+      localTag: this.core.localTagFor(req),
+      remoteTag: request.from.tag ?? '',
+      local: response.get('To')!,
+      remote: request.get('From')!,
+      localSeq: request.cseq.seq,
+      remoteSeq: request.cseq.seq,
+      remoteTarget: contact && !contact.star ? contact.uri : request.uri,
+      routeSet,
+      localContact,
+      flow: this.core.dialogFlow(req.txn.flow, routeSet, contact?.uri),
+      app: conn,
+      inviteSeq: request.cseq.seq,
+    });
+    if (invite) dialog.awaitingAck = req;
+    req.dialog = dialog;
+    this.core.dialogs.add(dialog);
+  }
+}

@@ -1,0 +1,169 @@
+// State the core's parts share: the injected clock/ids/timers, the transport list, the transaction and
+// dialog tables (each entry removed when its transaction or dialog ends), and the small operations that
+// keep those tables consistent or talk to the wire and the apps.
+import type { Logger } from '@callctl/logging';
+import { buildResponse, serializeMessage } from '@callctl/sip';
+import { cdrPayload, sipPayload, timeOfDay, type CdrType, type SipMeta } from '../admin/codec.js';
+import type { AppConnection } from '../admin/connection.js';
+import type { Router } from '../admin/router.js';
+import { DEFAULT_TIMERS, type TimerConfig } from '../transaction/timers.js';
+import type { Peer, SipTransport, TransportProtocol } from '../transport/transport.js';
+import { targetOfUri, uriOfAddress, type Flow, type Target } from './addressing.js';
+import { DialogTable } from './dialog.js';
+import { randomIds, systemClock, type Clock, type IdSource } from './runtime.js';
+import { traceSip } from './sip-trace.js';
+import { type ServerTransaction, type TransactionContext } from './transaction-shell.js';
+import { type InboundRequest, type OutboundRequest } from './pending-requests.js';
+
+export interface SipCoreOptions {
+  transports: SipTransport[];
+  router: Router<AppConnection>;
+  log: Logger;
+  clock?: Clock;
+  ids?: IdSource;
+  timers?: TimerConfig;
+}
+
+export class CoreContext {
+  readonly log: Logger;
+  readonly traceLog: Logger;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly timers: TimerConfig;
+  /** What transaction shells get: clock, timers, log and the traced send. */
+  readonly txnContext: TransactionContext;
+  /** Server transactions by (branch, sent-by, method); ACK looks up its INVITE. */
+  readonly servers = new Map<string, ServerTransaction>();
+  /** Requests waiting for the app's answer, by the txn id the app quotes. */
+  readonly inbound = new Map<string, InboundRequest>();
+  /** INVITEs in progress by branch, for CANCEL (not by sent-by: a NAT may change it, research §10.5). */
+  readonly invitesByBranch = new Map<string, InboundRequest>();
+  /** Out-of-dialog requests by (Call-ID, From tag, CSeq), for merged-request detection (482). */
+  readonly merged = new Map<string, ServerTransaction>();
+  /** Client transactions by (branch, method). */
+  readonly clients = new Map<string, OutboundRequest>();
+  /** App INVITEs by txn id, for the app's CANCEL. */
+  readonly appInvites = new Map<string, OutboundRequest>();
+  readonly dialogs = new DialogTable();
+
+  /** Where the last response to an app request came from (reported to the app; digest retries pin to it). */
+  readonly lastResponseSource = new WeakMap<OutboundRequest, Flow>();
+
+  constructor(readonly options: SipCoreOptions) {
+    this.log = options.log;
+    this.traceLog = options.log.child({ module: 'sip-trace' });
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? randomIds;
+    this.timers = options.timers ?? DEFAULT_TIMERS;
+    this.txnContext = {
+      clock: this.clock,
+      timers: this.timers,
+      log: this.log,
+      send: (flow, data) => this.send(flow, data),
+    };
+  }
+
+  send(flow: Flow, data: Buffer): Promise<void> {
+    traceSip(this.traceLog, 'send', flow.transport.protocol, flow.remote, data);
+    return flow.transport.send(data, flow.remote);
+  }
+
+  sendQuietly(flow: Flow, data: Buffer): void {
+    this.send(flow, data).catch((err: unknown) => this.log.debug({ err }, 'message not sent'));
+  }
+
+  meta(source: SipMeta['source'], flow: Flow, bytes: number): SipMeta {
+    return {
+      source,
+      bytes,
+      protocol: flow.transport.protocol,
+      address: flow.remote.address,
+      port: flow.remote.port,
+      time: timeOfDay(this.clock.now()),
+    };
+  }
+
+  transportFor(protocol: TransportProtocol, peer: Peer): SipTransport | undefined {
+    const v6 = peer.address.includes(':');
+    return this.options.transports.find(
+      (t) => t.protocol === protocol && t.local.address.includes(':') === v6,
+    );
+  }
+
+  isSelf(target: Target): boolean {
+    return this.options.transports.some(
+      (t) =>
+        t.protocol === target.protocol &&
+        t.local.port === target.peer.port &&
+        (t.local.address === target.peer.address ||
+          t.local.address === '0.0.0.0' ||
+          t.local.address === '::'),
+    );
+  }
+
+  forgetInbound(req: InboundRequest): void {
+    req.answerTimer?.cancel();
+    req.answerTimer = undefined;
+    if (this.inbound.get(req.txnId) === req) this.inbound.delete(req.txnId);
+    if (req.mergeKey !== undefined && this.merged.get(req.mergeKey) === req.txn)
+      this.merged.delete(req.mergeKey);
+    req.dialog?.pending.delete(req);
+  }
+
+  /** A request still unanswered when its dialog ends gets 500 (research §7.7). */
+  closeUnanswered(req: InboundRequest): void {
+    if (!req.txn.final && !req.txn.terminated) this.respondFor(req, 500, 'Dialog terminated');
+  }
+
+  /** The engine answers a request on the app's behalf. */
+  respondFor(req: InboundRequest, status: number, reason: string): void {
+    const response = buildResponse(req.txn.request, status, reason, { toTag: this.localTagFor(req) });
+    req.txn.respond(response, serializeMessage(response));
+    if (status >= 200) this.forgetInbound(req);
+  }
+
+  localTagFor(req: InboundRequest): string {
+    req.localTag ??= req.txn.request.to.tag ?? this.ids.tag();
+    return req.localTag;
+  }
+
+  /**
+   * Where in-dialog requests go. Over a connection-oriented transport the connection the dialog was made on
+   * is reused (the peer may not accept new connections); otherwise the first route or the remote target.
+   */
+  dialogFlow(origin: Flow, routeSet: string[], remoteTarget: string | undefined): Flow {
+    if (origin.transport.reliable) return origin;
+    const next = routeSet[0] !== undefined ? uriOfAddress(routeSet[0]) : remoteTarget;
+    if (next === undefined) return origin;
+    try {
+      const target = targetOfUri(next);
+      const transport = this.transportFor(target.protocol, target.peer) ?? origin.transport;
+      return { transport, remote: target.peer };
+    } catch {
+      return origin;
+    }
+  }
+
+  /**
+   * Hands SIP traffic to an app as a `sip` frame (research §4.2). `receivedOn` (our local address) is only
+   * given for new requests from the network.
+   */
+  deliver(
+    app: AppConnection,
+    source: SipMeta['source'],
+    flow: Flow,
+    txnId: string,
+    dialogId: string,
+    text: string,
+    receivedOn?: Peer,
+  ): void {
+    const meta = this.meta(source, flow, Buffer.byteLength(text));
+    app.send(sipPayload(this.ids.uuid(), meta, txnId, dialogId, text, receivedOn));
+  }
+
+  cdr(type: CdrType, source: 'network' | 'application', fields: string[], text: string): void {
+    const app = this.options.router.pick(type);
+    if (!app) return;
+    app.send(cdrPayload(this.ids.uuid(), type, [source, timeOfDay(this.clock.now()), ...fields], text));
+  }
+}

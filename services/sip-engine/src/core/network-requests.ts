@@ -1,0 +1,230 @@
+// Requests from the network (research §7.1, §7.7): new ones routed to an app, retransmissions, CANCEL,
+// ACK for our 2xx, and requests inside dialogs.
+import { buildResponse, formatVia, serializeMessage, type SipRequest } from '@callctl/sip';
+import type { Inbound } from '../transport/transport.js';
+import { type Flow } from './addressing.js';
+import { endsSubscription } from './dialog.js';
+import { traceSip } from './sip-trace.js';
+import { ServerTransaction } from './transaction-shell.js';
+import type { CoreContext } from './core-context.js';
+import type { AppRequests } from './app-requests.js';
+import { InboundRequest } from './pending-requests.js';
+
+/** Requests apps may receive outside a dialog; the others get 481 there (research §7.1). */
+const NO_DIALOG_481 = new Set(['BYE', 'UPDATE', 'PRACK', 'REFER']);
+
+export class NetworkRequests {
+  constructor(
+    private readonly core: CoreContext,
+    private readonly requests: AppRequests,
+  ) {}
+
+  onRequest(request: SipRequest, inbound: Inbound): void {
+    traceSip(this.core.traceLog, 'recv', inbound.transport.protocol, inbound.remote, inbound.data);
+    // RFC 3261 18.2.1 / RFC 3581: the top Via records where the request really came from.
+    const via = request.topVia;
+    via.received = inbound.remote.address;
+    via.rport = inbound.remote.port;
+    request.setTopVia(formatVia(via));
+    const flow: Flow = { transport: inbound.transport, remote: inbound.remote };
+    const method = request.method;
+    const key = `${via.branch ?? ''}|${via.host}:${via.port ?? ''}|${method === 'ACK' ? 'INVITE' : method}`;
+    const existing = this.core.servers.get(key);
+    if (existing) {
+      if (method === 'ACK') existing.ack();
+      else existing.retransmission();
+      return;
+    }
+    if (method === 'ACK') return this.onAck(request, flow);
+    if (method === 'CANCEL') return this.onCancel(request, flow, key, via.branch ?? '');
+    const toTag = request.to.tag;
+    if (toTag !== undefined) return this.onInDialogRequest(request, flow, key, toTag);
+    this.onNewRequest(request, flow, key, via.branch ?? '');
+  }
+
+  /** A server transaction answered only by the engine (errors, CANCEL's 200): absorbs retransmissions. */
+  private answerAlone(
+    request: SipRequest,
+    flow: Flow,
+    key: string,
+    status: number,
+    reason?: string,
+    extra?: Array<[string, string]>,
+  ): ServerTransaction {
+    const txn = new ServerTransaction(this.core.txnContext, request, flow, key, {
+      onTerminated: (t) => this.core.servers.get(key) === t && this.core.servers.delete(key),
+      onAckTimeout: () => undefined,
+    });
+    this.core.servers.set(key, txn);
+    const response = buildResponse(request, status, reason, { toTag: this.core.ids.tag(), headers: extra });
+    txn.respond(response, serializeMessage(response));
+    return txn;
+  }
+
+  private onNewRequest(request: SipRequest, flow: Flow, key: string, branch: string): void {
+    const method = request.method;
+    if (NO_DIALOG_481.has(method)) {
+      this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    // Merged request (RFC 3261 8.2.2.2): same From tag, Call-ID and CSeq as one in progress, other branch.
+    const mergeKey = `${request.callId}\n${request.from.tag ?? ''}\n${request.cseq.seq}\n${method}`;
+    if (this.core.merged.has(mergeKey) || this.isLoop(request)) {
+      this.answerAlone(request, flow, key, 482, 'Loop Detected');
+      return;
+    }
+    const app = this.core.options.router.pick(method);
+    if (!app) {
+      this.answerAlone(request, flow, key, 503, 'No application available');
+      if (method === 'INVITE')
+        this.core.cdr(
+          'cdr:stop',
+          'application',
+          ['call-rejected'],
+          serializeMessage(request).toString('utf8'),
+        );
+      return;
+    }
+    const creating = method === 'INVITE' || method === 'SUBSCRIBE';
+    const req = new InboundRequest(this.core.ids.uuid(), app, creating, (r) => this.core.closeUnanswered(r));
+    req.mergeKey = mergeKey;
+    const txn = this.serverTransaction(request, flow, key, req);
+    this.core.merged.set(mergeKey, txn);
+    if (method === 'INVITE') {
+      this.core.invitesByBranch.set(branch, req);
+      const trying = buildResponse(request, 100, 'Trying');
+      txn.respond(trying, serializeMessage(trying));
+    }
+    const text = serializeMessage(request);
+    this.core.deliver(app, 'network', flow, req.txnId, '', text.toString('utf8'), flow.transport.local);
+    if (method === 'INVITE') this.core.cdr('cdr:attempt', 'network', [], text.toString('utf8'));
+  }
+
+  /** A server transaction whose answer comes from an app (tracked by txn id until its final response). */
+  private serverTransaction(
+    request: SipRequest,
+    flow: Flow,
+    key: string,
+    req: InboundRequest,
+  ): ServerTransaction {
+    const txn = new ServerTransaction(this.core.txnContext, request, flow, key, {
+      onTerminated: (t) => {
+        if (this.core.servers.get(key) === t) this.core.servers.delete(key);
+        this.core.forgetInbound(req);
+        const branch = request.topVia.branch ?? '';
+        if (this.core.invitesByBranch.get(branch) === req) this.core.invitesByBranch.delete(branch);
+      },
+      onAckTimeout: () => {
+        const dialog = req.dialog;
+        if (dialog && !dialog.ended && dialog.awaitingAck === req)
+          this.requests.byeFromEngine(dialog, 'ACK timeout');
+      },
+    });
+    req.txn = txn;
+    this.core.servers.set(key, txn);
+    this.core.inbound.set(req.txnId, req);
+    // Apps must answer everything; one that does not is answered for (research §10.7, improved: not silent).
+    req.answerTimer = this.core.clock.after(64 * this.core.timers.t1Ms, () => {
+      req.answerTimer = undefined;
+      if (!txn.final && !txn.terminated) this.core.respondFor(req, 500, 'No answer from application');
+    });
+    return txn;
+  }
+
+  /** A request whose Via stack already holds one of our own branches came back to us. */
+  private isLoop(request: SipRequest): boolean {
+    if (request.count('Via') === 1 && !request.get('Via')!.includes(',')) return false;
+    return request.vias
+      .slice(1)
+      .some((v) => v.branch !== undefined && this.core.clients.has(`${v.branch}|${request.method}`));
+  }
+
+  private onAck(request: SipRequest, flow: Flow): void {
+    const toTag = request.to.tag;
+    const fromTag = request.from.tag;
+    if (toTag === undefined || fromTag === undefined) return;
+    const dialog = this.core.dialogs.find(request.callId, toTag, fromTag);
+    const waiting = dialog?.awaitingAck;
+    if (!dialog || !(waiting instanceof InboundRequest) || waiting.txn.request.cseq.seq !== request.cseq.seq)
+      return;
+    dialog.awaitingAck = undefined;
+    waiting.txn.ackFor2xx();
+    const app = dialog.app;
+    if (!app?.isOpen) return;
+    const text = serializeMessage(request);
+    const txnId = waiting.creating ? waiting.txnId : this.core.ids.uuid();
+    this.core.deliver(app, 'network', flow, txnId, dialog.id, text.toString('utf8'));
+  }
+
+  private onCancel(request: SipRequest, flow: Flow, key: string, branch: string): void {
+    const req = this.core.invitesByBranch.get(branch);
+    if (!req || req.txn.terminated) {
+      this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    if (req.txn.accepted) {
+      // CANCEL after our 2xx: the call is up; the real server refuses the CANCEL and ends the call.
+      this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
+      if (req.dialog && !req.dialog.ended) this.requests.byeFromEngine(req.dialog, 'CANCEL after 200 OK');
+      return;
+    }
+    this.answerAlone(request, flow, key, 200, 'OK');
+    if (req.txn.final) return;
+    req.cancelled = true;
+    const terminated = buildResponse(req.txn.request, 487, 'Request Terminated', {
+      toTag: this.core.localTagFor(req),
+    });
+    req.txn.respond(terminated, serializeMessage(terminated));
+    this.core.forgetInbound(req);
+    const text = serializeMessage(request).toString('utf8');
+    if (req.app) this.core.deliver(req.app, 'network', flow, req.txnId, req.dialogId, text);
+    this.core.cdr('cdr:stop', 'network', ['call-canceled'], text);
+  }
+
+  private onInDialogRequest(request: SipRequest, flow: Flow, key: string, toTag: string): void {
+    const method = request.method;
+    const fromTag = request.from.tag ?? '';
+    const dialog = this.core.dialogs.find(request.callId, toTag, fromTag);
+    if (!dialog || !dialog.app?.isOpen) {
+      this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    const seq = request.cseq.seq;
+    if (dialog.remoteSeq > 0 && seq <= dialog.remoteSeq) {
+      this.answerAlone(request, flow, key, 500, 'CSeq out of order');
+      return;
+    }
+    if (method === 'INVITE') {
+      // Glare (RFC 3261 14.2): our own re-INVITE is pending → 491; theirs still unanswered → 500.
+      if (dialog.outboundInvite) {
+        this.answerAlone(request, flow, key, 491, 'Request Pending');
+        return;
+      }
+      if (dialog.inboundInvite) {
+        this.answerAlone(request, flow, key, 500, 'Server Internal Error', [['Retry-After', '1']]);
+        return;
+      }
+    }
+    dialog.remoteSeq = seq;
+    const req = new InboundRequest(this.core.ids.uuid(), dialog.app, false, (r) =>
+      this.core.closeUnanswered(r),
+    );
+    req.dialog = dialog;
+    req.dialogId = dialog.id;
+    const txn = this.serverTransaction(request, flow, key, req);
+    dialog.pending.add(req);
+    if (method === 'INVITE') {
+      dialog.inboundInvite = req;
+      const trying = buildResponse(request, 100, 'Trying');
+      txn.respond(trying, serializeMessage(trying));
+    }
+    const text = serializeMessage(request).toString('utf8');
+    if (method === 'BYE' || endsSubscription(dialog, method, request.get('Subscription-State'))) {
+      // The dialog goes at once; the request itself still waits for the app's answer.
+      dialog.pending.delete(req);
+      this.requests.endDialog(dialog);
+      if (method === 'BYE') this.core.cdr('cdr:stop', 'network', ['normal-release'], text);
+    }
+    this.core.deliver(dialog.app, 'network', flow, req.txnId, dialog.id, text);
+  }
+}
