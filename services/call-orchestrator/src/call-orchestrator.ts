@@ -163,7 +163,6 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       (afterPosition) => subscribeAll({ store, databaseUrl: o.databaseUrl, afterPosition }),
       store.codecs,
     );
-    closers.push({ name: 'event watchers', close: () => watchers.close() });
     const grpc = await startGrpcServer({
       log,
       ...o.grpc,
@@ -179,6 +178,9 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ],
     });
     closers.push({ name: 'grpc', close: () => grpc.close() });
+    // Runs before the server's drain: WatchEvents streams never end by themselves, so they are ended
+    // here (clients resume from their last position) instead of holding the drain to its limit.
+    closers.push({ name: 'event watchers', close: () => watchers.close() });
     return { grpc, store, deadlines, reconciler, handler, calls, close };
   } catch (error) {
     await close();

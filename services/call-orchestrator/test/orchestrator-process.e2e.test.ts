@@ -140,8 +140,17 @@ describe('call-orchestrator process', () => {
     await waitFor('the BYE of call B', async () => (await client.getCall(b.callId)).ended);
   });
 
-  it('drains and exits 0 on SIGTERM', async () => {
+  it('drains and exits 0 on SIGTERM, ending WatchEvents streams cleanly', async () => {
+    const watch = client.watch(0);
+    const received: unknown[] = [];
+    watch.on('data', (m) => received.push(m));
+    const ended = new Promise<string>((resolve) => {
+      watch.on('end', () => resolve('end'));
+      watch.on('error', (e: { code: number }) => resolve(`error ${e.code}`));
+    });
+    await waitFor('the stream caught up', () => received.length > 0);
     orchestrator.child.kill('SIGTERM');
+    expect(await ended).toBe('end');
     expect(await orchestrator.exited).toBe(0);
     expect(orchestrator.output()).toContain('"msg":"stopped"');
   });
