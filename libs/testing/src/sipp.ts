@@ -53,6 +53,8 @@ export interface SippResult {
   retransmissions: number;
   /** Last row of sipp's `-trace_stat` file, by column name (empty when sipp wrote none). */
   stats: Record<string, string>;
+  /** Every row of that file (one per second, the last one final), for rates over time. */
+  statsRows: Array<Record<string, string>>;
   /** sipp's error log (`-trace_err`): why calls failed, unexpected messages. */
   errors: string;
   /** Every message sent and received, when `traceMessages` was on. */
@@ -230,7 +232,8 @@ function collect(run: {
   files: { stats: string; errors: string; messages: string };
   dir: string;
 }): SippResult {
-  const stats = lastStatsRow(readOrEmpty(run.files.stats));
+  const statsRows = parseStats(readOrEmpty(run.files.stats));
+  const stats = statsRows[statsRows.length - 1] ?? {};
   const errors = readOrEmpty(run.files.errors);
   const messages = readOrEmpty(run.files.messages);
   rmSync(run.dir, { recursive: true, force: true });
@@ -245,6 +248,7 @@ function collect(run: {
     incomingCalls: count('IncomingCall(C)'),
     retransmissions: count('Retransmissions(C)'),
     stats,
+    statsRows,
     errors,
     messages,
     output: run.output,
@@ -263,17 +267,18 @@ function collect(run: {
   return result;
 }
 
-/** sipp's -trace_stat file: `;`-separated, a header row, one row per period, the last one final. */
-function lastStatsRow(csv: string): Record<string, string> {
+/** sipp's -trace_stat file: `;`-separated, a header row, then one row per period, the last one final. */
+function parseStats(csv: string): Array<Record<string, string>> {
   const lines = csv.split('\n').filter((line) => line.trim().length > 0);
-  if (lines.length < 2) return {};
-  const names = lines[0]!.split(';');
-  const values = lines[lines.length - 1]!.split(';');
-  const row: Record<string, string> = {};
-  names.forEach((name, i) => {
-    if (name) row[name] = values[i] ?? '';
+  const names = (lines[0] ?? '').split(';');
+  return lines.slice(1).map((line) => {
+    const values = line.split(';');
+    const row: Record<string, string> = {};
+    names.forEach((name, i) => {
+      if (name) row[name] = values[i] ?? '';
+    });
+    return row;
   });
-  return row;
 }
 
 function readOrEmpty(path: string): string {

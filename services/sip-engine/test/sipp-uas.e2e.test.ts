@@ -2,7 +2,7 @@
 // (harness/srf-uas.ts: res.send(180) then srf.createUAS). Each scenario file says what it expects on the
 // wire; a scenario that exits 0 with every call successful is the pass.
 import { runSipp, type ManagedProcess, type SippOptions, type SippTransport } from '@callctl/testing';
-import { expectSippPassed } from './harness/sipp-expect.js';
+import { expectSippPassed, sippMessages } from './harness/sipp-expect.js';
 import { scenario, startEngine, startSrfApp, type EngineProcess } from './harness/engine-process.js';
 
 jest.setTimeout(60_000);
@@ -39,6 +39,14 @@ describe.each<SippTransport>(['udp', 'tcp'])(
     it('answers 200 to CANCEL and 487 to the INVITE when the caller gives up while it rings', async () => {
       const result = await call('uac-cancel-expect-487.xml', { service: 'slow-cancel' });
       expectSippPassed(result, 1);
+    });
+
+    it('answers a CANCEL that crosses the 200 with 481 and hangs up the answered call with a BYE', async () => {
+      const result = await call('uac-cancel-after-200-expect-481-bye.xml');
+      expectSippPassed(result, 1);
+      const bye = sippMessages(result).find((m) => m.direction === 'received' && m.text.startsWith('BYE '));
+      // The BYE says why (research doc 7.7): the CANCEL came after the 200.
+      expect(bye?.text).toMatch(/^Reason:.*CANCEL/im);
     });
 
     it('answers a re-INVITE from the caller inside the call with 200 and SDP', async () => {

@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startProcess, waitFor, type ManagedProcess } from '@callctl/testing';
 
+const DIST = join(__dirname, '..', '..', 'dist');
 /** The built engine: `make test` and `make bench` run `tsc -b` first. */
-export const ENGINE_MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+export const ENGINE_MAIN = join(DIST, 'src', 'main.js');
 const TSX = join(__dirname, '..', '..', '..', '..', 'node_modules', '.bin', 'tsx');
 const SECRET = 'harness-secret';
 
@@ -76,6 +77,11 @@ export interface SrfAppOptions {
   engine: EngineProcess;
   /** Extra environment (B2BUA_TARGET for the B2BUA). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run the built app (dist/test/harness/*.js) with plain node instead of the source through tsx: one
+   * process, no transpiler, for the benchmark. @default false
+   */
+  compiled?: boolean;
 }
 
 /** Starts one of the harness srf apps (`srf-uas`, `srf-b2bua`) as a child and waits until it is connected. */
@@ -83,7 +89,10 @@ export async function startSrfApp(
   app: 'srf-uas' | 'srf-b2bua',
   options: SrfAppOptions,
 ): Promise<ManagedProcess> {
-  const proc = startProcess(TSX, [join(__dirname, `${app}.ts`)], {
+  const [command, args] = options.compiled
+    ? [process.execPath, [join(DIST, 'test', 'harness', `${app}.js`)]]
+    : [TSX, [join(__dirname, `${app}.ts`)]];
+  const proc = startProcess(command, args, {
     env: {
       ...process.env,
       ...options.env,

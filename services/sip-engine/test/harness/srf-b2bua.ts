@@ -8,18 +8,15 @@ async function main() {
   const target = process.env.B2BUA_TARGET;
   if (!target) throw new Error('B2BUA_TARGET is required (the URI to send the B leg to)');
   const srf = await connectSrf('srf-b2bua');
-  let established = 0;
   srf.invite((req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     srf
       .createB2BUA(req, res, target, { localSdpB: req.body })
       .then(({ uas, uac }) => {
-        established++;
         // Either side hanging up ends the other: srf leaves that to the app.
         let ended = false;
         const end = (other: Srf.Dialog) => {
           if (ended) return;
           ended = true;
-          established--;
           // With a callback srf reports a failed BYE there instead of rejecting a promise nobody awaits.
           other.destroy(undefined, () => undefined);
         };
@@ -31,7 +28,6 @@ async function main() {
         if (!err.status) console.error(`createB2BUA failed: ${String(err)}`);
       });
   });
-  process.stdin.on('data', () => console.log(`dialogs ${established}`));
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,6 @@
 // Environment: ENGINE_ADMIN (host:port), ENGINE_SECRET. What it does with an INVITE depends on the
 // Request-URI user part, so one app serves every scenario:
 //   slow-*   180 Ringing, then no answer for 30 s (the caller is expected to CANCEL)
-//   quiet-*  200 at once, without a 180
 //   anything else: 180 Ringing, then createUAS with a fixed SDP answer
 // The dialog's defaults answer re-INVITEs (200 with the same SDP) and BYEs.
 import type Srf from 'drachtio-srf';
@@ -14,7 +13,6 @@ const SLOW_ANSWER_MS = 30_000;
 
 async function main() {
   const srf = await connectSrf('srf-uas');
-  let established = 0;
   srf.invite((req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const user = /^sips?:([^@;]+)@/.exec(req.uri)?.[1] ?? '';
     let cancelled = false;
@@ -23,19 +21,12 @@ async function main() {
       if (cancelled) return;
       srf
         .createUAS(req, res, { localSdp: SDP_ANSWER })
-        .then((dialog) => {
-          established++;
-          dialog.on('destroy', () => established--);
-        })
         .catch((err: unknown) => console.error(`createUAS failed: ${String(err)}`));
     };
-    if (user.startsWith('quiet')) return answer();
     res.send(180);
     if (user.startsWith('slow')) setTimeout(answer, SLOW_ANSWER_MS).unref();
     else answer();
   });
-  // The benchmark asks how many dialogs are up (to divide the engine's memory by); a line on stdin asks.
-  process.stdin.on('data', () => console.log(`dialogs ${established}`));
 }
 
 main().catch((err: unknown) => {

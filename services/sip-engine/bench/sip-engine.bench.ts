@@ -1,0 +1,308 @@
+// Calls per second through the SIP engine, against Kamailio on the same box in the same run.
+//
+//   uas    sipp -sn uac -> engine + srf UAS (res.send(180), createUAS)
+//   b2bua  sipp -sn uac -> engine + srf createB2BUA -> sipp -sn uas
+//   kamailio  sipp -sn uac -> Kamailio (tm stateful relay, record-route) -> sipp -sn uas, through
+//             /work/shared/bench/kamailio-anchor (KAMAILIO_ANCHOR), which sets Kamailio up and judges it
+//
+// Every case is the same UDP load: sipp's built-in uac (INVITE / 100 / 180 / 200 / ACK, then BYE / 200, call
+// length 0) at a fixed rate for STEP_S seconds. A step passes with the anchor's verdict rules: 0 failed
+// calls on either sipp, retransmissions <= 0.1 % of calls, sustained rate >= 97 % of offered. Rates are
+// ramped up until a step fails, then the gap is halved once; the figure is the highest rate that passed.
+// Then memory per established dialog: engine RSS with N calls held up, minus its RSS before, over N.
+//
+// Environment: BENCH_CASES (uas,b2bua,kamailio,memory; default all), STEP_S (default 3), and
+// BENCH_RATES_UAS / BENCH_RATES_B2BUA / BENCH_RATES_KAMAILIO (comma lists) to change the ramps.
+// Figures are disturbed by whatever else runs on this 2-core machine: the "other" CPU column says how much.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { requireBinary, runSipp, startSipp, type ManagedProcess, type SippResult } from '@callctl/testing';
+import { rssKb, startEngine, startSrfApp } from '../test/harness/engine-process.js';
+
+const STEP_S = Number(process.env.STEP_S ?? 3);
+const ANCHOR = process.env.KAMAILIO_ANCHOR ?? '/work/shared/bench/kamailio-anchor';
+const CASES = (process.env.BENCH_CASES ?? 'uas,b2bua,kamailio,memory').split(',');
+const UDP_BUFFER = '4194304';
+const MEMORY_CALLS = 2000;
+const MEMORY_RATE = 300;
+
+const rates = (name: string, fallback: number[]) =>
+  process.env[name] ? process.env[name]!.split(',').map(Number) : fallback;
+
+interface Step {
+  rate: number;
+  ok: boolean;
+  line: string;
+}
+
+/** Ramps through `ladder` until a step fails, then tries the midpoint of the last gap once. */
+async function maxRate(
+  name: string,
+  ladder: number[],
+  step: (rate: number) => Promise<Step>,
+): Promise<number> {
+  let best = 0;
+  let failedAt = 0;
+  for (const rate of ladder) {
+    const result = await step(rate);
+    console.log(`  ${name} ${result.line}`);
+    if (!result.ok) {
+      failedAt = rate;
+      break;
+    }
+    best = rate;
+  }
+  const middle = Math.round((best + failedAt) / 2 / 10) * 10;
+  if (failedAt && middle > best && middle < failedAt) {
+    const result = await step(middle);
+    console.log(`  ${name} ${result.line}`);
+    if (result.ok) best = middle;
+  }
+  return best;
+}
+
+/** utime + stime of a process in ms (0 once it is gone); Linux clock ticks are 1/100 s (CLK_TCK). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Machine-wide idle CPU ms (idle + iowait, all cores) from /proc/stat. Busy time is derived from idle time
+ * and the wall clock, as the anchor does: the busy counters are tick samples that miss short bursts.
+ */
+function idleMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  return ((Number(fields[4]) + Number(fields[5])) * 1000) / 100;
+}
+
+/** Datagrams the kernel dropped on the UDP socket(s) bound to `port` (receive buffer full), /proc/net/udp. */
+function udpDrops(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1]?.endsWith(hex))
+    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
+}
+
+/**
+ * Calls started per second up to the last whole statistics period in which the UAC was still starting
+ * calls (the anchor's "sustained"; neither the tail nor a wait for stuck calls counts).
+ */
+function sustainedRate(result: SippResult): number {
+  const time = (row: Record<string, string>, column: string) =>
+    Number((row[column] ?? '').split('\t')[2] ?? 0);
+  const rows = result.statsRows;
+  const final = Number(result.stats['OutgoingCall(C)'] ?? 0);
+  const start = rows[0] ? time(rows[0], 'StartTime') : 0;
+  for (let i = rows.length - 1; i >= 1; i--) {
+    const row = rows[i]!;
+    const periodS = time(row, 'CurrentTime') - time(rows[i - 1]!, 'CurrentTime');
+    const started = Number(row['OutgoingCall(C)'] ?? 0);
+    if (periodS >= 0.9 && started < final && time(row, 'CurrentTime') > start) {
+      return started / (time(row, 'CurrentTime') - start);
+    }
+  }
+  return Number(result.stats['CallRate(C)'] ?? 0);
+}
+
+const builtinUac = (target: string, rate: number, calls: number, extra: string[] = []) =>
+  runSipp({
+    scenario: { builtin: 'uac' },
+    remote: target,
+    rate,
+    calls,
+    timeoutMs: (calls / rate) * 1000 + 30_000,
+    traceMessages: false,
+    args: ['-d', '0', '-buff_size', UDP_BUFFER, ...extra],
+  });
+
+/** One fixed-rate step through the engine with a fresh engine and app (and a sipp callee for the B2BUA). */
+async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<Step> {
+  const calls = rate * STEP_S;
+  const engine = await startEngine({ logLevel: 'error' });
+  const callee =
+    kind === 'b2bua'
+      ? await startSipp({
+          scenario: { builtin: 'uas' },
+          calls,
+          timeoutMs: STEP_S * 1000 + 60_000,
+          traceMessages: false,
+          args: ['-buff_size', UDP_BUFFER],
+        })
+      : undefined;
+  let app: ManagedProcess | undefined;
+  try {
+    app = await startSrfApp(kind === 'uas' ? 'srf-uas' : 'srf-b2bua', {
+      engine,
+      compiled: true,
+      env: callee ? { B2BUA_TARGET: `sip:callee@127.0.0.1:${callee.port}` } : {},
+    });
+    const appPid = app.child.pid ?? -1;
+    const cpu0 = { engine: cpuMs(engine.pid), app: cpuMs(appPid), idle: idleMs(), at: Date.now() };
+    const uac = await builtinUac(`127.0.0.1:${engine.sipPort}`, rate, calls);
+    const wallMs = Date.now() - cpu0.at;
+    const engineCpu = (100 * (cpuMs(engine.pid) - cpu0.engine)) / wallMs;
+    const appCpu = (100 * (cpuMs(appPid) - cpu0.app)) / wallMs;
+    // How busy the whole machine was meanwhile, in % of all its cores (the anchor's "box").
+    const boxCpu = 100 * (1 - (idleMs() - cpu0.idle) / (cpus().length * wallMs));
+    const drops = udpDrops(engine.sipPort);
+    const uas = callee ? await callee.stop(10_000) : undefined;
+    return judge(
+      rate,
+      calls,
+      uac,
+      uas,
+      `engine cpu ${pct(engineCpu)}, app cpu ${pct(appCpu)}, box ${pct(boxCpu)} of ${cpus().length} cores, ` +
+        `engine udp drops ${drops}`,
+    );
+  } finally {
+    await app?.stop();
+    await callee?.stop(1000);
+    await engine.stop();
+  }
+}
+
+function judge(rate: number, calls: number, uac: SippResult, uas: SippResult | undefined, cpu: string): Step {
+  const failed = Math.max(calls - uac.successfulCalls, uas?.failedCalls ?? 0);
+  const retrans = uac.retransmissions + (uas?.retransmissions ?? 0);
+  const sustained = sustainedRate(uac);
+  const ok = failed === 0 && retrans * 1000 <= calls && sustained * 100 >= rate * 97;
+  // Why calls failed, in sipp's words: the first lines of each side's error log.
+  const why = ok
+    ? ''
+    : [uac, uas]
+        .map((side, i) =>
+          side?.errors ? `\n    ${['uac', 'uas'][i]} errors: ${firstLines(side.errors, 3)}` : '',
+        )
+        .join('');
+  return {
+    rate,
+    ok,
+    line:
+      `${rate} cps offered: ${uac.successfulCalls}/${calls} calls, ${failed} failed, ${retrans} retrans, ` +
+      `sustained ${Math.round(sustained)} cps, ${cpu}; ${ok ? 'ok' : 'over'}${why}`,
+  };
+}
+
+const pct = (value: number) => `${Math.round(value)}%`;
+const firstLines = (text: string, n: number) =>
+  text
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(0, n)
+    .map((line) => line.slice(0, 240))
+    .join(' | ');
+
+/** One fixed-rate step of the anchor's relay run (its own ports, Kamailio config and verdict). */
+async function kamailioStep(rate: number): Promise<Step> {
+  const run = spawnSync(ANCHOR, [], {
+    env: { ...process.env, MODE: 'relay', RATE: String(rate), CALLS: String(rate * STEP_S) },
+    encoding: 'utf8',
+    timeout: (STEP_S + 120) * 1000,
+  });
+  const line = run.stdout.split('\n').find((l) => l.startsWith('kamailio-relay:'));
+  if (run.status === 2 || !line) {
+    throw new Error(`kamailio-anchor could not measure (exit ${run.status}): ${run.stderr.slice(-1000)}`);
+  }
+  const verdict = /verdict=(\w+)/.exec(line)?.[1];
+  const short = line
+    .replace(/^kamailio-relay: /, '')
+    .replace(/ \(sustained/, '; sustained')
+    .replace(/, call length.*?, uac cpu/, ', uac cpu')
+    .replace(/, uac failed.*$/, '');
+  return { rate, ok: verdict === 'ok', line: `${short}; ${verdict}` };
+}
+
+/** Engine RSS growth with MEMORY_CALLS calls up at once (held longer than it takes to set them all up). */
+async function memoryPerDialog(): Promise<{ perDialogKb: number; line: string }> {
+  const engine = await startEngine({ logLevel: 'error' });
+  let app: ManagedProcess | undefined;
+  try {
+    app = await startSrfApp('srf-uas', { engine, compiled: true });
+    // Warm-up: JIT, buffers and pools first, so that the baseline is the steady state without calls.
+    await builtinUac(`127.0.0.1:${engine.sipPort}`, MEMORY_RATE, MEMORY_RATE * 2);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const before = engine.rssKb();
+    const setupMs = (MEMORY_CALLS / MEMORY_RATE) * 1000;
+    const holdMs = setupMs + 6000;
+    const held = builtinUac(`127.0.0.1:${engine.sipPort}`, MEMORY_RATE, MEMORY_CALLS, [
+      '-d',
+      String(holdMs),
+      '-l',
+      String(MEMORY_CALLS + 100),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, setupMs + 3000));
+    const during = rssKb(engine.pid);
+    const result = await held;
+    if (result.successfulCalls !== MEMORY_CALLS) {
+      throw new Error(`memory run: not every call was set up and held: ${result.describe()}`);
+    }
+    const perDialogKb = (during - before) / MEMORY_CALLS;
+    return {
+      perDialogKb,
+      line: `engine RSS ${Math.round(before / 1024)} MiB idle, ${Math.round(during / 1024)} MiB with ${MEMORY_CALLS} calls up`,
+    };
+  } finally {
+    await app?.stop();
+    await engine.stop();
+  }
+}
+
+async function main() {
+  requireBinary('sipp', 'sip-tester');
+  console.log(`sip-engine benchmark: ${STEP_S} s steps, ${cpus().length} cores, UDP on 127.0.0.1`);
+  const figures: Record<string, number> = {};
+  if (CASES.includes('uas')) {
+    console.log('engine + srf UAS (createUAS):');
+    figures.uas = await maxRate(
+      'uas',
+      rates('BENCH_RATES_UAS', [200, 300, 400, 500, 600, 800, 1000, 1300]),
+      (r) => engineStep('uas', r),
+    );
+  }
+  if (CASES.includes('b2bua')) {
+    console.log('engine + srf B2BUA (createB2BUA) -> sipp uas:');
+    figures.b2bua = await maxRate(
+      'b2bua',
+      rates('BENCH_RATES_B2BUA', [100, 200, 300, 400, 500, 600, 800]),
+      (r) => engineStep('b2bua', r),
+    );
+  }
+  if (CASES.includes('kamailio')) {
+    console.log(`Kamailio relay (${ANCHOR}):`);
+    figures.kamailio = await maxRate(
+      'kamailio',
+      rates('BENCH_RATES_KAMAILIO', [500, 1000, 2000, 3000, 4000, 6000, 8000]),
+      kamailioStep,
+    );
+  }
+  let memory: Awaited<ReturnType<typeof memoryPerDialog>> | undefined;
+  if (CASES.includes('memory')) memory = await memoryPerDialog();
+
+  console.log('\nsummary (max sustainable calls per second, 0 failed calls):');
+  if (figures.uas !== undefined) console.log(`  engine + srf UAS      ${figures.uas} cps (target >= 400)`);
+  if (figures.b2bua !== undefined) console.log(`  engine + srf B2BUA    ${figures.b2bua} cps`);
+  if (figures.kamailio !== undefined) console.log(`  Kamailio relay        ${figures.kamailio} cps`);
+  if (figures.kamailio) {
+    if (figures.uas !== undefined)
+      console.log(`  ratio UAS / Kamailio    ${(figures.uas / figures.kamailio).toFixed(2)}`);
+    if (figures.b2bua !== undefined) {
+      console.log(
+        `  ratio B2BUA / Kamailio  ${(figures.b2bua / figures.kamailio).toFixed(2)} (target >= 0.50)`,
+      );
+    }
+  }
+  if (memory) console.log(`  memory per dialog     ${memory.perDialogKb.toFixed(1)} KiB (${memory.line})`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
