@@ -25,6 +25,7 @@ jest.setTimeout(60_000);
 
 const WORKER_MAIN = join(__dirname, '..', '..', 'media-worker', 'dist', 'src', 'main.js');
 const TONE_HZ = 1000;
+const ECHO_HZ = 440;
 
 describe('media commands against a real media-worker and rtpengine', () => {
   let dir: string;
@@ -162,6 +163,24 @@ describe('media commands against a real media-worker and rtpengine', () => {
     expect(stream.filter((e) => e.type === 'PlaybackFinished').map((e) => e.data)).toEqual([
       expect.objectContaining({ playbackId, reason: 'PLAYBACK_END_REASON_STOPPED' }),
     ]);
+  });
+
+  it('echoes the caller back to itself between StartEcho and StopEcho', async () => {
+    const { callId, legId, caller } = await answeredCall();
+    caller.startTone(ECHO_HZ);
+    try {
+      await h.client.startEcho(callId, legId);
+      await waitFor('the caller hears itself', () => caller.recentToneRatio(ECHO_HZ) > 0.5, 10_000);
+      await h.client.stopEcho(callId, legId);
+      // While echoing, ~50 packets a second come back; after the stop only those in flight.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      caller.clearReceived();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(caller.packetsReceived).toBeLessThan(10);
+    } finally {
+      caller.stopTone();
+    }
+    expect(typesOf(await h.stream(callId)).slice(4)).toEqual(['EchoStarted', 'EchoStopped']);
   });
 
   it('collects the digits the caller sends in RTP (RFC 4733)', async () => {

@@ -67,6 +67,16 @@ export class CallControlTestClient {
       idempotencyKey: '',
       ...r,
     });
+  startEcho = (callId: string, legId: string) =>
+    this.call<callControl.StartEchoRequest, callControl.StartEchoResponse>(this.raw.startEcho, {
+      callId,
+      legId,
+    });
+  stopEcho = (callId: string, legId: string) =>
+    this.call<callControl.StopEchoRequest, callControl.StopEchoResponse>(this.raw.stopEcho, {
+      callId,
+      legId,
+    });
   dial = (r: Partial<callControl.DialRequest> & { callId: string; bridgeWithLegId: string }) =>
     this.call<callControl.DialRequest, callControl.DialResponse>(this.raw.dial, {
       toUri: 'sip:carol@127.0.0.1:5090',
