@@ -34,7 +34,8 @@ export async function startNatsServer(): Promise<NatsServerFixture> {
     ]);
   const portsFileUrl = (proc: ManagedProcess) => {
     if (proc.child.exitCode !== null) throw new Error(`nats-server exited: ${proc.output()}`);
-    const file = readdirSync(dir).find((name) => name.endsWith('.ports'));
+    // The ports file is named after the pid, so a restarted server is not mistaken for the one before.
+    const file = readdirSync(dir).find((name) => name.endsWith(`_${proc.child.pid}.ports`));
     if (!file) return undefined;
     const ports = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nats?: string[] };
     return ports.nats?.[0];
@@ -52,7 +53,6 @@ export async function startNatsServer(): Promise<NatsServerFixture> {
       restart: async () => {
         await proc.stop();
         proc = spawnServer(port);
-        // The ports file is removed on exit and written again once the server listens.
         await waitFor('nats-server listening again', () => portsFileUrl(proc), 10_000);
       },
       stop: async () => {
