@@ -6,6 +6,8 @@ import { waitFor } from '@callctl/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { CALL_EVENTS_STREAM, callEventsOfCall } from '@callctl/bus';
 import { toCallEvent } from '../src/app/call-repository.js';
+import { catchUpProjection, rebuildProjection } from '@callctl/eventstore';
+import { activeCallsProjection } from '../src/adapters/eventlog/active-calls.js';
 import { LegReconciler } from '../src/app/leg-reconciler.js';
 import { systemIds } from '../src/adapters/ids.js';
 import { sipEdgeClient } from '../src/adapters/sip-edge/sip-edge-client.js';
@@ -379,6 +381,18 @@ describe('GetCall and ListCalls', () => {
     await h.client.hangup(a.callId);
     await waitFor('the ended call unlisted', async () => !(await ids()).includes(a.callId));
     expect(await ids()).toContain(b.callId);
+  });
+
+  it('rebuilds the active-calls read model from the log to the same rows', async () => {
+    await inboundCall();
+    const rows = async () =>
+      (await h.pool.query('SELECT call_id, created_position FROM active_call ORDER BY created_position'))
+        .rows;
+    await catchUpProjection(activeCallsProjection, { pool: h.pool, store: h.orchestrator.store });
+    const before = await rows();
+    expect(before.length).toBeGreaterThan(0);
+    await rebuildProjection(activeCallsProjection, { pool: h.pool, store: h.orchestrator.store });
+    expect(await rows()).toEqual(before);
   });
 
   it('refuses a page size above the limit', async () => {
