@@ -32,5 +32,13 @@ export {
   type Projection,
   type ProjectionRunOptions,
 } from './projection.js';
-export { startRelay, RELAY_HEADERS, RELAY_CHECKPOINT_ID, type Relay, type RelayOptions } from './relay.js';
+export {
+  startRelay,
+  RELAY_HEADERS,
+  RELAY_CHECKPOINT_ID,
+  RELAY_APPLICATION_NAME,
+  RELAY_DEFAULTS,
+  type Relay,
+  type RelayOptions,
+} from './relay.js';
 export { toEventEnvelope } from './envelope.js';

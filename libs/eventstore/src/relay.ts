@@ -11,6 +11,7 @@ import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-
 import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { callIdOfStream } from './stream-id.js';
 import { Doorbell } from './doorbell.js';
+import { Backoff, pause } from './backoff.js';
 
 /** Session advisory lock held by the active relay for its connection's lifetime. */
 export const RELAY_LOCK_KEY = 0x72656c_6179n; // "relay"
@@ -41,18 +42,49 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** A standby retries the lock this often. @default 500 */
   lockRetryMs?: number;
+  /** Deadline for JetStream's ack of one publish. @default 5000 */
+  publishTimeoutMs?: number;
+  /** Wait after the first failure (NATS, PostgreSQL); doubled per consecutive failure. @default 100 */
+  initialRetryDelayMs?: number;
+  /** Cap of that wait. @default 5000 */
+  maxRetryDelayMs?: number;
   /** Also publish each event as proto3 JSON on `calls-json.<callId>.<type>`. @default false */
   publishJson?: boolean;
-  /** Called when this instance becomes the leader (logs, tests). */
+  /** Called each time this instance becomes the leader (logs, tests). */
   onLeader?: () => void;
+  /** Called when this instance gave up leadership because its PostgreSQL session failed. */
+  onLeadershipLost?: (error: Error) => void;
+  /** Called for every failure the relay will retry, with the wait before it does. */
+  onRetry?: (error: Error, delayMs: number) => void;
   /** Called after each checkpoint with the position reached. */
   onCheckpoint?: (position: number) => void;
 }
 
 export interface Relay {
   close(): Promise<void>;
-  /** Resolves when the relay stops: undefined after close(), the error that stopped it otherwise. */
+  /** Resolves when the relay stops, which is only after close(): failures are retried, never fatal. */
   closed(): Promise<void | Error>;
+}
+
+export const RELAY_DEFAULTS = {
+  batchSize: 256,
+  pollIntervalMs: 500,
+  lockRetryMs: 500,
+  publishTimeoutMs: 5000,
+  initialRetryDelayMs: 100,
+  maxRetryDelayMs: 5000,
+} as const;
+
+/** application_name of the relay's lock connection (visible in pg_stat_activity). */
+export const RELAY_APPLICATION_NAME = 'callctl-relay';
+
+/** The lock connection failed: this instance is no longer (or never became) the leader. */
+class SessionLost extends Error {
+  override readonly name = 'SessionLost';
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
@@ -67,24 +99,36 @@ export interface Relay {
  * advisory lock on a dedicated connection, and it writes its checkpoint through that same connection,
  * so an instance that lost its session can no longer move the checkpoint.
  *
+ * Failures are retried with capped exponential backoff, never fatal. A NATS failure (or a failed read of
+ * the log) keeps the leadership and re-publishes the same batch from the checkpoint; the message ids make
+ * that safe. A failure of the lock connection ends the session: the relay stops publishing, waits for the
+ * batch in flight to settle, closes the connection (releasing the lock if the server still holds it) and
+ * then competes for the lock again on a new connection, as a standby would.
+ *
  * Events of streams that are not `call-<id>` are skipped (the checkpoint still passes them).
  */
 export function startRelay(options: RelayOptions): Relay {
-  const batchSize = options.batchSize ?? 256;
-  const pollIntervalMs = options.pollIntervalMs ?? 500;
-  const lockRetryMs = options.lockRetryMs ?? 500;
+  const settings = {
+    batchSize: options.batchSize ?? RELAY_DEFAULTS.batchSize,
+    pollIntervalMs: options.pollIntervalMs ?? RELAY_DEFAULTS.pollIntervalMs,
+    lockRetryMs: options.lockRetryMs ?? RELAY_DEFAULTS.lockRetryMs,
+    publishTimeoutMs: options.publishTimeoutMs ?? RELAY_DEFAULTS.publishTimeoutMs,
+  };
   const js = jetstream(options.nc);
   const codecs = options.store.codecs;
-  let stopped = false;
+  const stop = new AbortController();
   const doorbell = new Doorbell();
-  const client = new pg.Client({ connectionString: options.databaseUrl });
-  let connectionError: Error | undefined;
-  client.on('error', (error) => {
-    connectionError = error;
-    doorbell.ring();
+  const backoff = new Backoff({
+    initialMs: options.initialRetryDelayMs ?? RELAY_DEFAULTS.initialRetryDelayMs,
+    maxMs: options.maxRetryDelayMs ?? RELAY_DEFAULTS.maxRetryDelayMs,
   });
-  client.on('notification', () => doorbell.ring());
-  const sleep = (ms: number) => (stopped ? Promise.resolve() : doorbell.sleep(ms));
+  const sleep = (ms: number) => (stop.signal.aborted ? Promise.resolve() : doorbell.sleep(ms));
+
+  async function retryAfter(error: unknown): Promise<void> {
+    const delayMs = backoff.next();
+    options.onRetry?.(asError(error), delayMs);
+    await pause(delayMs, stop.signal);
+  }
 
   async function publish(event: RecordedEvent): Promise<void> {
     const callId = callIdOfStream(event.streamId);
@@ -105,8 +149,13 @@ export function startRelay(options: RelayOptions): Relay {
     // The trace of the command that produced the event, not the relay's own.
     if (event.metadata.traceparent) h.set('traceparent', event.metadata.traceparent);
     const payload = codec.encode(codec.fromJSON(event.data)).finish();
+    const timeout = settings.publishTimeoutMs;
     const sends = [
-      js.publish(callEventSubject(callId, event.type), payload, { msgID: event.eventId, headers: h }),
+      js.publish(callEventSubject(callId, event.type), payload, {
+        msgID: event.eventId,
+        headers: h,
+        timeout,
+      }),
     ];
     if (options.publishJson) {
       const jh = natsHeaders();
@@ -116,54 +165,112 @@ export function startRelay(options: RelayOptions): Relay {
         js.publish(callEventJsonSubject(callId, event.type), JSON.stringify(event.data), {
           msgID: `${event.eventId}.json`,
           headers: jh,
+          timeout,
         }),
       );
     }
     await Promise.all(sends);
   }
 
-  async function run(): Promise<void> {
-    await client.connect();
-    for (;;) {
-      if (stopped) return;
-      if (connectionError) throw connectionError;
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-        RELAY_LOCK_KEY.toString(),
-      ]);
-      if (rows[0]?.ok) break;
-      await sleep(lockRetryMs);
-    }
-    options.onLeader?.();
-    await ensureCallEventsStream(options.nc);
-    await client.query(`LISTEN ${EVENT_LOG_CHANNEL}`);
-    let position = await loadCheckpoint(client, RELAY_CHECKPOINT_ID);
-    while (!stopped) {
-      if (connectionError) throw connectionError;
-      doorbell.clear();
-      const batch = await options.store.readAll(position, batchSize);
-      if (batch.length > 0) {
-        await Promise.all(batch.map(publish));
-        position = batch[batch.length - 1]!.globalPosition;
-        await saveCheckpoint(client, RELAY_CHECKPOINT_ID, position);
-        options.onCheckpoint?.(position);
+  /** Publishes a batch; on a failure, lets the rest settle first so a retry does not race its own sends. */
+  async function publishBatch(batch: RecordedEvent[]): Promise<void> {
+    const results = await Promise.allSettled(batch.map(publish));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * One PostgreSQL session: compete for the lock, then relay until close() or until the lock connection
+   * fails (thrown as SessionLost). `onLeader` marks the point from which a failure costs the leadership.
+   */
+  async function session(becameLeader: () => void): Promise<void> {
+    const client = new pg.Client({
+      connectionString: options.databaseUrl,
+      application_name: RELAY_APPLICATION_NAME,
+    });
+    let lost: Error | undefined;
+    client.on('error', (error) => {
+      lost = error;
+      doorbell.ring();
+    });
+    client.on('notification', () => doorbell.ring());
+    // Everything on the lock connection goes through here, so its failure is always a SessionLost.
+    const onLock = async <T>(work: () => Promise<T>): Promise<T> => {
+      if (lost) throw new SessionLost('relay lock connection failed', { cause: lost });
+      try {
+        return await work();
+      } catch (error) {
+        throw new SessionLost('relay lock connection failed', { cause: lost ?? error });
       }
-      if (batch.length < batchSize) await sleep(pollIntervalMs);
+    };
+    try {
+      await onLock(() => client.connect());
+      for (;;) {
+        if (stop.signal.aborted) return;
+        const { rows } = await onLock(() =>
+          client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK_KEY.toString()]),
+        );
+        if (rows[0]?.ok) break;
+        await pause(settings.lockRetryMs, stop.signal);
+      }
+      becameLeader();
+      options.onLeader?.();
+      await onLock(() => client.query(`LISTEN ${EVENT_LOG_CHANNEL}`));
+      let position = await onLock(() => loadCheckpoint(client, RELAY_CHECKPOINT_ID));
+      let streamReady = false;
+      while (!stop.signal.aborted) {
+        if (lost) throw new SessionLost('relay lock connection failed', { cause: lost });
+        doorbell.clear();
+        let batch: RecordedEvent[];
+        try {
+          if (!streamReady) {
+            await ensureCallEventsStream(options.nc);
+            streamReady = true;
+          }
+          batch = await options.store.readAll(position, settings.batchSize);
+          if (batch.length > 0) await publishBatch(batch);
+        } catch (error) {
+          if (lost || stop.signal.aborted) continue; // the loop head ends the session or the relay
+          // NATS or a read of the log failed while the lock connection is fine: keep the leadership and
+          // publish the same events again after a wait (their message ids make the repeat harmless).
+          await retryAfter(error);
+          continue;
+        }
+        if (batch.length > 0) {
+          position = batch[batch.length - 1]!.globalPosition;
+          await onLock(() => saveCheckpoint(client, RELAY_CHECKPOINT_ID, position));
+          options.onCheckpoint?.(position);
+        }
+        backoff.reset();
+        if (batch.length < settings.batchSize) await sleep(settings.pollIntervalMs);
+      }
+    } finally {
+      // Releases the session lock if the server still holds the connection.
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (!stop.signal.aborted) {
+      let leader = false;
+      try {
+        await session(() => (leader = true));
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        if (leader) options.onLeadershipLost?.(asError(error));
+        await retryAfter(error);
+      }
     }
   }
 
   const closed: Promise<void | Error> = run().then(
-    async () => {
-      await client.end().catch(() => undefined);
-    },
-    async (error: unknown) => {
-      await client.end().catch(() => undefined);
-      return stopped ? undefined : (error as Error);
-    },
+    () => undefined,
+    (error: unknown) => asError(error),
   );
 
   return {
     close: async () => {
-      stopped = true;
+      stop.abort();
       doorbell.ring();
       await closed;
     },

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     pollIntervalMs: 100,
     lockRetryMs: 100,
     onLeader: () => console.log(`leader ${process.pid}`),
+    onLeadershipLost: (error) => console.log(`leadership lost: ${error.message}`),
+    onRetry: (error, delayMs) => console.log(`retry in ${delayMs} ms: ${error.message}`),
     onCheckpoint: (position) => console.log(`checkpoint ${position}`),
   });
   process.once('SIGTERM', () => void relay.close());

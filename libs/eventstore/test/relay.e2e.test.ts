@@ -13,11 +13,13 @@ import {
 import {
   callStreamId,
   RELAY_CHECKPOINT_ID,
+  loadCheckpoint,
   startRelay,
   subscribeAll,
   type RecordedEvent,
 } from '../src/index.js';
 import { APPEND_LOCK_KEY } from '../src/event-store.js';
+import { RELAY_APPLICATION_NAME } from '../src/relay.js';
 import { callCreated, legAnswered, randomCallId, setupStore, type StoreFixture } from './fixtures.js';
 import { randomUUID } from 'node:crypto';
 
@@ -55,22 +57,23 @@ interface Delivered {
   streamVersion: number;
   subject: string;
   contentType: string;
+  traceparent: string;
   data: Uint8Array;
 }
 
-/** Everything in CALL_EVENTS under calls.> read with a fresh durable, explicit ack. */
-async function readCallEvents(expected: number): Promise<Delivered[]> {
-  const jsm = await jetstreamManager(nc);
+/** Everything in CALL_EVENTS under `filter` read with a fresh durable, explicit ack. */
+async function readCallEvents(expected: number, conn = nc, filter = 'calls.>'): Promise<Delivered[]> {
+  const jsm = await jetstreamManager(conn);
   const name = `check-${randomUUID().slice(0, 8)}`;
   await jsm.consumers.add(CALL_EVENTS_STREAM, {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
-    filter_subject: 'calls.>',
+    filter_subject: filter,
   });
-  const consumer = await jetstream(nc).consumers.get(CALL_EVENTS_STREAM, name);
+  const consumer = await jetstream(conn).consumers.get(CALL_EVENTS_STREAM, name);
   const out: Delivered[] = [];
   await waitFor(
-    `${expected} messages on calls.>`,
+    `${expected} messages on ${filter}`,
     async () => ((await consumer.info()).num_pending >= expected ? true : undefined),
     60_000,
     50,
@@ -87,6 +90,7 @@ async function readCallEvents(expected: number): Promise<Delivered[]> {
         streamVersion: Number(m.headers?.get('Callctl-Stream-Version')),
         subject: m.subject,
         contentType: m.headers?.get('Content-Type') ?? '',
+        traceparent: m.headers?.get('traceparent') ?? '',
         data: m.data,
       });
       m.ack();
@@ -153,6 +157,8 @@ describe('relay', () => {
     );
     const delivered = await readCallEvents(2);
     await relay.close();
+    // Without publishJson there is no calls-json.> copy: the stream holds just these two.
+    expect((await (await jetstreamManager(nc)).streams.info(CALL_EVENTS_STREAM)).state.messages).toBe(2);
     expect(delivered.map((d) => d.subject)).toEqual([
       `calls.${callId}.call_created`,
       `calls.${callId}.leg_answered`,
@@ -200,6 +206,154 @@ describe('relay', () => {
     assertExactlyOnceInOrder(delivered, log);
     expect(seen).toEqual(log.map((e) => e.globalPosition));
   }, 90_000);
+
+  it('publishes a proto3 JSON copy of each event on calls-json.> when asked, once even after a replay', async () => {
+    const callId = randomCallId();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const events = [callCreated(callId, 'for humans'), legAnswered(callId, 'B')];
+    await fx.store.append(callStreamId(callId), 'no-stream', events, { traceparent, correlationId: 'c-1' });
+    const head = await fx.store.headPosition();
+    const relayUntilHead = async () => {
+      const reached = new Promise<void>((resolve) => {
+        const relay = startRelay({
+          store: fx.store,
+          databaseUrl: fx.db.url,
+          nc,
+          pollIntervalMs: 50,
+          publishJson: true,
+          onCheckpoint: (position) => position >= head && resolve(relay.close()),
+        });
+      });
+      await reached;
+    };
+    await relayUntilHead();
+    // Replay: the checkpoint goes back to 0 and a new relay publishes both trees again.
+    await fx.pool.query('UPDATE event_checkpoint SET position = 0 WHERE subscriber_id = $1', [
+      RELAY_CHECKPOINT_ID,
+    ]);
+    await relayUntilHead();
+    expect(await loadCheckpoint(fx.pool, RELAY_CHECKPOINT_ID)).toBe(head);
+
+    const json = await readCallEvents(2, nc, 'calls-json.>');
+    const proto = await readCallEvents(2, nc, 'calls.>');
+    expect(json).toHaveLength(2);
+    expect(proto).toHaveLength(2);
+    const stored = await fx.store.readStream(callStreamId(callId));
+    expect(json.map((d) => [d.subject, d.msgId, d.eventId, d.contentType, d.traceparent])).toEqual([
+      [
+        `calls-json.${callId}.call_created`,
+        `${events[0]!.eventId}.json`,
+        events[0]!.eventId,
+        'application/json; proto=callctl.events.v1.CallCreated',
+        traceparent,
+      ],
+      [
+        `calls-json.${callId}.leg_answered`,
+        `${events[1]!.eventId}.json`,
+        events[1]!.eventId,
+        'application/json; proto=callctl.events.v1.LegAnswered',
+        traceparent,
+      ],
+    ]);
+    const bodies = json.map((d) => JSON.parse(new TextDecoder().decode(d.data)) as unknown);
+    expect(bodies).toEqual(stored.map((e) => e.data));
+    expect(bodies[1]).toEqual({ callId, legId: 'B' });
+    // The JSON copy says the same as the protobuf one.
+    expect(bodies[1]).toEqual(callEvents.LegAnswered.toJSON(callEvents.LegAnswered.decode(proto[1]!.data)));
+  }, 90_000);
+
+  it('rides out a nats-server restart while writers append: every event once, in per-stream order', async () => {
+    // Its own server, so the restart does not touch the other tests' connection.
+    const own = await startNatsServer();
+    const conn = await connectBus({ servers: own.url, name: 'relay-restart-test', reconnectTimeWaitMs: 100 });
+    const retries: string[] = [];
+    let checkpoint = 0;
+    const relay = startRelay({
+      store: fx.store,
+      databaseUrl: fx.db.url,
+      nc: conn,
+      batchSize: 8,
+      pollIntervalMs: 20,
+      publishTimeoutMs: 500,
+      initialRetryDelayMs: 50,
+      maxRetryDelayMs: 400,
+      onRetry: (error) => retries.push(error.message),
+      onCheckpoint: (position) => (checkpoint = position),
+    });
+    const writers = startWriters();
+    try {
+      await waitFor('first checkpoint', () => checkpoint > 0 || undefined, 30_000);
+      await own.halt();
+      const atHalt = checkpoint;
+      await waitFor('the relay retrying', () => retries.length >= 3 || undefined, 30_000);
+      await own.restart();
+      await waitFor('relay past the outage', () => checkpoint > atHalt || undefined, 30_000);
+      const written = await writers.stop();
+      const head = await fx.store.headPosition();
+      await waitFor('relay at the head', () => checkpoint >= head || undefined, 30_000);
+      expect(atHalt).toBeLessThan(head);
+      const log = await fx.store.readAll(0, 100_000);
+      expect(log).toHaveLength(written);
+      assertExactlyOnceInOrder(await readCallEvents(written, conn), log);
+    } finally {
+      await writers.stop();
+      await relay.close();
+      await conn.close();
+      await own.stop();
+    }
+    await expect(relay.closed()).resolves.toBeUndefined();
+  }, 180_000);
+
+  it('gives up leadership when its PostgreSQL session is killed, takes it again and loses nothing', async () => {
+    let leaderships = 0;
+    const lost: Error[] = [];
+    let checkpoint = 0;
+    const relay = startRelay({
+      store: fx.store,
+      databaseUrl: fx.db.url,
+      nc,
+      batchSize: 8,
+      pollIntervalMs: 20,
+      lockRetryMs: 50,
+      initialRetryDelayMs: 50,
+      onLeader: () => leaderships++,
+      onLeadershipLost: (error) => lost.push(error),
+      onCheckpoint: (position) => (checkpoint = position),
+    });
+    const writers = startWriters();
+    const killSession = () =>
+      fx.pool.query<{ killed: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+          WHERE application_name = $1 AND datname = current_database()`,
+        [RELAY_APPLICATION_NAME],
+      );
+    try {
+      for (let round = 1; round <= 3; round++) {
+        await waitFor(`leader (round ${round})`, () => leaderships === round || undefined, 30_000);
+        const before = checkpoint;
+        await waitFor('progress', () => checkpoint > before || undefined, 30_000);
+        expect((await killSession()).rows.map((r) => r.killed)).toEqual([true]);
+        await waitFor('leadership given up', () => lost.length === round || undefined, 30_000);
+      }
+      await waitFor('leader again', () => leaderships === 4 || undefined, 30_000);
+      const written = await writers.stop();
+      const head = await fx.store.headPosition();
+      await waitFor('relay at the head', () => checkpoint >= head || undefined, 30_000);
+      // The lock was really released and taken again: one relay session holds it now.
+      const { rows } = await fx.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()`,
+        [RELAY_APPLICATION_NAME],
+      );
+      expect(rows[0]!.n).toBe(1);
+      const log = await fx.store.readAll(0, 100_000);
+      expect(log).toHaveLength(written);
+      assertExactlyOnceInOrder(await readCallEvents(written), log);
+    } finally {
+      await writers.stop();
+      await relay.close();
+    }
+  }, 180_000);
 
   it('after repeated kill -9 mid-batch, JetStream holds every event exactly once in per-stream order', async () => {
     const writers = startWriters();
