@@ -1,0 +1,139 @@
+// An inbound caller dialled through to a callee (Dial with bridge) over the public CallControl API: sip-edge
+// acts as a B2BUA with rtpengine relaying the media, and either side's BYE ends the other.
+import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { callEvents, media, type callControl } from '@callctl/proto';
+import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
+import { call } from './support/edge-under-test.js';
+import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
+
+jest.setTimeout(90_000);
+
+const SCENARIOS = join(__dirname, 'scenarios');
+const C = callEvents.EndCause;
+const CALLER_HZ = 700;
+const CALLEE_HZ = 1300;
+const TONE_DETECTED = 0.5;
+
+describe('a caller dialled through to a callee', () => {
+  let p: PlatformUnderTest;
+  let mediaWorker: media.MediaWorkerClient;
+  const sipps: RunningSipp[] = [];
+  const endpoints: RtpEndpoint[] = [];
+
+  const endpoint = async () => {
+    const e = await RtpEndpoint.open();
+    endpoints.push(e);
+    return e;
+  };
+  const sipp = async (scenario: string, rtp: RtpEndpoint, caller?: { remote: string; service: string }) => {
+    const run = await startSipp({
+      scenario: join(SCENARIOS, scenario),
+      ...(caller ?? {}),
+      args: ['-key', 'rtp_port', String(rtp.port)],
+    });
+    sipps.push(run);
+    return run;
+  };
+  /** The caller calls, the application dials the callee from the ringing inbound leg. */
+  const dialThrough = async (service: string, callerScenario: string, calleeScenario: string) => {
+    const callerRtp = await endpoint();
+    const calleeRtp = await endpoint();
+    const callee = await sipp(calleeScenario, calleeRtp);
+    const caller = await sipp(callerScenario, callerRtp, {
+      remote: `127.0.0.1:${p.edge.engine.sipPort}`,
+      service,
+    });
+    const inbound = await p.event('legInitiated', (e) =>
+      e.event.legInitiated.toUri.includes(`sip:${service}@`),
+    );
+    const { callId, legId: callerLeg } = inbound.event.legInitiated;
+    const dialled = await p.rpc<callControl.DialRequest, callControl.DialResponse>(p.api.dial, {
+      callId,
+      bridgeWithLegId: callerLeg,
+      toUri: `sip:callee@127.0.0.1:${callee.port}`,
+      fromUri: '',
+      ringTimeoutMs: 10_000,
+      idempotencyKey: `dial-${callId}`,
+    });
+    return { callId, callerLeg, calleeLeg: dialled.legId, caller, callee, callerRtp, calleeRtp };
+  };
+  /** Where rtpengine receives from a party of the call (its query of the session), for our RTP socket. */
+  const rtpengineSideOf = async (callId: string, tag: string) => {
+    const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaWorker.query(r, cb), {
+      sessionId: callId,
+    });
+    const detail = JSON.parse(reply.detailJson) as {
+      tags: Record<string, { medias: { streams: { 'local port': number }[] }[] }>;
+    };
+    const port = detail.tags[tag]?.medias[0]?.streams[0]?.['local port'];
+    if (!port) throw new Error(`rtpengine has no stream for ${tag}: ${reply.detailJson.slice(0, 2000)}`);
+    return `c=IN IP4 127.0.0.1\r\nm=audio ${port} RTP/AVP 0\r\n`;
+  };
+
+  beforeAll(async () => {
+    p = await startPlatform();
+    mediaWorker = new media.MediaWorkerClient(
+      `127.0.0.1:${p.edge.mediaWorker.grpcPort}`,
+      credentials.createInsecure(),
+    );
+  });
+  afterEach(async () => {
+    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
+    await Promise.all(endpoints.splice(0).map((e) => e.close()));
+  });
+  afterAll(async () => {
+    mediaWorker?.close();
+    await p?.close();
+  });
+
+  it("relays media both ways, and the callee's BYE ends the caller", async () => {
+    const call = await dialThrough(
+      'bridge-callee-bye',
+      'uac-answered-expect-bye.xml',
+      'uas-answers-then-bye.xml',
+    );
+    await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.callerLeg);
+    await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.calleeLeg);
+
+    call.callerRtp.useRemote(await rtpengineSideOf(call.callId, call.callerLeg));
+    call.calleeRtp.useRemote(await rtpengineSideOf(call.callId, call.calleeLeg));
+    call.callerRtp.startTone(CALLER_HZ);
+    call.calleeRtp.startTone(CALLEE_HZ);
+    await waitFor(
+      'the caller heard by the callee',
+      () => call.calleeRtp.recentToneRatio(CALLER_HZ) > TONE_DETECTED,
+      10_000,
+    );
+    await waitFor(
+      'the callee heard by the caller',
+      () => call.callerRtp.recentToneRatio(CALLEE_HZ) > TONE_DETECTED,
+      10_000,
+    );
+    call.callerRtp.stopTone();
+    call.calleeRtp.stopTone();
+
+    p.edge.expectSippSucceeded(await call.callee.result);
+    p.edge.expectSippSucceeded(await call.caller.result);
+    const calleeEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.calleeLeg);
+    expect(calleeEnded.event.legEnded.cause).toBe(C.END_CAUSE_REMOTE_HANGUP);
+    const callerEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.callerLeg);
+    expect(callerEnded.event.legEnded.cause).toBe(C.END_CAUSE_BRIDGE_PEER_ENDED);
+    await p.event('callEnded', (e) => e.event.callEnded.callId === call.callId);
+  });
+
+  it('ends the callee when the caller hangs up', async () => {
+    const call = await dialThrough(
+      'bridge-caller-bye',
+      'uac-answered-then-bye.xml',
+      'uas-answers-expect-bye.xml',
+    );
+    p.edge.expectSippSucceeded(await call.caller.result);
+    p.edge.expectSippSucceeded(await call.callee.result);
+    const callerEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.callerLeg);
+    expect(callerEnded.event.legEnded.cause).toBe(C.END_CAUSE_REMOTE_HANGUP);
+    const calleeEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.calleeLeg);
+    expect(calleeEnded.event.legEnded.cause).toBe(C.END_CAUSE_BRIDGE_PEER_ENDED);
+    expect(p.eventsOf(call.callId).map((e) => e.event?.$case)).toContain('legsBridged');
+  });
+});
