@@ -3,8 +3,8 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { callControl, callEvents } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
-import { jetstream } from '@nats-io/jetstream';
-import { CALL_EVENTS_STREAM, callEventsOfCall } from '@callctl/bus';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { CALL_EVENTS_STREAM, callEventsOfCall, FACTS_STREAM } from '@callctl/bus';
 import { toCallEvent } from '../src/app/call-repository.js';
 import { catchUpProjection, rebuildProjection } from '@callctl/eventstore';
 import { activeCallsProjection } from '../src/adapters/eventlog/active-calls.js';
@@ -245,6 +245,17 @@ describe('facts from sip-edge', () => {
     expect(
       events.filter((e) => e.type === 'DtmfReceived').map((e) => (e.data as { digit: string }).digit),
     ).toEqual(['7', '8']);
+  });
+
+  it('sets its consumer up again when it is deleted, and goes on recording', async () => {
+    const jsm = await jetstreamManager(h.nc);
+    await jsm.consumers.delete(FACTS_STREAM, 'call-orchestrator');
+    const ids = await h.sipEdge.offerInboundCall();
+    await waitFor(
+      'the fact after the deletion',
+      async () => (await h.stream(ids.callId)).length === 3,
+      20_000,
+    );
   });
 
   it('terminates a fact it cannot use and goes on with the next', async () => {

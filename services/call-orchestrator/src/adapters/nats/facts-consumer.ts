@@ -4,7 +4,7 @@
 // Transient failures (database down, version conflicts that outlasted their retries) are nak'ed and
 // redelivered; recording a fact twice is a no-op (the command is skipped when an event of the stream
 // already has the fact id as its causation id).
-import type { JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { consumeDurable, ensureFactsStream, FACTS_STREAM, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
@@ -26,6 +26,8 @@ export interface FactsConsumerOptions {
   retryDelayMs?: number;
   /** Facts handled at once (across calls). @default 64 */
   maxInFlight?: number;
+  /** Wait before setting the consumer up again after its message feed ended. @default 1000 */
+  resubscribeMs?: number;
 }
 
 export interface FactsConsumer {
@@ -58,11 +60,31 @@ export function decodeFact(msg: Pick<JsMsg, 'subject' | 'data'>, now: number, id
 export async function startFactsConsumer(o: FactsConsumerOptions): Promise<FactsConsumer> {
   const retryDelayMs = o.retryDelayMs ?? 1000;
   const maxInFlight = o.maxInFlight ?? 64;
-  await ensureFactsStream(o.nc);
-  const messages = await consumeDurable(o.nc, {
-    stream: FACTS_STREAM,
-    durableName: o.durableName ?? 'call-orchestrator',
-  });
+  const resubscribeMs = o.resubscribeMs ?? 1000;
+  const subscribe = async () => {
+    await ensureFactsStream(o.nc);
+    const m = await consumeDurable(o.nc, {
+      stream: FACTS_STREAM,
+      durableName: o.durableName ?? 'call-orchestrator',
+    });
+    // The client keeps pulling from a consumer or stream that is gone, waiting for someone to create it
+    // again: that someone is us. Closing the feed ends consume() below, which sets both up again.
+    void (async () => {
+      for await (const status of m.status())
+        if (
+          status.type === 'consumer_deleted' ||
+          status.type === 'consumer_not_found' ||
+          status.type === 'stream_not_found'
+        ) {
+          o.log.warn({ status: status.type }, 'facts consumer lost');
+          await m.close();
+          return;
+        }
+    })().catch(() => undefined);
+    return m;
+  };
+  let messages: ConsumerMessages = await subscribe();
+  let closing = false;
 
   async function handle(msg: JsMsg): Promise<void> {
     let fact: FactCommand;
@@ -97,17 +119,33 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
   // does not hold up the others. Each call's facts keep their order: handle() takes its place in the
   // call's queue (app/call-locks.ts) synchronously, in delivery order (sip-edge publishes in SIP order).
   const inFlight = new Set<Promise<void>>();
-  const done = (async () => {
+  const consume = async () => {
     for await (const msg of messages) {
       const running = handle(msg).finally(() => inFlight.delete(running));
       inFlight.add(running);
       if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     }
+  };
+  // The feed ends when the consumer or the stream was lost (JetStream restarted without its state, an
+  // operator deleted it): facts must keep flowing, so the consumer is set up again. It resumes where its
+  // durable state says, or from the start of the stream; recording a fact twice is a no-op.
+  const done = (async () => {
+    while (!closing) {
+      await consume().catch((error: unknown) => o.log.error({ err: error }, 'facts consumer failed'));
+      if (closing) break;
+      o.log.warn({ resubscribeMs }, 'facts consumer ended; setting it up again');
+      await new Promise((resolve) => setTimeout(resolve, resubscribeMs));
+      messages = await subscribe().catch((error: unknown) => {
+        o.log.error({ err: error }, 'facts consumer could not be set up; retrying');
+        return messages;
+      });
+    }
     await Promise.all(inFlight);
-  })().catch((error: unknown) => o.log.error({ err: error }, 'facts consumer stopped'));
+  })();
 
   return {
     close: async () => {
+      closing = true;
       await messages.close();
       await done;
     },
