@@ -8,8 +8,6 @@ import {
   startRelay,
   subscribeAll,
   type EventStore,
-  type ProjectionRunner,
-  type Relay,
 } from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
 import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
@@ -27,6 +25,7 @@ import {
   allActiveCallIds,
   listActiveCalls,
 } from './adapters/eventlog/active-calls.js';
+import { keepRunning } from './adapters/eventlog/keep-running.js';
 import { callControlService } from './adapters/grpc/call-control-service.js';
 import { EventWatchers } from './adapters/grpc/watch-events.js';
 import { systemIds } from './adapters/ids.js';
@@ -112,11 +111,11 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
 
     // The read model first, so that every call active in the log is known before its deadlines are re-armed.
     await catchUpProjection(activeCallsProjection, { pool, store });
-    const projection: ProjectionRunner = runProjection(activeCallsProjection, {
-      pool,
-      store,
-      databaseUrl: o.databaseUrl,
-    });
+    const projection = keepRunning(
+      'active-calls projection',
+      () => runProjection(activeCallsProjection, { pool, store, databaseUrl: o.databaseUrl }),
+      log,
+    );
     closers.push({ name: 'active-calls projection', close: () => projection.close() });
     let rearmed = 0;
     for (const callId of await allActiveCallIds(pool)) {
@@ -149,13 +148,17 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     closers.push({ name: 'facts consumer', close: () => facts.close() });
 
     if (o.relay ?? true) {
-      const relay: Relay = startRelay({
-        store,
-        databaseUrl: o.databaseUrl,
-        nc,
-        onLeader: () => log.info('relay to CALL_EVENTS is active on this instance'),
-      });
-      void relay.closed().then((error) => error && log.error({ err: error }, 'relay stopped'));
+      const relay = keepRunning(
+        'relay',
+        () =>
+          startRelay({
+            store,
+            databaseUrl: o.databaseUrl,
+            nc,
+            onLeader: () => log.info('relay to CALL_EVENTS is active on this instance'),
+          }),
+        log,
+      );
       closers.push({ name: 'relay', close: () => relay.close() });
     }
 

@@ -353,6 +353,41 @@ describe('events on NATS', () => {
   });
 });
 
+describe('database connections cut', () => {
+  it('keeps relaying and projecting after PostgreSQL dropped every connection', async () => {
+    await h.pool.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    const { callId } = await waitFor(
+      'an inbound call recorded again',
+      async () => {
+        const ids = await h.sipEdge.offerInboundCall();
+        return (
+          (await waitFor('recorded', async () => (await h.stream(ids.callId)).length === 3, 5000)) && ids
+        );
+      },
+      15_000,
+    );
+    const subject = callEventsOfCall(callId);
+    const consumer = await jetstream(h.nc).consumers.get(CALL_EVENTS_STREAM, { filter_subjects: subject });
+    await waitFor(
+      'its events on NATS',
+      async () => {
+        const batch = await consumer.fetch({ max_messages: 10, expires: 1000 });
+        let n = 0;
+        for await (const m of batch) n += m.subject.startsWith('calls.') ? 1 : 0;
+        return n > 0;
+      },
+      15_000,
+    );
+    await waitFor(
+      'it listed',
+      async () => (await h.client.listCalls(500)).calls.some((c) => c.callId === callId),
+      15_000,
+    );
+  });
+});
+
 describe('GetCall and ListCalls', () => {
   it('GetCall is the fold of the stream, with the stream version', async () => {
     const { callId, legId } = await answeredInboundCall();
