@@ -127,6 +127,23 @@ describe('bad input: a clear status and nothing written', () => {
   });
 });
 
+describe('a peer that does not answer in time', () => {
+  it('is DEADLINE_EXCEEDED with nothing written; what sip-edge did late is recorded from its fact', async () => {
+    const { callId, legId } = await inboundCall();
+    const before = await h.eventCount();
+    const release = h.sipEdge.holdNext('answerLeg');
+    const error = await refused(h.client.answerLeg(callId, legId));
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(error.details).toContain('sip-edge');
+    expect(await h.eventCount()).toBe(before);
+    release(); // sip-edge answers after all, and reports it
+    await waitFor(
+      'the late answer recorded',
+      async () => (await h.client.getCall(callId)).legs[0]!.state === LegState.LEG_STATE_ANSWERED,
+    );
+  });
+});
+
 describe('CreateCall', () => {
   it('records the call, places the INVITE through sip-edge, and records the INVITE it sent', async () => {
     const { callId, legId } = await h.client.createCall({
