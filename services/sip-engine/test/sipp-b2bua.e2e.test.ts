@@ -52,6 +52,20 @@ describe.each<SippTransport>(['udp', 'tcp'])(
       expectSippPassed(await b.result, 1);
     });
 
+    it('ends the call towards the caller when the callee hangs up', async () => {
+      const b = await callee('uas-answer-then-bye.xml');
+      const a = await caller('uac-call-expect-bye.xml');
+      expectSippPassed(a, 1);
+      expectSippPassed(await b.result, 1);
+    });
+
+    it('ACKs a busy callee on the INVITE branch and passes the 486 back to the caller', async () => {
+      const b = await callee('uas-busy-expect-ack.xml');
+      const a = await caller('uac-call-expect-486.xml');
+      expectSippPassed(a, 1);
+      expectSippPassed(await b.result, 1);
+    });
+
     it('passes the caller CANCEL on to the ringing callee, both legs end with 487', async () => {
       const b = await callee('uas-ring-expect-cancel.xml');
       const a = await caller('uac-cancel-expect-487.xml');

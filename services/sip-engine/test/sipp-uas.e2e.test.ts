@@ -49,6 +49,10 @@ describe.each<SippTransport>(['udp', 'tcp'])(
       expect(bye?.text).toMatch(/^Reason:.*CANCEL/im);
     });
 
+    it('answers 482 to a merged INVITE (same Call-ID, From tag and CSeq on another branch)', async () => {
+      expectSippPassed(await call('uac-merged-invite-expect-482.xml', { service: 'slow-merged' }), 1);
+    });
+
     it('answers a re-INVITE from the caller inside the call with 200 and SDP', async () => {
       const result = await call('uac-reinvite-expect-200.xml');
       expectSippPassed(result, 1);
