@@ -22,6 +22,7 @@ export class AppConnection {
   tags: string[] = [];
   private readonly decoder: FrameDecoder;
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -52,6 +53,15 @@ export class AppConnection {
 
   send(payload: string): void {
     if (this.closed) return;
+    // Frames written in one tick leave in one segment: fewer syscalls under load, same order.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(encodeFrame(payload));
   }
 

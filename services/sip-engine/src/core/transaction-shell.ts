@@ -155,6 +155,8 @@ export class ServerTransaction extends TransactionShell<IstEvent | NistEvent> {
     if (!this.accepted || this.acked) return;
     this.acked = true;
     this.timers.stop('retransmit2xx');
+    // Only INVITE retransmissions are absorbed from now on (RFC 6026): the 2xx is not needed any more.
+    this.last = undefined;
   }
 
   respond(response: SipResponse, bytes: Buffer): void {
