@@ -150,6 +150,18 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     });
   });
 
+  it('refuses an INVITE without SDP with 488 and reports nothing', async () => {
+    const sipp = await caller('uac-no-sdp-expect-488.xml', 'late-offer', await endpoint());
+    t.expectSippSucceeded(await sipp.result);
+    expect(
+      t.seen.filter(
+        (f) =>
+          f.fact?.$case === 'inboundCallOffered' &&
+          f.fact.inboundCallOffered.toUri.includes('sip:late-offer@'),
+      ),
+    ).toEqual([]);
+  });
+
   it('reports a digit sent by SIP INFO', async () => {
     const sipp = await caller('uac-info-dtmf-expect-bye.xml', 'info-dtmf', await endpoint());
     const { callId, legId } = await offered('info-dtmf');
@@ -214,6 +226,21 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       const ended = await t.fact('legEnded', (f) => f.legId === 'no-answer-1');
       expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 487 });
       t.expectSippSucceeded(await sipp.result);
+    });
+
+    it('ends a leg whose callee never responds as not answered at the ring timeout (no 408 after timer B)', async () => {
+      const sipp = await callee('uas-silent.xml');
+      await edge(t.client.placeCall, {
+        callId: 'out-silent',
+        legId: 'silent-1',
+        toUri: `sip:callee@127.0.0.1:${sipp.port}`,
+        fromUri: '',
+        ringTimeoutMs: 1000,
+        bridgeWithLegId: '',
+        headers: {},
+      });
+      const ended = await t.fact('legEnded', (f) => f.legId === 'silent-1');
+      expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 0 });
     });
   });
 

@@ -35,7 +35,7 @@ export async function hangupLeg(
     case 'offered':
     case 'ringing':
     case 'calling':
-      if (leg.direction === 'outbound') return hangupRingingOutbound(leg, text);
+      if (leg.direction === 'outbound') return hangupRingingOutbound(ctx, leg, text);
       return refuseInbound(
         ctx,
         leg,

@@ -63,6 +63,12 @@ export async function offerInboundCall(
   request: SipRequest,
   responder: SipResponder,
 ): Promise<void> {
+  if (!request.body) {
+    // A late-offer INVITE would need the platform to make the offer (the media-worker only answers one).
+    ctx.log.info({ sipCallId: request.get('Call-ID') }, 'INVITE without SDP refused');
+    await sendFinal(responder, 488, 'SDP Offer Required').catch(() => undefined);
+    return;
+  }
   const callId = ctx.newId();
   const legId = ctx.newId();
   const offered = offeredFacts(request);

@@ -1,6 +1,6 @@
 import { callEvents } from '@callctl/proto';
 import { checkDialUri } from '../domain/dial-target.js';
-import { endCauseOfFinalStatus } from '../domain/end-cause.js';
+import { endCauseOfFinalStatus, type CancelReason } from '../domain/end-cause.js';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
 import { completeAnswer } from './inbound-legs.js';
@@ -111,11 +111,11 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
           leg.sent = request;
           leg.sipCallId = request.get('Call-ID') ?? '';
           leg.log.info({ to: toUri, sipCallId: leg.sipCallId, ringTimeoutMs }, 'INVITE sent');
-          leg.ringTimer = setTimeout(() => cancelInvite(leg, 'ring-timeout'), ringTimeoutMs);
+          leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
           resolveSent(leg.sipCallId);
           ctx.journal.record(journalOf(leg));
           void report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId));
-          if (leg.hangupRequested) cancelInvite(leg, 'hangup');
+          if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
         },
         cbProvisional: (response) => {
           if (leg.state === 'ended' || leg.progressSeen.has(response.status) || response.status === 100)
@@ -144,7 +144,12 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
   });
 }
 
-function cancelInvite(leg: OutboundLeg, reason: 'ring-timeout' | 'hangup'): void {
+/**
+ * CANCEL of an INVITE that has no final response. After a provisional the far end answers it with 487,
+ * which ends the leg. Before any provisional the engine must hold the CANCEL (RFC 3261 9.1) and a silent
+ * far end would keep the leg until timer B (32 s): the leg ends at once instead, and a late 2xx is BYEd.
+ */
+function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): void {
   if (leg.state !== 'calling' && leg.state !== 'ringing') return;
   if (!leg.sent) return;
   leg.cancelReason ??= reason;
@@ -154,12 +159,22 @@ function cancelInvite(leg: OutboundLeg, reason: 'ring-timeout' | 'hangup'): void
   } catch (error) {
     leg.log.warn({ err: error }, 'CANCEL not sent');
   }
+  if (leg.state === 'calling') {
+    const cause = reason === 'ring-timeout' ? EndCause.END_CAUSE_NO_ANSWER : EndCause.END_CAUSE_LOCAL_HANGUP;
+    void endLeg(
+      ctx,
+      leg,
+      cause,
+      0,
+      reason === 'ring-timeout' ? 'no response before the ring timeout' : 'hangup',
+    );
+  }
 }
 
 /** Hangup of an outbound leg that has not answered: CANCEL now, or as soon as the INVITE is out. */
-export function hangupRingingOutbound(leg: OutboundLeg, reason: string): void {
+export function hangupRingingOutbound(ctx: LegContext, leg: OutboundLeg, reason: string): void {
   leg.hangupRequested = { sipStatus: 0, reason };
-  cancelInvite(leg, 'hangup');
+  cancelInvite(ctx, leg, 'hangup');
 }
 
 async function failed(ctx: LegContext, leg: OutboundLeg, error: unknown): Promise<void> {
@@ -186,6 +201,11 @@ async function answered(
   result: SipDialog | LateOffer,
 ): Promise<void> {
   clearTimeout(leg.ringTimer);
+  if (hasEnded(leg)) {
+    // Hung up or timed out before the 2xx crossed our CANCEL: nobody wants this dialog any more.
+    await result.destroy().catch(() => undefined);
+    return;
+  }
   leg.state = 'answering';
   let dialog: SipDialog;
   let peerSdp: string | undefined;

@@ -98,6 +98,11 @@ export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promis
     for await (const message of subscription) seen.push(message.data);
   })();
   await nc.flush();
+  /** What the services logged last: it explains a missing fact or a failed sipp run. */
+  const tails = () =>
+    [edge, mediaWorker, engine]
+      .map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`)
+      .join('\n');
   const client = new sipEdge.SipEdgeClient(`127.0.0.1:${edge.grpcPort}`, credentials.createInsecure());
   return {
     nats,
@@ -120,14 +125,13 @@ export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promis
         () => seen.find((f) => f.fact?.$case === kind && match(f)) as never,
         timeoutMs,
         20,
-      ),
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${tails()}`);
+      }),
     factsOf: (callId) => seen.filter((f) => f.callId === callId),
     expectSippSucceeded(result) {
       if (result.exitCode === 0 && result.failedCalls === 0) return;
-      const tails = [edge, mediaWorker, engine]
-        .map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`)
-        .join('\n');
-      throw new Error(`sipp failed: ${result.describe()}\n${tails}`);
+      throw new Error(`sipp failed: ${result.describe()}\n${tails()}`);
     },
     async close() {
       client.close();
