@@ -1,20 +1,30 @@
+import { CallctlError, ERROR_KINDS } from '@callctl/errors';
+
 /** Stable codes of the event store's errors; test for these, never for message text. */
 export const EVENT_STORE_ERROR_CODES = {
   concurrency: 'EVENTSTORE_CONCURRENCY',
   validation: 'EVENTSTORE_VALIDATION',
 } as const;
 
-/** The stream's version was not the one the writer expected; reload the stream and decide again. */
-export class ConcurrencyError extends Error {
+/**
+ * The stream's version was not the one the writer expected; reload the stream and decide again. Its kind
+ * (aborted) gives ABORTED at a gRPC edge (@callctl/errors/grpc) when it outlives the caller's retries.
+ */
+export class ConcurrencyError extends CallctlError<{ streamId: string }> {
   override readonly name = 'ConcurrencyError';
   readonly code = EVENT_STORE_ERROR_CODES.concurrency;
+  readonly kind = ERROR_KINDS.aborted;
   constructor(
     readonly streamId: string,
     readonly expected: ExpectedVersionLike,
     readonly actual: number,
     options?: ErrorOptions,
   ) {
-    super(`stream ${streamId}: expected version ${String(expected)}, actual ${actual}`, options);
+    super(
+      `stream ${streamId}: expected version ${String(expected)}, actual ${actual}`,
+      { streamId },
+      options,
+    );
   }
 }
 
@@ -33,15 +43,17 @@ export const VALIDATION_REASONS = {
 } as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[keyof typeof VALIDATION_REASONS];
 
-export class ValidationError extends Error {
+/** Refused input (kind invalid_argument: INVALID_ARGUMENT at a gRPC edge); `reason` says which rule. */
+export class ValidationError extends CallctlError<{ reason: ValidationReason }> {
   override readonly name = 'ValidationError';
   readonly code = EVENT_STORE_ERROR_CODES.validation;
+  readonly kind = ERROR_KINDS.invalidArgument;
   constructor(
     readonly reason: ValidationReason,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message, { reason }, options);
   }
 }
 
