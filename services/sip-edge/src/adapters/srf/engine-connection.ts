@@ -72,8 +72,16 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
     connected: () => isConnected,
     ready,
     close: () => {
+      const wasConnected = isConnected;
       isConnected = false;
-      srf.disconnect();
+      // srf asserts on a socket that is already gone (the engine stopped first).
+      if (wasConnected) {
+        try {
+          srf.disconnect();
+        } catch (error) {
+          log.debug({ err: error }, 'SIP engine connection already closed');
+        }
+      }
     },
   };
 }
