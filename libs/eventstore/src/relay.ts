@@ -233,6 +233,8 @@ export function startRelay(options: RelayOptions): Relay {
           if (lost || stop.signal.aborted) continue; // the loop head ends the session or the relay
           // NATS or a read of the log failed while the lock connection is fine: keep the leadership and
           // publish the same events again after a wait (their message ids make the repeat harmless).
+          // The stream is checked again too, in case the server came back without it.
+          streamReady = false;
           await retryAfter(error);
           continue;
         }
