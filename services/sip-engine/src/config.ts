@@ -31,6 +31,11 @@ export function readConfig(environment: Environment) {
       SIP_UDP: hostPortList('127.0.0.1:5060'),
       /** SIP over TCP listeners. */
       SIP_TCP: hostPortList('127.0.0.1:5060'),
+      /**
+       * Host announced in Via/Contact and to apps when the SIP listeners are bound to a wildcard or behind
+       * NAT (drachtio's external IP). Empty: the bound address.
+       */
+      SIP_ADVERTISED_HOST: z.string().default(''),
       /** Admin (drachtio control protocol) listener for drachtio-srf apps. */
       ADMIN: env.hostPort('127.0.0.1:9022'),
       ADMIN_SECRET: z.string().min(1).default('cymru'),

@@ -14,6 +14,7 @@ runMain(async () => {
     admin: config.ADMIN,
     secret: config.ADMIN_SECRET,
     log,
+    advertisedHost: config.SIP_ADVERTISED_HOST,
     timers: { t1Ms: config.SIP_T1_MS, t2Ms: config.SIP_T2_MS, t4Ms: config.SIP_T4_MS },
   });
   shutdown.add('sip engine', () => engine.close());

@@ -68,6 +68,21 @@ describe('out-of-dialog requests', () => {
   });
 });
 
+describe('advertised address', () => {
+  it('puts the advertised host in Contact and in the host ports srf is given', async () => {
+    await using env = await startEngineEnv(undefined, { advertisedHost: '192.0.2.1' });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    expect(env.engine.hostports).toBe(
+      `udp/192.0.2.1:${env.peer('udp').port},tcp/192.0.2.1:${env.peer('tcp').port}`,
+    );
+    await loose(srf).request(ua.uri, { method: 'OPTIONS' });
+    const options = await ua.expectRequest('OPTIONS');
+    expect(options.topVia.host).toBe('192.0.2.1');
+    expect(options.from.uri).toBe(`sip:192.0.2.1:${env.peer('udp').port}`);
+  });
+});
+
 describe('CDR events', () => {
   it('reports attempt, start (uas) and stop (normal-release) for an answered inbound call', async () => {
     await using env = await startEngineEnv();

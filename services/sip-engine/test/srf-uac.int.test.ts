@@ -236,3 +236,60 @@ describe('srf createB2BUA between two SIP peers', () => {
     await callee.expectRequest('ACK');
   });
 });
+
+describe('srf createUAC timeouts and transport failures', () => {
+  it('CANCELs an INVITE left ringing past Timer C and reports 408 when even that gets no answer', async () => {
+    await using env = await startEngineEnv({ t1Ms: 20, t2Ms: 80, t4Ms: 100 }, { timerCMs: 300 });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const outcome = srf.createUAC(ua.uri, { localSdp: SDP_A }).then(
+      () => 0,
+      (err: { status: number }) => err.status,
+    );
+    const invite = await ua.expectRequest('INVITE');
+    await ua.send(ua.respond(invite, 180), env.peer());
+    const cancel = await ua.expectRequest('CANCEL');
+    expect(cancel.get('Reason')).toMatch(/Timer C/);
+    expect(await outcome).toBe(408);
+    await waitFor('transactions gone', () => env.engine.core.stats.appInvites === 0);
+  });
+
+  it('reports 503 when the TCP target refuses the connection', async () => {
+    await using env = await startEngineEnv();
+    const closed = await ScriptedUa.start('tcp');
+    const uri = closed.uri;
+    await closed.close();
+    const srf = await env.app();
+    const outcome = await srf.createUAC(uri, { localSdp: SDP_A }).then(
+      () => 0,
+      (err: { status: number }) => err.status,
+    );
+    expect(outcome).toBe(503);
+  });
+
+  it('resolves a host name in the Request-URI', async () => {
+    const asked: string[] = [];
+    const lookupHost = (host: string) => {
+      asked.push(host);
+      return host === 'pbx.example.test'
+        ? Promise.resolve('127.0.0.1')
+        : Promise.reject(new Error('NXDOMAIN'));
+    };
+    await using env = await startEngineEnv(undefined, { lookupHost });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    void srf
+      .createUAC(`sip:bob@pbx.example.test:${ua.transport.local.port}`, { localSdp: SDP_A })
+      .catch(() => undefined);
+    const invite = await ua.expectRequest('INVITE');
+    expect(invite.uri).toBe(`sip:bob@pbx.example.test:${ua.transport.local.port}`);
+    await ua.send(ua.respond(invite, 486), env.peer());
+    await ua.expectRequest('ACK');
+    expect(asked).toEqual(['pbx.example.test']);
+    const failed = await srf.createUAC('sip:bob@nowhere.example.test', { localSdp: SDP_A }).then(
+      () => 'sent',
+      (err: Error) => err.message,
+    );
+    expect(failed).toMatch(/cannot resolve host nowhere.example.test/);
+  });
+});

@@ -1,4 +1,5 @@
 // Requests the engine sends for apps or itself (research §7.3-§7.6), and the responses to them.
+import { isIP } from 'node:net';
 import {
   buildCancel,
   buildResponse,
@@ -12,9 +13,12 @@ import type { AppConnection } from '../admin/connection.js';
 import type { Inbound } from '../transport/transport.js';
 import {
   AddressError,
-  hostPort,
+  nextHopOfUri,
+  resolveNextHop,
+  systemLookup,
+  type NextHop,
+  sentBy,
   localContactUri,
-  targetOfUri,
   viaTransport,
   type Flow,
   type Target,
@@ -48,24 +52,35 @@ export class AppRequests {
     }
   }
 
-  /** §7.3: a new request outside any dialog. */
+  /** §7.3: a new request outside any dialog. Host names in the next hop are resolved first. */
   appNewRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest): void {
-    const method = appRequest.method;
-    if (method === 'ACK') return conn.respond(frame.msgId, 'NOK', [NOK.ackNon2xx]);
-    let target: Target;
+    if (appRequest.method === 'ACK') return conn.respond(frame.msgId, 'NOK', [NOK.ackNon2xx]);
+    let hop: NextHop;
     try {
-      target = targetOfUri(frame.routeUrl || appRequest.uri);
+      hop = nextHopOfUri(frame.routeUrl || appRequest.uri);
     } catch (err) {
-      const why =
-        err instanceof AddressError || isSipParseError(err)
-          ? String((err as Error).message ?? err)
-          : 'bad uri';
+      const why = err instanceof AddressError || isSipParseError(err) ? (err as Error).message : 'bad uri';
       return conn.respond(frame.msgId, 'NOK', [`invalid request-uri: ${appRequest.uri} (${why})`]);
     }
+    if (isIP(hop.host) !== 0) {
+      this.sendNewRequest(conn, frame, appRequest, {
+        peer: { address: hop.host, port: hop.port },
+        protocol: hop.protocol,
+      });
+      return;
+    }
+    resolveNextHop(hop, this.core.options.lookupHost ?? systemLookup).then(
+      (target) => this.sendNewRequest(conn, frame, appRequest, target),
+      () => conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]),
+    );
+  }
+
+  private sendNewRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest, target: Target): void {
+    const method = appRequest.method;
     const transport = this.core.transportFor(target.protocol, target.peer);
     if (!transport) return conn.respond(frame.msgId, 'NOK', ['requested protocol/transport not available']);
     if (this.core.isSelf(target)) return conn.respond(frame.msgId, 'NOK', ['can not send request to myself']);
-    const hostport = hostPort(transport.local);
+    const hostport = sentBy(transport);
     const headers = sortAppHeaders(appRequest, hostport, false);
     const body = appRequest.body;
     const contentType = contentTypeFor(body, headers.contentType);
@@ -118,6 +133,7 @@ export class AppRequests {
       onResponse: (_t, response) => this.clientResponse(out, response),
       onFailure: (_t, status) => this.clientFailure(out, status),
       onTerminated: () => {
+        out.timerC?.cancel();
         if (this.core.clients.get(key) === out) this.core.clients.delete(key);
         if (this.core.appInvites.get(out.txnId) === out) this.core.appInvites.delete(out.txnId);
         if (out.dialog?.outboundInvite === out) out.dialog.outboundInvite = undefined;
@@ -155,7 +171,12 @@ export class AppRequests {
       this.core.clients.set(cancel.txn.key, cancel);
       cancel.txn.start();
     }
-    if (status >= 200) out.pendingCancel = undefined;
+    if (status >= 200) {
+      out.pendingCancel = undefined;
+      out.timerC?.cancel();
+    } else if (out.txn.invite) {
+      this.armTimerC(out);
+    }
     if (status === 100) return;
     const request = out.txn.request;
     const method = request.method;
@@ -281,7 +302,7 @@ export class AppRequests {
   ): { request: SipRequest; branch: string } {
     const transport = dialog.flow.transport;
     const headers = appRequest
-      ? sortAppHeaders(appRequest, hostPort(transport.local), false)
+      ? sortAppHeaders(appRequest, sentBy(transport), false)
       : ({ other: [] as Array<[string, string]> } as ReturnType<typeof sortAppHeaders>);
     let cseq = seq;
     if (cseq === undefined) {
@@ -295,7 +316,7 @@ export class AppRequests {
         : appRequest.uri;
     const branch = this.core.ids.branch();
     const list: Array<[string, string]> = [
-      ['Via', `SIP/2.0/${viaTransport(transport)} ${hostPort(transport.local)};rport;branch=${branch}`],
+      ['Via', `SIP/2.0/${viaTransport(transport)} ${sentBy(transport)};rport;branch=${branch}`],
       ['Max-Forwards', headers.maxForwards ?? '70'],
       ['From', dialog.local],
       ['To', dialog.remote],
@@ -324,26 +345,51 @@ export class AppRequests {
         `internal server error canceling transaction id: ${frame.txnId}`,
       ]);
     }
-    const headers = sortAppHeaders(appRequest, hostPort(out.txn.flow.transport.local), false);
-    const cancel = buildCancel(out.txn.request, headers.other);
+    const headers = sortAppHeaders(appRequest, sentBy(out.txn.flow.transport), false);
+    const holder = this.cancel(out, headers.other);
+    this.echoRequest(conn, frame.msgId, out.txn.flow, holder.txn.bytes, holder.txnId);
+  }
+
+  /**
+   * CANCELs a pending INVITE: sent now if a provisional response came, else held until one does
+   * (RFC 3261 9.1). Its 200 is never shown to the app; the INVITE's 487 is.
+   */
+  private cancel(out: OutboundRequest, extraHeaders: Array<[string, string]>): OutboundRequest {
+    const cancel = buildCancel(out.txn.request, extraHeaders);
     const bytes = serializeMessage(cancel);
-    const branch = out.txn.request.topVia.branch ?? '';
-    const key = `${branch}|CANCEL`;
+    const key = `${out.txn.request.topVia.branch ?? ''}|CANCEL`;
     out.cancelled = true;
     const holder = new OutboundRequest(this.core.ids.uuid(), undefined, '', undefined, false);
-    const txn = new ClientTransaction(this.core.txnContext, cancel, bytes, out.txn.flow, key, {
+    holder.txn = new ClientTransaction(this.core.txnContext, cancel, bytes, out.txn.flow, key, {
       onResponse: () => undefined,
       onFailure: () => undefined,
       onTerminated: () => this.core.clients.get(key) === holder && this.core.clients.delete(key),
     });
-    holder.txn = txn;
-    this.echoRequest(conn, frame.msgId, out.txn.flow, bytes, holder.txnId);
     if (out.txn.status >= 100) {
       this.core.clients.set(key, holder);
-      txn.start();
+      holder.txn.start();
     } else {
       out.pendingCancel = holder;
     }
+    return holder;
+  }
+
+  /**
+   * Timer C (RFC 3261 16.6, research §7.4): an INVITE that had a provisional but no final response for
+   * `timerCMs` is CANCELled; if even the CANCEL brings no final response the app gets a local 408 and the
+   * transaction ends, so no INVITE stays in Proceeding for ever.
+   */
+  private armTimerC(out: OutboundRequest): void {
+    out.timerC?.cancel();
+    out.timerC = this.core.clock.after(this.core.timerCMs, () => {
+      if (out.txn.status >= 200 || out.txn.terminated) return;
+      this.cancel(out, [['Reason', 'SIP ;cause=408 ;text="Timer C"']]);
+      out.timerC = this.core.clock.after(64 * this.core.timers.t1Ms, () => {
+        if (out.txn.status >= 200 || out.txn.terminated) return;
+        this.clientFailure(out, 408);
+        out.txn.terminate();
+      });
+    });
   }
 
   endDialog(dialog: Dialog): void {

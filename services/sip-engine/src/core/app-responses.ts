@@ -3,7 +3,7 @@ import { buildResponse, serializeMessage, type SipResponse } from '@callctl/sip'
 import { timeOfDay } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
 import type { SipTransport } from '../transport/transport.js';
-import { hostPort, localContactUri } from './addressing.js';
+import { sentBy, localContactUri } from './addressing.js';
 import { contentTypeFor, sortAppHeaders, safeTag } from './app-sip.js';
 import { Dialog, wireDialogId } from './dialog.js';
 import type { CoreContext } from './core-context.js';
@@ -22,7 +22,7 @@ export class AppResponses {
     const status = appResponse.status;
     const method = request.method;
     const transport = req.txn.flow.transport;
-    const headers = sortAppHeaders(appResponse, hostPort(transport.local), true);
+    const headers = sortAppHeaders(appResponse, sentBy(transport), true);
     if (req.creating && req.localTag === undefined) {
       const appTag = headers.to === undefined ? undefined : safeTag(headers.to);
       req.localTag = appTag ?? this.core.ids.tag();

@@ -22,6 +22,10 @@ export interface SipCoreOptions {
   clock?: Clock;
   ids?: IdSource;
   timers?: TimerConfig;
+  /** Timer C: longest wait for a final response after a provisional one. @default 185_000 */
+  timerCMs?: number;
+  /** Host name → address for next hops that are not IP literals. @default the system resolver */
+  lookupHost?: (host: string) => Promise<string>;
 }
 
 export class CoreContext {
@@ -30,6 +34,7 @@ export class CoreContext {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly timers: TimerConfig;
+  readonly timerCMs: number;
   /** What transaction shells get: clock, timers, log and the traced send. */
   readonly txnContext: TransactionContext;
   /** Server transactions by (branch, sent-by, method); ACK looks up its INVITE. */
@@ -55,6 +60,7 @@ export class CoreContext {
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? randomIds;
     this.timers = options.timers ?? DEFAULT_TIMERS;
+    this.timerCMs = options.timerCMs ?? 185_000;
     this.txnContext = {
       clock: this.clock,
       timers: this.timers,
@@ -90,12 +96,15 @@ export class CoreContext {
     );
   }
 
+  /** True when a target is one of our own listeners (bound or advertised address). */
   isSelf(target: Target): boolean {
+    const { address, port } = target.peer;
     return this.options.transports.some(
       (t) =>
         t.protocol === target.protocol &&
-        t.local.port === target.peer.port &&
-        (t.local.address === target.peer.address ||
+        t.local.port === port &&
+        (t.local.address === address ||
+          t.advertised?.address === address ||
           t.local.address === '0.0.0.0' ||
           t.local.address === '::'),
     );

@@ -42,6 +42,8 @@ export class InboundRequest implements DialogMember {
 export class OutboundRequest implements DialogMember {
   /** A CANCEL the app asked for before any provisional response (RFC 3261 9.1 holds it until one). */
   pendingCancel: OutboundRequest | undefined;
+  /** Timer C of an INVITE (re-armed by each provisional response). */
+  timerC: Timer | undefined;
   txn!: ClientTransaction;
 
   constructor(

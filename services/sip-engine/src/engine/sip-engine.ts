@@ -5,7 +5,8 @@ import { SipCore } from '../core/sip-core.js';
 import type { Clock, IdSource } from '../core/runtime.js';
 import type { TimerConfig } from '../transaction/timers.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
-import type { SipTransport } from '../transport/transport.js';
+import type { Peer, SipTransport } from '../transport/transport.js';
+import { hostPort } from '../core/addressing.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { createFrontDoor } from './front-door.js';
 
@@ -15,7 +16,13 @@ export interface SipEngineOptions {
   admin: { host: string; port: number };
   secret: string;
   log: Logger;
+  /** See SipTransport.advertised. */
+  advertisedHost?: string;
   timers?: TimerConfig;
+  /** @default 185_000 (RFC 3261 Timer C) */
+  timerCMs?: number;
+  /** @default the system resolver */
+  lookupHost?: (host: string) => Promise<string>;
   clock?: Clock;
   ids?: IdSource;
 }
@@ -51,21 +58,25 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
   const transportLog = log.child({ module: 'transport' });
   const transports: SipTransport[] = [];
   try {
-    for (const listen of options.udp)
-      transports.push(await UdpTransport.listen({ ...listen, log: transportLog, onMessage }));
-    for (const listen of options.tcp)
-      transports.push(await TcpTransport.listen({ ...listen, log: transportLog, onMessage }));
+    const common = { log: transportLog, onMessage, advertisedHost: options.advertisedHost || undefined };
+    for (const listen of options.udp) transports.push(await UdpTransport.listen({ ...listen, ...common }));
+    for (const listen of options.tcp) transports.push(await TcpTransport.listen({ ...listen, ...common }));
   } catch (err) {
     await Promise.all(transports.map((t) => t.close()));
     throw err;
   }
-  const hostports = transports.map((t) => `${t.protocol}/${t.local.address}:${t.local.port}`).join(',');
+  const list = (view: (t: SipTransport) => Peer) =>
+    transports.map((t) => `${t.protocol}/${hostPort(view(t))}`).join(',');
+  // Apps get the advertised view first (drachtio's external IP) and the bound one second.
+  const hostports = list((t) => t.advertised ?? t.local);
+  const localHostports = list((t) => t.local);
   const admin = new AdminServer({
     host: options.admin.host,
     port: options.admin.port,
     secret: options.secret,
     log: log.child({ module: 'admin' }),
     hostports: () => hostports,
+    localHostports: () => localHostports,
   });
   const core = new SipCore({
     transports,
@@ -74,6 +85,8 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     clock: options.clock,
     ids: options.ids,
     timers: options.timers,
+    timerCMs: options.timerCMs,
+    lookupHost: options.lookupHost,
   });
   ref.core = core;
   admin.attach(core);

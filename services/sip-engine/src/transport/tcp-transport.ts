@@ -9,6 +9,8 @@ export interface TcpTransportOptions {
   port: number;
   log: Logger;
   onMessage: InboundHandler;
+  /** Host to announce instead of the bound address (see SipTransport.advertised). */
+  advertisedHost?: string;
   /** Close a connection with no traffic for this long. @default 120_000 */
   idleTimeoutMs?: number;
 }
@@ -23,6 +25,7 @@ const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 export class TcpTransport implements SipTransport {
   readonly protocol = 'tcp';
   readonly reliable = true;
+  advertised: Peer | undefined;
   private readonly connections = new Map<string, Socket>();
   private readonly pending = new Map<string, Promise<Socket>>();
 
@@ -41,6 +44,7 @@ export class TcpTransport implements SipTransport {
     const bound = server.address();
     if (bound === null || typeof bound === 'string') throw new Error('tcp listener has no address');
     const transport = new TcpTransport(server, { address: bound.address, port: bound.port }, options);
+    if (options.advertisedHost) transport.advertised = { address: options.advertisedHost, port: bound.port };
     server.on('connection', (socket) => transport.adopt(socket));
     return transport;
   }

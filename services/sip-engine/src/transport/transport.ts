@@ -22,6 +22,11 @@ export interface SipTransport {
   /** Retransmissions are the transaction layer's job only on unreliable transports. */
   readonly reliable: boolean;
   readonly local: Peer;
+  /**
+   * The address peers must use to reach this transport (Via sent-by, Contact, Record-Route) when it differs
+   * from the bound one: a wildcard bind or a public IP in front of a private one. Undefined: `local`.
+   */
+  readonly advertised?: Peer;
   send(data: Buffer, to: Peer): Promise<void>;
   close(): Promise<void>;
 }

@@ -9,12 +9,15 @@ export interface UdpTransportOptions {
   port: number;
   log: Logger;
   onMessage: InboundHandler;
+  /** Host to announce instead of the bound address (see SipTransport.advertised). */
+  advertisedHost?: string;
 }
 
 /** SIP over UDP: one datagram is one message. Keep-alive CRLFs (RFC 5626) and empty datagrams are dropped. */
 export class UdpTransport implements SipTransport {
   readonly protocol = 'udp';
   readonly reliable = false;
+  advertised: Peer | undefined;
   private constructor(
     private readonly socket: Socket,
     readonly local: Peer,
@@ -31,6 +34,7 @@ export class UdpTransport implements SipTransport {
     });
     const bound = socket.address();
     const transport = new UdpTransport(socket, { address: bound.address, port: bound.port });
+    if (options.advertisedHost) transport.advertised = { address: options.advertisedHost, port: bound.port };
     // A send failure (e.g. ICMP unreachable surfaced as an error) must never take the process down.
     socket.on('error', (err) => options.log.warn({ err }, 'udp socket error'));
     socket.on('message', (data, rinfo) => {

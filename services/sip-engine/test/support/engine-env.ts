@@ -17,7 +17,10 @@ export interface EngineEnv extends AsyncDisposable {
   disconnect(srf: Srf): void;
 }
 
-export async function startEngineEnv(timers?: TimerConfig): Promise<EngineEnv> {
+export async function startEngineEnv(
+  timers?: TimerConfig,
+  extra: { timerCMs?: number; lookupHost?: (host: string) => Promise<string>; advertisedHost?: string } = {},
+): Promise<EngineEnv> {
   const log = createLogger({
     service: 'sip-engine-test',
     level: (process.env.ENGINE_TEST_LOG as never) ?? 'silent',
@@ -29,6 +32,7 @@ export async function startEngineEnv(timers?: TimerConfig): Promise<EngineEnv> {
     secret: SECRET,
     log,
     timers,
+    ...extra,
   });
   const apps: Srf[] = [];
   const peer = (protocol: 'udp' | 'tcp' = 'udp') => {
