@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 
 /**
  * A port that is free for both TCP and UDP on 127.0.0.1 right now. For peers that cannot be told to use
@@ -39,4 +40,25 @@ export function freePortBlock(size: number): { min: number; max: number } {
   const high = 39999 - size;
   const start = low + 2 * Math.floor((Math.random() * (high - low)) / 2);
   return { min: start, max: start + size - 1 };
+}
+
+/**
+ * True when some process has a UDP socket bound, or a TCP socket listening, on `port` (any address), read
+ * from /proc/net: how a fixture tells that a peer it cannot ask (sipp, kamailio) is ready.
+ */
+export function isBound(protocol: 'udp' | 'tcp', port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ['', '6'].some((family) => {
+    let table: string;
+    try {
+      table = readFileSync(`/proc/net/${protocol}${family}`, 'utf8');
+    } catch {
+      return false;
+    }
+    return table.split('\n').some((line) => {
+      const fields = line.trim().split(/\s+/);
+      // TCP state 0A = LISTEN; UDP sockets have no listen state.
+      return fields[1]?.endsWith(hex) && (protocol === 'udp' || fields[3] === '0A');
+    });
+  });
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { requireBinary } from './binaries.js';
-import { freePort, udpFree } from './ports.js';
+import { freePort, isBound, udpFree } from './ports.js';
 import { waitFor } from './wait-for.js';
 
 /** sipp's `-t`: one UDP socket (`u1`) or one TCP connection (`t1`). */
@@ -198,7 +198,7 @@ async function startOnce(binary: string, options: SippOptions): Promise<StartOut
     await waitFor(
       `sipp listening on ${transport} 127.0.0.1:${port}`,
       // A short run can be over before its socket is ever seen; its result says how it went.
-      () => exited || isListening(transport, port),
+      () => exited || isBound(transport, port),
       10_000,
       20,
     );
@@ -291,19 +291,6 @@ function readOrEmpty(path: string): string {
 
 function tail(text: string, chars: number): string {
   return text.length > chars ? `...${text.slice(-chars)}` : text;
-}
-
-/** True when a socket is bound (UDP) or listening (TCP) on 127.0.0.1:port, from /proc/net. */
-function isListening(transport: SippTransport, port: number): boolean {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const table = readOrEmpty(transport === 'udp' ? '/proc/net/udp' : '/proc/net/tcp');
-  return table.split('\n').some((line) => {
-    const fields = line.trim().split(/\s+/);
-    const local = fields[1];
-    if (!local?.endsWith(`:${hexPort}`)) return false;
-    // TCP state 0A = LISTEN; UDP sockets have no listen state.
-    return transport === 'udp' || fields[3] === '0A';
-  });
 }
 
 /** An even port whose +0..+3 are free on UDP: sipp binds its audio socket there and video at +2. */

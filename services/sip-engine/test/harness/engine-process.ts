@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startProcess, waitFor, type ManagedProcess } from '@callctl/testing';
+import { freePort, isBound, startProcess, waitFor, type ManagedProcess } from '@callctl/testing';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 /** The built engine: `make test` and `make bench` run `tsc -b` first. */
@@ -53,7 +53,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<EnginePr
       'sip-engine listening',
       () => {
         if (proc.child.exitCode !== null) throw new Error(`sip-engine exited:\n${proc.output()}`);
-        return listening(sipPort, adminPort);
+        return isBound('udp', sipPort) && isBound('tcp', adminPort);
       },
       15_000,
       50,
@@ -127,17 +127,4 @@ export function rssKb(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]);
-}
-
-/** True once the process owns sockets on both ports (UDP SIP and TCP admin). */
-function listening(sipPort: number, adminPort: number): boolean {
-  const hex = (port: number) => `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const bound = (table: string, port: number, listenOnly: boolean) =>
-    readFileSync(table, 'utf8')
-      .split('\n')
-      .some((line) => {
-        const fields = line.trim().split(/\s+/);
-        return fields[1]?.endsWith(hex(port)) && (!listenOnly || fields[3] === '0A');
-      });
-  return bound('/proc/net/udp', sipPort, false) && bound('/proc/net/tcp', adminPort, true);
 }
