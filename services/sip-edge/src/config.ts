@@ -23,8 +23,10 @@ export function readConfig(environment: Environment) {
       SIP_ENGINE_SECRET: z.string().min(1).default('cymru'),
       /** NATS with JetStream: SipFacts go to stream CALLCTL_FACTS. */
       NATS_URL: env.url(['nats']),
-      /** A fact the stream has not acknowledged within this long is given up (a new call gets 503). */
-      FACT_PUBLISH_GIVE_UP_MS: env.durationMs(5000),
+      /** An InboundCallOffered fact not stored within this long: the INVITE is refused with 503. */
+      OFFER_PUBLISH_GIVE_UP_MS: env.durationMs(5000),
+      /** Any other fact is retried this long (NATS restarting), then logged as lost. */
+      FACT_PUBLISH_GIVE_UP_MS: env.durationMs(120_000),
       FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: env.durationMs(2000),
       /** gRPC address of the media-worker: every SDP sip-edge sends passes through rtpengine. */
       MEDIA_WORKER_GRPC: env.hostPort('127.0.0.1:50053'),

@@ -28,6 +28,7 @@ runMain(async () => {
     instance: config.SIP_EDGE_INSTANCE,
     facts: {
       giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
+      offerGiveUpAfterMs: config.OFFER_PUBLISH_GIVE_UP_MS,
       attemptTimeoutMs: config.FACT_PUBLISH_ATTEMPT_TIMEOUT_MS,
     },
     mediaWorker: {

@@ -18,7 +18,7 @@ export interface SipEdgeOptions {
   natsUrl: string;
   /** Name of this instance: its leg journal is its own. */
   instance: string;
-  facts: { giveUpAfterMs: number; attemptTimeoutMs: number };
+  facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number };
   legs: LegSettings;
 }

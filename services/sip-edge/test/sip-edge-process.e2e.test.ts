@@ -1,7 +1,7 @@
 // sip-edge as a process: configuration errors, and a clean exit on SIGTERM whether or not the SIP engine
 // went away first.
 import { join } from 'node:path';
-import { startProcess } from '@callctl/testing';
+import { RtpEndpoint, startProcess, startSipp } from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
 
 jest.setTimeout(60_000);
@@ -24,6 +24,47 @@ describe('sip-edge process', () => {
     expect(await t.sipEdge.process.exited).toBe(0);
     expect(t.sipEdge.output()).toContain('"msg":"stopped"');
     expect(t.sipEdge.output()).not.toContain('close failed');
+  });
+});
+
+describe('sip-edge without NATS', () => {
+  let t: EdgeUnderTest;
+
+  beforeAll(async () => {
+    t = await startEdgeUnderTest({ factGiveUpMs: 5000, answerTimeoutMs: 2000 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const call = async (testCase: string, scenario: string) => {
+    const rtp = await RtpEndpoint.open();
+    try {
+      const sipp = await startSipp({
+        scenario: join(__dirname, 'scenarios', scenario),
+        remote: `127.0.0.1:${t.engine.sipPort}`,
+        service: testCase,
+        args: ['-key', 'rtp_port', String(rtp.port)],
+      });
+      return await sipp.result;
+    } finally {
+      await rtp.close();
+    }
+  };
+
+  it('refuses a call it cannot record with 503, and takes calls again once NATS is back', async () => {
+    await t.nats.halt();
+    t.expectSippSucceeded(await call('no-nats', 'uac-expect-503.xml'));
+    await t.nats.restart();
+    const later = call('nats-back', 'uac-expect-480.xml');
+    const offered = await t.fact(
+      'inboundCallOffered',
+      (f) =>
+        f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.includes('sip:nats-back@'),
+      20_000,
+    );
+    t.expectSippSucceeded(await later);
+    await t.fact('legEnded', (f) => f.legId === offered.legId);
   });
 });
 

@@ -8,6 +8,7 @@ import { connectBus, subscribeMessages, type NatsConnection } from '@callctl/bus
 import { facts, sipEdge } from '@callctl/proto';
 import {
   freePort,
+  freePortBlock,
   startNatsServer,
   type SippResult,
   startRtpengine,
@@ -57,7 +58,16 @@ export interface EdgeUnderTest {
   close(): Promise<void>;
 }
 
-export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promise<EdgeUnderTest> {
+/** Sizes of the fixtures, for the full-stack benchmark; the tests keep the defaults. */
+export interface FixtureOptions {
+  /** Media ports of rtpengine (a call answered by the platform holds 4). @default the fixture's 400 */
+  rtpengineMediaPorts?: number;
+}
+
+export async function startEdgeUnderTest(
+  settings: SipEdgeSettings = {},
+  fixtures: FixtureOptions = {},
+): Promise<EdgeUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'sip-edge-e2e-'));
   const dtmfPort = await freePort();
   const started: { stop(): Promise<void> }[] = [];
@@ -73,7 +83,12 @@ export async function startEdgeUnderTest(settings: SipEdgeSettings = {}): Promis
   let edgeOptions: Parameters<typeof startSipEdgeProcess>[0];
   try {
     nats = keep(await startNatsServer());
-    rtpengine = keep(await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` }));
+    rtpengine = keep(
+      await startRtpengine({
+        dtmfLogDest: `127.0.0.1:${dtmfPort}`,
+        ...(fixtures.rtpengineMediaPorts ? { mediaPorts: freePortBlock(fixtures.rtpengineMediaPorts) } : {}),
+      }),
+    );
     engine = keep(await startSipEngine());
     mediaWorker = keep(
       await startMediaWorkerProcess({

@@ -4,7 +4,7 @@
 import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
 import { createTestDatabase, waitFor, type TestDatabase } from '@callctl/testing';
-import { call, startEdgeUnderTest, type EdgeUnderTest } from './edge-under-test.js';
+import { call, startEdgeUnderTest, type EdgeUnderTest, type FixtureOptions } from './edge-under-test.js';
 import { startOrchestratorProcess, type GrpcServiceProcess, type SipEdgeSettings } from './services.js';
 
 export type EventCase = NonNullable<callControl.WatchEventsResponse['event']>['$case'];
@@ -38,8 +38,11 @@ export interface PlatformUnderTest {
   close(): Promise<void>;
 }
 
-export async function startPlatform(settings: SipEdgeSettings = {}): Promise<PlatformUnderTest> {
-  const edge = await startEdgeUnderTest(settings);
+export async function startPlatform(
+  settings: SipEdgeSettings = {},
+  fixtures: FixtureOptions = {},
+): Promise<PlatformUnderTest> {
+  const edge = await startEdgeUnderTest(settings, fixtures);
   let db: TestDatabase | undefined;
   let orchestrator: GrpcServiceProcess;
   const orchestratorOptions = {

@@ -102,6 +102,8 @@ export async function startMediaWorkerProcess(options: {
 export interface SipEdgeSettings {
   answerTimeoutMs?: number;
   ringTimeoutMs?: number;
+  /** How long an InboundCallOffered may wait for NATS before the INVITE gets 503. */
+  factGiveUpMs?: number;
 }
 
 export async function startSipEdgeProcess(
@@ -123,6 +125,12 @@ export async function startSipEdgeProcess(
       MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
       ...(options.answerTimeoutMs ? { ANSWER_TIMEOUT_MS: String(options.answerTimeoutMs) } : {}),
       ...(options.ringTimeoutMs ? { RING_TIMEOUT_MS: String(options.ringTimeoutMs) } : {}),
+      ...(options.factGiveUpMs
+        ? {
+            OFFER_PUBLISH_GIVE_UP_MS: String(options.factGiveUpMs),
+            FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: String(Math.min(options.factGiveUpMs, 2000)),
+          }
+        : {}),
     },
     'sip-edge ready',
   );

@@ -7,8 +7,13 @@ import type { FactSink } from '../../app/ports.js';
 export interface FactPublisherOptions {
   nc: NatsConnection;
   log: Logger;
-  /** A fact not stored within this long is given up (and logged, or refused for a new call). */
+  /**
+   * A fact about something that already happened is retried this long, then logged as lost. Long: the
+   * SIP side cannot be undone, and NATS may be restarting.
+   */
   giveUpAfterMs: number;
+  /** InboundCallOffered is given up sooner: the caller waits, and gets 503 when it cannot be stored. */
+  offerGiveUpAfterMs: number;
   /** Deadline of one publish attempt. */
   attemptTimeoutMs: number;
 }
@@ -45,7 +50,10 @@ export class FactPublisher implements FactSink {
     try {
       await publishDurably(nc, sipFactSubject(fact.callId), facts.SipFact, fact, {
         msgId: fact.factId,
-        giveUpAfterMs: this.options.giveUpAfterMs,
+        giveUpAfterMs:
+          fact.fact?.$case === 'inboundCallOffered'
+            ? this.options.offerGiveUpAfterMs
+            : this.options.giveUpAfterMs,
         attemptTimeoutMs: this.options.attemptTimeoutMs,
         signal: this.closing.signal,
         onRetry: (attempt, error) =>
