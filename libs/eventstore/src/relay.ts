@@ -75,6 +75,9 @@ export const RELAY_DEFAULTS = {
   maxRetryDelayMs: 5000,
 } as const;
 
+/** Limits on the lock connection, so a failure shows as an error rather than a hang. */
+const LOCK_CONNECTION = { connectTimeoutMs: 5000, queryTimeoutMs: 10_000, keepAliveDelayMs: 10_000 } as const;
+
 /** application_name of the relay's lock connection (visible in pg_stat_activity). */
 export const RELAY_APPLICATION_NAME = 'callctl-relay';
 
@@ -187,6 +190,12 @@ export function startRelay(options: RelayOptions): Relay {
     const client = new pg.Client({
       connectionString: options.databaseUrl,
       application_name: RELAY_APPLICATION_NAME,
+      // A leader must notice a dead or half-open lock connection (the server may already have released
+      // the lock to a standby): bounded connect and queries, and TCP keepalive while it sits in LISTEN.
+      connectionTimeoutMillis: LOCK_CONNECTION.connectTimeoutMs,
+      query_timeout: LOCK_CONNECTION.queryTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: LOCK_CONNECTION.keepAliveDelayMs,
     });
     let lost: Error | undefined;
     client.on('error', (error) => {
