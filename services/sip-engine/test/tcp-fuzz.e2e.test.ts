@@ -132,4 +132,39 @@ describe(`sip-engine over TCP: random-mutation fuzz (FUZZ_SEED=${SEED})`, () => 
       withinLimit: true,
     });
   });
+  it.each([
+    [
+      'a 100 MB Content-Length',
+      'INVITE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKbig\r\nContent-Length: 100000000\r\n\r\n',
+      Buffer.alloc(64 * 1024, 'a'),
+    ],
+    [
+      'headers that never end',
+      'INVITE sip:a@127.0.0.1 SIP/2.0\r\n',
+      Buffer.from(`X-Pad: ${'a'.repeat(1000)}\r\n`),
+    ],
+  ])('closes a connection that sends %s instead of buffering it', async (_name, head, filler) => {
+    const before = engine.rssKb();
+    const socket = await open(engine.sipPort);
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    let isClosed = false;
+    void closed.then(() => (isClosed = true));
+    socket.write(head);
+    let sent = 0;
+    // Far more than any sane message size limit; the engine must hang up long before.
+    while (!isClosed && sent < 64 * 1024 * 1024) {
+      if (!socket.write(filler)) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
+      sent += filler.length;
+    }
+    socket.destroy();
+    expect({
+      closedByEngine: isClosed,
+      growthBounded: engine.rssKb() - before < RSS_GROWTH_LIMIT_KB,
+    }).toEqual({
+      closedByEngine: true,
+      growthBounded: true,
+    });
+    expect(await optionsOverTcp(engine.sipPort)).toEqual(expect.any(Number));
+  });
 });
