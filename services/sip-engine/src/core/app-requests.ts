@@ -180,6 +180,10 @@ export class AppRequests {
     if (status === 100) return;
     const request = out.txn.request;
     const method = request.method;
+    // A reliable provisional (RSeq) makes an early dialog the app's PRACK is sent in (research §7.4).
+    if (out.creating && method === 'INVITE' && status < 200 && response.has('RSeq') && response.to.tag) {
+      out.earlyDialog ??= this.createUacDialog(out, response, true);
+    }
     let text: string | undefined;
     if (out.creating && status >= 200) {
       text = serializeMessage(response).toString('utf8');
@@ -189,6 +193,7 @@ export class AppRequests {
         if (out.cancelled) dialog.byeAfterAck = true;
       } else if (method === 'INVITE') {
         this.core.cdr('cdr:stop', 'network', [status === 487 ? 'call-canceled' : 'call-rejected'], text);
+        if (out.earlyDialog?.early) this.core.dialogs.remove(out.earlyDialog);
       }
     } else if (method === 'INVITE' && out.dialog && status >= 200 && status < 300) {
       out.dialog.ackSeq = request.cseq.seq;
@@ -235,11 +240,19 @@ export class AppRequests {
     this.deliverResponse(out, response);
   }
 
-  private createUacDialog(out: OutboundRequest, response: SipResponse): Dialog {
+  private createUacDialog(out: OutboundRequest, response: SipResponse, early = false): Dialog {
     const request = out.txn.request;
     const remoteTag = response.to.tag ?? '';
     const existing = this.core.dialogs.find(request.callId, request.from.tag ?? '', remoteTag);
-    if (existing) return existing;
+    if (existing) {
+      if (existing.early && !early) {
+        // The 2xx confirms the early dialog; its Contact is the target from now on.
+        existing.early = false;
+        const target = response.contacts[0];
+        if (target && !target.star) existing.remoteTarget = target.uri;
+      }
+      return existing;
+    }
     const routeSet = response.getAll('Record-Route').reverse();
     const contact = response.contacts[0];
     const remoteTarget = contact && !contact.star ? contact.uri : request.uri;
@@ -261,6 +274,7 @@ export class AppRequests {
       app: out.app,
       inviteSeq: request.cseq.seq,
     });
+    dialog.early = early;
     this.core.dialogs.add(dialog);
     return dialog;
   }
@@ -280,8 +294,6 @@ export class AppRequests {
       return;
     }
     if (!dialog) return conn.respond(frame.msgId, 'NOK', [NOK.noDialog]);
-    if (method === 'PRACK')
-      return conn.respond(frame.msgId, 'NOK', ['Server error: unable to find IIP when sending PRACK']);
     if (method === 'CANCEL')
       return conn.respond(frame.msgId, 'NOK', ['CANCEL needs the INVITE transaction id']);
     const { request, branch } = this.inDialogRequest(dialog, appRequest, method);

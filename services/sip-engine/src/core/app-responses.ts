@@ -1,5 +1,5 @@
 // The app answers a request it was given (research §7.2): response building, dialog creation on 2xx.
-import { buildResponse, serializeMessage, type SipResponse } from '@callctl/sip';
+import { buildResponse, serializeMessage, type SipRequest, type SipResponse } from '@callctl/sip';
 import { timeOfDay } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
 import type { SipTransport } from '../transport/transport.js';
@@ -32,8 +32,18 @@ export class AppResponses {
     if (req.creating && status > 100 && status < 300) {
       for (const rr of request.getAll('Record-Route')) extra.push(['Record-Route', rr]);
     }
+    // A 1xx the app marks `Require: 100rel` is sent reliably (RFC 3262, research §7.2).
+    const reliable =
+      req.creating && method === 'INVITE' && status > 100 && status < 200 && requires100rel(headers.other);
+    if (reliable && !offers100rel(request)) {
+      return conn.respond(frame.msgId, 'NOK', ['Remote endpoint does not support 100rel']);
+    }
+    if (reliable) {
+      req.rseq = req.rseq === 0 ? 1 + Math.floor(this.core.ids.cseq() % 10_000) : req.rseq + 1;
+      extra.push(['RSeq', String(req.rseq)]);
+    }
     const dialogForming = method === 'INVITE' || method === 'SUBSCRIBE';
-    const wantsContact = dialogForming && (req.creating ? status >= 200 && status < 300 : true);
+    const wantsContact = dialogForming && (req.creating ? (status >= 200 && status < 300) || reliable : true);
     const contact =
       headers.contact ??
       (wantsContact ? `<${req.dialog?.localContact ?? localContactUri(transport)}>` : undefined);
@@ -49,7 +59,11 @@ export class AppResponses {
     });
     const bytes = serializeMessage(response);
 
-    if (status >= 200 && status < 300 && req.creating) this.createUasDialog(conn, req, response, transport);
+    if (reliable && !req.dialog) this.createUasDialog(conn, req, response, transport, true);
+    if (status >= 200 && status < 300 && req.creating)
+      this.createUasDialog(conn, req, response, transport, false);
+    if (status >= 200) this.stopReliable(req);
+    if (status >= 300) this.core.dropEarlyDialog(req);
     else if (status >= 200 && status < 300 && method === 'INVITE') {
       if (req.dialog) {
         req.dialog.awaitingAck = req;
@@ -80,6 +94,7 @@ export class AppResponses {
       text,
     );
     req.txn.respond(response, bytes);
+    if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
     if (status >= 200) {
       this.core.forgetInbound(req);
       if (req.creating && method === 'INVITE') {
@@ -94,12 +109,20 @@ export class AppResponses {
     req: InboundRequest,
     response: SipResponse,
     transport: SipTransport,
+    early: boolean,
   ): void {
     const request = req.txn.request;
+    const invite = request.method === 'INVITE';
+    if (req.dialog?.early && !early) {
+      // The 2xx confirms the early dialog a reliable provisional made.
+      req.dialog.early = false;
+      req.dialog.earlyInvite = undefined;
+      if (invite) req.dialog.awaitingAck = req;
+      return;
+    }
     const contact = request.contacts[0];
     const routeSet = request.getAll('Record-Route');
     const localContact = response.contacts[0]?.uri ?? localContactUri(transport);
-    const invite = request.method === 'INVITE';
     const dialog = new Dialog({
       role: 'uas',
       usage: invite ? 'invite' : 'subscribe',
@@ -117,8 +140,55 @@ export class AppResponses {
       app: conn,
       inviteSeq: request.cseq.seq,
     });
-    if (invite) dialog.awaitingAck = req;
+    if (early) {
+      dialog.early = true;
+      dialog.earlyInvite = req;
+    } else if (invite) {
+      dialog.awaitingAck = req;
+    }
     req.dialog = dialog;
     this.core.dialogs.add(dialog);
   }
+
+  /** Resends a reliable provisional (T1 doubling) until PRACKed, answered finally, or 64*T1 passed. */
+  private resendReliable(
+    req: InboundRequest,
+    rseq: number,
+    bytes: Buffer,
+    intervalMs: number,
+    spentMs: number,
+  ): void {
+    if (req.reliable?.timer) req.reliable.timer.cancel();
+    if (spentMs >= 64 * this.core.timers.t1Ms || req.txn.flow.transport.reliable) {
+      req.reliable = { rseq, timer: undefined };
+      return;
+    }
+    const timer = this.core.clock.after(intervalMs, () => {
+      if (req.reliable?.rseq !== rseq || req.txn.final || req.txn.terminated) return;
+      this.core.sendQuietly(req.txn.flow, bytes);
+      this.resendReliable(
+        req,
+        rseq,
+        bytes,
+        Math.min(2 * intervalMs, this.core.timers.t2Ms),
+        spentMs + intervalMs,
+      );
+    });
+    req.reliable = { rseq, timer };
+  }
+
+  private stopReliable(req: InboundRequest): void {
+    req.reliable?.timer?.cancel();
+    req.reliable = undefined;
+  }
+}
+
+function requires100rel(headers: Array<[string, string]>): boolean {
+  return headers.some(([name, value]) => name === 'Require' && /(^|[\s,])100rel($|[\s,])/i.test(value));
+}
+
+function offers100rel(request: SipRequest): boolean {
+  return [...request.getAll('Supported'), ...request.getAll('Require')].some(
+    (tag) => tag.toLowerCase() === '100rel',
+  );
 }

@@ -129,6 +129,12 @@ export class CoreContext {
     const response = buildResponse(req.txn.request, status, reason, { toTag: this.localTagFor(req) });
     req.txn.respond(response, serializeMessage(response));
     if (status >= 200) this.forgetInbound(req);
+    if (status >= 300) this.dropEarlyDialog(req);
+  }
+
+  /** An INVITE that failed takes the early dialog its reliable provisional made with it. */
+  dropEarlyDialog(req: InboundRequest): void {
+    if (req.creating && req.dialog?.early) this.dialogs.remove(req.dialog);
   }
 
   localTagFor(req: InboundRequest): string {

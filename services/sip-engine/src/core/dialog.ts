@@ -75,6 +75,10 @@ export class Dialog {
   ackSeq: number;
   /** The last ACK sent (UAC), re-sent when the 2xx is retransmitted. */
   lastAck: Buffer | undefined;
+  /** Made by a reliable provisional response (RFC 3262) and not confirmed by a 2xx yet. */
+  early = false;
+  /** The INVITE (ours, as UAS) whose reliable provisional made this early dialog: PRACKs stop its resends. */
+  earlyInvite: DialogMember | undefined;
   /** The app cancelled the INVITE but a 2xx came anyway: BYE right after the app's ACK (research §7.4). */
   byeAfterAck = false;
   /** Our 2xx waiting for its ACK (UAS). */

@@ -3,7 +3,7 @@
 import { buildResponse, formatVia, serializeMessage, type SipRequest } from '@callctl/sip';
 import type { Inbound } from '../transport/transport.js';
 import { type Flow } from './addressing.js';
-import { endsSubscription } from './dialog.js';
+import { endsSubscription, type Dialog } from './dialog.js';
 import { traceSip } from './sip-trace.js';
 import { ServerTransaction } from './transaction-shell.js';
 import type { CoreContext } from './core-context.js';
@@ -175,6 +175,7 @@ export class NetworkRequests {
       toTag: this.core.localTagFor(req),
     });
     req.txn.respond(terminated, serializeMessage(terminated));
+    this.core.dropEarlyDialog(req);
     this.core.forgetInbound(req);
     const text = serializeMessage(request).toString('utf8');
     if (req.app) this.core.deliver(req.app, 'network', flow, req.txnId, req.dialogId, text);
@@ -205,6 +206,10 @@ export class NetworkRequests {
         return;
       }
     }
+    if (method === 'PRACK' && !this.prackMatches(dialog, request)) {
+      this.answerAlone(request, flow, key, 481, 'No matching reliable provisional response');
+      return;
+    }
     dialog.remoteSeq = seq;
     const req = new InboundRequest(this.core.ids.uuid(), dialog.app, false, (r) =>
       this.core.closeUnanswered(r),
@@ -226,5 +231,22 @@ export class NetworkRequests {
       if (method === 'BYE') this.core.cdr('cdr:stop', 'network', ['normal-release'], text);
     }
     this.core.deliver(dialog.app, 'network', flow, req.txnId, dialog.id, text);
+  }
+
+  /** A PRACK for our reliable provisional (RFC 3262 7.2: RAck = RSeq, CSeq number, method) stops its resends. */
+  private prackMatches(dialog: Dialog, prack: SipRequest): boolean {
+    const invite = dialog.earlyInvite;
+    if (!(invite instanceof InboundRequest) || !invite.reliable) return false;
+    const [rseq, cseq, method] = (prack.get('RAck') ?? '').trim().split(/\s+/);
+    if (
+      Number(rseq) !== invite.reliable.rseq ||
+      Number(cseq) !== invite.txn.request.cseq.seq ||
+      method !== 'INVITE'
+    ) {
+      return false;
+    }
+    invite.reliable.timer?.cancel();
+    invite.reliable.timer = undefined;
+    return true;
   }
 }

@@ -23,6 +23,9 @@ export class InboundRequest implements DialogMember {
   cancelled = false;
   answerTimer: Timer | undefined;
   mergeKey: string | undefined;
+  /** RSeq of the last reliable provisional sent (RFC 3262), and its resending until PRACKed. */
+  rseq = 0;
+  reliable: { rseq: number; timer: Timer | undefined } | undefined;
   txn!: ServerTransaction;
 
   constructor(
@@ -42,6 +45,8 @@ export class InboundRequest implements DialogMember {
 export class OutboundRequest implements DialogMember {
   /** A CANCEL the app asked for before any provisional response (RFC 3261 9.1 holds it until one). */
   pendingCancel: OutboundRequest | undefined;
+  /** The early dialog a reliable provisional response made (removed if the INVITE fails). */
+  earlyDialog: Dialog | undefined;
   /** Timer C of an INVITE (re-armed by each provisional response). */
   timerC: Timer | undefined;
   txn!: ClientTransaction;
