@@ -53,6 +53,16 @@ describe.each<SippTransport>(['udp', 'tcp'])(
       expectSippPassed(await call('uac-merged-invite-expect-482.xml', { service: 'slow-merged' }), 1);
     });
 
+    it('absorbs the ACK for a 486 from the app (no retransmitted 486 follows)', async () => {
+      // -nr: a 486 retransmitted because the ACK went unmatched would be an unexpected message.
+      const args = transport === 'udp' ? ['-nr'] : [];
+      expectSippPassed(await call('uac-call-expect-486.xml', { service: 'busy-here', args }), 1);
+    });
+
+    it('passes an INFO to the dialog (200), ends it on BYE, and answers a later BYE 481', async () => {
+      expectSippPassed(await call('uac-call-info-bye-twice.xml'), 1);
+    });
+
     it('answers a re-INVITE from the caller inside the call with 200 and SDP', async () => {
       const result = await call('uac-reinvite-expect-200.xml');
       expectSippPassed(result, 1);
