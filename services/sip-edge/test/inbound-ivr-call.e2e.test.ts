@@ -3,7 +3,8 @@
 // pcaps from sip-tester) and hangs up. The caller's SDP points at an RTP socket the test owns, so the tone
 // is measured where the caller would hear it.
 import { join } from 'node:path';
-import { type callControl, callEvents } from '@callctl/proto';
+import { status } from '@grpc/grpc-js';
+import { callEvents, type callControl } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor } from '@callctl/testing';
 import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
 import { makeTone, serveFiles, type ToneServer } from './support/tones.js';
@@ -81,6 +82,62 @@ describe('an inbound call answered, played to and hung up by an application over
       p.edge.expectSippSucceeded(await sipp.result);
       const ended = await p.event('callEnded', (e) => e.event.callEnded.callId === callId);
       expect(ended.event.callEnded.cause).toBe(callEvents.EndCause.END_CAUSE_LOCAL_HANGUP);
+    } finally {
+      await rtp.close();
+    }
+  });
+  it('refuses bad requests with a clear status and records nothing', async () => {
+    const rtp = await RtpEndpoint.open();
+    try {
+      const sipp = await startSipp({
+        scenario: join(SCENARIOS, 'uac-answered-expect-bye.xml'),
+        remote: `127.0.0.1:${p.edge.engine.sipPort}`,
+        service: 'bad-input',
+        args: ['-key', 'rtp_port', String(rtp.port)],
+      });
+      const initiated = await p.event('legInitiated', (e) =>
+        e.event.legInitiated.toUri.includes('sip:bad-input@'),
+      );
+      const { callId, legId } = initiated.event.legInitiated;
+      await p.rpc(p.api.answerLeg, { callId, legId, clientState: '' });
+      await p.event('legAnswered', (e) => e.event.legAnswered.legId === legId);
+      const version = async () =>
+        (await p.rpc<callControl.GetCallRequest, callControl.GetCallResponse>(p.api.getCall, { callId }))
+          .call!.version;
+      const before = await version();
+
+      await expect(
+        p.rpc(p.api.playMedia, {
+          callId,
+          legId,
+          media: { $case: 'url', url: files.url('no-such-file.wav') },
+          repeat: 0,
+          idempotencyKey: `missing-${callId}`,
+        }),
+      ).rejects.toMatchObject({
+        code: status.NOT_FOUND,
+        details: expect.stringContaining('no-such-file.wav'),
+      });
+      await expect(p.rpc(p.api.answerLeg, { callId, legId, clientState: '' })).rejects.toMatchObject({
+        code: status.FAILED_PRECONDITION,
+      });
+      await expect(p.rpc(p.api.getCall, { callId: 'no-such-call' })).rejects.toMatchObject({
+        code: status.NOT_FOUND,
+      });
+      await expect(
+        p.rpc(p.api.dial, {
+          callId,
+          bridgeWithLegId: legId,
+          toUri: 'not a sip uri',
+          fromUri: '',
+          ringTimeoutMs: 0,
+          idempotencyKey: `bad-uri-${callId}`,
+        }),
+      ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+      expect(await version()).toBe(before);
+
+      await p.rpc(p.api.hangup, { callId, legId: '' });
+      p.edge.expectSippSucceeded(await sipp.result);
     } finally {
       await rtp.close();
     }

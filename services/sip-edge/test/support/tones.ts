@@ -35,12 +35,15 @@ export interface ToneServer {
 export async function serveFiles(dir: string): Promise<ToneServer> {
   const server: Server = createServer((req, res) => {
     const name = (req.url ?? '').replace(/^\//, '');
+    let body: Buffer;
     try {
       if (!/^[\w.-]+$/.test(name)) throw new Error('bad name');
-      res.writeHead(200, { 'content-type': 'audio/wav' }).end(readFileSync(join(dir, name)));
+      body = readFileSync(join(dir, name));
     } catch {
       res.writeHead(404).end();
+      return;
     }
+    res.writeHead(200, { 'content-type': 'audio/wav' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as { port: number }).port;
