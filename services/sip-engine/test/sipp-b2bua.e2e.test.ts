@@ -83,3 +83,39 @@ describe.each<SippTransport>(['udp', 'tcp'])(
     }
   },
 );
+
+describe('sipp over TCP -> engine -> srf createB2BUA -> sipp over UDP', () => {
+  let engine: EngineProcess;
+  let app: ManagedProcess;
+  let calleePort: number;
+
+  beforeAll(async () => {
+    engine = await startEngine();
+    calleePort = await freePort();
+    app = await startSrfApp('srf-b2bua', {
+      engine,
+      env: { B2BUA_TARGET: `sip:callee@127.0.0.1:${calleePort}` },
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await engine?.stop();
+  });
+
+  it('bridges the two transports both ways (INVITE, ACK and BYE)', async () => {
+    const b = await startSipp({
+      scenario: scenario('uas-answer-expect-bye.xml'),
+      port: calleePort,
+      transport: 'udp',
+      timeoutMs: 20_000,
+    });
+    const a = await runSipp({
+      scenario: scenario('uac-call-expect-200.xml'),
+      remote: `127.0.0.1:${engine.sipPort}`,
+      transport: 'tcp',
+      timeoutMs: 20_000,
+    });
+    expectSippPassed(a, 1);
+    expectSippPassed(await b.result, 1);
+  });
+});
