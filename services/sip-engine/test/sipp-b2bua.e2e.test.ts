@@ -1,46 +1,52 @@
 // sipp caller -> engine -> drachtio-srf createB2BUA (harness/srf-b2bua.ts) -> engine -> sipp callee, over
 // UDP and TCP. Both sipps run scenario files that state what each side must see; the B2BUA's target is a
 // fixed port on which each test starts its own sipp callee.
-import {
-  freePort,
-  runSipp,
-  startSipp,
-  type ManagedProcess,
-  type SippOptions,
-  type SippTransport,
-} from '@callctl/testing';
-import { scenario, startEngine, startSrfApp, type EngineProcess } from './harness/engine-process.js';
+import { freePort, runSipp, startSipp, type SippOptions, type SippTransport } from '@callctl/testing';
+import { scenario, startEngine, startSrfApp } from './harness/engine-process.js';
 import { expectSippPassed } from './harness/sipp-expect.js';
 
 jest.setTimeout(60_000);
 
+/** An engine with the harness B2BUA connected, bridging every call to a sipp callee's port on `transport`. */
+async function startB2bua(transport: SippTransport) {
+  const engine = await startEngine();
+  const calleePort = await freePort();
+  const param = transport === 'tcp' ? ';transport=tcp' : '';
+  const app = await startSrfApp('srf-b2bua', {
+    engine,
+    env: { B2BUA_TARGET: `sip:callee@127.0.0.1:${calleePort}${param}` },
+  }).catch(async (error: unknown) => {
+    await engine.stop();
+    throw error;
+  });
+  return {
+    engine,
+    calleePort,
+    stop: async () => {
+      await app.stop();
+      await engine.stop();
+    },
+  };
+}
+
 describe.each<SippTransport>(['udp', 'tcp'])(
   'sipp -> engine -> srf createB2BUA -> sipp over %s',
   (transport) => {
-    let engine: EngineProcess;
-    let app: ManagedProcess;
-    let calleePort: number;
+    let rig: Awaited<ReturnType<typeof startB2bua>>;
 
     beforeAll(async () => {
-      engine = await startEngine();
-      calleePort = await freePort();
-      const param = transport === 'tcp' ? ';transport=tcp' : '';
-      app = await startSrfApp('srf-b2bua', {
-        engine,
-        env: { B2BUA_TARGET: `sip:callee@127.0.0.1:${calleePort}${param}` },
-      });
+      rig = await startB2bua(transport);
     });
     afterAll(async () => {
-      await app?.stop();
-      await engine?.stop();
+      await rig?.stop();
     });
 
     const callee = (file: string, options: Partial<SippOptions> = {}) =>
-      startSipp({ scenario: scenario(file), port: calleePort, transport, timeoutMs: 20_000, ...options });
+      startSipp({ scenario: scenario(file), port: rig.calleePort, transport, timeoutMs: 20_000, ...options });
     const caller = (file: string) =>
       runSipp({
         scenario: scenario(file),
-        remote: `127.0.0.1:${engine.sipPort}`,
+        remote: `127.0.0.1:${rig.engine.sipPort}`,
         transport,
         timeoutMs: 20_000,
       });
@@ -85,33 +91,25 @@ describe.each<SippTransport>(['udp', 'tcp'])(
 );
 
 describe('sipp over TCP -> engine -> srf createB2BUA -> sipp over UDP', () => {
-  let engine: EngineProcess;
-  let app: ManagedProcess;
-  let calleePort: number;
+  let rig: Awaited<ReturnType<typeof startB2bua>>;
 
   beforeAll(async () => {
-    engine = await startEngine();
-    calleePort = await freePort();
-    app = await startSrfApp('srf-b2bua', {
-      engine,
-      env: { B2BUA_TARGET: `sip:callee@127.0.0.1:${calleePort}` },
-    });
+    rig = await startB2bua('udp');
   });
   afterAll(async () => {
-    await app?.stop();
-    await engine?.stop();
+    await rig?.stop();
   });
 
   it('bridges the two transports both ways (INVITE, ACK and BYE)', async () => {
     const b = await startSipp({
       scenario: scenario('uas-answer-expect-bye.xml'),
-      port: calleePort,
+      port: rig.calleePort,
       transport: 'udp',
       timeoutMs: 20_000,
     });
     const a = await runSipp({
       scenario: scenario('uac-call-expect-200.xml'),
-      remote: `127.0.0.1:${engine.sipPort}`,
+      remote: `127.0.0.1:${rig.engine.sipPort}`,
       transport: 'tcp',
       timeoutMs: 20_000,
     });
