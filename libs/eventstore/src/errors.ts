@@ -40,6 +40,8 @@ export const VALIDATION_REASONS = {
   /** An event id already in the log was given with other content (or in another stream/position). */
   eventIdReused: 'event_id_reused',
   invalidPayload: 'invalid_payload',
+  /** Neither 'any', 'no-stream' nor a version (an integer >= 0). */
+  invalidExpectedVersion: 'invalid_expected_version',
 } as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[keyof typeof VALIDATION_REASONS];
 

@@ -203,6 +203,16 @@ describe('event store: bad input is refused with a typed error and nothing writt
       'EVENTSTORE_CONCURRENCY',
     ],
     [
+      'expected version that is not a version',
+      () => fx.store.append(callStreamId(randomCallId()), 1.5, [legAnswered('c')]),
+      VALIDATION_REASONS.invalidExpectedVersion,
+    ],
+    [
+      'negative expected version',
+      () => fx.store.append(callStreamId(randomCallId()), -1, [legAnswered('c')]),
+      VALIDATION_REASONS.invalidExpectedVersion,
+    ],
+    [
       'empty batch',
       () => fx.store.append(callStreamId(randomCallId()), 'any', []),
       VALIDATION_REASONS.emptyBatch,

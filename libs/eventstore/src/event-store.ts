@@ -189,6 +189,15 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     metadata: AppendMetadata = {},
   ): Promise<AppendResult> {
     assertValidStreamId(streamId);
+    if (
+      typeof expected === 'number' &&
+      !(Number.isInteger(expected) && expected >= 0 && expected < 2 ** 31)
+    ) {
+      throw new ValidationError(
+        VALIDATION_REASONS.invalidExpectedVersion,
+        `expected version ${expected} is not 'any', 'no-stream' or a version (an integer >= 0)`,
+      );
+    }
     const prepared = prepare(events);
     const metadataJson = JSON.stringify({
       ...(metadata.correlationId ? { correlationId: metadata.correlationId } : {}),
