@@ -39,26 +39,33 @@ function readShortMessages(file: string): ShortMessage[] {
   return messages;
 }
 
+/** When a UAC sent its first INVITE of each call and got the first 200 to it (ms since the epoch). */
+export interface InviteTiming {
+  inviteAt: number;
+  okAt?: number;
+}
+
+/** Per SIP Call-ID: the first INVITE sent and the first 200 to it received by a UAC. */
+export function inviteTimings(file: string): Map<string, InviteTiming> {
+  const calls = new Map<string, InviteTiming>();
+  for (const m of readShortMessages(file)) {
+    if (!m.cseq.endsWith(' INVITE')) continue;
+    const timing = calls.get(m.callId);
+    if (m.direction === 'S' && m.firstLine.startsWith('INVITE ') && !timing) {
+      calls.set(m.callId, { inviteAt: m.atMs });
+    } else if (m.direction === 'R' && m.firstLine.startsWith('SIP/2.0 200') && timing && !timing.okAt) {
+      timing.okAt = m.atMs;
+    }
+  }
+  return calls;
+}
+
 /**
  * A UAC's post-dial delay per call: its first INVITE sent to the first 200 to that INVITE received, in ms.
  * Calls that never got a 200 have no figure (they are counted as failed elsewhere).
  */
-export function inviteTo200Ms(file: string): number[] {
-  const sent = new Map<string, number>();
-  const delays: number[] = [];
-  for (const m of readShortMessages(file)) {
-    if (!m.cseq.endsWith(' INVITE')) continue;
-    if (m.direction === 'S' && m.firstLine.startsWith('INVITE ') && !sent.has(m.callId)) {
-      sent.set(m.callId, m.atMs);
-    } else if (m.direction === 'R' && m.firstLine.startsWith('SIP/2.0 200')) {
-      const at = sent.get(m.callId);
-      if (at !== undefined) {
-        delays.push(m.atMs - at);
-        sent.delete(m.callId);
-      }
-    }
-  }
-  return delays;
+export function inviteTo200Ms(timings: Map<string, InviteTiming>): number[] {
+  return [...timings.values()].filter((t) => t.okAt !== undefined).map((t) => t.okAt! - t.inviteAt);
 }
 
 /** A UAS's first arrival of an INVITE per Request-URI user part, in ms since the epoch. */

@@ -30,20 +30,20 @@ const MEMORY_RATE = 300;
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name]!.split(',').map(Number) : fallback;
 
-interface Step {
+export interface Step {
   rate: number;
   ok: boolean;
   line: string;
 }
 
-interface MaxRate {
+export interface MaxRate {
   cps: number;
   /** True when even the top of the ladder passed: the real limit is higher. */
   atLadderTop: boolean;
 }
 
 /** Ramps through `ladder` until a step fails, then tries the midpoint of the last gap once. */
-async function maxRate(
+export async function maxRate(
   name: string,
   ladder: number[],
   step: (rate: number) => Promise<Step>,
@@ -69,7 +69,7 @@ async function maxRate(
 }
 
 /** utime + stime of a process in ms (0 once it is gone); Linux clock ticks are 1/100 s (CLK_TCK). */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
@@ -82,13 +82,13 @@ function cpuMs(pid: number): number {
  * Machine-wide idle CPU ms (idle + iowait, all cores) from /proc/stat. Busy time is derived from idle time
  * and the wall clock, as the anchor does: the busy counters are tick samples that miss short bursts.
  */
-function idleMs(): number {
+export function idleMs(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
   return ((Number(fields[4]) + Number(fields[5])) * 1000) / 100;
 }
 
 /** Datagrams the kernel dropped on the UDP socket(s) bound to `port` (receive buffer full), /proc/net/udp. */
-function udpDrops(port: number): number {
+export function udpDrops(port: number): number {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   return readFileSync('/proc/net/udp', 'utf8')
     .split('\n')
@@ -101,7 +101,7 @@ function udpDrops(port: number): number {
  * Calls started per second up to the last whole statistics period in which the UAC was still starting
  * calls (the anchor's "sustained"; neither the tail nor a wait for stuck calls counts).
  */
-function sustainedRate(result: SippResult): number {
+export function sustainedRate(result: SippResult): number {
   const time = (row: Record<string, string>, column: string) =>
     Number((row[column] ?? '').split('\t')[2] ?? 0);
   const rows = result.statsRows;
@@ -130,7 +130,7 @@ const builtinUac = (target: string, rate: number, calls: number, extra: string[]
   });
 
 /** One fixed-rate step through the engine with a fresh engine and app (and a sipp callee for the B2BUA). */
-async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<Step> {
+export async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<Step> {
   const calls = rate * STEP_S;
   const engine = await startEngine({ logLevel: 'error' });
   const callee =
@@ -198,7 +198,7 @@ function judge(rate: number, calls: number, uac: SippResult, uas: SippResult | u
 }
 
 const pct = (value: number) => `${Math.round(value)}%`;
-const firstLines = (text: string, n: number) =>
+export const firstLines = (text: string, n: number) =>
   text
     .split('\n')
     .filter((line) => line.trim())
@@ -308,7 +308,10 @@ async function main() {
   if (memory) console.log(`  memory per dialog     ${memory.perDialogKb.toFixed(1)} KiB (${memory.line})`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// Imported by the full-stack benchmark (services/sip-edge/bench) for the engine-only rate: run only as a script.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

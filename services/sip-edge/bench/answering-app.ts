@@ -1,0 +1,172 @@
+// The benchmark's application: a client of the public CallControl API only. It learns of calls from its
+// own WatchEvents stream and drives each one as a simple announcement would:
+//   inbound:  LegInitiated -> AnswerLeg; LegAnswered -> PlayMedia (1 s file); PlaybackFinished -> Hangup
+//   outbound: CreateCall (dial); LegAnswered -> Hangup
+// It keeps counts per phase, and every RPC failure in words, so that a failed step says what went wrong.
+import type { ClientReadableStream } from '@grpc/grpc-js';
+import { type callControl, callEvents } from '@callctl/proto';
+import { call } from '../test/support/edge-under-test.js';
+
+const { LegDirection, EndCause } = callEvents;
+
+/** Milestones of one inbound leg's answer, ms since the epoch, for the post-dial delay's breakdown. */
+export interface AnswerMilestones {
+  /** When the orchestrator stored LegInitiated (the envelope's recorded_at). */
+  loggedAt: number;
+  /** When the app got it from WatchEvents and sent AnswerLeg. */
+  seenAt: number;
+  /** When AnswerLeg returned. */
+  answeredAt?: number;
+}
+
+export interface Tally {
+  /** Inbound legs by SIP Call-ID. */
+  answers: Map<string, AnswerMilestones>;
+  answered: number;
+  played: number;
+  hungUp: number;
+  callsEnded: number;
+  /** CallEnded causes other than a local hangup, by name. */
+  otherEndings: Map<string, number>;
+  /** RPC failures, in words (the first ones; `rpcFailures` counts all). */
+  errors: string[];
+  rpcFailures: number;
+}
+
+const newTally = (): Tally => ({
+  answers: new Map(),
+  answered: 0,
+  played: 0,
+  hungUp: 0,
+  callsEnded: 0,
+  otherEndings: new Map(),
+  errors: [],
+  rpcFailures: 0,
+});
+
+const KEEP_ERRORS = 5;
+const epochMs = () => performance.timeOrigin + performance.now();
+
+export class AnsweringApp {
+  tally: Tally = newTally();
+  private readonly directions = new Map<string, callEvents.LegDirection>();
+  private stream?: ClientReadableStream<callControl.WatchEventsResponse>;
+
+  constructor(
+    private readonly api: callControl.CallControlClient,
+    private readonly mediaUrl: string,
+  ) {}
+
+  /** Opens the event stream from the log's start (a fresh database: nothing older to skip). */
+  start(): void {
+    this.stream = this.api.watchEvents({ fromPosition: 0, callId: '' });
+    this.stream.on('data', (e: callControl.WatchEventsResponse) => this.onEvent(e));
+    this.stream.on('error', (error: Error) => {
+      if (!/CANCELLED/.test(error.message)) this.fail('WatchEvents', '', error);
+    });
+  }
+
+  /** Starts a new tally (one per benchmark step) and returns the previous one. */
+  resetTally(): Tally {
+    const previous = this.tally;
+    this.tally = newTally();
+    return previous;
+  }
+
+  /** CreateCall to a SIP URI; resolves when the RPC returns (the INVITE goes out asynchronously). */
+  async dial(toUri: string, key: string): Promise<void> {
+    await this.rpc('CreateCall', '', this.api.createCall, {
+      toUri,
+      fromUri: 'sip:bench@127.0.0.1',
+      ringTimeoutMs: 10_000,
+      maxDurationMs: 0,
+      clientState: '',
+      idempotencyKey: key,
+    });
+  }
+
+  stop(): void {
+    this.stream?.cancel();
+  }
+
+  private onEvent(e: callControl.WatchEventsResponse): void {
+    const event = e.event;
+    switch (event?.$case) {
+      case 'legInitiated': {
+        const { callId, legId, direction } = event.legInitiated;
+        this.directions.set(legId, direction);
+        if (direction === LegDirection.LEG_DIRECTION_INBOUND) {
+          const milestones: AnswerMilestones = {
+            loggedAt: e.envelope?.recordedAt?.getTime() ?? NaN,
+            seenAt: epochMs(),
+          };
+          this.tally.answers.set(event.legInitiated.sipCallId, milestones);
+          void this.rpc('AnswerLeg', callId, this.api.answerLeg, { callId, legId, clientState: '' }).then(
+            () => (milestones.answeredAt = epochMs()),
+          );
+        }
+        break;
+      }
+      case 'legAnswered': {
+        const { callId, legId } = event.legAnswered;
+        this.tally.answered++;
+        if (this.directions.get(legId) === LegDirection.LEG_DIRECTION_INBOUND) {
+          void this.rpc('PlayMedia', callId, this.api.playMedia, {
+            callId,
+            legId,
+            media: { $case: 'url', url: this.mediaUrl },
+            repeat: 1,
+            idempotencyKey: `play-${legId}`,
+          }).then((ok) => ok && this.tally.played++);
+        } else {
+          void this.hangup(callId);
+        }
+        break;
+      }
+      case 'playbackFinished':
+        void this.hangup(event.playbackFinished.callId);
+        break;
+      case 'legEnded':
+        this.directions.delete(event.legEnded.legId);
+        break;
+      case 'callEnded': {
+        this.tally.callsEnded++;
+        const cause = event.callEnded.cause;
+        if (cause !== EndCause.END_CAUSE_LOCAL_HANGUP) {
+          const name = EndCause[cause] ?? String(cause);
+          this.tally.otherEndings.set(name, (this.tally.otherEndings.get(name) ?? 0) + 1);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private async hangup(callId: string): Promise<void> {
+    if (await this.rpc('Hangup', callId, this.api.hangup, { callId, legId: '' })) this.tally.hungUp++;
+  }
+
+  /** One unary RPC; a failure is tallied, not thrown. Resolves true when it succeeded. */
+  private async rpc<Req, Res>(
+    name: string,
+    callId: string,
+    method: (req: Req, cb: (error: Error | null, res: Res) => void) => unknown,
+    request: Req,
+  ): Promise<boolean> {
+    try {
+      await call(method.bind(this.api) as typeof method, request);
+      return true;
+    } catch (error) {
+      this.fail(name, callId, error);
+      return false;
+    }
+  }
+
+  private fail(name: string, callId: string, error: unknown): void {
+    this.tally.rpcFailures++;
+    if (this.tally.errors.length < KEEP_ERRORS) {
+      this.tally.errors.push(`${name}${callId ? ` ${callId}` : ''}: ${(error as Error).message ?? error}`);
+    }
+  }
+}

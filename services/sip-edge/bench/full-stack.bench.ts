@@ -1,0 +1,422 @@
+// Full-stack calls per second and post-dial delay: the whole platform as processes on loopback (nats-server,
+// a fresh PostgreSQL database, rtpengine, sip-engine, media-worker, call-orchestrator, sip-edge; started by
+// the e2e support of test/support) and an application on the public CallControl API only
+// (answering-app.ts). In one run:
+//
+//   1. inbound ladder: sipp UAC (bench/scenarios/uac-expect-bye.xml) at fixed rates for STEP_S seconds
+//      each; every call is answered, played a 1 s file and hung up by the app (every state change in the
+//      event log). A step passes with 0 failed calls (sipp's, RPC failures of the app, calls whose end
+//      never reached the log) and sipp sustaining >= 97 % of the offered rate. The ladder stops at the
+//      first failed step; the figure is the highest step that passed.
+//   2. post-dial delay INVITE in -> 200 out per step, from sipp's -trace_shortmsg timestamps.
+//   3. post-dial delay CreateCall -> INVITE out: the app dials a sipp UAS at OUTBOUND_RATE; the gRPC call
+//      is stamped here, the INVITE's arrival by the UAS's -trace_shortmsg (same machine, same clock).
+//   4. then, with the platform stopped, the SIP-engine-only rate (sipp UAC -> engine + srf UAS) with the
+//      SIP-engine benchmark's own step, and the ratio full-stack / engine-only.
+//
+// Environment: FULL_STACK_RATES (comma list, default 20,50,100,150,200), FULL_STACK_STEP_S (default 5),
+// FULL_STACK_OUTBOUND_CALLS (default 100, 0 skips), FULL_STACK_ENGINE_RATES (the engine-only ladder;
+// FULL_STACK_ENGINE_RATES=0 skips it). Figures are disturbed by whatever else runs on the machine: the
+// load average and the "box" CPU column say how much.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, requireBinary, runSipp, startSipp, waitFor } from '@callctl/testing';
+import {
+  cpuMs,
+  engineStep,
+  firstLines,
+  idleMs,
+  maxRate,
+  sustainedRate,
+  udpDrops,
+  type MaxRate,
+} from '../../sip-engine/bench/sip-engine.bench.js';
+import { startPlatform, type PlatformUnderTest } from '../test/support/platform-under-test.js';
+import type { ServiceProcess } from '../test/support/services.js';
+import { makeTone, serveFiles, type ToneServer } from '../test/support/tones.js';
+import { AnsweringApp, type Tally } from './answering-app.js';
+import { cleanUpOnExit } from './child-cleanup.js';
+import { pgMeter } from './pg-backends.js';
+import {
+  inviteArrivals,
+  inviteTimings,
+  inviteTo200Ms,
+  quantile,
+  shortMessageArgs,
+  type InviteTiming,
+} from './sipp-timings.js';
+
+const list = (name: string, fallback: number[]) =>
+  process.env[name] ? process.env[name]!.split(',').map(Number) : fallback;
+const STEP_S = Number(process.env.FULL_STACK_STEP_S ?? 5);
+const RATES = list('FULL_STACK_RATES', [20, 50, 100, 150, 200]);
+const OUTBOUND_CALLS = Number(process.env.FULL_STACK_OUTBOUND_CALLS ?? 100);
+const OUTBOUND_RATE = 20;
+const ENGINE_RATES = list('FULL_STACK_ENGINE_RATES', [200, 300, 400, 500, 600, 800, 1000, 1300]).filter(
+  (rate) => rate > 0,
+);
+const TARGETS = { cps: 150, pddP99Ms: 20 };
+const UDP_BUFFER = '4194304';
+const WARM_UP_CALLS = 10;
+/** rtpengine media ports: 4 per call up, and at 200 cps about 300 calls are up at once (1 s play + setup). */
+const MEDIA_PORTS = 4000;
+/** How long the calls of a step may take to reach CallEnded in the log after sipp is done. */
+const SETTLE_MS = 20_000;
+const UAC_SCENARIO = join(__dirname, 'scenarios', 'uac-expect-bye.xml');
+const UAS_SCENARIO = join(__dirname, '..', 'test', 'scenarios', 'uas-answers-expect-bye.xml');
+
+interface InboundStep {
+  rate: number;
+  calls: number;
+  ok: boolean;
+  failed: number;
+  tally: Tally;
+  /** Calls sipp completed whose CallEnded never reached the app. */
+  notEnded: number;
+  retrans: number;
+  sustained: number;
+  pdd: number[];
+  /** Where the post-dial delay goes, p50/p99 of each part. */
+  breakdown: string;
+  cpu: string;
+  why: string;
+}
+
+const epochMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`);
+
+/** The processes whose CPU a step reports, by short name. */
+function processes(p: PlatformUnderTest): Record<string, number> {
+  const pid = (proc: { child: { pid?: number } }) => proc.child.pid ?? -1;
+  return {
+    engine: pid(p.edge.engine.process),
+    edge: pid(p.edge.sipEdge.process),
+    orch: pid(p.orchestrator.process),
+    media: pid(p.edge.mediaWorker.process),
+    rtpe: pid(p.edge.rtpengine.process),
+    nats: pid(p.edge.nats.process),
+  };
+}
+
+/**
+ * CPU of each platform process, of the test database's PostgreSQL backends and of this process (the app)
+ * over one step, per call, and how busy the whole machine was meanwhile. Per call, the figures do not
+ * depend on how the shared cores were divided: their sum says what rate the platform could carry with
+ * every core to itself.
+ */
+function cpuMeter(p: PlatformUnderTest): (calls: number) => string {
+  const pids = processes(p);
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const pg = pgMeter(p.db.url);
+  const app0 = process.cpuUsage();
+  const idle0 = idleMs();
+  const t0 = Date.now();
+  return (calls) => {
+    const wall = Date.now() - t0;
+    const box = Math.round(100 * (1 - (idleMs() - idle0) / (cpus().length * wall)));
+    const used: Record<string, number> = Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid) - before[name]!]),
+    );
+    const db = pg();
+    used.pg = db.cpuMs;
+    const app = process.cpuUsage(app0);
+    used.app = (app.user + app.system) / 1000;
+    const perCall = (value: number) => (value / calls).toFixed(1);
+    // The app would run elsewhere in production: it is shown, but not counted as the platform's.
+    const platform = Object.entries(used).filter(([name]) => name !== 'app');
+    const total = platform.reduce((sum, [, value]) => sum + value, 0);
+    const each = platform.map(([name, value]) => `${name} ${perCall(value)}`).join(' ');
+    const limit = Math.round((cpus().length * 1000 * calls) / total);
+    return (
+      `cpu ms/call: ${each} = platform ${perCall(total)} (~${limit} cps with all ${cpus().length} cores), ` +
+      `app ${perCall(used.app)}; pg commits/call ${(db.commits / calls).toFixed(1)}; box ${box}%`
+    );
+  };
+}
+
+/** Warnings and errors the platform's services logged since `marks` was taken, per service. */
+function serviceComplaints(services: ServiceProcess[], marks: number[]): string {
+  return services
+    .map((service, i) => {
+      const lines = service
+        .output()
+        .slice(marks[i])
+        .split('\n')
+        .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+      if (lines.length === 0) return '';
+      const messages = new Map<string, number>();
+      for (const line of lines) {
+        const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+        messages.set(msg, (messages.get(msg) ?? 0) + 1);
+      }
+      const top = [...messages]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([msg, n]) => `${n}x "${msg}"`)
+        .join(', ');
+      return `\n      ${service.name}: ${lines.length} warn/error lines: ${top}`;
+    })
+    .join('');
+}
+
+/** UDP sockets bound in rtpengine's media port range: its sessions' ports still held. */
+function mediaPortsInUse(range: { min: number; max: number }): number {
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .map((line) => parseInt(line.trim().split(/\s+/)[1]?.split(':')[1] ?? '', 16))
+    .filter((port) => port >= range.min && port <= range.max).length;
+}
+
+const platformServices = (p: PlatformUnderTest): ServiceProcess[] => [
+  p.edge.engine,
+  p.edge.sipEdge,
+  p.orchestrator,
+  p.edge.mediaWorker,
+];
+
+async function inboundStep(
+  p: PlatformUnderTest,
+  app: AnsweringApp,
+  dir: string,
+  rate: number,
+  calls: number,
+  options: { judgeRate: boolean } = { judgeRate: true },
+): Promise<InboundStep> {
+  const services = platformServices(p);
+  const marks = services.map((service) => service.output().length);
+  const trace = join(dir, `uac-${rate}-${Date.now()}.csv`);
+  const drops0 = udpDrops(p.edge.engine.sipPort);
+  app.resetTally();
+  const meter = cpuMeter(p);
+  const uac = await runSipp({
+    scenario: UAC_SCENARIO,
+    remote: `127.0.0.1:${p.edge.engine.sipPort}`,
+    service: 'bench',
+    rate,
+    calls,
+    limit: rate * 30,
+    timeoutMs: STEP_S * 1000 + 60_000,
+    traceMessages: false,
+    args: ['-buff_size', UDP_BUFFER, ...shortMessageArgs(trace)],
+  });
+  const drops = udpDrops(p.edge.engine.sipPort) - drops0;
+  // Every call sipp saw through must reach CallEnded in the log (the app reads it from WatchEvents).
+  await waitFor(
+    'calls ended in the log',
+    () => app.tally.callsEnded >= uac.successfulCalls,
+    SETTLE_MS,
+    50,
+  ).catch(() => undefined);
+  const tally = app.resetTally();
+  const timings = inviteTimings(trace);
+  const range = p.edge.rtpengine.mediaPorts;
+  const held = `rtpengine ports held ${mediaPortsInUse(range)}/${range.max - range.min + 1}`;
+  // After the calls ended, so that the database's statistics are in; the wall time then includes the tail.
+  await sleep(1100);
+  const cpu = `${meter(calls)}; engine udp drops ${drops}`;
+  const failed = Math.max(calls - uac.successfulCalls, uac.failedCalls);
+  const notEnded = Math.max(0, uac.successfulCalls - tally.callsEnded);
+  const sustained = sustainedRate(uac);
+  const kept = !options.judgeRate || sustained * 100 >= rate * 97;
+  const ok = failed === 0 && tally.rpcFailures === 0 && notEnded === 0 && kept;
+  const why = ok
+    ? ''
+    : [
+        uac.errors ? `\n      sipp: ${firstLines(uac.errors, 3)}` : '',
+        tally.errors.length ? `\n      app: ${tally.errors.join(' | ')}` : '',
+        tally.otherEndings.size ? `\n      call ends: ${[...tally.otherEndings].join(', ')}` : '',
+        serviceComplaints(services, marks),
+      ].join('');
+  return {
+    rate,
+    calls,
+    ok,
+    failed,
+    tally,
+    notEnded,
+    retrans: uac.retransmissions,
+    sustained,
+    pdd: inviteTo200Ms(timings),
+    breakdown: pddBreakdown(timings, tally),
+    cpu: `${cpu}; ${held}`,
+    why,
+  };
+}
+
+/**
+ * The post-dial delay of the calls of a step cut at what the app can see: INVITE sent -> LegInitiated stored
+ * (engine, sip-edge, facts over NATS, orchestrator append), stored -> seen by the app (WatchEvents),
+ * AnswerLeg RPC (orchestrator, sip-edge, media-worker, rtpengine, the 200 sent), RPC returned -> 200 at sipp.
+ */
+function pddBreakdown(timings: Map<string, InviteTiming>, tally: Tally): string {
+  const parts: Record<string, number[]> = { 'invite->logged': [], 'logged->app': [], AnswerLeg: [] };
+  for (const [callId, timing] of timings) {
+    const answer = tally.answers.get(callId);
+    if (!answer || timing.okAt === undefined || answer.answeredAt === undefined) continue;
+    parts['invite->logged']!.push(answer.loggedAt - timing.inviteAt);
+    parts['logged->app']!.push(answer.seenAt - answer.loggedAt);
+    parts.AnswerLeg!.push(answer.answeredAt - answer.seenAt);
+  }
+  return Object.entries(parts)
+    .map(([name, values]) => `${name} ${ms(quantile(values, 0.5))}/${ms(quantile(values, 0.99))}`)
+    .join(', ');
+}
+
+function stepLine(step: InboundStep): string {
+  return (
+    `${String(step.rate).padStart(5)} cps ${String(step.calls).padStart(6)} ${String(step.failed).padStart(6)} ` +
+    `${String(step.tally.rpcFailures).padStart(7)} ${String(step.notEnded).padStart(9)} ` +
+    `${String(step.retrans).padStart(7)} ${String(Math.round(step.sustained)).padStart(9)} ` +
+    `${ms(quantile(step.pdd, 0.5)).padStart(9)} ${ms(quantile(step.pdd, 0.99)).padStart(9)}  ` +
+    `${step.ok ? 'ok  ' : 'FAIL'}  ${step.cpu}\n      PDD p50/p99: ${step.breakdown}${step.why}`
+  );
+}
+
+/** CreateCall -> INVITE at a sipp UAS, OUTBOUND_CALLS calls at OUTBOUND_RATE, each hung up on answer. */
+async function outboundDelays(p: PlatformUnderTest, app: AnsweringApp, dir: string) {
+  const trace = join(dir, 'uas.csv');
+  const uas = await startSipp({
+    scenario: UAS_SCENARIO,
+    calls: OUTBOUND_CALLS,
+    timeoutMs: (OUTBOUND_CALLS / OUTBOUND_RATE) * 1000 + 60_000,
+    traceMessages: false,
+    // The UAS's SDP names a port nobody listens on: nothing is played on these calls, so no RTP goes there.
+    args: [
+      '-key',
+      'rtp_port',
+      String(await freePort()),
+      '-buff_size',
+      UDP_BUFFER,
+      ...shortMessageArgs(trace),
+    ],
+  });
+  app.resetTally();
+  const dialledAt = new Map<string, number>();
+  const dials: Promise<void>[] = [];
+  for (let i = 0; i < OUTBOUND_CALLS; i++) {
+    const user = `out-${i}`;
+    dialledAt.set(user, epochMs());
+    dials.push(app.dial(`sip:${user}@127.0.0.1:${uas.port}`, `bench-dial-${i}-${Date.now()}`));
+    await sleep(1000 / OUTBOUND_RATE);
+  }
+  await Promise.all(dials);
+  await waitFor('outbound calls ended', () => app.tally.callsEnded >= OUTBOUND_CALLS, SETTLE_MS, 50).catch(
+    () => undefined,
+  );
+  const result = await uas.stop(5000);
+  const tally = app.resetTally();
+  const arrivals = inviteArrivals(trace);
+  const delays = [...dialledAt]
+    .map(([user, at]) => (arrivals.has(user) ? arrivals.get(user)! - at : NaN))
+    .filter((delay) => !Number.isNaN(delay));
+  return {
+    delays,
+    failed: OUTBOUND_CALLS - delays.length + tally.rpcFailures + result.failedCalls,
+    line:
+      `${OUTBOUND_CALLS} calls at ${OUTBOUND_RATE} cps: ${delays.length} INVITEs arrived, uas ${result.successfulCalls} ` +
+      `ok / ${result.failedCalls} failed, app RPC failures ${tally.rpcFailures}` +
+      (tally.errors.length ? ` (${tally.errors.join(' | ')})` : ''),
+  };
+}
+
+/** What runs now, for stopPlatform (after the measurements, on failure and on Ctrl-C). */
+const running: { platform?: PlatformUnderTest; files?: ToneServer; app?: AnsweringApp; dir?: string } = {};
+
+async function stopPlatform(): Promise<void> {
+  const { platform, files, app, dir } = running;
+  running.platform = running.files = running.app = running.dir = undefined;
+  app?.stop();
+  await files?.close();
+  await platform?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  requireBinary('sipp', 'sip-tester');
+  const dir = mkdtempSync(join(tmpdir(), 'full-stack-bench-'));
+  running.dir = dir;
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  console.log(`full-stack benchmark: ${STEP_S} s steps, ${cpus().length} cores, load average ${load}`);
+  const p = (running.platform = await startPlatform({}, { rtpengineMediaPorts: MEDIA_PORTS }));
+  makeTone(dir, 'tone-1s.wav', 1, 1000);
+  const files = (running.files = await serveFiles(dir));
+  const app = (running.app = new AnsweringApp(p.api, files.url('tone-1s.wav')));
+  app.start();
+
+  // Warm-up (not counted): connections, JIT, the media file in the media-worker's cache.
+  // Too short for sipp's rate to mean anything, so only its calls count.
+  const warm = await inboundStep(p, app, dir, 5, WARM_UP_CALLS, { judgeRate: false });
+  if (!warm.ok) throw new Error(`the platform failed its warm-up calls:\n${stepLine(warm)}`);
+
+  console.log(
+    'inbound: sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, PlayMedia 1 s, Hangup on PlaybackFinished',
+  );
+  console.log(
+    '  offered  calls failed rpc-err not-ended retrans sustained  PDD p50   PDD p99  step  (then CPU, PDD parts)',
+  );
+  const steps: InboundStep[] = [];
+  for (const rate of RATES) {
+    const step = await inboundStep(p, app, dir, rate, rate * STEP_S);
+    steps.push(step);
+    console.log(`  ${stepLine(step)}`);
+    if (!step.ok) break;
+    await sleep(1000);
+  }
+  const passed = steps.filter((step) => step.ok);
+  const best = passed[passed.length - 1];
+  const fullStack: MaxRate = { cps: best?.rate ?? 0, atLadderTop: passed.length === RATES.length };
+
+  let outbound: Awaited<ReturnType<typeof outboundDelays>> | undefined;
+  if (OUTBOUND_CALLS > 0) {
+    outbound = await outboundDelays(p, app, dir);
+    console.log(`outbound: CreateCall -> INVITE at a sipp UAS: ${outbound.line}`);
+  }
+  await stopPlatform();
+
+  let engine: MaxRate | undefined;
+  if (ENGINE_RATES.length > 0) {
+    console.log("engine only (the SIP-engine benchmark's step): sipp uac -> engine + srf UAS");
+    engine = await maxRate('engine-only', ENGINE_RATES, (rate) => engineStep('uas', rate));
+  }
+
+  const cps = (figure: MaxRate) => `${figure.atLadderTop ? '>= ' : ''}${figure.cps} cps`;
+  const pddOf = (values: number[]) => `p50 ${ms(quantile(values, 0.5))}, p99 ${ms(quantile(values, 0.99))}`;
+  const pddStep = best ?? steps[0];
+  console.log('\nsummary');
+  console.log(`  full-stack sustained (0 failed calls)     ${cps(fullStack)} (target >= ${TARGETS.cps})`);
+  console.log(
+    `  failed calls per step                     ${steps.map((s) => `${s.rate}: ${s.failed + s.tally.rpcFailures + s.notEnded}`).join(', ')}`,
+  );
+  if (pddStep) {
+    console.log(
+      `  PDD INVITE in -> 200 out at ${pddStep.rate} cps       ${pddOf(pddStep.pdd)} (target p99 <= ${TARGETS.pddP99Ms} ms)`,
+    );
+  }
+  if (outbound) {
+    console.log(
+      `  PDD CreateCall -> INVITE out at ${OUTBOUND_RATE} cps   ${pddOf(outbound.delays)} (target p99 <= ${TARGETS.pddP99Ms} ms)` +
+        (outbound.failed ? `; ${outbound.failed} outbound calls failed` : ''),
+    );
+  }
+  if (engine) {
+    console.log(`  engine only (engine + srf UAS)            ${cps(engine)}`);
+    const ratio = engine.cps ? (fullStack.cps / engine.cps).toFixed(2) : '-';
+    console.log(`  ratio full-stack / engine-only            ${engine.atLadderTop ? '<= ' : ''}${ratio}`);
+  }
+  console.log(
+    `  load average at the end                   ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
+cleanUpOnExit(stopPlatform);
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await stopPlatform().catch(() => undefined);
+  process.exit(1);
+});
