@@ -185,7 +185,8 @@ async function startOnce(binary: string, options: SippOptions): Promise<StartOut
       clearTimeout(hardKill);
       resolve(collect({ exitCode: code, signal, timedOut, output, files, dir }));
     };
-    child.once('exit', finish);
+    // 'close', not 'exit': the last of its output may still be in the pipes when it exits.
+    child.once('close', finish);
     child.once('error', (error) => {
       output += String(error);
       finish(null, null);
