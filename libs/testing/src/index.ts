@@ -15,3 +15,4 @@ export {
 } from './sipp.js';
 export { seededRandom } from './seeded-random.js';
 export { RtpEndpoint, toneRatio, encodeMulaw, decodeMulaw } from './rtp-endpoint.js';
+export { makeToneFile } from './tone-file.js';

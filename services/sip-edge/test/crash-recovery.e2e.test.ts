@@ -2,9 +2,9 @@
 // control survive) and sip-edge (what it cannot recover ends cleanly, with an event).
 import { join } from 'node:path';
 import { callEvents, type callControl } from '@callctl/proto';
-import { RtpEndpoint, startSipp, waitFor } from '@callctl/testing';
+import { RtpEndpoint, startSipp, waitFor, makeToneFile } from '@callctl/testing';
 import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
-import { makeTone, serveFiles, type ToneServer } from './support/tones.js';
+import { serveFiles, type ToneServer } from './support/tones.js';
 
 jest.setTimeout(120_000);
 
@@ -48,7 +48,7 @@ describe('crashes during an answered call', () => {
 
   beforeAll(async () => {
     p = await startPlatform();
-    makeTone(p.edge.dir, 'long-tone.wav', 10, TONE_HZ);
+    makeToneFile(p.edge.dir, 'long-tone.wav', 10, TONE_HZ);
     files = await serveFiles(p.edge.dir);
   });
   afterAll(async () => {

@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { callEvents, type callControl } from '@callctl/proto';
-import { RtpEndpoint, startSipp, waitFor } from '@callctl/testing';
+import { RtpEndpoint, startSipp, waitFor, makeToneFile } from '@callctl/testing';
 import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
-import { makeTone, serveFiles, type ToneServer } from './support/tones.js';
+import { serveFiles, type ToneServer } from './support/tones.js';
 
 jest.setTimeout(90_000);
 
@@ -21,7 +21,7 @@ describe('an inbound call answered, played to and hung up by an application over
 
   beforeAll(async () => {
     p = await startPlatform();
-    makeTone(p.edge.dir, 'tone-1000.wav', 4, TONE_HZ);
+    makeToneFile(p.edge.dir, 'tone-1000.wav', 4, TONE_HZ);
     files = await serveFiles(p.edge.dir);
   });
   afterAll(async () => {

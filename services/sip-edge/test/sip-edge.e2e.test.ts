@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { callEvents, media, type sipEdge } from '@callctl/proto';
-import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
+import { RtpEndpoint, startSipp, waitFor, type RunningSipp, makeToneFile } from '@callctl/testing';
 import { credentials } from '@grpc/grpc-js';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
-import { makeTone } from './support/tones.js';
 
 jest.setTimeout(60_000);
 
@@ -61,7 +60,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       `127.0.0.1:${t.mediaWorker.grpcPort}`,
       credentials.createInsecure(),
     );
-    tone = makeTone(t.dir, 'tone.wav', 3, TONE_HZ);
+    tone = makeToneFile(t.dir, 'tone.wav', 3, TONE_HZ);
   });
 
   afterEach(async () => {

@@ -1,29 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { requireBinary } from '@callctl/testing';
-
-/** A mono 8 kHz PCM WAV of a sine, made with sox, at dir/name. */
-export function makeTone(dir: string, name: string, seconds: number, hz: number): string {
-  const sox = requireBinary('sox', 'sox');
-  const file = join(dir, name);
-  execFileSync(sox, [
-    '-n',
-    '-r',
-    '8000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    file,
-    'synth',
-    String(seconds),
-    'sine',
-    String(hz),
-  ]);
-  return file;
-}
 
 export interface ToneServer {
   /** http://127.0.0.1:<port>/<name> for each served file. */
@@ -52,3 +29,6 @@ export async function serveFiles(dir: string): Promise<ToneServer> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The sine WAV maker lives in @callctl/testing; this name is kept for the full-stack benchmark. */
+export { makeToneFile as makeTone } from '@callctl/testing';
