@@ -21,7 +21,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, requireBinary, runSipp, startSipp, waitFor } from '@callctl/testing';
+import { freePort, makeToneFile, requireBinary, runSipp, startSipp, waitFor } from '@callctl/testing';
 import {
   cpuMs,
   engineStep,
@@ -34,7 +34,7 @@ import {
 } from '../../sip-engine/bench/sip-engine.bench.js';
 import { startPlatform, type PlatformUnderTest } from '../test/support/platform-under-test.js';
 import type { ServiceProcess } from '../test/support/services.js';
-import { makeTone, serveFiles, type ToneServer } from '../test/support/tones.js';
+import { serveFiles, type ToneServer } from '../test/support/tones.js';
 import { AnsweringApp, type Tally } from './answering-app.js';
 import { cleanUpOnExit } from './child-cleanup.js';
 import { pgMeter } from './pg-backends.js';
@@ -342,7 +342,7 @@ async function main(): Promise<void> {
     .join(' ');
   console.log(`full-stack benchmark: ${STEP_S} s steps, ${cpus().length} cores, load average ${load}`);
   const p = (running.platform = await startPlatform({}, { rtpengineMediaPorts: MEDIA_PORTS }));
-  makeTone(dir, 'tone-1s.wav', 1, 1000);
+  makeToneFile(dir, 'tone-1s.wav', 1, 1000);
   const files = (running.files = await serveFiles(dir));
   const app = (running.app = new AnsweringApp(p.api, files.url('tone-1s.wav')));
   app.start();
