@@ -116,6 +116,17 @@ export class SipMessage {
     this.invalidate();
   }
 
+  /** Removes the top Via (a proxy forwarding a response upstream, RFC 3261 16.7 step 3). */
+  removeTopVia(): void {
+    const at = this.lookup('Via');
+    if (at === undefined) return;
+    const [name, line] = this.headers[at[0]!]!;
+    const rest = splitTopLevel(line).slice(1);
+    if (rest.length === 0) this.headers.splice(at[0]!, 1);
+    else this.headers[at[0]!] = [name, rest.join(', ')];
+    this.invalidate();
+  }
+
   private view<T>(key: string, build: () => T): T {
     if (this.views === undefined) this.views = new Map();
     if (this.views.has(key)) return this.views.get(key) as T;

@@ -28,12 +28,16 @@ import { Dialog, endsSubscription, wireDialogId } from './dialog.js';
 import { traceSip } from './sip-trace.js';
 import { ClientTransaction } from './transaction-shell.js';
 import type { CoreContext } from './core-context.js';
+import type { ProxyCore } from './proxy.js';
 import { InboundRequest, NOK, OutboundRequest, type SipFrame } from './pending-requests.js';
 
 const PLACEHOLDER_URI = 'sip:placeholder';
 
 export class AppRequests {
-  constructor(private readonly core: CoreContext) {}
+  constructor(
+    private readonly core: CoreContext,
+    private readonly proxy: ProxyCore,
+  ) {}
 
   onResponse(response: SipResponse, inbound: Inbound): void {
     traceSip(this.core.traceLog, 'recv', inbound.transport.protocol, inbound.remote, inbound.data);
@@ -44,6 +48,8 @@ export class AppRequests {
       out.txn.receive(response);
       return;
     }
+    // A response in a dialog we record-routed as a proxy, or a 2xx retransmission a proxied INVITE gets.
+    if (this.proxy.forwardResponse(response, inbound)) return;
     // A 2xx retransmission after the INVITE client transaction ended: re-send our ACK if the app sent one.
     if (response.status >= 200 && response.status < 300 && response.cseq.method === 'INVITE') {
       const dialog = this.core.dialogs.find(response.callId, response.from.tag ?? '', response.to.tag ?? '');

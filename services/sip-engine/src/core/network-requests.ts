@@ -8,6 +8,7 @@ import { traceSip } from './sip-trace.js';
 import { ServerTransaction } from './transaction-shell.js';
 import type { CoreContext } from './core-context.js';
 import type { AppRequests } from './app-requests.js';
+import type { ProxyCore } from './proxy.js';
 import { InboundRequest } from './pending-requests.js';
 
 /** Requests apps may receive outside a dialog; the others get 481 there (research §7.1). */
@@ -17,6 +18,7 @@ export class NetworkRequests {
   constructor(
     private readonly core: CoreContext,
     private readonly requests: AppRequests,
+    private readonly proxy: ProxyCore,
   ) {}
 
   onRequest(request: SipRequest, inbound: Inbound): void {
@@ -26,6 +28,8 @@ export class NetworkRequests {
     via.received = inbound.remote.address;
     via.rport = inbound.remote.port;
     request.setTopVia(formatVia(via));
+    if (request.has('Route') && this.proxy.routedThroughUs(request))
+      return this.proxy.forwardRequest(request, inbound);
     const flow: Flow = { transport: inbound.transport, remote: inbound.remote };
     const method = request.method;
     const key = `${via.branch ?? ''}|${via.host}:${via.port ?? ''}|${method === 'ACK' ? 'INVITE' : method}`;
@@ -170,6 +174,7 @@ export class NetworkRequests {
     }
     this.answerAlone(request, flow, key, 200, 'OK');
     if (req.txn.final) return;
+    if (this.proxy.isProxied(req)) return this.proxy.cancelFromUpstream(req);
     req.cancelled = true;
     const terminated = buildResponse(req.txn.request, 487, 'Request Terminated', {
       toTag: this.core.localTagFor(req),

@@ -12,6 +12,7 @@ import { CoreContext, type SipCoreOptions } from './core-context.js';
 import { NetworkRequests } from './network-requests.js';
 import { AppResponses } from './app-responses.js';
 import { AppRequests } from './app-requests.js';
+import { ProxyCore } from './proxy.js';
 import type { SipFrame } from './pending-requests.js';
 
 export class SipCore implements AppSipHandler {
@@ -19,12 +20,14 @@ export class SipCore implements AppSipHandler {
   private readonly network: NetworkRequests;
   private readonly responses: AppResponses;
   private readonly requests: AppRequests;
+  private readonly proxy: ProxyCore;
 
   constructor(options: SipCoreOptions) {
     this.core = new CoreContext(options);
-    this.requests = new AppRequests(this.core);
+    this.proxy = new ProxyCore(this.core);
+    this.requests = new AppRequests(this.core, this.proxy);
     this.responses = new AppResponses(this.core);
-    this.network = new NetworkRequests(this.core, this.requests);
+    this.network = new NetworkRequests(this.core, this.requests, this.proxy);
   }
 
   get dialogs(): DialogTable {
@@ -81,7 +84,7 @@ export class SipCore implements AppSipHandler {
   }
 
   onAppProxy(conn: AppConnection, message: Extract<AppMessage, { type: 'proxy' }>): void {
-    conn.respond(message.msgId, 'NOK', ['proxyRequest is not supported by this engine yet']);
+    this.proxy.proxy(conn, message);
   }
 
   onAppClosed(conn: AppConnection): void {

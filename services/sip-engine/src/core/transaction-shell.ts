@@ -118,6 +118,11 @@ export class ServerTransaction extends TransactionShell<IstEvent | NistEvent> {
   status = 0;
   accepted = false;
   acked = false;
+  /**
+   * Set when the engine proxies the request: a 2xx from downstream is passed up once and never
+   * retransmitted here (the UAS does that end to end), and no ACK is waited for.
+   */
+  proxied = false;
 
   constructor(
     ctx: TransactionContext,
@@ -139,7 +144,7 @@ export class ServerTransaction extends TransactionShell<IstEvent | NistEvent> {
   /** The same request arrived again. */
   retransmission(): void {
     if (this.accepted) {
-      if (!this.acked && this.last) this.write(this.last);
+      if (!this.acked && !this.proxied && this.last) this.write(this.last);
       return;
     }
     this.step({ type: 'request' });
@@ -188,7 +193,7 @@ export class ServerTransaction extends TransactionShell<IstEvent | NistEvent> {
   private enterAccepted(): void {
     this.accepted = true;
     const { t1Ms, t2Ms } = this.ctx.timers;
-    if (!this.flow.transport.reliable) {
+    if (!this.flow.transport.reliable && !this.proxied) {
       const retransmit = (interval: number) =>
         this.timers.start('retransmit2xx', interval, () => {
           if (this.last) this.write(this.last);
@@ -197,7 +202,7 @@ export class ServerTransaction extends TransactionShell<IstEvent | NistEvent> {
       retransmit(t1Ms);
     }
     this.timers.start('L', 64 * t1Ms, () => {
-      if (!this.acked) this.hooks.onAckTimeout(this);
+      if (!this.acked && !this.proxied) this.hooks.onAckTimeout(this);
       this.terminate();
     });
   }

@@ -215,8 +215,11 @@ export class ScriptedUa implements AsyncDisposable {
     options: { toTag?: string; body?: string; headers?: Array<[string, string]> } = {},
   ): SipResponse {
     const headers: Array<[string, string]> = [...(options.headers ?? [])];
-    if (request.method === 'INVITE' && status < 300 && status > 100)
+    if (request.method === 'INVITE' && status < 300 && status > 100) {
+      // RFC 3261 12.1.1: a dialog-creating response copies the Record-Route and carries a Contact.
+      for (const rr of request.getAll('Record-Route')) headers.push(['Record-Route', rr]);
       headers.push(['Contact', `<${this.uri}>`]);
+    }
     const body = Buffer.from(options.body ?? '', 'utf8');
     return buildResponse(request, status, undefined, {
       toTag: options.toTag ?? 'ua-tag',
