@@ -140,6 +140,7 @@ export class AppRequests {
       onFailure: (_t, status) => this.clientFailure(out, status),
       onTerminated: () => {
         out.timerC?.cancel();
+        if (this.core.earlyInvites.get(out.dialogId) === out) this.core.earlyInvites.delete(out.dialogId);
         if (this.core.clients.get(key) === out) this.core.clients.delete(key);
         if (this.core.appInvites.get(out.txnId) === out) this.core.appInvites.delete(out.txnId);
         if (out.dialog?.outboundInvite === out) out.dialog.outboundInvite = undefined;
@@ -189,6 +190,10 @@ export class AppRequests {
     // A reliable provisional (RSeq) makes an early dialog the app's PRACK is sent in (research §7.4).
     if (out.creating && method === 'INVITE' && status < 200 && response.has('RSeq') && response.to.tag) {
       out.earlyDialog ??= this.createUacDialog(out, response, true);
+    }
+    if (out.creating && method === 'INVITE') {
+      if (status < 200) this.core.earlyInvites.set(out.dialogId, out);
+      else if (this.core.earlyInvites.get(out.dialogId) === out) this.core.earlyInvites.delete(out.dialogId);
     }
     let text: string | undefined;
     if (out.creating && status >= 200) {

@@ -14,7 +14,9 @@ export class AppResponses {
 
   /** §7.2: the app answers a request it was given. */
   appResponse(conn: AppConnection, frame: SipFrame, appResponse: SipResponse): void {
-    const req = this.core.inbound.get(frame.txnId);
+    let req = this.core.inbound.get(frame.txnId);
+    // An answer to an early UPDATE comes under the INVITE's txn id: its CSeq method tells (research §7.12).
+    if (req?.pendingUpdate && cseqMethod(appResponse) === 'UPDATE') req = req.pendingUpdate;
     if (!req || req.app !== conn || req.cancelled || req.txn.final) {
       return conn.respond(frame.msgId, 'NOK', [NOK.unknownTxn]);
     }
@@ -60,6 +62,8 @@ export class AppResponses {
     const bytes = serializeMessage(response);
 
     if (reliable && !req.dialog) this.createUasDialog(conn, req, response, transport, true);
+    if (req.creating && method === 'INVITE' && status > 100 && status < 200)
+      this.core.earlyInvites.set(req.dialogId, req);
     if (status >= 200 && status < 300 && req.creating)
       this.createUasDialog(conn, req, response, transport, false);
     if (status >= 200) this.stopReliable(req);
@@ -191,4 +195,9 @@ function offers100rel(request: SipRequest): boolean {
   return [...request.getAll('Supported'), ...request.getAll('Require')].some(
     (tag) => tag.toLowerCase() === '100rel',
   );
+}
+
+function cseqMethod(message: SipResponse): string | undefined {
+  const value = message.get('CSeq');
+  return value === undefined ? undefined : value.trim().split(/\s+/)[1];
 }

@@ -47,6 +47,11 @@ export class CoreContext {
   readonly merged = new Map<string, ServerTransaction>();
   /** Client transactions by (branch, method). */
   readonly clients = new Map<string, OutboundRequest>();
+  /**
+   * INVITEs between their first provisional and their final response, by wire dialog id: an early UPDATE
+   * (either side) is delivered under the INVITE's txn id.
+   */
+  readonly earlyInvites = new Map<string, InboundRequest | OutboundRequest>();
   /** App INVITEs by txn id, for the app's CANCEL. */
   readonly appInvites = new Map<string, OutboundRequest>();
   readonly dialogs = new DialogTable();
@@ -114,6 +119,8 @@ export class CoreContext {
     req.answerTimer?.cancel();
     req.answerTimer = undefined;
     if (this.inbound.get(req.txnId) === req) this.inbound.delete(req.txnId);
+    if (this.earlyInvites.get(req.dialogId) === req) this.earlyInvites.delete(req.dialogId);
+    if (req.updateOf?.pendingUpdate === req) req.updateOf.pendingUpdate = undefined;
     if (req.mergeKey !== undefined && this.merged.get(req.mergeKey) === req.txn)
       this.merged.delete(req.mergeKey);
     req.dialog?.pending.delete(req);

@@ -3,13 +3,13 @@
 import { buildResponse, formatVia, serializeMessage, type SipRequest } from '@callctl/sip';
 import type { Inbound } from '../transport/transport.js';
 import { type Flow } from './addressing.js';
-import { endsSubscription, type Dialog } from './dialog.js';
+import { endsSubscription, wireDialogId, type Dialog } from './dialog.js';
 import { traceSip } from './sip-trace.js';
 import { ServerTransaction } from './transaction-shell.js';
 import type { CoreContext } from './core-context.js';
 import type { AppRequests } from './app-requests.js';
 import type { ProxyCore } from './proxy.js';
-import { InboundRequest } from './pending-requests.js';
+import { InboundRequest, OutboundRequest } from './pending-requests.js';
 
 /** Requests apps may receive outside a dialog; the others get 481 there (research §7.1). */
 const NO_DIALOG_481 = new Set(['BYE', 'UPDATE', 'PRACK', 'REFER']);
@@ -110,6 +110,7 @@ export class NetworkRequests {
     flow: Flow,
     key: string,
     req: InboundRequest,
+    byTxnId = true,
   ): ServerTransaction {
     const txn = new ServerTransaction(this.core.txnContext, request, flow, key, {
       onTerminated: (t) => {
@@ -126,7 +127,7 @@ export class NetworkRequests {
     });
     req.txn = txn;
     this.core.servers.set(key, txn);
-    this.core.inbound.set(req.txnId, req);
+    if (byTxnId) this.core.inbound.set(req.txnId, req);
     // Apps must answer everything; one that does not is answered for (research §10.7, improved: not silent).
     req.answerTimer = this.core.clock.after(64 * this.core.timers.t1Ms, () => {
       req.answerTimer = undefined;
@@ -191,6 +192,13 @@ export class NetworkRequests {
     const method = request.method;
     const fromTag = request.from.tag ?? '';
     const dialog = this.core.dialogs.find(request.callId, toTag, fromTag);
+    if (
+      method === 'UPDATE' &&
+      (!dialog || dialog.early) &&
+      this.onEarlyUpdate(request, flow, key, toTag, fromTag)
+    ) {
+      return;
+    }
     if (!dialog || !dialog.app?.isOpen) {
       this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
       return;
@@ -252,6 +260,37 @@ export class NetworkRequests {
     }
     invite.reliable.timer?.cancel();
     invite.reliable.timer = undefined;
+    return true;
+  }
+
+  /**
+   * UPDATE before the INVITE's 2xx (RFC 3311, research §7.12): delivered under the INVITE's txn id, one at a
+   * time; the app's answer is told apart from the INVITE's by its CSeq method. The INVITE is ours as UAS
+   * (their From tag makes the wire id) or as UAC (our tag, their To).
+   */
+  private onEarlyUpdate(
+    request: SipRequest,
+    flow: Flow,
+    key: string,
+    toTag: string,
+    fromTag: string,
+  ): boolean {
+    const invite =
+      this.core.earlyInvites.get(wireDialogId(request.callId, fromTag)) ??
+      this.core.earlyInvites.get(wireDialogId(request.callId, toTag));
+    if (!invite?.app?.isOpen) return false;
+    if (invite.pendingUpdate) {
+      this.answerAlone(request, flow, key, 500, 'Server Internal Error', [['Retry-After', '1']]);
+      return true;
+    }
+    const update = new InboundRequest(invite.txnId, invite.app, false, (r) => this.core.closeUnanswered(r));
+    update.updateOf = invite;
+    update.dialogId = invite.dialogId;
+    // Our own INVITE's txn id is free in the inbound table; a network INVITE's is taken by that INVITE.
+    this.serverTransaction(request, flow, key, update, invite instanceof OutboundRequest);
+    invite.pendingUpdate = update;
+    const text = serializeMessage(request).toString('utf8');
+    this.core.deliver(invite.app, 'network', flow, invite.txnId, update.dialogId, text);
     return true;
   }
 }

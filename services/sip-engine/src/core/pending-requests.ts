@@ -26,6 +26,10 @@ export class InboundRequest implements DialogMember {
   /** RSeq of the last reliable provisional sent (RFC 3262), and its resending until PRACKed. */
   rseq = 0;
   reliable: { rseq: number; timer: Timer | undefined } | undefined;
+  /** An UPDATE in this INVITE's early dialog, delivered under the INVITE's txn id (research §7.12). */
+  pendingUpdate: InboundRequest | undefined;
+  /** For such an UPDATE: the INVITE (either side) it was delivered under. */
+  updateOf: InboundRequest | OutboundRequest | undefined;
   txn!: ServerTransaction;
 
   constructor(
@@ -47,6 +51,8 @@ export class OutboundRequest implements DialogMember {
   pendingCancel: OutboundRequest | undefined;
   /** The early dialog a reliable provisional response made (removed if the INVITE fails). */
   earlyDialog: Dialog | undefined;
+  /** An UPDATE from the callee before the 2xx, delivered under this INVITE's txn id. */
+  pendingUpdate: InboundRequest | undefined;
   /** Timer C of an INVITE (re-armed by each provisional response). */
   timerC: Timer | undefined;
   txn!: ClientTransaction;

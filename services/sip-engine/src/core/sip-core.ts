@@ -51,6 +51,7 @@ export class SipCore implements AppSipHandler {
       merged: this.core.merged.size,
       clients: this.core.clients.size,
       appInvites: this.core.appInvites.size,
+      earlyInvites: this.core.earlyInvites.size,
       dialogs: this.dialogs.size,
     };
   }
