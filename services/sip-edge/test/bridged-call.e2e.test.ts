@@ -1,10 +1,8 @@
 // An inbound caller dialled through to a callee (Dial with bridge) over the public CallControl API: sip-edge
 // acts as a B2BUA with rtpengine relaying the media, and either side's BYE ends the other.
 import { join } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
-import { callEvents, media, type callControl } from '@callctl/proto';
+import { callEvents, type callControl } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
-import { call } from './support/edge-under-test.js';
 import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
 
 jest.setTimeout(90_000);
@@ -17,7 +15,6 @@ const TONE_DETECTED = 0.5;
 
 describe('a caller dialled through to a callee', () => {
   let p: PlatformUnderTest;
-  let mediaWorker: media.MediaWorkerClient;
   const sipps: RunningSipp[] = [];
   const endpoints: RtpEndpoint[] = [];
 
@@ -58,32 +55,15 @@ describe('a caller dialled through to a callee', () => {
     });
     return { callId, callerLeg, calleeLeg: dialled.legId, caller, callee, callerRtp, calleeRtp };
   };
-  /** Where rtpengine receives from a party of the call (its query of the session), for our RTP socket. */
-  const rtpengineSideOf = async (callId: string, tag: string) => {
-    const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaWorker.query(r, cb), {
-      sessionId: callId,
-    });
-    const detail = JSON.parse(reply.detailJson) as {
-      tags: Record<string, { medias: { streams: { 'local port': number }[] }[] }>;
-    };
-    const port = detail.tags[tag]?.medias[0]?.streams[0]?.['local port'];
-    if (!port) throw new Error(`rtpengine has no stream for ${tag}: ${reply.detailJson.slice(0, 2000)}`);
-    return `c=IN IP4 127.0.0.1\r\nm=audio ${port} RTP/AVP 0\r\n`;
-  };
 
   beforeAll(async () => {
     p = await startPlatform();
-    mediaWorker = new media.MediaWorkerClient(
-      `127.0.0.1:${p.edge.mediaWorker.grpcPort}`,
-      credentials.createInsecure(),
-    );
   });
   afterEach(async () => {
     await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
     await Promise.all(endpoints.splice(0).map((e) => e.close()));
   });
   afterAll(async () => {
-    mediaWorker?.close();
     await p?.close();
   });
 
@@ -96,8 +76,8 @@ describe('a caller dialled through to a callee', () => {
     await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.callerLeg);
     await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.calleeLeg);
 
-    call.callerRtp.useRemote(await rtpengineSideOf(call.callId, call.callerLeg));
-    call.calleeRtp.useRemote(await rtpengineSideOf(call.callId, call.calleeLeg));
+    call.callerRtp.useRemote(await p.edge.rtpengineSideOf(call.callId, call.callerLeg));
+    call.calleeRtp.useRemote(await p.edge.rtpengineSideOf(call.callId, call.calleeLeg));
     call.callerRtp.startTone(CALLER_HZ);
     call.calleeRtp.startTone(CALLEE_HZ);
     await waitFor(

@@ -243,6 +243,53 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     });
   });
 
+  describe('bridging', () => {
+    it('dials through from a leg the platform answered: the media moves from the platform to the callee, both ways', async () => {
+      const callerRtp = await endpoint();
+      const calleeRtp = await endpoint();
+      const callerSipp = await caller(
+        'uac-answered-accepts-reinvite-expect-bye.xml',
+        'bridge-after-answer',
+        callerRtp,
+      );
+      const { callId, legId } = await offered('bridge-after-answer');
+      await edge(t.client.answerLeg, { callId, legId });
+      await t.fact('legAnswered', (f) => f.legId === legId);
+
+      const calleeSipp = await callee('uas-answers-expect-bye.xml', calleeRtp.port);
+      await edge(t.client.placeCall, {
+        callId,
+        legId: 'bridged-callee-1',
+        toUri: `sip:callee@127.0.0.1:${calleeSipp.port}`,
+        fromUri: '',
+        ringTimeoutMs: 0,
+        bridgeWithLegId: legId,
+        headers: {},
+      });
+      await t.fact('legAnswered', (f) => f.legId === 'bridged-callee-1');
+
+      callerRtp.useRemote(await t.rtpengineSideOf(callId, legId));
+      calleeRtp.useRemote(await t.rtpengineSideOf(callId, 'bridged-callee-1'));
+      callerRtp.startTone(700);
+      calleeRtp.startTone(1300);
+      await waitFor(
+        'the caller heard by the callee',
+        () => calleeRtp.recentToneRatio(700) > TONE_DETECTED,
+        10_000,
+      );
+      await waitFor(
+        'the callee heard by the caller',
+        () => callerRtp.recentToneRatio(1300) > TONE_DETECTED,
+        10_000,
+      );
+
+      await edge(t.client.hangupLeg, { callId, legId: 'bridged-callee-1', sipStatus: 0, reason: '' });
+      await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
+      t.expectSippSucceeded(await calleeSipp.result);
+      t.expectSippSucceeded(await callerSipp.result);
+    });
+  });
+
   describe('refusals', () => {
     it.each([
       ['an unknown leg', () => edge(t.client.answerLeg, { callId: 'nope', legId: 'nope' }), status.NOT_FOUND],

@@ -261,6 +261,10 @@ async function connectPeer(ctx: LegContext, peer: InboundLeg, sdp: string): Prom
     return;
   }
   if (peer.state === 'answered' && peer.dialog && mediaAddress(peer.dialog.local.sdp) !== mediaAddress(sdp)) {
+    peer.log.info(
+      { from: mediaAddress(peer.dialog.local.sdp), to: mediaAddress(sdp) },
+      'media of the bridged leg moved; re-INVITE',
+    );
     await peer.dialog
       .modify(sdp)
       .catch((error: unknown) => peer.log.warn({ err: error }, 're-INVITE of the bridged leg failed'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { connectBus, subscribeMessages, type NatsConnection } from '@callctl/bus';
-import { facts, sipEdge } from '@callctl/proto';
+import { facts, media, sipEdge } from '@callctl/proto';
 import {
   freePort,
   freePortBlock,
@@ -52,6 +52,11 @@ export interface EdgeUnderTest {
   ): Promise<facts.SipFact & { fact: Extract<facts.SipFact['fact'], { $case: C }> }>;
   /** Fails with sipp's own account and the services' logs unless the sipp run succeeded. */
   expectSippSucceeded(result: SippResult): void;
+  /**
+   * Where rtpengine receives from one party of a call (from the media-worker's Query of the session), as
+   * an SDP fragment for RtpEndpoint.useRemote: the tests' RTP sockets send there.
+   */
+  rtpengineSideOf(callId: string, tag: string): Promise<string>;
   /** Facts of one call, in order. */
   factsOf(callId: string): facts.SipFact[];
   dir: string;
@@ -119,6 +124,10 @@ export async function startEdgeUnderTest(
       .map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`)
       .join('\n');
   const client = new sipEdge.SipEdgeClient(`127.0.0.1:${edge.grpcPort}`, credentials.createInsecure());
+  const mediaClient = new media.MediaWorkerClient(
+    `127.0.0.1:${mediaWorker.grpcPort}`,
+    credentials.createInsecure(),
+  );
   return {
     nats,
     rtpengine,
@@ -144,12 +153,24 @@ export async function startEdgeUnderTest(
         throw new Error(`${String(error)}\n${tails()}`);
       }),
     factsOf: (callId) => seen.filter((f) => f.callId === callId),
+    async rtpengineSideOf(callId, tag) {
+      const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), {
+        sessionId: callId,
+      });
+      const detail = JSON.parse(reply.detailJson) as {
+        tags: Record<string, { medias: { streams: { 'local port': number }[] }[] }>;
+      };
+      const port = detail.tags[tag]?.medias[0]?.streams[0]?.['local port'];
+      if (!port) throw new Error(`rtpengine has no stream for ${tag}: ${reply.detailJson.slice(0, 2000)}`);
+      return `c=IN IP4 127.0.0.1\r\nm=audio ${port} RTP/AVP 0\r\n`;
+    },
     expectSippSucceeded(result) {
       if (result.exitCode === 0 && result.failedCalls === 0) return;
       throw new Error(`sipp failed: ${result.describe()}\n${tails()}`);
     },
     async close() {
       client.close();
+      mediaClient.close();
       await subscription.close();
       await nc.close();
       for (const service of [edge, mediaWorker, engine]) await service.stop();
