@@ -142,6 +142,9 @@ describe('app disconnect', () => {
     expect(env.engine.core.dialogs.size).toBe(1);
     await ua.send(ua.inDialog('INFO', call.ua), env.peer());
     await ua.expectResponse(481, 'INFO');
+    await ua.send(ua.inDialog('BYE', call.ua), env.peer());
+    await ua.expectResponse(481, 'BYE');
+    expect(env.engine.core.dialogs.size).toBe(0);
 
     // A new app connecting gets new calls again.
     const again = await env.app();

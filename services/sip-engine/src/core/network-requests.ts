@@ -200,6 +200,8 @@ export class NetworkRequests {
       return;
     }
     if (!dialog || !dialog.app?.isOpen) {
+      // No owner any more (research §7.8): 481; a BYE still ends the orphaned dialog, or it would stay for ever.
+      if (dialog && method === 'BYE') this.requests.endDialog(dialog);
       this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
       return;
     }
