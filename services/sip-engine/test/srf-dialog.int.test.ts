@@ -107,6 +107,20 @@ describe('in-dialog requests from the network', () => {
     expect(seen).toEqual(['INFO', 'NOTIFY', 'OPTIONS', 'UPDATE']);
   });
 
+  it('closes a request the app left unanswered with 500 when the dialog ends', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    const delivered = once(call.dialog, 'info'); // a listener that never answers
+    await ua.send(ua.inDialog('INFO', call.ua), env.peer());
+    await delivered;
+    await ua.send(ua.inDialog('BYE', call.ua), env.peer());
+    const closed = await ua.expectResponse(500, 'INFO');
+    expect(closed.reason).toBe('Dialog terminated');
+    await ua.expectResponse(200, 'BYE');
+  });
+
   it('answers 481 to a request for an unknown dialog', async () => {
     await using env = await startEngineEnv();
     await using ua = await ScriptedUa.start('udp');
