@@ -37,7 +37,7 @@ import type { ServiceProcess } from '../test/support/services.js';
 import { serveFiles, type ToneServer } from '../test/support/tones.js';
 import { AnsweringApp, type Tally } from './answering-app.js';
 import { cleanUpOnExit } from './child-cleanup.js';
-import { pgMeter } from './pg-backends.js';
+import { pgMeter, type PgUse } from './pg-backends.js';
 import {
   inviteArrivals,
   inviteTimings,
@@ -59,6 +59,7 @@ const ENGINE_RATES = list('FULL_STACK_ENGINE_RATES', [200, 300, 400, 500, 600, 8
 const TARGETS = { cps: 150, pddP99Ms: 20 };
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 10;
+const IDLE_MS = 5000;
 /** rtpengine media ports: 4 per call up, and at 200 cps about 300 calls are up at once (1 s play + setup). */
 const MEDIA_PORTS = 4000;
 /** How long the calls of a step may take to reach CallEnded in the log after sipp is done. */
@@ -76,6 +77,8 @@ interface InboundStep {
   notEnded: number;
   retrans: number;
   sustained: number;
+  /** Answers per second over INVITEs per second (keptUp). */
+  answerRatio: number;
   pdd: number[];
   /** Where the post-dial delay goes, p50/p99 of each part. */
   breakdown: string;
@@ -104,36 +107,88 @@ function processes(p: PlatformUnderTest): Record<string, number> {
  * CPU of each platform process, of the test database's PostgreSQL backends and of this process (the app)
  * over one step, per call, and how busy the whole machine was meanwhile. Per call, the figures do not
  * depend on how the shared cores were divided: their sum says what rate the platform could carry with
- * every core to itself.
+ * every core to itself. The share of one core each process used says which one was saturated (a Node
+ * service cannot use much more than one).
  */
-function cpuMeter(p: PlatformUnderTest): (calls: number) => string {
-  const pids = processes(p);
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
-  const pg = pgMeter(p.db.url);
-  const app0 = process.cpuUsage();
-  const idle0 = idleMs();
-  const t0 = Date.now();
-  return (calls) => {
-    const wall = Date.now() - t0;
-    const box = Math.round(100 * (1 - (idleMs() - idle0) / (cpus().length * wall)));
-    const used: Record<string, number> = Object.fromEntries(
-      Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid) - before[name]!]),
+class CpuMeter {
+  private readonly pids: Record<string, number>;
+  private readonly before: Record<string, number>;
+  private readonly pg: () => PgUse;
+  private readonly app0 = process.cpuUsage();
+  private readonly idle0 = idleMs();
+  private readonly t0 = Date.now();
+  private used: Record<string, number> = {};
+  private wallMs = 0;
+  private box = 0;
+
+  constructor(p: PlatformUnderTest) {
+    this.pids = processes(p);
+    this.before = Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, cpuMs(pid)]));
+    this.pg = pgMeter(p.db.url);
+  }
+
+  /** Ends the processes' measurement (when the step's calls are over). */
+  stop(): void {
+    this.wallMs = Date.now() - this.t0;
+    this.box = Math.round(100 * (1 - (idleMs() - this.idle0) / (cpus().length * this.wallMs)));
+    this.used = Object.fromEntries(
+      Object.entries(this.pids).map(([name, pid]) => [name, cpuMs(pid) - this.before[name]!]),
     );
-    const db = pg();
-    used.pg = db.cpuMs;
-    const app = process.cpuUsage(app0);
-    used.app = (app.user + app.system) / 1000;
+    const app = process.cpuUsage(this.app0);
+    this.used.app = (app.user + app.system) / 1000;
+  }
+
+  /** The figures, with the database's read now (its statistics arrive up to a second late). */
+  report(calls: number): string {
+    const db = this.pg();
+    const used: Record<string, number> = { ...this.used, pg: db.cpuMs };
     const perCall = (value: number) => (value / calls).toFixed(1);
     // The app would run elsewhere in production: it is shown, but not counted as the platform's.
     const platform = Object.entries(used).filter(([name]) => name !== 'app');
     const total = platform.reduce((sum, [, value]) => sum + value, 0);
     const each = platform.map(([name, value]) => `${name} ${perCall(value)}`).join(' ');
     const limit = Math.round((cpus().length * 1000 * calls) / total);
+    const busiest = platform
+      .filter(([name]) => name !== 'pg')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([name, value]) => `${name} ${Math.round((100 * value) / this.wallMs)}%`)
+      .join(', ');
     return (
       `cpu ms/call: ${each} = platform ${perCall(total)} (~${limit} cps with all ${cpus().length} cores), ` +
-      `app ${perCall(used.app)}; pg commits/call ${(db.commits / calls).toFixed(1)}; box ${box}%`
+      `app ${perCall(used.app ?? 0)}; pg: ${(db.events / calls).toFixed(1)} events and ` +
+      `${(db.commits / calls).toFixed(1)} commits per call, busy backends ${db.busy}\n      ` +
+      `busiest (of one core, over ${(this.wallMs / 1000).toFixed(1)} s): ${busiest}; box ${this.box}%`
     );
+  }
+
+  /** With no calls: what the platform spends on its own (polls, timers, heartbeats), per second. */
+  reportIdle(): string {
+    const db = this.pg();
+    const used: Record<string, number> = { ...this.used, pg: db.cpuMs };
+    const each = Object.entries(used)
+      .filter(([name]) => name !== 'app')
+      .map(([name, value]) => `${name} ${((100 * value) / this.wallMs).toFixed(1)}%`)
+      .join(' ');
+    const commits = (db.commits * 1000) / this.wallMs;
+    return `cpu (of one core): ${each}; pg commits/s ${commits.toFixed(1)}; box ${this.box}%`;
+  }
+}
+
+/**
+ * The rate at which the platform answered (200s received per second) against the rate at which sipp sent
+ * the INVITEs, both between the 5th and the 95th percentile of their times so that a few slow calls do not
+ * count as falling behind. Below 1 the platform fell behind and calls queued: a short step can end with
+ * 0 failed calls while the answers lag seconds behind, which would not last.
+ */
+function keptUp(timings: Map<string, InviteTiming>): number {
+  const rate = (times: number[]) => {
+    const span = quantile(times, 0.95) - quantile(times, 0.05);
+    return times.length < 10 || span <= 0 ? NaN : (0.9 * times.length * 1000) / span;
   };
+  const all = [...timings.values()];
+  const answered = rate(all.flatMap((t) => (t.okAt === undefined ? [] : [t.okAt])));
+  return answered / rate(all.map((t) => t.inviteAt));
 }
 
 /** Warnings and errors the platform's services logged since `marks` was taken, per service. */
@@ -189,7 +244,7 @@ async function inboundStep(
   const trace = join(dir, `uac-${rate}-${Date.now()}.csv`);
   const drops0 = udpDrops(p.edge.engine.sipPort);
   app.resetTally();
-  const meter = cpuMeter(p);
+  const meter = new CpuMeter(p);
   const uac = await runSipp({
     scenario: UAC_SCENARIO,
     remote: `127.0.0.1:${p.edge.engine.sipPort}`,
@@ -209,17 +264,19 @@ async function inboundStep(
     SETTLE_MS,
     50,
   ).catch(() => undefined);
+  meter.stop();
   const tally = app.resetTally();
   const timings = inviteTimings(trace);
   const range = p.edge.rtpengine.mediaPorts;
   const held = `rtpengine ports held ${mediaPortsInUse(range)}/${range.max - range.min + 1}`;
   // After the calls ended, so that the database's statistics are in; the wall time then includes the tail.
   await sleep(1100);
-  const cpu = `${meter(calls)}; engine udp drops ${drops}`;
+  const cpu = `${meter.report(calls)}; engine udp drops ${drops}`;
   const failed = Math.max(calls - uac.successfulCalls, uac.failedCalls);
   const notEnded = Math.max(0, uac.successfulCalls - tally.callsEnded);
   const sustained = sustainedRate(uac);
-  const kept = !options.judgeRate || sustained * 100 >= rate * 97;
+  const answerRatio = keptUp(timings);
+  const kept = !options.judgeRate || (sustained * 100 >= rate * 97 && answerRatio >= 0.97);
   const ok = failed === 0 && tally.rpcFailures === 0 && notEnded === 0 && kept;
   const why = ok
     ? ''
@@ -238,6 +295,7 @@ async function inboundStep(
     notEnded,
     retrans: uac.retransmissions,
     sustained,
+    answerRatio,
     pdd: inviteTo200Ms(timings),
     breakdown: pddBreakdown(timings, tally),
     cpu: `${cpu}; ${held}`,
@@ -269,6 +327,7 @@ function stepLine(step: InboundStep): string {
     `${String(step.rate).padStart(5)} cps ${String(step.calls).padStart(6)} ${String(step.failed).padStart(6)} ` +
     `${String(step.tally.rpcFailures).padStart(7)} ${String(step.notEnded).padStart(9)} ` +
     `${String(step.retrans).padStart(7)} ${String(Math.round(step.sustained)).padStart(9)} ` +
+    `${step.answerRatio.toFixed(2).padStart(8)} ` +
     `${ms(quantile(step.pdd, 0.5)).padStart(9)} ${ms(quantile(step.pdd, 0.99)).padStart(9)}  ` +
     `${step.ok ? 'ok  ' : 'FAIL'}  ${step.cpu}\n      PDD p50/p99: ${step.breakdown}${step.why}`
   );
@@ -352,11 +411,17 @@ async function main(): Promise<void> {
   const warm = await inboundStep(p, app, dir, 5, WARM_UP_CALLS, { judgeRate: false });
   if (!warm.ok) throw new Error(`the platform failed its warm-up calls:\n${stepLine(warm)}`);
 
+  const idle = new CpuMeter(p);
+  await sleep(IDLE_MS);
+  idle.stop();
+  await sleep(1100);
+  console.log(`idle platform, ${IDLE_MS / 1000} s without calls: ${idle.reportIdle()}`);
+
   console.log(
     'inbound: sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, PlayMedia 1 s, Hangup on PlaybackFinished',
   );
   console.log(
-    '  offered  calls failed rpc-err not-ended retrans sustained  PDD p50   PDD p99  step  (then CPU, PDD parts)',
+    '  offered  calls failed rpc-err not-ended retrans sustained kept-up   PDD p50   PDD p99  step  (then CPU, PDD parts)',
   );
   const steps: InboundStep[] = [];
   for (const rate of RATES) {

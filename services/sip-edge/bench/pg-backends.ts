@@ -1,22 +1,35 @@
 // The PostgreSQL side of a step, for the test database only (the cluster is shared with other work):
-// CPU of the backends serving it (the services' pooled connections, alive for the whole run) and the
-// transactions it committed. Read with psql, so the benchmark needs no database driver of its own.
-import { execFileSync } from 'node:child_process';
+// CPU of the backends serving it (the services' pooled connections, alive for the whole run), the
+// transactions it committed, the events appended to the log, and what its backends were waiting for.
+// Read with psql, so the benchmark needs no database driver of its own.
+import { execFile, execFileSync } from 'node:child_process';
 import { cpuMs } from '../../sip-engine/bench/sip-engine.bench.js';
 
-function psql(url: string, sql: string): string {
-  return execFileSync('psql', [url, '-Atc', sql], { encoding: 'utf8', timeout: 10_000 }).trim();
-}
+const psql = (url: string, sql: string): string =>
+  execFileSync('psql', [url, '-Atc', sql], { encoding: 'utf8', timeout: 10_000 }).trim();
+
+const COMMITS = 'select xact_commit from pg_stat_database where datname = current_database()';
+const LAST_POSITION = 'select coalesce(max(global_position), 0) from event_log';
+/** Busy backends of the database by what they do: running, or the wait event they are blocked on. */
+const BUSY = `select coalesce(wait_event_type || '/' || wait_event, 'running') from pg_stat_activity
+  where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'
+  and query not like 'LISTEN%'`;
+const SAMPLE_EVERY_MS = 250;
 
 export interface PgUse {
   /** CPU of the backends that were connected when the meter started. */
   cpuMs: number;
   commits: number;
+  /** Events appended to the log. */
+  events: number;
+  /** Mean number of busy backends per state over the samples, e.g. "Lock/advisory 3.2, running 0.8". */
+  busy: string;
 }
 
 /**
- * Starts measuring the database's backends and commits; the returned function ends it. Statistics reach
- * pg_stat_database when a backend goes idle (at most once a second), so end it after the step's calls.
+ * Starts measuring the database's backends, commits and appends; the returned function ends it.
+ * Statistics reach pg_stat_database when a backend goes idle (at most once a second), so end it a second
+ * after the step's calls.
  */
 export function pgMeter(url: string): () => PgUse {
   const pids = psql(
@@ -26,13 +39,38 @@ export function pgMeter(url: string): () => PgUse {
     .split('\n')
     .filter(Boolean)
     .map(Number);
-  const commits = () =>
-    Number(psql(url, 'select xact_commit from pg_stat_database where datname = current_database()'));
   const cpu0 = pids.map(cpuMs);
-  const commits0 = commits();
-  return () => ({
-    // A backend that ended meanwhile reads 0: its share is lost, not negative.
-    cpuMs: pids.reduce((sum, pid, i) => sum + Math.max(0, cpuMs(pid) - cpu0[i]!), 0),
-    commits: commits() - commits0,
-  });
+  const commits0 = Number(psql(url, COMMITS));
+  const position0 = Number(psql(url, LAST_POSITION));
+  // Sampled without blocking the benchmark's event loop (the app lives on it).
+  const states = new Map<string, number>();
+  let samples = 0;
+  let sampling = true;
+  const sample = () => {
+    if (!sampling) return;
+    execFile('psql', [url, '-Atc', BUSY], { encoding: 'utf8', timeout: 5000 }, (error, stdout) => {
+      if (!error) {
+        samples++;
+        for (const state of stdout.split('\n').filter(Boolean))
+          states.set(state, (states.get(state) ?? 0) + 1);
+      }
+      setTimeout(sample, SAMPLE_EVERY_MS);
+    });
+  };
+  sample();
+  return () => {
+    sampling = false;
+    const busy = [...states]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([state, n]) => `${state} ${(n / Math.max(1, samples)).toFixed(1)}`)
+      .join(', ');
+    return {
+      // A backend that ended meanwhile reads 0: its share is lost, not negative.
+      cpuMs: pids.reduce((sum, pid, i) => sum + Math.max(0, cpuMs(pid) - cpu0[i]!), 0),
+      commits: Number(psql(url, COMMITS)) - commits0,
+      events: Number(psql(url, LAST_POSITION)) - position0,
+      busy: busy || 'none',
+    };
+  };
 }
