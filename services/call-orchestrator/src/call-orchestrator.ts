@@ -26,7 +26,8 @@ import {
   listActiveCalls,
 } from './adapters/eventlog/active-calls.js';
 import { keepRunning } from './adapters/eventlog/keep-running.js';
-import { callControlService } from './adapters/grpc/call-control-service.js';
+import { CALL_CONTROL_SERVICE, callControlService } from './adapters/grpc/call-control-service.js';
+import { watchDependencies } from './adapters/dependency-health.js';
 import { EventWatchers } from './adapters/grpc/watch-events.js';
 import { systemIds } from './adapters/ids.js';
 import { mediaWorkerClient } from './adapters/media/media-worker-client.js';
@@ -50,6 +51,8 @@ export interface CallOrchestratorOptions {
   databasePoolSize?: number;
   /** How often legs are compared with those sip-edge holds (leg-reconciler.ts). @default 30000 */
   legReconcileIntervalMs?: number;
+  /** How often PostgreSQL and NATS are probed for the health status. @default 5000 */
+  healthProbeIntervalMs?: number;
   /** @default Date.now */
   clock?: Clock;
 }
@@ -83,11 +86,17 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
   try {
     const pool = new pg.Pool({ connectionString: o.databaseUrl, max: o.databasePoolSize ?? 10 });
     pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+    // pg-pool listens for errors only on idle clients: a connection cut while checked out (PostgreSQL
+    // restarting) would emit an unhandled 'error' and crash the process. Its query fails anyway.
+    pool.on('connect', (client) =>
+      client.on('error', (error) => log.warn({ err: error }, 'database connection failed while in use')),
+    );
     closers.push({ name: 'database pool', close: () => pool.end() });
     const store = createEventStore({ pool });
 
     const nc: NatsConnection = await connectBus({ servers: o.natsUrl, name: 'call-orchestrator' });
-    closers.push({ name: 'nats', close: () => nc.drain() });
+    // drain() fails while NATS is unreachable; close() then stops the reconnect attempts.
+    closers.push({ name: 'nats', close: () => nc.drain().catch(() => nc.close()) });
 
     const sipEdge = sipEdgeClient(o.sipEdge);
     const media = mediaWorkerClient(o.mediaWorker);
@@ -181,6 +190,17 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ],
     });
     closers.push({ name: 'grpc', close: () => grpc.close() });
+    closers.push({
+      name: 'dependency health',
+      close: watchDependencies({
+        pool,
+        nc,
+        health: grpc.health,
+        service: CALL_CONTROL_SERVICE,
+        log,
+        intervalMs: o.healthProbeIntervalMs,
+      }),
+    });
     // Runs before the server's drain: WatchEvents streams never end by themselves, so they are ended
     // here (clients resume from their last position) instead of holding the drain to its limit.
     closers.push({ name: 'event watchers', close: () => watchers.close() });

@@ -40,6 +40,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const db = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => undefined); // the database is dropped WITH (FORCE) at the end
+  pool.on('connect', (client) => client.on('error', () => undefined)); // and a test cuts connections
   const nats = options.nats ?? (await startNatsServer());
   const nc = await connectBus({ servers: nats.url, name: 'orchestrator-test' });
   const sipEdge = await RecordingSipEdge.start({ nc, ...options.sipEdge });
@@ -52,6 +53,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     databaseUrl: db.url,
     natsUrl: nats.url,
     legReconcileIntervalMs: 3_600_000, // tests run it with reconciler.runOnce()
+    healthProbeIntervalMs: 200,
     sipEdge: { address: sipEdge.address, timeoutMs: 3000 },
     mediaWorker: {
       address: options.mediaWorker?.address ?? '127.0.0.1:1',
@@ -75,7 +77,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       client.close();
       await orchestrator.close();
       await sipEdge.stop();
-      await nc.drain();
+      await nc.drain().catch(() => nc.close());
       if (!options.nats) await nats.stop();
       await pool.end();
       await db.drop();
