@@ -244,6 +244,43 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   });
 
   describe('bridging', () => {
+    it("passes the callee's early media on to the waiting caller before the answer", async () => {
+      const callerRtp = await endpoint();
+      const calleeRtp = await endpoint();
+      const callerSipp = await caller('uac-early-media-expect-bye.xml', 'early-media', callerRtp);
+      const { callId, legId } = await offered('early-media');
+      const calleeSipp = await callee('uas-early-media-then-answers.xml', calleeRtp.port);
+      await edge(t.client.placeCall, {
+        callId,
+        legId: 'early-callee-1',
+        toUri: `sip:callee@127.0.0.1:${calleeSipp.port}`,
+        fromUri: '',
+        ringTimeoutMs: 0,
+        bridgeWithLegId: legId,
+        headers: {},
+      });
+      const calleeProgress = await t.fact('legProgress', (f) => f.legId === 'early-callee-1');
+      expect(calleeProgress.fact.legProgress).toEqual({ sipStatus: 183, earlyMedia: true });
+      const callerProgress = await t.fact('legProgress', (f) => f.legId === legId);
+      expect(callerProgress.fact.legProgress).toEqual({ sipStatus: 183, earlyMedia: true });
+
+      calleeRtp.useRemote(await t.rtpengineSideOf(callId, 'early-callee-1'));
+      calleeRtp.startTone(1300);
+      await waitFor(
+        'early media at the caller',
+        () => callerRtp.recentToneRatio(1300) > TONE_DETECTED,
+        10_000,
+      );
+      expect(t.factsOf(callId).filter((f) => f.fact?.$case === 'legAnswered')).toEqual([]);
+
+      await t.fact('legAnswered', (f) => f.legId === 'early-callee-1');
+      await t.fact('legAnswered', (f) => f.legId === legId);
+      await edge(t.client.hangupLeg, { callId, legId: 'early-callee-1', sipStatus: 0, reason: '' });
+      await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
+      t.expectSippSucceeded(await calleeSipp.result);
+      t.expectSippSucceeded(await callerSipp.result);
+    });
+
     it('dials through from a leg the platform answered: the media moves from the platform to the callee, both ways', async () => {
       const callerRtp = await endpoint();
       const calleeRtp = await endpoint();

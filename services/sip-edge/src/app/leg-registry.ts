@@ -38,6 +38,8 @@ export interface OutboundLeg extends LegCommon {
   readonly bridgeWithLegId?: string;
   /** Statuses of the provisionals already reported, so retransmissions are reported once. */
   readonly progressSeen: Set<number>;
+  /** Provisionals being passed on to the bridged caller; the answer waits for them. */
+  earlyRelay?: Promise<void>;
 }
 
 export type Leg = InboundLeg | OutboundLeg;

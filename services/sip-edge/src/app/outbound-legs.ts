@@ -3,6 +3,7 @@ import { checkDialUri } from '../domain/dial-target.js';
 import { endCauseOfFinalStatus, type CancelReason } from '../domain/end-cause.js';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
+import { relayProvisional } from './early-media.js';
 import { completeAnswer } from './inbound-legs.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
@@ -96,6 +97,8 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
   if (peer) {
     ctx.registry.markMedia(input.callId);
     localSdp = await ctx.media.offer(input.callId, peer.legId, peer.offerSdp);
+    // The application decided what to do with the waiting caller: the answer timeout no longer applies.
+    clearTimeout(peer.answerTimer);
   }
   ctx.registry.add(leg);
   const ringTimeoutMs = input.ringTimeoutMs || ctx.settings.defaultRingTimeoutMs;
@@ -124,6 +127,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
           if (leg.state === 'calling') leg.state = 'ringing';
           const earlyMedia = response.status === 183 && Boolean(response.body);
           void report(ctx, leg.log, legProgress(factIds(ctx, leg), response.status, earlyMedia));
+          if (peer) relayProvisional(ctx, leg, peer, response);
         },
       },
     );
@@ -212,6 +216,7 @@ async function answered(
   try {
     if (isDialog(result)) {
       dialog = result;
+      await leg.earlyRelay;
       if (peer) peerSdp = await ctx.media.answer(leg.callId, peer.legId, leg.legId, dialog.remote.sdp);
     } else {
       ctx.registry.markMedia(leg.callId);
