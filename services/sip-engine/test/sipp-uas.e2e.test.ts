@@ -59,8 +59,8 @@ describe.each<SippTransport>(['udp', 'tcp'])(
       expectSippPassed(await call('uac-call-expect-486.xml', { service: 'busy-here', args }), 1);
     });
 
-    it('passes an INFO to the dialog (200), ends it on BYE, and answers a later BYE 481', async () => {
-      expectSippPassed(await call('uac-call-info-bye-twice.xml'), 1);
+    it('passes INFO, OPTIONS, MESSAGE and UPDATE to the dialog (200), ends it on BYE, answers a later BYE 481', async () => {
+      expectSippPassed(await call('uac-in-dialog-requests-then-bye-twice.xml'), 1);
     });
 
     it('answers a re-INVITE from the caller inside the call with 200 and SDP', async () => {
