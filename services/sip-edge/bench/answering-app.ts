@@ -1,9 +1,10 @@
-// The benchmark's application: a client of the public CallControl API only. It learns of calls from its
-// own WatchEvents stream and drives each one as a simple announcement would:
+// The benchmark's application: a client of the public interfaces only. It learns of calls from the call
+// events on NATS (CALL_EVENTS, `calls.<callId>.<event>`, as the README tells applications to) and drives
+// each one over the public CallControl gRPC API as a simple announcement would:
 //   inbound:  LegInitiated -> AnswerLeg; LegAnswered -> PlayMedia (1 s file); PlaybackFinished -> Hangup
 //   outbound: CreateCall (dial); LegAnswered -> Hangup
 // It keeps counts per phase, and every RPC failure in words, so that a failed step says what went wrong.
-import type { ClientReadableStream } from '@grpc/grpc-js';
+import { CALL_EVENTS_SUBJECTS, eventSubjectToken, type NatsConnection } from '@callctl/bus';
 import { type callControl, callEvents } from '@callctl/proto';
 import { call } from '../test/support/edge-under-test.js';
 
@@ -11,9 +12,7 @@ const { LegDirection, EndCause } = callEvents;
 
 /** Milestones of one inbound leg's answer, ms since the epoch, for the post-dial delay's breakdown. */
 export interface AnswerMilestones {
-  /** When the orchestrator stored LegInitiated (the envelope's recorded_at). */
-  loggedAt: number;
-  /** When the app got it from WatchEvents and sent AnswerLeg. */
+  /** When the app got LegInitiated from NATS and sent AnswerLeg. */
   seenAt: number;
   /** When AnswerLeg returned. */
   answeredAt?: number;
@@ -45,25 +44,54 @@ const newTally = (): Tally => ({
 });
 
 const KEEP_ERRORS = 5;
+
+/** The events the app acts on, by subject token: `leg_initiated` -> its decoder and oneof case. */
+const HANDLED = {
+  LegInitiated: callEvents.LegInitiated,
+  LegAnswered: callEvents.LegAnswered,
+  PlaybackFinished: callEvents.PlaybackFinished,
+  LegEnded: callEvents.LegEnded,
+  CallEnded: callEvents.CallEnded,
+} as const;
+type CallEvent = NonNullable<callControl.WatchEventsResponse['event']>;
+const DECODERS = new Map(
+  Object.entries(HANDLED).map(([type, codec]) => [
+    eventSubjectToken(type),
+    (data: Uint8Array) =>
+      ({
+        $case: type.charAt(0).toLowerCase() + type.slice(1),
+        [type.charAt(0).toLowerCase() + type.slice(1)]: codec.decode(data),
+      }) as CallEvent,
+  ]),
+);
 const epochMs = () => performance.timeOrigin + performance.now();
 
 export class AnsweringApp {
   tally: Tally = newTally();
   private readonly directions = new Map<string, callEvents.LegDirection>();
-  private stream?: ClientReadableStream<callControl.WatchEventsResponse>;
+  private subscription?: ReturnType<NatsConnection['subscribe']>;
 
   constructor(
     private readonly api: callControl.CallControlClient,
+    private readonly nc: NatsConnection,
     private readonly mediaUrl: string,
   ) {}
 
-  /** Opens the event stream from the log's start (a fresh database: nothing older to skip). */
-  start(): void {
-    this.stream = this.api.watchEvents({ fromPosition: 0, callId: '' });
-    this.stream.on('data', (e: callControl.WatchEventsResponse) => this.onEvent(e));
-    this.stream.on('error', (error: Error) => {
-      if (!/CANCELLED/.test(error.message)) this.fail('WatchEvents', '', error);
+  /** Subscribes to every call's events (a plain subscription sees what the relay publishes, live). */
+  async start(): Promise<void> {
+    this.subscription = this.nc.subscribe(CALL_EVENTS_SUBJECTS, {
+      callback: (error, msg) => {
+        if (error) return this.fail('calls.> subscription', '', error);
+        const decode = DECODERS.get(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
+        if (!decode) return;
+        try {
+          this.onEvent(decode(msg.data));
+        } catch (decodeError) {
+          this.fail(`decoding ${msg.subject}`, '', decodeError);
+        }
+      },
     });
+    await this.nc.flush();
   }
 
   /** Starts a new tally (one per benchmark step) and returns the previous one. */
@@ -86,20 +114,16 @@ export class AnsweringApp {
   }
 
   stop(): void {
-    this.stream?.cancel();
+    this.subscription?.unsubscribe();
   }
 
-  private onEvent(e: callControl.WatchEventsResponse): void {
-    const event = e.event;
-    switch (event?.$case) {
+  private onEvent(event: CallEvent): void {
+    switch (event.$case) {
       case 'legInitiated': {
         const { callId, legId, direction } = event.legInitiated;
         this.directions.set(legId, direction);
         if (direction === LegDirection.LEG_DIRECTION_INBOUND) {
-          const milestones: AnswerMilestones = {
-            loggedAt: e.envelope?.recordedAt?.getTime() ?? NaN,
-            seenAt: epochMs(),
-          };
+          const milestones: AnswerMilestones = { seenAt: epochMs() };
           this.tally.answers.set(event.legInitiated.sipCallId, milestones);
           void this.rpc('AnswerLeg', callId, this.api.answerLeg, { callId, legId, clientState: '' }).then(
             () => (milestones.answeredAt = epochMs()),

@@ -1,7 +1,7 @@
 // Full-stack calls per second and post-dial delay: the whole platform as processes on loopback (nats-server,
 // a fresh PostgreSQL database, rtpengine, sip-engine, media-worker, call-orchestrator, sip-edge; started by
-// the e2e support of test/support) and an application on the public CallControl API only
-// (answering-app.ts). In one run:
+// the e2e support of test/support) and an application on the public interfaces only (answering-app.ts:
+// call events from NATS, commands over CallControl gRPC). In one run:
 //
 //   1. inbound ladder: sipp UAC (bench/scenarios/uac-expect-bye.xml) at fixed rates for STEP_S seconds
 //      each; every call is answered, played a 1 s file and hung up by the app (every state change in the
@@ -21,6 +21,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectBus, type NatsConnection } from '@callctl/bus';
 import { freePort, makeToneFile, requireBinary, runSipp, startSipp, waitFor } from '@callctl/testing';
 import {
   cpuMs,
@@ -257,7 +258,7 @@ async function inboundStep(
     args: ['-buff_size', UDP_BUFFER, ...shortMessageArgs(trace)],
   });
   const drops = udpDrops(p.edge.engine.sipPort) - drops0;
-  // Every call sipp saw through must reach CallEnded in the log (the app reads it from WatchEvents).
+  // Every call sipp saw through must reach CallEnded in the log (the app sees it on NATS).
   await waitFor(
     'calls ended in the log',
     () => app.tally.callsEnded >= uac.successfulCalls,
@@ -304,17 +305,16 @@ async function inboundStep(
 }
 
 /**
- * The post-dial delay of the calls of a step cut at what the app can see: INVITE sent -> LegInitiated stored
- * (engine, sip-edge, facts over NATS, orchestrator append), stored -> seen by the app (WatchEvents),
- * AnswerLeg RPC (orchestrator, sip-edge, media-worker, rtpengine, the 200 sent), RPC returned -> 200 at sipp.
+ * The post-dial delay of the calls of a step cut where the app sees it: INVITE sent -> LegInitiated on
+ * NATS (engine, sip-edge, the offer fact over JetStream, orchestrator append, relay), then the AnswerLeg
+ * RPC (orchestrator, sip-edge, media-worker, rtpengine, the 200 sent, LegAnswered recorded).
  */
 function pddBreakdown(timings: Map<string, InviteTiming>, tally: Tally): string {
-  const parts: Record<string, number[]> = { 'invite->logged': [], 'logged->app': [], AnswerLeg: [] };
+  const parts: Record<string, number[]> = { 'invite->app': [], AnswerLeg: [] };
   for (const [callId, timing] of timings) {
     const answer = tally.answers.get(callId);
     if (!answer || timing.okAt === undefined || answer.answeredAt === undefined) continue;
-    parts['invite->logged']!.push(answer.loggedAt - timing.inviteAt);
-    parts['logged->app']!.push(answer.seenAt - answer.loggedAt);
+    parts['invite->app']!.push(answer.seenAt - timing.inviteAt);
     parts.AnswerLeg!.push(answer.answeredAt - answer.seenAt);
   }
   return Object.entries(parts)
@@ -381,12 +381,19 @@ async function outboundDelays(p: PlatformUnderTest, app: AnsweringApp, dir: stri
 }
 
 /** What runs now, for stopPlatform (after the measurements, on failure and on Ctrl-C). */
-const running: { platform?: PlatformUnderTest; files?: ToneServer; app?: AnsweringApp; dir?: string } = {};
+const running: {
+  platform?: PlatformUnderTest;
+  files?: ToneServer;
+  nc?: NatsConnection;
+  app?: AnsweringApp;
+  dir?: string;
+} = {};
 
 async function stopPlatform(): Promise<void> {
-  const { platform, files, app, dir } = running;
-  running.platform = running.files = running.app = running.dir = undefined;
+  const { platform, files, nc, app, dir } = running;
+  running.platform = running.files = running.nc = running.app = running.dir = undefined;
   app?.stop();
+  await nc?.close().catch(() => undefined);
   await files?.close();
   await platform?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -403,8 +410,9 @@ async function main(): Promise<void> {
   const p = (running.platform = await startPlatform({}, { rtpengineMediaPorts: MEDIA_PORTS }));
   makeToneFile(dir, 'tone-1s.wav', 1, 1000);
   const files = (running.files = await serveFiles(dir));
-  const app = (running.app = new AnsweringApp(p.api, files.url('tone-1s.wav')));
-  app.start();
+  const nc = (running.nc = await connectBus({ servers: p.edge.nats.url, name: 'full-stack-bench-app' }));
+  const app = (running.app = new AnsweringApp(p.api, nc, files.url('tone-1s.wav')));
+  await app.start();
 
   // Warm-up (not counted): connections, JIT, the media file in the media-worker's cache.
   // Too short for sipp's rate to mean anything, so only its calls count.
