@@ -63,6 +63,10 @@ describe.each<SippTransport>(['udp', 'tcp'])(
       expectSippPassed(await call('uac-in-dialog-requests-then-bye-twice.xml'), 1);
     });
 
+    it("re-INVITEs the caller from the app (dialog.modify) and ACKs the caller's 200", async () => {
+      expectSippPassed(await call('uac-call-expect-reinvite.xml', { service: 'hold-me' }), 1);
+    });
+
     it('answers a re-INVITE from the caller inside the call with 200 and SDP', async () => {
       const result = await call('uac-reinvite-expect-200.xml');
       expectSippPassed(result, 1);

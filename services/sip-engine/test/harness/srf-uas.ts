@@ -5,6 +5,7 @@
 // Request-URI user part, so one app serves every scenario:
 //   slow-*   180 Ringing, then no answer for 30 s (the caller is expected to CANCEL)
 //   busy-*   486 Busy Here
+//   hold-*   answers, then re-INVITEs the caller with an a=sendonly offer (dialog.modify) once the ACK is in
 //   anything else: 180 Ringing, then createUAS with a fixed SDP answer
 // The dialog's defaults answer re-INVITEs (200 with the same SDP) and BYEs. With LOG_DIALOGS=1 it prints
 // `dialog up <Call-ID>` once a call is established (tests wait on it; the benchmark leaves it off).
@@ -24,8 +25,13 @@ async function main() {
       if (cancelled) return;
       srf
         .createUAS(req, res, { localSdp: SDP_ANSWER })
-        .then(() => {
+        .then((dialog) => {
           if (logDialogs) console.log(`dialog up ${req.get('Call-ID')}`);
+          if (user.startsWith('hold')) {
+            dialog
+              .modify(SDP_ANSWER.replace('a=sendrecv', 'a=sendonly'))
+              .catch((err: unknown) => console.error(`modify failed: ${String(err)}`));
+          }
         })
         .catch((err: unknown) => console.error(`createUAS failed: ${String(err)}`));
     };
