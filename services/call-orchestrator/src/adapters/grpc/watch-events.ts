@@ -39,16 +39,22 @@ export class EventWatchers {
     const { fromPosition, callId } = call.request;
     const subscription = this.subscribe(Math.max(0, fromPosition - 1));
     this.open.add(subscription);
-    const stop = () => void subscription.close();
+    let gone!: () => void;
+    const left = new Promise<void>((resolve) => (gone = resolve));
+    const stop = () => {
+      gone();
+      void subscription.close();
+    };
     call.on('cancelled', stop);
     call.on('close', stop);
+    call.on('error', stop); // a write to a client that went away: stop reading the log for it
     try {
       for await (const event of subscription) {
         if (call.cancelled) break;
         if (callId && callIdOfStream(event.streamId) !== callId) continue;
         // Respect the client's pace: wait for the socket to drain rather than buffer the whole log.
         if (!call.write(watchResponse(event, this.codecs)))
-          await new Promise((resolve) => call.once('drain', resolve));
+          await Promise.race([new Promise((resolve) => call.once('drain', resolve)), left]);
       }
     } finally {
       this.open.delete(subscription);
