@@ -109,6 +109,35 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     ]);
   });
 
+  it('passes a re-INVITE through rtpengine: the caller hears the platform at its new address', async () => {
+    const first = await endpoint();
+    const moved = await endpoint();
+    const sipp = await startSipp({
+      scenario: join(SCENARIOS, 'uac-answered-reinvites-expect-bye.xml'),
+      remote: `127.0.0.1:${t.engine.sipPort}`,
+      service: 'reinvite',
+      args: ['-key', 'rtp_port', String(first.port), '-key', 'new_rtp_port', String(moved.port)],
+    });
+    sipps.push(sipp);
+    const { callId, legId } = await offered('reinvite');
+    await edge(t.client.answerLeg, { callId, legId });
+    await t.fact('legAnswered', (f) => f.legId === legId);
+    await call<media.PlayRequest, media.PlayResponse>((r, cb) => mediaClient.play(r, cb), {
+      sessionId: callId,
+      tag: legId,
+      source: tone,
+      repeat: 5,
+      playbackId: '',
+    });
+    await waitFor(
+      'the tone at the new address',
+      () => moved.recentToneRatio(TONE_HZ) > TONE_DETECTED,
+      10_000,
+    );
+    await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
+    t.expectSippSucceeded(await sipp.result);
+  });
+
   it("reports the caller's BYE as a remote hangup", async () => {
     const rtp = await endpoint();
     const sipp = await caller('uac-answered-then-bye.xml', 'caller-bye', rtp);

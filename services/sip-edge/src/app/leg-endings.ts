@@ -4,6 +4,7 @@ import { dtmfInfoReceived, legEnded } from '../domain/sip-facts.js';
 import type { EndCause } from '../domain/end-cause.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import type { Leg } from './leg-registry.js';
+import { answerReInvite } from './re-invite.js';
 import type { SipDialog } from './sip-stack.js';
 
 /**
@@ -37,6 +38,9 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
   leg.dialog = dialog;
   dialog.on('destroy', (_message, reason) => {
     void endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE');
+  });
+  dialog.on('modify', (request, responder) => {
+    void answerReInvite(ctx, leg, dialog, request, responder);
   });
   dialog.on('info', (request, responder) => {
     responder.send(200, undefined, {}, () => undefined);

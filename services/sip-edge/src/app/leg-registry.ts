@@ -17,6 +17,8 @@ interface LegCommon {
   state: LegState;
   log: Logger;
   dialog?: SipDialog;
+  /** The leg sip-edge bridged this one with (PlaceCall with bridge_with_leg_id): re-INVITEs go across. */
+  bridgedWithLegId?: string;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
   hangupRequested?: { sipStatus: number; reason: string };
 }

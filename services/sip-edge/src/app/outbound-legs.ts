@@ -249,7 +249,11 @@ async function answered(
   }
   leg.log.info('leg answered');
   await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
-  if (peer && peerSdp !== undefined) await connectPeer(ctx, peer, peerSdp);
+  if (peer && peerSdp !== undefined) {
+    leg.bridgedWithLegId = peer.legId;
+    peer.bridgedWithLegId = leg.legId;
+    await connectPeer(ctx, peer, peerSdp);
+  }
   if (leg.hangupRequested)
     await byeLeg(ctx, leg, EndCause.END_CAUSE_LOCAL_HANGUP, leg.hangupRequested.reason);
 }

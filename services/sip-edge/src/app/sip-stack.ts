@@ -47,10 +47,13 @@ export interface SipResponder {
 export interface SipDialog {
   readonly id: string;
   readonly sip: { callId: string; localTag: string; remoteTag: string };
+  /** srf answers later offerless re-INVITEs with local.sdp, so it is kept current. */
   readonly local: { sdp: string; uri: string };
   readonly remote: { sdp: string; uri: string };
   on(event: 'destroy', listener: (message: unknown, reason?: string) => void): this;
   on(event: 'info', listener: (request: SipRequest, response: SipResponder) => void): this;
+  /** A re-INVITE (srf sends it here, rather than answering with the old SDP, once a listener exists). */
+  on(event: 'modify', listener: (request: SipRequest, response: SipResponder) => void): this;
   destroy(options?: { headers?: SipHeaders }): Promise<unknown>;
   modify(sdp: string): Promise<string>;
 }
