@@ -27,6 +27,13 @@ import { contentTypeFor, sortAppHeaders, safeCSeq, safeTag } from './app-sip.js'
 import { Dialog, endsSubscription, wireDialogId } from './dialog.js';
 import { traceSip } from './sip-trace.js';
 import { ClientTransaction } from './transaction-shell.js';
+import {
+  armSessionTimer,
+  MIN_SE_SECONDS,
+  readSessionExpires,
+  weRefresh,
+  type SessionExpires,
+} from './session-timer.js';
 import type { CoreContext } from './core-context.js';
 import type { ProxyCore } from './proxy.js';
 import { InboundRequest, NOK, OutboundRequest, type SipFrame } from './pending-requests.js';
@@ -211,6 +218,8 @@ export class AppRequests {
       const target = response.contacts[0];
       if (target && !target.star) out.dialog.remoteTarget = target.uri;
     }
+    if (method === 'INVITE' && status >= 200 && status < 300 && !out.onFinal)
+      this.sessionAfterOur2xx(out, response);
     // BYE (and NOTIFY terminated in a subscription) end the dialog on their final response, except a
     // challenge: the app may retry with credentials (research §10.12).
     const dialog = out.dialog;
@@ -218,6 +227,7 @@ export class AppRequests {
       dialog && (method === 'BYE' || endsSubscription(dialog, method, request.get('Subscription-State')));
     if (ending && status >= 200 && status !== 401 && status !== 407) this.endDialog(dialog);
     this.deliverResponse(out, response, text);
+    if (status >= 200) out.onFinal?.(response);
   }
 
   private deliverResponse(out: OutboundRequest, response: SipResponse, text?: string): void {
@@ -249,6 +259,7 @@ export class AppRequests {
       );
     if (request.method === 'BYE' && out.dialog) this.endDialog(out.dialog);
     this.deliverResponse(out, response);
+    out.onFinal?.(response);
   }
 
   private createUacDialog(out: OutboundRequest, response: SipResponse, early = false): Dialog {
@@ -437,5 +448,64 @@ export class AppRequests {
       this.core.deliver(app, 'application', dialog.flow, 'unsolicited', dialog.id, text);
     }
     this.core.cdr('cdr:stop', 'application', ['system-initiated-termination'], text);
+  }
+
+  // ------------------------------------------------------------ session timers (RFC 4028, research §7.11)
+
+  /** A 2xx to an INVITE the app sent: remember our SDP and arm what the 2xx negotiated. */
+  private sessionAfterOur2xx(out: OutboundRequest, response: SipResponse): void {
+    const request = out.txn.request;
+    const dialog =
+      out.dialog ?? this.core.dialogs.find(request.callId, request.from.tag ?? '', response.to.tag ?? '');
+    if (!dialog) return;
+    if (request.body.length > 0) dialog.localSdp = request.body;
+    const session = readSessionExpires(response);
+    if (session) this.armSession(dialog, session, weRefresh(session, false));
+  }
+
+  armSession(dialog: Dialog, session: SessionExpires, weAreRefresher: boolean): void {
+    armSessionTimer(dialog, session, weAreRefresher, (ms, fn) => this.core.clock.after(ms, fn), {
+      refresh: (d, s) => this.refreshSession(d, s),
+      expire: (d) => !d.ended && this.byeFromEngine(d, 'Session timer expired'),
+    });
+  }
+
+  /** Our refresh: a re-INVITE with the current SDP; the engine ACKs its 2xx itself. */
+  private refreshSession(dialog: Dialog, session: SessionExpires): void {
+    if (dialog.ended) return;
+    if (dialog.outboundInvite || dialog.inboundInvite) {
+      // Another offer/answer is in progress: try again later rather than cause glare.
+      this.armSession(dialog, session, true);
+      return;
+    }
+    const { request, branch } = this.inDialogRequest(dialog, undefined, 'INVITE');
+    request.headers.push(
+      ['Session-Expires', `${session.seconds};refresher=uac`],
+      ['Min-SE', String(MIN_SE_SECONDS)],
+    );
+    if (dialog.localSdp) {
+      request.headers.push(['Content-Type', 'application/sdp']);
+      request.body = dialog.localSdp;
+    }
+    request.invalidate();
+    const out = new OutboundRequest(this.core.ids.uuid(), undefined, dialog.id, dialog, false);
+    out.onFinal = (response) => {
+      if (dialog.ended) return;
+      if (response.status >= 200 && response.status < 300) {
+        const ack = serializeMessage(
+          this.inDialogRequest(dialog, undefined, 'ACK', request.cseq.seq).request,
+        );
+        dialog.lastAck = ack;
+        this.core.sendQuietly(dialog.flow, ack);
+        const agreed = readSessionExpires(response) ?? session;
+        this.armSession(dialog, agreed, weRefresh(agreed, false));
+      } else if (response.status === 491) {
+        this.armSession(dialog, session, true);
+      } else {
+        this.byeFromEngine(dialog, 'Session refresh failed');
+      }
+    };
+    dialog.outboundInvite = out;
+    this.startClient(undefined, undefined, out, request, dialog.flow, branch);
   }
 }

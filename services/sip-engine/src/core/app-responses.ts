@@ -6,11 +6,16 @@ import type { SipTransport } from '../transport/transport.js';
 import { sentBy, localContactUri } from './addressing.js';
 import { contentTypeFor, sortAppHeaders, safeTag } from './app-sip.js';
 import { Dialog, wireDialogId } from './dialog.js';
+import type { AppRequests } from './app-requests.js';
 import type { CoreContext } from './core-context.js';
+import { MIN_SE_SECONDS, readSessionExpires, weRefresh, type SessionExpires } from './session-timer.js';
 import { NOK, type InboundRequest, type SipFrame } from './pending-requests.js';
 
 export class AppResponses {
-  constructor(private readonly core: CoreContext) {}
+  constructor(
+    private readonly core: CoreContext,
+    private readonly requests: AppRequests,
+  ) {}
 
   /** §7.2: the app answers a request it was given. */
   appResponse(conn: AppConnection, frame: SipFrame, appResponse: SipResponse): void {
@@ -51,6 +56,10 @@ export class AppResponses {
       (wantsContact ? `<${req.dialog?.localContact ?? localContactUri(transport)}>` : undefined);
     extra.push(...headers.other);
     if (contact !== undefined) extra.push(['Contact', contact]);
+    const success = status >= 200 && status < 300 && (method === 'INVITE' || method === 'UPDATE');
+    const session = success ? this.negotiateSession(request, appResponse) : undefined;
+    if (session?.announce)
+      extra.push(['Session-Expires', `${session.seconds};refresher=${session.refresher}`]);
     const body = appResponse.body;
     const contentType = contentTypeFor(body, headers.contentType);
     const response = buildResponse(request, status, appResponse.reason, {
@@ -76,6 +85,7 @@ export class AppResponses {
       }
     }
     if (status >= 200 && req.dialog?.inboundInvite === req) req.dialog.inboundInvite = undefined;
+    if (success && req.dialog && !req.dialog.early) this.sessionAfterTheir2xx(req.dialog, response, session);
 
     const text = bytes.toString('utf8');
     // §2.4: the echo goes out before anything the sent message can cause.
@@ -184,6 +194,39 @@ export class AppResponses {
   private stopReliable(req: InboundRequest): void {
     req.reliable?.timer?.cancel();
     req.reliable = undefined;
+  }
+
+  /**
+   * Session timer for our 2xx (research §7.11): the app's own Session-Expires wins; else the caller's, when
+   * it names a refresher (then we announce it in the 2xx). Without either no timer (default refresher none).
+   */
+  private negotiateSession(
+    request: SipRequest,
+    appResponse: SipResponse,
+  ): (SessionExpires & { announce: boolean }) | undefined {
+    const fromApp = readSessionExpires(appResponse);
+    if (fromApp) return { ...fromApp, seconds: Math.max(MIN_SE_SECONDS, fromApp.seconds), announce: false };
+    const asked = readSessionExpires(request);
+    if (asked?.refresher)
+      return { ...asked, seconds: Math.max(MIN_SE_SECONDS, asked.seconds), announce: true };
+    return undefined;
+  }
+
+  private sessionAfterTheir2xx(
+    dialog: Dialog,
+    response: SipResponse,
+    session: SessionExpires | undefined,
+  ): void {
+    if (response.body.length > 0 && response.cseq.method === 'INVITE') dialog.localSdp = response.body;
+    if (session) this.requests.armSession(dialog, session, weRefresh(session, true));
+    else if (dialog.session) {
+      // A refresh from them without new terms: the same timer starts again.
+      this.requests.armSession(
+        dialog,
+        { seconds: dialog.session.seconds, refresher: undefined },
+        dialog.session.weRefresh,
+      );
+    }
   }
 }
 

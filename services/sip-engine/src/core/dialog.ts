@@ -3,6 +3,7 @@
 // `<Call-ID>;from-tag=<tag of the creating request's From>` is derived only for the admin channel.
 import type { AppConnection } from '../admin/connection.js';
 import type { Flow } from './addressing.js';
+import type { Timer } from './runtime.js';
 
 export type DialogRole = 'uas' | 'uac';
 
@@ -87,6 +88,12 @@ export class Dialog {
   inboundInvite: DialogMember | undefined;
   /** A re-INVITE the app sent that has no final response yet. */
   outboundInvite: DialogMember | undefined;
+  /** The RFC 4028 session timer (refresh or expiry), if one was negotiated. */
+  sessionTimer: Timer | undefined;
+  /** What was negotiated: interval and whether we refresh (re-used when a refresh from them comes in). */
+  session: { seconds: number; weRefresh: boolean } | undefined;
+  /** Our current session description, for refresh re-INVITEs the engine sends on its own. */
+  localSdp: Buffer | undefined;
   /** Requests delivered to the app and not answered: closed with 500 when the dialog ends. */
   readonly pending = new Set<DialogMember>();
   ended = false;
@@ -137,6 +144,7 @@ export class DialogTable {
   remove(dialog: Dialog): void {
     if (dialog.ended) return;
     dialog.ended = true;
+    dialog.sessionTimer?.cancel();
     if (this.byKey.get(dialog.key) === dialog) this.byKey.delete(dialog.key);
     if (this.byId.get(dialog.id) === dialog) this.byId.delete(dialog.id);
     for (const member of [...dialog.pending]) member.closeWithDialog();

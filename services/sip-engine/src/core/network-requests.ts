@@ -9,6 +9,7 @@ import { ServerTransaction } from './transaction-shell.js';
 import type { CoreContext } from './core-context.js';
 import type { AppRequests } from './app-requests.js';
 import type { ProxyCore } from './proxy.js';
+import { MIN_SE_SECONDS, readSessionExpires } from './session-timer.js';
 import { InboundRequest, OutboundRequest } from './pending-requests.js';
 
 /** Requests apps may receive outside a dialog; the others get 481 there (research §7.1). */
@@ -208,6 +209,13 @@ export class NetworkRequests {
     const seq = request.cseq.seq;
     if (dialog.remoteSeq > 0 && seq <= dialog.remoteSeq) {
       this.answerAlone(request, flow, key, 500, 'CSeq out of order');
+      return;
+    }
+    const session = method === 'INVITE' || method === 'UPDATE' ? readSessionExpires(request) : undefined;
+    if (session && session.seconds < MIN_SE_SECONDS) {
+      this.answerAlone(request, flow, key, 422, 'Session Interval Too Small', [
+        ['Min-SE', String(MIN_SE_SECONDS)],
+      ]);
       return;
     }
     if (method === 'INVITE') {

@@ -1,5 +1,6 @@
 // What the core remembers about one request while it is in flight: a network request an app must answer,
 // or a request the engine sent for an app (or for itself).
+import type { SipResponse } from '@callctl/sip';
 import type { AppMessage } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
 import type { Dialog, DialogMember } from './dialog.js';
@@ -51,6 +52,8 @@ export class OutboundRequest implements DialogMember {
   pendingCancel: OutboundRequest | undefined;
   /** The early dialog a reliable provisional response made (removed if the INVITE fails). */
   earlyDialog: Dialog | undefined;
+  /** For requests the engine makes itself (refreshes): called with the final response, local ones too. */
+  onFinal: ((response: SipResponse) => void) | undefined;
   /** An UPDATE from the callee before the 2xx, delivered under this INVITE's txn id. */
   pendingUpdate: InboundRequest | undefined;
   /** Timer C of an INVITE (re-armed by each provisional response). */

@@ -26,7 +26,7 @@ export class SipCore implements AppSipHandler {
     this.core = new CoreContext(options);
     this.proxy = new ProxyCore(this.core);
     this.requests = new AppRequests(this.core, this.proxy);
-    this.responses = new AppResponses(this.core);
+    this.responses = new AppResponses(this.core, this.requests);
     this.network = new NetworkRequests(this.core, this.requests, this.proxy);
   }
 

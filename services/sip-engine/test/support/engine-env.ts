@@ -1,7 +1,7 @@
 // An in-process engine on free loopback ports plus connected drachtio-srf apps, for the srf tests.
 import { createLogger } from '@callctl/logging';
 import Srf from 'drachtio-srf';
-import { startSipEngine, type SipEngine } from '../../src/engine/sip-engine.js';
+import { startSipEngine, type SipEngine, type SipEngineOptions } from '../../src/engine/sip-engine.js';
 import type { TimerConfig } from '../../src/transaction/timers.js';
 
 export const SECRET = 'cymru';
@@ -19,7 +19,7 @@ export interface EngineEnv extends AsyncDisposable {
 
 export async function startEngineEnv(
   timers?: TimerConfig,
-  extra: { timerCMs?: number; lookupHost?: (host: string) => Promise<string>; advertisedHost?: string } = {},
+  extra: Pick<SipEngineOptions, 'timerCMs' | 'lookupHost' | 'advertisedHost' | 'clock'> = {},
 ): Promise<EngineEnv> {
   const log = createLogger({
     service: 'sip-engine-test',
