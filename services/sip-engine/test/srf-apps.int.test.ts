@@ -1,6 +1,7 @@
 // Out-of-dialog requests, CDR events, several apps and app disconnects (research §11.3 items 2, 13, 17, 18).
 import { waitFor } from '@callctl/testing';
-import { once, routed, startEngineEnv } from './support/engine-env.js';
+import Srf from 'drachtio-srf';
+import { once, routed, SECRET, startEngineEnv } from './support/engine-env.js';
 import { ScriptedUa } from './support/scripted-ua.js';
 import { inboundCall } from './support/srf-apps.js';
 import { loose, type SrfMessage } from './support/srf-types.js';
@@ -154,4 +155,26 @@ describe('app disconnect', () => {
     await ua.send(invite, env.peer());
     expect((await ua.expectResponse(480)).cseq.seq).toBe(invite.cseq.seq);
   });
+});
+
+describe('keepalive', () => {
+  it('is pinged by srf (it accepted the version string) and answers pong', async () => {
+    await using env = await startEngineEnv();
+    const srf = new Srf();
+    await new Promise<void>((resolve, reject) => {
+      srf.on('connect', (err: Error | null) => (err ? reject(err) : resolve()));
+      srf.connect({
+        host: '127.0.0.1',
+        port: env.engine.adminPort,
+        secret: SECRET,
+        enablePing: true,
+        pingInterval: 5000,
+      } as never);
+    });
+    try {
+      await waitFor('a ping', () => env.engine.admin.pingsAnswered > 0 || undefined, 8000);
+    } finally {
+      srf.disconnect();
+    }
+  }, 15_000);
 });

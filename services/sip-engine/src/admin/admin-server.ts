@@ -40,6 +40,8 @@ const refuseSip: AppSipHandler = {
 export class AdminServer {
   readonly router = new Router<AppConnection>();
   readonly connections = new Set<AppConnection>();
+  /** Keepalives answered so far (srf only pings when it accepted our version string, research §1.3). */
+  pingsAnswered = 0;
   private server: Server | undefined;
   private handler: AppSipHandler;
 
@@ -86,6 +88,7 @@ export class AdminServer {
       case 'authenticate':
         return this.authenticate(conn, message);
       case 'ping':
+        this.pingsAnswered++;
         return conn.respond(message.msgId, 'OK', ['pong']);
       case 'route':
         this.router.add(conn, message.verb);
