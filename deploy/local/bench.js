@@ -25,7 +25,9 @@ if (files.length === 0) {
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${relative(root, file)}`);
-  const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [file], { stdio: 'inherit', cwd: root });
+  // node --import tsx, not the tsx CLI: one process, so Ctrl-C reaches the benchmark itself (the CLI's
+  // signal relay SIGKILLs a child that is slow to acknowledge, before it can stop what it started).
+  const run = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit', cwd: root });
   if (run.status !== 0) {
     failed++;
     console.log(`(${relative(root, file)} exited ${run.status ?? run.signal})`);

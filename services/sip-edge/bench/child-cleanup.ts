@@ -33,11 +33,18 @@ function killChildren(): void {
   }
 }
 
-/** Installs the handlers; `stop` is the graceful part (given at most GRACEFUL_STOP_MS). */
+/**
+ * Installs the handlers; `stop` is the graceful part (given at most GRACEFUL_STOP_MS). A second signal
+ * while stopping (Ctrl-C pressed again, or relayed by a wrapper) is ignored rather than left to Node's
+ * default, which would exit at once and skip the cleanup.
+ */
 export function cleanUpOnExit(stop: () => Promise<void>): void {
   process.on('exit', killChildren);
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       console.error(`\n${signal}: stopping the platform`);
       const timer = new Promise((resolve) => setTimeout(resolve, GRACEFUL_STOP_MS));
       void Promise.race([stop().catch(() => undefined), timer]).finally(() => {

@@ -133,7 +133,8 @@ class CpuMeter {
     this.wallMs = Date.now() - this.t0;
     this.box = Math.round(100 * (1 - (idleMs() - this.idle0) / (cpus().length * this.wallMs)));
     this.used = Object.fromEntries(
-      Object.entries(this.pids).map(([name, pid]) => [name, cpuMs(pid) - this.before[name]!]),
+      // A process that died meanwhile reads 0: its share is lost, not negative.
+      Object.entries(this.pids).map(([name, pid]) => [name, Math.max(0, cpuMs(pid) - this.before[name]!)]),
     );
     const app = process.cpuUsage(this.app0);
     this.used.app = (app.user + app.system) / 1000;
@@ -389,14 +390,29 @@ const running: {
   dir?: string;
 } = {};
 
-async function stopPlatform(): Promise<void> {
+let stopping: Promise<void> | undefined;
+
+/** Stops what runs now; concurrent callers (a signal during a failing step) share one stop. */
+function stopPlatform(): Promise<void> {
+  stopping ??= stopRunning().finally(() => (stopping = undefined));
+  return stopping;
+}
+
+async function stopRunning(): Promise<void> {
   const { platform, files, nc, app, dir } = running;
   running.platform = running.files = running.nc = running.app = running.dir = undefined;
-  app?.stop();
-  await nc?.close().catch(() => undefined);
-  await files?.close();
-  await platform?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  try {
+    app?.stop();
+    await nc?.close().catch(() => undefined);
+    await files?.close();
+    // After Ctrl-C the services may have died first: whatever close() cannot do, the database still goes.
+    await platform?.close().catch(async (error: unknown) => {
+      console.error(`stopping the platform: ${String(error)}`);
+      await platform.db.drop();
+    });
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
