@@ -4,7 +4,6 @@ import { connectBus, type NatsConnection } from '@callctl/bus';
 import {
   catchUpProjection,
   createEventStore,
-  runProjection,
   startRelay,
   subscribeAll,
   type EventStore,
@@ -26,6 +25,7 @@ import {
   listActiveCalls,
 } from './adapters/eventlog/active-calls.js';
 import { keepRunning } from './adapters/eventlog/keep-running.js';
+import { runProjectionEvery } from './adapters/eventlog/periodic-projection.js';
 import { CALL_CONTROL_SERVICE, callControlService } from './adapters/grpc/call-control-service.js';
 import { watchDependencies } from './adapters/dependency-health.js';
 import { EventWatchers } from './adapters/grpc/watch-events.js';
@@ -51,6 +51,8 @@ export interface CallOrchestratorOptions {
   databasePoolSize?: number;
   /** How often legs are compared with those sip-edge holds (leg-reconciler.ts). @default 30000 */
   legReconcileIntervalMs?: number;
+  /** How often the active-calls read model (ListCalls) catches up with the log. @default 250 */
+  activeCallsPeriodMs?: number;
   /** How often PostgreSQL and NATS are probed for the health status. @default 5000 */
   healthProbeIntervalMs?: number;
   /** @default Date.now */
@@ -122,7 +124,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     await catchUpProjection(activeCallsProjection, { pool, store });
     const projection = keepRunning(
       'active-calls projection',
-      () => runProjection(activeCallsProjection, { pool, store, databaseUrl: o.databaseUrl }),
+      () => runProjectionEvery(activeCallsProjection, { pool, store, periodMs: o.activeCallsPeriodMs }),
       log,
     );
     closers.push({ name: 'active-calls projection', close: () => projection.close() });
