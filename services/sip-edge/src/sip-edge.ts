@@ -70,6 +70,9 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     legs,
     async close() {
       await grpc.close();
+      // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.
+      const ended = await legs.endEveryLeg();
+      if (ended > 0) log.warn({ legs: ended }, 'ended the calls still up at shutdown');
       engine.close();
       publisher.close();
       media.close();

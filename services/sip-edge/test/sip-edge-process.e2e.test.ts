@@ -2,7 +2,8 @@
 // went away first.
 import { join } from 'node:path';
 import { RtpEndpoint, startProcess, startSipp } from '@callctl/testing';
-import { startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
+import { callEvents } from '@callctl/proto';
+import { call, startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
 
 jest.setTimeout(60_000);
 
@@ -16,6 +17,53 @@ describe('sip-edge process', () => {
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  it('ends the calls it holds on SIGTERM: BYE to an answered caller, 503 to a waiting one, LegEnded for both', async () => {
+    const answeredRtp = await RtpEndpoint.open();
+    const waitingRtp = await RtpEndpoint.open();
+    try {
+      const caller = (scenario: string, service: string, rtp: RtpEndpoint) =>
+        startSipp({
+          scenario: join(__dirname, 'scenarios', scenario),
+          remote: `127.0.0.1:${t.engine.sipPort}`,
+          service,
+          args: ['-key', 'rtp_port', String(rtp.port)],
+        });
+      const offered = (service: string) =>
+        t.fact(
+          'inboundCallOffered',
+          (f) =>
+            f.fact?.$case === 'inboundCallOffered' &&
+            f.fact.inboundCallOffered.toUri.includes(`sip:${service}@`),
+        );
+      const answeredSipp = await caller('uac-answered-expect-bye.xml', 'shutdown-answered', answeredRtp);
+      const answered = await offered('shutdown-answered');
+      await call(t.client.answerLeg.bind(t.client) as never, {
+        callId: answered.callId,
+        legId: answered.legId,
+      });
+      await t.fact('legAnswered', (f) => f.legId === answered.legId);
+      const waitingSipp = await caller('uac-expect-503.xml', 'shutdown-waiting', waitingRtp);
+      const waiting = await offered('shutdown-waiting');
+
+      t.sipEdge.process.child.kill('SIGTERM');
+
+      expect(await t.sipEdge.process.exited).toBe(0);
+      t.expectSippSucceeded(await answeredSipp.result);
+      t.expectSippSucceeded(await waitingSipp.result);
+      for (const leg of [answered, waiting]) {
+        const ended = await t.fact('legEnded', (f) => f.legId === leg.legId);
+        expect(ended.fact.legEnded).toMatchObject({
+          cause: callEvents.EndCause.END_CAUSE_PLATFORM_FAILURE,
+          reason: 'sip-edge shutting down',
+        });
+      }
+    } finally {
+      await answeredRtp.close();
+      await waitingRtp.close();
+    }
+    await t.restartSipEdge();
   });
 
   it('drains and exits 0 on SIGTERM after its SIP engine stopped', async () => {

@@ -4,6 +4,7 @@ import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
 import type { LegState } from './leg-registry.js';
 import { placeCall, type PlaceCallInput } from './outbound-legs.js';
+import { endEveryLeg } from './end-every-leg.js';
 import { endRecoveredLegs } from './recover-legs.js';
 import type { SipRequest, SipResponder } from './sip-stack.js';
 
@@ -45,6 +46,11 @@ export class SipLegs {
   /** Ends the legs the previous run of this instance left behind; returns how many. */
   endLegsOfPreviousRun(): Promise<number> {
     return endRecoveredLegs(this.ctx);
+  }
+
+  /** Ends every leg (shutdown); returns how many there were. */
+  endEveryLeg(): Promise<number> {
+    return endEveryLeg(this.ctx);
   }
 
   list(): sipEdge.EdgeLeg[] {
