@@ -29,6 +29,31 @@ describe('out-of-dialog requests', () => {
     expect(res.get('Allow')).toBe('INVITE, BYE');
   });
 
+  it.each(['REGISTER', 'MESSAGE'])(
+    'sends %s out of dialog as a plain non-INVITE transaction',
+    async (method) => {
+      await using env = await startEngineEnv();
+      await using ua = await ScriptedUa.start('udp');
+      const srf = await env.app();
+      const sent = (await loose(srf).request(ua.uri, {
+        method,
+        headers:
+          method === 'REGISTER'
+            ? { Contact: '<sip:edge@localhost>', Expires: '60' }
+            : { 'Content-Type': 'text/plain' },
+        body: method === 'MESSAGE' ? 'hello' : undefined,
+      })) as SentRequest;
+      const response = new Promise<SrfMessage>((resolve) => sent.on('response', resolve));
+      const request = await ua.expectRequest(method);
+      if (method === 'REGISTER')
+        expect(request.contacts[0]!.uri).toBe(`sip:edge@127.0.0.1:${env.peer().port}`);
+      else expect(request.body.toString()).toBe('hello');
+      await ua.reply(request, ua.respond(request, 200));
+      expect((await response).status).toBe(200);
+      expect(env.engine.core.dialogs.size).toBe(0);
+    },
+  );
+
   it('sends OPTIONS to a next-hop proxy without adding a Route', async () => {
     await using env = await startEngineEnv();
     await using proxy = await ScriptedUa.start('udp');

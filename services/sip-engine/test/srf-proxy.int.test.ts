@@ -108,4 +108,55 @@ describe('srf proxyRequest', () => {
     const ack = await callee.expectRequest('ACK');
     expect(ack.topVia.branch).toBe(forwarded.topVia.branch);
   });
+
+  it('forks simultaneously and connects the branch that answers, cancelling the other', async () => {
+    await using env = await startEngineEnv();
+    await using caller = await ScriptedUa.start('udp');
+    await using slow = await ScriptedUa.start('udp');
+    await using fast = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const result = proxyApp(
+      srf,
+      () => [`sip:127.0.0.1:${slow.transport.local.port}`, `sip:127.0.0.1:${fast.transport.local.port}`],
+      { forking: 'simultaneous' },
+    );
+    await routed(env, 'invite');
+    await caller.send(caller.invite(env.uri()), env.peer());
+    const ringing = await slow.expectRequest('INVITE');
+    const answering = await fast.expectRequest('INVITE');
+    await slow.reply(ringing, slow.respond(ringing, 180));
+    await fast.reply(answering, fast.respond(answering, 200, { body: SDP_B }));
+    await caller.expectResponse(200, 'INVITE');
+    const cancel = await slow.expectRequest('CANCEL');
+    expect(cancel.topVia.branch).toBe(ringing.topVia.branch);
+    expect((await result).finalStatus).toBe(200);
+  });
+
+  it('follows a 3xx to the Contact it names when asked to', async () => {
+    await using env = await startEngineEnv();
+    await using caller = await ScriptedUa.start('udp');
+    await using redirector = await ScriptedUa.start('udp');
+    await using target = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const result = proxyApp(srf, () => [`sip:127.0.0.1:${redirector.transport.local.port}`], {
+      followRedirects: true,
+    });
+    await routed(env, 'invite');
+    const invite = caller.invite(env.uri());
+    await caller.send(invite, env.peer());
+    const first = await redirector.expectRequest('INVITE');
+    await redirector.reply(
+      first,
+      redirector.respond(first, 302, {
+        headers: [['Contact', `<sip:moved@127.0.0.1:${target.transport.local.port}>`]],
+      }),
+    );
+    const moved = await target.expectRequest('INVITE');
+    // the Request-URI named us, so each target's URI replaces it (research §7.9)
+    expect(moved.uri).toBe(`sip:moved@127.0.0.1:${target.transport.local.port}`);
+    await target.reply(moved, target.respond(moved, 486));
+    const busy = await caller.expectResponse(486);
+    await caller.send(caller.ackNon2xx(invite, busy), env.peer());
+    expect((await result).finalStatus).toBe(486);
+  });
 });

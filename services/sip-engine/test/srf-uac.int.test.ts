@@ -77,34 +77,40 @@ describe('srf createUAC over UDP', () => {
     await ua.expectRequest('ACK');
   });
 
-  it('retries a 401-challenged INVITE with digest credentials (same Call-ID and From tag, CSeq+1)', async () => {
-    await using env = await startEngineEnv();
-    await using ua = await ScriptedUa.start('udp');
-    const srf = await env.app();
-    const options: UacOptions = { localSdp: SDP_A, auth: { username: 'alice', password: 'secret' } };
-    const dialogP = srf.createUAC(ua.uri, options as never);
-    const first = await ua.expectRequest('INVITE');
-    const challenge = ua.respond(first, 401, {
-      headers: [['WWW-Authenticate', 'Digest realm="callctl", nonce="n0nce", algorithm=MD5']],
-    });
-    await ua.send(challenge, env.peer());
-    await ua.expectRequest('ACK');
-    const second = await ua.expectRequest('INVITE');
-    expect(second.callId).toBe(first.callId);
-    expect(second.from.tag).toBe(first.from.tag);
-    expect(second.cseq.seq).toBe(first.cseq.seq + 1);
-    const authorization = second.get('Authorization')!;
-    const param = (name: string) => new RegExp(`${name}="?([^",]+)"?`).exec(authorization)?.[1];
-    const expected = md5(`${md5('alice:callctl:secret')}:n0nce:${md5(`INVITE:${param('uri')}`)}`);
-    expect(param('response')).toBe(expected);
-    const ok = ua.respond(second, 200, { body: SDP_B });
-    await ua.send(ok, env.peer());
-    const dialog = asDialog(await dialogP);
-    await ua.expectRequest('ACK');
-    void dialog.destroy();
-    const bye = await ua.expectRequest('BYE');
-    await ua.send(ua.respond(bye, 200), env.peer());
-  });
+  it.each([
+    [401, 'WWW-Authenticate', 'Authorization'],
+    [407, 'Proxy-Authenticate', 'Proxy-Authorization'],
+  ] as const)(
+    'retries a %i-challenged INVITE with digest credentials (same Call-ID and From tag, CSeq+1)',
+    async (status, challengeHeader, answerHeader) => {
+      await using env = await startEngineEnv();
+      await using ua = await ScriptedUa.start('udp');
+      const srf = await env.app();
+      const options: UacOptions = { localSdp: SDP_A, auth: { username: 'alice', password: 'secret' } };
+      const dialogP = srf.createUAC(ua.uri, options as never);
+      const first = await ua.expectRequest('INVITE');
+      const challenge = ua.respond(first, status, {
+        headers: [[challengeHeader, 'Digest realm="callctl", nonce="n0nce", algorithm=MD5']],
+      });
+      await ua.send(challenge, env.peer());
+      await ua.expectRequest('ACK');
+      const second = await ua.expectRequest('INVITE');
+      expect(second.callId).toBe(first.callId);
+      expect(second.from.tag).toBe(first.from.tag);
+      expect(second.cseq.seq).toBe(first.cseq.seq + 1);
+      const authorization = second.get(answerHeader)!;
+      const param = (name: string) => new RegExp(`${name}="?([^",]+)"?`).exec(authorization)?.[1];
+      const expected = md5(`${md5('alice:callctl:secret')}:n0nce:${md5(`INVITE:${param('uri')}`)}`);
+      expect(param('response')).toBe(expected);
+      const ok = ua.respond(second, 200, { body: SDP_B });
+      await ua.send(ok, env.peer());
+      const dialog = asDialog(await dialogP);
+      await ua.expectRequest('ACK');
+      void dialog.destroy();
+      const bye = await ua.expectRequest('BYE');
+      await ua.send(ua.respond(bye, 200), env.peer());
+    },
+  );
 
   it('holds the CANCEL of req.cancel() until a provisional arrives, then gets 487 and rejects', async () => {
     await using env = await startEngineEnv();

@@ -36,7 +36,7 @@ export interface LooseSrf {
   /** Resolves with the request as sent; responses arrive as its `response` events. */
   request(
     uri: string,
-    opts: { method: string; headers?: Record<string, string>; proxy?: string },
+    opts: { method: string; headers?: Record<string, string>; body?: string; proxy?: string },
   ): Promise<unknown>;
 }
 
