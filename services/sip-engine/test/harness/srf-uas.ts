@@ -27,10 +27,13 @@ async function main() {
         .createUAS(req, res, { localSdp: SDP_ANSWER })
         .then((dialog) => {
           if (logDialogs) console.log(`dialog up ${req.get('Call-ID')}`);
+          // Not before the ACK: no new INVITE transaction while the first one is in progress (RFC 3261 14.1).
           if (user.startsWith('hold')) {
-            dialog
-              .modify(SDP_ANSWER.replace('a=sendrecv', 'a=sendonly'))
-              .catch((err: unknown) => console.error(`modify failed: ${String(err)}`));
+            dialog.once('ack', () => {
+              dialog
+                .modify(SDP_ANSWER.replace('a=sendrecv', 'a=sendonly'))
+                .catch((err: unknown) => console.error(`modify failed: ${String(err)}`));
+            });
           }
         })
         .catch((err: unknown) => console.error(`createUAS failed: ${String(err)}`));
