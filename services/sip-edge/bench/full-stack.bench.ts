@@ -16,7 +16,7 @@
 //
 // Environment: FULL_STACK_RATES (comma list, default 20,50,100,150,200), FULL_STACK_STEP_S (default 5),
 // FULL_STACK_OUTBOUND_CALLS (default 100, 0 skips), FULL_STACK_ENGINE_RATES (the engine-only ladder;
-// FULL_STACK_ENGINE_RATES=0 skips it). Figures are disturbed by whatever else runs on the machine: the
+// FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off). Figures are disturbed by whatever else runs on the machine: the
 // load average and the "box" CPU column say how much.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ import type { ServiceProcess } from '../test/support/services.js';
 import { serveFiles, type ToneServer } from '../test/support/tones.js';
 import { AnsweringApp, type Tally } from './answering-app.js';
 import { cleanUpOnExit } from './child-cleanup.js';
-import { pgMeter, type PgUse } from './pg-backends.js';
+import { pgMeter, setDatabaseOption, type PgUse } from './pg-backends.js';
 import {
   inviteArrivals,
   inviteTimings,
@@ -57,6 +57,11 @@ const OUTBOUND_RATE = 20;
 const ENGINE_RATES = list('FULL_STACK_ENGINE_RATES', [200, 300, 400, 500, 600, 800, 1000, 1300]).filter(
   (rate) => rate > 0,
 );
+/**
+ * PostgreSQL synchronous_commit for the test database only, e.g. `off`: each append holds the log's append
+ * lock until its commit is flushed, so this shows what the WAL flush costs. Unset = the cluster's setting.
+ */
+const SYNCHRONOUS_COMMIT = process.env.FULL_STACK_PG_SYNCHRONOUS_COMMIT ?? '';
 const TARGETS = { cps: 150, pddP99Ms: 20 };
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 10;
@@ -422,8 +427,21 @@ async function main(): Promise<void> {
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-  console.log(`full-stack benchmark: ${STEP_S} s steps, ${cpus().length} cores, load average ${load}`);
+  console.log(
+    `full-stack benchmark: ${STEP_S} s steps, ${cpus().length} cores, load average ${load}` +
+      (SYNCHRONOUS_COMMIT ? `, test database with synchronous_commit = ${SYNCHRONOUS_COMMIT}` : ''),
+  );
   const p = (running.platform = await startPlatform({}, { rtpengineMediaPorts: MEDIA_PORTS }));
+  if (SYNCHRONOUS_COMMIT) {
+    // A what-if for the diagnosis: the orchestrator's connections are opened anew with the setting.
+    setDatabaseOption(p.db.url, 'synchronous_commit', SYNCHRONOUS_COMMIT);
+    await p.killOrchestrator();
+    await p.startOrchestrator();
+    // The API client's channel backs off after the old process went away: connected again before calls.
+    await new Promise<void>((resolve, reject) =>
+      p.api.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
+    );
+  }
   makeToneFile(dir, 'tone-1s.wav', 1, 1000);
   const files = (running.files = await serveFiles(dir));
   const nc = (running.nc = await connectBus({ servers: p.edge.nats.url, name: 'full-stack-bench-app' }));

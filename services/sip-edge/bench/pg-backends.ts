@@ -16,6 +16,15 @@ const BUSY = `select coalesce(wait_event_type || '/' || wait_event, 'running') f
   and query not like 'LISTEN%'`;
 const SAMPLE_EVERY_MS = 250;
 
+/** ALTER DATABASE <the url's database> SET name = value: for connections opened from now on. */
+export function setDatabaseOption(url: string, name: string, value: string): void {
+  if (!/^\w+$/.test(name) || !/^\w+$/.test(value)) throw new Error(`bad option ${name} = ${value}`);
+  psql(
+    url,
+    `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ${name} = ${value}', current_database()); END $$`,
+  );
+}
+
 export interface PgUse {
   /** CPU of the backends that were connected when the meter started. */
   cpuMs: number;
