@@ -82,10 +82,16 @@ export class AppRequests {
       });
       return;
     }
-    resolveNextHop(hop, this.core.options.lookupHost ?? systemLookup).then(
-      (target) => this.sendNewRequest(conn, frame, appRequest, target),
-      () => conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]),
-    );
+    resolveNextHop(hop, this.core.options.lookupHost ?? systemLookup)
+      .then(
+        (target) => this.sendNewRequest(conn, frame, appRequest, target),
+        () => conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]),
+      )
+      .catch((err: unknown) => {
+        // Outside the admin handler's try/catch: answer here so the app is not left waiting.
+        this.core.log.error({ err }, 'sending a resolved request failed');
+        conn.respond(frame.msgId, 'NOK', ['internal error']);
+      });
   }
 
   private sendNewRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest, target: Target): void {

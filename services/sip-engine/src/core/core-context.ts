@@ -10,7 +10,7 @@ import { DEFAULT_TIMERS, type TimerConfig } from '../transaction/timers.js';
 import type { Peer, SipTransport, TransportProtocol } from '../transport/transport.js';
 import { targetOfUri, uriOfAddress, type Flow, type Target } from './addressing.js';
 import { DialogTable } from './dialog.js';
-import { randomIds, systemClock, type Clock, type IdSource } from './runtime.js';
+import { guardedClock, randomIds, systemClock, type Clock, type IdSource } from './runtime.js';
 import { traceSip } from './sip-trace.js';
 import { type ServerTransaction, type TransactionContext } from './transaction-shell.js';
 import { type InboundRequest, type OutboundRequest } from './pending-requests.js';
@@ -62,7 +62,9 @@ export class CoreContext {
   constructor(readonly options: SipCoreOptions) {
     this.log = options.log;
     this.traceLog = options.log.child({ module: 'sip-trace' });
-    this.clock = options.clock ?? systemClock;
+    this.clock = guardedClock(options.clock ?? systemClock, (err) =>
+      this.log.error({ err }, 'timer callback failed'),
+    );
     this.ids = options.ids ?? randomIds;
     this.timers = options.timers ?? DEFAULT_TIMERS;
     this.timerCMs = options.timerCMs ?? 185_000;

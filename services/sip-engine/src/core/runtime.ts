@@ -21,6 +21,24 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * A clock whose callbacks cannot throw out of a timer (that would end the process): a failure is handed to
+ * `onError` and the engine carries on.
+ */
+export function guardedClock(clock: Clock, onError: (err: unknown) => void): Clock {
+  return {
+    now: () => clock.now(),
+    after: (ms, fn) =>
+      clock.after(ms, () => {
+        try {
+          fn();
+        } catch (err) {
+          onError(err);
+        }
+      }),
+  };
+}
+
 export interface IdSource {
   /** Transaction ids and admin message ids (UUIDs, as the real server uses). */
   uuid(): string;

@@ -296,8 +296,13 @@ export class ClientTransaction extends TransactionShell<IctEvent | NictEvent> {
       // A failed retransmission or ACK after the final response changes nothing for the TU.
       if (this.terminated || this.status >= 200) return;
       this.ctx.log.debug({ err }, 'request not sent');
-      this.hooks.onFailure(this, 503);
-      this.terminate();
+      try {
+        this.hooks.onFailure(this, 503);
+        this.terminate();
+      } catch (failure) {
+        // A promise callback: a throw here would be an unhandled rejection, which ends the process.
+        this.ctx.log.error({ err: failure }, 'transport failure handling failed');
+      }
     });
   }
 }
