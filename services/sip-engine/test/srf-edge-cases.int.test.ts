@@ -90,3 +90,31 @@ describe('transaction-layer edge cases', () => {
     );
   });
 });
+
+describe('REGISTER checks before routing', () => {
+  async function register(expires: string) {
+    const env = await startEngineEnv();
+    const ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    loose(srf).register((_req, res) => res.send(200));
+    await routed(env, 'register');
+    const request = ua.request('REGISTER', env.uri(), { headers: [['Expires', expires]] });
+    request.set('Contact', '*');
+    await ua.send(request, env.peer());
+    return { env, ua };
+  }
+
+  it('refuses Contact: * with a non-zero Expires (400 naming the problem)', async () => {
+    const { env, ua } = await register('3600');
+    await using _env = env;
+    await using _ua = ua;
+    expect((await ua.expectResponse(400, 'REGISTER')).reason).toMatch(/Contact: \* needs Expires: 0/);
+  });
+
+  it('routes Contact: * with Expires: 0 (remove all bindings) to the app', async () => {
+    const { env, ua } = await register('0');
+    await using _env = env;
+    await using _ua = ua;
+    await ua.expectResponse(200, 'REGISTER');
+  });
+});

@@ -72,6 +72,11 @@ export class NetworkRequests {
       this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
       return;
     }
+    const invalidRegister = method === 'REGISTER' ? registerProblem(request) : undefined;
+    if (invalidRegister) {
+      this.answerAlone(request, flow, key, 400, invalidRegister);
+      return;
+    }
     // Merged request (RFC 3261 8.2.2.2): same From tag, Call-ID and CSeq as one in progress, other branch.
     const mergeKey = `${request.callId}\n${request.from.tag ?? ''}\n${request.cseq.seq}\n${method}`;
     if (this.core.merged.has(mergeKey) || this.isLoop(request)) {
@@ -303,4 +308,18 @@ export class NetworkRequests {
     this.core.deliver(invite.app, 'network', flow, invite.txnId, update.dialogId, text);
     return true;
   }
+}
+
+/** REGISTER checks the real server makes before routing (research §7.1 step 4, RFC 3261 10.3). */
+function registerProblem(request: SipRequest): string | undefined {
+  const contacts = request.contacts;
+  if (contacts.some((c) => c.star)) {
+    const expires = request.get('Expires');
+    if (contacts.length > 1 || expires === undefined || expires.trim() !== '0') {
+      return 'Contact: * needs Expires: 0 and no other Contact';
+    }
+  }
+  if (contacts.some((c) => !c.star && !/^[a-z][a-z0-9+.-]*:/i.test(c.uri)))
+    return 'Contact without a URI scheme';
+  return undefined;
 }

@@ -33,6 +33,7 @@ export interface SrfResponse {
 /** srf methods its bundled types leave out or get wrong. */
 export interface LooseSrf {
   options(handler: (req: SrfMessage, res: SrfResponse) => void): void;
+  register(handler: (req: SrfMessage, res: SrfResponse) => void): void;
   /** Resolves with the request as sent; responses arrive as its `response` events. */
   request(
     uri: string,
