@@ -6,8 +6,9 @@
 //   1. inbound ladder: sipp UAC (bench/scenarios/uac-expect-bye.xml) at fixed rates for STEP_S seconds
 //      each; every call is answered, played a 1 s file and hung up by the app (every state change in the
 //      event log). A step passes with 0 failed calls (sipp's, RPC failures of the app, calls whose end
-//      never reached the log) and sipp sustaining >= 97 % of the offered rate. The ladder stops at the
-//      first failed step; the figure is the highest step that passed.
+//      never reached the log), sipp sustaining >= 97 % of the offered rate, and the platform keeping up
+//      (answers/s >= 97 % of INVITEs/s: see keptUp). The ladder stops at the first step with failed
+//      calls; the figure is the highest step that passed, beside the highest with 0 failed calls.
 //   2. post-dial delay INVITE in -> 200 out per step, from sipp's -trace_shortmsg timestamps.
 //   3. post-dial delay CreateCall -> INVITE out: the app dials a sipp UAS at OUTBOUND_RATE; the gRPC call
 //      is stamped here, the INVITE's arrival by the UAS's -trace_shortmsg (same machine, same clock).
@@ -16,8 +17,9 @@
 //
 // Environment: FULL_STACK_RATES (comma list, default 20,50,100,150,200), FULL_STACK_STEP_S (default 5),
 // FULL_STACK_OUTBOUND_CALLS (default 100, 0 skips), FULL_STACK_ENGINE_RATES (the engine-only ladder;
-// FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off). Figures are disturbed by whatever else runs on the machine: the
-// load average and the "box" CPU column say how much.
+// FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off). Figures
+// are disturbed by whatever else runs on the machine: the load average, the "box" CPU share and the CPU
+// per call (which does not depend on how the cores were shared) say how much.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +78,9 @@ const UAS_SCENARIO = join(__dirname, '..', 'test', 'scenarios', 'uas-answers-exp
 interface InboundStep {
   rate: number;
   calls: number;
+  /** No failed calls, and the platform kept up. */
   ok: boolean;
+  noFailures: boolean;
   failed: number;
   tally: Tally;
   /** Calls sipp completed whose CallEnded never reached the app. */
@@ -283,9 +287,10 @@ async function inboundStep(
   const notEnded = Math.max(0, uac.successfulCalls - tally.callsEnded);
   const sustained = sustainedRate(uac);
   const answerRatio = keptUp(timings);
+  const noFailures = failed === 0 && tally.rpcFailures === 0 && notEnded === 0;
   const kept = !options.judgeRate || (sustained * 100 >= rate * 97 && answerRatio >= 0.97);
-  const ok = failed === 0 && tally.rpcFailures === 0 && notEnded === 0 && kept;
-  const why = ok
+  const ok = noFailures && kept;
+  const why = noFailures
     ? ''
     : [
         uac.errors ? `\n      sipp: ${firstLines(uac.errors, 3)}` : '',
@@ -297,6 +302,7 @@ async function inboundStep(
     rate,
     calls,
     ok,
+    noFailures,
     failed,
     tally,
     notEnded,
@@ -335,7 +341,7 @@ function stepLine(step: InboundStep): string {
     `${String(step.retrans).padStart(7)} ${String(Math.round(step.sustained)).padStart(9)} ` +
     `${step.answerRatio.toFixed(2).padStart(8)} ` +
     `${ms(quantile(step.pdd, 0.5)).padStart(9)} ${ms(quantile(step.pdd, 0.99)).padStart(9)}  ` +
-    `${step.ok ? 'ok  ' : 'FAIL'}  ${step.cpu}\n      PDD p50/p99: ${step.breakdown}${step.why}`
+    `${step.ok ? 'ok  ' : step.noFailures ? 'SLOW' : 'FAIL'}  ${step.cpu}\n      PDD p50/p99: ${step.breakdown}${step.why}`
   );
 }
 
@@ -465,17 +471,23 @@ async function main(): Promise<void> {
   console.log(
     '  offered  calls failed rpc-err not-ended retrans sustained kept-up   PDD p50   PDD p99  step  (then CPU, PDD parts)',
   );
+  console.log(
+    '  (step: ok; SLOW = 0 failed calls but the answers fell behind the INVITEs; FAIL = calls failed)',
+  );
   const steps: InboundStep[] = [];
   for (const rate of RATES) {
     const step = await inboundStep(p, app, dir, rate, rate * STEP_S);
     steps.push(step);
     console.log(`  ${stepLine(step)}`);
-    if (!step.ok) break;
+    // A step that fell behind still drains (its calls all ended above): the next one starts afresh.
+    if (!step.noFailures) break;
     await sleep(1000);
   }
   const passed = steps.filter((step) => step.ok);
   const best = passed[passed.length - 1];
-  const fullStack: MaxRate = { cps: best?.rate ?? 0, atLadderTop: passed.length === RATES.length };
+  const fullStack: MaxRate = { cps: best?.rate ?? 0, atLadderTop: best?.rate === RATES[RATES.length - 1] };
+  const withoutFailures = steps.filter((step) => step.noFailures);
+  const highest = withoutFailures[withoutFailures.length - 1];
 
   let outbound: Awaited<ReturnType<typeof outboundDelays>> | undefined;
   if (OUTBOUND_CALLS > 0) {
@@ -494,7 +506,13 @@ async function main(): Promise<void> {
   const pddOf = (values: number[]) => `p50 ${ms(quantile(values, 0.5))}, p99 ${ms(quantile(values, 0.99))}`;
   const pddStep = best ?? steps[0];
   console.log('\nsummary');
-  console.log(`  full-stack sustained (0 failed calls)     ${cps(fullStack)} (target >= ${TARGETS.cps})`);
+  console.log(`  full-stack sustained (0 failed, kept up)  ${cps(fullStack)} (target >= ${TARGETS.cps})`);
+  if (highest && highest.rate !== best?.rate) {
+    console.log(
+      `  highest step with 0 failed calls          ${highest.rate} cps, answers lagging ` +
+        `(kept-up ${highest.answerRatio.toFixed(2)}, PDD p99 ${ms(quantile(highest.pdd, 0.99))})`,
+    );
+  }
   console.log(
     `  failed calls per step                     ${steps.map((s) => `${s.rate}: ${s.failed + s.tally.rpcFailures + s.notEnded}`).join(', ')}`,
   );
