@@ -14,7 +14,6 @@ import { CallLocks } from './app/call-locks.js';
 import { CallRepository, DEFAULT_CACHED_CALLS } from './app/call-repository.js';
 import { CommandEffects } from './app/command-effects.js';
 import { DeadlineManager } from './app/deadline-manager.js';
-import { deadlinesOf } from './app/deadlines-of.js';
 import { CommandHandler } from './app/handle-command.js';
 import { recordFact } from './app/record-fact.js';
 import { LegReconciler } from './app/leg-reconciler.js';
@@ -51,6 +50,8 @@ export interface CallOrchestratorOptions {
   databasePoolSize?: number;
   /** How often legs are compared with those sip-edge holds (leg-reconciler.ts). @default 30000 */
   legReconcileIntervalMs?: number;
+  /** How often every active call's deadlines are re-armed from the log (other instances'). @default 30000 */
+  deadlineResyncMs?: number;
   /** How often the active-calls read model (ListCalls) catches up with the log. @default 250 */
   activeCallsPeriodMs?: number;
   /** How often PostgreSQL and NATS are probed for the health status. @default 5000 */
@@ -75,7 +76,9 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
   const clock = o.clock ?? Date.now;
   const ids: IdSource = systemIds(clock);
   const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
-  const close = async () => {
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= closeAll());
+  const closeAll = async () => {
     for (const c of closers.reverse()) {
       try {
         await c.close();
@@ -128,14 +131,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log,
     );
     closers.push({ name: 'active-calls projection', close: () => projection.close() });
-    let rearmed = 0;
-    for (const callId of await allActiveCallIds(pool)) {
-      const call = await calls.load(callId);
-      const due = deadlinesOf(call.state, call.timeline);
-      deadlines.arm(callId, due);
-      rearmed += due.length;
-    }
-    log.info({ deadlines: rearmed }, 'deadlines re-armed from the log');
+    const rearm = async () => deadlines.rearm(await allActiveCallIds(pool), (id) => calls.load(id));
+    log.info({ deadlines: await rearm() }, 'deadlines re-armed from the log');
 
     const reconciler = new LegReconciler({
       sipEdge,
@@ -147,6 +144,14 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'reconciler' }),
     });
     closers.push({ name: 'leg reconciler', close: reconciler.every(o.legReconcileIntervalMs ?? 30_000) });
+    // With several instances, each re-arms every active call's deadlines now and then: one armed by an
+    // instance that died still fires (twice is harmless: the second firing decides nothing).
+    const resync = setInterval(
+      () => void rearm().catch((error: unknown) => log.warn({ err: error }, 'deadline re-arm failed')),
+      o.deadlineResyncMs ?? 30_000,
+    );
+    resync.unref();
+    closers.push({ name: 'deadline resync', close: () => clearInterval(resync) });
 
     const facts: FactsConsumer = await startFactsConsumer({
       nc,

@@ -7,7 +7,8 @@ import { callEvents } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
 import type { Deadline } from '../domain/call.guards.js';
 import type { CommandContext } from './handle-command.js';
-import { deadlineKey } from './deadlines-of.js';
+import type { LoadedCall } from './call-repository.js';
+import { deadlineKey, deadlinesOf } from './deadlines-of.js';
 import type { Clock, IdSource } from './ports.js';
 
 type Send = (callId: string, command: CallCommand, context: CommandContext) => Promise<unknown>;
@@ -40,6 +41,21 @@ export class DeadlineManager {
       const key = deadlineKey(callId, d);
       if (!this.timers.has(key)) this.schedule(key, callId, d, d.atMs);
     }
+  }
+
+  /**
+   * Arms the deadlines of these calls as rebuilt from the log (deadlines-of.ts): on start, and then now and
+   * again so that an instance also holds the deadlines that another, since dead, instance armed.
+   */
+  async rearm(callIds: readonly string[], load: (callId: string) => Promise<LoadedCall>): Promise<number> {
+    let armed = 0;
+    for (const callId of callIds) {
+      const call = await load(callId);
+      const due = deadlinesOf(call.state, call.timeline);
+      this.arm(callId, due);
+      armed += due.length;
+    }
+    return armed;
   }
 
   /** Keys of the timers armed for a call (see deadlineKey), for logs and tests. */

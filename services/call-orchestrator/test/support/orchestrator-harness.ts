@@ -75,7 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stream: (callId) => orchestrator.store.readStream(callStreamId(callId)),
     stop: async () => {
       client.close();
-      await orchestrator.close();
+      await orchestrator.close(); // safe when a test already closed it
       await sipEdge.stop();
       await nc.drain().catch(() => nc.close());
       if (!options.nats) await nats.stop();
