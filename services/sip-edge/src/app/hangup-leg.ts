@@ -3,6 +3,7 @@ import { checkFinalStatus } from '../domain/dial-target.js';
 import type { LegContext } from './leg-context.js';
 import { byeLeg } from './leg-endings.js';
 import { refuseInbound } from './inbound-legs.js';
+import { idsOf } from './leg-registry.js';
 import { hangupRingingOutbound } from './outbound-legs.js';
 
 /** Status sent to an unanswered inbound leg the platform hangs up. */
@@ -39,7 +40,7 @@ export async function hangupLeg(
       return refuseInbound(
         ctx,
         leg,
-        sipStatus ? checkFinalStatus(sipStatus, leg) : DEFAULT_HANGUP_STATUS,
+        sipStatus ? checkFinalStatus(sipStatus, idsOf(leg)) : DEFAULT_HANGUP_STATUS,
         reason,
         callEvents.EndCause.END_CAUSE_LOCAL_HANGUP,
       );

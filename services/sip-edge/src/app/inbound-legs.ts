@@ -6,7 +6,7 @@ import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-fact
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
-import { hasEnded, type InboundLeg, type Leg } from './leg-registry.js';
+import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
 
 const { EndCause } = callEvents;
@@ -121,9 +121,9 @@ async function answerTimedOut(ctx: LegContext, leg: InboundLeg): Promise<void> {
 /** The leg must be an inbound leg that has not been answered or refused yet. */
 export function waitingInbound(leg: Leg, action: string): InboundLeg {
   if (leg.direction !== 'inbound')
-    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is an outbound leg`, leg);
+    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is an outbound leg`, idsOf(leg));
   if (leg.state !== 'offered' && leg.state !== 'ringing')
-    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is ${leg.state}`, leg);
+    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is ${leg.state}`, idsOf(leg));
   return leg;
 }
 
@@ -152,7 +152,7 @@ export async function answerInbound(ctx: LegContext, callId: string, legId: stri
 export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: string): Promise<void> {
   clearTimeout(leg.answerTimer);
   if (leg.state === 'ended')
-    throw new IllegalStateError(`leg ${leg.legId} ended before it was answered`, leg);
+    throw new IllegalStateError(`leg ${leg.legId} ended before it was answered`, idsOf(leg));
   leg.state = 'answering';
   let dialog;
   try {
@@ -160,16 +160,21 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
   } catch (error) {
     if (isSipFailure(error) && error.status === 487) {
       await endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
-      throw new IllegalStateError(`leg ${leg.legId} was cancelled by the caller before the answer`, leg);
+      throw new IllegalStateError(
+        `leg ${leg.legId} was cancelled by the caller before the answer`,
+        idsOf(leg),
+      );
     }
     await endLeg(ctx, leg, EndCause.END_CAUSE_PLATFORM_FAILURE, 0, 'the SIP engine refused the answer');
-    throw new UnavailableError(`SIP engine refused the 200 OK for leg ${leg.legId}`, leg, { cause: error });
+    throw new UnavailableError(`SIP engine refused the 200 OK for leg ${leg.legId}`, idsOf(leg), {
+      cause: error,
+    });
   }
   if (hasEnded(leg)) {
     // Cancelled while the 200 was on its way: the engine turns it into a BYE-less 487 or the caller
     // hangs up; either way there is nothing to keep.
     await dialog.destroy().catch(() => undefined);
-    throw new IllegalStateError(`leg ${leg.legId} ended while it was being answered`, leg);
+    throw new IllegalStateError(`leg ${leg.legId} ended while it was being answered`, idsOf(leg));
   }
   leg.state = 'answered';
   watchDialog(ctx, leg, dialog);
@@ -207,7 +212,7 @@ export async function refuseInbound(
   } catch (error) {
     // The engine no longer has the transaction (a CANCEL crossed us): the cancel handler reports it.
     if (leg.state === 'ended') return;
-    throw new UnavailableError(`SIP engine refused the ${status} for leg ${leg.legId}`, leg, {
+    throw new UnavailableError(`SIP engine refused the ${status} for leg ${leg.legId}`, idsOf(leg), {
       cause: error,
     });
   }
@@ -221,7 +226,9 @@ export async function ringInbound(ctx: LegContext, callId: string, legId: string
   await new Promise<void>((resolve, reject) =>
     inbound.responder.send(180, undefined, {}, (error) =>
       error
-        ? reject(new UnavailableError(`SIP engine refused the 180 for leg ${legId}`, leg, { cause: error }))
+        ? reject(
+            new UnavailableError(`SIP engine refused the 180 for leg ${legId}`, idsOf(leg), { cause: error }),
+          )
         : resolve(),
     ),
   );

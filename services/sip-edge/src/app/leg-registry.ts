@@ -111,3 +111,8 @@ export class LegRegistry {
 export function hasEnded(leg: Leg): boolean {
   return leg.state === 'ended';
 }
+
+/** The ids of a leg for an error's context (never the leg itself: it holds srf objects and SDP). */
+export function idsOf(leg: Leg): { callId: string; legId: string } {
+  return { callId: leg.callId, legId: leg.legId };
+}

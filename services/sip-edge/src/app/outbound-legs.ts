@@ -8,7 +8,7 @@ import { completeAnswer } from './inbound-legs.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
-import { hasEnded, type InboundLeg, type OutboundLeg } from './leg-registry.js';
+import { hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
 import { isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
 
 const { EndCause } = callEvents;
@@ -47,10 +47,10 @@ function bridgePeer(ctx: LegContext, input: PlaceCallInput): InboundLeg | undefi
   if (peer.direction !== 'inbound')
     throw new IllegalStateError(
       `cannot bridge with leg ${peer.legId}: only inbound legs can be dialled through`,
-      peer,
+      idsOf(peer),
     );
   if (peer.state !== 'offered' && peer.state !== 'ringing' && peer.state !== 'answered')
-    throw new IllegalStateError(`cannot bridge with leg ${peer.legId}: it is ${peer.state}`, peer);
+    throw new IllegalStateError(`cannot bridge with leg ${peer.legId}: it is ${peer.state}`, idsOf(peer));
   return peer;
 }
 
@@ -138,7 +138,9 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
           ctx.registry.remove(leg);
           leg.state = 'ended';
           rejectSent(
-            new UnavailableError(`the SIP engine did not send the INVITE to ${toUri}`, leg, { cause: error }),
+            new UnavailableError(`the SIP engine did not send the INVITE to ${toUri}`, idsOf(leg), {
+              cause: error,
+            }),
           );
           return;
         }
