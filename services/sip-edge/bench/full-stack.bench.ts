@@ -437,7 +437,10 @@ async function main(): Promise<void> {
     `full-stack benchmark: ${STEP_S} s steps, ${cpus().length} cores, load average ${load}` +
       (SYNCHRONOUS_COMMIT ? `, test database with synchronous_commit = ${SYNCHRONOUS_COMMIT}` : ''),
   );
-  const p = (running.platform = await startPlatform({}, { rtpengineMediaPorts: MEDIA_PORTS }));
+  const p = (running.platform = await startPlatform(
+    {},
+    { rtpengineMediaPorts: MEDIA_PORTS, watchEvents: false },
+  ));
   if (SYNCHRONOUS_COMMIT) {
     // A what-if for the diagnosis: the orchestrator's connections are opened anew with the setting.
     setDatabaseOption(p.db.url, 'synchronous_commit', SYNCHRONOUS_COMMIT);

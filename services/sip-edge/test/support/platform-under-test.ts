@@ -38,9 +38,18 @@ export interface PlatformUnderTest {
   close(): Promise<void>;
 }
 
+export interface PlatformOptions extends FixtureOptions {
+  /**
+   * Keep every event in `events` through a WatchEvents stream from position 0. The benchmark turns it off:
+   * its app has its own feed, and a second stream would be orchestrator load no deployment has.
+   * @default true
+   */
+  watchEvents?: boolean;
+}
+
 export async function startPlatform(
   settings: SipEdgeSettings = {},
-  fixtures: FixtureOptions = {},
+  fixtures: PlatformOptions = {},
 ): Promise<PlatformUnderTest> {
   const edge = await startEdgeUnderTest(settings, fixtures);
   let db: TestDatabase | undefined;
@@ -68,6 +77,7 @@ export async function startPlatform(
   const events: callControl.WatchEventsResponse[] = [];
   let watch: ClientReadableStream<callControl.WatchEventsResponse> | undefined;
   const openWatch = () => {
+    if (fixtures.watchEvents === false) return;
     const from = events.length === 0 ? 0 : Number(events[events.length - 1]!.envelope!.globalPosition) + 1;
     watch = api.watchEvents({ fromPosition: from, callId: '' });
     watch.on('data', (e: callControl.WatchEventsResponse) => events.push(e));
