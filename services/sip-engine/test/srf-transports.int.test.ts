@@ -1,4 +1,5 @@
 // The main srf call flows over UDP and over TCP (transport chosen by `;transport=tcp` / the Via).
+import { waitFor } from '@callctl/testing';
 import { once, routed, startEngineEnv } from './support/engine-env.js';
 import { ScriptedUa, SDP_A, SDP_B } from './support/scripted-ua.js';
 import { inboundCall } from './support/srf-apps.js';
@@ -72,5 +73,26 @@ describe.each(['udp', 'tcp'] as const)('srf call flows over %s', (protocol) => {
     const terminated = await ua.expectResponse(487, 'INVITE');
     await ua.send(ua.ackNon2xx(invite, terminated), env.peer(protocol));
     await cancelled;
+  });
+});
+
+describe('TCP dialogs', () => {
+  it('falls back to the Contact when the connection the call came on has closed', async () => {
+    await using env = await startEngineEnv();
+    const first = await ScriptedUa.start('tcp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, first, 'tcp');
+    const port = first.transport.local.port;
+    const tcp = env.engine.transports.find((t) => t.protocol === 'tcp')!;
+    const origin = { address: '127.0.0.1', port: call.ok.topVia.rport as number };
+    await first.close();
+    await waitFor('connection gone', () => tcp.isConnected?.(origin) === false || undefined);
+    // The same phone, listening again at its Contact address.
+    await using again = await ScriptedUa.start('tcp', port);
+    const destroyed = call.dialog.destroy();
+    const bye = await again.expectRequest('BYE');
+    expect(bye.topVia.transport).toBe('TCP');
+    await again.reply(bye, again.respond(bye, 200));
+    await destroyed;
   });
 });

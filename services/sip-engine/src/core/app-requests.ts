@@ -298,7 +298,7 @@ export class AppRequests {
       remoteTarget,
       routeSet,
       localContact,
-      flow: this.core.dialogFlow(out.txn.flow, routeSet, remoteTarget),
+      ...this.core.dialogFlow(out.txn.flow, routeSet, remoteTarget),
       app: out.app,
       inviteSeq: request.cseq.seq,
     });

@@ -150,7 +150,7 @@ export class AppResponses {
       remoteTarget: contact && !contact.star ? contact.uri : request.uri,
       routeSet,
       localContact,
-      flow: this.core.dialogFlow(req.txn.flow, routeSet, contact?.uri),
+      ...this.core.dialogFlow(req.txn.flow, routeSet, contact?.uri),
       app: conn,
       inviteSeq: request.cseq.seq,
     });

@@ -153,19 +153,29 @@ export class CoreContext {
 
   /**
    * Where in-dialog requests go. Over a connection-oriented transport the connection the dialog was made on
-   * is reused (the peer may not accept new connections); otherwise the first route or the remote target.
+   * is reused while it is up (the peer may not accept new connections), with the first route or remote
+   * target as the fallback once it is gone; otherwise the first route or the remote target.
    */
-  dialogFlow(origin: Flow, routeSet: string[], remoteTarget: string | undefined): Flow {
-    if (origin.transport.reliable) return origin;
+  dialogFlow(
+    origin: Flow,
+    routeSet: string[],
+    remoteTarget: string | undefined,
+  ): { flow: Flow; fallback?: Flow } {
     const next = routeSet[0] !== undefined ? uriOfAddress(routeSet[0]) : remoteTarget;
-    if (next === undefined) return origin;
+    let routed: Flow | undefined;
     try {
-      const target = targetOfUri(next);
-      const transport = this.transportFor(target.protocol, target.peer) ?? origin.transport;
-      return { transport, remote: target.peer };
+      if (next !== undefined) {
+        const target = targetOfUri(next);
+        routed = {
+          transport: this.transportFor(target.protocol, target.peer) ?? origin.transport,
+          remote: target.peer,
+        };
+      }
     } catch {
-      return origin;
+      routed = undefined;
     }
+    if (origin.transport.reliable) return { flow: origin, fallback: routed };
+    return { flow: routed ?? origin };
   }
 
   /**

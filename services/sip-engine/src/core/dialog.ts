@@ -26,6 +26,8 @@ export interface DialogInit {
   /** Our Contact URI in this dialog. */
   localContact: string;
   flow: Flow;
+  /** Where to go when `flow` is a connection that has closed (the first route or the remote target). */
+  fallback?: Flow;
   app: AppConnection | undefined;
   /** CSeq number of the INVITE that created the dialog (the ACK for its 2xx uses it). */
   inviteSeq: number;
@@ -56,6 +58,14 @@ export function wireDialogId(callId: string, creatorFromTag: string): string {
 }
 
 export class Dialog {
+  /** Where in-dialog requests go now: the dialog's connection while it is up, else the fallback. */
+  get flow(): Flow {
+    const primary = this.primaryFlow;
+    if (this.fallbackFlow && primary.transport.isConnected?.(primary.remote) === false)
+      return this.fallbackFlow;
+    return primary;
+  }
+
   readonly id: string;
   readonly key: string;
   readonly role: DialogRole;
@@ -70,7 +80,8 @@ export class Dialog {
   remoteTarget: string;
   readonly routeSet: string[];
   readonly localContact: string;
-  flow: Flow;
+  private readonly primaryFlow: Flow;
+  private readonly fallbackFlow: Flow | undefined;
   app: AppConnection | undefined;
   /** CSeq number an ACK from the app must carry: that of the latest INVITE answered 2xx. */
   ackSeq: number;
@@ -111,7 +122,8 @@ export class Dialog {
     this.remoteTarget = init.remoteTarget;
     this.routeSet = init.routeSet;
     this.localContact = init.localContact;
-    this.flow = init.flow;
+    this.primaryFlow = init.flow;
+    this.fallbackFlow = init.fallback;
     this.app = init.app;
     this.ackSeq = init.inviteSeq;
     this.key = dialogKey(init.callId, init.localTag, init.remoteTag);

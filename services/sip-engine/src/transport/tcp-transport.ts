@@ -56,6 +56,11 @@ export class TcpTransport implements SipTransport {
     );
   }
 
+  isConnected(peer: Peer): boolean {
+    const socket = this.connections.get(`${peer.address}:${peer.port}`);
+    return socket !== undefined && !socket.destroyed;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.connections.values()) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -28,6 +28,8 @@ export interface SipTransport {
    */
   readonly advertised?: Peer;
   send(data: Buffer, to: Peer): Promise<void>;
+  /** Connection-oriented transports: whether a connection to `peer` is open now. */
+  isConnected?(peer: Peer): boolean;
   close(): Promise<void>;
 }
 

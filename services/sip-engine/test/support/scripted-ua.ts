@@ -43,13 +43,13 @@ export class ScriptedUa implements AsyncDisposable {
 
   private constructor(readonly transport: SipTransport) {}
 
-  static async start(protocol: 'udp' | 'tcp' = 'udp'): Promise<ScriptedUa> {
+  static async start(protocol: 'udp' | 'tcp' = 'udp', port = 0): Promise<ScriptedUa> {
     const ref: { ua?: ScriptedUa } = {};
     const onMessage = (inbound: Inbound) => ref.ua?.receive(inbound);
     const transport =
       protocol === 'udp'
-        ? await UdpTransport.listen({ host: '127.0.0.1', port: 0, log, onMessage })
-        : await TcpTransport.listen({ host: '127.0.0.1', port: 0, log, onMessage });
+        ? await UdpTransport.listen({ host: '127.0.0.1', port, log, onMessage })
+        : await TcpTransport.listen({ host: '127.0.0.1', port, log, onMessage });
     ref.ua = new ScriptedUa(transport);
     return ref.ua;
   }
