@@ -2,6 +2,7 @@
 // keeps one timer per deadline in memory and, when one fires, sends the command that acts on it. Nothing
 // is stored: on start, every active call's deadlines are rebuilt from the log (deadlines-of.ts), so a
 // restart (even kill -9) keeps them, and a deadline that fell due while the process was down fires at once.
+import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
@@ -9,6 +10,7 @@ import type { Deadline } from '../domain/call.guards.js';
 import type { CommandContext } from './handle-command.js';
 import type { LoadedCall } from './call-repository.js';
 import { deadlineKey, deadlinesOf } from './deadlines-of.js';
+import { PERMANENT_KINDS } from './errors.js';
 import type { Clock, IdSource } from './ports.js';
 
 type Send = (callId: string, command: CallCommand, context: CommandContext) => Promise<unknown>;
@@ -87,9 +89,8 @@ export class DeadlineManager {
       await this.o.send(callId, command, { ...context, causationId: `deadline:${key}` });
       this.o.log.info({ callId, deadline: d.kind }, 'deadline acted on');
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      // A domain refusal means the deadline no longer applies; anything else (peer down) is retried.
-      if (code === 'NOT_FOUND' || code === 'ILLEGAL_STATE' || code === 'VALIDATION') {
+      // A refusal means the deadline no longer applies; anything else (peer down) is retried.
+      if (PERMANENT_KINDS.has(errorKindOf(error))) {
         this.o.log.info({ callId, deadline: d.kind, err: error }, 'deadline no longer applies');
         return;
       }

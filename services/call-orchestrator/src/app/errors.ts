@@ -1,6 +1,7 @@
-// Errors from the peers the app drives (sip-edge, media-worker), in the vocabulary of STYLE 10. The gRPC
-// clients turn a peer's status into one of these with the original error as `cause`; the status table maps
-// `code` once more at our own edge.
+// Errors from the peers the app drives (sip-edge, media-worker), in the platform's vocabulary
+// (@callctl/errors). The gRPC clients turn a peer's status into one of these with the original error as
+// `cause`; its `kind` says what our own edge answers (a peer's NOT_FOUND is ours, its UNAVAILABLE too).
+import { CallctlError, ERROR_KINDS, type ErrorKind } from '@callctl/errors';
 
 export const PEER_ERROR_CODES = {
   /** The peer refused the request as malformed (INVALID_ARGUMENT). */
@@ -16,8 +17,17 @@ export const PEER_ERROR_CODES = {
 } as const;
 export type PeerErrorCode = (typeof PEER_ERROR_CODES)[keyof typeof PEER_ERROR_CODES];
 
-export class PeerError extends Error {
+const KIND_BY_CODE: Readonly<Record<PeerErrorCode, ErrorKind>> = {
+  VALIDATION: ERROR_KINDS.invalidArgument,
+  NOT_FOUND: ERROR_KINDS.notFound,
+  ILLEGAL_STATE: ERROR_KINDS.failedPrecondition,
+  TIMEOUT: ERROR_KINDS.deadlineExceeded,
+  UNAVAILABLE: ERROR_KINDS.unavailable,
+};
+
+export class PeerError extends CallctlError<{ peer: string }> {
   override readonly name = 'PeerError';
+  readonly kind: ErrorKind;
   constructor(
     /** `sip-edge` or `media-worker`. */
     readonly peer: string,
@@ -25,9 +35,18 @@ export class PeerError extends Error {
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`${peer}: ${message}`, options);
+    super(`${peer}: ${message}`, { peer }, options);
+    this.kind = KIND_BY_CODE[code];
   }
 }
 
 export const isPeerError = (error: unknown, code?: PeerErrorCode): error is PeerError =>
   error instanceof PeerError && (code === undefined || error.code === code);
+
+/** Kinds a retry of the same request cannot change: a fact or a deadline refused so is dropped. */
+export const PERMANENT_KINDS: ReadonlySet<ErrorKind> = new Set([
+  ERROR_KINDS.invalidArgument,
+  ERROR_KINDS.notFound,
+  ERROR_KINDS.failedPrecondition,
+  ERROR_KINDS.alreadyExists,
+]);

@@ -12,7 +12,7 @@ import type { CommandContext, CommandHandler } from '../../app/handle-command.js
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
-import { toServiceError } from './status.js';
+import { toServiceError } from '@callctl/errors/grpc';
 import type { EventWatchers } from './watch-events.js';
 
 export interface CallControlHandlers {
@@ -53,7 +53,7 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       }
       running.then(
         (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, log, rpc)),
+        (error: unknown) => callback(toServiceError(error, log.child({ rpc }))),
       );
     };
   /** Runs a parsed request; returns the id it produced. */
@@ -115,7 +115,9 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     watchEvents: (call) => {
       h.watchers
         .serve(call)
-        .catch((error: unknown) => call.destroy(toServiceError(error, log, 'WatchEvents') as Error));
+        .catch((error: unknown) =>
+          call.destroy(toServiceError(error, log.child({ rpc: 'WatchEvents' })) as Error),
+        );
     },
   };
   return {

@@ -1,9 +1,12 @@
+// The errors the orchestrator throws carry the kind that gives the status the proto promises for them
+// (the kind -> status table itself is @callctl/errors/grpc's, tested there).
 import { status } from '@grpc/grpc-js';
-import { createLogger } from '@callctl/logging';
+import { toServiceError } from '@callctl/errors/grpc';
 import {
   ConcurrencyError as StoreConcurrencyError,
   ValidationError as StoreValidationError,
 } from '@callctl/eventstore';
+import { createLogger } from '@callctl/logging';
 import { PeerError } from '../../app/errors.js';
 import {
   ConcurrencyError,
@@ -12,11 +15,10 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../domain/errors.js';
-import { toServiceError } from './status.js';
 
 const log = createLogger({ service: 'status-test', level: 'silent' });
 
-describe('gRPC status table', () => {
+describe('gRPC status of the orchestrator errors', () => {
   it.each([
     [new ValidationError('to_uri is not a valid SIP URI'), status.INVALID_ARGUMENT],
     [new StoreValidationError('payload_too_large', 'payload too large'), status.INVALID_ARGUMENT],
@@ -35,12 +37,13 @@ describe('gRPC status table', () => {
     [new PeerError('media-worker', 'UNAVAILABLE', 'connection refused'), status.UNAVAILABLE],
     [new PeerError('media-worker', 'NOT_FOUND', 'media file not found: /x.wav'), status.NOT_FOUND],
     [new PeerError('sip-edge', 'ILLEGAL_STATE', 'leg is answered'), status.FAILED_PRECONDITION],
+    [new PeerError('sip-edge', 'VALIDATION', 'bad URI'), status.INVALID_ARGUMENT],
   ])('maps %s and keeps its message', (error, code) => {
-    expect(toServiceError(error, log, 'Test')).toMatchObject({ code, details: error.message });
+    expect(toServiceError(error, log)).toMatchObject({ code, details: error.message });
   });
 
   it('hides an unexpected error behind INTERNAL', () => {
-    expect(toServiceError(new Error('password=hunter2 in a stack'), log, 'Test')).toMatchObject({
+    expect(toServiceError(new Error('password=hunter2 in a stack'), log)).toMatchObject({
       code: status.INTERNAL,
       details: 'internal error',
     });

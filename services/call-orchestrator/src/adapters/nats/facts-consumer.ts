@@ -6,10 +6,12 @@
 // already has the fact id as its causation id).
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { consumeDurable, ensureFactsStream, FACTS_STREAM, type NatsConnection } from '@callctl/bus';
+import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
 import { mediaFactCommand, sipFactCommand, type FactCommand } from '../../app/fact-commands.js';
 import type { CommandContext } from '../../app/handle-command.js';
+import { PERMANENT_KINDS } from '../../app/errors.js';
 import type { CallCommand } from '../../domain/call.commands.js';
 import type { Clock, IdSource } from '../../app/ports.js';
 
@@ -35,15 +37,6 @@ export interface FactsConsumer {
   /** Resolves when the consumer stops. */
   closed(): Promise<void>;
 }
-
-/** Codes of refusals that a redelivery cannot change. */
-const PERMANENT = new Set([
-  'VALIDATION',
-  'NOT_FOUND',
-  'ILLEGAL_STATE',
-  'IDEMPOTENCY_CONFLICT',
-  'EVENTSTORE_VALIDATION',
-]);
 
 export function decodeFact(msg: Pick<JsMsg, 'subject' | 'data'>, now: number, ids: IdSource): FactCommand {
   if (msg.subject.startsWith('facts.sip.')) {
@@ -104,10 +97,10 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
       });
       msg.ack();
     } catch (error) {
-      const code = (error as { code?: string }).code ?? '';
-      if (PERMANENT.has(code)) {
+      const kind = errorKindOf(error);
+      if (PERMANENT_KINDS.has(kind)) {
         o.log.warn({ ...about, err: error }, 'fact refused; terminated');
-        msg.term(code);
+        msg.term(kind);
       } else {
         o.log.warn({ ...about, err: error }, 'fact not recorded; redelivering');
         msg.nak(retryDelayMs);
