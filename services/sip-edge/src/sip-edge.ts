@@ -73,6 +73,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.
       const ended = await legs.endEveryLeg();
       if (ended > 0) log.warn({ legs: ended }, 'ended the calls still up at shutdown');
+      await publisher.flush();
       engine.close();
       publisher.close();
       media.close();

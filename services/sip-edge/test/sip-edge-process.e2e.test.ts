@@ -2,6 +2,7 @@
 // went away first.
 import { join } from 'node:path';
 import { RtpEndpoint, startProcess, startSipp } from '@callctl/testing';
+import { Metadata } from '@grpc/grpc-js';
 import { callEvents } from '@callctl/proto';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
 
@@ -85,7 +86,7 @@ describe('sip-edge without NATS', () => {
     await t?.close();
   });
 
-  const call = async (testCase: string, scenario: string) => {
+  const runCaller = async (testCase: string, scenario: string) => {
     const rtp = await RtpEndpoint.open();
     try {
       const sipp = await startSipp({
@@ -100,11 +101,50 @@ describe('sip-edge without NATS', () => {
     }
   };
 
+  it('hangs up while NATS is away and stores the LegEnded fact once NATS is back', async () => {
+    const rtp = await RtpEndpoint.open();
+    try {
+      const sipp = await startSipp({
+        scenario: join(__dirname, 'scenarios', 'uac-answered-expect-bye.xml'),
+        remote: `127.0.0.1:${t.engine.sipPort}`,
+        service: 'hangup-without-nats',
+        args: ['-key', 'rtp_port', String(rtp.port)],
+      });
+      const offered = await t.fact(
+        'inboundCallOffered',
+        (f) =>
+          f.fact?.$case === 'inboundCallOffered' &&
+          f.fact.inboundCallOffered.toUri.includes('sip:hangup-without-nats@'),
+      );
+      const { callId, legId } = offered;
+      await call(t.client.answerLeg.bind(t.client) as never, { callId, legId });
+      await t.fact('legAnswered', (f) => f.legId === legId);
+
+      await t.nats.halt();
+      // The deadline is far below the fact's retry window: the reply must not wait for NATS.
+      await new Promise<void>((resolve, reject) =>
+        t.client.hangupLeg(
+          { callId, legId, sipStatus: 0, reason: 'no nats' },
+          new Metadata(),
+          { deadline: Date.now() + 3000 },
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      );
+      t.expectSippSucceeded(await sipp.result);
+
+      await t.nats.restart();
+      const ended = await t.fact('legEnded', (f) => f.legId === legId, 30_000);
+      expect(ended.fact.legEnded.cause).toBe(callEvents.EndCause.END_CAUSE_LOCAL_HANGUP);
+    } finally {
+      await rtp.close();
+    }
+  });
+
   it('refuses a call it cannot record with 503, and takes calls again once NATS is back', async () => {
     await t.nats.halt();
-    t.expectSippSucceeded(await call('no-nats', 'uac-expect-503.xml'));
+    t.expectSippSucceeded(await runCaller('no-nats', 'uac-expect-503.xml'));
     await t.nats.restart();
-    const later = call('nats-back', 'uac-expect-480.xml');
+    const later = runCaller('nats-back', 'uac-expect-480.xml');
     const offered = await t.fact(
       'inboundCallOffered',
       (f) =>

@@ -47,11 +47,11 @@ async function relay(
     if (!isWaiting(peer)) return;
     await sendProvisional(peer, 183, sdp);
     peer.state = 'ringing';
-    await report(ctx, peer.log, legProgress(factIds(ctx, peer), 183, true));
+    report(ctx, peer.log, legProgress(factIds(ctx, peer), 183, true));
     return;
   }
   if (response.status !== 180 || peer.state === 'ringing') return;
   await sendProvisional(peer, 180, undefined);
   peer.state = 'ringing';
-  await report(ctx, peer.log, legProgress(factIds(ctx, peer), 180, false));
+  report(ctx, peer.log, legProgress(factIds(ctx, peer), 180, false));
 }

@@ -180,7 +180,7 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
   watchDialog(ctx, leg, dialog);
   ctx.journal.record({ ...journalOf(leg), dialogId: dialog.id });
   leg.log.info('leg answered');
-  await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+  report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
   if (leg.hangupRequested) {
     await byeLeg(ctx, leg, EndCause.END_CAUSE_LOCAL_HANGUP, leg.hangupRequested.reason);
   }
@@ -233,5 +233,5 @@ export async function ringInbound(ctx: LegContext, callId: string, legId: string
     ),
   );
   if (inbound.state === 'offered') inbound.state = 'ringing';
-  await report(ctx, leg.log, legProgress(factIds(ctx, leg), 180, false));
+  report(ctx, leg.log, legProgress(factIds(ctx, leg), 180, false));
 }

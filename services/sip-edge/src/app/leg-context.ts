@@ -35,14 +35,13 @@ export function factIds(ctx: LegContext, leg: { callId: string; legId: string })
 }
 
 /**
- * Publishes a fact that reports something already done on the SIP side. The publisher retries until its
- * own deadline; if that still fails the fact is logged as lost (the orchestrator can reconcile through
- * ListLegs), because undoing the SIP action is not possible.
+ * Publishes a fact about something already done on the SIP side, without making the SIP action wait for
+ * it: the publisher keeps each call's facts in order and retries until its own deadline; a fact still not
+ * stored then is logged as lost (the orchestrator can reconcile through ListLegs), because the SIP action
+ * cannot be undone. Only InboundCallOffered is awaited (a call nobody heard of is refused instead).
  */
-export async function report(ctx: LegContext, log: Logger, fact: facts.SipFact): Promise<void> {
-  try {
-    await ctx.facts.publish(fact);
-  } catch (error) {
+export function report(ctx: LegContext, log: Logger, fact: facts.SipFact): void {
+  ctx.facts.publish(fact).catch((error: unknown) => {
     log.error({ err: error, fact: fact.fact?.$case, factId: fact.factId }, 'fact not stored');
-  }
+  });
 }

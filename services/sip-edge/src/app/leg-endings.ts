@@ -25,7 +25,7 @@ export async function endLeg(
   const lastWithMedia = ctx.registry.remove(leg);
   ctx.journal.forget(leg.legId);
   leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
-  await report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
+  report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
   if (lastWithMedia) {
     await ctx.media
       .delete(leg.callId)
@@ -47,7 +47,7 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
     const digit = parseDtmfInfo(request.get('Content-Type'), request.body ?? '');
     if (!digit || leg.state === 'ended') return;
     leg.log.info({ digit: digit.digit }, 'dtmf by SIP INFO');
-    void report(ctx, leg.log, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
+    report(ctx, leg.log, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
   });
 }
 

@@ -117,7 +117,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
           leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
           resolveSent(leg.sipCallId);
           ctx.journal.record(journalOf(leg));
-          void report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId));
+          report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId));
           if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
         },
         cbProvisional: (response) => {
@@ -126,7 +126,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
           leg.progressSeen.add(response.status);
           if (leg.state === 'calling') leg.state = 'ringing';
           const earlyMedia = response.status === 183 && Boolean(response.body);
-          void report(ctx, leg.log, legProgress(factIds(ctx, leg), response.status, earlyMedia));
+          report(ctx, leg.log, legProgress(factIds(ctx, leg), response.status, earlyMedia));
           if (peer) relayProvisional(ctx, leg, peer, response);
         },
       },
@@ -245,12 +245,12 @@ async function answered(
   ctx.journal.record({ ...journalOf(leg), dialogId: dialog.id });
   if (peer && peer.state === 'ended') {
     // The caller left while this leg rang: nobody to bridge with.
-    await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+    report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
     await byeLeg(ctx, leg, EndCause.END_CAUSE_BRIDGE_PEER_ENDED, 'bridge peer ended');
     return;
   }
   leg.log.info('leg answered');
-  await report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+  report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
   if (peer && peerSdp !== undefined) {
     leg.bridgedWithLegId = peer.legId;
     peer.bridgedWithLegId = leg.legId;

@@ -4,6 +4,8 @@ import type { facts } from '@callctl/proto';
 export interface FactSink {
   /** Resolves once the fact is stored; facts of one call are stored in the order given. */
   publish(fact: facts.SipFact): Promise<void>;
+  /** Resolves when every fact given so far is stored or given up (shutdown). */
+  flush(): Promise<void>;
 }
 
 /** The media-worker operations sip-edge needs: every SDP it sends goes through rtpengine. */

@@ -40,6 +40,10 @@ export class FactPublisher implements FactSink {
     return next;
   }
 
+  async flush(): Promise<void> {
+    await Promise.all([...this.tails.values()]);
+  }
+
   /** Stops retrying: pending publishes fail at their next attempt. */
   close(): void {
     this.closing.abort();
