@@ -2,9 +2,9 @@
 import { waitFor } from '@callctl/testing';
 import Srf from 'drachtio-srf';
 import { once, routed, SECRET, startEngineEnv } from './support/engine-env.js';
-import { ScriptedUa } from './support/scripted-ua.js';
+import { ScriptedUa, SDP_A } from './support/scripted-ua.js';
 import { inboundCall } from './support/srf-apps.js';
-import { loose, type SrfMessage } from './support/srf-types.js';
+import { asDialog, loose, type SrfMessage } from './support/srf-types.js';
 
 interface SentRequest {
   on(event: 'response', fn: (res: SrfMessage) => void): void;
@@ -129,6 +129,32 @@ describe('CDR events', () => {
     await destroyed;
     await waitFor('three CDRs', () => cdrs.length === 3);
     expect(cdrs).toEqual(['attempt network', 'start application uas', 'stop network normal-release']);
+  });
+
+  it('reports attempt (application), start (uac) and stop (application normal-release) for a call the app places', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const cdrs: string[] = [];
+    srf.on('cdr:attempt', (source: string) => cdrs.push(`attempt ${source}`));
+    srf.on('cdr:start', (source: string, _time: string, role: string) =>
+      cdrs.push(`start ${source} ${role}`),
+    );
+    srf.on('cdr:stop', (source: string, _time: string, reason: string) =>
+      cdrs.push(`stop ${source} ${reason}`),
+    );
+    await routed(env, 'cdr:stop');
+    const dialogP = srf.createUAC(ua.uri, { localSdp: SDP_A });
+    const invite = await ua.expectRequest('INVITE');
+    await ua.send(ua.respond(invite, 200, { body: SDP_A }), env.peer());
+    const dialog = asDialog(await dialogP);
+    await ua.expectRequest('ACK');
+    const gone = dialog.destroy();
+    const bye = await ua.expectRequest('BYE');
+    await ua.send(ua.respond(bye, 200), env.peer());
+    await gone;
+    await waitFor('three CDRs', () => cdrs.length === 3);
+    expect(cdrs).toEqual(['attempt application', 'start network uac', 'stop application normal-release']);
   });
 
   it('reports call-rejected and call-canceled stops', async () => {

@@ -159,4 +159,27 @@ describe('srf proxyRequest', () => {
     await caller.send(caller.ackNon2xx(invite, busy), env.peer());
     expect((await result).finalStatus).toBe(486);
   });
+
+  it('moves on to the next destination when one has not answered within provisionalTimeout', async () => {
+    await using env = await startEngineEnv();
+    await using caller = await ScriptedUa.start('udp');
+    await using silent = await ScriptedUa.start('udp');
+    await using answering = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const result = proxyApp(
+      srf,
+      () => [
+        `sip:127.0.0.1:${silent.transport.local.port}`,
+        `sip:127.0.0.1:${answering.transport.local.port}`,
+      ],
+      { provisionalTimeout: '200ms' },
+    );
+    await routed(env, 'invite');
+    await caller.send(caller.invite(env.uri()), env.peer());
+    await silent.expectRequest('INVITE');
+    const second = await answering.expectRequest('INVITE');
+    await answering.reply(second, answering.respond(second, 200, { body: SDP_B }));
+    await caller.expectResponse(200, 'INVITE');
+    expect((await result).finalStatus).toBe(200);
+  });
 });
