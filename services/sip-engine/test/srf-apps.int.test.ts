@@ -1,7 +1,7 @@
 // Out-of-dialog requests, CDR events, several apps and app disconnects (research §11.3 items 2, 13, 17, 18).
 import { waitFor } from '@callctl/testing';
 import Srf from 'drachtio-srf';
-import { once, routed, SECRET, startEngineEnv } from './support/engine-env.js';
+import { once, routed, SECRET, startEngineEnv, type EngineEnv } from './support/engine-env.js';
 import { ScriptedUa, SDP_A } from './support/scripted-ua.js';
 import { inboundCall } from './support/srf-apps.js';
 import { asDialog, loose, type SrfMessage } from './support/srf-types.js';
@@ -109,20 +109,24 @@ describe('advertised address', () => {
   });
 });
 
+/** Subscribes `srf` to all three CDR events; each lands in the list as `<event> <source> [role|reason]`. */
+async function recordCdrs(env: EngineEnv, srf: Srf): Promise<string[]> {
+  const cdrs: string[] = [];
+  srf.on('cdr:attempt', (source: string) => cdrs.push(`attempt ${source}`));
+  srf.on('cdr:start', (source: string, _time: string, role: string) => cdrs.push(`start ${source} ${role}`));
+  srf.on('cdr:stop', (source: string, _time: string, reason: string) =>
+    cdrs.push(`stop ${source} ${reason}`),
+  );
+  await routed(env, 'cdr:stop');
+  return cdrs;
+}
+
 describe('CDR events', () => {
   it('reports attempt, start (uas) and stop (normal-release) for an answered inbound call', async () => {
     await using env = await startEngineEnv();
     await using ua = await ScriptedUa.start('udp');
     const srf = await env.app();
-    const cdrs: string[] = [];
-    srf.on('cdr:attempt', (source: string) => cdrs.push(`attempt ${source}`));
-    srf.on('cdr:start', (source: string, _time: string, role: string) =>
-      cdrs.push(`start ${source} ${role}`),
-    );
-    srf.on('cdr:stop', (source: string, _time: string, reason: string) =>
-      cdrs.push(`stop ${source} ${reason}`),
-    );
-    await routed(env, 'cdr:stop');
+    const cdrs = await recordCdrs(env, srf);
     const call = await inboundCall(env, srf, ua);
     const destroyed = once(call.dialog, 'destroy');
     await ua.send(ua.inDialog('BYE', call.ua), env.peer());
@@ -135,15 +139,7 @@ describe('CDR events', () => {
     await using env = await startEngineEnv();
     await using ua = await ScriptedUa.start('udp');
     const srf = await env.app();
-    const cdrs: string[] = [];
-    srf.on('cdr:attempt', (source: string) => cdrs.push(`attempt ${source}`));
-    srf.on('cdr:start', (source: string, _time: string, role: string) =>
-      cdrs.push(`start ${source} ${role}`),
-    );
-    srf.on('cdr:stop', (source: string, _time: string, reason: string) =>
-      cdrs.push(`stop ${source} ${reason}`),
-    );
-    await routed(env, 'cdr:stop');
+    const cdrs = await recordCdrs(env, srf);
     const dialogP = srf.createUAC(ua.uri, { localSdp: SDP_A });
     const invite = await ua.expectRequest('INVITE');
     await ua.send(ua.respond(invite, 200, { body: SDP_A }), env.peer());
