@@ -345,6 +345,15 @@ function stepLine(step: InboundStep): string {
   );
 }
 
+/** `rate: failed` (sipp's count), with the app's RPC failures and unended calls when there were any. */
+function failedCalls(step: InboundStep): string {
+  const more = [
+    step.tally.rpcFailures ? `${step.tally.rpcFailures} app RPC errors` : '',
+    step.notEnded ? `${step.notEnded} not ended in the log` : '',
+  ].filter(Boolean);
+  return `${step.rate}: ${step.failed}${more.length ? ` (${more.join(', ')})` : ''}`;
+}
+
 /** CreateCall -> INVITE at a sipp UAS, OUTBOUND_CALLS calls at OUTBOUND_RATE, each hung up on answer. */
 async function outboundDelays(p: PlatformUnderTest, app: AnsweringApp, dir: string) {
   const trace = join(dir, 'uas.csv');
@@ -516,9 +525,7 @@ async function main(): Promise<void> {
         `(kept-up ${highest.answerRatio.toFixed(2)}, PDD p99 ${ms(quantile(highest.pdd, 0.99))})`,
     );
   }
-  console.log(
-    `  failed calls per step                     ${steps.map((s) => `${s.rate}: ${s.failed + s.tally.rpcFailures + s.notEnded}`).join(', ')}`,
-  );
+  console.log(`  failed calls per step                     ${steps.map(failedCalls).join(', ')}`);
   if (pddStep) {
     console.log(
       `  PDD INVITE in -> 200 out at ${pddStep.rate} cps       ${pddOf(pddStep.pdd)} (target p99 <= ${TARGETS.pddP99Ms} ms)`,
