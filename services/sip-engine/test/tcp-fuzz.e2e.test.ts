@@ -16,6 +16,11 @@ const PARALLEL = 10;
 /** Connections before the memory baseline (start-up allocation and JIT warm-up are not counted). */
 const WARMUP = 50;
 const RSS_GROWTH_LIMIT_KB = 64 * 1024;
+/**
+ * The engine's heap cap: V8 collects lazily, so RSS alone would grow with the traffic for a while even
+ * without a leak; under the cap, anything really kept makes the engine die of out-of-memory instead.
+ */
+const MAX_OLD_SPACE_MB = 64;
 
 jest.setTimeout(120_000);
 
@@ -96,7 +101,7 @@ describe(`sip-engine over TCP: random-mutation fuzz (FUZZ_SEED=${SEED})`, () => 
   let engine: EngineProcess;
 
   beforeAll(async () => {
-    engine = await startEngine({ logLevel: 'error' });
+    engine = await startEngine({ logLevel: 'error', maxOldSpaceMb: MAX_OLD_SPACE_MB });
   });
   afterAll(async () => {
     await engine?.stop();

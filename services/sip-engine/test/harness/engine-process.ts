@@ -26,6 +26,11 @@ export interface EngineOptions {
   t1Ms?: number;
   /** @default 'warn' */
   logLevel?: string;
+  /**
+   * Cap V8's old space (MiB): memory the engine keeps beyond it is an out-of-memory crash instead of a
+   * slowly growing heap that V8 would only collect lazily. For the fuzz tests' bounded-memory check.
+   */
+  maxOldSpaceMb?: number;
 }
 
 /** Starts `node dist/src/main.js` on free loopback ports and waits for it to say it is ready. */
@@ -35,7 +40,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<EnginePr
   }
   const sipPort = await freePort();
   const adminPort = await freePort();
-  const proc = startProcess(process.execPath, [ENGINE_MAIN], {
+  const nodeArgs = options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
+  const proc = startProcess(process.execPath, [...nodeArgs, ENGINE_MAIN], {
     env: {
       ...process.env,
       SIP_UDP: `127.0.0.1:${sipPort}`,
