@@ -292,6 +292,20 @@ describe('facts from sip-edge', () => {
   });
 });
 
+describe('talk duration', () => {
+  it('is stamped on CallEnded: from the first answer to the end', async () => {
+    const started = Date.now();
+    const { callId } = await answeredInboundCall();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // a call that talked for a while
+    await h.client.hangup(callId);
+    const elapsed = Date.now() - started;
+    const ended = (await h.stream(callId)).find((e) => e.type === 'CallEnded')!;
+    const talk = Number((ended.data as { talkDurationMs?: string }).talkDurationMs);
+    expect(talk).toBeGreaterThanOrEqual(50);
+    expect(talk).toBeLessThanOrEqual(elapsed);
+  });
+});
+
 describe('Hangup', () => {
   it('hangs up every live leg through sip-edge and ends the call', async () => {
     const { callId, legId } = await answeredInboundCall();

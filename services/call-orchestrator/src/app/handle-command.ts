@@ -11,6 +11,7 @@ import type { CallLocks } from './call-locks.js';
 import type { CallRepository, LoadedCall } from './call-repository.js';
 import type { CommandEffects } from './command-effects.js';
 import type { IdSource } from './ports.js';
+import { withTalkDuration } from './talk-duration.js';
 
 export interface CommandContext extends AppendMetadata {
   /**
@@ -93,7 +94,11 @@ export class CommandHandler {
         await store.append(
           callStreamId(callId),
           call.version === 0 ? 'no-stream' : call.version,
-          decision.events.map((e) => ({ eventId: ids.next(), type: e.type, data: e.data })),
+          withTalkDuration(decision.events, call.timeline, command.metadata.now).map((e) => ({
+            eventId: ids.next(),
+            type: e.type,
+            data: e.data,
+          })),
           metadata,
         );
       } catch (error) {
