@@ -17,10 +17,11 @@
 //
 // Environment: FULL_STACK_RATES (comma list, default 20,50,100,150,200), FULL_STACK_STEP_S (default 5),
 // FULL_STACK_OUTBOUND_CALLS (default 100, 0 skips), FULL_STACK_ENGINE_RATES (the engine-only ladder;
-// FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off). Figures
+// FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off),
+// FULL_STACK_LOG_DIR (keep the services' logs there). Figures
 // are disturbed by whatever else runs on the machine: the load average, the "box" CPU share and the CPU
 // per call (which does not depend on how the cores were shared) say how much.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectBus, type NatsConnection } from '@callctl/bus';
@@ -64,6 +65,8 @@ const ENGINE_RATES = list('FULL_STACK_ENGINE_RATES', [200, 300, 400, 500, 600, 8
  * lock until its commit is flushed, so this shows what the WAL flush costs. Unset = the cluster's setting.
  */
 const SYNCHRONOUS_COMMIT = process.env.FULL_STACK_PG_SYNCHRONOUS_COMMIT ?? '';
+/** Where to write the services' logs when the platform stops (unset: nowhere). */
+const LOG_DIR = process.env.FULL_STACK_LOG_DIR ?? '';
 const TARGETS = { cps: 150, pddP99Ms: 20 };
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 10;
@@ -425,6 +428,7 @@ async function stopRunning(): Promise<void> {
     app?.stop();
     await nc?.close().catch(() => undefined);
     await files?.close();
+    if (platform && LOG_DIR) keepLogs(platform);
     // After Ctrl-C the services may have died first: whatever close() cannot do, the database still goes.
     await platform?.close().catch(async (error: unknown) => {
       console.error(`stopping the platform: ${String(error)}`);
@@ -433,6 +437,14 @@ async function stopRunning(): Promise<void> {
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The services' logs (the first 4 MiB of each, as the process fixture keeps them), for a diagnosis. */
+function keepLogs(p: PlatformUnderTest): void {
+  mkdirSync(LOG_DIR, { recursive: true });
+  for (const service of platformServices(p))
+    writeFileSync(join(LOG_DIR, `${service.name}.log`), service.output());
+  console.log(`service logs in ${LOG_DIR}`);
 }
 
 async function main(): Promise<void> {
@@ -466,10 +478,17 @@ async function main(): Promise<void> {
   const app = (running.app = new AnsweringApp(p.api, nc, files.url('tone-1s.wav')));
   await app.start();
 
-  // Warm-up (not counted): connections, JIT, the media file in the media-worker's cache.
-  // Too short for sipp's rate to mean anything, so only its calls count.
-  const warm = await inboundStep(p, app, dir, 5, WARM_UP_CALLS, { judgeRate: false });
-  if (!warm.ok) throw new Error(`the platform failed its warm-up calls:\n${stepLine(warm)}`);
+  // Warm-up (not counted): connections, JIT, the media file in the media-worker's cache. One call alone
+  // first: two first plays of one URL at once race in the media-worker's URL cache (both write the same
+  // partial file; the second rename fails with ENOENT and PlayMedia with "internal error").
+  // Too short for sipp's rate to mean anything, so only their calls count.
+  for (const [rate, calls] of [
+    [1, 1],
+    [5, WARM_UP_CALLS],
+  ] as const) {
+    const warm = await inboundStep(p, app, dir, rate, calls, { judgeRate: false });
+    if (!warm.ok) throw new Error(`the platform failed its warm-up calls:\n${stepLine(warm)}`);
+  }
 
   const idle = new CpuMeter(p);
   await sleep(IDLE_MS);

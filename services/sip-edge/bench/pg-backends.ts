@@ -14,7 +14,7 @@ const LAST_POSITION = 'select coalesce(max(global_position), 0) from event_log';
 const BUSY = `select coalesce(wait_event_type || '/' || wait_event, 'running') from pg_stat_activity
   where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'
   and query not like 'LISTEN%'`;
-const SAMPLE_EVERY_MS = 250;
+const SAMPLE_EVERY_MS = 500;
 
 /** ALTER DATABASE <the url's database> SET name = value: for connections opened from now on. */
 export function setDatabaseOption(url: string, name: string, value: string): void {
