@@ -155,7 +155,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
 
     const facts: FactsConsumer = await startFactsConsumer({
       nc,
-      record: (callId, command, context) => recordFact(handler, calls, callId, command, context),
+      record: (callId, command, context) => recordFact(handler, callId, command, context),
       clock,
       ids,
       log: log.child({ module: 'facts' }),

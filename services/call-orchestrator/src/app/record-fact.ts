@@ -4,8 +4,7 @@
 // fact redelivered after a crash (its events already in the log) still ends a peer left up.
 import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../domain/call.commands.js';
-import type { CallState } from '../domain/call.state.js';
-import type { CallRepository } from './call-repository.js';
+import { foldEvents, type CallState } from '../domain/call.state.js';
 import type { CommandContext, CommandHandler } from './handle-command.js';
 
 /** Answered legs whose bridge ended because `legId` ended, and that no other bridge holds. */
@@ -22,14 +21,14 @@ export function peersLeftAlone(state: CallState, legId: string): string[] {
 
 export async function recordFact(
   handler: Pick<CommandHandler, 'handle'>,
-  calls: Pick<CallRepository, 'load'>,
   callId: string,
   command: CallCommand,
   context: CommandContext,
 ): Promise<void> {
-  await handler.handle(callId, command, context);
+  const outcome = await handler.handle(callId, command, context);
   if (command.type !== 'RecordLegEnded') return;
-  const { state } = await calls.load(callId);
+  // The state right after this fact: what was loaded, plus what was decided (nothing for a redelivery).
+  const state = foldEvents(outcome.decision.events, outcome.call.state);
   for (const peer of peersLeftAlone(state, command.data.legId))
     await handler.handle(
       callId,
