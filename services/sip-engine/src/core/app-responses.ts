@@ -2,7 +2,6 @@
 import { buildResponse, serializeMessage, type SipRequest, type SipResponse } from '@callctl/sip';
 import { timeOfDay } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
-import type { SipTransport } from '../transport/transport.js';
 import { sentBy, localContactUri } from './addressing.js';
 import { contentTypeFor, sortAppHeaders, safeTag } from './app-sip.js';
 import { Dialog, wireDialogId } from './dialog.js';
@@ -25,6 +24,49 @@ export class AppResponses {
     if (!req || req.app !== conn || req.cancelled || req.txn.final) {
       return conn.respond(frame.msgId, 'NOK', [NOK.unknownTxn]);
     }
+    const built = this.build(req, appResponse);
+    if (typeof built === 'string') return conn.respond(frame.msgId, 'NOK', [built]);
+    const { response, reliable } = built;
+    const bytes = serializeMessage(response);
+    this.updateDialogs(conn, req, built);
+    const text = bytes.toString('utf8');
+    const flow = req.txn.flow;
+    // §2.4: the echo goes out before anything the sent message can cause.
+    conn.respond(
+      frame.msgId,
+      'OK',
+      [
+        'application',
+        String(bytes.length),
+        flow.transport.protocol,
+        flow.remote.address,
+        String(flow.remote.port),
+        timeOfDay(this.core.clock.now()),
+        frame.txnId,
+        req.dialogId,
+        '',
+        'Msg sent:',
+        '',
+      ],
+      text,
+    );
+    req.txn.respond(response, bytes);
+    if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
+    if (response.status >= 200) {
+      this.core.forgetInbound(req);
+      if (req.creating && response.cseq.method === 'INVITE') {
+        if (response.status < 300) this.core.cdr('cdr:start', 'application', ['uas'], text);
+        else this.core.cdr('cdr:stop', 'application', ['call-rejected'], text);
+      }
+    }
+  }
+
+  /**
+   * The response as it goes out: Via/From/To/Call-ID/CSeq from the request, the app's other headers (§7.10),
+   * and what the engine adds (To tag, Record-Route, Contact, RSeq, Session-Expires, Content-Type). A string
+   * is the reason it cannot be sent.
+   */
+  private build(req: InboundRequest, appResponse: SipResponse): BuiltResponse | string {
     const request = req.txn.request;
     const status = appResponse.status;
     const method = request.method;
@@ -42,9 +84,7 @@ export class AppResponses {
     // A 1xx the app marks `Require: 100rel` is sent reliably (RFC 3262, research §7.2).
     const reliable =
       req.creating && method === 'INVITE' && status > 100 && status < 200 && requires100rel(headers.other);
-    if (reliable && !offers100rel(request)) {
-      return conn.respond(frame.msgId, 'NOK', ['Remote endpoint does not support 100rel']);
-    }
+    if (reliable && !offers100rel(request)) return 'Remote endpoint does not support 100rel';
     if (reliable) {
       req.rseq = req.rseq === 0 ? 1 + Math.floor(this.core.ids.cseq() % 10_000) : req.rseq + 1;
       extra.push(['RSeq', String(req.rseq)]);
@@ -56,8 +96,8 @@ export class AppResponses {
       (wantsContact ? `<${req.dialog?.localContact ?? localContactUri(transport)}>` : undefined);
     extra.push(...headers.other);
     if (contact !== undefined) extra.push(['Contact', contact]);
-    const success = status >= 200 && status < 300 && (method === 'INVITE' || method === 'UPDATE');
-    const session = success ? this.negotiateSession(request, appResponse) : undefined;
+    const refreshes = status >= 200 && status < 300 && (method === 'INVITE' || method === 'UPDATE');
+    const session = refreshes ? this.negotiateSession(request, appResponse) : undefined;
     if (session?.announce)
       extra.push(['Session-Expires', `${session.seconds};refresher=${session.refresher}`]);
     const body = appResponse.body;
@@ -68,64 +108,43 @@ export class AppResponses {
       body,
       contentType: body.length > 0 ? contentType : undefined,
     });
-    const bytes = serializeMessage(response);
+    return { response, reliable, refreshes, session };
+  }
 
-    if (reliable && !req.dialog) this.createUasDialog(conn, req, response, transport, true);
-    if (req.creating && method === 'INVITE' && status > 100 && status < 200)
+  /** Dialog state the response creates or changes (early/confirmed dialogs, target refresh, timers). */
+  private updateDialogs(conn: AppConnection, req: InboundRequest, built: BuiltResponse): void {
+    const { response, reliable, refreshes, session } = built;
+    const status = response.status;
+    const invite = req.txn.request.method === 'INVITE';
+    if (req.creating && invite && status > 100 && status < 200) {
       this.core.earlyInvites.set(req.dialogId, req);
-    if (status >= 200 && status < 300 && req.creating)
-      this.createUasDialog(conn, req, response, transport, false);
+      if (reliable && !req.dialog) this.createUasDialog(conn, req, response, true);
+    }
     if (status >= 200) this.stopReliable(req);
     if (status >= 300) this.core.dropEarlyDialog(req);
-    else if (status >= 200 && status < 300 && method === 'INVITE') {
-      if (req.dialog) {
+    if (status >= 200 && status < 300) {
+      if (req.creating) {
+        this.createUasDialog(conn, req, response, false);
+      } else if (invite && req.dialog) {
+        // A re-INVITE answered 2xx: its ACK is awaited, and its Contact is the new remote target.
         req.dialog.awaitingAck = req;
-        const target = request.contacts[0];
+        const target = req.txn.request.contacts[0];
         if (target && !target.star) req.dialog.remoteTarget = target.uri;
       }
     }
     if (status >= 200 && req.dialog?.inboundInvite === req) req.dialog.inboundInvite = undefined;
-    if (success && req.dialog && !req.dialog.early) this.sessionAfterTheir2xx(req.dialog, response, session);
-
-    const text = bytes.toString('utf8');
-    // §2.4: the echo goes out before anything the sent message can cause.
-    conn.respond(
-      frame.msgId,
-      'OK',
-      [
-        'application',
-        String(bytes.length),
-        transport.protocol,
-        req.txn.flow.remote.address,
-        String(req.txn.flow.remote.port),
-        timeOfDay(this.core.clock.now()),
-        frame.txnId,
-        req.dialogId,
-        '',
-        'Msg sent:',
-        '',
-      ],
-      text,
-    );
-    req.txn.respond(response, bytes);
-    if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
-    if (status >= 200) {
-      this.core.forgetInbound(req);
-      if (req.creating && method === 'INVITE') {
-        if (status < 300) this.core.cdr('cdr:start', 'application', ['uas'], text);
-        else this.core.cdr('cdr:stop', 'application', ['call-rejected'], text);
-      }
-    }
+    if (refreshes && req.dialog && !req.dialog.early)
+      this.sessionAfterTheir2xx(req.dialog, response, session);
   }
 
   private createUasDialog(
     conn: AppConnection,
     req: InboundRequest,
     response: SipResponse,
-    transport: SipTransport,
     early: boolean,
   ): void {
     const request = req.txn.request;
+    const transport = req.txn.flow.transport;
     const invite = request.method === 'INVITE';
     if (req.dialog?.early && !early) {
       // The 2xx confirms the early dialog a reliable provisional made.
@@ -243,4 +262,13 @@ function offers100rel(request: SipRequest): boolean {
 function cseqMethod(message: SipResponse): string | undefined {
   const value = message.get('CSeq');
   return value === undefined ? undefined : value.trim().split(/\s+/)[1];
+}
+
+interface BuiltResponse {
+  response: SipResponse;
+  /** A 1xx sent reliably (RFC 3262). */
+  reliable: boolean;
+  /** A 2xx to INVITE or UPDATE: it (re)starts the session timer. */
+  refreshes: boolean;
+  session: (SessionExpires & { announce: boolean }) | undefined;
 }
