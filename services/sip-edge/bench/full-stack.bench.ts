@@ -171,7 +171,8 @@ class CpuMeter {
     return (
       `cpu ms/call: ${each} = platform ${perCall(total)} (~${limit} cps with all ${cpus().length} cores), ` +
       `app ${perCall(used.app ?? 0)}; pg: ${(db.events / calls).toFixed(1)} events and ` +
-      `${(db.commits / calls).toFixed(1)} commits per call, busy backends ${db.busy}\n      ` +
+      `${(db.commits / calls).toFixed(1)} transactions per call (rows written: ${rowsPerCall(db, calls)}), ` +
+      `busy backends ${db.busy}\n      ` +
       `busiest (of one core, over ${(this.wallMs / 1000).toFixed(1)} s): ${busiest}; box ${this.box}%`
     );
   }
@@ -185,9 +186,15 @@ class CpuMeter {
       .map(([name, value]) => `${name} ${((100 * value) / this.wallMs).toFixed(1)}%`)
       .join(' ');
     const commits = (db.commits * 1000) / this.wallMs;
-    return `cpu (of one core): ${each}; pg commits/s ${commits.toFixed(1)}; box ${this.box}%`;
+    return `cpu (of one core): ${each}; pg transactions/s ${commits.toFixed(1)}; box ${this.box}%`;
   }
 }
+
+const rowsPerCall = (db: PgUse, calls: number) =>
+  Object.entries(db.tableWrites)
+    .filter(([, n]) => n > 0)
+    .map(([table, n]) => `${table} ${(n / calls).toFixed(1)}`)
+    .join(', ');
 
 /**
  * The rate at which the platform answered (200s received per second) against the rate at which sipp sent

@@ -10,6 +10,9 @@ const psql = (url: string, sql: string): string =>
 
 const COMMITS = 'select xact_commit from pg_stat_database where datname = current_database()';
 const LAST_POSITION = 'select coalesce(max(global_position), 0) from event_log';
+/** Rows written per table (inserted + updated + deleted), as `table|n` lines. */
+const TABLE_WRITES = `select relname, n_tup_ins + n_tup_upd + n_tup_del from pg_stat_user_tables
+  where relname not like '\\_prisma%' order by relname`;
 /** Busy backends of the database by what they do: running, or the wait event they are blocked on. */
 const BUSY = `select coalesce(wait_event_type || '/' || wait_event, 'running') from pg_stat_activity
   where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'
@@ -28,11 +31,24 @@ export function setDatabaseOption(url: string, name: string, value: string): voi
 export interface PgUse {
   /** CPU of the backends that were connected when the meter started. */
   cpuMs: number;
+  /** Transactions committed (read-only ones too: every autocommit statement is one). */
   commits: number;
   /** Events appended to the log. */
   events: number;
   /** Mean number of busy backends per state over the samples, e.g. "Lock/advisory 3.2, running 0.8". */
   busy: string;
+  /** Rows written per table, e.g. { event_log: 80, event_checkpoint: 140 }. */
+  tableWrites: Record<string, number>;
+}
+
+function tableWrites(url: string): Record<string, number> {
+  return Object.fromEntries(
+    psql(url, TABLE_WRITES)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('|'))
+      .map(([table, n]) => [table!, Number(n)]),
+  );
 }
 
 /**
@@ -51,6 +67,7 @@ export function pgMeter(url: string): () => PgUse {
   const cpu0 = pids.map(cpuMs);
   const commits0 = Number(psql(url, COMMITS));
   const position0 = Number(psql(url, LAST_POSITION));
+  const writes0 = tableWrites(url);
   // Sampled without blocking the benchmark's event loop (the app lives on it).
   const states = new Map<string, number>();
   let samples = 0;
@@ -80,6 +97,9 @@ export function pgMeter(url: string): () => PgUse {
       commits: Number(psql(url, COMMITS)) - commits0,
       events: Number(psql(url, LAST_POSITION)) - position0,
       busy: busy || 'none',
+      tableWrites: Object.fromEntries(
+        Object.entries(tableWrites(url)).map(([table, n]) => [table, n - (writes0[table] ?? 0)]),
+      ),
     };
   };
 }
