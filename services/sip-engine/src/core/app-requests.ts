@@ -8,7 +8,6 @@ import {
   SipRequest,
   type SipResponse,
 } from '@callctl/sip';
-import { timeOfDay } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
 import type { Inbound } from '../transport/transport.js';
 import {
@@ -160,27 +159,8 @@ export class AppRequests {
       },
     });
     this.core.clients.set(key, out);
-    if (conn && msgId !== undefined) this.echoRequest(conn, msgId, flow, bytes, out.txnId);
+    if (conn && msgId !== undefined) this.core.echo(conn, msgId, flow, bytes, out.txnId);
     out.txn.start();
-  }
-
-  private echoRequest(conn: AppConnection, msgId: string, flow: Flow, bytes: Buffer, txnId: string): void {
-    conn.respond(
-      msgId,
-      'OK',
-      [
-        'application',
-        String(bytes.length),
-        flow.transport.protocol,
-        flow.remote.address,
-        String(flow.remote.port),
-        timeOfDay(this.core.clock.now()),
-        txnId,
-        'Msg sent:',
-        '',
-      ],
-      bytes.toString('utf8'),
-    );
   }
 
   private clientResponse(out: OutboundRequest, response: SipResponse): void {
@@ -316,7 +296,7 @@ export class AppRequests {
       const ack = this.inDialogRequest(dialog, appRequest, 'ACK', dialog.ackSeq);
       const bytes = serializeMessage(ack.request);
       dialog.lastAck = bytes;
-      this.echoRequest(conn, frame.msgId, dialog.flow, bytes, this.core.ids.uuid());
+      this.core.echo(conn, frame.msgId, dialog.flow, bytes, this.core.ids.uuid());
       this.core.sendQuietly(dialog.flow, bytes);
       if (dialog.byeAfterAck) this.byeFromEngine(dialog, 'ACK-BYE due to cancel race condition');
       return;
@@ -387,7 +367,7 @@ export class AppRequests {
     }
     const headers = sortAppHeaders(appRequest, sentBy(out.txn.flow.transport), false);
     const holder = this.cancel(out, headers.other);
-    this.echoRequest(conn, frame.msgId, out.txn.flow, holder.txn.bytes, holder.txnId);
+    this.core.echo(conn, frame.msgId, out.txn.flow, holder.txn.bytes, holder.txnId);
   }
 
   /**

@@ -1,6 +1,5 @@
 // The app answers a request it was given (research §7.2): response building, dialog creation on 2xx.
 import { buildResponse, serializeMessage, type SipRequest, type SipResponse } from '@callctl/sip';
-import { timeOfDay } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
 import { sentBy, localContactUri } from './addressing.js';
 import { contentTypeFor, sortAppHeaders, safeTag } from './app-sip.js';
@@ -30,26 +29,8 @@ export class AppResponses {
     const bytes = serializeMessage(response);
     this.updateDialogs(conn, req, built);
     const text = bytes.toString('utf8');
-    const flow = req.txn.flow;
     // §2.4: the echo goes out before anything the sent message can cause.
-    conn.respond(
-      frame.msgId,
-      'OK',
-      [
-        'application',
-        String(bytes.length),
-        flow.transport.protocol,
-        flow.remote.address,
-        String(flow.remote.port),
-        timeOfDay(this.core.clock.now()),
-        frame.txnId,
-        req.dialogId,
-        '',
-        'Msg sent:',
-        '',
-      ],
-      text,
-    );
+    this.core.echo(conn, frame.msgId, req.txn.flow, bytes, frame.txnId, req.dialogId);
     req.txn.respond(response, bytes);
     if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
     if (response.status >= 200) {

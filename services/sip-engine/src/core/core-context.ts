@@ -195,6 +195,31 @@ export class CoreContext {
     app.send(sipPayload(this.ids.uuid(), meta, txnId, dialogId, text, receivedOn));
   }
 
+  /**
+   * The `OK` echo of something an app had the engine send (research §4.1): the message exactly as sent, our
+   * txn id, and for responses the dialog id. Token positions are the ones srf reads.
+   */
+  echo(
+    conn: AppConnection,
+    msgId: string,
+    flow: Flow,
+    bytes: Buffer,
+    txnId: string,
+    dialogId?: string,
+  ): void {
+    const where = [
+      'application',
+      String(bytes.length),
+      flow.transport.protocol,
+      flow.remote.address,
+      String(flow.remote.port),
+      timeOfDay(this.clock.now()),
+      txnId,
+    ];
+    const tail = dialogId === undefined ? ['Msg sent:', ''] : [dialogId, '', 'Msg sent:', ''];
+    conn.respond(msgId, 'OK', [...where, ...tail], bytes.toString('utf8'));
+  }
+
   cdr(type: CdrType, source: 'network' | 'application', fields: string[], text: string): void {
     const app = this.options.router.pick(type);
     if (!app) return;
