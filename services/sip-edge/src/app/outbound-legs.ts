@@ -157,8 +157,9 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
  */
 function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): void {
   if (leg.state !== 'calling' && leg.state !== 'ringing') return;
-  if (!leg.sent) return;
-  leg.cancelReason ??= reason;
+  // One CANCEL per INVITE: the ring timer and a hangup (the orchestrator's own ring timeout) may both come.
+  if (!leg.sent || leg.cancelReason) return;
+  leg.cancelReason = reason;
   leg.log.info({ reason }, 'cancelling INVITE');
   try {
     leg.sent.cancel();
