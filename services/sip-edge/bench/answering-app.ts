@@ -7,6 +7,7 @@
 import { CALL_EVENTS_SUBJECTS, eventSubjectToken, type NatsConnection } from '@callctl/bus';
 import { type callControl, callEvents } from '@callctl/proto';
 import { call } from '../test/support/edge-under-test.js';
+import { epochMs } from './sipp-timings.js';
 
 const { LegDirection, EndCause } = callEvents;
 
@@ -64,7 +65,6 @@ const DECODERS = new Map(
       }) as CallEvent,
   ]),
 );
-const epochMs = () => performance.timeOrigin + performance.now();
 
 export class AnsweringApp {
   tally: Tally = newTally();

@@ -18,9 +18,9 @@
 // Environment: FULL_STACK_RATES (comma list, default 20,50,100,150,200), FULL_STACK_STEP_S (default 5),
 // FULL_STACK_OUTBOUND_CALLS (default 100, 0 skips), FULL_STACK_ENGINE_RATES (the engine-only ladder;
 // FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off),
-// FULL_STACK_LOG_DIR (keep the services' logs there). Figures
-// are disturbed by whatever else runs on the machine: the load average, the "box" CPU share and the CPU
-// per call (which does not depend on how the cores were shared) say how much.
+// FULL_STACK_LOG_DIR (keep the services' logs there). Figures are disturbed by whatever else runs on the
+// machine: the load average, the "box" CPU share and the CPU per call (which does not depend on how the
+// cores were shared) say how much.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ import { AnsweringApp, type Tally } from './answering-app.js';
 import { cleanUpOnExit } from './child-cleanup.js';
 import { pgMeter, setDatabaseOption, type PgUse } from './pg-backends.js';
 import {
+  epochMs,
   inviteArrivals,
   inviteTimings,
   inviteTo200Ms,
@@ -71,6 +72,8 @@ const TARGETS = { cps: 150, pddP99Ms: 20 };
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 10;
 const IDLE_MS = 5000;
+/** What startProcess (libs/testing) keeps of a child's output. */
+const LOG_KEPT_BYTES = 4 * 1024 * 1024;
 /** rtpengine media ports: 4 per call up, and at 200 cps about 300 calls are up at once (1 s play + setup). */
 const MEDIA_PORTS = 4000;
 /** How long the calls of a step may take to reach CallEnded in the log after sipp is done. */
@@ -99,7 +102,6 @@ interface InboundStep {
   why: string;
 }
 
-const epochMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`);
 
@@ -221,7 +223,12 @@ function serviceComplaints(services: ServiceProcess[], marks: number[]): string 
         .slice(marks[i])
         .split('\n')
         .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
-      if (lines.length === 0) return '';
+      // The process fixture keeps the first 4 MiB of a service's output: past that, nothing is seen.
+      const capped =
+        service.output().length >= LOG_KEPT_BYTES
+          ? ` (its log is past the ${LOG_KEPT_BYTES} bytes kept)`
+          : '';
+      if (lines.length === 0) return capped ? `\n      ${service.name}: nothing new${capped}` : '';
       const messages = new Map<string, number>();
       for (const line of lines) {
         const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
@@ -232,7 +239,7 @@ function serviceComplaints(services: ServiceProcess[], marks: number[]): string 
         .slice(0, 3)
         .map(([msg, n]) => `${n}x "${msg}"`)
         .join(', ');
-      return `\n      ${service.name}: ${lines.length} warn/error lines: ${top}`;
+      return `\n      ${service.name}: ${lines.length} warn/error lines: ${top}${capped}`;
     })
     .join('');
 }
@@ -290,7 +297,7 @@ async function inboundStep(
   const timings = inviteTimings(trace);
   const range = p.edge.rtpengine.mediaPorts;
   const held = `rtpengine ports held ${mediaPortsInUse(range)}/${range.max - range.min + 1}`;
-  // After the calls ended, so that the database's statistics are in; the wall time then includes the tail.
+  // The database's statistics reach pg_stat_database up to a second after its backends went idle.
   await sleep(1100);
   const cpu = `${meter.report(calls)}; engine udp drops ${drops}`;
   const failed = Math.max(calls - uac.successfulCalls, uac.failedCalls);

@@ -4,6 +4,9 @@
 // difference and cancels out, and what remains is the platform (plus loopback).
 import { readFileSync } from 'node:fs';
 
+/** This process's wall clock in ms since the epoch, sub-ms, comparable with sipp's timestamps. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
 /** sipp options that write the file read by the functions below. */
 export const shortMessageArgs = (file: string): string[] => ['-trace_shortmsg', '-shortmessage_file', file];
 
