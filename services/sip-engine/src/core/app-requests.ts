@@ -22,10 +22,11 @@ import {
   type Flow,
   type Target,
 } from './addressing.js';
-import { contentTypeFor, sortAppHeaders, safeCSeq, safeTag } from './app-sip.js';
+import { contentTypeFor, sortAppHeaders, safeTag } from './app-sip.js';
 import { Dialog, endsSubscription, wireDialogId } from './dialog.js';
 import { traceSip } from './sip-trace.js';
 import { ClientTransaction } from './transaction-shell.js';
+import { buildInDialogRequest } from './in-dialog-request.js';
 import {
   armSessionTimer,
   MIN_SE_SECONDS,
@@ -36,8 +37,6 @@ import {
 import type { CoreContext } from './core-context.js';
 import type { ProxyCore } from './proxy.js';
 import { InboundRequest, NOK, OutboundRequest, type SipFrame } from './pending-requests.js';
-
-const PLACEHOLDER_URI = 'sip:placeholder';
 
 export class AppRequests {
   constructor(
@@ -293,8 +292,8 @@ export class AppRequests {
     const dialog = this.core.dialogs.findById(frame.dialogId);
     if (method === 'ACK') {
       if (!dialog) return conn.respond(frame.msgId, 'NOK', [NOK.ackNon2xx]);
-      const ack = this.inDialogRequest(dialog, appRequest, 'ACK', dialog.ackSeq);
-      const bytes = serializeMessage(ack.request);
+      const ack = buildInDialogRequest(dialog, appRequest, 'ACK', this.core.ids.branch(), dialog.ackSeq);
+      const bytes = serializeMessage(ack);
       dialog.lastAck = bytes;
       this.core.echo(conn, frame.msgId, dialog.flow, bytes, this.core.ids.uuid());
       this.core.sendQuietly(dialog.flow, bytes);
@@ -304,54 +303,14 @@ export class AppRequests {
     if (!dialog) return conn.respond(frame.msgId, 'NOK', [NOK.noDialog]);
     if (method === 'CANCEL')
       return conn.respond(frame.msgId, 'NOK', ['CANCEL needs the INVITE transaction id']);
-    const { request, branch } = this.inDialogRequest(dialog, appRequest, method);
+    const branch = this.core.ids.branch();
+    const request = buildInDialogRequest(dialog, appRequest, method, branch);
     const out = new OutboundRequest(this.core.ids.uuid(), conn, dialog.id, dialog, false);
     if (method === 'INVITE') dialog.outboundInvite = out;
     this.startClient(conn, frame.msgId, out, request, dialog.flow, branch);
     if (method === 'INVITE') this.core.appInvites.set(out.txnId, out);
     if (method === 'BYE')
       this.core.cdr('cdr:stop', 'application', ['normal-release'], out.txn.bytes.toString('utf8'));
-  }
-
-  /** Builds a request in a dialog from the app's partial one (RFC 3261 12.2.1.1, research §7.5). */
-  private inDialogRequest(
-    dialog: Dialog,
-    appRequest: SipRequest | undefined,
-    method: string,
-    seq?: number,
-  ): { request: SipRequest; branch: string } {
-    const transport = dialog.flow.transport;
-    const headers = appRequest
-      ? sortAppHeaders(appRequest, sentBy(transport), false)
-      : ({ other: [] as Array<[string, string]> } as ReturnType<typeof sortAppHeaders>);
-    let cseq = seq;
-    if (cseq === undefined) {
-      const given = headers.cseq !== undefined ? safeCSeq(headers.cseq) : undefined;
-      cseq = given ?? dialog.localSeq + 1;
-      dialog.localSeq = Math.max(dialog.localSeq, cseq);
-    }
-    const uri =
-      method === 'ACK' || !appRequest || appRequest.uri === PLACEHOLDER_URI
-        ? dialog.remoteTarget
-        : appRequest.uri;
-    const branch = this.core.ids.branch();
-    const list: Array<[string, string]> = [
-      ['Via', `SIP/2.0/${viaTransport(transport)} ${sentBy(transport)};rport;branch=${branch}`],
-      ['Max-Forwards', headers.maxForwards ?? '70'],
-      ['From', dialog.local],
-      ['To', dialog.remote],
-      ['Call-ID', dialog.callId],
-      ['CSeq', `${cseq} ${method}`],
-    ];
-    for (const route of dialog.routeSet) list.push(['Route', route]);
-    list.push(...headers.other);
-    const needsContact = method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER';
-    const contact = headers.contact ?? (needsContact ? `<${dialog.localContact}>` : undefined);
-    if (contact !== undefined) list.push(['Contact', contact]);
-    const body = appRequest?.body ?? Buffer.alloc(0);
-    const contentType = contentTypeFor(body, headers.contentType);
-    if (body.length > 0 && contentType !== undefined) list.push(['Content-Type', contentType]);
-    return { request: new SipRequest(method, uri, list, body), branch };
   }
 
   /** §7.6: the app cancels its INVITE (held until a provisional response arrived, RFC 3261 9.1). */
@@ -422,7 +381,8 @@ export class AppRequests {
   /** BYE sent by the engine itself (no ACK, CANCEL after 200); the app hears of it as `unsolicited`. */
   byeFromEngine(dialog: Dialog, reasonText: string): void {
     const reason = `SIP ;cause=200 ;text="${reasonText}"`;
-    const { request, branch } = this.inDialogRequest(dialog, undefined, 'BYE');
+    const branch = this.core.ids.branch();
+    const request = buildInDialogRequest(dialog, undefined, 'BYE', branch);
     request.headers.push(['Reason', reason]);
     request.invalidate();
     const out = new OutboundRequest(this.core.ids.uuid(), undefined, dialog.id, dialog, false);
@@ -464,7 +424,8 @@ export class AppRequests {
       this.armSession(dialog, session, true);
       return;
     }
-    const { request, branch } = this.inDialogRequest(dialog, undefined, 'INVITE');
+    const branch = this.core.ids.branch();
+    const request = buildInDialogRequest(dialog, undefined, 'INVITE', branch);
     request.headers.push(
       ['Session-Expires', `${session.seconds};refresher=uac`],
       ['Min-SE', String(MIN_SE_SECONDS)],
@@ -479,7 +440,7 @@ export class AppRequests {
       if (dialog.ended) return;
       if (response.status >= 200 && response.status < 300) {
         const ack = serializeMessage(
-          this.inDialogRequest(dialog, undefined, 'ACK', request.cseq.seq).request,
+          buildInDialogRequest(dialog, undefined, 'ACK', this.core.ids.branch(), request.cseq.seq),
         );
         dialog.lastAck = ack;
         this.core.sendQuietly(dialog.flow, ack);
