@@ -225,3 +225,22 @@ describe('keepalive', () => {
     }
   }, 15_000);
 });
+
+describe('app gone while its call is set up', () => {
+  it('ACKs and ends a call answered after the app that placed it disconnected', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    void srf.createUAC(ua.uri, { localSdp: SDP_A }).catch(() => undefined);
+    const invite = await ua.expectRequest('INVITE');
+    env.disconnect(srf);
+    await waitFor('app gone', () => env.engine.admin.connections.size === 0 || undefined);
+    await ua.send(ua.respond(invite, 200, { body: SDP_A }), env.peer());
+    const ack = await ua.expectRequest('ACK');
+    expect(ack.cseq.seq).toBe(invite.cseq.seq);
+    const bye = await ua.expectRequest('BYE');
+    expect(bye.get('Reason')).toMatch(/Application gone/);
+    await ua.send(ua.respond(bye, 200), env.peer());
+    await waitFor('dialog gone', () => env.engine.core.dialogs.size === 0 || undefined);
+  });
+});

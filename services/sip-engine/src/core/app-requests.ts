@@ -194,6 +194,19 @@ export class AppRequests {
         const dialog = this.createUacDialog(out, response);
         if (method === 'INVITE') this.core.cdr('cdr:start', 'network', ['uac'], text);
         if (out.cancelled) dialog.byeAfterAck = true;
+        if (method === 'INVITE' && !out.app?.isOpen) {
+          // The app that placed the call is gone: nobody will ACK, so the engine does and hangs up.
+          const ack = buildInDialogRequest(
+            dialog,
+            undefined,
+            'ACK',
+            this.core.ids.branch(),
+            request.cseq.seq,
+          );
+          dialog.lastAck = serializeMessage(ack);
+          this.core.sendQuietly(dialog.flow, dialog.lastAck);
+          this.byeFromEngine(dialog, 'Application gone');
+        }
       } else if (method === 'INVITE') {
         this.core.cdr('cdr:stop', 'network', [status === 487 ? 'call-canceled' : 'call-rejected'], text);
         if (out.earlyDialog?.early) this.core.dialogs.remove(out.earlyDialog);
