@@ -1,5 +1,6 @@
 // Valid and invalid cases written from the RFC 3261 grammar (section 25) and sections 7, 8.2, 20.
 import {
+  DEFAULT_MAX_HEADER_LINE_BYTES,
   SipParseError,
   SipRequest,
   type SipResponse,
@@ -164,6 +165,18 @@ describe('parseMessage: headers and body', () => {
     expect(parseFails(request('OPTIONS sip:b@x SIP/2.0', `X-Long: ${'a'.repeat(20000)}\r\n`)).status).toBe(
       513,
     );
+  });
+
+  it('measures the header-line limit on the line as written again, so what parses also re-parses', () => {
+    // `X:<value>` at the limit would grow by the space serializeMessage writes after the colon; folds
+    // count as joined. Found by the parser fuzz (seed 452416540).
+    const limit = DEFAULT_MAX_HEADER_LINE_BYTES;
+    const atLimit = 'a'.repeat(limit - 'X: '.length);
+    expect(parseFails(request('OPTIONS sip:b@x SIP/2.0', `X:a${atLimit}\r\n`)).status).toBe(513);
+    const written = parseMessage(request('OPTIONS sip:b@x SIP/2.0', `X:${atLimit}\r\n`));
+    expect(parseMessage(serializeMessage(written)).get('X')).toBe(atLimit);
+    const folded = `X: ${atLimit.slice(0, 100)}\r\n     ${atLimit.slice(100)}\r\n`;
+    expect(parseFails(request('OPTIONS sip:b@x SIP/2.0', folded)).status).toBe(513);
   });
 
   it('carries a partial (Call-ID, CSeq, Vias) on a parse error so an error response can be built', () => {

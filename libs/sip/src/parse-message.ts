@@ -109,19 +109,23 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
     const first = head.charCodeAt(pos);
     if (first === 32 || first === 9) {
       if (current === undefined) throw fail('Continuation line before first header');
-      currentLength += next - pos;
-      if (currentLength > maxLine) throw fail('Header line too long', 513);
       const more = head.slice(pos, lineStop).trim();
-      if (more.length > 0) current[1] = current[1].length === 0 ? more : current[1] + ' ' + more;
+      if (more.length > 0) {
+        current[1] = current[1].length === 0 ? more : current[1] + ' ' + more;
+        currentLength += more.length + 1;
+        if (currentLength > maxLine) throw fail('Header line too long', 513);
+      }
     } else {
       const colon = head.indexOf(':', pos);
       if (colon < 0 || colon >= lineStop) throw fail('Malformed header line');
       const name = head.slice(pos, colon).trimEnd();
       if (!isToken(name)) throw fail('Malformed header name');
       if (headers.length >= maxHeaderCount) throw fail('Too many headers', 513);
-      currentLength = next - pos;
-      if (currentLength > maxLine) throw fail('Header line too long', 513);
       current = [name, head.slice(colon + 1, lineStop).trim()];
+      // The limit applies to the line as it is written again (`Name: value`, folds joined), so every
+      // message that parses also parses after serializeMessage, e.g. when a B2BUA forwards a header.
+      currentLength = name.length + 2 + current[1].length;
+      if (currentLength > maxLine) throw fail('Header line too long', 513);
       headers.push(current);
     }
     pos = next + 1;
