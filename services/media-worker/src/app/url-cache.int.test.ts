@@ -52,6 +52,16 @@ describe('URL media cache (real HTTP server on loopback)', () => {
     expect(requests).toEqual(['/a.wav']);
   });
 
+  it('serves concurrent plays of one uncached URL from a single download', async () => {
+    bodies.set('/same.wav', 'shared prompt');
+    const urls = cache();
+    const files = await Promise.all([1, 2, 3, 4].map(() => urls.resolve(`${base}/same.wav`)));
+    expect(new Set(files).size).toBe(1);
+    expect(readFileSync(files[0]!, 'utf8')).toBe('shared prompt');
+    expect(requests).toEqual(['/same.wav']);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.part'))).toEqual([]);
+  });
+
   it('downloads again once the file is older than its maximum age', async () => {
     bodies.set('/b.wav', 'old prompt');
     const urls = cache();

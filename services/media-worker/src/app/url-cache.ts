@@ -31,6 +31,9 @@ const DOWNLOAD_NAME = /^[0-9a-f]{32}\.[^.]+$/;
  */
 export class UrlCache {
   private readonly now: () => number;
+  /** Downloads in progress by file: concurrent plays of one uncached URL share a single fetch. */
+  private readonly inflight = new Map<string, Promise<string>>();
+  private partials = 0;
 
   constructor(private readonly options: UrlCacheOptions) {
     this.now = options.now ?? Date.now;
@@ -55,9 +58,18 @@ export class UrlCache {
       await this.markUsed(file, false);
       return file;
     }
+    const running = this.inflight.get(file);
+    if (running !== undefined) return running;
+    const fetching = this.fetchInto(url, file).finally(() => this.inflight.delete(file));
+    this.inflight.set(file, fetching);
+    return fetching;
+  }
+
+  private async fetchInto(url: URL, file: string): Promise<string> {
     await mkdir(this.options.dir, { recursive: true });
     const body = await this.download(url);
-    const partial = `${file}.${process.pid}${PARTIAL_SUFFIX}`;
+    // Unique per process and download, so two workers sharing the directory never rename each other's file.
+    const partial = `${file}.${process.pid}-${++this.partials}${PARTIAL_SUFFIX}`;
     await writeFile(partial, body);
     await rename(partial, file).catch(async (error: unknown) => {
       await rm(partial, { force: true });
