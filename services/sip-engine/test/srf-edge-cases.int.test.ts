@@ -1,8 +1,8 @@
 // Protocol edge cases around the transaction layer (research §7.1, §7.7; RFC 3261 8.2.2.2, 16.3).
-import { SipRequest } from '@callctl/sip';
+import { SipRequest, SipResponse } from '@callctl/sip';
 import { waitFor } from '@callctl/testing';
 import { once, routed, startEngineEnv } from './support/engine-env.js';
-import { ScriptedUa } from './support/scripted-ua.js';
+import { ScriptedUa, SDP_B } from './support/scripted-ua.js';
 import { inboundCall, uasApp } from './support/srf-apps.js';
 import { loose } from './support/srf-types.js';
 
@@ -116,5 +116,34 @@ describe('REGISTER checks before routing', () => {
     await using _env = env;
     await using _ua = ua;
     await ua.expectResponse(200, 'REGISTER');
+  });
+});
+
+describe('apps that take their time', () => {
+  it('lets a call ring past 64*T1 once the app has sent a provisional', async () => {
+    await using env = await startEngineEnv({ t1Ms: 10, t2Ms: 40, t4Ms: 50 });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    srf.invite((req, res) => {
+      res.send(180);
+      setTimeout(() => void srf.createUAS(req, res, { localSdp: SDP_B }).catch(() => undefined), 1000);
+    });
+    await routed(env, 'invite');
+    const invite = ua.invite(env.uri());
+    await ua.send(invite, env.peer());
+    await ua.expectResponse(180);
+    const ok = await ua.expectResponse(200, 'INVITE');
+    await ua.send(ua.ackFor(invite, ok), env.peer());
+    expect(ua.has((m) => m instanceof SipResponse && m.status === 500)).toBe(false);
+  });
+
+  it('answers 500 for an app that never answers at all', async () => {
+    await using env = await startEngineEnv({ t1Ms: 10, t2Ms: 40, t4Ms: 50 });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    srf.invite(() => undefined);
+    await routed(env, 'invite');
+    await ua.send(ua.invite(env.uri()), env.peer());
+    expect((await ua.expectResponse(500, 'INVITE')).reason).toBe('No answer from application');
   });
 });

@@ -32,6 +32,9 @@ export class AppResponses {
     // §2.4: the echo goes out before anything the sent message can cause.
     this.core.echo(conn, frame.msgId, req.txn.flow, bytes, frame.txnId, req.dialogId);
     req.txn.respond(response, bytes);
+    // The app has taken the request on: however long an INVITE then rings is its business.
+    req.answerTimer?.cancel();
+    req.answerTimer = undefined;
     if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
     if (response.status >= 200) {
       this.core.forgetInbound(req);
