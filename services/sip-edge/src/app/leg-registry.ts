@@ -36,6 +36,8 @@ export interface OutboundLeg extends LegCommon {
   sent?: SentRequest;
   cancelReason?: CancelReason;
   ringTimer?: NodeJS.Timeout;
+  /** Resolves with the INVITE's Call-ID once the engine sent it (a retried PlaceCall gets the same). */
+  sending?: Promise<string>;
   /** The inbound leg this one is bridged with when it answers. */
   readonly bridgeWithLegId?: string;
   /** Statuses of the provisionals already reported, so retransmissions are reported once. */

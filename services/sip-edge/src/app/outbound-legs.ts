@@ -67,9 +67,9 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
   if (!input.callId || !input.legId) throw new ValidationError('call_id and leg_id are required', context);
   const existing = ctx.registry.find(input.legId);
   if (existing) {
-    if (existing.callId !== input.callId || existing.direction !== 'outbound')
+    if (existing.callId !== input.callId || existing.direction !== 'outbound' || !existing.sending)
       throw new IllegalStateError(`leg ${input.legId} already exists`, context);
-    return existing.sipCallId; // a retried PlaceCall
+    return existing.sending; // a retried PlaceCall: the same INVITE
   }
   const toUri = checkDialUri(input.toUri, 'to_uri', context);
   const fromUri = input.fromUri
@@ -93,15 +93,35 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
     progressSeen: new Set(),
     ...(peer ? { bridgeWithLegId: peer.legId } : {}),
   };
+  // Registered before the first await, so a retry of this PlaceCall finds it instead of dialling twice.
+  ctx.registry.add(leg);
+  leg.sending = sendInvite(ctx, leg, peer, toUri, headers, input.ringTimeoutMs);
+  leg.sending.catch(() => undefined);
+  return leg.sending;
+}
+
+async function sendInvite(
+  ctx: LegContext,
+  leg: OutboundLeg,
+  peer: InboundLeg | undefined,
+  toUri: string,
+  headers: SipHeaders,
+  requestedRingTimeoutMs: number,
+): Promise<string> {
   let localSdp: string | undefined;
   if (peer) {
-    ctx.registry.markMedia(input.callId);
-    localSdp = await ctx.media.offer(input.callId, peer.legId, peer.offerSdp);
+    ctx.registry.markMedia(leg.callId);
+    try {
+      localSdp = await ctx.media.offer(leg.callId, peer.legId, peer.offerSdp);
+    } catch (error) {
+      ctx.registry.remove(leg);
+      leg.state = 'ended';
+      throw error;
+    }
     // The application decided what to do with the waiting caller: the answer timeout no longer applies.
     clearTimeout(peer.answerTimer);
   }
-  ctx.registry.add(leg);
-  const ringTimeoutMs = input.ringTimeoutMs || ctx.settings.defaultRingTimeoutMs;
+  const ringTimeoutMs = requestedRingTimeoutMs || ctx.settings.defaultRingTimeoutMs;
   return new Promise<string>((resolveSent, rejectSent) => {
     let sent = false;
     const outcome = ctx.sip.createUAC(
