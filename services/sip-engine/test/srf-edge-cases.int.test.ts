@@ -146,4 +146,19 @@ describe('apps that take their time', () => {
     await ua.send(ua.invite(env.uri()), env.peer());
     expect((await ua.expectResponse(500, 'INVITE')).reason).toBe('No answer from application');
   });
+
+  it('answers 480 when an app leaves a call ringing past Timer C with no final answer', async () => {
+    await using env = await startEngineEnv(undefined, { timerCMs: 300 });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    srf.invite((_req, res) => res.send(180));
+    await routed(env, 'invite');
+    const invite = ua.invite(env.uri());
+    await ua.send(invite, env.peer());
+    await ua.expectResponse(180);
+    const gaveUp = await ua.expectResponse(480, 'INVITE');
+    expect(gaveUp.reason).toBe('No final answer from application');
+    await ua.send(ua.ackNon2xx(invite, gaveUp), env.peer());
+    await waitFor('entry gone', () => env.engine.core.stats.inbound === 0 || undefined);
+  });
 });

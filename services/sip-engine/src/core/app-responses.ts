@@ -32,9 +32,16 @@ export class AppResponses {
     // §2.4: the echo goes out before anything the sent message can cause.
     this.core.echo(conn, frame.msgId, req.txn.flow, bytes, frame.txnId, req.dialogId);
     req.txn.respond(response, bytes);
-    // The app has taken the request on: however long an INVITE then rings is its business.
+    // The app has taken the request on: an INVITE may now ring as long as the app keeps it ringing, but a
+    // final answer must come within Timer C of the last provisional, or the entry would be kept for ever.
     req.answerTimer?.cancel();
-    req.answerTimer = undefined;
+    req.answerTimer =
+      response.status < 200
+        ? this.core.clock.after(this.core.timerCMs, () => {
+            if (!req.txn.final && !req.txn.terminated)
+              this.core.respondFor(req, 480, 'No final answer from application');
+          })
+        : undefined;
     if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
     if (response.status >= 200) {
       this.core.forgetInbound(req);
