@@ -194,6 +194,8 @@ export class AppRequests {
         const dialog = this.createUacDialog(out, response);
         if (method === 'INVITE') this.core.cdr('cdr:start', 'network', ['uac'], text);
         if (out.cancelled) dialog.byeAfterAck = true;
+        // An early dialog of another fork that this 2xx did not confirm will never be: drop it.
+        if (out.earlyDialog?.early && out.earlyDialog !== dialog) this.core.dialogs.remove(out.earlyDialog);
         if (method === 'INVITE' && !out.app?.isOpen) {
           // The app that placed the call is gone: nobody will ACK, so the engine does and hangs up.
           const ack = buildInDialogRequest(
