@@ -164,7 +164,7 @@ describe('CreateCall', () => {
       const s = await h.stream(callId);
       return s.length === 3 && s;
     });
-    expect(typesOf(events)).toEqual(['CallCreated', 'LegInitiated', 'LegInitiated']);
+    expect(typesOf(events)).toEqual(['CallCreated', 'DialRequested', 'LegInitiated']);
     expect(events[2]!.data).toMatchObject({ sipCallId: `${legId}@127.0.0.1`, clientState: 'ctx-1' });
   });
 

@@ -37,7 +37,8 @@ export function recordTime(t: CallTimeline, event: RecordedEvent): CallTimeline 
       return { ...t, endedAtMs: at };
     case 'DialRequested':
     case 'LegInitiated':
-      // LegInitiated is repeated when the INVITE's Call-ID is reported: the leg started the first time.
+      // An outbound leg starts when it is requested (DialRequested); its LegInitiated follows when the INVITE
+      // has left, and must not move that start.
       return leg ? t : setLeg({ initiatedAtMs: at });
     case 'LegAnswered':
       return {

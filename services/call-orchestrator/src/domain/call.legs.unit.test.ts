@@ -4,8 +4,18 @@ import * as b from './testing/builders';
 const { EndCause } = b;
 
 describe('call: none yet', () => {
-  it('creates an outbound call with its first leg', () =>
-    given().when(b.createCall('A')).then(b.callCreated(), b.legInitiated('A')));
+  it('creates an outbound call with its first leg requested (nothing to bridge to)', () =>
+    given()
+      .when(b.createCall('A'))
+      .then(b.callCreated(), b.dialRequested('A', '', '')));
+  it('initiates the first leg once, when its INVITE has left', () =>
+    given(b.callCreated(), b.dialRequested('A', '', ''))
+      .when(b.recordLegInitiated('A', 'sip-1'))
+      .then(b.legInitiated('A', 'out', 'sip-1')));
+  it('records nothing when the INVITE is reported twice', () =>
+    given(b.callCreated(), b.dialRequested('A', '', ''), b.legInitiated('A', 'out', 'sip-1'))
+      .when(b.recordLegInitiated('A', 'sip-1'))
+      .thenNothing());
   it('returns the new leg id', () => given().when(b.createCall('A')).thenResult('A'));
   it('refuses a CreateCall without an idempotency key', () =>
     given().when(b.createCall('A', '')).thenThrows(ValidationError));

@@ -89,17 +89,19 @@ export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => 
           idempotencyKey: c.metadata.idempotencyKey,
         },
       },
+      // The first leg is requested like any dialled leg (with nothing to bridge to); its LegInitiated,
+      // carrying the SIP Call-ID, is recorded once the INVITE has left, so a leg is initiated exactly once.
       {
-        type: 'LegInitiated',
+        type: 'DialRequested',
         data: {
           callId: d.callId,
           legId,
-          direction: LegDirection.LEG_DIRECTION_OUTBOUND,
-          fromUri: d.fromUri,
+          bridgeWithLegId: '',
           toUri: d.toUri,
-          sipCallId: '',
+          fromUri: d.fromUri,
           ringTimeoutMs: d.ringTimeoutMs,
           clientState: d.clientState,
+          idempotencyKey: '',
         },
       },
     ],
