@@ -1,6 +1,6 @@
 // Session timers (RFC 4028, research §7.11, §11.3 item 19), on a manual clock: intervals are minutes.
 import { ManualClock } from '../src/core/manual-clock.js';
-import { once, startEngineEnv } from './support/engine-env.js';
+import { once, routed, startEngineEnv } from './support/engine-env.js';
 import { dialogAsUac, ScriptedUa, SDP_A, SDP_B } from './support/scripted-ua.js';
 import { uasApp } from './support/srf-apps.js';
 
@@ -24,7 +24,7 @@ async function callWithSessionTimer(refresher: 'uac' | 'uas') {
   const acked = once(srfDialog, 'ack');
   await ua.send(ua.ackFor(invite, ok), env.peer());
   await acked;
-  return { clock, env, ua, invite, ok, dialog: srfDialog };
+  return { clock, env, ua, invite, ok, srf, dialog: srfDialog };
 }
 
 /** A round trip to the engine: anything it sent before answering has arrived by then (loopback, in order). */
@@ -56,16 +56,21 @@ describe('session timers', () => {
     expect(dialog.id).toBe(`${invite.callId};from-tag=${invite.from.tag}`);
   });
 
-  it('ends the call with BYE and tells the app when the refresher stays silent', async () => {
-    const { clock, env, ua, dialog } = await callWithSessionTimer('uac');
+  it('ends the call with BYE, tells the app and reports session-expired when the refresher stays silent', async () => {
+    const { clock, env, ua, dialog, srf } = await callWithSessionTimer('uac');
     await using _env = env;
     await using _ua = ua;
+    const stop = new Promise<string>((resolve) =>
+      srf.on('cdr:stop', (_source: string, _time: string, reason: string) => resolve(reason)),
+    );
+    await routed(env, 'cdr:stop');
     const destroyed = once<[unknown, string]>(dialog, 'destroy');
     clock.advance(120_000);
     const bye = await ua.expectRequest('BYE');
     expect(bye.get('Reason')).toMatch(/Session timer expired/);
     const [, reason] = await destroyed;
     expect(reason).toMatch(/Session timer expired/);
+    expect(await stop).toBe('session-expired');
   });
 
   it('restarts the timer on their refresh and refuses an interval below Min-SE with 422', async () => {

@@ -394,7 +394,7 @@ export class AppRequests {
   }
 
   /** BYE sent by the engine itself (no ACK, CANCEL after 200); the app hears of it as `unsolicited`. */
-  byeFromEngine(dialog: Dialog, reasonText: string): void {
+  byeFromEngine(dialog: Dialog, reasonText: string, cdrReason = 'system-initiated-termination'): void {
     const reason = `SIP ;cause=200 ;text="${reasonText}"`;
     const branch = this.core.ids.branch();
     const request = buildInDialogRequest(dialog, undefined, 'BYE', branch);
@@ -408,7 +408,7 @@ export class AppRequests {
     if (app?.isOpen) {
       this.core.deliver(app, 'application', dialog.flow, 'unsolicited', dialog.id, text);
     }
-    this.core.cdr('cdr:stop', 'application', ['system-initiated-termination'], text);
+    this.core.cdr('cdr:stop', 'application', [cdrReason], text);
   }
 
   // ------------------------------------------------------------ session timers (RFC 4028, research §7.11)
@@ -427,7 +427,7 @@ export class AppRequests {
   armSession(dialog: Dialog, session: SessionExpires, weAreRefresher: boolean): void {
     armSessionTimer(dialog, session, weAreRefresher, (ms, fn) => this.core.clock.after(ms, fn), {
       refresh: (d, s) => this.refreshSession(d, s),
-      expire: (d) => !d.ended && this.byeFromEngine(d, 'Session timer expired'),
+      expire: (d) => !d.ended && this.byeFromEngine(d, 'Session timer expired', 'session-expired'),
     });
   }
 
