@@ -54,6 +54,21 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
 
+  /** AnswerLeg, then the tone file played to the leg (media-worker Play, tag = leg id). */
+  const answerAndPlay = async (callId: string, legId: string, repeat: number) => {
+    await edge(t.client.answerLeg, { callId, legId });
+    await t.fact('legAnswered', (f) => f.legId === legId);
+    await call<media.PlayRequest, media.PlayResponse>((r, cb) => mediaClient.play(r, cb), {
+      sessionId: callId,
+      tag: legId,
+      source: tone,
+      repeat,
+      playbackId: '',
+    });
+  };
+  const hearsTone = (rtp: RtpEndpoint, what: string) =>
+    waitFor(what, () => rtp.recentToneRatio(TONE_HZ) > TONE_DETECTED, 10_000);
+
   beforeAll(async () => {
     t = await startEdgeUnderTest({ answerTimeoutMs: ANSWER_TIMEOUT_MS });
     mediaClient = new media.MediaWorkerClient(
@@ -83,20 +98,8 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       headers: { 'x-test-case': 'answer-play' },
     });
 
-    await edge(t.client.answerLeg, { callId, legId });
-    await t.fact('legAnswered', (f) => f.legId === legId);
-    await call<media.PlayRequest, media.PlayResponse>((r, cb) => mediaClient.play(r, cb), {
-      sessionId: callId,
-      tag: legId,
-      source: tone,
-      repeat: 0,
-      playbackId: '',
-    });
-    await waitFor(
-      'the played tone at the caller',
-      () => rtp.recentToneRatio(TONE_HZ) > TONE_DETECTED,
-      10_000,
-    );
+    await answerAndPlay(callId, legId, 0);
+    await hearsTone(rtp, 'the played tone at the caller');
 
     await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: 'done' });
     t.expectSippSucceeded(await sipp.result);
@@ -120,20 +123,8 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     });
     sipps.push(sipp);
     const { callId, legId } = await offered('reinvite');
-    await edge(t.client.answerLeg, { callId, legId });
-    await t.fact('legAnswered', (f) => f.legId === legId);
-    await call<media.PlayRequest, media.PlayResponse>((r, cb) => mediaClient.play(r, cb), {
-      sessionId: callId,
-      tag: legId,
-      source: tone,
-      repeat: 5,
-      playbackId: '',
-    });
-    await waitFor(
-      'the tone at the new address',
-      () => moved.recentToneRatio(TONE_HZ) > TONE_DETECTED,
-      10_000,
-    );
+    await answerAndPlay(callId, legId, 5);
+    await hearsTone(moved, 'the tone at the new address');
     await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
     t.expectSippSucceeded(await sipp.result);
   });
