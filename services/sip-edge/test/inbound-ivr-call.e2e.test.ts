@@ -142,4 +142,26 @@ describe('an inbound call answered, played to and hung up by an application over
       await rtp.close();
     }
   });
+  it('reports a digit the caller sends by SIP INFO as DtmfReceived', async () => {
+    const rtp = await RtpEndpoint.open();
+    try {
+      const sipp = await startSipp({
+        scenario: join(SCENARIOS, 'uac-info-dtmf-expect-bye.xml'),
+        remote: `127.0.0.1:${p.edge.engine.sipPort}`,
+        service: 'info-digit',
+        args: ['-key', 'rtp_port', String(rtp.port)],
+      });
+      const initiated = await p.event('legInitiated', (e) =>
+        e.event.legInitiated.toUri.includes('sip:info-digit@'),
+      );
+      const { callId, legId } = initiated.event.legInitiated;
+      await p.rpc(p.api.answerLeg, { callId, legId, clientState: '' });
+      const digit = await p.event('dtmfReceived', (e) => e.event.dtmfReceived.callId === callId);
+      expect(digit.event.dtmfReceived).toMatchObject({ legId, digit: '7' });
+      await p.rpc(p.api.hangup, { callId, legId: '' });
+      p.edge.expectSippSucceeded(await sipp.result);
+    } finally {
+      await rtp.close();
+    }
+  });
 });
