@@ -299,3 +299,31 @@ describe('srf createUAC timeouts and transport failures', () => {
     expect(failed).toMatch(/cannot resolve host nowhere.example.test/);
   });
 });
+
+describe('forked answers to an app INVITE', () => {
+  it('keeps the first 2xx as the dialog and ACKs and BYEs a second fork’s 2xx itself', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const dialogP = srf.createUAC(ua.uri, { localSdp: SDP_A });
+    const invite = await ua.expectRequest('INVITE');
+    await ua.send(ua.respond(invite, 200, { body: SDP_B, toTag: 'fork-a' }), env.peer());
+    const dialog = asDialog(await dialogP);
+    expect(dialog.sip.remoteTag).toBe('fork-a');
+    await ua.expectRequest('ACK');
+    const second = ua.respond(invite, 200, { body: SDP_B, toTag: 'fork-b' });
+    await ua.send(second, env.peer());
+    const ack = await ua.expectRequest('ACK');
+    expect(ack.to.tag).toBe('fork-b');
+    const bye = await ua.expectRequest('BYE');
+    expect(bye.to.tag).toBe('fork-b');
+    await ua.send(ua.respond(bye, 200), env.peer());
+    // a retransmission of the second fork's 2xx is ACKed again, not BYEd again
+    await ua.send(second, env.peer());
+    expect((await ua.expectRequest('ACK')).to.tag).toBe('fork-b');
+    await ua.send(ua.request('OPTIONS', env.uri()), env.peer()); // a round trip: anything sent before is in
+    await ua.expectResponse(503, 'OPTIONS');
+    expect(ua.has((m) => m instanceof SipRequest && m.method === 'BYE')).toBe(false);
+    expect(env.engine.core.dialogs.size).toBe(1);
+  });
+});

@@ -60,7 +60,63 @@ export class AppRequests {
       const dialog = this.core.dialogs.find(response.callId, response.from.tag ?? '', response.to.tag ?? '');
       if (dialog?.lastAck && dialog.ackSeq === response.cseq.seq)
         this.core.sendQuietly(dialog.flow, dialog.lastAck);
+      else if (!dialog) this.endOtherFork(response, inbound);
     }
+  }
+
+  /**
+   * A 2xx from a second fork of an INVITE whose first 2xx made the app's dialog (RFC 3261 13.2.2.4): the
+   * app knows one dialog only, so the engine ACKs this one and ends it with BYE, once; retransmissions of
+   * that 2xx just get the ACK again.
+   */
+  private endOtherFork(response: SipResponse, inbound: Inbound): void {
+    const fromTag = response.from.tag ?? '';
+    const first = this.core.dialogs.findById(wireDialogId(response.callId, fromTag));
+    if (!first || first.role !== 'uac' || first.ackSeq !== response.cseq.seq) return;
+    const key = `${response.callId}\n${fromTag}\n${response.to.tag ?? ''}`;
+    const ended = this.core.endedForks.get(key);
+    if (ended) return this.core.sendQuietly(ended.flow, ended.ack);
+    const contact = response.contacts[0];
+    const routeSet = response.getAll('Record-Route').reverse();
+    const remoteTarget = contact && !contact.star ? contact.uri : first.remoteTarget;
+    const fork = new Dialog({
+      role: 'uac',
+      usage: 'invite',
+      callId: response.callId,
+      localTag: fromTag,
+      remoteTag: response.to.tag ?? '',
+      local: first.local,
+      remote: response.get('To') ?? '',
+      localSeq: first.ackSeq,
+      remoteSeq: 0,
+      remoteTarget,
+      routeSet,
+      localContact: first.localContact,
+      ...this.core.dialogFlow(
+        { transport: inbound.transport, remote: inbound.remote },
+        routeSet,
+        remoteTarget,
+      ),
+      app: undefined,
+      inviteSeq: first.ackSeq,
+    });
+    const ack = serializeMessage(
+      buildInDialogRequest(fork, undefined, 'ACK', this.core.ids.branch(), first.ackSeq),
+    );
+    this.core.sendQuietly(fork.flow, ack);
+    const timer = this.core.clock.after(64 * this.core.timers.t1Ms, () => this.core.endedForks.delete(key));
+    this.core.endedForks.set(key, { flow: fork.flow, ack, timer });
+    const branch = this.core.ids.branch();
+    const bye = buildInDialogRequest(fork, undefined, 'BYE', branch);
+    bye.append('Reason', 'SIP ;cause=200 ;text="Call completed elsewhere"');
+    this.startClient(
+      undefined,
+      undefined,
+      new OutboundRequest(this.core.ids.uuid(), undefined, '', undefined, false),
+      bye,
+      fork.flow,
+      branch,
+    );
   }
 
   /** §7.3: a new request outside any dialog. Host names in the next hop are resolved first. */

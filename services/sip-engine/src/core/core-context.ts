@@ -10,7 +10,7 @@ import { DEFAULT_TIMERS, type TimerConfig } from '../transaction/timers.js';
 import type { Peer, SipTransport, TransportProtocol } from '../transport/transport.js';
 import { targetOfUri, uriOfAddress, type Flow, type Target } from './addressing.js';
 import { DialogTable } from './dialog.js';
-import { guardedClock, randomIds, systemClock, type Clock, type IdSource } from './runtime.js';
+import { guardedClock, randomIds, systemClock, type Clock, type IdSource, type Timer } from './runtime.js';
 import { traceSip } from './sip-trace.js';
 import { type ServerTransaction, type TransactionContext } from './transaction-shell.js';
 import { type InboundRequest, type OutboundRequest } from './pending-requests.js';
@@ -52,6 +52,8 @@ export class CoreContext {
    * (either side) is delivered under the INVITE's txn id.
    */
   readonly earlyInvites = new Map<string, InboundRequest | OutboundRequest>();
+  /** Second forks of app INVITEs the engine ACKed and BYEd, for 64*T1 (their 2xx retransmissions get the ACK). */
+  readonly endedForks = new Map<string, { flow: Flow; ack: Buffer; timer: Timer }>();
   /** App INVITEs by txn id, for the app's CANCEL. */
   readonly appInvites = new Map<string, OutboundRequest>();
   readonly dialogs = new DialogTable();

@@ -52,6 +52,7 @@ export class SipCore implements AppSipHandler {
       clients: this.core.clients.size,
       appInvites: this.core.appInvites.size,
       earlyInvites: this.core.earlyInvites.size,
+      endedForks: this.core.endedForks.size,
       dialogs: this.dialogs.size,
     };
   }
@@ -61,6 +62,8 @@ export class SipCore implements AppSipHandler {
     for (const txn of [...this.core.servers.values()]) txn.terminate();
     for (const out of [...this.core.clients.values()]) out.txn.terminate();
     for (const req of [...this.core.inbound.values()]) this.core.forgetInbound(req);
+    for (const fork of this.core.endedForks.values()) fork.timer.cancel();
+    this.core.endedForks.clear();
   }
 
   onAppSip(conn: AppConnection, frame: SipFrame): void {
