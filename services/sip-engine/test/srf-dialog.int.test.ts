@@ -148,3 +148,24 @@ describe('in-dialog requests from the network', () => {
     expect(ua.log.some((m) => m instanceof SipRequest && m.method === 'BYE')).toBe(false);
   });
 });
+
+describe('hanging up during a re-INVITE', () => {
+  it('CANCELs the app’s pending re-INVITE before sending its BYE', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    void call.dialog.modify('hold').catch(() => undefined);
+    const reinvite = await ua.expectRequest('INVITE');
+    await ua.send(ua.respond(reinvite, 100), env.peer());
+    const gone = call.dialog.destroy();
+    const cancel = await ua.expectRequest('CANCEL');
+    expect(cancel.topVia.branch).toBe(reinvite.topVia.branch);
+    const bye = await ua.expectRequest('BYE');
+    expect(ua.log.indexOf(cancel)).toBeLessThan(ua.log.indexOf(bye));
+    await ua.send(ua.respond(cancel, 200), env.peer());
+    await ua.send(ua.respond(reinvite, 487), env.peer());
+    await ua.send(ua.respond(bye, 200), env.peer());
+    await gone;
+  });
+});

@@ -374,6 +374,16 @@ export class AppRequests {
     if (!dialog) return conn.respond(frame.msgId, 'NOK', [NOK.noDialog]);
     if (method === 'CANCEL')
       return conn.respond(frame.msgId, 'NOK', ['CANCEL needs the INVITE transaction id']);
+    // Hanging up while our own re-INVITE is pending: CANCEL it first (research §7.5).
+    const pending = dialog.outboundInvite;
+    if (
+      method === 'BYE' &&
+      pending instanceof OutboundRequest &&
+      pending.txn.status < 200 &&
+      !pending.cancelled
+    ) {
+      this.cancel(pending, []);
+    }
     const branch = this.core.ids.branch();
     const request = buildInDialogRequest(dialog, appRequest, method, branch);
     const out = new OutboundRequest(this.core.ids.uuid(), conn, dialog.id, dialog, false);
