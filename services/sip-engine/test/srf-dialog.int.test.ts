@@ -169,3 +169,25 @@ describe('hanging up during a re-INVITE', () => {
     await gone;
   });
 });
+
+describe('a re-INVITE the app never answers', () => {
+  it('is answered 500 and does not block the next re-INVITE', async () => {
+    await using env = await startEngineEnv({ t1Ms: 10, t2Ms: 40, t4Ms: 50 });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    let modifies = 0;
+    call.dialog.on('modify', (_req: SrfMessage, res: { send(s: number, o: object): void }) => {
+      if (modifies++ > 0) res.send(200, { body: call.dialog.local.sdp });
+    });
+    const first = ua.inDialog('INVITE', call.ua, { body: SDP_A });
+    await ua.send(first, env.peer());
+    const unanswered = await ua.expectResponse(500, 'INVITE');
+    expect(unanswered.reason).toBe('No answer from application');
+    await ua.send(ua.ackNon2xx(first, unanswered), env.peer());
+    const second = ua.inDialog('INVITE', call.ua, { body: SDP_A });
+    await ua.send(second, env.peer());
+    const ok = await ua.expectResponse(200, 'INVITE');
+    expect(ok.cseq.seq).toBe(second.cseq.seq);
+  });
+});

@@ -125,6 +125,7 @@ export class CoreContext {
     if (this.inbound.get(req.txnId) === req) this.inbound.delete(req.txnId);
     if (this.earlyInvites.get(req.dialogId) === req) this.earlyInvites.delete(req.dialogId);
     if (req.updateOf?.pendingUpdate === req) req.updateOf.pendingUpdate = undefined;
+    if (req.dialog?.inboundInvite === req) req.dialog.inboundInvite = undefined;
     if (req.mergeKey !== undefined && this.merged.get(req.mergeKey) === req.txn)
       this.merged.delete(req.mergeKey);
     req.dialog?.pending.delete(req);
