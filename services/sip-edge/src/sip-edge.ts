@@ -38,12 +38,14 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
   const media = new MediaWorkerClient(options.mediaWorker);
-  const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
   const journal = await NatsLegJournal.open({
     nc,
     log: log.child({ module: 'journal' }),
     instance: options.instance,
   });
+  // Read before the engine can hand us a new INVITE, whose leg would otherwise look like an old one.
+  const previousRun = await journal.recover();
+  const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
   const legs = new SipLegs({
     registry: new LegRegistry(),
     journal,
@@ -60,7 +62,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       .catch((error: unknown) => log.error({ err: error }, 'inbound INVITE failed'));
   });
   await engine.ready;
-  const ended = await legs.endLegsOfPreviousRun();
+  const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
   return {

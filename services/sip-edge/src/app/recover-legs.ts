@@ -1,6 +1,7 @@
 import { callEvents } from '@callctl/proto';
 import { legEnded } from '../domain/sip-facts.js';
 import type { LegContext } from './leg-context.js';
+import type { JournalEntry } from './leg-journal.js';
 
 /** Reason on the LegEnded facts and BYEs of legs a restarted sip-edge could not keep. */
 export const RESTART_REASON = 'sip-edge restarted';
@@ -11,8 +12,7 @@ export const RESTART_REASON = 'sip-edge restarted';
  * a disconnected app, and has already answered 480 to INVITEs that were still waiting), LegEnded
  * (PLATFORM_FAILURE) for every leg, the media session deleted, and the record forgotten.
  */
-export async function endRecoveredLegs(ctx: LegContext): Promise<number> {
-  const entries = await ctx.journal.recover();
+export async function endRecoveredLegs(ctx: LegContext, entries: readonly JournalEntry[]): Promise<number> {
   const calls = new Set<string>();
   for (const entry of entries) {
     const log = ctx.log.child({ callId: entry.callId, legId: entry.legId });

@@ -2,6 +2,7 @@ import type { sipEdge } from '@callctl/proto';
 import { answerInbound, offerInboundCall, rejectInbound, ringInbound } from './inbound-legs.js';
 import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
+import type { JournalEntry } from './leg-journal.js';
 import type { LegState } from './leg-registry.js';
 import { placeCall, type PlaceCallInput } from './outbound-legs.js';
 import { endEveryLeg } from './end-every-leg.js';
@@ -43,9 +44,9 @@ export class SipLegs {
     return hangupLeg(this.ctx, callId, legId, sipStatus, reason);
   }
 
-  /** Ends the legs the previous run of this instance left behind; returns how many. */
-  endLegsOfPreviousRun(): Promise<number> {
-    return endRecoveredLegs(this.ctx);
+  /** Ends the legs the previous run of this instance left behind (read from the journal); returns how many. */
+  endLegsOfPreviousRun(entries: readonly JournalEntry[]): Promise<number> {
+    return endRecoveredLegs(this.ctx, entries);
   }
 
   /** Ends every leg (shutdown); returns how many there were. */
