@@ -191,3 +191,21 @@ describe('a re-INVITE the app never answers', () => {
     expect(ok.cseq.seq).toBe(second.cseq.seq);
   });
 });
+
+describe('after a refused re-INVITE of the app', () => {
+  it('takes the peer’s re-INVITE at once (no 491 while the refused transaction lingers)', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    const refused = call.dialog.modify(SDP_A).catch((err: { status?: number }) => err.status);
+    const ours = await ua.expectRequest('INVITE');
+    const notAcceptable = ua.respond(ours, 488);
+    await ua.send(notAcceptable, env.peer());
+    await ua.expectRequest('ACK');
+    expect(await refused).toBe(488);
+    const theirs = ua.inDialog('INVITE', call.ua, { body: SDP_A });
+    await ua.send(theirs, env.peer());
+    expect((await ua.expectResponse(200, 'INVITE')).cseq.seq).toBe(theirs.cseq.seq);
+  });
+});

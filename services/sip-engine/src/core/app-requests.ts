@@ -229,6 +229,8 @@ export class AppRequests {
     if (status >= 200) {
       out.pendingCancel = undefined;
       out.timerC?.cancel();
+      // The offer/answer exchange is over with the final response, not when the transaction ends (timer D).
+      if (out.dialog?.outboundInvite === out) out.dialog.outboundInvite = undefined;
     } else if (out.txn.invite) {
       this.armTimerC(out);
     }
@@ -296,6 +298,7 @@ export class AppRequests {
 
   private clientFailure(out: OutboundRequest, status: 408 | 503): void {
     if (out.txn.status >= 200) return;
+    if (out.dialog?.outboundInvite === out) out.dialog.outboundInvite = undefined;
     const response = buildResponse(
       out.txn.request,
       status,
