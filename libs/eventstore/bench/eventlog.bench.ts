@@ -67,6 +67,33 @@ async function main(): Promise<void> {
     );
     const batchedEventsPerS = (4 * perWriter * batchSize) / ((performance.now() - t0) / 1000);
 
+    // 2b. Many single-event appends in flight at once from one store (how the call-orchestrator appends:
+    // one command = one append, many calls at a time), each writer on its own stream.
+    const concurrent: { inFlight: number; perS: number; p50: number; p99: number }[] = [];
+    for (const inFlight of [50, 200]) {
+      const total = 4000;
+      const latencies: number[] = [];
+      let next = 0;
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          const id = randomUUID();
+          let version = 0;
+          while (next++ < total) {
+            const t = performance.now();
+            const r = await store.append(callStreamId(id), version === 0 ? 'no-stream' : version, [
+              legAnswered(id),
+            ]);
+            latencies.push(performance.now() - t);
+            version = r.nextExpectedVersion;
+          }
+        }),
+      );
+      const perS = total / ((performance.now() - start) / 1000);
+      latencies.sort((a, b) => a - b);
+      concurrent.push({ inFlight, perS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) });
+    }
+
     // 3. Commit -> JetStream subscriber, through the relay (caught up first).
     await ensureCallEventsStream(nc);
     const relay = startRelay({ store, databaseUrl: db.url, nc, pollIntervalMs: 1000 });
@@ -116,6 +143,11 @@ async function main(): Promise<void> {
     console.log(
       `batched append          ${Math.round(batchedEventsPerS)} events/s, 4 writers x ${batchSize}/append  (target >= ${TARGETS.batchedEventsPerS}, ratio ${f(batchedEventsPerS / TARGETS.batchedEventsPerS)}x)`,
     );
+    for (const c of concurrent) {
+      console.log(
+        `concurrent appends      ${c.inFlight} in flight, 1 event each: ${Math.round(c.perS)} appends/s  p50 ${f(c.p50)} ms  p99 ${f(c.p99)} ms`,
+      );
+    }
     console.log(
       `append -> JetStream sub p50 ${f(subP50)} ms  p99 ${f(subP99)} ms  (target p99 <= ${TARGETS.commitToSubscriberP99Ms} ms, ratio ${f(TARGETS.commitToSubscriberP99Ms / subP99)}x)`,
     );

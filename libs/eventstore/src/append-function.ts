@@ -1,8 +1,11 @@
-// The TypeScript side of the `event_log_append` SQL function (migration
-// libs/db/prisma/migrations/20261123160000_event_log_append): the call, and its errors turned into the
-// store's typed errors. Keep the SQLSTATEs here in step with the migration.
+// The TypeScript side of the SQL functions `event_log_append` (migration
+// libs/db/prisma/migrations/20261123180000_event_log_append) and `event_log_append_batch` (migration
+// 20261123190000_event_log_append_batch): the calls, and their refusals turned into the store's typed
+// errors. Keep the SQLSTATEs and outcome names here in step with the migrations.
 import pg from 'pg';
+import type { BatchOutcome } from './append-batcher.js';
 import { ConcurrencyError, VALIDATION_REASONS, ValidationError } from './errors.js';
+import type { AppendResult, ExpectedVersion } from './event-store.js';
 
 export const APPEND_SQL =
   'SELECT positions::text[] AS positions, next_version, duplicate FROM event_log_append($1, $2, $3, $4, $5, $6, $7)';
@@ -33,5 +36,56 @@ export function appendError(
       return new ValidationError(VALIDATION_REASONS.eventIdReused, error.message, { cause: error });
     default:
       return error;
+  }
+}
+
+export const APPEND_BATCH_SQL =
+  'SELECT item, outcome, positions::text[] AS positions, next_version, detail ' +
+  'FROM event_log_append_batch($1, $2, $3, $4, $5, $6, $7, $8)';
+
+/** One row of event_log_append_batch: how one item (one caller's append) of the batch ended. */
+export interface AppendBatchRow {
+  item: number;
+  outcome: 'appended' | 'duplicate' | 'conflict' | 'reused';
+  positions: string[] | null;
+  next_version: number | null;
+  /** conflict: the actual version; reused: the reused event id. */
+  detail: string | null;
+}
+
+function reusedMessage(eventId: string): string {
+  return `event id ${eventId} is already stored with other content or in another batch`;
+}
+
+/**
+ * What a lone append of the item would have given: its result, or the ConcurrencyError / ValidationError
+ * that event_log_append raises as CC001 / CC002 (here without a database error as `cause`, since the
+ * batch function reports refusals in rows instead of raising).
+ */
+export function batchOutcome(
+  row: AppendBatchRow | undefined,
+  streamId: string,
+  expected: ExpectedVersion,
+): BatchOutcome<AppendResult> {
+  switch (row?.outcome) {
+    case 'appended':
+    case 'duplicate':
+      return {
+        ok: true,
+        value: {
+          nextExpectedVersion: row.next_version!,
+          positions: row.positions!.map(Number),
+          duplicate: row.outcome === 'duplicate',
+        },
+      };
+    case 'conflict':
+      return { ok: false, error: new ConcurrencyError(streamId, expected, Number(row.detail)) };
+    case 'reused':
+      return {
+        ok: false,
+        error: new ValidationError(VALIDATION_REASONS.eventIdReused, reusedMessage(row.detail ?? '')),
+      };
+    default:
+      return { ok: false, error: new Error(`event_log_append_batch gave no known outcome for ${streamId}`) };
   }
 }

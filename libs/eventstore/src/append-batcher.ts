@@ -1,0 +1,79 @@
+// Group commit for appends. Every append transaction holds the log's advisory lock until its commit has
+// flushed WAL, so appends are serialised behind one fsync each; a store that sends them one by one makes
+// its callers queue on that lock. The batcher keeps one batch in flight per store: appends that arrive
+// meanwhile wait in order, and when it settles the waiting ones go together as the next batch (one
+// transaction, one lock, one fsync, one round trip). An idle store still sends a lone append at once.
+
+/** How one item of a batch ended: what its caller's promise settles with. */
+export type BatchOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+export interface AppendBatcherOptions<T, R> {
+  /**
+   * Runs one batch as one transaction: one outcome per item, in item order. A rejection (connection lost,
+   * timeout) means the transaction did not commit, and every caller in the batch gets that error.
+   */
+  run(items: readonly T[]): Promise<readonly BatchOutcome<R>[]>;
+  /** The weight of an item (its event count) counted against `maxBatchWeight`. */
+  weight(item: T): number;
+  /** A batch holds items while their total weight stays within this, and always at least one item. */
+  maxBatchWeight: number;
+  /** Told of each batch before it runs (item count, total weight), for metrics and tests. */
+  onBatch?(items: number, weight: number): void;
+}
+
+interface Waiting<T, R> {
+  item: T;
+  resolve(value: R): void;
+  reject(error: unknown): void;
+}
+
+export type AppendBatcher<T, R> = (item: T) => Promise<R>;
+
+export function createAppendBatcher<T, R>(options: AppendBatcherOptions<T, R>): AppendBatcher<T, R> {
+  const queue: Waiting<T, R>[] = [];
+  let draining = false;
+
+  /** Takes from the head of the queue (order is kept: items are applied in the order they were submitted). */
+  function takeBatch(): { batch: Waiting<T, R>[]; weight: number } {
+    let weight = options.weight(queue[0]!.item);
+    let n = 1;
+    while (n < queue.length) {
+      const next = options.weight(queue[n]!.item);
+      if (weight + next > options.maxBatchWeight) break;
+      weight += next;
+      n++;
+    }
+    return { batch: queue.splice(0, n), weight };
+  }
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const { batch, weight } = takeBatch();
+      options.onBatch?.(batch.length, weight);
+      let outcomes: readonly BatchOutcome<R>[];
+      try {
+        outcomes = await options.run(batch.map((w) => w.item));
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+        continue;
+      }
+      batch.forEach((w, i) => {
+        const outcome = outcomes[i];
+        if (!outcome)
+          w.reject(new Error(`append batch returned ${outcomes.length} outcomes for ${batch.length}`));
+        else if (outcome.ok) w.resolve(outcome.value);
+        else w.reject(outcome.error);
+      });
+    }
+    draining = false;
+  }
+
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (draining) return;
+      draining = true;
+      // Deferred by a microtask, so appends issued in the same turn of the event loop start as one batch.
+      queueMicrotask(() => void drain());
+    });
+}
