@@ -183,3 +183,28 @@ describe('srf proxyRequest', () => {
     expect((await result).finalStatus).toBe(200);
   });
 });
+
+describe('srf proxyRequest of a REGISTER', () => {
+  it('adds Path and Require: path instead of Record-Route when asked to stay on the path', async () => {
+    await using env = await startEngineEnv();
+    await using phone = await ScriptedUa.start('udp');
+    await using registrar = await ScriptedUa.start('udp');
+    const srf = (await env.app()) as unknown as ProxySrf & { register(fn: (req: unknown) => void): void };
+    const result = new Promise<ProxyResult>((resolve, reject) =>
+      srf.register((req) =>
+        srf
+          .proxyRequest(req, [`sip:127.0.0.1:${registrar.transport.local.port}`], { path: true })
+          .then(resolve, reject),
+      ),
+    );
+    await routed(env, 'register');
+    await phone.send(phone.request('REGISTER', env.uri(), { headers: [['Expires', '60']] }), env.peer());
+    const register = await registrar.expectRequest('REGISTER');
+    expect(register.get('Path')).toBe(`<sip:127.0.0.1:${env.peer().port};lr>`);
+    expect(register.get('Require')).toBe('path');
+    expect(register.has('Record-Route')).toBe(false);
+    await registrar.reply(register, registrar.respond(register, 200));
+    await phone.expectResponse(200, 'REGISTER');
+    expect((await result).finalStatus).toBe(200);
+  });
+});

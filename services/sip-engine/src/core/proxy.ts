@@ -173,7 +173,13 @@ export class ProxyCore {
     copy.prepend('Via', `SIP/2.0/${viaTransport(transport)} ${sentBy(transport)};rport;branch=${branchId}`);
     if (run.command.recordRoute) {
       const suffix = transport.protocol === 'udp' ? '' : `;transport=${transport.protocol}`;
-      copy.prepend('Record-Route', `<sip:${sentBy(transport)}${suffix};lr>`);
+      // A REGISTER is not a dialog: the proxy stays on the path with Path (RFC 3327) instead.
+      if (copy.method === 'REGISTER') {
+        copy.prepend('Path', `<sip:${sentBy(transport)}${suffix};lr>`);
+        copy.append('Require', 'path');
+      } else {
+        copy.prepend('Record-Route', `<sip:${sentBy(transport)}${suffix};lr>`);
+      }
     }
     for (const [name, value] of run.command.extraHeaders) copy.append(name, value);
     const flow: Flow = { transport, remote: target.peer };
