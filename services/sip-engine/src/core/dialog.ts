@@ -162,8 +162,4 @@ export class DialogTable {
     for (const member of [...dialog.pending]) member.closeWithDialog();
     dialog.pending.clear();
   }
-
-  ownedBy(app: AppConnection): Dialog[] {
-    return [...this.byKey.values()].filter((d) => d.app === app);
-  }
 }
