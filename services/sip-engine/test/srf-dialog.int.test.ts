@@ -209,3 +209,29 @@ describe('after a refused re-INVITE of the app', () => {
     expect((await ua.expectResponse(200, 'INVITE')).cseq.seq).toBe(theirs.cseq.seq);
   });
 });
+
+describe('a challenged BYE', () => {
+  it('keeps the dialog after a 401 to the BYE so srf can retry it with credentials', async () => {
+    await using env = await startEngineEnv();
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const call = await inboundCall(env, srf, ua);
+    const gone = (
+      call.dialog.destroy as unknown as (opts: {
+        auth: { username: string; password: string };
+      }) => Promise<unknown>
+    ).call(call.dialog, { auth: { username: 'edge', password: 'secret' } });
+    const first = await ua.expectRequest('BYE');
+    await ua.send(
+      ua.respond(first, 401, { headers: [['WWW-Authenticate', 'Digest realm="callctl", nonce="n1"']] }),
+      env.peer(),
+    );
+    const retry = await ua.expectRequest('BYE');
+    expect(retry.get('Authorization')).toMatch(/^Digest .*username="edge"/);
+    expect(retry.cseq.seq).toBe(first.cseq.seq + 1);
+    expect(retry.to.tag).toBe(first.to.tag);
+    await ua.send(ua.respond(retry, 200), env.peer());
+    await gone;
+    expect(env.engine.core.dialogs.size).toBe(0);
+  });
+});
