@@ -214,6 +214,55 @@ describe('event store: group commit', () => {
     });
   });
 
+  it('answers a retry sent in the same batch as its original with the original positions', async () => {
+    const { store, batches } = recordingStore();
+    const callId = randomCallId();
+    const stream = callStreamId(callId);
+    const events = [callCreated(callId), legAnswered(callId)];
+    const reused = { ...events[1]!, data: { callId, legId: 'other' } };
+    const [first, retry, reuse, next] = await Promise.all([
+      store.append(stream, 'no-stream', events),
+      store.append(stream, 'no-stream', events),
+      outcomeOf(store.append(stream, 'any', [reused])),
+      store.append(stream, 2, [legAnswered(callId)]),
+    ]);
+    expect(batches).toEqual([[4, 6]]);
+    expect(retry).toEqual({ ...first, duplicate: true });
+    expect(reuse).toEqual({ kind: 'reused' });
+    expect(next!.nextExpectedVersion).toBe(3);
+    expect((await fx.store.readStream(stream)).map((e) => e.globalPosition)).toEqual([
+      ...first!.positions,
+      ...next!.positions,
+    ]);
+  });
+
+  it('refuses malformed batches in the SQL function with invalid_parameter_value and writes nothing', async () => {
+    const before = await fx.count();
+    const call = (counts: number[], ids: string[]) =>
+      fx.pool
+        .query(
+          `SELECT * FROM event_log_append_batch($1::text[], $2::int[], $3::int[], $4::jsonb[], $5::uuid[],
+                                                $6::text[], $7::int[], $8::jsonb[])`,
+          [
+            counts.map(() => callStreamId(randomCallId())),
+            counts.map(() => null),
+            counts,
+            counts.map(() => '{}'),
+            ids,
+            ids.map(() => 'LegAnswered'),
+            ids.map(() => 1),
+            ids.map(() => '{}'),
+          ],
+        )
+        .catch((e: unknown) => e);
+    const two = [randomUUID(), randomUUID()];
+    expect(await call([], [])).toMatchObject({ code: '22023' });
+    expect(await call([1], two)).toMatchObject({ code: '22023' }); // counts below the events
+    expect(await call([2, 1], two)).toMatchObject({ code: '22023' }); // counts above the events
+    expect(await call([2, 0], two)).toMatchObject({ code: '22023' }); // an empty item
+    expect(await fx.count()).toBe(before);
+  });
+
   it('keeps each transaction within maxBatchEvents and sends a larger append alone', async () => {
     const { store, batches } = recordingStore(10);
     const sizes = [3, 4, 2, 12, 5, 5, 1];
