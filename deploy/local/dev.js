@@ -6,7 +6,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const readline = require('node:readline');
-const { services, stackSummary } = require('./services.js');
+const { services, stackSummary, prepareMedia } = require('./services.js');
 
 const root = join(__dirname, '..', '..');
 const COLOURS = [36, 33, 35, 32, 34, 91, 96];
@@ -97,14 +97,18 @@ async function stopAll(code) {
         }),
     ),
   );
-  process.stdout.write('stopping the stack...\n');
-  spawnSync(join(root, 'deploy/local/stack.sh'), ['down'], { stdio: 'inherit' });
+  // CALLCTL_DEV_KEEP_STACK=1 leaves PostgreSQL, NATS and rtpengine running (e.g. for a test run next).
+  if (process.env.CALLCTL_DEV_KEEP_STACK !== '1') {
+    process.stdout.write('stopping the stack...\n');
+    spawnSync(join(root, 'deploy/local/stack.sh'), ['down'], { stdio: 'inherit' });
+  }
   process.exit(code);
 }
 
 async function main() {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  prepareMedia();
   const present = services.filter((s) => existsSync(join(root, s.entry)));
   present.forEach((service, i) => start(service, COLOURS[i % COLOURS.length]));
   for (const service of present) {

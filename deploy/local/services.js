@@ -1,6 +1,9 @@
 // What `make dev` runs: each service's entry point, environment and readiness check, and what it tells
 // the person at the terminal. Ports come from ports.env through the environment `make` exports.
+const { spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync } = require('node:fs');
 const { createConnection } = require('node:net');
+const { join } = require('node:path');
 const { credentials } = require('@grpc/grpc-js');
 
 const env = process.env;
@@ -41,6 +44,17 @@ const sipAdminSecret = env.CALLCTL_SIP_ADMIN_SECRET ?? 'cymru';
 const orchestratorGrpc = `127.0.0.1:${port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 50051)}`;
 const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
 
+// Files PlayMedia plays by file_id. `make dev` puts a spoken welcome prompt there (espeak-ng, the local
+// engine the stack installs), so the walk-through below works with nothing uploaded.
+const mediaFilesDir = env.CALLCTL_MEDIA_FILES_DIR ?? join(__dirname, '..', '..', '.state', 'media');
+
+function prepareMedia() {
+  mkdirSync(mediaFilesDir, { recursive: true });
+  const welcome = join(mediaFilesDir, 'welcome.wav');
+  if (!existsSync(welcome))
+    spawnSync('espeak-ng', ['-w', welcome, 'Welcome to call control. Press a key.'], { stdio: 'ignore' });
+}
+
 const services = [
   {
     name: 'media-worker',
@@ -50,6 +64,7 @@ const services = [
       GRPC_PORT: port('CALLCTL_MEDIA_WORKER_GRPC_PORT', 50053),
       RTPENGINE_NG: env.RTPENGINE_NG,
       DTMF_LOG_LISTEN: `127.0.0.1:${port('CALLCTL_RTPENGINE_DTMF_PORT', 52230)}`,
+      NATS_URL: env.NATS_URL,
     },
     ready: grpcHealthy(mediaWorkerGrpc),
     listens: [['media-worker gRPC (internal)', mediaWorkerGrpc]],
@@ -68,7 +83,16 @@ const services = [
       ['SIP (UDP and TCP)', sipListen],
       ['SIP engine admin (drachtio protocol)', `127.0.0.1:${sipAdminPort}`],
     ],
-    howTo: [`\nCall the platform: sipp -sn uac ${sipListen} (or any SIP phone on loopback)`],
+    howTo: [
+      '',
+      'Place a call (README "callctl" has the whole walk-through):',
+      `  terminal 1: npx callctl watch`,
+      `  terminal 2: mkdir -p /tmp/sipp && ln -sfn /usr/share/sip-tester /tmp/sipp/pcap && cd /tmp/sipp &&`,
+      `              sipp -sn uac_pcap -s ivr -i 127.0.0.1 -p 5071 -m 1 ${sipListen}`,
+      `  terminal 3: npx callctl answer <call> <leg>     (ids from the LegInitiated line)`,
+      `              npx callctl play <call> <leg> welcome.wav     (files in ${mediaFilesDir})`,
+      `              npx callctl hangup <call>`,
+    ],
   },
   {
     name: 'sip-edge',
@@ -94,6 +118,7 @@ const services = [
       NATS_URL: env.NATS_URL,
       SIP_EDGE_GRPC: sipEdgeGrpc,
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+      MEDIA_FILES_DIR: mediaFilesDir,
     },
     ready: grpcHealthy(orchestratorGrpc),
     listens: [['CallControl gRPC (public API)', orchestratorGrpc]],
@@ -108,4 +133,4 @@ function stackSummary() {
   ];
 }
 
-module.exports = { services, stackSummary };
+module.exports = { services, stackSummary, prepareMedia };

@@ -124,7 +124,10 @@ function mediaUri(r: callControl.PlayMediaRequest): string {
     return media.url;
   }
   if (media?.$case === 'fileId') {
-    if (!FILE_ID.test(media.fileId)) throw new ValidationError(`file_id "${media.fileId}" is not a file id`);
+    if (!FILE_ID.test(media.fileId))
+      throw new ValidationError(
+        `file_id "${media.fileId}" is not a file id (the name of a file in the media files directory)`,
+      );
     return `${FILE_PREFIX}${media.fileId}`;
   }
   throw new ValidationError('url or file_id is required');
