@@ -2,6 +2,7 @@ export {
   createEventStore,
   EVENT_LOG_CHANNEL,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_BATCH_EVENTS,
   type EventStore,
   type EventStoreOptions,
   type ExpectedVersion,
