@@ -293,7 +293,7 @@ async function main() {
     console.log(`Kamailio relay (${ANCHOR}):`);
     figures.kamailio = await maxRate(
       'kamailio',
-      rates('BENCH_RATES_KAMAILIO', [500, 1000, 2000, 3000, 4000, 6000, 8000]),
+      rates('BENCH_RATES_KAMAILIO', [500, 1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000]),
       kamailioStep,
     );
   }
