@@ -79,6 +79,13 @@ describe.each<SippTransport>(['udp', 'tcp'])(
       expectSippPassed(await b.result, 1);
     });
 
+    it('passes on a CANCEL that came before the callee rang, once it rings (CANCEL held until a 1xx)', async () => {
+      const b = await callee('uas-ring-late-expect-cancel.xml');
+      const a = await caller('uac-quick-cancel-expect-487.xml');
+      expectSippPassed(a, 1);
+      expectSippPassed(await b.result, 1);
+    });
+
     if (transport === 'udp') {
       it('retransmits the INVITE to a callee that ignores the first one (timer A)', async () => {
         const b = await callee('uas-ignore-first-invite-expect-retransmit.xml', { args: ['-nr'] });

@@ -9,8 +9,24 @@ async function main() {
   if (!target) throw new Error('B2BUA_TARGET is required (the URI to send the B leg to)');
   const srf = await connectSrf('srf-b2bua');
   srf.invite((req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    // drachtio-srf 5.0.29's createB2BUA starts listening for the caller's CANCEL only once the engine has
+    // echoed the B-leg INVITE; a CANCEL that reaches the app before that would leave the B leg ringing. So
+    // note it here and cancel the B leg as soon as srf hands it over (the engine holds that CANCEL until the
+    // B leg has sent a provisional, RFC 3261 9.1).
+    let callerCancelled = false;
+    req.on('cancel', () => (callerCancelled = true));
+    const onBLegSent = (err: unknown, bLeg?: Srf.SrfRequest) => {
+      if (!err && callerCancelled) bLeg?.cancel(() => undefined);
+    };
     srf
-      .createB2BUA(req, res, target, { localSdpB: req.body })
+      .createB2BUA(
+        req,
+        res,
+        target,
+        { localSdpB: req.body },
+        // srf calls cbRequest(err, req); its typings name only the request
+        { cbRequest: onBLegSent as unknown as (req: Srf.SrfRequest) => void },
+      )
       .then(({ uas, uac }) => {
         // Either side hanging up ends the other: srf leaves that to the app.
         let ended = false;
