@@ -18,6 +18,8 @@ export const ERROR_KINDS = {
   unavailable: 'unavailable',
   /** A peer did not answer in time. */
   deadlineExceeded: 'deadline_exceeded',
+  /** A well-formed request the platform cannot carry out yet (the message says what to use instead). */
+  unimplemented: 'unimplemented',
   /** A bug or broken invariant; the message is for the log, never for the caller. */
   internal: 'internal',
 } as const;

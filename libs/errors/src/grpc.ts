@@ -18,6 +18,7 @@ export const GRPC_STATUS_BY_KIND: Readonly<Record<ErrorKind, GrpcStatus>> = {
   [ERROR_KINDS.aborted]: GrpcStatus.ABORTED,
   [ERROR_KINDS.unavailable]: GrpcStatus.UNAVAILABLE,
   [ERROR_KINDS.deadlineExceeded]: GrpcStatus.DEADLINE_EXCEEDED,
+  [ERROR_KINDS.unimplemented]: GrpcStatus.UNIMPLEMENTED,
   [ERROR_KINDS.internal]: GrpcStatus.INTERNAL,
 };
 

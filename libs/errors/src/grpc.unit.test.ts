@@ -23,6 +23,7 @@ describe('toServiceError', () => {
     ['aborted', status.ABORTED],
     ['unavailable', status.UNAVAILABLE],
     ['deadline_exceeded', status.DEADLINE_EXCEEDED],
+    ['unimplemented', status.UNIMPLEMENTED],
   ] as const)('maps kind %s to its status and keeps the message for the caller', (kind, code) => {
     const log = recordingLog();
     const error = typedError(kind, `why it failed (${kind})`);
