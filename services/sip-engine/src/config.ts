@@ -29,6 +29,17 @@ export function readConfig(environment: Environment) {
       LOG_LEVEL: env.logLevel(),
       /** SIP over UDP listeners. */
       SIP_UDP: hostPortList('127.0.0.1:5060'),
+      /** Kernel receive/send buffers of each UDP listener (bytes; capped by net.core.rmem_max/wmem_max). */
+      SIP_UDP_RECEIVE_BUFFER: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .default(4 * 1024 * 1024),
+      SIP_UDP_SEND_BUFFER: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .default(4 * 1024 * 1024),
       /** SIP over TCP listeners. */
       SIP_TCP: hostPortList('127.0.0.1:5060'),
       /**

@@ -15,6 +15,7 @@ runMain(async () => {
     secret: config.ADMIN_SECRET,
     log,
     advertisedHost: config.SIP_ADVERTISED_HOST,
+    udpBuffers: { receiveBytes: config.SIP_UDP_RECEIVE_BUFFER, sendBytes: config.SIP_UDP_SEND_BUFFER },
     timers: { t1Ms: config.SIP_T1_MS, t2Ms: config.SIP_T2_MS, t4Ms: config.SIP_T4_MS },
   });
   shutdown.add('sip engine', () => engine.close());

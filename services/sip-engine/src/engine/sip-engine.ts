@@ -18,6 +18,8 @@ export interface SipEngineOptions {
   log: Logger;
   /** See SipTransport.advertised. */
   advertisedHost?: string;
+  /** SO_RCVBUF / SO_SNDBUF of the UDP listeners (see UdpTransportOptions). */
+  udpBuffers?: { receiveBytes: number; sendBytes: number };
   timers?: TimerConfig;
   /** @default 185_000 (RFC 3261 Timer C) */
   timerCMs?: number;
@@ -59,7 +61,12 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
   const transports: SipTransport[] = [];
   try {
     const common = { log: transportLog, onMessage, advertisedHost: options.advertisedHost || undefined };
-    for (const listen of options.udp) transports.push(await UdpTransport.listen({ ...listen, ...common }));
+    const buffers = {
+      receiveBufferBytes: options.udpBuffers?.receiveBytes,
+      sendBufferBytes: options.udpBuffers?.sendBytes,
+    };
+    for (const listen of options.udp)
+      transports.push(await UdpTransport.listen({ ...listen, ...common, ...buffers }));
     for (const listen of options.tcp) transports.push(await TcpTransport.listen({ ...listen, ...common }));
   } catch (err) {
     await Promise.all(transports.map((t) => t.close()));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createLogger } from '@callctl/logging';
 import { waitFor } from '@callctl/testing';
@@ -48,6 +49,32 @@ describe('UDP transport', () => {
       expect(received.map((m) => m.data.toString())).toEqual(['X']);
     } finally {
       peer.close();
+      await transport.close();
+    }
+  });
+
+  it('keeps a burst that arrives while the event loop is busy (receive buffer sized for it)', async () => {
+    const received: Inbound[] = [];
+    const transport = await UdpTransport.listen({
+      host: '127.0.0.1',
+      port: 0,
+      log,
+      onMessage: (m) => received.push(m),
+      receiveBufferBytes: 4 * 1024 * 1024,
+    });
+    const count = 1500;
+    try {
+      // Another process sends the burst; this one cannot read meanwhile (spawnSync blocks the loop), so
+      // every datagram must wait in the kernel buffer. The kernel default (~208 KB) keeps a few hundred.
+      const sender = `const s=require('node:dgram').createSocket('udp4');const b=Buffer.alloc(800,65);let n=0;
+        const go=()=>{while(n<${count}){s.send(b,${transport.local.port},'127.0.0.1');n++;if(n%100===0)return setImmediate(go);}
+        setTimeout(()=>s.close(),200);};go();`;
+      const result = spawnSync(process.execPath, ['-e', sender], { timeout: 10_000 });
+      expect(result.status).toBe(0);
+      await waitFor('the whole burst', () => received.length >= count, 3000).catch(() => undefined);
+      // Needs net.core.rmem_max >= 4 MiB (the kernel caps SO_RCVBUF there; Debian images here have it).
+      expect(received.length).toBe(count);
+    } finally {
       await transport.close();
     }
   });
