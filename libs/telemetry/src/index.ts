@@ -9,6 +9,7 @@ export {
   injectTraceContext,
   extractTraceContext,
   currentTraceparent,
+  newRootTraceparent,
   withSpan,
   type HeaderSetter,
   type HeaderGetter,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { context, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
@@ -29,6 +30,17 @@ export function currentTraceparent(ctx: Context = context.active()): string | un
     if (name === 'traceparent') value = v;
   }, ctx);
   return value;
+}
+
+/**
+ * A traceparent for a new sampled root, for work that arrives with none and runs outside any span (the
+ * SDK is not started when traces go nowhere), so that what it records can still be correlated.
+ */
+export function newRootTraceparent(): string {
+  // randomUUID draws on a cached entropy pool; its 122 random bits are plenty for a trace id.
+  const traceId = randomUUID().replaceAll('-', '');
+  const spanId = randomUUID().replaceAll('-', '').slice(16);
+  return `00-${traceId}-${spanId}-01`;
 }
 
 /** Runs `fn` in a new span under `parent`, ending it and recording a thrown error. */

@@ -5,7 +5,7 @@ import type { Metadata, sendUnaryData, ServerUnaryCall, UntypedServiceImplementa
 import { callControl } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import type { ServiceBinding } from '@callctl/service';
-import { currentTraceparent } from '@callctl/telemetry';
+import { currentTraceparent, newRootTraceparent } from '@callctl/telemetry';
 import type { CallRepository } from '../../app/call-repository.js';
 import { callView } from '../../app/call-view.js';
 import type { CommandContext, CommandHandler } from '../../app/handle-command.js';
@@ -36,7 +36,7 @@ function contextOf(metadata: Metadata): CommandContext {
   return {
     correlationId: header('x-correlation-id') ?? requestId,
     causationId: requestId,
-    traceparent: header('traceparent') ?? currentTraceparent(),
+    traceparent: header('traceparent') ?? currentTraceparent() ?? newRootTraceparent(),
   };
 }
 
