@@ -304,10 +304,14 @@ export function createEventStore(options: EventStoreOptions): EventStore {
 
   async function readStream(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
     assertValidStreamId(streamId);
-    const { rows } = await pool.query<EventRow>(
-      `SELECT ${COLUMNS} FROM event_log WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
-      [streamId, fromVersion],
-    );
+    // A named (prepared) statement: every command reads its stream, so PostgreSQL parses and plans it
+    // once per connection instead of on each read. The equality on stream_id keeps the generic plan an
+    // index scan.
+    const { rows } = await pool.query<EventRow>({
+      name: 'event_log_read_stream',
+      text: `SELECT ${COLUMNS} FROM event_log WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      values: [streamId, fromVersion],
+    });
     return rows.map(toRecorded);
   }
 

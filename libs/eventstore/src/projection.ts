@@ -9,6 +9,11 @@ export interface Projection {
   name: string;
   /** Applies one event inside the runner's transaction (the checkpoint is saved in the same one). */
   apply(client: pg.PoolClient, event: RecordedEvent): Promise<void>;
+  /**
+   * Applies a batch (in position order) inside the runner's transaction, in place of `apply` per event:
+   * a projection that can write a batch in a few statements saves a round trip per event.
+   */
+  applyBatch?(client: pg.PoolClient, events: readonly RecordedEvent[]): Promise<void>;
   /** Empties the read model before a rebuild. */
   reset(client: pg.PoolClient): Promise<void>;
 }
@@ -44,7 +49,9 @@ export async function catchUpProjection(
       ]);
       const position = await loadCheckpoint(client, projection.name);
       const batch = await options.store.readAll(position, batchSize);
-      for (const event of batch) await projection.apply(client, event);
+      if (projection.applyBatch) {
+        if (batch.length > 0) await projection.applyBatch(client, batch);
+      } else for (const event of batch) await projection.apply(client, event);
       const reached = batch.length > 0 ? batch[batch.length - 1]!.globalPosition : position;
       await saveCheckpoint(client, projection.name, reached);
       await client.query('COMMIT');

@@ -2,7 +2,7 @@
 // (migration 20261123170000_active_calls). Kept by libs/eventstore's projection runner, checkpointed in
 // the same transaction as the rows, and rebuildable from position 0 (rebuildProjection).
 import type pg from 'pg';
-import type { Projection } from '@callctl/eventstore';
+import type { Projection, RecordedEvent } from '@callctl/eventstore';
 import { callIdOfStream } from '@callctl/eventstore';
 import { ValidationError } from '../../domain/errors.js';
 
@@ -10,22 +10,42 @@ export const ACTIVE_CALLS_PROJECTION = 'projection:active_calls';
 
 export const activeCallsProjection: Projection = {
   name: ACTIVE_CALLS_PROJECTION,
-  async apply(client, event) {
-    const callId = callIdOfStream(event.streamId);
-    if (!callId) return;
-    if (event.type === 'CallCreated')
-      await client.query(
-        `INSERT INTO active_call (call_id, created_position, created_at) VALUES ($1, $2, $3)
-         ON CONFLICT (call_id) DO NOTHING`,
-        [callId, event.globalPosition, event.metadata.recordedAt],
-      );
-    else if (event.type === 'CallEnded')
-      await client.query('DELETE FROM active_call WHERE call_id = $1', [callId]);
-  },
+  apply: (client, event) => applyEvents(client, [event]),
+  applyBatch: applyEvents,
   async reset(client) {
     await client.query('DELETE FROM active_call');
   },
 };
+
+// Two statements per batch, not one per event: at 50 calls/s the projection's per-event round trips were
+// two per call. Inserting a batch's new calls before deleting its ended ones keeps the log's order (a
+// call's CallCreated precedes its CallEnded).
+async function applyEvents(client: pg.PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+  const created: { callIds: string[]; positions: number[]; at: Date[] } = {
+    callIds: [],
+    positions: [],
+    at: [],
+  };
+  const ended: string[] = [];
+  for (const event of events) {
+    const callId = callIdOfStream(event.streamId);
+    if (!callId) continue;
+    if (event.type === 'CallCreated') {
+      created.callIds.push(callId);
+      created.positions.push(event.globalPosition);
+      created.at.push(event.metadata.recordedAt);
+    } else if (event.type === 'CallEnded') ended.push(callId);
+  }
+  if (created.callIds.length > 0)
+    await client.query(
+      `INSERT INTO active_call (call_id, created_position, created_at)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])
+       ON CONFLICT (call_id) DO NOTHING`,
+      [created.callIds, created.positions, created.at],
+    );
+  if (ended.length > 0)
+    await client.query('DELETE FROM active_call WHERE call_id = ANY($1::text[])', [ended]);
+}
 
 export interface ActiveCallsPage {
   callIds: string[];
