@@ -54,8 +54,9 @@ export class UrlCache {
     const name =
       createHash('sha256').update(url.href).digest('hex').slice(0, 32) + (extname(url.pathname) || '.wav');
     const file = join(this.options.dir, name);
-    if (await this.isFresh(file)) {
-      await this.markUsed(file, false);
+    const downloadedAtMs = await this.freshDownloadTime(file);
+    if (downloadedAtMs !== undefined) {
+      await this.markUsed(file, downloadedAtMs);
       return file;
     }
     const running = this.inflight.get(file);
@@ -75,21 +76,23 @@ export class UrlCache {
       await rm(partial, { force: true });
       throw error;
     });
-    await this.markUsed(file, true);
+    await this.markUsed(file, this.now());
     await this.evictBeyondLimit(file);
     return file;
   }
 
-  /** The file's mtime is its download time (kept on reuse), its atime the last use. */
-  private async isFresh(file: string): Promise<boolean> {
+  /**
+   * The download time (the file's mtime) of a file young enough to reuse, else undefined. A file's atime
+   * is its last use.
+   */
+  private async freshDownloadTime(file: string): Promise<number | undefined> {
     const info = await stat(file).catch(() => undefined);
-    return info !== undefined && this.now() - info.mtimeMs < this.options.maxAgeMs;
+    return info !== undefined && this.now() - info.mtimeMs < this.options.maxAgeMs ? info.mtimeMs : undefined;
   }
 
-  private async markUsed(file: string, downloaded: boolean): Promise<void> {
-    const now = new Date(this.now());
-    const info = downloaded ? undefined : await stat(file).catch(() => undefined);
-    await utimes(file, now, info?.mtime ?? now).catch(() => undefined);
+  /** Sets the last use to now and keeps the download time (one stat per play, not two). */
+  private async markUsed(file: string, downloadedAtMs: number): Promise<void> {
+    await utimes(file, new Date(this.now()), new Date(downloadedAtMs)).catch(() => undefined);
   }
 
   /** Removes the least recently used downloads until the rest fit maxTotalBytes; `keep` always stays. */
