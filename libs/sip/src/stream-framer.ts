@@ -32,6 +32,14 @@ export class StreamFramer {
     return this.buffer.length;
   }
 
+  /**
+   * After push() threw: the bytes from the start of the message that could not be framed, so the caller
+   * can still answer it (e.g. 400 naming the problem) before it closes the connection.
+   */
+  unframed(): Buffer {
+    return this.buffer;
+  }
+
   /** Feeds bytes; returns every message completed by them, in order. */
   push(chunk: Buffer): Buffer[] {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { createLogger } from '@callctl/logging';
 import { waitFor } from '@callctl/testing';
 import { TcpTransport } from './tcp-transport.js';
@@ -26,6 +27,35 @@ describe('TCP transport', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('answers a request without Content-Length with 400 naming the problem, then closes the connection', async () => {
+    const received: Inbound[] = [];
+    const t = await TcpTransport.listen({
+      host: '127.0.0.1',
+      port: 0,
+      log,
+      onMessage: (m) => received.push(m),
+    });
+    try {
+      const socket = connect(t.local.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(
+        'OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-nocl\r\n' +
+          'From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: nocl-1\r\nCSeq: 1 OPTIONS\r\n' +
+          'Max-Forwards: 70\r\n\r\n',
+      );
+      await closed;
+      const answer = Buffer.concat(chunks).toString();
+      expect(answer).toMatch(/^SIP\/2\.0 400 Missing Content-Length on a stream transport\r\n/);
+      expect(answer).toContain('Call-ID: nocl-1');
+      expect(answer).toContain('branch=z9hG4bK-nocl');
+      expect(received).toEqual([]);
+    } finally {
+      await t.close();
     }
   });
 });

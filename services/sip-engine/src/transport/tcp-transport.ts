@@ -1,6 +1,13 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@callctl/logging';
-import { StreamFramer } from '@callctl/sip';
+import {
+  SipParseError,
+  SipRequest,
+  StreamFramer,
+  buildResponse,
+  parseMessage,
+  serializeMessage,
+} from '@callctl/sip';
 import type { InboundHandler, Peer, SipTransport } from './transport.js';
 
 export interface TcpTransportOptions {
@@ -98,7 +105,15 @@ export class TcpTransport implements SipTransport {
         messages = framer.push(chunk);
       } catch (err) {
         this.options.log.warn({ err, remote: key }, 'tcp framing error, closing connection');
-        socket.destroy();
+        // The stream cannot be resynchronised, but a request whose headers arrived whole still gets a
+        // final answer naming the problem (e.g. a missing Content-Length) before the connection closes.
+        const answer =
+          err instanceof SipParseError ? framingErrorResponse(err, framer.unframed()) : undefined;
+        if (answer === undefined) socket.destroy();
+        else {
+          socket.end(answer);
+          setTimeout(() => socket.destroy(), CLOSE_AFTER_ANSWER_MS).unref();
+        }
         return;
       }
       for (const data of messages) this.options.onMessage({ data, remote, transport: this });
@@ -108,4 +123,19 @@ export class TcpTransport implements SipTransport {
       if (this.connections.get(key) === socket) this.connections.delete(key);
     });
   }
+}
+
+/** How long a peer has to read the answer to a message that broke the framing before the socket goes. */
+const CLOSE_AFTER_ANSWER_MS = 1000;
+
+/** The final response to the request at the head of an unframeable stream, if its headers can be read. */
+function framingErrorResponse(error: SipParseError, unframed: Buffer): Buffer | undefined {
+  let message;
+  try {
+    message = parseMessage(unframed, { ignoreContentLength: true });
+  } catch {
+    return undefined;
+  }
+  if (!(message instanceof SipRequest) || message.method === 'ACK') return undefined;
+  return serializeMessage(buildResponse(message, error.status, error.message));
 }
