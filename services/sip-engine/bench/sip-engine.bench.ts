@@ -277,7 +277,7 @@ async function main() {
     console.log('engine + srf UAS (createUAS):');
     figures.uas = await maxRate(
       'uas',
-      rates('BENCH_RATES_UAS', [200, 300, 400, 500, 600, 800, 1000, 1300]),
+      rates('BENCH_RATES_UAS', [200, 400, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 3500]),
       (r) => engineStep('uas', r),
     );
   }
@@ -285,7 +285,7 @@ async function main() {
     console.log('engine + srf B2BUA (createB2BUA) -> sipp uas:');
     figures.b2bua = await maxRate(
       'b2bua',
-      rates('BENCH_RATES_B2BUA', [100, 200, 300, 400, 500, 600, 800]),
+      rates('BENCH_RATES_B2BUA', [100, 200, 400, 600, 800, 1000, 1200, 1500, 1800, 2200]),
       (r) => engineStep('b2bua', r),
     );
   }
