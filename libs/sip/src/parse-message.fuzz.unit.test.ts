@@ -2,6 +2,7 @@
 // SipParseError) or fail with SipParseError. Nothing else may escape, and nothing may take long.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '@callctl/testing';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   SipParseError,
@@ -16,17 +17,6 @@ const DIR = '/work/shared/testdata/rfc4475';
 const corpus = readdirSync(DIR)
   .filter((f) => f.endsWith('.dat'))
   .map((f) => readFileSync(join(DIR, f)));
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [
   ';',
@@ -131,7 +121,7 @@ describe('parser fuzz', () => {
   const iterations = 20000;
 
   it(`throws only SipParseError on ${iterations} mutated messages (seed printed on failure)`, () => {
-    const random = rng(seed);
+    const random = seededRandom(seed);
     for (let i = 0; i < iterations; i++) {
       const input = mutate(corpus[Math.floor(random() * corpus.length)]!, random);
       const started = process.hrtime.bigint();

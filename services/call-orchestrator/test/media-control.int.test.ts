@@ -1,7 +1,6 @@
 // Media commands through the orchestrator to a real media-worker process driving a real rtpengine, with
 // real RTP at the caller's end. sip-edge's part (the one-sided session made when a leg is answered) is
 // played by the recording SipEdge server, which asks the media-worker exactly as sip-edge does.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import {
   freePort,
-  requireBinary,
+  makeToneFile,
   RtpEndpoint,
   startNatsServer,
   startProcess,
@@ -37,27 +36,9 @@ describe('media commands against a real media-worker and rtpengine', () => {
   const callers = new Map<string, RtpEndpoint>();
 
   beforeAll(async () => {
-    requireBinary('sox', 'sox');
     dir = mkdtempSync(join(tmpdir(), 'orchestrator-media-'));
-    const tone = (name: string, seconds: number) =>
-      execFileSync('sox', [
-        '-n',
-        '-r',
-        '8000',
-        '-c',
-        '1',
-        '-b',
-        '16',
-        '-e',
-        'signed-integer',
-        join(dir, name),
-        'synth',
-        String(seconds),
-        'sine',
-        String(TONE_HZ),
-      ]);
-    tone('tone-1s.wav', 1);
-    tone('tone-20s.wav', 20);
+    makeToneFile(dir, 'tone-1s.wav', 1, TONE_HZ);
+    makeToneFile(dir, 'tone-20s.wav', 20, TONE_HZ);
     nats = await startNatsServer();
     const dtmfPort = await freePort();
     engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });

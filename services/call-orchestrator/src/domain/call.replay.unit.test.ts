@@ -5,18 +5,7 @@ import { decide } from './call.decide';
 import type { CallEvent } from './call.events';
 import { evolve, foldEvents, initialState, type CallState } from './call.state';
 import * as b from './testing/builders';
-
-/** mulberry32: a small seeded PRNG, so a failing sequence can be rerun from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@callctl/testing';
 
 const LEGS = ['A', 'B', 'C'];
 const KEYS = '0123456789#*';
@@ -48,7 +37,7 @@ function randomCommand(next: () => number, step: number): CallCommand {
 
 /** Decides random commands from a two-leg call; commands the state refuses are skipped, as an app would. */
 function randomStream(seed: number, length: number): CallEvent[] {
-  const next = prng(seed);
+  const next = seededRandom(seed);
   const events: CallEvent[] = [
     b.callCreated(),
     b.legInitiated('A'),
