@@ -1,7 +1,16 @@
 // Bridges between answered legs, and Dial: a new outbound leg bridged on answer (see RecordLegAnswered).
 import type { CallEvent } from './call.events';
 import { fingerprint } from './call.state';
-import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from './call.guards';
+import {
+  answeredLeg,
+  leg,
+  replay,
+  requestLeg,
+  requireSipUri,
+  type Active,
+  type Cmd,
+  type Decision,
+} from './call.guards';
 import { callEvents } from '@callctl/proto';
 import { IllegalStateError, ValidationError } from './errors';
 
@@ -35,32 +44,25 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
 
 export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
   const d = c.data;
-  if (!d.toUri.startsWith('sip:') && !d.toUri.startsWith('sips:'))
-    throw new ValidationError(`to_uri must be a SIP URI, got "${d.toUri}"`, { callId: s.callId });
+  requireSipUri(d.toUri, s.callId);
   const again = replay(s, c.metadata.idempotencyKey, fingerprint.dial(d));
   if (again) return again;
   bridgeSource(s, d.bridgeWithLegId);
   const legId = c.metadata.newId;
-  return {
-    resultId: legId,
-    deadlines:
-      d.ringTimeoutMs > 0 ? [{ kind: 'ringTimeout', legId, atMs: c.metadata.now + d.ringTimeoutMs }] : [],
-    events: [
-      {
-        type: 'DialRequested',
-        data: {
-          callId: s.callId,
-          legId,
-          bridgeWithLegId: d.bridgeWithLegId,
-          toUri: d.toUri,
-          fromUri: d.fromUri,
-          ringTimeoutMs: d.ringTimeoutMs,
-          clientState: s.clientState,
-          idempotencyKey: c.metadata.idempotencyKey ?? '',
-        },
-      },
-    ],
-  };
+  const dialled = requestLeg(
+    {
+      callId: s.callId,
+      legId,
+      bridgeWithLegId: d.bridgeWithLegId,
+      toUri: d.toUri,
+      fromUri: d.fromUri,
+      ringTimeoutMs: d.ringTimeoutMs,
+      clientState: s.clientState,
+      idempotencyKey: c.metadata.idempotencyKey ?? '',
+    },
+    c.metadata.now,
+  );
+  return { resultId: legId, deadlines: dialled.deadlines, events: [dialled.event] };
 };
 
 /**

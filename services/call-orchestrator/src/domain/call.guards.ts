@@ -64,3 +64,26 @@ export function replay(s: Active, key: string | undefined, fp: string): Decision
     });
   return { events: [], resultId: seen.resultId };
 }
+
+/** Refuses a destination that is not a sip: or sips: URI. */
+export function requireSipUri(toUri: string, callId: string): void {
+  if (!toUri.startsWith('sip:') && !toUri.startsWith('sips:'))
+    throw new ValidationError(`to_uri must be a SIP URI, got "${toUri}"`, { callId });
+}
+
+/**
+ * A new outbound leg, for CreateCall's first leg and for Dial alike: its DialRequested event and, when it
+ * may ring only so long, the ring-timeout deadline.
+ */
+export function requestLeg(
+  data: Extract<CallEvent, { type: 'DialRequested' }>['data'],
+  now: number,
+): { event: CallEvent; deadlines: Deadline[] } {
+  return {
+    event: { type: 'DialRequested', data },
+    deadlines:
+      data.ringTimeoutMs > 0
+        ? [{ kind: 'ringTimeout', legId: data.legId, atMs: now + data.ringTimeoutMs }]
+        : [],
+  };
+}

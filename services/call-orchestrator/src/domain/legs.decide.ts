@@ -3,7 +3,16 @@
 import { callEvents } from '@callctl/proto';
 import type { CallEvent } from './call.events';
 import { evolve, type CallState, type Leg } from './call.state';
-import { active, leg, type Active, type Cmd, type Deadline, type Decision } from './call.guards';
+import {
+  active,
+  leg,
+  requestLeg,
+  requireSipUri,
+  type Active,
+  type Cmd,
+  type Deadline,
+  type Decision,
+} from './call.guards';
 import { IdempotencyConflictError, IllegalStateError, ValidationError } from './errors';
 
 const { EndCause, LegDirection, PlaybackEndReason, CollectEndReason } = callEvents;
@@ -70,15 +79,28 @@ export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => 
       });
     return { events: [], resultId: first.legId };
   }
-  if (!d.toUri.startsWith('sip:') && !d.toUri.startsWith('sips:'))
-    throw new ValidationError(`to_uri must be a SIP URI, got "${d.toUri}"`, { callId: d.callId });
+  requireSipUri(d.toUri, d.callId);
   if (!c.metadata.idempotencyKey)
     throw new ValidationError('an idempotency key is required', { callId: d.callId });
   const legId = c.metadata.newId;
+  // The first leg is requested like any dialled leg (with nothing to bridge to); its LegInitiated,
+  // carrying the SIP Call-ID, is recorded once the INVITE has left, so a leg is initiated exactly once.
+  const first = requestLeg(
+    {
+      callId: d.callId,
+      legId,
+      bridgeWithLegId: '',
+      toUri: d.toUri,
+      fromUri: d.fromUri,
+      ringTimeoutMs: d.ringTimeoutMs,
+      clientState: d.clientState,
+      idempotencyKey: '',
+    },
+    c.metadata.now,
+  );
   return {
     resultId: legId,
-    deadlines:
-      d.ringTimeoutMs > 0 ? [{ kind: 'ringTimeout', legId, atMs: c.metadata.now + d.ringTimeoutMs }] : [],
+    deadlines: first.deadlines,
     events: [
       {
         type: 'CallCreated',
@@ -89,21 +111,7 @@ export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => 
           idempotencyKey: c.metadata.idempotencyKey,
         },
       },
-      // The first leg is requested like any dialled leg (with nothing to bridge to); its LegInitiated,
-      // carrying the SIP Call-ID, is recorded once the INVITE has left, so a leg is initiated exactly once.
-      {
-        type: 'DialRequested',
-        data: {
-          callId: d.callId,
-          legId,
-          bridgeWithLegId: '',
-          toUri: d.toUri,
-          fromUri: d.fromUri,
-          ringTimeoutMs: d.ringTimeoutMs,
-          clientState: d.clientState,
-          idempotencyKey: '',
-        },
-      },
+      first.event,
     ],
   };
 };
