@@ -35,39 +35,26 @@ export const playMedia = (s: Active, c: Cmd<'PlayMedia'>): Decision => {
   return { events: out, resultId: c.metadata.newId };
 };
 
-export const stopMedia = (s: Active, c: Cmd<'StopMedia'>): Decision => {
-  const p = s.playbacks[c.data.playbackId];
-  if (!p)
-    throw new NotFoundError(`playback ${c.data.playbackId} does not exist in call ${s.callId}`, {
-      callId: s.callId,
-    });
-  if (p.status === 'finished') return none;
-  return {
-    events: [
-      {
-        type: 'PlaybackFinished',
-        data: {
-          callId: s.callId,
-          legId: p.legId,
-          playbackId: p.playbackId,
-          reason: PlaybackEndReason.PLAYBACK_END_REASON_STOPPED,
-          clientState: s.clientState,
-        },
-      },
-    ],
-  };
-};
+export const stopMedia = (s: Active, c: Cmd<'StopMedia'>): Decision =>
+  finishPlayback(s, c.data.playbackId, PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
 
-export const recordPlaybackFinished = (s: Active, c: Cmd<'RecordPlaybackFinished'>): Decision => {
-  const p = s.playbacks[c.data.playbackId];
+export const recordPlaybackFinished = (s: Active, c: Cmd<'RecordPlaybackFinished'>): Decision =>
+  finishPlayback(
+    s,
+    c.data.playbackId,
+    c.data.failed
+      ? PlaybackEndReason.PLAYBACK_END_REASON_FAILED
+      : PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
+  );
+
+/** Ends a playback with this reason; one that already finished stays as it is (a stop racing its end). */
+function finishPlayback(s: Active, playbackId: string, reason: callEvents.PlaybackEndReason): Decision {
+  const p = s.playbacks[playbackId];
   if (!p)
-    throw new NotFoundError(`playback ${c.data.playbackId} does not exist in call ${s.callId}`, {
+    throw new NotFoundError(`playback ${playbackId} does not exist in call ${s.callId}`, {
       callId: s.callId,
     });
   if (p.status === 'finished') return none;
-  const reason = c.data.failed
-    ? PlaybackEndReason.PLAYBACK_END_REASON_FAILED
-    : PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED;
   return {
     events: [
       {
@@ -82,7 +69,7 @@ export const recordPlaybackFinished = (s: Active, c: Cmd<'RecordPlaybackFinished
       },
     ],
   };
-};
+}
 
 export const startEcho = (s: Active, c: Cmd<'StartEcho'>): Decision => {
   const l = answeredLeg(s, c.data.legId, 'echo');
