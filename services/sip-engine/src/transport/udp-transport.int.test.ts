@@ -3,19 +3,26 @@ import { createSocket } from 'node:dgram';
 import { createLogger } from '@callctl/logging';
 import { waitFor } from '@callctl/testing';
 import type { Inbound } from './transport.js';
-import { UdpTransport } from './udp-transport.js';
+import { UdpTransport, type UdpTransportOptions } from './udp-transport.js';
 
 const log = createLogger({ service: 'sip-engine-test', level: 'silent' });
 
+/** A loopback listener on a free port that keeps what it receives. */
+async function listenCollecting(extra: Partial<UdpTransportOptions> = {}) {
+  const received: Inbound[] = [];
+  const transport = await UdpTransport.listen({
+    host: '127.0.0.1',
+    port: 0,
+    log,
+    onMessage: (m) => received.push(m),
+    ...extra,
+  });
+  return { transport, received };
+}
+
 describe('UDP transport', () => {
   it('delivers datagrams with their source and replies to that source', async () => {
-    const received: Inbound[] = [];
-    const transport = await UdpTransport.listen({
-      host: '127.0.0.1',
-      port: 0,
-      log,
-      onMessage: (m) => received.push(m),
-    });
+    const { transport, received } = await listenCollecting();
     const peer = createSocket('udp4');
     await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
     const replies: Buffer[] = [];
@@ -34,13 +41,7 @@ describe('UDP transport', () => {
   });
 
   it('drops CRLF keep-alives', async () => {
-    const received: Inbound[] = [];
-    const transport = await UdpTransport.listen({
-      host: '127.0.0.1',
-      port: 0,
-      log,
-      onMessage: (m) => received.push(m),
-    });
+    const { transport, received } = await listenCollecting();
     const peer = createSocket('udp4');
     try {
       peer.send(Buffer.from('\r\n\r\n'), transport.local.port, '127.0.0.1');
@@ -54,14 +55,7 @@ describe('UDP transport', () => {
   });
 
   it('keeps a burst that arrives while the event loop is busy (receive buffer sized for it)', async () => {
-    const received: Inbound[] = [];
-    const transport = await UdpTransport.listen({
-      host: '127.0.0.1',
-      port: 0,
-      log,
-      onMessage: (m) => received.push(m),
-      receiveBufferBytes: 4 * 1024 * 1024,
-    });
+    const { transport, received } = await listenCollecting({ receiveBufferBytes: 4 * 1024 * 1024 });
     const count = 1500;
     try {
       // Another process sends the burst; this one cannot read meanwhile (spawnSync blocks the loop), so
