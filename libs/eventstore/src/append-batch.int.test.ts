@@ -180,9 +180,10 @@ describe('event store: group commit', () => {
     );
     expect(batches).toEqual([[20, 20]]);
     expect(results.map((r) => r.nextExpectedVersion)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect((await fx.store.readStream(stream)).map((e) => e.globalPosition)).toEqual(
-      results.flatMap((r) => r.positions),
-    );
+    const read = await fx.store.readStream(stream);
+    expect(read.map((e) => e.globalPosition)).toEqual(results.flatMap((r) => r.positions));
+    // Each append learns the recorded time its events were stored with, as a lone append does.
+    expect(results.map((r) => r.recordedAt)).toEqual(read.map((e) => e.metadata.recordedAt));
   });
 
   it('lets exactly one of N writers with the same expected version win when they share a batch', async () => {
@@ -227,7 +228,7 @@ describe('event store: group commit', () => {
       store.append(stream, 2, [legAnswered(callId)]),
     ]);
     expect(batches).toEqual([[4, 6]]);
-    expect(retry).toEqual({ ...first, duplicate: true });
+    expect(retry).toEqual({ ...first, duplicate: true, recordedAt: undefined });
     expect(reuse).toEqual({ kind: 'reused' });
     expect(next!.nextExpectedVersion).toBe(3);
     expect((await fx.store.readStream(stream)).map((e) => e.globalPosition)).toEqual([

@@ -7,8 +7,11 @@ import type { BatchOutcome } from './append-batcher.js';
 import { ConcurrencyError, VALIDATION_REASONS, ValidationError } from './errors.js';
 import type { AppendResult, ExpectedVersion } from './event-store.js';
 
+// now() is the start of the statement's transaction, which is the recorded_at the function's INSERT defaults
+// to: the writer learns when its events were recorded without reading them back.
 export const APPEND_SQL =
-  'SELECT positions::text[] AS positions, next_version, duplicate FROM event_log_append($1, $2, $3, $4, $5, $6, $7)';
+  'SELECT positions::text[] AS positions, next_version, duplicate, now() AS recorded_at ' +
+  'FROM event_log_append($1, $2, $3, $4, $5, $6, $7)';
 
 /** SQLSTATEs raised by event_log_append (class CC, "callctl"; PostgreSQL uses no such class). */
 export const APPEND_SQLSTATE = {
@@ -40,7 +43,7 @@ export function appendError(
 }
 
 export const APPEND_BATCH_SQL =
-  'SELECT item, outcome, positions::text[] AS positions, next_version, detail ' +
+  'SELECT item, outcome, positions::text[] AS positions, next_version, detail, now() AS recorded_at ' +
   'FROM event_log_append_batch($1, $2, $3, $4, $5, $6, $7, $8)';
 
 /** One row of event_log_append_batch: how one item (one caller's append) of the batch ended. */
@@ -51,6 +54,8 @@ export interface AppendBatchRow {
   next_version: number | null;
   /** conflict: the actual version; reused: the reused event id. */
   detail: string | null;
+  /** The batch transaction's start: the recorded_at of the events it inserted. */
+  recorded_at: Date;
 }
 
 function reusedMessage(eventId: string): string {
@@ -76,6 +81,7 @@ export function batchOutcome(
           nextExpectedVersion: row.next_version!,
           positions: row.positions!.map(Number),
           duplicate: row.outcome === 'duplicate',
+          ...(row.outcome === 'appended' ? { recordedAt: row.recorded_at } : {}),
         },
       };
     case 'conflict':

@@ -57,6 +57,11 @@ export interface AppendResult {
   positions: number[];
   /** True when every event id was already in the log and nothing was written. */
   duplicate: boolean;
+  /**
+   * When the appended events were recorded (their `metadata.recordedAt`), so a writer can fold them without
+   * reading them back. Absent for a duplicate: those events were recorded by the first append.
+   */
+  recordedAt?: Date;
 }
 
 export interface EventStoreOptions {
@@ -242,7 +247,12 @@ export function createEventStore(options: EventStoreOptions): EventStore {
    */
   async function appendOne(item: PreparedAppend): Promise<AppendResult> {
     try {
-      const { rows } = await pool.query<{ positions: string[]; next_version: number; duplicate: boolean }>({
+      const { rows } = await pool.query<{
+        positions: string[];
+        next_version: number;
+        duplicate: boolean;
+        recorded_at: Date;
+      }>({
         name: 'event_log_append',
         text: APPEND_SQL,
         values: [
@@ -260,6 +270,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         nextExpectedVersion: row.next_version,
         positions: row.positions.map(Number),
         duplicate: row.duplicate,
+        ...(row.duplicate ? {} : { recordedAt: row.recorded_at }),
       };
     } catch (error) {
       throw appendError(error, item.streamId, item.expected);
