@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { callStreamId, createEventStore, type EventStore } from '@callctl/eventstore';
 import { createLogger } from '@callctl/logging';
+import { callEvents } from '@callctl/proto';
 import { createTestDatabase, type TestDatabase } from '@callctl/testing';
 import { systemIds } from '../src/adapters/ids.js';
 import { CallLocks } from '../src/app/call-locks.js';
@@ -31,10 +32,10 @@ afterAll(async () => {
   await db.drop();
 });
 
-const instance = (maxAttempts?: number) =>
+const instance = (maxAttempts?: number, calls = new CallRepository(store)) =>
   new CommandHandler({
     store,
-    calls: new CallRepository(store),
+    calls,
     locks: new CallLocks(),
     effects: new CommandEffects(unused as SipEdgePort, unused as MediaPort),
     ids,
@@ -86,5 +87,49 @@ describe('command handler under concurrent appends', () => {
       expect((f as PromiseRejectedResult).reason).toMatchObject({ code: 'CONCURRENCY' });
     const stream = await store.readStream(callStreamId(callId));
     expect(stream.filter((e) => e.type === 'DtmfReceived')).toHaveLength(results.length - failed.length);
+  });
+
+  it('rechecks against the log an outcome decided on a cache that is behind', async () => {
+    const behindCache = new CallRepository(store);
+    const [one, behind] = [instance(), instance(undefined, behindCache)];
+    const callId = ids.next();
+    const legId = ids.next();
+    await one.handle(callId, {
+      type: 'RecordInboundCall',
+      data: { callId, fromUri: 'sip:a@127.0.0.1', toUri: 'sip:b@127.0.0.1', sipCallId: 's', clientState: '' },
+      metadata: { now: Date.now(), newId: legId },
+    });
+    await behindCache.load(callId); // it now caches the leg as ringing
+    await one.handle(callId, cmd('RecordLegAnswered', { legId }));
+    // On the ringing leg of its cache a digit would be ignored; on the log's answered leg it is recorded.
+    await behind.handle(callId, cmd('RecordDtmf', { legId, digit: '7' }));
+    const stream = await store.readStream(callStreamId(callId));
+    expect(stream.map((e) => e.type)).toEqual([
+      'CallCreated',
+      'LegInitiated',
+      'LegRinging',
+      'LegAnswered',
+      'DtmfReceived',
+    ]);
+  });
+
+  it('folds its own appends into the cache exactly as a reader of the log folds them', async () => {
+    const calls = new CallRepository(store);
+    const handler = instance(undefined, calls);
+    const { callId, legId } = await answeredCall(handler);
+    await handler.handle(callId, cmd('RecordDtmf', { legId, digit: '4' }), { causationId: 'fact-1' });
+    await handler.handle(
+      callId,
+      cmd('RecordLegEnded', {
+        legId,
+        sipStatus: 0,
+        reason: 'bye',
+        cause: callEvents.EndCause.END_CAUSE_REMOTE_HANGUP,
+      }),
+    );
+    const fromLog = await new CallRepository(store).load(callId);
+    expect(calls.cached(callId)).toEqual(fromLog);
+    expect(fromLog.causations.has('fact-1')).toBe(true);
+    expect(fromLog.state.status).toBe('ended');
   });
 });

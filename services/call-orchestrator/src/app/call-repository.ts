@@ -1,7 +1,17 @@
-// Loads a call by replaying its stream `call-<callId>`. A bounded LRU cache keeps folded calls, but every
-// load still asks the log for events after the cached version: the cache saves the fold, never the check,
-// so another instance's appends are always seen.
-import { callStreamId, type CodecRegistry, type EventStore, type RecordedEvent } from '@callctl/eventstore';
+// Loads a call by replaying its stream `call-<callId>`. A bounded LRU cache keeps folded calls. `load`
+// always asks the log for events after the cached version, so another instance's appends are seen.
+// `cached` skips that read for the command handler, whose append names the version it decided on: the log
+// refuses the append if the stream moved, and the handler then loads and decides again. After its own
+// append the handler folds what it appended into the cache (`recordAppended`), so the next command of the
+// call needs no read at all.
+import {
+  callStreamId,
+  type AppendResult,
+  type CodecRegistry,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '@callctl/eventstore';
 import type { CallEvent } from '../domain/call.events.js';
 import { evolve, initialState, type CallState } from '../domain/call.state.js';
 import { emptyTimeline, recordTime, type CallTimeline } from './call-timeline.js';
@@ -39,6 +49,45 @@ export class CallRepository {
     };
     const newer = await this.store.readStream(streamId, from.version + 1);
     const loaded = newer.length === 0 ? from : fold(from, newer, this.store.codecs);
+    this.remember(loaded);
+    return loaded;
+  }
+
+  /** The cached call, unchecked against the log (undefined when not cached). */
+  cached(callId: string): LoadedCall | undefined {
+    return this.cache.get(callId);
+  }
+
+  /**
+   * Folds events this process just appended onto the call they were decided on. Only for a real append
+   * (not a duplicate: those events were recorded earlier, at other times), right after it, before any other
+   * append of the call could be folded.
+   */
+  recordAppended(
+    from: LoadedCall,
+    events: readonly NewEvent[],
+    result: AppendResult,
+    metadata: Omit<RecordedEvent['metadata'], 'recordedAt'>,
+  ): LoadedCall {
+    if (result.duplicate || !result.recordedAt || result.positions.length !== events.length) {
+      this.forget(from.callId);
+      return from;
+    }
+    const recordedAt = result.recordedAt;
+    const first = result.nextExpectedVersion - events.length + 1;
+    const codecs = this.store.codecs;
+    const recorded: RecordedEvent[] = events.map((event, i) => ({
+      eventId: event.eventId,
+      streamId: callStreamId(from.callId),
+      streamVersion: first + i,
+      globalPosition: result.positions[i]!,
+      type: event.type,
+      // As the store keeps it (proto3 JSON), so the fold is the one a reader of the log would make.
+      data: codecs.get(event.type)!.toJSON(event.data),
+      metadata: { ...metadata, recordedAt },
+      schemaVersion: event.schemaVersion ?? 1,
+    }));
+    const loaded = fold(from, recorded, codecs);
     this.remember(loaded);
     return loaded;
   }

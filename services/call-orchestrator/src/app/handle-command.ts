@@ -1,6 +1,13 @@
-// Command handling for the call aggregate (STYLE 7): load (replay the stream), decide, act, append with
-// the expected version; on a version conflict reload and decide again, a bounded number of times.
-import { callStreamId, isConcurrencyError, type AppendMetadata, type EventStore } from '@callctl/eventstore';
+// Command handling for the call aggregate (STYLE 7): load (the cached call, else replay the stream),
+// decide, act, append with the expected version; on a version conflict reload and decide again, a
+// bounded number of times.
+import {
+  callStreamId,
+  isConcurrencyError,
+  type AppendMetadata,
+  type AppendResult,
+  type EventStore,
+} from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
 import type { CallCommand } from '../domain/call.commands.js';
 import { decide, type Decision } from '../domain/call.decide.js';
@@ -72,44 +79,67 @@ export class CommandHandler {
       traceparent: context.traceparent,
     };
     let acted = false;
-    for (let attempt = 1; ; attempt++) {
-      const call = await calls.load(callId);
+    let useCache = true;
+    let conflicts = 0;
+    for (;;) {
+      // The first try decides on the cached call without reading the log: the append names the version it
+      // decided on, so a call that moved meanwhile (another instance) is refused there and decided again.
+      // An outcome that appends nothing (a refusal, a no-op, a guard that no longer holds) could be the
+      // cache being behind, so it is only trusted on a call read from the log.
+      const cached = useCache ? calls.cached(callId) : undefined;
+      useCache = false;
+      const call = cached ?? (await calls.load(callId));
       const skip = (): CommandOutcome => ({ decision: { events: [] }, call });
       if (context.onceForCausation && context.causationId && call.causations.has(context.causationId))
         return skip();
-      if (context.appliesTo && !context.appliesTo(call.state)) return skip();
+      if (context.appliesTo && !context.appliesTo(call.state)) {
+        if (cached) continue;
+        return skip();
+      }
       let decision: Decision;
       try {
         decision = decide(command, call.state);
       } catch (error) {
+        if (cached) continue;
         if (acted && effects.alreadyDone(command, call.state)) return skip();
         throw error;
       }
-      if (decision.events.length === 0) return { resultId: decision.resultId, decision, call };
+      if (decision.events.length === 0) {
+        if (cached) continue;
+        return { resultId: decision.resultId, decision, call };
+      }
       if (!acted) {
         await effects.before(callId, command, decision);
         acted = true;
       }
+      const events = withTalkDuration(decision.events, call.timeline, command.metadata.now).map((e) => ({
+        eventId: ids.next(),
+        type: e.type,
+        data: e.data,
+      }));
+      let result: AppendResult;
       try {
-        await store.append(
+        result = await store.append(
           callStreamId(callId),
           call.version === 0 ? 'no-stream' : call.version,
-          withTalkDuration(decision.events, call.timeline, command.metadata.now).map((e) => ({
-            eventId: ids.next(),
-            type: e.type,
-            data: e.data,
-          })),
+          events,
           metadata,
         );
       } catch (error) {
         calls.forget(callId);
         if (!isConcurrencyError(error)) throw error;
-        if (attempt >= this.maxAttempts)
+        if (cached) continue; // the cache was behind: no contention, load and decide again at once
+        conflicts++;
+        if (conflicts >= this.maxAttempts)
           throw new ConcurrencyError(call.version, error.actual, { callId }, { cause: error });
-        this.o.log.debug({ callId, attempt, command: command.type }, 'version conflict; reloading');
-        await sleep(this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        this.o.log.debug(
+          { callId, attempt: conflicts, command: command.type },
+          'version conflict; reloading',
+        );
+        await sleep(this.backoffMs * 2 ** (conflicts - 1) * (0.5 + Math.random()));
         continue;
       }
+      calls.recordAppended(call, events, result, metadata);
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
       await this.runAfter(callId, command, decision, context);
       return { resultId: decision.resultId, decision, call };
