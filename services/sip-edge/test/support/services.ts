@@ -17,6 +17,12 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * Node flags for every service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark run
+ * (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+const NODE_ARGS = (process.env.CALLCTL_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /** Starts `node services/<name>/dist/src/main.js` and waits for its ready log line. */
 export async function startService(
   name: string,
@@ -25,7 +31,7 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const main = join(SERVICES, name, 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx tsc -b services/${name})`);
-  const proc = startProcess(process.execPath, [main], {
+  const proc = startProcess(process.execPath, [...NODE_ARGS, main], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
   });
   try {
