@@ -254,7 +254,10 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
   it('Delete removes the session from rtpengine', async () => {
     const { sessionId } = await answerLocally();
     expect(await listSessions(w.worker.ng)).toContain(sessionId);
-    await call<media.DeleteRequest, media.DeleteResponse>((r, cb) => client.delete(r, cb), { sessionId });
+    await call<media.DeleteRequest, media.DeleteResponse>((r, cb) => client.delete(r, cb), {
+      sessionId,
+      tag: '',
+    });
     expect(await listSessions(w.worker.ng)).not.toContain(sessionId);
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from '@callctl/logging';
+import { BridgeRoutes } from '../domain/bridge-session.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { localAnswerSdp, type LocalEndpoint } from '../domain/local-answer-sdp.js';
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
@@ -29,7 +30,15 @@ export class MediaSessions {
   /** Sessions this worker answered itself, kept so they can be re-negotiated (echo on/off). */
   private readonly local = new Map<string, LocalSession>();
 
+  /** Parties that BridgeLegs moved out of their call's session (in memory: a restart forgets them). */
+  private readonly bridges = new BridgeRoutes();
+
   constructor(private readonly deps: MediaSessionsDeps) {}
+
+  /** The session a party addressed by its call's session id is in now (a bridge session, or that one). */
+  sessionOf(sessionId: string, tag: string): string {
+    return this.bridges.resolve(sessionId, tag);
+  }
 
   async offer(p: rtp.OfferParams & { detectDtmf?: boolean }): Promise<string> {
     required(p.sessionId, 'session_id');
@@ -40,11 +49,13 @@ export class MediaSessions {
     return sdp;
   }
 
-  answer(p: rtp.AnswerParams): Promise<string> {
+  async answer(p: rtp.AnswerParams): Promise<string> {
     required(p.sessionId, 'session_id');
     required(p.toTag, 'to_tag');
     required(p.sdp, 'sdp');
-    return rtp.answer(this.deps.ng, p);
+    const sdp = await rtp.answer(this.deps.ng, p);
+    this.bridges.record(p.sessionId, [p.fromTag, p.toTag]);
+    return sdp;
   }
 
   /**
@@ -104,8 +115,22 @@ export class MediaSessions {
     required(sessionId, 'session_id');
     this.deps.playback.forgetSession(sessionId);
     this.local.delete(sessionId);
+    this.bridges.forget(sessionId);
     await rtp.deleteSession(this.deps.ng, sessionId);
     this.deps.log.info({ callId: sessionId }, 'session deleted');
+  }
+
+  /**
+   * Removes one party's branch (its offer and the answer it got, e.g. the local sink of a one-sided
+   * session) and leaves the session's other parties alone; rtpengine drops the session with its last branch.
+   */
+  async deleteParty(sessionId: string, tag: string): Promise<void> {
+    required(sessionId, 'session_id');
+    required(tag, 'tag');
+    this.deps.playback.forgetSession(sessionId, tag);
+    if (this.local.get(sessionId)?.offer.fromTag === tag) this.local.delete(sessionId);
+    await rtp.deleteParty(this.deps.ng, sessionId, tag);
+    this.deps.log.info({ callId: sessionId, tag }, 'party deleted');
   }
 
   async query(sessionId: string): Promise<{ tags: string[]; detailJson: string }> {
@@ -118,6 +143,6 @@ export class MediaSessions {
   setMediaBlocked(sessionId: string, tag: string, blocked: boolean): Promise<void> {
     required(sessionId, 'session_id');
     required(tag, 'tag');
-    return rtp.setMediaBlocked(this.deps.ng, sessionId, tag, blocked);
+    return rtp.setMediaBlocked(this.deps.ng, this.sessionOf(sessionId, tag), tag, blocked);
   }
 }

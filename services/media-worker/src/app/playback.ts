@@ -84,10 +84,11 @@ export class Playback {
   }
 
   /** The session is gone: every playback in it is stopped, without talking to rtpengine. */
-  forgetSession(sessionId: string): void {
+  /** Stops the session's playbacks, or only the one to `onlyTag`. */
+  forgetSession(sessionId: string, onlyTag?: string): void {
     for (const key of [...this.running.keys()]) {
       const [session, tag] = key.split('\u0000');
-      if (session === sessionId && tag !== undefined)
+      if (session === sessionId && tag !== undefined && (onlyTag === undefined || tag === onlyTag))
         this.finish(session, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
     }
   }

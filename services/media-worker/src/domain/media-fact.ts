@@ -1,13 +1,14 @@
 import { media, type facts } from '@callctl/proto';
+import { callSessionOf } from './bridge-session.js';
 
 /**
  * The fact the orchestrator must hear about a media event, or undefined when it has nothing to learn.
  * A stopped playback is not a fact: a StopPlay, Delete or new Play from the orchestrator stopped it, so
  * it already knows. DTMF tags are leg ids (sip-edge gives rtpengine the leg ids as from/to tags), so the
- * tag names the leg. The session id is the orchestrator's call id.
+ * tag names the leg. The session id is the orchestrator's call id, or a bridge session of that call.
  */
 export function mediaFactOf(event: media.MediaEvent, factId: string): facts.MediaFact | undefined {
-  const base = { factId, callId: event.sessionId };
+  const base = { factId, callId: callSessionOf(event.sessionId) };
   switch (event.fact?.$case) {
     case 'playbackFinished': {
       const { playbackId, reason } = event.fact.playbackFinished;

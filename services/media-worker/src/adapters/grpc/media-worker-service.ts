@@ -57,12 +57,12 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
       }),
     ),
     delete: unary(async (r: media.DeleteRequest) => {
-      await sessions.delete(r.sessionId);
+      await (r.tag ? sessions.deleteParty(r.sessionId, r.tag) : sessions.delete(r.sessionId));
       return {};
     }),
     play: unary((r: media.PlayRequest) =>
       playback.start({
-        sessionId: r.sessionId,
+        sessionId: sessions.sessionOf(r.sessionId, r.tag),
         tag: r.tag,
         source: r.source,
         repeat: r.repeat,
@@ -70,7 +70,7 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
       }),
     ),
     stopPlay: unary(async (r: media.StopPlayRequest) => ({
-      playbackId: (await playback.stop(r.sessionId, r.tag)) ?? '',
+      playbackId: (await playback.stop(sessions.sessionOf(r.sessionId, r.tag), r.tag)) ?? '',
     })),
     startEcho: unary(async (r: media.StartEchoRequest) => {
       await sessions.setLocalEcho(r.sessionId, true);

@@ -93,6 +93,11 @@ export async function deleteSession(ng: NgClient, sessionId: string): Promise<vo
   await runCommand(ng, 'delete', { 'call-id': sessionId, 'delete-delay': 0 });
 }
 
+/** Removes the branch of one party (rtpengine delete with from-tag), now. */
+export async function deleteParty(ng: NgClient, sessionId: string, tag: string): Promise<void> {
+  await runCommand(ng, 'delete', { 'call-id': sessionId, 'from-tag': tag, 'delete-delay': 0 });
+}
+
 export async function querySession(ng: NgClient, sessionId: string): Promise<NgResponse> {
   return runCommand(ng, 'query', { 'call-id': sessionId });
 }
