@@ -26,10 +26,16 @@ export async function endLeg(
   ctx.journal.forget(leg.legId);
   leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
   report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
-  if (lastWithMedia) {
+  const unused = [
+    ...(lastWithMedia ? [leg.callId] : []),
+    ...(leg.bridgeSessionId && !ctx.registry.bridgeSessionInUse(leg.bridgeSessionId)
+      ? [leg.bridgeSessionId]
+      : []),
+  ];
+  for (const sessionId of unused) {
     await ctx.media
-      .delete(leg.callId)
-      .catch((error: unknown) => leg.log.warn({ err: error }, 'media session not deleted'));
+      .delete(sessionId)
+      .catch((error: unknown) => leg.log.warn({ err: error, sessionId }, 'media session not deleted'));
   }
 }
 

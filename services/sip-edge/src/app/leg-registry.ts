@@ -19,6 +19,13 @@ interface LegCommon {
   dialog?: SipDialog;
   /** The leg sip-edge bridged this one with (PlaceCall with bridge_with_leg_id): re-INVITEs go across. */
   bridgedWithLegId?: string;
+  /**
+   * The rtpengine session of a bridge BridgeLegs made (both legs' media moved there from the call's
+   * session); absent: the leg's media is in the call's session (id = call id).
+   */
+  bridgeSessionId?: string;
+  /** A BridgeLegs is re-INVITEing this leg: a second one is refused rather than interleaved. */
+  bridging?: boolean;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
   hangupRequested?: { sipStatus: number; reason: string };
 }
@@ -87,6 +94,20 @@ export class LegRegistry {
 
   markMedia(callId: string): void {
     this.mediaCalls.add(callId);
+  }
+
+  /**
+   * After a bridge moved legs out of the call's session: when every live leg of the call is in a bridge
+   * session, the call's session is gone (its branches were deleted) and is no longer deleted at the end.
+   */
+  forgetCallSessionIfUnused(callId: string): void {
+    const live = [...(this.legsOfCall.get(callId) ?? [])].map((legId) => this.legs.get(legId));
+    if (live.every((leg) => leg?.bridgeSessionId)) this.mediaCalls.delete(callId);
+  }
+
+  /** True while a live leg's media is in that bridge session. */
+  bridgeSessionInUse(sessionId: string): boolean {
+    return [...this.legs.values()].some((leg) => leg.bridgeSessionId === sessionId);
   }
 
   /** Forgets the leg; true when it was the call's last and the call had a media session to delete. */

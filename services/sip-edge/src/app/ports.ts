@@ -17,4 +17,6 @@ export interface MediaPort {
   /** The answering party's SDP through rtpengine; returns the SDP to answer the offering party with. */
   answer(sessionId: string, fromTag: string, toTag: string, sdp: string): Promise<string>;
   delete(sessionId: string): Promise<void>;
+  /** Removes one party's branch of a session (its one-sided answer), leaving the others. */
+  deleteParty(sessionId: string, tag: string): Promise<void>;
 }

@@ -45,8 +45,9 @@ export async function answerReInvite(
 async function renegotiate(ctx: LegContext, leg: Leg, offer: string): Promise<string> {
   const partner = leg.bridgedWithLegId ? ctx.registry.find(leg.bridgedWithLegId) : undefined;
   if (!partner?.dialog || partner.state !== 'answered')
-    return ctx.media.answerLocally(leg.callId, leg.legId, offer);
-  const towardsPartner = await ctx.media.offer(leg.callId, leg.legId, offer);
+    return ctx.media.answerLocally(leg.bridgeSessionId ?? leg.callId, leg.legId, offer);
+  const sessionId = leg.bridgeSessionId ?? leg.callId;
+  const towardsPartner = await ctx.media.offer(sessionId, leg.legId, offer);
   const partnerAnswer = await partner.dialog.modify(towardsPartner);
-  return ctx.media.answer(leg.callId, leg.legId, partner.legId, partnerAnswer);
+  return ctx.media.answer(sessionId, leg.legId, partner.legId, partnerAnswer);
 }

@@ -1,4 +1,5 @@
 import type { sipEdge } from '@callctl/proto';
+import { bridgeLegs } from './bridge-legs.js';
 import { answerInbound, offerInboundCall, rejectInbound, ringInbound } from './inbound-legs.js';
 import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
@@ -38,6 +39,10 @@ export class SipLegs {
 
   place(input: PlaceCallInput): Promise<string> {
     return placeCall(this.ctx, input);
+  }
+
+  bridge(callId: string, legAId: string, legBId: string): Promise<void> {
+    return bridgeLegs(this.ctx, callId, legAId, legBId);
   }
 
   hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {

@@ -55,7 +55,19 @@ export interface SipDialog {
   /** A re-INVITE (srf sends it here, rather than answering with the old SDP, once a listener exists). */
   on(event: 'modify', listener: (request: SipRequest, response: SipResponder) => void): this;
   destroy(options?: { headers?: SipHeaders }): Promise<unknown>;
+  /** A re-INVITE with our new offer; resolves with the far end's answer, rejects with a SipFailure. */
   modify(sdp: string): Promise<string>;
+  /**
+   * A re-INVITE without SDP (`noAck`): the far end offers in its 200, and the ACK, sent by `ack`, carries
+   * our answer. srf clears `local.sdp` for it; the caller sets it again.
+   */
+  modify(options: { noAck: true }): Promise<OfferlessReInvite>;
+}
+
+/** The 200 to an offerless re-INVITE: the far end's offer, waiting for our answer in the ACK. */
+export interface OfferlessReInvite {
+  readonly sdp: string;
+  ack(answerSdp: string): void;
 }
 
 /** createUAC without an SDP (late offer, `noAck`): the far end's offer came in its 2xx. */

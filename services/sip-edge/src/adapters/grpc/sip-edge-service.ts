@@ -37,6 +37,10 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       await legs.hangup(r.callId, r.legId, r.sipStatus, r.reason);
       return {};
     }),
+    bridgeLegs: unary(async (r: sipEdge.BridgeLegsRequest) => {
+      await legs.bridge(r.callId, r.legAId, r.legBId);
+      return {};
+    }),
     listLegs: unary(async () => ({ legs: legs.list() })),
   };
   return {

@@ -62,7 +62,16 @@ export class MediaWorkerClient implements MediaPort {
     await this.call<media.DeleteRequest, media.DeleteResponse>(
       'Delete',
       this.client.delete,
-      { sessionId },
+      { sessionId, tag: '' },
+      sessionId,
+    );
+  }
+
+  async deleteParty(sessionId: string, tag: string): Promise<void> {
+    await this.call<media.DeleteRequest, media.DeleteResponse>(
+      'Delete',
+      this.client.delete,
+      { sessionId, tag },
       sessionId,
     );
   }

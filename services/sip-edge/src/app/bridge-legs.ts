@@ -1,0 +1,202 @@
+// BridgeLegs: joins the media of two legs that were each answered on their own, by third-party call control
+// (RFC 3725, flow I): the platform holds both dialogs and re-negotiates each so that their media meets in one
+// rtpengine session.
+//
+//   A: re-INVITE (no SDP) → 200 (A's offer) ──► rtpengine offer  (bridge session, from A)
+//   B: re-INVITE (rtpengine's offer)  → 200 (B's answer) ──► rtpengine answer (from A, to B)
+//   A: ACK (rtpengine's answer); then the legs' branches of their old sessions are deleted.
+//
+// The bridge gets a new rtpengine session rather than re-pairing the tags in the call's session: an offer
+// that names B's tag there re-wires rtpengine at once (seen with 10.5), before B has accepted anything,
+// whereas a new session leaves the old ones untouched until the end. So every failure before A's ACK is
+// undone by sending A its previous SDP (an unchanged answer, RFC 3264 §8) and deleting the new session; B
+// refused (RFC 3261 §14.1: a failed re-INVITE leaves the session as it was) or never got a re-INVITE.
+import { isCallctlError } from '@callctl/errors';
+import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
+import type { LegContext } from './leg-context.js';
+import { hasEnded, idsOf, type Leg } from './leg-registry.js';
+import { isSipFailure, type OfferlessReInvite, type SipDialog } from './sip-stack.js';
+
+/** How long a far end may take to answer a re-INVITE; within the orchestrator's 5 s deadline for both. */
+export const REINVITE_TIMEOUT_MS = 2_000;
+
+/**
+ * The rtpengine session of a bridge, named as media_worker.proto says: the worker then routes prompts and
+ * blocks addressed to the call's session and a bridged leg there, and reports its digits under the call.
+ */
+export function bridgeSessionId(callId: string, bridgeTag: string): string {
+  return `${callId}/bridge/${bridgeTag}`;
+}
+
+type AnsweredLeg = Leg & { dialog: SipDialog };
+
+function answeredLeg(ctx: LegContext, callId: string, legId: string): AnsweredLeg {
+  const leg = ctx.registry.live(callId, legId);
+  if (leg.state !== 'answered' || !leg.dialog)
+    throw new IllegalStateError(`cannot bridge leg ${legId}: it is ${leg.state}, not answered`, idsOf(leg));
+  if (leg.bridging)
+    throw new IllegalStateError(`cannot bridge leg ${legId}: it is being bridged already`, idsOf(leg));
+  return leg as AnsweredLeg;
+}
+
+/** The live, answered leg this one is bridged with, if any. */
+function bridgePartner(ctx: LegContext, leg: Leg): Leg | undefined {
+  const partner = leg.bridgedWithLegId ? ctx.registry.find(leg.bridgedWithLegId) : undefined;
+  return partner && !hasEnded(partner) ? partner : undefined;
+}
+
+export async function bridgeLegs(
+  ctx: LegContext,
+  callId: string,
+  legAId: string,
+  legBId: string,
+): Promise<void> {
+  if (!callId || !legAId || !legBId)
+    throw new ValidationError('call_id, leg_a_id and leg_b_id are required', { callId });
+  if (legAId === legBId) throw new ValidationError('a leg cannot be bridged with itself', { callId });
+  const a = answeredLeg(ctx, callId, legAId);
+  const b = answeredLeg(ctx, callId, legBId);
+  if (a.bridgedWithLegId === b.legId && b.bridgedWithLegId === a.legId) return; // a retry: done already
+  for (const leg of [a, b]) {
+    const partner = bridgePartner(ctx, leg);
+    if (partner)
+      throw new IllegalStateError(
+        `leg ${leg.legId} is already bridged with leg ${partner.legId}`,
+        idsOf(leg),
+      );
+  }
+  a.bridging = b.bridging = true;
+  try {
+    await joinMedia(ctx, a, b);
+  } finally {
+    a.bridging = b.bridging = false;
+  }
+}
+
+async function joinMedia(ctx: LegContext, a: AnsweredLeg, b: AnsweredLeg): Promise<void> {
+  const sessionId = bridgeSessionId(a.callId, ctx.newId());
+  const before = { a: a.dialog.local.sdp, b: b.dialog.local.sdp };
+  const offerOfA = await requestOffer(a);
+  let answerForA: string;
+  try {
+    const offerForB = await ctx.media.offer(sessionId, a.legId, offerOfA.sdp);
+    const answerOfB = await reInvite(b, offerForB, before.b);
+    answerForA = await ctx.media.answer(sessionId, a.legId, b.legId, answerOfB).catch(async (error) => {
+      // B already moved to the new session: move it back before giving up.
+      await reInvite(b, before.b, before.b).catch((undo: unknown) =>
+        b.log.error({ err: undo }, 'leg left on a failed bridge: re-INVITE back not accepted'),
+      );
+      throw error;
+    });
+    if (hasEnded(a) || hasEnded(b))
+      throw new IllegalStateError(
+        `leg ${hasEnded(a) ? a.legId : b.legId} ended while being bridged`,
+        idsOf(a),
+      );
+  } catch (error) {
+    acknowledge(a, offerOfA, before.a);
+    a.dialog.local.sdp = before.a;
+    await ctx.media
+      .delete(sessionId)
+      .catch((cleanup: unknown) => a.log.warn({ err: cleanup, sessionId }, 'bridge session not deleted'));
+    throw error;
+  }
+  acknowledge(a, offerOfA, answerForA);
+  a.dialog.local.sdp = answerForA;
+  const oldSessions = [a, b].map((leg) => ({ leg, sessionId: leg.bridgeSessionId ?? leg.callId }));
+  for (const leg of [a, b]) leg.bridgeSessionId = sessionId;
+  a.bridgedWithLegId = b.legId;
+  b.bridgedWithLegId = a.legId;
+  ctx.registry.forgetCallSessionIfUnused(a.callId);
+  a.log.info({ peer: b.legId, sessionId }, 'legs bridged by re-INVITE');
+  for (const old of oldSessions)
+    await ctx.media
+      .deleteParty(old.sessionId, old.leg.legId)
+      .catch((error: unknown) => old.leg.log.warn({ err: error }, 'old media branch not deleted'));
+}
+
+/** The ACK of A's re-INVITE; a dialog that ended meanwhile (a BYE crossed it) has nothing to acknowledge. */
+function acknowledge(leg: AnsweredLeg, offer: OfferlessReInvite, answerSdp: string): void {
+  try {
+    offer.ack(answerSdp);
+  } catch (error) {
+    leg.log.warn({ err: error }, 'ACK of the re-INVITE not sent');
+  }
+}
+
+/** Leg A's new offer, from a re-INVITE without SDP; its ACK waits for the answer. */
+async function requestOffer(leg: AnsweredLeg): Promise<OfferlessReInvite> {
+  const previous = leg.dialog.local.sdp;
+  try {
+    const pending = leg.dialog.modify({ noAck: true });
+    const offer = await withinTimeout(leg, pending, (late) => acknowledge(leg, late, previous));
+    if (!offer.sdp) {
+      acknowledge(leg, offer, previous);
+      throw new IllegalStateError(`leg ${leg.legId} answered the re-INVITE without an SDP offer`, idsOf(leg));
+    }
+    return offer;
+  } catch (error) {
+    leg.dialog.local.sdp = previous; // srf cleared it for the offerless re-INVITE
+    throw reInviteError(leg, error);
+  }
+}
+
+/** A re-INVITE with `offer`; resolves with the far end's answer. `previous` is what the dialog had. */
+async function reInvite(leg: AnsweredLeg, offer: string, previous: string): Promise<string> {
+  try {
+    const pending = leg.dialog.modify(offer);
+    // A late 200 moved the far end to `offer` after we gave up: move it back.
+    return await withinTimeout(leg, pending, () => void leg.dialog.modify(previous).catch(() => undefined));
+  } catch (error) {
+    leg.dialog.local.sdp = previous; // srf set it to the refused offer
+    throw reInviteError(leg, error);
+  }
+}
+
+/** A far end that does not answer a re-INVITE is given up on; `late` repairs an answer that comes after. */
+function withinTimeout<T>(leg: AnsweredLeg, pending: Promise<T>, late: (value: T) => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      pending.then(late, (error: unknown) => releaseReInviteSlot(leg.dialog, error));
+      reject(
+        new UnavailableError(
+          `leg ${leg.legId} did not answer the re-INVITE within ${REINVITE_TIMEOUT_MS} ms`,
+          idsOf(leg),
+        ),
+      );
+    }, REINVITE_TIMEOUT_MS);
+  });
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+}
+
+function reInviteError(leg: AnsweredLeg, error: unknown): Error {
+  releaseReInviteSlot(leg.dialog, error);
+  if (isCallctlError(error)) return error;
+  if (!isSipFailure(error))
+    return new UnavailableError(
+      `re-INVITE of leg ${leg.legId} failed: ${error instanceof Error ? error.message : String(error)}`,
+      idsOf(leg),
+      { cause: error },
+    );
+  return new IllegalStateError(
+    `leg ${leg.legId} refused the re-INVITE: ${error.status} ${error.reason}`.trimEnd(),
+    idsOf(leg),
+    { cause: error },
+  );
+}
+
+/**
+ * drachtio-srf 5.0.29 serialises a dialog's re-INVITEs with a counter that a non-2xx final response never
+ * decrements (Dialog#modify), so every later re-INVITE on that dialog (a retry, or one passed across the
+ * bridge) would wait forever. Give the slot back after such a failure.
+ */
+function releaseReInviteSlot(dialog: SipDialog, error: unknown): void {
+  if (!isSipFailure(error)) return;
+  const queue = (dialog as unknown as { _reinvitesInProgress?: { count: number; admitOne: (() => void)[] } })
+    ._reinvitesInProgress;
+  if (!queue || queue.count <= 0) return;
+  queue.count--;
+  const next = queue.admitOne.shift();
+  if (next) setImmediate(next);
+}
