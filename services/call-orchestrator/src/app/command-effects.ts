@@ -16,7 +16,7 @@ import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
-import { isPeerError, NotSupportedError, PEER_ERROR_CODES } from './errors.js';
+import { isPeerError, PEER_ERROR_CODES } from './errors.js';
 import type { MediaPort, SipEdgePort } from './ports.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -65,14 +65,12 @@ export class CommandEffects {
       case 'StopEcho':
         return this.media.stopEcho(callId);
       case 'BridgeLegs':
-        // Joining the media of two legs that were each answered on their own takes re-INVITEs through
-        // rtpengine that sip-edge does not do yet. Recording a bridge that carries no audio would lie to the
-        // application, so the request is refused before anything is appended.
-        throw new NotSupportedError(
-          'bridging two legs that are already answered is not supported yet; dial the second leg with ' +
-            'Dial(bridge_with_leg_id) to bridge it when it answers',
-          { callId },
-        );
+        // The media is joined (re-INVITEs through a new rtpengine session) before LegsBridged is recorded: a
+        // bridge in the log always carries audio, and a refused re-INVITE records nothing. A crash between
+        // the two leaves the legs joined but not recorded; the client's retry finds them joined and appends.
+        if (decision.events.some((e) => e.type === 'LegsBridged'))
+          await this.sipEdge.bridgeLegs(callId, command.data.legAId, command.data.legBId);
+        return;
       default:
         // CollectDigits is recorded only (digits come as facts); Record* commands are facts.
         return;

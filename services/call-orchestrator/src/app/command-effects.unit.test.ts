@@ -1,27 +1,62 @@
-import { ERROR_KINDS } from '@callctl/errors';
 import * as b from '../domain/testing/builders';
 import { CommandEffects } from './command-effects';
-import { NotSupportedError } from './errors';
+import { PeerError, PEER_ERROR_CODES } from './errors';
 import type { MediaPort, SipEdgePort } from './ports';
 
-// Every port method fails the test if called: BridgeLegs must be refused before any peer is asked.
-const untouchable = <T extends object>(name: string): T =>
-  new Proxy({} as T, {
-    get: (_target, method) => () => {
-      throw new Error(`${name}.${String(method)} must not be called`);
-    },
+// Port methods the test does not expect fail it when called.
+const untouchable = <T extends object>(name: string, allowed: Partial<T> = {}): T =>
+  new Proxy(allowed as T, {
+    get: (target, method) =>
+      method in target
+        ? target[method as keyof T]
+        : () => {
+            throw new Error(`${name}.${String(method)} must not be called`);
+          },
   });
 
-describe('CommandEffects', () => {
-  const effects = new CommandEffects(untouchable<SipEdgePort>('sipEdge'), untouchable<MediaPort>('media'));
+describe('CommandEffects: BridgeLegs', () => {
+  const bridged: Array<[string, string, string]> = [];
+  const sipEdge = (bridgeLegs: SipEdgePort['bridgeLegs']) =>
+    untouchable<SipEdgePort>('sipEdge', { bridgeLegs });
+  const media = untouchable<MediaPort>('media');
+  beforeEach(() => bridged.splice(0));
 
-  it('refuses BridgeLegs as not supported yet (UNIMPLEMENTED), before the append, naming the alternative', async () => {
-    const command = b.bridgeLegs('A', 'B');
-    const refusal = effects.before('C1', command, { events: [], resultId: 'BR1' });
-    await expect(refusal).rejects.toBeInstanceOf(NotSupportedError);
-    await expect(refusal).rejects.toMatchObject({
-      kind: ERROR_KINDS.unimplemented,
-      message: expect.stringMatching(/bridge_with_leg_id/),
+  it('joins the two legs through sip-edge before the append', async () => {
+    const effects = new CommandEffects(
+      sipEdge(async (...legs) => void bridged.push(legs)),
+      media,
+    );
+    await effects.before('C1', b.bridgeLegs('A', 'B'), {
+      events: [b.echoStopped('A'), b.legsBridged('A', 'B')],
+      resultId: 'BR1',
     });
+    expect(bridged).toEqual([['C1', 'A', 'B']]);
+  });
+
+  it('asks sip-edge nothing for a replayed key (decide recorded nothing new)', async () => {
+    const effects = new CommandEffects(
+      sipEdge(async (...legs) => void bridged.push(legs)),
+      media,
+    );
+    await effects.before('C1', b.bridgeLegs('A', 'B'), { events: [], resultId: 'BR1' });
+    expect(bridged).toEqual([]);
+  });
+
+  it("passes sip-edge's refusal on (so nothing is appended), naming the leg and SIP status", async () => {
+    const refusal = new PeerError(
+      'sip-edge',
+      PEER_ERROR_CODES.illegalState,
+      'leg B refused the re-INVITE: 488 Not Acceptable Here',
+    );
+    const effects = new CommandEffects(
+      sipEdge(() => Promise.reject(refusal)),
+      media,
+    );
+    const before = effects.before('C1', b.bridgeLegs('A', 'B'), {
+      events: [b.legsBridged('A', 'B')],
+      resultId: 'BR1',
+    });
+    await expect(before).rejects.toBe(refusal);
+    await expect(before).rejects.toMatchObject({ kind: 'failed_precondition', message: /leg B.*488/ });
   });
 });

@@ -15,6 +15,11 @@ export interface SipEdgePort {
   rejectLeg(callId: string, legId: string, sipStatus: number, reason: string): Promise<void>;
   /** Ends a leg in whatever SIP state it is; a leg sip-edge no longer holds counts as ended. */
   hangupLeg(callId: string, legId: string, reason: string): Promise<void>;
+  /**
+   * Joins the media of two answered legs by re-INVITEs (RFC 3725). A far end's refusal is ILLEGAL_STATE
+   * naming the leg and SIP status; on any failure both legs keep their media. Already bridged together: ok.
+   */
+  bridgeLegs(callId: string, legAId: string, legBId: string): Promise<void>;
   /** The legs sip-edge holds now. */
   listLegs(): Promise<Array<{ callId: string; legId: string }>>;
 }

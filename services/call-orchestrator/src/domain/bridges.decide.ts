@@ -1,4 +1,5 @@
-// Bridges between answered legs, and Dial: a new outbound leg bridged on answer (see RecordLegAnswered).
+// Bridges between answered legs, and Dial: a new outbound leg, bridged on answer when it names a leg to
+// bridge with (see RecordLegAnswered).
 import type { CallEvent } from './call.events';
 import { fingerprint } from './call.state';
 import {
@@ -47,7 +48,8 @@ export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
   requireSipUri(d.toUri, s.callId);
   const again = replay(s, c.metadata.idempotencyKey, fingerprint.dial(d));
   if (again) return again;
-  bridgeSource(s, d.bridgeWithLegId);
+  // Without a leg to bridge with, the new leg is answered by the platform alone (BridgeLegs may join it later).
+  if (d.bridgeWithLegId) bridgeSource(s, d.bridgeWithLegId);
   const legId = c.metadata.newId;
   const dialled = requestLeg(
     {

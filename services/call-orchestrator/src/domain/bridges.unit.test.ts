@@ -61,6 +61,18 @@ describe('dial: from an answered leg', () => {
       .thenResult('B'));
 });
 
+describe('dial: alone (no leg to bridge with)', () => {
+  const h = [...b.answeredA(), b.dialRequested('B', ''), b.legInitiated('B'), b.legRinging('B')];
+  it('requests a new outbound leg in the call', () =>
+    given(...b.answeredA())
+      .when(b.dial('', 'B'))
+      .thenResult('B', b.dialRequested('B', '')));
+  it('is answered without a bridge; BridgeLegs can join it with another leg', () =>
+    given(...h)
+      .when(b.recordLegAnswered('B'))
+      .then(b.legAnswered('B')));
+});
+
 describe('dial: the dialled leg', () => {
   const h = [...b.answeredA(), b.dialRequested('B', 'A'), b.legInitiated('B'), b.legRinging('B')];
   it('is bridged with the requesting leg when it answers', () =>

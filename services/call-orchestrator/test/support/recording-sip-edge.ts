@@ -8,7 +8,8 @@ import { jetstream } from '@nats-io/jetstream';
 import { ensureFactsStream, mediaFactSubject, sipFactSubject, type NatsConnection } from '@callctl/bus';
 import { callEvents, facts, sipEdge } from '@callctl/proto';
 
-export type SipEdgeMethod = 'answerLeg' | 'rejectLeg' | 'ringLeg' | 'placeCall' | 'hangupLeg' | 'listLegs';
+export type SipEdgeMethod =
+  'answerLeg' | 'rejectLeg' | 'ringLeg' | 'placeCall' | 'hangupLeg' | 'bridgeLegs' | 'listLegs';
 export interface RecordedRequest {
   method: SipEdgeMethod;
   request: Record<string, unknown>;
@@ -161,6 +162,7 @@ export class RecordingSipEdge {
           await this.ended(r.callId, r.legId, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, 0, r.reason);
         return {};
       }),
+      bridgeLegs: handle('bridgeLegs', async () => ({})),
       listLegs: handle('listLegs', async () => ({ legs: this.heldLegs })),
     };
     this.server = new Server();

@@ -204,7 +204,7 @@ export function dial(r: callControl.DialRequest, s: Stamp): CallRequest {
     command: {
       type: 'Dial',
       data: {
-        bridgeWithLegId: required(r.bridgeWithLegId, 'bridge_with_leg_id'),
+        bridgeWithLegId: r.bridgeWithLegId,
         toUri: sipUri(r.toUri, 'to_uri'),
         // Optional here: sip-edge puts the platform's default From on the INVITE.
         fromUri: r.fromUri ? sipUri(r.fromUri, 'from_uri') : '',

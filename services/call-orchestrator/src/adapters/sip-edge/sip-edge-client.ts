@@ -32,6 +32,9 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     hangupLeg: async (callId, legId, reason) => {
       await call(client.hangupLeg, { callId, legId, sipStatus: 0, reason });
     },
+    bridgeLegs: async (callId, legAId, legBId) => {
+      await call(client.bridgeLegs, { callId, legAId, legBId });
+    },
     listLegs: async () => {
       const reply = await call<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(client.listLegs, {});
       return reply.legs.map((l) => ({ callId: l.callId, legId: l.legId }));
