@@ -50,12 +50,3 @@ export const PERMANENT_KINDS: ReadonlySet<ErrorKind> = new Set([
   ERROR_KINDS.failedPrecondition,
   ERROR_KINDS.alreadyExists,
 ]);
-
-/**
- * The domain accepts the command but the platform cannot carry out its media side yet; nothing is recorded.
- */
-export class NotSupportedError extends CallctlError<{ callId: string }> {
-  override readonly name = 'NotSupportedError';
-  readonly kind = ERROR_KINDS.unimplemented;
-  readonly code = 'NOT_SUPPORTED';
-}
