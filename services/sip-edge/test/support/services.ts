@@ -22,6 +22,8 @@ export interface ServiceProcess {
  * (Node refuses --cpu-prof in NODE_OPTIONS).
  */
 const NODE_ARGS = (process.env.CALLCTL_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The services' log level: `debug` shows each step of a call with its time. */
+const LOG_LEVEL = process.env.CALLCTL_SERVICE_LOG_LEVEL ?? 'info';
 
 /** Starts `node services/<name>/dist/src/main.js` and waits for its ready log line. */
 export async function startService(
@@ -32,7 +34,7 @@ export async function startService(
   const main = join(SERVICES, name, 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx tsc -b services/${name})`);
   const proc = startProcess(process.execPath, [...NODE_ARGS, main], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL, ...env },
   });
   try {
     await waitFor(
