@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { saveCheckpoint } from './checkpoints.js';
 import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-store.js';
 import { Doorbell } from './doorbell.js';
 
@@ -28,7 +28,11 @@ export interface ProjectionRunOptions {
 /**
  * Applies every event after the projection's checkpoint, one transaction per batch holding both the
  * read-model changes and the new checkpoint, until the log's head. Returns the position reached.
- * Two runners of one projection would serialise on the checkpoint row (SELECT … FOR UPDATE).
+ * Two runners of one projection serialise on the checkpoint row (the upsert below locks it).
+ *
+ * The transaction commits without waiting for its WAL flush (synchronous_commit off): the read model and
+ * its checkpoint still commit or vanish together, so a crash can only lose the last batches, which the
+ * next catch-up applies again. A wake-up with nothing new writes nothing.
  */
 export async function catchUpProjection(
   projection: Projection,
@@ -39,20 +43,23 @@ export async function catchUpProjection(
     const client = await options.pool.connect();
     try {
       await client.query('BEGIN');
-      // Creates the row on the first run, then locks it: a second runner waits instead of applying twice.
-      await client.query(
-        `INSERT INTO event_checkpoint (subscriber_id, position) VALUES ($1, 0) ON CONFLICT DO NOTHING`,
+      await client.query('SET LOCAL synchronous_commit = off');
+      // Creates the row on the first run and locks it in one statement: a second runner waits here.
+      const { rows } = await client.query<{ position: string }>(
+        `INSERT INTO event_checkpoint (subscriber_id, position) VALUES ($1, 0)
+         ON CONFLICT (subscriber_id) DO UPDATE SET position = event_checkpoint.position
+         RETURNING position`,
         [projection.name],
       );
-      await client.query('SELECT 1 FROM event_checkpoint WHERE subscriber_id = $1 FOR UPDATE', [
-        projection.name,
-      ]);
-      const position = await loadCheckpoint(client, projection.name);
+      const position = Number(rows[0]!.position);
       const batch = await options.store.readAll(position, batchSize);
-      if (projection.applyBatch) {
-        if (batch.length > 0) await projection.applyBatch(client, batch);
-      } else for (const event of batch) await projection.apply(client, event);
-      const reached = batch.length > 0 ? batch[batch.length - 1]!.globalPosition : position;
+      if (batch.length === 0) {
+        await client.query('ROLLBACK');
+        return position;
+      }
+      if (projection.applyBatch) await projection.applyBatch(client, batch);
+      else for (const event of batch) await projection.apply(client, event);
+      const reached = batch[batch.length - 1]!.globalPosition;
       await saveCheckpoint(client, projection.name, reached);
       await client.query('COMMIT');
       if (batch.length < batchSize) return reached;
