@@ -225,6 +225,9 @@ export function startRelay(options: RelayOptions): Relay {
       becameLeader();
       options.onLeader?.();
       await onLock(() => client.query(`LISTEN ${EVENT_LOG_CHANNEL}`));
+      // The checkpoint is this connection's only write, and losing its last updates in a database crash
+      // costs only a re-publish that JetStream drops as duplicates: no need to wait for each WAL flush.
+      await onLock(() => client.query('SET synchronous_commit = off'));
       let position = await onLock(() => loadCheckpoint(client, RELAY_CHECKPOINT_ID));
       let streamReady = false;
       while (!stop.signal.aborted) {
