@@ -5,6 +5,7 @@
 //   outbound: CreateCall (dial); LegAnswered -> Hangup
 // It keeps counts per phase, and every RPC failure in words, so that a failed step says what went wrong.
 import { CALL_EVENTS_SUBJECTS, eventSubjectToken, type NatsConnection } from '@callctl/bus';
+import { RELAY_HEADERS } from '@callctl/eventstore';
 import { type callControl, callEvents } from '@callctl/proto';
 import { call } from '../test/support/edge-under-test.js';
 import { epochMs } from './sipp-timings.js';
@@ -15,6 +16,8 @@ const { LegDirection, EndCause } = callEvents;
 export interface AnswerMilestones {
   /** When the app got LegInitiated from NATS and sent AnswerLeg. */
   seenAt: number;
+  /** When the orchestrator's append of LegInitiated began (its recorded time, from the relay's header). */
+  recordedAt: number;
   /** When AnswerLeg returned. */
   answeredAt?: number;
 }
@@ -85,7 +88,7 @@ export class AnsweringApp {
         const decode = DECODERS.get(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
         if (!decode) return;
         try {
-          this.onEvent(decode(msg.data));
+          this.onEvent(decode(msg.data), Date.parse(msg.headers?.get(RELAY_HEADERS.recordedAt) ?? ''));
         } catch (decodeError) {
           this.fail(`decoding ${msg.subject}`, '', decodeError);
         }
@@ -117,13 +120,13 @@ export class AnsweringApp {
     this.subscription?.unsubscribe();
   }
 
-  private onEvent(event: CallEvent): void {
+  private onEvent(event: CallEvent, recordedAt: number): void {
     switch (event.$case) {
       case 'legInitiated': {
         const { callId, legId, direction } = event.legInitiated;
         this.directions.set(legId, direction);
         if (direction === LegDirection.LEG_DIRECTION_INBOUND) {
-          const milestones: AnswerMilestones = { seenAt: epochMs() };
+          const milestones: AnswerMilestones = { seenAt: epochMs(), recordedAt };
           this.tally.answers.set(event.legInitiated.sipCallId, milestones);
           void this.rpc('AnswerLeg', callId, this.api.answerLeg, { callId, legId, clientState: '' }).then(
             () => (milestones.answeredAt = epochMs()),

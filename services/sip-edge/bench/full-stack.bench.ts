@@ -334,16 +334,24 @@ async function inboundStep(
 }
 
 /**
- * The post-dial delay of the calls of a step cut where the app sees it: INVITE sent -> LegInitiated on
- * NATS (engine, sip-edge, the offer fact over JetStream, orchestrator append, relay), then the AnswerLeg
- * RPC (orchestrator, sip-edge, media-worker, rtpengine, the 200 sent, LegAnswered recorded).
+ * The post-dial delay of the calls of a step cut where the app sees it: INVITE sent -> the append of
+ * LegInitiated begins (engine, sip-edge, the offer fact over JetStream, the orchestrator's consumer) ->
+ * LegInitiated on NATS (commit, relay) -> the 200 reaches sipp (AnswerLeg: orchestrator, sip-edge,
+ * media-worker, rtpengine, the 200 sent); the AnswerLeg RPC returns after LegAnswered is recorded.
  */
 function pddBreakdown(timings: Map<string, InviteTiming>, tally: Tally): string {
-  const parts: Record<string, number[]> = { 'invite->app': [], AnswerLeg: [] };
+  const parts: Record<string, number[]> = {
+    'invite->append': [],
+    'append->app': [],
+    'app->200': [],
+    AnswerLeg: [],
+  };
   for (const [callId, timing] of timings) {
     const answer = tally.answers.get(callId);
     if (!answer || timing.okAt === undefined || answer.answeredAt === undefined) continue;
-    parts['invite->app']!.push(answer.seenAt - timing.inviteAt);
+    parts['invite->append']!.push(answer.recordedAt - timing.inviteAt);
+    parts['append->app']!.push(answer.seenAt - answer.recordedAt);
+    parts['app->200']!.push(timing.okAt - answer.seenAt);
     parts.AnswerLeg!.push(answer.answeredAt - answer.seenAt);
   }
   return Object.entries(parts)
