@@ -42,6 +42,12 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** A standby retries the lock this often. @default 500 */
   lockRetryMs?: number;
+  /**
+   * The checkpoint is written at most this often while events keep coming, and as soon as the relay
+   * finds nothing new. A crash re-publishes what came after it, which JetStream drops as duplicates.
+   * @default 200
+   */
+  checkpointIntervalMs?: number;
   /** Deadline for JetStream's ack of one publish. @default 5000 */
   publishTimeoutMs?: number;
   /** Wait after the first failure (NATS, PostgreSQL); doubled per consecutive failure. @default 100 */
@@ -70,6 +76,7 @@ export const RELAY_DEFAULTS = {
   batchSize: 256,
   pollIntervalMs: 500,
   lockRetryMs: 500,
+  checkpointIntervalMs: 200,
   publishTimeoutMs: 5000,
   initialRetryDelayMs: 100,
   maxRetryDelayMs: 5000,
@@ -92,10 +99,11 @@ function asError(error: unknown): Error {
 
 /**
  * The outbox relay: tails the log from its checkpoint and publishes each call event to CALL_EVENTS with
- * Nats-Msg-Id = eventId, then checkpoints once JetStream has acked the batch.
+ * Nats-Msg-Id = eventId, then checkpoints what JetStream has acked (at most every checkpointIntervalMs, so
+ * a busy log does not cost a write per batch).
  *
  * Exactly once for subscribers: a crash between the acks and the checkpoint makes the next leader
- * re-publish at most one batch, which JetStream drops as duplicates as long as the re-publish falls
+ * re-publish what came after it, which JetStream drops as duplicates as long as the re-publish falls
  * inside the stream's duplicate window. A takeover waits for PostgreSQL to drop the dead leader's session
  * (immediate on a killed process, up to the TCP keepalive on a lost host), so the window is set to 10
  * minutes (ensureCallEventsStream), far above that. Only one relay publishes: the leader holds a session
@@ -116,6 +124,7 @@ export function startRelay(options: RelayOptions): Relay {
     pollIntervalMs: options.pollIntervalMs ?? RELAY_DEFAULTS.pollIntervalMs,
     lockRetryMs: options.lockRetryMs ?? RELAY_DEFAULTS.lockRetryMs,
     publishTimeoutMs: options.publishTimeoutMs ?? RELAY_DEFAULTS.publishTimeoutMs,
+    checkpointIntervalMs: options.checkpointIntervalMs ?? RELAY_DEFAULTS.checkpointIntervalMs,
   };
   const js = jetstream(options.nc);
   const codecs = options.store.codecs;
@@ -229,6 +238,8 @@ export function startRelay(options: RelayOptions): Relay {
       // costs only a re-publish that JetStream drops as duplicates: no need to wait for each WAL flush.
       await onLock(() => client.query('SET synchronous_commit = off'));
       let position = await onLock(() => loadCheckpoint(client, RELAY_CHECKPOINT_ID));
+      let saved = position;
+      let savedAt = Date.now();
       let streamReady = false;
       while (!stop.signal.aborted) {
         if (lost) throw new SessionLost('relay lock connection failed', { cause: lost });
@@ -250,10 +261,16 @@ export function startRelay(options: RelayOptions): Relay {
           await retryAfter(error);
           continue;
         }
-        if (batch.length > 0) {
-          position = batch[batch.length - 1]!.globalPosition;
-          await onLock(() => saveCheckpoint(client, RELAY_CHECKPOINT_ID, position));
-          options.onCheckpoint?.(position);
+        if (batch.length > 0) position = batch[batch.length - 1]!.globalPosition;
+        if (
+          position > saved &&
+          (batch.length === 0 || Date.now() - savedAt >= settings.checkpointIntervalMs)
+        ) {
+          const reached = position;
+          await onLock(() => saveCheckpoint(client, RELAY_CHECKPOINT_ID, reached));
+          saved = reached;
+          savedAt = Date.now();
+          options.onCheckpoint?.(reached);
         }
         backoff.reset();
         if (batch.length < settings.batchSize) await sleep(settings.pollIntervalMs);
