@@ -228,7 +228,7 @@ describe('event store: group commit', () => {
       store.append(stream, 2, [legAnswered(callId)]),
     ]);
     expect(batches).toEqual([[4, 6]]);
-    expect(retry).toEqual({ ...first, duplicate: true, recordedAt: undefined });
+    expect(retry).toEqual({ ...first, duplicate: true, recordedAt: undefined, events: undefined });
     expect(reuse).toEqual({ kind: 'reused' });
     expect(next!.nextExpectedVersion).toBe(3);
     expect((await fx.store.readStream(stream)).map((e) => e.globalPosition)).toEqual([

@@ -41,7 +41,8 @@ describe('event store: append and read', () => {
     expect(read[0]!.data).toEqual({ callId, clientState: 'st' });
     expect(read[1]!.metadata).toMatchObject({ correlationId: 'corr-1', causationId: 'cmd-1' });
     expect(read[1]!.metadata.recordedAt).toBeInstanceOf(Date);
-    // The writer is told the recorded time without reading back (its cache folds the events with it).
+    // The writer gets the recorded events exactly as a read returns them (its cache folds them as they are).
+    expect(result.events).toEqual(read);
     expect(read.map((e) => e.metadata.recordedAt)).toEqual([result.recordedAt, result.recordedAt]);
     expect(callIdOfStream(stream)).toBe(callId);
   });
@@ -90,7 +91,7 @@ describe('event store: append and read', () => {
     // A retry after a lost reply: same ids, same expected version, and also with 'any'.
     const retry = await fx.store.append(stream, 'no-stream', events);
     const retryAny = await fx.store.append(stream, 'any', events);
-    expect(retry).toEqual({ ...first, duplicate: true, recordedAt: undefined });
+    expect(retry).toEqual({ ...first, duplicate: true, recordedAt: undefined, events: undefined });
     expect(retryAny.positions).toEqual(first.positions);
     expect(await fx.count()).toBe(before);
     expect(await fx.store.readStream(stream)).toHaveLength(2);

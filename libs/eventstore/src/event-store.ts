@@ -58,11 +58,19 @@ export interface AppendResult {
   /** True when every event id was already in the log and nothing was written. */
   duplicate: boolean;
   /**
-   * When the appended events were recorded (their `metadata.recordedAt`), so a writer can fold them without
-   * reading them back. Absent for a duplicate: those events were recorded by the first append.
+   * When the appended events were recorded (their `metadata.recordedAt`). Absent for a duplicate: those
+   * events were recorded by the first append.
    */
   recordedAt?: Date;
+  /**
+   * The appended events exactly as a read of the log returns them, so the writer can fold them without
+   * reading them back. Absent for a duplicate.
+   */
+  events?: RecordedEvent[];
 }
+
+/** Told of every append this store made (not duplicates), after its commit, with the events recorded. */
+export type AppendListener = (events: readonly RecordedEvent[]) => void;
 
 export interface EventStoreOptions {
   pool: pg.Pool;
@@ -135,6 +143,8 @@ interface PreparedEvent {
   eventId: string;
   type: string;
   schemaVersion: number;
+  /** The payload's proto3 JSON, as stored, and its text. */
+  data: unknown;
   json: string;
 }
 
@@ -164,6 +174,11 @@ export interface EventStore {
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
   /** The highest committed global position (0 when the log is empty). */
   headPosition(): Promise<number>;
+  /**
+   * Calls `listener` after each append of this store commits (the relay in the same process publishes from
+   * it without reading the log back). Returns the unsubscribe function.
+   */
+  onAppended(listener: AppendListener): () => void;
   readonly codecs: CodecRegistry;
 }
 
@@ -187,10 +202,12 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       if (!codec) {
         throw new ValidationError(VALIDATION_REASONS.unknownEventType, `unknown event type ${event.type}`);
       }
+      let data: unknown;
       let json: string;
       try {
         // toJSON(fromJSON(toJSON(x))) normalises: what is stored is exactly the proto3 JSON of the message.
-        json = JSON.stringify(codec.toJSON(codec.fromJSON(codec.toJSON(event.data))) ?? {});
+        data = codec.toJSON(codec.fromJSON(codec.toJSON(event.data))) ?? {};
+        json = JSON.stringify(data);
       } catch (cause) {
         throw new ValidationError(
           VALIDATION_REASONS.invalidPayload,
@@ -211,6 +228,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         eventId: event.eventId.toLowerCase(),
         type: event.type,
         schemaVersion: event.schemaVersion ?? 1,
+        data,
         json,
       };
     });
@@ -233,12 +251,44 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       );
     }
     const prepared = prepare(events);
-    const metadataJson = JSON.stringify({
+    const stored: AppendMetadata = {
       ...(metadata.correlationId ? { correlationId: metadata.correlationId } : {}),
       ...(metadata.causationId ? { causationId: metadata.causationId } : {}),
       ...(metadata.traceparent ? { traceparent: metadata.traceparent } : {}),
+    };
+    const result = await batcher({
+      streamId,
+      expected,
+      events: prepared,
+      metadataJson: JSON.stringify(stored),
     });
-    return batcher({ streamId, expected, events: prepared, metadataJson });
+    if (result.duplicate || !result.recordedAt) return result;
+    const recordedAt = result.recordedAt;
+    const first = result.nextExpectedVersion - prepared.length + 1;
+    const recorded = prepared.map((event, i): RecordedEvent => ({
+      eventId: event.eventId,
+      streamId,
+      streamVersion: first + i,
+      globalPosition: result.positions[i]!,
+      type: event.type,
+      data: event.data,
+      metadata: { ...stored, recordedAt },
+      schemaVersion: event.schemaVersion,
+    }));
+    for (const listener of listeners) {
+      try {
+        listener(recorded);
+      } catch {
+        // A listener's failure is its own: the append committed and its caller gets the result.
+      }
+    }
+    return { ...result, events: recorded };
+  }
+
+  const listeners = new Set<AppendListener>();
+  function onAppended(listener: AppendListener): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /**
@@ -341,5 +391,5 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     return Number(rows[0]!.head);
   }
 
-  return { append, readStream, readAll, headPosition, codecs };
+  return { append, readStream, readAll, headPosition, onAppended, codecs };
 }

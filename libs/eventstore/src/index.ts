@@ -10,6 +10,7 @@ export {
   type AppendMetadata,
   type EventMetadata,
   type RecordedEvent,
+  type AppendListener,
   type AppendResult,
 } from './event-store.js';
 export {
