@@ -9,7 +9,6 @@ import {
   type AppendResult,
   type CodecRegistry,
   type EventStore,
-  type NewEvent,
   type RecordedEvent,
 } from '@callctl/eventstore';
 import type { CallEvent } from '../domain/call.events.js';
@@ -39,14 +38,7 @@ export class CallRepository {
 
   async load(callId: string): Promise<LoadedCall> {
     const streamId = callStreamId(callId);
-    const cached = this.cache.get(callId);
-    const from: LoadedCall = cached ?? {
-      callId,
-      state: initialState(),
-      version: 0,
-      timeline: emptyTimeline(),
-      causations: new Set(),
-    };
+    const from = this.cache.get(callId) ?? emptyCall(callId);
     const newer = await this.store.readStream(streamId, from.version + 1);
     const loaded = newer.length === 0 ? from : fold(from, newer, this.store.codecs);
     this.remember(loaded);
@@ -59,37 +51,12 @@ export class CallRepository {
   }
 
   /**
-   * Folds events this process just appended onto the call they were decided on. Only for a real append
-   * (not a duplicate: those events were recorded earlier, at other times), right after it, before any other
-   * append of the call could be folded.
+   * Folds the events this process just appended (the store's result) onto the call they were decided on.
+   * A duplicate append brings no events (they were recorded earlier): the call is dropped from the cache.
    */
-  recordAppended(
-    from: LoadedCall,
-    events: readonly NewEvent[],
-    result: AppendResult,
-    metadata: Omit<RecordedEvent['metadata'], 'recordedAt'>,
-  ): LoadedCall {
-    if (result.duplicate || !result.recordedAt || result.positions.length !== events.length) {
-      this.forget(from.callId);
-      return from;
-    }
-    const recordedAt = result.recordedAt;
-    const first = result.nextExpectedVersion - events.length + 1;
-    const codecs = this.store.codecs;
-    const recorded: RecordedEvent[] = events.map((event, i) => ({
-      eventId: event.eventId,
-      streamId: callStreamId(from.callId),
-      streamVersion: first + i,
-      globalPosition: result.positions[i]!,
-      type: event.type,
-      // As the store keeps it (proto3 JSON), so the fold is the one a reader of the log would make.
-      data: codecs.get(event.type)!.toJSON(event.data),
-      metadata: { ...metadata, recordedAt },
-      schemaVersion: event.schemaVersion ?? 1,
-    }));
-    const loaded = fold(from, recorded, codecs);
-    this.remember(loaded);
-    return loaded;
+  recordAppended(from: LoadedCall, result: AppendResult): void {
+    if (!result.events) return this.forget(from.callId);
+    this.remember(fold(from, result.events, this.store.codecs));
   }
 
   /** Drops a call from the cache (after a failed append whose outcome is unknown). */
@@ -103,6 +70,11 @@ export class CallRepository {
     this.cache.set(call.callId, call);
     if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
   }
+}
+
+/** A call whose stream has no events (yet). */
+export function emptyCall(callId: string): LoadedCall {
+  return { callId, state: initialState(), version: 0, timeline: emptyTimeline(), causations: new Set() };
 }
 
 function fold(from: LoadedCall, events: readonly RecordedEvent[], codecs: CodecRegistry): LoadedCall {

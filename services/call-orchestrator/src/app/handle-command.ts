@@ -15,7 +15,7 @@ import type { Deadline } from '../domain/call.guards.js';
 import type { CallState } from '../domain/call.state.js';
 import { ConcurrencyError } from '../domain/errors.js';
 import type { CallLocks } from './call-locks.js';
-import type { CallRepository, LoadedCall } from './call-repository.js';
+import { emptyCall, type CallRepository, type LoadedCall } from './call-repository.js';
 import type { CommandEffects } from './command-effects.js';
 import type { IdSource } from './ports.js';
 import { withTalkDuration } from './talk-duration.js';
@@ -85,8 +85,9 @@ export class CommandHandler {
       // The first try decides on the cached call without reading the log: the append names the version it
       // decided on, so a call that moved meanwhile (another instance) is refused there and decided again.
       // An outcome that appends nothing (a refusal, a no-op, a guard that no longer holds) could be the
-      // cache being behind, so it is only trusted on a call read from the log.
-      const cached = useCache ? calls.cached(callId) : undefined;
+      // cache being behind, so it is only trusted on a call read from the log. A command that starts a call
+      // assumes the call has no stream yet, which its append ('no-stream') checks the same way.
+      const cached = useCache ? (calls.cached(callId) ?? startsCall(command, callId)) : undefined;
       useCache = false;
       const call = cached ?? (await calls.load(callId));
       const skip = (): CommandOutcome => ({ decision: { events: [] }, call });
@@ -139,7 +140,7 @@ export class CommandHandler {
         await sleep(this.backoffMs * 2 ** (conflicts - 1) * (0.5 + Math.random()));
         continue;
       }
-      calls.recordAppended(call, events, result, metadata);
+      calls.recordAppended(call, result);
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
       await this.runAfter(callId, command, decision, context);
       return { resultId: decision.resultId, decision, call };
@@ -163,6 +164,13 @@ export class CommandHandler {
       throw error;
     }
   }
+}
+
+/** The empty call a call-starting command is first decided on, without reading the log. */
+function startsCall(command: CallCommand, callId: string): LoadedCall | undefined {
+  return command.type === 'CreateCall' || command.type === 'RecordInboundCall'
+    ? emptyCall(callId)
+    : undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
