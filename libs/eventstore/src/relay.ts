@@ -211,7 +211,14 @@ export function startRelay(options: RelayOptions): Relay {
       lost = error;
       doorbell.ring();
     });
-    client.on('notification', () => doorbell.ring());
+    // The highest position a NOTIFY announced: a wake-up for events the local feed already brought needs
+    // no read of the log.
+    let notified = 0;
+    client.on('notification', (message) => {
+      notified = Math.max(notified, Number(message.payload) || 0);
+      doorbell.ring();
+    });
+    const local = new LocalFeed(settings.batchSize);
     // Everything on the lock connection goes through here, so its failure is always a SessionLost.
     const onLock = async <T>(work: () => Promise<T>): Promise<T> => {
       if (lost) throw new SessionLost('relay lock connection failed', { cause: lost });
@@ -233,6 +240,7 @@ export function startRelay(options: RelayOptions): Relay {
       }
       becameLeader();
       options.onLeader?.();
+      local.attach(options.store, () => doorbell.ring());
       await onLock(() => client.query(`LISTEN ${EVENT_LOG_CHANNEL}`));
       // The checkpoint is this connection's only write, and losing its last updates in a database crash
       // costs only a re-publish that JetStream drops as duplicates: no need to wait for each WAL flush.
@@ -241,6 +249,7 @@ export function startRelay(options: RelayOptions): Relay {
       let saved = position;
       let savedAt = Date.now();
       let streamReady = false;
+      let readLog = true; // the first pass, a poll, and every retry read the log
       while (!stop.signal.aborted) {
         if (lost) throw new SessionLost('relay lock connection failed', { cause: lost });
         doorbell.clear();
@@ -250,7 +259,9 @@ export function startRelay(options: RelayOptions): Relay {
             await ensureCallEventsStream(options.nc);
             streamReady = true;
           }
-          batch = await options.store.readAll(position, settings.batchSize);
+          batch = local.takeAfter(position);
+          if (batch.length === 0 && (readLog || notified > position || local.pending))
+            batch = await options.store.readAll(position, settings.batchSize);
           if (batch.length > 0) await publishBatch(batch);
         } catch (error) {
           if (lost || stop.signal.aborted) continue; // the loop head ends the session or the relay
@@ -258,14 +269,13 @@ export function startRelay(options: RelayOptions): Relay {
           // publish the same events again after a wait (their message ids make the repeat harmless).
           // The stream is checked again too, in case the server came back without it.
           streamReady = false;
+          readLog = true;
           await retryAfter(error);
           continue;
         }
         if (batch.length > 0) position = batch[batch.length - 1]!.globalPosition;
-        if (
-          position > saved &&
-          (batch.length === 0 || Date.now() - savedAt >= settings.checkpointIntervalMs)
-        ) {
+        const quiet = readLog && batch.length === 0;
+        if (position > saved && (quiet || Date.now() - savedAt >= settings.checkpointIntervalMs)) {
           const reached = position;
           await onLock(() => saveCheckpoint(client, RELAY_CHECKPOINT_ID, reached));
           saved = reached;
@@ -273,9 +283,14 @@ export function startRelay(options: RelayOptions): Relay {
           options.onCheckpoint?.(reached);
         }
         backoff.reset();
-        if (batch.length < settings.batchSize) await sleep(settings.pollIntervalMs);
+        readLog = false;
+        if (batch.length < settings.batchSize) {
+          await sleep(settings.pollIntervalMs);
+          readLog = !doorbell.isRung; // the poll interval passed with no news: read the log anyway
+        }
       }
     } finally {
+      local.detach();
       // Releases the session lock if the server still holds the connection.
       await client.end().catch(() => undefined);
     }
@@ -308,3 +323,55 @@ export function startRelay(options: RelayOptions): Relay {
     closed: () => closed,
   };
 }
+
+/**
+ * The events this process appended (EventStore.onAppended), kept while this instance leads. A run of them
+ * that starts right after the relay's position is complete: positions are drawn under the log's append
+ * lock and become visible in order, so nothing below the first one can still commit. Such a run is
+ * published without reading the log back; anything else (a gap left by another instance's appends or a
+ * rolled-back one, a backlog) goes through a read of the log, which sees everything committed.
+ */
+class LocalFeed {
+  private queue: RecordedEvent[] = [];
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly batchSize: number) {}
+
+  attach(store: EventStore, onEvents: () => void): void {
+    this.unsubscribe = store.onAppended((events) => {
+      // Past a few batches the relay is behind; it reads the log then, and the queue would only grow.
+      if (this.queue.length < LOCAL_FEED_LIMIT_BATCHES * this.batchSize) this.queue.push(...events);
+      onEvents();
+    });
+  }
+
+  detach(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.queue = [];
+  }
+
+  /** Events left that do not follow on from the relay's position: only a read of the log brings those. */
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** The run of local events right after `position` (at most one batch); [] when it does not start there. */
+  takeAfter(position: number): RecordedEvent[] {
+    const queue = this.queue;
+    let start = 0;
+    while (start < queue.length && queue[start]!.globalPosition <= position) start++;
+    let end = start;
+    while (
+      end < queue.length &&
+      end - start < this.batchSize &&
+      queue[end]!.globalPosition === position + 1 + (end - start)
+    )
+      end++;
+    const run = queue.slice(start, end);
+    this.queue = queue.slice(end);
+    return run;
+  }
+}
+
+const LOCAL_FEED_LIMIT_BATCHES = 8;

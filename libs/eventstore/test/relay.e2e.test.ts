@@ -12,10 +12,12 @@ import {
 } from '@callctl/testing';
 import {
   callStreamId,
+  createEventStore,
   RELAY_CHECKPOINT_ID,
   loadCheckpoint,
   startRelay,
   subscribeAll,
+  type EventStore,
   type RecordedEvent,
 } from '../src/index.js';
 import { APPEND_LOCK_KEY } from '../src/event-store.js';
@@ -120,7 +122,7 @@ function startRelayProcess(batchSize = 8): ManagedProcess {
 }
 
 /** Appends to a few call streams until stopped; returns how many events it wrote. */
-function startWriters(streams = 5) {
+function startWriters(streams = 5, store: EventStore = fx.store) {
   let stop = false;
   const done = (async () => {
     const calls = Array.from({ length: streams }, () => ({ id: randomCallId(), version: 0 }));
@@ -129,7 +131,7 @@ function startWriters(streams = 5) {
       const call = calls[written % streams]!;
       const events =
         call.version === 0 ? [callCreated(call.id)] : [legAnswered(call.id), legAnswered(call.id)];
-      const r = await fx.store.append(
+      const r = await store.append(
         callStreamId(call.id),
         call.version === 0 ? 'no-stream' : call.version,
         events,
@@ -165,6 +167,31 @@ describe('relay', () => {
     ]);
     expect(delivered[1]!.contentType).toBe('application/x-protobuf; proto=callctl.events.v1.LegAnswered');
     expect(callEvents.LegAnswered.decode(delivered[1]!.data)).toMatchObject({ callId, legId: 'A' });
+  }, 90_000);
+
+  it("publishes its own process's appends and another instance's together, each once and in order", async () => {
+    // The relay publishes its own store's appends straight from the append (no read back) while they
+    // follow on from its position; the other instance's appends leave gaps that only a read of the log fills.
+    const relay = startRelay({
+      store: fx.store,
+      databaseUrl: fx.db.url,
+      nc,
+      pollIntervalMs: 50,
+      batchSize: 8,
+    });
+    const own = startWriters(4);
+    const other = startWriters(4, createEventStore({ pool: fx.pool }));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const written = (await own.stop()) + (await other.stop());
+    const delivered = await readCallEvents(written);
+    await relay.close();
+    const log = await fx.store.readAll(0, 100_000);
+    expect(log).toHaveLength(written);
+    assertExactlyOnceInOrder(delivered, log);
+    // In global position order, not just per stream.
+    const positionOf = new Map(log.map((e) => [e.eventId, e.globalPosition]));
+    const positions = delivered.map((d) => positionOf.get(d.eventId)!);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
   }, 90_000);
 
   it('delivers every event once to JetStream although a lower position committed after higher ones were requested', async () => {
