@@ -27,9 +27,22 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
     if (l.bridgeId)
       throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
   const base = { callId: s.callId, clientState: s.clientState };
+  const taken = new Set([legAId, legBId]);
+  // Joining the legs' media ends what the platform played to either of them alone: an echo, a prompt.
   const out: CallEvent[] = [a, b]
     .filter((l) => l.echo)
-    .map((l) => ({ type: 'EchoStopped', data: { ...base, legId: l.legId } }));
+    .map((l): CallEvent => ({ type: 'EchoStopped', data: { ...base, legId: l.legId } }));
+  for (const p of Object.values(s.playbacks))
+    if (p.status === 'playing' && taken.has(p.legId))
+      out.push({
+        type: 'PlaybackFinished',
+        data: {
+          ...base,
+          legId: p.legId,
+          playbackId: p.playbackId,
+          reason: callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED,
+        },
+      });
   out.push({
     type: 'LegsBridged',
     data: {

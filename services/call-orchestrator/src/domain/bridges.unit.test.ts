@@ -12,6 +12,18 @@ describe('bridge: two answered legs', () => {
     given(...b.bothAnswered(), b.echoStarted('A'))
       .when(b.bridgeLegs('A', 'B'))
       .then(b.echoStopped('A'), b.legsBridged('A', 'B')));
+  it('stops a prompt playing to a leg it takes, and leaves a finished one alone', () =>
+    given(
+      ...b.bothAnswered(),
+      b.playbackStarted('A', 'P0', 'k-0'),
+      b.playbackFinished('A', 'P0', b.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED),
+      b.playbackStarted('B', 'P1', 'k-1'),
+    )
+      .when(b.bridgeLegs('A', 'B'))
+      .then(
+        b.playbackFinished('B', 'P1', b.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED),
+        b.legsBridged('A', 'B'),
+      ));
   it('refuses a leg bridged with itself', () =>
     given(...b.bothAnswered())
       .when(b.bridgeLegs('A', 'A'))
