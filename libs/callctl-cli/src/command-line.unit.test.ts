@@ -46,6 +46,13 @@ describe('callctl command line: commands to requests', () => {
     });
   });
 
+  it('dial --call without --bridge-with makes a Dial of a leg the platform answers alone', () => {
+    expect(run('dial sip:carol@127.0.0.1 --call c1 --key k8').invocation).toMatchObject({
+      method: 'dial',
+      request: { callId: 'c1', bridgeWithLegId: '', toUri: 'sip:carol@127.0.0.1', idempotencyKey: 'k8' },
+    });
+  });
+
   it('dial --call --bridge-with makes a Dial from the existing call, with the given key', () => {
     expect(run('dial sip:carol@127.0.0.1 --call c1 --bridge-with a1 --key k7').invocation).toEqual({
       kind: 'unary',
@@ -159,7 +166,6 @@ describe('callctl command line: mistakes', () => {
     ['reject c1 a1 --status 200', /--status: expected 400-699/, 'reject'],
     ['collect c1 a1 --max-digits 0', /--max-digits: expected 1-64/, 'collect'],
     ['collect c1 a1 --terminators x', /--terminators: keys are 0-9/, 'collect'],
-    ['dial sip:x@y --call c1', /--call needs --bridge-with/, 'dial'],
     ['dial sip:x@y --bridge-with a1', /--bridge-with needs --call/, 'dial'],
     ['watch --from-position -3', /from-position/, 'watch'],
   ])('"%s" is a usage error: %s', (line, message, command) => {

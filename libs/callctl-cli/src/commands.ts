@@ -77,7 +77,7 @@ const keyOf = (values: Values, context: CommandLineContext) => str(values, 'key'
 export const COMMANDS: Record<string, CommandSpec> = {
   dial: {
     args: ['sip-uri'],
-    summary: 'call a SIP URI (a new call; with --call, a new leg bridged on answer)',
+    summary: 'call a SIP URI (a new call; with --call, a new leg of that call)',
     options: {
       from: { type: 'string', value: 'sip-uri', help: `From URI (default ${DEFAULT_FROM_URI})` },
       'ring-timeout': {
@@ -92,7 +92,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       'client-state': { type: 'string', value: 'text', help: 'application data echoed on every event' },
       call: { type: 'string', value: 'call', help: 'dial from this existing call' },
-      'bridge-with': { type: 'string', value: 'leg', help: 'with --call: the answered leg to bridge with' },
+      'bridge-with': {
+        type: 'string',
+        value: 'leg',
+        help: 'with --call: bridge the new leg with this leg on answer (else the platform answers it alone)',
+      },
       key: KEY_OPTION,
     },
     build: ([toUri], values, context) => {
@@ -101,8 +105,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const callId = str(values, 'call');
       const idempotencyKey = keyOf(values, context);
       if (callId !== undefined) {
-        const bridgeWithLegId = str(values, 'bridge-with');
-        if (!bridgeWithLegId) throw new UsageError('--call needs --bridge-with <leg>', 'dial');
+        const bridgeWithLegId = str(values, 'bridge-with') ?? '';
         if (values['max-duration'] !== undefined || values['client-state'] !== undefined)
           throw new UsageError(
             '--max-duration and --client-state are for a new call, not with --call',
