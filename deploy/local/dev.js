@@ -7,6 +7,8 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const readline = require('node:readline');
 const { services, stackSummary, prepareMedia } = require('./services.js');
+// Built by `make dev` before this runs (the dev target depends on build).
+const { SERVICE_NODE_FLAGS } = require('../../libs/service/dist/src/node-flags.js');
 
 const root = join(__dirname, '..', '..');
 const COLOURS = [36, 33, 35, 32, 34, 91, 96];
@@ -49,7 +51,7 @@ function humanise(line) {
 }
 
 function start(service, colour) {
-  const child = spawn(process.execPath, [join(root, service.entry)], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, join(root, service.entry)], {
     cwd: root,
     env: { ...process.env, ...service.env },
     stdio: ['ignore', 'pipe', 'pipe'],

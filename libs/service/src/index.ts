@@ -7,3 +7,4 @@ export {
   type ServiceBinding,
 } from './grpc-server.js';
 export { HealthRegistry, SERVING_STATUS, type ServingStatusName } from './health.js';
+export { SERVICE_NODE_FLAGS } from './node-flags.js';

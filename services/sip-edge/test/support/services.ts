@@ -3,6 +3,7 @@
 // call-orchestrator, over a per-file nats-server, rtpengine and PostgreSQL database.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import { freePort, startProcess, waitFor, type ManagedProcess } from '@callctl/testing';
 
 const SERVICES = join(__dirname, '..', '..', '..');
@@ -33,7 +34,7 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const main = join(SERVICES, name, 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx tsc -b services/${name})`);
-  const proc = startProcess(process.execPath, [...NODE_ARGS, main], {
+  const proc = startProcess(process.execPath, [...SERVICE_NODE_FLAGS, ...NODE_ARGS, main], {
     env: { ...process.env, LOG_LEVEL, ...env },
   });
   try {
