@@ -15,6 +15,10 @@ export {
   SIP_EDGE_LEGS_SUBJECTS,
   sipEdgeLegSubject,
   sipEdgeLegsOf,
+  MEDIA_WORKER_STATE_STREAM,
+  MEDIA_WORKER_STATE_SUBJECTS,
+  mediaWorkerStateSubject,
+  mediaWorkerStateOf,
 } from './subjects.js';
 export { tracedHeaders, traceContextOf } from './trace-headers.js';
 export {

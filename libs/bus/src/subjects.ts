@@ -79,3 +79,26 @@ export function sipEdgeLegsOf(instance: string): string {
   assertToken('sip-edge instance', instance);
   return `sipedge.legs.${instance}.*`;
 }
+
+/**
+ * The media-worker's record of what it owes across a restart (playbacks still running, bridge routes,
+ * locally answered sessions), one subject per record (the stream keeps only the last message of each),
+ * read back by the same instance at start.
+ */
+export const MEDIA_WORKER_STATE_STREAM = 'MEDIA_WORKER_STATE';
+export const MEDIA_WORKER_STATE_SUBJECTS = 'mediaworker.state.>';
+
+/** `mediaworker.state.<instance>.<kind>.<key>`; the key is one token (the worker encodes its ids). */
+export function mediaWorkerStateSubject(instance: string, kind: string, key: string): string {
+  assertToken('media-worker instance', instance);
+  assertToken('record kind', kind);
+  assertToken('record key', key);
+  return `mediaworker.state.${instance}.${kind}.${key}`;
+}
+
+/** Every record of one kind of one media-worker instance: `mediaworker.state.<instance>.<kind>.*`. */
+export function mediaWorkerStateOf(instance: string, kind: string): string {
+  assertToken('media-worker instance', instance);
+  assertToken('record kind', kind);
+  return `mediaworker.state.${instance}.${kind}.*`;
+}

@@ -23,6 +23,17 @@ export function readConfig(environment: Environment) {
       FACT_PUBLISH_GIVE_UP_MS: env.durationMs(120_000),
       /** Deadline of one publish attempt, waiting for JetStream's ack. */
       FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: env.durationMs(2000),
+      /**
+       * This worker's name (the pod name in Kubernetes): its state on JetStream (MEDIA_WORKER_STATE) is its
+       * own, and a start with the same name takes over the playbacks, bridges and local sessions of the
+       * previous run. Workers running at the same time need different names.
+       */
+      MEDIA_WORKER_INSTANCE: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ or -' })
+        .default('media-worker'),
+      /** Deadline of one write of that state (before Play, Answer and AnswerLocally reply) or read at start. */
+      STATE_TIMEOUT_MS: env.durationMs(2000),
       /** Directory http(s) prompts are downloaded to before rtpengine plays them. */
       MEDIA_CACHE_DIR: z.string().min(1).default('/tmp/callctl-media-cache'),
       /** Deadline of one prompt download. */

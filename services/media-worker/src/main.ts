@@ -33,6 +33,7 @@ runMain(async () => {
       // Half the shutdown budget: the rest is for the gRPC drain and the NATS flush.
       drainMs: config.SHUTDOWN_DRAIN_MS / 2,
     },
+    state: { instance: config.MEDIA_WORKER_INSTANCE, timeoutMs: config.STATE_TIMEOUT_MS },
     grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
     rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
     dtmfLogListen: config.DTMF_LOG_LISTEN,

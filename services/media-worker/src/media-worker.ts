@@ -13,6 +13,9 @@ import { LocalSink } from './app/local-sink.js';
 import { MediaSessions } from './app/media-sessions.js';
 import { FactReporting } from './app/fact-reporting.js';
 import { mediaFactPublisher } from './adapters/nats/media-fact-publisher.js';
+import { openNatsWorkerState } from './adapters/nats/worker-state-store.js';
+import { mediaFactIdOf } from './app/fact-ids.js';
+import { recoverAfterRestart } from './app/restart-recovery.js';
 
 export interface MediaWorkerOptions {
   log: Logger;
@@ -31,6 +34,13 @@ export interface MediaWorkerOptions {
     /** At close, how long facts still being retried may take. */
     drainMs: number;
   };
+  /** What the worker owes across a restart, on JetStream (MEDIA_WORKER_STATE). */
+  state: {
+    /** This worker's name: a restart with the same name takes over its sessions. */
+    instance: string;
+    /** Deadline of one state write or read. */
+    timeoutMs: number;
+  };
 }
 
 export interface RunningMediaWorker {
@@ -44,12 +54,13 @@ export interface RunningMediaWorker {
 export async function startMediaWorker(options: MediaWorkerOptions): Promise<RunningMediaWorker> {
   const { log } = options;
   await ensureFactsStream(options.nats);
+  const state = await openNatsWorkerState({ nc: options.nats, ...options.state });
   const ng = new NgClient({ ...options.rtpengine, log: log.child({ module: 'rtpengine' }) });
   const events = new MediaEvents(() => Date.now());
   const factReporting = new FactReporting({
     events,
     publish: mediaFactPublisher(options.nats, { ...options.facts, log: log.child({ module: 'facts' }) }),
-    newId: randomUUID,
+    factIdOf: (event) => mediaFactIdOf(event, randomUUID),
     log: log.child({ module: 'facts' }),
   });
   factReporting.start();
@@ -60,6 +71,9 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'playback' }),
     resolveSource: (source) => urlCache.resolve(source),
     newId: randomUUID,
+    now: () => Date.now(),
+    state: state.playbacks,
+    factsReported: (sessionId) => factReporting.reported(sessionId),
   });
   const sink = new LocalSink(options.localMediaHost);
   const localEndpoint = await sink.start();
@@ -69,7 +83,14 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'dtmf' }),
   });
   const dtmfLogAddress = await dtmf.start();
-  const sessions = new MediaSessions({ ng, playback, log: log.child({ module: 'sessions' }), localEndpoint });
+  const sessions = new MediaSessions({
+    ng,
+    playback,
+    log: log.child({ module: 'sessions' }),
+    localEndpoint,
+    state,
+  });
+  await recoverAfterRestart({ ng, state, sessions, playback, log: log.child({ module: 'recovery' }) });
   const grpc = await startGrpcServer({
     log,
     ...options.grpc,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
-import { facts, type media } from '@callctl/proto';
-import { connectBus, FACTS_STREAM, mediaFactSubject, type NatsConnection } from '@callctl/bus';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { facts, media } from '@callctl/proto';
+import { connectBus, FACTS_STREAM, type NatsConnection } from '@callctl/bus';
 import { waitFor } from '@callctl/testing';
 import { call, startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
+import { storedFacts, type StoredFacts } from './support/stored-facts.js';
 
 jest.setTimeout(60_000);
 
@@ -17,40 +17,9 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
   let watched: media.MediaEvent[];
   let testNats: NatsConnection;
   let jsm: JetStreamManager;
+  let factStore: StoredFacts;
+  const factsOnceStored = (callId: string, n: number) => factStore.once(callId, n);
 
-  const storedCount = async (callId: string): Promise<number> => {
-    const subject = mediaFactSubject(callId);
-    const info = await jsm.streams.info(FACTS_STREAM, { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
-  };
-  /** Facts stored on facts.media.<callId>, in stream order. */
-  const storedFacts = async (callId: string): Promise<facts.MediaFact[]> => {
-    const count = await storedCount(callId);
-    if (count === 0) return [];
-    // An ephemeral consumer on the one subject (filter_subject: this nats-server predates filter_subjects).
-    const { name } = await jsm.consumers.add(FACTS_STREAM, {
-      filter_subject: mediaFactSubject(callId),
-      ack_policy: AckPolicy.None,
-      inactive_threshold: nanos(30_000),
-    });
-    const consumer = await jetstream(testNats).consumers.get(FACTS_STREAM, name);
-    const out: facts.MediaFact[] = [];
-    for await (const message of await consumer.fetch({ max_messages: count, expires: 5000 })) {
-      out.push(facts.MediaFact.decode(message.data));
-      if (out.length === count) break;
-    }
-    await consumer.delete();
-    return out;
-  };
-  const factsOnceStored = async (callId: string, n: number) => {
-    await waitFor(
-      `${n} facts on ${mediaFactSubject(callId)}`,
-      async () => (await storedCount(callId)) >= n,
-      20_000,
-      100,
-    );
-    return storedFacts(callId);
-  };
   const digitsOf = (stored: facts.MediaFact[]) =>
     stored.map((f) => (f.fact?.$case === 'dtmfDetected' ? f.fact.dtmfDetected.digit : f.fact?.$case));
 
@@ -81,6 +50,7 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
     ({ client, watched } = w);
     testNats = await connectBus({ servers: w.natsServer.url, name: 'facts-test', reconnectTimeWaitMs: 100 });
     jsm = await jetstreamManager(testNats);
+    factStore = await storedFacts(testNats);
   });
 
   afterAll(async () => {

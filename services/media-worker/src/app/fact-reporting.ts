@@ -9,7 +9,8 @@ export type PublishMediaFact = (fact: facts.MediaFact, signal: AbortSignal) => P
 export interface FactReportingDeps {
   events: MediaEvents;
   publish: PublishMediaFact;
-  newId(): string;
+  /** The fact's id: the same for the same playback end in every run of the worker (fact-ids.ts). */
+  factIdOf(event: MediaEvent): string;
   log: Logger;
 }
 
@@ -40,8 +41,13 @@ export class FactReporting {
     clearTimeout(timer);
   }
 
+  /** Resolves once the facts of the session taken so far are published (or given up). */
+  reported(sessionId: string): Promise<void> {
+    return this.tails.get(sessionId) ?? Promise.resolve();
+  }
+
   private report(event: MediaEvent): void {
-    const fact = mediaFactOf(event, this.deps.newId());
+    const fact = mediaFactOf(event, this.deps.factIdOf(event));
     if (!fact) return;
     const sessionId = event.sessionId;
     const previous = this.tails.get(sessionId) ?? Promise.resolve();

@@ -1,10 +1,12 @@
 import type { Logger } from '@callctl/logging';
-import { BridgeRoutes } from '../domain/bridge-session.js';
+import { BridgeRoutes, callSessionOf } from '../domain/bridge-session.js';
+import type { BridgeRecord } from '../domain/worker-state.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { localAnswerSdp, type LocalEndpoint } from '../domain/local-answer-sdp.js';
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
 import * as rtp from '../adapters/rtpengine/session-commands.js';
 import type { Playback } from './playback.js';
+import { keep, type LocalSessionRecord, type WorkerState } from './worker-state.js';
 
 export interface MediaSessionsDeps {
   ng: NgClient;
@@ -12,6 +14,19 @@ export interface MediaSessionsDeps {
   log: Logger;
   /** Where the local party of one-sided sessions receives media. */
   localEndpoint: LocalEndpoint;
+  /** Where bridge routes and locally answered sessions are recorded, for the next run of the worker. */
+  state: Pick<WorkerState, 'bridges' | 'localSessions'>;
+}
+
+/** The offer as rtpengine needs it again (the request may carry more, e.g. detectDtmf). */
+function offerOf(p: rtp.OfferParams): rtp.OfferParams {
+  return {
+    sessionId: p.sessionId,
+    fromTag: p.fromTag,
+    sdp: p.sdp,
+    ...(p.codecs ? { codecs: p.codecs } : {}),
+    ...(p.mediaEcho ? { mediaEcho: p.mediaEcho } : {}),
+  };
 }
 
 function required(value: string, field: string): string {
@@ -19,18 +34,18 @@ function required(value: string, field: string): string {
   return value;
 }
 
-/** Offer/answer/delete of rtpengine sessions keyed by the caller's session id and SIP tags. */
-interface LocalSession {
-  offer: rtp.OfferParams;
-  localTag: string;
-  detectDtmf: boolean;
-}
+const isBridgeSession = (sessionId: string) => callSessionOf(sessionId) !== sessionId;
 
+/**
+ * Offer/answer/delete of rtpengine sessions keyed by the caller's session id and SIP tags. What it must
+ * remember of them (local sessions, bridge routes) is also recorded in the worker state, before the request
+ * that made it is answered, and handed back by restore*() when the worker starts again.
+ */
 export class MediaSessions {
   /** Sessions this worker answered itself, kept so they can be re-negotiated (echo on/off). */
-  private readonly local = new Map<string, LocalSession>();
+  private readonly local = new Map<string, LocalSessionRecord>();
 
-  /** Parties that BridgeLegs moved out of their call's session (in memory: a restart forgets them). */
+  /** Parties that BridgeLegs moved out of their call's session. */
   private readonly bridges = new BridgeRoutes();
 
   constructor(private readonly deps: MediaSessionsDeps) {}
@@ -38,6 +53,16 @@ export class MediaSessions {
   /** The session a party addressed by its call's session id is in now (a bridge session, or that one). */
   sessionOf(sessionId: string, tag: string): string {
     return this.bridges.resolve(sessionId, tag);
+  }
+
+  /** A bridge a previous run of the worker answered: its parties are reached there again. */
+  restoreBridge(record: BridgeRecord): void {
+    this.bridges.record(record.sessionId, record.tags);
+  }
+
+  /** A session a previous run answered itself: echo can be turned on and off again. */
+  restoreLocal(record: LocalSessionRecord): void {
+    this.local.set(record.offer.sessionId, record);
   }
 
   async offer(p: rtp.OfferParams & { detectDtmf?: boolean }): Promise<string> {
@@ -54,7 +79,15 @@ export class MediaSessions {
     required(p.toTag, 'to_tag');
     required(p.sdp, 'sdp');
     const sdp = await rtp.answer(this.deps.ng, p);
-    this.bridges.record(p.sessionId, [p.fromTag, p.toTag]);
+    if (isBridgeSession(p.sessionId)) {
+      const tags = [p.fromTag, p.toTag];
+      this.bridges.record(p.sessionId, tags);
+      await keep(
+        this.deps.log,
+        'bridge',
+        this.deps.state.bridges.put(p.sessionId, { sessionId: p.sessionId, tags }),
+      );
+    }
     return sdp;
   }
 
@@ -69,7 +102,7 @@ export class MediaSessions {
     const offered = await this.offer(p);
     try {
       const sdp = await this.answerWithSink(p, localTag, offered);
-      this.local.set(p.sessionId, { offer: p, localTag, detectDtmf: p.detectDtmf ?? false });
+      await this.rememberLocal({ offer: offerOf(p), localTag, detectDtmf: p.detectDtmf ?? false });
       this.deps.log.info({ callId: p.sessionId, tag: p.fromTag, localTag }, 'session answered locally');
       return { sdp, localTag };
     } catch (error) {
@@ -98,8 +131,22 @@ export class MediaSessions {
     await this.answerWithSink(next, session.localTag, offered);
     // The re-offer may renew the party's codec handling; turn the detector on again rather than guess.
     if (session.detectDtmf) await rtp.detectInbandDtmf(this.deps.ng, sessionId, next.fromTag);
-    this.local.set(sessionId, { ...session, offer: next });
+    await this.rememberLocal({ ...session, offer: next });
     this.deps.log.info({ callId: sessionId, echo }, 'echo changed');
+  }
+
+  private async rememberLocal(record: LocalSessionRecord): Promise<void> {
+    this.local.set(record.offer.sessionId, record);
+    await keep(
+      this.deps.log,
+      'local session',
+      this.deps.state.localSessions.put(record.offer.sessionId, record),
+    );
+  }
+
+  private forgetLocal(sessionId: string): void {
+    if (!this.local.delete(sessionId)) return;
+    void keep(this.deps.log, 'local session end', this.deps.state.localSessions.delete(sessionId));
   }
 
   private answerWithSink(p: rtp.OfferParams, localTag: string, offered: string): Promise<string> {
@@ -114,8 +161,10 @@ export class MediaSessions {
   async delete(sessionId: string): Promise<void> {
     required(sessionId, 'session_id');
     this.deps.playback.forgetSession(sessionId);
-    this.local.delete(sessionId);
+    this.forgetLocal(sessionId);
     this.bridges.forget(sessionId);
+    if (isBridgeSession(sessionId))
+      void keep(this.deps.log, 'bridge end', this.deps.state.bridges.delete(sessionId));
     await rtp.deleteSession(this.deps.ng, sessionId);
     this.deps.log.info({ callId: sessionId }, 'session deleted');
   }
@@ -128,7 +177,7 @@ export class MediaSessions {
     required(sessionId, 'session_id');
     required(tag, 'tag');
     this.deps.playback.forgetSession(sessionId, tag);
-    if (this.local.get(sessionId)?.offer.fromTag === tag) this.local.delete(sessionId);
+    if (this.local.get(sessionId)?.offer.fromTag === tag) this.forgetLocal(sessionId);
     await rtp.deleteParty(this.deps.ng, sessionId, tag);
     this.deps.log.info({ callId: sessionId, tag }, 'party deleted');
   }

@@ -2,9 +2,11 @@ import { access, constants } from 'node:fs/promises';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { playbackRemainingMs, type PlaybackRecord } from '../domain/worker-state.js';
 import { runCommand } from '../adapters/rtpengine/session-commands.js';
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
 import type { MediaEvents } from './media-events.js';
+import { keep, playbackKey, type StateTable } from './worker-state.js';
 
 export interface PlaybackDeps {
   ng: NgClient;
@@ -13,6 +15,12 @@ export interface PlaybackDeps {
   /** Turns an http(s) URL into a local file; plain paths pass through. */
   resolveSource(source: string): Promise<string>;
   newId(): string;
+  /** Wall clock: a playback's start is recorded so that the next run can tell when it ends. */
+  now(): number;
+  /** Where running playbacks are recorded until the worker has reported their end. */
+  state: StateTable<PlaybackRecord>;
+  /** Resolves once the facts emitted so far for the session are published (or given up). */
+  factsReported(sessionId: string): Promise<void>;
 }
 
 export interface StartPlay {
@@ -29,13 +37,15 @@ interface Running {
   timer: NodeJS.Timeout;
 }
 
-const partyKey = (sessionId: string, tag: string) => `${sessionId}\u0000${tag}`;
-
 /**
  * Play media to one party. rtpengine never says when a file ends, so each playback runs a timer of
  * duration x repeat from the play media reply and reports PlaybackFinished(completed) when it fires; a stop
  * (StopPlay, a new Play to the same party, Delete) reports stopped instead. One playback per party, as in
  * rtpengine, which replaces a running one.
+ *
+ * Each running playback is recorded (start time, duration, passes) before Play answers, and its record is
+ * removed once its end is reported (for a completion: once the fact is published), so a worker killed
+ * meanwhile resumes it at start: see resume().
  */
 export class Playback {
   readonly name = 'playback';
@@ -62,29 +72,56 @@ export class Playback {
       throw new ValidationError(`rtpengine cannot play this media format: ${request.source}`, request);
     const durationMs = reply.duration;
     this.finish(request.sessionId, request.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
-    const playbackId = request.playbackId || this.deps.newId();
-    const timer = setTimeout(
-      () =>
-        this.finish(request.sessionId, request.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED),
-      durationMs * repeat,
+    const record: PlaybackRecord = {
+      sessionId: request.sessionId,
+      tag: request.tag,
+      playbackId: request.playbackId || this.deps.newId(),
+      startedAtMs: this.deps.now(),
+      durationMs,
+      repeat,
+    };
+    this.arm(record);
+    await keep(
+      this.deps.log,
+      'playback',
+      this.deps.state.put(playbackKey(record.sessionId, record.tag), record),
     );
-    this.running.set(partyKey(request.sessionId, request.tag), { playbackId, timer });
     this.deps.log.info(
-      { callId: request.sessionId, tag: request.tag, playbackId, durationMs, repeat },
+      { callId: request.sessionId, tag: request.tag, playbackId: record.playbackId, durationMs, repeat },
       'playback started',
     );
-    return { playbackId, durationMs };
+    return { playbackId: record.playbackId, durationMs };
+  }
+
+  /**
+   * Takes over a playback a previous run of the worker started (rtpengine kept playing it): its timer runs
+   * for what is left of it, and one whose end passed while no worker ran is reported completed at once.
+   */
+  resume(record: PlaybackRecord): void {
+    const remainingMs = playbackRemainingMs(record, this.deps.now());
+    this.arm(record, remainingMs);
+    this.deps.log.info(
+      { callId: record.sessionId, tag: record.tag, playbackId: record.playbackId, remainingMs },
+      'playback resumed',
+    );
+  }
+
+  private arm(record: PlaybackRecord, afterMs = record.durationMs * record.repeat): void {
+    const timer = setTimeout(
+      () => this.finish(record.sessionId, record.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED),
+      afterMs,
+    );
+    this.running.set(playbackKey(record.sessionId, record.tag), { playbackId: record.playbackId, timer });
   }
 
   /** Stops what plays to `tag`; returns its id, or undefined when nothing played. */
   async stop(sessionId: string, tag: string): Promise<string | undefined> {
-    if (!this.running.has(partyKey(sessionId, tag))) return undefined;
+    if (!this.running.has(playbackKey(sessionId, tag))) return undefined;
     await runCommand(this.deps.ng, 'stopMedia', { 'call-id': sessionId, 'from-tag': tag });
     return this.finish(sessionId, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
   }
 
-  /** The session is gone: every playback in it is stopped, without talking to rtpengine. */
-  /** Stops the session's playbacks, or only the one to `onlyTag`. */
+  /** The session is gone: its playbacks (or only the one to `onlyTag`) stop, without talking to rtpengine. */
   forgetSession(sessionId: string, onlyTag?: string): void {
     for (const key of [...this.running.keys()]) {
       const [session, tag] = key.split('\u0000');
@@ -93,13 +130,14 @@ export class Playback {
     }
   }
 
+  /** Forgets the timers but keeps the records: the next run of the worker reports these ends. */
   close(): void {
     for (const { timer } of this.running.values()) clearTimeout(timer);
     this.running.clear();
   }
 
   private finish(sessionId: string, tag: string, reason: media.PlaybackEndReason): string | undefined {
-    const key = partyKey(sessionId, tag);
+    const key = playbackKey(sessionId, tag);
     const running = this.running.get(key);
     if (!running) return undefined;
     clearTimeout(running.timer);
@@ -114,6 +152,26 @@ export class Playback {
         playbackFinished: { playbackId: running.playbackId, tag, reason },
       },
     });
+    void this.forgetRecord(sessionId, tag, running.playbackId, reason);
     return running.playbackId;
+  }
+
+  /**
+   * A completion is owed to the orchestrator until its fact is published: the record stays until then, so
+   * a worker killed in between reports it again at start (under the same fact id, see fact-ids.ts). A stop
+   * is the orchestrator's own doing and owes nothing.
+   */
+  private async forgetRecord(
+    sessionId: string,
+    tag: string,
+    playbackId: string,
+    reason: media.PlaybackEndReason,
+  ): Promise<void> {
+    if (reason === media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED)
+      await this.deps.factsReported(sessionId);
+    // A new playback to the same party recorded meanwhile is not this one's to delete.
+    if (this.running.get(playbackKey(sessionId, tag))) return;
+    await keep(this.deps.log, 'playback end', this.deps.state.delete(playbackKey(sessionId, tag)));
+    this.deps.log.debug({ callId: sessionId, tag, playbackId }, 'playback record removed');
   }
 }

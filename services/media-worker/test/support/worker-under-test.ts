@@ -71,6 +71,7 @@ export async function startWorkerUnderTest(
   const worker = await startMediaWorker({
     log: createLogger({ service: 'media-worker-test', level: 'warn', destination }),
     nats,
+    state: { instance: 'media-worker-test', timeoutMs: 2000 },
     facts: { giveUpAfterMs: 30_000, attemptTimeoutMs: options.factAttemptTimeoutMs ?? 2000, drainMs: 1000 },
     grpc: { host: '127.0.0.1', port: 0 },
     rtpengine: { host: '127.0.0.1', port: engine.ngPort, timeoutMs: 3000 },

@@ -1,0 +1,45 @@
+// What the worker owes across a restart. rtpengine keeps the media of every session when the worker dies,
+// but it never reports a playback's end and knows nothing of the orchestrator's view of bridges, so these
+// records are kept outside the process (app/worker-state.ts) and read back at start.
+
+/** A playback whose end the worker still has to report (PlaybackFinished when its time is up). */
+export interface PlaybackRecord {
+  /** The rtpengine session the prompt plays in (a bridge session for a bridged leg). */
+  sessionId: string;
+  tag: string;
+  playbackId: string;
+  /** Wall-clock time of rtpengine's `play media` reply, when the first pass started. */
+  startedAtMs: number;
+  /** One pass, from rtpengine's reply. */
+  durationMs: number;
+  /** Passes; 1 or more. */
+  repeat: number;
+}
+
+/** A bridge session's parties, reached through the call's session id (domain/bridge-session.ts). */
+export interface BridgeRecord {
+  /** The bridge session, `<call session>/bridge/<id>`. */
+  sessionId: string;
+  tags: string[];
+}
+
+/** When the playback's last pass ends. */
+export function playbackEndsAtMs(record: PlaybackRecord): number {
+  return record.startedAtMs + record.durationMs * Math.max(1, record.repeat);
+}
+
+/** How long the worker still waits for the playback's end, 0 when it passed (it is reported at once). */
+export function playbackRemainingMs(record: PlaybackRecord, nowMs: number): number {
+  return Math.max(0, playbackEndsAtMs(record) - nowMs);
+}
+
+/** Whether rtpengine still has a session, from its `query` answer. */
+export type SessionPresence = 'present' | 'gone' | 'unknown';
+
+/**
+ * A record survives the restart unless rtpengine said its session is gone: media that stopped cannot end a
+ * prompt or carry a bridge. An unreachable rtpengine proves nothing, so its records are kept.
+ */
+export function survivesRestart(presence: SessionPresence): boolean {
+  return presence !== 'gone';
+}
