@@ -156,6 +156,33 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     ]);
   });
 
+  it('reports an end again under the same fact id when killed before forgetting it, and it is stored once', async () => {
+    await startWorker();
+    const { callId } = await answerLocally();
+    const short = makeToneFile(dir, 'tone-300ms.wav', 0.3, 1000);
+    const started = Date.now();
+    const { playbackId, durationMs } = await play(callId, 'leg-a', short);
+    const [first] = await facts.once(callId, 1);
+    await killWorker();
+    // As if the kill had come between the publish and the record's removal.
+    const state = await openNatsWorkerState({ nc: nats, instance: INSTANCE, timeoutMs: 3000 });
+    await state.playbacks.put(`${callId}\u0000leg-a`, {
+      sessionId: callId,
+      tag: 'leg-a',
+      playbackId,
+      startedAtMs: started,
+      durationMs,
+      repeat: 1,
+    });
+    await startWorker();
+    await waitFor(
+      'record of the end removed',
+      async () => !(await state.playbacks.all()).some((r) => r.value.sessionId === callId),
+      10_000,
+    );
+    expect(await facts.of(callId)).toEqual([first]);
+  });
+
   it('StopPlay after the restart stops a prompt the killed worker started, and no end is reported', async () => {
     await startWorker();
     const { caller, callId } = await answerLocally();
