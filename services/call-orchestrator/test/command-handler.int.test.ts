@@ -47,7 +47,8 @@ const meta = () => ({ now: Date.now(), newId: ids.next() });
 const cmd = <T extends CallCommand['type']>(type: T, data: Extract<CallCommand, { type: T }>['data']) =>
   ({ type, data, metadata: meta() }) as CallCommand;
 
-async function answeredCall(handler: CommandHandler): Promise<{ callId: string; legId: string }> {
+/** A new inbound call whose leg rings. */
+async function ringingCall(handler: CommandHandler): Promise<{ callId: string; legId: string }> {
   const callId = ids.next();
   const legId = ids.next();
   await handler.handle(callId, {
@@ -55,8 +56,13 @@ async function answeredCall(handler: CommandHandler): Promise<{ callId: string; 
     data: { callId, fromUri: 'sip:a@127.0.0.1', toUri: 'sip:b@127.0.0.1', sipCallId: 's', clientState: '' },
     metadata: { now: Date.now(), newId: legId },
   });
-  await handler.handle(callId, cmd('RecordLegAnswered', { legId }));
   return { callId, legId };
+}
+
+async function answeredCall(handler: CommandHandler): Promise<{ callId: string; legId: string }> {
+  const call = await ringingCall(handler);
+  await handler.handle(call.callId, cmd('RecordLegAnswered', { legId: call.legId }));
+  return call;
 }
 
 describe('command handler under concurrent appends', () => {
@@ -92,13 +98,7 @@ describe('command handler under concurrent appends', () => {
   it('rechecks against the log an outcome decided on a cache that is behind', async () => {
     const behindCache = new CallRepository(store);
     const [one, behind] = [instance(), instance(undefined, behindCache)];
-    const callId = ids.next();
-    const legId = ids.next();
-    await one.handle(callId, {
-      type: 'RecordInboundCall',
-      data: { callId, fromUri: 'sip:a@127.0.0.1', toUri: 'sip:b@127.0.0.1', sipCallId: 's', clientState: '' },
-      metadata: { now: Date.now(), newId: legId },
-    });
+    const { callId, legId } = await ringingCall(one);
     await behindCache.load(callId); // it now caches the leg as ringing
     await one.handle(callId, cmd('RecordLegAnswered', { legId }));
     // On the ringing leg of its cache a digit would be ignored; on the log's answered leg it is recorded.
