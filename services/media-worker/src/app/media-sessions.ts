@@ -102,7 +102,9 @@ export class MediaSessions {
     const offered = await this.offer(p);
     try {
       const sdp = await this.answerWithSink(p, localTag, offered);
-      await this.rememberLocal({ offer: offerOf(p), localTag, detectDtmf: p.detectDtmf ?? false });
+      // The caller's 200 OK waits for this answer, and the record only serves echo after a restart: it is
+      // sent now (ahead of the reply, on the same connection) but its ack is not waited for.
+      void this.rememberLocal({ offer: offerOf(p), localTag, detectDtmf: p.detectDtmf ?? false });
       this.deps.log.info({ callId: p.sessionId, tag: p.fromTag, localTag }, 'session answered locally');
       return { sdp, localTag };
     } catch (error) {
