@@ -66,6 +66,19 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       playbackId: '',
     });
   };
+  const query = (sessionId: string) =>
+    call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), { sessionId });
+  /** rtpengine holds no session for the call any more (nothing leaked for a caller that never got in). */
+  const noMediaLeft = (callId: string) =>
+    waitFor(
+      `no media session for ${callId}`,
+      () =>
+        query(callId).then(
+          () => undefined,
+          (error: { code?: number }) => error.code === status.NOT_FOUND || undefined,
+        ),
+      10_000,
+    );
   const hearsTone = (rtp: RtpEndpoint, what: string) =>
     waitFor(what, () => rtp.recentToneRatio(TONE_HZ) > TONE_DETECTED, 10_000);
 
@@ -142,20 +155,30 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   it('rejects with the status the orchestrator gives', async () => {
     const sipp = await caller('uac-expect-486.xml', 'reject', await endpoint());
     const { callId, legId } = await offered('reject');
+    // The platform's answer is prepared while the application decides (so AnswerLeg needs no media
+    // round trip); a refusal removes it again.
+    await waitFor('media prepared for the caller', () =>
+      query(callId).then(
+        (r) => r.tags.includes(legId) || undefined,
+        () => undefined,
+      ),
+    );
     await edge(t.client.ringLeg, { callId, legId });
     await t.fact('legProgress', (f) => f.legId === legId);
     await edge(t.client.rejectLeg, { callId, legId, sipStatus: 486, reason: 'Busy Here' });
     t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_REJECTED, sipStatus: 486 });
+    await noMediaLeft(callId);
   });
 
   it('answers 480 when nobody decides within the answer timeout', async () => {
     const sipp = await caller('uac-expect-480.xml', 'ignored', await endpoint());
-    const { legId } = await offered('ignored');
+    const { callId, legId } = await offered('ignored');
     t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 480 });
+    await noMediaLeft(callId);
   });
 
   it("reports the caller's CANCEL", async () => {
@@ -164,6 +187,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_CANCELLED, sipStatus: 487 });
     t.expectSippSucceeded(await sipp.result);
+    await noMediaLeft(callId);
     await expect(edge(t.client.answerLeg, { callId, legId })).rejects.toMatchObject({
       code: status.NOT_FOUND,
     });

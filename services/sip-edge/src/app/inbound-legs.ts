@@ -5,6 +5,7 @@ import { checkFinalStatus } from '../domain/dial-target.js';
 import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
+import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
@@ -84,6 +85,7 @@ export async function offerInboundCall(
     offerSdp: request.body ?? '',
   };
   ctx.registry.add(leg);
+  prepareLocalAnswer(ctx, leg);
   request.on('cancel', () => {
     if (leg.state !== 'offered' && leg.state !== 'ringing' && leg.state !== 'answering') return;
     void endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
@@ -127,7 +129,10 @@ export function waitingInbound(leg: Leg, action: string): InboundLeg {
   return leg;
 }
 
-/** AnswerLeg without a bridge: a one-sided rtpengine session answered by the platform, then 200 OK. */
+/**
+ * AnswerLeg without a bridge: a one-sided rtpengine session answered by the platform (prepared when the
+ * INVITE arrived, else made now), then 200 OK.
+ */
 export async function answerInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
   const leg = waitingInbound(ctx.registry.live(callId, legId), 'answer');
   const previous = leg.state;
@@ -136,7 +141,8 @@ export async function answerInbound(ctx: LegContext, callId: string, legId: stri
   // Marked before the session exists, so a CANCEL during the media round trip still deletes it.
   ctx.registry.markMedia(leg.callId);
   try {
-    sdp = await ctx.media.answerLocally(leg.callId, leg.legId, leg.offerSdp);
+    sdp =
+      (await takeLocalAnswer(leg)) ?? (await ctx.media.answerLocally(leg.callId, leg.legId, leg.offerSdp));
   } catch (error) {
     // Still answerable (the caller holds on); the orchestrator may retry or reject.
     if (leg.state === 'answering') leg.state = previous;

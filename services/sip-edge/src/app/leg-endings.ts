@@ -5,6 +5,7 @@ import type { EndCause } from '../domain/end-cause.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import type { Leg } from './leg-registry.js';
 import { answerReInvite } from './re-invite.js';
+import { releaseLocalAnswer } from './local-answer.js';
 import type { SipDialog } from './sip-stack.js';
 
 /**
@@ -32,6 +33,8 @@ export async function endLeg(
       ? [leg.bridgeSessionId]
       : []),
   ];
+  // The call's session stays for its other legs: only this caller's prepared branch goes.
+  if (leg.direction === 'inbound' && !lastWithMedia) void releaseLocalAnswer(ctx, leg);
   for (const sessionId of unused) {
     await ctx.media
       .delete(sessionId)

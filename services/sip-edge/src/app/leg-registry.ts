@@ -36,6 +36,8 @@ export interface InboundLeg extends LegCommon {
   readonly responder: SipResponder;
   readonly offerSdp: string;
   answerTimer?: NodeJS.Timeout;
+  /** The platform's answer to the offer, prepared when the INVITE arrived (local-answer.ts). */
+  localAnswer?: Promise<string | undefined>;
 }
 
 export interface OutboundLeg extends LegCommon {

@@ -7,6 +7,7 @@ import { relayProvisional } from './early-media.js';
 import { completeAnswer } from './inbound-legs.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
+import { releaseLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
 import { isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
@@ -112,6 +113,8 @@ async function sendInvite(
   if (peer) {
     ctx.registry.markMedia(leg.callId);
     try {
+      // The caller's offer now goes to the dialled party: the answer prepared for it goes first.
+      await releaseLocalAnswer(ctx, peer);
       localSdp = await ctx.media.offer(leg.callId, peer.legId, peer.offerSdp);
     } catch (error) {
       ctx.registry.remove(leg);
