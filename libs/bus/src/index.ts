@@ -48,3 +48,9 @@ export {
   DEFAULT_PUBLISH_MAX_BACKOFF_MS,
   type DurablePublishOptions,
 } from './durable-publish.js';
+export {
+  RecordTable,
+  ensureRecordStream,
+  RECORD_MAX_AGE_MS,
+  type RecordTableOptions,
+} from './record-table.js';

@@ -1,5 +1,6 @@
 import {
-  ensureStream,
+  ensureRecordStream,
+  RecordTable,
   SIP_EDGE_LEGS_STREAM,
   SIP_EDGE_LEGS_SUBJECTS,
   sipEdgeLegSubject,
@@ -7,7 +8,6 @@ import {
   type NatsConnection,
 } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { JournalEntry, LegJournal } from '../../app/leg-journal.js';
 
 export interface NatsLegJournalOptions {
@@ -19,72 +19,43 @@ export interface NatsLegJournalOptions {
   recoverTimeoutMs?: number;
 }
 
-/** A forgotten leg: the last message of its subject says so. */
-interface Tombstone {
-  ended: true;
-}
-
-const RECORD_MAX_AGE_MS = 24 * 3_600_000;
-
 /**
- * LegJournal on JetStream stream SIP_EDGE_LEGS, one subject per leg and only its last message kept:
- * recording a leg and forgetting it (a tombstone) are single publishes sent in call order on one
- * connection, so the stream holds the latest state of each leg.
+ * LegJournal on JetStream stream SIP_EDGE_LEGS (a record table of libs/bus, one subject per leg): recording
+ * a leg and forgetting it are single publishes sent in call order on one connection, so the stream holds
+ * the latest state of each leg. Writes are not waited for (SIP never waits for the journal); a lost one is
+ * logged.
  */
 export class NatsLegJournal implements LegJournal {
-  private readonly js;
-
-  private constructor(private readonly options: NatsLegJournalOptions) {
-    this.js = jetstream(options.nc);
-  }
+  private constructor(
+    private readonly table: RecordTable<JournalEntry>,
+    private readonly log: Logger,
+  ) {}
 
   static async open(options: NatsLegJournalOptions): Promise<NatsLegJournal> {
-    await ensureStream(options.nc, {
-      name: SIP_EDGE_LEGS_STREAM,
-      subjects: [SIP_EDGE_LEGS_SUBJECTS],
-      maxMsgsPerSubject: 1,
-      maxAgeMs: RECORD_MAX_AGE_MS,
+    await ensureRecordStream(options.nc, SIP_EDGE_LEGS_STREAM, SIP_EDGE_LEGS_SUBJECTS);
+    const table = new RecordTable<JournalEntry>({
+      nc: options.nc,
+      stream: SIP_EDGE_LEGS_STREAM,
+      subjectOf: (legId) => sipEdgeLegSubject(options.instance, legId),
+      filter: sipEdgeLegsOf(options.instance),
+      timeoutMs: options.recoverTimeoutMs,
     });
-    return new NatsLegJournal(options);
+    return new NatsLegJournal(table, options.log);
   }
 
   record(entry: JournalEntry): void {
-    this.write(entry.legId, entry);
+    this.settle(entry.legId, this.table.put(entry.legId, entry));
   }
 
   forget(legId: string): void {
-    this.write(legId, { ended: true } satisfies Tombstone);
+    this.settle(legId, this.table.delete(legId));
   }
 
   async recover(): Promise<JournalEntry[]> {
-    const consumer = await this.js.consumers.get(SIP_EDGE_LEGS_STREAM, {
-      filter_subjects: sipEdgeLegsOf(this.options.instance),
-      deliver_policy: DeliverPolicy.LastPerSubject,
-    });
-    const found: JournalEntry[] = [];
-    const info = await consumer.info(true);
-    let pending = info.num_pending;
-    while (pending > 0) {
-      const batch = await consumer.fetch({
-        max_messages: Math.min(pending, 256),
-        expires: this.options.recoverTimeoutMs ?? 5000,
-      });
-      let got = 0;
-      for await (const message of batch) {
-        got += 1;
-        const value = message.json<JournalEntry | Tombstone>();
-        if (!('ended' in value)) found.push(value);
-      }
-      if (got === 0) break;
-      pending -= got;
-    }
-    return found;
+    return (await this.table.all()).map((record) => record.value);
   }
 
-  private write(legId: string, value: JournalEntry | Tombstone): void {
-    const subject = sipEdgeLegSubject(this.options.instance, legId);
-    this.js
-      .publish(subject, JSON.stringify(value))
-      .catch((error: unknown) => this.options.log.warn({ err: error, legId }, 'leg journal write lost'));
+  private settle(legId: string, write: Promise<void>): void {
+    write.catch((error: unknown) => this.log.warn({ err: error, legId }, 'leg journal write lost'));
   }
 }
