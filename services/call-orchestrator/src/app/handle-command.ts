@@ -11,6 +11,7 @@ import {
 import type { Logger } from '@callctl/logging';
 import type { CallCommand } from '../domain/call.commands.js';
 import { decide, type Decision } from '../domain/call.decide.js';
+import { settled } from '../domain/call.settled.js';
 import type { Deadline } from '../domain/call.guards.js';
 import type { CallState } from '../domain/call.state.js';
 import { ConcurrencyError } from '../domain/errors.js';
@@ -85,7 +86,8 @@ export class CommandHandler {
       // The first try decides on the cached call without reading the log: the append names the version it
       // decided on, so a call that moved meanwhile (another instance) is refused there and decided again.
       // An outcome that appends nothing (a refusal, a no-op, a guard that no longer holds) could be the
-      // cache being behind, so it is only trusted on a call read from the log. A command that starts a call
+      // cache being behind, so it is only trusted on a call read from the log, or for a fact the cached
+      // call already reflects for good (domain/call.settled.ts). A command that starts a call
       // assumes the call has no stream yet, which its append ('no-stream') checks the same way.
       const cached = useCache ? (calls.cached(callId) ?? startsCall(command, callId)) : undefined;
       useCache = false;
@@ -106,7 +108,7 @@ export class CommandHandler {
         throw error;
       }
       if (decision.events.length === 0) {
-        if (cached) continue;
+        if (cached && !settled(command, call.state)) continue;
         return { resultId: decision.resultId, decision, call };
       }
       if (!acted) {

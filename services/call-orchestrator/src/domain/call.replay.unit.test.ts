@@ -2,6 +2,7 @@
 // replayed in one go, step by step, or from any prefix state. Seeded; the seed is in the test name.
 import type { CallCommand } from './call.commands';
 import { decide } from './call.decide';
+import { settled } from './call.settled';
 import type { CallEvent } from './call.events';
 import { evolve, foldEvents, initialState, type CallState } from './call.state';
 import * as b from './testing/builders';
@@ -97,5 +98,40 @@ describe('replay of a call stream', () => {
         if (e.type === 'LegEnded') ended.add(e.data.legId);
       }
     }
+  });
+});
+
+describe('settled facts', () => {
+  const facts = LEGS.flatMap((leg) => [
+    b.recordLegAnswered(leg, 'x'),
+    b.recordLegEnded(leg, b.EndCause.END_CAUSE_REMOTE_HANGUP),
+  ]);
+  const appendsNothing = (command: CallCommand, state: CallState) => {
+    try {
+      return decide(command, state).events.length === 0;
+    } catch {
+      return true; // refused: nothing appended either
+    }
+  };
+
+  it.each(SEEDS)('append nothing on the state that settled them and on every later one (seed %i)', (seed) => {
+    const events = randomStream(seed, 60);
+    const states: CallState[] = [];
+    let state = initialState();
+    for (const e of events) states.push((state = evolve(state, e)));
+    for (const fact of facts)
+      for (let k = 0; k < states.length; k += 1)
+        if (settled(fact, states[k]!))
+          for (let j = k; j < states.length; j += 1)
+            expect([fact.type, k, j, appendsNothing(fact, states[j]!)]).toEqual([fact.type, k, j, true]);
+  });
+
+  it('settles something in the random streams (the property is not vacuous)', () => {
+    const settledSomewhere = SEEDS.some((seed) =>
+      randomStream(seed, 60)
+        .reduce<CallState[]>((acc, e) => [...acc, evolve(acc.at(-1) ?? initialState(), e)], [])
+        .some((s) => facts.some((f) => settled(f, s))),
+    );
+    expect(settledSomewhere).toBe(true);
   });
 });
