@@ -19,6 +19,12 @@ export interface UrlCacheOptions {
 }
 
 const PARTIAL_SUFFIX = '.part';
+/**
+ * How long what this process learnt of a download (its time, its last use) stands without asking the
+ * file system again. Every play used to cost a stat and a utimes (two thread-pool round trips, a visible
+ * share of the worker's CPU per call); now a prompt played again and again costs them once per period.
+ */
+const RECHECK_MS = 5000;
 /** What the cache names its downloads: a URL hash and the URL's extension. Nothing else is evicted. */
 const DOWNLOAD_NAME = /^[0-9a-f]{32}\.[^.]+$/;
 
@@ -34,6 +40,8 @@ export class UrlCache {
   /** Downloads in progress by file: concurrent plays of one uncached URL share a single fetch. */
   private readonly inflight = new Map<string, Promise<string>>();
   private partials = 0;
+  /** What this process knows of its downloads, so repeated plays need not ask the file system. */
+  private readonly known = new Map<string, KnownDownload>();
 
   constructor(private readonly options: UrlCacheOptions) {
     this.now = options.now ?? Date.now;
@@ -59,6 +67,7 @@ export class UrlCache {
       await this.markUsed(file, downloadedAtMs);
       return file;
     }
+    this.known.delete(file);
     const running = this.inflight.get(file);
     if (running !== undefined) return running;
     const fetching = this.fetchInto(url, file).finally(() => this.inflight.delete(file));
@@ -76,6 +85,7 @@ export class UrlCache {
       await rm(partial, { force: true });
       throw error;
     });
+    this.known.delete(file);
     await this.markUsed(file, this.now());
     await this.evictBeyondLimit(file);
     return file;
@@ -86,13 +96,28 @@ export class UrlCache {
    * is its last use.
    */
   private async freshDownloadTime(file: string): Promise<number | undefined> {
+    const now = this.now();
+    const known = this.known.get(file);
+    const fresh = (downloadedAtMs: number) => now - downloadedAtMs < this.options.maxAgeMs;
+    if (known && now - known.checkedAtMs < RECHECK_MS)
+      return fresh(known.downloadedAtMs) ? known.downloadedAtMs : undefined;
     const info = await stat(file).catch(() => undefined);
-    return info !== undefined && this.now() - info.mtimeMs < this.options.maxAgeMs ? info.mtimeMs : undefined;
+    if (info === undefined) return undefined;
+    this.known.set(file, { downloadedAtMs: info.mtimeMs, checkedAtMs: now, usedAtMs: now, markedAtMs: 0 });
+    return fresh(info.mtimeMs) ? info.mtimeMs : undefined;
   }
 
-  /** Sets the last use to now and keeps the download time (one stat per play, not two). */
+  /**
+   * Records a use now. The file's atime (its last use, for every process sharing the directory) is set at
+   * most once per RECHECK_MS; this process's own eviction also sees the uses in between.
+   */
   private async markUsed(file: string, downloadedAtMs: number): Promise<void> {
-    await utimes(file, new Date(this.now()), new Date(downloadedAtMs)).catch(() => undefined);
+    const now = this.now();
+    const known = this.known.get(file) ?? { downloadedAtMs, checkedAtMs: now, usedAtMs: now, markedAtMs: 0 };
+    this.known.set(file, { ...known, usedAtMs: now });
+    if (now - known.markedAtMs < RECHECK_MS) return;
+    this.known.set(file, { ...known, usedAtMs: now, markedAtMs: now });
+    await utimes(file, new Date(now), new Date(downloadedAtMs)).catch(() => undefined);
   }
 
   /** Removes the least recently used downloads until the rest fit maxTotalBytes; `keep` always stays. */
@@ -104,7 +129,8 @@ export class UrlCache {
         .map(async (name) => {
           const path = join(this.options.dir, name);
           const info = await stat(path).catch(() => undefined);
-          return info?.isFile() ? { path, size: info.size, usedAtMs: info.atimeMs } : undefined;
+          const usedAtMs = Math.max(info?.atimeMs ?? 0, this.known.get(path)?.usedAtMs ?? 0);
+          return info?.isFile() ? { path, size: info.size, usedAtMs } : undefined;
         }),
     );
     const present = files.filter((f) => f !== undefined);
@@ -113,6 +139,7 @@ export class UrlCache {
       if (total <= this.options.maxTotalBytes) break;
       if (f.path === keep) continue;
       await rm(f.path, { force: true });
+      this.known.delete(f.path);
       total -= f.size;
     }
   }
@@ -142,4 +169,13 @@ export class UrlCache {
     }
     return Buffer.concat(chunks);
   }
+}
+
+interface KnownDownload {
+  downloadedAtMs: number;
+  /** When the file system was last asked about it. */
+  checkedAtMs: number;
+  usedAtMs: number;
+  /** When its atime was last set. */
+  markedAtMs: number;
 }
