@@ -87,8 +87,8 @@ export class CommandHandler {
       // decided on, so a call that moved meanwhile (another instance) is refused there and decided again.
       // An outcome that appends nothing (a refusal, a no-op, a guard that no longer holds) could be the
       // cache being behind, so it is only trusted on a call read from the log, or for a fact the cached
-      // call already reflects for good (domain/call.settled.ts). A command that starts a call
-      // assumes the call has no stream yet, which its append ('no-stream') checks the same way.
+      // call already reflects for good (domain/call.settled.ts). A command that starts a call assumes the
+      // call has no stream yet, which its append ('no-stream') checks the same way.
       const cached = useCache ? (calls.cached(callId) ?? startsCall(command, callId)) : undefined;
       useCache = false;
       const call = cached ?? (await calls.load(callId));
