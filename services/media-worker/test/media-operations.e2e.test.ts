@@ -166,17 +166,57 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
   it('StartEcho turns echo on for a locally answered caller and StopEcho turns it off', async () => {
     const { caller, sessionId } = await answerLocally();
     caller.startTone(440);
+    // No tag: the session's only locally answered party.
     await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client.startEcho(r, cb), {
       sessionId,
+      tag: '',
     });
     await waitFor('440 Hz echoed', () => caller.recentToneRatio(440, 200) > TONE_DETECTED, 10_000);
     await call<media.StopEchoRequest, media.StopEchoResponse>((r, cb) => client.stopEcho(r, cb), {
       sessionId,
+      tag: '',
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     caller.clearReceived();
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(caller.packetsReceived).toBeLessThan(5);
+  });
+
+  it('echoes only the party named when a session holds two locally answered parties', async () => {
+    // A call's session holds the inbound caller and a dialled leg, each answered by the platform alone.
+    const { caller, sessionId } = await answerLocally();
+    const dialled = await endpoint();
+    const second = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
+      (r, cb) => client.answerLocally(r, cb),
+      {
+        sessionId,
+        fromTag: 'dialled',
+        sdp: dialled.sdp(),
+        localTag: '',
+        echo: media.MediaEcho.MEDIA_ECHO_OFF,
+        codecs: undefined,
+        detectDtmf: false,
+      },
+    );
+    dialled.useRemote(second.sdp);
+    caller.startTone(440);
+    dialled.startTone(700);
+    await expect(
+      call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client.startEcho(r, cb), {
+        sessionId,
+        tag: '',
+      }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client.startEcho(r, cb), {
+      sessionId,
+      tag: 'dialled',
+    });
+    await waitFor(
+      '700 Hz echoed to the dialled leg',
+      () => dialled.recentToneRatio(700, 200) > TONE_DETECTED,
+      10_000,
+    );
+    expect(caller.packetsReceived).toBe(0);
   });
 
   it('relays between offerer and answerer, and BlockMedia silences one direction', async () => {

@@ -243,6 +243,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     caller.startTone(700);
     await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client().startEcho(r, cb), {
       sessionId: callId,
+      tag: '',
     });
     await waitFor('own tone echoed', () => caller.recentToneRatio(700, 200) > TONE_DETECTED, 10_000);
   });

@@ -61,9 +61,9 @@ export class CommandEffects {
           if (e.type === 'PlaybackFinished') await this.media.stopPlay(callId, e.data.legId);
         return;
       case 'StartEcho':
-        return this.media.startEcho(callId);
+        return this.media.startEcho(callId, command.data.legId);
       case 'StopEcho':
-        return this.media.stopEcho(callId);
+        return this.media.stopEcho(callId, command.data.legId);
       case 'BridgeLegs':
         // The media is joined (re-INVITEs through a new rtpengine session) before LegsBridged is recorded: a
         // bridge in the log always carries audio, and a refused re-INVITE records nothing. A crash between

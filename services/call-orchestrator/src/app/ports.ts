@@ -37,8 +37,8 @@ export interface MediaPort {
     playbackId: string;
   }): Promise<void>;
   stopPlay(callId: string, legId: string): Promise<void>;
-  startEcho(callId: string): Promise<void>;
-  stopEcho(callId: string): Promise<void>;
+  startEcho(callId: string, legId: string): Promise<void>;
+  stopEcho(callId: string, legId: string): Promise<void>;
 }
 
 /** Milliseconds since the epoch. */

@@ -6,7 +6,7 @@ import { localAnswerSdp, type LocalEndpoint } from '../domain/local-answer-sdp.j
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
 import * as rtp from '../adapters/rtpengine/session-commands.js';
 import type { Playback } from './playback.js';
-import { keep, type LocalSessionRecord, type WorkerState } from './worker-state.js';
+import { keep, partyKey, type LocalSessionRecord, type WorkerState } from './worker-state.js';
 
 export interface MediaSessionsDeps {
   ng: NgClient;
@@ -42,7 +42,10 @@ const isBridgeSession = (sessionId: string) => callSessionOf(sessionId) !== sess
  * that made it is answered, and handed back by restore*() when the worker starts again.
  */
 export class MediaSessions {
-  /** Sessions this worker answered itself, kept so they can be re-negotiated (echo on/off). */
+  /**
+   * Parties this worker answered itself, by partyKey(session, tag), kept so they can be re-negotiated (echo
+   * on/off). A call's session can hold several (an inbound caller and a dialled leg, each answered alone).
+   */
   private readonly local = new Map<string, LocalSessionRecord>();
 
   /** Parties that BridgeLegs moved out of their call's session. */
@@ -62,7 +65,7 @@ export class MediaSessions {
 
   /** A session a previous run answered itself: echo can be turned on and off again. */
   restoreLocal(record: LocalSessionRecord): void {
-    this.local.set(record.offer.sessionId, record);
+    this.local.set(partyKey(record.offer.sessionId, record.offer.fromTag), record);
   }
 
   async offer(p: rtp.OfferParams & { detectDtmf?: boolean }): Promise<string> {
@@ -108,7 +111,8 @@ export class MediaSessions {
       this.deps.log.info({ callId: p.sessionId, tag: p.fromTag, localTag }, 'session answered locally');
       return { sdp, localTag };
     } catch (error) {
-      await rtp.deleteSession(this.deps.ng, p.sessionId).catch(() => undefined);
+      // Only this party's half-made branch: the session may hold other parties.
+      await rtp.deleteParty(this.deps.ng, p.sessionId, p.fromTag).catch(() => undefined);
       throw error instanceof Error && !('code' in error)
         ? new ValidationError(
             `cannot answer locally: ${error.message}`,
@@ -123,9 +127,8 @@ export class MediaSessions {
    * Turns echo on or off on a locally answered session: rtpengine takes `media echo` only in offer/answer,
    * so the caller's last offer is sent again with the new setting, and the sink answers again.
    */
-  async setLocalEcho(sessionId: string, echo: boolean): Promise<void> {
-    const session = this.local.get(sessionId);
-    if (!session) throw new NotFoundError(`no locally answered session ${sessionId}`, { sessionId });
+  async setLocalEcho(sessionId: string, tag: string, echo: boolean): Promise<void> {
+    const session = this.localParty(sessionId, tag);
     // Leaving the key out of a re-offer keeps the old echo (seen with 10.5); `forward` replaces it with an
     // echo of the local sink to itself, which sends nothing, so the caller hears nothing back.
     const next: rtp.OfferParams = { ...session.offer, mediaEcho: echo ? 'backwards' : 'forward' };
@@ -137,18 +140,38 @@ export class MediaSessions {
     this.deps.log.info({ callId: sessionId, echo }, 'echo changed');
   }
 
-  private async rememberLocal(record: LocalSessionRecord): Promise<void> {
-    this.local.set(record.offer.sessionId, record);
-    await keep(
-      this.deps.log,
-      'local session',
-      this.deps.state.localSessions.put(record.offer.sessionId, record),
-    );
+  /** The locally answered party `tag` of the session; with no tag, the session's only one. */
+  private localParty(sessionId: string, tag: string): LocalSessionRecord {
+    if (tag) {
+      const party = this.local.get(partyKey(sessionId, tag));
+      if (!party)
+        throw new NotFoundError(`no locally answered party ${tag} in session ${sessionId}`, { sessionId });
+      return party;
+    }
+    const parties = [...this.local.values()].filter((r) => r.offer.sessionId === sessionId);
+    if (parties.length === 0)
+      throw new NotFoundError(`no locally answered session ${sessionId}`, { sessionId });
+    if (parties.length > 1)
+      throw new ValidationError(
+        `session ${sessionId} has ${parties.length} locally answered parties: name one by its tag`,
+        { sessionId },
+      );
+    return parties[0]!;
   }
 
-  private forgetLocal(sessionId: string): void {
-    if (!this.local.delete(sessionId)) return;
-    void keep(this.deps.log, 'local session end', this.deps.state.localSessions.delete(sessionId));
+  private async rememberLocal(record: LocalSessionRecord): Promise<void> {
+    const key = partyKey(record.offer.sessionId, record.offer.fromTag);
+    this.local.set(key, record);
+    await keep(this.deps.log, 'local session', this.deps.state.localSessions.put(key, record));
+  }
+
+  /** Forgets the session's locally answered parties, or only `tag`'s. */
+  private forgetLocal(sessionId: string, tag?: string): void {
+    for (const [key, record] of this.local)
+      if (record.offer.sessionId === sessionId && (tag === undefined || record.offer.fromTag === tag)) {
+        this.local.delete(key);
+        void keep(this.deps.log, 'local session end', this.deps.state.localSessions.delete(key));
+      }
   }
 
   private answerWithSink(p: rtp.OfferParams, localTag: string, offered: string): Promise<string> {
@@ -179,7 +202,7 @@ export class MediaSessions {
     required(sessionId, 'session_id');
     required(tag, 'tag');
     this.deps.playback.forgetSession(sessionId, tag);
-    if (this.local.get(sessionId)?.offer.fromTag === tag) this.forgetLocal(sessionId);
+    this.forgetLocal(sessionId, tag);
     await rtp.deleteParty(this.deps.ng, sessionId, tag);
     this.deps.log.info({ callId: sessionId, tag }, 'party deleted');
   }

@@ -6,7 +6,7 @@ import { playbackRemainingMs, type PlaybackRecord } from '../domain/worker-state
 import { runCommand } from '../adapters/rtpengine/session-commands.js';
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
 import type { MediaEvents } from './media-events.js';
-import { keep, playbackKey, type StateTable } from './worker-state.js';
+import { keep, partyKey, type StateTable } from './worker-state.js';
 
 export interface PlaybackDeps {
   ng: NgClient;
@@ -84,7 +84,7 @@ export class Playback {
     await keep(
       this.deps.log,
       'playback',
-      this.deps.state.put(playbackKey(record.sessionId, record.tag), record),
+      this.deps.state.put(partyKey(record.sessionId, record.tag), record),
     );
     this.deps.log.info(
       { callId: request.sessionId, tag: request.tag, playbackId: record.playbackId, durationMs, repeat },
@@ -111,12 +111,12 @@ export class Playback {
       () => this.finish(record.sessionId, record.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED),
       afterMs,
     );
-    this.running.set(playbackKey(record.sessionId, record.tag), { playbackId: record.playbackId, timer });
+    this.running.set(partyKey(record.sessionId, record.tag), { playbackId: record.playbackId, timer });
   }
 
   /** Stops what plays to `tag`; returns its id, or undefined when nothing played. */
   async stop(sessionId: string, tag: string): Promise<string | undefined> {
-    if (!this.running.has(playbackKey(sessionId, tag))) return undefined;
+    if (!this.running.has(partyKey(sessionId, tag))) return undefined;
     await runCommand(this.deps.ng, 'stopMedia', { 'call-id': sessionId, 'from-tag': tag });
     return this.finish(sessionId, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
   }
@@ -137,7 +137,7 @@ export class Playback {
   }
 
   private finish(sessionId: string, tag: string, reason: media.PlaybackEndReason): string | undefined {
-    const key = playbackKey(sessionId, tag);
+    const key = partyKey(sessionId, tag);
     const running = this.running.get(key);
     if (!running) return undefined;
     clearTimeout(running.timer);
@@ -170,8 +170,8 @@ export class Playback {
     if (reason === media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED)
       await this.deps.factsReported(sessionId);
     // A new playback to the same party recorded meanwhile is not this one's to delete.
-    if (this.running.get(playbackKey(sessionId, tag))) return;
-    await keep(this.deps.log, 'playback end', this.deps.state.delete(playbackKey(sessionId, tag)));
+    if (this.running.get(partyKey(sessionId, tag))) return;
+    await keep(this.deps.log, 'playback end', this.deps.state.delete(partyKey(sessionId, tag)));
     this.deps.log.debug({ callId: sessionId, tag, playbackId }, 'playback record removed');
   }
 }

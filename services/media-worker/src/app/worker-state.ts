@@ -19,15 +19,16 @@ export interface StateTable<T> {
 
 /** What the worker keeps outside its memory so that a restart (even kill -9) loses none of it. */
 export interface WorkerState {
-  /** By playbackKey(session, tag): one playback per party, as in rtpengine. */
+  /** By partyKey(session, tag): one playback per party, as in rtpengine. */
   playbacks: StateTable<PlaybackRecord>;
   /** By bridge session id. */
   bridges: StateTable<BridgeRecord>;
-  /** By session id. */
+  /** By partyKey(session, caller's tag): a session can hold several locally answered parties. */
   localSessions: StateTable<LocalSessionRecord>;
 }
 
-export const playbackKey = (sessionId: string, tag: string) => `${sessionId}\u0000${tag}`;
+/** One party of an rtpengine session: its playback, its local answer. */
+export const partyKey = (sessionId: string, tag: string) => `${sessionId}\u0000${tag}`;
 
 /**
  * Waits for a state write and logs it when it fails instead of failing the media operation: the call's

@@ -39,11 +39,11 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
     stopPlay: async (callId, legId) => {
       await call(client.stopPlay, { sessionId: callId, tag: legId });
     },
-    startEcho: async (callId) => {
-      await call(client.startEcho, { sessionId: callId });
+    startEcho: async (callId, legId) => {
+      await call(client.startEcho, { sessionId: callId, tag: legId });
     },
-    stopEcho: async (callId) => {
-      await call(client.stopEcho, { sessionId: callId });
+    stopEcho: async (callId, legId) => {
+      await call(client.stopEcho, { sessionId: callId, tag: legId });
     },
     close: () => client.close(),
   };

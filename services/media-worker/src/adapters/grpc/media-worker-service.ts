@@ -73,11 +73,11 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
       playbackId: (await playback.stop(sessions.sessionOf(r.sessionId, r.tag), r.tag)) ?? '',
     })),
     startEcho: unary(async (r: media.StartEchoRequest) => {
-      await sessions.setLocalEcho(r.sessionId, true);
+      await sessions.setLocalEcho(r.sessionId, r.tag, true);
       return {};
     }),
     stopEcho: unary(async (r: media.StopEchoRequest) => {
-      await sessions.setLocalEcho(r.sessionId, false);
+      await sessions.setLocalEcho(r.sessionId, r.tag, false);
       return {};
     }),
     blockMedia: unary(async (r: media.BlockMediaRequest) => {
