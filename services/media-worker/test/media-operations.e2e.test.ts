@@ -22,14 +22,18 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
 
   const tone = (name: string, seconds: number, hz: number) => w.tone(name, seconds, hz);
   const endpoint = () => w.endpoint();
-  const answerLocally = async (echo = media.MediaEcho.MEDIA_ECHO_OFF) => {
+  /** A party answered by the worker itself: a new session's caller, or another party of `sessionId`. */
+  const answerLocally = async (
+    echo = media.MediaEcho.MEDIA_ECHO_OFF,
+    sessionId: string = randomUUID(),
+    fromTag = 'caller',
+  ) => {
     const caller = await endpoint();
-    const sessionId = randomUUID();
     const reply = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
       (r, cb) => client.answerLocally(r, cb),
       {
         sessionId,
-        fromTag: 'caller',
+        fromTag,
         sdp: caller.sdp(),
         localTag: '',
         echo,
@@ -185,20 +189,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
   it('echoes only the party named when a session holds two locally answered parties', async () => {
     // A call's session holds the inbound caller and a dialled leg, each answered by the platform alone.
     const { caller, sessionId } = await answerLocally();
-    const dialled = await endpoint();
-    const second = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
-      (r, cb) => client.answerLocally(r, cb),
-      {
-        sessionId,
-        fromTag: 'dialled',
-        sdp: dialled.sdp(),
-        localTag: '',
-        echo: media.MediaEcho.MEDIA_ECHO_OFF,
-        codecs: undefined,
-        detectDtmf: false,
-      },
-    );
-    dialled.useRemote(second.sdp);
+    const { caller: dialled } = await answerLocally(media.MediaEcho.MEDIA_ECHO_OFF, sessionId, 'dialled');
     caller.startTone(440);
     dialled.startTone(700);
     await expect(
