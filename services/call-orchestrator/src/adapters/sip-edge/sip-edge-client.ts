@@ -10,11 +10,18 @@ export interface SipEdgeClientOptions {
   timeoutMs: number;
 }
 
+/**
+ * BridgeLegs may take up to three re-INVITEs (2 s each in sip-edge) and three media-worker calls (3 s
+ * each) when far ends are slow or a step is undone. With the usual deadline the orchestrator could give up
+ * while sip-edge still joins the legs, which would then be joined but not recorded until the client retries.
+ */
+export const BRIDGE_LEGS_TIMEOUT_MS = 20_000;
+
 /** SipEdgePort over sip-edge's gRPC SipEdge service (proto/callctl/sipedge/v1). */
 export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { close(): void } {
   const client = new sipEdge.SipEdgeClient(options.address, credentials.createInsecure());
-  const call = <Req, Res>(method: Unary<Req, Res>, request: Req) =>
-    callPeer('sip-edge', method.bind(client) as Unary<Req, Res>, request, options.timeoutMs);
+  const call = <Req, Res>(method: Unary<Req, Res>, request: Req, timeoutMs = options.timeoutMs) =>
+    callPeer('sip-edge', method.bind(client) as Unary<Req, Res>, request, timeoutMs);
   return {
     placeCall: async (r) => {
       const reply = await call<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(client.placeCall, {
@@ -33,7 +40,11 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
       await call(client.hangupLeg, { callId, legId, sipStatus: 0, reason });
     },
     bridgeLegs: async (callId, legAId, legBId) => {
-      await call(client.bridgeLegs, { callId, legAId, legBId });
+      await call(
+        client.bridgeLegs,
+        { callId, legAId, legBId },
+        Math.max(options.timeoutMs, BRIDGE_LEGS_TIMEOUT_MS),
+      );
     },
     listLegs: async () => {
       const reply = await call<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(client.listLegs, {});
