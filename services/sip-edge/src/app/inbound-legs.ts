@@ -94,6 +94,9 @@ export async function offerInboundCall(
     { from: offered.fromUri, to: offered.toUri, sipCallId: offered.sipCallId },
     'inbound call offered',
   );
+  // Journalled before the fact goes out on the same connection, so it is stored first: whenever the
+  // orchestrator has heard of the leg, a restarted sip-edge finds it too and ends it cleanly.
+  ctx.journal.record(journalOf(leg));
   try {
     await ctx.facts.publish(inboundCallOffered(factIds(ctx, leg), offered));
   } catch (error) {
@@ -101,11 +104,11 @@ export async function offerInboundCall(
     if (leg.state === 'ended') return;
     leg.state = 'ended';
     ctx.registry.remove(leg);
+    ctx.journal.forget(leg.legId);
     await sendFinal(responder, 503, 'Call Control Unavailable').catch(() => undefined);
     return;
   }
   if (leg.state === 'ended') return;
-  ctx.journal.record(journalOf(leg));
   leg.answerTimer = setTimeout(() => void answerTimedOut(ctx, leg), ctx.settings.answerTimeoutMs);
 }
 
