@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { callEvents, media, type sipEdge } from '@callctl/proto';
@@ -128,16 +129,25 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   it('passes a re-INVITE through rtpengine: the caller hears the platform at its new address', async () => {
     const first = await endpoint();
     const moved = await endpoint();
+    const log = join(t.dir, 'reinvite-uac.log');
     const sipp = await startSipp({
       scenario: join(SCENARIOS, 'uac-answered-reinvites-expect-bye.xml'),
       remote: `127.0.0.1:${t.engine.sipPort}`,
       service: 'reinvite',
-      args: ['-key', 'rtp_port', String(first.port), '-key', 'new_rtp_port', String(moved.port)],
+      args: [
+        ...['-key', 'rtp_port', String(first.port), '-key', 'new_rtp_port', String(moved.port)],
+        ...['-trace_logs', '-log_file', log],
+      ],
     });
     sipps.push(sipp);
     const { callId, legId } = await offered('reinvite');
     await answerAndPlay(callId, legId, 5);
     await hearsTone(moved, 'the tone at the new address');
+    // rtpengine sends to the new address as soon as it has the re-offer, a little before sip-edge's 200:
+    // hanging up only once the caller has the 200 keeps the BYE from crossing it.
+    await waitFor('the re-INVITE answered', () =>
+      existsSync(log) && readFileSync(log, 'utf8').includes('reinvite-answered') ? true : undefined,
+    );
     await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
     t.expectSippSucceeded(await sipp.result);
   });
