@@ -190,6 +190,8 @@ describe('BridgeLegs of two legs answered on their own', () => {
     const callerEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.callerLeg);
     expect(callerEnded.event.legEnded.cause).toBe(C.END_CAUSE_BRIDGE_PEER_ENDED);
     await p.event('callEnded', (e) => e.event.callEnded.callId === call.callId);
+    // sip-edge's LegsBridged facts (for the request and for its retry) found the bridge already recorded.
+    expect(p.eventsOf(call.callId).filter((e) => e.event?.$case === 'legsBridged')).toHaveLength(1);
   });
 
   it('leaves both legs as they were when the callee refuses the re-INVITE, and says so', async () => {

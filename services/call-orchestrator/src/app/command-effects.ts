@@ -67,9 +67,13 @@ export class CommandEffects {
       case 'BridgeLegs':
         // The media is joined (re-INVITEs through a new rtpengine session) before LegsBridged is recorded: a
         // bridge in the log always carries audio, and a refused re-INVITE records nothing. A crash between
-        // the two leaves the legs joined but not recorded; the client's retry finds them joined and appends.
-        if (decision.events.some((e) => e.type === 'LegsBridged'))
-          await this.sipEdge.bridgeLegs(callId, command.data.legAId, command.data.legBId);
+        // the two loses nothing: sip-edge reports the joined legs as a fact under this bridge id and key.
+        for (const e of decision.events)
+          if (e.type === 'LegsBridged')
+            await this.sipEdge.bridgeLegs(callId, e.data.legAId, e.data.legBId, {
+              bridgeId: e.data.bridgeId,
+              idempotencyKey: e.data.idempotencyKey,
+            });
         return;
       default:
         // CollectDigits is recorded only (digits come as facts); Record* commands are facts.

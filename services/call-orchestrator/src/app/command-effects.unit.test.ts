@@ -15,7 +15,7 @@ const untouchable = <T extends object>(name: string, allowed: Partial<T> = {}): 
   });
 
 describe('CommandEffects: BridgeLegs', () => {
-  const bridged: Array<[string, string, string]> = [];
+  const bridged: Array<Parameters<SipEdgePort['bridgeLegs']>> = [];
   const sipEdge = (bridgeLegs: SipEdgePort['bridgeLegs']) =>
     untouchable<SipEdgePort>('sipEdge', { bridgeLegs });
   const media = untouchable<MediaPort>('media');
@@ -30,7 +30,8 @@ describe('CommandEffects: BridgeLegs', () => {
       events: [b.echoStopped('A'), b.legsBridged('A', 'B')],
       resultId: 'BR1',
     });
-    expect(bridged).toEqual([['C1', 'A', 'B']]);
+    // With the bridge id and key decided, which sip-edge's LegsBridged fact carries back.
+    expect(bridged).toEqual([['C1', 'A', 'B', { bridgeId: 'BR1', idempotencyKey: 'k-bridge' }]]);
   });
 
   it('asks sip-edge nothing for a replayed key (decide recorded nothing new)', async () => {

@@ -75,6 +75,20 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
         ...base,
         command: { type: 'RecordDtmf', data: { legId, digit: f.dtmfInfoReceived.digit }, metadata },
       };
+    case 'legsBridged':
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegsBridged',
+          data: {
+            legAId: legId,
+            legBId: f.legsBridged.otherLegId,
+            bridgeId: f.legsBridged.bridgeId,
+            idempotencyKey: f.legsBridged.idempotencyKey,
+          },
+          metadata,
+        },
+      };
   }
 }
 

@@ -44,6 +44,13 @@ describe('SIP facts as commands', () => {
       { type: 'RecordLegAnswered', data: { legId: 'l-1' } },
     ],
     [
+      { $case: 'legsBridged', legsBridged: { otherLegId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k' } },
+      {
+        type: 'RecordLegsBridged',
+        data: { legAId: 'l-1', legBId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k' },
+      },
+    ],
+    [
       {
         $case: 'legEnded',
         legEnded: { cause: callEvents.EndCause.END_CAUSE_BUSY, sipStatus: 486, reason: 'Busy Here' },

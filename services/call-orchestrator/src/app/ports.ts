@@ -19,7 +19,13 @@ export interface SipEdgePort {
    * Joins the media of two answered legs by re-INVITEs (RFC 3725). A far end's refusal is ILLEGAL_STATE
    * naming the leg and SIP status; on any failure both legs keep their media. Already bridged together: ok.
    */
-  bridgeLegs(callId: string, legAId: string, legBId: string): Promise<void>;
+  /** `bridge`: the bridge id and idempotency key decided, which sip-edge's LegsBridged fact carries back. */
+  bridgeLegs(
+    callId: string,
+    legAId: string,
+    legBId: string,
+    bridge: { bridgeId: string; idempotencyKey: string },
+  ): Promise<void>;
   /** The legs sip-edge holds now. */
   listLegs(): Promise<Array<{ callId: string; legId: string }>>;
 }

@@ -1,7 +1,9 @@
 // Bridges between answered legs, and Dial: a new outbound leg, bridged on answer when it names a leg to
 // bridge with (see RecordLegAnswered).
 import type { CallEvent } from './call.events';
-import { fingerprint } from './call.state';
+import { fingerprint, type Leg } from './call.state';
+
+type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 import {
   answeredLeg,
   leg,
@@ -26,9 +28,37 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
   for (const l of [a, b])
     if (l.bridgeId)
       throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
+  return {
+    events: joinLegs(s, a, b, c.metadata.newId, c.metadata.idempotencyKey ?? ''),
+    resultId: c.metadata.newId,
+  };
+};
+
+/**
+ * sip-edge reports the legs it joined for a BridgeLegs (the fact carries the bridge id and key the command
+ * decided). Usually the command's own append recorded the bridge first and this changes nothing; it
+ * records the bridge when the command's append never happened (the orchestrator crashed or gave up after
+ * sip-edge acted). Legs that have moved on since (ended, bridged otherwise) are left as they are.
+ */
+export const recordLegsBridged = (s: Active, c: Cmd<'RecordLegsBridged'>): Decision => {
+  const d = c.data;
+  if (s.bridges[d.bridgeId]) return { events: [] };
+  const a = s.legs[d.legAId];
+  const b = s.legs[d.legBId];
+  if (a?.status !== 'answered' || b?.status !== 'answered' || a.bridgeId || b.bridgeId) return { events: [] };
+  return { events: joinLegs(s, a, b, d.bridgeId, d.idempotencyKey) };
+};
+
+/** LegsBridged, after ending what the platform played to either leg alone: an echo, a prompt. */
+function joinLegs(
+  s: Active,
+  a: AnsweredLeg,
+  b: AnsweredLeg,
+  bridgeId: string,
+  idempotencyKey: string,
+): CallEvent[] {
   const base = { callId: s.callId, clientState: s.clientState };
-  const taken = new Set([legAId, legBId]);
-  // Joining the legs' media ends what the platform played to either of them alone: an echo, a prompt.
+  const taken = new Set([a.legId, b.legId]);
   const out: CallEvent[] = [a, b]
     .filter((l) => l.echo)
     .map((l): CallEvent => ({ type: 'EchoStopped', data: { ...base, legId: l.legId } }));
@@ -45,16 +75,10 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
       });
   out.push({
     type: 'LegsBridged',
-    data: {
-      ...base,
-      bridgeId: c.metadata.newId,
-      legAId,
-      legBId,
-      idempotencyKey: c.metadata.idempotencyKey ?? '',
-    },
+    data: { ...base, bridgeId, legAId: a.legId, legBId: b.legId, idempotencyKey },
   });
-  return { events: out, resultId: c.metadata.newId };
-};
+  return out;
+}
 
 export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
   const d = c.data;

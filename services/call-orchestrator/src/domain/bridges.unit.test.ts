@@ -30,6 +30,28 @@ describe('bridge: two answered legs', () => {
       .thenThrows(ValidationError));
 });
 
+describe("bridge: sip-edge's LegsBridged fact", () => {
+  it('records the bridge the command decided when its append never happened', () =>
+    given(...b.bothAnswered(), b.playbackStarted('A', 'P1', 'k-1'))
+      .when(b.recordLegsBridged('A', 'B'))
+      .then(
+        b.playbackFinished('A', 'P1', b.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED),
+        b.legsBridged('A', 'B'),
+      ));
+  it('changes nothing when the command recorded the bridge already', () =>
+    given(...b.bothAnswered(), b.legsBridged('A', 'B'))
+      .when(b.recordLegsBridged('A', 'B'))
+      .then());
+  it('lets a retry of the request find the bridge the fact recorded', () =>
+    given(...b.bothAnswered(), b.legsBridged('A', 'B'))
+      .when(b.bridgeLegs('A', 'B', 'BR2'))
+      .thenResult('BR1'));
+  it('leaves legs that have moved on as they are', () =>
+    given(...b.bothAnswered(), b.legEnded('B', EndCause.END_CAUSE_REMOTE_HANGUP))
+      .when(b.recordLegsBridged('A', 'B'))
+      .then());
+});
+
 describe('bridge: active', () => {
   const h = [...b.bothAnswered(), b.legsBridged('A', 'B')];
   it('answers a replay of the key with the bridge id', () =>

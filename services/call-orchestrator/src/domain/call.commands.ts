@@ -55,6 +55,8 @@ export type CallCommand =
   | C<'RecordLegRinging', { legId: string; earlyMedia: boolean }>
   | C<'RecordLegAnswered', { legId: string }>
   | C<'RecordLegEnded', { legId: string; sipStatus: number; reason: string; cause: number }>
+  /** sip-edge joined the legs' media for BridgeLegs, under the bridge id and key the command decided. */
+  | C<'RecordLegsBridged', { legAId: string; legBId: string; bridgeId: string; idempotencyKey: string }>
   | C<'RecordDtmf', { legId: string; digit: string }>
   | C<'RecordPlaybackFinished', { playbackId: string; failed: boolean }>
   /** A collection's timer fired; `expectedDigits` is how many digits it had when the timer was set. */

@@ -3,7 +3,7 @@
 import type { CallCommand } from './call.commands';
 import type { CallState } from './call.state';
 import { active, type Decision } from './call.guards';
-import { bridgeLegs, dial } from './bridges.decide';
+import { bridgeLegs, dial, recordLegsBridged } from './bridges.decide';
 import { collectDigits, recordCollectTimeout, recordDtmf } from './collect-digits';
 import {
   answerLeg,
@@ -56,6 +56,8 @@ export function decide(command: CallCommand, state: CallState): Decision {
       return recordLegAnswered(active(state), command);
     case 'RecordLegEnded':
       return state.status === 'ended' ? none : recordLegEnded(active(state), command);
+    case 'RecordLegsBridged':
+      return state.status === 'ended' ? none : recordLegsBridged(active(state), command);
     case 'RecordDtmf':
       return recordDtmf(active(state), command);
     case 'RecordPlaybackFinished':

@@ -13,7 +13,8 @@
 // refused (RFC 3261 §14.1: a failed re-INVITE leaves the session as it was) or never got a re-INVITE.
 import { isCallctlError } from '@callctl/errors';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
-import type { LegContext } from './leg-context.js';
+import { legsBridged } from '../domain/sip-facts.js';
+import { factIds, report, type LegContext } from './leg-context.js';
 import { hasEnded, idsOf, type Leg } from './leg-registry.js';
 import { isSipFailure, type OfferlessReInvite, type SipDialog } from './sip-stack.js';
 
@@ -45,18 +46,25 @@ function bridgePartner(ctx: LegContext, leg: Leg): Leg | undefined {
   return partner && !hasEnded(partner) ? partner : undefined;
 }
 
+/** The bridge as the orchestrator decided it, reported back on the LegsBridged fact. */
+export interface BridgeIds {
+  bridgeId: string;
+  idempotencyKey: string;
+}
+
 export async function bridgeLegs(
   ctx: LegContext,
   callId: string,
   legAId: string,
   legBId: string,
+  ids: BridgeIds,
 ): Promise<void> {
   if (!callId || !legAId || !legBId)
     throw new ValidationError('call_id, leg_a_id and leg_b_id are required', { callId });
   if (legAId === legBId) throw new ValidationError('a leg cannot be bridged with itself', { callId });
   const a = answeredLeg(ctx, callId, legAId);
   const b = answeredLeg(ctx, callId, legBId);
-  if (a.bridgedWithLegId === b.legId && b.bridgedWithLegId === a.legId) return; // a retry: done already
+  if (a.bridgedWithLegId === b.legId && b.bridgedWithLegId === a.legId) return reportBridged(ctx, a, b, ids); // a retry
   for (const leg of [a, b]) {
     const partner = bridgePartner(ctx, leg);
     if (partner)
@@ -71,6 +79,15 @@ export async function bridgeLegs(
   } finally {
     a.bridging = b.bridging = false;
   }
+  reportBridged(ctx, a, b, ids);
+}
+
+/**
+ * The legs are joined: a fact says so, so the bridge reaches the log even if the orchestrator never gets
+ * this reply (a crash between the action and its append). Again on a retry: recording it twice is a no-op.
+ */
+function reportBridged(ctx: LegContext, a: Leg, b: Leg, ids: BridgeIds): void {
+  report(ctx, a.log, legsBridged(factIds(ctx, a), b.legId, ids.bridgeId, ids.idempotencyKey));
 }
 
 async function joinMedia(ctx: LegContext, a: AnsweredLeg, b: AnsweredLeg): Promise<void> {

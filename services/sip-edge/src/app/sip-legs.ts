@@ -1,5 +1,5 @@
 import type { sipEdge } from '@callctl/proto';
-import { bridgeLegs } from './bridge-legs.js';
+import { bridgeLegs, type BridgeIds } from './bridge-legs.js';
 import { answerInbound, offerInboundCall, rejectInbound, ringInbound } from './inbound-legs.js';
 import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
@@ -41,8 +41,8 @@ export class SipLegs {
     return placeCall(this.ctx, input);
   }
 
-  bridge(callId: string, legAId: string, legBId: string): Promise<void> {
-    return bridgeLegs(this.ctx, callId, legAId, legBId);
+  bridge(callId: string, legAId: string, legBId: string, ids: BridgeIds): Promise<void> {
+    return bridgeLegs(this.ctx, callId, legAId, legBId, ids);
   }
 
   hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {

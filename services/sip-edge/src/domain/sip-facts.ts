@@ -37,3 +37,13 @@ export function legEnded(ids: FactIds, cause: EndCause, sipStatus: number, reaso
 export function dtmfInfoReceived(ids: FactIds, digit: string, durationMs: number): facts.SipFact {
   return fact(ids, { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit, durationMs } });
 }
+
+/** BridgeLegs joined leg `ids.legId` with `otherLegId`, as the orchestrator's bridge `bridgeId`. */
+export function legsBridged(
+  ids: FactIds,
+  otherLegId: string,
+  bridgeId: string,
+  idempotencyKey: string,
+): facts.SipFact {
+  return fact(ids, { $case: 'legsBridged', legsBridged: { otherLegId, bridgeId, idempotencyKey } });
+}

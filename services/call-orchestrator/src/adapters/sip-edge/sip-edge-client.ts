@@ -39,10 +39,10 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     hangupLeg: async (callId, legId, reason) => {
       await call(client.hangupLeg, { callId, legId, sipStatus: 0, reason });
     },
-    bridgeLegs: async (callId, legAId, legBId) => {
+    bridgeLegs: async (callId, legAId, legBId, bridge) => {
       await call(
         client.bridgeLegs,
-        { callId, legAId, legBId },
+        { callId, legAId, legBId, ...bridge },
         Math.max(options.timeoutMs, BRIDGE_LEGS_TIMEOUT_MS),
       );
     },

@@ -232,6 +232,11 @@ export const recordLegEnded = (
   sipStatus = 0,
   reason = '',
 ): CallCommand => ({ type: 'RecordLegEnded', data: { legId, cause, sipStatus, reason }, metadata: meta() });
+export const recordLegsBridged = (a: string, b: string, bridgeId = 'BR1', key = 'k-bridge'): CallCommand => ({
+  type: 'RecordLegsBridged',
+  data: { legAId: a, legBId: b, bridgeId, idempotencyKey: key },
+  metadata: meta(),
+});
 export const recordDtmf = (legId: string, digit: string): CallCommand => ({
   type: 'RecordDtmf',
   data: { legId, digit },

@@ -38,7 +38,10 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       return {};
     }),
     bridgeLegs: unary(async (r: sipEdge.BridgeLegsRequest) => {
-      await legs.bridge(r.callId, r.legAId, r.legBId);
+      await legs.bridge(r.callId, r.legAId, r.legBId, {
+        bridgeId: r.bridgeId,
+        idempotencyKey: r.idempotencyKey,
+      });
       return {};
     }),
     listLegs: unary(async () => ({ legs: legs.list() })),
