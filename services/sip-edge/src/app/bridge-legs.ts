@@ -64,7 +64,8 @@ export async function bridgeLegs(
   if (legAId === legBId) throw new ValidationError('a leg cannot be bridged with itself', { callId });
   const a = answeredLeg(ctx, callId, legAId);
   const b = answeredLeg(ctx, callId, legBId);
-  if (a.bridgedWithLegId === b.legId && b.bridgedWithLegId === a.legId) return reportBridged(ctx, a, b, ids); // a retry
+  // A retry: the legs are joined already; they are reported again (recording that twice is a no-op).
+  if (a.bridgedWithLegId === b.legId && b.bridgedWithLegId === a.legId) return reportBridged(ctx, a, b, ids);
   for (const leg of [a, b]) {
     const partner = bridgePartner(ctx, leg);
     if (partner)
