@@ -43,10 +43,11 @@ const isBridgeSession = (sessionId: string) => callSessionOf(sessionId) !== sess
  */
 export class MediaSessions {
   /**
-   * Parties this worker answered itself, by partyKey(session, tag), kept so they can be re-negotiated (echo
-   * on/off). A call's session can hold several (an inbound caller and a dialled leg, each answered alone).
+   * Parties this worker answered itself, by session id and then tag, kept so they can be re-negotiated
+   * (echo on/off). A call's session can hold several (an inbound caller and a dialled leg, each answered
+   * alone).
    */
-  private readonly local = new Map<string, LocalSessionRecord>();
+  private readonly local = new Map<string, Map<string, LocalSessionRecord>>();
 
   /** Parties that BridgeLegs moved out of their call's session. */
   private readonly bridges = new BridgeRoutes();
@@ -65,7 +66,7 @@ export class MediaSessions {
 
   /** A session a previous run answered itself: echo can be turned on and off again. */
   restoreLocal(record: LocalSessionRecord): void {
-    this.local.set(partyKey(record.offer.sessionId, record.offer.fromTag), record);
+    this.partiesOf(record.offer.sessionId).set(record.offer.fromTag, record);
   }
 
   async offer(p: rtp.OfferParams & { detectDtmf?: boolean }): Promise<string> {
@@ -142,36 +143,44 @@ export class MediaSessions {
 
   /** The locally answered party `tag` of the session; with no tag, the session's only one. */
   private localParty(sessionId: string, tag: string): LocalSessionRecord {
+    const parties = this.local.get(sessionId);
     if (tag) {
-      const party = this.local.get(partyKey(sessionId, tag));
+      const party = parties?.get(tag);
       if (!party)
         throw new NotFoundError(`no locally answered party ${tag} in session ${sessionId}`, { sessionId });
       return party;
     }
-    const parties = [...this.local.values()].filter((r) => r.offer.sessionId === sessionId);
-    if (parties.length === 0)
-      throw new NotFoundError(`no locally answered session ${sessionId}`, { sessionId });
-    if (parties.length > 1)
+    if (!parties?.size) throw new NotFoundError(`no locally answered session ${sessionId}`, { sessionId });
+    if (parties.size > 1)
       throw new ValidationError(
-        `session ${sessionId} has ${parties.length} locally answered parties: name one by its tag`,
+        `session ${sessionId} has ${parties.size} locally answered parties: name one by its tag`,
         { sessionId },
       );
-    return parties[0]!;
+    return parties.values().next().value!;
+  }
+
+  private partiesOf(sessionId: string): Map<string, LocalSessionRecord> {
+    let parties = this.local.get(sessionId);
+    if (!parties) this.local.set(sessionId, (parties = new Map()));
+    return parties;
   }
 
   private async rememberLocal(record: LocalSessionRecord): Promise<void> {
+    this.partiesOf(record.offer.sessionId).set(record.offer.fromTag, record);
     const key = partyKey(record.offer.sessionId, record.offer.fromTag);
-    this.local.set(key, record);
     await keep(this.deps.log, 'local session', this.deps.state.localSessions.put(key, record));
   }
 
   /** Forgets the session's locally answered parties, or only `tag`'s. */
   private forgetLocal(sessionId: string, tag?: string): void {
-    for (const [key, record] of this.local)
-      if (record.offer.sessionId === sessionId && (tag === undefined || record.offer.fromTag === tag)) {
-        this.local.delete(key);
-        void keep(this.deps.log, 'local session end', this.deps.state.localSessions.delete(key));
-      }
+    const parties = this.local.get(sessionId);
+    if (!parties) return;
+    for (const forgotten of tag === undefined ? [...parties.keys()] : [tag]) {
+      if (!parties.delete(forgotten)) continue;
+      const key = partyKey(sessionId, forgotten);
+      void keep(this.deps.log, 'local session end', this.deps.state.localSessions.delete(key));
+    }
+    if (parties.size === 0) this.local.delete(sessionId);
   }
 
   private answerWithSink(p: rtp.OfferParams, localTag: string, offered: string): Promise<string> {
