@@ -141,9 +141,9 @@ export async function answerInbound(ctx: LegContext, callId: string, legId: stri
   const previous = leg.state;
   leg.state = 'answering';
   let sdp: string;
-  // Marked before the session exists, so a CANCEL during the media round trip still deletes it.
-  ctx.registry.markMedia(leg.callId);
   try {
+    // The call is marked as having media since the INVITE (prepareLocalAnswer), so a CANCEL during this
+    // round trip still deletes the session.
     sdp =
       (await takeLocalAnswer(leg)) ?? (await ctx.media.answerLocally(leg.callId, leg.legId, leg.offerSdp));
   } catch (error) {
