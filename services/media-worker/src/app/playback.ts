@@ -1,7 +1,6 @@
-import { access, constants } from 'node:fs/promises';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { ValidationError } from '../domain/errors.js';
 import { playbackRemainingMs, type PlaybackRecord } from '../domain/worker-state.js';
 import { runCommand } from '../adapters/rtpengine/session-commands.js';
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
@@ -12,7 +11,7 @@ export interface PlaybackDeps {
   ng: NgClient;
   events: MediaEvents;
   log: Logger;
-  /** Turns an http(s) URL into a local file; plain paths pass through. */
+  /** Turns an http(s) URL into a local file; plain paths pass through. Either way the file is readable. */
   resolveSource(source: string): Promise<string>;
   newId(): string;
   /** Wall clock: a playback's start is recorded so that the next run can tell when it ends. */
@@ -54,12 +53,8 @@ export class Playback {
   constructor(private readonly deps: PlaybackDeps) {}
 
   async start(request: StartPlay): Promise<{ playbackId: string; durationMs: number }> {
+    // A readable local file (NotFoundError otherwise): the URL cache checks it.
     const file = await this.deps.resolveSource(request.source);
-    try {
-      await access(file, constants.R_OK);
-    } catch (error) {
-      throw new NotFoundError(`media file not found: ${request.source}`, request, { cause: error });
-    }
     const repeat = Math.max(1, request.repeat);
     const reply = await runCommand(this.deps.ng, 'playMedia', {
       'call-id': request.sessionId,

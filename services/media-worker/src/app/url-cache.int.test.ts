@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,17 @@ describe('URL media cache (real HTTP server on loopback)', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   afterAll(() => new Promise<void>((resolve) => http.close(() => resolve())));
+
+  it('passes a readable local path through and refuses a missing one as not found', async () => {
+    const file = join(dir, 'prompt.wav');
+    writeFileSync(file, 'RIFF');
+    await expect(cache().resolve(file)).resolves.toBe(file);
+    await expect(cache().resolve(join(dir, 'missing.wav'))).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: `media file not found: ${join(dir, 'missing.wav')}`,
+    });
+    await expect(cache().resolve('prompt.wav')).rejects.toMatchObject({ name: 'ValidationError' });
+  });
 
   it('reuses a download within its maximum age without asking the server again', async () => {
     bodies.set('/a.wav', 'first');

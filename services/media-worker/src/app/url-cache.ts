@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../domain/errors.js';
 
@@ -51,6 +51,10 @@ export class UrlCache {
     if (!/^https?:\/\//i.test(source)) {
       if (!source.startsWith('/'))
         throw new ValidationError(`media source must be an absolute path or http(s) URL: ${source}`);
+      // A download below was found within RECHECK_MS; a path is checked on every play, it may come and go.
+      await access(source, constants.R_OK).catch((error: unknown) => {
+        throw new NotFoundError(`media file not found: ${source}`, {}, { cause: error });
+      });
       return source;
     }
     let url: URL;
