@@ -1,6 +1,6 @@
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
-import { jetstream, type PubAck } from '@nats-io/jetstream';
 import type { ProtoCodec } from './messages.js';
+import { publishToStream, type StreamAck } from './stream-publish.js';
 import { tracedHeaders } from './trace-headers.js';
 
 export interface DurablePublishOptions {
@@ -53,19 +53,16 @@ export async function publishDurably<T>(
   codec: ProtoCodec<T>,
   message: T,
   options: DurablePublishOptions,
-): Promise<PubAck> {
-  const js = jetstream(nc);
+): Promise<StreamAck> {
   const data = codec.encode(message).finish();
   const started = performance.now();
   let backoffMs = options.initialBackoffMs ?? DEFAULT_PUBLISH_INITIAL_BACKOFF_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await js.publish(subject, data, {
-        msgID: options.msgId,
-        timeout: options.attemptTimeoutMs ?? DEFAULT_PUBLISH_ATTEMPT_TIMEOUT_MS,
+      return await publishToStream(nc, subject, data, {
+        msgId: options.msgId,
+        timeoutMs: options.attemptTimeoutMs ?? DEFAULT_PUBLISH_ATTEMPT_TIMEOUT_MS,
         headers: tracedHeaders(options.headers),
-        // One try per attempt: this loop owns the retry policy.
-        retries: 1,
       });
     } catch (error) {
       const left = options.giveUpAfterMs - (performance.now() - started);

@@ -49,6 +49,13 @@ export {
   type DurablePublishOptions,
 } from './durable-publish.js';
 export {
+  publishToStream,
+  StreamPublishError,
+  type StreamAck,
+  type StreamPublishFailure,
+  type StreamPublishOptions,
+} from './stream-publish.js';
+export {
   RecordTable,
   ensureRecordStream,
   RECORD_MAX_AGE_MS,

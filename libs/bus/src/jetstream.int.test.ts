@@ -5,6 +5,7 @@ import { startNatsServer, type NatsServerFixture } from '@callctl/testing';
 import { connectBus, type NatsConnection } from './connection.js';
 import { consumeDurable, ensureCallEventsStream, ensureFactsStream } from './jetstream.js';
 import { DurablePublishError, publishDurably } from './durable-publish.js';
+import { publishToStream, StreamPublishError } from './stream-publish.js';
 import { publishMessage, requestMessage, respondMessage, subscribeMessages } from './messages.js';
 import { CALL_EVENTS_STREAM, callEventSubject, mediaFactSubject } from './subjects.js';
 import { traceContextOf, tracedHeaders } from './trace-headers.js';
@@ -164,5 +165,52 @@ describe('bus: durable publish', () => {
     expect(error).toBeInstanceOf(DurablePublishError);
     expect(error).toMatchObject({ code: 'UNAVAILABLE', attempts: retries.length + 1 });
     expect(retries.length).toBeGreaterThan(0);
+  });
+});
+
+describe('bus: publish to a stream', () => {
+  it('resolves with the stored sequence, marks a repeated message id as a duplicate and keeps the headers', async () => {
+    await ensureFactsStream(nc);
+    const subject = mediaFactSubject(randomUUID());
+    const msgId = randomUUID();
+    const h = headers();
+    h.set('Callctl-Test', 'kept');
+    const first = await publishToStream(nc, subject, 'one', { msgId, headers: h, timeoutMs: 2000 });
+    const again = await publishToStream(nc, subject, 'one', { msgId, timeoutMs: 2000 });
+    const other = await publishToStream(nc, subject, 'two', { timeoutMs: 2000 });
+    expect(first).toEqual({ stream: 'CALLCTL_FACTS', seq: expect.any(Number), duplicate: false });
+    expect(again).toEqual({ stream: 'CALLCTL_FACTS', seq: first.seq, duplicate: true });
+    expect(other.seq).toBeGreaterThan(first.seq);
+    const stored = await (
+      await jetstream(nc).jetstreamManager()
+    ).streams.getMessage('CALLCTL_FACTS', {
+      seq: first.seq,
+    });
+    expect(stored!.header.get('Callctl-Test')).toBe('kept');
+    expect(stored!.header.get('Nats-Msg-Id')).toBe(msgId);
+  });
+
+  it('refuses a subject no stream stores at once, a subject nobody acks after its timeout, and a closed connection', async () => {
+    const noStream = await publishToStream(nc, `nostream.${randomUUID()}`, 'x', { timeoutMs: 5000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(noStream).toBeInstanceOf(StreamPublishError);
+    expect(noStream).toMatchObject({ failure: 'no-stream', code: 'UNAVAILABLE' });
+
+    const silent = `silent.${randomUUID()}`;
+    const sub = nc.subscribe(silent); // receives, never answers
+    const timedOut = await publishToStream(nc, silent, 'x', { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(timedOut).toMatchObject({ failure: 'timeout' });
+    sub.unsubscribe();
+
+    const other = await connectBus({ servers: server.url, name: 'bus-test-closing' });
+    const pending = publishToStream(other, silent, 'x', { timeoutMs: 5000 }).catch((e: unknown) => e);
+    await other.close();
+    expect(await pending).toMatchObject({ failure: 'closed' });
+    expect(
+      await publishToStream(other, silent, 'x', { timeoutMs: 5000 }).catch((e: unknown) => e),
+    ).toMatchObject({
+      failure: 'closed',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ensureStream } from './jetstream.js';
+import { publishToStream } from './stream-publish.js';
 
 /**
  * How long a record lives at most: the stream drops older ones, tombstones included. A service's records
@@ -47,11 +48,15 @@ export class RecordTable<T> {
   }
 
   async put(id: string, value: T): Promise<void> {
-    await this.js.publish(this.options.subjectOf(id), JSON.stringify({ id, value } satisfies Stored<T>));
+    await this.write(id, JSON.stringify({ id, value } satisfies Stored<T>));
   }
 
   async delete(id: string): Promise<void> {
-    await this.js.publish(this.options.subjectOf(id), JSON.stringify({ id, gone: true } satisfies Tombstone));
+    await this.write(id, JSON.stringify({ id, gone: true } satisfies Tombstone));
+  }
+
+  private async write(id: string, data: string): Promise<void> {
+    await publishToStream(this.options.nc, this.options.subjectOf(id), data, { timeoutMs: this.timeoutMs });
   }
 
   /** Every record under the filter that was put and not deleted. */

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
-import { jetstream } from '@nats-io/jetstream';
 import {
   callEventJsonSubject,
   callEventSubject,
   ensureCallEventsStream,
+  publishToStream,
   CALL_EVENTS_STREAM,
 } from '@callctl/bus';
 import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-store.js';
@@ -126,7 +126,6 @@ export function startRelay(options: RelayOptions): Relay {
     publishTimeoutMs: options.publishTimeoutMs ?? RELAY_DEFAULTS.publishTimeoutMs,
     checkpointIntervalMs: options.checkpointIntervalMs ?? RELAY_DEFAULTS.checkpointIntervalMs,
   };
-  const js = jetstream(options.nc);
   const codecs = options.store.codecs;
   const stop = new AbortController();
   const doorbell = new Doorbell();
@@ -161,12 +160,12 @@ export function startRelay(options: RelayOptions): Relay {
     // The trace of the command that produced the event, not the relay's own.
     if (event.metadata.traceparent) h.set('traceparent', event.metadata.traceparent);
     const payload = codec.encode(codec.fromJSON(event.data)).finish();
-    const timeout = settings.publishTimeoutMs;
+    const timeoutMs = settings.publishTimeoutMs;
     const sends = [
-      js.publish(callEventSubject(callId, event.type), payload, {
-        msgID: event.eventId,
+      publishToStream(options.nc, callEventSubject(callId, event.type), payload, {
+        msgId: event.eventId,
         headers: h,
-        timeout,
+        timeoutMs,
       }),
     ];
     if (options.publishJson) {
@@ -174,10 +173,10 @@ export function startRelay(options: RelayOptions): Relay {
       for (const [key, values] of h) for (const v of values) jh.append(key, v);
       jh.set(RELAY_HEADERS.contentType, `application/json; proto=${codec.protoName}`);
       sends.push(
-        js.publish(callEventJsonSubject(callId, event.type), JSON.stringify(event.data), {
-          msgID: `${event.eventId}.json`,
+        publishToStream(options.nc, callEventJsonSubject(callId, event.type), JSON.stringify(event.data), {
+          msgId: `${event.eventId}.json`,
           headers: jh,
-          timeout,
+          timeoutMs,
         }),
       );
     }
