@@ -147,13 +147,14 @@ up_rtpengine() {
   alive "$RUN/rtpengine.pid" && return
   claim_port CALLCTL_RTPENGINE_NG_PORT udp
   # Userspace only (--table=-1): containers and these machines have no kernel module. --config-file=none
-  # keeps the packaged /etc/rtpengine/rtpengine.conf (interface=any) out of it.
+  # keeps the packaged /etc/rtpengine/rtpengine.conf (interface=any) out of it. One media-player thread:
+  # on a small machine, handing playbacks between threads costs more than it brings (README, Benchmarks).
   start_daemon rtpengine "$RUN/rtpengine.pid" "$LOG/rtpengine.log" \
     rtpengine --config-file=none --table=-1 --interface=127.0.0.1 \
     --listen-ng="127.0.0.1:$CALLCTL_RTPENGINE_NG_PORT" --listen-tcp-ng="127.0.0.1:$CALLCTL_RTPENGINE_NG_PORT" \
     --port-min="$CALLCTL_RTPENGINE_MEDIA_MIN" --port-max="$CALLCTL_RTPENGINE_MEDIA_MAX" \
     --dtmf-log-dest="127.0.0.1:$CALLCTL_RTPENGINE_DTMF_PORT" \
-    --delete-delay=0 --foreground --log-stderr --log-level=5
+    --delete-delay=0 --media-num-threads=1 --foreground --log-stderr --log-level=5
   wait_until "rtpengine" 10 bash -c "ss -Hlun 'sport = :$CALLCTL_RTPENGINE_NG_PORT' | grep -q ."
 }
 

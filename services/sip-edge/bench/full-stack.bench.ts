@@ -18,7 +18,7 @@
 // Environment: FULL_STACK_RATES (comma list, default 20,50,100,150,200), FULL_STACK_STEP_S (default 5),
 // FULL_STACK_OUTBOUND_CALLS (default 100, 0 skips), FULL_STACK_ENGINE_RATES (the engine-only ladder;
 // FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off),
-// FULL_STACK_LOG_DIR (keep the services' logs there). Figures are disturbed by whatever else runs on the
+// FULL_STACK_LOG_DIR (keep the services' logs there), FULL_STACK_RTPENGINE_ARGS (more rtpengine options). Figures are disturbed by whatever else runs on the
 // machine: the load average, the "box" CPU share and the CPU per call (which does not depend on how the
 // cores were shared) say how much.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +66,8 @@ const ENGINE_RATES = list('FULL_STACK_ENGINE_RATES', [200, 300, 400, 500, 600, 8
  * lock until its commit is flushed, so this shows what the WAL flush costs. Unset = the cluster's setting.
  */
 const SYNCHRONOUS_COMMIT = process.env.FULL_STACK_PG_SYNCHRONOUS_COMMIT ?? '';
+/** More rtpengine options, space-separated (e.g. thread counts: `--num-threads=1`). */
+const RTPENGINE_ARGS = (process.env.FULL_STACK_RTPENGINE_ARGS ?? '').split(' ').filter(Boolean);
 /** Where to write the services' logs when the platform stops (unset: nowhere). */
 const LOG_DIR = process.env.FULL_STACK_LOG_DIR ?? '';
 const TARGETS = { cps: 150, pddP99Ms: 20 };
@@ -482,7 +484,11 @@ async function main(): Promise<void> {
   );
   const p = (running.platform = await startPlatform(
     {},
-    { rtpengineMediaPorts: MEDIA_PORTS, watchEvents: false },
+    {
+      rtpengineMediaPorts: MEDIA_PORTS,
+      watchEvents: false,
+      ...(RTPENGINE_ARGS.length > 0 ? { rtpengineArgs: RTPENGINE_ARGS } : {}),
+    },
   ));
   if (SYNCHRONOUS_COMMIT) {
     // A what-if for the diagnosis: the orchestrator's connections are opened anew with the setting.

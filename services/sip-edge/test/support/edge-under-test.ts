@@ -67,6 +67,8 @@ export interface EdgeUnderTest {
 export interface FixtureOptions {
   /** Media ports of rtpengine (a call answered by the platform holds 4). @default the fixture's 400 */
   rtpengineMediaPorts?: number;
+  /** More rtpengine options (the benchmark's FULL_STACK_RTPENGINE_ARGS). */
+  rtpengineArgs?: string[];
 }
 
 export async function startEdgeUnderTest(
@@ -92,6 +94,7 @@ export async function startEdgeUnderTest(
       await startRtpengine({
         dtmfLogDest: `127.0.0.1:${dtmfPort}`,
         ...(fixtures.rtpengineMediaPorts ? { mediaPorts: freePortBlock(fixtures.rtpengineMediaPorts) } : {}),
+        ...(fixtures.rtpengineArgs ? { extraArgs: fixtures.rtpengineArgs } : {}),
       }),
     );
     engine = keep(await startSipEngine());
