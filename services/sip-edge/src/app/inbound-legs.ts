@@ -5,7 +5,7 @@ import { checkFinalStatus } from '../domain/dial-target.js';
 import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
-import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
+import { prepareLocalAnswer, releaseLocalAnswer, takeLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
@@ -85,7 +85,6 @@ export async function offerInboundCall(
     offerSdp: request.body ?? '',
   };
   ctx.registry.add(leg);
-  prepareLocalAnswer(ctx, leg);
   request.on('cancel', () => {
     if (leg.state !== 'offered' && leg.state !== 'ringing' && leg.state !== 'answering') return;
     void endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
@@ -97,8 +96,12 @@ export async function offerInboundCall(
   // Journalled before the fact goes out on the same connection, so it is stored first: whenever the
   // orchestrator has heard of the leg, a restarted sip-edge finds it too and ends it cleanly.
   ctx.journal.record(journalOf(leg));
+  const recorded = ctx.facts.publish(inboundCallOffered(factIds(ctx, leg), offered));
+  // The platform's answer is prepared while the application decides; started after the fact is on its
+  // way, so the media-worker's round trips do not hold up the offer (AnswerLeg waits for it if need be).
+  prepareLocalAnswer(ctx, leg);
   try {
-    await ctx.facts.publish(inboundCallOffered(factIds(ctx, leg), offered));
+    await recorded;
   } catch (error) {
     leg.log.error({ err: error }, 'inbound call not recorded; refusing it');
     if (leg.state === 'ended') return;
@@ -106,6 +109,7 @@ export async function offerInboundCall(
     ctx.registry.remove(leg);
     ctx.journal.forget(leg.legId);
     await sendFinal(responder, 503, 'Call Control Unavailable').catch(() => undefined);
+    await releaseLocalAnswer(ctx, leg);
     return;
   }
   if (leg.state === 'ended') return;
