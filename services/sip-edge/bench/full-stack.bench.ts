@@ -15,12 +15,13 @@
 //   4. then, with the platform stopped, the SIP-engine-only rate (sipp UAC -> engine + srf UAS) with the
 //      SIP-engine benchmark's own step, and the ratio full-stack / engine-only.
 //
-// Environment: FULL_STACK_RATES (comma list, default 20,50,100,150,200), FULL_STACK_STEP_S (default 5),
+// Environment: FULL_STACK_RATES (comma list, default 20,50,100,130,150,200), FULL_STACK_STEP_S (default 10:
+// kept-up compares answers with INVITEs over the step, so a steady lag of L seconds costs L / STEP_S),
 // FULL_STACK_OUTBOUND_CALLS (default 100, 0 skips), FULL_STACK_ENGINE_RATES (the engine-only ladder;
 // FULL_STACK_ENGINE_RATES=0 skips it), FULL_STACK_PG_SYNCHRONOUS_COMMIT (a what-if, e.g. off),
-// FULL_STACK_LOG_DIR (keep the services' logs there), FULL_STACK_RTPENGINE_ARGS (more rtpengine options). Figures are disturbed by whatever else runs on the
-// machine: the load average, the "box" CPU share and the CPU per call (which does not depend on how the
-// cores were shared) say how much.
+// FULL_STACK_LOG_DIR (keep the services' logs there), FULL_STACK_RTPENGINE_ARGS (more rtpengine options).
+// Figures are disturbed by whatever else runs on the machine: the load average, the "box" CPU share and the
+// CPU per call (which does not depend on how the cores were shared) say how much.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +55,8 @@ import {
 
 const list = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name]!.split(',').map(Number) : fallback;
-const STEP_S = Number(process.env.FULL_STACK_STEP_S ?? 5);
-const RATES = list('FULL_STACK_RATES', [20, 50, 100, 150, 200]);
+const STEP_S = Number(process.env.FULL_STACK_STEP_S ?? 10);
+const RATES = list('FULL_STACK_RATES', [20, 50, 100, 130, 150, 200]);
 const OUTBOUND_CALLS = Number(process.env.FULL_STACK_OUTBOUND_CALLS ?? 100);
 const OUTBOUND_RATE = 20;
 const ENGINE_RATES = list('FULL_STACK_ENGINE_RATES', [200, 300, 400, 500, 600, 800, 1000, 1300]).filter(
