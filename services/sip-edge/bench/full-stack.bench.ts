@@ -73,7 +73,7 @@ const RTPENGINE_ARGS = (process.env.FULL_STACK_RTPENGINE_ARGS ?? '').split(' ').
 const LOG_DIR = process.env.FULL_STACK_LOG_DIR ?? '';
 const TARGETS = { cps: 150, pddP99Ms: 20 };
 const UDP_BUFFER = '4194304';
-const WARM_UP_CALLS = 10;
+const WARM_UP_CALLS = 200;
 const IDLE_MS = 5000;
 /** What startProcess (libs/testing) keeps of a child's output. */
 const LOG_KEPT_BYTES = 4 * 1024 * 1024;
@@ -507,13 +507,12 @@ async function main(): Promise<void> {
   const app = (running.app = new AnsweringApp(p.api, nc, files.url('tone-1s.wav')));
   await app.start();
 
-  // Warm-up (not counted): connections, JIT, the media file in the media-worker's cache. One call alone
-  // first: two first plays of one URL at once race in the media-worker's URL cache (both write the same
-  // partial file; the second rename fails with ENOENT and PlayMedia with "internal error").
-  // Too short for sipp's rate to mean anything, so only their calls count.
+  // Warm-up (not counted): connections, the media file in the media-worker's cache, then enough calls for
+  // the services' hot paths to be compiled (V8 optimises a function after many calls), so that the first
+  // step measures a running platform, not one that has just started. Only their calls count.
   for (const [rate, calls] of [
     [1, 1],
-    [5, WARM_UP_CALLS],
+    [20, WARM_UP_CALLS],
   ] as const) {
     const warm = await inboundStep(p, app, dir, rate, calls, { judgeRate: false });
     if (!warm.ok) throw new Error(`the platform failed its warm-up calls:\n${stepLine(warm)}`);
