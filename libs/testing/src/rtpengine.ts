@@ -19,6 +19,8 @@ export interface RtpengineFixture {
   ngPort: number;
   mediaPorts: { min: number; max: number };
   process: ManagedProcess;
+  /** The call-ids it holds now (ng `list`). */
+  listCalls(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -60,27 +62,60 @@ export async function startRtpengine(options: RtpengineFixtureOptions = {}): Pro
     await proc.stop();
     throw error;
   }
-  return { host: '127.0.0.1', ngPort, mediaPorts, process: proc, stop: () => proc.stop() };
+  return {
+    host: '127.0.0.1',
+    ngPort,
+    mediaPorts,
+    process: proc,
+    listCalls: () => listRtpengineCalls('127.0.0.1', ngPort),
+    stop: () => proc.stop(),
+  };
 }
 
-/** One bare ng ping (bencode over UDP), so readiness does not depend on the client under test. */
-function ping(host: string, port: number): Promise<boolean> {
+/**
+ * One bare ng command (bencode over UDP) with no arguments, so the fixture does not depend on the client
+ * under test; resolves with the reply's text after the cookie, or undefined without a reply in time.
+ */
+function ngCommand(
+  host: string,
+  port: number,
+  command: string,
+  timeoutMs = 200,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
-    const timer = setTimeout(() => {
+    const cookie = `fixture${Math.random().toString(36).slice(2, 10)}`;
+    const finish = (reply: string | undefined) => {
+      clearTimeout(timer);
       socket.close();
-      resolve(false);
-    }, 200);
+      resolve(reply);
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
     socket.on('message', (message) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(message.toString('latin1').includes('4:pong'));
+      const text = message.toString('latin1');
+      if (text.startsWith(`${cookie} `)) finish(text.slice(cookie.length + 1));
     });
-    socket.on('error', () => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(false);
-    });
-    socket.send(Buffer.from('readyping d7:command4:pinge', 'latin1'), port, host);
+    socket.on('error', () => finish(undefined));
+    socket.send(Buffer.from(`${cookie} d7:command${command.length}:${command}e`, 'latin1'), port, host);
   });
+}
+
+async function ping(host: string, port: number): Promise<boolean> {
+  return (await ngCommand(host, port, 'ping'))?.includes('4:pong') ?? false;
+}
+
+/** The call-ids rtpengine holds (ng `list`): bencoded as `5:callsl<len>:<id>...e`. */
+async function listRtpengineCalls(host: string, port: number): Promise<string[]> {
+  const reply = await ngCommand(host, port, 'list', 2000);
+  const at = reply?.indexOf('5:callsl') ?? -1;
+  if (reply === undefined || at < 0) throw new Error(`rtpengine list: unexpected reply ${String(reply)}`);
+  const calls: string[] = [];
+  let i = at + '5:callsl'.length;
+  while (reply[i] !== 'e') {
+    const colon = reply.indexOf(':', i);
+    const length = Number(reply.slice(i, colon));
+    calls.push(reply.slice(colon + 1, colon + 1 + length));
+    i = colon + 1 + length;
+  }
+  return calls;
 }

@@ -1,7 +1,7 @@
 // sip-edge as a process: configuration errors, and a clean exit on SIGTERM whether or not the SIP engine
 // went away first.
 import { join } from 'node:path';
-import { RtpEndpoint, startProcess, startSipp } from '@callctl/testing';
+import { RtpEndpoint, startProcess, startSipp, waitFor } from '@callctl/testing';
 import { Metadata } from '@grpc/grpc-js';
 import { callEvents } from '@callctl/proto';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
@@ -140,9 +140,16 @@ describe('sip-edge without NATS', () => {
     }
   });
 
-  it('refuses a call it cannot record with 503, and takes calls again once NATS is back', async () => {
+  it('refuses a call it cannot record with 503, leaves no media behind, and takes calls again once NATS is back', async () => {
+    const held = (await t.rtpengine.listCalls()).sort();
     await t.nats.halt();
     t.expectSippSucceeded(await runCaller('no-nats', 'uac-expect-503.xml'));
+    // The platform's answer was prepared with the INVITE; the refusal removes it again.
+    await waitFor(
+      'rtpengine to hold only the calls it held before',
+      async () => JSON.stringify((await t.rtpengine.listCalls()).sort()) === JSON.stringify(held),
+      10_000,
+    );
     await t.nats.restart();
     const later = runCaller('nats-back', 'uac-expect-480.xml');
     const offered = await t.fact(
