@@ -6,6 +6,7 @@ import { localAnswerSdp, type LocalEndpoint } from '../domain/local-answer-sdp.j
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
 import * as rtp from '../adapters/rtpengine/session-commands.js';
 import type { Playback } from './playback.js';
+import { PartyMap } from './party-map.js';
 import { keep, partyKey, type LocalSessionRecord, type WorkerState } from './worker-state.js';
 
 export interface MediaSessionsDeps {
@@ -43,11 +44,10 @@ const isBridgeSession = (sessionId: string) => callSessionOf(sessionId) !== sess
  */
 export class MediaSessions {
   /**
-   * Parties this worker answered itself, by session id and then tag, kept so they can be re-negotiated
-   * (echo on/off). A call's session can hold several (an inbound caller and a dialled leg, each answered
-   * alone).
+   * Parties this worker answered itself, kept so they can be re-negotiated (echo on/off). A call's session
+   * can hold several (an inbound caller and a dialled leg, each answered alone).
    */
-  private readonly local = new Map<string, Map<string, LocalSessionRecord>>();
+  private readonly local = new PartyMap<LocalSessionRecord>();
 
   /** Parties that BridgeLegs moved out of their call's session. */
   private readonly bridges = new BridgeRoutes();
@@ -66,7 +66,7 @@ export class MediaSessions {
 
   /** A session a previous run answered itself: echo can be turned on and off again. */
   restoreLocal(record: LocalSessionRecord): void {
-    this.partiesOf(record.offer.sessionId).set(record.offer.fromTag, record);
+    this.local.set(record.offer.sessionId, record.offer.fromTag, record);
   }
 
   async offer(p: rtp.OfferParams & { detectDtmf?: boolean }): Promise<string> {
@@ -143,14 +143,15 @@ export class MediaSessions {
 
   /** The locally answered party `tag` of the session; with no tag, the session's only one. */
   private localParty(sessionId: string, tag: string): LocalSessionRecord {
-    const parties = this.local.get(sessionId);
+    const parties = this.local.partiesOf(sessionId);
     if (tag) {
-      const party = parties?.get(tag);
+      const party = parties.get(tag);
       if (!party)
         throw new NotFoundError(`no locally answered party ${tag} in session ${sessionId}`, { sessionId });
       return party;
     }
-    if (!parties?.size) throw new NotFoundError(`no locally answered session ${sessionId}`, { sessionId });
+    if (parties.size === 0)
+      throw new NotFoundError(`no locally answered session ${sessionId}`, { sessionId });
     if (parties.size > 1)
       throw new ValidationError(
         `session ${sessionId} has ${parties.size} locally answered parties: name one by its tag`,
@@ -159,28 +160,19 @@ export class MediaSessions {
     return parties.values().next().value!;
   }
 
-  private partiesOf(sessionId: string): Map<string, LocalSessionRecord> {
-    let parties = this.local.get(sessionId);
-    if (!parties) this.local.set(sessionId, (parties = new Map()));
-    return parties;
-  }
-
   private async rememberLocal(record: LocalSessionRecord): Promise<void> {
-    this.partiesOf(record.offer.sessionId).set(record.offer.fromTag, record);
+    this.local.set(record.offer.sessionId, record.offer.fromTag, record);
     const key = partyKey(record.offer.sessionId, record.offer.fromTag);
     await keep(this.deps.log, 'local session', this.deps.state.localSessions.put(key, record));
   }
 
   /** Forgets the session's locally answered parties, or only `tag`'s. */
   private forgetLocal(sessionId: string, tag?: string): void {
-    const parties = this.local.get(sessionId);
-    if (!parties) return;
-    for (const forgotten of tag === undefined ? [...parties.keys()] : [tag]) {
-      if (!parties.delete(forgotten)) continue;
+    for (const forgotten of tag === undefined ? [...this.local.partiesOf(sessionId).keys()] : [tag]) {
+      if (!this.local.delete(sessionId, forgotten)) continue;
       const key = partyKey(sessionId, forgotten);
       void keep(this.deps.log, 'local session end', this.deps.state.localSessions.delete(key));
     }
-    if (parties.size === 0) this.local.delete(sessionId);
   }
 
   private answerWithSink(p: rtp.OfferParams, localTag: string, offered: string): Promise<string> {

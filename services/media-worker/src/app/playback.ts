@@ -5,6 +5,7 @@ import { playbackRemainingMs, type PlaybackRecord } from '../domain/worker-state
 import { runCommand } from '../adapters/rtpengine/session-commands.js';
 import type { NgClient } from '../adapters/rtpengine/ng-client.js';
 import type { MediaEvents } from './media-events.js';
+import { PartyMap } from './party-map.js';
 import { keep, partyKey, type StateTable } from './worker-state.js';
 
 export interface PlaybackDeps {
@@ -48,7 +49,7 @@ interface Running {
  */
 export class Playback {
   readonly name = 'playback';
-  private readonly running = new Map<string, Running>();
+  private readonly running = new PartyMap<Running>();
 
   constructor(private readonly deps: PlaybackDeps) {}
 
@@ -106,23 +107,20 @@ export class Playback {
       () => this.finish(record.sessionId, record.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED),
       afterMs,
     );
-    this.running.set(partyKey(record.sessionId, record.tag), { playbackId: record.playbackId, timer });
+    this.running.set(record.sessionId, record.tag, { playbackId: record.playbackId, timer });
   }
 
   /** Stops what plays to `tag`; returns its id, or undefined when nothing played. */
   async stop(sessionId: string, tag: string): Promise<string | undefined> {
-    if (!this.running.has(partyKey(sessionId, tag))) return undefined;
+    if (!this.running.get(sessionId, tag)) return undefined;
     await runCommand(this.deps.ng, 'stopMedia', { 'call-id': sessionId, 'from-tag': tag });
     return this.finish(sessionId, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
   }
 
   /** The session is gone: its playbacks (or only the one to `onlyTag`) stop, without talking to rtpengine. */
   forgetSession(sessionId: string, onlyTag?: string): void {
-    for (const key of [...this.running.keys()]) {
-      const [session, tag] = key.split('\u0000');
-      if (session === sessionId && tag !== undefined && (onlyTag === undefined || tag === onlyTag))
-        this.finish(session, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
-    }
+    for (const tag of onlyTag === undefined ? [...this.running.partiesOf(sessionId).keys()] : [onlyTag])
+      this.finish(sessionId, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
   }
 
   /** Forgets the timers but keeps the records: the next run of the worker reports these ends. */
@@ -132,11 +130,10 @@ export class Playback {
   }
 
   private finish(sessionId: string, tag: string, reason: media.PlaybackEndReason): string | undefined {
-    const key = partyKey(sessionId, tag);
-    const running = this.running.get(key);
+    const running = this.running.get(sessionId, tag);
     if (!running) return undefined;
     clearTimeout(running.timer);
-    this.running.delete(key);
+    this.running.delete(sessionId, tag);
     this.deps.log.info(
       { callId: sessionId, tag, playbackId: running.playbackId, reason },
       'playback finished',
@@ -165,7 +162,7 @@ export class Playback {
     if (reason === media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED)
       await this.deps.factsReported(sessionId);
     // A new playback to the same party recorded meanwhile is not this one's to delete.
-    if (this.running.get(partyKey(sessionId, tag))) return;
+    if (this.running.get(sessionId, tag)) return;
     await keep(this.deps.log, 'playback end', this.deps.state.delete(partyKey(sessionId, tag)));
     this.deps.log.debug({ callId: sessionId, tag, playbackId }, 'playback record removed');
   }
