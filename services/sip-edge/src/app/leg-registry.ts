@@ -133,6 +133,11 @@ export class LegRegistry {
  * True once the leg has ended. A function rather than an inline comparison: the state changes under an
  * await (a CANCEL or BYE arrives meanwhile), which TypeScript's narrowing cannot see.
  */
+/** The rtpengine session the leg's media is in now: its bridge's, or its call's (id = call id). */
+export function mediaSessionOf(leg: Leg): string {
+  return leg.bridgeSessionId ?? leg.callId;
+}
+
 export function hasEnded(leg: Leg): boolean {
   return leg.state === 'ended';
 }

@@ -1,5 +1,5 @@
 import type { LegContext } from './leg-context.js';
-import type { Leg } from './leg-registry.js';
+import { mediaSessionOf, type Leg } from './leg-registry.js';
 import type { SipDialog, SipRequest, SipResponder } from './sip-stack.js';
 
 function send(responder: SipResponder, status: number, body?: string): Promise<void> {
@@ -43,10 +43,10 @@ export async function answerReInvite(
 }
 
 async function renegotiate(ctx: LegContext, leg: Leg, offer: string): Promise<string> {
+  const sessionId = mediaSessionOf(leg);
   const partner = leg.bridgedWithLegId ? ctx.registry.find(leg.bridgedWithLegId) : undefined;
   if (!partner?.dialog || partner.state !== 'answered')
-    return ctx.media.answerLocally(leg.bridgeSessionId ?? leg.callId, leg.legId, offer);
-  const sessionId = leg.bridgeSessionId ?? leg.callId;
+    return ctx.media.answerLocally(sessionId, leg.legId, offer);
   const towardsPartner = await ctx.media.offer(sessionId, leg.legId, offer);
   const partnerAnswer = await partner.dialog.modify(towardsPartner);
   return ctx.media.answer(sessionId, leg.legId, partner.legId, partnerAnswer);
