@@ -15,10 +15,13 @@ import { isCallctlError } from '@callctl/errors';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
 import { legsBridged } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
-import { hasEnded, idsOf, type Leg } from './leg-registry.js';
+import { hasEnded, idsOf, mediaSessionOf, type Leg } from './leg-registry.js';
 import { isSipFailure, type OfferlessReInvite, type SipDialog } from './sip-stack.js';
 
-/** How long a far end may take to answer a re-INVITE; within the orchestrator's 5 s deadline for both. */
+/**
+ * How long a far end may take to answer a re-INVITE; three of them fit the orchestrator's 20 s deadline for
+ * BridgeLegs.
+ */
 export const REINVITE_TIMEOUT_MS = 2_000;
 
 /**
@@ -121,7 +124,7 @@ async function joinMedia(ctx: LegContext, a: AnsweredLeg, b: AnsweredLeg): Promi
   }
   acknowledge(a, offerOfA, answerForA);
   a.dialog.local.sdp = answerForA;
-  const oldSessions = [a, b].map((leg) => ({ leg, sessionId: leg.bridgeSessionId ?? leg.callId }));
+  const oldSessions = [a, b].map((leg) => ({ leg, sessionId: mediaSessionOf(leg) }));
   for (const leg of [a, b]) leg.bridgeSessionId = sessionId;
   a.bridgedWithLegId = b.legId;
   b.bridgedWithLegId = a.legId;
