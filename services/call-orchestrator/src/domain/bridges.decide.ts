@@ -2,8 +2,6 @@
 // bridge with (see RecordLegAnswered).
 import type { CallEvent } from './call.events';
 import { fingerprint, type Leg } from './call.state';
-
-type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 import {
   answeredLeg,
   leg,
@@ -16,6 +14,8 @@ import {
 } from './call.guards';
 import { callEvents } from '@callctl/proto';
 import { IllegalStateError, ValidationError } from './errors';
+
+type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 
 export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
   const { legAId, legBId } = c.data;
