@@ -143,16 +143,18 @@ export class CommandHandler {
         continue;
       }
       calls.recordAppended(call, result);
-      this.o.log.debug(
-        {
-          callId,
-          command: command.type,
-          events: decision.events.map((e) => e.type),
-          version: result.nextExpectedVersion,
-          cached: cached !== undefined,
-        },
-        'command recorded',
-      );
+      // Built only when wanted: this runs for every command.
+      if (this.o.log.isLevelEnabled('debug'))
+        this.o.log.debug(
+          {
+            callId,
+            command: command.type,
+            events: decision.events.map((e) => e.type),
+            version: result.nextExpectedVersion,
+            cached: cached !== undefined,
+          },
+          'command recorded',
+        );
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
       await this.runAfter(callId, command, decision, context);
       return { resultId: decision.resultId, decision, call };
