@@ -8,3 +8,4 @@ export {
 } from './grpc-server.js';
 export { HealthRegistry, SERVING_STATUS, type ServingStatusName } from './health.js';
 export { SERVICE_NODE_FLAGS } from './node-flags.js';
+export { sha1Uuid } from './sha1-uuid.js';

@@ -1,4 +1,4 @@
-import { uuidv7 } from './ids.js';
+import { nameUuid, uuidv7 } from './ids.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -15,5 +15,13 @@ describe('uuidv7', () => {
     expect(uuidv7(0)).toMatch(/^00000000-0000-7/);
     const same = new Set(Array.from({ length: 100 }, () => uuidv7(5_000)));
     expect(same.size).toBe(100);
+  });
+});
+
+describe('nameUuid', () => {
+  it('gives the ids it always gave (they are stored in the log, so a retry across versions finds them)', () => {
+    expect(nameUuid('a')).toBe('cd1295aa-5dba-545e-afb1-ea6e36bd7128');
+    expect(nameUuid('fact', 'b', 'c')).toBe('87092877-e568-55eb-b5ea-bf5e7b9a9722');
+    expect(nameUuid('')).toBe('c80de8c4-2a50-5dea-bfd7-f4d227714bcf');
   });
 });
