@@ -85,6 +85,7 @@ describe('event lines', () => {
           legBId: 'b1',
           clientState: '',
           idempotencyKey: 'k',
+          mediaSessionId: '',
         },
       },
       'bridge=br1 legs=a1+b1',

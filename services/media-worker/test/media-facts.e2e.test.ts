@@ -36,6 +36,7 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
         localTag: '',
         echo: 0,
         codecs: undefined,
+        callId: '',
         detectDtmf,
       },
     );
@@ -92,6 +93,7 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
       source: file,
       repeat: 0,
       playbackId: 'greeting-1',
+      callId,
     });
     expect(await factsOnceStored(callId, 1)).toEqual([
       {

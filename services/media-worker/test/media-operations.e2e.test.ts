@@ -38,6 +38,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
         localTag: '',
         echo,
         codecs: undefined,
+        callId: '',
         detectDtmf: false,
       },
     );
@@ -51,6 +52,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
       source,
       repeat,
       playbackId: '',
+      callId: '',
     });
   const finished = (playbackId: string) =>
     waitFor(
@@ -220,6 +222,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
       sdp: a.sdp(),
       codecs: undefined,
       detectDtmf: false,
+      callId: '',
     });
     b.useRemote(offered.sdp);
     const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
@@ -227,6 +230,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
       fromTag: 'a',
       toTag: 'b',
       sdp: b.sdp(),
+      callId: '',
     });
     a.useRemote(answered.sdp);
     a.startTone(440);
@@ -276,6 +280,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
         localTag: '',
         echo: 0,
         codecs: undefined,
+        callId: '',
         detectDtmf: false,
       }),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });

@@ -80,6 +80,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
         localTag: '',
         echo: media.MediaEcho.MEDIA_ECHO_OFF,
         codecs: undefined,
+        callId: '',
         detectDtmf: false,
       },
     );
@@ -94,6 +95,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
       source,
       repeat: 0,
       playbackId: randomUUID(),
+      callId: '',
     });
   /** The call's PlaybackFinished facts, once one is stored and a while later (a duplicate would be there). */
   const playbackFactsSettled = async (callId: string) => {
@@ -215,6 +217,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
       sdp: a.sdp(),
       codecs: undefined,
       detectDtmf: false,
+      callId: '',
     });
     b.useRemote(offer.sdp);
     const answer = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client().answer(r, cb), {
@@ -222,6 +225,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
       fromTag: 'leg-a',
       toTag: 'leg-b',
       sdp: b.sdp(),
+      callId: '',
     });
     a.useRemote(answer.sdp);
     a.startTone(0);

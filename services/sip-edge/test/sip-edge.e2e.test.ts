@@ -65,6 +65,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       source: tone,
       repeat,
       playbackId: '',
+      callId,
     });
   };
   const query = (sessionId: string) =>

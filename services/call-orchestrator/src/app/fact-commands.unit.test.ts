@@ -44,7 +44,10 @@ describe('SIP facts as commands', () => {
       { type: 'RecordLegAnswered', data: { legId: 'l-1' } },
     ],
     [
-      { $case: 'legsBridged', legsBridged: { otherLegId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k' } },
+      {
+        $case: 'legsBridged',
+        legsBridged: { otherLegId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k', mediaSessionId: '' },
+      },
       {
         type: 'RecordLegsBridged',
         data: { legAId: 'l-1', legBId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k' },
@@ -90,6 +93,7 @@ describe('media facts as commands', () => {
       {
         factId: 'f',
         callId: 'c',
+        sessionId: 'c',
         fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'p', failed: true } },
       },
       1,
@@ -106,6 +110,7 @@ describe('media facts as commands', () => {
       {
         factId: 'f',
         callId: 'c',
+        sessionId: 'c',
         fact: {
           $case: 'dtmfDetected',
           dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },

@@ -75,7 +75,7 @@ function joinLegs(
       });
   out.push({
     type: 'LegsBridged',
-    data: { ...base, bridgeId, legAId: a.legId, legBId: b.legId, idempotencyKey },
+    data: { ...base, bridgeId, legAId: a.legId, legBId: b.legId, idempotencyKey, mediaSessionId: '' },
   });
   return out;
 }

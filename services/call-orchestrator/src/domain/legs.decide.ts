@@ -271,6 +271,7 @@ export const recordLegAnswered = (s: Active, c: Cmd<'RecordLegAnswered'>): Decis
         legBId: pair.b.legId,
         clientState: s.clientState,
         idempotencyKey: '',
+        mediaSessionId: '',
       },
     });
   const firstAnswer = !s.answered && s.maxDurationMs > 0;

@@ -79,7 +79,7 @@ export class RecordingSipEdge {
   }
 
   async publishMediaFact(callId: string, fact: NonNullable<facts.MediaFact['fact']>, factId = randomUUID()) {
-    const message: facts.MediaFact = { factId, callId, fact };
+    const message: facts.MediaFact = { factId, callId, sessionId: callId, fact };
     await jetstream(this.o.nc).publish(mediaFactSubject(callId), facts.MediaFact.encode(message).finish(), {
       msgID: factId,
     });
@@ -162,7 +162,7 @@ export class RecordingSipEdge {
           await this.ended(r.callId, r.legId, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, 0, r.reason);
         return {};
       }),
-      bridgeLegs: handle('bridgeLegs', async () => ({})),
+      bridgeLegs: handle('bridgeLegs', async () => ({ mediaSessionId: '' })),
       listLegs: handle('listLegs', async () => ({ legs: this.heldLegs })),
     };
     this.server = new Server();

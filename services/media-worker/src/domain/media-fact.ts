@@ -8,7 +8,7 @@ import { callSessionOf } from './bridge-session.js';
  * tag names the leg. The session id is the orchestrator's call id, or a bridge session of that call.
  */
 export function mediaFactOf(event: media.MediaEvent, factId: string): facts.MediaFact | undefined {
-  const base = { factId, callId: callSessionOf(event.sessionId) };
+  const base = { factId, callId: callSessionOf(event.sessionId), sessionId: event.sessionId };
   switch (event.fact?.$case) {
     case 'playbackFinished': {
       const { playbackId, reason } = event.fact.playbackFinished;

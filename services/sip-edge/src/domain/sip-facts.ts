@@ -45,5 +45,8 @@ export function legsBridged(
   bridgeId: string,
   idempotencyKey: string,
 ): facts.SipFact {
-  return fact(ids, { $case: 'legsBridged', legsBridged: { otherLegId, bridgeId, idempotencyKey } });
+  return fact(ids, {
+    $case: 'legsBridged',
+    legsBridged: { otherLegId, bridgeId, idempotencyKey, mediaSessionId: '' },
+  });
 }

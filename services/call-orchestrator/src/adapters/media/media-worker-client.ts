@@ -34,6 +34,7 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
         source: mediaSource(r.source, options.mediaFilesDir),
         repeat: r.repeat,
         playbackId: r.playbackId,
+        callId: r.callId,
       });
     },
     stopPlay: async (callId, legId) => {

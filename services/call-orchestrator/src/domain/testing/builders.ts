@@ -99,7 +99,7 @@ export const echoStarted = (legId: string): CallEvent => ({ type: 'EchoStarted',
 export const echoStopped = (legId: string): CallEvent => ({ type: 'EchoStopped', data: { ...base, legId } });
 export const legsBridged = (a: string, b: string, bridgeId = 'BR1', key = 'k-bridge'): CallEvent => ({
   type: 'LegsBridged',
-  data: { ...base, bridgeId, legAId: a, legBId: b, idempotencyKey: key },
+  data: { ...base, bridgeId, legAId: a, legBId: b, idempotencyKey: key, mediaSessionId: '' },
 });
 export const bridgeEnded = (endedLegId: string, bridgeId = 'BR1'): CallEvent => ({
   type: 'BridgeEnded',

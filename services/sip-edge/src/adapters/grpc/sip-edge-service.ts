@@ -42,7 +42,7 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
         bridgeId: r.bridgeId,
         idempotencyKey: r.idempotencyKey,
       });
-      return {};
+      return { mediaSessionId: '' };
     }),
     listLegs: unary(async () => ({ legs: legs.list() })),
   };

@@ -52,7 +52,7 @@ export class MediaWorkerClient implements MediaPort {
     const response = await this.call<media.AnswerRequest, media.AnswerResponse>(
       'Answer',
       this.client.answer,
-      { sessionId, fromTag, toTag, sdp },
+      { sessionId, fromTag, toTag, sdp, callId: '' },
       sessionId,
     );
     return response.sdp;
