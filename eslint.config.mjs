@@ -50,6 +50,7 @@ export default tseslint.config(
       '**/*.test.ts',
       '**/test/**/*.ts',
       'deploy/**/*.ts',
+      'e2e/**/*.ts',
       'scripts/**/*',
       '**/bench/**/*.ts',
       '**/*.cjs',

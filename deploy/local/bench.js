@@ -1,6 +1,6 @@
 // `make bench`: runs every benchmark of the monorepo, one after the other (they share two cores, so never
-// in parallel), and prints their figures. A benchmark is a file `libs/*/bench/*.bench.ts` or
-// `services/*/bench/*.bench.ts`; it prints its own figures and ratios and exits non-zero only when it
+// in parallel), and prints their figures. A benchmark is a file `libs/*/bench/*.bench.ts`,
+// `services/*/bench/*.bench.ts` or `e2e/bench/*.bench.ts`; it prints its own figures and ratios and exits non-zero only when it
 // could not measure. BENCH=<substring> runs only the matching files.
 const { spawnSync } = require('node:child_process');
 const { readdirSync, existsSync } = require('node:fs');
@@ -9,13 +9,15 @@ const { join, relative } = require('node:path');
 const root = join(__dirname, '..', '..');
 const filter = process.env.BENCH ?? '';
 const files = [];
-for (const group of ['libs', 'services']) {
-  for (const pkg of readdirSync(join(root, group))) {
-    const dir = join(root, group, pkg, 'bench');
-    if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).sort()) {
-      if (file.endsWith('.bench.ts') && join(group, pkg, file).includes(filter)) files.push(join(dir, file));
-    }
+// Each package's bench/ folder: libs/*, services/* and the platform's e2e/ (the full-stack benchmark).
+const packages = ['libs', 'services']
+  .flatMap((group) => readdirSync(join(root, group)).map((pkg) => join(group, pkg)))
+  .concat('e2e');
+for (const pkg of packages) {
+  const dir = join(root, pkg, 'bench');
+  if (!existsSync(dir)) continue;
+  for (const file of readdirSync(dir).sort()) {
+    if (file.endsWith('.bench.ts') && join(pkg, file).includes(filter)) files.push(join(dir, file));
   }
 }
 if (files.length === 0) {

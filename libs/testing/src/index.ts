@@ -16,3 +16,13 @@ export {
 export { seededRandom } from './seeded-random.js';
 export { RtpEndpoint, toneRatio, encodeMulaw, decodeMulaw } from './rtp-endpoint.js';
 export { makeToneFile } from './tone-file.js';
+export {
+  cpuMs,
+  firstLines,
+  idleMs,
+  maxRate,
+  sustainedRate,
+  udpDrops,
+  type MaxRate,
+  type Step,
+} from './bench-measures.js';

@@ -4,11 +4,11 @@ import { status } from '@grpc/grpc-js';
 import { callEvents, media, type sipEdge } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor, type RunningSipp, makeToneFile } from '@callctl/testing';
 import { credentials } from '@grpc/grpc-js';
-import { call, startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
+import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 
 jest.setTimeout(60_000);
 
-const SCENARIOS = join(__dirname, 'scenarios');
+const SCENARIOS = join(__dirname, '..', 'scenarios');
 const C = callEvents.EndCause;
 const TONE_HZ = 1000;
 const TONE_DETECTED = 0.5; // share of the received power at TONE_HZ

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { callEvents, type callControl } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor, makeToneFile } from '@callctl/testing';
-import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
-import { serveFiles, type ToneServer } from './support/tones.js';
+import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
+import { serveFiles, type ToneServer } from '../support/tones.js';
 
 jest.setTimeout(90_000);
 
-const SCENARIOS = join(__dirname, 'scenarios');
+const SCENARIOS = join(__dirname, '..', 'scenarios');
 const TONE_HZ = 1000;
 const TONE_DETECTED = 0.5; // share of the received power at TONE_HZ
 

@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import { callEvents, type callControl } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
-import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
+import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 
 jest.setTimeout(90_000);
 
-const SCENARIOS = join(__dirname, 'scenarios');
+const SCENARIOS = join(__dirname, '..', 'scenarios');
 const C = callEvents.EndCause;
 const CALLER_HZ = 700;
 const CALLEE_HZ = 1300;

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { RtpEndpoint, startProcess, startSipp, waitFor } from '@callctl/testing';
 import { Metadata } from '@grpc/grpc-js';
 import { callEvents } from '@callctl/proto';
-import { call, startEdgeUnderTest, type EdgeUnderTest } from './support/edge-under-test.js';
+import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 
 jest.setTimeout(60_000);
 
-const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
+const MAIN = join(__dirname, '..', '..', 'services', 'sip-edge', 'dist', 'src', 'main.js');
 
 describe('sip-edge process', () => {
   let t: EdgeUnderTest;
@@ -26,7 +26,7 @@ describe('sip-edge process', () => {
     try {
       const caller = (scenario: string, service: string, rtp: RtpEndpoint) =>
         startSipp({
-          scenario: join(__dirname, 'scenarios', scenario),
+          scenario: join(__dirname, '..', 'scenarios', scenario),
           remote: `127.0.0.1:${t.engine.sipPort}`,
           service,
           args: ['-key', 'rtp_port', String(rtp.port)],
@@ -90,7 +90,7 @@ describe('sip-edge without NATS', () => {
     const rtp = await RtpEndpoint.open();
     try {
       const sipp = await startSipp({
-        scenario: join(__dirname, 'scenarios', scenario),
+        scenario: join(__dirname, '..', 'scenarios', scenario),
         remote: `127.0.0.1:${t.engine.sipPort}`,
         service: testCase,
         args: ['-key', 'rtp_port', String(rtp.port)],
@@ -105,7 +105,7 @@ describe('sip-edge without NATS', () => {
     const rtp = await RtpEndpoint.open();
     try {
       const sipp = await startSipp({
-        scenario: join(__dirname, 'scenarios', 'uac-answered-expect-bye.xml'),
+        scenario: join(__dirname, '..', 'scenarios', 'uac-answered-expect-bye.xml'),
         remote: `127.0.0.1:${t.engine.sipPort}`,
         service: 'hangup-without-nats',
         args: ['-key', 'rtp_port', String(rtp.port)],

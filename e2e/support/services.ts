@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import { freePort, startProcess, waitFor, type ManagedProcess } from '@callctl/testing';
 
-const SERVICES = join(__dirname, '..', '..', '..');
+const SERVICES = join(__dirname, '..', '..', 'services');
 const READY_TIMEOUT_MS = 20_000;
 
 export interface ServiceProcess {

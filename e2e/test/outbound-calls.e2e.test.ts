@@ -5,11 +5,11 @@ import { CALL_EVENTS_STREAM, callEventsOfCall, connectBus, type NatsConnection }
 import { callEvents, type callControl } from '@callctl/proto';
 import { startSipp, waitFor, type RunningSipp } from '@callctl/testing';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
-import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
+import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 
 jest.setTimeout(90_000);
 
-const SCENARIOS = join(__dirname, 'scenarios');
+const SCENARIOS = join(__dirname, '..', 'scenarios');
 const C = callEvents.EndCause;
 
 describe('outbound calls over CallControl', () => {

@@ -26,20 +26,26 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectBus, type NatsConnection } from '@callctl/bus';
-import { freePort, makeToneFile, requireBinary, runSipp, startSipp, waitFor } from '@callctl/testing';
 import {
   cpuMs,
-  engineStep,
   firstLines,
+  freePort,
   idleMs,
+  makeToneFile,
+  requireBinary,
+  runSipp,
   maxRate,
+  startSipp,
   sustainedRate,
   udpDrops,
+  waitFor,
   type MaxRate,
-} from '../../sip-engine/bench/sip-engine.bench.js';
-import { startPlatform, type PlatformUnderTest } from '../test/support/platform-under-test.js';
-import type { ServiceProcess } from '../test/support/services.js';
-import { serveFiles, type ToneServer } from '../test/support/tones.js';
+} from '@callctl/testing';
+import { engineStep } from '../../services/sip-engine/bench/sip-engine.bench.js';
+
+import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
+import type { ServiceProcess } from '../support/services.js';
+import { serveFiles, type ToneServer } from '../support/tones.js';
 import { AnsweringApp, type Tally } from './answering-app.js';
 import { cleanUpOnExit } from './child-cleanup.js';
 import { pgMeter, setDatabaseOption, type PgUse } from './pg-backends.js';
@@ -81,8 +87,8 @@ const LOG_KEPT_BYTES = 4 * 1024 * 1024;
 const MEDIA_PORTS = 4000;
 /** How long the calls of a step may take to reach CallEnded in the log after sipp is done. */
 const SETTLE_MS = 20_000;
-const UAC_SCENARIO = join(__dirname, 'scenarios', 'uac-expect-bye.xml');
-const UAS_SCENARIO = join(__dirname, '..', 'test', 'scenarios', 'uas-answers-expect-bye.xml');
+const UAC_SCENARIO = join(__dirname, '..', 'scenarios', 'bench-uac-expect-bye.xml');
+const UAS_SCENARIO = join(__dirname, '..', 'scenarios', 'uas-answers-expect-bye.xml');
 
 interface InboundStep {
   rate: number;

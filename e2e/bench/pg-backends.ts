@@ -6,7 +6,7 @@
 // of this 2-core box at 100 calls/s, and its bursts landed on the calls being measured.
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import { cpuMs } from '../../sip-engine/bench/sip-engine.bench.js';
+import { cpuMs } from '@callctl/testing';
 
 const psql = (url: string, sql: string): string =>
   execFileSync('psql', [url, '-Atc', sql], { encoding: 'utf8', timeout: 10_000 }).trim();

@@ -7,7 +7,7 @@
 import { CALL_EVENTS_SUBJECTS, eventSubjectToken, type NatsConnection } from '@callctl/bus';
 import { RELAY_HEADERS } from '@callctl/eventstore';
 import { type callControl, callEvents } from '@callctl/proto';
-import { call } from '../test/support/edge-under-test.js';
+import { call } from '../support/edge-under-test.js';
 import { epochMs } from './sipp-timings.js';
 
 const { LegDirection, EndCause } = callEvents;

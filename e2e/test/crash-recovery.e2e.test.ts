@@ -3,12 +3,12 @@
 import { join } from 'node:path';
 import { callEvents, type callControl } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor, makeToneFile } from '@callctl/testing';
-import { startPlatform, type PlatformUnderTest } from './support/platform-under-test.js';
-import { serveFiles, type ToneServer } from './support/tones.js';
+import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
+import { serveFiles, type ToneServer } from '../support/tones.js';
 
 jest.setTimeout(120_000);
 
-const SCENARIOS = join(__dirname, 'scenarios');
+const SCENARIOS = join(__dirname, '..', 'scenarios');
 const C = callEvents.EndCause;
 const TONE_HZ = 1000;
 const TONE_DETECTED = 0.5;
