@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+import { traceIdOf, workTraceparent } from '@callctl/telemetry/work-trace';
 
 export type { Logger } from 'pino';
 
@@ -46,6 +47,12 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Every line logged while a piece of work is in hand names its trace, so a call's lines in every
+      // service can be found from one trace id (and the other way round).
+      mixin: () => {
+        const traceId = traceIdOf(workTraceparent());
+        return traceId ? { trace_id: traceId } : {};
+      },
       // Digest credentials and secrets never reach a log line, whatever the level.
       redact: {
         paths: [

@@ -14,3 +14,4 @@ export {
   type HeaderSetter,
   type HeaderGetter,
 } from './propagation.js';
+export { runInTrace, workTraceparent, traceIdOf } from './work-trace.js';
