@@ -20,7 +20,7 @@ export {
   mediaWorkerStateSubject,
   mediaWorkerStateOf,
 } from './subjects.js';
-export { tracedHeaders, traceContextOf } from './trace-headers.js';
+export { tracedHeaders, traceContextOf, traceparentOf } from './trace-headers.js';
 export {
   publishMessage,
   requestMessage,
