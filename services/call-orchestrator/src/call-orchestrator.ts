@@ -172,6 +172,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
             databaseUrl: o.databaseUrl,
             nc,
             onLeader: () => log.info('relay to CALL_EVENTS is active on this instance'),
+            onSkippedCategory: (category, streamId) =>
+              log.info({ category, streamId }, 'relay publishes no stream of this category'),
           }),
         log,
       );
