@@ -1,22 +1,31 @@
-import { createLogger } from '@callctl/logging';
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '@callctl/logging';
 import { IllegalStateError } from '../domain/errors.js';
 import type { CallCommand } from '../domain/call.commands.js';
 import { DeadlineManager } from './deadline-manager.js';
 import { PeerError } from './errors.js';
+import * as b from '../domain/testing/builders.js';
 
 const log = createLogger({ service: 'deadline-test', level: 'silent' });
 const ids = { next: () => 'id', fromName: () => 'id' };
 
-function manager(send: (callId: string, command: CallCommand) => Promise<unknown>) {
+/** What send returns when the command recorded something, and when it recorded nothing. */
+const recorded = { decision: { events: [b.callEnded(b.EndCause.END_CAUSE_MAX_DURATION)] } };
+const nothing = { decision: { events: [] } };
+
+function manager(
+  send: (callId: string, command: CallCommand) => Promise<typeof recorded | typeof nothing | void>,
+  logger: Logger = log,
+) {
   const sent: Array<[string, CallCommand]> = [];
   const m = new DeadlineManager({
     send: async (callId, command) => {
       sent.push([callId, command]);
-      return send(callId, command);
+      return (await send(callId, command)) ?? recorded;
     },
     clock: Date.now,
     ids,
-    log,
+    log: logger,
     retryMs: 10,
   });
   return { m, sent };
@@ -51,6 +60,31 @@ describe('DeadlineManager', () => {
     await until(() => sent.filter(([c]) => c === 'c1').length === 2);
     await until(() => m.armedFor('c1').length === 0 && m.armedFor('c2').length === 0);
     expect(sent.filter(([c]) => c === 'c2')).toHaveLength(1);
+    m.close();
+  });
+
+  it('logs a deadline whose command recorded nothing (the call had ended) as not acted on', async () => {
+    const lines: Array<{ msg: string; level: string; deadline?: string }> = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'deadline-test', level: 'debug', destination: sink });
+    const { m, sent } = manager(async (callId) => (callId === 'ended' ? nothing : recorded), logger);
+    m.arm('ended', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
+    m.arm('live', [{ kind: 'maxDuration', atMs: Date.now() }]);
+    await until(() => sent.length === 2 && lines.length === 2);
+    const about = (callId: string) => lines.filter((l) => (l as { callId?: string }).callId === callId);
+    expect(about('ended')).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        deadline: 'ringTimeout',
+        msg: expect.stringMatching(/no longer applies/),
+      }),
+    ]);
+    expect(about('live')).toEqual([expect.objectContaining({ level: 'info', msg: 'deadline acted on' })]);
     m.close();
   });
 });
