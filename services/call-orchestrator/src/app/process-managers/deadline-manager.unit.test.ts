@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '@callctl/logging';
-import { IllegalStateError } from '../domain/errors.js';
-import type { CallCommand } from '../domain/call.commands.js';
+import { IllegalStateError } from '../../domain/errors.js';
+import type { CallCommand } from '../../domain/call.commands.js';
 import { DeadlineManager } from './deadline-manager.js';
-import { PeerError } from './errors.js';
-import * as b from '../domain/testing/builders.js';
+import { PeerError } from '../errors.js';
+import * as b from '../../domain/testing/builders.js';
 
 const log = createLogger({ service: 'deadline-test', level: 'silent' });
 const ids = { next: () => 'id', fromName: () => 'id' };

@@ -5,13 +5,13 @@
 import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
-import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
-import type { Deadline } from '../domain/call.guards.js';
-import type { CommandContext, CommandOutcome } from './handle-command.js';
-import type { LoadedCall } from './call-repository.js';
+import type { CallCommand, CommandMetadata } from '../../domain/call.commands.js';
+import type { Deadline } from '../../domain/call.guards.js';
+import type { CommandContext, CommandOutcome } from '../handle-command.js';
+import type { LoadedCall } from '../call-repository.js';
 import { deadlineKey, deadlinesOf } from './deadlines-of.js';
-import { PERMANENT_KINDS } from './errors.js';
-import type { Clock, IdSource } from './ports.js';
+import { PERMANENT_KINDS } from '../errors.js';
+import type { Clock, IdSource } from '../ports.js';
 
 type Send = (
   callId: string,
