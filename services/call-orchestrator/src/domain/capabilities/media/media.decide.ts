@@ -4,7 +4,7 @@ import type { CallEvent } from '../../call.events';
 import type { Leg } from '../../call.state';
 import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from '../../call.guards';
 import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
-import { playFingerprint } from './media.state';
+import { playFingerprint, type Playback } from './media.state';
 
 const { PlaybackEndReason } = callEvents;
 const none: Decision = { events: [] };
@@ -39,17 +39,13 @@ export function finishPlaybacksOn(
 ): CallEvent[] {
   return Object.values(s.playbacks)
     .filter((p) => p.status === 'playing' && legIds.includes(p.legId))
-    .map((p) => ({
-      type: 'PlaybackFinished',
-      data: {
-        callId: s.callId,
-        legId: p.legId,
-        playbackId: p.playbackId,
-        reason,
-        clientState: s.clientState,
-      },
-    }));
+    .map((p) => playbackFinished(s, p, reason));
 }
+
+const playbackFinished = (s: Active, p: Playback, reason: callEvents.PlaybackEndReason): CallEvent => ({
+  type: 'PlaybackFinished',
+  data: { callId: s.callId, legId: p.legId, playbackId: p.playbackId, reason, clientState: s.clientState },
+});
 
 /** A leg that ends stops what plays to it. */
 export const endPlaybacksOfLeg = (s: Active, l: Leg): CallEvent[] =>
@@ -74,21 +70,7 @@ function finishPlayback(s: Active, playbackId: string, reason: callEvents.Playba
     throw new NotFoundError(`playback ${playbackId} does not exist in call ${s.callId}`, {
       callId: s.callId,
     });
-  if (p.status === 'finished') return none;
-  return {
-    events: [
-      {
-        type: 'PlaybackFinished',
-        data: {
-          callId: s.callId,
-          legId: p.legId,
-          playbackId: p.playbackId,
-          reason,
-          clientState: s.clientState,
-        },
-      },
-    ],
-  };
+  return p.status === 'finished' ? none : { events: [playbackFinished(s, p, reason)] };
 }
 
 export const startEcho = (s: Active, c: Cmd<'StartEcho'>): Decision => {
