@@ -43,4 +43,11 @@ export {
   type Relay,
   type RelayOptions,
 } from './relay.js';
+export {
+  CALL_CATEGORY,
+  RELAY_CATEGORIES,
+  categoryOfStream,
+  eventSubjects,
+  type RelayCategory,
+} from './relay-subjects.js';
 export { toEventEnvelope } from './envelope.js';

@@ -1,15 +1,15 @@
 import pg from 'pg';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
-import {
-  callEventJsonSubject,
-  callEventSubject,
-  ensureCallEventsStream,
-  publishToStream,
-  CALL_EVENTS_STREAM,
-} from '@callctl/bus';
+import { publishToStream, CALL_EVENTS_STREAM } from '@callctl/bus';
 import { EVENT_LOG_CHANNEL, type EventStore, type RecordedEvent } from './event-store.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
-import { callIdOfStream } from './stream-id.js';
+import {
+  categoryOfStream,
+  categoryTable,
+  eventSubjects,
+  RELAY_CATEGORIES,
+  type RelayCategory,
+} from './relay-subjects.js';
 import { Doorbell } from './doorbell.js';
 import { Backoff, pause } from './backoff.js';
 
@@ -54,8 +54,12 @@ export interface RelayOptions {
   initialRetryDelayMs?: number;
   /** Cap of that wait. @default 5000 */
   maxRetryDelayMs?: number;
-  /** Also publish each event as proto3 JSON on `calls-json.<callId>.<type>`. @default false */
+  /** Also publish each event as proto3 JSON (`calls-json.<callId>.<type>` for a call). @default false */
   publishJson?: boolean;
+  /** The stream categories published, each on its own subjects (relay-subjects.ts). @default RELAY_CATEGORIES */
+  categories?: readonly RelayCategory[];
+  /** Called once per category the relay has no row for, the first time one of its events passes. */
+  onSkippedCategory?: (category: string, streamId: string) => void;
   /** Called each time this instance becomes the leader (logs, tests). */
   onLeader?: () => void;
   /** Called when this instance gave up leadership because its PostgreSQL session failed. */
@@ -116,7 +120,9 @@ function asError(error: unknown): Error {
  * batch in flight to settle, closes the connection (releasing the lock if the server still holds it) and
  * then competes for the lock again on a new connection, as a standby would.
  *
- * Events of streams that are not `call-<id>` are skipped (the checkpoint still passes them).
+ * Each stream category is published on the subjects its row of `categories` names (`call-<id>` on
+ * `calls.<id>.<type>`); events of a category without a row are skipped, reported once through
+ * onSkippedCategory, and the checkpoint passes them.
  */
 export function startRelay(options: RelayOptions): Relay {
   const settings = {
@@ -127,6 +133,8 @@ export function startRelay(options: RelayOptions): Relay {
     checkpointIntervalMs: options.checkpointIntervalMs ?? RELAY_DEFAULTS.checkpointIntervalMs,
   };
   const codecs = options.store.codecs;
+  const categories = categoryTable(options.categories ?? RELAY_CATEGORIES);
+  const skippedCategories = new Set<string>();
   const stop = new AbortController();
   const doorbell = new Doorbell();
   const backoff = new Backoff({
@@ -142,8 +150,8 @@ export function startRelay(options: RelayOptions): Relay {
   }
 
   async function publish(event: RecordedEvent): Promise<void> {
-    const callId = callIdOfStream(event.streamId);
-    if (callId === undefined) return;
+    const subjects = eventSubjects(categories, event.streamId, event.type);
+    if (subjects === undefined) return skipped(event.streamId);
     const codec = codecs.get(event.type);
     if (!codec) throw new Error(`relay: no codec for event type ${event.type} at ${event.globalPosition}`);
     const h = natsHeaders();
@@ -162,7 +170,7 @@ export function startRelay(options: RelayOptions): Relay {
     const payload = codec.encode(codec.fromJSON(event.data)).finish();
     const timeoutMs = settings.publishTimeoutMs;
     const sends = [
-      publishToStream(options.nc, callEventSubject(callId, event.type), payload, {
+      publishToStream(options.nc, subjects.subject, payload, {
         msgId: event.eventId,
         headers: h,
         timeoutMs,
@@ -173,7 +181,7 @@ export function startRelay(options: RelayOptions): Relay {
       for (const [key, values] of h) for (const v of values) jh.append(key, v);
       jh.set(RELAY_HEADERS.contentType, `application/json; proto=${codec.protoName}`);
       sends.push(
-        publishToStream(options.nc, callEventJsonSubject(callId, event.type), JSON.stringify(event.data), {
+        publishToStream(options.nc, subjects.jsonSubject, JSON.stringify(event.data), {
           msgId: `${event.eventId}.json`,
           headers: jh,
           timeoutMs,
@@ -181,6 +189,18 @@ export function startRelay(options: RelayOptions): Relay {
       );
     }
     await Promise.all(sends);
+  }
+
+  function skipped(streamId: string): void {
+    const category = categoryOfStream(streamId);
+    // A known category's stream whose id cannot be a subject token is passed over silently, as before.
+    if (categories.has(category) || skippedCategories.has(category)) return;
+    skippedCategories.add(category);
+    options.onSkippedCategory?.(category, streamId);
+  }
+
+  async function ensureStreams(): Promise<void> {
+    for (const category of categories.values()) await category.ensureStream(options.nc);
   }
 
   /** Publishes a batch; on a failure, lets the rest settle first so a retry does not race its own sends. */
@@ -255,7 +275,7 @@ export function startRelay(options: RelayOptions): Relay {
         let batch: RecordedEvent[];
         try {
           if (!streamReady) {
-            await ensureCallEventsStream(options.nc);
+            await ensureStreams();
             streamReady = true;
           }
           batch = local.takeAfter(position);

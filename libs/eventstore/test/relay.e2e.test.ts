@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, AckPolicy, type JsMsg } from '@nats-io/jetstream';
-import { connectBus, CALL_EVENTS_STREAM, ensureCallEventsStream, type NatsConnection } from '@callctl/bus';
+import {
+  connectBus,
+  CALL_EVENTS_STREAM,
+  ensureCallEventsStream,
+  ensureStream,
+  type NatsConnection,
+} from '@callctl/bus';
 import { callEvents } from '@callctl/proto';
 import {
   startNatsServer,
@@ -11,6 +17,7 @@ import {
   type NatsServerFixture,
 } from '@callctl/testing';
 import {
+  CALL_CATEGORY,
   callStreamId,
   createEventStore,
   RELAY_CHECKPOINT_ID,
@@ -19,6 +26,7 @@ import {
   subscribeAll,
   type EventStore,
   type RecordedEvent,
+  type RelayCategory,
 } from '../src/index.js';
 import { APPEND_LOCK_KEY } from '../src/event-store.js';
 import { RELAY_APPLICATION_NAME } from '../src/relay.js';
@@ -64,15 +72,20 @@ interface Delivered {
 }
 
 /** Everything in CALL_EVENTS under `filter` read with a fresh durable, explicit ack. */
-async function readCallEvents(expected: number, conn = nc, filter = 'calls.>'): Promise<Delivered[]> {
+async function readCallEvents(
+  expected: number,
+  conn = nc,
+  filter = 'calls.>',
+  stream = CALL_EVENTS_STREAM,
+): Promise<Delivered[]> {
   const jsm = await jetstreamManager(conn);
   const name = `check-${randomUUID().slice(0, 8)}`;
-  await jsm.consumers.add(CALL_EVENTS_STREAM, {
+  await jsm.consumers.add(stream, {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
     filter_subject: filter,
   });
-  const consumer = await jetstream(conn).consumers.get(CALL_EVENTS_STREAM, name);
+  const consumer = await jetstream(conn).consumers.get(stream, name);
   const out: Delivered[] = [];
   await waitFor(
     `${expected} messages on ${filter}`,
@@ -287,6 +300,43 @@ describe('relay', () => {
     expect(bodies[1]).toEqual({ callId, legId: 'B' });
     // The JSON copy says the same as the protobuf one.
     expect(bodies[1]).toEqual(callEvents.LegAnswered.toJSON(callEvents.LegAnswered.decode(proto[1]!.data)));
+  }, 90_000);
+
+  it('publishes a second stream category on its own subjects and skips an unknown one, reporting it once', async () => {
+    const callbacksStream = `TEST_CALLBACKS_${randomUUID().slice(0, 8)}`;
+    const callbacks: RelayCategory = {
+      category: 'callback',
+      subjectPrefix: 'callbacks',
+      jsonSubjectPrefix: 'callbacks-json',
+      ensureStream: (conn) => ensureStream(conn, { name: callbacksStream, subjects: ['callbacks.>'] }),
+    };
+    const skipped: Array<[string, string]> = [];
+    const callId = randomCallId();
+    const callbackId = randomCallId();
+    await fx.store.append(`config-${callbackId}`, 'no-stream', [callCreated(callId), legAnswered(callId)]);
+    await fx.store.append(`callback-${callbackId}`, 'no-stream', [callCreated(callbackId)]);
+    await fx.store.append(callStreamId(callId), 'no-stream', [callCreated(callId)]);
+    const head = await fx.store.headPosition();
+    await new Promise<void>((resolve) => {
+      const relay = startRelay({
+        store: fx.store,
+        databaseUrl: fx.db.url,
+        nc,
+        pollIntervalMs: 50,
+        categories: [CALL_CATEGORY, callbacks],
+        onSkippedCategory: (category, streamId) => skipped.push([category, streamId]),
+        onCheckpoint: (position) => position >= head && resolve(relay.close()),
+      });
+    });
+    const onCallbacks = await readCallEvents(1, nc, 'callbacks.>', callbacksStream);
+    const onCalls = await readCallEvents(1, nc, 'calls.>');
+    expect(onCallbacks.map((d) => [d.subject, d.streamId])).toEqual([
+      [`callbacks.${callbackId}.call_created`, `callback-${callbackId}`],
+    ]);
+    expect(onCalls.map((d) => d.subject)).toEqual([`calls.${callId}.call_created`]);
+    // Two events of the unknown category, one report; the checkpoint passed them.
+    expect(skipped).toEqual([['config', `config-${callbackId}`]]);
+    expect(await loadCheckpoint(fx.pool, RELAY_CHECKPOINT_ID)).toBe(head);
   }, 90_000);
 
   it('rides out a nats-server restart while writers append: every event once, in per-stream order', async () => {

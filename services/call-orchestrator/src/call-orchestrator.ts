@@ -13,10 +13,10 @@ import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import { CallLocks } from './app/call-locks.js';
 import { CallRepository, DEFAULT_CACHED_CALLS } from './app/call-repository.js';
 import { CommandEffects } from './app/command-effects.js';
-import { DeadlineManager } from './app/deadline-manager.js';
+import { DeadlineManager } from './app/process-managers/deadline-manager.js';
 import { CommandHandler } from './app/handle-command.js';
-import { recordFact } from './app/record-fact.js';
-import { LegReconciler } from './app/leg-reconciler.js';
+import { recordFact } from './app/process-managers/record-fact.js';
+import { LegReconciler } from './app/process-managers/leg-reconciler.js';
 import type { Clock, IdSource } from './app/ports.js';
 import {
   activeCallsProjection,
@@ -172,6 +172,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
             databaseUrl: o.databaseUrl,
             nc,
             onLeader: () => log.info('relay to CALL_EVENTS is active on this instance'),
+            onSkippedCategory: (category, streamId) =>
+              log.info({ category, streamId }, 'relay publishes no stream of this category'),
           }),
         log,
       );

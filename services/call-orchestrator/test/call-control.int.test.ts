@@ -8,7 +8,7 @@ import { CALL_EVENTS_STREAM, callEventsOfCall, FACTS_STREAM } from '@callctl/bus
 import { toCallEvent } from '../src/app/call-repository.js';
 import { catchUpProjection, rebuildProjection } from '@callctl/eventstore';
 import { activeCallsProjection } from '../src/adapters/eventlog/active-calls.js';
-import { LegReconciler } from '../src/app/leg-reconciler.js';
+import { LegReconciler } from '../src/app/process-managers/leg-reconciler.js';
 import { systemIds } from '../src/adapters/ids.js';
 import { sipEdgeClient } from '../src/adapters/sip-edge/sip-edge-client.js';
 import { createLogger } from '@callctl/logging';

@@ -12,108 +12,43 @@
 //   initiated leg with no INVITE; its ring timeout (re-armed from the log on start) ends it as NO_ANSWER.
 //   A failed INVITE ends the leg with PLATFORM_FAILURE (UNREACHABLE for a peer refusal) and the caller
 //   gets the peer's status.
-import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
-import { isPeerError, PEER_ERROR_CODES } from './errors.js';
 import type { MediaPort, SipEdgePort } from './ports.js';
+import { effectsTable, type CapabilityEffects, type EffectPorts } from './capabilities/effects.js';
+import { legsEffects } from './capabilities/legs.effects.js';
+import { mediaEffects } from './capabilities/media.effects.js';
+import { bridgesEffects } from './capabilities/bridges.effects.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
 
+/**
+ * The capabilities that act outside the aggregate (digit collection has no action: digits come as facts,
+ * and Record* commands are facts). A new capability with actions adds its effects here.
+ */
+export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [legsEffects, mediaEffects, bridgesEffects];
+
 export class CommandEffects {
-  constructor(
-    private readonly sipEdge: SipEdgePort,
-    private readonly media: MediaPort,
-  ) {}
+  private readonly ports: EffectPorts;
+  private readonly table = effectsTable(CAPABILITY_EFFECTS);
+
+  constructor(sipEdge: SipEdgePort, media: MediaPort) {
+    this.ports = { sipEdge, media };
+  }
 
   async before(callId: string, command: CallCommand, decision: Decision): Promise<void> {
-    switch (command.type) {
-      case 'AnswerLeg':
-        return this.sipEdge.answerLeg(callId, command.data.legId);
-      case 'RejectLeg':
-        return this.sipEdge.rejectLeg(
-          callId,
-          command.data.legId,
-          command.data.sipStatus || 603,
-          command.data.reason,
-        );
-      case 'Hangup': {
-        const reason = command.data.reason ?? 'hangup requested';
-        const ended = decision.events.flatMap((e) => (e.type === 'LegEnded' ? [e.data.legId] : []));
-        await Promise.all(ended.map((legId) => this.hangupLeg(callId, legId, reason)));
-        return;
-      }
-      case 'PlayMedia':
-        for (const e of decision.events)
-          if (e.type === 'PlaybackStarted')
-            await this.media.play({
-              callId,
-              legId: e.data.legId,
-              source: e.data.mediaUri,
-              repeat: e.data.repeat,
-              playbackId: e.data.playbackId,
-            });
-        return;
-      case 'StopMedia':
-        for (const e of decision.events)
-          if (e.type === 'PlaybackFinished') await this.media.stopPlay(callId, e.data.legId);
-        return;
-      case 'StartEcho':
-        return this.media.startEcho(callId, command.data.legId);
-      case 'StopEcho':
-        return this.media.stopEcho(callId, command.data.legId);
-      case 'BridgeLegs':
-        // The media is joined (re-INVITEs through a new rtpengine session) before LegsBridged is recorded: a
-        // bridge in the log always carries audio, and a refused re-INVITE records nothing. A crash between
-        // the two loses nothing: sip-edge reports the joined legs as a fact under this bridge id and key.
-        for (const e of decision.events)
-          if (e.type === 'LegsBridged')
-            await this.sipEdge.bridgeLegs(callId, e.data.legAId, e.data.legBId, {
-              bridgeId: e.data.bridgeId,
-              idempotencyKey: e.data.idempotencyKey,
-            });
-        return;
-      default:
-        // CollectDigits is recorded only (digits come as facts); Record* commands are facts.
-        return;
-    }
+    await this.table.get(command.type)?.before?.(this.ports, callId, command, decision);
   }
 
   async after(callId: string, command: CallCommand, decision: Decision): Promise<void> {
-    if (command.type !== 'CreateCall' && command.type !== 'Dial') return;
-    for (const e of decision.events) {
-      if (e.type === 'LegInitiated' || e.type === 'DialRequested')
-        await this.sipEdge.placeCall({
-          callId,
-          legId: e.data.legId,
-          toUri: e.data.toUri,
-          fromUri: e.data.fromUri,
-          ringTimeoutMs: e.data.ringTimeoutMs,
-          bridgeWithLegId: e.type === 'DialRequested' ? e.data.bridgeWithLegId : '',
-        });
-    }
+    await this.table.get(command.type)?.after?.(this.ports, callId, command, decision);
   }
 
-  /** What to record when `after` failed: the leg whose INVITE could not be sent ends. */
+  /** What to record when `after` failed (the leg whose INVITE could not be sent ends). */
   afterFailed(command: CallCommand, decision: Decision, error: unknown): CallCommand | undefined {
-    const legId = decision.resultId;
-    if ((command.type !== 'CreateCall' && command.type !== 'Dial') || !legId) return undefined;
-    const refused =
-      isPeerError(error, PEER_ERROR_CODES.validation) || isPeerError(error, PEER_ERROR_CODES.notFound);
-    return {
-      type: 'RecordLegEnded',
-      data: {
-        legId,
-        sipStatus: 0,
-        reason: `INVITE not sent: ${error instanceof Error ? error.message : String(error)}`,
-        cause: refused
-          ? callEvents.EndCause.END_CAUSE_UNREACHABLE
-          : callEvents.EndCause.END_CAUSE_PLATFORM_FAILURE,
-      },
-      metadata: command.metadata,
-    };
+    return this.table.get(command.type)?.afterFailed?.(command, decision, error);
   }
 
   /**
@@ -122,17 +57,6 @@ export class CommandEffects {
    */
   alreadyDone(command: CallCommand, state: CallState): boolean {
     if (state.status === 'none') return false;
-    const leg = 'legId' in command.data && command.data.legId ? state.legs[command.data.legId] : undefined;
-    if (command.type === 'AnswerLeg') return leg?.status === 'answered';
-    if (command.type === 'RejectLeg') return leg?.status === 'ended';
-    return false;
-  }
-
-  private async hangupLeg(callId: string, legId: string, reason: string): Promise<void> {
-    try {
-      await this.sipEdge.hangupLeg(callId, legId, reason);
-    } catch (error) {
-      if (!isPeerError(error, PEER_ERROR_CODES.notFound)) throw error; // sip-edge no longer holds it: ended
-    }
+    return this.table.get(command.type)?.alreadyDone?.(command, state) ?? false;
   }
 }

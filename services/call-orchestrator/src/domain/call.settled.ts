@@ -2,17 +2,11 @@
 // stays ended, and a recorded bridge stays recorded, so deciding such a fact gives no events on this state
 // and on every later state of the call.
 // The command handler decides on a cached state that may be behind the log; it re-reads the log before
-// trusting a no-op, except for these, which no later append can turn into something to record (sip-edge
-// reports the answer and the end of each leg the application answered or hung up itself).
+// trusting a no-op, except for these, which no later append can turn into something to record. Each
+// capability says which of its facts settle (its `settled` table).
 import type { CallCommand } from './call.commands';
 import type { CallState } from './call.state';
+import { callRegistry } from './call.capabilities';
 
-export function settled(command: CallCommand, state: CallState): boolean {
-  if (state.status === 'none') return false;
-  // A bridge, once recorded, stays in the call's state (ended or not).
-  if (command.type === 'RecordLegsBridged') return state.bridges[command.data.bridgeId] !== undefined;
-  if (command.type !== 'RecordLegAnswered' && command.type !== 'RecordLegEnded') return false;
-  const leg = state.legs[command.data.legId];
-  if (command.type === 'RecordLegEnded') return state.status === 'ended' || leg?.status === 'ended';
-  return state.status === 'active' && (leg?.status === 'answered' || leg?.status === 'ended');
-}
+export const settled = (command: CallCommand, state: CallState): boolean =>
+  callRegistry.settled(command, state);

@@ -17,7 +17,7 @@ import type { Clock, IdSource } from '../../app/ports.js';
 
 export interface FactsConsumerOptions {
   nc: NatsConnection;
-  /** Records one fact's command (app/record-fact.ts). */
+  /** Records one fact's command (app/process-managers/record-fact.ts). */
   record: (callId: string, command: CallCommand, context: CommandContext) => Promise<void>;
   clock: Clock;
   ids: IdSource;

@@ -5,9 +5,9 @@
 // whose LegEnded fact is still on its way, or one recorded after the snapshot, is not touched.
 import type { Logger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
-import type { CallRepository } from './call-repository.js';
-import type { CommandHandler } from './handle-command.js';
-import type { Clock, IdSource, SipEdgePort } from './ports.js';
+import type { CallRepository } from '../call-repository.js';
+import type { CommandHandler } from '../handle-command.js';
+import type { Clock, IdSource, SipEdgePort } from '../ports.js';
 
 export interface LegReconcilerOptions {
   sipEdge: Pick<SipEdgePort, 'listLegs'>;

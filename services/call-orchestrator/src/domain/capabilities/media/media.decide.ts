@@ -1,9 +1,10 @@
-// Media operations on a leg: playback and echo (digit collection is in collect-digits.ts).
+// Media operations on a leg: playback and echo (digit collection is the digits capability).
 import { callEvents } from '@callctl/proto';
-import type { CallEvent } from './call.events';
-import { fingerprint } from './call.state';
-import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from './call.guards';
-import { IllegalStateError, NotFoundError, ValidationError } from './errors';
+import type { CallEvent } from '../../call.events';
+import type { Leg } from '../../call.state';
+import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from '../../call.guards';
+import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
+import { playFingerprint, type Playback } from './media.state';
 
 const { PlaybackEndReason } = callEvents;
 const none: Decision = { events: [] };
@@ -12,16 +13,11 @@ export const playMedia = (s: Active, c: Cmd<'PlayMedia'>): Decision => {
   const d = { ...c.data, repeat: c.data.repeat || 1 };
   if (!d.mediaUri)
     throw new ValidationError('a media URL or file id is required', { callId: s.callId, legId: d.legId });
-  const again = replay(s, c.metadata.idempotencyKey, fingerprint.play(d));
+  const again = replay(s, c.metadata.idempotencyKey, playFingerprint(d));
   if (again) return again;
   answeredLeg(s, d.legId, 'play media');
   const base = { callId: s.callId, legId: d.legId, clientState: s.clientState };
-  const out: CallEvent[] = Object.values(s.playbacks)
-    .filter((p) => p.legId === d.legId && p.status === 'playing')
-    .map((p) => ({
-      type: 'PlaybackFinished',
-      data: { ...base, playbackId: p.playbackId, reason: PlaybackEndReason.PLAYBACK_END_REASON_STOPPED },
-    }));
+  const out = finishPlaybacksOn(s, [d.legId], PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
   out.push({
     type: 'PlaybackStarted',
     data: {
@@ -34,6 +30,26 @@ export const playMedia = (s: Active, c: Cmd<'PlayMedia'>): Decision => {
   });
   return { events: out, resultId: c.metadata.newId };
 };
+
+/** PlaybackFinished with this reason for each playback still playing to one of these legs. */
+export function finishPlaybacksOn(
+  s: Active,
+  legIds: readonly string[],
+  reason: callEvents.PlaybackEndReason,
+): CallEvent[] {
+  return Object.values(s.playbacks)
+    .filter((p) => p.status === 'playing' && legIds.includes(p.legId))
+    .map((p) => playbackFinished(s, p, reason));
+}
+
+const playbackFinished = (s: Active, p: Playback, reason: callEvents.PlaybackEndReason): CallEvent => ({
+  type: 'PlaybackFinished',
+  data: { callId: s.callId, legId: p.legId, playbackId: p.playbackId, reason, clientState: s.clientState },
+});
+
+/** A leg that ends stops what plays to it. */
+export const endPlaybacksOfLeg = (s: Active, l: Leg): CallEvent[] =>
+  finishPlaybacksOn(s, [l.legId], PlaybackEndReason.PLAYBACK_END_REASON_LEG_ENDED);
 
 export const stopMedia = (s: Active, c: Cmd<'StopMedia'>): Decision =>
   finishPlayback(s, c.data.playbackId, PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
@@ -54,21 +70,7 @@ function finishPlayback(s: Active, playbackId: string, reason: callEvents.Playba
     throw new NotFoundError(`playback ${playbackId} does not exist in call ${s.callId}`, {
       callId: s.callId,
     });
-  if (p.status === 'finished') return none;
-  return {
-    events: [
-      {
-        type: 'PlaybackFinished',
-        data: {
-          callId: s.callId,
-          legId: p.legId,
-          playbackId: p.playbackId,
-          reason,
-          clientState: s.clientState,
-        },
-      },
-    ],
-  };
+  return p.status === 'finished' ? none : { events: [playbackFinished(s, p, reason)] };
 }
 
 export const startEcho = (s: Active, c: Cmd<'StartEcho'>): Decision => {

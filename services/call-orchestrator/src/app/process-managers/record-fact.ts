@@ -3,9 +3,9 @@
 // BRIDGE_PEER_ENDED. The reaction is derived from the call's state, not from the events just appended, so a
 // fact redelivered after a crash (its events already in the log) still ends a peer left up.
 import { callEvents } from '@callctl/proto';
-import type { CallCommand } from '../domain/call.commands.js';
-import { foldEvents, type CallState } from '../domain/call.state.js';
-import type { CommandContext, CommandHandler } from './handle-command.js';
+import type { CallCommand } from '../../domain/call.commands.js';
+import { foldEvents, type CallState } from '../../domain/call.state.js';
+import type { CommandContext, CommandHandler } from '../handle-command.js';
 
 /** Answered legs whose bridge ended because `legId` ended, and that no other bridge holds. */
 export function peersLeftAlone(state: CallState, legId: string): string[] {

@@ -1,8 +1,8 @@
-// Legs: create, answer, reject, hang up, and the SIP facts about them. Ending a leg also ends what
-// depends on it (playbacks, digit collections, its bridge) and the call when it was the last leg.
+// Legs: create, answer, reject, hang up, and the SIP facts about them. Ending a leg (ctx.endLeg, built
+// by the registry) also ends what each capability runs on it, and the call when it was the last leg.
 import { callEvents } from '@callctl/proto';
-import type { CallEvent } from './call.events';
-import { evolve, type CallState, type Leg } from './call.state';
+import type { CallEvent } from '../../call.events';
+import type { CallState } from '../../call.state';
 import {
   active,
   leg,
@@ -12,53 +12,12 @@ import {
   type Cmd,
   type Deadline,
   type Decision,
-} from './call.guards';
-import { IdempotencyConflictError, IllegalStateError, ValidationError } from './errors';
+} from '../../call.guards';
+import { IdempotencyConflictError, IllegalStateError, ValidationError } from '../../errors';
+import type { DecideContext } from '../capability';
 
-const { EndCause, LegDirection, PlaybackEndReason, CollectEndReason } = callEvents;
+const { EndCause, LegDirection } = callEvents;
 const none: Decision = { events: [] };
-
-/** Ends a leg and whatever depends on it: its media operations, its bridge, and the call if it was the last. */
-export function endLeg(
-  s: Active,
-  l: Leg,
-  cause: callEvents.EndCause,
-  sipStatus: number,
-  reason: string,
-): CallEvent[] {
-  const base = { callId: s.callId, clientState: s.clientState };
-  const out: CallEvent[] = [];
-  for (const p of Object.values(s.playbacks))
-    if (p.legId === l.legId && p.status === 'playing')
-      out.push({
-        type: 'PlaybackFinished',
-        data: {
-          ...base,
-          legId: l.legId,
-          playbackId: p.playbackId,
-          reason: PlaybackEndReason.PLAYBACK_END_REASON_LEG_ENDED,
-        },
-      });
-  for (const c of Object.values(s.collects))
-    if (c.legId === l.legId && c.status === 'collecting')
-      out.push({
-        type: 'DigitsCollected',
-        data: {
-          ...base,
-          legId: l.legId,
-          collectId: c.collectId,
-          digits: c.digits,
-          reason: CollectEndReason.COLLECT_END_REASON_CANCELLED,
-          terminator: '',
-        },
-      });
-  if (l.status === 'answered' && l.bridgeId)
-    out.push({ type: 'BridgeEnded', data: { ...base, bridgeId: l.bridgeId, endedLegId: l.legId } });
-  out.push({ type: 'LegEnded', data: { ...base, legId: l.legId, cause, sipStatus, reason } });
-  const stillUp = Object.values(s.legs).some((o) => o.legId !== l.legId && o.status !== 'ended');
-  if (!stillUp) out.push({ type: 'CallEnded', data: { ...base, cause, talkDurationMs: 0 } });
-  return out;
-}
 
 export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => {
   const d = c.data;
@@ -170,7 +129,7 @@ export const answerLeg = (s: Active, c: Cmd<'AnswerLeg'>): Decision => {
   };
 };
 
-export const rejectLeg = (s: Active, c: Cmd<'RejectLeg'>): Decision => {
+export const rejectLeg = (s: Active, c: Cmd<'RejectLeg'>, ctx: DecideContext): Decision => {
   const l = leg(s, c.data.legId);
   const sipStatus = c.data.sipStatus || 603;
   if (sipStatus < 400 || sipStatus > 699)
@@ -186,10 +145,10 @@ export const rejectLeg = (s: Active, c: Cmd<'RejectLeg'>): Decision => {
       callId: s.callId,
       legId: l.legId,
     });
-  return { events: endLeg(s, l, EndCause.END_CAUSE_REJECTED, sipStatus, c.data.reason) };
+  return { events: ctx.endLeg(s, l, EndCause.END_CAUSE_REJECTED, sipStatus, c.data.reason) };
 };
 
-export const hangup = (state: CallState, c: Cmd<'Hangup'>): Decision => {
+export const hangup = (state: CallState, c: Cmd<'Hangup'>, ctx: DecideContext): Decision => {
   if (state.status === 'ended') return none; // safe to retry
   const s = active(state);
   const targets = c.data.legId ? [leg(s, c.data.legId)] : Object.values(s.legs);
@@ -199,7 +158,7 @@ export const hangup = (state: CallState, c: Cmd<'Hangup'>): Decision => {
     if (cur.status !== 'active') break;
     const l = cur.legs[t.legId];
     if (!l || l.status === 'ended') continue;
-    const evs = endLeg(
+    const evs = ctx.endLeg(
       cur,
       l,
       c.data.cause ?? EndCause.END_CAUSE_LOCAL_HANGUP,
@@ -207,7 +166,7 @@ export const hangup = (state: CallState, c: Cmd<'Hangup'>): Decision => {
       c.data.reason ?? 'hangup requested',
     );
     out.push(...evs);
-    cur = evs.reduce(evolve, cur);
+    cur = evs.reduce(ctx.evolve, cur);
   }
   return { events: out };
 };
@@ -283,9 +242,9 @@ const maxDuration = (s: Active, now: number): Deadline => ({
   atMs: now + s.maxDurationMs,
 });
 
-export const recordLegEnded = (s: Active, c: Cmd<'RecordLegEnded'>): Decision => {
+export const recordLegEnded = (s: Active, c: Cmd<'RecordLegEnded'>, ctx: DecideContext): Decision => {
   const l = leg(s, c.data.legId);
   return l.status === 'ended'
     ? none
-    : { events: endLeg(s, l, c.data.cause, c.data.sipStatus, c.data.reason) };
+    : { events: ctx.endLeg(s, l, c.data.cause, c.data.sipStatus, c.data.reason) };
 };

@@ -3,11 +3,11 @@
 // one for inter_digit_timeout_ms after each DtmfReceived, and reports a firing as RecordCollectTimeout with
 // the digit count it armed at, so a timer that a later digit made stale is ignored here.
 import { callEvents } from '@callctl/proto';
-import type { CallEvent } from './call.events';
-import type { Collect } from './call.state';
-import { fingerprint } from './call.state';
-import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from './call.guards';
-import { IllegalStateError, NotFoundError, ValidationError } from './errors';
+import type { CallEvent } from '../../call.events';
+import type { Leg } from '../../call.state';
+import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from '../../call.guards';
+import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
+import { collectFingerprint, type Collect } from './digits.state';
 
 const { CollectEndReason } = callEvents;
 const DTMF_KEYS = '0123456789*#ABCD';
@@ -30,7 +30,7 @@ export function collectDigits(s: Active, c: Cmd<'CollectDigits'>): Decision {
     throw new ValidationError(`max_digits must be 1-${MAX_DIGITS_LIMIT}, got ${d.maxDigits}`, ctx);
   if ([...d.terminators].some((k) => !DTMF_KEYS.includes(k)))
     throw new ValidationError(`terminators may only hold ${DTMF_KEYS}, got "${d.terminators}"`, ctx);
-  const again = replay(s, c.metadata.idempotencyKey, fingerprint.collect(d));
+  const again = replay(s, c.metadata.idempotencyKey, collectFingerprint(d));
   if (again) return again;
   answeredLeg(s, d.legId, 'collect digits');
   const running = runningOn(s, d.legId);
@@ -120,6 +120,23 @@ export function recordCollectTimeout(s: Active, c: Cmd<'RecordCollectTimeout'>):
     ],
   };
 }
+
+/** A leg that ends cancels its collection, with the digits it had. */
+export const cancelCollectionOfLeg = (s: Active, l: Leg): CallEvent[] =>
+  Object.values(s.collects)
+    .filter((c) => c.legId === l.legId && c.status === 'collecting')
+    .map((c) => ({
+      type: 'DigitsCollected',
+      data: {
+        callId: s.callId,
+        clientState: s.clientState,
+        legId: l.legId,
+        collectId: c.collectId,
+        digits: c.digits,
+        reason: CollectEndReason.COLLECT_END_REASON_CANCELLED,
+        terminator: '',
+      },
+    }));
 
 function runningOn(s: Active, legId: string): Extract<Collect, { status: 'collecting' }> | undefined {
   for (const col of Object.values(s.collects))

@@ -1,7 +1,8 @@
 // Bridges between answered legs, and Dial: a new outbound leg, bridged on answer when it names a leg to
 // bridge with (see RecordLegAnswered).
-import type { CallEvent } from './call.events';
-import { fingerprint, type Leg } from './call.state';
+import { callEvents } from '@callctl/proto';
+import type { CallEvent } from '../../call.events';
+import type { Leg } from '../../call.state';
 import {
   answeredLeg,
   leg,
@@ -11,9 +12,10 @@ import {
   type Active,
   type Cmd,
   type Decision,
-} from './call.guards';
-import { callEvents } from '@callctl/proto';
-import { IllegalStateError, ValidationError } from './errors';
+} from '../../call.guards';
+import { IllegalStateError, ValidationError } from '../../errors';
+import { finishPlaybacksOn } from '../media/media.decide';
+import { bridgeFingerprint, dialFingerprint } from './bridges.state';
 
 type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 
@@ -21,7 +23,7 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
   const { legAId, legBId } = c.data;
   if (legAId === legBId)
     throw new ValidationError('a leg cannot be bridged with itself', { callId: s.callId, legId: legAId });
-  const again = replay(s, c.metadata.idempotencyKey, fingerprint.bridge(c.data));
+  const again = replay(s, c.metadata.idempotencyKey, bridgeFingerprint(c.data));
   if (again) return again;
   const a = answeredLeg(s, legAId, 'be bridged');
   const b = answeredLeg(s, legBId, 'be bridged');
@@ -58,21 +60,12 @@ function joinLegs(
   idempotencyKey: string,
 ): CallEvent[] {
   const base = { callId: s.callId, clientState: s.clientState };
-  const taken = new Set([a.legId, b.legId]);
   const out: CallEvent[] = [a, b]
     .filter((l) => l.echo)
     .map((l): CallEvent => ({ type: 'EchoStopped', data: { ...base, legId: l.legId } }));
-  for (const p of Object.values(s.playbacks))
-    if (p.status === 'playing' && taken.has(p.legId))
-      out.push({
-        type: 'PlaybackFinished',
-        data: {
-          ...base,
-          legId: p.legId,
-          playbackId: p.playbackId,
-          reason: callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED,
-        },
-      });
+  out.push(
+    ...finishPlaybacksOn(s, [a.legId, b.legId], callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED),
+  );
   out.push({
     type: 'LegsBridged',
     data: { ...base, bridgeId, legAId: a.legId, legBId: b.legId, idempotencyKey, mediaSessionId: '' },
@@ -80,10 +73,21 @@ function joinLegs(
   return out;
 }
 
+/** A leg that ends ends its bridge (the peer's hang-up is the app's: process-managers/record-fact.ts). */
+export const endBridgeOfLeg = (s: Active, l: Leg): CallEvent[] =>
+  l.status === 'answered' && l.bridgeId
+    ? [
+        {
+          type: 'BridgeEnded',
+          data: { callId: s.callId, clientState: s.clientState, bridgeId: l.bridgeId, endedLegId: l.legId },
+        },
+      ]
+    : [];
+
 export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
   const d = c.data;
   requireSipUri(d.toUri, s.callId);
-  const again = replay(s, c.metadata.idempotencyKey, fingerprint.dial(d));
+  const again = replay(s, c.metadata.idempotencyKey, dialFingerprint(d));
   if (again) return again;
   // Without a leg to bridge with, the new leg is answered by the platform alone (BridgeLegs may join it later).
   if (d.bridgeWithLegId) bridgeSource(s, d.bridgeWithLegId);

@@ -5,15 +5,19 @@
 import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
-import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
-import type { Deadline } from '../domain/call.guards.js';
-import type { CommandContext } from './handle-command.js';
-import type { LoadedCall } from './call-repository.js';
+import type { CallCommand, CommandMetadata } from '../../domain/call.commands.js';
+import type { Deadline } from '../../domain/call.guards.js';
+import type { CommandContext, CommandOutcome } from '../handle-command.js';
+import type { LoadedCall } from '../call-repository.js';
 import { deadlineKey, deadlinesOf } from './deadlines-of.js';
-import { PERMANENT_KINDS } from './errors.js';
-import type { Clock, IdSource } from './ports.js';
+import { PERMANENT_KINDS } from '../errors.js';
+import type { Clock, IdSource } from '../ports.js';
 
-type Send = (callId: string, command: CallCommand, context: CommandContext) => Promise<unknown>;
+type Send = (
+  callId: string,
+  command: CallCommand,
+  context: CommandContext,
+) => Promise<Pick<CommandOutcome, 'decision'>>;
 
 export interface DeadlineManagerOptions {
   send: Send;
@@ -86,8 +90,11 @@ export class DeadlineManager {
   private async fire(key: string, callId: string, d: Deadline): Promise<void> {
     const { command, context } = this.commandFor(d);
     try {
-      await this.o.send(callId, command, { ...context, causationId: `deadline:${key}` });
-      this.o.log.info({ callId, deadline: d.kind }, 'deadline acted on');
+      const outcome = await this.o.send(callId, command, { ...context, causationId: `deadline:${key}` });
+      // Nothing recorded: the call ended, or the leg or collection moved on, before the timer fired.
+      if (outcome.decision.events.length === 0)
+        this.o.log.debug({ callId, deadline: d.kind }, 'deadline no longer applies; nothing done');
+      else this.o.log.info({ callId, deadline: d.kind }, 'deadline acted on');
     } catch (error) {
       // A refusal means the deadline no longer applies; anything else (peer down) is retried.
       if (PERMANENT_KINDS.has(errorKindOf(error))) {

@@ -1,11 +1,11 @@
 // Deadlines rebuilt from the log after a restart are the ones decide armed, timed from the envelopes.
 import type { RecordedEvent } from '@callctl/eventstore';
 import { callEvents } from '@callctl/proto';
-import { decide } from '../domain/call.decide.js';
-import type { CallEvent } from '../domain/call.events.js';
-import { evolve, initialState } from '../domain/call.state.js';
-import * as b from '../domain/testing/builders.js';
-import { emptyTimeline, recordTime } from './call-timeline.js';
+import { decide } from '../../domain/call.decide.js';
+import type { CallEvent } from '../../domain/call.events.js';
+import { evolve, initialState } from '../../domain/call.state.js';
+import * as b from '../../domain/testing/builders.js';
+import { emptyTimeline, recordTime } from '../call-timeline.js';
 import { deadlineKey, deadlinesOf } from './deadlines-of.js';
 
 /** Folds events as if each was recorded at the given time. */

@@ -2,9 +2,9 @@
 // restart the process managers re-arm exactly what the decisions armed before (same kinds, same keys),
 // with times taken from the log instead of the commands' `now`.
 import { callEvents } from '@callctl/proto';
-import type { Deadline } from '../domain/call.guards.js';
-import type { CallState } from '../domain/call.state.js';
-import type { CallTimeline } from './call-timeline.js';
+import type { Deadline } from '../../domain/call.guards.js';
+import type { CallState } from '../../domain/call.state.js';
+import type { CallTimeline } from '../call-timeline.js';
 
 export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[] {
   if (state.status !== 'active') return [];

@@ -1,0 +1,48 @@
+// What a capability does outside the aggregate: the SIP and media actions that go with its commands, and
+// when they run relative to the append (command-effects.ts says why in that order).
+import type { CallCommand, CallCommandType } from '../../domain/call.commands.js';
+import type { Cmd, Decision } from '../../domain/call.guards.js';
+import type { CallState } from '../../domain/call.state.js';
+import type { MediaPort, SipEdgePort } from '../ports.js';
+
+export interface EffectPorts {
+  readonly sipEdge: SipEdgePort;
+  readonly media: MediaPort;
+}
+
+export type Started = Exclude<CallState, { status: 'none' }>;
+
+export interface CommandEffect<T extends CallCommandType> {
+  /** After decide accepted the command, before its events are appended (a failure records nothing). */
+  before?(ports: EffectPorts, callId: string, command: Cmd<T>, decision: Decision): Promise<void>;
+  /** After the append. */
+  after?(ports: EffectPorts, callId: string, command: Cmd<T>, decision: Decision): Promise<void>;
+  /** What to record when `after` failed. */
+  afterFailed?(command: Cmd<T>, decision: Decision, error: unknown): CallCommand | undefined;
+  /** After `before` ran, a refusal on a retry that means a fact recorded the outcome meanwhile. */
+  alreadyDone?(command: Cmd<T>, state: Started): boolean;
+}
+
+export interface CapabilityEffects {
+  /** The domain capability's name (domain/call.capabilities.ts). */
+  readonly name: string;
+  readonly effects: { readonly [T in CallCommandType]?: CommandEffect<T> };
+}
+
+/** An effect as the table holds it: looked up by the command's own type, so it takes any command. */
+export type AnyEffect = CommandEffect<CallCommandType>;
+
+/** One table of every capability's effects; a command that two capabilities claim is refused. */
+export function effectsTable(capabilities: readonly CapabilityEffects[]): ReadonlyMap<string, AnyEffect> {
+  const table = new Map<string, AnyEffect>();
+  const owner = new Map<string, string>();
+  for (const c of capabilities)
+    for (const [type, effect] of Object.entries(c.effects)) {
+      const other = owner.get(type);
+      if (other !== undefined)
+        throw new Error(`capabilities ${other} and ${c.name} both have effects for ${type}`);
+      owner.set(type, c.name);
+      table.set(type, effect as unknown as AnyEffect);
+    }
+  return table;
+}

@@ -1,0 +1,89 @@
+// Legs' SIP actions: answer, reject and hang up before the append; the INVITE of a new leg after it.
+import { callEvents } from '@callctl/proto';
+import type { CallCommand } from '../../domain/call.commands.js';
+import type { Decision } from '../../domain/call.guards.js';
+import { isPeerError, PEER_ERROR_CODES } from '../errors.js';
+import type { CapabilityEffects, EffectPorts } from './effects.js';
+
+/** Places the INVITE of each leg the decision requested (CreateCall's first leg, Dial's leg). */
+export async function placeRequestedLegs(
+  ports: EffectPorts,
+  callId: string,
+  decision: Decision,
+): Promise<void> {
+  for (const e of decision.events) {
+    if (e.type === 'LegInitiated' || e.type === 'DialRequested')
+      await ports.sipEdge.placeCall({
+        callId,
+        legId: e.data.legId,
+        toUri: e.data.toUri,
+        fromUri: e.data.fromUri,
+        ringTimeoutMs: e.data.ringTimeoutMs,
+        bridgeWithLegId: e.type === 'DialRequested' ? e.data.bridgeWithLegId : '',
+      });
+  }
+}
+
+/** The leg whose INVITE could not be sent ends (UNREACHABLE when sip-edge refused it). */
+export function inviteNotSent(
+  command: CallCommand,
+  decision: Decision,
+  error: unknown,
+): CallCommand | undefined {
+  const legId = decision.resultId;
+  if (!legId) return undefined;
+  const refused =
+    isPeerError(error, PEER_ERROR_CODES.validation) || isPeerError(error, PEER_ERROR_CODES.notFound);
+  return {
+    type: 'RecordLegEnded',
+    data: {
+      legId,
+      sipStatus: 0,
+      reason: `INVITE not sent: ${error instanceof Error ? error.message : String(error)}`,
+      cause: refused
+        ? callEvents.EndCause.END_CAUSE_UNREACHABLE
+        : callEvents.EndCause.END_CAUSE_PLATFORM_FAILURE,
+    },
+    metadata: command.metadata,
+  };
+}
+
+async function hangupLeg(ports: EffectPorts, callId: string, legId: string, reason: string): Promise<void> {
+  try {
+    await ports.sipEdge.hangupLeg(callId, legId, reason);
+  } catch (error) {
+    if (!isPeerError(error, PEER_ERROR_CODES.notFound)) throw error; // sip-edge no longer holds it: ended
+  }
+}
+
+export const legsEffects: CapabilityEffects = {
+  name: 'legs',
+  effects: {
+    CreateCall: {
+      after: (ports, callId, _command, decision) => placeRequestedLegs(ports, callId, decision),
+      afterFailed: inviteNotSent,
+    },
+    AnswerLeg: {
+      before: (ports, callId, command) => ports.sipEdge.answerLeg(callId, command.data.legId),
+      // The 200 OK sip-edge sent was reported before our append.
+      alreadyDone: (command, state) => state.legs[command.data.legId]?.status === 'answered',
+    },
+    RejectLeg: {
+      before: (ports, callId, command) =>
+        ports.sipEdge.rejectLeg(
+          callId,
+          command.data.legId,
+          command.data.sipStatus || 603,
+          command.data.reason,
+        ),
+      alreadyDone: (command, state) => state.legs[command.data.legId]?.status === 'ended',
+    },
+    Hangup: {
+      before: async (ports, callId, command, decision) => {
+        const reason = command.data.reason ?? 'hangup requested';
+        const ended = decision.events.flatMap((e) => (e.type === 'LegEnded' ? [e.data.legId] : []));
+        await Promise.all(ended.map((legId) => hangupLeg(ports, callId, legId, reason)));
+      },
+    },
+  },
+};

@@ -1,0 +1,90 @@
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '@callctl/logging';
+import { IllegalStateError } from '../../domain/errors.js';
+import type { CallCommand } from '../../domain/call.commands.js';
+import { DeadlineManager } from './deadline-manager.js';
+import { PeerError } from '../errors.js';
+import * as b from '../../domain/testing/builders.js';
+
+const log = createLogger({ service: 'deadline-test', level: 'silent' });
+const ids = { next: () => 'id', fromName: () => 'id' };
+
+/** What send returns when the command recorded something, and when it recorded nothing. */
+const recorded = { decision: { events: [b.callEnded(b.EndCause.END_CAUSE_MAX_DURATION)] } };
+const nothing = { decision: { events: [] } };
+
+function manager(
+  send: (callId: string, command: CallCommand) => Promise<typeof recorded | typeof nothing | void>,
+  logger: Logger = log,
+) {
+  const sent: Array<[string, CallCommand]> = [];
+  const m = new DeadlineManager({
+    send: async (callId, command) => {
+      sent.push([callId, command]);
+      return (await send(callId, command)) ?? recorded;
+    },
+    clock: Date.now,
+    ids,
+    log: logger,
+    retryMs: 10,
+  });
+  return { m, sent };
+}
+const until = async (check: () => boolean) => {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+
+describe('DeadlineManager', () => {
+  it('sends the command of a due deadline once, however often it is armed', async () => {
+    const { m, sent } = manager(async () => undefined);
+    const due = { kind: 'maxDuration' as const, atMs: Date.now() };
+    m.arm('c1', [due]);
+    m.arm('c1', [due]);
+    await until(() => sent.length > 0 && m.armedFor('c1').length === 0);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]![1]).toMatchObject({ type: 'Hangup', data: { cause: 8 } });
+    m.close();
+  });
+
+  it('retries a command that failed for a peer, and drops one the domain refuses', async () => {
+    let peerDown = true;
+    const { m, sent } = manager(async (_callId, command) => {
+      if (command.type === 'Hangup' && peerDown) {
+        peerDown = false;
+        throw new PeerError('sip-edge', 'UNAVAILABLE', 'down');
+      }
+      if (command.type === 'RecordCollectTimeout') throw new IllegalStateError('call ended');
+    });
+    m.arm('c1', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
+    m.arm('c2', [{ kind: 'collectTimeout', collectId: 'D', expectedDigits: 0, atMs: Date.now() }]);
+    await until(() => sent.filter(([c]) => c === 'c1').length === 2);
+    await until(() => m.armedFor('c1').length === 0 && m.armedFor('c2').length === 0);
+    expect(sent.filter(([c]) => c === 'c2')).toHaveLength(1);
+    m.close();
+  });
+
+  it('logs a deadline whose command recorded nothing (the call had ended) as not acted on', async () => {
+    const lines: Array<{ msg: string; level: string; deadline?: string }> = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'deadline-test', level: 'debug', destination: sink });
+    const { m, sent } = manager(async (callId) => (callId === 'ended' ? nothing : recorded), logger);
+    m.arm('ended', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
+    m.arm('live', [{ kind: 'maxDuration', atMs: Date.now() }]);
+    await until(() => sent.length === 2 && lines.length === 2);
+    const about = (callId: string) => lines.filter((l) => (l as { callId?: string }).callId === callId);
+    expect(about('ended')).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        deadline: 'ringTimeout',
+        msg: expect.stringMatching(/no longer applies/),
+      }),
+    ]);
+    expect(about('live')).toEqual([expect.objectContaining({ level: 'info', msg: 'deadline acted on' })]);
+    m.close();
+  });
+});

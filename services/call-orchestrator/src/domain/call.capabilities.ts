@@ -1,0 +1,18 @@
+// The capabilities of the call aggregate, in the order their end-of-leg events come (what plays, then a
+// collection, then a bridge, before LegEnded). A new capability is a folder under capabilities/ and a
+// line here (and its command type in call.commands.ts); buildRegistry does not compile while a command
+// or event type has no capability.
+import { buildRegistry } from './capabilities/registry';
+import { legsCapability } from './capabilities/legs/legs.capability';
+import { mediaCapability } from './capabilities/media/media.capability';
+import { digitsCapability } from './capabilities/digits/digits.capability';
+import { bridgesCapability } from './capabilities/bridges/bridges.capability';
+
+export const CALL_CAPABILITIES = [
+  legsCapability,
+  mediaCapability,
+  digitsCapability,
+  bridgesCapability,
+] as const;
+
+export const callRegistry = buildRegistry(CALL_CAPABILITIES);

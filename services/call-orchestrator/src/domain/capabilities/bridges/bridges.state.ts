@@ -1,0 +1,76 @@
+// Bridges' part of the call state: each bridge by id, the bridge an answered leg is in, and the leg a
+// dialled leg is to be bridged with once it answers.
+import { callEvents } from '@callctl/proto';
+import type { Leg } from '../../call.state';
+import { remember } from '../../idempotency';
+import type { Evolver } from '../capability';
+
+export type Bridge = {
+  readonly bridgeId: string;
+  readonly legAId: string;
+  readonly legBId: string;
+  readonly status: 'active' | 'ended';
+};
+export type BridgesState = { readonly bridges: Readonly<Record<string, Bridge>> };
+
+export const bridgeFingerprint = (d: { legAId: string; legBId: string }) => `bridge|${d.legAId}|${d.legBId}`;
+export const dialFingerprint = (d: {
+  bridgeWithLegId: string;
+  toUri: string;
+  fromUri: string;
+  ringTimeoutMs: number;
+}) => `dial|${d.bridgeWithLegId}|${d.toUri}|${d.fromUri}|${d.ringTimeoutMs}`;
+
+const dialRequested: Evolver<'DialRequested'> = (s, { data: d }) => {
+  const leg: Leg = {
+    legId: d.legId,
+    direction: callEvents.LegDirection.LEG_DIRECTION_OUTBOUND,
+    fromUri: d.fromUri,
+    toUri: d.toUri,
+    ringTimeoutMs: d.ringTimeoutMs,
+    sipCallId: '',
+    bridgeWithOnAnswer: d.bridgeWithLegId,
+    status: 'initiated',
+  };
+  return {
+    ...s,
+    legs: { ...s.legs, [d.legId]: leg },
+    idempotency: remember(s.idempotency, d.idempotencyKey, dialFingerprint({ ...d }), d.legId),
+  };
+};
+
+const legsBridged: Evolver<'LegsBridged'> = (s, { data: d }) => {
+  const a = s.legs[d.legAId];
+  const b = s.legs[d.legBId];
+  if (a?.status !== 'answered' || b?.status !== 'answered') return s;
+  return {
+    ...s,
+    legs: {
+      ...s.legs,
+      [a.legId]: { ...a, bridgeId: d.bridgeId, echo: false },
+      [b.legId]: { ...b, bridgeId: d.bridgeId, echo: false },
+    },
+    bridges: {
+      ...s.bridges,
+      [d.bridgeId]: { bridgeId: d.bridgeId, legAId: d.legAId, legBId: d.legBId, status: 'active' },
+    },
+    idempotency: remember(s.idempotency, d.idempotencyKey, bridgeFingerprint(d), d.bridgeId),
+  };
+};
+
+const bridgeEnded: Evolver<'BridgeEnded'> = (s, e) => {
+  const br = s.bridges[e.data.bridgeId];
+  if (!br) return s;
+  const legs = { ...s.legs };
+  for (const id of [br.legAId, br.legBId]) {
+    const leg = legs[id];
+    if (leg?.status === 'answered') legs[id] = { ...leg, bridgeId: undefined };
+  }
+  return { ...s, legs, bridges: { ...s.bridges, [br.bridgeId]: { ...br, status: 'ended' } } };
+};
+
+export const bridgesEvolve = {
+  DialRequested: dialRequested,
+  LegsBridged: legsBridged,
+  BridgeEnded: bridgeEnded,
+};

@@ -1,0 +1,62 @@
+// Digit collection's part of the call state: each collection by id, with the digits it has so far.
+import { remember } from '../../idempotency';
+import type { Evolver } from '../capability';
+
+export type Collect =
+  | {
+      readonly status: 'collecting';
+      readonly collectId: string;
+      readonly legId: string;
+      readonly maxDigits: number;
+      readonly terminators: string;
+      readonly firstDigitTimeoutMs: number;
+      readonly interDigitTimeoutMs: number;
+      readonly digits: string;
+    }
+  | { readonly status: 'done'; readonly collectId: string; readonly legId: string; readonly digits: string };
+export type DigitsState = { readonly collects: Readonly<Record<string, Collect>> };
+
+export const collectFingerprint = (d: {
+  legId: string;
+  maxDigits: number;
+  terminators: string;
+  firstDigitTimeoutMs: number;
+  interDigitTimeoutMs: number;
+}) => `collect|${d.legId}|${d.maxDigits}|${d.terminators}|${d.firstDigitTimeoutMs}|${d.interDigitTimeoutMs}`;
+
+const collectionStarted: Evolver<'DigitCollectionStarted'> = (s, { data: d }) => {
+  const c: Collect = {
+    status: 'collecting',
+    collectId: d.collectId,
+    legId: d.legId,
+    maxDigits: d.maxDigits,
+    terminators: d.terminators,
+    firstDigitTimeoutMs: d.firstDigitTimeoutMs,
+    interDigitTimeoutMs: d.interDigitTimeoutMs,
+    digits: '',
+  };
+  return {
+    ...s,
+    collects: { ...s.collects, [d.collectId]: c },
+    idempotency: remember(s.idempotency, d.idempotencyKey, collectFingerprint(d), d.collectId),
+  };
+};
+
+const dtmfReceived: Evolver<'DtmfReceived'> = (s, e) => {
+  const c = s.collects[e.data.collectId];
+  if (!c || c.status !== 'collecting') return s;
+  return { ...s, collects: { ...s.collects, [c.collectId]: { ...c, digits: c.digits + e.data.digit } } };
+};
+
+const digitsCollected: Evolver<'DigitsCollected'> = (s, { data: d }) => {
+  const c = s.collects[d.collectId];
+  if (!c) return s;
+  const done: Collect = { status: 'done', collectId: d.collectId, legId: c.legId, digits: d.digits };
+  return { ...s, collects: { ...s.collects, [d.collectId]: done } };
+};
+
+export const digitsEvolve = {
+  DigitCollectionStarted: collectionStarted,
+  DtmfReceived: dtmfReceived,
+  DigitsCollected: digitsCollected,
+};

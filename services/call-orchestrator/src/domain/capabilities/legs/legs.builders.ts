@@ -1,0 +1,131 @@
+// One-line test builders of legs and the call: events, commands, and short histories.
+import { callEvents } from '@callctl/proto';
+import type { CallCommand } from '../../call.commands';
+import type { CallEvent } from '../../call.events';
+import { base, meta, CALL, STATE } from '../../testing/builder-base';
+
+const { LegDirection } = callEvents;
+
+export const callCreated = (key = 'k-create', maxDurationMs = 60_000): CallEvent => ({
+  type: 'CallCreated',
+  data: { ...base, maxDurationMs, idempotencyKey: key },
+});
+
+export const legInitiated = (legId: string, dir: 'in' | 'out' = 'out', sipCallId = ''): CallEvent => ({
+  type: 'LegInitiated',
+  data: {
+    ...base,
+    legId,
+    direction: dir === 'in' ? LegDirection.LEG_DIRECTION_INBOUND : LegDirection.LEG_DIRECTION_OUTBOUND,
+    fromUri: 'sip:app@127.0.0.1',
+    toUri: `sip:${legId}@127.0.0.1`,
+    sipCallId,
+    ringTimeoutMs: dir === 'in' ? 0 : 30_000,
+  },
+});
+
+export const legRinging = (legId: string, earlyMedia = false): CallEvent => ({
+  type: 'LegRinging',
+  data: { ...base, legId, earlyMedia },
+});
+
+export const legAnswered = (legId: string, clientState = STATE): CallEvent => ({
+  type: 'LegAnswered',
+  data: { ...base, legId, clientState },
+});
+
+export const legEnded = (
+  legId: string,
+  cause: callEvents.EndCause,
+  sipStatus = 0,
+  reason = '',
+): CallEvent => ({ type: 'LegEnded', data: { ...base, legId, cause, sipStatus, reason } });
+
+export const callEnded = (cause: callEvents.EndCause): CallEvent => ({
+  type: 'CallEnded',
+  data: { ...base, cause, talkDurationMs: 0 },
+});
+
+export const createCall = (
+  newId = 'A',
+  key: string | undefined = 'k-create',
+  toUri = 'sip:A@127.0.0.1',
+): CallCommand => ({
+  type: 'CreateCall',
+  data: {
+    callId: CALL,
+    toUri,
+    fromUri: 'sip:app@127.0.0.1',
+    ringTimeoutMs: 30_000,
+    maxDurationMs: 60_000,
+    clientState: STATE,
+  },
+  metadata: meta(newId, key),
+});
+
+export const recordInboundCall = (newId = 'A'): CallCommand => ({
+  type: 'RecordInboundCall',
+  data: {
+    callId: CALL,
+    fromUri: 'sip:app@127.0.0.1',
+    toUri: `sip:${newId}@127.0.0.1`,
+    sipCallId: '',
+    clientState: STATE,
+  },
+  metadata: meta(newId),
+});
+
+export const answerLeg = (legId: string, clientState?: string): CallCommand => ({
+  type: 'AnswerLeg',
+  data: { legId, clientState },
+  metadata: meta(),
+});
+
+export const rejectLeg = (legId: string, sipStatus = 486, reason = 'Busy Here'): CallCommand => ({
+  type: 'RejectLeg',
+  data: { legId, sipStatus, reason },
+  metadata: meta(),
+});
+
+export const hangup = (legId?: string, cause?: callEvents.EndCause, reason?: string): CallCommand => ({
+  type: 'Hangup',
+  data: { legId, cause, reason },
+  metadata: meta(),
+});
+
+export const recordLegInitiated = (legId: string, sipCallId = 'sip-1'): CallCommand => ({
+  type: 'RecordLegInitiated',
+  data: { legId, sipCallId },
+  metadata: meta(),
+});
+
+export const recordLegRinging = (legId: string, earlyMedia = false): CallCommand => ({
+  type: 'RecordLegRinging',
+  data: { legId, earlyMedia },
+  metadata: meta(),
+});
+
+export const recordLegAnswered = (legId: string, newId = 'BR1'): CallCommand => ({
+  type: 'RecordLegAnswered',
+  data: { legId },
+  metadata: meta(newId),
+});
+
+export const recordLegEnded = (
+  legId: string,
+  cause: callEvents.EndCause,
+  sipStatus = 0,
+  reason = '',
+): CallCommand => ({ type: 'RecordLegEnded', data: { legId, cause, sipStatus, reason }, metadata: meta() });
+
+export const outboundRinging = (): CallEvent[] => [callCreated(), legInitiated('A'), legRinging('A')];
+
+export const inboundRinging = (): CallEvent[] => [
+  callCreated('', 0),
+  legInitiated('A', 'in'),
+  legRinging('A'),
+];
+
+export const answeredA = (): CallEvent[] => [...outboundRinging(), legAnswered('A')];
+
+export const bothAnswered = (): CallEvent[] => [...answeredA(), legInitiated('B'), legAnswered('B')];

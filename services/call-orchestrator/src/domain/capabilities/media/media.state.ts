@@ -1,0 +1,42 @@
+// Media operations' part of the call state: playbacks by id, and (on an answered leg) whether it echoes.
+import { remember } from '../../idempotency';
+import type { CallState } from '../../call.state';
+import { withLeg, type Ev, type Evolver, type Started } from '../capability';
+
+export type Playback = {
+  readonly playbackId: string;
+  readonly legId: string;
+  readonly status: 'playing' | 'finished';
+};
+export type MediaState = { readonly playbacks: Readonly<Record<string, Playback>> };
+
+export const playFingerprint = (d: { legId: string; mediaUri: string; repeat: number }) =>
+  `play|${d.legId}|${d.mediaUri}|${d.repeat}`;
+
+const playbackStarted: Evolver<'PlaybackStarted'> = (s, { data: d }) => ({
+  ...s,
+  playbacks: {
+    ...s.playbacks,
+    [d.playbackId]: { playbackId: d.playbackId, legId: d.legId, status: 'playing' },
+  },
+  idempotency: remember(s.idempotency, d.idempotencyKey, playFingerprint(d), d.playbackId),
+});
+
+const playbackFinished: Evolver<'PlaybackFinished'> = (s, e) => {
+  const p = s.playbacks[e.data.playbackId];
+  return p ? { ...s, playbacks: { ...s.playbacks, [p.playbackId]: { ...p, status: 'finished' } } } : s;
+};
+
+const echo =
+  (on: boolean) =>
+  (s: Started, e: Ev<'EchoStarted' | 'EchoStopped'>): CallState => {
+    const leg = s.legs[e.data.legId];
+    return leg?.status === 'answered' ? withLeg(s, { ...leg, echo: on }) : s;
+  };
+
+export const mediaEvolve = {
+  PlaybackStarted: playbackStarted,
+  PlaybackFinished: playbackFinished,
+  EchoStarted: echo(true),
+  EchoStopped: echo(false),
+};
