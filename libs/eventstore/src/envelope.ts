@@ -18,6 +18,7 @@ export function toEventEnvelope(event: RecordedEvent, codecs: CodecRegistry): ev
       correlationId: event.metadata.correlationId ?? '',
       causationId: event.metadata.causationId ?? '',
       traceparent: event.metadata.traceparent ?? '',
+      linkedTraceparent: event.metadata.linkedTraceparent ?? '',
     },
     recordedAt: event.metadata.recordedAt,
     schemaVersion: event.schemaVersion,

@@ -30,6 +30,8 @@ export interface AppendMetadata {
   causationId?: string;
   /** W3C traceparent of the command that produced the events. */
   traceparent?: string;
+  /** The trace this work follows from when it started a trace of its own (a span link's target). */
+  linkedTraceparent?: string;
 }
 
 export interface EventMetadata extends AppendMetadata {
@@ -255,6 +257,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       ...(metadata.correlationId ? { correlationId: metadata.correlationId } : {}),
       ...(metadata.causationId ? { causationId: metadata.causationId } : {}),
       ...(metadata.traceparent ? { traceparent: metadata.traceparent } : {}),
+      ...(metadata.linkedTraceparent ? { linkedTraceparent: metadata.linkedTraceparent } : {}),
     };
     const result = await batcher({
       streamId,

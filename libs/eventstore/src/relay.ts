@@ -27,6 +27,8 @@ export const RELAY_HEADERS = {
   globalPosition: 'Callctl-Global-Position',
   correlationId: 'Callctl-Correlation-Id',
   causationId: 'Callctl-Causation-Id',
+  /** The trace an event's own trace follows from (a deadline's new trace names the call's). */
+  linkedTraceparent: 'Callctl-Linked-Traceparent',
   recordedAt: 'Callctl-Recorded-At',
   schemaVersion: 'Callctl-Schema-Version',
 } as const;
@@ -167,6 +169,8 @@ export function startRelay(options: RelayOptions): Relay {
     if (event.metadata.causationId) h.set(RELAY_HEADERS.causationId, event.metadata.causationId);
     // The trace of the command that produced the event, not the relay's own.
     if (event.metadata.traceparent) h.set('traceparent', event.metadata.traceparent);
+    if (event.metadata.linkedTraceparent)
+      h.set(RELAY_HEADERS.linkedTraceparent, event.metadata.linkedTraceparent);
     const payload = codec.encode(codec.fromJSON(event.data)).finish();
     const timeoutMs = settings.publishTimeoutMs;
     const sends = [

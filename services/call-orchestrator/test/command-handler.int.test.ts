@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { callStreamId, createEventStore, type EventStore } from '@callctl/eventstore';
 import { createLogger } from '@callctl/logging';
+import { runInTrace, traceIdOf } from '@callctl/telemetry';
 import { callEvents } from '@callctl/proto';
 import { createTestDatabase, type TestDatabase } from '@callctl/testing';
 import { systemIds } from '../src/adapters/ids.js';
@@ -131,5 +132,67 @@ describe('command handler under concurrent appends', () => {
     expect(calls.cached(callId)).toEqual(fromLog);
     expect(fromLog.causations.has('fact-1')).toBe(true);
     expect(fromLog.state.status).toBe('ended');
+  });
+});
+
+describe('command handler and traces', () => {
+  const CALL_TRACE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const FACT_TRACE = '00-11111111111111111111111111111111-2222222222222222-01';
+  const metadataOf = async (callId: string) =>
+    (await store.readStream(callStreamId(callId))).map((e) => e.metadata);
+
+  it('records a command under the trace it came with, else under the trace of the work in hand', async () => {
+    const handler = instance();
+    const callId = ids.next();
+    const legId = ids.next();
+    await handler.handle(
+      callId,
+      {
+        type: 'RecordInboundCall',
+        data: {
+          callId,
+          fromUri: 'sip:a@127.0.0.1',
+          toUri: 'sip:b@127.0.0.1',
+          sipCallId: 's',
+          clientState: '',
+        },
+        metadata: { now: Date.now(), newId: legId },
+      },
+      { traceparent: CALL_TRACE },
+    );
+    await runInTrace(FACT_TRACE, () => handler.handle(callId, cmd('RecordLegAnswered', { legId })));
+    const recorded = await metadataOf(callId);
+    expect(recorded[0]?.traceparent).toBe(CALL_TRACE);
+    expect(recorded.at(-1)?.traceparent).toBe(FACT_TRACE);
+  });
+
+  it("starts a new trace linked to the call's for work that starts one (a deadline)", async () => {
+    const handler = instance();
+    const callId = ids.next();
+    const legId = ids.next();
+    await handler.handle(
+      callId,
+      {
+        type: 'RecordInboundCall',
+        data: {
+          callId,
+          fromUri: 'sip:a@127.0.0.1',
+          toUri: 'sip:b@127.0.0.1',
+          sipCallId: 's',
+          clientState: '',
+        },
+        metadata: { now: Date.now(), newId: legId },
+      },
+      { traceparent: CALL_TRACE },
+    );
+    // Even inside other work, a deadline's trace is its own.
+    await runInTrace(FACT_TRACE, () =>
+      handler.handle(callId, cmd('RecordLegAnswered', { legId }), { startsTrace: true }),
+    );
+    const last = (await metadataOf(callId)).at(-1)!;
+    expect(traceIdOf(last.traceparent)).toBeDefined();
+    expect(traceIdOf(last.traceparent)).not.toBe(traceIdOf(CALL_TRACE));
+    expect(traceIdOf(last.traceparent)).not.toBe(traceIdOf(FACT_TRACE));
+    expect(last.linkedTraceparent).toBe(CALL_TRACE);
   });
 });

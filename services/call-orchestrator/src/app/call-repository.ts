@@ -23,6 +23,8 @@ export interface LoadedCall {
   readonly timeline: CallTimeline;
   /** Causation ids of the stream's events: a fact already recorded is recognised when redelivered. */
   readonly causations: ReadonlySet<string>;
+  /** The call's trace: the traceparent of its first event (work of its own, a deadline, links to it). */
+  readonly traceparent?: string;
 }
 
 /** @default 10000 */
@@ -81,7 +83,9 @@ function fold(from: LoadedCall, events: readonly RecordedEvent[], codecs: CodecR
   let state = from.state;
   let timeline = from.timeline;
   const causations = new Set(from.causations);
+  let traceparent = from.traceparent;
   for (const event of events) {
+    if (event.streamVersion === 1) traceparent = event.metadata.traceparent;
     state = evolve(state, toCallEvent(event, codecs));
     timeline = recordTime(timeline, event);
     if (event.metadata.causationId) causations.add(event.metadata.causationId);
@@ -92,6 +96,7 @@ function fold(from: LoadedCall, events: readonly RecordedEvent[], codecs: CodecR
     version: events[events.length - 1]!.streamVersion,
     timeline,
     causations,
+    ...(traceparent ? { traceparent } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type EventStore,
 } from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
+import { newRootTraceparent, runInTrace, workTraceparent } from '@callctl/telemetry';
 import type { CallCommand } from '../domain/call.commands.js';
 import { decide, type Decision } from '../domain/call.decide.js';
 import { settled } from '../domain/call.settled.js';
@@ -29,6 +30,11 @@ export interface CommandContext extends AppendMetadata {
   onceForCausation?: boolean;
   /** The command applies only while this holds for the freshly loaded state (a process manager's guard). */
   appliesTo?: (state: CallState) => boolean;
+  /**
+   * Work that nobody asked for just now (a deadline firing) starts a trace of its own, linked to the
+   * call's trace, instead of continuing whatever trace happens to be in hand.
+   */
+  startsTrace?: boolean;
 }
 
 export interface CommandOutcome {
@@ -65,7 +71,15 @@ export class CommandHandler {
 
   handle(callId: string, command: CallCommand, context: CommandContext = {}): Promise<CommandOutcome> {
     callStreamId(callId); // a malformed call id is refused before anything else (INVALID_ARGUMENT)
-    return this.o.locks.run(callId, () => this.handleLocked(callId, command, context));
+    // The command's trace is the work in hand while it runs: the effects' internal calls carry it, and so
+    // do the log lines.
+    const traceparent = context.startsTrace
+      ? newRootTraceparent()
+      : (context.traceparent ?? workTraceparent());
+    const traced = { ...context, traceparent };
+    return runInTrace(traceparent, () =>
+      this.o.locks.run(callId, () => this.handleLocked(callId, command, traced)),
+    );
   }
 
   private async handleLocked(
@@ -93,6 +107,7 @@ export class CommandHandler {
       useCache = false;
       const call = cached ?? (await calls.load(callId));
       const skip = (): CommandOutcome => ({ decision: { events: [] }, call });
+      if (context.startsTrace) metadata.linkedTraceparent = call.traceparent;
       if (context.onceForCausation && context.causationId && call.causations.has(context.causationId))
         return skip();
       if (context.appliesTo && !context.appliesTo(call.state)) {

@@ -5,7 +5,13 @@
 // redelivered; recording a fact twice is a no-op (the command is skipped when an event of the stream
 // already has the fact id as its causation id).
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { consumeDurable, ensureFactsStream, FACTS_STREAM, type NatsConnection } from '@callctl/bus';
+import {
+  consumeDurable,
+  ensureFactsStream,
+  FACTS_STREAM,
+  traceparentOf,
+  type NatsConnection,
+} from '@callctl/bus';
 import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
@@ -94,6 +100,8 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
         causationId: fact.factId,
         correlationId: fact.factId,
         onceForCausation: true,
+        // The trace of the work that caused the fact (the command that placed the call, a playback's play).
+        traceparent: traceparentOf(msg.headers),
       });
       msg.ack();
     } catch (error) {

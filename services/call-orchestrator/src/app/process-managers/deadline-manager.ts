@@ -90,7 +90,11 @@ export class DeadlineManager {
   private async fire(key: string, callId: string, d: Deadline): Promise<void> {
     const { command, context } = this.commandFor(d);
     try {
-      const outcome = await this.o.send(callId, command, { ...context, causationId: `deadline:${key}` });
+      const outcome = await this.o.send(callId, command, {
+        ...context,
+        causationId: `deadline:${key}`,
+        startsTrace: true,
+      });
       // Nothing recorded: the call ended, or the leg or collection moved on, before the timer fired.
       if (outcome.decision.events.length === 0)
         this.o.log.debug({ callId, deadline: d.kind }, 'deadline no longer applies; nothing done');
