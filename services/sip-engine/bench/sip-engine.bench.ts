@@ -75,6 +75,7 @@ export async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<S
     const wallMs = Date.now() - cpu0.at;
     const engineCpu = (100 * (cpuMs(engine.pid) - cpu0.engine)) / wallMs;
     const appCpu = (100 * (cpuMs(appPid) - cpu0.app)) / wallMs;
+    const load = box(cpu0.idle, wallMs);
     const drops = udpDrops(engine.sipPort);
     const uas = callee ? await callee.stop(10_000) : undefined;
     return judge(
@@ -82,7 +83,7 @@ export async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<S
       calls,
       uac,
       uas,
-      `engine cpu ${pct(engineCpu)}, app cpu ${pct(appCpu)}, ${box(cpu0.idle, wallMs)}, engine udp drops ${drops}`,
+      `engine cpu ${pct(engineCpu)}, app cpu ${pct(appCpu)}, ${load}, engine udp drops ${drops}`,
     );
   } finally {
     await app?.stop();
@@ -126,6 +127,7 @@ async function kamailioStep(rate: number): Promise<Step> {
     const uac = await builtinUac(`127.0.0.1:${relay.port}`, rate, calls);
     const wallMs = Date.now() - cpu0.at;
     const relayCpu = (100 * (relay.cpuMs() - cpu0.relay)) / wallMs;
+    const load = box(cpu0.idle, wallMs);
     const drops = udpDrops(relay.port);
     const uas = await callee.stop(10_000);
     return judge(
@@ -133,7 +135,7 @@ async function kamailioStep(rate: number): Promise<Step> {
       calls,
       uac,
       uas,
-      `kamailio cpu ${pct(relayCpu)}, ${box(cpu0.idle, wallMs)}, kamailio udp drops ${drops}`,
+      `kamailio cpu ${pct(relayCpu)}, ${load}, kamailio udp drops ${drops}`,
     );
   } finally {
     await relay?.stop();
@@ -151,7 +153,7 @@ const startCallee = (calls: number) =>
     args: ['-buff_size', String(UDP_BUFFER_BYTES)],
   });
 
-/** How busy the whole machine was since `idle0` was read, in % of all its cores. */
+/** How busy the whole machine was in the `wallMs` since `idle0` was read (read it at once), in % of all its cores. */
 const box = (idle0: number, wallMs: number) =>
   `box ${pct(100 * (1 - (idleMs() - idle0) / (cpus().length * wallMs)))} of ${cpus().length} cores`;
 
