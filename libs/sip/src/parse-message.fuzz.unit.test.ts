@@ -1,7 +1,6 @@
 // Bounded, seeded fuzz: mutated messages either parse (and every parsed view either works or throws
 // SipParseError) or fail with SipParseError. Nothing else may escape, and nothing may take long.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { seededRandom } from '@callctl/testing';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -12,11 +11,11 @@ import {
   serializeMessage,
   validateRequest,
 } from './index.js';
+import { rfc4475Bytes, rfc4475Dir } from './rfc4475.js';
 
-const DIR = '/work/shared/testdata/rfc4475';
-const corpus = readdirSync(DIR)
+const corpus = readdirSync(rfc4475Dir())
   .filter((f) => f.endsWith('.dat'))
-  .map((f) => readFileSync(join(DIR, f)));
+  .map((f) => rfc4475Bytes(f));
 
 const INTERESTING = [
   ';',

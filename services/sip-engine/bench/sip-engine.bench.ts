@@ -2,21 +2,21 @@
 //
 //   uas    sipp -sn uac -> engine + srf UAS (res.send(180), createUAS)
 //   b2bua  sipp -sn uac -> engine + srf createB2BUA -> sipp -sn uas
-//   kamailio  sipp -sn uac -> Kamailio (tm stateful relay, record-route) -> sipp -sn uas, through
-//             /work/shared/bench/kamailio-anchor (KAMAILIO_ANCHOR), which sets Kamailio up and judges it
+//   kamailio  sipp -sn uac -> Kamailio (tm stateful relay, record-route) -> sipp -sn uas: the reference,
+//             set up by bench/kamailio (its kamailio.cfg, started fresh for each step like the engine)
 //
 // Every case is the same UDP load: sipp's built-in uac (INVITE / 100 / 180 / 200 / ACK, then BYE / 200, call
-// length 0) at a fixed rate for STEP_S seconds. A step passes with the anchor's verdict rules: 0 failed
-// calls on either sipp, retransmissions <= 0.1 % of calls, sustained rate >= 97 % of offered. Rates are
-// ramped up until a step fails (twice in a row), then the gap is halved once; the figure is the highest rate
-// that passed. The engine runs with the kernel's default UDP receive buffer ("engine udp drops" per step);
-// the anchor gives Kamailio and both sipps 4 MiB.
+// length 0) at a fixed rate for STEP_S seconds, judged the same way for every case: 0 failed calls on
+// either sipp, retransmissions <= 0.1 % of calls, sustained rate >= 97 % of offered. Rates are ramped up
+// until a step fails (twice in a row), then the gap is halved once; the figure is the highest rate that
+// passed. CPU is percent of one core over the uac's run (Kamailio: all its processes), "box" the machine's
+// busy share of all its cores. The engine runs with the kernel's default UDP receive buffer ("udp drops" per
+// step); Kamailio and both sipps get 4 MiB.
 // Then memory per established dialog: engine RSS with N calls held up, minus its RSS before, over N.
 //
 // Environment: BENCH_CASES (uas,b2bua,kamailio,memory; default all), STEP_S (default 3), and
 // BENCH_RATES_UAS / BENCH_RATES_B2BUA / BENCH_RATES_KAMAILIO (comma lists) to change the ramps.
 // Figures are disturbed by whatever else runs on this 2-core machine: the "other" CPU column says how much.
-import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import {
   cpuMs,
@@ -34,11 +34,12 @@ import {
   type Step,
 } from '@callctl/testing';
 import { rssKb, startEngine, startSrfApp } from '../test/harness/engine-process.js';
+import type { KamailioProcess } from '../test/harness/kamailio.js';
+import { startKamailioRelay } from './kamailio/kamailio-relay.js';
 
 const STEP_S = Number(process.env.STEP_S ?? 3);
-const ANCHOR = process.env.KAMAILIO_ANCHOR ?? '/work/shared/bench/kamailio-anchor';
 const CASES = (process.env.BENCH_CASES ?? 'uas,b2bua,kamailio,memory').split(',');
-const UDP_BUFFER = '4194304';
+const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 const MEMORY_CALLS = 2000;
 const MEMORY_RATE = 300;
 
@@ -53,23 +54,14 @@ const builtinUac = (target: string, rate: number, calls: number, extra: string[]
     calls,
     timeoutMs: (calls / rate) * 1000 + 30_000,
     traceMessages: false,
-    args: ['-d', '0', '-buff_size', UDP_BUFFER, ...extra],
+    args: ['-d', '0', '-buff_size', String(UDP_BUFFER_BYTES), ...extra],
   });
 
 /** One fixed-rate step through the engine with a fresh engine and app (and a sipp callee for the B2BUA). */
 export async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<Step> {
   const calls = rate * STEP_S;
   const engine = await startEngine({ logLevel: 'error' });
-  const callee =
-    kind === 'b2bua'
-      ? await startSipp({
-          scenario: { builtin: 'uas' },
-          calls,
-          timeoutMs: STEP_S * 1000 + 60_000,
-          traceMessages: false,
-          args: ['-buff_size', UDP_BUFFER],
-        })
-      : undefined;
+  const callee = kind === 'b2bua' ? await startCallee(calls) : undefined;
   let app: ManagedProcess | undefined;
   try {
     app = await startSrfApp(kind === 'uas' ? 'srf-uas' : 'srf-b2bua', {
@@ -83,8 +75,7 @@ export async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<S
     const wallMs = Date.now() - cpu0.at;
     const engineCpu = (100 * (cpuMs(engine.pid) - cpu0.engine)) / wallMs;
     const appCpu = (100 * (cpuMs(appPid) - cpu0.app)) / wallMs;
-    // How busy the whole machine was meanwhile, in % of all its cores (the anchor's "box").
-    const boxCpu = 100 * (1 - (idleMs() - cpu0.idle) / (cpus().length * wallMs));
+    const load = box(cpu0.idle, wallMs);
     const drops = udpDrops(engine.sipPort);
     const uas = callee ? await callee.stop(10_000) : undefined;
     return judge(
@@ -92,8 +83,7 @@ export async function engineStep(kind: 'uas' | 'b2bua', rate: number): Promise<S
       calls,
       uac,
       uas,
-      `engine cpu ${pct(engineCpu)}, app cpu ${pct(appCpu)}, box ${pct(boxCpu)} of ${cpus().length} cores, ` +
-        `engine udp drops ${drops}`,
+      `engine cpu ${pct(engineCpu)}, app cpu ${pct(appCpu)}, ${load}, engine udp drops ${drops}`,
     );
   } finally {
     await app?.stop();
@@ -126,25 +116,46 @@ function judge(rate: number, calls: number, uac: SippResult, uas: SippResult | u
 
 const pct = (value: number) => `${Math.round(value)}%`;
 
-/** One fixed-rate step of the anchor's relay run (its own ports, Kamailio config and verdict). */
+/** One fixed-rate step through the reference relay, with a fresh Kamailio and callee. */
 async function kamailioStep(rate: number): Promise<Step> {
-  const run = spawnSync(ANCHOR, [], {
-    env: { ...process.env, MODE: 'relay', RATE: String(rate), CALLS: String(rate * STEP_S) },
-    encoding: 'utf8',
-    timeout: (STEP_S + 120) * 1000,
-  });
-  const line = run.stdout.split('\n').find((l) => l.startsWith('kamailio-relay:'));
-  if (run.status === 2 || !line) {
-    throw new Error(`kamailio-anchor could not measure (exit ${run.status}): ${run.stderr.slice(-1000)}`);
+  const calls = rate * STEP_S;
+  const callee = await startCallee(calls);
+  let relay: KamailioProcess | undefined;
+  try {
+    relay = await startKamailioRelay({ calleePort: callee.port, rate, udpBufferBytes: UDP_BUFFER_BYTES });
+    const cpu0 = { relay: relay.cpuMs(), idle: idleMs(), at: Date.now() };
+    const uac = await builtinUac(`127.0.0.1:${relay.port}`, rate, calls);
+    const wallMs = Date.now() - cpu0.at;
+    const relayCpu = (100 * (relay.cpuMs() - cpu0.relay)) / wallMs;
+    const load = box(cpu0.idle, wallMs);
+    const drops = udpDrops(relay.port);
+    const uas = await callee.stop(10_000);
+    return judge(
+      rate,
+      calls,
+      uac,
+      uas,
+      `kamailio cpu ${pct(relayCpu)}, ${load}, kamailio udp drops ${drops}`,
+    );
+  } finally {
+    await relay?.stop();
+    await callee.stop(1000);
   }
-  const verdict = /verdict=(\w+)/.exec(line)?.[1];
-  const short = line
-    .replace(/^kamailio-relay: /, '')
-    .replace(/ \(sustained/, '; sustained')
-    .replace(/, call length.*?, uac cpu/, ', uac cpu')
-    .replace(/, uac failed.*$/, '');
-  return { rate, ok: verdict === 'ok', line: `${short}; ${verdict}` };
 }
+
+/** sipp's built-in uas as the callee of a relay, for `calls` calls. */
+const startCallee = (calls: number) =>
+  startSipp({
+    scenario: { builtin: 'uas' },
+    calls,
+    timeoutMs: STEP_S * 1000 + 60_000,
+    traceMessages: false,
+    args: ['-buff_size', String(UDP_BUFFER_BYTES)],
+  });
+
+/** How busy the whole machine was in the `wallMs` since `idle0` was read (read it at once), in % of all its cores. */
+const box = (idle0: number, wallMs: number) =>
+  `box ${pct(100 * (1 - (idleMs() - idle0) / (cpus().length * wallMs)))} of ${cpus().length} cores`;
 
 /** Engine RSS growth with MEMORY_CALLS calls up at once (held longer than it takes to set them all up). */
 async function memoryPerDialog(): Promise<{ perDialogKb: number; line: string }> {
@@ -202,7 +213,7 @@ async function main() {
     );
   }
   if (CASES.includes('kamailio')) {
-    console.log(`Kamailio relay (${ANCHOR}):`);
+    console.log('Kamailio relay (tm stateful, record-route) -> sipp uas:');
     figures.kamailio = await maxRate(
       'kamailio',
       rates('BENCH_RATES_KAMAILIO', [500, 1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000]),

@@ -2,18 +2,19 @@ import { createSocket } from 'node:dgram';
 import { createLogger } from '@callctl/logging';
 import type { SipRequest, SipResponse } from '@callctl/sip';
 import { waitFor } from '@callctl/testing';
+import { captureLog } from '../../test/support/captured-log.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { createFrontDoor } from './front-door.js';
 
 const log = createLogger({ service: 'sip-engine-test', level: 'silent' });
 
-async function setup() {
+async function setup(options: { log?: typeof log; onResponse?: (r: SipResponse) => void } = {}) {
   const requests: SipRequest[] = [];
   const responses: SipResponse[] = [];
   const door = createFrontDoor({
-    log,
+    log: options.log ?? log,
     onRequest: (r) => requests.push(r),
-    onResponse: (r) => responses.push(r),
+    onResponse: options.onResponse ?? ((r) => responses.push(r)),
   });
   const transport = await UdpTransport.listen({ host: '127.0.0.1', port: 0, log, onMessage: door });
   const peer = createSocket('udp4');
@@ -62,5 +63,39 @@ describe('front door over a real UDP listener', () => {
     await waitFor('request after the bad response', () => env.requests.length === 1);
     expect(env.responses).toHaveLength(0);
     expect(env.replies).toHaveLength(0);
+  });
+
+  it('logs a malformed request once, at info, with the reason and the source, without a stack', async () => {
+    const captured = captureLog();
+    await using env = await setup({ log: captured.log });
+    env.send(options(env.port, 'A header line without a colon\r\n'));
+    await waitFor('log line', () => captured.lines().length > 0);
+    expect(captured.lines()).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        msg: 'malformed message',
+        reason: 'Malformed header line',
+        remote: { address: '127.0.0.1', port: env.port },
+      }),
+    ]);
+    expect(JSON.stringify(captured.lines())).not.toMatch(/stack|"err"/);
+  });
+
+  it('logs a message whose header only fails when a handler reads it the same way, not as a warning', async () => {
+    const captured = captureLog();
+    // The transaction layer reads CSeq of a response; a bad one throws there, after the front door parsed.
+    await using env = await setup({ log: captured.log, onResponse: (r) => void r.cseq });
+    env.send(
+      'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bKx\r\nCSeq: x INVITE\r\nCall-ID: 1\r\n' +
+        'From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nContent-Length: 0\r\n\r\n',
+    );
+    await waitFor('log line', () => captured.lines().length === 1);
+    expect(captured.lines()[0]).toMatchObject({
+      level: 'info',
+      msg: 'malformed message',
+      reason: expect.stringMatching(/CSeq/),
+      remote: { address: '127.0.0.1', port: env.port },
+    });
+    expect(JSON.stringify(captured.lines())).not.toMatch(/stack|"err"/);
   });
 });

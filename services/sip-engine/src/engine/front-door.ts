@@ -71,7 +71,12 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
       }
     } catch (err) {
       // A lazily parsed header can still throw deep in a handler; the message is dropped, the engine lives.
-      log.warn({ err, remote: inbound.remote }, 'message handling failed');
+      // Malformed input is the peer's fault, not ours: one info line with the reason, no stack.
+      if (isSipParseError(err)) {
+        log.info({ remote: inbound.remote, reason: err.reason, answered: false }, 'malformed message');
+      } else {
+        log.warn({ err, remote: inbound.remote }, 'message handling failed');
+      }
     }
   };
 }

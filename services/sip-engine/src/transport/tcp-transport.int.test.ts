@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { createLogger } from '@callctl/logging';
 import { waitFor } from '@callctl/testing';
+import { captureLog } from '../../test/support/captured-log.js';
 import { TcpTransport } from './tcp-transport.js';
 import type { Inbound } from './transport.js';
 
@@ -32,14 +33,18 @@ describe('TCP transport', () => {
 
   it('answers a request without Content-Length with 400 naming the problem, then closes the connection', async () => {
     const received: Inbound[] = [];
+    const captured = captureLog();
     const t = await TcpTransport.listen({
       host: '127.0.0.1',
       port: 0,
-      log,
+      log: captured.log,
       onMessage: (m) => received.push(m),
     });
     try {
       const socket = connect(t.local.port, '127.0.0.1');
+      const localPort = await new Promise<number>((resolve) =>
+        socket.on('connect', () => resolve(socket.localPort!)),
+      );
       const chunks: Buffer[] = [];
       socket.on('data', (c: Buffer) => chunks.push(c));
       const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
@@ -54,6 +59,16 @@ describe('TCP transport', () => {
       expect(answer).toContain('Call-ID: nocl-1');
       expect(answer).toContain('branch=z9hG4bK-nocl');
       expect(received).toEqual([]);
+      // Malformed input is logged once, at info, with the reason and the source, and no stack.
+      expect(captured.lines()).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          msg: 'malformed message, closing connection',
+          reason: 'Missing Content-Length on a stream transport',
+          remote: `127.0.0.1:${localPort}`,
+        }),
+      ]);
+      expect(JSON.stringify(captured.lines())).not.toMatch(/stack|"err"/);
     } finally {
       await t.close();
     }

@@ -104,7 +104,12 @@ export class TcpTransport implements SipTransport {
       try {
         messages = framer.push(chunk);
       } catch (err) {
-        this.options.log.warn({ err, remote: key }, 'tcp framing error, closing connection');
+        // Malformed input is the peer's fault: one info line with the reason, no stack.
+        if (err instanceof SipParseError) {
+          this.options.log.info({ remote: key, reason: err.reason }, 'malformed message, closing connection');
+        } else {
+          this.options.log.warn({ err, remote: key }, 'tcp framing error, closing connection');
+        }
         // The stream cannot be resynchronised, but a request whose headers arrived whole still gets a
         // final answer naming the problem (e.g. a missing Content-Length) before the connection closes.
         const answer =

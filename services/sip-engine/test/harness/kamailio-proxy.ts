@@ -1,26 +1,6 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  freePort,
-  isBound,
-  requireBinary,
-  startProcess,
-  waitFor,
-  type ManagedProcess,
-} from '@callctl/testing';
+import { startKamailio, type KamailioProcess, type KamailioSite } from './kamailio.js';
 
-const MODULE_DIRS = [
-  '/usr/lib/x86_64-linux-gnu/kamailio/modules',
-  '/usr/lib/aarch64-linux-gnu/kamailio/modules',
-  '/usr/lib/kamailio/modules',
-];
-
-export interface KamailioProxy {
-  port: number;
-  process: ManagedProcess;
-  stop(): Promise<void>;
-}
+export type KamailioProxy = KamailioProcess;
 
 export interface KamailioProxyOptions {
   /** Where initial requests for `sip:callee@…` go (a sipp callee), `127.0.0.1` assumed. */
@@ -35,38 +15,11 @@ export interface KamailioProxyOptions {
  * sipp callee, anything else to the engine); in-dialog requests must come back with its Route (loose
  * routing) or get 404.
  */
-export async function startKamailioProxy(options: KamailioProxyOptions): Promise<KamailioProxy> {
-  const binary = requireBinary('kamailio', 'kamailio');
-  const modules = MODULE_DIRS.find((dir) => existsSync(join(dir, 'tm.so')));
-  if (!modules) throw new Error(`kamailio modules (tm.so) not found in ${MODULE_DIRS.join(', ')}`);
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'kamailio-'));
-  const config = join(dir, 'kamailio.cfg');
-  writeFileSync(config, proxyConfig({ ...options, port, modules, dir }));
-  const proc = startProcess(binary, ['-DD', '-E', '-m', '64', '-M', '8', '-f', config]);
-  const ready = await waitFor(
-    `kamailio on udp 127.0.0.1:${port}`,
-    // An exit ends the wait at once (a bad config is reported in its output).
-    () => (proc.child.exitCode !== null ? 'exited' : isBound('udp', port) && 'ready'),
-    10_000,
-    50,
-  ).catch((error: unknown) => String(error));
-  if (ready !== 'ready') {
-    await proc.stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`kamailio did not start (${ready}):\n${proc.output().slice(-3000)}`);
-  }
-  return {
-    port,
-    process: proc,
-    stop: async () => {
-      await proc.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+export function startKamailioProxy(options: KamailioProxyOptions): Promise<KamailioProxy> {
+  return startKamailio((site) => proxyConfig({ ...options, ...site }));
 }
 
-function proxyConfig(o: KamailioProxyOptions & { port: number; modules: string; dir: string }): string {
+function proxyConfig(o: KamailioProxyOptions & KamailioSite): string {
   return `#!KAMAILIO
 debug=2
 log_stderror=yes

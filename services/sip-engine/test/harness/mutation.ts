@@ -2,10 +2,8 @@
 // that still starts like a request gets our own Via on top (127.0.0.1, rport), so whatever the engine
 // answers goes to loopback; messages carrying a maddr are left out of the corpus for the same reason (RFC
 // 3261 18.2.2 would send the answer there).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-const DIR = process.env.RFC4475_DIR ?? '/work/shared/testdata/rfc4475';
+import { readdirSync } from 'node:fs';
+import { rfc4475Bytes, rfc4475Dir } from '@callctl/sip/rfc4475';
 
 const SDP =
   'v=0\r\no=fuzz 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
@@ -21,9 +19,9 @@ const VALID = [
 
 /** Seeds for mutation: a few valid messages plus the RFC 4475 set (those with a maddr left out). */
 export function corpus(): Buffer[] {
-  const torture = readdirSync(DIR)
+  const torture = readdirSync(rfc4475Dir())
     .filter((file) => file.endsWith('.dat'))
-    .map((file) => readFileSync(join(DIR, file)))
+    .map((file) => rfc4475Bytes(file))
     .filter((data) => !data.includes('maddr'));
   return [...VALID, ...torture];
 }
