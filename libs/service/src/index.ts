@@ -1,5 +1,15 @@
-export { runMain, EXIT_CONFIG } from './run-main.js';
-export { Shutdown, type ShutdownOptions } from './shutdown.js';
+export {
+  runService,
+  startService,
+  EXIT_CONFIG,
+  EXIT_START_FAILED,
+  StartFailedError,
+  type ProcessHooks,
+  type ServiceConfig,
+  type ServiceDefinition,
+  type Stops,
+} from './run-service.js';
+export { Shutdown, type DrainOutcome, type ShutdownOptions } from './shutdown.js';
 export {
   startGrpcServer,
   type GrpcServerOptions,
