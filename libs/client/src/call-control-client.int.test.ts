@@ -158,6 +158,15 @@ describe('CallControl client', () => {
     expect(attempts('listCalls')).toBe(1);
   });
 
+  it('cancels a call when its signal aborts', async () => {
+    handlers.set('getCall', () => undefined); // never answers
+    const abort = new AbortController();
+    const pending = client.getCall({ callId: 'c1' }, { signal: abort.signal });
+    setTimeout(() => abort.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ status: status.CANCELLED, kind: 'unavailable' });
+    expect(attempts('getCall')).toBe(1);
+  });
+
   it('streams events and resumes after a drop from the last position received + 1', async () => {
     watches.push(
       (stream) => {

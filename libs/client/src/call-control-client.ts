@@ -9,7 +9,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
-import { GrpcStatusError } from '@callctl/errors/grpc';
+import { GrpcStatusError, isReceivedStatus } from '@callctl/errors/grpc';
 import { watchEvents, type EventFeed, type WatchOptions } from './event-feed.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
 
@@ -116,8 +116,11 @@ export function createCallControlClient(options: CallControlClientOptions): Call
           else resolve(response!);
         },
       );
-      const cancel = () => call.cancel();
-      signal?.addEventListener('abort', cancel, { once: true });
+      function cancel() {
+        call.cancel();
+      }
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
     });
 
   async function invoke<M extends UnaryMethod>(
@@ -135,7 +138,8 @@ export function createCallControlClient(options: CallControlClientOptions): Call
       try {
         return await attempt(method, request, metadata, deadline, callOptions.signal);
       } catch (error) {
-        const received = error as ServiceError;
+        if (!isReceivedStatus(error)) throw error; // not a status: a request that would not serialize
+        const received = error;
         const wait =
           retriable && received.code === GrpcStatus.UNAVAILABLE
             ? backoffMs(retry, attempts, Math.random())
