@@ -6,8 +6,8 @@
 // It keeps counts per phase, and every RPC failure in words, so that a failed step says what went wrong.
 import { CALL_EVENTS_SUBJECTS, eventSubjectToken, type NatsConnection } from '@callctl/bus';
 import { RELAY_HEADERS } from '@callctl/eventstore';
+import type { CallControlClient } from '@callctl/client';
 import { type callControl, callEvents } from '@callctl/proto';
-import { call } from '../support/edge-under-test.js';
 import { epochMs } from './sipp-timings.js';
 
 const { LegDirection, EndCause } = callEvents;
@@ -75,7 +75,7 @@ export class AnsweringApp {
   private subscription?: ReturnType<NatsConnection['subscribe']>;
 
   constructor(
-    private readonly api: callControl.CallControlClient,
+    private readonly api: CallControlClient,
     private readonly nc: NatsConnection,
     private readonly mediaUrl: string,
   ) {}
@@ -178,11 +178,11 @@ export class AnsweringApp {
   private async rpc<Req, Res>(
     name: string,
     callId: string,
-    method: (req: Req, cb: (error: Error | null, res: Res) => void) => unknown,
+    method: (request: Req) => Promise<Res>,
     request: Req,
   ): Promise<boolean> {
     try {
-      await call(method.bind(this.api) as typeof method, request);
+      await method(request);
       return true;
     } catch (error) {
       this.fail(name, callId, error);

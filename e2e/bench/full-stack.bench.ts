@@ -503,9 +503,7 @@ async function main(): Promise<void> {
     await p.killOrchestrator();
     await p.startOrchestrator();
     // The API client's channel backs off after the old process went away: connected again before calls.
-    await new Promise<void>((resolve, reject) =>
-      p.api.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
-    );
+    await p.api.waitForReady(10_000);
   }
   makeToneFile(dir, 'tone-1s.wav', 1, 1000);
   const files = (running.files = await serveFiles(dir));

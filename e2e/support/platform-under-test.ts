@@ -1,10 +1,10 @@
 // The whole platform for one test file: sip-edge and what it talks to (edge-under-test.ts), plus a fresh
 // PostgreSQL database and the call-orchestrator, with the public CallControl client and every call
 // event it streams (WatchEvents from position 0).
-import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
-import { callControl } from '@callctl/proto';
+import { createCallControlClient, NO_RETRIES, type CallControlClient, type EventFeed } from '@callctl/client';
+import type { callControl } from '@callctl/proto';
 import { createTestDatabase, waitFor, type TestDatabase } from '@callctl/testing';
-import { call, startEdgeUnderTest, type EdgeUnderTest, type FixtureOptions } from './edge-under-test.js';
+import { startEdgeUnderTest, type EdgeUnderTest, type FixtureOptions } from './edge-under-test.js';
 import { startOrchestratorProcess, type GrpcServiceProcess, type SipEdgeSettings } from './services.js';
 
 export type EventCase = NonNullable<callControl.WatchEventsResponse['event']>['$case'];
@@ -12,16 +12,23 @@ export type CallEvent<C extends EventCase> = callControl.WatchEventsResponse & {
   event: Extract<callControl.WatchEventsResponse['event'], { $case: C }>;
 };
 
-type Unary<Req, Res> = (req: Req, cb: (e: Error | null, r: Res) => void) => unknown;
+/**
+ * Deadline of the tests' CallControl calls: far above what a call takes, so that only a hung call fails,
+ * even on a loaded machine.
+ */
+const API_DEADLINE_MS = 30_000;
 
 export interface PlatformUnderTest {
   edge: EdgeUnderTest;
   db: TestDatabase;
   orchestrator: GrpcServiceProcess;
-  /** Public API client (callctl.v1.CallControl): the only way the tests' "application" acts. */
-  api: callControl.CallControlClient;
-  /** One unary CallControl call as a promise. */
-  rpc<Req, Res>(method: Unary<Req, Res>, request: Req): Promise<Res>;
+  /**
+   * Public API client (callctl.v1.CallControl, @callctl/client): the only way the tests' "application"
+   * acts. Each call is made once (no retries): a test asserts what one call answers.
+   */
+  api: CallControlClient;
+  /** One unary CallControl call: `p.rpc(p.api.answerLeg, request)` is `p.api.answerLeg(request)`. */
+  rpc<Req, Res>(method: (request: Req) => Promise<Res>, request: Req): Promise<Res>;
   /** Every event WatchEvents delivered, in order (the stream is re-opened after an orchestrator restart). */
   events: callControl.WatchEventsResponse[];
   /** The first event of that kind satisfying `match`. */
@@ -70,18 +77,21 @@ export async function startPlatform(
     throw error;
   }
   const database = db;
-  const api = new callControl.CallControlClient(
-    `127.0.0.1:${orchestrator.grpcPort}`,
-    credentials.createInsecure(),
-  );
+  const api = createCallControlClient({
+    address: `127.0.0.1:${orchestrator.grpcPort}`,
+    deadlineMs: API_DEADLINE_MS,
+    retry: NO_RETRIES,
+  });
   const events: callControl.WatchEventsResponse[] = [];
-  let watch: ClientReadableStream<callControl.WatchEventsResponse> | undefined;
+  let watch: EventFeed | undefined;
   const openWatch = () => {
     if (fixtures.watchEvents === false) return;
-    const from = events.length === 0 ? 0 : Number(events[events.length - 1]!.envelope!.globalPosition) + 1;
-    watch = api.watchEvents({ fromPosition: from, callId: '' });
-    watch.on('data', (e: callControl.WatchEventsResponse) => events.push(e));
-    watch.on('error', () => undefined); // cancelled at close or cut by a killed orchestrator
+    const from = events.length === 0 ? 0 : events[events.length - 1]!.envelope!.globalPosition + 1;
+    // Not resumed by the client: a killed orchestrator is restarted by the test, which opens it again.
+    const feed = (watch = api.watchEvents({ fromPosition: from, callId: '' }, { resume: false }));
+    void (async () => {
+      for await (const e of feed) events.push(e);
+    })().catch(() => undefined); // cut by a killed orchestrator
   };
   openWatch();
   return {
@@ -91,7 +101,7 @@ export async function startPlatform(
       return orchestrator;
     },
     api,
-    rpc: (method, request) => call(method.bind(api) as never, request),
+    rpc: (method, request) => method(request),
     events,
     event: (kind, match = () => true, timeoutMs = 20_000) =>
       waitFor(
@@ -110,7 +120,7 @@ export async function startPlatform(
       }),
     eventsOf: (callId) => events.filter((e) => e.envelope?.streamId === `call-${callId}`),
     async killOrchestrator() {
-      watch?.cancel();
+      watch?.close();
       await orchestrator.kill();
     },
     async startOrchestrator() {
@@ -121,7 +131,7 @@ export async function startPlatform(
       openWatch();
     },
     async close() {
-      watch?.cancel();
+      watch?.close();
       api.close();
       await orchestrator.stop();
       await edge.close();

@@ -201,9 +201,9 @@ describe('BridgeLegs of two legs answered on their own', () => {
     for (const attempt of [1, 2]) {
       const refusal = await bridge(call.callId, call.callerLeg, call.calleeLeg, attempt).then(
         () => undefined,
-        (error: { code: number; details: string }) => error,
+        (error: { status: number; details: string }) => error,
       );
-      expect(refusal).toMatchObject({ code: status.FAILED_PRECONDITION });
+      expect(refusal).toMatchObject({ status: status.FAILED_PRECONDITION });
       expect(refusal?.details).toContain(`leg ${call.calleeLeg}`);
       expect(refusal?.details).toContain('488');
     }

@@ -115,14 +115,14 @@ describe('an inbound call answered, played to and hung up by an application over
           idempotencyKey: `missing-${callId}`,
         }),
       ).rejects.toMatchObject({
-        code: status.NOT_FOUND,
+        status: status.NOT_FOUND,
         details: expect.stringContaining('no-such-file.wav'),
       });
       await expect(p.rpc(p.api.answerLeg, { callId, legId, clientState: '' })).rejects.toMatchObject({
-        code: status.FAILED_PRECONDITION,
+        status: status.FAILED_PRECONDITION,
       });
       await expect(p.rpc(p.api.getCall, { callId: 'no-such-call' })).rejects.toMatchObject({
-        code: status.NOT_FOUND,
+        status: status.NOT_FOUND,
       });
       await expect(
         p.rpc(p.api.dial, {
@@ -133,7 +133,7 @@ describe('an inbound call answered, played to and hung up by an application over
           ringTimeoutMs: 0,
           idempotencyKey: `bad-uri-${callId}`,
         }),
-      ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+      ).rejects.toMatchObject({ status: status.INVALID_ARGUMENT });
       expect(await version()).toBe(before);
 
       await p.rpc(p.api.hangup, { callId, legId: '' });

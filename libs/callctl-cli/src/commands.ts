@@ -1,3 +1,4 @@
+import type { RequestOf, UnaryMethod } from '@callctl/client';
 import type { callControl } from '@callctl/proto';
 import { parseCount, parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
@@ -6,20 +7,7 @@ import { UsageError } from './usage-error.js';
 // and the help in command-line.ts.
 
 /** One unary RPC of callctl.v1.CallControl with its request. */
-export type UnaryCall =
-  | { method: 'createCall'; request: callControl.CreateCallRequest }
-  | { method: 'answerLeg'; request: callControl.AnswerLegRequest }
-  | { method: 'rejectLeg'; request: callControl.RejectLegRequest }
-  | { method: 'hangup'; request: callControl.HangupRequest }
-  | { method: 'playMedia'; request: callControl.PlayMediaRequest }
-  | { method: 'stopMedia'; request: callControl.StopMediaRequest }
-  | { method: 'collectDigits'; request: callControl.CollectDigitsRequest }
-  | { method: 'startEcho'; request: callControl.StartEchoRequest }
-  | { method: 'stopEcho'; request: callControl.StopEchoRequest }
-  | { method: 'bridgeLegs'; request: callControl.BridgeLegsRequest }
-  | { method: 'dial'; request: callControl.DialRequest }
-  | { method: 'getCall'; request: callControl.GetCallRequest }
-  | { method: 'listCalls'; request: callControl.ListCallsRequest };
+export type UnaryCall = { [M in UnaryMethod]: { method: M; request: RequestOf<M> } }[UnaryMethod];
 
 export type Invocation =
   ({ kind: 'unary' } & UnaryCall) | { kind: 'watch'; request: callControl.WatchEventsRequest };

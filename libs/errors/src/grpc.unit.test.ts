@@ -1,6 +1,14 @@
 import { status } from '@grpc/grpc-js';
 import { CallctlError, ERROR_KINDS, type ErrorKind } from './callctl-error';
-import { GRPC_STATUS_BY_KIND, INTERNAL_MESSAGE, toServiceError, unaryHandler, type ErrorLog } from './grpc';
+import {
+  errorKindOfStatus,
+  GRPC_STATUS_BY_KIND,
+  GrpcStatusError,
+  INTERNAL_MESSAGE,
+  KIND_BY_GRPC_STATUS,
+  toServiceError,
+  type ErrorLog,
+} from './grpc';
 
 function typedError(kind: ErrorKind, message: string): CallctlError {
   return new (class extends CallctlError {
@@ -66,32 +74,64 @@ describe('toServiceError', () => {
   });
 });
 
-describe('unaryHandler', () => {
-  const invoke = <Res>(run: (request: string) => Promise<Res>) => {
-    const log = recordingLog();
-    return new Promise<{ error: unknown; response: unknown; log: typeof log }>((resolve) =>
-      unaryHandler(log)(run)({ request: 'req' } as never, (error, response) =>
-        resolve({ error, response, log }),
-      ),
-    );
-  };
-
-  it('replies with the result', async () => {
-    const { error, response } = await invoke(async (request) => ({ echoed: request }));
-    expect(error).toBeNull();
-    expect(response).toEqual({ echoed: 'req' });
+describe('errorKindOfStatus', () => {
+  it.each([
+    [status.INVALID_ARGUMENT, 'invalid_argument'],
+    [status.OUT_OF_RANGE, 'invalid_argument'],
+    [status.NOT_FOUND, 'not_found'],
+    [status.FAILED_PRECONDITION, 'failed_precondition'],
+    [status.PERMISSION_DENIED, 'failed_precondition'],
+    [status.UNAUTHENTICATED, 'failed_precondition'],
+    [status.ALREADY_EXISTS, 'already_exists'],
+    [status.ABORTED, 'aborted'],
+    [status.UNAVAILABLE, 'unavailable'],
+    [status.CANCELLED, 'unavailable'],
+    [status.RESOURCE_EXHAUSTED, 'unavailable'],
+    [status.DEADLINE_EXCEEDED, 'deadline_exceeded'],
+    [status.UNIMPLEMENTED, 'unimplemented'],
+    [status.INTERNAL, 'internal'],
+    [status.UNKNOWN, 'internal'],
+    [status.DATA_LOSS, 'internal'],
+    [status.OK, 'internal'],
+    [99, 'internal'],
+  ] as const)('reads status %s as kind %s', (code, kind) => {
+    expect(errorKindOfStatus(code)).toBe(kind);
   });
 
-  it('maps a rejection through the status table', async () => {
-    const { error } = await invoke(() => Promise.reject(typedError('not_found', 'no leg L1')));
-    expect(error).toMatchObject({ code: status.NOT_FOUND, details: 'no leg L1' });
+  it('has a kind for every status', () => {
+    const statuses = Object.values(status).filter((v) => typeof v === 'number');
+    expect(Object.keys(KIND_BY_GRPC_STATUS).map(Number).sort()).toEqual(statuses.sort());
   });
 
-  it('maps a synchronous throw as INTERNAL and logs it', async () => {
-    const { error, log } = await invoke(() => {
-      throw new TypeError('boom');
+  it('gives back the kind of every status a server answers', () => {
+    for (const [kind, code] of Object.entries(GRPC_STATUS_BY_KIND))
+      expect(errorKindOfStatus(code)).toBe(kind);
+  });
+});
+
+describe('GrpcStatusError', () => {
+  it('carries the kind, the status by name and number, the details and the received error', () => {
+    const received = Object.assign(new Error('5 NOT_FOUND: no call c9'), {
+      code: status.NOT_FOUND,
+      details: 'no call c9',
     });
-    expect(error).toMatchObject({ code: status.INTERNAL, details: INTERNAL_MESSAGE });
-    expect(log.entries).toHaveLength(1);
+    const error = new GrpcStatusError(received, { rpc: 'GetCall' });
+    expect(error).toMatchObject({
+      kind: 'not_found',
+      code: 'NOT_FOUND',
+      status: status.NOT_FOUND,
+      details: 'no call c9',
+      message: 'no call c9',
+      context: { rpc: 'GetCall' },
+    });
+    expect(error.cause).toBe(received);
+  });
+
+  it('goes back out with the status it came in with', () => {
+    const error = new GrpcStatusError({ code: status.FAILED_PRECONDITION, details: 'leg answered' });
+    expect(toServiceError(error, recordingLog())).toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: 'leg answered',
+    });
   });
 });

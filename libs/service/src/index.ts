@@ -1,5 +1,15 @@
-export { runMain, EXIT_CONFIG } from './run-main.js';
-export { Shutdown, type ShutdownOptions } from './shutdown.js';
+export {
+  runService,
+  startService,
+  EXIT_CONFIG,
+  EXIT_START_FAILED,
+  StartFailedError,
+  type ProcessHooks,
+  type ServiceConfig,
+  type ServiceDefinition,
+  type Stops,
+} from './run-service.js';
+export { Shutdown, type DrainOutcome, type ShutdownOptions } from './shutdown.js';
 export {
   startGrpcServer,
   type GrpcServerOptions,
@@ -9,3 +19,5 @@ export {
 export { HealthRegistry, SERVING_STATUS, type ServingStatusName } from './health.js';
 export { SERVICE_NODE_FLAGS } from './node-flags.js';
 export { sha1Uuid } from './sha1-uuid.js';
+export { unaryHandler } from './grpc-unary.js';
+export { callPeer, peerErrorKind, type PeerCallOptions, type PeerFailure, type Unary } from './peer-call.js';

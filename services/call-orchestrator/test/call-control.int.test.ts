@@ -1,6 +1,7 @@
 // The public CallControl API over a real event log (PostgreSQL) and real NATS JetStream, with sip-edge's
 // side played by the recording SipEdge server (test/support/recording-sip-edge.ts).
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import type { GrpcStatusError } from '@callctl/client';
 import { callControl, callEvents } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -31,11 +32,11 @@ afterAll(async () => {
 });
 
 /** The gRPC error of a call that must fail. */
-async function refused(call: Promise<unknown>): Promise<ServiceError> {
+async function refused(call: Promise<unknown>): Promise<GrpcStatusError> {
   try {
     await call;
   } catch (error) {
-    return error as ServiceError;
+    return error as GrpcStatusError;
   }
   throw new Error('the call succeeded');
 }
@@ -68,7 +69,7 @@ describe('bad input: a clear status and nothing written', () => {
     const before = await h.eventCount();
     const placed = h.sipEdge.received('placeCall').length;
     const error = await refused(h.client.createCall(request));
-    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.status).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toMatch(message);
     expect(await h.eventCount()).toBe(before);
     expect(h.sipEdge.received('placeCall')).toHaveLength(placed);
@@ -77,20 +78,20 @@ describe('bad input: a clear status and nothing written', () => {
   it('answers NOT_FOUND for an unknown call, writing nothing', async () => {
     const before = await h.eventCount();
     const error = await refused(h.client.answerLeg('no-such-call', 'leg'));
-    expect(error.code).toBe(status.NOT_FOUND);
+    expect(error.status).toBe(status.NOT_FOUND);
     expect(await h.eventCount()).toBe(before);
   });
 
   it('answers INVALID_ARGUMENT for a call id that cannot be one', async () => {
     const error = await refused(h.client.hangup('not a call id!'));
-    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.status).toBe(status.INVALID_ARGUMENT);
   });
 
   it('answers FAILED_PRECONDITION saying which state refused, writing nothing', async () => {
     const { callId, legId } = await answeredInboundCall();
     const before = await h.eventCount();
     const error = await refused(h.client.answerLeg(callId, legId));
-    expect(error.code).toBe(status.FAILED_PRECONDITION);
+    expect(error.status).toBe(status.FAILED_PRECONDITION);
     expect(error.details).toContain(`leg ${legId} is answered`);
     expect(await h.eventCount()).toBe(before);
     expect(h.sipEdge.received('answerLeg').filter((r) => r.legId === legId)).toHaveLength(1);
@@ -99,7 +100,7 @@ describe('bad input: a clear status and nothing written', () => {
   it('answers NOT_FOUND for an unknown leg of a known call', async () => {
     const { callId } = await inboundCall();
     const error = await refused(h.client.answerLeg(callId, 'no-such-leg'));
-    expect(error.code).toBe(status.NOT_FOUND);
+    expect(error.status).toBe(status.NOT_FOUND);
     expect(error.details).toContain('no-such-leg');
   });
 
@@ -110,7 +111,7 @@ describe('bad input: a clear status and nothing written', () => {
     const error = await refused(
       h.client.createCall({ idempotencyKey: 'k-reused', toUri: 'sip:second@127.0.0.1' }),
     );
-    expect(error.code).toBe(status.ALREADY_EXISTS);
+    expect(error.status).toBe(status.ALREADY_EXISTS);
     expect(await h.eventCount()).toBe(before);
   });
 
@@ -119,7 +120,7 @@ describe('bad input: a clear status and nothing written', () => {
     const before = await h.eventCount();
     h.sipEdge.failNext('answerLeg', status.UNAVAILABLE, 'SIP engine not connected');
     const error = await refused(h.client.answerLeg(callId, legId));
-    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.status).toBe(status.UNAVAILABLE);
     expect(error.details).toContain('SIP engine not connected');
     expect(await h.eventCount()).toBe(before);
     await h.client.answerLeg(callId, legId); // the retry goes through
@@ -133,7 +134,7 @@ describe('a peer that does not answer in time', () => {
     const before = await h.eventCount();
     const release = h.sipEdge.holdNext('answerLeg');
     const error = await refused(h.client.answerLeg(callId, legId));
-    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(error.status).toBe(status.DEADLINE_EXCEEDED);
     expect(error.details).toContain('sip-edge');
     expect(await h.eventCount()).toBe(before);
     release(); // sip-edge answers after all, and reports it
@@ -182,7 +183,7 @@ describe('CreateCall', () => {
   it('ends the leg when sip-edge cannot send the INVITE, and says why', async () => {
     h.sipEdge.failNext('placeCall', status.UNAVAILABLE, 'no SIP engine');
     const error = await refused(h.client.createCall({ idempotencyKey: 'k-unavailable' }));
-    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.status).toBe(status.UNAVAILABLE);
     const placed = h.sipEdge.received('placeCall').at(-1)!;
     const call = await h.client.getCall(placed.callId as string);
     expect(call.ended).toBe(true);
@@ -473,22 +474,20 @@ describe('GetCall and ListCalls', () => {
   });
 
   it('refuses a page size above the limit', async () => {
-    expect((await refused(h.client.listCalls(501))).code).toBe(status.INVALID_ARGUMENT);
+    expect((await refused(h.client.listCalls(501))).status).toBe(status.INVALID_ARGUMENT);
   });
 });
 
 describe('WatchEvents', () => {
-  it('delivers one call from a position: stored events first, then live ones, then ends on cancel', async () => {
+  it('delivers one call from a position: stored events first, then live ones, then ends on close', async () => {
     const mine = await inboundCall();
     const other = await inboundCall();
     const first = (await h.stream(mine.callId))[0]!.globalPosition;
-    const stream = h.client.watch(first, mine.callId);
+    const feed = h.client.watch(first, mine.callId);
     const received: callControl.WatchEventsResponse[] = [];
-    stream.on('data', (m: callControl.WatchEventsResponse) => received.push(m));
-    const ended = new Promise<ServiceError | undefined>((resolve) => {
-      stream.on('error', (e: ServiceError) => resolve(e));
-      stream.on('end', () => resolve(undefined));
-    });
+    const reading = (async () => {
+      for await (const m of feed) received.push(m);
+    })();
     await waitFor('catch-up', () => received.length >= 3);
     await h.client.answerLeg(mine.callId, mine.legId);
     await h.client.hangup(other.callId);
@@ -502,8 +501,9 @@ describe('WatchEvents', () => {
       $case: 'callCreated',
       callCreated: expect.objectContaining({ callId: mine.callId }),
     });
-    stream.cancel();
-    expect((await ended)?.code).toBe(status.CANCELLED);
+    feed.close();
+    await reading;
+    expect(await feed.closed()).toBeUndefined();
   });
 });
 

@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
+import type { GrpcStatusError } from '@callctl/client';
 import { media } from '@callctl/proto';
 import {
   freePort,
@@ -121,11 +122,11 @@ describe('media commands against a real media-worker and rtpengine', () => {
   it('answers NOT_FOUND for a missing media file and writes nothing', async () => {
     const { callId, legId } = await answeredCall();
     const before = await h.eventCount();
-    let error: ServiceError | undefined;
+    let error: GrpcStatusError | undefined;
     await h.client
       .playFile(callId, legId, 'no-such-file.wav', 'p-missing')
-      .catch((e: ServiceError) => (error = e));
-    expect(error?.code).toBe(status.NOT_FOUND);
+      .catch((e: GrpcStatusError) => (error = e));
+    expect(error?.status).toBe(status.NOT_FOUND);
     expect(error?.details).toContain('no-such-file.wav');
     expect(await h.eventCount()).toBe(before);
   });

@@ -16,6 +16,7 @@ import {
   type NatsServerFixture,
   type TestDatabase,
 } from '@callctl/testing';
+import type { GrpcStatusError } from '@callctl/client';
 import { CallControlTestClient } from './support/call-control-client.js';
 import { RecordingSipEdge } from './support/recording-sip-edge.js';
 
@@ -143,11 +144,10 @@ describe('call-orchestrator process', () => {
   it('drains and exits 0 on SIGTERM, ending WatchEvents streams cleanly', async () => {
     const watch = client.watch(0);
     const received: unknown[] = [];
-    watch.on('data', (m) => received.push(m));
-    const ended = new Promise<string>((resolve) => {
-      watch.on('end', () => resolve('end'));
-      watch.on('error', (e: { code: number }) => resolve(`error ${e.code}`));
-    });
+    const ended = (async () => {
+      for await (const m of watch) received.push(m);
+      return 'end';
+    })().catch((e: GrpcStatusError) => `error ${e.status}`);
     await waitFor('the stream caught up', () => received.length > 0);
     orchestrator.child.kill('SIGTERM');
     expect(await ended).toBe('end');

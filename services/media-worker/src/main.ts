@@ -1,57 +1,56 @@
-import { readConfig } from './config.js';
 import { startTelemetry } from '@callctl/telemetry';
-import { runMain } from '@callctl/service';
+import { runService } from '@callctl/service/run-service';
+import { readConfig } from './config.js';
 
-// Composition root. Configuration is read first (a bad variable exits with one line), telemetry starts
-// before gRPC is loaded so that its calls are instrumented, then adapters are wired by hand.
-runMain(async () => {
-  const config = readConfig(process.env);
-  const telemetry = startTelemetry({
-    serviceName: 'media-worker',
-    exporter: config.OTEL_TRACES_EXPORTER,
-    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-  });
-  const { createLogger } = await import('@callctl/logging');
-  const { Shutdown } = await import('@callctl/service');
-  const { startMediaWorker } = await import('./media-worker.js');
-  const { readEngineStatus } = await import('./adapters/rtpengine/engine-status.js');
-  const { connectBus } = await import('@callctl/bus');
+// Composition root, in the one main shape (runService): configuration first (a bad variable exits 78 with
+// one line), telemetry before gRPC is loaded so that its calls are instrumented, then adapters wired by
+// hand; each resource registers its stop as soon as it exists.
+runService({
+  name: 'media-worker',
+  loadConfig: () => readConfig(process.env),
+  async start(config, { log, stops }) {
+    const telemetry = startTelemetry({
+      serviceName: 'media-worker',
+      exporter: config.OTEL_TRACES_EXPORTER,
+      otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    });
+    stops.add('telemetry', () => telemetry.shutdown());
+    const { startMediaWorker } = await import('./media-worker.js');
+    const { readEngineStatus } = await import('./adapters/rtpengine/engine-status.js');
+    const { connectBus } = await import('@callctl/bus');
 
-  const log = createLogger({ service: 'media-worker', level: config.LOG_LEVEL });
-  const shutdown = new Shutdown({ log, drainMs: config.SHUTDOWN_DRAIN_MS });
-  shutdown.add('telemetry', () => telemetry.shutdown());
+    const nats = await connectBus({ servers: config.NATS_URL, name: 'media-worker' });
+    stops.add('nats', () => nats.drain());
 
-  const nats = await connectBus({ servers: config.NATS_URL, name: 'media-worker' });
-  shutdown.add('nats', () => nats.drain());
+    const worker = await startMediaWorker({
+      log,
+      nats,
+      facts: {
+        giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
+        attemptTimeoutMs: config.FACT_PUBLISH_ATTEMPT_TIMEOUT_MS,
+        // Half the shutdown budget: the rest is for the gRPC drain and the NATS flush.
+        drainMs: config.SHUTDOWN_DRAIN_MS / 2,
+      },
+      state: { instance: config.MEDIA_WORKER_INSTANCE, timeoutMs: config.STATE_TIMEOUT_MS },
+      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+      rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
+      dtmfLogListen: config.DTMF_LOG_LISTEN,
+      localMediaHost: config.LOCAL_MEDIA_HOST,
+      urlCache: {
+        dir: config.MEDIA_CACHE_DIR,
+        timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS,
+        maxBytes: config.MEDIA_FETCH_MAX_BYTES,
+        maxAgeMs: config.MEDIA_CACHE_MAX_AGE_MS,
+        maxTotalBytes: config.MEDIA_CACHE_MAX_BYTES,
+      },
+    });
+    stops.add('media worker', () => worker.close());
 
-  const worker = await startMediaWorker({
-    log,
-    nats,
-    facts: {
-      giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
-      attemptTimeoutMs: config.FACT_PUBLISH_ATTEMPT_TIMEOUT_MS,
-      // Half the shutdown budget: the rest is for the gRPC drain and the NATS flush.
-      drainMs: config.SHUTDOWN_DRAIN_MS / 2,
-    },
-    state: { instance: config.MEDIA_WORKER_INSTANCE, timeoutMs: config.STATE_TIMEOUT_MS },
-    grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
-    rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
-    dtmfLogListen: config.DTMF_LOG_LISTEN,
-    localMediaHost: config.LOCAL_MEDIA_HOST,
-    urlCache: {
-      dir: config.MEDIA_CACHE_DIR,
-      timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS,
-      maxBytes: config.MEDIA_FETCH_MAX_BYTES,
-      maxAgeMs: config.MEDIA_CACHE_MAX_AGE_MS,
-      maxTotalBytes: config.MEDIA_CACHE_MAX_BYTES,
-    },
-  });
-  shutdown.add('media worker', () => worker.close());
-
-  const status = await readEngineStatus(worker.ng, () => performance.now());
-  if (!status.reachable) log.warn({ engine: worker.ng.address }, 'rtpengine not reachable yet');
-  log.info(
-    { grpc: worker.grpc.address, engine: worker.ng.address, dtmfLog: worker.dtmfLogAddress },
-    'media-worker ready',
-  );
+    const status = await readEngineStatus(worker.ng, () => performance.now());
+    if (!status.reachable) log.warn({ engine: worker.ng.address }, 'rtpengine not reachable yet');
+    log.info(
+      { grpc: worker.grpc.address, engine: worker.ng.address, dtmfLog: worker.dtmfLogAddress },
+      'media-worker ready',
+    );
+  },
 });

@@ -1,26 +1,30 @@
-import { createLogger } from '@callctl/logging';
-import { runMain, Shutdown } from '@callctl/service';
+import { runService } from '@callctl/service/run-service';
 import { readConfig } from './config.js';
 import { startSipEngine } from './engine/sip-engine.js';
 
-// Composition root: config → logger → engine (SIP listeners, front door, core, admin listener).
-runMain(async () => {
-  const config = readConfig(process.env);
-  const log = createLogger({ service: 'sip-engine', level: config.LOG_LEVEL });
-  const shutdown = new Shutdown({ log, drainMs: config.SHUTDOWN_DRAIN_MS });
-  const engine = await startSipEngine({
-    udp: config.SIP_UDP,
-    tcp: config.SIP_TCP,
-    admin: config.ADMIN,
-    secret: config.ADMIN_SECRET,
-    log,
-    advertisedHost: config.SIP_ADVERTISED_HOST,
-    udpBuffers: { receiveBytes: config.SIP_UDP_RECEIVE_BUFFER, sendBytes: config.SIP_UDP_SEND_BUFFER },
-    timers: { t1Ms: config.SIP_T1_MS, t2Ms: config.SIP_T2_MS, t4Ms: config.SIP_T4_MS },
-  });
-  shutdown.add('sip engine', () => engine.close());
-  // Table sizes once a minute: every entry must go when its transaction or dialog ends, so growth shows a leak.
-  const statsTimer = setInterval(() => log.info(engine.core.stats, 'sip engine tables'), 60_000);
-  statsTimer.unref();
-  log.info({ admin: `${config.ADMIN.host}:${engine.adminPort}`, sip: engine.hostports }, 'sip-engine ready');
+// Composition root, in the one main shape (runService): config → logger → engine (SIP listeners, front
+// door, core, admin listener), its stop registered as soon as it runs.
+runService({
+  name: 'sip-engine',
+  loadConfig: () => readConfig(process.env),
+  async start(config, { log, stops }) {
+    const engine = await startSipEngine({
+      udp: config.SIP_UDP,
+      tcp: config.SIP_TCP,
+      admin: config.ADMIN,
+      secret: config.ADMIN_SECRET,
+      log,
+      advertisedHost: config.SIP_ADVERTISED_HOST,
+      udpBuffers: { receiveBytes: config.SIP_UDP_RECEIVE_BUFFER, sendBytes: config.SIP_UDP_SEND_BUFFER },
+      timers: { t1Ms: config.SIP_T1_MS, t2Ms: config.SIP_T2_MS, t4Ms: config.SIP_T4_MS },
+    });
+    stops.add('sip engine', () => engine.close());
+    // Table sizes once a minute: every entry must go when its transaction or dialog ends, so growth shows a leak.
+    const statsTimer = setInterval(() => log.info(engine.core.stats, 'sip engine tables'), 60_000);
+    statsTimer.unref();
+    log.info(
+      { admin: `${config.ADMIN.host}:${engine.adminPort}`, sip: engine.hostports },
+      'sip-engine ready',
+    );
+  },
 });

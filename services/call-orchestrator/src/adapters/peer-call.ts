@@ -1,22 +1,17 @@
-// One unary call to an internal peer (sip-edge, media-worker) with a deadline, its gRPC status turned
-// into a PeerError (app/errors.ts) that keeps the original as `cause`.
-import { status as GrpcStatus, Metadata, type CallOptions, type ServiceError } from '@grpc/grpc-js';
+// A call to an internal peer (sip-edge, media-worker) through the shared peer call (@callctl/service),
+// its failure turned into a PeerError (app/errors.ts) that keeps the original as `cause`.
+import { ERROR_KINDS, type ErrorKind } from '@callctl/errors';
+import { callPeer as callPeerWith, type Unary } from '@callctl/service';
 import { PEER_ERROR_CODES, PeerError, type PeerErrorCode } from '../app/errors.js';
 
-const CODE_BY_STATUS: Partial<Record<GrpcStatus, PeerErrorCode>> = {
-  [GrpcStatus.INVALID_ARGUMENT]: PEER_ERROR_CODES.validation,
-  [GrpcStatus.NOT_FOUND]: PEER_ERROR_CODES.notFound,
-  [GrpcStatus.FAILED_PRECONDITION]: PEER_ERROR_CODES.illegalState,
-  [GrpcStatus.DEADLINE_EXCEEDED]: PEER_ERROR_CODES.timeout,
-  [GrpcStatus.UNAVAILABLE]: PEER_ERROR_CODES.unavailable,
-};
+export type { Unary };
 
-export type Unary<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
+const CODE_BY_KIND: Partial<Record<ErrorKind, PeerErrorCode>> = {
+  [ERROR_KINDS.invalidArgument]: PEER_ERROR_CODES.validation,
+  [ERROR_KINDS.notFound]: PEER_ERROR_CODES.notFound,
+  [ERROR_KINDS.failedPrecondition]: PEER_ERROR_CODES.illegalState,
+  [ERROR_KINDS.deadlineExceeded]: PEER_ERROR_CODES.timeout,
+};
 
 export function callPeer<Req, Res>(
   peer: string,
@@ -24,12 +19,9 @@ export function callPeer<Req, Res>(
   request: Req,
   timeoutMs: number,
 ): Promise<Res> {
-  return new Promise((resolve, reject) =>
-    method(request, new Metadata(), { deadline: Date.now() + timeoutMs }, (error, response) => {
-      if (!error) return resolve(response);
-      // Anything a peer answers outside the table (INTERNAL, UNKNOWN...) is its failure, not the caller's.
-      const code = CODE_BY_STATUS[error.code] ?? PEER_ERROR_CODES.unavailable;
-      reject(new PeerError(peer, code, error.details || error.message, { cause: error }));
-    }),
-  );
+  return callPeerWith(method, request, {
+    timeoutMs,
+    toError: ({ kind, details, cause }) =>
+      new PeerError(peer, CODE_BY_KIND[kind] ?? PEER_ERROR_CODES.unavailable, details, { cause }),
+  });
 }

@@ -1,27 +1,17 @@
-// Promise form of the public CallControl client for tests.
-import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { callControl } from '@callctl/proto';
-
-type Unary<Req, Res> = (
-  request: Req,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
+// The public CallControl client (@callctl/client) with the defaults these tests leave out. Each call is
+// made once (NO_RETRIES): a test asserts what one call answers.
+import { createCallControlClient, NO_RETRIES, type CallControlClient, type EventFeed } from '@callctl/client';
+import type { callControl } from '@callctl/proto';
 
 export class CallControlTestClient {
-  readonly raw: callControl.CallControlClient;
+  readonly api: CallControlClient;
 
   constructor(address: string) {
-    this.raw = new callControl.CallControlClient(address, credentials.createInsecure());
-  }
-
-  private call<Req, Res>(method: Unary<Req, Res>, request: Req): Promise<Res> {
-    return new Promise((resolve, reject) =>
-      method.call(this.raw, request, (error, response) => (error ? reject(error) : resolve(response))),
-    );
+    this.api = createCallControlClient({ address, retry: NO_RETRIES });
   }
 
   createCall = (r: Partial<callControl.CreateCallRequest>) =>
-    this.call<callControl.CreateCallRequest, callControl.CreateCallResponse>(this.raw.createCall, {
+    this.api.createCall({
       toUri: 'sip:bob@127.0.0.1:5090',
       fromUri: 'sip:app@127.0.0.1',
       ringTimeoutMs: 0,
@@ -31,35 +21,15 @@ export class CallControlTestClient {
       ...r,
     });
   answerLeg = (callId: string, legId: string, clientState = '') =>
-    this.call<callControl.AnswerLegRequest, callControl.AnswerLegResponse>(this.raw.answerLeg, {
-      callId,
-      legId,
-      clientState,
-    });
+    this.api.answerLeg({ callId, legId, clientState });
   rejectLeg = (callId: string, legId: string, sipStatus = 486, reason = 'Busy Here') =>
-    this.call<callControl.RejectLegRequest, callControl.RejectLegResponse>(this.raw.rejectLeg, {
-      callId,
-      legId,
-      sipStatus,
-      reason,
-    });
-  hangup = (callId: string, legId = '') =>
-    this.call<callControl.HangupRequest, callControl.HangupResponse>(this.raw.hangup, { callId, legId });
+    this.api.rejectLeg({ callId, legId, sipStatus, reason });
+  hangup = (callId: string, legId = '') => this.api.hangup({ callId, legId });
   playFile = (callId: string, legId: string, fileId: string, idempotencyKey: string) =>
-    this.call<callControl.PlayMediaRequest, callControl.PlayMediaResponse>(this.raw.playMedia, {
-      callId,
-      legId,
-      media: { $case: 'fileId', fileId },
-      repeat: 0,
-      idempotencyKey,
-    });
-  stopMedia = (callId: string, playbackId: string) =>
-    this.call<callControl.StopMediaRequest, callControl.StopMediaResponse>(this.raw.stopMedia, {
-      callId,
-      playbackId,
-    });
+    this.api.playMedia({ callId, legId, media: { $case: 'fileId', fileId }, repeat: 0, idempotencyKey });
+  stopMedia = (callId: string, playbackId: string) => this.api.stopMedia({ callId, playbackId });
   collectDigits = (r: Partial<callControl.CollectDigitsRequest> & { callId: string; legId: string }) =>
-    this.call<callControl.CollectDigitsRequest, callControl.CollectDigitsResponse>(this.raw.collectDigits, {
+    this.api.collectDigits({
       maxDigits: 0,
       terminators: '',
       firstDigitTimeoutMs: 0,
@@ -67,36 +37,23 @@ export class CallControlTestClient {
       idempotencyKey: '',
       ...r,
     });
-  startEcho = (callId: string, legId: string) =>
-    this.call<callControl.StartEchoRequest, callControl.StartEchoResponse>(this.raw.startEcho, {
-      callId,
-      legId,
-    });
-  stopEcho = (callId: string, legId: string) =>
-    this.call<callControl.StopEchoRequest, callControl.StopEchoResponse>(this.raw.stopEcho, {
-      callId,
-      legId,
-    });
+  startEcho = (callId: string, legId: string) => this.api.startEcho({ callId, legId });
+  stopEcho = (callId: string, legId: string) => this.api.stopEcho({ callId, legId });
   dial = (r: Partial<callControl.DialRequest> & { callId: string; bridgeWithLegId: string }) =>
-    this.call<callControl.DialRequest, callControl.DialResponse>(this.raw.dial, {
+    this.api.dial({
       toUri: 'sip:carol@127.0.0.1:5090',
       fromUri: '',
       ringTimeoutMs: 0,
       idempotencyKey: '',
       ...r,
     });
-  getCall = async (callId: string) =>
-    (await this.call<callControl.GetCallRequest, callControl.GetCallResponse>(this.raw.getCall, { callId }))
-      .call!;
-  listCalls = (pageSize = 0, pageToken = '') =>
-    this.call<callControl.ListCallsRequest, callControl.ListCallsResponse>(this.raw.listCalls, {
-      pageSize,
-      pageToken,
-    });
-  watch = (fromPosition: number, callId = ''): ClientReadableStream<callControl.WatchEventsResponse> =>
-    this.raw.watchEvents({ fromPosition, callId });
+  getCall = async (callId: string) => (await this.api.getCall({ callId })).call!;
+  listCalls = (pageSize = 0, pageToken = '') => this.api.listCalls({ pageSize, pageToken });
+  /** Without resume: a test sees how the stream itself ended. */
+  watch = (fromPosition: number, callId = ''): EventFeed =>
+    this.api.watchEvents({ fromPosition, callId }, { resume: false });
 
   close(): void {
-    this.raw.close();
+    this.api.close();
   }
 }

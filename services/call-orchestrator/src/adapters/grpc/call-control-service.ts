@@ -1,10 +1,10 @@
 // Binds the public callctl.v1.CallControl service to the app: each RPC parses its request into a command
 // (requests.ts), runs it through the command handler, and maps any failure once (status.ts).
 import { randomUUID } from 'node:crypto';
-import type { Metadata, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import type { ServiceBinding } from '@callctl/service';
+import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import { currentTraceparent, newRootTraceparent } from '@callctl/telemetry';
 import type { CallRepository } from '../../app/call-repository.js';
 import { callView } from '../../app/call-view.js';
@@ -42,72 +42,61 @@ function contextOf(metadata: Metadata): CommandContext {
 
 export function callControlService(h: CallControlHandlers): ServiceBinding {
   const { handler, stamp, log } = h;
-  const unary =
-    <Req, Res>(rpc: string, run: (request: Req, context: CommandContext) => Promise<Res>) =>
-    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      let running: Promise<Res>;
-      try {
-        running = run(call.request, contextOf(call.metadata));
-      } catch (error) {
-        running = Promise.reject(error as Error);
-      }
-      running.then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, log.child({ rpc }))),
-      );
-    };
+  const withStatus = unaryHandler(log);
+  const unary = <Req, Res>(run: (request: Req, context: CommandContext) => Promise<Res>) =>
+    withStatus<Req, Res>((request, call) => run(request, contextOf(call.metadata)));
   /** Runs a parsed request; returns the id it produced. */
   const send = async (parsed: requests.CallRequest, context: CommandContext) =>
     (await handler.handle(parsed.callId, parsed.command, context)).resultId ?? '';
 
   const implementation: callControl.CallControlServer = {
-    createCall: unary('CreateCall', async (r: callControl.CreateCallRequest, c) => {
+    createCall: unary(async (r: callControl.CreateCallRequest, c) => {
       const parsed = requests.createCall(r, stamp);
       return { callId: parsed.callId, legId: await send(parsed, c) };
     }),
-    answerLeg: unary('AnswerLeg', async (r: callControl.AnswerLegRequest, c) => {
+    answerLeg: unary(async (r: callControl.AnswerLegRequest, c) => {
       await send(requests.answerLeg(r, stamp), c);
       return {};
     }),
-    rejectLeg: unary('RejectLeg', async (r: callControl.RejectLegRequest, c) => {
+    rejectLeg: unary(async (r: callControl.RejectLegRequest, c) => {
       await send(requests.rejectLeg(r, stamp), c);
       return {};
     }),
-    hangup: unary('Hangup', async (r: callControl.HangupRequest, c) => {
+    hangup: unary(async (r: callControl.HangupRequest, c) => {
       await send(requests.hangup(r, stamp), c);
       return {};
     }),
-    playMedia: unary('PlayMedia', async (r: callControl.PlayMediaRequest, c) => ({
+    playMedia: unary(async (r: callControl.PlayMediaRequest, c) => ({
       playbackId: await send(requests.playMedia(r, stamp), c),
     })),
-    stopMedia: unary('StopMedia', async (r: callControl.StopMediaRequest, c) => {
+    stopMedia: unary(async (r: callControl.StopMediaRequest, c) => {
       await send(requests.stopMedia(r, stamp), c);
       return {};
     }),
-    collectDigits: unary('CollectDigits', async (r: callControl.CollectDigitsRequest, c) => ({
+    collectDigits: unary(async (r: callControl.CollectDigitsRequest, c) => ({
       collectId: await send(requests.collectDigits(r, stamp), c),
     })),
-    startEcho: unary('StartEcho', async (r: callControl.StartEchoRequest, c) => {
+    startEcho: unary(async (r: callControl.StartEchoRequest, c) => {
       await send(requests.echo('StartEcho', r, stamp), c);
       return {};
     }),
-    stopEcho: unary('StopEcho', async (r: callControl.StopEchoRequest, c) => {
+    stopEcho: unary(async (r: callControl.StopEchoRequest, c) => {
       await send(requests.echo('StopEcho', r, stamp), c);
       return {};
     }),
-    bridgeLegs: unary('BridgeLegs', async (r: callControl.BridgeLegsRequest, c) => ({
+    bridgeLegs: unary(async (r: callControl.BridgeLegsRequest, c) => ({
       bridgeId: await send(requests.bridgeLegs(r, stamp), c),
     })),
-    dial: unary('Dial', async (r: callControl.DialRequest, c) => ({
+    dial: unary(async (r: callControl.DialRequest, c) => ({
       legId: await send(requests.dial(r, stamp), c),
     })),
-    getCall: unary('GetCall', async (r: callControl.GetCallRequest) => {
+    getCall: unary(async (r: callControl.GetCallRequest) => {
       if (!r.callId) throw new ValidationError('call_id is required');
       const view = callView(await h.calls.load(r.callId));
       if (!view) throw new NotFoundError(`call ${r.callId} does not exist`, { callId: r.callId });
       return { call: view };
     }),
-    listCalls: unary('ListCalls', async (r: callControl.ListCallsRequest) => {
+    listCalls: unary(async (r: callControl.ListCallsRequest) => {
       const page = await h.listActive(r.pageSize, r.pageToken);
       const calls = await Promise.all(page.callIds.map(async (id) => callView(await h.calls.load(id))));
       return { calls: calls.filter((c) => c !== undefined), nextPageToken: page.nextPageToken };

@@ -1,8 +1,7 @@
-import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { toServiceError } from '@callctl/errors/grpc';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import type { ServiceBinding } from '@callctl/service';
+import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import type { EngineStatus } from '../rtpengine/engine-status.js';
 import type { CodecPolicy } from '../rtpengine/session-commands.js';
 import type { MediaSessions } from '../../app/media-sessions.js';
@@ -24,14 +23,7 @@ function codecs(options: media.CodecOptions | undefined): CodecPolicy | undefine
 /** Binds the MediaWorker gRPC service to the worker's handlers; every failure goes through the shared gRPC status mapping. */
 export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBinding {
   const { sessions, playback, events, log } = handlers;
-  const unary =
-    <Req, Res>(run: (request: Req) => Promise<Res>) =>
-    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      run(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, log)),
-      );
-    };
+  const unary = unaryHandler(log);
 
   const implementation: media.MediaWorkerServer = {
     getEngineStatus: unary(() => handlers.engineStatus()),

@@ -1,8 +1,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { unaryHandler } from '@callctl/errors/grpc';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
-import type { ServiceBinding } from '@callctl/service';
+import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import type { SipLegs } from '../../app/sip-legs.js';
 
 /** Binds callctl.sipedge.v1.SipEdge to the leg actions; every failure goes through the shared status table. */

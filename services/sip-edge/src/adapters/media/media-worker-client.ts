@@ -1,5 +1,7 @@
-import { credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { credentials } from '@grpc/grpc-js';
+import { ERROR_KINDS } from '@callctl/errors';
 import { media } from '@callctl/proto';
+import { callPeer, type Unary } from '@callctl/service';
 import { UnavailableError, ValidationError } from '../../domain/errors.js';
 import type { MediaPort } from '../../app/ports.js';
 
@@ -9,13 +11,6 @@ export interface MediaWorkerClientOptions {
   /** Deadline of one call. */
   timeoutMs: number;
 }
-
-type Unary<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: { deadline: number },
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
 
 /**
  * The media-worker behind MediaPort. Its INVALID_ARGUMENT (an SDP rtpengine cannot use) becomes a
@@ -81,17 +76,14 @@ export class MediaWorkerClient implements MediaPort {
   }
 
   private call<Req, Res>(name: string, method: unknown, request: Req, callId: string): Promise<Res> {
-    const fn = (method as Unary<Req, Res>).bind(this.client);
-    return new Promise<Res>((resolve, reject) =>
-      fn(request, new Metadata(), { deadline: Date.now() + this.options.timeoutMs }, (error, response) => {
-        if (!error) return resolve(response);
-        const message = `media-worker ${name} failed: ${error.details || error.message}`;
-        reject(
-          error.code === GrpcStatus.INVALID_ARGUMENT
-            ? new ValidationError(message, { callId }, { cause: error })
-            : new UnavailableError(message, { callId }, { cause: error }),
-        );
-      }),
-    );
+    return callPeer((method as Unary<Req, Res>).bind(this.client), request, {
+      timeoutMs: this.options.timeoutMs,
+      toError: ({ kind, details, cause }) => {
+        const message = `media-worker ${name} failed: ${details}`;
+        return kind === ERROR_KINDS.invalidArgument
+          ? new ValidationError(message, { callId }, { cause })
+          : new UnavailableError(message, { callId }, { cause });
+      },
+    });
   }
 }

@@ -1,0 +1,27 @@
+// The one server-side unary wrapper: every gRPC service of the platform turns its promise-returning
+// handlers into grpc-js handlers here, so every failure goes through the one status table
+// (@callctl/errors/grpc).
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { toServiceError } from '@callctl/errors/grpc';
+import type { Logger } from '@callctl/logging';
+
+/**
+ * A grpc-js unary handler from a promise-returning function of the request (and the call, for its
+ * metadata): the reply on success, and on failure the status from toServiceError, logged with the RPC's
+ * path. A synchronous throw is mapped the same way.
+ */
+export function unaryHandler(log: Logger) {
+  return <Req, Res>(run: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      let running: Promise<Res>;
+      try {
+        running = run(call.request, call);
+      } catch (error) {
+        running = Promise.reject(error as Error);
+      }
+      running.then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error, log.child({ rpc: call.getPath() }))),
+      );
+    };
+}
