@@ -4,18 +4,23 @@
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { toServiceError } from '@callctl/errors/grpc';
 import type { Logger } from '@callctl/logging';
+import { runInTrace } from '@callctl/telemetry/work-trace';
 
 /**
  * A grpc-js unary handler from a promise-returning function of the request (and the call, for its
  * metadata): the reply on success, and on failure the status from toServiceError, logged with the RPC's
- * path. A synchronous throw is mapped the same way.
+ * path. A synchronous throw is mapped the same way. The handler runs under the caller's trace (its
+ * `traceparent` metadata), so what it causes (facts, internal calls, log lines) carries that trace.
  */
 export function unaryHandler(log: Logger) {
   return <Req, Res>(run: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       let running: Promise<Res>;
+      const [traceparent] = call.metadata.get('traceparent');
       try {
-        running = run(call.request, call);
+        running = runInTrace(typeof traceparent === 'string' ? traceparent : undefined, () =>
+          run(call.request, call),
+        );
       } catch (error) {
         running = Promise.reject(error as Error);
       }

@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { CallctlError, ERROR_KINDS } from '@callctl/errors';
 import { INTERNAL_MESSAGE } from '@callctl/errors/grpc';
 import { createLogger } from '@callctl/logging';
+import { workTraceparent } from '@callctl/telemetry/work-trace';
 import { unaryHandler } from './grpc-unary';
 
 class NoLeg extends CallctlError {
@@ -11,7 +12,7 @@ class NoLeg extends CallctlError {
 }
 
 describe('unaryHandler', () => {
-  const invoke = <Res>(run: (request: string) => Promise<Res>) => {
+  const invoke = <Res>(run: (request: string) => Promise<Res>, metadata = new Metadata()) => {
     const lines: Array<Record<string, unknown>> = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -20,13 +21,26 @@ describe('unaryHandler', () => {
       },
     });
     const log = createLogger({ service: 'unary-test', destination });
-    const call = { request: 'req', getPath: () => '/test.v1.Test/Echo' };
+    const call = { request: 'req', metadata, getPath: () => '/test.v1.Test/Echo' };
     return new Promise<{ error: unknown; response: unknown; lines: typeof lines }>((resolve) =>
       unaryHandler(log)(run)(call as never, (error, response) =>
         setImmediate(() => resolve({ error, response, lines })),
       ),
     );
   };
+
+  it("runs the handler under the caller's trace", async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const metadata = new Metadata();
+    metadata.set('traceparent', traceparent);
+    const { response } = await invoke(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return { trace: workTraceparent() };
+    }, metadata);
+    expect(response).toEqual({ trace: traceparent });
+    const untraced = await invoke(async () => ({ trace: workTraceparent() }));
+    expect(untraced.response).toEqual({ trace: undefined });
+  });
 
   it('replies with the result', async () => {
     const { error, response } = await invoke(async (request) => ({ echoed: request }));

@@ -3,6 +3,7 @@
 import { Metadata, type CallOptions, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_KINDS, type ErrorKind } from '@callctl/errors';
 import { errorKindOfStatus } from '@callctl/errors/grpc';
+import { workTraceparent } from '@callctl/telemetry/work-trace';
 
 /** A generated grpc-js unary method, bound to its client. */
 export type Unary<Req, Res> = (
@@ -44,7 +45,7 @@ export interface PeerCallOptions {
   timeoutMs: number;
   /** Builds the caller's typed error from the failure (each service has its own vocabulary). */
   toError(failure: PeerFailure): Error;
-  /** Sent along, e.g. a traceparent. */
+  /** Sent along; by default the trace of the work in hand, so the peer continues it. */
   metadata?: Metadata;
 }
 
@@ -57,7 +58,7 @@ export function callPeer<Req, Res>(
   return new Promise((resolve, reject) =>
     method(
       request,
-      options.metadata ?? new Metadata(),
+      options.metadata ?? traceMetadata(),
       { deadline: Date.now() + options.timeoutMs },
       (error, response) => {
         if (!error) return resolve(response);
@@ -71,4 +72,12 @@ export function callPeer<Req, Res>(
       },
     ),
   );
+}
+
+/** Metadata carrying the trace of the work in hand (none outside any work). */
+export function traceMetadata(): Metadata {
+  const metadata = new Metadata();
+  const traceparent = workTraceparent();
+  if (traceparent) metadata.set('traceparent', traceparent);
+  return metadata;
 }

@@ -1,4 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { runInTrace } from '@callctl/telemetry/work-trace';
 import { callPeer, peerErrorKind, type PeerFailure, type Unary } from './peer-call';
 
 describe('peerErrorKind', () => {
@@ -37,6 +38,19 @@ describe('callPeer', () => {
     ).resolves.toBe('hi!');
     expect(seen[0]?.trace).toBe('00-abc-def-01');
     expect(seen[0]?.deadline).toBeGreaterThanOrEqual(before + 500);
+  });
+
+  it('sends the trace of the work in hand when the caller gives no metadata', async () => {
+    const traces: unknown[] = [];
+    const method: Unary<string, string> = (request, metadata, _options, callback) => {
+      traces.push(metadata.get('traceparent')[0]);
+      callback(null, request);
+    };
+    const work = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const options = { timeoutMs: 500, toError: () => new Error() };
+    await runInTrace(work, () => callPeer(method, 'in work', options));
+    await callPeer(method, 'outside', options);
+    expect(traces).toEqual([work, undefined]);
   });
 
   it("rejects with the caller's error, built from the kind, the details and the cause", async () => {
