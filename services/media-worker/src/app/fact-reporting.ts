@@ -59,7 +59,12 @@ export class FactReporting {
   }
 
   private async publish(fact: facts.MediaFact): Promise<void> {
-    const context = { callId: fact.callId, factId: fact.factId, fact: fact.fact?.$case };
+    const context = {
+      callId: fact.callId,
+      sessionId: fact.sessionId,
+      factId: fact.factId,
+      fact: fact.fact?.$case,
+    };
     try {
       await this.deps.publish(fact, this.abort.signal);
       this.deps.log.debug(context, 'media fact published');

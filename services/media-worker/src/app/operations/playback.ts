@@ -79,7 +79,7 @@ export class Playback {
       this.deps.state.put(partyKey(record.sessionId, record.tag), record),
     );
     this.deps.log.info(
-      { callId: request.sessionId, tag: request.tag, playbackId: record.playbackId, durationMs, repeat },
+      { sessionId: request.sessionId, tag: request.tag, playbackId: record.playbackId, durationMs, repeat },
       'playback started',
     );
     return { playbackId: record.playbackId, durationMs };
@@ -108,7 +108,7 @@ export class Playback {
     const remainingMs = playbackRemainingMs(record, this.deps.now());
     this.arm(record, remainingMs);
     this.deps.log.info(
-      { callId: record.sessionId, tag: record.tag, playbackId: record.playbackId, remainingMs },
+      { sessionId: record.sessionId, tag: record.tag, playbackId: record.playbackId, remainingMs },
       'playback resumed',
     );
   }
@@ -145,10 +145,7 @@ export class Playback {
     if (!running) return undefined;
     clearTimeout(running.timer);
     this.running.delete(sessionId, tag);
-    this.deps.log.info(
-      { callId: sessionId, tag, playbackId: running.playbackId, reason },
-      'playback finished',
-    );
+    this.deps.log.info({ sessionId, tag, playbackId: running.playbackId, reason }, 'playback finished');
     this.deps.events.emit(sessionId, {
       fact: {
         $case: 'playbackFinished',
@@ -175,6 +172,6 @@ export class Playback {
     // A new playback to the same party recorded meanwhile is not this one's to delete.
     if (this.running.get(sessionId, tag)) return;
     await keep(this.deps.log, 'playback end', this.deps.state.delete(partyKey(sessionId, tag)));
-    this.deps.log.debug({ callId: sessionId, tag, playbackId }, 'playback record removed');
+    this.deps.log.debug({ sessionId, tag, playbackId }, 'playback record removed');
   }
 }
