@@ -105,6 +105,15 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
       playbackId: randomUUID(),
       callId,
     });
+  /** StartEcho for the session's only locally answered party, until the caller hears its own tone. */
+  const echoIsOn = async (caller: RtpEndpoint, sessionId: string) => {
+    caller.startTone(700);
+    await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client().startEcho(r, cb), {
+      sessionId,
+      tag: '',
+    });
+    await waitFor('own tone echoed', () => caller.recentToneRatio(700, 200) > TONE_DETECTED, 10_000);
+  };
   /** The call's PlaybackFinished facts, once one is stored and a while later (a duplicate would be there). */
   const playbackFactsSettled = async (callId: string) => {
     await facts.once(callId, 1);
@@ -268,12 +277,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     const { caller, callId } = await answerLocally();
     await killWorker();
     await startWorker();
-    caller.startTone(700);
-    await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client().startEcho(r, cb), {
-      sessionId: callId,
-      tag: '',
-    });
-    await waitFor('own tone echoed', () => caller.recentToneRatio(700, 200) > TONE_DETECTED, 10_000);
+    await echoIsOn(caller, callId);
   });
 
   it('starts over records an older run wrote: bridge routes unread, a local party kept with its DTMF detection', async () => {
@@ -298,12 +302,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     const local = (await state.localParties.all()).find((r) => r.value.offer.sessionId === callId)!;
     await state.localParties.put(local.id, { ...local.value, detectDtmf: true } as typeof local.value);
     await startWorker();
-    caller.startTone(700);
-    await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client().startEcho(r, cb), {
-      sessionId: callId,
-      tag: '',
-    });
-    await waitFor('own tone echoed', () => caller.recentToneRatio(700, 200) > TONE_DETECTED, 10_000);
+    await echoIsOn(caller, callId);
     // The party's in-band DTMF detection now has a record of its own.
     await waitFor(
       'in-band DTMF record',
