@@ -42,6 +42,33 @@ export default tseslint.config(
     },
   },
   {
+    // The orchestration layer: it reaches the world only through its ports (STYLE.md 1), so it imports no
+    // adapter, no I/O module and no client library. Tests beside it may set up real peers.
+    files: ['services/*/src/app/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../adapters/*',
+            '../../adapters/*',
+            'node:dgram',
+            'node:net',
+            'node:http',
+            'node:https',
+            'node:fs',
+            'node:fs/promises',
+            'node:child_process',
+            '@grpc/*',
+            '@nats-io/*',
+            'pg',
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: [
       '**/config.ts',
       '**/prisma.config.ts',

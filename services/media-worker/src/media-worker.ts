@@ -4,16 +4,20 @@ import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
 import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import { NgClient } from './adapters/rtpengine/ng-client.js';
 import { readEngineStatus } from './adapters/rtpengine/engine-status.js';
+import { rtpengineRelay } from './adapters/rtpengine/session-commands.js';
+import { DtmfLogListener } from './adapters/rtpengine/dtmf-log.js';
 import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
-import { MediaEvents } from './app/media-events.js';
-import { Playback } from './app/playback.js';
-import { UrlCache, type UrlCacheOptions } from './app/url-cache.js';
-import { DtmfDetection } from './app/dtmf-detection.js';
-import { LocalSink } from './app/local-sink.js';
-import { MediaSessions } from './app/media-sessions.js';
-import { FactReporting } from './app/fact-reporting.js';
+import { UrlCache, type UrlCacheOptions } from './adapters/media-source/url-cache.js';
+import { LocalSink } from './adapters/local-media/local-sink.js';
 import { mediaFactPublisher } from './adapters/nats/media-fact-publisher.js';
 import { openNatsWorkerState } from './adapters/nats/worker-state-store.js';
+import { MediaEvents } from './app/media-events.js';
+import { Playback } from './app/operations/playback.js';
+import { Echo } from './app/operations/echo.js';
+import { DtmfDetection } from './app/operations/dtmf-detection.js';
+import { MediaSessions } from './app/media-sessions.js';
+import { SessionCalls } from './app/session-calls.js';
+import { FactReporting } from './app/fact-reporting.js';
 import { mediaFactIdOf } from './app/fact-ids.js';
 import { recoverAfterRestart } from './app/restart-recovery.js';
 
@@ -56,41 +60,55 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
   await ensureFactsStream(options.nats);
   const state = await openNatsWorkerState({ nc: options.nats, ...options.state });
   const ng = new NgClient({ ...options.rtpengine, log: log.child({ module: 'rtpengine' }) });
+  const relay = rtpengineRelay(ng);
   const events = new MediaEvents(() => Date.now());
+  const calls = new SessionCalls({ state: state.sessionCalls, log: log.child({ module: 'sessions' }) });
   const factReporting = new FactReporting({
     events,
     publish: mediaFactPublisher(options.nats, { ...options.facts, log: log.child({ module: 'facts' }) }),
     factIdOf: (event) => mediaFactIdOf(event, randomUUID),
+    callOf: (sessionId) => calls.callOf(sessionId),
     log: log.child({ module: 'facts' }),
   });
   factReporting.start();
-  const urlCache = new UrlCache(options.urlCache);
   const playback = new Playback({
-    ng,
+    relay,
     events,
     log: log.child({ module: 'playback' }),
-    resolveSource: (source) => urlCache.resolve(source),
+    sources: new UrlCache(options.urlCache),
     newId: randomUUID,
     now: () => Date.now(),
     state: state.playbacks,
     factsReported: (sessionId) => factReporting.reported(sessionId),
   });
-  const sink = new LocalSink(options.localMediaHost);
-  const localEndpoint = await sink.start();
+  const localSink = new LocalSink(options.localMediaHost);
+  const sink = await localSink.start();
+  const echo = new Echo({ relay, sink, state: state.localParties, log: log.child({ module: 'echo' }) });
   const dtmf = new DtmfDetection({
-    ...options.dtmfLogListen,
+    relay,
+    source: new DtmfLogListener({ ...options.dtmfLogListen, log: log.child({ module: 'dtmf' }) }),
     events,
+    state: state.inbandDtmf,
     log: log.child({ module: 'dtmf' }),
   });
-  const dtmfLogAddress = await dtmf.start();
+  const dtmfLogAddress = await dtmf.listen();
   const sessions = new MediaSessions({
-    ng,
+    relay,
+    calls,
     playback,
+    echo,
+    dtmf,
+    sink,
     log: log.child({ module: 'sessions' }),
-    localEndpoint,
-    state,
   });
-  await recoverAfterRestart({ ng, state, sessions, playback, log: log.child({ module: 'recovery' }) });
+  await recoverAfterRestart({
+    relay,
+    calls,
+    playback,
+    echo,
+    dtmf,
+    log: log.child({ module: 'recovery' }),
+  });
   const grpc = await startGrpcServer({
     log,
     ...options.grpc,
@@ -111,9 +129,9 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     async close() {
       await grpc.close();
       playback.close();
-      await dtmf.stop();
+      await dtmf.close();
       await factReporting.close(options.facts.drainMs);
-      await sink.stop();
+      await localSink.stop();
       ng.close();
     },
   };

@@ -23,26 +23,29 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
   const digitsOf = (stored: facts.MediaFact[]) =>
     stored.map((f) => (f.fact?.$case === 'dtmfDetected' ? f.fact.dtmfDetected.digit : f.fact?.$case));
 
-  /** A caller answered by the worker itself, as the orchestrator does for IVR: session id = call id. */
-  const answerLocally = async (legId: string, detectDtmf = false) => {
+  /**
+   * A caller answered by the worker itself, as the orchestrator does for IVR, in a session of its own named
+   * apart from the call (the worker learns the call from call_id, never from the session id).
+   */
+  const answerLocally = async (legId: string, detectDtmf = false, callId: string = randomUUID()) => {
     const caller = await w.endpoint();
-    const callId = randomUUID();
+    const sessionId = `session-${randomUUID()}`;
     const reply = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
       (r, cb) => client.answerLocally(r, cb),
       {
-        sessionId: callId,
+        sessionId,
         fromTag: legId,
         sdp: caller.sdp(),
         localTag: '',
         echo: 0,
         codecs: undefined,
-        callId: '',
+        callId,
         detectDtmf,
       },
     );
     caller.useRemote(reply.sdp);
     caller.startTone(0);
-    return { caller, callId };
+    return { caller, callId, sessionId };
   };
 
   beforeAll(async () => {
@@ -66,7 +69,7 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
 
   it('stores each RFC 4733 digit once on facts.media.<callId>, on the leg whose tag sent it', async () => {
     const legId = randomUUID();
-    const { caller, callId } = await answerLocally(legId);
+    const { caller, callId, sessionId } = await answerLocally(legId);
     await caller.sendDigit('7');
     const first = await factsOnceStored(callId, 1);
     // A second digit after the first is stored: a duplicate of the first would sit before it.
@@ -76,19 +79,22 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
     expect(stored[0]).toEqual(first[0]);
     expect(stored[0]).toMatchObject({
       callId,
+      sessionId,
       fact: { $case: 'dtmfDetected', dtmfDetected: { legId, tag: legId, digit: '7' } },
     });
     expect(new Set(stored.map((f) => f.factId)).size).toBe(2);
-    // WatchMediaEvents still reports them too.
-    expect(watched.filter((e) => e.sessionId === callId && e.fact?.$case === 'dtmfReceived')).toHaveLength(2);
+    // WatchMediaEvents still reports them too, on the session they were seen on.
+    expect(watched.filter((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived')).toHaveLength(
+      2,
+    );
   });
 
   it('stores a playback that played to its end as PlaybackFinished', async () => {
     const legId = randomUUID();
-    const { callId } = await answerLocally(legId);
+    const { callId, sessionId } = await answerLocally(legId);
     const file = w.tone('beep.wav', 0.3, 1000);
     await call<media.PlayRequest, media.PlayResponse>((r, cb) => client.play(r, cb), {
-      sessionId: callId,
+      sessionId,
       tag: legId,
       source: file,
       repeat: 0,
@@ -99,6 +105,7 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
       {
         factId: expect.any(String),
         callId,
+        sessionId,
         fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'greeting-1', failed: false } },
       },
     ]);
@@ -106,13 +113,13 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
 
   it('retries a fact observed while nats-server is down and stores it once it is back', async () => {
     const legId = randomUUID();
-    const { caller, callId } = await answerLocally(legId);
+    const { caller, callId, sessionId } = await answerLocally(legId);
     await w.natsServer.halt();
     await caller.sendDigit('3');
     // The worker saw the digit (its gRPC watchers heard it) while JetStream could not store it.
     await waitFor(
       'digit 3 watched',
-      () => watched.find((e) => e.sessionId === callId && e.fact?.$case === 'dtmfReceived'),
+      () => watched.find((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived'),
       10_000,
     );
     await waitFor('a failed publish attempt', () => w.logLines.some((l) => l.includes('retrying')), 10_000);
@@ -133,5 +140,53 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(digitsOf(await factsOnceStored(callId, 2))).toEqual(['5', '9']);
+  });
+
+  it('stores a digit of a bridge session under the call its Offer and Answer named, with the bridge session', async () => {
+    // Two legs whose media a bridge moved into a session of their own; the requests name it and the call.
+    const [a, b] = [await w.endpoint(), await w.endpoint()];
+    const callId = randomUUID();
+    const bridge = `bridge-${randomUUID()}`;
+    const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
+      sessionId: bridge,
+      fromTag: 'leg-a',
+      sdp: a.sdp(),
+      codecs: undefined,
+      detectDtmf: false,
+      callId,
+    });
+    b.useRemote(offered.sdp);
+    const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
+      sessionId: bridge,
+      fromTag: 'leg-a',
+      toTag: 'leg-b',
+      sdp: b.sdp(),
+      callId,
+    });
+    a.useRemote(answered.sdp);
+    a.startTone(0);
+    b.startTone(0);
+    await b.sendDigit('8');
+    expect(await factsOnceStored(callId, 1)).toEqual([
+      {
+        factId: expect.any(String),
+        callId,
+        sessionId: bridge,
+        fact: {
+          $case: 'dtmfDetected',
+          dtmfDetected: { legId: 'leg-b', tag: 'leg-b', digit: '8', durationMs: expect.any(Number) },
+        },
+      },
+    ]);
+    expect(await factStore.count(bridge)).toBe(0);
+  });
+
+  it('stores facts of a session whose requests named no call (an older caller) under the session id', async () => {
+    const legId = randomUUID();
+    const { caller, sessionId } = await answerLocally(legId, false, '');
+    await caller.sendDigit('1');
+    expect(await factsOnceStored(sessionId, 1)).toMatchObject([
+      { callId: sessionId, sessionId, fact: { $case: 'dtmfDetected', dtmfDetected: { digit: '1' } } },
+    ]);
   });
 });

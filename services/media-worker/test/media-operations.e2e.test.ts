@@ -21,6 +21,8 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
   let events: media.MediaEvent[];
 
   const tone = (name: string, seconds: number, hz: number) => w.tone(name, seconds, hz);
+  /** The call a test's session belongs to, as the orchestrator names it in each request. */
+  const callIdOf = (sessionId: string) => `call-of-${sessionId}`;
   const endpoint = () => w.endpoint();
   /** A party answered by the worker itself: a new session's caller, or another party of `sessionId`. */
   const answerLocally = async (
@@ -38,7 +40,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
         localTag: '',
         echo,
         codecs: undefined,
-        callId: '',
+        callId: callIdOf(sessionId),
         detectDtmf: false,
       },
     );
@@ -52,7 +54,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
       source,
       repeat,
       playbackId: '',
-      callId: '',
+      callId: callIdOf(sessionId),
     });
   const finished = (playbackId: string) =>
     waitFor(
@@ -222,7 +224,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
       sdp: a.sdp(),
       codecs: undefined,
       detectDtmf: false,
-      callId: '',
+      callId: callIdOf(sessionId),
     });
     b.useRemote(offered.sdp);
     const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
@@ -230,7 +232,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
       fromTag: 'a',
       toTag: 'b',
       sdp: b.sdp(),
-      callId: '',
+      callId: callIdOf(sessionId),
     });
     a.useRemote(answered.sdp);
     a.startTone(440);
@@ -261,12 +263,12 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
     });
   });
 
-  it('answers NOT_FOUND naming a missing file', async () => {
+  it('answers NOT_FOUND naming a missing file by its name, not by where the worker looked for it', async () => {
     const { sessionId } = await answerLocally();
-    const missing = join(dir, 'no-such-prompt.wav');
-    await expect(play(sessionId, missing)).rejects.toMatchObject({
+    const error: unknown = await play(sessionId, join(dir, 'no-such-prompt.wav')).catch((e: unknown) => e);
+    expect(error).toMatchObject({
       code: status.NOT_FOUND,
-      details: expect.stringContaining(missing),
+      details: 'media file not found: no-such-prompt.wav',
     });
   });
 
@@ -280,7 +282,7 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
         localTag: '',
         echo: 0,
         codecs: undefined,
-        callId: '',
+        callId: callIdOf(sessionId),
         detectDtmf: false,
       }),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { media } from '@callctl/proto';
-import { connectBus, type NatsConnection } from '@callctl/bus';
+import {
+  connectBus,
+  MEDIA_WORKER_STATE_STREAM,
+  mediaWorkerStateOf,
+  mediaWorkerStateSubject,
+  RecordTable,
+  type NatsConnection,
+} from '@callctl/bus';
 import { createLogger } from '@callctl/logging';
 import {
   freePort,
@@ -31,7 +38,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * kill -9 of the media-worker process while rtpengine keeps the calls' media: what the worker owed (prompt
- * ends, bridge routes, locally answered sessions) is taken over by the next run with the same instance name.
+ * ends, the calls of sessions, locally answered parties) is taken over by the next run with the same instance
+ * name.
  */
 describe('media-worker restart (process killed with SIGKILL; real rtpengine, nats-server, RTP)', () => {
   let engine: RtpengineFixture;
@@ -67,7 +75,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     if (!worker) throw new Error('no worker running');
     return worker.client;
   };
-  /** A caller the worker answers itself (IVR), as the orchestrator does: session id = call id. */
+  /** A caller the worker answers itself (IVR), in the call's own session (session id = call id). */
   const answerLocally = async () => {
     const caller = await endpoint();
     const callId = randomUUID();
@@ -80,7 +88,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
         localTag: '',
         echo: media.MediaEcho.MEDIA_ECHO_OFF,
         codecs: undefined,
-        callId: '',
+        callId,
         detectDtmf: false,
       },
     );
@@ -88,15 +96,24 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     caller.startTone(0);
     return { caller, callId };
   };
-  const play = (sessionId: string, tag: string, source: string) =>
+  const play = (sessionId: string, tag: string, source: string, callId = sessionId) =>
     call<media.PlayRequest, media.PlayResponse>((r, cb) => client().play(r, cb), {
       sessionId,
       tag,
       source,
       repeat: 0,
       playbackId: randomUUID(),
-      callId: '',
+      callId,
     });
+  /** StartEcho for the session's only locally answered party, until the caller hears its own tone. */
+  const echoIsOn = async (caller: RtpEndpoint, sessionId: string) => {
+    caller.startTone(700);
+    await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client().startEcho(r, cb), {
+      sessionId,
+      tag: '',
+    });
+    await waitFor('own tone echoed', () => caller.recentToneRatio(700, 200) > TONE_DETECTED, 10_000);
+  };
   /** The call's PlaybackFinished facts, once one is stored and a while later (a duplicate would be there). */
   const playbackFactsSettled = async (callId: string) => {
     await facts.once(callId, 1);
@@ -140,6 +157,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
       {
         factId: expect.any(String),
         callId,
+        sessionId: callId,
         fact: { $case: 'playbackFinished', playbackFinished: { playbackId, failed: false } },
       },
     ]);
@@ -206,18 +224,19 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     expect(await facts.count(callId)).toBe(0);
   });
 
-  it('plays to a leg bridged before the restart, in the bridge session, and reports it under the call', async () => {
+  it('reports a digit of a bridge session answered before the restart under the call its requests named', async () => {
     await startWorker();
     const [a, b] = [await endpoint(), await endpoint()];
     const callId = randomUUID();
-    const bridge = `${callId}/bridge/${randomUUID()}`;
+    // Named by whoever made the bridge; the worker never reads the call out of it.
+    const bridge = `bridge-${randomUUID()}`;
     const offer = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client().offer(r, cb), {
       sessionId: bridge,
       fromTag: 'leg-a',
       sdp: a.sdp(),
       codecs: undefined,
       detectDtmf: false,
-      callId: '',
+      callId,
     });
     b.useRemote(offer.sdp);
     const answer = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client().answer(r, cb), {
@@ -225,17 +244,31 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
       fromTag: 'leg-a',
       toTag: 'leg-b',
       sdp: b.sdp(),
-      callId: '',
+      callId,
     });
     a.useRemote(answer.sdp);
     a.startTone(0);
     b.startTone(0);
     await killWorker();
     await startWorker();
-    const { playbackId } = await play(callId, 'leg-b', tone2s);
+    // A digit names only its rtpengine session: the call comes from what the killed run recorded.
+    await a.sendDigit('6');
+    const [digit] = await facts.once(callId, 1);
+    expect(digit).toMatchObject({
+      callId,
+      sessionId: bridge,
+      fact: { $case: 'dtmfDetected', dtmfDetected: { tag: 'leg-a', digit: '6' } },
+    });
+    // A Play names the bridge session and the leg's tag: the prompt is heard there.
+    const { playbackId } = await play(bridge, 'leg-b', tone2s, callId);
     await waitFor('prompt at leg B', () => b.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
-    expect((await playbackFactsSettled(callId)).map((f) => ({ callId: f.callId, fact: f.fact }))).toEqual([
-      { callId, fact: { $case: 'playbackFinished', playbackFinished: { playbackId, failed: false } } },
+    await waitFor('playback end stored', async () => (await facts.count(callId)) >= 2, 20_000);
+    expect((await facts.of(callId)).map((f) => ({ sessionId: f.sessionId, fact: f.fact }))).toEqual([
+      { sessionId: bridge, fact: digit!.fact },
+      {
+        sessionId: bridge,
+        fact: { $case: 'playbackFinished', playbackFinished: { playbackId, failed: false } },
+      },
     ]);
   });
 
@@ -244,12 +277,42 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     const { caller, callId } = await answerLocally();
     await killWorker();
     await startWorker();
-    caller.startTone(700);
-    await call<media.StartEchoRequest, media.StartEchoResponse>((r, cb) => client().startEcho(r, cb), {
-      sessionId: callId,
-      tag: '',
+    await echoIsOn(caller, callId);
+  });
+
+  it('starts over records an older run wrote: bridge routes unread, a local party kept with its DTMF detection', async () => {
+    await startWorker();
+    const { caller, callId } = await answerLocally();
+    await killWorker();
+    // Records as the worker wrote them before requests named the call and each operation kept its own.
+    const oldTable = <T>(kind: string) =>
+      new RecordTable<T>({
+        nc: nats,
+        stream: MEDIA_WORKER_STATE_STREAM,
+        subjectOf: (id) => mediaWorkerStateSubject(INSTANCE, kind, Buffer.from(id).toString('base64url')),
+        filter: mediaWorkerStateOf(INSTANCE, kind),
+        timeoutMs: 3000,
+      });
+    const oldBridge = `${callId}/bridge/${randomUUID()}`;
+    await oldTable<{ sessionId: string; tags: string[] }>('bridge').put(oldBridge, {
+      sessionId: oldBridge,
+      tags: ['leg-a', 'leg-b'],
     });
-    await waitFor('own tone echoed', () => caller.recentToneRatio(700, 200) > TONE_DETECTED, 10_000);
+    const state = await openNatsWorkerState({ nc: nats, instance: INSTANCE, timeoutMs: 3000 });
+    const local = (await state.localParties.all()).find((r) => r.value.offer.sessionId === callId)!;
+    await state.localParties.put(local.id, { ...local.value, detectDtmf: true } as typeof local.value);
+    await startWorker();
+    await echoIsOn(caller, callId);
+    // The party's in-band DTMF detection now has a record of its own.
+    await waitFor(
+      'in-band DTMF record',
+      async () => (await state.inbandDtmf.all()).some((r) => r.value.sessionId === callId),
+      5000,
+    );
+    expect((await state.inbandDtmf.all()).find((r) => r.value.sessionId === callId)?.value).toEqual({
+      sessionId: callId,
+      tag: 'leg-a',
+    });
   });
 
   it('drops what it kept for a session rtpengine no longer has', async () => {
@@ -270,7 +333,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     const state = await openNatsWorkerState({ nc: nats, instance: INSTANCE, timeoutMs: 3000 });
     const sessionsOf = async () => [
       ...(await state.playbacks.all()).map((r) => r.value.sessionId),
-      ...(await state.localSessions.all()).map((r) => r.value.offer.sessionId),
+      ...(await state.localParties.all()).map((r) => r.value.offer.sessionId),
     ];
     await waitFor('records dropped', async () => !(await sessionsOf()).includes(callId), 5000);
     // Past the prompt's end: the call is gone, so there is no one to tell.

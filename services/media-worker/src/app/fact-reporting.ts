@@ -2,15 +2,15 @@ import type { facts } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { mediaFactOf } from '../domain/media-fact.js';
 import type { MediaEvent, MediaEvents } from './media-events.js';
-
-/** Stores one fact durably (JetStream, awaited ack, bounded retry); rejects once it gives up. */
-export type PublishMediaFact = (fact: facts.MediaFact, signal: AbortSignal) => Promise<void>;
+import type { PublishMediaFact } from './ports.js';
 
 export interface FactReportingDeps {
   events: MediaEvents;
   publish: PublishMediaFact;
   /** The fact's id: the same for the same playback end in every run of the worker (fact-ids.ts). */
   factIdOf(event: MediaEvent): string;
+  /** The call a session's facts are published under (session-calls.ts). */
+  callOf(sessionId: string): string;
   log: Logger;
 }
 
@@ -47,7 +47,7 @@ export class FactReporting {
   }
 
   private report(event: MediaEvent): void {
-    const fact = mediaFactOf(event, this.deps.factIdOf(event));
+    const fact = mediaFactOf(event, this.deps.factIdOf(event), this.deps.callOf(event.sessionId));
     if (!fact) return;
     const sessionId = event.sessionId;
     const previous = this.tails.get(sessionId) ?? Promise.resolve();
@@ -59,7 +59,12 @@ export class FactReporting {
   }
 
   private async publish(fact: facts.MediaFact): Promise<void> {
-    const context = { callId: fact.callId, factId: fact.factId, fact: fact.fact?.$case };
+    const context = {
+      callId: fact.callId,
+      sessionId: fact.sessionId,
+      factId: fact.factId,
+      fact: fact.fact?.$case,
+    };
     try {
       await this.deps.publish(fact, this.abort.signal);
       this.deps.log.debug(context, 'media fact published');

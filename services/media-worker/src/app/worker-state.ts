@@ -1,33 +1,8 @@
 import type { Logger } from '@callctl/logging';
-import type { BridgeRecord, PlaybackRecord } from '../domain/worker-state.js';
-import type { OfferParams } from '../adapters/rtpengine/session-commands.js';
+import { survivesRestart, type SessionPresence } from '../domain/worker-state.js';
+import type { StateTable } from './ports.js';
 
-/** A session the worker answered itself: the caller's last offer, kept to re-negotiate echo on and off. */
-export interface LocalSessionRecord {
-  offer: OfferParams;
-  localTag: string;
-  detectDtmf: boolean;
-}
-
-/** Records of one kind, by id; a put replaces, a delete of a missing id is fine. */
-export interface StateTable<T> {
-  put(id: string, value: T): Promise<void>;
-  delete(id: string): Promise<void>;
-  /** Every record with its id, read once at start. */
-  all(): Promise<Array<{ id: string; value: T }>>;
-}
-
-/** What the worker keeps outside its memory so that a restart (even kill -9) loses none of it. */
-export interface WorkerState {
-  /** By partyKey(session, tag): one playback per party, as in rtpengine. */
-  playbacks: StateTable<PlaybackRecord>;
-  /** By bridge session id. */
-  bridges: StateTable<BridgeRecord>;
-  /** By partyKey(session, caller's tag): a session can hold several locally answered parties. */
-  localSessions: StateTable<LocalSessionRecord>;
-}
-
-/** One party of an rtpengine session: its playback, its local answer. */
+/** One party of an rtpengine session: its playback, its local answer, its DTMF detector. */
 export const partyKey = (sessionId: string, tag: string) => `${sessionId}\u0000${tag}`;
 
 /**
@@ -40,4 +15,33 @@ export async function keep(log: Logger, what: string, write: Promise<void>): Pro
   } catch (error) {
     log.warn({ err: error, what }, 'worker state not written; a restart would forget it');
   }
+}
+
+/** Whether the relay still has a session; asked once per session however many records name it. */
+export type PresenceOf = (sessionId: string) => Promise<SessionPresence>;
+
+/**
+ * The records a previous run of the worker left in `table` whose session the relay still has (or could not
+ * say); the others are removed from the table. Each module that keeps records recovers its own through this.
+ */
+export async function survivingRecords<T>(
+  table: StateTable<T>,
+  sessionOf: (value: T) => string,
+  presenceOf: PresenceOf,
+  log: Logger,
+): Promise<{ live: T[]; dropped: number }> {
+  const records = await table.all();
+  const live: T[] = [];
+  let dropped = 0;
+  await Promise.all(
+    records.map(async ({ id, value }) => {
+      if (survivesRestart(await presenceOf(sessionOf(value)))) {
+        live.push(value);
+        return;
+      }
+      dropped += 1;
+      await keep(log, 'dropped record', table.delete(id));
+    }),
+  );
+  return { live, dropped };
 }

@@ -1,14 +1,18 @@
 import { media, type facts } from '@callctl/proto';
-import { callSessionOf } from './bridge-session.js';
 
 /**
  * The fact the orchestrator must hear about a media event, or undefined when it has nothing to learn.
  * A stopped playback is not a fact: a StopPlay, Delete or new Play from the orchestrator stopped it, so
  * it already knows. DTMF tags are leg ids (sip-edge gives rtpengine the leg ids as from/to tags), so the
- * tag names the leg. The session id is the orchestrator's call id, or a bridge session of that call.
+ * tag names the leg. The fact is published under `callId`, the call the requests named for the session the
+ * event was seen on; that session is the fact's session_id.
  */
-export function mediaFactOf(event: media.MediaEvent, factId: string): facts.MediaFact | undefined {
-  const base = { factId, callId: callSessionOf(event.sessionId), sessionId: event.sessionId };
+export function mediaFactOf(
+  event: media.MediaEvent,
+  factId: string,
+  callId: string,
+): facts.MediaFact | undefined {
+  const base = { factId, callId, sessionId: event.sessionId };
   switch (event.fact?.$case) {
     case 'playbackFinished': {
       const { playbackId, reason } = event.fact.playbackFinished;

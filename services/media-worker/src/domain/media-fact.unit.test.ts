@@ -11,15 +11,16 @@ const playbackEnded = (reason: media.PlaybackEndReason): media.MediaEvent => ({
 });
 
 describe('media fact of a media event', () => {
-  it('reports a digit on the leg whose tag sent it, under the session (call) id', () => {
+  it('reports a digit on the leg whose tag sent it, under the call named, with the session it was seen on', () => {
     const event: media.MediaEvent = {
-      sessionId: 'call-1',
+      sessionId: 'session-7',
       occurredAtMs: 1,
       fact: { $case: 'dtmfReceived', dtmfReceived: { tag: 'leg-a', digit: '#', durationMs: 160 } },
     };
-    expect(mediaFactOf(event, 'f1')).toEqual({
+    expect(mediaFactOf(event, 'f1', 'call-1')).toEqual({
       factId: 'f1',
       callId: 'call-1',
+      sessionId: 'session-7',
       fact: {
         $case: 'dtmfDetected',
         dtmfDetected: { legId: 'leg-a', tag: 'leg-a', digit: '#', durationMs: 160 },
@@ -28,17 +29,17 @@ describe('media fact of a media event', () => {
   });
 
   it('reports a completed playback as finished and a failed one as failed', () => {
-    expect(mediaFactOf(playbackEnded(PLAYBACK_END_REASON_COMPLETED), 'f2')?.fact).toEqual({
+    expect(mediaFactOf(playbackEnded(PLAYBACK_END_REASON_COMPLETED), 'f2', 'call-1')?.fact).toEqual({
       $case: 'playbackFinished',
       playbackFinished: { playbackId: 'p1', failed: false },
     });
-    expect(mediaFactOf(playbackEnded(PLAYBACK_END_REASON_FAILED), 'f3')?.fact).toEqual({
+    expect(mediaFactOf(playbackEnded(PLAYBACK_END_REASON_FAILED), 'f3', 'call-1')?.fact).toEqual({
       $case: 'playbackFinished',
       playbackFinished: { playbackId: 'p1', failed: true },
     });
   });
 
   it('reports nothing for a playback the orchestrator stopped itself', () => {
-    expect(mediaFactOf(playbackEnded(PLAYBACK_END_REASON_STOPPED), 'f4')).toBeUndefined();
+    expect(mediaFactOf(playbackEnded(PLAYBACK_END_REASON_STOPPED), 'f4', 'call-1')).toBeUndefined();
   });
 });

@@ -1,10 +1,10 @@
 // What the worker owes across a restart. rtpengine keeps the media of every session when the worker dies,
-// but it never reports a playback's end and knows nothing of the orchestrator's view of bridges, so these
-// records are kept outside the process (app/worker-state.ts) and read back at start.
+// but it never reports a playback's end, so the records of what the worker owes are kept outside the process
+// (app/ports.ts, WorkerState) and read back at start.
 
 /** A playback whose end the worker still has to report (PlaybackFinished when its time is up). */
 export interface PlaybackRecord {
-  /** The rtpengine session the prompt plays in (a bridge session for a bridged leg). */
+  /** The rtpengine session the prompt plays in, as the Play request named it. */
   sessionId: string;
   tag: string;
   playbackId: string;
@@ -14,13 +14,6 @@ export interface PlaybackRecord {
   durationMs: number;
   /** Passes; 1 or more. */
   repeat: number;
-}
-
-/** A bridge session's parties, reached through the call's session id (domain/bridge-session.ts). */
-export interface BridgeRecord {
-  /** The bridge session, `<call session>/bridge/<id>`. */
-  sessionId: string;
-  tags: string[];
 }
 
 /** When the playback's last pass ends. */
@@ -38,7 +31,7 @@ export type SessionPresence = 'present' | 'gone' | 'unknown';
 
 /**
  * A record survives the restart unless rtpengine said its session is gone: media that stopped cannot end a
- * prompt or carry a bridge. An unreachable rtpengine proves nothing, so its records are kept.
+ * prompt or carry an echo. An unreachable rtpengine proves nothing, so its records are kept.
  */
 export function survivesRestart(presence: SessionPresence): boolean {
   return presence !== 'gone';

@@ -3,9 +3,9 @@ import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import type { EngineStatus } from '../rtpengine/engine-status.js';
-import type { CodecPolicy } from '../rtpengine/session-commands.js';
+import type { CodecPolicy } from '../../app/ports.js';
 import type { MediaSessions } from '../../app/media-sessions.js';
-import type { Playback } from '../../app/playback.js';
+import type { Playback } from '../../app/operations/playback.js';
 import type { MediaEvents } from '../../app/media-events.js';
 
 export interface MediaWorkerHandlers {
@@ -34,6 +34,7 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
         sdp: r.sdp,
         codecs: codecs(r.codecs),
         detectDtmf: r.detectDtmf,
+        callId: r.callId,
       }),
     })),
     answer: unary(async (r: media.AnswerRequest) => ({ sdp: await sessions.answer(r) })),
@@ -45,6 +46,7 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
         localTag: r.localTag,
         codecs: codecs(r.codecs),
         detectDtmf: r.detectDtmf,
+        callId: r.callId,
         ...(r.echo === media.MediaEcho.MEDIA_ECHO_TO_OFFERER ? { mediaEcho: 'backwards' as const } : {}),
       }),
     ),
@@ -52,24 +54,16 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
       await (r.tag ? sessions.deleteParty(r.sessionId, r.tag) : sessions.delete(r.sessionId));
       return {};
     }),
-    play: unary((r: media.PlayRequest) =>
-      playback.start({
-        sessionId: sessions.sessionOf(r.sessionId, r.tag),
-        tag: r.tag,
-        source: r.source,
-        repeat: r.repeat,
-        playbackId: r.playbackId,
-      }),
-    ),
+    play: unary((r: media.PlayRequest) => sessions.play(r)),
     stopPlay: unary(async (r: media.StopPlayRequest) => ({
-      playbackId: (await playback.stop(sessions.sessionOf(r.sessionId, r.tag), r.tag)) ?? '',
+      playbackId: (await playback.stop(r.sessionId, r.tag)) ?? '',
     })),
     startEcho: unary(async (r: media.StartEchoRequest) => {
-      await sessions.setLocalEcho(r.sessionId, r.tag, true);
+      await sessions.setEcho(r.sessionId, r.tag, true);
       return {};
     }),
     stopEcho: unary(async (r: media.StopEchoRequest) => {
-      await sessions.setLocalEcho(r.sessionId, r.tag, false);
+      await sessions.setEcho(r.sessionId, r.tag, false);
       return {};
     }),
     blockMedia: unary(async (r: media.BlockMediaRequest) => {

@@ -1,7 +1,7 @@
 import { facts } from '@callctl/proto';
 import { mediaFactSubject, publishDurably, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import type { PublishMediaFact } from '../../app/fact-reporting.js';
+import type { PublishMediaFact } from '../../app/ports.js';
 
 export interface MediaFactPublisherOptions {
   /** Give up on one fact after this long (keep it below the stream's duplicate window). */

@@ -7,7 +7,7 @@ import {
   RecordTable,
   type NatsConnection,
 } from '@callctl/bus';
-import type { WorkerState } from '../../app/worker-state.js';
+import type { WorkerState } from '../../app/ports.js';
 
 export interface NatsWorkerStateOptions {
   nc: NatsConnection;
@@ -32,5 +32,11 @@ export async function openNatsWorkerState(options: NatsWorkerStateOptions): Prom
       filter: mediaWorkerStateOf(options.instance, kind),
       timeoutMs: options.timeoutMs,
     });
-  return { playbacks: table('playback'), bridges: table('bridge'), localSessions: table('local') };
+  // Older runs also kept `bridge` records: no table reads them now, they expire with the stream's max age.
+  return {
+    playbacks: table('playback'),
+    localParties: table('local'),
+    inbandDtmf: table('dtmf'),
+    sessionCalls: table('call'),
+  };
 }

@@ -1,11 +1,7 @@
 import type { NgResponse } from 'rtpengine-client';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
+import type { AnswerParams, CodecPolicy, MediaRelay, OfferParams } from '../../app/ports.js';
 import { type NgClient, RtpengineError, RtpengineTimeoutError } from './ng-client.js';
-
-export interface CodecPolicy {
-  mask: readonly string[];
-  transcode: readonly string[];
-}
 
 /** What rtpengine's error-reason says, turned into the worker's vocabulary. rtpengine has no error codes. */
 const REASON_TO_ERROR: ReadonlyArray<{ pattern: RegExp; make: (message: string) => Error }> = [
@@ -48,18 +44,6 @@ function sdpOf(reply: NgResponse, command: string): string {
   return reply.sdp;
 }
 
-export interface OfferParams {
-  sessionId: string;
-  fromTag: string;
-  sdp: string;
-  codecs?: CodecPolicy;
-  /**
-   * rtpengine `media echo` value, relative to the offer: `backwards` echoes the offerer to itself,
-   * `forward` echoes the answerer to itself.
-   */
-  mediaEcho?: 'backwards' | 'forward';
-}
-
 export async function offer(ng: NgClient, p: OfferParams): Promise<string> {
   const reply = await runCommand(ng, 'offer', {
     'call-id': p.sessionId,
@@ -69,13 +53,6 @@ export async function offer(ng: NgClient, p: OfferParams): Promise<string> {
     ...(p.mediaEcho ? { 'media echo': p.mediaEcho } : {}),
   });
   return sdpOf(reply, 'offer');
-}
-
-export interface AnswerParams {
-  sessionId: string;
-  fromTag: string;
-  toTag: string;
-  sdp: string;
 }
 
 export async function answer(ng: NgClient, p: AnswerParams): Promise<string> {
@@ -129,4 +106,40 @@ export async function setMediaBlocked(
   blocked: boolean,
 ): Promise<void> {
   await runCommand(ng, blocked ? 'blockMedia' : 'unblockMedia', { 'call-id': sessionId, 'from-tag': tag });
+}
+
+/** Plays a file to `tag`; one pass's duration, undefined when rtpengine cannot decode the file. */
+export async function playMedia(
+  ng: NgClient,
+  sessionId: string,
+  tag: string,
+  file: string,
+  repeat: number,
+): Promise<number | undefined> {
+  const reply = await runCommand(ng, 'playMedia', {
+    'call-id': sessionId,
+    'from-tag': tag,
+    file,
+    ...(repeat > 1 ? { 'repeat-times': repeat } : {}),
+  });
+  return typeof reply.duration === 'number' ? reply.duration : undefined;
+}
+
+export async function stopMedia(ng: NgClient, sessionId: string, tag: string): Promise<void> {
+  await runCommand(ng, 'stopMedia', { 'call-id': sessionId, 'from-tag': tag });
+}
+
+/** The worker's media relay port over rtpengine's ng protocol. */
+export function rtpengineRelay(ng: NgClient): MediaRelay {
+  return {
+    offer: (p) => offer(ng, p),
+    answer: (p) => answer(ng, p),
+    deleteSession: (sessionId) => deleteSession(ng, sessionId),
+    deleteParty: (sessionId, tag) => deleteParty(ng, sessionId, tag),
+    querySession: (sessionId) => querySession(ng, sessionId),
+    detectInbandDtmf: (sessionId, tag) => detectInbandDtmf(ng, sessionId, tag),
+    setMediaBlocked: (sessionId, tag, blocked) => setMediaBlocked(ng, sessionId, tag, blocked),
+    playMedia: (sessionId, tag, file, repeat) => playMedia(ng, sessionId, tag, file, repeat),
+    stopMedia: (sessionId, tag) => stopMedia(ng, sessionId, tag),
+  };
 }

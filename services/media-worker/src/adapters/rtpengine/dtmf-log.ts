@@ -1,16 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from '@callctl/logging';
-import type { MediaEvents } from './media-events.js';
+import type { DtmfEventSource, DtmfReport } from '../../app/ports.js';
 
 /** RFC 4733 event numbers 0-15 as digits. */
 const DIGITS = '0123456789*#ABCD';
-
-export interface DtmfReport {
-  sessionId: string;
-  tag: string;
-  digit: string;
-  durationMs: number;
-}
 
 /** Parses one rtpengine --dtmf-log-dest datagram; undefined for anything that is not a digit report. */
 export function parseDtmfLog(datagram: string): DtmfReport | undefined {
@@ -32,43 +25,28 @@ export function parseDtmfLog(datagram: string): DtmfReport | undefined {
   };
 }
 
-export interface DtmfDetectionOptions {
+export interface DtmfLogListenerOptions {
   host: string;
   port: number;
-  events: MediaEvents;
   log: Logger;
 }
 
 /**
- * Listens where rtpengine sends its DTMF log (one JSON datagram per digit, at the end of the digit) and
- * emits DtmfReceived. UDP rather than rtpengine's TCP ng notifications: the npm client's TCP mode stalls on
- * them.
+ * Listens where rtpengine sends its DTMF log (one JSON datagram per digit, at the end of the digit). UDP
+ * rather than rtpengine's TCP ng notifications: the npm client's TCP mode stalls on them.
  */
-export class DtmfDetection {
-  readonly name = 'dtmf-detection';
+export class DtmfLogListener implements DtmfEventSource {
   private socket: Socket | undefined;
 
-  constructor(private readonly options: DtmfDetectionOptions) {}
+  constructor(private readonly options: DtmfLogListenerOptions) {}
 
-  async start(): Promise<{ address: string; port: number }> {
+  async start(onDigit: (report: DtmfReport) => void): Promise<{ address: string; port: number }> {
     const socket = createSocket('udp4');
     this.socket = socket;
     socket.on('message', (message) => {
       const report = parseDtmfLog(message.toString('utf8'));
-      if (!report) {
-        this.options.log.debug({ bytes: message.length }, 'ignored DTMF log datagram');
-        return;
-      }
-      this.options.log.info(
-        { callId: report.sessionId, tag: report.tag, digit: report.digit },
-        'DTMF received',
-      );
-      this.options.events.emit(report.sessionId, {
-        fact: {
-          $case: 'dtmfReceived',
-          dtmfReceived: { tag: report.tag, digit: report.digit, durationMs: report.durationMs },
-        },
-      });
+      if (report) onDigit(report);
+      else this.options.log.debug({ bytes: message.length }, 'ignored DTMF log datagram');
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

@@ -1,19 +1,18 @@
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import { ValidationError } from '../domain/errors.js';
-import { playbackRemainingMs, type PlaybackRecord } from '../domain/worker-state.js';
-import { runCommand } from '../adapters/rtpengine/session-commands.js';
-import type { NgClient } from '../adapters/rtpengine/ng-client.js';
-import type { MediaEvents } from './media-events.js';
-import { PartyMap } from './party-map.js';
-import { keep, partyKey, type StateTable } from './worker-state.js';
+import { ValidationError } from '../../domain/errors.js';
+import { playbackRemainingMs, type PlaybackRecord } from '../../domain/worker-state.js';
+import type { MediaEvents } from '../media-events.js';
+import { PartyMap } from '../party-map.js';
+import type { MediaRelay, MediaSources, StateTable } from '../ports.js';
+import { keep, partyKey, survivingRecords, type PresenceOf } from '../worker-state.js';
 
 export interface PlaybackDeps {
-  ng: NgClient;
+  relay: MediaRelay;
   events: MediaEvents;
   log: Logger;
-  /** Turns an http(s) URL into a local file; plain paths pass through. Either way the file is readable. */
-  resolveSource(source: string): Promise<string>;
+  /** Turns a request's source (an http(s) URL or a path) into a readable local file. */
+  sources: MediaSources;
   newId(): string;
   /** Wall clock: a playback's start is recorded so that the next run can tell when it ends. */
   now(): number;
@@ -54,19 +53,16 @@ export class Playback {
   constructor(private readonly deps: PlaybackDeps) {}
 
   async start(request: StartPlay): Promise<{ playbackId: string; durationMs: number }> {
-    // A readable local file (NotFoundError otherwise): the URL cache checks it.
-    const file = await this.deps.resolveSource(request.source);
+    // A readable local file (NotFoundError otherwise).
+    const file = await this.deps.sources.resolve(request.source);
     const repeat = Math.max(1, request.repeat);
-    const reply = await runCommand(this.deps.ng, 'playMedia', {
-      'call-id': request.sessionId,
-      'from-tag': request.tag,
-      file,
-      ...(repeat > 1 ? { 'repeat-times': repeat } : {}),
-    });
+    const durationMs = await this.deps.relay.playMedia(request.sessionId, request.tag, file, repeat);
     // rtpengine answers ok without a duration when it cannot decode the file (it only logs the error).
-    if (typeof reply.duration !== 'number')
-      throw new ValidationError(`rtpengine cannot play this media format: ${request.source}`, request);
-    const durationMs = reply.duration;
+    if (durationMs === undefined)
+      throw new ValidationError(`rtpengine cannot play this media format: ${request.source}`, {
+        sessionId: request.sessionId,
+        tag: request.tag,
+      });
     this.finish(request.sessionId, request.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
     const record: PlaybackRecord = {
       sessionId: request.sessionId,
@@ -83,21 +79,36 @@ export class Playback {
       this.deps.state.put(partyKey(record.sessionId, record.tag), record),
     );
     this.deps.log.info(
-      { callId: request.sessionId, tag: request.tag, playbackId: record.playbackId, durationMs, repeat },
+      { sessionId: request.sessionId, tag: request.tag, playbackId: record.playbackId, durationMs, repeat },
       'playback started',
     );
     return { playbackId: record.playbackId, durationMs };
   }
 
   /**
-   * Takes over a playback a previous run of the worker started (rtpengine kept playing it): its timer runs
-   * for what is left of it, and one whose end passed while no worker ran is reported completed at once.
+   * Takes over the playbacks a previous run of the worker started (rtpengine kept playing them) in sessions
+   * the relay still has; the records of the others are dropped, with no fact (nobody is left to hear it).
    */
-  resume(record: PlaybackRecord): void {
+  async recover(presenceOf: PresenceOf): Promise<{ kept: number; dropped: number }> {
+    const { live, dropped } = await survivingRecords(
+      this.deps.state,
+      (r) => r.sessionId,
+      presenceOf,
+      this.deps.log,
+    );
+    for (const record of live) this.resume(record);
+    return { kept: live.length, dropped };
+  }
+
+  /**
+   * Its timer runs for what is left of the playback, and one whose end passed while no worker ran is
+   * reported completed at once.
+   */
+  private resume(record: PlaybackRecord): void {
     const remainingMs = playbackRemainingMs(record, this.deps.now());
     this.arm(record, remainingMs);
     this.deps.log.info(
-      { callId: record.sessionId, tag: record.tag, playbackId: record.playbackId, remainingMs },
+      { sessionId: record.sessionId, tag: record.tag, playbackId: record.playbackId, remainingMs },
       'playback resumed',
     );
   }
@@ -113,12 +124,12 @@ export class Playback {
   /** Stops what plays to `tag`; returns its id, or undefined when nothing played. */
   async stop(sessionId: string, tag: string): Promise<string | undefined> {
     if (!this.running.get(sessionId, tag)) return undefined;
-    await runCommand(this.deps.ng, 'stopMedia', { 'call-id': sessionId, 'from-tag': tag });
+    await this.deps.relay.stopMedia(sessionId, tag);
     return this.finish(sessionId, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
   }
 
   /** The session is gone: its playbacks (or only the one to `onlyTag`) stop, without talking to rtpengine. */
-  forgetSession(sessionId: string, onlyTag?: string): void {
+  forget(sessionId: string, onlyTag?: string): void {
     for (const tag of onlyTag === undefined ? [...this.running.partiesOf(sessionId).keys()] : [onlyTag])
       this.finish(sessionId, tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
   }
@@ -134,10 +145,7 @@ export class Playback {
     if (!running) return undefined;
     clearTimeout(running.timer);
     this.running.delete(sessionId, tag);
-    this.deps.log.info(
-      { callId: sessionId, tag, playbackId: running.playbackId, reason },
-      'playback finished',
-    );
+    this.deps.log.info({ sessionId, tag, playbackId: running.playbackId, reason }, 'playback finished');
     this.deps.events.emit(sessionId, {
       fact: {
         $case: 'playbackFinished',
@@ -164,6 +172,6 @@ export class Playback {
     // A new playback to the same party recorded meanwhile is not this one's to delete.
     if (this.running.get(sessionId, tag)) return;
     await keep(this.deps.log, 'playback end', this.deps.state.delete(partyKey(sessionId, tag)));
-    this.deps.log.debug({ callId: sessionId, tag, playbackId }, 'playback record removed');
+    this.deps.log.debug({ sessionId, tag, playbackId }, 'playback record removed');
   }
 }

@@ -1,4 +1,4 @@
-import { parseDtmfLog } from './dtmf-detection.js';
+import { parseDtmfLog } from './dtmf-log.js';
 
 const report = (fields: Record<string, unknown>) =>
   JSON.stringify({

@@ -41,13 +41,14 @@ describe('URL media cache (real HTTP server on loopback)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   afterAll(() => new Promise<void>((resolve) => http.close(() => resolve())));
 
-  it('passes a readable local path through and refuses a missing one as not found', async () => {
+  it('passes a readable local path through and refuses a missing one as not found, naming only the file', async () => {
     const file = join(dir, 'prompt.wav');
     writeFileSync(file, 'RIFF');
     await expect(cache().resolve(file)).resolves.toBe(file);
+    // The message goes back to the application: the file's name, not where this host keeps it.
     await expect(cache().resolve(join(dir, 'missing.wav'))).rejects.toMatchObject({
       name: 'NotFoundError',
-      message: `media file not found: ${join(dir, 'missing.wav')}`,
+      message: 'media file not found: missing.wav',
     });
     await expect(cache().resolve('prompt.wav')).rejects.toMatchObject({ name: 'ValidationError' });
   });

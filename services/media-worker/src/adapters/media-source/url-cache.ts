@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { access, constants, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../domain/errors.js';
+import { basename, extname, join } from 'node:path';
+import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
+import type { MediaSources } from '../../app/ports.js';
 
 export interface UrlCacheOptions {
   /** Directory the downloads are kept in (created if missing). */
@@ -35,7 +36,7 @@ const DOWNLOAD_NAME = /^[0-9a-f]{32}\.[^.]+$/;
  * until the directory fits maxTotalBytes (a file rtpengine is still reading stays readable after its
  * unlink). Local paths pass through unchanged.
  */
-export class UrlCache {
+export class UrlCache implements MediaSources {
   private readonly now: () => number;
   /** Downloads in progress by file: concurrent plays of one uncached URL share a single fetch. */
   private readonly inflight = new Map<string, Promise<string>>();
@@ -52,8 +53,10 @@ export class UrlCache {
       if (!source.startsWith('/'))
         throw new ValidationError(`media source must be an absolute path or http(s) URL: ${source}`);
       // A download below was found within RECHECK_MS; a path is checked on every play, it may come and go.
+      // The message goes back to the application (through the orchestrator): it names the file, never the
+      // directory it was looked for in on this host.
       await access(source, constants.R_OK).catch((error: unknown) => {
-        throw new NotFoundError(`media file not found: ${source}`, {}, { cause: error });
+        throw new NotFoundError(`media file not found: ${basename(source)}`, {}, { cause: error });
       });
       return source;
     }

@@ -1,0 +1,124 @@
+// What the worker's app/ needs from the world. adapters/ implements each port (rtpengine over ng/UDP, NATS,
+// the file system and HTTP, the DTMF log over UDP); main.ts and media-worker.ts wire them in.
+import type { facts } from '@callctl/proto';
+import type { PlaybackRecord } from '../domain/worker-state.js';
+
+export interface CodecPolicy {
+  mask: readonly string[];
+  transcode: readonly string[];
+}
+
+export interface OfferParams {
+  sessionId: string;
+  fromTag: string;
+  sdp: string;
+  codecs?: CodecPolicy;
+  /**
+   * rtpengine `media echo` value, relative to the offer: `backwards` echoes the offerer to itself,
+   * `forward` echoes the answerer to itself.
+   */
+  mediaEcho?: 'backwards' | 'forward';
+}
+
+export interface AnswerParams {
+  sessionId: string;
+  fromTag: string;
+  toTag: string;
+  sdp: string;
+}
+
+/**
+ * The media relay (rtpengine), one method per ng command the worker sends. Failures arrive as the
+ * worker's domain errors (NotFoundError for an unknown session or tag, ValidationError for bad SDP, ...).
+ */
+export interface MediaRelay {
+  /** Returns the SDP to send to the answerer. */
+  offer(p: OfferParams): Promise<string>;
+  /** Returns the SDP to send to the offerer. */
+  answer(p: AnswerParams): Promise<string>;
+  /** Removes the whole session now. */
+  deleteSession(sessionId: string): Promise<void>;
+  /** Removes one party's branch now; the relay drops the session with its last branch. */
+  deleteParty(sessionId: string, tag: string): Promise<void>;
+  /** The relay's view of the session (raw reply); NotFoundError once it is gone. */
+  querySession(sessionId: string): Promise<Record<string, unknown>>;
+  /** Turns on in-band (tone) DTMF detection for what `tag` sends. */
+  detectInbandDtmf(sessionId: string, tag: string): Promise<void>;
+  /** Blocks (or unblocks) the media `tag` sends; directional. */
+  setMediaBlocked(sessionId: string, tag: string, blocked: boolean): Promise<void>;
+  /**
+   * Plays a local file to `tag`, `repeat` passes; returns one pass's duration, or undefined when the relay
+   * accepted the file but cannot decode it.
+   */
+  playMedia(sessionId: string, tag: string, file: string, repeat: number): Promise<number | undefined>;
+  /** Stops what plays to `tag`. */
+  stopMedia(sessionId: string, tag: string): Promise<void>;
+}
+
+/** Where prompts come from: turns a request's source into a readable local file. */
+export interface MediaSources {
+  /**
+   * An http(s) URL is downloaded (or found in the cache), an absolute path is checked. Errors name the
+   * source as the request gave it (a URL, or the file's name), never a directory of the worker's host.
+   */
+  resolve(source: string): Promise<string>;
+}
+
+/** One digit the relay reported (an RFC 4733 event, or an in-band tone when detection is on). */
+export interface DtmfReport {
+  sessionId: string;
+  tag: string;
+  digit: string;
+  durationMs: number;
+}
+
+/** The relay's digit reports, as a feed. */
+export interface DtmfEventSource {
+  /** Starts delivering reports to `onDigit`; returns where the relay must send them. */
+  start(onDigit: (report: DtmfReport) => void): Promise<{ address: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** Stores one fact durably (JetStream, awaited ack, bounded retry); rejects once it gives up. */
+export type PublishMediaFact = (fact: facts.MediaFact, signal: AbortSignal) => Promise<void>;
+
+/** Records of one kind, by id; a put replaces, a delete of a missing id is fine. */
+export interface StateTable<T> {
+  put(id: string, value: T): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Every record with its id, read once at start. */
+  all(): Promise<Array<{ id: string; value: T }>>;
+}
+
+/** A party the worker answered itself: the caller's last offer, kept to re-negotiate echo on and off. */
+export interface LocalPartyRecord {
+  offer: OfferParams;
+  localTag: string;
+}
+
+/** A party whose in-band DTMF detection is on: a re-offer must turn it on again. */
+export interface InbandDtmfRecord {
+  sessionId: string;
+  tag: string;
+}
+
+/** The call a session's media facts are published under. */
+export interface SessionCallRecord {
+  sessionId: string;
+  callId: string;
+}
+
+/**
+ * What the worker keeps outside its memory so that a restart (even kill -9) loses none of it; one table per
+ * module that owns the records.
+ */
+export interface WorkerState {
+  /** By partyKey(session, tag): one playback per party, as in rtpengine. */
+  playbacks: StateTable<PlaybackRecord>;
+  /** By partyKey(session, caller's tag): a session can hold several locally answered parties. */
+  localParties: StateTable<LocalPartyRecord>;
+  /** By partyKey(session, tag). */
+  inbandDtmf: StateTable<InbandDtmfRecord>;
+  /** By session id; only sessions whose call id differs from their session id. */
+  sessionCalls: StateTable<SessionCallRecord>;
+}
