@@ -14,6 +14,8 @@ export interface PlaybackRecord {
   durationMs: number;
   /** Passes; 1 or more. */
   repeat: number;
+  /** The trace of the Play that started it: its end is reported under it, also by the next run. */
+  traceparent?: string;
 }
 
 /** When the playback's last pass ends. */

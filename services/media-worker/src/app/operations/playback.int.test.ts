@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { media } from '@callctl/proto';
+import { runInTrace, workTraceparent } from '@callctl/telemetry/work-trace';
 import { waitFor } from '@callctl/testing';
 import { UrlCache } from '../../adapters/media-source/url-cache.js';
 import { startOperationFixture, type OperationFixture } from '../../../test/support/operation-fixture.js';
@@ -131,6 +132,36 @@ describe('playback operation (real rtpengine, nats-server, RTP)', () => {
     expect(await recordsOf(gone.sessionId)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(f.emitted.some((e) => e.sessionId === gone.sessionId)).toBe(false);
+    next.close();
+  });
+
+  it("reports a playback's end under the trace of the Play that started it, also after a restart", async () => {
+    const trace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const tracesOfEnds = new Map<string, string | undefined>();
+    const stopListening = f.events.listen((event) => {
+      if (event.fact?.$case === 'playbackFinished')
+        tracesOfEnds.set(event.fact.playbackFinished.playbackId, workTraceparent());
+    });
+    const first = playbackOf();
+    const { offer } = await f.localCaller();
+    const start = () =>
+      first.start({
+        sessionId: offer.sessionId,
+        tag: 'caller',
+        source: f.tone('one-second.wav', 1, 1000),
+        repeat: 1,
+      });
+    const { playbackId } = await runInTrace(trace, start);
+    expect(await recordsOf(offer.sessionId)).toEqual([
+      expect.objectContaining({ playbackId, traceparent: trace }),
+    ]);
+    // The first run dies before the end; the next one reports it, under the same trace.
+    first.close();
+    const next = playbackOf(await f.reopenState());
+    await next.recover(async () => 'present');
+    await endOf(playbackId);
+    expect(tracesOfEnds.get(playbackId)).toBe(trace);
+    stopListening();
     next.close();
   });
 });

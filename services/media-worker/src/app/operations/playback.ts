@@ -1,5 +1,6 @@
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
+import { runInTrace, workTraceparent } from '@callctl/telemetry/work-trace';
 import { ValidationError } from '../../domain/errors.js';
 import { playbackRemainingMs, type PlaybackRecord } from '../../domain/worker-state.js';
 import type { MediaEvents } from '../media-events.js';
@@ -71,7 +72,9 @@ export class Playback {
       startedAtMs: this.deps.now(),
       durationMs,
       repeat,
+      ...(workTraceparent() ? { traceparent: workTraceparent() } : {}),
     };
+    // The timer runs in the Play's trace scope, so the PlaybackFinished fact carries that trace.
     this.arm(record);
     await keep(
       this.deps.log,
@@ -106,7 +109,7 @@ export class Playback {
    */
   private resume(record: PlaybackRecord): void {
     const remainingMs = playbackRemainingMs(record, this.deps.now());
-    this.arm(record, remainingMs);
+    runInTrace(record.traceparent, () => this.arm(record, remainingMs));
     this.deps.log.info(
       { sessionId: record.sessionId, tag: record.tag, playbackId: record.playbackId, remainingMs },
       'playback resumed',
