@@ -76,8 +76,8 @@ describe('a caller dialled through to a callee', () => {
     await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.callerLeg);
     await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.calleeLeg);
 
-    call.callerRtp.useRemote(await p.edge.rtpengineSideOf(call.callId, call.callerLeg));
-    call.calleeRtp.useRemote(await p.edge.rtpengineSideOf(call.callId, call.calleeLeg));
+    call.callerRtp.useRemote(await p.edge.rtpengineSideOf({ sessionId: call.callId, tag: call.callerLeg }));
+    call.calleeRtp.useRemote(await p.edge.rtpengineSideOf({ sessionId: call.callId, tag: call.calleeLeg }));
     call.callerRtp.startTone(CALLER_HZ);
     call.calleeRtp.startTone(CALLEE_HZ);
     await waitFor(

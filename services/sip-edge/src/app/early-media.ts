@@ -1,7 +1,10 @@
+import type { SdpPath } from '../domain/media-plan.js';
 import { legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import type { InboundLeg, OutboundLeg } from './leg-registry.js';
 import type { SipResponseMessage } from './sip-stack.js';
+
+type PeerOffer = Extract<SdpPath, { kind: 'peer-offer' }>;
 
 function isWaiting(peer: InboundLeg): boolean {
   return peer.state === 'offered' || peer.state === 'ringing';
@@ -25,11 +28,12 @@ export function relayProvisional(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg,
+  path: PeerOffer,
   response: SipResponseMessage,
 ): void {
   const previous = leg.earlyRelay ?? Promise.resolve();
   leg.earlyRelay = previous
-    .then(() => relay(ctx, leg, peer, response))
+    .then(() => relay(ctx, leg, peer, path, response))
     .catch((error: unknown) =>
       peer.log.warn({ err: error, status: response.status }, 'provisional not relayed'),
     );
@@ -39,11 +43,12 @@ async function relay(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg,
+  path: PeerOffer,
   response: SipResponseMessage,
 ): Promise<void> {
   if (!isWaiting(peer) || leg.state === 'ended') return;
   if (response.body) {
-    const sdp = await ctx.media.answer(leg.callId, peer.legId, leg.legId, response.body);
+    const sdp = await ctx.media.answer(leg.callId, path.peer, path.party, response.body);
     if (!isWaiting(peer)) return;
     await sendProvisional(peer, 183, sdp);
     peer.state = 'ringing';

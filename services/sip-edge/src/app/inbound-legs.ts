@@ -5,7 +5,8 @@ import { checkFinalStatus } from '../domain/dial-target.js';
 import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
-import { prepareLocalAnswer, releaseLocalAnswer, takeLocalAnswer } from './local-answer.js';
+import { leaveMedia, partyOf } from './leg-media.js';
+import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
@@ -72,7 +73,8 @@ export async function offerInboundCall(
   }
   const callId = ctx.newId();
   const legId = ctx.newId();
-  const offered = offeredFacts(request);
+  const path = ctx.plan.inbound(callId, legId);
+  const offered = { ...offeredFacts(request), media: { ...path.party } };
   const leg: InboundLeg = {
     direction: 'inbound',
     callId,
@@ -95,11 +97,11 @@ export async function offerInboundCall(
   );
   // Journalled before the fact goes out on the same connection, so it is stored first: whenever the
   // orchestrator has heard of the leg, a restarted sip-edge finds it too and ends it cleanly.
-  ctx.journal.record(journalOf(leg));
+  ctx.journal.record(journalOf(ctx.plan, leg));
   const recorded = ctx.facts.publish(inboundCallOffered(factIds(ctx, leg), offered));
   // The platform's answer is prepared while the application decides; started after the fact is on its
   // way, so the media-worker's round trips do not hold up the offer (AnswerLeg waits for it if need be).
-  prepareLocalAnswer(ctx, leg);
+  prepareLocalAnswer(ctx, leg, path.party);
   try {
     await recorded;
   } catch (error) {
@@ -109,7 +111,7 @@ export async function offerInboundCall(
     ctx.registry.remove(leg);
     ctx.journal.forget(leg.legId);
     await sendFinal(responder, 503, 'Call Control Unavailable').catch(() => undefined);
-    await releaseLocalAnswer(ctx, leg);
+    await leaveMedia(ctx, leg);
     return;
   }
   if (leg.state === 'ended') return;
@@ -146,10 +148,11 @@ export async function answerInbound(ctx: LegContext, callId: string, legId: stri
   leg.state = 'answering';
   let sdp: string;
   try {
-    // The call is marked as having media since the INVITE (prepareLocalAnswer), so a CANCEL during this
-    // round trip still deletes the session.
+    // The plan counts the session as used since the INVITE (prepareLocalAnswer), so a CANCEL during this
+    // round trip still deletes it.
     sdp =
-      (await takeLocalAnswer(leg)) ?? (await ctx.media.answerLocally(leg.callId, leg.legId, leg.offerSdp));
+      (await takeLocalAnswer(leg)) ??
+      (await ctx.media.answerLocally(leg.callId, partyOf(ctx, leg), leg.offerSdp));
   } catch (error) {
     // Still answerable (the caller holds on); the orchestrator may retry or reject.
     if (leg.state === 'answering') leg.state = previous;
@@ -191,7 +194,7 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
   }
   leg.state = 'answered';
   watchDialog(ctx, leg, dialog);
-  ctx.journal.record({ ...journalOf(leg), dialogId: dialog.id });
+  ctx.journal.record(journalOf(ctx.plan, leg));
   leg.log.info('leg answered');
   report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
   if (leg.hangupRequested) {

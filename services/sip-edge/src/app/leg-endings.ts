@@ -4,13 +4,13 @@ import { dtmfInfoReceived, legEnded } from '../domain/sip-facts.js';
 import type { EndCause } from '../domain/end-cause.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import type { Leg } from './leg-registry.js';
+import { leaveMedia } from './leg-media.js';
 import { answerReInvite } from './re-invite.js';
-import { releaseLocalAnswer } from './local-answer.js';
 import type { SipDialog } from './sip-stack.js';
 
 /**
- * Marks the leg ended, reports LegEnded and, when it was the call's last leg, deletes the call's media
- * session. Safe to call twice: only the first call of a leg does anything.
+ * Marks the leg ended, reports LegEnded and takes its media out of the plan (which deletes a session the
+ * leg was the last one in). Safe to call twice: only the first call of a leg does anything.
  */
 export async function endLeg(
   ctx: LegContext,
@@ -23,23 +23,11 @@ export async function endLeg(
   leg.state = 'ended';
   if (leg.direction === 'inbound') clearTimeout(leg.answerTimer);
   else clearTimeout(leg.ringTimer);
-  const lastWithMedia = ctx.registry.remove(leg);
+  ctx.registry.remove(leg);
   ctx.journal.forget(leg.legId);
   leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
   report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
-  const unused = [
-    ...(lastWithMedia ? [leg.callId] : []),
-    ...(leg.bridgeSessionId && !ctx.registry.bridgeSessionInUse(leg.bridgeSessionId)
-      ? [leg.bridgeSessionId]
-      : []),
-  ];
-  // The call's session stays for its other legs: only this caller's prepared branch goes.
-  if (leg.direction === 'inbound' && !lastWithMedia) void releaseLocalAnswer(ctx, leg);
-  for (const sessionId of unused) {
-    await ctx.media
-      .delete(sessionId)
-      .catch((error: unknown) => leg.log.warn({ err: error, sessionId }, 'media session not deleted'));
-  }
+  await leaveMedia(ctx, leg);
 }
 
 /** Follows an established dialog: BYE from the far end ends the leg, SIP INFO digits are reported. */

@@ -2,6 +2,7 @@ import { credentials, Metadata, status as GrpcStatus, type ServiceError } from '
 import { media } from '@callctl/proto';
 import { UnavailableError, ValidationError } from '../../domain/errors.js';
 import type { MediaPort } from '../../app/ports.js';
+import type { MediaParty, MediaRelease } from '../../domain/media-plan.js';
 
 export interface MediaWorkerClientOptions {
   /** host:port of the media-worker's gRPC server. */
@@ -28,51 +29,47 @@ export class MediaWorkerClient implements MediaPort {
     this.client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
   }
 
-  async answerLocally(sessionId: string, tag: string, offerSdp: string): Promise<string> {
+  async answerLocally(callId: string, party: MediaParty, offerSdp: string): Promise<string> {
     const response = await this.call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
       'AnswerLocally',
       this.client.answerLocally,
-      media.AnswerLocallyRequest.fromPartial({ sessionId, fromTag: tag, sdp: offerSdp }),
-      sessionId,
+      media.AnswerLocallyRequest.fromPartial({
+        sessionId: party.sessionId,
+        fromTag: party.tag,
+        sdp: offerSdp,
+        callId,
+      }),
+      callId,
     );
     return response.sdp;
   }
 
-  async offer(sessionId: string, fromTag: string, sdp: string): Promise<string> {
+  async offer(callId: string, offerer: MediaParty, sdp: string): Promise<string> {
     const response = await this.call<media.OfferRequest, media.OfferResponse>(
       'Offer',
       this.client.offer,
-      media.OfferRequest.fromPartial({ sessionId, fromTag, sdp }),
-      sessionId,
+      media.OfferRequest.fromPartial({ sessionId: offerer.sessionId, fromTag: offerer.tag, sdp, callId }),
+      callId,
     );
     return response.sdp;
   }
 
-  async answer(sessionId: string, fromTag: string, toTag: string, sdp: string): Promise<string> {
+  async answer(callId: string, offerer: MediaParty, answerer: MediaParty, sdp: string): Promise<string> {
     const response = await this.call<media.AnswerRequest, media.AnswerResponse>(
       'Answer',
       this.client.answer,
-      { sessionId, fromTag, toTag, sdp, callId: '' },
-      sessionId,
+      { sessionId: offerer.sessionId, fromTag: offerer.tag, toTag: answerer.tag, sdp, callId },
+      callId,
     );
     return response.sdp;
   }
 
-  async delete(sessionId: string): Promise<void> {
+  async release(release: MediaRelease): Promise<void> {
     await this.call<media.DeleteRequest, media.DeleteResponse>(
       'Delete',
       this.client.delete,
-      { sessionId, tag: '' },
-      sessionId,
-    );
-  }
-
-  async deleteParty(sessionId: string, tag: string): Promise<void> {
-    await this.call<media.DeleteRequest, media.DeleteResponse>(
-      'Delete',
-      this.client.delete,
-      { sessionId, tag },
-      sessionId,
+      { sessionId: release.sessionId, tag: release.tag ?? '' },
+      '',
     );
   }
 
@@ -81,6 +78,7 @@ export class MediaWorkerClient implements MediaPort {
   }
 
   private call<Req, Res>(name: string, method: unknown, request: Req, callId: string): Promise<Res> {
+    const context = callId ? { callId } : {};
     const fn = (method as Unary<Req, Res>).bind(this.client);
     return new Promise<Res>((resolve, reject) =>
       fn(request, new Metadata(), { deadline: Date.now() + this.options.timeoutMs }, (error, response) => {
@@ -88,8 +86,8 @@ export class MediaWorkerClient implements MediaPort {
         const message = `media-worker ${name} failed: ${error.details || error.message}`;
         reject(
           error.code === GrpcStatus.INVALID_ARGUMENT
-            ? new ValidationError(message, { callId }, { cause: error })
-            : new UnavailableError(message, { callId }, { cause: error }),
+            ? new ValidationError(message, context, { cause: error })
+            : new UnavailableError(message, context, { cause: error }),
         );
       }),
     );
