@@ -15,12 +15,23 @@
 import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
+import type { CallEvent } from '../domain/call.events.js';
 import type { CallState } from '../domain/call.state.js';
 import { isPeerError, PEER_ERROR_CODES } from './errors.js';
-import type { MediaPort, SipEdgePort } from './ports.js';
+import type { MediaParty, MediaPort, SipEdgePort } from './ports.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
+
+/** What an action learnt that its events record (the bridge's media session): applied before the append. */
+export type EventAmendment = (event: CallEvent) => CallEvent;
+
+/** Where the leg's media is now (decide has checked the leg exists). */
+function partyOf(state: CallState, legId: string): MediaParty {
+  const leg = state.status === 'none' ? undefined : state.legs[legId];
+  if (!leg) throw new Error(`no leg ${legId} to address media to`);
+  return leg.media;
+}
 
 export class CommandEffects {
   constructor(
@@ -28,7 +39,13 @@ export class CommandEffects {
     private readonly media: MediaPort,
   ) {}
 
-  async before(callId: string, command: CallCommand, decision: Decision): Promise<void> {
+  /** `state`: the call the command was decided on. */
+  async before(
+    callId: string,
+    command: CallCommand,
+    decision: Decision,
+    state: CallState,
+  ): Promise<EventAmendment | void> {
     switch (command.type) {
       case 'AnswerLeg':
         return this.sipEdge.answerLeg(callId, command.data.legId);
@@ -50,7 +67,7 @@ export class CommandEffects {
           if (e.type === 'PlaybackStarted')
             await this.media.play({
               callId,
-              legId: e.data.legId,
+              party: partyOf(state, e.data.legId),
               source: e.data.mediaUri,
               repeat: e.data.repeat,
               playbackId: e.data.playbackId,
@@ -58,22 +75,29 @@ export class CommandEffects {
         return;
       case 'StopMedia':
         for (const e of decision.events)
-          if (e.type === 'PlaybackFinished') await this.media.stopPlay(callId, e.data.legId);
+          if (e.type === 'PlaybackFinished') await this.media.stopPlay(partyOf(state, e.data.legId));
         return;
       case 'StartEcho':
-        return this.media.startEcho(callId, command.data.legId);
+        return this.media.startEcho(partyOf(state, command.data.legId));
       case 'StopEcho':
-        return this.media.stopEcho(callId, command.data.legId);
+        return this.media.stopEcho(partyOf(state, command.data.legId));
       case 'BridgeLegs':
         // The media is joined (re-INVITEs through a new rtpengine session) before LegsBridged is recorded: a
         // bridge in the log always carries audio, and a refused re-INVITE records nothing. A crash between
         // the two loses nothing: sip-edge reports the joined legs as a fact under this bridge id and key.
+        // LegsBridged records the session sip-edge put both legs' media in.
         for (const e of decision.events)
-          if (e.type === 'LegsBridged')
-            await this.sipEdge.bridgeLegs(callId, e.data.legAId, e.data.legBId, {
+          if (e.type === 'LegsBridged') {
+            const { mediaSessionId } = await this.sipEdge.bridgeLegs(callId, e.data.legAId, e.data.legBId, {
               bridgeId: e.data.bridgeId,
               idempotencyKey: e.data.idempotencyKey,
             });
+            const bridgeId = e.data.bridgeId;
+            return (event) =>
+              event.type === 'LegsBridged' && event.data.bridgeId === bridgeId
+                ? { ...event, data: { ...event.data, mediaSessionId } }
+                : event;
+          }
         return;
       default:
         // CollectDigits is recorded only (digits come as facts); Record* commands are facts.

@@ -79,6 +79,56 @@ describe('SIP facts as commands', () => {
     });
   });
 
+  it.each([
+    [
+      {
+        $case: 'outboundLegSent',
+        outboundLegSent: { sipCallId: 's', media: { sessionId: 'c-1', tag: 'l-1' } },
+      },
+      {
+        type: 'RecordLegInitiated',
+        data: { legId: 'l-1', sipCallId: 's', media: { sessionId: 'c-1', tag: 'l-1' } },
+      },
+    ],
+    [
+      {
+        $case: 'legsBridged',
+        legsBridged: { otherLegId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k', mediaSessionId: 'ms-9' },
+      },
+      {
+        type: 'RecordLegsBridged',
+        data: { legAId: 'l-1', legBId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k', mediaSessionId: 'ms-9' },
+      },
+    ],
+  ] as const)('carries where the media is: %j', (fact, expected) => {
+    expect(sipFactCommand({ ...ids, fact }, 5, 'n').command).toEqual({
+      ...expected,
+      metadata: { now: 5, newId: 'n' },
+    });
+  });
+
+  it("records where sip-edge put an inbound caller's media", () => {
+    const { command } = sipFactCommand(
+      {
+        ...ids,
+        fact: {
+          $case: 'inboundCallOffered',
+          inboundCallOffered: {
+            fromUri: 'sip:a@x',
+            toUri: 'sip:b@y',
+            sipCallId: 's-1',
+            fromDisplayName: '',
+            headers: {},
+            media: { sessionId: 'ms-1', tag: 't-1' },
+          },
+        },
+      },
+      5,
+      'made-id',
+    );
+    expect(command.data).toMatchObject({ media: { sessionId: 'ms-1', tag: 't-1' } });
+  });
+
   it('refuses a fact without a leg or a body', () => {
     expect(() =>
       sipFactCommand({ ...ids, legId: '', fact: { $case: 'legAnswered', legAnswered: {} } }, 0, 'n'),
@@ -120,5 +170,22 @@ describe('media facts as commands', () => {
       'n',
     );
     expect(command).toMatchObject({ type: 'RecordDtmf', data: { legId: 'leg-7', digit: '3' } });
+  });
+
+  it('names the party the worker heard the digit on (session and tag), for the decider to find the leg', () => {
+    const { command } = mediaFactCommand(
+      {
+        factId: 'f',
+        callId: 'c',
+        sessionId: 'ms-2',
+        fact: {
+          $case: 'dtmfDetected',
+          dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
+        },
+      },
+      1,
+      'n',
+    );
+    expect(command.data).toEqual({ legId: 'leg-7', digit: '3', party: { sessionId: 'ms-2', tag: 'leg-7' } });
   });
 });

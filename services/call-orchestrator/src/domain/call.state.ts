@@ -12,6 +12,8 @@ type LegBase = {
   /** The SIP Call-ID once the SIP edge reported it (empty before). */
   readonly sipCallId: string;
   readonly bridgeWithOnAnswer?: string;
+  /** Where the leg's media is in rtpengine now: media-worker operations on the leg name this. */
+  readonly media: callEvents.MediaParty;
 };
 export type Leg =
   | (LegBase & { readonly status: 'initiated' })
@@ -66,6 +68,20 @@ export type CallState =
 
 export const initialState = (): CallState => ({ status: 'none' });
 
+/**
+ * Where a leg's media is, as LegInitiated says. Events recorded before sip-edge said so (and a dialled leg
+ * before its LegInitiated) carry none: sip-edge then had the leg's media in the session named by the call
+ * id, with the leg id as its tag. The one place that convention survives.
+ */
+export const legMedia = (
+  callId: string,
+  legId: string,
+  media?: callEvents.MediaParty,
+): callEvents.MediaParty =>
+  media?.sessionId
+    ? { sessionId: media.sessionId, tag: media.tag || legId }
+    : { sessionId: callId, tag: legId };
+
 /** The fingerprints idempotency compares: built from the fields of the request that the event records. */
 export const fingerprint = {
   play: (d: { legId: string; mediaUri: string; repeat: number }) =>
@@ -117,6 +133,7 @@ export function evolve(state: CallState, event: CallEvent): CallState {
         ringTimeoutMs: d.ringTimeoutMs,
         sipCallId: d.sipCallId,
         bridgeWithOnAnswer: prior?.bridgeWithOnAnswer,
+        media: legMedia(s.callId, d.legId, d.media),
         status: 'initiated',
       });
     }
@@ -130,6 +147,7 @@ export function evolve(state: CallState, event: CallEvent): CallState {
         ringTimeoutMs: d.ringTimeoutMs,
         sipCallId: '',
         bridgeWithOnAnswer: d.bridgeWithLegId,
+        media: legMedia(s.callId, d.legId),
         status: 'initiated',
       };
       return {
@@ -226,12 +244,16 @@ export function evolve(state: CallState, event: CallEvent): CallState {
       const a = s.legs[d.legAId];
       const b = s.legs[d.legBId];
       if (a?.status !== 'answered' || b?.status !== 'answered') return s;
+      // A bridge that moved the legs' media (BridgeLegs) names its session; each leg keeps its tag, and
+      // stays there after the bridge ends. A dial-through shares the caller's session: nothing moves.
+      const moved = (l: typeof a) =>
+        d.mediaSessionId ? { sessionId: d.mediaSessionId, tag: l.media.tag } : l.media;
       return {
         ...s,
         legs: {
           ...s.legs,
-          [a.legId]: { ...a, bridgeId: d.bridgeId, echo: false },
-          [b.legId]: { ...b, bridgeId: d.bridgeId, echo: false },
+          [a.legId]: { ...a, bridgeId: d.bridgeId, echo: false, media: moved(a) },
+          [b.legId]: { ...b, bridgeId: d.bridgeId, echo: false, media: moved(b) },
         },
         bridges: {
           ...s.bridges,
