@@ -1,28 +1,26 @@
-import { callEvents } from '@callctl/proto';
+import { callEvents, type facts } from '@callctl/proto';
 import { ValidationError } from '../domain/errors.js';
 import { mediaFactCommand, sipFactCommand } from './fact-commands.js';
 
 const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1' };
+const offered = (extra: Partial<facts.InboundCallOffered> = {}): facts.SipFact => ({
+  ...ids,
+  fact: {
+    $case: 'inboundCallOffered',
+    inboundCallOffered: {
+      fromUri: 'sip:a@x',
+      toUri: 'sip:b@y',
+      sipCallId: 's-1',
+      fromDisplayName: '',
+      headers: {},
+      ...extra,
+    },
+  },
+});
 
 describe('SIP facts as commands', () => {
   it('records an inbound call with the leg id sip-edge chose', () => {
-    const { command } = sipFactCommand(
-      {
-        ...ids,
-        fact: {
-          $case: 'inboundCallOffered',
-          inboundCallOffered: {
-            fromUri: 'sip:a@x',
-            toUri: 'sip:b@y',
-            sipCallId: 's-1',
-            fromDisplayName: '',
-            headers: {},
-          },
-        },
-      },
-      5,
-      'made-id',
-    );
+    const { command } = sipFactCommand(offered(), 5, 'made-id');
     expect(command).toEqual({
       type: 'RecordInboundCall',
       data: { callId: 'c-1', fromUri: 'sip:a@x', toUri: 'sip:b@y', sipCallId: 's-1', clientState: '' },
@@ -108,24 +106,7 @@ describe('SIP facts as commands', () => {
   });
 
   it("records where sip-edge put an inbound caller's media", () => {
-    const { command } = sipFactCommand(
-      {
-        ...ids,
-        fact: {
-          $case: 'inboundCallOffered',
-          inboundCallOffered: {
-            fromUri: 'sip:a@x',
-            toUri: 'sip:b@y',
-            sipCallId: 's-1',
-            fromDisplayName: '',
-            headers: {},
-            media: { sessionId: 'ms-1', tag: 't-1' },
-          },
-        },
-      },
-      5,
-      'made-id',
-    );
+    const { command } = sipFactCommand(offered({ media: { sessionId: 'ms-1', tag: 't-1' } }), 5, 'made-id');
     expect(command.data).toMatchObject({ media: { sessionId: 'ms-1', tag: 't-1' } });
   });
 
