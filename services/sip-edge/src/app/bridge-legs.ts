@@ -27,15 +27,22 @@ import { isSipFailure, type OfferlessReInvite, type SipDialog } from './sip-stac
  */
 export const REINVITE_TIMEOUT_MS = 2_000;
 
-type AnsweredLeg = Leg & { dialog: SipDialog };
+/** A leg to bridge, with the dialog it had when the bridge began (it is needed even if the leg ends). */
+interface AnsweredLeg {
+  readonly leg: Leg;
+  readonly dialog: SipDialog;
+}
 
 function answeredLeg(ctx: LegContext, callId: string, legId: string): AnsweredLeg {
   const leg = ctx.registry.live(callId, legId);
-  if (leg.state !== 'answered' || !leg.dialog)
-    throw new IllegalStateError(`cannot bridge leg ${legId}: it is ${leg.state}, not answered`, idsOf(leg));
+  if (leg.status.state !== 'answered')
+    throw new IllegalStateError(
+      `cannot bridge leg ${legId}: it is ${leg.status.state}, not answered`,
+      idsOf(leg),
+    );
   if (leg.bridge?.status === 'joining')
     throw new IllegalStateError(`cannot bridge leg ${legId}: it is being bridged already`, idsOf(leg));
-  return leg as AnsweredLeg;
+  return { leg, dialog: leg.status.dialog };
 }
 
 const joinedWith = (leg: Leg, peer: Leg) =>
@@ -58,8 +65,9 @@ export async function bridgeLegs(
   if (!callId || !legAId || !legBId)
     throw new ValidationError('call_id, leg_a_id and leg_b_id are required', { callId });
   if (legAId === legBId) throw new ValidationError('a leg cannot be bridged with itself', { callId });
-  const a = answeredLeg(ctx, callId, legAId);
-  const b = answeredLeg(ctx, callId, legBId);
+  const answeredA = answeredLeg(ctx, callId, legAId);
+  const answeredB = answeredLeg(ctx, callId, legBId);
+  const [a, b] = [answeredA.leg, answeredB.leg];
   // A retry: the legs are joined already; they are reported again (recording that twice is a no-op).
   if (joinedWith(a, b) && joinedWith(b, a)) return reportBridged(ctx, a, b, ids);
   for (const leg of [a, b]) {
@@ -74,7 +82,7 @@ export async function bridgeLegs(
   a.bridge = { status: 'joining', peerLegId: b.legId };
   b.bridge = { status: 'joining', peerLegId: a.legId };
   try {
-    await joinMedia(ctx, a, b);
+    await joinMedia(ctx, answeredA, answeredB);
   } catch (error) {
     a.bridge = before.a;
     b.bridge = before.b;
@@ -96,80 +104,84 @@ function reportBridged(ctx: LegContext, a: Leg, b: Leg, ids: BridgeIds): string 
 }
 
 async function joinMedia(ctx: LegContext, a: AnsweredLeg, b: AnsweredLeg): Promise<void> {
-  const media = ctx.plan.bridge(a.callId, a.legId, b.legId, ctx.newId());
+  const callId = a.leg.callId;
+  const media = ctx.plan.bridge(callId, a.leg.legId, b.leg.legId, ctx.newId());
   const before = { a: a.dialog.local.sdp, b: b.dialog.local.sdp };
   const offerOfA = await requestOffer(a);
   let answerForA: string;
   try {
-    const offerForB = await ctx.media.offer(a.callId, media.a, offerOfA.sdp);
+    const offerForB = await ctx.media.offer(callId, media.a, offerOfA.sdp);
     const answerOfB = await reInvite(b, offerForB, before.b);
-    answerForA = await ctx.media.answer(a.callId, media.a, media.b, answerOfB).catch(async (error) => {
+    answerForA = await ctx.media.answer(callId, media.a, media.b, answerOfB).catch(async (error) => {
       // B already moved to the new session: move it back before giving up.
       await reInvite(b, before.b, before.b).catch((undo: unknown) =>
-        b.log.error({ err: undo }, 'leg left on a failed bridge: re-INVITE back not accepted'),
+        b.leg.log.error({ err: undo }, 'leg left on a failed bridge: re-INVITE back not accepted'),
       );
       throw error;
     });
-    if (hasEnded(a) || hasEnded(b))
+    if (hasEnded(a.leg) || hasEnded(b.leg))
       throw new IllegalStateError(
-        `leg ${hasEnded(a) ? a.legId : b.legId} ended while being bridged`,
-        idsOf(a),
+        `leg ${hasEnded(a.leg) ? a.leg.legId : b.leg.legId} ended while being bridged`,
+        idsOf(a.leg),
       );
   } catch (error) {
     acknowledge(a, offerOfA, before.a);
     a.dialog.local.sdp = before.a;
-    await releaseMedia(ctx, a.log, ctx.plan.abandoned(media));
+    await releaseMedia(ctx, a.leg.log, ctx.plan.abandoned(media));
     throw error;
   }
   acknowledge(a, offerOfA, answerForA);
   a.dialog.local.sdp = answerForA;
   const left = ctx.plan.joined(media);
   // A restarted sip-edge deletes the sessions its journal names: the legs' media is in the bridge's now.
-  for (const leg of [a, b]) ctx.journal.record(journalOf(ctx.plan, leg));
-  a.log.info({ peer: b.legId, sessionId: media.sessionId }, 'legs bridged by re-INVITE');
-  await releaseMedia(ctx, a.log, left);
+  for (const { leg } of [a, b]) ctx.journal.record(journalOf(ctx.plan, leg));
+  a.leg.log.info({ peer: b.leg.legId, sessionId: media.sessionId }, 'legs bridged by re-INVITE');
+  await releaseMedia(ctx, a.leg.log, left);
 }
 
 /** The ACK of A's re-INVITE; a dialog that ended meanwhile (a BYE crossed it) has nothing to acknowledge. */
-function acknowledge(leg: AnsweredLeg, offer: OfferlessReInvite, answerSdp: string): void {
+function acknowledge(p: AnsweredLeg, offer: OfferlessReInvite, answerSdp: string): void {
   try {
     offer.ack(answerSdp);
   } catch (error) {
-    leg.log.warn({ err: error }, 'ACK of the re-INVITE not sent');
+    p.leg.log.warn({ err: error }, 'ACK of the re-INVITE not sent');
   }
 }
 
 /** Leg A's new offer, from a re-INVITE without SDP; its ACK waits for the answer. */
-async function requestOffer(leg: AnsweredLeg): Promise<OfferlessReInvite> {
-  const previous = leg.dialog.local.sdp;
+async function requestOffer(p: AnsweredLeg): Promise<OfferlessReInvite> {
+  const previous = p.dialog.local.sdp;
   try {
-    const pending = leg.dialog.modify({ noAck: true });
-    const offer = await withinTimeout(leg, pending, (late) => acknowledge(leg, late, previous));
+    const pending = p.dialog.modify({ noAck: true });
+    const offer = await withinTimeout(p, pending, (late) => acknowledge(p, late, previous));
     if (!offer.sdp) {
-      acknowledge(leg, offer, previous);
-      throw new IllegalStateError(`leg ${leg.legId} answered the re-INVITE without an SDP offer`, idsOf(leg));
+      acknowledge(p, offer, previous);
+      throw new IllegalStateError(
+        `leg ${p.leg.legId} answered the re-INVITE without an SDP offer`,
+        idsOf(p.leg),
+      );
     }
     return offer;
   } catch (error) {
-    leg.dialog.local.sdp = previous; // srf cleared it for the offerless re-INVITE
-    throw reInviteError(leg, error);
+    p.dialog.local.sdp = previous; // srf cleared it for the offerless re-INVITE
+    throw reInviteError(p, error);
   }
 }
 
 /** A re-INVITE with `offer`; resolves with the far end's answer. `previous` is what the dialog had. */
-async function reInvite(leg: AnsweredLeg, offer: string, previous: string): Promise<string> {
+async function reInvite(p: AnsweredLeg, offer: string, previous: string): Promise<string> {
   try {
-    const pending = leg.dialog.modify(offer);
+    const pending = p.dialog.modify(offer);
     // A late 200 moved the far end to `offer` after we gave up: move it back.
-    return await withinTimeout(leg, pending, () => void leg.dialog.modify(previous).catch(() => undefined));
+    return await withinTimeout(p, pending, () => void p.dialog.modify(previous).catch(() => undefined));
   } catch (error) {
-    leg.dialog.local.sdp = previous; // srf set it to the refused offer
-    throw reInviteError(leg, error);
+    p.dialog.local.sdp = previous; // srf set it to the refused offer
+    throw reInviteError(p, error);
   }
 }
 
 /** A far end that does not answer a re-INVITE is given up on; `late` repairs an answer that comes after. */
-function withinTimeout<T>(leg: AnsweredLeg, pending: Promise<T>, late: (value: T) => void): Promise<T> {
+function withinTimeout<T>(p: AnsweredLeg, pending: Promise<T>, late: (value: T) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
@@ -177,8 +189,8 @@ function withinTimeout<T>(leg: AnsweredLeg, pending: Promise<T>, late: (value: T
       pending.then(late, () => undefined);
       reject(
         new UnavailableError(
-          `leg ${leg.legId} did not answer the re-INVITE within ${REINVITE_TIMEOUT_MS} ms`,
-          idsOf(leg),
+          `leg ${p.leg.legId} did not answer the re-INVITE within ${REINVITE_TIMEOUT_MS} ms`,
+          idsOf(p.leg),
         ),
       );
     }, REINVITE_TIMEOUT_MS);
@@ -186,17 +198,17 @@ function withinTimeout<T>(leg: AnsweredLeg, pending: Promise<T>, late: (value: T
   return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
 }
 
-function reInviteError(leg: AnsweredLeg, error: unknown): Error {
+function reInviteError(p: AnsweredLeg, error: unknown): Error {
   if (isCallctlError(error)) return error;
   if (!isSipFailure(error))
     return new UnavailableError(
-      `re-INVITE of leg ${leg.legId} failed: ${error instanceof Error ? error.message : String(error)}`,
-      idsOf(leg),
+      `re-INVITE of leg ${p.leg.legId} failed: ${error instanceof Error ? error.message : String(error)}`,
+      idsOf(p.leg),
       { cause: error },
     );
   return new IllegalStateError(
-    `leg ${leg.legId} refused the re-INVITE: ${error.status} ${error.reason}`.trimEnd(),
-    idsOf(leg),
+    `leg ${p.leg.legId} refused the re-INVITE: ${error.status} ${error.reason}`.trimEnd(),
+    idsOf(p.leg),
     { cause: error },
   );
 }

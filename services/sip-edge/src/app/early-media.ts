@@ -7,7 +7,7 @@ import type { SipResponseMessage } from './sip-stack.js';
 type PeerOffer = Extract<SdpPath, { kind: 'peer-offer' }>;
 
 function isWaiting(peer: InboundLeg): boolean {
-  return peer.state === 'offered' || peer.state === 'ringing';
+  return peer.status.state === 'offered' || peer.status.state === 'ringing';
 }
 
 function sendProvisional(peer: InboundLeg, status: number, body: string | undefined): Promise<void> {
@@ -46,17 +46,17 @@ async function relay(
   path: PeerOffer,
   response: SipResponseMessage,
 ): Promise<void> {
-  if (!isWaiting(peer) || leg.state === 'ended') return;
+  if (!isWaiting(peer) || leg.status.state === 'ended') return;
   if (response.body) {
     const sdp = await ctx.media.answer(leg.callId, path.peer, path.party, response.body);
     if (!isWaiting(peer)) return;
     await sendProvisional(peer, 183, sdp);
-    peer.state = 'ringing';
+    peer.status = { state: 'ringing' };
     report(ctx, peer.log, legProgress(factIds(ctx, peer), 183, true));
     return;
   }
-  if (response.status !== 180 || peer.state === 'ringing') return;
+  if (response.status !== 180 || peer.status.state === 'ringing') return;
   await sendProvisional(peer, 180, undefined);
-  peer.state = 'ringing';
+  peer.status = { state: 'ringing' };
   report(ctx, peer.log, legProgress(factIds(ctx, peer), 180, false));
 }

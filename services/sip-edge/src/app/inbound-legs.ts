@@ -80,7 +80,7 @@ export async function offerInboundCall(
     callId,
     legId,
     sipCallId: offered.sipCallId,
-    state: 'offered',
+    status: { state: 'offered' },
     log: ctx.log.child({ callId, legId }),
     request,
     responder,
@@ -88,7 +88,8 @@ export async function offerInboundCall(
   };
   ctx.registry.add(leg);
   request.on('cancel', () => {
-    if (leg.state !== 'offered' && leg.state !== 'ringing' && leg.state !== 'answering') return;
+    if (leg.status.state !== 'offered' && leg.status.state !== 'ringing' && leg.status.state !== 'answering')
+      return;
     void endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
   });
   leg.log.info(
@@ -106,20 +107,20 @@ export async function offerInboundCall(
     await recorded;
   } catch (error) {
     leg.log.error({ err: error }, 'inbound call not recorded; refusing it');
-    if (leg.state === 'ended') return;
-    leg.state = 'ended';
+    if (leg.status.state === 'ended') return;
+    leg.status = { state: 'ended' };
     ctx.registry.remove(leg);
     ctx.journal.forget(leg.legId);
     await sendFinal(responder, 503, 'Call Control Unavailable').catch(() => undefined);
     await leaveMedia(ctx, leg);
     return;
   }
-  if (leg.state === 'ended') return;
+  if (leg.status.state === 'ended') return;
   leg.answerTimer = setTimeout(() => void answerTimedOut(ctx, leg), ctx.settings.answerTimeoutMs);
 }
 
 async function answerTimedOut(ctx: LegContext, leg: InboundLeg): Promise<void> {
-  if (leg.state !== 'offered' && leg.state !== 'ringing') return;
+  if (leg.status.state !== 'offered' && leg.status.state !== 'ringing') return;
   const status = ctx.settings.defaultRejectStatus;
   const reason = `no answer from the application within ${ctx.settings.answerTimeoutMs} ms`;
   leg.log.warn({ status }, 'answer timeout');
@@ -133,8 +134,8 @@ async function answerTimedOut(ctx: LegContext, leg: InboundLeg): Promise<void> {
 export function waitingInbound(leg: Leg, action: string): InboundLeg {
   if (leg.direction !== 'inbound')
     throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is an outbound leg`, idsOf(leg));
-  if (leg.state !== 'offered' && leg.state !== 'ringing')
-    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is ${leg.state}`, idsOf(leg));
+  if (leg.status.state !== 'offered' && leg.status.state !== 'ringing')
+    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is ${leg.status.state}`, idsOf(leg));
   return leg;
 }
 
@@ -144,8 +145,8 @@ export function waitingInbound(leg: Leg, action: string): InboundLeg {
  */
 export async function answerInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
   const leg = waitingInbound(ctx.registry.live(callId, legId), 'answer');
-  const previous = leg.state;
-  leg.state = 'answering';
+  const previous = leg.status;
+  leg.status = { state: 'answering' };
   let sdp: string;
   try {
     // The plan counts the session as used since the INVITE (prepareLocalAnswer), so a CANCEL during this
@@ -155,7 +156,7 @@ export async function answerInbound(ctx: LegContext, callId: string, legId: stri
       (await ctx.media.answerLocally(leg.callId, partyOf(ctx, leg), leg.offerSdp));
   } catch (error) {
     // Still answerable (the caller holds on); the orchestrator may retry or reject.
-    if (leg.state === 'answering') leg.state = previous;
+    if (leg.status.state === 'answering') leg.status = previous;
     throw error;
   }
   await completeAnswer(ctx, leg, sdp);
@@ -167,9 +168,9 @@ export async function answerInbound(ctx: LegContext, callId: string, legId: stri
  */
 export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: string): Promise<void> {
   clearTimeout(leg.answerTimer);
-  if (leg.state === 'ended')
+  if (leg.status.state === 'ended')
     throw new IllegalStateError(`leg ${leg.legId} ended before it was answered`, idsOf(leg));
-  leg.state = 'answering';
+  leg.status = { state: 'answering' };
   let dialog;
   try {
     dialog = await ctx.sip.createUAS(leg.request, leg.responder, { localSdp: sdp });
@@ -192,7 +193,7 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
     await dialog.destroy().catch(() => undefined);
     throw new IllegalStateError(`leg ${leg.legId} ended while it was being answered`, idsOf(leg));
   }
-  leg.state = 'answered';
+  leg.status = { state: 'answered', dialog };
   watchDialog(ctx, leg, dialog);
   ctx.journal.record(journalOf(ctx.plan, leg));
   leg.log.info('leg answered');
@@ -227,7 +228,7 @@ export async function refuseInbound(
     await sendFinal(leg.responder, status, reason);
   } catch (error) {
     // The engine no longer has the transaction (a CANCEL crossed us): the cancel handler reports it.
-    if (leg.state === 'ended') return;
+    if (leg.status.state === 'ended') return;
     throw new UnavailableError(`SIP engine refused the ${status} for leg ${leg.legId}`, idsOf(leg), {
       cause: error,
     });
@@ -237,7 +238,7 @@ export async function refuseInbound(
 
 export async function ringInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
   const leg = ctx.registry.live(callId, legId);
-  if (leg.direction === 'inbound' && leg.state === 'ringing') return;
+  if (leg.direction === 'inbound' && leg.status.state === 'ringing') return;
   const inbound = waitingInbound(leg, 'ring');
   await new Promise<void>((resolve, reject) =>
     inbound.responder.send(180, undefined, {}, (error) =>
@@ -248,6 +249,6 @@ export async function ringInbound(ctx: LegContext, callId: string, legId: string
         : resolve(),
     ),
   );
-  if (inbound.state === 'offered') inbound.state = 'ringing';
+  if (inbound.status.state === 'offered') inbound.status = { state: 'ringing' };
   report(ctx, leg.log, legProgress(factIds(ctx, leg), 180, false));
 }

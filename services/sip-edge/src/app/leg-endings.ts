@@ -3,7 +3,7 @@ import { parseDtmfInfo } from '../domain/dtmf-info.js';
 import { dtmfInfoReceived, legEnded } from '../domain/sip-facts.js';
 import type { EndCause } from '../domain/end-cause.js';
 import { factIds, report, type LegContext } from './leg-context.js';
-import type { Leg } from './leg-registry.js';
+import { dialogOf, type Leg } from './leg-registry.js';
 import { leaveMedia } from './leg-media.js';
 import { answerReInvite } from './re-invite.js';
 import type { SipDialog } from './sip-stack.js';
@@ -19,8 +19,8 @@ export async function endLeg(
   sipStatus: number,
   reason: string,
 ): Promise<void> {
-  if (leg.state === 'ended') return;
-  leg.state = 'ended';
+  if (leg.status.state === 'ended') return;
+  leg.status = { state: 'ended' };
   if (leg.direction === 'inbound') clearTimeout(leg.answerTimer);
   else clearTimeout(leg.ringTimer);
   ctx.registry.remove(leg);
@@ -32,7 +32,6 @@ export async function endLeg(
 
 /** Follows an established dialog: BYE from the far end ends the leg, SIP INFO digits are reported. */
 export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void {
-  leg.dialog = dialog;
   dialog.on('destroy', (_message, reason) => {
     void endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE');
   });
@@ -42,7 +41,7 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
   dialog.on('info', (request, responder) => {
     responder.send(200, undefined, {}, () => undefined);
     const digit = parseDtmfInfo(request.get('Content-Type'), request.body ?? '');
-    if (!digit || leg.state === 'ended') return;
+    if (!digit || leg.status.state === 'ended') return;
     leg.log.info({ digit: digit.digit }, 'dtmf by SIP INFO');
     report(ctx, leg.log, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
   });
@@ -50,7 +49,7 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
 
 /** Sends BYE on an answered leg and ends it as the platform's hangup (or the given cause). */
 export async function byeLeg(ctx: LegContext, leg: Leg, cause: EndCause, reason: string): Promise<void> {
-  const dialog = leg.dialog;
+  const dialog = dialogOf(leg);
   // Ended first, so the dialog's own 'destroy' (srf emits none for a BYE we send, but a crossing BYE
   // from the far end does) cannot report a second LegEnded.
   const ending = endLeg(ctx, leg, cause, 0, reason);

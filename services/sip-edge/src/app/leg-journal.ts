@@ -1,5 +1,5 @@
 import type { MediaPlan } from '../domain/media-plan.js';
-import type { Leg } from './leg-registry.js';
+import { dialogOf, type Leg } from './leg-registry.js';
 
 /** What sip-edge must know of a leg to end it cleanly after it restarted without memory. */
 export interface JournalEntry {
@@ -31,7 +31,7 @@ export function journalOf(plan: MediaPlan, leg: Leg): JournalEntry {
     callId: leg.callId,
     legId: leg.legId,
     direction: leg.direction,
-    dialogId: leg.dialog?.id ?? '',
+    dialogId: dialogOf(leg)?.id ?? '',
     sipCallId: leg.sipCallId,
     mediaSessionId: plan.partyOf(leg.legId)?.sessionId ?? '',
   };

@@ -7,17 +7,21 @@ import type { SentRequest, SipDialog, SipRequest, SipResponder } from './sip-sta
 /**
  * SIP state of a leg as sip-edge holds it. Inbound: offered → (ringing) → answering → answered → ended.
  * Outbound: calling → (ringing) → answering → answered → ended. `answering` covers the media-worker and
- * engine round trips of an answer, so a second answer or a hangup in between is handled, not raced.
+ * engine round trips of an answer, so a second answer or a hangup in between is handled, not raced. The
+ * dialog belongs to the answered state: a leg has one exactly while it is answered.
  */
-export type LegState = 'offered' | 'calling' | 'ringing' | 'answering' | 'answered' | 'ended';
+export type LegStatus =
+  | { readonly state: 'offered' | 'calling' | 'ringing' | 'answering' | 'ended' }
+  | { readonly state: 'answered'; readonly dialog: SipDialog };
+
+export type LegState = LegStatus['state'];
 
 interface LegCommon {
   readonly callId: string;
   readonly legId: string;
   sipCallId: string;
-  state: LegState;
+  status: LegStatus;
   log: Logger;
-  dialog?: SipDialog;
   /** The leg this one's media is joined with, or is being joined with. */
   bridge?: LegBridge;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
@@ -109,7 +113,12 @@ export class LegRegistry {
  * await (a CANCEL or BYE arrives meanwhile), which TypeScript's narrowing cannot see.
  */
 export function hasEnded(leg: Leg): boolean {
-  return leg.state === 'ended';
+  return leg.status.state === 'ended';
+}
+
+/** The leg's dialog while it is answered. */
+export function dialogOf(leg: Leg): SipDialog | undefined {
+  return leg.status.state === 'answered' ? leg.status.dialog : undefined;
 }
 
 /** The live leg this one's media is joined with, if any. */

@@ -10,7 +10,7 @@ function leg(callId: string, legId: string): OutboundLeg {
     callId,
     legId,
     sipCallId: '',
-    state: 'calling',
+    status: { state: 'calling' },
     log,
     progressSeen: new Set(),
   };

@@ -11,7 +11,7 @@ import { journalOf } from './leg-journal.js';
 import { leaveMedia } from './leg-media.js';
 import { releaseLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
-import { hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
+import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
 import { isDialog, isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
 
 const { EndCause } = callEvents;
@@ -48,8 +48,11 @@ function bridgePeer(ctx: LegContext, input: PlaceCallInput): InboundLeg | undefi
       `cannot bridge with leg ${peer.legId}: only inbound legs can be dialled through`,
       idsOf(peer),
     );
-  if (peer.state !== 'offered' && peer.state !== 'ringing' && peer.state !== 'answered')
-    throw new IllegalStateError(`cannot bridge with leg ${peer.legId}: it is ${peer.state}`, idsOf(peer));
+  if (peer.status.state !== 'offered' && peer.status.state !== 'ringing' && peer.status.state !== 'answered')
+    throw new IllegalStateError(
+      `cannot bridge with leg ${peer.legId}: it is ${peer.status.state}`,
+      idsOf(peer),
+    );
   return peer;
 }
 
@@ -92,7 +95,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
     callId: input.callId,
     legId: input.legId,
     sipCallId: '',
-    state: 'calling',
+    status: { state: 'calling' },
     log: ctx.log.child({ callId: input.callId, legId: input.legId }),
     progressSeen: new Set(),
     ...(peer ? { bridge: { status: 'dialling', peerLegId: peer.legId } } : {}),
@@ -111,7 +114,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
 /** The INVITE could not go out: the leg is forgotten, with its place in the media plan. */
 function abandon(ctx: LegContext, leg: OutboundLeg): void {
   ctx.registry.remove(leg);
-  leg.state = 'ended';
+  leg.status = { state: 'ended' };
   void leaveMedia(ctx, leg);
 }
 
@@ -158,10 +161,14 @@ async function sendInvite(
           if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
         },
         cbProvisional: (response) => {
-          if (leg.state === 'ended' || leg.progressSeen.has(response.status) || response.status === 100)
+          if (
+            leg.status.state === 'ended' ||
+            leg.progressSeen.has(response.status) ||
+            response.status === 100
+          )
             return;
           leg.progressSeen.add(response.status);
-          if (leg.state === 'calling') leg.state = 'ringing';
+          if (leg.status.state === 'calling') leg.status = { state: 'ringing' };
           const earlyMedia = response.status === 183 && Boolean(response.body);
           report(ctx, leg.log, legProgress(factIds(ctx, leg), response.status, earlyMedia));
           if (peer && path.kind === 'peer-offer') relayProvisional(ctx, leg, peer, path, response);
@@ -192,7 +199,7 @@ async function sendInvite(
  * far end would keep the leg until timer B (32 s): the leg ends at once instead, and a late 2xx is BYEd.
  */
 function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): void {
-  if (leg.state !== 'calling' && leg.state !== 'ringing') return;
+  if (leg.status.state !== 'calling' && leg.status.state !== 'ringing') return;
   // One CANCEL per INVITE: the ring timer and a hangup (the orchestrator's own ring timeout) may both come.
   if (!leg.sent || leg.cancelReason) return;
   leg.cancelReason = reason;
@@ -202,7 +209,7 @@ function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): 
   } catch (error) {
     leg.log.warn({ err: error }, 'CANCEL not sent');
   }
-  if (leg.state === 'calling') {
+  if (leg.status.state === 'calling') {
     const cause = reason === 'ring-timeout' ? EndCause.END_CAUSE_NO_ANSWER : EndCause.END_CAUSE_LOCAL_HANGUP;
     void endLeg(
       ctx,
@@ -250,7 +257,7 @@ async function answered(
     await result.destroy().catch(() => undefined);
     return;
   }
-  leg.state = 'answering';
+  leg.status = { state: 'answering' };
   let dialog: SipDialog;
   let peerSdp: string | undefined;
   try {
@@ -279,10 +286,10 @@ async function answered(
     await dialog.destroy().catch(() => undefined);
     return;
   }
-  leg.state = 'answered';
+  leg.status = { state: 'answered', dialog };
   watchDialog(ctx, leg, dialog);
   ctx.journal.record(journalOf(ctx.plan, leg));
-  if (peer && peer.state === 'ended') {
+  if (peer && peer.status.state === 'ended') {
     // The caller left while this leg rang: nobody to bridge with.
     report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
     await byeLeg(ctx, leg, EndCause.END_CAUSE_BRIDGE_PEER_ENDED, 'bridge peer ended');
@@ -304,18 +311,19 @@ async function answered(
  * answered locally before and rtpengine moved its media.
  */
 async function connectPeer(ctx: LegContext, peer: InboundLeg, sdp: string): Promise<void> {
-  if (peer.state === 'offered' || peer.state === 'ringing') {
+  if (peer.status.state === 'offered' || peer.status.state === 'ringing') {
     await completeAnswer(ctx, peer, sdp).catch((error: unknown) =>
       peer.log.warn({ err: error }, 'bridged inbound leg not answered'),
     );
     return;
   }
-  if (peer.state === 'answered' && peer.dialog && mediaAddress(peer.dialog.local.sdp) !== mediaAddress(sdp)) {
+  const dialog = dialogOf(peer);
+  if (dialog && mediaAddress(dialog.local.sdp) !== mediaAddress(sdp)) {
     peer.log.info(
-      { from: mediaAddress(peer.dialog.local.sdp), to: mediaAddress(sdp) },
+      { from: mediaAddress(dialog.local.sdp), to: mediaAddress(sdp) },
       'media of the bridged leg moved; re-INVITE',
     );
-    await peer.dialog
+    await dialog
       .modify(sdp)
       .catch((error: unknown) => peer.log.warn({ err: error }, 're-INVITE of the bridged leg failed'));
   }

@@ -1,6 +1,6 @@
 import type { LegContext } from './leg-context.js';
 import { partyOf } from './leg-media.js';
-import { joinedPeer, type Leg } from './leg-registry.js';
+import { dialogOf, joinedPeer, type Leg } from './leg-registry.js';
 import type { SipDialog, SipRequest, SipResponder } from './sip-stack.js';
 
 function send(responder: SipResponder, status: number, body?: string): Promise<void> {
@@ -46,9 +46,9 @@ export async function answerReInvite(
 async function renegotiate(ctx: LegContext, leg: Leg, offer: string): Promise<string> {
   const party = partyOf(ctx, leg);
   const partner = joinedPeer(ctx.registry, leg);
-  if (!partner?.dialog || partner.state !== 'answered')
-    return ctx.media.answerLocally(leg.callId, party, offer);
+  const partnerDialog = partner && dialogOf(partner);
+  if (!partner || !partnerDialog) return ctx.media.answerLocally(leg.callId, party, offer);
   const towardsPartner = await ctx.media.offer(leg.callId, party, offer);
-  const partnerAnswer = await partner.dialog.modify(towardsPartner);
+  const partnerAnswer = await partnerDialog.modify(towardsPartner);
   return ctx.media.answer(leg.callId, party, partyOf(ctx, partner), partnerAnswer);
 }

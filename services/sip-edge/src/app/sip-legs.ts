@@ -65,7 +65,7 @@ export class SipLegs {
       callId: leg.callId,
       legId: leg.legId,
       sipCallId: leg.sipCallId,
-      sipState: edgeState(leg.state),
+      sipState: edgeState(leg.status.state),
     }));
   }
 }
