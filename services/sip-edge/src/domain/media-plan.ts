@@ -7,6 +7,8 @@
 // legs into a new session of their own, named `<call id>/bridge/<unique id>` (still the name a media-worker
 // that resolves bridge sessions itself expects; a worker that takes the ids it is given does not care).
 
+import { IllegalStateError } from './errors.js';
+
 /** Where one party's media is in rtpengine (callctl.events.v1.MediaParty). */
 export interface MediaParty {
   readonly sessionId: string;
@@ -81,7 +83,11 @@ export class MediaPlan {
    */
   outbound(callId: string, legId: string, peerLegId?: string): SdpPath {
     const peer = peerLegId ? this.parties.get(peerLegId) : undefined;
-    if (peerLegId && !peer) throw new Error(`media plan: leg ${peerLegId} has no media to dial through`);
+    if (peerLegId && !peer)
+      throw new IllegalStateError(`leg ${peerLegId} has no media to dial through`, {
+        callId,
+        legId: peerLegId,
+      });
     if (!peer) return { kind: 'late-offer', party: this.place(legId, callSessionId(callId)) };
     return { kind: 'peer-offer', party: this.place(legId, peer.sessionId), peer };
   }
