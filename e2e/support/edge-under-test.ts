@@ -56,7 +56,7 @@ export interface EdgeUnderTest {
    * Where rtpengine receives from one party of a call (from the media-worker's Query of the session), as
    * an SDP fragment for RtpEndpoint.useRemote: the tests' RTP sockets send there.
    */
-  rtpengineSideOf(callId: string, tag: string): Promise<string>;
+  rtpengineSideOf(party: { sessionId: string; tag: string }): Promise<string>;
   /** Facts of one call, in order. */
   factsOf(callId: string): facts.SipFact[];
   dir: string;
@@ -156,9 +156,9 @@ export async function startEdgeUnderTest(
         throw new Error(`${String(error)}\n${tails()}`);
       }),
     factsOf: (callId) => seen.filter((f) => f.callId === callId),
-    async rtpengineSideOf(callId, tag) {
+    async rtpengineSideOf({ sessionId, tag }) {
       const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), {
-        sessionId: callId,
+        sessionId,
       });
       const detail = JSON.parse(reply.detailJson) as {
         tags: Record<string, { medias: { streams: { 'local port': number }[] }[] }>;

@@ -139,6 +139,8 @@ describe('BridgeLegs of two legs answered on their own', () => {
     expect(bridgeId).not.toBe('');
     const bridged = await p.event('legsBridged', (e) => e.event.legsBridged.bridgeId === bridgeId);
     expect(bridged.event.legsBridged).toMatchObject({ legAId: call.callerLeg, legBId: call.calleeLeg });
+    // The legs' media moved to a session of the bridge's own, which the event names.
+    expect(bridged.event.legsBridged.mediaSessionId).not.toBe('');
     // A retry of the same request is answered from the log, with no second re-INVITE (the UAs expect none).
     expect(await bridge(call.callId, call.callerLeg, call.calleeLeg)).toEqual({ bridgeId });
 

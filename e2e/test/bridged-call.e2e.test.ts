@@ -56,6 +56,14 @@ describe('a caller dialled through to a callee', () => {
     return { callId, callerLeg, calleeLeg: dialled.legId, caller, callee, callerRtp, calleeRtp };
   };
 
+  /** Where the leg's media is, as its LegInitiated event records it. */
+  const mediaOf = async (legId: string) => {
+    const initiated = await p.event('legInitiated', (e) => e.event.legInitiated.legId === legId);
+    const media = initiated.event.legInitiated.media;
+    if (!media?.sessionId) throw new Error(`LegInitiated of ${legId} names no media`);
+    return media;
+  };
+
   beforeAll(async () => {
     p = await startPlatform();
   });
@@ -76,8 +84,8 @@ describe('a caller dialled through to a callee', () => {
     await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.callerLeg);
     await p.event('legAnswered', (e) => e.event.legAnswered.legId === call.calleeLeg);
 
-    call.callerRtp.useRemote(await p.edge.rtpengineSideOf(call.callId, call.callerLeg));
-    call.calleeRtp.useRemote(await p.edge.rtpengineSideOf(call.callId, call.calleeLeg));
+    call.callerRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(call.callerLeg)));
+    call.calleeRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(call.calleeLeg)));
     call.callerRtp.startTone(CALLER_HZ);
     call.calleeRtp.startTone(CALLEE_HZ);
     await waitFor(

@@ -52,16 +52,23 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
         f.fact?.$case === 'inboundCallOffered' &&
         f.fact.inboundCallOffered.toUri.includes(`sip:${testCase}@`),
     );
+  type Offered = Awaited<ReturnType<typeof offered>>;
+  /** Where sip-edge's media plan put the caller's media (InboundCallOffered.media). */
+  const mediaOf = (offer: Offered) => {
+    const party = offer.fact.inboundCallOffered.media;
+    if (!party?.sessionId || !party.tag) throw new Error('InboundCallOffered names no media party');
+    return { sessionId: party.sessionId, tag: party.tag };
+  };
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
 
-  /** AnswerLeg, then the tone file played to the leg (media-worker Play, tag = leg id). */
-  const answerAndPlay = async (callId: string, legId: string, repeat: number) => {
+  /** AnswerLeg, then the tone file played to the caller where InboundCallOffered says its media is. */
+  const answerAndPlay = async (offer: Offered, repeat: number) => {
+    const { callId, legId } = offer;
     await edge(t.client.answerLeg, { callId, legId });
     await t.fact('legAnswered', (f) => f.legId === legId);
     await call<media.PlayRequest, media.PlayResponse>((r, cb) => mediaClient.play(r, cb), {
-      sessionId: callId,
-      tag: legId,
+      ...mediaOf(offer),
       source: tone,
       repeat,
       playbackId: '',
@@ -71,11 +78,11 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   const query = (sessionId: string) =>
     call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), { sessionId });
   /** rtpengine holds no session for the call any more (nothing leaked for a caller that never got in). */
-  const noMediaLeft = (callId: string) =>
+  const noMediaLeft = (sessionId: string) =>
     waitFor(
-      `no media session for ${callId}`,
+      `no media session ${sessionId}`,
       () =>
-        query(callId).then(
+        query(sessionId).then(
           () => undefined,
           (error: { code?: number }) => error.code === status.NOT_FOUND || undefined,
         ),
@@ -111,9 +118,10 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     expect(offer.fact.inboundCallOffered).toMatchObject({
       fromUri: expect.stringContaining('sip:sipp@'),
       headers: { 'x-test-case': 'answer-play' },
+      media: { sessionId: expect.any(String), tag: expect.any(String) },
     });
 
-    await answerAndPlay(callId, legId, 0);
+    await answerAndPlay(offer, 0);
     await hearsTone(rtp, 'the played tone at the caller');
 
     await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: 'done' });
@@ -141,8 +149,9 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       ],
     });
     sipps.push(sipp);
-    const { callId, legId } = await offered('reinvite');
-    await answerAndPlay(callId, legId, 5);
+    const offer = await offered('reinvite');
+    const { callId, legId } = offer;
+    await answerAndPlay(offer, 5);
     await hearsTone(moved, 'the tone at the new address');
     // rtpengine sends to the new address as soon as it has the re-offer, a little before sip-edge's 200:
     // hanging up only once the caller has the 200 keeps the BYE from crossing it.
@@ -165,12 +174,14 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
 
   it('rejects with the status the orchestrator gives', async () => {
     const sipp = await caller('uac-expect-486.xml', 'reject', await endpoint());
-    const { callId, legId } = await offered('reject');
+    const offer = await offered('reject');
+    const { callId, legId } = offer;
+    const party = mediaOf(offer);
     // The platform's answer is prepared while the application decides (so AnswerLeg needs no media
     // round trip); a refusal removes it again.
     await waitFor('media prepared for the caller', () =>
-      query(callId).then(
-        (r) => r.tags.includes(legId) || undefined,
+      query(party.sessionId).then(
+        (r) => r.tags.includes(party.tag) || undefined,
         () => undefined,
       ),
     );
@@ -180,25 +191,26 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_REJECTED, sipStatus: 486 });
-    await noMediaLeft(callId);
+    await noMediaLeft(party.sessionId);
   });
 
   it('answers 480 when nobody decides within the answer timeout', async () => {
     const sipp = await caller('uac-expect-480.xml', 'ignored', await endpoint());
-    const { callId, legId } = await offered('ignored');
+    const offer = await offered('ignored');
     t.expectSippSucceeded(await sipp.result);
-    const ended = await t.fact('legEnded', (f) => f.legId === legId);
+    const ended = await t.fact('legEnded', (f) => f.legId === offer.legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 480 });
-    await noMediaLeft(callId);
+    await noMediaLeft(mediaOf(offer).sessionId);
   });
 
   it("reports the caller's CANCEL", async () => {
     const sipp = await caller('uac-cancel-expect-487.xml', 'cancelled', await endpoint());
-    const { callId, legId } = await offered('cancelled');
+    const offer = await offered('cancelled');
+    const { callId, legId } = offer;
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_CANCELLED, sipStatus: 487 });
     t.expectSippSucceeded(await sipp.result);
-    await noMediaLeft(callId);
+    await noMediaLeft(mediaOf(offer).sessionId);
     await expect(edge(t.client.answerLeg, { callId, legId })).rejects.toMatchObject({
       code: status.NOT_FOUND,
     });
@@ -307,7 +319,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       const callerSipp = await caller('uac-early-media-expect-bye.xml', 'early-media', callerRtp);
       const { callId, legId } = await offered('early-media');
       const calleeSipp = await callee('uas-early-media-then-answers.xml', calleeRtp.port);
-      await edge(t.client.placeCall, {
+      const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
         callId,
         legId: 'early-callee-1',
         toUri: `sip:callee@127.0.0.1:${calleeSipp.port}`,
@@ -321,7 +333,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       const callerProgress = await t.fact('legProgress', (f) => f.legId === legId);
       expect(callerProgress.fact.legProgress).toEqual({ sipStatus: 183, earlyMedia: true });
 
-      calleeRtp.useRemote(await t.rtpengineSideOf(callId, 'early-callee-1'));
+      calleeRtp.useRemote(await t.rtpengineSideOf(placed.media!));
       calleeRtp.startTone(1300);
       await waitFor(
         'early media at the caller',
@@ -346,12 +358,13 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
         'bridge-after-answer',
         callerRtp,
       );
-      const { callId, legId } = await offered('bridge-after-answer');
+      const offer = await offered('bridge-after-answer');
+      const { callId, legId } = offer;
       await edge(t.client.answerLeg, { callId, legId });
       await t.fact('legAnswered', (f) => f.legId === legId);
 
       const calleeSipp = await callee('uas-answers-expect-bye.xml', calleeRtp.port);
-      await edge(t.client.placeCall, {
+      const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
         callId,
         legId: 'bridged-callee-1',
         toUri: `sip:callee@127.0.0.1:${calleeSipp.port}`,
@@ -360,10 +373,12 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
         bridgeWithLegId: legId,
         headers: {},
       });
+      const sent = await t.fact('outboundLegSent', (f) => f.legId === 'bridged-callee-1');
+      expect(sent.fact.outboundLegSent.media).toEqual(placed.media);
       await t.fact('legAnswered', (f) => f.legId === 'bridged-callee-1');
 
-      callerRtp.useRemote(await t.rtpengineSideOf(callId, legId));
-      calleeRtp.useRemote(await t.rtpengineSideOf(callId, 'bridged-callee-1'));
+      callerRtp.useRemote(await t.rtpengineSideOf(mediaOf(offer)));
+      calleeRtp.useRemote(await t.rtpengineSideOf(placed.media!));
       callerRtp.startTone(700);
       calleeRtp.startTone(1300);
       await waitFor(

@@ -8,6 +8,7 @@ import { MediaWorkerClient } from './adapters/media/media-worker-client.js';
 import { connectEngine, type EngineConnection } from './adapters/srf/engine-connection.js';
 import { sipEdgeService } from './adapters/grpc/sip-edge-service.js';
 import type { LegSettings } from './app/leg-context.js';
+import { MediaPlan } from './domain/media-plan.js';
 import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 
@@ -51,6 +52,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     journal,
     facts: publisher,
     media,
+    plan: new MediaPlan(),
     sip: engine.stack,
     log: log.child({ module: 'legs' }),
     newId: randomUUID,

@@ -16,7 +16,14 @@ import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
 import type { MediaPort, SipEdgePort } from './ports.js';
-import { effectsTable, type CapabilityEffects, type EffectPorts } from './capabilities/effects.js';
+import {
+  effectsTable,
+  type CapabilityEffects,
+  type EffectPorts,
+  type EventAmendment,
+} from './capabilities/effects.js';
+
+export type { EventAmendment } from './capabilities/effects.js';
 import { legsEffects } from './capabilities/legs.effects.js';
 import { mediaEffects } from './capabilities/media.effects.js';
 import { bridgesEffects } from './capabilities/bridges.effects.js';
@@ -38,8 +45,14 @@ export class CommandEffects {
     this.ports = { sipEdge, media };
   }
 
-  async before(callId: string, command: CallCommand, decision: Decision): Promise<void> {
-    await this.table.get(command.type)?.before?.(this.ports, callId, command, decision);
+  /** `state`: the call the command was decided on. */
+  async before(
+    callId: string,
+    command: CallCommand,
+    decision: Decision,
+    state: CallState,
+  ): Promise<EventAmendment | void> {
+    return this.table.get(command.type)?.before?.(this.ports, callId, command, decision, state);
   }
 
   async after(callId: string, command: CallCommand, decision: Decision): Promise<void> {

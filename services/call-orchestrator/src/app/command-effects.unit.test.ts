@@ -1,3 +1,4 @@
+import { foldEvents } from '../domain/call.state';
 import * as b from '../domain/testing/builders';
 import { CommandEffects } from './command-effects';
 import { PeerError, PEER_ERROR_CODES } from './errors';
@@ -14,8 +15,11 @@ const untouchable = <T extends object>(name: string, allowed: Partial<T> = {}): 
           },
   });
 
+const answered = foldEvents(b.bothAnswered());
+
 describe('CommandEffects: BridgeLegs', () => {
   const bridged: Array<Parameters<SipEdgePort['bridgeLegs']>> = [];
+  const joined = { mediaSessionId: 'C1/bridge/x' };
   const sipEdge = (bridgeLegs: SipEdgePort['bridgeLegs']) =>
     untouchable<SipEdgePort>('sipEdge', { bridgeLegs });
   const media = untouchable<MediaPort>('media');
@@ -23,23 +27,38 @@ describe('CommandEffects: BridgeLegs', () => {
 
   it('joins the two legs through sip-edge before the append', async () => {
     const effects = new CommandEffects(
-      sipEdge(async (...legs) => void bridged.push(legs)),
+      sipEdge(async (...legs) => (bridged.push(legs), joined)),
       media,
     );
-    await effects.before('C1', b.bridgeLegs('A', 'B'), {
-      events: [b.echoStopped('A'), b.legsBridged('A', 'B')],
-      resultId: 'BR1',
-    });
+    await effects.before(
+      'C1',
+      b.bridgeLegs('A', 'B'),
+      { events: [b.echoStopped('A'), b.legsBridged('A', 'B')], resultId: 'BR1' },
+      answered,
+    );
     // With the bridge id and key decided, which sip-edge's LegsBridged fact carries back.
     expect(bridged).toEqual([['C1', 'A', 'B', { bridgeId: 'BR1', idempotencyKey: 'k-bridge' }]]);
   });
 
-  it('asks sip-edge nothing for a replayed key (decide recorded nothing new)', async () => {
+  it('records the media session sip-edge joined the legs in on LegsBridged, and nothing else', async () => {
     const effects = new CommandEffects(
-      sipEdge(async (...legs) => void bridged.push(legs)),
+      sipEdge(async () => joined),
       media,
     );
-    await effects.before('C1', b.bridgeLegs('A', 'B'), { events: [], resultId: 'BR1' });
+    const events = [b.echoStopped('A'), b.legsBridged('A', 'B')];
+    const amend = await effects.before('C1', b.bridgeLegs('A', 'B'), { events, resultId: 'BR1' }, answered);
+    expect(amend && events.map(amend)).toEqual([
+      b.echoStopped('A'),
+      { type: 'LegsBridged', data: { ...b.legsBridged('A', 'B').data, mediaSessionId: 'C1/bridge/x' } },
+    ]);
+  });
+
+  it('asks sip-edge nothing for a replayed key (decide recorded nothing new)', async () => {
+    const effects = new CommandEffects(
+      sipEdge(async (...legs) => (bridged.push(legs), joined)),
+      media,
+    );
+    await effects.before('C1', b.bridgeLegs('A', 'B'), { events: [], resultId: 'BR1' }, answered);
     expect(bridged).toEqual([]);
   });
 
@@ -53,11 +72,53 @@ describe('CommandEffects: BridgeLegs', () => {
       sipEdge(() => Promise.reject(refusal)),
       media,
     );
-    const before = effects.before('C1', b.bridgeLegs('A', 'B'), {
-      events: [b.legsBridged('A', 'B')],
-      resultId: 'BR1',
-    });
+    const before = effects.before(
+      'C1',
+      b.bridgeLegs('A', 'B'),
+      { events: [b.legsBridged('A', 'B')], resultId: 'BR1' },
+      answered,
+    );
     await expect(before).rejects.toBe(refusal);
     await expect(before).rejects.toMatchObject({ kind: 'failed_precondition', message: /leg B.*488/ });
+  });
+});
+
+describe('CommandEffects: media', () => {
+  const bridged = foldEvents([
+    ...b.bothAnswered(),
+    (() => {
+      const e = b.legsBridged('A', 'B');
+      return e.type === 'LegsBridged' ? { ...e, data: { ...e.data, mediaSessionId: 'ms-bridge' } } : e;
+    })(),
+  ]);
+  const played: Array<Parameters<MediaPort['play']>[0]> = [];
+  const echoed: Array<Parameters<MediaPort['startEcho']>[0]> = [];
+  const effects = new CommandEffects(
+    untouchable<SipEdgePort>('sipEdge'),
+    untouchable<MediaPort>('media', {
+      play: async (r) => void played.push(r),
+      startEcho: async (party) => void echoed.push(party),
+    }),
+  );
+
+  it('plays to the leg where its media is now, under the call', async () => {
+    await effects.before(
+      'C1',
+      b.playMedia('B'),
+      { events: [b.playbackStarted('B', 'P1')], resultId: 'P1' },
+      bridged,
+    );
+    expect(played).toEqual([
+      expect.objectContaining({
+        callId: 'C1',
+        party: { sessionId: 'ms-bridge', tag: 'B' },
+        playbackId: 'P1',
+      }),
+    ]);
+  });
+
+  it('echoes on the party of the leg', async () => {
+    await effects.before('C1', b.startEcho('A'), { events: [b.echoStarted('A')] }, answered);
+    expect(echoed).toEqual([{ sessionId: 'C1', tag: 'A' }]);
   });
 });

@@ -32,6 +32,7 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
             toUri: f.inboundCallOffered.toUri,
             sipCallId: f.inboundCallOffered.sipCallId,
             clientState: '',
+            ...(f.inboundCallOffered.media ? { media: f.inboundCallOffered.media } : {}),
           },
           metadata: { now, newId: legId },
         },
@@ -41,7 +42,11 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
         ...base,
         command: {
           type: 'RecordLegInitiated',
-          data: { legId, sipCallId: f.outboundLegSent.sipCallId },
+          data: {
+            legId,
+            sipCallId: f.outboundLegSent.sipCallId,
+            ...(f.outboundLegSent.media ? { media: f.outboundLegSent.media } : {}),
+          },
           metadata,
         },
       };
@@ -85,6 +90,7 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
             legBId: f.legsBridged.otherLegId,
             bridgeId: f.legsBridged.bridgeId,
             idempotencyKey: f.legsBridged.idempotencyKey,
+            ...(f.legsBridged.mediaSessionId ? { mediaSessionId: f.legsBridged.mediaSessionId } : {}),
           },
           metadata,
         },
@@ -110,12 +116,19 @@ export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: stri
         },
       };
     case 'dtmfDetected': {
-      // The tag is the leg id (sip-edge gives rtpengine leg ids as tags).
-      const legId = f.dtmfDetected.legId || f.dtmfDetected.tag;
+      // The worker names the party it heard the digit on, not a leg: the decider finds the leg whose media
+      // that is. The tag stands in for the leg (it is the leg id sip-edge gave) when no leg matches.
+      const { tag } = f.dtmfDetected;
+      const legId = f.dtmfDetected.legId || tag;
+      const party = tag ? { sessionId: fact.sessionId, tag } : undefined;
       return {
         callId,
         factId,
-        command: { type: 'RecordDtmf', data: { legId, digit: f.dtmfDetected.digit }, metadata },
+        command: {
+          type: 'RecordDtmf',
+          data: { legId, digit: f.dtmfDetected.digit, ...(party ? { party } : {}) },
+          metadata,
+        },
       };
     }
   }

@@ -1,28 +1,26 @@
-import { callEvents } from '@callctl/proto';
+import { callEvents, type facts } from '@callctl/proto';
 import { ValidationError } from '../domain/errors.js';
 import { mediaFactCommand, sipFactCommand } from './fact-commands.js';
 
 const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1' };
+const offered = (extra: Partial<facts.InboundCallOffered> = {}): facts.SipFact => ({
+  ...ids,
+  fact: {
+    $case: 'inboundCallOffered',
+    inboundCallOffered: {
+      fromUri: 'sip:a@x',
+      toUri: 'sip:b@y',
+      sipCallId: 's-1',
+      fromDisplayName: '',
+      headers: {},
+      ...extra,
+    },
+  },
+});
 
 describe('SIP facts as commands', () => {
   it('records an inbound call with the leg id sip-edge chose', () => {
-    const { command } = sipFactCommand(
-      {
-        ...ids,
-        fact: {
-          $case: 'inboundCallOffered',
-          inboundCallOffered: {
-            fromUri: 'sip:a@x',
-            toUri: 'sip:b@y',
-            sipCallId: 's-1',
-            fromDisplayName: '',
-            headers: {},
-          },
-        },
-      },
-      5,
-      'made-id',
-    );
+    const { command } = sipFactCommand(offered(), 5, 'made-id');
     expect(command).toEqual({
       type: 'RecordInboundCall',
       data: { callId: 'c-1', fromUri: 'sip:a@x', toUri: 'sip:b@y', sipCallId: 's-1', clientState: '' },
@@ -79,6 +77,39 @@ describe('SIP facts as commands', () => {
     });
   });
 
+  it.each([
+    [
+      {
+        $case: 'outboundLegSent',
+        outboundLegSent: { sipCallId: 's', media: { sessionId: 'c-1', tag: 'l-1' } },
+      },
+      {
+        type: 'RecordLegInitiated',
+        data: { legId: 'l-1', sipCallId: 's', media: { sessionId: 'c-1', tag: 'l-1' } },
+      },
+    ],
+    [
+      {
+        $case: 'legsBridged',
+        legsBridged: { otherLegId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k', mediaSessionId: 'ms-9' },
+      },
+      {
+        type: 'RecordLegsBridged',
+        data: { legAId: 'l-1', legBId: 'l-2', bridgeId: 'br-1', idempotencyKey: 'k', mediaSessionId: 'ms-9' },
+      },
+    ],
+  ] as const)('carries where the media is: %j', (fact, expected) => {
+    expect(sipFactCommand({ ...ids, fact }, 5, 'n').command).toEqual({
+      ...expected,
+      metadata: { now: 5, newId: 'n' },
+    });
+  });
+
+  it("records where sip-edge put an inbound caller's media", () => {
+    const { command } = sipFactCommand(offered({ media: { sessionId: 'ms-1', tag: 't-1' } }), 5, 'made-id');
+    expect(command.data).toMatchObject({ media: { sessionId: 'ms-1', tag: 't-1' } });
+  });
+
   it('refuses a fact without a leg or a body', () => {
     expect(() =>
       sipFactCommand({ ...ids, legId: '', fact: { $case: 'legAnswered', legAnswered: {} } }, 0, 'n'),
@@ -120,5 +151,22 @@ describe('media facts as commands', () => {
       'n',
     );
     expect(command).toMatchObject({ type: 'RecordDtmf', data: { legId: 'leg-7', digit: '3' } });
+  });
+
+  it('names the party the worker heard the digit on (session and tag), for the decider to find the leg', () => {
+    const { command } = mediaFactCommand(
+      {
+        factId: 'f',
+        callId: 'c',
+        sessionId: 'ms-2',
+        fact: {
+          $case: 'dtmfDetected',
+          dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
+        },
+      },
+      1,
+      'n',
+    );
+    expect(command.data).toEqual({ legId: 'leg-7', digit: '3', party: { sessionId: 'ms-2', tag: 'leg-7' } });
   });
 });

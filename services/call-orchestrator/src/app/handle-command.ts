@@ -18,7 +18,7 @@ import type { CallState } from '../domain/call.state.js';
 import { ConcurrencyError } from '../domain/errors.js';
 import type { CallLocks } from './call-locks.js';
 import { emptyCall, type CallRepository, type LoadedCall } from './call-repository.js';
-import type { CommandEffects } from './command-effects.js';
+import type { CommandEffects, EventAmendment } from './command-effects.js';
 import type { IdSource } from './ports.js';
 import { withTalkDuration } from './talk-duration.js';
 
@@ -94,6 +94,7 @@ export class CommandHandler {
       traceparent: context.traceparent,
     };
     let acted = false;
+    let amend: EventAmendment | undefined;
     let useCache = true;
     let conflicts = 0;
     for (;;) {
@@ -127,9 +128,11 @@ export class CommandHandler {
         return { resultId: decision.resultId, decision, call };
       }
       if (!acted) {
-        await effects.before(callId, command, decision);
+        amend = (await effects.before(callId, command, decision, call.state)) ?? undefined;
         acted = true;
       }
+      // Also on a decision made again after a conflict: the action ran once, its outcome holds.
+      if (amend) decision = { ...decision, events: decision.events.map(amend) };
       const events = withTalkDuration(decision.events, call.timeline, command.metadata.now).map((e) => ({
         eventId: ids.next(),
         type: e.type,

@@ -10,7 +10,7 @@ export interface SipEdgePort {
     fromUri: string;
     ringTimeoutMs: number;
     bridgeWithLegId: string;
-  }): Promise<{ sipCallId: string }>;
+  }): Promise<{ sipCallId: string; media?: MediaParty }>;
   answerLeg(callId: string, legId: string): Promise<void>;
   rejectLeg(callId: string, legId: string, sipStatus: number, reason: string): Promise<void>;
   /** Ends a leg in whatever SIP state it is; a leg sip-edge no longer holds counts as ended. */
@@ -19,32 +19,38 @@ export interface SipEdgePort {
    * Joins the media of two answered legs by re-INVITEs (RFC 3725). A far end's refusal is ILLEGAL_STATE
    * naming the leg and SIP status; on any failure both legs keep their media. Already bridged together: ok.
    */
-  /** `bridge`: the bridge id and idempotency key decided, which sip-edge's LegsBridged fact carries back. */
+  /**
+   * `bridge`: the bridge id and idempotency key decided, which sip-edge's LegsBridged fact carries back.
+   * Resolves with the media session both legs' media is in now.
+   */
   bridgeLegs(
     callId: string,
     legAId: string,
     legBId: string,
     bridge: { bridgeId: string; idempotencyKey: string },
-  ): Promise<void>;
+  ): Promise<{ mediaSessionId: string }>;
   /** The legs sip-edge holds now. */
   listLegs(): Promise<Array<{ callId: string; legId: string }>>;
 }
 
+/** Where a leg's media is in rtpengine, as sip-edge reported it (the leg's `media` in the call state). */
+export type MediaParty = { readonly sessionId: string; readonly tag: string };
+
 /**
- * Media operations of the media-worker (proto/callctl/media/v1). The session id is the call id and a
- * party's tag is its leg id: sip-edge creates the rtpengine session with the same ids.
+ * Media operations of the media-worker (proto/callctl/media/v1) on one party: the session and tag where the
+ * leg's media is now. `callId` is the call the worker reports the playback's facts under.
  */
 export interface MediaPort {
   play(request: {
     callId: string;
-    legId: string;
+    party: MediaParty;
     source: string;
     repeat: number;
     playbackId: string;
   }): Promise<void>;
-  stopPlay(callId: string, legId: string): Promise<void>;
-  startEcho(callId: string, legId: string): Promise<void>;
-  stopEcho(callId: string, legId: string): Promise<void>;
+  stopPlay(party: MediaParty): Promise<void>;
+  startEcho(party: MediaParty): Promise<void>;
+  stopEcho(party: MediaParty): Promise<void>;
 }
 
 /** Milliseconds since the epoch. */

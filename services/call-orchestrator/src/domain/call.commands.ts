@@ -29,7 +29,15 @@ export type CallCommand =
     >
   | C<
       'RecordInboundCall',
-      { callId: string; fromUri: string; toUri: string; sipCallId: string; clientState: string }
+      {
+        callId: string;
+        fromUri: string;
+        toUri: string;
+        sipCallId: string;
+        clientState: string;
+        /** Where sip-edge put the caller's media (absent from sip-edges that did not say). */
+        media?: callEvents.MediaParty;
+      }
     >
   | C<'AnswerLeg', { legId: string; clientState?: string }>
   | C<'RejectLeg', { legId: string; sipStatus: number; reason: string }>
@@ -51,13 +59,17 @@ export type CallCommand =
   | C<'StopEcho', { legId: string }>
   | C<'BridgeLegs', { legAId: string; legBId: string }>
   | C<'Dial', { bridgeWithLegId: string; toUri: string; fromUri: string; ringTimeoutMs: number }>
-  | C<'RecordLegInitiated', { legId: string; sipCallId: string }>
+  | C<'RecordLegInitiated', { legId: string; sipCallId: string; media?: callEvents.MediaParty }>
   | C<'RecordLegRinging', { legId: string; earlyMedia: boolean }>
   | C<'RecordLegAnswered', { legId: string }>
   | C<'RecordLegEnded', { legId: string; sipStatus: number; reason: string; cause: number }>
   /** sip-edge joined the legs' media for BridgeLegs, under the bridge id and key the command decided. */
-  | C<'RecordLegsBridged', { legAId: string; legBId: string; bridgeId: string; idempotencyKey: string }>
-  | C<'RecordDtmf', { legId: string; digit: string }>
+  | C<
+      'RecordLegsBridged',
+      { legAId: string; legBId: string; bridgeId: string; idempotencyKey: string; mediaSessionId?: string }
+    >
+  /** `party`: where the media-worker heard the digit (it names no leg); the leg whose media that is. */
+  | C<'RecordDtmf', { legId: string; digit: string; party?: callEvents.MediaParty }>
   | C<'RecordPlaybackFinished', { playbackId: string; failed: boolean }>
   /** A collection's timer fired; `expectedDigits` is how many digits it had when the timer was set. */
   | C<'RecordCollectTimeout', { collectId: string; expectedDigits: number }>;

@@ -18,6 +18,8 @@ type LegBase = {
   /** The SIP Call-ID once the SIP edge reported it (empty before). */
   readonly sipCallId: string;
   readonly bridgeWithOnAnswer?: string;
+  /** Where the leg's media is in rtpengine now: media-worker operations on the leg name this. */
+  readonly media: callEvents.MediaParty;
 };
 export type Leg =
   | (LegBase & { readonly status: 'initiated' })
@@ -25,6 +27,7 @@ export type Leg =
   | (LegBase & { readonly status: 'answered'; readonly bridgeId?: string; readonly echo: boolean })
   | (LegBase & { readonly status: 'ended'; readonly cause: callEvents.EndCause; readonly sipStatus: number });
 
+export { legMedia } from './capabilities/legs/legs.state';
 export type { Playback } from './capabilities/media/media.state';
 export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';

@@ -1,10 +1,13 @@
+import type { SdpPath } from '../domain/media-plan.js';
 import { legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import type { InboundLeg, OutboundLeg } from './leg-registry.js';
 import type { SipResponseMessage } from './sip-stack.js';
 
+type PeerOffer = Extract<SdpPath, { kind: 'peer-offer' }>;
+
 function isWaiting(peer: InboundLeg): boolean {
-  return peer.state === 'offered' || peer.state === 'ringing';
+  return peer.status.state === 'offered' || peer.status.state === 'ringing';
 }
 
 function sendProvisional(peer: InboundLeg, status: number, body: string | undefined): Promise<void> {
@@ -25,11 +28,12 @@ export function relayProvisional(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg,
+  path: PeerOffer,
   response: SipResponseMessage,
 ): void {
   const previous = leg.earlyRelay ?? Promise.resolve();
   leg.earlyRelay = previous
-    .then(() => relay(ctx, leg, peer, response))
+    .then(() => relay(ctx, leg, peer, path, response))
     .catch((error: unknown) =>
       peer.log.warn({ err: error, status: response.status }, 'provisional not relayed'),
     );
@@ -39,19 +43,20 @@ async function relay(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg,
+  path: PeerOffer,
   response: SipResponseMessage,
 ): Promise<void> {
-  if (!isWaiting(peer) || leg.state === 'ended') return;
+  if (!isWaiting(peer) || leg.status.state === 'ended') return;
   if (response.body) {
-    const sdp = await ctx.media.answer(leg.callId, peer.legId, leg.legId, response.body);
+    const sdp = await ctx.media.answer(leg.callId, path.peer, path.party, response.body);
     if (!isWaiting(peer)) return;
     await sendProvisional(peer, 183, sdp);
-    peer.state = 'ringing';
+    peer.status = { state: 'ringing' };
     report(ctx, peer.log, legProgress(factIds(ctx, peer), 183, true));
     return;
   }
-  if (response.status !== 180 || peer.state === 'ringing') return;
+  if (response.status !== 180 || peer.status.state === 'ringing') return;
   await sendProvisional(peer, 180, undefined);
-  peer.state = 'ringing';
+  peer.status = { state: 'ringing' };
   report(ctx, peer.log, legProgress(factIds(ctx, peer), 180, false));
 }

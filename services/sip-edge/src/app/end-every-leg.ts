@@ -21,7 +21,7 @@ export async function endEveryLeg(ctx: LegContext, reason = SHUTDOWN_REASON): Pr
 
 async function endOne(ctx: LegContext, leg: Leg, reason: string): Promise<void> {
   const cause = callEvents.EndCause.END_CAUSE_PLATFORM_FAILURE;
-  switch (leg.state) {
+  switch (leg.status.state) {
     case 'ended':
       return;
     case 'answered':
@@ -44,8 +44,8 @@ async function endOne(ctx: LegContext, leg: Leg, reason: string): Promise<void> 
       return ending;
     }
     default: {
-      const never: never = leg.state;
-      throw new Error(`unknown leg state ${String(never)}`);
+      const never: never = leg.status;
+      throw new Error(`unknown leg state ${JSON.stringify(never)}`);
     }
   }
 }

@@ -24,8 +24,8 @@ export async function hangupLeg(
   const leg = ctx.registry.lookup(callId, legId);
   if (!leg) return;
   const text = reason || 'hangup';
-  leg.log.info({ state: leg.state, reason: text }, 'hangup requested');
-  switch (leg.state) {
+  leg.log.info({ state: leg.status.state, reason: text }, 'hangup requested');
+  switch (leg.status.state) {
     case 'ended':
       return;
     case 'answered':
@@ -45,8 +45,8 @@ export async function hangupLeg(
         callEvents.EndCause.END_CAUSE_LOCAL_HANGUP,
       );
     default: {
-      const never: never = leg.state;
-      throw new Error(`unknown leg state ${String(never)}`);
+      const never: never = leg.status;
+      throw new Error(`unknown leg state ${JSON.stringify(never)}`);
     }
   }
 }

@@ -5,7 +5,8 @@ import { checkFinalStatus } from '../domain/dial-target.js';
 import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
-import { prepareLocalAnswer, releaseLocalAnswer, takeLocalAnswer } from './local-answer.js';
+import { leaveMedia, partyOf } from './leg-media.js';
+import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
@@ -72,13 +73,14 @@ export async function offerInboundCall(
   }
   const callId = ctx.newId();
   const legId = ctx.newId();
-  const offered = offeredFacts(request);
+  const path = ctx.plan.inbound(callId, legId);
+  const offered = { ...offeredFacts(request), media: { ...path.party } };
   const leg: InboundLeg = {
     direction: 'inbound',
     callId,
     legId,
     sipCallId: offered.sipCallId,
-    state: 'offered',
+    status: { state: 'offered' },
     log: ctx.log.child({ callId, legId }),
     request,
     responder,
@@ -86,7 +88,8 @@ export async function offerInboundCall(
   };
   ctx.registry.add(leg);
   request.on('cancel', () => {
-    if (leg.state !== 'offered' && leg.state !== 'ringing' && leg.state !== 'answering') return;
+    if (leg.status.state !== 'offered' && leg.status.state !== 'ringing' && leg.status.state !== 'answering')
+      return;
     void endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
   });
   leg.log.info(
@@ -95,29 +98,29 @@ export async function offerInboundCall(
   );
   // Journalled before the fact goes out on the same connection, so it is stored first: whenever the
   // orchestrator has heard of the leg, a restarted sip-edge finds it too and ends it cleanly.
-  ctx.journal.record(journalOf(leg));
+  ctx.journal.record(journalOf(ctx.plan, leg));
   const recorded = ctx.facts.publish(inboundCallOffered(factIds(ctx, leg), offered));
   // The platform's answer is prepared while the application decides; started after the fact is on its
   // way, so the media-worker's round trips do not hold up the offer (AnswerLeg waits for it if need be).
-  prepareLocalAnswer(ctx, leg);
+  prepareLocalAnswer(ctx, leg, path.party);
   try {
     await recorded;
   } catch (error) {
     leg.log.error({ err: error }, 'inbound call not recorded; refusing it');
-    if (leg.state === 'ended') return;
-    leg.state = 'ended';
+    if (leg.status.state === 'ended') return;
+    leg.status = { state: 'ended' };
     ctx.registry.remove(leg);
     ctx.journal.forget(leg.legId);
     await sendFinal(responder, 503, 'Call Control Unavailable').catch(() => undefined);
-    await releaseLocalAnswer(ctx, leg);
+    await leaveMedia(ctx, leg);
     return;
   }
-  if (leg.state === 'ended') return;
+  if (leg.status.state === 'ended') return;
   leg.answerTimer = setTimeout(() => void answerTimedOut(ctx, leg), ctx.settings.answerTimeoutMs);
 }
 
 async function answerTimedOut(ctx: LegContext, leg: InboundLeg): Promise<void> {
-  if (leg.state !== 'offered' && leg.state !== 'ringing') return;
+  if (leg.status.state !== 'offered' && leg.status.state !== 'ringing') return;
   const status = ctx.settings.defaultRejectStatus;
   const reason = `no answer from the application within ${ctx.settings.answerTimeoutMs} ms`;
   leg.log.warn({ status }, 'answer timeout');
@@ -131,8 +134,8 @@ async function answerTimedOut(ctx: LegContext, leg: InboundLeg): Promise<void> {
 export function waitingInbound(leg: Leg, action: string): InboundLeg {
   if (leg.direction !== 'inbound')
     throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is an outbound leg`, idsOf(leg));
-  if (leg.state !== 'offered' && leg.state !== 'ringing')
-    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is ${leg.state}`, idsOf(leg));
+  if (leg.status.state !== 'offered' && leg.status.state !== 'ringing')
+    throw new IllegalStateError(`cannot ${action} leg ${leg.legId}: it is ${leg.status.state}`, idsOf(leg));
   return leg;
 }
 
@@ -142,17 +145,18 @@ export function waitingInbound(leg: Leg, action: string): InboundLeg {
  */
 export async function answerInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
   const leg = waitingInbound(ctx.registry.live(callId, legId), 'answer');
-  const previous = leg.state;
-  leg.state = 'answering';
+  const previous = leg.status;
+  leg.status = { state: 'answering' };
   let sdp: string;
   try {
-    // The call is marked as having media since the INVITE (prepareLocalAnswer), so a CANCEL during this
-    // round trip still deletes the session.
+    // The plan counts the session as used since the INVITE (prepareLocalAnswer), so a CANCEL during this
+    // round trip still deletes it.
     sdp =
-      (await takeLocalAnswer(leg)) ?? (await ctx.media.answerLocally(leg.callId, leg.legId, leg.offerSdp));
+      (await takeLocalAnswer(leg)) ??
+      (await ctx.media.answerLocally(leg.callId, partyOf(ctx, leg), leg.offerSdp));
   } catch (error) {
     // Still answerable (the caller holds on); the orchestrator may retry or reject.
-    if (leg.state === 'answering') leg.state = previous;
+    if (leg.status.state === 'answering') leg.status = previous;
     throw error;
   }
   await completeAnswer(ctx, leg, sdp);
@@ -164,9 +168,9 @@ export async function answerInbound(ctx: LegContext, callId: string, legId: stri
  */
 export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: string): Promise<void> {
   clearTimeout(leg.answerTimer);
-  if (leg.state === 'ended')
+  if (leg.status.state === 'ended')
     throw new IllegalStateError(`leg ${leg.legId} ended before it was answered`, idsOf(leg));
-  leg.state = 'answering';
+  leg.status = { state: 'answering' };
   let dialog;
   try {
     dialog = await ctx.sip.createUAS(leg.request, leg.responder, { localSdp: sdp });
@@ -189,9 +193,9 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
     await dialog.destroy().catch(() => undefined);
     throw new IllegalStateError(`leg ${leg.legId} ended while it was being answered`, idsOf(leg));
   }
-  leg.state = 'answered';
+  leg.status = { state: 'answered', dialog };
   watchDialog(ctx, leg, dialog);
-  ctx.journal.record({ ...journalOf(leg), dialogId: dialog.id });
+  ctx.journal.record(journalOf(ctx.plan, leg));
   leg.log.info('leg answered');
   report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
   if (leg.hangupRequested) {
@@ -224,7 +228,7 @@ export async function refuseInbound(
     await sendFinal(leg.responder, status, reason);
   } catch (error) {
     // The engine no longer has the transaction (a CANCEL crossed us): the cancel handler reports it.
-    if (leg.state === 'ended') return;
+    if (leg.status.state === 'ended') return;
     throw new UnavailableError(`SIP engine refused the ${status} for leg ${leg.legId}`, idsOf(leg), {
       cause: error,
     });
@@ -234,7 +238,7 @@ export async function refuseInbound(
 
 export async function ringInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
   const leg = ctx.registry.live(callId, legId);
-  if (leg.direction === 'inbound' && leg.state === 'ringing') return;
+  if (leg.direction === 'inbound' && leg.status.state === 'ringing') return;
   const inbound = waitingInbound(leg, 'ring');
   await new Promise<void>((resolve, reject) =>
     inbound.responder.send(180, undefined, {}, (error) =>
@@ -245,6 +249,6 @@ export async function ringInbound(ctx: LegContext, callId: string, legId: string
         : resolve(),
     ),
   );
-  if (inbound.state === 'offered') inbound.state = 'ringing';
+  if (inbound.status.state === 'offered') inbound.status = { state: 'ringing' };
   report(ctx, leg.log, legProgress(factIds(ctx, leg), 180, false));
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@callctl/logging';
 import type { facts } from '@callctl/proto';
+import type { MediaPlan } from '../domain/media-plan.js';
 import type { FactIds } from '../domain/sip-facts.js';
 import type { LegJournal } from './leg-journal.js';
 import type { LegRegistry } from './leg-registry.js';
@@ -24,6 +25,8 @@ export interface LegContext {
   journal: LegJournal;
   facts: FactSink;
   media: MediaPort;
+  /** Where each leg's media is, and which rtpengine sessions exist (the one owner of both). */
+  plan: MediaPlan;
   sip: SipStack;
   log: Logger;
   newId(): string;

@@ -3,14 +3,14 @@ import { parseDtmfInfo } from '../domain/dtmf-info.js';
 import { dtmfInfoReceived, legEnded } from '../domain/sip-facts.js';
 import type { EndCause } from '../domain/end-cause.js';
 import { factIds, report, type LegContext } from './leg-context.js';
-import type { Leg } from './leg-registry.js';
+import { dialogOf, type Leg } from './leg-registry.js';
+import { leaveMedia } from './leg-media.js';
 import { answerReInvite } from './re-invite.js';
-import { releaseLocalAnswer } from './local-answer.js';
 import type { SipDialog } from './sip-stack.js';
 
 /**
- * Marks the leg ended, reports LegEnded and, when it was the call's last leg, deletes the call's media
- * session. Safe to call twice: only the first call of a leg does anything.
+ * Marks the leg ended, reports LegEnded and takes its media out of the plan (which deletes a session the
+ * leg was the last one in). Safe to call twice: only the first call of a leg does anything.
  */
 export async function endLeg(
   ctx: LegContext,
@@ -19,32 +19,19 @@ export async function endLeg(
   sipStatus: number,
   reason: string,
 ): Promise<void> {
-  if (leg.state === 'ended') return;
-  leg.state = 'ended';
+  if (leg.status.state === 'ended') return;
+  leg.status = { state: 'ended' };
   if (leg.direction === 'inbound') clearTimeout(leg.answerTimer);
   else clearTimeout(leg.ringTimer);
-  const lastWithMedia = ctx.registry.remove(leg);
+  ctx.registry.remove(leg);
   ctx.journal.forget(leg.legId);
   leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
   report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
-  const unused = [
-    ...(lastWithMedia ? [leg.callId] : []),
-    ...(leg.bridgeSessionId && !ctx.registry.bridgeSessionInUse(leg.bridgeSessionId)
-      ? [leg.bridgeSessionId]
-      : []),
-  ];
-  // The call's session stays for its other legs: only this caller's prepared branch goes.
-  if (leg.direction === 'inbound' && !lastWithMedia) void releaseLocalAnswer(ctx, leg);
-  for (const sessionId of unused) {
-    await ctx.media
-      .delete(sessionId)
-      .catch((error: unknown) => leg.log.warn({ err: error, sessionId }, 'media session not deleted'));
-  }
+  await leaveMedia(ctx, leg);
 }
 
 /** Follows an established dialog: BYE from the far end ends the leg, SIP INFO digits are reported. */
 export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void {
-  leg.dialog = dialog;
   dialog.on('destroy', (_message, reason) => {
     void endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE');
   });
@@ -54,7 +41,7 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
   dialog.on('info', (request, responder) => {
     responder.send(200, undefined, {}, () => undefined);
     const digit = parseDtmfInfo(request.get('Content-Type'), request.body ?? '');
-    if (!digit || leg.state === 'ended') return;
+    if (!digit || leg.status.state === 'ended') return;
     leg.log.info({ digit: digit.digit }, 'dtmf by SIP INFO');
     report(ctx, leg.log, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
   });
@@ -62,7 +49,7 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
 
 /** Sends BYE on an answered leg and ends it as the platform's hangup (or the given cause). */
 export async function byeLeg(ctx: LegContext, leg: Leg, cause: EndCause, reason: string): Promise<void> {
-  const dialog = leg.dialog;
+  const dialog = dialogOf(leg);
   // Ended first, so the dialog's own 'destroy' (srf emits none for a BYE we send, but a crossing BYE
   // from the far end does) cannot report a second LegEnded.
   const ending = endLeg(ctx, leg, cause, 0, reason);

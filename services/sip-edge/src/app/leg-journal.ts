@@ -1,4 +1,5 @@
-import type { Leg } from './leg-registry.js';
+import type { MediaPlan } from '../domain/media-plan.js';
+import { dialogOf, type Leg } from './leg-registry.js';
 
 /** What sip-edge must know of a leg to end it cleanly after it restarted without memory. */
 export interface JournalEntry {
@@ -8,6 +9,8 @@ export interface JournalEntry {
   /** The engine's dialog id once the leg is answered; empty while it rings. */
   dialogId: string;
   sipCallId: string;
+  /** The rtpengine session the leg's media was in (absent in entries written before it was recorded). */
+  mediaSessionId?: string;
 }
 
 /**
@@ -22,13 +25,14 @@ export interface LegJournal {
   recover(): Promise<JournalEntry[]>;
 }
 
-/** The journal entry of a leg that rings (no dialog yet). */
-export function journalOf(leg: Leg): JournalEntry {
+/** The journal entry of a leg as it is now: its dialog once answered, its media where the plan has it. */
+export function journalOf(plan: MediaPlan, leg: Leg): JournalEntry {
   return {
     callId: leg.callId,
     legId: leg.legId,
     direction: leg.direction,
-    dialogId: '',
+    dialogId: dialogOf(leg)?.id ?? '',
     sipCallId: leg.sipCallId,
+    mediaSessionId: plan.partyOf(leg.legId)?.sessionId ?? '',
   };
 }

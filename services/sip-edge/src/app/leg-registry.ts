@@ -1,34 +1,44 @@
 import type { Logger } from '@callctl/logging';
 import { LegNotFoundError } from '../domain/errors.js';
 import type { CancelReason } from '../domain/end-cause.js';
+import type { MediaParty } from '../domain/media-plan.js';
 import type { SentRequest, SipDialog, SipRequest, SipResponder } from './sip-stack.js';
 
 /**
  * SIP state of a leg as sip-edge holds it. Inbound: offered → (ringing) → answering → answered → ended.
  * Outbound: calling → (ringing) → answering → answered → ended. `answering` covers the media-worker and
- * engine round trips of an answer, so a second answer or a hangup in between is handled, not raced.
+ * engine round trips of an answer, so a second answer or a hangup in between is handled, not raced. The
+ * dialog belongs to the answered state: a leg has one exactly while it is answered.
  */
-export type LegState = 'offered' | 'calling' | 'ringing' | 'answering' | 'answered' | 'ended';
+export type LegStatus =
+  | { readonly state: 'offered' | 'calling' | 'ringing' | 'answering' | 'ended' }
+  | { readonly state: 'answered'; readonly dialog: SipDialog };
+
+export type LegState = LegStatus['state'];
 
 interface LegCommon {
   readonly callId: string;
   readonly legId: string;
   sipCallId: string;
-  state: LegState;
+  status: LegStatus;
   log: Logger;
-  dialog?: SipDialog;
-  /** The leg sip-edge bridged this one with (PlaceCall with bridge_with_leg_id): re-INVITEs go across. */
-  bridgedWithLegId?: string;
-  /**
-   * The rtpengine session of a bridge BridgeLegs made (both legs' media moved there from the call's
-   * session); absent: the leg's media is in the call's session (id = call id).
-   */
-  bridgeSessionId?: string;
-  /** A BridgeLegs is re-INVITEing this leg: a second one is refused rather than interleaved. */
-  bridging?: boolean;
+  /** The leg this one's media is joined with, or is being joined with. */
+  bridge?: LegBridge;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
   hangupRequested?: { sipStatus: number; reason: string };
 }
+
+/**
+ * A bridge as a leg sees it: one concept for the two ways sip-edge joins legs' media. A dial-through
+ * (PlaceCall with bridge_with_leg_id) marks the dialled leg `dialling` until it answers; BridgeLegs marks
+ * both legs `joining` while it re-INVITEs them, so a second one is refused rather than interleaved. Both
+ * end `joined` on both legs: re-INVITEs from either far end are passed across. Where the media is lives
+ * in the media plan.
+ */
+export type LegBridge =
+  | { readonly status: 'dialling'; readonly peerLegId: string }
+  | { readonly status: 'joining'; readonly peerLegId: string }
+  | { readonly status: 'joined'; readonly peerLegId: string };
 
 export interface InboundLeg extends LegCommon {
   readonly direction: 'inbound';
@@ -37,7 +47,7 @@ export interface InboundLeg extends LegCommon {
   readonly offerSdp: string;
   answerTimer?: NodeJS.Timeout;
   /** The platform's answer to the offer, prepared when the INVITE arrived (local-answer.ts). */
-  localAnswer?: Promise<string | undefined>;
+  localAnswer?: { readonly party: MediaParty; readonly sdp: Promise<string | undefined> };
 }
 
 export interface OutboundLeg extends LegCommon {
@@ -45,10 +55,8 @@ export interface OutboundLeg extends LegCommon {
   sent?: SentRequest;
   cancelReason?: CancelReason;
   ringTimer?: NodeJS.Timeout;
-  /** Resolves with the INVITE's Call-ID once the engine sent it (a retried PlaceCall gets the same). */
-  sending?: Promise<string>;
-  /** The inbound leg this one is bridged with when it answers. */
-  readonly bridgeWithLegId?: string;
+  /** Resolves once the engine sent the INVITE (a retried PlaceCall gets the same reply). */
+  sending?: Promise<{ sipCallId: string; media: MediaParty }>;
   /** Statuses of the provisionals already reported, so retransmissions are reported once. */
   readonly progressSeen: Set<number>;
   /** Provisionals being passed on to the bridged caller; the answer waits for them. */
@@ -60,19 +68,13 @@ export type Leg = InboundLeg | OutboundLeg;
 /** Ended legs remembered so a late HangupLeg for them succeeds (bounded: oldest forgotten first). */
 export const ENDED_LEGS_REMEMBERED = 10_000;
 
-/** The legs sip-edge holds, by leg id and by call. */
+/** The legs sip-edge holds, by leg id. */
 export class LegRegistry {
   private readonly legs = new Map<string, Leg>();
-  private readonly legsOfCall = new Map<string, Set<string>>();
   private readonly ended = new Map<string, string>();
-  /** Calls with an rtpengine session, deleted when their last leg ends. */
-  private readonly mediaCalls = new Set<string>();
 
   add(leg: Leg): void {
     this.legs.set(leg.legId, leg);
-    let ofCall = this.legsOfCall.get(leg.callId);
-    if (!ofCall) this.legsOfCall.set(leg.callId, (ofCall = new Set()));
-    ofCall.add(leg.legId);
   }
 
   find(legId: string): Leg | undefined {
@@ -94,34 +96,11 @@ export class LegRegistry {
     return leg;
   }
 
-  markMedia(callId: string): void {
-    this.mediaCalls.add(callId);
-  }
-
-  /**
-   * After a bridge moved legs out of the call's session: when every live leg of the call is in a bridge
-   * session, the call's session is gone (its branches were deleted) and is no longer deleted at the end.
-   */
-  forgetCallSessionIfUnused(callId: string): void {
-    const live = [...(this.legsOfCall.get(callId) ?? [])].map((legId) => this.legs.get(legId));
-    if (live.every((leg) => leg?.bridgeSessionId)) this.mediaCalls.delete(callId);
-  }
-
-  /** True while a live leg's media is in that bridge session. */
-  bridgeSessionInUse(sessionId: string): boolean {
-    return [...this.legs.values()].some((leg) => leg.bridgeSessionId === sessionId);
-  }
-
-  /** Forgets the leg; true when it was the call's last and the call had a media session to delete. */
-  remove(leg: Leg): boolean {
+  /** Forgets the leg (it ended): later lookups find it ended. */
+  remove(leg: Leg): void {
     this.legs.delete(leg.legId);
     this.ended.set(leg.legId, leg.callId);
     if (this.ended.size > ENDED_LEGS_REMEMBERED) this.ended.delete(this.ended.keys().next().value!);
-    const ofCall = this.legsOfCall.get(leg.callId);
-    ofCall?.delete(leg.legId);
-    if (ofCall && ofCall.size > 0) return false;
-    this.legsOfCall.delete(leg.callId);
-    return this.mediaCalls.delete(leg.callId);
   }
 
   all(): Leg[] {
@@ -133,13 +112,20 @@ export class LegRegistry {
  * True once the leg has ended. A function rather than an inline comparison: the state changes under an
  * await (a CANCEL or BYE arrives meanwhile), which TypeScript's narrowing cannot see.
  */
-/** The rtpengine session the leg's media is in now: its bridge's, or its call's (id = call id). */
-export function mediaSessionOf(leg: Leg): string {
-  return leg.bridgeSessionId ?? leg.callId;
+export function hasEnded(leg: Leg): boolean {
+  return leg.status.state === 'ended';
 }
 
-export function hasEnded(leg: Leg): boolean {
-  return leg.state === 'ended';
+/** The leg's dialog while it is answered. */
+export function dialogOf(leg: Leg): SipDialog | undefined {
+  return leg.status.state === 'answered' ? leg.status.dialog : undefined;
+}
+
+/** The live leg this one's media is joined with, if any. */
+export function joinedPeer(registry: LegRegistry, leg: Leg): Leg | undefined {
+  if (leg.bridge?.status !== 'joined') return undefined;
+  const peer = registry.find(leg.bridge.peerLegId);
+  return peer && !hasEnded(peer) ? peer : undefined;
 }
 
 /** The ids of a leg for an error's context (never the leg itself: it holds srf objects and SDP). */

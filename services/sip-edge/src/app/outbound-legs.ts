@@ -1,5 +1,6 @@
 import { callEvents } from '@callctl/proto';
 import { checkDialUri } from '../domain/dial-target.js';
+import type { MediaParty, SdpPath } from '../domain/media-plan.js';
 import { endCauseOfFinalStatus, type CancelReason } from '../domain/end-cause.js';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
@@ -7,10 +8,11 @@ import { relayProvisional } from './early-media.js';
 import { completeAnswer } from './inbound-legs.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
+import { leaveMedia } from './leg-media.js';
 import { releaseLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
-import { hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
-import { isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
+import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
+import { isDialog, isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
 
 const { EndCause } = callEvents;
 
@@ -38,10 +40,6 @@ const RESERVED_HEADERS = new Set([
   'record-route',
 ]);
 
-function isDialog(value: SipDialog | LateOffer): value is SipDialog {
-  return typeof (value as SipDialog).id === 'string';
-}
-
 function bridgePeer(ctx: LegContext, input: PlaceCallInput): InboundLeg | undefined {
   if (!input.bridgeWithLegId) return undefined;
   const peer = ctx.registry.live(input.callId, input.bridgeWithLegId);
@@ -50,20 +48,27 @@ function bridgePeer(ctx: LegContext, input: PlaceCallInput): InboundLeg | undefi
       `cannot bridge with leg ${peer.legId}: only inbound legs can be dialled through`,
       idsOf(peer),
     );
-  if (peer.state !== 'offered' && peer.state !== 'ringing' && peer.state !== 'answered')
-    throw new IllegalStateError(`cannot bridge with leg ${peer.legId}: it is ${peer.state}`, idsOf(peer));
+  if (peer.status.state !== 'offered' && peer.status.state !== 'ringing' && peer.status.state !== 'answered')
+    throw new IllegalStateError(
+      `cannot bridge with leg ${peer.legId}: it is ${peer.status.state}`,
+      idsOf(peer),
+    );
   return peer;
+}
+
+/** What PlaceCall replies once the INVITE is out. */
+export interface PlacedCall {
+  sipCallId: string;
+  /** Where the media plan put the leg's media. */
+  media: MediaParty;
 }
 
 /**
  * Sends the INVITE of a new outbound leg and resolves with its SIP Call-ID once the engine has sent it;
- * everything after (provisionals, answer, failure, ring timeout) is reported as facts.
- *
- * Media: bridged with an inbound leg, the new leg is offered that leg's SDP through rtpengine (early
- * offer). Alone, the INVITE carries no SDP (late offer): the far end offers in its 2xx, the platform
- * answers that offer locally in the ACK, and rtpengine can then play to it and hear its digits.
+ * everything after (provisionals, answer, failure, ring timeout) is reported as facts. The media plan
+ * chooses the leg's SDP path: a peer offer when dialled through for a waiting inbound leg, else a late offer.
  */
-export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise<string> {
+export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise<PlacedCall> {
   const context = { callId: input.callId, legId: input.legId };
   if (!input.callId || !input.legId) throw new ValidationError('call_id and leg_id are required', context);
   const existing = ctx.registry.find(input.legId);
@@ -84,41 +89,53 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
   }
   headers['From'] = `<${fromUri}>`;
   const peer = bridgePeer(ctx, input);
+  const path = ctx.plan.outbound(input.callId, input.legId, peer?.legId);
   const leg: OutboundLeg = {
     direction: 'outbound',
     callId: input.callId,
     legId: input.legId,
     sipCallId: '',
-    state: 'calling',
+    status: { state: 'calling' },
     log: ctx.log.child({ callId: input.callId, legId: input.legId }),
     progressSeen: new Set(),
-    ...(peer ? { bridgeWithLegId: peer.legId } : {}),
+    ...(peer ? { bridge: { status: 'dialling', peerLegId: peer.legId } } : {}),
   };
   // Registered before the first await, so a retry of this PlaceCall finds it instead of dialling twice.
   ctx.registry.add(leg);
-  leg.sending = sendInvite(ctx, leg, peer, toUri, headers, input.ringTimeoutMs);
+  const sending = sendInvite(ctx, leg, peer, path, toUri, headers, input.ringTimeoutMs).then((sipCallId) => ({
+    sipCallId,
+    media: path.party,
+  }));
+  leg.sending = sending;
   leg.sending.catch(() => undefined);
   return leg.sending;
+}
+
+/** The INVITE could not go out: the leg is forgotten, with its place in the media plan. */
+function abandon(ctx: LegContext, leg: OutboundLeg): void {
+  ctx.registry.remove(leg);
+  leg.status = { state: 'ended' };
+  void leaveMedia(ctx, leg);
 }
 
 async function sendInvite(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg | undefined,
+  path: SdpPath,
   toUri: string,
   headers: SipHeaders,
   requestedRingTimeoutMs: number,
 ): Promise<string> {
   let localSdp: string | undefined;
-  if (peer) {
-    ctx.registry.markMedia(leg.callId);
+  if (path.kind === 'peer-offer' && peer) {
+    ctx.plan.used(leg.legId);
     try {
       // The caller's offer now goes to the dialled party: the answer prepared for it goes first.
       await releaseLocalAnswer(ctx, peer);
-      localSdp = await ctx.media.offer(leg.callId, peer.legId, peer.offerSdp);
+      localSdp = await ctx.media.offer(leg.callId, path.peer, peer.offerSdp);
     } catch (error) {
-      ctx.registry.remove(leg);
-      leg.state = 'ended';
+      abandon(ctx, leg);
       throw error;
     }
     // The application decided what to do with the waiting caller: the answer timeout no longer applies.
@@ -139,27 +156,30 @@ async function sendInvite(
           leg.log.info({ to: toUri, sipCallId: leg.sipCallId, ringTimeoutMs }, 'INVITE sent');
           leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
           resolveSent(leg.sipCallId);
-          ctx.journal.record(journalOf(leg));
-          report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId));
+          ctx.journal.record(journalOf(ctx.plan, leg));
+          report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party));
           if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
         },
         cbProvisional: (response) => {
-          if (leg.state === 'ended' || leg.progressSeen.has(response.status) || response.status === 100)
+          if (
+            leg.status.state === 'ended' ||
+            leg.progressSeen.has(response.status) ||
+            response.status === 100
+          )
             return;
           leg.progressSeen.add(response.status);
-          if (leg.state === 'calling') leg.state = 'ringing';
+          if (leg.status.state === 'calling') leg.status = { state: 'ringing' };
           const earlyMedia = response.status === 183 && Boolean(response.body);
           report(ctx, leg.log, legProgress(factIds(ctx, leg), response.status, earlyMedia));
-          if (peer) relayProvisional(ctx, leg, peer, response);
+          if (peer && path.kind === 'peer-offer') relayProvisional(ctx, leg, peer, path, response);
         },
       },
     );
     outcome.then(
-      (result) => void answered(ctx, leg, peer, result),
+      (result) => void answered(ctx, leg, peer, path, result),
       (error: unknown) => {
         if (!sent) {
-          ctx.registry.remove(leg);
-          leg.state = 'ended';
+          abandon(ctx, leg);
           rejectSent(
             new UnavailableError(`the SIP engine did not send the INVITE to ${toUri}`, idsOf(leg), {
               cause: error,
@@ -179,7 +199,7 @@ async function sendInvite(
  * far end would keep the leg until timer B (32 s): the leg ends at once instead, and a late 2xx is BYEd.
  */
 function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): void {
-  if (leg.state !== 'calling' && leg.state !== 'ringing') return;
+  if (leg.status.state !== 'calling' && leg.status.state !== 'ringing') return;
   // One CANCEL per INVITE: the ring timer and a hangup (the orchestrator's own ring timeout) may both come.
   if (!leg.sent || leg.cancelReason) return;
   leg.cancelReason = reason;
@@ -189,7 +209,7 @@ function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): 
   } catch (error) {
     leg.log.warn({ err: error }, 'CANCEL not sent');
   }
-  if (leg.state === 'calling') {
+  if (leg.status.state === 'calling') {
     const cause = reason === 'ring-timeout' ? EndCause.END_CAUSE_NO_ANSWER : EndCause.END_CAUSE_LOCAL_HANGUP;
     void endLeg(
       ctx,
@@ -228,6 +248,7 @@ async function answered(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg | undefined,
+  path: SdpPath,
   result: SipDialog | LateOffer,
 ): Promise<void> {
   clearTimeout(leg.ringTimer);
@@ -236,18 +257,19 @@ async function answered(
     await result.destroy().catch(() => undefined);
     return;
   }
-  leg.state = 'answering';
+  leg.status = { state: 'answering' };
   let dialog: SipDialog;
   let peerSdp: string | undefined;
   try {
     if (isDialog(result)) {
       dialog = result;
       await leg.earlyRelay;
-      if (peer) peerSdp = await ctx.media.answer(leg.callId, peer.legId, leg.legId, dialog.remote.sdp);
+      if (path.kind === 'peer-offer')
+        peerSdp = await ctx.media.answer(leg.callId, path.peer, path.party, dialog.remote.sdp);
     } else {
-      ctx.registry.markMedia(leg.callId);
+      ctx.plan.used(leg.legId);
       const answer = await ctx.media
-        .answerLocally(leg.callId, leg.legId, result.sdp)
+        .answerLocally(leg.callId, path.party, result.sdp)
         .catch(async (error: unknown) => {
           await result.destroy();
           throw error;
@@ -264,10 +286,10 @@ async function answered(
     await dialog.destroy().catch(() => undefined);
     return;
   }
-  leg.state = 'answered';
+  leg.status = { state: 'answered', dialog };
   watchDialog(ctx, leg, dialog);
-  ctx.journal.record({ ...journalOf(leg), dialogId: dialog.id });
-  if (peer && peer.state === 'ended') {
+  ctx.journal.record(journalOf(ctx.plan, leg));
+  if (peer && peer.status.state === 'ended') {
     // The caller left while this leg rang: nobody to bridge with.
     report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
     await byeLeg(ctx, leg, EndCause.END_CAUSE_BRIDGE_PEER_ENDED, 'bridge peer ended');
@@ -276,8 +298,8 @@ async function answered(
   leg.log.info('leg answered');
   report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
   if (peer && peerSdp !== undefined) {
-    leg.bridgedWithLegId = peer.legId;
-    peer.bridgedWithLegId = leg.legId;
+    leg.bridge = { status: 'joined', peerLegId: peer.legId };
+    peer.bridge = { status: 'joined', peerLegId: leg.legId };
     await connectPeer(ctx, peer, peerSdp);
   }
   if (leg.hangupRequested)
@@ -289,18 +311,19 @@ async function answered(
  * answered locally before and rtpengine moved its media.
  */
 async function connectPeer(ctx: LegContext, peer: InboundLeg, sdp: string): Promise<void> {
-  if (peer.state === 'offered' || peer.state === 'ringing') {
+  if (peer.status.state === 'offered' || peer.status.state === 'ringing') {
     await completeAnswer(ctx, peer, sdp).catch((error: unknown) =>
       peer.log.warn({ err: error }, 'bridged inbound leg not answered'),
     );
     return;
   }
-  if (peer.state === 'answered' && peer.dialog && mediaAddress(peer.dialog.local.sdp) !== mediaAddress(sdp)) {
+  const dialog = dialogOf(peer);
+  if (dialog && mediaAddress(dialog.local.sdp) !== mediaAddress(sdp)) {
     peer.log.info(
-      { from: mediaAddress(peer.dialog.local.sdp), to: mediaAddress(sdp) },
+      { from: mediaAddress(dialog.local.sdp), to: mediaAddress(sdp) },
       'media of the bridged leg moved; re-INVITE',
     );
-    await peer.dialog
+    await dialog
       .modify(sdp)
       .catch((error: unknown) => peer.log.warn({ err: error }, 're-INVITE of the bridged leg failed'));
   }

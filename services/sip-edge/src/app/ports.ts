@@ -1,4 +1,5 @@
 import type { facts } from '@callctl/proto';
+import type { MediaParty, MediaRelease } from '../domain/media-plan.js';
 
 /** Where sip-edge reports what happened on its legs (JetStream CALLCTL_FACTS in production). */
 export interface FactSink {
@@ -8,15 +9,20 @@ export interface FactSink {
   flush(): Promise<void>;
 }
 
-/** The media-worker operations sip-edge needs: every SDP it sends goes through rtpengine. */
+/**
+ * The media-worker operations sip-edge needs: every SDP it sends goes through rtpengine. Parties are where
+ * the media plan put them; `callId` is the call the media-worker reports the session's media facts under.
+ */
 export interface MediaPort {
   /** One-sided session: the party's offer answered by the platform; returns the SDP to answer it with. */
-  answerLocally(sessionId: string, tag: string, offerSdp: string): Promise<string>;
+  answerLocally(callId: string, party: MediaParty, offerSdp: string): Promise<string>;
   /** The offering party's SDP through rtpengine; returns the SDP to offer the other party. */
-  offer(sessionId: string, fromTag: string, sdp: string): Promise<string>;
-  /** The answering party's SDP through rtpengine; returns the SDP to answer the offering party with. */
-  answer(sessionId: string, fromTag: string, toTag: string, sdp: string): Promise<string>;
-  delete(sessionId: string): Promise<void>;
-  /** Removes one party's branch of a session (its one-sided answer), leaving the others. */
-  deleteParty(sessionId: string, tag: string): Promise<void>;
+  offer(callId: string, offerer: MediaParty, sdp: string): Promise<string>;
+  /**
+   * The answering party's SDP through rtpengine (both parties in one session); returns the SDP to answer
+   * the offering party with.
+   */
+  answer(callId: string, offerer: MediaParty, answerer: MediaParty, sdp: string): Promise<string>;
+  /** Removes a whole session, or one party's branch of it, leaving the others. */
+  release(release: MediaRelease): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { LegContext } from './leg-context.js';
-import { mediaSessionOf, type Leg } from './leg-registry.js';
+import { partyOf } from './leg-media.js';
+import { dialogOf, joinedPeer, type Leg } from './leg-registry.js';
 import type { SipDialog, SipRequest, SipResponder } from './sip-stack.js';
 
 function send(responder: SipResponder, status: number, body?: string): Promise<void> {
@@ -43,11 +44,11 @@ export async function answerReInvite(
 }
 
 async function renegotiate(ctx: LegContext, leg: Leg, offer: string): Promise<string> {
-  const sessionId = mediaSessionOf(leg);
-  const partner = leg.bridgedWithLegId ? ctx.registry.find(leg.bridgedWithLegId) : undefined;
-  if (!partner?.dialog || partner.state !== 'answered')
-    return ctx.media.answerLocally(sessionId, leg.legId, offer);
-  const towardsPartner = await ctx.media.offer(sessionId, leg.legId, offer);
-  const partnerAnswer = await partner.dialog.modify(towardsPartner);
-  return ctx.media.answer(sessionId, leg.legId, partner.legId, partnerAnswer);
+  const party = partyOf(ctx, leg);
+  const partner = joinedPeer(ctx.registry, leg);
+  const partnerDialog = partner && dialogOf(partner);
+  if (!partner || !partnerDialog) return ctx.media.answerLocally(leg.callId, party, offer);
+  const towardsPartner = await ctx.media.offer(leg.callId, party, offer);
+  const partnerAnswer = await partnerDialog.modify(towardsPartner);
+  return ctx.media.answer(leg.callId, party, partyOf(ctx, partner), partnerAnswer);
 }

@@ -1,4 +1,5 @@
 import { callEvents } from '@callctl/proto';
+import { callSessionId } from '../domain/media-plan.js';
 import { legEnded } from '../domain/sip-facts.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
@@ -13,7 +14,7 @@ export const RESTART_REASON = 'sip-edge restarted';
  * (PLATFORM_FAILURE) for every leg, the media session deleted, and the record forgotten.
  */
 export async function endRecoveredLegs(ctx: LegContext, entries: readonly JournalEntry[]): Promise<number> {
-  const calls = new Set<string>();
+  const sessions = new Set<string>();
   for (const entry of entries) {
     const log = ctx.log.child({ callId: entry.callId, legId: entry.legId });
     if (entry.dialogId) {
@@ -37,13 +38,13 @@ export async function endRecoveredLegs(ctx: LegContext, entries: readonly Journa
       )
       .catch((error: unknown) => log.error({ err: error }, 'LegEnded of a recovered leg not stored'));
     ctx.journal.forget(entry.legId);
-    calls.add(entry.callId);
+    sessions.add(entry.mediaSessionId || callSessionId(entry.callId));
     log.warn({ answered: Boolean(entry.dialogId) }, 'leg of the previous run ended');
   }
-  for (const callId of calls) {
+  for (const sessionId of sessions) {
     await ctx.media
-      .delete(callId)
-      .catch((error: unknown) => ctx.log.debug({ err: error, callId }, 'no media session to delete'));
+      .release({ sessionId })
+      .catch((error: unknown) => ctx.log.debug({ err: error, sessionId }, 'no media session to delete'));
   }
   return entries.length;
 }

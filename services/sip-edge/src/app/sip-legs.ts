@@ -5,7 +5,7 @@ import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
 import type { LegState } from './leg-registry.js';
-import { placeCall, type PlaceCallInput } from './outbound-legs.js';
+import { placeCall, type PlaceCallInput, type PlacedCall } from './outbound-legs.js';
 import { endEveryLeg } from './end-every-leg.js';
 import { endRecoveredLegs } from './recover-legs.js';
 import type { SipRequest, SipResponder } from './sip-stack.js';
@@ -37,11 +37,12 @@ export class SipLegs {
     return ringInbound(this.ctx, callId, legId);
   }
 
-  place(input: PlaceCallInput): Promise<string> {
+  place(input: PlaceCallInput): Promise<PlacedCall> {
     return placeCall(this.ctx, input);
   }
 
-  bridge(callId: string, legAId: string, legBId: string, ids: BridgeIds): Promise<void> {
+  /** Resolves with the rtpengine session the bridged legs' media is in. */
+  bridge(callId: string, legAId: string, legBId: string, ids: BridgeIds): Promise<string> {
     return bridgeLegs(this.ctx, callId, legAId, legBId, ids);
   }
 
@@ -64,7 +65,7 @@ export class SipLegs {
       callId: leg.callId,
       legId: leg.legId,
       sipCallId: leg.sipCallId,
-      sipState: edgeState(leg.state),
+      sipState: edgeState(leg.status.state),
     }));
   }
 }

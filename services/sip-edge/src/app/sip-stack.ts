@@ -78,6 +78,11 @@ export interface LateOffer {
   destroy(): Promise<void>;
 }
 
+/** The result of createUAC: a dialog (the INVITE carried an offer), or the far end's late offer. */
+export function isDialog(value: SipDialog | LateOffer): value is SipDialog {
+  return typeof (value as SipDialog).id === 'string';
+}
+
 /** srf's SipError: a non-2xx final response to createUAC, or 487 to createUAS after a CANCEL. */
 export interface SipFailure extends Error {
   status: number;

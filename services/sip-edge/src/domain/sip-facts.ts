@@ -1,5 +1,6 @@
 import type { facts } from '@callctl/proto';
 import type { EndCause } from './end-cause.js';
+import type { MediaParty } from './media-plan.js';
 
 type Fact = NonNullable<facts.SipFact['fact']>;
 
@@ -18,8 +19,9 @@ export function inboundCallOffered(ids: FactIds, offered: facts.InboundCallOffer
   return fact(ids, { $case: 'inboundCallOffered', inboundCallOffered: offered });
 }
 
-export function outboundLegSent(ids: FactIds, sipCallId: string): facts.SipFact {
-  return fact(ids, { $case: 'outboundLegSent', outboundLegSent: { sipCallId } });
+/** The INVITE went out; `media`: where the media plan put the leg's media. */
+export function outboundLegSent(ids: FactIds, sipCallId: string, media: MediaParty): facts.SipFact {
+  return fact(ids, { $case: 'outboundLegSent', outboundLegSent: { sipCallId, media: { ...media } } });
 }
 
 export function legProgress(ids: FactIds, sipStatus: number, earlyMedia: boolean): facts.SipFact {
@@ -38,15 +40,14 @@ export function dtmfInfoReceived(ids: FactIds, digit: string, durationMs: number
   return fact(ids, { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit, durationMs } });
 }
 
-/** BridgeLegs joined leg `ids.legId` with `otherLegId`, as the orchestrator's bridge `bridgeId`. */
+/**
+ * BridgeLegs joined leg `ids.legId` with `otherLegId`, as the orchestrator's bridge `bridgeId`; both legs'
+ * media is in `mediaSessionId` now.
+ */
 export function legsBridged(
   ids: FactIds,
   otherLegId: string,
-  bridgeId: string,
-  idempotencyKey: string,
+  bridge: { bridgeId: string; idempotencyKey: string; mediaSessionId: string },
 ): facts.SipFact {
-  return fact(ids, {
-    $case: 'legsBridged',
-    legsBridged: { otherLegId, bridgeId, idempotencyKey, mediaSessionId: '' },
-  });
+  return fact(ids, { $case: 'legsBridged', legsBridged: { otherLegId, ...bridge } });
 }

@@ -21,7 +21,7 @@ export function mediaSource(mediaUri: string, mediaFilesDir: string): string {
 }
 export const FILE_PREFIX = 'file:';
 
-/** MediaPort over the media-worker's gRPC MediaWorker service: session id = call id, tag = leg id. */
+/** MediaPort over the media-worker's gRPC MediaWorker service. */
 export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort & { close(): void } {
   const client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
   const call = <Req, Res>(method: Unary<Req, Res>, request: Req) =>
@@ -29,22 +29,22 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
   return {
     play: async (r) => {
       await call(client.play, {
-        sessionId: r.callId,
-        tag: r.legId,
+        sessionId: r.party.sessionId,
+        tag: r.party.tag,
         source: mediaSource(r.source, options.mediaFilesDir),
         repeat: r.repeat,
         playbackId: r.playbackId,
         callId: r.callId,
       });
     },
-    stopPlay: async (callId, legId) => {
-      await call(client.stopPlay, { sessionId: callId, tag: legId });
+    stopPlay: async ({ sessionId, tag }) => {
+      await call(client.stopPlay, { sessionId, tag });
     },
-    startEcho: async (callId, legId) => {
-      await call(client.startEcho, { sessionId: callId, tag: legId });
+    startEcho: async ({ sessionId, tag }) => {
+      await call(client.startEcho, { sessionId, tag });
     },
-    stopEcho: async (callId, legId) => {
-      await call(client.stopEcho, { sessionId: callId, tag: legId });
+    stopEcho: async ({ sessionId, tag }) => {
+      await call(client.stopEcho, { sessionId, tag });
     },
     close: () => client.close(),
   };

@@ -28,7 +28,7 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
         ...r,
         headers: {},
       });
-      return { sipCallId: reply.sipCallId };
+      return { sipCallId: reply.sipCallId, ...(reply.media ? { media: reply.media } : {}) };
     },
     answerLeg: async (callId, legId) => {
       await call(client.answerLeg, { callId, legId });
@@ -40,11 +40,12 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
       await call(client.hangupLeg, { callId, legId, sipStatus: 0, reason });
     },
     bridgeLegs: async (callId, legAId, legBId, bridge) => {
-      await call(
+      const reply = await call<sipEdge.BridgeLegsRequest, sipEdge.BridgeLegsResponse>(
         client.bridgeLegs,
         { callId, legAId, legBId, ...bridge },
         Math.max(options.timeoutMs, BRIDGE_LEGS_TIMEOUT_MS),
       );
+      return { mediaSessionId: reply.mediaSessionId };
     },
     listLegs: async () => {
       const reply = await call<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(client.listLegs, {});

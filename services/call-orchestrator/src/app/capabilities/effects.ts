@@ -2,8 +2,9 @@
 // when they run relative to the append (command-effects.ts says why in that order).
 import type { CallCommand, CallCommandType } from '../../domain/call.commands.js';
 import type { Cmd, Decision } from '../../domain/call.guards.js';
+import type { CallEvent } from '../../domain/call.events.js';
 import type { CallState } from '../../domain/call.state.js';
-import type { MediaPort, SipEdgePort } from '../ports.js';
+import type { MediaParty, MediaPort, SipEdgePort } from '../ports.js';
 
 export interface EffectPorts {
   readonly sipEdge: SipEdgePort;
@@ -12,9 +13,28 @@ export interface EffectPorts {
 
 export type Started = Exclude<CallState, { status: 'none' }>;
 
+/** What an action learnt that its events record (the bridge's media session): applied before the append. */
+export type EventAmendment = (event: CallEvent) => CallEvent;
+
+/** Where the leg's media is now (decide has checked the leg exists). */
+export function partyOf(state: CallState, legId: string): MediaParty {
+  const leg = state.status === 'none' ? undefined : state.legs[legId];
+  if (!leg) throw new Error(`no leg ${legId} to address media to`);
+  return leg.media;
+}
+
 export interface CommandEffect<T extends CallCommandType> {
-  /** After decide accepted the command, before its events are appended (a failure records nothing). */
-  before?(ports: EffectPorts, callId: string, command: Cmd<T>, decision: Decision): Promise<void>;
+  /**
+   * After decide accepted the command on `state`, before its events are appended (a failure records
+   * nothing). It may return an amendment of the decided events with what the action learnt.
+   */
+  before?(
+    ports: EffectPorts,
+    callId: string,
+    command: Cmd<T>,
+    decision: Decision,
+    state: CallState,
+  ): Promise<EventAmendment | void>;
   /** After the append. */
   after?(ports: EffectPorts, callId: string, command: Cmd<T>, decision: Decision): Promise<void>;
   /** What to record when `after` failed. */

@@ -1,16 +1,17 @@
-// Media actions on a leg, through the media-worker, before the append.
-import type { CapabilityEffects } from './effects.js';
+// Media actions on a leg, through the media-worker, before the append. Each names the party where the
+// leg's media is now (the call state's leg.media), never a convention of ids.
+import { partyOf, type CapabilityEffects } from './effects.js';
 
 export const mediaEffects: CapabilityEffects = {
   name: 'media',
   effects: {
     PlayMedia: {
-      before: async (ports, callId, _command, decision) => {
+      before: async (ports, callId, _command, decision, state) => {
         for (const e of decision.events)
           if (e.type === 'PlaybackStarted')
             await ports.media.play({
               callId,
-              legId: e.data.legId,
+              party: partyOf(state, e.data.legId),
               source: e.data.mediaUri,
               repeat: e.data.repeat,
               playbackId: e.data.playbackId,
@@ -18,12 +19,18 @@ export const mediaEffects: CapabilityEffects = {
       },
     },
     StopMedia: {
-      before: async (ports, callId, _command, decision) => {
+      before: async (ports, _callId, _command, decision, state) => {
         for (const e of decision.events)
-          if (e.type === 'PlaybackFinished') await ports.media.stopPlay(callId, e.data.legId);
+          if (e.type === 'PlaybackFinished') await ports.media.stopPlay(partyOf(state, e.data.legId));
       },
     },
-    StartEcho: { before: (ports, callId, command) => ports.media.startEcho(callId, command.data.legId) },
-    StopEcho: { before: (ports, callId, command) => ports.media.stopEcho(callId, command.data.legId) },
+    StartEcho: {
+      before: (ports, _callId, command, _decision, state) =>
+        ports.media.startEcho(partyOf(state, command.data.legId)),
+    },
+    StopEcho: {
+      before: (ports, _callId, command, _decision, state) =>
+        ports.media.stopEcho(partyOf(state, command.data.legId)),
+    },
   },
 };

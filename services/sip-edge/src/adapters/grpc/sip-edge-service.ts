@@ -21,8 +21,8 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       await legs.ring(r.callId, r.legId);
       return {};
     }),
-    placeCall: unary(async (r: sipEdge.PlaceCallRequest) => ({
-      sipCallId: await legs.place({
+    placeCall: unary(async (r: sipEdge.PlaceCallRequest): Promise<sipEdge.PlaceCallResponse> => {
+      const placed = await legs.place({
         callId: r.callId,
         legId: r.legId,
         toUri: r.toUri,
@@ -30,18 +30,19 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
         ringTimeoutMs: r.ringTimeoutMs,
         bridgeWithLegId: r.bridgeWithLegId,
         headers: r.headers,
-      }),
-    })),
+      });
+      return { sipCallId: placed.sipCallId, media: { ...placed.media } };
+    }),
     hangupLeg: unary(async (r: sipEdge.HangupLegRequest) => {
       await legs.hangup(r.callId, r.legId, r.sipStatus, r.reason);
       return {};
     }),
     bridgeLegs: unary(async (r: sipEdge.BridgeLegsRequest) => {
-      await legs.bridge(r.callId, r.legAId, r.legBId, {
+      const mediaSessionId = await legs.bridge(r.callId, r.legAId, r.legBId, {
         bridgeId: r.bridgeId,
         idempotencyKey: r.idempotencyKey,
       });
-      return { mediaSessionId: '' };
+      return { mediaSessionId };
     }),
     listLegs: unary(async () => ({ legs: legs.list() })),
   };

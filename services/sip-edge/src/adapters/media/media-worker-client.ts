@@ -4,6 +4,7 @@ import { media } from '@callctl/proto';
 import { callPeer, type Unary } from '@callctl/service';
 import { UnavailableError, ValidationError } from '../../domain/errors.js';
 import type { MediaPort } from '../../app/ports.js';
+import type { MediaParty, MediaRelease } from '../../domain/media-plan.js';
 
 export interface MediaWorkerClientOptions {
   /** host:port of the media-worker's gRPC server. */
@@ -23,51 +24,47 @@ export class MediaWorkerClient implements MediaPort {
     this.client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
   }
 
-  async answerLocally(sessionId: string, tag: string, offerSdp: string): Promise<string> {
+  async answerLocally(callId: string, party: MediaParty, offerSdp: string): Promise<string> {
     const response = await this.call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
       'AnswerLocally',
       this.client.answerLocally,
-      media.AnswerLocallyRequest.fromPartial({ sessionId, fromTag: tag, sdp: offerSdp }),
-      sessionId,
+      media.AnswerLocallyRequest.fromPartial({
+        sessionId: party.sessionId,
+        fromTag: party.tag,
+        sdp: offerSdp,
+        callId,
+      }),
+      callId,
     );
     return response.sdp;
   }
 
-  async offer(sessionId: string, fromTag: string, sdp: string): Promise<string> {
+  async offer(callId: string, offerer: MediaParty, sdp: string): Promise<string> {
     const response = await this.call<media.OfferRequest, media.OfferResponse>(
       'Offer',
       this.client.offer,
-      media.OfferRequest.fromPartial({ sessionId, fromTag, sdp }),
-      sessionId,
+      media.OfferRequest.fromPartial({ sessionId: offerer.sessionId, fromTag: offerer.tag, sdp, callId }),
+      callId,
     );
     return response.sdp;
   }
 
-  async answer(sessionId: string, fromTag: string, toTag: string, sdp: string): Promise<string> {
+  async answer(callId: string, offerer: MediaParty, answerer: MediaParty, sdp: string): Promise<string> {
     const response = await this.call<media.AnswerRequest, media.AnswerResponse>(
       'Answer',
       this.client.answer,
-      { sessionId, fromTag, toTag, sdp, callId: '' },
-      sessionId,
+      { sessionId: offerer.sessionId, fromTag: offerer.tag, toTag: answerer.tag, sdp, callId },
+      callId,
     );
     return response.sdp;
   }
 
-  async delete(sessionId: string): Promise<void> {
+  async release(release: MediaRelease): Promise<void> {
     await this.call<media.DeleteRequest, media.DeleteResponse>(
       'Delete',
       this.client.delete,
-      { sessionId, tag: '' },
-      sessionId,
-    );
-  }
-
-  async deleteParty(sessionId: string, tag: string): Promise<void> {
-    await this.call<media.DeleteRequest, media.DeleteResponse>(
-      'Delete',
-      this.client.delete,
-      { sessionId, tag },
-      sessionId,
+      { sessionId: release.sessionId, tag: release.tag ?? '' },
+      '',
     );
   }
 
@@ -76,13 +73,14 @@ export class MediaWorkerClient implements MediaPort {
   }
 
   private call<Req, Res>(name: string, method: unknown, request: Req, callId: string): Promise<Res> {
+    const context = callId ? { callId } : {};
     return callPeer((method as Unary<Req, Res>).bind(this.client), request, {
       timeoutMs: this.options.timeoutMs,
       toError: ({ kind, details, cause }) => {
         const message = `media-worker ${name} failed: ${details}`;
         return kind === ERROR_KINDS.invalidArgument
-          ? new ValidationError(message, { callId }, { cause })
-          : new UnavailableError(message, { callId }, { cause });
+          ? new ValidationError(message, context, { cause })
+          : new UnavailableError(message, context, { cause });
       },
     });
   }

@@ -1,7 +1,8 @@
 import Srf from 'drachtio-srf';
 import type { Logger } from '@callctl/logging';
 import { UnavailableError } from '../../domain/errors.js';
-import type { SipStack } from '../../app/sip-stack.js';
+import { isDialog, type SipStack } from '../../app/sip-stack.js';
+import { releasingReInviteSlot, releasingReInviteSlotOfLateOffer } from './reinvite-slot.js';
 
 export interface EngineConnectionOptions {
   host: string;
@@ -62,8 +63,12 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
   };
   const stack: SipStack = {
     invite: (handler) => raw.invite(handler),
-    createUAS: (request, response, opts) => guard('answer', () => raw.createUAS(request, response, opts)),
-    createUAC: (uri, opts, callbacks) => guard('send an INVITE', () => raw.createUAC(uri, opts, callbacks)),
+    createUAS: (request, response, opts) =>
+      guard('answer', () => raw.createUAS(request, response, opts)).then(releasingReInviteSlot),
+    createUAC: (uri, opts, callbacks) =>
+      guard('send an INVITE', () => raw.createUAC(uri, opts, callbacks)).then((result) =>
+        isDialog(result) ? releasingReInviteSlot(result) : releasingReInviteSlotOfLateOffer(result),
+      ),
     // srf needs a URI even for a request by dialog id; the engine sends to the dialog's remote target.
     request: (opts) => guard(`send ${opts.method}`, () => raw.request({ uri: 'sip:placeholder', ...opts })),
   };

@@ -30,8 +30,9 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
   for (const l of [a, b])
     if (l.bridgeId)
       throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
+  // The media session is sip-edge's to choose: its BridgeLegs reply fills it in before the append.
   return {
-    events: joinLegs(s, a, b, c.metadata.newId, c.metadata.idempotencyKey ?? ''),
+    events: joinLegs(s, a, b, c.metadata.newId, c.metadata.idempotencyKey ?? '', ''),
     resultId: c.metadata.newId,
   };
 };
@@ -48,7 +49,7 @@ export const recordLegsBridged = (s: Active, c: Cmd<'RecordLegsBridged'>): Decis
   const a = s.legs[d.legAId];
   const b = s.legs[d.legBId];
   if (a?.status !== 'answered' || b?.status !== 'answered' || a.bridgeId || b.bridgeId) return { events: [] };
-  return { events: joinLegs(s, a, b, d.bridgeId, d.idempotencyKey) };
+  return { events: joinLegs(s, a, b, d.bridgeId, d.idempotencyKey, d.mediaSessionId ?? '') };
 };
 
 /** LegsBridged, after ending what the platform played to either leg alone: an echo, a prompt. */
@@ -58,6 +59,7 @@ function joinLegs(
   b: AnsweredLeg,
   bridgeId: string,
   idempotencyKey: string,
+  mediaSessionId: string,
 ): CallEvent[] {
   const base = { callId: s.callId, clientState: s.clientState };
   const out: CallEvent[] = [a, b]
@@ -68,7 +70,7 @@ function joinLegs(
   );
   out.push({
     type: 'LegsBridged',
-    data: { ...base, bridgeId, legAId: a.legId, legBId: b.legId, idempotencyKey, mediaSessionId: '' },
+    data: { ...base, bridgeId, legAId: a.legId, legBId: b.legId, idempotencyKey, mediaSessionId },
   });
   return out;
 }

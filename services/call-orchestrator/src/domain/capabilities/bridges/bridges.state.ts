@@ -1,5 +1,6 @@
 // Bridges' part of the call state: each bridge by id, the bridge an answered leg is in, and the leg a
 // dialled leg is to be bridged with once it answers.
+import { legMedia } from '../legs/legs.state';
 import { callEvents } from '@callctl/proto';
 import type { Leg } from '../../call.state';
 import { remember } from '../../idempotency';
@@ -30,6 +31,7 @@ const dialRequested: Evolver<'DialRequested'> = (s, { data: d }) => {
     ringTimeoutMs: d.ringTimeoutMs,
     sipCallId: '',
     bridgeWithOnAnswer: d.bridgeWithLegId,
+    media: legMedia(s.callId, d.legId),
     status: 'initiated',
   };
   return {
@@ -43,12 +45,16 @@ const legsBridged: Evolver<'LegsBridged'> = (s, { data: d }) => {
   const a = s.legs[d.legAId];
   const b = s.legs[d.legBId];
   if (a?.status !== 'answered' || b?.status !== 'answered') return s;
+  // A bridge that moved the legs' media (BridgeLegs) names its session; each leg keeps its tag, and
+  // stays there after the bridge ends. A dial-through shares the caller's session: nothing moves.
+  const moved = (l: typeof a) =>
+    d.mediaSessionId ? { sessionId: d.mediaSessionId, tag: l.media.tag } : l.media;
   return {
     ...s,
     legs: {
       ...s.legs,
-      [a.legId]: { ...a, bridgeId: d.bridgeId, echo: false },
-      [b.legId]: { ...b, bridgeId: d.bridgeId, echo: false },
+      [a.legId]: { ...a, bridgeId: d.bridgeId, echo: false, media: moved(a) },
+      [b.legId]: { ...b, bridgeId: d.bridgeId, echo: false, media: moved(b) },
     },
     bridges: {
       ...s.bridges,

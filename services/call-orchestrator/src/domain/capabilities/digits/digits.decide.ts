@@ -57,8 +57,19 @@ export function collectDigits(s: Active, c: Cmd<'CollectDigits'>): Decision {
   };
 }
 
+/** The leg whose media is the party a digit was heard on; else the leg the command names. */
+function legOfDigit(s: Active, d: Cmd<'RecordDtmf'>['data']): string {
+  const party = d.party;
+  if (!party) return d.legId;
+  const heard = Object.values(s.legs).find(
+    (l) => l.media.tag === party.tag && (!party.sessionId || l.media.sessionId === party.sessionId),
+  );
+  return heard?.legId ?? d.legId;
+}
+
 export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>): Decision {
-  const { legId, digit } = c.data;
+  const { digit } = c.data;
+  const legId = legOfDigit(s, c.data);
   if (digit.length !== 1 || !DTMF_KEYS.includes(digit))
     throw new ValidationError(`"${digit}" is not a DTMF key`, { callId: s.callId, legId });
   if (leg(s, legId).status !== 'answered') return { events: [] }; // a digit racing the end of the leg

@@ -97,6 +97,7 @@ export const recordInboundCall = (state: CallState, c: Cmd<'RecordInboundCall'>)
           sipCallId: d.sipCallId,
           ringTimeoutMs: 0,
           clientState: d.clientState,
+          ...(d.media ? { media: d.media } : {}),
         },
       },
       {
@@ -188,6 +189,7 @@ export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Dec
           sipCallId: c.data.sipCallId,
           ringTimeoutMs: l.ringTimeoutMs,
           clientState: s.clientState,
+          ...(c.data.media ? { media: c.data.media } : {}),
         },
       },
     ],

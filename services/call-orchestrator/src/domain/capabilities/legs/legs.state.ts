@@ -1,6 +1,21 @@
 // Legs' part of the call state: each leg's SIP progress, whether the call was ever answered, and its end.
+import type { callEvents } from '@callctl/proto';
 import type { Evolver } from '../capability';
 import { withLeg } from '../capability';
+
+/**
+ * Where a leg's media is, as LegInitiated says. Events recorded before sip-edge said so (and a dialled leg
+ * before its LegInitiated) carry none: sip-edge then had the leg's media in the session named by the call
+ * id, with the leg id as its tag. The one place that convention survives.
+ */
+export const legMedia = (
+  callId: string,
+  legId: string,
+  media?: callEvents.MediaParty,
+): callEvents.MediaParty =>
+  media?.sessionId
+    ? { sessionId: media.sessionId, tag: media.tag || legId }
+    : { sessionId: callId, tag: legId };
 
 const legInitiated: Evolver<'LegInitiated'> = (s, { data: d }) =>
   withLeg(s, {
@@ -11,6 +26,7 @@ const legInitiated: Evolver<'LegInitiated'> = (s, { data: d }) =>
     ringTimeoutMs: d.ringTimeoutMs,
     sipCallId: d.sipCallId,
     bridgeWithOnAnswer: s.legs[d.legId]?.bridgeWithOnAnswer,
+    media: legMedia(s.callId, d.legId, d.media),
     status: 'initiated',
   });
 
