@@ -7,7 +7,7 @@ STACK := deploy/local/stack.sh
 # Every recipe that talks to the stack gets its addresses from the stack itself.
 WITH_ENV = eval "$$($(STACK) env)" &&
 
-.PHONY: help setup install generate build lint test dev down status migrate bench clean
+.PHONY: help setup install generate build lint test dev down status migrate bench bench-compare clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -46,8 +46,13 @@ status: ## what runs where
 migrate: ## apply database migrations to the local stack
 	@$(STACK) migrate
 
+# One benchmark at a time on this machine's two cores: bench and bench-compare take the same lock.
 bench: setup build ## benchmarks: prints figures and ratios (see README)
-	@$(WITH_ENV) node deploy/local/bench.js
+	@$(WITH_ENV) flock .state/bench.lock node deploy/local/bench.js
+
+bench-compare: setup build ## BENCH=<name> BASE=<rev> [HEAD=<rev>] [RUNS=3]: both revisions, alternating runs
+	@$(WITH_ENV) BENCH='$(BENCH)' BASE='$(BASE)' HEAD='$(HEAD)' RUNS='$(or $(RUNS),3)' \
+	  flock .state/bench.lock node deploy/local/dist/benchmarks/compare.js
 
 clean: down ## stop the stack and remove build output and local state
-	rm -rf .state node_modules/.cache libs/*/dist services/*/dist *.tsbuildinfo
+	rm -rf .state node_modules/.cache libs/*/dist services/*/dist e2e/dist deploy/local/dist *.tsbuildinfo

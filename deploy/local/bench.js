@@ -3,23 +3,13 @@
 // `services/*/bench/*.bench.ts` or `e2e/bench/*.bench.ts`; it prints its own figures and ratios and exits non-zero only when it
 // could not measure. BENCH=<substring> runs only the matching files.
 const { spawnSync } = require('node:child_process');
-const { readdirSync, existsSync } = require('node:fs');
 const { join, relative } = require('node:path');
+// Built by `make bench` before this runs (the bench target depends on build).
+const { benchFiles } = require('./dist/benchmarks/bench-files.js');
 
 const root = join(__dirname, '..', '..');
 const filter = process.env.BENCH ?? '';
-const files = [];
-// Each package's bench/ folder: libs/*, services/* and the platform's e2e/ (the full-stack benchmark).
-const packages = ['libs', 'services']
-  .flatMap((group) => readdirSync(join(root, group)).map((pkg) => join(group, pkg)))
-  .concat('e2e');
-for (const pkg of packages) {
-  const dir = join(root, pkg, 'bench');
-  if (!existsSync(dir)) continue;
-  for (const file of readdirSync(dir).sort()) {
-    if (file.endsWith('.bench.ts') && join(pkg, file).includes(filter)) files.push(join(dir, file));
-  }
-}
+const files = benchFiles(root, filter).map((file) => join(root, file));
 if (files.length === 0) {
   console.error(`no benchmark matches ${JSON.stringify(filter)}`);
   process.exit(2);

@@ -90,8 +90,10 @@ const services = [
       `  terminal 2: mkdir -p /tmp/sipp && ln -sfn /usr/share/sip-tester /tmp/sipp/pcap && cd /tmp/sipp &&`,
       `              sipp -sn uac_pcap -s ivr -i 127.0.0.1 -p 5071 -m 1 ${sipListen}`,
       `  terminal 3: npx callctl answer <call> <leg>     (ids from the LegInitiated line)`,
+      `              npx callctl collect <call> <leg> --max-digits 1 --first-timeout 15s`,
       `              npx callctl play <call> <leg> welcome.wav     (files in ${mediaFilesDir})`,
       `              npx callctl hangup <call>`,
+      `  (sipp sends the digit 1 about 8 s after the answer; collect reports it as DigitsCollected)`,
     ],
   },
   {

@@ -1,0 +1,17 @@
+// The order in which `make dev` stops the services. Each one drains while the ones it needs are still up:
+// sip-edge ends its live calls (BYEs through the SIP engine, media released through the media-worker) and
+// reports them as facts the orchestrator records; the orchestrator then finishes with the media-worker;
+// the SIP engine carries every BYE, so it goes last.
+export const STOP_ORDER: readonly string[] = ['sip-edge', 'call-orchestrator', 'media-worker', 'sip-engine'];
+
+/**
+ * `names` in stopping order. A service the order does not know is stopped first: nothing listed relies on
+ * it. Among those, and among duplicates, the given order is kept.
+ */
+export function stopOrder(names: readonly string[], order: readonly string[] = STOP_ORDER): string[] {
+  const rank = (name: string) => order.indexOf(name);
+  return names
+    .map((name, i) => ({ name, i }))
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.i - b.i)
+    .map(({ name }) => name);
+}

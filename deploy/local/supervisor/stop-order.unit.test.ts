@@ -1,0 +1,22 @@
+import { stopOrder } from './stop-order';
+
+describe('stop order', () => {
+  it('stops sip-edge, then the orchestrator, then the media-worker, and the SIP engine last', () =>
+    expect(stopOrder(['media-worker', 'sip-engine', 'sip-edge', 'call-orchestrator'])).toEqual([
+      'sip-edge',
+      'call-orchestrator',
+      'media-worker',
+      'sip-engine',
+    ]));
+
+  it('keeps the order when some services are absent', () =>
+    expect(stopOrder(['sip-engine', 'media-worker'])).toEqual(['media-worker', 'sip-engine']));
+
+  it('stops a service the order does not know first, in the order given', () =>
+    expect(stopOrder(['media-worker', 'recorder', 'sip-edge', 'tts'])).toEqual([
+      'recorder',
+      'tts',
+      'sip-edge',
+      'media-worker',
+    ]));
+});
