@@ -195,4 +195,27 @@ describe('command handler and traces', () => {
     expect(traceIdOf(last.traceparent)).not.toBe(traceIdOf(FACT_TRACE));
     expect(last.linkedTraceparent).toBe(CALL_TRACE);
   });
+
+  it("records a fact that came with no trace under the call's", async () => {
+    const handler = instance();
+    const callId = ids.next();
+    const legId = ids.next();
+    await handler.handle(
+      callId,
+      {
+        type: 'RecordInboundCall',
+        data: {
+          callId,
+          fromUri: 'sip:a@127.0.0.1',
+          toUri: 'sip:b@127.0.0.1',
+          sipCallId: 's',
+          clientState: '',
+        },
+        metadata: { now: Date.now(), newId: legId },
+      },
+      { traceparent: CALL_TRACE },
+    );
+    await handler.handle(callId, cmd('RecordLegAnswered', { legId }));
+    expect((await metadataOf(callId)).at(-1)?.traceparent).toBe(CALL_TRACE);
+  });
 });

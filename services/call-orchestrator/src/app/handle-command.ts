@@ -109,6 +109,8 @@ export class CommandHandler {
       const call = cached ?? (await calls.load(callId));
       const skip = (): CommandOutcome => ({ decision: { events: [] }, call });
       if (context.startsTrace) metadata.linkedTraceparent = call.traceparent;
+      // A fact that came with no trace (a digit heard in the RTP) continues the call's.
+      else metadata.traceparent ??= call.traceparent;
       if (context.onceForCausation && context.causationId && call.causations.has(context.causationId))
         return skip();
       if (context.appliesTo && !context.appliesTo(call.state)) {

@@ -99,7 +99,7 @@ export async function bridgeLegs(
  */
 function reportBridged(ctx: LegContext, a: Leg, b: Leg, ids: BridgeIds): string {
   const mediaSessionId = partyOf(ctx, a).sessionId;
-  report(ctx, a.log, legsBridged(factIds(ctx, a), b.legId, { ...ids, mediaSessionId }));
+  report(ctx, a, legsBridged(factIds(ctx, a), b.legId, { ...ids, mediaSessionId }));
   return mediaSessionId;
 }
 

@@ -52,11 +52,11 @@ async function relay(
     if (!isWaiting(peer)) return;
     await sendProvisional(peer, 183, sdp);
     peer.status = { state: 'ringing' };
-    report(ctx, peer.log, legProgress(factIds(ctx, peer), 183, true));
+    report(ctx, peer, legProgress(factIds(ctx, peer), 183, true));
     return;
   }
   if (response.status !== 180 || peer.status.state === 'ringing') return;
   await sendProvisional(peer, 180, undefined);
   peer.status = { state: 'ringing' };
-  report(ctx, peer.log, legProgress(factIds(ctx, peer), 180, false));
+  report(ctx, peer, legProgress(factIds(ctx, peer), 180, false));
 }

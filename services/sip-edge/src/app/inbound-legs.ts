@@ -1,3 +1,4 @@
+import { workTraceparent } from '@callctl/telemetry';
 import { callEvents, type facts } from '@callctl/proto';
 import { parseNameAddr } from '@callctl/sip';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
@@ -85,6 +86,7 @@ export async function offerInboundCall(
     request,
     responder,
     offerSdp: request.body ?? '',
+    traceparent: workTraceparent(),
   };
   ctx.registry.add(leg);
   request.on('cancel', () => {
@@ -197,7 +199,7 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
   watchDialog(ctx, leg, dialog);
   ctx.journal.record(journalOf(ctx.plan, leg));
   leg.log.info('leg answered');
-  report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+  report(ctx, leg, legAnswered(factIds(ctx, leg)));
   if (leg.hangupRequested) {
     await byeLeg(ctx, leg, EndCause.END_CAUSE_LOCAL_HANGUP, leg.hangupRequested.reason);
   }
@@ -250,5 +252,5 @@ export async function ringInbound(ctx: LegContext, callId: string, legId: string
     ),
   );
   if (inbound.status.state === 'offered') inbound.status = { state: 'ringing' };
-  report(ctx, leg.log, legProgress(factIds(ctx, leg), 180, false));
+  report(ctx, leg, legProgress(factIds(ctx, leg), 180, false));
 }

@@ -1,9 +1,10 @@
 import type { Logger } from '@callctl/logging';
+import { runInTrace, workTraceparent } from '@callctl/telemetry';
 import type { facts } from '@callctl/proto';
 import type { MediaPlan } from '../domain/media-plan.js';
 import type { FactIds } from '../domain/sip-facts.js';
 import type { LegJournal } from './leg-journal.js';
-import type { LegRegistry } from './leg-registry.js';
+import type { Leg, LegRegistry } from './leg-registry.js';
 import type { FactSink, MediaPort } from './ports.js';
 import type { SipStack } from './sip-stack.js';
 
@@ -42,9 +43,11 @@ export function factIds(ctx: LegContext, leg: { callId: string; legId: string })
  * it: the publisher keeps each call's facts in order and retries until its own deadline; a fact still not
  * stored then is logged as lost (the orchestrator can reconcile through ListLegs), because the SIP action
  * cannot be undone. Only InboundCallOffered is awaited (a call nobody heard of is refused instead).
+ * The fact carries the trace of the work in hand (a command being carried out), else the leg's own (a
+ * SIP event on the leg: the far end's 180, 200 or BYE).
  */
-export function report(ctx: LegContext, log: Logger, fact: facts.SipFact): void {
-  ctx.facts.publish(fact).catch((error: unknown) => {
-    log.error({ err: error, fact: fact.fact?.$case, factId: fact.factId }, 'fact not stored');
+export function report(ctx: LegContext, leg: Leg, fact: facts.SipFact): void {
+  runInTrace(workTraceparent() ?? leg.traceparent, () => ctx.facts.publish(fact)).catch((error: unknown) => {
+    leg.log.error({ err: error, fact: fact.fact?.$case, factId: fact.factId }, 'fact not stored');
   });
 }

@@ -26,7 +26,7 @@ export async function endLeg(
   ctx.registry.remove(leg);
   ctx.journal.forget(leg.legId);
   leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
-  report(ctx, leg.log, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
+  report(ctx, leg, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
   await leaveMedia(ctx, leg);
 }
 
@@ -43,7 +43,7 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
     const digit = parseDtmfInfo(request.get('Content-Type'), request.body ?? '');
     if (!digit || leg.status.state === 'ended') return;
     leg.log.info({ digit: digit.digit }, 'dtmf by SIP INFO');
-    report(ctx, leg.log, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
+    report(ctx, leg, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
   });
 }
 

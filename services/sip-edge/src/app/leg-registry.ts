@@ -26,6 +26,11 @@ interface LegCommon {
   bridge?: LegBridge;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
   hangupRequested?: { sipStatus: number; reason: string };
+  /**
+   * The trace of the work that created the leg (an inbound call's own new trace, the PlaceCall's): what
+   * happens to the leg on the SIP side later is reported under it.
+   */
+  readonly traceparent?: string;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { workTraceparent } from '@callctl/telemetry';
 import { callEvents } from '@callctl/proto';
 import { checkDialUri } from '../domain/dial-target.js';
 import type { MediaParty, SdpPath } from '../domain/media-plan.js';
@@ -97,6 +98,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
     sipCallId: '',
     status: { state: 'calling' },
     log: ctx.log.child({ callId: input.callId, legId: input.legId }),
+    traceparent: workTraceparent(),
     progressSeen: new Set(),
     ...(peer ? { bridge: { status: 'dialling', peerLegId: peer.legId } } : {}),
   };
@@ -157,7 +159,7 @@ async function sendInvite(
           leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
           resolveSent(leg.sipCallId);
           ctx.journal.record(journalOf(ctx.plan, leg));
-          report(ctx, leg.log, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party));
+          report(ctx, leg, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party));
           if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
         },
         cbProvisional: (response) => {
@@ -170,7 +172,7 @@ async function sendInvite(
           leg.progressSeen.add(response.status);
           if (leg.status.state === 'calling') leg.status = { state: 'ringing' };
           const earlyMedia = response.status === 183 && Boolean(response.body);
-          report(ctx, leg.log, legProgress(factIds(ctx, leg), response.status, earlyMedia));
+          report(ctx, leg, legProgress(factIds(ctx, leg), response.status, earlyMedia));
           if (peer && path.kind === 'peer-offer') relayProvisional(ctx, leg, peer, path, response);
         },
       },
@@ -291,12 +293,12 @@ async function answered(
   ctx.journal.record(journalOf(ctx.plan, leg));
   if (peer && peer.status.state === 'ended') {
     // The caller left while this leg rang: nobody to bridge with.
-    report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+    report(ctx, leg, legAnswered(factIds(ctx, leg)));
     await byeLeg(ctx, leg, EndCause.END_CAUSE_BRIDGE_PEER_ENDED, 'bridge peer ended');
     return;
   }
   leg.log.info('leg answered');
-  report(ctx, leg.log, legAnswered(factIds(ctx, leg)));
+  report(ctx, leg, legAnswered(factIds(ctx, leg)));
   if (peer && peerSdp !== undefined) {
     leg.bridge = { status: 'joined', peerLegId: peer.legId };
     peer.bridge = { status: 'joined', peerLegId: leg.legId };

@@ -1,3 +1,4 @@
+import { newRootTraceparent, runInTrace } from '@callctl/telemetry';
 import type { sipEdge } from '@callctl/proto';
 import { bridgeLegs, type BridgeIds } from './bridge-legs.js';
 import { answerInbound, offerInboundCall, rejectInbound, ringInbound } from './inbound-legs.js';
@@ -22,7 +23,8 @@ export class SipLegs {
   constructor(private readonly ctx: LegContext) {}
 
   onInvite(request: SipRequest, responder: SipResponder): Promise<void> {
-    return offerInboundCall(this.ctx, request, responder);
+    // A new call starts a trace of its own: its facts, the media-worker calls and the log lines carry it.
+    return runInTrace(newRootTraceparent(), () => offerInboundCall(this.ctx, request, responder));
   }
 
   answer(callId: string, legId: string): Promise<void> {
