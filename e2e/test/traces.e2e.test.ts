@@ -80,6 +80,25 @@ describe('traces across services', () => {
     return sipp;
   };
 
+  /** A CreateCall with TRACEPARENT to a sipp callee playing `scenario`; resolves once the call ended. */
+  async function tracedCallTo(scenario: string, ringTimeoutMs: number, key: string): Promise<string> {
+    const sipp = await callee(scenario);
+    const { callId } = await p.api.createCall(
+      {
+        toUri: `sip:callee@127.0.0.1:${sipp.port}`,
+        fromUri: 'sip:app@127.0.0.1',
+        ringTimeoutMs,
+        maxDurationMs: 0,
+        clientState: '',
+        idempotencyKey: key,
+      },
+      { metadata: { traceparent: TRACEPARENT } },
+    );
+    await p.event('callEnded', (e) => e.event.callEnded.callId === callId);
+    p.edge.expectSippSucceeded(await sipp.result);
+    return callId;
+  }
+
   beforeAll(async () => {
     p = await startPlatform();
     nc = await connectBus({ servers: p.edge.nats.url, name: 'traces-e2e' });
@@ -93,20 +112,7 @@ describe('traces across services', () => {
   });
 
   it("carries a CreateCall's trace on every event the call records, those from the far end's answer and BYE included", async () => {
-    const sipp = await callee('uas-answers-then-bye.xml');
-    const { callId } = await p.api.createCall(
-      {
-        toUri: `sip:callee@127.0.0.1:${sipp.port}`,
-        fromUri: 'sip:app@127.0.0.1',
-        ringTimeoutMs: 0,
-        maxDurationMs: 0,
-        clientState: '',
-        idempotencyKey: 'traced-call',
-      },
-      { metadata: { traceparent: TRACEPARENT } },
-    );
-    await p.event('callEnded', (e) => e.event.callEnded.callId === callId);
-    p.edge.expectSippSucceeded(await sipp.result);
+    const callId = await tracedCallTo('uas-answers-then-bye.xml', 0, 'traced-call');
     const events = await publishedEvents(callId);
     expect(events.map((e) => e.type)).toEqual([
       'CallCreated',
@@ -128,20 +134,7 @@ describe('traces across services', () => {
   });
 
   it("starts a trace of its own for a deadline's events, linked to the call's", async () => {
-    const sipp = await callee('uas-rings-expect-cancel.xml');
-    const { callId } = await p.api.createCall(
-      {
-        toUri: `sip:callee@127.0.0.1:${sipp.port}`,
-        fromUri: 'sip:app@127.0.0.1',
-        ringTimeoutMs: 2000,
-        maxDurationMs: 0,
-        clientState: '',
-        idempotencyKey: 'traced-ring-timeout',
-      },
-      { metadata: { traceparent: TRACEPARENT } },
-    );
-    await p.event('callEnded', (e) => e.event.callEnded.callId === callId);
-    p.edge.expectSippSucceeded(await sipp.result);
+    const callId = await tracedCallTo('uas-rings-expect-cancel.xml', 2000, 'traced-ring-timeout');
     const events = await publishedEvents(callId);
     const ringing = events.findIndex((e) => e.type === 'LegRinging');
     // What the command and the far end's 180 caused is the call's trace...

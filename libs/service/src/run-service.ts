@@ -1,9 +1,11 @@
 // The one shape of a service's main: config, then the resources in order (each registering its stop as
 // soon as it exists), then ready; SIGTERM/SIGINT stop them in reverse order; a start that fails halfway
 // stops what it had started, in reverse order, and exits with one line. Its own entry point
-// (`@callctl/service/run-service`) loads no gRPC, so a main can start telemetry before gRPC is loaded.
+// (`@callctl/service/run-service`) loads no gRPC of ours: telemetry starts first, before `start` loads the
+// service's modules, so that their gRPC calls are instrumented.
 import { ConfigError } from '@callctl/config';
 import { createLogger, type Logger } from '@callctl/logging';
+import { startTelemetry, type TraceExporterKind } from '@callctl/telemetry';
 import { Shutdown } from './shutdown.js';
 
 /** Exit status for a bad configuration (sysexits EX_CONFIG), distinct from a crash. */
@@ -16,6 +18,9 @@ export interface ServiceConfig {
   LOG_LEVEL: NonNullable<Parameters<typeof createLogger>[0]['level']>;
   /** How long the drain may take, at shutdown and when undoing a failed start. */
   SHUTDOWN_DRAIN_MS: number;
+  /** Where traces go; a service whose configuration has it gets telemetry started before its start. */
+  OTEL_TRACES_EXPORTER?: TraceExporterKind;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
 
 /** Where a start registers what it acquired. */
@@ -75,6 +80,14 @@ export async function startService<C extends ServiceConfig>(
     ...(hooks.exit ? { exit: hooks.exit } : {}),
   });
   try {
+    if (config.OTEL_TRACES_EXPORTER) {
+      const telemetry = startTelemetry({
+        serviceName: definition.name,
+        exporter: config.OTEL_TRACES_EXPORTER,
+        otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      });
+      shutdown.add('telemetry', () => telemetry.shutdown());
+    }
     await definition.start(config, { log, stops: shutdown });
     return shutdown;
   } catch (error) {

@@ -10,7 +10,7 @@ import { systemIds } from '../src/adapters/ids.js';
 import { CallLocks } from '../src/app/call-locks.js';
 import { CallRepository } from '../src/app/call-repository.js';
 import { CommandEffects } from '../src/app/command-effects.js';
-import { CommandHandler } from '../src/app/handle-command.js';
+import { CommandHandler, type CommandContext } from '../src/app/handle-command.js';
 import type { MediaPort, SipEdgePort } from '../src/app/ports.js';
 import type { CallCommand } from '../src/domain/call.commands.js';
 
@@ -48,15 +48,22 @@ const meta = () => ({ now: Date.now(), newId: ids.next() });
 const cmd = <T extends CallCommand['type']>(type: T, data: Extract<CallCommand, { type: T }>['data']) =>
   ({ type, data, metadata: meta() }) as CallCommand;
 
-/** A new inbound call whose leg rings. */
-async function ringingCall(handler: CommandHandler): Promise<{ callId: string; legId: string }> {
+/** A new inbound call whose leg rings (recorded in `context`: a trace, say). */
+async function ringingCall(
+  handler: CommandHandler,
+  context?: CommandContext,
+): Promise<{ callId: string; legId: string }> {
   const callId = ids.next();
   const legId = ids.next();
-  await handler.handle(callId, {
-    type: 'RecordInboundCall',
-    data: { callId, fromUri: 'sip:a@127.0.0.1', toUri: 'sip:b@127.0.0.1', sipCallId: 's', clientState: '' },
-    metadata: { now: Date.now(), newId: legId },
-  });
+  await handler.handle(
+    callId,
+    {
+      type: 'RecordInboundCall',
+      data: { callId, fromUri: 'sip:a@127.0.0.1', toUri: 'sip:b@127.0.0.1', sipCallId: 's', clientState: '' },
+      metadata: { now: Date.now(), newId: legId },
+    },
+    context,
+  );
   return { callId, legId };
 }
 
@@ -143,23 +150,7 @@ describe('command handler and traces', () => {
 
   it('records a command under the trace it came with, else under the trace of the work in hand', async () => {
     const handler = instance();
-    const callId = ids.next();
-    const legId = ids.next();
-    await handler.handle(
-      callId,
-      {
-        type: 'RecordInboundCall',
-        data: {
-          callId,
-          fromUri: 'sip:a@127.0.0.1',
-          toUri: 'sip:b@127.0.0.1',
-          sipCallId: 's',
-          clientState: '',
-        },
-        metadata: { now: Date.now(), newId: legId },
-      },
-      { traceparent: CALL_TRACE },
-    );
+    const { callId, legId } = await ringingCall(handler, { traceparent: CALL_TRACE });
     await runInTrace(FACT_TRACE, () => handler.handle(callId, cmd('RecordLegAnswered', { legId })));
     const recorded = await metadataOf(callId);
     expect(recorded[0]?.traceparent).toBe(CALL_TRACE);
@@ -168,23 +159,7 @@ describe('command handler and traces', () => {
 
   it("starts a new trace linked to the call's for work that starts one (a deadline)", async () => {
     const handler = instance();
-    const callId = ids.next();
-    const legId = ids.next();
-    await handler.handle(
-      callId,
-      {
-        type: 'RecordInboundCall',
-        data: {
-          callId,
-          fromUri: 'sip:a@127.0.0.1',
-          toUri: 'sip:b@127.0.0.1',
-          sipCallId: 's',
-          clientState: '',
-        },
-        metadata: { now: Date.now(), newId: legId },
-      },
-      { traceparent: CALL_TRACE },
-    );
+    const { callId, legId } = await ringingCall(handler, { traceparent: CALL_TRACE });
     // Even inside other work, a deadline's trace is its own.
     await runInTrace(FACT_TRACE, () =>
       handler.handle(callId, cmd('RecordLegAnswered', { legId }), { startsTrace: true }),
@@ -198,23 +173,7 @@ describe('command handler and traces', () => {
 
   it("records a fact that came with no trace under the call's", async () => {
     const handler = instance();
-    const callId = ids.next();
-    const legId = ids.next();
-    await handler.handle(
-      callId,
-      {
-        type: 'RecordInboundCall',
-        data: {
-          callId,
-          fromUri: 'sip:a@127.0.0.1',
-          toUri: 'sip:b@127.0.0.1',
-          sipCallId: 's',
-          clientState: '',
-        },
-        metadata: { now: Date.now(), newId: legId },
-      },
-      { traceparent: CALL_TRACE },
-    );
+    const { callId, legId } = await ringingCall(handler, { traceparent: CALL_TRACE });
     await handler.handle(callId, cmd('RecordLegAnswered', { legId }));
     expect((await metadataOf(callId)).at(-1)?.traceparent).toBe(CALL_TRACE);
   });

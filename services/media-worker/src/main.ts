@@ -1,20 +1,13 @@
-import { startTelemetry } from '@callctl/telemetry';
 import { runService } from '@callctl/service/run-service';
 import { readConfig } from './config.js';
 
 // Composition root, in the one main shape (runService): configuration first (a bad variable exits 78 with
-// one line), telemetry before gRPC is loaded so that its calls are instrumented, then adapters wired by
-// hand; each resource registers its stop as soon as it exists.
+// one line), then telemetry (runService starts it before this file loads gRPC, so that its calls are
+// instrumented), then the adapters wired by hand; each resource registers its stop as soon as it exists.
 runService({
   name: 'media-worker',
   loadConfig: () => readConfig(process.env),
   async start(config, { log, stops }) {
-    const telemetry = startTelemetry({
-      serviceName: 'media-worker',
-      exporter: config.OTEL_TRACES_EXPORTER,
-      otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    });
-    stops.add('telemetry', () => telemetry.shutdown());
     const { startMediaWorker } = await import('./media-worker.js');
     const { readEngineStatus } = await import('./adapters/rtpengine/engine-status.js');
     const { connectBus } = await import('@callctl/bus');

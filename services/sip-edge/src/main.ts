@@ -1,20 +1,13 @@
-import { startTelemetry } from '@callctl/telemetry';
 import { runService } from '@callctl/service/run-service';
 import { readConfig } from './config.js';
 
 // Composition root, in the one main shape (runService): configuration first (a bad variable exits 78 with
-// one line), telemetry before gRPC is loaded so that its calls are instrumented, then the edge wired by
-// hand; each resource registers its stop as soon as it exists.
+// one line), then telemetry (runService starts it before this file loads gRPC, so that its calls are
+// instrumented), then the edge wired by hand; each resource registers its stop as soon as it exists.
 runService({
   name: 'sip-edge',
   loadConfig: () => readConfig(process.env),
   async start(config, { log, stops }) {
-    const telemetry = startTelemetry({
-      serviceName: 'sip-edge',
-      exporter: config.OTEL_TRACES_EXPORTER,
-      otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    });
-    stops.add('telemetry', () => telemetry.shutdown());
     const { startSipEdge } = await import('./sip-edge.js');
 
     log.info({ engine: config.SIP_ENGINE_ADMIN }, 'connecting to the SIP engine');

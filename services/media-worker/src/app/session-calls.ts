@@ -1,6 +1,6 @@
 import type { Logger } from '@callctl/logging';
 import type { SessionCallRecord, StateTable } from './ports.js';
-import { keep, survivingRecords, type PresenceOf } from './worker-state.js';
+import { keep, recoverRecords, type PresenceOf } from './worker-state.js';
 
 /**
  * Which call each media session belongs to, as the requests named it (their `call_id`): media facts seen on
@@ -38,13 +38,8 @@ export class SessionCalls {
 
   /** Takes back what a previous run recorded for sessions the relay still has. */
   async recover(presenceOf: PresenceOf): Promise<{ kept: number; dropped: number }> {
-    const { live, dropped } = await survivingRecords(
-      this.deps.state,
-      (r) => r.sessionId,
-      presenceOf,
-      this.deps.log,
-    );
-    for (const record of live) this.calls.set(record.sessionId, record.callId);
-    return { kept: live.length, dropped };
+    return recoverRecords(this.deps.state, presenceOf, this.deps.log, (record) => {
+      this.calls.set(record.sessionId, record.callId);
+    });
   }
 }

@@ -45,3 +45,18 @@ export async function survivingRecords<T>(
   );
   return { live, dropped };
 }
+
+/**
+ * survivingRecords of a table keyed by its records' own session, each surviving record handed to `take`
+ * (the module keeps it in memory again); counts for the start-up log.
+ */
+export async function recoverRecords<T extends { sessionId: string }>(
+  table: StateTable<T>,
+  presenceOf: PresenceOf,
+  log: Logger,
+  take: (record: T) => void,
+): Promise<{ kept: number; dropped: number }> {
+  const { live, dropped } = await survivingRecords(table, (r) => r.sessionId, presenceOf, log);
+  for (const record of live) take(record);
+  return { kept: live.length, dropped };
+}

@@ -2,7 +2,7 @@ import type { Logger } from '@callctl/logging';
 import type { MediaEvents } from '../media-events.js';
 import { PartyMap } from '../party-map.js';
 import type { DtmfEventSource, InbandDtmfRecord, MediaRelay, StateTable } from '../ports.js';
-import { keep, partyKey, survivingRecords, type PresenceOf } from '../worker-state.js';
+import { keep, partyKey, recoverRecords, type PresenceOf } from '../worker-state.js';
 
 export interface DtmfDetectionDeps {
   relay: MediaRelay;
@@ -77,13 +77,8 @@ export class DtmfDetection {
 
   /** Takes back the parties a previous run turned detection on for, in sessions the relay still has. */
   async recover(presenceOf: PresenceOf): Promise<{ kept: number; dropped: number }> {
-    const { live, dropped } = await survivingRecords(
-      this.deps.state,
-      (r) => r.sessionId,
-      presenceOf,
-      this.deps.log,
-    );
-    for (const record of live) this.inband.set(record.sessionId, record.tag, record);
-    return { kept: live.length, dropped };
+    return recoverRecords(this.deps.state, presenceOf, this.deps.log, (record) => {
+      this.inband.set(record.sessionId, record.tag, record);
+    });
   }
 }

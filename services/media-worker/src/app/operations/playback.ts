@@ -6,7 +6,7 @@ import { playbackRemainingMs, type PlaybackRecord } from '../../domain/worker-st
 import type { MediaEvents } from '../media-events.js';
 import { PartyMap } from '../party-map.js';
 import type { MediaRelay, MediaSources, StateTable } from '../ports.js';
-import { keep, partyKey, survivingRecords, type PresenceOf } from '../worker-state.js';
+import { keep, partyKey, recoverRecords, type PresenceOf } from '../worker-state.js';
 
 export interface PlaybackDeps {
   relay: MediaRelay;
@@ -93,14 +93,9 @@ export class Playback {
    * the relay still has; the records of the others are dropped, with no fact (nobody is left to hear it).
    */
   async recover(presenceOf: PresenceOf): Promise<{ kept: number; dropped: number }> {
-    const { live, dropped } = await survivingRecords(
-      this.deps.state,
-      (r) => r.sessionId,
-      presenceOf,
-      this.deps.log,
-    );
-    for (const record of live) this.resume(record);
-    return { kept: live.length, dropped };
+    return recoverRecords(this.deps.state, presenceOf, this.deps.log, (record) => {
+      this.resume(record);
+    });
   }
 
   /**
