@@ -75,6 +75,19 @@ describe('a caller dialled through to a callee', () => {
     await p?.close();
   });
 
+  /** Both sipps finished as scripted; the leg whose far end hung up ended so, and its peer with it. */
+  async function expectEnded(
+    call: { caller: RunningSipp; callee: RunningSipp },
+    legs: { hungUp: string; peer: string },
+  ): Promise<void> {
+    p.edge.expectSippSucceeded(await call.caller.result);
+    p.edge.expectSippSucceeded(await call.callee.result);
+    const hungUp = await p.event('legEnded', (e) => e.event.legEnded.legId === legs.hungUp);
+    expect(hungUp.event.legEnded.cause).toBe(C.END_CAUSE_REMOTE_HANGUP);
+    const peer = await p.event('legEnded', (e) => e.event.legEnded.legId === legs.peer);
+    expect(peer.event.legEnded.cause).toBe(C.END_CAUSE_BRIDGE_PEER_ENDED);
+  }
+
   it("relays media both ways, and the callee's BYE ends the caller", async () => {
     const call = await dialThrough(
       'bridge-callee-bye',
@@ -101,12 +114,7 @@ describe('a caller dialled through to a callee', () => {
     call.callerRtp.stopTone();
     call.calleeRtp.stopTone();
 
-    p.edge.expectSippSucceeded(await call.callee.result);
-    p.edge.expectSippSucceeded(await call.caller.result);
-    const calleeEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.calleeLeg);
-    expect(calleeEnded.event.legEnded.cause).toBe(C.END_CAUSE_REMOTE_HANGUP);
-    const callerEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.callerLeg);
-    expect(callerEnded.event.legEnded.cause).toBe(C.END_CAUSE_BRIDGE_PEER_ENDED);
+    await expectEnded(call, { hungUp: call.calleeLeg, peer: call.callerLeg });
     await p.event('callEnded', (e) => e.event.callEnded.callId === call.callId);
   });
 
@@ -116,12 +124,7 @@ describe('a caller dialled through to a callee', () => {
       'uac-answered-then-bye.xml',
       'uas-answers-expect-bye.xml',
     );
-    p.edge.expectSippSucceeded(await call.caller.result);
-    p.edge.expectSippSucceeded(await call.callee.result);
-    const callerEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.callerLeg);
-    expect(callerEnded.event.legEnded.cause).toBe(C.END_CAUSE_REMOTE_HANGUP);
-    const calleeEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === call.calleeLeg);
-    expect(calleeEnded.event.legEnded.cause).toBe(C.END_CAUSE_BRIDGE_PEER_ENDED);
+    await expectEnded(call, { hungUp: call.callerLeg, peer: call.calleeLeg });
     expect(p.eventsOf(call.callId).map((e) => e.event?.$case)).toContain('legsBridged');
   });
 });

@@ -59,6 +59,17 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     if (!party?.sessionId || !party.tag) throw new Error('InboundCallOffered names no media party');
     return { sessionId: party.sessionId, tag: party.tag };
   };
+  /** PlaceCall, with the defaults (no From, the default ring timeout, no bridge, no extra headers). */
+  const placeCall = (
+    request: Pick<sipEdge.PlaceCallRequest, 'callId' | 'legId' | 'toUri'> & Partial<sipEdge.PlaceCallRequest>,
+  ) =>
+    edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
+      fromUri: '',
+      ringTimeoutMs: 0,
+      bridgeWithLegId: '',
+      headers: {},
+      ...request,
+    });
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
 
@@ -240,14 +251,12 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
 
   describe('outbound legs', () => {
     const place = (sipp: RunningSipp, legId: string, ringTimeoutMs = 0) =>
-      edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
+      placeCall({
         callId: `out-${legId}`,
         legId,
         toUri: `sip:callee@127.0.0.1:${sipp.port}`,
         fromUri: 'sip:platform@127.0.0.1',
         ringTimeoutMs,
-        bridgeWithLegId: '',
-        headers: {},
       });
 
     it('reports sent, ringing and answered for a callee that answers, and BYEs it on hangup', async () => {
@@ -298,14 +307,11 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
 
     it('ends a leg whose callee never responds as not answered at the ring timeout (no 408 after timer B)', async () => {
       const sipp = await callee('uas-silent.xml');
-      await edge(t.client.placeCall, {
+      await placeCall({
         callId: 'out-silent',
         legId: 'silent-1',
         toUri: `sip:callee@127.0.0.1:${sipp.port}`,
-        fromUri: '',
         ringTimeoutMs: 1000,
-        bridgeWithLegId: '',
-        headers: {},
       });
       const ended = await t.fact('legEnded', (f) => f.legId === 'silent-1');
       expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_NO_ANSWER, sipStatus: 0 });
@@ -319,14 +325,11 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       const callerSipp = await caller('uac-early-media-expect-bye.xml', 'early-media', callerRtp);
       const { callId, legId } = await offered('early-media');
       const calleeSipp = await callee('uas-early-media-then-answers.xml', calleeRtp.port);
-      const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
+      const placed = await placeCall({
         callId,
         legId: 'early-callee-1',
         toUri: `sip:callee@127.0.0.1:${calleeSipp.port}`,
-        fromUri: '',
-        ringTimeoutMs: 0,
         bridgeWithLegId: legId,
-        headers: {},
       });
       const calleeProgress = await t.fact('legProgress', (f) => f.legId === 'early-callee-1');
       expect(calleeProgress.fact.legProgress).toEqual({ sipStatus: 183, earlyMedia: true });
@@ -364,14 +367,11 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       await t.fact('legAnswered', (f) => f.legId === legId);
 
       const calleeSipp = await callee('uas-answers-expect-bye.xml', calleeRtp.port);
-      const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
+      const placed = await placeCall({
         callId,
         legId: 'bridged-callee-1',
         toUri: `sip:callee@127.0.0.1:${calleeSipp.port}`,
-        fromUri: '',
-        ringTimeoutMs: 0,
         bridgeWithLegId: legId,
-        headers: {},
       });
       const sent = await t.fact('outboundLegSent', (f) => f.legId === 'bridged-callee-1');
       expect(sent.fact.outboundLegSent.media).toEqual(placed.media);
@@ -405,14 +405,10 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       [
         'a malformed URI',
         () =>
-          edge(t.client.placeCall, {
+          placeCall({
             callId: 'c',
             legId: 'bad-uri',
             toUri: 'not a uri',
-            fromUri: '',
-            ringTimeoutMs: 0,
-            bridgeWithLegId: '',
-            headers: {},
           }),
         status.INVALID_ARGUMENT,
       ],
@@ -427,14 +423,10 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
 
     it('refuses to answer an outbound leg', async () => {
       const sipp = await callee('uas-rings-expect-cancel.xml');
-      await edge(t.client.placeCall, {
+      await placeCall({
         callId: 'out-precondition',
         legId: 'precondition-1',
         toUri: `sip:callee@127.0.0.1:${sipp.port}`,
-        fromUri: '',
-        ringTimeoutMs: 0,
-        bridgeWithLegId: '',
-        headers: {},
       });
       await expect(
         edge(t.client.answerLeg, { callId: 'out-precondition', legId: 'precondition-1' }),
