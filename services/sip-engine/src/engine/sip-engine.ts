@@ -85,7 +85,14 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     for (const listen of options.udp)
       transports.push(await UdpTransport.listen({ ...listen, ...common, ...buffers }));
     for (const listen of options.tcp)
-      transports.push(await TcpTransport.listen({ ...listen, ...common, ...options.tcpLimits }));
+      transports.push(
+        await TcpTransport.listen({
+          ...listen,
+          ...common,
+          ...options.tcpLimits,
+          onMalformed: (message, entry) => malformed.record(message, entry),
+        }),
+      );
   } catch (err) {
     await Promise.all(transports.map((t) => t.close()));
     throw err;

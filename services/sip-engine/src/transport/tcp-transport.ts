@@ -28,6 +28,11 @@ export interface TcpTransportOptions {
   messageTimeoutMs?: number;
   /** Connections accepted from one remote IP address at a time; the excess is closed at once. @default 100 */
   maxConnectionsPerAddress?: number;
+  /**
+   * Where a message that broke the framing is reported (the engine counts it with the front door's
+   * malformed input and logs at a bounded rate). @default one info line on `log`
+   */
+  onMalformed?: (message: string, entry: { remote: string; reason: string }) => void;
 }
 
 export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 120_000;
@@ -143,7 +148,10 @@ export class TcpTransport implements SipTransport {
         clearDeadline();
         // Malformed input is the peer's fault: one info line with the reason, no stack.
         if (err instanceof SipParseError) {
-          this.options.log.info({ remote: key, reason: err.reason }, 'malformed message, closing connection');
+          const entry = { remote: key, reason: err.reason };
+          const message = 'malformed message, closing connection';
+          if (this.options.onMalformed) this.options.onMalformed(message, entry);
+          else this.options.log.info(entry, message);
         } else {
           this.options.log.warn({ err, remote: key }, 'tcp framing error, closing connection');
         }
