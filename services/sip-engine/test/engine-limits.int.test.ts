@@ -53,4 +53,25 @@ describe('engine limits under floods', () => {
     expect(first.get('Retry-After')).toBe('5');
     expect(env.engine.core.stats.inbound).toBe(2);
   });
+
+  it('refuses a new INVITE with 503 and Retry-After while too many wait for the app, and takes calls again after', async () => {
+    await using env = await startEngineEnv(undefined, { limits: { maxPendingRequests: 2 } });
+    await using ua = await ScriptedUa.start('udp');
+    const srf = await env.app();
+    const held: Array<{ send(status: number): void }> = [];
+    // An app slow to decide: the INVITEs stay pending until it answers.
+    srf.invite((_req, res) => void held.push(res as never));
+    await routed(env, 'invite');
+    for (let i = 0; i < 2; i++) await ua.send(ua.invite(env.uri()), env.peer());
+    await waitFor('two held', () => held.length === 2 || undefined);
+    await ua.send(ua.invite(env.uri()), env.peer());
+    const refused = await ua.expectResponse(503, 'INVITE');
+    expect(refused.reason).toBe('Too Many Pending Requests');
+    expect(refused.get('Retry-After')).toBe('5');
+    for (const res of held) res.send(486);
+    await waitFor('nothing pending', () => env.engine.core.stats.inbound === 0 || undefined);
+    await ua.send(ua.invite(env.uri()), env.peer());
+    await waitFor('taken again', () => held.length === 3 || undefined);
+    held[2]!.send(486);
+  });
 });
