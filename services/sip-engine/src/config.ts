@@ -57,6 +57,22 @@ export function readConfig(environment: Environment) {
       /** RFC 3261 timer T4 (maximum message lifetime). */
       SIP_T4_MS: env.durationMs(5000),
       SHUTDOWN_DRAIN_MS: env.durationMs(5000),
+      /** Server transactions alive at a time; new requests beyond it get 503 + Retry-After, statelessly. */
+      SIP_MAX_SERVER_TRANSACTIONS: z.coerce.number().int().min(1).default(50_000),
+      /** Requests handed to apps and not answered yet; beyond it new requests get 503 + Retry-After. */
+      SIP_MAX_PENDING_REQUESTS: z.coerce.number().int().min(1).default(10_000),
+      /** Dialogs; a new INVITE or SUBSCRIBE beyond it gets 503 + Retry-After. */
+      SIP_MAX_DIALOGS: z.coerce.number().int().min(1).default(50_000),
+      /** Retry-After (seconds) of those refusals. */
+      SIP_RETRY_AFTER_S: z.coerce.number().int().min(0).default(5),
+      /** Malformed input: the first message of a quiet period is logged, the rest summed up once per window. */
+      SIP_MALFORMED_LOG_INTERVAL_MS: env.durationMs(10_000),
+      /** A TCP connection must deliver a whole message within this from its first byte, or it is closed. */
+      SIP_TCP_MESSAGE_TIMEOUT_MS: env.durationMs(10_000),
+      /** A TCP connection with no traffic for this long is closed. */
+      SIP_TCP_IDLE_TIMEOUT_MS: env.durationMs(120_000),
+      /** TCP connections accepted from one IP address at a time; the excess is closed at once. */
+      SIP_TCP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).default(100),
     },
     environment,
   );

@@ -17,10 +17,30 @@ runService({
       advertisedHost: config.SIP_ADVERTISED_HOST,
       udpBuffers: { receiveBytes: config.SIP_UDP_RECEIVE_BUFFER, sendBytes: config.SIP_UDP_SEND_BUFFER },
       timers: { t1Ms: config.SIP_T1_MS, t2Ms: config.SIP_T2_MS, t4Ms: config.SIP_T4_MS },
+      limits: {
+        maxServerTransactions: config.SIP_MAX_SERVER_TRANSACTIONS,
+        maxPendingRequests: config.SIP_MAX_PENDING_REQUESTS,
+        maxDialogs: config.SIP_MAX_DIALOGS,
+        retryAfterS: config.SIP_RETRY_AFTER_S,
+      },
+      malformedLogIntervalMs: config.SIP_MALFORMED_LOG_INTERVAL_MS,
+      tcpLimits: {
+        messageTimeoutMs: config.SIP_TCP_MESSAGE_TIMEOUT_MS,
+        idleTimeoutMs: config.SIP_TCP_IDLE_TIMEOUT_MS,
+        maxConnectionsPerAddress: config.SIP_TCP_MAX_CONNECTIONS_PER_IP,
+      },
     });
     stops.add('sip engine', () => engine.close());
     // Table sizes once a minute: every entry must go when its transaction or dialog ends, so growth shows a leak.
-    const statsTimer = setInterval(() => log.info(engine.core.stats, 'sip engine tables'), 60_000);
+    // The counters say how much was shed or malformed in all.
+    const statsTimer = setInterval(
+      () =>
+        log.info(
+          { ...engine.core.stats, shed: engine.core.shed, malformed: engine.malformed.total },
+          'sip engine tables',
+        ),
+      60_000,
+    );
     statsTimer.unref();
     log.info(
       { admin: `${config.ADMIN.host}:${engine.adminPort}`, sip: engine.hostports },

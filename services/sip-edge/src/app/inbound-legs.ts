@@ -3,6 +3,7 @@ import { callEvents, type facts } from '@callctl/proto';
 import { parseNameAddr } from '@callctl/sip';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
 import { checkFinalStatus } from '../domain/dial-target.js';
+import { checkOffer } from '../domain/offer-sdp.js';
 import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
@@ -23,10 +24,22 @@ export const OFFERED_HEADERS = [
   'subject',
 ];
 
-function sendFinal(responder: SipResponder, status: number, reason?: string): Promise<void> {
+function sendFinal(
+  responder: SipResponder,
+  status: number,
+  reason?: string,
+  headers?: Record<string, string>,
+): Promise<void> {
   return new Promise((resolve, reject) =>
-    responder.send(status, reason || undefined, {}, (error) => (error ? reject(error) : resolve())),
+    responder.send(status, reason || undefined, headers ? { headers } : {}, (error) =>
+      error ? reject(error) : resolve(),
+    ),
   );
+}
+
+/** The Warning (RFC 3261 §20.43, code 399: miscellaneous) that tells the caller why its offer was refused. */
+function offerWarning(reason: string): Record<string, string> {
+  return { Warning: `399 sip-edge "${reason.replace(/["\\\r\n]/g, ' ')}"` };
 }
 
 function offeredFacts(request: SipRequest): facts.InboundCallOffered {
@@ -72,6 +85,17 @@ export async function offerInboundCall(
     await sendFinal(responder, 488, 'SDP Offer Required').catch(() => undefined);
     return;
   }
+  const offer = checkOffer(request.body);
+  if (!offer.usable) {
+    // Checked before any fact: junk SDP never becomes a recorded call. Debug only, so that a flood of them
+    // cannot flood the log; the caller reads the reason in the Warning.
+    ctx.log.debug(
+      { sipCallId: request.get('Call-ID'), reason: offer.reason },
+      'INVITE with unusable SDP refused',
+    );
+    await sendFinal(responder, 488, 'Not Acceptable Here', offerWarning(offer.reason)).catch(() => undefined);
+    return;
+  }
   const callId = ctx.newId();
   const legId = ctx.newId();
   const path = ctx.plan.inbound(callId, legId);
@@ -104,7 +128,10 @@ export async function offerInboundCall(
   const recorded = ctx.facts.publish(inboundCallOffered(factIds(ctx, leg), offered));
   // The platform's answer is prepared while the application decides; started after the fact is on its
   // way, so the media-worker's round trips do not hold up the offer (AnswerLeg waits for it if need be).
-  prepareLocalAnswer(ctx, leg, path.party);
+  // An offer rtpengine refuses is refused to the caller at once, and the leg ends with that cause.
+  prepareLocalAnswer(ctx, leg, path.party, (reason) =>
+    refuseOffer(ctx, leg, `rtpengine refused the offer: ${reason}`),
+  );
   try {
     await recorded;
   } catch (error) {
@@ -119,6 +146,18 @@ export async function offerInboundCall(
   }
   if (leg.status.state === 'ended') return;
   leg.answerTimer = setTimeout(() => void answerTimedOut(ctx, leg), ctx.settings.answerTimeoutMs);
+}
+
+/** 488 to an offer the media side cannot use, then LegEnded (REJECTED, 488) unless the leg ended already. */
+async function refuseOffer(ctx: LegContext, leg: InboundLeg, reason: string): Promise<void> {
+  // 'answering' too: an AnswerLeg waiting for this answer then fails on its own retry of it.
+  if (hasEnded(leg) || leg.status.state === 'answered') return;
+  leg.log.info({ reason }, 'offer refused by the media side');
+  clearTimeout(leg.answerTimer);
+  await sendFinal(leg.responder, 488, 'Not Acceptable Here', offerWarning(reason)).catch((error: unknown) =>
+    leg.log.debug({ err: error }, '488 not sent'),
+  );
+  await endLeg(ctx, leg, EndCause.END_CAUSE_REJECTED, 488, reason);
 }
 
 async function answerTimedOut(ctx: LegContext, leg: InboundLeg): Promise<void> {

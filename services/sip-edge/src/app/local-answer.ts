@@ -3,12 +3,23 @@
 // sends its 200 OK without a media-worker and two rtpengine round trips in between, which were about a third
 // of the platform's post-dial delay. A caller that is bridged instead (its offer goes to a dialled party)
 // or that ends first has the prepared branch removed again.
+import { ValidationError } from '../domain/errors.js';
 import type { MediaParty } from '../domain/media-plan.js';
 import type { LegContext } from './leg-context.js';
 import { hasEnded, type InboundLeg } from './leg-registry.js';
 
-/** Asks for the platform's answer to the caller's offer, for the party the media plan gave the caller. */
-export function prepareLocalAnswer(ctx: LegContext, leg: InboundLeg, party: MediaParty): void {
+/**
+ * Asks for the platform's answer to the caller's offer, for the party the media plan gave the caller.
+ * `onRefused` hears when rtpengine refuses the offer itself (a ValidationError, with its reason): no answer
+ * will ever come, so the caller should not be kept waiting. Other failures (media-worker down) leave the
+ * answer to AnswerLeg, which tries again.
+ */
+export function prepareLocalAnswer(
+  ctx: LegContext,
+  leg: InboundLeg,
+  party: MediaParty,
+  onRefused: (reason: string) => Promise<void>,
+): void {
   ctx.plan.used(leg.legId);
   const sdp = ctx.media.answerLocally(leg.callId, party, leg.offerSdp).then(
     (answer) => {
@@ -17,6 +28,10 @@ export function prepareLocalAnswer(ctx: LegContext, leg: InboundLeg, party: Medi
       return answer;
     },
     (error: unknown) => {
+      if (error instanceof ValidationError) {
+        void onRefused(error.message);
+        return undefined;
+      }
       leg.log.warn({ err: error }, 'media not prepared with the INVITE; the answer makes it');
       return undefined;
     },

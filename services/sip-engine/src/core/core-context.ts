@@ -2,7 +2,7 @@
 // dialog tables (each entry removed when its transaction or dialog ends), and the small operations that
 // keep those tables consistent or talk to the wire and the apps.
 import type { Logger } from '@callctl/logging';
-import { buildResponse, serializeMessage } from '@callctl/sip';
+import { buildResponse, serializeMessage, type SipRequest } from '@callctl/sip';
 import { cdrPayload, sipPayload, timeOfDay, type CdrType, type SipMeta } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
 import type { Router } from '../admin/router.js';
@@ -14,6 +14,7 @@ import { guardedClock, randomIds, systemClock, type Clock, type IdSource, type T
 import { traceSip } from './sip-trace.js';
 import { type ServerTransaction, type TransactionContext } from './transaction-shell.js';
 import { type InboundRequest, type OutboundRequest } from './pending-requests.js';
+import { DEFAULT_CORE_LIMITS, overloadReason, type CoreLimits } from './limits.js';
 
 export interface SipCoreOptions {
   transports: SipTransport[];
@@ -26,6 +27,8 @@ export interface SipCoreOptions {
   timerCMs?: number;
   /** Host name → address for next hops that are not IP literals. @default the system resolver */
   lookupHost?: (host: string) => Promise<string>;
+  /** Caps on transactions, pending requests and dialogs. @default DEFAULT_CORE_LIMITS */
+  limits?: Partial<CoreLimits>;
 }
 
 export class CoreContext {
@@ -35,6 +38,9 @@ export class CoreContext {
   readonly ids: IdSource;
   readonly timers: TimerConfig;
   readonly timerCMs: number;
+  readonly limits: CoreLimits;
+  /** New requests refused with 503 because a table was at its cap. */
+  shed = 0;
   /** What transaction shells get: clock, timers, log and the traced send. */
   readonly txnContext: TransactionContext;
   /** Server transactions by (branch, sent-by, method); ACK looks up its INVITE. */
@@ -70,6 +76,7 @@ export class CoreContext {
     this.ids = options.ids ?? randomIds;
     this.timers = options.timers ?? DEFAULT_TIMERS;
     this.timerCMs = options.timerCMs ?? 185_000;
+    this.limits = { ...DEFAULT_CORE_LIMITS, ...options.limits };
     this.txnContext = {
       clock: this.clock,
       timers: this.timers,
@@ -117,6 +124,38 @@ export class CoreContext {
           t.local.address === '0.0.0.0' ||
           t.local.address === '::'),
     );
+  }
+
+  /**
+   * Refuses a new request with 503 and Retry-After when a table is at its cap; true when it did. Stateless:
+   * a retransmission is simply refused again, and the refusal itself holds no memory.
+   */
+  shedIfOverloaded(request: SipRequest, flow: Flow): boolean {
+    const reason = overloadReason(
+      request.method,
+      {
+        serverTransactions: this.servers.size,
+        pendingRequests: this.inbound.size,
+        dialogs: this.dialogs.size,
+      },
+      this.limits,
+    );
+    if (reason === undefined) return false;
+    this.shed += 1;
+    this.replyStatelessly(request, flow, 503, reason, [['Retry-After', String(this.limits.retryAfterS)]]);
+    return true;
+  }
+
+  /** A final response sent without a server transaction (nothing to absorb retransmissions for). */
+  replyStatelessly(
+    request: SipRequest,
+    flow: Flow,
+    status: number,
+    reason: string,
+    headers?: Array<[string, string]>,
+  ): void {
+    const response = buildResponse(request, status, reason, { toTag: this.ids.tag(), headers });
+    this.sendQuietly(flow, serializeMessage(response));
   }
 
   forgetInbound(req: InboundRequest): void {

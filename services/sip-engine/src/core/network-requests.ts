@@ -68,6 +68,7 @@ export class NetworkRequests {
 
   private onNewRequest(request: SipRequest, flow: Flow, key: string, branch: string): void {
     const method = request.method;
+    if (this.core.shedIfOverloaded(request, flow)) return;
     if (NO_DIALOG_481.has(method)) {
       this.answerAlone(request, flow, key, 481, 'Call/Transaction Does Not Exist');
       return;
@@ -85,14 +86,12 @@ export class NetworkRequests {
     }
     const app = this.core.options.router.pick(method);
     if (!app) {
+      // Only an INVITE's refusal needs a transaction (its ACK and retransmissions); any other request is
+      // answered statelessly, so a flood of OPTIONS nobody routes costs no memory.
+      if (method !== 'INVITE')
+        return this.core.replyStatelessly(request, flow, 503, 'No application available');
       this.answerAlone(request, flow, key, 503, 'No application available');
-      if (method === 'INVITE')
-        this.core.cdr(
-          'cdr:stop',
-          'application',
-          ['call-rejected'],
-          serializeMessage(request).toString('utf8'),
-        );
+      this.core.cdr('cdr:stop', 'application', ['call-rejected'], serializeMessage(request).toString('utf8'));
       return;
     }
     const creating = method === 'INVITE' || method === 'SUBSCRIBE';

@@ -57,6 +57,11 @@ export class SipCore implements AppSipHandler {
     };
   }
 
+  /** New requests refused with 503 + Retry-After because a table was at its cap (see limits.ts). */
+  get shed(): number {
+    return this.core.shed;
+  }
+
   /** Stops every transaction timer (engine shutdown). */
   close(): void {
     for (const txn of [...this.core.servers.values()]) txn.terminate();

@@ -3,16 +3,25 @@ import { createLogger } from '@callctl/logging';
 import type { SipRequest, SipResponse } from '@callctl/sip';
 import { waitFor } from '@callctl/testing';
 import { captureLog } from '../../test/support/captured-log.js';
+import { ManualClock } from '../core/manual-clock.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { createFrontDoor } from './front-door.js';
+import { MalformedTally } from './malformed-tally.js';
 
 const log = createLogger({ service: 'sip-engine-test', level: 'silent' });
 
-async function setup(options: { log?: typeof log; onResponse?: (r: SipResponse) => void } = {}) {
+async function setup(
+  options: { log?: typeof log; onResponse?: (r: SipResponse) => void; clock?: ManualClock } = {},
+) {
   const requests: SipRequest[] = [];
   const responses: SipResponse[] = [];
+  const malformed = new MalformedTally({
+    log: options.log ?? log,
+    clock: options.clock ?? new ManualClock(),
+  });
   const door = createFrontDoor({
     log: options.log ?? log,
+    malformed,
     onRequest: (r) => requests.push(r),
     onResponse: options.onResponse ?? ((r) => responses.push(r)),
   });
@@ -23,6 +32,7 @@ async function setup(options: { log?: typeof log; onResponse?: (r: SipResponse) 
   peer.on('message', (m) => replies.push(m.toString()));
   const send = (text: string) => peer.send(Buffer.from(text), transport.local.port, '127.0.0.1');
   return {
+    malformed,
     requests,
     responses,
     replies,
@@ -97,5 +107,32 @@ describe('front door over a real UDP listener', () => {
       remote: { address: '127.0.0.1', port: env.port },
     });
     expect(JSON.stringify(captured.lines())).not.toMatch(/stack|"err"/);
+  });
+
+  it('counts a burst of 1,000 junk datagrams and logs them in two lines: the first, then a summary', async () => {
+    const captured = captureLog();
+    const clock = new ManualClock();
+    await using env = await setup({ log: captured.log, clock });
+    // In batches, so that the kernel's default receive buffer never drops one.
+    for (let sent = 0; sent < 1000; sent += 100) {
+      for (let i = 0; i < 100; i++) env.send(`junk ${sent + i} \x01\x02 not sip`);
+      await waitFor('batch counted', () => env.malformed.total === sent + 100 || undefined);
+    }
+    expect(captured.lines()).toHaveLength(1);
+    clock.advance(10_000);
+    const lines = captured.lines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ msg: 'malformed message', remote: { address: '127.0.0.1' } });
+    expect(lines[1]).toMatchObject({
+      level: 'info',
+      msg: 'malformed messages not logged one by one',
+      count: 999,
+      sample: { remote: { address: '127.0.0.1', port: env.port }, reason: expect.any(String) },
+    });
+    // A quiet window closes it: the next malformed message has its own line again.
+    clock.advance(10_000);
+    env.send('junk again');
+    await waitFor('line', () => captured.lines().length === 3 || undefined);
+    expect(env.malformed.total).toBe(1001);
   });
 });

@@ -10,9 +10,12 @@ import {
   type SipResponse,
 } from '@callctl/sip';
 import type { Inbound } from '../transport/transport.js';
+import type { MalformedTally } from './malformed-tally.js';
 
 export interface FrontDoorOptions {
   log: Logger;
+  /** Where malformed and invalid messages are counted and logged, at a bounded rate. */
+  malformed: MalformedTally;
   /** A well-formed, valid request for the transaction layer. */
   onRequest: (request: SipRequest, inbound: Inbound) => void;
   /** A well-formed response for the transaction layer. */
@@ -42,10 +45,11 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
         return;
       }
       const response = buildParseErrorResponse(err);
-      log.info(
-        { remote: inbound.remote, reason: err.reason, answered: response !== undefined },
-        'malformed message',
-      );
+      options.malformed.record('malformed message', {
+        remote: inbound.remote,
+        reason: err.reason,
+        answered: response !== undefined,
+      });
       if (response) void reply(inbound, response);
       return;
     }
@@ -53,10 +57,11 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
       if ('method' in message) {
         const failure = validateRequest(message);
         if (failure) {
-          log.info(
-            { remote: inbound.remote, status: failure.status, reason: failure.reason },
-            'invalid request',
-          );
+          options.malformed.record('invalid request', {
+            remote: inbound.remote,
+            status: failure.status,
+            reason: failure.reason,
+          });
           if (message.method !== 'ACK') {
             void reply(
               inbound,
@@ -71,9 +76,13 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
       }
     } catch (err) {
       // A lazily parsed header can still throw deep in a handler; the message is dropped, the engine lives.
-      // Malformed input is the peer's fault, not ours: one info line with the reason, no stack.
+      // Malformed input is the peer's fault, not ours: counted, logged with the reason, no stack.
       if (isSipParseError(err)) {
-        log.info({ remote: inbound.remote, reason: err.reason, answered: false }, 'malformed message');
+        options.malformed.record('malformed message', {
+          remote: inbound.remote,
+          reason: err.reason,
+          answered: false,
+        });
       } else {
         log.warn({ err, remote: inbound.remote }, 'message handling failed');
       }

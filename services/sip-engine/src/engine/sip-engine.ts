@@ -2,13 +2,15 @@ import type { Logger } from '@callctl/logging';
 import { buildResponse, serializeMessage } from '@callctl/sip';
 import { AdminServer } from '../admin/admin-server.js';
 import { SipCore } from '../core/sip-core.js';
-import type { Clock, IdSource } from '../core/runtime.js';
+import { systemClock, type Clock, type IdSource } from '../core/runtime.js';
+import type { CoreLimits } from '../core/limits.js';
 import type { TimerConfig } from '../transaction/timers.js';
-import { TcpTransport } from '../transport/tcp-transport.js';
+import { TcpTransport, type TcpTransportOptions } from '../transport/tcp-transport.js';
 import type { Peer, SipTransport } from '../transport/transport.js';
 import { hostPort } from '../core/addressing.js';
 import { UdpTransport } from '../transport/udp-transport.js';
 import { createFrontDoor } from './front-door.js';
+import { MalformedTally } from './malformed-tally.js';
 
 export interface SipEngineOptions {
   udp: Array<{ host: string; port: number }>;
@@ -21,6 +23,12 @@ export interface SipEngineOptions {
   /** SO_RCVBUF / SO_SNDBUF of the UDP listeners (see UdpTransportOptions). */
   udpBuffers?: { receiveBytes: number; sendBytes: number };
   timers?: TimerConfig;
+  /** Caps on engine state under floods. @default DEFAULT_CORE_LIMITS */
+  limits?: Partial<CoreLimits>;
+  /** Malformed input is logged one line per quiet period plus one summary per window. @default 10_000 */
+  malformedLogIntervalMs?: number;
+  /** TCP listeners: see TcpTransportOptions (message deadline, idle timeout, connections per address). */
+  tcpLimits?: Pick<TcpTransportOptions, 'messageTimeoutMs' | 'idleTimeoutMs' | 'maxConnectionsPerAddress'>;
   /** @default 185_000 (RFC 3261 Timer C) */
   timerCMs?: number;
   /** @default the system resolver */
@@ -34,6 +42,8 @@ export interface SipEngine {
   adminPort: number;
   core: SipCore;
   transports: SipTransport[];
+  /** Malformed and invalid messages seen, counted and logged at a bounded rate. */
+  malformed: MalformedTally;
   /** `udp/127.0.0.1:5060,tcp/...` as announced to apps. */
   hostports: string;
   close(): Promise<void>;
@@ -47,8 +57,15 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
   const { log } = options;
   // The front door exists before the core (the core needs the transports the front door feeds).
   const ref: { core?: SipCore } = {};
+  const frontDoorLog = log.child({ module: 'front-door' });
+  const malformed = new MalformedTally({
+    log: frontDoorLog,
+    clock: options.clock ?? systemClock,
+    intervalMs: options.malformedLogIntervalMs,
+  });
   const onMessage = createFrontDoor({
-    log: log.child({ module: 'front-door' }),
+    log: frontDoorLog,
+    malformed,
     onRequest: (request, inbound) => {
       if (ref.core) return ref.core.onRequest(request, inbound);
       if (request.method === 'ACK') return;
@@ -67,7 +84,15 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     };
     for (const listen of options.udp)
       transports.push(await UdpTransport.listen({ ...listen, ...common, ...buffers }));
-    for (const listen of options.tcp) transports.push(await TcpTransport.listen({ ...listen, ...common }));
+    for (const listen of options.tcp)
+      transports.push(
+        await TcpTransport.listen({
+          ...listen,
+          ...common,
+          ...options.tcpLimits,
+          onMalformed: (message, entry) => malformed.record(message, entry),
+        }),
+      );
   } catch (err) {
     await Promise.all(transports.map((t) => t.close()));
     throw err;
@@ -93,6 +118,7 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     ids: options.ids,
     timers: options.timers,
     timerCMs: options.timerCMs,
+    limits: options.limits,
     lookupHost: options.lookupHost,
   });
   ref.core = core;
@@ -103,10 +129,12 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     adminPort: address.port,
     core,
     transports,
+    malformed,
     hostports,
     close: async () => {
       await admin.close();
       core.close();
+      malformed.close();
       await Promise.all(transports.map((t) => t.close()));
     },
   };

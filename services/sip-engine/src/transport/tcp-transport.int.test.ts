@@ -1,8 +1,8 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { createLogger } from '@callctl/logging';
 import { waitFor } from '@callctl/testing';
 import { captureLog } from '../../test/support/captured-log.js';
-import { TcpTransport } from './tcp-transport.js';
+import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 import type { Inbound } from './transport.js';
 
 const log = createLogger({ service: 'sip-engine-test', level: 'silent' });
@@ -73,4 +73,80 @@ describe('TCP transport', () => {
       await t.close();
     }
   });
+
+  it('closes a slow-loris connection at the message deadline, though every byte arrives before the idle timeout', async () => {
+    await using env = await listening({ messageTimeoutMs: 1500, idleTimeoutMs: 60_000 });
+    const socket = await connected(env.port);
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    let sent = 0;
+    const invite = Buffer.from('INVITE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999\r\n');
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) socket.write(invite.subarray(sent, ++sent));
+    }, 500);
+    await closed;
+    clearInterval(trickle);
+    // Closed by the deadline (3 bytes in 1.5 s), long before the whole request or the idle timeout.
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect(sent).toBeLessThan(invite.length);
+    expect(env.received).toEqual([]);
+  });
+
+  it('keeps a connection that delivers each message whole within the deadline, however long it lives', async () => {
+    await using env = await listening({ messageTimeoutMs: 600 });
+    const socket = await connected(env.port);
+    // Each message split in two, 200 ms apart; 4 messages take well past one deadline.
+    for (let i = 0; i < 4; i++) {
+      const bytes = msg(`part ${i}`);
+      socket.write(bytes.subarray(0, 10));
+      await new Promise((r) => setTimeout(r, 200));
+      socket.write(bytes.subarray(10));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await waitFor('four messages', () => env.received.length === 4 || undefined);
+    expect(socket.destroyed).toBe(false);
+    socket.destroy();
+  });
+
+  it('refuses connections from one address beyond the cap and keeps the others', async () => {
+    await using env = await listening({ maxConnectionsPerAddress: 3 });
+    const sockets = await Promise.all([1, 2, 3].map(() => connected(env.port)));
+    const extra = await connected(env.port);
+    await new Promise<void>((resolve) => extra.on('close', () => resolve()));
+    for (const socket of sockets) socket.write(msg('still here'));
+    await waitFor('three messages', () => env.received.length === 3 || undefined);
+    // One closed makes room for a new one.
+    sockets[0]!.destroy();
+    await waitFor('slot freed', async () => {
+      const next = await connected(env.port);
+      next.write(msg('new'));
+      await new Promise((r) => setTimeout(r, 50));
+      const ok = !next.destroyed;
+      next.destroy();
+      return ok || undefined;
+    });
+    for (const socket of sockets) socket.destroy();
+  });
 });
+
+/** A listener on a free loopback port that keeps what it receives; closed when disposed. */
+async function listening(
+  limits: Pick<TcpTransportOptions, 'messageTimeoutMs' | 'idleTimeoutMs' | 'maxConnectionsPerAddress'>,
+) {
+  const received: Inbound[] = [];
+  const t = await TcpTransport.listen({
+    host: '127.0.0.1',
+    port: 0,
+    log,
+    onMessage: (m) => received.push(m),
+    ...limits,
+  });
+  return { received, port: t.local.port, [Symbol.asyncDispose]: () => t.close() };
+}
+
+function connected(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('error', reject);
+    socket.once('connect', () => resolve(socket));
+  });
+}

@@ -20,9 +20,24 @@ export interface TcpTransportOptions {
   advertisedHost?: string;
   /** Close a connection with no traffic for this long. @default 120_000 */
   idleTimeoutMs?: number;
+  /**
+   * A message must arrive whole within this from its first byte, or the connection is closed. Unlike the
+   * idle timeout it does not restart per byte: a peer trickling one byte at a time cannot hold a connection.
+   * @default 10_000
+   */
+  messageTimeoutMs?: number;
+  /** Connections accepted from one remote IP address at a time; the excess is closed at once. @default 100 */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Where a message that broke the framing is reported (the engine counts it with the front door's
+   * malformed input and logs at a bounded rate). @default one info line on `log`
+   */
+  onMalformed?: (message: string, entry: { remote: string; reason: string }) => void;
 }
 
-const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 120_000;
+export const DEFAULT_TCP_MESSAGE_TIMEOUT_MS = 10_000;
+export const DEFAULT_TCP_MAX_CONNECTIONS_PER_ADDRESS = 100;
 
 /**
  * SIP over TCP. Connections are kept per remote `address:port`, whoever opened them, so requests and
@@ -35,6 +50,8 @@ export class TcpTransport implements SipTransport {
   advertised: Peer | undefined;
   private readonly connections = new Map<string, Socket>();
   private readonly pending = new Map<string, Promise<Socket>>();
+  /** Accepted connections per remote IP address, for maxConnectionsPerAddress. */
+  private readonly acceptedFrom = new Map<string, number>();
 
   private constructor(
     private readonly server: Server,
@@ -52,7 +69,7 @@ export class TcpTransport implements SipTransport {
     if (bound === null || typeof bound === 'string') throw new Error('tcp listener has no address');
     const transport = new TcpTransport(server, { address: bound.address, port: bound.port }, options);
     if (options.advertisedHost) transport.advertised = { address: options.advertisedHost, port: bound.port };
-    server.on('connection', (socket) => transport.adopt(socket));
+    server.on('connection', (socket) => transport.accept(socket));
     return transport;
   }
 
@@ -92,21 +109,49 @@ export class TcpTransport implements SipTransport {
     return promise;
   }
 
+  /** A connection a peer opened: counted against its address's cap, refused beyond it. */
+  private accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const open = this.acceptedFrom.get(address) ?? 0;
+    if (open >= (this.options.maxConnectionsPerAddress ?? DEFAULT_TCP_MAX_CONNECTIONS_PER_ADDRESS)) {
+      this.options.log.debug({ address, open }, 'tcp connection refused: too many from this address');
+      socket.destroy();
+      return;
+    }
+    this.acceptedFrom.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.acceptedFrom.get(address) ?? 1) - 1;
+      if (left > 0) this.acceptedFrom.set(address, left);
+      else this.acceptedFrom.delete(address);
+    });
+    this.adopt(socket);
+  }
+
   private adopt(socket: Socket): void {
     const remote: Peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     const key = `${remote.address}:${remote.port}`;
     this.connections.set(key, socket);
     socket.setNoDelay(true);
-    socket.setTimeout(this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(this.options.idleTimeoutMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS, () => socket.destroy());
     const framer = new StreamFramer({ onPing: () => socket.write('\r\n') });
+    const messageTimeoutMs = this.options.messageTimeoutMs ?? DEFAULT_TCP_MESSAGE_TIMEOUT_MS;
+    let messageDeadline: NodeJS.Timeout | undefined;
+    const clearDeadline = () => {
+      clearTimeout(messageDeadline);
+      messageDeadline = undefined;
+    };
     socket.on('data', (chunk) => {
       let messages: Buffer[];
       try {
         messages = framer.push(chunk);
       } catch (err) {
+        clearDeadline();
         // Malformed input is the peer's fault: one info line with the reason, no stack.
         if (err instanceof SipParseError) {
-          this.options.log.info({ remote: key, reason: err.reason }, 'malformed message, closing connection');
+          const entry = { remote: key, reason: err.reason };
+          const message = 'malformed message, closing connection';
+          if (this.options.onMalformed) this.options.onMalformed(message, entry);
+          else this.options.log.info(entry, message);
         } else {
           this.options.log.warn({ err, remote: key }, 'tcp framing error, closing connection');
         }
@@ -122,9 +167,23 @@ export class TcpTransport implements SipTransport {
         return;
       }
       for (const data of messages) this.options.onMessage({ data, remote, transport: this });
+      // The deadline runs from the first byte of the message being received: armed when one starts,
+      // re-armed when a chunk completed one and began the next, gone once nothing is held.
+      if (framer.pendingBytes === 0) clearDeadline();
+      else if (messageDeadline === undefined || messages.length > 0) {
+        clearDeadline();
+        messageDeadline = setTimeout(() => {
+          this.options.log.debug(
+            { remote: key, pendingBytes: framer.pendingBytes, messageTimeoutMs },
+            'tcp message not completed in time, closing connection',
+          );
+          socket.destroy();
+        }, messageTimeoutMs).unref();
+      }
     });
     socket.on('error', (err) => this.options.log.debug({ err, remote: key }, 'tcp socket error'));
     socket.on('close', () => {
+      clearDeadline();
       if (this.connections.get(key) === socket) this.connections.delete(key);
     });
   }
