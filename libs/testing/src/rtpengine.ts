@@ -38,6 +38,12 @@ export async function startRtpengine(options: RtpengineFixtureOptions = {}): Pro
     `--port-min=${mediaPorts.min}`,
     `--port-max=${mediaPorts.max}`,
     '--delete-delay=0',
+    // The local stack's timeouts (deploy/local/stack.sh); a test of a vanished session deletes it instead
+    // of waiting for one, and extraArgs may shorten them.
+    '--timeout=60',
+    '--silent-timeout=3600',
+    '--final-timeout=14400',
+    '--offer-timeout=300',
     // One thread sends the played media (the default is one per core): handing playbacks between threads
     // cost rtpengine about a fifth of its CPU per call on 2 cores, in the full-stack benchmark side by side.
     '--media-num-threads=1',
