@@ -103,7 +103,11 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
   const dtmfLogAddress = await dtmf.listen();
   const watch = new SessionWatch({
     relay,
-    reportLost: (lost) => factReporting.reportLost(lost),
+    // The fact takes the session's call before the session's records (its call among them) go.
+    onLost: (lost) => {
+      factReporting.reportLost(lost);
+      sessions.vanished(lost.sessionId);
+    },
     log: log.child({ module: 'session-watch' }),
   });
   const sessions = new MediaSessions({

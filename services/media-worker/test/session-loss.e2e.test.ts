@@ -116,6 +116,38 @@ describe('media-worker: sessions that vanish from rtpengine (real rtpengine, nat
     expect(await factStore.count(callId)).toBe(0);
   });
 
+  it('reports a prompt that played in a vanished session as lost with it, never as completed', async () => {
+    const callId = randomUUID();
+    const caller = await w.endpoint();
+    const sessionId = `session-${randomUUID()}`;
+    await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
+      (r, cb) => client.answerLocally(r, cb),
+      {
+        sessionId,
+        fromTag: 'leg-d',
+        sdp: caller.sdp(),
+        localTag: '',
+        echo: 0,
+        codecs: undefined,
+        callId,
+        detectDtmf: false,
+      },
+    );
+    const played = await call<media.PlayRequest, media.PlayResponse>((r, cb) => client.play(r, cb), {
+      sessionId,
+      tag: 'leg-d',
+      source: w.tone('prompt.wav', 1, 440),
+      repeat: 1,
+      playbackId: '',
+      callId,
+    });
+    await deleteBehindTheWorkersBack(sessionId);
+    await factStore.once(callId, 1);
+    // Past the prompt's end: its timer is gone with the session.
+    await pause(played.durationMs + SEVERAL_CHECKS_MS);
+    expect((await factStore.of(callId)).map((f) => f.fact?.$case)).toEqual(['mediaSessionLost']);
+  });
+
   it('keeps watching the sessions still there: only the dropped one of two is reported', async () => {
     const callId = randomUUID();
     const kept = await session(callId);

@@ -129,13 +129,25 @@ export class MediaSessions {
 
   async delete(sessionId: string): Promise<void> {
     required(sessionId, 'session_id');
+    this.forgetSession(sessionId);
+    await this.deps.relay.deleteSession(sessionId);
+    this.deps.log.info({ sessionId }, 'session deleted');
+  }
+
+  /**
+   * The relay dropped the session by itself (SessionWatch reported it): what ran in it is over, and its
+   * records go (a prompt in it is not reported as completed).
+   */
+  vanished(sessionId: string): void {
+    this.forgetSession(sessionId);
+  }
+
+  private forgetSession(sessionId: string): void {
     this.deps.playback.forget(sessionId);
     this.deps.echo.forget(sessionId);
     this.deps.dtmf.stop(sessionId);
     this.deps.calls.forget(sessionId);
     this.deps.watch.forget(sessionId);
-    await this.deps.relay.deleteSession(sessionId);
-    this.deps.log.info({ sessionId }, 'session deleted');
   }
 
   /**

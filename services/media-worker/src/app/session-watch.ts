@@ -5,8 +5,11 @@ import { presenceLookup } from './worker-state.js';
 
 export interface SessionWatchDeps {
   relay: Pick<MediaRelay, 'listSessions' | 'querySession'>;
-  /** Publishes the loss (FactReporting.reportLost). */
-  reportLost(lost: LostSession): void;
+  /**
+   * Reports the loss (FactReporting.reportLost, which takes the session's call at once) and then lets the
+   * worker's modules forget the session (MediaSessions.vanished).
+   */
+  onLost(lost: LostSession): void;
   log: Logger;
 }
 
@@ -42,10 +45,6 @@ export class SessionWatch {
     this.known.delete(sessionId);
   }
 
-  get size(): number {
-    return this.known.size;
-  }
-
   /**
    * One check: the relay's list of sessions, then a query of each known session missing from it (only a
    * NotFound proves it gone). Sessions used or forgotten while the check ran are left for the next one.
@@ -73,7 +72,7 @@ export class SessionWatch {
       this.known.delete(sessionId);
       const session = { sessionId, tags: [...entry.tags], reason: SESSION_GONE_REASON };
       this.deps.log.warn({ sessionId, tags: session.tags }, 'media session lost');
-      this.deps.reportLost(session);
+      this.deps.onLost(session);
       lost.push(session);
     }
     return lost;
