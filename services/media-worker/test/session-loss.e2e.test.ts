@@ -14,6 +14,26 @@ const SEVERAL_CHECKS_MS = CHECK_INTERVAL_MS * 8;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A caller the worker answered itself (AnswerLocally), as for an IVR, in a session of its own. */
+async function answeredLocally(w: WorkerUnderTest, callId: string, legId: string): Promise<string> {
+  const caller = await w.endpoint();
+  const sessionId = `session-${randomUUID()}`;
+  await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
+    (r, cb) => w.client.answerLocally(r, cb),
+    {
+      sessionId,
+      fromTag: legId,
+      sdp: caller.sdp(),
+      localTag: '',
+      echo: 0,
+      codecs: undefined,
+      callId,
+      detectDtmf: false,
+    },
+  );
+  return sessionId;
+}
+
 describe('media-worker: sessions that vanish from rtpengine (real rtpengine, nats-server)', () => {
   let w: WorkerUnderTest;
   let client: media.MediaWorkerClient;
@@ -96,21 +116,7 @@ describe('media-worker: sessions that vanish from rtpengine (real rtpengine, nat
 
   it("reports nothing when the worker's delete of a party took the session's last branch", async () => {
     const callId = randomUUID();
-    const caller = await w.endpoint();
-    const sessionId = `session-${randomUUID()}`;
-    await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
-      (r, cb) => client.answerLocally(r, cb),
-      {
-        sessionId,
-        fromTag: 'leg-c',
-        sdp: caller.sdp(),
-        localTag: '',
-        echo: 0,
-        codecs: undefined,
-        callId,
-        detectDtmf: false,
-      },
-    );
+    const sessionId = await answeredLocally(w, callId, 'leg-c');
     await deleteThroughTheWorker(sessionId, 'leg-c');
     await pause(SEVERAL_CHECKS_MS);
     expect(await factStore.count(callId)).toBe(0);
@@ -118,21 +124,7 @@ describe('media-worker: sessions that vanish from rtpengine (real rtpengine, nat
 
   it('reports a prompt that played in a vanished session as lost with it, never as completed', async () => {
     const callId = randomUUID();
-    const caller = await w.endpoint();
-    const sessionId = `session-${randomUUID()}`;
-    await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
-      (r, cb) => client.answerLocally(r, cb),
-      {
-        sessionId,
-        fromTag: 'leg-d',
-        sdp: caller.sdp(),
-        localTag: '',
-        echo: 0,
-        codecs: undefined,
-        callId,
-        detectDtmf: false,
-      },
-    );
+    const sessionId = await answeredLocally(w, callId, 'leg-d');
     const played = await call<media.PlayRequest, media.PlayResponse>((r, cb) => client.play(r, cb), {
       sessionId,
       tag: 'leg-d',
@@ -183,21 +175,7 @@ describe("media-worker: rtpengine's own no-media timeout (real rtpengine, --time
 
   it('reports a locally answered caller that sends no RTP once rtpengine timed its session out', async () => {
     const callId = randomUUID();
-    const caller = await w.endpoint();
-    const sessionId = `session-${randomUUID()}`;
-    await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
-      (r, cb) => w.client.answerLocally(r, cb),
-      {
-        sessionId,
-        fromTag: 'leg-silent',
-        sdp: caller.sdp(),
-        localTag: '',
-        echo: 0,
-        codecs: undefined,
-        callId,
-        detectDtmf: false,
-      },
-    );
+    const sessionId = await answeredLocally(w, callId, 'leg-silent');
     expect(await factStore.once(callId, 1)).toMatchObject([
       { callId, sessionId, fact: { $case: 'mediaSessionLost', mediaSessionLost: { sessionId } } },
     ]);
