@@ -149,11 +149,15 @@ up_rtpengine() {
   # Userspace only (--table=-1): containers and these machines have no kernel module. --config-file=none
   # keeps the packaged /etc/rtpengine/rtpengine.conf (interface=any) out of it. One media-player thread:
   # on a small machine, handing playbacks between threads costs more than it brings (README, Benchmarks).
+  # Timeouts, explicit rather than the package's (README, "rtpengine timeouts"): a session that received no
+  # RTP for 60 s, or nothing while on hold for 1 h, or that lived 4 h, or whose offer got no answer in
+  # 5 min, is dropped by rtpengine; the media-worker notices and reports it (MediaSessionLost).
   start_daemon rtpengine "$RUN/rtpengine.pid" "$LOG/rtpengine.log" \
     rtpengine --config-file=none --table=-1 --interface=127.0.0.1 \
     --listen-ng="127.0.0.1:$CALLCTL_RTPENGINE_NG_PORT" --listen-tcp-ng="127.0.0.1:$CALLCTL_RTPENGINE_NG_PORT" \
     --port-min="$CALLCTL_RTPENGINE_MEDIA_MIN" --port-max="$CALLCTL_RTPENGINE_MEDIA_MAX" \
     --dtmf-log-dest="127.0.0.1:$CALLCTL_RTPENGINE_DTMF_PORT" \
+    --timeout=60 --silent-timeout=3600 --final-timeout=14400 --offer-timeout=300 \
     --delete-delay=0 --media-num-threads=1 --foreground --log-stderr --log-level=5
   wait_until "rtpengine" 10 bash -c "ss -Hlun 'sport = :$CALLCTL_RTPENGINE_NG_PORT' | grep -q ."
 }

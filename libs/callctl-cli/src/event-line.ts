@@ -92,6 +92,10 @@ function detailsOf(event: KnownEvent): string[] {
       const e = event.dialRequested;
       return [`leg=${e.legId}`, `to=${e.toUri}`, `bridge-with=${e.bridgeWithLegId}`];
     }
+    case 'legMediaLost': {
+      const e = event.legMediaLost;
+      return [`leg=${e.legId}`, `media-session=${e.mediaSessionId}`, `reason=${quoted(e.reason)}`];
+    }
     default: {
       const unknown: never = event;
       return [String(unknown)];

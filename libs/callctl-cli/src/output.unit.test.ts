@@ -90,6 +90,19 @@ describe('event lines', () => {
       },
       'bridge=br1 legs=a1+b1',
     ],
+    [
+      {
+        $case: 'legMediaLost',
+        legMediaLost: {
+          callId: 'c1',
+          legId: 'a1',
+          mediaSessionId: 'c1',
+          reason: 'rtpengine no longer has the session',
+          clientState: '',
+        },
+      },
+      'leg=a1 media-session=c1 reason="rtpengine no longer has the session"',
+    ],
   ])('event %# prints its facts', (event, details) => {
     expect(eventLine({ envelope: envelopeAt('X', 7), event })).toBe(`10:15:02.120 #7 c1 X ${details}`);
   });

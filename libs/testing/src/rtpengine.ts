@@ -21,6 +21,11 @@ export interface RtpengineFixture {
   process: ManagedProcess;
   /** The call-ids it holds now (ng `list`). */
   listCalls(): Promise<string[]>;
+  /**
+   * Drops a call at once (ng `delete`), as rtpengine's own timeouts do: for tests of a session that
+   * vanishes behind the services' backs.
+   */
+  deleteCall(callId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,12 @@ export async function startRtpengine(options: RtpengineFixtureOptions = {}): Pro
     `--port-min=${mediaPorts.min}`,
     `--port-max=${mediaPorts.max}`,
     '--delete-delay=0',
+    // The local stack's timeouts (deploy/local/stack.sh); a test of a vanished session deletes it instead
+    // of waiting for one, and extraArgs may shorten them.
+    '--timeout=60',
+    '--silent-timeout=3600',
+    '--final-timeout=14400',
+    '--offer-timeout=300',
     // One thread sends the played media (the default is one per core): handing playbacks between threads
     // cost rtpengine about a fifth of its CPU per call on 2 cores, in the full-stack benchmark side by side.
     '--media-num-threads=1',
@@ -68,19 +79,25 @@ export async function startRtpengine(options: RtpengineFixtureOptions = {}): Pro
     mediaPorts,
     process: proc,
     listCalls: () => listRtpengineCalls('127.0.0.1', ngPort),
+    deleteCall: async (callId) => {
+      const reply = await ngCommand('127.0.0.1', ngPort, 'delete', 2000, { 'call-id': callId });
+      if (!reply?.includes('6:result2:ok')) throw new Error(`rtpengine delete ${callId}: ${String(reply)}`);
+    },
     stop: () => proc.stop(),
   };
 }
 
 /**
- * One bare ng command (bencode over UDP) with no arguments, so the fixture does not depend on the client
- * under test; resolves with the reply's text after the cookie, or undefined without a reply in time.
+ * One ng command (bencode over UDP) with string arguments, written here so the fixture does not depend on
+ * the client under test; resolves with the reply's text after the cookie, or undefined without a reply in
+ * time.
  */
 function ngCommand(
   host: string,
   port: number,
   command: string,
   timeoutMs = 200,
+  args: Record<string, string> = {},
 ): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
@@ -96,7 +113,10 @@ function ngCommand(
       if (text.startsWith(`${cookie} `)) finish(text.slice(cookie.length + 1));
     });
     socket.on('error', () => finish(undefined));
-    socket.send(Buffer.from(`${cookie} d7:command${command.length}:${command}e`, 'latin1'), port, host);
+    // Bencoded dictionary: keys in sorted order, each string as <length>:<bytes>.
+    const entries = Object.entries({ ...args, command }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const dict = entries.map(([k, v]) => `${k.length}:${k}${Buffer.byteLength(v, 'latin1')}:${v}`).join('');
+    socket.send(Buffer.from(`${cookie} d${dict}e`, 'latin1'), port, host);
   });
 }
 

@@ -17,6 +17,7 @@ import { DeadlineManager } from './app/process-managers/deadline-manager.js';
 import { CommandHandler } from './app/handle-command.js';
 import { recordFact } from './app/process-managers/record-fact.js';
 import { LegReconciler } from './app/process-managers/leg-reconciler.js';
+import type { MediaLostAction } from './domain/capabilities/media-loss/media-loss.decide.js';
 import type { Clock, IdSource } from './app/ports.js';
 import {
   activeCallsProjection,
@@ -50,6 +51,8 @@ export interface CallOrchestratorOptions {
   databasePoolSize?: number;
   /** How often legs are compared with those sip-edge holds (leg-reconciler.ts). @default 30000 */
   legReconcileIntervalMs?: number;
+  /** What a vanished media session does to its legs (media-loss capability). @default 'hangup' */
+  mediaLostAction?: MediaLostAction;
   /** How often every active call's deadlines are re-armed from the log (other instances'). @default 30000 */
   deadlineResyncMs?: number;
   /** How often the active-calls read model (ListCalls) catches up with the log. @default 250 */
@@ -160,6 +163,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ids,
       log: log.child({ module: 'facts' }),
       durableName: o.factsConsumerName,
+      ...(o.mediaLostAction ? { mediaLostAction: o.mediaLostAction } : {}),
     });
     closers.push({ name: 'facts consumer', close: () => facts.close() });
 

@@ -1,6 +1,7 @@
 import { env, loadConfig, type Environment } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
+import { MEDIA_LOST_ACTIONS } from './domain/capabilities/media-loss/media-loss.decide.js';
 
 export function readConfig(environment: Environment) {
   return loadConfig(
@@ -36,6 +37,10 @@ export function readConfig(environment: Environment) {
         .default('call-orchestrator'),
       /** How often the legs in the log are compared with those sip-edge holds. */
       LEG_RECONCILE_INTERVAL_MS: env.durationMs(30_000),
+      /** A leg whose media session vanished (MediaSessionLost): hung up (MEDIA_TIMEOUT), or only recorded. */
+      MEDIA_LOST_ACTION: z
+        .enum([MEDIA_LOST_ACTIONS.hangup, MEDIA_LOST_ACTIONS.record])
+        .default(MEDIA_LOST_ACTIONS.hangup),
       CACHED_CALLS: z.coerce.number().int().min(0).default(10_000),
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),

@@ -28,6 +28,7 @@ runService({
       factsConsumerName: config.FACTS_CONSUMER,
       cachedCalls: config.CACHED_CALLS,
       legReconcileIntervalMs: config.LEG_RECONCILE_INTERVAL_MS,
+      mediaLostAction: config.MEDIA_LOST_ACTION,
     });
     stops.add('call orchestrator', () => orchestrator.close());
     log.info({ grpc: orchestrator.grpc.address }, 'call-orchestrator ready');

@@ -13,6 +13,11 @@ export function readConfig(environment: Environment) {
       RTPENGINE_NG: env.hostPort('127.0.0.1:52222'),
       /** Deadline of one ng command. */
       RTPENGINE_TIMEOUT_MS: env.durationMs(2000),
+      /**
+       * How often the sessions the worker knows are checked against rtpengine (ng list, then a query of each
+       * missing one); a vanished session is reported as MediaSessionLost. 0: no check.
+       */
+      SESSION_CHECK_INTERVAL_MS: env.durationMs(10_000),
       /** Where rtpengine's --dtmf-log-dest points: the worker listens here for one JSON datagram per digit. */
       DTMF_LOG_LISTEN: env.hostPort('127.0.0.1:52230'),
       /** Address of the worker's own media sink (the local party of one-sided sessions). */

@@ -27,6 +27,7 @@ runService({
       state: { instance: config.MEDIA_WORKER_INSTANCE, timeoutMs: config.STATE_TIMEOUT_MS },
       grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
       rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
+      sessionCheckIntervalMs: config.SESSION_CHECK_INTERVAL_MS,
       dtmfLogListen: config.DTMF_LOG_LISTEN,
       localMediaHost: config.LOCAL_MEDIA_HOST,
       urlCache: {

@@ -20,6 +20,10 @@ import { SessionCalls } from './app/session-calls.js';
 import { FactReporting } from './app/fact-reporting.js';
 import { mediaFactIdOf } from './app/fact-ids.js';
 import { recoverAfterRestart } from './app/restart-recovery.js';
+import { SessionWatch } from './app/session-watch.js';
+
+/** @default 10000 (SESSION_CHECK_INTERVAL_MS) */
+export const DEFAULT_SESSION_CHECK_INTERVAL_MS = 10_000;
 
 export interface MediaWorkerOptions {
   log: Logger;
@@ -45,6 +49,11 @@ export interface MediaWorkerOptions {
     /** Deadline of one state write or read. */
     timeoutMs: number;
   };
+  /**
+   * How often the sessions the worker knows are checked against rtpengine (a vanished one is reported as
+   * MediaSessionLost); 0 turns the check off. @default DEFAULT_SESSION_CHECK_INTERVAL_MS
+   */
+  sessionCheckIntervalMs?: number;
 }
 
 export interface RunningMediaWorker {
@@ -92,7 +101,17 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'dtmf' }),
   });
   const dtmfLogAddress = await dtmf.listen();
+  const watch = new SessionWatch({
+    relay,
+    // The fact takes the session's call before the session's records (its call among them) go.
+    onLost: (lost) => {
+      factReporting.reportLost(lost);
+      sessions.vanished(lost.sessionId);
+    },
+    log: log.child({ module: 'session-watch' }),
+  });
   const sessions = new MediaSessions({
+    watch,
     relay,
     calls,
     playback,
@@ -103,6 +122,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
   });
   await recoverAfterRestart({
     relay,
+    watch,
     calls,
     playback,
     echo,
@@ -122,12 +142,15 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       }),
     ],
   });
+  const checkIntervalMs = options.sessionCheckIntervalMs ?? DEFAULT_SESSION_CHECK_INTERVAL_MS;
+  const stopWatching = checkIntervalMs > 0 ? watch.every(checkIntervalMs) : async () => undefined;
   return {
     grpc,
     ng,
     dtmfLogAddress,
     async close() {
       await grpc.close();
+      await stopWatching();
       playback.close();
       await dtmf.close();
       await factReporting.close(options.facts.drainMs);

@@ -27,6 +27,7 @@ export type { EventAmendment } from './capabilities/effects.js';
 import { legsEffects } from './capabilities/legs.effects.js';
 import { mediaEffects } from './capabilities/media.effects.js';
 import { bridgesEffects } from './capabilities/bridges.effects.js';
+import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
@@ -35,7 +36,12 @@ export const DEFAULT_RING_TIMEOUT_MS = 30_000;
  * The capabilities that act outside the aggregate (digit collection has no action: digits come as facts,
  * and Record* commands are facts). A new capability with actions adds its effects here.
  */
-export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [legsEffects, mediaEffects, bridgesEffects];
+export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
+  legsEffects,
+  mediaEffects,
+  bridgesEffects,
+  mediaLossEffects,
+];
 
 export class CommandEffects {
   private readonly ports: EffectPorts;

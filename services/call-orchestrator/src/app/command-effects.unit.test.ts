@@ -122,3 +122,35 @@ describe('CommandEffects: media', () => {
     expect(echoed).toEqual([{ sessionId: 'C1', tag: 'A' }]);
   });
 });
+
+describe('CommandEffects: RecordMediaSessionLost', () => {
+  const hungUp: Array<Parameters<SipEdgePort['hangupLeg']>> = [];
+  const sipEdge = untouchable<SipEdgePort>('sipEdge', {
+    hangupLeg: async (...leg) => void hungUp.push(leg),
+  });
+  const media = untouchable<MediaPort>('media');
+  beforeEach(() => hungUp.splice(0));
+
+  it('hangs up through sip-edge, before the append, each leg the decision ends', async () => {
+    const effects = new CommandEffects(sipEdge, media);
+    const ended = b.legEnded('A', b.EndCause.END_CAUSE_MEDIA_TIMEOUT, 0, b.LOST_REASON);
+    await effects.before(
+      'C1',
+      b.recordMediaSessionLost(),
+      { events: [b.legMediaLost('A'), ended] },
+      answered,
+    );
+    expect(hungUp).toEqual([['C1', 'A', `media lost: ${b.LOST_REASON}`]]);
+  });
+
+  it('sends nothing when the loss is only recorded', async () => {
+    const effects = new CommandEffects(sipEdge, media);
+    await effects.before(
+      'C1',
+      b.recordMediaSessionLost('record'),
+      { events: [b.legMediaLost('A')] },
+      answered,
+    );
+    expect(hungUp).toEqual([]);
+  });
+});

@@ -4,6 +4,10 @@
 import type { facts } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
 import { ValidationError } from '../domain/errors.js';
+import {
+  MEDIA_LOST_ACTIONS,
+  type MediaLostAction,
+} from '../domain/capabilities/media-loss/media-loss.decide.js';
 
 export interface FactCommand {
   callId: string;
@@ -98,7 +102,16 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
   }
 }
 
-export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: string): FactCommand {
+/**
+ * `onMediaLost`: what a vanished media session does to its legs (MEDIA_LOST_ACTION).
+ * @default 'hangup'
+ */
+export function mediaFactCommand(
+  fact: facts.MediaFact,
+  now: number,
+  newId: string,
+  onMediaLost: MediaLostAction = MEDIA_LOST_ACTIONS.hangup,
+): FactCommand {
   const { callId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
   const f = fact.fact;
@@ -127,6 +140,23 @@ export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: stri
         command: {
           type: 'RecordDtmf',
           data: { legId, digit: f.dtmfDetected.digit, ...(party ? { party } : {}) },
+          metadata,
+        },
+      };
+    }
+    case 'mediaSessionLost': {
+      const lost = f.mediaSessionLost;
+      return {
+        callId,
+        factId,
+        command: {
+          type: 'RecordMediaSessionLost',
+          data: {
+            sessionId: lost.sessionId || fact.sessionId,
+            tags: lost.tags,
+            reason: lost.reason,
+            action: onMediaLost,
+          },
           metadata,
         },
       };

@@ -169,4 +169,22 @@ describe('media facts as commands', () => {
     );
     expect(command.data).toEqual({ legId: 'leg-7', digit: '3', party: { sessionId: 'ms-2', tag: 'leg-7' } });
   });
+
+  it('maps a lost media session to RecordMediaSessionLost, hanging up by default', () => {
+    const lost: facts.MediaFact = {
+      factId: 'f',
+      callId: 'c',
+      sessionId: 'ms-3',
+      fact: {
+        $case: 'mediaSessionLost',
+        mediaSessionLost: { sessionId: 'ms-3', tags: ['leg-1', 'local-leg-1'], reason: 'gone' },
+      },
+    };
+    expect(mediaFactCommand(lost, 1, 'n').command).toEqual({
+      type: 'RecordMediaSessionLost',
+      data: { sessionId: 'ms-3', tags: ['leg-1', 'local-leg-1'], reason: 'gone', action: 'hangup' },
+      metadata: { now: 1, newId: 'n' },
+    });
+    expect(mediaFactCommand(lost, 1, 'n', 'record').command.data).toMatchObject({ action: 'record' });
+  });
 });

@@ -7,12 +7,14 @@ import { legsCapability } from './capabilities/legs/legs.capability';
 import { mediaCapability } from './capabilities/media/media.capability';
 import { digitsCapability } from './capabilities/digits/digits.capability';
 import { bridgesCapability } from './capabilities/bridges/bridges.capability';
+import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
   mediaCapability,
   digitsCapability,
   bridgesCapability,
+  mediaLossCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

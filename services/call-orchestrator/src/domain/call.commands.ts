@@ -1,4 +1,5 @@
 import type { callEvents } from '@callctl/proto';
+import type { MediaLostAction } from './capabilities/media-loss/media-loss.decide';
 
 // Commands: requests to the call aggregate, imperative. `Record*` commands carry facts reported by the
 // SIP edge or the media worker; they are decided against state too (a duplicate after a restart is a no-op).
@@ -72,6 +73,11 @@ export type CallCommand =
   | C<'RecordDtmf', { legId: string; digit: string; party?: callEvents.MediaParty }>
   | C<'RecordPlaybackFinished', { playbackId: string; failed: boolean }>
   /** A collection's timer fired; `expectedDigits` is how many digits it had when the timer was set. */
-  | C<'RecordCollectTimeout', { collectId: string; expectedDigits: number }>;
+  | C<'RecordCollectTimeout', { collectId: string; expectedDigits: number }>
+  /** The media session vanished from rtpengine; `action`: hang its legs up, or only record the loss. */
+  | C<
+      'RecordMediaSessionLost',
+      { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
+    >;
 
 export type CallCommandType = CallCommand['type'];

@@ -20,6 +20,7 @@ export type CallEvent =
   | E<'EchoStopped', ev.EchoStopped>
   | E<'LegsBridged', ev.LegsBridged>
   | E<'BridgeEnded', ev.BridgeEnded>
-  | E<'DialRequested', ev.DialRequested>;
+  | E<'DialRequested', ev.DialRequested>
+  | E<'LegMediaLost', ev.LegMediaLost>;
 
 export type CallEventType = CallEvent['type'];

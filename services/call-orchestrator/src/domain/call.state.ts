@@ -8,6 +8,7 @@ import type { IdempotencyMap } from './idempotency';
 import type { MediaState } from './capabilities/media/media.state';
 import type { DigitsState } from './capabilities/digits/digits.state';
 import type { BridgesState } from './capabilities/bridges/bridges.state';
+import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 
 type LegBase = {
   readonly legId: string;
@@ -42,7 +43,7 @@ type CallCore = {
   readonly idempotency: IdempotencyMap;
   readonly answered: boolean;
 };
-type CallBase = CallCore & MediaState & DigitsState & BridgesState;
+type CallBase = CallCore & MediaState & DigitsState & BridgesState & MediaLossState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

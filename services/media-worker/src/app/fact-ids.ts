@@ -9,6 +9,11 @@ export function nameBasedUuid(namespace: string, name: string): string {
   return sha1Uuid(Buffer.from(namespace.replaceAll('-', ''), 'hex'), name);
 }
 
+/** The fact id of a session's loss: a session is lost once, whichever run of the worker notices. */
+export function sessionLostFactId(sessionId: string): string {
+  return nameBasedUuid(FACT_ID_NAMESPACE, `session-lost/${sessionId}`);
+}
+
 /**
  * The fact id of a media event. A playback's end is named by the playback, so the worker that reports it
  * after a restart uses the id the killed one would have used: JetStream drops the second publish and the

@@ -1,6 +1,7 @@
 import type { facts } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import { mediaFactOf } from '../domain/media-fact.js';
+import { mediaFactOf, sessionLostFact, type LostSession } from '../domain/media-fact.js';
+import { sessionLostFactId } from './fact-ids.js';
 import type { MediaEvent, MediaEvents } from './media-events.js';
 import type { PublishMediaFact } from './ports.js';
 
@@ -46,10 +47,19 @@ export class FactReporting {
     return this.tails.get(sessionId) ?? Promise.resolve();
   }
 
+  /** A session vanished from the relay: reported after the session's facts already taken. */
+  reportLost(lost: LostSession): void {
+    const sessionId = lost.sessionId;
+    this.enqueue(sessionLostFact(lost, sessionLostFactId(sessionId), this.deps.callOf(sessionId)));
+  }
+
   private report(event: MediaEvent): void {
     const fact = mediaFactOf(event, this.deps.factIdOf(event), this.deps.callOf(event.sessionId));
-    if (!fact) return;
-    const sessionId = event.sessionId;
+    if (fact) this.enqueue(fact);
+  }
+
+  private enqueue(fact: facts.MediaFact): void {
+    const sessionId = fact.sessionId;
     const previous = this.tails.get(sessionId) ?? Promise.resolve();
     const tail = previous.then(() => this.publish(fact));
     this.tails.set(sessionId, tail);

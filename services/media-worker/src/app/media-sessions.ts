@@ -1,5 +1,5 @@
 import type { Logger } from '@callctl/logging';
-import { ValidationError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { LocalEndpoint } from '../domain/local-answer-sdp.js';
 import { answerWithSink } from './local-answer.js';
 import type { DtmfDetection } from './operations/dtmf-detection.js';
@@ -7,6 +7,7 @@ import type { Echo } from './operations/echo.js';
 import type { Playback, StartPlay } from './operations/playback.js';
 import type { AnswerParams, MediaRelay, OfferParams } from './ports.js';
 import type { SessionCalls } from './session-calls.js';
+import type { SessionWatch } from './session-watch.js';
 
 export interface MediaSessionsDeps {
   relay: MediaRelay;
@@ -14,6 +15,8 @@ export interface MediaSessionsDeps {
   playback: Playback;
   echo: Echo;
   dtmf: DtmfDetection;
+  /** The sessions whose vanishing is reported. */
+  watch: SessionWatch;
   log: Logger;
   /** Where the local party of one-sided sessions receives media. */
   sink: LocalEndpoint;
@@ -53,6 +56,7 @@ export class MediaSessions {
     required(p.fromTag, 'from_tag');
     required(p.sdp, 'sdp');
     const sdp = await this.deps.relay.offer(offerOf(p));
+    this.deps.watch.track(p.sessionId, p.fromTag);
     if (p.detectDtmf) await this.deps.dtmf.start(p.sessionId, p.fromTag);
     await this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;
@@ -68,6 +72,7 @@ export class MediaSessions {
       toTag: p.toTag,
       sdp: p.sdp,
     });
+    this.deps.watch.track(p.sessionId, p.fromTag, p.toTag);
     await this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;
   }
@@ -90,6 +95,7 @@ export class MediaSessions {
       // The caller's 200 OK waits for this answer, and these records only serve a restart: they are sent
       // now (ahead of the reply, on the same connection) but their acks are not waited for.
       this.deps.echo.adopt({ offer, localTag });
+      this.deps.watch.track(p.sessionId, p.fromTag, localTag);
       void this.deps.calls.remember(p.sessionId, p.callId ?? '', false);
       this.deps.log.info({ sessionId: p.sessionId, tag: p.fromTag, localTag }, 'session answered locally');
       return { sdp, localTag };
@@ -110,6 +116,7 @@ export class MediaSessions {
   /** Plays to the party `tag` of the session named. */
   async play(p: StartPlay & OfCall): Promise<{ playbackId: string; durationMs: number }> {
     const started = await this.deps.playback.start(p);
+    this.deps.watch.track(p.sessionId, p.tag);
     await this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return started;
   }
@@ -122,12 +129,25 @@ export class MediaSessions {
 
   async delete(sessionId: string): Promise<void> {
     required(sessionId, 'session_id');
+    this.forgetSession(sessionId);
+    await this.deps.relay.deleteSession(sessionId);
+    this.deps.log.info({ sessionId }, 'session deleted');
+  }
+
+  /**
+   * The relay dropped the session by itself (SessionWatch reported it): what ran in it is over, and its
+   * records go (a prompt in it is not reported as completed).
+   */
+  vanished(sessionId: string): void {
+    this.forgetSession(sessionId);
+  }
+
+  private forgetSession(sessionId: string): void {
     this.deps.playback.forget(sessionId);
     this.deps.echo.forget(sessionId);
     this.deps.dtmf.stop(sessionId);
     this.deps.calls.forget(sessionId);
-    await this.deps.relay.deleteSession(sessionId);
-    this.deps.log.info({ sessionId }, 'session deleted');
+    this.deps.watch.forget(sessionId);
   }
 
   /**
@@ -140,8 +160,16 @@ export class MediaSessions {
     this.deps.playback.forget(sessionId, tag);
     this.deps.echo.forget(sessionId, tag);
     this.deps.dtmf.stop(sessionId, tag);
+    // A check running now must not take the session our delete may remove for a loss (a new generation).
+    this.deps.watch.track(sessionId);
     await this.deps.relay.deleteParty(sessionId, tag);
-    this.deps.log.info({ sessionId, tag }, 'party deleted');
+    // rtpengine drops the session with its last branch: that is our doing, not a loss.
+    const gone = await this.deps.relay.querySession(sessionId).then(
+      () => false,
+      (error: unknown) => error instanceof NotFoundError,
+    );
+    if (gone) this.deps.watch.forget(sessionId);
+    this.deps.log.info({ sessionId, tag, sessionGone: gone }, 'party deleted');
   }
 
   async query(sessionId: string): Promise<{ tags: string[]; detailJson: string }> {

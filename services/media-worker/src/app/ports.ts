@@ -40,6 +40,8 @@ export interface MediaRelay {
   deleteSession(sessionId: string): Promise<void>;
   /** Removes one party's branch now; the relay drops the session with its last branch. */
   deleteParty(sessionId: string, tag: string): Promise<void>;
+  /** The ids of every session the relay holds now. */
+  listSessions(): Promise<string[]>;
   /** The relay's view of the session (raw reply); NotFoundError once it is gone. */
   querySession(sessionId: string): Promise<Record<string, unknown>>;
   /** Turns on in-band (tone) DTMF detection for what `tag` sends. */

@@ -1,12 +1,11 @@
 import type { Logger } from '@callctl/logging';
-import { NotFoundError } from '../domain/errors.js';
-import type { SessionPresence } from '../domain/worker-state.js';
 import type { DtmfDetection } from './operations/dtmf-detection.js';
 import type { Echo } from './operations/echo.js';
 import type { Playback } from './operations/playback.js';
 import type { LocalPartyRecord, MediaRelay } from './ports.js';
 import type { SessionCalls } from './session-calls.js';
-import type { PresenceOf } from './worker-state.js';
+import type { SessionWatch } from './session-watch.js';
+import { presenceLookup, type PresenceOf } from './worker-state.js';
 
 export interface RestartRecoveryDeps {
   relay: MediaRelay;
@@ -14,11 +13,10 @@ export interface RestartRecoveryDeps {
   playback: Playback;
   echo: Echo;
   dtmf: DtmfDetection;
+  /** Sessions of the previous run that the relay still has are watched again. */
+  watch: SessionWatch;
   log: Logger;
 }
-
-/** How many sessions are queried at once at start. */
-const QUERY_CONCURRENCY = 16;
 
 /**
  * Takes over what a previous run of the worker left (rtpengine kept the media running): each module takes
@@ -27,7 +25,12 @@ const QUERY_CONCURRENCY = 16;
  * (the bridge routes of older runs) are left to expire with the stream's max age.
  */
 export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<void> {
-  const presenceOf = presenceLookup(deps);
+  const lookup = presenceLookup(deps.relay, deps.log);
+  const presenceOf: PresenceOf = async (sessionId) => {
+    const presence = await lookup(sessionId);
+    if (presence !== 'gone') deps.watch.track(sessionId);
+    return presence;
+  };
   const [calls, playbacks, locals, inbandDtmf] = await Promise.all([
     deps.calls.recover(presenceOf),
     deps.playback.recover(presenceOf),
@@ -48,42 +51,4 @@ export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<vo
     },
     'state of the previous run recovered',
   );
-}
-
-/**
- * Whether the relay still has a session, asked once per session (at most QUERY_CONCURRENCY at a time)
- * however many records name it. A session it cannot answer about is 'unknown', not gone.
- */
-function presenceLookup(deps: RestartRecoveryDeps): PresenceOf {
-  const asked = new Map<string, Promise<SessionPresence>>();
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  const slot = async () => {
-    if (running < QUERY_CONCURRENCY) running += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  // A waiting query takes the slot over as it is freed.
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running -= 1;
-  };
-  const ask = async (sessionId: string): Promise<SessionPresence> => {
-    await slot();
-    try {
-      await deps.relay.querySession(sessionId);
-      return 'present';
-    } catch (error) {
-      if (error instanceof NotFoundError) return 'gone';
-      deps.log.warn({ err: error, sessionId }, 'rtpengine did not say whether a session is still there');
-      return 'unknown';
-    } finally {
-      release();
-    }
-  };
-  return (sessionId) => {
-    let presence = asked.get(sessionId);
-    if (!presence) asked.set(sessionId, (presence = ask(sessionId)));
-    return presence;
-  };
 }

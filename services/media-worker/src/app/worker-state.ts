@@ -1,6 +1,7 @@
 import type { Logger } from '@callctl/logging';
+import { NotFoundError } from '../domain/errors.js';
 import { survivesRestart, type SessionPresence } from '../domain/worker-state.js';
-import type { StateTable } from './ports.js';
+import type { MediaRelay, StateTable } from './ports.js';
 
 /** One party of an rtpengine session: its playback, its local answer, its DTMF detector. */
 export const partyKey = (sessionId: string, tag: string) => `${sessionId}\u0000${tag}`;
@@ -59,4 +60,45 @@ export async function recoverRecords<T extends { sessionId: string }>(
   const { live, dropped } = await survivingRecords(table, (r) => r.sessionId, presenceOf, log);
   for (const record of live) take(record);
   return { kept: live.length, dropped };
+}
+
+/** How many sessions are queried at once (at start, and by the vanished-session check). */
+const QUERY_CONCURRENCY = 16;
+
+/**
+ * Whether the relay still has a session, asked once per session (at most QUERY_CONCURRENCY at a time)
+ * however many records name it. A session it cannot answer about is 'unknown', not gone.
+ */
+export function presenceLookup(relay: Pick<MediaRelay, 'querySession'>, log: Logger): PresenceOf {
+  const asked = new Map<string, Promise<SessionPresence>>();
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const slot = async () => {
+    if (running < QUERY_CONCURRENCY) running += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  // A waiting query takes the slot over as it is freed.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  };
+  const ask = async (sessionId: string): Promise<SessionPresence> => {
+    await slot();
+    try {
+      await relay.querySession(sessionId);
+      return 'present';
+    } catch (error) {
+      if (error instanceof NotFoundError) return 'gone';
+      log.warn({ err: error, sessionId }, 'rtpengine did not say whether a session is still there');
+      return 'unknown';
+    } finally {
+      release();
+    }
+  };
+  return (sessionId) => {
+    let presence = asked.get(sessionId);
+    if (!presence) asked.set(sessionId, (presence = ask(sessionId)));
+    return presence;
+  };
 }

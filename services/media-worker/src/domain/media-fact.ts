@@ -1,5 +1,26 @@
 import { media, type facts } from '@callctl/proto';
 
+/** A session the relay no longer has, as the worker knew it. */
+export interface LostSession {
+  sessionId: string;
+  /** The tags the worker's requests named in it (leg ids, local tags). */
+  tags: readonly string[];
+  reason: string;
+}
+
+/** The fact of a session that vanished from the relay, published under the session's call. */
+export function sessionLostFact(lost: LostSession, factId: string, callId: string): facts.MediaFact {
+  return {
+    factId,
+    callId,
+    sessionId: lost.sessionId,
+    fact: {
+      $case: 'mediaSessionLost',
+      mediaSessionLost: { sessionId: lost.sessionId, tags: [...lost.tags], reason: lost.reason },
+    },
+  };
+}
+
 /**
  * The fact the orchestrator must hear about a media event, or undefined when it has nothing to learn.
  * A stopped playback is not a fact: a StopPlay, Delete or new Play from the orchestrator stopped it, so

@@ -49,12 +49,21 @@ export interface WorkerUnderTest {
  * client and a WatchMediaEvents stream collecting everything: each test file gets its own.
  */
 export async function startWorkerUnderTest(
-  options: { factAttemptTimeoutMs?: number; natsReconnectWaitMs?: number } = {},
+  options: {
+    factAttemptTimeoutMs?: number;
+    natsReconnectWaitMs?: number;
+    sessionCheckIntervalMs?: number;
+    /** More rtpengine options (e.g. a short --timeout). */
+    rtpengineArgs?: string[];
+  } = {},
 ): Promise<WorkerUnderTest> {
   requireBinary('sox', 'sox');
   const dir = mkdtempSync(join(tmpdir(), 'media-worker-'));
   const dtmfPort = await freePort();
-  const engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
+  const engine = await startRtpengine({
+    dtmfLogDest: `127.0.0.1:${dtmfPort}`,
+    ...(options.rtpengineArgs ? { extraArgs: options.rtpengineArgs } : {}),
+  });
   const natsServer = await startNatsServer();
   const nats = await connectBus({
     servers: natsServer.url,
@@ -77,6 +86,7 @@ export async function startWorkerUnderTest(
     rtpengine: { host: '127.0.0.1', port: engine.ngPort, timeoutMs: 3000 },
     dtmfLogListen: { host: '127.0.0.1', port: dtmfPort },
     localMediaHost: '127.0.0.1',
+    ...(options.sessionCheckIntervalMs ? { sessionCheckIntervalMs: options.sessionCheckIntervalMs } : {}),
     urlCache: {
       dir: join(dir, 'cache'),
       timeoutMs: 5000,

@@ -25,7 +25,8 @@ async function endOne(ctx: LegContext, leg: Leg, reason: string): Promise<void> 
     case 'ended':
       return;
     case 'answered':
-      return byeLeg(ctx, leg, cause, reason);
+      // At shutdown the BYE's answer is waited for: the engine must not drop the dialog under it.
+      return (await byeLeg(ctx, leg, cause, reason)).confirmed;
     case 'answering':
       return endLeg(ctx, leg, cause, 0, reason);
     case 'offered':

@@ -29,7 +29,9 @@ export async function hangupLeg(
     case 'ended':
       return;
     case 'answered':
-      return byeLeg(ctx, leg, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, text);
+      // Answered once the leg is ended on our side, not when the far end confirms the BYE (byeLeg).
+      await byeLeg(ctx, leg, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, text);
+      return;
     case 'answering':
       leg.hangupRequested = { sipStatus, reason: text };
       return;

@@ -47,16 +47,38 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
   });
 }
 
-/** Sends BYE on an answered leg and ends it as the platform's hangup (or the given cause). */
-export async function byeLeg(ctx: LegContext, leg: Leg, cause: EndCause, reason: string): Promise<void> {
+/**
+ * Sends BYE on an answered leg and ends it as the platform's hangup (or the given cause) at once: the leg is
+ * over on our side when the BYE leaves, whatever the far end does with it. A phone that is gone never
+ * answers, and the SIP engine would give up only after Timer F (32 s), far beyond a HangupLeg's deadline;
+ * a BYE that is not confirmed (the engine's 408 at Timer F, another failure status, a transport error) is
+ * logged (`BYE not confirmed`) and changes nothing in what was reported. `confirmed` settles with the BYE's
+ * final response (or its failure), for a caller that must wait for it.
+ */
+export async function byeLeg(
+  ctx: LegContext,
+  leg: Leg,
+  cause: EndCause,
+  reason: string,
+): Promise<{ confirmed: Promise<void> }> {
   const dialog = dialogOf(leg);
   // Ended first, so the dialog's own 'destroy' (srf emits none for a BYE we send, but a crossing BYE
   // from the far end does) cannot report a second LegEnded.
   const ending = endLeg(ctx, leg, cause, 0, reason);
-  await dialog
-    ?.destroy(reason ? { headers: { Reason: reasonHeader(reason) } } : undefined)
-    .catch((error: unknown) => leg.log.warn({ err: error }, 'BYE not confirmed'));
+  // request rather than destroy: srf's destroy settles alike on a 200 and on the engine's 408.
+  const bye = dialog?.request({
+    method: 'BYE',
+    ...(reason ? { headers: { Reason: reasonHeader(reason) } } : {}),
+  });
+  const confirmed = (bye ?? Promise.resolve(undefined)).then(
+    (response) => {
+      if (response && response.status >= 300)
+        leg.log.warn({ sipStatus: response.status }, 'BYE not confirmed');
+    },
+    (error: unknown) => leg.log.warn({ err: error }, 'BYE not confirmed'),
+  );
   await ending;
+  return { confirmed };
 }
 
 /** RFC 3326 Reason for a BYE the platform sends: Q.850 cause 16 (normal clearing) with the app's text. */

@@ -55,6 +55,11 @@ export interface SipDialog {
   /** A re-INVITE (srf sends it here, rather than answering with the old SDP, once a listener exists). */
   on(event: 'modify', listener: (request: SipRequest, response: SipResponder) => void): this;
   destroy(options?: { headers?: SipHeaders }): Promise<unknown>;
+  /**
+   * An in-dialog request; resolves with its final response (the engine's own 408 when Timer F fired). A BYE
+   * sent this way ends the dialog in srf once answered; unlike destroy, its status is seen.
+   */
+  request(options: { method: 'BYE'; headers?: SipHeaders }): Promise<SipResponseMessage>;
   /** A re-INVITE with our new offer; resolves with the far end's answer, rejects with a SipFailure. */
   modify(sdp: string): Promise<string>;
   /**

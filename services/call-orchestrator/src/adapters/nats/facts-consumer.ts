@@ -20,6 +20,7 @@ import type { CommandContext } from '../../app/handle-command.js';
 import { PERMANENT_KINDS } from '../../app/errors.js';
 import type { CallCommand } from '../../domain/call.commands.js';
 import type { Clock, IdSource } from '../../app/ports.js';
+import type { MediaLostAction } from '../../domain/capabilities/media-loss/media-loss.decide.js';
 
 export interface FactsConsumerOptions {
   nc: NatsConnection;
@@ -30,6 +31,8 @@ export interface FactsConsumerOptions {
   log: Logger;
   /** @default 'call-orchestrator' */
   durableName?: string;
+  /** What a vanished media session does to its legs. @default 'hangup' */
+  mediaLostAction?: MediaLostAction;
   /** A nak'ed fact comes back after this long. @default 1000 */
   retryDelayMs?: number;
   /** Facts handled at once (across calls). @default 64 */
@@ -44,14 +47,19 @@ export interface FactsConsumer {
   closed(): Promise<void>;
 }
 
-export function decodeFact(msg: Pick<JsMsg, 'subject' | 'data'>, now: number, ids: IdSource): FactCommand {
+export function decodeFact(
+  msg: Pick<JsMsg, 'subject' | 'data'>,
+  now: number,
+  ids: IdSource,
+  mediaLostAction?: MediaLostAction,
+): FactCommand {
   if (msg.subject.startsWith('facts.sip.')) {
     const fact = facts.SipFact.decode(msg.data);
     return sipFactCommand(fact, now, ids.fromName('fact', fact.factId));
   }
   if (msg.subject.startsWith('facts.media.')) {
     const fact = facts.MediaFact.decode(msg.data);
-    return mediaFactCommand(fact, now, ids.fromName('fact', fact.factId));
+    return mediaFactCommand(fact, now, ids.fromName('fact', fact.factId), mediaLostAction);
   }
   throw new Error(`no fact type for subject ${msg.subject}`);
 }
@@ -88,7 +96,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
   async function handle(msg: JsMsg): Promise<void> {
     let fact: FactCommand;
     try {
-      fact = decodeFact(msg, o.clock(), o.ids);
+      fact = decodeFact(msg, o.clock(), o.ids, o.mediaLostAction);
     } catch (error) {
       o.log.error({ subject: msg.subject, err: error }, 'undecodable fact; terminated');
       msg.term('undecodable');

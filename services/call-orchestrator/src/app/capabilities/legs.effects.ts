@@ -56,6 +56,17 @@ async function hangupLeg(ports: EffectPorts, callId: string, legId: string, reas
   }
 }
 
+/** Hangs up, through sip-edge, every leg the decision ends (before the append, as Hangup does). */
+export async function hangupEndedLegs(
+  ports: EffectPorts,
+  callId: string,
+  decision: Decision,
+  reason: string,
+): Promise<void> {
+  const ended = decision.events.flatMap((e) => (e.type === 'LegEnded' ? [e.data.legId] : []));
+  await Promise.all(ended.map((legId) => hangupLeg(ports, callId, legId, reason)));
+}
+
 export const legsEffects: CapabilityEffects = {
   name: 'legs',
   effects: {
@@ -79,11 +90,8 @@ export const legsEffects: CapabilityEffects = {
       alreadyDone: (command, state) => state.legs[command.data.legId]?.status === 'ended',
     },
     Hangup: {
-      before: async (ports, callId, command, decision) => {
-        const reason = command.data.reason ?? 'hangup requested';
-        const ended = decision.events.flatMap((e) => (e.type === 'LegEnded' ? [e.data.legId] : []));
-        await Promise.all(ended.map((legId) => hangupLeg(ports, callId, legId, reason)));
-      },
+      before: (ports, callId, command, decision) =>
+        hangupEndedLegs(ports, callId, decision, command.data.reason ?? 'hangup requested'),
     },
   },
 };

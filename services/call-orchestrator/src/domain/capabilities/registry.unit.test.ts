@@ -63,6 +63,7 @@ describe('call capability registry', () => {
       playbacks: {},
       collects: {},
       bridges: {},
+      mediaLost: {},
     });
   });
 

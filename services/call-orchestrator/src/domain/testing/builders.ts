@@ -5,3 +5,4 @@ export * from '../capabilities/legs/legs.builders';
 export * from '../capabilities/media/media.builders';
 export * from '../capabilities/digits/digits.builders';
 export * from '../capabilities/bridges/bridges.builders';
+export * from '../capabilities/media-loss/media-loss.builders';

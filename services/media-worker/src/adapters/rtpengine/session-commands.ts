@@ -79,6 +79,10 @@ export async function querySession(ng: NgClient, sessionId: string): Promise<NgR
   return runCommand(ng, 'query', { 'call-id': sessionId });
 }
 
+/**
+ * Every session's call-id (ng `list`, whose default limit is 32). The reply is one UDP datagram: past about
+ * 1,500 sessions (64 KiB of ids) it cannot come back, and the caller must ask per session instead.
+ */
 export async function listSessions(ng: NgClient): Promise<string[]> {
   const reply = await runCommand(ng, 'list', { limit: 100_000 });
   return Array.isArray(reply.calls) ? (reply.calls as string[]) : [];
@@ -137,6 +141,7 @@ export function rtpengineRelay(ng: NgClient): MediaRelay {
     deleteSession: (sessionId) => deleteSession(ng, sessionId),
     deleteParty: (sessionId, tag) => deleteParty(ng, sessionId, tag),
     querySession: (sessionId) => querySession(ng, sessionId),
+    listSessions: () => listSessions(ng),
     detectInbandDtmf: (sessionId, tag) => detectInbandDtmf(ng, sessionId, tag),
     setMediaBlocked: (sessionId, tag, blocked) => setMediaBlocked(ng, sessionId, tag, blocked),
     playMedia: (sessionId, tag, file, repeat) => playMedia(ng, sessionId, tag, file, repeat),
