@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { callEventCodecs, type CodecRegistry } from './codecs.js';
-import { VALIDATION_REASONS, ValidationError } from './errors.js';
+import { storeError, VALIDATION_REASONS, ValidationError } from './errors.js';
 import {
   APPEND_BATCH_SQL,
   APPEND_SQL,
@@ -264,7 +264,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       expected,
       events: prepared,
       metadataJson: JSON.stringify(stored),
-    });
+    }).catch(rethrowStoreError);
     if (result.duplicate || !result.recordedAt) return result;
     const recordedAt = result.recordedAt;
     const first = result.nextExpectedVersion - prepared.length + 1;
@@ -371,28 +371,37 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     // A named (prepared) statement: every command reads its stream, so PostgreSQL parses and plans it
     // once per connection instead of on each read. The equality on stream_id keeps the generic plan an
     // index scan.
-    const { rows } = await pool.query<EventRow>({
-      name: 'event_log_read_stream',
-      text: `SELECT ${COLUMNS} FROM event_log WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
-      values: [streamId, fromVersion],
-    });
+    const { rows } = await pool
+      .query<EventRow>({
+        name: 'event_log_read_stream',
+        text: `SELECT ${COLUMNS} FROM event_log WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+        values: [streamId, fromVersion],
+      })
+      .catch(rethrowStoreError);
     return rows.map(toRecorded);
   }
 
   async function readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
-    const { rows } = await pool.query<EventRow>(
-      `SELECT ${COLUMNS} FROM event_log WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
-      [afterPosition, limit],
-    );
+    const { rows } = await pool
+      .query<EventRow>(
+        `SELECT ${COLUMNS} FROM event_log WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+        [afterPosition, limit],
+      )
+      .catch(rethrowStoreError);
     return rows.map(toRecorded);
   }
 
   async function headPosition(): Promise<number> {
-    const { rows } = await pool.query<{ head: string }>(
-      'SELECT coalesce(max(global_position), 0) AS head FROM event_log',
-    );
+    const { rows } = await pool
+      .query<{ head: string }>('SELECT coalesce(max(global_position), 0) AS head FROM event_log')
+      .catch(rethrowStoreError);
     return Number(rows[0]!.head);
   }
 
   return { append, readStream, readAll, headPosition, onAppended, codecs };
+}
+
+/** Reads and appends fail in the store's vocabulary (an unreachable PostgreSQL is EventLogUnavailableError). */
+function rethrowStoreError(error: unknown): never {
+  throw storeError(error);
 }

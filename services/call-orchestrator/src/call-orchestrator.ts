@@ -26,7 +26,8 @@ import {
 import { keepRunning } from './adapters/eventlog/keep-running.js';
 import { runProjectionEvery } from './adapters/eventlog/periodic-projection.js';
 import { CALL_CONTROL_SERVICE, callControlService } from './adapters/grpc/call-control-service.js';
-import { watchDependencies } from './adapters/dependency-health.js';
+import { pingDatabase, watchDependencies } from './adapters/dependency-health.js';
+import { EventLogHealth } from './app/event-log-health.js';
 import { EventWatchers } from './adapters/grpc/watch-events.js';
 import { systemIds } from './adapters/ids.js';
 import { mediaWorkerClient } from './adapters/media/media-worker-client.js';
@@ -54,11 +55,14 @@ export interface CallOrchestratorOptions {
   deadlineResyncMs?: number;
   /** How often the active-calls read model (ListCalls) catches up with the log. @default 250 */
   activeCallsPeriodMs?: number;
-  /** How often PostgreSQL and NATS are probed for the health status. @default 5000 */
+  /** How often PostgreSQL and NATS are probed for the health status. @default 1000 */
   healthProbeIntervalMs?: number;
   /** @default Date.now */
   clock?: Clock;
 }
+
+/** How long an acting command waits for the pre-flight ping of a suspect event log (app/event-log-health.ts). */
+const EVENT_LOG_PING_TIMEOUT_MS = 500;
 
 export interface RunningCallOrchestrator {
   grpc: RunningGrpcServer;
@@ -120,6 +124,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
+      logHealth: new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) }),
     });
     closers.push({ name: 'deadlines', close: () => deadlines.close() });
 

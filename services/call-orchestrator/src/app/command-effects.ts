@@ -55,6 +55,11 @@ export class CommandEffects {
     return this.table.get(command.type)?.before?.(this.ports, callId, command, decision, state);
   }
 
+  /** Whether the command acts on the wire before its events are appended (a SIP or media action). */
+  actsBeforeAppend(command: CallCommand): boolean {
+    return this.table.get(command.type)?.before !== undefined;
+  }
+
   async after(callId: string, command: CallCommand, decision: Decision): Promise<void> {
     await this.table.get(command.type)?.after?.(this.ports, callId, command, decision);
   }
