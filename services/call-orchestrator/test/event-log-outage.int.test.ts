@@ -64,6 +64,9 @@ it('Hangup during a long outage is UNAVAILABLE, says it was done, and is recorde
   expect(error.details).toMatch(EVENT_LOG_UNAVAILABLE);
   expect(error.details).toMatch(/Hangup was done and will be recorded/);
   expect(hangupsOf(call.callId)).toHaveLength(1);
+  // The call is busy recording: another command on it is refused at once, not left to its deadline.
+  const again = await refused(h.client.hangup(call.callId));
+  expect([again.status, again.details]).toEqual([status.UNAVAILABLE, 'event log (PostgreSQL) unavailable']);
 
   // The log is known to be away now: the next command is refused before it acts.
   const refusedFirst = await refused(h.client.hangup(other.callId));
@@ -94,12 +97,14 @@ it('ends an open WatchEvents stream with UNAVAILABLE when the log goes away', as
   const iterator = feed[Symbol.asyncIterator]();
   await iterator.next(); // the stream is open and reading
   h.databaseProxy!.cut();
+  let timer: NodeJS.Timeout | undefined;
   const ended = await Promise.race([
     (async () => {
       for (;;) if ((await iterator.next()).done) return 'ended without a status';
     })().catch((error: GrpcStatusError) => error),
-    sleep(10_000).then(() => 'still open after 10 s'),
+    new Promise((resolve) => (timer = setTimeout(() => resolve('still open after 10 s'), 10_000))),
   ]);
+  clearTimeout(timer);
   expect(ended).toMatchObject({ status: status.UNAVAILABLE, details: 'event log (PostgreSQL) unavailable' });
   feed.close();
 });

@@ -124,9 +124,11 @@ export class CommandHandler {
       : (context.traceparent ?? workTraceparent());
     const traced = { ...context, traceparent };
     const recording: Recording = {};
-    const work = runInTrace(traceparent, () =>
-      this.o.locks.run(callId, () => this.handleLocked(callId, command, traced, recording)),
-    );
+    const work = runInTrace(traceparent, async () => {
+      // Also before queueing: the call's lock may be held by an action still waiting for the log to record it.
+      if (this.o.effects.actsBeforeAppend(command)) await this.o.logHealth?.ensureWritable();
+      return this.o.locks.run(callId, () => this.handleLocked(callId, command, traced, recording));
+    });
     return this.answerInTime(work, recording, callId, command, context.deadline);
   }
 
