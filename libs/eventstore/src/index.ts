@@ -23,6 +23,7 @@ export {
   isConcurrencyError,
   isValidationError,
   isEventLogUnavailable,
+  storeError,
   type ValidationReason,
 } from './errors.js';
 export { callStreamId, callIdOfStream, assertValidStreamId } from './stream-id.js';

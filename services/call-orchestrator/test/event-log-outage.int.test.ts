@@ -77,7 +77,9 @@ it('Hangup during a long outage is UNAVAILABLE, says it was done, and is recorde
   expect(hangupsOf(other.callId)).toHaveLength(0);
   // Reads say so too, never INTERNAL.
   const read = await refused(h.client.getCall(`not-cached-${call.callId}`));
-  expect(read.status).toBe(status.UNAVAILABLE);
+  expect([read.status, read.details]).toEqual([status.UNAVAILABLE, 'event log (PostgreSQL) unavailable']);
+  const list = await refused(h.client.listCalls());
+  expect([list.status, list.details]).toEqual([status.UNAVAILABLE, 'event log (PostgreSQL) unavailable']);
 
   h.databaseProxy!.restore();
   await waitFor('LegEnded recorded', async () => legEnded(await h.stream(call.callId)).length === 1, 10_000);

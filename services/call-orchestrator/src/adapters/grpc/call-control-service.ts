@@ -13,6 +13,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
+import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
 
 export interface CallControlHandlers {
@@ -101,7 +102,10 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       return { call: view };
     }),
     listCalls: unary(async (r: callControl.ListCallsRequest) => {
-      const page = await h.listActive(r.pageSize, r.pageToken);
+      // The read model's query speaks the store's vocabulary too (PostgreSQL away: UNAVAILABLE).
+      const page = await h.listActive(r.pageSize, r.pageToken).catch((error: unknown) => {
+        throw storeError(error);
+      });
       const calls = await Promise.all(page.callIds.map(async (id) => callView(await h.calls.load(id))));
       return { calls: calls.filter((c) => c !== undefined), nextPageToken: page.nextPageToken };
     }),
