@@ -12,6 +12,9 @@
 //   initiated leg with no INVITE; its ring timeout (re-armed from the log on start) ends it as NO_ANSWER.
 //   A failed INVITE ends the leg with PLATFORM_FAILURE (UNREACHABLE for a peer refusal) and the caller
 //   gets the peer's status.
+// - PostgreSQL away: the handler refuses an action before it runs when the log is known to be failing,
+//   and once an action ran it appends its events again until the log takes them (handle-command.ts;
+//   the per-command table is in the README, "When the event log (PostgreSQL) is away").
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
