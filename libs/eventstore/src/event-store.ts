@@ -264,7 +264,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       expected,
       events: prepared,
       metadataJson: JSON.stringify(stored),
-    }).catch(rethrowStoreError);
+    });
     if (result.duplicate || !result.recordedAt) return result;
     const recordedAt = result.recordedAt;
     const first = result.nextExpectedVersion - prepared.length + 1;
@@ -326,27 +326,29 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         ...(row.duplicate ? {} : { recordedAt: row.recorded_at }),
       };
     } catch (error) {
-      throw appendError(error, item.streamId, item.expected);
+      throw storeError(appendError(error, item.streamId, item.expected));
     }
   }
 
   /** Several appends in one statement (so one transaction): each gets its own outcome, in order. */
   async function appendMany(items: readonly PreparedAppend[]): Promise<BatchOutcome<AppendResult>[]> {
     const events = items.flatMap((item) => item.events);
-    const { rows } = await pool.query<AppendBatchRow>({
-      name: 'event_log_append_batch',
-      text: APPEND_BATCH_SQL,
-      values: [
-        items.map((item) => item.streamId),
-        items.map((item) => sqlExpected(item.expected)),
-        items.map((item) => item.events.length),
-        items.map((item) => item.metadataJson),
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => e.schemaVersion),
-        events.map((e) => e.json),
-      ],
-    });
+    const { rows } = await pool
+      .query<AppendBatchRow>({
+        name: 'event_log_append_batch',
+        text: APPEND_BATCH_SQL,
+        values: [
+          items.map((item) => item.streamId),
+          items.map((item) => sqlExpected(item.expected)),
+          items.map((item) => item.events.length),
+          items.map((item) => item.metadataJson),
+          events.map((e) => e.eventId),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => e.json),
+        ],
+      })
+      .catch(rethrowStoreError); // mapped once: every caller of the batch gets the same error
     return items.map((item, i) => batchOutcome(rows[i], item.streamId, item.expected));
   }
 
