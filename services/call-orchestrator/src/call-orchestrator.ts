@@ -111,6 +111,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     const media = mediaWorkerClient(o.mediaWorker);
     closers.push({ name: 'peer clients', close: () => (sipEdge.close(), media.close()) });
 
+    const logHealth = new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) });
     const calls = new CallRepository(store, o.cachedCalls ?? DEFAULT_CACHED_CALLS);
     // Each refers to the other only when a command runs or a timer fires, after both exist.
     const send: CommandHandler['handle'] = (callId, command, context) =>
@@ -124,7 +125,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
-      logHealth: new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) }),
+      logHealth,
     });
     closers.push({ name: 'deadlines', close: () => deadlines.close() });
 
@@ -213,6 +214,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
         service: CALL_CONTROL_SERVICE,
         log,
         intervalMs: o.healthProbeIntervalMs,
+        // The probe may see PostgreSQL gone before any command does: the next one is refused before it acts.
+        onDatabase: (up) => (up ? logHealth.succeeded() : logHealth.failed()),
       }),
     });
     // Runs before the server's drain: WatchEvents streams never end by themselves, so they are ended

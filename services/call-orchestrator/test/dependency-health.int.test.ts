@@ -1,6 +1,7 @@
 // CallControl's gRPC health follows its dependencies: NOT_SERVING once NATS is gone, for the service and
 // for the whole server (''), with the orchestrator's default probe interval and timeouts.
-import { credentials } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
+import type { GrpcStatusError } from '@callctl/client';
 import { health } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { startHarness, type Harness } from './support/orchestrator-harness.js';
@@ -12,7 +13,7 @@ const { SERVING, NOT_SERVING } = health.HealthCheckResponse_ServingStatus;
 let h: Harness;
 let client: health.HealthClient;
 beforeAll(async () => {
-  h = await startHarness({ healthProbeIntervalMs: undefined });
+  h = await startHarness({ healthProbeIntervalMs: undefined, databaseProxy: true });
   client = new health.HealthClient(`127.0.0.1:${h.orchestrator.grpc.port}`, credentials.createInsecure());
 });
 afterAll(async () => {
@@ -38,6 +39,26 @@ it('reports NOT_SERVING within 5 s of NATS stopping (SIGSTOP), for the service a
     process.kill(pid, 'SIGCONT');
   }
   await waitFor('SERVING again', async () => (await statuses()).every((s) => s === SERVING), 10_000);
+});
+
+it('refuses a command before it acts once the probe found PostgreSQL away', async () => {
+  const { callId, legId } = await h.sipEdge.offerInboundCall();
+  await waitFor('inbound call recorded', async () => (await h.stream(callId)).length === 3);
+  h.databaseProxy!.cut();
+  try {
+    await waitFor('NOT_SERVING', async () => (await statuses()).every((s) => s === NOT_SERVING), 5000);
+    const answered = await h.client.answerLeg(callId, legId).then(
+      () => 'answered',
+      (error: GrpcStatusError) => [error.status, error.details],
+    );
+    expect(answered).toEqual([status.UNAVAILABLE, 'event log (PostgreSQL) unavailable']);
+    expect(h.sipEdge.received('answerLeg').filter((r) => r.callId === callId)).toHaveLength(0);
+  } finally {
+    h.databaseProxy!.restore();
+  }
+  await waitFor('SERVING again', async () => (await statuses()).every((s) => s === SERVING), 10_000);
+  await h.client.answerLeg(callId, legId);
+  expect(h.sipEdge.received('answerLeg').filter((r) => r.callId === callId)).toHaveLength(1);
 });
 
 it('reports NOT_SERVING for CallControl when NATS is down', async () => {

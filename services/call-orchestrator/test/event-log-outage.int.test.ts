@@ -12,7 +12,9 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ databaseProxy: true });
+  // No health probe: it would find the log away first, and every command would be refused before acting
+  // (dependency-health.int.test.ts tests that); here commands find the outage themselves.
+  h = await startHarness({ databaseProxy: true, healthProbeIntervalMs: 3_600_000 });
 });
 afterAll(async () => {
   await h?.stop();

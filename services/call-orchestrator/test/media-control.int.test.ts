@@ -69,6 +69,7 @@ describe('media commands against a real media-worker and rtpengine', () => {
       nats,
       mediaWorker: { address: workerAddress, mediaFilesDir: dir },
       databaseProxy: true, // an outage test cuts the orchestrator's PostgreSQL
+      healthProbeIntervalMs: 3_600_000, // and a command, not the probe, is first to find it away
       sipEdge: {
         // What sip-edge does on AnswerLeg: a one-sided rtpengine session (session = call id, tag = leg id).
         onAnswer: async ({ callId, legId }) => {

@@ -16,6 +16,8 @@ export interface DependencyHealthOptions {
   intervalMs?: number;
   /** A probe not answered within this long counts as down. @default 1000 */
   timeoutMs?: number;
+  /** Told of each PostgreSQL probe's outcome (commands stop acting while it is down). */
+  onDatabase?(up: boolean): void;
 }
 
 /** The whole server's status (grpc.health.v1: the empty service name), which load balancers ask by default. */
@@ -63,6 +65,7 @@ export function watchDependencies(o: DependencyHealthOptions): () => void {
     running = true;
     void Promise.all([up(pingDatabase(o.pool, timeoutMs)), up(pingNats(o.nc, timeoutMs))])
       .then(([database, nats]) => {
+        o.onDatabase?.(database);
         const ok = database && nats;
         if (ok !== serving) {
           serving = ok;
