@@ -42,8 +42,7 @@ it('reports NOT_SERVING within 5 s of NATS stopping (SIGSTOP), for the service a
 });
 
 it('refuses a command before it acts once the probe found PostgreSQL away', async () => {
-  const { callId, legId } = await h.sipEdge.offerInboundCall();
-  await waitFor('inbound call recorded', async () => (await h.stream(callId)).length === 3);
+  const { callId, legId } = await h.inboundCall();
   h.databaseProxy!.cut();
   try {
     await waitFor('NOT_SERVING', async () => (await statuses()).every((s) => s === NOT_SERVING), 5000);

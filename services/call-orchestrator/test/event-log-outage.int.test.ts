@@ -6,6 +6,7 @@ import { status } from '@grpc/grpc-js';
 import type { GrpcStatusError } from '@callctl/client';
 import type { RecordedEvent } from '@callctl/eventstore';
 import { waitFor } from '@callctl/testing';
+import { refused } from './support/call-control-client.js';
 import { startHarness, type Harness } from './support/orchestrator-harness.js';
 
 jest.setTimeout(60_000);
@@ -23,28 +24,12 @@ afterEach(() => h.databaseProxy!.restore());
 
 const EVENT_LOG_UNAVAILABLE = /event log \(PostgreSQL\) unavailable/;
 
-async function refused(call: Promise<unknown>): Promise<GrpcStatusError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as GrpcStatusError;
-  }
-  throw new Error('the call succeeded');
-}
-
-async function answeredInboundCall() {
-  const ids = await h.sipEdge.offerInboundCall();
-  await waitFor('inbound call recorded', async () => (await h.stream(ids.callId)).length === 3);
-  await h.client.answerLeg(ids.callId, ids.legId);
-  return ids;
-}
-
 const legEnded = (events: readonly RecordedEvent[]) => events.filter((e) => e.type === 'LegEnded');
 const hangupsOf = (callId: string) => h.sipEdge.received('hangupLeg').filter((r) => r.callId === callId);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 it('Hangup during a short outage hangs up once and answers OK once LegEnded is recorded', async () => {
-  const call = await answeredInboundCall();
+  const call = await h.answeredInboundCall();
   h.databaseProxy!.cut();
   const hangup = h.client.hangup(call.callId);
   await waitFor('BYE requested', () => hangupsOf(call.callId).length === 1);
@@ -58,8 +43,8 @@ it('Hangup during a short outage hangs up once and answers OK once LegEnded is r
 });
 
 it('Hangup during a long outage is UNAVAILABLE, says it was done, and is recorded once the log is back', async () => {
-  const call = await answeredInboundCall();
-  const other = await answeredInboundCall();
+  const call = await h.answeredInboundCall();
+  const other = await h.answeredInboundCall();
   h.databaseProxy!.cut();
   const error = await refused(h.client.api.hangup({ callId: call.callId, legId: '' }, { deadlineMs: 1500 }));
   expect(error.status).toBe(status.UNAVAILABLE);
@@ -96,7 +81,7 @@ it('Hangup during a long outage is UNAVAILABLE, says it was done, and is recorde
 });
 
 it('ends an open WatchEvents stream with UNAVAILABLE when the log goes away', async () => {
-  await answeredInboundCall();
+  await h.answeredInboundCall();
   const feed = h.client.watch(1);
   const iterator = feed[Symbol.asyncIterator]();
   await iterator.next(); // the stream is open and reading

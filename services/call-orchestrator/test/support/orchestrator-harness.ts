@@ -6,6 +6,7 @@ import { callStreamId, type RecordedEvent } from '@callctl/eventstore';
 import { createLogger } from '@callctl/logging';
 import {
   createTestDatabase,
+  waitFor,
   startNatsServer,
   startTcpProxy,
   type NatsServerFixture,
@@ -30,6 +31,10 @@ export interface Harness {
   eventCount(): Promise<number>;
   /** The call's stream as stored. */
   stream(callId: string): Promise<RecordedEvent[]>;
+  /** An inbound call reported by sip-edge, recorded by the orchestrator. */
+  inboundCall(): Promise<{ callId: string; legId: string }>;
+  /** The same, answered with AnswerLeg. */
+  answeredInboundCall(): Promise<{ callId: string; legId: string }>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +82,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
+  const stream = (callId: string) => orchestrator.store.readStream(callStreamId(callId));
+  const inboundCall = async () => {
+    const ids = await sipEdge.offerInboundCall();
+    await waitFor('inbound call recorded', async () => (await stream(ids.callId)).length === 3);
+    return ids;
+  };
   return {
     db,
     pool,
@@ -88,7 +99,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(databaseProxy ? { databaseProxy } : {}),
     eventCount: async () =>
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_log')).rows[0]!.n,
-    stream: (callId) => orchestrator.store.readStream(callStreamId(callId)),
+    stream,
+    inboundCall,
+    answeredInboundCall: async () => {
+      const ids = await inboundCall();
+      await client.answerLeg(ids.callId, ids.legId);
+      return ids;
+    },
     stop: async () => {
       client.close();
       databaseProxy?.restore();
