@@ -14,7 +14,7 @@ export interface EventLogHealthOptions {
 }
 
 export class EventLogHealth {
-  private suspect = false;
+  private failing = false;
   private lastPing?: { at: number; result: Promise<boolean> };
   private readonly pingTtlMs: number;
   private readonly clock: () => number;
@@ -26,18 +26,23 @@ export class EventLogHealth {
 
   /** A read or append failed because PostgreSQL was unreachable. */
   failed(): void {
-    this.suspect = true;
+    this.failing = true;
     this.lastPing = undefined; // a ping that answered before this failure says nothing now
   }
 
   /** A read or append succeeded. */
   succeeded(): void {
-    this.suspect = false;
+    this.failing = false;
+  }
+
+  /** Whether a read or append failed since the last success: ensureWritable will ping. */
+  get suspect(): boolean {
+    return this.failing;
   }
 
   /** Throws EventLogUnavailableError when the log was failing and still does not answer. */
   async ensureWritable(): Promise<void> {
-    if (!this.suspect) return;
+    if (!this.failing) return;
     const now = this.clock();
     if (!this.lastPing || now - this.lastPing.at > this.pingTtlMs)
       this.lastPing = {

@@ -125,8 +125,10 @@ export class CommandHandler {
     const traced = { ...context, traceparent };
     const recording: Recording = {};
     const work = runInTrace(traceparent, async () => {
-      // Also before queueing: the call's lock may be held by an action still waiting for the log to record it.
-      if (this.o.effects.actsBeforeAppend(command)) await this.o.logHealth?.ensureWritable();
+      // Also before queueing: the call's lock may be held by an action still waiting for the log to record
+      // it. Only then is there an await here, so commands otherwise take the lock in the order they came.
+      if (this.o.logHealth?.suspect && this.o.effects.actsBeforeAppend(command))
+        await this.o.logHealth.ensureWritable();
       return this.o.locks.run(callId, () => this.handleLocked(callId, command, traced, recording));
     });
     return this.answerInTime(work, recording, callId, command, context.deadline);
