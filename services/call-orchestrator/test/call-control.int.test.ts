@@ -98,7 +98,7 @@ describe('bad input: a clear status and nothing written', () => {
     h.sipEdge.failNext('answerLeg', status.UNAVAILABLE, 'SIP engine not connected');
     const error = await refused(h.client.answerLeg(callId, legId));
     expect(error.status).toBe(status.UNAVAILABLE);
-    expect(error.details).toContain('SIP engine not connected');
+    expect(error.details).toBe('sip-edge unavailable: SIP engine not connected'); // names the peer
     expect(await h.eventCount()).toBe(before);
     await h.client.answerLeg(callId, legId); // the retry goes through
     expect((await h.client.getCall(callId)).legs[0]!.state).toBe(LegState.LEG_STATE_ANSWERED);
