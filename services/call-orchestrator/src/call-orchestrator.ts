@@ -127,6 +127,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
       logHealth,
     });
+    // Before the pool ends: an action still waiting for the log stops retrying (logged as never recorded).
+    closers.push({ name: 'command handler', close: () => handler.close() });
     closers.push({ name: 'deadlines', close: () => deadlines.close() });
 
     // The read model first, so that every call active in the log is known before its deadlines are re-armed.

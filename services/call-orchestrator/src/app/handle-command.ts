@@ -108,6 +108,7 @@ export class CommandHandler {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly retry: RecordRetryPolicy;
+  private closed = false;
 
   constructor(private readonly o: CommandHandlerOptions) {
     this.maxAttempts = o.maxAttempts ?? 5;
@@ -132,6 +133,11 @@ export class CommandHandler {
       return this.o.locks.run(callId, () => this.handleLocked(callId, command, traced, recording));
     });
     return this.answerInTime(work, recording, callId, command, context.deadline);
+  }
+
+  /** Stops recording actions still waiting for the log (shutdown: the pool is about to end). */
+  close(): void {
+    this.closed = true;
   }
 
   /**
@@ -305,9 +311,9 @@ export class CommandHandler {
             'action done but the event log is unavailable; recording it when back',
           );
         }
-        if (Date.now() - started >= giveUpAfterMs) {
+        if (this.closed || Date.now() - started >= giveUpAfterMs) {
           this.o.log.error(
-            { ...about, err: error, attempts: attempt + 1 },
+            { ...about, err: error, attempts: attempt + 1, shuttingDown: this.closed },
             'action done but never recorded: gave up',
           );
           throw error;
