@@ -1,9 +1,11 @@
-import { CallctlError, ERROR_KINDS } from '@callctl/errors';
+import pg from 'pg';
+import { CallctlError, ERROR_KINDS, isCallctlError } from '@callctl/errors';
 
 /** Stable codes of the event store's errors; test for these, never for message text. */
 export const EVENT_STORE_ERROR_CODES = {
   concurrency: 'EVENTSTORE_CONCURRENCY',
   validation: 'EVENTSTORE_VALIDATION',
+  unavailable: 'EVENTSTORE_UNAVAILABLE',
 } as const;
 
 /**
@@ -65,4 +67,46 @@ export function isConcurrencyError(error: unknown): error is ConcurrencyError {
 
 export function isValidationError(error: unknown): error is ValidationError {
   return error instanceof Error && (error as { code?: unknown }).code === EVENT_STORE_ERROR_CODES.validation;
+}
+
+/** The message every edge answers when the log cannot be read or written (gRPC UNAVAILABLE). */
+export const EVENT_LOG_UNAVAILABLE_MESSAGE = 'event log (PostgreSQL) unavailable';
+
+/**
+ * PostgreSQL could not be reached or dropped the connection (refused, reset, restarting, too many
+ * connections): nothing is known to be written, and a retry once it is back may succeed. The driver's
+ * error is the `cause`.
+ */
+export class EventLogUnavailableError extends CallctlError {
+  override readonly name = 'EventLogUnavailableError';
+  readonly code = EVENT_STORE_ERROR_CODES.unavailable;
+  readonly kind = ERROR_KINDS.unavailable;
+  constructor(options?: ErrorOptions) {
+    super(EVENT_LOG_UNAVAILABLE_MESSAGE, {}, options);
+  }
+}
+
+export function isEventLogUnavailable(error: unknown): error is EventLogUnavailableError {
+  return error instanceof Error && (error as { code?: unknown }).code === EVENT_STORE_ERROR_CODES.unavailable;
+}
+
+/**
+ * SQLSTATE classes and codes that mean the server is not there for us (class 08 connection exception,
+ * 57P01-57P03 shutting down or starting, 53300 too many connections): a retry later may succeed.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+
+/**
+ * A failed query in the store's vocabulary: typed errors pass unchanged; a server error that means
+ * "not available now" and every error the driver raises without a server answer (refused, reset,
+ * connection terminated, connect timeout) become EventLogUnavailableError; other server errors pass
+ * unchanged (a bug or a broken invariant, INTERNAL at an edge).
+ */
+export function storeError(error: unknown): unknown {
+  if (isCallctlError(error)) return error;
+  if (error instanceof pg.DatabaseError)
+    return UNAVAILABLE_SQLSTATE.test(error.code ?? '')
+      ? new EventLogUnavailableError({ cause: error })
+      : error;
+  return new EventLogUnavailableError({ cause: error });
 }

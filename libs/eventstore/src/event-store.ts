@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { callEventCodecs, type CodecRegistry } from './codecs.js';
-import { VALIDATION_REASONS, ValidationError } from './errors.js';
+import { storeError, VALIDATION_REASONS, ValidationError } from './errors.js';
 import {
   APPEND_BATCH_SQL,
   APPEND_SQL,
@@ -326,27 +326,29 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         ...(row.duplicate ? {} : { recordedAt: row.recorded_at }),
       };
     } catch (error) {
-      throw appendError(error, item.streamId, item.expected);
+      throw storeError(appendError(error, item.streamId, item.expected));
     }
   }
 
   /** Several appends in one statement (so one transaction): each gets its own outcome, in order. */
   async function appendMany(items: readonly PreparedAppend[]): Promise<BatchOutcome<AppendResult>[]> {
     const events = items.flatMap((item) => item.events);
-    const { rows } = await pool.query<AppendBatchRow>({
-      name: 'event_log_append_batch',
-      text: APPEND_BATCH_SQL,
-      values: [
-        items.map((item) => item.streamId),
-        items.map((item) => sqlExpected(item.expected)),
-        items.map((item) => item.events.length),
-        items.map((item) => item.metadataJson),
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => e.schemaVersion),
-        events.map((e) => e.json),
-      ],
-    });
+    const { rows } = await pool
+      .query<AppendBatchRow>({
+        name: 'event_log_append_batch',
+        text: APPEND_BATCH_SQL,
+        values: [
+          items.map((item) => item.streamId),
+          items.map((item) => sqlExpected(item.expected)),
+          items.map((item) => item.events.length),
+          items.map((item) => item.metadataJson),
+          events.map((e) => e.eventId),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => e.json),
+        ],
+      })
+      .catch(rethrowStoreError); // mapped once: every caller of the batch gets the same error
     return items.map((item, i) => batchOutcome(rows[i], item.streamId, item.expected));
   }
 
@@ -371,28 +373,37 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     // A named (prepared) statement: every command reads its stream, so PostgreSQL parses and plans it
     // once per connection instead of on each read. The equality on stream_id keeps the generic plan an
     // index scan.
-    const { rows } = await pool.query<EventRow>({
-      name: 'event_log_read_stream',
-      text: `SELECT ${COLUMNS} FROM event_log WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
-      values: [streamId, fromVersion],
-    });
+    const { rows } = await pool
+      .query<EventRow>({
+        name: 'event_log_read_stream',
+        text: `SELECT ${COLUMNS} FROM event_log WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+        values: [streamId, fromVersion],
+      })
+      .catch(rethrowStoreError);
     return rows.map(toRecorded);
   }
 
   async function readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
-    const { rows } = await pool.query<EventRow>(
-      `SELECT ${COLUMNS} FROM event_log WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
-      [afterPosition, limit],
-    );
+    const { rows } = await pool
+      .query<EventRow>(
+        `SELECT ${COLUMNS} FROM event_log WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+        [afterPosition, limit],
+      )
+      .catch(rethrowStoreError);
     return rows.map(toRecorded);
   }
 
   async function headPosition(): Promise<number> {
-    const { rows } = await pool.query<{ head: string }>(
-      'SELECT coalesce(max(global_position), 0) AS head FROM event_log',
-    );
+    const { rows } = await pool
+      .query<{ head: string }>('SELECT coalesce(max(global_position), 0) AS head FROM event_log')
+      .catch(rethrowStoreError);
     return Number(rows[0]!.head);
   }
 
   return { append, readStream, readAll, headPosition, onAppended, codecs };
+}
+
+/** Reads and appends fail in the store's vocabulary (an unreachable PostgreSQL is EventLogUnavailableError). */
+function rethrowStoreError(error: unknown): never {
+  throw storeError(error);
 }

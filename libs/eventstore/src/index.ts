@@ -16,10 +16,14 @@ export {
 export {
   ConcurrencyError,
   ValidationError,
+  EventLogUnavailableError,
+  EVENT_LOG_UNAVAILABLE_MESSAGE,
   EVENT_STORE_ERROR_CODES,
   VALIDATION_REASONS,
   isConcurrencyError,
   isValidationError,
+  isEventLogUnavailable,
+  storeError,
   type ValidationReason,
 } from './errors.js';
 export { callStreamId, callIdOfStream, assertValidStreamId } from './stream-id.js';

@@ -26,3 +26,4 @@ export {
   type MaxRate,
   type Step,
 } from './bench-measures.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

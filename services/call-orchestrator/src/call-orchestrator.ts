@@ -27,7 +27,8 @@ import {
 import { keepRunning } from './adapters/eventlog/keep-running.js';
 import { runProjectionEvery } from './adapters/eventlog/periodic-projection.js';
 import { CALL_CONTROL_SERVICE, callControlService } from './adapters/grpc/call-control-service.js';
-import { watchDependencies } from './adapters/dependency-health.js';
+import { pingDatabase, watchDependencies } from './adapters/dependency-health.js';
+import { EventLogHealth } from './app/event-log-health.js';
 import { EventWatchers } from './adapters/grpc/watch-events.js';
 import { systemIds } from './adapters/ids.js';
 import { mediaWorkerClient } from './adapters/media/media-worker-client.js';
@@ -57,11 +58,14 @@ export interface CallOrchestratorOptions {
   deadlineResyncMs?: number;
   /** How often the active-calls read model (ListCalls) catches up with the log. @default 250 */
   activeCallsPeriodMs?: number;
-  /** How often PostgreSQL and NATS are probed for the health status. @default 5000 */
+  /** How often PostgreSQL and NATS are probed for the health status. @default 1000 */
   healthProbeIntervalMs?: number;
   /** @default Date.now */
   clock?: Clock;
 }
+
+/** How long an acting command waits for the pre-flight ping of a suspect event log (app/event-log-health.ts). */
+const EVENT_LOG_PING_TIMEOUT_MS = 500;
 
 export interface RunningCallOrchestrator {
   grpc: RunningGrpcServer;
@@ -110,6 +114,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     const media = mediaWorkerClient(o.mediaWorker);
     closers.push({ name: 'peer clients', close: () => (sipEdge.close(), media.close()) });
 
+    const logHealth = new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) });
     const calls = new CallRepository(store, o.cachedCalls ?? DEFAULT_CACHED_CALLS);
     // Each refers to the other only when a command runs or a timer fires, after both exist.
     const send: CommandHandler['handle'] = (callId, command, context) =>
@@ -123,7 +128,10 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
+      logHealth,
     });
+    // Before the pool ends: an action still waiting for the log stops retrying (logged as never recorded).
+    closers.push({ name: 'command handler', close: () => handler.close() });
     closers.push({ name: 'deadlines', close: () => deadlines.close() });
 
     // The read model first, so that every call active in the log is known before its deadlines are re-armed.
@@ -212,6 +220,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
         service: CALL_CONTROL_SERVICE,
         log,
         intervalMs: o.healthProbeIntervalMs,
+        // The probe may see PostgreSQL gone before any command does: the next one is refused before it acts.
+        onDatabase: (up) => (up ? logHealth.succeeded() : logHealth.failed()),
       }),
     });
     // Runs before the server's drain: WatchEvents streams never end by themselves, so they are ended

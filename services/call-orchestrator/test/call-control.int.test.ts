@@ -1,7 +1,6 @@
 // The public CallControl API over a real event log (PostgreSQL) and real NATS JetStream, with sip-edge's
 // side played by the recording SipEdge server (test/support/recording-sip-edge.ts).
 import { status } from '@grpc/grpc-js';
-import type { GrpcStatusError } from '@callctl/client';
 import { callControl, callEvents } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -14,6 +13,7 @@ import { systemIds } from '../src/adapters/ids.js';
 import { sipEdgeClient } from '../src/adapters/sip-edge/sip-edge-client.js';
 import { createLogger } from '@callctl/logging';
 import { foldEvents } from '../src/domain/call.state.js';
+import { refused } from './support/call-control-client.js';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
 
 jest.setTimeout(30_000);
@@ -30,29 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
 });
-
-/** The gRPC error of a call that must fail. */
-async function refused(call: Promise<unknown>): Promise<GrpcStatusError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as GrpcStatusError;
-  }
-  throw new Error('the call succeeded');
-}
-
-/** An inbound call reported by sip-edge, recorded by the orchestrator. */
-async function inboundCall() {
-  const ids = await h.sipEdge.offerInboundCall();
-  await waitFor('inbound call recorded', async () => (await h.stream(ids.callId)).length === 3);
-  return ids;
-}
-
-async function answeredInboundCall() {
-  const ids = await inboundCall();
-  await h.client.answerLeg(ids.callId, ids.legId);
-  return ids;
-}
 
 describe('bad input: a clear status and nothing written', () => {
   it.each([
@@ -88,7 +65,7 @@ describe('bad input: a clear status and nothing written', () => {
   });
 
   it('answers FAILED_PRECONDITION saying which state refused, writing nothing', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     const before = await h.eventCount();
     const error = await refused(h.client.answerLeg(callId, legId));
     expect(error.status).toBe(status.FAILED_PRECONDITION);
@@ -98,7 +75,7 @@ describe('bad input: a clear status and nothing written', () => {
   });
 
   it('answers NOT_FOUND for an unknown leg of a known call', async () => {
-    const { callId } = await inboundCall();
+    const { callId } = await h.inboundCall();
     const error = await refused(h.client.answerLeg(callId, 'no-such-leg'));
     expect(error.status).toBe(status.NOT_FOUND);
     expect(error.details).toContain('no-such-leg');
@@ -116,12 +93,12 @@ describe('bad input: a clear status and nothing written', () => {
   });
 
   it('passes a peer failure on as its status and records nothing', async () => {
-    const { callId, legId } = await inboundCall();
+    const { callId, legId } = await h.inboundCall();
     const before = await h.eventCount();
     h.sipEdge.failNext('answerLeg', status.UNAVAILABLE, 'SIP engine not connected');
     const error = await refused(h.client.answerLeg(callId, legId));
     expect(error.status).toBe(status.UNAVAILABLE);
-    expect(error.details).toContain('SIP engine not connected');
+    expect(error.details).toBe('sip-edge unavailable: SIP engine not connected'); // names the peer
     expect(await h.eventCount()).toBe(before);
     await h.client.answerLeg(callId, legId); // the retry goes through
     expect((await h.client.getCall(callId)).legs[0]!.state).toBe(LegState.LEG_STATE_ANSWERED);
@@ -130,7 +107,7 @@ describe('bad input: a clear status and nothing written', () => {
 
 describe('a peer that does not answer in time', () => {
   it('is DEADLINE_EXCEEDED with nothing written; what sip-edge did late is recorded from its fact', async () => {
-    const { callId, legId } = await inboundCall();
+    const { callId, legId } = await h.inboundCall();
     const before = await h.eventCount();
     const release = h.sipEdge.holdNext('answerLeg');
     const error = await refused(h.client.answerLeg(callId, legId));
@@ -196,7 +173,7 @@ describe('CreateCall', () => {
 
 describe('facts from sip-edge', () => {
   it('records an inbound call under the ids sip-edge chose', async () => {
-    const { callId, legId } = await inboundCall();
+    const { callId, legId } = await h.inboundCall();
     const call = await h.client.getCall(callId);
     expect(call.legs).toEqual([
       expect.objectContaining({
@@ -208,7 +185,7 @@ describe('facts from sip-edge', () => {
   });
 
   it('records an answer once, although sip-edge reports the 200 OK it sent', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     expect(h.sipEdge.received('answerLeg')).toContainEqual({ callId, legId });
     // sip-edge's LegAnswered fact arrives after the command recorded the answer: a no-op, acked. A later
     // fact shows the consumer went past it.
@@ -224,7 +201,7 @@ describe('facts from sip-edge', () => {
   });
 
   it("keeps recording other calls' facts while an action on one call is slow", async () => {
-    const a = await inboundCall();
+    const a = await h.inboundCall();
     const release = h.sipEdge.holdNext('answerLeg');
     const answering = h.client.answerLeg(a.callId, a.legId);
     await waitFor('AnswerLeg at sip-edge', () =>
@@ -235,7 +212,7 @@ describe('facts from sip-edge', () => {
       $case: 'dtmfInfoReceived',
       dtmfInfoReceived: { digit: '1', durationMs: 80 },
     });
-    const b = await inboundCall();
+    const b = await h.inboundCall();
     expect((await h.client.getCall(b.callId)).legs[0]!.legId).toBe(b.legId);
     expect(typesOf(await h.stream(a.callId))).not.toContain('LegAnswered');
     release();
@@ -248,7 +225,7 @@ describe('facts from sip-edge', () => {
   });
 
   it('records a redelivered fact once (same fact id, new message id)', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     const dtmf = { $case: 'dtmfInfoReceived' as const, dtmfInfoReceived: { digit: '7', durationMs: 80 } };
     const factId = await h.sipEdge.publishSipFact(callId, legId, dtmf);
     await h.sipEdge.publishSipFact(callId, legId, dtmf, factId, `${factId}-again`);
@@ -277,7 +254,7 @@ describe('facts from sip-edge', () => {
   });
 
   it('terminates a fact it cannot use and goes on with the next', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     await h.sipEdge.publishSipFact(callId, legId, {
       $case: 'dtmfInfoReceived',
       dtmfInfoReceived: { digit: 'X', durationMs: 1 },
@@ -296,7 +273,7 @@ describe('facts from sip-edge', () => {
 describe('talk duration', () => {
   it('is stamped on CallEnded: from the first answer to the end', async () => {
     const started = Date.now();
-    const { callId } = await answeredInboundCall();
+    const { callId } = await h.answeredInboundCall();
     await new Promise((resolve) => setTimeout(resolve, 50)); // a call that talked for a while
     await h.client.hangup(callId);
     const elapsed = Date.now() - started;
@@ -309,7 +286,7 @@ describe('talk duration', () => {
 
 describe('Hangup', () => {
   it('hangs up every live leg through sip-edge and ends the call', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     await h.client.hangup(callId);
     expect(h.sipEdge.received('hangupLeg')).toContainEqual(expect.objectContaining({ callId, legId }));
     const call = await h.client.getCall(callId);
@@ -321,7 +298,7 @@ describe('Hangup', () => {
 
 describe('Dial from a ringing inbound leg (B2BUA)', () => {
   it('places the INVITE bridged with the caller, bridges on answer, and ends the pair together', async () => {
-    const a = await inboundCall();
+    const a = await h.inboundCall();
     const { legId: b } = await h.client.dial({
       callId: a.callId,
       bridgeWithLegId: a.legId,
@@ -364,7 +341,7 @@ describe('Dial from a ringing inbound leg (B2BUA)', () => {
 
 describe('events on NATS', () => {
   it('publishes each event of a call to CALL_EVENTS once and in stream order', async () => {
-    const { callId } = await answeredInboundCall();
+    const { callId } = await h.answeredInboundCall();
     await h.client.hangup(callId);
     const stored = await h.stream(callId);
     const js = jetstream(h.nc);
@@ -422,7 +399,7 @@ describe('database connections cut', () => {
 
 describe('GetCall and ListCalls', () => {
   it('GetCall is the fold of the stream, with the stream version', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     const stream = await h.stream(callId);
     const state = foldEvents(stream.map((e) => toCallEvent(e, h.orchestrator.store.codecs)));
     const call = await h.client.getCall(callId);
@@ -436,8 +413,8 @@ describe('GetCall and ListCalls', () => {
   });
 
   it('lists active calls oldest first, pages through them, and drops ended ones', async () => {
-    const a = await inboundCall();
-    const b = await inboundCall();
+    const a = await h.inboundCall();
+    const b = await h.inboundCall();
     const ids = async () => {
       const out: string[] = [];
       let token = '';
@@ -462,7 +439,7 @@ describe('GetCall and ListCalls', () => {
   });
 
   it('rebuilds the active-calls read model from the log to the same rows', async () => {
-    await inboundCall();
+    await h.inboundCall();
     const rows = async () =>
       (await h.pool.query('SELECT call_id, created_position FROM active_call ORDER BY created_position'))
         .rows;
@@ -480,8 +457,8 @@ describe('GetCall and ListCalls', () => {
 
 describe('WatchEvents', () => {
   it('delivers one call from a position: stored events first, then live ones, then ends on close', async () => {
-    const mine = await inboundCall();
-    const other = await inboundCall();
+    const mine = await h.inboundCall();
+    const other = await h.inboundCall();
     const first = (await h.stream(mine.callId))[0]!.globalPosition;
     const feed = h.client.watch(first, mine.callId);
     const received: callControl.WatchEventsResponse[] = [];
@@ -509,7 +486,7 @@ describe('WatchEvents', () => {
 
 describe('legs sip-edge no longer holds', () => {
   it('ends a leg missing from two ListLegs in a row (sip-edge restarted), not before', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     // Legs recorded within the grace period are left out: pretend this one is older.
     const sipEdge = sipEdgeClient({ address: h.sipEdge.address, timeoutMs: 3000 });
     afterThis.push(() => sipEdge.close());
@@ -578,7 +555,7 @@ describe('deadlines', () => {
   });
 
   it('ends a digit collection on the first- and inter-digit timeouts', async () => {
-    const { callId, legId } = await answeredInboundCall();
+    const { callId, legId } = await h.answeredInboundCall();
     await h.client.collectDigits({
       callId,
       legId,

@@ -68,6 +68,8 @@ describe('media commands against a real media-worker and rtpengine', () => {
     h = await startHarness({
       nats,
       mediaWorker: { address: workerAddress, mediaFilesDir: dir },
+      databaseProxy: true, // an outage test cuts the orchestrator's PostgreSQL
+      healthProbeIntervalMs: 3_600_000, // and a command, not the probe, is first to find it away
       sipEdge: {
         // What sip-edge does on AnswerLeg: a one-sided rtpengine session (session = call id, tag = leg id).
         onAnswer: async ({ callId, legId }) => {
@@ -185,5 +187,88 @@ describe('media commands against a real media-worker and rtpengine', () => {
       expect.objectContaining({ collectId, digits: '42', reason: 'COLLECT_END_REASON_MAX_DIGITS' }),
     );
     expect(typesOf(await h.stream(callId)).filter((t) => t === 'DtmfReceived')).toHaveLength(2);
+  });
+
+  describe('while the event log (PostgreSQL) is away', () => {
+    afterEach(() => h.databaseProxy!.restore());
+
+    const playbacksStarted = async (callId: string) =>
+      (await h.stream(callId)).filter((e) => e.type === 'PlaybackStarted').map((e) => e.data);
+    /** Packets at the caller over one second, after those in flight. */
+    const packetsInASecond = async (caller: RtpEndpoint) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      caller.clearReceived();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return caller.packetsReceived;
+    };
+
+    it('a prompt played is recorded once the log is back, and the retry answers it', async () => {
+      const { callId, legId, caller } = await answeredCall();
+      h.databaseProxy!.cut();
+      const error = await h.client.api
+        .playMedia(
+          {
+            callId,
+            legId,
+            media: { $case: 'fileId', fileId: 'tone-20s.wav' },
+            repeat: 0,
+            idempotencyKey: 'p-away',
+          },
+          { deadlineMs: 1500 },
+        )
+        .then(
+          () => undefined,
+          (e: GrpcStatusError) => e,
+        );
+      expect(error?.status).toBe(status.UNAVAILABLE);
+      expect(error?.details).toMatch(/event log \(PostgreSQL\) unavailable: PlayMedia was done/);
+      expect(caller.recentToneRatio(TONE_HZ)).toBeGreaterThan(0.5); // it plays
+      h.databaseProxy!.restore();
+      const started = await waitFor(
+        'PlaybackStarted recorded',
+        async () => (await playbacksStarted(callId))[0],
+        10_000,
+      );
+      const { playbackId } = await h.client.playFile(callId, legId, 'tone-20s.wav', 'p-away');
+      expect(started).toEqual(
+        expect.objectContaining({ playbackId, mediaUri: expect.stringContaining('tone-20s.wav') }),
+      );
+      expect(await playbacksStarted(callId)).toHaveLength(1);
+    });
+
+    it('a prompt asked for once the log is known away is refused before it plays', async () => {
+      const first = await answeredCall();
+      const { callId, legId, caller } = await answeredCall();
+      h.databaseProxy!.cut();
+      // The first command finds the log away (it acts and is recorded later: the test above).
+      await h.client.api
+        .playMedia(
+          {
+            callId: first.callId,
+            legId: first.legId,
+            media: { $case: 'fileId', fileId: 'tone-1s.wav' },
+            repeat: 0,
+            idempotencyKey: 'p-first',
+          },
+          { deadlineMs: 1500 },
+        )
+        .catch(() => undefined);
+      let error: GrpcStatusError | undefined;
+      await h.client
+        .playFile(callId, legId, 'tone-20s.wav', 'p-refused')
+        .catch((e: GrpcStatusError) => (error = e));
+      expect([error?.status, error?.details]).toEqual([
+        status.UNAVAILABLE,
+        'event log (PostgreSQL) unavailable',
+      ]);
+      expect(await packetsInASecond(caller)).toBeLessThan(10);
+      h.databaseProxy!.restore();
+      await waitFor(
+        'the first one recorded',
+        async () => (await playbacksStarted(first.callId)).length === 1,
+        10_000,
+      );
+      expect(await playbacksStarted(callId)).toHaveLength(0);
+    });
   });
 });

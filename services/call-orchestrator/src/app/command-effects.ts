@@ -12,6 +12,9 @@
 //   initiated leg with no INVITE; its ring timeout (re-armed from the log on start) ends it as NO_ANSWER.
 //   A failed INVITE ends the leg with PLATFORM_FAILURE (UNREACHABLE for a peer refusal) and the caller
 //   gets the peer's status.
+// - PostgreSQL away: the handler refuses an action before it runs when the log is known to be failing,
+//   and once an action ran it appends its events again until the log takes them (handle-command.ts;
+//   the per-command table is in the README, "When the event log (PostgreSQL) is away").
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
@@ -59,6 +62,11 @@ export class CommandEffects {
     state: CallState,
   ): Promise<EventAmendment | void> {
     return this.table.get(command.type)?.before?.(this.ports, callId, command, decision, state);
+  }
+
+  /** Whether the command acts on the wire before its events are appended (a SIP or media action). */
+  actsBeforeAppend(command: CallCommand): boolean {
+    return this.table.get(command.type)?.before !== undefined;
   }
 
   async after(callId: string, command: CallCommand, decision: Decision): Promise<void> {

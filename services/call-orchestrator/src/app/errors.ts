@@ -35,7 +35,12 @@ export class PeerError extends CallctlError<{ peer: string }> {
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`${peer}: ${message}`, { peer }, options);
+    // An unavailable peer is named as such, whatever the transport said (`sip-edge unavailable: ...`).
+    super(
+      `${peer}${code === PEER_ERROR_CODES.unavailable ? ' unavailable' : ''}: ${message}`,
+      { peer },
+      options,
+    );
     this.kind = KIND_BY_CODE[code];
   }
 }
@@ -50,3 +55,27 @@ export const PERMANENT_KINDS: ReadonlySet<ErrorKind> = new Set([
   ERROR_KINDS.failedPrecondition,
   ERROR_KINDS.alreadyExists,
 ]);
+
+export const APP_ERROR_CODES = {
+  /** The action was done but its events are not in the log yet (PostgreSQL unreachable). */
+  actionNotRecorded: 'ACTION_NOT_RECORDED',
+} as const;
+
+/**
+ * A command acted on the wire (the BYE, the 200 OK, the prompt) but the event log could not take its
+ * events within the caller's deadline. They are being recorded in the background: a retry with the same
+ * idempotency key is safe and answers the recorded result. UNAVAILABLE at the gRPC edge.
+ */
+export class ActionNotRecordedError extends CallctlError<{ callId: string; command: string }> {
+  override readonly name = 'ActionNotRecordedError';
+  readonly code = APP_ERROR_CODES.actionNotRecorded;
+  readonly kind = ERROR_KINDS.unavailable;
+  constructor(callId: string, command: string, options?: ErrorOptions) {
+    super(
+      `event log (PostgreSQL) unavailable: ${command} was done and will be recorded when the log is back; ` +
+        'a retry with the same idempotency key is safe',
+      { callId, command },
+      options,
+    );
+  }
+}

@@ -1,9 +1,16 @@
 // Command handling for the call aggregate (STYLE 7): load (the cached call, else replay the stream),
 // decide, act, append with the expected version; on a version conflict reload and decide again, a
 // bounded number of times.
+//
+// The wire and the log agree (README "How a command runs"): a command that acts before its append checks
+// first that the log can take it (EventLogHealth), and once it has acted its events are recorded however
+// long PostgreSQL is away (within a bound): the append is retried with backoff, past the caller's deadline
+// in the background. The caller hears OK when the append made it in time, else UNAVAILABLE saying the
+// action was done and will be recorded (ActionNotRecordedError).
 import {
   callStreamId,
   isConcurrencyError,
+  isEventLogUnavailable,
   type AppendMetadata,
   type AppendResult,
   type EventStore,
@@ -17,6 +24,8 @@ import type { Deadline } from '../domain/call.guards.js';
 import type { CallState } from '../domain/call.state.js';
 import { ConcurrencyError } from '../domain/errors.js';
 import type { CallLocks } from './call-locks.js';
+import { ActionNotRecordedError } from './errors.js';
+import type { EventLogHealth } from './event-log-health.js';
 import { emptyCall, type CallRepository, type LoadedCall } from './call-repository.js';
 import type { CommandEffects, EventAmendment } from './command-effects.js';
 import type { IdSource } from './ports.js';
@@ -35,6 +44,11 @@ export interface CommandContext extends AppendMetadata {
    * call's trace, instead of continuing whatever trace happens to be in hand.
    */
   startsTrace?: boolean;
+  /**
+   * When the caller stops waiting (epoch ms, a gRPC deadline). An action whose events are not recorded by
+   * then is answered with ActionNotRecordedError while the recording goes on.
+   */
+  deadline?: number;
 }
 
 export interface CommandOutcome {
@@ -58,15 +72,48 @@ export interface CommandHandlerOptions {
   maxAttempts?: number;
   /** First back-off between attempts, doubled each time, with jitter. @default 5 */
   conflictBackoffMs?: number;
+  /** Checked before a command acts on the wire; told of every read and append outcome. */
+  logHealth?: EventLogHealth;
+  /** How the events of an action already done are recorded while PostgreSQL is unreachable. */
+  recordRetry?: Partial<RecordRetryPolicy>;
+}
+
+export interface RecordRetryPolicy {
+  /** @default 50 */
+  firstDelayMs: number;
+  /** @default 2000 */
+  maxDelayMs: number;
+  /** After this long the events are given up (logged as an error, the log misses the action). @default 600000 */
+  giveUpAfterMs: number;
+  /** The caller is answered this long before its deadline. @default 250 */
+  replyMarginMs: number;
+  /** The longest a caller without a deadline waits for the recording. @default 5000 */
+  maxReplyWaitMs: number;
+}
+
+export const DEFAULT_RECORD_RETRY: RecordRetryPolicy = {
+  firstDelayMs: 50,
+  maxDelayMs: 2000,
+  giveUpAfterMs: 600_000,
+  replyMarginMs: 250,
+  maxReplyWaitMs: 5000,
+};
+
+/** Set by the locked work when it acted and could not record at once: the caller may be answered early. */
+interface Recording {
+  deferred?: () => void;
 }
 
 export class CommandHandler {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
+  private readonly retry: RecordRetryPolicy;
+  private closed = false;
 
   constructor(private readonly o: CommandHandlerOptions) {
     this.maxAttempts = o.maxAttempts ?? 5;
     this.backoffMs = o.conflictBackoffMs ?? 5;
+    this.retry = { ...DEFAULT_RECORD_RETRY, ...o.recordRetry };
   }
 
   handle(callId: string, command: CallCommand, context: CommandContext = {}): Promise<CommandOutcome> {
@@ -77,17 +124,56 @@ export class CommandHandler {
       ? newRootTraceparent()
       : (context.traceparent ?? workTraceparent());
     const traced = { ...context, traceparent };
-    return runInTrace(traceparent, () =>
-      this.o.locks.run(callId, () => this.handleLocked(callId, command, traced)),
-    );
+    const recording: Recording = {};
+    const work = runInTrace(traceparent, async () => {
+      // Also before queueing: the call's lock may be held by an action still waiting for the log to record
+      // it. Only then is there an await here, so commands otherwise take the lock in the order they came.
+      if (this.o.logHealth?.suspect && this.o.effects.actsBeforeAppend(command))
+        await this.o.logHealth.ensureWritable();
+      return this.o.locks.run(callId, () => this.handleLocked(callId, command, traced, recording));
+    });
+    return this.answerInTime(work, recording, callId, command, context.deadline);
+  }
+
+  /** Stops recording actions still waiting for the log (shutdown: the pool is about to end). */
+  close(): void {
+    this.closed = true;
+  }
+
+  /**
+   * The outcome of the work, or, when it acted and is still recording at the caller's deadline,
+   * ActionNotRecordedError (the work goes on, holding the call's lock, so later commands and facts of the
+   * call find its events recorded first).
+   */
+  private answerInTime(
+    work: Promise<CommandOutcome>,
+    recording: Recording,
+    callId: string,
+    command: CallCommand,
+    deadline = Infinity,
+  ): Promise<CommandOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      recording.deferred = () => {
+        const waitMs = Math.min(deadline - this.retry.replyMarginMs - Date.now(), this.retry.maxReplyWaitMs);
+        timer = setTimeout(
+          () => reject(new ActionNotRecordedError(callId, command.type)),
+          Math.max(0, waitMs),
+        );
+      };
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   private async handleLocked(
     callId: string,
     command: CallCommand,
     context: CommandContext,
+    recording: Recording = {},
   ): Promise<CommandOutcome> {
     const { store, calls, effects, ids } = this.o;
+    // Whether an action on the wire runs before the append: once it ran, its events must reach the log.
+    const acts = effects.actsBeforeAppend(command);
     const metadata: AppendMetadata = {
       correlationId: context.correlationId,
       causationId: context.causationId,
@@ -106,7 +192,14 @@ export class CommandHandler {
       // call has no stream yet, which its append ('no-stream') checks the same way.
       const cached = useCache ? (calls.cached(callId) ?? startsCall(command, callId)) : undefined;
       useCache = false;
-      const call = cached ?? (await calls.load(callId));
+      const call =
+        cached ??
+        (await this.whileLogAway(() => calls.load(callId), {
+          callId,
+          command,
+          hasActed: acted && acts,
+          recording,
+        }));
       const skip = (): CommandOutcome => ({ decision: { events: [] }, call });
       if (context.startsTrace) metadata.linkedTraceparent = call.traceparent;
       // A fact that came with no trace (a digit heard in the RTP) continues the call's.
@@ -130,6 +223,7 @@ export class CommandHandler {
         return { resultId: decision.resultId, decision, call };
       }
       if (!acted) {
+        if (acts) await this.o.logHealth?.ensureWritable();
         amend = (await effects.before(callId, command, decision, call.state)) ?? undefined;
         acted = true;
       }
@@ -142,11 +236,16 @@ export class CommandHandler {
       }));
       let result: AppendResult;
       try {
-        result = await store.append(
-          callStreamId(callId),
-          call.version === 0 ? 'no-stream' : call.version,
-          events,
-          metadata,
+        // The same events (ids and all) on each try: one that committed unseen is answered as a duplicate.
+        result = await this.whileLogAway(
+          () =>
+            store.append(
+              callStreamId(callId),
+              call.version === 0 ? 'no-stream' : call.version,
+              events,
+              metadata,
+            ),
+          { callId, command, hasActed: acted && acts, recording },
         );
       } catch (error) {
         calls.forget(callId);
@@ -178,6 +277,49 @@ export class CommandHandler {
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
       await this.runAfter(callId, command, decision, context);
       return { resultId: decision.resultId, decision, call };
+    }
+  }
+
+  /**
+   * Runs a read or append of the log. While PostgreSQL is unreachable, work that has not acted fails at
+   * once (EventLogUnavailableError: UNAVAILABLE, nothing done, safe to retry); work that has acted tries
+   * again with backoff until it gets through or the policy gives up.
+   */
+  private async whileLogAway<T>(
+    io: () => Promise<T>,
+    work: { callId: string; command: CallCommand; hasActed: boolean; recording: Recording },
+  ): Promise<T> {
+    const { firstDelayMs, maxDelayMs, giveUpAfterMs } = this.retry;
+    const { hasActed, recording } = work;
+    const about = { callId: work.callId, command: work.command.type };
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await io();
+        this.o.logHealth?.succeeded();
+        if (attempt > 0)
+          this.o.log.info({ ...about, attempts: attempt + 1 }, 'event log back: action recorded');
+        return result;
+      } catch (error) {
+        if (!isEventLogUnavailable(error)) throw error;
+        this.o.logHealth?.failed();
+        if (!hasActed) throw error;
+        if (attempt === 0) {
+          recording.deferred?.();
+          this.o.log.warn(
+            { ...about, err: error },
+            'action done but the event log is unavailable; recording it when back',
+          );
+        }
+        if (this.closed || Date.now() - started >= giveUpAfterMs) {
+          this.o.log.error(
+            { ...about, err: error, attempts: attempt + 1, shuttingDown: this.closed },
+            'action done but never recorded: gave up',
+          );
+          throw error;
+        }
+        await sleep(Math.min(maxDelayMs, firstDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
     }
   }
 

@@ -1,6 +1,12 @@
 // The public CallControl client (@callctl/client) with the defaults these tests leave out. Each call is
 // made once (NO_RETRIES): a test asserts what one call answers.
-import { createCallControlClient, NO_RETRIES, type CallControlClient, type EventFeed } from '@callctl/client';
+import {
+  createCallControlClient,
+  NO_RETRIES,
+  type CallControlClient,
+  type EventFeed,
+  type GrpcStatusError,
+} from '@callctl/client';
 import type { callControl } from '@callctl/proto';
 
 export class CallControlTestClient {
@@ -56,4 +62,14 @@ export class CallControlTestClient {
   close(): void {
     this.api.close();
   }
+}
+
+/** The gRPC error of a call that must fail. */
+export async function refused(call: Promise<unknown>): Promise<GrpcStatusError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as GrpcStatusError;
+  }
+  throw new Error('the call succeeded');
 }

@@ -6,8 +6,11 @@ import { callStreamId, type RecordedEvent } from '@callctl/eventstore';
 import { createLogger } from '@callctl/logging';
 import {
   createTestDatabase,
+  waitFor,
   startNatsServer,
+  startTcpProxy,
   type NatsServerFixture,
+  type TcpProxy,
   type TestDatabase,
 } from '@callctl/testing';
 import { startCallOrchestrator, type RunningCallOrchestrator } from '../../src/call-orchestrator.js';
@@ -22,10 +25,16 @@ export interface Harness {
   sipEdge: RecordingSipEdge;
   orchestrator: RunningCallOrchestrator;
   client: CallControlTestClient;
+  /** The proxy the orchestrator reaches PostgreSQL through (HarnessOptions.databaseProxy). */
+  databaseProxy?: TcpProxy;
   /** Rows in the event log. */
   eventCount(): Promise<number>;
   /** The call's stream as stored. */
   stream(callId: string): Promise<RecordedEvent[]>;
+  /** An inbound call reported by sip-edge, recorded by the orchestrator. */
+  inboundCall(): Promise<{ callId: string; legId: string }>;
+  /** The same, answered with AnswerLeg. */
+  answeredInboundCall(): Promise<{ callId: string; legId: string }>;
   stop(): Promise<void>;
 }
 
@@ -34,6 +43,13 @@ export interface HarnessOptions {
   nats?: NatsServerFixture;
   sipEdge?: Omit<RecordingSipEdgeOptions, 'nc'>;
   mediaWorker?: { address: string; mediaFilesDir: string };
+  /**
+   * The orchestrator reaches PostgreSQL through a TCP proxy the test can cut (an outage of the event log
+   * for the orchestrator only; the test's own pool goes direct).
+   */
+  databaseProxy?: boolean;
+  /** How often the health probe runs; present but undefined: the orchestrator's default. @default 200 */
+  healthProbeIntervalMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -44,16 +60,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const nats = options.nats ?? (await startNatsServer());
   const nc = await connectBus({ servers: nats.url, name: 'orchestrator-test' });
   const sipEdge = await RecordingSipEdge.start({ nc, ...options.sipEdge });
+  const dbUrl = new URL(db.url);
+  const databaseProxy = options.databaseProxy
+    ? await startTcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) })
+    : undefined;
   const orchestrator = await startCallOrchestrator({
     log: createLogger({
       service: 'call-orchestrator-test',
       level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent',
     }),
     grpc: { host: '127.0.0.1', port: 0 },
-    databaseUrl: db.url,
+    databaseUrl: databaseProxy?.via(db.url) ?? db.url,
     natsUrl: nats.url,
     legReconcileIntervalMs: 3_600_000, // tests run it with reconciler.runOnce()
-    healthProbeIntervalMs: 200,
+    healthProbeIntervalMs: 'healthProbeIntervalMs' in options ? options.healthProbeIntervalMs : 200,
     sipEdge: { address: sipEdge.address, timeoutMs: 3000 },
     mediaWorker: {
       address: options.mediaWorker?.address ?? '127.0.0.1:1',
@@ -62,6 +82,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
+  const stream = (callId: string) => orchestrator.store.readStream(callStreamId(callId));
+  const inboundCall = async () => {
+    const ids = await sipEdge.offerInboundCall();
+    await waitFor('inbound call recorded', async () => (await stream(ids.callId)).length === 3);
+    return ids;
+  };
   return {
     db,
     pool,
@@ -70,12 +96,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sipEdge,
     orchestrator,
     client,
+    ...(databaseProxy ? { databaseProxy } : {}),
     eventCount: async () =>
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_log')).rows[0]!.n,
-    stream: (callId) => orchestrator.store.readStream(callStreamId(callId)),
+    stream,
+    inboundCall,
+    answeredInboundCall: async () => {
+      const ids = await inboundCall();
+      await client.answerLeg(ids.callId, ids.legId);
+      return ids;
+    },
     stop: async () => {
       client.close();
+      databaseProxy?.restore();
       await orchestrator.close(); // safe when a test already closed it
+      await databaseProxy?.close();
       await sipEdge.stop();
       await nc.drain().catch(() => nc.close());
       if (!options.nats) await nats.stop();

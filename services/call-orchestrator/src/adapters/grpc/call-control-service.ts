@@ -1,7 +1,7 @@
 // Binds the public callctl.v1.CallControl service to the app: each RPC parses its request into a command
 // (requests.ts), runs it through the command handler, and maps any failure once (status.ts).
 import { randomUUID } from 'node:crypto';
-import type { Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Deadline, Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
@@ -13,6 +13,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
+import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
 
 export interface CallControlHandlers {
@@ -26,8 +27,11 @@ export interface CallControlHandlers {
 
 export const CALL_CONTROL_SERVICE = 'callctl.v1.CallControl';
 
-/** Correlation from the caller (x-correlation-id) or a new one; the request's own id is the causation. */
-function contextOf(metadata: Metadata): CommandContext {
+/**
+ * Correlation from the caller (x-correlation-id) or a new one; the request's own id is the causation. The
+ * caller's deadline bounds how long a command waits for its events to be recorded.
+ */
+function contextOf(metadata: Metadata, deadline: Deadline): CommandContext {
   const header = (name: string) => {
     const value = metadata.get(name)[0];
     return typeof value === 'string' && value ? value : undefined;
@@ -37,6 +41,7 @@ function contextOf(metadata: Metadata): CommandContext {
     correlationId: header('x-correlation-id') ?? requestId,
     causationId: requestId,
     traceparent: header('traceparent') ?? currentTraceparent() ?? newRootTraceparent(),
+    deadline: deadline instanceof Date ? deadline.getTime() : deadline,
   };
 }
 
@@ -44,7 +49,7 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
   const { handler, stamp, log } = h;
   const withStatus = unaryHandler(log);
   const unary = <Req, Res>(run: (request: Req, context: CommandContext) => Promise<Res>) =>
-    withStatus<Req, Res>((request, call) => run(request, contextOf(call.metadata)));
+    withStatus<Req, Res>((request, call) => run(request, contextOf(call.metadata, call.getDeadline())));
   /** Runs a parsed request; returns the id it produced. */
   const send = async (parsed: requests.CallRequest, context: CommandContext) =>
     (await handler.handle(parsed.callId, parsed.command, context)).resultId ?? '';
@@ -97,15 +102,20 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       return { call: view };
     }),
     listCalls: unary(async (r: callControl.ListCallsRequest) => {
-      const page = await h.listActive(r.pageSize, r.pageToken);
+      // The read model's query speaks the store's vocabulary too (PostgreSQL away: UNAVAILABLE).
+      const page = await h.listActive(r.pageSize, r.pageToken).catch((error: unknown) => {
+        throw storeError(error);
+      });
       const calls = await Promise.all(page.callIds.map(async (id) => callView(await h.calls.load(id))));
       return { calls: calls.filter((c) => c !== undefined), nextPageToken: page.nextPageToken };
     }),
     watchEvents: (call) => {
+      // grpc-js sends a server stream's status from its 'error' event (then ends it); destroy(error) would
+      // close the stream without any status, and the client would wait forever.
       h.watchers
         .serve(call)
         .catch((error: unknown) =>
-          call.destroy(toServiceError(error, log.child({ rpc: 'WatchEvents' })) as Error),
+          call.emit('error', toServiceError(error, log.child({ rpc: 'WatchEvents' }))),
         );
     },
   };

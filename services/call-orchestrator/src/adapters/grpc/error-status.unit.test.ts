@@ -4,10 +4,11 @@ import { status } from '@grpc/grpc-js';
 import { toServiceError } from '@callctl/errors/grpc';
 import {
   ConcurrencyError as StoreConcurrencyError,
+  EventLogUnavailableError,
   ValidationError as StoreValidationError,
 } from '@callctl/eventstore';
 import { createLogger } from '@callctl/logging';
-import { PeerError } from '../../app/errors.js';
+import { ActionNotRecordedError, PeerError } from '../../app/errors.js';
 import {
   ConcurrencyError,
   IdempotencyConflictError,
@@ -38,8 +39,24 @@ describe('gRPC status of the orchestrator errors', () => {
     [new PeerError('media-worker', 'NOT_FOUND', 'media file not found: /x.wav'), status.NOT_FOUND],
     [new PeerError('sip-edge', 'ILLEGAL_STATE', 'leg is answered'), status.FAILED_PRECONDITION],
     [new PeerError('sip-edge', 'VALIDATION', 'bad URI'), status.INVALID_ARGUMENT],
+    [new EventLogUnavailableError({ cause: new Error('ECONNREFUSED') }), status.UNAVAILABLE],
+    [new ActionNotRecordedError('C', 'Hangup'), status.UNAVAILABLE],
   ])('maps %s and keeps its message', (error, code) => {
     expect(toServiceError(error, log)).toMatchObject({ code, details: error.message });
+  });
+
+  it('names the dependency that is unavailable', () => {
+    expect(
+      [
+        new EventLogUnavailableError(),
+        new PeerError('sip-edge', 'UNAVAILABLE', 'No connection established'),
+        new ActionNotRecordedError('C', 'Hangup'),
+      ].map((e) => toServiceError(e, log).details),
+    ).toEqual([
+      'event log (PostgreSQL) unavailable',
+      'sip-edge unavailable: No connection established',
+      expect.stringMatching(/^event log \(PostgreSQL\) unavailable: Hangup was done and will be recorded/),
+    ]);
   });
 
   it('hides an unexpected error behind INTERNAL', () => {
