@@ -1,3 +1,4 @@
+import { FactSequence } from '@callctl/bus';
 import type { facts } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { mediaFactOf } from '../domain/media-fact.js';
@@ -25,6 +26,8 @@ export class FactReporting {
   /** The tail of each session's publish chain; removed when the chain drains. */
   private readonly tails = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
+  /** Numbers each call's facts in the order they are reported (facts.v1 source_sequence). */
+  private readonly sequence = new FactSequence();
   private stopListening: (() => void) | undefined;
 
   constructor(private readonly deps: FactReportingDeps) {}
@@ -47,8 +50,9 @@ export class FactReporting {
   }
 
   private report(event: MediaEvent): void {
-    const fact = mediaFactOf(event, this.deps.factIdOf(event), this.deps.callOf(event.sessionId));
-    if (!fact) return;
+    const made = mediaFactOf(event, this.deps.factIdOf(event), this.deps.callOf(event.sessionId));
+    if (!made) return;
+    const fact = { ...made, sourceSequence: this.sequence.next(made.callId) };
     const sessionId = event.sessionId;
     const previous = this.tails.get(sessionId) ?? Promise.resolve();
     const tail = previous.then(() => this.publish(fact));

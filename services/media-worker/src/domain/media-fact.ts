@@ -12,7 +12,14 @@ export function mediaFactOf(
   factId: string,
   callId: string,
 ): facts.MediaFact | undefined {
-  const base = { factId, callId, sessionId: event.sessionId };
+  // Unstamped sequence: the reporter numbers the facts it publishes (a fact not made takes no number).
+  const base = {
+    factId,
+    callId,
+    sessionId: event.sessionId,
+    sourceSequence: 0,
+    occurredAtMs: event.occurredAtMs,
+  };
   switch (event.fact?.$case) {
     case 'playbackFinished': {
       const { playbackId, reason } = event.fact.playbackFinished;
