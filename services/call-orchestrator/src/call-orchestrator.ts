@@ -31,6 +31,7 @@ import { EventWatchers } from './adapters/grpc/watch-events.js';
 import { systemIds } from './adapters/ids.js';
 import { mediaWorkerClient } from './adapters/media/media-worker-client.js';
 import { startFactsConsumer, type FactsConsumer } from './adapters/nats/facts-consumer.js';
+import { pgFactDeadLetters } from './adapters/dead-letters/fact-dead-letters.js';
 import { sipEdgeClient } from './adapters/sip-edge/sip-edge-client.js';
 
 export interface CallOrchestratorOptions {
@@ -111,7 +112,16 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     // Each refers to the other only when a command runs or a timer fires, after both exist.
     const send: CommandHandler['handle'] = (callId, command, context) =>
       handler.handle(callId, command, context);
-    const deadlines = new DeadlineManager({ send, clock, ids, log: log.child({ module: 'deadlines' }) });
+    // The facts consumer starts after the deadlines are re-armed; a deadline firing before it exists acts at once.
+    const started: { facts?: FactsConsumer } = {};
+    const deadlines = new DeadlineManager({
+      send,
+      clock,
+      ids,
+      log: log.child({ module: 'deadlines' }),
+      settleFacts: (callId, timeoutMs) => started.facts?.settle(callId, timeoutMs) ?? Promise.resolve(false),
+      sipEdge,
+    });
     const handler = new CommandHandler({
       store,
       calls,
@@ -153,14 +163,16 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     resync.unref();
     closers.push({ name: 'deadline resync', close: () => clearInterval(resync) });
 
-    const facts: FactsConsumer = await startFactsConsumer({
+    const facts = await startFactsConsumer({
       nc,
       record: (callId, command, context) => recordFact(handler, callId, command, context),
+      deadLetters: pgFactDeadLetters(pool),
       clock,
       ids,
       log: log.child({ module: 'facts' }),
       durableName: o.factsConsumerName,
     });
+    started.facts = facts;
     closers.push({ name: 'facts consumer', close: () => facts.close() });
 
     if (o.relay ?? true) {

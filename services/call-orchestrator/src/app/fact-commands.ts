@@ -4,18 +4,32 @@
 import type { facts } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
 import { ValidationError } from '../domain/errors.js';
+import { FACT_SOURCES, type FactSource } from './fact-order.js';
 
 export interface FactCommand {
   callId: string;
   factId: string;
   command: CallCommand;
+  /** Where the fact stands among its source's facts of the call (fact-order.ts). */
+  order: { source: FactSource; sequence: number; occurredAtMs: number; endsLeg: boolean };
 }
+
+const orderOf = (
+  source: FactSource,
+  fact: { sourceSequence: number; occurredAtMs: number },
+  endsLeg = false,
+): FactCommand['order'] => ({
+  source,
+  sequence: fact.sourceSequence,
+  occurredAtMs: fact.occurredAtMs,
+  endsLeg,
+});
 
 export function sipFactCommand(fact: facts.SipFact, now: number, newId: string): FactCommand {
   const { callId, legId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
-  const base = { callId, factId };
   const f = fact.fact;
+  const base = { callId, factId, order: orderOf(FACT_SOURCES.sip, fact, f?.$case === 'legEnded') };
   if (!callId || !factId || !f)
     throw new ValidationError(`SIP fact ${factId || '(no id)'} lacks its call id or its fact`);
   if (!legId) throw new ValidationError(`SIP fact ${factId} names no leg`, { callId });
@@ -101,6 +115,7 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
 export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: string): FactCommand {
   const { callId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
+  const order = orderOf(FACT_SOURCES.media, fact);
   const f = fact.fact;
   if (!callId || !factId || !f)
     throw new ValidationError(`media fact ${factId || '(no id)'} lacks its call id or its fact`);
@@ -109,6 +124,7 @@ export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: stri
       return {
         callId,
         factId,
+        order,
         command: {
           type: 'RecordPlaybackFinished',
           data: { playbackId: f.playbackFinished.playbackId, failed: f.playbackFinished.failed },
@@ -124,6 +140,7 @@ export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: stri
       return {
         callId,
         factId,
+        order,
         command: {
           type: 'RecordDtmf',
           data: { legId, digit: f.dtmfDetected.digit, ...(party ? { party } : {}) },

@@ -2,7 +2,7 @@ import { callEvents, type facts } from '@callctl/proto';
 import { ValidationError } from '../domain/errors.js';
 import { mediaFactCommand, sipFactCommand } from './fact-commands.js';
 
-const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1' };
+const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1', sourceSequence: 0, occurredAtMs: 0 };
 const offered = (extra: Partial<facts.InboundCallOffered> = {}): facts.SipFact => ({
   ...ids,
   fact: {
@@ -123,6 +123,8 @@ describe('media facts as commands', () => {
     const { command } = mediaFactCommand(
       {
         factId: 'f',
+        sourceSequence: 0,
+        occurredAtMs: 0,
         callId: 'c',
         sessionId: 'c',
         fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'p', failed: true } },
@@ -140,6 +142,8 @@ describe('media facts as commands', () => {
     const { command } = mediaFactCommand(
       {
         factId: 'f',
+        sourceSequence: 0,
+        occurredAtMs: 0,
         callId: 'c',
         sessionId: 'c',
         fact: {
@@ -157,6 +161,8 @@ describe('media facts as commands', () => {
     const { command } = mediaFactCommand(
       {
         factId: 'f',
+        sourceSequence: 0,
+        occurredAtMs: 0,
         callId: 'c',
         sessionId: 'ms-2',
         fact: {
