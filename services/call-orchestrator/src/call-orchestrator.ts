@@ -30,7 +30,11 @@ import { watchDependencies } from './adapters/dependency-health.js';
 import { EventWatchers } from './adapters/grpc/watch-events.js';
 import { systemIds } from './adapters/ids.js';
 import { mediaWorkerClient } from './adapters/media/media-worker-client.js';
-import { startFactsConsumer, type FactsConsumer } from './adapters/nats/facts-consumer.js';
+import {
+  startFactsConsumer,
+  type FactsConsumer,
+  type FactsConsumerOptions,
+} from './adapters/nats/facts-consumer.js';
 import { pgFactDeadLetters } from './adapters/dead-letters/fact-dead-letters.js';
 import { sipEdgeClient } from './adapters/sip-edge/sip-edge-client.js';
 
@@ -45,6 +49,8 @@ export interface CallOrchestratorOptions {
   relay?: boolean;
   /** Durable name of the facts consumer. @default 'call-orchestrator' */
   factsConsumerName?: string;
+  /** The facts consumer's ack wait and ordering bounds (facts-consumer.ts). @default its defaults */
+  facts?: Pick<FactsConsumerOptions, 'ackWaitMs' | 'holdMs' | 'crossSourceGraceMs'>;
   /** Folded calls kept in memory. @default 10000 */
   cachedCalls?: number;
   /** @default 10 */
@@ -171,6 +177,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ids,
       log: log.child({ module: 'facts' }),
       durableName: o.factsConsumerName,
+      ...o.facts,
     });
     started.facts = facts;
     closers.push({ name: 'facts consumer', close: () => facts.close() });

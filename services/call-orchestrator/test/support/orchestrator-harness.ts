@@ -10,7 +10,11 @@ import {
   type NatsServerFixture,
   type TestDatabase,
 } from '@callctl/testing';
-import { startCallOrchestrator, type RunningCallOrchestrator } from '../../src/call-orchestrator.js';
+import {
+  startCallOrchestrator,
+  type CallOrchestratorOptions,
+  type RunningCallOrchestrator,
+} from '../../src/call-orchestrator.js';
 import { CallControlTestClient } from './call-control-client.js';
 import { RecordingSipEdge, type RecordingSipEdgeOptions } from './recording-sip-edge.js';
 
@@ -34,6 +38,8 @@ export interface HarnessOptions {
   nats?: NatsServerFixture;
   sipEdge?: Omit<RecordingSipEdgeOptions, 'nc'>;
   mediaWorker?: { address: string; mediaFilesDir: string };
+  /** Options of the orchestrator beyond the harness's. */
+  orchestrator?: Pick<CallOrchestratorOptions, 'facts'>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -60,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       timeoutMs: 5000,
       mediaFilesDir: options.mediaWorker?.mediaFilesDir ?? '/nonexistent',
     },
+    ...options.orchestrator,
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
   return {
