@@ -88,3 +88,40 @@ describe('DeadlineManager', () => {
     m.close();
   });
 });
+
+describe('DeadlineManager: timers yield to facts', () => {
+  function yielding(sipState: string) {
+    const seen: string[] = [];
+    const m = new DeadlineManager({
+      send: async (_callId, command) => {
+        seen.push(command.type);
+        return recorded;
+      },
+      clock: Date.now,
+      ids,
+      log,
+      settleFacts: async (callId) => {
+        seen.push(`settle ${callId}`);
+        return true;
+      },
+      sipEdge: { listLegs: async () => [{ callId: 'c1', legId: 'L', sipState }] },
+    });
+    return { m, seen };
+  }
+
+  it("applies the call's pending facts, then hangs up a leg sip-edge still has ringing", async () => {
+    const { m, seen } = yielding('ringing');
+    m.arm('c1', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
+    await until(() => seen.length === 2);
+    expect(seen).toEqual(['settle c1', 'Hangup']);
+    m.close();
+  });
+
+  it('records the answer of a leg sip-edge holds answered instead of hanging it up', async () => {
+    const { m, seen } = yielding('answered');
+    m.arm('c1', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
+    await until(() => seen.length === 2);
+    expect(seen).toEqual(['settle c1', 'RecordLegAnswered']);
+    m.close();
+  });
+});
