@@ -109,19 +109,17 @@ describe('DeadlineManager: timers yield to facts', () => {
     return { m, seen };
   }
 
-  it("applies the call's pending facts, then hangs up a leg sip-edge still has ringing", async () => {
-    const { m, seen } = yielding('ringing');
-    m.arm('c1', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
-    await until(() => seen.length === 2);
-    expect(seen).toEqual(['settle c1', 'Hangup']);
-    m.close();
-  });
-
-  it('records the answer of a leg sip-edge holds answered instead of hanging it up', async () => {
-    const { m, seen } = yielding('answered');
-    m.arm('c1', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
-    await until(() => seen.length === 2);
-    expect(seen).toEqual(['settle c1', 'RecordLegAnswered']);
-    m.close();
-  });
+  it.each([
+    ['ringing', 'Hangup'],
+    ['answered', 'RecordLegAnswered'],
+  ])(
+    "settles the call's pending facts, then, for a leg sip-edge has %s, sends %s",
+    async (sipState, command) => {
+      const { m, seen } = yielding(sipState);
+      m.arm('c1', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
+      await until(() => seen.length === 2);
+      expect(seen).toEqual(['settle c1', command]);
+      m.close();
+    },
+  );
 });
