@@ -122,6 +122,18 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
   };
   let messages: ConsumerMessages = await subscribe();
   let closing = false;
+  const stopping = new AbortController();
+  /** A wait between retries that closing cuts short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener('abort', done);
+    });
   /** Facts received and not settled, by stream sequence: a redelivery only refreshes the message. */
   const unsettled = new Map<number, Delivered>();
   /** Per call, the highest stream sequence settled here (settle() compares the stream's last with it). */
@@ -148,7 +160,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
           `${what} failed; retrying in place`,
         );
         d.msg.working();
-        await sleep(delayMs);
+        await pause(delayMs);
         delayMs = Math.min(delayMs * 2, retryMaxMs);
       }
     }
@@ -217,7 +229,10 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
   }, ackWaitMs / 3);
   keepAlive.unref();
 
-  async function receive(msg: JsMsg): Promise<void> {
+  /** Dead letters of undecodable facts being kept: they belong to no call's queue. */
+  const refusing = new Set<Promise<void>>();
+
+  function receive(msg: JsMsg): void {
     const known = unsettled.get(msg.info.streamSequence);
     if (known) {
       known.msg = msg;
@@ -227,11 +242,13 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     try {
       fact = decodeFact(msg, o.clock(), o.ids);
     } catch (error) {
-      await deadLetter(
+      // Not awaited: keeping it is retried in place while PostgreSQL is down, and the feed must go on.
+      const keeping = deadLetter(
         { msg, factId: `undecodable:${msg.info.streamSequence}`, callId: '' },
         'undecodable',
         error,
-      );
+      ).finally(() => refusing.delete(keeping));
+      refusing.add(keeping);
       return;
     }
     const d: Delivered = {
@@ -249,7 +266,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
 
   const consume = async () => {
     for await (const msg of messages) {
-      await receive(msg);
+      receive(msg);
       while (unsettled.size >= maxInFlight && !closing)
         await new Promise<void>((resolve) => (freed = resolve));
     }
@@ -271,6 +288,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     clearInterval(keepAlive);
     // Left waiting: redelivered at once to whichever instance goes on.
     for (const d of await queues.close()) d.msg.nak();
+    await Promise.all(refusing);
   })();
 
   /** Whether the stream holds a fact of the call past what was settled (here or by the consumer). */
@@ -313,6 +331,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     settle,
     close: async () => {
       closing = true;
+      stopping.abort();
       freed?.();
       await messages.close();
       await done;
