@@ -14,6 +14,7 @@ import { CallLocks } from './app/call-locks.js';
 import { CallRepository, DEFAULT_CACHED_CALLS } from './app/call-repository.js';
 import { CommandEffects } from './app/command-effects.js';
 import { DeadlineManager } from './app/process-managers/deadline-manager.js';
+import { mayTakeDigits } from './app/fact-commands.js';
 import { CommandHandler } from './app/handle-command.js';
 import { recordFact } from './app/process-managers/record-fact.js';
 import { LegReconciler } from './app/process-managers/leg-reconciler.js';
@@ -173,6 +174,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       nc,
       record: (callId, command, context) => recordFact(handler, callId, command, context),
       deadLetters: pgFactDeadLetters(pool),
+      mayTakeDigits: (callId, legId) => mayTakeDigits(calls.cached(callId)?.state, legId),
       clock,
       ids,
       log: log.child({ module: 'facts' }),

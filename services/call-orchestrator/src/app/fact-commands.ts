@@ -3,6 +3,7 @@
 // redelivered fact decides the same thing.
 import type { facts } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
+import type { CallState } from '../domain/call.state.js';
 import { ValidationError } from '../domain/errors.js';
 import { FACT_SOURCES, type FactSource } from './fact-order.js';
 
@@ -149,4 +150,15 @@ export function mediaFactCommand(fact: facts.MediaFact, now: number, newId: stri
       };
     }
   }
+}
+
+/**
+ * Whether a leg may still take digits that another source saw before the leg's end: a collection runs on
+ * it, or the call's state is not known here. Only then does the end of the leg wait for them (fact-order.ts
+ * crossSourceGraceMs); the end of any other leg is recorded at once.
+ */
+export function mayTakeDigits(state: CallState | undefined, legId: string): boolean {
+  if (!state) return true;
+  if (state.status !== 'active') return false;
+  return Object.values(state.collects).some((c) => c.legId === legId && c.status === 'collecting');
 }

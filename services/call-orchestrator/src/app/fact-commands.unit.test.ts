@@ -1,6 +1,8 @@
 import { callEvents, type facts } from '@callctl/proto';
 import { ValidationError } from '../domain/errors.js';
-import { mediaFactCommand, sipFactCommand } from './fact-commands.js';
+import { foldEvents, initialState } from '../domain/call.state.js';
+import * as b from '../domain/testing/builders.js';
+import { mayTakeDigits, mediaFactCommand, sipFactCommand } from './fact-commands.js';
 
 const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1', sourceSequence: 0, occurredAtMs: 0 };
 const offered = (extra: Partial<facts.InboundCallOffered> = {}): facts.SipFact => ({
@@ -175,4 +177,18 @@ describe('media facts as commands', () => {
     );
     expect(command.data).toEqual({ legId: 'leg-7', digit: '3', party: { sessionId: 'ms-2', tag: 'leg-7' } });
   });
+});
+
+describe('a leg that may still take digits (its end waits for the other source)', () => {
+  const state = (...events: Parameters<typeof foldEvents>[0]) => foldEvents(events, initialState());
+  it('is one a collection runs on', () =>
+    expect(mayTakeDigits(state(...b.answeredA(), b.collectStarted('A', 'D1')), 'A')).toBe(true));
+  it('is not one without a collection, nor a leg of an ended call', () => {
+    expect(mayTakeDigits(state(...b.answeredA()), 'A')).toBe(false);
+    expect(mayTakeDigits(state(...b.answeredA(), b.collectStarted('B', 'D1')), 'A')).toBe(false);
+    expect(mayTakeDigits(state(...b.answeredA(), b.callEnded(b.EndCause.END_CAUSE_REMOTE_HANGUP)), 'A')).toBe(
+      false,
+    );
+  });
+  it('is any leg of a call not known here', () => expect(mayTakeDigits(undefined, 'A')).toBe(true));
 });

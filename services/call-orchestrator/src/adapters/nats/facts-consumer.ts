@@ -59,6 +59,8 @@ export interface FactsConsumerOptions {
   holdMs?: number;
   /** How long after it happened a leg-ending fact waits for the other source's earlier facts. @default 250 */
   crossSourceGraceMs?: number;
+  /** Whether a leg may still take digits (app/fact-commands.ts mayTakeDigits); only its end waits. @default always */
+  mayTakeDigits?: (callId: string, legId: string) => boolean;
 }
 
 export interface FactsConsumer {
@@ -251,8 +253,14 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
       refusing.add(keeping);
       return;
     }
+    const { command } = fact;
+    const endsLeg =
+      command.type === 'RecordLegEnded' &&
+      fact.order.endsLeg &&
+      (o.mayTakeDigits?.(fact.callId, command.data.legId) ?? true);
     const d: Delivered = {
       ...fact.order,
+      endsLeg,
       callId: fact.callId,
       factId: fact.factId,
       arrivedAtMs: o.clock(),
