@@ -111,7 +111,13 @@ export class CallFactQueues<F extends QueuedFact> {
           'fact applied without its predecessor from the same source (lost, or applied before a restart)',
         );
       q.current = fact;
-      await this.o.apply(fact);
+      // apply settles the fact itself; whatever escapes it (a connection closed under an ack) must not
+      // stop the call's loop: the message, left unsettled, is redelivered.
+      await this.o
+        .apply(fact)
+        .catch((error: unknown) =>
+          this.o.log.error({ callId, factId: fact.factId, err: error }, 'fact not settled'),
+        );
       q.current = undefined;
       if (fact.sequence > 0) applied[fact.source] = Math.max(applied[fact.source] ?? 0, fact.sequence);
     }

@@ -176,19 +176,24 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     const about = { callId: d.callId, factId: d.factId, kind };
     o.log.warn({ ...about, err: error }, 'fact refused; kept as a dead letter and terminated');
     const kept = await inPlace(d, 'keeping a dead letter', about, () =>
-      o.deadLetters.keep(
-        {
-          factId: d.factId,
-          callId: d.callId,
-          subject: d.msg.subject,
-          kind,
-          reason: error instanceof Error ? error.message : String(error),
-          payload: d.msg.data,
-          streamSequence: d.msg.info.streamSequence,
-          deliveryCount: d.msg.info.deliveryCount,
-        },
-        o.clock(),
-      ),
+      o.deadLetters
+        .keep(
+          {
+            factId: d.factId,
+            callId: d.callId,
+            subject: d.msg.subject,
+            kind,
+            reason: error instanceof Error ? error.message : String(error),
+            payload: d.msg.data,
+            streamSequence: d.msg.info.streamSequence,
+            deliveryCount: d.msg.info.deliveryCount,
+          },
+          o.clock(),
+        )
+        .catch((error: unknown) => {
+          // Whatever its kind, it is not the fact's refusal: a plain error, retried.
+          throw new Error('dead letter not kept', { cause: error });
+        }),
     );
     if (kept)
       d.msg.term(); // no reason: nats-server 2.9 ignores `+TERM <reason>` (see the README)
