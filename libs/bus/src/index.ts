@@ -61,3 +61,4 @@ export {
   RECORD_MAX_AGE_MS,
   type RecordTableOptions,
 } from './record-table.js';
+export { FactSequence } from './fact-sequence.js';

@@ -56,7 +56,8 @@ describe('callctl against the call-orchestrator', () => {
       nc,
       sipFactSubject(callId),
       facts.SipFact,
-      { factId, callId, legId, fact },
+      // Unstamped (as an older sip-edge): applied in arrival order.
+      { factId, callId, legId, fact, sourceSequence: 0, occurredAtMs: 0 },
       {
         msgId: factId,
         giveUpAfterMs: 10_000,

@@ -14,6 +14,7 @@ import { CallLocks } from './app/call-locks.js';
 import { CallRepository, DEFAULT_CACHED_CALLS } from './app/call-repository.js';
 import { CommandEffects } from './app/command-effects.js';
 import { DeadlineManager } from './app/process-managers/deadline-manager.js';
+import { mayTakeDigits } from './app/fact-commands.js';
 import { CommandHandler } from './app/handle-command.js';
 import { recordFact } from './app/process-managers/record-fact.js';
 import { LegReconciler } from './app/process-managers/leg-reconciler.js';
@@ -32,7 +33,12 @@ import { EventLogHealth } from './app/event-log-health.js';
 import { EventWatchers } from './adapters/grpc/watch-events.js';
 import { systemIds } from './adapters/ids.js';
 import { mediaWorkerClient } from './adapters/media/media-worker-client.js';
-import { startFactsConsumer, type FactsConsumer } from './adapters/nats/facts-consumer.js';
+import {
+  startFactsConsumer,
+  type FactsConsumer,
+  type FactsConsumerOptions,
+} from './adapters/nats/facts-consumer.js';
+import { pgFactDeadLetters } from './adapters/dead-letters/fact-dead-letters.js';
 import { sipEdgeClient } from './adapters/sip-edge/sip-edge-client.js';
 
 export interface CallOrchestratorOptions {
@@ -46,6 +52,8 @@ export interface CallOrchestratorOptions {
   relay?: boolean;
   /** Durable name of the facts consumer. @default 'call-orchestrator' */
   factsConsumerName?: string;
+  /** The facts consumer's ack wait and ordering bounds (facts-consumer.ts). @default its defaults */
+  facts?: Pick<FactsConsumerOptions, 'ackWaitMs' | 'holdMs' | 'crossSourceGraceMs'>;
   /** Folded calls kept in memory. @default 10000 */
   cachedCalls?: number;
   /** @default 10 */
@@ -119,7 +127,16 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     // Each refers to the other only when a command runs or a timer fires, after both exist.
     const send: CommandHandler['handle'] = (callId, command, context) =>
       handler.handle(callId, command, context);
-    const deadlines = new DeadlineManager({ send, clock, ids, log: log.child({ module: 'deadlines' }) });
+    // The facts consumer starts after the deadlines are re-armed; a deadline firing before it exists acts at once.
+    const started: { facts?: FactsConsumer } = {};
+    const deadlines = new DeadlineManager({
+      send,
+      clock,
+      ids,
+      log: log.child({ module: 'deadlines' }),
+      settleFacts: (callId, timeoutMs) => started.facts?.settle(callId, timeoutMs) ?? Promise.resolve(false),
+      sipEdge,
+    });
     const handler = new CommandHandler({
       store,
       calls,
@@ -164,15 +181,19 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     resync.unref();
     closers.push({ name: 'deadline resync', close: () => clearInterval(resync) });
 
-    const facts: FactsConsumer = await startFactsConsumer({
+    const facts = await startFactsConsumer({
       nc,
       record: (callId, command, context) => recordFact(handler, callId, command, context),
+      deadLetters: pgFactDeadLetters(pool),
+      mayTakeDigits: (callId, legId) => mayTakeDigits(calls.cached(callId)?.state, legId),
       clock,
       ids,
       log: log.child({ module: 'facts' }),
       durableName: o.factsConsumerName,
       ...(o.mediaLostAction ? { mediaLostAction: o.mediaLostAction } : {}),
+      ...o.facts,
     });
+    started.facts = facts;
     closers.push({ name: 'facts consumer', close: () => facts.close() });
 
     if (o.relay ?? true) {

@@ -105,6 +105,9 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
       {
         factId: expect.any(String),
         callId,
+        // The call's first fact from this worker, and when the worker saw it.
+        sourceSequence: 1,
+        occurredAtMs: expect.any(Number),
         sessionId,
         fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'greeting-1', failed: false } },
       },
@@ -171,6 +174,9 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
       {
         factId: expect.any(String),
         callId,
+        // The call's first fact from this worker, and when the worker saw it.
+        sourceSequence: 1,
+        occurredAtMs: expect.any(Number),
         sessionId: bridge,
         fact: {
           $case: 'dtmfDetected',

@@ -92,6 +92,8 @@ describe('media-worker: sessions that vanish from rtpengine (real rtpengine, nat
         factId: expect.any(String),
         callId,
         sessionId,
+        sourceSequence: expect.any(Number),
+        occurredAtMs: expect.any(Number),
         fact: {
           $case: 'mediaSessionLost',
           mediaSessionLost: {

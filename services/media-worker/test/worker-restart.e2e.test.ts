@@ -158,6 +158,8 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
         factId: expect.any(String),
         callId,
         sessionId: callId,
+        sourceSequence: expect.any(Number),
+        occurredAtMs: expect.any(Number),
         fact: { $case: 'playbackFinished', playbackFinished: { playbackId, failed: false } },
       },
     ]);

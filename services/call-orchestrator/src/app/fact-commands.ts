@@ -3,23 +3,38 @@
 // redelivered fact decides the same thing.
 import type { facts } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
+import type { CallState } from '../domain/call.state.js';
 import { ValidationError } from '../domain/errors.js';
 import {
   MEDIA_LOST_ACTIONS,
   type MediaLostAction,
 } from '../domain/capabilities/media-loss/media-loss.decide.js';
+import { FACT_SOURCES, type FactSource } from './fact-order.js';
 
 export interface FactCommand {
   callId: string;
   factId: string;
   command: CallCommand;
+  /** Where the fact stands among its source's facts of the call (fact-order.ts). */
+  order: { source: FactSource; sequence: number; occurredAtMs: number; endsLeg: boolean };
 }
+
+const orderOf = (
+  source: FactSource,
+  fact: { sourceSequence: number; occurredAtMs: number },
+  endsLeg = false,
+): FactCommand['order'] => ({
+  source,
+  sequence: fact.sourceSequence,
+  occurredAtMs: fact.occurredAtMs,
+  endsLeg,
+});
 
 export function sipFactCommand(fact: facts.SipFact, now: number, newId: string): FactCommand {
   const { callId, legId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
-  const base = { callId, factId };
   const f = fact.fact;
+  const base = { callId, factId, order: orderOf(FACT_SOURCES.sip, fact, f?.$case === 'legEnded') };
   if (!callId || !factId || !f)
     throw new ValidationError(`SIP fact ${factId || '(no id)'} lacks its call id or its fact`);
   if (!legId) throw new ValidationError(`SIP fact ${factId} names no leg`, { callId });
@@ -114,6 +129,7 @@ export function mediaFactCommand(
 ): FactCommand {
   const { callId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
+  const order = orderOf(FACT_SOURCES.media, fact);
   const f = fact.fact;
   if (!callId || !factId || !f)
     throw new ValidationError(`media fact ${factId || '(no id)'} lacks its call id or its fact`);
@@ -122,6 +138,7 @@ export function mediaFactCommand(
       return {
         callId,
         factId,
+        order,
         command: {
           type: 'RecordPlaybackFinished',
           data: { playbackId: f.playbackFinished.playbackId, failed: f.playbackFinished.failed },
@@ -137,6 +154,7 @@ export function mediaFactCommand(
       return {
         callId,
         factId,
+        order,
         command: {
           type: 'RecordDtmf',
           data: { legId, digit: f.dtmfDetected.digit, ...(party ? { party } : {}) },
@@ -149,6 +167,7 @@ export function mediaFactCommand(
       return {
         callId,
         factId,
+        order,
         command: {
           type: 'RecordMediaSessionLost',
           data: {
@@ -162,4 +181,15 @@ export function mediaFactCommand(
       };
     }
   }
+}
+
+/**
+ * Whether a leg may still take digits that another source saw before the leg's end: a collection runs on
+ * it, or the call's state is not known here. Only then does the end of the leg wait for them (fact-order.ts
+ * crossSourceGraceMs); the end of any other leg is recorded at once.
+ */
+export function mayTakeDigits(state: CallState | undefined, legId: string): boolean {
+  if (!state) return true;
+  if (state.status !== 'active') return false;
+  return Object.values(state.collects).some((c) => c.legId === legId && c.status === 'collecting');
 }

@@ -1,8 +1,10 @@
 import { callEvents, type facts } from '@callctl/proto';
 import { ValidationError } from '../domain/errors.js';
-import { mediaFactCommand, sipFactCommand } from './fact-commands.js';
+import { foldEvents, initialState } from '../domain/call.state.js';
+import * as b from '../domain/testing/builders.js';
+import { mayTakeDigits, mediaFactCommand, sipFactCommand } from './fact-commands.js';
 
-const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1' };
+const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1', sourceSequence: 0, occurredAtMs: 0 };
 const offered = (extra: Partial<facts.InboundCallOffered> = {}): facts.SipFact => ({
   ...ids,
   fact: {
@@ -123,6 +125,8 @@ describe('media facts as commands', () => {
     const { command } = mediaFactCommand(
       {
         factId: 'f',
+        sourceSequence: 0,
+        occurredAtMs: 0,
         callId: 'c',
         sessionId: 'c',
         fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'p', failed: true } },
@@ -140,6 +144,8 @@ describe('media facts as commands', () => {
     const { command } = mediaFactCommand(
       {
         factId: 'f',
+        sourceSequence: 0,
+        occurredAtMs: 0,
         callId: 'c',
         sessionId: 'c',
         fact: {
@@ -157,6 +163,8 @@ describe('media facts as commands', () => {
     const { command } = mediaFactCommand(
       {
         factId: 'f',
+        sourceSequence: 0,
+        occurredAtMs: 0,
         callId: 'c',
         sessionId: 'ms-2',
         fact: {
@@ -175,6 +183,8 @@ describe('media facts as commands', () => {
       factId: 'f',
       callId: 'c',
       sessionId: 'ms-3',
+      sourceSequence: 1,
+      occurredAtMs: 1,
       fact: {
         $case: 'mediaSessionLost',
         mediaSessionLost: { sessionId: 'ms-3', tags: ['leg-1', 'local-leg-1'], reason: 'gone' },
@@ -187,4 +197,18 @@ describe('media facts as commands', () => {
     });
     expect(mediaFactCommand(lost, 1, 'n', 'record').command.data).toMatchObject({ action: 'record' });
   });
+});
+
+describe('a leg that may still take digits (its end waits for the other source)', () => {
+  const state = (...events: Parameters<typeof foldEvents>[0]) => foldEvents(events, initialState());
+  it('is one a collection runs on', () =>
+    expect(mayTakeDigits(state(...b.answeredA(), b.collectStarted('A', 'D1')), 'A')).toBe(true));
+  it('is not one without a collection, nor a leg of an ended call', () => {
+    expect(mayTakeDigits(state(...b.answeredA()), 'A')).toBe(false);
+    expect(mayTakeDigits(state(...b.answeredA(), b.collectStarted('B', 'D1')), 'A')).toBe(false);
+    expect(mayTakeDigits(state(...b.answeredA(), b.callEnded(b.EndCause.END_CAUSE_REMOTE_HANGUP)), 'A')).toBe(
+      false,
+    );
+  });
+  it('is any leg of a call not known here', () => expect(mayTakeDigits(undefined, 'A')).toBe(true));
 });

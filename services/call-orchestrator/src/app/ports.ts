@@ -29,8 +29,8 @@ export interface SipEdgePort {
     legBId: string,
     bridge: { bridgeId: string; idempotencyKey: string },
   ): Promise<{ mediaSessionId: string }>;
-  /** The legs sip-edge holds now. */
-  listLegs(): Promise<Array<{ callId: string; legId: string }>>;
+  /** The legs sip-edge holds now; `sipState`: offered (inbound, not answered), ringing or answered. */
+  listLegs(): Promise<Array<{ callId: string; legId: string; sipState: string }>>;
 }
 
 /** Where a leg's media is in rtpengine, as sip-edge reported it (the leg's `media` in the call state). */

@@ -13,7 +13,11 @@ import {
   type TcpProxy,
   type TestDatabase,
 } from '@callctl/testing';
-import { startCallOrchestrator, type RunningCallOrchestrator } from '../../src/call-orchestrator.js';
+import {
+  startCallOrchestrator,
+  type CallOrchestratorOptions,
+  type RunningCallOrchestrator,
+} from '../../src/call-orchestrator.js';
 import { CallControlTestClient } from './call-control-client.js';
 import { RecordingSipEdge, type RecordingSipEdgeOptions } from './recording-sip-edge.js';
 
@@ -50,6 +54,8 @@ export interface HarnessOptions {
   databaseProxy?: boolean;
   /** How often the health probe runs; present but undefined: the orchestrator's default. @default 200 */
   healthProbeIntervalMs?: number;
+  /** Options of the orchestrator beyond the harness's. */
+  orchestrator?: Pick<CallOrchestratorOptions, 'facts'>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -80,6 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       timeoutMs: 5000,
       mediaFilesDir: options.mediaWorker?.mediaFilesDir ?? '/nonexistent',
     },
+    ...options.orchestrator,
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
   const stream = (callId: string) => orchestrator.store.readStream(callStreamId(callId));

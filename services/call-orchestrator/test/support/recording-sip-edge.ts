@@ -16,6 +16,8 @@ export interface RecordedRequest {
 }
 
 type SipFactCase = NonNullable<facts.SipFact['fact']>;
+/** Where a fact stands among its source's facts of the call, and when it happened. */
+export type FactStamp = Pick<facts.SipFact, 'sourceSequence' | 'occurredAtMs'>;
 
 export interface RecordingSipEdgeOptions {
   nc: NatsConnection;
@@ -31,6 +33,7 @@ export class RecordingSipEdge {
   heldLegs: sipEdge.EdgeLeg[] = [];
   private readonly failures = new Map<SipEdgeMethod, { code: status; details: string }>();
   private readonly holds = new Map<SipEdgeMethod, Promise<void>>();
+  private readonly sequences = new Map<string, number>();
   private server!: Server;
   port = 0;
 
@@ -54,6 +57,14 @@ export class RecordingSipEdge {
     return release;
   }
 
+  /** The next stamp of a source for a call: sequence 1, 2, ... and the time now. */
+  stamp(source: 'sip' | 'media', callId: string): FactStamp {
+    const key = `${source}|${callId}`;
+    const sourceSequence = (this.sequences.get(key) ?? 0) + 1;
+    this.sequences.set(key, sourceSequence);
+    return { sourceSequence, occurredAtMs: Date.now() };
+  }
+
   /** The next request of this method fails with this status (once). */
   failNext(method: SipEdgeMethod, code: status, details: string): void {
     this.failures.set(method, { code, details });
@@ -63,23 +74,33 @@ export class RecordingSipEdge {
     return this.requests.filter((r) => r.method === method).map((r) => r.request);
   }
 
-  /** Publishes a SipFact; `msgId` defaults to the fact id (JetStream drops a repeated msgId). */
+  /**
+   * Publishes a SipFact; `msgId` defaults to the fact id (JetStream drops a repeated msgId). Stamped as
+   * sip-edge does (the next sequence of the call, now) unless `stamp` says otherwise.
+   */
   async publishSipFact(
     callId: string,
     legId: string,
     fact: SipFactCase,
     factId = randomUUID(),
     msgId = factId,
+    stamp: FactStamp = this.stamp('sip', callId),
   ) {
-    const message: facts.SipFact = { factId, callId, legId, fact };
+    const message: facts.SipFact = { factId, callId, legId, fact, ...stamp };
     await jetstream(this.o.nc).publish(sipFactSubject(callId), facts.SipFact.encode(message).finish(), {
       msgID: msgId,
     });
     return factId;
   }
 
-  async publishMediaFact(callId: string, fact: NonNullable<facts.MediaFact['fact']>, factId = randomUUID()) {
-    const message: facts.MediaFact = { factId, callId, sessionId: callId, fact };
+  /** Publishes a MediaFact, stamped as the media-worker does unless `stamp` says otherwise. */
+  async publishMediaFact(
+    callId: string,
+    fact: NonNullable<facts.MediaFact['fact']>,
+    factId = randomUUID(),
+    stamp: FactStamp = this.stamp('media', callId),
+  ) {
+    const message: facts.MediaFact = { factId, callId, sessionId: callId, fact, ...stamp };
     await jetstream(this.o.nc).publish(mediaFactSubject(callId), facts.MediaFact.encode(message).finish(), {
       msgID: factId,
     });

@@ -1,3 +1,4 @@
+import { FactSequence } from '@callctl/bus';
 import type { facts } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { mediaFactOf, sessionLostFact, type LostSession } from '../domain/media-fact.js';
@@ -26,6 +27,8 @@ export class FactReporting {
   /** The tail of each session's publish chain; removed when the chain drains. */
   private readonly tails = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
+  /** Numbers each call's facts in the order they are reported (facts.v1 source_sequence). */
+  private readonly sequence = new FactSequence();
   private stopListening: (() => void) | undefined;
 
   constructor(private readonly deps: FactReportingDeps) {}
@@ -50,7 +53,9 @@ export class FactReporting {
   /** A session vanished from the relay: reported after the session's facts already taken. */
   reportLost(lost: LostSession): void {
     const sessionId = lost.sessionId;
-    this.enqueue(sessionLostFact(lost, sessionLostFactId(sessionId), this.deps.callOf(sessionId)));
+    this.enqueue(
+      sessionLostFact(lost, sessionLostFactId(sessionId), this.deps.callOf(sessionId), Date.now()),
+    );
   }
 
   private report(event: MediaEvent): void {
@@ -58,7 +63,9 @@ export class FactReporting {
     if (fact) this.enqueue(fact);
   }
 
-  private enqueue(fact: facts.MediaFact): void {
+  /** Stamps the fact's place among this worker's facts of the call, then publishes it in session order. */
+  private enqueue(made: facts.MediaFact): void {
+    const fact = { ...made, sourceSequence: this.sequence.next(made.callId) };
     const sessionId = fact.sessionId;
     const previous = this.tails.get(sessionId) ?? Promise.resolve();
     const tail = previous.then(() => this.publish(fact));

@@ -8,12 +8,22 @@ export interface LostSession {
   reason: string;
 }
 
-/** The fact of a session that vanished from the relay, published under the session's call. */
-export function sessionLostFact(lost: LostSession, factId: string, callId: string): facts.MediaFact {
+/**
+ * The fact of a session that vanished from the relay, published under the session's call; it happened
+ * when the check found it (`occurredAtMs`). Unstamped sequence, as in mediaFactOf.
+ */
+export function sessionLostFact(
+  lost: LostSession,
+  factId: string,
+  callId: string,
+  occurredAtMs: number,
+): facts.MediaFact {
   return {
     factId,
     callId,
     sessionId: lost.sessionId,
+    sourceSequence: 0,
+    occurredAtMs,
     fact: {
       $case: 'mediaSessionLost',
       mediaSessionLost: { sessionId: lost.sessionId, tags: [...lost.tags], reason: lost.reason },
@@ -33,7 +43,14 @@ export function mediaFactOf(
   factId: string,
   callId: string,
 ): facts.MediaFact | undefined {
-  const base = { factId, callId, sessionId: event.sessionId };
+  // Unstamped sequence: the reporter numbers the facts it publishes (a fact not made takes no number).
+  const base = {
+    factId,
+    callId,
+    sessionId: event.sessionId,
+    sourceSequence: 0,
+    occurredAtMs: event.occurredAtMs,
+  };
   switch (event.fact?.$case) {
     case 'playbackFinished': {
       const { playbackId, reason } = event.fact.playbackFinished;

@@ -21,6 +21,9 @@ describe('media fact of a media event', () => {
       factId: 'f1',
       callId: 'call-1',
       sessionId: 'session-7',
+      // When the worker saw it; the reporter numbers the facts it publishes.
+      occurredAtMs: 1,
+      sourceSequence: 0,
       fact: {
         $case: 'dtmfDetected',
         dtmfDetected: { legId: 'leg-a', tag: 'leg-a', digit: '#', durationMs: 160 },

@@ -11,8 +11,24 @@ export interface FactIds {
   legId: string;
 }
 
+/** Unstamped: the publisher stamps each fact as it takes it (see stamped). */
 function fact(ids: FactIds, body: Fact): facts.SipFact {
-  return { factId: ids.factId, callId: ids.callId, legId: ids.legId, fact: body };
+  return {
+    factId: ids.factId,
+    callId: ids.callId,
+    legId: ids.legId,
+    fact: body,
+    sourceSequence: 0,
+    occurredAtMs: 0,
+  };
+}
+
+/**
+ * The fact with its place among this sip-edge's facts of the call and the time it happened: the
+ * orchestrator applies a call's facts in that order (facts.v1 source_sequence, occurred_at_ms).
+ */
+export function stamped(f: facts.SipFact, sourceSequence: number, occurredAtMs: number): facts.SipFact {
+  return { ...f, sourceSequence, occurredAtMs };
 }
 
 export function inboundCallOffered(ids: FactIds, offered: facts.InboundCallOffered): facts.SipFact {

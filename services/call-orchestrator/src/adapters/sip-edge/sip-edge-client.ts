@@ -49,7 +49,7 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     },
     listLegs: async () => {
       const reply = await call<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(client.listLegs, {});
-      return reply.legs.map((l) => ({ callId: l.callId, legId: l.legId }));
+      return reply.legs.map((l) => ({ callId: l.callId, legId: l.legId, sipState: l.sipState }));
     },
     close: () => client.close(),
   };

@@ -2,16 +2,21 @@
 // keeps one timer per deadline in memory and, when one fires, sends the command that acts on it. Nothing
 // is stored: on start, every active call's deadlines are rebuilt from the log (deadlines-of.ts), so a
 // restart (even kill -9) keeps them, and a deadline that fell due while the process was down fires at once.
+// Timers yield to facts: before acting, a deadline lets the call's facts not yet applied (waiting in the
+// facts consumer, or pending on CALLCTL_FACTS) be applied first, so that it never overrides something that
+// already happened on the wire; a ring timeout also asks sip-edge whether the leg was answered meanwhile
+// (its LegAnswered fact may be stuck in sip-edge while NATS is down) and records the answer instead.
 import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../../domain/call.commands.js';
 import type { Deadline } from '../../domain/call.guards.js';
+import type { CallState } from '../../domain/call.state.js';
 import type { CommandContext, CommandOutcome } from '../handle-command.js';
 import type { LoadedCall } from '../call-repository.js';
 import { deadlineKey, deadlinesOf } from './deadlines-of.js';
 import { PERMANENT_KINDS } from '../errors.js';
-import type { Clock, IdSource } from '../ports.js';
+import type { Clock, IdSource, SipEdgePort } from '../ports.js';
 
 type Send = (
   callId: string,
@@ -26,11 +31,24 @@ export interface DeadlineManagerOptions {
   log: Logger;
   /** A firing whose command failed for a transient reason (peer down) is retried after this. @default 2000 */
   retryMs?: number;
+  /**
+   * Applies the call's facts not yet applied, waiting at most `timeoutMs`; false when some still were
+   * (facts-consumer.ts `settle`). @default none: the deadline acts at once
+   */
+  settleFacts?: (callId: string, timeoutMs: number) => Promise<boolean>;
+  /** How long a firing waits for the call's pending facts. @default 3000 */
+  settleFactsMs?: number;
+  /** Asked by a ring timeout whether sip-edge has the leg answered. @default none */
+  sipEdge?: Pick<SipEdgePort, 'listLegs'>;
 }
 
 /** setTimeout's limit; a longer deadline is re-armed when this elapses. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const { EndCause } = callEvents;
+
+/** The leg still waits for an answer. */
+const ringing = (s: CallState, legId: string) =>
+  s.status === 'active' && (s.legs[legId]?.status === 'initiated' || s.legs[legId]?.status === 'ringing');
 
 export class DeadlineManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -88,8 +106,12 @@ export class DeadlineManager {
   }
 
   private async fire(key: string, callId: string, d: Deadline): Promise<void> {
-    const { command, context } = this.commandFor(d);
     try {
+      await this.yieldToFacts(callId, d);
+      const { command, context } =
+        d.kind === 'ringTimeout' && (await this.answeredAtEdge(callId, d.legId))
+          ? this.answerFor(d.legId)
+          : this.commandFor(d);
       const outcome = await this.o.send(callId, command, {
         ...context,
         causationId: `deadline:${key}`,
@@ -110,6 +132,38 @@ export class DeadlineManager {
     }
   }
 
+  /** What happened on the wire before the deadline is recorded before it acts. */
+  private async yieldToFacts(callId: string, d: Deadline): Promise<void> {
+    if (!this.o.settleFacts) return;
+    const settled = await this.o.settleFacts(callId, this.o.settleFactsMs ?? 3000).catch(() => false);
+    if (!settled)
+      this.o.log.warn({ callId, deadline: d.kind }, 'deadline acts with facts of the call still pending');
+  }
+
+  /** Whether sip-edge holds the leg answered; false when it cannot tell (the hangup then fails or ends it). */
+  private async answeredAtEdge(callId: string, legId: string): Promise<boolean> {
+    if (!this.o.sipEdge) return false;
+    try {
+      const legs = await this.o.sipEdge.listLegs();
+      return legs.some((l) => l.callId === callId && l.legId === legId && l.sipState === 'answered');
+    } catch (error) {
+      this.o.log.warn(
+        { callId, legId, err: error },
+        'sip-edge not asked about a leg whose ring timeout came',
+      );
+      return false;
+    }
+  }
+
+  /** sip-edge says the leg answered although no fact said so yet: the answer is recorded, not a NO_ANSWER. */
+  private answerFor(legId: string): { command: CallCommand; context: CommandContext } {
+    const metadata: CommandMetadata = { now: this.o.clock(), newId: this.o.ids.next() };
+    return {
+      command: { type: 'RecordLegAnswered', data: { legId }, metadata },
+      context: { appliesTo: (s) => ringing(s, legId) },
+    };
+  }
+
   private commandFor(d: Deadline): { command: CallCommand; context: CommandContext } {
     const metadata: CommandMetadata = { now: this.o.clock(), newId: this.o.ids.next() };
     switch (d.kind) {
@@ -121,11 +175,7 @@ export class DeadlineManager {
             metadata,
           },
           // Only while the leg still waits: an answer that raced the timer wins.
-          context: {
-            appliesTo: (s) =>
-              s.status === 'active' &&
-              (s.legs[d.legId]?.status === 'initiated' || s.legs[d.legId]?.status === 'ringing'),
-          },
+          context: { appliesTo: (s) => ringing(s, d.legId) },
         };
       case 'maxDuration':
         return {

@@ -88,3 +88,38 @@ describe('DeadlineManager', () => {
     m.close();
   });
 });
+
+describe('DeadlineManager: timers yield to facts', () => {
+  function yielding(sipState: string) {
+    const seen: string[] = [];
+    const m = new DeadlineManager({
+      send: async (_callId, command) => {
+        seen.push(command.type);
+        return recorded;
+      },
+      clock: Date.now,
+      ids,
+      log,
+      settleFacts: async (callId) => {
+        seen.push(`settle ${callId}`);
+        return true;
+      },
+      sipEdge: { listLegs: async () => [{ callId: 'c1', legId: 'L', sipState }] },
+    });
+    return { m, seen };
+  }
+
+  it.each([
+    ['ringing', 'Hangup'],
+    ['answered', 'RecordLegAnswered'],
+  ])(
+    "settles the call's pending facts, then, for a leg sip-edge has %s, sends %s",
+    async (sipState, command) => {
+      const { m, seen } = yielding(sipState);
+      m.arm('c1', [{ kind: 'ringTimeout', legId: 'L', atMs: Date.now() }]);
+      await until(() => seen.length === 2);
+      expect(seen).toEqual(['settle c1', command]);
+      m.close();
+    },
+  );
+});

@@ -1,7 +1,8 @@
-import { publishDurably, sipFactSubject, type NatsConnection } from '@callctl/bus';
+import { FactSequence, publishDurably, sipFactSubject, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
 import { UnavailableError } from '../../domain/errors.js';
+import { stamped } from '../../domain/sip-facts.js';
 import type { FactSink } from '../../app/ports.js';
 
 export interface FactPublisherOptions {
@@ -26,10 +27,13 @@ export interface FactPublisherOptions {
 export class FactPublisher implements FactSink {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly closing = new AbortController();
+  private readonly sequence = new FactSequence();
 
   constructor(private readonly options: FactPublisherOptions) {}
 
-  publish(fact: facts.SipFact): Promise<void> {
+  /** Stamps the fact (the call's next sequence, now: it is reported as it happens) and publishes it. */
+  publish(unstamped: facts.SipFact): Promise<void> {
+    const fact = stamped(unstamped, this.sequence.next(unstamped.callId), Date.now());
     const previous = this.tails.get(fact.callId) ?? Promise.resolve();
     const next = previous.then(() => this.send(fact));
     const tail = next.catch(() => undefined);

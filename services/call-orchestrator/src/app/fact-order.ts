@@ -1,0 +1,71 @@
+// Which of a call's waiting facts is applied next. Facts come from two sources (sip-edge, the
+// media-worker); each stamps its facts with a sequence per call and the time it saw them. A call's facts
+// are applied one after the other:
+// - from one source, in sequence order: a fact whose predecessor has not been applied yet (overtaken on a
+//   redelivery, or its predecessor still on its way) waits for it, at most `holdMs`; after that it is applied
+//   anyway (the predecessor may be lost, or was applied before this process started);
+// - across sources, by the time they happened: among the facts free to go, the earliest goes first;
+// - a fact that ends a leg waits until `crossSourceGraceMs` after it happened, so that what the other source
+//   saw before it (a digit the media-worker heard before the BYE) has the time to arrive and go first.
+// Unstamped facts (sequence 0) are ordered by arrival.
+
+export const FACT_SOURCES = { sip: 'sip', media: 'media' } as const;
+export type FactSource = (typeof FACT_SOURCES)[keyof typeof FACT_SOURCES];
+
+export interface OrderedFact {
+  source: FactSource;
+  /** The source's sequence of this fact in its call; 0 when unstamped. */
+  sequence: number;
+  /** When the source saw it; 0 when unstamped. */
+  occurredAtMs: number;
+  /** When this process received it. */
+  arrivedAtMs: number;
+  /** Ends a leg: waits for the other source's earlier facts (see crossSourceGraceMs). */
+  endsLeg: boolean;
+}
+
+export interface OrderOptions {
+  /** How long a fact waits for its predecessor from the same source. */
+  holdMs: number;
+  /** How long after it happened a leg-ending fact waits for the other source's earlier facts. */
+  crossSourceGraceMs: number;
+}
+
+/** The last sequence applied per source, for one call. */
+export type AppliedSequences = Partial<Record<FactSource, number>>;
+
+export type NextFact =
+  | { type: 'apply'; index: number; /** applied without its predecessor */ gap: boolean }
+  | { type: 'wait'; ms: number }
+  | { type: 'empty' };
+
+export function nextFact(
+  waiting: readonly OrderedFact[],
+  applied: AppliedSequences,
+  nowMs: number,
+  o: OrderOptions,
+): NextFact {
+  if (waiting.length === 0) return { type: 'empty' };
+  let best: { index: number; gap: boolean; at: number } | undefined;
+  let waitMs = Infinity;
+  let earliestWaiting = Infinity;
+  for (const [index, f] of waiting.entries()) {
+    // Only the lowest sequence of each source is a candidate: its successors wait behind it.
+    if (waiting.some((g) => g.source === f.source && g.sequence < f.sequence && g.sequence > 0)) continue;
+    const at = f.occurredAtMs > 0 ? f.occurredAtMs : f.arrivedAtMs;
+    const last = applied[f.source];
+    const inOrder = f.sequence === 0 || last === undefined || f.sequence <= last + 1;
+    const readyAt = Math.max(
+      inOrder ? 0 : f.arrivedAtMs + o.holdMs,
+      f.endsLeg && f.occurredAtMs > 0 ? f.occurredAtMs + o.crossSourceGraceMs : 0,
+    );
+    if (nowMs < readyAt) {
+      waitMs = Math.min(waitMs, readyAt - nowMs);
+      earliestWaiting = Math.min(earliestWaiting, at);
+    } else if (!best || at < best.at) best = { index, gap: !inOrder, at };
+  }
+  // What goes now must not overtake something that happened before it and still waits (bounded by that
+  // one's hold or grace).
+  if (!best || earliestWaiting < best.at) return { type: 'wait', ms: Math.max(1, waitMs) };
+  return { type: 'apply', index: best.index, gap: best.gap };
+}
