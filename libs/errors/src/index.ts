@@ -1,1 +1,8 @@
 export { CallctlError, ERROR_KINDS, errorKindOf, isCallctlError, type ErrorKind } from './callctl-error.js';
+export {
+  IllegalStateError,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+  ValidationError,
+} from './common-errors.js';

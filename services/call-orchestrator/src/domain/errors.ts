@@ -1,6 +1,7 @@
 // The domain's error vocabulary. Each class carries a `kind` from @callctl/errors, and the gRPC adapter maps
 // it with the shared `toServiceError` (@callctl/errors/grpc); nothing here knows a transport. Test for
 // `code` or `instanceof`, never for message text. @callctl/errors' front door is pure (no node:*, no gRPC).
+import * as common from '@callctl/errors';
 import { CallctlError, ERROR_KINDS } from '@callctl/errors';
 
 export interface DomainErrorContext {
@@ -10,26 +11,16 @@ export interface DomainErrorContext {
 
 abstract class DomainError extends CallctlError<DomainErrorContext> {}
 
+// The shared classes (@callctl/errors), bound to the call and leg a domain error names.
+
 /** The command itself is malformed (missing id, bad SIP status, ...). */
-export class ValidationError extends DomainError {
-  override readonly name = 'ValidationError';
-  readonly code = 'VALIDATION';
-  readonly kind = ERROR_KINDS.invalidArgument;
-}
+export class ValidationError extends common.ValidationError<DomainErrorContext> {}
 
 /** The command is well formed but the call or leg is in a state that does not allow it. */
-export class IllegalStateError extends DomainError {
-  override readonly name = 'IllegalStateError';
-  readonly code = 'ILLEGAL_STATE';
-  readonly kind = ERROR_KINDS.failedPrecondition;
-}
+export class IllegalStateError extends common.IllegalStateError<DomainErrorContext> {}
 
 /** The call, leg, playback or collection named by the command does not exist. */
-export class NotFoundError extends DomainError {
-  override readonly name = 'NotFoundError';
-  readonly code = 'NOT_FOUND';
-  readonly kind = ERROR_KINDS.notFound;
-}
+export class NotFoundError extends common.NotFoundError<DomainErrorContext> {}
 
 /** An idempotency key was reused with a different request (maps to ALREADY_EXISTS). */
 export class IdempotencyConflictError extends DomainError {
