@@ -28,22 +28,8 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
    * apart from the call (the worker learns the call from call_id, never from the session id).
    */
   const answerLocally = async (legId: string, detectDtmf = false, callId: string = randomUUID()) => {
-    const caller = await w.endpoint();
-    const sessionId = `session-${randomUUID()}`;
-    const reply = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
-      (r, cb) => client.answerLocally(r, cb),
-      {
-        sessionId,
-        fromTag: legId,
-        sdp: caller.sdp(),
-        localTag: '',
-        echo: 0,
-        codecs: undefined,
-        callId,
-        detectDtmf,
-      },
-    );
-    caller.useRemote(reply.sdp);
+    const { caller, sessionId, answerSdp } = await w.answerLocally({ legId, callId, detectDtmf });
+    caller.useRemote(answerSdp);
     caller.startTone(0);
     return { caller, callId, sessionId };
   };

@@ -16,22 +16,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A caller the worker answered itself (AnswerLocally), as for an IVR, in a session of its own. */
 async function answeredLocally(w: WorkerUnderTest, callId: string, legId: string): Promise<string> {
-  const caller = await w.endpoint();
-  const sessionId = `session-${randomUUID()}`;
-  await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
-    (r, cb) => w.client.answerLocally(r, cb),
-    {
-      sessionId,
-      fromTag: legId,
-      sdp: caller.sdp(),
-      localTag: '',
-      echo: 0,
-      codecs: undefined,
-      callId,
-      detectDtmf: false,
-    },
-  );
-  return sessionId;
+  return (await w.answerLocally({ legId, callId })).sessionId;
 }
 
 describe('media-worker: sessions that vanish from rtpengine (real rtpengine, nats-server)', () => {

@@ -9,15 +9,19 @@ import type { AnswerParams, MediaRelay, OfferParams } from './ports.js';
 import type { SessionCalls } from './session-calls.js';
 import type { SessionWatch } from './session-watch.js';
 
-export interface MediaSessionsDeps {
+/** The relay and the modules that keep state about sessions: what session handling and restart use. */
+export interface SessionModules {
   relay: MediaRelay;
   calls: SessionCalls;
   playback: Playback;
   echo: Echo;
   dtmf: DtmfDetection;
-  /** The sessions whose vanishing is reported. */
+  /** The sessions whose vanishing is reported (a restart watches the surviving ones again). */
   watch: SessionWatch;
   log: Logger;
+}
+
+export interface MediaSessionsDeps extends SessionModules {
   /** Where the local party of one-sided sessions receives media. */
   sink: LocalEndpoint;
 }

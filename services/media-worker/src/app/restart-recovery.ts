@@ -1,22 +1,8 @@
-import type { Logger } from '@callctl/logging';
-import type { DtmfDetection } from './operations/dtmf-detection.js';
-import type { Echo } from './operations/echo.js';
-import type { Playback } from './operations/playback.js';
-import type { LocalPartyRecord, MediaRelay } from './ports.js';
-import type { SessionCalls } from './session-calls.js';
-import type { SessionWatch } from './session-watch.js';
+import type { SessionModules } from './media-sessions.js';
+import type { LocalPartyRecord } from './ports.js';
 import { presenceLookup, type PresenceOf } from './worker-state.js';
 
-export interface RestartRecoveryDeps {
-  relay: MediaRelay;
-  calls: SessionCalls;
-  playback: Playback;
-  echo: Echo;
-  dtmf: DtmfDetection;
-  /** Sessions of the previous run that the relay still has are watched again. */
-  watch: SessionWatch;
-  log: Logger;
-}
+export type RestartRecoveryDeps = SessionModules;
 
 /**
  * Takes over what a previous run of the worker left (rtpengine kept the media running): each module takes

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,15 @@ export interface WorkerUnderTest {
   endpoint(): Promise<RtpEndpoint>;
   /** A PCM WAV file of a sine made with sox, in dir. */
   tone(name: string, seconds: number, hz: number): string;
+  /**
+   * A caller the worker answers itself (AnswerLocally, as for an IVR) in a session of its own: the caller's
+   * RTP endpoint (not yet sending) and the worker's answer.
+   */
+  answerLocally(request: {
+    legId: string;
+    callId: string;
+    detectDtmf?: boolean;
+  }): Promise<{ caller: RtpEndpoint; sessionId: string; answerSdp: string }>;
   close(): Promise<void>;
 }
 
@@ -106,6 +116,11 @@ export async function startWorkerUnderTest(
   );
   stream.on('error', () => undefined);
   const endpoints: RtpEndpoint[] = [];
+  const endpoint = async () => {
+    const e = await RtpEndpoint.open();
+    endpoints.push(e);
+    return e;
+  };
   return {
     engine,
     natsServer,
@@ -115,10 +130,24 @@ export async function startWorkerUnderTest(
     dir,
     watched,
     logLines,
-    endpoint: async () => {
-      const e = await RtpEndpoint.open();
-      endpoints.push(e);
-      return e;
+    endpoint,
+    answerLocally: async ({ legId, callId, detectDtmf = false }) => {
+      const caller = await endpoint();
+      const sessionId = `session-${randomUUID()}`;
+      const reply = await call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
+        (r, cb) => client.answerLocally(r, cb),
+        {
+          sessionId,
+          fromTag: legId,
+          sdp: caller.sdp(),
+          localTag: '',
+          echo: 0,
+          codecs: undefined,
+          callId,
+          detectDtmf,
+        },
+      );
+      return { caller, sessionId, answerSdp: reply.sdp };
     },
     tone: (name, seconds, hz) => {
       const file = join(dir, name);
