@@ -121,16 +121,19 @@ describe('SIP facts as commands', () => {
 });
 
 describe('media facts as commands', () => {
+  /** A media fact of call c, first of its source, seen on `sessionId`. */
+  const mediaFact = (fact: facts.MediaFact['fact'], sessionId = 'c'): facts.MediaFact => ({
+    factId: 'f',
+    sourceSequence: 0,
+    occurredAtMs: 0,
+    callId: 'c',
+    sessionId,
+    fact,
+  });
+
   it('maps a finished playback', () => {
     const { command } = mediaFactCommand(
-      {
-        factId: 'f',
-        sourceSequence: 0,
-        occurredAtMs: 0,
-        callId: 'c',
-        sessionId: 'c',
-        fact: { $case: 'playbackFinished', playbackFinished: { playbackId: 'p', failed: true } },
-      },
+      mediaFact({ $case: 'playbackFinished', playbackFinished: { playbackId: 'p', failed: true } }),
       1,
       'n',
     );
@@ -142,17 +145,10 @@ describe('media facts as commands', () => {
 
   it('takes the tag as the leg when the worker did not name it', () => {
     const { command } = mediaFactCommand(
-      {
-        factId: 'f',
-        sourceSequence: 0,
-        occurredAtMs: 0,
-        callId: 'c',
-        sessionId: 'c',
-        fact: {
-          $case: 'dtmfDetected',
-          dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
-        },
-      },
+      mediaFact({
+        $case: 'dtmfDetected',
+        dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
+      }),
       1,
       'n',
     );
@@ -161,17 +157,13 @@ describe('media facts as commands', () => {
 
   it('names the party the worker heard the digit on (session and tag), for the decider to find the leg', () => {
     const { command } = mediaFactCommand(
-      {
-        factId: 'f',
-        sourceSequence: 0,
-        occurredAtMs: 0,
-        callId: 'c',
-        sessionId: 'ms-2',
-        fact: {
+      mediaFact(
+        {
           $case: 'dtmfDetected',
           dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
         },
-      },
+        'ms-2',
+      ),
       1,
       'n',
     );
