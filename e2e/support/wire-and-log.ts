@@ -82,14 +82,16 @@ export function wireCall(trace: string): WireCall {
 
 export type LogEvent = callControl.WatchEventsResponse;
 
+/** The log's events of one call, by its call id. */
+export const logOfCall = (log: readonly LogEvent[], callId: string): LogEvent[] =>
+  log.filter((e) => e.envelope!.streamId === `call-${callId}`);
+
 /** The log's events of the call whose leg carries that SIP Call-ID (none when it was never recorded). */
 export function logOfSipCall(log: readonly LogEvent[], sipCallId: string): LogEvent[] {
   const leg = log.find(
     (e) => e.event?.$case === 'legInitiated' && e.event.legInitiated.sipCallId === sipCallId,
   );
-  if (!leg || leg.event?.$case !== 'legInitiated') return [];
-  const stream = leg.envelope!.streamId;
-  return log.filter((e) => e.envelope!.streamId === stream);
+  return leg?.event?.$case === 'legInitiated' ? logOfCall(log, leg.event.legInitiated.callId) : [];
 }
 
 /** Causes a leg may end with, by what the wire shows. */
