@@ -14,8 +14,8 @@ jest.setTimeout(60_000);
 const SCENARIOS = join(__dirname, '..', 'scenarios');
 const TONE_HZ = 1000;
 /**
- * How often the platform compares the sessions it holds with rtpengine's. The services read it from the
- * environment they inherit; the name is the media reconciliation's setting (issue #21, item 5).
+ * How often the media-worker compares the sessions it holds with rtpengine's (its SESSION_CHECK_INTERVAL_MS,
+ * given through the environment the services inherit).
  */
 const RECONCILE_INTERVAL_MS = 3000;
 /** The leg must be found and ended within this after rtpengine is back. */
@@ -27,13 +27,16 @@ describe('rtpengine killed and restarted mid-call', () => {
   let restarted: ManagedProcess | undefined;
 
   beforeAll(async () => {
-    process.env.MEDIA_RECONCILE_INTERVAL_MS = String(RECONCILE_INTERVAL_MS);
-    p = await startPlatform();
+    process.env.SESSION_CHECK_INTERVAL_MS = String(RECONCILE_INTERVAL_MS);
+    try {
+      p = await startPlatform();
+    } finally {
+      delete process.env.SESSION_CHECK_INTERVAL_MS;
+    }
     makeToneFile(p.edge.dir, 'long-tone.wav', 10, TONE_HZ);
     files = await serveFiles(p.edge.dir);
   });
   afterAll(async () => {
-    delete process.env.MEDIA_RECONCILE_INTERVAL_MS;
     await restarted?.stop();
     await files?.close();
     await p?.close();

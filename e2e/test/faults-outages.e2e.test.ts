@@ -5,9 +5,9 @@
 // for an action that happened, and a failed one answered UNAVAILABLE.
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { CALL_EVENTS_STREAM, connectBus, type NatsConnection } from '@callctl/bus';
+import { CALL_EVENTS_STREAM, FACTS_STREAM, connectBus, type NatsConnection } from '@callctl/bus';
 import type { callControl } from '@callctl/proto';
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   RtpEndpoint,
   makeToneFile,
@@ -37,6 +37,8 @@ const SCENARIOS = join(__dirname, '..', 'scenarios');
 const SETTLE_MS = 15_000;
 /** Ring timeout of call E: it expires during the outage, after E was answered on the wire. */
 const E_RING_TIMEOUT_MS = 8000;
+/** The orchestrator's durable consumer of the facts (its FACTS_CONSUMER default). */
+const FACTS_CONSUMER = 'call-orchestrator';
 
 interface Fault {
   downMs: number;
@@ -252,6 +254,21 @@ describe('the log equals the wire across a NATS or PostgreSQL outage', () => {
         `CALL_EVENTS differs from the log: ${missing.length} missing, ${extra.length} not in the log`,
       );
     }
+    // Every fact settled: applied, or refused for good (a dead letter), none left to come back every ack_wait.
+    const unsettled = async () => {
+      const info = await (await jetstreamManager(nc)).consumers.info(FACTS_STREAM, FACTS_CONSUMER);
+      return { pending: info.num_pending, unacked: info.num_ack_pending, redelivered: info.num_redelivered };
+    };
+    await waitFor(
+      'every fact settled',
+      async () => {
+        const { pending, unacked } = await unsettled();
+        return pending + unacked === 0;
+      },
+      5000,
+    ).catch(async () =>
+      problems.push(`facts not settled after the log did: ${JSON.stringify(await unsettled())}`),
+    );
     // A WatchEvents stream open across the outage recovers by itself or ends with UNAVAILABLE (the client
     // resumes then): either way it has the events recorded since.
     const last = log[log.length - 1]!.envelope!.globalPosition;
