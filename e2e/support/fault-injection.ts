@@ -2,7 +2,7 @@
 // killed nats-server, a cut between the orchestrator and PostgreSQL (a TCP proxy the test owns in front
 // of its database: the stack's cluster is shared and must not be stopped), a killed rtpengine restarted
 // on its own ports.
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import {
   startProcess,
   waitFor,
@@ -27,50 +27,62 @@ export async function killNats(nats: NatsServerFixture): Promise<void> {
 
 export interface TcpProxy {
   /** Where clients connect instead of the target. */
-  port: number;
-  /** Closes every connection and refuses new ones (connection refused), as a stopped server does. */
-  cut(): Promise<void>;
-  /** Listens again on the same port. */
-  restore(): Promise<void>;
-  stop(): Promise<void>;
+  readonly port: number;
+  /** `url` with its host and port replaced by the proxy's (a postgres:// URL through the proxy). */
+  via(url: string): string;
+  /** Resets every connection and every new one until `restore()`, as a server that went away. */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
 }
 
-const listen = (server: Server, port: number) =>
-  new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-
-/** A loopback TCP proxy to host:port whose link the test can cut and restore. */
+/**
+ * A loopback TCP proxy to host:port whose link the test can cut and restore: the target keeps running for
+ * everyone else (the stack's PostgreSQL is shared).
+ */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  let server: Server;
-  const open = async (port: number) => {
-    server = createServer((client) => {
-      const upstream = connect(target.port, target.host);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => undefined); // a cut link; the other side is destroyed with it
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await listen(server, port);
-    const address = server.address();
-    return typeof address === 'object' && address ? address.port : port;
+  const open = new Set<Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) return void client.resetAndDestroy();
+    const upstream = connect(target.port, target.host);
+    const pair = [client, upstream];
+    for (const socket of pair) {
+      open.add(socket);
+      socket.on('error', () => undefined); // a cut link: both sides go
+      socket.on('close', () => {
+        open.delete(socket);
+        for (const other of pair) if (!other.destroyed) other.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    via: (url) => {
+      const proxied = new URL(url);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(port);
+      return proxied.toString();
+    },
+    cut: () => {
+      down = true;
+      for (const socket of open) socket.resetAndDestroy();
+    },
+    restore: () => {
+      down = false;
+    },
+    close: async () => {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
-  const close = async () => {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
-  const port = await open(0);
-  return { port, cut: close, restore: async () => void (await open(port)), stop: close };
 }
 
 /** rtpengine again with the arguments it had (same ng and media ports), after a SIGKILL. */

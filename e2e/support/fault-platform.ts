@@ -14,6 +14,8 @@ import { startOrchestratorProcess, type GrpcServiceProcess, type SipEdgeSettings
 
 /** Far above what a call takes: only a hung call fails. Commands during a fault set their own. */
 const API_DEADLINE_MS = 20_000;
+/** An application's pause before it opens an ended feed again. */
+const FEED_REOPEN_MS = 500;
 
 export interface FaultPlatform {
   edge: EdgeUnderTest;
@@ -22,8 +24,14 @@ export interface FaultPlatform {
   pgLink: TcpProxy;
   orchestrator: GrpcServiceProcess;
   api: CallControlClient;
-  /** Every event the live feed (opened at the start, resumed by the client) delivered, in order. */
+  /**
+   * Every event the live feed delivered, in order. The feed is opened at the start and kept as an
+   * application keeps it: the client resumes it, and when it ends with a status anyway it is opened again
+   * from its next position (after FEED_REOPEN_MS).
+   */
   events: callControl.WatchEventsResponse[];
+  /** How each ending of the live feed came (its gRPC status, or `undefined` when it ended without one). */
+  feedEndings: Array<number | undefined>;
   event<C extends EventCase>(
     kind: C,
     match?: (e: CallEvent<C>) => boolean,
@@ -48,17 +56,14 @@ export async function startFaultPlatform(
     db = await createTestDatabase();
     const direct = new URL(db.url);
     pgLink = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const proxied = new URL(db.url);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(pgLink.port);
     orchestrator = await startOrchestratorProcess({
       natsUrl: edge.nats.url,
-      databaseUrl: proxied.toString(),
+      databaseUrl: pgLink.via(db.url),
       sipEdgeGrpcPort: edge.sipEdge.grpcPort,
       mediaWorkerGrpcPort: edge.mediaWorker.grpcPort,
     });
   } catch (error) {
-    await pgLink?.stop();
+    await pgLink?.close();
     await edge.close();
     await db?.drop();
     throw error;
@@ -71,10 +76,22 @@ export async function startFaultPlatform(
     retry: NO_RETRIES,
   });
   const events: callControl.WatchEventsResponse[] = [];
-  const feed: EventFeed = api.watchEvents({ fromPosition: 0, callId: '' });
-  void (async () => {
-    for await (const e of feed) events.push(e);
-  })().catch(() => undefined); // whether it keeps up across a fault is checked by its positions
+  const feedEndings: Array<number | undefined> = [];
+  let feed: EventFeed;
+  let closing = false;
+  const openFeed = (fromPosition: number) => {
+    const current = (feed = api.watchEvents({ fromPosition, callId: '' }));
+    void (async () => {
+      for await (const e of current) events.push(e);
+    })().catch(() => undefined); // how it ended is read from closed()
+    void current.closed().then(async (outcome) => {
+      if (closing) return;
+      feedEndings.push(outcome instanceof Error ? (outcome as { status?: number }).status : undefined);
+      await new Promise((resolve) => setTimeout(resolve, FEED_REOPEN_MS));
+      if (!closing) openFeed(current.nextPosition);
+    });
+  };
+  openFeed(0);
   const query = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
@@ -91,6 +108,7 @@ export async function startFaultPlatform(
     orchestrator,
     api,
     events,
+    feedEndings,
     event: eventWaiter(events, () => [orchestrator, edge.sipEdge, edge.mediaWorker, edge.engine]),
     async readLog(timeoutMs = 10_000) {
       const [row] = await query<{ last: string | null }>(
@@ -120,10 +138,11 @@ export async function startFaultPlatform(
         await query<{ id: string }>('SELECT event_id::text AS id FROM event_log ORDER BY global_position')
       ).map((row) => row.id),
     async close() {
+      closing = true;
       feed.close();
       api.close();
       await orchestrator.stop();
-      await link.stop();
+      await link.close();
       await edge.close();
       await database.drop();
     },

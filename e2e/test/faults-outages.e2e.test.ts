@@ -269,20 +269,23 @@ describe('the log equals the wire across a NATS or PostgreSQL outage', () => {
     ).catch(async () =>
       problems.push(`facts not settled after the log did: ${JSON.stringify(await unsettled())}`),
     );
-    // A WatchEvents stream open across the outage recovers by itself or ends with UNAVAILABLE (the client
-    // resumes then): either way it has the events recorded since.
+    // A WatchEvents stream open across the outage recovers by itself or ends with UNAVAILABLE (the
+    // application opens it again from its position): either way the feed has the events recorded since.
     const last = log[log.length - 1]!.envelope!.globalPosition;
+    const livePosition = () => p.events[p.events.length - 1]?.envelope?.globalPosition ?? 0;
     await waitFor(
       "the live WatchEvents feed to reach the log's end",
-      () => (p.events[p.events.length - 1]?.envelope?.globalPosition ?? 0) >= last,
+      () => livePosition() >= last,
       5000,
     ).catch(() =>
       problems.push(
-        `the WatchEvents stream open during the outage stopped at position ${
-          p.events[p.events.length - 1]?.envelope?.globalPosition ?? 0
-        } (was ${livePositionBefore} before the fault), the log is at ${last}`,
+        `the WatchEvents feed open during the outage stopped at position ${livePosition()} ` +
+          `(was ${livePositionBefore} before the fault), the log is at ${last}`,
       ),
     );
+    const badEndings = p.feedEndings.filter((ending) => ending !== status.UNAVAILABLE);
+    if (badEndings.length)
+      problems.push(`the WatchEvents feed ended with status ${badEndings.join(', ')}, not UNAVAILABLE`);
     return problems;
   };
 
@@ -308,8 +311,8 @@ describe('the log equals the wire across a NATS or PostgreSQL outage', () => {
   it('PostgreSQL unreachable for 15 s', async () => {
     const problems = await runAround('pg-cut', {
       downMs: 15_000,
-      start: () => p.pgLink.cut(),
-      end: () => p.pgLink.restore(),
+      start: async () => p.pgLink.cut(),
+      end: async () => p.pgLink.restore(),
     });
     expect(problems).toEqual([]);
   });
