@@ -5,7 +5,12 @@ import { createCallControlClient, NO_RETRIES, type CallControlClient, type Event
 import type { callControl } from '@callctl/proto';
 import { createTestDatabase, waitFor, type TestDatabase } from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest, type FixtureOptions } from './edge-under-test.js';
-import { startOrchestratorProcess, type GrpcServiceProcess, type SipEdgeSettings } from './services.js';
+import {
+  startOrchestratorProcess,
+  type GrpcServiceProcess,
+  type ServiceProcess,
+  type SipEdgeSettings,
+} from './services.js';
 
 export type EventCase = NonNullable<callControl.WatchEventsResponse['event']>['$case'];
 export type CallEvent<C extends EventCase> = callControl.WatchEventsResponse & {
@@ -44,6 +49,32 @@ export interface PlatformUnderTest {
   startOrchestrator(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * `event()` over a list of events a feed fills: the first of that kind satisfying `match`; on a timeout the
+ * error lists the events seen and what the services said last, which is what explains a missing event.
+ */
+export function eventWaiter(events: callControl.WatchEventsResponse[], services: () => ServiceProcess[]) {
+  return <C extends EventCase>(
+    kind: C,
+    match: (e: CallEvent<C>) => boolean = () => true,
+    timeoutMs = 20_000,
+  ): Promise<CallEvent<C>> =>
+    waitFor(
+      `call event ${kind}`,
+      () => events.find((e) => e.event?.$case === kind && match(e as never)) as never,
+      timeoutMs,
+      20,
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}\nevents: ${events.map((e) => e.event?.$case).join(', ')}\n${serviceTails(services())}`,
+      );
+    });
+}
+
+/** The end of each service's log, for failure messages. */
+const serviceTails = (services: ServiceProcess[]): string =>
+  services.map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`).join('\n');
 
 export interface PlatformOptions extends FixtureOptions {
   /**
@@ -103,21 +134,7 @@ export async function startPlatform(
     api,
     rpc: (method, request) => method(request),
     events,
-    event: (kind, match = () => true, timeoutMs = 20_000) =>
-      waitFor(
-        `call event ${kind}`,
-        () => events.find((e) => e.event?.$case === kind && match(e as never)) as never,
-        timeoutMs,
-        20,
-      ).catch((error: unknown) => {
-        // What the services said is what explains a missing event.
-        const tails = [orchestrator, edge.sipEdge, edge.mediaWorker, edge.engine]
-          .map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`)
-          .join('\n');
-        throw new Error(
-          `${String(error)}\nevents: ${events.map((e) => e.event?.$case).join(', ')}\n${tails}`,
-        );
-      }),
+    event: eventWaiter(events, () => [orchestrator, edge.sipEdge, edge.mediaWorker, edge.engine]),
     eventsOf: (callId) => events.filter((e) => e.envelope?.streamId === `call-${callId}`),
     async killOrchestrator() {
       watch?.close();
