@@ -5,10 +5,9 @@
 // the wire once the fault is over.
 import { createCallControlClient, NO_RETRIES, type CallControlClient, type EventFeed } from '@callctl/client';
 import type { callControl } from '@callctl/proto';
-import { createTestDatabase, type TestDatabase } from '@callctl/testing';
+import { createTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@callctl/testing';
 import pg from 'pg';
 import { startEdgeUnderTest, type EdgeUnderTest, type FixtureOptions } from './edge-under-test.js';
-import { startTcpProxy, type TcpProxy } from './fault-injection.js';
 import { eventWaiter, type CallEvent, type EventCase } from './platform-under-test.js';
 import { startOrchestratorProcess, type GrpcServiceProcess, type SipEdgeSettings } from './services.js';
 

@@ -4,7 +4,7 @@ import { parseNameAddr } from '@callctl/sip';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
 import { checkFinalStatus } from '../domain/dial-target.js';
 import { checkOffer } from '../domain/offer-sdp.js';
-import { inboundCallOffered, legAnswered, legProgress } from '../domain/sip-facts.js';
+import { inboundCallOffered, legAnswered, legEnded, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
 import { leaveMedia, partyOf } from './leg-media.js';
@@ -141,6 +141,15 @@ export async function offerInboundCall(
     ctx.registry.remove(leg);
     ctx.journal.forget(leg.legId);
     await sendFinal(responder, 503, 'Call Control Unavailable').catch(() => undefined);
+    // The offer may still be stored: a publish that timed out here can sit in the NATS client's buffer
+    // and reach the stream when NATS is back. Its end follows it on the same subject, so the log shows
+    // the call refused rather than a caller ringing forever (if the offer never arrives, the end is
+    // refused and kept as a dead letter).
+    report(
+      ctx,
+      leg,
+      legEnded(factIds(ctx, leg), EndCause.END_CAUSE_PLATFORM_FAILURE, 503, 'call control unavailable'),
+    );
     await leaveMedia(ctx, leg);
     return;
   }
