@@ -72,8 +72,14 @@ export interface CallOrchestratorOptions {
   clock?: Clock;
 }
 
-/** How long an acting command waits for the pre-flight ping of a suspect event log (app/event-log-health.ts). */
-const EVENT_LOG_PING_TIMEOUT_MS = 500;
+/**
+ * How long an acting command waits for the pre-flight ping of a suspect event log (app/event-log-health.ts).
+ * Generous: on a saturated machine a trivial query can take hundreds of ms, and a slow log is not a gone
+ * one (refusing then turned load into failed calls).
+ */
+const EVENT_LOG_PING_TIMEOUT_MS = 2000;
+/** Health probes in a row that must fail before commands treat the log as suspect (one can be a stall). */
+const EVENT_LOG_SUSPECT_AFTER_PROBES = 2;
 
 export interface RunningCallOrchestrator {
   grpc: RunningGrpcServer;
@@ -83,6 +89,8 @@ export interface RunningCallOrchestrator {
   /** The app's command handler and call repository (tests drive process managers with them). */
   handler: CommandHandler;
   calls: CallRepository;
+  /** Whether commands treat the event log as suspect now (they ping it before acting). */
+  logHealth: Pick<EventLogHealth, 'suspect'>;
   close(): Promise<void>;
 }
 
@@ -123,6 +131,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     closers.push({ name: 'peer clients', close: () => (sipEdge.close(), media.close()) });
 
     const logHealth = new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) });
+    let probesDown = 0;
     const calls = new CallRepository(store, o.cachedCalls ?? DEFAULT_CACHED_CALLS);
     // Each refers to the other only when a command runs or a timer fires, after both exist.
     const send: CommandHandler['handle'] = (callId, command, context) =>
@@ -242,13 +251,17 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
         log,
         intervalMs: o.healthProbeIntervalMs,
         // The probe may see PostgreSQL gone before any command does: the next one is refused before it acts.
-        onDatabase: (up) => (up ? logHealth.succeeded() : logHealth.failed()),
+        onDatabase: (up) => {
+          probesDown = up ? 0 : probesDown + 1;
+          if (up) logHealth.succeeded();
+          else if (probesDown >= EVENT_LOG_SUSPECT_AFTER_PROBES) logHealth.failed();
+        },
       }),
     });
     // Runs before the server's drain: WatchEvents streams never end by themselves, so they are ended
     // here (clients resume from their last position) instead of holding the drain to its limit.
     closers.push({ name: 'event watchers', close: () => watchers.close() });
-    return { grpc, store, deadlines, reconciler, handler, calls, close };
+    return { grpc, store, deadlines, reconciler, handler, calls, logHealth, close };
   } catch (error) {
     await close();
     throw error;
