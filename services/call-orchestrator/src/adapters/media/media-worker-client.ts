@@ -46,6 +46,13 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
     stopEcho: async ({ sessionId, tag }) => {
       await call(client.stopEcho, { sessionId, tag });
     },
+    flushFacts: async (callId, timeoutMs) => {
+      const flushFacts = client.flushFacts.bind(client) as Unary<
+        media.FlushFactsRequest,
+        media.FlushFactsResponse
+      >;
+      await callPeer('media-worker', flushFacts, { callId }, timeoutMs);
+    },
     close: () => client.close(),
   };
 }
