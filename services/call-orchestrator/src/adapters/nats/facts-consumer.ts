@@ -325,6 +325,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
       }
       if (!closing) throw new Error('facts of the call still on the stream, not received');
     } catch (error) {
+      if (closing) return; // the fact is nak'ed and redelivered: no harm done
       o.log.warn(
         { callId, err: error, waitedMs: o.clock() - startedAt },
         "late leg end applied without all of the media-worker's facts of the call",
