@@ -37,6 +37,14 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
     return { caller, callId, sessionId };
   };
 
+  /** The worker saw a digit on the session (its gRPC watchers heard it), whether or not it is stored. */
+  const digitWatched = (sessionId: string) =>
+    waitFor(
+      'a digit watched',
+      () => watched.find((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived'),
+      10_000,
+    );
+
   beforeAll(async () => {
     // Short attempt deadline and reconnect wait: the outage test should not wait for the client.
     w = await startWorkerUnderTest({ factAttemptTimeoutMs: 500, natsReconnectWaitMs: 100 });
@@ -109,11 +117,7 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
     await w.natsServer.halt();
     await caller.sendDigit('3');
     // The worker saw the digit (its gRPC watchers heard it) while JetStream could not store it.
-    await waitFor(
-      'digit 3 watched',
-      () => watched.find((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived'),
-      10_000,
-    );
+    await digitWatched(sessionId);
     await waitFor('a failed publish attempt', () => w.logLines.some((l) => l.includes('retrying')), 10_000);
     await w.natsServer.restart();
     const stored = await factsOnceStored(callId, 1);
@@ -134,11 +138,7 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
     await flush(1000); // nothing taken for the call yet
     await w.natsServer.halt();
     await caller.sendDigit('6');
-    await waitFor(
-      'digit 6 watched',
-      () => watched.find((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived'),
-      10_000,
-    );
+    await digitWatched(sessionId);
     await expect(flush(1000)).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
     const restarted = w.natsServer.restart();
     await flush(20_000);
