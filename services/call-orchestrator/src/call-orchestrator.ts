@@ -53,7 +53,10 @@ export interface CallOrchestratorOptions {
   /** Durable name of the facts consumer. @default 'call-orchestrator' */
   factsConsumerName?: string;
   /** The facts consumer's ack wait and ordering bounds (facts-consumer.ts). @default its defaults */
-  facts?: Pick<FactsConsumerOptions, 'ackWaitMs' | 'holdMs' | 'crossSourceGraceMs'>;
+  facts?: Pick<
+    FactsConsumerOptions,
+    'ackWaitMs' | 'holdMs' | 'crossSourceGraceMs' | 'lateAfterMs' | 'reorderWindowMs' | 'mediaFlushTimeoutMs'
+  >;
   /** Folded calls kept in memory. @default 10000 */
   cachedCalls?: number;
   /** @default 10 */
@@ -195,6 +198,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       record: (callId, command, context) => recordFact(handler, callId, command, context),
       deadLetters: pgFactDeadLetters(pool),
       mayTakeDigits: (callId, legId) => mayTakeDigits(calls.cached(callId)?.state, legId),
+      flushMediaFacts: (callId, timeoutMs) => media.flushFacts(callId, timeoutMs),
       clock,
       ids,
       log: log.child({ module: 'facts' }),

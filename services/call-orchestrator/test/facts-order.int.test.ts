@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { FACTS_STREAM } from '@callctl/bus';
-import { callControl, callEvents } from '@callctl/proto';
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { callControl, callEvents, media } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { pgFactDeadLetters } from '../src/adapters/dead-letters/fact-dead-letters.js';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
@@ -15,12 +16,33 @@ jest.setTimeout(30_000);
 const { EndCause } = callEvents;
 const ACK_WAIT_MS = 1000;
 
+/**
+ * The media-worker's FlushFacts, scripted: a test says what the worker still holds for a call and
+ * publishes it when asked (as its NATS client would, reconnecting seconds after sip-edge's).
+ */
+const heldByWorker = new Map<string, () => Promise<void>>();
+let worker: Server;
+
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ orchestrator: { facts: { ackWaitMs: ACK_WAIT_MS } } });
+  worker = new Server();
+  worker.addService(media.MediaWorkerService, {
+    flushFacts: (call: ServerUnaryCall<media.FlushFactsRequest, object>, done: sendUnaryData<object>) =>
+      void (heldByWorker.get(call.request.callId)?.() ?? Promise.resolve()).then(() => done(null, {})),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    worker.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  h = await startHarness({
+    orchestrator: { facts: { ackWaitMs: ACK_WAIT_MS } },
+    mediaWorker: { address: `127.0.0.1:${port}`, mediaFilesDir: '/nonexistent' },
+  });
 });
 afterAll(async () => {
   await h?.stop();
+  worker?.forceShutdown();
 });
 
 async function answeredInboundCall() {
@@ -148,6 +170,57 @@ describe('digits from both sources', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     await h.sipEdge.ended(callId, legId, EndCause.END_CAUSE_REMOTE_HANGUP);
     await mediaDigit(callId, legId, '1', pressedAtMs);
+    expect(await collected(callId)).toBe('51');
+    expect((await h.client.getCall(callId)).ended).toBe(true);
+  });
+});
+
+describe('digits held up by a NATS outage', () => {
+  /** When the outage began: 10 s before the facts reach the stream. */
+  let outageAt = 0;
+  /** What sip-edge saw 10 s ago, `atMs` into the outage, published only now. */
+  const lateSipFact = (
+    callId: string,
+    legId: string,
+    fact: Parameters<typeof h.sipEdge.publishSipFact>[2],
+    atMs: number,
+  ) =>
+    h.sipEdge.publishSipFact(callId, legId, fact, randomUUID(), undefined, {
+      ...h.sipEdge.stamp('sip', callId),
+      occurredAtMs: outageAt + atMs,
+    });
+  const collecting = async () => {
+    const ids = await answeredInboundCall();
+    await h.client.collectDigits({ ...ids, maxDigits: 4, idempotencyKey: 'k' });
+    await waitFor('collecting', async () =>
+      typesOf(await h.stream(ids.callId)).includes('DigitCollectionStarted'),
+    );
+    outageAt = Date.now() - 10_000;
+    return ids;
+  };
+  const five = { $case: 'dtmfInfoReceived' as const, dtmfInfoReceived: { digit: '5', durationMs: 80 } };
+  const bye = {
+    $case: 'legEnded' as const,
+    legEnded: { cause: EndCause.END_CAUSE_REMOTE_HANGUP, sipStatus: 0, reason: '' },
+  };
+
+  it('are collected in the order pressed although the media "1" reached the stream before the SIP "5"', async () => {
+    const { callId, legId } = await collecting();
+    await mediaDigit(callId, legId, '1', outageAt + 200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await lateSipFact(callId, legId, five, 100);
+    await lateSipFact(callId, legId, bye, 300);
+    expect(await collected(callId)).toBe('51');
+  });
+
+  it("wait at the BYE for what the media-worker still holds, published seconds after sip-edge's facts", async () => {
+    const { callId, legId } = await collecting();
+    heldByWorker.set(callId, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await mediaDigit(callId, legId, '1', outageAt + 200);
+    });
+    await lateSipFact(callId, legId, five, 100);
+    await lateSipFact(callId, legId, bye, 300);
     expect(await collected(callId)).toBe('51');
     expect((await h.client.getCall(callId)).ended).toBe(true);
   });

@@ -138,6 +138,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
         sessions,
         playback,
         events,
+        factsReported: (callId) => factReporting.reportedForCall(callId),
         log,
       }),
     ],

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { facts, media } from '@callctl/proto';
-import { connectBus, FACTS_STREAM, type NatsConnection } from '@callctl/bus';
+import { Metadata, status } from '@grpc/grpc-js';
+import { facts, type media } from '@callctl/proto';
+import { connectBus, FACTS_STREAM, mediaFactSubject, type NatsConnection } from '@callctl/bus';
 import { waitFor } from '@callctl/testing';
 import { call, startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
 import { storedFacts, type StoredFacts } from './support/stored-facts.js';
@@ -9,6 +10,8 @@ import { storedFacts, type StoredFacts } from './support/stored-facts.js';
 jest.setTimeout(60_000);
 
 /** In-band DTMF: row + column frequency of each key. */
+const factsDecoded = (data: Uint8Array) => facts.MediaFact.decode(data);
+
 const DTMF_TONES: Record<string, [number, number]> = { '5': [770, 1336], '9': [852, 1477] };
 
 describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', () => {
@@ -33,6 +36,14 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
     caller.startTone(0);
     return { caller, callId, sessionId };
   };
+
+  /** The worker saw a digit on the session (its gRPC watchers heard it), whether or not it is stored. */
+  const digitWatched = (sessionId: string) =>
+    waitFor(
+      'a digit watched',
+      () => watched.find((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived'),
+      10_000,
+    );
 
   beforeAll(async () => {
     // Short attempt deadline and reconnect wait: the outage test should not wait for the client.
@@ -106,17 +117,35 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
     await w.natsServer.halt();
     await caller.sendDigit('3');
     // The worker saw the digit (its gRPC watchers heard it) while JetStream could not store it.
-    await waitFor(
-      'digit 3 watched',
-      () => watched.find((e) => e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived'),
-      10_000,
-    );
+    await digitWatched(sessionId);
     await waitFor('a failed publish attempt', () => w.logLines.some((l) => l.includes('retrying')), 10_000);
     await w.natsServer.restart();
     const stored = await factsOnceStored(callId, 1);
     expect(digitsOf(stored)).toEqual(['3']);
     await caller.sendDigit('4');
     expect(digitsOf(await factsOnceStored(callId, 2))).toEqual(['3', '4']);
+  });
+
+  it("answers FlushFacts once the call's facts are stored, and DEADLINE_EXCEEDED while they cannot be", async () => {
+    const legId = randomUUID();
+    const { caller, callId, sessionId } = await answerLocally(legId);
+    const flush = (timeoutMs: number) =>
+      new Promise<void>((resolve, reject) =>
+        client.flushFacts({ callId }, new Metadata(), { deadline: Date.now() + timeoutMs }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    await flush(1000); // nothing taken for the call yet
+    await w.natsServer.halt();
+    await caller.sendDigit('6');
+    await digitWatched(sessionId);
+    await expect(flush(1000)).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
+    const restarted = w.natsServer.restart();
+    await flush(20_000);
+    await restarted;
+    // Already stored when FlushFacts answered, not merely on its way.
+    const stored = await jsm.streams.getMessage(FACTS_STREAM, { last_by_subj: mediaFactSubject(callId) });
+    expect(digitsOf([factsDecoded(stored!.data)])).toEqual(['6']);
   });
 
   it('detects in-band DTMF tones when asked to (detect_dtmf) and reports them as facts', async () => {

@@ -44,8 +44,21 @@ export class CallFactQueues<F extends QueuedFact> {
     return n;
   }
 
-  add(fact: F): void {
+  /**
+   * Queues a fact of its call. With `heldUntil`, the fact (and whatever of its call happened after it)
+   * waits until that settles, whichever way.
+   */
+  add(fact: F, heldUntil?: Promise<unknown>): void {
     if (this.closed) return;
+    if (heldUntil) {
+      fact.heldBack = true;
+      void heldUntil
+        .catch(() => undefined)
+        .then(() => {
+          fact.heldBack = false;
+          this.queues.get(fact.callId)?.wake?.();
+        });
+    }
     const q = this.queues.get(fact.callId);
     if (q) {
       q.waiting.push(fact);
@@ -93,7 +106,10 @@ export class CallFactQueues<F extends QueuedFact> {
       if (next.type === 'empty') break;
       if (next.type === 'wait') {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => ((q.wake = undefined), resolve()), next.ms);
+          // Infinity: only a release (or a new fact, or closing) ends the wait.
+          const timer = Number.isFinite(next.ms)
+            ? setTimeout(() => ((q.wake = undefined), resolve()), next.ms)
+            : undefined;
           q.wake = () => (clearTimeout(timer), (q.wake = undefined), resolve());
         });
         continue;

@@ -15,7 +15,15 @@ const fact = (callId: string, sequence: number, extra: Partial<QueuedFact> = {})
 });
 
 function queues(apply: (f: QueuedFact) => Promise<void>, holdMs = 2000) {
-  return new CallFactQueues<QueuedFact>({ apply, clock: Date.now, log, holdMs, crossSourceGraceMs: 0 });
+  return new CallFactQueues<QueuedFact>({
+    apply,
+    clock: Date.now,
+    log,
+    holdMs,
+    crossSourceGraceMs: 0,
+    lateAfterMs: 1000,
+    reorderWindowMs: 200,
+  });
 }
 
 describe('call fact queues', () => {
@@ -72,5 +80,46 @@ describe('call fact queues', () => {
     const closing = q.close();
     release();
     expect(await closing).toEqual([second]);
+  });
+
+  it('apply fresh facts at once', async () => {
+    const applied: number[] = [];
+    const q = queues(async () => void applied.push(Date.now()));
+    const added = Date.now();
+    q.add(fact('f', 1));
+    await q.idle('f');
+    expect(applied[0]! - added).toBeLessThan(100);
+  });
+
+  it("gather a call's late facts from two sources and apply them in the order they happened", async () => {
+    const order: string[] = [];
+    const q = queues(async (f) => void order.push(f.factId));
+    const outageAt = Date.now() - 10_000;
+    // As the two services' clients flushed them after the outage: the media "1" before the SIP "5".
+    q.add(fact('g', 1, { factId: 'one', source: 'media', occurredAtMs: outageAt + 200 }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    q.add(fact('g', 1, { factId: 'five', source: 'sip', occurredAtMs: outageAt + 100 }));
+    q.add(fact('g', 2, { factId: 'bye', source: 'sip', occurredAtMs: outageAt + 300, endsLeg: true }));
+    await q.idle('g');
+    expect(order).toEqual(['five', 'one', 'bye']);
+  });
+
+  it('hold a fact, and what happened after it, until it is released', async () => {
+    const order: string[] = [];
+    const q = queues(async (f) => void order.push(f.factId));
+    let release!: () => void;
+    const outageAt = Date.now() - 10_000;
+    q.add(
+      fact('h', 2, { factId: 'bye', occurredAtMs: outageAt + 300, endsLeg: true }),
+      new Promise<void>((resolve) => (release = resolve)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(order).toEqual([]);
+    q.add(fact('h', 1, { factId: 'one', source: 'media', occurredAtMs: outageAt + 200 }));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(order).toEqual(['one']);
+    release();
+    await q.idle('h');
+    expect(order).toEqual(['one', 'bye']);
   });
 });

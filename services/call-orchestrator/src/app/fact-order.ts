@@ -6,7 +6,13 @@
 //   anyway (the predecessor may be lost, or was applied before this process started);
 // - across sources, by the time they happened: among the facts free to go, the earliest goes first;
 // - a fact that ends a leg waits until `crossSourceGraceMs` after it happened, so that what the other source
-//   saw before it (a digit the media-worker heard before the BYE) has the time to arrive and go first.
+//   saw before it (a digit the media-worker heard before the BYE) has the time to arrive and go first;
+// - a late fact (it happened more than `lateAfterMs` before it arrived: held up by an outage of NATS or of
+//   this process) waits `reorderWindowMs` after it arrived, so that the call's other late facts, which the
+//   two sources publish in an arbitrary order once they reconnect, gather and go in the order they happened.
+//   Fresh facts are not delayed;
+// - a fact held back (waiting for a check outside, e.g. the media-worker publishing what it holds) waits
+//   until released, and so does what happened after it.
 // Unstamped facts (sequence 0) are ordered by arrival.
 
 export const FACT_SOURCES = { sip: 'sip', media: 'media' } as const;
@@ -22,6 +28,8 @@ export interface OrderedFact {
   arrivedAtMs: number;
   /** Ends a leg: waits for the other source's earlier facts (see crossSourceGraceMs). */
   endsLeg: boolean;
+  /** Waits for a check outside the queue before it may go (released by clearing it). */
+  heldBack?: boolean;
 }
 
 export interface OrderOptions {
@@ -29,6 +37,15 @@ export interface OrderOptions {
   holdMs: number;
   /** How long after it happened a leg-ending fact waits for the other source's earlier facts. */
   crossSourceGraceMs: number;
+  /** A fact that happened longer than this before it arrived is late (see reorderWindowMs). */
+  lateAfterMs: number;
+  /** How long after it arrived a late fact waits for the call's other late facts. */
+  reorderWindowMs: number;
+}
+
+/** Whether the fact was held up on its way (an outage): it happened more than `lateAfterMs` before it arrived. */
+export function isLate(f: Pick<OrderedFact, 'occurredAtMs' | 'arrivedAtMs'>, lateAfterMs: number): boolean {
+  return f.occurredAtMs > 0 && f.arrivedAtMs - f.occurredAtMs > lateAfterMs;
 }
 
 /** The last sequence applied per source, for one call. */
@@ -36,6 +53,7 @@ export type AppliedSequences = Partial<Record<FactSource, number>>;
 
 export type NextFact =
   | { type: 'apply'; index: number; /** applied without its predecessor */ gap: boolean }
+  /** Nothing may go before `ms` (Infinity: before a held-back fact is released). */
   | { type: 'wait'; ms: number }
   | { type: 'empty' };
 
@@ -55,10 +73,13 @@ export function nextFact(
     const at = f.occurredAtMs > 0 ? f.occurredAtMs : f.arrivedAtMs;
     const last = applied[f.source];
     const inOrder = f.sequence === 0 || last === undefined || f.sequence <= last + 1;
-    const readyAt = Math.max(
-      inOrder ? 0 : f.arrivedAtMs + o.holdMs,
-      f.endsLeg && f.occurredAtMs > 0 ? f.occurredAtMs + o.crossSourceGraceMs : 0,
-    );
+    const readyAt = f.heldBack
+      ? Infinity
+      : Math.max(
+          inOrder ? 0 : f.arrivedAtMs + o.holdMs,
+          f.endsLeg && f.occurredAtMs > 0 ? f.occurredAtMs + o.crossSourceGraceMs : 0,
+          isLate(f, o.lateAfterMs) ? f.arrivedAtMs + o.reorderWindowMs : 0,
+        );
     if (nowMs < readyAt) {
       waitMs = Math.min(waitMs, readyAt - nowMs);
       earliestWaiting = Math.min(earliestWaiting, at);

@@ -51,6 +51,8 @@ export interface MediaPort {
   stopPlay(party: MediaParty): Promise<void>;
   startEcho(party: MediaParty): Promise<void>;
   stopEcho(party: MediaParty): Promise<void>;
+  /** Resolves once the worker has published every fact it took for the call (FlushFacts), within `timeoutMs`. */
+  flushFacts(callId: string, timeoutMs: number): Promise<void>;
 }
 
 /** Milliseconds since the epoch. */

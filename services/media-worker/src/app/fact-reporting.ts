@@ -26,6 +26,8 @@ export class FactReporting {
   readonly name = 'fact-reporting';
   /** The tail of each session's publish chain; removed when the chain drains. */
   private readonly tails = new Map<string, Promise<void>>();
+  /** Per call, the publish chains of its facts still in flight (a call may have several sessions). */
+  private readonly callTails = new Map<string, Set<Promise<void>>>();
   private readonly abort = new AbortController();
   /** Numbers each call's facts in the order they are reported (facts.v1 source_sequence). */
   private readonly sequence = new FactSequence();
@@ -50,6 +52,14 @@ export class FactReporting {
     return this.tails.get(sessionId) ?? Promise.resolve();
   }
 
+  /**
+   * Resolves once every fact taken so far for the call (on any of its sessions) is published or given up:
+   * what the orchestrator waits for before applying a late end of a leg (FlushFacts).
+   */
+  async reportedForCall(callId: string): Promise<void> {
+    await Promise.all(this.callTails.get(callId) ?? []);
+  }
+
   /** A session vanished from the relay: reported after the session's facts already taken. */
   reportLost(lost: LostSession): void {
     const sessionId = lost.sessionId;
@@ -70,8 +80,13 @@ export class FactReporting {
     const previous = this.tails.get(sessionId) ?? Promise.resolve();
     const tail = previous.then(() => this.publish(fact));
     this.tails.set(sessionId, tail);
+    const ofCall = this.callTails.get(fact.callId) ?? new Set();
+    ofCall.add(tail);
+    this.callTails.set(fact.callId, ofCall);
     void tail.then(() => {
       if (this.tails.get(sessionId) === tail) this.tails.delete(sessionId);
+      ofCall.delete(tail);
+      if (ofCall.size === 0 && this.callTails.get(fact.callId) === ofCall) this.callTails.delete(fact.callId);
     });
   }
 

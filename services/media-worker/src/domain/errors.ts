@@ -4,6 +4,7 @@ import * as common from '@callctl/errors';
 export interface MediaErrorContext {
   sessionId?: string;
   tag?: string;
+  callId?: string;
 }
 
 // The shared classes (@callctl/errors), bound to what a media error carries; each `kind` picks its gRPC

@@ -24,8 +24,8 @@ export const FILE_PREFIX = 'file:';
 /** MediaPort over the media-worker's gRPC MediaWorker service. */
 export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort & { close(): void } {
   const client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
-  const call = <Req, Res>(method: Unary<Req, Res>, request: Req) =>
-    callPeer('media-worker', method.bind(client) as Unary<Req, Res>, request, options.timeoutMs);
+  const call = <Req, Res>(method: Unary<Req, Res>, request: Req, timeoutMs = options.timeoutMs) =>
+    callPeer('media-worker', method.bind(client) as Unary<Req, Res>, request, timeoutMs);
   return {
     play: async (r) => {
       await call(client.play, {
@@ -45,6 +45,9 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
     },
     stopEcho: async ({ sessionId, tag }) => {
       await call(client.stopEcho, { sessionId, tag });
+    },
+    flushFacts: async (callId, timeoutMs) => {
+      await call(client.flushFacts, { callId }, timeoutMs);
     },
     close: () => client.close(),
   };

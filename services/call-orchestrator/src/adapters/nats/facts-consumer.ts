@@ -8,6 +8,11 @@
 // terminated with a plain TERM: nats-server 2.9 ignores `+TERM <reason>` and would redeliver it forever.
 // Recording a fact twice is a no-op (the command is skipped when an event of the stream already has the
 // fact id as its causation id).
+// After an outage of NATS, sip-edge and the media-worker publish what they held in an arbitrary order, and
+// seconds apart when they reconnect at different times: a late fact waits a short reorder window for the
+// call's other late facts (fact-order.ts), and a late end of a leg that may still take digits first asks the
+// media-worker to publish what it holds for the call (FlushFacts) and takes in what is then on the stream,
+// so a digit heard before the BYE is not applied after it.
 import {
   JetStreamApiCodes,
   JetStreamApiError,
@@ -28,6 +33,7 @@ import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
 import { CallFactQueues, type QueuedFact } from '../../app/call-fact-queues.js';
+import { isLate } from '../../app/fact-order.js';
 import { mediaFactCommand, sipFactCommand, type FactCommand } from '../../app/fact-commands.js';
 import type { CommandContext } from '../../app/handle-command.js';
 import { PERMANENT_KINDS } from '../../app/errors.js';
@@ -64,6 +70,17 @@ export interface FactsConsumerOptions {
   crossSourceGraceMs?: number;
   /** Whether a leg may still take digits (app/fact-commands.ts mayTakeDigits); only its end waits. @default always */
   mayTakeDigits?: (callId: string, legId: string) => boolean;
+  /** A fact that happened longer than this before it arrived is late (held up by an outage). @default 1000 */
+  lateAfterMs?: number;
+  /** How long a late fact waits for the call's other late facts, to apply them in order. @default 500 */
+  reorderWindowMs?: number;
+  /**
+   * Resolves once the media-worker has published every fact it took for the call (MediaPort.flushFacts);
+   * a late end of a leg that may take digits waits for it. Without it, such an end waits only the window.
+   */
+  flushMediaFacts?: (callId: string, timeoutMs: number) => Promise<void>;
+  /** The longest a late leg end waits for the media-worker's facts of its call; then it goes anyway. @default 5000 */
+  mediaFlushTimeoutMs?: number;
 }
 
 export interface FactsConsumer {
@@ -111,6 +128,8 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
   const resubscribeMs = o.resubscribeMs ?? 1000;
   const ackWaitMs = o.ackWaitMs ?? 30_000;
   const durableName = o.durableName ?? 'call-orchestrator';
+  const lateAfterMs = o.lateAfterMs ?? 1000;
+  const mediaFlushTimeoutMs = o.mediaFlushTimeoutMs ?? 5000;
   const subscribe = async () => {
     await ensureFactsStream(o.nc);
     const m = await consumeDurable(o.nc, { stream: FACTS_STREAM, durableName, ackWaitMs });
@@ -148,6 +167,8 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
   const unsettled = new Map<number, Delivered>();
   /** Per call, the highest stream sequence settled here (settle() compares the stream's last with it). */
   const settledUpTo = new Map<string, number>();
+  /** The highest stream sequence received: the consumer delivers in stream order, so all before it came. */
+  let receivedUpTo = 0;
   let freed: (() => void) | undefined;
 
   /** Runs `attempt` until it succeeds, backing off (capped) between transient failures. */
@@ -237,6 +258,8 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     log: o.log,
     holdMs: o.holdMs ?? 2000,
     crossSourceGraceMs: o.crossSourceGraceMs ?? 250,
+    lateAfterMs,
+    reorderWindowMs: o.reorderWindowMs ?? 500,
   });
   // Facts waiting behind another of their call must not be redelivered meanwhile.
   const keepAlive = setInterval(() => {
@@ -253,6 +276,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
       known.msg = msg;
       return;
     }
+    receivedUpTo = Math.max(receivedUpTo, msg.info.streamSequence);
     let fact: FactCommand;
     try {
       fact = decodeFact(msg, o.clock(), o.ids, o.mediaLostAction);
@@ -282,7 +306,31 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
       fact,
     };
     unsettled.set(d.streamSequence, d);
-    queues.add(d);
+    queues.add(d, endsLeg && isLate(d, lateAfterMs) ? takeInMediaFacts(d.callId) : undefined);
+  }
+
+  /**
+   * Waits (at most mediaFlushTimeoutMs) until the media-worker has published what it holds for the call and
+   * those facts were received here; never rejects: past the bound, what is here goes on (and it says so).
+   */
+  async function takeInMediaFacts(callId: string): Promise<void> {
+    if (!o.flushMediaFacts) return;
+    const startedAt = o.clock();
+    const left = () => startedAt + mediaFlushTimeoutMs - o.clock();
+    try {
+      await o.flushMediaFacts(callId, mediaFlushTimeoutMs);
+      while (!closing && left() > 0) {
+        if ((await newestOnStream(callId, Math.max(100, left()))) <= receivedUpTo) return;
+        await pause(Math.min(50, left()));
+      }
+      if (!closing) throw new Error('facts of the call still on the stream, not received');
+    } catch (error) {
+      if (closing) return; // the fact is nak'ed and redelivered: no harm done
+      o.log.warn(
+        { callId, err: error, waitedMs: o.clock() - startedAt },
+        "late leg end applied without all of the media-worker's facts of the call",
+      );
+    }
   }
 
   const consume = async () => {
@@ -312,8 +360,8 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     await Promise.all(refusing);
   })();
 
-  /** Whether the stream holds a fact of the call past what was settled (here or by the consumer). */
-  async function pendingOnStream(callId: string, timeoutMs: number): Promise<boolean> {
+  /** The stream sequence of the call's newest fact on CALLCTL_FACTS; 0 when it has none. */
+  async function newestOnStream(callId: string, timeoutMs: number): Promise<number> {
     const jsm = await jetstreamManager(o.nc, { timeout: timeoutMs });
     const last = async (subject: string) => {
       try {
@@ -323,9 +371,16 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
         throw error;
       }
     };
-    const newest = Math.max(await last(sipFactSubject(callId)), await last(mediaFactSubject(callId)));
+    return Math.max(await last(sipFactSubject(callId)), await last(mediaFactSubject(callId)));
+  }
+
+  /** Whether the stream holds a fact of the call past what was settled (here or by the consumer). */
+  async function pendingOnStream(callId: string, timeoutMs: number): Promise<boolean> {
+    const newest = await newestOnStream(callId, timeoutMs);
     if (newest === 0 || newest <= (settledUpTo.get(callId) ?? 0)) return false;
-    const info = await jsm.consumers.info(FACTS_STREAM, durableName);
+    const info = await (
+      await jetstreamManager(o.nc, { timeout: timeoutMs })
+    ).consumers.info(FACTS_STREAM, durableName);
     return newest > info.ack_floor.stream_seq;
   }
 

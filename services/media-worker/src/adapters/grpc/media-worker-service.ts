@@ -1,4 +1,4 @@
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Deadline, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
@@ -7,17 +7,38 @@ import type { CodecPolicy } from '../../app/ports.js';
 import type { MediaSessions } from '../../app/media-sessions.js';
 import type { Playback } from '../../app/operations/playback.js';
 import type { MediaEvents } from '../../app/media-events.js';
+import { TimeoutError } from '../../domain/errors.js';
 
 export interface MediaWorkerHandlers {
   engineStatus(): Promise<EngineStatus>;
   sessions: MediaSessions;
   playback: Playback;
   events: MediaEvents;
+  /** Resolves once the facts taken for the call are published (FactReporting.reportedForCall). */
+  factsReported(callId: string): Promise<void>;
   log: Logger;
 }
 
 function codecs(options: media.CodecOptions | undefined): CodecPolicy | undefined {
   return options ? { mask: options.mask, transcode: options.transcode } : undefined;
+}
+
+/** `work`, or a TimeoutError (DEADLINE_EXCEEDED) at the request's deadline, so no handler outlives it. */
+async function withinDeadline(work: Promise<void>, deadline: Deadline, context: { callId: string }) {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TimeoutError('facts of the call not published within the deadline', context)),
+      Math.max(0, at - Date.now()),
+    );
+  });
+  try {
+    await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Binds the MediaWorker gRPC service to the worker's handlers; every failure goes through the shared gRPC status mapping. */
@@ -75,6 +96,10 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
       return {};
     }),
     query: unary((r: media.QueryRequest) => sessions.query(r.sessionId)),
+    flushFacts: unary(async (r: media.FlushFactsRequest, call) => {
+      await withinDeadline(handlers.factsReported(r.callId), call.getDeadline(), { callId: r.callId });
+      return {};
+    }),
     watchMediaEvents: (call) => {
       const only = call.request.sessionId;
       const stop = events.listen((event) => {
