@@ -65,6 +65,7 @@ export class Playback {
         tag: request.tag,
       });
     this.finish(request.sessionId, request.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
+    const traceparent = workTraceparent();
     const record: PlaybackRecord = {
       sessionId: request.sessionId,
       tag: request.tag,
@@ -72,7 +73,7 @@ export class Playback {
       startedAtMs: this.deps.now(),
       durationMs,
       repeat,
-      ...(workTraceparent() ? { traceparent: workTraceparent() } : {}),
+      ...(traceparent ? { traceparent } : {}),
     };
     // The timer runs in the Play's trace scope, so the PlaybackFinished fact carries that trace.
     this.arm(record);
