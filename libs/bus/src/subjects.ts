@@ -81,8 +81,9 @@ export function sipEdgeLegsOf(instance: string): string {
 }
 
 /**
- * The media-worker's record of what it owes across a restart (playbacks still running, bridge routes,
- * locally answered sessions), one subject per record (the stream keeps only the last message of each),
+ * The media-worker's record of what it owes across a restart (playbacks still running, locally answered
+ * parties, in-band DTMF parties, the call of a session named apart from it), one subject per record (the
+ * stream keeps only the last message of each),
  * read back by the same instance at start.
  */
 export const MEDIA_WORKER_STATE_STREAM = 'MEDIA_WORKER_STATE';
