@@ -162,6 +162,8 @@ describe('BridgeLegs of two legs answered on their own', () => {
         firstDigitTimeoutMs: 5_000,
         interDigitTimeoutMs: 1_000,
         idempotencyKey: `collect-${call.callId}`,
+        prompts: [],
+        bargeIn: false,
       },
     );
     await call.caller.rtp.sendDigit('7');

@@ -55,6 +55,8 @@ describe('an inbound call answered, played to and hung up by an application over
           firstDigitTimeoutMs: 20_000,
           interDigitTimeoutMs: 5_000,
           idempotencyKey: `collect-${callId}`,
+          prompts: [],
+          bargeIn: false,
         },
       );
       const played = await p.rpc<callControl.PlayMediaRequest, callControl.PlayMediaResponse>(

@@ -46,6 +46,9 @@ function detailsOf(event: KnownEvent): string[] {
         `leg=${e.legId}`,
         `playback=${e.playbackId}`,
         `media=${e.mediaUri}`,
+        ...(e.source ? [`source=${e.source}`] : []),
+        ...(e.ttsFallbackFrom ? [`fallback-from=${e.ttsFallbackFrom}`] : []),
+        ...(e.collectId ? [`collect=${e.collectId}`] : []),
         ...(e.repeat > 1 ? [`repeat=${e.repeat}`] : []),
       ];
     }
@@ -56,7 +59,12 @@ function detailsOf(event: KnownEvent): string[] {
     }
     case 'dtmfReceived': {
       const e = event.dtmfReceived;
-      return [`leg=${e.legId}`, `digit=${e.digit}`, ...(e.collectId ? [`collect=${e.collectId}`] : [])];
+      return [
+        `leg=${e.legId}`,
+        `digit=${e.digit}`,
+        ...(e.method ? [`method=${dtmfMethodWord(e.method)}`] : []),
+        ...(e.collectId ? [`collect=${e.collectId}`] : []),
+      ];
     }
     case 'digitCollectionStarted': {
       const e = event.digitCollectionStarted;
@@ -96,12 +104,25 @@ function detailsOf(event: KnownEvent): string[] {
       const e = event.legMediaLost;
       return [`leg=${e.legId}`, `media-session=${e.mediaSessionId}`, `reason=${quoted(e.reason)}`];
     }
+    case 'dtmfSent': {
+      const e = event.dtmfSent;
+      return [`leg=${e.legId}`, `digits=${e.digits}`, `method=${dtmfMethodWord(e.method)}`];
+    }
+    case 'dtmfDetectionChanged': {
+      const e = event.dtmfDetectionChanged;
+      return [`leg=${e.legId}`, `inband=${e.inband ? 'on' : 'off'}`];
+    }
+    case 'callMaxDurationSet':
+      return [`max-duration=${event.callMaxDurationSet.maxDurationMs}ms`];
     default: {
       const unknown: never = event;
       return [String(unknown)];
     }
   }
 }
+
+const dtmfMethodWord = (method: callEvents.DtmfMethod) =>
+  enumWord(callEvents.dtmfMethodToJSON(method), 'DTMF_METHOD_');
 
 type KnownEvent = NonNullable<callControl.WatchEventsResponse['event']>;
 

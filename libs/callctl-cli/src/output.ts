@@ -20,6 +20,9 @@ const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
   dial: callControl.DialResponse,
   getCall: callControl.GetCallResponse,
   listCalls: callControl.ListCallsResponse,
+  say: callControl.SayResponse,
+  sendDtmf: callControl.SendDtmfResponse,
+  setDtmfDetection: callControl.SetDtmfDetectionResponse,
 };
 
 /** The response in the proto3 JSON mapping, one line. */
@@ -73,7 +76,10 @@ export function responseText(call: UnaryCall, response: unknown): string {
     case 'dial':
       return `leg ${(response as callControl.DialResponse).legId}`;
     case 'playMedia':
+    case 'say':
       return `playback ${(response as callControl.PlayMediaResponse).playbackId}`;
+    case 'sendDtmf':
+      return `sent by ${enumWord(callEvents.dtmfMethodToJSON((response as callControl.SendDtmfResponse).method), 'DTMF_METHOD_')}`;
     case 'collectDigits':
       return `collect ${(response as callControl.CollectDigitsResponse).collectId}`;
     case 'bridgeLegs':
@@ -93,6 +99,7 @@ export function responseText(call: UnaryCall, response: unknown): string {
     case 'stopMedia':
     case 'startEcho':
     case 'stopEcho':
+    case 'setDtmfDetection':
       return 'ok';
     default: {
       const unknown: never = call;

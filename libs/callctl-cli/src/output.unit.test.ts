@@ -43,9 +43,16 @@ describe('event lines', () => {
     [
       {
         $case: 'dtmfReceived',
-        dtmfReceived: { callId: 'c1', legId: 'a1', digit: '#', clientState: '', collectId: 'k1' },
+        dtmfReceived: {
+          callId: 'c1',
+          legId: 'a1',
+          digit: '#',
+          clientState: '',
+          collectId: 'k1',
+          method: callEvents.DtmfMethod.DTMF_METHOD_INBAND,
+        },
       },
-      'leg=a1 digit=# collect=k1',
+      'leg=a1 digit=# method=inband collect=k1',
     ],
     [
       {
@@ -71,6 +78,8 @@ describe('event lines', () => {
           playbackId: 'p1',
           reason: callEvents.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
           clientState: '',
+          source: '',
+          collectId: '',
         },
       },
       'leg=a1 playback=p1 reason=completed',
@@ -143,6 +152,7 @@ describe('responses', () => {
         endCause: 0,
         sipStatus: 0,
         bridgedWithLegId: 'b1',
+        inbandDtmf: false,
         initiatedAt: undefined,
         answeredAt: undefined,
         endedAt: undefined,
@@ -157,6 +167,7 @@ describe('responses', () => {
         endCause: callEvents.EndCause.END_CAUSE_NO_ANSWER,
         sipStatus: 487,
         bridgedWithLegId: '',
+        inbandDtmf: false,
         initiatedAt: undefined,
         answeredAt: undefined,
         endedAt: undefined,

@@ -127,7 +127,13 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
   });
 
   it.each([
-    [['answer', 'c1', 'a1'], 'answerLeg', {}, 'ok', { callId: 'c1', legId: 'a1', clientState: '' }],
+    [
+      ['answer', 'c1', 'a1'],
+      'answerLeg',
+      {},
+      'ok',
+      { callId: 'c1', legId: 'a1', clientState: '', maxDurationMs: 0, detectInbandDtmf: false },
+    ],
     [
       ['reject', 'c1', 'a1', '--status', '486', '--reason', 'Busy Here'],
       'rejectLeg',
@@ -162,6 +168,8 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
         firstDigitTimeoutMs: 8000,
         interDigitTimeoutMs: 0,
         idempotencyKey: expect.any(String),
+        prompts: [],
+        bargeIn: false,
       },
     ],
     [

@@ -19,8 +19,34 @@ type Definition = typeof callControl.CallControlService;
 export type UnaryMethod = {
   [K in keyof Definition]: Definition[K]['responseStream'] extends false ? K : never;
 }[keyof Definition];
-export type RequestOf<M extends UnaryMethod> = Parameters<Definition[M]['requestSerialize']>[0];
+/** The request as sent on the wire: every field present. */
+type WireRequestOf<M extends UnaryMethod> = Parameters<Definition[M]['requestSerialize']>[0];
+/**
+ * What a method takes: fields left out get their proto3 defaults, so code written against an older
+ * version of the API keeps compiling when a request gains a field.
+ */
+export type RequestOf<M extends UnaryMethod> = callControl.DeepPartial<WireRequestOf<M>>;
 export type ResponseOf<M extends UnaryMethod> = ReturnType<Definition[M]['responseDeserialize']>;
+
+/** Each method's request type, to fill in the fields a caller left out. */
+const REQUEST_TYPES: { readonly [M in UnaryMethod]: callControl.MessageFns<WireRequestOf<M>> } = {
+  createCall: callControl.CreateCallRequest,
+  answerLeg: callControl.AnswerLegRequest,
+  rejectLeg: callControl.RejectLegRequest,
+  hangup: callControl.HangupRequest,
+  playMedia: callControl.PlayMediaRequest,
+  stopMedia: callControl.StopMediaRequest,
+  collectDigits: callControl.CollectDigitsRequest,
+  startEcho: callControl.StartEchoRequest,
+  stopEcho: callControl.StopEchoRequest,
+  bridgeLegs: callControl.BridgeLegsRequest,
+  dial: callControl.DialRequest,
+  getCall: callControl.GetCallRequest,
+  listCalls: callControl.ListCallsRequest,
+  say: callControl.SayRequest,
+  sendDtmf: callControl.SendDtmfRequest,
+  setDtmfDetection: callControl.SetDtmfDetectionRequest,
+};
 
 export const UNARY_METHODS = (Object.keys(callControl.CallControlService) as Array<keyof Definition>).filter(
   (name): name is UnaryMethod => !callControl.CallControlService[name].responseStream,
@@ -96,7 +122,7 @@ export function createCallControlClient(options: CallControlClientOptions): Call
 
   const attempt = <M extends UnaryMethod>(
     method: M,
-    request: RequestOf<M>,
+    request: WireRequestOf<M>,
     metadata: Metadata,
     deadline: number,
     signal: AbortSignal | undefined,
@@ -105,7 +131,7 @@ export function createCallControlClient(options: CallControlClientOptions): Call
       const definition = callControl.CallControlService[method];
       const call = client.makeUnaryRequest(
         definition.path,
-        definition.requestSerialize as (value: RequestOf<M>) => Buffer,
+        definition.requestSerialize as (value: WireRequestOf<M>) => Buffer,
         definition.responseDeserialize as (value: Buffer) => ResponseOf<M>,
         request,
         metadata,
@@ -133,10 +159,13 @@ export function createCallControlClient(options: CallControlClientOptions): Call
       (method === 'bridgeLegs' ? Math.max(clientDeadlineMs, BRIDGE_LEGS_DEADLINE_MS) : clientDeadlineMs);
     const deadline = Date.now() + deadlineMs;
     const metadata = metadataOf(options.metadata, callOptions.metadata);
-    const retriable = isIdempotent(method, request);
+    const wire = (REQUEST_TYPES[method] as callControl.MessageFns<WireRequestOf<M>>).fromPartial(
+      request as never,
+    );
+    const retriable = isIdempotent(method, wire);
     for (let attempts = 1; ; attempts++) {
       try {
-        return await attempt(method, request, metadata, deadline, callOptions.signal);
+        return await attempt(method, wire, metadata, deadline, callOptions.signal);
       } catch (error) {
         if (!isReceivedStatus(error)) throw error; // not a status: a request that would not serialize
         const received = error;

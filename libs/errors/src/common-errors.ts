@@ -41,3 +41,12 @@ export class TimeoutError<C extends Context = Readonly<Record<string, unknown>>>
   readonly code: string = 'TIMEOUT';
   readonly kind = ERROR_KINDS.deadlineExceeded;
 }
+
+/** The request names something this server version does not do (a provider not configured, say). */
+export class UnimplementedError<
+  C extends Context = Readonly<Record<string, unknown>>,
+> extends CallctlError<C> {
+  override readonly name: string = 'UnimplementedError';
+  readonly code: string = 'UNIMPLEMENTED';
+  readonly kind = ERROR_KINDS.unimplemented;
+}

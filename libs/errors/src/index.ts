@@ -3,6 +3,7 @@ export {
   IllegalStateError,
   NotFoundError,
   TimeoutError,
+  UnimplementedError,
   UnavailableError,
   ValidationError,
 } from './common-errors.js';

@@ -6,3 +6,6 @@ export * as eventlog from './gen/callctl/eventlog/v1/event_envelope.js';
 export * as callControl from './gen/callctl/v1/call_control.js';
 export * as sipEdge from './gen/callctl/sipedge/v1/sip_edge.js';
 export * as facts from './gen/callctl/facts/v1/facts.js';
+export * as mediaStore from './gen/callctl/media/v1/media_store.js';
+export * as mediaLibrary from './gen/callctl/v1/media_library.js';
+export * as tts from './gen/callctl/tts/v1/tts.js';

@@ -61,7 +61,7 @@ const sipDigit = (callId: string, legId: string, digit: string) =>
 const mediaDigit = (callId: string, legId: string, digit: string, occurredAtMs = Date.now()) =>
   h.sipEdge.publishMediaFact(
     callId,
-    { $case: 'dtmfDetected', dtmfDetected: { legId, tag: legId, digit, durationMs: 80 } },
+    { $case: 'dtmfDetected', dtmfDetected: { legId, tag: legId, digit, durationMs: 80, method: 1 } },
     randomUUID(),
     { ...h.sipEdge.stamp('media', callId), occurredAtMs },
   );
@@ -198,7 +198,10 @@ describe('digits held up by a NATS outage', () => {
     outageAt = Date.now() - 10_000;
     return ids;
   };
-  const five = { $case: 'dtmfInfoReceived' as const, dtmfInfoReceived: { digit: '5', durationMs: 80 } };
+  const five = {
+    $case: 'dtmfInfoReceived' as const,
+    dtmfInfoReceived: { digit: '5', durationMs: 80, method: 1 },
+  };
   const bye = {
     $case: 'legEnded' as const,
     legEnded: { cause: EndCause.END_CAUSE_REMOTE_HANGUP, sipStatus: 0, reason: '' },

@@ -26,6 +26,7 @@ export function callView(call: LoadedCall): callControl.Call | undefined {
   };
   const legs = Object.values(state.legs).map((leg): callControl.Leg => ({
     legId: leg.legId,
+    inbandDtmf: false,
     direction: leg.direction,
     fromUri: leg.fromUri,
     toUri: leg.toUri,

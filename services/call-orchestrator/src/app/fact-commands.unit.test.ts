@@ -69,7 +69,7 @@ describe('SIP facts as commands', () => {
       },
     ],
     [
-      { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit: '#', durationMs: 90 } },
+      { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit: '#', durationMs: 90, method: 1 } },
       { type: 'RecordDtmf', data: { legId: 'l-1', digit: '#' } },
     ],
   ] as const)('maps %j', (fact, expected) => {
@@ -147,7 +147,7 @@ describe('media facts as commands', () => {
     const { command } = mediaFactCommand(
       mediaFact({
         $case: 'dtmfDetected',
-        dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
+        dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100, method: 1 },
       }),
       1,
       'n',
@@ -160,7 +160,7 @@ describe('media facts as commands', () => {
       mediaFact(
         {
           $case: 'dtmfDetected',
-          dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100 },
+          dtmfDetected: { legId: '', tag: 'leg-7', digit: '3', durationMs: 100, method: 1 },
         },
         'ms-2',
       ),

@@ -70,7 +70,10 @@ export type CallCommand =
       { legAId: string; legBId: string; bridgeId: string; idempotencyKey: string; mediaSessionId?: string }
     >
   /** `party`: where the media-worker heard the digit (it names no leg); the leg whose media that is. */
-  | C<'RecordDtmf', { legId: string; digit: string; party?: callEvents.MediaParty }>
+  | C<
+      'RecordDtmf',
+      { legId: string; digit: string; party?: callEvents.MediaParty; method?: callEvents.DtmfMethod }
+    >
   | C<'RecordPlaybackFinished', { playbackId: string; failed: boolean }>
   /** A collection's timer fired; `expectedDigits` is how many digits it had when the timer was set. */
   | C<'RecordCollectTimeout', { collectId: string; expectedDigits: number }>

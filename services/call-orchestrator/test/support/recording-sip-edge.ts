@@ -9,7 +9,14 @@ import { ensureFactsStream, mediaFactSubject, sipFactSubject, type NatsConnectio
 import { callEvents, facts, sipEdge } from '@callctl/proto';
 
 export type SipEdgeMethod =
-  'answerLeg' | 'rejectLeg' | 'ringLeg' | 'placeCall' | 'hangupLeg' | 'bridgeLegs' | 'listLegs';
+  | 'answerLeg'
+  | 'rejectLeg'
+  | 'ringLeg'
+  | 'placeCall'
+  | 'hangupLeg'
+  | 'bridgeLegs'
+  | 'listLegs'
+  | 'sendDtmfInfo';
 export interface RecordedRequest {
   method: SipEdgeMethod;
   request: Record<string, unknown>;
@@ -158,6 +165,7 @@ export class RecordingSipEdge {
       };
     const report = this.o.reportActions ?? true;
     const implementation: sipEdge.SipEdgeServer = {
+      sendDtmfInfo: handle('sendDtmfInfo', async () => ({})),
       answerLeg: handle('answerLeg', async (r: sipEdge.AnswerLegRequest) => {
         await this.o.onAnswer?.(r);
         if (report) await this.answered(r.callId, r.legId);

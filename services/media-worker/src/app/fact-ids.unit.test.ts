@@ -35,7 +35,7 @@ describe('media fact ids', () => {
     const digit: media.MediaEvent = {
       sessionId: 'call-1',
       occurredAtMs: 1,
-      fact: { $case: 'dtmfReceived', dtmfReceived: { tag: 'leg-a', digit: '5', durationMs: 100 } },
+      fact: { $case: 'dtmfReceived', dtmfReceived: { tag: 'leg-a', digit: '5', durationMs: 100, method: 1 } },
     };
     expect(mediaFactIdOf(digit, fresh)).toBe('fresh-id');
   });

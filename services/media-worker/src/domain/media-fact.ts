@@ -67,10 +67,10 @@ export function mediaFactOf(
       };
     }
     case 'dtmfReceived': {
-      const { tag, digit, durationMs } = event.fact.dtmfReceived;
+      const { tag, digit, durationMs, method } = event.fact.dtmfReceived;
       return {
         ...base,
-        fact: { $case: 'dtmfDetected', dtmfDetected: { legId: tag, tag, digit, durationMs } },
+        fact: { $case: 'dtmfDetected', dtmfDetected: { legId: tag, tag, digit, durationMs, method } },
       };
     }
     case undefined:

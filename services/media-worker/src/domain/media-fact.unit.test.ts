@@ -15,7 +15,7 @@ describe('media fact of a media event', () => {
     const event: media.MediaEvent = {
       sessionId: 'session-7',
       occurredAtMs: 1,
-      fact: { $case: 'dtmfReceived', dtmfReceived: { tag: 'leg-a', digit: '#', durationMs: 160 } },
+      fact: { $case: 'dtmfReceived', dtmfReceived: { tag: 'leg-a', digit: '#', durationMs: 160, method: 1 } },
     };
     expect(mediaFactOf(event, 'f1', 'call-1')).toEqual({
       factId: 'f1',
@@ -26,7 +26,7 @@ describe('media fact of a media event', () => {
       sourceSequence: 0,
       fact: {
         $case: 'dtmfDetected',
-        dtmfDetected: { legId: 'leg-a', tag: 'leg-a', digit: '#', durationMs: 160 },
+        dtmfDetected: { legId: 'leg-a', tag: 'leg-a', digit: '#', durationMs: 160, method: 1 },
       },
     });
   });

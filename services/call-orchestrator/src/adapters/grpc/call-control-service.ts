@@ -1,3 +1,4 @@
+import { UnimplementedError } from '@callctl/errors';
 // Binds the public callctl.v1.CallControl service to the app: each RPC parses its request into a command
 // (requests.ts), runs it through the command handler, and maps any failure once (status.ts).
 import { randomUUID } from 'node:crypto';
@@ -55,6 +56,15 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     (await handler.handle(parsed.callId, parsed.command, context)).resultId ?? '';
 
   const implementation: callControl.CallControlServer = {
+    say: unary(async (): Promise<callControl.SayResponse> => {
+      throw new UnimplementedError('Say is not built yet');
+    }),
+    sendDtmf: unary(async (): Promise<callControl.SendDtmfResponse> => {
+      throw new UnimplementedError('SendDtmf is not built yet');
+    }),
+    setDtmfDetection: unary(async (): Promise<callControl.SetDtmfDetectionResponse> => {
+      throw new UnimplementedError('SetDtmfDetection is not built yet');
+    }),
     createCall: unary(async (r: callControl.CreateCallRequest, c) => {
       const parsed = requests.createCall(r, stamp);
       return { callId: parsed.callId, legId: await send(parsed, c) };

@@ -1,3 +1,4 @@
+import { UnimplementedError } from '@callctl/errors';
 import type { Deadline, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
@@ -48,6 +49,12 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
 
   const implementation: media.MediaWorkerServer = {
     getEngineStatus: unary(() => handlers.engineStatus()),
+    sendDtmf: unary(async (): Promise<media.SendDtmfResponse> => {
+      throw new UnimplementedError('SendDtmf is not built yet');
+    }),
+    setDtmfDetection: unary(async (): Promise<media.SetDtmfDetectionResponse> => {
+      throw new UnimplementedError('SetDtmfDetection is not built yet');
+    }),
     offer: unary(async (r: media.OfferRequest) => ({
       sdp: await sessions.offer({
         sessionId: r.sessionId,

@@ -1,3 +1,4 @@
+import { callEvents } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import type { MediaEvents } from '../media-events.js';
 import { PartyMap } from '../party-map.js';
@@ -36,7 +37,12 @@ export class DtmfDetection {
       this.deps.events.emit(report.sessionId, {
         fact: {
           $case: 'dtmfReceived',
-          dtmfReceived: { tag: report.tag, digit: report.digit, durationMs: report.durationMs },
+          dtmfReceived: {
+            tag: report.tag,
+            digit: report.digit,
+            durationMs: report.durationMs,
+            method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+          },
         },
       });
     });

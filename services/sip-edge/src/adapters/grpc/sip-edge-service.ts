@@ -1,3 +1,4 @@
+import { UnimplementedError } from '@callctl/errors';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
@@ -9,6 +10,9 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
   const unary = unaryHandler(log);
 
   const implementation: sipEdge.SipEdgeServer = {
+    sendDtmfInfo: unary(async (): Promise<sipEdge.SendDtmfInfoResponse> => {
+      throw new UnimplementedError('SendDtmfInfo is not built yet');
+    }),
     answerLeg: unary(async (r: sipEdge.AnswerLegRequest) => {
       await legs.answer(r.callId, r.legId);
       return {};

@@ -1,5 +1,5 @@
 // One-line test builders of digit collection: events, commands, and short histories.
-import { type callEvents } from '@callctl/proto';
+import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../../call.commands';
 import type { CallEvent } from '../../call.events';
 import { base, meta } from '../../testing/builder-base';
@@ -19,12 +19,14 @@ export const collectStarted = (
     firstDigitTimeoutMs: 5000,
     interDigitTimeoutMs: 3000,
     idempotencyKey: o.key ?? 'k-collect',
+    prompts: [],
+    bargeIn: false,
   },
 });
 
 export const dtmfReceived = (legId: string, digit: string, collectId = ''): CallEvent => ({
   type: 'DtmfReceived',
-  data: { ...base, legId, digit, collectId },
+  data: { ...base, legId, digit, collectId, method: callEvents.DtmfMethod.DTMF_METHOD_UNSPECIFIED },
 });
 
 export const digitsCollected = (

@@ -51,6 +51,8 @@ export function collectDigits(s: Active, c: Cmd<'CollectDigits'>): Decision {
           collectId,
           clientState: s.clientState,
           idempotencyKey: c.metadata.idempotencyKey ?? '',
+          prompts: [],
+          bargeIn: false,
         },
       },
     ],
@@ -75,10 +77,12 @@ export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>): Decision {
   if (leg(s, legId).status !== 'answered') return { events: [] }; // a digit racing the end of the leg
   const base = { callId: s.callId, legId, clientState: s.clientState };
   const running = runningOn(s, legId);
-  if (!running) return { events: [{ type: 'DtmfReceived', data: { ...base, digit, collectId: '' } }] };
+  const method = c.data.method ?? callEvents.DtmfMethod.DTMF_METHOD_UNSPECIFIED;
+  if (!running)
+    return { events: [{ type: 'DtmfReceived', data: { ...base, digit, collectId: '', method } }] };
   const received: CallEvent = {
     type: 'DtmfReceived',
-    data: { ...base, digit, collectId: running.collectId },
+    data: { ...base, digit, collectId: running.collectId, method },
   };
   const end = (digits: string, reason: callEvents.CollectEndReason, terminator = ''): Decision => ({
     events: [

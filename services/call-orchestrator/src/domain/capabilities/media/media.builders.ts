@@ -12,14 +12,28 @@ export const playbackStarted = (
   repeat = 1,
 ): CallEvent => ({
   type: 'PlaybackStarted',
-  data: { ...base, legId, playbackId, mediaUri, repeat, idempotencyKey: key },
+  data: {
+    ...base,
+    legId,
+    playbackId,
+    mediaUri,
+    repeat,
+    idempotencyKey: key,
+    source: '',
+    ttsFallbackFrom: '',
+    collectId: '',
+    durationMs: 0,
+  },
 });
 
 export const playbackFinished = (
   legId: string,
   playbackId: string,
   reason: callEvents.PlaybackEndReason,
-): CallEvent => ({ type: 'PlaybackFinished', data: { ...base, legId, playbackId, reason } });
+): CallEvent => ({
+  type: 'PlaybackFinished',
+  data: { ...base, legId, playbackId, reason, source: '', collectId: '' },
+});
 
 export const echoStarted = (legId: string): CallEvent => ({ type: 'EchoStarted', data: { ...base, legId } });
 

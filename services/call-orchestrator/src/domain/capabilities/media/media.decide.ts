@@ -26,6 +26,10 @@ export const playMedia = (s: Active, c: Cmd<'PlayMedia'>): Decision => {
       mediaUri: d.mediaUri,
       repeat: d.repeat,
       idempotencyKey: c.metadata.idempotencyKey ?? '',
+      source: '',
+      ttsFallbackFrom: '',
+      collectId: '',
+      durationMs: 0,
     },
   });
   return { events: out, resultId: c.metadata.newId };
@@ -44,7 +48,15 @@ export function finishPlaybacksOn(
 
 const playbackFinished = (s: Active, p: Playback, reason: callEvents.PlaybackEndReason): CallEvent => ({
   type: 'PlaybackFinished',
-  data: { callId: s.callId, legId: p.legId, playbackId: p.playbackId, reason, clientState: s.clientState },
+  data: {
+    callId: s.callId,
+    legId: p.legId,
+    playbackId: p.playbackId,
+    reason,
+    clientState: s.clientState,
+    source: '',
+    collectId: '',
+  },
 });
 
 /** A leg that ends stops what plays to it. */
