@@ -44,6 +44,7 @@ describe('HangupLeg of a leg whose phone is gone', () => {
     await call<sipEdge.AnswerLegRequest, sipEdge.AnswerLegResponse>((r, cb) => t.client.answerLeg(r, cb), {
       callId,
       legId,
+      detectInbandDtmf: false,
     });
     await t.fact('legAnswered', (f) => f.legId === legId);
     // The ACK is in once sip-edge reports the answer; the phone now dies without a word.

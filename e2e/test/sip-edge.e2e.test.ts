@@ -76,7 +76,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   /** AnswerLeg, then the tone file played to the caller where InboundCallOffered says its media is. */
   const answerAndPlay = async (offer: Offered, repeat: number) => {
     const { callId, legId } = offer;
-    await edge(t.client.answerLeg, { callId, legId });
+    await edge(t.client.answerLeg, { callId, legId, detectInbandDtmf: false });
     await t.fact('legAnswered', (f) => f.legId === legId);
     await call<media.PlayRequest, media.PlayResponse>((r, cb) => mediaClient.play(r, cb), {
       ...mediaOf(offer),
@@ -177,7 +177,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     const rtp = await endpoint();
     const sipp = await caller('uac-answered-then-bye.xml', 'caller-bye', rtp);
     const { callId, legId } = await offered('caller-bye');
-    await edge(t.client.answerLeg, { callId, legId });
+    await edge(t.client.answerLeg, { callId, legId, detectInbandDtmf: false });
     t.expectSippSucceeded(await sipp.result);
     const ended = await t.fact('legEnded', (f) => f.legId === legId);
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_REMOTE_HANGUP, sipStatus: 0 });
@@ -222,7 +222,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_CANCELLED, sipStatus: 487 });
     t.expectSippSucceeded(await sipp.result);
     await noMediaLeft(mediaOf(offer).sessionId);
-    await expect(edge(t.client.answerLeg, { callId, legId })).rejects.toMatchObject({
+    await expect(edge(t.client.answerLeg, { callId, legId, detectInbandDtmf: false })).rejects.toMatchObject({
       code: status.NOT_FOUND,
     });
   });
@@ -242,7 +242,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
   it('reports a digit sent by SIP INFO', async () => {
     const sipp = await caller('uac-info-dtmf-expect-bye.xml', 'info-dtmf', await endpoint());
     const { callId, legId } = await offered('info-dtmf');
-    await edge(t.client.answerLeg, { callId, legId });
+    await edge(t.client.answerLeg, { callId, legId, detectInbandDtmf: false });
     const digit = await t.fact('dtmfInfoReceived', (f) => f.legId === legId);
     expect(digit.fact.dtmfInfoReceived).toEqual({ digit: '7', durationMs: 160 });
     await edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
@@ -363,7 +363,7 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
       );
       const offer = await offered('bridge-after-answer');
       const { callId, legId } = offer;
-      await edge(t.client.answerLeg, { callId, legId });
+      await edge(t.client.answerLeg, { callId, legId, detectInbandDtmf: false });
       await t.fact('legAnswered', (f) => f.legId === legId);
 
       const calleeSipp = await callee('uas-answers-expect-bye.xml', calleeRtp.port);
@@ -401,7 +401,11 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
 
   describe('refusals', () => {
     it.each([
-      ['an unknown leg', () => edge(t.client.answerLeg, { callId: 'nope', legId: 'nope' }), status.NOT_FOUND],
+      [
+        'an unknown leg',
+        () => edge(t.client.answerLeg, { callId: 'nope', legId: 'nope', detectInbandDtmf: false }),
+        status.NOT_FOUND,
+      ],
       [
         'a malformed URI',
         () =>
@@ -429,7 +433,11 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
         toUri: `sip:callee@127.0.0.1:${sipp.port}`,
       });
       await expect(
-        edge(t.client.answerLeg, { callId: 'out-precondition', legId: 'precondition-1' }),
+        edge(t.client.answerLeg, {
+          callId: 'out-precondition',
+          legId: 'precondition-1',
+          detectInbandDtmf: false,
+        }),
       ).rejects.toMatchObject({
         code: status.FAILED_PRECONDITION,
         details: expect.stringContaining('outbound'),
@@ -448,7 +456,11 @@ describe('sip-edge with the SIP engine, media-worker and rtpengine (sipp as the 
     it('ends the calls of the previous run cleanly: BYE to an answered caller, 480 to a waiting one, LegEnded for both', async () => {
       const answeredSipp = await caller('uac-answered-expect-bye.xml', 'restart-answered', await endpoint());
       const answered = await offered('restart-answered');
-      await edge(t.client.answerLeg, { callId: answered.callId, legId: answered.legId });
+      await edge(t.client.answerLeg, {
+        callId: answered.callId,
+        legId: answered.legId,
+        detectInbandDtmf: false,
+      });
       await t.fact('legAnswered', (f) => f.legId === answered.legId);
       const waitingSipp = await caller('uac-expect-480.xml', 'restart-waiting', await endpoint());
       const waiting = await offered('restart-waiting');

@@ -31,7 +31,7 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
       return { sipCallId: reply.sipCallId, ...(reply.media ? { media: reply.media } : {}) };
     },
     answerLeg: async (callId, legId) => {
-      await call(client.answerLeg, { callId, legId });
+      await call(client.answerLeg, { callId, legId, detectInbandDtmf: false });
     },
     rejectLeg: async (callId, legId, sipStatus, reason) => {
       await call(client.rejectLeg, { callId, legId, sipStatus, reason });
