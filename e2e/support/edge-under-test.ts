@@ -7,8 +7,10 @@ import { credentials } from '@grpc/grpc-js';
 import { connectBus, subscribeMessages, type NatsConnection } from '@callctl/bus';
 import { facts, media, sipEdge } from '@callctl/proto';
 import {
+  createTestDatabase,
   freePort,
   freePortBlock,
+  type TestDatabase,
   startNatsServer,
   type SippResult,
   startRtpengine,
@@ -17,6 +19,9 @@ import {
   type RtpengineFixture,
 } from '@callctl/testing';
 import {
+  startMediaLibraryProcess,
+  startTtsProcess,
+  type MediaStorePorts,
   startMediaWorkerProcess,
   startSipEdgeProcess,
   startSipEngine,
@@ -39,6 +44,11 @@ export interface EdgeUnderTest {
   engine: SipEngineProcess;
   mediaWorker: GrpcServiceProcess;
   sipEdge: GrpcServiceProcess;
+  /** The tts and media-library services, when FixtureOptions.mediaServices asked for them. */
+  tts?: GrpcServiceProcess;
+  mediaLibrary?: GrpcServiceProcess;
+  /** Their ports, for the orchestrator. */
+  mediaStores: MediaStorePorts;
   /** Kills sip-edge (SIGKILL) and starts it again on the same gRPC port. */
   restartSipEdge(): Promise<void>;
   client: sipEdge.SipEdgeClient;
@@ -69,6 +79,13 @@ export interface FixtureOptions {
   rtpengineMediaPorts?: number;
   /** More rtpengine options (the benchmark's FULL_STACK_RTPENGINE_ARGS). */
   rtpengineArgs?: string[];
+  /**
+   * Also run the tts service (espeak-ng; `ttsEnv` adds settings such as cloud providers pointed at local
+   * doubles) and the media-library service (over its own test database), for Say, prompts and uploads.
+   */
+  mediaServices?: boolean | { ttsEnv?: NodeJS.ProcessEnv; mediaLibraryEnv?: NodeJS.ProcessEnv };
+  /** More media-worker settings (e.g. MEDIA_URL_ALLOW). */
+  mediaWorkerEnv?: NodeJS.ProcessEnv;
 }
 
 export async function startEdgeUnderTest(
@@ -88,7 +105,27 @@ export async function startEdgeUnderTest(
   let mediaWorker: GrpcServiceProcess;
   let edge: GrpcServiceProcess;
   let edgeOptions: Parameters<typeof startSipEdgeProcess>[0];
+  let tts: GrpcServiceProcess | undefined;
+  let mediaLibrary: GrpcServiceProcess | undefined;
+  let libraryDb: TestDatabase | undefined;
+  const mediaStores: MediaStorePorts = {};
   try {
+    if (fixtures.mediaServices) {
+      const more = fixtures.mediaServices === true ? {} : fixtures.mediaServices;
+      tts = keep(
+        await startTtsProcess({ cacheDir: join(dir, 'tts'), ...(more.ttsEnv ? { env: more.ttsEnv } : {}) }),
+      );
+      const db = (libraryDb = await createTestDatabase());
+      keep({ stop: () => db.drop() });
+      mediaLibrary = keep(
+        await startMediaLibraryProcess({
+          databaseUrl: libraryDb.url,
+          ...(more.mediaLibraryEnv ? { env: more.mediaLibraryEnv } : {}),
+        }),
+      );
+      mediaStores.ttsGrpcPort = tts.grpcPort;
+      mediaStores.mediaLibraryGrpcPort = mediaLibrary.grpcPort;
+    }
     nats = keep(await startNatsServer());
     rtpengine = keep(
       await startRtpengine({
@@ -104,6 +141,8 @@ export async function startEdgeUnderTest(
         rtpengineNgPort: rtpengine.ngPort,
         dtmfPort,
         cacheDir: join(dir, 'cache'),
+        mediaStores,
+        ...(fixtures.mediaWorkerEnv ? { env: fixtures.mediaWorkerEnv } : {}),
       }),
     );
     edgeOptions = { natsUrl: nats.url, engine, mediaWorkerGrpcPort: mediaWorker.grpcPort, ...settings };
@@ -136,6 +175,9 @@ export async function startEdgeUnderTest(
     rtpengine,
     engine,
     mediaWorker,
+    ...(tts ? { tts } : {}),
+    ...(mediaLibrary ? { mediaLibrary } : {}),
+    mediaStores,
     get sipEdge() {
       return edge;
     },
@@ -177,6 +219,8 @@ export async function startEdgeUnderTest(
       await subscription.close();
       await nc.close();
       for (const service of [edge, mediaWorker, engine]) await service.stop();
+      for (const service of [mediaLibrary, tts]) await service?.stop();
+      await libraryDb?.drop();
       await rtpengine.stop();
       await nats.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -83,6 +83,8 @@ export interface PlatformOptions extends FixtureOptions {
    * @default true
    */
   watchEvents?: boolean;
+  /** More orchestrator settings, e.g. DEFAULT_MAX_CALL_DURATION_MS. */
+  orchestratorEnv?: NodeJS.ProcessEnv;
 }
 
 export async function startPlatform(
@@ -97,6 +99,8 @@ export async function startPlatform(
     databaseUrl: '',
     sipEdgeGrpcPort: edge.sipEdge.grpcPort,
     mediaWorkerGrpcPort: edge.mediaWorker.grpcPort,
+    mediaStores: edge.mediaStores,
+    ...(fixtures.orchestratorEnv ? { env: fixtures.orchestratorEnv } : {}),
   };
   try {
     db = await createTestDatabase();

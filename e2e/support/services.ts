@@ -87,11 +87,52 @@ export interface GrpcServiceProcess extends ServiceProcess {
   grpcPort: number;
 }
 
+/** Where the media-worker and the orchestrator find the tts and media-library services, when they run. */
+export interface MediaStorePorts {
+  ttsGrpcPort?: number;
+  mediaLibraryGrpcPort?: number;
+}
+
+const mediaStoreEnv = (ports: MediaStorePorts | undefined): NodeJS.ProcessEnv => ({
+  ...(ports?.ttsGrpcPort ? { TTS_GRPC: `127.0.0.1:${ports.ttsGrpcPort}` } : {}),
+  ...(ports?.mediaLibraryGrpcPort ? { MEDIA_LIBRARY_GRPC: `127.0.0.1:${ports.mediaLibraryGrpcPort}` } : {}),
+});
+
+/** The tts service with espeak-ng (and, through `env`, cloud providers pointed at local doubles). */
+export async function startTtsProcess(options: {
+  cacheDir: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<GrpcServiceProcess> {
+  const grpcPort = await freePort();
+  const service = await startService(
+    'tts',
+    { GRPC_PORT: String(grpcPort), TTS_CACHE_DIR: options.cacheDir, ...options.env },
+    'tts ready',
+  );
+  return { ...service, grpcPort };
+}
+
+/** The media-library service over its own test database. */
+export async function startMediaLibraryProcess(options: {
+  databaseUrl: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<GrpcServiceProcess> {
+  const grpcPort = await freePort();
+  const service = await startService(
+    'media-library',
+    { GRPC_PORT: String(grpcPort), DATABASE_URL: options.databaseUrl, ...options.env },
+    'media-library ready',
+  );
+  return { ...service, grpcPort };
+}
+
 export async function startMediaWorkerProcess(options: {
   natsUrl: string;
   rtpengineNgPort: number;
   dtmfPort: number;
   cacheDir: string;
+  mediaStores?: MediaStorePorts;
+  env?: NodeJS.ProcessEnv;
 }): Promise<GrpcServiceProcess> {
   const grpcPort = await freePort();
   const service = await startService(
@@ -102,6 +143,8 @@ export async function startMediaWorkerProcess(options: {
       DTMF_LOG_LISTEN: `127.0.0.1:${options.dtmfPort}`,
       MEDIA_CACHE_DIR: options.cacheDir,
       NATS_URL: options.natsUrl,
+      ...mediaStoreEnv(options.mediaStores),
+      ...options.env,
     },
     'media-worker ready',
   );
@@ -152,6 +195,9 @@ export async function startOrchestratorProcess(options: {
   sipEdgeGrpcPort: number;
   mediaWorkerGrpcPort: number;
   grpcPort?: number;
+  mediaStores?: MediaStorePorts;
+  /** More settings, e.g. DEFAULT_MAX_CALL_DURATION_MS. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<GrpcServiceProcess> {
   const grpcPort = options.grpcPort ?? (await freePort());
   const service = await startService(
@@ -162,6 +208,8 @@ export async function startOrchestratorProcess(options: {
       NATS_URL: options.natsUrl,
       SIP_EDGE_GRPC: `127.0.0.1:${options.sipEdgeGrpcPort}`,
       MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
+      ...mediaStoreEnv(options.mediaStores),
+      ...options.env,
     },
     'call-orchestrator ready',
   );
