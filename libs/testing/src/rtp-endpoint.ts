@@ -57,6 +57,10 @@ export class RtpEndpoint {
   readonly received: number[] = [];
   readonly receivedSsrcs = new Set<number>();
   packetsReceived = 0;
+  /** When each PCMU packet arrived (Date.now()) and its RMS level (0-32767): when audio came, and how loud. */
+  readonly arrivals: { at: number; rms: number }[] = [];
+  /** RFC 4733 packets received: event number (0-9, 10 = *, 11 = #, 12-15 = A-D), end bit, arrival time. */
+  readonly receivedEvents: { event: number; end: boolean; timestamp: number; at: number }[] = [];
 
   private constructor(private readonly socket: Socket) {
     socket.on('message', (message: Buffer, _from: RemoteInfo) => this.onPacket(message));
@@ -147,6 +151,8 @@ export class RtpEndpoint {
     this.received.length = 0;
     this.receivedSsrcs.clear();
     this.packetsReceived = 0;
+    this.arrivals.length = 0;
+    this.receivedEvents.length = 0;
   }
 
   /** Relative power of `frequency` in the last `windowMs` of received audio. */
@@ -180,14 +186,44 @@ export class RtpEndpoint {
     this.socket.send(Buffer.concat([header, payload]), this.remote.port, this.remote.address);
   }
 
+  /** The digits of the RFC 4733 events received, one per event (its end packets counted once). */
+  receivedDigits(): string {
+    const keys = '0123456789*#ABCD';
+    const seen = new Set<number>();
+    let digits = '';
+    for (const e of this.receivedEvents)
+      if (e.end && !seen.has(e.timestamp)) {
+        seen.add(e.timestamp);
+        digits += keys[e.event] ?? '?';
+      }
+    return digits;
+  }
+
   private onPacket(message: Buffer): void {
     if (message.length < 12 || (message[0]! & 0xc0) !== 0x80) return;
     const payloadType = message[1]! & 0x7f;
+    const headerLength = 12 + 4 * (message[0]! & 0x0f);
+    const at = Date.now();
+    if (payloadType === EVENT_PT && message.length >= headerLength + 4) {
+      this.receivedEvents.push({
+        event: message[headerLength]!,
+        end: (message[headerLength + 1]! & 0x80) !== 0,
+        timestamp: message.readUInt32BE(4),
+        at,
+      });
+      return;
+    }
     if (payloadType !== 0) return;
     this.packetsReceived++;
     this.receivedSsrcs.add(message.readUInt32BE(8));
-    const headerLength = 12 + 4 * (message[0]! & 0x0f);
-    for (let i = headerLength; i < message.length; i++) this.received.push(decodeMulaw(message[i]!));
+    let energy = 0;
+    for (let i = headerLength; i < message.length; i++) {
+      const sample = decodeMulaw(message[i]!);
+      this.received.push(sample);
+      energy += sample * sample;
+    }
+    const count = message.length - headerLength;
+    this.arrivals.push({ at, rms: count > 0 ? Math.sqrt(energy / count) : 0 });
   }
 }
 
