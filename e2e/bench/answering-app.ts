@@ -1,7 +1,8 @@
 // The benchmark's application: a client of the public interfaces only. It learns of calls from the call
 // events on NATS (CALL_EVENTS, `calls.<callId>.<event>`, as the README tells applications to) and drives
 // each one over the public CallControl gRPC API as a simple announcement would:
-//   inbound:  LegInitiated -> AnswerLeg; LegAnswered -> PlayMedia (1 s file); PlaybackFinished -> Hangup
+//   inbound:  LegInitiated -> AnswerLeg; LegAnswered -> PlayMedia (1 s file) or Say (a sentence);
+//             PlaybackFinished -> Hangup
 //   outbound: CreateCall (dial); LegAnswered -> Hangup
 // It keeps counts per phase, and every RPC failure in words, so that a failed step says what went wrong.
 import { CALL_EVENTS_SUBJECTS, eventSubjectToken, type NatsConnection } from '@callctl/bus';
@@ -34,7 +35,12 @@ export interface Tally {
   /** RPC failures, in words (the first ones; `rpcFailures` counts all). */
   errors: string[];
   rpcFailures: number;
+  /** Say sent -> PlaybackStarted seen on NATS, ms, per call (the Say variant). */
+  sayToStarted: number[];
 }
+
+/** What each inbound call hears: a file by URL, or a sentence spoken by the tts service. */
+export type Announcement = { kind: 'url'; url: string } | { kind: 'say'; text: (n: number) => string };
 
 const newTally = (): Tally => ({
   answers: new Map(),
@@ -45,6 +51,7 @@ const newTally = (): Tally => ({
   otherEndings: new Map(),
   errors: [],
   rpcFailures: 0,
+  sayToStarted: [],
 });
 
 const KEEP_ERRORS = 5;
@@ -53,6 +60,7 @@ const KEEP_ERRORS = 5;
 const HANDLED = {
   LegInitiated: callEvents.LegInitiated,
   LegAnswered: callEvents.LegAnswered,
+  PlaybackStarted: callEvents.PlaybackStarted,
   PlaybackFinished: callEvents.PlaybackFinished,
   LegEnded: callEvents.LegEnded,
   CallEnded: callEvents.CallEnded,
@@ -73,12 +81,21 @@ export class AnsweringApp {
   tally: Tally = newTally();
   private readonly directions = new Map<string, callEvents.LegDirection>();
   private subscription?: ReturnType<NatsConnection['subscribe']>;
+  /** Calls spoken to so far (numbers each Say's sentence). */
+  private says = 0;
+  /** When each call's Say was sent, until its PlaybackStarted is seen. */
+  private readonly saySentAt = new Map<string, number>();
 
   constructor(
     private readonly api: CallControlClient,
     private readonly nc: NatsConnection,
-    private readonly mediaUrl: string,
+    private announcement: Announcement,
   ) {}
+
+  /** What the next calls hear. */
+  announce(announcement: Announcement): void {
+    this.announcement = announcement;
+  }
 
   /** Subscribes to every call's events (a plain subscription sees what the relay publishes, live). */
   async start(): Promise<void> {
@@ -138,15 +155,17 @@ export class AnsweringApp {
         const { callId, legId } = event.legAnswered;
         this.tally.answered++;
         if (this.directions.get(legId) === LegDirection.LEG_DIRECTION_INBOUND) {
-          void this.rpc('PlayMedia', callId, this.api.playMedia, {
-            callId,
-            legId,
-            media: { $case: 'url', url: this.mediaUrl },
-            repeat: 1,
-            idempotencyKey: `play-${legId}`,
-          }).then((ok) => ok && this.tally.played++);
+          void this.announceTo(callId, legId).then((ok) => ok && this.tally.played++);
         } else {
           void this.hangup(callId);
+        }
+        break;
+      }
+      case 'playbackStarted': {
+        const sentAt = this.saySentAt.get(event.playbackStarted.callId);
+        if (sentAt !== undefined) {
+          this.tally.sayToStarted.push(epochMs() - sentAt);
+          this.saySentAt.delete(event.playbackStarted.callId);
         }
         break;
       }
@@ -168,6 +187,25 @@ export class AnsweringApp {
       default:
         break;
     }
+  }
+
+  private announceTo(callId: string, legId: string): Promise<boolean> {
+    const announcement = this.announcement;
+    if (announcement.kind === 'url')
+      return this.rpc('PlayMedia', callId, this.api.playMedia, {
+        callId,
+        legId,
+        media: { $case: 'url', url: announcement.url },
+        repeat: 1,
+        idempotencyKey: `play-${legId}`,
+      });
+    this.saySentAt.set(callId, epochMs());
+    return this.rpc('Say', callId, this.api.say, {
+      callId,
+      legId,
+      speech: { input: { $case: 'text', text: announcement.text(this.says++) } },
+      idempotencyKey: `say-${legId}`,
+    });
   }
 
   private async hangup(callId: string): Promise<void> {

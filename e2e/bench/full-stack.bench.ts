@@ -12,6 +12,11 @@
 //   2. post-dial delay INVITE in -> 200 out per step, from sipp's -trace_shortmsg timestamps.
 //   3. post-dial delay CreateCall -> INVITE out: the app dials a sipp UAS at OUTBOUND_RATE; the gRPC call
 //      is stamped here, the INVITE's arrival by the UAS's -trace_shortmsg (same machine, same clock).
+//   1b. the same ladder with every call saying a unique sentence (Say, tts service with espeak-ng) instead of
+//      playing the file, when FULL_STACK_VARIANTS names `say` (default `file,say`): calls/s and CPU per call
+//      of both variants in one run.
+//   1c. a cached Say -> PlaybackStarted (seen on NATS) at SAY_RATE cps, FULL_STACK_SAY_CALLS calls (default
+//      200, 0 skips) all saying one sentence: p50/p99 (target p99 <= 30 ms).
 //   4. then, with the platform stopped, the SIP-engine-only rate (sipp UAC -> engine + srf UAS) with the
 //      SIP-engine benchmark's own step, and the ratio full-stack / engine-only.
 //
@@ -64,6 +69,13 @@ const list = (name: string, fallback: number[]) =>
 const STEP_S = Number(process.env.FULL_STACK_STEP_S ?? 10);
 const RATES = list('FULL_STACK_RATES', [20, 50, 100, 130, 150, 200]);
 const OUTBOUND_CALLS = Number(process.env.FULL_STACK_OUTBOUND_CALLS ?? 100);
+/** Which announcement the inbound ladder runs with: `file` (PlayMedia of a 1 s file), `say` (a unique sentence). */
+const VARIANTS = (process.env.FULL_STACK_VARIANTS ?? 'file,say').split(',').filter(Boolean) as Variant[];
+const SAY_CALLS = Number(process.env.FULL_STACK_SAY_CALLS ?? 200);
+const SAY_RATE = 20;
+/** Short, so that a Say call lasts about as long as a file call; unique per call, so never cached. */
+const uniqueSentence = (n: number) => `Caller ${n}, welcome.`;
+const CACHED_SENTENCE = 'Thank you for calling.';
 const OUTBOUND_RATE = 20;
 const ENGINE_RATES = list('FULL_STACK_ENGINE_RATES', [200, 300, 400, 500, 600, 800, 1000, 1300]).filter(
   (rate) => rate > 0,
@@ -77,7 +89,8 @@ const SYNCHRONOUS_COMMIT = process.env.FULL_STACK_PG_SYNCHRONOUS_COMMIT ?? '';
 const RTPENGINE_ARGS = (process.env.FULL_STACK_RTPENGINE_ARGS ?? '').split(' ').filter(Boolean);
 /** Where to write the services' logs when the platform stops (unset: nowhere). */
 const LOG_DIR = process.env.FULL_STACK_LOG_DIR ?? '';
-const TARGETS = { cps: 150, pddP99Ms: 20 };
+const TARGETS = { cps: 150, pddP99Ms: 20, sayP99Ms: 30 };
+type Variant = 'file' | 'say';
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 200;
 const IDLE_MS = 5000;
@@ -124,6 +137,7 @@ function processes(p: PlatformUnderTest): Record<string, number> {
     media: pid(p.edge.mediaWorker.process),
     rtpe: pid(p.edge.rtpengine.process),
     nats: pid(p.edge.nats.process),
+    ...(p.edge.tts ? { tts: pid(p.edge.tts.process) } : {}),
   };
 }
 
@@ -266,6 +280,7 @@ const platformServices = (p: PlatformUnderTest): ServiceProcess[] => [
   p.edge.sipEdge,
   p.orchestrator,
   p.edge.mediaWorker,
+  ...(p.edge.tts ? [p.edge.tts] : []),
 ];
 
 async function inboundStep(
@@ -435,6 +450,58 @@ async function outboundDelays(p: PlatformUnderTest, app: AnsweringApp, dir: stri
   };
 }
 
+interface Ladder {
+  variant: Variant;
+  steps: InboundStep[];
+  fullStack: MaxRate;
+  best: InboundStep | undefined;
+  highest: InboundStep | undefined;
+}
+
+/** The inbound steps at RATES, up to the first with failed calls, with one announcement. */
+async function inboundLadder(
+  p: PlatformUnderTest,
+  app: AnsweringApp,
+  dir: string,
+  variant: Variant,
+): Promise<Ladder> {
+  const what = variant === 'file' ? 'PlayMedia 1 s' : 'Say a unique sentence';
+  console.log(
+    `inbound (${variant}): sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, ${what}, Hangup on PlaybackFinished`,
+  );
+  console.log(
+    '  offered  calls failed rpc-err not-ended retrans sustained kept-up   PDD p50   PDD p99  step  (then CPU, PDD parts)',
+  );
+  console.log(
+    '  (step: ok; SLOW = 0 failed calls but the answers fell behind the INVITEs; FAIL = calls failed)',
+  );
+  const steps: InboundStep[] = [];
+  for (const rate of RATES) {
+    const step = await inboundStep(p, app, dir, rate, rate * STEP_S);
+    steps.push(step);
+    console.log(`  ${stepLine(step)}`);
+    // A step that fell behind still drains (its calls all ended above): the next one starts afresh.
+    if (!step.noFailures) break;
+    await sleep(1000);
+  }
+  const passed = steps.filter((step) => step.ok);
+  const best = passed[passed.length - 1];
+  const withoutFailures = steps.filter((step) => step.noFailures);
+  return {
+    variant,
+    steps,
+    fullStack: { cps: best?.rate ?? 0, atLadderTop: best?.rate === RATES[RATES.length - 1] },
+    best,
+    highest: withoutFailures[withoutFailures.length - 1],
+  };
+}
+
+/** `platform N.N` from a step's CPU line: the CPU per call that the variants compare. */
+const platformCpuPerCall = (cpu: string) => /= platform ([\d.]+)/.exec(cpu)?.[1]?.concat(' ms/call') ?? '-';
+
+const pddOfSay = (values: number[]) =>
+  `p50 ${ms(quantile(values, 0.5))}, p99 ${ms(quantile(values, 0.99))} (${values.length} calls)`;
+
 /** What runs now, for stopPlatform (after the measurements, on failure and on Ctrl-C). */
 const running: {
   platform?: PlatformUnderTest;
@@ -494,6 +561,7 @@ async function main(): Promise<void> {
     {
       rtpengineMediaPorts: MEDIA_PORTS,
       watchEvents: false,
+      mediaServices: VARIANTS.includes('say') || SAY_CALLS > 0,
       ...(RTPENGINE_ARGS.length > 0 ? { rtpengineArgs: RTPENGINE_ARGS } : {}),
     },
   ));
@@ -508,7 +576,7 @@ async function main(): Promise<void> {
   makeToneFile(dir, 'tone-1s.wav', 1, 1000);
   const files = (running.files = await serveFiles(dir));
   const nc = (running.nc = await connectBus({ servers: p.edge.nats.url, name: 'full-stack-bench-app' }));
-  const app = (running.app = new AnsweringApp(p.api, nc, files.url('tone-1s.wav')));
+  const app = (running.app = new AnsweringApp(p.api, nc, { kind: 'url', url: files.url('tone-1s.wav') }));
   await app.start();
 
   // Warm-up (not counted): connections, the media file in the media-worker's cache, then enough calls for
@@ -528,29 +596,25 @@ async function main(): Promise<void> {
   await sleep(1100);
   console.log(`idle platform, ${IDLE_MS / 1000} s without calls: ${idle.reportIdle()}`);
 
-  console.log(
-    'inbound: sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, PlayMedia 1 s, Hangup on PlaybackFinished',
-  );
-  console.log(
-    '  offered  calls failed rpc-err not-ended retrans sustained kept-up   PDD p50   PDD p99  step  (then CPU, PDD parts)',
-  );
-  console.log(
-    '  (step: ok; SLOW = 0 failed calls but the answers fell behind the INVITEs; FAIL = calls failed)',
-  );
-  const steps: InboundStep[] = [];
-  for (const rate of RATES) {
-    const step = await inboundStep(p, app, dir, rate, rate * STEP_S);
-    steps.push(step);
-    console.log(`  ${stepLine(step)}`);
-    // A step that fell behind still drains (its calls all ended above): the next one starts afresh.
-    if (!step.noFailures) break;
-    await sleep(1000);
+  const ladders: Ladder[] = [];
+  for (const variant of VARIANTS) {
+    app.announce(
+      variant === 'file'
+        ? { kind: 'url', url: files.url('tone-1s.wav') }
+        : { kind: 'say', text: uniqueSentence },
+    );
+    ladders.push(await inboundLadder(p, app, dir, variant));
   }
-  const passed = steps.filter((step) => step.ok);
-  const best = passed[passed.length - 1];
-  const fullStack: MaxRate = { cps: best?.rate ?? 0, atLadderTop: best?.rate === RATES[RATES.length - 1] };
-  const withoutFailures = steps.filter((step) => step.noFailures);
-  const highest = withoutFailures[withoutFailures.length - 1];
+  let sayLatency: number[] | undefined;
+  if (SAY_CALLS > 0 && p.edge.tts) {
+    app.announce({ kind: 'say', text: () => CACHED_SENTENCE });
+    const step = await inboundStep(p, app, dir, SAY_RATE, SAY_CALLS, { judgeRate: false });
+    sayLatency = step.tally.sayToStarted;
+    console.log(
+      `cached Say -> PlaybackStarted on NATS, ${SAY_CALLS} calls at ${SAY_RATE} cps: ${pddOfSay(sayLatency)}` +
+        `${step.noFailures ? '' : `; FAILED: ${failedCalls(step)}${step.why}`}`,
+    );
+  }
 
   let outbound: Awaited<ReturnType<typeof outboundDelays>> | undefined;
   if (OUTBOUND_CALLS > 0) {
@@ -567,21 +631,42 @@ async function main(): Promise<void> {
 
   const cps = (figure: MaxRate) => `${figure.atLadderTop ? '>= ' : ''}${figure.cps} cps`;
   const pddOf = (values: number[]) => `p50 ${ms(quantile(values, 0.5))}, p99 ${ms(quantile(values, 0.99))}`;
-  const pddStep = best ?? steps[0];
   console.log('\nsummary');
-  console.log(`  full-stack sustained (0 failed, kept up)  ${cps(fullStack)} (target >= ${TARGETS.cps})`);
-  if (highest && highest.rate !== best?.rate) {
+  for (const ladder of ladders) {
+    const { variant, fullStack, best, highest, steps } = ladder;
+    // The file variant keeps the label older revisions printed, so that bench-compare pairs them.
+    const name = variant === 'file' ? 'full-stack sustained' : `${variant}: full-stack sustained`;
+    const tag = variant === 'file' ? '' : `${variant}: `;
+    const label = `${name} (0 failed, kept up)`;
     console.log(
-      `  highest step with 0 failed calls          ${highest.rate} cps, answers lagging ` +
-        `(kept-up ${highest.answerRatio.toFixed(2)}, PDD p99 ${ms(quantile(highest.pdd, 0.99))})`,
+      `  ${label.padEnd(Math.max(42, label.length + 2))}${cps(fullStack)} (target >= ${TARGETS.cps})`,
     );
+    if (highest && highest.rate !== best?.rate) {
+      console.log(
+        `  highest step with 0 failed calls          ${highest.rate} cps, answers lagging ` +
+          `(kept-up ${highest.answerRatio.toFixed(2)}, PDD p99 ${ms(quantile(highest.pdd, 0.99))})`,
+      );
+    }
+    console.log(`  failed calls per step                     ${steps.map(failedCalls).join(', ')}`);
+    const pddStep = best ?? steps[0];
+    if (pddStep) {
+      console.log(
+        `  PDD INVITE in -> 200 out at ${pddStep.rate} cps       ${pddOf(pddStep.pdd)} (target p99 <= ${TARGETS.pddP99Ms} ms)`,
+      );
+      console.log(
+        `  CPU at ${pddStep.rate} cps                           ${platformCpuPerCall(pddStep.cpu)}`,
+      );
+    }
   }
-  console.log(`  failed calls per step                     ${steps.map(failedCalls).join(', ')}`);
-  if (pddStep) {
+  const [first, second] = ladders;
+  if (first && second && first.fullStack.cps > 0)
     console.log(
-      `  PDD INVITE in -> 200 out at ${pddStep.rate} cps       ${pddOf(pddStep.pdd)} (target p99 <= ${TARGETS.pddP99Ms} ms)`,
+      `  ratio ${second.variant} / ${first.variant} sustained                ${(second.fullStack.cps / first.fullStack.cps).toFixed(2)}`,
     );
-  }
+  if (sayLatency)
+    console.log(
+      `  cached Say -> PlaybackStarted at ${SAY_RATE} cps   ${pddOfSay(sayLatency)} (target p99 <= ${TARGETS.sayP99Ms} ms)`,
+    );
   if (outbound) {
     console.log(
       `  PDD CreateCall -> INVITE out at ${OUTBOUND_RATE} cps   ${pddOf(outbound.delays)} (target p99 <= ${TARGETS.pddP99Ms} ms)` +
@@ -590,7 +675,8 @@ async function main(): Promise<void> {
   }
   if (engine) {
     console.log(`  engine only (engine + srf UAS)            ${cps(engine)}`);
-    const ratio = engine.cps ? (fullStack.cps / engine.cps).toFixed(2) : '-';
+    const fileStack = ladders.find((ladder) => ladder.variant === 'file')?.fullStack ?? { cps: 0 };
+    const ratio = engine.cps ? (fileStack.cps / engine.cps).toFixed(2) : '-';
     console.log(`  ratio full-stack / engine-only            ${engine.atLadderTop ? '<= ' : ''}${ratio}`);
   }
   console.log(

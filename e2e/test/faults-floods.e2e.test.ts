@@ -52,7 +52,7 @@ describe('floods beside legitimate calls', () => {
     makeToneFile(p.edge.dir, 'one-second.wav', 1, 1000);
     files = await serveFiles(p.edge.dir);
     nc = await connectBus({ servers: p.edge.nats.url, name: 'floods-e2e' });
-    app = new AnsweringApp(p.api, nc, files.url('one-second.wav'));
+    app = new AnsweringApp(p.api, nc, { kind: 'url', url: files.url('one-second.wav') });
     await app.start();
   });
   afterAll(async () => {

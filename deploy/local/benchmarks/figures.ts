@@ -31,11 +31,13 @@ type Add = (name: string, value: string | undefined, unit: string) => void;
 const NUM = String.raw`\d+(?:\.\d+)?`;
 const PDD_PARTS = new RegExp(String.raw`([\w>-]+) (?:${MS}|-)\/(?:${MS}|-)`, 'g');
 const SUMMARY_CPS = new RegExp(
-  String.raw`^\s*(full-stack sustained \(0 failed, kept up\)|engine only \(engine \+ srf UAS\))\s+(?:>= )?(\d+) cps`,
+  String.raw`^\s*((?:\w+: )?full-stack sustained \(0 failed, kept up\)|engine only \(engine \+ srf UAS\))\s+(?:>= )?(\d+) cps`,
 );
 const SUMMARY_PDD = new RegExp(
-  String.raw`^\s*PDD (INVITE in -> 200 out|CreateCall -> INVITE out) (at \d+ cps)\s+p50 (?:${MS}|-), p99 (?:${MS}|-)`,
+  String.raw`^\s*((?:\w+: )?)PDD (INVITE in -> 200 out|CreateCall -> INVITE out) (at \d+ cps)\s+p50 (?:${MS}|-), p99 (?:${MS}|-)`,
 );
+/** The header of a ladder run with another announcement than the file (`inbound (say): ...`). */
+const VARIANT_LADDER = /^inbound \((\w+)\):/;
 
 /**
  * Reads the output of e2e/bench/full-stack.bench.ts (and of its earlier home, services/sip-edge/bench):
@@ -50,11 +52,13 @@ export function fullStackFigures(text: string): Figure[] {
   };
   let step = '';
   let inSummary = false;
+  /** Steps of the file ladder keep the names older revisions had; others are prefixed (`say: 50 cps`). */
+  let variant = '';
   for (const raw of text.split('\n')) {
     const line = raw.replace(ANSI, '');
     const stepMatch = STEP.exec(line);
     if (stepMatch) {
-      step = `${stepMatch[1]} cps`;
+      step = `${variant}${stepMatch[1]} cps`;
       STEP_COLUMNS.forEach(([name, unit], i) => add(`${step} ${name}`, stepMatch[i + 2], unit));
       add(`${step} passed (1 ok, 0 SLOW or FAIL)`, stepMatch[11] === 'ok' ? '1' : '0', '');
       stepCpu(stepMatch[12] ?? '', step, add);
@@ -62,6 +66,8 @@ export function fullStackFigures(text: string): Figure[] {
       stepDetails(line, step, add);
     } else {
       step = '';
+      const ladder = VARIANT_LADDER.exec(line);
+      if (ladder) variant = ladder[1] === 'file' ? '' : `${ladder[1]}: `;
       if (line.startsWith('idle platform')) idle(line, add);
       if (/^\s*summary\s*$/.test(line)) inSummary = true;
       if (inSummary) summary(line, add);
@@ -112,8 +118,15 @@ function summary(line: string, add: Add): void {
   // The rate stays in the name: the best step can differ between runs, and those are not comparable.
   const pdd = SUMMARY_PDD.exec(line);
   if (pdd) {
-    add(`summary PDD ${pdd[1]} ${pdd[2]} p50`, pdd[3], 'ms');
-    add(`summary PDD ${pdd[1]} ${pdd[2]} p99`, pdd[4], 'ms');
+    add(`summary ${pdd[1]}PDD ${pdd[2]} ${pdd[3]} p50`, pdd[4], 'ms');
+    add(`summary ${pdd[1]}PDD ${pdd[2]} ${pdd[3]} p99`, pdd[5], 'ms');
+  }
+  const say = new RegExp(
+    String.raw`^\s*cached Say -> PlaybackStarted (at \d+ cps)\s+p50 (?:${MS}|-), p99 (?:${MS}|-)`,
+  ).exec(line);
+  if (say) {
+    add(`summary cached Say -> PlaybackStarted ${say[1]} p50`, say[2], 'ms');
+    add(`summary cached Say -> PlaybackStarted ${say[1]} p99`, say[3], 'ms');
   }
   const ratio = new RegExp(String.raw`^\s*ratio full-stack \/ engine-only\s+(?:<= )?(${NUM})`).exec(line);
   add('summary ratio full-stack / engine-only', ratio?.[1], '');

@@ -82,4 +82,32 @@ describe('full-stack figures', () => {
     expect(value(figures, 'summary engine only (engine + srf UAS)')).toBe(1300);
     expect(value(figures, 'summary ratio full-stack / engine-only')).toBe(0.12);
   });
+
+  it('keeps the file ladder under its old names and prefixes the Say ladder', () => {
+    const step = (rate: number, platform: string) =>
+      `  ${String(rate).padStart(5)} cps    500      0       0         0       0        50     1.00    5.0 ms    9.0 ms  ok    cpu ms/call: engine 0.8 = platform ${platform} (~166 cps with all 2 cores), app 1.2; pg: 8.0 events and 2.1 transactions per call`;
+    const figures = benchFigures(
+      'e2e/bench/full-stack.bench.ts',
+      [
+        'inbound (file): sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, PlayMedia 1 s, Hangup on PlaybackFinished',
+        step(50, '12.0'),
+        'inbound (say): sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, Say a unique sentence, Hangup on PlaybackFinished',
+        step(50, '19.5'),
+        '',
+        'summary',
+        '  full-stack sustained (0 failed, kept up)  50 cps (target >= 150)',
+        '  PDD INVITE in -> 200 out at 50 cps       p50 5.0 ms, p99 9.0 ms (target p99 <= 20 ms)',
+        '  say: full-stack sustained (0 failed, kept up)  40 cps (target >= 150)',
+        '  say: PDD INVITE in -> 200 out at 50 cps       p50 6.0 ms, p99 11.0 ms (target p99 <= 20 ms)',
+        '  cached Say -> PlaybackStarted at 20 cps   p50 7.5 ms, p99 21.0 ms (200 calls) (target p99 <= 30 ms)',
+      ].join('\n'),
+    );
+    expect(value(figures, '50 cps cpu platform')).toBe(12);
+    expect(value(figures, 'say: 50 cps cpu platform')).toBe(19.5);
+    expect(value(figures, 'summary full-stack sustained (0 failed, kept up)')).toBe(50);
+    expect(value(figures, 'summary say: full-stack sustained (0 failed, kept up)')).toBe(40);
+    expect(value(figures, 'summary say: PDD INVITE in -> 200 out at 50 cps p99')).toBe(11);
+    expect(value(figures, 'summary PDD INVITE in -> 200 out at 50 cps p99')).toBe(9);
+    expect(value(figures, 'summary cached Say -> PlaybackStarted at 20 cps p99')).toBe(21);
+  });
 });
