@@ -635,9 +635,8 @@ async function main(): Promise<void> {
   for (const ladder of ladders) {
     const { variant, fullStack, best, highest, steps } = ladder;
     // The file variant keeps the label older revisions printed, so that bench-compare pairs them.
-    const name = variant === 'file' ? 'full-stack sustained' : `${variant}: full-stack sustained`;
     const tag = variant === 'file' ? '' : `${variant}: `;
-    const label = `${name} (0 failed, kept up)`;
+    const label = `${tag}full-stack sustained (0 failed, kept up)`;
     console.log(
       `  ${label.padEnd(Math.max(42, label.length + 2))}${cps(fullStack)} (target >= ${TARGETS.cps})`,
     );
@@ -651,10 +650,10 @@ async function main(): Promise<void> {
     const pddStep = best ?? steps[0];
     if (pddStep) {
       console.log(
-        `  PDD INVITE in -> 200 out at ${pddStep.rate} cps       ${pddOf(pddStep.pdd)} (target p99 <= ${TARGETS.pddP99Ms} ms)`,
+        `  ${tag}PDD INVITE in -> 200 out at ${pddStep.rate} cps       ${pddOf(pddStep.pdd)} (target p99 <= ${TARGETS.pddP99Ms} ms)`,
       );
       console.log(
-        `  CPU at ${pddStep.rate} cps                           ${platformCpuPerCall(pddStep.cpu)}`,
+        `  ${tag}CPU at ${pddStep.rate} cps                           ${platformCpuPerCall(pddStep.cpu)}`,
       );
     }
   }
