@@ -10,8 +10,8 @@ import type { callControl } from '@callctl/proto';
 import { parseCount, parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
 
-// What each callctl command takes and which CallControl request it makes: one table, read by the parser
-// and the help in command-line.ts.
+// What each callctl command takes and which CallControl or MediaLibrary request it makes: one table, read
+// by the parser and the help in command-line.ts.
 
 /** One unary RPC of callctl.v1.CallControl with its request. */
 export type UnaryCall = { [M in UnaryMethod]: { method: M; request: RequestOf<M> } }[UnaryMethod];

@@ -63,8 +63,7 @@ async function upload(
   let file;
   try {
     file = await open(path, 'r');
-    if (!(await file.stat()).isFile())
-      throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+    if (!(await file.stat()).isFile()) throw new Error('not a regular file');
   } catch (error) {
     await file?.close();
     const reason = error instanceof Error ? error.message.replace(/, \w+ '.*'$/, '') : String(error);
@@ -73,7 +72,8 @@ async function upload(
   }
   try {
     const response = await library.uploadMedia(
-      { name, data: file.createReadStream() },
+      // The handle is closed below, whether the upload read it all or stopped early.
+      { name, data: file.createReadStream({ autoClose: false }) },
       { signal: stop, ...(line.timeoutGiven ? { deadlineMs: line.timeoutMs } : {}) },
     );
     output.stdout(
