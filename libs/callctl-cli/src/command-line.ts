@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import {
+  COMMAND_GROUPS,
   COMMAND_NAMES,
   COMMANDS,
   GLOBAL_OPTIONS,
@@ -23,6 +24,8 @@ export type CommandLine =
       server: string;
       /** Deadline of each unary call; for watch, of getting connected. */
       timeoutMs: number;
+      /** --timeout was given: it also bounds an upload (whose own default is longer). */
+      timeoutGiven: boolean;
       json: boolean;
     };
 
@@ -33,47 +36,67 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 function optionLines(options: Record<string, OptionSpec>): string[] {
   return Object.entries(options).map(([name, spec]) => {
     const left = `--${name}${spec.value ? ` <${spec.value}>` : ''}`;
-    return `  ${left.padEnd(28)} ${spec.help}`;
+    return `  ${left.padEnd(32)} ${spec.help}`;
   });
 }
 
+const argsText = (spec: CommandSpec) => spec.args.map((a) => (a.startsWith('[') ? a : `<${a}>`)).join(' ');
+
 function usageOf(name: string, spec: CommandSpec): string {
-  const args = spec.args.map((a) => (a.startsWith('[') ? a : `<${a}>`)).join(' ');
+  const args = argsText(spec);
   return `callctl ${name}${args ? ` ${args}` : ''} [options]`;
+}
+
+const commandLines = (names: readonly string[]) =>
+  names.map((name) => `  ${`${name} ${argsText(COMMANDS[name]!)}`.padEnd(34)} ${COMMANDS[name]!.summary}`);
+
+/** `callctl media --help`: the commands of a two-word group. */
+function groupHelp(group: string): string {
+  const subs = COMMAND_GROUPS.get(group)!;
+  return [
+    `Usage: callctl ${group} <${subs.join('|')}> [arguments] [options]`,
+    '',
+    'Commands:',
+    ...commandLines(subs.map((sub) => `${group} ${sub}`)),
+    '',
+    `\`callctl ${group} <command> --help\` shows a command's options.`,
+  ].join('\n');
 }
 
 /** `callctl --help`. */
 export function mainHelp(): string {
   return [
-    'callctl: drive calls through the public CallControl gRPC API',
+    'callctl: drive calls and the media library through the public callctl.v1 gRPC API',
     '',
     'Usage: callctl <command> [arguments] [options]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, spec]) => {
-      const args = spec.args.map((a) => (a.startsWith('[') ? a : `<${a}>`)).join(' ');
-      return `  ${`${name} ${args}`.padEnd(30)} ${spec.summary}`;
-    }),
+    ...commandLines(COMMAND_NAMES),
     '',
     'Options of every command:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
     `The server defaults to 127.0.0.1:$CALLCTL_ORCHESTRATOR_GRPC_PORT (${DEFAULT_ORCHESTRATOR_PORT}).`,
     'Durations: 500ms, 30s, 2m or a number of milliseconds. Errors: "error: <gRPC code>: <message>", exit 1;',
-    "a bad command line exits 2. `callctl <command> --help` shows a command's options.",
+    "a bad command line exits 2. `callctl <command> --help` shows a command's options. Text that starts",
+    'with "-" goes after "--" (callctl say c1 a1 -- -5 degrees).',
   ].join('\n');
 }
 
 /** The usage line of a command, shown with a command-line error. */
 export function commandUsage(name: string): string {
   const spec = COMMANDS[name];
-  return spec ? `Usage: ${usageOf(name, spec)}` : 'Usage: callctl <command> [arguments] [options]';
+  if (spec) return `Usage: ${usageOf(name, spec)}`;
+  const subs = COMMAND_GROUPS.get(name);
+  return subs
+    ? `Usage: callctl ${name} <${subs.join('|')}> [arguments] [options]`
+    : 'Usage: callctl <command> [arguments] [options]';
 }
 
 /** `callctl <command> --help`. */
 export function commandHelp(name: string): string {
   const spec = COMMANDS[name];
-  if (!spec) return mainHelp();
+  if (!spec) return COMMAND_GROUPS.has(name) ? groupHelp(name) : mainHelp();
   return [
     `${spec.summary}`,
     '',
@@ -92,9 +115,21 @@ function defaultServer(env: CommandLineContext['env']): string {
 
 /** Reads `callctl <command> ...` (argv without node and the script). Throws UsageError for a bad line. */
 export function parseCommandLine(argv: readonly string[], context: CommandLineContext): CommandLine {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help')
-    return { kind: 'help', text: name === 'help' && rest[0] ? commandHelp(rest[0]) : mainHelp() };
+    return {
+      kind: 'help',
+      text: name === 'help' && rest.length > 0 ? commandHelp(rest.join(' ')) : mainHelp(),
+    };
+  const subs = COMMAND_GROUPS.get(name);
+  if (subs) {
+    const [sub, ...after] = rest;
+    if (sub === '--help' || sub === '-h') return { kind: 'help', text: groupHelp(name) };
+    if (sub === undefined) throw new UsageError(`missing ${name} command (${subs.join(', ')})`, name);
+    if (!subs.includes(sub))
+      throw new UsageError(`unknown ${name} command "${sub}" (${name} commands: ${subs.join(', ')})`, name);
+    [name, rest] = [`${name} ${sub}`, after];
+  }
   const spec = COMMANDS[name];
   if (!spec) throw new UsageError(`unknown command "${name}" (commands: ${COMMAND_NAMES.join(', ')})`);
   const options = { ...GLOBAL_OPTIONS, ...spec.options };
@@ -105,7 +140,7 @@ export function parseCommandLine(argv: readonly string[], context: CommandLineCo
       options: Object.fromEntries(
         Object.entries(options).map(([option, o]) => [
           option,
-          { type: o.type, ...(option === 'help' ? { short: 'h' } : {}) },
+          { type: o.type, multiple: o.multiple === true, ...(option === 'help' ? { short: 'h' } : {}) },
         ]),
       ),
       allowPositionals: true,
@@ -116,16 +151,22 @@ export function parseCommandLine(argv: readonly string[], context: CommandLineCo
   }
   if (parsed.values.help) return { kind: 'help', text: commandHelp(name) };
   const required = spec.args.filter((a) => !a.startsWith('['));
-  if (parsed.positionals.length < required.length)
-    throw new UsageError(`missing <${required[parsed.positionals.length]}>`, name);
-  if (parsed.positionals.length > spec.args.length)
-    throw new UsageError(`unexpected argument "${parsed.positionals[spec.args.length]}"`, name);
-  const empty = parsed.positionals.findIndex((p) => p.trim() === '');
+  let positionals = parsed.positionals;
+  if (positionals.length < required.length)
+    throw new UsageError(`missing <${required[positionals.length]}>`, name);
+  if (spec.args.at(-1)?.endsWith('...'))
+    positionals = [
+      ...positionals.slice(0, spec.args.length - 1),
+      positionals.slice(spec.args.length - 1).join(' '),
+    ];
+  if (positionals.length > spec.args.length)
+    throw new UsageError(`unexpected argument "${positionals[spec.args.length]}"`, name);
+  const empty = positionals.findIndex((p) => p.trim() === '');
   if (empty >= 0) throw new UsageError(`<${spec.args[empty]}> is empty`, name);
   const timeout = str(parsed.values, 'timeout');
   let invocation: Invocation;
   try {
-    invocation = spec.build(parsed.positionals, parsed.values, context);
+    invocation = spec.build(positionals, parsed.values, context);
   } catch (error) {
     if (error instanceof UsageError && error.command === undefined) throw new UsageError(error.message, name);
     throw error;
@@ -136,6 +177,7 @@ export function parseCommandLine(argv: readonly string[], context: CommandLineCo
     invocation,
     server: str(parsed.values, 'server') ?? defaultServer(context.env),
     timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDurationMs(timeout, 'timeout'),
+    timeoutGiven: timeout !== undefined,
     json: parsed.values.json === true,
   };
 }

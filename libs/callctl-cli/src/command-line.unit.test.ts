@@ -97,12 +97,131 @@ describe('callctl command line: commands to requests', () => {
         firstDigitTimeoutMs: 8000,
         interDigitTimeoutMs: 1500,
         idempotencyKey: 'new-id',
+        prompts: [],
+        bargeIn: false,
       },
     });
   });
 
+  it('collect plays --prompt URLs, file:<id> and say:<text> in order, with the voice options and --barge-in', () => {
+    const line = [
+      'collect',
+      'c1',
+      'a1',
+      '--prompt',
+      'https://prompts.test/menu.wav',
+      '--prompt',
+      'file:m42',
+      '--prompt',
+      'say:Press 1 for sales: or 2',
+      '--voice',
+      'en-us',
+      '--provider',
+      'espeak',
+      '--barge-in',
+    ];
+    const parsed = parseCommandLine(line, context);
+    expect(parsed).toMatchObject({
+      invocation: {
+        method: 'collectDigits',
+        request: {
+          prompts: [
+            { media: { $case: 'url', url: 'https://prompts.test/menu.wav' } },
+            { media: { $case: 'fileId', fileId: 'm42' } },
+            {
+              media: {
+                $case: 'say',
+                say: {
+                  input: { $case: 'text', text: 'Press 1 for sales: or 2' },
+                  voice: 'en-us',
+                  provider: 'espeak',
+                  language: '',
+                },
+              },
+            },
+          ],
+          bargeIn: true,
+        },
+      },
+    });
+  });
+
+  it('say joins the words after <leg> into the text, with the voice options, --ssml and --repeat', () => {
+    expect(run('say c1 a1 Hello there, caller --voice en-us --language en-US --repeat 2').invocation).toEqual(
+      {
+        kind: 'unary',
+        method: 'say',
+        request: {
+          callId: 'c1',
+          legId: 'a1',
+          speech: {
+            input: { $case: 'text', text: 'Hello there, caller' },
+            voice: 'en-us',
+            provider: '',
+            language: 'en-US',
+          },
+          repeat: 2,
+          idempotencyKey: 'new-id',
+        },
+      },
+    );
+    expect(
+      parseCommandLine(['say', 'c1', 'a1', '--ssml', '<speak>Hi</speak>', '--provider', 'polly'], context),
+    ).toMatchObject({
+      invocation: {
+        request: {
+          speech: { input: { $case: 'ssml', ssml: '<speak>Hi</speak>' }, provider: 'polly' },
+          repeat: 0,
+        },
+      },
+    });
+  });
+
+  it('dtmf sends the digits (a-d as A-D) with the tone length; detect-dtmf turns in-band detection on or off', () => {
+    expect(run('dtmf c1 b1 12*#ad --duration 80ms --key k3').invocation).toEqual({
+      kind: 'unary',
+      method: 'sendDtmf',
+      request: { callId: 'c1', legId: 'b1', digits: '12*#AD', durationMs: 80, idempotencyKey: 'k3' },
+    });
+    expect(run('dtmf c1 b1 5').invocation).toMatchObject({ request: { digits: '5', durationMs: 0 } });
+    expect(run('detect-dtmf c1 a1 on').invocation).toEqual({
+      kind: 'unary',
+      method: 'setDtmfDetection',
+      request: { callId: 'c1', legId: 'a1', inband: true },
+    });
+    expect(run('detect-dtmf c1 a1 off').invocation).toMatchObject({ request: { inband: false } });
+  });
+
+  it('answer takes --max-duration and --inband-dtmf', () => {
+    expect(run('answer c1 a1 --max-duration 2m --inband-dtmf').invocation).toMatchObject({
+      method: 'answerLeg',
+      request: { maxDurationMs: 120_000, detectInbandDtmf: true },
+    });
+  });
+
   it.each([
-    ['answer c1 a1', 'answerLeg', { callId: 'c1', legId: 'a1', clientState: '' }],
+    [
+      'media upload prompts/welcome.mp3',
+      { kind: 'upload', path: 'prompts/welcome.mp3', name: 'welcome.mp3' },
+    ],
+    ['media upload /tmp/x.wav --name greeting', { kind: 'upload', path: '/tmp/x.wav', name: 'greeting' }],
+    ['media list', { kind: 'media', method: 'listMedia', request: { pageSize: 0, pageToken: '' } }],
+    [
+      'media list --page-size 20 --page-token t2',
+      { kind: 'media', method: 'listMedia', request: { pageSize: 20, pageToken: 't2' } },
+    ],
+    ['media get m1', { kind: 'media', method: 'getMedia', request: { mediaId: 'm1' } }],
+    ['media rm m1', { kind: 'media', method: 'deleteMedia', request: { mediaId: 'm1' } }],
+  ])('%s', (line, invocation) => {
+    expect(run(line)).toMatchObject({ command: line.split(' ').slice(0, 2).join(' '), invocation });
+  });
+
+  it.each([
+    [
+      'answer c1 a1',
+      'answerLeg',
+      { callId: 'c1', legId: 'a1', clientState: '', maxDurationMs: 0, detectInbandDtmf: false },
+    ],
     [
       'reject c1 a1 --status 486 --reason Busy',
       'rejectLeg',
@@ -154,6 +273,24 @@ describe('callctl command line: server, deadline, output', () => {
     });
     expect(parse('help play')).toMatchObject({ kind: 'help', text: expect.stringContaining('--repeat') });
   });
+
+  it('lists every command in the help, and the media commands under `media --help`', () => {
+    const help = (parse('--help') as { text: string }).text;
+    for (const line of [
+      'say <call> <leg> <text...>',
+      'dtmf <call> <leg> <digits>',
+      'detect-dtmf',
+      'media upload <file>',
+      'media rm <media-id>',
+    ])
+      expect(help).toContain(line);
+    const media = (parse('media --help') as { text: string }).text;
+    expect(media).toContain('Usage: callctl media <upload|list|get|rm>');
+    expect(media).toContain('media get <media-id>');
+    expect(parse('help media')).toEqual(parse('media -h'));
+    expect(parse('media upload --help')).toMatchObject({ text: expect.stringContaining('--name <name>') });
+    expect(parse('help say')).toMatchObject({ text: expect.stringContaining('--ssml') });
+  });
 });
 
 describe('callctl command line: mistakes', () => {
@@ -168,6 +305,27 @@ describe('callctl command line: mistakes', () => {
     ['collect c1 a1 --terminators x', /--terminators: keys are 0-9/, 'collect'],
     ['dial sip:x@y --bridge-with a1', /--bridge-with needs --call/, 'dial'],
     ['watch --from-position -3', /from-position/, 'watch'],
+    ['say c1 a1', /missing <text\.\.\.>/, 'say'],
+    ['say c1 a1 hi --repeat 0', /--repeat: expected 1-1000/, 'say'],
+    ['dtmf c1 a1 12X', /<digits>: keys are 0-9 \* # A-D \(got "12X"\)/, 'dtmf'],
+    ['dtmf c1 a1 ' + '1'.repeat(33), /<digits>: at most 32 keys/, 'dtmf'],
+    ['dtmf c1 a1 1 --duration 10ms', /--duration: expected 40ms-2s/, 'dtmf'],
+    ['dtmf c1 a1 1 --duration 3s', /--duration: expected 40ms-2s/, 'dtmf'],
+    ['detect-dtmf c1 a1 maybe', /expected on or off \(got "maybe"\)/, 'detect-dtmf'],
+    [
+      'collect c1 a1 --prompt welcome.wav',
+      /--prompt: expected an http\(s\) URL, file:<id> or say:<text>/,
+      'collect',
+    ],
+    ['collect c1 a1 --prompt file:', /--prompt: expected/, 'collect'],
+    ['collect c1 a1 --barge-in', /--barge-in needs a --prompt/, 'collect'],
+    ['collect c1 a1' + ' --prompt file:m'.repeat(11), /--prompt: at most 10 \(got 11\)/, 'collect'],
+    ['answer c1 a1 --max-duration forever', /--max-duration: expected a duration/, 'answer'],
+    ['media', /missing media command \(upload, list, get, rm\)/, 'media'],
+    ['media delete m1', /unknown media command "delete" \(media commands: upload, list, get, rm\)/, 'media'],
+    ['media upload', /missing <file>/, 'media upload'],
+    ['media rm', /missing <media-id>/, 'media rm'],
+    ['media list --page-size 501', /--page-size: expected 1-500/, 'media list'],
   ])('"%s" is a usage error: %s', (line, message, command) => {
     const error = usageError(line);
     expect(error.message).toMatch(message);

@@ -1,16 +1,32 @@
-import type { RequestOf, UnaryMethod } from '@callctl/client';
+import { basename } from 'node:path';
+import {
+  UPLOAD_MEDIA_DEADLINE_MS,
+  type MediaRequestOf,
+  type MediaUnaryMethod,
+  type RequestOf,
+  type UnaryMethod,
+} from '@callctl/client';
 import type { callControl } from '@callctl/proto';
 import { parseCount, parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
 
-// What each callctl command takes and which CallControl request it makes: one table, read by the parser
-// and the help in command-line.ts.
+// What each callctl command takes and which CallControl or MediaLibrary request it makes: one table, read
+// by the parser and the help in command-line.ts.
 
 /** One unary RPC of callctl.v1.CallControl with its request. */
 export type UnaryCall = { [M in UnaryMethod]: { method: M; request: RequestOf<M> } }[UnaryMethod];
 
+/** One unary RPC of callctl.v1.MediaLibrary with its request. */
+export type MediaCall = {
+  [M in MediaUnaryMethod]: { method: M; request: MediaRequestOf<M> };
+}[MediaUnaryMethod];
+
 export type Invocation =
-  ({ kind: 'unary' } & UnaryCall) | { kind: 'watch'; request: callControl.WatchEventsRequest };
+  | ({ kind: 'unary' } & UnaryCall)
+  | ({ kind: 'media' } & MediaCall)
+  /** MediaLibrary.UploadMedia of a local file, read as it is sent. */
+  | { kind: 'upload'; path: string; name: string }
+  | { kind: 'watch'; request: callControl.WatchEventsRequest };
 
 export interface CommandLineContext {
   /** CALLCTL_SERVER and CALLCTL_ORCHESTRATOR_GRPC_PORT are read from it. */
@@ -24,14 +40,19 @@ export const DEFAULT_FROM_URI = 'sip:callctl@127.0.0.1';
 export type OptionKind = 'string' | 'boolean';
 export interface OptionSpec {
   type: OptionKind;
+  /** May be given more than once; the values come as an array, in order. */
+  multiple?: boolean;
   /** Placeholder in the help, for string options. */
   value?: string;
   help: string;
 }
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 export interface CommandSpec {
-  /** Positional arguments after the command name: required ones, then optional ones in [brackets]. */
+  /**
+   * Positional arguments after the command name: required ones, then optional ones in [brackets]. A last
+   * one named `name...` takes the rest of the words, joined by spaces.
+   */
   args: string[];
   summary: string;
   options: Record<string, OptionSpec>;
@@ -39,8 +60,16 @@ export interface CommandSpec {
 }
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  server: { type: 'string', value: 'host:port', help: 'CallControl server (env CALLCTL_SERVER)' },
-  timeout: { type: 'string', value: 'duration', help: 'deadline of each request (default 10s)' },
+  server: {
+    type: 'string',
+    value: 'host:port',
+    help: 'CallControl and MediaLibrary server (env CALLCTL_SERVER)',
+  },
+  timeout: {
+    type: 'string',
+    value: 'duration',
+    help: `deadline of each request (default 10s; of an upload ${UPLOAD_MEDIA_DEADLINE_MS / 60_000}m)`,
+  },
   json: { type: 'boolean', help: 'print the response (or each event) as JSON' },
   help: { type: 'boolean', help: 'show help (also -h)' },
 };
@@ -61,6 +90,51 @@ const durationOr0 = (values: Values, name: string) => {
   return text === undefined ? 0 : parseDurationMs(text, name);
 };
 const keyOf = (values: Values, context: CommandLineContext) => str(values, 'key') ?? context.newId();
+const list = (values: Values, name: string): string[] => {
+  const value = values[name];
+  return Array.isArray(value) ? value : [];
+};
+const repeatOf = (values: Values) => {
+  const repeat = str(values, 'repeat');
+  return repeat === undefined ? 0 : parseCount(repeat, '--repeat', 1, 1000);
+};
+
+/** The keys a DTMF digit may be (RFC 4733 events 0-15), as the proto documents. */
+const DTMF_KEYS = /^[0-9*#A-D]+$/;
+/** Bounds of SendDtmfRequest (its proto comment): 1-32 keys, tones of 40-2000 ms. */
+const MAX_DTMF_DIGITS = 32;
+const DTMF_TONE_MS = { min: 40, max: 2000 } as const;
+/** CollectDigitsRequest.prompts: up to 10. */
+const MAX_PROMPTS = 10;
+
+const SPEECH_OPTIONS: Record<string, OptionSpec> = {
+  voice: {
+    type: 'string',
+    value: 'voice',
+    help: "provider voice, e.g. en-us, Joanna (default: the provider's)",
+  },
+  provider: { type: 'string', value: 'name', help: "espeak, polly or google (default: the platform's)" },
+  language: { type: 'string', value: 'bcp47', help: "language, e.g. en-US (default: the voice's)" },
+};
+
+/** Text (or SSML) to speak with the voice options given. */
+const speechOf = (text: string, values: Values, ssml: boolean): NonNullable<RequestOf<'say'>['speech']> => ({
+  input: ssml ? { $case: 'ssml', ssml: text } : { $case: 'text', text },
+  voice: str(values, 'voice') ?? '',
+  provider: str(values, 'provider') ?? '',
+  language: str(values, 'language') ?? '',
+});
+
+type PromptOf = NonNullable<RequestOf<'collectDigits'>['prompts']>[number];
+/** `--prompt`: an http(s) URL, `file:<media id>` or `say:<text>` (spoken with the voice options). */
+function promptOf(text: string, values: Values): PromptOf {
+  if (/^https?:\/\//i.test(text)) return { media: { $case: 'url', url: text } };
+  const [, scheme, rest] = /^(file|say):(.*)$/s.exec(text) ?? [];
+  if (scheme === 'file' && rest!.trim()) return { media: { $case: 'fileId', fileId: rest! } };
+  if (scheme === 'say' && rest!.trim())
+    return { media: { $case: 'say', say: speechOf(rest!, values, false) } };
+  throw new UsageError(`--prompt: expected an http(s) URL, file:<id> or say:<text> (got "${text}")`);
+}
 
 export const COMMANDS: Record<string, CommandSpec> = {
   dial: {
@@ -124,11 +198,25 @@ export const COMMANDS: Record<string, CommandSpec> = {
   answer: {
     args: ['call', 'leg'],
     summary: 'answer a ringing inbound leg',
-    options: { 'client-state': { type: 'string', value: 'text', help: "replace the call's client state" } },
+    options: {
+      'client-state': { type: 'string', value: 'text', help: "replace the call's client state" },
+      'max-duration': {
+        type: 'string',
+        value: 'duration',
+        help: 'hang up this long after answer (default: the platform default)',
+      },
+      'inband-dtmf': { type: 'boolean', help: 'detect DTMF tones in the audio from the answer on' },
+    },
     build: ([callId, legId], values) => ({
       kind: 'unary',
       method: 'answerLeg',
-      request: { callId: callId!, legId: legId!, clientState: str(values, 'client-state') ?? '' },
+      request: {
+        callId: callId!,
+        legId: legId!,
+        clientState: str(values, 'client-state') ?? '',
+        maxDurationMs: durationOr0(values, 'max-duration'),
+        detectInbandDtmf: values['inband-dtmf'] === true,
+      },
     }),
   },
   reject: {
@@ -159,22 +247,40 @@ export const COMMANDS: Record<string, CommandSpec> = {
       repeat: { type: 'string', value: 'n', help: 'times to play in a row (default 1)' },
       key: KEY_OPTION,
     },
-    build: ([callId, legId, source], values, context) => {
-      const repeat = str(values, 'repeat');
-      return {
-        kind: 'unary',
-        method: 'playMedia',
-        request: {
-          callId: callId!,
-          legId: legId!,
-          media: /^https?:\/\//i.test(source!)
-            ? { $case: 'url', url: source! }
-            : { $case: 'fileId', fileId: source! },
-          repeat: repeat === undefined ? 0 : parseCount(repeat, '--repeat', 1, 1000),
-          idempotencyKey: keyOf(values, context),
-        },
-      };
+    build: ([callId, legId, source], values, context) => ({
+      kind: 'unary',
+      method: 'playMedia',
+      request: {
+        callId: callId!,
+        legId: legId!,
+        media: /^https?:\/\//i.test(source!)
+          ? { $case: 'url', url: source! }
+          : { $case: 'fileId', fileId: source! },
+        repeat: repeatOf(values),
+        idempotencyKey: keyOf(values, context),
+      },
+    }),
+  },
+  say: {
+    args: ['call', 'leg', 'text...'],
+    summary: 'speak the words after <leg> (SSML with --ssml) to an answered leg',
+    options: {
+      ...SPEECH_OPTIONS,
+      ssml: { type: 'boolean', help: 'the text is SSML (<speak>...</speak>)' },
+      repeat: { type: 'string', value: 'n', help: 'times to say it in a row (default 1)' },
+      key: KEY_OPTION,
     },
+    build: ([callId, legId, text], values, context) => ({
+      kind: 'unary',
+      method: 'say',
+      request: {
+        callId: callId!,
+        legId: legId!,
+        speech: speechOf(text!, values, values.ssml === true),
+        repeat: repeatOf(values),
+        idempotencyKey: keyOf(values, context),
+      },
+    }),
   },
   stop: {
     args: ['call', 'playback'],
@@ -194,6 +300,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
       terminators: { type: 'string', value: 'keys', help: 'keys that end it early, e.g. "#"' },
       'first-timeout': { type: 'string', value: 'duration', help: 'wait for the first digit (default 5s)' },
       'inter-timeout': { type: 'string', value: 'duration', help: 'wait between digits (default 3s)' },
+      prompt: {
+        type: 'string',
+        multiple: true,
+        value: 'url|file:id|say:text',
+        help: 'play before collecting, in order (repeat it, up to 10)',
+      },
+      'barge-in': { type: 'boolean', help: 'the first digit stops the prompts' },
+      ...SPEECH_OPTIONS,
       key: KEY_OPTION,
     },
     build: ([callId, legId], values, context) => {
@@ -201,6 +315,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const terminators = str(values, 'terminators') ?? '';
       if (!/^[0-9*#A-D]*$/.test(terminators))
         throw new UsageError(`--terminators: keys are 0-9 * # A-D (got "${terminators}")`, 'collect');
+      const prompts = list(values, 'prompt').map((text) => promptOf(text, values));
+      if (prompts.length > MAX_PROMPTS)
+        throw new UsageError(`--prompt: at most ${MAX_PROMPTS} (got ${prompts.length})`, 'collect');
+      if (values['barge-in'] && prompts.length === 0)
+        throw new UsageError('--barge-in needs a --prompt to stop', 'collect');
       return {
         kind: 'unary',
         method: 'collectDigits',
@@ -212,7 +331,54 @@ export const COMMANDS: Record<string, CommandSpec> = {
           firstDigitTimeoutMs: durationOr0(values, 'first-timeout'),
           interDigitTimeoutMs: durationOr0(values, 'inter-timeout'),
           idempotencyKey: keyOf(values, context),
+          prompts,
+          bargeIn: values['barge-in'] === true,
         },
+      };
+    },
+  },
+  dtmf: {
+    args: ['call', 'leg', 'digits'],
+    summary: 'send DTMF digits (0-9 * # A-D) to a leg; prints how they went',
+    options: {
+      duration: { type: 'string', value: 'duration', help: 'length of each tone, 40ms-2s (default 100ms)' },
+      key: KEY_OPTION,
+    },
+    build: ([callId, legId, typed], values, context) => {
+      // Checked here as the proto documents it, so a typo costs no round trip (and no leg state).
+      const digits = typed!.toUpperCase();
+      if (!DTMF_KEYS.test(digits)) throw new UsageError(`<digits>: keys are 0-9 * # A-D (got "${typed}")`);
+      if (digits.length > MAX_DTMF_DIGITS)
+        throw new UsageError(`<digits>: at most ${MAX_DTMF_DIGITS} keys (got ${digits.length})`);
+      const durationMs = durationOr0(values, 'duration');
+      if (
+        str(values, 'duration') !== undefined &&
+        (durationMs < DTMF_TONE_MS.min || durationMs > DTMF_TONE_MS.max)
+      )
+        throw new UsageError(`--duration: expected 40ms-2s (got "${str(values, 'duration')}")`);
+      return {
+        kind: 'unary',
+        method: 'sendDtmf',
+        request: {
+          callId: callId!,
+          legId: legId!,
+          digits,
+          durationMs,
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  'detect-dtmf': {
+    args: ['call', 'leg', 'on|off'],
+    summary: 'turn detection of DTMF tones in the audio on or off for a leg',
+    options: {},
+    build: ([callId, legId, onOff]) => {
+      if (onOff !== 'on' && onOff !== 'off') throw new UsageError(`expected on or off (got "${onOff}")`);
+      return {
+        kind: 'unary',
+        method: 'setDtmfDetection',
+        request: { callId: callId!, legId: legId!, inband: onOff === 'on' },
       };
     },
   },
@@ -295,7 +461,64 @@ export const COMMANDS: Record<string, CommandSpec> = {
       };
     },
   },
+  'media upload': {
+    args: ['file'],
+    summary: 'upload a prompt (WAV, MP3, any audio ffmpeg reads); prints its id',
+    options: {
+      name: {
+        type: 'string',
+        value: 'name',
+        help: "the file's name in the library (default: its base name)",
+      },
+    },
+    build: ([path], values) => ({
+      kind: 'upload',
+      path: path!,
+      name: str(values, 'name') ?? basename(path!),
+    }),
+  },
+  'media list': {
+    args: [],
+    summary: 'list the media library, newest first',
+    options: {
+      'page-size': { type: 'string', value: 'n', help: 'files per page, 1-500 (default 100)' },
+      'page-token': { type: 'string', value: 'token', help: 'the next page, from the previous list' },
+    },
+    build: (_args, values) => {
+      const pageSize = str(values, 'page-size');
+      return {
+        kind: 'media',
+        method: 'listMedia',
+        request: {
+          pageSize: pageSize === undefined ? 0 : parseCount(pageSize, '--page-size', 1, 500),
+          pageToken: str(values, 'page-token') ?? '',
+        },
+      };
+    },
+  },
+  'media get': {
+    args: ['media-id'],
+    summary: 'show one file of the media library',
+    options: {},
+    build: ([mediaId]) => ({ kind: 'media', method: 'getMedia', request: { mediaId: mediaId! } }),
+  },
+  'media rm': {
+    args: ['media-id'],
+    summary: 'delete a file of the media library',
+    options: {},
+    build: ([mediaId]) => ({ kind: 'media', method: 'deleteMedia', request: { mediaId: mediaId! } }),
+  },
 };
+
+/**
+ * Commands of two words (`media upload`): the first word, with the second words it takes. Read from the
+ * table, so adding `media foo` there is all it takes.
+ */
+export const COMMAND_GROUPS: ReadonlyMap<string, string[]> = Object.keys(COMMANDS).reduce((groups, name) => {
+  const [group, sub] = name.split(' ');
+  if (sub) groups.set(group!, [...(groups.get(group!) ?? []), sub]);
+  return groups;
+}, new Map<string, string[]>());
 
 /** Every command name, in the order the help lists them. */
 export const COMMAND_NAMES = Object.keys(COMMANDS);

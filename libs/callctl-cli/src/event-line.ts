@@ -49,13 +49,20 @@ function detailsOf(event: KnownEvent): string[] {
         ...(e.source ? [`source=${e.source}`] : []),
         ...(e.ttsFallbackFrom ? [`fallback-from=${e.ttsFallbackFrom}`] : []),
         ...(e.collectId ? [`collect=${e.collectId}`] : []),
+        ...(e.durationMs ? [`duration=${e.durationMs}ms`] : []),
         ...(e.repeat > 1 ? [`repeat=${e.repeat}`] : []),
       ];
     }
     case 'playbackFinished': {
       const e = event.playbackFinished;
       const reason = enumWord(callEvents.playbackEndReasonToJSON(e.reason), 'PLAYBACK_END_REASON_');
-      return [`leg=${e.legId}`, `playback=${e.playbackId}`, `reason=${reason}`];
+      // A prompt stopped by barge-in reads `reason=stopped collect=k1`.
+      return [
+        `leg=${e.legId}`,
+        `playback=${e.playbackId}`,
+        `reason=${reason}`,
+        ...(e.collectId ? [`collect=${e.collectId}`] : []),
+      ];
     }
     case 'dtmfReceived': {
       const e = event.dtmfReceived;
@@ -73,6 +80,8 @@ function detailsOf(event: KnownEvent): string[] {
         `collect=${e.collectId}`,
         `max-digits=${e.maxDigits}`,
         ...(e.terminators ? [`terminators=${quoted(e.terminators)}`] : []),
+        ...(e.prompts.length > 0 ? [`prompts=${e.prompts.length}`] : []),
+        ...(e.bargeIn ? ['barge-in'] : []),
       ];
     }
     case 'digitsCollected': {
@@ -106,7 +115,12 @@ function detailsOf(event: KnownEvent): string[] {
     }
     case 'dtmfSent': {
       const e = event.dtmfSent;
-      return [`leg=${e.legId}`, `digits=${e.digits}`, `method=${dtmfMethodWord(e.method)}`];
+      return [
+        `leg=${e.legId}`,
+        `digits=${e.digits}`,
+        `method=${dtmfMethodWord(e.method)}`,
+        ...(e.durationMs ? [`duration=${e.durationMs}ms`] : []),
+      ];
     }
     case 'dtmfDetectionChanged': {
       const e = event.dtmfDetectionChanged;

@@ -10,14 +10,24 @@ export {
   type CommandLine,
 } from './command-line.js';
 export {
+  COMMAND_GROUPS,
   COMMAND_NAMES,
   DEFAULT_FROM_URI,
   type CommandLineContext,
   type Invocation,
+  type MediaCall,
   type UnaryCall,
 } from './commands.js';
 export { parseDurationMs, parseCount } from './duration.js';
 export { eventLine } from './event-line.js';
-export { callText, responseText, responseJson, eventJson, grpcErrorText } from './output.js';
+export {
+  callText,
+  mediaText,
+  mediaResponseText,
+  responseText,
+  responseJson,
+  eventJson,
+  grpcErrorText,
+} from './output.js';
 export { run, EXIT_OK, EXIT_FAILED, EXIT_USAGE, type Output } from './run.js';
 export { UsageError } from './usage-error.js';

@@ -1,9 +1,10 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { callControl, callEvents } from '@callctl/proto';
-import type { UnaryCall } from './commands.js';
+import { callControl, callEvents, mediaLibrary } from '@callctl/proto';
+import type { MediaCall, UnaryCall } from './commands.js';
 import { causeWord, enumWord } from './event-line.js';
 
 type Method = UnaryCall['method'];
+type MediaMethod = MediaCall['method'] | 'uploadMedia';
 
 /** The response type of each unary method, for --json. */
 const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
@@ -25,9 +26,18 @@ const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
   setDtmfDetection: callControl.SetDtmfDetectionResponse,
 };
 
+const MEDIA_RESPONSE_TYPES: Record<MediaMethod, { toJSON(message: never): unknown }> = {
+  uploadMedia: mediaLibrary.UploadMediaResponse,
+  listMedia: mediaLibrary.ListMediaResponse,
+  getMedia: mediaLibrary.GetMediaResponse,
+  deleteMedia: mediaLibrary.DeleteMediaResponse,
+};
+
 /** The response in the proto3 JSON mapping, one line. */
-export function responseJson(method: Method, response: unknown): string {
-  return JSON.stringify(RESPONSE_TYPES[method].toJSON(response as never));
+export function responseJson(method: Method | MediaMethod, response: unknown): string {
+  const type =
+    method in RESPONSE_TYPES ? RESPONSE_TYPES[method as Method] : MEDIA_RESPONSE_TYPES[method as MediaMethod];
+  return JSON.stringify(type.toJSON(response as never));
 }
 
 export function eventJson(message: callControl.WatchEventsResponse): string {
@@ -46,6 +56,7 @@ function legLine(leg: callControl.Leg): string {
     `from=${leg.fromUri}`,
     `to=${leg.toUri}`,
     ...(leg.bridgedWithLegId ? [`bridged-with=${leg.bridgedWithLegId}`] : []),
+    ...(leg.inbandDtmf ? ['inband-dtmf'] : []),
     ...(leg.state === callControl.LegState.LEG_STATE_ENDED
       ? [`cause=${causeWord(leg.endCause)}`, ...(leg.sipStatus ? [`sip=${leg.sipStatus}`] : [])]
       : []),
@@ -103,6 +114,44 @@ export function responseText(call: UnaryCall, response: unknown): string {
       return 'ok';
     default: {
       const unknown: never = call;
+      return String(unknown);
+    }
+  }
+}
+
+/**
+ * A file of the media library, one line:
+ * `media m1 name="welcome.mp3" format=mp3 bytes=48213 duration=3010ms rate=8000Hz created=2026-...Z`.
+ */
+export function mediaText(media: mediaLibrary.MediaInfo): string {
+  return [
+    `media ${media.mediaId}`,
+    `name=${JSON.stringify(media.name)}`,
+    `format=${media.uploadedFormat}`,
+    `bytes=${media.uploadedBytes}`,
+    `duration=${media.durationMs}ms`,
+    `rate=${media.sampleRateHz}Hz`,
+    `created=${at(media.createdAt)}`,
+  ].join(' ');
+}
+
+/** What a successful MediaLibrary call prints without --json. */
+export function mediaResponseText(method: MediaMethod, response: unknown): string {
+  switch (method) {
+    case 'uploadMedia':
+    case 'getMedia': {
+      const { media } = response as mediaLibrary.GetMediaResponse;
+      return media ? mediaText(media) : 'no media in the response';
+    }
+    case 'listMedia': {
+      const r = response as mediaLibrary.ListMediaResponse;
+      const lines = r.media.length === 0 ? ['no media'] : r.media.map(mediaText);
+      return [...lines, ...(r.nextPageToken ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n');
+    }
+    case 'deleteMedia':
+      return 'ok';
+    default: {
+      const unknown: never = method;
       return String(unknown);
     }
   }

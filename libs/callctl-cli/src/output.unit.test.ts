@@ -1,8 +1,15 @@
 import { status } from '@grpc/grpc-js';
-import { callControl, callEvents } from '@callctl/proto';
+import { callControl, callEvents, mediaLibrary } from '@callctl/proto';
 import { eventLine } from './event-line.js';
 import { envelopeAt } from '../test/support/events.js';
-import { callText, eventJson, grpcErrorText, responseJson, responseText } from './output.js';
+import {
+  callText,
+  eventJson,
+  grpcErrorText,
+  mediaResponseText,
+  responseJson,
+  responseText,
+} from './output.js';
 
 describe('event lines', () => {
   it('prints time, position, call id, type and the facts that matter', () => {
@@ -112,6 +119,79 @@ describe('event lines', () => {
       },
       'leg=a1 media-session=c1 reason="rtpengine no longer has the session"',
     ],
+    [
+      {
+        $case: 'playbackStarted',
+        playbackStarted: callEvents.PlaybackStarted.fromPartial({
+          callId: 'c1',
+          legId: 'a1',
+          playbackId: 'p2',
+          mediaUri: 'tts:9f2c',
+          repeat: 1,
+          source: 'tts:espeak/en-us',
+          ttsFallbackFrom: 'polly',
+          collectId: 'k1',
+          durationMs: 2400,
+        }),
+      },
+      'leg=a1 playback=p2 media=tts:9f2c source=tts:espeak/en-us fallback-from=polly collect=k1 duration=2400ms',
+    ],
+    [
+      {
+        $case: 'playbackFinished',
+        playbackFinished: callEvents.PlaybackFinished.fromPartial({
+          callId: 'c1',
+          legId: 'a1',
+          playbackId: 'p2',
+          reason: callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED,
+          source: 'tts:espeak/en-us',
+          collectId: 'k1',
+        }),
+      },
+      'leg=a1 playback=p2 reason=stopped collect=k1',
+    ],
+    [
+      {
+        $case: 'digitCollectionStarted',
+        digitCollectionStarted: callEvents.DigitCollectionStarted.fromPartial({
+          callId: 'c1',
+          legId: 'a1',
+          collectId: 'k1',
+          maxDigits: 4,
+          terminators: '#',
+          prompts: [{ mediaUri: 'library:m1', source: 'library' }, { mediaUri: 'tts:9f2c' }],
+          bargeIn: true,
+        }),
+      },
+      'leg=a1 collect=k1 max-digits=4 terminators="#" prompts=2 barge-in',
+    ],
+    [
+      {
+        $case: 'dtmfSent',
+        dtmfSent: callEvents.DtmfSent.fromPartial({
+          callId: 'c1',
+          legId: 'b1',
+          digits: '12#',
+          method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+          durationMs: 100,
+        }),
+      },
+      'leg=b1 digits=12# method=rfc4733 duration=100ms',
+    ],
+    [
+      {
+        $case: 'dtmfDetectionChanged',
+        dtmfDetectionChanged: { callId: 'c1', legId: 'a1', inband: true, clientState: '' },
+      },
+      'leg=a1 inband=on',
+    ],
+    [
+      {
+        $case: 'callMaxDurationSet',
+        callMaxDurationSet: { callId: 'c1', maxDurationMs: 60_000, clientState: '' },
+      },
+      'max-duration=60000ms',
+    ],
   ])('event %# prints its facts', (event, details) => {
     expect(eventLine({ envelope: envelopeAt('X', 7), event })).toBe(`10:15:02.120 #7 c1 X ${details}`);
   });
@@ -152,7 +232,7 @@ describe('responses', () => {
         endCause: 0,
         sipStatus: 0,
         bridgedWithLegId: 'b1',
-        inbandDtmf: false,
+        inbandDtmf: true,
         initiatedAt: undefined,
         answeredAt: undefined,
         endedAt: undefined,
@@ -182,7 +262,7 @@ describe('responses', () => {
   it('prints a call as a header line and one line per leg', () => {
     expect(callText(call).split('\n')).toEqual([
       'call c1 active version=6 created=2026-11-23T10:00:00.000Z client-state="order-7"',
-      '  leg a1 inbound answered from=sip:alice@127.0.0.1 to=sip:ivr@127.0.0.1 bridged-with=b1',
+      '  leg a1 inbound answered from=sip:alice@127.0.0.1 to=sip:ivr@127.0.0.1 bridged-with=b1 inband-dtmf',
       '  leg b1 outbound ended from=sip:ivr@127.0.0.1 to=sip:bob@127.0.0.1 cause=no-answer sip=487',
     ]);
   });
@@ -201,6 +281,38 @@ describe('responses', () => {
     expect(JSON.parse(responseJson('createCall', { callId: 'c1', legId: 'a1' }))).toEqual({
       callId: 'c1',
       legId: 'a1',
+    });
+  });
+
+  it('prints a media file as one line of its facts, a list with its next page, "ok" for a delete', () => {
+    const media = mediaLibrary.MediaInfo.fromPartial({
+      mediaId: 'm1',
+      name: 'welcome prompt.mp3',
+      uploadedFormat: 'mp3',
+      uploadedBytes: 48213,
+      durationMs: 3010,
+      sampleRateHz: 8000,
+      createdAt: new Date('2026-11-23T10:00:00.000Z'),
+    });
+    const line =
+      'media m1 name="welcome prompt.mp3" format=mp3 bytes=48213 duration=3010ms rate=8000Hz created=2026-11-23T10:00:00.000Z';
+    expect(mediaResponseText('uploadMedia', { media })).toBe(line);
+    expect(mediaResponseText('getMedia', { media })).toBe(line);
+    expect(
+      mediaResponseText('listMedia', { media: [media, media], nextPageToken: 't2' }).split('\n'),
+    ).toEqual([line, line, 'more: --page-token t2']);
+    expect(mediaResponseText('listMedia', { media: [], nextPageToken: '' })).toBe('no media');
+    expect(mediaResponseText('deleteMedia', {})).toBe('ok');
+    expect(JSON.parse(responseJson('getMedia', { media }))).toEqual({
+      media: {
+        mediaId: 'm1',
+        name: 'welcome prompt.mp3',
+        uploadedFormat: 'mp3',
+        uploadedBytes: 48213,
+        durationMs: 3010,
+        sampleRateHz: 8000,
+        createdAt: '2026-11-23T10:00:00.000Z',
+      },
     });
   });
 

@@ -1,8 +1,15 @@
-import { createCallControlClient, GrpcStatusError, type CallControlClient } from '@callctl/client';
+import { open } from 'node:fs/promises';
+import {
+  createCallControlClient,
+  createMediaLibraryClient,
+  GrpcStatusError,
+  type CallControlClient,
+  type MediaLibraryClient,
+} from '@callctl/client';
 import type { CommandLine } from './command-line.js';
-import type { UnaryCall } from './commands.js';
+import type { Invocation, MediaCall, UnaryCall } from './commands.js';
 import { eventLine } from './event-line.js';
-import { eventJson, grpcErrorText, responseJson, responseText } from './output.js';
+import { eventJson, grpcErrorText, mediaResponseText, responseJson, responseText } from './output.js';
 
 export interface Output {
   stdout(line: string): void;
@@ -42,25 +49,104 @@ async function watch(
   }
 }
 
+/**
+ * Uploads a local file as it is read. A file that cannot be opened is a mistake on the command line
+ * (exit 2), found before anything is sent.
+ */
+async function upload(
+  library: MediaLibraryClient,
+  line: RunLine & { invocation: { kind: 'upload' } },
+  output: Output,
+  stop: AbortSignal,
+): Promise<number> {
+  const { path, name } = line.invocation;
+  let file;
+  try {
+    file = await open(path, 'r');
+    if (!(await file.stat()).isFile()) throw new Error('not a regular file');
+  } catch (error) {
+    await file?.close();
+    const reason = error instanceof Error ? error.message.replace(/, \w+ '.*'$/, '') : String(error);
+    output.stderr(`error: cannot read "${path}": ${reason}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const response = await library.uploadMedia(
+      // The handle is closed below, whether the upload read it all or stopped early.
+      { name, data: file.createReadStream({ autoClose: false }) },
+      { signal: stop, ...(line.timeoutGiven ? { deadlineMs: line.timeoutMs } : {}) },
+    );
+    output.stdout(
+      line.json ? responseJson('uploadMedia', response) : mediaResponseText('uploadMedia', response),
+    );
+    return EXIT_OK;
+  } finally {
+    await file.close();
+  }
+}
+
+async function media(
+  library: MediaLibraryClient,
+  line: RunLine,
+  invocation: Extract<Invocation, { kind: 'media' }>,
+  output: Output,
+): Promise<number> {
+  // As for CallControl: the union does not tell TypeScript that each method gets its own request.
+  const method = library[invocation.method] as (request: MediaCall['request']) => Promise<unknown>;
+  const response = await method(invocation.request);
+  output.stdout(
+    line.json ? responseJson(invocation.method, response) : mediaResponseText(invocation.method, response),
+  );
+  return EXIT_OK;
+}
+
+async function unary(
+  api: CallControlClient,
+  line: RunLine,
+  invocation: Extract<Invocation, { kind: 'unary' }>,
+  output: Output,
+) {
+  // The union of calls does not tell TypeScript that each method gets its own request.
+  const method = api[invocation.method] as (request: UnaryCall['request']) => Promise<unknown>;
+  const response = await method(invocation.request);
+  output.stdout(line.json ? responseJson(invocation.method, response) : responseText(invocation, response));
+  return EXIT_OK;
+}
+
+/** A refusal from the server (or none reachable) prints `error: CODE: message`: exit 1. */
+function refused(error: unknown, output: Output): number {
+  if (!(error instanceof GrpcStatusError)) throw error;
+  output.stderr(grpcErrorText({ code: error.status, details: error.details }));
+  return EXIT_FAILED;
+}
+
 /** Runs one parsed command against the server; returns the exit code. */
 export async function run(line: CommandLine, output: Output, stop: AbortSignal): Promise<number> {
   if (line.kind === 'help') {
     output.stdout(line.text);
     return EXIT_OK;
   }
-  const api = createCallControlClient({ address: line.server, deadlineMs: line.timeoutMs });
+  const { invocation } = line;
+  const at = { address: line.server, deadlineMs: line.timeoutMs };
+  if (invocation.kind === 'media' || invocation.kind === 'upload') {
+    const library = createMediaLibraryClient(at);
+    try {
+      return invocation.kind === 'upload'
+        ? await upload(library, { ...line, invocation }, output, stop)
+        : await media(library, line, invocation, output);
+    } catch (error) {
+      return refused(error, output);
+    } finally {
+      library.close();
+    }
+  }
+  const api = createCallControlClient(at);
   try {
-    const { invocation } = line;
-    if (invocation.kind === 'watch') return await watch(api, { ...line, invocation }, output, stop);
-    // The union of calls does not tell TypeScript that each method gets its own request.
-    const method = api[invocation.method] as (request: UnaryCall['request']) => Promise<unknown>;
-    const response = await method(invocation.request);
-    output.stdout(line.json ? responseJson(invocation.method, response) : responseText(invocation, response));
-    return EXIT_OK;
+    return invocation.kind === 'watch'
+      ? await watch(api, { ...line, invocation }, output, stop)
+      : await unary(api, line, invocation, output);
   } catch (error) {
-    if (!(error instanceof GrpcStatusError)) throw error;
-    output.stderr(grpcErrorText({ code: error.status, details: error.details }));
-    return EXIT_FAILED;
+    return refused(error, output);
   } finally {
     api.close();
   }

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   Metadata,
@@ -6,17 +9,19 @@ import {
   ServerCredentials,
   status,
   type sendUnaryData,
+  type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { callControl, callEvents } from '@callctl/proto';
+import { callControl, callEvents, mediaLibrary } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { envelopeAt } from './support/events.js';
 import { CALLCTL, runCallctl } from './support/callctl-process.js';
 
-// A contract test of the CLI's side of callctl.v1.CallControl: the built `callctl` executable, run as a
-// process, against a real gRPC server in this test that records each request and answers from a script.
+// A contract test of the CLI's side of callctl.v1.CallControl and callctl.v1.MediaLibrary: the built
+// `callctl` executable, run as a process, against a real gRPC server in this test (both services on one
+// address, as the orchestrator serves them) that records each request and answers from a script.
 
 type Answer = (request: unknown) => unknown;
 interface Received {
@@ -35,7 +40,56 @@ class ScriptedCallControl {
   private server: Server | undefined;
   port = 0;
 
+  /** An UploadMedia as received: the messages in order (a chunk by its size) and the bytes. */
+  static uploadOf(messages: mediaLibrary.UploadMediaRequest[]) {
+    const chunks = messages.flatMap((m) => (m.part?.$case === 'chunk' ? [m.part.chunk] : []));
+    return {
+      messages: messages.map((m) =>
+        m.part?.$case === 'metadata' ? { name: m.part.metadata.name } : (m.part?.chunk.length ?? 0),
+      ),
+      bytes: Buffer.concat(chunks),
+    };
+  }
+
+  private unary(method: string) {
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      this.received.push({ method, request: call.request });
+      this.answer(method, call.request, callback);
+    };
+  }
+
+  private answer(method: string, request: unknown, callback: sendUnaryData<unknown>) {
+    const answer = this.answers.get(method);
+    if (!answer) return callback({ code: status.UNIMPLEMENTED, details: `${method} not scripted` });
+    let response: unknown;
+    try {
+      response = answer(request);
+    } catch (error) {
+      const { code, details } = error as { code: status; details: string };
+      return callback({ code, details, metadata: new Metadata() });
+    }
+    // `undefined` scripts a server that never answers (deadline test).
+    if (response !== undefined) callback(null, response);
+  }
+
   async start(): Promise<void> {
+    const library: Record<string, unknown> = {
+      listMedia: this.unary('listMedia'),
+      getMedia: this.unary('getMedia'),
+      deleteMedia: this.unary('deleteMedia'),
+      uploadMedia: (
+        stream: ServerReadableStream<mediaLibrary.UploadMediaRequest, unknown>,
+        callback: sendUnaryData<unknown>,
+      ) => {
+        const messages: mediaLibrary.UploadMediaRequest[] = [];
+        stream.on('data', (message: mediaLibrary.UploadMediaRequest) => messages.push(message));
+        stream.on('end', () => {
+          const upload = ScriptedCallControl.uploadOf(messages);
+          this.received.push({ method: 'uploadMedia', request: upload });
+          this.answer('uploadMedia', upload, callback);
+        });
+      },
+    };
     const implementation: Record<string, unknown> = {};
     for (const method of Object.keys(callControl.CallControlService)) {
       implementation[method] =
@@ -46,23 +100,11 @@ class ScriptedCallControl {
               if (script) script(stream);
               else stream.emit('error', { code: status.UNIMPLEMENTED, details: 'no watch scripted' });
             }
-          : (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-              this.received.push({ method, request: call.request });
-              const answer = this.answers.get(method);
-              if (!answer) return callback({ code: status.UNIMPLEMENTED, details: `${method} not scripted` });
-              let response: unknown;
-              try {
-                response = answer(call.request);
-              } catch (error) {
-                const { code, details } = error as { code: status; details: string };
-                return callback({ code, details, metadata: new Metadata() });
-              }
-              // `undefined` scripts a server that never answers (deadline test).
-              if (response !== undefined) callback(null, response);
-            };
+          : this.unary(method);
     }
     const server = new Server();
     server.addService(callControl.CallControlService, implementation as UntypedServiceImplementation);
+    server.addService(mediaLibrary.MediaLibraryService, library as UntypedServiceImplementation);
     this.port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
         error ? reject(error) : resolve(port),
@@ -79,6 +121,18 @@ class ScriptedCallControl {
     this.server?.forceShutdown();
   }
 }
+
+const MEDIA = mediaLibrary.MediaInfo.fromPartial({
+  mediaId: 'm1',
+  name: 'welcome.wav',
+  uploadedFormat: 'wav',
+  uploadedBytes: 614_444,
+  durationMs: 38_400,
+  sampleRateHz: 8000,
+  createdAt: new Date('2026-11-23T10:00:00.000Z'),
+});
+const MEDIA_LINE =
+  'media m1 name="welcome.wav" format=wav bytes=614444 duration=38400ms rate=8000Hz created=2026-11-23T10:00:00.000Z';
 
 const legAnswered = (position: number, legId: string): callControl.WatchEventsResponse => ({
   envelope: envelopeAt('LegAnswered', position),
@@ -180,6 +234,134 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
       { callId: 'c1', legAId: 'a1', legBId: 'b1', idempotencyKey: expect.any(String) },
     ],
     [['hangup', 'c1'], 'hangup', {}, 'ok', { callId: 'c1', legId: '' }],
+    [
+      ['answer', 'c1', 'a1', '--max-duration', '90s', '--inband-dtmf'],
+      'answerLeg',
+      {},
+      'ok',
+      { callId: 'c1', legId: 'a1', clientState: '', maxDurationMs: 90_000, detectInbandDtmf: true },
+    ],
+    [
+      ['say', 'c1', 'a1', 'Your', 'order', 'has', 'shipped.', '--voice', 'en-us', '--provider', 'espeak'],
+      'say',
+      { playbackId: 'p7' },
+      'playback p7',
+      {
+        callId: 'c1',
+        legId: 'a1',
+        speech: {
+          input: { $case: 'text', text: 'Your order has shipped.' },
+          voice: 'en-us',
+          provider: 'espeak',
+          language: '',
+        },
+        repeat: 0,
+        idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
+    ],
+    [
+      ['say', 'c1', 'a1', '<speak>Hello <break time="300ms"/> again</speak>', '--ssml', '--repeat', '2'],
+      'say',
+      { playbackId: 'p8' },
+      'playback p8',
+      {
+        callId: 'c1',
+        legId: 'a1',
+        speech: {
+          input: { $case: 'ssml', ssml: '<speak>Hello <break time="300ms"/> again</speak>' },
+          voice: '',
+          provider: '',
+          language: '',
+        },
+        repeat: 2,
+        idempotencyKey: expect.any(String),
+      },
+    ],
+    [
+      ['dtmf', 'c1', 'b1', '12#', '--key', 'k5'],
+      'sendDtmf',
+      { method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733 },
+      'sent by rfc4733',
+      { callId: 'c1', legId: 'b1', digits: '12#', durationMs: 0, idempotencyKey: 'k5' },
+    ],
+    [
+      ['dtmf', 'c1', 'b1', '9a', '--duration', '250ms'],
+      'sendDtmf',
+      { method: callEvents.DtmfMethod.DTMF_METHOD_INFO },
+      'sent by info',
+      { callId: 'c1', legId: 'b1', digits: '9A', durationMs: 250, idempotencyKey: expect.any(String) },
+    ],
+    [
+      ['detect-dtmf', 'c1', 'a1', 'on'],
+      'setDtmfDetection',
+      {},
+      'ok',
+      { callId: 'c1', legId: 'a1', inband: true },
+    ],
+    [
+      ['detect-dtmf', 'c1', 'a1', 'off'],
+      'setDtmfDetection',
+      {},
+      'ok',
+      { callId: 'c1', legId: 'a1', inband: false },
+    ],
+    [
+      [
+        'collect',
+        'c1',
+        'a1',
+        '--prompt',
+        'say:Enter your PIN, then hash.',
+        '--prompt',
+        'file:m3',
+        '--prompt',
+        'http://127.0.0.1:8080/beep.wav',
+        '--voice',
+        'en-us',
+        '--barge-in',
+        '--max-digits',
+        '4',
+        '--terminators',
+        '#',
+      ],
+      'collectDigits',
+      { collectId: 'k10' },
+      'collect k10',
+      {
+        callId: 'c1',
+        legId: 'a1',
+        maxDigits: 4,
+        terminators: '#',
+        firstDigitTimeoutMs: 0,
+        interDigitTimeoutMs: 0,
+        idempotencyKey: expect.any(String),
+        prompts: [
+          {
+            media: {
+              $case: 'say',
+              say: {
+                input: { $case: 'text', text: 'Enter your PIN, then hash.' },
+                voice: 'en-us',
+                provider: '',
+                language: '',
+              },
+            },
+          },
+          { media: { $case: 'fileId', fileId: 'm3' } },
+          { media: { $case: 'url', url: 'http://127.0.0.1:8080/beep.wav' } },
+        ],
+        bargeIn: true,
+      },
+    ],
+    [['media', 'get', 'm1'], 'getMedia', { media: MEDIA }, MEDIA_LINE, { mediaId: 'm1' }],
+    [['media', 'rm', 'm1'], 'deleteMedia', {}, 'ok', { mediaId: 'm1' }],
+    [
+      ['media', 'list', '--page-size', '1'],
+      'listMedia',
+      { media: [MEDIA], nextPageToken: 't2' },
+      `${MEDIA_LINE}\nmore: --page-token t2`,
+      { pageSize: 1, pageToken: '' },
+    ],
   ])('%j calls %s', async (args, method, response, printed, request) => {
     server.answers.set(method, () => response);
     const result = await runCallctl([...args, ...at]);
@@ -305,5 +487,109 @@ describe('callctl against a CallControl gRPC server (contract of the CLI side)',
       { callId: '', fromPosition: 0 },
       { callId: '', fromPosition: 11 },
     ]);
+  });
+
+  describe('IVR media and the media library', () => {
+    let dir: string;
+    beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'callctl-media-'))));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('media upload streams the file as metadata then chunks of at most 256 KiB and prints the stored file', async () => {
+      const file = Buffer.alloc(600 * 1024);
+      file.write('RIFF', 0, 'latin1');
+      file.write('WAVE', 8, 'latin1');
+      for (let i = 12; i < file.length; i++) file[i] = i % 251;
+      const path = join(dir, 'welcome.wav');
+      writeFileSync(path, file);
+      server.answers.set('uploadMedia', () => ({ media: MEDIA }));
+      expect(await runCallctl(['media', 'upload', path, ...at])).toEqual({
+        code: 0,
+        stdout: `${MEDIA_LINE}\n`,
+        stderr: '',
+      });
+      const upload = server.lastRequest('uploadMedia') as ReturnType<typeof ScriptedCallControl.uploadOf>;
+      expect(upload.messages[0]).toEqual({ name: 'welcome.wav' });
+      const sizes = upload.messages.slice(1) as number[];
+      expect(sizes.every((size) => size > 0 && size <= 256 * 1024)).toBe(true);
+      expect(upload.bytes.equals(file)).toBe(true);
+
+      const json = await runCallctl(['media', 'upload', path, '--name', 'Main menu', '--json', ...at]);
+      expect(JSON.parse(json.stdout)).toMatchObject({ media: { mediaId: 'm1', durationMs: 38_400 } });
+      expect((server.lastRequest('uploadMedia') as typeof upload).messages[0]).toEqual({ name: 'Main menu' });
+    });
+
+    it("media upload prints the server's refusal, and refuses a file it cannot read before sending anything", async () => {
+      const path = join(dir, 'notes.wav');
+      writeFileSync(path, 'not audio at all\n');
+      server.answers.set('uploadMedia', () => {
+        throw {
+          code: status.INVALID_ARGUMENT,
+          details: 'the bytes of notes.wav are not audio (sniffed: text)',
+        };
+      });
+      expect(await runCallctl(['media', 'upload', path, ...at])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: INVALID_ARGUMENT: the bytes of notes.wav are not audio (sniffed: text)\n',
+      });
+
+      const before = server.received.length;
+      const missing = join(dir, 'nope.wav');
+      expect(await runCallctl(['media', 'upload', missing, ...at])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: cannot read "${missing}": ENOENT: no such file or directory\n`,
+      });
+      expect(await runCallctl(['media', 'upload', dir, ...at])).toMatchObject({
+        code: 2,
+        stderr: `error: cannot read "${dir}": not a regular file\n`,
+      });
+      expect(server.received.length).toBe(before);
+    });
+
+    it('media get of a deleted file prints NOT_FOUND', async () => {
+      server.answers.set('getMedia', (request) => {
+        throw { code: status.NOT_FOUND, details: `no media ${(request as { mediaId: string }).mediaId}` };
+      });
+      expect(await runCallctl(['media', 'get', 'm9', ...at])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: NOT_FOUND: no media m9\n',
+      });
+    });
+
+    it('say and dtmf print what the server refuses (an unknown voice, a leg not answered)', async () => {
+      server.answers.set('say', () => {
+        throw { code: status.INVALID_ARGUMENT, details: 'espeak has no voice "xx-yy"' };
+      });
+      expect(await runCallctl(['say', 'c1', 'a1', 'hi', '--voice', 'xx-yy', ...at])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: INVALID_ARGUMENT: espeak has no voice "xx-yy"\n',
+      });
+      server.answers.set('sendDtmf', () => {
+        throw { code: status.FAILED_PRECONDITION, details: 'leg b1 is ringing, not answered' };
+      });
+      expect(await runCallctl(['dtmf', 'c1', 'b1', '1', ...at])).toMatchObject({
+        code: 1,
+        stderr: 'error: FAILED_PRECONDITION: leg b1 is ringing, not answered\n',
+      });
+    });
+
+    it('refuses digits outside 0-9 * # A-D, and prompts it cannot read, locally: exit 2, nothing sent', async () => {
+      const before = server.received.length;
+      const dtmf = await runCallctl(['dtmf', 'c1', 'b1', '12X', ...at]);
+      expect(dtmf.code).toBe(2);
+      expect(dtmf.stderr).toContain('error: <digits>: keys are 0-9 * # A-D (got "12X")');
+      expect(dtmf.stderr).toContain('Usage: callctl dtmf <call> <leg> <digits> [options]');
+      const collect = await runCallctl(['collect', 'c1', 'a1', '--prompt', 'menu.wav', ...at]);
+      expect(collect.code).toBe(2);
+      expect(collect.stderr).toContain(
+        'error: --prompt: expected an http(s) URL, file:<id> or say:<text> (got "menu.wav")',
+      );
+      const say = await runCallctl(['say', 'c1', 'a1', ...at]);
+      expect(say).toMatchObject({ code: 2, stderr: expect.stringContaining('error: missing <text...>') });
+      expect(server.received.length).toBe(before);
+    });
   });
 });

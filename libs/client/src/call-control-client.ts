@@ -1,17 +1,12 @@
 // The promise client of the public callctl.v1.CallControl API: what callctl, the benchmark's application,
 // the tests and the coming callback service use instead of the generated callback client. Types come from
 // the generated service definition (@callctl/proto), never written out here.
-import {
-  credentials as grpcCredentials,
-  Metadata,
-  status as GrpcStatus,
-  type ChannelCredentials,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
-import { GrpcStatusError, isReceivedStatus } from '@callctl/errors/grpc';
 import { watchEvents, type EventFeed, type WatchOptions } from './event-feed.js';
-import { backoffMs, DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
+import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
+import { DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
+import { callUnary, metadataOf, waitForReady, type UnaryDefinition } from './unary-call.js';
 
 type Definition = typeof callControl.CallControlService;
 
@@ -52,36 +47,14 @@ export const UNARY_METHODS = (Object.keys(callControl.CallControlService) as Arr
   (name): name is UnaryMethod => !callControl.CallControlService[name].responseStream,
 );
 
-/** Deadline of a call, all its attempts included, unless the client or the call sets one. */
-export const DEFAULT_DEADLINE_MS = 10_000;
 /**
  * BridgeLegs may take up to 20 s when far ends are slow to answer re-INVITEs (see the proto), so its
  * default deadline leaves room above that.
  */
 export const BRIDGE_LEGS_DEADLINE_MS = 25_000;
 
-export interface CallControlClientOptions {
-  /** host:port of the CallControl server. */
-  address: string;
-  /** Deadline of each call (BridgeLegs: the larger of this and BRIDGE_LEGS_DEADLINE_MS). @default DEFAULT_DEADLINE_MS */
-  deadlineMs?: number;
-  /** How idempotent calls are retried on UNAVAILABLE. @default DEFAULT_RETRY_POLICY */
-  retry?: Partial<RetryPolicy>;
-  /** Sent with every call, e.g. `x-correlation-id`; a call's own metadata is added to it. */
-  metadata?: Readonly<Record<string, string>>;
-  /** @default insecure (the platform's gRPC is plain on loopback or inside the cluster) */
-  credentials?: ChannelCredentials;
-}
-
-/** Per call: overrides of the client's settings. */
-export interface CallOptions {
-  /** Deadline of this call, all its attempts included. */
-  deadlineMs?: number;
-  /** Added to the client's metadata, e.g. a `traceparent`. */
-  metadata?: Readonly<Record<string, string>>;
-  /** Aborting cancels the call; it rejects with CANCELLED (kind `unavailable`). */
-  signal?: AbortSignal;
-}
+/** As every client of the public API (ClientOptions); BridgeLegs takes at least BRIDGE_LEGS_DEADLINE_MS. */
+export type CallControlClientOptions = ClientOptions;
 
 type UnaryMethods = {
   readonly [M in UnaryMethod]: (request: RequestOf<M>, options?: CallOptions) => Promise<ResponseOf<M>>;
@@ -99,19 +72,6 @@ export interface CallControlClient extends UnaryMethods {
   close(): void;
 }
 
-function metadataOf(...sources: Array<Readonly<Record<string, string>> | undefined>): Metadata {
-  const metadata = new Metadata();
-  for (const source of sources)
-    for (const [key, value] of Object.entries(source ?? {})) metadata.set(key, value);
-  return metadata;
-}
-
-const sleep = (ms: number, signal: AbortSignal | undefined) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-
 export function createCallControlClient(options: CallControlClientOptions): CallControlClient {
   const client = new callControl.CallControlClient(
     options.address,
@@ -120,36 +80,7 @@ export function createCallControlClient(options: CallControlClientOptions): Call
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clientDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 
-  const attempt = <M extends UnaryMethod>(
-    method: M,
-    request: WireRequestOf<M>,
-    metadata: Metadata,
-    deadline: number,
-    signal: AbortSignal | undefined,
-  ) =>
-    new Promise<ResponseOf<M>>((resolve, reject) => {
-      const definition = callControl.CallControlService[method];
-      const call = client.makeUnaryRequest(
-        definition.path,
-        definition.requestSerialize as (value: WireRequestOf<M>) => Buffer,
-        definition.responseDeserialize as (value: Buffer) => ResponseOf<M>,
-        request,
-        metadata,
-        { deadline },
-        (error: ServiceError | null, response?: ResponseOf<M>) => {
-          signal?.removeEventListener('abort', cancel);
-          if (error) reject(error);
-          else resolve(response!);
-        },
-      );
-      function cancel() {
-        call.cancel();
-      }
-      if (signal?.aborted) cancel();
-      else signal?.addEventListener('abort', cancel, { once: true });
-    });
-
-  async function invoke<M extends UnaryMethod>(
+  function invoke<M extends UnaryMethod>(
     method: M,
     request: RequestOf<M>,
     callOptions: CallOptions = {},
@@ -157,43 +88,25 @@ export function createCallControlClient(options: CallControlClientOptions): Call
     const deadlineMs =
       callOptions.deadlineMs ??
       (method === 'bridgeLegs' ? Math.max(clientDeadlineMs, BRIDGE_LEGS_DEADLINE_MS) : clientDeadlineMs);
-    const deadline = Date.now() + deadlineMs;
-    const metadata = metadataOf(options.metadata, callOptions.metadata);
     const wire = (REQUEST_TYPES[method] as callControl.MessageFns<WireRequestOf<M>>).fromPartial(
       request as never,
     );
-    const retriable = isIdempotent(method, wire);
-    for (let attempts = 1; ; attempts++) {
-      try {
-        return await attempt(method, wire, metadata, deadline, callOptions.signal);
-      } catch (error) {
-        if (!isReceivedStatus(error)) throw error; // not a status: a request that would not serialize
-        const received = error;
-        const wait =
-          retriable && received.code === GrpcStatus.UNAVAILABLE
-            ? backoffMs(retry, attempts, Math.random())
-            : undefined;
-        // A wait that would end past the deadline cannot lead to an answer in time: report what we have.
-        if (wait === undefined || Date.now() + wait >= deadline || callOptions.signal?.aborted)
-          throw new GrpcStatusError(received, { rpc: definitionName(method) });
-        await sleep(wait, callOptions.signal);
-      }
-    }
+    return callUnary({
+      client,
+      definition: callControl.CallControlService[method] as unknown as UnaryDefinition<
+        WireRequestOf<M>,
+        ResponseOf<M>
+      >,
+      request: wire,
+      metadata: metadataOf(options.metadata, callOptions.metadata),
+      deadline: Date.now() + deadlineMs,
+      retriable: isIdempotent(method, wire),
+      retry,
+      signal: callOptions.signal,
+    });
   }
 
-  const waitForReady = (timeoutMs: number) =>
-    new Promise<void>((resolve, reject) =>
-      client.waitForReady(Date.now() + timeoutMs, (error) =>
-        error
-          ? reject(
-              new GrpcStatusError({
-                code: GrpcStatus.UNAVAILABLE,
-                details: `cannot reach ${options.address} within ${timeoutMs} ms`,
-              }),
-            )
-          : resolve(),
-      ),
-    );
+  const ready = (timeoutMs: number) => waitForReady(client, options.address, timeoutMs);
 
   const unary = Object.fromEntries(
     UNARY_METHODS.map((method) => [
@@ -208,21 +121,14 @@ export function createCallControlClient(options: CallControlClientOptions): Call
       watchEvents(
         {
           open: (from, metadata) => client.watchEvents({ ...request, fromPosition: from }, metadata),
-          waitForReady,
+          waitForReady: ready,
           metadata: (extra) => metadataOf(options.metadata, extra),
           reconnectTimeoutMs: clientDeadlineMs,
         },
         request.fromPosition,
         watchOptions,
       ),
-    waitForReady,
+    waitForReady: ready,
     close: () => client.close(),
   };
-}
-
-/** `getCall` -> `GetCall`, as the proto and the server's logs name it. */
-function definitionName(method: UnaryMethod): string {
-  return callControl.CallControlService[method].path.slice(
-    callControl.CallControlService[method].path.lastIndexOf('/') + 1,
-  );
 }

@@ -1,15 +1,25 @@
 export {
   createCallControlClient,
   BRIDGE_LEGS_DEADLINE_MS,
-  DEFAULT_DEADLINE_MS,
   UNARY_METHODS,
   type CallControlClient,
   type CallControlClientOptions,
-  type CallOptions,
   type RequestOf,
   type ResponseOf,
   type UnaryMethod,
 } from './call-control-client.js';
+export {
+  createMediaLibraryClient,
+  UPLOAD_CHUNK_BYTES,
+  UPLOAD_MEDIA_DEADLINE_MS,
+  type MediaLibraryClient,
+  type MediaLibraryClientOptions,
+  type MediaRequestOf,
+  type MediaResponseOf,
+  type MediaUnaryMethod,
+  type MediaUpload,
+} from './media-library-client.js';
+export { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
 export { type EventFeed, type WatchOptions } from './event-feed.js';
 export { backoffMs, isIdempotent, DEFAULT_RETRY_POLICY, NO_RETRIES, type RetryPolicy } from './retry.js';
 export { GrpcStatusError } from '@callctl/errors/grpc';

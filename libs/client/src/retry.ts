@@ -38,7 +38,8 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: number):
 
 /**
  * Methods that may be repeated whatever their request: reads, and the commands the API documents as safe
- * to repeat (Hangup of an ended leg, StopMedia of a finished playback and StopEcho without an echo are OK).
+ * to repeat (Hangup of an ended leg, StopMedia of a finished playback, StopEcho without an echo and
+ * DeleteMedia of a deleted file are OK). UploadMedia is not: a repeat stores a second copy.
  */
 export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'getCall',
@@ -46,6 +47,9 @@ export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'hangup',
   'stopMedia',
   'stopEcho',
+  'listMedia',
+  'getMedia',
+  'deleteMedia',
 ]);
 
 /** A call may be repeated when its method always may, or when its request carries an idempotency key. */
