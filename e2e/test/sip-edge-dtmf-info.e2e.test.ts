@@ -1,0 +1,147 @@
+// SendDtmfInfo: DTMF by SIP INFO to callers without telephone-event, against sipp callers that check every
+// INFO they get (scenarios uac-answered-*info*.xml), through the project's SIP engine.
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import type { sipEdge } from '@callctl/proto';
+import { RtpEndpoint, startSipp, type RunningSipp } from '@callctl/testing';
+import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
+
+jest.setTimeout(60_000);
+
+const SCENARIOS = join(__dirname, '..', 'scenarios');
+/** The Duration= the scenarios check for. */
+const DURATION_MS = 120;
+
+describe('SendDtmfInfo: DTMF by SIP INFO from sip-edge (sipp callers check each INFO)', () => {
+  let t: EdgeUnderTest;
+  const endpoints: RtpEndpoint[] = [];
+  const sipps: RunningSipp[] = [];
+
+  /** A sipp caller on the engine's SIP port, its SDP pointing at a socket of the test. */
+  const caller = async (scenario: string, testCase: string) => {
+    const rtp = await RtpEndpoint.open();
+    endpoints.push(rtp);
+    const sipp = await startSipp({
+      scenario: join(SCENARIOS, scenario),
+      remote: `127.0.0.1:${t.engine.sipPort}`,
+      service: testCase,
+      args: ['-key', 'rtp_port', String(rtp.port)],
+    });
+    sipps.push(sipp);
+    return sipp;
+  };
+  const offered = (testCase: string) =>
+    t.fact(
+      'inboundCallOffered',
+      (f) =>
+        f.fact?.$case === 'inboundCallOffered' &&
+        f.fact.inboundCallOffered.toUri.includes(`sip:${testCase}@`),
+    );
+  const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
+    call(method.bind(t.client) as never, req) as Promise<Res>;
+  const sendDtmfInfo = (request: sipEdge.SendDtmfInfoRequest) =>
+    edge<sipEdge.SendDtmfInfoRequest, sipEdge.SendDtmfInfoResponse>(t.client.sendDtmfInfo, request);
+  /** The caller of `testCase`, answered by the platform. */
+  const answered = async (scenario: string, testCase: string) => {
+    const sipp = await caller(scenario, testCase);
+    const { callId, legId } = await offered(testCase);
+    await edge(t.client.answerLeg, { callId, legId, detectInbandDtmf: false });
+    await t.fact('legAnswered', (f) => f.legId === legId);
+    return { sipp, callId, legId };
+  };
+  const hangup = (callId: string, legId: string) =>
+    edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: 'done' });
+
+  beforeAll(async () => {
+    t = await startEdgeUnderTest();
+  });
+
+  afterEach(async () => {
+    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
+    await Promise.all(endpoints.splice(0).map((e) => e.close()));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sends 1, 2 and # as three INFOs, each after the previous one was answered', async () => {
+    const { sipp, callId, legId } = await answered(
+      'uac-answered-expects-info-1-2-hash-then-bye.xml',
+      'info-ok',
+    );
+
+    await expect(sendDtmfInfo({ callId, legId, digits: '12#', durationMs: DURATION_MS })).resolves.toEqual(
+      {},
+    );
+
+    await hangup(callId, legId);
+    // sipp checked the Content-Type and body of each INFO, and that none came before the previous 200.
+    t.expectSippSucceeded(await sipp.result);
+  });
+
+  it('fails with FAILED_PRECONDITION naming the status and the digit when the far end refuses an INFO, and sends no more', async () => {
+    const { sipp, callId, legId } = await answered(
+      'uac-answered-refuses-info-501-expect-bye.xml',
+      'info-501',
+    );
+
+    const refused = sendDtmfInfo({ callId, legId, digits: '12', durationMs: DURATION_MS });
+
+    await expect(refused).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringMatching(/501 Not Implemented/),
+    });
+    await expect(refused).rejects.toMatchObject({ details: expect.stringContaining('"1" (1 of 2)') });
+    await hangup(callId, legId);
+    // A second INFO (for 2) would have reached sipp before the BYE and failed its call.
+    t.expectSippSucceeded(await sipp.result);
+  });
+
+  it('fails with UNAVAILABLE when the far end never answers an INFO', async () => {
+    const { sipp, callId, legId } = await answered('uac-answered-ignores-info-expect-bye.xml', 'info-silent');
+
+    await expect(sendDtmfInfo({ callId, legId, digits: '1', durationMs: DURATION_MS })).rejects.toMatchObject(
+      {
+        code: status.UNAVAILABLE,
+        details: expect.stringMatching(
+          /did not answer the SIP INFO of DTMF digit "1" \(1 of 1\) within \d+ ms/,
+        ),
+      },
+    );
+
+    await hangup(callId, legId);
+    t.expectSippSucceeded(await sipp.result);
+  });
+
+  it('refuses a digit outside 0-9 * # A-D with INVALID_ARGUMENT and sends no INFO', async () => {
+    // This caller takes the BYE only: an INFO would be unexpected and fail its call.
+    const { sipp, callId, legId } = await answered('uac-answered-expect-bye.xml', 'info-bad-digit');
+
+    await expect(
+      sendDtmfInfo({ callId, legId, digits: '1X', durationMs: DURATION_MS }),
+    ).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('"X" at position 2'),
+    });
+
+    await hangup(callId, legId);
+    t.expectSippSucceeded(await sipp.result);
+  });
+
+  it('refuses a leg that is not answered with FAILED_PRECONDITION and an unknown one with NOT_FOUND', async () => {
+    const sipp = await caller('uac-expect-486.xml', 'info-unanswered');
+    const { callId, legId } = await offered('info-unanswered');
+
+    await expect(sendDtmfInfo({ callId, legId, digits: '1', durationMs: 0 })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining('not answered'),
+    });
+    await expect(
+      sendDtmfInfo({ callId, legId: 'no-such-leg', digits: '1', durationMs: 0 }),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND });
+
+    await edge(t.client.rejectLeg, { callId, legId, sipStatus: 486, reason: '' });
+    t.expectSippSucceeded(await sipp.result);
+  });
+});
