@@ -1,9 +1,11 @@
 // SendDtmfInfo: DTMF by SIP INFO to callers without telephone-event, against sipp callers that check every
-// INFO they get (scenarios uac-answered-*info*.xml), through the project's SIP engine.
+// INFO they get (scenarios uac-answered-*info*.xml), through the project's SIP engine. And the other way for
+// such callers: AnswerLeg's detect_inband_dtmf, which makes the digits a caller sends as tones facts.
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import type { sipEdge } from '@callctl/proto';
-import { RtpEndpoint, startSipp, type RunningSipp } from '@callctl/testing';
+import { connectBus, mediaFactSubject, subscribeMessages } from '@callctl/bus';
+import { facts, type sipEdge } from '@callctl/proto';
+import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 
 jest.setTimeout(60_000);
@@ -11,6 +13,8 @@ jest.setTimeout(60_000);
 const SCENARIOS = join(__dirname, '..', 'scenarios');
 /** The Duration= the scenarios check for. */
 const DURATION_MS = 120;
+/** In-band DTMF: row + column frequency of the key 5. */
+const TONES_OF_5 = [770, 1336];
 
 describe('SendDtmfInfo: DTMF by SIP INFO from sip-edge (sipp callers check each INFO)', () => {
   let t: EdgeUnderTest;
@@ -143,5 +147,83 @@ describe('SendDtmfInfo: DTMF by SIP INFO from sip-edge (sipp callers check each 
 
     await edge(t.client.rejectLeg, { callId, legId, sipStatus: 486, reason: '' });
     t.expectSippSucceeded(await sipp.result);
+  });
+});
+
+describe('AnswerLeg detect_inband_dtmf (sipp caller, the tones sent from the test’s RTP socket)', () => {
+  let t: EdgeUnderTest;
+  const sipps: RunningSipp[] = [];
+  const endpoints: RtpEndpoint[] = [];
+
+  beforeAll(async () => {
+    t = await startEdgeUnderTest();
+  });
+
+  afterEach(async () => {
+    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
+    await Promise.all(endpoints.splice(0).map((e) => e.close()));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /**
+   * A caller answered with `detect`, that sends the key 5 as tones for 300 ms; resolves with the digits
+   * the media-worker reported for the call (facts.media.<callId>) by `settledMs` after the tone.
+   */
+  const digitsHeard = async (testCase: string, detect: boolean, settledMs: number) => {
+    const rtp = await RtpEndpoint.open();
+    endpoints.push(rtp);
+    const sipp = await startSipp({
+      scenario: join(SCENARIOS, 'uac-answered-expect-bye.xml'),
+      remote: `127.0.0.1:${t.engine.sipPort}`,
+      service: testCase,
+      args: ['-key', 'rtp_port', String(rtp.port)],
+    });
+    sipps.push(sipp);
+    const offer = await t.fact(
+      'inboundCallOffered',
+      (f) =>
+        f.fact?.$case === 'inboundCallOffered' &&
+        f.fact.inboundCallOffered.toUri.includes(`sip:${testCase}@`),
+    );
+    const { callId, legId } = offer;
+    const party = offer.fact.inboundCallOffered.media!;
+    const nc = await connectBus({ servers: t.nats.url, name: `dtmf-${testCase}` });
+    const digits: string[] = [];
+    const subscription = subscribeMessages(nc, mediaFactSubject(callId), facts.MediaFact);
+    void (async () => {
+      for await (const message of subscription)
+        if (message.data.fact?.$case === 'dtmfDetected') digits.push(message.data.fact.dtmfDetected.digit);
+    })();
+    try {
+      await nc.flush();
+      await call(t.client.answerLeg.bind(t.client) as never, { callId, legId, detectInbandDtmf: detect });
+      await t.fact('legAnswered', (f) => f.legId === legId);
+      rtp.useRemote(await t.rtpengineSideOf({ sessionId: party.sessionId, tag: party.tag }));
+      rtp.startTone(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      rtp.startTone(TONES_OF_5);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      rtp.startTone(0);
+      if (detect) await waitFor('an in-band digit reported', () => digits.length > 0 || undefined, 10_000);
+      else await new Promise((resolve) => setTimeout(resolve, settledMs));
+      await call(t.client.hangupLeg.bind(t.client) as never, { callId, legId, sipStatus: 0, reason: '' });
+      t.expectSippSucceeded(await sipp.result);
+      return digits;
+    } finally {
+      await subscription.close();
+      await nc.close();
+    }
+  };
+
+  it('reports the key a caller sends as tones once AnswerLeg turned detection on', async () => {
+    expect(await digitsHeard('inband-on', true, 0)).toEqual(['5']);
+  });
+
+  it('reports nothing for the same tones when AnswerLeg did not ask for detection', async () => {
+    // Where detection is on, the digit is reported well within this (the test above waits for it).
+    expect(await digitsHeard('inband-off', false, 2000)).toEqual([]);
   });
 });
