@@ -1,6 +1,7 @@
 // SendDtmfInfo: DTMF by SIP INFO to callers without telephone-event, against sipp callers that check every
 // INFO they get (scenarios uac-answered-*info*.xml), through the project's SIP engine. And the other way for
 // such callers: AnswerLeg's detect_inband_dtmf, which makes the digits a caller sends as tones facts.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { connectBus, mediaFactSubject, subscribeMessages } from '@callctl/bus';
@@ -170,16 +171,29 @@ describe('AnswerLeg detect_inband_dtmf (sipp caller, the tones sent from the tes
 
   /**
    * A caller answered with `detect`, that sends the key 5 as tones for 300 ms; resolves with the digits
-   * the media-worker reported for the call (facts.media.<callId>) by `settledMs` after the tone.
+   * the media-worker reported for the call (facts.media.<callId>): the first one, or none by `settledMs`
+   * after the tone. With `reInvite` the caller moves its media by re-INVITE once answered, and the tones
+   * come from the new address after that.
    */
-  const digitsHeard = async (testCase: string, detect: boolean, settledMs: number) => {
-    const rtp = await RtpEndpoint.open();
-    endpoints.push(rtp);
+  const digitsHeard = async (
+    testCase: string,
+    { detect, settledMs = 0, reInvite = false }: { detect: boolean; settledMs?: number; reInvite?: boolean },
+  ) => {
+    const first = await RtpEndpoint.open();
+    const moved = await RtpEndpoint.open();
+    endpoints.push(first, moved);
+    const log = join(t.dir, `${testCase}.log`);
     const sipp = await startSipp({
-      scenario: join(SCENARIOS, 'uac-answered-expect-bye.xml'),
+      scenario: join(
+        SCENARIOS,
+        reInvite ? 'uac-answered-reinvites-expect-bye.xml' : 'uac-answered-expect-bye.xml',
+      ),
       remote: `127.0.0.1:${t.engine.sipPort}`,
       service: testCase,
-      args: ['-key', 'rtp_port', String(rtp.port)],
+      args: [
+        ...['-key', 'rtp_port', String(first.port), '-key', 'new_rtp_port', String(moved.port)],
+        ...['-trace_logs', '-log_file', log],
+      ],
     });
     sipps.push(sipp);
     const offer = await t.fact(
@@ -201,6 +215,11 @@ describe('AnswerLeg detect_inband_dtmf (sipp caller, the tones sent from the tes
       await nc.flush();
       await call(t.client.answerLeg.bind(t.client) as never, { callId, legId, detectInbandDtmf: detect });
       await t.fact('legAnswered', (f) => f.legId === legId);
+      if (reInvite)
+        await waitFor('the re-INVITE answered', () =>
+          existsSync(log) && readFileSync(log, 'utf8').includes('reinvite-answered') ? true : undefined,
+        );
+      const rtp = reInvite ? moved : first;
       rtp.useRemote(await t.rtpengineSideOf({ sessionId: party.sessionId, tag: party.tag }));
       rtp.startTone(0);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -219,11 +238,15 @@ describe('AnswerLeg detect_inband_dtmf (sipp caller, the tones sent from the tes
   };
 
   it('reports the key a caller sends as tones once AnswerLeg turned detection on', async () => {
-    expect(await digitsHeard('inband-on', true, 0)).toEqual(['5']);
+    expect(await digitsHeard('inband-on', { detect: true })).toEqual(['5']);
   });
 
   it('reports nothing for the same tones when AnswerLeg did not ask for detection', async () => {
     // Where detection is on, the digit is reported well within this (the test above waits for it).
-    expect(await digitsHeard('inband-off', false, 2000)).toEqual([]);
+    expect(await digitsHeard('inband-off', { detect: false, settledMs: 2000 })).toEqual([]);
+  });
+
+  it('keeps detecting after the caller re-INVITEs to a new address', async () => {
+    expect(await digitsHeard('inband-reinvite', { detect: true, reInvite: true })).toEqual(['5']);
   });
 });

@@ -55,7 +55,8 @@ export interface InboundLeg extends LegCommon {
   answerTimer?: NodeJS.Timeout;
   /**
    * AnswerLeg asked for in-band (tone) DTMF detection: the media-worker turns it on with the answer, and
-   * again whenever a re-INVITE is answered (a re-offer may renew rtpengine's handling of the party).
+   * again whenever a re-INVITE is answered. rtpengine 10.5 keeps the detector through a re-offer (the e2e
+   * test passes without this); asking again costs one ng command and does not depend on that.
    */
   detectInbandDtmf?: boolean;
   /** The platform's answer to the offer, prepared when the INVITE arrived (local-answer.ts). */
