@@ -85,6 +85,22 @@ describe('SendDtmfInfo: DTMF by SIP INFO from sip-edge (sipp callers check each 
     t.expectSippSucceeded(await sipp.result);
   });
 
+  it('lets a second SendDtmfInfo on the leg wait for the first, so their INFOs do not interleave', async () => {
+    const { sipp, callId, legId } = await answered(
+      'uac-answered-expects-info-1-2-hash-then-bye.xml',
+      'info-queued',
+    );
+
+    const first = sendDtmfInfo({ callId, legId, digits: '1', durationMs: DURATION_MS });
+    // Asked while the INFO of 1 waits for its 200 (sipp holds it back 200 ms): sent after it, or sipp fails.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = sendDtmfInfo({ callId, legId, digits: '2#', durationMs: DURATION_MS });
+
+    await expect(Promise.all([first, second])).resolves.toEqual([{}, {}]);
+    await hangup(callId, legId);
+    t.expectSippSucceeded(await sipp.result);
+  });
+
   it('fails with FAILED_PRECONDITION naming the status and the digit when the far end refuses an INFO, and sends no more', async () => {
     const { sipp, callId, legId } = await answered(
       'uac-answered-refuses-info-501-expect-bye.xml',
