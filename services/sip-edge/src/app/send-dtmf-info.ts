@@ -4,7 +4,7 @@
 import { checkInfoDigits, DTMF_RELAY_TYPE, dtmfRelayBody } from '../domain/dtmf-info.js';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
 import type { LegContext } from './leg-context.js';
-import { dialogOf, idsOf, type Leg } from './leg-registry.js';
+import { dialogOf, hasEnded, idsOf, type Leg } from './leg-registry.js';
 import type { SipDialog, SipResponseMessage } from './sip-stack.js';
 
 /**
@@ -44,7 +44,16 @@ async function sendEach(leg: Leg, digits: readonly string[], durationMs: number)
     const dialog = dialogOf(leg);
     if (!dialog)
       throw new IllegalStateError(`leg ${leg.legId} ended before DTMF ${which} was sent`, idsOf(leg));
-    const response = await sendInfo(leg, dialog, dtmfRelayBody(digit, durationMs), which);
+    const response = await sendInfo(leg, dialog, dtmfRelayBody(digit, durationMs), which).catch(
+      (error: unknown) => {
+        // A BYE that crossed the INFO: the engine no longer has the dialog. The leg's state is the reason.
+        if (hasEnded(leg))
+          throw new IllegalStateError(`leg ${leg.legId} ended while DTMF ${which} was sent`, idsOf(leg), {
+            cause: error,
+          });
+        throw error;
+      },
+    );
     if (response.status >= 300)
       throw new IllegalStateError(
         `leg ${leg.legId} refused the SIP INFO of DTMF ${which}: ${response.status} ${response.reason}`.trimEnd(),
