@@ -189,26 +189,43 @@ export function waitingInbound(leg: Leg, action: string): InboundLeg {
   return leg;
 }
 
+export interface AnswerOptions {
+  /** Turn on in-band (tone) DTMF detection of what the caller sends, from the answer on. */
+  detectInbandDtmf?: boolean;
+}
+
 /**
  * AnswerLeg without a bridge: a one-sided rtpengine session answered by the platform (prepared when the
- * INVITE arrived, else made now), then 200 OK.
+ * INVITE arrived, else made now), then 200 OK. In-band DTMF detection is asked of the media-worker with the
+ * answer; the prepared answer was made without it, so the offer is answered again with it (only then: it
+ * costs a media-worker round trip on the answer, which the prepared answer exists to save).
  */
-export async function answerInbound(ctx: LegContext, callId: string, legId: string): Promise<void> {
+export async function answerInbound(
+  ctx: LegContext,
+  callId: string,
+  legId: string,
+  options: AnswerOptions = {},
+): Promise<void> {
   const leg = waitingInbound(ctx.registry.live(callId, legId), 'answer');
   const previous = leg.status;
   leg.status = { state: 'answering' };
   let sdp: string;
   try {
     // The plan counts the session as used since the INVITE (prepareLocalAnswer), so a CANCEL during this
-    // round trip still deletes it.
+    // round trip still deletes it. The prepared answer is taken (awaited) even when it is not used, so the
+    // two answers of the caller's offer never cross in rtpengine.
+    const prepared = await takeLocalAnswer(leg);
     sdp =
-      (await takeLocalAnswer(leg)) ??
-      (await ctx.media.answerLocally(leg.callId, partyOf(ctx, leg), leg.offerSdp));
+      (!options.detectInbandDtmf ? prepared : undefined) ??
+      (await ctx.media.answerLocally(leg.callId, partyOf(ctx, leg), leg.offerSdp, {
+        detectDtmf: options.detectInbandDtmf === true,
+      }));
   } catch (error) {
     // Still answerable (the caller holds on); the orchestrator may retry or reject.
     if (leg.status.state === 'answering') leg.status = previous;
     throw error;
   }
+  leg.detectInbandDtmf = options.detectInbandDtmf === true;
   await completeAnswer(ctx, leg, sdp);
 }
 

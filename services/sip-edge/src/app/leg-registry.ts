@@ -24,6 +24,8 @@ interface LegCommon {
   log: Logger;
   /** The leg this one's media is joined with, or is being joined with. */
   bridge?: LegBridge;
+  /** The SendDtmfInfo in progress (settled, never rejected): the next one waits for it. */
+  sendingDtmf?: Promise<void>;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
   hangupRequested?: { sipStatus: number; reason: string };
   /**
@@ -51,6 +53,12 @@ export interface InboundLeg extends LegCommon {
   readonly responder: SipResponder;
   readonly offerSdp: string;
   answerTimer?: NodeJS.Timeout;
+  /**
+   * AnswerLeg asked for in-band (tone) DTMF detection: the media-worker turns it on with the answer, and
+   * again whenever a re-INVITE is answered. rtpengine 10.5 keeps the detector through a re-offer (the e2e
+   * test passes without this); asking again costs one ng command and does not depend on that.
+   */
+  detectInbandDtmf?: boolean;
   /** The platform's answer to the offer, prepared when the INVITE arrived (local-answer.ts). */
   localAnswer?: { readonly party: MediaParty; readonly sdp: Promise<string | undefined> };
 }

@@ -14,8 +14,16 @@ export interface FactSink {
  * the media plan put them; `callId` is the call the media-worker reports the session's media facts under.
  */
 export interface MediaPort {
-  /** One-sided session: the party's offer answered by the platform; returns the SDP to answer it with. */
-  answerLocally(callId: string, party: MediaParty, offerSdp: string): Promise<string>;
+  /**
+   * One-sided session: the party's offer answered by the platform; returns the SDP to answer it with.
+   * `detectDtmf` also turns on in-band (tone) DTMF detection of what the party sends.
+   */
+  answerLocally(
+    callId: string,
+    party: MediaParty,
+    offerSdp: string,
+    options?: { detectDtmf?: boolean },
+  ): Promise<string>;
   /** The offering party's SDP through rtpengine; returns the SDP to offer the other party. */
   offer(callId: string, offerer: MediaParty, sdp: string): Promise<string>;
   /**

@@ -47,7 +47,10 @@ async function renegotiate(ctx: LegContext, leg: Leg, offer: string): Promise<st
   const party = partyOf(ctx, leg);
   const partner = joinedPeer(ctx.registry, leg);
   const partnerDialog = partner && dialogOf(partner);
-  if (!partner || !partnerDialog) return ctx.media.answerLocally(leg.callId, party, offer);
+  if (!partner || !partnerDialog)
+    return ctx.media.answerLocally(leg.callId, party, offer, {
+      detectDtmf: leg.direction === 'inbound' && leg.detectInbandDtmf === true,
+    });
   const towardsPartner = await ctx.media.offer(leg.callId, party, offer);
   const partnerAnswer = await partnerDialog.modify(towardsPartner);
   return ctx.media.answer(leg.callId, party, partyOf(ctx, partner), partnerAnswer);

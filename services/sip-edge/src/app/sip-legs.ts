@@ -1,11 +1,18 @@
 import { newRootTraceparent, runInTrace } from '@callctl/telemetry';
 import type { sipEdge } from '@callctl/proto';
 import { bridgeLegs, type BridgeIds } from './bridge-legs.js';
-import { answerInbound, offerInboundCall, rejectInbound, ringInbound } from './inbound-legs.js';
+import {
+  answerInbound,
+  offerInboundCall,
+  type AnswerOptions,
+  rejectInbound,
+  ringInbound,
+} from './inbound-legs.js';
 import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
 import type { LegState } from './leg-registry.js';
+import { sendDtmfInfo } from './send-dtmf-info.js';
 import { placeCall, type PlaceCallInput, type PlacedCall } from './outbound-legs.js';
 import { endEveryLeg } from './end-every-leg.js';
 import { endRecoveredLegs } from './recover-legs.js';
@@ -27,8 +34,13 @@ export class SipLegs {
     return runInTrace(newRootTraceparent(), () => offerInboundCall(this.ctx, request, responder));
   }
 
-  answer(callId: string, legId: string): Promise<void> {
-    return answerInbound(this.ctx, callId, legId);
+  answer(callId: string, legId: string, options: AnswerOptions = {}): Promise<void> {
+    return answerInbound(this.ctx, callId, legId, options);
+  }
+
+  /** DTMF by SIP INFO, one INFO per digit; resolves once the far end accepted each. */
+  sendDtmfInfo(callId: string, legId: string, digits: string, durationMs: number): Promise<void> {
+    return sendDtmfInfo(this.ctx, callId, legId, digits, durationMs);
   }
 
   reject(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {

@@ -56,10 +56,23 @@ export interface SipDialog {
   on(event: 'modify', listener: (request: SipRequest, response: SipResponder) => void): this;
   destroy(options?: { headers?: SipHeaders }): Promise<unknown>;
   /**
-   * An in-dialog request; resolves with its final response (the engine's own 408 when Timer F fired). A BYE
-   * sent this way ends the dialog in srf once answered; unlike destroy, its status is seen.
+   * An in-dialog request (the engine sends it by the dialog's id: route set, tags, next CSeq); resolves with
+   * its final response (the engine's own 408 when Timer F fired). A BYE sent this way ends the dialog in srf
+   * once answered; unlike destroy, its status is seen.
    */
-  request(options: { method: 'BYE'; headers?: SipHeaders }): Promise<SipResponseMessage>;
+  request(options: {
+    method: 'BYE' | 'INFO';
+    headers?: SipHeaders;
+    body?: string;
+  }): Promise<SipResponseMessage>;
+  /**
+   * The same, with `callback` called for every response, provisional ones too (the promise form settles
+   * with the first response, which for a non-INVITE can be a 1xx).
+   */
+  request(
+    options: { method: 'INFO'; headers?: SipHeaders; body?: string },
+    callback: (error: Error | null | undefined, response: SipResponseMessage) => void,
+  ): this;
   /** A re-INVITE with our new offer; resolves with the far end's answer, rejects with a SipFailure. */
   modify(sdp: string): Promise<string>;
   /**

@@ -1,4 +1,12 @@
-import { DEFAULT_INFO_DIGIT_MS, parseDtmfInfo } from './dtmf-info.js';
+import { ValidationError } from './errors.js';
+import {
+  checkInfoDigits,
+  DEFAULT_INFO_DIGIT_MS,
+  dtmfRelayBody,
+  MAX_INFO_DIGIT_MS,
+  MAX_INFO_DIGITS,
+  parseDtmfInfo,
+} from './dtmf-info.js';
 
 describe('digits of SIP INFO bodies', () => {
   it('reads application/dtmf-relay with signal and duration', () => {
@@ -42,5 +50,47 @@ describe('digits of SIP INFO bodies', () => {
     [undefined, 'Signal=1'],
   ])('ignores %s with body %j', (type, body) => {
     expect(parseDtmfInfo(type, body)).toBeUndefined();
+  });
+});
+
+describe('digits sent by SIP INFO', () => {
+  const ids = { callId: 'C1', legId: 'L1' };
+
+  it('builds the application/dtmf-relay body with CRLF line ends', () => {
+    expect(dtmfRelayBody('#', 160)).toBe('Signal=#\r\nDuration=160\r\n');
+  });
+
+  it.each([...'0123456789*#ABCD'])('reads back the body of %s as the same digit and duration', (digit) => {
+    expect(parseDtmfInfo('application/dtmf-relay', dtmfRelayBody(digit, 120))).toEqual({
+      digit,
+      durationMs: 120,
+    });
+  });
+
+  it('splits the digits into one key each and keeps the duration', () => {
+    expect(checkInfoDigits('12#', 100, ids)).toEqual({ digits: ['1', '2', '#'], durationMs: 100 });
+  });
+
+  it('gives a duration of 0 the default', () => {
+    expect(checkInfoDigits('5', 0, ids).durationMs).toBe(DEFAULT_INFO_DIGIT_MS);
+  });
+
+  it.each([
+    ['X', 0, '"X" at position 1'],
+    ['12x', 0, '"x" at position 3'],
+    ['1 2', 0, '" " at position 2'],
+    ['', 0, 'digits is empty'],
+    ['1'.repeat(MAX_INFO_DIGITS + 1), 0, `at most ${MAX_INFO_DIGITS}`],
+    ['1', MAX_INFO_DIGIT_MS + 1, `duration_ms ${MAX_INFO_DIGIT_MS + 1} is outside`],
+  ])('refuses digits %j with duration %d, naming %s', (digits, duration, named) => {
+    const check = () => checkInfoDigits(digits, duration, ids);
+    expect(check).toThrow(ValidationError);
+    expect(check).toThrow(named);
+  });
+
+  it('accepts the longest digit string and the longest duration', () => {
+    expect(checkInfoDigits('#'.repeat(MAX_INFO_DIGITS), MAX_INFO_DIGIT_MS, ids).digits).toHaveLength(
+      MAX_INFO_DIGITS,
+    );
   });
 });

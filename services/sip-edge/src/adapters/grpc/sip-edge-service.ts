@@ -1,4 +1,3 @@
-import { UnimplementedError } from '@callctl/errors';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
@@ -10,11 +9,12 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
   const unary = unaryHandler(log);
 
   const implementation: sipEdge.SipEdgeServer = {
-    sendDtmfInfo: unary(async (): Promise<sipEdge.SendDtmfInfoResponse> => {
-      throw new UnimplementedError('SendDtmfInfo is not built yet');
+    sendDtmfInfo: unary(async (r: sipEdge.SendDtmfInfoRequest): Promise<sipEdge.SendDtmfInfoResponse> => {
+      await legs.sendDtmfInfo(r.callId, r.legId, r.digits, r.durationMs);
+      return {};
     }),
     answerLeg: unary(async (r: sipEdge.AnswerLegRequest) => {
-      await legs.answer(r.callId, r.legId);
+      await legs.answer(r.callId, r.legId, { detectInbandDtmf: r.detectInbandDtmf });
       return {};
     }),
     rejectLeg: unary(async (r: sipEdge.RejectLegRequest) => {

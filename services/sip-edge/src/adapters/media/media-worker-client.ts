@@ -24,7 +24,12 @@ export class MediaWorkerClient implements MediaPort {
     this.client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
   }
 
-  async answerLocally(callId: string, party: MediaParty, offerSdp: string): Promise<string> {
+  async answerLocally(
+    callId: string,
+    party: MediaParty,
+    offerSdp: string,
+    options: { detectDtmf?: boolean } = {},
+  ): Promise<string> {
     const response = await this.call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
       'AnswerLocally',
       this.client.answerLocally,
@@ -33,6 +38,7 @@ export class MediaWorkerClient implements MediaPort {
         fromTag: party.tag,
         sdp: offerSdp,
         callId,
+        detectDtmf: options.detectDtmf === true,
       }),
       callId,
     );
