@@ -170,6 +170,81 @@ describe('codecs: a caller offering only one codec', () => {
     expect(offered).toEqual([]);
   });
 
+  it('bridges a caller with only G.729 to a PCMU-only callee, offered the policy, through the transcoder', async () => {
+    const callerRtp = await CodecEndpoint.open('G729');
+    const calleeRtp = await RtpEndpoint.open();
+    const callee = await startSipp({
+      scenario: join(SCENARIOS, 'uas-answers-expect-bye.xml'),
+      args: ['-key', 'rtp_port', String(calleeRtp.port)],
+    });
+    try {
+      const spec = RTP_CODECS.G729;
+      const caller = await startSipp({
+        scenario: join(SCENARIOS, 'uac-one-codec-expect-bye.xml'),
+        remote: `127.0.0.1:${p.edge.engine.sipPort}`,
+        service: 'codec-bridge-g729',
+        args: [
+          ...['-key', 'rtp_port', String(callerRtp.port)],
+          ...['-key', 'codec_pt', String(spec.payloadType)],
+          ...['-key', 'codec_rtpmap', spec.rtpmap],
+          ...['-key', 'codec_attribute', `fmtp:${spec.payloadType} ${spec.fmtp!}`],
+          ...['-key', 'event_rate', '8000'],
+        ],
+        timeoutMs: 40_000,
+      });
+      const initiated = await p.event('legInitiated', (e) =>
+        e.event.legInitiated.toUri.startsWith('sip:codec-bridge-g729@'),
+      );
+      const { callId, legId: callerLeg, media } = initiated.event.legInitiated;
+      const dialled = await p.rpc<callControl.DialRequest, callControl.DialResponse>(p.api.dial, {
+        callId,
+        bridgeWithLegId: callerLeg,
+        toUri: `sip:callee@127.0.0.1:${callee.port}`,
+        fromUri: '',
+        ringTimeoutMs: 10_000,
+        idempotencyKey: `dial-${callId}`,
+      });
+      await p.event('legAnswered', (e) => e.event.legAnswered.legId === callerLeg);
+      const calleeInitiated = await p.event(
+        'legInitiated',
+        (e) => e.event.legInitiated.legId === dialled.legId,
+      );
+      callerRtp.useRemote(await p.edge.rtpengineSideOf(media!));
+      calleeRtp.useRemote(await p.edge.rtpengineSideOf(calleeInitiated.event.legInitiated.media!));
+
+      calleeRtp.startTone(TONE_HZ);
+      await waitFor('G.729 at the caller', () => callerRtp.received.length >= PACKETS_TO_DECODE, 10_000);
+      expect([...callerRtp.payloadTypes.keys()]).toEqual([spec.payloadType]);
+      expect(toneRatio((await callerRtp.decodeReceived()).slice(SETTLE_SAMPLES), TONE_HZ)).toBeGreaterThan(
+        TONE_DETECTED,
+      );
+      calleeRtp.stopTone();
+
+      await p.rpc(p.api.hangup, { callId, legId: '' });
+      p.edge.expectSippSucceeded(await caller.result);
+      const served = await callee.result;
+      p.edge.expectSippSucceeded(served);
+      // The callee was offered exactly the policy: the caller's own codec first (no transcoding needed if
+      // the callee has it), then the others.
+      const offer = served.messages.slice(served.messages.indexOf('INVITE sip:'));
+      const m = /^m=audio \d+ RTP\/AVP ([\d ]+)/m.exec(offer)?.[1]?.trim().split(' ') ?? [];
+      const rtpmapOf = (pt: string) => new RegExp(`^a=rtpmap:${pt} (\\S+)`, 'm').exec(offer)?.[1];
+      const offered = m.map((pt) => rtpmapOf(pt) ?? pt).filter((name) => !name.startsWith('telephone-event'));
+      expect(offered).toEqual([
+        'G729/8000',
+        'PCMU/8000',
+        'PCMA/8000',
+        'G722/8000',
+        'opus/48000/2',
+        'GSM/8000',
+      ]);
+    } finally {
+      await callee.stop(1000);
+      await callerRtp.close();
+      await calleeRtp.close();
+    }
+  });
+
   it('echo: the caller hears its own tone between StartEcho and StopEcho, and nothing outside', async () => {
     const rtp = await RtpEndpoint.open();
     try {
