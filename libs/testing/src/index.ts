@@ -27,3 +27,14 @@ export {
   type Step,
 } from './bench-measures.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export {
+  CodecEndpoint,
+  DECODED_SAMPLE_RATE,
+  RTP_CODECS,
+  decodePayloads,
+  encodeFrames,
+  oggOpus,
+  oggPackets,
+  type RtpCodec,
+  type RtpCodecName,
+} from './codec-capture.js';

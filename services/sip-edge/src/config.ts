@@ -1,6 +1,7 @@
 import { env, loadConfig, type Environment } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
+import { DEFAULT_CODEC_POLICY, parseCodecPolicy, type CodecPolicy } from './domain/codec-policy.js';
 
 export function readConfig(environment: Environment) {
   return loadConfig(
@@ -43,6 +44,22 @@ export function readConfig(environment: Environment) {
       RING_TIMEOUT_MS: env.durationMs(30_000),
       /** From URI of outbound INVITEs when PlaceCall gives none (the engine fills in `localhost`). */
       DEFAULT_FROM_URI: z.string().min(1).default('sip:callctl@localhost'),
+      /**
+       * Allowed audio codecs, most preferred first (domain/codec-policy.ts says why this default), applied to
+       * every offer: the platform's own answers pick the first of them the caller offered, and offers to
+       * dialled or bridged parties carry exactly these (transcoded where the offerer lacks them).
+       */
+      CODECS: z
+        .string()
+        .default(DEFAULT_CODEC_POLICY)
+        .transform((text, ctx): CodecPolicy => {
+          try {
+            return parseCodecPolicy(text);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+        }),
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(5000),

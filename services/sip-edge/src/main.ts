@@ -31,6 +31,7 @@ runService({
         defaultRejectStatus: config.DEFAULT_REJECT_STATUS,
         defaultRingTimeoutMs: config.RING_TIMEOUT_MS,
         defaultFromUri: config.DEFAULT_FROM_URI,
+        codecs: config.CODECS,
       },
     });
     stops.add('sip-edge', () => edge.close());

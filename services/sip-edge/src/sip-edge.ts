@@ -38,7 +38,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   const nc = await connectBus({ servers: options.natsUrl, name: 'sip-edge' });
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
-  const media = new MediaWorkerClient(options.mediaWorker);
+  const media = new MediaWorkerClient({ ...options.mediaWorker, codecs: options.legs.codecs });
   const journal = await NatsLegJournal.open({
     nc,
     log: log.child({ module: 'journal' }),

@@ -4,6 +4,7 @@ import { parseNameAddr } from '@callctl/sip';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
 import { checkFinalStatus } from '../domain/dial-target.js';
 import { checkOffer } from '../domain/offer-sdp.js';
+import { localAnswerCodecs } from '../domain/codec-policy.js';
 import { inboundCallOffered, legAnswered, legEnded, legProgress } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
@@ -85,7 +86,8 @@ export async function offerInboundCall(
     await sendFinal(responder, 488, 'SDP Offer Required').catch(() => undefined);
     return;
   }
-  const offer = checkOffer(request.body);
+  const wellFormed = checkOffer(request.body);
+  const offer = wellFormed.usable ? localAnswerCodecs(ctx.settings.codecs, request.body) : wellFormed;
   if (!offer.usable) {
     // Checked before any fact: junk SDP never becomes a recorded call. Debug only, so that a flood of them
     // cannot flood the log; the caller reads the reason in the Warning.

@@ -1,6 +1,7 @@
 import type { Logger } from '@callctl/logging';
 import { runInTrace, workTraceparent } from '@callctl/telemetry';
 import type { facts } from '@callctl/proto';
+import type { CodecPolicy } from '../domain/codec-policy.js';
 import type { MediaPlan } from '../domain/media-plan.js';
 import type { FactIds } from '../domain/sip-facts.js';
 import type { LegJournal } from './leg-journal.js';
@@ -17,6 +18,8 @@ export interface LegSettings {
   defaultRingTimeoutMs: number;
   /** From of outbound INVITEs when PlaceCall gives none. */
   defaultFromUri: string;
+  /** Allowed codecs, most preferred first: applied to every offer (through the media-worker client). */
+  codecs: CodecPolicy;
 }
 
 /** What the leg modules share; built once in sip-edge.ts (STYLE 13). */

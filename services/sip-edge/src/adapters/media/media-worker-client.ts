@@ -5,12 +5,18 @@ import { callPeer, type Unary } from '@callctl/service';
 import { UnavailableError, ValidationError } from '../../domain/errors.js';
 import type { MediaPort } from '../../app/ports.js';
 import type { MediaParty, MediaRelease } from '../../domain/media-plan.js';
+import { localAnswerCodecs, outboundOfferCodecs, type CodecPolicy } from '../../domain/codec-policy.js';
 
 export interface MediaWorkerClientOptions {
   /** host:port of the media-worker's gRPC server. */
   address: string;
   /** Deadline of one call. */
   timeoutMs: number;
+  /**
+   * Allowed codecs, most preferred first. Applied here because every offer sip-edge makes goes through
+   * this client (AnswerLocally, Offer), so no leg module can forget it.
+   */
+  codecs: CodecPolicy;
 }
 
 /**
@@ -30,6 +36,8 @@ export class MediaWorkerClient implements MediaPort {
     offerSdp: string,
     options: { detectDtmf?: boolean } = {},
   ): Promise<string> {
+    const codecs = localAnswerCodecs(this.options.codecs, offerSdp);
+    if (!codecs.usable) throw new ValidationError(codecs.reason, { callId });
     const response = await this.call<media.AnswerLocallyRequest, media.AnswerLocallyResponse>(
       'AnswerLocally',
       this.client.answerLocally,
@@ -39,6 +47,7 @@ export class MediaWorkerClient implements MediaPort {
         sdp: offerSdp,
         callId,
         detectDtmf: options.detectDtmf === true,
+        codecs: codecs.options,
       }),
       callId,
     );
@@ -49,7 +58,13 @@ export class MediaWorkerClient implements MediaPort {
     const response = await this.call<media.OfferRequest, media.OfferResponse>(
       'Offer',
       this.client.offer,
-      media.OfferRequest.fromPartial({ sessionId: offerer.sessionId, fromTag: offerer.tag, sdp, callId }),
+      media.OfferRequest.fromPartial({
+        sessionId: offerer.sessionId,
+        fromTag: offerer.tag,
+        sdp,
+        callId,
+        codecs: outboundOfferCodecs(this.options.codecs, sdp),
+      }),
       callId,
     );
     return response.sdp;
