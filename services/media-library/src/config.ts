@@ -25,6 +25,8 @@ export function readConfig(environment: Environment) {
       MEDIA_UPLOAD_TIMEOUT_MS: env.durationMs(120_000),
       /** Deadline of one ffprobe or ffmpeg run. */
       MEDIA_CONVERT_TIMEOUT_MS: env.durationMs(60_000),
+      /** Conversions (ffmpeg runs) at once; more uploads wait their turn. About the cores the service has. */
+      MEDIA_CONVERT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
       /** Where an upload's temporary files go while ffmpeg converts it (removed afterwards). */
       MEDIA_WORK_DIR: z.string().min(1).default(tmpdir()),
       FFMPEG_PATH: z.string().min(1).default('ffmpeg'),

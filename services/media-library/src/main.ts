@@ -26,6 +26,7 @@ runService({
         ffprobePath: config.FFPROBE_PATH,
         workDir: config.MEDIA_WORK_DIR,
         timeoutMs: config.MEDIA_CONVERT_TIMEOUT_MS,
+        concurrency: config.MEDIA_CONVERT_CONCURRENCY,
       },
     });
     stops.add('gRPC server', () => library.close());

@@ -250,6 +250,27 @@ describe('media library', () => {
     expect(await statusOf(client.delete(`ml-${'1'.repeat(32)}`))).toMatchObject({ code: status.NOT_FOUND });
   });
 
+  it('runs uploads beyond its conversion slots in turn, each one stored', async () => {
+    const single = await startMediaLibrary({
+      log,
+      db,
+      grpc: { host: '127.0.0.1', port: 0 },
+      upload: { maxBytes: MAX_BYTES, timeoutMs: 30_000 },
+      tools: { workDir, timeoutMs: 20_000, concurrency: 1 },
+    });
+    const queued = new LibraryTestClient(single.grpc.address);
+    try {
+      const source = await readFile(tone('queued.wav', 0.5, 8000));
+      const uploads = await Promise.all([1, 2, 3].map((n) => queued.upload(`queued-${n}`, source)));
+      const ids = uploads.map((u) => u.media!.mediaId);
+      expect(new Set(ids).size).toBe(3);
+      for (const id of ids) expect((await queued.get(id)).media?.durationMs).toBe(500);
+    } finally {
+      queued.close();
+      await single.close();
+    }
+  });
+
   it('gives up an upload that stops sending, with DEADLINE_EXCEEDED, and stores nothing', async () => {
     const impatient = await startMediaLibrary({
       log,

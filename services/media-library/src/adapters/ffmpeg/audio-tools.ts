@@ -52,7 +52,15 @@ export interface AudioToolsOptions {
   workDir: string;
   /** Deadline of one ffprobe or ffmpeg run. */
   timeoutMs: number;
+  /**
+   * Conversions running at once; more wait their turn (within their upload's deadline). Each ffmpeg keeps a
+   * core busy, so more than the cores only slows every upload down. @default DEFAULT_CONVERSIONS
+   */
+  concurrency?: number;
 }
+
+/** @default 2 (MEDIA_CONVERT_CONCURRENCY) */
+export const DEFAULT_CONVERSIONS = 2;
 
 export interface ProbedAudio {
   /** ffprobe's demuxer name, first of its list (`mov,mp4,m4a,...` → `mov`). */
@@ -68,10 +76,12 @@ export interface ConvertedAudio {
 export class AudioTools {
   private readonly ffmpeg: string;
   private readonly ffprobe: string;
+  private readonly slots: Slots;
 
   constructor(private readonly options: AudioToolsOptions) {
     this.ffmpeg = options.ffmpegPath ?? 'ffmpeg';
     this.ffprobe = options.ffprobePath ?? 'ffprobe';
+    this.slots = new Slots(options.concurrency ?? DEFAULT_CONVERSIONS);
   }
 
   /**
@@ -83,7 +93,11 @@ export class AudioTools {
     rateFor: (sourceRateHz: number) => number,
     signal: AbortSignal,
   ): Promise<ConvertedAudio> {
-    const dir = await mkdtemp(join(this.options.workDir, 'media-library-'));
+    const release = await this.slots.take(signal);
+    const dir = await mkdtemp(join(this.options.workDir, 'media-library-')).catch((error: unknown) => {
+      release();
+      throw error;
+    });
     try {
       const input = join(dir, 'upload');
       const output = join(dir, 'converted.wav');
@@ -102,6 +116,7 @@ export class AudioTools {
       );
       return { probed, wav: await readFile(output) };
     } finally {
+      release();
       await rm(dir, { recursive: true, force: true });
     }
   }
@@ -154,7 +169,9 @@ export class AudioTools {
             );
           if (killed)
             return reject(new TimeoutError(`${tool} took longer than ${timeoutMs} ms`, {}, { cause: error }));
-          reject(new ToolFailed(tool, stderr.trim().slice(-STDERR_CHARS), error));
+          // The caller sees what the tool said about its bytes, not where this host keeps its files.
+          const said = stderr.split(this.options.workDir).join('').trim().slice(-STDERR_CHARS);
+          reject(new ToolFailed(tool, said, error));
         },
       );
     });
@@ -165,5 +182,42 @@ export class AudioTools {
 class ToolFailed extends ValidationError {
   constructor(tool: string, stderr: string, cause: Error) {
     super(`${tool} could not read the audio: ${stderr || 'no details'}`, {}, { cause });
+  }
+}
+
+/** A counting semaphore whose waits end with the waiter's abort signal. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async take(signal: AbortSignal): Promise<() => void> {
+    signal.throwIfAborted();
+    if (this.free > 0) this.free--;
+    else
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          signal.removeEventListener('abort', gaveUp);
+          resolve();
+        };
+        const gaveUp = () => {
+          const at = this.waiting.indexOf(turn);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(signal.reason as Error);
+        };
+        this.waiting.push(turn);
+        signal.addEventListener('abort', gaveUp, { once: true });
+      });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
   }
 }
