@@ -14,7 +14,12 @@ runService({
     const db = createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_SIZE });
     stops.add('database', () => db.$disconnect());
     // Fail at start, not at the first upload, when the database is unreachable or not migrated.
-    await db.mediaFile.findFirst({ select: { mediaId: true } });
+    await db.mediaFile.findFirst({ select: { mediaId: true } }).catch((error: unknown) => {
+      log.error({ err: error }, 'database check failed');
+      // Prisma's message quotes the calling code over several lines; its last line says what is wrong.
+      const reason = (error instanceof Error ? error.message : String(error)).trim().split('\n').at(-1);
+      throw new Error(`database not ready (run \`make migrate\`?): ${reason}`);
+    });
 
     const library = await startMediaLibrary({
       log,
