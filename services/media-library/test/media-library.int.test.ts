@@ -144,6 +144,24 @@ describe('media library', () => {
     expect(ratioAt(stored.samples, 16_000, TONE_HZ)).toBeGreaterThan(0.8);
   });
 
+  it('takes a format it cannot sniff (AAC in MP4) from ffprobe', async () => {
+    const source = await readFile(encode(tone('aac.wav', 1, 16_000), 'tone.m4a', 'aac'));
+    const { media } = await client.upload('prompt.m4a', source);
+    expect(media).toMatchObject({ uploadedFormat: 'mov', sampleRateHz: 16_000 });
+    const stored = await fetched(media!.mediaId);
+    expect(ratioAt(stored.samples, 16_000, TONE_HZ)).toBeGreaterThan(0.8);
+  });
+
+  it('refuses a playlist that points at a file on this host (ffmpeg may open only the upload)', async () => {
+    // Without the demuxer whitelist ffmpeg would read this MP3 through the playlist and store it.
+    const local = encode(tone('local.wav', 1, 8000), 'local.mp3', 'libmp3lame');
+    const playlist = Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${local}\n#EXT-X-ENDLIST\n`);
+    expect(await statusOf(client.upload('list.m3u8', playlist))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/not audio/),
+    });
+  });
+
   it('streams the stored WAV in chunks of at most 64 KiB, the first one carrying size and length', async () => {
     const { media } = await client.upload('long.wav', await readFile(tone('long.wav', 8, 16_000)));
     const { messages, wav } = await fetched(media!.mediaId);
