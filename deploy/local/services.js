@@ -43,6 +43,7 @@ const sipAdminPort = port('CALLCTL_SIP_ADMIN_PORT', 9022);
 const sipAdminSecret = env.CALLCTL_SIP_ADMIN_SECRET ?? 'cymru';
 const orchestratorGrpc = `127.0.0.1:${port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 50051)}`;
 const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
+const mediaLibraryGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_LIBRARY_GRPC_PORT', 50055)}`;
 
 // Files PlayMedia plays by file_id. `make dev` puts a spoken welcome prompt there (espeak-ng, the local
 // engine the stack installs), so the walk-through below works with nothing uploaded.
@@ -56,6 +57,17 @@ function prepareMedia() {
 }
 
 const services = [
+  {
+    name: 'media-library',
+    entry: 'services/media-library/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_MEDIA_LIBRARY_GRPC_PORT', 50055),
+      DATABASE_URL: env.DATABASE_URL,
+    },
+    ready: grpcHealthy(mediaLibraryGrpc),
+    listens: [['media-library gRPC (internal: MediaLibrary, MediaStore)', mediaLibraryGrpc]],
+  },
   {
     name: 'media-worker',
     entry: 'services/media-worker/dist/src/main.js',
@@ -120,6 +132,7 @@ const services = [
       NATS_URL: env.NATS_URL,
       SIP_EDGE_GRPC: sipEdgeGrpc,
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+      MEDIA_LIBRARY_GRPC: mediaLibraryGrpc,
       MEDIA_FILES_DIR: mediaFilesDir,
     },
     ready: grpcHealthy(orchestratorGrpc),
