@@ -8,6 +8,7 @@ import { rtpengineRelay } from './adapters/rtpengine/session-commands.js';
 import { DtmfLogListener } from './adapters/rtpengine/dtmf-log.js';
 import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
 import { UrlCache, type UrlCacheOptions } from './adapters/media-source/url-cache.js';
+import { mediaStoreFetcher } from './adapters/media-source/media-store-fetch.js';
 import { LocalSink } from './adapters/local-media/local-sink.js';
 import { mediaFactPublisher } from './adapters/nats/media-fact-publisher.js';
 import { openNatsWorkerState } from './adapters/nats/worker-state-store.js';
@@ -31,7 +32,10 @@ export interface MediaWorkerOptions {
   rtpengine: { host: string; port: number; timeoutMs: number };
   dtmfLogListen: { host: string; port: number };
   localMediaHost: string;
-  urlCache: UrlCacheOptions;
+  /** Downloads and MediaStore fetches (the stores are given by mediaStores). */
+  urlCache: Omit<UrlCacheOptions, 'stores'>;
+  /** MediaStore gRPC addresses by source scheme: `tts:<id>` and `library:<id>` are fetched from them. */
+  mediaStores?: { tts?: string; library?: string };
   /** Where media facts go (CALLCTL_FACTS); the caller owns the connection. */
   nats: NatsConnection;
   facts: {
@@ -80,11 +84,17 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'facts' }),
   });
   factReporting.start();
+  const stores = Object.entries(options.mediaStores ?? {})
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([scheme, address]) => [scheme, mediaStoreFetcher(scheme, address)] as const);
   const playback = new Playback({
     relay,
     events,
     log: log.child({ module: 'playback' }),
-    sources: new UrlCache(options.urlCache),
+    sources: new UrlCache({
+      ...options.urlCache,
+      stores: Object.fromEntries(stores.map(([scheme, store]) => [scheme, store.fetch])),
+    }),
     newId: randomUUID,
     now: () => Date.now(),
     state: state.playbacks,
@@ -157,6 +167,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       await factReporting.close(options.facts.drainMs);
       await localSink.stop();
       ng.close();
+      for (const [, store] of stores) store.close();
     },
   };
 }
