@@ -16,6 +16,7 @@ import { MediaEvents } from './app/media-events.js';
 import { Playback } from './app/operations/playback.js';
 import { Echo } from './app/operations/echo.js';
 import { DtmfDetection } from './app/operations/dtmf-detection.js';
+import { DtmfSending } from './app/operations/dtmf-sending.js';
 import { MediaSessions } from './app/media-sessions.js';
 import { SessionCalls } from './app/session-calls.js';
 import { FactReporting } from './app/fact-reporting.js';
@@ -111,6 +112,12 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'dtmf' }),
   });
   const dtmfLogAddress = await dtmf.listen();
+  const dtmfSending = new DtmfSending({
+    relay,
+    sink: localSink,
+    state: state.dtmfInjection,
+    log: log.child({ module: 'dtmf-sending' }),
+  });
   const watch = new SessionWatch({
     relay,
     // The fact takes the session's call before the session's records (its call among them) go.
@@ -127,6 +134,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     playback,
     echo,
     dtmf,
+    dtmfSending,
     sink,
     log: log.child({ module: 'sessions' }),
   });
@@ -137,6 +145,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     playback,
     echo,
     dtmf,
+    dtmfSending,
     log: log.child({ module: 'recovery' }),
   });
   const grpc = await startGrpcServer({
