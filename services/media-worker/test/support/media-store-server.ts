@@ -15,16 +15,21 @@ export interface MediaStoreServer {
 /**
  * The MediaStore contract's reference behaviour (proto/callctl/media/v1/media_store.proto), for the
  * worker's own tests: `<dir>/<media id>.wav` is served in chunks of up to 64 KiB, the first message
- * carrying the total size; an unknown id is NOT_FOUND. The tts and media-library services serve the same
+ * carrying the total size; an unknown id is NOT_FOUND; the id `hangOn` is never answered. The tts and media-library services serve the same
  * API; the end-to-end tests of the whole platform play through those real services.
  */
-export async function startMediaStoreServer(dir: string): Promise<MediaStoreServer> {
+export async function startMediaStoreServer(
+  dir: string,
+  options: { hangOn?: string } = {},
+): Promise<MediaStoreServer> {
   const fetched: string[] = [];
   const server = new Server();
   server.addService(mediaStore.MediaStoreService, {
     fetchMedia: (call: ServerWritableStream<mediaStore.FetchMediaRequest, mediaStore.FetchMediaResponse>) => {
       const id = call.request.mediaId;
       fetched.push(id);
+      // A store that never answers, for deadline tests.
+      if (id === options.hangOn) return;
       if (!/^[A-Za-z0-9_-]+$/.test(id)) {
         call.emit('error', { code: status.INVALID_ARGUMENT, details: `bad media id: ${id}` });
         return;
