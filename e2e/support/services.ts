@@ -142,6 +142,8 @@ export async function startMediaWorkerProcess(options: {
       RTPENGINE_NG: `127.0.0.1:${options.rtpengineNgPort}`,
       DTMF_LOG_LISTEN: `127.0.0.1:${options.dtmfPort}`,
       MEDIA_CACHE_DIR: options.cacheDir,
+      // Test prompts are served on loopback, which the worker refuses by default (SSRF).
+      MEDIA_URL_ALLOW: '127.0.0.1/32',
       NATS_URL: options.natsUrl,
       ...mediaStoreEnv(options.mediaStores),
       ...options.env,

@@ -1,6 +1,16 @@
 import { env, loadConfig, type Environment } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
+import { parseUrlAllowList } from './domain/address-policy.js';
+
+function allowListError(text: string): string | undefined {
+  try {
+    parseUrlAllowList(text);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 export function readConfig(environment: Environment) {
   return loadConfig(
@@ -39,9 +49,28 @@ export function readConfig(environment: Environment) {
         .default('media-worker'),
       /** Deadline of one write of that state (before Play, Answer and AnswerLocally reply) or read at start. */
       STATE_TIMEOUT_MS: env.durationMs(2000),
-      /** Directory http(s) prompts are downloaded to before rtpengine plays them. */
+      /**
+       * Directory http(s) prompts and MediaStore media are fetched to before rtpengine plays them. rtpengine
+       * opens the file by this path on its own file system: the worker runs beside rtpengine and shares this
+       * directory with it (same host, or one volume mounted at the same path in both containers).
+       */
       MEDIA_CACHE_DIR: z.string().min(1).default('/tmp/callctl-media-cache'),
-      /** Deadline of one prompt download. */
+      /**
+       * Addresses prompt URLs may be downloaded from although they are loopback, private, CGNAT, link-local
+       * (cloud metadata), unspecified or multicast: a comma list of CIDRs and/or host names, e.g.
+       * `127.0.0.1/32,prompts.internal`. Empty: only public addresses.
+       */
+      MEDIA_URL_ALLOW: z
+        .string()
+        .default('')
+        .refine((text) => allowListError(text) === undefined, {
+          message: 'expected CIDRs and/or host names, comma-separated',
+        }),
+      /** MediaStore of synthesized speech (the tts service): PlayRequest sources `tts:<media id>`. */
+      TTS_GRPC: z.string().min(1).default('127.0.0.1:50054'),
+      /** MediaStore of uploaded prompts (the media-library service): sources `library:<media id>`. */
+      MEDIA_LIBRARY_GRPC: z.string().min(1).default('127.0.0.1:50055'),
+      /** Deadline of one prompt download or MediaStore fetch. */
       MEDIA_FETCH_TIMEOUT_MS: env.durationMs(10_000),
       /** Largest prompt accepted from a URL, in bytes. */
       MEDIA_FETCH_MAX_BYTES: z.coerce

@@ -1,5 +1,6 @@
 import { runService } from '@callctl/service/run-service';
 import { readConfig } from './config.js';
+import { parseUrlAllowList } from './domain/address-policy.js';
 
 // Composition root, in the one main shape (runService): configuration first (a bad variable exits 78 with
 // one line), then telemetry (runService starts it before this file loads gRPC, so that its calls are
@@ -36,7 +37,9 @@ runService({
         maxBytes: config.MEDIA_FETCH_MAX_BYTES,
         maxAgeMs: config.MEDIA_CACHE_MAX_AGE_MS,
         maxTotalBytes: config.MEDIA_CACHE_MAX_BYTES,
+        allow: parseUrlAllowList(config.MEDIA_URL_ALLOW),
       },
+      mediaStores: { tts: config.TTS_GRPC, library: config.MEDIA_LIBRARY_GRPC },
     });
     stops.add('media worker', () => worker.close());
 

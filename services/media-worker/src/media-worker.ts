@@ -8,6 +8,7 @@ import { rtpengineRelay } from './adapters/rtpengine/session-commands.js';
 import { DtmfLogListener } from './adapters/rtpengine/dtmf-log.js';
 import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
 import { UrlCache, type UrlCacheOptions } from './adapters/media-source/url-cache.js';
+import { mediaStoreFetcher } from './adapters/media-source/media-store-fetch.js';
 import { LocalSink } from './adapters/local-media/local-sink.js';
 import { mediaFactPublisher } from './adapters/nats/media-fact-publisher.js';
 import { openNatsWorkerState } from './adapters/nats/worker-state-store.js';
@@ -15,6 +16,7 @@ import { MediaEvents } from './app/media-events.js';
 import { Playback } from './app/operations/playback.js';
 import { Echo } from './app/operations/echo.js';
 import { DtmfDetection } from './app/operations/dtmf-detection.js';
+import { DtmfSending } from './app/operations/dtmf-sending.js';
 import { MediaSessions } from './app/media-sessions.js';
 import { SessionCalls } from './app/session-calls.js';
 import { FactReporting } from './app/fact-reporting.js';
@@ -31,7 +33,10 @@ export interface MediaWorkerOptions {
   rtpengine: { host: string; port: number; timeoutMs: number };
   dtmfLogListen: { host: string; port: number };
   localMediaHost: string;
-  urlCache: UrlCacheOptions;
+  /** Downloads and MediaStore fetches (the stores are given by mediaStores). */
+  urlCache: Omit<UrlCacheOptions, 'stores'>;
+  /** MediaStore gRPC addresses by source scheme: `tts:<id>` and `library:<id>` are fetched from them. */
+  mediaStores?: { tts?: string; library?: string };
   /** Where media facts go (CALLCTL_FACTS); the caller owns the connection. */
   nats: NatsConnection;
   facts: {
@@ -80,11 +85,17 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'facts' }),
   });
   factReporting.start();
+  const stores = Object.entries(options.mediaStores ?? {})
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([scheme, address]) => [scheme, mediaStoreFetcher(scheme, address)] as const);
   const playback = new Playback({
     relay,
     events,
     log: log.child({ module: 'playback' }),
-    sources: new UrlCache(options.urlCache),
+    sources: new UrlCache({
+      ...options.urlCache,
+      stores: Object.fromEntries(stores.map(([scheme, store]) => [scheme, store.fetch])),
+    }),
     newId: randomUUID,
     now: () => Date.now(),
     state: state.playbacks,
@@ -101,6 +112,12 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'dtmf' }),
   });
   const dtmfLogAddress = await dtmf.listen();
+  const dtmfSending = new DtmfSending({
+    relay,
+    sink: localSink,
+    state: state.dtmfInjection,
+    log: log.child({ module: 'dtmf-sending' }),
+  });
   const watch = new SessionWatch({
     relay,
     // The fact takes the session's call before the session's records (its call among them) go.
@@ -117,6 +134,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     playback,
     echo,
     dtmf,
+    dtmfSending,
     sink,
     log: log.child({ module: 'sessions' }),
   });
@@ -127,6 +145,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     playback,
     echo,
     dtmf,
+    dtmfSending,
     log: log.child({ module: 'recovery' }),
   });
   const grpc = await startGrpcServer({
@@ -157,6 +176,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       await factReporting.close(options.facts.drainMs);
       await localSink.stop();
       ng.close();
+      for (const [, store] of stores) store.close();
     },
   };
 }

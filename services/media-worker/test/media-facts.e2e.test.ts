@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Metadata, status } from '@grpc/grpc-js';
-import { facts, type media } from '@callctl/proto';
+import { callEvents, facts, type media } from '@callctl/proto';
 import { connectBus, FACTS_STREAM, mediaFactSubject, type NatsConnection } from '@callctl/bus';
 import { waitFor } from '@callctl/testing';
 import { call, startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
@@ -195,7 +195,13 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
         sessionId: bridge,
         fact: {
           $case: 'dtmfDetected',
-          dtmfDetected: { legId: 'leg-b', tag: 'leg-b', digit: '8', durationMs: expect.any(Number) },
+          dtmfDetected: {
+            legId: 'leg-b',
+            tag: 'leg-b',
+            digit: '8',
+            durationMs: expect.any(Number),
+            method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+          },
         },
       },
     ]);

@@ -18,5 +18,6 @@ export function answerWithSink(
     fromTag: offer.fromTag,
     toTag: localTag,
     sdp: localAnswerSdp(offered, sink, Date.now()),
+    ...(offer.injectDtmf ? { injectDtmf: true } : {}),
   });
 }

@@ -2,7 +2,9 @@ import type { Logger } from '@callctl/logging';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { LocalEndpoint } from '../domain/local-answer-sdp.js';
 import { answerWithSink } from './local-answer.js';
+import { dtmfDurationMs, dtmfKeysOf, negotiatesTelephoneEvent } from '../domain/dtmf-sending.js';
 import type { DtmfDetection } from './operations/dtmf-detection.js';
+import type { DtmfSending } from './operations/dtmf-sending.js';
 import type { Echo } from './operations/echo.js';
 import type { Playback, StartPlay } from './operations/playback.js';
 import type { AnswerParams, MediaRelay, OfferParams } from './ports.js';
@@ -16,6 +18,7 @@ export interface SessionModules {
   playback: Playback;
   echo: Echo;
   dtmf: DtmfDetection;
+  dtmfSending: DtmfSending;
   /** The sessions whose vanishing is reported (a restart watches the surviving ones again). */
   watch: SessionWatch;
   log: Logger;
@@ -39,6 +42,7 @@ function offerOf(p: OfferParams): OfferParams {
     sdp: p.sdp,
     ...(p.codecs ? { codecs: p.codecs } : {}),
     ...(p.mediaEcho ? { mediaEcho: p.mediaEcho } : {}),
+    ...(p.injectDtmf ? { injectDtmf: true } : {}),
   };
 }
 
@@ -59,9 +63,15 @@ export class MediaSessions {
     required(p.sessionId, 'session_id');
     required(p.fromTag, 'from_tag');
     required(p.sdp, 'sdp');
-    const sdp = await this.deps.relay.offer(offerOf(p));
+    // A re-offer of a session that sends DTMF keeps inject DTMF (rtpengine would drop it otherwise).
+    const offer = {
+      ...offerOf(p),
+      ...(this.deps.dtmfSending.injecting(p.sessionId, p.fromTag) ? { injectDtmf: true } : {}),
+    };
+    const sdp = await this.deps.relay.offer(offer);
+    this.deps.dtmfSending.noteOffer(offer);
     this.deps.watch.track(p.sessionId, p.fromTag);
-    if (p.detectDtmf) await this.deps.dtmf.start(p.sessionId, p.fromTag);
+    if (p.detectDtmf) await this.deps.dtmf.start(p.sessionId, p.fromTag, negotiatesTelephoneEvent(p.sdp));
     await this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;
   }
@@ -70,12 +80,15 @@ export class MediaSessions {
     required(p.sessionId, 'session_id');
     required(p.toTag, 'to_tag');
     required(p.sdp, 'sdp');
-    const sdp = await this.deps.relay.answer({
+    const answer: AnswerParams = {
       sessionId: p.sessionId,
       fromTag: p.fromTag,
       toTag: p.toTag,
       sdp: p.sdp,
-    });
+      ...(this.deps.dtmfSending.injecting(p.sessionId, p.fromTag) ? { injectDtmf: true } : {}),
+    };
+    const sdp = await this.deps.relay.answer(answer);
+    this.deps.dtmfSending.noteAnswer(answer);
     this.deps.watch.track(p.sessionId, p.fromTag, p.toTag);
     await this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;
@@ -94,7 +107,7 @@ export class MediaSessions {
     const offer = offerOf(p);
     const offered = await this.deps.relay.offer(offer);
     try {
-      if (p.detectDtmf) await this.deps.dtmf.start(p.sessionId, p.fromTag);
+      if (p.detectDtmf) await this.deps.dtmf.start(p.sessionId, p.fromTag, negotiatesTelephoneEvent(p.sdp));
       const sdp = await answerWithSink(this.deps.relay, this.deps.sink, offer, localTag, offered);
       // The caller's 200 OK waits for this answer, and these records only serve a restart: they are sent
       // now (ahead of the reply, on the same connection) but their acks are not waited for.
@@ -131,6 +144,63 @@ export class MediaSessions {
     await this.deps.dtmf.renew(sessionId, offer.fromTag);
   }
 
+  /**
+   * Sends DTMF keys to `tag`, from the session's other party (the worker's own for a locally answered one);
+   * false, and nothing sent, when `tag` did not negotiate telephone-event (the caller uses SIP INFO then).
+   */
+  async sendDtmf(
+    p: {
+      sessionId: string;
+      tag: string;
+      digits: string;
+      durationMs: number;
+    } & OfCall,
+  ): Promise<{ sent: boolean }> {
+    required(p.sessionId, 'session_id');
+    required(p.tag, 'tag');
+    const keys = dtmfKeysOf(required(p.digits, 'digits'));
+    if ('error' in keys) throw new ValidationError(keys.error, { sessionId: p.sessionId, tag: p.tag });
+    const durationMs = dtmfDurationMs(p.durationMs);
+    await this.deps.calls.remember(p.sessionId, p.callId ?? '');
+    const local = this.deps.echo.localParty(p.sessionId, p.tag);
+    if (!local) {
+      const sent = await this.deps.dtmfSending.sendRelayed(p.sessionId, p.tag, keys, durationMs);
+      return { sent };
+    }
+    if (!negotiatesTelephoneEvent(local.offer.sdp)) return { sent: false };
+    // The first time (or the first in this run): re-negotiated with inject DTMF, which also tells where the
+    // worker's own party sends; rtpengine keeps the ports and SDP of a re-offer of the same party.
+    if (!local.offer.injectDtmf || !this.deps.dtmfSending.knowsSink(p.sessionId, p.tag)) {
+      const { localTag, offered } = await this.deps.echo.renegotiate(p.sessionId, p.tag, {
+        injectDtmf: true,
+      });
+      this.deps.dtmfSending.noteSinkOffer(p.sessionId, p.tag, localTag, offered);
+      await this.deps.dtmf.renew(p.sessionId, p.tag);
+    }
+    await this.deps.dtmfSending.sendFromSink(p.sessionId, p.tag, keys, durationMs);
+    return { sent: true };
+  }
+
+  /** In-band (tone) DTMF detection on or off for what `tag` sends; kept across restarts. */
+  async setDtmfDetection(p: { sessionId: string; tag: string; inband: boolean } & OfCall): Promise<void> {
+    required(p.sessionId, 'session_id');
+    required(p.tag, 'tag');
+    await this.deps.calls.remember(p.sessionId, p.callId ?? '');
+    if (!p.inband) {
+      await this.deps.dtmf.disable(p.sessionId, p.tag);
+      return;
+    }
+    const sdp =
+      this.deps.echo.localParty(p.sessionId, p.tag)?.offer.sdp ??
+      this.deps.dtmfSending.relayedParty(p.sessionId, p.tag)?.sdp;
+    await this.deps.dtmf.start(
+      p.sessionId,
+      p.tag,
+      sdp === undefined ? undefined : negotiatesTelephoneEvent(sdp),
+    );
+    this.deps.watch.track(p.sessionId, p.tag);
+  }
+
   async delete(sessionId: string): Promise<void> {
     required(sessionId, 'session_id');
     this.forgetSession(sessionId);
@@ -150,6 +220,7 @@ export class MediaSessions {
     this.deps.playback.forget(sessionId);
     this.deps.echo.forget(sessionId);
     this.deps.dtmf.stop(sessionId);
+    this.deps.dtmfSending.forget(sessionId);
     this.deps.calls.forget(sessionId);
     this.deps.watch.forget(sessionId);
   }
@@ -164,6 +235,7 @@ export class MediaSessions {
     this.deps.playback.forget(sessionId, tag);
     this.deps.echo.forget(sessionId, tag);
     this.deps.dtmf.stop(sessionId, tag);
+    this.deps.dtmfSending.forget(sessionId, tag);
     // A check running now must not take the session our delete may remove for a loss (a new generation).
     this.deps.watch.track(sessionId);
     await this.deps.relay.deleteParty(sessionId, tag);

@@ -2,6 +2,7 @@
 // the file system and HTTP, the DTMF log over UDP); main.ts and media-worker.ts wire them in.
 import type { facts } from '@callctl/proto';
 import type { PlaybackRecord } from '../domain/worker-state.js';
+import type { SilenceTarget } from '../domain/dtmf-sending.js';
 
 export interface CodecPolicy {
   mask: readonly string[];
@@ -18,6 +19,8 @@ export interface OfferParams {
    * `forward` echoes the answerer to itself.
    */
   mediaEcho?: 'backwards' | 'forward';
+  /** rtpengine `inject DTMF` (in offer and answer): lets the worker send DTMF; puts the session through the transcoder. */
+  injectDtmf?: boolean;
 }
 
 export interface AnswerParams {
@@ -25,6 +28,8 @@ export interface AnswerParams {
   fromTag: string;
   toTag: string;
   sdp: string;
+  /** As OfferParams.injectDtmf: the answer must carry it too. */
+  injectDtmf?: boolean;
 }
 
 /**
@@ -46,6 +51,13 @@ export interface MediaRelay {
   querySession(sessionId: string): Promise<Record<string, unknown>>;
   /** Turns on in-band (tone) DTMF detection for what `tag` sends. */
   detectInbandDtmf(sessionId: string, tag: string): Promise<void>;
+  /** Turns in-band (tone) DTMF detection off again for what `tag` sends. */
+  stopInbandDtmf(sessionId: string, tag: string): Promise<void>;
+  /**
+   * Sends one DTMF key (0-9 * # A-D) as if `senderTag` had sent it, to its peer. Needs `injectDtmf` in the
+   * session's offer and answer.
+   */
+  playDtmf(sessionId: string, senderTag: string, digit: string, durationMs: number): Promise<void>;
   /** Blocks (or unblocks) the media `tag` sends; directional. */
   setMediaBlocked(sessionId: string, tag: string, blocked: boolean): Promise<void>;
   /**
@@ -55,6 +67,15 @@ export interface MediaRelay {
   playMedia(sessionId: string, tag: string, file: string, repeat: number): Promise<number | undefined>;
   /** Stops what plays to `tag`. */
   stopMedia(sessionId: string, tag: string): Promise<void>;
+}
+
+/** The worker's own party of one-sided sessions, as a sender. */
+export interface SinkMedia {
+  /**
+   * Sends silence to `target` for `forMs` (extends a running flow to it); resolves once a new flow's first
+   * frames are sent.
+   */
+  keepSending(target: SilenceTarget, forMs: number): Promise<void>;
 }
 
 /** Where prompts come from: turns a request's source into a readable local file. */
@@ -102,6 +123,14 @@ export interface LocalPartyRecord {
 export interface InbandDtmfRecord {
   sessionId: string;
   tag: string;
+  /** Whether the party's SDP negotiated telephone-event (decides DtmfReceived.method); absent: unknown. */
+  telephoneEvent?: boolean;
+}
+
+/** A relayed session's offer and answer as the worker sent them to the relay (kept to re-negotiate). */
+export interface NegotiationRecord {
+  offer: OfferParams;
+  answer: AnswerParams;
 }
 
 /** The call a session's media facts are published under. */
@@ -123,4 +152,9 @@ export interface WorkerState {
   inbandDtmf: StateTable<InbandDtmfRecord>;
   /** By session id; only sessions whose call id differs from their session id. */
   sessionCalls: StateTable<SessionCallRecord>;
+  /**
+   * By partyKey(session, offerer's tag): relayed offer/answer pairs re-negotiated with inject DTMF (so a
+   * re-offer and the next run keep it on). Locally answered parties keep it in their localParties record.
+   */
+  dtmfInjection: StateTable<NegotiationRecord>;
 }

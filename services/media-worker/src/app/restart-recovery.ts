@@ -17,11 +17,12 @@ export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<vo
     if (presence !== 'gone') deps.watch.track(sessionId);
     return presence;
   };
-  const [calls, playbacks, locals, inbandDtmf] = await Promise.all([
+  const [calls, playbacks, locals, inbandDtmf, injecting] = await Promise.all([
     deps.calls.recover(presenceOf),
     deps.playback.recover(presenceOf),
     deps.echo.recover(presenceOf),
     deps.dtmf.recover(presenceOf),
+    deps.dtmfSending.recover(presenceOf),
   ]);
   // Older runs kept a party's in-band detection in its local-party record: it gets a record of its own.
   for (const record of locals.live as Array<LocalPartyRecord & { detectDtmf?: boolean }>)
@@ -33,7 +34,8 @@ export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<vo
       playbacks: playbacks.kept,
       localParties: locals.live.length,
       inbandDtmf: inbandDtmf.kept,
-      dropped: calls.dropped + playbacks.dropped + locals.dropped + inbandDtmf.dropped,
+      injectDtmf: injecting.kept,
+      dropped: calls.dropped + playbacks.dropped + locals.dropped + inbandDtmf.dropped + injecting.dropped,
     },
     'state of the previous run recovered',
   );

@@ -37,6 +37,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       RTPENGINE_NG: `127.0.0.1:${options.rtpengineNgPort}`,
       DTMF_LOG_LISTEN: `127.0.0.1:${options.dtmfPort}`,
       MEDIA_CACHE_DIR: options.cacheDir,
+      // The tests' HTTP servers listen on loopback, which the worker refuses by default (SSRF).
+      MEDIA_URL_ALLOW: '127.0.0.1/32',
       NATS_URL: options.natsUrl,
       MEDIA_WORKER_INSTANCE: options.instance,
     },

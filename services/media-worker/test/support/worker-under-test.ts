@@ -18,6 +18,7 @@ import {
 } from '@callctl/testing';
 import { startMediaWorker, type RunningMediaWorker } from '../../src/media-worker.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
+import { parseUrlAllowList } from '../../src/domain/address-policy.js';
 
 type Callback<Res> = (err: Error | null, res: Res) => void;
 /** Promise form of one unary call; the generated client's overloads defeat inference through bind. */
@@ -65,6 +66,8 @@ export async function startWorkerUnderTest(
     sessionCheckIntervalMs?: number;
     /** More rtpengine options (e.g. a short --timeout). */
     rtpengineArgs?: string[];
+    /** MediaStore addresses (test/support/media-store-server.ts). */
+    mediaStores?: { tts?: string; library?: string };
   } = {},
 ): Promise<WorkerUnderTest> {
   requireBinary('sox', 'sox');
@@ -103,7 +106,10 @@ export async function startWorkerUnderTest(
       maxBytes: 5_000_000,
       maxAgeMs: 60_000,
       maxTotalBytes: 50_000_000,
+      // The tests' HTTP servers listen on loopback, which the worker refuses by default (SSRF).
+      allow: parseUrlAllowList('127.0.0.1/32'),
     },
+    ...(options.mediaStores ? { mediaStores: options.mediaStores } : {}),
   });
   const client = new media.MediaWorkerClient(`127.0.0.1:${worker.grpc.port}`, credentials.createInsecure());
   const watched: media.MediaEvent[] = [];

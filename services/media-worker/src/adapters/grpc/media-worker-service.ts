@@ -1,4 +1,3 @@
-import { UnimplementedError } from '@callctl/errors';
 import type { Deadline, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
@@ -49,11 +48,10 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
 
   const implementation: media.MediaWorkerServer = {
     getEngineStatus: unary(() => handlers.engineStatus()),
-    sendDtmf: unary(async (): Promise<media.SendDtmfResponse> => {
-      throw new UnimplementedError('SendDtmf is not built yet');
-    }),
-    setDtmfDetection: unary(async (): Promise<media.SetDtmfDetectionResponse> => {
-      throw new UnimplementedError('SetDtmfDetection is not built yet');
+    sendDtmf: unary((r: media.SendDtmfRequest) => sessions.sendDtmf(r)),
+    setDtmfDetection: unary(async (r: media.SetDtmfDetectionRequest) => {
+      await sessions.setDtmfDetection(r);
+      return {};
     }),
     offer: unary(async (r: media.OfferRequest) => ({
       sdp: await sessions.offer({

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UrlCache, type UrlCacheOptions } from './url-cache.js';
+import { parseUrlAllowList } from '../../domain/address-policy.js';
 
 describe('URL media cache (real HTTP server on loopback)', () => {
   let http: Server;
@@ -11,6 +12,8 @@ describe('URL media cache (real HTTP server on loopback)', () => {
   const requests: string[] = [];
   /** What the server answers per path; tests change it to see whether the cache fetched again. */
   const bodies = new Map<string, string>();
+  /** Paths answered with a 302 to the given location. */
+  const redirects = new Map<string, string>();
   let clock = 1_700_000_000_000;
 
   const cache = (options: Partial<UrlCacheOptions> = {}) =>
@@ -21,12 +24,19 @@ describe('URL media cache (real HTTP server on loopback)', () => {
       maxAgeMs: 60_000,
       maxTotalBytes: 1_000_000,
       now: () => clock,
+      // The test server listens on loopback, refused by default.
+      allow: parseUrlAllowList('127.0.0.1/32'),
       ...options,
     });
 
   beforeAll(async () => {
     http = createServer((req, res) => {
       requests.push(req.url ?? '');
+      const redirect = redirects.get(req.url ?? '');
+      if (redirect !== undefined) {
+        res.writeHead(302, { location: redirect }).end();
+        return;
+      }
       const body = bodies.get(req.url ?? '');
       if (body === undefined) res.writeHead(404).end();
       else res.writeHead(200).end(body);
@@ -99,5 +109,70 @@ describe('URL media cache (real HTTP server on loopback)', () => {
     const kept = readdirSync(dir).map((name) => join(dir, name));
     expect(kept.sort()).toEqual([c1, c3].sort());
     expect(kept).not.toContain(c2);
+  });
+
+  describe('URL safety (SSRF)', () => {
+    it('refuses loopback by default, naming the address class and MEDIA_URL_ALLOW, and fetches nothing', async () => {
+      bodies.set('/ssrf.wav', 'secret');
+      await expect(cache({ allow: parseUrlAllowList('') }).resolve(`${base}/ssrf.wav`)).rejects.toMatchObject(
+        {
+          name: 'ValidationError',
+          message: expect.stringMatching(/127\.0\.0\.1 is a loopback address .*MEDIA_URL_ALLOW/),
+        },
+      );
+      expect(requests).toEqual([]);
+    });
+
+    it('refuses the cloud metadata address by default, before any connection', async () => {
+      await expect(
+        cache({ allow: parseUrlAllowList('') }).resolve('http://169.254.169.254/latest/meta-data/x.wav'),
+      ).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/link-local/) });
+    });
+
+    it('refuses a scheme other than http(s) and a loopback host named by IPv6 or mapped form', async () => {
+      const strict = cache({ allow: parseUrlAllowList('') });
+      await expect(strict.resolve('ftp://example.com/a.wav')).rejects.toMatchObject({
+        name: 'ValidationError',
+      });
+      await expect(strict.resolve('http://[::ffff:127.0.0.1]:1/a.wav')).rejects.toMatchObject({
+        message: expect.stringMatching(/loopback/),
+      });
+      await expect(strict.resolve('http://[::1]:1/a.wav')).rejects.toMatchObject({
+        message: expect.stringMatching(/loopback/),
+      });
+    });
+
+    it('downloads from an allowed loopback address', async () => {
+      bodies.set('/ok.wav', 'allowed prompt');
+      const file = await cache().resolve(`${base}/ok.wav`);
+      expect(readFileSync(file, 'utf8')).toBe('allowed prompt');
+    });
+
+    it('re-checks each redirect: from an allowed address to a refused one is refused', async () => {
+      // The host name localhost is allowed (it resolves to 127.0.0.1), the address 127.0.0.1 is not.
+      const port = (http.address() as { port: number }).port;
+      bodies.set('/target.wav', 'must not be fetched');
+      redirects.set('/hop.wav', `http://127.0.0.1:${port}/target.wav`);
+      redirects.set('/hop-ok.wav', `http://localhost:${port}/ok2.wav`);
+      bodies.set('/ok2.wav', 'redirected prompt');
+      const urls = cache({ allow: parseUrlAllowList('localhost') });
+      await expect(urls.resolve(`http://localhost:${port}/hop.wav`)).rejects.toMatchObject({
+        name: 'ValidationError',
+        message: expect.stringMatching(/127\.0\.0\.1 is a loopback address/),
+      });
+      expect(requests).toEqual(['/hop.wav']);
+      // A redirect to an allowed address is followed.
+      const file = await urls.resolve(`http://localhost:${port}/hop-ok.wav`);
+      expect(readFileSync(file, 'utf8')).toBe('redirected prompt');
+    });
+
+    it('gives up after three redirects', async () => {
+      for (let i = 0; i < 5; i++) redirects.set(`/loop${i}.wav`, `/loop${i + 1}.wav`);
+      await expect(cache().resolve(`${base}/loop0.wav`)).rejects.toMatchObject({
+        name: 'UnavailableError',
+        message: expect.stringMatching(/more than 3/),
+      });
+      expect(requests).toEqual(['/loop0.wav', '/loop1.wav', '/loop2.wav', '/loop3.wav']);
+    });
   });
 });

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { access, constants, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { basename, extname, join } from 'node:path';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
+import { refusalOf, type UrlAllowList } from '../../domain/address-policy.js';
 import type { MediaSources } from '../../app/ports.js';
+import type { FetchStoredMedia } from './media-store-fetch.js';
 
 export interface UrlCacheOptions {
   /** Directory the downloads are kept in (created if missing). */
@@ -15,9 +21,22 @@ export interface UrlCacheOptions {
   maxAgeMs: number;
   /** Total size of the downloads kept; beyond it the least recently played are removed. */
   maxTotalBytes: number;
+  /**
+   * Private, loopback, link-local, ... addresses a URL may still be downloaded from (MEDIA_URL_ALLOW); every
+   * other such address is refused (SSRF).
+   */
+  allow: UrlAllowList;
+  /**
+   * MediaStores by source scheme (`tts`, `library`): `<scheme>:<media id>` is fetched from that store. Ids
+   * are content addresses, so a fetched id is reused until the least-recently-used eviction removes it.
+   */
+  stores?: Record<string, FetchStoredMedia>;
   /** @default Date.now */
   now?: () => number;
 }
+
+/** Redirects followed per download, each target checked like the first URL. */
+const MAX_REDIRECTS = 3;
 
 const PARTIAL_SUFFIX = '.part';
 /**
@@ -30,7 +49,12 @@ const RECHECK_MS = 5000;
 const DOWNLOAD_NAME = /^[0-9a-f]{32}\.[^.]+$/;
 
 /**
- * rtpengine plays files only, so an http(s) prompt is downloaded first and kept under a name derived from
+ * rtpengine plays files only, and from its own file system: the worker runs beside rtpengine and shares this
+ * directory with it (same host, or one volume mounted in both containers at the same path), so the path the
+ * worker writes is the path rtpengine opens. Media from a MediaStore (`tts:<id>`, `library:<id>`) is fetched
+ * into the same directory, under a name derived from the source; it never goes stale (content addresses).
+ *
+ * An http(s) prompt is downloaded first and kept under a name derived from
  * its URL; a second play of the same URL within maxAgeMs of the download reuses it. A file's mtime is its
  * download time and its atime its last use; after a download the least recently used files are removed
  * until the directory fits maxTotalBytes (a file rtpengine is still reading stays readable after its
@@ -49,6 +73,10 @@ export class UrlCache implements MediaSources {
   }
 
   async resolve(source: string): Promise<string> {
+    const stored = /^([a-z]+):(.+)$/.exec(source);
+    const store =
+      stored && !/^https?$/i.test(stored[1] ?? '') ? this.options.stores?.[stored[1] ?? ''] : undefined;
+    if (stored && store) return this.resolveStored(source, stored[2] ?? '', store);
     if (!/^https?:\/\//i.test(source)) {
       if (!source.startsWith('/'))
         throw new ValidationError(`media source must be an absolute path or http(s) URL: ${source}`);
@@ -75,16 +103,39 @@ export class UrlCache implements MediaSources {
       return file;
     }
     this.known.delete(file);
+    return this.fetchOnce(file, () => this.download(url));
+  }
+
+  /** A stored media id: reused whatever its age (its bytes never change), fetched once otherwise. */
+  private async resolveStored(source: string, mediaId: string, store: FetchStoredMedia): Promise<string> {
+    if (!/^[A-Za-z0-9._-]{1,200}$/.test(mediaId)) throw new ValidationError(`bad media id: ${source}`);
+    const file = join(
+      this.options.dir,
+      createHash('sha256').update(source).digest('hex').slice(0, 32) + '.wav',
+    );
+    const downloadedAtMs =
+      this.known.get(file)?.downloadedAtMs ?? (await stat(file).catch(() => undefined))?.mtimeMs;
+    if (downloadedAtMs !== undefined) {
+      await this.markUsed(file, downloadedAtMs);
+      return file;
+    }
+    return this.fetchOnce(file, () =>
+      store(mediaId, { timeoutMs: this.options.timeoutMs, maxBytes: this.options.maxBytes }),
+    );
+  }
+
+  /** Concurrent plays of one uncached source share a single fetch. */
+  private fetchOnce(file: string, fetchBody: () => Promise<Buffer>): Promise<string> {
     const running = this.inflight.get(file);
     if (running !== undefined) return running;
-    const fetching = this.fetchInto(url, file).finally(() => this.inflight.delete(file));
+    const fetching = this.fetchInto(file, fetchBody).finally(() => this.inflight.delete(file));
     this.inflight.set(file, fetching);
     return fetching;
   }
 
-  private async fetchInto(url: URL, file: string): Promise<string> {
+  private async fetchInto(file: string, fetchBody: () => Promise<Buffer>): Promise<string> {
     await mkdir(this.options.dir, { recursive: true });
-    const body = await this.download(url);
+    const body = await fetchBody();
     // Unique per process and download, so two workers sharing the directory never rename each other's file.
     const partial = `${file}.${process.pid}-${++this.partials}${PARTIAL_SUFFIX}`;
     await writeFile(partial, body);
@@ -151,28 +202,124 @@ export class UrlCache implements MediaSources {
     }
   }
 
+  /**
+   * Downloads `url` within one deadline, following up to MAX_REDIRECTS redirects by hand so that each target
+   * is checked like the first.
+   */
   private async download(url: URL): Promise<Buffer> {
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
-    } catch (error) {
-      if (error instanceof Error && error.name === 'TimeoutError')
-        throw new TimeoutError(`media URL did not answer within ${this.options.timeoutMs} ms: ${url.href}`);
-      throw new UnavailableError(`media URL unreachable: ${url.href}`, {}, { cause: error });
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    let target = url;
+    for (let redirects = 0; ; redirects++) {
+      const response = await this.get(target, url, signal);
+      const location = response.headers.location;
+      if (
+        response.statusCode !== undefined &&
+        response.statusCode >= 300 &&
+        response.statusCode < 400 &&
+        location
+      ) {
+        response.resume();
+        if (redirects === MAX_REDIRECTS)
+          throw new UnavailableError(`media URL redirected more than ${MAX_REDIRECTS} times: ${url.href}`);
+        target = new URL(location, target);
+        continue;
+      }
+      return this.readBody(response, url, signal);
     }
-    if (response.status === 404 || response.status === 410)
-      throw new NotFoundError(`media URL not found (HTTP ${response.status}): ${url.href}`);
-    if (!response.ok) throw new UnavailableError(`media URL answered HTTP ${response.status}: ${url.href}`);
-    const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > this.options.maxBytes)
+  }
+
+  /**
+   * One GET of `target`: only http(s); the host is resolved here, every address checked against the URL
+   * policy, and the connection goes to the address that was checked (the request's `lookup` returns it), so
+   * a second DNS answer cannot swap in another address (DNS rebinding).
+   */
+  private async get(target: URL, asked: URL, signal: AbortSignal): Promise<IncomingMessage> {
+    if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      throw new ValidationError(`media URL must be http(s): ${target.href} (from ${asked.href})`);
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    const vetted = await this.vettedAddress(host, asked, signal);
+    const lookup: LookupFunction = (_hostname, options, callback) => {
+      if (options.all) callback(null, [vetted]);
+      else callback(null, vetted.address, vetted.family);
+    };
+    const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    try {
+      return await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request(target, { method: 'GET', lookup, signal }, resolve);
+        req.on('error', reject);
+        req.end();
+      });
+    } catch (error) {
+      throw this.transportError(error, asked);
+    }
+  }
+
+  private async vettedAddress(
+    host: string,
+    asked: URL,
+    signal: AbortSignal,
+  ): Promise<{ address: string; family: number }> {
+    let addresses: Array<{ address: string; family: number }>;
+    try {
+      addresses = await Promise.race([
+        dnsLookup(host, { all: true, verbatim: true }),
+        new Promise<never>((_, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+          if (signal.aborted) reject(signal.reason as Error);
+        }),
+      ]);
+    } catch (error) {
+      throw this.transportError(error, asked);
+    }
+    // Every address must pass: a host that also resolves to a refused address is refused.
+    for (const { address } of addresses) {
+      const refused = refusalOf(host, address, this.options.allow);
+      if (refused)
+        throw new ValidationError(
+          `media URL refused: ${host} is a ${refused} address (${address}); allow it with MEDIA_URL_ALLOW: ${asked.href}`,
+        );
+    }
+    // IPv4 first, as servers that listen on one family mostly listen on IPv4.
+    const first = [...addresses].sort((a, b) => a.family - b.family)[0];
+    if (!first) throw new UnavailableError(`media URL host did not resolve: ${asked.href}`);
+    return first;
+  }
+
+  private transportError(error: unknown, url: URL): Error {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+      return new TimeoutError(`media URL did not answer within ${this.options.timeoutMs} ms: ${url.href}`);
+    return new UnavailableError(`media URL unreachable: ${url.href}`, {}, { cause: error });
+  }
+
+  private async readBody(response: IncomingMessage, url: URL, signal: AbortSignal): Promise<Buffer> {
+    const code = response.statusCode ?? 0;
+    if (code === 404 || code === 410) {
+      response.resume();
+      throw new NotFoundError(`media URL not found (HTTP ${code}): ${url.href}`);
+    }
+    if (code < 200 || code >= 300) {
+      response.resume();
+      throw new UnavailableError(`media URL answered HTTP ${code}: ${url.href}`);
+    }
+    const declared = Number(response.headers['content-length'] ?? 0);
+    if (declared > this.options.maxBytes) {
+      response.destroy();
       throw new ValidationError(`media URL larger than ${this.options.maxBytes} bytes: ${url.href}`);
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of response.body ?? []) {
-      size += (chunk as Uint8Array).byteLength;
-      if (size > this.options.maxBytes)
-        throw new ValidationError(`media URL larger than ${this.options.maxBytes} bytes: ${url.href}`);
-      chunks.push(Buffer.from(chunk as Uint8Array));
+    try {
+      for await (const chunk of response) {
+        size += (chunk as Buffer).byteLength;
+        if (size > this.options.maxBytes) {
+          response.destroy();
+          throw new ValidationError(`media URL larger than ${this.options.maxBytes} bytes: ${url.href}`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (error) {
+      if (error instanceof ValidationError) throw error;
+      throw signal.aborted ? this.transportError(signal.reason, url) : this.transportError(error, url);
     }
     return Buffer.concat(chunks);
   }

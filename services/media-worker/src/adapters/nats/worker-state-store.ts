@@ -37,6 +37,7 @@ export async function openNatsWorkerState(options: NatsWorkerStateOptions): Prom
     playbacks: table('playback'),
     localParties: table('local'),
     inbandDtmf: table('dtmf'),
+    dtmfInjection: table('inject'),
     sessionCalls: table('call'),
   };
 }

@@ -47,7 +47,9 @@ type CommandName =
   | 'stopMedia'
   | 'blockMedia'
   | 'unblockMedia'
-  | 'unblockDTMF';
+  | 'blockDTMF'
+  | 'unblockDTMF'
+  | 'playDTMF';
 
 /**
  * The ng control channel over UDP (rtpengine-client). Every command has a deadline and an rtpengine

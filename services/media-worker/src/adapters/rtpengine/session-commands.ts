@@ -39,6 +39,11 @@ function codecParams(codecs: CodecPolicy | undefined): Record<string, unknown> {
   return { codec: { mask: [...codecs.mask], transcode: [...codecs.transcode] } };
 }
 
+/** rtpengine's `inject DTMF` flag: needed in offer and answer before `play DTMF`; forces the transcoder. */
+function injectFlag(on: boolean | undefined): Record<string, unknown> {
+  return on ? { flags: ['inject DTMF'] } : {};
+}
+
 function sdpOf(reply: NgResponse, command: string): string {
   if (typeof reply.sdp !== 'string') throw new UnavailableError(`rtpengine ${command} returned no SDP`);
   return reply.sdp;
@@ -51,6 +56,7 @@ export async function offer(ng: NgClient, p: OfferParams): Promise<string> {
     sdp: p.sdp,
     ...codecParams(p.codecs),
     ...(p.mediaEcho ? { 'media echo': p.mediaEcho } : {}),
+    ...injectFlag(p.injectDtmf),
   });
   return sdpOf(reply, 'offer');
 }
@@ -61,6 +67,7 @@ export async function answer(ng: NgClient, p: AnswerParams): Promise<string> {
     'from-tag': p.fromTag,
     'to-tag': p.toTag,
     sdp: p.sdp,
+    ...injectFlag(p.injectDtmf),
   });
   return sdpOf(reply, 'answer');
 }
@@ -99,6 +106,34 @@ export async function detectInbandDtmf(ng: NgClient, sessionId: string, tag: str
     'from-tag': tag,
     flags: ['detect DTMF'],
     'delay-buffer': 0,
+  });
+}
+
+/**
+ * Turns the DSP DTMF detector of `tag` off: `unblock DTMF` without `detect DTMF` (seen with 10.5.3.5: tones
+ * are no longer reported after it). `block DTMF` followed by `unblock DTMF` did NOT turn it off.
+ */
+export async function stopInbandDtmf(ng: NgClient, sessionId: string, tag: string): Promise<void> {
+  await runCommand(ng, 'unblockDTMF', { 'call-id': sessionId, 'from-tag': tag, 'delay-buffer': 0 });
+}
+
+/**
+ * Sends one DTMF key as if `senderTag` had sent it: its peer hears an RFC 4733 event (or an in-band tone if
+ * the peer did not negotiate telephone-event). Volume 10 (-10 dBm0): without it rtpengine sends -63 dBm0.
+ */
+export async function playDtmf(
+  ng: NgClient,
+  sessionId: string,
+  senderTag: string,
+  digit: string,
+  durationMs: number,
+): Promise<void> {
+  await runCommand(ng, 'playDTMF', {
+    'call-id': sessionId,
+    'from-tag': senderTag,
+    code: digit,
+    duration: durationMs,
+    volume: 10,
   });
 }
 
@@ -143,6 +178,9 @@ export function rtpengineRelay(ng: NgClient): MediaRelay {
     querySession: (sessionId) => querySession(ng, sessionId),
     listSessions: () => listSessions(ng),
     detectInbandDtmf: (sessionId, tag) => detectInbandDtmf(ng, sessionId, tag),
+    stopInbandDtmf: (sessionId, tag) => stopInbandDtmf(ng, sessionId, tag),
+    playDtmf: (sessionId, senderTag, digit, durationMs) =>
+      playDtmf(ng, sessionId, senderTag, digit, durationMs),
     setMediaBlocked: (sessionId, tag, blocked) => setMediaBlocked(ng, sessionId, tag, blocked),
     playMedia: (sessionId, tag, file, repeat) => playMedia(ng, sessionId, tag, file, repeat),
     stopMedia: (sessionId, tag) => stopMedia(ng, sessionId, tag),

@@ -1,4 +1,5 @@
 import { callEvents } from '@callctl/proto';
+import { isInbandDigit } from '../../domain/dtmf-sending.js';
 import type { Logger } from '@callctl/logging';
 import type { MediaEvents } from '../media-events.js';
 import { PartyMap } from '../party-map.js';
@@ -30,8 +31,12 @@ export class DtmfDetection {
   /** Starts taking the relay's reports; returns where the relay must send them. */
   listen(): Promise<{ address: string; port: number }> {
     return this.deps.source.start((report) => {
+      const inband = this.inband.get(report.sessionId, report.tag);
+      const method = isInbandDigit(inband !== undefined, inband?.telephoneEvent)
+        ? callEvents.DtmfMethod.DTMF_METHOD_INBAND
+        : callEvents.DtmfMethod.DTMF_METHOD_RFC4733;
       this.deps.log.info(
-        { sessionId: report.sessionId, tag: report.tag, digit: report.digit },
+        { sessionId: report.sessionId, tag: report.tag, digit: report.digit, method },
         'DTMF received',
       );
       this.deps.events.emit(report.sessionId, {
@@ -41,7 +46,7 @@ export class DtmfDetection {
             tag: report.tag,
             digit: report.digit,
             durationMs: report.durationMs,
-            method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+            method,
           },
         },
       });
@@ -53,10 +58,19 @@ export class DtmfDetection {
     return this.deps.source.stop();
   }
 
-  /** Turns on in-band detection of the tones `tag` sends. */
-  async start(sessionId: string, tag: string): Promise<void> {
+  /**
+   * Turns on in-band detection of the tones `tag` sends. `telephoneEvent`: whether the party's SDP
+   * negotiated telephone-event (undefined: not known), which names the method of its digits.
+   */
+  async start(sessionId: string, tag: string, telephoneEvent?: boolean): Promise<void> {
     await this.deps.relay.detectInbandDtmf(sessionId, tag);
-    this.track({ sessionId, tag });
+    this.track({ sessionId, tag, ...(telephoneEvent === undefined ? {} : { telephoneEvent }) });
+  }
+
+  /** Turns in-band detection of `tag` off again (the transcoder is left for the session's other needs). */
+  async disable(sessionId: string, tag: string): Promise<void> {
+    await this.deps.relay.stopInbandDtmf(sessionId, tag);
+    this.stop(sessionId, tag);
   }
 
   /** A party whose detection is on; its record is written but not waited for (it only serves a restart). */

@@ -57,6 +57,30 @@ export class Echo {
     return offer;
   }
 
+  /** The party `tag` answered by the worker itself, if it is one. */
+  localParty(sessionId: string, tag: string): LocalPartyRecord | undefined {
+    return this.parties.get(sessionId, tag);
+  }
+
+  /**
+   * Sends the locally answered party `tag`'s offer again (with inject DTMF on, kept for its later re-offers,
+   * when asked) and the sink's answer; rtpengine keeps its ports. Returns the relay's SDP for the worker's
+   * own party (where that party sends).
+   */
+  async renegotiate(
+    sessionId: string,
+    tag: string,
+    change: { injectDtmf?: true } = {},
+  ): Promise<{ localTag: string; offered: string }> {
+    const party = this.partyOf(sessionId, tag);
+    const offer: OfferParams = { ...party.offer, ...change };
+    const offered = await this.deps.relay.offer(offer);
+    await answerWithSink(this.deps.relay, this.deps.sink, offer, party.localTag, offered);
+    if (change.injectDtmf) await this.remember({ ...party, offer });
+    this.deps.log.info({ sessionId, tag, ...change }, 'local party re-negotiated');
+    return { localTag: party.localTag, offered };
+  }
+
   /** The session's locally answered parties are gone (or only `tag`'s branch). */
   forget(sessionId: string, tag?: string): void {
     for (const forgotten of tag === undefined ? [...this.parties.partiesOf(sessionId).keys()] : [tag]) {

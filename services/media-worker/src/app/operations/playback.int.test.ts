@@ -5,6 +5,7 @@ import { waitFor } from '@callctl/testing';
 import { UrlCache } from '../../adapters/media-source/url-cache.js';
 import { startOperationFixture, type OperationFixture } from '../../../test/support/operation-fixture.js';
 import { Playback } from './playback.js';
+import { parseUrlAllowList } from '../../domain/address-policy.js';
 
 jest.setTimeout(30_000);
 
@@ -25,6 +26,7 @@ describe('playback operation (real rtpengine, nats-server, RTP)', () => {
         maxBytes: 1_000_000,
         maxAgeMs: 60_000,
         maxTotalBytes: 1_000_000,
+        allow: parseUrlAllowList(''),
       }),
       newId: randomUUID,
       now: () => Date.now(),
