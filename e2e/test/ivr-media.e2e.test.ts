@@ -34,7 +34,10 @@ describe('IVR media: say, prompt-and-collect with barge-in, DTMF out and in-band
     p = await startPlatform(
       {},
       // The media-worker runs with the default URL policy here: loopback and metadata addresses refused.
-      { mediaServices: { mediaLibraryEnv: { MEDIA_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } } },
+      {
+        mediaServices: { mediaLibraryEnv: { MEDIA_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } },
+        mediaWorkerEnv: { MEDIA_URL_ALLOW: '' },
+      },
     );
     // The public media library is served on the orchestrator's address, as CallControl is.
     library = new mediaLibrary.MediaLibraryClient(
