@@ -1,7 +1,7 @@
 // What sip-edge and the media-worker observed (callctl.facts.v1), as Record* commands on the call. Ids
 // that a fact makes the domain create (the inbound leg, a bridge on answer) derive from the fact: a
 // redelivered fact decides the same thing.
-import type { facts } from '@callctl/proto';
+import { callEvents, type facts } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
 import type { CallState } from '../domain/call.state.js';
 import { ValidationError } from '../domain/errors.js';
@@ -97,7 +97,11 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
     case 'dtmfInfoReceived':
       return {
         ...base,
-        command: { type: 'RecordDtmf', data: { legId, digit: f.dtmfInfoReceived.digit }, metadata },
+        command: {
+          type: 'RecordDtmf',
+          data: { legId, digit: f.dtmfInfoReceived.digit, method: callEvents.DtmfMethod.DTMF_METHOD_INFO },
+          metadata,
+        },
       };
     case 'legsBridged':
       return {
@@ -157,7 +161,13 @@ export function mediaFactCommand(
         order,
         command: {
           type: 'RecordDtmf',
-          data: { legId, digit: f.dtmfDetected.digit, ...(party ? { party } : {}) },
+          data: {
+            legId,
+            digit: f.dtmfDetected.digit,
+            // Workers that predate the field said nothing: their digits were telephone-events.
+            method: f.dtmfDetected.method || callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+            ...(party ? { party } : {}),
+          },
           metadata,
         },
       };

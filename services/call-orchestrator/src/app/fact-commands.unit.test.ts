@@ -70,7 +70,10 @@ describe('SIP facts as commands', () => {
     ],
     [
       { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit: '#', durationMs: 90, method: 1 } },
-      { type: 'RecordDtmf', data: { legId: 'l-1', digit: '#' } },
+      {
+        type: 'RecordDtmf',
+        data: { legId: 'l-1', digit: '#', method: callEvents.DtmfMethod.DTMF_METHOD_INFO },
+      },
     ],
   ] as const)('maps %j', (fact, expected) => {
     expect(sipFactCommand({ ...ids, fact }, 5, 'n').command).toEqual({
@@ -167,7 +170,12 @@ describe('media facts as commands', () => {
       1,
       'n',
     );
-    expect(command.data).toEqual({ legId: 'leg-7', digit: '3', party: { sessionId: 'ms-2', tag: 'leg-7' } });
+    expect(command.data).toEqual({
+      legId: 'leg-7',
+      digit: '3',
+      method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+      party: { sessionId: 'ms-2', tag: 'leg-7' },
+    });
   });
 
   it('maps a lost media session to RecordMediaSessionLost, hanging up by default', () => {

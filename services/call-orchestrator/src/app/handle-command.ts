@@ -275,7 +275,7 @@ export class CommandHandler {
           'command recorded',
         );
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
-      await this.runAfter(callId, command, decision, context);
+      await this.runAfter(callId, command, decision, context, call.state);
       return { resultId: decision.resultId, decision, call };
     }
   }
@@ -323,9 +323,15 @@ export class CommandHandler {
     }
   }
 
-  private async runAfter(callId: string, command: CallCommand, decision: Decision, context: CommandContext) {
+  private async runAfter(
+    callId: string,
+    command: CallCommand,
+    decision: Decision,
+    context: CommandContext,
+    state: CallState,
+  ) {
     try {
-      await this.o.effects.after(callId, command, decision);
+      await this.o.effects.after(callId, command, decision, state);
     } catch (error) {
       const followUp = this.o.effects.afterFailed(command, decision, error);
       if (followUp) {

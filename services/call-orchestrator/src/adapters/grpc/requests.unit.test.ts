@@ -5,6 +5,14 @@ import * as requests from './requests.js';
 const stamp = { clock: () => 42, ids: { next: () => 'fresh', fromName: nameUuid } };
 const play = (media: Parameters<typeof requests.playMedia>[0]['media']) =>
   requests.playMedia({ callId: 'c', legId: 'l', media, repeat: 0, idempotencyKey: 'k' }, stamp);
+/** The command of a media request, its choices resolved as the app would for a URL or a file. */
+const commandOf = (r: requests.MediaRequest) =>
+  r.command(
+    r.choices.map((c) => ({
+      mediaUri: c.kind === 'url' ? c.url : c.kind === 'file' ? `file:${c.name}` : 'resolved',
+      media: { source: c.kind, durationMs: 0, ttsFallbackFrom: '' },
+    })),
+  );
 
 describe('CallControl requests as commands', () => {
   it('derives the call id of CreateCall from its key, and the leg id from both', () => {
@@ -49,10 +57,10 @@ describe('CallControl requests as commands', () => {
   });
 
   it('plays an http(s) URL as it is and a file id as file:<id>', () => {
-    expect(play({ $case: 'url', url: 'https://127.0.0.1/a.wav' }).command.data).toMatchObject({
+    expect(commandOf(play({ $case: 'url', url: 'https://127.0.0.1/a.wav' })).data).toMatchObject({
       mediaUri: 'https://127.0.0.1/a.wav',
     });
-    expect(play({ $case: 'fileId', fileId: 'welcome.wav' }).command.data).toMatchObject({
+    expect(commandOf(play({ $case: 'fileId', fileId: 'welcome.wav' })).data).toMatchObject({
       mediaUri: 'file:welcome.wav',
     });
   });
