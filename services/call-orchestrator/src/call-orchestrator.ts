@@ -218,6 +218,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'facts' }),
       durableName: o.factsConsumerName,
       ...(o.mediaLostAction ? { mediaLostAction: o.mediaLostAction } : {}),
+      defaultMaxDurationMs: o.defaultMaxCallDurationMs ?? 0,
       ...o.facts,
     });
     started.facts = facts;

@@ -30,7 +30,16 @@ const orderOf = (
   endsLeg,
 });
 
-export function sipFactCommand(fact: facts.SipFact, now: number, newId: string): FactCommand {
+/**
+ * `defaultMaxDurationMs`: the platform's limit, which an inbound call has from its offer (AnswerLeg may set
+ * another; a call answered by sip-edge for a dialled leg keeps it).
+ */
+export function sipFactCommand(
+  fact: facts.SipFact,
+  now: number,
+  newId: string,
+  defaultMaxDurationMs = 0,
+): FactCommand {
   const { callId, legId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
   const f = fact.fact;
@@ -51,6 +60,7 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
             toUri: f.inboundCallOffered.toUri,
             sipCallId: f.inboundCallOffered.sipCallId,
             clientState: '',
+            maxDurationMs: defaultMaxDurationMs,
             ...(f.inboundCallOffered.media ? { media: f.inboundCallOffered.media } : {}),
           },
           metadata: { now, newId: legId },

@@ -25,9 +25,21 @@ describe('SIP facts as commands', () => {
     const { command } = sipFactCommand(offered(), 5, 'made-id');
     expect(command).toEqual({
       type: 'RecordInboundCall',
-      data: { callId: 'c-1', fromUri: 'sip:a@x', toUri: 'sip:b@y', sipCallId: 's-1', clientState: '' },
+      data: {
+        callId: 'c-1',
+        fromUri: 'sip:a@x',
+        toUri: 'sip:b@y',
+        sipCallId: 's-1',
+        clientState: '',
+        maxDurationMs: 0,
+      },
       metadata: { now: 5, newId: 'l-1' },
     });
+  });
+
+  it("gives an inbound call the platform's maximum duration from its offer", () => {
+    const { command } = sipFactCommand(offered(), 5, 'made-id', 14_400_000);
+    expect(command.data).toMatchObject({ maxDurationMs: 14_400_000 });
   });
 
   it.each([

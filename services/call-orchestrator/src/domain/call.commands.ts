@@ -44,6 +44,8 @@ export type CallCommand =
         toUri: string;
         sipCallId: string;
         clientState: string;
+        /** The platform's default limit (0 = none); older callers leave it out. */
+        maxDurationMs?: number;
         /** Where sip-edge put the caller's media (absent from sip-edges that did not say). */
         media?: callEvents.MediaParty;
       }

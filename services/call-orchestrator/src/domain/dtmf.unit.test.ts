@@ -1,6 +1,7 @@
 // SendDtmf, in-band detection, and the maximum duration of an inbound call set on its answer.
 import { callEvents } from '@callctl/proto';
 import type { CallCommand } from './call.commands';
+import { decide } from './call.decide';
 import { foldEvents } from './call.state';
 import { IdempotencyConflictError, IllegalStateError, ValidationError } from './errors';
 import { given } from './testing/decider-spec';
@@ -111,6 +112,21 @@ describe('AnswerLeg: maximum duration and in-band detection', () => {
     given(...inbound)
       .when(answer({ maxDurationMs: 0 }))
       .thenDeadlines();
+  });
+  it("arms the platform's limit an inbound call got from its offer, recording nothing more", () => {
+    const offered = b.recordInboundCall('A');
+    const withLimit =
+      offered.type === 'RecordInboundCall'
+        ? { ...offered, data: { ...offered.data, maxDurationMs: 90_000 } }
+        : offered;
+    const created = decide(withLimit, foldEvents([])).events;
+    expect(created[0]).toMatchObject({ type: 'CallCreated', data: { maxDurationMs: 90_000 } });
+    given(...created)
+      .when(answer({ maxDurationMs: 90_000 }))
+      .then(b.legAnswered('A'));
+    given(...created)
+      .when(answer({ maxDurationMs: 90_000 }))
+      .thenDeadlines({ kind: 'maxDuration', atMs: 91_000 });
   });
   it('turns on in-band detection from the answer when asked', () =>
     given(...inbound)

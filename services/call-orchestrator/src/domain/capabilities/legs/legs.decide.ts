@@ -84,7 +84,12 @@ export const recordInboundCall = (state: CallState, c: Cmd<'RecordInboundCall'>)
     events: [
       {
         type: 'CallCreated',
-        data: { callId: d.callId, clientState: d.clientState, maxDurationMs: 0, idempotencyKey: '' },
+        data: {
+          callId: d.callId,
+          clientState: d.clientState,
+          maxDurationMs: d.maxDurationMs ?? 0,
+          idempotencyKey: '',
+        },
       },
       {
         type: 'LegInitiated',
