@@ -94,6 +94,18 @@ describe('prompt-and-collect: prompts in order', () => {
     given(...firstPlaying())
       .when(b.playMedia('A', 'P9', 'k-other'))
       .thenDeadlines(timer(0, 6000)));
+  it('a bridge that replaces a prompt ends the prompts: the timer starts', () => {
+    const h = [
+      ...b.answeredA(),
+      b.legInitiated('B'),
+      b.legAnswered('B'),
+      started(),
+      b.promptStarted('A', 'D1', 0, hello),
+    ];
+    given(...h)
+      .when(b.bridgeLegs('A', 'B'))
+      .thenDeadlines(timer(0, 6000));
+  });
   it('a prompt that ends after its collection ended starts nothing', () =>
     given(
       ...firstPlaying(),

@@ -32,8 +32,6 @@ export const playMedia = (s: Active, c: Cmd<'PlayMedia'>, ctx: DecideContext): D
   return { events: [...stopped.events, started], resultId: c.metadata.newId, deadlines: stopped.deadlines };
 };
 
-export { finishPlaybacksOn };
-
 /** A leg that ends stops what plays to it. */
 export const endPlaybacksOfLeg = (s: Active, l: Leg): CallEvent[] =>
   finishPlaybacksOn(s, [l.legId], PlaybackEndReason.PLAYBACK_END_REASON_LEG_ENDED);
