@@ -1,6 +1,7 @@
 // DTMF and digit collection on the wire: a collection's first prompt plays before its start is recorded
-// (as PlayMedia), a barge-in digit stops the prompt on the worker before the digit is recorded (the stop
-// must follow the digit at once), and SendDtmf sends before DtmfSent records the method it used.
+// (as PlayMedia); a barge-in digit stops the prompt on the worker right after the digit is recorded (a
+// digit is a fact: it is recorded whatever the worker says, and the stop follows it by one append); and
+// SendDtmf sends before DtmfSent records the method it used.
 import { callEvents } from '@callctl/proto';
 import { partyOf, type CapabilityEffects } from './effects.js';
 import { playStarted, stopFinished } from './media.effects.js';
@@ -17,18 +18,16 @@ export const digitsEffects: CapabilityEffects = {
       },
     },
     RecordDtmf: {
-      before: (ports, _callId, _command, decision, state) => stopFinished(ports, decision, state),
+      after: (ports, _callId, _command, decision, state) => stopFinished(ports, decision, state),
     },
     SendDtmf: {
       // RFC 4733 through the media engine where the leg negotiated telephone-event; SIP INFO otherwise.
-      before: async (ports, callId, command, _decision, state) => {
-        const { legId, digits, durationMs } = command.data;
-        const { sent } = await ports.media.sendDtmf({
-          callId,
-          party: partyOf(state, legId),
-          digits,
-          durationMs,
-        });
+      before: async (ports, callId, _command, decision, state) => {
+        const decided = decision.events.find((e) => e.type === 'DtmfSent');
+        if (decided?.type !== 'DtmfSent') return;
+        const { legId, digits, durationMs } = decided.data; // as decided (0 became the default)
+        const party = partyOf(state, legId);
+        const { sent } = await ports.media.sendDtmf({ callId, party, digits, durationMs });
         if (!sent) await ports.sipEdge.sendDtmfInfo(callId, legId, digits, durationMs);
         const method = sent ? DtmfMethod.DTMF_METHOD_RFC4733 : DtmfMethod.DTMF_METHOD_INFO;
         return (event) => (event.type === 'DtmfSent' ? { ...event, data: { ...event.data, method } } : event);
