@@ -278,6 +278,39 @@ describe('media commands against a real media-worker and rtpengine', () => {
       ]);
     });
 
+    it('moves past a later prompt the worker cannot play (FAILED), then waits for digits', async () => {
+      const { callId, legId } = await answeredCall();
+      const { collectId } = await h.client.collectDigits({
+        callId,
+        legId,
+        maxDigits: 1,
+        idempotencyKey: 'c-failed-prompt',
+        firstDigitTimeoutMs: 300,
+        prompts: [
+          { media: { $case: 'fileId', fileId: 'tone-1s.wav' } },
+          { media: { $case: 'fileId', fileId: 'no-such-prompt.wav' } },
+        ],
+      });
+      const collected = await waitFor(
+        'DigitsCollected',
+        async () => (await h.stream(callId)).find((e) => e.type === 'DigitsCollected'),
+        15_000,
+      );
+      expect(collected.data).toEqual(
+        expect.objectContaining({ collectId, reason: 'COLLECT_END_REASON_FIRST_DIGIT_TIMEOUT' }),
+      );
+      expect(fileOf(await h.stream(callId), 'PlaybackFinished')).toEqual([
+        expect.objectContaining({
+          playbackId: `${collectId}-prompt-0`,
+          reason: 'PLAYBACK_END_REASON_COMPLETED',
+        }),
+        expect.objectContaining({
+          playbackId: `${collectId}-prompt-1`,
+          reason: 'PLAYBACK_END_REASON_FAILED',
+        }),
+      ]);
+    });
+
     it('refuses a prompt file that does not exist and records nothing', async () => {
       const { callId, legId } = await answeredCall();
       const before = await h.eventCount();

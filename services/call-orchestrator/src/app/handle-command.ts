@@ -339,8 +339,11 @@ export class CommandHandler {
           { callId, err: error, command: command.type },
           'action after append failed; recording it',
         );
-        await this.handleLocked(callId, followUp, context).catch((recordError: unknown) =>
-          this.o.log.error({ callId, err: recordError }, 'could not record the failed action'),
+        // The follow-up is the action's outcome, not the fact again: the fact's causation, just recorded,
+        // must not make it look like a redelivery.
+        await this.handleLocked(callId, followUp, { ...context, onceForCausation: false }).catch(
+          (recordError: unknown) =>
+            this.o.log.error({ callId, err: recordError }, 'could not record the failed action'),
         );
       }
       throw error;

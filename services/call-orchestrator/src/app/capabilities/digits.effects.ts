@@ -12,10 +12,8 @@ export const digitsEffects: CapabilityEffects = {
   name: 'digits',
   effects: {
     CollectDigits: {
-      before: async (ports, callId, _command, decision, state) => {
-        await stopFinished(ports, decision, state);
-        await playStarted(ports, callId, decision, state);
-      },
+      // The first prompt replaces what plays on the leg (the worker's play does, as for PlayMedia).
+      before: (ports, callId, _command, decision, state) => playStarted(ports, callId, decision, state),
     },
     RecordDtmf: {
       after: (ports, _callId, _command, decision, state) => stopFinished(ports, decision, state),
