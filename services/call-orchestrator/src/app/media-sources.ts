@@ -2,7 +2,6 @@
 // tts service and a media-library id is looked up (NOT_FOUND when unknown or deleted), so the domain
 // records what actually plays (`tts:<media id>`, `library:<media id>`) and where it came from (source)
 // without doing I/O. Requests are checked (requests.ts) before anything here runs.
-import type { callEvents } from '@callctl/proto';
 import type { ResolvedMedia } from '../domain/call.commands.js';
 import type { MediaLibraryPort, SpeechRequest, TtsPort } from './ports.js';
 
@@ -51,22 +50,4 @@ export async function resolveMedia(ports: MediaSourcePorts, choice: MediaChoice)
       };
     }
   }
-}
-
-/** A collection's prompts, resolved in order (each may be speech or a library id). */
-export async function resolvePrompts(
-  ports: MediaSourcePorts,
-  choices: readonly MediaChoice[],
-): Promise<callEvents.CollectPrompt[]> {
-  const out: callEvents.CollectPrompt[] = [];
-  for (const choice of choices) {
-    const r = await resolveMedia(ports, choice);
-    out.push({
-      mediaUri: r.mediaUri,
-      source: r.media.source,
-      durationMs: r.media.durationMs,
-      ttsFallbackFrom: r.media.ttsFallbackFrom,
-    });
-  }
-  return out;
 }
