@@ -40,6 +40,8 @@ import {
 } from './adapters/nats/facts-consumer.js';
 import { pgFactDeadLetters } from './adapters/dead-letters/fact-dead-letters.js';
 import { sipEdgeClient } from './adapters/sip-edge/sip-edge-client.js';
+import { ttsClient } from './adapters/tts/tts-client.js';
+import { mediaLibraryClient } from './adapters/media-library/media-library-client.js';
 
 export interface CallOrchestratorOptions {
   log: Logger;
@@ -48,6 +50,12 @@ export interface CallOrchestratorOptions {
   natsUrl: string;
   sipEdge: { address: string; timeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number; mediaFilesDir: string };
+  /** The tts service (Say, spoken prompts). @default the config's (TTS_GRPC) */
+  tts?: { address: string; timeoutMs: number };
+  /** The media library (library ids; the public MediaLibrary is forwarded to it). @default MEDIA_LIBRARY_GRPC's */
+  mediaLibrary?: { address: string; timeoutMs: number };
+  /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
+  defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
   relay?: boolean;
   /** Durable name of the facts consumer. @default 'call-orchestrator' */
@@ -131,7 +139,13 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
 
     const sipEdge = sipEdgeClient(o.sipEdge);
     const media = mediaWorkerClient(o.mediaWorker);
-    closers.push({ name: 'peer clients', close: () => (sipEdge.close(), media.close()) });
+    // gRPC clients connect on first use: a deployment without Say or library ids never dials them.
+    const tts = ttsClient(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 });
+    const library = mediaLibraryClient(o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 });
+    closers.push({
+      name: 'peer clients',
+      close: () => (sipEdge.close(), media.close(), tts.close(), library.close()),
+    });
 
     const logHealth = new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) });
     let probesDown = 0;
@@ -204,6 +218,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'facts' }),
       durableName: o.factsConsumerName,
       ...(o.mediaLostAction ? { mediaLostAction: o.mediaLostAction } : {}),
+      defaultMaxDurationMs: o.defaultMaxCallDurationMs ?? 0,
       ...o.facts,
     });
     started.facts = facts;
@@ -239,9 +254,15 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
           calls,
           listActive: (size, token) => listActiveCalls(pool, size, token),
           watchers,
-          stamp: { clock, ids },
+          stamp: { clock, ids, defaultMaxDurationMs: o.defaultMaxCallDurationMs ?? 0 },
+          media: { tts, mediaLibrary: library },
           log: log.child({ module: 'grpc' }),
         }),
+        // WIRING POINT (issue #12, lead): the public callctl.v1.MediaLibrary forwarded to the media
+        // library, from src/adapters/grpc/media-library-proxy.ts (not on this branch):
+        //   const libraryProxy = mediaLibraryProxy({ address, timeoutMs (as above), log: log.child({ module: 'media-library' }) });
+        //   closers.push({ name: 'media library proxy', close: () => libraryProxy.close() });
+        // and `libraryProxy.binding` in this list.
       ],
     });
     closers.push({ name: 'grpc', close: () => grpc.close() });

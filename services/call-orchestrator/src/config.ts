@@ -23,6 +23,18 @@ export function readConfig(environment: Environment) {
       MEDIA_WORKER_GRPC: env.hostPort('127.0.0.1:50053'),
       /** Play may download the prompt first: its deadline covers that. */
       MEDIA_WORKER_TIMEOUT_MS: env.durationMs(15_000),
+      /** The tts service's internal gRPC (Say, spoken prompts). */
+      TTS_GRPC: env.hostPort('127.0.0.1:50054'),
+      /** A synthesis may call a cloud provider (with the tts service's own fallback): give it room. */
+      TTS_TIMEOUT_MS: env.durationMs(10_000),
+      /** The media library's gRPC (GetMedia for library file ids; the public MediaLibrary is forwarded). */
+      MEDIA_LIBRARY_GRPC: env.hostPort('127.0.0.1:50055'),
+      MEDIA_LIBRARY_TIMEOUT_MS: env.durationMs(5000),
+      /**
+       * Calls whose request set no max_duration_ms (CreateCall, AnswerLeg) are hung up this long after the
+       * answer (MAX_DURATION). 0 = no limit. Default 4 h.
+       */
+      DEFAULT_MAX_CALL_DURATION_MS: z.coerce.number().int().min(0).default(14_400_000),
       /** Directory on the media-worker's host with uploaded files (PlayMedia file_id). */
       MEDIA_FILES_DIR: z
         .string()

@@ -24,6 +24,12 @@ runService({
         timeoutMs: config.MEDIA_WORKER_TIMEOUT_MS,
         mediaFilesDir: config.MEDIA_FILES_DIR,
       },
+      tts: { address: hostPort(config.TTS_GRPC), timeoutMs: config.TTS_TIMEOUT_MS },
+      mediaLibrary: {
+        address: hostPort(config.MEDIA_LIBRARY_GRPC),
+        timeoutMs: config.MEDIA_LIBRARY_TIMEOUT_MS,
+      },
+      defaultMaxCallDurationMs: config.DEFAULT_MAX_CALL_DURATION_MS,
       relay: config.RELAY_ENABLED,
       factsConsumerName: config.FACTS_CONSUMER,
       cachedCalls: config.CACHED_CALLS,

@@ -186,7 +186,7 @@ describe('facts from sip-edge', () => {
 
   it('records an answer once, although sip-edge reports the 200 OK it sent', async () => {
     const { callId, legId } = await h.answeredInboundCall();
-    expect(h.sipEdge.received('answerLeg')).toContainEqual({ callId, legId });
+    expect(h.sipEdge.received('answerLeg')).toContainEqual({ callId, legId, detectInbandDtmf: false });
     // sip-edge's LegAnswered fact arrives after the command recorded the answer: a no-op, acked. A later
     // fact shows the consumer went past it.
     await h.sipEdge.publishSipFact(callId, legId, {
@@ -552,6 +552,65 @@ describe('deadlines', () => {
     });
     expect(call.endCause).toBe(EndCause.END_CAUSE_MAX_DURATION);
     expect(h.sipEdge.received('hangupLeg')).toContainEqual(expect.objectContaining({ callId, legId }));
+  });
+
+  it('hangs an inbound call up at the max duration AnswerLeg set (MAX_DURATION)', async () => {
+    const { callId, legId } = await h.inboundCall();
+    await h.client.api.answerLeg({
+      callId,
+      legId,
+      clientState: '',
+      maxDurationMs: 400,
+      detectInbandDtmf: false,
+    });
+    const types = typesOf(await h.stream(callId));
+    expect(types.slice(3, 5)).toEqual(['CallMaxDurationSet', 'LegAnswered']);
+    const call = await waitFor('max duration', async () => {
+      const c = await h.client.getCall(callId);
+      return c.ended && c;
+    });
+    expect(call.endCause).toBe(EndCause.END_CAUSE_MAX_DURATION);
+    expect(h.sipEdge.received('hangupLeg')).toContainEqual(expect.objectContaining({ callId, legId }));
+  });
+
+  it("shows the inbound call's hang-up deadline from AnswerLeg's max duration", async () => {
+    const { callId, legId } = await h.inboundCall();
+    await h.client.api.answerLeg({
+      callId,
+      legId,
+      clientState: '',
+      maxDurationMs: 60_000,
+      detectInbandDtmf: false,
+    });
+    const view = await h.client.getCall(callId);
+    expect(view.hangupDeadline!.getTime()).toBe(view.legs[0]!.answeredAt!.getTime() + 60_000);
+    await h.client.hangup(callId);
+  });
+
+  it('turns in-band DTMF detection on from the answer: sip-edge is asked, the leg shows it', async () => {
+    const { callId, legId } = await h.inboundCall();
+    await h.client.api.answerLeg({
+      callId,
+      legId,
+      clientState: '',
+      maxDurationMs: 0,
+      detectInbandDtmf: true,
+    });
+    expect(h.sipEdge.received('answerLeg')).toContainEqual({ callId, legId, detectInbandDtmf: true });
+    expect(typesOf(await h.stream(callId)).slice(3)).toEqual(['LegAnswered', 'DtmfDetectionChanged']);
+    expect((await h.client.getCall(callId)).legs[0]).toEqual(expect.objectContaining({ inbandDtmf: true }));
+  });
+
+  it('records how a digit came: SIP INFO', async () => {
+    const { callId, legId } = await h.answeredInboundCall();
+    await h.sipEdge.publishSipFact(callId, legId, {
+      $case: 'dtmfInfoReceived',
+      dtmfInfoReceived: { digit: '9', durationMs: 100 },
+    });
+    const digit = await waitFor('the digit', async () =>
+      (await h.stream(callId)).find((e) => e.type === 'DtmfReceived'),
+    );
+    expect(digit.data).toEqual(expect.objectContaining({ digit: '9', method: 'DTMF_METHOD_INFO' }));
   });
 
   it('ends a digit collection on the first- and inter-digit timeouts', async () => {

@@ -20,6 +20,7 @@ import {
   type RtpengineFixture,
 } from '@callctl/testing';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
+import { refused } from './support/call-control-client.js';
 
 jest.setTimeout(60_000);
 
@@ -187,6 +188,204 @@ describe('media commands against a real media-worker and rtpengine', () => {
       expect.objectContaining({ collectId, digits: '42', reason: 'COLLECT_END_REASON_MAX_DIGITS' }),
     );
     expect(typesOf(await h.stream(callId)).filter((t) => t === 'DtmfReceived')).toHaveLength(2);
+  });
+
+  describe('prompt-and-collect', () => {
+    const fileOf = (stream: Awaited<ReturnType<Harness['stream']>>, type: string) =>
+      stream.filter((e) => e.type === type).map((e) => e.data as Record<string, unknown>);
+
+    it('plays the prompts in order as the worker reports each end, then times out waiting for the first digit', async () => {
+      const { callId, legId } = await answeredCall();
+      const { collectId } = await h.client.collectDigits({
+        callId,
+        legId,
+        maxDigits: 1,
+        idempotencyKey: 'c-prompts',
+        firstDigitTimeoutMs: 300,
+        prompts: [
+          { media: { $case: 'fileId', fileId: 'tone-1s.wav' } },
+          { media: { $case: 'fileId', fileId: 'tone-1s.wav' } },
+        ],
+      });
+      const collected = await waitFor(
+        'DigitsCollected',
+        async () => (await h.stream(callId)).find((e) => e.type === 'DigitsCollected'),
+        15_000,
+      );
+      // No digit came: the stored payload leaves `digits` out (proto JSON omits empty fields).
+      expect(collected.data).toEqual(
+        expect.objectContaining({ collectId, reason: 'COLLECT_END_REASON_FIRST_DIGIT_TIMEOUT' }),
+      );
+      expect(collected.data).not.toHaveProperty('digits');
+      const stream = await h.stream(callId);
+      // Each prompt ends (reported by the worker) before the next starts; the timer runs after the last.
+      expect(typesOf(stream).slice(4)).toEqual([
+        'DigitCollectionStarted',
+        'PlaybackStarted',
+        'PlaybackFinished',
+        'PlaybackStarted',
+        'PlaybackFinished',
+        'DigitsCollected',
+      ]);
+      expect(fileOf(stream, 'PlaybackFinished')).toEqual([
+        expect.objectContaining({ collectId, source: 'file', reason: 'PLAYBACK_END_REASON_COMPLETED' }),
+        expect.objectContaining({ collectId, source: 'file', reason: 'PLAYBACK_END_REASON_COMPLETED' }),
+      ]);
+      expect(fileOf(stream, 'DigitCollectionStarted')[0]).toEqual(
+        expect.objectContaining({
+          prompts: [
+            expect.objectContaining({ mediaUri: 'file:tone-1s.wav', source: 'file' }),
+            expect.objectContaining({ mediaUri: 'file:tone-1s.wav', source: 'file' }),
+          ],
+        }),
+      );
+    });
+
+    it('barge-in: the first digit stops the prompt at the caller, skips the rest, and is collected', async () => {
+      const { callId, legId, caller } = await answeredCall();
+      const { collectId } = await h.client.collectDigits({
+        callId,
+        legId,
+        maxDigits: 2,
+        idempotencyKey: 'c-barge',
+        firstDigitTimeoutMs: 20_000,
+        interDigitTimeoutMs: 20_000,
+        bargeIn: true,
+        prompts: [
+          { media: { $case: 'fileId', fileId: 'tone-20s.wav' } },
+          { media: { $case: 'fileId', fileId: 'tone-20s.wav' } },
+        ],
+      });
+      await waitFor('the prompt at the caller', () => caller.recentToneRatio(TONE_HZ) > 0.5, 10_000);
+      await caller.sendDigit('5');
+      await waitFor(
+        'the prompt stopped',
+        async () => fileOf(await h.stream(callId), 'PlaybackFinished').length === 1,
+        10_000,
+      );
+      // A 20 s prompt sends ~50 packets a second; after the stop only those already in flight arrive.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      caller.clearReceived();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(caller.packetsReceived).toBeLessThan(10);
+      const stream = await h.stream(callId);
+      expect(fileOf(stream, 'PlaybackFinished')).toEqual([
+        expect.objectContaining({ collectId, reason: 'PLAYBACK_END_REASON_STOPPED' }),
+      ]);
+      expect(fileOf(stream, 'PlaybackStarted')).toHaveLength(1); // the second prompt was skipped
+      expect(fileOf(stream, 'DtmfReceived')).toEqual([
+        expect.objectContaining({ collectId, digit: '5', method: 'DTMF_METHOD_RFC4733' }),
+      ]);
+    });
+
+    it('moves past a later prompt the worker cannot play (FAILED), then waits for digits', async () => {
+      const { callId, legId } = await answeredCall();
+      const { collectId } = await h.client.collectDigits({
+        callId,
+        legId,
+        maxDigits: 1,
+        idempotencyKey: 'c-failed-prompt',
+        firstDigitTimeoutMs: 300,
+        prompts: [
+          { media: { $case: 'fileId', fileId: 'tone-1s.wav' } },
+          { media: { $case: 'fileId', fileId: 'no-such-prompt.wav' } },
+        ],
+      });
+      const collected = await waitFor(
+        'DigitsCollected',
+        async () => (await h.stream(callId)).find((e) => e.type === 'DigitsCollected'),
+        15_000,
+      );
+      expect(collected.data).toEqual(
+        expect.objectContaining({ collectId, reason: 'COLLECT_END_REASON_FIRST_DIGIT_TIMEOUT' }),
+      );
+      expect(fileOf(await h.stream(callId), 'PlaybackFinished')).toEqual([
+        expect.objectContaining({
+          playbackId: `${collectId}-prompt-0`,
+          reason: 'PLAYBACK_END_REASON_COMPLETED',
+        }),
+        expect.objectContaining({
+          playbackId: `${collectId}-prompt-1`,
+          reason: 'PLAYBACK_END_REASON_FAILED',
+        }),
+      ]);
+    });
+
+    it('refuses a prompt file that does not exist and records nothing', async () => {
+      const { callId, legId } = await answeredCall();
+      const before = await h.eventCount();
+      const error = await refused(
+        h.client.collectDigits({
+          callId,
+          legId,
+          idempotencyKey: 'c-missing',
+          prompts: [{ media: { $case: 'fileId', fileId: 'no-such-prompt.wav' } }],
+        }),
+      );
+      expect(error.status).toBe(status.NOT_FOUND);
+      expect(await h.eventCount()).toBe(before);
+    });
+  });
+
+  describe('bad input records nothing', () => {
+    const speech = (text: string) => ({
+      input: { $case: 'text' as const, text },
+      voice: '',
+      provider: '',
+      language: '',
+    });
+
+    it.each([
+      ['empty text', '', /speech.text is empty/],
+      ['a 100 kB text', 'a'.repeat(100_000), /speech.text is 100000 characters; at most 3000/],
+    ])('Say with %s is INVALID_ARGUMENT', async (_what, text, message) => {
+      const { callId, legId } = await answeredCall();
+      const before = await h.eventCount();
+      const error = await refused(
+        h.client.api.say({ callId, legId, speech: speech(text), repeat: 0, idempotencyKey: 's-bad' }),
+      );
+      expect([error.status, error.details]).toEqual([
+        status.INVALID_ARGUMENT,
+        expect.stringMatching(message),
+      ]);
+      expect(await h.eventCount()).toBe(before);
+    });
+
+    it('Say while the tts service is unreachable is UNAVAILABLE naming it', async () => {
+      const { callId, legId } = await answeredCall();
+      const before = await h.eventCount();
+      const error = await refused(
+        h.client.api.say({ callId, legId, speech: speech('Hello'), repeat: 0, idempotencyKey: 's-down' }),
+      );
+      expect([error.status, error.details]).toEqual([
+        status.UNAVAILABLE,
+        expect.stringMatching(/^tts unavailable/),
+      ]);
+      expect(await h.eventCount()).toBe(before);
+    });
+
+    it('SendDtmf with X is INVALID_ARGUMENT naming the key', async () => {
+      const { callId, legId } = await answeredCall();
+      const before = await h.eventCount();
+      const error = await refused(
+        h.client.api.sendDtmf({ callId, legId, digits: '12X', durationMs: 0, idempotencyKey: 'd-bad' }),
+      );
+      expect([error.status, error.details]).toEqual([
+        status.INVALID_ARGUMENT,
+        expect.stringContaining('"X" is not a DTMF key'),
+      ]);
+      expect(await h.eventCount()).toBe(before);
+    });
+
+    it('PlayMedia of a media-library id while the library is unreachable is UNAVAILABLE and records nothing', async () => {
+      const { callId, legId } = await answeredCall();
+      const before = await h.eventCount();
+      const error = await refused(h.client.playFile(callId, legId, `ml-${'ab'.repeat(16)}`, 'p-lib'));
+      // Nothing listens at the harness's media library: the look-up fails before anything plays.
+      expect(error.status).toBe(status.UNAVAILABLE);
+      expect(error.details).toMatch(/^media-library unavailable/);
+      expect(await h.eventCount()).toBe(before);
+    });
   });
 
   describe('while the event log (PostgreSQL) is away', () => {

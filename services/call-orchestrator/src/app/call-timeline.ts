@@ -14,7 +14,10 @@ export interface CallTimeline {
   /** The call's first answer: the maximum duration counts from here. */
   readonly firstAnsweredAtMs?: number;
   readonly legs: Readonly<Record<string, LegTimes>>;
-  /** Per digit collection: its start or its last digit, whichever is later (the running timer's origin). */
+  /**
+   * Per digit collection: its start, its last digit or its last prompt's end, whichever is later (the running
+   * timer's origin).
+   */
   readonly collectLastAtMs: Readonly<Record<string, number>>;
 }
 
@@ -49,7 +52,9 @@ export function recordTime(t: CallTimeline, event: RecordedEvent): CallTimeline 
       return setLeg({ initiatedAtMs: leg?.initiatedAtMs ?? at, ...leg, endedAtMs: at });
     case 'DigitCollectionStarted':
       return { ...t, collectLastAtMs: { ...t.collectLastAtMs, [d.collectId!]: at } };
+    // A digit of a collection, or its prompt that ended (the first-digit timer starts after the last one).
     case 'DtmfReceived':
+    case 'PlaybackFinished':
       return d.collectId ? { ...t, collectLastAtMs: { ...t.collectLastAtMs, [d.collectId]: at } } : t;
     default:
       return t;

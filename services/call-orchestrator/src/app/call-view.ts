@@ -26,7 +26,7 @@ export function callView(call: LoadedCall): callControl.Call | undefined {
   };
   const legs = Object.values(state.legs).map((leg): callControl.Leg => ({
     legId: leg.legId,
-    inbandDtmf: false,
+    inbandDtmf: leg.inbandDtmf ?? false,
     direction: leg.direction,
     fromUri: leg.fromUri,
     toUri: leg.toUri,

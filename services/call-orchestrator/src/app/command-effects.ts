@@ -31,17 +31,18 @@ import { legsEffects } from './capabilities/legs.effects.js';
 import { mediaEffects } from './capabilities/media.effects.js';
 import { bridgesEffects } from './capabilities/bridges.effects.js';
 import { mediaLossEffects } from './capabilities/media-loss.effects.js';
+import { digitsEffects } from './capabilities/digits.effects.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
 
 /**
- * The capabilities that act outside the aggregate (digit collection has no action: digits come as facts,
- * and Record* commands are facts). A new capability with actions adds its effects here.
+ * The capabilities that act outside the aggregate. A new capability with actions adds its effects here.
  */
 export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   legsEffects,
   mediaEffects,
+  digitsEffects,
   bridgesEffects,
   mediaLossEffects,
 ];
@@ -69,8 +70,9 @@ export class CommandEffects {
     return this.table.get(command.type)?.before !== undefined;
   }
 
-  async after(callId: string, command: CallCommand, decision: Decision): Promise<void> {
-    await this.table.get(command.type)?.after?.(this.ports, callId, command, decision);
+  /** `state`: the call the command was decided on. */
+  async after(callId: string, command: CallCommand, decision: Decision, state: CallState): Promise<void> {
+    await this.table.get(command.type)?.after?.(this.ports, callId, command, decision, state);
   }
 
   /** What to record when `after` failed (the leg whose INVITE could not be sent ends). */

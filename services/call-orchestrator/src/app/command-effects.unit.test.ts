@@ -1,3 +1,4 @@
+import { callEvents } from '@callctl/proto';
 import { foldEvents } from '../domain/call.state';
 import * as b from '../domain/testing/builders';
 import { CommandEffects } from './command-effects';
@@ -152,5 +153,100 @@ describe('CommandEffects: RecordMediaSessionLost', () => {
       answered,
     );
     expect(hungUp).toEqual([]);
+  });
+});
+
+describe('CommandEffects: SendDtmf', () => {
+  const { DtmfMethod } = callEvents;
+  const decided = { events: [b.dtmfSent('A', '12', DtmfMethod.DTMF_METHOD_UNSPECIFIED)] };
+  const amended = (method: number) => ({
+    ...decided.events[0]!,
+    data: { ...decided.events[0]!.data, method },
+  });
+
+  it('records RFC 4733 when the media engine sent telephone-events, and asks sip-edge nothing', async () => {
+    const sent: unknown[] = [];
+    const effects = new CommandEffects(
+      untouchable<SipEdgePort>('sipEdge'),
+      untouchable<MediaPort>('media', { sendDtmf: async (r) => (sent.push(r), { sent: true }) }),
+    );
+    const amend = await effects.before('C1', b.sendDtmf('A', '12'), decided, answered);
+    expect(sent).toEqual([
+      { callId: 'C1', party: { sessionId: 'C1', tag: 'A' }, digits: '12', durationMs: 100 },
+    ]);
+    expect(amend && decided.events.map(amend)).toEqual([amended(DtmfMethod.DTMF_METHOD_RFC4733)]);
+  });
+
+  it('falls back to SIP INFO when the leg negotiated no telephone-event, and records INFO', async () => {
+    const infos: unknown[] = [];
+    const effects = new CommandEffects(
+      untouchable<SipEdgePort>('sipEdge', { sendDtmfInfo: async (...a) => void infos.push(a) }),
+      untouchable<MediaPort>('media', { sendDtmf: async () => ({ sent: false }) }),
+    );
+    const amend = await effects.before('C1', b.sendDtmf('A', '12'), decided, answered);
+    expect(infos).toEqual([['C1', 'A', '12', 100]]);
+    expect(amend && decided.events.map(amend)).toEqual([amended(DtmfMethod.DTMF_METHOD_INFO)]);
+  });
+});
+
+describe('CommandEffects: prompts', () => {
+  const { PlaybackEndReason: P } = b;
+  const menu = b.prompt('menu.wav');
+  const playing = foldEvents([
+    ...b.answeredA(),
+    b.collectStarted('A', 'D1', { prompts: [menu, menu], bargeIn: true }),
+    b.promptStarted('A', 'D1', 0, menu),
+  ]);
+
+  it('plays the next prompt once the end of the one before is recorded', async () => {
+    const played: unknown[] = [];
+    const effects = new CommandEffects(
+      untouchable<SipEdgePort>('sipEdge'),
+      untouchable<MediaPort>('media', { play: async (r) => void played.push(r) }),
+    );
+    const next = b.promptStarted('A', 'D1', 1, menu);
+    const decision = {
+      events: [b.promptFinished('A', 'D1', 0, menu, P.PLAYBACK_END_REASON_COMPLETED), next],
+    };
+    expect(effects.actsBeforeAppend(b.recordPlaybackFinished('D1-prompt-0'))).toBe(false);
+    await effects.after('C1', b.recordPlaybackFinished('D1-prompt-0'), decision, playing);
+    expect(played).toEqual([
+      {
+        callId: 'C1',
+        party: { sessionId: 'C1', tag: 'A' },
+        source: 'file:menu.wav',
+        repeat: 1,
+        playbackId: 'D1-prompt-1',
+      },
+    ]);
+    // One the worker refuses is recorded as failed, so that the collection moves on.
+    expect(effects.afterFailed(b.recordPlaybackFinished('D1-prompt-0'), decision, new Error('x'))).toEqual(
+      expect.objectContaining({
+        type: 'RecordPlaybackFinished',
+        data: { playbackId: 'D1-prompt-1', failed: true },
+      }),
+    );
+  });
+
+  it('stops the prompt a barge-in digit ended, after the digit is recorded; one already over is no error', async () => {
+    const stopped: unknown[] = [];
+    const effects = new CommandEffects(
+      untouchable<SipEdgePort>('sipEdge'),
+      untouchable<MediaPort>('media', {
+        stopPlay: async (party) => {
+          stopped.push(party);
+          throw new PeerError('media-worker', PEER_ERROR_CODES.notFound, 'nothing plays');
+        },
+      }),
+    );
+    const decision = {
+      events: [
+        b.dtmfReceived('A', '1', 'D1'),
+        b.promptFinished('A', 'D1', 0, menu, P.PLAYBACK_END_REASON_STOPPED),
+      ],
+    };
+    expect(effects.actsBeforeAppend(b.recordDtmf('A', '1'))).toBe(false);
+    await effects.after('C1', b.recordDtmf('A', '1'), decision, playing);
+    expect(stopped).toEqual([{ sessionId: 'C1', tag: 'A' }]);
   });
 });

@@ -1,7 +1,7 @@
 // What sip-edge and the media-worker observed (callctl.facts.v1), as Record* commands on the call. Ids
 // that a fact makes the domain create (the inbound leg, a bridge on answer) derive from the fact: a
 // redelivered fact decides the same thing.
-import type { facts } from '@callctl/proto';
+import { callEvents, type facts } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
 import type { CallState } from '../domain/call.state.js';
 import { ValidationError } from '../domain/errors.js';
@@ -30,7 +30,16 @@ const orderOf = (
   endsLeg,
 });
 
-export function sipFactCommand(fact: facts.SipFact, now: number, newId: string): FactCommand {
+/**
+ * `defaultMaxDurationMs`: the platform's limit, which an inbound call has from its offer (AnswerLeg may set
+ * another; a call answered by sip-edge for a dialled leg keeps it).
+ */
+export function sipFactCommand(
+  fact: facts.SipFact,
+  now: number,
+  newId: string,
+  defaultMaxDurationMs = 0,
+): FactCommand {
   const { callId, legId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
   const f = fact.fact;
@@ -51,6 +60,7 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
             toUri: f.inboundCallOffered.toUri,
             sipCallId: f.inboundCallOffered.sipCallId,
             clientState: '',
+            maxDurationMs: defaultMaxDurationMs,
             ...(f.inboundCallOffered.media ? { media: f.inboundCallOffered.media } : {}),
           },
           metadata: { now, newId: legId },
@@ -97,7 +107,11 @@ export function sipFactCommand(fact: facts.SipFact, now: number, newId: string):
     case 'dtmfInfoReceived':
       return {
         ...base,
-        command: { type: 'RecordDtmf', data: { legId, digit: f.dtmfInfoReceived.digit }, metadata },
+        command: {
+          type: 'RecordDtmf',
+          data: { legId, digit: f.dtmfInfoReceived.digit, method: callEvents.DtmfMethod.DTMF_METHOD_INFO },
+          metadata,
+        },
       };
     case 'legsBridged':
       return {
@@ -157,7 +171,13 @@ export function mediaFactCommand(
         order,
         command: {
           type: 'RecordDtmf',
-          data: { legId, digit: f.dtmfDetected.digit, ...(party ? { party } : {}) },
+          data: {
+            legId,
+            digit: f.dtmfDetected.digit,
+            // Workers that predate the field said nothing: their digits were telephone-events.
+            method: f.dtmfDetected.method || callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+            ...(party ? { party } : {}),
+          },
           metadata,
         },
       };

@@ -25,9 +25,21 @@ describe('SIP facts as commands', () => {
     const { command } = sipFactCommand(offered(), 5, 'made-id');
     expect(command).toEqual({
       type: 'RecordInboundCall',
-      data: { callId: 'c-1', fromUri: 'sip:a@x', toUri: 'sip:b@y', sipCallId: 's-1', clientState: '' },
+      data: {
+        callId: 'c-1',
+        fromUri: 'sip:a@x',
+        toUri: 'sip:b@y',
+        sipCallId: 's-1',
+        clientState: '',
+        maxDurationMs: 0,
+      },
       metadata: { now: 5, newId: 'l-1' },
     });
+  });
+
+  it("gives an inbound call the platform's maximum duration from its offer", () => {
+    const { command } = sipFactCommand(offered(), 5, 'made-id', 14_400_000);
+    expect(command.data).toMatchObject({ maxDurationMs: 14_400_000 });
   });
 
   it.each([
@@ -70,7 +82,10 @@ describe('SIP facts as commands', () => {
     ],
     [
       { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit: '#', durationMs: 90, method: 1 } },
-      { type: 'RecordDtmf', data: { legId: 'l-1', digit: '#' } },
+      {
+        type: 'RecordDtmf',
+        data: { legId: 'l-1', digit: '#', method: callEvents.DtmfMethod.DTMF_METHOD_INFO },
+      },
     ],
   ] as const)('maps %j', (fact, expected) => {
     expect(sipFactCommand({ ...ids, fact }, 5, 'n').command).toEqual({
@@ -167,7 +182,12 @@ describe('media facts as commands', () => {
       1,
       'n',
     );
-    expect(command.data).toEqual({ legId: 'leg-7', digit: '3', party: { sessionId: 'ms-2', tag: 'leg-7' } });
+    expect(command.data).toEqual({
+      legId: 'leg-7',
+      digit: '3',
+      method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
+      party: { sessionId: 'ms-2', tag: 'leg-7' },
+    });
   });
 
   it('maps a lost media session to RecordMediaSessionLost, hanging up by default', () => {

@@ -275,7 +275,7 @@ export class CommandHandler {
           'command recorded',
         );
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
-      await this.runAfter(callId, command, decision, context);
+      await this.runAfter(callId, command, decision, context, call.state);
       return { resultId: decision.resultId, decision, call };
     }
   }
@@ -323,9 +323,15 @@ export class CommandHandler {
     }
   }
 
-  private async runAfter(callId: string, command: CallCommand, decision: Decision, context: CommandContext) {
+  private async runAfter(
+    callId: string,
+    command: CallCommand,
+    decision: Decision,
+    context: CommandContext,
+    state: CallState,
+  ) {
     try {
-      await this.o.effects.after(callId, command, decision);
+      await this.o.effects.after(callId, command, decision, state);
     } catch (error) {
       const followUp = this.o.effects.afterFailed(command, decision, error);
       if (followUp) {
@@ -333,8 +339,11 @@ export class CommandHandler {
           { callId, err: error, command: command.type },
           'action after append failed; recording it',
         );
-        await this.handleLocked(callId, followUp, context).catch((recordError: unknown) =>
-          this.o.log.error({ callId, err: recordError }, 'could not record the failed action'),
+        // The follow-up is the action's outcome, not the fact again: the fact's causation, just recorded,
+        // must not make it look like a redelivery.
+        await this.handleLocked(callId, followUp, { ...context, onceForCausation: false }).catch(
+          (recordError: unknown) =>
+            this.o.log.error({ callId, err: recordError }, 'could not record the failed action'),
         );
       }
       throw error;

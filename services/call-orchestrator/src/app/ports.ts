@@ -11,7 +11,10 @@ export interface SipEdgePort {
     ringTimeoutMs: number;
     bridgeWithLegId: string;
   }): Promise<{ sipCallId: string; media?: MediaParty }>;
-  answerLeg(callId: string, legId: string): Promise<void>;
+  /** `detectInbandDtmf`: in-band DTMF detection on from the answer. */
+  answerLeg(callId: string, legId: string, detectInbandDtmf?: boolean): Promise<void>;
+  /** Sends digits as SIP INFO (a leg that did not negotiate telephone-event). */
+  sendDtmfInfo(callId: string, legId: string, digits: string, durationMs: number): Promise<void>;
   rejectLeg(callId: string, legId: string, sipStatus: number, reason: string): Promise<void>;
   /** Ends a leg in whatever SIP state it is; a leg sip-edge no longer holds counts as ended. */
   hangupLeg(callId: string, legId: string, reason: string): Promise<void>;
@@ -49,10 +52,48 @@ export interface MediaPort {
     playbackId: string;
   }): Promise<void>;
   stopPlay(party: MediaParty): Promise<void>;
+  /** Sends RFC 4733 events; `sent` false when the party negotiated no telephone-event (nothing sent). */
+  sendDtmf(request: {
+    callId: string;
+    party: MediaParty;
+    digits: string;
+    durationMs: number;
+  }): Promise<{ sent: boolean }>;
+  setDtmfDetection(request: { callId: string; party: MediaParty; inband: boolean }): Promise<void>;
   startEcho(party: MediaParty): Promise<void>;
   stopEcho(party: MediaParty): Promise<void>;
   /** Resolves once the worker has published every fact it took for the call (FlushFacts), within `timeoutMs`. */
   flushFacts(callId: string, timeoutMs: number): Promise<void>;
+}
+
+/** What to synthesize (proto/callctl/tts/v1): text or SSML, with the provider and voice asked for. */
+export interface SpeechRequest {
+  readonly text?: string;
+  readonly ssml?: string;
+  readonly provider: string;
+  readonly voice: string;
+  readonly language: string;
+}
+
+/**
+ * The tts service. Its errors carry its status: INVALID_ARGUMENT naming an unknown voice or language,
+ * UNAVAILABLE naming the provider.
+ */
+export interface TtsPort {
+  synthesize(request: SpeechRequest): Promise<{
+    mediaId: string;
+    durationMs: number;
+    /** The provider and voice that spoke (the fallback's when the requested one failed). */
+    provider: string;
+    voice: string;
+    /** The provider asked for, when the fallback spoke instead. */
+    fallbackFrom: string;
+  }>;
+}
+
+/** The media library (proto/callctl/v1/media_library.proto): an unknown or deleted id is NOT_FOUND. */
+export interface MediaLibraryPort {
+  getMedia(mediaId: string): Promise<{ mediaId: string; durationMs: number }>;
 }
 
 /** Milliseconds since the epoch. */

@@ -14,6 +14,14 @@ export interface CommandMetadata {
   readonly idempotencyKey?: string;
 }
 
+/** Media resolved by the app: what PlaybackStarted records beside its media_uri. */
+export type ResolvedMedia = {
+  /** `url`, `file`, `library` or `tts:<provider>/<voice>`. */
+  readonly source: string;
+  readonly durationMs: number;
+  readonly ttsFallbackFrom: string;
+};
+
 type C<T extends string, D> = { readonly type: T; readonly data: D; readonly metadata: CommandMetadata };
 
 export type CallCommand =
@@ -36,15 +44,25 @@ export type CallCommand =
         toUri: string;
         sipCallId: string;
         clientState: string;
+        /** The platform's default limit (0 = none); older callers leave it out. */
+        maxDurationMs?: number;
         /** Where sip-edge put the caller's media (absent from sip-edges that did not say). */
         media?: callEvents.MediaParty;
       }
     >
-  | C<'AnswerLeg', { legId: string; clientState?: string }>
+  /**
+   * `maxDurationMs`: the call's limit from now on (the request's, else the platform default; 0 = none);
+   * `detectInbandDtmf`: in-band detection from the answer on.
+   */
+  | C<
+      'AnswerLeg',
+      { legId: string; clientState?: string; maxDurationMs?: number; detectInbandDtmf?: boolean }
+    >
   | C<'RejectLeg', { legId: string; sipStatus: number; reason: string }>
   /** `cause` is LOCAL_HANGUP unless a process manager ends the call (MAX_DURATION, NO_ANSWER, ...). */
   | C<'Hangup', { legId?: string; cause?: callEvents.EndCause; reason?: string }>
-  | C<'PlayMedia', { legId: string; mediaUri: string; repeat: number }>
+  /** `media`: where the app resolved the media from (a URL, a file, the library or speech). */
+  | C<'PlayMedia', { legId: string; mediaUri: string; repeat: number; media?: ResolvedMedia }>
   | C<'StopMedia', { playbackId: string }>
   | C<
       'CollectDigits',
@@ -54,8 +72,14 @@ export type CallCommand =
         terminators: string;
         firstDigitTimeoutMs: number;
         interDigitTimeoutMs: number;
+        /** Resolved by the app (speech synthesized, library ids looked up) before the command runs. */
+        prompts?: callEvents.CollectPrompt[];
+        bargeIn?: boolean;
       }
     >
+  /** DtmfSent's method is what the send used (the effect amends it: RFC 4733, else SIP INFO). */
+  | C<'SendDtmf', { legId: string; digits: string; durationMs: number }>
+  | C<'SetDtmfDetection', { legId: string; inband: boolean }>
   | C<'StartEcho', { legId: string }>
   | C<'StopEcho', { legId: string }>
   | C<'BridgeLegs', { legAId: string; legBId: string }>

@@ -21,6 +21,9 @@ export type CallEvent =
   | E<'LegsBridged', ev.LegsBridged>
   | E<'BridgeEnded', ev.BridgeEnded>
   | E<'DialRequested', ev.DialRequested>
-  | E<'LegMediaLost', ev.LegMediaLost>;
+  | E<'LegMediaLost', ev.LegMediaLost>
+  | E<'DtmfSent', ev.DtmfSent>
+  | E<'DtmfDetectionChanged', ev.DtmfDetectionChanged>
+  | E<'CallMaxDurationSet', ev.CallMaxDurationSet>;
 
 export type CallEventType = CallEvent['type'];

@@ -21,6 +21,8 @@ type LegBase = {
   readonly bridgeWithOnAnswer?: string;
   /** Where the leg's media is in rtpengine now: media-worker operations on the leg name this. */
   readonly media: callEvents.MediaParty;
+  /** In-band (tone) DTMF detection is on (DtmfDetectionChanged); off when never set. */
+  readonly inbandDtmf?: boolean;
 };
 export type Leg =
   | (LegBase & { readonly status: 'initiated' })

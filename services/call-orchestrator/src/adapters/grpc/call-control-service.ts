@@ -1,4 +1,3 @@
-import { UnimplementedError } from '@callctl/errors';
 // Binds the public callctl.v1.CallControl service to the app: each RPC parses its request into a command
 // (requests.ts), runs it through the command handler, and maps any failure once (status.ts).
 import { randomUUID } from 'node:crypto';
@@ -16,6 +15,7 @@ import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
+import { resolveMedia, type MediaSourcePorts } from '../../app/media-sources.js';
 
 export interface CallControlHandlers {
   handler: CommandHandler;
@@ -23,6 +23,8 @@ export interface CallControlHandlers {
   listActive(pageSize: number, pageToken: string): Promise<ActiveCallsPage>;
   watchers: EventWatchers;
   stamp: requests.Stamp;
+  /** Speech and the media library, resolved before a playback or prompt is decided. */
+  media: MediaSourcePorts;
   log: Logger;
 }
 
@@ -54,16 +56,29 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
   /** Runs a parsed request; returns the id it produced. */
   const send = async (parsed: requests.CallRequest, context: CommandContext) =>
     (await handler.handle(parsed.callId, parsed.command, context)).resultId ?? '';
+  /** Resolves a request's media (speech, library ids) in order, then runs its command. */
+  const sendResolved = async (parsed: requests.MediaRequest, context: CommandContext) => {
+    const resolved = [];
+    for (const choice of parsed.choices) resolved.push(await resolveMedia(h.media, choice));
+    return send({ callId: parsed.callId, command: parsed.command(resolved) }, context);
+  };
 
   const implementation: callControl.CallControlServer = {
-    say: unary(async (): Promise<callControl.SayResponse> => {
-      throw new UnimplementedError('Say is not built yet');
+    say: unary(async (r: callControl.SayRequest, c) => ({
+      playbackId: await sendResolved(requests.say(r, stamp), c),
+    })),
+    sendDtmf: unary(async (r: callControl.SendDtmfRequest, c) => {
+      const parsed = requests.sendDtmf(r, stamp);
+      const outcome = await handler.handle(parsed.callId, parsed.command, c);
+      // The method the effect used, as recorded; a replay answers with the one its key remembered.
+      const sent = outcome.decision.events.find((e) => e.type === 'DtmfSent');
+      return {
+        method: sent?.type === 'DtmfSent' ? sent.data.method : requests.dtmfMethodOf(outcome.resultId ?? ''),
+      };
     }),
-    sendDtmf: unary(async (): Promise<callControl.SendDtmfResponse> => {
-      throw new UnimplementedError('SendDtmf is not built yet');
-    }),
-    setDtmfDetection: unary(async (): Promise<callControl.SetDtmfDetectionResponse> => {
-      throw new UnimplementedError('SetDtmfDetection is not built yet');
+    setDtmfDetection: unary(async (r: callControl.SetDtmfDetectionRequest, c) => {
+      await send(requests.setDtmfDetection(r, stamp), c);
+      return {};
     }),
     createCall: unary(async (r: callControl.CreateCallRequest, c) => {
       const parsed = requests.createCall(r, stamp);
@@ -82,14 +97,14 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       return {};
     }),
     playMedia: unary(async (r: callControl.PlayMediaRequest, c) => ({
-      playbackId: await send(requests.playMedia(r, stamp), c),
+      playbackId: await sendResolved(requests.playMedia(r, stamp), c),
     })),
     stopMedia: unary(async (r: callControl.StopMediaRequest, c) => {
       await send(requests.stopMedia(r, stamp), c);
       return {};
     }),
     collectDigits: unary(async (r: callControl.CollectDigitsRequest, c) => ({
-      collectId: await send(requests.collectDigits(r, stamp), c),
+      collectId: await sendResolved(requests.collectDigits(r, stamp), c),
     })),
     startEcho: unary(async (r: callControl.StartEchoRequest, c) => {
       await send(requests.echo('StartEcho', r, stamp), c);

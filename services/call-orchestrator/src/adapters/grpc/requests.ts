@@ -7,15 +7,34 @@ import type { CallCommand, CommandMetadata } from '../../domain/call.commands.js
 import { ValidationError } from '../../domain/errors.js';
 import { DEFAULT_RING_TIMEOUT_MS } from '../../app/command-effects.js';
 import type { Clock, IdSource } from '../../app/ports.js';
-import { FILE_PREFIX } from '../media/media-worker-client.js';
+import type { MediaChoice, Resolved } from '../../app/media-sources.js';
+import { callEvents as callEventsEnum, type callEvents } from '@callctl/proto';
+import { checkSentDigits, DEFAULT_DTMF_DURATION_MS } from '../../domain/capabilities/digits/dtmf.decide.js';
+import { MAX_PROMPTS } from '../../domain/capabilities/digits/digits.decide.js';
 
 /** proto: client_state is up to 4096 bytes. */
 export const MAX_CLIENT_STATE_BYTES = 4096;
 const FILE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+/** The ids MediaLibrary.UploadMedia gives: `ml-` and 32 hex digits. Other file ids name files. */
+export const LIBRARY_ID = /^ml-[0-9a-f]{32}$/;
+/** proto Speech: text up to 3000 characters, SSML up to 6000 with markup. */
+export const MAX_SPEECH_TEXT = 3000;
+export const MAX_SPEECH_SSML = 6000;
 
 export interface Stamp {
   clock: Clock;
   ids: IdSource;
+  /** The platform's maximum call duration for requests that set none (ms, 0 = no limit). @default 0 */
+  defaultMaxDurationMs?: number;
+}
+
+/** A request whose media must be resolved first (speech synthesized, library ids looked up). */
+export interface MediaRequest {
+  callId: string;
+  /** What to resolve, in order. */
+  choices: MediaChoice[];
+  /** The command, once `choices` are resolved (same order). */
+  command(resolved: readonly Resolved[]): CallCommand;
 }
 
 export interface CallRequest {
@@ -73,7 +92,7 @@ export function createCall(r: callControl.CreateCallRequest, s: Stamp): CallRequ
         toUri: sipUri(r.toUri, 'to_uri'),
         fromUri: sipUri(r.fromUri, 'from_uri'),
         ringTimeoutMs: r.ringTimeoutMs || DEFAULT_RING_TIMEOUT_MS,
-        maxDurationMs: r.maxDurationMs,
+        maxDurationMs: r.maxDurationMs || (s.defaultMaxDurationMs ?? 0),
         clientState: clientState(r.clientState),
       },
       metadata: keyed(s, callId, 'leg', key),
@@ -86,7 +105,13 @@ export function answerLeg(r: callControl.AnswerLegRequest, s: Stamp): CallReques
     callId: required(r.callId, 'call_id'),
     command: {
       type: 'AnswerLeg',
-      data: { legId: required(r.legId, 'leg_id'), clientState: clientState(r.clientState) || undefined },
+      data: {
+        legId: required(r.legId, 'leg_id'),
+        clientState: clientState(r.clientState) || undefined,
+        // 0: the platform default; it applies to inbound calls as CreateCall's does to outbound ones.
+        maxDurationMs: r.maxDurationMs || (s.defaultMaxDurationMs ?? 0),
+        detectInbandDtmf: r.detectInbandDtmf,
+      },
       metadata: meta(s, s.ids.next()),
     },
   };
@@ -110,38 +135,92 @@ export function hangup(r: callControl.HangupRequest, s: Stamp): CallRequest {
   };
 }
 
-function mediaUri(r: callControl.PlayMediaRequest): string {
-  const media = r.media;
-  if (media?.$case === 'url') {
-    let protocol = '';
-    try {
-      protocol = new URL(media.url).protocol;
-    } catch {
-      // reported below
-    }
-    if (protocol !== 'http:' && protocol !== 'https:')
-      throw new ValidationError(`url must be an http(s) URL, got "${media.url}"`);
-    return media.url;
+type MediaOneof = callControl.PlayMediaRequest['media'] | NonNullable<callControl.Prompt['media']>;
+
+function httpUrl(url: string, field: string): string {
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // reported below
   }
-  if (media?.$case === 'fileId') {
-    if (!FILE_ID.test(media.fileId))
-      throw new ValidationError(
-        `file_id "${media.fileId}" is not a file id (the name of a file in the media files directory)`,
-      );
-    return `${FILE_PREFIX}${media.fileId}`;
-  }
-  throw new ValidationError('url or file_id is required');
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new ValidationError(`${field} must be an http(s) URL, got "${url}"`);
+  return url;
 }
 
-export function playMedia(r: callControl.PlayMediaRequest, s: Stamp): CallRequest {
+function fileChoice(fileId: string, field: string): MediaChoice {
+  if (LIBRARY_ID.test(fileId)) return { kind: 'library', mediaId: fileId };
+  if (!FILE_ID.test(fileId))
+    throw new ValidationError(
+      `${field} "${fileId}" is not a file id (a media library id or the name of a file in the media files directory)`,
+    );
+  return { kind: 'file', name: fileId };
+}
+
+/** Checks text or SSML (present, within its limit) before anything is synthesized. */
+export function speech(sp: callControl.Speech | undefined, field: string): MediaChoice {
+  const input = sp?.input;
+  const common = { provider: sp?.provider ?? '', voice: sp?.voice ?? '', language: sp?.language ?? '' };
+  if (input?.$case === 'text') {
+    if (!input.text.trim()) throw new ValidationError(`${field}.text is empty`);
+    if (input.text.length > MAX_SPEECH_TEXT)
+      throw new ValidationError(
+        `${field}.text is ${input.text.length} characters; at most ${MAX_SPEECH_TEXT}`,
+      );
+    return { kind: 'speech', speech: { ...common, text: input.text } };
+  }
+  if (input?.$case === 'ssml') {
+    if (!input.ssml.trim()) throw new ValidationError(`${field}.ssml is empty`);
+    if (input.ssml.length > MAX_SPEECH_SSML)
+      throw new ValidationError(
+        `${field}.ssml is ${input.ssml.length} characters; at most ${MAX_SPEECH_SSML}`,
+      );
+    return { kind: 'speech', speech: { ...common, ssml: input.ssml } };
+  }
+  throw new ValidationError(`${field}.text or ${field}.ssml is required`);
+}
+
+function mediaChoice(media: MediaOneof, field: string): MediaChoice {
+  if (media?.$case === 'url') return { kind: 'url', url: httpUrl(media.url, `${field}url`) };
+  if (media?.$case === 'fileId') return fileChoice(media.fileId, `${field}file_id`);
+  if (media?.$case === 'say') return speech(media.say, `${field}say`);
+  throw new ValidationError(`${field ? `${field}url, file_id or say` : 'url or file_id'} is required`);
+}
+
+const playCommand = (
+  legId: string,
+  repeat: number,
+  metadata: CommandMetadata,
+  [played]: readonly Resolved[],
+): CallCommand => ({
+  type: 'PlayMedia',
+  data: { legId, mediaUri: played!.mediaUri, repeat, media: played!.media },
+  metadata,
+});
+
+export function playMedia(r: callControl.PlayMediaRequest, s: Stamp): MediaRequest {
   const callId = required(r.callId, 'call_id');
+  const legId = required(r.legId, 'leg_id');
+  const choice = mediaChoice(r.media, '');
+  const metadata = keyed(s, callId, 'play', r.idempotencyKey);
   return {
     callId,
-    command: {
-      type: 'PlayMedia',
-      data: { legId: required(r.legId, 'leg_id'), mediaUri: mediaUri(r), repeat: r.repeat },
-      metadata: keyed(s, callId, 'play', r.idempotencyKey),
-    },
+    choices: [choice],
+    command: (resolved) => playCommand(legId, r.repeat, metadata, resolved),
+  };
+}
+
+/** Say: a playback of synthesized speech (PlayMedia once the tts service has spoken). */
+export function say(r: callControl.SayRequest, s: Stamp): MediaRequest {
+  const callId = required(r.callId, 'call_id');
+  const legId = required(r.legId, 'leg_id');
+  const choice = speech(r.speech, 'speech');
+  const metadata = keyed(s, callId, 'say', required(r.idempotencyKey, 'idempotency_key'));
+  return {
+    callId,
+    choices: [choice],
+    command: (resolved) => playCommand(legId, r.repeat, metadata, resolved),
   };
 }
 
@@ -156,23 +235,59 @@ export function stopMedia(r: callControl.StopMediaRequest, s: Stamp): CallReques
   };
 }
 
-export function collectDigits(r: callControl.CollectDigitsRequest, s: Stamp): CallRequest {
+export function collectDigits(r: callControl.CollectDigitsRequest, s: Stamp): MediaRequest {
   const callId = required(r.callId, 'call_id');
+  const legId = required(r.legId, 'leg_id');
+  if (r.prompts.length > MAX_PROMPTS)
+    throw new ValidationError(`at most ${MAX_PROMPTS} prompts, got ${r.prompts.length}`);
+  const choices = r.prompts.map((p, i) => mediaChoice(p.media, `prompts[${i}].`));
+  const metadata = keyed(s, callId, 'collect', r.idempotencyKey);
   return {
     callId,
-    command: {
+    choices,
+    command: (resolved) => ({
       type: 'CollectDigits',
       data: {
-        legId: required(r.legId, 'leg_id'),
+        legId,
         maxDigits: r.maxDigits,
         terminators: r.terminators,
         firstDigitTimeoutMs: r.firstDigitTimeoutMs,
         interDigitTimeoutMs: r.interDigitTimeoutMs,
+        prompts: resolved.map((p) => ({ mediaUri: p.mediaUri, ...p.media })),
+        bargeIn: r.bargeIn,
       },
-      metadata: keyed(s, callId, 'collect', r.idempotencyKey),
+      metadata,
+    }),
+  };
+}
+
+export function sendDtmf(r: callControl.SendDtmfRequest, s: Stamp): CallRequest {
+  const callId = required(r.callId, 'call_id');
+  const durationMs = r.durationMs || DEFAULT_DTMF_DURATION_MS;
+  checkSentDigits(r.digits, durationMs);
+  return {
+    callId,
+    command: {
+      type: 'SendDtmf',
+      data: { legId: required(r.legId, 'leg_id'), digits: r.digits, durationMs },
+      metadata: keyed(s, callId, 'dtmf', required(r.idempotencyKey, 'idempotency_key')),
     },
   };
 }
+
+export function setDtmfDetection(r: callControl.SetDtmfDetectionRequest, s: Stamp): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type: 'SetDtmfDetection',
+      data: { legId: required(r.legId, 'leg_id'), inband: r.inband },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}
+
+/** SendDtmf's answer from the method DtmfSent recorded (a replay: the name its key remembered). */
+export const dtmfMethodOf = (name: string): callEvents.DtmfMethod => callEventsEnum.dtmfMethodFromJSON(name);
 
 export function echo(
   type: 'StartEcho' | 'StopEcho',

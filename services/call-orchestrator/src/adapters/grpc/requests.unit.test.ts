@@ -1,3 +1,5 @@
+import type { callControl } from '@callctl/proto';
+import { resolveMedia } from '../../app/media-sources.js';
 import { ValidationError } from '../../domain/errors.js';
 import { nameUuid } from '../ids.js';
 import * as requests from './requests.js';
@@ -5,6 +7,22 @@ import * as requests from './requests.js';
 const stamp = { clock: () => 42, ids: { next: () => 'fresh', fromName: nameUuid } };
 const play = (media: Parameters<typeof requests.playMedia>[0]['media']) =>
   requests.playMedia({ callId: 'c', legId: 'l', media, repeat: 0, idempotencyKey: 'k' }, stamp);
+/** Ports a URL or a file of the media files directory never calls. */
+const noPeers = {
+  tts: { synthesize: () => Promise.reject(new Error('not called')) },
+  mediaLibrary: { getMedia: () => Promise.reject(new Error('not called')) },
+};
+/** The command of a media request, its choices resolved as the app resolves URLs and files. */
+const commandOf = async (r: requests.MediaRequest) =>
+  r.command(await Promise.all(r.choices.map((c) => resolveMedia(noPeers, c))));
+const speech = (input: callControl.Speech['input']): callControl.Speech => ({
+  input,
+  voice: '',
+  provider: '',
+  language: '',
+});
+const sayRequest = (sp: callControl.Speech | undefined) =>
+  requests.say({ callId: 'c', legId: 'l', speech: sp, repeat: 0, idempotencyKey: 'k' }, stamp);
 
 describe('CallControl requests as commands', () => {
   it('derives the call id of CreateCall from its key, and the leg id from both', () => {
@@ -48,13 +66,131 @@ describe('CallControl requests as commands', () => {
     ).toThrow(message);
   });
 
-  it('plays an http(s) URL as it is and a file id as file:<id>', () => {
-    expect(play({ $case: 'url', url: 'https://127.0.0.1/a.wav' }).command.data).toMatchObject({
+  it('plays an http(s) URL as it is and a file id as file:<id>, each with its source', async () => {
+    expect((await commandOf(play({ $case: 'url', url: 'https://127.0.0.1/a.wav' }))).data).toMatchObject({
       mediaUri: 'https://127.0.0.1/a.wav',
+      media: { source: 'url' },
     });
-    expect(play({ $case: 'fileId', fileId: 'welcome.wav' }).command.data).toMatchObject({
+    expect((await commandOf(play({ $case: 'fileId', fileId: 'welcome.wav' }))).data).toMatchObject({
       mediaUri: 'file:welcome.wav',
+      media: { source: 'file' },
     });
+  });
+
+  it('takes a file id of the form ml-<32 hex> as a media library id, other ids as file names', () => {
+    const id = `ml-${'0123456789abcdef'.repeat(2)}`;
+    expect(play({ $case: 'fileId', fileId: id }).choices).toEqual([{ kind: 'library', mediaId: id }]);
+    expect(play({ $case: 'fileId', fileId: 'ml-short.wav' }).choices).toEqual([
+      { kind: 'file', name: 'ml-short.wav' },
+    ]);
+  });
+
+  it('checks Say before anything is synthesized', () => {
+    expect(() => sayRequest(speech({ $case: 'text', text: '' }))).toThrow('speech.text is empty');
+    expect(() => sayRequest(speech({ $case: 'ssml', ssml: '  ' }))).toThrow('speech.ssml is empty');
+    expect(() => sayRequest(undefined)).toThrow('speech.text or speech.ssml is required');
+    expect(() => sayRequest(speech({ $case: 'text', text: 'a'.repeat(3001) }))).toThrow(
+      'speech.text is 3001 characters; at most 3000',
+    );
+    expect(() => sayRequest(speech({ $case: 'text', text: 'a'.repeat(100_000) }))).toThrow(ValidationError);
+    expect(() => sayRequest(speech({ $case: 'ssml', ssml: 'a'.repeat(6001) }))).toThrow(
+      'speech.ssml is 6001 characters; at most 6000',
+    );
+    expect(() =>
+      requests.say(
+        {
+          callId: 'c',
+          legId: 'l',
+          speech: speech({ $case: 'text', text: 'hi' }),
+          repeat: 0,
+          idempotencyKey: '',
+        },
+        stamp,
+      ),
+    ).toThrow('idempotency_key is required');
+    expect(
+      sayRequest({ ...speech({ $case: 'text', text: 'Hello' }), voice: 'en-us', provider: 'espeak' }).choices,
+    ).toEqual([
+      { kind: 'speech', speech: { text: 'Hello', voice: 'en-us', provider: 'espeak', language: '' } },
+    ]);
+  });
+
+  it('builds Say as PlayMedia of the synthesized speech, with what actually spoke', () => {
+    const r = sayRequest(speech({ $case: 'text', text: 'Hello' }));
+    const media = { source: 'tts:espeak/en-us', durationMs: 900, ttsFallbackFrom: 'polly' };
+    expect(r.command([{ mediaUri: 'tts:abc', media }])).toMatchObject({
+      type: 'PlayMedia',
+      data: { legId: 'l', mediaUri: 'tts:abc', repeat: 0, media },
+    });
+  });
+
+  it('checks each prompt of CollectDigits and names the one that is wrong', () => {
+    const collect = (prompts: callControl.Prompt[]) =>
+      requests.collectDigits(
+        {
+          callId: 'c',
+          legId: 'l',
+          maxDigits: 1,
+          terminators: '',
+          firstDigitTimeoutMs: 0,
+          interDigitTimeoutMs: 0,
+          idempotencyKey: 'k',
+          prompts,
+          bargeIn: true,
+        },
+        stamp,
+      );
+    expect(() =>
+      collect([
+        { media: { $case: 'url', url: 'https://127.0.0.1/a.wav' } },
+        { media: { $case: 'url', url: 'ftp://x' } },
+      ]),
+    ).toThrow('prompts[1].url must be an http(s) URL');
+    expect(() => collect([{ media: { $case: 'say', say: speech({ $case: 'text', text: '' }) } }])).toThrow(
+      'prompts[0].say.text is empty',
+    );
+    expect(() => collect([{ media: undefined }])).toThrow('prompts[0].url, file_id or say is required');
+    expect(() =>
+      collect(Array.from({ length: 11 }, () => ({ media: { $case: 'fileId' as const, fileId: 'a.wav' } }))),
+    ).toThrow('at most 10 prompts, got 11');
+    expect(collect([{ media: { $case: 'fileId', fileId: 'a.wav' } }]).choices).toEqual([
+      { kind: 'file', name: 'a.wav' },
+    ]);
+  });
+
+  it('checks SendDtmf digits and duration, naming the bad key', () => {
+    const send = (digits: string, durationMs = 0, idempotencyKey = 'k') =>
+      requests.sendDtmf({ callId: 'c', legId: 'l', digits, durationMs, idempotencyKey }, stamp);
+    expect(() => send('12X')).toThrow('"X" is not a DTMF key');
+    expect(() => send('')).toThrow('digits must be 1-32 keys, got 0');
+    expect(() => send('1'.repeat(33))).toThrow('digits must be 1-32 keys, got 33');
+    expect(() => send('1', 30)).toThrow('duration_ms must be 40-2000');
+    expect(() => send('1', 2001)).toThrow('duration_ms must be 40-2000');
+    expect(() => send('1', 0, '')).toThrow('idempotency_key is required');
+    expect(send('1*#ABCD', 0).command.data).toEqual({ legId: 'l', digits: '1*#ABCD', durationMs: 100 });
+  });
+
+  it('gives calls without a max duration the platform default (CreateCall and AnswerLeg)', () => {
+    const withDefault = { ...stamp, defaultMaxDurationMs: 14_400_000 };
+    const answer = (maxDurationMs: number) =>
+      requests.answerLeg(
+        { callId: 'c', legId: 'l', clientState: '', maxDurationMs, detectInbandDtmf: true },
+        withDefault,
+      ).command.data;
+    expect(answer(0)).toMatchObject({ maxDurationMs: 14_400_000, detectInbandDtmf: true });
+    expect(answer(60_000)).toMatchObject({ maxDurationMs: 60_000 });
+    const create = requests.createCall(
+      {
+        toUri: 'sip:bob@127.0.0.1',
+        fromUri: 'sip:app@127.0.0.1',
+        ringTimeoutMs: 0,
+        maxDurationMs: 0,
+        clientState: '',
+        idempotencyKey: 'k1',
+      },
+      withDefault,
+    );
+    expect(create.command.data).toMatchObject({ maxDurationMs: 14_400_000 });
   });
 
   it.each([

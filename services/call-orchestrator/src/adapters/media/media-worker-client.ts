@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { MediaPort } from '../../app/ports.js';
+import { FILE_PREFIX } from '../../app/media-sources.js';
 import { callPeer, type Unary } from '../peer-call.js';
 
 export interface MediaWorkerClientOptions {
@@ -19,7 +20,6 @@ export function mediaSource(mediaUri: string, mediaFilesDir: string): string {
     ? posix.join(mediaFilesDir, mediaUri.slice(FILE_PREFIX.length))
     : mediaUri;
 }
-export const FILE_PREFIX = 'file:';
 
 /** MediaPort over the media-worker's gRPC MediaWorker service. */
 export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort & { close(): void } {
@@ -39,6 +39,24 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
     },
     stopPlay: async ({ sessionId, tag }) => {
       await call(client.stopPlay, { sessionId, tag });
+    },
+    sendDtmf: async (r) => {
+      const reply = await call<media.SendDtmfRequest, media.SendDtmfResponse>(client.sendDtmf, {
+        sessionId: r.party.sessionId,
+        tag: r.party.tag,
+        digits: r.digits,
+        durationMs: r.durationMs,
+        callId: r.callId,
+      });
+      return { sent: reply.sent };
+    },
+    setDtmfDetection: async (r) => {
+      await call(client.setDtmfDetection, {
+        sessionId: r.party.sessionId,
+        tag: r.party.tag,
+        inband: r.inband,
+        callId: r.callId,
+      });
     },
     startEcho: async ({ sessionId, tag }) => {
       await call(client.startEcho, { sessionId, tag });

@@ -54,6 +54,8 @@ export interface FactsConsumerOptions {
   durableName?: string;
   /** What a vanished media session does to its legs. @default 'hangup' */
   mediaLostAction?: MediaLostAction;
+  /** The maximum duration of an inbound call until AnswerLeg sets one (ms, 0 = none). @default 0 */
+  defaultMaxDurationMs?: number;
   /** The first retry of a fact that failed for a transient reason; doubled each time. @default 200 */
   retryInitialMs?: number;
   /** The longest wait between two retries of one fact. @default 5000 */
@@ -100,10 +102,11 @@ export function decodeFact(
   now: number,
   ids: IdSource,
   mediaLostAction?: MediaLostAction,
+  defaultMaxDurationMs = 0,
 ): FactCommand {
   if (msg.subject.startsWith('facts.sip.')) {
     const fact = facts.SipFact.decode(msg.data);
-    return sipFactCommand(fact, now, ids.fromName('fact', fact.factId));
+    return sipFactCommand(fact, now, ids.fromName('fact', fact.factId), defaultMaxDurationMs);
   }
   if (msg.subject.startsWith('facts.media.')) {
     const fact = facts.MediaFact.decode(msg.data);
@@ -279,7 +282,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     receivedUpTo = Math.max(receivedUpTo, msg.info.streamSequence);
     let fact: FactCommand;
     try {
-      fact = decodeFact(msg, o.clock(), o.ids, o.mediaLostAction);
+      fact = decodeFact(msg, o.clock(), o.ids, o.mediaLostAction, o.defaultMaxDurationMs);
     } catch (error) {
       // Not awaited: keeping it is retried in place while PostgreSQL is down, and the feed must go on.
       const keeping = deadLetter(

@@ -30,8 +30,11 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
       });
       return { sipCallId: reply.sipCallId, ...(reply.media ? { media: reply.media } : {}) };
     },
-    answerLeg: async (callId, legId) => {
-      await call(client.answerLeg, { callId, legId, detectInbandDtmf: false });
+    answerLeg: async (callId, legId, detectInbandDtmf = false) => {
+      await call(client.answerLeg, { callId, legId, detectInbandDtmf });
+    },
+    sendDtmfInfo: async (callId, legId, digits, durationMs) => {
+      await call(client.sendDtmfInfo, { callId, legId, digits, durationMs });
     },
     rejectLeg: async (callId, legId, sipStatus, reason) => {
       await call(client.rejectLeg, { callId, legId, sipStatus, reason });

@@ -35,8 +35,14 @@ export interface CommandEffect<T extends CallCommandType> {
     decision: Decision,
     state: CallState,
   ): Promise<EventAmendment | void>;
-  /** After the append. */
-  after?(ports: EffectPorts, callId: string, command: Cmd<T>, decision: Decision): Promise<void>;
+  /** After the append; `state`: the call the command was decided on. */
+  after?(
+    ports: EffectPorts,
+    callId: string,
+    command: Cmd<T>,
+    decision: Decision,
+    state: CallState,
+  ): Promise<void>;
   /** What to record when `after` failed. */
   afterFailed?(command: Cmd<T>, decision: Decision, error: unknown): CallCommand | undefined;
   /** After `before` ran, a refusal on a retry that means a fact recorded the outcome meanwhile. */

@@ -75,7 +75,8 @@ export const legsEffects: CapabilityEffects = {
       afterFailed: inviteNotSent,
     },
     AnswerLeg: {
-      before: (ports, callId, command) => ports.sipEdge.answerLeg(callId, command.data.legId),
+      before: (ports, callId, command) =>
+        ports.sipEdge.answerLeg(callId, command.data.legId, command.data.detectInbandDtmf ?? false),
       // The 200 OK sip-edge sent was reported before our append.
       alreadyDone: (command, state) => state.legs[command.data.legId]?.status === 'answered',
     },

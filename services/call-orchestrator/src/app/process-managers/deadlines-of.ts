@@ -5,6 +5,7 @@ import { callEvents } from '@callctl/proto';
 import type { Deadline } from '../../domain/call.guards.js';
 import type { CallState } from '../../domain/call.state.js';
 import type { CallTimeline } from '../call-timeline.js';
+import { inPrompts } from '../../domain/capabilities/digits/prompts.js';
 
 export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[] {
   if (state.status !== 'active') return [];
@@ -24,7 +25,8 @@ export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[
     out.push({ kind: 'maxDuration', atMs: timeline.firstAnsweredAtMs + state.maxDurationMs });
   for (const c of Object.values(state.collects)) {
     const last = timeline.collectLastAtMs[c.collectId];
-    if (c.status !== 'collecting' || last === undefined) continue;
+    // While prompts play no timer runs: the last prompt's end arms it (domain prompts.ts).
+    if (c.status !== 'collecting' || last === undefined || inPrompts(state, c)) continue;
     const wait = c.digits.length === 0 ? c.firstDigitTimeoutMs : c.interDigitTimeoutMs;
     out.push({
       kind: 'collectTimeout',

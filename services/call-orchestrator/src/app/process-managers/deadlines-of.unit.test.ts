@@ -54,6 +54,29 @@ describe('deadlinesOf', () => {
     ).toEqual([{ kind: 'collectTimeout', collectId: 'D1', expectedDigits: 1, atMs: 2_500 + 3_000 }]);
   });
 
+  it('re-arms no collection timer while its prompts play, and the first-digit timer from the last prompt', () => {
+    const menu = b.prompt('menu.wav');
+    const started = b.collectStarted('A', 'D1', { prompts: [menu] });
+    const mid: Array<[CallEvent, number]> = [
+      [b.callCreated('k', 0), 0],
+      [b.legInitiated('A'), 0],
+      [b.legAnswered('A'), 0],
+      [started, 1_000],
+      [b.promptStarted('A', 'D1', 0, menu), 1_000],
+    ];
+    expect(replay(...mid)).toEqual([]);
+    const done = b.promptFinished(
+      'A',
+      'D1',
+      0,
+      menu,
+      callEvents.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
+    );
+    expect(replay(...mid, [done, 4_000])).toEqual([
+      { kind: 'collectTimeout', collectId: 'D1', expectedDigits: 0, atMs: 4_000 + 5_000 },
+    ]);
+  });
+
   it('has none for an ended call', () => {
     expect(
       replay(

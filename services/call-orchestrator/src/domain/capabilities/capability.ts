@@ -71,3 +71,9 @@ export const untilEnded =
   <T extends CallCommandType>(fn: (s: Active, c: Cmd<T>, ctx: DecideContext) => Decision): Decider<T> =>
   (state, c, ctx) =>
     state.status === 'ended' ? none : fn(active(state), c, ctx);
+
+/** The context's evolve on an active call, for events that leave it active (playbacks, digits). */
+export const activeEvolve =
+  (ctx: DecideContext) =>
+  (s: Active, e: CallEvent): Active =>
+    ctx.evolve(s, e) as Active;

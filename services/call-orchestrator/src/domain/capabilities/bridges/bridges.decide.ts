@@ -14,12 +14,13 @@ import {
   type Decision,
 } from '../../call.guards';
 import { IllegalStateError, ValidationError } from '../../errors';
-import { finishPlaybacksOn } from '../media/media.decide';
+import { activeEvolve, type DecideContext } from '../capability';
+import { stopPlaybacksOn } from '../digits/prompts';
 import { bridgeFingerprint, dialFingerprint } from './bridges.state';
 
 type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 
-export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
+export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>, ctx: DecideContext): Decision => {
   const { legAId, legBId } = c.data;
   if (legAId === legBId)
     throw new ValidationError('a leg cannot be bridged with itself', { callId: s.callId, legId: legAId });
@@ -31,10 +32,15 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
     if (l.bridgeId)
       throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
   // The media session is sip-edge's to choose: its BridgeLegs reply fills it in before the append.
-  return {
-    events: joinLegs(s, a, b, c.metadata.newId, c.metadata.idempotencyKey ?? '', ''),
-    resultId: c.metadata.newId,
-  };
+  const joined = joinLegs(
+    s,
+    a,
+    b,
+    { bridgeId: c.metadata.newId, key: c.metadata.idempotencyKey ?? '' },
+    c,
+    ctx,
+  );
+  return { ...joined, resultId: c.metadata.newId };
 };
 
 /**
@@ -43,36 +49,46 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>): Decision => {
  * records the bridge when the command's append never happened (the orchestrator crashed or gave up after
  * sip-edge acted). Legs that have moved on since (ended, bridged otherwise) are left as they are.
  */
-export const recordLegsBridged = (s: Active, c: Cmd<'RecordLegsBridged'>): Decision => {
+export const recordLegsBridged = (s: Active, c: Cmd<'RecordLegsBridged'>, ctx: DecideContext): Decision => {
   const d = c.data;
   if (s.bridges[d.bridgeId]) return { events: [] };
   const a = s.legs[d.legAId];
   const b = s.legs[d.legBId];
   if (a?.status !== 'answered' || b?.status !== 'answered' || a.bridgeId || b.bridgeId) return { events: [] };
-  return { events: joinLegs(s, a, b, d.bridgeId, d.idempotencyKey, d.mediaSessionId ?? '') };
+  const bridge = { bridgeId: d.bridgeId, key: d.idempotencyKey, mediaSessionId: d.mediaSessionId ?? '' };
+  return joinLegs(s, a, b, bridge, c, ctx);
 };
 
-/** LegsBridged, after ending what the platform played to either leg alone: an echo, a prompt. */
+/**
+ * LegsBridged, after ending what the platform played to either leg alone: an echo, a prompt (a collection
+ * whose prompt that was waits for digits from then on, with its timer).
+ */
 function joinLegs(
   s: Active,
   a: AnsweredLeg,
   b: AnsweredLeg,
-  bridgeId: string,
-  idempotencyKey: string,
-  mediaSessionId: string,
-): CallEvent[] {
+  bridge: { bridgeId: string; key: string; mediaSessionId?: string },
+  c: { metadata: { now: number } },
+  ctx: DecideContext,
+): Decision {
   const base = { callId: s.callId, clientState: s.clientState };
   const out: CallEvent[] = [a, b]
     .filter((l) => l.echo)
     .map((l): CallEvent => ({ type: 'EchoStopped', data: { ...base, legId: l.legId } }));
-  out.push(
-    ...finishPlaybacksOn(s, [a.legId, b.legId], callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED),
-  );
+  const stopped = stopPlaybacksOn(s, [a.legId, b.legId], c.metadata.now, activeEvolve(ctx));
+  out.push(...stopped.events);
   out.push({
     type: 'LegsBridged',
-    data: { ...base, bridgeId, legAId: a.legId, legBId: b.legId, idempotencyKey, mediaSessionId },
+    data: {
+      ...base,
+      bridgeId: bridge.bridgeId,
+      legAId: a.legId,
+      legBId: b.legId,
+      idempotencyKey: bridge.key,
+      mediaSessionId: bridge.mediaSessionId ?? '',
+    },
   });
-  return out;
+  return { events: out, deadlines: stopped.deadlines };
 }
 
 /** A leg that ends ends its bridge (the peer's hang-up is the app's: process-managers/record-fact.ts). */

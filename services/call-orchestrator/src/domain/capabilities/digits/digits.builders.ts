@@ -7,7 +7,13 @@ import { base, meta } from '../../testing/builder-base';
 export const collectStarted = (
   legId: string,
   collectId: string,
-  o: { maxDigits?: number; terminators?: string; key?: string } = {},
+  o: {
+    maxDigits?: number;
+    terminators?: string;
+    key?: string;
+    prompts?: callEvents.CollectPrompt[];
+    bargeIn?: boolean;
+  } = {},
 ): CallEvent => ({
   type: 'DigitCollectionStarted',
   data: {
@@ -19,8 +25,55 @@ export const collectStarted = (
     firstDigitTimeoutMs: 5000,
     interDigitTimeoutMs: 3000,
     idempotencyKey: o.key ?? 'k-collect',
-    prompts: [],
-    bargeIn: false,
+    prompts: o.prompts ?? [],
+    bargeIn: o.bargeIn ?? false,
+  },
+});
+
+/** A resolved prompt: a file, or speech when `tts` names the provider/voice that spoke. */
+export const prompt = (name: string, tts?: string): callEvents.CollectPrompt =>
+  tts
+    ? { mediaUri: `tts:${name}`, source: `tts:${tts}`, durationMs: 1200, ttsFallbackFrom: '' }
+    : { mediaUri: `file:${name}`, source: 'file', durationMs: 0, ttsFallbackFrom: '' };
+
+/** The PlaybackStarted of a collection's i-th prompt. */
+export const promptStarted = (
+  legId: string,
+  collectId: string,
+  index: number,
+  p: callEvents.CollectPrompt,
+): CallEvent => ({
+  type: 'PlaybackStarted',
+  data: {
+    ...base,
+    legId,
+    playbackId: `${collectId}-prompt-${index}`,
+    mediaUri: p.mediaUri,
+    repeat: 1,
+    idempotencyKey: '',
+    source: p.source,
+    ttsFallbackFrom: p.ttsFallbackFrom,
+    collectId,
+    durationMs: p.durationMs,
+  },
+});
+
+/** The PlaybackFinished of a collection's i-th prompt. */
+export const promptFinished = (
+  legId: string,
+  collectId: string,
+  index: number,
+  p: callEvents.CollectPrompt,
+  reason: callEvents.PlaybackEndReason,
+): CallEvent => ({
+  type: 'PlaybackFinished',
+  data: {
+    ...base,
+    legId,
+    playbackId: `${collectId}-prompt-${index}`,
+    reason,
+    source: p.source,
+    collectId,
   },
 });
 
@@ -42,7 +95,14 @@ export const digitsCollected = (
 
 export const collectDigits = (
   legId: string,
-  o: { newId?: string; key?: string; maxDigits?: number; terminators?: string } = {},
+  o: {
+    newId?: string;
+    key?: string;
+    maxDigits?: number;
+    terminators?: string;
+    prompts?: callEvents.CollectPrompt[];
+    bargeIn?: boolean;
+  } = {},
 ): CallCommand => ({
   type: 'CollectDigits',
   data: {
@@ -51,8 +111,38 @@ export const collectDigits = (
     terminators: o.terminators ?? '#',
     firstDigitTimeoutMs: 5000,
     interDigitTimeoutMs: 3000,
+    ...(o.prompts ? { prompts: o.prompts } : {}),
+    ...(o.bargeIn ? { bargeIn: o.bargeIn } : {}),
   },
   metadata: meta(o.newId ?? 'D1', o.key ?? 'k-collect'),
+});
+
+export const sendDtmf = (legId: string, digits: string, durationMs = 0, key = 'k-dtmf'): CallCommand => ({
+  type: 'SendDtmf',
+  data: { legId, digits, durationMs },
+  metadata: meta('new-1', key),
+});
+
+export const dtmfSent = (
+  legId: string,
+  digits: string,
+  method: callEvents.DtmfMethod,
+  durationMs = 100,
+  key = 'k-dtmf',
+): CallEvent => ({
+  type: 'DtmfSent',
+  data: { ...base, legId, digits, method, durationMs, idempotencyKey: key },
+});
+
+export const setDtmfDetection = (legId: string, inband: boolean): CallCommand => ({
+  type: 'SetDtmfDetection',
+  data: { legId, inband },
+  metadata: meta(),
+});
+
+export const dtmfDetectionChanged = (legId: string, inband: boolean): CallEvent => ({
+  type: 'DtmfDetectionChanged',
+  data: { ...base, legId, inband },
 });
 
 export const recordDtmf = (legId: string, digit: string): CallCommand => ({

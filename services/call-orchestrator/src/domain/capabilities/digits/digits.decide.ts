@@ -7,55 +7,75 @@ import type { CallEvent } from '../../call.events';
 import type { Leg } from '../../call.state';
 import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from '../../call.guards';
 import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
+import { activeEvolve, type DecideContext } from '../capability';
+import { playbackFinished } from '../media/playback-events';
 import { collectFingerprint, type Collect } from './digits.state';
+import { inPrompts, playingPrompt, startPrompt, stopPlaybacksOn } from './prompts';
 
 const { CollectEndReason } = callEvents;
-const DTMF_KEYS = '0123456789*#ABCD';
+export const DTMF_KEYS = '0123456789*#ABCD';
 /** @default 5000 */
 export const DEFAULT_FIRST_DIGIT_TIMEOUT_MS = 5000;
 /** @default 3000 */
 export const DEFAULT_INTER_DIGIT_TIMEOUT_MS = 3000;
 const MAX_DIGITS_LIMIT = 64;
 
-export function collectDigits(s: Active, c: Cmd<'CollectDigits'>): Decision {
+/** proto CollectDigitsRequest.prompts: up to 10. */
+export const MAX_PROMPTS = 10;
+
+export function collectDigits(s: Active, c: Cmd<'CollectDigits'>, ctx: DecideContext): Decision {
   const d = {
     legId: c.data.legId,
     maxDigits: c.data.maxDigits || 1,
     terminators: c.data.terminators,
     firstDigitTimeoutMs: c.data.firstDigitTimeoutMs || DEFAULT_FIRST_DIGIT_TIMEOUT_MS,
     interDigitTimeoutMs: c.data.interDigitTimeoutMs || DEFAULT_INTER_DIGIT_TIMEOUT_MS,
+    prompts: c.data.prompts ?? [],
+    bargeIn: c.data.bargeIn ?? false,
   };
-  const ctx = { callId: s.callId, legId: d.legId };
+  const where = { callId: s.callId, legId: d.legId };
   if (d.maxDigits > MAX_DIGITS_LIMIT)
-    throw new ValidationError(`max_digits must be 1-${MAX_DIGITS_LIMIT}, got ${d.maxDigits}`, ctx);
+    throw new ValidationError(`max_digits must be 1-${MAX_DIGITS_LIMIT}, got ${d.maxDigits}`, where);
   if ([...d.terminators].some((k) => !DTMF_KEYS.includes(k)))
-    throw new ValidationError(`terminators may only hold ${DTMF_KEYS}, got "${d.terminators}"`, ctx);
+    throw new ValidationError(`terminators may only hold ${DTMF_KEYS}, got "${d.terminators}"`, where);
+  if (d.prompts.length > MAX_PROMPTS)
+    throw new ValidationError(`at most ${MAX_PROMPTS} prompts, got ${d.prompts.length}`, where);
   const again = replay(s, c.metadata.idempotencyKey, collectFingerprint(d));
   if (again) return again;
   answeredLeg(s, d.legId, 'collect digits');
   const running = runningOn(s, d.legId);
   if (running)
-    throw new IllegalStateError(`leg ${d.legId} already collects digits (${running.collectId})`, ctx);
+    throw new IllegalStateError(`leg ${d.legId} already collects digits (${running.collectId})`, where);
   const collectId = c.metadata.newId;
+  const started: CallEvent = {
+    type: 'DigitCollectionStarted',
+    data: {
+      callId: s.callId,
+      ...d,
+      collectId,
+      clientState: s.clientState,
+      idempotencyKey: c.metadata.idempotencyKey ?? '',
+    },
+  };
+  if (d.prompts.length === 0)
+    return {
+      resultId: collectId,
+      deadlines: [
+        {
+          kind: 'collectTimeout',
+          collectId,
+          expectedDigits: 0,
+          atMs: c.metadata.now + d.firstDigitTimeoutMs,
+        },
+      ],
+      events: [started],
+    };
+  // The first prompt replaces what plays on the leg, as PlayMedia does; the timer waits for the last.
+  const stopped = stopPlaybacksOn(s, [d.legId], c.metadata.now, activeEvolve(ctx));
   return {
     resultId: collectId,
-    deadlines: [
-      { kind: 'collectTimeout', collectId, expectedDigits: 0, atMs: c.metadata.now + d.firstDigitTimeoutMs },
-    ],
-    events: [
-      {
-        type: 'DigitCollectionStarted',
-        data: {
-          callId: s.callId,
-          ...d,
-          collectId,
-          clientState: s.clientState,
-          idempotencyKey: c.metadata.idempotencyKey ?? '',
-          prompts: [],
-          bargeIn: false,
-        },
-      },
-    ],
+    deadlines: stopped.deadlines,
+    events: [...stopped.events, started, startPrompt(s, { collectId, ...d }, 0)],
   };
 }
 
@@ -69,7 +89,7 @@ function legOfDigit(s: Active, d: Cmd<'RecordDtmf'>['data']): string {
   return heard?.legId ?? d.legId;
 }
 
-export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>): Decision {
+export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>, ctx: DecideContext): Decision {
   const { digit } = c.data;
   const legId = legOfDigit(s, c.data);
   if (digit.length !== 1 || !DTMF_KEYS.includes(digit))
@@ -84,9 +104,15 @@ export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>): Decision {
     type: 'DtmfReceived',
     data: { ...base, digit, collectId: running.collectId, method },
   };
+  // Barge-in: the digit stops the prompt that plays (and so skips the rest, prompts.ts). A collection that
+  // ends stops it whatever barge_in says.
+  const prompt = playingPrompt(s, running.collectId);
+  const stopPrompt = (): CallEvent[] =>
+    prompt ? [playbackFinished(s, prompt, callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED)] : [];
   const end = (digits: string, reason: callEvents.CollectEndReason, terminator = ''): Decision => ({
     events: [
       received,
+      ...stopPrompt(),
       {
         type: 'DigitsCollected',
         data: { ...base, collectId: running.collectId, digits, reason, terminator },
@@ -97,9 +123,14 @@ export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>): Decision {
     return end(running.digits, CollectEndReason.COLLECT_END_REASON_TERMINATOR, digit);
   const digits = running.digits + digit;
   if (digits.length >= running.maxDigits) return end(digits, CollectEndReason.COLLECT_END_REASON_MAX_DIGITS);
+  const events = [received, ...(running.bargeIn ? stopPrompt() : [])];
+  // Without barge-in the prompts go on: the timer starts after the last one (afterPrompt).
+  const after = events.reduce(activeEvolve(ctx), s);
+  const col = after.collects[running.collectId];
+  if (col?.status === 'collecting' && inPrompts(after, col)) return { events };
   const atMs = c.metadata.now + running.interDigitTimeoutMs;
   return {
-    events: [received],
+    events,
     deadlines: [
       { kind: 'collectTimeout', collectId: running.collectId, expectedDigits: digits.length, atMs },
     ],

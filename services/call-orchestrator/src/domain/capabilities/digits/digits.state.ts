@@ -1,6 +1,7 @@
 // Digit collection's part of the call state: each collection by id, with the digits it has so far.
 import { remember } from '../../idempotency';
-import type { Evolver } from '../capability';
+import { callEvents } from '@callctl/proto';
+import { withLeg, type Evolver } from '../capability';
 
 export type Collect =
   | {
@@ -12,6 +13,10 @@ export type Collect =
       readonly firstDigitTimeoutMs: number;
       readonly interDigitTimeoutMs: number;
       readonly digits: string;
+      /** Played in order before the first-digit timer starts (prompts.ts). */
+      readonly prompts: readonly callEvents.CollectPrompt[];
+      /** The first digit stops the prompt playing and skips the rest. */
+      readonly bargeIn: boolean;
     }
   | { readonly status: 'done'; readonly collectId: string; readonly legId: string; readonly digits: string };
 export type DigitsState = { readonly collects: Readonly<Record<string, Collect>> };
@@ -22,7 +27,33 @@ export const collectFingerprint = (d: {
   terminators: string;
   firstDigitTimeoutMs: number;
   interDigitTimeoutMs: number;
-}) => `collect|${d.legId}|${d.maxDigits}|${d.terminators}|${d.firstDigitTimeoutMs}|${d.interDigitTimeoutMs}`;
+  prompts?: readonly callEvents.CollectPrompt[];
+  bargeIn?: boolean;
+}) =>
+  `collect|${d.legId}|${d.maxDigits}|${d.terminators}|${d.firstDigitTimeoutMs}|${d.interDigitTimeoutMs}` +
+  // Collections without prompts keep the fingerprint they were recorded with.
+  (d.prompts?.length || d.bargeIn
+    ? `|${d.prompts?.map((p) => p.mediaUri).join(',') ?? ''}|${d.bargeIn ? 'barge' : ''}`
+    : '');
+
+export const dtmfSentFingerprint = (d: { legId: string; digits: string; durationMs: number }) =>
+  `dtmf|${d.legId}|${d.digits}|${d.durationMs}`;
+
+/** A replay of SendDtmf answers with the method recorded: kept as the key's result (its enum name). */
+const dtmfSent: Evolver<'DtmfSent'> = (s, { data: d }) => ({
+  ...s,
+  idempotency: remember(
+    s.idempotency,
+    d.idempotencyKey,
+    dtmfSentFingerprint(d),
+    callEvents.dtmfMethodToJSON(d.method),
+  ),
+});
+
+const dtmfDetectionChanged: Evolver<'DtmfDetectionChanged'> = (s, e) => {
+  const leg = s.legs[e.data.legId];
+  return leg ? withLeg(s, { ...leg, inbandDtmf: e.data.inband }) : s;
+};
 
 const collectionStarted: Evolver<'DigitCollectionStarted'> = (s, { data: d }) => {
   const c: Collect = {
@@ -34,6 +65,8 @@ const collectionStarted: Evolver<'DigitCollectionStarted'> = (s, { data: d }) =>
     firstDigitTimeoutMs: d.firstDigitTimeoutMs,
     interDigitTimeoutMs: d.interDigitTimeoutMs,
     digits: '',
+    prompts: d.prompts,
+    bargeIn: d.bargeIn,
   };
   return {
     ...s,
@@ -59,4 +92,6 @@ export const digitsEvolve = {
   DigitCollectionStarted: collectionStarted,
   DtmfReceived: dtmfReceived,
   DigitsCollected: digitsCollected,
+  DtmfSent: dtmfSent,
+  DtmfDetectionChanged: dtmfDetectionChanged,
 };

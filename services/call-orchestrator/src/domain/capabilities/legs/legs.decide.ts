@@ -84,7 +84,12 @@ export const recordInboundCall = (state: CallState, c: Cmd<'RecordInboundCall'>)
     events: [
       {
         type: 'CallCreated',
-        data: { callId: d.callId, clientState: d.clientState, maxDurationMs: 0, idempotencyKey: '' },
+        data: {
+          callId: d.callId,
+          clientState: d.clientState,
+          maxDurationMs: d.maxDurationMs ?? 0,
+          idempotencyKey: '',
+        },
       },
       {
         type: 'LegInitiated',
@@ -120,13 +125,23 @@ export const answerLeg = (s: Active, c: Cmd<'AnswerLeg'>): Decision => {
       callId: s.callId,
       legId: l.legId,
     });
+  const clientState = c.data.clientState || s.clientState;
+  const out: CallEvent[] = [];
+  // The limit from AnswerLeg (or the platform default the adapter put in) replaces the call's before the
+  // answer, so the first answer arms it like CreateCall's (RecordLegAnswered).
+  const maxDurationMs = c.data.maxDurationMs ?? s.maxDurationMs;
+  if (maxDurationMs !== s.maxDurationMs)
+    out.push({ type: 'CallMaxDurationSet', data: { callId: s.callId, maxDurationMs, clientState } });
+  out.push({ type: 'LegAnswered', data: { callId: s.callId, legId: l.legId, clientState } });
+  if (c.data.detectInbandDtmf)
+    out.push({
+      type: 'DtmfDetectionChanged',
+      data: { callId: s.callId, legId: l.legId, inband: true, clientState },
+    });
+  const firstAnswer = !s.answered && maxDurationMs > 0;
   return {
-    events: [
-      {
-        type: 'LegAnswered',
-        data: { callId: s.callId, legId: l.legId, clientState: c.data.clientState || s.clientState },
-      },
-    ],
+    events: out,
+    deadlines: firstAnswer ? [{ kind: 'maxDuration', atMs: c.metadata.now + maxDurationMs }] : [],
   };
 };
 

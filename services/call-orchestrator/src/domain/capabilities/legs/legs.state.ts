@@ -50,7 +50,13 @@ const legEnded: Evolver<'LegEnded'> = (s, e) => {
 
 const callEnded: Evolver<'CallEnded'> = (s, e) => ({ ...s, status: 'ended', cause: e.data.cause });
 
+const maxDurationSet: Evolver<'CallMaxDurationSet'> = (s, e) => ({
+  ...s,
+  maxDurationMs: e.data.maxDurationMs,
+});
+
 export const legsEvolve = {
+  CallMaxDurationSet: maxDurationSet,
   LegInitiated: legInitiated,
   LegRinging: legRinging,
   LegAnswered: legAnswered,

@@ -19,7 +19,7 @@ export const playbackStarted = (
     mediaUri,
     repeat,
     idempotencyKey: key,
-    source: '',
+    source: mediaUri.startsWith('http') ? 'url' : mediaUri.slice(0, mediaUri.indexOf(':')),
     ttsFallbackFrom: '',
     collectId: '',
     durationMs: 0,
@@ -30,9 +30,10 @@ export const playbackFinished = (
   legId: string,
   playbackId: string,
   reason: callEvents.PlaybackEndReason,
+  o: { source?: string; collectId?: string } = {},
 ): CallEvent => ({
   type: 'PlaybackFinished',
-  data: { ...base, legId, playbackId, reason, source: '', collectId: '' },
+  data: { ...base, legId, playbackId, reason, source: o.source ?? 'url', collectId: o.collectId ?? '' },
 });
 
 export const echoStarted = (legId: string): CallEvent => ({ type: 'EchoStarted', data: { ...base, legId } });

@@ -4,85 +4,76 @@ import type { CallEvent } from '../../call.events';
 import type { Leg } from '../../call.state';
 import { answeredLeg, leg, replay, type Active, type Cmd, type Decision } from '../../call.guards';
 import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
-import { playFingerprint, type Playback } from './media.state';
+import { afterPrompt, stopPlaybacksOn } from '../digits/prompts';
+import { activeEvolve, type DecideContext } from '../capability';
+import { playFingerprint } from './media.state';
+import { finishPlaybacksOn, playbackFinished, playbackStarted } from './playback-events';
 
 const { PlaybackEndReason } = callEvents;
 const none: Decision = { events: [] };
 
-export const playMedia = (s: Active, c: Cmd<'PlayMedia'>): Decision => {
+export const playMedia = (s: Active, c: Cmd<'PlayMedia'>, ctx: DecideContext): Decision => {
   const d = { ...c.data, repeat: c.data.repeat || 1 };
   if (!d.mediaUri)
     throw new ValidationError('a media URL or file id is required', { callId: s.callId, legId: d.legId });
   const again = replay(s, c.metadata.idempotencyKey, playFingerprint(d));
   if (again) return again;
   answeredLeg(s, d.legId, 'play media');
-  const base = { callId: s.callId, legId: d.legId, clientState: s.clientState };
-  const out = finishPlaybacksOn(s, [d.legId], PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
-  out.push({
-    type: 'PlaybackStarted',
-    data: {
-      ...base,
-      playbackId: c.metadata.newId,
-      mediaUri: d.mediaUri,
-      repeat: d.repeat,
-      idempotencyKey: c.metadata.idempotencyKey ?? '',
-      source: '',
-      ttsFallbackFrom: '',
-      collectId: '',
-      durationMs: 0,
-    },
-  });
-  return { events: out, resultId: c.metadata.newId };
-};
-
-/** PlaybackFinished with this reason for each playback still playing to one of these legs. */
-export function finishPlaybacksOn(
-  s: Active,
-  legIds: readonly string[],
-  reason: callEvents.PlaybackEndReason,
-): CallEvent[] {
-  return Object.values(s.playbacks)
-    .filter((p) => p.status === 'playing' && legIds.includes(p.legId))
-    .map((p) => playbackFinished(s, p, reason));
-}
-
-const playbackFinished = (s: Active, p: Playback, reason: callEvents.PlaybackEndReason): CallEvent => ({
-  type: 'PlaybackFinished',
-  data: {
-    callId: s.callId,
-    legId: p.legId,
-    playbackId: p.playbackId,
-    reason,
-    clientState: s.clientState,
-    source: '',
+  const stopped = stopPlaybacksOn(s, [d.legId], c.metadata.now, activeEvolve(ctx));
+  const started = playbackStarted(s, {
+    legId: d.legId,
+    playbackId: c.metadata.newId,
+    mediaUri: d.mediaUri,
+    repeat: d.repeat,
+    idempotencyKey: c.metadata.idempotencyKey ?? '',
     collectId: '',
-  },
-});
+    ...(d.media ? { media: d.media } : {}),
+  });
+  return { events: [...stopped.events, started], resultId: c.metadata.newId, deadlines: stopped.deadlines };
+};
 
 /** A leg that ends stops what plays to it. */
 export const endPlaybacksOfLeg = (s: Active, l: Leg): CallEvent[] =>
   finishPlaybacksOn(s, [l.legId], PlaybackEndReason.PLAYBACK_END_REASON_LEG_ENDED);
 
-export const stopMedia = (s: Active, c: Cmd<'StopMedia'>): Decision =>
-  finishPlayback(s, c.data.playbackId, PlaybackEndReason.PLAYBACK_END_REASON_STOPPED);
+export const stopMedia = (s: Active, c: Cmd<'StopMedia'>, ctx: DecideContext): Decision =>
+  finishPlayback(s, c, PlaybackEndReason.PLAYBACK_END_REASON_STOPPED, ctx);
 
-export const recordPlaybackFinished = (s: Active, c: Cmd<'RecordPlaybackFinished'>): Decision =>
+export const recordPlaybackFinished = (
+  s: Active,
+  c: Cmd<'RecordPlaybackFinished'>,
+  ctx: DecideContext,
+): Decision =>
   finishPlayback(
     s,
-    c.data.playbackId,
+    c,
     c.data.failed
       ? PlaybackEndReason.PLAYBACK_END_REASON_FAILED
       : PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
+    ctx,
   );
 
-/** Ends a playback with this reason; one that already finished stays as it is (a stop racing its end). */
-function finishPlayback(s: Active, playbackId: string, reason: callEvents.PlaybackEndReason): Decision {
+/**
+ * Ends a playback with this reason; one that already finished stays as it is (a stop racing its end). A
+ * collection's prompt that ends is followed by the next prompt or, after the last, the collection's timer.
+ */
+function finishPlayback(
+  s: Active,
+  c: Cmd<'StopMedia' | 'RecordPlaybackFinished'>,
+  reason: callEvents.PlaybackEndReason,
+  ctx: DecideContext,
+): Decision {
+  const { playbackId } = c.data;
   const p = s.playbacks[playbackId];
   if (!p)
     throw new NotFoundError(`playback ${playbackId} does not exist in call ${s.callId}`, {
       callId: s.callId,
     });
-  return p.status === 'finished' ? none : { events: [playbackFinished(s, p, reason)] };
+  if (p.status === 'finished') return none;
+  const finished = playbackFinished(s, p, reason);
+  if (!p.collectId) return { events: [finished] };
+  const next = afterPrompt(activeEvolve(ctx)(s, finished), p.collectId, c.metadata.now);
+  return { events: [finished, ...next.events], deadlines: next.deadlines ?? [] };
 }
 
 export const startEcho = (s: Active, c: Cmd<'StartEcho'>): Decision => {

@@ -1,4 +1,5 @@
 // Media operations' part of the call state: playbacks by id, and (on an answered leg) whether it echoes.
+import type { callEvents } from '@callctl/proto';
 import { remember } from '../../idempotency';
 import type { CallState } from '../../call.state';
 import { withLeg, type Ev, type Evolver, type Started } from '../capability';
@@ -7,6 +8,12 @@ export type Playback = {
   readonly playbackId: string;
   readonly legId: string;
   readonly status: 'playing' | 'finished';
+  /** As PlaybackStarted.source: PlaybackFinished carries it again. */
+  readonly source: string;
+  /** The digit collection this playback is a prompt of ('' for none). */
+  readonly collectId: string;
+  /** Why it finished (once finished): a prompt STOPPED ends its collection's prompts. */
+  readonly reason?: callEvents.PlaybackEndReason;
 };
 export type MediaState = { readonly playbacks: Readonly<Record<string, Playback>> };
 
@@ -17,14 +24,22 @@ const playbackStarted: Evolver<'PlaybackStarted'> = (s, { data: d }) => ({
   ...s,
   playbacks: {
     ...s.playbacks,
-    [d.playbackId]: { playbackId: d.playbackId, legId: d.legId, status: 'playing' },
+    [d.playbackId]: {
+      playbackId: d.playbackId,
+      legId: d.legId,
+      status: 'playing',
+      source: d.source,
+      collectId: d.collectId,
+    },
   },
   idempotency: remember(s.idempotency, d.idempotencyKey, playFingerprint(d), d.playbackId),
 });
 
 const playbackFinished: Evolver<'PlaybackFinished'> = (s, e) => {
   const p = s.playbacks[e.data.playbackId];
-  return p ? { ...s, playbacks: { ...s.playbacks, [p.playbackId]: { ...p, status: 'finished' } } } : s;
+  if (!p) return s;
+  const finished: Playback = { ...p, status: 'finished', reason: e.data.reason };
+  return { ...s, playbacks: { ...s.playbacks, [p.playbackId]: finished } };
 };
 
 const echo =

@@ -1,0 +1,53 @@
+// What a playback or prompt plays, resolved before its command is decided: speech is synthesized by the
+// tts service and a media-library id is looked up (NOT_FOUND when unknown or deleted), so the domain
+// records what actually plays (`tts:<media id>`, `library:<media id>`) and where it came from (source)
+// without doing I/O. Requests are checked (requests.ts) before anything here runs.
+import type { ResolvedMedia } from '../domain/call.commands.js';
+import type { MediaLibraryPort, SpeechRequest, TtsPort } from './ports.js';
+
+/** What a request names: a URL, a file (of the media files directory or the library) or speech. */
+export type MediaChoice =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'file'; readonly name: string }
+  | { readonly kind: 'library'; readonly mediaId: string }
+  | { readonly kind: 'speech'; readonly speech: SpeechRequest };
+
+export type Resolved = { readonly mediaUri: string; readonly media: ResolvedMedia };
+
+export interface MediaSourcePorts {
+  readonly tts: TtsPort;
+  readonly mediaLibrary: MediaLibraryPort;
+}
+
+export const FILE_PREFIX = 'file:';
+export const LIBRARY_PREFIX = 'library:';
+export const TTS_PREFIX = 'tts:';
+
+const plain = (source: string): ResolvedMedia => ({ source, durationMs: 0, ttsFallbackFrom: '' });
+
+export async function resolveMedia(ports: MediaSourcePorts, choice: MediaChoice): Promise<Resolved> {
+  switch (choice.kind) {
+    case 'url':
+      return { mediaUri: choice.url, media: plain('url') };
+    case 'file':
+      return { mediaUri: `${FILE_PREFIX}${choice.name}`, media: plain('file') };
+    case 'library': {
+      const found = await ports.mediaLibrary.getMedia(choice.mediaId);
+      return {
+        mediaUri: `${LIBRARY_PREFIX}${found.mediaId}`,
+        media: { source: 'library', durationMs: found.durationMs, ttsFallbackFrom: '' },
+      };
+    }
+    case 'speech': {
+      const spoken = await ports.tts.synthesize(choice.speech);
+      return {
+        mediaUri: `${TTS_PREFIX}${spoken.mediaId}`,
+        media: {
+          source: `tts:${spoken.provider}/${spoken.voice}`,
+          durationMs: spoken.durationMs,
+          ttsFallbackFrom: spoken.fallbackFrom,
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// What a playback records of resolved media: the media id that plays and the provider that actually spoke.
+import { PeerError, PEER_ERROR_CODES } from './errors';
+import { resolveMedia, type MediaSourcePorts } from './media-sources';
+import type { SpeechRequest } from './ports';
+
+const asked: SpeechRequest[] = [];
+const ports: MediaSourcePorts = {
+  // The tts service's answer when its fallback spoke for a provider that failed.
+  tts: {
+    synthesize: async (r) => (
+      asked.push(r),
+      { mediaId: 'tts-9f', durationMs: 1840, provider: 'espeak', voice: 'en-us', fallbackFrom: 'polly' }
+    ),
+  },
+  mediaLibrary: {
+    getMedia: async (id) => {
+      if (id !== 'ml-00000000000000000000000000000001')
+        throw new PeerError('media-library', PEER_ERROR_CODES.notFound, `media ${id} does not exist`);
+      return { mediaId: id, durationMs: 3000 };
+    },
+  },
+};
+
+describe('resolveMedia', () => {
+  it('records speech as tts:<media id>, with the provider and voice that spoke and the one that failed', async () => {
+    const speech = { text: 'Hello', provider: 'polly', voice: 'Joanna', language: '' };
+    expect(await resolveMedia(ports, { kind: 'speech', speech })).toEqual({
+      mediaUri: 'tts:tts-9f',
+      media: { source: 'tts:espeak/en-us', durationMs: 1840, ttsFallbackFrom: 'polly' },
+    });
+    expect(asked).toEqual([speech]);
+  });
+
+  it('records a library file as library:<id> with its duration; an unknown one is NOT_FOUND', async () => {
+    const id = 'ml-00000000000000000000000000000001';
+    expect(await resolveMedia(ports, { kind: 'library', mediaId: id })).toEqual({
+      mediaUri: `library:${id}`,
+      media: { source: 'library', durationMs: 3000, ttsFallbackFrom: '' },
+    });
+    await expect(
+      resolveMedia(ports, { kind: 'library', mediaId: 'ml-00000000000000000000000000000002' }),
+    ).rejects.toMatchObject({ code: PEER_ERROR_CODES.notFound });
+  });
+});
