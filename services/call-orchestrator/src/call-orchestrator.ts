@@ -41,6 +41,7 @@ import {
 import { pgFactDeadLetters } from './adapters/dead-letters/fact-dead-letters.js';
 import { sipEdgeClient } from './adapters/sip-edge/sip-edge-client.js';
 import { ttsClient } from './adapters/tts/tts-client.js';
+import { mediaLibraryProxy } from './adapters/grpc/media-library-proxy.js';
 import { mediaLibraryClient } from './adapters/media-library/media-library-client.js';
 
 export interface CallOrchestratorOptions {
@@ -245,6 +246,11 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       (afterPosition) => subscribeAll({ store, databaseUrl: o.databaseUrl, afterPosition }),
       store.codecs,
     );
+    const libraryProxy = mediaLibraryProxy({
+      ...(o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 }),
+      log: log.child({ module: 'media-library' }),
+    });
+    closers.push({ name: 'media library proxy', close: async () => libraryProxy.close() });
     const grpc = await startGrpcServer({
       log,
       ...o.grpc,
@@ -258,11 +264,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
           media: { tts, mediaLibrary: library },
           log: log.child({ module: 'grpc' }),
         }),
-        // WIRING POINT (issue #12, lead): the public callctl.v1.MediaLibrary forwarded to the media
-        // library, from src/adapters/grpc/media-library-proxy.ts (not on this branch):
-        //   const libraryProxy = mediaLibraryProxy({ address, timeoutMs (as above), log: log.child({ module: 'media-library' }) });
-        //   closers.push({ name: 'media library proxy', close: () => libraryProxy.close() });
-        // and `libraryProxy.binding` in this list.
+        // Applications use one address: the public MediaLibrary is forwarded to the media-library service.
+        libraryProxy.binding,
       ],
     });
     closers.push({ name: 'grpc', close: () => grpc.close() });
