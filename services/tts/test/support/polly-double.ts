@@ -36,9 +36,9 @@ export class PollyDouble {
   ) {}
 
   static async start(region = 'us-east-1'): Promise<PollyDouble> {
-    let double: PollyDouble | undefined;
-    const server = createServer((req, res) => void double!.handle(req, res));
-    double = new PollyDouble(server, region);
+    const server = createServer();
+    const double = new PollyDouble(server, region);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void double.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return double;
   }
