@@ -2,7 +2,7 @@
 // 'rest'), so one HTTP/1.1 endpoint serves it. LINEAR16 comes back as a WAV file (header included): its
 // samples are kept when they are already what the service stores, else sox converts them.
 import { TextToSpeechClient } from '@google-cloud/text-to-speech';
-import { OAuth2Client } from 'google-auth-library';
+import { JWT, OAuth2Client } from 'google-auth-library';
 import {
   ProviderAuthError,
   ProviderNotConfiguredError,
@@ -63,13 +63,18 @@ export class GoogleProvider implements SpeechProvider {
 
   private authOptions() {
     const { apiKey, accessToken, keyFilename } = this.options;
-    if (apiKey) return { apiKey };
+    // Node's own fetch: gaxios would otherwise load node-fetch with a dynamic import(), which a CommonJS
+    // host without ESM loading (jest) cannot do; the request then never leaves. Every HTTP status reaches
+    // gax, which turns Google's error JSON into a GoogleError with its gRPC code (as with its own fetch).
+    const transporterOptions = { fetchImplementation: globalThis.fetch, validateStatus: () => true };
+    // An API key client as GoogleAuth.fromAPIKey makes it, built here so it takes the transporter options.
+    if (apiKey) return { authClient: new JWT({ apiKey, transporterOptions }) };
     if (accessToken) {
-      const authClient = new OAuth2Client();
+      const authClient = new OAuth2Client({ transporterOptions });
       authClient.setCredentials({ access_token: accessToken });
       return { authClient };
     }
-    if (keyFilename) return { keyFilename };
+    if (keyFilename) return { keyFilename, clientOptions: { transporterOptions } };
     return undefined;
   }
 
@@ -105,7 +110,7 @@ export class GoogleProvider implements SpeechProvider {
         audioConfig: { audioEncoding: 'LINEAR16', sampleRateHertz: request.sampleRateHz },
       },
       // One attempt within the provider's timeout: the fallback provider is the retry.
-      { timeout: this.timeoutMs, retry: null, maxRetries: 0 },
+      { timeout: this.timeoutMs, maxRetries: 0 },
     );
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = () => reject(new ProviderUnavailableError('google: aborted', { provider: this.name }));
