@@ -43,6 +43,9 @@ const sipAdminPort = port('CALLCTL_SIP_ADMIN_PORT', 9022);
 const sipAdminSecret = env.CALLCTL_SIP_ADMIN_SECRET ?? 'cymru';
 const orchestratorGrpc = `127.0.0.1:${port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 50051)}`;
 const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
+const ttsGrpc = `127.0.0.1:${port('CALLCTL_TTS_GRPC_PORT', 50054)}`;
+// The tts service's own cache of synthesized WAVs (media-workers fetch them over MediaStore).
+const ttsCacheDir = env.CALLCTL_TTS_CACHE_DIR ?? join(__dirname, '..', '..', '.state', 'tts');
 
 // Files PlayMedia plays by file_id. `make dev` puts a spoken welcome prompt there (espeak-ng, the local
 // engine the stack installs), so the walk-through below works with nothing uploaded.
@@ -56,6 +59,32 @@ function prepareMedia() {
 }
 
 const services = [
+  {
+    name: 'tts',
+    entry: 'services/tts/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_TTS_GRPC_PORT', 50054),
+      TTS_CACHE_DIR: ttsCacheDir,
+      // Cloud providers stay off unless their credentials are in the environment of `make dev`.
+      ...Object.fromEntries(
+        [
+          'TTS_DEFAULT_PROVIDER',
+          'TTS_FALLBACK_PROVIDER',
+          'POLLY_REGION',
+          'POLLY_ACCESS_KEY_ID',
+          'POLLY_SECRET_ACCESS_KEY',
+          'GOOGLE_API_KEY',
+          'GOOGLE_ACCESS_TOKEN',
+          'GOOGLE_APPLICATION_CREDENTIALS',
+        ]
+          .filter((name) => env[name])
+          .map((name) => [name, env[name]]),
+      ),
+    },
+    ready: grpcHealthy(ttsGrpc),
+    listens: [['tts gRPC (internal: Tts, MediaStore)', ttsGrpc]],
+  },
   {
     name: 'media-worker',
     entry: 'services/media-worker/dist/src/main.js',

@@ -1,4 +1,4 @@
-import { env, loadConfig, type Environment } from '@callctl/config';
+import { ConfigError, env, loadConfig, type Environment } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { PROVIDER_NAMES } from './domain/synthesis-request.js';
@@ -57,6 +57,16 @@ export function readConfig(environment: Environment) {
     },
     environment,
   );
+  if (!config.POLLY_ACCESS_KEY_ID !== !config.POLLY_SECRET_ACCESS_KEY) {
+    const missing = config.POLLY_ACCESS_KEY_ID ? 'POLLY_SECRET_ACCESS_KEY' : 'POLLY_ACCESS_KEY_ID';
+    throw new ConfigError('tts', [
+      {
+        variable: missing,
+        problem:
+          'required with the other (set both POLLY_ACCESS_KEY_ID and POLLY_SECRET_ACCESS_KEY, or neither)',
+      },
+    ]);
+  }
   return config;
 }
 
