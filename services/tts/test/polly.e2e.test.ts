@@ -77,6 +77,45 @@ describe('tts service - polly', () => {
     expect(polly.requests).toBe(asked);
   });
 
+  it('asks Polly once for concurrent identical requests', async () => {
+    const text = `Polly shared ${Date.now()}`;
+    const asked = polly.requests;
+    const together = await Promise.all(
+      Array.from({ length: 5 }, () => tts.synthesize({ provider: 'polly', input: { $case: 'text', text } })),
+    );
+    expect(polly.requests - asked).toBe(1);
+    expect(new Set(together.map((r) => r.mediaId)).size).toBe(1);
+  });
+
+  it('queues requests over the concurrency limit: one whose deadline passes while it waits never reaches Polly', async () => {
+    const single = await TtsFixture.start({ polly: pollyOptions({ maxConcurrency: 1, timeoutMs: 1500 }) });
+    try {
+      polly.behaviour = 'hang';
+      const asked = polly.requests;
+      const first = single.synthesizeError({
+        provider: 'polly',
+        input: { $case: 'text', text: 'first in line' },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = single.synthesize(
+        { provider: 'polly', input: { $case: 'text', text: 'second in line' } },
+        600,
+      );
+      await expect(second).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
+      // The second never reached Polly: it waited for the place the hanging first request holds.
+      expect(polly.requests - asked).toBe(1);
+      expect((await first).details).toMatch(/polly did not answer within 1500 ms/);
+      polly.behaviour = 'speak';
+      const third = await single.synthesize({
+        provider: 'polly',
+        input: { $case: 'text', text: 'third in line' },
+      });
+      expect(third.provider).toBe('polly');
+    } finally {
+      await single.stop(true);
+    }
+  });
+
   it('maps an unknown voice or language to INVALID_ARGUMENT naming it', async () => {
     const voice = await tts.synthesizeError({
       provider: 'polly',
