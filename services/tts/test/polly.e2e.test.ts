@@ -116,6 +116,31 @@ describe('tts service - polly', () => {
     }
   });
 
+  it('answers UNAVAILABLE naming polly when a request without a deadline waits longer than TTS_REQUEST_TIMEOUT_MS', async () => {
+    const single = await TtsFixture.start({
+      requestTimeoutMs: 500,
+      polly: pollyOptions({ maxConcurrency: 1, timeoutMs: 1500 }),
+    });
+    try {
+      polly.behaviour = 'hang';
+      const first = single.synthesizeError({
+        provider: 'polly',
+        input: { $case: 'text', text: 'holding the place' },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const waiting = await single
+        .synthesize({ provider: 'polly', input: { $case: 'text', text: 'no deadline of its own' } }, Infinity)
+        .catch((error: unknown) => error as { code: number; details: string });
+      expect(waiting).toMatchObject({
+        code: status.UNAVAILABLE,
+        details: expect.stringMatching(/polly did not speak within the request's deadline/),
+      });
+      await first;
+    } finally {
+      await single.stop(true);
+    }
+  });
+
   it('maps an unknown voice or language to INVALID_ARGUMENT naming it', async () => {
     const voice = await tts.synthesizeError({
       provider: 'polly',

@@ -80,6 +80,17 @@ export function verifySigV4(
       message: `Credential should be scoped to a valid region and service: expected ${expect.region}/${expect.service}, got ${region}/${service}.`,
     };
   }
+  // AWS refuses a signature more than 15 minutes away from its clock.
+  const signedAt = Date.parse(
+    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+  );
+  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > 15 * 60_000) {
+    return {
+      ok: false,
+      errorType: 'InvalidSignatureException',
+      message: `Signature expired: ${amzDate} is now earlier or later than the allowed window.`,
+    };
+  }
   const names = signedHeaders!.split(';');
   if (!names.includes('host')) {
     return { ok: false, errorType: 'InvalidSignatureException', message: "'Host' must be a signed header." };

@@ -59,7 +59,7 @@ export class TtsFixture {
       this.client.synthesize(
         full,
         new Metadata(),
-        { deadline: Date.now() + deadlineMs },
+        Number.isFinite(deadlineMs) ? { deadline: Date.now() + deadlineMs } : {},
         (error, response) => (error ? reject(error) : resolve(response)),
       ),
     );
