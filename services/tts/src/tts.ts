@@ -33,12 +33,14 @@ export interface RunningTts {
 export async function startTts(options: TtsOptions): Promise<RunningTts> {
   const { log } = options;
   const cache = await WavCache.open({ ...options.cache, log: log.child({ module: 'cache' }) });
+  const espeak = new EspeakProvider(options.espeak);
+  // A default or fallback espeak must work from the first request: a missing espeak-ng or a default voice
+  // it does not have stops the start with a line that names it.
+  if (options.defaultProvider === 'espeak' || options.fallbackProvider === 'espeak') {
+    await espeak.resolveVoice('', '');
+  }
   const synthesizer = new Synthesizer({
-    providers: [
-      new EspeakProvider(options.espeak),
-      new PollyProvider(options.polly),
-      new GoogleProvider(options.google),
-    ],
+    providers: [espeak, new PollyProvider(options.polly), new GoogleProvider(options.google)],
     defaultProvider: options.defaultProvider,
     fallbackProvider: options.fallbackProvider,
     limits: options.limits,

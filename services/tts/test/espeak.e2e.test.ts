@@ -128,3 +128,18 @@ describe('tts service - cache across a restart', () => {
     }
   });
 });
+
+describe('tts service - start', () => {
+  it('does not start with a default espeak voice espeak-ng does not have', async () => {
+    const started = await TtsFixture.start({
+      espeak: { defaultVoice: 'klingon', timeoutMs: 5000, maxConcurrency: 1 },
+    }).then(
+      async (fixture) => {
+        await fixture.stop(true);
+        return undefined;
+      },
+      (error: unknown) => error as Error,
+    );
+    expect(started?.message).toBe('espeak has no voice "klingon"');
+  });
+});
