@@ -44,6 +44,9 @@ const sipAdminSecret = env.CALLCTL_SIP_ADMIN_SECRET ?? 'cymru';
 const orchestratorGrpc = `127.0.0.1:${port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 50051)}`;
 const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
 const mediaLibraryGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_LIBRARY_GRPC_PORT', 50055)}`;
+const ttsGrpc = `127.0.0.1:${port('CALLCTL_TTS_GRPC_PORT', 50054)}`;
+// The tts service's own cache of synthesized WAVs (media-workers fetch them over MediaStore).
+const ttsCacheDir = env.CALLCTL_TTS_CACHE_DIR ?? join(__dirname, '..', '..', '.state', 'tts');
 
 // Files PlayMedia plays by file_id. `make dev` puts a spoken welcome prompt there (espeak-ng, the local
 // engine the stack installs), so the walk-through below works with nothing uploaded.
@@ -57,6 +60,32 @@ function prepareMedia() {
 }
 
 const services = [
+  {
+    name: 'tts',
+    entry: 'services/tts/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_TTS_GRPC_PORT', 50054),
+      TTS_CACHE_DIR: ttsCacheDir,
+      // Cloud providers stay off unless their credentials are in the environment of `make dev`.
+      ...Object.fromEntries(
+        [
+          'TTS_DEFAULT_PROVIDER',
+          'TTS_FALLBACK_PROVIDER',
+          'POLLY_REGION',
+          'POLLY_ACCESS_KEY_ID',
+          'POLLY_SECRET_ACCESS_KEY',
+          'GOOGLE_API_KEY',
+          'GOOGLE_ACCESS_TOKEN',
+          'GOOGLE_APPLICATION_CREDENTIALS',
+        ]
+          .filter((name) => env[name])
+          .map((name) => [name, env[name]]),
+      ),
+    },
+    ready: grpcHealthy(ttsGrpc),
+    listens: [['tts gRPC (internal: Tts, MediaStore)', ttsGrpc]],
+  },
   {
     name: 'media-library',
     entry: 'services/media-library/dist/src/main.js',
@@ -77,6 +106,9 @@ const services = [
       RTPENGINE_NG: env.RTPENGINE_NG,
       DTMF_LOG_LISTEN: `127.0.0.1:${port('CALLCTL_RTPENGINE_DTMF_PORT', 52230)}`,
       NATS_URL: env.NATS_URL,
+      // Where it fetches `tts:` and `library:` media from (into its cache, which rtpengine reads).
+      TTS_GRPC: ttsGrpc,
+      MEDIA_LIBRARY_GRPC: mediaLibraryGrpc,
     },
     ready: grpcHealthy(mediaWorkerGrpc),
     listens: [['media-worker gRPC (internal)', mediaWorkerGrpc]],
@@ -102,10 +134,12 @@ const services = [
       `  terminal 2: mkdir -p /tmp/sipp && ln -sfn /usr/share/sip-tester /tmp/sipp/pcap && cd /tmp/sipp &&`,
       `              sipp -sn uac_pcap -s ivr -i 127.0.0.1 -p 5071 -m 1 ${sipListen}`,
       `  terminal 3: npx callctl answer <call> <leg>     (ids from the LegInitiated line)`,
-      `              npx callctl collect <call> <leg> --max-digits 1 --first-timeout 15s`,
-      `              npx callctl play <call> <leg> welcome.wav     (files in ${mediaFilesDir})`,
+      `              npx callctl collect <call> <leg> --max-digits 1 --first-timeout 15s \\`,
+      `                --prompt 'say:Welcome to call control. Press a key.' --barge-in`,
       `              npx callctl hangup <call>`,
-      `  (sipp sends the digit 1 about 8 s after the answer; collect reports it as DigitsCollected)`,
+      `  (the prompt is spoken by espeak-ng through the tts service; sipp sends the digit 1 about 8 s after`,
+      `   the answer, which stops the prompt if it still plays; collect reports it as DigitsCollected.`,
+      `   Files to play by id: ${mediaFilesDir}, or upload one with: npx callctl media upload <file>)`,
     ],
   },
   {
@@ -133,6 +167,7 @@ const services = [
       SIP_EDGE_GRPC: sipEdgeGrpc,
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
       MEDIA_LIBRARY_GRPC: mediaLibraryGrpc,
+      TTS_GRPC: ttsGrpc,
       MEDIA_FILES_DIR: mediaFilesDir,
     },
     ready: grpcHealthy(orchestratorGrpc),

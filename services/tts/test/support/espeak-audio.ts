@@ -1,0 +1,60 @@
+// Real speech for the cloud doubles, made by espeak-ng and sox (the doubles return what the real APIs
+// return: audio, not silence).
+import { execFileSync } from 'node:child_process';
+
+/** Raw s16le mono samples of the text (or SSML) at the rate. */
+export function espeakPcm(
+  input: { text?: string; ssml?: string },
+  voice: string,
+  sampleRateHz: number,
+): Buffer {
+  const wav = execFileSync('espeak-ng', ['--stdout', '-v', voice, ...(input.ssml ? ['-m'] : [])], {
+    input: input.ssml ?? input.text ?? '',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return execFileSync(
+    'sox',
+    [
+      '-q',
+      '--ignore-length',
+      '-t',
+      'wav',
+      '-',
+      '-t',
+      'raw',
+      '-r',
+      String(sampleRateHz),
+      '-c',
+      '1',
+      '-b',
+      '16',
+      '-e',
+      'signed-integer',
+      '-',
+    ],
+    { input: wav, maxBuffer: 64 * 1024 * 1024 },
+  );
+}
+
+/** The same as a WAV file with a canonical header, as Google's LINEAR16 returns it. */
+export function espeakWav(
+  input: { text?: string; ssml?: string },
+  voice: string,
+  sampleRateHz: number,
+): Buffer {
+  const pcm = espeakPcm(input, voice, sampleRateHz);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRateHz, 24);
+  header.writeUInt32LE(sampleRateHz * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
