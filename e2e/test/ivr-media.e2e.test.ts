@@ -110,12 +110,12 @@ describe('IVR media: say, prompt-and-collect with barge-in, DTMF out and in-band
         callEvents.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
       );
       expect(finished.event.playbackFinished.source).toBe(started.event.playbackStarted.source);
-      // The packets carrying the file span its length; speech fills a good part of them.
+      // The caller received the whole file: 20 ms of audio per packet (counted rather than timed by
+      // arrival: rtpengine paces a playback in bursts), and speech, not silence, in most of it.
       const packets = caller.rtp.arrivals;
-      expect(packets.length).toBeGreaterThan(0);
-      const span = packets[packets.length - 1]!.at - packets[0]!.at;
-      expect(Math.abs(span - duration)).toBeLessThanOrEqual(100);
-      expect(loudSpan(caller.rtp)).toBeGreaterThan(duration / 2);
+      expect(Math.abs(packets.length * 20 - duration)).toBeLessThanOrEqual(100);
+      const loud = packets.filter((a) => a.rms > SPEECH_RMS).length;
+      expect(loud * 20).toBeGreaterThan(duration / 2);
     } finally {
       await hangUp(caller);
     }
@@ -234,7 +234,9 @@ describe('IVR media: say, prompt-and-collect with barge-in, DTMF out and in-band
   });
 
   it('detects DTMF sent as tones in the audio once in-band detection is on', async () => {
-    const caller = await answeredCaller('uac-answered-expect-bye.xml', 'inband');
+    // A phone without telephone-event, the kind in-band detection is for: a leg that negotiated it
+    // reports every digit as RFC 4733 (rtpengine's report does not say which way a digit came).
+    const caller = await answeredCaller('uac-pcmu-only-expect-bye.xml', 'inband');
     try {
       await p.api.setDtmfDetection({ callId: caller.callId, legId: caller.legId, inband: true });
       await p.event('dtmfDetectionChanged', (e) => e.event.dtmfDetectionChanged.callId === caller.callId);
@@ -315,7 +317,7 @@ describe('IVR media: say, prompt-and-collect with barge-in, DTMF out and in-band
             media: { $case: 'fileId', fileId: media!.mediaId },
             idempotencyKey: `play-again-${caller.callId}`,
           }),
-        ).rejects.toMatchObject({ code: status.NOT_FOUND });
+        ).rejects.toMatchObject({ status: status.NOT_FOUND });
         expect(await version(caller.callId)).toBe(before);
       } finally {
         await hangUp(caller);
@@ -353,7 +355,7 @@ describe('IVR media: say, prompt-and-collect with barge-in, DTMF out and in-band
       await expect(
         say({ input: { $case: 'text', text: '' }, voice: '', provider: '', language: '' }, 'k1'),
       ).rejects.toMatchObject({
-        code: status.INVALID_ARGUMENT,
+        status: status.INVALID_ARGUMENT,
       });
       await expect(
         say(
@@ -361,7 +363,7 @@ describe('IVR media: say, prompt-and-collect with barge-in, DTMF out and in-band
           'k2',
         ),
       ).rejects.toMatchObject({
-        code: status.INVALID_ARGUMENT,
+        status: status.INVALID_ARGUMENT,
         details: expect.stringMatching(/3000|too long/),
       });
       await expect(
@@ -370,17 +372,17 @@ describe('IVR media: say, prompt-and-collect with barge-in, DTMF out and in-band
           'k3',
         ),
       ).rejects.toMatchObject({
-        code: status.INVALID_ARGUMENT,
+        status: status.INVALID_ARGUMENT,
         details: expect.stringContaining('no-such-voice'),
       });
       await expect(
         p.api.sendDtmf({ callId, legId, digits: '12X', idempotencyKey: 'k4' }),
-      ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('X') });
+      ).rejects.toMatchObject({ status: status.INVALID_ARGUMENT, details: expect.stringContaining('X') });
       for (const url of ['http://127.0.0.1:9/prompt.wav', 'http://169.254.169.254/latest/meta-data/']) {
         await expect(
           p.api.playMedia({ callId, legId, media: { $case: 'url', url }, idempotencyKey: `k-${url}` }),
         ).rejects.toMatchObject({
-          code: status.INVALID_ARGUMENT,
+          status: status.INVALID_ARGUMENT,
           details: expect.stringMatching(/127\.0\.0\.1|169\.254\.169\.254/),
         });
       }
