@@ -21,6 +21,16 @@ export function readConfig(environment: Environment) {
         .positive()
         .max(1024 * 1024 * 1024)
         .default(20 * 1024 * 1024),
+      /**
+       * Largest converted WAV stored (a small compressed upload can decode to hours). Keep it within the
+       * media-worker's MEDIA_FETCH_MAX_BYTES, or the file is stored but cannot be played.
+       */
+      MEDIA_STORED_MAX_BYTES: z.coerce
+        .number()
+        .int()
+        .positive()
+        .max(1024 * 1024 * 1024)
+        .default(20 * 1024 * 1024),
       /** Longest an upload may take, receiving the bytes and converting them. */
       MEDIA_UPLOAD_TIMEOUT_MS: env.durationMs(120_000),
       /** Deadline of one ffprobe or ffmpeg run. */

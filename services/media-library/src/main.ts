@@ -32,6 +32,7 @@ runService({
         workDir: config.MEDIA_WORK_DIR,
         timeoutMs: config.MEDIA_CONVERT_TIMEOUT_MS,
         concurrency: config.MEDIA_CONVERT_CONCURRENCY,
+        maxOutputBytes: config.MEDIA_STORED_MAX_BYTES,
       },
     });
     stops.add('gRPC server', () => library.close());

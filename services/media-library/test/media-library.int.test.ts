@@ -193,6 +193,21 @@ describe('media library', () => {
     expect(await db.mediaContent.count()).toBe(await db.mediaFile.count({ where: { deletedAt: null } }));
   });
 
+  it('refuses a small upload that decodes to more than the stored limit (an hour of silence), and stores nothing', async () => {
+    const before = await db.mediaFile.count();
+    const file = join(dir, 'hour-of-silence.flac');
+    // -D: no dither, so the silence stays digital silence (a few bytes per FLAC frame).
+    execFileSync(sox, ['-D', '-n', '-r', '16000', '-c', '1', '-b', '16', file, 'trim', '0', '3600']);
+    const flac = await readFile(file);
+    expect(flac.length).toBeLessThan(MAX_BYTES); // accepted as an upload; 115 MB once decoded
+    expect(await statusOf(client.upload('silence.flac', flac))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/too long.*20971520 bytes/),
+    });
+    expect(await db.mediaFile.count()).toBe(before);
+    expect(await readdir(workDir)).toEqual([]);
+  });
+
   it.each([
     ['no metadata first', undefined, /first message must carry the metadata/],
     ['an empty name', '', /name is required/],

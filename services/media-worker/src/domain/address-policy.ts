@@ -113,9 +113,30 @@ const REFUSED: ReadonlyArray<[Range, AddressClass]> = [
  * (::ffff:a.b.c.d) addresses are judged as their IPv4 address; an unparsable address is 'reserved'.
  */
 export function refusedClassOf(address: string): AddressClass | undefined {
-  const ip = parseIp(address);
-  if (ip === undefined) return 'reserved';
+  const parsed = parseIp(address);
+  if (parsed === undefined) return 'reserved';
+  const ip = embeddedV4(parsed) ?? parsed;
   return REFUSED.find(([range]) => contains(range, ip))?.[1];
+}
+
+/**
+ * IPv6 forms that carry an IPv4 address a translator or tunnel delivers to (NAT64 64:ff9b::/96 and
+ * 64:ff9b:1::/48, IPv4-translated ::ffff:0:0/96, IPv4-compatible ::/96, 6to4 2002::/16): judged as that
+ * IPv4 address, as IPv4-mapped ones are, so [64:ff9b::a9fe:a9fe] is the metadata address it reaches.
+ */
+const EMBEDDING: ReadonlyArray<[Range, (ip: bigint) => bigint]> = [
+  [builtIn('64:ff9b::/96'), (ip) => ip & 0xffffffffn],
+  [builtIn('64:ff9b:1::/48'), (ip) => ip & 0xffffffffn],
+  [builtIn('::ffff:0:0:0/96'), (ip) => ip & 0xffffffffn],
+  [builtIn('2002::/16'), (ip) => (ip >> 80n) & 0xffffffffn],
+];
+const V4_COMPATIBLE = builtIn('::/96');
+
+function embeddedV4(ip: bigint): bigint | undefined {
+  // ::/96 also holds :: and ::1, which keep their own classes.
+  if (contains(V4_COMPATIBLE, ip) && ip > 1n) return V4_MAPPED | (ip & 0xffffffffn);
+  const form = EMBEDDING.find(([range]) => contains(range, ip));
+  return form ? V4_MAPPED | form[1](ip) : undefined;
 }
 
 /** What MEDIA_URL_ALLOW lets through in spite of the classes above. */

@@ -23,17 +23,30 @@ describe('refusedClassOf', () => {
     ['::ffff:7f00:1', 'loopback'],
     ['0:0:0:0:0:ffff:0a00:0001', 'private'],
     ['[::1]', 'loopback'],
+    ['64:ff9b::a9fe:a9fe', 'link-local'],
+    ['64:ff9b::127.0.0.1', 'loopback'],
+    ['64:ff9b:1::a00:1', 'private'],
+    ['::ffff:0:7f00:1', 'loopback'],
+    ['::7f00:1', 'loopback'],
+    ['::10.0.0.1', 'private'],
+    ['2002:a9fe:a9fe::1', 'link-local'],
     ['not-an-ip', 'reserved'],
   ])('%s is %s', (address, expected) => {
     expect(refusedClassOf(address)).toBe(expected);
   });
 
-  it.each(['93.184.216.34', '172.32.0.1', '100.128.0.1', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])(
-    '%s is public',
-    (address) => {
-      expect(refusedClassOf(address)).toBeUndefined();
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '172.32.0.1',
+    '100.128.0.1',
+    '8.8.8.8',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+  ])('%s is public', (address) => {
+    expect(refusedClassOf(address)).toBeUndefined();
+  });
 });
 
 describe('refusalOf with MEDIA_URL_ALLOW', () => {

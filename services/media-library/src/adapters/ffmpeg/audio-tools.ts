@@ -1,7 +1,7 @@
 // ffprobe and ffmpeg as child processes: each run has a deadline (then SIGKILL) and the caller's abort
 // signal, and works on files in a temporary directory that is removed whatever happens.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
 
@@ -57,7 +57,19 @@ export interface AudioToolsOptions {
    * core busy, so more than the cores only slows every upload down. @default DEFAULT_CONVERSIONS
    */
   concurrency?: number;
+  /**
+   * Largest converted WAV kept. A few kilobytes of FLAC or Opus can hold hours of silence: without a cap
+   * on what ffmpeg writes, a small upload would fill the disk and then the memory that reads it back.
+   * @default DEFAULT_CONVERTED_MAX_BYTES
+   */
+  maxOutputBytes?: number;
 }
+
+/**
+ * @default 20 MiB (MEDIA_STORED_MAX_BYTES): about 11 minutes at 16 kHz, 22 at 8 kHz. The media-worker
+ * fetches a library file within its MEDIA_FETCH_MAX_BYTES (20 MiB too): a larger file could not be played.
+ */
+export const DEFAULT_CONVERTED_MAX_BYTES = 20 * 1024 * 1024;
 
 /** @default 2 (MEDIA_CONVERT_CONCURRENCY) */
 export const DEFAULT_CONVERSIONS = 2;
@@ -77,8 +89,10 @@ export class AudioTools {
   private readonly ffmpeg: string;
   private readonly ffprobe: string;
   private readonly slots: Slots;
+  private readonly maxOutputBytes: number;
 
   constructor(private readonly options: AudioToolsOptions) {
+    this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_CONVERTED_MAX_BYTES;
     this.ffmpeg = options.ffmpegPath ?? 'ffmpeg';
     this.ffprobe = options.ffprobePath ?? 'ffprobe';
     this.slots = new Slots(options.concurrency ?? DEFAULT_CONVERSIONS);
@@ -103,17 +117,26 @@ export class AudioTools {
       const output = join(dir, 'converted.wav');
       await writeFile(input, source);
       const probed = await this.probe(input, signal);
+      const rateHz = rateFor(probed.sampleRateHz);
       await this.run(
         this.ffmpeg,
         [
           ...['-nostdin', '-hide_banner', '-v', 'error', '-format_whitelist', AUDIO_DEMUXERS, '-i', input],
-          ...['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(rateFor(probed.sampleRateHz))],
+          ...['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(rateHz)],
+          // ffmpeg stops writing once the file passes the cap (one byte more tells a cut file from a full one).
+          ...['-fs', String(this.maxOutputBytes + 1)],
           // -bitexact and no metadata: a plain RIFF/fmt/data file, nothing for rtpengine to skip.
           ...['-c:a', 'pcm_s16le', '-map_metadata', '-1', '-bitexact', '-f', 'wav', '-y', output],
         ],
         signal,
         'ffmpeg',
       );
+      if ((await stat(output)).size > this.maxOutputBytes) {
+        const minutes = Math.floor(this.maxOutputBytes / (2 * rateHz) / 60);
+        throw new ValidationError(
+          `the audio is too long: converted it would be over ${this.maxOutputBytes} bytes (about ${minutes} minutes at ${rateHz} Hz)`,
+        );
+      }
       return { probed, wav: await readFile(output) };
     } finally {
       release();

@@ -84,6 +84,25 @@ describe('URL media cache (real HTTP server on loopback)', () => {
     expect(readdirSync(dir).filter((name) => name.endsWith('.part'))).toEqual([]);
   });
 
+  it('fetches a stored media id again once another worker sharing the directory removed it', async () => {
+    const fetched: string[] = [];
+    const stores = {
+      tts: (id: string) => {
+        fetched.push(id);
+        return Promise.resolve(Buffer.from(`RIFF ${id}`));
+      },
+    };
+    const worker = cache({ stores });
+    const file = await worker.resolve('tts:tts-1');
+    expect(await worker.resolve('tts:tts-1')).toBe(file);
+    expect(fetched).toEqual(['tts-1']);
+    rmSync(file); // another worker's eviction
+    clock += 6_000;
+    expect(await worker.resolve('tts:tts-1')).toBe(file);
+    expect(readFileSync(file, 'utf8')).toBe('RIFF tts-1');
+    expect(fetched).toEqual(['tts-1', 'tts-1']);
+  });
+
   it('downloads again once the file is older than its maximum age', async () => {
     bodies.set('/b.wav', 'old prompt');
     const urls = cache();

@@ -113,8 +113,8 @@ export class UrlCache implements MediaSources {
       this.options.dir,
       createHash('sha256').update(source).digest('hex').slice(0, 32) + '.wav',
     );
-    const downloadedAtMs =
-      this.known.get(file)?.downloadedAtMs ?? (await stat(file).catch(() => undefined))?.mtimeMs;
+    // Checked again every RECHECK_MS like a download: another worker sharing the directory may evict it.
+    const downloadedAtMs = await this.downloadTime(file);
     if (downloadedAtMs !== undefined) {
       await this.markUsed(file, downloadedAtMs);
       return file;
@@ -154,15 +154,26 @@ export class UrlCache implements MediaSources {
    * is its last use.
    */
   private async freshDownloadTime(file: string): Promise<number | undefined> {
+    const downloadedAtMs = await this.downloadTime(file);
+    if (downloadedAtMs === undefined) return undefined;
+    return this.now() - downloadedAtMs < this.options.maxAgeMs ? downloadedAtMs : undefined;
+  }
+
+  /**
+   * The download time (mtime) of a file that is there, whatever its age: as this process last saw it within
+   * RECHECK_MS, else from the file system.
+   */
+  private async downloadTime(file: string): Promise<number | undefined> {
     const now = this.now();
     const known = this.known.get(file);
-    const fresh = (downloadedAtMs: number) => now - downloadedAtMs < this.options.maxAgeMs;
-    if (known && now - known.checkedAtMs < RECHECK_MS)
-      return fresh(known.downloadedAtMs) ? known.downloadedAtMs : undefined;
+    if (known && now - known.checkedAtMs < RECHECK_MS) return known.downloadedAtMs;
     const info = await stat(file).catch(() => undefined);
-    if (info === undefined) return undefined;
+    if (info === undefined) {
+      this.known.delete(file);
+      return undefined;
+    }
     this.known.set(file, { downloadedAtMs: info.mtimeMs, checkedAtMs: now, usedAtMs: now, markedAtMs: 0 });
-    return fresh(info.mtimeMs) ? info.mtimeMs : undefined;
+    return info.mtimeMs;
   }
 
   /**

@@ -31,17 +31,25 @@ async function serve(call: FetchCall, cache: SpeechCache): Promise<void> {
   } catch {
     throw notFound(); // evicted between the look-up and the open
   }
+  // A client that goes away while we wait for room never drains: stop waiting then, or the file stays open.
+  let gone!: () => void;
+  const left = new Promise<void>((resolve) => (gone = resolve));
+  call.once('cancelled', () => gone());
+  call.once('close', () => gone());
   let first = true;
-  for await (const chunk of file as AsyncIterable<Buffer>) {
-    if (call.cancelled) break;
-    const message = first
-      ? { chunk, totalBytes: entry.bytes, durationMs: entry.durationMs }
-      : { chunk, totalBytes: 0, durationMs: 0 };
-    first = false;
-    if (!call.write(message)) await once(call, 'drain');
+  try {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      if (call.cancelled) return;
+      const message = first
+        ? { chunk, totalBytes: entry.bytes, durationMs: entry.durationMs }
+        : { chunk, totalBytes: 0, durationMs: 0 };
+      first = false;
+      if (!call.write(message)) await Promise.race([once(call, 'drain'), left]);
+    }
+  } finally {
+    file.destroy();
   }
-  file.destroy();
-  call.end();
+  if (!call.cancelled) call.end();
 }
 
 export function mediaStoreService(options: { cache: SpeechCache; log: Logger }): ServiceBinding {
