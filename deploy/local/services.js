@@ -95,7 +95,7 @@ const services = [
       DATABASE_URL: env.DATABASE_URL,
     },
     ready: grpcHealthy(mediaLibraryGrpc),
-    listens: [['media-library gRPC (internal: MediaLibrary, MediaStore)', mediaLibraryGrpc]],
+    listens: [['media-library gRPC (MediaLibrary, public on 50051 too; MediaStore)', mediaLibraryGrpc]],
   },
   {
     name: 'media-worker',

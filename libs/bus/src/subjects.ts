@@ -82,7 +82,8 @@ export function sipEdgeLegsOf(instance: string): string {
 
 /**
  * The media-worker's record of what it owes across a restart (playbacks still running, locally answered
- * parties, in-band DTMF parties, the call of a session named apart from it), one subject per record (the
+ * parties, in-band DTMF parties, relayed sessions re-negotiated with inject DTMF for SendDtmf, the call
+ * of a session named apart from it), one subject per record (the
  * stream keeps only the last message of each),
  * read back by the same instance at start.
  */
