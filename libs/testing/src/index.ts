@@ -15,7 +15,7 @@ export {
 } from './sipp.js';
 export { seededRandom } from './seeded-random.js';
 export { RtpEndpoint, toneRatio, encodeMulaw, decodeMulaw } from './rtp-endpoint.js';
-export { makeToneFile } from './tone-file.js';
+export { makeToneFile, type ToneFileOptions } from './tone-file.js';
 export {
   cpuMs,
   firstLines,
