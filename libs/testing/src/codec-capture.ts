@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { requireBinary } from './binaries.js';
+import { buildRtpPacket, parseRtpPacket, sendDtmfEvent } from './rtp-packet.js';
 
 export type RtpCodecName = 'PCMU' | 'PCMA' | 'G722' | 'G729' | 'GSM' | 'opus';
 
@@ -48,7 +49,6 @@ export const DECODED_SAMPLE_RATE = 8000;
 const EVENT_PT = 101;
 const PACKET_MS = 20;
 const FFMPEG_TIMEOUT_MS = 20_000;
-const DIGIT_EVENTS: Record<string, number> = { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 };
 
 /** Runs ffmpeg with `input` on stdin; resolves with its stdout. */
 function ffmpeg(args: readonly string[], input?: Buffer): Promise<Buffer> {
@@ -248,16 +248,11 @@ export class CodecEndpoint {
    * packet, updates every 20 ms, then three end packets.
    */
   async sendDigit(digit: string, durationMs = 160): Promise<void> {
-    const event = DIGIT_EVENTS[digit] ?? Number(digit);
     const start = this.timestamp;
-    const steps = Math.max(1, Math.round(durationMs / PACKET_MS));
-    for (let step = 1; step <= steps; step++) {
-      this.sendEvent(event, start, step * this.samplesPerPacket, false, step === 1);
-      await delay(PACKET_MS);
-    }
-    for (let i = 0; i < 3; i++) this.sendEvent(event, start, steps * this.samplesPerPacket, true, false);
-    this.timestamp = (start + steps * this.samplesPerPacket) >>> 0;
-    await delay(PACKET_MS);
+    const duration = await sendDtmfEvent(digit, durationMs, this.samplesPerPacket, (payload, marker) =>
+      this.send(this.eventPayloadType, payload, marker, start),
+    );
+    this.timestamp = (start + duration) >>> 0;
   }
 
   clearReceived(): void {
@@ -275,41 +270,24 @@ export class CodecEndpoint {
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
-  private sendEvent(event: number, timestamp: number, duration: number, end: boolean, marker: boolean): void {
-    const payload = Buffer.alloc(4);
-    payload[0] = event;
-    payload[1] = (end ? 0x80 : 0) | 10; // volume -10 dBm0
-    payload.writeUInt16BE(Math.min(duration, 0xffff), 2);
-    this.send(this.eventPayloadType, payload, marker, timestamp);
-  }
-
   private send(payloadType: number, payload: Buffer, marker: boolean, timestamp = this.timestamp): void {
     if (!this.remote) throw new Error('no remote media address yet');
-    const header = Buffer.alloc(12);
-    header[0] = 0x80;
-    header[1] = (marker ? 0x80 : 0) | payloadType;
-    header.writeUInt16BE(this.seq, 2);
-    header.writeUInt32BE(timestamp >>> 0, 4);
-    header.writeUInt32BE(this.ssrc, 8);
+    const packet = buildRtpPacket(
+      { payloadType, marker, sequence: this.seq, timestamp, ssrc: this.ssrc },
+      payload,
+    );
     this.seq = (this.seq + 1) & 0xffff;
-    this.socket.send(Buffer.concat([header, payload]), this.remote.port, this.remote.address);
+    this.socket.send(packet, this.remote.port, this.remote.address);
   }
 
   private onPacket(message: Buffer): void {
-    if (message.length < 12 || (message[0]! & 0xc0) !== 0x80) return;
-    const payloadType = message[1]! & 0x7f;
+    const packet = parseRtpPacket(message);
+    if (!packet) return;
+    const { payloadType, payload } = packet;
     this.payloadTypes.set(payloadType, (this.payloadTypes.get(payloadType) ?? 0) + 1);
-    if (payloadType !== this.codec.payloadType) return;
-    let at = 12 + 4 * (message[0]! & 0x0f);
-    if (message[0]! & 0x10) at += 4 + 4 * message.readUInt16BE(at + 2); // header extension
-    let end = message.length;
-    if (message[0]! & 0x20) end -= message[end - 1]!; // padding
-    if (end > at) this.received.push(Buffer.from(message.subarray(at, end)));
+    if (payloadType === this.codec.payloadType && payload.length > 0)
+      this.received.push(Buffer.from(payload));
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // --- Ogg Opus (RFC 7845) -------------------------------------------------------------------------------
