@@ -3,10 +3,11 @@
 // real ffmpeg into 8 kHz samples for toneRatio. ffmpeg reads each codec from a raw container (-f mulaw,
 // alaw, g722, gsm, g729) or, for opus, from an Ogg Opus stream written here (one packet per page).
 import { spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { requireBinary } from './binaries.js';
-import { buildRtpPacket, parseRtpPacket, sendDtmfEvent } from './rtp-packet.js';
+import { parseRtpPacket } from './rtp-packet.js';
+import { RtpSender } from './rtp-sender.js';
+import { loopbackAudioSdp, telephoneEventFormat } from './loopback-sdp.js';
 
 export type RtpCodecName = 'PCMU' | 'PCMA' | 'G722' | 'G729' | 'GSM' | 'opus';
 
@@ -143,10 +144,7 @@ function split(data: Buffer, size: number): Buffer[] {
 export class CodecEndpoint {
   codec: RtpCodec;
   private eventPayloadType = EVENT_PT;
-  private seq = randomInt(0, 0xffff);
-  private timestamp = randomInt(0, 0x7fffffff);
-  private readonly ssrc = randomInt(1, 0x7fffffff);
-  private remote: { address: string; port: number } | undefined;
+  private readonly sender: RtpSender;
   private audioTimer: NodeJS.Timeout | undefined;
   /** Payloads of the codec's payload type received, in arrival order. */
   readonly received: Buffer[] = [];
@@ -158,6 +156,7 @@ export class CodecEndpoint {
     codec: RtpCodecName,
   ) {
     this.codec = RTP_CODECS[codec];
+    this.sender = new RtpSender(socket);
     socket.on('message', (message: Buffer) => this.onPacket(message));
   }
 
@@ -178,22 +177,10 @@ export class CodecEndpoint {
 
   /** An SDP offering this codec alone and telephone-event at its clock. */
   sdp(withEvents = true): string {
-    const { payloadType: pt, rtpmap, fmtp, clockRate } = this.codec;
-    const te = this.eventPayloadType;
-    return [
-      'v=0',
-      `o=- ${this.ssrc} 1 IN IP4 127.0.0.1`,
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${this.port} RTP/AVP ${pt}${withEvents ? ` ${te}` : ''}`,
-      `a=rtpmap:${pt} ${rtpmap}`,
-      ...(fmtp ? [`a=fmtp:${pt} ${fmtp}`] : []),
-      ...(withEvents ? [`a=rtpmap:${te} telephone-event/${clockRate}`, `a=fmtp:${te} 0-16`] : []),
-      'a=ptime:20',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
+    return loopbackAudioSdp(this.sender.ssrc, this.port, [
+      this.codec,
+      ...(withEvents ? [telephoneEventFormat(this.eventPayloadType, this.codec.clockRate)] : []),
+    ]);
   }
 
   /**
@@ -221,10 +208,7 @@ export class CodecEndpoint {
 
   /** Where to send: the c= and m=audio of the far end's SDP. */
   useRemote(sdp: string): void {
-    const address = /c=IN IP4 (\S+)/.exec(sdp)?.[1];
-    const port = /m=audio (\d+)/.exec(sdp)?.[1];
-    if (!address || !port) throw new Error(`no media address in SDP:\n${sdp}`);
-    this.remote = { address, port: Number(port) };
+    this.sender.useRemote(sdp);
   }
 
   /** Sends `frames` (20 ms payloads of the codec, e.g. from encodeFrames) in a loop until stopAudio(). */
@@ -233,8 +217,7 @@ export class CodecEndpoint {
     if (frames.length === 0) throw new Error('no frames to send');
     let next = 0;
     this.audioTimer = setInterval(() => {
-      this.send(this.codec.payloadType, frames[next++ % frames.length]!, false);
-      this.timestamp = (this.timestamp + this.samplesPerPacket) >>> 0;
+      this.sender.sendMedia(this.codec.payloadType, frames[next++ % frames.length]!, this.samplesPerPacket);
     }, PACKET_MS);
   }
 
@@ -248,11 +231,7 @@ export class CodecEndpoint {
    * packet, updates every 20 ms, then three end packets.
    */
   async sendDigit(digit: string, durationMs = 160): Promise<void> {
-    const start = this.timestamp;
-    const duration = await sendDtmfEvent(digit, durationMs, this.samplesPerPacket, (payload, marker) =>
-      this.send(this.eventPayloadType, payload, marker, start),
-    );
-    this.timestamp = (start + duration) >>> 0;
+    await this.sender.sendDigit(this.eventPayloadType, digit, durationMs, this.samplesPerPacket);
   }
 
   clearReceived(): void {
@@ -268,16 +247,6 @@ export class CodecEndpoint {
   async close(): Promise<void> {
     this.stopAudio();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
-  }
-
-  private send(payloadType: number, payload: Buffer, marker: boolean, timestamp = this.timestamp): void {
-    if (!this.remote) throw new Error('no remote media address yet');
-    const packet = buildRtpPacket(
-      { payloadType, marker, sequence: this.seq, timestamp, ssrc: this.ssrc },
-      payload,
-    );
-    this.seq = (this.seq + 1) & 0xffff;
-    this.socket.send(packet, this.remote.port, this.remote.address);
   }
 
   private onPacket(message: Buffer): void {

@@ -21,7 +21,6 @@ export {
   dtmfEventCode,
   parseRtpPacket,
   parseTelephoneEvent,
-  sendDtmfEvent,
   telephoneEventPayload,
   type RtpHeader,
   type RtpPacket,

@@ -1,14 +1,9 @@
 // A loopback RTP party for media tests (PCMU + RFC 4733, Goertzel tone measurement); shared by the
 // media-worker and sip-edge end-to-end tests.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { randomInt } from 'node:crypto';
-import {
-  DTMF_EVENT_KEYS,
-  buildRtpPacket,
-  parseRtpPacket,
-  parseTelephoneEvent,
-  sendDtmfEvent,
-} from './rtp-packet.js';
+import { DTMF_EVENT_KEYS, parseRtpPacket, parseTelephoneEvent } from './rtp-packet.js';
+import { RtpSender } from './rtp-sender.js';
+import { loopbackAudioSdp, telephoneEventFormat } from './loopback-sdp.js';
 
 const SAMPLE_RATE = 8000;
 const SAMPLES_PER_PACKET = 160; // 20 ms of PCMU
@@ -52,10 +47,7 @@ export function toneRatio(samples: readonly number[], frequency: number): number
 
 /** A loopback SIP-less media party: PCMU + telephone-event over one UDP socket. */
 export class RtpEndpoint {
-  private seq = randomInt(0, 0xffff);
-  private timestamp = randomInt(0, 0x7fffffff);
-  private readonly ssrc = randomInt(1, 0x7fffffff);
-  private remote: { address: string; port: number } | undefined;
+  private readonly sender: RtpSender;
   private toneTimer: NodeJS.Timeout | undefined;
   /** Samples sent so far: the time base of the tone generator. */
   private phase = 0;
@@ -72,6 +64,7 @@ export class RtpEndpoint {
     private readonly socket: Socket,
     private readonly telephoneEvent: boolean,
   ) {
+    this.sender = new RtpSender(socket);
     socket.on('message', (message: Buffer, _from: RemoteInfo) => this.onPacket(message));
   }
 
@@ -87,29 +80,15 @@ export class RtpEndpoint {
   }
 
   sdp(): string {
-    return [
-      'v=0',
-      `o=- ${this.ssrc} 1 IN IP4 127.0.0.1`,
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${this.port} RTP/AVP 0${this.telephoneEvent ? ` ${EVENT_PT}` : ''}`,
-      'a=rtpmap:0 PCMU/8000',
-      ...(this.telephoneEvent
-        ? [`a=rtpmap:${EVENT_PT} telephone-event/8000`, `a=fmtp:${EVENT_PT} 0-16`]
-        : []),
-      'a=ptime:20',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
+    return loopbackAudioSdp(this.sender.ssrc, this.port, [
+      { payloadType: 0, rtpmap: 'PCMU/8000' },
+      ...(this.telephoneEvent ? [telephoneEventFormat(EVENT_PT, SAMPLE_RATE)] : []),
+    ]);
   }
 
   /** Takes rtpengine's SDP for this party: where to send. */
   useRemote(sdp: string): void {
-    const address = /c=IN IP4 (\S+)/.exec(sdp)?.[1];
-    const port = /m=audio (\d+)/.exec(sdp)?.[1];
-    if (!address || !port) throw new Error(`no media address in SDP:\n${sdp}`);
-    this.remote = { address, port: Number(port) };
+    this.sender.useRemote(sdp);
   }
 
   /**
@@ -131,8 +110,7 @@ export class RtpEndpoint {
         this.phase += 1;
         payload[i] = encodeMulaw(sample);
       }
-      this.send(0, payload, false);
-      this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;
+      this.sender.sendMedia(0, payload, SAMPLES_PER_PACKET);
     }, 20);
   }
 
@@ -146,11 +124,7 @@ export class RtpEndpoint {
    * end packets (the redundancy the RFC recommends), all with the event's start timestamp.
    */
   async sendDigit(digit: string, durationMs = 160): Promise<void> {
-    const start = this.timestamp;
-    const duration = await sendDtmfEvent(digit, durationMs, SAMPLES_PER_PACKET, (payload, marker) =>
-      this.send(EVENT_PT, payload, marker, start),
-    );
-    this.timestamp = (start + duration) >>> 0;
+    await this.sender.sendDigit(EVENT_PT, digit, durationMs, SAMPLES_PER_PACKET);
   }
 
   /** Forgets what arrived so far. */
@@ -171,16 +145,6 @@ export class RtpEndpoint {
   async close(): Promise<void> {
     this.stopTone();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
-  }
-
-  private send(payloadType: number, payload: Buffer, marker: boolean, timestamp = this.timestamp): void {
-    if (!this.remote) throw new Error('no remote media address yet');
-    const packet = buildRtpPacket(
-      { payloadType, marker, sequence: this.seq, timestamp, ssrc: this.ssrc },
-      payload,
-    );
-    this.seq = (this.seq + 1) & 0xffff;
-    this.socket.send(packet, this.remote.port, this.remote.address);
   }
 
   /** The digits of the RFC 4733 events received, one per event (its end packets counted once). */

@@ -90,33 +90,3 @@ export function parseTelephoneEvent(payload: Buffer): TelephoneEvent | undefined
     duration: payload.readUInt16BE(2),
   };
 }
-
-/**
- * Sends one key press as RFC 4733 packets, each through `send` (all with the event's start timestamp, which
- * the caller owns): a marker start packet, updates every 20 ms with a growing duration, then three end
- * packets (the redundancy the RFC recommends). Resolves 20 ms after the end with the event's duration in
- * RTP timestamp units, by which the caller moves its timestamp on.
- */
-export async function sendDtmfEvent(
-  key: string,
-  durationMs: number,
-  samplesPerPacket: number,
-  send: (payload: Buffer, marker: boolean) => void,
-): Promise<number> {
-  const event = dtmfEventCode(key);
-  const steps = Math.max(1, Math.round(durationMs / PACKET_MS));
-  for (let step = 1; step <= steps; step++) {
-    send(telephoneEventPayload({ event, end: false, duration: step * samplesPerPacket }), step === 1);
-    await delay(PACKET_MS);
-  }
-  const duration = steps * samplesPerPacket;
-  for (let i = 0; i < 3; i++) send(telephoneEventPayload({ event, end: true, duration }), false);
-  await delay(PACKET_MS);
-  return duration;
-}
-
-const PACKET_MS = 20;
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
