@@ -3,9 +3,11 @@
 // real ffmpeg into 8 kHz samples for toneRatio. ffmpeg reads each codec from a raw container (-f mulaw,
 // alaw, g722, gsm, g729) or, for opus, from an Ogg Opus stream written here (one packet per page).
 import { spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { requireBinary } from './binaries.js';
+import { parseRtpPacket } from './rtp-packet.js';
+import { RtpSender } from './rtp-sender.js';
+import { loopbackAudioSdp, telephoneEventFormat } from './loopback-sdp.js';
 
 export type RtpCodecName = 'PCMU' | 'PCMA' | 'G722' | 'G729' | 'GSM' | 'opus';
 
@@ -48,7 +50,6 @@ export const DECODED_SAMPLE_RATE = 8000;
 const EVENT_PT = 101;
 const PACKET_MS = 20;
 const FFMPEG_TIMEOUT_MS = 20_000;
-const DIGIT_EVENTS: Record<string, number> = { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 };
 
 /** Runs ffmpeg with `input` on stdin; resolves with its stdout. */
 function ffmpeg(args: readonly string[], input?: Buffer): Promise<Buffer> {
@@ -143,10 +144,7 @@ function split(data: Buffer, size: number): Buffer[] {
 export class CodecEndpoint {
   codec: RtpCodec;
   private eventPayloadType = EVENT_PT;
-  private seq = randomInt(0, 0xffff);
-  private timestamp = randomInt(0, 0x7fffffff);
-  private readonly ssrc = randomInt(1, 0x7fffffff);
-  private remote: { address: string; port: number } | undefined;
+  private readonly sender: RtpSender;
   private audioTimer: NodeJS.Timeout | undefined;
   /** Payloads of the codec's payload type received, in arrival order. */
   readonly received: Buffer[] = [];
@@ -158,6 +156,7 @@ export class CodecEndpoint {
     codec: RtpCodecName,
   ) {
     this.codec = RTP_CODECS[codec];
+    this.sender = new RtpSender(socket);
     socket.on('message', (message: Buffer) => this.onPacket(message));
   }
 
@@ -178,22 +177,10 @@ export class CodecEndpoint {
 
   /** An SDP offering this codec alone and telephone-event at its clock. */
   sdp(withEvents = true): string {
-    const { payloadType: pt, rtpmap, fmtp, clockRate } = this.codec;
-    const te = this.eventPayloadType;
-    return [
-      'v=0',
-      `o=- ${this.ssrc} 1 IN IP4 127.0.0.1`,
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${this.port} RTP/AVP ${pt}${withEvents ? ` ${te}` : ''}`,
-      `a=rtpmap:${pt} ${rtpmap}`,
-      ...(fmtp ? [`a=fmtp:${pt} ${fmtp}`] : []),
-      ...(withEvents ? [`a=rtpmap:${te} telephone-event/${clockRate}`, `a=fmtp:${te} 0-16`] : []),
-      'a=ptime:20',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
+    return loopbackAudioSdp(this.sender.ssrc, this.port, [
+      this.codec,
+      ...(withEvents ? [telephoneEventFormat(this.eventPayloadType, this.codec.clockRate)] : []),
+    ]);
   }
 
   /**
@@ -221,10 +208,7 @@ export class CodecEndpoint {
 
   /** Where to send: the c= and m=audio of the far end's SDP. */
   useRemote(sdp: string): void {
-    const address = /c=IN IP4 (\S+)/.exec(sdp)?.[1];
-    const port = /m=audio (\d+)/.exec(sdp)?.[1];
-    if (!address || !port) throw new Error(`no media address in SDP:\n${sdp}`);
-    this.remote = { address, port: Number(port) };
+    this.sender.useRemote(sdp);
   }
 
   /** Sends `frames` (20 ms payloads of the codec, e.g. from encodeFrames) in a loop until stopAudio(). */
@@ -233,8 +217,7 @@ export class CodecEndpoint {
     if (frames.length === 0) throw new Error('no frames to send');
     let next = 0;
     this.audioTimer = setInterval(() => {
-      this.send(this.codec.payloadType, frames[next++ % frames.length]!, false);
-      this.timestamp = (this.timestamp + this.samplesPerPacket) >>> 0;
+      this.sender.sendMedia(this.codec.payloadType, frames[next++ % frames.length]!, this.samplesPerPacket);
     }, PACKET_MS);
   }
 
@@ -248,16 +231,7 @@ export class CodecEndpoint {
    * packet, updates every 20 ms, then three end packets.
    */
   async sendDigit(digit: string, durationMs = 160): Promise<void> {
-    const event = DIGIT_EVENTS[digit] ?? Number(digit);
-    const start = this.timestamp;
-    const steps = Math.max(1, Math.round(durationMs / PACKET_MS));
-    for (let step = 1; step <= steps; step++) {
-      this.sendEvent(event, start, step * this.samplesPerPacket, false, step === 1);
-      await delay(PACKET_MS);
-    }
-    for (let i = 0; i < 3; i++) this.sendEvent(event, start, steps * this.samplesPerPacket, true, false);
-    this.timestamp = (start + steps * this.samplesPerPacket) >>> 0;
-    await delay(PACKET_MS);
+    await this.sender.sendDigit(this.eventPayloadType, digit, durationMs, this.samplesPerPacket);
   }
 
   clearReceived(): void {
@@ -275,41 +249,14 @@ export class CodecEndpoint {
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
-  private sendEvent(event: number, timestamp: number, duration: number, end: boolean, marker: boolean): void {
-    const payload = Buffer.alloc(4);
-    payload[0] = event;
-    payload[1] = (end ? 0x80 : 0) | 10; // volume -10 dBm0
-    payload.writeUInt16BE(Math.min(duration, 0xffff), 2);
-    this.send(this.eventPayloadType, payload, marker, timestamp);
-  }
-
-  private send(payloadType: number, payload: Buffer, marker: boolean, timestamp = this.timestamp): void {
-    if (!this.remote) throw new Error('no remote media address yet');
-    const header = Buffer.alloc(12);
-    header[0] = 0x80;
-    header[1] = (marker ? 0x80 : 0) | payloadType;
-    header.writeUInt16BE(this.seq, 2);
-    header.writeUInt32BE(timestamp >>> 0, 4);
-    header.writeUInt32BE(this.ssrc, 8);
-    this.seq = (this.seq + 1) & 0xffff;
-    this.socket.send(Buffer.concat([header, payload]), this.remote.port, this.remote.address);
-  }
-
   private onPacket(message: Buffer): void {
-    if (message.length < 12 || (message[0]! & 0xc0) !== 0x80) return;
-    const payloadType = message[1]! & 0x7f;
+    const packet = parseRtpPacket(message);
+    if (!packet) return;
+    const { payloadType, payload } = packet;
     this.payloadTypes.set(payloadType, (this.payloadTypes.get(payloadType) ?? 0) + 1);
-    if (payloadType !== this.codec.payloadType) return;
-    let at = 12 + 4 * (message[0]! & 0x0f);
-    if (message[0]! & 0x10) at += 4 + 4 * message.readUInt16BE(at + 2); // header extension
-    let end = message.length;
-    if (message[0]! & 0x20) end -= message[end - 1]!; // padding
-    if (end > at) this.received.push(Buffer.from(message.subarray(at, end)));
+    if (payloadType === this.codec.payloadType && payload.length > 0)
+      this.received.push(Buffer.from(payload));
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // --- Ogg Opus (RFC 7845) -------------------------------------------------------------------------------

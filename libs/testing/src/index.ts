@@ -15,7 +15,18 @@ export {
 } from './sipp.js';
 export { seededRandom } from './seeded-random.js';
 export { RtpEndpoint, toneRatio, encodeMulaw, decodeMulaw } from './rtp-endpoint.js';
-export { makeToneFile } from './tone-file.js';
+export {
+  DTMF_EVENT_KEYS,
+  buildRtpPacket,
+  dtmfEventCode,
+  parseRtpPacket,
+  parseTelephoneEvent,
+  telephoneEventPayload,
+  type RtpHeader,
+  type RtpPacket,
+  type TelephoneEvent,
+} from './rtp-packet.js';
+export { makeToneFile, type ToneFileOptions } from './tone-file.js';
 export {
   cpuMs,
   firstLines,

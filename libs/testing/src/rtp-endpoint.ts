@@ -1,12 +1,13 @@
 // A loopback RTP party for media tests (PCMU + RFC 4733, Goertzel tone measurement); shared by the
 // media-worker and sip-edge end-to-end tests.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { randomInt } from 'node:crypto';
+import { DTMF_EVENT_KEYS, parseRtpPacket, parseTelephoneEvent } from './rtp-packet.js';
+import { RtpSender } from './rtp-sender.js';
+import { loopbackAudioSdp, telephoneEventFormat } from './loopback-sdp.js';
 
 const SAMPLE_RATE = 8000;
 const SAMPLES_PER_PACKET = 160; // 20 ms of PCMU
 const EVENT_PT = 101;
-const DIGIT_EVENTS: Record<string, number> = { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 };
 
 /** G.711 μ-law encode of one 16-bit linear sample. */
 export function encodeMulaw(sample: number): number {
@@ -46,10 +47,7 @@ export function toneRatio(samples: readonly number[], frequency: number): number
 
 /** A loopback SIP-less media party: PCMU + telephone-event over one UDP socket. */
 export class RtpEndpoint {
-  private seq = randomInt(0, 0xffff);
-  private timestamp = randomInt(0, 0x7fffffff);
-  private readonly ssrc = randomInt(1, 0x7fffffff);
-  private remote: { address: string; port: number } | undefined;
+  private readonly sender: RtpSender;
   private toneTimer: NodeJS.Timeout | undefined;
   /** Samples sent so far: the time base of the tone generator. */
   private phase = 0;
@@ -62,14 +60,19 @@ export class RtpEndpoint {
   /** RFC 4733 packets received: event number (0-9, 10 = *, 11 = #, 12-15 = A-D), end bit, arrival time. */
   readonly receivedEvents: { event: number; end: boolean; timestamp: number; at: number }[] = [];
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly telephoneEvent: boolean,
+  ) {
+    this.sender = new RtpSender(socket);
     socket.on('message', (message: Buffer, _from: RemoteInfo) => this.onPacket(message));
   }
 
-  static async open(): Promise<RtpEndpoint> {
+  /** telephoneEvent false: the SDP offers PCMU alone, as a party that knows no RFC 4733 would. */
+  static async open({ telephoneEvent = true }: { telephoneEvent?: boolean } = {}): Promise<RtpEndpoint> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    return new RtpEndpoint(socket);
+    return new RtpEndpoint(socket, telephoneEvent);
   }
 
   get port(): number {
@@ -77,35 +80,23 @@ export class RtpEndpoint {
   }
 
   sdp(): string {
-    return [
-      'v=0',
-      `o=- ${this.ssrc} 1 IN IP4 127.0.0.1`,
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${this.port} RTP/AVP 0 ${EVENT_PT}`,
-      'a=rtpmap:0 PCMU/8000',
-      `a=rtpmap:${EVENT_PT} telephone-event/8000`,
-      `a=fmtp:${EVENT_PT} 0-16`,
-      'a=ptime:20',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
+    return loopbackAudioSdp(this.sender.ssrc, this.port, [
+      { payloadType: 0, rtpmap: 'PCMU/8000' },
+      ...(this.telephoneEvent ? [telephoneEventFormat(EVENT_PT, SAMPLE_RATE)] : []),
+    ]);
   }
 
   /** Takes rtpengine's SDP for this party: where to send. */
   useRemote(sdp: string): void {
-    const address = /c=IN IP4 (\S+)/.exec(sdp)?.[1];
-    const port = /m=audio (\d+)/.exec(sdp)?.[1];
-    if (!address || !port) throw new Error(`no media address in SDP:\n${sdp}`);
-    this.remote = { address, port: Number(port) };
+    this.sender.useRemote(sdp);
   }
 
   /**
    * Sends a continuous tone (0 Hz: silence) every 20 ms until stopTone(). Several frequencies are mixed:
-   * a DTMF digit in-band is its row and column tone (e.g. 770 + 1336 Hz for 5).
+   * a DTMF digit in-band is its row and column tone (e.g. 770 + 1336 Hz for 5), each frequency with an
+   * equal share of `peak` (the mix's peak amplitude, of 32767).
    */
-  startTone(frequency: number | readonly number[]): void {
+  startTone(frequency: number | readonly number[], peak = 8000): void {
     this.stopTone();
     const frequencies = (typeof frequency === 'number' ? [frequency] : frequency).filter((f) => f > 0);
     this.toneTimer = setInterval(() => {
@@ -113,14 +104,13 @@ export class RtpEndpoint {
       for (let i = 0; i < SAMPLES_PER_PACKET; i++) {
         const t = this.phase / SAMPLE_RATE;
         const sample = frequencies.reduce(
-          (sum, f) => sum + (8000 / frequencies.length) * Math.sin(2 * Math.PI * f * t),
+          (sum, f) => sum + (peak / frequencies.length) * Math.sin(2 * Math.PI * f * t),
           0,
         );
         this.phase += 1;
         payload[i] = encodeMulaw(sample);
       }
-      this.send(0, payload, false);
-      this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;
+      this.sender.sendMedia(0, payload, SAMPLES_PER_PACKET);
     }, 20);
   }
 
@@ -134,16 +124,7 @@ export class RtpEndpoint {
    * end packets (the redundancy the RFC recommends), all with the event's start timestamp.
    */
   async sendDigit(digit: string, durationMs = 160): Promise<void> {
-    const event = DIGIT_EVENTS[digit] ?? Number(digit);
-    const start = this.timestamp;
-    const steps = Math.max(1, Math.round(durationMs / 20));
-    for (let step = 1; step <= steps; step++) {
-      this.sendEvent(event, start, step * SAMPLES_PER_PACKET, false, step === 1);
-      await delay(20);
-    }
-    for (let i = 0; i < 3; i++) this.sendEvent(event, start, steps * SAMPLES_PER_PACKET, true, false);
-    this.timestamp = (start + steps * SAMPLES_PER_PACKET) >>> 0;
-    await delay(20);
+    await this.sender.sendDigit(EVENT_PT, digit, durationMs, SAMPLES_PER_PACKET);
   }
 
   /** Forgets what arrived so far. */
@@ -166,67 +147,38 @@ export class RtpEndpoint {
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
-  private sendEvent(event: number, timestamp: number, duration: number, end: boolean, marker: boolean): void {
-    const payload = Buffer.alloc(4);
-    payload[0] = event;
-    payload[1] = (end ? 0x80 : 0) | 10; // volume -10 dBm0
-    payload.writeUInt16BE(duration, 2);
-    this.send(EVENT_PT, payload, marker, timestamp);
-  }
-
-  private send(payloadType: number, payload: Buffer, marker: boolean, timestamp = this.timestamp): void {
-    if (!this.remote) throw new Error('no remote media address yet');
-    const header = Buffer.alloc(12);
-    header[0] = 0x80;
-    header[1] = (marker ? 0x80 : 0) | payloadType;
-    header.writeUInt16BE(this.seq, 2);
-    header.writeUInt32BE(timestamp >>> 0, 4);
-    header.writeUInt32BE(this.ssrc, 8);
-    this.seq = (this.seq + 1) & 0xffff;
-    this.socket.send(Buffer.concat([header, payload]), this.remote.port, this.remote.address);
-  }
-
   /** The digits of the RFC 4733 events received, one per event (its end packets counted once). */
   receivedDigits(): string {
-    const keys = '0123456789*#ABCD';
     const seen = new Set<number>();
     let digits = '';
     for (const e of this.receivedEvents)
       if (e.end && !seen.has(e.timestamp)) {
         seen.add(e.timestamp);
-        digits += keys[e.event] ?? '?';
+        digits += DTMF_EVENT_KEYS[e.event] ?? '?';
       }
     return digits;
   }
 
   private onPacket(message: Buffer): void {
-    if (message.length < 12 || (message[0]! & 0xc0) !== 0x80) return;
-    const payloadType = message[1]! & 0x7f;
-    const headerLength = 12 + 4 * (message[0]! & 0x0f);
+    const packet = parseRtpPacket(message);
+    if (!packet) return;
     const at = Date.now();
-    if (payloadType === EVENT_PT && message.length >= headerLength + 4) {
-      this.receivedEvents.push({
-        event: message[headerLength]!,
-        end: (message[headerLength + 1]! & 0x80) !== 0,
-        timestamp: message.readUInt32BE(4),
-        at,
-      });
+    if (packet.payloadType === EVENT_PT) {
+      const event = parseTelephoneEvent(packet.payload);
+      if (event)
+        this.receivedEvents.push({ event: event.event, end: event.end, timestamp: packet.timestamp, at });
       return;
     }
-    if (payloadType !== 0) return;
+    if (packet.payloadType !== 0) return;
     this.packetsReceived++;
-    this.receivedSsrcs.add(message.readUInt32BE(8));
+    this.receivedSsrcs.add(packet.ssrc);
     let energy = 0;
-    for (let i = headerLength; i < message.length; i++) {
-      const sample = decodeMulaw(message[i]!);
+    for (const byte of packet.payload) {
+      const sample = decodeMulaw(byte);
       this.received.push(sample);
       energy += sample * sample;
     }
-    const count = message.length - headerLength;
+    const count = packet.payload.length;
     this.arrivals.push({ at, rms: count > 0 ? Math.sqrt(energy / count) : 0 });
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,16 +2,29 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 
-/** A mono 8 kHz 16-bit PCM WAV of a sine, made with sox, at dir/name; returns its path. */
-export function makeToneFile(dir: string, name: string, seconds: number, hz: number): string {
+export interface ToneFileOptions {
+  /** Sample rate; 8000 unless told. */
+  rateHz?: number;
+  /** Channels (each the same sine); 1 unless told. */
+  channels?: number;
+}
+
+/** A 16-bit PCM WAV of a sine (mono 8 kHz unless told), made with sox, at dir/name; returns its path. */
+export function makeToneFile(
+  dir: string,
+  name: string,
+  seconds: number,
+  hz: number,
+  { rateHz = 8000, channels = 1 }: ToneFileOptions = {},
+): string {
   const sox = requireBinary('sox', 'sox');
   const file = join(dir, name);
   execFileSync(sox, [
     '-n',
     '-r',
-    '8000',
+    String(rateHz),
     '-c',
-    '1',
+    String(channels),
     '-b',
     '16',
     file,

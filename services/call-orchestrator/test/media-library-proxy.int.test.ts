@@ -2,7 +2,6 @@
 // media-library service (its built entry point, as a process, over a fresh migrated database): every RPC
 // goes through, uploads larger than one socket's buffers included; the library's statuses and messages
 // reach the caller unchanged; a library that is down is UNAVAILABLE and named.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import {
   createTestDatabase,
   freePort,
-  requireBinary,
+  makeToneFile,
   startProcess,
   waitFor,
   type ManagedProcess,
@@ -95,24 +94,7 @@ describe('MediaLibrary through the orchestrator', () => {
   let front: { proxy: MediaLibraryProxy; server: RunningGrpcServer };
   let client: mediaLibrary.MediaLibraryClient;
   /** A mono 8 kHz 16-bit WAV of a tone, `seconds` long (16 000 bytes a second). */
-  const toneWav = async (name: string, seconds: number) => {
-    const file = join(dir, name);
-    execFileSync(requireBinary('sox', 'sox'), [
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      file,
-      'synth',
-      String(seconds),
-      'sine',
-      '1000',
-    ]);
-    return readFile(file);
-  };
+  const toneWav = (name: string, seconds: number) => readFile(makeToneFile(dir, name, seconds, 1000));
 
   beforeAll(async () => {
     if (!existsSync(LIBRARY_MAIN)) throw new Error(`${LIBRARY_MAIN} is missing: build it first (npx tsc -b)`);

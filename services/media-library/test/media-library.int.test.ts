@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { createLogger } from '@callctl/logging';
 import { createDb, type PrismaClient } from '@callctl/db';
-import { createTestDatabase, requireBinary, toneRatio, type TestDatabase } from '@callctl/testing';
+import {
+  createTestDatabase,
+  makeToneFile,
+  requireBinary,
+  toneRatio,
+  type TestDatabase,
+} from '@callctl/testing';
 import { startMediaLibrary, type RunningMediaLibrary } from '../src/media-library.js';
 import { LibraryTestClient, UPLOAD_CHUNK_BYTES, wavSamples } from './support/library-client.js';
 
@@ -31,28 +37,11 @@ describe('media library', () => {
   let workDir: string;
   let service: RunningMediaLibrary;
   let client: LibraryTestClient;
-  const sox = requireBinary('sox', 'sox');
   const ffmpeg = requireBinary('ffmpeg', 'ffmpeg');
 
   /** A sine made by sox: `seconds` long at `rateHz`, `channels` channels. */
-  const tone = (name: string, seconds: number, rateHz: number, channels = 1) => {
-    const file = join(dir, name);
-    execFileSync(sox, [
-      '-n',
-      '-r',
-      String(rateHz),
-      '-c',
-      String(channels),
-      '-b',
-      '16',
-      file,
-      'synth',
-      String(seconds),
-      'sine',
-      String(TONE_HZ),
-    ]);
-    return file;
-  };
+  const tone = (name: string, seconds: number, rateHz: number, channels = 1) =>
+    makeToneFile(dir, name, seconds, TONE_HZ, { rateHz, channels });
   const encode = (from: string, to: string, codec: string) => {
     const file = join(dir, to);
     execFileSync(ffmpeg, ['-v', 'error', '-y', '-i', from, '-c:a', codec, file]);

@@ -1,6 +1,7 @@
-// Real speech for the cloud doubles, made by espeak-ng and sox (the doubles return what the real APIs
+// Real speech for the cloud doubles, made by espeak-ng and ffmpeg (the doubles return what the real APIs
 // return: audio, not silence).
 import { execFileSync } from 'node:child_process';
+import { requireBinary } from '@callctl/testing';
 
 /** Raw s16le mono samples of the text (or SSML) at the rate. */
 export function espeakPcm(
@@ -12,28 +13,13 @@ export function espeakPcm(
     input: input.ssml ?? input.text ?? '',
     maxBuffer: 64 * 1024 * 1024,
   });
-  return execFileSync(
-    'sox',
-    [
-      '-q',
-      '--ignore-length',
-      '-t',
-      'wav',
-      '-',
-      '-t',
-      'raw',
-      '-r',
-      String(sampleRateHz),
-      '-c',
-      '1',
-      '-b',
-      '16',
-      '-e',
-      'signed-integer',
-      '-',
-    ],
-    { input: wav, maxBuffer: 64 * 1024 * 1024 },
-  );
+  // ffmpeg, not sox: the service converts with sox (src/adapters/audio/sox.ts), and the double must make
+  // its audio independently of the code whose output the tests check.
+  const args = `-hide_banner -loglevel error -ignore_length 1 -f wav -i pipe:0 -ac 1 -ar ${sampleRateHz} -c:a pcm_s16le -f s16le pipe:1`;
+  return execFileSync(requireBinary('ffmpeg', 'ffmpeg'), args.split(' '), {
+    input: wav,
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** The same as a WAV file with a canonical header, as Google's LINEAR16 returns it. */
