@@ -38,6 +38,7 @@ describe('media library', () => {
   let service: RunningMediaLibrary;
   let client: LibraryTestClient;
   const ffmpeg = requireBinary('ffmpeg', 'ffmpeg');
+  const sox = requireBinary('sox', 'sox');
 
   /** A sine made by sox: `seconds` long at `rateHz`, `channels` channels. */
   const tone = (name: string, seconds: number, rateHz: number, channels = 1) =>
