@@ -1,4 +1,4 @@
-// The process manager for timeouts: ring timeout, maximum call duration, digit-collection timeouts. It
+// The process manager for timeouts: ring timeout, maximum call duration, digit-collection and prompt timeouts. It
 // keeps one timer per deadline in memory and, when one fires, sends the command that acts on it. Nothing
 // is stored: on start, every active call's deadlines are rebuilt from the log (deadlines-of.ts), so a
 // restart (even kill -9) keeps them, and a deadline that fell due while the process was down fires at once.
@@ -194,6 +194,20 @@ export class DeadlineManager {
             metadata,
           },
           context: {},
+        };
+      case 'promptTimeout':
+        // The prompt is taken as lost (never played, or its end never reported): FAILED moves the
+        // collection on, to the next prompt or the first-digit timer (prompts.ts). A prompt that ended
+        // meanwhile stays as it ended.
+        return {
+          command: {
+            type: 'RecordPlaybackFinished',
+            data: { playbackId: d.playbackId, failed: true },
+            metadata,
+          },
+          context: {
+            appliesTo: (s) => s.status === 'active' && s.playbacks[d.playbackId]?.status === 'playing',
+          },
         };
     }
   }

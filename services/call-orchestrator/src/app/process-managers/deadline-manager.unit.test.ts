@@ -46,6 +46,17 @@ describe('DeadlineManager', () => {
     m.close();
   });
 
+  it('records a prompt whose timeout came as FAILED, so that its collection moves on', async () => {
+    const { m, sent } = manager(async () => undefined);
+    m.arm('c1', [{ kind: 'promptTimeout', collectId: 'D1', playbackId: 'D1-prompt-0', atMs: Date.now() }]);
+    await until(() => sent.length > 0);
+    expect(sent[0]![1]).toMatchObject({
+      type: 'RecordPlaybackFinished',
+      data: { playbackId: 'D1-prompt-0', failed: true },
+    });
+    m.close();
+  });
+
   it('retries a command that failed for a peer, and drops one the domain refuses', async () => {
     let peerDown = true;
     const { m, sent } = manager(async (_callId, command) => {

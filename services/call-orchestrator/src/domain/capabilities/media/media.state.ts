@@ -12,6 +12,9 @@ export type Playback = {
   readonly source: string;
   /** The digit collection this playback is a prompt of ('' for none). */
   readonly collectId: string;
+  /** Its length as resolved (0: unknown) and how often it plays: they bound how long a prompt may play. */
+  readonly durationMs: number;
+  readonly repeat: number;
   /** Why it finished (once finished): a prompt STOPPED ends its collection's prompts. */
   readonly reason?: callEvents.PlaybackEndReason;
 };
@@ -30,6 +33,8 @@ const playbackStarted: Evolver<'PlaybackStarted'> = (s, { data: d }) => ({
       status: 'playing',
       source: d.source,
       collectId: d.collectId,
+      durationMs: d.durationMs,
+      repeat: d.repeat,
     },
   },
   idempotency: remember(s.idempotency, d.idempotencyKey, playFingerprint(d), d.playbackId),
