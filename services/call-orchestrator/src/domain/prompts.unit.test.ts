@@ -66,6 +66,12 @@ describe('prompt-and-collect: start', () => {
     given(...firstPlaying())
       .when(b.collectDigits('A', { newId: 'D2', prompts }))
       .thenResult('D1'));
+  it('answers a replay whose spoken prompt another provider spoke (another tts media id) with the collection', () =>
+    given(...firstPlaying())
+      .when(
+        b.collectDigits('A', { newId: 'D2', prompts: [b.prompt('hello-by-fallback', 'espeak/en-us'), menu] }),
+      )
+      .thenResult('D1'));
 });
 
 describe('prompt-and-collect: prompts in order', () => {

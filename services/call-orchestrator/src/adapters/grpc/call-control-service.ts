@@ -15,7 +15,7 @@ import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
-import { resolveMedia, type MediaSourcePorts } from '../../app/media-sources.js';
+import { mediaCommand, type MediaSourcePorts } from '../../app/media-sources.js';
 
 export interface CallControlHandlers {
   handler: CommandHandler;
@@ -58,9 +58,11 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     (await handler.handle(parsed.callId, parsed.command, context)).resultId ?? '';
   /** Resolves a request's media (speech, library ids) in order, then runs its command. */
   const sendResolved = async (parsed: requests.MediaRequest, context: CommandContext) => {
-    const resolved = [];
-    for (const choice of parsed.choices) resolved.push(await resolveMedia(h.media, choice));
-    return send({ callId: parsed.callId, command: parsed.command(resolved) }, context);
+    const recorded = async (key: string) => {
+      const { state } = await h.calls.load(parsed.callId);
+      return state.status === 'active' && key in state.idempotency;
+    };
+    return send({ callId: parsed.callId, command: await mediaCommand(h.media, parsed, recorded) }, context);
   };
 
   const implementation: callControl.CallControlServer = {

@@ -20,8 +20,16 @@ export type Playback = {
 };
 export type MediaState = { readonly playbacks: Readonly<Record<string, Playback>> };
 
+/**
+ * What a request asked to play, as its fingerprint sees it. Speech is recorded as `tts:<media id>`, the id
+ * of what the tts service answered, which depends on the provider that spoke (a fallback speaks another
+ * file): a retry of the same Say may resolve to another id, so all speech fingerprints alike. The text is
+ * not in the log; a retry is answered from the log before anything is synthesized (app media-sources.ts).
+ */
+export const requestedMedia = (mediaUri: string) => (mediaUri.startsWith('tts:') ? 'tts' : mediaUri);
+
 export const playFingerprint = (d: { legId: string; mediaUri: string; repeat: number }) =>
-  `play|${d.legId}|${d.mediaUri}|${d.repeat}`;
+  `play|${d.legId}|${requestedMedia(d.mediaUri)}|${d.repeat}`;
 
 const playbackStarted: Evolver<'PlaybackStarted'> = (s, { data: d }) => ({
   ...s,
