@@ -168,7 +168,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       store,
       calls,
       locks: new CallLocks(),
-      effects: new CommandEffects(sipEdge, media),
+      effects: new CommandEffects(sipEdge, media, log.child({ module: 'effects' })),
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),

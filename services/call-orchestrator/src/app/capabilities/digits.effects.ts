@@ -16,7 +16,7 @@ export const digitsEffects: CapabilityEffects = {
       before: (ports, callId, _command, decision, state) => playStarted(ports, callId, decision, state),
     },
     RecordDtmf: {
-      after: (ports, _callId, _command, decision, state) => stopFinished(ports, decision, state),
+      after: (ports, callId, _command, decision, state) => stopFinished(ports, callId, decision, state),
     },
     SendDtmf: {
       // RFC 4733 through the media engine where the leg negotiated telephone-event; SIP INFO otherwise.
