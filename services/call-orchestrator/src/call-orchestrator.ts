@@ -172,6 +172,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
+      onRecorded: (callId, call) => deadlines.follow(callId, call),
       logHealth,
     });
     // Before the pool ends: an action still waiting for the log stops retrying (logged as never recorded).

@@ -52,6 +52,8 @@ const ringing = (s: CallState, legId: string) =>
 
 export class DeadlineManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** When each armed timer is due (the maximum duration follows the call's latest limit: follow). */
+  private readonly dueAt = new Map<string, number>();
   private readonly retryMs: number;
   private closed = false;
 
@@ -77,9 +79,26 @@ export class DeadlineManager {
       const call = await load(callId);
       const due = deadlinesOf(call.state, call.timeline);
       this.arm(callId, due);
+      this.follow(callId, call);
       armed += due.length;
     }
     return armed;
+  }
+
+  /**
+   * The maximum duration follows the call's latest limit (a later AnswerLeg's CallMaxDurationSet), counted
+   * from the first answer as the log gives it: a timer armed for another limit (or the first answer's, timed
+   * by its command rather than the log) is replaced, one for a limit that became 0 (none) is cancelled. Called with the call once its events are recorded, and on
+   * each re-arm from the log (another instance may have changed it).
+   */
+  follow(callId: string, call: LoadedCall): void {
+    const key = deadlineKey(callId, { kind: 'maxDuration', atMs: 0 });
+    const due = deadlinesOf(call.state, call.timeline).find((d) => d.kind === 'maxDuration');
+    if (this.dueAt.get(key) === due?.atMs) return;
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.dueAt.delete(key);
+    if (due) this.schedule(key, callId, due, due.atMs);
   }
 
   /** Keys of the timers armed for a call (see deadlineKey), for logs and tests. */
@@ -91,6 +110,7 @@ export class DeadlineManager {
     this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.dueAt.clear();
   }
 
   private schedule(key: string, callId: string, d: Deadline, atMs: number): void {
@@ -99,10 +119,12 @@ export class DeadlineManager {
     const timer = setTimeout(() => {
       if (this.o.clock() < atMs) return this.schedule(key, callId, d, atMs);
       this.timers.delete(key);
+      this.dueAt.delete(key);
       void this.fire(key, callId, d);
     }, wait);
     timer.unref();
     this.timers.set(key, timer);
+    this.dueAt.set(key, atMs);
   }
 
   private async fire(key: string, callId: string, d: Deadline): Promise<void> {
