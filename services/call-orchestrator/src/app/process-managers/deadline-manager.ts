@@ -142,6 +142,12 @@ export class DeadlineManager {
       // Nothing recorded: the call ended, or the leg or collection moved on, before the timer fired.
       if (outcome.decision.events.length === 0)
         this.o.log.debug({ callId, deadline: d.kind }, 'deadline no longer applies; nothing done');
+      // A prompt that timed out was lost (never played, or its end never reported): worth a look.
+      else if (d.kind === 'promptTimeout')
+        this.o.log.warn(
+          { callId, deadline: d.kind, playbackId: d.playbackId },
+          'prompt still playing past its length; recorded as failed',
+        );
       else this.o.log.info({ callId, deadline: d.kind }, 'deadline acted on');
     } catch (error) {
       // A refusal means the deadline no longer applies; anything else (peer down) is retried.
