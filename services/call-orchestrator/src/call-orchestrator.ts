@@ -168,10 +168,11 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       store,
       calls,
       locks: new CallLocks(),
-      effects: new CommandEffects(sipEdge, media),
+      effects: new CommandEffects(sipEdge, media, log.child({ module: 'effects' })),
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
+      onRecorded: (callId, call) => deadlines.follow(callId, call),
       logHealth,
     });
     // Before the pool ends: an action still waiting for the log stops retrying (logged as never recorded).

@@ -25,8 +25,12 @@ export function readConfig(environment: Environment) {
       MEDIA_WORKER_TIMEOUT_MS: env.durationMs(15_000),
       /** The tts service's internal gRPC (Say, spoken prompts). */
       TTS_GRPC: env.hostPort('127.0.0.1:50054'),
-      /** A synthesis may call a cloud provider (with the tts service's own fallback): give it room. */
-      TTS_TIMEOUT_MS: env.durationMs(10_000),
+      /**
+       * Longer than the tts service takes to answer at worst, so that its own answer (spoken by the fallback,
+       * or its error) comes back rather than our deadline: a provider's timeout plus the fallback's (5 s +
+       * 5 s by default), and TTS_REQUEST_TIMEOUT_MS (15 s), its bound on the wait for a turn and the speech.
+       */
+      TTS_TIMEOUT_MS: env.durationMs(20_000),
       /** The media library's gRPC (GetMedia for library file ids; the public MediaLibrary is forwarded). */
       MEDIA_LIBRARY_GRPC: env.hostPort('127.0.0.1:50055'),
       MEDIA_LIBRARY_TIMEOUT_MS: env.durationMs(5000),

@@ -55,10 +55,16 @@ export class CallRepository {
   /**
    * Folds the events this process just appended (the store's result) onto the call they were decided on.
    * A duplicate append brings no events (they were recorded earlier): the call is dropped from the cache.
+   * Returns the call with them (undefined after a duplicate).
    */
-  recordAppended(from: LoadedCall, result: AppendResult): void {
-    if (!result.events) return this.forget(from.callId);
-    this.remember(fold(from, result.events, this.store.codecs));
+  recordAppended(from: LoadedCall, result: AppendResult): LoadedCall | undefined {
+    if (!result.events) {
+      this.forget(from.callId);
+      return undefined;
+    }
+    const call = fold(from, result.events, this.store.codecs);
+    this.remember(call);
+    return call;
   }
 
   /** Drops a call from the cache (after a failed append whose outcome is unknown). */

@@ -19,13 +19,16 @@ export interface CallTimeline {
    * timer's origin).
    */
   readonly collectLastAtMs: Readonly<Record<string, number>>;
+  /** Per collection prompt (playback id): when it started (its timeout counts from here). */
+  readonly promptStartedAtMs: Readonly<Record<string, number>>;
 }
 
-export const emptyTimeline = (): CallTimeline => ({ legs: {}, collectLastAtMs: {} });
+export const emptyTimeline = (): CallTimeline => ({ legs: {}, collectLastAtMs: {}, promptStartedAtMs: {} });
 
 interface LegIdData {
   legId?: string;
   collectId?: string;
+  playbackId?: string;
 }
 
 export function recordTime(t: CallTimeline, event: RecordedEvent): CallTimeline {
@@ -52,6 +55,10 @@ export function recordTime(t: CallTimeline, event: RecordedEvent): CallTimeline 
       return setLeg({ initiatedAtMs: leg?.initiatedAtMs ?? at, ...leg, endedAtMs: at });
     case 'DigitCollectionStarted':
       return { ...t, collectLastAtMs: { ...t.collectLastAtMs, [d.collectId!]: at } };
+    case 'PlaybackStarted':
+      return d.collectId && d.playbackId
+        ? { ...t, promptStartedAtMs: { ...t.promptStartedAtMs, [d.playbackId]: at } }
+        : t;
     // A digit of a collection, or its prompt that ended (the first-digit timer starts after the last one).
     case 'DtmfReceived':
     case 'PlaybackFinished':

@@ -19,6 +19,7 @@ import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
 import type { MediaPort, SipEdgePort } from './ports.js';
+import type { Logger } from '@callctl/logging';
 import {
   effectsTable,
   type CapabilityEffects,
@@ -51,8 +52,8 @@ export class CommandEffects {
   private readonly ports: EffectPorts;
   private readonly table = effectsTable(CAPABILITY_EFFECTS);
 
-  constructor(sipEdge: SipEdgePort, media: MediaPort) {
-    this.ports = { sipEdge, media };
+  constructor(sipEdge: SipEdgePort, media: MediaPort, log?: Logger) {
+    this.ports = { sipEdge, media, ...(log ? { log } : {}) };
   }
 
   /** `state`: the call the command was decided on. */

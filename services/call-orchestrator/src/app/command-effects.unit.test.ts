@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
 import { foldEvents } from '../domain/call.state';
 import * as b from '../domain/testing/builders';
@@ -248,5 +250,50 @@ describe('CommandEffects: prompts', () => {
     expect(effects.actsBeforeAppend(b.recordDtmf('A', '1'))).toBe(false);
     await effects.after('C1', b.recordDtmf('A', '1'), decision, playing);
     expect(stopped).toEqual([{ sessionId: 'C1', tag: 'A' }]);
+  });
+
+  it('tries a barge-in stop that failed again (3 attempts), then gives up with a warning', async () => {
+    const lines: Array<{ level: string; msg: string; attempts?: number; legId?: string }> = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const log = createLogger({ service: 'effects-test', level: 'info', destination: sink });
+    const decision = {
+      events: [
+        b.dtmfReceived('A', '1', 'D1'),
+        b.promptFinished('A', 'D1', 0, menu, P.PLAYBACK_END_REASON_STOPPED),
+      ],
+    };
+    let calls = 0;
+    const failing = (failures: number) =>
+      new CommandEffects(
+        untouchable<SipEdgePort>('sipEdge'),
+        untouchable<MediaPort>('media', {
+          stopPlay: async () => {
+            calls += 1;
+            if (calls <= failures) throw new PeerError('media-worker', 'UNAVAILABLE', 'worker restarting');
+          },
+        }),
+        log,
+      );
+    // Down for two attempts: the third stops it, and nothing is logged.
+    await failing(2).after('C1', b.recordDtmf('A', '1'), decision, playing);
+    expect(calls).toBe(3);
+    expect(lines).toEqual([]);
+    // Down for good: three attempts, then a warning naming the leg; the recorded digit stands.
+    calls = 0;
+    await failing(99).after('C1', b.recordDtmf('A', '1'), decision, playing);
+    expect(calls).toBe(3);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        legId: 'A',
+        attempts: 3,
+        msg: expect.stringMatching(/could not stop/),
+      }),
+    ]);
   });
 });

@@ -68,6 +68,8 @@ export interface CommandHandlerOptions {
   log: Logger;
   /** Called with the deadlines a recorded decision starts (the deadline process manager arms them). */
   onDeadlines?: (callId: string, deadlines: readonly Deadline[]) => void;
+  /** Called with the call as it is once a decision's events are recorded (the deadline process manager follows changes). */
+  onRecorded?: (callId: string, call: LoadedCall) => void;
   /** Attempts on version conflicts before ConcurrencyError (ABORTED). @default 5 */
   maxAttempts?: number;
   /** First back-off between attempts, doubled each time, with jitter. @default 5 */
@@ -261,7 +263,7 @@ export class CommandHandler {
         await sleep(this.backoffMs * 2 ** (conflicts - 1) * (0.5 + Math.random()));
         continue;
       }
-      calls.recordAppended(call, result);
+      const recorded = calls.recordAppended(call, result);
       // Built only when wanted: this runs for every command.
       if (this.o.log.isLevelEnabled('debug'))
         this.o.log.debug(
@@ -275,6 +277,7 @@ export class CommandHandler {
           'command recorded',
         );
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
+      if (recorded) this.o.onRecorded?.(callId, recorded);
       await this.runAfter(callId, command, decision, context, call.state);
       return { resultId: decision.resultId, decision, call };
     }

@@ -2,7 +2,7 @@
 // tts service and a media-library id is looked up (NOT_FOUND when unknown or deleted), so the domain
 // records what actually plays (`tts:<media id>`, `library:<media id>`) and where it came from (source)
 // without doing I/O. Requests are checked (requests.ts) before anything here runs.
-import type { ResolvedMedia } from '../domain/call.commands.js';
+import type { CallCommand, ResolvedMedia } from '../domain/call.commands.js';
 import type { MediaLibraryPort, SpeechRequest, TtsPort } from './ports.js';
 
 /** What a request names: a URL, a file (of the media files directory or the library) or speech. */
@@ -50,4 +50,45 @@ export async function resolveMedia(ports: MediaSourcePorts, choice: MediaChoice)
       };
     }
   }
+}
+
+/**
+ * What a choice names without asking anyone: enough for the fingerprint of a replay (speech as `tts:`, whose
+ * id only the tts service knows and which the fingerprint ignores; domain media.state.ts requestedMedia).
+ */
+export function unresolvedMedia(choice: MediaChoice): Resolved {
+  switch (choice.kind) {
+    case 'url':
+      return { mediaUri: choice.url, media: plain('url') };
+    case 'file':
+      return { mediaUri: `${FILE_PREFIX}${choice.name}`, media: plain('file') };
+    case 'library':
+      return { mediaUri: `${LIBRARY_PREFIX}${choice.mediaId}`, media: plain('library') };
+    case 'speech':
+      return { mediaUri: TTS_PREFIX, media: plain('tts') };
+  }
+}
+
+/** A request whose media is resolved before its command is decided. */
+export interface MediaCommandRequest {
+  readonly choices: readonly MediaChoice[];
+  command(resolved: readonly Resolved[]): CallCommand;
+}
+
+/**
+ * The command of a media request. A retry whose idempotency key the call recorded already is answered from
+ * the log (the domain replays it, or refuses a different request under the key): nothing is synthesized or
+ * looked up again. Otherwise each choice is resolved, in order.
+ */
+export async function mediaCommand(
+  ports: MediaSourcePorts,
+  request: MediaCommandRequest,
+  recorded: (idempotencyKey: string) => Promise<boolean>,
+): Promise<CallCommand> {
+  const replay = request.command(request.choices.map(unresolvedMedia));
+  const key = replay.metadata.idempotencyKey;
+  if (key && (await recorded(key))) return replay;
+  const resolved: Resolved[] = [];
+  for (const choice of request.choices) resolved.push(await resolveMedia(ports, choice));
+  return request.command(resolved);
 }

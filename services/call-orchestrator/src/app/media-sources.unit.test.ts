@@ -1,6 +1,7 @@
 // What a playback records of resolved media: the media id that plays and the provider that actually spoke.
 import { PeerError, PEER_ERROR_CODES } from './errors';
-import { resolveMedia, type MediaSourcePorts } from './media-sources';
+import { mediaCommand, resolveMedia, type MediaSourcePorts, type Resolved } from './media-sources';
+import type { CallCommand } from '../domain/call.commands';
 import type { SpeechRequest } from './ports';
 
 const asked: SpeechRequest[] = [];
@@ -40,5 +41,31 @@ describe('resolveMedia', () => {
     await expect(
       resolveMedia(ports, { kind: 'library', mediaId: 'ml-00000000000000000000000000000002' }),
     ).rejects.toMatchObject({ code: PEER_ERROR_CODES.notFound });
+  });
+});
+
+describe('mediaCommand', () => {
+  const speech = { text: 'Press 1', provider: '', voice: '', language: '' };
+  const request = {
+    choices: [{ kind: 'speech' as const, speech }],
+    command: ([r]: readonly Resolved[]): CallCommand => ({
+      type: 'PlayMedia',
+      data: { legId: 'A', mediaUri: r!.mediaUri, repeat: 1, media: r!.media },
+      metadata: { now: 0, newId: 'P1', idempotencyKey: 'k-say' },
+    }),
+  };
+
+  it('synthesizes nothing for a key the call recorded: the retry is answered from the log', async () => {
+    asked.length = 0;
+    const command = await mediaCommand(ports, request, async (key) => key === 'k-say');
+    expect(asked).toEqual([]);
+    expect(command).toMatchObject({ type: 'PlayMedia', data: { mediaUri: 'tts:' } });
+  });
+
+  it('synthesizes the speech of a key not recorded yet', async () => {
+    asked.length = 0;
+    const command = await mediaCommand(ports, request, async () => false);
+    expect(asked).toEqual([speech]);
+    expect(command).toMatchObject({ data: { mediaUri: 'tts:tts-9f' } });
   });
 });

@@ -18,6 +18,13 @@ export type Deadline =
       readonly collectId: string;
       readonly expectedDigits: number;
       readonly atMs: number;
+    }
+  /** A collection's prompt still recorded as playing this long after it started is taken as lost (prompts.ts). */
+  | {
+      readonly kind: 'promptTimeout';
+      readonly collectId: string;
+      readonly playbackId: string;
+      readonly atMs: number;
     };
 
 /**

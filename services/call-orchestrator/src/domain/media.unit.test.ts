@@ -32,6 +32,10 @@ describe('playback: playing', () => {
     given(...h)
       .when(b.playMedia('A', 'P2', 'k-play', 'http://127.0.0.1/b.wav'))
       .thenThrows(IdempotencyConflictError));
+  it('answers a retried Say spoken by another provider (another tts media id) as a replay, not a conflict', () =>
+    given(...b.answeredA(), b.playbackStarted('A', 'P1', 'k-say', 'tts:tts-fallback-espeak'))
+      .when(b.playMedia('A', 'P2', 'k-say', 'tts:tts-polly'))
+      .thenResult('P1'));
   it('replaces the running playback with a new one', () =>
     given(...h)
       .when(b.playMedia('A', 'P2', 'k-2'))

@@ -28,15 +28,24 @@ const timer = (expectedDigits: number, atMs: number) => ({
   atMs,
 });
 
+const promptTimer = (index: number, atMs: number) => ({
+  kind: 'promptTimeout' as const,
+  collectId: 'D1',
+  playbackId: `D1-prompt-${index}`,
+  atMs,
+});
+
 describe('prompt-and-collect: start', () => {
   it('records the prompts and barge_in, and starts the first prompt in the same decision', () =>
     given(...b.answeredA())
       .when(b.collectDigits('A', { newId: 'D1', prompts, bargeIn: true }))
       .then(started({ bargeIn: true }), b.promptStarted('A', 'D1', 0, hello)));
-  it('arms no timer while prompts play', () =>
+  // Before: no deadline at all while prompts played, so a prompt recorded but never played held the
+  // collection forever. Now the only one is the prompt's own timeout: its length + margin.
+  it("arms no digit timer while prompts play, only the first prompt's timeout (length + margin)", () =>
     given(...b.answeredA())
       .when(b.collectDigits('A', { newId: 'D1', prompts }))
-      .thenDeadlines());
+      .thenDeadlines(promptTimer(0, 1000 + 1200 + 5000)));
   it('arms the first-digit timer at once without prompts', () =>
     given(...b.answeredA())
       .when(b.collectDigits('A', { newId: 'D1' }))
@@ -56,6 +65,12 @@ describe('prompt-and-collect: start', () => {
   it('answers a replay of its key with the collection and no new prompt', () =>
     given(...firstPlaying())
       .when(b.collectDigits('A', { newId: 'D2', prompts }))
+      .thenResult('D1'));
+  it('answers a replay whose spoken prompt another provider spoke (another tts media id) with the collection', () =>
+    given(...firstPlaying())
+      .when(
+        b.collectDigits('A', { newId: 'D2', prompts: [b.prompt('hello-by-fallback', 'espeak/en-us'), menu] }),
+      )
       .thenResult('D1'));
 });
 
@@ -115,6 +130,24 @@ describe('prompt-and-collect: prompts in order', () => {
     )
       .when(b.recordPlaybackFinished('D1-prompt-0'))
       .thenNothing());
+});
+
+describe('prompt-and-collect: a prompt that never ends', () => {
+  it('a prompt of unknown length (a file, a URL) gets the generous bound of 10 minutes', () =>
+    given(...firstPlaying())
+      .when(b.recordPlaybackFinished('D1-prompt-0'))
+      .thenDeadlines(promptTimer(1, 1000 + 600_000)));
+  it('its timeout records it FAILED and starts the next prompt', () =>
+    given(...firstPlaying())
+      .when(b.recordPlaybackFinished('D1-prompt-0', true))
+      .then(
+        b.promptFinished('A', 'D1', 0, hello, P.PLAYBACK_END_REASON_FAILED),
+        b.promptStarted('A', 'D1', 1, menu),
+      ));
+  it('the timeout of the last prompt starts the first-digit timer', () =>
+    given(...secondPlaying())
+      .when(b.recordPlaybackFinished('D1-prompt-1', true))
+      .thenDeadlines(timer(0, 6000)));
 });
 
 describe('prompt-and-collect: barge-in', () => {

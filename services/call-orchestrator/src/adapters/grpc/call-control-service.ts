@@ -15,7 +15,7 @@ import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
-import { resolveMedia, type MediaSourcePorts } from '../../app/media-sources.js';
+import { mediaCommand, type MediaSourcePorts } from '../../app/media-sources.js';
 
 export interface CallControlHandlers {
   handler: CommandHandler;
@@ -58,9 +58,15 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     (await handler.handle(parsed.callId, parsed.command, context)).resultId ?? '';
   /** Resolves a request's media (speech, library ids) in order, then runs its command. */
   const sendResolved = async (parsed: requests.MediaRequest, context: CommandContext) => {
-    const resolved = [];
-    for (const choice of parsed.choices) resolved.push(await resolveMedia(h.media, choice));
-    return send({ callId: parsed.callId, command: parsed.command(resolved) }, context);
+    // The call as this process last saw it, without reading the log: a key, once recorded, stays, so a
+    // key found there is recorded; one not found (another instance took the request, or the call is not
+    // cached) is resolved, and decide answers the replay all the same (its fingerprint ignores what speech
+    // resolved to). Reading the log here would make a play fail while the log is away, which it need not.
+    const recorded = async (key: string) => {
+      const state = h.calls.cached(parsed.callId)?.state;
+      return state?.status === 'active' && key in state.idempotency;
+    };
+    return send({ callId: parsed.callId, command: await mediaCommand(h.media, parsed, recorded) }, context);
   };
 
   const implementation: callControl.CallControlServer = {

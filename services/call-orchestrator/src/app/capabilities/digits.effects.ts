@@ -1,6 +1,7 @@
 // DTMF and digit collection on the wire: a collection's first prompt plays before its start is recorded
 // (as PlayMedia); a barge-in digit stops the prompt on the worker right after the digit is recorded (a
-// digit is a fact: it is recorded whatever the worker says, and the stop follows it by one append); and
+// digit is a fact: it is recorded whatever the worker says, and the stop follows it by one append, tried
+// again a few times when it fails since nothing redelivers the fact: media.effects.ts stopFinished); and
 // SendDtmf sends before DtmfSent records the method it used.
 import { callEvents } from '@callctl/proto';
 import { partyOf, type CapabilityEffects } from './effects.js';
@@ -16,7 +17,7 @@ export const digitsEffects: CapabilityEffects = {
       before: (ports, callId, _command, decision, state) => playStarted(ports, callId, decision, state),
     },
     RecordDtmf: {
-      after: (ports, _callId, _command, decision, state) => stopFinished(ports, decision, state),
+      after: (ports, callId, _command, decision, state) => stopFinished(ports, callId, decision, state),
     },
     SendDtmf: {
       // RFC 4733 through the media engine where the leg negotiated telephone-event; SIP INFO otherwise.

@@ -4,11 +4,14 @@ import type { CallCommand, CallCommandType } from '../../domain/call.commands.js
 import type { Cmd, Decision } from '../../domain/call.guards.js';
 import type { CallEvent } from '../../domain/call.events.js';
 import type { CallState } from '../../domain/call.state.js';
+import type { Logger } from '@callctl/logging';
 import type { MediaParty, MediaPort, SipEdgePort } from '../ports.js';
 
 export interface EffectPorts {
   readonly sipEdge: SipEdgePort;
   readonly media: MediaPort;
+  /** For an action after the append that finally failed and is given up (nothing records it). */
+  readonly log?: Logger;
 }
 
 export type Started = Exclude<CallState, { status: 'none' }>;

@@ -25,23 +25,48 @@ export async function playStarted(
       });
 }
 
+/** How often, and after which pauses, a stop after the append is tried: 3 attempts within about 1 s. */
+export const STOP_RETRY_PAUSES_MS: readonly number[] = [250, 750];
+
 /**
  * Stops on the worker each playback the decision STOPPED (barge-in, a collection that ended); one the
- * worker no longer plays has ended already.
+ * worker no longer plays has ended already. The stop follows a recorded fact, which nothing redelivers:
+ * a stop that fails is tried again a few times (the caller would otherwise keep hearing a prompt the log
+ * says stopped), then given up with a warning; the prompt ends on its own or with the next playback.
  */
-export async function stopFinished(ports: EffectPorts, decision: Decision, state: CallState): Promise<void> {
+export async function stopFinished(
+  ports: EffectPorts,
+  callId: string,
+  decision: Decision,
+  state: CallState,
+  pausesMs: readonly number[] = STOP_RETRY_PAUSES_MS,
+): Promise<void> {
   const stopped = decision.events.flatMap((e) =>
     e.type === 'PlaybackFinished' &&
     e.data.reason === callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED
-      ? [e.data.legId]
+      ? [e.data]
       : [],
   );
   await Promise.all(
-    stopped.map((legId) =>
-      ports.media.stopPlay(partyOf(state, legId)).catch((error: unknown) => {
-        if (!isPeerError(error, PEER_ERROR_CODES.notFound)) throw error;
-      }),
-    ),
+    stopped.map(async ({ legId, playbackId }) => {
+      const party = partyOf(state, legId);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await ports.media.stopPlay(party);
+        } catch (error) {
+          if (isPeerError(error, PEER_ERROR_CODES.notFound)) return;
+          const pause = pausesMs[attempt];
+          if (pause === undefined) {
+            ports.log?.warn(
+              { callId, legId, playbackId, attempts: attempt + 1, err: error },
+              'could not stop a stopped playback on the media worker; giving up',
+            );
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+      }
+    }),
   );
 }
 

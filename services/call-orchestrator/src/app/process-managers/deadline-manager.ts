@@ -1,4 +1,4 @@
-// The process manager for timeouts: ring timeout, maximum call duration, digit-collection timeouts. It
+// The process manager for timeouts: ring timeout, maximum call duration, digit-collection and prompt timeouts. It
 // keeps one timer per deadline in memory and, when one fires, sends the command that acts on it. Nothing
 // is stored: on start, every active call's deadlines are rebuilt from the log (deadlines-of.ts), so a
 // restart (even kill -9) keeps them, and a deadline that fell due while the process was down fires at once.
@@ -52,6 +52,8 @@ const ringing = (s: CallState, legId: string) =>
 
 export class DeadlineManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** When each armed timer is due (the maximum duration follows the call's latest limit: follow). */
+  private readonly dueAt = new Map<string, number>();
   private readonly retryMs: number;
   private closed = false;
 
@@ -77,9 +79,26 @@ export class DeadlineManager {
       const call = await load(callId);
       const due = deadlinesOf(call.state, call.timeline);
       this.arm(callId, due);
+      this.follow(callId, call);
       armed += due.length;
     }
     return armed;
+  }
+
+  /**
+   * The maximum duration follows the call's latest limit (a later AnswerLeg's CallMaxDurationSet), counted
+   * from the first answer as the log gives it: a timer armed for another limit (or the first answer's, timed
+   * by its command rather than the log) is replaced, one for a limit that became 0 (none) is cancelled. Called with the call once its events are recorded, and on
+   * each re-arm from the log (another instance may have changed it).
+   */
+  follow(callId: string, call: LoadedCall): void {
+    const key = deadlineKey(callId, { kind: 'maxDuration', atMs: 0 });
+    const due = deadlinesOf(call.state, call.timeline).find((d) => d.kind === 'maxDuration');
+    if (this.dueAt.get(key) === due?.atMs) return;
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.dueAt.delete(key);
+    if (due) this.schedule(key, callId, due, due.atMs);
   }
 
   /** Keys of the timers armed for a call (see deadlineKey), for logs and tests. */
@@ -91,6 +110,7 @@ export class DeadlineManager {
     this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.dueAt.clear();
   }
 
   private schedule(key: string, callId: string, d: Deadline, atMs: number): void {
@@ -99,10 +119,12 @@ export class DeadlineManager {
     const timer = setTimeout(() => {
       if (this.o.clock() < atMs) return this.schedule(key, callId, d, atMs);
       this.timers.delete(key);
+      this.dueAt.delete(key);
       void this.fire(key, callId, d);
     }, wait);
     timer.unref();
     this.timers.set(key, timer);
+    this.dueAt.set(key, atMs);
   }
 
   private async fire(key: string, callId: string, d: Deadline): Promise<void> {
@@ -120,6 +142,12 @@ export class DeadlineManager {
       // Nothing recorded: the call ended, or the leg or collection moved on, before the timer fired.
       if (outcome.decision.events.length === 0)
         this.o.log.debug({ callId, deadline: d.kind }, 'deadline no longer applies; nothing done');
+      // A prompt that timed out was lost (never played, or its end never reported): worth a look.
+      else if (d.kind === 'promptTimeout')
+        this.o.log.warn(
+          { callId, deadline: d.kind, playbackId: d.playbackId },
+          'prompt still playing past its length; recorded as failed',
+        );
       else this.o.log.info({ callId, deadline: d.kind }, 'deadline acted on');
     } catch (error) {
       // A refusal means the deadline no longer applies; anything else (peer down) is retried.
@@ -194,6 +222,20 @@ export class DeadlineManager {
             metadata,
           },
           context: {},
+        };
+      case 'promptTimeout':
+        // The prompt is taken as lost (never played, or its end never reported): FAILED moves the
+        // collection on, to the next prompt or the first-digit timer (prompts.ts). A prompt that ended
+        // meanwhile stays as it ended.
+        return {
+          command: {
+            type: 'RecordPlaybackFinished',
+            data: { playbackId: d.playbackId, failed: true },
+            metadata,
+          },
+          context: {
+            appliesTo: (s) => s.status === 'active' && s.playbacks[d.playbackId]?.status === 'playing',
+          },
         };
     }
   }

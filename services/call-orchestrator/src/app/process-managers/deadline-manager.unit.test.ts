@@ -5,6 +5,26 @@ import type { CallCommand } from '../../domain/call.commands.js';
 import { DeadlineManager } from './deadline-manager.js';
 import { PeerError } from '../errors.js';
 import * as b from '../../domain/testing/builders.js';
+import type { RecordedEvent } from '@callctl/eventstore';
+import type { CallEvent } from '../../domain/call.events.js';
+import { evolve, initialState } from '../../domain/call.state.js';
+import { emptyTimeline, recordTime } from '../call-timeline.js';
+import type { LoadedCall } from '../call-repository.js';
+
+/** A call as its log gives it, each event recorded at the given time. */
+function loaded(...timed: Array<[CallEvent, number]>): LoadedCall {
+  let state = initialState();
+  let timeline = emptyTimeline();
+  for (const [event, at] of timed) {
+    state = evolve(state, event);
+    timeline = recordTime(timeline, {
+      type: event.type,
+      data: event.data,
+      metadata: { recordedAt: new Date(at) },
+    } as unknown as RecordedEvent);
+  }
+  return { callId: 'c1', state, timeline, version: timed.length, causations: new Set() };
+}
 
 const log = createLogger({ service: 'deadline-test', level: 'silent' });
 const ids = { next: () => 'id', fromName: () => 'id' };
@@ -43,6 +63,17 @@ describe('DeadlineManager', () => {
     await until(() => sent.length > 0 && m.armedFor('c1').length === 0);
     expect(sent).toHaveLength(1);
     expect(sent[0]![1]).toMatchObject({ type: 'Hangup', data: { cause: 8 } });
+    m.close();
+  });
+
+  it('records a prompt whose timeout came as FAILED, so that its collection moves on', async () => {
+    const { m, sent } = manager(async () => undefined);
+    m.arm('c1', [{ kind: 'promptTimeout', collectId: 'D1', playbackId: 'D1-prompt-0', atMs: Date.now() }]);
+    await until(() => sent.length > 0);
+    expect(sent[0]![1]).toMatchObject({
+      type: 'RecordPlaybackFinished',
+      data: { playbackId: 'D1-prompt-0', failed: true },
+    });
     m.close();
   });
 
@@ -122,4 +153,45 @@ describe('DeadlineManager: timers yield to facts', () => {
       m.close();
     },
   );
+
+  it('moves the maximum duration timer to the latest limit (a later AnswerLeg), counted from the first answer', async () => {
+    const { m, sent } = manager(async () => undefined);
+    const answeredAt = Date.now() - 1_000;
+    const answered: Array<[CallEvent, number]> = [
+      [b.callCreated('k', 3_600_000), answeredAt],
+      [b.legInitiated('A'), answeredAt],
+      [b.legAnswered('A'), answeredAt],
+    ];
+    m.arm('c1', [{ kind: 'maxDuration', atMs: answeredAt + 3_600_000 }]);
+    // The limit becomes 1 s, which the first answer 1 s ago has reached: the call is hung up now.
+    const maxSet: CallEvent = {
+      type: 'CallMaxDurationSet',
+      data: { callId: 'c1', maxDurationMs: 1_000, clientState: '' },
+    };
+    m.follow('c1', loaded(...answered, [b.legInitiated('B'), Date.now()], [maxSet, Date.now()]));
+    await until(() => sent.length > 0);
+    expect(sent[0]![1]).toMatchObject({ type: 'Hangup', data: { cause: b.EndCause.END_CAUSE_MAX_DURATION } });
+    m.close();
+  });
+
+  it('cancels the maximum duration timer when the latest limit is none (0)', () => {
+    const { m } = manager(async () => undefined);
+    const at = Date.now();
+    m.arm('c1', [{ kind: 'maxDuration', atMs: at + 60_000 }]);
+    const none: CallEvent = {
+      type: 'CallMaxDurationSet',
+      data: { callId: 'c1', maxDurationMs: 0, clientState: '' },
+    };
+    m.follow(
+      'c1',
+      loaded(
+        [b.callCreated('k', 60_000), at],
+        [b.legInitiated('A'), at],
+        [b.legAnswered('A'), at],
+        [none, at],
+      ),
+    );
+    expect(m.armedFor('c1')).toEqual([]);
+    m.close();
+  });
 });

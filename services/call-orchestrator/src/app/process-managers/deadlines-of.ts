@@ -5,7 +5,7 @@ import { callEvents } from '@callctl/proto';
 import type { Deadline } from '../../domain/call.guards.js';
 import type { CallState } from '../../domain/call.state.js';
 import type { CallTimeline } from '../call-timeline.js';
-import { inPrompts } from '../../domain/capabilities/digits/prompts.js';
+import { inPrompts, promptTimeout } from '../../domain/capabilities/digits/prompts.js';
 
 export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[] {
   if (state.status !== 'active') return [];
@@ -35,6 +35,12 @@ export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[
       atMs: last + wait,
     });
   }
+  // The prompt that plays keeps its timeout, counted from its recorded start.
+  for (const p of Object.values(state.playbacks)) {
+    const startedAt = timeline.promptStartedAtMs[p.playbackId];
+    if (p.status === 'playing' && p.collectId && startedAt !== undefined)
+      out.push(promptTimeout(p, startedAt));
+  }
   return out;
 }
 
@@ -47,5 +53,7 @@ export function deadlineKey(callId: string, d: Deadline): string {
       return `${callId}|max`;
     case 'collectTimeout':
       return `${callId}|collect|${d.collectId}|${d.expectedDigits}`;
+    case 'promptTimeout':
+      return `${callId}|prompt|${d.playbackId}`;
   }
 }

@@ -64,7 +64,10 @@ describe('deadlinesOf', () => {
       [started, 1_000],
       [b.promptStarted('A', 'D1', 0, menu), 1_000],
     ];
-    expect(replay(...mid)).toEqual([]);
+    // Only the prompt's own timeout, from its recorded start (its length is unknown: the 10 min bound).
+    expect(replay(...mid)).toEqual([
+      { kind: 'promptTimeout', collectId: 'D1', playbackId: 'D1-prompt-0', atMs: 1_000 + 600_000 },
+    ]);
     const done = b.promptFinished(
       'A',
       'D1',
@@ -75,6 +78,26 @@ describe('deadlinesOf', () => {
     expect(replay(...mid, [done, 4_000])).toEqual([
       { kind: 'collectTimeout', collectId: 'D1', expectedDigits: 0, atMs: 4_000 + 5_000 },
     ]);
+  });
+
+  it('re-arms a prompt that plays from its start + length + margin, with the key decide used', () => {
+    const hello = b.prompt('hello', 'espeak/en-us'); // 1200 ms
+    const decision = decide(
+      b.collectDigits('A', { newId: 'D1', prompts: [hello] }),
+      [b.callCreated('k', 0), b.legInitiated('A'), b.legAnswered('A')].reduce(evolve, initialState()),
+    );
+    const rebuilt = replay(
+      [b.callCreated('k', 0), 0],
+      [b.legInitiated('A'), 0],
+      [b.legAnswered('A'), 0],
+      ...decision.events.map((e): [CallEvent, number] => [e, 2_000]),
+    );
+    expect(rebuilt).toEqual([
+      { kind: 'promptTimeout', collectId: 'D1', playbackId: 'D1-prompt-0', atMs: 2_000 + 1_200 + 5_000 },
+    ]);
+    expect(rebuilt.map((d) => deadlineKey('C1', d))).toEqual(
+      decision.deadlines!.map((d) => deadlineKey('C1', d)),
+    );
   });
 
   it('has none for an ended call', () => {

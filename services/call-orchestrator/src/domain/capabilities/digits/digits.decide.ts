@@ -72,10 +72,11 @@ export function collectDigits(s: Active, c: Cmd<'CollectDigits'>, ctx: DecideCon
     };
   // The first prompt replaces what plays on the leg, as PlayMedia does; the timer waits for the last.
   const stopped = stopPlaybacksOn(s, [d.legId], c.metadata.now, activeEvolve(ctx));
+  const first = startPrompt(s, { collectId, ...d }, 0, c.metadata.now);
   return {
     resultId: collectId,
-    deadlines: stopped.deadlines,
-    events: [...stopped.events, started, startPrompt(s, { collectId, ...d }, 0)],
+    deadlines: [...stopped.deadlines, first.deadline],
+    events: [...stopped.events, started, first.event],
   };
 }
 

@@ -2,6 +2,7 @@
 import { remember } from '../../idempotency';
 import { callEvents } from '@callctl/proto';
 import { withLeg, type Evolver } from '../capability';
+import { requestedMedia } from '../media/media.state';
 
 export type Collect =
   | {
@@ -33,7 +34,7 @@ export const collectFingerprint = (d: {
   `collect|${d.legId}|${d.maxDigits}|${d.terminators}|${d.firstDigitTimeoutMs}|${d.interDigitTimeoutMs}` +
   // Collections without prompts keep the fingerprint they were recorded with.
   (d.prompts?.length || d.bargeIn
-    ? `|${d.prompts?.map((p) => p.mediaUri).join(',') ?? ''}|${d.bargeIn ? 'barge' : ''}`
+    ? `|${d.prompts?.map((p) => requestedMedia(p.mediaUri)).join(',') ?? ''}|${d.bargeIn ? 'barge' : ''}`
     : '');
 
 export const dtmfSentFingerprint = (d: { legId: string; digits: string; durationMs: number }) =>

@@ -4,6 +4,10 @@
 // stopped), so a state rebuilt from the log after a restart continues where the prompts were.
 // A prompt that FAILED moves on to the next; one that was STOPPED (barge-in, StopMedia, a playback or a
 // bridge replacing it) ends the prompts: the collection waits for digits from then on.
+// Every prompt has a timeout: no digit timer runs while one plays, so a prompt recorded as playing that the
+// worker never plays (the orchestrator died between recording it and asking the worker) or whose end never
+// comes back would hold the collection forever. Its deadline (promptTimeout) records it FAILED, which moves
+// on exactly as a prompt the worker refused; it is rebuilt from the log after a restart (deadlines-of.ts).
 import { callEvents } from '@callctl/proto';
 import type { CallEvent } from '../../call.events';
 import type { Active, Deadline, Decision } from '../../call.guards';
@@ -32,14 +36,38 @@ export function inPrompts(s: Active, col: Collecting): boolean {
   return started.length < col.prompts.length;
 }
 
-/** The prompt's PlaybackStarted. */
+/** Slack past a prompt's known length: fetching, starting and the worker's report of its end. */
+export const PROMPT_MARGIN_MS = 5_000;
+/**
+ * How long a prompt of unknown length (a URL, a file of the media directory) may play: generous, since a
+ * long announcement is legitimate, but finite, so a lost prompt still ends within 10 minutes.
+ */
+export const UNKNOWN_PROMPT_BOUND_MS = 600_000;
+
+/** The deadline of a prompt started at `startedAtMs`: its length × repeat + margin, or the bound when unknown. */
+export function promptTimeout(
+  p: Pick<Playback, 'playbackId' | 'collectId' | 'durationMs' | 'repeat'>,
+  startedAtMs: number,
+): Deadline {
+  const length =
+    p.durationMs > 0 ? p.durationMs * Math.max(1, p.repeat) + PROMPT_MARGIN_MS : UNKNOWN_PROMPT_BOUND_MS;
+  return {
+    kind: 'promptTimeout',
+    collectId: p.collectId,
+    playbackId: p.playbackId,
+    atMs: startedAtMs + length,
+  };
+}
+
+/** The prompt's PlaybackStarted, and its timeout. */
 export function startPrompt(
   s: Active,
   col: Pick<Collecting, 'collectId' | 'legId' | 'prompts'>,
   index: number,
-) {
+  now: number,
+): { event: CallEvent; deadline: Deadline } {
   const p = col.prompts[index]!;
-  return playbackStarted(s, {
+  const event = playbackStarted(s, {
     legId: col.legId,
     playbackId: promptPlaybackId(col.collectId, index),
     mediaUri: p.mediaUri,
@@ -48,6 +76,12 @@ export function startPrompt(
     collectId: col.collectId,
     media: { source: p.source, durationMs: p.durationMs, ttsFallbackFrom: p.ttsFallbackFrom },
   });
+  const playbackId = promptPlaybackId(col.collectId, index);
+  const deadline = promptTimeout(
+    { playbackId, collectId: col.collectId, durationMs: p.durationMs, repeat: 1 },
+    now,
+  );
+  return { event, deadline };
 }
 
 /** The timer a collection waiting for digits runs: first-digit before any, inter-digit after. */
@@ -70,7 +104,8 @@ export function afterPrompt(s: Active, collectId: string, now: number): Decision
   if (col?.status !== 'collecting') return { events: [] };
   if (inPrompts(s, col)) {
     if (playingPrompt(s, collectId)) return { events: [] };
-    return { events: [startPrompt(s, col, promptsOf(s, collectId).length)] };
+    const next = startPrompt(s, col, promptsOf(s, collectId).length, now);
+    return { events: [next.event], deadlines: [next.deadline] };
   }
   return { events: [], deadlines: [digitTimer(col, now)] };
 }

@@ -12,13 +12,24 @@ export type Playback = {
   readonly source: string;
   /** The digit collection this playback is a prompt of ('' for none). */
   readonly collectId: string;
+  /** Its length as resolved (0: unknown) and how often it plays: they bound how long a prompt may play. */
+  readonly durationMs: number;
+  readonly repeat: number;
   /** Why it finished (once finished): a prompt STOPPED ends its collection's prompts. */
   readonly reason?: callEvents.PlaybackEndReason;
 };
 export type MediaState = { readonly playbacks: Readonly<Record<string, Playback>> };
 
+/**
+ * What a request asked to play, as its fingerprint sees it. Speech is recorded as `tts:<media id>`, the id
+ * of what the tts service answered, which depends on the provider that spoke (a fallback speaks another
+ * file): a retry of the same Say may resolve to another id, so all speech fingerprints alike. The text is
+ * not in the log; a retry is answered from the log before anything is synthesized (app media-sources.ts).
+ */
+export const requestedMedia = (mediaUri: string) => (mediaUri.startsWith('tts:') ? 'tts' : mediaUri);
+
 export const playFingerprint = (d: { legId: string; mediaUri: string; repeat: number }) =>
-  `play|${d.legId}|${d.mediaUri}|${d.repeat}`;
+  `play|${d.legId}|${requestedMedia(d.mediaUri)}|${d.repeat}`;
 
 const playbackStarted: Evolver<'PlaybackStarted'> = (s, { data: d }) => ({
   ...s,
@@ -30,6 +41,8 @@ const playbackStarted: Evolver<'PlaybackStarted'> = (s, { data: d }) => ({
       status: 'playing',
       source: d.source,
       collectId: d.collectId,
+      durationMs: d.durationMs,
+      repeat: d.repeat,
     },
   },
   idempotency: remember(s.idempotency, d.idempotencyKey, playFingerprint(d), d.playbackId),
