@@ -2,6 +2,7 @@
 // tts service and a media-library id is looked up (NOT_FOUND when unknown or deleted), so the domain
 // records what actually plays (`tts:<media id>`, `library:<media id>`) and where it came from (source)
 // without doing I/O. Requests are checked (requests.ts) before anything here runs.
+import { createHash } from 'node:crypto';
 import type { CallCommand, ResolvedMedia } from '../domain/call.commands.js';
 import type { MediaLibraryPort, SpeechRequest, TtsPort } from './ports.js';
 
@@ -67,6 +68,33 @@ export function unresolvedMedia(choice: MediaChoice): Resolved {
     case 'speech':
       return { mediaUri: TTS_PREFIX, media: plain('tts') };
   }
+}
+
+/** JSON with object keys sorted: the same request digests alike whatever order its fields were built in. */
+const canonical = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(canonical).join(',')}]`
+    : value !== null && typeof value === 'object'
+      ? `{${Object.keys(value)
+          .sort()
+          .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+          .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(value);
+
+/**
+ * A digest of a media request as the client sent it (its choices as parsed, never as resolved, and the
+ * fields that go with them, e.g. a Say's repeat), recorded with the playback or collection: the media URI the
+ * log holds names what the tts service answered, which depends on the provider that spoke, so only this tells
+ * a retry (same text, voice, provider, language) from another request reusing its idempotency key.
+ */
+export function requestFingerprint(
+  choices: readonly MediaChoice[],
+  fields: Record<string, unknown> = {},
+): string {
+  return createHash('sha256')
+    .update(canonical({ choices, ...fields }))
+    .digest('base64url');
 }
 
 /** A request whose media is resolved before its command is decided. */

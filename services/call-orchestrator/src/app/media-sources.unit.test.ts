@@ -1,6 +1,12 @@
 // What a playback records of resolved media: the media id that plays and the provider that actually spoke.
 import { PeerError, PEER_ERROR_CODES } from './errors';
-import { mediaCommand, resolveMedia, type MediaSourcePorts, type Resolved } from './media-sources';
+import {
+  mediaCommand,
+  requestFingerprint,
+  resolveMedia,
+  type MediaSourcePorts,
+  type Resolved,
+} from './media-sources';
 import type { CallCommand } from '../domain/call.commands';
 import type { SpeechRequest } from './ports';
 
@@ -67,5 +73,43 @@ describe('mediaCommand', () => {
     const command = await mediaCommand(ports, request, async () => false);
     expect(asked).toEqual([speech]);
     expect(command).toMatchObject({ data: { mediaUri: 'tts:tts-9f' } });
+  });
+});
+
+describe('requestFingerprint', () => {
+  const hello = {
+    kind: 'speech' as const,
+    speech: { text: 'Hello', provider: 'polly', voice: 'Joanna', language: '' },
+  };
+
+  it('digests the same request alike whatever order its fields were built in', () => {
+    const reordered = {
+      speech: { language: '', voice: 'Joanna', text: 'Hello', provider: 'polly' },
+      kind: 'speech' as const,
+    };
+    expect(requestFingerprint([reordered], { repeat: 2 })).toBe(requestFingerprint([hello], { repeat: 2 }));
+  });
+
+  it('tells apart other text, SSML for text, another voice, provider, language or repeat', () => {
+    const fp = requestFingerprint([hello], { repeat: 1 });
+    const others = [
+      requestFingerprint([{ ...hello, speech: { ...hello.speech, text: 'Hello!' } }], { repeat: 1 }),
+      requestFingerprint(
+        [{ ...hello, speech: { provider: 'polly', voice: 'Joanna', language: '', ssml: 'Hello' } }],
+        {
+          repeat: 1,
+        },
+      ),
+      requestFingerprint([{ ...hello, speech: { ...hello.speech, voice: 'Matthew' } }], { repeat: 1 }),
+      requestFingerprint([{ ...hello, speech: { ...hello.speech, provider: 'google' } }], { repeat: 1 }),
+      requestFingerprint([{ ...hello, speech: { ...hello.speech, language: 'en-GB' } }], { repeat: 1 }),
+      requestFingerprint([hello], { repeat: 2 }),
+    ];
+    expect(new Set([fp, ...others]).size).toBe(others.length + 1);
+  });
+
+  it('tells apart prompts in another order', () => {
+    const menu = { kind: 'file' as const, name: 'menu.wav' };
+    expect(requestFingerprint([hello, menu])).not.toBe(requestFingerprint([menu, hello]));
   });
 });

@@ -62,7 +62,17 @@ export type CallCommand =
   /** `cause` is LOCAL_HANGUP unless a process manager ends the call (MAX_DURATION, NO_ANSWER, ...). */
   | C<'Hangup', { legId?: string; cause?: callEvents.EndCause; reason?: string }>
   /** `media`: where the app resolved the media from (a URL, a file, the library or speech). */
-  | C<'PlayMedia', { legId: string; mediaUri: string; repeat: number; media?: ResolvedMedia }>
+  | C<
+      'PlayMedia',
+      {
+        legId: string;
+        mediaUri: string;
+        repeat: number;
+        media?: ResolvedMedia;
+        /** The digest of the request as the client sent it (app media-sources.ts requestFingerprint). */
+        requestFingerprint?: string;
+      }
+    >
   | C<'StopMedia', { playbackId: string }>
   | C<
       'CollectDigits',
@@ -75,6 +85,8 @@ export type CallCommand =
         /** Resolved by the app (speech synthesized, library ids looked up) before the command runs. */
         prompts?: callEvents.CollectPrompt[];
         bargeIn?: boolean;
+        /** The digest of the request as the client sent it (app media-sources.ts requestFingerprint). */
+        requestFingerprint?: string;
       }
     >
   /** DtmfSent's method is what the send used (the effect amends it: RFC 4733, else SIP INFO). */

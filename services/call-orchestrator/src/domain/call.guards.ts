@@ -2,6 +2,7 @@
 import type { CallCommand } from './call.commands';
 import type { CallEvent } from './call.events';
 import type { CallState, Leg } from './call.state';
+import { sameRequest } from './idempotency';
 import { IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from './errors';
 
 /**
@@ -61,11 +62,16 @@ export function answeredLeg(s: Active, legId: string, action: string): Extract<L
   return l;
 }
 /** Returns the earlier result when the key was seen with the same request; throws when with another. */
-export function replay(s: Active, key: string | undefined, fp: string): Decision | undefined {
+export function replay(
+  s: Active,
+  key: string | undefined,
+  fp: string,
+  requestFingerprint = '',
+): Decision | undefined {
   if (!key) throw new ValidationError('an idempotency key is required', { callId: s.callId });
   const seen = s.idempotency[key];
   if (!seen) return undefined;
-  if (seen.fingerprint !== fp)
+  if (!sameRequest(seen, fp, requestFingerprint))
     throw new IdempotencyConflictError(`idempotency key ${key} was used for a different request`, {
       callId: s.callId,
     });

@@ -36,6 +36,22 @@ describe('playback: playing', () => {
     given(...b.answeredA(), b.playbackStarted('A', 'P1', 'k-say', 'tts:tts-fallback-espeak'))
       .when(b.playMedia('A', 'P2', 'k-say', 'tts:tts-polly'))
       .thenResult('P1'));
+  it('records the request fingerprint the app computed in PlaybackStarted', () =>
+    given(...b.answeredA())
+      .when(b.playMedia('A', 'P1', 'k-say', 'tts:tts-polly', 'fp-hello'))
+      .then(b.playbackStarted('A', 'P1', 'k-say', 'tts:tts-polly', 1, 'fp-hello')));
+  it('answers a retried Say with the same request fingerprint, spoken by another provider, as a replay', () =>
+    given(...b.answeredA(), b.playbackStarted('A', 'P1', 'k-say', 'tts:tts-fallback-espeak', 1, 'fp-hello'))
+      .when(b.playMedia('A', 'P2', 'k-say', 'tts:tts-polly', 'fp-hello'))
+      .thenResult('P1'));
+  it('refuses a Say with another request fingerprint (other speech) under the same key', () =>
+    given(...b.answeredA(), b.playbackStarted('A', 'P1', 'k-say', 'tts:tts-polly', 1, 'fp-hello'))
+      .when(b.playMedia('A', 'P2', 'k-say', 'tts:tts-polly', 'fp-goodbye'))
+      .thenThrows(IdempotencyConflictError));
+  it('compares fingerprints as before when the playback was recorded without a request fingerprint', () =>
+    given(...b.answeredA(), b.playbackStarted('A', 'P1', 'k-say', 'tts:tts-polly'))
+      .when(b.playMedia('A', 'P2', 'k-say', 'tts:tts-polly-2', 'fp-hello'))
+      .thenResult('P1'));
   it('replaces the running playback with a new one', () =>
     given(...h)
       .when(b.playMedia('A', 'P2', 'k-2'))

@@ -1,7 +1,7 @@
 // Prompt-and-collect: prompts in order, the timer after the last, barge-in, and a restart mid-prompt.
 import { foldEvents } from './call.state';
 import { decide } from './call.decide';
-import { ValidationError } from './errors';
+import { IdempotencyConflictError, ValidationError } from './errors';
 import { given } from './testing/decider-spec';
 import * as b from './testing/builders';
 const { PlaybackEndReason: P, CollectEndReason: R } = b;
@@ -71,6 +71,36 @@ describe('prompt-and-collect: start', () => {
       .when(
         b.collectDigits('A', { newId: 'D2', prompts: [b.prompt('hello-by-fallback', 'espeak/en-us'), menu] }),
       )
+      .thenResult('D1'));
+  const recordedWith = (requestFingerprint: string) => [
+    ...b.answeredA(),
+    b.collectStarted('A', 'D1', { prompts, requestFingerprint }),
+    b.promptStarted('A', 'D1', 0, hello),
+  ];
+  it('records the request fingerprint the app computed in DigitCollectionStarted', () =>
+    given(...b.answeredA())
+      .when(b.collectDigits('A', { newId: 'D1', prompts, requestFingerprint: 'fp-hello' }))
+      .then(
+        b.collectStarted('A', 'D1', { prompts, requestFingerprint: 'fp-hello' }),
+        b.promptStarted('A', 'D1', 0, hello),
+      ));
+  it('answers a replay with the same request fingerprint, spoken by another provider, with the collection', () =>
+    given(...recordedWith('fp-hello'))
+      .when(
+        b.collectDigits('A', {
+          newId: 'D2',
+          prompts: [b.prompt('hello-by-fallback', 'espeak/en-us'), menu],
+          requestFingerprint: 'fp-hello',
+        }),
+      )
+      .thenResult('D1'));
+  it('refuses prompts with another request fingerprint (other speech) under the same key', () =>
+    given(...recordedWith('fp-hello'))
+      .when(b.collectDigits('A', { newId: 'D2', prompts, requestFingerprint: 'fp-goodbye' }))
+      .thenThrows(IdempotencyConflictError));
+  it('answers as before when the collection was recorded without a request fingerprint', () =>
+    given(...firstPlaying())
+      .when(b.collectDigits('A', { newId: 'D2', prompts, requestFingerprint: 'fp-hello' }))
       .thenResult('D1'));
 });
 

@@ -7,7 +7,7 @@ import type { CallCommand, CommandMetadata } from '../../domain/call.commands.js
 import { ValidationError } from '../../domain/errors.js';
 import { DEFAULT_RING_TIMEOUT_MS } from '../../app/command-effects.js';
 import type { Clock, IdSource } from '../../app/ports.js';
-import type { MediaChoice, Resolved } from '../../app/media-sources.js';
+import { requestFingerprint, type MediaChoice, type Resolved } from '../../app/media-sources.js';
 import { callEvents as callEventsEnum, type callEvents } from '@callctl/proto';
 import { checkSentDigits, DEFAULT_DTMF_DURATION_MS } from '../../domain/capabilities/digits/dtmf.decide.js';
 import { MAX_PROMPTS } from '../../domain/capabilities/digits/digits.decide.js';
@@ -188,14 +188,22 @@ function mediaChoice(media: MediaOneof, field: string): MediaChoice {
   throw new ValidationError(`${field ? `${field}url, file_id or say` : 'url or file_id'} is required`);
 }
 
+/** A playback's command; its request fingerprint is of the choice as asked, not as resolved. */
 const playCommand = (
   legId: string,
   repeat: number,
+  choice: MediaChoice,
   metadata: CommandMetadata,
   [played]: readonly Resolved[],
 ): CallCommand => ({
   type: 'PlayMedia',
-  data: { legId, mediaUri: played!.mediaUri, repeat, media: played!.media },
+  data: {
+    legId,
+    mediaUri: played!.mediaUri,
+    repeat,
+    media: played!.media,
+    requestFingerprint: requestFingerprint([choice], { repeat: repeat || 1 }),
+  },
   metadata,
 });
 
@@ -207,7 +215,7 @@ export function playMedia(r: callControl.PlayMediaRequest, s: Stamp): MediaReque
   return {
     callId,
     choices: [choice],
-    command: (resolved) => playCommand(legId, r.repeat, metadata, resolved),
+    command: (resolved) => playCommand(legId, r.repeat, choice, metadata, resolved),
   };
 }
 
@@ -220,7 +228,7 @@ export function say(r: callControl.SayRequest, s: Stamp): MediaRequest {
   return {
     callId,
     choices: [choice],
-    command: (resolved) => playCommand(legId, r.repeat, metadata, resolved),
+    command: (resolved) => playCommand(legId, r.repeat, choice, metadata, resolved),
   };
 }
 
@@ -255,6 +263,7 @@ export function collectDigits(r: callControl.CollectDigitsRequest, s: Stamp): Me
         interDigitTimeoutMs: r.interDigitTimeoutMs,
         prompts: resolved.map((p) => ({ mediaUri: p.mediaUri, ...p.media })),
         bargeIn: r.bargeIn,
+        requestFingerprint: requestFingerprint(choices),
       },
       metadata,
     }),

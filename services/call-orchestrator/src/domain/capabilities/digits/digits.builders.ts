@@ -13,6 +13,7 @@ export const collectStarted = (
     key?: string;
     prompts?: callEvents.CollectPrompt[];
     bargeIn?: boolean;
+    requestFingerprint?: string;
   } = {},
 ): CallEvent => ({
   type: 'DigitCollectionStarted',
@@ -27,6 +28,7 @@ export const collectStarted = (
     idempotencyKey: o.key ?? 'k-collect',
     prompts: o.prompts ?? [],
     bargeIn: o.bargeIn ?? false,
+    requestFingerprint: o.requestFingerprint ?? '',
   },
 });
 
@@ -55,6 +57,7 @@ export const promptStarted = (
     ttsFallbackFrom: p.ttsFallbackFrom,
     collectId,
     durationMs: p.durationMs,
+    requestFingerprint: '',
   },
 });
 
@@ -102,6 +105,7 @@ export const collectDigits = (
     terminators?: string;
     prompts?: callEvents.CollectPrompt[];
     bargeIn?: boolean;
+    requestFingerprint?: string;
   } = {},
 ): CallCommand => ({
   type: 'CollectDigits',
@@ -113,6 +117,7 @@ export const collectDigits = (
     interDigitTimeoutMs: 3000,
     ...(o.prompts ? { prompts: o.prompts } : {}),
     ...(o.bargeIn ? { bargeIn: o.bargeIn } : {}),
+    ...(o.requestFingerprint ? { requestFingerprint: o.requestFingerprint } : {}),
   },
   metadata: meta(o.newId ?? 'D1', o.key ?? 'k-collect'),
 });

@@ -32,6 +32,7 @@ export function collectDigits(s: Active, c: Cmd<'CollectDigits'>, ctx: DecideCon
     interDigitTimeoutMs: c.data.interDigitTimeoutMs || DEFAULT_INTER_DIGIT_TIMEOUT_MS,
     prompts: c.data.prompts ?? [],
     bargeIn: c.data.bargeIn ?? false,
+    requestFingerprint: c.data.requestFingerprint ?? '',
   };
   const where = { callId: s.callId, legId: d.legId };
   if (d.maxDigits > MAX_DIGITS_LIMIT)
@@ -40,7 +41,7 @@ export function collectDigits(s: Active, c: Cmd<'CollectDigits'>, ctx: DecideCon
     throw new ValidationError(`terminators may only hold ${DTMF_KEYS}, got "${d.terminators}"`, where);
   if (d.prompts.length > MAX_PROMPTS)
     throw new ValidationError(`at most ${MAX_PROMPTS} prompts, got ${d.prompts.length}`, where);
-  const again = replay(s, c.metadata.idempotencyKey, collectFingerprint(d));
+  const again = replay(s, c.metadata.idempotencyKey, collectFingerprint(d), d.requestFingerprint);
   if (again) return again;
   answeredLeg(s, d.legId, 'collect digits');
   const running = runningOn(s, d.legId);

@@ -72,7 +72,13 @@ const collectionStarted: Evolver<'DigitCollectionStarted'> = (s, { data: d }) =>
   return {
     ...s,
     collects: { ...s.collects, [d.collectId]: c },
-    idempotency: remember(s.idempotency, d.idempotencyKey, collectFingerprint(d), d.collectId),
+    idempotency: remember(
+      s.idempotency,
+      d.idempotencyKey,
+      collectFingerprint(d),
+      d.collectId,
+      d.requestFingerprint,
+    ),
   };
 };
 

@@ -10,6 +10,7 @@ export const playbackStarted = (
   key = 'k-play',
   mediaUri = 'http://127.0.0.1/a.wav',
   repeat = 1,
+  requestFingerprint = '',
 ): CallEvent => ({
   type: 'PlaybackStarted',
   data: {
@@ -23,6 +24,7 @@ export const playbackStarted = (
     ttsFallbackFrom: '',
     collectId: '',
     durationMs: 0,
+    requestFingerprint,
   },
 });
 
@@ -45,7 +47,12 @@ export const playMedia = (
   newId = 'P1',
   key: string | undefined = 'k-play',
   mediaUri = 'http://127.0.0.1/a.wav',
-): CallCommand => ({ type: 'PlayMedia', data: { legId, mediaUri, repeat: 1 }, metadata: meta(newId, key) });
+  requestFingerprint?: string,
+): CallCommand => ({
+  type: 'PlayMedia',
+  data: { legId, mediaUri, repeat: 1, ...(requestFingerprint ? { requestFingerprint } : {}) },
+  metadata: meta(newId, key),
+});
 
 export const stopMedia = (playbackId: string): CallCommand => ({
   type: 'StopMedia',

@@ -16,7 +16,7 @@ export const playMedia = (s: Active, c: Cmd<'PlayMedia'>, ctx: DecideContext): D
   const d = { ...c.data, repeat: c.data.repeat || 1 };
   if (!d.mediaUri)
     throw new ValidationError('a media URL or file id is required', { callId: s.callId, legId: d.legId });
-  const again = replay(s, c.metadata.idempotencyKey, playFingerprint(d));
+  const again = replay(s, c.metadata.idempotencyKey, playFingerprint(d), d.requestFingerprint);
   if (again) return again;
   answeredLeg(s, d.legId, 'play media');
   const stopped = stopPlaybacksOn(s, [d.legId], c.metadata.now, activeEvolve(ctx));
@@ -28,6 +28,7 @@ export const playMedia = (s: Active, c: Cmd<'PlayMedia'>, ctx: DecideContext): D
     idempotencyKey: c.metadata.idempotencyKey ?? '',
     collectId: '',
     ...(d.media ? { media: d.media } : {}),
+    requestFingerprint: d.requestFingerprint ?? '',
   });
   return { events: [...stopped.events, started], resultId: c.metadata.newId, deadlines: stopped.deadlines };
 };

@@ -23,8 +23,9 @@ export type MediaState = { readonly playbacks: Readonly<Record<string, Playback>
 /**
  * What a request asked to play, as its fingerprint sees it. Speech is recorded as `tts:<media id>`, the id
  * of what the tts service answered, which depends on the provider that spoke (a fallback speaks another
- * file): a retry of the same Say may resolve to another id, so all speech fingerprints alike. The text is
- * not in the log; a retry is answered from the log before anything is synthesized (app media-sources.ts).
+ * file): a retry of the same Say may resolve to another id, so all speech fingerprints alike here. What was
+ * said tells a retry from another Say under the same key: the request fingerprint the event records (app
+ * media-sources.ts requestFingerprint; idempotency.ts sameRequest), absent from events older than it.
  */
 export const requestedMedia = (mediaUri: string) => (mediaUri.startsWith('tts:') ? 'tts' : mediaUri);
 
@@ -45,7 +46,13 @@ const playbackStarted: Evolver<'PlaybackStarted'> = (s, { data: d }) => ({
       repeat: d.repeat,
     },
   },
-  idempotency: remember(s.idempotency, d.idempotencyKey, playFingerprint(d), d.playbackId),
+  idempotency: remember(
+    s.idempotency,
+    d.idempotencyKey,
+    playFingerprint(d),
+    d.playbackId,
+    d.requestFingerprint,
+  ),
 });
 
 const playbackFinished: Evolver<'PlaybackFinished'> = (s, e) => {

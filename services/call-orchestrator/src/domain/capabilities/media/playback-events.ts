@@ -22,6 +22,8 @@ export const playbackStarted = (
     idempotencyKey: string;
     collectId: string;
     media?: ResolvedMedia;
+    /** The request's digest, for a plain playback ('' for a prompt: its collection records one). */
+    requestFingerprint?: string;
   },
 ): CallEvent => ({
   type: 'PlaybackStarted',
@@ -37,6 +39,7 @@ export const playbackStarted = (
     ttsFallbackFrom: p.media?.ttsFallbackFrom ?? '',
     collectId: p.collectId,
     durationMs: p.media?.durationMs ?? 0,
+    requestFingerprint: p.requestFingerprint ?? '',
   },
 });
 
