@@ -30,10 +30,9 @@ export function dtmfKeyOf(event: number): string | undefined {
 /** Reads an RFC 4733 payload (extra bytes, e.g. redundant events, are ignored); throws when under 4 bytes. */
 export function parseTelephoneEvent(payload: Uint8Array): TelephoneEvent {
   if (payload.length < 4)
-    throw new MalformedTelephoneEventError(
-      `a telephone-event payload has 4 bytes, got ${payload.length}`,
-      { length: payload.length },
-    );
+    throw new MalformedTelephoneEventError(`a telephone-event payload has 4 bytes, got ${payload.length}`, {
+      length: payload.length,
+    });
   return {
     event: payload[0]!,
     end: (payload[1]! & 0x80) !== 0,

@@ -14,13 +14,18 @@ export function blockAlign(format: WavFormat): number {
   return format.channels * 2;
 }
 
-export function assertWavFormat(format: { sampleRate: number; channels: number }): asserts format is WavFormat {
+export function assertWavFormat(format: {
+  sampleRate: number;
+  channels: number;
+}): asserts format is WavFormat {
   if (format.sampleRate !== 8000 && format.sampleRate !== 16000)
     throw new InvalidWavFormatError(`sample rate must be 8000 or 16000, got ${format.sampleRate}`, {
       reason: 'sampleRate',
     });
   if (format.channels !== 1 && format.channels !== 2)
-    throw new InvalidWavFormatError(`channels must be 1 or 2, got ${format.channels}`, { reason: 'channels' });
+    throw new InvalidWavFormatError(`channels must be 1 or 2, got ${format.channels}`, {
+      reason: 'channels',
+    });
 }
 
 /** The header for `dataBytes` of samples (0 as the placeholder while a recording is running). */

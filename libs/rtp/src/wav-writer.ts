@@ -114,7 +114,8 @@ export async function repairWav(path: string): Promise<WavRepair> {
     const header = Buffer.alloc(WAV_HEADER_BYTES);
     const { bytesRead } = await file.read(header, 0, WAV_HEADER_BYTES, 0);
     const parsed = parseWavHeader(header.subarray(0, bytesRead));
-    if (typeof parsed === 'string') throw new NotARepairableWavError(`${path}: ${parsed}`, { path, reason: parsed });
+    if (typeof parsed === 'string')
+      throw new NotARepairableWavError(`${path}: ${parsed}`, { path, reason: parsed });
     const { size } = await file.stat();
     const available = Math.min(size - WAV_HEADER_BYTES, MAX_DATA_BYTES);
     const align = blockAlign(parsed);
