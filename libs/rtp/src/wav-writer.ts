@@ -19,6 +19,8 @@ const MAX_DATA_BYTES = 0xffffffff - 36;
 export class WavWriter {
   private dataBytes = 0;
   private closed = false;
+  /** The first failed write (e.g. ENOSPC): later appends and close() reject with it. */
+  private failure: Error | undefined;
   /** Appends run one after another: a later write never overtakes an earlier one. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -53,6 +55,7 @@ export class WavWriter {
   /** Appends interleaved 16-bit samples (left, right, left, … for 2 channels): whole frames only. */
   append(samples: Int16Array): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.path}: append after close`));
+    if (this.failure) return Promise.reject(this.failure);
     if (samples.length % this.format.channels !== 0)
       return Promise.reject(
         new InvalidWavFormatError(
@@ -67,18 +70,29 @@ export class WavWriter {
     this.dataBytes += bytes;
     const data = littleEndianBytes(samples);
     const write = this.queue.then(async () => {
-      await this.file.write(data, 0, data.length, position);
+      if (this.failure) throw this.failure;
+      try {
+        await this.file.write(data, 0, data.length, position);
+      } catch (error) {
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
+        throw error;
+      }
     });
     this.queue = write.catch(() => undefined);
     return write;
   }
 
-  /** Writes the real sizes, fsyncs and closes; the file is a complete WAV when this resolves. */
+  /**
+   * Writes the real sizes, fsyncs and closes; the file is a complete WAV when this resolves. After a failed
+   * write it only closes the file and rejects with that failure: the header then still says 0 bytes, and
+   * repairWav() recovers what reached the disk.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
       await this.queue;
+      if (this.failure) throw this.failure;
       await this.file.write(buildWavHeader(this.format, this.dataBytes), 0, WAV_HEADER_BYTES, 0);
       await this.file.sync();
     } finally {

@@ -71,6 +71,20 @@ describe('WavWriter', () => {
     await writer.close();
     await expect(writer.append(new Int16Array(2))).rejects.toThrow(/append after close/);
   });
+
+  it('after a failed write rejects every later append and close(), leaving the file to repairWav', async () => {
+    const path = join(dir, 'failing.wav');
+    const writer = await WavWriter.open(path, { sampleRate: 8000, channels: 1 });
+    await writer.append(signalFrames(0, 160, 1));
+    // The file handle goes away under the writer, as a write error (EBADF here, ENOSPC in life) would.
+    await (writer as unknown as { file: { close(): Promise<void> } }).file.close();
+    await expect(writer.append(signalFrames(160, 160, 1))).rejects.toThrow(/EBADF|closed/);
+    await expect(writer.append(signalFrames(320, 160, 1))).rejects.toThrow(/EBADF|closed/);
+    await expect(writer.close()).rejects.toThrow(/EBADF|closed/);
+    const repair = await repairWav(path);
+    expect(repair).toMatchObject({ partial: true, dataBytes: 320 });
+    expect(Array.from((await readWav(path)).samples)).toEqual(Array.from(signalFrames(0, 160, 1)));
+  });
 });
 
 describe('repairWav', () => {
