@@ -14,7 +14,7 @@ export class MalformedTelephoneEventError extends ValidationError<{ length: numb
   override readonly code = 'MALFORMED_TELEPHONE_EVENT';
 }
 
-/** A codec this library has no decoder for (see the README: subscriptions ask rtpengine for G.711). */
+/** A codec this library has no decoder for (see the README: subscriptions ask rtpengine for G.711 or G.722). */
 export class UnsupportedCodecError extends UnimplementedError<{ encodingName: string; clockRate: number }> {
   override readonly name = 'UnsupportedCodecError';
   override readonly code = 'UNSUPPORTED_CODEC';

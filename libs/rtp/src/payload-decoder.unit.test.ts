@@ -22,7 +22,8 @@ describe('payloadDecoderFor', () => {
   it('refuses other codecs with a typed error that says what to subscribe with', () => {
     for (const [name, rate] of [
       ['opus', 48000],
-      ['G722', 8000],
+      ['G722', 16000],
+      ['G729', 8000],
       ['PCMU', 16000],
     ] as const) {
       let thrown: unknown;
@@ -34,7 +35,7 @@ describe('payloadDecoderFor', () => {
       expect(thrown).toBeInstanceOf(UnsupportedCodecError);
       expect((thrown as UnsupportedCodecError).kind).toBe('unimplemented');
       expect((thrown as UnsupportedCodecError).message).toBe(
-        `no decoder for ${name}/${rate}: subscribe with codec transcode PCMU or PCMA`,
+        `no decoder for ${name}/${rate}: subscribe with codec transcode PCMU, PCMA or G722`,
       );
     }
   });
