@@ -172,7 +172,11 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
-      onRecorded: (callId, call) => deadlines.follow(callId, call),
+      // Only a changed limit moves the timer; following on every decision cost each call a rebuild of its
+      // deadlines and a timer re-armed (the first answer's timer is armed from its decision already).
+      onRecorded: (callId, call, events) => {
+        if (events.some((e) => e.type === 'CallMaxDurationSet')) deadlines.follow(callId, call);
+      },
       logHealth,
     });
     // Before the pool ends: an action still waiting for the log stops retrying (logged as never recorded).

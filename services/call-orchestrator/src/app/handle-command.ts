@@ -68,8 +68,11 @@ export interface CommandHandlerOptions {
   log: Logger;
   /** Called with the deadlines a recorded decision starts (the deadline process manager arms them). */
   onDeadlines?: (callId: string, deadlines: readonly Deadline[]) => void;
-  /** Called with the call as it is once a decision's events are recorded (the deadline process manager follows changes). */
-  onRecorded?: (callId: string, call: LoadedCall) => void;
+  /**
+   * Called with the call as it is once a decision's events are recorded, and those events (the deadline
+   * process manager follows a changed maximum duration).
+   */
+  onRecorded?: (callId: string, call: LoadedCall, events: Decision['events']) => void;
   /** Attempts on version conflicts before ConcurrencyError (ABORTED). @default 5 */
   maxAttempts?: number;
   /** First back-off between attempts, doubled each time, with jitter. @default 5 */
@@ -277,7 +280,7 @@ export class CommandHandler {
           'command recorded',
         );
       if (decision.deadlines?.length) this.o.onDeadlines?.(callId, decision.deadlines);
-      if (recorded) this.o.onRecorded?.(callId, recorded);
+      if (recorded) this.o.onRecorded?.(callId, recorded, decision.events);
       await this.runAfter(callId, command, decision, context, call.state);
       return { resultId: decision.resultId, decision, call };
     }
