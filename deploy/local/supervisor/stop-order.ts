@@ -1,8 +1,16 @@
 // The order in which `make dev` stops the services. Each one drains while the ones it needs are still up:
 // sip-edge ends its live calls (BYEs through the SIP engine, media released through the media-worker) and
 // reports them as facts the orchestrator records; the orchestrator then finishes with the media-worker;
-// the SIP engine carries every BYE, so it goes last.
-export const STOP_ORDER: readonly string[] = ['sip-edge', 'call-orchestrator', 'media-worker', 'sip-engine'];
+// the media library and tts serve them prompts until then (a Say or an upload's fetch mid-drain); the SIP
+// engine carries every BYE, so it goes last.
+export const STOP_ORDER: readonly string[] = [
+  'sip-edge',
+  'call-orchestrator',
+  'media-worker',
+  'media-library',
+  'tts',
+  'sip-engine',
+];
 
 /**
  * `names` in stopping order. A service the order does not know is stopped first: nothing listed relies on

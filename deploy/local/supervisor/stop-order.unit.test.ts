@@ -9,14 +9,19 @@ describe('stop order', () => {
       'sip-engine',
     ]));
 
+  it('keeps the media library and tts up until the orchestrator and the media-worker are stopped', () =>
+    expect(
+      stopOrder(['tts', 'media-library', 'media-worker', 'sip-engine', 'sip-edge', 'call-orchestrator']),
+    ).toEqual(['sip-edge', 'call-orchestrator', 'media-worker', 'media-library', 'tts', 'sip-engine']));
+
   it('keeps the order when some services are absent', () =>
     expect(stopOrder(['sip-engine', 'media-worker'])).toEqual(['media-worker', 'sip-engine']));
 
   it('stops a service the order does not know first, in the order given', () =>
     expect(stopOrder(['media-worker', 'recorder', 'sip-edge', 'tts'])).toEqual([
       'recorder',
-      'tts',
       'sip-edge',
       'media-worker',
+      'tts',
     ]));
 });
