@@ -128,6 +128,40 @@ function detailsOf(event: KnownEvent): string[] {
     }
     case 'callMaxDurationSet':
       return [`max-duration=${event.callMaxDurationSet.maxDurationMs}ms`];
+    case 'recordingStarted': {
+      const e = event.recordingStarted;
+      return [
+        `recording=${e.recordingId}`,
+        `kind=${enumWord(callEvents.recordingKindToJSON(e.kind), 'RECORDING_KIND_')}`,
+        `legs=${e.legIds.join('+')}`,
+        `channels=${enumWord(callEvents.recordingChannelsToJSON(e.channels), 'RECORDING_CHANNELS_')}`,
+      ];
+    }
+    case 'recordingPaused':
+      return [`recording=${event.recordingPaused.recordingId}`];
+    case 'recordingResumed':
+      return [`recording=${event.recordingResumed.recordingId}`];
+    case 'recordingStopped': {
+      const e = event.recordingStopped;
+      const reason = enumWord(callEvents.recordingStopReasonToJSON(e.reason), 'RECORDING_STOP_REASON_');
+      return [`recording=${e.recordingId}`, `reason=${reason}`];
+    }
+    case 'recordingSaved': {
+      const e = event.recordingSaved;
+      return [
+        `recording=${e.recordingId}`,
+        `part=${e.part}`,
+        ...(e.final ? ['final'] : []),
+        ...(e.partial ? ['partial'] : []),
+        `duration=${e.durationMs}ms`,
+        `bytes=${e.bytes}`,
+        `sha256=${e.sha256}`,
+      ];
+    }
+    case 'recordingFailed': {
+      const e = event.recordingFailed;
+      return [`recording=${e.recordingId}`, `reason=${quoted(e.reason)}`];
+    }
     default: {
       const unknown: never = event;
       return [String(unknown)];

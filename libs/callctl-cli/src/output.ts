@@ -24,6 +24,11 @@ const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
   say: callControl.SayResponse,
   sendDtmf: callControl.SendDtmfResponse,
   setDtmfDetection: callControl.SetDtmfDetectionResponse,
+  startRecording: callControl.StartRecordingResponse,
+  pauseRecording: callControl.PauseRecordingResponse,
+  resumeRecording: callControl.ResumeRecordingResponse,
+  stopRecording: callControl.StopRecordingResponse,
+  recordLeg: callControl.RecordLegResponse,
 };
 
 const MEDIA_RESPONSE_TYPES: Record<MediaMethod, { toJSON(message: never): unknown }> = {
@@ -111,7 +116,13 @@ export function responseText(call: UnaryCall, response: unknown): string {
     case 'startEcho':
     case 'stopEcho':
     case 'setDtmfDetection':
+    case 'pauseRecording':
+    case 'resumeRecording':
+    case 'stopRecording':
       return 'ok';
+    case 'startRecording':
+    case 'recordLeg':
+      return `recording ${(response as callControl.StartRecordingResponse).recordingId}`;
     default: {
       const unknown: never = call;
       return String(unknown);

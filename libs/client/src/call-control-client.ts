@@ -41,6 +41,11 @@ const REQUEST_TYPES: { readonly [M in UnaryMethod]: callControl.MessageFns<WireR
   say: callControl.SayRequest,
   sendDtmf: callControl.SendDtmfRequest,
   setDtmfDetection: callControl.SetDtmfDetectionRequest,
+  startRecording: callControl.StartRecordingRequest,
+  pauseRecording: callControl.PauseRecordingRequest,
+  resumeRecording: callControl.ResumeRecordingRequest,
+  stopRecording: callControl.StopRecordingRequest,
+  recordLeg: callControl.RecordLegRequest,
 };
 
 export const UNARY_METHODS = (Object.keys(callControl.CallControlService) as Array<keyof Definition>).filter(

@@ -9,3 +9,5 @@ export * as facts from './gen/callctl/facts/v1/facts.js';
 export * as mediaStore from './gen/callctl/media/v1/media_store.js';
 export * as mediaLibrary from './gen/callctl/v1/media_library.js';
 export * as tts from './gen/callctl/tts/v1/tts.js';
+export * as recordings from './gen/callctl/v1/recordings.js';
+export * as recorder from './gen/callctl/recording/v1/recorder.js';

@@ -13,6 +13,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
+import { UnimplementedError } from '@callctl/errors';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
 import { mediaCommand, type MediaSourcePorts } from '../../app/media-sources.js';
@@ -27,6 +28,9 @@ export interface CallControlHandlers {
   media: MediaSourcePorts;
   log: Logger;
 }
+
+const notYet = (method: string): Promise<never> =>
+  Promise.reject(new UnimplementedError(`${method} is not implemented yet`));
 
 export const CALL_CONTROL_SERVICE = 'callctl.v1.CallControl';
 
@@ -86,6 +90,12 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.setDtmfDetection(r, stamp), c);
       return {};
     }),
+    // Recording (issue 13) is being built: the contract is in the .proto, the commands come next.
+    startRecording: unary(() => notYet('StartRecording')),
+    pauseRecording: unary(() => notYet('PauseRecording')),
+    resumeRecording: unary(() => notYet('ResumeRecording')),
+    stopRecording: unary(() => notYet('StopRecording')),
+    recordLeg: unary(() => notYet('RecordLeg')),
     createCall: unary(async (r: callControl.CreateCallRequest, c) => {
       const parsed = requests.createCall(r, stamp);
       return { callId: parsed.callId, legId: await send(parsed, c) };

@@ -8,6 +8,7 @@ import type { MediaSessions } from '../../app/media-sessions.js';
 import type { Playback } from '../../app/operations/playback.js';
 import type { MediaEvents } from '../../app/media-events.js';
 import { TimeoutError } from '../../domain/errors.js';
+import { UnimplementedError } from '@callctl/errors';
 
 export interface MediaWorkerHandlers {
   engineStatus(): Promise<EngineStatus>;
@@ -49,6 +50,9 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
   const implementation: media.MediaWorkerServer = {
     getEngineStatus: unary(() => handlers.engineStatus()),
     sendDtmf: unary((r: media.SendDtmfRequest) => sessions.sendDtmf(r)),
+    // Forks for the recording service (issue 13): the contract is in the .proto, the operation comes next.
+    startFork: unary(() => Promise.reject(new UnimplementedError('StartFork is not implemented yet'))),
+    stopFork: unary(() => Promise.reject(new UnimplementedError('StopFork is not implemented yet'))),
     setDtmfDetection: unary(async (r: media.SetDtmfDetectionRequest) => {
       await sessions.setDtmfDetection(r);
       return {};
