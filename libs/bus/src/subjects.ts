@@ -60,6 +60,12 @@ export function mediaFactSubject(callId: string): string {
   return `facts.media.${callId}`;
 }
 
+/** `facts.recording.<callId>`: a RecordingFact about one of the call's recordings. */
+export function recordingFactSubject(callId: string): string {
+  assertToken('call id', callId);
+  return `facts.recording.${callId}`;
+}
+
 /**
  * sip-edge's record of the legs it holds, one subject per leg (the stream keeps only the last message of
  * each), read back by the same instance after a restart to end the calls it can no longer control.
