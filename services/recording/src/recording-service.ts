@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@callctl/bus';
+import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
 import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import { ForkClient } from './adapters/media-worker/fork-client.js';
@@ -49,6 +49,8 @@ export async function startRecordingService(
   options: RecordingServiceOptions,
 ): Promise<RunningRecordingService> {
   const { log } = options;
+  // Facts are published whether or not the orchestrator made the stream yet (the same settings as its).
+  await ensureFactsStream(options.nats);
   const forks = new ForkClient(options.mediaWorker);
   const spool = spoolFiles(options.spoolDir);
   const facts = new RecordingFactReporting(
