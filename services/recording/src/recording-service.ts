@@ -27,7 +27,7 @@ export interface RecordingServiceOptions {
   rtpHost: string;
   spoolDir: string;
   instance: string;
-  storeRetries: { attempts: number; retryDelayMs: number };
+  storeRetries: { attempts: number; retryDelayMs: number; timeoutMs: number };
   grpc: { host: string; port: number; drainMs?: number };
   /** Facts still being retried at close are given up after this long. @default 5000 */
   factDrainMs?: number;
@@ -68,6 +68,7 @@ export async function startRecordingService(
     sinkAddress: options.rtpHost,
     storeAttempts: options.storeRetries.attempts,
     storeRetryDelayMs: options.storeRetries.retryDelayMs,
+    storeTimeoutMs: options.storeRetries.timeoutMs,
     now: () => new Date(),
     log: log.child({ module: 'recordings' }),
   });

@@ -2,6 +2,7 @@
 // files and reports what happened as facts. I/O only through ports (ports.ts, service-ports.ts).
 import {
   IllegalStateError,
+  TimeoutError,
   NotFoundError,
   UnavailableError,
   isCallctlError,
@@ -50,6 +51,8 @@ export interface RecordingsDeps {
   storeAttempts: number;
   /** Wait before the second attempt, growing linearly. */
   storeRetryDelayMs: number;
+  /** Deadline of one put into the store; a put that takes longer counts as failed (and is retried). */
+  storeTimeoutMs: number;
   now(): Date;
   log: Logger;
 }
@@ -177,7 +180,9 @@ export class Recordings {
   ): Promise<{ bytes: number; sha256: string }> {
     const key = storageKeyOf(recordingId, part);
     const { sha256, bytes } = await this.deps.spool.digest(spoolPath);
-    await this.retried(`store ${key}`, () => this.deps.store.put(key, spoolPath));
+    await this.retried(`store ${key}`, () =>
+      withTimeout(this.deps.store.put(key, spoolPath), this.deps.storeTimeoutMs, `storing ${key}`),
+    );
     await this.retried(`mark ${key} saved`, () =>
       this.deps.repository.updatePart(recordingId, part, {
         storageKey: key,
@@ -521,6 +526,15 @@ function startError(error: unknown): unknown {
   if (error.kind === ERROR_KINDS.deadlineExceeded)
     return new UnavailableError(`the media-worker did not answer: ${error.message}`, {}, { cause: error });
   return error;
+}
+
+/** The promise, or a TimeoutError after `ms` (the work itself goes on; a later put overwrites it). */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
