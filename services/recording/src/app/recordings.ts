@@ -236,15 +236,14 @@ export class Recordings {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled(this.starting.values());
+    const running = [...this.active.values()];
     await Promise.allSettled(
-      [...this.active.values()]
-        .filter((active) => !active.stopping)
-        .map(async (active) => {
-          this.active.delete(active.record.recordingId);
-          await active.recorder.stop();
-        }),
+      running.map(async (active) => {
+        if (active.stopping) return active.stopping;
+        this.active.delete(active.record.recordingId);
+        await active.recorder.stop();
+      }),
     );
-    await Promise.allSettled([...this.active.values()].map((active) => active.stopping));
     await Promise.allSettled(this.finishing);
   }
 
