@@ -58,6 +58,12 @@ export function readConfig(environment: Environment) {
        * names.
        */
       RECORDING_INSTANCE: instanceName(hostname().replace(/[^A-Za-z0-9_.-]/g, '-') || 'recording'),
+      /**
+       * A recorder that hears nothing from any party for this long asks the media-worker whether the
+       * session still exists (and asks again after each further such time); a session gone stops the
+       * recording (media ended).
+       */
+      RECORDING_IDLE_MS: env.durationMs(3000),
       /** Where finished files are kept: `fs` (RECORDING_DIR, a volume) or `s3` (an S3-compatible bucket). */
       RECORDING_STORE: z.enum(['fs', 's3']).default('fs'),
       /** RECORDING_STORE=fs: the directory of the stored files (`<recording id>/part-<n>.wav`). */
