@@ -15,6 +15,7 @@ import { openNatsWorkerState } from './adapters/nats/worker-state-store.js';
 import { MediaEvents } from './app/media-events.js';
 import { Playback } from './app/operations/playback.js';
 import { Echo } from './app/operations/echo.js';
+import { Forks } from './app/operations/forks.js';
 import { DtmfDetection } from './app/operations/dtmf-detection.js';
 import { DtmfSending } from './app/operations/dtmf-sending.js';
 import { MediaSessions } from './app/media-sessions.js';
@@ -118,6 +119,8 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     state: state.dtmfInjection,
     log: log.child({ module: 'dtmf-sending' }),
   });
+  // Forks keep nothing of their own (rtpengine holds them): no records, nothing to recover or forget.
+  const forks = new Forks({ relay, log: log.child({ module: 'forks' }) });
   const watch = new SessionWatch({
     relay,
     // The fact takes the session's call before the session's records (its call among them) go.
@@ -156,6 +159,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
         engineStatus: () => readEngineStatus(ng, () => performance.now()),
         sessions,
         playback,
+        forks,
         events,
         factsReported: (callId) => factReporting.reportedForCall(callId),
         log,
