@@ -9,6 +9,7 @@ import { DtmfLogListener } from './adapters/rtpengine/dtmf-log.js';
 import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
 import { UrlCache, type UrlCacheOptions } from './adapters/media-source/url-cache.js';
 import { mediaStoreFetcher } from './adapters/media-source/media-store-fetch.js';
+import { withTones } from './adapters/media-source/tone-source.js';
 import { LocalSink } from './adapters/local-media/local-sink.js';
 import { mediaFactPublisher } from './adapters/nats/media-fact-publisher.js';
 import { openNatsWorkerState } from './adapters/nats/worker-state-store.js';
@@ -93,10 +94,12 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     relay,
     events,
     log: log.child({ module: 'playback' }),
-    sources: new UrlCache({
-      ...options.urlCache,
-      stores: Object.fromEntries(stores.map(([scheme, store]) => [scheme, store.fetch])),
-    }),
+    sources: withTones(
+      new UrlCache({
+        ...options.urlCache,
+        stores: Object.fromEntries(stores.map(([scheme, store]) => [scheme, store.fetch])),
+      }),
+    ),
     newId: randomUUID,
     now: () => Date.now(),
     state: state.playbacks,
