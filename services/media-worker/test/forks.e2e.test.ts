@@ -197,7 +197,10 @@ describe('media-worker forks (real rtpengine, real RTP)', () => {
     await stopFork(sessionId);
   });
 
-  it('forks one party only, and the session end (Delete) ends the fork', async () => {
+  it.each([
+    ['the whole session', ''],
+    ["the caller's branch, which takes the session with it", 'caller'],
+  ])('forks one party only, and Delete of %s ends the fork and the session', async (_what, tag) => {
     const { sessionId } = await pcmuCall();
     const calleeSink = await sink();
     const { parties } = await startFork({ sessionId, fromTags: ['callee'], sinkPorts: [calleeSink.port] });
@@ -205,9 +208,35 @@ describe('media-worker forks (real rtpengine, real RTP)', () => {
     await expectTone(calleeSink, parties[0]!, CALLEE_HZ, CALLER_HZ);
     await call<media.DeleteRequest, media.DeleteResponse>((r, cb) => client.delete(r, cb), {
       sessionId,
-      tag: '',
+      tag,
     });
     await expectSilent(calleeSink);
+    // The fork kept no session alive in rtpengine.
+    await expect(
+      call<media.QueryRequest, media.QueryResponse>((r, cb) => client.query(r, cb), { sessionId }),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await stopFork(sessionId);
+  });
+
+  it('carries what each party sends: a prompt played to a party is in no fork', async () => {
+    const { sessionId, caller } = await pcmuCall();
+    const [callerSink, calleeSink] = [await sink(), await sink()];
+    const { parties } = await startFork({ sessionId, sinkPorts: [callerSink.port, calleeSink.port] });
+    await expectTone(callerSink, parties[0]!, CALLER_HZ, CALLEE_HZ);
+    await call<media.PlayRequest, media.PlayResponse>((r, cb) => client.play(r, cb), {
+      sessionId,
+      tag: 'caller',
+      source: 'tone:2000:3000',
+      repeat: 0,
+      playbackId: '',
+      callId: `call-${sessionId}`,
+    });
+    // The caller hears it (interleaved with the callee's stream: two SSRCs, see libs/rtp's jitter buffer)...
+    await waitFor('the prompt at the caller', () => caller.recentToneRatio(2000) > 0.1, 10_000);
+    await sleep(400);
+    // ...and neither copy carries it.
+    await expectTone(callerSink, parties[0]!, CALLER_HZ, 2000);
+    await expectTone(calleeSink, parties[1]!, CALLEE_HZ, 2000);
     await stopFork(sessionId);
   });
 
