@@ -55,14 +55,20 @@ export class Forks {
       fromTags: request.fromTags,
       transcode: forkTranscodeCodecs(request.wideband),
     });
-    const missing = request.fromTags.find((tag) => !offered.fromTags.includes(tag));
-    if (missing !== undefined) {
+    let plan: ReturnType<typeof forkPlan>;
+    try {
+      const missing = request.fromTags.find((tag) => !offered.fromTags.includes(tag));
       // Gone between the query and the request: what rtpengine set up without it is not what was asked.
+      if (missing !== undefined)
+        throw new NotFoundError(`no party ${missing} in session ${sessionId}`, { sessionId, tag: missing });
+      plan = forkPlan(request, offered.sdp, offered.fromTags);
+      await this.deps.relay.answerSubscription(sessionId, forkId, plan.answerSdp);
+    } catch (error) {
+      // A half-made fork (requested, not answered) is ended, whatever it replaced: after a failed StartFork
+      // the fork id has no fork.
       await this.deps.relay.unsubscribe(sessionId, forkId).catch(() => undefined);
-      throw new NotFoundError(`no party ${missing} in session ${sessionId}`, { sessionId, tag: missing });
+      throw error;
     }
-    const plan = forkPlan(request, offered.sdp, offered.fromTags);
-    await this.deps.relay.answerSubscription(sessionId, forkId, plan.answerSdp);
     this.deps.log.info(
       {
         sessionId,
