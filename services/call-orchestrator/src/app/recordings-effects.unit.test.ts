@@ -241,4 +241,11 @@ describe('recordings effects: a recording stopped by what the recorder did not s
     await stopRecordersOf([1, 1])(ports, 'C1', command, { events: [ended] }, running);
     expect(attempts).toBe(2);
   });
+
+  it('runs for no command whose decision records nothing (a replay, a duplicate fact)', async () => {
+    const { calls, effects } = recorded();
+    const command = b.recordLegEnded('A', b.EndCause.END_CAUSE_REMOTE_HANGUP);
+    await effects.after('C1', command, { events: [] }, running);
+    expect(calls).toEqual([]);
+  });
 });

@@ -52,7 +52,7 @@ export const recordingIdOf = (newId: string): string => `rec-${newId.replace(/-/
 /** The playback of the beep on one leg of a recording: a plain playback, so its facts find it. */
 export const beepPlaybackId = (recordingId: string, legId: string): string => `${recordingId}-beep-${legId}`;
 
-type Started_ = Parameters<typeof recordingFingerprint>[0] & { idempotencyKey: string };
+type RecordingRequest = Parameters<typeof recordingFingerprint>[0] & { idempotencyKey: string };
 
 /** The earlier result of the key when it was the same request; throws when it was another. */
 function replayOf(s: Active, key: string | undefined, fp: string): Decision | undefined {
@@ -66,7 +66,12 @@ function replayOf(s: Active, key: string | undefined, fp: string): Decision | un
 }
 
 /** The beeps (each replacing what plays on its leg), then RecordingStarted. */
-function start(s: Active, c: Cmd<'StartRecording' | 'RecordLeg'>, d: Started_, ctx: DecideContext): Decision {
+function start(
+  s: Active,
+  c: Cmd<'StartRecording' | 'RecordLeg'>,
+  d: RecordingRequest,
+  ctx: DecideContext,
+): Decision {
   const recordingId = recordingIdOf(c.metadata.newId);
   const stopped = d.beep
     ? stopPlaybacksOn(s, d.legIds, c.metadata.now, activeEvolve(ctx))
