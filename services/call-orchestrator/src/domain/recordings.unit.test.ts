@@ -7,6 +7,7 @@ import {
 } from './errors';
 import { settled } from './call.settled';
 import { foldEvents } from './call.state';
+import { decide } from './call.decide';
 import { given } from './testing/decider-spec';
 import * as b from './testing/builders';
 const { EndCause, PlaybackEndReason: P, RecordingStopReason: Stop, RecordingChannels } = b;
@@ -242,6 +243,28 @@ describe('the end of a leg or of the call', () => {
         b.recordingStopped(S, Stop.RECORDING_STOP_REASON_CALL_ENDED),
         b.legEnded('B', EndCause.END_CAUSE_REMOTE_HANGUP),
       ));
+  it('stops each recording once when the whole call is hung up: segments with their leg, the call recording last', () =>
+    given(...b.bothAnswered(), b.callRecordingStarted(R, ['A', 'B']), b.segmentStarted(S, 'B'))
+      .when(b.hangup())
+      .thenState((s) => {
+        expect(s.status).toBe('ended');
+        expect(s.status === 'ended' && [s.recordings[R]?.status, s.recordings[S]?.status]).toEqual([
+          'stopped',
+          'stopped',
+        ]);
+      }));
+  it('records each stop once, in cascade order, on a hang-up of every leg', () => {
+    const d = decide(
+      b.hangup(),
+      foldEvents([...b.bothAnswered(), b.callRecordingStarted(R, ['A', 'B']), b.segmentStarted(S, 'B')]),
+    );
+    const stops = d.events.filter((e) => e.type === 'RecordingStopped').map((e) => e.data);
+    expect(stops).toEqual([
+      expect.objectContaining({ recordingId: S, reason: Stop.RECORDING_STOP_REASON_CALL_ENDED }),
+      expect.objectContaining({ recordingId: R, reason: Stop.RECORDING_STOP_REASON_CALL_ENDED }),
+    ]);
+    expect(d.events.map((e) => e.type).slice(-2)).toEqual(['RecordingStopped', 'CallEnded']);
+  });
   it('stops nothing that already stopped', () =>
     given(...b.answeredA(), b.segmentStarted(S, 'A'), b.recordingStopped(S))
       .when(b.recordLegEnded('A', EndCause.END_CAUSE_REMOTE_HANGUP))
