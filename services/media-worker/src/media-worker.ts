@@ -9,12 +9,14 @@ import { DtmfLogListener } from './adapters/rtpengine/dtmf-log.js';
 import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
 import { UrlCache, type UrlCacheOptions } from './adapters/media-source/url-cache.js';
 import { mediaStoreFetcher } from './adapters/media-source/media-store-fetch.js';
+import { withTones } from './adapters/media-source/tone-source.js';
 import { LocalSink } from './adapters/local-media/local-sink.js';
 import { mediaFactPublisher } from './adapters/nats/media-fact-publisher.js';
 import { openNatsWorkerState } from './adapters/nats/worker-state-store.js';
 import { MediaEvents } from './app/media-events.js';
 import { Playback } from './app/operations/playback.js';
 import { Echo } from './app/operations/echo.js';
+import { Forks } from './app/operations/forks.js';
 import { DtmfDetection } from './app/operations/dtmf-detection.js';
 import { DtmfSending } from './app/operations/dtmf-sending.js';
 import { MediaSessions } from './app/media-sessions.js';
@@ -92,10 +94,12 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     relay,
     events,
     log: log.child({ module: 'playback' }),
-    sources: new UrlCache({
-      ...options.urlCache,
-      stores: Object.fromEntries(stores.map(([scheme, store]) => [scheme, store.fetch])),
-    }),
+    sources: withTones(
+      new UrlCache({
+        ...options.urlCache,
+        stores: Object.fromEntries(stores.map(([scheme, store]) => [scheme, store.fetch])),
+      }),
+    ),
     newId: randomUUID,
     now: () => Date.now(),
     state: state.playbacks,
@@ -118,6 +122,8 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     state: state.dtmfInjection,
     log: log.child({ module: 'dtmf-sending' }),
   });
+  // Forks keep nothing of their own (rtpengine holds them): no records, nothing to recover or forget.
+  const forks = new Forks({ relay, log: log.child({ module: 'forks' }) });
   const watch = new SessionWatch({
     relay,
     // The fact takes the session's call before the session's records (its call among them) go.
@@ -156,6 +162,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
         engineStatus: () => readEngineStatus(ng, () => performance.now()),
         sessions,
         playback,
+        forks,
         events,
         factsReported: (callId) => factReporting.reportedForCall(callId),
         log,

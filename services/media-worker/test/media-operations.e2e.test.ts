@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
@@ -129,6 +129,27 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
     const { playbackId } = await play(sessionId, `http://127.0.0.1:${httpPort}/prompt.wav`);
     await waitFor('1000 Hz from URL', () => caller.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
     await finished(playbackId);
+  });
+
+  it('plays a generated tone:1000:400 beep and reports it completed; a bad tone is INVALID_ARGUMENT', async () => {
+    const { caller, sessionId } = await answerLocally();
+    caller.startTone(0);
+    const cached = () => (existsSync(join(dir, 'cache')) ? readdirSync(join(dir, 'cache')).length : 0);
+    const before = cached();
+    const { playbackId, durationMs } = await play(sessionId, 'tone:1000:400');
+    expect(durationMs).toBeGreaterThanOrEqual(380);
+    expect(durationMs).toBeLessThanOrEqual(420);
+    await waitFor('1000 Hz beep', () => caller.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
+    const event = await finished(playbackId);
+    expect(event.fact?.$case === 'playbackFinished' && event.fact.playbackFinished.reason).toBe(
+      media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
+    );
+    // Made once into the media cache, and played from there again.
+    const again = await play(sessionId, 'tone:1000:400');
+    await finished(again.playbackId);
+    expect(cached()).toBe(before + 1);
+    for (const bad of ['tone:50:400', 'tone:1000:10000', 'tone:1000'])
+      await expect(play(sessionId, bad)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
   it('refuses a prompt URL that answers 404 with NOT_FOUND naming the URL', async () => {

@@ -12,12 +12,14 @@ import {
   type NatsConnection,
 } from '@callctl/bus';
 import { createLogger } from '@callctl/logging';
+import { decodeMulaw, RtpSocket } from '@callctl/rtp';
 import {
   freePort,
   makeToneFile,
   RtpEndpoint,
   startNatsServer,
   startRtpengine,
+  toneRatio,
   waitFor,
   type NatsServerFixture,
   type RtpengineFixture,
@@ -315,6 +317,82 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
       sessionId: callId,
       tag: 'leg-a',
     });
+  });
+
+  it('keeps a fork running through a kill -9 and the restart, and the next run stops it', async () => {
+    // The vanished-session check runs often, so that it sees the forked session several times.
+    const startChecking = async () => {
+      worker = await startWorkerProcess({
+        natsUrl: natsServer.url,
+        rtpengineNgPort: engine.ngPort,
+        dtmfPort,
+        cacheDir: join(dir, 'cache'),
+        instance: INSTANCE,
+        sessionCheckIntervalMs: 300,
+      });
+    };
+    await startChecking();
+    const callId = randomUUID();
+    const sessionId = `bridge-${callId}`;
+    const caller = await endpoint();
+    const callee = await endpoint();
+    const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client().offer(r, cb), {
+      sessionId,
+      fromTag: 'leg-a',
+      sdp: caller.sdp(),
+      codecs: undefined,
+      detectDtmf: false,
+      callId,
+    });
+    callee.useRemote(offered.sdp);
+    const answered = await call<media.AnswerRequest, media.AnswerResponse>(
+      (r, cb) => client().answer(r, cb),
+      { sessionId, fromTag: 'leg-a', toTag: 'leg-b', sdp: callee.sdp(), callId },
+    );
+    caller.useRemote(answered.sdp);
+    caller.startTone(700);
+    callee.startTone(1300);
+    const received: number[] = [];
+    const sink = await RtpSocket.open((packet) => {
+      if (packet.payloadType === 0) received.push(...decodeMulaw(packet.payload));
+    });
+    try {
+      await call<media.StartForkRequest, media.StartForkResponse>((r, cb) => client().startFork(r, cb), {
+        sessionId,
+        forkId: 'recorder-1',
+        fromTags: ['leg-a'],
+        sinkAddress: '127.0.0.1',
+        sinkPorts: [sink.address.port],
+        wideband: false,
+        callId,
+      });
+      const callerTone = () => received.length >= 3200 && toneRatio(received.slice(-3200), 700) > 0.8;
+      await waitFor('the fork', callerTone, 10_000);
+      await killWorker();
+      received.length = 0;
+      await waitFor('the fork while no worker runs', callerTone, 5000);
+      await startChecking();
+      await sleep(1500); // several session checks
+      received.length = 0;
+      await waitFor('the fork after the restart', callerTone, 5000);
+      expect(callee.recentToneRatio(700)).toBeGreaterThan(0.8);
+      expect(await facts.count(callId)).toBe(0); // no MediaSessionLost: the session and its fork are alive
+      await call<media.StopForkRequest, media.StopForkResponse>((r, cb) => client().stopFork(r, cb), {
+        sessionId,
+        forkId: 'recorder-1',
+      });
+      await sleep(300);
+      received.length = 0;
+      await sleep(600);
+      expect(received).toHaveLength(0);
+      expect(callee.recentToneRatio(700)).toBeGreaterThan(0.8);
+    } finally {
+      await sink.close();
+      await call<media.DeleteRequest, media.DeleteResponse>((r, cb) => client().delete(r, cb), {
+        sessionId,
+        tag: '',
+      });
+    }
   });
 
   it('drops what it kept for a session rtpengine no longer has', async () => {

@@ -67,6 +67,24 @@ export interface MediaRelay {
   playMedia(sessionId: string, tag: string, file: string, repeat: number): Promise<number | undefined>;
   /** Stops what plays to `tag`. */
   stopMedia(sessionId: string, tag: string): Promise<void>;
+  /**
+   * Asks for a copy of what `fromTags` send, for the subscriber `forkId` (its to-tag; a second request with
+   * it replaces the fork), each party's codec offered first and `transcode` after it. Returns the relay's
+   * offer (one m-line per party) and the parties it covers, in the order of its m-lines.
+   */
+  subscribe(p: SubscribeParams): Promise<{ sdp: string; fromTags: string[] }>;
+  /** Completes the fork with the subscriber's answer (where each copy goes, in which codec). */
+  answerSubscription(sessionId: string, forkId: string, sdp: string): Promise<void>;
+  /** Ends the fork `forkId`. */
+  unsubscribe(sessionId: string, forkId: string): Promise<void>;
+}
+
+export interface SubscribeParams {
+  sessionId: string;
+  forkId: string;
+  fromTags: readonly string[];
+  /** Codecs rtpengine may transcode each party's copy to. */
+  transcode: readonly string[];
 }
 
 /** The worker's own party of one-sided sessions, as a sender. */

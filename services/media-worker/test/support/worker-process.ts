@@ -14,6 +14,8 @@ export interface WorkerProcessOptions {
   cacheDir: string;
   /** MEDIA_WORKER_INSTANCE: a run with the same name takes over the previous run's sessions. */
   instance: string;
+  /** SESSION_CHECK_INTERVAL_MS; the worker's default unless given. */
+  sessionCheckIntervalMs?: number;
 }
 
 /** One run of the media-worker as a process (its built main.js), with a gRPC client to it. */
@@ -41,6 +43,9 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       MEDIA_URL_ALLOW: '127.0.0.1/32',
       NATS_URL: options.natsUrl,
       MEDIA_WORKER_INSTANCE: options.instance,
+      ...(options.sessionCheckIntervalMs !== undefined
+        ? { SESSION_CHECK_INTERVAL_MS: String(options.sessionCheckIntervalMs) }
+        : {}),
     },
   });
   try {

@@ -6,14 +6,15 @@ import type { EngineStatus } from '../rtpengine/engine-status.js';
 import type { CodecPolicy } from '../../app/ports.js';
 import type { MediaSessions } from '../../app/media-sessions.js';
 import type { Playback } from '../../app/operations/playback.js';
+import type { Forks } from '../../app/operations/forks.js';
 import type { MediaEvents } from '../../app/media-events.js';
 import { TimeoutError } from '../../domain/errors.js';
-import { UnimplementedError } from '@callctl/errors';
 
 export interface MediaWorkerHandlers {
   engineStatus(): Promise<EngineStatus>;
   sessions: MediaSessions;
   playback: Playback;
+  forks: Forks;
   events: MediaEvents;
   /** Resolves once the facts taken for the call are published (FactReporting.reportedForCall). */
   factsReported(callId: string): Promise<void>;
@@ -44,15 +45,27 @@ async function withinDeadline(work: Promise<void>, deadline: Deadline, context: 
 
 /** Binds the MediaWorker gRPC service to the worker's handlers; every failure goes through the shared gRPC status mapping. */
 export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBinding {
-  const { sessions, playback, events, log } = handlers;
+  const { sessions, playback, forks, events, log } = handlers;
   const unary = unaryHandler(log);
 
   const implementation: media.MediaWorkerServer = {
     getEngineStatus: unary(() => handlers.engineStatus()),
     sendDtmf: unary((r: media.SendDtmfRequest) => sessions.sendDtmf(r)),
-    // Forks for the recording service (issue 13): the contract is in the .proto, the operation comes next.
-    startFork: unary(() => Promise.reject(new UnimplementedError('StartFork is not implemented yet'))),
-    stopFork: unary(() => Promise.reject(new UnimplementedError('StopFork is not implemented yet'))),
+    startFork: unary(async (r: media.StartForkRequest) => ({
+      parties: await forks.start({
+        sessionId: r.sessionId,
+        forkId: r.forkId,
+        fromTags: r.fromTags,
+        sinkAddress: r.sinkAddress,
+        sinkPorts: r.sinkPorts,
+        wideband: r.wideband,
+        callId: r.callId,
+      }),
+    })),
+    stopFork: unary(async (r: media.StopForkRequest) => {
+      await forks.stop(r.sessionId, r.forkId);
+      return {};
+    }),
     setDtmfDetection: unary(async (r: media.SetDtmfDetectionRequest) => {
       await sessions.setDtmfDetection(r);
       return {};

@@ -109,6 +109,17 @@ export class UrlCache implements MediaSources {
   /** A stored media id: reused whatever its age (its bytes never change), fetched once otherwise. */
   private async resolveStored(source: string, mediaId: string, store: FetchStoredMedia): Promise<string> {
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(mediaId)) throw new ValidationError(`bad media id: ${source}`);
+    return this.resolveMade(source, () =>
+      store(mediaId, { timeoutMs: this.options.timeoutMs, maxBytes: this.options.maxBytes }),
+    );
+  }
+
+  /**
+   * A file whose bytes depend on `source` alone (a stored media id, a generated tone): `make` runs once, its
+   * result is kept under a name derived from the source and reused whatever its age, and evicted like the
+   * downloads.
+   */
+  async resolveMade(source: string, make: () => Promise<Buffer>): Promise<string> {
     const file = join(
       this.options.dir,
       createHash('sha256').update(source).digest('hex').slice(0, 32) + '.wav',
@@ -119,9 +130,7 @@ export class UrlCache implements MediaSources {
       await this.markUsed(file, downloadedAtMs);
       return file;
     }
-    return this.fetchOnce(file, () =>
-      store(mediaId, { timeoutMs: this.options.timeoutMs, maxBytes: this.options.maxBytes }),
-    );
+    return this.fetchOnce(file, make);
   }
 
   /** Concurrent plays of one uncached source share a single fetch. */

@@ -49,7 +49,10 @@ type CommandName =
   | 'unblockMedia'
   | 'blockDTMF'
   | 'unblockDTMF'
-  | 'playDTMF';
+  | 'playDTMF'
+  | 'subscribeRequest'
+  | 'subscribeAnswer'
+  | 'unsubscribe';
 
 /**
  * The ng control channel over UDP (rtpengine-client). Every command has a deadline and an rtpengine

@@ -1,12 +1,15 @@
 import type { NgResponse } from 'rtpengine-client';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
-import type { AnswerParams, CodecPolicy, MediaRelay, OfferParams } from '../../app/ports.js';
+import type { AnswerParams, CodecPolicy, MediaRelay, OfferParams, SubscribeParams } from '../../app/ports.js';
 import { type NgClient, RtpengineError, RtpengineTimeoutError } from './ng-client.js';
 
 /** What rtpengine's error-reason says, turned into the worker's vocabulary. rtpengine has no error codes. */
 const REASON_TO_ERROR: ReadonlyArray<{ pattern: RegExp; make: (message: string) => Error }> = [
   { pattern: /unknown call-id|call-id not found/i, make: (m) => new NotFoundError(m) },
-  { pattern: /unknown (from|to)-tag|no participant party|tag not found/i, make: (m) => new NotFoundError(m) },
+  {
+    pattern: /unknown (from|to)-tag|no participant party|tag not found|no monologues matched/i,
+    make: (m) => new NotFoundError(m),
+  },
   { pattern: /parse SDP|SDP|no call-id/i, make: (m) => new ValidationError(m) },
   { pattern: /media playback from file/i, make: (m) => new NotFoundError(m) },
 ];
@@ -168,6 +171,54 @@ export async function stopMedia(ng: NgClient, sessionId: string, tag: string): P
   await runCommand(ng, 'stopMedia', { 'call-id': sessionId, 'from-tag': tag });
 }
 
+/**
+ * A fork: `subscribe request` for the subscriber `forkId` (its to-tag). `from-tags` takes a subset of the
+ * session's parties (`flags: ["all"]` would take them all); tags rtpengine does not know are left out of
+ * the reply, not refused, unless none is known ("No monologues matched"). The reply's `from-tags` lists the
+ * parties in the order of its SDP's m-lines (10.5 has no `tag-medias`).
+ */
+export async function subscribe(
+  ng: NgClient,
+  p: SubscribeParams,
+): Promise<{ sdp: string; fromTags: string[] }> {
+  const reply = await runCommand(ng, 'subscribeRequest', {
+    'call-id': p.sessionId,
+    'from-tags': [...p.fromTags],
+    'to-tag': p.forkId,
+    codec: { transcode: [...p.transcode] },
+  });
+  const listed = reply['from-tags'];
+  const fromTags = Array.isArray(listed)
+    ? listed.map(String)
+    : typeof reply['from-tag'] === 'string'
+      ? [reply['from-tag']]
+      : [];
+  return { sdp: sdpOf(reply, 'subscribe request'), fromTags };
+}
+
+/**
+ * The subscriber's answer: one codec per m-line, so `allow transcoding` (without it rtpengine expects every
+ * offered codec accepted, and transcodes nothing for the fork).
+ */
+export async function answerSubscription(
+  ng: NgClient,
+  sessionId: string,
+  forkId: string,
+  sdp: string,
+): Promise<void> {
+  await runCommand(ng, 'subscribeAnswer', {
+    'call-id': sessionId,
+    'to-tag': forkId,
+    sdp,
+    flags: ['allow transcoding'],
+  });
+}
+
+/** Ends a fork; rtpengine answers ok for a to-tag it does not know. */
+export async function unsubscribe(ng: NgClient, sessionId: string, forkId: string): Promise<void> {
+  await runCommand(ng, 'unsubscribe', { 'call-id': sessionId, 'to-tag': forkId });
+}
+
 /** The worker's media relay port over rtpengine's ng protocol. */
 export function rtpengineRelay(ng: NgClient): MediaRelay {
   return {
@@ -184,5 +235,8 @@ export function rtpengineRelay(ng: NgClient): MediaRelay {
     setMediaBlocked: (sessionId, tag, blocked) => setMediaBlocked(ng, sessionId, tag, blocked),
     playMedia: (sessionId, tag, file, repeat) => playMedia(ng, sessionId, tag, file, repeat),
     stopMedia: (sessionId, tag) => stopMedia(ng, sessionId, tag),
+    subscribe: (p) => subscribe(ng, p),
+    answerSubscription: (sessionId, forkId, sdp) => answerSubscription(ng, sessionId, forkId, sdp),
+    unsubscribe: (sessionId, forkId) => unsubscribe(ng, sessionId, forkId),
   };
 }
