@@ -11,6 +11,7 @@ export {
   FACTS_SUBJECTS,
   sipFactSubject,
   mediaFactSubject,
+  recordingFactSubject,
   SIP_EDGE_LEGS_STREAM,
   SIP_EDGE_LEGS_SUBJECTS,
   sipEdgeLegSubject,
