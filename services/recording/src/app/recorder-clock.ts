@@ -15,6 +15,8 @@ export interface RecorderClockStats {
   ticks: number;
   /** Work done in the last tick and the most any tick took (ms): the engine's CPU per 20 ms. */
   lastTickMs: number;
+  /** All ticks' work together (ms): with `ticks`, the mean. */
+  totalTickMs: number;
   maxTickMs: number;
   /** Ticks delivered late by a full frame or more (the event loop stalled). */
   lateTicks: number;
@@ -24,7 +26,13 @@ export class RecorderClock {
   private readonly recorders = new Set<ClockedRecorder>();
   private readonly clock: MediaClock;
   private running = false;
-  readonly stats: RecorderClockStats = { ticks: 0, lastTickMs: 0, maxTickMs: 0, lateTicks: 0 };
+  readonly stats: RecorderClockStats = {
+    ticks: 0,
+    lastTickMs: 0,
+    totalTickMs: 0,
+    maxTickMs: 0,
+    lateTicks: 0,
+  };
 
   constructor(
     private readonly timers: ClockTimers = systemTimers,
@@ -81,6 +89,7 @@ export class RecorderClock {
     const spent = this.timers.now() - started;
     this.stats.ticks++;
     this.stats.lastTickMs = spent;
+    this.stats.totalTickMs += spent;
     if (spent > this.stats.maxTickMs) this.stats.maxTickMs = spent;
   }
 }
