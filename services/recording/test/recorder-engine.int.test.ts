@@ -18,9 +18,11 @@ import {
   longestQuiet,
   readChannels,
   rms,
+  soundEndsAtMs,
   soundStartsAtMs,
   stretch,
   toneShare,
+  windowedToneShares,
 } from './support/wav-analysis.js';
 
 let dir: string;
@@ -338,6 +340,75 @@ it('keeps the tone and the duration through reordering, 5 % loss and telephone-e
   expect(toneShare(stretch(channel, 100, 2900), 700)).toBeGreaterThan(0.85);
   // A lost packet is 20 ms of silence, never more: reordered ones landed in their place.
   expect(longestQuiet(channel).lengthMs).toBeLessThanOrEqual(40);
+});
+
+describe('a sender whose clock is off does not drift against the wall clock', () => {
+  async function recordSender(intervalMs: number) {
+    const recorder = await engine.open(1);
+    const part = settings({ channels: 'mono' });
+    await recorder.start([fork(recorder.ports[0]!, 'PCMU')], part, autoStops().events);
+    const started = performance.now();
+    const sent = await sendPayloads({
+      port: recorder.ports[0]!,
+      payloadType: 0,
+      payloads: g711Payloads('PCMU', 700, 2.5),
+      intervalMs,
+    });
+    await delay(300);
+    const elapsed = performance.now() - started;
+    const result = await recorder.stop();
+    const channel = (await readChannels(part.filePath)).channels[0]!;
+    return { result, elapsed, sentUntil: sent.lastAtMs - started, stats: recorder.partyStats[0]!, channel };
+  }
+
+  it('fast (2.5 s of audio in 2 s): the queue is bounded, the oldest dropped, the audio ends when sending did', async () => {
+    const { result, elapsed, sentUntil, stats, channel } = await recordSender(16);
+    expect(Math.abs(result.durationMs - elapsed)).toBeLessThan(100);
+    // 500 ms too much audio, up to 200 ms of it may queue ahead of the clock: 300 to 500 ms dropped.
+    expect(stats.droppedSamples).toBeGreaterThanOrEqual(0.3 * 8000);
+    expect(stats.droppedSamples).toBeLessThanOrEqual(0.5 * 8000);
+    const quiet = longestQuiet(stretch(channel, sentUntil + 250, result.durationMs));
+    expect(quiet.lengthMs).toBeGreaterThan(0); // nothing queued plays on after the sender stopped
+    expect(rms(stretch(channel, sentUntil + 250, result.durationMs))).toBe(0);
+    // The tone in every 50 ms window with sound, but those where the audio was cut (a phase jump, an edge).
+    const shares = windowedToneShares(stretch(channel, 0, sentUntil), 700, 50);
+    expect(shares.length).toBeGreaterThan(30);
+    expect(shares.filter((share) => share > 0.8).length).toBeGreaterThanOrEqual(0.8 * shares.length);
+  });
+
+  it('slow (2.5 s of audio in 3.1 s): the party is realigned to the clock rather than falling behind', async () => {
+    const { result, elapsed, sentUntil, stats, channel } = await recordSender(25);
+    expect(Math.abs(result.durationMs - elapsed)).toBeLessThan(100);
+    expect(stats.realigned).toBeGreaterThan(0);
+    // Its last packet is in the file about when it came, not 600 ms of accumulated lag later.
+    const lastSound = soundEndsAtMs(channel)!;
+    expect(Math.abs(lastSound - sentUntil)).toBeLessThan(260);
+    // The tone in every 50 ms window with sound, but those where the audio was cut (a phase jump, an edge).
+    const shares = windowedToneShares(stretch(channel, 0, sentUntil), 700, 50);
+    expect(shares.length).toBeGreaterThan(30);
+    expect(shares.filter((share) => share > 0.8).length).toBeGreaterThanOrEqual(0.8 * shares.length);
+  });
+});
+
+it('follows a new SSRC with a new timestamp base (another source replaced the first) without a gap', async () => {
+  const recorder = await engine.open(1);
+  const part = settings({ channels: 'mono' });
+  await recorder.start([fork(recorder.ports[0]!, 'PCMU')], part, autoStops().events);
+  const started = performance.now();
+  await sendPayloads({ port: recorder.ports[0]!, payloadType: 0, payloads: g711Payloads('PCMU', 700, 1) });
+  await sendPayloads({
+    port: recorder.ports[0]!,
+    payloadType: 0,
+    payloads: g711Payloads('PCMU', 1300, 1),
+    firstTimestamp: 5,
+  });
+  const elapsed = performance.now() - started;
+  const result = await recorder.stop();
+  expect(Math.abs(result.durationMs - elapsed)).toBeLessThan(100);
+  const channel = (await readChannels(part.filePath)).channels[0]!;
+  expect(toneShare(stretch(channel, 100, 900), 700)).toBeGreaterThan(0.9);
+  expect(toneShare(stretch(channel, 1200, elapsed - 100), 1300)).toBeGreaterThan(0.9);
+  expect(longestQuiet(stretch(channel, 100, elapsed - 100)).lengthMs).toBeLessThanOrEqual(40);
 });
 
 it('calls onIdle when no party sent anything for the idle time, and again after each further period', async () => {

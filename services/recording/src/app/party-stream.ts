@@ -7,9 +7,9 @@
 // silence suppression or a lost packet leaves silence exactly as long as the hole. The recorder reads the
 // ring `playoutDelayMs` behind the wall clock, which is what a packet may be late by. Two bounds keep a
 // party from drifting against the clock (a sender's clock running slow or fast, a burst after a stall):
-// a packet whose place was already read is placed by its arrival again (`realigned`), and a packet that
-// would sit more than `maxAheadMs` ahead of the wall clock is pulled back there, over the audio queued in
-// its way (`droppedSamples`).
+// a packet whose place was already read is placed by its arrival again (`realigned`), and so is a packet
+// that would sit more than `maxAheadMs` ahead of the wall clock, over the audio queued in its way (the
+// oldest queued audio is lost: `droppedSamples`).
 import {
   JitterBuffer,
   RtpSocket,
@@ -215,10 +215,13 @@ export class PartyStream {
         position = this.arrivalPosition(stream, packet, nowMs) - count;
       }
     }
-    const ahead = position + count - (wall + stream.maxAheadSamples);
-    if (ahead > 0) {
-      this.stats.droppedSamples += ahead;
-      position -= ahead;
+    if (position + count > wall + stream.maxAheadSamples) {
+      // Queued too far ahead of the clock (a fast sender clock): back to when this packet came, over the
+      // audio queued in the way. All of the lead at once, so a slightly fast sender is cut once in a long
+      // while rather than by a few samples in every packet.
+      const arrival = this.arrivalPosition(stream, packet, nowMs) - count;
+      this.stats.droppedSamples += position - arrival;
+      position = arrival;
     }
     this.stats.droppedSamples += ring.write(position, samples, 0, count);
     this.nextPosition = position + count;

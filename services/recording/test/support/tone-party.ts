@@ -39,6 +39,11 @@ export interface SendOptions {
    * sequence number, the next audio timestamp), as a sender of a key press does. Events are no audio.
    */
   eventPayloadType?: number;
+  /** Time between audio packets (ms): 20 unless told; less is a sender whose clock runs fast. */
+  intervalMs?: number;
+  /** The stream's SSRC and first timestamp (random unless told). */
+  ssrc?: number;
+  firstTimestamp?: number;
 }
 
 export interface SendResult {
@@ -56,9 +61,10 @@ export interface SendResult {
 export async function sendPayloads(options: SendOptions): Promise<SendResult> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const ssrc = randomInt(1, 0x7fffffff);
+  const ssrc = options.ssrc ?? randomInt(1, 0x7fffffff);
   let sequence = randomInt(0, 0xffff);
-  const firstTimestamp = randomInt(0, 0x7fffffff);
+  const firstTimestamp = options.firstTimestamp ?? randomInt(0, 0x7fffffff);
+  const intervalMs = options.intervalMs ?? PACKET_MS;
   const packets: { slot: number; bytes: Buffer }[] = [];
   options.payloads.forEach((payload, i) => {
     const timestamp = (firstTimestamp + i * 160) >>> 0;
@@ -91,7 +97,7 @@ export async function sendPayloads(options: SendOptions): Promise<SendResult> {
   try {
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
-      const wait = start + packets[k]!.slot * PACKET_MS - performance.now();
+      const wait = start + packets[k]!.slot * intervalMs - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (options.drop?.has(i)) continue;
       // Waits for the datagram to leave: closing the socket right after a send may drop it.

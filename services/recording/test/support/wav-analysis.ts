@@ -39,12 +39,35 @@ export function toneShare(channel: Channel, hz: number): number {
   return toneRatio(Array.from(at8k), hz);
 }
 
+/**
+ * Share of `hz` in each `windowMs` window that has sound (RMS over 1000): for audio cut and re-joined (a
+ * party realigned to the clock), where a phase jump spoils one long Goertzel window but not short ones.
+ */
+export function windowedToneShares(channel: Channel, hz: number, windowMs = 100): number[] {
+  const shares: number[] = [];
+  for (let at = 0; at + windowMs <= durationMs(channel); at += windowMs) {
+    const window = stretch(channel, at, at + windowMs);
+    if (rms(window) > 1000) shares.push(toneShare(window, hz));
+  }
+  return shares;
+}
+
 /** Where the channel's sound starts (ms): the first 20 ms window louder than `threshold` RMS. */
 export function soundStartsAtMs(channel: Channel, threshold = 1000): number | undefined {
   const window = (20 * channel.sampleRate) / 1000;
   for (let at = 0; at + window <= channel.samples.length; at += window / 4) {
     const slice = { sampleRate: channel.sampleRate, samples: channel.samples.subarray(at, at + window) };
     if (rms(slice) > threshold) return (at * 1000) / channel.sampleRate;
+  }
+  return undefined;
+}
+
+/** Where the channel's sound ends (ms): the end of the last 20 ms window louder than `threshold` RMS. */
+export function soundEndsAtMs(channel: Channel, threshold = 1000): number | undefined {
+  const window = (20 * channel.sampleRate) / 1000;
+  for (let end = channel.samples.length; end - window >= 0; end -= window / 4) {
+    const slice = { sampleRate: channel.sampleRate, samples: channel.samples.subarray(end - window, end) };
+    if (rms(slice) > threshold) return (end * 1000) / channel.sampleRate;
   }
   return undefined;
 }
