@@ -3,7 +3,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '@callctl/testing';
+import { isBound, seededRandom } from '@callctl/testing';
 import type { AutoStopReason, ForkedParty, PartSettings } from '../src/app/ports.js';
 import { createRecorderEngine, type RecorderEngineHandle } from '../src/app/recorder-engine.js';
 import {
@@ -97,6 +97,7 @@ describe('dual-channel', () => {
     });
     expect(Math.abs(result.durationMs - elapsed)).toBeLessThan(100);
     expect(result.bytes).toBe((await stat(part.filePath)).size);
+    expect(recorder.ports.some((port) => isBound('udp', port))).toBe(false); // sockets closed
     const { wav, channels } = await readChannels(part.filePath);
     expect(wav).toMatchObject({ sampleRate: 8000, channels: 2, dataSize: result.bytes - 44 });
     const [l, r] = channels.map((channel) => stretch(channel, 200, 2800));
@@ -452,4 +453,16 @@ it('refuses forks that do not match its ports, and start() twice', async () => {
   );
   await recorder.abort();
   expect(engine.openRecorders).toBe(0);
+});
+
+it('rejects a start whose file cannot be created, and can then be aborted (its ports freed)', async () => {
+  const recorder = await engine.open(1);
+  const port = recorder.ports[0]!;
+  expect(isBound('udp', port)).toBe(true);
+  const part = settings({ filePath: join(dir, 'no-such-dir', 'part.wav') });
+  await expect(recorder.start([fork(port, 'PCMU')], part, autoStops().events)).rejects.toThrow(/ENOENT/);
+  await recorder.abort();
+  await expect(recorder.stop()).rejects.toThrow(/part recorder that is stopped/);
+  expect(engine.openRecorders).toBe(0);
+  expect(isBound('udp', port)).toBe(false);
 });

@@ -195,11 +195,23 @@ export class EnginePartRecorder implements PartRecorder, ClockedRecorder {
     ]);
   }
 
+  /**
+   * The part cannot go on (its clock tick threw): it takes no more audio and leaves the clock; stop() then
+   * closes the file with what it holds and rejects with `error`.
+   */
+  fail(error: unknown): void {
+    this.failure ??= error instanceof Error ? error : new Error(String(error));
+    this.taking = false;
+    this.clock.remove(this);
+  }
+
   private async finish(trimLastMs: number): Promise<PartResult> {
     const run = this.run;
     if (!run || this.state !== 'running') {
       await this.abort();
-      throw new IllegalStateError('stop() before start(): there is no file', {});
+      throw new IllegalStateError(`stop() on a part recorder that is ${this.state}: there is no file`, {
+        state: this.state,
+      });
     }
     if (this.taking) {
       // The rest of the timeline up to now, without waiting for the playout delay.
@@ -219,6 +231,7 @@ export class EnginePartRecorder implements PartRecorder, ClockedRecorder {
       const blockAlign = run.channels * 2;
       if (keep < written && !this.failure) await run.writer.truncate(keep * blockAlign);
       await run.writer.close();
+      // A write that failed made close() reject already; a tick that threw left a valid file, refused here.
       if (this.failure) throw this.failure;
       return {
         durationMs: (keep * 1000) / run.sampleRate,

@@ -1,6 +1,6 @@
 // The recorder engine of a recording service process (ports.ts RecorderEngine): binds each part's UDP
 // sockets and runs every part recorder on one shared RecorderClock.
-import { ValidationError } from '@callctl/errors';
+import { IllegalStateError, ValidationError } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { systemTimers, type ClockTimers } from '@callctl/rtp';
 import { EnginePartRecorder, type PartRecorderOptions } from './part-recorder.js';
@@ -56,8 +56,8 @@ export function createRecorderEngine(options: RecorderEngineOptions = {}): Recor
       jitterDepthMs: partOptions.jitterDepthMs,
     });
   const clock = new RecorderClock(options.timers ?? systemTimers, (recorder, error) => {
-    options.log?.error({ err: error }, 'a part recorder failed in its clock tick: it is aborted');
-    void (recorder as EnginePartRecorder).abort();
+    options.log?.error({ err: error }, 'a part recorder failed in its clock tick: it takes no more audio');
+    (recorder as EnginePartRecorder).fail(error);
   });
   const recorders = new Set<EnginePartRecorder>();
   let closed = false;
@@ -70,7 +70,7 @@ export function createRecorderEngine(options: RecorderEngineOptions = {}): Recor
       return clock.stats;
     },
     async open(partyCount) {
-      if (closed) throw new ValidationError('the recorder engine is closed', {});
+      if (closed) throw new IllegalStateError('the recorder engine is closed', {});
       if (!Number.isInteger(partyCount) || partyCount < 1)
         throw new ValidationError(`a part records 1 party or more, not ${partyCount}`, { partyCount });
       const parties: PartyStream[] = [];
