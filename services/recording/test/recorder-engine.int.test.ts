@@ -3,7 +3,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isBound, seededRandom } from '@callctl/testing';
+import { isBound, seededRandom, waitFor } from '@callctl/testing';
 import type { AutoStopReason, ForkedParty, PartSettings } from '../src/app/ports.js';
 import { createRecorderEngine, type RecorderEngineHandle } from '../src/app/recorder-engine.js';
 import {
@@ -261,6 +261,40 @@ it('stops a segment on silence by itself and cuts the trailing silence', async (
   expect(Math.abs(result.durationMs - 1600)).toBeLessThan(100); // the tone and 100 ms after it
   const channel = (await readChannels(part.filePath)).channels[0]!;
   expect(toneShare(stretch(channel, 100, 1400), 700)).toBeGreaterThan(0.9);
+});
+
+it('stops a segment nobody spoke in after the timeout, keeping no audio', async () => {
+  const recorder = await engine.open(1);
+  const part = settings({ channels: 'mono', silenceTimeoutMs: 500 });
+  const stops = autoStops();
+  await recorder.start([fork(recorder.ports[0]!, 'PCMU')], part, stops.events);
+  const sending = sendPayloads({
+    port: recorder.ports[0]!,
+    payloadType: 0,
+    payloads: g711Payloads('PCMU', 0, 1.5),
+  });
+  await waitFor('the silence auto-stop', () => stops.reasons.length > 0, 5000);
+  expect(stops.reasons).toEqual(['silence']);
+  const result = await recorder.stop();
+  await sending;
+  expect(result.durationMs).toBe(0);
+  expect((await readChannels(part.filePath)).wav.dataSize).toBe(0);
+});
+
+it('starts the file startDelayMs after start(): what a party sends meanwhile (over the beep) is not in it', async () => {
+  const recorder = await engine.open(1);
+  const part = settings({ channels: 'mono', startDelayMs: 500 });
+  await recorder.start([fork(recorder.ports[0]!, 'PCMU')], part, autoStops().events);
+  const started = performance.now();
+  // 1300 Hz for the first 400 ms, inside the delay even if sending starts a little late; then 700 Hz.
+  const payloads = [...g711Payloads('PCMU', 1300, 0.4), ...g711Payloads('PCMU', 700, 1.6)];
+  await sendPayloads({ port: recorder.ports[0]!, payloadType: 0, payloads });
+  const elapsed = performance.now() - started;
+  const result = await recorder.stop();
+  expect(Math.abs(result.durationMs - (elapsed - 500))).toBeLessThan(100);
+  const channel = (await readChannels(part.filePath)).channels[0]!;
+  expect(toneShare(stretch(channel, 0, result.durationMs), 700)).toBeGreaterThan(0.9);
+  expect(toneShare(stretch(channel, 0, 300), 1300)).toBeLessThan(0.01);
 });
 
 it('stops by itself at maxDurationMs, with exactly that much audio', async () => {

@@ -283,11 +283,11 @@ export class EnginePartRecorder implements PartRecorder, ClockedRecorder {
         addClipped(batch, offset, partyFrame, 0, frameSamples);
       }
     } else {
-      batch.fill(0, offset, offset + width);
-      this.parties.forEach((party, channel) => {
-        party.read(partyFrame, 0, frameSamples);
+      batch.fill(0, offset, offset + width); // a dual part with one party leaves the right channel silent
+      for (let channel = 0; channel < this.parties.length; channel++) {
+        this.parties[channel]!.read(partyFrame, 0, frameSamples);
         interleaveChannel(batch, offset, channel, channels, partyFrame, 0, frameSamples);
-      });
+      }
     }
     this.fileFrames++;
     this.batchFrames++;
