@@ -221,6 +221,25 @@ describe('pause and resume', () => {
     expect(toneShare(stretch(channel, 100, 1900), 700)).toBeGreaterThan(0.9);
   });
 
+  it('honours a pause() that came before start() (PauseRecording while the forks were set up)', async () => {
+    const recorder = await engine.open(1);
+    recorder.pause();
+    const part = settings({ channels: 'mono', pauseMode: 'cut' });
+    await recorder.start([fork(recorder.ports[0]!, 'PCMU')], part, autoStops().events);
+    const sending = sendPayloads({
+      port: recorder.ports[0]!,
+      payloadType: 0,
+      payloads: g711Payloads('PCMU', 700, 0.6),
+    });
+    await delay(300);
+    expect(recorder.recordedMs).toBe(0);
+    expect(recorder.pauses).toEqual([expect.objectContaining({ offsetMs: 0, durationMs: 0 })]);
+    await sending;
+    const result = await recorder.stop();
+    expect(result.durationMs).toBe(0);
+    expect(result.pauses).toHaveLength(1);
+  });
+
   it('starts paused when told to (a part continuing a paused recording)', async () => {
     const recorder = await engine.open(1);
     const part = settings({ channels: 'mono', pauseMode: 'cut', paused: true });

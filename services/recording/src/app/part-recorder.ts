@@ -71,6 +71,8 @@ export class EnginePartRecorder implements PartRecorder, ClockedRecorder {
   private idleMark = 0;
   private failure: Error | undefined;
   private stopping: Promise<PartResult> | undefined;
+  /** pause() or resume() called before start() (a PauseRecording while the forks were being set up). */
+  private pausedBeforeStart: { paused: boolean; atMs: number } | undefined;
 
   constructor(
     private readonly parties: readonly PartyStream[],
@@ -131,7 +133,9 @@ export class EnginePartRecorder implements PartRecorder, ClockedRecorder {
       party.configure(ordered[i]!, sampleRate, timelineStartMs, this.options),
     );
     const pauses = new PauseTimeline(settings.pauseMode, FRAME_MS);
-    if (settings.paused) pauses.pause(0, Date.now());
+    // The latest pause() or resume() before start() wins over settings.paused.
+    const early = this.pausedBeforeStart;
+    if (early ? early.paused : settings.paused) pauses.pause(0, early?.atMs ?? Date.now());
     this.run = {
       settings,
       events,
@@ -155,12 +159,16 @@ export class EnginePartRecorder implements PartRecorder, ClockedRecorder {
 
   pause(): void {
     const run = this.run;
+    if (this.state === 'opened' || this.state === 'starting')
+      this.pausedBeforeStart = { paused: true, atMs: Date.now() };
     if (!run || this.state !== 'running') return;
     run.pauses.pause(this.wallFrame(run), Date.now());
   }
 
   resume(): void {
     const run = this.run;
+    if (this.state === 'opened' || this.state === 'starting')
+      this.pausedBeforeStart = { paused: false, atMs: Date.now() };
     if (!run || this.state !== 'running') return;
     run.pauses.resume(this.wallFrame(run), Date.now());
   }

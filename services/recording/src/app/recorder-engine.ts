@@ -16,11 +16,15 @@ export interface RecorderEngineOptions {
   /** How long a packet waits for a missing earlier one. Default 60 ms. */
   jitterDepthMs?: number;
   /**
-   * How far behind the wall clock frames are read, i.e. how late a packet may be and still land in its
-   * place (an event loop that stalls longer than this leaves a gap). Must exceed jitterDepthMs + one frame. Default 200 ms.
+   * How far behind the wall clock frames are read: how late a packet may be and still land in its place
+   * (an event loop stalled longer leaves a gap). More than jitterDepthMs + one frame. Default 200 ms.
+   * recordedMs lags the wall clock by this much; stop() writes the rest at once.
    */
   playoutDelayMs?: number;
-  /** How far ahead of the wall clock a party's audio may queue before its oldest is dropped. Default 200 ms. */
+  /**
+   * How far ahead of the wall clock a party's audio may queue (a fast sender clock); beyond it the party is
+   * placed by its packets' arrival again, and the queued audio in the way is dropped. Default 200 ms.
+   */
   maxAheadMs?: number;
   /** Audio gathered per file append. Default 200 ms. */
   writeBatchMs?: number;
@@ -87,7 +91,8 @@ export function createRecorderEngine(options: RecorderEngineOptions = {}): Recor
     async close() {
       closed = true;
       clock.close();
-      // Parts still open are abandoned: their spool files stay for repairWav at the next start.
+      // Parts still open are abandoned: sockets closed, spool files closed as they are (a valid WAV up to the
+      // last batch written), not trimmed, not reported.
       await Promise.all([...recorders].map((recorder) => recorder.abort()));
     },
   };
