@@ -45,6 +45,10 @@ const orchestratorGrpc = `127.0.0.1:${port('CALLCTL_ORCHESTRATOR_GRPC_PORT', 500
 const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
 const mediaLibraryGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_LIBRARY_GRPC_PORT', 50055)}`;
 const ttsGrpc = `127.0.0.1:${port('CALLCTL_TTS_GRPC_PORT', 50054)}`;
+const recordingGrpc = `127.0.0.1:${port('CALLCTL_RECORDING_GRPC_PORT', 50056)}`;
+// The recording service's live files (spool) and stored recordings (RECORDING_STORE=fs).
+const recordingSpoolDir = join(__dirname, '..', '..', '.state', 'recording-spool');
+const recordingDir = env.CALLCTL_RECORDING_DIR ?? join(__dirname, '..', '..', '.state', 'recordings');
 // The tts service's own cache of synthesized WAVs (media-workers fetch them over MediaStore).
 const ttsCacheDir = env.CALLCTL_TTS_CACHE_DIR ?? join(__dirname, '..', '..', '.state', 'tts');
 
@@ -114,6 +118,25 @@ const services = [
     listens: [['media-worker gRPC (internal)', mediaWorkerGrpc]],
   },
   {
+    name: 'recording',
+    entry: 'services/recording/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_RECORDING_GRPC_PORT', 50056),
+      DATABASE_URL: env.DATABASE_URL,
+      NATS_URL: env.NATS_URL,
+      MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+      RECORDING_RTP_HOST: '127.0.0.1',
+      RECORDING_SPOOL_DIR: recordingSpoolDir,
+      // One instance locally: a restart of `make dev` recovers what the previous run left unfinished.
+      RECORDING_INSTANCE: 'recording-local',
+      RECORDING_STORE: 'fs',
+      RECORDING_DIR: recordingDir,
+    },
+    ready: grpcHealthy(recordingGrpc),
+    listens: [['recording gRPC (Recorder; Recordings, public on 50051 too)', recordingGrpc]],
+  },
+  {
     name: 'sip-engine',
     entry: 'services/sip-engine/dist/src/main.js',
     env: {
@@ -168,6 +191,7 @@ const services = [
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
       MEDIA_LIBRARY_GRPC: mediaLibraryGrpc,
       TTS_GRPC: ttsGrpc,
+      RECORDING_GRPC: recordingGrpc,
       MEDIA_FILES_DIR: mediaFilesDir,
     },
     ready: grpcHealthy(orchestratorGrpc),

@@ -20,6 +20,7 @@ import {
 } from '@callctl/testing';
 import {
   startMediaLibraryProcess,
+  startRecordingProcess,
   startTtsProcess,
   type MediaStorePorts,
   startMediaWorkerProcess,
@@ -47,6 +48,10 @@ export interface EdgeUnderTest {
   /** The tts and media-library services, when FixtureOptions.mediaServices asked for them. */
   tts?: GrpcServiceProcess;
   mediaLibrary?: GrpcServiceProcess;
+  /** The recording service, when FixtureOptions.recording asked for it. */
+  recording?: GrpcServiceProcess;
+  /** Kills the recording service (SIGKILL) and starts it again on the same port, spool and database. */
+  restartRecording(): Promise<void>;
   /** Their ports, for the orchestrator. */
   mediaStores: MediaStorePorts;
   /** Kills sip-edge (SIGKILL) and starts it again on the same gRPC port. */
@@ -86,6 +91,11 @@ export interface FixtureOptions {
   mediaServices?: boolean | { ttsEnv?: NodeJS.ProcessEnv; mediaLibraryEnv?: NodeJS.ProcessEnv };
   /** More media-worker settings (e.g. MEDIA_URL_ALLOW). */
   mediaWorkerEnv?: NodeJS.ProcessEnv;
+  /**
+   * Also run the recording service (over its own test database, files stored under the fixture's
+   * directory); the orchestrator is told where it is (RECORDING_GRPC). `env` adds settings.
+   */
+  recording?: boolean | { env?: NodeJS.ProcessEnv };
 }
 
 export async function startEdgeUnderTest(
@@ -108,6 +118,8 @@ export async function startEdgeUnderTest(
   let tts: GrpcServiceProcess | undefined;
   let mediaLibrary: GrpcServiceProcess | undefined;
   let libraryDb: TestDatabase | undefined;
+  let recording: GrpcServiceProcess | undefined;
+  let recordingOptions: Parameters<typeof startRecordingProcess>[0] | undefined;
   const mediaStores: MediaStorePorts = {};
   try {
     if (fixtures.mediaServices) {
@@ -145,6 +157,24 @@ export async function startEdgeUnderTest(
         ...(fixtures.mediaWorkerEnv ? { env: fixtures.mediaWorkerEnv } : {}),
       }),
     );
+    if (fixtures.recording) {
+      const more = fixtures.recording === true ? {} : fixtures.recording;
+      const db = await createTestDatabase();
+      keep({ stop: () => db.drop() });
+      recordingOptions = {
+        databaseUrl: db.url,
+        natsUrl: nats.url,
+        mediaWorkerGrpcPort: mediaWorker.grpcPort,
+        spoolDir: join(dir, 'recording-spool'),
+        recordingDir: join(dir, 'recordings'),
+        ...(more.env ? { env: more.env } : {}),
+      };
+      const started = await startRecordingProcess(recordingOptions);
+      recording = started;
+      // Stops whichever process runs at the end (a restart replaces it).
+      keep({ stop: () => (recording ?? started).stop() });
+      mediaStores.recordingGrpcPort = started.grpcPort;
+    }
     edgeOptions = { natsUrl: nats.url, engine, mediaWorkerGrpcPort: mediaWorker.grpcPort, ...settings };
     edge = await startSipEdgeProcess(edgeOptions);
   } catch (error) {
@@ -177,6 +207,14 @@ export async function startEdgeUnderTest(
     mediaWorker,
     ...(tts ? { tts } : {}),
     ...(mediaLibrary ? { mediaLibrary } : {}),
+    get recording() {
+      return recording;
+    },
+    async restartRecording() {
+      if (!recording || !recordingOptions) throw new Error('the fixture runs no recording service');
+      await recording.kill();
+      recording = await startRecordingProcess({ ...recordingOptions, grpcPort: recording.grpcPort });
+    },
     mediaStores,
     get sipEdge() {
       return edge;

@@ -87,10 +87,14 @@ export interface GrpcServiceProcess extends ServiceProcess {
   grpcPort: number;
 }
 
-/** Where the media-worker and the orchestrator find the tts and media-library services, when they run. */
+/**
+ * Where the media-worker and the orchestrator find the tts and media-library services, and the
+ * orchestrator the recording service, when they run.
+ */
 export interface MediaStorePorts {
   ttsGrpcPort?: number;
   mediaLibraryGrpcPort?: number;
+  recordingGrpcPort?: number;
 }
 
 const mediaStoreEnv = (ports: MediaStorePorts | undefined): NodeJS.ProcessEnv => ({
@@ -108,6 +112,39 @@ export async function startTtsProcess(options: {
     'tts',
     { GRPC_PORT: String(grpcPort), TTS_CACHE_DIR: options.cacheDir, ...options.env },
     'tts ready',
+  );
+  return { ...service, grpcPort };
+}
+
+/** The recording service over its own test database, forking through the given media-worker. */
+export async function startRecordingProcess(options: {
+  databaseUrl: string;
+  natsUrl: string;
+  mediaWorkerGrpcPort: number;
+  /** Its live files; a restart with the same directory and instance recovers them. */
+  spoolDir: string;
+  /** The stored recordings (RECORDING_STORE=fs). */
+  recordingDir: string;
+  /** The same port again after a restart. */
+  grpcPort?: number;
+  env?: NodeJS.ProcessEnv;
+}): Promise<GrpcServiceProcess> {
+  const grpcPort = options.grpcPort ?? (await freePort());
+  const service = await startService(
+    'recording',
+    {
+      GRPC_PORT: String(grpcPort),
+      DATABASE_URL: options.databaseUrl,
+      NATS_URL: options.natsUrl,
+      MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
+      RECORDING_RTP_HOST: '127.0.0.1',
+      RECORDING_SPOOL_DIR: options.spoolDir,
+      RECORDING_INSTANCE: 'recording-e2e',
+      RECORDING_STORE: 'fs',
+      RECORDING_DIR: options.recordingDir,
+      ...options.env,
+    },
+    'recording ready',
   );
   return { ...service, grpcPort };
 }
@@ -211,6 +248,9 @@ export async function startOrchestratorProcess(options: {
       SIP_EDGE_GRPC: `127.0.0.1:${options.sipEdgeGrpcPort}`,
       MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
       ...mediaStoreEnv(options.mediaStores),
+      ...(options.mediaStores?.recordingGrpcPort
+        ? { RECORDING_GRPC: `127.0.0.1:${options.mediaStores.recordingGrpcPort}` }
+        : {}),
       ...options.env,
     },
     'call-orchestrator ready',

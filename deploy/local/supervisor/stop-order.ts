@@ -1,11 +1,14 @@
 // The order in which `make dev` stops the services. Each one drains while the ones it needs are still up:
 // sip-edge ends its live calls (BYEs through the SIP engine, media released through the media-worker) and
 // reports them as facts the orchestrator records; the orchestrator then finishes with the media-worker;
+// the recording service stops after the orchestrator (whose call ends stop its recorders) and before the
+// media-worker (it ends its forks through it and stores the files it was writing);
 // the media library and tts serve them prompts until then (a Say or an upload's fetch mid-drain); the SIP
 // engine carries every BYE, so it goes last.
 export const STOP_ORDER: readonly string[] = [
   'sip-edge',
   'call-orchestrator',
+  'recording',
   'media-worker',
   'media-library',
   'tts',

@@ -14,6 +14,14 @@ describe('stop order', () => {
       stopOrder(['tts', 'media-library', 'media-worker', 'sip-engine', 'sip-edge', 'call-orchestrator']),
     ).toEqual(['sip-edge', 'call-orchestrator', 'media-worker', 'media-library', 'tts', 'sip-engine']));
 
+  it('stops the recording service after the orchestrator and before the media-worker it forks through', () =>
+    expect(stopOrder(['media-worker', 'recording', 'call-orchestrator', 'sip-edge'])).toEqual([
+      'sip-edge',
+      'call-orchestrator',
+      'recording',
+      'media-worker',
+    ]));
+
   it('keeps the order when some services are absent', () =>
     expect(stopOrder(['sip-engine', 'media-worker'])).toEqual(['media-worker', 'sip-engine']));
 
