@@ -35,7 +35,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
   return Object.entries(options).map(([name, spec]) => {
-    const left = `--${name}${spec.value ? ` <${spec.value}>` : ''}`;
+    const left = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` <${spec.value}>` : ''}`;
     return `  ${left.padEnd(32)} ${spec.help}`;
   });
 }
@@ -66,7 +66,7 @@ function groupHelp(group: string): string {
 /** `callctl --help`. */
 export function mainHelp(): string {
   return [
-    'callctl: drive calls and the media library through the public callctl.v1 gRPC API',
+    'callctl: drive calls, the media library and recordings through the public callctl.v1 gRPC API',
     '',
     'Usage: callctl <command> [arguments] [options]',
     '',
@@ -140,7 +140,11 @@ export function parseCommandLine(argv: readonly string[], context: CommandLineCo
       options: Object.fromEntries(
         Object.entries(options).map(([option, o]) => [
           option,
-          { type: o.type, multiple: o.multiple === true, ...(option === 'help' ? { short: 'h' } : {}) },
+          {
+            type: o.type,
+            multiple: o.multiple === true,
+            ...(option === 'help' ? { short: 'h' } : o.short ? { short: o.short } : {}),
+          },
         ]),
       ),
       allowPositionals: true,

@@ -216,6 +216,117 @@ describe('callctl command line: commands to requests', () => {
     expect(run(line)).toMatchObject({ command: line.split(' ').slice(0, 2).join(' '), invocation });
   });
 
+  describe('recording', () => {
+    it.each([
+      [
+        'record start c1',
+        'startRecording',
+        { callId: 'c1', channels: 2, maxDurationMs: 0, beep: false, pauseMode: 1, idempotencyKey: 'new-id' },
+      ],
+      [
+        'record start c1 --mono --max-duration 90s --beep --pause-mode cut --key k1',
+        'startRecording',
+        { callId: 'c1', channels: 1, maxDurationMs: 90_000, beep: true, pauseMode: 2, idempotencyKey: 'k1' },
+      ],
+      ['record pause c1 rec-1', 'pauseRecording', { callId: 'c1', recordingId: 'rec-1' }],
+      ['record resume c1 rec-1', 'resumeRecording', { callId: 'c1', recordingId: 'rec-1' }],
+      ['record stop c1 rec-1', 'stopRecording', { callId: 'c1', recordingId: 'rec-1' }],
+      [
+        'record leg c1 a1',
+        'recordLeg',
+        {
+          callId: 'c1',
+          legId: 'a1',
+          beep: false,
+          maxLengthMs: 0,
+          silenceTimeoutMs: 0,
+          terminator: '',
+          idempotencyKey: 'new-id',
+        },
+      ],
+      [
+        'record leg c1 a1 --beep --max-length 1h --silence-timeout 3s --terminator # --key v1',
+        'recordLeg',
+        {
+          callId: 'c1',
+          legId: 'a1',
+          beep: true,
+          maxLengthMs: 3_600_000,
+          silenceTimeoutMs: 3000,
+          terminator: '#',
+          idempotencyKey: 'v1',
+        },
+      ],
+    ])('%s calls %s', (line, method, request) => {
+      expect(run(line)).toMatchObject({ command: line.split(' ').slice(0, 2).join(' ') });
+      expect(run(line).invocation).toEqual({ kind: 'unary', method, request });
+    });
+
+    it.each([
+      [
+        'recordings list',
+        { kind: 'recordings', method: 'listRecordings', request: { callId: '', pageSize: 0, pageToken: '' } },
+      ],
+      [
+        'recordings list --call c1 --page-size 20 --page-token t2',
+        {
+          kind: 'recordings',
+          method: 'listRecordings',
+          request: { callId: 'c1', pageSize: 20, pageToken: 't2' },
+        },
+      ],
+      [
+        'recordings get rec-1',
+        { kind: 'recordings', method: 'getRecording', request: { recordingId: 'rec-1' } },
+      ],
+      [
+        'recordings rm rec-1',
+        { kind: 'recordings', method: 'deleteRecording', request: { recordingId: 'rec-1' } },
+      ],
+      [
+        'recordings download rec-1 -o /tmp/r.wav',
+        { kind: 'download', request: { recordingId: 'rec-1', part: 0 }, out: '/tmp/r.wav' },
+      ],
+      [
+        'recordings download rec-1 --part 2 --out r2.wav',
+        { kind: 'download', request: { recordingId: 'rec-1', part: 2 }, out: 'r2.wav' },
+      ],
+    ])('%s', (line, invocation) => {
+      expect(run(line).invocation).toEqual(invocation);
+    });
+
+    it.each([
+      ['record start c1 --pause-mode later', /--pause-mode: expected silence or cut/],
+      ['record start c1 --max-duration soon', /--max-duration/],
+      ['record leg c1 a1 --terminator ##', /--terminator: expected one key/],
+      ['record leg c1 a1 --terminator A', /--terminator/],
+      ['record leg c1 a1 --max-length 2h', /--max-length: at most 1h/],
+      ['record pause c1', /missing <recording-id>/],
+      ['record leg c1', /missing <leg>/],
+      ['recordings download rec-1', /missing --out/],
+      ['recordings download rec-1 -o x.wav --part 0', /--part: expected 1-10000/],
+      ['record foo c1', /unknown record command "foo"/],
+    ])('refuses %s', (line, message) => {
+      expect(usageError(line).message).toMatch(message);
+    });
+
+    it('lists the record and recordings commands in their help, with -o for the output file', () => {
+      const help = (parse('--help') as { text: string }).text;
+      for (const name of [
+        'record start <call>',
+        'record leg <call> <leg>',
+        'recordings download <recording-id>',
+      ])
+        expect(help).toContain(name);
+      expect((parse('record --help') as { text: string }).text).toContain(
+        'record pause <call> <recording-id>',
+      );
+      expect(parse('recordings download --help')).toMatchObject({
+        text: expect.stringContaining('-o, --out <file>'),
+      });
+    });
+  });
+
   it.each([
     [
       'answer c1 a1',

@@ -3,10 +3,12 @@ import {
   UPLOAD_MEDIA_DEADLINE_MS,
   type MediaRequestOf,
   type MediaUnaryMethod,
+  type RecordingsRequestOf,
+  type RecordingsUnaryMethod,
   type RequestOf,
   type UnaryMethod,
 } from '@callctl/client';
-import type { callControl } from '@callctl/proto';
+import { callEvents, type callControl } from '@callctl/proto';
 import { parseCount, parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
 
@@ -21,9 +23,17 @@ export type MediaCall = {
   [M in MediaUnaryMethod]: { method: M; request: MediaRequestOf<M> };
 }[MediaUnaryMethod];
 
+/** One unary RPC of callctl.v1.Recordings with its request. */
+export type RecordingsCall = {
+  [M in RecordingsUnaryMethod]: { method: M; request: RecordingsRequestOf<M> };
+}[RecordingsUnaryMethod];
+
 export type Invocation =
   | ({ kind: 'unary' } & UnaryCall)
   | ({ kind: 'media' } & MediaCall)
+  | ({ kind: 'recordings' } & RecordingsCall)
+  /** Recordings.DownloadRecording of one part into a local file. */
+  | { kind: 'download'; request: { recordingId: string; part: number }; out: string }
   /** MediaLibrary.UploadMedia of a local file, read as it is sent. */
   | { kind: 'upload'; path: string; name: string }
   | { kind: 'watch'; request: callControl.WatchEventsRequest };
@@ -44,6 +54,8 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Placeholder in the help, for string options. */
   value?: string;
+  /** A one-letter form, e.g. `o` for `-o`. */
+  short?: string;
   help: string;
 }
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -63,7 +75,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   server: {
     type: 'string',
     value: 'host:port',
-    help: 'CallControl and MediaLibrary server (env CALLCTL_SERVER)',
+    help: 'CallControl, MediaLibrary and Recordings server (env CALLCTL_SERVER)',
   },
   timeout: {
     type: 'string',
@@ -98,6 +110,35 @@ const repeatOf = (values: Values) => {
   const repeat = str(values, 'repeat');
   return repeat === undefined ? 0 : parseCount(repeat, '--repeat', 1, 1000);
 };
+
+/** RecordLegRequest: max_length_ms at most 1 h; the terminator one of these keys. */
+const MAX_SEGMENT_MS = 3_600_000;
+const TERMINATOR_KEYS = /^[0-9*#]$/;
+
+const PAGE_OPTIONS: Record<string, OptionSpec> = {
+  'page-size': { type: 'string', value: 'n', help: 'items per page, 1-500 (default 100)' },
+  'page-token': { type: 'string', value: 'token', help: 'the next page, from the previous list' },
+};
+const pageOf = (values: Values) => {
+  const pageSize = str(values, 'page-size');
+  return {
+    pageSize: pageSize === undefined ? 0 : parseCount(pageSize, '--page-size', 1, 500),
+    pageToken: str(values, 'page-token') ?? '',
+  };
+};
+const recordingControl = (
+  method: 'pauseRecording' | 'resumeRecording' | 'stopRecording',
+  summary: string,
+): CommandSpec => ({
+  args: ['call', 'recording-id'],
+  summary,
+  options: {},
+  build: ([callId, recordingId]) => ({
+    kind: 'unary',
+    method,
+    request: { callId: callId!, recordingId: recordingId! },
+  }),
+});
 
 /** The keys a DTMF digit may be (RFC 4733 events 0-15), as the proto documents. */
 const DTMF_KEYS = /^[0-9*#A-D]+$/;
@@ -507,6 +548,135 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'delete a file of the media library',
     options: {},
     build: ([mediaId]) => ({ kind: 'media', method: 'deleteMedia', request: { mediaId: mediaId! } }),
+  },
+  'record start': {
+    args: ['call'],
+    summary: "record a connected call's answered legs (caller left, callee right); prints its id",
+    options: {
+      mono: { type: 'boolean', help: 'one channel, the parties mixed (default: two channels)' },
+      'max-duration': {
+        type: 'string',
+        value: 'duration',
+        help: 'stop after this much recorded audio (default: until the call ends)',
+      },
+      beep: { type: 'boolean', help: 'play a beep to every answered leg first' },
+      'pause-mode': {
+        type: 'string',
+        value: 'silence|cut',
+        help: 'what a pause leaves in the file (default silence)',
+      },
+      key: KEY_OPTION,
+    },
+    build: ([callId], values, context) => {
+      const mode = str(values, 'pause-mode');
+      if (mode !== undefined && mode !== 'silence' && mode !== 'cut')
+        throw new UsageError(`--pause-mode: expected silence or cut (got "${mode}")`);
+      return {
+        kind: 'unary',
+        method: 'startRecording',
+        request: {
+          callId: callId!,
+          channels: values.mono
+            ? callEvents.RecordingChannels.RECORDING_CHANNELS_MONO
+            : callEvents.RecordingChannels.RECORDING_CHANNELS_DUAL,
+          maxDurationMs: durationOr0(values, 'max-duration'),
+          beep: values.beep === true,
+          pauseMode:
+            mode === 'cut' ? callEvents.PauseMode.PAUSE_MODE_CUT : callEvents.PauseMode.PAUSE_MODE_SILENCE,
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  'record pause': recordingControl('pauseRecording', 'pause a recording (silence or nothing is written)'),
+  'record resume': recordingControl('resumeRecording', 'resume a paused recording'),
+  'record stop': recordingControl('stopRecording', 'stop a recording (it is then saved)'),
+  'record leg': {
+    args: ['call', 'leg'],
+    summary: 'record what one answered leg says (a voicemail); prints its id',
+    options: {
+      beep: { type: 'boolean', help: 'play a beep to the leg first' },
+      'max-length': { type: 'string', value: 'duration', help: 'longest segment, up to 1h (default 2m)' },
+      'silence-timeout': {
+        type: 'string',
+        value: 'duration',
+        help: 'end after this much silence (default 5s)',
+      },
+      terminator: { type: 'string', value: 'key', help: 'a key (0-9 * #) that ends it (default: none)' },
+      key: KEY_OPTION,
+    },
+    build: ([callId, legId], values, context) => {
+      const maxLengthMs = durationOr0(values, 'max-length');
+      if (maxLengthMs > MAX_SEGMENT_MS)
+        throw new UsageError(`--max-length: at most 1h (got "${str(values, 'max-length')}")`);
+      const terminator = str(values, 'terminator') ?? '';
+      if (terminator && !TERMINATOR_KEYS.test(terminator))
+        throw new UsageError(`--terminator: expected one key of 0-9 * # (got "${terminator}")`);
+      return {
+        kind: 'unary',
+        method: 'recordLeg',
+        request: {
+          callId: callId!,
+          legId: legId!,
+          beep: values.beep === true,
+          maxLengthMs,
+          silenceTimeoutMs: durationOr0(values, 'silence-timeout'),
+          terminator,
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  'recordings list': {
+    args: [],
+    summary: 'list recordings, newest first',
+    options: { call: { type: 'string', value: 'call', help: 'only those of this call' }, ...PAGE_OPTIONS },
+    build: (_args, values) => ({
+      kind: 'recordings',
+      method: 'listRecordings',
+      request: { callId: str(values, 'call') ?? '', ...pageOf(values) },
+    }),
+  },
+  'recordings get': {
+    args: ['recording-id'],
+    summary: 'show one recording, its parts and pauses',
+    options: {},
+    build: ([recordingId]) => ({
+      kind: 'recordings',
+      method: 'getRecording',
+      request: { recordingId: recordingId! },
+    }),
+  },
+  'recordings download': {
+    args: ['recording-id'],
+    summary: "write a recording's WAV file (one part) to a local file",
+    options: {
+      part: { type: 'string', value: 'n', help: 'which part, 1, 2, ... (default 1)' },
+      out: { type: 'string', value: 'file', short: 'o', help: 'the file to write (required)' },
+    },
+    build: ([recordingId], values) => {
+      const out = str(values, 'out');
+      if (!out) throw new UsageError('missing --out <file> (-o)');
+      const part = str(values, 'part');
+      return {
+        kind: 'download',
+        request: {
+          recordingId: recordingId!,
+          part: part === undefined ? 0 : parseCount(part, '--part', 1, 10_000),
+        },
+        out,
+      };
+    },
+  },
+  'recordings rm': {
+    args: ['recording-id'],
+    summary: "delete a saved or failed recording's files",
+    options: {},
+    build: ([recordingId]) => ({
+      kind: 'recordings',
+      method: 'deleteRecording',
+      request: { recordingId: recordingId! },
+    }),
   },
 };
 

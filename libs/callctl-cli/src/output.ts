@@ -1,10 +1,11 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { callControl, callEvents, mediaLibrary } from '@callctl/proto';
-import type { MediaCall, UnaryCall } from './commands.js';
+import { callControl, callEvents, mediaLibrary, recordings } from '@callctl/proto';
+import type { MediaCall, RecordingsCall, UnaryCall } from './commands.js';
 import { causeWord, enumWord } from './event-line.js';
 
 type Method = UnaryCall['method'];
 type MediaMethod = MediaCall['method'] | 'uploadMedia';
+type RecordingsMethod = RecordingsCall['method'];
 
 /** The response type of each unary method, for --json. */
 const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
@@ -38,10 +39,20 @@ const MEDIA_RESPONSE_TYPES: Record<MediaMethod, { toJSON(message: never): unknow
   deleteMedia: mediaLibrary.DeleteMediaResponse,
 };
 
+const RECORDINGS_RESPONSE_TYPES: Record<RecordingsMethod, { toJSON(message: never): unknown }> = {
+  getRecording: recordings.GetRecordingResponse,
+  listRecordings: recordings.ListRecordingsResponse,
+  deleteRecording: recordings.DeleteRecordingResponse,
+};
+
 /** The response in the proto3 JSON mapping, one line. */
-export function responseJson(method: Method | MediaMethod, response: unknown): string {
+export function responseJson(method: Method | MediaMethod | RecordingsMethod, response: unknown): string {
   const type =
-    method in RESPONSE_TYPES ? RESPONSE_TYPES[method as Method] : MEDIA_RESPONSE_TYPES[method as MediaMethod];
+    method in RESPONSE_TYPES
+      ? RESPONSE_TYPES[method as Method]
+      : method in MEDIA_RESPONSE_TYPES
+        ? MEDIA_RESPONSE_TYPES[method as MediaMethod]
+        : RECORDINGS_RESPONSE_TYPES[method as RecordingsMethod];
   return JSON.stringify(type.toJSON(response as never));
 }
 
@@ -160,6 +171,62 @@ export function mediaResponseText(method: MediaMethod, response: unknown): strin
       return [...lines, ...(r.nextPageToken ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n');
     }
     case 'deleteMedia':
+      return 'ok';
+    default: {
+      const unknown: never = method;
+      return String(unknown);
+    }
+  }
+}
+
+/**
+ * A recording, a line, then one per part and pause:
+ * `recording rec-1 call=c1 kind=call status=saved channels=dual duration=5000ms bytes=80088 started=...`.
+ */
+export function recordingText(r: recordings.Recording): string {
+  const header = [
+    `recording ${r.recordingId}`,
+    `call=${r.callId}`,
+    `kind=${enumWord(callEvents.recordingKindToJSON(r.kind), 'RECORDING_KIND_')}`,
+    ...(r.legIds.length > 0 ? [`legs=${r.legIds.join(',')}`] : []),
+    `status=${enumWord(recordings.recordingStatusToJSON(r.status), 'RECORDING_STATUS_')}`,
+    `channels=${enumWord(callEvents.recordingChannelsToJSON(r.channels), 'RECORDING_CHANNELS_')}`,
+    `duration=${r.durationMs}ms`,
+    `bytes=${r.bytes}`,
+    `started=${at(r.startedAt)}`,
+    ...(r.endedAt ? [`ended=${at(r.endedAt)}`] : []),
+    ...(r.stopReason
+      ? [`stop=${enumWord(callEvents.recordingStopReasonToJSON(r.stopReason), 'RECORDING_STOP_REASON_')}`]
+      : []),
+    ...(r.failureReason ? [`failure=${JSON.stringify(r.failureReason)}`] : []),
+  ].join(' ');
+  const parts = r.parts.map((p) =>
+    [
+      `  part ${p.part}`,
+      p.saved ? 'saved' : 'recording',
+      ...(p.partial ? ['partial'] : []),
+      `duration=${p.durationMs}ms`,
+      `bytes=${p.bytes}`,
+      ...(p.sha256 ? [`sha256=${p.sha256}`] : []),
+    ].join(' '),
+  );
+  const pauses = r.pauses.map((p) => `  pause at=${p.offsetMs}ms duration=${p.durationMs}ms part=${p.part}`);
+  return [header, ...parts, ...pauses].join('\n');
+}
+
+/** What a successful Recordings call prints without --json. */
+export function recordingsResponseText(method: RecordingsMethod, response: unknown): string {
+  switch (method) {
+    case 'getRecording': {
+      const { recording } = response as recordings.GetRecordingResponse;
+      return recording ? recordingText(recording) : 'no recording in the response';
+    }
+    case 'listRecordings': {
+      const r = response as recordings.ListRecordingsResponse;
+      const lines = r.recordings.length === 0 ? ['no recordings'] : r.recordings.map(recordingText);
+      return [...lines, ...(r.nextPageToken ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n');
+    }
+    case 'deleteRecording':
       return 'ok';
     default: {
       const unknown: never = method;

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { callControl, callEvents, mediaLibrary } from '@callctl/proto';
+import { callControl, callEvents, mediaLibrary, recordings } from '@callctl/proto';
 import { eventLine } from './event-line.js';
 import { envelopeAt } from '../test/support/events.js';
 import {
@@ -7,6 +7,7 @@ import {
   eventJson,
   grpcErrorText,
   mediaResponseText,
+  recordingsResponseText,
   responseJson,
   responseText,
 } from './output.js';
@@ -314,6 +315,45 @@ describe('responses', () => {
         createdAt: '2026-11-23T10:00:00.000Z',
       },
     });
+  });
+
+  it('prints a recording with its parts and pauses, a list with its next page, "ok" for a delete', () => {
+    const recording = recordings.Recording.fromPartial({
+      recordingId: 'rec-1',
+      callId: 'c1',
+      kind: callEvents.RecordingKind.RECORDING_KIND_CALL,
+      legIds: ['a1', 'b1'],
+      channels: callEvents.RecordingChannels.RECORDING_CHANNELS_DUAL,
+      status: recordings.RecordingStatus.RECORDING_STATUS_SAVED,
+      stopReason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_CALL_ENDED,
+      durationMs: 5000,
+      bytes: 160_088,
+      startedAt: new Date('2026-12-06T10:00:00.000Z'),
+      endedAt: new Date('2026-12-06T10:00:05.000Z'),
+      parts: [{ part: 1, saved: true, durationMs: 5000, bytes: 160_088, sha256: 'ab12' }],
+      pauses: [{ offsetMs: 1000, durationMs: 500, part: 1 }],
+    });
+    const lines = [
+      'recording rec-1 call=c1 kind=call legs=a1,b1 status=saved channels=dual duration=5000ms bytes=160088 started=2026-12-06T10:00:00.000Z ended=2026-12-06T10:00:05.000Z stop=call-ended',
+      '  part 1 saved duration=5000ms bytes=160088 sha256=ab12',
+      '  pause at=1000ms duration=500ms part=1',
+    ];
+    expect(recordingsResponseText('getRecording', { recording }).split('\n')).toEqual(lines);
+    expect(
+      recordingsResponseText('listRecordings', { recordings: [recording], nextPageToken: 't2' }).split('\n'),
+    ).toEqual([...lines, 'more: --page-token t2']);
+    expect(recordingsResponseText('listRecordings', { recordings: [], nextPageToken: '' })).toBe(
+      'no recordings',
+    );
+    expect(recordingsResponseText('deleteRecording', {})).toBe('ok');
+    expect(JSON.parse(responseJson('getRecording', { recording }))).toMatchObject({
+      recording: { recordingId: 'rec-1', status: 'RECORDING_STATUS_SAVED', legIds: ['a1', 'b1'] },
+    });
+  });
+
+  it('prints what StartRecording and RecordLeg answered', () => {
+    const call = { method: 'startRecording', request: {} } as const;
+    expect(responseText(call, { recordingId: 'rec-1' })).toBe('recording rec-1');
   });
 
   it('prints a gRPC error as its code name and the server message', () => {

@@ -1,15 +1,27 @@
-import { open } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   createCallControlClient,
   createMediaLibraryClient,
+  createRecordingsClient,
   GrpcStatusError,
   type CallControlClient,
   type MediaLibraryClient,
+  type RecordingsClient,
 } from '@callctl/client';
 import type { CommandLine } from './command-line.js';
-import type { Invocation, MediaCall, UnaryCall } from './commands.js';
+import type { Invocation, MediaCall, RecordingsCall, UnaryCall } from './commands.js';
 import { eventLine } from './event-line.js';
-import { eventJson, grpcErrorText, mediaResponseText, responseJson, responseText } from './output.js';
+import {
+  eventJson,
+  grpcErrorText,
+  mediaResponseText,
+  recordingsResponseText,
+  responseJson,
+  responseText,
+} from './output.js';
 
 export interface Output {
   stdout(line: string): void;
@@ -100,6 +112,63 @@ async function media(
   return EXIT_OK;
 }
 
+async function recordingsCall(
+  client: RecordingsClient,
+  line: RunLine,
+  invocation: Extract<Invocation, { kind: 'recordings' }>,
+  output: Output,
+): Promise<number> {
+  const method = client[invocation.method] as (request: RecordingsCall['request']) => Promise<unknown>;
+  const response = await method(invocation.request);
+  output.stdout(
+    line.json
+      ? responseJson(invocation.method, response)
+      : recordingsResponseText(invocation.method, response),
+  );
+  return EXIT_OK;
+}
+
+/**
+ * Writes one part of a recording to a local file as it streams; a download that fails leaves no file (a
+ * partial WAV would look like a recording). Prints the path and the size.
+ */
+async function download(
+  client: RecordingsClient,
+  line: RunLine & { invocation: { kind: 'download' } },
+  output: Output,
+  stop: AbortSignal,
+): Promise<number> {
+  const { request, out } = line.invocation;
+  let bytes = 0;
+  const chunks = client.downloadRecording(request, {
+    signal: stop,
+    ...(line.timeoutGiven ? { deadlineMs: line.timeoutMs } : {}),
+  });
+  const counted = async function* () {
+    for await (const chunk of chunks) {
+      bytes += chunk.byteLength;
+      yield chunk;
+    }
+  };
+  try {
+    await pipeline(Readable.from(counted()), createWriteStream(out));
+  } catch (error) {
+    await rm(out, { force: true });
+    if (error instanceof GrpcStatusError) throw error;
+    const cause = error instanceof Error ? error.message : String(error);
+    output.stderr(
+      (error as NodeJS.ErrnoException).syscall ? `error: cannot write "${out}": ${cause}` : `error: ${cause}`,
+    );
+    return EXIT_FAILED;
+  }
+  output.stdout(
+    line.json
+      ? JSON.stringify({ recordingId: request.recordingId, part: request.part || 1, path: out, bytes })
+      : `${out} ${bytes} bytes`,
+  );
+  return EXIT_OK;
+}
+
 async function unary(
   api: CallControlClient,
   line: RunLine,
@@ -138,6 +207,18 @@ export async function run(line: CommandLine, output: Output, stop: AbortSignal):
       return refused(error, output);
     } finally {
       library.close();
+    }
+  }
+  if (invocation.kind === 'recordings' || invocation.kind === 'download') {
+    const client = createRecordingsClient(at);
+    try {
+      return invocation.kind === 'download'
+        ? await download(client, { ...line, invocation }, output, stop)
+        : await recordingsCall(client, line, invocation, output);
+    } catch (error) {
+      return refused(error, output);
+    } finally {
+      client.close();
     }
   }
   const api = createCallControlClient(at);

@@ -19,6 +19,15 @@ export {
   type MediaUnaryMethod,
   type MediaUpload,
 } from './media-library-client.js';
+export {
+  createRecordingsClient,
+  DOWNLOAD_RECORDING_DEADLINE_MS,
+  type RecordingsClient,
+  type RecordingsClientOptions,
+  type RecordingsRequestOf,
+  type RecordingsResponseOf,
+  type RecordingsUnaryMethod,
+} from './recordings-client.js';
 export { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
 export { type EventFeed, type WatchOptions } from './event-feed.js';
 export { backoffMs, isIdempotent, DEFAULT_RETRY_POLICY, NO_RETRIES, type RetryPolicy } from './retry.js';

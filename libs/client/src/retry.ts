@@ -39,7 +39,8 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: number):
 /**
  * Methods that may be repeated whatever their request: reads, and the commands the API documents as safe
  * to repeat (Hangup of an ended leg, StopMedia of a finished playback, StopEcho without an echo and
- * DeleteMedia of a deleted file are OK). UploadMedia is not: a repeat stores a second copy.
+ * DeleteMedia of a deleted file, StopRecording of a stopped recording and
+ * DeleteRecording of a deleted one are OK). UploadMedia is not: a repeat stores a second copy.
  */
 export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'getCall',
@@ -50,6 +51,10 @@ export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'listMedia',
   'getMedia',
   'deleteMedia',
+  'stopRecording',
+  'getRecording',
+  'listRecordings',
+  'deleteRecording',
 ]);
 
 /** A call may be repeated when its method always may, or when its request carries an idempotency key. */

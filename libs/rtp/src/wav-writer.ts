@@ -3,6 +3,7 @@
 // dies before close() leaves a file whose samples are all there but whose header says 0 bytes: repairWav()
 // turns it into a valid WAV from the file's length and says it was partial.
 import { open, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { InvalidWavFormatError, NotARepairableWavError } from './errors.js';
 import {
   assertWavFormat,
@@ -69,17 +70,51 @@ export class WavWriter {
     const position = WAV_HEADER_BYTES + this.dataBytes;
     this.dataBytes += bytes;
     const data = littleEndianBytes(samples);
-    const write = this.queue.then(async () => {
+    return this.enqueue(async () => {
+      await this.file.write(data, 0, data.length, position);
+    });
+  }
+
+  /** Runs `operation` after everything queued before it; the first failure fails every later one. */
+  private enqueue(operation: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(async () => {
       if (this.failure) throw this.failure;
       try {
-        await this.file.write(data, 0, data.length, position);
+        await operation();
       } catch (error) {
         this.failure ??= error instanceof Error ? error : new Error(String(error));
         throw error;
       }
     });
-    this.queue = write.catch(() => undefined);
-    return write;
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Cuts the data to its first `dataBytes` (whole frames, at most what was appended), after every write
+   * queued before: a recorder trims the end of a recording (a terminator key, trailing silence). Later
+   * appends continue from the new end.
+   */
+  truncate(dataBytes: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.path}: truncate after close`));
+    if (this.failure) return Promise.reject(this.failure);
+    if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > this.dataBytes)
+      return Promise.reject(
+        new InvalidWavFormatError(
+          `${this.path}: cannot truncate ${this.dataBytes} data bytes to ${dataBytes}`,
+          {
+            reason: 'truncateRange',
+          },
+        ),
+      );
+    if (dataBytes % blockAlign(this.format) !== 0)
+      return Promise.reject(
+        new InvalidWavFormatError(`${dataBytes} bytes do not end on a whole frame`, {
+          reason: 'partialFrame',
+        }),
+      );
+    this.dataBytes = dataBytes;
+    return this.enqueue(() => this.file.truncate(WAV_HEADER_BYTES + dataBytes));
   }
 
   /**
@@ -101,8 +136,16 @@ export class WavWriter {
   }
 }
 
-/** WAV data is little-endian; Int16Array is the platform's order, so copy byte by byte where they differ. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * WAV data is little-endian and Int16Array is in the platform's order: one block copy where they agree
+ * (every platform Node runs on in practice; a recorder appends hundreds of times a second), byte by byte
+ * where they differ. Always a copy: the caller may reuse its buffer as soon as append() returns.
+ */
 function littleEndianBytes(samples: Int16Array): Buffer {
+  if (LITTLE_ENDIAN)
+    return Buffer.from(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
   const bytes = Buffer.alloc(samples.length * 2);
   for (let i = 0; i < samples.length; i++) bytes.writeInt16LE(samples[i]!, i * 2);
   return bytes;

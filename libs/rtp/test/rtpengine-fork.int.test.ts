@@ -6,14 +6,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RtpEndpoint, startRtpengine, toneRatio, waitFor, type RtpengineFixture } from '@callctl/testing';
+import {
+  RtpEndpoint,
+  readWav,
+  startRtpengine,
+  toneRatio,
+  waitFor,
+  type RtpengineFixture,
+} from '@callctl/testing';
 import { JitterBuffer } from '../src/jitter-buffer.js';
 import { MediaClock } from '../src/media-clock.js';
 import { payloadDecoderFor, type PayloadDecoder } from '../src/payload-decoder.js';
 import { RtpSocket } from '../src/rtp-socket.js';
 import { WavWriter } from '../src/wav-writer.js';
 import { ng, type Decoded } from './ng-client.js';
-import { readWav } from './wav-reader.js';
 
 /** The fork's codecs under test: rtpengine transcodes both parties' PCMU to it for the recorder only. */
 interface ForkCodec {

@@ -2,9 +2,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, waitFor } from '@callctl/testing';
+import { readWav, startProcess, waitFor } from '@callctl/testing';
 import { repairWav } from '../src/wav-writer.js';
-import { readWav } from './wav-reader.js';
 import { signalFrames } from './wav-signal.js';
 
 let dir: string;

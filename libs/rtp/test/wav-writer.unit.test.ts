@@ -2,8 +2,8 @@ import { appendFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidWavFormatError, NotARepairableWavError } from '../src/errors.js';
+import { readWav } from '@callctl/testing';
 import { repairWav, WavWriter } from '../src/wav-writer.js';
-import { readWav } from './wav-reader.js';
 import { signalFrames } from './wav-signal.js';
 
 let dir: string;
@@ -70,6 +70,36 @@ describe('WavWriter', () => {
     await expect(writer.append(new Int16Array(3))).rejects.toThrow(/3 samples do not fill whole frames of 2/);
     await writer.close();
     await expect(writer.append(new Int16Array(2))).rejects.toThrow(/append after close/);
+  });
+
+  it('truncates after the writes queued before, and later appends continue from the new end', async () => {
+    const path = join(dir, 'trimmed.wav');
+    const writer = await WavWriter.open(path, { sampleRate: 8000, channels: 2 });
+    void writer.append(signalFrames(0, 300, 2));
+    const trimmed = writer.truncate(100 * 4); // queued behind the append: it must not be undone by it
+    expect(writer.frames).toBe(100);
+    await trimmed;
+    expect((await stat(path)).size).toBe(44 + 400);
+    await writer.append(signalFrames(500, 50, 2));
+    await writer.close();
+    const wav = await readWav(path);
+    expect(wav.dataSize).toBe(150 * 4);
+    expect(Array.from(wav.samples)).toEqual([
+      ...Array.from(signalFrames(0, 100, 2)),
+      ...Array.from(signalFrames(500, 50, 2)),
+    ]);
+  });
+
+  it('refuses to truncate beyond the data or inside a frame', async () => {
+    const writer = await WavWriter.open(join(dir, 't.wav'), { sampleRate: 8000, channels: 2 });
+    await writer.append(signalFrames(0, 10, 2));
+    await expect(writer.truncate(44)).rejects.toThrow(/cannot truncate 40 data bytes to 44/);
+    await expect(writer.truncate(6)).rejects.toThrow(/6 bytes do not end on a whole frame/);
+    await expect(writer.truncate(-4)).rejects.toThrow(InvalidWavFormatError);
+    await writer.truncate(0);
+    await writer.close();
+    await expect(writer.truncate(0)).rejects.toThrow(/truncate after close/);
+    expect((await readWav(join(dir, 't.wav'))).dataSize).toBe(0);
   });
 
   it('after a failed write rejects every later append and close(), leaving the file to repairWav', async () => {

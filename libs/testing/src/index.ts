@@ -49,3 +49,4 @@ export {
   type RtpCodec,
   type RtpCodecName,
 } from './codec-capture.js';
+export { readWav, type WavContents } from './wav-reader.js';

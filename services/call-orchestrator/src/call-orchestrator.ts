@@ -43,6 +43,8 @@ import { sipEdgeClient } from './adapters/sip-edge/sip-edge-client.js';
 import { ttsClient } from './adapters/tts/tts-client.js';
 import { mediaLibraryProxy } from './adapters/grpc/media-library-proxy.js';
 import { mediaLibraryClient } from './adapters/media-library/media-library-client.js';
+import { recorderClient } from './adapters/recording/recorder-client.js';
+import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
 
 export interface CallOrchestratorOptions {
   log: Logger;
@@ -55,6 +57,11 @@ export interface CallOrchestratorOptions {
   tts?: { address: string; timeoutMs: number };
   /** The media library (library ids; the public MediaLibrary is forwarded to it). @default MEDIA_LIBRARY_GRPC's */
   mediaLibrary?: { address: string; timeoutMs: number };
+  /**
+   * The recording service: its Recorder (recording commands) and the public Recordings, forwarded.
+   * @default RECORDING_GRPC's (127.0.0.1:50056)
+   */
+  recording?: { address: string; timeoutMs: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -143,9 +150,11 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     // gRPC clients connect on first use: a deployment without Say or library ids never dials them.
     const tts = ttsClient(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 });
     const library = mediaLibraryClient(o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 });
+    const recording = o.recording ?? { address: '127.0.0.1:50056', timeoutMs: 10_000 };
+    const recorder = recorderClient(recording);
     closers.push({
       name: 'peer clients',
-      close: () => (sipEdge.close(), media.close(), tts.close(), library.close()),
+      close: () => (sipEdge.close(), media.close(), tts.close(), library.close(), recorder.close()),
     });
 
     const logHealth = new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) });
@@ -168,7 +177,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       store,
       calls,
       locks: new CallLocks(),
-      effects: new CommandEffects(sipEdge, media, log.child({ module: 'effects' })),
+      effects: new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder),
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
@@ -256,6 +265,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'media-library' }),
     });
     closers.push({ name: 'media library proxy', close: async () => libraryProxy.close() });
+    const recordingsForwarding = recordingsProxy({ ...recording, log: log.child({ module: 'recordings' }) });
+    closers.push({ name: 'recordings proxy', close: async () => recordingsForwarding.close() });
     const grpc = await startGrpcServer({
       log,
       ...o.grpc,
@@ -271,6 +282,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
         }),
         // Applications use one address: the public MediaLibrary is forwarded to the media-library service.
         libraryProxy.binding,
+        // And the public Recordings to the recording service.
+        recordingsForwarding.binding,
       ],
     });
     closers.push({ name: 'grpc', close: () => grpc.close() });

@@ -35,6 +35,13 @@ export function readConfig(environment: Environment) {
       MEDIA_LIBRARY_GRPC: env.hostPort('127.0.0.1:50055'),
       MEDIA_LIBRARY_TIMEOUT_MS: env.durationMs(5000),
       /**
+       * The recording service's gRPC: its internal Recorder (StartRecording, RecordLeg, ...) and the public
+       * Recordings, forwarded (deploy/local/ports.env CALLCTL_RECORDING_GRPC_PORT).
+       */
+      RECORDING_GRPC: env.hostPort('127.0.0.1:50056'),
+      /** StartRecorder answers once the media-worker's forks are in place: two hops. */
+      RECORDING_TIMEOUT_MS: env.durationMs(10_000),
+      /**
        * Calls whose request set no max_duration_ms (CreateCall, AnswerLeg) are hung up this long after the
        * answer (MAX_DURATION). 0 = no limit. Default 4 h.
        */

@@ -13,4 +13,11 @@ describe('readConfig', () => {
   it('takes TTS_TIMEOUT_MS from the environment', () => {
     expect(readConfig({ ...minimal, TTS_TIMEOUT_MS: '30000' }).TTS_TIMEOUT_MS).toBe(30_000);
   });
+
+  it('finds the recording service (Recorder and Recordings) on 50056 unless told', () => {
+    expect(readConfig(minimal).RECORDING_GRPC).toEqual(
+      readConfig({ ...minimal, RECORDING_GRPC: '127.0.0.1:50056' }).RECORDING_GRPC,
+    );
+    expect(readConfig(minimal).RECORDING_TIMEOUT_MS).toBe(10_000);
+  });
 });

@@ -29,6 +29,7 @@ runService({
         address: hostPort(config.MEDIA_LIBRARY_GRPC),
         timeoutMs: config.MEDIA_LIBRARY_TIMEOUT_MS,
       },
+      recording: { address: hostPort(config.RECORDING_GRPC), timeoutMs: config.RECORDING_TIMEOUT_MS },
       defaultMaxCallDurationMs: config.DEFAULT_MAX_CALL_DURATION_MS,
       relay: config.RELAY_ENABLED,
       factsConsumerName: config.FACTS_CONSUMER,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, status } from '@grpc/grpc-js';
 import type { GrpcStatusError } from '@callctl/client';
-import { media } from '@callctl/proto';
+import { callEvents, media } from '@callctl/proto';
 import {
   freePort,
   makeToneFile,
@@ -19,8 +19,10 @@ import {
   type NatsServerFixture,
   type RtpengineFixture,
 } from '@callctl/testing';
+import { createLogger } from '@callctl/logging';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
 import { refused } from './support/call-control-client.js';
+import { RecordingServiceStandIn } from './support/recording-service-stand-in.js';
 
 jest.setTimeout(60_000);
 
@@ -35,6 +37,8 @@ describe('media commands against a real media-worker and rtpengine', () => {
   let worker: ManagedProcess;
   let workerClient: media.MediaWorkerClient;
   let h: Harness;
+  /** The recording service's side of StartRecording and RecordLeg (its gRPC contract, in this process). */
+  let recordingService: RecordingServiceStandIn;
   const callers = new Map<string, RtpEndpoint>();
 
   beforeAll(async () => {
@@ -66,8 +70,12 @@ describe('media commands against a real media-worker and rtpengine', () => {
     );
     const workerAddress = `127.0.0.1:${workerPort}`;
     workerClient = new media.MediaWorkerClient(workerAddress, credentials.createInsecure());
+    recordingService = await RecordingServiceStandIn.start(
+      createLogger({ service: 'stand-in', level: 'silent' }),
+    );
     h = await startHarness({
       nats,
+      orchestrator: { recording: { address: recordingService.address, timeoutMs: 3000 } },
       mediaWorker: { address: workerAddress, mediaFilesDir: dir },
       databaseProxy: true, // an outage test cuts the orchestrator's PostgreSQL
       healthProbeIntervalMs: 3_600_000, // and a command, not the probe, is first to find it away
@@ -94,6 +102,7 @@ describe('media commands against a real media-worker and rtpengine', () => {
   afterAll(async () => {
     for (const c of callers.values()) await c.close();
     await h?.stop();
+    await recordingService?.stop();
     workerClient?.close();
     await worker?.stop();
     await engine?.stop();
@@ -188,6 +197,66 @@ describe('media commands against a real media-worker and rtpengine', () => {
       expect.objectContaining({ collectId, digits: '42', reason: 'COLLECT_END_REASON_MAX_DIGITS' }),
     );
     expect(typesOf(await h.stream(callId)).filter((t) => t === 'DtmfReceived')).toHaveLength(2);
+  });
+
+  describe('recording (the recorder is a stand-in; the beep and the digits are real)', () => {
+    it('beeps to the caller before the recorder writes, and records the beep as a playback the worker ends', async () => {
+      const { callId, legId, caller } = await answeredCall();
+      const { recordingId } = await h.client.api.startRecording({
+        callId,
+        beep: true,
+        idempotencyKey: 'r-beep',
+      });
+      await waitFor('the beep at the caller', () => caller.recentToneRatio(TONE_HZ, 200) > 0.5, 10_000);
+      expect(
+        recordingService.received('startRecorder').find((r) => r.recordingId === recordingId),
+      ).toMatchObject({
+        parties: [{ legId, media: { sessionId: callId, tag: legId } }],
+        startDelayMs: 400,
+      });
+      const finished = await waitFor(
+        'the beep finished',
+        async () => (await h.stream(callId)).find((e) => e.type === 'PlaybackFinished'),
+        10_000,
+      );
+      expect(finished.data).toEqual(
+        expect.objectContaining({
+          playbackId: `${recordingId}-beep-${legId}`,
+          source: 'beep',
+          reason: 'PLAYBACK_END_REASON_COMPLETED',
+        }),
+      );
+      expect(typesOf(await h.stream(callId)).slice(4)).toEqual([
+        'PlaybackStarted',
+        'RecordingStarted',
+        'PlaybackFinished',
+      ]);
+    });
+
+    it("ends a segment on the caller's terminator key (RFC 4733) and has the recorder cut the key", async () => {
+      const { callId, legId, caller } = await answeredCall();
+      const { recordingId } = await h.client.api.recordLeg({
+        callId,
+        legId,
+        terminator: '#',
+        idempotencyKey: 'vm',
+      });
+      await caller.sendDigit('#');
+      await waitFor(
+        'the recorder told',
+        () => recordingService.received('stopRecorder').some((r) => r.recordingId === recordingId),
+        10_000,
+      );
+      const [stop] = recordingService.received('stopRecorder').filter((r) => r.recordingId === recordingId);
+      // The key's tone as the worker measured it, and 100 ms before it was detected.
+      expect(stop).toMatchObject({ reason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_TERMINATOR });
+      expect(stop!.trimLastMs).toBeGreaterThan(100);
+      expect(typesOf(await h.stream(callId)).slice(4)).toEqual([
+        'RecordingStarted',
+        'DtmfReceived',
+        'RecordingStopped',
+      ]);
+    });
   });
 
   describe('prompt-and-collect', () => {

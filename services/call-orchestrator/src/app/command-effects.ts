@@ -18,7 +18,8 @@
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
-import type { MediaPort, SipEdgePort } from './ports.js';
+import type { MediaPort, RecorderPort, SipEdgePort } from './ports.js';
+import { PEER_ERROR_CODES, PeerError } from './errors.js';
 import type { Logger } from '@callctl/logging';
 import {
   effectsTable,
@@ -33,6 +34,7 @@ import { mediaEffects } from './capabilities/media.effects.js';
 import { bridgesEffects } from './capabilities/bridges.effects.js';
 import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
+import { recordingsEffects } from './capabilities/recordings.effects.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
@@ -46,14 +48,27 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   digitsEffects,
   bridgesEffects,
   mediaLossEffects,
+  recordingsEffects,
 ];
+
+/** A process without a recording service: recording requests fail as UNAVAILABLE. */
+const noRecorder: RecorderPort = {
+  startRecorder: () => unavailable(),
+  pauseRecorder: () => unavailable(),
+  resumeRecorder: () => unavailable(),
+  stopRecorder: () => unavailable(),
+};
+const unavailable = (): Promise<never> =>
+  Promise.reject(new PeerError('recording', PEER_ERROR_CODES.unavailable, 'no recording service configured'));
 
 export class CommandEffects {
   private readonly ports: EffectPorts;
   private readonly table = effectsTable(CAPABILITY_EFFECTS);
+  /** Every capability's event-driven after-effect (EventsEffect), in the capabilities' order. */
+  private readonly afterEvents = CAPABILITY_EFFECTS.flatMap((c) => (c.afterEvents ? [c.afterEvents] : []));
 
-  constructor(sipEdge: SipEdgePort, media: MediaPort, log?: Logger) {
-    this.ports = { sipEdge, media, ...(log ? { log } : {}) };
+  constructor(sipEdge: SipEdgePort, media: MediaPort, log?: Logger, recorder: RecorderPort = noRecorder) {
+    this.ports = { sipEdge, media, recorder, ...(log ? { log } : {}) };
   }
 
   /** `state`: the call the command was decided on. */
@@ -71,9 +86,18 @@ export class CommandEffects {
     return this.table.get(command.type)?.before !== undefined;
   }
 
-  /** `state`: the call the command was decided on. */
+  /**
+   * After the append: the command's own action, then what follows the decided events whatever the
+   * command (EventsEffect: e.g. the recorder told that the call's end stopped its recording), also when
+   * the command's own action failed. `state`: the call the command was decided on.
+   */
   async after(callId: string, command: CallCommand, decision: Decision, state: CallState): Promise<void> {
-    await this.table.get(command.type)?.after?.(this.ports, callId, command, decision, state);
+    try {
+      await this.table.get(command.type)?.after?.(this.ports, callId, command, decision, state);
+    } finally {
+      if (decision.events.length > 0)
+        for (const effect of this.afterEvents) await effect(this.ports, callId, command, decision, state);
+    }
   }
 
   /** What to record when `after` failed (the leg whose INVITE could not be sent ends). */

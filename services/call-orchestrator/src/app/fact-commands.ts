@@ -109,7 +109,12 @@ export function sipFactCommand(
         ...base,
         command: {
           type: 'RecordDtmf',
-          data: { legId, digit: f.dtmfInfoReceived.digit, method: callEvents.DtmfMethod.DTMF_METHOD_INFO },
+          data: {
+            legId,
+            digit: f.dtmfInfoReceived.digit,
+            method: callEvents.DtmfMethod.DTMF_METHOD_INFO,
+            ...(f.dtmfInfoReceived.durationMs ? { durationMs: f.dtmfInfoReceived.durationMs } : {}),
+          },
           metadata,
         },
       };
@@ -177,6 +182,7 @@ export function mediaFactCommand(
             // Workers that predate the field said nothing: their digits were telephone-events.
             method: f.dtmfDetected.method || callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
             ...(party ? { party } : {}),
+            ...(f.dtmfDetected.durationMs ? { durationMs: f.dtmfDetected.durationMs } : {}),
           },
           metadata,
         },
@@ -200,6 +206,35 @@ export function mediaFactCommand(
         },
       };
     }
+  }
+}
+
+/** What the recording service did or saw by itself (callctl.facts.v1.RecordingFact). */
+export function recordingFactCommand(fact: facts.RecordingFact, now: number, newId: string): FactCommand {
+  const { callId, factId, recordingId } = fact;
+  const metadata: CommandMetadata = { now, newId };
+  const f = fact.fact;
+  if (!callId || !factId || !f)
+    throw new ValidationError(`recording fact ${factId || '(no id)'} lacks its call id or its fact`);
+  if (!recordingId) throw new ValidationError(`recording fact ${factId} names no recording`, { callId });
+  // Sequenced per recording by the service, so not comparable across a call's recordings (fact-order.ts).
+  const order = orderOf(FACT_SOURCES.recording, { sourceSequence: 0, occurredAtMs: fact.occurredAtMs });
+  const of = (command: CallCommand): FactCommand => ({ callId, factId, order, command });
+  switch (f.$case) {
+    case 'recorderStopped':
+      return of({
+        type: 'RecordRecorderStopped',
+        data: { recordingId, reason: f.recorderStopped.reason },
+        metadata,
+      });
+    case 'recordingPartSaved':
+      return of({ type: 'RecordRecordingSaved', data: { recordingId, ...f.recordingPartSaved }, metadata });
+    case 'recorderFailed':
+      return of({
+        type: 'RecordRecordingFailed',
+        data: { recordingId, reason: f.recorderFailed.reason },
+        metadata,
+      });
   }
 }
 

@@ -2,7 +2,7 @@ import { callEvents, type facts } from '@callctl/proto';
 import { ValidationError } from '../domain/errors.js';
 import { foldEvents, initialState } from '../domain/call.state.js';
 import * as b from '../domain/testing/builders.js';
-import { mayTakeDigits, mediaFactCommand, sipFactCommand } from './fact-commands.js';
+import { mayTakeDigits, mediaFactCommand, recordingFactCommand, sipFactCommand } from './fact-commands.js';
 
 const ids = { factId: 'f-1', callId: 'c-1', legId: 'l-1', sourceSequence: 0, occurredAtMs: 0 };
 const offered = (extra: Partial<facts.InboundCallOffered> = {}): facts.SipFact => ({
@@ -84,7 +84,8 @@ describe('SIP facts as commands', () => {
       { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit: '#', durationMs: 90, method: 1 } },
       {
         type: 'RecordDtmf',
-        data: { legId: 'l-1', digit: '#', method: callEvents.DtmfMethod.DTMF_METHOD_INFO },
+        // The key's length: a segment whose terminator it is cuts that much from its end.
+        data: { legId: 'l-1', digit: '#', method: callEvents.DtmfMethod.DTMF_METHOD_INFO, durationMs: 90 },
       },
     ],
   ] as const)('maps %j', (fact, expected) => {
@@ -187,6 +188,7 @@ describe('media facts as commands', () => {
       digit: '3',
       method: callEvents.DtmfMethod.DTMF_METHOD_RFC4733,
       party: { sessionId: 'ms-2', tag: 'leg-7' },
+      durationMs: 100,
     });
   });
 
@@ -223,4 +225,72 @@ describe('a leg that may still take digits (its end waits for the other source)'
     );
   });
   it('is any leg of a call not known here', () => expect(mayTakeDigits(undefined, 'A')).toBe(true));
+});
+
+describe('recording facts as commands', () => {
+  const recordingFact = (fact: facts.RecordingFact['fact'], extra: Partial<facts.RecordingFact> = {}) => ({
+    factId: 'f-9',
+    callId: 'c-1',
+    recordingId: 'rec-1',
+    sourceSequence: 7,
+    occurredAtMs: 1234,
+    fact,
+    ...extra,
+  });
+  const part: facts.RecordingPartSaved = {
+    part: 2,
+    final: true,
+    partial: false,
+    durationMs: 1500,
+    channels: 2,
+    sampleRateHz: 8000,
+    bytes: 48_044,
+    sha256: 'ab'.repeat(32),
+    totalDurationMs: 4000,
+  };
+
+  it.each([
+    [
+      {
+        $case: 'recorderStopped',
+        recorderStopped: { reason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_SILENCE },
+      },
+      {
+        type: 'RecordRecorderStopped',
+        data: { recordingId: 'rec-1', reason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_SILENCE },
+      },
+    ],
+    [
+      { $case: 'recordingPartSaved', recordingPartSaved: part },
+      { type: 'RecordRecordingSaved', data: { recordingId: 'rec-1', ...part } },
+    ],
+    [
+      { $case: 'recorderFailed', recorderFailed: { reason: 'fork refused' } },
+      { type: 'RecordRecordingFailed', data: { recordingId: 'rec-1', reason: 'fork refused' } },
+    ],
+  ] as const)('maps %j', (fact, expected) => {
+    const mapped = recordingFactCommand(recordingFact(fact), 5, 'n');
+    expect(mapped.command).toEqual({ ...expected, metadata: { now: 5, newId: 'n' } });
+    expect(mapped).toMatchObject({ callId: 'c-1', factId: 'f-9' });
+  });
+
+  it("orders them by arrival: the service's sequence counts per recording, not per call", () => {
+    const { order } = recordingFactCommand(
+      recordingFact({ $case: 'recorderFailed', recorderFailed: { reason: 'x' } }),
+      5,
+      'n',
+    );
+    expect(order).toEqual({ source: 'recording', sequence: 0, occurredAtMs: 1234, endsLeg: false });
+  });
+
+  it('refuses a fact without its call, its recording or its fact', () => {
+    const failed = { $case: 'recorderFailed', recorderFailed: { reason: 'x' } } as const;
+    expect(() => recordingFactCommand(recordingFact(failed, { callId: '' }), 5, 'n')).toThrow(
+      ValidationError,
+    );
+    expect(() => recordingFactCommand(recordingFact(failed, { recordingId: '' }), 5, 'n')).toThrow(
+      /names no recording/,
+    );
+    expect(() => recordingFactCommand(recordingFact(undefined), 5, 'n')).toThrow(ValidationError);
+  });
 });

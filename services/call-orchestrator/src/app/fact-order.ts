@@ -15,7 +15,9 @@
 //   until released, and so does what happened after it.
 // Unstamped facts (sequence 0) are ordered by arrival.
 
-export const FACT_SOURCES = { sip: 'sip', media: 'media' } as const;
+// The recording service counts its facts per recording, not per call: they go unstamped (sequence 0, in
+// arrival order) here, which its facts allow (a part saved twice, or after the final one, records nothing).
+export const FACT_SOURCES = { sip: 'sip', media: 'media', recording: 'recording' } as const;
 export type FactSource = (typeof FACT_SOURCES)[keyof typeof FACT_SOURCES];
 
 export interface OrderedFact {

@@ -1,5 +1,6 @@
 // What the app layer needs from the outside world. Adapters implement these; tests use the same adapters
 // against real peers (or, for sip-edge, a recording server speaking the real gRPC contract).
+import type { callEvents } from '@callctl/proto';
 
 /** The SIP actions of sip-edge (proto/callctl/sipedge/v1). Each call carries its own deadline. */
 export interface SipEdgePort {
@@ -94,6 +95,39 @@ export interface TtsPort {
 /** The media library (proto/callctl/v1/media_library.proto): an unknown or deleted id is NOT_FOUND. */
 export interface MediaLibraryPort {
   getMedia(mediaId: string): Promise<{ mediaId: string; durationMs: number }>;
+}
+
+/** One party of a recording, in channel order: the leg and where its media is now. */
+export type RecordedParty = { readonly legId: string; readonly media: MediaParty };
+
+/**
+ * The recording service's internal Recorder (proto/callctl/recording/v1). Its errors carry its status:
+ * UNAVAILABLE when it (or the media-worker it forks through) is down, FAILED_PRECONDITION when the media
+ * session is gone. Start is idempotent on the recording id; pause, resume and stop are OK when already so.
+ */
+export interface RecorderPort {
+  startRecorder(request: {
+    recordingId: string;
+    callId: string;
+    kind: callEvents.RecordingKind;
+    parties: readonly RecordedParty[];
+    channels: callEvents.RecordingChannels;
+    pauseMode: callEvents.PauseMode;
+    /** 0 = no limit. */
+    maxDurationMs: number;
+    /** Segment only; 0 = never. */
+    silenceTimeoutMs: number;
+    /** The beep plays meanwhile. */
+    startDelayMs: number;
+  }): Promise<void>;
+  pauseRecorder(recordingId: string): Promise<void>;
+  resumeRecorder(recordingId: string): Promise<void>;
+  /** `trimLastMs`: audio cut from the end of the file (a terminator key's tone). */
+  stopRecorder(
+    recordingId: string,
+    reason: callEvents.RecordingStopReason,
+    trimLastMs: number,
+  ): Promise<void>;
 }
 
 /** Milliseconds since the epoch. */

@@ -8,6 +8,7 @@ import { mediaCapability } from './capabilities/media/media.capability';
 import { digitsCapability } from './capabilities/digits/digits.capability';
 import { bridgesCapability } from './capabilities/bridges/bridges.capability';
 import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
+import { recordingsCapability } from './capabilities/recordings/recordings.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -15,6 +16,7 @@ export const CALL_CAPABILITIES = [
   digitsCapability,
   bridgesCapability,
   mediaLossCapability,
+  recordingsCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

@@ -108,7 +108,14 @@ export type CallCommand =
   /** `party`: where the media-worker heard the digit (it names no leg); the leg whose media that is. */
   | C<
       'RecordDtmf',
-      { legId: string; digit: string; party?: callEvents.MediaParty; method?: callEvents.DtmfMethod }
+      {
+        legId: string;
+        digit: string;
+        party?: callEvents.MediaParty;
+        method?: callEvents.DtmfMethod;
+        /** How long the key's tone lasted, when the reporter said (a segment's terminator is cut by it). */
+        durationMs?: number;
+      }
     >
   | C<'RecordPlaybackFinished', { playbackId: string; failed: boolean }>
   /** A collection's timer fired; `expectedDigits` is how many digits it had when the timer was set. */
@@ -117,6 +124,29 @@ export type CallCommand =
   | C<
       'RecordMediaSessionLost',
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
-    >;
+    >
+  | RecordingCommand;
+
+/** Recording: the public requests (channels and pause mode 0 = the proto's default), then the recording service's facts. */
+export type RecordingCommand =
+  | C<
+      'StartRecording',
+      {
+        channels: callEvents.RecordingChannels;
+        maxDurationMs: number;
+        beep: boolean;
+        pauseMode: callEvents.PauseMode;
+      }
+    >
+  | C<
+      'RecordLeg',
+      { legId: string; beep: boolean; maxLengthMs: number; silenceTimeoutMs: number; terminator: string }
+    >
+  | C<'PauseRecording', { recordingId: string }>
+  | C<'ResumeRecording', { recordingId: string }>
+  | C<'StopRecording', { recordingId: string }>
+  | C<'RecordRecorderStopped', { recordingId: string; reason: callEvents.RecordingStopReason }>
+  | C<'RecordRecordingSaved', Omit<callEvents.RecordingSaved, 'callId' | 'clientState'>>
+  | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
 
 export type CallCommandType = CallCommand['type'];

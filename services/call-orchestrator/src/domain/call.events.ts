@@ -24,6 +24,12 @@ export type CallEvent =
   | E<'LegMediaLost', ev.LegMediaLost>
   | E<'DtmfSent', ev.DtmfSent>
   | E<'DtmfDetectionChanged', ev.DtmfDetectionChanged>
-  | E<'CallMaxDurationSet', ev.CallMaxDurationSet>;
+  | E<'CallMaxDurationSet', ev.CallMaxDurationSet>
+  | E<'RecordingStarted', ev.RecordingStarted>
+  | E<'RecordingPaused', ev.RecordingPaused>
+  | E<'RecordingResumed', ev.RecordingResumed>
+  | E<'RecordingStopped', ev.RecordingStopped>
+  | E<'RecordingSaved', ev.RecordingSaved>
+  | E<'RecordingFailed', ev.RecordingFailed>;
 
 export type CallEventType = CallEvent['type'];

@@ -9,6 +9,7 @@ import type { MediaState } from './capabilities/media/media.state';
 import type { DigitsState } from './capabilities/digits/digits.state';
 import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
+import type { RecordingsState } from './capabilities/recordings/recordings.state';
 
 type LegBase = {
   readonly legId: string;
@@ -34,6 +35,7 @@ export { legMedia } from './capabilities/legs/legs.state';
 export type { Playback } from './capabilities/media/media.state';
 export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';
+export type { Recording } from './capabilities/recordings/recordings.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */
@@ -45,7 +47,7 @@ type CallCore = {
   readonly idempotency: IdempotencyMap;
   readonly answered: boolean;
 };
-type CallBase = CallCore & MediaState & DigitsState & BridgesState & MediaLossState;
+type CallBase = CallCore & MediaState & DigitsState & BridgesState & MediaLossState & RecordingsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

@@ -46,3 +46,10 @@ export class ConcurrencyError extends DomainError {
     super(`expected stream version ${expected} but found ${actual}`, context, options);
   }
 }
+
+/** What the request would create runs already (another recording of the call); the message names it. */
+export class AlreadyRunningError extends DomainError {
+  override readonly name = 'AlreadyRunningError';
+  readonly code = 'ALREADY_RUNNING';
+  readonly kind = ERROR_KINDS.alreadyExists;
+}

@@ -55,7 +55,7 @@ export interface HarnessOptions {
   /** How often the health probe runs; present but undefined: the orchestrator's default. @default 200 */
   healthProbeIntervalMs?: number;
   /** Options of the orchestrator beyond the harness's. */
-  orchestrator?: Pick<CallOrchestratorOptions, 'facts' | 'tts' | 'mediaLibrary'>;
+  orchestrator?: Pick<CallOrchestratorOptions, 'facts' | 'tts' | 'mediaLibrary' | 'recording'>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -86,9 +86,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       timeoutMs: 5000,
       mediaFilesDir: options.mediaWorker?.mediaFilesDir ?? '/nonexistent',
     },
-    // Nothing listens there: a test that needs the tts service or the media library starts it.
+    // Nothing listens there: a test that needs the tts service, the media library or the recording service
+    // starts it (never the shared stack's, on the default ports).
     tts: { address: '127.0.0.1:1', timeoutMs: 2000 },
     mediaLibrary: { address: '127.0.0.1:1', timeoutMs: 2000 },
+    recording: { address: '127.0.0.1:1', timeoutMs: 2000 },
     ...options.orchestrator,
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);

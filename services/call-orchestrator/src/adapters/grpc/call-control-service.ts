@@ -13,7 +13,6 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
-import { UnimplementedError } from '@callctl/errors';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
 import { mediaCommand, type MediaSourcePorts } from '../../app/media-sources.js';
@@ -28,9 +27,6 @@ export interface CallControlHandlers {
   media: MediaSourcePorts;
   log: Logger;
 }
-
-const notYet = (method: string): Promise<never> =>
-  Promise.reject(new UnimplementedError(`${method} is not implemented yet`));
 
 export const CALL_CONTROL_SERVICE = 'callctl.v1.CallControl';
 
@@ -90,12 +86,24 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.setDtmfDetection(r, stamp), c);
       return {};
     }),
-    // Recording (issue 13) is being built: the contract is in the .proto, the commands come next.
-    startRecording: unary(() => notYet('StartRecording')),
-    pauseRecording: unary(() => notYet('PauseRecording')),
-    resumeRecording: unary(() => notYet('ResumeRecording')),
-    stopRecording: unary(() => notYet('StopRecording')),
-    recordLeg: unary(() => notYet('RecordLeg')),
+    startRecording: unary(async (r: callControl.StartRecordingRequest, c) => ({
+      recordingId: await send(requests.startRecording(r, stamp), c),
+    })),
+    recordLeg: unary(async (r: callControl.RecordLegRequest, c) => ({
+      recordingId: await send(requests.recordLeg(r, stamp), c),
+    })),
+    pauseRecording: unary(async (r: callControl.PauseRecordingRequest, c) => {
+      await send(requests.recordingControl('PauseRecording', r, stamp), c);
+      return {};
+    }),
+    resumeRecording: unary(async (r: callControl.ResumeRecordingRequest, c) => {
+      await send(requests.recordingControl('ResumeRecording', r, stamp), c);
+      return {};
+    }),
+    stopRecording: unary(async (r: callControl.StopRecordingRequest, c) => {
+      await send(requests.recordingControl('StopRecording', r, stamp), c);
+      return {};
+    }),
     createCall: unary(async (r: callControl.CreateCallRequest, c) => {
       const parsed = requests.createCall(r, stamp);
       return { callId: parsed.callId, legId: await send(parsed, c) };

@@ -5,25 +5,19 @@
 import {
   Client,
   credentials,
-  Metadata,
-  status,
-  type Deadline,
   type ServerReadableStream,
   type ServerUnaryCall,
   type sendUnaryData,
-  type ServiceDefinition,
-  type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { mediaLibrary } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import type { ServiceBinding } from '@callctl/service';
+import { bytes, forwardedError, headersOf, rawDefinition, sooner } from './forwarding.js';
 
 export const MEDIA_LIBRARY_SERVICE = 'callctl.v1.MediaLibrary';
 /** @default 300000: an upload of the largest file over a slow link, when the caller sets no deadline. */
 export const DEFAULT_UPLOAD_TIMEOUT_MS = 300_000;
-/** Headers the media-library needs to continue the caller's work: the trace and the correlation id. */
-const FORWARDED_HEADERS = ['traceparent', 'x-correlation-id'] as const;
 
 export interface MediaLibraryProxyOptions {
   /** host:port of the media-library service's gRPC (MEDIA_LIBRARY_GRPC). */
@@ -41,35 +35,15 @@ export interface MediaLibraryProxy {
   close(): void;
 }
 
-const bytes = (value: Buffer): Buffer => value;
-
 /** The service's methods with the messages left as bytes on both sides. */
-const RAW_DEFINITION: ServiceDefinition = Object.fromEntries(
-  Object.entries(mediaLibrary.MediaLibraryService).map(([name, method]) => [
-    name,
-    {
-      ...method,
-      requestSerialize: bytes,
-      requestDeserialize: bytes,
-      responseSerialize: bytes,
-      responseDeserialize: bytes,
-    },
-  ]),
-);
+const RAW_DEFINITION = rawDefinition(mediaLibrary.MediaLibraryService);
 
 export function mediaLibraryProxy(options: MediaLibraryProxyOptions): MediaLibraryProxy {
   const { address, timeoutMs, log } = options;
   const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
   const client = new Client(address, credentials.createInsecure());
 
-  /** The library's answer for our caller: as it is, except that a failure to reach it says so. */
-  const forwarded = (error: ServiceError, rpc: string): Partial<ServiceError> => {
-    const reached = error.code !== status.UNAVAILABLE && error.code !== status.DEADLINE_EXCEEDED;
-    if (reached) return { code: error.code, details: error.details, metadata: new Metadata() };
-    log.warn({ rpc, address, code: status[error.code], details: error.details }, 'media-library call failed');
-    const what = error.code === status.UNAVAILABLE ? 'is unavailable' : 'did not answer in time';
-    return { code: error.code, details: `media-library ${what}: ${error.details}`, metadata: new Metadata() };
-  };
+  const forwarded = forwardedError('media-library', address, log);
 
   const unary =
     (method: keyof typeof mediaLibrary.MediaLibraryService) =>
@@ -141,20 +115,4 @@ export function mediaLibraryProxy(options: MediaLibraryProxyOptions): MediaLibra
     binding: { name: MEDIA_LIBRARY_SERVICE, definition: RAW_DEFINITION, implementation },
     close: () => client.close(),
   };
-}
-
-function headersOf(incoming: Metadata): Metadata {
-  const metadata = new Metadata();
-  for (const name of FORWARDED_HEADERS) {
-    const [value] = incoming.get(name);
-    if (typeof value === 'string' && value) metadata.set(name, value);
-  }
-  return metadata;
-}
-
-/** The caller's deadline, or now + limitMs when that is sooner (or the caller set none). */
-function sooner(deadline: Deadline, limitMs: number): number {
-  const callers = deadline instanceof Date ? deadline.getTime() : deadline;
-  const ours = Date.now() + limitMs;
-  return Number.isFinite(callers) ? Math.min(callers, ours) : ours;
 }

@@ -11,6 +11,23 @@ import { requestFingerprint, type MediaChoice, type Resolved } from '../../app/m
 import { callEvents as callEventsEnum, type callEvents } from '@callctl/proto';
 import { checkSentDigits, DEFAULT_DTMF_DURATION_MS } from '../../domain/capabilities/digits/dtmf.decide.js';
 import { MAX_PROMPTS } from '../../domain/capabilities/digits/digits.decide.js';
+import {
+  MAX_SEGMENT_LENGTH_MS,
+  TERMINATOR_KEYS,
+} from '../../domain/capabilities/recordings/recordings.decide.js';
+
+const { RecordingChannels, PauseMode } = callEventsEnum;
+/** 0 is the proto's default (DUAL, SILENCE); a value this build does not know is refused. */
+const KNOWN_CHANNELS: ReadonlySet<number> = new Set([
+  0,
+  RecordingChannels.RECORDING_CHANNELS_MONO,
+  RecordingChannels.RECORDING_CHANNELS_DUAL,
+]);
+const KNOWN_PAUSE_MODES: ReadonlySet<number> = new Set([
+  0,
+  PauseMode.PAUSE_MODE_SILENCE,
+  PauseMode.PAUSE_MODE_CUT,
+]);
 
 /** proto: client_state is up to 4096 bytes. */
 export const MAX_CLIENT_STATE_BYTES = 4096;
@@ -335,6 +352,68 @@ export function dial(r: callControl.DialRequest, s: Stamp): CallRequest {
         ringTimeoutMs: r.ringTimeoutMs || DEFAULT_RING_TIMEOUT_MS,
       },
       metadata: keyed(s, callId, 'dial', r.idempotencyKey),
+    },
+  };
+}
+
+/**
+ * The recording a StartRecording or RecordLeg creates: `rec-` and 32 hex digits, from the key when given
+ * (a retry asks for the same id, and decide answers the first one's), random otherwise.
+ */
+function recordingMeta(s: Stamp, callId: string, kind: string, key: string): CommandMetadata {
+  return key ? keyed(s, callId, kind, key) : meta(s, s.ids.next());
+}
+
+export function startRecording(r: callControl.StartRecordingRequest, s: Stamp): CallRequest {
+  const callId = required(r.callId, 'call_id');
+  if (!KNOWN_CHANNELS.has(r.channels))
+    throw new ValidationError(`channels must be MONO or DUAL (0 = DUAL), got ${r.channels}`);
+  if (!KNOWN_PAUSE_MODES.has(r.pauseMode))
+    throw new ValidationError(`pause_mode must be SILENCE or CUT (0 = SILENCE), got ${r.pauseMode}`);
+  return {
+    callId,
+    command: {
+      type: 'StartRecording',
+      data: { channels: r.channels, maxDurationMs: r.maxDurationMs, beep: r.beep, pauseMode: r.pauseMode },
+      metadata: recordingMeta(s, callId, 'recording', r.idempotencyKey),
+    },
+  };
+}
+
+export function recordLeg(r: callControl.RecordLegRequest, s: Stamp): CallRequest {
+  const callId = required(r.callId, 'call_id');
+  if (r.maxLengthMs > MAX_SEGMENT_LENGTH_MS)
+    throw new ValidationError(`max_length_ms must be at most ${MAX_SEGMENT_LENGTH_MS}, got ${r.maxLengthMs}`);
+  if (r.terminator && (r.terminator.length !== 1 || !TERMINATOR_KEYS.includes(r.terminator)))
+    throw new ValidationError(`terminator must be one key of ${TERMINATOR_KEYS}, got "${r.terminator}"`);
+  return {
+    callId,
+    command: {
+      type: 'RecordLeg',
+      data: {
+        legId: required(r.legId, 'leg_id'),
+        beep: r.beep,
+        maxLengthMs: r.maxLengthMs,
+        silenceTimeoutMs: r.silenceTimeoutMs,
+        terminator: r.terminator,
+      },
+      metadata: recordingMeta(s, callId, 'segment', r.idempotencyKey),
+    },
+  };
+}
+
+export function recordingControl(
+  type: 'PauseRecording' | 'ResumeRecording' | 'StopRecording',
+  r:
+    callControl.PauseRecordingRequest | callControl.ResumeRecordingRequest | callControl.StopRecordingRequest,
+  s: Stamp,
+): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type,
+      data: { recordingId: required(r.recordingId, 'recording_id') },
+      metadata: meta(s, s.ids.next()),
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { callControl } from '@callctl/proto';
+import type { callControl, callEvents } from '@callctl/proto';
 import { resolveMedia } from '../../app/media-sources.js';
 import { ValidationError } from '../../domain/errors.js';
 import { nameUuid } from '../ids.js';
@@ -220,5 +220,81 @@ describe('CallControl requests as commands', () => {
     expect(() => requests.stopMedia({ callId: 'c', playbackId: '' }, stamp)).toThrow(
       'playback_id is required',
     );
+  });
+
+  describe('recording requests', () => {
+    const start = (o: Partial<callControl.StartRecordingRequest> = {}) =>
+      requests.startRecording(
+        { callId: 'c', channels: 0, maxDurationMs: 0, beep: false, pauseMode: 0, idempotencyKey: '', ...o },
+        stamp,
+      );
+    const leg = (o: Partial<callControl.RecordLegRequest> = {}) =>
+      requests.recordLeg(
+        {
+          callId: 'c',
+          legId: 'l',
+          beep: false,
+          maxLengthMs: 0,
+          silenceTimeoutMs: 0,
+          terminator: '',
+          idempotencyKey: '',
+          ...o,
+        },
+        stamp,
+      );
+
+    it('derives the recording from the key, so a retry asks for the same one; without a key it is fresh', () => {
+      expect(start({ idempotencyKey: 'k' }).command.metadata).toEqual({
+        now: 42,
+        newId: nameUuid('c', 'recording', 'k'),
+        idempotencyKey: 'k',
+      });
+      expect(start().command.metadata).toEqual({ now: 42, newId: 'fresh' });
+      expect(leg({ idempotencyKey: 'k' }).command.metadata.newId).toBe(nameUuid('c', 'segment', 'k'));
+    });
+
+    it('passes what StartRecording asked (0 left for the domain to default)', () => {
+      expect(start({ channels: 1, pauseMode: 2, beep: true, maxDurationMs: 9000 }).command).toMatchObject({
+        type: 'StartRecording',
+        data: { channels: 1, pauseMode: 2, beep: true, maxDurationMs: 9000 },
+      });
+    });
+
+    it('passes what RecordLeg asked', () => {
+      expect(
+        leg({ terminator: '#', maxLengthMs: 3_600_000, silenceTimeoutMs: 2000, beep: true }).command,
+      ).toEqual({
+        type: 'RecordLeg',
+        data: { legId: 'l', beep: true, maxLengthMs: 3_600_000, silenceTimeoutMs: 2000, terminator: '#' },
+        metadata: { now: 42, newId: 'fresh' },
+      });
+    });
+
+    it.each([
+      ['call_id', () => start({ callId: '' })],
+      ['channels', () => start({ channels: 5 as callEvents.RecordingChannels })],
+      ['pause_mode', () => start({ pauseMode: 3 as callEvents.PauseMode })],
+      ['call_id', () => leg({ callId: '' })],
+      ['leg_id', () => leg({ legId: '' })],
+      ['max_length_ms', () => leg({ maxLengthMs: 3_600_001 })],
+      ['terminator', () => leg({ terminator: '##' })],
+      ['terminator', () => leg({ terminator: 'D' })],
+      [
+        'recording_id',
+        () => requests.recordingControl('StopRecording', { callId: 'c', recordingId: '' }, stamp),
+      ],
+      ['call_id', () => requests.recordingControl('PauseRecording', { callId: '', recordingId: 'r' }, stamp)],
+    ])('refuses a bad %s as INVALID_ARGUMENT naming it', (field, parse) => {
+      expect(parse).toThrow(ValidationError);
+      expect(parse).toThrow(new RegExp(field));
+    });
+
+    it('maps pause, resume and stop to their commands', () => {
+      for (const type of ['PauseRecording', 'ResumeRecording', 'StopRecording'] as const)
+        expect(requests.recordingControl(type, { callId: 'c', recordingId: 'rec-1' }, stamp)).toEqual({
+          callId: 'c',
+          command: { type, data: { recordingId: 'rec-1' }, metadata: { now: 42, newId: 'fresh' } },
+        });
+    });
   });
 });

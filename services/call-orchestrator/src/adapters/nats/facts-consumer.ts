@@ -1,4 +1,5 @@
-// The durable consumer of CALLCTL_FACTS: each SipFact/MediaFact becomes a Record* command on its call.
+// The durable consumer of CALLCTL_FACTS (facts.>: sip, media and recording): each SipFact, MediaFact and
+// RecordingFact becomes a Record* command on its call.
 // A call's facts are applied strictly one after the other, in the order they happened
 // (app/call-fact-queues.ts, app/fact-order.ts); calls do not wait for each other. A fact is acked only
 // once its events are appended (or the command was a no-op). A transient failure (database down, version
@@ -34,7 +35,12 @@ import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
 import { CallFactQueues, type QueuedFact } from '../../app/call-fact-queues.js';
 import { isLate } from '../../app/fact-order.js';
-import { mediaFactCommand, sipFactCommand, type FactCommand } from '../../app/fact-commands.js';
+import {
+  mediaFactCommand,
+  recordingFactCommand,
+  sipFactCommand,
+  type FactCommand,
+} from '../../app/fact-commands.js';
 import type { CommandContext } from '../../app/handle-command.js';
 import { PERMANENT_KINDS } from '../../app/errors.js';
 import type { CallCommand } from '../../domain/call.commands.js';
@@ -111,6 +117,10 @@ export function decodeFact(
   if (msg.subject.startsWith('facts.media.')) {
     const fact = facts.MediaFact.decode(msg.data);
     return mediaFactCommand(fact, now, ids.fromName('fact', fact.factId), mediaLostAction);
+  }
+  if (msg.subject.startsWith('facts.recording.')) {
+    const fact = facts.RecordingFact.decode(msg.data);
+    return recordingFactCommand(fact, now, ids.fromName('fact', fact.factId));
   }
   throw new Error(`no fact type for subject ${msg.subject}`);
 }

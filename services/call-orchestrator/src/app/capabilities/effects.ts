@@ -5,11 +5,12 @@ import type { Cmd, Decision } from '../../domain/call.guards.js';
 import type { CallEvent } from '../../domain/call.events.js';
 import type { CallState } from '../../domain/call.state.js';
 import type { Logger } from '@callctl/logging';
-import type { MediaParty, MediaPort, SipEdgePort } from '../ports.js';
+import type { MediaParty, MediaPort, RecorderPort, SipEdgePort } from '../ports.js';
 
 export interface EffectPorts {
   readonly sipEdge: SipEdgePort;
   readonly media: MediaPort;
+  readonly recorder: RecorderPort;
   /** For an action after the append that finally failed and is given up (nothing records it). */
   readonly log?: Logger;
 }
@@ -52,10 +53,26 @@ export interface CommandEffect<T extends CallCommandType> {
   alreadyDone?(command: Cmd<T>, state: Started): boolean;
 }
 
+/**
+ * An action that follows events of a kind whatever command decided them (a recording stopped by the end of
+ * the call, of a leg, or by a key): it runs after the append of ANY command whose decision holds such
+ * events, after that command's own `after`. The events are recorded facts that nothing redelivers, so it
+ * never fails the command: it retries, then gives up with a warning.
+ */
+export type EventsEffect = (
+  ports: EffectPorts,
+  callId: string,
+  command: CallCommand,
+  decision: Decision,
+  state: CallState,
+) => Promise<void>;
+
 export interface CapabilityEffects {
   /** The domain capability's name (domain/call.capabilities.ts). */
   readonly name: string;
   readonly effects: { readonly [T in CallCommandType]?: CommandEffect<T> };
+  /** What follows this capability's events decided by any command (see EventsEffect). */
+  readonly afterEvents?: EventsEffect;
 }
 
 /** An effect as the table holds it: looked up by the command's own type, so it takes any command. */

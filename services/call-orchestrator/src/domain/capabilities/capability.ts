@@ -7,6 +7,7 @@ import type { CallCommandType } from '../call.commands';
 import type { CallEvent, CallEventType } from '../call.events';
 import type { CallState, Leg } from '../call.state';
 import { active, type Active, type Cmd, type Decision } from '../call.guards';
+import { NotFoundError } from '../errors';
 
 /** A call that exists (active or ended): what every event but CallCreated applies to. */
 export type Started = Exclude<CallState, { status: 'none' }>;
@@ -16,6 +17,11 @@ export type Ev<T extends CallEventType> = Extract<CallEvent, { type: T }>;
 export interface DecideContext {
   /** Ends a leg, with what every capability ends with it, and the call when it was the last leg. */
   endLeg(s: Active, l: Leg, cause: callEvents.EndCause, sipStatus: number, reason: string): CallEvent[];
+  /**
+   * What every capability does when a key pressed on an answered leg is recorded (a segment's terminator
+   * stops it): the digits capability asks, without knowing who listens.
+   */
+  digitReceived(s: Active, legId: string, digit: string): CallEvent[];
   evolve(state: CallState, event: CallEvent): CallState;
 }
 
@@ -42,6 +48,8 @@ export interface Capability<C extends CallCommandType, E extends CallEventType> 
   readonly onLegEnded?: (s: Active, l: Leg) => readonly CallEvent[];
   /** Events that end what this capability runs on the call, when its last leg ends (before CallEnded). */
   readonly onCallEnded?: (s: Active) => readonly CallEvent[];
+  /** Events that follow a key pressed on an answered leg (after its DtmfReceived). */
+  readonly onDigit?: (s: Active, legId: string, digit: string) => readonly CallEvent[];
 }
 
 /** Any capability, as the registry holds it. */
@@ -53,6 +61,7 @@ export type AnyCapability = {
   readonly settled?: Partial<Record<CallCommandType, unknown>>;
   readonly onLegEnded?: (s: Active, l: Leg) => readonly CallEvent[];
   readonly onCallEnded?: (s: Active) => readonly CallEvent[];
+  readonly onDigit?: (s: Active, legId: string, digit: string) => readonly CallEvent[];
 };
 
 const none: Decision = { events: [] };
@@ -65,6 +74,14 @@ export const onActive =
   <T extends CallCommandType>(fn: (s: Active, c: Cmd<T>, ctx: DecideContext) => Decision): Decider<T> =>
   (state, c, ctx) =>
     fn(active(state), c, ctx);
+
+/** A command for a call that exists, active or ended (a recording's file is stored after the call ended). */
+export const onStarted =
+  <T extends CallCommandType>(fn: (s: Started, c: Cmd<T>, ctx: DecideContext) => Decision): Decider<T> =>
+  (state, c, ctx) => {
+    if (state.status === 'none') throw new NotFoundError('the call does not exist');
+    return fn(state, c, ctx);
+  };
 
 /** A fact that may arrive after the call ended (a late report): nothing to record then. */
 export const untilEnded =

@@ -49,6 +49,7 @@ export function buildRegistry<const L extends readonly AnyCapability[]>(
 
   const context: DecideContext = {
     evolve,
+    digitReceived: (s, legId, digit) => capabilities.flatMap((c) => c.onDigit?.(s, legId, digit) ?? []),
     endLeg(s, l, cause, sipStatus, reason) {
       const base = { callId: s.callId, clientState: s.clientState };
       const out = capabilities.flatMap((c) => c.onLegEnded?.(s, l) ?? []);

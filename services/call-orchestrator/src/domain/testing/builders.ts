@@ -6,3 +6,4 @@ export * from '../capabilities/media/media.builders';
 export * from '../capabilities/digits/digits.builders';
 export * from '../capabilities/bridges/bridges.builders';
 export * from '../capabilities/media-loss/media-loss.builders';
+export * from '../capabilities/recordings/recordings.builders';

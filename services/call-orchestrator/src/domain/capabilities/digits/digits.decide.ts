@@ -97,6 +97,14 @@ export function recordDtmf(s: Active, c: Cmd<'RecordDtmf'>, ctx: DecideContext):
   if (digit.length !== 1 || !DTMF_KEYS.includes(digit))
     throw new ValidationError(`"${digit}" is not a DTMF key`, { callId: s.callId, legId });
   if (leg(s, legId).status !== 'answered') return { events: [] }; // a digit racing the end of the leg
+  // What other capabilities do with a key (a segment's terminator), after the collection took it.
+  const taken = takeDigit(s, c, legId, ctx);
+  return { ...taken, events: [...taken.events, ...ctx.digitReceived(s, legId, digit)] };
+}
+
+/** The digit as the call's collection takes it (none running: a plain DtmfReceived). */
+function takeDigit(s: Active, c: Cmd<'RecordDtmf'>, legId: string, ctx: DecideContext): Decision {
+  const { digit } = c.data;
   const base = { callId: s.callId, legId, clientState: s.clientState };
   const running = runningOn(s, legId);
   const method = c.data.method ?? callEvents.DtmfMethod.DTMF_METHOD_UNSPECIFIED;

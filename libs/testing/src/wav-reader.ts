@@ -1,5 +1,5 @@
-// A minimal WAV reader for the tests, written from the RIFF layout rather than with the library's own
-// header parser, so that a mistake in the writer cannot be mirrored by the reader.
+// A minimal WAV reader for tests, written from the RIFF layout rather than with @callctl/rtp's header parser,
+// so that a mistake in the writer cannot be mirrored by the reader. Shared by libs/rtp and the recording service.
 import { readFile } from 'node:fs/promises';
 
 export interface WavContents {
