@@ -1,8 +1,10 @@
 // The whole recording service in-process (its composition: engine, PostgreSQL repository, directory
 // store, NATS facts) against a real media-worker process over a real rtpengine: a call whose caller sends
 // 700 Hz and callee 1300 Hz is recorded over gRPC, and the stored WAV has each tone on its own channel;
-// the fact RecordingPartSaved says so; a recorder whose media vanishes stops by itself (media ended); a
-// start on a session rtpengine does not know fails with FAILED_PRECONDITION and leaves a failed recording.
+// the fact RecordingPartSaved says so; a pause leaves silence in the file and a pause in the metadata;
+// a segment stops by itself at its max duration; a recorder whose media vanishes stops by itself (media
+// ended); a start on a session rtpengine does not know fails with FAILED_PRECONDITION and leaves a failed
+// recording.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -185,6 +187,85 @@ describe('recording service', () => {
     expect(saved.sourceSequence).toBeGreaterThan(stopped.sourceSequence);
     const { recording } = await get(recordingId);
     expect(recording?.stopReason).toBe(callEvents.RecordingStopReason.RECORDING_STOP_REASON_MEDIA_ENDED);
+  });
+
+  it('pauses with silence in the file and keeps the pause in the metadata', async () => {
+    const connected = await stack.connectedCall();
+    connected.caller.startTone(CALLER_HZ);
+    connected.callee.startTone(CALLEE_HZ);
+    const recordingId = newRecordingId();
+    await start(dualRequest(recordingId, connected));
+    const pauseOrResume = (method: 'pauseRecorder' | 'resumeRecorder') =>
+      call<{ recordingId: string }, object>(
+        (
+          recorderClient[method] as (
+            r: { recordingId: string },
+            cb: (e: Error | null, r: object) => void,
+          ) => unknown
+        ).bind(recorderClient),
+        { recordingId },
+      );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pauseOrResume('pauseRecorder');
+    await pauseOrResume('pauseRecorder');
+    expect((await get(recordingId)).recording?.status).toBe(
+      recordings.RecordingStatus.RECORDING_STATUS_PAUSED,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pauseOrResume('resumeRecorder');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await stop(recordingId, callEvents.RecordingStopReason.RECORDING_STOP_REASON_REQUESTED);
+    await factOf(recordingId, 'recordingPartSaved');
+
+    const { recording } = await get(recordingId);
+    expect(recording!.pauses).toHaveLength(1);
+    const pause = recording!.pauses[0]!;
+    expect(pause.part).toBe(1);
+    expect(pause.durationMs).toBeGreaterThan(500);
+    expect(pause.resumedAt).toBeDefined();
+    // The file keeps the timeline: tone, silence for the pause, tone again.
+    const [left] = channelsOf(await download(recordingId));
+    const at = (ms: number) => Math.round((ms * 8000) / 1000);
+    const rms = (from: number, to: number) => {
+      const window = left!.slice(at(from), at(to));
+      return Math.sqrt(window.reduce((sum, x) => sum + x * x, 0) / window.length);
+    };
+    const middle = pause.offsetMs + pause.durationMs / 2;
+    expect(rms(middle - 200, middle + 200)).toBeLessThan(50);
+    expect(
+      toneRatio(left!.slice(at(pause.offsetMs - 500), at(pause.offsetMs - 100)), CALLER_HZ),
+    ).toBeGreaterThan(0.5);
+    const after = pause.offsetMs + pause.durationMs;
+    expect(toneRatio(left!.slice(at(after + 100), at(after + 500)), CALLER_HZ)).toBeGreaterThan(0.5);
+  });
+
+  it('stops a segment by itself at its max duration and reports it', async () => {
+    const connected = await stack.connectedCall();
+    connected.caller.startTone(CALLER_HZ);
+    const recordingId = newRecordingId();
+    await start({
+      recordingId,
+      callId: connected.callId,
+      kind: callEvents.RecordingKind.RECORDING_KIND_SEGMENT,
+      parties: [{ legId: 'leg-caller', media: { sessionId: connected.sessionId, tag: 'caller' } }],
+      channels: callEvents.RecordingChannels.RECORDING_CHANNELS_MONO,
+      maxDurationMs: 1000,
+    });
+    const stopped = await factOf(recordingId, 'recorderStopped');
+    expect(stopped.fact.recorderStopped.reason).toBe(
+      callEvents.RecordingStopReason.RECORDING_STOP_REASON_MAX_DURATION,
+    );
+    const saved = (await factOf(recordingId, 'recordingPartSaved')).fact.recordingPartSaved;
+    expect(saved).toMatchObject({ final: true, channels: 1, durationMs: 1000, totalDurationMs: 1000 });
+    const [mono] = channelsOf(await download(recordingId));
+    expect(mono!.length).toBe(8000);
+    expect(toneRatio(mono!.slice(1600), CALLER_HZ)).toBeGreaterThan(0.5);
+    const { recording } = await get(recordingId);
+    expect(recording).toMatchObject({
+      kind: callEvents.RecordingKind.RECORDING_KIND_SEGMENT,
+      legId: 'leg-caller',
+      stopReason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_MAX_DURATION,
+    });
   });
 
   it('fails a start on a session rtpengine does not know with FAILED_PRECONDITION, leaving a failed recording', async () => {
