@@ -3,9 +3,9 @@
 // 700 Hz and callee 1300 Hz is recorded over gRPC, and the stored WAV has each tone on its own channel;
 // the fact RecordingPartSaved says so; a pause leaves silence in the file and a pause in the metadata;
 // a segment stops by itself at its max duration; a recorder whose media vanishes stops by itself (media
-// ended); a start on a session rtpengine does not know fails with FAILED_PRECONDITION and leaves a failed
-// recording.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+// ended); a file that cannot be stored fails the recording (RecorderFailed) and keeps its spool file; a
+// start on a session rtpengine does not know fails with FAILED_PRECONDITION and leaves a failed recording.
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +266,57 @@ describe('recording service', () => {
       legId: 'leg-caller',
       stopReason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_MAX_DURATION,
     });
+  });
+
+  it('fails the recording when its file cannot be stored, after retries, and keeps the spool file', async () => {
+    // A store whose root is a regular file: every put fails as a full or read-only volume would.
+    const notADirectory = join(dir, 'not-a-directory');
+    await writeFile(notADirectory, 'x');
+    const broken = await startRecordingService({
+      log,
+      repository: prismaRecordingRepository(db),
+      engine: createRecorderEngine({ host: '127.0.0.1' }),
+      store: fsRecordingStore({ root: notADirectory }),
+      nats: nc,
+      facts: { giveUpAfterMs: 30_000, attemptTimeoutMs: 2000 },
+      mediaWorker: { address: stack.workerAddress, timeoutMs: 5000 },
+      rtpHost: '127.0.0.1',
+      spoolDir: join(dir, 'spool-broken'),
+      instance: 'recording-test-broken-store',
+      storeRetries: { attempts: 2, retryDelayMs: 50, timeoutMs: 10_000 },
+      grpc: { host: '127.0.0.1', port: 0 },
+    });
+    const client = new recorder.RecorderClient(broken.grpc.address, credentials.createInsecure());
+    try {
+      const connected = await stack.connectedCall();
+      connected.caller.startTone(CALLER_HZ);
+      const recordingId = newRecordingId();
+      await call<recorder.StartRecorderRequest, recorder.StartRecorderResponse>(
+        client.startRecorder.bind(client),
+        recorder.StartRecorderRequest.fromPartial(dualRequest(recordingId, connected)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await call<recorder.StopRecorderRequest, recorder.StopRecorderResponse>(
+        client.stopRecorder.bind(client),
+        {
+          recordingId,
+          reason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_REQUESTED,
+          trimLastMs: 0,
+        },
+      );
+      const failed = await factOf(recordingId, 'recorderFailed');
+      expect(failed.fact.recorderFailed.reason).toMatch(/could not be stored/);
+      expect(seen.some((f) => f.recordingId === recordingId && f.fact?.$case === 'recordingPartSaved')).toBe(
+        false,
+      );
+      const { recording } = await get(recordingId);
+      expect(recording?.status).toBe(recordings.RecordingStatus.RECORDING_STATUS_FAILED);
+      expect(recording?.parts[0]?.saved).toBe(false);
+      expect(await readdir(join(dir, 'spool-broken', recordingId))).toEqual(['part-1.wav']);
+    } finally {
+      client.close();
+      await broken.close();
+    }
   });
 
   it('fails a start on a session rtpengine does not know with FAILED_PRECONDITION, leaving a failed recording', async () => {
