@@ -119,6 +119,7 @@ export async function startEdgeUnderTest(
   let mediaLibrary: GrpcServiceProcess | undefined;
   let libraryDb: TestDatabase | undefined;
   let recording: GrpcServiceProcess | undefined;
+  let recordingDb: TestDatabase | undefined;
   let recordingOptions: Parameters<typeof startRecordingProcess>[0] | undefined;
   const mediaStores: MediaStorePorts = {};
   try {
@@ -159,7 +160,7 @@ export async function startEdgeUnderTest(
     );
     if (fixtures.recording) {
       const more = fixtures.recording === true ? {} : fixtures.recording;
-      const db = await createTestDatabase();
+      const db = (recordingDb = await createTestDatabase());
       keep({ stop: () => db.drop() });
       recordingOptions = {
         databaseUrl: db.url,
@@ -256,6 +257,9 @@ export async function startEdgeUnderTest(
       mediaClient.close();
       await subscription.close();
       await nc.close();
+      // The recording service first: its stop stores what it records and ends its forks on the worker.
+      await recording?.stop();
+      await recordingDb?.drop();
       for (const service of [edge, mediaWorker, engine]) await service.stop();
       for (const service of [mediaLibrary, tts]) await service?.stop();
       await libraryDb?.drop();
