@@ -52,6 +52,12 @@ export interface EdgeUnderTest {
   recording?: GrpcServiceProcess;
   /** Kills the recording service (SIGKILL) and starts it again on the same port, spool and database. */
   restartRecording(): Promise<void>;
+  /** Kills the recording service (SIGKILL) and leaves it down until startRecording. */
+  killRecording(): Promise<void>;
+  /** Starts the recording service killed by killRecording, on the same port, spool and database. */
+  startRecording(): Promise<void>;
+  /** Kills the media-worker (SIGKILL), leaves it down for `downMs`, and starts it again on the same port. */
+  restartMediaWorker(options?: { downMs?: number }): Promise<void>;
   /** Their ports, for the orchestrator. */
   mediaStores: MediaStorePorts;
   /** Kills sip-edge (SIGKILL) and starts it again on the same gRPC port. */
@@ -113,6 +119,7 @@ export async function startEdgeUnderTest(
   let rtpengine: RtpengineFixture;
   let engine: SipEngineProcess;
   let mediaWorker: GrpcServiceProcess;
+  let mediaWorkerOptions: Parameters<typeof startMediaWorkerProcess>[0];
   let edge: GrpcServiceProcess;
   let edgeOptions: Parameters<typeof startSipEdgeProcess>[0];
   let tts: GrpcServiceProcess | undefined;
@@ -148,16 +155,17 @@ export async function startEdgeUnderTest(
       }),
     );
     engine = keep(await startSipEngine());
-    mediaWorker = keep(
-      await startMediaWorkerProcess({
-        natsUrl: nats.url,
-        rtpengineNgPort: rtpengine.ngPort,
-        dtmfPort,
-        cacheDir: join(dir, 'cache'),
-        mediaStores,
-        ...(fixtures.mediaWorkerEnv ? { env: fixtures.mediaWorkerEnv } : {}),
-      }),
-    );
+    mediaWorkerOptions = {
+      natsUrl: nats.url,
+      rtpengineNgPort: rtpengine.ngPort,
+      dtmfPort,
+      cacheDir: join(dir, 'cache'),
+      mediaStores,
+      ...(fixtures.mediaWorkerEnv ? { env: fixtures.mediaWorkerEnv } : {}),
+    };
+    mediaWorker = await startMediaWorkerProcess(mediaWorkerOptions);
+    // Stops whichever process runs at the end (a restart replaces it).
+    keep({ stop: () => mediaWorker.stop() });
     if (fixtures.recording) {
       const more = fixtures.recording === true ? {} : fixtures.recording;
       const db = (recordingDb = await createTestDatabase());
@@ -196,6 +204,14 @@ export async function startEdgeUnderTest(
     [edge, mediaWorker, engine]
       .map((service) => `--- ${service.name}\n${service.output().slice(-3000)}`)
       .join('\n');
+  const killRecording = async () => {
+    if (!recording || !recordingOptions) throw new Error('the fixture runs no recording service');
+    await recording.kill();
+  };
+  const restartKilledRecording = async () => {
+    if (!recording || !recordingOptions) throw new Error('the fixture runs no recording service');
+    recording = await startRecordingProcess({ ...recordingOptions, grpcPort: recording.grpcPort });
+  };
   const client = new sipEdge.SipEdgeClient(`127.0.0.1:${edge.grpcPort}`, credentials.createInsecure());
   const mediaClient = new media.MediaWorkerClient(
     `127.0.0.1:${mediaWorker.grpcPort}`,
@@ -205,16 +221,24 @@ export async function startEdgeUnderTest(
     nats,
     rtpengine,
     engine,
-    mediaWorker,
+    get mediaWorker() {
+      return mediaWorker;
+    },
     ...(tts ? { tts } : {}),
     ...(mediaLibrary ? { mediaLibrary } : {}),
     get recording() {
       return recording;
     },
-    async restartRecording() {
-      if (!recording || !recordingOptions) throw new Error('the fixture runs no recording service');
-      await recording.kill();
-      recording = await startRecordingProcess({ ...recordingOptions, grpcPort: recording.grpcPort });
+    restartRecording: async () => {
+      await killRecording();
+      await restartKilledRecording();
+    },
+    killRecording,
+    startRecording: restartKilledRecording,
+    async restartMediaWorker({ downMs = 0 } = {}) {
+      await mediaWorker.kill();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      mediaWorker = await startMediaWorkerProcess({ ...mediaWorkerOptions, grpcPort: mediaWorker.grpcPort });
     },
     mediaStores,
     get sipEdge() {

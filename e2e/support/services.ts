@@ -170,8 +170,10 @@ export async function startMediaWorkerProcess(options: {
   cacheDir: string;
   mediaStores?: MediaStorePorts;
   env?: NodeJS.ProcessEnv;
+  /** The same port again after a restart. */
+  grpcPort?: number;
 }): Promise<GrpcServiceProcess> {
-  const grpcPort = await freePort();
+  const grpcPort = options.grpcPort ?? (await freePort());
   const service = await startService(
     'media-worker',
     {

@@ -39,8 +39,10 @@ export function checkStartRecording(request: StartRecording): StartRecording {
       throw new ValidationError('every party needs a leg_id and a media session_id and tag');
   const tags = new Set(request.parties.map((p) => `${p.sessionId}\n${p.tag}`));
   if (tags.size !== request.parties.length) throw new ValidationError('a party is named twice');
-  if (request.channels === 'dual' && request.parties.length !== 2)
-    throw new ValidationError(`a DUAL recording has two parties, got ${request.parties.length}`);
+  // DUAL of a call with one answered leg (an IVR caller) is that leg on the left and silence on the right:
+  // the layout an application asked for stays the same whoever answered.
+  if (request.channels === 'dual' && request.parties.length > 2)
+    throw new ValidationError(`a DUAL recording has one or two parties, got ${request.parties.length}`);
   if (request.kind === 'segment' && (request.parties.length !== 1 || request.channels !== 'mono'))
     throw new ValidationError('a segment records one party, MONO');
   if (request.kind !== 'segment' && request.silenceTimeoutMs > 0)

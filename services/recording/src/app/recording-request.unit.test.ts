@@ -20,6 +20,11 @@ const request = (overrides: Partial<StartRecording> = {}): StartRecording => ({
 describe('StartRecorder request', () => {
   it('takes a well-formed call recording', () => expect(() => checkStartRecording(request())).not.toThrow());
 
+  it('takes DUAL with one party (an IVR caller: left, the right channel silent)', () =>
+    expect(() =>
+      checkStartRecording(request({ parties: [{ legId: 'a', sessionId: 's1', tag: 'ta' }] })),
+    ).not.toThrow());
+
   it.each([
     ['a malformed recording id', { recordingId: 'rec-123' }, /recording_id/],
     ['a call id that cannot be a subject token', { callId: 'a.b' }, /call_id/],
@@ -29,7 +34,17 @@ describe('StartRecorder request', () => {
       { parties: [{ legId: 'a', sessionId: '', tag: 'ta' }], channels: 'mono' as const },
       /session_id/,
     ],
-    ['DUAL with one party', { parties: [{ legId: 'a', sessionId: 's1', tag: 'ta' }] }, /two parties/],
+    [
+      'DUAL with three parties',
+      {
+        parties: [
+          { legId: 'a', sessionId: 's1', tag: 'ta' },
+          { legId: 'b', sessionId: 's1', tag: 'tb' },
+          { legId: 'c', sessionId: 's1', tag: 'tc' },
+        ],
+      },
+      /one or two parties/,
+    ],
     [
       'a party named twice',
       {

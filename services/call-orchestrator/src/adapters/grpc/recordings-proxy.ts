@@ -14,7 +14,14 @@ import {
 import { recordings } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import type { ServiceBinding } from '@callctl/service';
-import { bytes, forwardedError, headersOf, rawDefinition, sooner } from './forwarding.js';
+import {
+  bytes,
+  FORWARDING_CHANNEL_OPTIONS,
+  forwardedError,
+  headersOf,
+  rawDefinition,
+  sooner,
+} from './forwarding.js';
 
 export const RECORDINGS_SERVICE = 'callctl.v1.Recordings';
 /** @default 300000: a download of a long recording over a slow link, when the caller sets no deadline. */
@@ -41,7 +48,7 @@ const RAW_DEFINITION = rawDefinition(recordings.RecordingsService);
 export function recordingsProxy(options: RecordingsProxyOptions): RecordingsProxy {
   const { address, timeoutMs, log } = options;
   const downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
-  const client = new Client(address, credentials.createInsecure());
+  const client = new Client(address, credentials.createInsecure(), FORWARDING_CHANNEL_OPTIONS);
   const forwarded = forwardedError('recording service', address, log);
 
   const unary =
