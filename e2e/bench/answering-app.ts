@@ -37,6 +37,10 @@ export interface Tally {
   rpcFailures: number;
   /** Say sent -> PlaybackStarted seen on NATS, ms, per call (the Say variant). */
   sayToStarted: number[];
+  /** The record variant: StartRecording answered, final RecordingSaved and RecordingFailed seen. */
+  recordingsStarted: number;
+  recordingsSaved: number;
+  recordingsFailed: number;
 }
 
 /** What each inbound call hears: a file by URL, or a sentence spoken by the tts service. */
@@ -52,6 +56,9 @@ const newTally = (): Tally => ({
   errors: [],
   rpcFailures: 0,
   sayToStarted: [],
+  recordingsStarted: 0,
+  recordingsSaved: 0,
+  recordingsFailed: 0,
 });
 
 const KEEP_ERRORS = 5;
@@ -64,6 +71,8 @@ const HANDLED = {
   PlaybackFinished: callEvents.PlaybackFinished,
   LegEnded: callEvents.LegEnded,
   CallEnded: callEvents.CallEnded,
+  RecordingSaved: callEvents.RecordingSaved,
+  RecordingFailed: callEvents.RecordingFailed,
 } as const;
 type CallEvent = NonNullable<callControl.WatchEventsResponse['event']>;
 const DECODERS = new Map(
@@ -85,6 +94,8 @@ export class AnsweringApp {
   private says = 0;
   /** When each call's Say was sent, until its PlaybackStarted is seen. */
   private readonly saySentAt = new Map<string, number>();
+  /** Whether each answered inbound call is recorded (dual) before its announcement. */
+  private recordCalls = false;
 
   constructor(
     private readonly api: CallControlClient,
@@ -95,6 +106,11 @@ export class AnsweringApp {
   /** What the next calls hear. */
   announce(announcement: Announcement): void {
     this.announcement = announcement;
+  }
+
+  /** Whether the next calls are recorded: StartRecording (dual) as each is answered, then the announcement. */
+  record(on: boolean): void {
+    this.recordCalls = on;
   }
 
   /** Subscribes to every call's events (a plain subscription sees what the relay publishes, live). */
@@ -155,7 +171,9 @@ export class AnsweringApp {
         const { callId, legId } = event.legAnswered;
         this.tally.answered++;
         if (this.directions.get(legId) === LegDirection.LEG_DIRECTION_INBOUND) {
-          void this.announceTo(callId, legId).then((ok) => ok && this.tally.played++);
+          void this.startRecording(callId, legId)
+            .then((recorded) => recorded && this.announceTo(callId, legId))
+            .then((ok) => ok && this.tally.played++);
         } else {
           void this.hangup(callId);
         }
@@ -169,6 +187,12 @@ export class AnsweringApp {
         }
         break;
       }
+      case 'recordingSaved':
+        if (event.recordingSaved.final) this.tally.recordingsSaved++;
+        break;
+      case 'recordingFailed':
+        this.tally.recordingsFailed++;
+        break;
       case 'playbackFinished':
         void this.hangup(event.playbackFinished.callId);
         break;
@@ -187,6 +211,18 @@ export class AnsweringApp {
       default:
         break;
     }
+  }
+
+  /** Resolves true when the call is recorded now, or is not to be recorded. */
+  private async startRecording(callId: string, legId: string): Promise<boolean> {
+    if (!this.recordCalls) return true;
+    const ok = await this.rpc('StartRecording', callId, this.api.startRecording, {
+      callId,
+      channels: callEvents.RecordingChannels.RECORDING_CHANNELS_DUAL,
+      idempotencyKey: `rec-${legId}`,
+    });
+    if (ok) this.tally.recordingsStarted++;
+    return ok;
   }
 
   private announceTo(callId: string, legId: string): Promise<boolean> {

@@ -70,8 +70,13 @@ const list = (name: string, fallback: number[]) =>
 const STEP_S = Number(process.env.FULL_STACK_STEP_S ?? 10);
 const RATES = list('FULL_STACK_RATES', [20, 50, 100, 130, 150, 200]);
 const OUTBOUND_CALLS = Number(process.env.FULL_STACK_OUTBOUND_CALLS ?? 100);
-/** Which announcement the inbound ladder runs with: `file` (PlayMedia of a 1 s file), `say` (a unique sentence). */
-const VARIANTS = (process.env.FULL_STACK_VARIANTS ?? 'file,say').split(',').filter(Boolean) as Variant[];
+/**
+ * What the inbound ladders run with: `file` (PlayMedia of a 1 s file), `say` (a unique sentence), `record`
+ * (the file, every call recorded in two channels from its answer to its end).
+ */
+const VARIANTS = (process.env.FULL_STACK_VARIANTS ?? 'file,say,record')
+  .split(',')
+  .filter(Boolean) as Variant[];
 const SAY_CALLS = Number(process.env.FULL_STACK_SAY_CALLS ?? 200);
 const SAY_RATE = 20;
 /** Short, so that a Say call lasts about as long as a file call; unique per call, so never cached. */
@@ -91,7 +96,7 @@ const RTPENGINE_ARGS = (process.env.FULL_STACK_RTPENGINE_ARGS ?? '').split(' ').
 /** Where to write the services' logs when the platform stops (unset: nowhere). */
 const LOG_DIR = process.env.FULL_STACK_LOG_DIR ?? '';
 const TARGETS = { cps: 150, pddP99Ms: 20, sayP99Ms: 30 };
-type Variant = 'file' | 'say';
+type Variant = 'file' | 'say' | 'record';
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 200;
 const IDLE_MS = 5000;
@@ -139,6 +144,7 @@ function processes(p: PlatformUnderTest): Record<string, number> {
     rtpe: pid(p.edge.rtpengine.process),
     nats: pid(p.edge.nats.process),
     ...(p.edge.tts ? { tts: pid(p.edge.tts.process) } : {}),
+    ...(p.edge.recording ? { rec: pid(p.edge.recording.process) } : {}),
   };
 }
 
@@ -317,6 +323,13 @@ async function inboundStep(
     SETTLE_MS,
     50,
   ).catch(() => undefined);
+  // A recorded call is done once its recording is stored (RecordingSaved final) or failed.
+  await waitFor(
+    'recordings stored',
+    () => app.tally.recordingsSaved + app.tally.recordingsFailed >= app.tally.recordingsStarted,
+    SETTLE_MS,
+    50,
+  ).catch(() => undefined);
   meter.stop();
   const tally = app.resetTally();
   const timings = inviteTimings(trace);
@@ -329,7 +342,8 @@ async function inboundStep(
   const notEnded = Math.max(0, uac.successfulCalls - tally.callsEnded);
   const sustained = sustainedRate(uac);
   const answerRatio = keptUp(timings);
-  const noFailures = failed === 0 && tally.rpcFailures === 0 && notEnded === 0;
+  const unsaved = tally.recordingsStarted - tally.recordingsSaved;
+  const noFailures = failed === 0 && tally.rpcFailures === 0 && notEnded === 0 && unsaved === 0;
   const kept = !options.judgeRate || (sustained * 100 >= rate * 97 && answerRatio >= 0.97);
   const ok = noFailures && kept;
   const why = noFailures
@@ -338,6 +352,9 @@ async function inboundStep(
         uac.errors ? `\n      sipp: ${firstLines(uac.errors, 3)}` : '',
         tally.errors.length ? `\n      app: ${tally.errors.join(' | ')}` : '',
         tally.otherEndings.size ? `\n      call ends: ${[...tally.otherEndings].join(', ')}` : '',
+        unsaved
+          ? `\n      recordings: ${unsaved} of ${tally.recordingsStarted} not saved (${tally.recordingsFailed} failed)`
+          : '',
         serviceComplaints(services, marks),
       ].join('');
   return {
@@ -466,7 +483,11 @@ async function inboundLadder(
   dir: string,
   variant: Variant,
 ): Promise<Ladder> {
-  const what = variant === 'file' ? 'PlayMedia 1 s' : 'Say a unique sentence';
+  const what = {
+    file: 'PlayMedia 1 s',
+    say: 'Say a unique sentence',
+    record: 'StartRecording (dual), PlayMedia 1 s',
+  }[variant];
   console.log(
     `inbound (${variant}): sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, ${what}, Hangup on PlaybackFinished`,
   );
@@ -495,6 +516,31 @@ async function inboundLadder(
     best,
     highest: withoutFailures[withoutFailures.length - 1],
   };
+}
+
+/**
+ * What recording adds per call: the platform's CPU per call of the record and file ladders at the highest
+ * rate both carried without failures, side by side from the same run. The callers here send no RTP (sipp
+ * signals only), so this is the control plane, the forks and the files of silence; the recorder's cost per
+ * packet is the concurrent-recordings benchmark's.
+ */
+function costOfRecording(ladders: readonly Ladder[]): string | undefined {
+  const file = ladders.find((ladder) => ladder.variant === 'file');
+  const record = ladders.find((ladder) => ladder.variant === 'record');
+  if (!file || !record) return undefined;
+  const cpuAt = (ladder: Ladder, rate: number) => {
+    const step = ladder.steps.find((s) => s.rate === rate && s.noFailures);
+    const value = step ? /= platform ([\d.]+)/.exec(step.cpu)?.[1] : undefined;
+    return value === undefined ? undefined : Number(value);
+  };
+  const rates = record.steps.map((s) => s.rate).filter((rate) => cpuAt(file, rate) && cpuAt(record, rate));
+  const rate = rates[rates.length - 1];
+  if (rate === undefined) return 'recording cost per call                   - (no rate both ladders carried)';
+  const [withRecording, without] = [cpuAt(record, rate)!, cpuAt(file, rate)!];
+  return (
+    `recording cost per call at ${rate} cps        ${(withRecording - without).toFixed(1)} ms/call ` +
+    `(record ${withRecording.toFixed(1)} / file ${without.toFixed(1)} = ${(withRecording / without).toFixed(2)})`
+  );
 }
 
 /** `platform N.N` from a step's CPU line: the CPU per call that the variants compare. */
@@ -563,6 +609,7 @@ async function main(): Promise<void> {
       rtpengineMediaPorts: MEDIA_PORTS,
       watchEvents: false,
       mediaServices: VARIANTS.includes('say') || SAY_CALLS > 0,
+      recording: VARIANTS.includes('record'),
       ...(RTPENGINE_ARGS.length > 0 ? { rtpengineArgs: RTPENGINE_ARGS } : {}),
     },
   ));
@@ -612,10 +659,11 @@ async function main(): Promise<void> {
   const ladders: Ladder[] = [];
   for (const variant of VARIANTS) {
     app.announce(
-      variant === 'file'
-        ? { kind: 'url', url: files.url('tone-1s.wav') }
-        : { kind: 'say', text: uniqueSentence },
+      variant === 'say'
+        ? { kind: 'say', text: uniqueSentence }
+        : { kind: 'url', url: files.url('tone-1s.wav') },
     );
+    app.record(variant === 'record');
     ladders.push(await inboundLadder(p, app, dir, variant));
   }
 
@@ -665,6 +713,8 @@ async function main(): Promise<void> {
     console.log(
       `  ratio ${second.variant} / ${first.variant} sustained                ${(second.fullStack.cps / first.fullStack.cps).toFixed(2)}`,
     );
+  const recordCost = costOfRecording(ladders);
+  if (recordCost) console.log(`  ${recordCost}`);
   if (sayLatency)
     console.log(
       `  cached Say -> PlaybackStarted at ${SAY_RATE} cps   ${pddOfSay(sayLatency)} (target p99 <= ${TARGETS.sayP99Ms} ms)`,
