@@ -1,7 +1,16 @@
 // What the proxies of public services (media-library-proxy.ts, recordings-proxy.ts) share: messages pass as
 // bytes, the caller's trace and correlation id go along, the deadline is the caller's or ours when sooner,
 // and the peer's status reaches the caller unchanged, except that a peer we could not reach is named.
-import { Metadata, status, type Deadline, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status,
+  type Client,
+  type Deadline,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 
 /** Headers the peer needs to continue the caller's work: the trace and the correlation id. */
@@ -60,4 +69,28 @@ export const forwardedError =
     log.warn({ rpc, address, code: status[error.code], details: error.details }, `${peer} call failed`);
     const what = error.code === status.UNAVAILABLE ? 'is unavailable' : 'did not answer in time';
     return { code: error.code, details: `${peer} ${what}: ${error.details}`, metadata: new Metadata() };
+  };
+
+/**
+ * A unary method forwarded as it is: the caller's bytes and headers go to the peer under the sooner
+ * deadline, the peer's answer (or its status, `forwarded`) comes back, and a caller that cancels cancels it.
+ */
+export const forwardUnary =
+  (
+    client: Client,
+    path: string,
+    timeoutMs: number,
+    forwarded: (error: ServiceError, rpc: string) => Partial<ServiceError>,
+  ) =>
+  (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    const upstream = client.makeUnaryRequest(
+      path,
+      bytes,
+      bytes,
+      call.request,
+      headersOf(call.metadata),
+      { deadline: sooner(call.getDeadline(), timeoutMs) },
+      (error, response) => (error ? callback(forwarded(error, path)) : callback(null, response)),
+    );
+    call.on('cancelled', () => upstream.cancel());
   };

@@ -6,7 +6,6 @@ import {
   Client,
   credentials,
   type ServerReadableStream,
-  type ServerUnaryCall,
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -17,6 +16,7 @@ import {
   bytes,
   FORWARDING_CHANNEL_OPTIONS,
   forwardedError,
+  forwardUnary,
   headersOf,
   rawDefinition,
   sooner,
@@ -52,21 +52,8 @@ export function mediaLibraryProxy(options: MediaLibraryProxyOptions): MediaLibra
 
   const forwarded = forwardedError('media-library', address, log);
 
-  const unary =
-    (method: keyof typeof mediaLibrary.MediaLibraryService) =>
-    (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-      const { path } = mediaLibrary.MediaLibraryService[method];
-      const forwardedCall = client.makeUnaryRequest(
-        path,
-        bytes,
-        bytes,
-        call.request,
-        headersOf(call.metadata),
-        { deadline: sooner(call.getDeadline(), timeoutMs) },
-        (error, response) => (error ? callback(forwarded(error, path)) : callback(null, response)),
-      );
-      call.on('cancelled', () => forwardedCall.cancel());
-    };
+  const unary = (method: keyof typeof mediaLibrary.MediaLibraryService) =>
+    forwardUnary(client, mediaLibrary.MediaLibraryService[method].path, timeoutMs, forwarded);
 
   const uploadMedia = (call: ServerReadableStream<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
     const { path } = mediaLibrary.MediaLibraryService.uploadMedia;

@@ -6,9 +6,7 @@
 import {
   Client,
   credentials,
-  type ServerUnaryCall,
   type ServerWritableStream,
-  type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { recordings } from '@callctl/proto';
@@ -18,6 +16,7 @@ import {
   bytes,
   FORWARDING_CHANNEL_OPTIONS,
   forwardedError,
+  forwardUnary,
   headersOf,
   rawDefinition,
   sooner,
@@ -51,21 +50,8 @@ export function recordingsProxy(options: RecordingsProxyOptions): RecordingsProx
   const client = new Client(address, credentials.createInsecure(), FORWARDING_CHANNEL_OPTIONS);
   const forwarded = forwardedError('recording service', address, log);
 
-  const unary =
-    (method: keyof typeof recordings.RecordingsService) =>
-    (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-      const { path } = recordings.RecordingsService[method];
-      const upstream = client.makeUnaryRequest(
-        path,
-        bytes,
-        bytes,
-        call.request,
-        headersOf(call.metadata),
-        { deadline: sooner(call.getDeadline(), timeoutMs) },
-        (error, response) => (error ? callback(forwarded(error, path)) : callback(null, response)),
-      );
-      call.on('cancelled', () => upstream.cancel());
-    };
+  const unary = (method: keyof typeof recordings.RecordingsService) =>
+    forwardUnary(client, recordings.RecordingsService[method].path, timeoutMs, forwarded);
 
   const downloadRecording = (call: ServerWritableStream<Buffer, Buffer>) => {
     const { path } = recordings.RecordingsService.downloadRecording;
