@@ -458,7 +458,9 @@ export class Recordings {
         bytes: result.bytes,
         endedAt,
       });
-      await this.deps.repository.setPauses(id, part, pauseRecordsOf(id, part, result.pauses));
+      // A part never paused has no pauses stored and none to store: one transaction less per recording.
+      if (result.pauses.length > 0 || active.pauses.length > 0)
+        await this.deps.repository.setPauses(id, part, pauseRecordsOf(id, part, result.pauses));
     });
     const stored = await this.storePart(id, part, active.spoolPath, {
       partial: false,
