@@ -51,6 +51,8 @@ process.on('SIGUSR2', () => {
   process.stdout.write(`sent ${packetsSent} received ${packetsReceived} lost ${lost}\n`);
 });
 socket.bind(from, '127.0.0.1', () => {
+  // Every party's media comes back to this one socket: room for bursts (capped by net.core.rmem_max).
+  socket.setRecvBufferSize(4 * 1024 * 1024);
   const start = performance.now();
   let sent = 0;
   const tick = () => {
