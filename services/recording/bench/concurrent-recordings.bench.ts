@@ -6,16 +6,18 @@
 // are its own. It asserts nothing, and exits non-zero only when it could not measure.
 //
 // A ladder of N concurrent calls (REC_BENCH_STEPS, default 100,200,300,400; it stops after the first step
-// that loses packets): N two-party rtpengine sessions set up through the worker (Offer/Answer), both
-// parties sending 20 ms PCMU (caller 700 Hz, callee 1300 Hz) from one sender process, a StartRecorder
-// over gRPC for each (the internal Recorder API: the service forks both parties to itself through the
-// worker), the step's seconds, a StopRecorder for each. Then:
+// whose recorder loses packets: loss upstream alone is printed but does not stop it): N two-party
+// rtpengine sessions set up through the worker (Offer/Answer), both parties sending 20 ms PCMU (caller
+// 700 Hz, callee 1300 Hz) from one sender process, a StartRecorder over gRPC for each (the internal
+// Recorder API: the service forks both parties to itself through the worker), the step's seconds, a
+// StopRecorder for each. Then:
 // - lost by the recorder: the engine's own count (packetsLost per party, which the service logs at
-//   "recording stopped") less what rtpengine itself dropped, and at least the kernel's receive-buffer
-//   drops on the recorder's own sockets (read at the end of the window: the sockets close at the stop).
-//   The sequence gaps the recorder sees include loss upstream, so upstream is printed apart: the kernel's
-//   drops on rtpengine's sockets during the window, and the sequence numbers missing in what rtpengine
-//   forwarded to the other party (rtpengine overloaded on 2 cores shows there first);
+//   "recording stopped") less what the kernel dropped at rtpengine's sockets, and at least the kernel's
+//   receive-buffer drops at the recorder's own sockets (read at the end of the window: they close at the
+//   stop). Any gap the recorder sees counts against it unless rtpengine's sockets explain it; loss
+//   upstream is printed apart: the drops at rtpengine's sockets during the window, and the sequence
+//   numbers missing in what rtpengine forwarded to the other party, less the kernel's drops at the
+//   sender's own socket (rtpengine overloaded on 2 cores would show there first);
 // - a sample of the stored WAV files is read back: each channel must carry its party's tone with no
 //   silent 20 ms frame between its first and last sound;
 // - CPU of the recorder per recording (ms of CPU per second, and % of one core in all), its RSS per
@@ -39,7 +41,6 @@ import {
   startProcess,
   waitFor,
   type ManagedProcess,
-  type TestDatabase,
 } from '@callctl/testing';
 import { call, startMediaStack, type MediaStack } from '../test/support/media-stack.js';
 import { readChannels, rms, stretch, toneShare } from '../test/support/wav-analysis.js';
@@ -59,6 +60,11 @@ const RECORDING_MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
 
 /** Every process started here, SIGKILLed at exit if still alive (a Ctrl-C in the middle of a step). */
 const children = new Set<ManagedProcess>();
+/** How to stop what has been started so far, the last first: after the run, a failed start or a Ctrl-C. */
+const stops: (() => Promise<unknown>)[] = [];
+async function stopAll(): Promise<void> {
+  while (stops.length > 0) await stops.pop()!().catch(() => undefined);
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,6 +76,17 @@ async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<unk
       while (next < items.length) await task(items[next++]!);
     }),
   );
+}
+
+/**
+ * A free port rtpengine will not take: the sender binds it again at each step, and in between rtpengine
+ * may have allocated it for a session (its range is drawn at random, and a free port can be anywhere).
+ */
+async function portOutside(range: { min: number; max: number }): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < range.min || port > range.max) return port;
+  }
 }
 
 /** VmRSS of a process in MiB. */
@@ -127,10 +144,8 @@ interface StoppedLine {
 }
 
 interface Platform {
-  dir: string;
   recordingDir: string;
   stack: MediaStack;
-  database: TestDatabase;
   service: ManagedProcess;
   client: recorder.RecorderClient;
   /** "recording stopped" lines of the service, by recording id. */
@@ -141,9 +156,13 @@ interface Platform {
 
 async function startPlatform(maxCalls: number): Promise<Platform> {
   const dir = await mkdtemp(join(tmpdir(), 'callctl-rec-bench-'));
+  stops.push(() => rm(dir, { recursive: true, force: true }));
   const recordingDir = join(dir, 'store');
   const stack = await startMediaStack(dir, { mediaPorts: freePortBlock(maxCalls * PORTS_PER_CALL) });
+  stops.push(() => stack.stop());
+  for (const child of [stack.worker, stack.rtpengine.process, stack.nats.process]) children.add(child);
   const database = await createTestDatabase();
+  stops.push(() => database.drop());
   const grpcPort = await freePort();
   const service = startProcess(process.execPath, [...SERVICE_NODE_FLAGS, RECORDING_MAIN], {
     env: {
@@ -161,6 +180,8 @@ async function startPlatform(maxCalls: number): Promise<Platform> {
       RECORDING_DIR: recordingDir,
     },
   });
+  children.add(service);
+  stops.push(() => service.stop());
   // Read line by line rather than from output(), which stops keeping at 4 MiB.
   const stopped = new Map<string, StoppedLine>();
   let rest = '';
@@ -183,26 +204,17 @@ async function startPlatform(maxCalls: number): Promise<Platform> {
     50,
   );
   const client = new recorder.RecorderClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+  stops.push(() => Promise.resolve(client.close()));
   await sleep(2000);
   return {
-    dir,
     recordingDir,
     stack,
-    database,
     service,
     client,
     stopped,
-    senderPort: await freePort(),
+    senderPort: await portOutside(stack.rtpengine.mediaPorts),
     idleRssMiB: rssMiB(service.child.pid!),
   };
-}
-
-async function stopPlatform(platform: Platform): Promise<void> {
-  platform.client.close();
-  await platform.service.stop();
-  await platform.stack.stop();
-  await platform.database.drop();
-  await rm(platform.dir, { recursive: true, force: true });
 }
 
 async function openSession(platform: Platform, n: number): Promise<Session> {
@@ -227,7 +239,8 @@ async function openSession(platform: Platform, n: number): Promise<Session> {
     callId,
     sessionId,
     recordingId: `rec-${randomBytes(16).toString('hex')}`,
-    // The caller sends where the answer (rtpengine's side towards the caller) says, the callee where the offer says.
+    // The caller sends where the answer (rtpengine's side towards the caller) says, the callee where the
+    // offer says.
     callerTarget: audioPort(answer.sdp),
     calleeTarget: audioPort(offer.sdp),
   };
@@ -327,7 +340,14 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
   ]);
   children.add(sender);
   try {
-    await waitFor('the parties to send', () => sender.output().includes('sending'), 20_000);
+    await waitFor(
+      'the parties to send',
+      () => {
+        if (sender.child.exitCode !== null) throw new Error(`the sender exited:\n${sender.output()}`);
+        return sender.output().includes('sending');
+      },
+      20_000,
+    );
     await sleep(1000);
     const recorderPid = platform.service.child.pid!;
     const rtpenginePid = platform.stack.rtpengine.process.child.pid!;
@@ -450,25 +470,23 @@ async function main(): Promise<void> {
     throw new Error(
       'REC_BENCH_STEPS must be positive integers (100,200) and REC_BENCH_SECONDS a positive number',
     );
-  const platform = await startPlatform(Math.max(...STEPS));
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stopPlatform(platform));
-  for (const started of [
-    platform.service,
-    platform.stack.worker,
-    platform.stack.rtpengine.process,
-    platform.stack.nats.process,
-  ])
-    children.add(started);
   process.on('exit', () => {
     for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
   });
+  // A second signal while stopping (Ctrl-C again) is ignored rather than left to Node's default, which
+  // would exit at once and skip the stops; the exit handler kills whatever is still alive after 15 s.
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       console.error(`\n${signal}: stopping the platform`);
-      void Promise.race([stop(), sleep(15_000)]).finally(() => process.exit(130));
+      void Promise.race([stopAll(), sleep(15_000)]).finally(() =>
+        process.exit(signal === 'SIGINT' ? 130 : 143),
+      );
     });
   try {
+    const platform = await startPlatform(Math.max(...STEPS));
     console.log(
       `concurrent dual-channel recordings: recording service, media-worker, rtpengine, nats-server, PostgreSQL (${SECONDS} s per step; load average ${loadavg()
         .map((l) => l.toFixed(2))
@@ -490,7 +508,7 @@ async function main(): Promise<void> {
       `  most concurrent recordings without loss at the recorder  ${best === Math.max(...STEPS) ? '>= ' : ''}${best} recordings (target >= ${TARGET}; ratio ${(best / TARGET).toFixed(2)}${limits.length ? `; ${limits.join(', ')}` : '; the top of the ladder'})`,
     );
   } finally {
-    await stop();
+    await stopAll();
   }
 }
 
