@@ -459,7 +459,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
     const busy = 100 - ((end.idle - start.idle) / 1000 / wallS / cpus().length) * 100;
     console.log(`  ${tag} box busy                  ${busy.toFixed(0)} % (of all ${cpus().length} cores)`);
     console.log(
-      `  ${tag} files read back: ${files.files} of ${calls}, silent 20 ms frames ${files.gaps}, tones ${files.toneOk ? 'on their channels' : 'MISSING'}`,
+      `  ${tag} files read back: ${files.files} of ${calls}, silent frames ${files.gaps} (of 20 ms), tones ${files.toneOk ? 'on their channels' : 'MISSING'}`,
     );
     return {
       calls,
