@@ -135,8 +135,11 @@ function summary(line: string, add: Add): void {
 const NUMBER_UNIT = /(?:(\S+) )?(\d+(?:\.\d+)?) ([^\s,;]+)/g;
 /** Words that qualify the figure after them (`p99 3.10 ms`), rather than name it. */
 const QUALIFIER = /^(p\d+(\.\d+)?|avg|mean|median|min|max)$/;
-/** What counts as a unit: a time, a rate, a share, a size; "8 in flight" or "4 writers" are not figures. */
-const UNIT = /^(ns|µs|us|ms|s|cps|%|B|KiB|MiB|GiB|[A-Za-zµ]+\/(s|msg|call|dialog))$/;
+/**
+ * What counts as a unit: a time, a rate, a share, a size, a count of packets or recordings (the recorder
+ * benchmark's loss and capacity); "8 in flight" or "4 writers" are not figures.
+ */
+const UNIT = /^(ns|µs|us|ms|s|cps|%|B|KiB|MiB|GiB|packets|recordings|[A-Za-zµ]+\/(s|msg|call|dialog))$/;
 
 /**
  * The generic rule, for benchmarks without a parser of their own: on each line, the text before the first

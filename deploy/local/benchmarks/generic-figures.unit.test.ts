@@ -33,6 +33,15 @@ describe('generic figures', () => {
         { name: 'concurrent appends p50 #2', value: 2.4, unit: 'ms' },
       ],
     ],
+    [
+      'reads counts of packets and recordings, not the other numbers in their line',
+      '  N200 lost by the recorder     0 packets (kernel drops at its sockets 0, 2000 received)\n' +
+        '  most concurrent recordings without loss at the recorder  >= 400 recordings (target >= 200)',
+      [
+        { name: 'N200 lost by the recorder', value: 0, unit: 'packets' },
+        { name: 'most concurrent recordings without loss at the recorder', value: 400, unit: 'recordings' },
+      ],
+    ],
   ] as const)('%s', (_label, output, figures) => expect(genericFigures(output)).toEqual(figures));
 
   it('reads nothing from lines without a name or a unit', () =>

@@ -437,7 +437,18 @@ export class Recordings {
     }
     this.active.delete(id);
     if (stoppedByItself(reason)) this.deps.facts.report(recorderStoppedFact(this.factBase(record), reason));
-    this.deps.log.info({ recordingId: id, reason, durationMs: result.durationMs }, 'recording stopped');
+    // The engine's own packet counts per party: how an operator (and the concurrency benchmark) tells
+    // that a recorder lost audio, which the stored file cannot say.
+    this.deps.log.info(
+      {
+        recordingId: id,
+        reason,
+        durationMs: result.durationMs,
+        packetsReceived: result.received,
+        packetsLost: result.lost,
+      },
+      'recording stopped',
+    );
     const finishing = stopForks
       .then(() => this.finish(active, result, reason))
       .catch((error: unknown) => this.fail(record, `the file could not be stored: ${messageOf(error)}`));

@@ -48,11 +48,17 @@ export interface MediaStack {
   stop(): Promise<void>;
 }
 
-export async function startMediaStack(dir: string): Promise<MediaStack> {
+export async function startMediaStack(
+  dir: string,
+  options: { mediaPorts?: { min: number; max: number } } = {},
+): Promise<MediaStack> {
   if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: build it first (npx tsc -b)`);
   const dtmfPort = await freePort();
   const nats = await startNatsServer();
-  const rtpengine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
+  const rtpengine = await startRtpengine({
+    dtmfLogDest: `127.0.0.1:${dtmfPort}`,
+    ...(options.mediaPorts ? { mediaPorts: options.mediaPorts } : {}),
+  });
   const grpcPort = await freePort();
   const worker = startProcess(process.execPath, [...SERVICE_NODE_FLAGS, WORKER_MAIN], {
     env: {
