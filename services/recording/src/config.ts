@@ -30,7 +30,7 @@ export function readConfig(environment: Environment) {
       GRPC_PORT: env.port(50056),
       /** PostgreSQL with the platform's migrations: the recordings' metadata (parts, pauses) lives there. */
       DATABASE_URL: env.url(['postgres', 'postgresql']),
-      DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(5),
+      DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
       /** NATS with JetStream: RecordingFacts are published on CALLCTL_FACTS (facts.recording.<callId>). */
       NATS_URL: env.url(['nats']),
       /** Give up publishing one fact after this long (below the stream's 10 min duplicate window). */

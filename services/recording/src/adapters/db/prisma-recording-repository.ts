@@ -33,18 +33,20 @@ type PauseRow = PartRow['pauses'][number];
 export function prismaRecordingRepository(db: PrismaClient): RecordingRepository {
   return {
     async create(recording, firstPart) {
-      return db.$transaction(async (tx) => {
-        // ON CONFLICT DO NOTHING: two creates racing for one id both return, one of them 'exists'.
-        const { count } = await tx.recording.createMany({
-          data: [recordingData(recording)],
-          skipDuplicates: true,
-        });
-        if (count === 0) return 'exists';
-        await tx.recordingPart.create({
-          data: partData({ ...firstPart, recordingId: recording.recordingId }),
-        });
-        return 'created';
+      // One statement with its part nested, not an interactive transaction: at tens of recordings a second
+      // those waited for a connection of the pool and failed ("Unable to start a transaction in the given
+      // time"). An id that exists already (a retry, or two creates racing) is the unique violation.
+      const { recordingId: _ignored, ...part } = partData({
+        ...firstPart,
+        recordingId: recording.recordingId,
       });
+      try {
+        await db.recording.create({ data: { ...recordingData(recording), parts: { create: [part] } } });
+        return 'created';
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'P2002') return 'exists';
+        throw error;
+      }
     },
 
     async get(recordingId) {
