@@ -4,7 +4,7 @@
 // recording (the fork lives in rtpengine, the recorder in its own process).
 import { join } from 'node:path';
 import { createRecordingsClient, NO_RETRIES, type RecordingsClient } from '@callctl/client';
-import { callEvents } from '@callctl/proto';
+import { callEvents, recordings as recordingsApi } from '@callctl/proto';
 import { RtpEndpoint, startSipp, toneRatio, waitFor, type RunningSipp } from '@callctl/testing';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { readRecordedWav, window8k, type RecordedWav } from '../support/recorded-wav.js';
@@ -148,7 +148,7 @@ describe('recordings survive crashes', () => {
       [1, true, true],
       [2, true, false],
     ]);
-    expect(recording!.status).toBe(3); // SAVED
+    expect(recording!.status).toBe(recordingsApi.RecordingStatus.RECORDING_STATUS_SAVED);
   });
 
   it('kill -9 of the recording service, then the call ends before it is back: the partial part is the whole recording', async () => {
@@ -188,9 +188,12 @@ describe('recordings survive crashes', () => {
     expect(only).toMatchObject({ final: true, partial: false });
     expect(only.durationMs).toBeGreaterThan(3500);
     expectTonesThroughout(await download(recordingId, 1));
-    expect(callEvents.RecordingStopReason.RECORDING_STOP_REASON_CALL_ENDED).toBe(
-      (await p.event('recordingStopped', (e) => e.event.recordingStopped.recordingId === recordingId)).event
-        .recordingStopped.reason,
+    const stopped = await p.event(
+      'recordingStopped',
+      (e) => e.event.recordingStopped.recordingId === recordingId,
+    );
+    expect(stopped.event.recordingStopped.reason).toBe(
+      callEvents.RecordingStopReason.RECORDING_STOP_REASON_CALL_ENDED,
     );
   });
 });
