@@ -20,4 +20,11 @@ export { HealthRegistry, SERVING_STATUS, type ServingStatusName } from './health
 export { SERVICE_NODE_FLAGS } from './node-flags.js';
 export { sha1Uuid } from './sha1-uuid.js';
 export { unaryHandler } from './grpc-unary.js';
-export { callPeer, peerErrorKind, type PeerCallOptions, type PeerFailure, type Unary } from './peer-call.js';
+export {
+  callPeer,
+  peerErrorKind,
+  PEER_CHANNEL_OPTIONS,
+  type PeerCallOptions,
+  type PeerFailure,
+  type Unary,
+} from './peer-call.js';

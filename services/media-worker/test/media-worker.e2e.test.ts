@@ -11,6 +11,7 @@ import {
   type ManagedProcess,
   type NatsServerFixture,
   type RtpengineFixture,
+  freeUdpPortBelowEphemeral,
 } from '@callctl/testing';
 
 const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
@@ -32,7 +33,7 @@ describe('media-worker process', () => {
     engine = await startRtpengine();
     natsServer = await startNatsServer();
     port = await freePort();
-    const dtmfPort = await freePort();
+    const dtmfPort = await freeUdpPortBelowEphemeral();
     worker = startProcess(process.execPath, [MAIN], {
       env: {
         ...process.env,

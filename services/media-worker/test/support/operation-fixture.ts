@@ -6,13 +6,13 @@ import type { media } from '@callctl/proto';
 import { connectBus, type NatsConnection } from '@callctl/bus';
 import { createLogger, type Logger } from '@callctl/logging';
 import {
-  freePort,
   makeToneFile,
   RtpEndpoint,
   startNatsServer,
   startRtpengine,
   type NatsServerFixture,
   type RtpengineFixture,
+  freeUdpPortBelowEphemeral,
 } from '@callctl/testing';
 import { NgClient } from '../../src/adapters/rtpengine/ng-client.js';
 import { rtpengineRelay } from '../../src/adapters/rtpengine/session-commands.js';
@@ -51,7 +51,7 @@ export interface OperationFixture {
 
 export async function startOperationFixture(): Promise<OperationFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'media-operation-'));
-  const dtmfLogPort = await freePort();
+  const dtmfLogPort = await freeUdpPortBelowEphemeral();
   const engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfLogPort}` });
   const natsServer: NatsServerFixture = await startNatsServer();
   const nats: NatsConnection = await connectBus({ servers: natsServer.url, name: 'operation-test' });

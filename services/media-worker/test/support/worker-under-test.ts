@@ -9,12 +9,12 @@ import { media } from '@callctl/proto';
 import { connectBus, type NatsConnection } from '@callctl/bus';
 import { createLogger } from '@callctl/logging';
 import {
-  freePort,
   requireBinary,
   startNatsServer,
   startRtpengine,
   type NatsServerFixture,
   type RtpengineFixture,
+  freeUdpPortBelowEphemeral,
 } from '@callctl/testing';
 import { startMediaWorker, type RunningMediaWorker } from '../../src/media-worker.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
@@ -72,7 +72,7 @@ export async function startWorkerUnderTest(
 ): Promise<WorkerUnderTest> {
   requireBinary('sox', 'sox');
   const dir = mkdtempSync(join(tmpdir(), 'media-worker-'));
-  const dtmfPort = await freePort();
+  const dtmfPort = await freeUdpPortBelowEphemeral();
   const engine = await startRtpengine({
     dtmfLogDest: `127.0.0.1:${dtmfPort}`,
     ...(options.rtpengineArgs ? { extraArgs: options.rtpengineArgs } : {}),

@@ -18,16 +18,6 @@ const FORWARDED_HEADERS = ['traceparent', 'x-correlation-id'] as const;
 
 export const bytes = (value: Buffer): Buffer => value;
 
-/**
- * Channel options of a proxy's client. grpc-js backs off up to 120 s between reconnects, so a peer restarted
- * after a crash could stay unreachable for minutes while it is up; at most 1 s between attempts keeps that
- * to about a second, at the cost of one connection attempt a second to a peer that stays down.
- */
-export const FORWARDING_CHANNEL_OPTIONS = {
-  'grpc.initial_reconnect_backoff_ms': 250,
-  'grpc.max_reconnect_backoff_ms': 1000,
-} as const;
-
 /** The service's methods with the messages left as bytes on both sides. */
 export function rawDefinition(definition: Record<string, object>): ServiceDefinition {
   return Object.fromEntries(

@@ -11,16 +11,8 @@ import {
 } from '@grpc/grpc-js';
 import { mediaLibrary } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import type { ServiceBinding } from '@callctl/service';
-import {
-  bytes,
-  FORWARDING_CHANNEL_OPTIONS,
-  forwardedError,
-  forwardUnary,
-  headersOf,
-  rawDefinition,
-  sooner,
-} from './forwarding.js';
+import { PEER_CHANNEL_OPTIONS, type ServiceBinding } from '@callctl/service';
+import { bytes, forwardedError, forwardUnary, headersOf, rawDefinition, sooner } from './forwarding.js';
 
 export const MEDIA_LIBRARY_SERVICE = 'callctl.v1.MediaLibrary';
 /** @default 300000: an upload of the largest file over a slow link, when the caller sets no deadline. */
@@ -48,7 +40,7 @@ const RAW_DEFINITION = rawDefinition(mediaLibrary.MediaLibraryService);
 export function mediaLibraryProxy(options: MediaLibraryProxyOptions): MediaLibraryProxy {
   const { address, timeoutMs, log } = options;
   const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
-  const client = new Client(address, credentials.createInsecure(), FORWARDING_CHANNEL_OPTIONS);
+  const client = new Client(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
 
   const forwarded = forwardedError('media-library', address, log);
 

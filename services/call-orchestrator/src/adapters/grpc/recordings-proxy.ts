@@ -11,16 +11,8 @@ import {
 } from '@grpc/grpc-js';
 import { recordings } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import type { ServiceBinding } from '@callctl/service';
-import {
-  bytes,
-  FORWARDING_CHANNEL_OPTIONS,
-  forwardedError,
-  forwardUnary,
-  headersOf,
-  rawDefinition,
-  sooner,
-} from './forwarding.js';
+import { PEER_CHANNEL_OPTIONS, type ServiceBinding } from '@callctl/service';
+import { bytes, forwardedError, forwardUnary, headersOf, rawDefinition, sooner } from './forwarding.js';
 
 export const RECORDINGS_SERVICE = 'callctl.v1.Recordings';
 /** @default 300000: a download of a long recording over a slow link, when the caller sets no deadline. */
@@ -47,7 +39,7 @@ const RAW_DEFINITION = rawDefinition(recordings.RecordingsService);
 export function recordingsProxy(options: RecordingsProxyOptions): RecordingsProxy {
   const { address, timeoutMs, log } = options;
   const downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
-  const client = new Client(address, credentials.createInsecure(), FORWARDING_CHANNEL_OPTIONS);
+  const client = new Client(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
   const forwarded = forwardedError('recording service', address, log);
 
   const unary = (method: keyof typeof recordings.RecordingsService) =>

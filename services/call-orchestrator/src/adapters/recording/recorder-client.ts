@@ -1,5 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { recorder } from '@callctl/proto';
+import { PEER_CHANNEL_OPTIONS } from '@callctl/service';
 import type { RecorderPort } from '../../app/ports.js';
 import { callPeer, type Unary } from '../peer-call.js';
 
@@ -12,7 +13,12 @@ export interface RecorderClientOptions {
 
 /** RecorderPort over the recording service's internal Recorder (proto/callctl/recording/v1). */
 export function recorderClient(options: RecorderClientOptions): RecorderPort & { close(): void } {
-  const client = new recorder.RecorderClient(options.address, credentials.createInsecure());
+  const client = new recorder.RecorderClient(
+    options.address,
+    credentials.createInsecure(),
+    // Found again within a second after a restart of the recording service (a crash is recovered there).
+    PEER_CHANNEL_OPTIONS,
+  );
   const call = <Req, Res>(method: Unary<Req, Res>, request: Req) =>
     callPeer('recording', method.bind(client) as Unary<Req, Res>, request, options.timeoutMs);
   return {
