@@ -132,7 +132,16 @@ describe('media-worker forks (real rtpengine, real RTP)', () => {
 
   /** Waits until `s` has 400 ms of `party`'s copy, then checks it carries `mine` and not `other`. */
   async function expectTone(s: ForkSink, party: media.ForkedParty, mine: number, other: number) {
-    await waitFor(`${party.fromTag}'s copy at ${s.port}`, () => s.count(party.payloadType) >= 40, 10_000);
+    // 20 s: a copy rtpengine transcodes (opus to G.722) once took over 10 s to reach 40 packets on the
+    // loaded 2-core CI box. A failure says what did arrive at the sink, by payload type.
+    await waitFor(
+      `${party.fromTag}'s copy at ${s.port}`,
+      () => s.count(party.payloadType) >= 40,
+      20_000,
+    ).catch((error: unknown) => {
+      const seen = [...new Set(s.packets.map((p) => p.payloadType))].map((pt) => `PT ${pt}: ${s.count(pt)}`);
+      throw new Error(`${String(error)}; the sink got ${seen.join(', ') || 'nothing'}`);
+    });
     const samples = s.recent(party.codec, party.payloadType);
     expect({ tag: party.fromTag, mine: toneRatio(samples, mine) > MINE }).toEqual({
       tag: party.fromTag,
