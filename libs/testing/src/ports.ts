@@ -4,21 +4,26 @@ import { readFileSync } from 'node:fs';
 
 /**
  * A port that is free for both TCP and UDP on 127.0.0.1 right now. For peers that cannot be told to use
- * port 0 (rtpengine's ng port, sipp's -p); another process could still take it, so bind soon.
+ * port 0 (rtpengine's ng port, sipp's -p); another process could still take it, so bind soon. Drawn from
+ * 10000-19999, below the kernel's ephemeral range (32768 up) and rtpengine's media blocks (20000 up): a port
+ * the kernel handed out for port 0 could be taken by any socket a parallel test binds to port 0 before the
+ * service binds it (a sip-engine and a media-worker each lost theirs so, in CI runs).
  */
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (await udpFree(port)) return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * 10000);
+    if ((await tcpFree(port)) && (await udpFree(port))) return port;
   }
-  throw new Error('no free port found on 127.0.0.1');
+  throw new Error('no free port found in 10000-19999 on 127.0.0.1');
+}
+
+/** True if a TCP server can listen on 127.0.0.1:port right now. */
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /**
