@@ -8,7 +8,7 @@ import { connectBus, subscribeMessages, type NatsConnection } from '@callctl/bus
 import { facts, media, sipEdge } from '@callctl/proto';
 import {
   createTestDatabase,
-  freeUdpPortBelowEphemeral,
+  freePort,
   freePortBlock,
   type TestDatabase,
   startNatsServer,
@@ -109,7 +109,7 @@ export async function startEdgeUnderTest(
   fixtures: FixtureOptions = {},
 ): Promise<EdgeUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'sip-edge-e2e-'));
-  const dtmfPort = await freeUdpPortBelowEphemeral();
+  const dtmfPort = await freePort();
   const started: { stop(): Promise<void> }[] = [];
   const keep = <T extends { stop(): Promise<void> }>(fixture: T): T => {
     started.unshift(fixture);

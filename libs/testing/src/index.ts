@@ -1,5 +1,5 @@
 export { requireBinary, MissingBinaryError } from './binaries.js';
-export { freePort, freePortBlock, freeUdpPortBelowEphemeral, isBound } from './ports.js';
+export { freePort, freePortBlock, isBound } from './ports.js';
 export { startNatsServer, type NatsServerFixture } from './nats-server.js';
 export { createTestDatabase, type TestDatabase } from './database.js';
 export { startRtpengine, type RtpengineFixture, type RtpengineFixtureOptions } from './rtpengine.js';

@@ -26,20 +26,6 @@ function tcpFree(port: number): Promise<boolean> {
   });
 }
 
-/**
- * A UDP port free on 127.0.0.1, drawn from 10000-19999: below the kernel's ephemeral range (32768 up)
- * and rtpengine's media blocks (freePortBlock, 20000 up), so that no socket bound to port 0 by a parallel
- * test can take it between the pick and the bind of a service started seconds later (a media-worker's
- * DTMF log listener once lost its port so, from freePort's ephemeral range).
- */
-export async function freeUdpPortBelowEphemeral(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 10000 + Math.floor(Math.random() * 10000);
-    if (await udpFree(port)) return port;
-  }
-  throw new Error('no free UDP port found in 10000-19999 on 127.0.0.1');
-}
-
 /** True if nothing is bound to UDP 127.0.0.1:port right now. */
 export function udpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

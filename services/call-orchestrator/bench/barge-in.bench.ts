@@ -20,7 +20,6 @@ import {
   startProcess,
   startRtpengine,
   waitFor,
-  freeUdpPortBelowEphemeral,
 } from '@callctl/testing';
 import { startCallOrchestrator } from '../src/call-orchestrator.js';
 import { CallControlTestClient } from '../test/support/call-control-client.js';
@@ -42,7 +41,7 @@ async function main(): Promise<void> {
   makeToneFile(dir, 'tone-20s.wav', 20, TONE_HZ);
   const db = await createTestDatabase();
   const nats = await startNatsServer();
-  const dtmfPort = await freeUdpPortBelowEphemeral();
+  const dtmfPort = await freePort();
   const engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
   const workerPort = await freePort();
   const worker = startProcess(process.execPath, [WORKER_MAIN], {

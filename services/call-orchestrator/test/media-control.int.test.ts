@@ -18,7 +18,6 @@ import {
   type ManagedProcess,
   type NatsServerFixture,
   type RtpengineFixture,
-  freeUdpPortBelowEphemeral,
 } from '@callctl/testing';
 import { createLogger } from '@callctl/logging';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
@@ -47,7 +46,7 @@ describe('media commands against a real media-worker and rtpengine', () => {
     makeToneFile(dir, 'tone-1s.wav', 1, TONE_HZ);
     makeToneFile(dir, 'tone-20s.wav', 20, TONE_HZ);
     nats = await startNatsServer();
-    const dtmfPort = await freeUdpPortBelowEphemeral();
+    const dtmfPort = await freePort();
     engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
     const workerPort = await freePort();
     worker = startProcess(process.execPath, [WORKER_MAIN], {

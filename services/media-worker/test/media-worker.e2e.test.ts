@@ -11,7 +11,6 @@ import {
   type ManagedProcess,
   type NatsServerFixture,
   type RtpengineFixture,
-  freeUdpPortBelowEphemeral,
 } from '@callctl/testing';
 
 const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
@@ -33,7 +32,7 @@ describe('media-worker process', () => {
     engine = await startRtpengine();
     natsServer = await startNatsServer();
     port = await freePort();
-    const dtmfPort = await freeUdpPortBelowEphemeral();
+    const dtmfPort = await freePort();
     worker = startProcess(process.execPath, [MAIN], {
       env: {
         ...process.env,

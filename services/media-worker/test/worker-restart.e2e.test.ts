@@ -22,7 +22,7 @@ import {
   waitFor,
   type NatsServerFixture,
   type RtpengineFixture,
-  freeUdpPortBelowEphemeral,
+  freePort,
 } from '@callctl/testing';
 import { NgClient } from '../src/adapters/rtpengine/ng-client.js';
 import { deleteSession } from '../src/adapters/rtpengine/session-commands.js';
@@ -125,7 +125,7 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'media-worker-restart-'));
-    dtmfPort = await freeUdpPortBelowEphemeral();
+    dtmfPort = await freePort();
     engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
     natsServer = await startNatsServer();
     nats = await connectBus({ servers: natsServer.url, name: 'restart-test' });

@@ -12,7 +12,7 @@ import {
   startRtpengine,
   type NatsServerFixture,
   type RtpengineFixture,
-  freeUdpPortBelowEphemeral,
+  freePort,
 } from '@callctl/testing';
 import { NgClient } from '../../src/adapters/rtpengine/ng-client.js';
 import { rtpengineRelay } from '../../src/adapters/rtpengine/session-commands.js';
@@ -51,7 +51,7 @@ export interface OperationFixture {
 
 export async function startOperationFixture(): Promise<OperationFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'media-operation-'));
-  const dtmfLogPort = await freeUdpPortBelowEphemeral();
+  const dtmfLogPort = await freePort();
   const engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfLogPort}` });
   const natsServer: NatsServerFixture = await startNatsServer();
   const nats: NatsConnection = await connectBus({ servers: natsServer.url, name: 'operation-test' });

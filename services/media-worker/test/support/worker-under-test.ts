@@ -14,7 +14,7 @@ import {
   startRtpengine,
   type NatsServerFixture,
   type RtpengineFixture,
-  freeUdpPortBelowEphemeral,
+  freePort,
 } from '@callctl/testing';
 import { startMediaWorker, type RunningMediaWorker } from '../../src/media-worker.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
@@ -72,7 +72,7 @@ export async function startWorkerUnderTest(
 ): Promise<WorkerUnderTest> {
   requireBinary('sox', 'sox');
   const dir = mkdtempSync(join(tmpdir(), 'media-worker-'));
-  const dtmfPort = await freeUdpPortBelowEphemeral();
+  const dtmfPort = await freePort();
   const engine = await startRtpengine({
     dtmfLogDest: `127.0.0.1:${dtmfPort}`,
     ...(options.rtpengineArgs ? { extraArgs: options.rtpengineArgs } : {}),

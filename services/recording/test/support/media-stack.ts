@@ -17,7 +17,6 @@ import {
   type ManagedProcess,
   type NatsServerFixture,
   type RtpengineFixture,
-  freeUdpPortBelowEphemeral,
 } from '@callctl/testing';
 
 const WORKER_MAIN = join(__dirname, '..', '..', '..', 'media-worker', 'dist', 'src', 'main.js');
@@ -54,7 +53,7 @@ export async function startMediaStack(
   options: { mediaPorts?: { min: number; max: number } } = {},
 ): Promise<MediaStack> {
   if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: build it first (npx tsc -b)`);
-  const dtmfPort = await freeUdpPortBelowEphemeral();
+  const dtmfPort = await freePort();
   const nats = await startNatsServer();
   const rtpengine = await startRtpengine({
     dtmfLogDest: `127.0.0.1:${dtmfPort}`,
