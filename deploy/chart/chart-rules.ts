@@ -121,6 +121,20 @@ export function imageTagViolations(objects: K8sObject[]): string[] {
   );
 }
 
+/**
+ * Environment values are strings the services parse: a number helm printed as a float (1e+07, 0.5e3)
+ * would be refused by their integer settings.
+ */
+export function envNumberViolations(objects: K8sObject[]): string[] {
+  return workloads(objects).flatMap((w) =>
+    containersOf(w.pod).flatMap((c) =>
+      (c.env ?? [])
+        .filter((variable) => /^-?\d+(\.\d+)?e[+-]?\d+$/i.test(variable.value ?? ''))
+        .map((variable) => `${where(w, c)}: ${variable.name}=${variable.value}`),
+    ),
+  );
+}
+
 /** Where each given secret value appears outside a Secret: ConfigMaps, plain env values, anything else. */
 export function secretLeaks(objects: K8sObject[], secretValues: string[]): string[] {
   return objects

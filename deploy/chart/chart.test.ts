@@ -2,6 +2,7 @@
 // Kubernetes schema, the project's rules on every container, and values.schema.json refusing bad input.
 import {
   containersOf,
+  envNumberViolations,
   envOf,
   findContainer,
   findWorkload,
@@ -81,6 +82,10 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
 
   it('names an explicit tag other than latest for every image', () => {
     expect(imageTagViolations(renderedFor(name))).toEqual([]);
+  });
+
+  it('writes numbers in the environment as the integers the services parse', () => {
+    expect(envNumberViolations(renderedFor(name))).toEqual([]);
   });
 
   it('puts rtpengine and the media-worker in one host-network pod per media node', () => {
@@ -279,6 +284,13 @@ describe('the rules themselves', () => {
     expect(probeViolations([bad])).toHaveLength(2);
     expect(securityViolations([bad])).toContain('Deployment/bad c: may run as root');
     expect(imageTagViolations([bad])).toEqual(['Deployment/bad c: image nginx:latest is latest']);
+    const float = structuredClone(bad) as unknown as {
+      spec: { template: { spec: { containers: Container[] } } };
+    };
+    float.spec.template.spec.containers[0]!.env = [{ name: 'TTS_CACHE_MAX_BYTES', value: '1.073741824e+09' }];
+    expect(envNumberViolations([float as unknown as K8sObject])).toEqual([
+      'Deployment/bad c: TTS_CACHE_MAX_BYTES=1.073741824e+09',
+    ]);
   });
   it('reads tags after a registry port', () => {
     expect(imageTag('registry.example:5000/callctl/tts')).toBeUndefined();
@@ -388,6 +400,24 @@ describe('choices in values', () => {
     expect(byKind(s3, 'PersistentVolumeClaim')).toEqual([]);
   });
 
+  it('hands NATS credentials to exactly the NATS clients, from the Secret', () => {
+    const objects = render([], [REQUIRED_SETTINGS, { nats: { user: 'callctl', password: 'pw' } }]);
+    const withUser = workloads(objects)
+      .flatMap((w) => w.pod.containers)
+      .filter((c) => envOf(c, 'NATS_USER'))
+      .map((c) => [c.name, envOf(c, 'NATS_PASSWORD')?.valueFrom]);
+    expect(withUser.sort()).toEqual(
+      ['call-orchestrator', 'media-worker', 'recording', 'sip-edge'].map((name) => [
+        name,
+        { secretKeyRef: { name: 'callctl-nats', key: 'password' } },
+      ]),
+    );
+    const seeded = renderedFor('values-production.yaml');
+    const worker = findContainer(findWorkload(seeded, 'DaemonSet', '-media'), 'media-worker');
+    expect(envOf(worker, 'NATS_NKEY_SEED_FILE')?.value).toBe('/etc/callctl/nats/nkey-seed');
+    expect(envOf(worker, 'NATS_USER')).toBeUndefined();
+  });
+
   it('sends traces to the OTLP endpoint from every service', () => {
     const objects = renderedFor('values-production.yaml');
     const services = workloads(objects)
@@ -426,6 +456,16 @@ describe('values.schema.json', () => {
       '/database/url',
     ],
     ['a missing NATS URL', [{ ...REQUIRED_SETTINGS, nats: { url: '' } }], '/nats/url'],
+    [
+      'unknown NATS credentials',
+      [REQUIRED_SETTINGS, { nats: { credentials: 'token' } }],
+      '/nats/credentials',
+    ],
+    [
+      'NATS user-password without a user',
+      [REQUIRED_SETTINGS, { nats: { credentials: 'user-password' } }],
+      '/nats/user',
+    ],
     ['a port above 65535', [REQUIRED_SETTINGS, { tts: { port: 70000 } }], '/tts/port'],
     ['a port of 0', [REQUIRED_SETTINGS, { sipEdge: { sip: { port: 0 } } }], '/sipEdge/sip/port'],
     [

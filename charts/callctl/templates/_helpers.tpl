@@ -96,6 +96,16 @@ callctl.io/nats-client: "true"
 {{- if .Values.recording.s3.existingSecret -}}{{ .Values.recording.s3.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-s3{{- end -}}
 {{- end -}}
 
+{{/* none | user-password | nkey: as set, or as the chart's own Secret holds. */}}
+{{- define "callctl.natsCredentials" -}}
+{{- $n := .Values.nats -}}
+{{- if $n.credentials -}}{{ $n.credentials }}
+{{- else if $n.user -}}user-password
+{{- else if $n.nkeySeed -}}nkey
+{{- else -}}none
+{{- end -}}
+{{- end -}}
+
 {{/* Where services reach each other: the Services in front of "any instance". */}}
 {{- define "callctl.address" -}}
 {{- $root := .root -}}
@@ -132,13 +142,14 @@ clients. (dict "root" $ "component" "recording")
 {{- if has .component (include "callctl.natsClients" . | fromJsonArray) }}
 - name: NATS_URL
   valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: url } }
-{{- if or $v.nats.user $v.nats.existingSecret }}
+{{- $credentials := include "callctl.natsCredentials" .root }}
+{{- if eq $credentials "user-password" }}
 - name: NATS_USER
-  valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: user, optional: {{ not $v.nats.user }} } }
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: user } }
 - name: NATS_PASSWORD
-  valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: password, optional: {{ not $v.nats.user }} } }
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: password } }
 {{- end }}
-{{- if or $v.nats.nkeySeed $v.nats.existingSecret }}
+{{- if eq $credentials "nkey" }}
 - name: NATS_NKEY_SEED_FILE
   value: /etc/callctl/nats/nkey-seed
 {{- end }}
@@ -170,7 +181,7 @@ clients. (dict "root" $ "component" "recording")
   readOnly: true
 {{- end }}
 {{- if has .component (include "callctl.natsClients" . | fromJsonArray) }}
-{{- if or $v.nats.nkeySeed $v.nats.existingSecret }}
+{{- if eq (include "callctl.natsCredentials" .root) "nkey" }}
 - name: nats-credentials
   mountPath: /etc/callctl/nats
   readOnly: true
@@ -195,12 +206,11 @@ clients. (dict "root" $ "component" "recording")
     defaultMode: 0440
 {{- end }}
 {{- if has .component (include "callctl.natsClients" . | fromJsonArray) }}
-{{- if or $v.nats.nkeySeed $v.nats.existingSecret }}
+{{- if eq (include "callctl.natsCredentials" .root) "nkey" }}
 - name: nats-credentials
   secret:
     secretName: {{ include "callctl.natsSecret" .root }}
     defaultMode: 0440
-    optional: true
     items:
       - key: nkey-seed
         path: nkey-seed
@@ -223,10 +233,10 @@ gRPC probe is plaintext: the service then also answers grpc.health.v1 alone, in 
 - name: GRPC_HOST
   value: {{ .host | default "0.0.0.0" | quote }}
 - name: GRPC_PORT
-  value: {{ .port | quote }}
+  value: {{ .port | int64 | quote }}
 {{- if .tls }}
 - name: GRPC_HEALTH_PORT
-  value: {{ .root.Values.health.port | quote }}
+  value: {{ .root.Values.health.port | int64 | quote }}
 {{- end }}
 {{- end -}}
 
@@ -277,10 +287,15 @@ affinity:
 {{- end }}
 {{- end -}}
 
+{{/* Whole numbers as integers: YAML numbers reach templates as floats, which print as 1e+07. */}}
 {{- define "callctl.extraEnv" -}}
 {{- range $name, $value := . }}
 - name: {{ $name }}
+  {{- if and (kindIs "float64" $value) (eq $value (float64 (int64 $value))) }}
+  value: {{ $value | int64 | quote }}
+  {{- else }}
   value: {{ $value | toString | quote }}
+  {{- end }}
 {{- end }}
 {{- end -}}
 
