@@ -109,12 +109,13 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
     expect(rtpengine.args).toContain(`--dtmf-log-dest=${envOf(worker, 'DTMF_LOG_LISTEN')?.value}`);
   });
 
-  it('derives the instance names of media-worker, sip-edge and recording from the pod name', () => {
+  it('derives the instance names of media-worker, sip-edge, recording and tts from the pod name', () => {
     const objects = renderedFor(name);
     const cases: [string, string, string, string][] = [
       ['DaemonSet', '-media', 'media-worker', 'MEDIA_WORKER_INSTANCE'],
       ['Deployment', '-sip-edge', 'sip-edge', 'SIP_EDGE_INSTANCE'],
       ['StatefulSet', '-recording', 'recording', 'RECORDING_INSTANCE'],
+      ['Deployment', '-tts', 'tts', 'TTS_INSTANCE'],
     ];
     for (const [kind, suffix, container, variable] of cases) {
       const c = findContainer(findWorkload(objects, kind, suffix), container);
@@ -173,6 +174,7 @@ describe('secure defaults', () => {
     );
     expect(envOf(orchestrator, 'API_AUTH')?.value).toBe('token');
     expect(envOf(orchestrator, 'API_TOKENS_FILE')?.value).toBe('/etc/callctl/api/tokens');
+    expect(envOf(orchestrator, 'API_ALLOW_UNAUTHENTICATED')).toBeUndefined();
     expect(envOf(orchestrator, 'GRPC_TLS_CERT_FILE')?.value).toBeDefined();
     expect(envOf(orchestrator, 'GRPC_TLS_KEY_FILE')?.value).toBeDefined();
     const healthPort = Number(envOf(orchestrator, 'GRPC_HEALTH_PORT')?.value);
@@ -187,6 +189,7 @@ describe('secure defaults', () => {
       'call-orchestrator',
     );
     expect(envOf(orchestrator, 'API_AUTH')?.value).toBe('none');
+    expect(envOf(orchestrator, 'API_ALLOW_UNAUTHENTICATED')?.value).toBe('true');
     expect(envOf(orchestrator, 'GRPC_TLS_CERT_FILE')).toBeUndefined();
     expect((orchestrator.readinessProbe as { grpc: { port: number } }).grpc.port).toBe(
       Number(envOf(orchestrator, 'GRPC_PORT')?.value),
@@ -328,9 +331,9 @@ describe('network policies', () => {
       ]);
       expect([component, excepted(rules, database)]).toEqual([component, true]);
     }
-    for (const component of ['call-orchestrator', 'sip-edge', 'recording'])
+    for (const component of ['call-orchestrator', 'sip-edge', 'recording', 'tts'])
       expect([component, reaches(egressOf(objects, component), nats, 4222)]).toEqual([component, true]);
-    for (const component of ['tts', 'media-library', 'migrations']) {
+    for (const component of ['media-library', 'migrations']) {
       const rules = egressOf(objects, component);
       expect([component, rules.some((r) => r.to?.some((t) => t.ipBlock?.cidr === nats))]).toEqual([
         component,
@@ -407,7 +410,7 @@ describe('choices in values', () => {
       .filter((c) => envOf(c, 'NATS_USER'))
       .map((c) => [c.name, envOf(c, 'NATS_PASSWORD')?.valueFrom]);
     expect(withUser.sort()).toEqual(
-      ['call-orchestrator', 'media-worker', 'recording', 'sip-edge'].map((name) => [
+      ['call-orchestrator', 'media-worker', 'recording', 'sip-edge', 'tts'].map((name) => [
         name,
         { secretKeyRef: { name: 'callctl-nats', key: 'password' } },
       ]),

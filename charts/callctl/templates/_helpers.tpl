@@ -29,7 +29,7 @@ in-chart dev servers accept exactly these. A later service adds itself here.
 {{- list "call-orchestrator" "media-library" "recording" "migrations" | toJson -}}
 {{- end -}}
 {{- define "callctl.natsClients" -}}
-{{- list "call-orchestrator" "sip-edge" "media" "recording" | toJson -}}
+{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" | toJson -}}
 {{- end -}}
 
 {{- define "callctl.podLabels" -}}
