@@ -15,6 +15,9 @@ import {
   workloads,
   type Container,
 } from './chart-rules';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './helm-binary';
 import { kubernetesSchemaProblems } from './kubernetes-schema';
 import {
   DEV_VALUES,
@@ -162,6 +165,62 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
         budgets: 1,
       });
     }
+  });
+});
+
+describe('environment names', () => {
+  // Names the chart sets that land in the services' config.ts in parallel (CONTRACT of issue #14), and the
+  // pod fields it exposes for $(...) references. Once merged, the first group is read from config.ts too.
+  const LANDING = [
+    'GRPC_TLS_CERT_FILE',
+    'GRPC_TLS_KEY_FILE',
+    'GRPC_TLS_CLIENT_CA_FILE',
+    'API_AUTH',
+    'API_TOKENS_FILE',
+    'API_ALLOW_UNAUTHENTICATED',
+    'INTERNAL_TLS_CA_FILE',
+    'INTERNAL_TLS_CERT_FILE',
+    'INTERNAL_TLS_KEY_FILE',
+    'NATS_USER',
+    'NATS_PASSWORD',
+    'NATS_NKEY_SEED_FILE',
+    'NATS_TLS_CA_FILE',
+    'NATS_TLS_CERT_FILE',
+    'NATS_TLS_KEY_FILE',
+    'ADVERTISE_GRPC',
+    'TTS_INSTANCE',
+    'SIP_EDGE_DRAIN_MAX_MS',
+    'SIP_EDGE_DRAIN_RETRY_AFTER_S',
+    'GRPC_HEALTH_PORT',
+    // tts: announces itself on NATS (instances helper).
+    'NATS_URL',
+  ];
+  const POD_FIELDS = ['POD_NAME', 'POD_IP', 'HOST_IP'];
+  const configNames = (service: string) =>
+    new Set(
+      [
+        ...readFileSync(join(REPO_ROOT, 'services', service, 'src', 'config.ts'), 'utf8').matchAll(
+          /^\s+([A-Z][A-Z0-9_]+):/gm,
+        ),
+      ].map((match) => match[1]!),
+    );
+
+  it.each(VALUE_SETS.map(([label]) => label))('are ones the services read, with %s', (name) => {
+    const unknown = workloads(renderedFor(name)).flatMap((w) =>
+      containersOf(w.pod)
+        .filter((c) => existsSync(join(REPO_ROOT, 'services', c.name, 'src', 'config.ts')))
+        .flatMap((c) => {
+          const known = configNames(c.name);
+          return (c.env ?? [])
+            .map((variable) => variable.name)
+            .filter(
+              (variable) =>
+                !known.has(variable) && !LANDING.includes(variable) && !POD_FIELDS.includes(variable),
+            )
+            .map((variable) => `${c.name}: ${variable}`);
+        }),
+    );
+    expect(unknown).toEqual([]);
   });
 });
 
