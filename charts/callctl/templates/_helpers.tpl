@@ -259,6 +259,28 @@ startupProbe:
   failureThreshold: 60
 {{- end -}}
 
+{{/*
+What every callctl service container has besides its environment and mounts: image, gRPC port (and the
+plaintext health port with TLS), probes, resources, security context.
+(dict "root" $ "image" .Values.tts.image "port" 50054 "tls" true "resources" .Values.tts.resources)
+*/}}
+{{- define "callctl.serviceContainer" -}}
+image: {{ include "callctl.image" (dict "root" .root "image" .image) }}
+imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+ports:
+  - name: grpc
+    containerPort: {{ .port }}
+  {{- if .tls }}
+  - name: health
+    containerPort: {{ .root.Values.health.port }}
+  {{- end }}
+{{ include "callctl.grpcProbes" . }}
+resources:
+  {{- toYaml .resources | nindent 2 }}
+securityContext:
+  {{- include "callctl.containerSecurityContext" .root | nindent 2 }}
+{{- end -}}
+
 {{- define "callctl.containerSecurityContext" -}}
 {{ toYaml .Values.containerSecurityContext }}
 {{- end -}}
