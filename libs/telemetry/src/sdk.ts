@@ -5,12 +5,13 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { enableSpans } from './spans.js';
 
 export const TRACE_EXPORTERS = ['none', 'console', 'otlp'] as const;
 export type TraceExporterKind = (typeof TRACE_EXPORTERS)[number];
@@ -22,7 +23,10 @@ export interface TelemetryOptions {
    * hot path. The W3C helpers (propagation.ts) still carry a caller's traceparent. @default 'none'
    */
   exporter?: TraceExporterKind;
-  /** OTLP/gRPC collector URL, e.g. http://otel-collector:4317; required when exporter is `otlp`. */
+  /**
+   * Base URL of an OTLP/HTTP collector, e.g. http://otel-collector:4318: spans are POSTed as protobuf to
+   * `<base>/v1/traces`. Required when exporter is `otlp`.
+   */
   otlpEndpoint?: string;
 }
 
@@ -45,7 +49,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const spanProcessors: SpanProcessor[] = [];
   if (exporter === 'console') spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   if (exporter === 'otlp')
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint })));
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(options.otlpEndpoint!) })),
+    );
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors,
@@ -55,5 +61,16 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     resourceDetectors: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  enableSpans(true);
+  return {
+    shutdown: async () => {
+      enableSpans(false);
+      await sdk.shutdown();
+    },
+  };
+}
+
+/** The traces URL of an OTLP/HTTP collector's base URL (as OTEL_EXPORTER_OTLP_ENDPOINT means it). */
+export function otlpTracesUrl(base: string): string {
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
 }
