@@ -11,6 +11,8 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
 } from '@callctl/testing';
+import { credentials } from '@grpc/grpc-js';
+import { health } from '@callctl/proto';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 
 jest.setTimeout(120_000);
@@ -40,6 +42,15 @@ describe('traces exported over OTLP/HTTP', () => {
       scenario: join(SCENARIOS, 'uas-answers-then-bye.xml'),
       args: ['-key', 'rtp_port', '9'],
     });
+    // A health probe, as a load balancer makes every few seconds: no span (nor trace) of its own.
+    const probe = new health.HealthClient(
+      `127.0.0.1:${p.orchestrator.grpcPort}`,
+      credentials.createInsecure(),
+    );
+    await new Promise((resolve, reject) =>
+      probe.check({ service: '' }, (error, response) => (error ? reject(error) : resolve(response))),
+    );
+    probe.close();
     let callId: string;
     try {
       ({ callId } = await p.api.createCall({
@@ -186,5 +197,12 @@ describe('traces exported over OTLP/HTTP', () => {
       expect(producer?.attributes['messaging.message.id']).toBe(consumer.attributes['messaging.message.id']);
     }
     expect(receiver.errors).toEqual([]);
+
+    // What no call caused made no span: the health probe, and the queries of the relay's polling and the
+    // orchestrator's database probe (every second), which ran while the spans above came.
+    expect(receiver.spans.filter((s) => s.name.includes('grpc.health.v1')).map(describe)).toEqual([]);
+    expect(receiver.spans.filter((s) => s.name.startsWith('pg') && !s.parentSpanId).map(describe)).toEqual(
+      [],
+    );
   });
 });

@@ -56,7 +56,14 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors,
     // Explicit instrumentations: auto-instrumentations pulls ~90 packages and probes cloud metadata hosts.
-    instrumentations: [new GrpcInstrumentation(), new PgInstrumentation(), new HttpInstrumentation()],
+    // A query outside any traced work (the relay polling the log) and a health probe (grpc.health.v1's
+    // Check and Watch, the only methods of those names) make no span: they would be a new one-span trace
+    // every few hundred milliseconds.
+    instrumentations: [
+      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
+      new PgInstrumentation({ requireParentSpan: true }),
+      new HttpInstrumentation(),
+    ],
     // No cloud resource detectors: they probe metadata endpoints that do not exist on loopback-only hosts.
     resourceDetectors: [],
   });
