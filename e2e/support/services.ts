@@ -197,6 +197,8 @@ export interface SipEdgeSettings {
   ringTimeoutMs?: number;
   /** How long an InboundCallOffered may wait for NATS before the INVITE gets 503. */
   factGiveUpMs?: number;
+  /** More settings, e.g. where traces go. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startSipEdgeProcess(
@@ -224,6 +226,7 @@ export async function startSipEdgeProcess(
             FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: String(Math.min(options.factGiveUpMs, 2000)),
           }
         : {}),
+      ...options.env,
     },
     'sip-edge ready',
   );

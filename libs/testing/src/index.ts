@@ -50,3 +50,10 @@ export {
   type RtpCodecName,
 } from './codec-capture.js';
 export { readWav, type WavContents } from './wav-reader.js';
+export {
+  startOtlpReceiver,
+  decodeExportRequest,
+  OTLP_SPAN_KIND,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from './otlp-receiver.js';

@@ -1,7 +1,7 @@
 import { env, loadConfig, type Environment } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
-import { MEDIA_LOST_ACTIONS } from './domain/capabilities/media-loss/media-loss.decide.js';
+import { MEDIA_LOST_ACTIONS } from './domain/capabilities/media-loss/media-lost-actions.js';
 
 export function readConfig(environment: Environment) {
   return loadConfig(
