@@ -17,21 +17,17 @@ import {
   type TestCertificateAuthority,
   type TestDatabase,
 } from '@callctl/testing';
-import { runCallctl } from './support/callctl-process.js';
+import { ORCHESTRATOR, runCallctl } from './support/callctl-process.js';
 
 jest.setTimeout(60_000);
 
-const ORCHESTRATOR = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'services',
-  'call-orchestrator',
-  'dist',
-  'src',
-  'main.js',
-);
+/** Resolves with the exit status of a process that is expected to stop by itself. */
+const exitCodeOf = (started: ManagedProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (started.child.exitCode !== null) resolve(started.child.exitCode);
+    else started.child.once('exit', (code) => resolve(code));
+  });
+
 const READER_TOKEN = 'reader-token-6b1e0f2d9c8a';
 const NATS_AUTH = { user: 'orchestrator', password: 'nats-pass-77c1' };
 
@@ -103,26 +99,9 @@ describe('callctl against a secured call-orchestrator', () => {
   });
 
   it('works with --token and --ca-file', async () => {
-    const result = await runCallctl([
-      'list',
-      '--server',
-      server,
-      '--ca-file',
-      ca.caFile,
-      '--token',
-      READER_TOKEN,
-    ]);
-    expect(result).toMatchObject({ code: 0, stderr: '' });
-    const got = await runCallctl([
-      'get',
-      'no-such-call',
-      '--server',
-      server,
-      '--ca-file',
-      ca.caFile,
-      '--token',
-      READER_TOKEN,
-    ]);
+    const flags = ['--server', server, '--ca-file', ca.caFile, '--token', READER_TOKEN];
+    expect(await runCallctl(['list', ...flags])).toMatchObject({ code: 0, stderr: '' });
+    const got = await runCallctl(['get', 'no-such-call', ...flags]);
     expect(got.code).toBe(1);
     expect(got.stderr).toMatch(/^error: NOT_FOUND: /);
   });
@@ -161,10 +140,7 @@ describe('callctl against a secured call-orchestrator', () => {
     const refused = startProcess(process.execPath, [ORCHESTRATOR], {
       env: { ...orchestratorEnv(await freePort(), ca.issue('x')), API_AUTH: 'none', GRPC_HOST: '0.0.0.0' },
     });
-    const code = await new Promise<number | null>((resolve) => {
-      if (refused.child.exitCode !== null) resolve(refused.child.exitCode);
-      else refused.child.once('exit', (exitCode) => resolve(exitCode));
-    });
+    const code = await exitCodeOf(refused);
     expect(code).toBe(78);
     expect(refused.output()).toContain(
       'API_AUTH: none would serve the API to anyone who reaches GRPC_HOST=0.0.0.0',
@@ -178,10 +154,7 @@ describe('callctl against a secured call-orchestrator', () => {
       NATS_PASSWORD: undefined,
     };
     const refused = startProcess(process.execPath, [ORCHESTRATOR], { env });
-    const code = await new Promise<number | null>((resolve) => {
-      if (refused.child.exitCode !== null) resolve(refused.child.exitCode);
-      else refused.child.once('exit', (exitCode) => resolve(exitCode));
-    });
+    const code = await exitCodeOf(refused);
     expect(code).toBe(1);
     expect(refused.output()).toMatch(/start failed: .*authorization/i);
   });

@@ -5,6 +5,8 @@ export {
   NATS_SECURITY_ENV,
   internalTlsOf,
   natsSecurityOf,
+  SECURITY_ENV,
+  securityOf,
   type InternalTlsFiles,
   type NatsSecurity,
 } from './security-env.js';

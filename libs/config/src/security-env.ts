@@ -94,3 +94,13 @@ export function internalTlsOf(
   } = values;
   return caFile && certFile && keyFile ? { caFile, certFile, keyFile } : undefined;
 }
+
+/** Both sets, for a service that uses NATS and internal gRPC. */
+export const SECURITY_ENV = { ...NATS_SECURITY_ENV, ...INTERNAL_TLS_ENV };
+
+export function securityOf(
+  service: string,
+  values: Values<typeof SECURITY_ENV>,
+): { nats: NatsSecurity; internalTls: InternalTlsFiles | undefined } {
+  return { nats: natsSecurityOf(service, values), internalTls: internalTlsOf(service, values) };
+}

@@ -1,13 +1,4 @@
-import {
-  ConfigError,
-  env,
-  INTERNAL_TLS_ENV,
-  internalTlsOf,
-  loadConfig,
-  NATS_SECURITY_ENV,
-  natsSecurityOf,
-  type Environment,
-} from '@callctl/config';
+import { ConfigError, env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { MEDIA_LOST_ACTIONS } from './domain/capabilities/media-loss/media-loss.decide.js';
@@ -35,8 +26,7 @@ export function readConfig(environment: Environment) {
       API_TOKENS_FILE: absolutePath(),
       /** API_AUTH=none on an address other than loopback is refused unless this says it is meant. */
       API_ALLOW_UNAUTHENTICATED: env.flag(false),
-      ...NATS_SECURITY_ENV,
-      ...INTERNAL_TLS_ENV,
+      ...SECURITY_ENV,
       /** The event log. */
       DATABASE_URL: env.url(['postgres', 'postgresql']),
       DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -101,8 +91,7 @@ export function readConfig(environment: Environment) {
     ...config,
     publicTls: publicTlsOf(config),
     apiTokensFile: apiTokensFileOf(config),
-    nats: natsSecurityOf(SERVICE, config),
-    internalTls: internalTlsOf(SERVICE, config),
+    ...securityOf(SERVICE, config),
   };
 }
 

@@ -1,12 +1,4 @@
-import {
-  env,
-  loadConfig,
-  type Environment,
-  INTERNAL_TLS_ENV,
-  internalTlsOf,
-  NATS_SECURITY_ENV,
-  natsSecurityOf,
-} from '@callctl/config';
+import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { parseUrlAllowList } from './domain/address-policy.js';
@@ -94,8 +86,7 @@ export function readConfig(environment: Environment) {
         .int()
         .positive()
         .default(500 * 1024 * 1024),
-      ...INTERNAL_TLS_ENV,
-      ...NATS_SECURITY_ENV,
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
@@ -104,8 +95,7 @@ export function readConfig(environment: Environment) {
   );
   return {
     ...config,
-    nats: natsSecurityOf('media-worker', config),
-    internalTls: internalTlsOf('media-worker', config),
+    ...securityOf('media-worker', config),
   };
 }
 

@@ -1,15 +1,6 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ConfigError,
-  env,
-  loadConfig,
-  type Environment,
-  INTERNAL_TLS_ENV,
-  internalTlsOf,
-  NATS_SECURITY_ENV,
-  natsSecurityOf,
-} from '@callctl/config';
+import { ConfigError, env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 
@@ -91,8 +82,7 @@ export function readConfig(environment: Environment) {
       STORE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
       /** Wait before the second attempt, growing by as much at each further one. */
       STORE_RETRY_DELAY_MS: env.durationMs(500),
-      ...INTERNAL_TLS_ENV,
-      ...NATS_SECURITY_ENV,
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
@@ -111,8 +101,7 @@ export function readConfig(environment: Environment) {
   }
   return {
     ...config,
-    nats: natsSecurityOf('recording', config),
-    internalTls: internalTlsOf('recording', config),
+    ...securityOf('recording', config),
   };
 }
 

@@ -1,12 +1,4 @@
-import {
-  env,
-  loadConfig,
-  type Environment,
-  INTERNAL_TLS_ENV,
-  internalTlsOf,
-  NATS_SECURITY_ENV,
-  natsSecurityOf,
-} from '@callctl/config';
+import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { DEFAULT_CODEC_POLICY, parseCodecPolicy, type CodecPolicy } from './domain/codec-policy.js';
@@ -68,8 +60,7 @@ export function readConfig(environment: Environment) {
             return z.NEVER;
           }
         }),
-      ...INTERNAL_TLS_ENV,
-      ...NATS_SECURITY_ENV,
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(5000),
@@ -78,8 +69,7 @@ export function readConfig(environment: Environment) {
   );
   return {
     ...config,
-    nats: natsSecurityOf('sip-edge', config),
-    internalTls: internalTlsOf('sip-edge', config),
+    ...securityOf('sip-edge', config),
   };
 }
 
