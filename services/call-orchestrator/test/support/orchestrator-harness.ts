@@ -58,7 +58,14 @@ export interface HarnessOptions {
   orchestrator?: Partial<
     Pick<
       CallOrchestratorOptions,
-      'facts' | 'tts' | 'mediaLibrary' | 'recording' | 'grpc' | 'apiTokensFile' | 'apiTokensReloadMs'
+      | 'facts'
+      | 'tts'
+      | 'mediaLibrary'
+      | 'recording'
+      | 'grpc'
+      | 'apiTokensFile'
+      | 'apiTokensReloadMs'
+      | 'internalTls'
     >
   >;
 }
