@@ -51,11 +51,12 @@ type Verdict =
   | { ok: true; principal: ApiPrincipal }
   | { ok: false; failure: AuthFailure; code: status; details: string; principal?: string };
 
+/** A count of zero for every reason. */
+export const noAuthFailures = (): Record<AuthFailure, number> =>
+  Object.fromEntries(Object.values(AUTH_FAILURES).map((f) => [f, 0])) as Record<AuthFailure, number>;
+
 export function apiAuth(options: ApiAuthOptions): ApiAuth {
-  const counts = Object.fromEntries(Object.values(AUTH_FAILURES).map((f) => [f, 0])) as Record<
-    AuthFailure,
-    number
-  >;
+  const counts = noAuthFailures();
 
   const judge = (path: string, metadata: Metadata, call: ServerInterceptingCallInterface): Verdict => {
     const credentials = options.credentials();

@@ -50,6 +50,7 @@ export {
   apiAuth,
   watchApiCredentials,
   AUTH_FAILURES,
+  noAuthFailures,
   OPEN_METHODS,
   type ApiAuth,
   type ApiAuthOptions,

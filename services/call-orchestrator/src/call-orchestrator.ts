@@ -11,8 +11,8 @@ import {
 import type { Logger } from '@callctl/logging';
 import {
   apiAuth,
-  AUTH_FAILURES,
   internalChannelCredentials,
+  noAuthFailures,
   startGrpcServer,
   watchApiCredentials,
   type AuthFailure,
@@ -119,10 +119,6 @@ export interface CallOrchestratorOptions {
 const EVENT_LOG_PING_TIMEOUT_MS = 2000;
 /** Health probes in a row that must fail before commands treat the log as suspect (one can be a stall). */
 const EVENT_LOG_SUSPECT_AFTER_PROBES = 2;
-const NO_AUTH_FAILURES = Object.fromEntries(Object.values(AUTH_FAILURES).map((f) => [f, 0])) as Record<
-  AuthFailure,
-  number
->;
 
 export interface RunningCallOrchestrator {
   grpc: RunningGrpcServer;
@@ -303,7 +299,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     const recordingsForwarding = recordingsProxy({ ...recording, log: log.child({ module: 'recordings' }) });
     closers.push({ name: 'recordings proxy', close: async () => recordingsForwarding.close() });
     const interceptors = [];
-    let authFailures: RunningCallOrchestrator['authFailures'] = () => NO_AUTH_FAILURES;
+    let authFailures: RunningCallOrchestrator['authFailures'] = noAuthFailures;
     if (o.apiTokensFile) {
       const authLog = log.child({ module: 'api-auth' });
       const file = watchApiCredentials(o.apiTokensFile, KNOWN_SCOPES, authLog, o.apiTokensReloadMs);
