@@ -18,6 +18,7 @@ import { tokenHash } from '@callctl/service';
 import { makeCertificateAuthority, type TestCertificateAuthority } from '@callctl/testing';
 import { startCallOrchestrator, type RunningCallOrchestrator } from '../src/call-orchestrator.js';
 import { startHarness, type Harness } from './support/orchestrator-harness.js';
+import { outcome } from './support/status-outcome.js';
 
 jest.setTimeout(60_000);
 
@@ -73,16 +74,6 @@ const api = (token?: string) => {
   clients.push(client);
   return client;
 };
-
-/** The refusal of a call as `CODE: details`, or 'OK'. */
-const outcome = (call: Promise<unknown>) =>
-  call.then(
-    () => 'OK',
-    (error: unknown) => {
-      if (!(error instanceof GrpcStatusError)) throw error;
-      return `${error.code}: ${error.details}`;
-    },
-  );
 
 describe('API_AUTH=token over TLS', () => {
   it('answers UNAUTHENTICATED to a call without credentials, saying what to send', async () => {

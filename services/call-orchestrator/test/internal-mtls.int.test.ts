@@ -1,7 +1,7 @@
 // Internal mTLS between real services: the media-library process started with INTERNAL_TLS_* (its main.ts
 // wiring), and the orchestrator with the same internal CA forwarding MediaLibrary to it. A peer with the
 // internal CA's certificate gets through; one without a certificate, or with another CA's, does not.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,30 +14,19 @@ import { createLogger } from '@callctl/logging';
 import { internalChannelCredentials, startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import {
   createTestDatabase,
-  freePort,
   makeCertificateAuthority,
-  startProcess,
-  waitFor,
   type ManagedProcess,
   type TestCertificateAuthority,
   type TestDatabase,
 } from '@callctl/testing';
 import { mediaLibraryProxy, type MediaLibraryProxy } from '../src/adapters/grpc/media-library-proxy.js';
+import { startMediaLibraryProcess } from './support/media-library-process.js';
 import { startHarness, type Harness } from './support/orchestrator-harness.js';
+import { outcome } from './support/status-outcome.js';
 
 jest.setTimeout(60_000);
 
-const LIBRARY_MAIN = join(__dirname, '..', '..', 'media-library', 'dist', 'src', 'main.js');
 const log = createLogger({ service: 'internal-mtls-test', level: 'silent' });
-
-const outcome = (call: Promise<unknown>) =>
-  call.then(
-    () => 'OK',
-    (error: unknown) => {
-      if (!(error instanceof GrpcStatusError)) throw error;
-      return `${error.code}: ${error.details}`;
-    },
-  );
 
 describe('internal mTLS: the orchestrator forwarding MediaLibrary to the media-library process', () => {
   let internalCa: TestCertificateAuthority;
@@ -76,34 +65,20 @@ describe('internal mTLS: the orchestrator forwarding MediaLibrary to the media-l
   }
 
   beforeAll(async () => {
-    if (!existsSync(LIBRARY_MAIN)) throw new Error(`${LIBRARY_MAIN} is missing: build it first (npx tsc -b)`);
     internalCa = makeCertificateAuthority('callctl-internal');
     otherCa = makeCertificateAuthority('not-callctl');
     database = await createTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'internal-mtls-'));
-    const port = await freePort();
-    libraryAddress = `127.0.0.1:${port}`;
     const own = internalCa.issue('media-library', { altNames: ['DNS:media-library.callctl.internal'] });
-    library = startProcess(process.execPath, [LIBRARY_MAIN], {
-      env: {
-        ...process.env,
-        GRPC_PORT: String(port),
-        DATABASE_URL: database.url,
-        MEDIA_WORK_DIR: dir,
-        INTERNAL_TLS_CA_FILE: internalCa.caFile,
-        INTERNAL_TLS_CERT_FILE: own.certFile,
-        INTERNAL_TLS_KEY_FILE: own.keyFile,
-        LOG_LEVEL: 'info',
-      },
+    const started = await startMediaLibraryProcess({
+      DATABASE_URL: database.url,
+      MEDIA_WORK_DIR: dir,
+      INTERNAL_TLS_CA_FILE: internalCa.caFile,
+      INTERNAL_TLS_CERT_FILE: own.certFile,
+      INTERNAL_TLS_KEY_FILE: own.keyFile,
     });
-    await waitFor(
-      'media-library ready',
-      () => {
-        if (library.child.exitCode !== null) throw new Error(`media-library exited: ${library.output()}`);
-        return library.output().includes('media-library ready');
-      },
-      20_000,
-    );
+    library = started.process;
+    libraryAddress = `127.0.0.1:${started.port}`;
     h = await startHarness({
       orchestrator: {
         mediaLibrary: { address: libraryAddress, timeoutMs: 5000 },
