@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
   createCallControlClient,
-  GrpcStatusError,
+  type GrpcStatusError,
   NO_RETRIES,
   type CallControlClient,
 } from '@callctl/client';
@@ -140,6 +140,18 @@ describe('API_AUTH=token over TLS', () => {
     expect(refused).toBe(
       'PERMISSION_DENIED: /callctl.v1.CallControl/WatchEvents needs scope calls:read, which "library" does not have',
     );
+  });
+
+  it('streams WatchEvents to a token with calls:read', async () => {
+    const { callId } = await h.inboundCall();
+    const feed = api(TOKENS.reader).watchEvents({ fromPosition: 0, callId }, { reconnectTimeoutMs: 1000 });
+    try {
+      const first = await feed[Symbol.asyncIterator]().next();
+      expect(first.done).toBe(false);
+      expect(first.value?.envelope?.streamId).toBe(`call-${callId}`);
+    } finally {
+      feed.close();
+    }
   });
 });
 
