@@ -1,11 +1,12 @@
 import {
   Server,
-  ServerCredentials,
+  type ServerInterceptor,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { health } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
+import { serverCredentials, type ServerTlsFiles } from './grpc-credentials.js';
 import { HealthRegistry } from './health.js';
 
 export interface ServiceBinding {
@@ -24,6 +25,10 @@ export interface GrpcServerOptions {
   services: readonly ServiceBinding[];
   /** How long in-flight calls may finish before they are cancelled. @default 5000 */
   drainMs?: number;
+  /** TLS on the port (and client certificates, with clientCaFile). @default plain */
+  tls?: ServerTlsFiles;
+  /** Run before every call's handler, in order (e.g. authentication). */
+  interceptors?: ServerInterceptor[];
 }
 
 export interface RunningGrpcServer {
@@ -39,7 +44,10 @@ export interface RunningGrpcServer {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const host = options.host ?? '127.0.0.1';
   const healthRegistry = new HealthRegistry();
-  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const server = new Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    interceptors: options.interceptors ?? [],
+  });
   server.addService(
     health.HealthService,
     healthRegistry.implementation as unknown as UntypedServiceImplementation,
@@ -49,13 +57,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     healthRegistry.set(binding.name, 'SERVING');
   }
   const bindAddress = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
+  const transport = serverCredentials(options.tls, options.log);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(bindAddress, ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(bindAddress, transport.credentials, (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     ),
-  );
+  ).catch((error: unknown) => {
+    transport.close();
+    throw error;
+  });
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  options.log.info({ address, services: options.services.map((s) => s.name) }, 'gRPC server listening');
+  const tls = !options.tls ? 'none' : options.tls.clientCaFile ? 'mutual' : 'server';
+  options.log.info({ address, tls, services: options.services.map((s) => s.name) }, 'gRPC server listening');
   const drainMs = options.drainMs ?? 5000;
   return {
     server,
@@ -75,6 +88,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
           resolve();
         });
       });
+      transport.close();
     },
   };
 }

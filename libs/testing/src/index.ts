@@ -1,6 +1,6 @@
 export { requireBinary, MissingBinaryError } from './binaries.js';
 export { freePort, freePortBlock, isBound } from './ports.js';
-export { startNatsServer, type NatsServerFixture } from './nats-server.js';
+export { startNatsServer, type NatsServerFixture, type NatsServerOptions } from './nats-server.js';
 export { createTestDatabase, type TestDatabase } from './database.js';
 export { startRtpengine, type RtpengineFixture, type RtpengineFixtureOptions } from './rtpengine.js';
 export { startProcess, type ManagedProcess } from './process.js';
@@ -57,3 +57,9 @@ export {
   type OtlpReceiver,
   type ReceivedSpan,
 } from './otlp-receiver.js';
+export {
+  makeCertificateAuthority,
+  type CertificateFiles,
+  type LeafOptions,
+  type TestCertificateAuthority,
+} from './certificates.js';

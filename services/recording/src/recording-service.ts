@@ -1,7 +1,7 @@
 import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
-import { ForkClient } from './adapters/media-worker/fork-client.js';
+import { startGrpcServer, type RunningGrpcServer, type ServerTlsFiles } from '@callctl/service';
+import { ForkClient, type ForkClientOptions } from './adapters/media-worker/fork-client.js';
 import { recordingFactPublisher } from './adapters/nats/recording-fact-publisher.js';
 import { recorderService } from './adapters/grpc/recorder-service.js';
 import { recordingsService } from './adapters/grpc/recordings-service.js';
@@ -22,13 +22,14 @@ export interface RecordingServiceOptions {
   /** The caller owns the connection (and drains it after close()). */
   nats: NatsConnection;
   facts: { giveUpAfterMs: number; attemptTimeoutMs: number };
-  mediaWorker: { address: string; timeoutMs: number };
+  mediaWorker: ForkClientOptions;
   /** Where forks are sent (RECORDING_RTP_HOST); the engine binds its sockets there. */
   rtpHost: string;
   spoolDir: string;
   instance: string;
   storeRetries: { attempts: number; retryDelayMs: number; timeoutMs: number };
-  grpc: { host: string; port: number; drainMs?: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: { host: string; port: number; drainMs?: number; tls?: ServerTlsFiles };
   /** Facts still being retried at close are given up after this long. @default 5000 */
   factDrainMs?: number;
 }

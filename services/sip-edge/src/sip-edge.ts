@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { connectBus, ensureFactsStream, type NatsConnection } from '@callctl/bus';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { connectBus, ensureFactsStream, type BusSecurity, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type ServerTlsFiles } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
 import { NatsLegJournal } from './adapters/nats/leg-journal.js';
 import { MediaWorkerClient } from './adapters/media/media-worker-client.js';
@@ -14,13 +15,16 @@ import { SipLegs } from './app/sip-legs.js';
 
 export interface SipEdgeOptions {
   log: Logger;
-  grpc: { host: string; port: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: { host: string; port: number; tls?: ServerTlsFiles };
   engine: { host: string; port: number; secret: string };
   natsUrl: string;
+  /** NATS credentials and TLS (NATS_*). @default anonymous, plain */
+  natsSecurity?: BusSecurity;
   /** Name of this instance: its leg journal is its own. */
   instance: string;
   facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
-  mediaWorker: { address: string; timeoutMs: number };
+  mediaWorker: { address: string; timeoutMs: number; credentials?: ChannelCredentials };
   legs: LegSettings;
 }
 
@@ -35,7 +39,11 @@ export interface RunningSipEdge {
 /** Wires sip-edge's parts by hand (STYLE 13); main.ts starts it through here. */
 export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipEdge> {
   const { log } = options;
-  const nc = await connectBus({ servers: options.natsUrl, name: 'sip-edge' });
+  const nc = await connectBus({
+    servers: options.natsUrl,
+    name: 'sip-edge',
+    ...(options.natsSecurity ? { security: options.natsSecurity } : {}),
+  });
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
   const media = new MediaWorkerClient({ ...options.mediaWorker, codecs: options.legs.codecs });

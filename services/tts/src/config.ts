@@ -1,4 +1,11 @@
-import { ConfigError, env, loadConfig, type Environment } from '@callctl/config';
+import {
+  ConfigError,
+  env,
+  loadConfig,
+  type Environment,
+  INTERNAL_TLS_ENV,
+  internalTlsOf,
+} from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { PROVIDER_NAMES } from './domain/synthesis-request.js';
@@ -51,6 +58,7 @@ export function readConfig(environment: Environment) {
       GOOGLE_ACCESS_TOKEN: optionalText(),
       /** A service account key file (the standard Google variable). */
       GOOGLE_APPLICATION_CREDENTIALS: optionalText(),
+      ...INTERNAL_TLS_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
@@ -67,7 +75,7 @@ export function readConfig(environment: Environment) {
       },
     ]);
   }
-  return config;
+  return { ...config, internalTls: internalTlsOf('tts', config) };
 }
 
 export type TtsConfig = ReturnType<typeof readConfig>;

@@ -8,9 +8,10 @@ runService({
   loadConfig: () => readConfig(process.env),
   async start(config, { log, stops }) {
     const { startTts } = await import('./tts.js');
+    const { internalServerTls } = await import('@callctl/service');
     const tts = await startTts({
       log,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT, tls: internalServerTls(config.internalTls) },
       cache: { dir: config.TTS_CACHE_DIR, maxBytes: config.TTS_CACHE_MAX_BYTES },
       defaultProvider: config.TTS_DEFAULT_PROVIDER,
       fallbackProvider: config.TTS_FALLBACK_PROVIDER,

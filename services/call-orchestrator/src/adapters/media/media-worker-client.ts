@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { MediaPort } from '../../app/ports.js';
 import { FILE_PREFIX } from '../../app/media-sources.js';
@@ -12,6 +12,8 @@ export interface MediaWorkerClientOptions {
   timeoutMs: number;
   /** Directory on the media-worker's host holding uploaded files: `file:<id>` plays `<dir>/<id>`. */
   mediaFilesDir: string;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 /** An http(s) URL is passed as it is; `file:<id>` becomes a path the worker can open. */
@@ -23,7 +25,10 @@ export function mediaSource(mediaUri: string, mediaFilesDir: string): string {
 
 /** MediaPort over the media-worker's gRPC MediaWorker service. */
 export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort & { close(): void } {
-  const client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
+  const client = new media.MediaWorkerClient(
+    options.address,
+    options.credentials ?? credentials.createInsecure(),
+  );
   const call = <Req, Res>(method: Unary<Req, Res>, request: Req, timeoutMs = options.timeoutMs) =>
     callPeer('media-worker', method.bind(client) as Unary<Req, Res>, request, timeoutMs);
   return {

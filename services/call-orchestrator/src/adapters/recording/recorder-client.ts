@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { recorder } from '@callctl/proto';
 import { PEER_CHANNEL_OPTIONS } from '@callctl/service';
 import type { RecorderPort } from '../../app/ports.js';
@@ -9,13 +9,15 @@ export interface RecorderClientOptions {
   address: string;
   /** Deadline of each call; StartRecorder resolves once the media-worker's forks are in place. */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 /** RecorderPort over the recording service's internal Recorder (proto/callctl/recording/v1). */
 export function recorderClient(options: RecorderClientOptions): RecorderPort & { close(): void } {
   const client = new recorder.RecorderClient(
     options.address,
-    credentials.createInsecure(),
+    options.credentials ?? credentials.createInsecure(),
     // Found again within a second after a restart of the recording service (a crash is recovered there).
     PEER_CHANNEL_OPTIONS,
   );

@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { sipEdge } from '@callctl/proto';
 import type { SipEdgePort } from '../../app/ports.js';
 import { callPeer, type Unary } from '../peer-call.js';
@@ -8,6 +8,8 @@ export interface SipEdgeClientOptions {
   address: string;
   /** Deadline of each call. */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 /**
@@ -19,7 +21,10 @@ export const BRIDGE_LEGS_TIMEOUT_MS = 20_000;
 
 /** SipEdgePort over sip-edge's gRPC SipEdge service (proto/callctl/sipedge/v1). */
 export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { close(): void } {
-  const client = new sipEdge.SipEdgeClient(options.address, credentials.createInsecure());
+  const client = new sipEdge.SipEdgeClient(
+    options.address,
+    options.credentials ?? credentials.createInsecure(),
+  );
   const call = <Req, Res>(method: Unary<Req, Res>, request: Req, timeoutMs = options.timeoutMs) =>
     callPeer('sip-edge', method.bind(client) as Unary<Req, Res>, request, timeoutMs);
   return {

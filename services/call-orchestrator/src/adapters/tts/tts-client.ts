@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { tts } from '@callctl/proto';
 import type { TtsPort } from '../../app/ports.js';
 import { callPeer, type Unary } from '../peer-call.js';
@@ -8,11 +8,13 @@ export interface TtsClientOptions {
   address: string;
   /** Deadline of each synthesis (a cloud provider may take seconds for a long text). */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 /** TtsPort over the tts service's gRPC Tts service (proto/callctl/tts/v1). */
 export function ttsClient(options: TtsClientOptions): TtsPort & { close(): void } {
-  const client = new tts.TtsClient(options.address, credentials.createInsecure());
+  const client = new tts.TtsClient(options.address, options.credentials ?? credentials.createInsecure());
   return {
     synthesize: async (r) => {
       const reply = await callPeer<tts.SynthesizeRequest, tts.SynthesizeResponse>(

@@ -1,4 +1,4 @@
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { mediaStore } from '@callctl/proto';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
 
@@ -17,8 +17,9 @@ export type FetchStoredMedia = (
 export function mediaStoreFetcher(
   scheme: string,
   address: string,
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
 ): { fetch: FetchStoredMedia; close(): void } {
-  const client = new mediaStore.MediaStoreClient(address, credentials.createInsecure());
+  const client = new mediaStore.MediaStoreClient(address, channelCredentials);
   return {
     fetch: (mediaId, { timeoutMs, maxBytes }) =>
       new Promise<Buffer>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS, NotFoundError, UnavailableError, ValidationError } from '@callctl/errors';
 import { media } from '@callctl/proto';
 import { callPeer, type Unary } from '@callctl/service';
@@ -9,6 +9,8 @@ export interface ForkClientOptions {
   address: string;
   /** Deadline of one call. */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 const CODECS: ReadonlySet<string> = new Set(['PCMU', 'PCMA', 'G722']);
@@ -22,7 +24,10 @@ export class ForkClient implements ForkPort {
   private readonly client: media.MediaWorkerClient;
 
   constructor(private readonly options: ForkClientOptions) {
-    this.client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
+    this.client = new media.MediaWorkerClient(
+      options.address,
+      options.credentials ?? credentials.createInsecure(),
+    );
   }
 
   async startFork(request: Parameters<ForkPort['startFork']>[0]): Promise<readonly ForkedParty[]> {

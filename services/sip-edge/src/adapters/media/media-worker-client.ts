@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS } from '@callctl/errors';
 import { media } from '@callctl/proto';
 import { callPeer, type Unary } from '@callctl/service';
@@ -17,6 +17,8 @@ export interface MediaWorkerClientOptions {
    * this client (AnswerLocally, Offer), so no leg module can forget it.
    */
   codecs: CodecPolicy;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 /**
@@ -27,7 +29,10 @@ export class MediaWorkerClient implements MediaPort {
   private readonly client: media.MediaWorkerClient;
 
   constructor(private readonly options: MediaWorkerClientOptions) {
-    this.client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
+    this.client = new media.MediaWorkerClient(
+      options.address,
+      options.credentials ?? credentials.createInsecure(),
+    );
   }
 
   async answerLocally(
