@@ -24,6 +24,11 @@ export const INTERNAL_TLS_ENV = {
   INTERNAL_TLS_CA_FILE: filePath(),
   INTERNAL_TLS_CERT_FILE: filePath(),
   INTERNAL_TLS_KEY_FILE: filePath(),
+  /**
+   * With TLS on this service's gRPC port, also answer grpc.health.v1 alone in plaintext on this port: the
+   * kubelet's gRPC probes speak no TLS (the chart sets it whenever TLS is on).
+   */
+  GRPC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 };
 
 type Values<Shape extends z.ZodRawShape> = { [K in keyof Shape]?: z.infer<Shape[K]> };

@@ -1,5 +1,6 @@
 import {
   Server,
+  ServerCredentials,
   type ServerInterceptor,
   type ServiceDefinition,
   type UntypedServiceImplementation,
@@ -29,13 +30,24 @@ export interface GrpcServerOptions {
   tls?: ServerTlsFiles;
   /** Run before every call's handler, in order (e.g. authentication). */
   interceptors?: ServerInterceptor[];
+  /**
+   * Also answer grpc.health.v1 alone, in plaintext, on this port of the same host. The kubelet's gRPC probe
+   * speaks no TLS, so a port with TLS (the public API, internal mTLS) could not be probed otherwise; this
+   * listener serves nothing but the same health registry. @default none
+   */
+  healthPort?: number;
 }
+
+/** Where a service listens: what its configuration decides of GrpcServerOptions. */
+export type GrpcListenOptions = Pick<GrpcServerOptions, 'host' | 'port' | 'tls' | 'drainMs' | 'healthPort'>;
 
 export interface RunningGrpcServer {
   server: Server;
   port: number;
   address: string;
   health: HealthRegistry;
+  /** The plaintext health-only port, when healthPort was given (0 picks one). */
+  healthPort?: number;
   /** Stops accepting, flips health to NOT_SERVING, lets calls finish for drainMs, then cancels the rest. */
   close(): Promise<void>;
 }
@@ -56,25 +68,32 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.addService(binding.definition, binding.implementation);
     healthRegistry.set(binding.name, 'SERVING');
   }
-  const bindAddress = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
   const transport = serverCredentials(options.tls, options.log);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(bindAddress, transport.credentials, (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    ),
-  ).catch((error: unknown) => {
-    transport.close();
-    throw error;
-  });
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const port = await bind(server, hostPort(host, options.port), transport.credentials).catch(
+    (error: unknown) => {
+      transport.close();
+      throw error;
+    },
+  );
+  const address = hostPort(host, port);
   const tls = !options.tls ? 'none' : options.tls.clientCaFile ? 'mutual' : 'server';
   options.log.info({ address, tls, services: options.services.map((s) => s.name) }, 'gRPC server listening');
+  const healthServer =
+    options.healthPort === undefined
+      ? undefined
+      : await startHealthOnly(healthRegistry, hostPort(host, options.healthPort)).catch((error: unknown) => {
+          server.forceShutdown();
+          transport.close();
+          throw error;
+        });
+  if (healthServer) options.log.info({ address: healthServer.address }, 'gRPC health listening (plaintext)');
   const drainMs = options.drainMs ?? 5000;
   return {
     server,
     port,
     address,
     health: healthRegistry,
+    ...(healthServer ? { healthPort: healthServer.port } : {}),
     close: async () => {
       healthRegistry.setAllNotServing();
       healthRegistry.endWatches();
@@ -89,6 +108,27 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         });
       });
       transport.close();
+      healthServer?.server.forceShutdown();
     },
   };
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    ),
+  );
+}
+
+/** A plaintext server with only the health service, reading the main server's registry. */
+async function startHealthOnly(registry: HealthRegistry, address: string) {
+  const server = new Server();
+  server.addService(health.HealthService, registry.implementation as unknown as UntypedServiceImplementation);
+  const port = await bind(server, address, ServerCredentials.createInsecure());
+  return { server, address: address.replace(/:\d+$/, `:${port}`), port };
 }

@@ -122,3 +122,59 @@ describe('TLS on a public port (no client certificate)', () => {
     expect(await check(server.address, trusting(first.caFile))).toBe('UNAVAILABLE');
   });
 });
+
+describe('the plaintext health port beside a TLS port (kubelet gRPC probes speak no TLS)', () => {
+  let ca: TestCertificateAuthority;
+  let server: RunningGrpcServer;
+  const closers: Array<() => void> = [];
+
+  beforeAll(async () => {
+    ca = makeCertificateAuthority('callctl-internal');
+    const serverTls = { caFile: ca.caFile, ...ca.issue('tts') };
+    server = await startGrpcServer({
+      log,
+      port: 0,
+      healthPort: 0,
+      services: [],
+      tls: internalServerTls(serverTls),
+    });
+  });
+  afterAll(async () => {
+    closers.forEach((close) => close());
+    await server?.close();
+    ca?.remove();
+  });
+
+  const healthAddress = () => `127.0.0.1:${server.healthPort}`;
+
+  it('answers a plaintext health check with the statuses of the TLS port, while the TLS port refuses plaintext', async () => {
+    expect(server.healthPort).toBeGreaterThan(0);
+    expect(server.healthPort).not.toBe(server.port);
+    expect(await check(healthAddress(), credentials.createInsecure())).toBe('SERVING');
+    expect(await check(server.address, credentials.createInsecure())).toBe('UNAVAILABLE');
+    server.health.set('', 'NOT_SERVING');
+    expect(await check(healthAddress(), credentials.createInsecure())).toBe('NOT_SERVING');
+    server.health.set('', 'SERVING');
+  });
+
+  it('serves nothing but health', async () => {
+    const client = new health.HealthClient(healthAddress(), credentials.createInsecure());
+    const unknown = await new Promise<number | undefined>((resolve) =>
+      client.makeUnaryRequest(
+        '/callctl.media.v1.MediaWorker/Play',
+        (value: Buffer) => value,
+        (value: Buffer) => value,
+        Buffer.alloc(0),
+        (error) => resolve(error?.code),
+      ),
+    );
+    client.close();
+    expect(unknown).toBe(status.UNIMPLEMENTED);
+  });
+
+  it('closes with the server', async () => {
+    const address = healthAddress();
+    await server.close();
+    expect(await check(address, credentials.createInsecure())).toBe('UNAVAILABLE');
+  });
+});

@@ -13,6 +13,7 @@ export { Shutdown, type DrainOutcome, type ShutdownOptions } from './shutdown.js
 export {
   startGrpcServer,
   type GrpcServerOptions,
+  type GrpcListenOptions,
   type RunningGrpcServer,
   type ServiceBinding,
 } from './grpc-server.js';

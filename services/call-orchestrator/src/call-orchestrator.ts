@@ -18,7 +18,7 @@ import {
   type AuthFailure,
   type InternalTls,
   type RunningGrpcServer,
-  type ServerTlsFiles,
+  type GrpcListenOptions,
 } from '@callctl/service';
 import { KNOWN_SCOPES, scopeOf } from './adapters/grpc/method-scopes.js';
 import { CallLocks } from './app/call-locks.js';
@@ -60,7 +60,7 @@ import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
 export interface CallOrchestratorOptions {
   log: Logger;
   /** The public port; tls: GRPC_TLS_* (and client certificates with clientCaFile). @default plain */
-  grpc: { host: string; port: number; tls?: ServerTlsFiles };
+  grpc: GrpcListenOptions;
   /** API_AUTH=token: the credentials file (API_TOKENS_FILE); absent, calls need no credentials. */
   apiTokensFile?: string;
   /** How often that file is read again (a rotated Secret). @default DEFAULT_RELOAD_INTERVAL_MS */

@@ -17,7 +17,12 @@ runService({
 
     const orchestrator = await startCallOrchestrator({
       log,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT, tls: config.publicTls },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: config.publicTls,
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       apiTokensFile: config.apiTokensFile,
       databaseUrl: config.DATABASE_URL,
       databasePoolSize: config.DATABASE_POOL_SIZE,

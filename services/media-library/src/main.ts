@@ -30,6 +30,7 @@ runService({
         port: config.GRPC_PORT,
         drainMs: config.SHUTDOWN_DRAIN_MS / 2,
         tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
       },
       upload: { maxBytes: config.MEDIA_UPLOAD_MAX_BYTES, timeoutMs: config.MEDIA_UPLOAD_TIMEOUT_MS },
       tools: {

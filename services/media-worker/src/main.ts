@@ -29,7 +29,12 @@ runService({
         drainMs: config.SHUTDOWN_DRAIN_MS / 2,
       },
       state: { instance: config.MEDIA_WORKER_INSTANCE, timeoutMs: config.STATE_TIMEOUT_MS },
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT, tls: internalServerTls(config.internalTls) },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
       sessionCheckIntervalMs: config.SESSION_CHECK_INTERVAL_MS,
       dtmfLogListen: config.DTMF_LOG_LISTEN,

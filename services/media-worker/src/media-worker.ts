@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
 import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { startGrpcServer, type RunningGrpcServer, type ServerTlsFiles } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { NgClient } from './adapters/rtpengine/ng-client.js';
 import { readEngineStatus } from './adapters/rtpengine/engine-status.js';
 import { rtpengineRelay } from './adapters/rtpengine/session-commands.js';
@@ -33,7 +33,7 @@ export const DEFAULT_SESSION_CHECK_INTERVAL_MS = 10_000;
 export interface MediaWorkerOptions {
   log: Logger;
   /** tls: internal mTLS (internalServerTls). @default plain */
-  grpc: { host: string; port: number; tls?: ServerTlsFiles };
+  grpc: GrpcListenOptions;
   rtpengine: { host: string; port: number; timeoutMs: number };
   dtmfLogListen: { host: string; port: number };
   localMediaHost: string;

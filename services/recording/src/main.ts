@@ -66,6 +66,7 @@ runService({
         port: config.GRPC_PORT,
         drainMs: config.SHUTDOWN_DRAIN_MS / 2,
         tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
       },
       factDrainMs: config.SHUTDOWN_DRAIN_MS / 4,
     });

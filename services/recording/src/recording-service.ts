@@ -1,6 +1,6 @@
 import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer, type ServerTlsFiles } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { ForkClient, type ForkClientOptions } from './adapters/media-worker/fork-client.js';
 import { recordingFactPublisher } from './adapters/nats/recording-fact-publisher.js';
 import { recorderService } from './adapters/grpc/recorder-service.js';
@@ -29,7 +29,7 @@ export interface RecordingServiceOptions {
   instance: string;
   storeRetries: { attempts: number; retryDelayMs: number; timeoutMs: number };
   /** tls: internal mTLS (internalServerTls). @default plain */
-  grpc: { host: string; port: number; drainMs?: number; tls?: ServerTlsFiles };
+  grpc: GrpcListenOptions;
   /** Facts still being retried at close are given up after this long. @default 5000 */
   factDrainMs?: number;
 }

@@ -16,7 +16,12 @@ runService({
     log.info({ engine: config.SIP_ENGINE_ADMIN }, 'connecting to the SIP engine');
     const edge = await startSipEdge({
       log,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT, tls: internalServerTls(config.internalTls) },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       engine: { ...config.SIP_ENGINE_ADMIN, secret: config.SIP_ENGINE_SECRET },
       natsUrl: config.NATS_URL,
       natsSecurity: config.nats,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { connectBus, ensureFactsStream, type BusSecurity, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer, type ServerTlsFiles } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
 import { NatsLegJournal } from './adapters/nats/leg-journal.js';
 import { MediaWorkerClient } from './adapters/media/media-worker-client.js';
@@ -16,7 +16,7 @@ import { SipLegs } from './app/sip-legs.js';
 export interface SipEdgeOptions {
   log: Logger;
   /** tls: internal mTLS (internalServerTls). @default plain */
-  grpc: { host: string; port: number; tls?: ServerTlsFiles };
+  grpc: GrpcListenOptions;
   engine: { host: string; port: number; secret: string };
   natsUrl: string;
   /** NATS credentials and TLS (NATS_*). @default anonymous, plain */

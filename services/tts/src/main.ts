@@ -11,7 +11,12 @@ runService({
     const { internalServerTls } = await import('@callctl/service');
     const tts = await startTts({
       log,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT, tls: internalServerTls(config.internalTls) },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       cache: { dir: config.TTS_CACHE_DIR, maxBytes: config.TTS_CACHE_MAX_BYTES },
       defaultProvider: config.TTS_DEFAULT_PROVIDER,
       fallbackProvider: config.TTS_FALLBACK_PROVIDER,
