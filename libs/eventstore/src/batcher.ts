@@ -17,6 +17,8 @@ export interface BatcherOptions<T, R> {
    * the transaction did not commit).
    */
   run(items: readonly T[]): Promise<readonly BatchOutcome<R>[]>;
+  /** A batch of one item goes here instead, when given (a lone request keeps its own statement). */
+  runOne?(item: T): Promise<R>;
   /** The weight of an item (an append's event count) counted against `maxBatchWeight`. */
   weight(item: T): number;
   /** A batch holds items while their total weight stays within this, and always at least one item. */
@@ -56,7 +58,16 @@ export function createBatcher<T, R>(options: BatcherOptions<T, R>): Batcher<T, R
       options.onBatch?.(batch.length, weight);
       let outcomes: readonly BatchOutcome<R>[];
       try {
-        outcomes = await options.run(batch.map((w) => w.item));
+        const runOne = options.runOne;
+        outcomes =
+          batch.length === 1 && runOne
+            ? [
+                await runOne(batch[0]!.item).then(
+                  (value) => ({ ok: true, value }) as const,
+                  (error: unknown) => ({ ok: false, error }) as const,
+                ),
+              ]
+            : await options.run(batch.map((w) => w.item));
       } catch (error) {
         for (const w of batch) w.reject(error);
         continue;

@@ -81,4 +81,25 @@ describe('batcher', () => {
     runs[0]!.settle([{ ok: true, value: 'a' }]);
     await expect(Promise.all(results)).resolves.toEqual(['a', 'batch returned 1 outcomes for 2']);
   });
+
+  it('sends a lone item through runOne when given, and its failure to its caller alone', async () => {
+    const batches: (number | number[])[] = [];
+    const submit = createBatcher<number, string>({
+      maxBatchWeight: 10,
+      weight: () => 1,
+      runOne: async (n) => {
+        batches.push(n);
+        if (n === 2) throw new Error('two refused');
+        return `one ${n}`;
+      },
+      run: async (items) => {
+        batches.push([...items]);
+        return echo(items);
+      },
+    });
+    await expect(submit(1)).resolves.toBe('one 1');
+    await expect(submit(2)).rejects.toThrow('two refused');
+    await expect(Promise.all([submit(3), submit(4)])).resolves.toEqual(['v3', 'v4']);
+    expect(batches).toEqual([1, 2, [3, 4]]);
+  });
 });

@@ -385,15 +385,8 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     weight: (item) => item.events.length,
     onBatch: options.onAppendBatch,
     // A batch of one keeps the lone append's function, errors and all; the batch function answers more.
-    run: async (items) =>
-      items.length === 1
-        ? [
-            await appendOne(items[0]!).then(
-              (value) => ({ ok: true, value }) as const,
-              (error: unknown) => ({ ok: false, error }) as const,
-            ),
-          ]
-        : appendMany(items),
+    runOne: appendOne,
+    run: appendMany,
   });
 
   async function readOne({ streamId, fromVersion }: StreamRead): Promise<RecordedEvent[]> {
@@ -430,15 +423,8 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     maxBatchWeight: options.maxBatchReads ?? DEFAULT_MAX_BATCH_READS,
     weight: () => 1,
     onBatch: options.onReadBatch,
-    run: async (reads) =>
-      reads.length === 1
-        ? [
-            await readOne(reads[0]!).then(
-              (value) => ({ ok: true, value }) as const,
-              (error: unknown) => ({ ok: false, error }) as const,
-            ),
-          ]
-        : readMany(reads),
+    runOne: readOne,
+    run: readMany,
   });
 
   async function readStream(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
