@@ -16,12 +16,6 @@ async function main(): Promise<void> {
   const store = createEventStore({ pool });
   const nc = await connectBus({ servers: process.env.NATS_URL!, name: 'relay-catch-up' });
   const rssBeforeMiB = process.memoryUsage().rss / 1024 / 1024;
-  const peakBeforeMiB = peakRssMiB();
-  let rssMaxMiB = rssBeforeMiB;
-  const sampler = setInterval(
-    () => (rssMaxMiB = Math.max(rssMaxMiB, process.memoryUsage().rss / 1024 / 1024)),
-    50,
-  );
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let firstCheckpointMs = 0;
@@ -42,15 +36,12 @@ async function main(): Promise<void> {
   });
   await reached;
   const ms = performance.now() - t0;
-  clearInterval(sampler);
   console.log(
     JSON.stringify({
       ms,
       firstCheckpointMs,
       checkpoints,
       rssBeforeMiB,
-      rssMaxMiB,
-      peakBeforeMiB,
       peakMiB: peakRssMiB(),
       cpuMs: ((cpu) => (cpu.user + cpu.system) / 1000)(process.cpuUsage(cpu0)),
     }),

@@ -71,7 +71,8 @@ async function stopAll(): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+// No thousands separators: bench-compare reads the figures back from this text.
+const f0 = (n: number) => String(Math.round(n));
 const f2 = (n: number) => n.toFixed(2);
 
 /** Runs `task` over `items`, `inFlight` at a time. */
@@ -211,9 +212,7 @@ async function restartFigures(): Promise<void> {
   const seedS = (performance.now() - t) / 1000;
   const head = await store.headPosition();
   sipEdge.heldLegs = heldLegs(calls);
-  console.log(
-    `seeded ${f0(CALLS)} answered calls, ${f0(head)} events, in ${seedS.toFixed(1)} s ${f0(head / seedS)} events/s`,
-  );
+  console.log(`seeding: ${CALLS} answered calls, ${head} events, in ${seedS.toFixed(1)} s`);
 
   // The first run: the read model and the relay catch up with the seeded log, as on a live system.
   t = performance.now();
@@ -241,7 +240,7 @@ async function restartFigures(): Promise<void> {
   };
   client.close();
   console.log(
-    `first start (read model from position 0): health SERVING after ${f0(firstStartMs)} ms; relay caught up`,
+    `first start, read model from position zero: health SERVING after ${f0(firstStartMs)} ms  (then the relay caught up)`,
   );
 
   // The restart. Once SERVING: the sample's Hangups beside a ListCalls of every page (every call's view,
@@ -286,24 +285,33 @@ async function restartFigures(): Promise<void> {
     return at === undefined ? '-' : `${f0(at - spawnedAt)} ms`;
   };
   const ratio = (ms: number) => `target <= ${TARGET_MS} ms, ratio ${f2(TARGET_MS / ms)}x`;
-  console.log(`restart: kill -9 with ${f0(CALLS)} active calls, started again at once`);
-  console.log(`  kill -> health SERVING       ${f0(servingAt - t0)} ms  (${ratio(servingAt - t0)})`);
+  console.log(`restart: kill -9 with ${CALLS} active calls, started again at once`);
+  console.log(`  kill -> health SERVING                ${f0(servingAt - t0)} ms  (${ratio(servingAt - t0)})`);
   console.log(
-    `    process clock from spawn: first log line ${phase('"level"')}, deadlines re-armed ${phase('deadlines re-armed from the log')}, ready ${phase('call-orchestrator ready')}; orchestrator CPU until SERVING ${f0(cpuAtServing)} ms`,
+    `  spawn -> deadlines re-armed           ${phase('deadlines re-armed from the log')}  (its log)`,
+  );
+  console.log(`  spawn -> ready                        ${phase('call-orchestrator ready')}  (its log)`);
+  console.log(`  orchestrator CPU until SERVING        ${f0(cpuAtServing)} ms`);
+  console.log(
+    `  kill -> sample Hangups recorded       ${f0(hangupsDoneAt - t0)} ms  (${ratio(hangupsDoneAt - t0)}; ${SAMPLE} calls, ${HANGUP_IN_FLIGHT} in flight beside the ListCalls, ${hangupFailures} failed and repeated; ${ended} of ${SAMPLE} ended, ${hungUp} HangupLeg at sip-edge)`,
   );
   console.log(
-    `  kill -> ${SAMPLE} Hangup recorded   ${f0(hangupsDoneAt - t0)} ms  (${ratio(hangupsDoneAt - t0)}; ${HANGUP_IN_FLIGHT} in flight beside the ListCalls, ${hangupFailures} failed and repeated; ${ended} of ${SAMPLE} ended, ${hungUp} HangupLeg at sip-edge)`,
+    `  kill -> every call listed             ${f0(listedAt - t0)} ms  (${ratio(listedAt - t0)}; ListCalls pages of ${LIST_PAGE}: ${listed} calls)`,
   );
   console.log(
-    `  kill -> every call listed    ${f0(listedAt - t0)} ms  (${ratio(listedAt - t0)}; ListCalls pages of ${LIST_PAGE}: ${f0(listed)} calls; on the warm process ${f0(warmListMs)} ms for ${f0(warmListed)})`,
+    `  kill -> every GetCall answered        ${f0(getCallsDoneAt - t0)} ms  (${ratio(getCallsDoneAt - t0)}; ${after.failures} failed and repeated, ${changed} of ${CALLS - SAMPLE} untouched calls differ from before the kill)`,
   );
   console.log(
-    `  kill -> all GetCall answered ${f0(getCallsDoneAt - t0)} ms  (${ratio(getCallsDoneAt - t0)}; the sweep itself ${f0(getCallsDoneAt - sweepStart)} ms, ${after.failures} failed and repeated, ${changed} of ${f0(CALLS - SAMPLE)} untouched calls differ from before the kill)`,
+    `  GetCall sweep after the restart       ${f0(getCallsDoneAt - sweepStart)} ms  (${GET_CALL_IN_FLIGHT} in flight)`,
   );
+  console.log(`  GetCall sweep on the warm process     ${f0(warmSweepMs)} ms  (before the kill)`);
+  console.log(`  GetCall rate on the warm process      ${f0(CALLS / (warmSweepMs / 1000))} calls/s`);
+  console.log(`  orchestrator CPU per GetCall          ${f2(warmCpuPerCall.orchestrator)} ms`);
   console.log(
-    `  GetCall sweep on the warm process before the kill ${f0(warmSweepMs)} ms  (${f0(CALLS / (warmSweepMs / 1000))} calls/s, ${GET_CALL_IN_FLIGHT} in flight; CPU per GetCall: orchestrator ${f2(warmCpuPerCall.orchestrator)} ms, this client ${f2(warmCpuPerCall.bench)} ms)`,
+    `  client CPU per GetCall                ${f2(warmCpuPerCall.bench)} ms  (this process: the load, not the platform)`,
   );
-  console.log(`  orchestrator RSS after the sweep ${f0(rss)} MiB`);
+  console.log(`  ListCalls of every call, warm process ${f0(warmListMs)} ms  (${warmListed} calls)`);
+  console.log(`  orchestrator RSS after the sweep      ${f0(rss)} MiB`);
   await stopAll();
 }
 
@@ -321,7 +329,7 @@ async function relayFigures(): Promise<void> {
   await seedAnsweredCalls(store, calls);
   const head = await store.headPosition();
   console.log(
-    `relay: ${f0(head)} events appended with no relay running (${f0(calls)} calls) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    `relay backlog appended in ${((performance.now() - t) / 1000).toFixed(1)} s  (${head} events of ${calls} calls, with no relay running)`,
   );
 
   const proc = startProcess(process.execPath, ['--import', 'tsx', RELAY_PROCESS], {
@@ -339,8 +347,6 @@ async function relayFigures(): Promise<void> {
     firstCheckpointMs: number;
     checkpoints: number;
     rssBeforeMiB: number;
-    rssMaxMiB: number;
-    peakBeforeMiB: number;
     peakMiB: number;
     cpuMs: number;
   };
@@ -348,12 +354,12 @@ async function relayFigures(): Promise<void> {
   stops.push(() => nc.close());
   const published = (await (await jetstreamManager(nc)).streams.info(CALL_EVENTS_STREAM)).state.messages;
   console.log(
-    `  catch-up ${f2(r.ms / 1000)} s  ${f0(head / (r.ms / 1000))} events/s  (${f0(published)} of ${f0(head)} in CALL_EVENTS; ${r.checkpoints} checkpoints, the first after ${f0(r.firstCheckpointMs)} ms)`,
+    `  relay catch-up        ${f2(r.ms / 1000)} s  (${published} of ${head} in CALL_EVENTS; ${r.checkpoints} checkpoints, the first after ${f0(r.firstCheckpointMs)} ms)`,
   );
-  console.log(
-    `  relay process RSS ${f0(r.rssBeforeMiB)} MiB before, max ${f0(r.rssMaxMiB)} MiB during  (peak RSS ${f0(r.peakMiB)} MiB; ${f0(r.peakBeforeMiB)} before the relay started)`,
-  );
-  console.log(`  relay CPU ${f0(r.cpuMs)} ms  (${f2((r.cpuMs / head) * 1000)} µs/event)`);
+  console.log(`  relay catch-up rate   ${f0(head / (r.ms / 1000))} events/s`);
+  console.log(`  relay RSS before      ${f0(r.rssBeforeMiB)} MiB  (connected, before the relay started)`);
+  console.log(`  relay RSS peak        ${f0(r.peakMiB)} MiB  (the process's peak, getrusage maxrss)`);
+  console.log(`  relay CPU             ${f0(r.cpuMs)} ms  (${f2((r.cpuMs / head) * 1000)} µs/event)`);
   await stopAll();
 }
 
