@@ -320,7 +320,10 @@ export function startRelay(options: RelayOptions): Relay {
           options.onCheckpoint?.(reached);
         }
         backoff.reset();
-        readLog = false;
+        // A full batch may have more behind it (a backlog after a restart, or appends past what the local
+        // feed keeps): read the log again at once. Waiting for the poll instead drained a backlog at one
+        // batch per poll interval (256 events per 500 ms).
+        readLog = batch.length >= settings.batchSize;
         if (batch.length < settings.batchSize) {
           await sleep(settings.pollIntervalMs);
           readLog = !doorbell.isRung; // the poll interval passed with no news: read the log anyway

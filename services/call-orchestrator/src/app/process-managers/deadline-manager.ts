@@ -75,8 +75,11 @@ export class DeadlineManager {
    */
   async rearm(callIds: readonly string[], load: (callId: string) => Promise<LoadedCall>): Promise<number> {
     let armed = 0;
-    for (const callId of callIds) {
-      const call = await load(callId);
+    // All loads at once: the store reads the streams of waiting loads together, a few hundred per query.
+    // One load at a time was a round trip per call: 22 s for 10,000 calls at start-up, before the process
+    // served anything.
+    for (const call of await Promise.all(callIds.map(load))) {
+      const callId = call.callId;
       const due = deadlinesOf(call.state, call.timeline);
       this.arm(callId, due);
       this.follow(callId, call);
