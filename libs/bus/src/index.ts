@@ -63,3 +63,16 @@ export {
   type RecordTableOptions,
 } from './record-table.js';
 export { FactSequence } from './fact-sequence.js';
+export { instanceSubject, instancesOfKind, instancePingSubject } from './subjects.js';
+export {
+  advertiseInstance,
+  watchInstances,
+  INSTANCE_HEARTBEAT_MS,
+  INSTANCE_TTL_MS,
+  type AdvertiseOptions,
+  type Advertisement,
+  type InstanceWatch,
+  type LiveInstances,
+  type WatchOptions,
+} from './instance-registry.js';
+export { InstanceTable, parseAnnouncement, type Announcement, type Instance } from './instance-table.js';

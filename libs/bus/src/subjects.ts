@@ -110,3 +110,26 @@ export function mediaWorkerStateOf(instance: string, kind: string): string {
   assertToken('record kind', kind);
   return `mediaworker.state.${instance}.${kind}.*`;
 }
+
+/**
+ * Instances announce themselves on core NATS (no stream: a heartbeat not heard for a while means the
+ * instance is gone, so nothing needs keeping): `instances.<kind>.<instance>` carries one announcement, and a
+ * publish on `instances.<kind>.ping` makes every instance of the kind announce itself at once.
+ */
+export function instanceSubject(kind: string, instance: string): string {
+  assertToken('instance kind', kind);
+  assertToken('instance', instance);
+  return `instances.${kind}.${instance}`;
+}
+
+/** `instances.<kind>.*`: every announcement of one kind (the ping subject included, which carries none). */
+export function instancesOfKind(kind: string): string {
+  assertToken('instance kind', kind);
+  return `instances.${kind}.*`;
+}
+
+/** `instances.<kind>.ping` (`ping` is never an instance's name: names are checked against it). */
+export function instancePingSubject(kind: string): string {
+  assertToken('instance kind', kind);
+  return `instances.${kind}.ping`;
+}

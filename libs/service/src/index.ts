@@ -28,3 +28,18 @@ export {
   type PeerFailure,
   type Unary,
 } from './peer-call.js';
+export {
+  OwnerDirectory,
+  PeerClients,
+  ownerFromAnswers,
+  type OwnerDirectoryOptions,
+  type OwnerLookup,
+  type PeerInstance,
+  type PeerInstances,
+  type ProbeAnswer,
+} from './routing/owner-directory.js';
+export {
+  mediaSessionOwners,
+  type MediaSessionOwners,
+  type MediaSessionOwnersOptions,
+} from './routing/media-session-owners.js';

@@ -1,6 +1,6 @@
 // Wires the orchestrator's parts by hand (STYLE 13); main.ts and the tests both start it through here.
 import pg from 'pg';
-import { connectBus, type NatsConnection } from '@callctl/bus';
+import { connectBus, watchInstances, type NatsConnection } from '@callctl/bus';
 import {
   catchUpProjection,
   createEventStore,
@@ -145,13 +145,28 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     // drain() fails while NATS is unreachable; close() then stops the reconnect attempts.
     closers.push({ name: 'nats', close: () => nc.drain().catch(() => nc.close()) });
 
-    const sipEdge = sipEdgeClient(o.sipEdge);
-    const media = mediaWorkerClient(o.mediaWorker);
+    // The instances of each peer that announce themselves: commands go to the one that owns the call,
+    // media session or recording; the configured addresses serve while none is heard of (one instance).
+    const peers = {
+      sipEdge: watchInstances({ nc, kind: 'sip-edge' }),
+      media: watchInstances({ nc, kind: 'media-worker' }),
+      tts: watchInstances({ nc, kind: 'tts' }),
+      recording: watchInstances({ nc, kind: 'recording' }),
+    };
+    closers.push({
+      name: 'peer instances',
+      close: () => Object.values(peers).forEach((watch) => watch.close()),
+    });
+    const sipEdge = sipEdgeClient({ ...o.sipEdge, instances: peers.sipEdge });
+    const media = mediaWorkerClient({ ...o.mediaWorker, instances: peers.media });
     // gRPC clients connect on first use: a deployment without Say or library ids never dials them.
-    const tts = ttsClient(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 });
+    const tts = ttsClient({
+      ...(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 }),
+      instances: peers.tts,
+    });
     const library = mediaLibraryClient(o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 });
     const recording = o.recording ?? { address: '127.0.0.1:50056', timeoutMs: 10_000 };
-    const recorder = recorderClient(recording);
+    const recorder = recorderClient({ ...recording, instances: peers.recording });
     closers.push({
       name: 'peer clients',
       close: () => (sipEdge.close(), media.close(), tts.close(), library.close(), recorder.close()),

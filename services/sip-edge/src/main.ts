@@ -17,6 +17,7 @@ runService({
       engine: { ...config.SIP_ENGINE_ADMIN, secret: config.SIP_ENGINE_SECRET },
       natsUrl: config.NATS_URL,
       instance: config.SIP_EDGE_INSTANCE,
+      ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
       facts: {
         giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
         offerGiveUpAfterMs: config.OFFER_PUBLISH_GIVE_UP_MS,

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { connectBus, ensureFactsStream, type NatsConnection } from '@callctl/bus';
+import {
+  advertiseInstance,
+  connectBus,
+  ensureFactsStream,
+  watchInstances,
+  type NatsConnection,
+} from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
 import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
@@ -22,6 +28,8 @@ export interface SipEdgeOptions {
   facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number };
   legs: LegSettings;
+  /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
+  advertise?: string;
 }
 
 export interface RunningSipEdge {
@@ -38,7 +46,12 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   const nc = await connectBus({ servers: options.natsUrl, name: 'sip-edge' });
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
-  const media = new MediaWorkerClient({ ...options.mediaWorker, codecs: options.legs.codecs });
+  const workers = watchInstances({ nc, kind: 'media-worker' });
+  const media = new MediaWorkerClient({
+    ...options.mediaWorker,
+    instances: workers,
+    codecs: options.legs.codecs,
+  });
   const journal = await NatsLegJournal.open({
     nc,
     log: log.child({ module: 'journal' }),
@@ -67,12 +80,20 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
+  // Announced once it serves: the orchestrators send this instance new calls and find its legs.
+  const advertisement = advertiseInstance({
+    nc,
+    kind: 'sip-edge',
+    name: options.instance,
+    address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+  });
   return {
     grpc,
     engine,
     nc,
     legs,
     async close() {
+      await advertisement.close();
       await grpc.close();
       // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.
       const ended = await legs.endEveryLeg();
@@ -81,6 +102,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       engine.close();
       publisher.close();
       media.close();
+      workers.close();
       await nc.drain();
     },
   };

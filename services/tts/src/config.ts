@@ -18,6 +18,21 @@ export function readConfig(environment: Environment) {
       GRPC_HOST: env.host('127.0.0.1'),
       /** Serves callctl.tts.v1.Tts and callctl.media.v1.MediaStore. */
       GRPC_PORT: env.port(50054),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
+      /**
+       * NATS, where the instance announces itself so that media-workers find the speech it made (each
+       * instance keeps its own cache). Unset: not announced (one instance, reached at TTS_GRPC).
+       */
+      NATS_URL: env.url(['nats']).optional(),
+      /** This instance's name (the pod name in Kubernetes), in its announcement. */
+      TTS_INSTANCE: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ or -' })
+        .default('tts'),
       /** The provider of a request that names none. */
       TTS_DEFAULT_PROVIDER: z.enum(PROVIDER_NAMES).default('espeak'),
       /** Speaks when the requested provider is UNAVAILABLE (down, throttled, timed out). Unset: no fallback. */

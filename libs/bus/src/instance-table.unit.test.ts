@@ -1,0 +1,31 @@
+import { InstanceTable, parseAnnouncement } from './instance-table.js';
+
+describe('InstanceTable', () => {
+  it('keeps an instance while its heartbeats come and drops it once the TTL passes without one', () => {
+    const table = new InstanceTable(1000);
+    table.apply({ name: 'b', address: '10.0.0.2:1', state: 'up' }, 0);
+    table.apply({ name: 'a', address: '10.0.0.1:1', state: 'up' }, 0);
+    table.apply({ name: 'a', address: '10.0.0.1:1', state: 'up' }, 900);
+    expect(table.live(1000).map((i) => i.name)).toEqual(['a', 'b']);
+    expect(table.live(1500)).toEqual([{ name: 'a', address: '10.0.0.1:1' }]);
+  });
+
+  it('drops an instance that said it is gone at once, and takes a new address from a restart', () => {
+    const table = new InstanceTable(1000);
+    table.apply({ name: 'a', address: '10.0.0.1:1', state: 'up' }, 0);
+    table.apply({ name: 'a', address: '', state: 'gone' }, 10);
+    expect(table.live(10)).toEqual([]);
+    table.apply({ name: 'a', address: '10.0.0.9:1', state: 'up' }, 20);
+    expect(table.live(20)).toEqual([{ name: 'a', address: '10.0.0.9:1' }]);
+  });
+
+  it('reads announcements and refuses anything else', () => {
+    expect(parseAnnouncement('{"name":"a","address":"h:1","state":"up"}')).toEqual({
+      name: 'a',
+      address: 'h:1',
+      state: 'up',
+    });
+    expect(parseAnnouncement('{"name":"a","address":"h:1","state":"maybe"}')).toBeUndefined();
+    expect(parseAnnouncement('not json')).toBeUndefined();
+  });
+});
