@@ -205,6 +205,8 @@ export async function startSipEdgeProcess(
     engine: SipEngineProcess;
     mediaWorkerGrpcPort: number;
     grpcPort?: number;
+    /** More settings, e.g. SIP_EDGE_INSTANCE. */
+    env?: NodeJS.ProcessEnv;
   } & SipEdgeSettings,
 ): Promise<GrpcServiceProcess> {
   const grpcPort = options.grpcPort ?? (await freePort());
@@ -224,6 +226,7 @@ export async function startSipEdgeProcess(
             FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: String(Math.min(options.factGiveUpMs, 2000)),
           }
         : {}),
+      ...options.env,
     },
     'sip-edge ready',
   );

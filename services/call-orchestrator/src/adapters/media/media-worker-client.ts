@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { media } from '@callctl/proto';
+import { type media } from '@callctl/proto';
 import { ERROR_KINDS } from '@callctl/errors';
 import { mediaSessionOwners, type PeerInstances } from '@callctl/service';
 import type { MediaParty, MediaPort } from '../../app/ports.js';

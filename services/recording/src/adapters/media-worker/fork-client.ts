@@ -1,5 +1,5 @@
 import { ERROR_KINDS, NotFoundError, UnavailableError, ValidationError } from '@callctl/errors';
-import { media } from '@callctl/proto';
+import { type media } from '@callctl/proto';
 import {
   callPeer,
   mediaSessionOwners,
