@@ -25,6 +25,8 @@ export interface AdvertiseOptions {
 }
 
 export interface Advertisement {
+  /** From now on announced as draining: peers still reach it for its work but give it no new work. */
+  drain(): void;
   /** Says `gone` (peers drop the instance at once) and stops the heartbeat. */
   close(): Promise<void>;
 }
@@ -41,11 +43,16 @@ export function advertiseInstance(o: AdvertiseOptions): Advertisement {
       // The connection is closed: the peers' TTL drops this instance.
     }
   };
-  const pings = o.nc.subscribe(instancePingSubject(o.kind), { callback: () => announce('up') });
-  announce('up');
-  const timer = setInterval(() => announce('up'), o.heartbeatMs ?? INSTANCE_HEARTBEAT_MS);
+  let state: 'up' | 'draining' = 'up';
+  const pings = o.nc.subscribe(instancePingSubject(o.kind), { callback: () => announce(state) });
+  announce(state);
+  const timer = setInterval(() => announce(state), o.heartbeatMs ?? INSTANCE_HEARTBEAT_MS);
   timer.unref();
   return {
+    drain: () => {
+      state = 'draining';
+      announce(state);
+    },
     close: async () => {
       clearInterval(timer);
       pings.unsubscribe();

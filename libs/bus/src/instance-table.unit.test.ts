@@ -29,3 +29,11 @@ describe('InstanceTable', () => {
     expect(parseAnnouncement('not json')).toBeUndefined();
   });
 });
+
+describe('InstanceTable: draining', () => {
+  it('keeps a draining instance reachable, marked so', () => {
+    const table = new InstanceTable(1000);
+    table.apply({ name: 'a', address: 'h:1', state: 'draining' }, 0);
+    expect(table.live(0)).toEqual([{ name: 'a', address: 'h:1', draining: true }]);
+  });
+});

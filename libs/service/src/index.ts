@@ -31,6 +31,8 @@ export {
 export {
   OwnerDirectory,
   PeerClients,
+  Turns,
+  liveOrFallback,
   ownerFromAnswers,
   type OwnerDirectoryOptions,
   type OwnerLookup,

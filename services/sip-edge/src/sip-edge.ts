@@ -37,6 +37,11 @@ export interface RunningSipEdge {
   engine: EngineConnection;
   nc: NatsConnection;
   legs: SipLegs;
+  /**
+   * Announces this instance as draining: orchestrators still reach it for the calls it holds but place no
+   * new call through it (for a drain that lets calls finish before close).
+   */
+  announceDraining(): void;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     engine,
     nc,
     legs,
+    announceDraining: () => advertisement.drain(),
     async close() {
       await advertisement.close();
       await grpc.close();

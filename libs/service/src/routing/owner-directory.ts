@@ -11,6 +11,8 @@
 export interface PeerInstance {
   readonly name: string;
   readonly address: string;
+  /** Reached for the work it holds, given no new work. */
+  readonly draining?: boolean;
 }
 
 /** The instances alive now (@callctl/bus watchInstances). */
@@ -54,10 +56,33 @@ export interface OwnerDirectoryOptions {
 /** The pseudo-instance of the fallback address. */
 const ANY = '';
 
+/**
+ * The live instances, or the "any instance" address (a Kubernetes Service, the one local instance) as a
+ * nameless pseudo-instance while none announced itself.
+ */
+export function liveOrFallback(instances: PeerInstances, fallbackAddress: string): PeerInstance[] {
+  const live = instances.list();
+  return live.length > 0 ? live : [{ name: ANY, address: fallbackAddress }];
+}
+
+/**
+ * Hands out the given instances in turn, so that new work is spread evenly; one that drains gets none
+ * (unless every one drains: work is not refused for that).
+ */
+export class Turns {
+  private turn = 0;
+
+  next(candidates: readonly PeerInstance[]): PeerInstance {
+    const taking = candidates.filter((c) => !c.draining);
+    const from = taking.length > 0 ? taking : candidates;
+    return from[this.turn++ % from.length]!;
+  }
+}
+
 export class OwnerDirectory {
   private readonly owners = new Map<string, PeerInstance>();
   private readonly capacity: number;
-  private turn = 0;
+  private readonly turns = new Turns();
 
   constructor(private readonly o: OwnerDirectoryOptions) {
     this.capacity = o.capacity ?? 50_000;
@@ -65,14 +90,12 @@ export class OwnerDirectory {
 
   /** The live instances, or the fallback address when none announced itself. */
   candidates(): PeerInstance[] {
-    const live = this.o.instances.list();
-    return live.length > 0 ? live : [{ name: ANY, address: this.o.fallbackAddress }];
+    return liveOrFallback(this.o.instances, this.o.fallbackAddress);
   }
 
   /** A new thing goes to the next live instance in turn, which is remembered as its owner. */
   assign(key: string): PeerInstance {
-    const candidates = this.candidates();
-    const chosen = candidates[this.turn++ % candidates.length]!;
+    const chosen = this.turns.next(this.candidates());
     this.remember(key, chosen);
     return chosen;
   }

@@ -1,4 +1,4 @@
-import { OwnerDirectory, ownerFromAnswers, type PeerInstance } from './owner-directory.js';
+import { OwnerDirectory, ownerFromAnswers, Turns, type PeerInstance } from './owner-directory.js';
 
 const a: PeerInstance = { name: 'a', address: 'h:1' };
 const b: PeerInstance = { name: 'b', address: 'h:2' };
@@ -61,5 +61,14 @@ describe('OwnerDirectory', () => {
   it('says which instance did not answer when nobody that answered holds the thing', async () => {
     const { d } = directory([a, { name: 'c', address: 'dead:1' }]);
     expect(await d.find('other')).toEqual({ unreachable: ['c'] });
+  });
+});
+
+describe('Turns', () => {
+  it('gives no new work to an instance that drains while another takes it', () => {
+    const turns = new Turns();
+    const draining = { ...a, draining: true };
+    expect([turns.next([draining, b]), turns.next([draining, b])]).toEqual([b, b]);
+    expect(turns.next([draining])).toEqual(draining);
   });
 });

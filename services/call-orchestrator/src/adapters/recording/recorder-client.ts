@@ -8,8 +8,7 @@ import {
   type PeerInstances,
 } from '@callctl/service';
 import type { RecorderPort } from '../../app/ports.js';
-import { PEER_ERROR_CODES, PeerError } from '../../app/errors.js';
-import { callPeer, type Unary } from '../peer-call.js';
+import { callPeer, ownerOf, type Unary } from '../peer-call.js';
 
 export interface RecorderClientOptions {
   /** host:port of "any" recording instance (RECORDING_GRPC): used while no instance announced itself. */
@@ -54,19 +53,10 @@ export function recorderClient(options: RecorderClientOptions): RecorderPort & {
         )
       ).held,
   });
-  const holderOf = async (recordingId: string): Promise<PeerInstance> => {
-    const lookup = await owners.find(recordingId);
-    if (lookup.owner) return lookup.owner;
-    // Its holder may be restarting: it takes the recording over, and an answer from another instance's
-    // metadata would be wrong meanwhile.
-    if (lookup.unreachable.length > 0)
-      throw new PeerError(
-        'recording',
-        PEER_ERROR_CODES.unavailable,
-        `recording ${recordingId} is held by no instance that answered (${lookup.unreachable.join(', ')} did not)`,
-      );
-    return owners.candidates()[0]!;
-  };
+  // A recording nobody holds is answered from the shared metadata by any instance; one whose holder may be
+  // restarting is not (the holder takes it over, and another instance's answer would be wrong meanwhile).
+  const holderOf = async (recordingId: string): Promise<PeerInstance> =>
+    (await ownerOf('recording', owners, recordingId, `recording ${recordingId}`)) ?? owners.candidates()[0]!;
   return {
     startRecorder: async (r) => {
       const at = owners.known(r.recordingId) ?? owners.assign(r.recordingId);

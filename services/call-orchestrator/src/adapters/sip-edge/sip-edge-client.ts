@@ -9,7 +9,7 @@ import {
 } from '@callctl/service';
 import type { SipEdgePort } from '../../app/ports.js';
 import { PEER_ERROR_CODES, PeerError } from '../../app/errors.js';
-import { callPeer, type Unary } from '../peer-call.js';
+import { callPeer, ownerOf, type Unary } from '../peer-call.js';
 
 export interface SipEdgeClientOptions {
   /** host:port of "any" sip-edge (SIP_EDGE_GRPC): used while no instance has announced itself. */
@@ -57,15 +57,9 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
   });
 
   /** The instance holding the call: NOT_FOUND when none does, UNAVAILABLE when that cannot be told. */
-  const ownerOf = async (callId: string): Promise<PeerInstance> => {
-    const lookup = await owners.find(callId);
-    if (lookup.owner) return lookup.owner;
-    if (lookup.unreachable.length > 0)
-      throw new PeerError(
-        'sip-edge',
-        PEER_ERROR_CODES.unavailable,
-        `call ${callId} is held by no instance that answered (${lookup.unreachable.join(', ')} did not)`,
-      );
+  const ownerOfCall = async (callId: string): Promise<PeerInstance> => {
+    const owner = await ownerOf('sip-edge', owners, callId, `call ${callId}`);
+    if (owner) return owner;
     throw new PeerError('sip-edge', PEER_ERROR_CODES.notFound, `no sip-edge instance holds call ${callId}`);
   };
   const call = <Req, Res>(
@@ -82,13 +76,13 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     method: (client: sipEdge.SipEdgeClient) => Unary<Req, Res>,
     request: Req,
     timeoutMs?: number,
-  ) => call(await ownerOf(callId), method, request, timeoutMs);
+  ) => call(await ownerOfCall(callId), method, request, timeoutMs);
 
   return {
     placeCall: async (r) => {
       // A leg dialled to join another goes where that leg is; the first leg of a call, anywhere.
       const at = r.bridgeWithLegId
-        ? await ownerOf(r.callId)
+        ? await ownerOfCall(r.callId)
         : (owners.known(r.callId) ?? owners.assign(r.callId));
       const reply = await call<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(at, (c) => c.placeCall, {
         ...r,

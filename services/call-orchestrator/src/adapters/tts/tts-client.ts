@@ -1,6 +1,12 @@
 import { credentials } from '@grpc/grpc-js';
 import { tts } from '@callctl/proto';
-import { OwnerDirectory, PEER_CHANNEL_OPTIONS, PeerClients, type PeerInstances } from '@callctl/service';
+import {
+  PEER_CHANNEL_OPTIONS,
+  PeerClients,
+  Turns,
+  liveOrFallback,
+  type PeerInstances,
+} from '@callctl/service';
 import type { TtsPort } from '../../app/ports.js';
 import { isPeerError, PEER_ERROR_CODES } from '../../app/errors.js';
 import { callPeer, type Unary } from '../peer-call.js';
@@ -23,12 +29,9 @@ export function ttsClient(options: TtsClientOptions): TtsPort & { close(): void 
   const clients = new PeerClients(
     (address) => new tts.TtsClient(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
   );
-  const spread = new OwnerDirectory({
-    instances: options.instances ?? { list: () => [] },
-    fallbackAddress: options.address,
-    probe: () => Promise.resolve(false),
-    capacity: 1,
-  });
+  const turns = new Turns();
+  const next = () =>
+    turns.next(liveOrFallback(options.instances ?? { list: () => [] }, options.address)).address;
   const synthesizeAt = async (address: string, r: Parameters<TtsPort['synthesize']>[0]) => {
     const client = clients.at(address);
     return callPeer<tts.SynthesizeRequest, tts.SynthesizeResponse>(
@@ -47,11 +50,11 @@ export function ttsClient(options: TtsClientOptions): TtsPort & { close(): void 
   };
   return {
     synthesize: async (r) => {
-      const first = spread.assign('').address;
+      const first = next();
       const reply = await synthesizeAt(first, r).catch((error: unknown) => {
-        const next = spread.assign('').address;
-        if (next === first || !isPeerError(error, PEER_ERROR_CODES.unavailable)) throw error;
-        return synthesizeAt(next, r);
+        const second = next();
+        if (second === first || !isPeerError(error, PEER_ERROR_CODES.unavailable)) throw error;
+        return synthesizeAt(second, r);
       });
       return {
         mediaId: reply.mediaId,
