@@ -24,11 +24,26 @@ describe('instance registry', () => {
   it('lists the instances of a kind that announce themselves, each with its address, and only them', async () => {
     const watcher = await connect();
     const [a, b, other] = await Promise.all([connect(), connect(), connect()]);
-    const adA = advertiseInstance({ nc: a, kind: 'sip-edge', name: 'edge-a', address: '10.0.0.1:50052' });
-    const adB = advertiseInstance({ nc: b, kind: 'sip-edge', name: 'edge-b', address: '10.0.0.2:50052' });
-    const adOther = advertiseInstance({ nc: other, kind: 'media-worker', name: 'mw', address: '10.0.0.3:1' });
+    const adA = await advertiseInstance({
+      nc: a,
+      kind: 'sip-edge',
+      name: 'edge-a',
+      address: '10.0.0.1:50052',
+    });
+    const adB = await advertiseInstance({
+      nc: b,
+      kind: 'sip-edge',
+      name: 'edge-b',
+      address: '10.0.0.2:50052',
+    });
+    const adOther = await advertiseInstance({
+      nc: other,
+      kind: 'media-worker',
+      name: 'mw',
+      address: '10.0.0.3:1',
+    });
     // A watcher started after the announcements hears of them at once (its ping), not a heartbeat later.
-    const watch = watchInstances({ nc: watcher, kind: 'sip-edge' });
+    const watch = await watchInstances({ nc: watcher, kind: 'sip-edge' });
     await waitFor('both edges', () => watch.list().length === 2, 1500);
     expect(watch.list()).toEqual([
       { name: 'edge-a', address: '10.0.0.1:50052' },
@@ -45,19 +60,38 @@ describe('instance registry', () => {
     watch.close();
   });
 
-  it('drops an instance killed without a word once its heartbeats stop for the TTL', async () => {
-    const [watcher, victim] = await Promise.all([connect(), connect()]);
-    advertiseInstance({
+  it('lists an instance killed without a word as missing once its heartbeats stop, also to a peer started later', async () => {
+    const [watcher, victim, later] = await Promise.all([connect(), connect(), connect()]);
+    await advertiseInstance({
       nc: victim,
       kind: 'recording',
       name: 'rec-1.pod',
       address: '10.0.0.9:50056',
       heartbeatMs: 100,
     });
-    const watch = watchInstances({ nc: watcher, kind: 'recording', ttlMs: 500 });
+    const watch = await watchInstances({ nc: watcher, kind: 'recording', ttlMs: 500 });
     await waitFor('announced', () => names(watch.list()).join() === 'rec-1.pod', 1500);
+    expect(watch.list()[0]!.missing).toBeUndefined();
     await victim.close(); // as a kill -9 leaves it: no `gone`
-    await waitFor('expired', () => watch.list().length === 0, 2000);
+    await waitFor('missing', () => watch.list()[0]?.missing === true, 3000);
+    // A process that starts now never heard it: the stored announcement tells it of the missing instance.
+    const fresh = await watchInstances({ nc: later, kind: 'recording', ttlMs: 500 });
+    expect(fresh.list()).toEqual([{ name: 'rec-1.pod', address: '10.0.0.9:50056', missing: true }]);
     watch.close();
+    fresh.close();
+  });
+
+  it('forgets an instance that stopped cleanly, for peers started later too', async () => {
+    const [instance, later] = await Promise.all([connect(), connect()]);
+    const ad = await advertiseInstance({
+      nc: instance,
+      kind: 'tts',
+      name: 'tts-1',
+      address: '10.0.0.5:50054',
+    });
+    await ad.close();
+    const fresh = await watchInstances({ nc: later, kind: 'tts' });
+    expect(fresh.list()).toEqual([]);
+    fresh.close();
   });
 });

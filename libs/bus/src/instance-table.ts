@@ -6,6 +6,11 @@ export interface Instance {
   readonly address: string;
   /** It finishes the work it holds but takes no new work (a drain before it stops). */
   readonly draining?: boolean;
+  /**
+   * Not heard for the TTL, without having said it stopped: killed, or cut off. It may come back under its
+   * name and still hold work, so a lookup that cannot ask it cannot tell that nobody holds a thing.
+   */
+  readonly missing?: boolean;
 }
 
 /**
@@ -19,29 +24,37 @@ export interface Announcement {
 }
 
 /**
- * The instances heard from within `ttlMs`. An instance killed without a word drops out `ttlMs` after its
- * last heartbeat; one that stopped cleanly at once.
+ * The instances heard from within `ttlMs`, and those missing since (killed without a word, or cut off)
+ * for up to `forgetAfterMs`; one that stopped cleanly is dropped at once.
  */
 export class InstanceTable {
   private readonly heard = new Map<string, { address: string; draining: boolean; at: number }>();
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly forgetAfterMs = ttlMs,
+  ) {}
 
-  apply(announcement: Announcement, now: number): void {
+  /** `at`: when it was announced (a stored announcement read at start is older than a live one). */
+  apply(announcement: Announcement, at: number): void {
+    const known = this.heard.get(announcement.name);
+    if (known && known.at > at) return;
     if (announcement.state === 'gone') this.heard.delete(announcement.name);
     else
       this.heard.set(announcement.name, {
         address: announcement.address,
         draining: announcement.state === 'draining',
-        at: now,
+        at,
       });
   }
 
-  /** The live instances, by name (a stable order, so that spreading over them is fair). */
+  /** The instances alive or missing, by name (a stable order, so that spreading over them is fair). */
   live(now: number): Instance[] {
     const live: Instance[] = [];
     for (const [name, { address, draining, at }] of this.heard) {
-      if (now - at > this.ttlMs) this.heard.delete(name);
+      const silentMs = now - at;
+      if (silentMs > this.forgetAfterMs) this.heard.delete(name);
+      else if (silentMs > this.ttlMs) live.push({ name, address, missing: true });
       else live.push(draining ? { name, address, draining } : { name, address });
     }
     return live.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

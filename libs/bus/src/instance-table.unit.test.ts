@@ -37,3 +37,14 @@ describe('InstanceTable: draining', () => {
     expect(table.live(0)).toEqual([{ name: 'a', address: 'h:1', draining: true }]);
   });
 });
+
+describe('InstanceTable: missing', () => {
+  it('lists an instance silent beyond the TTL as missing until it is forgotten, and alive again when heard', () => {
+    const table = new InstanceTable(1000, 5000);
+    table.apply({ name: 'a', address: 'h:1', state: 'up' }, 0);
+    expect(table.live(2000)).toEqual([{ name: 'a', address: 'h:1', missing: true }]);
+    table.apply({ name: 'a', address: 'h:1', state: 'up' }, 2500);
+    expect(table.live(2500)).toEqual([{ name: 'a', address: 'h:1' }]);
+    expect(table.live(8000)).toEqual([]);
+  });
+});

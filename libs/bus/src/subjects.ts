@@ -112,24 +112,28 @@ export function mediaWorkerStateOf(instance: string, kind: string): string {
 }
 
 /**
- * Instances announce themselves on core NATS (no stream: a heartbeat not heard for a while means the
- * instance is gone, so nothing needs keeping): `instances.<kind>.<instance>` carries one announcement, and a
- * publish on `instances.<kind>.ping` makes every instance of the kind announce itself at once.
+ * Instances announce themselves on `instances.<kind>.<instance>`; the stream CALLCTL_INSTANCES keeps the
+ * last announcement of each for a while, so that a process that starts knows of an instance that died
+ * before it (missing, not merely unknown). A publish on `instances-ping.<kind>` makes every instance of the
+ * kind announce itself at once.
  */
+export const INSTANCES_STREAM = 'CALLCTL_INSTANCES';
+export const INSTANCES_SUBJECTS = 'instances.>';
+
 export function instanceSubject(kind: string, instance: string): string {
   assertToken('instance kind', kind);
   assertToken('instance', instance);
   return `instances.${kind}.${instance}`;
 }
 
-/** `instances.<kind>.*`: every announcement of one kind (the ping subject included, which carries none). */
+/** `instances.<kind>.*`: every announcement of one kind. */
 export function instancesOfKind(kind: string): string {
   assertToken('instance kind', kind);
   return `instances.${kind}.*`;
 }
 
-/** `instances.<kind>.ping` (`ping` is never an instance's name: names are checked against it). */
+/** `instances-ping.<kind>`, outside the stream: a ping is nothing to keep. */
 export function instancePingSubject(kind: string): string {
   assertToken('instance kind', kind);
-  return `instances.${kind}.ping`;
+  return `instances-ping.${kind}`;
 }

@@ -148,10 +148,10 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     // The instances of each peer that announce themselves: commands go to the one that owns the call,
     // media session or recording; the configured addresses serve while none is heard of (one instance).
     const peers = {
-      sipEdge: watchInstances({ nc, kind: 'sip-edge' }),
-      media: watchInstances({ nc, kind: 'media-worker' }),
-      tts: watchInstances({ nc, kind: 'tts' }),
-      recording: watchInstances({ nc, kind: 'recording' }),
+      sipEdge: await watchInstances({ nc, kind: 'sip-edge' }),
+      media: await watchInstances({ nc, kind: 'media-worker' }),
+      tts: await watchInstances({ nc, kind: 'tts' }),
+      recording: await watchInstances({ nc, kind: 'recording' }),
     };
     closers.push({
       name: 'peer instances',

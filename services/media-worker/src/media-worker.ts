@@ -90,7 +90,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
   });
   factReporting.start();
   // Each tts instance keeps the speech it made: a `tts:` id is asked of every live one (media-store-fetch.ts).
-  const ttsInstances = watchInstances({ nc: options.nats, kind: 'tts' });
+  const ttsInstances = await watchInstances({ nc: options.nats, kind: 'tts' });
   const stores = Object.entries(options.mediaStores ?? {})
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(
@@ -177,7 +177,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     ],
   });
   // Announced once it serves: sip-edge places new sessions here, and peers find the sessions it holds.
-  const advertisement = advertiseInstance({
+  const advertisement = await advertiseInstance({
     nc: options.nats,
     kind: 'media-worker',
     name: options.state.instance,

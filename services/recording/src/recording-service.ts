@@ -53,7 +53,7 @@ export async function startRecordingService(
   const { log } = options;
   // Facts are published whether or not the orchestrator made the stream yet (the same settings as its).
   await ensureFactsStream(options.nats);
-  const workers = watchInstances({ nc: options.nats, kind: 'media-worker' });
+  const workers = await watchInstances({ nc: options.nats, kind: 'media-worker' });
   const forks = new ForkClient({ ...options.mediaWorker, instances: workers });
   const spool = spoolFiles(options.spoolDir);
   const facts = new RecordingFactReporting(
@@ -110,7 +110,7 @@ export async function startRecordingService(
     throw error;
   }
   // Announced once it serves (its own recordings recovered): orchestrators start recordings here.
-  const advertisement = advertiseInstance({
+  const advertisement = await advertiseInstance({
     nc: options.nats,
     kind: 'recording',
     name: options.instance,

@@ -51,7 +51,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   const nc = await connectBus({ servers: options.natsUrl, name: 'sip-edge' });
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
-  const workers = watchInstances({ nc, kind: 'media-worker' });
+  const workers = await watchInstances({ nc, kind: 'media-worker' });
   const media = new MediaWorkerClient({
     ...options.mediaWorker,
     instances: workers,
@@ -86,7 +86,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
   // Announced once it serves: the orchestrators send this instance new calls and find its legs.
-  const advertisement = advertiseInstance({
+  const advertisement = await advertiseInstance({
     nc,
     kind: 'sip-edge',
     name: options.instance,

@@ -46,7 +46,7 @@ runService({
       const { advertiseInstance, connectBus } = await import('@callctl/bus');
       const nats = await connectBus({ servers: config.NATS_URL, name: 'tts' });
       stops.add('nats', () => nats.drain());
-      const advertisement = advertiseInstance({
+      const advertisement = await advertiseInstance({
         nc: nats,
         kind: 'tts',
         name: config.TTS_INSTANCE,

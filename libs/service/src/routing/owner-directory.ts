@@ -13,6 +13,8 @@ export interface PeerInstance {
   readonly address: string;
   /** Reached for the work it holds, given no new work. */
   readonly draining?: boolean;
+  /** Not heard lately (killed, cut off): it may come back and hold work, but cannot be asked now. */
+  readonly missing?: boolean;
 }
 
 /** The instances alive now (@callctl/bus watchInstances). */
@@ -58,10 +60,10 @@ const ANY = '';
 
 /**
  * The live instances, or the "any instance" address (a Kubernetes Service, the one local instance) as a
- * nameless pseudo-instance while none announced itself.
+ * nameless pseudo-instance while none is alive.
  */
 export function liveOrFallback(instances: PeerInstances, fallbackAddress: string): PeerInstance[] {
-  const live = instances.list();
+  const live = instances.list().filter((i) => !i.missing);
   return live.length > 0 ? live : [{ name: ANY, address: fallbackAddress }];
 }
 
@@ -88,9 +90,17 @@ export class OwnerDirectory {
     this.capacity = o.capacity ?? 50_000;
   }
 
-  /** The live instances, or the fallback address when none announced itself. */
+  /** The live instances, or the fallback address when none is alive. */
   candidates(): PeerInstance[] {
     return liveOrFallback(this.o.instances, this.o.fallbackAddress);
+  }
+
+  /** Instances that died lately without saying so: they may hold things nobody alive can answer for. */
+  missing(): string[] {
+    return this.o.instances
+      .list()
+      .filter((i) => i.missing)
+      .map((i) => i.name);
   }
 
   /** A new thing goes to the next live instance in turn, which is remembered as its owner. */
@@ -114,12 +124,16 @@ export class OwnerDirectory {
     return this.o.instances.list().find((i) => i.name === owner.name) ?? owner;
   }
 
-  /** The owner of `key`: remembered, the only candidate, or the one of the live instances that holds it. */
+  /**
+   * The owner of `key`: remembered, the only instance there is, or the live instance that holds it. An
+   * instance missing lately cannot be asked: it counts as one that did not answer.
+   */
   async find(key: string): Promise<OwnerLookup> {
     const known = this.known(key);
     if (known) return { owner: known };
     const candidates = this.candidates();
-    if (candidates.length === 1) return { owner: candidates[0]! };
+    const missing = this.missing();
+    if (candidates.length === 1 && missing.length === 0) return { owner: candidates[0]! };
     const answers = await Promise.all(
       candidates.map((c) =>
         this.o.probe(c.address, key).then(
@@ -130,6 +144,7 @@ export class OwnerDirectory {
     );
     const lookup = ownerFromAnswers(candidates, answers);
     if (lookup.owner) this.remember(key, lookup.owner);
+    else if (missing.length > 0) return { unreachable: [...lookup.unreachable, ...missing] };
     return lookup;
   }
 }

@@ -72,3 +72,16 @@ describe('Turns', () => {
     expect(turns.next([draining])).toEqual(draining);
   });
 });
+
+describe('OwnerDirectory: a missing instance', () => {
+  it("gets no new work, and makes a thing nobody alive holds unknown rather than nobody's", async () => {
+    const missing = { name: 'c', address: 'h:9', missing: true };
+    const d = new OwnerDirectory({
+      instances: { list: () => [a, missing] },
+      fallbackAddress: 'any:1',
+      probe: () => Promise.resolve(false),
+    });
+    expect([d.assign('x'), d.assign('y')]).toEqual([a, a]);
+    expect(await d.find('z')).toEqual({ unreachable: ['c'] });
+  });
+});

@@ -111,9 +111,16 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
       );
       return { mediaSessionId: reply.mediaSessionId };
     },
-    // Every live instance's legs; one that does not answer fails the whole list, so that its legs are not
-    // taken for gone (the reconciler then leaves everything as it is).
+    // Every live instance's legs; one that does not answer (or died lately, and may come back with its legs)
+    // fails the whole list, so that its legs are not taken for gone (the reconciler then leaves everything).
     listLegs: async () => {
+      const missing = owners.missing();
+      if (missing.length > 0)
+        throw new PeerError(
+          'sip-edge',
+          PEER_ERROR_CODES.unavailable,
+          `${missing.join(', ')} not heard lately`,
+        );
       const replies = await Promise.all(owners.candidates().map((at) => listLegs(at.address, '')));
       return replies.flatMap((reply) =>
         reply.legs.map((l) => ({ callId: l.callId, legId: l.legId, sipState: l.sipState })),

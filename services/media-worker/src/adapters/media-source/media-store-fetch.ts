@@ -1,6 +1,6 @@
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { mediaStore } from '@callctl/proto';
-import { PEER_CHANNEL_OPTIONS, PeerClients, type PeerInstances } from '@callctl/service';
+import { liveOrFallback, PEER_CHANNEL_OPTIONS, PeerClients, type PeerInstances } from '@callctl/service';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
 
 /** Fetches one media id's bytes; rejects with the worker's domain errors. */
@@ -28,8 +28,7 @@ export function mediaStoreFetcher(
     // Several instances of a store keep their own files (the tts cache): an id is asked of each live one
     // in turn until one has it. Ids are content addresses, so any copy is the same media.
     fetch: async (mediaId, limits) => {
-      const live = instances?.list() ?? [];
-      const addresses = live.length > 0 ? live.map((i) => i.address) : [address];
+      const addresses = liveOrFallback(instances ?? { list: () => [] }, address).map((i) => i.address);
       let failure: unknown;
       for (const at of addresses) {
         try {
