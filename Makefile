@@ -55,4 +55,4 @@ bench-compare: setup build ## BENCH=<name> BASE=<rev> [HEAD=<rev>] [RUNS=3]: bot
 	  flock .state/bench.lock node deploy/local/dist/benchmarks/compare.js
 
 clean: down ## stop the stack and remove build output and local state
-	rm -rf .state node_modules/.cache libs/*/dist services/*/dist e2e/dist deploy/local/dist *.tsbuildinfo
+	rm -rf .state node_modules/.cache libs/*/dist services/*/dist e2e/dist deploy/local/dist deploy/chart/dist *.tsbuildinfo

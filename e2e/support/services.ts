@@ -197,6 +197,8 @@ export interface SipEdgeSettings {
   ringTimeoutMs?: number;
   /** How long an InboundCallOffered may wait for NATS before the INVITE gets 503. */
   factGiveUpMs?: number;
+  /** More settings, e.g. where traces go. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startSipEdgeProcess(

@@ -1,4 +1,4 @@
-export { connectBus, type BusConnectOptions, type NatsConnection } from './connection.js';
+export { connectBus, type BusConnectOptions, type BusSecurity, type NatsConnection } from './connection.js';
 export {
   CALL_EVENTS_STREAM,
   CALL_EVENTS_SUBJECTS,

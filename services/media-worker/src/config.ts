@@ -1,4 +1,4 @@
-import { env, loadConfig, type Environment } from '@callctl/config';
+import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { parseUrlAllowList } from './domain/address-policy.js';
@@ -13,7 +13,7 @@ function allowListError(text: string): string | undefined {
 }
 
 export function readConfig(environment: Environment) {
-  return loadConfig(
+  const config = loadConfig(
     'media-worker',
     {
       LOG_LEVEL: env.logLevel(),
@@ -91,12 +91,17 @@ export function readConfig(environment: Environment) {
         .int()
         .positive()
         .default(500 * 1024 * 1024),
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
     },
     environment,
   );
+  return {
+    ...config,
+    ...securityOf('media-worker', config),
+  };
 }
 
 export type MediaWorkerConfig = ReturnType<typeof readConfig>;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
 import { advertiseInstance, ensureFactsStream, watchInstances, type NatsConnection } from '@callctl/bus';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { NgClient } from './adapters/rtpengine/ng-client.js';
 import { readEngineStatus } from './adapters/rtpengine/engine-status.js';
 import { rtpengineRelay } from './adapters/rtpengine/session-commands.js';
@@ -31,7 +32,8 @@ export const DEFAULT_SESSION_CHECK_INTERVAL_MS = 10_000;
 
 export interface MediaWorkerOptions {
   log: Logger;
-  grpc: { host: string; port: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   rtpengine: { host: string; port: number; timeoutMs: number };
   dtmfLogListen: { host: string; port: number };
   localMediaHost: string;
@@ -39,6 +41,8 @@ export interface MediaWorkerOptions {
   urlCache: Omit<UrlCacheOptions, 'stores'>;
   /** MediaStore gRPC addresses by source scheme: `tts:<id>` and `library:<id>` are fetched from them. */
   mediaStores?: { tts?: string; library?: string };
+  /** What the MediaStore clients dial with (internalChannelCredentials). @default plain */
+  peerCredentials?: ChannelCredentials;
   /** Where media facts go (CALLCTL_FACTS); the caller owns the connection. */
   nats: NatsConnection;
   facts: {
@@ -95,7 +99,15 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(
       ([scheme, address]) =>
-        [scheme, mediaStoreFetcher(scheme, address, scheme === 'tts' ? ttsInstances : undefined)] as const,
+        [
+          scheme,
+          mediaStoreFetcher(
+            scheme,
+            address,
+            options.peerCredentials,
+            scheme === 'tts' ? ttsInstances : undefined,
+          ),
+        ] as const,
     );
   const playback = new Playback({
     relay,

@@ -1,7 +1,7 @@
 import { advertiseInstance, ensureFactsStream, watchInstances, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
-import { ForkClient } from './adapters/media-worker/fork-client.js';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
+import { ForkClient, type ForkClientOptions } from './adapters/media-worker/fork-client.js';
 import { recordingFactPublisher } from './adapters/nats/recording-fact-publisher.js';
 import { recorderService } from './adapters/grpc/recorder-service.js';
 import { recordingsService } from './adapters/grpc/recordings-service.js';
@@ -22,7 +22,7 @@ export interface RecordingServiceOptions {
   /** The caller owns the connection (and drains it after close()). */
   nats: NatsConnection;
   facts: { giveUpAfterMs: number; attemptTimeoutMs: number };
-  mediaWorker: { address: string; timeoutMs: number };
+  mediaWorker: ForkClientOptions;
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
   /** Where forks are sent (RECORDING_RTP_HOST); the engine binds its sockets there. */
@@ -30,7 +30,8 @@ export interface RecordingServiceOptions {
   spoolDir: string;
   instance: string;
   storeRetries: { attempts: number; retryDelayMs: number; timeoutMs: number };
-  grpc: { host: string; port: number; drainMs?: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   /** Facts still being retried at close are given up after this long. @default 5000 */
   factDrainMs?: number;
 }

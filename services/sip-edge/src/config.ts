@@ -1,10 +1,10 @@
-import { env, loadConfig, type Environment } from '@callctl/config';
+import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { DEFAULT_CODEC_POLICY, parseCodecPolicy, type CodecPolicy } from './domain/codec-policy.js';
 
 export function readConfig(environment: Environment) {
-  return loadConfig(
+  const config = loadConfig(
     'sip-edge',
     {
       LOG_LEVEL: env.logLevel(),
@@ -65,12 +65,17 @@ export function readConfig(environment: Environment) {
             return z.NEVER;
           }
         }),
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(5000),
     },
     environment,
   );
+  return {
+    ...config,
+    ...securityOf('sip-edge', config),
+  };
 }
 
 export type SipEdgeConfig = ReturnType<typeof readConfig>;

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import {
   advertiseInstance,
   connectBus,
   ensureFactsStream,
   watchInstances,
+  type BusSecurity,
   type NatsConnection,
 } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
 import { NatsLegJournal } from './adapters/nats/leg-journal.js';
 import { MediaWorkerClient } from './adapters/media/media-worker-client.js';
@@ -20,13 +22,16 @@ import { SipLegs } from './app/sip-legs.js';
 
 export interface SipEdgeOptions {
   log: Logger;
-  grpc: { host: string; port: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   engine: { host: string; port: number; secret: string };
   natsUrl: string;
+  /** NATS credentials and TLS (NATS_*). @default anonymous, plain */
+  natsSecurity?: BusSecurity;
   /** Name of this instance: its leg journal is its own. */
   instance: string;
   facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
-  mediaWorker: { address: string; timeoutMs: number };
+  mediaWorker: { address: string; timeoutMs: number; credentials?: ChannelCredentials };
   legs: LegSettings;
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
@@ -48,7 +53,11 @@ export interface RunningSipEdge {
 /** Wires sip-edge's parts by hand (STYLE 13); main.ts starts it through here. */
 export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipEdge> {
   const { log } = options;
-  const nc = await connectBus({ servers: options.natsUrl, name: 'sip-edge' });
+  const nc = await connectBus({
+    servers: options.natsUrl,
+    name: 'sip-edge',
+    ...(options.natsSecurity ? { security: options.natsSecurity } : {}),
+  });
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
   const workers = await watchInstances({ nc, kind: 'media-worker' });

@@ -1,4 +1,13 @@
-import { ConfigError, env, loadConfig, type Environment } from '@callctl/config';
+import {
+  ConfigError,
+  env,
+  loadConfig,
+  type Environment,
+  INTERNAL_TLS_ENV,
+  internalTlsOf,
+  NATS_SECURITY_ENV,
+  natsSecurityOf,
+} from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { PROVIDER_NAMES } from './domain/synthesis-request.js';
@@ -66,6 +75,8 @@ export function readConfig(environment: Environment) {
       GOOGLE_ACCESS_TOKEN: optionalText(),
       /** A service account key file (the standard Google variable). */
       GOOGLE_APPLICATION_CREDENTIALS: optionalText(),
+      ...INTERNAL_TLS_ENV,
+      ...NATS_SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
@@ -82,16 +93,22 @@ export function readConfig(environment: Environment) {
       },
     ]);
   }
-  return config;
+  return { ...config, internalTls: internalTlsOf('tts', config), nats: natsSecurityOf('tts', config) };
 }
 
 export type TtsConfig = ReturnType<typeof readConfig>;
 
-const SECRETS = ['POLLY_SECRET_ACCESS_KEY', 'GOOGLE_API_KEY', 'GOOGLE_ACCESS_TOKEN'] as const;
+const SECRETS = [
+  'POLLY_SECRET_ACCESS_KEY',
+  'GOOGLE_API_KEY',
+  'GOOGLE_ACCESS_TOKEN',
+  'NATS_PASSWORD',
+] as const;
 
 /** The configuration as it may be logged: secrets replaced by whether they are set. */
 export function loggableConfig(config: TtsConfig): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...config };
   for (const name of SECRETS) shown[name] = config[name] ? '[redacted]' : undefined;
+  shown.nats = { ...config.nats, password: config.nats.password ? '[redacted]' : undefined };
   return shown;
 }

@@ -1,6 +1,6 @@
 // The media-worker instance whose rtpengine holds a media session: every command on the session's parties
 // must go there (each worker drives its own rtpengine, 1:1). Used by every client of the media-worker.
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS, type ErrorKind } from '@callctl/errors';
 import { media } from '@callctl/proto';
 import { callPeer, PEER_CHANNEL_OPTIONS, type Unary } from '../peer-call.js';
@@ -13,6 +13,8 @@ export interface MediaSessionOwnersOptions {
   timeoutMs: number;
   /** The media-worker instances alive now. @default none: always `address` */
   instances?: PeerInstances;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
   /** The caller's typed error for a session no worker holds (notFound) or one that cannot be told (unavailable). */
   toError(kind: ErrorKind, message: string): Error;
 }
@@ -30,7 +32,12 @@ const HOLDS = 'holds';
 
 export function mediaSessionOwners(o: MediaSessionOwnersOptions): MediaSessionOwners {
   const clients = new PeerClients(
-    (address) => new media.MediaWorkerClient(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
+    (address) =>
+      new media.MediaWorkerClient(
+        address,
+        o.credentials ?? credentials.createInsecure(),
+        PEER_CHANNEL_OPTIONS,
+      ),
   );
   const directory = new OwnerDirectory({
     instances: o.instances ?? NO_INSTANCES,

@@ -1,3 +1,4 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { posix } from 'node:path';
 import { type media } from '@callctl/proto';
 import { ERROR_KINDS } from '@callctl/errors';
@@ -14,6 +15,8 @@ export interface MediaWorkerClientOptions {
   timeoutMs: number;
   /** Directory on the media-worker's host holding uploaded files: `file:<id>` plays `<dir>/<id>`. */
   mediaFilesDir: string;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
   /** The media-worker instances alive now (their announcements). @default none: always `address` */
   instances?: PeerInstances;
 }

@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { recorder } from '@callctl/proto';
 import {
   OwnerDirectory,
@@ -15,6 +15,8 @@ export interface RecorderClientOptions {
   address: string;
   /** Deadline of each call; StartRecorder resolves once the media-worker's forks are in place. */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
   /** The recording instances alive now (their announcements). @default none: always `address` */
   instances?: PeerInstances;
 }
@@ -30,7 +32,12 @@ const NO_INSTANCES: PeerInstances = { list: () => [] };
 export function recorderClient(options: RecorderClientOptions): RecorderPort & { close(): void } {
   // Found again within a second after a restart of the recording service (a crash is recovered there).
   const clients = new PeerClients(
-    (address) => new recorder.RecorderClient(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
+    (address) =>
+      new recorder.RecorderClient(
+        address,
+        options.credentials ?? credentials.createInsecure(),
+        PEER_CHANNEL_OPTIONS,
+      ),
   );
   const call = <Req, Res>(
     at: PeerInstance,

@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { sipEdge } from '@callctl/proto';
 import {
   OwnerDirectory,
@@ -16,6 +16,8 @@ export interface SipEdgeClientOptions {
   address: string;
   /** Deadline of each call. */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
   /** The sip-edge instances alive now (their announcements). @default none: always `address` */
   instances?: PeerInstances;
 }
@@ -39,7 +41,12 @@ const NO_INSTANCES: PeerInstances = { list: () => [] };
  */
 export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { close(): void } {
   const clients = new PeerClients(
-    (address) => new sipEdge.SipEdgeClient(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
+    (address) =>
+      new sipEdge.SipEdgeClient(
+        address,
+        options.credentials ?? credentials.createInsecure(),
+        PEER_CHANNEL_OPTIONS,
+      ),
   );
   const listLegs = (address: string, callId: string) => {
     const client = clients.at(address);

@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { tts } from '@callctl/proto';
 import {
   PEER_CHANNEL_OPTIONS,
@@ -16,6 +16,8 @@ export interface TtsClientOptions {
   address: string;
   /** Deadline of each synthesis (a cloud provider may take seconds for a long text). */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
   /** The tts instances alive now (their announcements). @default none: always `address` */
   instances?: PeerInstances;
 }
@@ -27,7 +29,8 @@ export interface TtsClientOptions {
  */
 export function ttsClient(options: TtsClientOptions): TtsPort & { close(): void } {
   const clients = new PeerClients(
-    (address) => new tts.TtsClient(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
+    (address) =>
+      new tts.TtsClient(address, options.credentials ?? credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
   );
   const turns = new Turns();
   const next = () =>

@@ -1,4 +1,4 @@
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { mediaStore } from '@callctl/proto';
 import { liveOrFallback, PEER_CHANNEL_OPTIONS, PeerClients, type PeerInstances } from '@callctl/service';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
@@ -18,10 +18,11 @@ export type FetchStoredMedia = (
 export function mediaStoreFetcher(
   scheme: string,
   address: string,
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
   instances?: PeerInstances,
 ): { fetch: FetchStoredMedia; close(): void } {
   const clients = new PeerClients(
-    (at) => new mediaStore.MediaStoreClient(at, credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
+    (at) => new mediaStore.MediaStoreClient(at, channelCredentials, PEER_CHANNEL_OPTIONS),
   );
   const fetchAt = fetchFrom(scheme, (at) => clients.at(at));
   return {

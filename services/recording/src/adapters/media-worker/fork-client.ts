@@ -1,3 +1,4 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS, NotFoundError, UnavailableError, ValidationError } from '@callctl/errors';
 import { type media } from '@callctl/proto';
 import {
@@ -12,6 +13,8 @@ import type { ForkedParty, ForkPort } from '../../app/ports.js';
 export interface ForkClientOptions {
   /** host:port of "any" media-worker (MEDIA_WORKER_GRPC): used while no worker announced itself. */
   address: string;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
   /** The media-worker instances alive now (their announcements). @default none: always `address` */
   instances?: PeerInstances;
   /** Deadline of one call. */

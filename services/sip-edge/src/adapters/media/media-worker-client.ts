@@ -1,3 +1,4 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS, NotFoundError } from '@callctl/errors';
 import { media } from '@callctl/proto';
 import {
@@ -15,6 +16,8 @@ import { localAnswerCodecs, outboundOfferCodecs, type CodecPolicy } from '../../
 export interface MediaWorkerClientOptions {
   /** host:port of "any" media-worker (MEDIA_WORKER_GRPC): used while no worker announced itself. */
   address: string;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
   /** The media-worker instances alive now (their announcements). @default none: always `address` */
   instances?: PeerInstances;
   /** Deadline of one call. */
