@@ -1,9 +1,9 @@
 // The media-worker instance whose rtpengine holds a media session: every command on the session's parties
 // must go there (each worker drives its own rtpengine, 1:1). Used by every client of the media-worker.
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS, type ErrorKind } from '@callctl/errors';
 import { media } from '@callctl/proto';
-import { callPeer, PEER_CHANNEL_OPTIONS, type Unary } from '../peer-call.js';
+import { callPeer, type Unary } from '../peer-call.js';
 import { OwnerDirectory, PeerClients, type PeerInstances } from './owner-directory.js';
 
 export interface MediaSessionOwnersOptions {
@@ -31,14 +31,7 @@ const NO_INSTANCES: PeerInstances = { list: () => [] };
 const HOLDS = 'holds';
 
 export function mediaSessionOwners(o: MediaSessionOwnersOptions): MediaSessionOwners {
-  const clients = new PeerClients(
-    (address) =>
-      new media.MediaWorkerClient(
-        address,
-        o.credentials ?? credentials.createInsecure(),
-        PEER_CHANNEL_OPTIONS,
-      ),
-  );
+  const clients = PeerClients.of(media.MediaWorkerClient, o.credentials);
   const directory = new OwnerDirectory({
     instances: o.instances ?? NO_INSTANCES,
     fallbackAddress: o.address,

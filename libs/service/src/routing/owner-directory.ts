@@ -6,6 +6,8 @@
 // An owner that died keeps its entry: the instance comes back under the same name (a container restarted
 // in its pod, as Kubernetes does) and takes its things over from its journal, so commands wait for it
 // (failing as unavailable meanwhile) rather than go to an instance that knows nothing of them.
+import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { PEER_CHANNEL_OPTIONS } from '../peer-call.js';
 
 /** An instance of the peer service: its stable name and the host:port of its gRPC. */
 export interface PeerInstance {
@@ -149,11 +151,29 @@ export class OwnerDirectory {
   }
 }
 
+/** A generated grpc-js client class. */
+export type GrpcClientClass<C> = new (
+  address: string,
+  credentials: ChannelCredentials,
+  options: Partial<ChannelOptions>,
+) => C;
+
 /** One gRPC client per address, made on first use. */
 export class PeerClients<C extends { close(): void }> {
   private readonly clients = new Map<string, C>();
 
   constructor(private readonly make: (address: string) => C) {}
+
+  /**
+   * Clients of a generated class over `channelCredentials` (internal mTLS when set, else plain), found
+   * again within a second after a peer restarts (PEER_CHANNEL_OPTIONS).
+   */
+  static of<C extends { close(): void }>(
+    Client: GrpcClientClass<C>,
+    channelCredentials: ChannelCredentials = credentials.createInsecure(),
+  ): PeerClients<C> {
+    return new PeerClients((address) => new Client(address, channelCredentials, PEER_CHANNEL_OPTIONS));
+  }
 
   at(address: string): C {
     let client = this.clients.get(address);

@@ -1,12 +1,6 @@
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { recorder } from '@callctl/proto';
-import {
-  OwnerDirectory,
-  PEER_CHANNEL_OPTIONS,
-  PeerClients,
-  type PeerInstance,
-  type PeerInstances,
-} from '@callctl/service';
+import { OwnerDirectory, PeerClients, type PeerInstance, type PeerInstances } from '@callctl/service';
 import type { RecorderPort } from '../../app/ports.js';
 import { callPeer, ownerOf, type Unary } from '../peer-call.js';
 
@@ -31,14 +25,7 @@ const NO_INSTANCES: PeerInstances = { list: () => [] };
  */
 export function recorderClient(options: RecorderClientOptions): RecorderPort & { close(): void } {
   // Found again within a second after a restart of the recording service (a crash is recovered there).
-  const clients = new PeerClients(
-    (address) =>
-      new recorder.RecorderClient(
-        address,
-        options.credentials ?? credentials.createInsecure(),
-        PEER_CHANNEL_OPTIONS,
-      ),
-  );
+  const clients = PeerClients.of(recorder.RecorderClient, options.credentials);
   const call = <Req, Res>(
     at: PeerInstance,
     method: (client: recorder.RecorderClient) => unknown,

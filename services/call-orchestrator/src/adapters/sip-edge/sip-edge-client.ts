@@ -1,12 +1,6 @@
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { sipEdge } from '@callctl/proto';
-import {
-  OwnerDirectory,
-  PEER_CHANNEL_OPTIONS,
-  PeerClients,
-  type PeerInstance,
-  type PeerInstances,
-} from '@callctl/service';
+import { OwnerDirectory, PeerClients, type PeerInstance, type PeerInstances } from '@callctl/service';
 import type { SipEdgePort } from '../../app/ports.js';
 import { PEER_ERROR_CODES, PeerError } from '../../app/errors.js';
 import { callPeer, ownerOf, type Unary } from '../peer-call.js';
@@ -40,14 +34,7 @@ const NO_INSTANCES: PeerInstances = { list: () => [] };
  * spread over the live instances in turn.
  */
 export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { close(): void } {
-  const clients = new PeerClients(
-    (address) =>
-      new sipEdge.SipEdgeClient(
-        address,
-        options.credentials ?? credentials.createInsecure(),
-        PEER_CHANNEL_OPTIONS,
-      ),
-  );
+  const clients = PeerClients.of(sipEdge.SipEdgeClient, options.credentials);
   const listLegs = (address: string, callId: string) => {
     const client = clients.at(address);
     return callPeer<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(

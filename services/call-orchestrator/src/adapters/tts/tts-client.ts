@@ -1,12 +1,6 @@
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { tts } from '@callctl/proto';
-import {
-  PEER_CHANNEL_OPTIONS,
-  PeerClients,
-  Turns,
-  liveOrFallback,
-  type PeerInstances,
-} from '@callctl/service';
+import { PeerClients, Turns, liveOrFallback, type PeerInstances } from '@callctl/service';
 import type { TtsPort } from '../../app/ports.js';
 import { isPeerError, PEER_ERROR_CODES } from '../../app/errors.js';
 import { callPeer, type Unary } from '../peer-call.js';
@@ -28,10 +22,7 @@ export interface TtsClientOptions {
  * on the next. Synthesis owns nothing: media-workers find the speech at whichever instance made it.
  */
 export function ttsClient(options: TtsClientOptions): TtsPort & { close(): void } {
-  const clients = new PeerClients(
-    (address) =>
-      new tts.TtsClient(address, options.credentials ?? credentials.createInsecure(), PEER_CHANNEL_OPTIONS),
-  );
+  const clients = PeerClients.of(tts.TtsClient, options.credentials);
   const turns = new Turns();
   const next = () =>
     turns.next(liveOrFallback(options.instances ?? { list: () => [] }, options.address)).address;

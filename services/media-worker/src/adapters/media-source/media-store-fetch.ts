@@ -1,6 +1,6 @@
 import { credentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { mediaStore } from '@callctl/proto';
-import { liveOrFallback, PEER_CHANNEL_OPTIONS, PeerClients, type PeerInstances } from '@callctl/service';
+import { liveOrFallback, PeerClients, type PeerInstances } from '@callctl/service';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
 
 /** Fetches one media id's bytes; rejects with the worker's domain errors. */
@@ -21,9 +21,7 @@ export function mediaStoreFetcher(
   channelCredentials: ChannelCredentials = credentials.createInsecure(),
   instances?: PeerInstances,
 ): { fetch: FetchStoredMedia; close(): void } {
-  const clients = new PeerClients(
-    (at) => new mediaStore.MediaStoreClient(at, channelCredentials, PEER_CHANNEL_OPTIONS),
-  );
+  const clients = PeerClients.of(mediaStore.MediaStoreClient, channelCredentials);
   const fetchAt = fetchFrom(scheme, (at) => clients.at(at));
   return {
     // Several instances of a store keep their own files (the tts cache): an id is asked of each live one
