@@ -207,6 +207,8 @@ export async function startSipEdgeProcess(
     engine: SipEngineProcess;
     mediaWorkerGrpcPort: number;
     grpcPort?: number;
+    /** More settings, e.g. SIP_EDGE_INSTANCE. */
+    env?: NodeJS.ProcessEnv;
   } & SipEdgeSettings,
 ): Promise<GrpcServiceProcess> {
   const grpcPort = options.grpcPort ?? (await freePort());

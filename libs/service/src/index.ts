@@ -30,6 +30,23 @@ export {
   type Unary,
 } from './peer-call.js';
 export {
+  OwnerDirectory,
+  PeerClients,
+  Turns,
+  liveOrFallback,
+  ownerFromAnswers,
+  type OwnerDirectoryOptions,
+  type OwnerLookup,
+  type PeerInstance,
+  type PeerInstances,
+  type ProbeAnswer,
+} from './routing/owner-directory.js';
+export {
+  mediaSessionOwners,
+  type MediaSessionOwners,
+  type MediaSessionOwnersOptions,
+} from './routing/media-session-owners.js';
+export {
   internalChannelCredentials,
   internalServerTls,
   serverCredentials,

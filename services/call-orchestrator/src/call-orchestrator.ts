@@ -1,6 +1,6 @@
 // Wires the orchestrator's parts by hand (STYLE 13); main.ts and the tests both start it through here.
 import pg from 'pg';
-import { connectBus, type BusSecurity, type NatsConnection } from '@callctl/bus';
+import { connectBus, watchInstances, type BusSecurity, type NatsConnection } from '@callctl/bus';
 import {
   catchUpProjection,
   createEventStore,
@@ -171,17 +171,33 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     // drain() fails while NATS is unreachable; close() then stops the reconnect attempts.
     closers.push({ name: 'nats', close: () => nc.drain().catch(() => nc.close()) });
 
-    const peers = internalChannelCredentials(o.internalTls, log);
-    closers.push({ name: 'peer credentials', close: () => peers.close() });
-    const { credentials } = peers;
-    const sipEdge = sipEdgeClient({ ...o.sipEdge, credentials });
-    const media = mediaWorkerClient({ ...o.mediaWorker, credentials });
+    const peerCredentials = internalChannelCredentials(o.internalTls, log);
+    closers.push({ name: 'peer credentials', close: () => peerCredentials.close() });
+    const { credentials } = peerCredentials;
+    // The instances of each peer that announce themselves: commands go to the one that owns the call,
+    // media session or recording; the configured addresses serve while none is alive (one instance).
+    const peers = {
+      sipEdge: await watchInstances({ nc, kind: 'sip-edge' }),
+      media: await watchInstances({ nc, kind: 'media-worker' }),
+      tts: await watchInstances({ nc, kind: 'tts' }),
+      recording: await watchInstances({ nc, kind: 'recording' }),
+    };
+    closers.push({
+      name: 'peer instances',
+      close: () => Object.values(peers).forEach((watch) => watch.close()),
+    });
+    const sipEdge = sipEdgeClient({ ...o.sipEdge, credentials, instances: peers.sipEdge });
+    const media = mediaWorkerClient({ ...o.mediaWorker, credentials, instances: peers.media });
     // gRPC clients connect on first use: a deployment without Say or library ids never dials them.
-    const tts = ttsClient({ ...(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 }), credentials });
+    const tts = ttsClient({
+      ...(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 }),
+      credentials,
+      instances: peers.tts,
+    });
     const libraryPeer = o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 };
     const library = mediaLibraryClient({ ...libraryPeer, credentials });
     const recording = { ...(o.recording ?? { address: '127.0.0.1:50056', timeoutMs: 10_000 }), credentials };
-    const recorder = recorderClient(recording);
+    const recorder = recorderClient({ ...recording, instances: peers.recording });
     closers.push({
       name: 'peer clients',
       close: () => (sipEdge.close(), media.close(), tts.close(), library.close(), recorder.close()),

@@ -19,6 +19,11 @@ export function readConfig(environment: Environment) {
       LOG_LEVEL: env.logLevel(),
       GRPC_HOST: env.host('127.0.0.1'),
       GRPC_PORT: env.port(50053),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
       /** rtpengine ng control socket (UDP). */
       RTPENGINE_NG: env.hostPort('127.0.0.1:52222'),
       /** Deadline of one ng command. */

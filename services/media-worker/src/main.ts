@@ -48,6 +48,7 @@ runService({
         allow: parseUrlAllowList(config.MEDIA_URL_ALLOW),
       },
       mediaStores: { tts: config.TTS_GRPC, library: config.MEDIA_LIBRARY_GRPC },
+      ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
       peerCredentials: peers.credentials,
     });
     stops.add('media worker', () => worker.close());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
-import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
+import { advertiseInstance, ensureFactsStream, watchInstances, type NatsConnection } from '@callctl/bus';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { NgClient } from './adapters/rtpengine/ng-client.js';
@@ -65,6 +65,8 @@ export interface MediaWorkerOptions {
    * MediaSessionLost); 0 turns the check off. @default DEFAULT_SESSION_CHECK_INTERVAL_MS
    */
   sessionCheckIntervalMs?: number;
+  /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
+  advertise?: string;
 }
 
 export interface RunningMediaWorker {
@@ -91,10 +93,21 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'facts' }),
   });
   factReporting.start();
+  // Each tts instance keeps the speech it made: a `tts:` id is asked of every live one (media-store-fetch.ts).
+  const ttsInstances = await watchInstances({ nc: options.nats, kind: 'tts' });
   const stores = Object.entries(options.mediaStores ?? {})
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(
-      ([scheme, address]) => [scheme, mediaStoreFetcher(scheme, address, options.peerCredentials)] as const,
+      ([scheme, address]) =>
+        [
+          scheme,
+          mediaStoreFetcher(
+            scheme,
+            address,
+            options.peerCredentials,
+            scheme === 'tts' ? ttsInstances : undefined,
+          ),
+        ] as const,
     );
   const playback = new Playback({
     relay,
@@ -175,6 +188,13 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       }),
     ],
   });
+  // Announced once it serves: sip-edge places new sessions here, and peers find the sessions it holds.
+  const advertisement = await advertiseInstance({
+    nc: options.nats,
+    kind: 'media-worker',
+    name: options.state.instance,
+    address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+  });
   const checkIntervalMs = options.sessionCheckIntervalMs ?? DEFAULT_SESSION_CHECK_INTERVAL_MS;
   const stopWatching = checkIntervalMs > 0 ? watch.every(checkIntervalMs) : async () => undefined;
   return {
@@ -182,6 +202,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     ng,
     dtmfLogAddress,
     async close() {
+      await advertisement.close();
       await grpc.close();
       await stopWatching();
       playback.close();
@@ -190,6 +211,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       await localSink.stop();
       ng.close();
       for (const [, store] of stores) store.close();
+      ttsInstances.close();
     },
   };
 }

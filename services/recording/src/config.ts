@@ -28,6 +28,11 @@ export function readConfig(environment: Environment) {
        * forwarded by the orchestrator on its port).
        */
       GRPC_PORT: env.port(50056),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
       /** PostgreSQL with the platform's migrations: the recordings' metadata (parts, pauses) lives there. */
       DATABASE_URL: env.url(['postgres', 'postgresql']),
       DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

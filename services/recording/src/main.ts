@@ -55,6 +55,7 @@ runService({
       rtpHost: config.RECORDING_RTP_HOST,
       spoolDir: config.RECORDING_SPOOL_DIR,
       instance: config.RECORDING_INSTANCE,
+      ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
       storeRetries: {
         attempts: config.STORE_ATTEMPTS,
         retryDelayMs: config.STORE_RETRY_DELAY_MS,

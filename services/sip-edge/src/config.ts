@@ -19,6 +19,11 @@ export function readConfig(environment: Environment) {
       /** The internal SipEdge gRPC API (callctl.sipedge.v1) for the orchestrator. */
       GRPC_HOST: env.host('127.0.0.1'),
       GRPC_PORT: env.port(50052),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
       /** Admin (drachtio control protocol) port of the SIP engine: drachtio-server or services/sip-engine. */
       SIP_ENGINE_ADMIN: env.hostPort('127.0.0.1:9022'),
       SIP_ENGINE_SECRET: z.string().min(1).default('cymru'),

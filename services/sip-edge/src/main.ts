@@ -26,6 +26,7 @@ runService({
       natsUrl: config.NATS_URL,
       natsSecurity: config.nats,
       instance: config.SIP_EDGE_INSTANCE,
+      ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
       facts: {
         giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
         offerGiveUpAfterMs: config.OFFER_PUBLISH_GIVE_UP_MS,

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { connectBus, ensureFactsStream, type BusSecurity, type NatsConnection } from '@callctl/bus';
+import {
+  advertiseInstance,
+  connectBus,
+  ensureFactsStream,
+  watchInstances,
+  type BusSecurity,
+  type NatsConnection,
+} from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
 import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
@@ -26,6 +33,8 @@ export interface SipEdgeOptions {
   facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number; credentials?: ChannelCredentials };
   legs: LegSettings;
+  /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
+  advertise?: string;
 }
 
 export interface RunningSipEdge {
@@ -33,6 +42,11 @@ export interface RunningSipEdge {
   engine: EngineConnection;
   nc: NatsConnection;
   legs: SipLegs;
+  /**
+   * Announces this instance as draining: orchestrators still reach it for the calls it holds but place no
+   * new call through it (for a drain that lets calls finish before close).
+   */
+  announceDraining(): void;
   close(): Promise<void>;
 }
 
@@ -46,7 +60,12 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   });
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
-  const media = new MediaWorkerClient({ ...options.mediaWorker, codecs: options.legs.codecs });
+  const workers = await watchInstances({ nc, kind: 'media-worker' });
+  const media = new MediaWorkerClient({
+    ...options.mediaWorker,
+    instances: workers,
+    codecs: options.legs.codecs,
+  });
   const journal = await NatsLegJournal.open({
     nc,
     log: log.child({ module: 'journal' }),
@@ -75,12 +94,21 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
+  // Announced once it serves: the orchestrators send this instance new calls and find its legs.
+  const advertisement = await advertiseInstance({
+    nc,
+    kind: 'sip-edge',
+    name: options.instance,
+    address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+  });
   return {
     grpc,
     engine,
     nc,
     legs,
+    announceDraining: () => advertisement.drain(),
     async close() {
+      await advertisement.close();
       await grpc.close();
       // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.
       const ended = await legs.endEveryLeg();
@@ -89,6 +117,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       engine.close();
       publisher.close();
       media.close();
+      workers.close();
       await nc.drain();
     },
   };

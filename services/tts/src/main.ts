@@ -48,6 +48,18 @@ runService({
       },
     });
     stops.add('tts', () => tts.close());
+    if (config.NATS_URL) {
+      const { advertiseInstance, connectBus } = await import('@callctl/bus');
+      const nats = await connectBus({ servers: config.NATS_URL, name: 'tts', security: config.nats });
+      stops.add('nats', () => nats.drain());
+      const advertisement = await advertiseInstance({
+        nc: nats,
+        kind: 'tts',
+        name: config.TTS_INSTANCE,
+        address: config.ADVERTISE_GRPC ?? `127.0.0.1:${tts.grpc.port}`,
+      });
+      stops.add('announcement', () => advertisement.close());
+    }
     log.info({ grpc: tts.grpc.address, config: loggableConfig(config) }, 'tts ready');
   },
 });
