@@ -247,7 +247,21 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     );
     closers.push({ name: 'active-calls projection', close: () => projection.close() });
     const rearm = async () => deadlines.rearm(await allActiveCallIds(pool), (id) => calls.load(id));
-    log.info({ deadlines: await rearm() }, 'deadlines re-armed from the log');
+    // Serving does not wait for the first re-arm (10,000 active calls take seconds to load): commands and
+    // GetCall read each call from the log anyway, and a deadline that fell due while no instance ran fires
+    // as soon as its call is re-armed. A failed first re-arm is retried by the resync below.
+    const firstRearm = rearm().then(
+      (armed) => log.info({ deadlines: armed }, 'deadlines re-armed from the log'),
+      (error: unknown) => log.warn({ err: error }, 'deadline re-arm failed; the resync tries again'),
+    );
+    // Stops the re-arm between chunks (the deadlines' own closer runs later), so no load outlives the pool.
+    closers.push({
+      name: 'first deadline re-arm',
+      close: async () => {
+        deadlines.close();
+        await firstRearm;
+      },
+    });
 
     const reconciler = new LegReconciler({
       sipEdge,
