@@ -17,6 +17,7 @@ import {
 } from './chart-rules';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { INTERNAL_TLS_ENV, NATS_SECURITY_ENV, SECURITY_ENV } from '@callctl/config';
 import { REPO_ROOT } from './helm-binary';
 import { kubernetesSchemaProblems } from './kubernetes-schema';
 import {
@@ -169,41 +170,20 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
 });
 
 describe('environment names', () => {
-  // Names the chart sets that land in the services' config.ts in parallel (CONTRACT of issue #14), and the
-  // pod fields it exposes for $(...) references. Once merged, the first group is read from config.ts too.
-  const LANDING = [
-    'GRPC_TLS_CERT_FILE',
-    'GRPC_TLS_KEY_FILE',
-    'GRPC_TLS_CLIENT_CA_FILE',
-    'API_AUTH',
-    'API_TOKENS_FILE',
-    'API_ALLOW_UNAUTHENTICATED',
-    'INTERNAL_TLS_CA_FILE',
-    'INTERNAL_TLS_CERT_FILE',
-    'INTERNAL_TLS_KEY_FILE',
-    'NATS_USER',
-    'NATS_PASSWORD',
-    'NATS_NKEY_SEED_FILE',
-    'NATS_TLS_CA_FILE',
-    'NATS_TLS_CERT_FILE',
-    'NATS_TLS_KEY_FILE',
-    'ADVERTISE_GRPC',
-    'TTS_INSTANCE',
-    'SIP_EDGE_DRAIN_MAX_MS',
-    'SIP_EDGE_DRAIN_RETRY_AFTER_S',
-    'GRPC_HEALTH_PORT',
-    // tts: announces itself on NATS (instances helper).
-    'NATS_URL',
-  ];
+  // Names the chart sets that land in sip-edge's config.ts with its drain (CONTRACT of issue #14), and the
+  // pod fields it exposes for $(...) references.
+  const LANDING = ['SIP_EDGE_DRAIN_MAX_MS', 'SIP_EDGE_DRAIN_RETRY_AFTER_S'];
   const POD_FIELDS = ['POD_NAME', 'POD_IP', 'HOST_IP'];
-  const configNames = (service: string) =>
-    new Set(
-      [
-        ...readFileSync(join(REPO_ROOT, 'services', service, 'src', 'config.ts'), 'utf8').matchAll(
-          /^\s+([A-Z][A-Z0-9_]+):/gm,
-        ),
-      ].map((match) => match[1]!),
+  // The variables a service reads: its config.ts's own, and those of the shared shapes it spreads in.
+  const SHARED_SHAPES: Record<string, object> = { SECURITY_ENV, INTERNAL_TLS_ENV, NATS_SECURITY_ENV };
+  const configNames = (service: string) => {
+    const source = readFileSync(join(REPO_ROOT, 'services', service, 'src', 'config.ts'), 'utf8');
+    const own = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1]!);
+    const spread = [...source.matchAll(/\.\.\.([A-Z_]+_ENV)\b/g)].flatMap((match) =>
+      Object.keys(SHARED_SHAPES[match[1]!] ?? {}),
     );
+    return new Set([...own, ...spread]);
+  };
 
   it.each(VALUE_SETS.map(([label]) => label))('are ones the services read, with %s', (name) => {
     const unknown = workloads(renderedFor(name)).flatMap((w) =>
