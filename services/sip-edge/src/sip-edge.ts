@@ -22,6 +22,11 @@ export interface SipEdgeOptions {
   facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number };
   legs: LegSettings;
+  /**
+   * Shutdown: how long calls up may go on after new INVITEs are refused (0: end them at once), and the
+   * Retry-After of those refusals.
+   */
+  drain: { maxMs: number; retryAfterS: number };
 }
 
 export interface RunningSipEdge {
@@ -73,6 +78,19 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     nc,
     legs,
     async close() {
+      // New INVITEs are refused from here on, and health says NOT_SERVING so load balancers and probes
+      // take the instance out; the gRPC API stays up, since the calls still held need it.
+      legs.stopTakingCalls(options.drain.retryAfterS);
+      grpc.health.setAllNotServing();
+      if (options.drain.maxMs > 0) {
+        log.info(
+          { legs: legs.liveCount(), maxMs: options.drain.maxMs },
+          'draining: waiting for the calls up to end',
+        );
+        const left = await legs.waitForLegsToEnd(options.drain.maxMs);
+        if (left > 0) log.warn({ legs: left }, 'drain time is up; ending the calls still up');
+        else log.info('drained: every call has ended');
+      }
       await grpc.close();
       // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.
       const ended = await legs.endEveryLeg();
