@@ -4,7 +4,8 @@
 # dependencies only), FROM the local base build-base.sh makes once, or FROM $BASE_IMAGE when set (e.g.
 # BASE_IMAGE=docker.io/library/node:20-bookworm-slim where a registry is reachable).
 # Tags: callctl/<service>:<package.json version> and callctl/<service>:git-<short sha>; never latest.
-# Needs the compiled packages (`npx tsc -b`, which `make images` runs first). Prints one line per image:
+# Needs the compiled packages (`npx tsc -b`, which `make images` runs first). An image whose inputs did not
+# change is kept as it is; IMAGES_REBUILD=1 runs buildah anyway. Prints one line per image:
 # <service> <tag> <size>.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -23,10 +24,24 @@ build_one() {
   sha=$(git -C "$REPO_ROOT" rev-parse --short HEAD)
   # --layers keeps the steps before the application is copied (system packages) as a cache; docker
   # format, because OCI image configs have no HEALTHCHECK.
+  # Everything the image is made of: the context's contents, the Dockerfile and the base. An image that
+  # carries the same digest is up to date, and buildah (whose cached steps still cost seconds each on vfs)
+  # is not run at all.
+  local digest
+  digest=$( {
+    tar -C "$context" -cf - --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner .
+    cat "$REPO_ROOT/$dir/Dockerfile"
+    "${BUILDAH[@]}" images --quiet --no-trunc "$base"
+  } | sha256sum | cut -d' ' -f1)
+  if [[ -z "${IMAGES_REBUILD:-}" && $(image_label "localhost/callctl/$service:$version" callctl.build-digest) == "$digest" ]]; then
+    "${BUILDAH[@]}" tag "localhost/callctl/$service:$version" "callctl/$service:git-$sha"
+    report "$service" "$version"
+    return
+  fi
   local previous
   previous=$("${BUILDAH[@]}" images --quiet --no-trunc "localhost/callctl/$service:$version" 2>/dev/null || true)
   "${BUILDAH[@]}" bud --quiet --isolation chroot --format docker --layers \
-    --build-arg "BASE_IMAGE=$base" \
+    --build-arg "BASE_IMAGE=$base" --label "callctl.build-digest=$digest" \
     --file "$REPO_ROOT/$dir/Dockerfile" \
     --tag "callctl/$service:$version" --tag "callctl/$service:git-$sha" \
     "$context" >/dev/null
@@ -36,9 +51,17 @@ build_one() {
   if [[ -n "$previous" && "$previous" != "$current" ]]; then
     "${BUILDAH[@]}" rmi "$previous" >/dev/null 2>&1 || true
   fi
+  report "$service" "$version"
+}
+
+image_label() {
+  "${BUILDAH[@]}" inspect --type image --format "{{index .Docker.Config.Labels \"$2\"}}" "$1" 2>/dev/null || true
+}
+
+report() {
   local size
-  size=$("${BUILDAH[@]}" images --format '{{.Size}}' "localhost/callctl/$service:$version" | sed -n 1p)
-  echo "$service localhost/callctl/$service:$version $size"
+  size=$("${BUILDAH[@]}" images --format '{{.Size}}' "localhost/callctl/$1:$2" | sed -n 1p)
+  echo "$1 localhost/callctl/$1:$2 $size"
 }
 
 main() {

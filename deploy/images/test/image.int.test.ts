@@ -19,9 +19,15 @@ interface Run {
   stderr: string;
 }
 
-function run(command: string, args: readonly string[], timeoutMs = 120_000): Promise<Run> {
+function run(
+  command: string,
+  args: readonly string[],
+  timeoutMs = 120_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Run> {
+  const options = { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, ...env } };
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+    execFile(command, args, options, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -84,7 +90,10 @@ describe('the tts image', () => {
   let config: ImageConfig;
 
   beforeAll(async () => {
-    const built = await run(join(REPO, 'deploy', 'images', 'build.sh'), ['tts'], BUILD_TIMEOUT_MS);
+    // IMAGES_REBUILD: buildah runs even when an image of the same inputs exists (its cached steps apply).
+    const built = await run(join(REPO, 'deploy', 'images', 'build.sh'), ['tts'], BUILD_TIMEOUT_MS, {
+      IMAGES_REBUILD: '1',
+    });
     if (built.code !== 0) throw new Error(`build.sh tts failed (${built.code}):\n${built.stderr}`);
     // "<service> <tag> <size>"
     image = built.stdout.trim().split('\n').pop()!.split(' ')[1]!;
