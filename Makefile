@@ -58,4 +58,4 @@ images: build ## container images of every service with buildah (tags callctl/<s
 	@deploy/images/build.sh all
 
 clean: down ## stop the stack and remove build output and local state
-	rm -rf .state node_modules/.cache libs/*/dist services/*/dist e2e/dist deploy/local/dist deploy/images/dist *.tsbuildinfo
+	rm -rf .state node_modules/.cache libs/*/dist services/*/dist e2e/dist deploy/local/dist deploy/chart/dist deploy/images/dist *.tsbuildinfo

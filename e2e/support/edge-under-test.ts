@@ -97,6 +97,8 @@ export interface FixtureOptions {
   mediaServices?: boolean | { ttsEnv?: NodeJS.ProcessEnv; mediaLibraryEnv?: NodeJS.ProcessEnv };
   /** More media-worker settings (e.g. MEDIA_URL_ALLOW). */
   mediaWorkerEnv?: NodeJS.ProcessEnv;
+  /** Settings every service gets (below its own), e.g. where traces go (OTEL_*). */
+  serviceEnv?: NodeJS.ProcessEnv;
   /**
    * Also run the recording service (over its own test database, files stored under the fixture's
    * directory); the orchestrator is told where it is (RECORDING_GRPC). `env` adds settings.
@@ -133,14 +135,17 @@ export async function startEdgeUnderTest(
     if (fixtures.mediaServices) {
       const more = fixtures.mediaServices === true ? {} : fixtures.mediaServices;
       tts = keep(
-        await startTtsProcess({ cacheDir: join(dir, 'tts'), ...(more.ttsEnv ? { env: more.ttsEnv } : {}) }),
+        await startTtsProcess({
+          cacheDir: join(dir, 'tts'),
+          env: { ...fixtures.serviceEnv, ...more.ttsEnv },
+        }),
       );
       const db = (libraryDb = await createTestDatabase());
       keep({ stop: () => db.drop() });
       mediaLibrary = keep(
         await startMediaLibraryProcess({
           databaseUrl: libraryDb.url,
-          ...(more.mediaLibraryEnv ? { env: more.mediaLibraryEnv } : {}),
+          env: { ...fixtures.serviceEnv, ...more.mediaLibraryEnv },
         }),
       );
       mediaStores.ttsGrpcPort = tts.grpcPort;
@@ -161,7 +166,7 @@ export async function startEdgeUnderTest(
       dtmfPort,
       cacheDir: join(dir, 'cache'),
       mediaStores,
-      ...(fixtures.mediaWorkerEnv ? { env: fixtures.mediaWorkerEnv } : {}),
+      env: { ...fixtures.serviceEnv, ...fixtures.mediaWorkerEnv },
     };
     mediaWorker = await startMediaWorkerProcess(mediaWorkerOptions);
     // Stops whichever process runs at the end (a restart replaces it).
@@ -176,7 +181,7 @@ export async function startEdgeUnderTest(
         mediaWorkerGrpcPort: mediaWorker.grpcPort,
         spoolDir: join(dir, 'recording-spool'),
         recordingDir: join(dir, 'recordings'),
-        ...(more.env ? { env: more.env } : {}),
+        env: { ...fixtures.serviceEnv, ...more.env },
       };
       const started = await startRecordingProcess(recordingOptions);
       recording = started;
@@ -184,7 +189,13 @@ export async function startEdgeUnderTest(
       keep({ stop: () => (recording ?? started).stop() });
       mediaStores.recordingGrpcPort = started.grpcPort;
     }
-    edgeOptions = { natsUrl: nats.url, engine, mediaWorkerGrpcPort: mediaWorker.grpcPort, ...settings };
+    edgeOptions = {
+      natsUrl: nats.url,
+      engine,
+      mediaWorkerGrpcPort: mediaWorker.grpcPort,
+      ...settings,
+      env: { ...fixtures.serviceEnv, ...settings.env },
+    };
     edge = await startSipEdgeProcess(edgeOptions);
   } catch (error) {
     // Nothing may outlive a failed start: the processes would hold ports and CPU for the next files.

@@ -100,7 +100,7 @@ export async function startPlatform(
     sipEdgeGrpcPort: edge.sipEdge.grpcPort,
     mediaWorkerGrpcPort: edge.mediaWorker.grpcPort,
     mediaStores: edge.mediaStores,
-    ...(fixtures.orchestratorEnv ? { env: fixtures.orchestratorEnv } : {}),
+    env: { ...fixtures.serviceEnv, ...fixtures.orchestratorEnv },
   };
   try {
     db = await createTestDatabase();

@@ -199,6 +199,8 @@ export interface SipEdgeSettings {
   factGiveUpMs?: number;
   /** SIP_EDGE_DRAIN_MAX_MS: how long calls may go on after SIGTERM. @default the service's (0) */
   drainMaxMs?: number;
+  /** More settings, e.g. where traces go. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startSipEdgeProcess(
@@ -207,6 +209,8 @@ export async function startSipEdgeProcess(
     engine: SipEngineProcess;
     mediaWorkerGrpcPort: number;
     grpcPort?: number;
+    /** More settings, e.g. SIP_EDGE_INSTANCE. */
+    env?: NodeJS.ProcessEnv;
   } & SipEdgeSettings,
 ): Promise<GrpcServiceProcess> {
   const grpcPort = options.grpcPort ?? (await freePort());
@@ -227,6 +231,7 @@ export async function startSipEdgeProcess(
             FACT_PUBLISH_ATTEMPT_TIMEOUT_MS: String(Math.min(options.factGiveUpMs, 2000)),
           }
         : {}),
+      ...options.env,
     },
     'sip-edge ready',
   );

@@ -13,7 +13,7 @@ import {
 } from '@callctl/bus';
 import { facts } from '@callctl/proto';
 import { traceIdOf } from '@callctl/telemetry';
-import { startSipp, waitFor, type RunningSipp } from '@callctl/testing';
+import { startOtlpReceiver, startSipp, waitFor, type OtlpReceiver, type RunningSipp } from '@callctl/testing';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 
@@ -29,7 +29,10 @@ interface Published {
   linkedTraceId: string | undefined;
 }
 
-describe('traces across services', () => {
+// Once with spans off (the default: the traceparent travels alone) and once with every service exporting
+// spans (each message then carries its producer span, each command its own span): the trace ids are the same.
+describe.each(['none', 'otlp'] as const)('traces across services (OTEL_TRACES_EXPORTER=%s)', (exporter) => {
+  let receiver: OtlpReceiver | undefined;
   let p: PlatformUnderTest;
   let nc: NatsConnection;
   const sipps: RunningSipp[] = [];
@@ -100,7 +103,13 @@ describe('traces across services', () => {
   }
 
   beforeAll(async () => {
-    p = await startPlatform();
+    receiver = exporter === 'otlp' ? await startOtlpReceiver() : undefined;
+    p = await startPlatform(
+      {},
+      receiver
+        ? { serviceEnv: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } }
+        : {},
+    );
     nc = await connectBus({ servers: p.edge.nats.url, name: 'traces-e2e' });
   });
   afterEach(async () => {
@@ -109,6 +118,7 @@ describe('traces across services', () => {
   afterAll(async () => {
     await nc?.close();
     await p?.close();
+    await receiver?.close();
   });
 
   it("carries a CreateCall's trace on every event the call records, those from the far end's answer and BYE included", async () => {

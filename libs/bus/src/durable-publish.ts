@@ -18,6 +18,8 @@ export interface DurablePublishOptions {
   /** @default 2000 */
   maxBackoffMs?: number;
   headers?: MsgHdrs;
+  /** Names the publish's span (StreamPublishOptions.destinationTemplate). */
+  destinationTemplate?: string;
   /** Stops retrying (the last error is thrown), e.g. at shutdown. */
   signal?: AbortSignal;
   /** Told about each failed attempt that will be retried (for logs). */
@@ -63,6 +65,7 @@ export async function publishDurably<T>(
         msgId: options.msgId,
         timeoutMs: options.attemptTimeoutMs ?? DEFAULT_PUBLISH_ATTEMPT_TIMEOUT_MS,
         headers: tracedHeaders(options.headers),
+        ...(options.destinationTemplate ? { destinationTemplate: options.destinationTemplate } : {}),
       });
     } catch (error) {
       const left = options.giveUpAfterMs - (performance.now() - started);

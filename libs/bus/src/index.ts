@@ -1,4 +1,4 @@
-export { connectBus, type BusConnectOptions, type NatsConnection } from './connection.js';
+export { connectBus, type BusConnectOptions, type BusSecurity, type NatsConnection } from './connection.js';
 export {
   CALL_EVENTS_STREAM,
   CALL_EVENTS_SUBJECTS,
@@ -63,3 +63,24 @@ export {
   type RecordTableOptions,
 } from './record-table.js';
 export { FactSequence } from './fact-sequence.js';
+export {
+  INSTANCES_STREAM,
+  INSTANCES_SUBJECTS,
+  instanceSubject,
+  instancesOfKind,
+  instancePingSubject,
+} from './subjects.js';
+export {
+  advertiseInstance,
+  ensureInstancesStream,
+  watchInstances,
+  INSTANCE_HEARTBEAT_MS,
+  INSTANCE_TTL_MS,
+  INSTANCE_FORGET_AFTER_MS,
+  type AdvertiseOptions,
+  type Advertisement,
+  type InstanceWatch,
+  type LiveInstances,
+  type WatchOptions,
+} from './instance-registry.js';
+export { InstanceTable, parseAnnouncement, type Announcement, type Instance } from './instance-table.js';

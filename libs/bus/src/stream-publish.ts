@@ -12,6 +12,8 @@ import {
   type MsgHdrs,
   type NatsConnection,
 } from '@nats-io/nats-core';
+import { injectTraceContext, inSpan, producerSpan, spansEnabled } from '@callctl/telemetry';
+import { traceparentOf } from './trace-headers.js';
 
 /** The stream's ack of a stored message. */
 export interface StreamAck {
@@ -27,6 +29,11 @@ export interface StreamPublishOptions {
   headers?: MsgHdrs;
   /** How long to wait for the ack. */
   timeoutMs: number;
+  /**
+   * The subject with its variable tokens as wildcards, naming the publish's span (`send <template>`).
+   * @default the subject with its last token a `*` (`facts.sip.*`)
+   */
+  destinationTemplate?: string;
 }
 
 export type StreamPublishFailure = 'timeout' | 'no-stream' | 'refused' | 'closed';
@@ -121,7 +128,11 @@ class AckInbox {
 
 const inboxes = new WeakMap<NatsConnection, AckInbox>();
 
-/** Publishes to a JetStream stream; resolves with its ack once the message is stored. */
+/**
+ * Publishes to a JetStream stream; resolves with its ack once the message is stored. With spans on, each
+ * attempt is a PRODUCER span, child of the trace the headers carry (the relay: the event's command), and
+ * the message carries that span as its traceparent, for its consumers to link to.
+ */
 export function publishToStream(
   nc: NatsConnection,
   subject: string,
@@ -133,5 +144,21 @@ export function publishToStream(
     inbox = new AckInbox(nc);
     inboxes.set(nc, inbox);
   }
-  return inbox.publish(subject, data, options);
+  const ackInbox = inbox;
+  if (!spansEnabled()) return ackInbox.publish(subject, data, options);
+  const headers = options.headers ?? natsHeaders();
+  return inSpan(
+    () =>
+      producerSpan({
+        destination: subject,
+        template: options.destinationTemplate ?? subject.replace(/[^.]+$/, '*'),
+        ...(options.msgId !== undefined ? { messageId: options.msgId } : {}),
+        bodySize: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+        ...(traceparentOf(headers) ? { parent: traceparentOf(headers) } : {}),
+      }),
+    () => {
+      injectTraceContext((key, value) => headers.set(key, value));
+      return ackInbox.publish(subject, data, { ...options, headers });
+    },
+  );
 }

@@ -110,3 +110,30 @@ export function mediaWorkerStateOf(instance: string, kind: string): string {
   assertToken('record kind', kind);
   return `mediaworker.state.${instance}.${kind}.*`;
 }
+
+/**
+ * Instances announce themselves on `instances.<kind>.<instance>`; the stream CALLCTL_INSTANCES keeps the
+ * last announcement of each for a while, so that a process that starts knows of an instance that died
+ * before it (missing, not merely unknown). A publish on `instances-ping.<kind>` makes every instance of the
+ * kind announce itself at once.
+ */
+export const INSTANCES_STREAM = 'CALLCTL_INSTANCES';
+export const INSTANCES_SUBJECTS = 'instances.>';
+
+export function instanceSubject(kind: string, instance: string): string {
+  assertToken('instance kind', kind);
+  assertToken('instance', instance);
+  return `instances.${kind}.${instance}`;
+}
+
+/** `instances.<kind>.*`: every announcement of one kind. */
+export function instancesOfKind(kind: string): string {
+  assertToken('instance kind', kind);
+  return `instances.${kind}.*`;
+}
+
+/** `instances-ping.<kind>`, outside the stream: a ping is nothing to keep. */
+export function instancePingSubject(kind: string): string {
+  assertToken('instance kind', kind);
+  return `instances-ping.${kind}`;
+}

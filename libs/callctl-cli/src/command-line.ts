@@ -27,7 +27,18 @@ export type CommandLine =
       /** --timeout was given: it also bounds an upload (whose own default is longer). */
       timeoutGiven: boolean;
       json: boolean;
+      security: ServerSecurity;
     };
+
+/** How callctl proves itself to the server and checks it (flags, else CALLCTL_* variables). */
+export interface ServerSecurity {
+  token?: string;
+  /** TLS; with no caFile the system's CAs are trusted. */
+  tls: boolean;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
 
 /** The orchestrator's gRPC port in deploy/local/ports.env (CALLCTL_ORCHESTRATOR_GRPC_PORT). */
 export const DEFAULT_ORCHESTRATOR_PORT = 50051;
@@ -113,6 +124,22 @@ function defaultServer(env: CommandLineContext['env']): string {
   return `127.0.0.1:${env.CALLCTL_ORCHESTRATOR_GRPC_PORT || DEFAULT_ORCHESTRATOR_PORT}`;
 }
 
+function securityOf(values: Values, env: CommandLineContext['env']): ServerSecurity {
+  const given = (option: string, variable: string) => str(values, option) ?? (env[variable] || undefined);
+  const token = given('token', 'CALLCTL_TOKEN');
+  const caFile = given('ca-file', 'CALLCTL_CA_FILE');
+  const certFile = given('cert-file', 'CALLCTL_CERT_FILE');
+  const keyFile = given('key-file', 'CALLCTL_KEY_FILE');
+  if (!certFile !== !keyFile) throw new UsageError('--cert-file and --key-file go together');
+  const tls = values.tls === true || /^(1|true)$/i.test(env.CALLCTL_TLS ?? '') || !!caFile || !!certFile;
+  return {
+    tls,
+    ...(token ? { token } : {}),
+    ...(caFile ? { caFile } : {}),
+    ...(certFile && keyFile ? { certFile, keyFile } : {}),
+  };
+}
+
 /** Reads `callctl <command> ...` (argv without node and the script). Throws UsageError for a bad line. */
 export function parseCommandLine(argv: readonly string[], context: CommandLineContext): CommandLine {
   let [name, ...rest] = argv;
@@ -183,5 +210,6 @@ export function parseCommandLine(argv: readonly string[], context: CommandLineCo
     timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDurationMs(timeout, 'timeout'),
     timeoutGiven: timeout !== undefined,
     json: parsed.values.json === true,
+    security: securityOf(parsed.values, context.env),
   };
 }

@@ -39,7 +39,7 @@ export type Invocation =
   | { kind: 'watch'; request: callControl.WatchEventsRequest };
 
 export interface CommandLineContext {
-  /** CALLCTL_SERVER and CALLCTL_ORCHESTRATOR_GRPC_PORT are read from it. */
+  /** CALLCTL_SERVER, CALLCTL_ORCHESTRATOR_GRPC_PORT, CALLCTL_TOKEN and the TLS ones are read from it. */
   env: Readonly<Record<string, string | undefined>>;
   /** Makes idempotency keys for requests that need one. */
   newId(): string;
@@ -82,6 +82,19 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     value: 'duration',
     help: `deadline of each request (default 10s; of an upload ${UPLOAD_MEDIA_DEADLINE_MS / 60_000}m)`,
   },
+  token: { type: 'string', value: 'token', help: 'API token, sent as a bearer token (env CALLCTL_TOKEN)' },
+  tls: { type: 'boolean', help: 'connect with TLS, trusting the system CAs (env CALLCTL_TLS=1)' },
+  'ca-file': {
+    type: 'string',
+    value: 'path',
+    help: "TLS, trusting this CA's PEM certificate (env CALLCTL_CA_FILE)",
+  },
+  'cert-file': {
+    type: 'string',
+    value: 'path',
+    help: 'TLS client certificate, PEM, with --key-file (env CALLCTL_CERT_FILE)',
+  },
+  'key-file': { type: 'string', value: 'path', help: 'its private key, PEM (env CALLCTL_KEY_FILE)' },
   json: { type: 'boolean', help: 'print the response (or each event) as JSON' },
   help: { type: 'boolean', help: 'show help (also -h)' },
 };

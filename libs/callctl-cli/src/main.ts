@@ -5,6 +5,11 @@ import { UsageError } from './usage-error.js';
 
 // Entry point of `callctl`: reads the command line and the environment, runs one command, and sets the exit
 // code (0 ok, 1 the server said no or could not be reached, 2 bad command line). Ctrl-C ends a watch.
+// grpc-js gives Node the server's IP address as the TLS server name when --server is an IP (127.0.0.1:50051),
+// and Node answers with a deprecation warning (DEP0123) on stderr at every TLS call. A user of the command
+// has nothing to do about deprecations inside its dependencies.
+process.noDeprecation = true;
+
 const output = {
   stdout: (line: string) => void process.stdout.write(`${line}\n`),
   stderr: (line: string) => void process.stderr.write(`${line}\n`),

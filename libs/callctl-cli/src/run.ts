@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -8,12 +8,14 @@ import {
   createRecordingsClient,
   GrpcStatusError,
   type CallControlClient,
+  type ClientOptions,
   type MediaLibraryClient,
   type RecordingsClient,
 } from '@callctl/client';
 import type { CommandLine } from './command-line.js';
 import type { Invocation, MediaCall, RecordingsCall, UnaryCall } from './commands.js';
 import { eventLine } from './event-line.js';
+import { UsageError } from './usage-error.js';
 import {
   eventJson,
   grpcErrorText,
@@ -189,6 +191,33 @@ function refused(error: unknown, output: Output): number {
   return EXIT_FAILED;
 }
 
+/** The token and TLS files as client options; a file that cannot be read is a command-line mistake. */
+async function securityOptions(line: RunLine): Promise<Pick<ClientOptions, 'token' | 'tls'>> {
+  const { token, tls, caFile, certFile, keyFile } = line.security;
+  const read = async (path: string | undefined) => {
+    if (path === undefined) return {};
+    try {
+      return { pem: await readFile(path) };
+    } catch (error) {
+      throw new UsageError(
+        `cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
+    }
+  };
+  const [ca, cert, key] = await Promise.all([read(caFile), read(certFile), read(keyFile)]);
+  return {
+    ...(token ? { token } : {}),
+    ...(tls
+      ? {
+          tls: {
+            ...(ca.pem ? { ca: ca.pem } : {}),
+            ...(cert.pem && key.pem ? { cert: cert.pem, key: key.pem } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** Runs one parsed command against the server; returns the exit code. */
 export async function run(line: CommandLine, output: Output, stop: AbortSignal): Promise<number> {
   if (line.kind === 'help') {
@@ -196,7 +225,15 @@ export async function run(line: CommandLine, output: Output, stop: AbortSignal):
     return EXIT_OK;
   }
   const { invocation } = line;
-  const at = { address: line.server, deadlineMs: line.timeoutMs };
+  let security;
+  try {
+    security = await securityOptions(line);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    output.stderr(`error: ${error.message}`);
+    return EXIT_USAGE;
+  }
+  const at = { address: line.server, deadlineMs: line.timeoutMs, ...security };
   if (invocation.kind === 'media' || invocation.kind === 'upload') {
     const library = createMediaLibraryClient(at);
     try {

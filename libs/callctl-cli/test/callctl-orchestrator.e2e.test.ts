@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { callEvents, facts } from '@callctl/proto';
 import {
@@ -20,25 +19,13 @@ import {
   type NatsServerFixture,
   type TestDatabase,
 } from '@callctl/testing';
-import { CALLCTL, runCallctl } from './support/callctl-process.js';
+import { CALLCTL, ORCHESTRATOR, runCallctl } from './support/callctl-process.js';
 
 // The built `callctl` against the real call-orchestrator process (PostgreSQL event log, nats-server). No
 // sip-edge or media-worker runs: the inbound call arrives as the SipFacts sip-edge would publish, and
 // commands that need a peer show how the CLI reports a peer that is down.
 
 jest.setTimeout(60_000);
-
-const ORCHESTRATOR = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'services',
-  'call-orchestrator',
-  'dist',
-  'src',
-  'main.js',
-);
 
 describe('callctl against the call-orchestrator', () => {
   let db: TestDatabase;

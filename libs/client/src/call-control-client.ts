@@ -1,8 +1,8 @@
 // The promise client of the public callctl.v1.CallControl API: what callctl, the benchmark's application,
 // the tests and the coming callback service use instead of the generated callback client. Types come from
 // the generated service definition (@callctl/proto), never written out here.
-import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
+import { connectionOf } from './client-connection.js';
 import { watchEvents, type EventFeed, type WatchOptions } from './event-feed.js';
 import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
 import { DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
@@ -78,10 +78,8 @@ export interface CallControlClient extends UnaryMethods {
 }
 
 export function createCallControlClient(options: CallControlClientOptions): CallControlClient {
-  const client = new callControl.CallControlClient(
-    options.address,
-    options.credentials ?? grpcCredentials.createInsecure(),
-  );
+  const connection = connectionOf(options);
+  const client = new callControl.CallControlClient(options.address, connection.credentials);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clientDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 
@@ -103,7 +101,7 @@ export function createCallControlClient(options: CallControlClientOptions): Call
         ResponseOf<M>
       >,
       request: wire,
-      metadata: metadataOf(options.metadata, callOptions.metadata),
+      metadata: metadataOf(connection.metadata, callOptions.metadata),
       deadline: Date.now() + deadlineMs,
       retriable: isIdempotent(method, wire),
       retry,
@@ -127,7 +125,7 @@ export function createCallControlClient(options: CallControlClientOptions): Call
         {
           open: (from, metadata) => client.watchEvents({ ...request, fromPosition: from }, metadata),
           waitForReady: ready,
-          metadata: (extra) => metadataOf(options.metadata, extra),
+          metadata: (extra) => metadataOf(connection.metadata, extra),
           reconnectTimeoutMs: clientDeadlineMs,
         },
         request.fromPosition,

@@ -15,8 +15,22 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Sent with every call, e.g. `x-correlation-id`; a call's own metadata is added to it. */
   metadata?: Readonly<Record<string, string>>;
-  /** @default insecure (the platform's gRPC is plain on loopback or inside the cluster) */
+  /** Sent as `authorization: Bearer <token>` with every call (the server's API_AUTH=token). */
+  token?: string;
+  /**
+   * TLS to the server (its GRPC_TLS_*): `true` trusts the system's CAs; `ca` (PEM) trusts that CA instead;
+   * `cert` and `key` (PEM) present a client certificate to a server that asks for one.
+   * @default plain (the local stack's API on loopback)
+   */
+  tls?: boolean | ClientTls;
+  /** Channel credentials made elsewhere; they replace `tls`. */
   credentials?: ChannelCredentials;
+}
+
+export interface ClientTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 /** Per call: overrides of the client's settings. */

@@ -28,7 +28,12 @@ export {
   type RecordingsResponseOf,
   type RecordingsUnaryMethod,
 } from './recordings-client.js';
-export { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
+export {
+  DEFAULT_DEADLINE_MS,
+  type CallOptions,
+  type ClientOptions,
+  type ClientTls,
+} from './client-options.js';
 export { type EventFeed, type WatchOptions } from './event-feed.js';
 export { backoffMs, isIdempotent, DEFAULT_RETRY_POLICY, NO_RETRIES, type RetryPolicy } from './retry.js';
 export { GrpcStatusError } from '@callctl/errors/grpc';

@@ -1,8 +1,9 @@
 // The promise client of the public callctl.v1.MediaLibrary API (prompts uploaded once, played by id). It is
 // served on the same address as CallControl and follows the same conventions (ClientOptions, CallOptions,
 // GrpcStatusError); types come from the generated service definition (@callctl/proto).
-import { credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
+import { type ServiceError } from '@grpc/grpc-js';
 import { mediaLibrary } from '@callctl/proto';
+import { connectionOf } from './client-connection.js';
 import { GrpcStatusError } from '@callctl/errors/grpc';
 import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
 import { DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
@@ -86,10 +87,8 @@ export async function* chunksOf(
 }
 
 export function createMediaLibraryClient(options: MediaLibraryClientOptions): MediaLibraryClient {
-  const client = new mediaLibrary.MediaLibraryClient(
-    options.address,
-    options.credentials ?? grpcCredentials.createInsecure(),
-  );
+  const connection = connectionOf(options);
+  const client = new mediaLibrary.MediaLibraryClient(options.address, connection.credentials);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clientDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 
@@ -108,7 +107,7 @@ export function createMediaLibraryClient(options: MediaLibraryClientOptions): Me
         MediaResponseOf<M>
       >,
       request: wire,
-      metadata: metadataOf(options.metadata, callOptions.metadata),
+      metadata: metadataOf(connection.metadata, callOptions.metadata),
       deadline: Date.now() + (callOptions.deadlineMs ?? clientDeadlineMs),
       retriable: isIdempotent(method, wire),
       retry,
@@ -126,7 +125,7 @@ export function createMediaLibraryClient(options: MediaLibraryClientOptions): Me
       let answered = false;
       let wake: (() => void) | undefined;
       const call = client.uploadMedia(
-        metadataOf(options.metadata, callOptions.metadata),
+        metadataOf(connection.metadata, callOptions.metadata),
         { deadline: Date.now() + deadlineMs },
         (error: ServiceError | null, response: mediaLibrary.UploadMediaResponse) => {
           answered = true;

@@ -1,8 +1,9 @@
 // The promise client of the public callctl.v1.Recordings API (what StartRecording and RecordLeg recorded:
 // metadata and WAV bytes). It is served on the same address as CallControl and follows the same conventions
 // (ClientOptions, CallOptions, GrpcStatusError); types come from the generated service definition.
-import { credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
+import { type ServiceError } from '@grpc/grpc-js';
 import { recordings } from '@callctl/proto';
+import { connectionOf } from './client-connection.js';
 import { GrpcStatusError } from '@callctl/errors/grpc';
 import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
 import { DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
@@ -65,10 +66,8 @@ export type RecordingsClientOptions = ClientOptions;
 const UNARY_METHODS = (Object.keys(REQUEST_TYPES) as RecordingsUnaryMethod[]).sort();
 
 export function createRecordingsClient(options: RecordingsClientOptions): RecordingsClient {
-  const client = new recordings.RecordingsClient(
-    options.address,
-    options.credentials ?? grpcCredentials.createInsecure(),
-  );
+  const connection = connectionOf(options);
+  const client = new recordings.RecordingsClient(options.address, connection.credentials);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clientDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 
@@ -87,7 +86,7 @@ export function createRecordingsClient(options: RecordingsClientOptions): Record
         RecordingsResponseOf<M>
       >,
       request: wire,
-      metadata: metadataOf(options.metadata, callOptions.metadata),
+      metadata: metadataOf(connection.metadata, callOptions.metadata),
       deadline: Date.now() + (callOptions.deadlineMs ?? clientDeadlineMs),
       retriable: isIdempotent(method, wire),
       retry,
@@ -103,7 +102,7 @@ export function createRecordingsClient(options: RecordingsClientOptions): Record
     const rpc = rpcName(recordings.RecordingsService.downloadRecording.path);
     const call = client.downloadRecording(
       { recordingId: request.recordingId, part: request.part ?? 0 },
-      metadataOf(options.metadata, callOptions.metadata),
+      metadataOf(connection.metadata, callOptions.metadata),
       { deadline: Date.now() + deadlineMs },
     );
     const cancel = () => call.cancel();

@@ -47,4 +47,13 @@ export const env = {
       return { host: v.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(v.slice(i + 1)) };
     });
   },
+  /**
+   * ADVERTISE_GRPC: host:port at which peers reach this instance's gRPC, kept as text (it is announced as
+   * it is). Unset: 127.0.0.1 and the port the server bound.
+   */
+  advertisedAddress: () =>
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, { message: 'expected host:port' })
+      .optional(),
 } as const;

@@ -1,2 +1,12 @@
 export { loadConfig, ConfigError, type Environment } from './load-config.js';
 export { env } from './env-types.js';
+export {
+  INTERNAL_TLS_ENV,
+  NATS_SECURITY_ENV,
+  internalTlsOf,
+  natsSecurityOf,
+  SECURITY_ENV,
+  securityOf,
+  type InternalTlsFiles,
+  type NatsSecurity,
+} from './security-env.js';

@@ -3,7 +3,7 @@
 // 20261123190000_event_log_append_batch): the calls, and their refusals turned into the store's typed
 // errors. Keep the SQLSTATEs and outcome names here in step with the migrations.
 import pg from 'pg';
-import type { BatchOutcome } from './append-batcher.js';
+import type { BatchOutcome } from './batcher.js';
 import { ConcurrencyError, VALIDATION_REASONS, ValidationError } from './errors.js';
 import type { AppendResult, ExpectedVersion } from './event-store.js';
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   callStreamId,
   callIdOfStream,
+  createEventStore,
   type ConcurrencyError,
   isConcurrencyError,
   isValidationError,
@@ -52,6 +53,34 @@ describe('event store: append and read', () => {
     await fx.store.append(callStreamId(callId), 'no-stream', [callCreated(callId), legAnswered(callId)]);
     const read = await fx.store.readStream(callStreamId(callId), 2);
     expect(read.map((e) => e.streamVersion)).toEqual([2]);
+  });
+
+  it('answers reads made together with one query, each with its own stream from its own version', async () => {
+    const batches: number[] = [];
+    const store = createEventStore({ pool: fx.pool, onReadBatch: (streams) => batches.push(streams) });
+    const calls = Array.from({ length: 3 }, randomCallId);
+    for (const callId of calls)
+      await store.append(callStreamId(callId), 'no-stream', [callCreated(callId), legAnswered(callId)]);
+    const reads: [string, number][] = [
+      [callStreamId(calls[0]!), 1],
+      [callStreamId(calls[1]!), 2],
+      [callStreamId(randomCallId()), 1], // no such stream
+      [callStreamId(calls[2]!), 3], // past its end
+      [callStreamId(calls[0]!), 1], // the same stream twice
+    ];
+    const together = await Promise.all(reads.map(([stream, from]) => store.readStream(stream, from)));
+    expect(batches).toEqual([reads.length]);
+    const alone: RecordedEvent[][] = [];
+    for (const [stream, from] of reads) alone.push(await store.readStream(stream, from));
+    expect(batches).toEqual([reads.length, 1, 1, 1, 1, 1]);
+    expect(together).toEqual(alone);
+    expect(together.map((events) => events.map((e) => e.streamVersion))).toEqual([
+      [1, 2],
+      [2],
+      [],
+      [],
+      [1, 2],
+    ]);
   });
 
   it('lets exactly one of N concurrent writers with the same expected version win each version', async () => {

@@ -8,7 +8,7 @@ import {
   batchOutcome,
   type AppendBatchRow,
 } from './append-function.js';
-import { createAppendBatcher, type BatchOutcome } from './append-batcher.js';
+import { createBatcher, type BatchOutcome } from './batcher.js';
 import { assertValidStreamId } from './stream-id.js';
 
 /** What the writer believes the stream's version is: its last event's version (0 = no events yet). */
@@ -87,10 +87,18 @@ export interface EventStoreOptions {
   maxBatchEvents?: number;
   /** Told of every append transaction (appends in it, events in it), for metrics and tests. */
   onAppendBatch?(appends: number, events: number): void;
+  /**
+   * Stream reads that wait while this store's previous read is in flight go in one query of at most this
+   * many streams. @default 256
+   */
+  maxBatchReads?: number;
+  /** Told of every read query (streams read by it), for metrics and tests. */
+  onReadBatch?(streams: number): void;
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 export const DEFAULT_MAX_BATCH_EVENTS = 500;
+export const DEFAULT_MAX_BATCH_READS = 256;
 
 /** NOTIFY channel raised in every append transaction; its payload is the last global position. */
 export const EVENT_LOG_CHANNEL = 'callctl_event_log';
@@ -105,7 +113,7 @@ export const EVENT_LOG_CHANNEL = 'callctl_event_log';
  * transaction's locks, so the next appender only draws its positions after the previous commit is
  * visible. We chose this over Emmett's xid8 + pg_snapshot_xmin filter because readers stay a plain
  * `position > $1` index scan with one integer checkpoint; the cost is one append transaction at a time in
- * the whole database, each holding the lock through its WAL flush, which group commit (append-batcher.ts:
+ * the whole database, each holding the lock through its WAL flush, which group commit (batcher.ts:
  * the appends a store has waiting share one transaction) keeps off the callers' latency. Sequence values burned by rolled
  * back appends leave holes that are never filled, which readers simply pass over.
  */
@@ -127,6 +135,23 @@ interface EventRow {
 
 const COLUMNS =
   'global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at';
+
+/** One stream's events from a version on (EventStore.readStream). */
+interface StreamRead {
+  streamId: string;
+  fromVersion: number;
+}
+
+/**
+ * Each read's events, numbered by the read's place in the arrays (from 1), in version order. A nested
+ * loop over the (stream_id, stream_version) index: one index range per read.
+ */
+const READ_STREAMS_SQL = `SELECT r.read_index, ${COLUMNS.split(', ')
+  .map((c) => `e.${c}`)
+  .join(', ')}
+  FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS r(stream_id, from_version, read_index)
+  JOIN event_log e ON e.stream_id = r.stream_id AND e.stream_version >= r.from_version
+  ORDER BY r.read_index, e.stream_version`;
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
@@ -170,7 +195,10 @@ export interface EventStore {
     events: readonly NewEvent[],
     metadata?: AppendMetadata,
   ): Promise<AppendResult>;
-  /** Events of one stream from `fromVersion` (inclusive, default 1), in version order. */
+  /**
+   * Events of one stream from `fromVersion` (inclusive, default 1), in version order. Reads made while
+   * another is in flight are answered by one query together (maxBatchReads).
+   */
   readStream(streamId: string, fromVersion?: number): Promise<RecordedEvent[]>;
   /** Up to `limit` events with a global position above `afterPosition`, in position (= commit) order. */
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
@@ -352,24 +380,16 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     return items.map((item, i) => batchOutcome(rows[i], item.streamId, item.expected));
   }
 
-  const batcher = createAppendBatcher<PreparedAppend, AppendResult>({
+  const batcher = createBatcher<PreparedAppend, AppendResult>({
     maxBatchWeight: options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
     weight: (item) => item.events.length,
     onBatch: options.onAppendBatch,
     // A batch of one keeps the lone append's function, errors and all; the batch function answers more.
-    run: async (items) =>
-      items.length === 1
-        ? [
-            await appendOne(items[0]!).then(
-              (value) => ({ ok: true, value }) as const,
-              (error: unknown) => ({ ok: false, error }) as const,
-            ),
-          ]
-        : appendMany(items),
+    runOne: appendOne,
+    run: appendMany,
   });
 
-  async function readStream(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
-    assertValidStreamId(streamId);
+  async function readOne({ streamId, fromVersion }: StreamRead): Promise<RecordedEvent[]> {
     // A named (prepared) statement: every command reads its stream, so PostgreSQL parses and plans it
     // once per connection instead of on each read. The equality on stream_id keeps the generic plan an
     // index scan.
@@ -381,6 +401,35 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       })
       .catch(rethrowStoreError);
     return rows.map(toRecorded);
+  }
+
+  /** Several streams in one query: each read's events, in read order (a stream read twice comes twice). */
+  async function readMany(reads: readonly StreamRead[]): Promise<BatchOutcome<RecordedEvent[]>[]> {
+    const { rows } = await pool
+      .query<EventRow & { read_index: string }>({
+        name: 'event_log_read_streams',
+        text: READ_STREAMS_SQL,
+        values: [reads.map((r) => r.streamId), reads.map((r) => r.fromVersion)],
+      })
+      .catch(rethrowStoreError); // mapped once: every caller of the batch gets the same error
+    const events = reads.map((): RecordedEvent[] => []);
+    for (const row of rows) events[Number(row.read_index) - 1]!.push(toRecorded(row));
+    return events.map((value) => ({ ok: true, value }));
+  }
+
+  // Reads that wait while one is in flight go together as one query (batcher.ts); a lone read keeps the
+  // single-stream statement.
+  const reader = createBatcher<StreamRead, RecordedEvent[]>({
+    maxBatchWeight: options.maxBatchReads ?? DEFAULT_MAX_BATCH_READS,
+    weight: () => 1,
+    onBatch: options.onReadBatch,
+    runOne: readOne,
+    run: readMany,
+  });
+
+  async function readStream(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+    assertValidStreamId(streamId);
+    return reader({ streamId, fromVersion });
   }
 
   async function readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {

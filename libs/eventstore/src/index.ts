@@ -3,6 +3,7 @@ export {
   EVENT_LOG_CHANNEL,
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_BATCH_EVENTS,
+  DEFAULT_MAX_BATCH_READS,
   type EventStore,
   type EventStoreOptions,
   type ExpectedVersion,

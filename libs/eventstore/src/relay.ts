@@ -136,6 +136,13 @@ export function startRelay(options: RelayOptions): Relay {
   };
   const codecs = options.store.codecs;
   const categories = categoryTable(options.categories ?? RELAY_CATEGORIES);
+  // The low-cardinality names of the publish spans (`send calls.*.*`).
+  const templates = new Map(
+    [...categories.values()].map((c) => [
+      c,
+      { subject: `${c.subjectPrefix}.*.*`, json: `${c.jsonSubjectPrefix}.*.*` },
+    ]),
+  );
   const skippedCategories = new Set<string>();
   const stop = new AbortController();
   const doorbell = new Doorbell();
@@ -167,31 +174,38 @@ export function startRelay(options: RelayOptions): Relay {
     h.set(RELAY_HEADERS.schemaVersion, String(event.schemaVersion));
     if (event.metadata.correlationId) h.set(RELAY_HEADERS.correlationId, event.metadata.correlationId);
     if (event.metadata.causationId) h.set(RELAY_HEADERS.causationId, event.metadata.causationId);
-    // The trace of the command that produced the event, not the relay's own.
+    // The trace of the command that produced the event, not the relay's own (with spans on, the parent of
+    // the publish's span, which the message then carries instead).
     if (event.metadata.traceparent) h.set('traceparent', event.metadata.traceparent);
     if (event.metadata.linkedTraceparent)
       h.set(RELAY_HEADERS.linkedTraceparent, event.metadata.linkedTraceparent);
     const payload = codec.encode(codec.fromJSON(event.data)).finish();
     const timeoutMs = settings.publishTimeoutMs;
+    const template = templates.get(subjects.category)!;
+    // Copied before the first send, which puts its own span in `h` when spans are on.
+    let jh: ReturnType<typeof natsHeaders> | undefined;
+    if (options.publishJson) {
+      jh = natsHeaders();
+      for (const [key, values] of h) for (const v of values) jh.append(key, v);
+      jh.set(RELAY_HEADERS.contentType, `application/json; proto=${codec.protoName}`);
+    }
     const sends = [
       publishToStream(options.nc, subjects.subject, payload, {
         msgId: event.eventId,
         headers: h,
         timeoutMs,
+        destinationTemplate: template.subject,
       }),
     ];
-    if (options.publishJson) {
-      const jh = natsHeaders();
-      for (const [key, values] of h) for (const v of values) jh.append(key, v);
-      jh.set(RELAY_HEADERS.contentType, `application/json; proto=${codec.protoName}`);
+    if (jh)
       sends.push(
         publishToStream(options.nc, subjects.jsonSubject, JSON.stringify(event.data), {
           msgId: `${event.eventId}.json`,
           headers: jh,
           timeoutMs,
+          destinationTemplate: template.json,
         }),
       );
-    }
     await Promise.all(sends);
   }
 
@@ -306,7 +320,10 @@ export function startRelay(options: RelayOptions): Relay {
           options.onCheckpoint?.(reached);
         }
         backoff.reset();
-        readLog = false;
+        // A full batch may have more behind it (a backlog after a restart, or appends past what the local
+        // feed keeps): read the log again at once. Waiting for the poll instead drained a backlog at one
+        // batch per poll interval (256 events per 500 ms).
+        readLog = batch.length >= settings.batchSize;
         if (batch.length < settings.batchSize) {
           await sleep(settings.pollIntervalMs);
           readLog = !doorbell.isRung; // the poll interval passed with no news: read the log anyway

@@ -207,6 +207,27 @@ describe('relay', () => {
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
   }, 90_000);
 
+  it('publishes a backlog of many batches without waiting for a poll between them', async () => {
+    // Appended while no relay ran, as after the relay's restart: 5 batches of 8. The poll interval is far
+    // above the test's wait, so only reading on after each full batch gets them all out.
+    const callIds = Array.from({ length: 20 }, randomCallId);
+    for (const callId of callIds)
+      await fx.store.append(callStreamId(callId), 'no-stream', [callCreated(callId), legAnswered(callId)]);
+    const relay = startRelay({
+      store: fx.store,
+      databaseUrl: fx.db.url,
+      nc,
+      pollIntervalMs: 600_000,
+      batchSize: 8,
+    });
+    try {
+      const delivered = await readCallEvents(40);
+      assertExactlyOnceInOrder(delivered, await fx.store.readAll(0, 1000));
+    } finally {
+      await relay.close();
+    }
+  }, 90_000);
+
   it('delivers every event once to JetStream although a lower position committed after higher ones were requested', async () => {
     const relay = startRelay({
       store: fx.store,

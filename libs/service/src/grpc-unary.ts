@@ -4,13 +4,13 @@
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { toServiceError } from '@callctl/errors/grpc';
 import type { Logger } from '@callctl/logging';
-import { runInTrace } from '@callctl/telemetry/work-trace';
+import { activeSpanTraceparent, runInTrace } from '@callctl/telemetry';
 
 /**
  * A grpc-js unary handler from a promise-returning function of the request (and the call, for its
  * metadata): the reply on success, and on failure the status from toServiceError, logged with the RPC's
  * path. A synchronous throw is mapped the same way. The handler runs under the caller's trace (its
- * `traceparent` metadata), so what it causes (facts, internal calls, log lines) carries that trace.
+ * `traceparent` metadata, or the gRPC server span when spans are on), so what it causes (facts, internal calls, log lines) carries that trace.
  */
 export function unaryHandler(log: Logger) {
   return <Req, Res>(run: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
@@ -18,8 +18,10 @@ export function unaryHandler(log: Logger) {
       let running: Promise<Res>;
       const [traceparent] = call.metadata.get('traceparent');
       try {
-        running = runInTrace(typeof traceparent === 'string' ? traceparent : undefined, () =>
-          run(call.request, call),
+        // With spans on, the instrumentation's server span (itself the caller's child) is the work's parent.
+        running = runInTrace(
+          activeSpanTraceparent() ?? (typeof traceparent === 'string' ? traceparent : undefined),
+          () => run(call.request, call),
         );
       } catch (error) {
         running = Promise.reject(error as Error);

@@ -13,6 +13,7 @@ export { Shutdown, type DrainOutcome, type ShutdownOptions } from './shutdown.js
 export {
   startGrpcServer,
   type GrpcServerOptions,
+  type GrpcListenOptions,
   type RunningGrpcServer,
   type ServiceBinding,
 } from './grpc-server.js';
@@ -28,3 +29,49 @@ export {
   type PeerFailure,
   type Unary,
 } from './peer-call.js';
+export {
+  OwnerDirectory,
+  PeerClients,
+  Turns,
+  liveOrFallback,
+  ownerFromAnswers,
+  type OwnerDirectoryOptions,
+  type OwnerLookup,
+  type PeerInstance,
+  type PeerInstances,
+  type ProbeAnswer,
+} from './routing/owner-directory.js';
+export {
+  mediaSessionOwners,
+  type MediaSessionOwners,
+  type MediaSessionOwnersOptions,
+} from './routing/media-session-owners.js';
+export {
+  internalChannelCredentials,
+  internalServerTls,
+  serverCredentials,
+  type Credentials,
+  type InternalTls,
+  type ServerTlsFiles,
+} from './grpc-credentials.js';
+export { CertificateFiles, TlsFilesError, type CertificateFilesOptions } from './certificate-files.js';
+export { DEFAULT_RELOAD_INTERVAL_MS } from './polled-files.js';
+export {
+  ALL_SCOPES,
+  ApiCredentialsError,
+  parseApiCredentials,
+  tokenHash,
+  type ApiCredentials,
+  type ApiPrincipal,
+} from './api-credentials.js';
+export {
+  apiAuth,
+  watchApiCredentials,
+  AUTH_FAILURES,
+  noAuthFailures,
+  OPEN_METHODS,
+  type ApiAuth,
+  type ApiAuthOptions,
+  type ApiCredentialsFile,
+  type AuthFailure,
+} from './api-auth.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { context, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 export type HeaderSetter = (name: string, value: string) => void;
@@ -41,20 +41,4 @@ export function newRootTraceparent(): string {
   const traceId = randomUUID().replaceAll('-', '');
   const spanId = randomUUID().replaceAll('-', '').slice(16);
   return `00-${traceId}-${spanId}-01`;
-}
-
-/** Runs `fn` in a new span under `parent`, ending it and recording a thrown error. */
-export async function withSpan<T>(name: string, parent: Context, fn: (span: Span) => Promise<T>): Promise<T> {
-  const tracer = trace.getTracer('callctl');
-  return tracer.startActiveSpan(name, {}, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
 }

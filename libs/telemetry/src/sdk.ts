@@ -5,12 +5,13 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { enableSpans } from './spans.js';
 
 export const TRACE_EXPORTERS = ['none', 'console', 'otlp'] as const;
 export type TraceExporterKind = (typeof TRACE_EXPORTERS)[number];
@@ -22,7 +23,10 @@ export interface TelemetryOptions {
    * hot path. The W3C helpers (propagation.ts) still carry a caller's traceparent. @default 'none'
    */
   exporter?: TraceExporterKind;
-  /** OTLP/gRPC collector URL, e.g. http://otel-collector:4317; required when exporter is `otlp`. */
+  /**
+   * Base URL of an OTLP/HTTP collector, e.g. http://otel-collector:4318: spans are POSTed as protobuf to
+   * `<base>/v1/traces`. Required when exporter is `otlp`.
+   */
   otlpEndpoint?: string;
 }
 
@@ -45,15 +49,35 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const spanProcessors: SpanProcessor[] = [];
   if (exporter === 'console') spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   if (exporter === 'otlp')
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint })));
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(options.otlpEndpoint!) })),
+    );
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors,
     // Explicit instrumentations: auto-instrumentations pulls ~90 packages and probes cloud metadata hosts.
-    instrumentations: [new GrpcInstrumentation(), new PgInstrumentation(), new HttpInstrumentation()],
+    // A query outside any traced work (the relay polling the log) and a health probe (grpc.health.v1's
+    // Check and Watch, the only methods of those names) make no span: they would be a new one-span trace
+    // every few hundred milliseconds.
+    instrumentations: [
+      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
+      new PgInstrumentation({ requireParentSpan: true }),
+      new HttpInstrumentation(),
+    ],
     // No cloud resource detectors: they probe metadata endpoints that do not exist on loopback-only hosts.
     resourceDetectors: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  enableSpans(true);
+  return {
+    shutdown: async () => {
+      enableSpans(false);
+      await sdk.shutdown();
+    },
+  };
+}
+
+/** The traces URL of an OTLP/HTTP collector's base URL (as OTEL_EXPORTER_OTLP_ENDPOINT means it). */
+export function otlpTracesUrl(base: string): string {
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
 }

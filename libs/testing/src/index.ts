@@ -1,6 +1,6 @@
 export { requireBinary, MissingBinaryError } from './binaries.js';
 export { freePort, freePortBlock, isBound } from './ports.js';
-export { startNatsServer, type NatsServerFixture } from './nats-server.js';
+export { startNatsServer, type NatsServerFixture, type NatsServerOptions } from './nats-server.js';
 export { createTestDatabase, type TestDatabase } from './database.js';
 export { startRtpengine, type RtpengineFixture, type RtpengineFixtureOptions } from './rtpengine.js';
 export { startProcess, type ManagedProcess } from './process.js';
@@ -50,3 +50,16 @@ export {
   type RtpCodecName,
 } from './codec-capture.js';
 export { readWav, type WavContents } from './wav-reader.js';
+export {
+  startOtlpReceiver,
+  decodeExportRequest,
+  OTLP_SPAN_KIND,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from './otlp-receiver.js';
+export {
+  makeCertificateAuthority,
+  type CertificateFiles,
+  type LeafOptions,
+  type TestCertificateAuthority,
+} from './certificates.js';

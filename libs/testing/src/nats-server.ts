@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
@@ -16,12 +16,26 @@ export interface NatsServerFixture {
   stop(): Promise<void>;
 }
 
+export interface NatsServerOptions {
+  /**
+   * Text of a nats-server configuration file (e.g. an `authorization { ... }` or `tls { ... }` block),
+   * given with `-c`; the address, port, JetStream and store stay set by the command line.
+   */
+  config?: string;
+}
+
 /** A nats-server with JetStream, on 127.0.0.1 with an OS-chosen port and a temp store, for one test file. */
-export async function startNatsServer(): Promise<NatsServerFixture> {
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerFixture> {
   const binary = requireBinary('nats-server', 'nats-server');
   const dir = mkdtempSync(join(tmpdir(), 'callctl-nats-'));
+  const configArgs: string[] = [];
+  if (options.config !== undefined) {
+    writeFileSync(join(dir, 'nats.conf'), options.config);
+    configArgs.push('-c', join(dir, 'nats.conf'));
+  }
   const spawnServer = (port: number) =>
     startProcess(binary, [
+      ...configArgs,
       '-a',
       '127.0.0.1',
       '-p',

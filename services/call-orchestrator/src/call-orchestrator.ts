@@ -1,6 +1,6 @@
 // Wires the orchestrator's parts by hand (STYLE 13); main.ts and the tests both start it through here.
 import pg from 'pg';
-import { connectBus, type NatsConnection } from '@callctl/bus';
+import { connectBus, watchInstances, type BusSecurity, type NatsConnection } from '@callctl/bus';
 import {
   catchUpProjection,
   createEventStore,
@@ -9,7 +9,18 @@ import {
   type EventStore,
 } from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import {
+  apiAuth,
+  internalChannelCredentials,
+  noAuthFailures,
+  startGrpcServer,
+  watchApiCredentials,
+  type AuthFailure,
+  type InternalTls,
+  type RunningGrpcServer,
+  type GrpcListenOptions,
+} from '@callctl/service';
+import { KNOWN_SCOPES, scopeOf } from './adapters/grpc/method-scopes.js';
 import { CallLocks } from './app/call-locks.js';
 import { CallRepository, DEFAULT_CACHED_CALLS } from './app/call-repository.js';
 import { CommandEffects } from './app/command-effects.js';
@@ -48,9 +59,18 @@ import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
 
 export interface CallOrchestratorOptions {
   log: Logger;
-  grpc: { host: string; port: number };
+  /** The public port; tls: GRPC_TLS_* (and client certificates with clientCaFile). @default plain */
+  grpc: GrpcListenOptions;
+  /** API_AUTH=token: the credentials file (API_TOKENS_FILE); absent, calls need no credentials. */
+  apiTokensFile?: string;
+  /** How often that file is read again (a rotated Secret). @default DEFAULT_RELOAD_INTERVAL_MS */
+  apiTokensReloadMs?: number;
   databaseUrl: string;
   natsUrl: string;
+  /** NATS credentials and TLS (NATS_*). @default anonymous, plain */
+  natsSecurity?: BusSecurity;
+  /** mTLS to the internal peers (INTERNAL_TLS_*). @default plain */
+  internalTls?: InternalTls;
   sipEdge: { address: string; timeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number; mediaFilesDir: string };
   /** The tts service (Say, spoken prompts). @default the config's (TTS_GRPC) */
@@ -110,6 +130,8 @@ export interface RunningCallOrchestrator {
   calls: CallRepository;
   /** Whether commands treat the event log as suspect now (they ping it before acting). */
   logHealth: Pick<EventLogHealth, 'suspect'>;
+  /** API calls refused since start, by reason (all zero without API_AUTH=token). */
+  authFailures(): Readonly<Record<AuthFailure, number>>;
   close(): Promise<void>;
 }
 
@@ -141,17 +163,41 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     closers.push({ name: 'database pool', close: () => pool.end() });
     const store = createEventStore({ pool });
 
-    const nc: NatsConnection = await connectBus({ servers: o.natsUrl, name: 'call-orchestrator' });
+    const nc: NatsConnection = await connectBus({
+      servers: o.natsUrl,
+      name: 'call-orchestrator',
+      ...(o.natsSecurity ? { security: o.natsSecurity } : {}),
+    });
     // drain() fails while NATS is unreachable; close() then stops the reconnect attempts.
     closers.push({ name: 'nats', close: () => nc.drain().catch(() => nc.close()) });
 
-    const sipEdge = sipEdgeClient(o.sipEdge);
-    const media = mediaWorkerClient(o.mediaWorker);
+    const peerCredentials = internalChannelCredentials(o.internalTls, log);
+    closers.push({ name: 'peer credentials', close: () => peerCredentials.close() });
+    const { credentials } = peerCredentials;
+    // The instances of each peer that announce themselves: commands go to the one that owns the call,
+    // media session or recording; the configured addresses serve while none is alive (one instance).
+    const peers = {
+      sipEdge: await watchInstances({ nc, kind: 'sip-edge' }),
+      media: await watchInstances({ nc, kind: 'media-worker' }),
+      tts: await watchInstances({ nc, kind: 'tts' }),
+      recording: await watchInstances({ nc, kind: 'recording' }),
+    };
+    closers.push({
+      name: 'peer instances',
+      close: () => Object.values(peers).forEach((watch) => watch.close()),
+    });
+    const sipEdge = sipEdgeClient({ ...o.sipEdge, credentials, instances: peers.sipEdge });
+    const media = mediaWorkerClient({ ...o.mediaWorker, credentials, instances: peers.media });
     // gRPC clients connect on first use: a deployment without Say or library ids never dials them.
-    const tts = ttsClient(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 });
-    const library = mediaLibraryClient(o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 });
-    const recording = o.recording ?? { address: '127.0.0.1:50056', timeoutMs: 10_000 };
-    const recorder = recorderClient(recording);
+    const tts = ttsClient({
+      ...(o.tts ?? { address: '127.0.0.1:50054', timeoutMs: 10_000 }),
+      credentials,
+      instances: peers.tts,
+    });
+    const libraryPeer = o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 };
+    const library = mediaLibraryClient({ ...libraryPeer, credentials });
+    const recording = { ...(o.recording ?? { address: '127.0.0.1:50056', timeoutMs: 10_000 }), credentials };
+    const recorder = recorderClient({ ...recording, instances: peers.recording });
     closers.push({
       name: 'peer clients',
       close: () => (sipEdge.close(), media.close(), tts.close(), library.close(), recorder.close()),
@@ -201,7 +247,21 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     );
     closers.push({ name: 'active-calls projection', close: () => projection.close() });
     const rearm = async () => deadlines.rearm(await allActiveCallIds(pool), (id) => calls.load(id));
-    log.info({ deadlines: await rearm() }, 'deadlines re-armed from the log');
+    // Serving does not wait for the first re-arm (10,000 active calls take seconds to load): commands and
+    // GetCall read each call from the log anyway, and a deadline that fell due while no instance ran fires
+    // as soon as its call is re-armed. A failed first re-arm is retried by the resync below.
+    const firstRearm = rearm().then(
+      (armed) => log.info({ deadlines: armed }, 'deadlines re-armed from the log'),
+      (error: unknown) => log.warn({ err: error }, 'deadline re-arm failed; the resync tries again'),
+    );
+    // Stops the re-arm between chunks (the deadlines' own closer runs later), so no load outlives the pool.
+    closers.push({
+      name: 'first deadline re-arm',
+      close: async () => {
+        deadlines.close();
+        await firstRearm;
+      },
+    });
 
     const reconciler = new LegReconciler({
       sipEdge,
@@ -261,15 +321,27 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       store.codecs,
     );
     const libraryProxy = mediaLibraryProxy({
-      ...(o.mediaLibrary ?? { address: '127.0.0.1:50055', timeoutMs: 5000 }),
+      ...libraryPeer,
+      credentials,
       log: log.child({ module: 'media-library' }),
     });
     closers.push({ name: 'media library proxy', close: async () => libraryProxy.close() });
     const recordingsForwarding = recordingsProxy({ ...recording, log: log.child({ module: 'recordings' }) });
     closers.push({ name: 'recordings proxy', close: async () => recordingsForwarding.close() });
+    const interceptors = [];
+    let authFailures: RunningCallOrchestrator['authFailures'] = noAuthFailures;
+    if (o.apiTokensFile) {
+      const authLog = log.child({ module: 'api-auth' });
+      const file = watchApiCredentials(o.apiTokensFile, KNOWN_SCOPES, authLog, o.apiTokensReloadMs);
+      closers.push({ name: 'API credentials', close: () => file.close() });
+      const auth = apiAuth({ credentials: file.current, scopeOf, log: authLog });
+      interceptors.push(auth.interceptor);
+      authFailures = auth.failures;
+    }
     const grpc = await startGrpcServer({
       log,
       ...o.grpc,
+      interceptors,
       services: [
         callControlService({
           handler,
@@ -307,7 +379,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     // Runs before the server's drain: WatchEvents streams never end by themselves, so they are ended
     // here (clients resume from their last position) instead of holding the drain to its limit.
     closers.push({ name: 'event watchers', close: () => watchers.close() });
-    return { grpc, store, deadlines, reconciler, handler, calls, logHealth, close };
+    return { grpc, store, deadlines, reconciler, handler, calls, logHealth, authFailures, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,5 +1,5 @@
 import { runService } from '@callctl/service/run-service';
-import { readConfig } from './config.js';
+import { isLoopback, readConfig } from './config.js';
 
 // Composition root, in the one main shape (runService): configuration first (a bad variable exits 78 with
 // one line), then telemetry (runService starts it before this file loads gRPC, so that its calls are
@@ -11,13 +11,24 @@ runService({
     const { startCallOrchestrator } = await import('./call-orchestrator.js');
 
     const hostPort = (a: { host: string; port: number }) => `${a.host}:${a.port}`;
+    if (config.API_AUTH === 'token' && !config.publicTls && !isLoopback(config.GRPC_HOST))
+      // Allowed, for TLS ended in front of the port (a mesh, an ingress), but worth a line at every start.
+      log.warn({ host: config.GRPC_HOST }, 'API tokens are accepted over plaintext gRPC (GRPC_TLS_* unset)');
 
     const orchestrator = await startCallOrchestrator({
       log,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: config.publicTls,
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
+      apiTokensFile: config.apiTokensFile,
       databaseUrl: config.DATABASE_URL,
       databasePoolSize: config.DATABASE_POOL_SIZE,
       natsUrl: config.NATS_URL,
+      natsSecurity: config.nats,
+      internalTls: config.internalTls,
       sipEdge: { address: hostPort(config.SIP_EDGE_GRPC), timeoutMs: config.SIP_EDGE_TIMEOUT_MS },
       mediaWorker: {
         address: hostPort(config.MEDIA_WORKER_GRPC),

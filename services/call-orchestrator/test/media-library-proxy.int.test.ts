@@ -2,7 +2,6 @@
 // media-library service (its built entry point, as a process, over a fresh migrated database): every RPC
 // goes through, uploads larger than one socket's buffers included; the library's statuses and messages
 // reach the caller unchanged; a library that is down is UNAVAILABLE and named.
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,16 +13,14 @@ import {
   createTestDatabase,
   freePort,
   makeToneFile,
-  startProcess,
-  waitFor,
   type ManagedProcess,
   type TestDatabase,
 } from '@callctl/testing';
 import { mediaLibraryProxy, type MediaLibraryProxy } from '../src/adapters/grpc/media-library-proxy.js';
+import { startMediaLibraryProcess } from './support/media-library-process.js';
 
 jest.setTimeout(60_000);
 
-const LIBRARY_MAIN = join(__dirname, '..', '..', 'media-library', 'dist', 'src', 'main.js');
 const MAX_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 16 * 1024;
 const DEADLINE_MS = 30_000;
@@ -97,28 +94,15 @@ describe('MediaLibrary through the orchestrator', () => {
   const toneWav = (name: string, seconds: number) => readFile(makeToneFile(dir, name, seconds, 1000));
 
   beforeAll(async () => {
-    if (!existsSync(LIBRARY_MAIN)) throw new Error(`${LIBRARY_MAIN} is missing: build it first (npx tsc -b)`);
     database = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), 'media-library-proxy-'));
-    const port = await freePort();
-    library = startProcess(process.execPath, [LIBRARY_MAIN], {
-      env: {
-        ...process.env,
-        GRPC_PORT: String(port),
-        DATABASE_URL: database.url,
-        MEDIA_UPLOAD_MAX_BYTES: String(MAX_BYTES),
-        MEDIA_WORK_DIR: dir,
-        LOG_LEVEL: 'info',
-      },
+    const started = await startMediaLibraryProcess({
+      DATABASE_URL: database.url,
+      MEDIA_UPLOAD_MAX_BYTES: String(MAX_BYTES),
+      MEDIA_WORK_DIR: dir,
     });
-    await waitFor(
-      'media-library ready',
-      () => {
-        if (library.child.exitCode !== null) throw new Error(`media-library exited: ${library.output()}`);
-        return library.output().includes('media-library ready');
-      },
-      20_000,
-    );
+    library = started.process;
+    const port = started.port;
     front = await startProxy(`127.0.0.1:${port}`);
     client = new mediaLibrary.MediaLibraryClient(front.server.address, credentials.createInsecure());
   });

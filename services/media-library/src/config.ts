@@ -1,10 +1,10 @@
 import { tmpdir } from 'node:os';
-import { env, loadConfig, type Environment } from '@callctl/config';
+import { env, loadConfig, type Environment, INTERNAL_TLS_ENV, internalTlsOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 
 export function readConfig(environment: Environment) {
-  return loadConfig(
+  const config = loadConfig(
     'media-library',
     {
       LOG_LEVEL: env.logLevel(),
@@ -41,12 +41,14 @@ export function readConfig(environment: Environment) {
       MEDIA_WORK_DIR: z.string().min(1).default(tmpdir()),
       FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
       FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+      ...INTERNAL_TLS_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
     },
     environment,
   );
+  return { ...config, internalTls: internalTlsOf('media-library', config) };
 }
 
 export type MediaLibraryConfig = ReturnType<typeof readConfig>;

@@ -10,6 +10,7 @@ runService({
   async start(config, { log, stops }) {
     const { createDb } = await import('@callctl/db');
     const { startMediaLibrary } = await import('./media-library.js');
+    const { internalServerTls } = await import('@callctl/service');
 
     const db = createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_SIZE });
     stops.add('database', () => db.$disconnect());
@@ -24,7 +25,13 @@ runService({
     const library = await startMediaLibrary({
       log,
       db,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT, drainMs: config.SHUTDOWN_DRAIN_MS / 2 },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        drainMs: config.SHUTDOWN_DRAIN_MS / 2,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       upload: { maxBytes: config.MEDIA_UPLOAD_MAX_BYTES, timeoutMs: config.MEDIA_UPLOAD_TIMEOUT_MS },
       tools: {
         ffmpegPath: config.FFMPEG_PATH,

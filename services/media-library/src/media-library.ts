@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
 import type { PrismaClient } from '@callctl/db';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { AudioTools, type AudioToolsOptions } from './adapters/ffmpeg/audio-tools.js';
 import { prismaMediaStore } from './adapters/db/prisma-media-store.js';
 import { mediaLibraryService } from './adapters/grpc/media-library-service.js';
@@ -13,7 +13,8 @@ export interface MediaLibraryOptions {
   log: Logger;
   /** The caller owns the client (and disconnects it). */
   db: PrismaClient;
-  grpc: { host: string; port: number; drainMs?: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   upload: { maxBytes: number; timeoutMs: number };
   tools: AudioToolsOptions;
 }

@@ -1,4 +1,4 @@
-import { env, loadConfig, type Environment } from '@callctl/config';
+import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { parseUrlAllowList } from './domain/address-policy.js';
@@ -13,12 +13,17 @@ function allowListError(text: string): string | undefined {
 }
 
 export function readConfig(environment: Environment) {
-  return loadConfig(
+  const config = loadConfig(
     'media-worker',
     {
       LOG_LEVEL: env.logLevel(),
       GRPC_HOST: env.host('127.0.0.1'),
       GRPC_PORT: env.port(50053),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
       /** rtpengine ng control socket (UDP). */
       RTPENGINE_NG: env.hostPort('127.0.0.1:52222'),
       /** Deadline of one ng command. */
@@ -86,12 +91,17 @@ export function readConfig(environment: Environment) {
         .int()
         .positive()
         .default(500 * 1024 * 1024),
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
     },
     environment,
   );
+  return {
+    ...config,
+    ...securityOf('media-worker', config),
+  };
 }
 
 export type MediaWorkerConfig = ReturnType<typeof readConfig>;

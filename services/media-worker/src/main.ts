@@ -12,10 +12,13 @@ runService({
     const { startMediaWorker } = await import('./media-worker.js');
     const { readEngineStatus } = await import('./adapters/rtpengine/engine-status.js');
     const { connectBus } = await import('@callctl/bus');
+    const { internalChannelCredentials, internalServerTls } = await import('@callctl/service');
 
-    const nats = await connectBus({ servers: config.NATS_URL, name: 'media-worker' });
+    const nats = await connectBus({ servers: config.NATS_URL, name: 'media-worker', security: config.nats });
     stops.add('nats', () => nats.drain());
 
+    const peers = internalChannelCredentials(config.internalTls, log);
+    stops.add('peer credentials', () => peers.close());
     const worker = await startMediaWorker({
       log,
       nats,
@@ -26,7 +29,12 @@ runService({
         drainMs: config.SHUTDOWN_DRAIN_MS / 2,
       },
       state: { instance: config.MEDIA_WORKER_INSTANCE, timeoutMs: config.STATE_TIMEOUT_MS },
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       rtpengine: { ...config.RTPENGINE_NG, timeoutMs: config.RTPENGINE_TIMEOUT_MS },
       sessionCheckIntervalMs: config.SESSION_CHECK_INTERVAL_MS,
       dtmfLogListen: config.DTMF_LOG_LISTEN,
@@ -40,6 +48,8 @@ runService({
         allow: parseUrlAllowList(config.MEDIA_URL_ALLOW),
       },
       mediaStores: { tts: config.TTS_GRPC, library: config.MEDIA_LIBRARY_GRPC },
+      ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
+      peerCredentials: peers.credentials,
     });
     stops.add('media worker', () => worker.close());
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
-import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { advertiseInstance, ensureFactsStream, watchInstances, type NatsConnection } from '@callctl/bus';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { NgClient } from './adapters/rtpengine/ng-client.js';
 import { readEngineStatus } from './adapters/rtpengine/engine-status.js';
 import { rtpengineRelay } from './adapters/rtpengine/session-commands.js';
@@ -31,7 +32,8 @@ export const DEFAULT_SESSION_CHECK_INTERVAL_MS = 10_000;
 
 export interface MediaWorkerOptions {
   log: Logger;
-  grpc: { host: string; port: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   rtpengine: { host: string; port: number; timeoutMs: number };
   dtmfLogListen: { host: string; port: number };
   localMediaHost: string;
@@ -39,6 +41,8 @@ export interface MediaWorkerOptions {
   urlCache: Omit<UrlCacheOptions, 'stores'>;
   /** MediaStore gRPC addresses by source scheme: `tts:<id>` and `library:<id>` are fetched from them. */
   mediaStores?: { tts?: string; library?: string };
+  /** What the MediaStore clients dial with (internalChannelCredentials). @default plain */
+  peerCredentials?: ChannelCredentials;
   /** Where media facts go (CALLCTL_FACTS); the caller owns the connection. */
   nats: NatsConnection;
   facts: {
@@ -61,6 +65,8 @@ export interface MediaWorkerOptions {
    * MediaSessionLost); 0 turns the check off. @default DEFAULT_SESSION_CHECK_INTERVAL_MS
    */
   sessionCheckIntervalMs?: number;
+  /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
+  advertise?: string;
 }
 
 export interface RunningMediaWorker {
@@ -87,9 +93,22 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     log: log.child({ module: 'facts' }),
   });
   factReporting.start();
+  // Each tts instance keeps the speech it made: a `tts:` id is asked of every live one (media-store-fetch.ts).
+  const ttsInstances = await watchInstances({ nc: options.nats, kind: 'tts' });
   const stores = Object.entries(options.mediaStores ?? {})
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([scheme, address]) => [scheme, mediaStoreFetcher(scheme, address)] as const);
+    .map(
+      ([scheme, address]) =>
+        [
+          scheme,
+          mediaStoreFetcher(
+            scheme,
+            address,
+            options.peerCredentials,
+            scheme === 'tts' ? ttsInstances : undefined,
+          ),
+        ] as const,
+    );
   const playback = new Playback({
     relay,
     events,
@@ -169,6 +188,13 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       }),
     ],
   });
+  // Announced once it serves: sip-edge places new sessions here, and peers find the sessions it holds.
+  const advertisement = await advertiseInstance({
+    nc: options.nats,
+    kind: 'media-worker',
+    name: options.state.instance,
+    address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+  });
   const checkIntervalMs = options.sessionCheckIntervalMs ?? DEFAULT_SESSION_CHECK_INTERVAL_MS;
   const stopWatching = checkIntervalMs > 0 ? watch.every(checkIntervalMs) : async () => undefined;
   return {
@@ -176,6 +202,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     ng,
     dtmfLogAddress,
     async close() {
+      await advertisement.close();
       await grpc.close();
       await stopWatching();
       playback.close();
@@ -184,6 +211,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       await localSink.stop();
       ng.close();
       for (const [, store] of stores) store.close();
+      ttsInstances.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, env, loadConfig, type Environment } from '@callctl/config';
+import { ConfigError, env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 
@@ -28,6 +28,11 @@ export function readConfig(environment: Environment) {
        * forwarded by the orchestrator on its port).
        */
       GRPC_PORT: env.port(50056),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
       /** PostgreSQL with the platform's migrations: the recordings' metadata (parts, pauses) lives there. */
       DATABASE_URL: env.url(['postgres', 'postgresql']),
       DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -82,6 +87,7 @@ export function readConfig(environment: Environment) {
       STORE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
       /** Wait before the second attempt, growing by as much at each further one. */
       STORE_RETRY_DELAY_MS: env.durationMs(500),
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
@@ -98,12 +104,21 @@ export function readConfig(environment: Environment) {
         missing.map((variable) => ({ variable, problem: 'required with RECORDING_STORE=s3' })),
       );
   }
-  return config;
+  return {
+    ...config,
+    ...securityOf('recording', config),
+  };
 }
 
 export type RecordingConfig = ReturnType<typeof readConfig>;
 
 /** The configuration as it may be logged: the S3 secret replaced by whether it is set. */
 export function loggableConfig(config: RecordingConfig): Record<string, unknown> {
-  return { ...config, S3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY ? '[redacted]' : undefined };
+  const redacted = (value: string | undefined) => (value ? '[redacted]' : undefined);
+  return {
+    ...config,
+    S3_SECRET_ACCESS_KEY: redacted(config.S3_SECRET_ACCESS_KEY),
+    NATS_PASSWORD: redacted(config.NATS_PASSWORD),
+    nats: { ...config.nats, password: redacted(config.nats.password) },
+  };
 }

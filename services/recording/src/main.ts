@@ -15,6 +15,7 @@ runService({
     const { recordingStoreFromConfig } = await import('./adapters/storage/recording-store-from-config.js');
     const { createRecorderEngine } = await import('./app/recorder-engine.js');
     const { startRecordingService } = await import('./recording-service.js');
+    const { internalChannelCredentials, internalServerTls } = await import('@callctl/service');
 
     log.debug({ config: loggableConfig(config) }, 'configuration');
     const storage = recordingStoreFromConfig(config);
@@ -27,9 +28,11 @@ runService({
       const reason = (error instanceof Error ? error.message : String(error)).trim().split('\n').at(-1);
       throw new Error(`database not ready (run \`make migrate\`?): ${reason}`);
     });
-    const nats = await connectBus({ servers: config.NATS_URL, name: 'recording' });
+    const nats = await connectBus({ servers: config.NATS_URL, name: 'recording', security: config.nats });
     stops.add('nats', () => nats.drain());
 
+    const peers = internalChannelCredentials(config.internalTls, log);
+    stops.add('peer credentials', () => peers.close());
     const service = await startRecordingService({
       log,
       repository: withDatabaseUnavailable(prismaRecordingRepository(db)),
@@ -47,17 +50,25 @@ runService({
       mediaWorker: {
         address: `${config.MEDIA_WORKER_GRPC.host}:${config.MEDIA_WORKER_GRPC.port}`,
         timeoutMs: config.MEDIA_WORKER_TIMEOUT_MS,
+        credentials: peers.credentials,
       },
       rtpHost: config.RECORDING_RTP_HOST,
       spoolDir: config.RECORDING_SPOOL_DIR,
       instance: config.RECORDING_INSTANCE,
+      ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
       storeRetries: {
         attempts: config.STORE_ATTEMPTS,
         retryDelayMs: config.STORE_RETRY_DELAY_MS,
         timeoutMs: config.STORE_TIMEOUT_MS,
       },
       // Half the shutdown budget for the gRPC drain; the rest for storing the files and the facts.
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT, drainMs: config.SHUTDOWN_DRAIN_MS / 2 },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        drainMs: config.SHUTDOWN_DRAIN_MS / 2,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       factDrainMs: config.SHUTDOWN_DRAIN_MS / 4,
     });
     stops.add('recording service', () => service.close());

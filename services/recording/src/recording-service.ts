@@ -1,7 +1,7 @@
-import { ensureFactsStream, type NatsConnection } from '@callctl/bus';
+import { advertiseInstance, ensureFactsStream, watchInstances, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
-import { ForkClient } from './adapters/media-worker/fork-client.js';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
+import { ForkClient, type ForkClientOptions } from './adapters/media-worker/fork-client.js';
 import { recordingFactPublisher } from './adapters/nats/recording-fact-publisher.js';
 import { recorderService } from './adapters/grpc/recorder-service.js';
 import { recordingsService } from './adapters/grpc/recordings-service.js';
@@ -22,13 +22,16 @@ export interface RecordingServiceOptions {
   /** The caller owns the connection (and drains it after close()). */
   nats: NatsConnection;
   facts: { giveUpAfterMs: number; attemptTimeoutMs: number };
-  mediaWorker: { address: string; timeoutMs: number };
+  mediaWorker: ForkClientOptions;
+  /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
+  advertise?: string;
   /** Where forks are sent (RECORDING_RTP_HOST); the engine binds its sockets there. */
   rtpHost: string;
   spoolDir: string;
   instance: string;
   storeRetries: { attempts: number; retryDelayMs: number; timeoutMs: number };
-  grpc: { host: string; port: number; drainMs?: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   /** Facts still being retried at close are given up after this long. @default 5000 */
   factDrainMs?: number;
 }
@@ -51,7 +54,8 @@ export async function startRecordingService(
   const { log } = options;
   // Facts are published whether or not the orchestrator made the stream yet (the same settings as its).
   await ensureFactsStream(options.nats);
-  const forks = new ForkClient(options.mediaWorker);
+  const workers = await watchInstances({ nc: options.nats, kind: 'media-worker' });
+  const forks = new ForkClient({ ...options.mediaWorker, instances: workers });
   const spool = spoolFiles(options.spoolDir);
   const facts = new RecordingFactReporting(
     recordingFactPublisher(options.nats, { ...options.facts, log: log.child({ module: 'facts' }) }),
@@ -83,6 +87,7 @@ export async function startRecordingService(
     await facts.close(options.factDrainMs ?? 5000);
     await options.engine.close();
     forks.close();
+    workers.close();
   };
   let grpc: RunningGrpcServer;
   let recovered: RecoveryOutcome[];
@@ -105,10 +110,18 @@ export async function startRecordingService(
     await shutDown();
     throw error;
   }
+  // Announced once it serves (its own recordings recovered): orchestrators start recordings here.
+  const advertisement = await advertiseInstance({
+    nc: options.nats,
+    kind: 'recording',
+    name: options.instance,
+    address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+  });
   return {
     grpc,
     recovered,
     close: async () => {
+      await advertisement.close();
       await grpc.close();
       await shutDown();
     },

@@ -1,10 +1,10 @@
-import { env, loadConfig, type Environment } from '@callctl/config';
+import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { DEFAULT_CODEC_POLICY, parseCodecPolicy, type CodecPolicy } from './domain/codec-policy.js';
 
 export function readConfig(environment: Environment) {
-  return loadConfig(
+  const config = loadConfig(
     'sip-edge',
     {
       LOG_LEVEL: env.logLevel(),
@@ -19,6 +19,11 @@ export function readConfig(environment: Environment) {
       /** The internal SipEdge gRPC API (callctl.sipedge.v1) for the orchestrator. */
       GRPC_HOST: env.host('127.0.0.1'),
       GRPC_PORT: env.port(50052),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
       /** Admin (drachtio control protocol) port of the SIP engine: drachtio-server or services/sip-engine. */
       SIP_ENGINE_ADMIN: env.hostPort('127.0.0.1:9022'),
       SIP_ENGINE_SECRET: z.string().min(1).default('cymru'),
@@ -60,6 +65,7 @@ export function readConfig(environment: Environment) {
             return z.NEVER;
           }
         }),
+      ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       /**
@@ -82,6 +88,10 @@ export function readConfig(environment: Environment) {
     },
     environment,
   );
+  return {
+    ...config,
+    ...securityOf('sip-edge', config),
+  };
 }
 
 /**

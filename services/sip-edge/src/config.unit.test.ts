@@ -39,3 +39,19 @@ describe('sip-edge config: drain', () => {
     expect(() => readConfig({ ...base, SIP_EDGE_DRAIN_MAX_MS: '-1' })).toThrow(/SIP_EDGE_DRAIN_MAX_MS/);
   });
 });
+
+describe('sip-edge config: ADVERTISE_GRPC', () => {
+  it('is unset by default (the service then announces 127.0.0.1 and its bound port)', () => {
+    expect(readConfig(base).ADVERTISE_GRPC).toBeUndefined();
+  });
+
+  it('takes a pod address as it is', () => {
+    expect(readConfig({ ...base, ADVERTISE_GRPC: '10.1.2.3:50052' }).ADVERTISE_GRPC).toBe('10.1.2.3:50052');
+  });
+
+  it('refuses an address without a port, naming the variable', () => {
+    expect(() => readConfig({ ...base, ADVERTISE_GRPC: '10.1.2.3' })).toThrow(
+      /ADVERTISE_GRPC: expected host:port/,
+    );
+  });
+});

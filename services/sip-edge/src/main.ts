@@ -9,14 +9,24 @@ runService({
   loadConfig: () => readConfigWithDrain(process.env),
   async start(config, { log, stops }) {
     const { startSipEdge } = await import('./sip-edge.js');
+    const { internalChannelCredentials, internalServerTls } = await import('@callctl/service');
+    const peers = internalChannelCredentials(config.internalTls, log);
+    stops.add('peer credentials', () => peers.close());
 
     log.info({ engine: config.SIP_ENGINE_ADMIN }, 'connecting to the SIP engine');
     const edge = await startSipEdge({
       log,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       engine: { ...config.SIP_ENGINE_ADMIN, secret: config.SIP_ENGINE_SECRET },
       natsUrl: config.NATS_URL,
+      natsSecurity: config.nats,
       instance: config.SIP_EDGE_INSTANCE,
+      ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
       facts: {
         giveUpAfterMs: config.FACT_PUBLISH_GIVE_UP_MS,
         offerGiveUpAfterMs: config.OFFER_PUBLISH_GIVE_UP_MS,
@@ -25,6 +35,7 @@ runService({
       mediaWorker: {
         address: `${config.MEDIA_WORKER_GRPC.host}:${config.MEDIA_WORKER_GRPC.port}`,
         timeoutMs: config.MEDIA_WORKER_TIMEOUT_MS,
+        credentials: peers.credentials,
       },
       legs: {
         answerTimeoutMs: config.ANSWER_TIMEOUT_MS,

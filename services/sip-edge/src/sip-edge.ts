@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { connectBus, ensureFactsStream, type NatsConnection } from '@callctl/bus';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import {
+  advertiseInstance,
+  connectBus,
+  ensureFactsStream,
+  watchInstances,
+  type BusSecurity,
+  type NatsConnection,
+} from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
 import { NatsLegJournal } from './adapters/nats/leg-journal.js';
 import { MediaWorkerClient } from './adapters/media/media-worker-client.js';
@@ -14,19 +22,24 @@ import { SipLegs } from './app/sip-legs.js';
 
 export interface SipEdgeOptions {
   log: Logger;
-  grpc: { host: string; port: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   engine: { host: string; port: number; secret: string };
   natsUrl: string;
+  /** NATS credentials and TLS (NATS_*). @default anonymous, plain */
+  natsSecurity?: BusSecurity;
   /** Name of this instance: its leg journal is its own. */
   instance: string;
   facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
-  mediaWorker: { address: string; timeoutMs: number };
+  mediaWorker: { address: string; timeoutMs: number; credentials?: ChannelCredentials };
   legs: LegSettings;
   /**
    * Shutdown: how long calls up may go on after new INVITEs are refused (0: end them at once), and the
    * Retry-After of those refusals.
    */
   drain: { maxMs: number; retryAfterS: number };
+  /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
+  advertise?: string;
 }
 
 export interface RunningSipEdge {
@@ -34,16 +47,30 @@ export interface RunningSipEdge {
   engine: EngineConnection;
   nc: NatsConnection;
   legs: SipLegs;
+  /**
+   * Announces this instance as draining: orchestrators still reach it for the calls it holds but place no
+   * new call through it (for a drain that lets calls finish before close).
+   */
+  announceDraining(): void;
   close(): Promise<void>;
 }
 
 /** Wires sip-edge's parts by hand (STYLE 13); main.ts starts it through here. */
 export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipEdge> {
   const { log } = options;
-  const nc = await connectBus({ servers: options.natsUrl, name: 'sip-edge' });
+  const nc = await connectBus({
+    servers: options.natsUrl,
+    name: 'sip-edge',
+    ...(options.natsSecurity ? { security: options.natsSecurity } : {}),
+  });
   await ensureFactsStream(nc);
   const publisher = new FactPublisher({ nc, log: log.child({ module: 'facts' }), ...options.facts });
-  const media = new MediaWorkerClient({ ...options.mediaWorker, codecs: options.legs.codecs });
+  const workers = await watchInstances({ nc, kind: 'media-worker' });
+  const media = new MediaWorkerClient({
+    ...options.mediaWorker,
+    instances: workers,
+    codecs: options.legs.codecs,
+  });
   const journal = await NatsLegJournal.open({
     nc,
     log: log.child({ module: 'journal' }),
@@ -72,11 +99,19 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
+  // Announced once it serves: the orchestrators send this instance new calls and find its legs.
+  const advertisement = await advertiseInstance({
+    nc,
+    kind: 'sip-edge',
+    name: options.instance,
+    address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+  });
   return {
     grpc,
     engine,
     nc,
     legs,
+    announceDraining: () => advertisement.drain(),
     async close() {
       // New INVITEs are refused from here on, and health says NOT_SERVING so load balancers and probes
       // take the instance out; the gRPC API stays up, since the calls still held need it.
@@ -91,6 +126,8 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
         if (left > 0) log.warn({ legs: left }, 'drain time is up; ending the calls still up');
         else log.info('drained: every call has ended');
       }
+      // Announced until the drain is over: peers still route the calls held here to this instance.
+      await advertisement.close();
       await grpc.close();
       // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.
       const ended = await legs.endEveryLeg();
@@ -99,6 +136,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       engine.close();
       publisher.close();
       media.close();
+      workers.close();
       await nc.drain();
     },
   };

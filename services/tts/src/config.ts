@@ -1,4 +1,13 @@
-import { ConfigError, env, loadConfig, type Environment } from '@callctl/config';
+import {
+  ConfigError,
+  env,
+  loadConfig,
+  type Environment,
+  INTERNAL_TLS_ENV,
+  internalTlsOf,
+  NATS_SECURITY_ENV,
+  natsSecurityOf,
+} from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { PROVIDER_NAMES } from './domain/synthesis-request.js';
@@ -18,6 +27,21 @@ export function readConfig(environment: Environment) {
       GRPC_HOST: env.host('127.0.0.1'),
       /** Serves callctl.tts.v1.Tts and callctl.media.v1.MediaStore. */
       GRPC_PORT: env.port(50054),
+      /**
+       * host:port at which other services reach this instance (announced on NATS, instances.<kind>.<name>):
+       * in Kubernetes the pod IP and the port. Unset: 127.0.0.1 and GRPC_PORT.
+       */
+      ADVERTISE_GRPC: env.advertisedAddress(),
+      /**
+       * NATS, where the instance announces itself so that media-workers find the speech it made (each
+       * instance keeps its own cache). Unset: not announced (one instance, reached at TTS_GRPC).
+       */
+      NATS_URL: env.url(['nats']).optional(),
+      /** This instance's name (the pod name in Kubernetes), in its announcement. */
+      TTS_INSTANCE: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ or -' })
+        .default('tts'),
       /** The provider of a request that names none. */
       TTS_DEFAULT_PROVIDER: z.enum(PROVIDER_NAMES).default('espeak'),
       /** Speaks when the requested provider is UNAVAILABLE (down, throttled, timed out). Unset: no fallback. */
@@ -51,6 +75,8 @@ export function readConfig(environment: Environment) {
       GOOGLE_ACCESS_TOKEN: optionalText(),
       /** A service account key file (the standard Google variable). */
       GOOGLE_APPLICATION_CREDENTIALS: optionalText(),
+      ...INTERNAL_TLS_ENV,
+      ...NATS_SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
@@ -67,16 +93,22 @@ export function readConfig(environment: Environment) {
       },
     ]);
   }
-  return config;
+  return { ...config, internalTls: internalTlsOf('tts', config), nats: natsSecurityOf('tts', config) };
 }
 
 export type TtsConfig = ReturnType<typeof readConfig>;
 
-const SECRETS = ['POLLY_SECRET_ACCESS_KEY', 'GOOGLE_API_KEY', 'GOOGLE_ACCESS_TOKEN'] as const;
+const SECRETS = [
+  'POLLY_SECRET_ACCESS_KEY',
+  'GOOGLE_API_KEY',
+  'GOOGLE_ACCESS_TOKEN',
+  'NATS_PASSWORD',
+] as const;
 
 /** The configuration as it may be logged: secrets replaced by whether they are set. */
 export function loggableConfig(config: TtsConfig): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...config };
   for (const name of SECRETS) shown[name] = config[name] ? '[redacted]' : undefined;
+  shown.nats = { ...config.nats, password: config.nats.password ? '[redacted]' : undefined };
   return shown;
 }

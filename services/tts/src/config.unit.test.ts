@@ -36,3 +36,15 @@ describe('tts config', () => {
     expect(loggableConfig(config).POLLY_SECRET_ACCESS_KEY).toBe('[redacted]');
   });
 });
+
+describe('tts config: announcing itself on NATS', () => {
+  it('keeps the NATS password out of what is logged', () => {
+    const config = readConfig({
+      NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_USER: 'tts',
+      NATS_PASSWORD: 'hunter2',
+    });
+    expect(config.nats).toMatchObject({ user: 'tts', password: 'hunter2' });
+    expect(JSON.stringify(loggableConfig(config))).not.toContain('hunter2');
+  });
+});

@@ -8,9 +8,15 @@ runService({
   loadConfig: () => readConfig(process.env),
   async start(config, { log, stops }) {
     const { startTts } = await import('./tts.js');
+    const { internalServerTls } = await import('@callctl/service');
     const tts = await startTts({
       log,
-      grpc: { host: config.GRPC_HOST, port: config.GRPC_PORT },
+      grpc: {
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        tls: internalServerTls(config.internalTls),
+        healthPort: config.GRPC_HEALTH_PORT,
+      },
       cache: { dir: config.TTS_CACHE_DIR, maxBytes: config.TTS_CACHE_MAX_BYTES },
       defaultProvider: config.TTS_DEFAULT_PROVIDER,
       fallbackProvider: config.TTS_FALLBACK_PROVIDER,
@@ -42,6 +48,18 @@ runService({
       },
     });
     stops.add('tts', () => tts.close());
+    if (config.NATS_URL) {
+      const { advertiseInstance, connectBus } = await import('@callctl/bus');
+      const nats = await connectBus({ servers: config.NATS_URL, name: 'tts', security: config.nats });
+      stops.add('nats', () => nats.drain());
+      const advertisement = await advertiseInstance({
+        nc: nats,
+        kind: 'tts',
+        name: config.TTS_INSTANCE,
+        address: config.ADVERTISE_GRPC ?? `127.0.0.1:${tts.grpc.port}`,
+      });
+      stops.add('announcement', () => advertisement.close());
+    }
     log.info({ grpc: tts.grpc.address, config: loggableConfig(config) }, 'tts ready');
   },
 });

@@ -1,5 +1,5 @@
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer } from '@callctl/service';
+import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import type { ProviderName, TextLimits } from './domain/synthesis-request.js';
 import { Synthesizer } from './app/synthesizer.js';
 import { WavCache } from './adapters/cache/wav-cache.js';
@@ -11,7 +11,8 @@ import { mediaStoreService } from './adapters/grpc/media-store-service.js';
 
 export interface TtsOptions {
   log: Logger;
-  grpc: { host: string; port: number };
+  /** tls: internal mTLS (internalServerTls). @default plain */
+  grpc: GrpcListenOptions;
   cache: { dir: string; maxBytes: number };
   defaultProvider: ProviderName;
   fallbackProvider?: ProviderName | undefined;

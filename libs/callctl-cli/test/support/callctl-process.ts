@@ -1,6 +1,20 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
+/** The built call-orchestrator's entry point (build first), for tests against the real process. */
+export const ORCHESTRATOR = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'services',
+  'call-orchestrator',
+  'dist',
+  'src',
+  'main.js',
+);
+
 /** The executable npm links as `callctl` (it runs dist/src/main.js: build first). */
 export const CALLCTL = join(__dirname, '..', '..', 'bin', 'callctl.js');
 

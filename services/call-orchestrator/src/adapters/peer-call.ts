@@ -1,7 +1,12 @@
 // A call to an internal peer (sip-edge, media-worker) through the shared peer call (@callctl/service),
 // its failure turned into a PeerError (app/errors.ts) that keeps the original as `cause`.
 import { ERROR_KINDS, type ErrorKind } from '@callctl/errors';
-import { callPeer as callPeerWith, type Unary } from '@callctl/service';
+import {
+  callPeer as callPeerWith,
+  type OwnerDirectory,
+  type PeerInstance,
+  type Unary,
+} from '@callctl/service';
 import { PEER_ERROR_CODES, PeerError, type PeerErrorCode } from '../app/errors.js';
 
 export type { Unary };
@@ -24,4 +29,25 @@ export function callPeer<Req, Res>(
     toError: ({ kind, details, cause }) =>
       new PeerError(peer, CODE_BY_KIND[kind] ?? PEER_ERROR_CODES.unavailable, details, { cause }),
   });
+}
+
+/**
+ * The instance of `peer` that holds `key` (`what` names it in messages), or undefined when every live
+ * instance answered that it does not; UNAVAILABLE when one that did not answer may hold it.
+ */
+export async function ownerOf(
+  peer: string,
+  owners: OwnerDirectory,
+  key: string,
+  what: string,
+): Promise<PeerInstance | undefined> {
+  const lookup = await owners.find(key);
+  if (lookup.owner) return lookup.owner;
+  if (lookup.unreachable.length > 0)
+    throw new PeerError(
+      peer,
+      PEER_ERROR_CODES.unavailable,
+      `${what} is held by no instance that answered (${lookup.unreachable.join(', ')} did not)`,
+    );
+  return undefined;
 }

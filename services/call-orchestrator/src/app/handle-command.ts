@@ -16,7 +16,14 @@ import {
   type EventStore,
 } from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
-import { newRootTraceparent, runInTrace, workTraceparent } from '@callctl/telemetry';
+import {
+  ATTR,
+  inSpan,
+  newRootTraceparent,
+  runInTrace,
+  spansEnabled,
+  workTraceparent,
+} from '@callctl/telemetry';
 import type { CallCommand } from '../domain/call.commands.js';
 import { decide, type Decision } from '../domain/call.decide.js';
 import { settled } from '../domain/call.settled.js';
@@ -125,18 +132,32 @@ export class CommandHandler {
     callStreamId(callId); // a malformed call id is refused before anything else (INVALID_ARGUMENT)
     // The command's trace is the work in hand while it runs: the effects' internal calls carry it, and so
     // do the log lines.
+    // With spans on, a trace of its own is the command span's new root rather than a made-up parent.
+    const root = context.startsTrace === true && spansEnabled();
     const traceparent = context.startsTrace
-      ? newRootTraceparent()
+      ? root
+        ? undefined
+        : newRootTraceparent()
       : (context.traceparent ?? workTraceparent());
-    const traced = { ...context, traceparent };
     const recording: Recording = {};
-    const work = runInTrace(traceparent, async () => {
+    const run = async () => {
+      // With spans on, the command's span is the trace its events record (the relay's publish follows it).
+      const traced = { ...context, traceparent: workTraceparent() };
       // Also before queueing: the call's lock may be held by an action still waiting for the log to record
       // it. Only then is there an await here, so commands otherwise take the lock in the order they came.
       if (this.o.logHealth?.suspect && this.o.effects.actsBeforeAppend(command))
         await this.o.logHealth.ensureWritable();
       return this.o.locks.run(callId, () => this.handleLocked(callId, command, traced, recording));
-    });
+    };
+    // A fact that came with no trace gets no span: it continues the call's trace (handleLocked).
+    const work = runInTrace(traceparent, () =>
+      traceparent || root
+        ? inSpan(
+            () => ({ name: `command ${command.type}`, root, attributes: { [ATTR.callId]: callId } }),
+            run,
+          )
+        : run(),
+    );
     return this.answerInTime(work, recording, callId, command, context.deadline);
   }
 
@@ -217,7 +238,13 @@ export class CommandHandler {
       }
       let decision: Decision;
       try {
-        decision = decide(command, call.state);
+        decision = inSpan(
+          () => ({
+            name: `decide ${command.type}`,
+            attributes: { [ATTR.callId]: callId, [ATTR.streamVersion]: call.version },
+          }),
+          () => decide(command, call.state),
+        );
       } catch (error) {
         if (cached) continue;
         if (acted && effects.alreadyDone(command, call.state)) return skip();
@@ -242,15 +269,27 @@ export class CommandHandler {
       let result: AppendResult;
       try {
         // The same events (ids and all) on each try: one that committed unseen is answered as a duplicate.
-        result = await this.whileLogAway(
+        result = await inSpan(
+          () => ({
+            name: 'append call',
+            attributes: {
+              [ATTR.callId]: callId,
+              [ATTR.eventCount]: events.length,
+              [ATTR.streamVersion]: call.version,
+            },
+            links: [metadata.linkedTraceparent],
+          }),
           () =>
-            store.append(
-              callStreamId(callId),
-              call.version === 0 ? 'no-stream' : call.version,
-              events,
-              metadata,
+            this.whileLogAway(
+              () =>
+                store.append(
+                  callStreamId(callId),
+                  call.version === 0 ? 'no-stream' : call.version,
+                  events,
+                  metadata,
+                ),
+              { callId, command, hasActed: acted && acts, recording },
             ),
-          { callId, command, hasActed: acted && acts, recording },
         );
       } catch (error) {
         calls.forget(callId);

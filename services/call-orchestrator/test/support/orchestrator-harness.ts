@@ -55,7 +55,19 @@ export interface HarnessOptions {
   /** How often the health probe runs; present but undefined: the orchestrator's default. @default 200 */
   healthProbeIntervalMs?: number;
   /** Options of the orchestrator beyond the harness's. */
-  orchestrator?: Pick<CallOrchestratorOptions, 'facts' | 'tts' | 'mediaLibrary' | 'recording'>;
+  orchestrator?: Partial<
+    Pick<
+      CallOrchestratorOptions,
+      | 'facts'
+      | 'tts'
+      | 'mediaLibrary'
+      | 'recording'
+      | 'grpc'
+      | 'apiTokensFile'
+      | 'apiTokensReloadMs'
+      | 'internalTls'
+    >
+  >;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

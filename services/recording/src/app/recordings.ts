@@ -154,6 +154,11 @@ export class Recordings {
       throw new NotFoundError(`no recording ${recordingId}`, { recordingId });
   }
 
+  /** Whether this instance records it now, or is starting to. */
+  holds(recordingId: string): boolean {
+    return this.active.has(recordingId) || this.starting.has(recordingId);
+  }
+
   /** Recordings this instance records now (restart recovery does not touch them). */
   isActive(recordingId: string): boolean {
     return this.active.has(recordingId);

@@ -1,5 +1,5 @@
 import type { Logger } from '@callctl/logging';
-import { runInTrace, workTraceparent } from '@callctl/telemetry';
+import { ATTR, openSpan, runInTrace, SpanKind, workTraceparent, type OpenSpan } from '@callctl/telemetry';
 import type { facts } from '@callctl/proto';
 import type { CodecPolicy } from '../domain/codec-policy.js';
 import type { MediaPlan } from '../domain/media-plan.js';
@@ -53,4 +53,29 @@ export function report(ctx: LegContext, leg: Leg, fact: facts.SipFact): void {
   runInTrace(workTraceparent() ?? leg.traceparent, () => ctx.facts.publish(fact)).catch((error: unknown) => {
     leg.log.error({ err: error, fact: fact.fact?.$case, factId: fact.factId }, 'fact not stored');
   });
+}
+
+/**
+ * A SIP transaction of the leg as a span, `sip <METHOD>`: CLIENT for a request sip-edge sends through the
+ * engine (ended with the final response's status), SERVER for one it receives. Under the work in hand, else
+ * the leg's trace. A no-op while spans are off.
+ */
+export function sipSpan(leg: Leg, method: string, kind: SpanKind = SpanKind.CLIENT): OpenSpan {
+  return openSpan(() => ({
+    name: `sip ${method}`,
+    kind,
+    attributes: {
+      [ATTR.sipMethod]: method,
+      [ATTR.callId]: leg.callId,
+      [ATTR.legId]: leg.legId,
+      ...(leg.sipCallId ? { [ATTR.sipCallId]: leg.sipCallId } : {}),
+    },
+    ...(!workTraceparent() && leg.traceparent ? { parent: leg.traceparent } : {}),
+  }));
+}
+
+/** Ends a sipSpan with the final response's status (a SIP failure's, or 200). */
+export function endSipSpan(span: OpenSpan, status: number, error?: unknown): void {
+  span.setAttributes({ [ATTR.sipStatus]: status });
+  span.end(status >= 300 || (status === 0 && error !== undefined) ? (error ?? `SIP ${status}`) : undefined);
 }

@@ -1,8 +1,9 @@
 import { callEvents } from '@callctl/proto';
+import { SpanKind } from '@callctl/telemetry';
 import { parseDtmfInfo } from '../domain/dtmf-info.js';
 import { dtmfInfoReceived, legEnded } from '../domain/sip-facts.js';
 import type { EndCause } from '../domain/end-cause.js';
-import { factIds, report, type LegContext } from './leg-context.js';
+import { endSipSpan, factIds, report, sipSpan, type LegContext } from './leg-context.js';
 import { dialogOf, type Leg } from './leg-registry.js';
 import { leaveMedia } from './leg-media.js';
 import { answerReInvite } from './re-invite.js';
@@ -33,7 +34,10 @@ export async function endLeg(
 /** Follows an established dialog: BYE from the far end ends the leg, SIP INFO digits are reported. */
 export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void {
   dialog.on('destroy', (_message, reason) => {
-    void endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE');
+    // The far end's BYE (srf answered it): a SERVER span under the leg's trace.
+    const bye = sipSpan(leg, 'BYE', SpanKind.SERVER);
+    void bye.run(() => endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE'));
+    bye.end();
   });
   dialog.on('modify', (request, responder) => {
     void answerReInvite(ctx, leg, dialog, request, responder);
@@ -66,16 +70,21 @@ export async function byeLeg(
   // from the far end does) cannot report a second LegEnded.
   const ending = endLeg(ctx, leg, cause, 0, reason);
   // request rather than destroy: srf's destroy settles alike on a 200 and on the engine's 408.
+  const span = dialog ? sipSpan(leg, 'BYE') : undefined;
   const bye = dialog?.request({
     method: 'BYE',
     ...(reason ? { headers: { Reason: reasonHeader(reason) } } : {}),
   });
   const confirmed = (bye ?? Promise.resolve(undefined)).then(
     (response) => {
+      if (span && response) endSipSpan(span, response.status);
       if (response && response.status >= 300)
         leg.log.warn({ sipStatus: response.status }, 'BYE not confirmed');
     },
-    (error: unknown) => leg.log.warn({ err: error }, 'BYE not confirmed'),
+    (error: unknown) => {
+      if (span) endSipSpan(span, 0, error);
+      leg.log.warn({ err: error }, 'BYE not confirmed');
+    },
   );
   await ending;
   return { confirmed };

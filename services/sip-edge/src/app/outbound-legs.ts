@@ -1,4 +1,4 @@
-import { workTraceparent } from '@callctl/telemetry';
+import { ATTR, workTraceparent } from '@callctl/telemetry';
 import { callEvents } from '@callctl/proto';
 import { checkDialUri } from '../domain/dial-target.js';
 import type { MediaParty, SdpPath } from '../domain/media-plan.js';
@@ -7,7 +7,7 @@ import { IllegalStateError, UnavailableError, ValidationError } from '../domain/
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
 import { relayProvisional } from './early-media.js';
 import { completeAnswer } from './inbound-legs.js';
-import { factIds, report, type LegContext } from './leg-context.js';
+import { endSipSpan, factIds, report, sipSpan, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
 import { leaveMedia } from './leg-media.js';
 import { releaseLocalAnswer } from './local-answer.js';
@@ -144,42 +144,53 @@ async function sendInvite(
     clearTimeout(peer.answerTimer);
   }
   const ringTimeoutMs = requestedRingTimeoutMs || ctx.settings.defaultRingTimeoutMs;
+  // The INVITE transaction, up to its final response; the engine's callbacks run under it, so what they
+  // report (facts) is its child.
+  const invite = sipSpan(leg, 'INVITE');
   return new Promise<string>((resolveSent, rejectSent) => {
     let sent = false;
     const outcome = ctx.sip.createUAC(
       toUri,
       { headers, ...(localSdp ? { localSdp } : { noAck: true }) },
       {
-        cbRequest: (error, request) => {
-          if (error || !request) return; // the promise below rejects too
-          sent = true;
-          leg.sent = request;
-          leg.sipCallId = request.get('Call-ID') ?? '';
-          leg.log.info({ to: toUri, sipCallId: leg.sipCallId, ringTimeoutMs }, 'INVITE sent');
-          leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
-          resolveSent(leg.sipCallId);
-          ctx.journal.record(journalOf(ctx.plan, leg));
-          report(ctx, leg, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party));
-          if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
-        },
-        cbProvisional: (response) => {
-          if (
-            leg.status.state === 'ended' ||
-            leg.progressSeen.has(response.status) ||
-            response.status === 100
-          )
-            return;
-          leg.progressSeen.add(response.status);
-          if (leg.status.state === 'calling') leg.status = { state: 'ringing' };
-          const earlyMedia = response.status === 183 && Boolean(response.body);
-          report(ctx, leg, legProgress(factIds(ctx, leg), response.status, earlyMedia));
-          if (peer && path.kind === 'peer-offer') relayProvisional(ctx, leg, peer, path, response);
-        },
+        cbRequest: (error, request) =>
+          invite.run(() => {
+            if (error || !request) return; // the promise below rejects too
+            sent = true;
+            leg.sent = request;
+            leg.sipCallId = request.get('Call-ID') ?? '';
+            invite.setAttributes({ [ATTR.sipCallId]: leg.sipCallId });
+            leg.log.info({ to: toUri, sipCallId: leg.sipCallId, ringTimeoutMs }, 'INVITE sent');
+            leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
+            resolveSent(leg.sipCallId);
+            ctx.journal.record(journalOf(ctx.plan, leg));
+            report(ctx, leg, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party));
+            if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
+          }),
+        cbProvisional: (response) =>
+          invite.run(() => {
+            invite.addEvent(`sip ${response.status}`, { [ATTR.sipStatus]: response.status });
+            if (
+              leg.status.state === 'ended' ||
+              leg.progressSeen.has(response.status) ||
+              response.status === 100
+            )
+              return;
+            leg.progressSeen.add(response.status);
+            if (leg.status.state === 'calling') leg.status = { state: 'ringing' };
+            const earlyMedia = response.status === 183 && Boolean(response.body);
+            report(ctx, leg, legProgress(factIds(ctx, leg), response.status, earlyMedia));
+            if (peer && path.kind === 'peer-offer') relayProvisional(ctx, leg, peer, path, response);
+          }),
       },
     );
     outcome.then(
-      (result) => void answered(ctx, leg, peer, path, result),
+      (result) => {
+        endSipSpan(invite, isDialog(result) ? 200 : result.res.status);
+        invite.run(() => void answered(ctx, leg, peer, path, result));
+      },
       (error: unknown) => {
+        endSipSpan(invite, isSipFailure(error) ? error.status : 0, error);
         if (!sent) {
           abandon(ctx, leg);
           rejectSent(

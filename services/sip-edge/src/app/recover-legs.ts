@@ -1,11 +1,18 @@
 import { callEvents } from '@callctl/proto';
 import { callSessionId } from '../domain/media-plan.js';
 import { legEnded } from '../domain/sip-facts.js';
+import { UnavailableError } from '../domain/errors.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
 
 /** Reason on the LegEnded facts and BYEs of legs a restarted sip-edge could not keep. */
 export const RESTART_REASON = 'sip-edge restarted';
+
+/**
+ * How long a session whose media-worker is unreachable (restarting too, as after a node's crash) is tried
+ * again, in the background: rtpengine's own no-media timeout (60 s) would drop it later anyway.
+ */
+export const RELEASE_RETRY_MS = { first: 250, max: 2000, giveUpAfter: 60_000 } as const;
 
 /**
  * After a restart sip-edge holds no srf objects for the legs of its previous run, so it cannot control
@@ -42,9 +49,30 @@ export async function endRecoveredLegs(ctx: LegContext, entries: readonly Journa
     log.warn({ answered: Boolean(entry.dialogId) }, 'leg of the previous run ended');
   }
   for (const sessionId of sessions) {
-    await ctx.media
-      .release({ sessionId })
-      .catch((error: unknown) => ctx.log.debug({ err: error, sessionId }, 'no media session to delete'));
+    await ctx.media.release({ sessionId }).catch((error: unknown) => {
+      if (error instanceof UnavailableError) void releaseLater(ctx, sessionId, error);
+      else ctx.log.debug({ err: error, sessionId }, 'no media session to delete');
+    });
   }
   return entries.length;
+}
+
+/** Deletes the session once its media-worker answers again, within RELEASE_RETRY_MS.giveUpAfter. */
+async function releaseLater(ctx: LegContext, sessionId: string, first: unknown): Promise<void> {
+  const giveUpAt = Date.now() + RELEASE_RETRY_MS.giveUpAfter;
+  let delay: number = RELEASE_RETRY_MS.first;
+  let failure = first;
+  while (Date.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    delay = Math.min(delay * 2, RELEASE_RETRY_MS.max);
+    try {
+      await ctx.media.release({ sessionId });
+      ctx.log.info({ sessionId }, 'media session of the previous run deleted once its media-worker answered');
+      return;
+    } catch (error) {
+      failure = error;
+      if (!(error instanceof UnavailableError)) break;
+    }
+  }
+  ctx.log.warn({ err: failure, sessionId }, 'media session of the previous run not deleted');
 }

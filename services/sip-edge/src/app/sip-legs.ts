@@ -99,8 +99,10 @@ export class SipLegs {
     return endEveryLeg(this.ctx);
   }
 
-  list(): sipEdge.EdgeLeg[] {
-    return this.ctx.registry.all().map((leg) => ({
+  /** `callId`: only that call's legs. */
+  list(callId?: string): sipEdge.EdgeLeg[] {
+    const legs = this.ctx.registry.all();
+    return (callId === undefined ? legs : legs.filter((leg) => leg.callId === callId)).map((leg) => ({
       callId: leg.callId,
       legId: leg.legId,
       sipCallId: leg.sipCallId,

@@ -5,7 +5,7 @@ import type { Deadline, Metadata, UntypedServiceImplementation } from '@grpc/grp
 import { callControl } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
-import { currentTraceparent, newRootTraceparent } from '@callctl/telemetry';
+import { newRootTraceparent, workTraceparent } from '@callctl/telemetry';
 import type { CallRepository } from '../../app/call-repository.js';
 import { callView } from '../../app/call-view.js';
 import type { CommandContext, CommandHandler } from '../../app/handle-command.js';
@@ -43,7 +43,8 @@ function contextOf(metadata: Metadata, deadline: Deadline): CommandContext {
   return {
     correlationId: header('x-correlation-id') ?? requestId,
     causationId: requestId,
-    traceparent: header('traceparent') ?? currentTraceparent() ?? newRootTraceparent(),
+    // The work in hand is the caller's traceparent, or the server span when spans are on (unaryHandler).
+    traceparent: workTraceparent() ?? newRootTraceparent(),
     deadline: deadline instanceof Date ? deadline.getTime() : deadline,
   };
 }

@@ -8,6 +8,7 @@ import {
   type ServerReadableStream,
   type sendUnaryData,
   type UntypedServiceImplementation,
+  type ChannelCredentials,
 } from '@grpc/grpc-js';
 import { mediaLibrary } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
@@ -26,6 +27,8 @@ export interface MediaLibraryProxyOptions {
   /** Deadline of a forwarded upload when the caller's is later or unset. @default DEFAULT_UPLOAD_TIMEOUT_MS */
   uploadTimeoutMs?: number;
   log: Logger;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 export interface MediaLibraryProxy {
@@ -40,7 +43,11 @@ const RAW_DEFINITION = rawDefinition(mediaLibrary.MediaLibraryService);
 export function mediaLibraryProxy(options: MediaLibraryProxyOptions): MediaLibraryProxy {
   const { address, timeoutMs, log } = options;
   const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
-  const client = new Client(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+  const client = new Client(
+    address,
+    options.credentials ?? credentials.createInsecure(),
+    PEER_CHANNEL_OPTIONS,
+  );
 
   const forwarded = forwardedError('media-library', address, log);
 

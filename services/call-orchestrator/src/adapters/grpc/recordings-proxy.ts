@@ -8,6 +8,7 @@ import {
   credentials,
   type ServerWritableStream,
   type UntypedServiceImplementation,
+  type ChannelCredentials,
 } from '@grpc/grpc-js';
 import { recordings } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
@@ -26,6 +27,8 @@ export interface RecordingsProxyOptions {
   /** Deadline of a forwarded download when the caller's is later or unset. @default DEFAULT_DOWNLOAD_TIMEOUT_MS */
   downloadTimeoutMs?: number;
   log: Logger;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
 }
 
 export interface RecordingsProxy {
@@ -39,7 +42,11 @@ const RAW_DEFINITION = rawDefinition(recordings.RecordingsService);
 export function recordingsProxy(options: RecordingsProxyOptions): RecordingsProxy {
   const { address, timeoutMs, log } = options;
   const downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
-  const client = new Client(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+  const client = new Client(
+    address,
+    options.credentials ?? credentials.createInsecure(),
+    PEER_CHANNEL_OPTIONS,
+  );
   const forwarded = forwardedError('recording service', address, log);
 
   const unary = (method: keyof typeof recordings.RecordingsService) =>

@@ -1,7 +1,10 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { posix } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
-import { media } from '@callctl/proto';
-import type { MediaPort } from '../../app/ports.js';
+import { type media } from '@callctl/proto';
+import { ERROR_KINDS } from '@callctl/errors';
+import { mediaSessionOwners, type PeerInstances } from '@callctl/service';
+import type { MediaParty, MediaPort } from '../../app/ports.js';
+import { PEER_ERROR_CODES, PeerError } from '../../app/errors.js';
 import { FILE_PREFIX } from '../../app/media-sources.js';
 import { callPeer, type Unary } from '../peer-call.js';
 
@@ -12,6 +15,10 @@ export interface MediaWorkerClientOptions {
   timeoutMs: number;
   /** Directory on the media-worker's host holding uploaded files: `file:<id>` plays `<dir>/<id>`. */
   mediaFilesDir: string;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
+  /** The media-worker instances alive now (their announcements). @default none: always `address` */
+  instances?: PeerInstances;
 }
 
 /** An http(s) URL is passed as it is; `file:<id>` becomes a path the worker can open. */
@@ -21,14 +28,38 @@ export function mediaSource(mediaUri: string, mediaFilesDir: string): string {
     : mediaUri;
 }
 
-/** MediaPort over the media-worker's gRPC MediaWorker service. */
+/**
+ * MediaPort over the media-worker's gRPC MediaWorker service, across its instances: each party's commands
+ * go to the worker whose rtpengine holds the party's session (@callctl/service mediaSessionOwners).
+ */
 export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort & { close(): void } {
-  const client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
-  const call = <Req, Res>(method: Unary<Req, Res>, request: Req, timeoutMs = options.timeoutMs) =>
-    callPeer('media-worker', method.bind(client) as Unary<Req, Res>, request, timeoutMs);
+  const owners = mediaSessionOwners({
+    ...options,
+    toError: (kind, message) =>
+      new PeerError(
+        'media-worker',
+        kind === ERROR_KINDS.notFound ? PEER_ERROR_CODES.notFound : PEER_ERROR_CODES.unavailable,
+        message,
+      ),
+  });
+  const { clients } = owners;
+  /** A command on the party's session, at the worker that holds it. */
+  const on = async <Req, Res>(
+    party: Pick<MediaParty, 'sessionId'>,
+    method: (client: media.MediaWorkerClient) => Unary<Req, Res>,
+    request: Req,
+  ) => {
+    const client = clients.at(await owners.addressOf(party.sessionId));
+    return callPeer(
+      'media-worker',
+      method(client).bind(client) as Unary<Req, Res>,
+      request,
+      options.timeoutMs,
+    );
+  };
   return {
     play: async (r) => {
-      await call(client.play, {
+      await on(r.party, (c) => c.play, {
         sessionId: r.party.sessionId,
         tag: r.party.tag,
         source: mediaSource(r.source, options.mediaFilesDir),
@@ -38,10 +69,10 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
       });
     },
     stopPlay: async ({ sessionId, tag }) => {
-      await call(client.stopPlay, { sessionId, tag });
+      await on({ sessionId }, (c) => c.stopPlay, { sessionId, tag });
     },
     sendDtmf: async (r) => {
-      const reply = await call<media.SendDtmfRequest, media.SendDtmfResponse>(client.sendDtmf, {
+      const reply = await on<media.SendDtmfRequest, media.SendDtmfResponse>(r.party, (c) => c.sendDtmf, {
         sessionId: r.party.sessionId,
         tag: r.party.tag,
         digits: r.digits,
@@ -51,7 +82,7 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
       return { sent: reply.sent };
     },
     setDtmfDetection: async (r) => {
-      await call(client.setDtmfDetection, {
+      await on(r.party, (c) => c.setDtmfDetection, {
         sessionId: r.party.sessionId,
         tag: r.party.tag,
         inband: r.inband,
@@ -59,14 +90,25 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
       });
     },
     startEcho: async ({ sessionId, tag }) => {
-      await call(client.startEcho, { sessionId, tag });
+      await on({ sessionId }, (c) => c.startEcho, { sessionId, tag });
     },
     stopEcho: async ({ sessionId, tag }) => {
-      await call(client.stopEcho, { sessionId, tag });
+      await on({ sessionId }, (c) => c.stopEcho, { sessionId, tag });
     },
+    // The call's facts may come from any worker (its media moved by a bridge): every live one is asked.
     flushFacts: async (callId, timeoutMs) => {
-      await call(client.flushFacts, { callId }, timeoutMs);
+      await Promise.all(
+        owners.directory.candidates().map((at) => {
+          const client = clients.at(at.address);
+          return callPeer(
+            'media-worker',
+            client.flushFacts.bind(client) as Unary<media.FlushFactsRequest, media.FlushFactsResponse>,
+            { callId },
+            timeoutMs,
+          );
+        }),
+      );
     },
-    close: () => client.close(),
+    close: () => clients.close(),
   };
 }

@@ -33,6 +33,7 @@ import {
 import { errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { facts } from '@callctl/proto';
+import { consumerSpan, inSpan, spansEnabled, workTraceparent } from '@callctl/telemetry';
 import { CallFactQueues, type QueuedFact } from '../../app/call-fact-queues.js';
 import { isLate } from '../../app/fact-order.js';
 import {
@@ -246,14 +247,28 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     const { fact } = d;
     const about = { callId: fact.callId, factId: fact.factId, command: fact.command.type };
     try {
-      const done = await inPlace(d, 'recording a fact', about, () =>
-        o.record(fact.callId, fact.command, {
-          causationId: fact.factId,
-          correlationId: fact.factId,
-          onceForCausation: true,
-          // The trace of the work that caused the fact (the command that placed the call, a playback's play).
-          traceparent: traceparentOf(d.msg.headers),
-        }),
+      const producer = traceparentOf(d.msg.headers);
+      const done = await inSpan(
+        () =>
+          consumerSpan({
+            destination: d.msg.subject,
+            template: d.msg.subject.replace(/[^.]+$/, '*'),
+            messageId: fact.factId,
+            bodySize: d.msg.data.byteLength,
+            consumerGroup: durableName,
+            ...(producer ? { producer } : {}),
+          }),
+        () =>
+          inPlace(d, 'recording a fact', about, () =>
+            o.record(fact.callId, fact.command, {
+              causationId: fact.factId,
+              correlationId: fact.factId,
+              onceForCausation: true,
+              // The trace of the work that caused the fact (the command that placed the call, a playback's
+              // play); with spans on, this consumer span, the producer's child.
+              traceparent: producer && spansEnabled() ? workTraceparent() : producer,
+            }),
+          ),
       );
       if (done) d.msg.ack();
       else d.msg.nak();

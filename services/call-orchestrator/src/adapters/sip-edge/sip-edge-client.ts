@@ -1,13 +1,19 @@
-import { credentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { sipEdge } from '@callctl/proto';
+import { OwnerDirectory, PeerClients, type PeerInstance, type PeerInstances } from '@callctl/service';
 import type { SipEdgePort } from '../../app/ports.js';
-import { callPeer, type Unary } from '../peer-call.js';
+import { PEER_ERROR_CODES, PeerError } from '../../app/errors.js';
+import { callPeer, ownerOf, type Unary } from '../peer-call.js';
 
 export interface SipEdgeClientOptions {
-  /** host:port of sip-edge's gRPC server. */
+  /** host:port of "any" sip-edge (SIP_EDGE_GRPC): used while no instance has announced itself. */
   address: string;
   /** Deadline of each call. */
   timeoutMs: number;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
+  /** The sip-edge instances alive now (their announcements). @default none: always `address` */
+  instances?: PeerInstances;
 }
 
 /**
@@ -17,43 +23,103 @@ export interface SipEdgeClientOptions {
  */
 export const BRIDGE_LEGS_TIMEOUT_MS = 20_000;
 
-/** SipEdgePort over sip-edge's gRPC SipEdge service (proto/callctl/sipedge/v1). */
+const NO_INSTANCES: PeerInstances = { list: () => [] };
+
+/**
+ * SipEdgePort over sip-edge's gRPC SipEdge service (proto/callctl/sipedge/v1), across its instances. The
+ * SIP engine beside each instance holds the dialogs of its legs, and a call's legs stay on one instance
+ * (a dialled leg is offered the media of the leg it joins, a bridge re-INVITEs both), so every command on
+ * a call goes to the instance that holds it: the one a new call was placed through, or the one that
+ * answers ListLegs for the call (an inbound call, a call another orchestrator placed). New calls are
+ * spread over the live instances in turn.
+ */
 export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { close(): void } {
-  const client = new sipEdge.SipEdgeClient(options.address, credentials.createInsecure());
-  const call = <Req, Res>(method: Unary<Req, Res>, request: Req, timeoutMs = options.timeoutMs) =>
-    callPeer('sip-edge', method.bind(client) as Unary<Req, Res>, request, timeoutMs);
+  const clients = PeerClients.of(sipEdge.SipEdgeClient, options.credentials);
+  const listLegs = (address: string, callId: string) => {
+    const client = clients.at(address);
+    return callPeer<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(
+      'sip-edge',
+      client.listLegs.bind(client) as Unary<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>,
+      { callId },
+      options.timeoutMs,
+    );
+  };
+  const owners = new OwnerDirectory({
+    instances: options.instances ?? NO_INSTANCES,
+    fallbackAddress: options.address,
+    probe: async (address, callId) => (await listLegs(address, callId)).legs.length > 0,
+  });
+
+  /** The instance holding the call: NOT_FOUND when none does, UNAVAILABLE when that cannot be told. */
+  const ownerOfCall = async (callId: string): Promise<PeerInstance> => {
+    const owner = await ownerOf('sip-edge', owners, callId, `call ${callId}`);
+    if (owner) return owner;
+    throw new PeerError('sip-edge', PEER_ERROR_CODES.notFound, `no sip-edge instance holds call ${callId}`);
+  };
+  const call = <Req, Res>(
+    at: PeerInstance,
+    method: (client: sipEdge.SipEdgeClient) => Unary<Req, Res>,
+    request: Req,
+    timeoutMs = options.timeoutMs,
+  ) => {
+    const client = clients.at(at.address);
+    return callPeer('sip-edge', method(client).bind(client) as Unary<Req, Res>, request, timeoutMs);
+  };
+  const onCall = async <Req, Res>(
+    callId: string,
+    method: (client: sipEdge.SipEdgeClient) => Unary<Req, Res>,
+    request: Req,
+    timeoutMs?: number,
+  ) => call(await ownerOfCall(callId), method, request, timeoutMs);
+
   return {
     placeCall: async (r) => {
-      const reply = await call<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(client.placeCall, {
+      // A leg dialled to join another goes where that leg is; the first leg of a call, anywhere.
+      const at = r.bridgeWithLegId
+        ? await ownerOfCall(r.callId)
+        : (owners.known(r.callId) ?? owners.assign(r.callId));
+      const reply = await call<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(at, (c) => c.placeCall, {
         ...r,
         headers: {},
       });
       return { sipCallId: reply.sipCallId, ...(reply.media ? { media: reply.media } : {}) };
     },
     answerLeg: async (callId, legId, detectInbandDtmf = false) => {
-      await call(client.answerLeg, { callId, legId, detectInbandDtmf });
+      await onCall(callId, (c) => c.answerLeg, { callId, legId, detectInbandDtmf });
     },
     sendDtmfInfo: async (callId, legId, digits, durationMs) => {
-      await call(client.sendDtmfInfo, { callId, legId, digits, durationMs });
+      await onCall(callId, (c) => c.sendDtmfInfo, { callId, legId, digits, durationMs });
     },
     rejectLeg: async (callId, legId, sipStatus, reason) => {
-      await call(client.rejectLeg, { callId, legId, sipStatus, reason });
+      await onCall(callId, (c) => c.rejectLeg, { callId, legId, sipStatus, reason });
     },
     hangupLeg: async (callId, legId, reason) => {
-      await call(client.hangupLeg, { callId, legId, sipStatus: 0, reason });
+      await onCall(callId, (c) => c.hangupLeg, { callId, legId, sipStatus: 0, reason });
     },
     bridgeLegs: async (callId, legAId, legBId, bridge) => {
-      const reply = await call<sipEdge.BridgeLegsRequest, sipEdge.BridgeLegsResponse>(
-        client.bridgeLegs,
+      const reply = await onCall<sipEdge.BridgeLegsRequest, sipEdge.BridgeLegsResponse>(
+        callId,
+        (c) => c.bridgeLegs,
         { callId, legAId, legBId, ...bridge },
         Math.max(options.timeoutMs, BRIDGE_LEGS_TIMEOUT_MS),
       );
       return { mediaSessionId: reply.mediaSessionId };
     },
+    // Every live instance's legs; one that does not answer (or died lately, and may come back with its legs)
+    // fails the whole list, so that its legs are not taken for gone (the reconciler then leaves everything).
     listLegs: async () => {
-      const reply = await call<sipEdge.ListLegsRequest, sipEdge.ListLegsResponse>(client.listLegs, {});
-      return reply.legs.map((l) => ({ callId: l.callId, legId: l.legId, sipState: l.sipState }));
+      const missing = owners.missing();
+      if (missing.length > 0)
+        throw new PeerError(
+          'sip-edge',
+          PEER_ERROR_CODES.unavailable,
+          `${missing.join(', ')} not heard lately`,
+        );
+      const replies = await Promise.all(owners.candidates().map((at) => listLegs(at.address, '')));
+      return replies.flatMap((reply) =>
+        reply.legs.map((l) => ({ callId: l.callId, legId: l.legId, sipState: l.sipState })),
+      );
     },
-    close: () => client.close(),
+    close: () => clients.close(),
   };
 }

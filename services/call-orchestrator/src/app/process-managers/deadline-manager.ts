@@ -50,6 +50,9 @@ const { EndCause } = callEvents;
 const ringing = (s: CallState, legId: string) =>
   s.status === 'active' && (s.legs[legId]?.status === 'initiated' || s.legs[legId]?.status === 'ringing');
 
+/** Calls loaded together by a re-arm: two of the store's batched reads. */
+const REARM_CHUNK = 512;
+
 export class DeadlineManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** When each armed timer is due (the maximum duration follows the call's latest limit: follow). */
@@ -75,12 +78,19 @@ export class DeadlineManager {
    */
   async rearm(callIds: readonly string[], load: (callId: string) => Promise<LoadedCall>): Promise<number> {
     let armed = 0;
-    for (const callId of callIds) {
-      const call = await load(callId);
-      const due = deadlinesOf(call.state, call.timeline);
-      this.arm(callId, due);
-      this.follow(callId, call);
-      armed += due.length;
+    // Loads in chunks, each chunk's at once: the store reads the streams of waiting loads together, a few
+    // hundred per query. One load at a time was a round trip per call (22 s for 10,000 calls); all 10,000
+    // at once would queue the commands and GetCalls of a just-restarted instance behind them.
+    for (let start = 0; start < callIds.length && !this.closed; start += REARM_CHUNK) {
+      const chunk = callIds.slice(start, start + REARM_CHUNK);
+      for (const call of await Promise.all(chunk.map(load))) {
+        if (this.closed) break;
+        const callId = call.callId;
+        const due = deadlinesOf(call.state, call.timeline);
+        this.arm(callId, due);
+        this.follow(callId, call);
+        armed += due.length;
+      }
     }
     return armed;
   }

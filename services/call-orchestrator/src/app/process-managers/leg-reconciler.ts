@@ -42,8 +42,10 @@ export class LegReconciler {
     }
     const seen = new Set<string>();
     const ended: string[] = [];
-    for (const callId of await this.o.activeCallIds()) {
-      const { state, timeline } = await this.o.calls.load(callId);
+    // Loaded all at once: the store reads waiting loads' streams together (one at a time, 10,000 calls
+    // kept the event loop busy for seconds every run).
+    const calls = await Promise.all((await this.o.activeCallIds()).map((id) => this.o.calls.load(id)));
+    for (const { callId, state, timeline } of calls) {
       if (state.status !== 'active') continue;
       for (const leg of Object.values(state.legs)) {
         const key = `${callId}/${leg.legId}`;

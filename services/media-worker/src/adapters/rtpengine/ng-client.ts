@@ -1,5 +1,6 @@
 import { Client, type NgResponse } from 'rtpengine-client';
 import type { Logger } from '@callctl/logging';
+import { ATTR, clientSpan, inSpan } from '@callctl/telemetry';
 
 export interface NgClientOptions {
   host: string;
@@ -54,6 +55,16 @@ type CommandName =
   | 'subscribeAnswer'
   | 'unsubscribe';
 
+const UNTRACED: ReadonlySet<CommandName> = new Set(['ping', 'list']);
+
+/** The command as the ng protocol spells it: `playMedia` is `play media`, `blockDTMF` is `block DTMF`. */
+function ngName(name: CommandName): string {
+  return name
+    .split(/(?<=[a-z])(?=[A-Z])/)
+    .map((word) => (word === word.toUpperCase() ? word : word.toLowerCase()))
+    .join(' ');
+}
+
 /**
  * The ng control channel over UDP (rtpengine-client). Every command has a deadline and an rtpengine
  * `result: error` becomes an RtpengineError; the library's own defaults would hang on a lost datagram and
@@ -74,7 +85,25 @@ export class NgClient {
     return `${this.options.host}:${this.options.port}`;
   }
 
-  async command(name: CommandName, params: Record<string, unknown> = {}): Promise<NgResponse> {
+  /**
+   * One command. Commands about a call are CLIENT spans (`rtpengine offer`, `rtpengine play media`, ...)
+   * when spans are on; the engine's health probes (ping, list) are not, so that they do not make a trace
+   * every few seconds.
+   */
+  command(name: CommandName, params: Record<string, unknown> = {}): Promise<NgResponse> {
+    if (UNTRACED.has(name)) return this.send(name, params);
+    return inSpan(
+      () =>
+        clientSpan(`rtpengine ${ngName(name)}`, {
+          [ATTR.serverAddress]: this.options.host,
+          [ATTR.serverPort]: this.options.port,
+          ...(typeof params['call-id'] === 'string' ? { [ATTR.rtpengineCallId]: params['call-id'] } : {}),
+        }),
+      () => this.send(name, params),
+    );
+  }
+
+  private async send(name: CommandName, params: Record<string, unknown>): Promise<NgResponse> {
     const destination = { host: this.options.host, port: this.options.port };
     let response: NgResponse;
     try {

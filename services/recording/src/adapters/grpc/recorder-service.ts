@@ -53,6 +53,11 @@ export function recorderService(options: { recordings: Recordings; log: Logger }
       await recordings.stop(r.recordingId, stopReasonFromProto(r.reason), r.trimLastMs);
       return {};
     }),
+    holdsRecorder: unary(
+      async (r: recorder.HoldsRecorderRequest): Promise<recorder.HoldsRecorderResponse> => ({
+        held: recordings.holds(r.recordingId),
+      }),
+    ),
   };
   return {
     name: RECORDER_SERVICE,

@@ -1,12 +1,22 @@
-import { credentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS, NotFoundError, UnavailableError, ValidationError } from '@callctl/errors';
-import { media } from '@callctl/proto';
-import { callPeer, type Unary } from '@callctl/service';
+import { type media } from '@callctl/proto';
+import {
+  callPeer,
+  mediaSessionOwners,
+  type MediaSessionOwners,
+  type PeerInstances,
+  type Unary,
+} from '@callctl/service';
 import type { ForkedParty, ForkPort } from '../../app/ports.js';
 
 export interface ForkClientOptions {
-  /** host:port of the media-worker's gRPC server (MEDIA_WORKER_GRPC). */
+  /** host:port of "any" media-worker (MEDIA_WORKER_GRPC): used while no worker announced itself. */
   address: string;
+  /** Channel credentials (internalChannelCredentials: mTLS when INTERNAL_TLS_* are set). @default plain */
+  credentials?: ChannelCredentials;
+  /** The media-worker instances alive now (their announcements). @default none: always `address` */
+  instances?: PeerInstances;
   /** Deadline of one call. */
   timeoutMs: number;
 }
@@ -16,19 +26,25 @@ const CODECS: ReadonlySet<string> = new Set(['PCMU', 'PCMA', 'G722']);
 /**
  * ForkPort over the media-worker's gRPC (StartFork, StopFork, Query). NOT_FOUND (a session or party
  * rtpengine does not know) is a NotFoundError, INVALID_ARGUMENT a ValidationError; anything else (down,
- * deadline, a worker without forks yet answering UNIMPLEMENTED) an UnavailableError.
+ * deadline, a worker without forks yet answering UNIMPLEMENTED) an UnavailableError. Each call goes to the
+ * worker whose rtpengine holds the session (@callctl/service mediaSessionOwners).
  */
 export class ForkClient implements ForkPort {
-  private readonly client: media.MediaWorkerClient;
+  private readonly owners: MediaSessionOwners;
 
   constructor(private readonly options: ForkClientOptions) {
-    this.client = new media.MediaWorkerClient(options.address, credentials.createInsecure());
+    this.owners = mediaSessionOwners({
+      ...options,
+      toError: (kind, message) =>
+        kind === ERROR_KINDS.notFound ? new NotFoundError(message) : new UnavailableError(message),
+    });
   }
 
   async startFork(request: Parameters<ForkPort['startFork']>[0]): Promise<readonly ForkedParty[]> {
     const response = await this.call<media.StartForkRequest, media.StartForkResponse>(
       'StartFork',
-      this.client.startFork,
+      request.sessionId,
+      (c) => c.startFork,
       {
         sessionId: request.sessionId,
         forkId: request.forkId,
@@ -59,10 +75,12 @@ export class ForkClient implements ForkPort {
 
   async stopFork(sessionId: string, forkId: string): Promise<void> {
     try {
-      await this.call<media.StopForkRequest, media.StopForkResponse>('StopFork', this.client.stopFork, {
+      await this.call<media.StopForkRequest, media.StopForkResponse>(
+        'StopFork',
         sessionId,
-        forkId,
-      });
+        (c) => c.stopFork,
+        { sessionId, forkId },
+      );
     } catch (error) {
       if (error instanceof NotFoundError) return;
       throw error;
@@ -71,7 +89,9 @@ export class ForkClient implements ForkPort {
 
   async sessionExists(sessionId: string): Promise<boolean> {
     try {
-      await this.call<media.QueryRequest, media.QueryResponse>('Query', this.client.query, { sessionId });
+      await this.call<media.QueryRequest, media.QueryResponse>('Query', sessionId, (c) => c.query, {
+        sessionId,
+      });
       return true;
     } catch (error) {
       if (error instanceof NotFoundError) return false;
@@ -80,11 +100,17 @@ export class ForkClient implements ForkPort {
   }
 
   close(): void {
-    this.client.close();
+    this.owners.clients.close();
   }
 
-  private call<Req, Res>(name: string, method: unknown, request: Req): Promise<Res> {
-    return callPeer((method as Unary<Req, Res>).bind(this.client), request, {
+  private async call<Req, Res>(
+    name: string,
+    sessionId: string,
+    method: (client: media.MediaWorkerClient) => unknown,
+    request: Req,
+  ): Promise<Res> {
+    const client = this.owners.clients.at(await this.owners.addressOf(sessionId));
+    return callPeer((method(client) as Unary<Req, Res>).bind(client), request, {
       timeoutMs: this.options.timeoutMs,
       toError: ({ kind, details, cause }) => {
         const message = `media-worker ${name} failed: ${details}`;

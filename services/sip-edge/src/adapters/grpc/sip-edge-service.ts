@@ -48,7 +48,7 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       });
       return { mediaSessionId };
     }),
-    listLegs: unary(async () => ({ legs: legs.list() })),
+    listLegs: unary(async (r: sipEdge.ListLegsRequest) => ({ legs: legs.list(r.callId || undefined) })),
   };
   return {
     name: 'callctl.sipedge.v1.SipEdge',

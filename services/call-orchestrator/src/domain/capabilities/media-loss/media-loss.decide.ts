@@ -9,9 +9,9 @@ import type { CallState } from '../../call.state';
 import type { Active, Cmd, Decision } from '../../call.guards';
 import type { DecideContext } from '../capability';
 
-/** What the platform does to a leg whose media session vanished. */
-export const MEDIA_LOST_ACTIONS = { hangup: 'hangup', record: 'record' } as const;
-export type MediaLostAction = (typeof MEDIA_LOST_ACTIONS)[keyof typeof MEDIA_LOST_ACTIONS];
+import { MEDIA_LOST_ACTIONS, type MediaLostAction } from './media-lost-actions';
+
+export { MEDIA_LOST_ACTIONS, type MediaLostAction };
 
 /** Legs still up whose media is (now) in the lost session and that have not been recorded losing it. */
 function legsIn(s: Active, sessionId: string) {

@@ -1,9 +1,9 @@
-import { createAppendBatcher, type BatchOutcome } from './append-batcher';
+import { createBatcher, type BatchOutcome } from './batcher';
 
 /** A batcher over numbers whose run is released by hand, so the tests see what queues behind it. */
 function manualBatcher(maxBatchWeight: number) {
   const runs: { items: readonly number[]; settle(outcomes: BatchOutcome<string>[] | Error): void }[] = [];
-  const submit = createAppendBatcher<number, string>({
+  const submit = createBatcher<number, string>({
     maxBatchWeight,
     weight: (n) => n,
     run: (items) =>
@@ -18,7 +18,7 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 const echo = (items: readonly number[]): BatchOutcome<string>[] =>
   items.map((n) => ({ ok: true, value: `v${n}` }));
 
-describe('append batcher', () => {
+describe('batcher', () => {
   it('sends appends of one turn together, and what queues meanwhile as the next batch, in order', async () => {
     const { submit, runs } = manualBatcher(100);
     const first = [submit(1), submit(2)];
@@ -79,6 +79,27 @@ describe('append batcher', () => {
     const results = [submit(1), submit(2)].map((p) => p.then(String, (e: Error) => e.message));
     await flush();
     runs[0]!.settle([{ ok: true, value: 'a' }]);
-    await expect(Promise.all(results)).resolves.toEqual(['a', 'append batch returned 1 outcomes for 2']);
+    await expect(Promise.all(results)).resolves.toEqual(['a', 'batch returned 1 outcomes for 2']);
+  });
+
+  it('sends a lone item through runOne when given, and its failure to its caller alone', async () => {
+    const batches: (number | number[])[] = [];
+    const submit = createBatcher<number, string>({
+      maxBatchWeight: 10,
+      weight: () => 1,
+      runOne: async (n) => {
+        batches.push(n);
+        if (n === 2) throw new Error('two refused');
+        return `one ${n}`;
+      },
+      run: async (items) => {
+        batches.push([...items]);
+        return echo(items);
+      },
+    });
+    await expect(submit(1)).resolves.toBe('one 1');
+    await expect(submit(2)).rejects.toThrow('two refused');
+    await expect(Promise.all([submit(3), submit(4)])).resolves.toEqual(['v3', 'v4']);
+    expect(batches).toEqual([1, 2, [3, 4]]);
   });
 });

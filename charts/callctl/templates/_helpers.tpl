@@ -1,0 +1,358 @@
+{{/* Names and labels. */}}
+{{- define "callctl.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "callctl.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: callctl
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+
+{{/* (dict "root" $ "component" "tts") */}}
+{{- define "callctl.selectorLabels" -}}
+app.kubernetes.io/name: callctl
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/*
+Which components talk to PostgreSQL and NATS: the NetworkPolicies let exactly these through, and the
+in-chart dev servers accept exactly these. A later service adds itself here.
+*/}}
+{{- define "callctl.databaseClients" -}}
+{{- list "call-orchestrator" "media-library" "recording" "migrations" | toJson -}}
+{{- end -}}
+{{- define "callctl.natsClients" -}}
+{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" | toJson -}}
+{{- end -}}
+
+{{- define "callctl.podLabels" -}}
+{{ include "callctl.labels" .root }}
+{{ include "callctl.selectorLabels" . }}
+{{- if has .component (include "callctl.databaseClients" . | fromJsonArray) }}
+callctl.io/postgresql-client: "true"
+{{- end }}
+{{- if has .component (include "callctl.natsClients" . | fromJsonArray) }}
+callctl.io/nats-client: "true"
+{{- end }}
+{{- end -}}
+
+{{/* (dict "root" $ "image" .Values.x.image) -> registry/repository:tag; never latest. */}}
+{{- define "callctl.image" -}}
+{{- $tag := .image.tag | default .root.Values.image.tag | default .root.Chart.AppVersion | toString -}}
+{{- if or (eq $tag "latest") (eq $tag "") -}}
+{{- fail (printf "image %s: an explicit tag other than latest is required" .image.repository) -}}
+{{- end -}}
+{{- $registry := .root.Values.image.registry -}}
+{{- if $registry -}}
+{{- printf "%s/%s:%s" (trimSuffix "/" $registry) .image.repository $tag -}}
+{{- else -}}
+{{- printf "%s:%s" .image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A third-party image (drachtio, rtpengine, dev NATS/PostgreSQL): its own registry, its own tag. */}}
+{{- define "callctl.externalImage" -}}
+{{- if or (eq (toString .tag) "latest") (eq (toString .tag) "") -}}
+{{- fail (printf "image %s: an explicit tag other than latest is required" .repository) -}}
+{{- end -}}
+{{- printf "%s:%s" .repository (toString .tag) -}}
+{{- end -}}
+
+{{- define "callctl.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- .Values.serviceAccount.name | default (include "callctl.fullname" .) -}}
+{{- else -}}
+{{- .Values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secret names: the user's existing Secret, or the one the chart makes. */}}
+{{- define "callctl.databaseSecret" -}}
+{{- if .Values.database.existingSecret -}}{{ .Values.database.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-database{{- end -}}
+{{- end -}}
+{{- define "callctl.databaseSecretKey" -}}
+{{- if .Values.database.existingSecret -}}{{ .Values.database.existingSecretKey }}{{- else -}}url{{- end -}}
+{{- end -}}
+{{- define "callctl.natsSecret" -}}
+{{- if .Values.nats.existingSecret -}}{{ .Values.nats.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-nats{{- end -}}
+{{- end -}}
+{{- define "callctl.tokensSecret" -}}
+{{- if .Values.api.tokensExistingSecret -}}{{ .Values.api.tokensExistingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-api-tokens{{- end -}}
+{{- end -}}
+{{- define "callctl.sipAdminSecret" -}}
+{{- if .Values.sipEdge.admin.existingSecret -}}{{ .Values.sipEdge.admin.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-sip-admin{{- end -}}
+{{- end -}}
+{{- define "callctl.ttsSecret" -}}
+{{- if .Values.tts.credentials.existingSecret -}}{{ .Values.tts.credentials.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-tts{{- end -}}
+{{- end -}}
+{{- define "callctl.s3Secret" -}}
+{{- if .Values.recording.s3.existingSecret -}}{{ .Values.recording.s3.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-s3{{- end -}}
+{{- end -}}
+
+{{/* none | user-password | nkey: as set, or as the chart's own Secret holds. */}}
+{{- define "callctl.natsCredentials" -}}
+{{- $n := .Values.nats -}}
+{{- if $n.credentials -}}{{ $n.credentials }}
+{{- else if $n.user -}}user-password
+{{- else if $n.nkeySeed -}}nkey
+{{- else -}}none
+{{- end -}}
+{{- end -}}
+
+{{/* Where services reach each other: the Services in front of "any instance". */}}
+{{- define "callctl.address" -}}
+{{- $root := .root -}}
+{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port -}}
+{{- printf "%s-%s:%v" (include "callctl.fullname" $root) .component (get $ports .component) -}}
+{{- end -}}
+
+{{/*
+The environment every callctl service shares: log level, traces, internal mTLS, and NATS for its
+clients. (dict "root" $ "component" "recording")
+*/}}
+{{- define "callctl.commonEnv" -}}
+{{- $v := .root.Values -}}
+- name: LOG_LEVEL
+  value: {{ $v.logLevel | quote }}
+- name: OTEL_TRACES_EXPORTER
+  value: {{ $v.telemetry.tracesExporter | default (ternary "otlp" "none" (ne $v.telemetry.otlpEndpoint "")) | quote }}
+{{- if $v.telemetry.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $v.telemetry.otlpEndpoint | quote }}
+{{- end }}
+- name: POD_NAME
+  valueFrom: { fieldRef: { fieldPath: metadata.name } }
+- name: POD_IP
+  valueFrom: { fieldRef: { fieldPath: status.podIP } }
+{{- if $v.internalTls.enabled }}
+- name: INTERNAL_TLS_CA_FILE
+  value: /etc/callctl/internal-tls/ca.crt
+- name: INTERNAL_TLS_CERT_FILE
+  value: /etc/callctl/internal-tls/tls.crt
+- name: INTERNAL_TLS_KEY_FILE
+  value: /etc/callctl/internal-tls/tls.key
+{{- end }}
+{{- if has .component (include "callctl.natsClients" . | fromJsonArray) }}
+- name: NATS_URL
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: url } }
+{{- $credentials := include "callctl.natsCredentials" .root }}
+{{- if eq $credentials "user-password" }}
+- name: NATS_USER
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: user } }
+- name: NATS_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.natsSecret" .root }}, key: password } }
+{{- end }}
+{{- if eq $credentials "nkey" }}
+- name: NATS_NKEY_SEED_FILE
+  value: /etc/callctl/nats/nkey-seed
+{{- end }}
+{{- if $v.nats.tls.secretName }}
+- name: NATS_TLS_CA_FILE
+  value: /etc/callctl/nats-tls/ca.crt
+{{- if $v.nats.tls.clientCertificate }}
+- name: NATS_TLS_CERT_FILE
+  value: /etc/callctl/nats-tls/tls.crt
+- name: NATS_TLS_KEY_FILE
+  value: /etc/callctl/nats-tls/tls.key
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if has .component (include "callctl.databaseClients" . | fromJsonArray) }}
+- name: DATABASE_URL
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.databaseSecret" .root }}, key: {{ include "callctl.databaseSecretKey" .root }} } }
+{{- end }}
+{{- end -}}
+
+{{/* The mounts that go with commonEnv, and a writable /tmp. */}}
+{{- define "callctl.commonMounts" -}}
+{{- $v := .root.Values -}}
+- name: tmp
+  mountPath: /tmp
+{{- if $v.internalTls.enabled }}
+- name: internal-tls
+  mountPath: /etc/callctl/internal-tls
+  readOnly: true
+{{- end }}
+{{- if has .component (include "callctl.natsClients" . | fromJsonArray) }}
+{{- if eq (include "callctl.natsCredentials" .root) "nkey" }}
+- name: nats-credentials
+  mountPath: /etc/callctl/nats
+  readOnly: true
+{{- end }}
+{{- if $v.nats.tls.secretName }}
+- name: nats-tls
+  mountPath: /etc/callctl/nats-tls
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "callctl.commonVolumes" -}}
+{{- $v := .root.Values -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 256Mi
+{{- if $v.internalTls.enabled }}
+- name: internal-tls
+  secret:
+    secretName: {{ $v.internalTls.secretName }}
+    defaultMode: 0440
+{{- end }}
+{{- if has .component (include "callctl.natsClients" . | fromJsonArray) }}
+{{- if eq (include "callctl.natsCredentials" .root) "nkey" }}
+- name: nats-credentials
+  secret:
+    secretName: {{ include "callctl.natsSecret" .root }}
+    defaultMode: 0440
+    items:
+      - key: nkey-seed
+        path: nkey-seed
+{{- end }}
+{{- if $v.nats.tls.secretName }}
+- name: nats-tls
+  secret:
+    secretName: {{ $v.nats.tls.secretName }}
+    defaultMode: 0440
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+gRPC listener and probes. A port with TLS (the API, or internal mTLS) cannot be probed by the kubelet, whose
+gRPC probe is plaintext: the service then also answers grpc.health.v1 alone, in plaintext, on health.port.
+(dict "root" $ "port" 50054 "tls" true)
+*/}}
+{{- define "callctl.grpcListenEnv" -}}
+- name: GRPC_HOST
+  value: {{ .host | default "0.0.0.0" | quote }}
+- name: GRPC_PORT
+  value: {{ .port | int64 | quote }}
+{{- if .tls }}
+- name: GRPC_HEALTH_PORT
+  value: {{ .root.Values.health.port | int64 | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "callctl.grpcProbes" -}}
+{{- $port := ternary .root.Values.health.port .port .tls -}}
+readinessProbe:
+  grpc: { port: {{ $port }} }
+  periodSeconds: 5
+  timeoutSeconds: 2
+  failureThreshold: 2
+livenessProbe:
+  grpc: { port: {{ $port }} }
+  initialDelaySeconds: 10
+  periodSeconds: 10
+  timeoutSeconds: 3
+  failureThreshold: 6
+startupProbe:
+  grpc: { port: {{ $port }} }
+  periodSeconds: 2
+  failureThreshold: 60
+{{- end -}}
+
+{{/*
+What every callctl service container has besides its environment and mounts: image, gRPC port (and the
+plaintext health port with TLS), probes, resources, security context.
+(dict "root" $ "image" .Values.tts.image "port" 50054 "tls" true "resources" .Values.tts.resources)
+*/}}
+{{- define "callctl.serviceContainer" -}}
+image: {{ include "callctl.image" (dict "root" .root "image" .image) }}
+imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+ports:
+  - name: grpc
+    containerPort: {{ .port }}
+  {{- if .tls }}
+  - name: health
+    containerPort: {{ .root.Values.health.port }}
+  {{- end }}
+{{ include "callctl.grpcProbes" . }}
+resources:
+  {{- toYaml .resources | nindent 2 }}
+securityContext:
+  {{- include "callctl.containerSecurityContext" .root | nindent 2 }}
+{{- end -}}
+
+{{- define "callctl.containerSecurityContext" -}}
+{{ toYaml .Values.containerSecurityContext }}
+{{- end -}}
+
+{{/* Pod-level settings every pod shares. (dict "root" $ "values" .Values.tts) */}}
+{{- define "callctl.podCommon" -}}
+serviceAccountName: {{ include "callctl.serviceAccountName" .root }}
+automountServiceAccountToken: false
+securityContext:
+  {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Whole numbers as integers: YAML numbers reach templates as floats, which print as 1e+07. */}}
+{{- define "callctl.extraEnv" -}}
+{{- range $name, $value := . }}
+- name: {{ $name }}
+  {{- if and (kindIs "float64" $value) (eq $value (float64 (int64 $value))) }}
+  value: {{ $value | int64 | quote }}
+  {{- else }}
+  value: {{ $value | toString | quote }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* (dict "root" $ "component" "tts" "pdb" .Values.tts.pdb) */}}
+{{- define "callctl.pdb" -}}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "callctl.fullname" .root }}-{{ .component }}
+  labels:
+    {{- include "callctl.labels" .root | nindent 4 }}
+    {{- include "callctl.selectorLabels" . | nindent 4 }}
+spec:
+  {{- toYaml .pdb | nindent 2 }}
+  selector:
+    matchLabels:
+      {{- include "callctl.selectorLabels" . | nindent 6 }}
+{{- end -}}
+
+{{/* A ClusterIP Service in front of any instance of a gRPC component. */}}
+{{- define "callctl.grpcService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "callctl.fullname" .root }}-{{ .component }}
+  labels:
+    {{- include "callctl.labels" .root | nindent 4 }}
+    {{- include "callctl.selectorLabels" . | nindent 4 }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "callctl.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: grpc
+      port: {{ .port }}
+      targetPort: grpc
+      protocol: TCP
+{{- end -}}

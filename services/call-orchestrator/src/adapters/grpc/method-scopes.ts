@@ -1,0 +1,74 @@
+// The scope each public method needs (API_AUTH=token). The tables are typed by the generated service
+// definitions, so a method added to the proto does not compile until it has a scope here; a test also
+// walks the served definitions, and the interceptor refuses any method it cannot find.
+import { callControl, mediaLibrary, recordings } from '@callctl/proto';
+
+export const SCOPES = {
+  callsRead: 'calls:read',
+  callsWrite: 'calls:write',
+  mediaRead: 'media:read',
+  mediaWrite: 'media:write',
+  recordingsRead: 'recordings:read',
+  recordingsWrite: 'recordings:write',
+} as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+export const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(SCOPES));
+
+type Table<Definition> = { readonly [Method in keyof Definition]: Scope };
+
+const CALL_CONTROL: Table<typeof callControl.CallControlService> = {
+  getCall: SCOPES.callsRead,
+  listCalls: SCOPES.callsRead,
+  watchEvents: SCOPES.callsRead,
+  createCall: SCOPES.callsWrite,
+  answerLeg: SCOPES.callsWrite,
+  rejectLeg: SCOPES.callsWrite,
+  hangup: SCOPES.callsWrite,
+  playMedia: SCOPES.callsWrite,
+  stopMedia: SCOPES.callsWrite,
+  collectDigits: SCOPES.callsWrite,
+  startEcho: SCOPES.callsWrite,
+  stopEcho: SCOPES.callsWrite,
+  bridgeLegs: SCOPES.callsWrite,
+  dial: SCOPES.callsWrite,
+  say: SCOPES.callsWrite,
+  sendDtmf: SCOPES.callsWrite,
+  setDtmfDetection: SCOPES.callsWrite,
+  // Recording a call makes a recording that recordings:read can fetch: the right to make one is the
+  // recordings scope, not the right to drive the call.
+  startRecording: SCOPES.recordingsWrite,
+  pauseRecording: SCOPES.recordingsWrite,
+  resumeRecording: SCOPES.recordingsWrite,
+  stopRecording: SCOPES.recordingsWrite,
+  recordLeg: SCOPES.recordingsWrite,
+};
+
+const MEDIA_LIBRARY: Table<typeof mediaLibrary.MediaLibraryService> = {
+  listMedia: SCOPES.mediaRead,
+  getMedia: SCOPES.mediaRead,
+  uploadMedia: SCOPES.mediaWrite,
+  deleteMedia: SCOPES.mediaWrite,
+};
+
+const RECORDINGS: Table<typeof recordings.RecordingsService> = {
+  getRecording: SCOPES.recordingsRead,
+  listRecordings: SCOPES.recordingsRead,
+  downloadRecording: SCOPES.recordingsRead,
+  deleteRecording: SCOPES.recordingsWrite,
+};
+
+function byPath<Definition extends Record<string, { path: string }>>(
+  definition: Definition,
+  table: Table<Definition>,
+): Array<[string, Scope]> {
+  return Object.entries(definition).map(([method, { path }]) => [path, table[method as keyof Definition]]);
+}
+
+/** Method path (`/callctl.v1.CallControl/CreateCall`) to the scope it needs. */
+export const METHOD_SCOPES: ReadonlyMap<string, Scope> = new Map([
+  ...byPath(callControl.CallControlService, CALL_CONTROL),
+  ...byPath(mediaLibrary.MediaLibraryService, MEDIA_LIBRARY),
+  ...byPath(recordings.RecordingsService, RECORDINGS),
+]);
+
+export const scopeOf = (path: string): Scope | undefined => METHOD_SCOPES.get(path);
