@@ -22,8 +22,6 @@ build_one() {
   context=$(node "$REPO_ROOT/deploy/images/context.js" "$service")
   version=$(node -p "require('$REPO_ROOT/$dir/package.json').version")
   sha=$(git -C "$REPO_ROOT" rev-parse --short HEAD)
-  # --layers keeps the steps before the application is copied (system packages) as a cache; docker
-  # format, because OCI image configs have no HEALTHCHECK.
   # Everything the image is made of: the context's contents, the Dockerfile and the base. An image that
   # carries the same digest is up to date, and buildah (whose cached steps still cost seconds each on vfs)
   # is not run at all.
@@ -38,19 +36,16 @@ build_one() {
     report "$service" "$version"
     return
   fi
-  local previous
-  previous=$("${BUILDAH[@]}" images --quiet --no-trunc "localhost/callctl/$service:$version" 2>/dev/null || true)
+  # --layers keeps the steps before the application is copied (system packages) as a cache; docker
+  # format, because OCI image configs have no HEALTHCHECK.
   "${BUILDAH[@]}" bud --quiet --isolation chroot --format docker --layers \
     --build-arg "BASE_IMAGE=$base" --label "callctl.build-digest=$digest" \
     --file "$REPO_ROOT/$dir/Dockerfile" \
     --tag "callctl/$service:$version" --tag "callctl/$service:git-$sha" \
     "$context" >/dev/null
-  # The image this build replaced, once nothing names it: vfs keeps every image as full copies.
-  local current
-  current=$("${BUILDAH[@]}" images --quiet --no-trunc "localhost/callctl/$service:$version")
-  if [[ -n "$previous" && "$previous" != "$current" ]]; then
-    "${BUILDAH[@]}" rmi "$previous" >/dev/null 2>&1 || true
-  fi
+  # The image this build replaced is left, untagged: removing it would take its untagged parents with it,
+  # the cached system-package steps the next build reuses. `buildah --storage-driver vfs rmi --prune`
+  # removes them all.
   report "$service" "$version"
 }
 
