@@ -7,7 +7,7 @@ STACK := deploy/local/stack.sh
 # Every recipe that talks to the stack gets its addresses from the stack itself.
 WITH_ENV = eval "$$($(STACK) env)" &&
 
-.PHONY: help setup install generate build lint test dev down status migrate bench bench-compare clean
+.PHONY: help setup install generate build lint test dev down status migrate bench bench-compare images clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -54,5 +54,8 @@ bench-compare: setup build ## BENCH=<name> BASE=<rev> [HEAD=<rev>] [RUNS=3]: bot
 	@$(WITH_ENV) BENCH='$(BENCH)' BASE='$(BASE)' HEAD='$(HEAD)' RUNS='$(or $(RUNS),3)' \
 	  flock .state/bench.lock node deploy/local/dist/benchmarks/compare.js
 
+images: build ## container images of every service with buildah (tags callctl/<service>:<version>; see README "Images")
+	@deploy/images/build.sh all
+
 clean: down ## stop the stack and remove build output and local state
-	rm -rf .state node_modules/.cache libs/*/dist services/*/dist e2e/dist deploy/local/dist deploy/chart/dist *.tsbuildinfo
+	rm -rf .state node_modules/.cache libs/*/dist services/*/dist e2e/dist deploy/local/dist deploy/chart/dist deploy/images/dist *.tsbuildinfo

@@ -170,9 +170,7 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
 });
 
 describe('environment names', () => {
-  // Names the chart sets that land in sip-edge's config.ts with its drain (CONTRACT of issue #14), and the
-  // pod fields it exposes for $(...) references.
-  const LANDING = ['SIP_EDGE_DRAIN_MAX_MS', 'SIP_EDGE_DRAIN_RETRY_AFTER_S'];
+  // The pod fields the chart exposes for $(...) references.
   const POD_FIELDS = ['POD_NAME', 'POD_IP', 'HOST_IP'];
   // The variables a service reads: its config.ts's own, and those of the shared shapes it spreads in.
   const SHARED_SHAPES: Record<string, object> = { SECURITY_ENV, INTERNAL_TLS_ENV, NATS_SECURITY_ENV };
@@ -193,10 +191,7 @@ describe('environment names', () => {
           const known = configNames(c.name);
           return (c.env ?? [])
             .map((variable) => variable.name)
-            .filter(
-              (variable) =>
-                !known.has(variable) && !LANDING.includes(variable) && !POD_FIELDS.includes(variable),
-            )
+            .filter((variable) => !known.has(variable) && !POD_FIELDS.includes(variable))
             .map((variable) => `${c.name}: ${variable}`);
         }),
     );

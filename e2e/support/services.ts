@@ -197,6 +197,8 @@ export interface SipEdgeSettings {
   ringTimeoutMs?: number;
   /** How long an InboundCallOffered may wait for NATS before the INVITE gets 503. */
   factGiveUpMs?: number;
+  /** SIP_EDGE_DRAIN_MAX_MS: how long calls may go on after SIGTERM. @default the service's (0) */
+  drainMaxMs?: number;
   /** More settings, e.g. where traces go. */
   env?: NodeJS.ProcessEnv;
 }
@@ -222,6 +224,7 @@ export async function startSipEdgeProcess(
       MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
       ...(options.answerTimeoutMs ? { ANSWER_TIMEOUT_MS: String(options.answerTimeoutMs) } : {}),
       ...(options.ringTimeoutMs ? { RING_TIMEOUT_MS: String(options.ringTimeoutMs) } : {}),
+      ...(options.drainMaxMs ? { SIP_EDGE_DRAIN_MAX_MS: String(options.drainMaxMs) } : {}),
       ...(options.factGiveUpMs
         ? {
             OFFER_PUBLISH_GIVE_UP_MS: String(options.factGiveUpMs),

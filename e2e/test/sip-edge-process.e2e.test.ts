@@ -1,9 +1,9 @@
-// sip-edge as a process: configuration errors, and a clean exit on SIGTERM whether or not the SIP engine
-// went away first.
+// sip-edge as a process: configuration errors, a clean exit on SIGTERM whether or not the SIP engine
+// went away first, and the graceful drain (SIP_EDGE_DRAIN_MAX_MS) a Kubernetes pod termination relies on.
 import { join } from 'node:path';
 import { RtpEndpoint, startProcess, startSipp, waitFor } from '@callctl/testing';
-import { Metadata } from '@grpc/grpc-js';
-import { callEvents } from '@callctl/proto';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { callEvents, health } from '@callctl/proto';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 
 jest.setTimeout(60_000);
@@ -73,6 +73,83 @@ describe('sip-edge process', () => {
     expect(await t.sipEdge.process.exited).toBe(0);
     expect(t.sipEdge.output()).toContain('"msg":"stopped"');
     expect(t.sipEdge.output()).not.toContain('close failed');
+  });
+});
+
+describe('sip-edge draining on SIGTERM', () => {
+  let t: EdgeUnderTest;
+
+  beforeAll(async () => {
+    t = await startEdgeUnderTest({ drainMaxMs: 60_000 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const healthOf = async (port: number): Promise<health.HealthCheckResponse_ServingStatus> => {
+    const client = new health.HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      return await new Promise((resolve, reject) =>
+        client.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))),
+      );
+    } finally {
+      client.close();
+    }
+  };
+
+  it('refuses new INVITEs with 503 and Retry-After, turns NOT_SERVING, lets the call up end normally, then exits', async () => {
+    const upRtp = await RtpEndpoint.open();
+    const lateRtp = await RtpEndpoint.open();
+    try {
+      // A caller that hangs up by itself 8 s after the answer, well after the drain has begun.
+      const upSipp = await startSipp({
+        scenario: join(__dirname, '..', 'scenarios', 'uac-answered-8s-then-bye.xml'),
+        remote: `127.0.0.1:${t.engine.sipPort}`,
+        service: 'drain-up',
+        args: ['-key', 'rtp_port', String(upRtp.port)],
+      });
+      const up = await t.fact(
+        'inboundCallOffered',
+        (f) =>
+          f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.includes('sip:drain-up@'),
+      );
+      await call(t.client.answerLeg.bind(t.client) as never, { callId: up.callId, legId: up.legId });
+      await t.fact('legAnswered', (f) => f.legId === up.legId);
+
+      t.sipEdge.process.child.kill('SIGTERM');
+      await waitFor(
+        'sip-edge to start draining',
+        () => t.sipEdge.output().includes('draining: waiting'),
+        10_000,
+      );
+      // Only meaningful while the call is still up: its caller has not hung up yet.
+      expect(t.seen.some((f) => f.legId === up.legId && f.fact?.$case === 'legEnded')).toBe(false);
+      expect(await healthOf(t.sipEdge.grpcPort)).toBe(health.HealthCheckResponse_ServingStatus.NOT_SERVING);
+
+      const offeredBefore = t.seen.filter((f) => f.fact?.$case === 'inboundCallOffered').length;
+      const lateSipp = await startSipp({
+        scenario: join(__dirname, '..', 'scenarios', 'uac-expect-503-retry-after.xml'),
+        remote: `127.0.0.1:${t.engine.sipPort}`,
+        service: 'drain-late',
+        args: ['-key', 'rtp_port', String(lateRtp.port)],
+      });
+      t.expectSippSucceeded(await lateSipp.result);
+      // Refused before it became a leg: the orchestrator never heard of it.
+      expect(t.seen.filter((f) => f.fact?.$case === 'inboundCallOffered')).toHaveLength(offeredBefore);
+      expect(t.sipEdge.process.child.exitCode).toBeNull();
+
+      // The call up ends the normal way: the caller's BYE is answered and reported as its own hangup.
+      t.expectSippSucceeded(await upSipp.result);
+      const ended = await t.fact('legEnded', (f) => f.legId === up.legId);
+      expect(ended.fact.legEnded.cause).toBe(callEvents.EndCause.END_CAUSE_REMOTE_HANGUP);
+
+      expect(await t.sipEdge.process.exited).toBe(0);
+      expect(t.sipEdge.output()).toContain('drained: every call has ended');
+      expect(t.sipEdge.output()).not.toContain('ended the calls still up at shutdown');
+    } finally {
+      await upRtp.close();
+      await lateRtp.close();
+    }
   });
 });
 

@@ -68,6 +68,22 @@ export function readConfig(environment: Environment) {
       ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+      /**
+       * On SIGTERM, how long calls already up may go on (new INVITEs get 503 meanwhile) before the rest are
+       * hung up. 0 ends them at once. The chart sets an hour, with the pod's grace period above it.
+       */
+      SIP_EDGE_DRAIN_MAX_MS: z.coerce
+        .number({ message: 'expected milliseconds' })
+        .int()
+        .min(0, { message: 'expected milliseconds >= 0' })
+        .default(0),
+      /** Retry-After (seconds) of the 503 to new INVITEs while draining. */
+      SIP_EDGE_DRAIN_RETRY_AFTER_S: z.coerce
+        .number({ message: 'expected seconds' })
+        .int()
+        .positive({ message: 'expected seconds > 0' })
+        .default(30),
+      /** How long closing may take once the calls are gone (or hung up); added to SIP_EDGE_DRAIN_MAX_MS. */
       SHUTDOWN_DRAIN_MS: env.durationMs(5000),
     },
     environment,
@@ -76,6 +92,15 @@ export function readConfig(environment: Environment) {
     ...config,
     ...securityOf('sip-edge', config),
   };
+}
+
+/**
+ * The configuration, with runService's shutdown bound covering the calls' drain as well as the closing
+ * after it (SHUTDOWN_DRAIN_MS alone would cut a drain of calls short).
+ */
+export function readConfigWithDrain(environment: Environment) {
+  const config = readConfig(environment);
+  return { ...config, SHUTDOWN_DRAIN_MS: config.SHUTDOWN_DRAIN_MS + config.SIP_EDGE_DRAIN_MAX_MS };
 }
 
 export type SipEdgeConfig = ReturnType<typeof readConfig>;

@@ -1,5 +1,5 @@
 import { ConfigError } from '@callctl/config';
-import { readConfig } from './config.js';
+import { readConfig, readConfigWithDrain } from './config.js';
 
 const base = { NATS_URL: 'nats://127.0.0.1:4222' };
 
@@ -16,6 +16,27 @@ describe('sip-edge config: CODECS', () => {
     const read = () => readConfig({ ...base, CODECS: 'PCMU,iLBC' });
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(/CODECS: unknown codec iLBC/);
+  });
+});
+
+describe('sip-edge config: drain', () => {
+  it('ends calls at once by default, and bounds the shutdown by the closing alone', () => {
+    const config = readConfigWithDrain(base);
+    expect(config.SIP_EDGE_DRAIN_MAX_MS).toBe(0);
+    expect(config.SHUTDOWN_DRAIN_MS).toBe(5000);
+  });
+
+  it("lets the shutdown last the calls' drain plus the closing", () => {
+    const config = readConfigWithDrain({
+      ...base,
+      SIP_EDGE_DRAIN_MAX_MS: '3600000',
+      SHUTDOWN_DRAIN_MS: '2000',
+    });
+    expect(config.SHUTDOWN_DRAIN_MS).toBe(3_602_000);
+  });
+
+  it('refuses a negative drain', () => {
+    expect(() => readConfig({ ...base, SIP_EDGE_DRAIN_MAX_MS: '-1' })).toThrow(/SIP_EDGE_DRAIN_MAX_MS/);
   });
 });
 

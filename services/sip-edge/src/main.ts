@@ -1,12 +1,12 @@
 import { runService } from '@callctl/service/run-service';
-import { readConfig } from './config.js';
+import { readConfigWithDrain } from './config.js';
 
 // Composition root, in the one main shape (runService): configuration first (a bad variable exits 78 with
 // one line), then telemetry (runService starts it before this file loads gRPC, so that its calls are
 // instrumented), then the edge wired by hand; each resource registers its stop as soon as it exists.
 runService({
   name: 'sip-edge',
-  loadConfig: () => readConfig(process.env),
+  loadConfig: () => readConfigWithDrain(process.env),
   async start(config, { log, stops }) {
     const { startSipEdge } = await import('./sip-edge.js');
     const { internalChannelCredentials, internalServerTls } = await import('@callctl/service');
@@ -44,6 +44,7 @@ runService({
         defaultFromUri: config.DEFAULT_FROM_URI,
         codecs: config.CODECS,
       },
+      drain: { maxMs: config.SIP_EDGE_DRAIN_MAX_MS, retryAfterS: config.SIP_EDGE_DRAIN_RETRY_AFTER_S },
     });
     stops.add('sip-edge', () => edge.close());
     log.info({ grpc: edge.grpc.address }, 'sip-edge ready');

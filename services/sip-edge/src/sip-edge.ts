@@ -33,6 +33,11 @@ export interface SipEdgeOptions {
   facts: { giveUpAfterMs: number; offerGiveUpAfterMs: number; attemptTimeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number; credentials?: ChannelCredentials };
   legs: LegSettings;
+  /**
+   * Shutdown: how long calls up may go on after new INVITEs are refused (0: end them at once), and the
+   * Retry-After of those refusals.
+   */
+  drain: { maxMs: number; retryAfterS: number };
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
 }
@@ -108,6 +113,20 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     legs,
     announceDraining: () => advertisement.drain(),
     async close() {
+      // New INVITEs are refused from here on, and health says NOT_SERVING so load balancers and probes
+      // take the instance out; the gRPC API stays up, since the calls still held need it.
+      legs.stopTakingCalls(options.drain.retryAfterS);
+      grpc.health.setAllNotServing();
+      if (options.drain.maxMs > 0) {
+        log.info(
+          { legs: legs.liveCount(), maxMs: options.drain.maxMs },
+          'draining: waiting for the calls up to end',
+        );
+        const left = await legs.waitForLegsToEnd(options.drain.maxMs);
+        if (left > 0) log.warn({ legs: left }, 'drain time is up; ending the calls still up');
+        else log.info('drained: every call has ended');
+      }
+      // Announced until the drain is over: peers still route the calls held here to this instance.
       await advertisement.close();
       await grpc.close();
       // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.

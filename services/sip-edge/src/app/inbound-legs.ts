@@ -38,6 +38,14 @@ function sendFinal(
   );
 }
 
+/**
+ * A new INVITE while sip-edge drains: refused before any leg or fact exists, with Retry-After, so the
+ * caller or the proxy in front tries another instance (RFC 3261 §21.5.4).
+ */
+export function refuseWhileDraining(responder: SipResponder, retryAfterS: number): Promise<void> {
+  return sendFinal(responder, 503, 'Service Unavailable', { 'Retry-After': String(retryAfterS) });
+}
+
 /** The Warning (RFC 3261 §20.43, code 399: miscellaneous) that tells the caller why its offer was refused. */
 function offerWarning(reason: string): Record<string, string> {
   return { Warning: `399 sip-edge "${reason.replace(/["\\\r\n]/g, ' ')}"` };

@@ -5,9 +5,11 @@ import {
   answerInbound,
   offerInboundCall,
   type AnswerOptions,
+  refuseWhileDraining,
   rejectInbound,
   ringInbound,
 } from './inbound-legs.js';
+import { liveLegCount, waitForLegsToEnd } from './drain.js';
 import { hangupLeg } from './hangup-leg.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
@@ -27,9 +29,14 @@ function edgeState(state: LegState): string {
 
 /** The SIP actions of the SipEdge API and the inbound INVITE handler, over one LegContext. */
 export class SipLegs {
+  /** Set once sip-edge drains: new INVITEs are refused with 503 and this Retry-After. */
+  private drainingRetryAfterS: number | undefined;
+
   constructor(private readonly ctx: LegContext) {}
 
   onInvite(request: SipRequest, responder: SipResponder): Promise<void> {
+    if (this.drainingRetryAfterS !== undefined)
+      return refuseWhileDraining(responder, this.drainingRetryAfterS);
     // A new call starts a trace of its own: its facts, the media-worker calls and the log lines carry it.
     return runInTrace(newRootTraceparent(), () => offerInboundCall(this.ctx, request, responder));
   }
@@ -67,6 +74,24 @@ export class SipLegs {
   /** Ends the legs the previous run of this instance left behind (read from the journal); returns how many. */
   endLegsOfPreviousRun(entries: readonly JournalEntry[]): Promise<number> {
     return endRecoveredLegs(this.ctx, entries);
+  }
+
+  /**
+   * Stops taking new calls (503 with Retry-After to every new INVITE); the legs held go on, and the SIP
+   * actions on them still work.
+   */
+  stopTakingCalls(retryAfterS: number): void {
+    this.drainingRetryAfterS = retryAfterS;
+  }
+
+  /** The legs held that have not ended. */
+  liveCount(): number {
+    return liveLegCount(this.ctx.registry);
+  }
+
+  /** Resolves when no leg is left or maxMs has passed, with the number still up. */
+  waitForLegsToEnd(maxMs: number): Promise<number> {
+    return waitForLegsToEnd(this.ctx.registry, maxMs);
   }
 
   /** Ends every leg (shutdown); returns how many there were. */
