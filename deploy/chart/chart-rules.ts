@@ -2,12 +2,20 @@
 // the list of violations ("<kind>/<name> <container>: <what>"), empty when the rule holds.
 import type { K8sObject } from './render';
 
+/** The probe kinds the chart uses. */
+export interface Probe {
+  grpc?: { port: number };
+  tcpSocket?: { port: number | string };
+  httpGet?: { port: number | string; path?: string };
+  exec?: { command: string[] };
+}
+
 export interface Container {
   name: string;
   image: string;
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
-  readinessProbe?: unknown;
-  livenessProbe?: unknown;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
   restartPolicy?: string;
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   args?: string[];

@@ -131,13 +131,17 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
     }
   });
 
-  it('lets sip-edge drain: grace period above the drain bound, a preStop, the SIP engine a sidecar', () => {
+  it('lets sip-edge drain: grace period above the drain bound and its shutdown, a preStop, liveness that a drain does not fail, the SIP engine a sidecar', () => {
     const sipEdge = findWorkload(renderedFor(name), 'Deployment', '-sip-edge');
     const edge = findContainer(sipEdge, 'sip-edge');
     const drainMs = Number(envOf(edge, 'SIP_EDGE_DRAIN_MAX_MS')?.value);
     expect(drainMs).toBeGreaterThan(0);
-    expect(sipEdge.pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(drainMs);
+    // After the drain sip-edge still takes SHUTDOWN_DRAIN_MS (5 s by default) to hang up and stop.
+    expect(sipEdge.pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThanOrEqual(drainMs + 5000 + 5000);
     expect(edge.lifecycle?.preStop).toBeDefined();
+    // Health is NOT_SERVING during the drain: a gRPC liveness probe would restart a draining sip-edge.
+    expect(edge.livenessProbe?.tcpSocket).toBeDefined();
+    expect(edge.readinessProbe?.grpc).toBeDefined();
     const engine = sipEdge.pod.initContainers ?? [];
     expect(engine.map((c) => [c.name, c.restartPolicy])).toEqual([['drachtio', 'Always']]);
   });

@@ -66,15 +66,17 @@ describe('skaffold.yaml', () => {
     expect(config.kind).toBe('Config');
   });
 
-  it('builds every service from its own Dockerfile over its pruned context, with a BASE_IMAGE', () => {
+  it('builds every service, and the migration image, from its own Dockerfile over its pruned context, with a BASE_IMAGE', () => {
     expect(config.build.artifacts.map((a) => a.image).sort()).toEqual(
-      services.map((s) => `callctl/${s}`).sort(),
+      [...services, 'db-migrate'].map((s) => `callctl/${s}`).sort(),
     );
     for (const artifact of config.build.artifacts) {
       const service = artifact.image.replace('callctl/', '');
+      const dockerfile = service === 'db-migrate' ? 'libs/db/Dockerfile' : `services/${service}/Dockerfile`;
       expect(resolve(REPO_ROOT, artifact.context, artifact.docker!.dockerfile)).toBe(
-        join(REPO_ROOT, 'services', service, 'Dockerfile'),
+        join(REPO_ROOT, dockerfile),
       );
+      expect(existsSync(join(REPO_ROOT, dockerfile))).toBe(true);
       expect(artifact.context).toBe(`.state/images/${service}/context`);
       expect(artifact.hooks?.before?.[0]?.command).toEqual(['node', 'deploy/images/context.js', service]);
       expect(artifact.docker!.buildArgs?.BASE_IMAGE).toMatch(/node:20/);
@@ -129,6 +131,6 @@ describe('skaffold.yaml', () => {
       config.build.artifacts.map((a) => `registry.test/${a.image}:abc1234`).sort(),
     );
     const migrations = findContainer(findWorkload(objects, 'Job', '-migrations-1'), 'migrations');
-    expect(migrations.image).toBe('registry.test/callctl/call-orchestrator:abc1234');
+    expect(migrations.image).toBe('registry.test/callctl/db-migrate:abc1234');
   });
 });

@@ -248,7 +248,12 @@ readinessProbe:
   timeoutSeconds: 2
   failureThreshold: 2
 livenessProbe:
+  {{- if .livenessTcp }}
+  # Health turns NOT_SERVING while the service drains its calls: liveness only asks whether it is there.
+  tcpSocket: { port: {{ .port }} }
+  {{- else }}
   grpc: { port: {{ $port }} }
+  {{- end }}
   initialDelaySeconds: 10
   periodSeconds: 10
   timeoutSeconds: 3
