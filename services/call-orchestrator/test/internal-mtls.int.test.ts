@@ -4,12 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createMediaLibraryClient,
-  GrpcStatusError,
-  NO_RETRIES,
-  type MediaLibraryClient,
-} from '@callctl/client';
+import { createMediaLibraryClient, NO_RETRIES, type MediaLibraryClient } from '@callctl/client';
 import { createLogger } from '@callctl/logging';
 import { internalChannelCredentials, startGrpcServer, type RunningGrpcServer } from '@callctl/service';
 import {
