@@ -161,6 +161,16 @@ it('mixes every party into one channel in mono', async () => {
 
 describe('pause and resume', () => {
   /** 3 s of tone with a pause about 1 s in, lasting about 1 s: when pause() and resume() ran (ms after start). */
+  /**
+   * The one party was placed by its timestamps throughout. The test's sender shares the loaded box: a
+   * burst after it stalled may land past the recorder's lead bound and cost a few samples (7 once, in a CI
+   * run); more than a 20 ms frame would be the recorder's fault.
+   */
+  function expectSteadyParty(stats: ReadonlyArray<{ realigned: number; droppedSamples: number }>): void {
+    expect(stats.map((s) => s.realigned)).toEqual([0]);
+    expect(stats[0]!.droppedSamples).toBeLessThanOrEqual(160);
+  }
+
   async function recordWithPause(pauseMode: 'silence' | 'cut') {
     const recorder = await engine.open(1);
     const part = settings({ channels: 'mono', pauseMode });
@@ -194,7 +204,7 @@ describe('pause and resume', () => {
   it('writes silence while paused with pauseMode silence, and lists the pause where it is', async () => {
     const before = Date.now();
     const { result, channel, pausedAt, resumedAt, elapsed, stats } = await recordWithPause('silence');
-    expect(stats).toEqual([expect.objectContaining({ realigned: 0, droppedSamples: 0 })]);
+    expectSteadyParty(stats);
     expect(Math.abs(result.durationMs - elapsed)).toBeLessThan(100);
     const quiet = longestQuiet(channel);
     expect(Math.abs(quiet.startMs - pausedAt)).toBeLessThan(40);
@@ -211,7 +221,7 @@ describe('pause and resume', () => {
 
   it('writes nothing while paused with pauseMode cut: the file is shorter by the pause', async () => {
     const { result, channel, pausedAt, resumedAt, elapsed, stats } = await recordWithPause('cut');
-    expect(stats).toEqual([expect.objectContaining({ realigned: 0, droppedSamples: 0 })]);
+    expectSteadyParty(stats);
     expect(Math.abs(result.durationMs - (elapsed - (resumedAt - pausedAt)))).toBeLessThan(100);
     // The audio before and after the pause meet without a gap (the first 100 ms: the sender starting up).
     expect(longestQuiet(stretch(channel, 100, result.durationMs - 100)).lengthMs).toBe(0);
