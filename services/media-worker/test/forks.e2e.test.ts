@@ -313,12 +313,20 @@ describe('media-worker forks (real rtpengine, real RTP)', () => {
     async (codec, wideband, expected) => {
       const { sessionId, callee } = await callFrom(codec);
       const [callerSink, calleeSink] = [await sink(), await sink()];
-      const { parties } = await startFork({
-        sessionId,
-        wideband,
-        sinkPorts: [callerSink.port, calleeSink.port],
-      });
+      const request = { sessionId, wideband, sinkPorts: [callerSink.port, calleeSink.port] };
+      const { parties } = await startFork(request);
       expect(parties[0]).toMatchObject({ fromTag: 'caller', clockRate: 8000, ...expected });
+      // rtpengine 10.5 now and then sends nothing at all on a new subscription that transcodes from opus
+      // (twice in about ten CI runs on the loaded box, none when quiet): StartFork again with the same id
+      // replaces the fork, and the copy must then arrive. Issue #14's note names it for the recorder.
+      const arrived = await waitFor(
+        'the first transcoded packets',
+        () => callerSink.count(parties[0]!.payloadType) > 0,
+        10_000,
+      )
+        .then(() => true)
+        .catch(() => !expected.transcoded);
+      if (!arrived) await startFork(request);
       expect(parties[1]).toMatchObject({
         fromTag: 'callee',
         codec: 'PCMU',
