@@ -29,10 +29,21 @@ lint: install ## eslint, prettier and buf lint
 	@npx prettier --check --log-level=warn .
 	@npm run -s lint:proto -w @callctl/proto
 
+# Tests that load the whole box (an image build with buildah, two of every service) run after the rest, on
+# their own, so that the real-time media tests do not share the two cores with them.
+HEAVY_TESTS := deploy/images/test/ e2e/test/several-instances
+IGNORE_HEAVY := --testPathIgnorePatterns /node_modules/ /dist/ $(HEAVY_TESTS)
+
 test: setup build lint ## everything above, then the jest suite against the real services
 	@mkdir -p .state
-	@$(WITH_ENV) status=0; npx jest --ci --maxWorkers=2 --json --outputFile=.state/jest-results.json $(JEST_ARGS) || status=$$?; \
-	  node deploy/local/jest-summary.js .state/jest-results.json; exit $$status
+	@$(WITH_ENV) status=0; rm -f .state/jest-results.json .state/jest-heavy.json; \
+	  npx jest --ci --maxWorkers=2 --json --outputFile=.state/jest-results.json $(if $(JEST_ARGS),,$(IGNORE_HEAVY)) $(JEST_ARGS) || status=$$?; \
+	  results=.state/jest-results.json; \
+	  if [ -z "$(JEST_ARGS)" ]; then \
+	    npx jest --ci --maxWorkers=2 --json --outputFile=.state/jest-heavy.json $(HEAVY_TESTS) || status=$$?; \
+	    results="$$results .state/jest-heavy.json"; \
+	  fi; \
+	  node deploy/local/jest-summary.js $$results; exit $$status
 
 dev: setup build ## run the whole stack and every service, with prefixed logs; Ctrl-C stops it
 	@$(WITH_ENV) node deploy/local/dev.js

@@ -1,14 +1,21 @@
-// Prints jest's result as the one closing line CI reads: "N passed, N failed[, N skipped]".
-const path = process.argv[2];
-let results;
-try {
-  results = require(require('node:path').resolve(path));
-} catch {
-  console.log('0 passed, 1 failed');
-  console.error(`jest wrote no results to ${path}`);
-  process.exit(0);
+// Prints jest's results as the one closing line CI reads: "N passed, N failed[, N skipped]", summed over
+// every results file given (make test runs jest in two phases).
+const { resolve } = require('node:path');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const path of process.argv.slice(2)) {
+  let results;
+  try {
+    results = require(resolve(path));
+  } catch {
+    failed += 1;
+    console.error(`jest wrote no results to ${path}`);
+    continue;
+  }
+  const failedSuites = results.numFailedTestSuites ?? 0;
+  passed += results.numPassedTests;
+  failed += results.numFailedTests + (failedSuites > 0 && results.numFailedTests === 0 ? failedSuites : 0);
+  skipped += results.numPendingTests + results.numTodoTests;
 }
-const failedSuites = results.numFailedTestSuites ?? 0;
-const failed = results.numFailedTests + (failedSuites > 0 && results.numFailedTests === 0 ? failedSuites : 0);
-const skipped = results.numPendingTests + results.numTodoTests;
-console.log(`${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
