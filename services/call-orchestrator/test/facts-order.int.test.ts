@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { FACTS_STREAM } from '@callctl/bus';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { callControl, callEvents, media } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { pgFactDeadLetters } from '../src/adapters/dead-letters/fact-dead-letters.js';
@@ -274,6 +274,27 @@ describe('a ring timeout', () => {
       return s.some((e) => e.type === 'LegAnswered') && s;
     });
     expect(typesOf(events)).not.toContain('LegEnded');
+    expect(h.sipEdge.received('hangupLeg').filter((r) => r.legId === legId)).toHaveLength(0);
+    h.sipEdge.heldLegs = [];
+  });
+
+  it('acts on nothing while the sip-edge holding the call cannot be asked, then records its answer', async () => {
+    const { callId, legId } = await ringing('k-edge-down');
+    // The first ListLegs fails as it would with the instance unreachable: taking the leg for unanswered
+    // would log a NO_ANSWER over a 2xx the wire had.
+    h.sipEdge.failNext('listLegs', status.UNAVAILABLE, 'sip-edge unreachable');
+    h.sipEdge.heldLegs = [{ callId, legId, sipCallId: `${legId}@x`, sipState: 'answered' }];
+    const events = await waitFor(
+      'the answer',
+      async () => {
+        const s = await h.stream(callId);
+        return s.some((e) => e.type === 'LegAnswered') && s;
+      },
+      8000,
+    );
+    expect(typesOf(events)).not.toContain('LegEnded');
+    const asked = h.sipEdge.received('listLegs').filter((r) => r.callId === callId);
+    expect(asked.length).toBeGreaterThanOrEqual(2);
     expect(h.sipEdge.received('hangupLeg').filter((r) => r.legId === legId)).toHaveLength(0);
     h.sipEdge.heldLegs = [];
   });

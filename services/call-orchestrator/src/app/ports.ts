@@ -35,6 +35,11 @@ export interface SipEdgePort {
   ): Promise<{ mediaSessionId: string }>;
   /** The legs sip-edge holds now; `sipState`: offered (inbound, not answered), ringing or answered. */
   listLegs(): Promise<Array<{ callId: string; legId: string; sipState: string }>>;
+  /**
+   * The legs of one call, asked of the instance holding it alone (known without announcements: it works
+   * while NATS is down). NOT_FOUND when no instance holds the call.
+   */
+  legsOfCall(callId: string): Promise<Array<{ legId: string; sipState: string }>>;
 }
 
 /** Where a leg's media is in rtpengine, as sip-edge reported it (the leg's `media` in the call state). */

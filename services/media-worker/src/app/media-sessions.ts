@@ -72,7 +72,7 @@ export class MediaSessions {
     this.deps.dtmfSending.noteOffer(offer);
     this.deps.watch.track(p.sessionId, p.fromTag);
     if (p.detectDtmf) await this.deps.dtmf.start(p.sessionId, p.fromTag, negotiatesTelephoneEvent(p.sdp));
-    await this.deps.calls.remember(p.sessionId, p.callId ?? '');
+    this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;
   }
 
@@ -90,7 +90,7 @@ export class MediaSessions {
     const sdp = await this.deps.relay.answer(answer);
     this.deps.dtmfSending.noteAnswer(answer);
     this.deps.watch.track(p.sessionId, p.fromTag, p.toTag);
-    await this.deps.calls.remember(p.sessionId, p.callId ?? '');
+    this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;
   }
 
@@ -113,7 +113,7 @@ export class MediaSessions {
       // now (ahead of the reply, on the same connection) but their acks are not waited for.
       this.deps.echo.adopt({ offer, localTag });
       this.deps.watch.track(p.sessionId, p.fromTag, localTag);
-      void this.deps.calls.remember(p.sessionId, p.callId ?? '', false);
+      this.deps.calls.remember(p.sessionId, p.callId ?? '');
       this.deps.log.info({ sessionId: p.sessionId, tag: p.fromTag, localTag }, 'session answered locally');
       return { sdp, localTag };
     } catch (error) {
@@ -134,7 +134,7 @@ export class MediaSessions {
   async play(p: StartPlay & OfCall): Promise<{ playbackId: string; durationMs: number }> {
     const started = await this.deps.playback.start(p);
     this.deps.watch.track(p.sessionId, p.tag);
-    await this.deps.calls.remember(p.sessionId, p.callId ?? '');
+    this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return started;
   }
 
@@ -161,7 +161,7 @@ export class MediaSessions {
     const keys = dtmfKeysOf(required(p.digits, 'digits'));
     if ('error' in keys) throw new ValidationError(keys.error, { sessionId: p.sessionId, tag: p.tag });
     const durationMs = dtmfDurationMs(p.durationMs);
-    await this.deps.calls.remember(p.sessionId, p.callId ?? '');
+    this.deps.calls.remember(p.sessionId, p.callId ?? '');
     const local = this.deps.echo.localParty(p.sessionId, p.tag);
     if (!local) {
       const sent = await this.deps.dtmfSending.sendRelayed(p.sessionId, p.tag, keys, durationMs);
@@ -185,7 +185,7 @@ export class MediaSessions {
   async setDtmfDetection(p: { sessionId: string; tag: string; inband: boolean } & OfCall): Promise<void> {
     required(p.sessionId, 'session_id');
     required(p.tag, 'tag');
-    await this.deps.calls.remember(p.sessionId, p.callId ?? '');
+    this.deps.calls.remember(p.sessionId, p.callId ?? '');
     if (!p.inband) {
       await this.deps.dtmf.disable(p.sessionId, p.tag);
       return;

@@ -32,17 +32,19 @@ describe('the calls of media sessions (real nats-server)', () => {
 
   it('answers the call a request named for the session, and the session id for one no request named', async () => {
     const calls = new SessionCalls({ state: state.sessionCalls, log });
-    await calls.remember('bridge-1', 'call-1');
+    calls.remember('bridge-1', 'call-1');
     // An older caller's request names no call: what was named stays.
-    await calls.remember('bridge-1', '');
+    calls.remember('bridge-1', '');
     expect(calls.callOf('bridge-1')).toBe('call-1');
     expect(calls.callOf('call-2')).toBe('call-2');
   });
 
   it('records only sessions whose call differs from their id, and forgets a deleted one', async () => {
     const calls = new SessionCalls({ state: state.sessionCalls, log });
-    await calls.remember('call-3', 'call-3');
-    await calls.remember('bridge-3', 'call-3');
+    calls.remember('call-3', 'call-3');
+    calls.remember('bridge-3', 'call-3');
+    // Not awaited by the media operation: the write lands shortly after.
+    await waitFor('record written', async () => (await recorded()).length > 0, 5000);
     expect(await recorded()).toEqual([{ sessionId: 'bridge-3', callId: 'call-3' }]);
     calls.forget('bridge-3');
     expect(calls.callOf('bridge-3')).toBe('bridge-3');
@@ -51,8 +53,9 @@ describe('the calls of media sessions (real nats-server)', () => {
 
   it('recover takes back the calls of sessions the relay still has and drops the others', async () => {
     const first = new SessionCalls({ state: state.sessionCalls, log });
-    await first.remember('bridge-4', 'call-4');
-    await first.remember('bridge-5', 'call-5');
+    first.remember('bridge-4', 'call-4');
+    first.remember('bridge-5', 'call-5');
+    await waitFor('records written', async () => (await recorded()).length === 2, 5000);
     const next = new SessionCalls({ state: (await openState()).sessionCalls, log });
     expect(await next.recover(async (sessionId) => (sessionId === 'bridge-5' ? 'gone' : 'present'))).toEqual({
       kept: 1,

@@ -20,14 +20,15 @@ export class SessionCalls {
   }
 
   /**
-   * A request named the session's call. Recorded (its write awaited unless `wait` is false) only when it
-   * changes what callOf answers, so a call's own session costs nothing. An empty call id changes nothing.
+   * A request named the session's call. Recorded only when it changes what callOf answers, so a call's own
+   * session costs nothing; an empty call id changes nothing. The record only serves a restart, so the media
+   * operation does not wait for its ack (a NATS outage would otherwise hold every 200 OK for the write's
+   * deadline); it is sent now, ahead of the operation's reply.
    */
-  async remember(sessionId: string, callId: string, wait = true): Promise<void> {
+  remember(sessionId: string, callId: string): void {
     if (!callId || this.callOf(sessionId) === callId) return;
     this.calls.set(sessionId, callId);
-    const write = keep(this.deps.log, 'session call', this.deps.state.put(sessionId, { sessionId, callId }));
-    if (wait) await write;
+    void keep(this.deps.log, 'session call', this.deps.state.put(sessionId, { sessionId, callId }));
   }
 
   /** The session was deleted. */

@@ -20,10 +20,15 @@ import { endEveryLeg } from './end-every-leg.js';
 import { endRecoveredLegs } from './recover-legs.js';
 import type { SipRequest, SipResponder } from './sip-stack.js';
 
-/** sip_state of ListLegs: offered (inbound, not answered), ringing, answered. */
-function edgeState(state: LegState): string {
+/**
+ * sip_state of ListLegs: offered (inbound, not answered), ringing, answered. An outbound leg whose 2xx is in
+ * is answered on the wire while its media is still being set up: a ring timeout asking now must record the
+ * answer, not a NO_ANSWER. An inbound leg being answered has not sent its 2xx yet.
+ */
+function edgeState(leg: { direction: 'inbound' | 'outbound'; status: { state: LegState } }): string {
+  const state = leg.status.state;
   if (state === 'calling') return 'offered';
-  if (state === 'answering') return 'ringing';
+  if (state === 'answering') return leg.direction === 'outbound' ? 'answered' : 'ringing';
   return state;
 }
 
@@ -106,7 +111,7 @@ export class SipLegs {
       callId: leg.callId,
       legId: leg.legId,
       sipCallId: leg.sipCallId,
-      sipState: edgeState(leg.status.state),
+      sipState: edgeState(leg),
     }));
   }
 }

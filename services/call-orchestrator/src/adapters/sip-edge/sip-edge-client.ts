@@ -120,6 +120,10 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
         reply.legs.map((l) => ({ callId: l.callId, legId: l.legId, sipState: l.sipState })),
       );
     },
+    legsOfCall: async (callId) => {
+      const reply = await call(await ownerOfCall(callId), (c) => c.listLegs, { callId });
+      return reply.legs.map((l) => ({ legId: l.legId, sipState: l.sipState }));
+    },
     close: () => clients.close(),
   };
 }

@@ -6,7 +6,7 @@
 // facts consumer, or pending on CALLCTL_FACTS) be applied first, so that it never overrides something that
 // already happened on the wire; a ring timeout also asks sip-edge whether the leg was answered meanwhile
 // (its LegAnswered fact may be stuck in sip-edge while NATS is down) and records the answer instead.
-import { errorKindOf } from '@callctl/errors';
+import { ERROR_KINDS, errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../../domain/call.commands.js';
@@ -39,7 +39,7 @@ export interface DeadlineManagerOptions {
   /** How long a firing waits for the call's pending facts. @default 3000 */
   settleFactsMs?: number;
   /** Asked by a ring timeout whether sip-edge has the leg answered. @default none */
-  sipEdge?: Pick<SipEdgePort, 'listLegs'>;
+  sipEdge?: Pick<SipEdgePort, 'legsOfCall'>;
 }
 
 /** setTimeout's limit; a longer deadline is re-armed when this elapses. */
@@ -178,18 +178,20 @@ export class DeadlineManager {
       this.o.log.warn({ callId, deadline: d.kind }, 'deadline acts with facts of the call still pending');
   }
 
-  /** Whether sip-edge holds the leg answered; false when it cannot tell (the hangup then fails or ends it). */
+  /**
+   * Whether sip-edge holds the leg answered, asked of the instance holding the call (the announcements of
+   * the others may be missing, as while NATS is down). When that instance cannot tell, the firing fails
+   * and is retried: a NO_ANSWER recorded over a 2xx that the log has not seen yet would disagree with the
+   * wire for good. No instance holding the call means no leg answered.
+   */
   private async answeredAtEdge(callId: string, legId: string): Promise<boolean> {
     if (!this.o.sipEdge) return false;
     try {
-      const legs = await this.o.sipEdge.listLegs();
-      return legs.some((l) => l.callId === callId && l.legId === legId && l.sipState === 'answered');
+      const legs = await this.o.sipEdge.legsOfCall(callId);
+      return legs.some((l) => l.legId === legId && l.sipState === 'answered');
     } catch (error) {
-      this.o.log.warn(
-        { callId, legId, err: error },
-        'sip-edge not asked about a leg whose ring timeout came',
-      );
-      return false;
+      if (errorKindOf(error) === ERROR_KINDS.notFound) return false;
+      throw error;
     }
   }
 
