@@ -45,6 +45,16 @@ export function toneRatio(samples: readonly number[], frequency: number): number
   return energy === 0 ? 0 : (2 * power) / (samples.length * energy);
 }
 
+/** One PCMU packet as an RtpEndpoint received it. */
+export interface RtpArrival {
+  /** Date.now() at arrival. */
+  at: number;
+  rms: number;
+  ssrc: number;
+  timestamp: number;
+  samples: number;
+}
+
 /** A loopback SIP-less media party: PCMU + telephone-event over one UDP socket. */
 export class RtpEndpoint {
   private readonly sender: RtpSender;
@@ -55,8 +65,12 @@ export class RtpEndpoint {
   readonly received: number[] = [];
   readonly receivedSsrcs = new Set<number>();
   packetsReceived = 0;
-  /** When each PCMU packet arrived (Date.now()) and its RMS level (0-32767): when audio came, and how loud. */
-  readonly arrivals: { at: number; rms: number }[] = [];
+  /**
+   * When each PCMU packet arrived (Date.now()) and its RMS level (0-32767): when audio came, and how loud;
+   * with its SSRC and RTP timestamp (arrival jitter, a change of path) and its sample count (where its
+   * samples start in `received`).
+   */
+  readonly arrivals: RtpArrival[] = [];
   /** RFC 4733 packets received: event number (0-9, 10 = *, 11 = #, 12-15 = A-D), end bit, arrival time. */
   readonly receivedEvents: { event: number; end: boolean; timestamp: number; at: number }[] = [];
 
@@ -179,6 +193,12 @@ export class RtpEndpoint {
       energy += sample * sample;
     }
     const count = packet.payload.length;
-    this.arrivals.push({ at, rms: count > 0 ? Math.sqrt(energy / count) : 0 });
+    this.arrivals.push({
+      at,
+      rms: count > 0 ? Math.sqrt(energy / count) : 0,
+      ssrc: packet.ssrc,
+      timestamp: packet.timestamp,
+      samples: count,
+    });
   }
 }
