@@ -7,6 +7,7 @@ import { loopbackAudioSdp, telephoneEventFormat } from './loopback-sdp.js';
 
 const SAMPLE_RATE = 8000;
 const SAMPLES_PER_PACKET = 160; // 20 ms of PCMU
+const PACKET_MS = 20;
 const EVENT_PT = 101;
 
 /** G.711 μ-law encode of one 16-bit linear sample. */
@@ -113,7 +114,7 @@ export class RtpEndpoint {
   startTone(frequency: number | readonly number[], peak = 8000): void {
     this.stopTone();
     const frequencies = (typeof frequency === 'number' ? [frequency] : frequency).filter((f) => f > 0);
-    this.toneTimer = setInterval(() => {
+    const sendPacket = () => {
       const payload = Buffer.alloc(SAMPLES_PER_PACKET);
       for (let i = 0; i < SAMPLES_PER_PACKET; i++) {
         const t = this.phase / SAMPLE_RATE;
@@ -125,11 +126,22 @@ export class RtpEndpoint {
         payload[i] = encodeMulaw(sample);
       }
       this.sender.sendMedia(0, payload, SAMPLES_PER_PACKET);
-    }, 20);
+    };
+    // Paced on the clock, as a phone's sound card is: a late timer (setInterval drifts a few ms a tick, and
+    // a busy test process stalls it) sends the packets that were due at once instead of leaving them out, so
+    // that what the far end receives has a packet per 20 ms of time and gaps only where the path made them.
+    const start = performance.now();
+    let sent = 0;
+    const tick = () => {
+      const due = Math.floor((performance.now() - start) / PACKET_MS) + 1;
+      for (; sent < due; sent++) sendPacket();
+      this.toneTimer = setTimeout(tick, Math.max(0, start + sent * PACKET_MS - performance.now()));
+    };
+    tick();
   }
 
   stopTone(): void {
-    if (this.toneTimer) clearInterval(this.toneTimer);
+    if (this.toneTimer) clearTimeout(this.toneTimer);
     this.toneTimer = undefined;
   }
 
