@@ -172,7 +172,7 @@ export async function startMixerProcess(options: {
   const service = await startService(
     'mixer',
     {
-      MIXER_GRPC: `127.0.0.1:${grpcPort}`,
+      GRPC_PORT: String(grpcPort),
       MIXER_RTP_HOST: '127.0.0.1',
       MIXER_RTP_PORT_MIN: String(rtpPortMin),
       MIXER_RTP_PORT_MAX: String(rtpPortMax),
