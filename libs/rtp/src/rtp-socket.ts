@@ -14,16 +14,24 @@ export interface RtpSocketOptions {
   now?: () => number;
 }
 
+/** Where a datagram came from: what a symmetric-RTP party latches onto. */
+export interface RtpSource {
+  address: string;
+  port: number;
+}
+
+export type RtpPacketHandler = (packet: RtpPacket, arrivedAtMs: number, source: RtpSource) => void;
+
 export class RtpSocket {
   /** Datagrams that were not RTP. */
   malformed = 0;
 
   private constructor(
     private readonly socket: Socket,
-    onPacket: (packet: RtpPacket, arrivedAtMs: number) => void,
+    onPacket: RtpPacketHandler,
     now: () => number,
   ) {
-    socket.on('message', (datagram: Buffer) => {
+    socket.on('message', (datagram: Buffer, source: RtpSource) => {
       let packet: RtpPacket;
       try {
         packet = parseRtpPacket(datagram);
@@ -34,12 +42,12 @@ export class RtpSocket {
         }
         throw error;
       }
-      onPacket(packet, now());
+      onPacket(packet, now(), source);
     });
   }
 
   static async open(
-    onPacket: (packet: RtpPacket, arrivedAtMs: number) => void,
+    onPacket: RtpPacketHandler,
     { host = '127.0.0.1', port = 0, now = () => performance.now() }: RtpSocketOptions = {},
   ): Promise<RtpSocket> {
     const socket = createSocket('udp4');
