@@ -6,6 +6,7 @@ import { dtmfDurationMs, dtmfKeysOf, negotiatesTelephoneEvent } from '../domain/
 import type { DtmfDetection } from './operations/dtmf-detection.js';
 import type { DtmfSending } from './operations/dtmf-sending.js';
 import type { Echo } from './operations/echo.js';
+import type { MixerRoutes } from './operations/mixer-routes.js';
 import type { Playback, StartPlay } from './operations/playback.js';
 import type { AnswerParams, MediaRelay, OfferParams } from './ports.js';
 import type { SessionCalls } from './session-calls.js';
@@ -19,6 +20,7 @@ export interface SessionModules {
   echo: Echo;
   dtmf: DtmfDetection;
   dtmfSending: DtmfSending;
+  routes: MixerRoutes;
   /** The sessions whose vanishing is reported (a restart watches the surviving ones again). */
   watch: SessionWatch;
   log: Logger;
@@ -221,6 +223,7 @@ export class MediaSessions {
     this.deps.echo.forget(sessionId);
     this.deps.dtmf.stop(sessionId);
     this.deps.dtmfSending.forget(sessionId);
+    this.deps.routes.forget(sessionId);
     this.deps.calls.forget(sessionId);
     this.deps.watch.forget(sessionId);
   }
@@ -236,6 +239,7 @@ export class MediaSessions {
     this.deps.echo.forget(sessionId, tag);
     this.deps.dtmf.stop(sessionId, tag);
     this.deps.dtmfSending.forget(sessionId, tag);
+    this.deps.routes.forget(sessionId, tag);
     // A check running now must not take the session our delete may remove for a loss (a new generation).
     this.deps.watch.track(sessionId);
     await this.deps.relay.deleteParty(sessionId, tag);
