@@ -206,6 +206,20 @@ export function mediaFactCommand(
         },
       };
     }
+    case 'mixerLost': {
+      // The worker restored the party's direct path itself; the call's monitors end (MIXER_FAILED).
+      const lost = f.mixerLost;
+      return {
+        callId,
+        factId,
+        order,
+        command: {
+          type: 'RecordMixerLost',
+          data: { sessionId: lost.sessionId || fact.sessionId, tag: lost.tag, routeId: lost.routeId },
+          metadata,
+        },
+      };
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { UnimplementedError } from '@callctl/errors';
 import type { Deadline, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
@@ -62,6 +63,13 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
         callId: r.callId,
       }),
     })),
+    // Placeholders in the monitor branch only: the routes helper (issue 15, helper B) implements both.
+    routeToMixer: unary((): Promise<media.RouteToMixerResponse> => {
+      throw new UnimplementedError('RouteToMixer is not implemented by this media-worker');
+    }),
+    restoreRoute: unary((): Promise<media.RestoreRouteResponse> => {
+      throw new UnimplementedError('RestoreRoute is not implemented by this media-worker');
+    }),
     stopFork: unary(async (r: media.StopForkRequest) => {
       await forks.stop(r.sessionId, r.forkId);
       return {};
