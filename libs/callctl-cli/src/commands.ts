@@ -457,7 +457,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       mode: MODE_OPTION,
       'whisper-leg': WHISPER_LEG_OPTION,
       from: { type: 'string', value: 'sip-uri', help: "From URI (default: the call's first leg's)" },
-      'ring-timeout': { type: 'string', value: 'duration', help: 'stop if not answered by then (default 30s)' },
+      'ring-timeout': {
+        type: 'string',
+        value: 'duration',
+        help: 'stop if not answered by then (default 30s)',
+      },
       key: KEY_OPTION,
     },
     build: ([callId, supervisorUri], values, context) => ({
@@ -489,7 +493,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'monitor-stop': {
     args: ['call', 'monitor'],
-    summary: "end a monitor and hang its supervisor up (the call goes on)",
+    summary: 'end a monitor and hang its supervisor up (the call goes on)',
     options: {},
     build: ([callId, monitorId]) => ({
       kind: 'unary',

@@ -54,7 +54,9 @@ export function buildRegistry<const L extends readonly AnyCapability[]>(
     evolve,
     digitReceived: (s, legId, digit) => capabilities.flatMap((c) => c.onDigit?.(s, legId, digit) ?? []),
     legAnswered(s, legId, now) {
-      const decisions = capabilities.flatMap((c) => (c.onLegAnswered ? [c.onLegAnswered(s, legId, now)] : []));
+      const decisions = capabilities.flatMap((c) =>
+        c.onLegAnswered ? [c.onLegAnswered(s, legId, now)] : [],
+      );
       return {
         events: decisions.flatMap((d) => d.events),
         deadlines: decisions.flatMap((d) => d.deadlines ?? []),

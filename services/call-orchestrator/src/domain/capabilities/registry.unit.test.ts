@@ -64,6 +64,7 @@ describe('call capability registry', () => {
       collects: {},
       bridges: {},
       mediaLost: {},
+      monitors: {},
       recordings: {},
     });
   });

@@ -16,7 +16,7 @@ import {
 import { IdempotencyConflictError, IllegalStateError, ValidationError } from '../../errors';
 import type { DecideContext } from '../capability';
 
-const { EndCause, LegDirection, LegRole } = callEvents;
+const { EndCause, LegDirection } = callEvents;
 const none: Decision = { events: [] };
 
 export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => {
@@ -172,9 +172,7 @@ export const hangup = (state: CallState, c: Cmd<'Hangup'>, ctx: DecideContext): 
   if (state.status === 'ended') return none; // safe to retry
   const s = active(state);
   // The whole call: its party legs; supervisor legs (monitoring) end with the call, after their monitors.
-  const targets = c.data.legId
-    ? [leg(s, c.data.legId)]
-    : Object.values(s.legs).filter((l) => !l.role);
+  const targets = c.data.legId ? [leg(s, c.data.legId)] : Object.values(s.legs).filter((l) => !l.role);
   let cur: CallState = s;
   const out: CallEvent[] = [];
   for (const t of targets) {
@@ -212,8 +210,8 @@ export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Dec
           ringTimeoutMs: l.ringTimeoutMs,
           clientState: s.clientState,
           ...(c.data.media ? { media: c.data.media } : {}),
-          role: l.role ?? LegRole.LEG_ROLE_PARTY,
-          monitorId: l.monitorId ?? '',
+          // A supervisor leg (monitoring) says so; a party leg's LegInitiated stays as it always was.
+          ...(l.role ? { role: l.role, monitorId: l.monitorId ?? '' } : {}),
         },
       },
     ],

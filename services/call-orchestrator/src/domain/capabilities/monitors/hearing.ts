@@ -27,7 +27,8 @@ export type Hearing = {
   readonly routed: readonly string[];
 };
 
-const speaks = (m: HeardMonitor) => m.mode === MonitorMode.MONITOR_MODE_WHISPER || m.mode === MonitorMode.MONITOR_MODE_BARGE;
+const speaks = (m: HeardMonitor) =>
+  m.mode === MonitorMode.MONITOR_MODE_WHISPER || m.mode === MonitorMode.MONITOR_MODE_BARGE;
 const barges = (m: HeardMonitor) => m.mode === MonitorMode.MONITOR_MODE_BARGE;
 
 /**

@@ -5,7 +5,15 @@
 import { callEvents } from '@callctl/proto';
 import type { CallEvent } from '../../call.events';
 import type { CallState, Leg } from '../../call.state';
-import { active, replay, requestLeg, type Active, type Cmd, type Deadline, type Decision } from '../../call.guards';
+import {
+  active,
+  replay,
+  requestLeg,
+  type Active,
+  type Cmd,
+  type Deadline,
+  type Decision,
+} from '../../call.guards';
 import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
 import type { DecideContext } from '../capability';
 import { isSupervisor, monitorFingerprint, type Monitor } from './monitors.state';
@@ -26,7 +34,11 @@ export const partyLegs = (s: Active): Leg[] => Object.values(s.legs).filter((l) 
 const connected = (s: Active) => partyLegs(s).some((l) => l.status === 'answered');
 
 /** The host part of a SIP URI (after `@`, else after the scheme), without parameters. */
-const hostOf = (uri: string) => uri.replace(/^sips?:/, '').replace(/^[^@]*@/, '').replace(/[;>?].*$/, '');
+const hostOf = (uri: string) =>
+  uri
+    .replace(/^sips?:/, '')
+    .replace(/^[^@]*@/, '')
+    .replace(/[;>?].*$/, '');
 
 function supervisorUri(uri: string, fromUri: string, callId: string): string {
   if (uri.startsWith('sip:') || uri.startsWith('sips:')) return uri;
@@ -106,7 +118,8 @@ export const monitorCall = (s: Active, c: Cmd<'MonitorCall'>, ctx: DecideContext
 
 function monitorOf(s: Active, monitorId: string): Monitor {
   const m = s.monitors[monitorId];
-  if (!m) throw new NotFoundError(`monitor ${monitorId} does not exist in call ${s.callId}`, { callId: s.callId });
+  if (!m)
+    throw new NotFoundError(`monitor ${monitorId} does not exist in call ${s.callId}`, { callId: s.callId });
   return m;
 }
 
@@ -182,7 +195,12 @@ export function onLegAnswered(s: Active, legId: string, now: number): Decision {
     if (m?.status !== 'dialling') return none;
     const started: CallEvent = {
       type: 'MonitorStarted',
-      data: { callId: s.callId, monitorId: m.monitorId, supervisorLegId: l.legId, clientState: s.clientState },
+      data: {
+        callId: s.callId,
+        monitorId: m.monitorId,
+        supervisorLegId: l.legId,
+        clientState: s.clientState,
+      },
     };
     return { events: [started] };
   }
@@ -199,7 +217,8 @@ export function onLegAnswered(s: Active, legId: string, now: number): Decision {
 
 /** Why a monitor ended, from how its supervisor leg ended. */
 export function endReasonOf(cause: callEvents.EndCause, sipStatus: number): callEvents.MonitorEndReason {
-  if (cause === EndCause.END_CAUSE_REMOTE_HANGUP) return MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_HANGUP;
+  if (cause === EndCause.END_CAUSE_REMOTE_HANGUP)
+    return MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_HANGUP;
   if (cause === EndCause.END_CAUSE_LOCAL_HANGUP) return MonitorEndReason.MONITOR_END_REASON_STOPPED;
   if (cause === EndCause.END_CAUSE_BUSY || sipStatus === 486 || sipStatus === 600)
     return MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_BUSY;
