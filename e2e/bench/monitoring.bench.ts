@@ -23,7 +23,6 @@
 //   mixer, measured by the test's own RTP endpoints from arrival times: PROBES tone onsets sent by the
 //   caller, their first packet at the callee, once in LISTEN (the direct path) and once in WHISPER.
 // It asserts nothing, and exits non-zero only when it could not measure.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
@@ -33,6 +32,8 @@ import {
   cpuMs,
   freePort,
   idleMs,
+  inParallel,
+  processUdpDrops,
   startProcess,
   startSipp,
   waitFor,
@@ -41,6 +42,7 @@ import {
 } from '@callctl/testing';
 import { call } from '../support/edge-under-test.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
+import { senderCounts } from '../../services/recording/bench/rtp-flood-counts.js';
 import { cleanUpOnExit } from './child-cleanup.js';
 import { quantile } from './sipp-timings.js';
 
@@ -73,35 +75,6 @@ async function stopPlatform(): Promise<void> {
   for (const child of children) await child.stop().catch(() => undefined);
   await platform?.close();
   platform = undefined;
-}
-
-/** Runs `task` over `items`, `PARALLEL` at a time. */
-async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(PARALLEL, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
-}
-
-/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
-function processUdpDrops(pid: number): number {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode) inodes.add(inode);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return readFileSync('/proc/net/udp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => inodes.has(fields[9] ?? ''))
-    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
 }
 
 /**
@@ -254,19 +227,6 @@ async function startFlood(from: number, targets: number[], hz: number): Promise<
   return flood;
 }
 
-/** Counts of a sender, asked for with SIGUSR2: lost since the previous ask. */
-async function floodCounts(flood: ManagedProcess): Promise<{ sent: number; received: number; lost: number }> {
-  const before = flood.output().length;
-  flood.child.kill('SIGUSR2');
-  const line = await waitFor(
-    'sender counts',
-    () => /sent (\d+) received (\d+) lost (\d+)/.exec(flood.output().slice(before)) ?? undefined,
-    5000,
-    10,
-  );
-  return { sent: Number(line[1]), received: Number(line[2]), lost: Number(line[3]) };
-}
-
 interface StepResult {
   calls: number;
   set: number;
@@ -293,7 +253,7 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const failed: string[] = [];
   const monitored: MonitoredCall[] = [];
   const inbound = await index.inboundCalls(calls, (calls / SETUP_RATE + 30) * 1000);
-  await inParallel(inbound, async (one) => {
+  await inParallel(inbound, PARALLEL, async (one) => {
     try {
       monitored.push(
         await monitorOne(p, index, one, { callee: phones.callee.port, supervisor: phones.supervisor.port }),
@@ -303,7 +263,7 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
     }
   });
   const targets: Record<Role, number[]> = { caller: [], callee: [], supervisor: [] };
-  await inParallel(monitored, async (m) => {
+  await inParallel(monitored, PARALLEL, async (m) => {
     targets.caller.push(await rtpenginePort(p, index, m.callerLeg));
     targets.callee.push(await rtpenginePort(p, index, m.calleeLeg));
     targets.supervisor.push(await rtpenginePort(p, index, m.supervisorLeg));
@@ -315,7 +275,7 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const mixerPid = p.edge.mixer!.process.child.pid!;
   const rtpenginePid = p.edge.rtpengine.process.child.pid!;
   const orchestratorPid = p.orchestrator.process.child.pid!;
-  for (const role of ROLES) await floodCounts(floods[role]); // the window starts here
+  for (const role of ROLES) await senderCounts(floods[role]); // the window starts here
   const drops0 = { mixer: processUdpDrops(mixerPid), rtpengine: processUdpDrops(rtpenginePid) };
   const cpu0 = {
     mixer: cpuMs(mixerPid),
@@ -329,7 +289,7 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const lost = {} as Record<Role, number>;
   const received = {} as Record<Role, number>;
   for (const role of ROLES) {
-    const counts = await floodCounts(floods[role]);
+    const counts = await senderCounts(floods[role]);
     lost[role] = counts.lost;
     received[role] = counts.received;
   }
@@ -352,8 +312,8 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const latencyUs = await mixerLatency(p, monitored);
 
   // Teardown: every call hung up through the API, which ends its monitor and hangs up every phone.
-  await inParallel(monitored, (m) => p.api.hangup({ callId: m.callId }).catch(() => undefined));
-  await inParallel(monitored, (m) => index.wait(`ended:${m.monitorId}`).catch(() => undefined));
+  await inParallel(monitored, PARALLEL, (m) => p.api.hangup({ callId: m.callId }).catch(() => undefined));
+  await inParallel(monitored, PARALLEL, (m) => index.wait(`ended:${m.monitorId}`).catch(() => undefined));
   for (const role of ROLES) {
     await floods[role].stop();
     children.delete(floods[role]);
@@ -377,7 +337,7 @@ async function mixerLatency(
   const p50s: number[] = [];
   const p99s: number[] = [];
   try {
-    await inParallel(monitored, async (m) => {
+    await inParallel(monitored, PARALLEL, async (m) => {
       const room = await call<mixerApi.GetRoomRequest, mixerApi.GetRoomResponse>(
         (r, cb) => client.getRoom(r, cb),
         { roomId: m.callId },

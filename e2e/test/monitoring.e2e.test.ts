@@ -4,29 +4,16 @@
 // in, and switches between them within 200 ms and without gaps; the call ending, a busy supervisor, a
 // monitor asked for before the answer, a transcoded call, the mixer killed mid-whisper, recording at the
 // same time, and bad input. Caller 700 Hz, callee 1300 Hz, supervisor 2000 Hz.
-import { join } from 'node:path';
 import { createRecordingsClient, NO_RETRIES, type RecordingsClient } from '@callctl/client';
 import { callControl, callEvents } from '@callctl/proto';
-import {
-  CodecEndpoint,
-  RTP_CODECS,
-  RtpEndpoint,
-  encodeFrames,
-  makeToneFile,
-  startSipp,
-  toneRatio,
-  waitFor,
-  type RunningSipp,
-} from '@callctl/testing';
+import { type CodecEndpoint, RtpEndpoint, toneRatio, waitFor, type RunningSipp } from '@callctl/testing';
+import { CALLEE_HZ, CALLER_HZ, callParties, type ConnectedCall } from '../support/call-parties.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { readRecordedWav, window8k } from '../support/recorded-wav.js';
 import { firstRun, packetTones, windowStats } from '../support/rtp-arrivals.js';
 
 jest.setTimeout(60_000);
 
-const SCENARIOS = join(__dirname, '..', 'scenarios');
-const CALLER_HZ = 700;
-const CALLEE_HZ = 1300;
 const SUPERVISOR_HZ = 2000;
 /** One tone alone in what an endpoint hears. */
 const TONE_DETECTED = 0.5;
@@ -46,8 +33,8 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 describe('monitoring through the public API', () => {
   let p: PlatformUnderTest;
   let recordings: RecordingsClient;
-  const sipps: RunningSipp[] = [];
-  const endpoints: Array<{ close(): Promise<void> | void }> = [];
+  const parties = callParties(() => p);
+  const { rtpEndpoint, sipp, mediaOf, inboundCall, connectedCall } = parties;
 
   beforeAll(async () => {
     p = await startPlatform({}, { recording: true, mixer: true });
@@ -57,109 +44,16 @@ describe('monitoring through the public API', () => {
       retry: NO_RETRIES,
     });
   }, 60_000);
-  afterEach(async () => {
-    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
-    await Promise.all(endpoints.splice(0).map((e) => e.close()));
-  });
+  afterEach(() => parties.cleanUp());
   afterAll(async () => {
     recordings?.close();
     await p?.close();
   });
 
-  const rtpEndpoint = async () => {
-    const e = await RtpEndpoint.open();
-    endpoints.push(e);
-    return e;
-  };
-  const sipp = async (
-    scenario: string,
-    rtpPort: number,
-    more: { service?: string; args?: string[] } = {},
-  ) => {
-    const run = await startSipp({
-      scenario: join(SCENARIOS, scenario),
-      ...(more.service ? { remote: `127.0.0.1:${p.edge.engine.sipPort}`, service: more.service } : {}),
-      args: ['-key', 'rtp_port', String(rtpPort), ...(more.args ?? [])],
-      timeoutMs: 60_000,
-    });
-    sipps.push(run);
-    return run;
-  };
-  const mediaOf = async (legId: string) => {
-    const initiated = await p.event('legInitiated', (e) => e.event.legInitiated.legId === legId);
-    const media = initiated.event.legInitiated.media;
-    if (!media?.sessionId) throw new Error(`LegInitiated of ${legId} names no media`);
-    return media;
-  };
-  const inboundCall = async (service: string) => {
-    const inbound = await p.event('legInitiated', (e) =>
-      e.event.legInitiated.toUri.includes(`sip:${service}@`),
-    );
-    return inbound.event.legInitiated;
-  };
   const legOf = async (callId: string, legId: string) => {
     const { call } = await p.api.getCall({ callId });
     return call!.legs.find((leg) => leg.legId === legId);
   };
-
-  interface ConnectedCall {
-    callId: string;
-    callerLeg: string;
-    calleeLeg: string;
-    callerRtp: RtpEndpoint | CodecEndpoint;
-    calleeRtp: RtpEndpoint;
-  }
-
-  /**
-   * A caller (PCMU, or G.722 from a CodecEndpoint) dialled through to a PCMU callee, both answered and
-   * hearing each other: the caller sending 700 Hz, the callee 1300 Hz.
-   */
-  async function connectedCall(service: string, callerCodec?: 'G722'): Promise<ConnectedCall> {
-    const calleeRtp = await rtpEndpoint();
-    const callee = await sipp('uas-answers-expect-bye.xml', calleeRtp.port);
-    let callerRtp: RtpEndpoint | CodecEndpoint;
-    if (callerCodec) {
-      const codecRtp = await CodecEndpoint.open(callerCodec);
-      endpoints.push({ close: () => codecRtp.close() });
-      callerRtp = codecRtp;
-      const spec = RTP_CODECS[callerCodec];
-      await sipp('uac-one-codec-expect-bye.xml', codecRtp.port, {
-        service,
-        args: [
-          ...['-key', 'codec_pt', String(spec.payloadType)],
-          ...['-key', 'codec_rtpmap', spec.rtpmap],
-          ...['-key', 'codec_attribute', spec.fmtp ? `fmtp:${spec.payloadType} ${spec.fmtp}` : 'ptime:20'],
-          ...['-key', 'event_rate', String(spec.clockRate)],
-        ],
-      });
-    } else {
-      callerRtp = await rtpEndpoint();
-      await sipp('uac-answered-expect-bye.xml', callerRtp.port, { service });
-    }
-    const { callId, legId: callerLeg } = await inboundCall(service);
-    const { legId: calleeLeg } = await p.api.dial({
-      callId,
-      bridgeWithLegId: callerLeg,
-      toUri: `sip:callee@127.0.0.1:${callee.port}`,
-      fromUri: '',
-      ringTimeoutMs: 10_000,
-      idempotencyKey: `dial-${callId}`,
-    });
-    await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
-    callerRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(callerLeg)));
-    calleeRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(calleeLeg)));
-    if (callerRtp instanceof CodecEndpoint) {
-      const file = makeToneFile(p.edge.dir, `caller-G722-${CALLER_HZ}.wav`, 2, CALLER_HZ, { rateHz: 16000 });
-      callerRtp.startAudio(await encodeFrames('G722', file));
-    } else callerRtp.startTone(CALLER_HZ);
-    calleeRtp.startTone(CALLEE_HZ);
-    await waitFor(
-      'the caller heard by the callee',
-      () => calleeRtp.recentToneRatio(CALLER_HZ) > TONE_DETECTED,
-      10_000,
-    );
-    return { callId, callerLeg, calleeLeg, callerRtp, calleeRtp };
-  }
 
   interface Supervisor {
     monitorId: string;

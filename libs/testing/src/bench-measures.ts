@@ -1,6 +1,7 @@
-// Measures the benchmarks share: a process's CPU time, the machine's idle time, UDP drops, sipp's sustained
-// rate and the ladder that finds a maximum sustainable rate. Linux /proc only.
-import { readFileSync } from 'node:fs';
+// Measures the benchmarks share: a process's CPU time, the machine's idle time, UDP drops (by port or by
+// process), sipp's sustained rate and the ladder that finds a maximum sustainable rate, and a bounded
+// parallel loop for their setup and teardown requests. Linux /proc only.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { SippResult } from './sipp.js';
 
 export interface Step {
@@ -104,3 +105,36 @@ export const firstLines = (text: string, n: number) =>
     .slice(0, n)
     .map((line) => line.slice(0, 240))
     .join(' | ');
+
+/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
+export function processUdpDrops(pid: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => inodes.has(fields[9] ?? ''))
+    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
+}
+
+/** Runs `task` over `items`, `inFlight` at a time. */
+export async function inParallel<T>(
+  items: readonly T[],
+  inFlight: number,
+  task: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
+}

@@ -26,7 +26,7 @@
 // Why one sender socket for every party (both SDPs announce it): 800 sockets in one process cost more
 // than the parties' sends, and rtpengine sends each party's media back to it, where it is counted.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,8 @@ import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import {
   cpuMs,
   idleMs,
+  inParallel,
+  processUdpDrops,
   createTestDatabase,
   freePort,
   freePortBlock,
@@ -44,6 +46,7 @@ import {
   type ManagedProcess,
 } from '@callctl/testing';
 import { call, startMediaStack, type MediaStack } from '../test/support/media-stack.js';
+import { senderCounts } from './rtp-flood-counts.js';
 import { readChannels, rms, stretch, toneShare } from '../test/support/wav-analysis.js';
 
 const STEPS = (process.env.REC_BENCH_STEPS ?? '100,200,300,400').split(',').map(Number);
@@ -69,16 +72,6 @@ async function stopAll(): Promise<void> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs `task` over `items`, `PARALLEL` at a time. */
-async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(PARALLEL, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
-}
-
 /**
  * A free port rtpengine will not take: the sender binds it again at each step, and in between rtpengine
  * may have allocated it for a session (its range is drawn at random, and a free port can be anywhere).
@@ -94,25 +87,6 @@ async function portOutside(range: { min: number; max: number }): Promise<number>
 function rssMiB(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb ?? 0) / 1024;
-}
-
-/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
-function processUdpDrops(pid: number): number {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode) inodes.add(inode);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return readFileSync('/proc/net/udp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => inodes.has(fields[9] ?? ''))
-    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
 }
 
 const audioPort = (sdp: string) => Number(/m=audio (\d+)/.exec(sdp)?.[1]);
@@ -267,21 +241,6 @@ function sample(pids: Record<string, number>): ProcessSample {
   };
 }
 
-/** Counts of the sender, asked for with SIGUSR2. */
-async function senderCounts(
-  sender: ManagedProcess,
-): Promise<{ sent: number; received: number; lost: number }> {
-  const before = sender.output().length;
-  sender.child.kill('SIGUSR2');
-  const line = await waitFor(
-    'sender counts',
-    () => /sent (\d+) received (\d+) lost (\d+)/.exec(sender.output().slice(before)) ?? undefined,
-    5000,
-    10,
-  );
-  return { sent: Number(line[1]), received: Number(line[2]), lost: Number(line[3]) };
-}
-
 /** Sampled stored files: silent 20 ms frames between a channel's first and last sound, and tone shares. */
 async function checkFiles(
   recordingDir: string,
@@ -334,6 +293,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
   const sessions: Session[] = [];
   await inParallel(
     Array.from({ length: calls }, (_, i) => i),
+    PARALLEL,
     async (i) => sessions.push(await openSession(platform, i)),
   );
   const sender = startProcess(process.execPath, [
@@ -364,7 +324,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
     };
     const beforeStart = sample(pids);
     const sentBefore = await senderCounts(sender);
-    await inParallel(sessions, (s) =>
+    await inParallel(sessions, PARALLEL, (s) =>
       call<recorder.StartRecorderRequest, recorder.StartRecorderResponse>(
         client.startRecorder.bind(client),
         recorder.StartRecorderRequest.fromPartial({
@@ -386,7 +346,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
     const end = sample(pids);
     const rssAtN = rssMiB(recorderPid);
     const sentAfter = await senderCounts(sender);
-    await inParallel(sessions, (s) =>
+    await inParallel(sessions, PARALLEL, (s) =>
       call<recorder.StopRecorderRequest, recorder.StopRecorderResponse>(client.stopRecorder.bind(client), {
         recordingId: s.recordingId,
         reason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_REQUESTED,
@@ -469,7 +429,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
     };
   } finally {
     await sender.stop();
-    await inParallel(sessions, (s) =>
+    await inParallel(sessions, PARALLEL, (s) =>
       call<media.DeleteRequest, media.DeleteResponse>(
         platform.stack.client.delete.bind(platform.stack.client),
         { sessionId: s.sessionId, tag: '' },
