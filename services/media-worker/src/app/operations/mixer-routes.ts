@@ -95,7 +95,7 @@ export class MixerRoutes {
     return this.serially(sessionId, async () => {
       const route = this.routes.get(sessionId, tag);
       if (route) await this.restoreNow(route);
-    });
+    }).then(() => undefined);
   }
 
   private async routeNow(request: RouteRequest, codec: string): Promise<string> {
@@ -103,7 +103,7 @@ export class MixerRoutes {
     const current = this.routes.get(sessionId, tag);
     if (current?.routeId === request.routeId && current.mixerSdp === request.mixerSdp) return current.sdp;
     const direct = current?.direct ?? this.directOf(sessionId, tag);
-    const mixerTag = 'local' in direct ? direct.local.localTag : `mix-${tag}`;
+    const mixerTag = `mix-${tag}`;
     const { offer, answer } = routeNegotiation(direct, tag, mixerTag, request.mixerSdp, codec);
     let sdp: string;
     try {
@@ -136,8 +136,11 @@ export class MixerRoutes {
     });
   }
 
-  /** The route's pair negotiated again as before; a relayed pair's other routed party goes with it. */
-  private async restoreNow(route: MixerRouteRecord): Promise<void> {
+  /**
+   * The route's pair negotiated again as before; a relayed pair's other routed party goes with it. Returns
+   * the routes restored.
+   */
+  private async restoreNow(route: MixerRouteRecord): Promise<MixerRouteRecord[]> {
     const restored = [route];
     if ('relayed' in route.direct) {
       const { offer, answer } = route.direct.relayed;
@@ -147,15 +150,15 @@ export class MixerRoutes {
     }
     await this.giveBack(route);
     for (const r of restored) {
-      if ('relayed' in r.direct)
-        // The mixer's monologue would otherwise still send to the party (rtpengine keeps its subscription).
-        await this.deps.relay.deleteParty(r.sessionId, r.mixerTag).catch((error: unknown) => {
-          if (!(error instanceof NotFoundError)) throw error;
-        });
+      // The mixer's monologue would otherwise still send to the party (rtpengine keeps that subscription).
+      await this.deps.relay.deleteParty(r.sessionId, r.mixerTag).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
       await this.deps.renewDtmf(r.sessionId, r.tag);
       this.drop(r);
       this.deps.log.info({ sessionId: r.sessionId, tag: r.tag, routeId: r.routeId }, 'direct path restored');
     }
+    return restored;
   }
 
   /** Negotiates the party's direct pairing again (its peer, or the worker's sink), keeping its ports. */
@@ -175,11 +178,7 @@ export class MixerRoutes {
   private drop(route: MixerRouteRecord): void {
     if (this.routes.get(route.sessionId, route.tag) !== route) return;
     this.routes.delete(route.sessionId, route.tag);
-    void keep(
-      this.deps.log,
-      'mixer route end',
-      this.deps.state.delete(partyKey(route.sessionId, route.tag)),
-    );
+    void keep(this.deps.log, 'mixer route end', this.deps.state.delete(partyKey(route.sessionId, route.tag)));
     this.unwatchIfUnused(route.mixerAddress);
   }
 
@@ -211,11 +210,13 @@ export class MixerRoutes {
         this.serially(route.sessionId, async () => {
           // Restored meanwhile (with its peer, or by a request): nothing to do, nothing to report.
           if (this.routes.get(route.sessionId, route.tag) !== route) return;
-          await this.restoreNow(route);
-          const { callId, sessionId, tag, routeId } = route;
-          this.deps.mixerLost({ callId, sessionId, tag, routeId });
+          for (const { callId, sessionId, tag, routeId } of await this.restoreNow(route))
+            this.deps.mixerLost({ callId, sessionId, tag, routeId });
         }).catch((error: unknown) =>
-          this.deps.log.error({ err: error, sessionId: route.sessionId, tag: route.tag }, 'route not restored'),
+          this.deps.log.error(
+            { err: error, sessionId: route.sessionId, tag: route.tag },
+            'route not restored',
+          ),
         ),
       ),
     );
