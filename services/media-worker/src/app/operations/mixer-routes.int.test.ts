@@ -18,6 +18,9 @@ import { mixerHealthWatch } from '../../adapters/grpc/mixer-health-watch.js';
 import { mediaFactPublisher } from '../../adapters/nats/media-fact-publisher.js';
 import { FactReporting } from '../fact-reporting.js';
 import type { LocalPartyRecord, MixerRouteRecord, OfferParams, SinkMedia, StateTable } from '../ports.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { DtmfLogListener } from '../../adapters/rtpengine/dtmf-log.js';
+import { DtmfDetection } from './dtmf-detection.js';
 import { DtmfSending } from './dtmf-sending.js';
 import { Forks } from './forks.js';
 import { MixerRoutes, type LostRoute, type WatchMixer } from './mixer-routes.js';
@@ -71,10 +74,11 @@ function setUp(
     watchMixer?: WatchMixer;
     locals?: Map<string, LocalPartyRecord>;
     state?: StateTable<MixerRouteRecord>;
+    renewDtmf?: (sessionId: string, tag: string) => Promise<void>;
   } = {},
 ) {
   const sending = new DtmfSending({ relay: f.relay, sink: noSink, state: f.state.dtmfInjection, log: f.log });
-  const lost: LostRoute[] = [];
+  const lost: Array<LostRoute & { at: number }> = [];
   const reporting = new FactReporting({
     events: f.events,
     publish: mediaFactPublisher(f.nats, { giveUpAfterMs: 5000, attemptTimeoutMs: 1000, log: f.log }),
@@ -88,10 +92,13 @@ function setUp(
     sink: f.sink,
     relayedParty: (sessionId, tag) => sending.relayedParty(sessionId, tag),
     localParty: (sessionId, tag) => options.locals?.get(`${sessionId}/${tag}`),
-    renewDtmf: async (sessionId, tag) => void renewed.push(`${sessionId}/${tag}`),
+    renewDtmf: async (sessionId, tag) => {
+      renewed.push(`${sessionId}/${tag}`);
+      await options.renewDtmf?.(sessionId, tag);
+    },
     watchMixer: options.watchMixer ?? noWatch,
     mixerLost: (route) => {
-      lost.push(route);
+      lost.push({ ...route, at: Date.now() });
       reporting.reportMixerLost(route);
     },
     state: options.state ?? f.state.mixerRoutes,
@@ -102,14 +109,14 @@ function setUp(
     const sessionId = `route-${randomUUID()}`;
     const a = await open();
     const b = await open();
-    a.startTone(700);
-    b.startTone(1300);
     const offer: OfferParams = { sessionId, fromTag: 'A', sdp: a.sdp() };
     b.useRemote(await f.relay.offer(offer));
     sending.noteOffer(offer);
     const answer = { sessionId, fromTag: 'A', toTag: 'B', sdp: b.sdp() };
     a.useRemote(await f.relay.answer(answer));
     sending.noteAnswer(answer);
+    a.startTone(700);
+    b.startTone(1300);
     await waitFor('a and b hear each other', () => heard(a, 1300) && heard(b, 700), 5000);
     return { sessionId, a, b };
   };
@@ -119,7 +126,6 @@ function setUp(
     const a = await CodecEndpoint.open('G722');
     endpoints.push(a);
     const b = await open();
-    b.startTone(1300);
     const offer: OfferParams = {
       sessionId,
       fromTag: 'A',
@@ -131,6 +137,7 @@ function setUp(
     const answer = { sessionId, fromTag: 'A', toTag: 'B', sdp: b.sdp() };
     a.useRemote(await f.relay.answer(answer));
     sending.noteAnswer(answer);
+    b.startTone(1300);
     a.startAudio(await encodeFrames('G722', f.tone('a-700.wav', 1, 700)));
     await waitFor('b hears a', () => heard(b, 700), 5000);
     return { sessionId, a, b };
@@ -232,18 +239,38 @@ it('routes both parties of a bridged pair through the mixer and back: same ports
   for (const gap of Object.values(measured)) expect(gap).toBeLessThan(100);
 });
 
+it('refuses a party it saw no offer and answer of, and a mixer SDP without audio; restores nothing fine', async () => {
+  const { routes, bridged } = setUp();
+  const { sessionId } = await bridged();
+  const request = {
+    sessionId,
+    tag: 'C',
+    mixerSdp: '',
+    mixerAddress: '127.0.0.1:1',
+    callId: '',
+    routeId: 'in-C',
+  };
+  const mixerSdp = (await mixer()).sdp();
+  await expect(routes.route({ ...request, mixerSdp })).rejects.toThrow(NotFoundError);
+  await expect(routes.route({ ...request, tag: 'A', mixerSdp: 'v=0\r\n' })).rejects.toThrow(ValidationError);
+  await expect(routes.restore(sessionId, 'A')).resolves.toBeUndefined();
+});
+
 it('routes a G.722 party to a PCMU mixer (rtpengine transcodes) and back', async () => {
   const { routes, bridgedG722, route } = setUp();
   const { sessionId, a, b } = await bridgedG722();
   const ports = await portsOf(sessionId, ['A', 'B']);
+  const t0 = Date.now();
   const { mix: mixA } = await route(sessionId, 'A', 500);
+  const t1 = Date.now();
   const { mix: mixB } = await route(sessionId, 'B', 900);
   await waitFor('the mixer hears a (transcoded)', () => heard(mixA, 700), 5000);
   await waitFor('b hears mixer B', () => heard(b, 900) && heard(mixB, 1300), 5000);
+  await sleep(300);
+  measured.g722RouteA = longestGap(a.arrivals, t0 - 100, t1 + 300);
   a.clearReceived();
   await sleep(600);
   expect(toneRatio((await a.decodeReceived()).slice(-2400), 500)).toBeGreaterThan(0.8);
-  measured.g722RouteA = longestGap(a.arrivals, 0, Date.now());
   expect(await portsOf(sessionId, ['A', 'B'])).toEqual(ports);
 
   await routes.restore(sessionId, 'B');
@@ -275,6 +302,58 @@ it('routes a locally answered party by answering it again with the mixer, and gi
   expect(await portsOf(offer.sessionId, ['caller'])).toEqual(ports);
 });
 
+it('keeps DTMF detection and injection of a party across route and restore', async () => {
+  const dtmf = new DtmfDetection({
+    relay: f.relay,
+    source: new DtmfLogListener({ host: '127.0.0.1', port: f.dtmfLogPort, log: f.log }),
+    events: f.events,
+    state: f.state.inbandDtmf,
+    log: f.log,
+  });
+  await dtmf.listen();
+  try {
+    const { routes, sending, bridged, route } = setUp({ renewDtmf: (s, t) => dtmf.renew(s, t) });
+    const { sessionId, a, b } = await bridged();
+    const digits = () =>
+      f.emitted.flatMap((e) =>
+        e.sessionId === sessionId && e.fact?.$case === 'dtmfReceived' ? [e.fact.dtmfReceived.digit] : [],
+      );
+    // Inject DTMF on (the pair re-negotiated with it) and in-band detection of a, before any route.
+    expect(await sending.sendRelayed(sessionId, 'B', ['1'], 80)).toBe(true);
+    await waitFor('1 at b', () => b.receivedDigits() === '1', 5000);
+    await dtmf.start(sessionId, 'A', true);
+    const pressFiveAtA = async () => {
+      a.startTone([770, 1336], 12_000);
+      await sleep(300);
+      a.startTone(700);
+    };
+
+    await route(sessionId, 'A', 500);
+    await route(sessionId, 'B', 900);
+    await waitFor('a hears its mixer', () => heard(a, 500), 5000);
+    await pressFiveAtA();
+    await waitFor('in-band 5 from a while routed', () => digits().includes('5'), 5000);
+    await a.sendDigit('4');
+    await waitFor('RFC 4733 4 from a while routed', () => digits().includes('4'), 5000);
+
+    await routes.restore(sessionId, 'A');
+    await waitFor('a hears b', () => heard(a, 1300), 5000);
+    await pressFiveAtA();
+    await waitFor(
+      'in-band 5 from a after restore',
+      () => digits().filter((d) => d === '5').length >= 2,
+      5000,
+    );
+    // Inject DTMF stayed on: the digit is played without another re-negotiation.
+    expect(sending.injecting(sessionId, 'A')).toBe(true);
+    expect(await sending.sendRelayed(sessionId, 'B', ['2'], 80)).toBe(true);
+    // (b may also hear a's in-band 5 as an event: rtpengine's detector turns it into one towards b.)
+    await waitFor('2 at b after restore', () => b.receivedDigits().endsWith('2'), 5000);
+  } finally {
+    await dtmf.close();
+  }
+});
+
 describe('a mixer that dies', () => {
   let fake: ManagedProcess | undefined;
   afterEach(async () => {
@@ -304,7 +383,7 @@ describe('a mixer that dies', () => {
     await fake.kill();
     await waitFor('direct path', () => heard(a, 1300) && heard(b, 700), 2000);
     await waitFor('two MixerLost facts', () => received.length >= 2, 2000 - (Date.now() - killedAt));
-    measured.restoredAfterKill = Date.now() - killedAt;
+    measured.restoredAfterKill = Math.max(...lost.map((l) => l.at)) - killedAt;
     subscription.unsubscribe();
     expect(received.map((fact) => fact.fact)).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,7 @@
 import type { Logger } from '@callctl/logging';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { LocalEndpoint } from '../../domain/local-answer-sdp.js';
-import { mixerCodecOf } from '../../domain/mixer-sdp.js';
+import { mixerAnswerSdp, mixerCodecOf } from '../../domain/mixer-sdp.js';
 import { answerWithSink } from '../local-answer.js';
 import { PartyMap } from '../party-map.js';
 import type {
@@ -78,7 +78,7 @@ export class MixerRoutes {
   constructor(private readonly deps: MixerRoutesDeps) {}
 
   /** Routes the party to the mixer; returns rtpengine's SDP facing the mixer. Idempotent by route id. */
-  route(request: RouteRequest): Promise<string> {
+  async route(request: RouteRequest): Promise<string> {
     required(request.sessionId, 'session_id');
     required(request.tag, 'tag');
     required(request.routeId, 'route_id');
@@ -89,7 +89,7 @@ export class MixerRoutes {
   }
 
   /** Gives the party (and its routed peer) the direct path back; no route is fine. */
-  restore(sessionId: string, tag: string): Promise<void> {
+  async restore(sessionId: string, tag: string): Promise<void> {
     required(sessionId, 'session_id');
     required(tag, 'tag');
     return this.serially(sessionId, async () => {
@@ -108,7 +108,7 @@ export class MixerRoutes {
     let sdp: string;
     try {
       sdp = await this.deps.relay.offer(offer);
-      await this.deps.relay.answer(answer);
+      await this.deps.relay.answer({ ...answer, sdp: mixerAnswerSdp(answer.sdp, sdp) });
     } catch (error) {
       // Half a route (an offer to the mixer the mixer never answered) must not leave the party silent.
       await this.giveBack({ tag, direct }).catch((restoreError: unknown) =>
