@@ -59,12 +59,14 @@ function required(value: string, field: string): string {
 }
 
 /**
- * Parties routed through a mixer without any SIP re-INVITE. rtpengine 10.5 re-associates a party of a
- * relayed pair with a new to-tag (`mix-<tag>`) on an offer and answer naming it, the mixer's SDP as the
- * answer; with `port latching` the party keeps its phone-facing ports (without it 10.5 gives it new ones,
- * which the phone would never learn). Forks of the party (subscriptions) go on. A locally answered party is
- * answered again with the mixer's SDP instead of the worker's sink. The restore is the pair's own offer and
- * answer again, which pairs both directions: the peer is restored with it. Routes are records, so a next
+ * Parties routed through a mixer without any SIP re-INVITE. rtpengine 10.5 re-associates a party with a new
+ * to-tag (`mix-<tag>`) on an offer from the party naming it, the mixer's SDP as the answer; with `port
+ * latching` the party keeps its phone-facing ports (without it 10.5 gives it new ones, which the phone would
+ * never learn). Forks of the party (subscriptions) go on. This holds for a relayed party (offerer or answerer)
+ * and for one the worker answered itself alike. The restore is the party's own pairing again (the relayed
+ * pair's offer and answer, or its offer and the sink's answer), then the mixer's monologue is deleted: rtpengine
+ * keeps the party subscribed to it, so whatever the mixer still sent would reach the party. A relayed pair's
+ * offer and answer pair both directions, so the routed peer is restored with it. Routes are records, so a next
  * run of the worker can still restore them, and each mixer with routes is watched: when it dies, its routes
  * are restored and reported (MixerLost).
  */
