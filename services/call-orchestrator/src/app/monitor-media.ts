@@ -103,7 +103,8 @@ export class MonitorMedia {
           );
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        // Unref'd: a drive still waiting to retry never keeps a closing process up.
+        await new Promise((resolve) => setTimeout(resolve, pause).unref());
       }
     }
   }

@@ -6,7 +6,8 @@
 // - StopMonitor hangs the supervisor leg up before the append (as Hangup does). A supervisor leg that ends
 //   with the call, or because the mixer died, is hung up after the append (an EventsEffect).
 // - The mixer room, forks and routes follow the monitors (app/monitor-media.ts) after the append of any
-//   decision that changes them; a failure there never fails the command (the events are facts).
+//   decision that changes them, in the background (SetMonitorMode waits for it); a failure there never
+//   fails the command (the events are facts).
 import type { CallCommand } from '../../domain/call.commands.js';
 import type { Decision } from '../../domain/call.guards.js';
 import { foldEvents, type CallState } from '../../domain/call.state.js';
@@ -66,7 +67,11 @@ export const monitorsAfterEvents: EventsEffect = async (ports, callId, command, 
   }
   if (!ports.monitors || !decision.events.some((e) => MEDIA_CHANGES.has(e.type))) return;
   const after: CallState = foldEvents(decision.events, state);
-  if (ports.monitors.concerns(callId, after)) await ports.monitors.drive(callId, after);
+  if (!ports.monitors.concerns(callId, after)) return;
+  // This runs under the call's lock: a slow or dead mixer must not hold the call's facts (a BYE) back, so
+  // only SetMonitorMode waits for its media (its answer then means the new mode is heard).
+  const driven = ports.monitors.drive(callId, after);
+  if (command.type === 'SetMonitorMode') await driven;
 };
 
 export const monitorsEffects: CapabilityEffects = {
