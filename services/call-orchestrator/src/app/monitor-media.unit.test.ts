@@ -37,16 +37,7 @@ function recordingPorts() {
   return { calls, failing, driver: new MonitorMedia({ media, mixer }, [0, 0]) };
 }
 
-const monitored = (...more: CallEvent[]): CallState =>
-  foldEvents([
-    ...b.bothAnswered(),
-    b.monitorRequested(),
-    b.supervisorDialled(),
-    b.legInitiated('S1'),
-    b.legAnswered('S1'),
-    b.monitorStarted(),
-    ...more,
-  ]);
+const monitored = (...more: CallEvent[]): CallState => foldEvents([...b.monitoredCall(), ...more]);
 
 describe('monitor media: the mixer room and routes follow the monitors', () => {
   it('sets a listening monitor up in the contract order', async () => {

@@ -7,15 +7,7 @@ import { endReasonOf } from './capabilities/monitors/monitors.decide';
 
 const { EndCause, MonitorMode, MonitorEndReason } = b;
 const hangupSup = (why: string, legId = 'S1') => b.legEnded(legId, EndCause.END_CAUSE_LOCAL_HANGUP, 0, why);
-/** A connected call (A and B answered) whose supervisor S1 is up (monitor M1 started). */
-const monitored = () => [
-  ...b.bothAnswered(),
-  b.monitorRequested(),
-  b.supervisorDialled(),
-  b.legInitiated('S1'),
-  b.legAnswered('S1'),
-  b.monitorStarted(),
-];
+const monitored = b.monitoredCall;
 
 describe('MonitorCall', () => {
   it('on a connected call, records the monitor and dials the supervisor at once, with its ring timeout', () => {

@@ -3,7 +3,7 @@ import { mixer } from '@callctl/proto';
 import { OwnerDirectory, PeerClients, type PeerInstance, type PeerInstances } from '@callctl/service';
 import type { MixerDirection, MixerPort } from '../../app/ports.js';
 import { isPeerError, PEER_ERROR_CODES } from '../../app/errors.js';
-import { callPeer, type Unary } from '../peer-call.js';
+import { callAt } from '../peer-call.js';
 
 export interface MixerClientOptions {
   /** host:port of "any" mixer instance (MIXER_GRPC): used while no instance announced itself. */
@@ -30,11 +30,7 @@ const DIRECTIONS: Record<MixerDirection, mixer.Direction> = {
  */
 export function mixerClient(options: MixerClientOptions): MixerPort & { close(): void } {
   const clients = PeerClients.of(mixer.MixerClient, options.credentials);
-  const call = <Req, Res>(at: PeerInstance, method: (client: mixer.MixerClient) => unknown, request: Req) => {
-    const client = clients.at(at.address);
-    const bound = (method(client) as Unary<Req, Res>).bind(client) as Unary<Req, Res>;
-    return callPeer('mixer', bound, request, options.timeoutMs);
-  };
+  const call = callAt('mixer', clients, options.timeoutMs);
   const owners = new OwnerDirectory({
     instances: options.instances ?? NO_INSTANCES,
     fallbackAddress: options.address,

@@ -12,24 +12,14 @@ import type { CallCommand } from '../../domain/call.commands.js';
 import type { Decision } from '../../domain/call.guards.js';
 import { foldEvents, type CallState } from '../../domain/call.state.js';
 import { callEvents } from '@callctl/proto';
-import { hangupEndedLegs, inviteNotSent } from './legs.effects.js';
+import { hangupEndedLegs, inviteNotSent, placeRequestedLegs } from './legs.effects.js';
 import type { CapabilityEffects, EffectPorts, EventsEffect } from './effects.js';
 
 const isSupervisorDial = (e: Decision['events'][number]) =>
   e.type === 'DialRequested' && e.data.role === callEvents.LegRole.LEG_ROLE_SUPERVISOR;
 
-async function placeSupervisors(ports: EffectPorts, callId: string, decision: Decision): Promise<void> {
-  for (const e of decision.events)
-    if (e.type === 'DialRequested' && isSupervisorDial(e))
-      await ports.sipEdge.placeCall({
-        callId,
-        legId: e.data.legId,
-        toUri: e.data.toUri,
-        fromUri: e.data.fromUri,
-        ringTimeoutMs: e.data.ringTimeoutMs,
-        bridgeWithLegId: '',
-      });
-}
+const placeSupervisors = (ports: EffectPorts, callId: string, decision: Decision) =>
+  placeRequestedLegs(ports, callId, decision, isSupervisorDial);
 
 /** Commands that place their own INVITEs, or hang their ended legs up themselves before the append. */
 const PLACES_ITSELF: ReadonlySet<CallCommand['type']> = new Set(['CreateCall', 'Dial', 'MonitorCall']);
