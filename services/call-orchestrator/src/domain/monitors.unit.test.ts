@@ -135,6 +135,24 @@ describe('the supervisor leg', () => {
   });
 });
 
+describe('a supervisor leg is no party', () => {
+  it('is never bridged, nor dialled to be bridged with', () => {
+    given(...monitored())
+      .when(b.bridgeLegs('A', 'S1'))
+      .thenThrows(IllegalStateError, /supervisor/);
+    given(...monitored())
+      .when(b.dial('S1', 'C9'))
+      .thenThrows(IllegalStateError, /supervisor/);
+  });
+  it('is not recorded with the conversation', () =>
+    given(...monitored())
+      .when(b.startRecording({}, 'R1', 'k-rec'))
+      .thenState((s) => {
+        if (s.status === 'none') throw new Error('no call');
+        expect(Object.values(s.recordings)[0]?.legIds).toEqual(['A', 'B']);
+      }));
+});
+
 describe('the call ending', () => {
   it('ends the monitor (CALL_ENDED) and hangs the supervisor up when the last party leg ends', () =>
     given(...monitored(), b.legEnded('B', EndCause.END_CAUSE_REMOTE_HANGUP))
