@@ -7,15 +7,7 @@ import { endReasonOf } from './capabilities/monitors/monitors.decide';
 
 const { EndCause, MonitorMode, MonitorEndReason } = b;
 const hangupSup = (why: string, legId = 'S1') => b.legEnded(legId, EndCause.END_CAUSE_LOCAL_HANGUP, 0, why);
-/** A connected call (A and B answered) whose supervisor S1 is up (monitor M1 started). */
-const monitored = () => [
-  ...b.bothAnswered(),
-  b.monitorRequested(),
-  b.supervisorDialled(),
-  b.legInitiated('S1'),
-  b.legAnswered('S1'),
-  b.monitorStarted(),
-];
+const monitored = b.monitoredCall;
 
 describe('MonitorCall', () => {
   it('on a connected call, records the monitor and dials the supervisor at once, with its ring timeout', () => {
@@ -141,6 +133,24 @@ describe('the supervisor leg', () => {
     );
     expect(endReasonOf(EndCause.END_CAUSE_LOCAL_HANGUP, 0)).toBe(MonitorEndReason.MONITOR_END_REASON_STOPPED);
   });
+});
+
+describe('a supervisor leg is no party', () => {
+  it('is never bridged, nor dialled to be bridged with', () => {
+    given(...monitored())
+      .when(b.bridgeLegs('A', 'S1'))
+      .thenThrows(IllegalStateError, /supervisor/);
+    given(...monitored())
+      .when(b.dial('S1', 'C9'))
+      .thenThrows(IllegalStateError, /supervisor/);
+  });
+  it('is not recorded with the conversation', () =>
+    given(...monitored())
+      .when(b.startRecording({}, 'R1', 'k-rec'))
+      .thenState((s) => {
+        if (s.status === 'none') throw new Error('no call');
+        expect(Object.values(s.recordings)[0]?.legIds).toEqual(['A', 'B']);
+      }));
 });
 
 describe('the call ending', () => {

@@ -1,7 +1,7 @@
 import type { Logger } from '@callctl/logging';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { LocalEndpoint } from '../../domain/local-answer-sdp.js';
-import { mixerCodecOf } from '../../domain/mixer-sdp.js';
+import { mixerAnswerSdp, mixerCodecOf } from '../../domain/mixer-sdp.js';
 import { answerWithSink } from '../local-answer.js';
 import { PartyMap } from '../party-map.js';
 import type {
@@ -59,12 +59,14 @@ function required(value: string, field: string): string {
 }
 
 /**
- * Parties routed through a mixer without any SIP re-INVITE. rtpengine 10.5 re-associates a party of a
- * relayed pair with a new to-tag (`mix-<tag>`) on an offer and answer naming it, the mixer's SDP as the
- * answer; with `port latching` the party keeps its phone-facing ports (without it 10.5 gives it new ones,
- * which the phone would never learn). Forks of the party (subscriptions) go on. A locally answered party is
- * answered again with the mixer's SDP instead of the worker's sink. The restore is the pair's own offer and
- * answer again, which pairs both directions: the peer is restored with it. Routes are records, so a next
+ * Parties routed through a mixer without any SIP re-INVITE. rtpengine 10.5 re-associates a party with a new
+ * to-tag (`mix-<tag>`) on an offer from the party naming it, the mixer's SDP as the answer; with `port
+ * latching` the party keeps its phone-facing ports (without it 10.5 gives it new ones, which the phone would
+ * never learn). Forks of the party (subscriptions) go on. This holds for a relayed party (offerer or answerer)
+ * and for one the worker answered itself alike. The restore is the party's own pairing again (the relayed
+ * pair's offer and answer, or its offer and the sink's answer), then the mixer's monologue is deleted: rtpengine
+ * keeps the party subscribed to it, so whatever the mixer still sent would reach the party. A relayed pair's
+ * offer and answer pair both directions, so the routed peer is restored with it. Routes are records, so a next
  * run of the worker can still restore them, and each mixer with routes is watched: when it dies, its routes
  * are restored and reported (MixerLost).
  */
@@ -78,7 +80,7 @@ export class MixerRoutes {
   constructor(private readonly deps: MixerRoutesDeps) {}
 
   /** Routes the party to the mixer; returns rtpengine's SDP facing the mixer. Idempotent by route id. */
-  route(request: RouteRequest): Promise<string> {
+  async route(request: RouteRequest): Promise<string> {
     required(request.sessionId, 'session_id');
     required(request.tag, 'tag');
     required(request.routeId, 'route_id');
@@ -89,13 +91,13 @@ export class MixerRoutes {
   }
 
   /** Gives the party (and its routed peer) the direct path back; no route is fine. */
-  restore(sessionId: string, tag: string): Promise<void> {
+  async restore(sessionId: string, tag: string): Promise<void> {
     required(sessionId, 'session_id');
     required(tag, 'tag');
     return this.serially(sessionId, async () => {
       const route = this.routes.get(sessionId, tag);
       if (route) await this.restoreNow(route);
-    });
+    }).then(() => undefined);
   }
 
   private async routeNow(request: RouteRequest, codec: string): Promise<string> {
@@ -103,12 +105,12 @@ export class MixerRoutes {
     const current = this.routes.get(sessionId, tag);
     if (current?.routeId === request.routeId && current.mixerSdp === request.mixerSdp) return current.sdp;
     const direct = current?.direct ?? this.directOf(sessionId, tag);
-    const mixerTag = 'local' in direct ? direct.local.localTag : `mix-${tag}`;
+    const mixerTag = `mix-${tag}`;
     const { offer, answer } = routeNegotiation(direct, tag, mixerTag, request.mixerSdp, codec);
     let sdp: string;
     try {
       sdp = await this.deps.relay.offer(offer);
-      await this.deps.relay.answer(answer);
+      await this.deps.relay.answer({ ...answer, sdp: mixerAnswerSdp(answer.sdp, sdp) });
     } catch (error) {
       // Half a route (an offer to the mixer the mixer never answered) must not leave the party silent.
       await this.giveBack({ tag, direct }).catch((restoreError: unknown) =>
@@ -136,8 +138,11 @@ export class MixerRoutes {
     });
   }
 
-  /** The route's pair negotiated again as before; a relayed pair's other routed party goes with it. */
-  private async restoreNow(route: MixerRouteRecord): Promise<void> {
+  /**
+   * The route's pair negotiated again as before; a relayed pair's other routed party goes with it. Returns
+   * the routes restored.
+   */
+  private async restoreNow(route: MixerRouteRecord): Promise<MixerRouteRecord[]> {
     const restored = [route];
     if ('relayed' in route.direct) {
       const { offer, answer } = route.direct.relayed;
@@ -147,15 +152,15 @@ export class MixerRoutes {
     }
     await this.giveBack(route);
     for (const r of restored) {
-      if ('relayed' in r.direct)
-        // The mixer's monologue would otherwise still send to the party (rtpengine keeps its subscription).
-        await this.deps.relay.deleteParty(r.sessionId, r.mixerTag).catch((error: unknown) => {
-          if (!(error instanceof NotFoundError)) throw error;
-        });
+      // The mixer's monologue would otherwise still send to the party (rtpengine keeps that subscription).
+      await this.deps.relay.deleteParty(r.sessionId, r.mixerTag).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
       await this.deps.renewDtmf(r.sessionId, r.tag);
       this.drop(r);
       this.deps.log.info({ sessionId: r.sessionId, tag: r.tag, routeId: r.routeId }, 'direct path restored');
     }
+    return restored;
   }
 
   /** Negotiates the party's direct pairing again (its peer, or the worker's sink), keeping its ports. */
@@ -175,11 +180,7 @@ export class MixerRoutes {
   private drop(route: MixerRouteRecord): void {
     if (this.routes.get(route.sessionId, route.tag) !== route) return;
     this.routes.delete(route.sessionId, route.tag);
-    void keep(
-      this.deps.log,
-      'mixer route end',
-      this.deps.state.delete(partyKey(route.sessionId, route.tag)),
-    );
+    void keep(this.deps.log, 'mixer route end', this.deps.state.delete(partyKey(route.sessionId, route.tag)));
     this.unwatchIfUnused(route.mixerAddress);
   }
 
@@ -211,11 +212,13 @@ export class MixerRoutes {
         this.serially(route.sessionId, async () => {
           // Restored meanwhile (with its peer, or by a request): nothing to do, nothing to report.
           if (this.routes.get(route.sessionId, route.tag) !== route) return;
-          await this.restoreNow(route);
-          const { callId, sessionId, tag, routeId } = route;
-          this.deps.mixerLost({ callId, sessionId, tag, routeId });
+          for (const { callId, sessionId, tag, routeId } of await this.restoreNow(route))
+            this.deps.mixerLost({ callId, sessionId, tag, routeId });
         }).catch((error: unknown) =>
-          this.deps.log.error({ err: error, sessionId: route.sessionId, tag: route.tag }, 'route not restored'),
+          this.deps.log.error(
+            { err: error, sessionId: route.sessionId, tag: route.tag },
+            'route not restored',
+          ),
         ),
       ),
     );

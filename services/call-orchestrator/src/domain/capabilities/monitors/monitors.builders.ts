@@ -3,6 +3,7 @@ import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../../call.commands';
 import type { CallEvent } from '../../call.events';
 import { base, meta } from '../../testing/builder-base';
+import { bothAnswered, legAnswered, legInitiated } from '../legs/legs.builders';
 
 const { MonitorMode, MonitorEndReason, LegRole } = callEvents;
 export { MonitorMode, MonitorEndReason };
@@ -99,3 +100,13 @@ export const recordMixerLost = (): CallCommand => ({
   data: { sessionId: 'C1', tag: 'S1', routeId: 'sup-M1' },
   metadata: meta(),
 });
+
+/** A connected call (A and B answered) whose supervisor S1 is up: monitor M1 started (listening). */
+export const monitoredCall = (): CallEvent[] => [
+  ...bothAnswered(),
+  monitorRequested(),
+  supervisorDialled(),
+  legInitiated('S1'),
+  legAnswered('S1'),
+  monitorStarted(),
+];

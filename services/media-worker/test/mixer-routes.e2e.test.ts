@@ -1,0 +1,128 @@
+// RouteToMixer / RestoreRoute through the worker's gRPC API, a mixer that dies, and MixerLost on NATS.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { mediaFactSubject } from '@callctl/bus';
+import { facts, type media } from '@callctl/proto';
+import { startProcess, waitFor, type ManagedProcess, type RtpEndpoint } from '@callctl/testing';
+import { call, startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
+
+jest.setTimeout(60_000);
+
+const heard = (e: RtpEndpoint, hz: number) => e.recentToneRatio(hz, 300) > 0.8;
+
+let w: WorkerUnderTest;
+let fake: ManagedProcess | undefined;
+beforeAll(async () => {
+  w = await startWorkerUnderTest();
+});
+afterAll(async () => {
+  await fake?.kill();
+  await w?.close();
+});
+
+/** A stand-in mixer's gRPC server (health only), in a process the test can kill. */
+async function fakeMixer(): Promise<string> {
+  fake = startProcess('node', [join(__dirname, 'support', 'health-server.mjs')]);
+  let port = 0;
+  await waitFor('the fake mixer', () => (port = Number(fake!.output().trim())) > 0, 10_000);
+  return `127.0.0.1:${port}`;
+}
+
+it('routes both parties to the mixer and back over gRPC; a killed mixer gives them back and says so', async () => {
+  const { client } = w;
+  const sessionId = randomUUID();
+  const callId = `call-${sessionId}`;
+  const a = await w.endpoint();
+  const b = await w.endpoint();
+  const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
+    sessionId,
+    fromTag: 'A',
+    sdp: a.sdp(),
+    codecs: undefined,
+    detectDtmf: false,
+    callId,
+  });
+  b.useRemote(offered.sdp);
+  const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
+    sessionId,
+    fromTag: 'A',
+    toTag: 'B',
+    sdp: b.sdp(),
+    callId,
+  });
+  a.useRemote(answered.sdp);
+  a.startTone(700);
+  b.startTone(1300);
+  await waitFor('a and b hear each other', () => heard(a, 1300) && heard(b, 700), 5000);
+
+  const mixerAddress = await fakeMixer();
+  const route = async (tag: string, hz: number) => {
+    const mix = await w.endpoint();
+    const request = { sessionId, tag, mixerSdp: mix.sdp(), mixerAddress, callId, routeId: `in-${tag}` };
+    const reply = await call<media.RouteToMixerRequest, media.RouteToMixerResponse>(
+      (r, cb) => client.routeToMixer(r, cb),
+      request,
+    );
+    mix.useRemote(reply.sdp);
+    mix.startTone(hz);
+    return { mix, request, sdp: reply.sdp };
+  };
+  const restore = (tag: string) =>
+    call<media.RestoreRouteRequest, media.RestoreRouteResponse>((r, cb) => client.restoreRoute(r, cb), {
+      sessionId,
+      tag,
+      callId,
+    });
+
+  // Unknown party: NOT_FOUND.
+  await expect(
+    call((r: media.RouteToMixerRequest, cb) => client.routeToMixer(r, cb), {
+      sessionId,
+      tag: 'C',
+      mixerSdp: a.sdp(),
+      mixerAddress,
+      callId,
+      routeId: 'in-C',
+    }),
+  ).rejects.toMatchObject({ code: status.NOT_FOUND });
+
+  const routedA = await route('A', 500);
+  await route('B', 900);
+  await waitFor('a and b hear their mixer parties', () => heard(a, 500) && heard(b, 900), 5000);
+  // Same route again: same SDP.
+  expect(
+    (
+      await call<media.RouteToMixerRequest, media.RouteToMixerResponse>(
+        (r, cb) => client.routeToMixer(r, cb),
+        routedA.request,
+      )
+    ).sdp,
+  ).toBe(routedA.sdp);
+  await restore('A');
+  await restore('B');
+  await waitFor('a and b hear each other again', () => heard(a, 1300) && heard(b, 700), 5000);
+
+  // Routed again, then the mixer is killed.
+  await route('A', 500);
+  await route('B', 900);
+  await waitFor('routed again', () => heard(a, 500) && heard(b, 900), 5000);
+  const received: facts.MediaFact[] = [];
+  const subscription = w.nats.subscribe(mediaFactSubject(callId), {
+    callback: (_error, message) => {
+      received.push(facts.MediaFact.decode(message.data));
+    },
+  });
+  await fake!.kill();
+  const killedAt = Date.now();
+  await waitFor('two MixerLost facts', () => received.length >= 2, 2000);
+  const factsAfterMs = Date.now() - killedAt;
+  subscription.unsubscribe();
+  await waitFor('the direct path', () => heard(a, 1300) && heard(b, 700), 2000);
+  expect(factsAfterMs).toBeLessThan(2000);
+  expect(received.map((f) => f.fact?.$case === 'mixerLost' && f.fact.mixerLost.tag).sort()).toEqual([
+    'A',
+    'B',
+  ]);
+  expect(received.every((f) => f.callId === callId && f.sessionId === sessionId)).toBe(true);
+});
