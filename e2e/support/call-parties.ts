@@ -20,6 +20,8 @@ const SCENARIOS = join(__dirname, '..', 'scenarios');
 export const CALLER_HZ = 700;
 export const CALLEE_HZ = 1300;
 const TONE_DETECTED = 0.5;
+/** RtpEndpoint.startTone's default peak. */
+const TONE_PEAK = 8000;
 
 export type CallerCodec = 'G722' | 'opus';
 
@@ -120,8 +122,10 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
     callerRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(callerLeg)));
     calleeRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(calleeLeg)));
     if (callerRtp instanceof CodecEndpoint) {
+      // As loud as the PCMU parties' tones (RtpEndpoint's peak of 8000): a mix of them holds each equally.
       const file = makeToneFile(p.edge.dir, `caller-${callerCodec}-${CALLER_HZ}.wav`, 2, CALLER_HZ, {
         rateHz: callerCodec === 'G722' ? 16000 : 48000,
+        volume: TONE_PEAK / 32767,
       });
       callerRtp.startAudio(await encodeFrames(callerCodec!, file));
     } else callerRtp.startTone(CALLER_HZ);

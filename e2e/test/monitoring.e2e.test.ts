@@ -235,6 +235,10 @@ describe('monitoring through the public API', () => {
       const gaps = partyGaps(call, change.at - 500, change.at + 1000);
       return { name, tookMs: change.tookMs, gapMs: Math.max(gaps.caller, gaps.callee) };
     });
+    // The figures, for the report.
+    console.log(
+      JSON.stringify({ switches, listen: { beforeCaller, afterCaller, beforeCallee, afterCallee } }),
+    );
     expect(switches.filter((s) => s.tookMs > SWITCH_MS || s.gapMs > MAX_GAP_MS)).toEqual([]);
 
     // The call ends: the supervisor gets a BYE (its sipp completes) and the monitor ends with CALL_ENDED.
@@ -435,6 +439,7 @@ describe('monitoring through the public API', () => {
     await sleep(100); // the last mixed packets still in flight
     await waitFor('two-way audio restored', restored, RESTORE_MS + 3000, 20);
     const restoredMs = Date.now() - killedAt;
+    console.log(JSON.stringify({ restoredMs }));
     expect(restoredMs).toBeLessThanOrEqual(RESTORE_MS);
 
     const ended = await monitorEnded(supervisor.monitorId);
