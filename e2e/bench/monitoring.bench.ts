@@ -115,17 +115,17 @@ class EventIndex {
     );
   }
 
-  async inboundCalls(count: number, timeoutMs: number): Promise<{ callId: string; legId: string }[]> {
-    await waitFor(
-      `${count} inbound calls`,
+  /** The next inbound call not taken yet, as soon as it is in the log. */
+  async nextInbound(timeoutMs: number): Promise<{ callId: string; legId: string }> {
+    return waitFor(
+      'an inbound call',
       () => {
         this.catchUp();
-        return this.inbound.length >= count;
+        return this.inbound.shift();
       },
       timeoutMs,
-      50,
+      20,
     );
-    return this.inbound.splice(0, count);
   }
 }
 
@@ -232,6 +232,7 @@ interface StepResult {
   set: number;
   failed: string[];
   lost: Record<Role, number>;
+  /** Packets each role received in the window. */
   received: Record<Role, number>;
   mixerDrops: number;
   rtpengineDrops: number;
@@ -252,16 +253,24 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const phones = await startPhones(p, calls, sockets);
   const failed: string[] = [];
   const monitored: MonitoredCall[] = [];
-  const inbound = await index.inboundCalls(calls, (calls / SETUP_RATE + 30) * 1000);
-  await inParallel(inbound, PARALLEL, async (one) => {
-    try {
-      monitored.push(
-        await monitorOne(p, index, one, { callee: phones.callee.port, supervisor: phones.supervisor.port }),
-      );
-    } catch (error) {
-      failed.push(`${one.callId}: ${String(error).slice(0, 200)}`);
-    }
-  });
+  // Each call is taken as soon as it is in the log: a caller left unanswered while the others arrive
+  // would reach sip-edge's answer timeout.
+  let taken = 0;
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (taken < calls) {
+        taken++;
+        let one: { callId: string; legId: string } | undefined;
+        try {
+          one = await index.nextInbound(30_000);
+          const ports = { callee: phones.callee.port, supervisor: phones.supervisor.port };
+          monitored.push(await monitorOne(p, index, one, ports));
+        } catch (error) {
+          failed.push(`${one?.callId ?? 'no call'}: ${String(error).slice(0, 200)}`);
+        }
+      }
+    }),
+  );
   const targets: Record<Role, number[]> = { caller: [], callee: [], supervisor: [] };
   await inParallel(monitored, PARALLEL, async (m) => {
     targets.caller.push(await rtpenginePort(p, index, m.callerLeg));
@@ -275,7 +284,9 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const mixerPid = p.edge.mixer!.process.child.pid!;
   const rtpenginePid = p.edge.rtpengine.process.child.pid!;
   const orchestratorPid = p.orchestrator.process.child.pid!;
-  for (const role of ROLES) await senderCounts(floods[role]); // the window starts here
+  const receivedBefore = {} as Record<Role, number>;
+  // The window starts here: what each sender lost so far is left out.
+  for (const role of ROLES) receivedBefore[role] = (await senderCounts(floods[role])).received;
   const drops0 = { mixer: processUdpDrops(mixerPid), rtpengine: processUdpDrops(rtpenginePid) };
   const cpu0 = {
     mixer: cpuMs(mixerPid),
@@ -291,7 +302,7 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   for (const role of ROLES) {
     const counts = await senderCounts(floods[role]);
     lost[role] = counts.lost;
-    received[role] = counts.received;
+    received[role] = counts.received - receivedBefore[role];
   }
   const perCallSecond = (ms: number) => ms / monitored.length / (wallMs / 1000);
   const mixerCpu = cpuMs(mixerPid) - cpu0.mixer;
@@ -382,8 +393,8 @@ async function probeAddedLatency(p: PlatformUnderTest, index: EventIndex) {
   });
   for (const sipp of [callee, supervisor, caller]) sipps.add(sipp);
   try {
-    const [inbound] = await index.inboundCalls(1, 20_000);
-    const m = await monitorOne(p, index, inbound!, { callee: callee.port, supervisor: supervisor.port });
+    const inbound = await index.nextInbound(20_000);
+    const m = await monitorOne(p, index, inbound, { callee: callee.port, supervisor: supervisor.port });
     await p.api.setMonitorMode({ callId: m.callId, monitorId: m.monitorId, mode: MODE.MONITOR_MODE_LISTEN });
     callerRtp.useRemote(await rtpengineSide(p, index, m.callerLeg));
     calleeRtp.useRemote(await rtpengineSide(p, index, m.calleeLeg));

@@ -9,6 +9,8 @@ export interface WindowStats {
   packets: number;
   /** RFC 3550 §6.4.1 interarrival jitter at the end of the window, in ms (one SSRC at a time). */
   jitterMs: number;
+  /** The highest that jitter was anywhere in the window: a disturbance that passed leaves it here. */
+  maxJitterMs: number;
   /** The longest time between two packets arriving in the window, in ms. */
   maxGapMs: number;
   /** The SSRCs seen: a change says the packets came another way (a mixer's own stream). */
@@ -22,6 +24,7 @@ export const inWindow = (arrivals: readonly RtpArrival[], from: number, to: numb
 export function windowStats(arrivals: readonly RtpArrival[], from: number, to: number): WindowStats {
   const packets = inWindow(arrivals, from, to);
   let jitter = 0;
+  let maxJitterMs = 0;
   let maxGapMs = 0;
   for (let i = 1; i < packets.length; i++) {
     const [previous, current] = [packets[i - 1]!, packets[i]!];
@@ -31,10 +34,12 @@ export function windowStats(arrivals: readonly RtpArrival[], from: number, to: n
     const transitChange =
       current.at - previous.at - ((current.timestamp - previous.timestamp) | 0) / RTP_CLOCK_PER_MS;
     jitter += (Math.abs(transitChange) - jitter) / 16;
+    maxJitterMs = Math.max(maxJitterMs, jitter);
   }
   return {
     packets: packets.length,
     jitterMs: jitter,
+    maxJitterMs,
     maxGapMs,
     ssrcs: [...new Set(packets.map((p) => p.ssrc))],
   };
