@@ -97,7 +97,11 @@ class EventIndex {
       if (event?.$case === 'legsBridged') this.seen.set(`bridged:${event.legsBridged.callId}`, 'yes');
       if (event?.$case === 'monitorStarted')
         this.seen.set(`started:${event.monitorStarted.monitorId}`, event.monitorStarted);
-      if (event?.$case === 'monitorEnded') this.seen.set(`ended:${event.monitorEnded.monitorId}`, 'yes');
+      if (event?.$case === 'monitorEnded')
+        this.seen.set(
+          `ended:${event.monitorEnded.monitorId}`,
+          callEvents.monitorEndReasonToJSON(event.monitorEnded.reason),
+        );
       if (event?.$case === 'legInitiated' && event.legInitiated.media)
         this.seen.set(`media:${event.legInitiated.legId}`, JSON.stringify(event.legInitiated.media));
     }
@@ -113,6 +117,12 @@ class EventIndex {
       timeoutMs,
       20,
     );
+  }
+
+  /** Why a monitor ended, if it did. */
+  endedWhy(monitorId: string): string | undefined {
+    this.catchUp();
+    return this.seen.get(`ended:${monitorId}`) as string | undefined;
   }
 
   /** The next inbound call not taken yet, as soon as it is in the log. */
@@ -320,7 +330,15 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
     orchestratorCpuMsPerCallSecond: perCallSecond(cpuMs(orchestratorPid) - cpu0.orchestrator),
     box: Math.round(100 * (1 - (idleMs() - idle0) / (cpus().length * wallMs))),
   };
-  const latencyUs = await mixerLatency(p, monitored);
+  // A monitor that ended inside the window failed its call, whatever the packets say.
+  for (const m of monitored) {
+    const why = index.endedWhy(m.monitorId);
+    if (why) failed.push(`${m.callId}: the monitor ended in the window (${why})`);
+  }
+  const latencyUs = await mixerLatency(
+    p,
+    monitored.filter((m) => !index.endedWhy(m.monitorId)),
+  );
 
   // Teardown: every call hung up through the API, which ends its monitor and hangs up every phone.
   await inParallel(monitored, PARALLEL, (m) => p.api.hangup({ callId: m.callId }).catch(() => undefined));
@@ -352,7 +370,7 @@ async function mixerLatency(
       const room = await call<mixerApi.GetRoomRequest, mixerApi.GetRoomResponse>(
         (r, cb) => client.getRoom(r, cb),
         { roomId: m.callId },
-      );
+      ).catch(() => ({ participants: [] }));
       for (const participant of room.participants) {
         if (Number(participant.packetsIn) === 0) continue;
         p50s.push(Number(participant.addedLatencyP50Us));
