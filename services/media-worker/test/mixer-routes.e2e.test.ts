@@ -33,25 +33,7 @@ it('routes both parties to the mixer and back over gRPC; a killed mixer gives th
   const { client } = w;
   const sessionId = randomUUID();
   const callId = `call-${sessionId}`;
-  const a = await w.endpoint();
-  const b = await w.endpoint();
-  const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
-    sessionId,
-    fromTag: 'A',
-    sdp: a.sdp(),
-    codecs: undefined,
-    detectDtmf: false,
-    callId,
-  });
-  b.useRemote(offered.sdp);
-  const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
-    sessionId,
-    fromTag: 'A',
-    toTag: 'B',
-    sdp: b.sdp(),
-    callId,
-  });
-  a.useRemote(answered.sdp);
+  const { a, b } = await w.relayed({ sessionId, callId, offerer: 'A', answerer: 'B' });
   a.startTone(700);
   b.startTone(1300);
   await waitFor('a and b hear each other', () => heard(a, 1300) && heard(b, 700), 5000);

@@ -52,6 +52,16 @@ export interface WorkerUnderTest {
     callId: string;
     detectDtmf?: boolean;
   }): Promise<{ caller: RtpEndpoint; sessionId: string; answerSdp: string }>;
+  /**
+   * Two RTP parties the worker relays, as sip-edge bridges them (Offer from `offerer`, Answer from
+   * `answerer`), each told where to send (not yet sending).
+   */
+  relayed(request: {
+    sessionId: string;
+    callId: string;
+    offerer: string;
+    answerer: string;
+  }): Promise<{ a: RtpEndpoint; b: RtpEndpoint }>;
   close(): Promise<void>;
 }
 
@@ -154,6 +164,24 @@ export async function startWorkerUnderTest(
         },
       );
       return { caller, sessionId, answerSdp: reply.sdp };
+    },
+    relayed: async ({ sessionId, callId, offerer, answerer }) => {
+      const [a, b] = [await endpoint(), await endpoint()];
+      const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
+        sessionId,
+        fromTag: offerer,
+        sdp: a.sdp(),
+        codecs: undefined,
+        detectDtmf: false,
+        callId,
+      });
+      b.useRemote(offered.sdp);
+      const answered = await call<media.AnswerRequest, media.AnswerResponse>(
+        (r, cb) => client.answer(r, cb),
+        { sessionId, fromTag: offerer, toTag: answerer, sdp: b.sdp(), callId },
+      );
+      a.useRemote(answered.sdp);
+      return { a, b };
     },
     tone: (name, seconds, hz) => {
       const file = join(dir, name);

@@ -113,9 +113,11 @@ export class MixerRoutes {
       await this.deps.relay.answer({ ...answer, sdp: mixerAnswerSdp(answer.sdp, sdp) });
     } catch (error) {
       // Half a route (an offer to the mixer the mixer never answered) must not leave the party silent.
-      await this.giveBack({ tag, direct }).catch((restoreError: unknown) =>
-        this.deps.log.warn({ err: restoreError, sessionId, tag }, 'direct path not given back'),
-      );
+      await this.giveBack({ tag, direct })
+        .then(() => this.deps.relay.deleteParty(sessionId, mixerTag))
+        .catch((restoreError: unknown) =>
+          this.deps.log.warn({ err: restoreError, sessionId, tag }, 'direct path not given back'),
+        );
       throw error;
     }
     await this.deps.renewDtmf(sessionId, tag);
