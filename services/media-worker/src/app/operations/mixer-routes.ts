@@ -124,6 +124,8 @@ export class MixerRoutes {
     const record: MixerRouteRecord = { ...request, sdp, mixerTag, direct };
     this.routes.set(sessionId, tag, record);
     this.watch(record.mixerAddress);
+    // Routed to another mixer than before: the one left may have no route any more.
+    if (current && current.mixerAddress !== record.mixerAddress) this.unwatchIfUnused(current.mixerAddress);
     await keep(this.deps.log, 'mixer route', this.deps.state.put(partyKey(sessionId, tag), record));
     this.deps.log.info({ sessionId, tag, routeId: request.routeId, mixerTag }, 'party routed to the mixer');
     return sdp;
