@@ -61,7 +61,7 @@ export interface WorkerUnderTest {
     callId: string;
     offerer: string;
     answerer: string;
-  }): Promise<{ a: RtpEndpoint; b: RtpEndpoint }>;
+  }): Promise<{ a: RtpEndpoint; b: RtpEndpoint; offered: string; answered: string }>;
   close(): Promise<void>;
 }
 
@@ -181,7 +181,7 @@ export async function startWorkerUnderTest(
         { sessionId, fromTag: offerer, toTag: answerer, sdp: b.sdp(), callId },
       );
       a.useRemote(answered.sdp);
-      return { a, b };
+      return { a, b, offered: offered.sdp, answered: answered.sdp };
     },
     tone: (name, seconds, hz) => {
       const file = join(dir, name);
