@@ -10,6 +10,8 @@ import { call, startWorkerUnderTest, type WorkerUnderTest } from './support/work
 jest.setTimeout(60_000);
 
 const heard = (e: RtpEndpoint, hz: number) => e.recentToneRatio(hz, 300) > 0.8;
+const portOf = (sdp: string) => Number(/^m=audio (\d+)/m.exec(sdp)?.[1]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let w: WorkerUnderTest;
 let fake: ManagedProcess | undefined;
@@ -33,25 +35,8 @@ it('routes both parties to the mixer and back over gRPC; a killed mixer gives th
   const { client } = w;
   const sessionId = randomUUID();
   const callId = `call-${sessionId}`;
-  const a = await w.endpoint();
-  const b = await w.endpoint();
-  const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
-    sessionId,
-    fromTag: 'A',
-    sdp: a.sdp(),
-    codecs: undefined,
-    detectDtmf: false,
-    callId,
-  });
-  b.useRemote(offered.sdp);
-  const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
-    sessionId,
-    fromTag: 'A',
-    toTag: 'B',
-    sdp: b.sdp(),
-    callId,
-  });
-  a.useRemote(answered.sdp);
+  const pair = await w.relayed({ sessionId, callId, offerer: 'A', answerer: 'B' });
+  const { a, b } = pair;
   a.startTone(700);
   b.startTone(1300);
   await waitFor('a and b hear each other', () => heard(a, 1300) && heard(b, 700), 5000);
@@ -103,10 +88,37 @@ it('routes both parties to the mixer and back over gRPC; a killed mixer gives th
   await restore('B');
   await waitFor('a and b hear each other again', () => heard(a, 1300) && heard(b, 700), 5000);
 
-  // Routed again, then the mixer is killed.
-  await route('A', 500);
-  await route('B', 900);
+  // Routed again; a re-INVITE of the pair (Offer and Answer with the same SDPs, as sip-edge relays it) keeps
+  // the routes and the ports.
+  const mixA = (await route('A', 500)).mix;
+  const mixB = (await route('B', 900)).mix;
   await waitFor('routed again', () => heard(a, 500) && heard(b, 900), 5000);
+  const reOffered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
+    sessionId,
+    fromTag: 'A',
+    sdp: a.sdp(),
+    codecs: undefined,
+    detectDtmf: false,
+    callId,
+  });
+  expect(portOf(reOffered.sdp)).toBe(portOf(pair.offered));
+  const reAnswered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
+    sessionId,
+    fromTag: 'A',
+    toTag: 'B',
+    sdp: b.sdp(),
+    callId,
+  });
+  expect(portOf(reAnswered.sdp)).toBe(portOf(pair.answered));
+  await sleep(300);
+  for (const e of [a, b, mixA, mixB]) e.clearReceived();
+  await sleep(400);
+  expect([heard(a, 500), heard(b, 900), heard(mixA, 700), heard(mixB, 1300)]).toEqual([
+    true,
+    true,
+    true,
+    true,
+  ]);
   const received: facts.MediaFact[] = [];
   const subscription = w.nats.subscribe(mediaFactSubject(callId), {
     callback: (_error, message) => {

@@ -65,10 +65,14 @@ export class MediaSessions {
     required(p.sessionId, 'session_id');
     required(p.fromTag, 'from_tag');
     required(p.sdp, 'sdp');
-    // A re-offer of a session that sends DTMF keeps inject DTMF (rtpengine would drop it otherwise).
+    // A re-offer of a session that sends DTMF keeps inject DTMF (rtpengine would drop it otherwise); one of
+    // a party routed to a mixer names its real peer (rtpengine would take the mixer), its routes are made
+    // again after the answer.
+    const peer = this.deps.routes.peerWhileRouted(p.sessionId, p.fromTag);
     const offer = {
       ...offerOf(p),
       ...(this.deps.dtmfSending.injecting(p.sessionId, p.fromTag) ? { injectDtmf: true } : {}),
+      ...(peer ? { toTag: peer, portLatching: true } : {}),
     };
     const sdp = await this.deps.relay.offer(offer);
     this.deps.dtmfSending.noteOffer(offer);
@@ -82,15 +86,18 @@ export class MediaSessions {
     required(p.sessionId, 'session_id');
     required(p.toTag, 'to_tag');
     required(p.sdp, 'sdp');
+    const routed = this.deps.routes.peerWhileRouted(p.sessionId, p.fromTag) !== undefined;
     const answer: AnswerParams = {
       sessionId: p.sessionId,
       fromTag: p.fromTag,
       toTag: p.toTag,
       sdp: p.sdp,
       ...(this.deps.dtmfSending.injecting(p.sessionId, p.fromTag) ? { injectDtmf: true } : {}),
+      ...(routed ? { portLatching: true } : {}),
     };
     const sdp = await this.deps.relay.answer(answer);
     this.deps.dtmfSending.noteAnswer(answer);
+    if (routed) await this.deps.routes.renegotiated(p.sessionId, [p.fromTag, p.toTag]);
     this.deps.watch.track(p.sessionId, p.fromTag, p.toTag);
     this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;

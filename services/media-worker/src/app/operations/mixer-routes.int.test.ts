@@ -105,16 +105,22 @@ function setUp(
     log: f.log,
   });
   /** A relayed a<->b pair as sip-edge bridges them (a offers, b answers), tones flowing both ways. */
+  /**
+   * Relays a (offering `offer`, A) and b (answering, B) as sip-edge bridges them, the negotiations noted as
+   * MediaSessions notes them; each told where to send.
+   */
+  const relay = async (a: { useRemote(sdp: string): void }, b: RtpEndpoint, offer: OfferParams) => {
+    b.useRemote(await f.relay.offer(offer));
+    sending.noteOffer(offer);
+    const answer = { sessionId: offer.sessionId, fromTag: 'A', toTag: 'B', sdp: b.sdp() };
+    a.useRemote(await f.relay.answer(answer));
+    sending.noteAnswer(answer);
+  };
   const bridged = async () => {
     const sessionId = `route-${randomUUID()}`;
     const a = await open();
     const b = await open();
-    const offer: OfferParams = { sessionId, fromTag: 'A', sdp: a.sdp() };
-    b.useRemote(await f.relay.offer(offer));
-    sending.noteOffer(offer);
-    const answer = { sessionId, fromTag: 'A', toTag: 'B', sdp: b.sdp() };
-    a.useRemote(await f.relay.answer(answer));
-    sending.noteAnswer(answer);
+    await relay(a, b, { sessionId, fromTag: 'A', sdp: a.sdp() });
     a.startTone(700);
     b.startTone(1300);
     await waitFor('a and b hear each other', () => heard(a, 1300) && heard(b, 700), 5000);
@@ -126,17 +132,8 @@ function setUp(
     const a = await CodecEndpoint.open('G722');
     endpoints.push(a);
     const b = await open();
-    const offer: OfferParams = {
-      sessionId,
-      fromTag: 'A',
-      sdp: a.sdp(),
-      codecs: { mask: ['g722'], transcode: ['G722', 'PCMU', 'PCMA'] },
-    };
-    b.useRemote(await f.relay.offer(offer));
-    sending.noteOffer(offer);
-    const answer = { sessionId, fromTag: 'A', toTag: 'B', sdp: b.sdp() };
-    a.useRemote(await f.relay.answer(answer));
-    sending.noteAnswer(answer);
+    const codecs = { mask: ['g722'], transcode: ['G722', 'PCMU', 'PCMA'] };
+    await relay(a, b, { sessionId, fromTag: 'A', sdp: a.sdp(), codecs });
     b.startTone(1300);
     a.startAudio(await encodeFrames('G722', f.tone('a-700.wav', 1, 700)));
     await waitFor('b hears a', () => heard(b, 700), 5000);

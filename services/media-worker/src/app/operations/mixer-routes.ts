@@ -100,11 +100,46 @@ export class MixerRoutes {
     }).then(() => undefined);
   }
 
-  private async routeNow(request: RouteRequest, codec: string): Promise<string> {
+  /**
+   * The peer a relayed offer from `tag` must name while its pair is routed: without a to-tag rtpengine 10.5
+   * takes the party's current peer, the mixer, and the SDP for the real peer would point at the mixer's port.
+   */
+  peerWhileRouted(sessionId: string, tag: string): string | undefined {
+    for (const route of this.routes.partiesOf(sessionId).values()) {
+      if (!('relayed' in route.direct)) continue;
+      const { offer, answer } = route.direct.relayed;
+      if (offer.fromTag === tag) return answer.toTag;
+      if (answer.toTag === tag) return offer.fromTag;
+    }
+    return undefined;
+  }
+
+  /**
+   * The relayed pair of `tags` was negotiated again (a re-INVITE went through Offer and Answer), which pairs
+   * its parties with each other in rtpengine: their routes are made again over the new SDPs.
+   */
+  async renegotiated(sessionId: string, tags: readonly string[]): Promise<void> {
+    const routed = [...this.routes.partiesOf(sessionId).values()].filter(
+      (route) => tags.includes(route.tag) && 'relayed' in route.direct,
+    );
+    if (routed.length === 0) return;
+    await this.serially(sessionId, async () => {
+      for (const route of routed) {
+        const codec = mixerCodecOf(route.mixerSdp);
+        if ('error' in codec || this.routes.get(sessionId, route.tag) !== route) continue;
+        await this.routeNow(route, codec.codec, true);
+      }
+    });
+  }
+
+  private async routeNow(request: RouteRequest, codec: string, again = false): Promise<string> {
     const { sessionId, tag } = request;
     const current = this.routes.get(sessionId, tag);
-    if (current?.routeId === request.routeId && current.mixerSdp === request.mixerSdp) return current.sdp;
-    const direct = current?.direct ?? this.directOf(sessionId, tag);
+    if (!again && current?.routeId === request.routeId && current.mixerSdp === request.mixerSdp)
+      return current.sdp;
+    // Made again after a re-negotiation: over the pair's new offer and answer.
+    const renewed = again ? this.deps.relayedParty(sessionId, tag) : undefined;
+    const direct = (renewed && { relayed: renewed }) ?? current?.direct ?? this.directOf(sessionId, tag);
     const mixerTag = `mix-${tag}`;
     const { offer, answer } = routeNegotiation(direct, tag, mixerTag, request.mixerSdp, codec);
     let sdp: string;
@@ -113,15 +148,19 @@ export class MixerRoutes {
       await this.deps.relay.answer({ ...answer, sdp: mixerAnswerSdp(answer.sdp, sdp) });
     } catch (error) {
       // Half a route (an offer to the mixer the mixer never answered) must not leave the party silent.
-      await this.giveBack({ tag, direct }).catch((restoreError: unknown) =>
-        this.deps.log.warn({ err: restoreError, sessionId, tag }, 'direct path not given back'),
-      );
+      await this.giveBack({ tag, direct })
+        .then(() => this.deps.relay.deleteParty(sessionId, mixerTag))
+        .catch((restoreError: unknown) =>
+          this.deps.log.warn({ err: restoreError, sessionId, tag }, 'direct path not given back'),
+        );
       throw error;
     }
     await this.deps.renewDtmf(sessionId, tag);
     const record: MixerRouteRecord = { ...request, sdp, mixerTag, direct };
     this.routes.set(sessionId, tag, record);
     this.watch(record.mixerAddress);
+    // Routed to another mixer than before: the one left may have no route any more.
+    if (current && current.mixerAddress !== record.mixerAddress) this.unwatchIfUnused(current.mixerAddress);
     await keep(this.deps.log, 'mixer route', this.deps.state.put(partyKey(sessionId, tag), record));
     this.deps.log.info({ sessionId, tag, routeId: request.routeId, mixerTag }, 'party routed to the mixer');
     return sdp;
