@@ -136,18 +136,7 @@ export class MonitorMedia {
     };
 
     const parties = answeredParties(state);
-    for (const p of parties)
-      if (!a.forks.has(p.legId)) {
-        const sink = await mixer.addParticipant(callId, forkParticipant(p.legId), 'recvonly');
-        await media.startFork({
-          callId,
-          party: p.media,
-          forkId: monitorForkId(p.legId),
-          sinkAddress: sink.rtpHost,
-          sinkPort: sink.rtpPort,
-        });
-        a.forks.set(p.legId, p.media);
-      }
+    for (const p of parties) if (!a.forks.has(p.legId)) await this.fork(callId, p);
     for (const [legId, party] of a.forks)
       if (!parties.some((p) => p.legId === legId)) {
         await media.stopFork(party, monitorForkId(legId));
@@ -182,6 +171,36 @@ export class MonitorMedia {
       await mixer.setHearing(callId, hearing.rows);
       a.hearing = rows;
     }
+  }
+
+  /**
+   * A fork of the party into its fork participant. A fork comes in the party's own codec when it is PCMU,
+   * PCMA or G.722 (PCMU otherwise, transcoded by rtpengine): a PCMA one gets a PCMA participant instead
+   * (the mixer speaks both); G.722, which the mixer does not decode, is left as it is and said.
+   */
+  private async fork(callId: string, p: Leg): Promise<void> {
+    const { media, mixer, log } = this.ports;
+    const id = forkParticipant(p.legId);
+    const start = async (codec: string) => {
+      const sink = await mixer.addParticipant(callId, id, 'recvonly', codec);
+      return media.startFork({
+        callId,
+        party: p.media,
+        forkId: monitorForkId(p.legId),
+        sinkAddress: sink.rtpHost,
+        sinkPort: sink.rtpPort,
+      });
+    };
+    const forked = await start('PCMU');
+    if (forked.codec === 'PCMA') {
+      await mixer.removeParticipant(callId, id);
+      await start('PCMA');
+    } else if (forked.codec !== 'PCMU')
+      log?.warn(
+        { callId, legId: p.legId, codec: forked.codec },
+        'the mixer cannot decode this fork: the supervisor will not hear the party',
+      );
+    this.applied.get(callId)?.forks.set(p.legId, p.media);
   }
 
   /**
