@@ -30,7 +30,9 @@ export interface MonitorMediaPorts {
 }
 
 /** Pauses between attempts of a drive that failed; then it is left to the next drive (resync). */
-export const DRIVE_RETRY_PAUSES_MS: readonly number[] = [200, 1000];
+// A supervisor leg's answer may be reported before the media-worker has its SDP (RouteToMixer is then
+// NOT_FOUND for a moment): a few seconds of tries cover that.
+export const DRIVE_RETRY_PAUSES_MS: readonly number[] = [200, 500, 1000, 2000];
 
 /** The fork of a party into its fork participant (the fork's tag in the party's media session). */
 export const monitorForkId = (legId: string) => `mon-fork-${legId}`;
@@ -57,6 +59,21 @@ const answeredParties = (state: CallState): Leg[] =>
     ? Object.values(state.legs).filter((l) => isParty(l) && l.status === 'answered')
     : [];
 
+/** What a room set up for `state`'s monitors may hold: every party's fork and route, every supervisor's. */
+function everythingOf(state: CallState): Applied {
+  const legs = state.status === 'none' ? [] : Object.values(state.legs);
+  const parties = legs.filter(isParty);
+  const monitors = state.status === 'none' ? [] : Object.values(state.monitors);
+  const routes = new Map<string, MediaParty>([
+    ...parties.map((p): [string, MediaParty] => [inParticipant(p.legId), p.media]),
+    ...monitors.flatMap((m): Array<[string, MediaParty]> => {
+      const sup = state.status === 'none' ? undefined : state.legs[m.supervisorLegId];
+      return sup ? [[supParticipant(m.monitorId), sup.media]] : [];
+    }),
+  ]);
+  return { forks: new Map(parties.map((p) => [p.legId, p.media])), routes };
+}
+
 export class MonitorMedia {
   private readonly applied = new Map<string, Applied>();
   private readonly queues = new Map<string, Promise<void>>();
@@ -67,12 +84,13 @@ export class MonitorMedia {
   ) {}
 
   /**
-   * Brings the call's media to what `state` asks. Drives of one call run one after the other (each on the
+   * Brings the call's media to what `state` asks. `ending`: a monitor just ended, so the room is torn down
+   * (once no monitor runs) even when this process did not set it up, from what the state says it held. Drives of one call run one after the other (each on the
    * state its decision left); it never rejects: a failure is retried, then logged and left to the next drive.
    */
-  drive(callId: string, state: CallState): Promise<void> {
+  drive(callId: string, state: CallState, ending = false): Promise<void> {
     const previous = this.queues.get(callId) ?? Promise.resolve();
-    const next = previous.then(() => this.withRetries(callId, state));
+    const next = previous.then(() => this.withRetries(callId, state, ending));
     this.queues.set(callId, next);
     void next.finally(() => {
       if (this.queues.get(callId) === next) this.queues.delete(callId);
@@ -90,10 +108,10 @@ export class MonitorMedia {
     return this.applied.has(callId);
   }
 
-  private async withRetries(callId: string, state: CallState): Promise<void> {
+  private async withRetries(callId: string, state: CallState, ending: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.converge(callId, state);
+        return await this.converge(callId, state, ending);
       } catch (error) {
         const pause = this.pausesMs[attempt];
         if (pause === undefined) {
@@ -109,9 +127,9 @@ export class MonitorMedia {
     }
   }
 
-  private async converge(callId: string, state: CallState): Promise<void> {
+  private async converge(callId: string, state: CallState, ending: boolean): Promise<void> {
     const monitors = started(state);
-    if (monitors.length === 0) return this.teardown(callId);
+    if (monitors.length === 0) return this.teardown(callId, state, ending);
     const { media, mixer } = this.ports;
     const a: Applied = this.applied.get(callId) ?? { forks: new Map(), routes: new Map() };
     this.applied.set(callId, a);
@@ -208,8 +226,9 @@ export class MonitorMedia {
    * the room go. Each step on its own: a mixer that died (MIXER_FAILED) or a call whose media is gone
    * (CALL_ENDED) fails some, which changes nothing of what the others must do.
    */
-  private async teardown(callId: string): Promise<void> {
-    const a = this.applied.get(callId);
+  private async teardown(callId: string, state: CallState, ending: boolean): Promise<void> {
+    // Set up by another instance, or by this process before it restarted: what the state says may be there.
+    const a = this.applied.get(callId) ?? (ending ? everythingOf(state) : undefined);
     if (!a) return;
     const { media, mixer, log } = this.ports;
     const step = async (what: string, run: () => Promise<void>) => {

@@ -118,6 +118,26 @@ describe('monitor media: the mixer room and routes follow the monitors', () => {
     expect(driver.drives('C1')).toBe(false);
   });
 
+  it('tears down a room another process set up, from what the state says, when a monitor ends', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored(b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_STOPPED)), true);
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RestoreRoute B',
+      'StopFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'RemoveParticipant in-A',
+      'RemoveParticipant in-B',
+      'RemoveParticipant sup-M1',
+      'RemoveParticipant fork-A',
+      'RemoveParticipant fork-B',
+      'DeleteRoom C1',
+    ]);
+    calls.length = 0;
+    await driver.drive('C1', monitored(b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_STOPPED)));
+    expect(calls).toEqual([]);
+  });
+
   it('gives a party whose fork comes in PCMA a PCMA fork participant', async () => {
     const { calls, forkCodecs, driver } = recordingPorts();
     forkCodecs.set('B', 'PCMA');
