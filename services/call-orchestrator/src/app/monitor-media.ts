@@ -53,6 +53,7 @@ const started = (state: CallState): Monitor[] =>
         (m) => m.status === 'started' && state.legs[m.supervisorLegId]?.status === 'answered',
       )
     : [];
+const sameParty = (x: MediaParty, y: MediaParty) => x.sessionId === y.sessionId && x.tag === y.tag;
 const isParty = (l: Leg) => l.role !== callEvents.LegRole.LEG_ROLE_SUPERVISOR;
 const answeredParties = (state: CallState): Leg[] =>
   state.status === 'active'
@@ -154,7 +155,13 @@ export class MonitorMedia {
     };
 
     const parties = answeredParties(state);
-    for (const p of parties) if (!a.forks.has(p.legId)) await this.fork(callId, p);
+    for (const p of parties) {
+      const forked = a.forks.get(p.legId);
+      if (forked && sameParty(forked, p.media)) continue;
+      // A bridge moved the party's media to another session (LegsBridged): its fork follows it there.
+      if (forked) await media.stopFork(forked, monitorForkId(p.legId)).catch(() => undefined);
+      await this.fork(callId, p);
+    }
     for (const [legId, party] of a.forks)
       if (!parties.some((p) => p.legId === legId)) {
         await media.stopFork(party, monitorForkId(legId));

@@ -138,6 +138,26 @@ describe('monitor media: the mixer room and routes follow the monitors', () => {
     expect(calls).toEqual([]);
   });
 
+  it('moves the forks with the parties when a bridge moves their media to another session', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored());
+    calls.length = 0;
+    const bridged = b.legsBridged('A', 'B');
+    if (bridged.type !== 'LegsBridged') throw new Error('not a LegsBridged');
+    await driver.drive(
+      'C1',
+      monitored({ ...bridged, data: { ...bridged.data, mediaSessionId: 'BR-session' } }),
+    );
+    expect(calls).toEqual([
+      'StopFork A mon-fork-A',
+      'AddParticipant fork-A recvonly',
+      'StartFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'AddParticipant fork-B recvonly',
+      'StartFork B mon-fork-B',
+    ]);
+  });
+
   it('gives a party whose fork comes in PCMA a PCMA fork participant', async () => {
     const { calls, forkCodecs, driver } = recordingPorts();
     forkCodecs.set('B', 'PCMA');

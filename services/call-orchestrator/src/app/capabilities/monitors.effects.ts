@@ -31,6 +31,7 @@ const MEDIA_CHANGES: ReadonlySet<string> = new Set([
   'MonitorEnded',
   'LegAnswered',
   'LegEnded',
+  'LegsBridged',
 ]);
 
 /** What follows monitoring's events whatever command decided them (see the file comment). */
