@@ -41,18 +41,25 @@ it('sets the room up when the supervisor answers, follows the mode, and does it 
   await h.sipEdge.answered(callId, sup);
   await until(callId, 'MonitorStarted');
   const listen = `SetHearing sup-${monitorId}<fork-${a}`;
-  await waitFor('room set up', async () => standIns.requests.includes(listen)).catch((e: unknown) => {
-    throw new Error(`${String(e)}; requests: ${JSON.stringify(standIns.requests)}`);
-  });
-  expect(standIns.requests).toEqual([
+  // The room, the party's fork and the supervisor's route; then the party's route for a barge.
+  const setUp = [
     `CreateRoom ${callId}`,
     `AddParticipant fork-${a}`,
     `StartFork mon-fork-${a} 127.0.0.1:46000`,
     `AddParticipant sup-${monitorId}`,
     `RouteToMixer sup-${monitorId} sdp-sup-${monitorId}`,
     `ConnectParticipant sup-${monitorId} rtpe-sup-${monitorId}`,
-    listen,
-  ]);
+  ];
+  const barged = [
+    `AddParticipant in-${a}`,
+    `RouteToMixer in-${a} sdp-in-${a}`,
+    `ConnectParticipant in-${a} rtpe-in-${a}`,
+    `SetHearing sup-${monitorId}<fork-${a} in-${a}<sup-${monitorId}`,
+  ];
+  await waitFor('room set up', async () => standIns.requests.includes(listen)).catch((e: unknown) => {
+    throw new Error(`${String(e)}; requests: ${JSON.stringify(standIns.requests)}`);
+  });
+  expect(standIns.requests).toEqual([...setUp, listen]);
 
   // Barge: the party is routed through the mixer before SetMonitorMode answers.
   let from = standIns.requests.length;
@@ -62,12 +69,7 @@ it('sets the room up when the supervisor answers, follows the mode, and does it 
     mode: callEvents.MonitorMode.MONITOR_MODE_BARGE,
     whisperLegId: '',
   });
-  expect(requestsSince(from)).toEqual([
-    `AddParticipant in-${a}`,
-    `RouteToMixer in-${a} sdp-in-${a}`,
-    `ConnectParticipant in-${a} rtpe-in-${a}`,
-    `SetHearing sup-${monitorId}<fork-${a} in-${a}<sup-${monitorId}`,
-  ]);
+  expect(requestsSince(from)).toEqual(barged);
 
   // A new process on the same log (this one gone, its memory with it) drives the room again at start.
   await h.orchestrator.close();
@@ -83,18 +85,7 @@ it('sets the room up when the supervisor answers, follows the mode, and does it 
     legReconcileIntervalMs: 3_600_000,
   });
   await waitFor('room driven again', async () => requestsSince(from).some((r) => r.startsWith('SetHearing')));
-  expect(requestsSince(from)).toEqual([
-    `CreateRoom ${callId}`,
-    `AddParticipant fork-${a}`,
-    `StartFork mon-fork-${a} 127.0.0.1:46000`,
-    `AddParticipant sup-${monitorId}`,
-    `RouteToMixer sup-${monitorId} sdp-sup-${monitorId}`,
-    `ConnectParticipant sup-${monitorId} rtpe-sup-${monitorId}`,
-    `AddParticipant in-${a}`,
-    `RouteToMixer in-${a} sdp-in-${a}`,
-    `ConnectParticipant in-${a} rtpe-in-${a}`,
-    `SetHearing sup-${monitorId}<fork-${a} in-${a}<sup-${monitorId}`,
-  ]);
+  expect(requestsSince(from)).toEqual([...setUp, ...barged]);
 
   // The new process ends it: the party's path restored, the forks, participants and room gone.
   const client = new CallControlTestClient(`127.0.0.1:${next.grpc.port}`);
