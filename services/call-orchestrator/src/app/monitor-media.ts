@@ -61,10 +61,12 @@ const answeredParties = (state: CallState): Leg[] =>
     : [];
 
 /** What a room set up for `state`'s monitors may hold: every party's fork and route, every supervisor's. */
-function everythingOf(state: CallState): Applied {
+function everythingOf(state: CallState): Applied | undefined {
   const legs = state.status === 'none' ? [] : Object.values(state.legs);
   const parties = legs.filter(isParty);
-  const monitors = state.status === 'none' ? [] : Object.values(state.monitors);
+  // A monitor whose supervisor never answered set nothing up (a busy supervisor leaves the call alone).
+  const monitors = state.status === 'none' ? [] : Object.values(state.monitors).filter((m) => m.wasStarted);
+  if (monitors.length === 0) return undefined;
   const routes = new Map<string, MediaParty>([
     ...parties.map((p): [string, MediaParty] => [inParticipant(p.legId), p.media]),
     ...monitors.flatMap((m): Array<[string, MediaParty]> => {

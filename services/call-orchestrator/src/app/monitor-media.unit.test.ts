@@ -158,6 +158,19 @@ describe('monitor media: the mixer room and routes follow the monitors', () => {
     ]);
   });
 
+  it('leaves a call alone whose monitor never started (a busy supervisor)', async () => {
+    const { calls, driver } = recordingPorts();
+    const busy = foldEvents([
+      ...b.bothAnswered(),
+      b.monitorRequested(),
+      b.supervisorDialled(),
+      b.legInitiated('S1'),
+      b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_BUSY, 486),
+    ]);
+    await driver.drive('C1', busy, true);
+    expect(calls).toEqual([]);
+  });
+
   it('gives a party whose fork comes in PCMA a PCMA fork participant', async () => {
     const { calls, forkCodecs, driver } = recordingPorts();
     forkCodecs.set('B', 'PCMA');
