@@ -30,7 +30,9 @@ export interface MonitorMediaPorts {
 }
 
 /** Pauses between attempts of a drive that failed; then it is left to the next drive (resync). */
-export const DRIVE_RETRY_PAUSES_MS: readonly number[] = [200, 1000];
+// A supervisor leg's answer may be reported before the media-worker has its SDP (RouteToMixer is then
+// NOT_FOUND for a moment): a few seconds of tries cover that.
+export const DRIVE_RETRY_PAUSES_MS: readonly number[] = [200, 500, 1000, 2000];
 
 /** The fork of a party into its fork participant (the fork's tag in the party's media session). */
 export const monitorForkId = (legId: string) => `mon-fork-${legId}`;
@@ -51,11 +53,29 @@ const started = (state: CallState): Monitor[] =>
         (m) => m.status === 'started' && state.legs[m.supervisorLegId]?.status === 'answered',
       )
     : [];
+const sameParty = (x: MediaParty, y: MediaParty) => x.sessionId === y.sessionId && x.tag === y.tag;
 const isParty = (l: Leg) => l.role !== callEvents.LegRole.LEG_ROLE_SUPERVISOR;
 const answeredParties = (state: CallState): Leg[] =>
   state.status === 'active'
     ? Object.values(state.legs).filter((l) => isParty(l) && l.status === 'answered')
     : [];
+
+/** What a room set up for `state`'s monitors may hold: every party's fork and route, every supervisor's. */
+function everythingOf(state: CallState): Applied | undefined {
+  const legs = state.status === 'none' ? [] : Object.values(state.legs);
+  const parties = legs.filter(isParty);
+  // A monitor whose supervisor never answered set nothing up (a busy supervisor leaves the call alone).
+  const monitors = state.status === 'none' ? [] : Object.values(state.monitors).filter((m) => m.wasStarted);
+  if (monitors.length === 0) return undefined;
+  const routes = new Map<string, MediaParty>([
+    ...parties.map((p): [string, MediaParty] => [inParticipant(p.legId), p.media]),
+    ...monitors.flatMap((m): Array<[string, MediaParty]> => {
+      const sup = state.status === 'none' ? undefined : state.legs[m.supervisorLegId];
+      return sup ? [[supParticipant(m.monitorId), sup.media]] : [];
+    }),
+  ]);
+  return { forks: new Map(parties.map((p) => [p.legId, p.media])), routes };
+}
 
 export class MonitorMedia {
   private readonly applied = new Map<string, Applied>();
@@ -67,12 +87,13 @@ export class MonitorMedia {
   ) {}
 
   /**
-   * Brings the call's media to what `state` asks. Drives of one call run one after the other (each on the
+   * Brings the call's media to what `state` asks. `ending`: a monitor just ended, so the room is torn down
+   * (once no monitor runs) even when this process did not set it up, from what the state says it held. Drives of one call run one after the other (each on the
    * state its decision left); it never rejects: a failure is retried, then logged and left to the next drive.
    */
-  drive(callId: string, state: CallState): Promise<void> {
+  drive(callId: string, state: CallState, ending = false): Promise<void> {
     const previous = this.queues.get(callId) ?? Promise.resolve();
-    const next = previous.then(() => this.withRetries(callId, state));
+    const next = previous.then(() => this.withRetries(callId, state, ending));
     this.queues.set(callId, next);
     void next.finally(() => {
       if (this.queues.get(callId) === next) this.queues.delete(callId);
@@ -90,10 +111,10 @@ export class MonitorMedia {
     return this.applied.has(callId);
   }
 
-  private async withRetries(callId: string, state: CallState): Promise<void> {
+  private async withRetries(callId: string, state: CallState, ending: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.converge(callId, state);
+        return await this.converge(callId, state, ending);
       } catch (error) {
         const pause = this.pausesMs[attempt];
         if (pause === undefined) {
@@ -109,9 +130,9 @@ export class MonitorMedia {
     }
   }
 
-  private async converge(callId: string, state: CallState): Promise<void> {
+  private async converge(callId: string, state: CallState, ending: boolean): Promise<void> {
     const monitors = started(state);
-    if (monitors.length === 0) return this.teardown(callId);
+    if (monitors.length === 0) return this.teardown(callId, state, ending);
     const { media, mixer } = this.ports;
     const a: Applied = this.applied.get(callId) ?? { forks: new Map(), routes: new Map() };
     this.applied.set(callId, a);
@@ -136,18 +157,13 @@ export class MonitorMedia {
     };
 
     const parties = answeredParties(state);
-    for (const p of parties)
-      if (!a.forks.has(p.legId)) {
-        const sink = await mixer.addParticipant(callId, forkParticipant(p.legId), 'recvonly');
-        await media.startFork({
-          callId,
-          party: p.media,
-          forkId: monitorForkId(p.legId),
-          sinkAddress: sink.rtpHost,
-          sinkPort: sink.rtpPort,
-        });
-        a.forks.set(p.legId, p.media);
-      }
+    for (const p of parties) {
+      const forked = a.forks.get(p.legId);
+      if (forked && sameParty(forked, p.media)) continue;
+      // A bridge moved the party's media to another session (LegsBridged): its fork follows it there.
+      if (forked) await media.stopFork(forked, monitorForkId(p.legId)).catch(() => undefined);
+      await this.fork(callId, p);
+    }
     for (const [legId, party] of a.forks)
       if (!parties.some((p) => p.legId === legId)) {
         await media.stopFork(party, monitorForkId(legId));
@@ -185,12 +201,43 @@ export class MonitorMedia {
   }
 
   /**
+   * A fork of the party into its fork participant. A fork comes in the party's own codec when it is PCMU,
+   * PCMA or G.722 (PCMU otherwise, transcoded by rtpengine): a PCMA one gets a PCMA participant instead
+   * (the mixer speaks both); G.722, which the mixer does not decode, is left as it is and said.
+   */
+  private async fork(callId: string, p: Leg): Promise<void> {
+    const { media, mixer, log } = this.ports;
+    const id = forkParticipant(p.legId);
+    const start = async (codec: string) => {
+      const sink = await mixer.addParticipant(callId, id, 'recvonly', codec);
+      return media.startFork({
+        callId,
+        party: p.media,
+        forkId: monitorForkId(p.legId),
+        sinkAddress: sink.rtpHost,
+        sinkPort: sink.rtpPort,
+      });
+    };
+    const forked = await start('PCMU');
+    if (forked.codec === 'PCMA') {
+      await mixer.removeParticipant(callId, id);
+      await start('PCMA');
+    } else if (forked.codec !== 'PCMU')
+      log?.warn(
+        { callId, legId: p.legId, codec: forked.codec },
+        'the mixer cannot decode this fork: the supervisor will not hear the party',
+      );
+    this.applied.get(callId)?.forks.set(p.legId, p.media);
+  }
+
+  /**
    * No monitor runs any more: the parties get their direct path back, and the forks, the participants and
    * the room go. Each step on its own: a mixer that died (MIXER_FAILED) or a call whose media is gone
    * (CALL_ENDED) fails some, which changes nothing of what the others must do.
    */
-  private async teardown(callId: string): Promise<void> {
-    const a = this.applied.get(callId);
+  private async teardown(callId: string, state: CallState, ending: boolean): Promise<void> {
+    // Set up by another instance, or by this process before it restarted: what the state says may be there.
+    const a = this.applied.get(callId) ?? (ending ? everythingOf(state) : undefined);
     if (!a) return;
     const { media, mixer, log } = this.ports;
     const step = async (what: string, run: () => Promise<void>) => {

@@ -10,6 +10,8 @@ const { MonitorMode, MonitorEndReason } = b;
 function recordingPorts() {
   const calls: string[] = [];
   const failing = new Set<string>();
+  /** The codec each party's fork comes in (PCMU unless named). */
+  const forkCodecs = new Map<string, string>();
   const act = async <T>(line: string, result: T): Promise<T> => {
     calls.push(line);
     const name = line.split(' ')[0]!;
@@ -19,8 +21,12 @@ function recordingPorts() {
   const mixer: MixerPort = {
     addressOf: async () => 'mixer:1',
     createRoom: (callId) => act(`CreateRoom ${callId}`, undefined),
-    addParticipant: (_c, id, direction) =>
-      act(`AddParticipant ${id} ${direction}`, { rtpHost: '127.0.0.1', rtpPort: 4000, sdp: `sdp-${id}` }),
+    addParticipant: (_c, id, direction, codec = 'PCMU') =>
+      act(`AddParticipant ${id} ${direction}${codec === 'PCMU' ? '' : ` ${codec}`}`, {
+        rtpHost: '127.0.0.1',
+        rtpPort: 4000,
+        sdp: `sdp-${id}`,
+      }),
     connectParticipant: (_c, id, sdp) => act(`ConnectParticipant ${id} ${sdp}`, undefined),
     setHearing: (_c, rows) =>
       act(`SetHearing ${rows.map((r) => `${r.listenerId}<${r.sourceIds.join('+')}`).join(' ')}`, undefined),
@@ -28,13 +34,14 @@ function recordingPorts() {
     deleteRoom: (callId) => act(`DeleteRoom ${callId}`, undefined),
   };
   const media = {
-    startFork: (r) => act(`StartFork ${r.party.tag} ${r.forkId}`, { codec: 'PCMU' }),
+    startFork: (r) =>
+      act(`StartFork ${r.party.tag} ${r.forkId}`, { codec: forkCodecs.get(r.party.tag) ?? 'PCMU' }),
     stopFork: (party, forkId) => act(`StopFork ${party.tag} ${forkId}`, undefined),
     routeToMixer: (r) =>
       act(`RouteToMixer ${r.party.tag} ${r.routeId} ${r.mixerSdp}`, { sdp: `rtpe-${r.routeId}` }),
     restoreRoute: (r) => act(`RestoreRoute ${r.party.tag}`, undefined),
   } as Pick<MediaPort, 'startFork' | 'stopFork' | 'routeToMixer' | 'restoreRoute'> as MediaPort;
-  return { calls, failing, driver: new MonitorMedia({ media, mixer }, [0, 0]) };
+  return { calls, failing, forkCodecs, driver: new MonitorMedia({ media, mixer }, [0, 0]) };
 }
 
 const monitored = (...more: CallEvent[]): CallState => foldEvents([...b.monitoredCall(), ...more]);
@@ -109,6 +116,72 @@ describe('monitor media: the mixer room and routes follow the monitors', () => {
       'DeleteRoom C1',
     ]);
     expect(driver.drives('C1')).toBe(false);
+  });
+
+  it('tears down a room another process set up, from what the state says, when a monitor ends', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored(b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_STOPPED)), true);
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RestoreRoute B',
+      'StopFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'RemoveParticipant in-A',
+      'RemoveParticipant in-B',
+      'RemoveParticipant sup-M1',
+      'RemoveParticipant fork-A',
+      'RemoveParticipant fork-B',
+      'DeleteRoom C1',
+    ]);
+    calls.length = 0;
+    await driver.drive('C1', monitored(b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_STOPPED)));
+    expect(calls).toEqual([]);
+  });
+
+  it('moves the forks with the parties when a bridge moves their media to another session', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored());
+    calls.length = 0;
+    const bridged = b.legsBridged('A', 'B');
+    if (bridged.type !== 'LegsBridged') throw new Error('not a LegsBridged');
+    await driver.drive(
+      'C1',
+      monitored({ ...bridged, data: { ...bridged.data, mediaSessionId: 'BR-session' } }),
+    );
+    expect(calls).toEqual([
+      'StopFork A mon-fork-A',
+      'AddParticipant fork-A recvonly',
+      'StartFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'AddParticipant fork-B recvonly',
+      'StartFork B mon-fork-B',
+    ]);
+  });
+
+  it('leaves a call alone whose monitor never started (a busy supervisor)', async () => {
+    const { calls, driver } = recordingPorts();
+    const busy = foldEvents([
+      ...b.bothAnswered(),
+      b.monitorRequested(),
+      b.supervisorDialled(),
+      b.legInitiated('S1'),
+      b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_BUSY, 486),
+    ]);
+    await driver.drive('C1', busy, true);
+    expect(calls).toEqual([]);
+  });
+
+  it('gives a party whose fork comes in PCMA a PCMA fork participant', async () => {
+    const { calls, forkCodecs, driver } = recordingPorts();
+    forkCodecs.set('B', 'PCMA');
+    await driver.drive('C1', monitored());
+    expect(calls.slice(3, 8)).toEqual([
+      'AddParticipant fork-B recvonly',
+      'StartFork B mon-fork-B',
+      'RemoveParticipant fork-B',
+      'AddParticipant fork-B recvonly PCMA',
+      'StartFork B mon-fork-B',
+    ]);
   });
 
   it('retries a failed drive from where it stopped (what was done is not done again)', async () => {

@@ -110,11 +110,15 @@ export interface MixerPort {
   /** The gRPC address of the mixer holding (or to hold) the call's room: the media-worker watches it. */
   addressOf(callId: string): Promise<string>;
   createRoom(callId: string): Promise<void>;
-  /** Resolves with the participant's SDP (its RTP host and port): for RouteToMixer, or a fork's sink. */
+  /**
+   * Resolves with the participant's SDP (its RTP host and port): for RouteToMixer, or a fork's sink.
+   * `codec`: what it receives, "PCMU" (the default) or "PCMA".
+   */
   addParticipant(
     callId: string,
     participantId: string,
     direction: MixerDirection,
+    codec?: string,
   ): Promise<{ rtpHost: string; rtpPort: number; sdp: string }>;
   connectParticipant(callId: string, participantId: string, remoteSdp: string): Promise<void>;
   setHearing(

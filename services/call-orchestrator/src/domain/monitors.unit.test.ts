@@ -44,6 +44,15 @@ describe('MonitorCall', () => {
     given(...b.bothAnswered(), b.monitorRequested(), b.supervisorDialled())
       .when(b.monitorCall({ id: 'M9' }))
       .thenResult('M1', ...[]));
+  it('answers a retry from its key even when its whisper leg has ended since', () =>
+    given(
+      ...b.bothAnswered(),
+      b.monitorRequested({ mode: MonitorMode.MONITOR_MODE_WHISPER, whisper: 'B' }),
+      b.supervisorDialled(),
+      b.legEnded('B', EndCause.END_CAUSE_REMOTE_HANGUP),
+    )
+      .when(b.monitorCall({ mode: MonitorMode.MONITOR_MODE_WHISPER, whisper: 'B', id: 'M9' }))
+      .thenResult('M1'));
   it('refuses what the contract refuses', () => {
     given().when(b.monitorCall()).thenThrows(NotFoundError);
     given(

@@ -57,11 +57,11 @@ export function mixerClient(options: MixerClientOptions): MixerPort & { close():
     createRoom: async (callId) => {
       await on(callId, (c) => c.createRoom, { roomId: callId, callId });
     },
-    addParticipant: async (callId, participantId, direction) => {
+    addParticipant: async (callId, participantId, direction, codec = 'PCMU') => {
       const r = await on<mixer.AddParticipantRequest, mixer.AddParticipantResponse>(
         callId,
         (c) => c.addParticipant,
-        { roomId: callId, participantId, codec: 'PCMU', direction: DIRECTIONS[direction] },
+        { roomId: callId, participantId, codec, direction: DIRECTIONS[direction] },
       );
       return { rtpHost: r.rtpHost, rtpPort: r.rtpPort, sdp: r.sdp };
     },

@@ -31,6 +31,7 @@ const MEDIA_CHANGES: ReadonlySet<string> = new Set([
   'MonitorEnded',
   'LegAnswered',
   'LegEnded',
+  'LegsBridged',
 ]);
 
 /** What follows monitoring's events whatever command decided them (see the file comment). */
@@ -57,12 +58,17 @@ export const monitorsAfterEvents: EventsEffect = async (ports, callId, command, 
   }
   if (!ports.monitors || !decision.events.some((e) => MEDIA_CHANGES.has(e.type))) return;
   const after: CallState = foldEvents(decision.events, state);
-  if (!ports.monitors.concerns(callId, after)) return;
+  const ending = decision.events.some((e) => e.type === 'MonitorEnded');
+  if (!ending && !ports.monitors.concerns(callId, after)) return;
   // This runs under the call's lock: a slow or dead mixer must not hold the call's facts (a BYE) back, so
-  // only SetMonitorMode waits for its media (its answer then means the new mode is heard).
-  const driven = ports.monitors.drive(callId, after);
-  if (command.type === 'SetMonitorMode') await driven;
+  // only SetMonitorMode waits for its media (its answer then means the new mode is heard), and not for long.
+  const driven = ports.monitors.drive(callId, after, ending);
+  if (command.type === 'SetMonitorMode')
+    await Promise.race([driven, new Promise((resolve) => setTimeout(resolve, MODE_WAIT_MS).unref())]);
 };
+
+/** How long SetMonitorMode waits for the media to follow before it answers anyway. */
+export const MODE_WAIT_MS = 1000;
 
 export const monitorsEffects: CapabilityEffects = {
   name: 'monitors',

@@ -53,22 +53,32 @@ function defaultFrom(s: Active): string {
   return first.direction === LegDirection.LEG_DIRECTION_INBOUND ? first.toUri : first.fromUri;
 }
 
-/** The mode asked (0: LISTEN) and its whisper leg, which must be a party leg of the call. */
+type Chosen = { mode: callEvents.MonitorMode; whisperLegId: string };
+
+/** The mode asked (`unspecified` for 0, when it has a meaning) and its whisper leg (WHISPER only). */
 function modeOf(
-  s: Active,
   mode: callEvents.MonitorMode,
   whisperLegId: string,
-  unspecified: callEvents.MonitorMode | undefined,
-): { mode: callEvents.MonitorMode; whisperLegId: string } {
+  unspecified?: callEvents.MonitorMode,
+): Chosen {
   const m = mode === MonitorMode.MONITOR_MODE_UNSPECIFIED && unspecified !== undefined ? unspecified : mode;
-  if (!MODES.has(m)) throw new ValidationError(`mode ${mode} is not a monitor mode`, { callId: s.callId });
-  if (m !== MonitorMode.MONITOR_MODE_WHISPER) return { mode: m, whisperLegId: '' };
-  const l = s.legs[whisperLegId];
-  if (!whisperLegId || !l || isSupervisor(l) || l.status === 'ended')
-    throw new ValidationError(`whisper_leg_id must name a party leg of the call, got "${whisperLegId}"`, {
-      callId: s.callId,
-    });
-  return { mode: m, whisperLegId };
+  return { mode: m, whisperLegId: m === MonitorMode.MONITOR_MODE_WHISPER ? whisperLegId : '' };
+}
+
+/** A monitor mode, and for WHISPER a party leg of the call that is up. */
+function checkMode(s: Active, chosen: Chosen, asked: callEvents.MonitorMode): Chosen {
+  if (!MODES.has(chosen.mode))
+    throw new ValidationError(`mode ${asked} is not a monitor mode`, { callId: s.callId });
+  if (chosen.mode !== MonitorMode.MONITOR_MODE_WHISPER) return chosen;
+  const l = s.legs[chosen.whisperLegId];
+  if (!chosen.whisperLegId || !l || isSupervisor(l) || l.status === 'ended')
+    throw new ValidationError(
+      `whisper_leg_id must name a party leg of the call, got "${chosen.whisperLegId}"`,
+      {
+        callId: s.callId,
+      },
+    );
+  return chosen;
 }
 
 /** The supervisor leg's DialRequested (role SUPERVISOR, nothing to bridge with) and its ring timeout. */
@@ -94,10 +104,12 @@ export const monitorCall = (s: Active, c: Cmd<'MonitorCall'>, ctx: DecideContext
   const d = c.data;
   const fromUri = d.fromUri || defaultFrom(s);
   const uri = supervisorUri(d.supervisorUri, fromUri, s.callId);
-  const chosen = modeOf(s, d.mode, d.whisperLegId, MonitorMode.MONITOR_MODE_LISTEN);
+  const chosen = modeOf(d.mode, d.whisperLegId, MonitorMode.MONITOR_MODE_LISTEN);
   const asked = { supervisorUri: uri, fromUri, ringTimeoutMs: d.ringTimeoutMs, ...chosen };
+  // A retry is answered from its key before the checks of the moment (its whisper leg may have ended since).
   const again = replay(s, c.metadata.idempotencyKey, monitorFingerprint(asked));
   if (again) return again;
+  checkMode(s, chosen, d.mode);
   const monitorId = c.metadata.newId;
   const requested: CallEvent = {
     type: 'MonitorRequested',
@@ -127,7 +139,7 @@ export const setMonitorMode = (s: Active, c: Cmd<'SetMonitorMode'>): Decision =>
   const m = monitorOf(s, c.data.monitorId);
   if (m.status === 'ended')
     throw new IllegalStateError(`monitor ${m.monitorId} has ended`, { callId: s.callId });
-  const chosen = modeOf(s, c.data.mode, c.data.whisperLegId, undefined);
+  const chosen = checkMode(s, modeOf(c.data.mode, c.data.whisperLegId), c.data.mode);
   if (chosen.mode === m.mode && chosen.whisperLegId === m.whisperLegId) return none;
   return {
     events: [

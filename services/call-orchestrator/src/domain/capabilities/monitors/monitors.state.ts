@@ -17,6 +17,8 @@ export type Monitor = {
   readonly whisperLegId: string;
   readonly status: 'requested' | 'dialling' | 'started' | 'ended';
   readonly reason?: callEvents.MonitorEndReason;
+  /** It started once (its supervisor answered): its room may hold something after it ended. */
+  readonly wasStarted?: boolean;
 };
 export type MonitorsState = { readonly monitors: Readonly<Record<string, Monitor>> };
 
@@ -53,7 +55,7 @@ const monitorRequested: Evolver<'MonitorRequested'> = (s, { data: d }) => ({
 
 const monitorStarted: Evolver<'MonitorStarted'> = (s, e) => {
   const m = s.monitors[e.data.monitorId];
-  return m && m.status !== 'ended' ? withMonitor(s, { ...m, status: 'started' }) : s;
+  return m && m.status !== 'ended' ? withMonitor(s, { ...m, status: 'started', wasStarted: true }) : s;
 };
 
 const monitorModeChanged: Evolver<'MonitorModeChanged'> = (s, e) => {
