@@ -266,9 +266,10 @@ async function main(): Promise<void> {
       }),
     );
     const pid = service.child.pid!;
-    // Let every stream start (two frames buffered) and the setup's bursts pass before the window; what the
-    // mixer counted before it is subtracted.
-    await sleep(1000);
+    // Let every stream start (two frames buffered) and the setup's bursts pass before the window, with the
+    // rings' shrinking after them (a ring cut back at the end of its 1 s window): what the mixer counted
+    // before the window is subtracted.
+    await sleep(2500);
     const before = await counters(roomIds);
     parties.resetReceived();
     const senderLateBefore = parties.lateTicks;
