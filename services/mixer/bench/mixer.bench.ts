@@ -17,13 +17,20 @@
 // - added latency: the mixer's own measure (arrival of a packet → the tick that sent the mix containing
 //   it), the median of the participants' p50 and the largest of their p99.
 import { createSocket, type Socket } from 'node:dgram';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { mixer } from '@callctl/proto';
 import { encodeMulaw, MediaClock } from '@callctl/rtp';
 import { SERVICE_NODE_FLAGS } from '@callctl/service';
-import { cpuMs, freePort, startProcess, udpDrops, waitFor, type ManagedProcess } from '@callctl/testing';
+import {
+  cpuMs,
+  freePort,
+  processUdpDrops,
+  startProcess,
+  udpDrops,
+  waitFor,
+  type ManagedProcess,
+} from '@callctl/testing';
 
 const STEPS = (process.env.MIXER_BENCH_STEPS ?? '50,100,150,200').split(',').map(Number);
 const SECONDS = Number(process.env.MIXER_BENCH_SECONDS ?? 6);
@@ -40,25 +47,6 @@ type Unary<Req, Res> = (
 ) => unknown;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
-function processUdpDrops(pid: number): number {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode) inodes.add(inode);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return readFileSync('/proc/net/udp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => inodes.has(fields[9] ?? ''))
-    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
-}
 
 /** One participant as this process plays it: its packets (taken in turn) and what came back. */
 interface Party {
