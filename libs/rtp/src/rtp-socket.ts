@@ -66,9 +66,14 @@ export class RtpSocket {
     return { host: address, port };
   }
 
-  /** Sends a built packet (e.g. to keep a NAT binding, or a mixer's output). */
-  send(packet: Uint8Array, port: number, host: string): void {
-    this.socket.send(packet, port, host);
+  /**
+   * Sends a built packet (e.g. to keep a NAT binding, or a mixer's output). Node sends after the address is
+   * looked up, not within this call: a sender that reuses `packet` must wait for `onSent` before writing
+   * into it again.
+   */
+  send(packet: Uint8Array, port: number, host: string, onSent?: () => void): void {
+    if (onSent) this.socket.send(packet, port, host, onSent);
+    else this.socket.send(packet, port, host);
   }
 
   async close(): Promise<void> {

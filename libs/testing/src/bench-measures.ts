@@ -77,6 +77,25 @@ export function udpDrops(port: number): number {
     .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
 }
 
+/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
+export function processUdpDrops(pid: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => inodes.has(fields[9] ?? ''))
+    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
+}
+
 /**
  * Calls started per second up to the last whole statistics period in which the UAC was still starting
  * calls (the anchor's "sustained"; neither the tail nor a wait for stuck calls counts).
@@ -105,25 +124,6 @@ export const firstLines = (text: string, n: number) =>
     .slice(0, n)
     .map((line) => line.slice(0, 240))
     .join(' | ');
-
-/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
-export function processUdpDrops(pid: number): number {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode) inodes.add(inode);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return readFileSync('/proc/net/udp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => inodes.has(fields[9] ?? ''))
-    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
-}
 
 /** Runs `task` over `items`, `inFlight` at a time. */
 export async function inParallel<T>(

@@ -36,6 +36,7 @@ export {
   processUdpDrops,
   sustainedRate,
   udpDrops,
+  processUdpDrops,
   type MaxRate,
   type Step,
 } from './bench-measures.js';

@@ -4,7 +4,7 @@
 // ticks; the event loop serialises them with the tick, so a tick never sees a half-applied change.
 import { randomInt } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
-import { MediaClock, sdpAudioTarget, type FrameTick } from '@callctl/rtp';
+import { MediaClock, sdpAudioTarget } from '@callctl/rtp';
 import { ConflictingRepeatError, MixerValidationError, RoomNotFoundError } from '../domain/errors.js';
 import type { HearingRow } from '../domain/hearing-matrix.js';
 import { participantSdp } from '../domain/participant-sdp.js';
@@ -45,10 +45,29 @@ export class MixerEngine {
   private readonly now: () => number;
   /** Ticks that ran more than a frame late (the event loop stalled): a sign the process is overloaded. */
   lateTicks = 0;
+  /**
+   * Ticks due and not run yet. The clock's timer only counts them; they run in the check phase right after
+   * (setImmediate), once the event loop has read every datagram already waiting: after a stall the rings
+   * then hold what arrived meanwhile, instead of the ticks finding them empty (a pause) and the packets
+   * landing after.
+   */
+  private dueTicks = 0;
+  private immediate: NodeJS.Immediate | undefined;
+  private readonly runTicks = (): void => {
+    this.immediate = undefined;
+    const due = this.dueTicks;
+    this.dueTicks = 0;
+    const now = this.now();
+    for (let i = 0; i < due; i++) for (const room of this.roomList) room.tick(now);
+  };
 
   constructor(private readonly options: MixerEngineOptions) {
     this.now = options.now ?? (() => performance.now());
-    this.clock = new MediaClock((tick) => this.tick(tick));
+    this.clock = new MediaClock((tick) => {
+      if (tick.lateByMs > 20) this.lateTicks++;
+      this.dueTicks++;
+      this.immediate ??= setImmediate(this.runTicks);
+    });
     this.clock.start();
   }
 
@@ -136,20 +155,22 @@ export class MixerEngine {
   /** Stops the clock and closes every room (SIGTERM). */
   async close(): Promise<void> {
     this.clock.stop();
+    if (this.immediate) clearImmediate(this.immediate);
     await Promise.all([...this.rooms.keys()].map((roomId) => this.deleteRoom(roomId)));
   }
 
   private async open(room: Room, spec: ParticipantSpec): Promise<AddedParticipant> {
-    let sink: PacketSink | undefined;
+    // The socket exists before the participant it feeds; what arrives before that is dropped.
+    const target: { sink?: PacketSink } = {};
     const port = await this.options.openPort((packet, arrivedAtMs, source) =>
-      sink?.receive(packet, arrivedAtMs, source),
+      target.sink?.receive(packet, arrivedAtMs, source),
     );
     if (this.rooms.get(room.roomId) !== room) {
       // The room was deleted while the port opened.
       await port.close();
       throw new RoomNotFoundError(`room ${room.roomId} not found`, { roomId: room.roomId });
     }
-    sink = room.add(spec, port, {
+    target.sink = room.add(spec, port, {
       ssrc: randomInt(1, 0xffffffff),
       firstSequence: randomInt(0, 0x10000),
       firstTimestamp: randomInt(0, 0xffffffff),
@@ -188,11 +209,5 @@ export class MixerEngine {
     const room = this.rooms.get(roomId);
     if (!room) throw new RoomNotFoundError(`room ${roomId} not found`, { roomId });
     return room;
-  }
-
-  private tick(tick: FrameTick): void {
-    if (tick.lateByMs > 20) this.lateTicks++;
-    const now = this.now();
-    for (const room of this.roomList) room.tick(now);
   }
 }

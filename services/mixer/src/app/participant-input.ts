@@ -4,20 +4,29 @@
 // Between the two sits a small playout ring of decoded samples. A stream starts playing once it holds two
 // frames: the extra frame absorbs the jitter of arrivals against the mixer's own clock, so the path adds
 // 20-40 ms. A tick that finds less than a frame while the participant is sending plays silence there
-// (concealment), which also delays what follows by that much; when a lost packet's hole comes out of the
-// jitter buffer, only the part of it not already concealed is filled, so the timeline stays exact. When the
-// ring holds more than MAX_FRAMES (a burst after a stall, a sender's faster clock) it is cut back to
-// START_FRAMES, oldest first: latency stays bounded. Everything is preallocated: per packet, one decode
-// into a reused scratch frame and a copy into the ring.
+// (concealment), which delays what follows by that much: the ring grows to absorb a sender's (or a
+// network's) burstiness by itself. When a lost packet's hole comes out of the jitter buffer (at once when a
+// frame of audio is behind it), only the part of it not already concealed is filled, so the timeline stays
+// exact. The ring shrinks back slowly: when it never held less than SHRINK_ABOVE_FRAMES at a tick for a
+// whole SHRINK_WINDOW_TICKS, the frames above START_FRAMES go (counted as late); above MAX_FRAMES (a long
+// stall's backlog) it is cut back at once. Everything is preallocated: per packet, one decode into a
+// reused scratch frame and a copy into the ring.
 import { decodeG711Into, JitterBuffer, type G711Law, type RtpPacket } from '@callctl/rtp';
 import { FRAME_SAMPLES } from '../domain/frame-mix.js';
 
 /** Frames held before a stream starts playing (one to play, one against jitter). */
 const START_FRAMES = 2;
-/** Above this many frames, the ring is cut back to START_FRAMES. */
-const MAX_FRAMES = 5;
+/** Above this many frames, the ring is cut back to START_FRAMES at once. */
+const MAX_FRAMES = 10;
+/** A ring that held at least this many frames at every tick of a window is cut back to START_FRAMES. */
+const SHRINK_ABOVE_FRAMES = 3;
+/** One second of ticks. */
+const SHRINK_WINDOW_TICKS = 50;
 const CAPACITY = 16 * FRAME_SAMPLES;
-/** A hole waits this long for its packet in the jitter buffer (the one frame of slack the ring has). */
+/**
+ * A hole waits this long for its packet in the jitter buffer (the one frame of slack the ring has); a hole
+ * with a frame of audio already behind it is given up at once.
+ */
 const JITTER_DEPTH_MS = 20;
 /** A participant silent this long has paused (or left): running dry then is not concealment. */
 const SENDING_WITHIN_MS = 60;
@@ -49,6 +58,9 @@ export class ParticipantInput {
   private concealedSamples = 0;
   private packetsIn = 0;
   private trimmedFrames = 0;
+  /** The least the ring held at a tick of the current window, and how many ticks the window has had. */
+  private windowLeast = Infinity;
+  private windowTicks = 0;
   private concealedFrames = 0;
 
   constructor(
@@ -80,13 +92,16 @@ export class ParticipantInput {
     if (!this.playing) {
       if (this.buffered < START_FRAMES * FRAME_SAMPLES) return false;
       this.playing = true;
+      // More than that at a start is what piled up while this process stalled: stale already.
+      this.trim();
     }
-    if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) {
-      const excess = this.buffered - START_FRAMES * FRAME_SAMPLES;
-      this.trimmedFrames += Math.ceil(excess / FRAME_SAMPLES);
-      this.read = (this.read + excess) % CAPACITY;
-      this.buffered -= excess;
+    this.windowLeast = Math.min(this.windowLeast, this.buffered);
+    if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
+      if (this.windowLeast >= SHRINK_ABOVE_FRAMES * FRAME_SAMPLES) this.trim();
+      this.windowLeast = Infinity;
+      this.windowTicks = 0;
     }
+    if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) this.trim();
     if (this.buffered < FRAME_SAMPLES) {
       if (nowMs - this.lastArrivalMs >= SENDING_WITHIN_MS) {
         // Paused or gone: drop the remainder and wait for a new start.
@@ -124,6 +139,15 @@ export class ParticipantInput {
       late: stats.late + this.trimmedFrames,
       concealedFrames: this.concealedFrames,
     };
+  }
+
+  /** Drops the oldest samples down to START_FRAMES. */
+  private trim(): void {
+    const excess = this.buffered - START_FRAMES * FRAME_SAMPLES;
+    if (excess <= 0) return;
+    this.trimmedFrames += Math.ceil(excess / FRAME_SAMPLES);
+    this.read = (this.read + excess) % CAPACITY;
+    this.buffered -= excess;
   }
 
   private release(nowMs: number): void {

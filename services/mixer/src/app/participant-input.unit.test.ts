@@ -61,12 +61,30 @@ describe('participant input', () => {
     expect(input.counters().concealedFrames).toBe(0);
   });
 
-  it('cuts a backlog back to two frames, counting the dropped ones as late', () => {
+  it('cuts a long backlog back to two frames at once, counting the dropped ones as late', () => {
     const input = new ParticipantInput('PCMU', 0);
-    for (let n = 1; n <= 8; n++) input.push(packet(n, n * 100), 0);
+    for (let n = 1; n <= 12; n++) input.push(packet(n, n * 100), 0);
     expect(input.take(1)).toBe(true);
-    expect(input.frame[0]).toBe(decoded(700));
-    expect(input.counters().late).toBe(6);
+    expect(input.frame[0]).toBe(decoded(1100));
+    expect(input.counters().late).toBe(10);
+  });
+
+  it('shrinks back to two frames after a second in which it never held less than three', () => {
+    const input = new ParticipantInput('PCMU', 0);
+    input.push(packet(1), 0);
+    input.push(packet(2), 0);
+    input.take(1); // starts playing: the window's first tick held 2 frames
+    for (let n = 3; n <= 5; n++) input.push(packet(n), 2); // a burst: 4 frames held from now on
+    let n = 6;
+    const tick = (t: number) => {
+      input.push(packet(n++), t * 20 - 1);
+      input.take(t * 20);
+    };
+    for (let t = 2; t <= 99; t++) tick(t);
+    expect(input.counters().late).toBe(0);
+    tick(100); // the second window never held less than 5 before taking: cut to 2, one played
+    expect(input.counters().late).toBe(3);
+    expect(input.frameArrivedAtMs).toBe(100 * 20 - 1 - 20);
   });
 
   it('ignores payload types other than its own without opening holes', () => {

@@ -4,7 +4,8 @@ import type { RtpPacket, RtpSource } from '@callctl/rtp';
 
 export interface RtpPort {
   readonly port: number;
-  send(packet: Buffer, port: number, address: string): void;
+  /** `onSent` is called once the socket no longer reads `packet` (Node sends after this call returns). */
+  send(packet: Buffer, port: number, address: string, onSent: () => void): void;
   close(): Promise<void>;
 }
 

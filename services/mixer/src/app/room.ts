@@ -140,7 +140,7 @@ export class Room {
           this.sourceFrames.push(source.input.frame);
         }
         mixFrames(this.sourceFrames, this.accumulator, listener.mix);
-        listener.rtp.send(listener.output.packet(listener.mix), remote.port, remote.address);
+        listener.output.send(listener.mix, listener.rtp, remote);
       }
       listener.output.advance(send);
     }

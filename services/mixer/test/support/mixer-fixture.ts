@@ -54,7 +54,11 @@ export class MixerFixture {
     });
   }
 
-  connectParticipant(roomId: string, participantId: string, remoteSdp: string) {
+  connectParticipant(
+    roomId: string,
+    participantId: string,
+    remoteSdp: string,
+  ): Promise<mixer.ConnectParticipantResponse> {
     return this.call(this.client.connectParticipant, { roomId, participantId, remoteSdp });
   }
 
@@ -64,7 +68,7 @@ export class MixerFixture {
     return this.call(this.client.setHearing, { roomId, hearing });
   }
 
-  removeParticipant(roomId: string, participantId: string) {
+  removeParticipant(roomId: string, participantId: string): Promise<mixer.RemoveParticipantResponse> {
     return this.call(this.client.removeParticipant, { roomId, participantId });
   }
 

@@ -36,7 +36,7 @@ export function portRange(options: PortRangeOptions): OpenRtpPort {
 function rtpPort(socket: RtpSocket): RtpPort {
   return {
     port: socket.address.port,
-    send: (packet, port, address) => socket.send(packet, port, address),
+    send: (packet, port, address, onSent) => socket.send(packet, port, address, onSent),
     close: () => socket.close(),
   };
 }
