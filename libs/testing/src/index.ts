@@ -36,7 +36,6 @@ export {
   processUdpDrops,
   sustainedRate,
   udpDrops,
-  processUdpDrops,
   type MaxRate,
   type Step,
 } from './bench-measures.js';
