@@ -7,7 +7,8 @@
 // API only: Dial (bridged) for each inbound call, then MonitorCall in WHISPER mode to the callee.
 //
 // A ladder of N concurrent calls (MONITOR_BENCH_STEPS, default 50,100,150; it stops after the first step
-// that loses packets or fails a call). For each step:
+// that loses packets, fails a call or falls behind: a role receiving under 99 % of one packet per 20 ms per
+// call, which no sequence gap shows when the mixer's clock itself lags). For each step:
 // - sipp calls in N times at MONITOR_BENCH_SETUP_RATE calls/s, each bridged to a sipp callee and monitored
 //   by a sipp supervisor; every SDP of a role names that role's sender socket (callers, callees,
 //   supervisors), so rtpengine sends each role's media back to one socket, where it is counted;
@@ -19,7 +20,7 @@
 // - the mixer's CPU per monitored call (ms of CPU per second, % of one core), rtpengine's and the
 //   orchestrator's for context, and the mixer's own added latency per participant (GetRoom: p50/p99 of
 //   the participants' added_latency_p50_us/p99_us);
-// - at the largest step, the mouth-to-ear delay one more call's caller -> callee path gains through the
+// - after the ladder, on the platform still running, the mouth-to-ear delay one more call's caller -> callee path gains through the
 //   mixer, measured by the test's own RTP endpoints from arrival times: PROBES tone onsets sent by the
 //   caller, their first packet at the callee, once in LISTEN (the direct path) and once in WHISPER.
 // It asserts nothing, and exits non-zero only when it could not measure.
@@ -51,6 +52,8 @@ const SECONDS = Number(process.env.MONITOR_BENCH_SECONDS ?? 10);
 const SETUP_RATE = Number(process.env.MONITOR_BENCH_SETUP_RATE ?? 10);
 const PROBES = Number(process.env.MONITOR_BENCH_PROBES ?? 20);
 const TARGET = 100;
+/** A step keeps pace when every role received at least this share of one packet per 20 ms per call. */
+const MIN_PACE = 0.99;
 const CALLER_HZ = 700;
 const CALLEE_HZ = 1300;
 const SUPERVISOR_HZ = 2000;
@@ -244,6 +247,12 @@ interface StepResult {
   lost: Record<Role, number>;
   /** Packets each role received in the window. */
   received: Record<Role, number>;
+  /**
+   * What each role received against what it sent (one packet per 20 ms per call each way) over the window:
+   * under 100 % the mixer fell behind its clock (fewer frames, no sequence number missing: not "lost", but
+   * audio late and stretched).
+   */
+  pace: Record<Role, number>;
   mixerDrops: number;
   rtpengineDrops: number;
   mixerCpuMsPerCallSecond: number;
@@ -294,9 +303,9 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const mixerPid = p.edge.mixer!.process.child.pid!;
   const rtpenginePid = p.edge.rtpengine.process.child.pid!;
   const orchestratorPid = p.orchestrator.process.child.pid!;
-  const receivedBefore = {} as Record<Role, number>;
+  const before = {} as Record<Role, { sent: number; received: number }>;
   // The window starts here: what each sender lost so far is left out.
-  for (const role of ROLES) receivedBefore[role] = (await senderCounts(floods[role])).received;
+  for (const role of ROLES) before[role] = await senderCounts(floods[role]);
   const drops0 = { mixer: processUdpDrops(mixerPid), rtpengine: processUdpDrops(rtpenginePid) };
   const cpu0 = {
     mixer: cpuMs(mixerPid),
@@ -309,10 +318,13 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   const wallMs = Date.now() - t0;
   const lost = {} as Record<Role, number>;
   const received = {} as Record<Role, number>;
+  const pace = {} as Record<Role, number>;
   for (const role of ROLES) {
     const counts = await senderCounts(floods[role]);
     lost[role] = counts.lost;
-    received[role] = counts.received - receivedBefore[role];
+    received[role] = counts.received - before[role].received;
+    // Both counted by the sender between the same two asks: as many streams come back as it sends.
+    pace[role] = received[role] / (counts.sent - before[role].sent);
   }
   const perCallSecond = (ms: number) => ms / monitored.length / (wallMs / 1000);
   const mixerCpu = cpuMs(mixerPid) - cpu0.mixer;
@@ -322,6 +334,7 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
     failed,
     lost,
     received,
+    pace,
     mixerDrops: processUdpDrops(mixerPid) - drops0.mixer,
     rtpengineDrops: processUdpDrops(rtpenginePid) - drops0.rtpengine,
     mixerCpuMsPerCallSecond: perCallSecond(mixerCpu),
@@ -466,7 +479,7 @@ function printStep(s: StepResult): void {
   const lostAll = ROLES.reduce((sum, role) => sum + s.lost[role], 0);
   console.log(`  ${s.calls} monitored calls (whisper), ${s.set} set up, ${SECONDS} s:`);
   console.log(
-    `    lost ${lostAll} packets (${ROLES.map((r) => `${r}s ${s.lost[r]} of ${s.received[r]} received`).join(', ')}); ` +
+    `    lost ${lostAll} packets (${ROLES.map((r) => `${r}s ${s.lost[r]} of ${s.received[r]} received, ${fixed(100 * s.pace[r])} % of what it sent`).join(', ')}); ` +
       `kernel drops: mixer ${s.mixerDrops}, rtpengine ${s.rtpengineDrops}`,
   );
   console.log(
@@ -502,8 +515,9 @@ async function main(): Promise<void> {
     const step = await runStep(p, index, calls);
     printStep(step);
     const lost = ROLES.reduce((sum, role) => sum + step.lost[role], 0);
-    if (lost > 0 || step.failed.length > 0 || step.set < calls) {
-      limit = `stopped at ${calls}: ${lost} lost, ${step.failed.length} failed`;
+    const slowest = Math.min(...ROLES.map((role) => step.pace[role]));
+    if (lost > 0 || step.failed.length > 0 || step.set < calls || slowest < MIN_PACE) {
+      limit = `stopped at ${calls}: ${lost} lost, ${step.failed.length} failed, slowest pace ${fixed(100 * slowest)} %`;
       break;
     }
     best = calls;
