@@ -384,6 +384,54 @@ describe('monitoring through the public API', () => {
     await p.api.hangup({ callId: call.callId });
   });
 
+  it('two monitors on one call: one whispers, the other listens and hears the call, not the whisper; stopping one leaves the other', async () => {
+    const call = await connectedCall('mon-two');
+    const coach = await monitorCall(call.callId, MODE.MONITOR_MODE_WHISPER, { whisperLegId: call.calleeLeg });
+    const listener = await monitorCall(call.callId, MODE.MONITOR_MODE_LISTEN);
+    await supervisorAnswered(coach);
+    await supervisorAnswered(listener);
+    // The listener's own tone must not reach anyone: it sends another frequency than the coach.
+    listener.rtp.startTone(400);
+    await hears('the callee hears the coach', call.calleeRtp, (r) => r(SUPERVISOR_HZ) > TONE_PRESENT);
+    for (const supervisor of [coach, listener])
+      await hears(
+        'each supervisor hears both parties',
+        supervisor.rtp,
+        (r) => r(CALLER_HZ) > TONE_PRESENT && r(CALLEE_HZ) > TONE_PRESENT,
+      );
+    await sleep(1000);
+    expect(listener.rtp.recentToneRatio(SUPERVISOR_HZ, 1000)).toBeLessThan(TONE_ABSENT);
+    expect(coach.rtp.recentToneRatio(400, 1000)).toBeLessThan(TONE_ABSENT);
+    for (const party of [pcmu(call.callerRtp), call.calleeRtp])
+      expect(party.recentToneRatio(400, 1000)).toBeLessThan(TONE_ABSENT);
+    expect(pcmu(call.callerRtp).recentToneRatio(SUPERVISOR_HZ, 1000)).toBeLessThan(TONE_ABSENT);
+
+    await p.api.stopMonitor({ callId: call.callId, monitorId: coach.monitorId });
+    expect((await monitorEnded(coach.monitorId)).event.monitorEnded.reason).toBe(
+      END.MONITOR_END_REASON_STOPPED,
+    );
+    p.edge.expectSippSucceeded(await coach.sipp.result);
+    await hears(
+      'the whisper gone',
+      call.calleeRtp,
+      (r) => r(SUPERVISOR_HZ) < TONE_ABSENT && r(CALLER_HZ) > TONE_DETECTED,
+    );
+    await sleep(500);
+    expect(listener.rtp.recentToneRatio(CALLER_HZ)).toBeGreaterThan(TONE_PRESENT);
+    expect(listener.rtp.recentToneRatio(CALLEE_HZ)).toBeGreaterThan(TONE_PRESENT);
+    expect(
+      p
+        .eventsOf(call.callId)
+        .some(
+          (e) => e.event?.$case === 'monitorEnded' && e.event.monitorEnded.monitorId === listener.monitorId,
+        ),
+    ).toBe(false);
+    await p.api.hangup({ callId: call.callId });
+    expect((await monitorEnded(listener.monitorId)).event.monitorEnded.reason).toBe(
+      END.MONITOR_END_REASON_CALL_ENDED,
+    );
+  });
+
   it('refuses bad input with the right status', async () => {
     const monitor = (request: Partial<callControl.MonitorCallRequest>) =>
       p.api.monitorCall({
