@@ -113,13 +113,14 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
     expect(rtpengine.args).toContain(`--dtmf-log-dest=${envOf(worker, 'DTMF_LOG_LISTEN')?.value}`);
   });
 
-  it('derives the instance names of media-worker, sip-edge, recording and tts from the pod name', () => {
+  it('derives the instance names of media-worker, sip-edge, recording, tts and mixer from the pod name', () => {
     const objects = renderedFor(name);
     const cases: [string, string, string, string][] = [
       ['DaemonSet', '-media', 'media-worker', 'MEDIA_WORKER_INSTANCE'],
       ['Deployment', '-sip-edge', 'sip-edge', 'SIP_EDGE_INSTANCE'],
       ['StatefulSet', '-recording', 'recording', 'RECORDING_INSTANCE'],
       ['Deployment', '-tts', 'tts', 'TTS_INSTANCE'],
+      ['Deployment', '-mixer', 'mixer', 'MIXER_INSTANCE'],
     ];
     for (const [kind, suffix, container, variable] of cases) {
       const c = findContainer(findWorkload(objects, kind, suffix), container);
@@ -361,7 +362,7 @@ describe('network policies', () => {
     const nats = '10.20.1.0/28';
     for (const component of ['call-orchestrator', 'media-library', 'recording', 'migrations'])
       expect([component, reaches(egressOf(objects, component), database, 5432)]).toEqual([component, true]);
-    for (const component of ['tts', 'sip-edge']) {
+    for (const component of ['tts', 'sip-edge', 'mixer']) {
       const rules = egressOf(objects, component);
       expect([component, rules.some((r) => r.to?.some((t) => t.ipBlock?.cidr === database))]).toEqual([
         component,
@@ -369,7 +370,7 @@ describe('network policies', () => {
       ]);
       expect([component, excepted(rules, database)]).toEqual([component, true]);
     }
-    for (const component of ['call-orchestrator', 'sip-edge', 'recording', 'tts'])
+    for (const component of ['call-orchestrator', 'sip-edge', 'recording', 'tts', 'mixer'])
       expect([component, reaches(egressOf(objects, component), nats, 4222)]).toEqual([component, true]);
     for (const component of ['media-library', 'migrations']) {
       const rules = egressOf(objects, component);
@@ -393,6 +394,24 @@ describe('network policies', () => {
     expect(open(22223)).toBe(false);
     expect(open(50053)).toBe(true);
     expect(ports).toContainEqual({ port: 40000, endPort: 59999, protocol: 'UDP' });
+  });
+
+  it("admit the mixer's gRPC from the release and its participants' RTP ports from the media nodes", () => {
+    const objects = renderedFor('values-production.yaml');
+    const ingress = (
+      named(objects, 'NetworkPolicy', '-mixer-ingress').spec as unknown as {
+        ingress: { from?: { ipBlock?: { cidr: string } }[]; ports: Rule['ports'] }[];
+      }
+    ).ingress;
+    const udp = ingress.find((r) => r.ports?.some((p) => p.protocol === 'UDP'));
+    expect(udp?.ports).toEqual([{ port: 46000, endPort: 46999, protocol: 'UDP' }]);
+    expect(udp?.from?.map((f) => f.ipBlock?.cidr)).toEqual(['10.30.0.0/24']);
+    const mixer = findContainer(findWorkload(objects, 'Deployment', '-mixer'), 'mixer');
+    expect(envOf(mixer, 'MIXER_RTP_HOST')?.value).toBe('$(POD_IP)');
+    expect([envOf(mixer, 'MIXER_RTP_PORT_MIN')?.value, envOf(mixer, 'MIXER_RTP_PORT_MAX')?.value]).toEqual([
+      '46000',
+      '46999',
+    ]);
   });
 
   it('let only their clients reach the dev PostgreSQL and NATS', () => {
@@ -448,7 +467,7 @@ describe('choices in values', () => {
       .filter((c) => envOf(c, 'NATS_USER'))
       .map((c) => [c.name, envOf(c, 'NATS_PASSWORD')?.valueFrom]);
     expect(withUser.sort()).toEqual(
-      ['call-orchestrator', 'media-worker', 'recording', 'sip-edge', 'tts'].map((name) => [
+      ['call-orchestrator', 'media-worker', 'mixer', 'recording', 'sip-edge', 'tts'].map((name) => [
         name,
         { secretKeyRef: { name: 'callctl-nats', key: 'password' } },
       ]),
@@ -469,6 +488,7 @@ describe('choices in values', () => {
       'call-orchestrator',
       'media-library',
       'media-worker',
+      'mixer',
       'recording',
       'sip-edge',
       'tts',

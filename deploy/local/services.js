@@ -46,6 +46,7 @@ const sipEdgeGrpc = `127.0.0.1:${port('CALLCTL_SIP_EDGE_GRPC_PORT', 50052)}`;
 const mediaLibraryGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_LIBRARY_GRPC_PORT', 50055)}`;
 const ttsGrpc = `127.0.0.1:${port('CALLCTL_TTS_GRPC_PORT', 50054)}`;
 const recordingGrpc = `127.0.0.1:${port('CALLCTL_RECORDING_GRPC_PORT', 50056)}`;
+const mixerGrpc = `127.0.0.1:${port('CALLCTL_MIXER_GRPC_PORT', 50070)}`;
 // The recording service's live files (spool) and stored recordings (RECORDING_STORE=fs).
 const recordingSpoolDir = join(__dirname, '..', '..', '.state', 'recording-spool');
 const recordingDir = env.CALLCTL_RECORDING_DIR ?? join(__dirname, '..', '..', '.state', 'recordings');
@@ -135,6 +136,22 @@ const services = [
     },
     ready: grpcHealthy(recordingGrpc),
     listens: [['recording gRPC (Recorder; Recordings, public on 50051 too)', recordingGrpc]],
+  },
+  {
+    name: 'mixer',
+    entry: 'services/mixer/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_MIXER_GRPC_PORT', 50070),
+      NATS_URL: env.NATS_URL,
+      // rtpengine (on this host) sends the participants' RTP here; outside its own 40000-44999.
+      MIXER_RTP_HOST: '127.0.0.1',
+      MIXER_RTP_PORT_MIN: port('CALLCTL_MIXER_RTP_MIN', 46000),
+      MIXER_RTP_PORT_MAX: port('CALLCTL_MIXER_RTP_MAX', 46999),
+      MIXER_INSTANCE: 'mixer-local',
+    },
+    ready: grpcHealthy(mixerGrpc),
+    listens: [['mixer gRPC (internal: Mixer; RTP on 46000-46999)', mixerGrpc]],
   },
   {
     name: 'sip-engine',

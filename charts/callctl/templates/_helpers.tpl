@@ -29,7 +29,7 @@ in-chart dev servers accept exactly these. A later service adds itself here.
 {{- list "call-orchestrator" "media-library" "recording" "migrations" | toJson -}}
 {{- end -}}
 {{- define "callctl.natsClients" -}}
-{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" | toJson -}}
+{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" "mixer" | toJson -}}
 {{- end -}}
 
 {{- define "callctl.podLabels" -}}
@@ -109,7 +109,7 @@ callctl.io/nats-client: "true"
 {{/* Where services reach each other: the Services in front of "any instance". */}}
 {{- define "callctl.address" -}}
 {{- $root := .root -}}
-{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port -}}
+{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port "mixer" $root.Values.mixer.port -}}
 {{- printf "%s-%s:%v" (include "callctl.fullname" $root) .component (get $ports .component) -}}
 {{- end -}}
 

@@ -3,6 +3,8 @@
 // reports them as facts the orchestrator records; the orchestrator then finishes with the media-worker;
 // the recording service stops after the orchestrator (whose call ends stop its recorders) and before the
 // media-worker (it ends its forks through it and stores the files it was writing);
+// the mixer stops after the media-worker, which ends the routes through it as the calls end (a mixer gone
+// first would only make the worker restore them itself);
 // the media library and tts serve them prompts until then (a Say or an upload's fetch mid-drain); the SIP
 // engine carries every BYE, so it goes last.
 export const STOP_ORDER: readonly string[] = [
@@ -10,6 +12,7 @@ export const STOP_ORDER: readonly string[] = [
   'call-orchestrator',
   'recording',
   'media-worker',
+  'mixer',
   'media-library',
   'tts',
   'sip-engine',

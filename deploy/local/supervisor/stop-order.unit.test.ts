@@ -22,6 +22,13 @@ describe('stop order', () => {
       'media-worker',
     ]));
 
+  it('stops the mixer after the media-worker that routes calls through it', () =>
+    expect(stopOrder(['mixer', 'media-worker', 'call-orchestrator'])).toEqual([
+      'call-orchestrator',
+      'media-worker',
+      'mixer',
+    ]));
+
   it('keeps the order when some services are absent', () =>
     expect(stopOrder(['sip-engine', 'media-worker'])).toEqual(['media-worker', 'sip-engine']));
 

@@ -11,3 +11,4 @@ export * as mediaLibrary from './gen/callctl/v1/media_library.js';
 export * as tts from './gen/callctl/tts/v1/tts.js';
 export * as recordings from './gen/callctl/v1/recordings.js';
 export * as recorder from './gen/callctl/recording/v1/recorder.js';
+export * as mixer from './gen/callctl/mixer/v1/mixer.js';

@@ -73,6 +73,24 @@ function encodeWith(table: Uint8Array, samples: Int16Array): Uint8Array {
   return codes;
 }
 
+/** The two laws by their RTP encoding names (PCMU: μ-law, payload type 0; PCMA: A-law, payload type 8). */
+export type G711Law = 'PCMU' | 'PCMA';
+
+/**
+ * Decodes `codes` into `out` (which must be at least as long) without allocating: for a mixer that decodes
+ * every participant's packet each 20 ms into a frame it reuses.
+ */
+export function decodeG711Into(law: G711Law, codes: Uint8Array, out: Int16Array): void {
+  const table = law === 'PCMU' ? MULAW_TO_LINEAR : ALAW_TO_LINEAR;
+  for (let i = 0; i < codes.length; i++) out[i] = table[codes[i]!]!;
+}
+
+/** Encodes `samples` into `out` (at least as long) without allocating: a mixer's reused packet payload. */
+export function encodeG711Into(law: G711Law, samples: Int16Array, out: Uint8Array): void {
+  const table = law === 'PCMU' ? LINEAR_TO_MULAW : LINEAR_TO_ALAW;
+  for (let i = 0; i < samples.length; i++) out[i] = table[samples[i]! & 0xffff]!;
+}
+
 /** μ-law bytes (PCMU, payload type 0) → 16-bit samples. */
 export function decodeMulaw(codes: Uint8Array): Int16Array {
   return decodeWith(MULAW_TO_LINEAR, codes);

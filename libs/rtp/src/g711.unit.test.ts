@@ -1,4 +1,13 @@
-import { ALAW_SILENCE, decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw, MULAW_SILENCE } from './g711.js';
+import {
+  ALAW_SILENCE,
+  decodeAlaw,
+  decodeG711Into,
+  decodeMulaw,
+  encodeAlaw,
+  encodeG711Into,
+  encodeMulaw,
+  MULAW_SILENCE,
+} from './g711.js';
 
 const ALL_CODES = Uint8Array.from({ length: 256 }, (_, i) => i);
 const RAMP = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
@@ -88,5 +97,22 @@ describe('G.711 on a tone', () => {
       }
       expect(10 * Math.log10(power / error)).toBeGreaterThan(30);
     }
+  });
+});
+
+describe('G.711 into reused arrays', () => {
+  it('decodes and encodes like the allocating functions, both laws', () => {
+    const codes = new Uint8Array(256).map((_, i) => i);
+    const out = new Int16Array(256);
+    decodeG711Into('PCMU', codes, out);
+    expect(out).toEqual(decodeMulaw(codes));
+    decodeG711Into('PCMA', codes, out);
+    expect(out).toEqual(decodeAlaw(codes));
+    const samples = new Int16Array(160).map((_, i) => Math.round(8000 * Math.sin(i / 3)));
+    const bytes = new Uint8Array(160);
+    encodeG711Into('PCMU', samples, bytes);
+    expect(bytes).toEqual(encodeMulaw(samples));
+    encodeG711Into('PCMA', samples, bytes);
+    expect(bytes).toEqual(encodeAlaw(samples));
   });
 });

@@ -10,3 +10,4 @@ export * from './media-clock.js';
 export * from './wav-format.js';
 export * from './wav-writer.js';
 export * from './rtp-socket.js';
+export * from './sdp-media.js';

@@ -14,16 +14,24 @@ export interface RtpSocketOptions {
   now?: () => number;
 }
 
+/** Where a datagram came from: what a symmetric-RTP party latches onto. */
+export interface RtpSource {
+  address: string;
+  port: number;
+}
+
+export type RtpPacketHandler = (packet: RtpPacket, arrivedAtMs: number, source: RtpSource) => void;
+
 export class RtpSocket {
   /** Datagrams that were not RTP. */
   malformed = 0;
 
   private constructor(
     private readonly socket: Socket,
-    onPacket: (packet: RtpPacket, arrivedAtMs: number) => void,
+    onPacket: RtpPacketHandler,
     now: () => number,
   ) {
-    socket.on('message', (datagram: Buffer) => {
+    socket.on('message', (datagram: Buffer, source: RtpSource) => {
       let packet: RtpPacket;
       try {
         packet = parseRtpPacket(datagram);
@@ -34,12 +42,12 @@ export class RtpSocket {
         }
         throw error;
       }
-      onPacket(packet, now());
+      onPacket(packet, now(), source);
     });
   }
 
   static async open(
-    onPacket: (packet: RtpPacket, arrivedAtMs: number) => void,
+    onPacket: RtpPacketHandler,
     { host = '127.0.0.1', port = 0, now = () => performance.now() }: RtpSocketOptions = {},
   ): Promise<RtpSocket> {
     const socket = createSocket('udp4');
@@ -58,9 +66,14 @@ export class RtpSocket {
     return { host: address, port };
   }
 
-  /** Sends a built packet (e.g. to keep a NAT binding, or a mixer's output). */
-  send(packet: Uint8Array, port: number, host: string): void {
-    this.socket.send(packet, port, host);
+  /**
+   * Sends a built packet (e.g. to keep a NAT binding, or a mixer's output). Node sends after the address is
+   * looked up, not within this call: a sender that reuses `packet` must wait for `onSent` before writing
+   * into it again.
+   */
+  send(packet: Uint8Array, port: number, host: string, onSent?: () => void): void {
+    if (onSent) this.socket.send(packet, port, host, onSent);
+    else this.socket.send(packet, port, host);
   }
 
   async close(): Promise<void> {

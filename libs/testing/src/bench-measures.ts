@@ -1,6 +1,6 @@
 // Measures the benchmarks share: a process's CPU time, the machine's idle time, UDP drops, sipp's sustained
 // rate and the ladder that finds a maximum sustainable rate. Linux /proc only.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { SippResult } from './sipp.js';
 
 export interface Step {
@@ -73,6 +73,25 @@ export function udpDrops(port: number): number {
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields[1]?.endsWith(hex))
+    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
+}
+
+/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
+export function processUdpDrops(pid: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => inodes.has(fields[9] ?? ''))
     .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
 }
 

@@ -34,6 +34,7 @@ export {
   maxRate,
   sustainedRate,
   udpDrops,
+  processUdpDrops,
   type MaxRate,
   type Step,
 } from './bench-measures.js';

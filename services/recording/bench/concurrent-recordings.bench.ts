@@ -26,7 +26,7 @@
 // Why one sender socket for every party (both SDPs announce it): 800 sockets in one process cost more
 // than the parties' sends, and rtpengine sends each party's media back to it, where it is counted.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import {
   cpuMs,
   idleMs,
+  processUdpDrops,
   createTestDatabase,
   freePort,
   freePortBlock,
@@ -94,25 +95,6 @@ async function portOutside(range: { min: number; max: number }): Promise<number>
 function rssMiB(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb ?? 0) / 1024;
-}
-
-/** Receive-buffer drops summed over every UDP socket the process holds (/proc/net/udp, by inode). */
-function processUdpDrops(pid: number): number {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode) inodes.add(inode);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return readFileSync('/proc/net/udp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => inodes.has(fields[9] ?? ''))
-    .reduce((sum, fields) => sum + Number(fields[fields.length - 1] ?? 0), 0);
 }
 
 const audioPort = (sdp: string) => Number(/m=audio (\d+)/.exec(sdp)?.[1]);
