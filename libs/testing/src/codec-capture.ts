@@ -150,6 +150,8 @@ export class CodecEndpoint {
   readonly received: Buffer[] = [];
   /** Payload types seen, with how many packets each. */
   readonly payloadTypes = new Map<number, number>();
+  /** When each packet of the codec's payload type arrived (Date.now()): gaps in what came. */
+  readonly arrivals: number[] = [];
 
   private constructor(
     private readonly socket: Socket,
@@ -237,6 +239,7 @@ export class CodecEndpoint {
   clearReceived(): void {
     this.received.length = 0;
     this.payloadTypes.clear();
+    this.arrivals.length = 0;
   }
 
   /** What arrived so far in the codec, decoded by ffmpeg to 8 kHz samples. */
@@ -254,8 +257,10 @@ export class CodecEndpoint {
     if (!packet) return;
     const { payloadType, payload } = packet;
     this.payloadTypes.set(payloadType, (this.payloadTypes.get(payloadType) ?? 0) + 1);
-    if (payloadType === this.codec.payloadType && payload.length > 0)
+    if (payloadType === this.codec.payloadType && payload.length > 0) {
       this.received.push(Buffer.from(payload));
+      this.arrivals.push(Date.now());
+    }
   }
 }
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@callctl/logging';
 import { advertiseInstance, ensureFactsStream, watchInstances, type NatsConnection } from '@callctl/bus';
-import type { ChannelCredentials } from '@grpc/grpc-js';
+import { credentials as channelCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { NgClient } from './adapters/rtpengine/ng-client.js';
 import { readEngineStatus } from './adapters/rtpengine/engine-status.js';
 import { rtpengineRelay } from './adapters/rtpengine/session-commands.js';
 import { DtmfLogListener } from './adapters/rtpengine/dtmf-log.js';
 import { mediaWorkerService } from './adapters/grpc/media-worker-service.js';
+import { mixerHealthWatch } from './adapters/grpc/mixer-health-watch.js';
 import { UrlCache, type UrlCacheOptions } from './adapters/media-source/url-cache.js';
 import { mediaStoreFetcher } from './adapters/media-source/media-store-fetch.js';
 import { withTones } from './adapters/media-source/tone-source.js';
@@ -20,6 +21,7 @@ import { Echo } from './app/operations/echo.js';
 import { Forks } from './app/operations/forks.js';
 import { DtmfDetection } from './app/operations/dtmf-detection.js';
 import { DtmfSending } from './app/operations/dtmf-sending.js';
+import { MixerRoutes } from './app/operations/mixer-routes.js';
 import { MediaSessions } from './app/media-sessions.js';
 import { SessionCalls } from './app/session-calls.js';
 import { FactReporting } from './app/fact-reporting.js';
@@ -143,6 +145,21 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
   });
   // Forks keep nothing of their own (rtpengine holds them): no records, nothing to recover or forget.
   const forks = new Forks({ relay, log: log.child({ module: 'forks' }) });
+  const routes = new MixerRoutes({
+    relay,
+    sink,
+    relayedParty: (sessionId, tag) => {
+      const party = dtmfSending.relayedParty(sessionId, tag);
+      return party && { offer: party.offer, answer: party.answer };
+    },
+    localParty: (sessionId, tag) => echo.localParty(sessionId, tag),
+    renewDtmf: (sessionId, tag) => dtmf.renew(sessionId, tag),
+    // The mixers are internal peers: dialled like the media stores.
+    watchMixer: mixerHealthWatch(options.peerCredentials ?? channelCredentials.createInsecure()),
+    mixerLost: (route) => factReporting.reportMixerLost(route),
+    state: state.mixerRoutes,
+    log: log.child({ module: 'mixer-routes' }),
+  });
   const watch = new SessionWatch({
     relay,
     // The fact takes the session's call before the session's records (its call among them) go.
@@ -160,6 +177,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     echo,
     dtmf,
     dtmfSending,
+    routes,
     sink,
     log: log.child({ module: 'sessions' }),
   });
@@ -171,6 +189,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     echo,
     dtmf,
     dtmfSending,
+    routes,
     log: log.child({ module: 'recovery' }),
   });
   const grpc = await startGrpcServer({
@@ -182,6 +201,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
         sessions,
         playback,
         forks,
+        routes,
         events,
         factsReported: (callId) => factReporting.reportedForCall(callId),
         log,
@@ -205,6 +225,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
       await advertisement.close();
       await grpc.close();
       await stopWatching();
+      routes.close();
       playback.close();
       await dtmf.close();
       await factReporting.close(options.facts.drainMs);

@@ -162,26 +162,9 @@ describe('media-worker facts on JetStream (real nats-server, rtpengine, RTP)', (
 
   it('stores a digit of a bridge session under the call its Offer and Answer named, with the bridge session', async () => {
     // Two legs whose media a bridge moved into a session of their own; the requests name it and the call.
-    const [a, b] = [await w.endpoint(), await w.endpoint()];
     const callId = randomUUID();
     const bridge = `bridge-${randomUUID()}`;
-    const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
-      sessionId: bridge,
-      fromTag: 'leg-a',
-      sdp: a.sdp(),
-      codecs: undefined,
-      detectDtmf: false,
-      callId,
-    });
-    b.useRemote(offered.sdp);
-    const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
-      sessionId: bridge,
-      fromTag: 'leg-a',
-      toTag: 'leg-b',
-      sdp: b.sdp(),
-      callId,
-    });
-    a.useRemote(answered.sdp);
+    const { a, b } = await w.relayed({ sessionId: bridge, callId, offerer: 'leg-a', answerer: 'leg-b' });
     a.startTone(0);
     b.startTone(0);
     await b.sendDigit('8');

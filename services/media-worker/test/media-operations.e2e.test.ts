@@ -236,26 +236,8 @@ describe('media-worker media operations (real rtpengine, real RTP)', () => {
   });
 
   it('relays between offerer and answerer, and BlockMedia silences one direction', async () => {
-    const a = await endpoint();
-    const b = await endpoint();
     const sessionId = randomUUID();
-    const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
-      sessionId,
-      fromTag: 'a',
-      sdp: a.sdp(),
-      codecs: undefined,
-      detectDtmf: false,
-      callId: callIdOf(sessionId),
-    });
-    b.useRemote(offered.sdp);
-    const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
-      sessionId,
-      fromTag: 'a',
-      toTag: 'b',
-      sdp: b.sdp(),
-      callId: callIdOf(sessionId),
-    });
-    a.useRemote(answered.sdp);
+    const { a, b } = await w.relayed({ sessionId, callId: callIdOf(sessionId), offerer: 'a', answerer: 'b' });
     a.startTone(440);
     b.startTone(1000);
     await waitFor('A heard at B', () => b.recentToneRatio(440, 200) > TONE_DETECTED, 10_000);

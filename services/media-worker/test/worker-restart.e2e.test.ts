@@ -27,7 +27,7 @@ import {
 import { NgClient } from '../src/adapters/rtpengine/ng-client.js';
 import { deleteSession } from '../src/adapters/rtpengine/session-commands.js';
 import { openNatsWorkerState } from '../src/adapters/nats/worker-state-store.js';
-import { call } from './support/worker-under-test.js';
+import { call, relayPair } from './support/worker-under-test.js';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
 import { storedFacts, type StoredFacts } from './support/stored-facts.js';
 
@@ -334,22 +334,12 @@ describe('media-worker restart (process killed with SIGKILL; real rtpengine, nat
     await startChecking();
     const callId = randomUUID();
     const sessionId = `bridge-${callId}`;
-    const caller = await endpoint();
-    const callee = await endpoint();
-    const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client().offer(r, cb), {
+    const { a: caller, b: callee } = await relayPair(client(), endpoint, {
       sessionId,
-      fromTag: 'leg-a',
-      sdp: caller.sdp(),
-      codecs: undefined,
-      detectDtmf: false,
       callId,
+      offerer: 'leg-a',
+      answerer: 'leg-b',
     });
-    callee.useRemote(offered.sdp);
-    const answered = await call<media.AnswerRequest, media.AnswerResponse>(
-      (r, cb) => client().answer(r, cb),
-      { sessionId, fromTag: 'leg-a', toTag: 'leg-b', sdp: callee.sdp(), callId },
-    );
-    caller.useRemote(answered.sdp);
     caller.startTone(700);
     callee.startTone(1300);
     const received: number[] = [];

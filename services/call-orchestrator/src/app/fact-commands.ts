@@ -206,6 +206,10 @@ export function mediaFactCommand(
         },
       };
     }
+    case 'mixerLost':
+      // Placeholder until monitoring's decider takes it (issue 15: the monitors of the call end with
+      // MIXER_FAILED); no worker routes a party through a mixer before that exists.
+      throw new ValidationError(`media fact ${factId}: mixerLost is not handled yet`, { callId });
   }
 }
 

@@ -14,6 +14,11 @@ export function sessionLostFactId(sessionId: string): string {
   return nameBasedUuid(FACT_ID_NAMESPACE, `session-lost/${sessionId}`);
 }
 
+/** The fact id of a mixer route's loss: a route is restored and reported once. */
+export function mixerLostFactId(sessionId: string, tag: string, routeId: string): string {
+  return nameBasedUuid(FACT_ID_NAMESPACE, `mixer-lost/${sessionId}/${tag}/${routeId}`);
+}
+
 /**
  * The fact id of a media event. A playback's end is named by the playback, so the worker that reports it
  * after a restart uses the id the killed one would have used: JetStream drops the second publish and the

@@ -1,8 +1,14 @@
 import { FactSequence } from '@callctl/bus';
 import type { facts } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
-import { mediaFactOf, sessionLostFact, type LostSession } from '../domain/media-fact.js';
-import { sessionLostFactId } from './fact-ids.js';
+import {
+  mediaFactOf,
+  mixerLostFact,
+  sessionLostFact,
+  type LostMixerRoute,
+  type LostSession,
+} from '../domain/media-fact.js';
+import { mixerLostFactId, sessionLostFactId } from './fact-ids.js';
 import type { MediaEvent, MediaEvents } from './media-events.js';
 import type { PublishMediaFact } from './ports.js';
 
@@ -66,6 +72,13 @@ export class FactReporting {
     this.enqueue(
       sessionLostFact(lost, sessionLostFactId(sessionId), this.deps.callOf(sessionId), Date.now()),
     );
+  }
+
+  /** A mixer died and the worker gave the party its direct path back: under the route's call (or the session's). */
+  reportMixerLost(route: LostMixerRoute & { callId: string }): void {
+    const { sessionId, tag, routeId } = route;
+    const callId = route.callId || this.deps.callOf(sessionId);
+    this.enqueue(mixerLostFact(route, mixerLostFactId(sessionId, tag, routeId), callId, Date.now()));
   }
 
   private report(event: MediaEvent): void {

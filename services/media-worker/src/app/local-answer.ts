@@ -19,5 +19,6 @@ export function answerWithSink(
     toTag: localTag,
     sdp: localAnswerSdp(offered, sink, Date.now()),
     ...(offer.injectDtmf ? { injectDtmf: true } : {}),
+    ...(offer.portLatching ? { portLatching: true } : {}),
   });
 }

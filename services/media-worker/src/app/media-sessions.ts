@@ -6,6 +6,7 @@ import { dtmfDurationMs, dtmfKeysOf, negotiatesTelephoneEvent } from '../domain/
 import type { DtmfDetection } from './operations/dtmf-detection.js';
 import type { DtmfSending } from './operations/dtmf-sending.js';
 import type { Echo } from './operations/echo.js';
+import type { MixerRoutes } from './operations/mixer-routes.js';
 import type { Playback, StartPlay } from './operations/playback.js';
 import type { AnswerParams, MediaRelay, OfferParams } from './ports.js';
 import type { SessionCalls } from './session-calls.js';
@@ -19,6 +20,7 @@ export interface SessionModules {
   echo: Echo;
   dtmf: DtmfDetection;
   dtmfSending: DtmfSending;
+  routes: MixerRoutes;
   /** The sessions whose vanishing is reported (a restart watches the surviving ones again). */
   watch: SessionWatch;
   log: Logger;
@@ -63,10 +65,14 @@ export class MediaSessions {
     required(p.sessionId, 'session_id');
     required(p.fromTag, 'from_tag');
     required(p.sdp, 'sdp');
-    // A re-offer of a session that sends DTMF keeps inject DTMF (rtpengine would drop it otherwise).
+    // A re-offer of a session that sends DTMF keeps inject DTMF (rtpengine would drop it otherwise); one of
+    // a party routed to a mixer names its real peer (rtpengine would take the mixer), its routes are made
+    // again after the answer.
+    const peer = this.deps.routes.peerWhileRouted(p.sessionId, p.fromTag);
     const offer = {
       ...offerOf(p),
       ...(this.deps.dtmfSending.injecting(p.sessionId, p.fromTag) ? { injectDtmf: true } : {}),
+      ...(peer ? { toTag: peer, portLatching: true } : {}),
     };
     const sdp = await this.deps.relay.offer(offer);
     this.deps.dtmfSending.noteOffer(offer);
@@ -80,15 +86,18 @@ export class MediaSessions {
     required(p.sessionId, 'session_id');
     required(p.toTag, 'to_tag');
     required(p.sdp, 'sdp');
+    const routed = this.deps.routes.peerWhileRouted(p.sessionId, p.fromTag) !== undefined;
     const answer: AnswerParams = {
       sessionId: p.sessionId,
       fromTag: p.fromTag,
       toTag: p.toTag,
       sdp: p.sdp,
       ...(this.deps.dtmfSending.injecting(p.sessionId, p.fromTag) ? { injectDtmf: true } : {}),
+      ...(routed ? { portLatching: true } : {}),
     };
     const sdp = await this.deps.relay.answer(answer);
     this.deps.dtmfSending.noteAnswer(answer);
+    if (routed) await this.deps.routes.renegotiated(p.sessionId, [p.fromTag, p.toTag]);
     this.deps.watch.track(p.sessionId, p.fromTag, p.toTag);
     this.deps.calls.remember(p.sessionId, p.callId ?? '');
     return sdp;
@@ -221,6 +230,7 @@ export class MediaSessions {
     this.deps.echo.forget(sessionId);
     this.deps.dtmf.stop(sessionId);
     this.deps.dtmfSending.forget(sessionId);
+    this.deps.routes.forget(sessionId);
     this.deps.calls.forget(sessionId);
     this.deps.watch.forget(sessionId);
   }
@@ -236,6 +246,7 @@ export class MediaSessions {
     this.deps.echo.forget(sessionId, tag);
     this.deps.dtmf.stop(sessionId, tag);
     this.deps.dtmfSending.forget(sessionId, tag);
+    this.deps.routes.forget(sessionId, tag);
     // A check running now must not take the session our delete may remove for a loss (a new generation).
     this.deps.watch.track(sessionId);
     await this.deps.relay.deleteParty(sessionId, tag);

@@ -13,6 +13,11 @@ export interface OfferParams {
   sessionId: string;
   fromTag: string;
   sdp: string;
+  /**
+   * The party offered to, when the offer re-associates `fromTag` with another party than its current one
+   * (a route to the mixer, its restore); left out, rtpengine keeps the party's current peer.
+   */
+  toTag?: string;
   codecs?: CodecPolicy;
   /**
    * rtpengine `media echo` value, relative to the offer: `backwards` echoes the offerer to itself,
@@ -21,6 +26,11 @@ export interface OfferParams {
   mediaEcho?: 'backwards' | 'forward';
   /** rtpengine `inject DTMF` (in offer and answer): lets the worker send DTMF; puts the session through the transcoder. */
   injectDtmf?: boolean;
+  /**
+   * rtpengine `port latching`: keep the party's ports although its peer's address changes (a route to the
+   * mixer and back). Without it 10.5 gives the party new ports, which the phone would never learn.
+   */
+  portLatching?: boolean;
 }
 
 export interface AnswerParams {
@@ -30,6 +40,8 @@ export interface AnswerParams {
   sdp: string;
   /** As OfferParams.injectDtmf: the answer must carry it too. */
   injectDtmf?: boolean;
+  /** As OfferParams.portLatching. */
+  portLatching?: boolean;
 }
 
 /**
@@ -151,6 +163,26 @@ export interface NegotiationRecord {
   answer: AnswerParams;
 }
 
+/**
+ * A party routed through a mixer (RouteToMixer): enough to give it its direct path back in this run or the
+ * next, without the worker's memory of the session's offers and answers.
+ */
+export interface MixerRouteRecord {
+  routeId: string;
+  sessionId: string;
+  tag: string;
+  callId: string;
+  /** The mixer's gRPC address, watched while the route exists. */
+  mixerAddress: string;
+  /** The mixer participant's SDP and rtpengine's SDP facing it (the reply to the same route again). */
+  mixerSdp: string;
+  sdp: string;
+  /** The to-tag the mixer stands as in the session. */
+  mixerTag: string;
+  /** How the party was paired before: a relayed negotiation with its peer, or the worker's own sink. */
+  direct: { relayed: NegotiationRecord } | { local: LocalPartyRecord };
+}
+
 /** The call a session's media facts are published under. */
 export interface SessionCallRecord {
   sessionId: string;
@@ -175,4 +207,6 @@ export interface WorkerState {
    * re-offer and the next run keep it on). Locally answered parties keep it in their localParties record.
    */
   dtmfInjection: StateTable<NegotiationRecord>;
+  /** By partyKey(session, tag): parties routed through a mixer. */
+  mixerRoutes: StateTable<MixerRouteRecord>;
 }

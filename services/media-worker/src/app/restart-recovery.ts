@@ -17,12 +17,13 @@ export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<vo
     if (presence !== 'gone') deps.watch.track(sessionId);
     return presence;
   };
-  const [calls, playbacks, locals, inbandDtmf, injecting] = await Promise.all([
+  const [calls, playbacks, locals, inbandDtmf, injecting, routes] = await Promise.all([
     deps.calls.recover(presenceOf),
     deps.playback.recover(presenceOf),
     deps.echo.recover(presenceOf),
     deps.dtmf.recover(presenceOf),
     deps.dtmfSending.recover(presenceOf),
+    deps.routes.recover(presenceOf),
   ]);
   // Older runs kept a party's in-band detection in its local-party record: it gets a record of its own.
   for (const record of locals.live as Array<LocalPartyRecord & { detectDtmf?: boolean }>)
@@ -35,7 +36,14 @@ export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<vo
       localParties: locals.live.length,
       inbandDtmf: inbandDtmf.kept,
       injectDtmf: injecting.kept,
-      dropped: calls.dropped + playbacks.dropped + locals.dropped + inbandDtmf.dropped + injecting.dropped,
+      mixerRoutes: routes.kept,
+      dropped:
+        calls.dropped +
+        playbacks.dropped +
+        locals.dropped +
+        inbandDtmf.dropped +
+        injecting.dropped +
+        routes.dropped,
     },
     'state of the previous run recovered',
   );

@@ -31,6 +31,31 @@ export function sessionLostFact(
   };
 }
 
+/** A route through a mixer the worker restored by itself because the mixer died. */
+export interface LostMixerRoute {
+  sessionId: string;
+  tag: string;
+  routeId: string;
+}
+
+/** The fact of a mixer route given back after its mixer died, published under the route's call. */
+export function mixerLostFact(
+  route: LostMixerRoute,
+  factId: string,
+  callId: string,
+  occurredAtMs: number,
+): facts.MediaFact {
+  const { sessionId, tag, routeId } = route;
+  return {
+    factId,
+    callId,
+    sessionId,
+    sourceSequence: 0,
+    occurredAtMs,
+    fact: { $case: 'mixerLost', mixerLost: { sessionId, tag, routeId } },
+  };
+}
+
 /**
  * The fact the orchestrator must hear about a media event, or undefined when it has nothing to learn.
  * A stopped playback is not a fact: a StopPlay, Delete or new Play from the orchestrator stopped it, so

@@ -30,6 +30,8 @@ export interface OperationFixture {
   dtmfLogPort: number;
   relay: MediaRelay;
   ng: NgClient;
+  /** The fixture's own nats-server, connected (facts, records). */
+  nats: NatsConnection;
   /** A fresh state of its own (its own worker instance name). */
   state: WorkerState;
   /** Opens the same state again, as the next run of the worker would. */
@@ -72,6 +74,7 @@ export async function startOperationFixture(): Promise<OperationFixture> {
     dtmfLogPort,
     relay,
     ng,
+    nats,
     state,
     reopenState,
     sink,

@@ -26,6 +26,37 @@ export function call<Req, Res>(method: (req: Req, cb: Callback<Res>) => unknown,
   return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
+/**
+ * Two RTP parties the worker behind `client` relays, as sip-edge bridges them (Offer from `offerer`, Answer
+ * from `answerer`), each told where to send (not yet sending); rtpengine's SDPs for b and for a.
+ */
+export async function relayPair(
+  client: media.MediaWorkerClient,
+  endpoint: () => Promise<RtpEndpoint>,
+  request: { sessionId: string; callId: string; offerer: string; answerer: string },
+): Promise<{ a: RtpEndpoint; b: RtpEndpoint; offered: string; answered: string }> {
+  const { sessionId, callId, offerer, answerer } = request;
+  const [a, b] = [await endpoint(), await endpoint()];
+  const offered = await call<media.OfferRequest, media.OfferResponse>((r, cb) => client.offer(r, cb), {
+    sessionId,
+    fromTag: offerer,
+    sdp: a.sdp(),
+    codecs: undefined,
+    detectDtmf: false,
+    callId,
+  });
+  b.useRemote(offered.sdp);
+  const answered = await call<media.AnswerRequest, media.AnswerResponse>((r, cb) => client.answer(r, cb), {
+    sessionId,
+    fromTag: offerer,
+    toTag: answerer,
+    sdp: b.sdp(),
+    callId,
+  });
+  a.useRemote(answered.sdp);
+  return { a, b, offered: offered.sdp, answered: answered.sdp };
+}
+
 export interface WorkerUnderTest {
   engine: RtpengineFixture;
   natsServer: NatsServerFixture;
@@ -52,6 +83,16 @@ export interface WorkerUnderTest {
     callId: string;
     detectDtmf?: boolean;
   }): Promise<{ caller: RtpEndpoint; sessionId: string; answerSdp: string }>;
+  /**
+   * Two RTP parties the worker relays, as sip-edge bridges them (Offer from `offerer`, Answer from
+   * `answerer`), each told where to send (not yet sending).
+   */
+  relayed(request: {
+    sessionId: string;
+    callId: string;
+    offerer: string;
+    answerer: string;
+  }): Promise<{ a: RtpEndpoint; b: RtpEndpoint; offered: string; answered: string }>;
   close(): Promise<void>;
 }
 
@@ -155,6 +196,7 @@ export async function startWorkerUnderTest(
       );
       return { caller, sessionId, answerSdp: reply.sdp };
     },
+    relayed: (request) => relayPair(client, endpoint, request),
     tone: (name, seconds, hz) => {
       const file = join(dir, name);
       execFileSync('sox', [

@@ -7,6 +7,7 @@ import type { CodecPolicy } from '../../app/ports.js';
 import type { MediaSessions } from '../../app/media-sessions.js';
 import type { Playback } from '../../app/operations/playback.js';
 import type { Forks } from '../../app/operations/forks.js';
+import type { MixerRoutes } from '../../app/operations/mixer-routes.js';
 import type { MediaEvents } from '../../app/media-events.js';
 import { TimeoutError } from '../../domain/errors.js';
 
@@ -15,6 +16,7 @@ export interface MediaWorkerHandlers {
   sessions: MediaSessions;
   playback: Playback;
   forks: Forks;
+  routes: MixerRoutes;
   events: MediaEvents;
   /** Resolves once the facts taken for the call are published (FactReporting.reportedForCall). */
   factsReported(callId: string): Promise<void>;
@@ -45,7 +47,7 @@ async function withinDeadline(work: Promise<void>, deadline: Deadline, context: 
 
 /** Binds the MediaWorker gRPC service to the worker's handlers; every failure goes through the shared gRPC status mapping. */
 export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBinding {
-  const { sessions, playback, forks, events, log } = handlers;
+  const { sessions, playback, forks, routes, events, log } = handlers;
   const unary = unaryHandler(log);
 
   const implementation: media.MediaWorkerServer = {
@@ -62,6 +64,11 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
         callId: r.callId,
       }),
     })),
+    routeToMixer: unary(async (r: media.RouteToMixerRequest) => ({ sdp: await routes.route(r) })),
+    restoreRoute: unary(async (r: media.RestoreRouteRequest) => {
+      await routes.restore(r.sessionId, r.tag);
+      return {};
+    }),
     stopFork: unary(async (r: media.StopForkRequest) => {
       await forks.stop(r.sessionId, r.forkId);
       return {};

@@ -39,5 +39,6 @@ export async function openNatsWorkerState(options: NatsWorkerStateOptions): Prom
     inbandDtmf: table('dtmf'),
     dtmfInjection: table('inject'),
     sessionCalls: table('call'),
+    mixerRoutes: table('route'),
   };
 }

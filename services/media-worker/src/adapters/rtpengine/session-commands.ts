@@ -42,9 +42,13 @@ function codecParams(codecs: CodecPolicy | undefined): Record<string, unknown> {
   return { codec: { mask: [...codecs.mask], transcode: [...codecs.transcode] } };
 }
 
-/** rtpengine's `inject DTMF` flag: needed in offer and answer before `play DTMF`; forces the transcoder. */
-function injectFlag(on: boolean | undefined): Record<string, unknown> {
-  return on ? { flags: ['inject DTMF'] } : {};
+/**
+ * rtpengine's flags: `inject DTMF` is needed in offer and answer before `play DTMF` (forces the
+ * transcoder); `port latching` keeps a party's ports when its peer changes (routes to the mixer).
+ */
+function flagsOf(p: { injectDtmf?: boolean; portLatching?: boolean }): Record<string, unknown> {
+  const flags = [...(p.injectDtmf ? ['inject DTMF'] : []), ...(p.portLatching ? ['port latching'] : [])];
+  return flags.length > 0 ? { flags } : {};
 }
 
 function sdpOf(reply: NgResponse, command: string): string {
@@ -56,10 +60,11 @@ export async function offer(ng: NgClient, p: OfferParams): Promise<string> {
   const reply = await runCommand(ng, 'offer', {
     'call-id': p.sessionId,
     'from-tag': p.fromTag,
+    ...(p.toTag ? { 'to-tag': p.toTag } : {}),
     sdp: p.sdp,
     ...codecParams(p.codecs),
     ...(p.mediaEcho ? { 'media echo': p.mediaEcho } : {}),
-    ...injectFlag(p.injectDtmf),
+    ...flagsOf(p),
   });
   return sdpOf(reply, 'offer');
 }
@@ -70,7 +75,7 @@ export async function answer(ng: NgClient, p: AnswerParams): Promise<string> {
     'from-tag': p.fromTag,
     'to-tag': p.toTag,
     sdp: p.sdp,
-    ...injectFlag(p.injectDtmf),
+    ...flagsOf(p),
   });
   return sdpOf(reply, 'answer');
 }
