@@ -211,6 +211,8 @@ const services = [
       MEDIA_LIBRARY_GRPC: mediaLibraryGrpc,
       TTS_GRPC: ttsGrpc,
       RECORDING_GRPC: recordingGrpc,
+      // Monitoring's mixer, while it announces nothing (services/mixer).
+      MIXER_GRPC: `127.0.0.1:${port('CALLCTL_MIXER_GRPC_PORT', 50070)}`,
       MEDIA_FILES_DIR: mediaFilesDir,
     },
     ready: grpcHealthy(orchestratorGrpc),

@@ -1,3 +1,4 @@
+import { callEvents } from '@callctl/proto';
 import { parseCommandLine, type CommandLine } from './command-line.js';
 import type { CommandLineContext } from './commands.js';
 import { parseDurationMs } from './duration.js';
@@ -191,6 +192,58 @@ describe('callctl command line: commands to requests', () => {
     });
     expect(run('detect-dtmf c1 a1 off').invocation).toMatchObject({ request: { inband: false } });
   });
+
+  it('monitor dials a supervisor into a call (listen by default); monitor-mode and monitor-stop follow it', () => {
+    expect(run('monitor c1 sip:sup@127.0.0.1 --key k9').invocation).toEqual({
+      kind: 'unary',
+      method: 'monitorCall',
+      request: {
+        callId: 'c1',
+        supervisorUri: 'sip:sup@127.0.0.1',
+        mode: callEvents.MonitorMode.MONITOR_MODE_LISTEN,
+        whisperLegId: '',
+        fromUri: '',
+        ringTimeoutMs: 0,
+        idempotencyKey: 'k9',
+      },
+    });
+    expect(
+      run('monitor c1 1001 --mode whisper --whisper-leg b1 --ring-timeout 20s').invocation,
+    ).toMatchObject({
+      request: {
+        supervisorUri: '1001',
+        mode: callEvents.MonitorMode.MONITOR_MODE_WHISPER,
+        whisperLegId: 'b1',
+        ringTimeoutMs: 20_000,
+        idempotencyKey: 'new-id',
+      },
+    });
+    expect(run('monitor-mode c1 m1 barge').invocation).toEqual({
+      kind: 'unary',
+      method: 'setMonitorMode',
+      request: {
+        callId: 'c1',
+        monitorId: 'm1',
+        mode: callEvents.MonitorMode.MONITOR_MODE_BARGE,
+        whisperLegId: '',
+      },
+    });
+    expect(run('monitor-mode c1 m1 whisper --whisper-leg a1').invocation).toMatchObject({
+      request: { mode: callEvents.MonitorMode.MONITOR_MODE_WHISPER, whisperLegId: 'a1' },
+    });
+    expect(run('monitor-stop c1 m1').invocation).toEqual({
+      kind: 'unary',
+      method: 'stopMonitor',
+      request: { callId: 'c1', monitorId: 'm1' },
+    });
+  });
+
+  it.each([
+    ['monitor c1 sip:sup@h --mode shout', /listen, whisper or barge/],
+    ['monitor c1 sip:sup@h --mode whisper', /--whisper-leg/],
+    ['monitor c1 sip:sup@h --whisper-leg a1', /--whisper-leg/],
+    ['monitor-mode c1 m1 whisper', /--whisper-leg/],
+  ])('refuses %s', (line, message) => expect(usageError(line).message).toMatch(message));
 
   it('answer takes --max-duration and --inband-dtmf', () => {
     expect(run('answer c1 a1 --max-duration 2m --inband-dtmf').invocation).toMatchObject({
@@ -391,6 +444,9 @@ describe('callctl command line: server, deadline, output', () => {
       'say <call> <leg> <text...>',
       'dtmf <call> <leg> <digits>',
       'detect-dtmf',
+      'monitor <call> <supervisor-uri>',
+      'monitor-mode <call> <monitor> <listen|whisper|barge>',
+      'monitor-stop <call> <monitor>',
       'media upload <file>',
       'media rm <media-id>',
     ])

@@ -190,6 +190,33 @@ function promptOf(text: string, values: Values): PromptOf {
   throw new UsageError(`--prompt: expected an http(s) URL, file:<id> or say:<text> (got "${text}")`);
 }
 
+const MODE_OPTION: OptionSpec = { type: 'string', value: 'listen|whisper|barge', help: 'default listen' };
+const WHISPER_LEG_OPTION: OptionSpec = {
+  type: 'string',
+  value: 'leg',
+  help: 'with whisper: the party leg that hears the supervisor',
+};
+const MONITOR_MODES: Record<string, callEvents.MonitorMode> = {
+  listen: callEvents.MonitorMode.MONITOR_MODE_LISTEN,
+  whisper: callEvents.MonitorMode.MONITOR_MODE_WHISPER,
+  barge: callEvents.MonitorMode.MONITOR_MODE_BARGE,
+};
+/** `--mode` (or the positional mode) and `--whisper-leg`, which whisper needs and the others refuse. */
+function monitorModeOf(
+  values: Values,
+  command: string,
+  unset: callEvents.MonitorMode | undefined,
+): { mode: callEvents.MonitorMode; whisperLegId: string } {
+  const word = str(values, 'mode');
+  const mode = word === undefined ? unset : MONITOR_MODES[word];
+  if (mode === undefined) throw new UsageError(`expected listen, whisper or barge (got "${word}")`, command);
+  const whisperLegId = str(values, 'whisper-leg') ?? '';
+  const whispers = mode === callEvents.MonitorMode.MONITOR_MODE_WHISPER;
+  if (whispers !== (whisperLegId !== ''))
+    throw new UsageError('--whisper-leg goes with whisper, and whisper needs it', command);
+  return { mode, whisperLegId };
+}
+
 export const COMMANDS: Record<string, CommandSpec> = {
   dial: {
     args: ['sip-uri'],
@@ -422,6 +449,57 @@ export const COMMANDS: Record<string, CommandSpec> = {
         },
       };
     },
+  },
+  monitor: {
+    args: ['call', 'supervisor-uri'],
+    summary: 'dial a supervisor who listens to the call (or whispers to a leg, or barges in)',
+    options: {
+      mode: MODE_OPTION,
+      'whisper-leg': WHISPER_LEG_OPTION,
+      from: { type: 'string', value: 'sip-uri', help: "From URI (default: the call's first leg's)" },
+      'ring-timeout': {
+        type: 'string',
+        value: 'duration',
+        help: 'stop if not answered by then (default 30s)',
+      },
+      key: KEY_OPTION,
+    },
+    build: ([callId, supervisorUri], values, context) => ({
+      kind: 'unary',
+      method: 'monitorCall',
+      request: {
+        callId: callId!,
+        supervisorUri: supervisorUri!,
+        ...monitorModeOf(values, 'monitor', callEvents.MonitorMode.MONITOR_MODE_LISTEN),
+        fromUri: str(values, 'from') ?? '',
+        ringTimeoutMs: durationOr0(values, 'ring-timeout'),
+        idempotencyKey: keyOf(values, context),
+      },
+    }),
+  },
+  'monitor-mode': {
+    args: ['call', 'monitor', 'listen|whisper|barge'],
+    summary: 'switch a monitor between listening, whispering to a leg and barging in',
+    options: { 'whisper-leg': WHISPER_LEG_OPTION },
+    build: ([callId, monitorId, mode], values) => ({
+      kind: 'unary',
+      method: 'setMonitorMode',
+      request: {
+        callId: callId!,
+        monitorId: monitorId!,
+        ...monitorModeOf({ ...values, mode }, 'monitor-mode', undefined),
+      },
+    }),
+  },
+  'monitor-stop': {
+    args: ['call', 'monitor'],
+    summary: 'end a monitor and hang its supervisor up (the call goes on)',
+    options: {},
+    build: ([callId, monitorId]) => ({
+      kind: 'unary',
+      method: 'stopMonitor',
+      request: { callId: callId!, monitorId: monitorId! },
+    }),
   },
   'detect-dtmf': {
     args: ['call', 'leg', 'on|off'],

@@ -162,12 +162,45 @@ function detailsOf(event: KnownEvent): string[] {
       const e = event.recordingFailed;
       return [`recording=${e.recordingId}`, `reason=${quoted(e.reason)}`];
     }
+    case 'monitorRequested': {
+      const e = event.monitorRequested;
+      return [
+        `monitor=${e.monitorId}`,
+        `supervisor=${e.supervisorUri}`,
+        `mode=${monitorModeWord(e.mode)}`,
+        ...(e.whisperLegId ? [`whisper-leg=${e.whisperLegId}`] : []),
+        `supervisor-leg=${e.supervisorLegId}`,
+      ];
+    }
+    case 'monitorStarted': {
+      const e = event.monitorStarted;
+      return [`monitor=${e.monitorId}`, `supervisor-leg=${e.supervisorLegId}`];
+    }
+    case 'monitorModeChanged': {
+      const e = event.monitorModeChanged;
+      return [
+        `monitor=${e.monitorId}`,
+        `mode=${monitorModeWord(e.mode)}`,
+        ...(e.whisperLegId ? [`whisper-leg=${e.whisperLegId}`] : []),
+      ];
+    }
+    case 'monitorEnded': {
+      const e = event.monitorEnded;
+      return [
+        `monitor=${e.monitorId}`,
+        `reason=${enumWord(callEvents.monitorEndReasonToJSON(e.reason), 'MONITOR_END_REASON_')}`,
+        ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
+      ];
+    }
     default: {
       const unknown: never = event;
       return [String(unknown)];
     }
   }
 }
+
+const monitorModeWord = (mode: callEvents.MonitorMode) =>
+  enumWord(callEvents.monitorModeToJSON(mode), 'MONITOR_MODE_');
 
 const dtmfMethodWord = (method: callEvents.DtmfMethod) =>
   enumWord(callEvents.dtmfMethodToJSON(method), 'DTMF_METHOD_');

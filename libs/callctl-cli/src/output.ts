@@ -30,6 +30,9 @@ const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
   resumeRecording: callControl.ResumeRecordingResponse,
   stopRecording: callControl.StopRecordingResponse,
   recordLeg: callControl.RecordLegResponse,
+  monitorCall: callControl.MonitorCallResponse,
+  setMonitorMode: callControl.SetMonitorModeResponse,
+  stopMonitor: callControl.StopMonitorResponse,
 };
 
 const MEDIA_RESPONSE_TYPES: Record<MediaMethod, { toJSON(message: never): unknown }> = {
@@ -73,6 +76,7 @@ function legLine(leg: callControl.Leg): string {
     `to=${leg.toUri}`,
     ...(leg.bridgedWithLegId ? [`bridged-with=${leg.bridgedWithLegId}`] : []),
     ...(leg.inbandDtmf ? ['inband-dtmf'] : []),
+    ...(leg.role === callEvents.LegRole.LEG_ROLE_SUPERVISOR ? [`supervisor-of=${leg.monitorId}`] : []),
     ...(leg.state === callControl.LegState.LEG_STATE_ENDED
       ? [`cause=${causeWord(leg.endCause)}`, ...(leg.sipStatus ? [`sip=${leg.sipStatus}`] : [])]
       : []),
@@ -130,7 +134,11 @@ export function responseText(call: UnaryCall, response: unknown): string {
     case 'pauseRecording':
     case 'resumeRecording':
     case 'stopRecording':
+    case 'setMonitorMode':
+    case 'stopMonitor':
       return 'ok';
+    case 'monitorCall':
+      return `monitor ${(response as callControl.MonitorCallResponse).monitorId}`;
     case 'startRecording':
     case 'recordLeg':
       return `recording ${(response as callControl.StartRecordingResponse).recordingId}`;

@@ -193,6 +193,32 @@ describe('event lines', () => {
       },
       'max-duration=60000ms',
     ],
+    [
+      {
+        $case: 'monitorRequested',
+        monitorRequested: callEvents.MonitorRequested.fromPartial({
+          callId: 'c1',
+          monitorId: 'm1',
+          supervisorUri: 'sip:sup@h',
+          mode: callEvents.MonitorMode.MONITOR_MODE_WHISPER,
+          whisperLegId: 'b1',
+          supervisorLegId: 's1',
+        }),
+      },
+      'monitor=m1 supervisor=sip:sup@h mode=whisper whisper-leg=b1 supervisor-leg=s1',
+    ],
+    [
+      {
+        $case: 'monitorEnded',
+        monitorEnded: callEvents.MonitorEnded.fromPartial({
+          callId: 'c1',
+          monitorId: 'm1',
+          reason: callEvents.MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_BUSY,
+          sipStatus: 486,
+        }),
+      },
+      'monitor=m1 reason=supervisor-busy sip=486',
+    ],
   ])('event %# prints its facts', (event, details) => {
     expect(eventLine({ envelope: envelopeAt('X', 7), event })).toBe(`10:15:02.120 #7 c1 X ${details}`);
   });

@@ -46,6 +46,9 @@ const REQUEST_TYPES: { readonly [M in UnaryMethod]: callControl.MessageFns<WireR
   resumeRecording: callControl.ResumeRecordingRequest,
   stopRecording: callControl.StopRecordingRequest,
   recordLeg: callControl.RecordLegRequest,
+  monitorCall: callControl.MonitorCallRequest,
+  setMonitorMode: callControl.SetMonitorModeRequest,
+  stopMonitor: callControl.StopMonitorRequest,
 };
 
 export const UNARY_METHODS = (Object.keys(callControl.CallControlService) as Array<keyof Definition>).filter(

@@ -40,7 +40,8 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: number):
  * Methods that may be repeated whatever their request: reads, and the commands the API documents as safe
  * to repeat (Hangup of an ended leg, StopMedia of a finished playback, StopEcho without an echo and
  * DeleteMedia of a deleted file, StopRecording of a stopped recording and
- * DeleteRecording of a deleted one are OK). UploadMedia is not: a repeat stores a second copy.
+ * DeleteRecording of a deleted one, StopMonitor of an ended monitor and SetMonitorMode to the mode it has are
+ * OK). UploadMedia is not: a repeat stores a second copy.
  */
 export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'getCall',
@@ -52,6 +53,8 @@ export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'getMedia',
   'deleteMedia',
   'stopRecording',
+  'stopMonitor',
+  'setMonitorMode',
   'getRecording',
   'listRecordings',
   'deleteRecording',

@@ -55,6 +55,8 @@ import { ttsClient } from './adapters/tts/tts-client.js';
 import { mediaLibraryProxy } from './adapters/grpc/media-library-proxy.js';
 import { mediaLibraryClient } from './adapters/media-library/media-library-client.js';
 import { recorderClient } from './adapters/recording/recorder-client.js';
+import { mixerClient } from './adapters/mixer/mixer-client.js';
+import { redriveMonitors } from './app/process-managers/monitor-redrive.js';
 import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
 
 export interface CallOrchestratorOptions {
@@ -82,6 +84,8 @@ export interface CallOrchestratorOptions {
    * @default RECORDING_GRPC's (127.0.0.1:50056)
    */
   recording?: { address: string; timeoutMs: number };
+  /** The mixer (monitoring). @default MIXER_GRPC's (127.0.0.1:50070) */
+  mixer?: { address: string; timeoutMs: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -181,6 +185,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       media: await watchInstances({ nc, kind: 'media-worker' }),
       tts: await watchInstances({ nc, kind: 'tts' }),
       recording: await watchInstances({ nc, kind: 'recording' }),
+      mixer: await watchInstances({ nc, kind: 'mixer' }),
     };
     closers.push({
       name: 'peer instances',
@@ -198,9 +203,21 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     const library = mediaLibraryClient({ ...libraryPeer, credentials });
     const recording = { ...(o.recording ?? { address: '127.0.0.1:50056', timeoutMs: 10_000 }), credentials };
     const recorder = recorderClient({ ...recording, instances: peers.recording });
+    const mixer = mixerClient({
+      ...(o.mixer ?? { address: '127.0.0.1:50070', timeoutMs: 5000 }),
+      credentials,
+      instances: peers.mixer,
+    });
     closers.push({
       name: 'peer clients',
-      close: () => (sipEdge.close(), media.close(), tts.close(), library.close(), recorder.close()),
+      close: () => (
+        sipEdge.close(),
+        media.close(),
+        tts.close(),
+        library.close(),
+        recorder.close(),
+        mixer.close()
+      ),
     });
 
     const logHealth = new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) });
@@ -219,11 +236,12 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       settleFacts: (callId, timeoutMs) => started.facts?.settle(callId, timeoutMs) ?? Promise.resolve(false),
       sipEdge,
     });
+    const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer);
     const handler = new CommandHandler({
       store,
       calls,
       locks: new CallLocks(),
-      effects: new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder),
+      effects,
       ids,
       log: log.child({ module: 'commands' }),
       onDeadlines: (callId, due) => deadlines.arm(callId, due),
@@ -246,7 +264,17 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log,
     );
     closers.push({ name: 'active-calls projection', close: () => projection.close() });
-    const rearm = async () => deadlines.rearm(await allActiveCallIds(pool), (id) => calls.load(id));
+    // The monitored calls' media (mixer rooms, forks, routes) is re-driven from the log with the deadlines:
+    // after a restart, and now and then for a step that failed (each drive does only what is missing).
+    let rearmed = false;
+    const rearm = async () => {
+      const ids = await allActiveCallIds(pool);
+      const armed = await deadlines.rearm(ids, (id) => calls.load(id));
+      // The re-arm just loaded them: their cached state is the log's.
+      await redriveMonitors(effects.monitors, ids, (id) => calls.cached(id)?.state, !rearmed);
+      rearmed = true;
+      return armed;
+    };
     // Serving does not wait for the first re-arm (10,000 active calls take seconds to load): commands and
     // GetCall read each call from the log anyway, and a deadline that fell due while no instance ran fires
     // as soon as its call is re-armed. A failed first re-arm is retried by the resync below.

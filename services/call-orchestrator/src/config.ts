@@ -58,6 +58,12 @@ export function readConfig(environment: Environment) {
       /** StartRecorder answers once the media-worker's forks are in place: two hops. */
       RECORDING_TIMEOUT_MS: env.durationMs(10_000),
       /**
+       * The mixer's gRPC (monitoring: a room per monitored call), used while no mixer instance announces
+       * itself on `instances.mixer.<name>`.
+       */
+      MIXER_GRPC: env.hostPort('127.0.0.1:50070'),
+      MIXER_TIMEOUT_MS: env.durationMs(5000),
+      /**
        * Calls whose request set no max_duration_ms (CreateCall, AnswerLeg) are hung up this long after the
        * answer (MAX_DURATION). 0 = no limit. Default 4 h.
        */

@@ -119,6 +119,11 @@ export class OwnerDirectory {
     if (this.owners.size > this.capacity) this.owners.delete(this.owners.keys().next().value!);
   }
 
+  /** Forgets the owner of a thing that is gone (a mixer's room deleted, or lost with its mixer). */
+  forget(key: string): void {
+    this.owners.delete(key);
+  }
+
   /** The remembered owner, at its current address when it announced a new one. */
   known(key: string): PeerInstance | undefined {
     const owner = this.owners.get(key);

@@ -4,6 +4,7 @@ import { ERROR_KINDS, type ErrorKind } from '@callctl/errors';
 import {
   callPeer as callPeerWith,
   type OwnerDirectory,
+  type PeerClients,
   type PeerInstance,
   type Unary,
 } from '@callctl/service';
@@ -51,3 +52,15 @@ export async function ownerOf(
     );
   return undefined;
 }
+
+/**
+ * A unary call at one instance of `peer` through `clients` (one client per address): `method` picks the
+ * generated client's method, which is called bound to its client.
+ */
+export const callAt =
+  <C extends { close(): void }>(peer: string, clients: PeerClients<C>, timeoutMs: number) =>
+  <Req, Res>(at: PeerInstance, method: (client: C) => unknown, request: Req): Promise<Res> => {
+    const client = clients.at(at.address);
+    const bound = (method(client) as Unary<Req, Res>).bind(client) as Unary<Req, Res>;
+    return callPeer(peer, bound, request, timeoutMs);
+  };

@@ -38,6 +38,7 @@ export function callView(call: LoadedCall): callControl.Call | undefined {
     initiatedAt: date(timeline.legs[leg.legId]?.initiatedAtMs),
     answeredAt: date(timeline.legs[leg.legId]?.answeredAtMs),
     endedAt: date(timeline.legs[leg.legId]?.endedAtMs),
+    ...(leg.role ? { role: leg.role, monitorId: leg.monitorId ?? '' } : {}),
   }));
   const limit =
     state.status === 'active' && state.maxDurationMs > 0 && timeline.firstAnsweredAtMs !== undefined

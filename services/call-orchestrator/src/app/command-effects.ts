@@ -18,7 +18,7 @@
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
-import type { MediaPort, RecorderPort, SipEdgePort } from './ports.js';
+import type { MediaPort, MixerPort, RecorderPort, SipEdgePort } from './ports.js';
 import { PEER_ERROR_CODES, PeerError } from './errors.js';
 import type { Logger } from '@callctl/logging';
 import {
@@ -35,6 +35,8 @@ import { bridgesEffects } from './capabilities/bridges.effects.js';
 import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
+import { monitorsEffects } from './capabilities/monitors.effects.js';
+import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
@@ -49,6 +51,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   bridgesEffects,
   mediaLossEffects,
   recordingsEffects,
+  monitorsEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */
@@ -67,8 +70,24 @@ export class CommandEffects {
   /** Every capability's event-driven after-effect (EventsEffect), in the capabilities' order. */
   private readonly afterEvents = CAPABILITY_EFFECTS.flatMap((c) => (c.afterEvents ? [c.afterEvents] : []));
 
-  constructor(sipEdge: SipEdgePort, media: MediaPort, log?: Logger, recorder: RecorderPort = noRecorder) {
-    this.ports = { sipEdge, media, recorder, ...(log ? { log } : {}) };
+  /** The monitored calls' media (absent without a mixer): the orchestrator re-drives it after a restart. */
+  readonly monitors?: MonitorMedia;
+
+  constructor(
+    sipEdge: SipEdgePort,
+    media: MediaPort,
+    log?: Logger,
+    recorder: RecorderPort = noRecorder,
+    mixer?: MixerPort,
+  ) {
+    if (mixer) this.monitors = new MonitorMedia({ media, mixer, ...(log ? { log } : {}) });
+    this.ports = {
+      sipEdge,
+      media,
+      recorder,
+      ...(log ? { log } : {}),
+      ...(this.monitors ? { monitors: this.monitors } : {}),
+    };
   }
 
   /** `state`: the call the command was decided on. */

@@ -206,10 +206,20 @@ export function mediaFactCommand(
         },
       };
     }
-    case 'mixerLost':
-      // Placeholder until monitoring's decider takes it (issue 15: the monitors of the call end with
-      // MIXER_FAILED); no worker routes a party through a mixer before that exists.
-      throw new ValidationError(`media fact ${factId}: mixerLost is not handled yet`, { callId });
+    case 'mixerLost': {
+      // The worker restored the party's direct path itself; the call's monitors end (MIXER_FAILED).
+      const lost = f.mixerLost;
+      return {
+        callId,
+        factId,
+        order,
+        command: {
+          type: 'RecordMixerLost',
+          data: { sessionId: lost.sessionId || fact.sessionId, tag: lost.tag, routeId: lost.routeId },
+          metadata,
+        },
+      };
+    }
   }
 }
 

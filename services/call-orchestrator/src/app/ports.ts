@@ -70,6 +70,63 @@ export interface MediaPort {
   stopEcho(party: MediaParty): Promise<void>;
   /** Resolves once the worker has published every fact it took for the call (FlushFacts), within `timeoutMs`. */
   flushFacts(callId: string, timeoutMs: number): Promise<void>;
+  /**
+   * A copy of what the party sends, to `sinkAddress:sinkPort` (StartFork with one party); the same fork id
+   * replaces the fork. Resolves with the codec the copy comes in.
+   */
+  startFork(request: {
+    callId: string;
+    party: MediaParty;
+    forkId: string;
+    sinkAddress: string;
+    sinkPort: number;
+  }): Promise<{ codec: string }>;
+  /** Ends a fork; a fork or session that no longer exists is OK. */
+  stopFork(party: MediaParty, forkId: string): Promise<void>;
+  /**
+   * Routes the party through a mixer participant (idempotent by `routeId`); resolves with rtpengine's SDP
+   * facing the mixer. The worker watches `mixerAddress` and restores the route itself when it dies.
+   */
+  routeToMixer(request: {
+    callId: string;
+    party: MediaParty;
+    mixerSdp: string;
+    mixerAddress: string;
+    routeId: string;
+  }): Promise<{ sdp: string }>;
+  /** Gives the party its direct path back; no route is OK. */
+  restoreRoute(request: { callId: string; party: MediaParty }): Promise<void>;
+}
+
+/** What a mixer participant is to the mixer (proto/callctl/mixer/v1 Direction). */
+export type MixerDirection = 'sendrecv' | 'recvonly';
+
+/**
+ * The mixer (proto/callctl/mixer/v1): one room per monitored call (room id = call id), on one mixer
+ * instance chosen when the room is created and found again by asking the instances (GetRoom) after a
+ * restart. Create, add and delete are idempotent; removing what is gone is OK.
+ */
+export interface MixerPort {
+  /** The gRPC address of the mixer holding (or to hold) the call's room: the media-worker watches it. */
+  addressOf(callId: string): Promise<string>;
+  createRoom(callId: string): Promise<void>;
+  /**
+   * Resolves with the participant's SDP (its RTP host and port): for RouteToMixer, or a fork's sink.
+   * `codec`: what it receives, "PCMU" (the default) or "PCMA".
+   */
+  addParticipant(
+    callId: string,
+    participantId: string,
+    direction: MixerDirection,
+    codec?: string,
+  ): Promise<{ rtpHost: string; rtpPort: number; sdp: string }>;
+  connectParticipant(callId: string, participantId: string, remoteSdp: string): Promise<void>;
+  setHearing(
+    callId: string,
+    rows: ReadonlyArray<{ listenerId: string; sourceIds: readonly string[] }>,
+  ): Promise<void>;
+  removeParticipant(callId: string, participantId: string): Promise<void>;
+  deleteRoom(callId: string): Promise<void>;
 }
 
 /** What to synthesize (proto/callctl/tts/v1): text or SSML, with the provider and voice asked for. */

@@ -9,6 +9,7 @@ import { digitsCapability } from './capabilities/digits/digits.capability';
 import { bridgesCapability } from './capabilities/bridges/bridges.capability';
 import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
 import { recordingsCapability } from './capabilities/recordings/recordings.capability';
+import { monitorsCapability } from './capabilities/monitors/monitors.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -17,6 +18,7 @@ export const CALL_CAPABILITIES = [
   bridgesCapability,
   mediaLossCapability,
   recordingsCapability,
+  monitorsCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

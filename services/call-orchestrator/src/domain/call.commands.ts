@@ -125,7 +125,28 @@ export type CallCommand =
       'RecordMediaSessionLost',
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
     >
-  | RecordingCommand;
+  | RecordingCommand
+  | MonitorCommand;
+
+/**
+ * Monitoring: the public requests (`mode` 0 = LISTEN for MonitorCall; `supervisorLegId` stamped by the
+ * adapter from the key, like the monitor id), then the media-worker's fact that the mixer died.
+ */
+export type MonitorCommand =
+  | C<
+      'MonitorCall',
+      {
+        supervisorUri: string;
+        mode: callEvents.MonitorMode;
+        whisperLegId: string;
+        fromUri: string;
+        ringTimeoutMs: number;
+        supervisorLegId: string;
+      }
+    >
+  | C<'SetMonitorMode', { monitorId: string; mode: callEvents.MonitorMode; whisperLegId: string }>
+  | C<'StopMonitor', { monitorId: string }>
+  | C<'RecordMixerLost', { sessionId: string; tag: string; routeId: string }>;
 
 /** Recording: the public requests (channels and pause mode 0 = the proto's default), then the recording service's facts. */
 export type RecordingCommand =

@@ -30,6 +30,10 @@ export type CallEvent =
   | E<'RecordingResumed', ev.RecordingResumed>
   | E<'RecordingStopped', ev.RecordingStopped>
   | E<'RecordingSaved', ev.RecordingSaved>
-  | E<'RecordingFailed', ev.RecordingFailed>;
+  | E<'RecordingFailed', ev.RecordingFailed>
+  | E<'MonitorRequested', ev.MonitorRequested>
+  | E<'MonitorStarted', ev.MonitorStarted>
+  | E<'MonitorModeChanged', ev.MonitorModeChanged>
+  | E<'MonitorEnded', ev.MonitorEnded>;
 
 export type CallEventType = CallEvent['type'];

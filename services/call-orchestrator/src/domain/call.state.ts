@@ -10,6 +10,7 @@ import type { DigitsState } from './capabilities/digits/digits.state';
 import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
+import type { MonitorsState } from './capabilities/monitors/monitors.state';
 
 type LegBase = {
   readonly legId: string;
@@ -24,6 +25,9 @@ type LegBase = {
   readonly media: callEvents.MediaParty;
   /** In-band (tone) DTMF detection is on (DtmfDetectionChanged); off when never set. */
   readonly inbandDtmf?: boolean;
+  /** SUPERVISOR for a leg dialled by MonitorCall (with its monitor); absent: a party. */
+  readonly role?: callEvents.LegRole;
+  readonly monitorId?: string;
 };
 export type Leg =
   | (LegBase & { readonly status: 'initiated' })
@@ -36,6 +40,7 @@ export type { Playback } from './capabilities/media/media.state';
 export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';
 export type { Recording } from './capabilities/recordings/recordings.state';
+export type { Monitor } from './capabilities/monitors/monitors.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */
@@ -47,7 +52,13 @@ type CallCore = {
   readonly idempotency: IdempotencyMap;
   readonly answered: boolean;
 };
-type CallBase = CallCore & MediaState & DigitsState & BridgesState & MediaLossState & RecordingsState;
+type CallBase = CallCore &
+  MediaState &
+  DigitsState &
+  BridgesState &
+  MediaLossState &
+  RecordingsState &
+  MonitorsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

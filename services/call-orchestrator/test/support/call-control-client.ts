@@ -53,6 +53,16 @@ export class CallControlTestClient {
       idempotencyKey: '',
       ...r,
     });
+  monitorCall = (r: Partial<callControl.MonitorCallRequest> & { callId: string }) =>
+    this.api.monitorCall({
+      supervisorUri: 'sip:sup@127.0.0.1:5090',
+      mode: 0,
+      whisperLegId: '',
+      fromUri: '',
+      ringTimeoutMs: 0,
+      idempotencyKey: '',
+      ...r,
+    });
   getCall = async (callId: string) => (await this.api.getCall({ callId })).call!;
   listCalls = (pageSize = 0, pageToken = '') => this.api.listCalls({ pageSize, pageToken });
   /** Without resume: a test sees how the stream itself ended. */

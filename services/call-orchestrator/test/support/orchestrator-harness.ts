@@ -62,6 +62,7 @@ export interface HarnessOptions {
       | 'tts'
       | 'mediaLibrary'
       | 'recording'
+      | 'mixer'
       | 'grpc'
       | 'apiTokensFile'
       | 'apiTokensReloadMs'
@@ -103,6 +104,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tts: { address: '127.0.0.1:1', timeoutMs: 2000 },
     mediaLibrary: { address: '127.0.0.1:1', timeoutMs: 2000 },
     recording: { address: '127.0.0.1:1', timeoutMs: 2000 },
+    mixer: { address: '127.0.0.1:1', timeoutMs: 2000 },
     ...options.orchestrator,
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);

@@ -145,6 +145,17 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     dial: unary(async (r: callControl.DialRequest, c) => ({
       legId: await send(requests.dial(r, stamp), c),
     })),
+    monitorCall: unary(async (r: callControl.MonitorCallRequest, c) => ({
+      monitorId: await send(requests.monitorCall(r, stamp), c),
+    })),
+    setMonitorMode: unary(async (r: callControl.SetMonitorModeRequest, c) => {
+      await send(requests.setMonitorMode(r, stamp), c);
+      return {};
+    }),
+    stopMonitor: unary(async (r: callControl.StopMonitorRequest, c) => {
+      await send(requests.stopMonitor(r, stamp), c);
+      return {};
+    }),
     getCall: unary(async (r: callControl.GetCallRequest) => {
       if (!r.callId) throw new ValidationError('call_id is required');
       const view = callView(await h.calls.load(r.callId));

@@ -34,6 +34,9 @@ const CALL_CONTROL: Table<typeof callControl.CallControlService> = {
   say: SCOPES.callsWrite,
   sendDtmf: SCOPES.callsWrite,
   setDtmfDetection: SCOPES.callsWrite,
+  monitorCall: SCOPES.callsWrite,
+  setMonitorMode: SCOPES.callsWrite,
+  stopMonitor: SCOPES.callsWrite,
   // Recording a call makes a recording that recordings:read can fetch: the right to make one is the
   // recordings scope, not the right to drive the call.
   startRecording: SCOPES.recordingsWrite,

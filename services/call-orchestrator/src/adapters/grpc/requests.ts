@@ -357,6 +357,53 @@ export function dial(r: callControl.DialRequest, s: Stamp): CallRequest {
 }
 
 /**
+ * MonitorCall: the monitor id and the supervisor's leg id derive from the key, so a retry after a crash asks
+ * for the same ones. A supervisor given as a number is turned into a URI by decide (it knows the call).
+ */
+export function monitorCall(r: callControl.MonitorCallRequest, s: Stamp): CallRequest {
+  const callId = required(r.callId, 'call_id');
+  const key = required(r.idempotencyKey, 'idempotency_key');
+  const uri = required(r.supervisorUri, 'supervisor_uri');
+  return {
+    callId,
+    command: {
+      type: 'MonitorCall',
+      data: {
+        supervisorUri: /^\+?[0-9]+$/.test(uri) ? uri : sipUri(uri, 'supervisor_uri'),
+        mode: r.mode,
+        whisperLegId: r.whisperLegId,
+        fromUri: r.fromUri ? sipUri(r.fromUri, 'from_uri') : '',
+        ringTimeoutMs: r.ringTimeoutMs || DEFAULT_RING_TIMEOUT_MS,
+        supervisorLegId: s.ids.fromName(callId, 'monitor-leg', key),
+      },
+      metadata: keyed(s, callId, 'monitor', key),
+    },
+  };
+}
+
+export function setMonitorMode(r: callControl.SetMonitorModeRequest, s: Stamp): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type: 'SetMonitorMode',
+      data: { monitorId: required(r.monitorId, 'monitor_id'), mode: r.mode, whisperLegId: r.whisperLegId },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}
+
+export function stopMonitor(r: callControl.StopMonitorRequest, s: Stamp): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type: 'StopMonitor',
+      data: { monitorId: required(r.monitorId, 'monitor_id') },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}
+
+/**
  * The recording a StartRecording or RecordLeg creates: `rec-` and 32 hex digits, from the key when given
  * (a retry asks for the same id, and decide answers the first one's), random otherwise.
  */

@@ -109,6 +109,43 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
         }),
       );
     },
+    startFork: async (r) => {
+      const reply = await on<media.StartForkRequest, media.StartForkResponse>(r.party, (c) => c.startFork, {
+        sessionId: r.party.sessionId,
+        forkId: r.forkId,
+        fromTags: [r.party.tag],
+        sinkAddress: r.sinkAddress,
+        sinkPorts: [r.sinkPort],
+        wideband: false,
+        callId: r.callId,
+      });
+      return { codec: reply.parties[0]?.codec ?? '' };
+    },
+    stopFork: async ({ sessionId }, forkId) => {
+      await on({ sessionId }, (c) => c.stopFork, { sessionId, forkId });
+    },
+    routeToMixer: async (r) => {
+      const reply = await on<media.RouteToMixerRequest, media.RouteToMixerResponse>(
+        r.party,
+        (c) => c.routeToMixer,
+        {
+          sessionId: r.party.sessionId,
+          tag: r.party.tag,
+          mixerSdp: r.mixerSdp,
+          mixerAddress: r.mixerAddress,
+          callId: r.callId,
+          routeId: r.routeId,
+        },
+      );
+      return { sdp: reply.sdp };
+    },
+    restoreRoute: async (r) => {
+      await on(r.party, (c) => c.restoreRoute, {
+        sessionId: r.party.sessionId,
+        tag: r.party.tag,
+        callId: r.callId,
+      });
+    },
     close: () => clients.close(),
   };
 }

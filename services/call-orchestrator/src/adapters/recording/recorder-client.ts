@@ -2,7 +2,7 @@ import type { ChannelCredentials } from '@grpc/grpc-js';
 import { recorder } from '@callctl/proto';
 import { OwnerDirectory, PeerClients, type PeerInstance, type PeerInstances } from '@callctl/service';
 import type { RecorderPort } from '../../app/ports.js';
-import { callPeer, ownerOf, type Unary } from '../peer-call.js';
+import { callAt, ownerOf } from '../peer-call.js';
 
 export interface RecorderClientOptions {
   /** host:port of "any" recording instance (RECORDING_GRPC): used while no instance announced itself. */
@@ -26,15 +26,7 @@ const NO_INSTANCES: PeerInstances = { list: () => [] };
 export function recorderClient(options: RecorderClientOptions): RecorderPort & { close(): void } {
   // Found again within a second after a restart of the recording service (a crash is recovered there).
   const clients = PeerClients.of(recorder.RecorderClient, options.credentials);
-  const call = <Req, Res>(
-    at: PeerInstance,
-    method: (client: recorder.RecorderClient) => unknown,
-    request: Req,
-  ) => {
-    const client = clients.at(at.address);
-    const bound = (method(client) as Unary<Req, Res>).bind(client) as Unary<Req, Res>;
-    return callPeer('recording', bound, request, options.timeoutMs);
-  };
+  const call = callAt('recording', clients, options.timeoutMs);
   const owners = new OwnerDirectory({
     instances: options.instances ?? NO_INSTANCES,
     fallbackAddress: options.address,

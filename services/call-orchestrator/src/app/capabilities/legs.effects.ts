@@ -5,14 +5,18 @@ import type { Decision } from '../../domain/call.guards.js';
 import { isPeerError, PEER_ERROR_CODES } from '../errors.js';
 import type { CapabilityEffects, EffectPorts } from './effects.js';
 
-/** Places the INVITE of each leg the decision requested (CreateCall's first leg, Dial's leg). */
+/**
+ * Places the INVITE of each leg the decision requested (CreateCall's first leg, Dial's leg, a supervisor's
+ * leg), or only of those `which` picks.
+ */
 export async function placeRequestedLegs(
   ports: EffectPorts,
   callId: string,
   decision: Decision,
+  which: (e: Decision['events'][number]) => boolean = () => true,
 ): Promise<void> {
   for (const e of decision.events) {
-    if (e.type === 'LegInitiated' || e.type === 'DialRequested')
+    if ((e.type === 'LegInitiated' || e.type === 'DialRequested') && which(e))
       await ports.sipEdge.placeCall({
         callId,
         legId: e.data.legId,

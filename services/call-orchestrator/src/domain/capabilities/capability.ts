@@ -22,6 +22,8 @@ export interface DecideContext {
    * stops it): the digits capability asks, without knowing who listens.
    */
   digitReceived(s: Active, legId: string, digit: string): CallEvent[];
+  /** What every capability does when a leg's answer is recorded (after its LegAnswered). */
+  legAnswered(s: Active, legId: string, now: number): Decision;
   evolve(state: CallState, event: CallEvent): CallState;
 }
 
@@ -30,6 +32,9 @@ export type Decider<T extends CallCommandType> = (
   c: Cmd<T>,
   ctx: DecideContext,
 ) => Decision;
+/** How a leg ended, for the capabilities that end something with it. */
+export type LegEnd = { readonly cause: callEvents.EndCause; readonly sipStatus: number };
+
 export type Evolver<T extends CallEventType> = (s: Started, e: Ev<T>) => CallState;
 
 export interface Capability<C extends CallCommandType, E extends CallEventType> {
@@ -45,11 +50,13 @@ export interface Capability<C extends CallCommandType, E extends CallEventType> 
    */
   readonly settled?: { readonly [T in C]?: (s: Started, c: Cmd<T>) => boolean };
   /** Events that end what this capability runs on a leg that ends (before its LegEnded). */
-  readonly onLegEnded?: (s: Active, l: Leg) => readonly CallEvent[];
+  readonly onLegEnded?: (s: Active, l: Leg, end: LegEnd) => readonly CallEvent[];
   /** Events that end what this capability runs on the call, when its last leg ends (before CallEnded). */
   readonly onCallEnded?: (s: Active) => readonly CallEvent[];
   /** Events that follow a key pressed on an answered leg (after its DtmfReceived). */
   readonly onDigit?: (s: Active, legId: string, digit: string) => readonly CallEvent[];
+  /** Events (and deadlines) that follow a leg's answer (after its LegAnswered). */
+  readonly onLegAnswered?: (s: Active, legId: string, now: number) => Decision;
 }
 
 /** Any capability, as the registry holds it. */
@@ -59,9 +66,10 @@ export type AnyCapability = {
   readonly evolve: Partial<Record<CallEventType, unknown>>;
   readonly initial?: Partial<Started>;
   readonly settled?: Partial<Record<CallCommandType, unknown>>;
-  readonly onLegEnded?: (s: Active, l: Leg) => readonly CallEvent[];
+  readonly onLegEnded?: (s: Active, l: Leg, end: LegEnd) => readonly CallEvent[];
   readonly onCallEnded?: (s: Active) => readonly CallEvent[];
   readonly onDigit?: (s: Active, legId: string, digit: string) => readonly CallEvent[];
+  readonly onLegAnswered?: (s: Active, legId: string, now: number) => Decision;
 };
 
 const none: Decision = { events: [] };

@@ -1,14 +1,17 @@
 // Builds the call aggregate's decide, evolve and settled from a list of capabilities, and the cascade
 // that ends a leg: each capability is asked what ends with the leg, then the leg ends, then the call when
-// no leg is left. A command or event type that no capability handles is a compile error at the call to
+// no party leg is left (supervisor legs, which monitoring dials, end with the call). A command or event type that no capability handles is a compile error at the call to
 // buildRegistry; one that two capabilities claim is refused when the registry is built.
-import type { callEvents } from '@callctl/proto';
+import { callEvents } from '@callctl/proto';
 import type { CallCommand, CallCommandType } from '../call.commands';
 import type { CallEvent, CallEventType } from '../call.events';
-import type { CallState } from '../call.state';
-import type { Decision } from '../call.guards';
+import type { CallState, Leg } from '../call.state';
+import type { Active, Decision } from '../call.guards';
 import { ValidationError } from '../errors';
-import type { AnyCapability, DecideContext, Decider, Evolver, Started } from './capability';
+import type { AnyCapability, DecideContext, Decider, Evolver, LegEnd, Started } from './capability';
+import { isSupervisor } from './monitors/monitors.state';
+
+const LOCAL_HANGUP: LegEnd = { cause: callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, sipStatus: 0 };
 
 type Handled<L extends readonly AnyCapability[], K extends 'decide' | 'evolve'> = L[number] extends infer C
   ? C extends AnyCapability
@@ -50,13 +53,34 @@ export function buildRegistry<const L extends readonly AnyCapability[]>(
   const context: DecideContext = {
     evolve,
     digitReceived: (s, legId, digit) => capabilities.flatMap((c) => c.onDigit?.(s, legId, digit) ?? []),
+    legAnswered(s, legId, now) {
+      const decisions = capabilities.flatMap((c) =>
+        c.onLegAnswered ? [c.onLegAnswered(s, legId, now)] : [],
+      );
+      return {
+        events: decisions.flatMap((d) => d.events),
+        deadlines: decisions.flatMap((d) => d.deadlines ?? []),
+      };
+    },
     endLeg(s, l, cause, sipStatus, reason) {
       const base = { callId: s.callId, clientState: s.clientState };
-      const out = capabilities.flatMap((c) => c.onLegEnded?.(s, l) ?? []);
-      out.push({ type: 'LegEnded', data: { ...base, legId: l.legId, cause, sipStatus, reason } });
-      const stillUp = Object.values(s.legs).some((o) => o.legId !== l.legId && o.status !== 'ended');
+      const endOf = (at: Active, leg: Leg, end: LegEnd, why: string): CallEvent[] => [
+        ...capabilities.flatMap((c) => c.onLegEnded?.(at, leg, end) ?? []),
+        { type: 'LegEnded', data: { ...base, legId: leg.legId, ...end, reason: why } },
+      ];
+      const out = endOf(s, l, { cause, sipStatus }, reason);
+      // A supervisor leg (monitoring) never keeps the call up: the call ends with its last party leg.
+      const stillUp = Object.values(s.legs).some(
+        (o) => o.legId !== l.legId && o.status !== 'ended' && !isSupervisor(o),
+      );
       if (!stillUp) {
         out.push(...capabilities.flatMap((c) => c.onCallEnded?.(s) ?? []));
+        // The supervisors still up are hung up with the call, after their monitors ended with it.
+        for (const sup of Object.values(s.legs))
+          if (sup.legId !== l.legId && sup.status !== 'ended' && isSupervisor(sup)) {
+            const at = out.reduce(evolve, s as CallState) as Active;
+            out.push(...endOf(at, sup, LOCAL_HANGUP, 'the monitored call ended'));
+          }
         out.push({ type: 'CallEnded', data: { ...base, cause, talkDurationMs: 0 } });
       }
       return out;

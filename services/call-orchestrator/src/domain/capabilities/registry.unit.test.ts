@@ -14,7 +14,7 @@ function watched() {
   const asked: string[] = [];
   const capabilities = CALL_CAPABILITIES.map((c): AnyCapability => ({
     ...c,
-    onLegEnded: (s, l) => (asked.push(`${c.name}:leg ${l.legId}`), c.onLegEnded?.(s, l) ?? []),
+    onLegEnded: (s, l, end) => (asked.push(`${c.name}:leg ${l.legId}`), c.onLegEnded?.(s, l, end) ?? []),
     onCallEnded: (s) => (asked.push(`${c.name}:call`), c.onCallEnded?.(s) ?? []),
   }));
   return { asked, registry: buildRegistry(capabilities as unknown as typeof CALL_CAPABILITIES) };
@@ -64,6 +64,7 @@ describe('call capability registry', () => {
       collects: {},
       bridges: {},
       mediaLost: {},
+      monitors: {},
       recordings: {},
     });
   });

@@ -7,3 +7,4 @@ export * from '../capabilities/digits/digits.builders';
 export * from '../capabilities/bridges/bridges.builders';
 export * from '../capabilities/media-loss/media-loss.builders';
 export * from '../capabilities/recordings/recordings.builders';
+export * from '../capabilities/monitors/monitors.builders';

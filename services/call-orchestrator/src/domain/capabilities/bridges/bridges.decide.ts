@@ -17,6 +17,7 @@ import { IllegalStateError, ValidationError } from '../../errors';
 import { activeEvolve, type DecideContext } from '../capability';
 import { stopPlaybacksOn } from '../digits/prompts';
 import { bridgeFingerprint, dialFingerprint } from './bridges.state';
+import { isSupervisor } from '../monitors/monitors.state';
 
 type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 
@@ -28,6 +29,12 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>, ctx: DecideContext):
   if (again) return again;
   const a = answeredLeg(s, legAId, 'be bridged');
   const b = answeredLeg(s, legBId, 'be bridged');
+  for (const l of [a, b])
+    if (isSupervisor(l))
+      throw new IllegalStateError(`leg ${l.legId} is a supervisor's (monitoring): it is never bridged`, {
+        callId: s.callId,
+        legId: l.legId,
+      });
   for (const l of [a, b])
     if (l.bridgeId)
       throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
@@ -135,6 +142,11 @@ function bridgeSource(s: Active, legId: string): void {
   const waitingInbound =
     l.direction === callEvents.LegDirection.LEG_DIRECTION_INBOUND &&
     (l.status === 'initiated' || l.status === 'ringing');
+  if (isSupervisor(l))
+    throw new IllegalStateError(`leg ${legId} is a supervisor's (monitoring): it is never bridged`, {
+      callId: s.callId,
+      legId,
+    });
   if (l.status === 'answered' || waitingInbound) return;
   answeredLeg(s, legId, 'be bridged with a dialled leg');
 }

@@ -4,6 +4,7 @@ import { legMedia } from '../legs/legs.state';
 import { callEvents } from '@callctl/proto';
 import type { Leg } from '../../call.state';
 import { remember } from '../../idempotency';
+import { supervisorDialled } from '../monitors/monitors.state';
 import type { Evolver } from '../capability';
 
 export type Bridge = {
@@ -33,9 +34,10 @@ const dialRequested: Evolver<'DialRequested'> = (s, { data: d }) => {
     bridgeWithOnAnswer: d.bridgeWithLegId,
     media: legMedia(s.callId, d.legId),
     status: 'initiated',
+    ...(d.role ? { role: d.role, monitorId: d.monitorId } : {}),
   };
   return {
-    ...s,
+    ...supervisorDialled(s, d.monitorId ?? ''),
     legs: { ...s.legs, [d.legId]: leg },
     idempotency: remember(s.idempotency, d.idempotencyKey, dialFingerprint({ ...d }), d.legId),
   };

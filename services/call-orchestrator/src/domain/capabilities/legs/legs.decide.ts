@@ -113,7 +113,7 @@ export const recordInboundCall = (state: CallState, c: Cmd<'RecordInboundCall'>)
   };
 };
 
-export const answerLeg = (s: Active, c: Cmd<'AnswerLeg'>): Decision => {
+export const answerLeg = (s: Active, c: Cmd<'AnswerLeg'>, ctx: DecideContext): Decision => {
   const l = leg(s, c.data.legId);
   if (l.direction !== LegDirection.LEG_DIRECTION_INBOUND)
     throw new IllegalStateError(`leg ${l.legId} is outbound; only the far end answers it`, {
@@ -139,9 +139,13 @@ export const answerLeg = (s: Active, c: Cmd<'AnswerLeg'>): Decision => {
       data: { callId: s.callId, legId: l.legId, inband: true, clientState },
     });
   const firstAnswer = !s.answered && maxDurationMs > 0;
+  const then = ctx.legAnswered(s, l.legId, c.metadata.now);
   return {
-    events: out,
-    deadlines: firstAnswer ? [{ kind: 'maxDuration', atMs: c.metadata.now + maxDurationMs }] : [],
+    events: [...out, ...then.events],
+    deadlines: [
+      ...(firstAnswer ? [{ kind: 'maxDuration' as const, atMs: c.metadata.now + maxDurationMs }] : []),
+      ...(then.deadlines ?? []),
+    ],
   };
 };
 
@@ -167,7 +171,8 @@ export const rejectLeg = (s: Active, c: Cmd<'RejectLeg'>, ctx: DecideContext): D
 export const hangup = (state: CallState, c: Cmd<'Hangup'>, ctx: DecideContext): Decision => {
   if (state.status === 'ended') return none; // safe to retry
   const s = active(state);
-  const targets = c.data.legId ? [leg(s, c.data.legId)] : Object.values(s.legs);
+  // The whole call: its party legs; supervisor legs (monitoring) end with the call, after their monitors.
+  const targets = c.data.legId ? [leg(s, c.data.legId)] : Object.values(s.legs).filter((l) => !l.role);
   let cur: CallState = s;
   const out: CallEvent[] = [];
   for (const t of targets) {
@@ -205,6 +210,8 @@ export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Dec
           ringTimeoutMs: l.ringTimeoutMs,
           clientState: s.clientState,
           ...(c.data.media ? { media: c.data.media } : {}),
+          // A supervisor leg (monitoring) says so; a party leg's LegInitiated stays as it always was.
+          ...(l.role ? { role: l.role, monitorId: l.monitorId ?? '' } : {}),
         },
       },
     ],
@@ -225,7 +232,7 @@ export const recordLegRinging = (s: Active, c: Cmd<'RecordLegRinging'>): Decisio
   };
 };
 
-export const recordLegAnswered = (s: Active, c: Cmd<'RecordLegAnswered'>): Decision => {
+export const recordLegAnswered = (s: Active, c: Cmd<'RecordLegAnswered'>, ctx: DecideContext): Decision => {
   const l = leg(s, c.data.legId);
   if (l.status === 'answered' || l.status === 'ended') return none;
   const out: CallEvent[] = [
@@ -251,7 +258,12 @@ export const recordLegAnswered = (s: Active, c: Cmd<'RecordLegAnswered'>): Decis
       },
     });
   const firstAnswer = !s.answered && s.maxDurationMs > 0;
-  return { events: out, deadlines: firstAnswer ? [maxDuration(s, c.metadata.now)] : [] };
+  const then = ctx.legAnswered(s, l.legId, c.metadata.now);
+  out.push(...then.events);
+  return {
+    events: out,
+    deadlines: [...(firstAnswer ? [maxDuration(s, c.metadata.now)] : []), ...(then.deadlines ?? [])],
+  };
 };
 
 const maxDuration = (s: Active, now: number): Deadline => ({

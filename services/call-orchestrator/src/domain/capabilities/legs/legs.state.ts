@@ -28,7 +28,12 @@ const legInitiated: Evolver<'LegInitiated'> = (s, { data: d }) =>
     bridgeWithOnAnswer: s.legs[d.legId]?.bridgeWithOnAnswer,
     media: legMedia(s.callId, d.legId, d.media),
     status: 'initiated',
+    ...roleOf(d.role ? d : s.legs[d.legId]),
   });
+
+/** A supervisor leg's role and monitor (a party leg carries none). */
+const roleOf = (l: { role?: callEvents.LegRole; monitorId?: string } | undefined) =>
+  l?.role ? { role: l.role, monitorId: l.monitorId ?? '' } : {};
 
 const legRinging: Evolver<'LegRinging'> = (s, e) => {
   const leg = s.legs[e.data.legId];

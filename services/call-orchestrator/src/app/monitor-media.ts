@@ -1,0 +1,260 @@
+// The media of a monitored call: its mixer room, the forks of its parties into it, the routes of the
+// supervisors (and, while some monitor whispers or barges, of the parties) through it, and who hears whom.
+// Nothing of it is in the log: the log holds the monitors and their modes, and this brings the media to
+// what they ask (`drive`), step by idempotent step, after each decision that changes them and again for
+// every monitored call after a restart (`recover`) or now and then (a step that failed). What this process
+// did is remembered so that a step runs once; after a restart every step runs once more, which the mixer
+// and the media-worker answer as before (AddParticipant, RouteToMixer and StartFork are idempotent).
+//
+// Order (contract of issue 15): CreateRoom; for each answered party AddParticipant fork-<leg> (recvonly)
+// and StartFork into it; for each started monitor AddParticipant sup-<monitor> (sendrecv), RouteToMixer of
+// the supervisor's party with its SDP, ConnectParticipant with rtpengine's; parties no longer to be routed:
+// RestoreRoute, RemoveParticipant in-<leg>; parties to be routed (whisper, barge): AddParticipant
+// in-<leg>, RouteToMixer, ConnectParticipant; then SetHearing. Once no monitor runs: RestoreRoute of the
+// routed parties, StopFork, RemoveParticipant of every participant, DeleteRoom.
+import type { Logger } from '@callctl/logging';
+import { callEvents } from '@callctl/proto';
+import type { CallState, Leg, Monitor } from '../domain/call.state.js';
+import {
+  forkParticipant,
+  hearingOf,
+  inParticipant,
+  supParticipant,
+} from '../domain/capabilities/monitors/hearing.js';
+import type { MediaParty, MediaPort, MixerPort } from './ports.js';
+
+export interface MonitorMediaPorts {
+  readonly media: MediaPort;
+  readonly mixer: MixerPort;
+  readonly log?: Logger;
+}
+
+/** Pauses between attempts of a drive that failed; then it is left to the next drive (resync). */
+// A supervisor leg's answer may be reported before the media-worker has its SDP (RouteToMixer is then
+// NOT_FOUND for a moment): a few seconds of tries cover that.
+export const DRIVE_RETRY_PAUSES_MS: readonly number[] = [200, 500, 1000, 2000];
+
+/** The fork of a party into its fork participant (the fork's tag in the party's media session). */
+export const monitorForkId = (legId: string) => `mon-fork-${legId}`;
+
+/** What this process did for one call's room. */
+type Applied = {
+  room?: string;
+  /** Party leg -> where its fork was started from. */
+  readonly forks: Map<string, MediaParty>;
+  /** Routed participant (sup-*, in-*) -> the party routed. */
+  readonly routes: Map<string, MediaParty>;
+  hearing?: string;
+};
+
+const started = (state: CallState): Monitor[] =>
+  state.status === 'active'
+    ? Object.values(state.monitors).filter(
+        (m) => m.status === 'started' && state.legs[m.supervisorLegId]?.status === 'answered',
+      )
+    : [];
+const sameParty = (x: MediaParty, y: MediaParty) => x.sessionId === y.sessionId && x.tag === y.tag;
+const isParty = (l: Leg) => l.role !== callEvents.LegRole.LEG_ROLE_SUPERVISOR;
+const answeredParties = (state: CallState): Leg[] =>
+  state.status === 'active'
+    ? Object.values(state.legs).filter((l) => isParty(l) && l.status === 'answered')
+    : [];
+
+/** What a room set up for `state`'s monitors may hold: every party's fork and route, every supervisor's. */
+function everythingOf(state: CallState): Applied | undefined {
+  const legs = state.status === 'none' ? [] : Object.values(state.legs);
+  const parties = legs.filter(isParty);
+  // A monitor whose supervisor never answered set nothing up (a busy supervisor leaves the call alone).
+  const monitors = state.status === 'none' ? [] : Object.values(state.monitors).filter((m) => m.wasStarted);
+  if (monitors.length === 0) return undefined;
+  const routes = new Map<string, MediaParty>([
+    ...parties.map((p): [string, MediaParty] => [inParticipant(p.legId), p.media]),
+    ...monitors.flatMap((m): Array<[string, MediaParty]> => {
+      const sup = state.status === 'none' ? undefined : state.legs[m.supervisorLegId];
+      return sup ? [[supParticipant(m.monitorId), sup.media]] : [];
+    }),
+  ]);
+  return { forks: new Map(parties.map((p) => [p.legId, p.media])), routes };
+}
+
+export class MonitorMedia {
+  private readonly applied = new Map<string, Applied>();
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly ports: MonitorMediaPorts,
+    private readonly pausesMs: readonly number[] = DRIVE_RETRY_PAUSES_MS,
+  ) {}
+
+  /**
+   * Brings the call's media to what `state` asks. `ending`: a monitor just ended, so the room is torn down
+   * (once no monitor runs) even when this process did not set it up, from what the state says it held. Drives of one call run one after the other (each on the
+   * state its decision left); it never rejects: a failure is retried, then logged and left to the next drive.
+   */
+  drive(callId: string, state: CallState, ending = false): Promise<void> {
+    const previous = this.queues.get(callId) ?? Promise.resolve();
+    const next = previous.then(() => this.withRetries(callId, state, ending));
+    this.queues.set(callId, next);
+    void next.finally(() => {
+      if (this.queues.get(callId) === next) this.queues.delete(callId);
+    });
+    return next;
+  }
+
+  /** Whether `state` has something for this to do: a monitor running, or a room this process set up. */
+  concerns(callId: string, state: CallState): boolean {
+    return started(state).length > 0 || this.applied.has(callId);
+  }
+
+  /** Whether this process set up (part of) the call's room. */
+  drives(callId: string): boolean {
+    return this.applied.has(callId);
+  }
+
+  private async withRetries(callId: string, state: CallState, ending: boolean): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.converge(callId, state, ending);
+      } catch (error) {
+        const pause = this.pausesMs[attempt];
+        if (pause === undefined) {
+          this.ports.log?.warn(
+            { callId, attempts: attempt + 1, err: error },
+            "could not bring the monitored call's mixer room up to date; the next drive tries again",
+          );
+          return;
+        }
+        // Unref'd: a drive still waiting to retry never keeps a closing process up.
+        await new Promise((resolve) => setTimeout(resolve, pause).unref());
+      }
+    }
+  }
+
+  private async converge(callId: string, state: CallState, ending: boolean): Promise<void> {
+    const monitors = started(state);
+    if (monitors.length === 0) return this.teardown(callId, state, ending);
+    const { media, mixer } = this.ports;
+    const a: Applied = this.applied.get(callId) ?? { forks: new Map(), routes: new Map() };
+    this.applied.set(callId, a);
+    if (!a.room) {
+      const address = await mixer.addressOf(callId);
+      await mixer.createRoom(callId);
+      a.room = address;
+    }
+    const mixerAddress = a.room;
+    const route = async (participantId: string, party: MediaParty) => {
+      if (a.routes.has(participantId)) return;
+      const { sdp } = await mixer.addParticipant(callId, participantId, 'sendrecv');
+      const towardsMixer = await media.routeToMixer({
+        callId,
+        party,
+        mixerSdp: sdp,
+        mixerAddress,
+        routeId: participantId,
+      });
+      await mixer.connectParticipant(callId, participantId, towardsMixer.sdp);
+      a.routes.set(participantId, party);
+    };
+
+    const parties = answeredParties(state);
+    for (const p of parties) {
+      const forked = a.forks.get(p.legId);
+      if (forked && sameParty(forked, p.media)) continue;
+      // A bridge moved the party's media to another session (LegsBridged): its fork follows it there.
+      if (forked) await media.stopFork(forked, monitorForkId(p.legId)).catch(() => undefined);
+      await this.fork(callId, p);
+    }
+    for (const [legId, party] of a.forks)
+      if (!parties.some((p) => p.legId === legId)) {
+        await media.stopFork(party, monitorForkId(legId));
+        await mixer.removeParticipant(callId, forkParticipant(legId));
+        a.forks.delete(legId);
+      }
+
+    for (const m of monitors) {
+      const sup = state.status === 'active' ? state.legs[m.supervisorLegId] : undefined;
+      if (sup) await route(supParticipant(m.monitorId), sup.media);
+    }
+    const hearing = hearingOf(
+      monitors,
+      parties.map((p) => p.legId),
+    );
+    for (const [participantId, party] of a.routes) {
+      const stays =
+        monitors.some((m) => supParticipant(m.monitorId) === participantId) ||
+        hearing.routed.some((legId) => inParticipant(legId) === participantId);
+      if (stays) continue;
+      // A supervisor's leg is hung up with its monitor: only a party gets its direct path back.
+      if (participantId.startsWith('in-')) await media.restoreRoute({ callId, party });
+      await mixer.removeParticipant(callId, participantId);
+      a.routes.delete(participantId);
+    }
+    for (const legId of hearing.routed) {
+      const party = parties.find((p) => p.legId === legId);
+      if (party) await route(inParticipant(legId), party.media);
+    }
+    const rows = JSON.stringify(hearing.rows);
+    if (rows !== a.hearing) {
+      await mixer.setHearing(callId, hearing.rows);
+      a.hearing = rows;
+    }
+  }
+
+  /**
+   * A fork of the party into its fork participant. A fork comes in the party's own codec when it is PCMU,
+   * PCMA or G.722 (PCMU otherwise, transcoded by rtpengine): a PCMA one gets a PCMA participant instead
+   * (the mixer speaks both); G.722, which the mixer does not decode, is left as it is and said.
+   */
+  private async fork(callId: string, p: Leg): Promise<void> {
+    const { media, mixer, log } = this.ports;
+    const id = forkParticipant(p.legId);
+    const start = async (codec: string) => {
+      const sink = await mixer.addParticipant(callId, id, 'recvonly', codec);
+      return media.startFork({
+        callId,
+        party: p.media,
+        forkId: monitorForkId(p.legId),
+        sinkAddress: sink.rtpHost,
+        sinkPort: sink.rtpPort,
+      });
+    };
+    const forked = await start('PCMU');
+    if (forked.codec === 'PCMA') {
+      await mixer.removeParticipant(callId, id);
+      await start('PCMA');
+    } else if (forked.codec !== 'PCMU')
+      log?.warn(
+        { callId, legId: p.legId, codec: forked.codec },
+        'the mixer cannot decode this fork: the supervisor will not hear the party',
+      );
+    this.applied.get(callId)?.forks.set(p.legId, p.media);
+  }
+
+  /**
+   * No monitor runs any more: the parties get their direct path back, and the forks, the participants and
+   * the room go. Each step on its own: a mixer that died (MIXER_FAILED) or a call whose media is gone
+   * (CALL_ENDED) fails some, which changes nothing of what the others must do.
+   */
+  private async teardown(callId: string, state: CallState, ending: boolean): Promise<void> {
+    // Set up by another instance, or by this process before it restarted: what the state says may be there.
+    const a = this.applied.get(callId) ?? (ending ? everythingOf(state) : undefined);
+    if (!a) return;
+    const { media, mixer, log } = this.ports;
+    const step = async (what: string, run: () => Promise<void>) => {
+      try {
+        await run();
+      } catch (error) {
+        log?.debug({ callId, err: error }, `monitor teardown: ${what} failed (nothing left to undo?)`);
+      }
+    };
+    for (const [participantId, party] of a.routes)
+      if (participantId.startsWith('in-'))
+        await step('RestoreRoute', () => media.restoreRoute({ callId, party }));
+    for (const [legId, party] of a.forks)
+      await step('StopFork', () => media.stopFork(party, monitorForkId(legId)));
+    const participants = [...a.routes.keys(), ...[...a.forks.keys()].map(forkParticipant)];
+    for (const id of participants) await step('RemoveParticipant', () => mixer.removeParticipant(callId, id));
+    await step('DeleteRoom', () => mixer.deleteRoom(callId));
+    this.applied.delete(callId);
+  }
+}

@@ -1,0 +1,195 @@
+import type { CallEvent } from '../domain/call.events';
+import { foldEvents, type CallState } from '../domain/call.state';
+import * as b from '../domain/testing/builders';
+import { MonitorMedia } from './monitor-media';
+import type { MediaPort, MixerPort } from './ports';
+
+const { MonitorMode, MonitorEndReason } = b;
+
+/** The mixer and media-worker as the calls they were asked, in order (`fail` makes the next such call fail). */
+function recordingPorts() {
+  const calls: string[] = [];
+  const failing = new Set<string>();
+  /** The codec each party's fork comes in (PCMU unless named). */
+  const forkCodecs = new Map<string, string>();
+  const act = async <T>(line: string, result: T): Promise<T> => {
+    calls.push(line);
+    const name = line.split(' ')[0]!;
+    if (failing.delete(name)) throw new Error(`${name} failed`);
+    return result;
+  };
+  const mixer: MixerPort = {
+    addressOf: async () => 'mixer:1',
+    createRoom: (callId) => act(`CreateRoom ${callId}`, undefined),
+    addParticipant: (_c, id, direction, codec = 'PCMU') =>
+      act(`AddParticipant ${id} ${direction}${codec === 'PCMU' ? '' : ` ${codec}`}`, {
+        rtpHost: '127.0.0.1',
+        rtpPort: 4000,
+        sdp: `sdp-${id}`,
+      }),
+    connectParticipant: (_c, id, sdp) => act(`ConnectParticipant ${id} ${sdp}`, undefined),
+    setHearing: (_c, rows) =>
+      act(`SetHearing ${rows.map((r) => `${r.listenerId}<${r.sourceIds.join('+')}`).join(' ')}`, undefined),
+    removeParticipant: (_c, id) => act(`RemoveParticipant ${id}`, undefined),
+    deleteRoom: (callId) => act(`DeleteRoom ${callId}`, undefined),
+  };
+  const media = {
+    startFork: (r) =>
+      act(`StartFork ${r.party.tag} ${r.forkId}`, { codec: forkCodecs.get(r.party.tag) ?? 'PCMU' }),
+    stopFork: (party, forkId) => act(`StopFork ${party.tag} ${forkId}`, undefined),
+    routeToMixer: (r) =>
+      act(`RouteToMixer ${r.party.tag} ${r.routeId} ${r.mixerSdp}`, { sdp: `rtpe-${r.routeId}` }),
+    restoreRoute: (r) => act(`RestoreRoute ${r.party.tag}`, undefined),
+  } as Pick<MediaPort, 'startFork' | 'stopFork' | 'routeToMixer' | 'restoreRoute'> as MediaPort;
+  return { calls, failing, forkCodecs, driver: new MonitorMedia({ media, mixer }, [0, 0]) };
+}
+
+const monitored = (...more: CallEvent[]): CallState => foldEvents([...b.monitoredCall(), ...more]);
+
+describe('monitor media: the mixer room and routes follow the monitors', () => {
+  it('sets a listening monitor up in the contract order', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored());
+    expect(calls).toEqual([
+      'CreateRoom C1',
+      'AddParticipant fork-A recvonly',
+      'StartFork A mon-fork-A',
+      'AddParticipant fork-B recvonly',
+      'StartFork B mon-fork-B',
+      'AddParticipant sup-M1 sendrecv',
+      'RouteToMixer S1 sup-M1 sdp-sup-M1',
+      'ConnectParticipant sup-M1 rtpe-sup-M1',
+      'SetHearing sup-M1<fork-A+fork-B',
+    ]);
+  });
+
+  it('routes the parties for a whisper, and restores them when back to listen; a drive again does nothing', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored());
+    calls.length = 0;
+    const whisper = monitored(b.monitorModeChanged(MonitorMode.MONITOR_MODE_WHISPER, 'B'));
+    await driver.drive('C1', whisper);
+    expect(calls).toEqual([
+      'AddParticipant in-A sendrecv',
+      'RouteToMixer A in-A sdp-in-A',
+      'ConnectParticipant in-A rtpe-in-A',
+      'AddParticipant in-B sendrecv',
+      'RouteToMixer B in-B sdp-in-B',
+      'ConnectParticipant in-B rtpe-in-B',
+      'SetHearing sup-M1<fork-A+fork-B in-A<in-B in-B<in-A+sup-M1',
+    ]);
+    calls.length = 0;
+    await driver.drive('C1', whisper);
+    expect(calls).toEqual([]);
+    await driver.drive(
+      'C1',
+      monitored(
+        b.monitorModeChanged(MonitorMode.MONITOR_MODE_WHISPER, 'B'),
+        b.monitorModeChanged(MonitorMode.MONITOR_MODE_LISTEN),
+      ),
+    );
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RemoveParticipant in-A',
+      'RestoreRoute B',
+      'RemoveParticipant in-B',
+      'SetHearing sup-M1<fork-A+fork-B',
+    ]);
+  });
+
+  it('tears the room down when the last monitor ends, each step whatever the others did', async () => {
+    const { calls, failing, driver } = recordingPorts();
+    await driver.drive('C1', monitored(b.monitorModeChanged(MonitorMode.MONITOR_MODE_BARGE)));
+    calls.length = 0;
+    failing.add('StopFork');
+    await driver.drive('C1', monitored(b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_MIXER_FAILED)));
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RestoreRoute B',
+      'StopFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'RemoveParticipant sup-M1',
+      'RemoveParticipant in-A',
+      'RemoveParticipant in-B',
+      'RemoveParticipant fork-A',
+      'RemoveParticipant fork-B',
+      'DeleteRoom C1',
+    ]);
+    expect(driver.drives('C1')).toBe(false);
+  });
+
+  it('tears down a room another process set up, from what the state says, when a monitor ends', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored(b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_STOPPED)), true);
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RestoreRoute B',
+      'StopFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'RemoveParticipant in-A',
+      'RemoveParticipant in-B',
+      'RemoveParticipant sup-M1',
+      'RemoveParticipant fork-A',
+      'RemoveParticipant fork-B',
+      'DeleteRoom C1',
+    ]);
+    calls.length = 0;
+    await driver.drive('C1', monitored(b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_STOPPED)));
+    expect(calls).toEqual([]);
+  });
+
+  it('moves the forks with the parties when a bridge moves their media to another session', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', monitored());
+    calls.length = 0;
+    const bridged = b.legsBridged('A', 'B');
+    if (bridged.type !== 'LegsBridged') throw new Error('not a LegsBridged');
+    await driver.drive(
+      'C1',
+      monitored({ ...bridged, data: { ...bridged.data, mediaSessionId: 'BR-session' } }),
+    );
+    expect(calls).toEqual([
+      'StopFork A mon-fork-A',
+      'AddParticipant fork-A recvonly',
+      'StartFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'AddParticipant fork-B recvonly',
+      'StartFork B mon-fork-B',
+    ]);
+  });
+
+  it('leaves a call alone whose monitor never started (a busy supervisor)', async () => {
+    const { calls, driver } = recordingPorts();
+    const busy = foldEvents([
+      ...b.bothAnswered(),
+      b.monitorRequested(),
+      b.supervisorDialled(),
+      b.legInitiated('S1'),
+      b.monitorEnded(MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_BUSY, 486),
+    ]);
+    await driver.drive('C1', busy, true);
+    expect(calls).toEqual([]);
+  });
+
+  it('gives a party whose fork comes in PCMA a PCMA fork participant', async () => {
+    const { calls, forkCodecs, driver } = recordingPorts();
+    forkCodecs.set('B', 'PCMA');
+    await driver.drive('C1', monitored());
+    expect(calls.slice(3, 8)).toEqual([
+      'AddParticipant fork-B recvonly',
+      'StartFork B mon-fork-B',
+      'RemoveParticipant fork-B',
+      'AddParticipant fork-B recvonly PCMA',
+      'StartFork B mon-fork-B',
+    ]);
+  });
+
+  it('retries a failed drive from where it stopped (what was done is not done again)', async () => {
+    const { calls, failing, driver } = recordingPorts();
+    failing.add('RouteToMixer');
+    await driver.drive('C1', monitored());
+    expect(calls.filter((c) => c.startsWith('StartFork'))).toHaveLength(2);
+    expect(calls.filter((c) => c.startsWith('RouteToMixer'))).toHaveLength(2);
+    expect(calls.at(-1)).toBe('SetHearing sup-M1<fork-A+fork-B');
+  });
+});
