@@ -33,4 +33,24 @@ describe('RtpSocket', () => {
       await socket.close();
     }
   });
+
+  it('tells where each packet came from, and when a send no longer needs its buffer', async () => {
+    const sources: { address: string; port: number }[] = [];
+    const receiver = await RtpSocket.open((_packet, _at, source) => sources.push(source));
+    const sender = await RtpSocket.open(() => undefined);
+    try {
+      const packet = buildRtpPacket(
+        { payloadType: 0, marker: false, sequence: 1, timestamp: 0, ssrc: 1 },
+        new Uint8Array(4),
+      );
+      await new Promise<void>((resolve) =>
+        sender.send(packet, receiver.address.port, '127.0.0.1', () => resolve()),
+      );
+      await waitFor('the packet', () => sources.length === 1);
+      expect(sources[0]).toMatchObject({ address: '127.0.0.1', port: sender.address.port });
+    } finally {
+      await sender.close();
+      await receiver.close();
+    }
+  });
 });

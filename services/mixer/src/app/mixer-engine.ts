@@ -58,8 +58,18 @@ export class MixerEngine {
     const due = this.dueTicks;
     this.dueTicks = 0;
     const now = this.now();
-    for (let i = 0; i < due; i++) for (const room of this.roomList) room.tick(now);
+    for (let i = 0; i < due; i++)
+      for (const room of this.roomList) {
+        try {
+          room.tick(now);
+        } catch (error) {
+          // A bug in one room must not stop the clock of every other room: that room is logged (once per
+          // second at most) and the others go on.
+          this.tickFailed(room, error);
+        }
+      }
   };
+  private lastTickFailureLogMs = -Infinity;
 
   constructor(private readonly options: MixerEngineOptions) {
     this.now = options.now ?? (() => performance.now());
@@ -202,6 +212,13 @@ export class MixerEngine {
       this.sdps.set(key, sdp);
     }
     return { rtpHost: this.options.rtpHost, rtpPort, payloadType: spec.payloadType, sdp };
+  }
+
+  private tickFailed(room: Room, error: unknown): void {
+    const now = this.now();
+    if (now - this.lastTickFailureLogMs < 1000) return;
+    this.lastTickFailureLogMs = now;
+    this.options.log.error({ err: error, roomId: room.roomId }, 'room tick failed');
   }
 
   private room(roomId: string): Room {

@@ -1,4 +1,4 @@
-import { LatencyWindow } from './latency-window';
+import { LATENCY_WINDOW, LatencyWindow } from './latency-window';
 
 describe('LatencyWindow', () => {
   it('is 0 before anything is recorded', () => {
@@ -7,10 +7,11 @@ describe('LatencyWindow', () => {
 
   it('gives nearest-rank quantiles of the recent values only', () => {
     const window = new LatencyWindow();
-    for (let i = 0; i < 5000; i++) window.record(1_000_000); // pushed out of the 1024-value window
-    for (let i = 1; i <= 1024; i++) window.record(i);
-    expect(window.quantile(0.5)).toBe(512);
-    expect(window.quantile(0.99)).toBe(1014);
-    expect(window.quantile(1)).toBe(1024);
+    for (let i = 0; i < 5000; i++) window.record(1_000_000); // pushed out of the window
+    for (let i = 1; i <= LATENCY_WINDOW; i++) window.record(i);
+    expect(LATENCY_WINDOW).toBe(250);
+    expect(window.quantile(0.5)).toBe(125);
+    expect(window.quantile(0.99)).toBe(248);
+    expect(window.quantile(1)).toBe(250);
   });
 });
