@@ -68,7 +68,7 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
       scenario: join(SCENARIOS, scenario),
       ...(more.service ? { remote: `127.0.0.1:${p.edge.engine.sipPort}`, service: more.service } : {}),
       args: ['-key', 'rtp_port', String(rtpPort), ...(more.args ?? [])],
-      timeoutMs: 90_000,
+      timeoutMs: 120_000,
     });
     sipps.push(run);
     return run;
