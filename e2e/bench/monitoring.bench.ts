@@ -41,6 +41,7 @@ import {
   type ManagedProcess,
   type RunningSipp,
 } from '@callctl/testing';
+import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
 import { call } from '../support/edge-under-test.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { senderCounts } from '../../services/recording/bench/rtp-flood-counts.js';
@@ -52,10 +53,8 @@ const SECONDS = Number(process.env.MONITOR_BENCH_SECONDS ?? 10);
 const SETUP_RATE = Number(process.env.MONITOR_BENCH_SETUP_RATE ?? 10);
 const PROBES = Number(process.env.MONITOR_BENCH_PROBES ?? 20);
 const TARGET = 100;
-/** A step keeps pace when every role received at least this share of one packet per 20 ms per call. */
+/** A step keeps pace when every role received at least this share of what it sent. */
 const MIN_PACE = 0.99;
-const CALLER_HZ = 700;
-const CALLEE_HZ = 1300;
 const SUPERVISOR_HZ = 2000;
 const MODE = callEvents.MonitorMode;
 /** rtpengine ports per monitored call: three legs, two forks and the two mixer-facing re-offers, each RTP + RTCP. */
