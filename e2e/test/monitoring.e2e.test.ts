@@ -236,7 +236,7 @@ describe('monitoring through the public API', () => {
     // Each switch heard within 200 ms of the request, with no gap over 60 ms at either party around it.
     const switches = Object.entries({ toWhisper, toBarge, toListen }).map(([name, change]) => {
       const gaps = partyGaps(call, change.at - 500, change.at + 1000);
-      return { name, tookMs: change.tookMs, gapMs: Math.max(gaps.caller, gaps.callee) };
+      return { name, tookMs: change.tookMs, gapMs: Math.max(gaps.caller, gaps.callee), gaps };
     });
     // The figures, for the report.
     console.log(
