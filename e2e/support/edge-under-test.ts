@@ -20,6 +20,8 @@ import {
 } from '@callctl/testing';
 import {
   startMediaLibraryProcess,
+  startMixerProcess,
+  type MixerProcess,
   startRecordingProcess,
   startTtsProcess,
   type MediaStorePorts,
@@ -56,6 +58,12 @@ export interface EdgeUnderTest {
   killRecording(): Promise<void>;
   /** Starts the recording service killed by killRecording, on the same port, spool and database. */
   startRecording(): Promise<void>;
+  /** The mixer, when FixtureOptions.mixer asked for it. */
+  mixer?: MixerProcess;
+  /** Kills the mixer (SIGKILL) and leaves it down until startMixer. */
+  killMixer(): Promise<void>;
+  /** Starts the mixer killed by killMixer, on the same gRPC port and RTP ports. */
+  startMixer(): Promise<void>;
   /** Kills the media-worker (SIGKILL), leaves it down for `downMs`, and starts it again on the same port. */
   restartMediaWorker(options?: { downMs?: number }): Promise<void>;
   /** Their ports, for the orchestrator. */
@@ -104,7 +112,15 @@ export interface FixtureOptions {
    * directory); the orchestrator is told where it is (RECORDING_GRPC). `env` adds settings.
    */
   recording?: boolean | { env?: NodeJS.ProcessEnv };
+  /**
+   * Also run the mixer (services/mixer, for monitoring) on its own gRPC port and RTP port block; the
+   * orchestrator is told where it is (MIXER_GRPC). `env` adds settings; `rtpPorts` sizes the block (two
+   * calls' worth of participants per monitored call, and more for the benchmark). @default 200 ports
+   */
+  mixer?: boolean | { env?: NodeJS.ProcessEnv; rtpPorts?: number };
 }
+
+const MIXER_RTP_PORTS = 200;
 
 export async function startEdgeUnderTest(
   settings: SipEdgeSettings = {},
@@ -130,6 +146,8 @@ export async function startEdgeUnderTest(
   let recording: GrpcServiceProcess | undefined;
   let recordingDb: TestDatabase | undefined;
   let recordingOptions: Parameters<typeof startRecordingProcess>[0] | undefined;
+  let mixer: MixerProcess | undefined;
+  let mixerOptions: Parameters<typeof startMixerProcess>[0] | undefined;
   const mediaStores: MediaStorePorts = {};
   try {
     if (fixtures.mediaServices) {
@@ -189,6 +207,20 @@ export async function startEdgeUnderTest(
       keep({ stop: () => (recording ?? started).stop() });
       mediaStores.recordingGrpcPort = started.grpcPort;
     }
+    if (fixtures.mixer) {
+      const more = fixtures.mixer === true ? {} : fixtures.mixer;
+      const block = freePortBlock(more.rtpPorts ?? MIXER_RTP_PORTS);
+      mixerOptions = {
+        natsUrl: nats.url,
+        ports: { grpcPort: await freePort(), rtpPortMin: block.min, rtpPortMax: block.max },
+        env: { ...fixtures.serviceEnv, ...more.env },
+      };
+      const started = await startMixerProcess(mixerOptions);
+      mixer = started;
+      // Stops whichever process runs at the end (a restart replaces it).
+      keep({ stop: () => (mixer ?? started).stop() });
+      mediaStores.mixerGrpcPort = started.grpcPort;
+    }
     edgeOptions = {
       natsUrl: nats.url,
       engine,
@@ -246,6 +278,17 @@ export async function startEdgeUnderTest(
     },
     killRecording,
     startRecording: restartKilledRecording,
+    get mixer() {
+      return mixer;
+    },
+    async killMixer() {
+      if (!mixer) throw new Error('the fixture runs no mixer');
+      await mixer.kill();
+    },
+    async startMixer() {
+      if (!mixerOptions) throw new Error('the fixture runs no mixer');
+      mixer = await startMixerProcess(mixerOptions);
+    },
     async restartMediaWorker({ downMs = 0 } = {}) {
       await mediaWorker.kill();
       await new Promise((resolve) => setTimeout(resolve, downMs));
@@ -295,6 +338,7 @@ export async function startEdgeUnderTest(
       // The recording service first: its stop stores what it records and ends its forks on the worker.
       await recording?.stop();
       await recordingDb?.drop();
+      await mixer?.stop();
       for (const service of [edge, mediaWorker, engine]) await service.stop();
       for (const service of [mediaLibrary, tts]) await service?.stop();
       await libraryDb?.drop();

@@ -138,7 +138,13 @@ export async function startPlatform(
     api,
     rpc: (method, request) => method(request),
     events,
-    event: eventWaiter(events, () => [orchestrator, edge.sipEdge, edge.mediaWorker, edge.engine]),
+    event: eventWaiter(events, () => [
+      orchestrator,
+      edge.sipEdge,
+      edge.mediaWorker,
+      edge.engine,
+      ...(edge.mixer ? [edge.mixer] : []),
+    ]),
     eventsOf: (callId) => events.filter((e) => e.envelope?.streamId === `call-${callId}`),
     async killOrchestrator() {
       watch?.close();

@@ -1,6 +1,6 @@
 // The platform's processes for end-to-end tests, each on free loopback ports and each from its built
 // entry point (`npx tsc -b` first, as `make test` does): the SIP engine, the media-worker, sip-edge and the
-// call-orchestrator, over a per-file nats-server, rtpengine and PostgreSQL database.
+// call-orchestrator (and, when a file asks, the recording service and the mixer), over a per-file nats-server, rtpengine and PostgreSQL database.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS } from '@callctl/service';
@@ -95,6 +95,8 @@ export interface MediaStorePorts {
   ttsGrpcPort?: number;
   mediaLibraryGrpcPort?: number;
   recordingGrpcPort?: number;
+  /** The mixer (services/mixer), for monitoring: the orchestrator's MIXER_GRPC. */
+  mixerGrpcPort?: number;
 }
 
 const mediaStoreEnv = (ports: MediaStorePorts | undefined): NodeJS.ProcessEnv => ({
@@ -147,6 +149,40 @@ export async function startRecordingProcess(options: {
     'recording ready',
   );
   return { ...service, grpcPort };
+}
+
+/** Where the mixer's RTP ports come from: a block of its own, clear of rtpengine's and the tests' sockets. */
+export interface MixerPorts {
+  grpcPort: number;
+  rtpPortMin: number;
+  rtpPortMax: number;
+}
+
+export interface MixerProcess extends GrpcServiceProcess {
+  ports: MixerPorts;
+}
+
+/** The mixer service (issue 15): rooms of RTP participants that rtpengine sends to and receives from. */
+export async function startMixerProcess(options: {
+  natsUrl: string;
+  ports: MixerPorts;
+  env?: NodeJS.ProcessEnv;
+}): Promise<MixerProcess> {
+  const { grpcPort, rtpPortMin, rtpPortMax } = options.ports;
+  const service = await startService(
+    'mixer',
+    {
+      GRPC_PORT: String(grpcPort),
+      MIXER_RTP_HOST: '127.0.0.1',
+      MIXER_RTP_PORT_MIN: String(rtpPortMin),
+      MIXER_RTP_PORT_MAX: String(rtpPortMax),
+      MIXER_INSTANCE: 'mixer-e2e',
+      NATS_URL: options.natsUrl,
+      ...options.env,
+    },
+    'mixer ready',
+  );
+  return { ...service, grpcPort, ports: options.ports };
 }
 
 /** The media-library service over its own test database. */
@@ -260,6 +296,9 @@ export async function startOrchestratorProcess(options: {
       ...mediaStoreEnv(options.mediaStores),
       ...(options.mediaStores?.recordingGrpcPort
         ? { RECORDING_GRPC: `127.0.0.1:${options.mediaStores.recordingGrpcPort}` }
+        : {}),
+      ...(options.mediaStores?.mixerGrpcPort
+        ? { MIXER_GRPC: `127.0.0.1:${options.mediaStores.mixerGrpcPort}` }
         : {}),
       ...options.env,
     },

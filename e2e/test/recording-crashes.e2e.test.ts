@@ -2,26 +2,22 @@
 // wrote as a partial part and records on into the next part while the call is up, or ends the recording
 // when the call ended meanwhile; kill -9 of the media-worker or of the orchestrator does not stop a running
 // recording (the fork lives in rtpengine, the recorder in its own process).
-import { join } from 'node:path';
 import { createRecordingsClient, NO_RETRIES, type RecordingsClient } from '@callctl/client';
 import { callEvents, recordings as recordingsApi } from '@callctl/proto';
-import { RtpEndpoint, startSipp, toneRatio, waitFor, type RunningSipp } from '@callctl/testing';
+import { toneRatio, waitFor } from '@callctl/testing';
+import { CALLEE_HZ, CALLER_HZ, callParties } from '../support/call-parties.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { readRecordedWav, window8k, type RecordedWav } from '../support/recorded-wav.js';
 
 jest.setTimeout(150_000);
 
-const SCENARIOS = join(__dirname, '..', 'scenarios');
-const CALLER_HZ = 700;
-const CALLEE_HZ = 1300;
 const TONE_DETECTED = 0.5;
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 describe('recordings survive crashes', () => {
   let p: PlatformUnderTest;
   let recordings: RecordingsClient;
-  const sipps: RunningSipp[] = [];
-  const endpoints: RtpEndpoint[] = [];
+  const parties = callParties(() => p);
 
   beforeAll(async () => {
     p = await startPlatform({}, { recording: true });
@@ -31,63 +27,15 @@ describe('recordings survive crashes', () => {
       retry: NO_RETRIES,
     });
   });
-  afterEach(async () => {
-    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
-    await Promise.all(endpoints.splice(0).map((e) => e.close()));
-  });
+  afterEach(() => parties.cleanUp());
   afterAll(async () => {
     recordings?.close();
     await p?.close();
   });
 
-  const endpoint = async () => {
-    const e = await RtpEndpoint.open();
-    endpoints.push(e);
-    return e;
-  };
-  const sipp = async (scenario: string, rtpPort: number, service?: string) => {
-    const run = await startSipp({
-      scenario: join(SCENARIOS, scenario),
-      ...(service ? { remote: `127.0.0.1:${p.edge.engine.sipPort}`, service } : {}),
-      args: ['-key', 'rtp_port', String(rtpPort)],
-      timeoutMs: 120_000,
-    });
-    sipps.push(run);
-    return run;
-  };
-  const mediaOf = async (legId: string) => {
-    const initiated = await p.event('legInitiated', (e) => e.event.legInitiated.legId === legId);
-    return initiated.event.legInitiated.media!;
-  };
-
   /** A caller dialled through to a callee, each sending its tone, and a dual recording of them running. */
   async function recordedCall(service: string) {
-    const callerRtp = await endpoint();
-    const calleeRtp = await endpoint();
-    const callee = await sipp('uas-answers-expect-bye.xml', calleeRtp.port);
-    await sipp('uac-answered-expect-bye.xml', callerRtp.port, service);
-    const inbound = await p.event('legInitiated', (e) =>
-      e.event.legInitiated.toUri.includes(`sip:${service}@`),
-    );
-    const { callId, legId: callerLeg } = inbound.event.legInitiated;
-    const { legId: calleeLeg } = await p.api.dial({
-      callId,
-      bridgeWithLegId: callerLeg,
-      toUri: `sip:callee@127.0.0.1:${callee.port}`,
-      fromUri: '',
-      ringTimeoutMs: 10_000,
-      idempotencyKey: `dial-${callId}`,
-    });
-    await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
-    callerRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(callerLeg)));
-    calleeRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(calleeLeg)));
-    callerRtp.startTone(CALLER_HZ);
-    calleeRtp.startTone(CALLEE_HZ);
-    await waitFor(
-      'the caller heard by the callee',
-      () => calleeRtp.recentToneRatio(CALLER_HZ) > TONE_DETECTED,
-      10_000,
-    );
+    const { callId } = await parties.connectedCall(service);
     const { recordingId } = await p.api.startRecording({ callId, idempotencyKey: `rec-${callId}` });
     return { callId, recordingId };
   }

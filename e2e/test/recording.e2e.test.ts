@@ -2,28 +2,15 @@
 // rtpengine forking each party to the recording service, PostgreSQL and NATS: dual and mono files of a
 // connected call with each party's tone on its own channel, pause and resume (silence and cut), voicemail
 // segments ending on silence and on a terminator key after a beep, a transcoded call, and bad input.
-import { join } from 'node:path';
 import { createRecordingsClient, NO_RETRIES, type RecordingsClient } from '@callctl/client';
 import { callEvents, type eventlog } from '@callctl/proto';
-import {
-  CodecEndpoint,
-  RTP_CODECS,
-  RtpEndpoint,
-  encodeFrames,
-  makeToneFile,
-  startSipp,
-  toneRatio,
-  waitFor,
-  type RunningSipp,
-} from '@callctl/testing';
+import { type CodecEndpoint, RtpEndpoint, toneRatio, waitFor } from '@callctl/testing';
+import { CALLEE_HZ, CALLER_HZ, callParties } from '../support/call-parties.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { readRecordedWav, rms, window8k, type RecordedWav } from '../support/recorded-wav.js';
 
 jest.setTimeout(120_000);
 
-const SCENARIOS = join(__dirname, '..', 'scenarios');
-const CALLER_HZ = 700;
-const CALLEE_HZ = 1300;
 const BEEP_HZ = 1000;
 const TONE_DETECTED = 0.5;
 /** A tone "absent" from a channel: under 5 % of the window's power at its frequency. */
@@ -40,13 +27,11 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 describe('recording through the public API', () => {
   let p: PlatformUnderTest;
   let recordings: RecordingsClient;
-  let dir: string;
-  const sipps: RunningSipp[] = [];
-  const endpoints: Array<{ close(): Promise<void> | void }> = [];
+  const parties = callParties(() => p);
+  const { rtpEndpoint, sipp, inboundCall, connectedCall, answeredCaller } = parties;
 
   beforeAll(async () => {
     p = await startPlatform({}, { recording: true });
-    dir = p.edge.dir;
     // The public Recordings is served on the orchestrator's address, as CallControl is.
     recordings = createRecordingsClient({
       address: `127.0.0.1:${p.orchestrator.grpcPort}`,
@@ -54,111 +39,11 @@ describe('recording through the public API', () => {
       retry: NO_RETRIES,
     });
   });
-  afterEach(async () => {
-    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
-    await Promise.all(endpoints.splice(0).map((e) => e.close()));
-  });
+  afterEach(() => parties.cleanUp());
   afterAll(async () => {
     recordings?.close();
     await p?.close();
   });
-
-  const rtpEndpoint = async () => {
-    const e = await RtpEndpoint.open();
-    endpoints.push(e);
-    return e;
-  };
-  const sipp = async (
-    scenario: string,
-    rtpPort: number,
-    more: { service?: string; args?: string[] } = {},
-  ) => {
-    const run = await startSipp({
-      scenario: join(SCENARIOS, scenario),
-      ...(more.service ? { remote: `127.0.0.1:${p.edge.engine.sipPort}`, service: more.service } : {}),
-      args: ['-key', 'rtp_port', String(rtpPort), ...(more.args ?? [])],
-      timeoutMs: 90_000,
-    });
-    sipps.push(run);
-    return run;
-  };
-  const mediaOf = async (legId: string) => {
-    const initiated = await p.event('legInitiated', (e) => e.event.legInitiated.legId === legId);
-    const media = initiated.event.legInitiated.media;
-    if (!media?.sessionId) throw new Error(`LegInitiated of ${legId} names no media`);
-    return media;
-  };
-  const inboundCall = async (service: string) => {
-    const inbound = await p.event('legInitiated', (e) =>
-      e.event.legInitiated.toUri.includes(`sip:${service}@`),
-    );
-    return inbound.event.legInitiated;
-  };
-
-  /**
-   * A caller (PCMU from an RtpEndpoint, or `callerCodec` from a CodecEndpoint) dialled through to a PCMU
-   * callee; both answered, the caller sending 700 Hz and the callee 1300 Hz.
-   */
-  async function connectedCall(service: string, callerCodec?: 'G722' | 'opus') {
-    const calleeRtp = await rtpEndpoint();
-    const callee = await sipp('uas-answers-expect-bye.xml', calleeRtp.port);
-    let callerRtp: RtpEndpoint | CodecEndpoint;
-    if (callerCodec) {
-      const codecRtp = await CodecEndpoint.open(callerCodec);
-      endpoints.push({ close: () => codecRtp.close() });
-      callerRtp = codecRtp;
-      const spec = RTP_CODECS[callerCodec];
-      await sipp('uac-one-codec-expect-bye.xml', codecRtp.port, {
-        service,
-        args: [
-          ...['-key', 'codec_pt', String(spec.payloadType)],
-          ...['-key', 'codec_rtpmap', spec.rtpmap],
-          ...['-key', 'codec_attribute', spec.fmtp ? `fmtp:${spec.payloadType} ${spec.fmtp}` : 'ptime:20'],
-          ...['-key', 'event_rate', String(spec.clockRate)],
-        ],
-      });
-    } else {
-      callerRtp = await rtpEndpoint();
-      await sipp('uac-answered-expect-bye.xml', callerRtp.port, { service });
-    }
-    const { callId, legId: callerLeg } = await inboundCall(service);
-    const { legId: calleeLeg } = await p.api.dial({
-      callId,
-      bridgeWithLegId: callerLeg,
-      toUri: `sip:callee@127.0.0.1:${callee.port}`,
-      fromUri: '',
-      ringTimeoutMs: 10_000,
-      idempotencyKey: `dial-${callId}`,
-    });
-    await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
-    callerRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(callerLeg)));
-    calleeRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(calleeLeg)));
-    if (callerRtp instanceof CodecEndpoint) {
-      const file = makeToneFile(dir, `caller-${callerCodec}-${CALLER_HZ}.wav`, 2, CALLER_HZ, {
-        rateHz: callerCodec === 'G722' ? 16000 : 48000,
-      });
-      callerRtp.startAudio(await encodeFrames(callerCodec!, file));
-    } else callerRtp.startTone(CALLER_HZ);
-    calleeRtp.startTone(CALLEE_HZ);
-    // Both directions flow before the test records anything.
-    await waitFor(
-      'the caller heard by the callee',
-      () => calleeRtp.recentToneRatio(CALLER_HZ) > TONE_DETECTED,
-      10_000,
-    );
-    return { callId, callerLeg, calleeLeg, callerRtp, calleeRtp };
-  }
-
-  /** An inbound caller answered by the application (an IVR leg), sending nothing yet. */
-  async function answeredCaller(service: string) {
-    const rtp = await rtpEndpoint();
-    await sipp('uac-answered-expect-bye.xml', rtp.port, { service });
-    const { callId, legId, media } = await inboundCall(service);
-    await p.api.answerLeg({ callId, legId });
-    await p.event('legAnswered', (e) => e.event.legAnswered.legId === legId);
-    rtp.useRemote(await p.edge.rtpengineSideOf(media!));
-    return { callId, legId, rtp };
-  }
 
   const envelopeOf = async <C extends 'recordingStarted' | 'recordingStopped' | 'recordingSaved'>(
     kind: C,

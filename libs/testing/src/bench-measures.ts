@@ -1,5 +1,6 @@
-// Measures the benchmarks share: a process's CPU time, the machine's idle time, UDP drops, sipp's sustained
-// rate and the ladder that finds a maximum sustainable rate. Linux /proc only.
+// Measures the benchmarks share: a process's CPU time, the machine's idle time, UDP drops (by port or by
+// process), sipp's sustained rate and the ladder that finds a maximum sustainable rate, and a bounded
+// parallel loop for their setup and teardown requests. Linux /proc only.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { SippResult } from './sipp.js';
 
@@ -123,3 +124,17 @@ export const firstLines = (text: string, n: number) =>
     .slice(0, n)
     .map((line) => line.slice(0, 240))
     .join(' | ');
+
+/** Runs `task` over `items`, `inFlight` at a time. */
+export async function inParallel<T>(
+  items: readonly T[],
+  inFlight: number,
+  task: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
+}

@@ -14,7 +14,7 @@ export {
   type SippTransport,
 } from './sipp.js';
 export { seededRandom } from './seeded-random.js';
-export { RtpEndpoint, toneRatio, encodeMulaw, decodeMulaw } from './rtp-endpoint.js';
+export { RtpEndpoint, toneRatio, encodeMulaw, decodeMulaw, type RtpArrival } from './rtp-endpoint.js';
 export {
   DTMF_EVENT_KEYS,
   buildRtpPacket,
@@ -31,10 +31,11 @@ export {
   cpuMs,
   firstLines,
   idleMs,
+  inParallel,
   maxRate,
+  processUdpDrops,
   sustainedRate,
   udpDrops,
-  processUdpDrops,
   type MaxRate,
   type Step,
 } from './bench-measures.js';

@@ -7,6 +7,7 @@ import { loopbackAudioSdp, telephoneEventFormat } from './loopback-sdp.js';
 
 const SAMPLE_RATE = 8000;
 const SAMPLES_PER_PACKET = 160; // 20 ms of PCMU
+const PACKET_MS = 20;
 const EVENT_PT = 101;
 
 /** G.711 μ-law encode of one 16-bit linear sample. */
@@ -45,6 +46,16 @@ export function toneRatio(samples: readonly number[], frequency: number): number
   return energy === 0 ? 0 : (2 * power) / (samples.length * energy);
 }
 
+/** One PCMU packet as an RtpEndpoint received it. */
+export interface RtpArrival {
+  /** Date.now() at arrival. */
+  at: number;
+  rms: number;
+  ssrc: number;
+  timestamp: number;
+  samples: number;
+}
+
 /** A loopback SIP-less media party: PCMU + telephone-event over one UDP socket. */
 export class RtpEndpoint {
   private readonly sender: RtpSender;
@@ -55,8 +66,12 @@ export class RtpEndpoint {
   readonly received: number[] = [];
   readonly receivedSsrcs = new Set<number>();
   packetsReceived = 0;
-  /** When each PCMU packet arrived (Date.now()) and its RMS level (0-32767): when audio came, and how loud. */
-  readonly arrivals: { at: number; rms: number }[] = [];
+  /**
+   * When each PCMU packet arrived (Date.now()) and its RMS level (0-32767): when audio came, and how loud;
+   * with its SSRC and RTP timestamp (arrival jitter, a change of path) and its sample count (where its
+   * samples start in `received`).
+   */
+  readonly arrivals: RtpArrival[] = [];
   /** RFC 4733 packets received: event number (0-9, 10 = *, 11 = #, 12-15 = A-D), end bit, arrival time. */
   readonly receivedEvents: { event: number; end: boolean; timestamp: number; at: number }[] = [];
 
@@ -99,7 +114,7 @@ export class RtpEndpoint {
   startTone(frequency: number | readonly number[], peak = 8000): void {
     this.stopTone();
     const frequencies = (typeof frequency === 'number' ? [frequency] : frequency).filter((f) => f > 0);
-    this.toneTimer = setInterval(() => {
+    const sendPacket = () => {
       const payload = Buffer.alloc(SAMPLES_PER_PACKET);
       for (let i = 0; i < SAMPLES_PER_PACKET; i++) {
         const t = this.phase / SAMPLE_RATE;
@@ -111,11 +126,22 @@ export class RtpEndpoint {
         payload[i] = encodeMulaw(sample);
       }
       this.sender.sendMedia(0, payload, SAMPLES_PER_PACKET);
-    }, 20);
+    };
+    // Paced on the clock, as a phone's sound card is: a late timer (setInterval drifts a few ms a tick, and
+    // a busy test process stalls it) sends the packets that were due at once instead of leaving them out, so
+    // that what the far end receives has a packet per 20 ms of time and gaps only where the path made them.
+    const start = performance.now();
+    let sent = 0;
+    const tick = () => {
+      const due = Math.floor((performance.now() - start) / PACKET_MS) + 1;
+      for (; sent < due; sent++) sendPacket();
+      this.toneTimer = setTimeout(tick, Math.max(0, start + sent * PACKET_MS - performance.now()));
+    };
+    tick();
   }
 
   stopTone(): void {
-    if (this.toneTimer) clearInterval(this.toneTimer);
+    if (this.toneTimer) clearTimeout(this.toneTimer);
     this.toneTimer = undefined;
   }
 
@@ -179,6 +205,12 @@ export class RtpEndpoint {
       energy += sample * sample;
     }
     const count = packet.payload.length;
-    this.arrivals.push({ at, rms: count > 0 ? Math.sqrt(energy / count) : 0 });
+    this.arrivals.push({
+      at,
+      rms: count > 0 ? Math.sqrt(energy / count) : 0,
+      ssrc: packet.ssrc,
+      timestamp: packet.timestamp,
+      samples: count,
+    });
   }
 }

@@ -7,6 +7,8 @@ export interface ToneFileOptions {
   rateHz?: number;
   /** Channels (each the same sine); 1 unless told. */
   channels?: number;
+  /** Peak amplitude as a share of full scale; 1 unless told. */
+  volume?: number;
 }
 
 /** A 16-bit PCM WAV of a sine (mono 8 kHz unless told), made with sox, at dir/name; returns its path. */
@@ -15,7 +17,7 @@ export function makeToneFile(
   name: string,
   seconds: number,
   hz: number,
-  { rateHz = 8000, channels = 1 }: ToneFileOptions = {},
+  { rateHz = 8000, channels = 1, volume = 1 }: ToneFileOptions = {},
 ): string {
   const sox = requireBinary('sox', 'sox');
   const file = join(dir, name);
@@ -32,6 +34,7 @@ export function makeToneFile(
     String(seconds),
     'sine',
     String(hz),
+    ...(volume === 1 ? [] : ['vol', String(volume)]),
   ]);
   return file;
 }

@@ -30,6 +30,7 @@ import {
   cpuMs,
   createTestDatabase,
   freePort,
+  inParallel,
   startNatsServer,
   startProcess,
   waitFor,
@@ -74,16 +75,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // No thousands separators: bench-compare reads the figures back from this text.
 const f0 = (n: number) => String(Math.round(n));
 const f2 = (n: number) => n.toFixed(2);
-
-/** Runs `task` over `items`, `inFlight` at a time. */
-async function inParallel<T>(items: readonly T[], inFlight: number, task: (item: T) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(inFlight, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
-}
 
 /** Runs `work` until it succeeds; returns the failures it took (a restart may refuse a few). */
 async function untilDone(work: () => Promise<unknown>): Promise<number> {

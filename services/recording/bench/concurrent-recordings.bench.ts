@@ -36,6 +36,7 @@ import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import {
   cpuMs,
   idleMs,
+  inParallel,
   processUdpDrops,
   createTestDatabase,
   freePort,
@@ -45,6 +46,7 @@ import {
   type ManagedProcess,
 } from '@callctl/testing';
 import { call, startMediaStack, type MediaStack } from '../test/support/media-stack.js';
+import { senderCounts } from './rtp-flood-counts.js';
 import { readChannels, rms, stretch, toneShare } from '../test/support/wav-analysis.js';
 
 const STEPS = (process.env.REC_BENCH_STEPS ?? '100,200,300,400').split(',').map(Number);
@@ -69,16 +71,6 @@ async function stopAll(): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `task` over `items`, `PARALLEL` at a time. */
-async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(PARALLEL, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
-}
 
 /**
  * A free port rtpengine will not take: the sender binds it again at each step, and in between rtpengine
@@ -249,21 +241,6 @@ function sample(pids: Record<string, number>): ProcessSample {
   };
 }
 
-/** Counts of the sender, asked for with SIGUSR2. */
-async function senderCounts(
-  sender: ManagedProcess,
-): Promise<{ sent: number; received: number; lost: number }> {
-  const before = sender.output().length;
-  sender.child.kill('SIGUSR2');
-  const line = await waitFor(
-    'sender counts',
-    () => /sent (\d+) received (\d+) lost (\d+)/.exec(sender.output().slice(before)) ?? undefined,
-    5000,
-    10,
-  );
-  return { sent: Number(line[1]), received: Number(line[2]), lost: Number(line[3]) };
-}
-
 /** Sampled stored files: silent 20 ms frames between a channel's first and last sound, and tone shares. */
 async function checkFiles(
   recordingDir: string,
@@ -316,6 +293,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
   const sessions: Session[] = [];
   await inParallel(
     Array.from({ length: calls }, (_, i) => i),
+    PARALLEL,
     async (i) => sessions.push(await openSession(platform, i)),
   );
   const sender = startProcess(process.execPath, [
@@ -346,7 +324,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
     };
     const beforeStart = sample(pids);
     const sentBefore = await senderCounts(sender);
-    await inParallel(sessions, (s) =>
+    await inParallel(sessions, PARALLEL, (s) =>
       call<recorder.StartRecorderRequest, recorder.StartRecorderResponse>(
         client.startRecorder.bind(client),
         recorder.StartRecorderRequest.fromPartial({
@@ -368,7 +346,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
     const end = sample(pids);
     const rssAtN = rssMiB(recorderPid);
     const sentAfter = await senderCounts(sender);
-    await inParallel(sessions, (s) =>
+    await inParallel(sessions, PARALLEL, (s) =>
       call<recorder.StopRecorderRequest, recorder.StopRecorderResponse>(client.stopRecorder.bind(client), {
         recordingId: s.recordingId,
         reason: callEvents.RecordingStopReason.RECORDING_STOP_REASON_REQUESTED,
@@ -451,7 +429,7 @@ async function runStep(platform: Platform, calls: number): Promise<StepResult> {
     };
   } finally {
     await sender.stop();
-    await inParallel(sessions, (s) =>
+    await inParallel(sessions, PARALLEL, (s) =>
       call<media.DeleteRequest, media.DeleteResponse>(
         platform.stack.client.delete.bind(platform.stack.client),
         { sessionId: s.sessionId, tag: '' },
