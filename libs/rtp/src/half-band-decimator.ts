@@ -52,14 +52,15 @@ export class HalfBandDecimator {
   private odd = false;
 
   /**
-   * Filters `input` (16 kHz) and writes one sample per two into `out` (8 kHz) from index 0; returns how many
-   * it wrote. An odd-length input leaves its phase for the next call. `out` holds at least
-   * ceil(input.length / 2).
+   * Filters the first `length` samples of `input` (16 kHz; all of it by default: a length, not a subarray,
+   * so a reused buffer costs no view per call) and writes one sample per two into `out` (8 kHz) from index
+   * 0; returns how many it wrote. An odd length leaves its phase for the next call. `out` holds at least
+   * ceil(length / 2).
    */
-  decimateInto(input: Int16Array, out: Int16Array): number {
+  decimateInto(input: Int16Array, out: Int16Array, length = input.length): number {
     const { history } = this;
     let written = 0;
-    for (let i = 0; i < input.length; i++) {
+    for (let i = 0; i < length; i++) {
       const sample = input[i]!;
       history[this.position] = sample;
       history[this.position + TAPS] = sample;

@@ -70,14 +70,16 @@ describe('HalfBandDecimator (16 kHz → 8 kHz)', () => {
     expect(out).toEqual(whole);
   });
 
-  it('saturates instead of wrapping, and reset() starts again from silence', () => {
+  it('saturates instead of wrapping; reset() starts again from silence; a length bounds the input', () => {
     const decimator = new HalfBandDecimator();
     const loud = new Int16Array(320).fill(32767);
     const out = new Int16Array(160);
     decimator.decimateInto(loud, out);
     expect(out[159]).toBe(32767);
     decimator.reset();
-    decimator.decimateInto(new Int16Array(320), out);
+    // Only the first 320 of the buffer count: the loud rest is not read.
+    const quietThenLoud = new Int16Array(640).fill(32767, 320);
+    expect(decimator.decimateInto(quietThenLoud, out, 320)).toBe(160);
     expect(out.every((s) => s === 0)).toBe(true);
   });
 });
