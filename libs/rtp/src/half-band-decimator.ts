@@ -69,7 +69,8 @@ export class HalfBandDecimator {
       if (this.odd) continue;
       // The window oldest-first starts at `position` (the slot the next sample overwrites).
       let sum = 0;
-      for (let t = 0; t < TAP_INDEX.length; t++) sum += history[this.position + TAP_INDEX[t]!]! * TAP_WEIGHT[t]!;
+      for (let t = 0; t < TAP_INDEX.length; t++)
+        sum += history[this.position + TAP_INDEX[t]!]! * TAP_WEIGHT[t]!;
       const rounded = Math.round(sum);
       out[written++] = rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
     }
