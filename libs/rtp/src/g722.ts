@@ -235,6 +235,15 @@ export class G722Decoder {
   /** 8-bit codes → 16 kHz samples, two per code. */
   decode(codes: Uint8Array): Int16Array {
     const out = new Int16Array(codes.length * 2);
+    this.decodeInto(codes, out);
+    return out;
+  }
+
+  /**
+   * Like decode, into `out` (at least twice as long as `codes`) from index 0, without allocating: a mixer
+   * decodes every packet into one reused frame. Returns how many samples it wrote.
+   */
+  decodeInto(codes: Uint8Array, out: Int16Array): number {
     const { low, high, history } = this;
     for (let n = 0; n < codes.length; n++) {
       const code = codes[n]!;
@@ -269,6 +278,6 @@ export class G722Decoder {
       out[2 * n] = saturate(odd >> 11);
       out[2 * n + 1] = saturate(even >> 11);
     }
-    return out;
+    return codes.length * 2;
   }
 }

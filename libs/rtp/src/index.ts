@@ -3,6 +3,7 @@ export * from './sequence-arithmetic.js';
 export * from './rtp-packet.js';
 export * from './g711.js';
 export * from './g722.js';
+export * from './half-band-decimator.js';
 export * from './telephone-event.js';
 export * from './payload-decoder.js';
 export * from './jitter-buffer.js';

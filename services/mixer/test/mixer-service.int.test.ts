@@ -1,10 +1,13 @@
 // The mixer against real sockets: RtpEndpoints (libs/testing) are the participants, each sending its own
 // tone in 20 ms PCMU packets; what each one hears is measured with Goertzel (toneRatio) on what arrived.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { mixer } from '@callctl/proto';
 import { decodeAlaw, encodeAlaw } from '@callctl/rtp';
-import { CodecEndpoint, RtpEndpoint, toneRatio, waitFor } from '@callctl/testing';
+import { CodecEndpoint, encodeFrames, makeToneFile, RtpEndpoint, toneRatio, waitFor } from '@callctl/testing';
 import { MixerFixture } from './support/mixer-fixture';
 
 const TONES = { a: 700, b: 1300, c: 2000 } as const;
@@ -157,6 +160,40 @@ describe('mixer: who hears whom', () => {
   });
 });
 
+describe('mixer: a G.722 fork', () => {
+  it('hears a recvonly G722 participant at its tone, with nothing of 4-8 kHz folded into the band', async () => {
+    const roomId = `call-${randomUUID()}`;
+    await fixture.createRoom(roomId);
+    const dir = mkdtempSync(join(tmpdir(), 'mixer-g722-'));
+    // Wideband senders (16 kHz audio, ffmpeg's G.722 encoder): 700 Hz, and 5 kHz, which sample dropping
+    // would fold to 3 kHz.
+    const senders = { a: TONES.a, alias: 5000 };
+    for (const [name, hz] of Object.entries(senders)) {
+      const g722 = await CodecEndpoint.open('G722');
+      endpoints.push(g722);
+      const added = await fixture.addParticipant(roomId, `fork-${name}`, {
+        codec: 'G722',
+        direction: mixer.Direction.DIRECTION_RECVONLY,
+      });
+      expect(added.payloadType).toBe(9);
+      expect(added.sdp).toContain('a=rtpmap:9 G722/8000');
+      g722.useRemote(added.sdp);
+      g722.startAudio(
+        await encodeFrames('G722', makeToneFile(dir, `${name}.wav`, 1, hz, { rateHz: 16000, volume: 0.3 })),
+      );
+    }
+    const supervisor = await endpoint();
+    supervisor.useRemote((await fixture.addParticipant(roomId, 'sup')).sdp);
+    supervisor.startTone(TONES.c);
+    await fixture.setHearing(roomId, { sup: ['fork-a', 'fork-alias'] });
+    await settle();
+    expectHears(supervisor, ['a']);
+    expect(supervisor.recentToneRatio(8000 - senders.alias, 400)).toBeLessThan(ABSENT);
+    const stats = await fixture.getRoom(roomId);
+    expect(stats.participants.find((p) => p.participantId === 'fork-a')).toMatchObject({ codec: 'G722' });
+  });
+});
+
 describe('mixer: where the mix goes', () => {
   it('sends nothing to a participant until it has sent (latching), then to where it sends from', async () => {
     const roomId = `call-${randomUUID()}`;
@@ -223,7 +260,9 @@ describe('mixer: errors', () => {
     await fixture.createRoom(roomId);
     expect(await code(fixture.createRoom(roomId))).toBe('OK');
     expect(await code(fixture.createRoom(roomId, 'another-call'))).toBe('ALREADY_EXISTS');
+    // G722 is heard only (recvonly): the mixer sends PCMU or PCMA.
     expect(await code(fixture.addParticipant(roomId, 'x', { codec: 'G722' }))).toBe('INVALID_ARGUMENT');
+    expect(await code(fixture.addParticipant(roomId, 'x', { codec: 'opus' }))).toBe('INVALID_ARGUMENT');
     expect(await code(fixture.addParticipant(roomId, 'bad id'))).toBe('INVALID_ARGUMENT');
     const first = await fixture.addParticipant(roomId, 'x');
     expect(await fixture.addParticipant(roomId, 'x')).toEqual(first);

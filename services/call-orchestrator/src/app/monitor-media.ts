@@ -202,8 +202,9 @@ export class MonitorMedia {
 
   /**
    * A fork of the party into its fork participant. A fork comes in the party's own codec when it is PCMU,
-   * PCMA or G.722 (PCMU otherwise, transcoded by rtpengine): a PCMA one gets a PCMA participant instead
-   * (the mixer speaks both); G.722, which the mixer does not decode, is left as it is and said.
+   * PCMA or G.722 (PCMU otherwise, transcoded by rtpengine): a PCMA or G.722 one gets a participant in that
+   * codec instead (the mixer hears all three; G.722 only recvonly, which a fork is). Asking rtpengine to
+   * transcode the fork to PCMU instead proved unreliable for subscriptions in 10.5.
    */
   private async fork(callId: string, p: Leg): Promise<void> {
     const { media, mixer, log } = this.ports;
@@ -219,9 +220,9 @@ export class MonitorMedia {
       });
     };
     const forked = await start('PCMU');
-    if (forked.codec === 'PCMA') {
+    if (forked.codec === 'PCMA' || forked.codec === 'G722') {
       await mixer.removeParticipant(callId, id);
-      await start('PCMA');
+      await start(forked.codec);
     } else if (forked.codec !== 'PCMU')
       log?.warn(
         { callId, legId: p.legId, codec: forked.codec },

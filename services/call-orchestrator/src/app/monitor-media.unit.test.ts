@@ -171,18 +171,21 @@ describe('monitor media: the mixer room and routes follow the monitors', () => {
     expect(calls).toEqual([]);
   });
 
-  it('gives a party whose fork comes in PCMA a PCMA fork participant', async () => {
-    const { calls, forkCodecs, driver } = recordingPorts();
-    forkCodecs.set('B', 'PCMA');
-    await driver.drive('C1', monitored());
-    expect(calls.slice(3, 8)).toEqual([
-      'AddParticipant fork-B recvonly',
-      'StartFork B mon-fork-B',
-      'RemoveParticipant fork-B',
-      'AddParticipant fork-B recvonly PCMA',
-      'StartFork B mon-fork-B',
-    ]);
-  });
+  it.each(['PCMA', 'G722'])(
+    'gives a party whose fork comes in %s a fork participant in it',
+    async (codec) => {
+      const { calls, forkCodecs, driver } = recordingPorts();
+      forkCodecs.set('B', codec);
+      await driver.drive('C1', monitored());
+      expect(calls.slice(3, 8)).toEqual([
+        'AddParticipant fork-B recvonly',
+        'StartFork B mon-fork-B',
+        'RemoveParticipant fork-B',
+        `AddParticipant fork-B recvonly ${codec}`,
+        'StartFork B mon-fork-B',
+      ]);
+    },
+  );
 
   it('retries a failed drive from where it stopped (what was done is not done again)', async () => {
     const { calls, failing, driver } = recordingPorts();

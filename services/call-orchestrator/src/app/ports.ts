@@ -112,7 +112,7 @@ export interface MixerPort {
   createRoom(callId: string): Promise<void>;
   /**
    * Resolves with the participant's SDP (its RTP host and port): for RouteToMixer, or a fork's sink.
-   * `codec`: what it receives, "PCMU" (the default) or "PCMA".
+   * `codec`: what it receives, "PCMU" (the default), "PCMA" or (recvonly only) "G722".
    */
   addParticipant(
     callId: string,

@@ -11,8 +11,10 @@
 // whole SHRINK_WINDOW_TICKS, the frames above START_FRAMES go (counted as late); above MAX_FRAMES (a long
 // stall's backlog) it is cut back at once. Everything is preallocated: per packet, one decode into a
 // reused scratch frame and a copy into the ring.
-import { decodeG711Into, JitterBuffer, type G711Law, type RtpPacket } from '@callctl/rtp';
+import { JitterBuffer, type RtpPacket } from '@callctl/rtp';
 import { FRAME_SAMPLES } from '../domain/frame-mix.js';
+import { inputDecoderFor, type InputDecoder } from '../domain/input-decoder.js';
+import type { CodecName } from '../domain/participant-spec.js';
 
 /** Frames held before a stream starts playing (one to play, one against jitter). */
 const START_FRAMES = 2;
@@ -62,11 +64,13 @@ export class ParticipantInput {
   private windowLeast = Infinity;
   private windowTicks = 0;
   private concealedFrames = 0;
+  private readonly decoder: InputDecoder;
 
   constructor(
-    private readonly law: G711Law,
+    codec: CodecName,
     private readonly payloadType: number,
   ) {
+    this.decoder = inputDecoderFor(codec);
     // Other payload types (comfort noise, an event rtpengine should not send) last no time, so they neither
     // open a hole nor shift the timeline.
     this.jitter = new JitterBuffer({
@@ -156,14 +160,15 @@ export class ParticipantInput {
         if (out.packet.payloadType === this.payloadType) this.append(out.packet.payload, nowMs);
       } else if (out.kind === 'gap' && out.lostPackets > 0) {
         this.fill(Math.min(out.samples, MAX_FILL_SAMPLES) - this.concealedSamples);
-      }
+      } else if (out.kind === 'discontinuity') this.decoder.reset();
     }
   }
 
   private append(payload: Uint8Array, arrivedAtMs: number): void {
     const count = Math.min(payload.length, CAPACITY - this.buffered);
     if (count <= 0) return;
-    decodeG711Into(this.law, count === payload.length ? payload : payload.subarray(0, count), this.scratch);
+    // One 8 kHz sample per payload byte (G.711, and G.722 decimated: one code per 8 kHz timestamp unit).
+    this.decoder.decodeInto(count === payload.length ? payload : payload.subarray(0, count), this.scratch);
     this.concealedSamples = 0;
     let write = (this.read + this.buffered) % CAPACITY;
     for (let i = 0; i < count; i++) {

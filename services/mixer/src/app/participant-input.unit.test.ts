@@ -1,4 +1,6 @@
 import { encodeMulaw, type RtpPacket } from '@callctl/rtp';
+import { FRAME_SAMPLES } from '../domain/frame-mix';
+import { inputDecoderFor } from '../domain/input-decoder';
 import { ParticipantInput } from './participant-input';
 
 /** Packet n of a PCMU stream whose every sample is `value` (n: its sequence number). */
@@ -115,3 +117,18 @@ function decoded(value: number): number {
   input.take(0);
   return input.frame[0]!;
 }
+
+describe('participant input in G.722', () => {
+  it('plays G.722 packets (payload type 9) as 8 kHz frames, decoded and decimated', () => {
+    const input = new ParticipantInput('G722', 9);
+    const decoder = inputDecoderFor('G722');
+    const expected = new Int16Array(FRAME_SAMPLES);
+    const payloads = [1, 2].map((n) => Uint8Array.from({ length: 160 }, (_, i) => (n * 160 + i) * 29));
+    payloads.forEach((payload, i) =>
+      input.push({ ...packet(i + 1), payloadType: 9, payload: Buffer.from(payload) }, i * 20),
+    );
+    decoder.decodeInto(payloads[0]!, expected);
+    expect(input.take(21)).toBe(true);
+    expect(input.frame).toEqual(expected);
+  });
+});

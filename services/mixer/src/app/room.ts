@@ -5,7 +5,7 @@ import type { RtpPacket, RtpSource } from '@callctl/rtp';
 import { FRAME_SAMPLES, mixFrames } from '../domain/frame-mix.js';
 import { HearingMatrix, type HearingRow } from '../domain/hearing-matrix.js';
 import { LatencyWindow } from '../domain/latency-window.js';
-import { isListener, isSource, type ParticipantSpec } from '../domain/participant-spec.js';
+import { isListener, isSource, outputCodecOf, type ParticipantSpec } from '../domain/participant-spec.js';
 import { ParticipantNotFoundError } from '../domain/errors.js';
 import { ParticipantInput, type InputCounters } from './participant-input.js';
 import { ParticipantOutput, type OutputIdentity } from './participant-output.js';
@@ -49,7 +49,7 @@ class Participant implements PacketSink {
     identity: OutputIdentity,
   ) {
     this.input = new ParticipantInput(spec.codec, spec.payloadType);
-    this.output = new ParticipantOutput(spec.codec, spec.payloadType, identity);
+    this.output = new ParticipantOutput(outputCodecOf(spec), spec.payloadType, identity);
   }
 
   receive(packet: RtpPacket, arrivedAtMs: number, source: RtpSource): void {

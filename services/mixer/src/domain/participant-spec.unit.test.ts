@@ -1,12 +1,36 @@
 import { participantSdp } from './participant-sdp';
-import { codecOf, participantSpec } from './participant-spec';
+import { codecOf, outputCodecOf, participantSpec } from './participant-spec';
 
 describe('participant spec', () => {
   it('reads "" as PCMU, and any case', () => {
-    expect([codecOf(''), codecOf('pcma'), codecOf('PCMU')]).toEqual(['PCMU', 'PCMA', 'PCMU']);
+    expect([codecOf(''), codecOf('pcma'), codecOf('PCMU'), codecOf('g722')]).toEqual([
+      'PCMU',
+      'PCMA',
+      'PCMU',
+      'G722',
+    ]);
   });
 
-  it.each(['G722', 'opus', 'PCMU/8000'])('refuses codec %s as invalid', (codec) => {
+  it('takes G722 for a recvonly participant only (the mixer sends PCMU or PCMA)', () => {
+    expect(participantSpec('fork-leg1', 'G722', 'recvonly')).toMatchObject({ codec: 'G722', payloadType: 9 });
+    for (const direction of ['sendrecv', 'sendonly'] as const)
+      expect(() => participantSpec('sup-1', 'G722', direction)).toThrow(
+        expect.objectContaining({ kind: 'invalid_argument' }),
+      );
+    expect(outputCodecOf(participantSpec('fork-leg1', 'G722', 'recvonly'))).toBe('PCMU');
+    expect(outputCodecOf(participantSpec('sup-1', 'PCMA', 'sendrecv'))).toBe('PCMA');
+  });
+
+  it('describes a G722 participant with its static payload type and 8000 clock (RFC 3551)', () => {
+    const sdp = participantSdp(participantSpec('fork-leg1', 'G722', 'recvonly'), {
+      host: '127.0.0.1',
+      port: 46004,
+      sessionId: 1,
+    });
+    expect(sdp).toContain('m=audio 46004 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n');
+  });
+
+  it.each(['opus', 'G729', 'PCMU/8000'])('refuses codec %s as invalid', (codec) => {
     expect(() => codecOf(codec)).toThrow(expect.objectContaining({ kind: 'invalid_argument' }));
   });
 
