@@ -6,7 +6,14 @@
 // same time, and bad input. Caller 700 Hz, callee 1300 Hz, supervisor 2000 Hz.
 import { createRecordingsClient, NO_RETRIES, type RecordingsClient } from '@callctl/client';
 import { callControl, callEvents } from '@callctl/proto';
-import { type CodecEndpoint, RtpEndpoint, toneRatio, waitFor, type RunningSipp } from '@callctl/testing';
+import {
+  type CodecEndpoint,
+  RtpEndpoint,
+  toneRatio,
+  waitFor,
+  watchEventLoopStalls,
+  type RunningSipp,
+} from '@callctl/testing';
 import { CALLEE_HZ, CALLER_HZ, callParties, type ConnectedCall } from '../support/call-parties.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { readRecordedWav, window8k } from '../support/recorded-wav.js';
@@ -29,6 +36,17 @@ const MODE = callEvents.MonitorMode;
 const END = callEvents.MonitorEndReason;
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/**
+ * The parties' RTP is sent and timed in this process: a stall of its event loop (GC, the two cores busy with
+ * other work) shows as a gap or as jitter the platform did not make. Bounds widen by the stalls measured
+ * inside the window they judge: a gap may be 20 ms (one packet) shorter than the stall it contains.
+ */
+const stalls = watchEventLoopStalls();
+afterAll(() => stalls.stop());
+const gapBound = (from: number, to: number) => MAX_GAP_MS + Math.max(0, stalls.longestWithin(from, to) - 20);
+/** RFC 3550 jitter moves by 1/16 of a transit change: a stall adds at most that much per late packet. */
+const jitterAllowance = (from: number, to: number) => stalls.longestWithin(from, to) / 8;
 
 describe('monitoring through the public API', () => {
   let p: PlatformUnderTest;
@@ -188,8 +206,10 @@ describe('monitoring through the public API', () => {
     ] as const) {
       expect(Math.abs(per2s(after.packets) - before.packets)).toBeLessThanOrEqual(3);
       expect(before.packets).toBeGreaterThanOrEqual(97);
-      expect(after.maxJitterMs).toBeLessThanOrEqual(Math.max(2 * before.maxJitterMs, before.maxJitterMs + 3));
-      expect(after.maxGapMs).toBeLessThanOrEqual(MAX_GAP_MS);
+      expect(after.maxJitterMs).toBeLessThanOrEqual(
+        Math.max(2 * before.maxJitterMs, before.maxJitterMs + 3) + jitterAllowance(...joinedAt),
+      );
+      expect(after.maxGapMs).toBeLessThanOrEqual(gapBound(...joinedAt));
       expect(after.ssrcs).toEqual(before.ssrcs);
     }
 
@@ -236,13 +256,14 @@ describe('monitoring through the public API', () => {
     // Each switch heard within 200 ms of the request, with no gap over 60 ms at either party around it.
     const switches = Object.entries({ toWhisper, toBarge, toListen }).map(([name, change]) => {
       const gaps = partyGaps(call, change.at - 500, change.at + 1000);
-      return { name, tookMs: change.tookMs, gapMs: Math.max(gaps.caller, gaps.callee), gaps };
+      const boundMs = gapBound(change.at - 500, change.at + 1000);
+      return { name, tookMs: change.tookMs, gapMs: Math.max(gaps.caller, gaps.callee), boundMs, gaps };
     });
     // The figures, for the issue's report.
     console.log(
       JSON.stringify({ switches, listen: { beforeCaller, afterCaller, beforeCallee, afterCallee } }),
     );
-    expect(switches.filter((s) => s.tookMs > SWITCH_MS || s.gapMs > MAX_GAP_MS)).toEqual([]);
+    expect(switches.filter((s) => s.tookMs > SWITCH_MS || s.gapMs > s.boundMs)).toEqual([]);
 
     // The call ends: the supervisor gets a BYE (its sipp completes) and the monitor ends with CALL_ENDED.
     await p.api.hangup({ callId: call.callId });
@@ -268,8 +289,9 @@ describe('monitoring through the public API', () => {
     // The parties still hear each other, and neither leg ended.
     const from = Date.now();
     await sleep(1000);
-    const gaps = partyGaps(call, from, Date.now());
-    expect(Math.max(gaps.caller, gaps.callee)).toBeLessThanOrEqual(MAX_GAP_MS);
+    const to = Date.now();
+    const gaps = partyGaps(call, from, to);
+    expect(Math.max(gaps.caller, gaps.callee)).toBeLessThanOrEqual(gapBound(from, to));
     expect(pcmu(call.callerRtp).recentToneRatio(CALLEE_HZ)).toBeGreaterThan(TONE_DETECTED);
     expect(call.calleeRtp.recentToneRatio(CALLER_HZ)).toBeGreaterThan(TONE_DETECTED);
     for (const legId of [call.callerLeg, call.calleeLeg])

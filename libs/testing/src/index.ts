@@ -65,3 +65,4 @@ export {
   type LeafOptions,
   type TestCertificateAuthority,
 } from './certificates.js';
+export { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { mixer } from '@callctl/proto';
 import { decodeAlaw, encodeAlaw } from '@callctl/rtp';
-import { CodecEndpoint, encodeFrames, makeToneFile, RtpEndpoint, toneRatio, waitFor } from '@callctl/testing';
+import {
+  CodecEndpoint,
+  encodeFrames,
+  makeToneFile,
+  RtpEndpoint,
+  toneRatio,
+  waitFor,
+  watchEventLoopStalls,
+} from '@callctl/testing';
 import { MixerFixture } from './support/mixer-fixture';
 
 const TONES = { a: 700, b: 1300, c: 2000 } as const;
@@ -90,7 +98,7 @@ describe('mixer: who hears whom', () => {
     // The mixer and the endpoints share this process: a stall of it (GC, or the two cores busy with other
     // work) delays every packet at once. It is measured, so that a gap it explains is told apart from one
     // the switch made.
-    const ownStall = stallMonitor();
+    const ownStalls = watchEventLoopStalls();
     const switchedAt = Date.now();
     await fixture.setHearing(roomId, { b: ['a', 'c'] });
     // Three packets (60 ms) of what b receives hold the new tone.
@@ -105,7 +113,8 @@ describe('mixer: who hears whom', () => {
     expectHears(parties.b, ['a', 'c']);
     const around = parties.b.arrivals.filter(({ at }) => at > switchedAt - 500 && at < switchedAt + 500);
     const gaps = around.slice(1).map(({ at }, i) => at - around[i]!.at);
-    const stalledMs = ownStall.stop();
+    const stalledMs = ownStalls.longestWithin(switchedAt - 500, switchedAt + 500);
+    ownStalls.stop();
     expect(around.length).toBeGreaterThan(40);
     expect(Math.max(...gaps)).toBeLessThan(60 + Math.max(0, stalledMs - 20));
   });
@@ -274,23 +283,6 @@ describe('mixer: errors', () => {
     expect(await code(fixture.getRoom(roomId))).toBe('NOT_FOUND');
   });
 });
-
-/** The longest this process's event loop was held, from now until stop() (a 5 ms timer's lateness). */
-function stallMonitor(): { stop(): number } {
-  let last = Date.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    longest = Math.max(longest, now - last - 5);
-    last = now;
-  }, 5);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return longest;
-    },
-  };
-}
 
 /** 20 ms A-law frames of a continuous tone (one second, looped by the endpoint). */
 function toneFrames(frequency: number): Buffer[] {
