@@ -1,31 +1,41 @@
 // One participant's audio on its way into the mixes: RTP packets in (reordered by libs/rtp's jitter buffer),
 // one 20 ms frame out per tick. No I/O and no clock of its own: the caller passes arrival and tick times.
 //
-// Between the two sits a small playout ring of decoded samples. A stream starts playing once it holds two
-// frames: the extra frame absorbs the jitter of arrivals against the mixer's own clock, so the path adds
-// 20-40 ms. A tick that finds less than a frame while the participant is sending plays silence there
-// (concealment), which delays what follows by that much: the ring grows to absorb a sender's (or a
-// network's) burstiness by itself. When a lost packet's hole comes out of the jitter buffer (at once when a
-// frame of audio is behind it), only the part of it not already concealed is filled, so the timeline stays
-// exact. The ring shrinks back slowly: when it never held less than SHRINK_ABOVE_FRAMES at a tick for a
-// whole SHRINK_WINDOW_TICKS, the frames above START_FRAMES go (counted as late); above MAX_FRAMES (a long
-// stall's backlog) it is cut back at once. Everything is preallocated: per packet, one decode into a
-// reused scratch frame and a copy into the ring.
+// Between the two sits a small playout ring of decoded samples, held as short as the arrivals allow: a
+// stream starts playing at the first tick after its first frame arrived (a target of one frame, so the ring
+// adds 0-20 ms, the phase of the sender against the mixer's clock). A tick that finds less than a frame
+// while the participant is sending plays silence there (concealment), which delays what follows by that
+// much. When the missing audio then arrives (late, not lost), that was an underrun: the target grows by a
+// frame (up to MAX_TARGET_FRAMES), so the ring keeps the frame of delay the concealment put in rather than
+// run dry again at the sender's next jitter. A lost packet is no underrun: its hole comes out of the jitter
+// buffer (at once when a frame of audio is behind it) and only the part of it not already concealed is
+// filled, so the timeline stays exact. After TARGET_DECAY_TICKS without an underrun the target shrinks by a
+// frame; a ring that then held more than its target at every tick of a SHRINK_WINDOW_TICKS window drops a
+// frame, preferably a quiet one (within SHRINK_GRACE_TICKS), counted as late. Above MAX_FRAMES (a long
+// stall's backlog) it is cut back to the target at once. Everything is preallocated: per packet, one decode
+// into a reused scratch frame and a copy into the ring.
 import { decodeG711Into, JitterBuffer, type G711Law, type RtpPacket } from '@callctl/rtp';
 import { FRAME_SAMPLES } from '../domain/frame-mix.js';
 
-/** Frames held before a stream starts playing (one to play, one against jitter). */
-const START_FRAMES = 2;
-/** Above this many frames, the ring is cut back to START_FRAMES at once. */
+/** The playout target: frames held at a tick before taking one (one: play in the tick after arrival). */
+const MIN_TARGET_FRAMES = 1;
+/** The most underruns can grow it to (a network that jittery needs more than a 20 ms path anyway). */
+const MAX_TARGET_FRAMES = 4;
+/** Ticks without an underrun after which the target shrinks by a frame (10 s). */
+const TARGET_DECAY_TICKS = 500;
+/** Above this many frames, the ring is cut back to the target at once. */
 const MAX_FRAMES = 10;
-/** A ring that held at least this many frames at every tick of a window is cut back to START_FRAMES. */
-const SHRINK_ABOVE_FRAMES = 3;
-/** One second of ticks. */
+/** One second of ticks: a ring above its target at every tick of one drops a frame. */
 const SHRINK_WINDOW_TICKS = 50;
+/** How long a due shrink waits for a quiet frame to drop before it drops whatever comes. */
+const SHRINK_GRACE_TICKS = 50;
+/** A frame whose samples all stay within this (about -40 dBFS) is quiet: dropping it is not heard. */
+const QUIET_PEAK = 328;
 const CAPACITY = 16 * FRAME_SAMPLES;
 /**
- * A hole waits this long for its packet in the jitter buffer (the one frame of slack the ring has); a hole
- * with a frame of audio already behind it is given up at once.
+ * A hole waits this long for its packet in the jitter buffer; a hole with a frame of audio already behind
+ * it is given up at once (so in-order arrivals are never held), and a tick that finds the ring dry
+ * conceals without waiting for it.
  */
 const JITTER_DEPTH_MS = 20;
 /** A participant silent this long has paused (or left): running dry then is not concealment. */
@@ -38,6 +48,10 @@ export interface InputCounters {
   lost: number;
   late: number;
   concealedFrames: number;
+  /** Concealments whose audio arrived after all (late, not lost): each grew the target. */
+  underruns: number;
+  /** The playout target now, in frames (1 = the tick right after arrival). */
+  targetFrames: number;
 }
 
 export class ParticipantInput {
@@ -62,6 +76,11 @@ export class ParticipantInput {
   private windowLeast = Infinity;
   private windowTicks = 0;
   private concealedFrames = 0;
+  private target = MIN_TARGET_FRAMES;
+  private underruns = 0;
+  private ticksSinceUnderrun = 0;
+  /** Ticks a due shrink has waited for a quiet frame; -1: none due. */
+  private shrinkWaited = -1;
 
   constructor(
     private readonly law: G711Law,
@@ -90,18 +109,13 @@ export class ParticipantInput {
   take(nowMs: number): boolean {
     this.release(nowMs);
     if (!this.playing) {
-      if (this.buffered < START_FRAMES * FRAME_SAMPLES) return false;
+      if (this.buffered < this.target * FRAME_SAMPLES) return false;
       this.playing = true;
-      // More than that at a start is what piled up while this process stalled: stale already.
-      this.trim();
+      // More than a frame above the target at a start is what piled up while this process stalled: stale
+      // already. (A frame more is two packets in one tick's time: kept, the window's shrink takes it.)
+      this.trim(1);
     }
-    this.windowLeast = Math.min(this.windowLeast, this.buffered);
-    if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
-      if (this.windowLeast >= SHRINK_ABOVE_FRAMES * FRAME_SAMPLES) this.trim();
-      this.windowLeast = Infinity;
-      this.windowTicks = 0;
-    }
-    if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) this.trim();
+    this.adapt();
     if (this.buffered < FRAME_SAMPLES) {
       if (nowMs - this.lastArrivalMs >= SENDING_WITHIN_MS) {
         // Paused or gone: drop the remainder and wait for a new start.
@@ -109,6 +123,7 @@ export class ParticipantInput {
         this.read = (this.read + this.buffered) % CAPACITY;
         this.buffered = 0;
         this.concealedSamples = 0;
+        this.shrinkWaited = -1;
         return false;
       }
       this.concealedFrames++;
@@ -118,16 +133,7 @@ export class ParticipantInput {
       // A partial frame (odd packet sizes) stays for the next tick.
       return false;
     }
-    this.frameArrivedAtMs = this.arrivals[this.read]!;
-    const end = this.read + FRAME_SAMPLES;
-    if (end <= CAPACITY) this.frame.set(this.ring.subarray(this.read, end));
-    else {
-      const first = CAPACITY - this.read;
-      this.frame.set(this.ring.subarray(this.read, CAPACITY));
-      this.frame.set(this.ring.subarray(0, FRAME_SAMPLES - first), first);
-    }
-    this.read = end % CAPACITY;
-    this.buffered -= FRAME_SAMPLES;
+    this.copyFrame();
     return true;
   }
 
@@ -138,12 +144,65 @@ export class ParticipantInput {
       lost: stats.lostPackets,
       late: stats.late + this.trimmedFrames,
       concealedFrames: this.concealedFrames,
+      underruns: this.underruns,
+      targetFrames: this.target,
     };
   }
 
-  /** Drops the oldest samples down to START_FRAMES. */
-  private trim(): void {
-    const excess = this.buffered - START_FRAMES * FRAME_SAMPLES;
+  /** Per tick: the target's decay, the window's shrink (a quiet frame dropped), the backlog's cut. */
+  private adapt(): void {
+    if (++this.ticksSinceUnderrun >= TARGET_DECAY_TICKS && this.target > MIN_TARGET_FRAMES) {
+      this.target--;
+      this.ticksSinceUnderrun = 0;
+    }
+    this.windowLeast = Math.min(this.windowLeast, this.buffered);
+    if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
+      if (this.windowLeast > this.target * FRAME_SAMPLES && this.shrinkWaited < 0) this.shrinkWaited = 0;
+      this.windowLeast = Infinity;
+      this.windowTicks = 0;
+    }
+    if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) {
+      this.trim();
+      this.shrinkWaited = -1;
+    } else if (this.shrinkWaited >= 0) {
+      // Only while the excess is still there (an underrun since may have used it up).
+      if (this.buffered <= this.target * FRAME_SAMPLES) this.shrinkWaited = -1;
+      else if (this.quietAhead() || ++this.shrinkWaited > SHRINK_GRACE_TICKS) {
+        this.read = (this.read + FRAME_SAMPLES) % CAPACITY;
+        this.buffered -= FRAME_SAMPLES;
+        this.trimmedFrames++;
+        this.shrinkWaited = -1;
+      }
+    }
+  }
+
+  /** Whether the next frame to play is quiet. */
+  private quietAhead(): boolean {
+    let index = this.read;
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const sample = this.ring[index]!;
+      if (sample > QUIET_PEAK || sample < -QUIET_PEAK) return false;
+      index = index + 1 === CAPACITY ? 0 : index + 1;
+    }
+    return true;
+  }
+
+  private copyFrame(): void {
+    this.frameArrivedAtMs = this.arrivals[this.read]!;
+    const end = this.read + FRAME_SAMPLES;
+    if (end <= CAPACITY) this.frame.set(this.ring.subarray(this.read, end));
+    else {
+      const first = CAPACITY - this.read;
+      this.frame.set(this.ring.subarray(this.read, CAPACITY));
+      this.frame.set(this.ring.subarray(0, FRAME_SAMPLES - first), first);
+    }
+    this.read = end % CAPACITY;
+    this.buffered -= FRAME_SAMPLES;
+  }
+
+  /** Drops the oldest samples down to the target (and `slackFrames` more). */
+  private trim(slackFrames = 0): void {
+    const excess = this.buffered - (this.target + slackFrames) * FRAME_SAMPLES;
     if (excess <= 0) return;
     this.trimmedFrames += Math.ceil(excess / FRAME_SAMPLES);
     this.read = (this.read + excess) % CAPACITY;
@@ -156,6 +215,8 @@ export class ParticipantInput {
         if (out.packet.payloadType === this.payloadType) this.append(out.packet.payload, nowMs);
       } else if (out.kind === 'gap' && out.lostPackets > 0) {
         this.fill(Math.min(out.samples, MAX_FILL_SAMPLES) - this.concealedSamples);
+        // What was concealed was this loss, not audio running late: no underrun.
+        this.concealedSamples = 0;
       }
     }
   }
@@ -164,7 +225,7 @@ export class ParticipantInput {
     const count = Math.min(payload.length, CAPACITY - this.buffered);
     if (count <= 0) return;
     decodeG711Into(this.law, count === payload.length ? payload : payload.subarray(0, count), this.scratch);
-    this.concealedSamples = 0;
+    if (this.concealedSamples > 0) this.underrun();
     let write = (this.read + this.buffered) % CAPACITY;
     for (let i = 0; i < count; i++) {
       this.ring[write] = this.scratch[i]!;
@@ -172,6 +233,17 @@ export class ParticipantInput {
       write = write + 1 === CAPACITY ? 0 : write + 1;
     }
     this.buffered += count;
+  }
+
+  /**
+   * Audio arrived after the ticks due for it played silence: the ring now holds that much more delay.
+   * Growing the target keeps it (the sender's next jitter is absorbed instead of concealed again).
+   */
+  private underrun(): void {
+    this.concealedSamples = 0;
+    this.underruns++;
+    this.ticksSinceUnderrun = 0;
+    if (this.target < MAX_TARGET_FRAMES) this.target++;
   }
 
   private fill(samples: number): void {
