@@ -5,9 +5,11 @@
 // stream starts playing at the first tick after its first frame arrived (a target of one frame, so the ring
 // adds 0-20 ms, the phase of the sender against the mixer's clock). A tick that finds less than a frame
 // while the participant is sending plays silence there (concealment), which delays what follows by that
-// much. When the missing audio then arrives (late, not lost), that was an underrun: the target grows by a
-// frame (up to MAX_TARGET_FRAMES), so the ring keeps the frame of delay the concealment put in rather than
-// run dry again at the sender's next jitter. A lost packet is no underrun: its hole comes out of the jitter
+// much. When the missing audio then arrives (late, not lost), that was an underrun: the slack the ring had
+// (the least it held at a tick over the last whole SHRINK_WINDOW_TICKS window) was not enough, so the target becomes that
+// plus a frame (up to MAX_TARGET_FRAMES), and the ring keeps the delay the concealment put in rather than
+// run dry again at the sender's next jitter. (The target follows what the ring really held: underruns of a
+// ring held below its target do not ratchet it up.) A lost packet is no underrun: its hole comes out of the jitter
 // buffer (at once when a frame of audio is behind it) and only the part of it not already concealed is
 // filled, so the timeline stays exact. After TARGET_DECAY_TICKS without an underrun the target shrinks by a
 // frame; a ring that then held more than its target at every tick of a SHRINK_WINDOW_TICKS window drops a
@@ -21,8 +23,8 @@ import { FRAME_SAMPLES } from '../domain/frame-mix.js';
 const MIN_TARGET_FRAMES = 1;
 /** The most underruns can grow it to (a network that jittery needs more than a 20 ms path anyway). */
 const MAX_TARGET_FRAMES = 4;
-/** Ticks without an underrun after which the target shrinks by a frame (10 s). */
-const TARGET_DECAY_TICKS = 500;
+/** Ticks without an underrun after which the target shrinks by a frame (5 s). */
+const TARGET_DECAY_TICKS = 250;
 /** Above this many frames, the ring is cut back to the target at once. */
 const MAX_FRAMES = 10;
 /** One second of ticks: a ring above its target at every tick of one drops a frame. */
@@ -74,7 +76,12 @@ export class ParticipantInput {
   private trimmedFrames = 0;
   /** The least the ring held at a tick of the current window, and how many ticks the window has had. */
   private windowLeast = Infinity;
+  /** The previous window's least. */
+  private lastWindowLeast = Infinity;
+  /** The least the ring held at a tick before the current concealment: the slack that was not enough. */
+  private slackBeforeUnderrun = 0;
   private windowTicks = 0;
+  private leastBeforeThisTick = Infinity;
   private concealedFrames = 0;
   private target = MIN_TARGET_FRAMES;
   private underruns = 0;
@@ -126,6 +133,11 @@ export class ParticipantInput {
         this.shrinkWaited = -1;
         return false;
       }
+      // The last whole window's least, before the run-down that led here (since the start: this window's).
+      if (this.concealedSamples === 0)
+        this.slackBeforeUnderrun = Number.isFinite(this.lastWindowLeast)
+          ? this.lastWindowLeast
+          : this.leastBeforeThisTick;
       this.concealedFrames++;
       this.concealedSamples += FRAME_SAMPLES - this.buffered;
       this.frame.fill(0);
@@ -155,9 +167,13 @@ export class ParticipantInput {
       this.target--;
       this.ticksSinceUnderrun = 0;
     }
+    this.leastBeforeThisTick = this.windowLeast;
     this.windowLeast = Math.min(this.windowLeast, this.buffered);
     if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
-      if (this.windowLeast > this.target * FRAME_SAMPLES && this.shrinkWaited < 0) this.shrinkWaited = 0;
+      // A frame less would still have left the target at every tick of the window.
+      if (this.windowLeast >= (this.target + 1) * FRAME_SAMPLES && this.shrinkWaited < 0)
+        this.shrinkWaited = 0;
+      this.lastWindowLeast = this.windowLeast;
       this.windowLeast = Infinity;
       this.windowTicks = 0;
     }
@@ -237,13 +253,15 @@ export class ParticipantInput {
 
   /**
    * Audio arrived after the ticks due for it played silence: the ring now holds that much more delay.
-   * Growing the target keeps it (the sender's next jitter is absorbed instead of concealed again).
+   * A target of a frame above the slack that ran dry keeps it (the sender's next jitter is absorbed
+   * instead of concealed again).
    */
   private underrun(): void {
     this.concealedSamples = 0;
     this.underruns++;
     this.ticksSinceUnderrun = 0;
-    if (this.target < MAX_TARGET_FRAMES) this.target++;
+    const slackFrames = Math.floor(this.slackBeforeUnderrun / FRAME_SAMPLES);
+    this.target = Math.min(MAX_TARGET_FRAMES, Math.max(this.target, slackFrames + 1));
   }
 
   private fill(samples: number): void {

@@ -117,19 +117,39 @@ describe('participant input', () => {
     expect(input.counters().late).toBe(1);
   });
 
-  it('shrinks the target by a frame after 10 s without an underrun', () => {
-    const input = playing();
-    input.take(61); // 4 late
-    input.push(packet(4), 65);
-    let n = 5;
-    const tick = (t: number) => {
-      expect(input.take(t * 20 + 1)).toBe(true);
-      input.push(packet(n++), t * 20 + 5); // from now on, every packet 4 ms after its tick
-    };
-    for (let t = 4; t < 503; t++) tick(t);
+  it('shrinks the target by a frame after 5 s without an underrun', () => {
+    const { input, tick } = lateOnce();
+    for (let t = 4; t < 253; t++) tick(t);
     expect(input.counters()).toMatchObject({ underruns: 1, targetFrames: 2, late: 0 });
-    tick(503);
+    tick(253);
     expect(input.counters()).toMatchObject({ underruns: 1, targetFrames: 1 });
+  });
+
+  it('grows the target to a frame above the slack that ran dry, not above what it never held', () => {
+    const { input, tick } = lateOnce(); // target 2, but the ring holds one frame at a tick
+    for (let t = 4; t <= 100; t++) tick(t);
+    expect(input.take(101 * 20 + 1)).toBe(true); // 101
+    expect(input.take(102 * 20 + 1)).toBe(false); // 102, due by 2041, is late
+    input.push(packet(102), 2045);
+    input.push(packet(103), 2050);
+    expect(input.take(103 * 20 + 1)).toBe(true);
+    expect(input.counters()).toMatchObject({ underruns: 2, targetFrames: 2 });
+  });
+
+  it('grows the target by a frame when the ring held its target and still ran dry', () => {
+    const input = playing();
+    input.take(61); // 4 late: target 2, two frames held at a tick from now on
+    input.push(packet(4), 65);
+    for (let t = 4; t <= 120; t++) {
+      input.push(packet(t + 1), t * 20);
+      expect(input.take(t * 20 + 1)).toBe(true);
+    }
+    expect(input.counters().targetFrames).toBe(2);
+    // The sender stalls for 40 ms: the held frame played, then a tick of silence, then the backlog.
+    expect([input.take(121 * 20 + 1), input.take(122 * 20 + 1)]).toEqual([true, false]);
+    for (let n = 122; n <= 124; n++) input.push(packet(n), 122 * 20 + 5);
+    expect(input.take(123 * 20 + 1)).toBe(true);
+    expect(input.counters()).toMatchObject({ underruns: 2, targetFrames: 3, late: 0 });
   });
 
   it('ignores payload types other than its own without opening holes', () => {
@@ -151,6 +171,19 @@ function playing(): ParticipantInput {
     input.take((n - 1) * 20 + 1);
   }
   return input;
+}
+
+/** 4 came after its tick's silence (an underrun); from tick 4 on, packet t + 1 arrives 4 ms after tick t. */
+function lateOnce() {
+  const input = playing();
+  input.take(61);
+  input.push(packet(4), 65);
+  let n = 5;
+  const tick = (t: number) => {
+    expect(input.take(t * 20 + 1)).toBe(true);
+    input.push(packet(n++), t * 20 + 5);
+  };
+  return { input, tick };
 }
 
 /** Played 1 at tick 1, then a burst (2 and 3 at 2 ms): from tick 2 on, packet n arrives 1 ms before tick t. */
