@@ -5,32 +5,34 @@
 // stream starts playing at the first tick after its first frame arrived (a target of one frame, so the ring
 // adds 0-20 ms, the phase of the sender against the mixer's clock). A tick that finds less than a frame
 // while the participant is sending plays silence there (concealment), which delays what follows by that
-// much. When the missing audio then arrives (late, not lost), that was an underrun: the slack the ring had
-// (the least it held at a tick over the last whole SHRINK_WINDOW_TICKS window) was not enough, so the target becomes that
-// plus a frame (up to MAX_TARGET_FRAMES), and the ring keeps the delay the concealment put in rather than
-// run dry again at the sender's next jitter. (The target follows what the ring really held: underruns of a
-// ring held below its target do not ratchet it up.) A lost packet is no underrun: its hole comes out of the jitter
+// much. When the missing audio then arrives (late, not lost), that was an underrun: the target grows by a
+// frame (up to MAX_TARGET_FRAMES), so the ring keeps the delay the concealment put in rather than run dry
+// again at the sender's next jitter. A lost packet is no underrun: its hole comes out of the jitter
 // buffer (at once when a frame of audio is behind it) and only the part of it not already concealed is
 // filled, so the timeline stays exact. After TARGET_DECAY_TICKS without an underrun the target shrinks by a
-// frame; a ring that then held more than its target at every tick of a SHRINK_WINDOW_TICKS window drops a
-// frame, preferably a quiet one (within SHRINK_GRACE_TICKS), counted as late. Above MAX_FRAMES (a long
-// stall's backlog) it is cut back to the target at once. Everything is preallocated: per packet, one decode
+// frame; a ring that then held a frame more than its target at every tick of a SHRINK_WINDOW_TICKS window
+// sheds that frame without losing audio: each frame played is then made of SQUEEZE_STEP more samples (linear
+// interpolation, 1.25 % faster: not heard), or a quiet stretch that comes meanwhile is dropped at once
+// (counted as late). Above MAX_FRAMES (a long stall's backlog) it is cut back to the target at once. Everything is preallocated: per packet, one decode
 // into a reused scratch frame and a copy into the ring.
 import { decodeG711Into, JitterBuffer, type G711Law, type RtpPacket } from '@callctl/rtp';
 import { FRAME_SAMPLES } from '../domain/frame-mix.js';
 
 /** The playout target: frames held at a tick before taking one (one: play in the tick after arrival). */
 const MIN_TARGET_FRAMES = 1;
-/** The most underruns can grow it to (a network that jittery needs more than a 20 ms path anyway). */
-const MAX_TARGET_FRAMES = 4;
+/**
+ * The most underruns can grow it to: the path may add 40 ms at most (issue 15), so a sender jitterier than
+ * that is concealed rather than waited for.
+ */
+const MAX_TARGET_FRAMES = 2;
 /** Ticks without an underrun after which the target shrinks by a frame (5 s). */
 const TARGET_DECAY_TICKS = 250;
 /** Above this many frames, the ring is cut back to the target at once. */
 const MAX_FRAMES = 10;
 /** One second of ticks: a ring above its target at every tick of one drops a frame. */
 const SHRINK_WINDOW_TICKS = 50;
-/** How long a due shrink waits for a quiet frame to drop before it drops whatever comes. */
-const SHRINK_GRACE_TICKS = 50;
+/** Samples more per played frame while shedding a frame: 80 ticks (1.6 s) shed one. */
+const SQUEEZE_STEP = 2;
 /** A frame whose samples all stay within this (about -40 dBFS) is quiet: dropping it is not heard. */
 const QUIET_PEAK = 328;
 const CAPACITY = 16 * FRAME_SAMPLES;
@@ -76,18 +78,13 @@ export class ParticipantInput {
   private trimmedFrames = 0;
   /** The least the ring held at a tick of the current window, and how many ticks the window has had. */
   private windowLeast = Infinity;
-  /** The previous window's least. */
-  private lastWindowLeast = Infinity;
-  /** The least the ring held at a tick before the current concealment: the slack that was not enough. */
-  private slackBeforeUnderrun = 0;
   private windowTicks = 0;
-  private leastBeforeThisTick = Infinity;
   private concealedFrames = 0;
   private target = MIN_TARGET_FRAMES;
   private underruns = 0;
   private ticksSinceUnderrun = 0;
-  /** Ticks a due shrink has waited for a quiet frame; -1: none due. */
-  private shrinkWaited = -1;
+  /** Samples still to shed (a frame above the target); 0: none. */
+  private squeezeLeft = 0;
 
   constructor(
     private readonly law: G711Law,
@@ -130,14 +127,9 @@ export class ParticipantInput {
         this.read = (this.read + this.buffered) % CAPACITY;
         this.buffered = 0;
         this.concealedSamples = 0;
-        this.shrinkWaited = -1;
+        this.squeezeLeft = 0;
         return false;
       }
-      // The last whole window's least, before the run-down that led here (since the start: this window's).
-      if (this.concealedSamples === 0)
-        this.slackBeforeUnderrun = Number.isFinite(this.lastWindowLeast)
-          ? this.lastWindowLeast
-          : this.leastBeforeThisTick;
       this.concealedFrames++;
       this.concealedSamples += FRAME_SAMPLES - this.buffered;
       this.frame.fill(0);
@@ -167,27 +159,25 @@ export class ParticipantInput {
       this.target--;
       this.ticksSinceUnderrun = 0;
     }
-    this.leastBeforeThisTick = this.windowLeast;
     this.windowLeast = Math.min(this.windowLeast, this.buffered);
     if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
       // A frame less would still have left the target at every tick of the window.
-      if (this.windowLeast >= (this.target + 1) * FRAME_SAMPLES && this.shrinkWaited < 0)
-        this.shrinkWaited = 0;
-      this.lastWindowLeast = this.windowLeast;
+      if (this.windowLeast >= (this.target + 1) * FRAME_SAMPLES && this.squeezeLeft === 0)
+        this.squeezeLeft = FRAME_SAMPLES;
       this.windowLeast = Infinity;
       this.windowTicks = 0;
     }
     if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) {
       this.trim();
-      this.shrinkWaited = -1;
-    } else if (this.shrinkWaited >= 0) {
+      this.squeezeLeft = 0;
+    } else if (this.squeezeLeft > 0) {
       // Only while the excess is still there (an underrun since may have used it up).
-      if (this.buffered <= this.target * FRAME_SAMPLES) this.shrinkWaited = -1;
-      else if (this.quietAhead() || ++this.shrinkWaited > SHRINK_GRACE_TICKS) {
-        this.read = (this.read + FRAME_SAMPLES) % CAPACITY;
-        this.buffered -= FRAME_SAMPLES;
+      if (this.buffered <= this.target * FRAME_SAMPLES) this.squeezeLeft = 0;
+      else if (this.buffered - this.squeezeLeft >= this.target * FRAME_SAMPLES && this.quietAhead()) {
+        this.read = (this.read + this.squeezeLeft) % CAPACITY;
+        this.buffered -= this.squeezeLeft;
         this.trimmedFrames++;
-        this.shrinkWaited = -1;
+        this.squeezeLeft = 0;
       }
     }
   }
@@ -205,6 +195,10 @@ export class ParticipantInput {
 
   private copyFrame(): void {
     this.frameArrivedAtMs = this.arrivals[this.read]!;
+    if (this.squeezeLeft > 0 && this.buffered >= FRAME_SAMPLES + SQUEEZE_STEP) {
+      this.squeezeFrame();
+      return;
+    }
     const end = this.read + FRAME_SAMPLES;
     if (end <= CAPACITY) this.frame.set(this.ring.subarray(this.read, end));
     else {
@@ -214,6 +208,24 @@ export class ParticipantInput {
     }
     this.read = end % CAPACITY;
     this.buffered -= FRAME_SAMPLES;
+  }
+
+  /** This tick's frame made of FRAME_SAMPLES + SQUEEZE_STEP samples of the ring, linearly interpolated. */
+  private squeezeFrame(): void {
+    const count = FRAME_SAMPLES + SQUEEZE_STEP;
+    const span = FRAME_SAMPLES - 1;
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      // Output sample i sits at input position i × (count - 1) / span: between `at` and `at + 1`.
+      const position = i * (count - 1);
+      const at = Math.floor(position / span);
+      const fraction = (position - at * span) / span;
+      const a = this.ring[(this.read + at) % CAPACITY]!;
+      const b = fraction === 0 ? a : this.ring[(this.read + at + 1) % CAPACITY]!;
+      this.frame[i] = Math.round(a + (b - a) * fraction);
+    }
+    this.read = (this.read + count) % CAPACITY;
+    this.buffered -= count;
+    this.squeezeLeft = Math.max(0, this.squeezeLeft - SQUEEZE_STEP);
   }
 
   /** Drops the oldest samples down to the target (and `slackFrames` more). */
@@ -253,15 +265,13 @@ export class ParticipantInput {
 
   /**
    * Audio arrived after the ticks due for it played silence: the ring now holds that much more delay.
-   * A target of a frame above the slack that ran dry keeps it (the sender's next jitter is absorbed
-   * instead of concealed again).
+   * Growing the target keeps it (the sender's next jitter is absorbed instead of concealed again).
    */
   private underrun(): void {
     this.concealedSamples = 0;
     this.underruns++;
     this.ticksSinceUnderrun = 0;
-    const slackFrames = Math.floor(this.slackBeforeUnderrun / FRAME_SAMPLES);
-    this.target = Math.min(MAX_TARGET_FRAMES, Math.max(this.target, slackFrames + 1));
+    if (this.target < MAX_TARGET_FRAMES) this.target++;
   }
 
   private fill(samples: number): void {
