@@ -13,8 +13,9 @@
 // frame; a ring that then held a frame more than its target at every tick of a SHRINK_WINDOW_TICKS window
 // sheds that frame without losing audio: each frame played is then made of SQUEEZE_STEP more samples (linear
 // interpolation, 1.25 % faster: not heard), or a quiet stretch that comes meanwhile is dropped at once
-// (counted as late). Above MAX_FRAMES (a long stall's backlog) it is cut back to the target at once. Everything is preallocated: per packet, one decode
-// into a reused scratch frame and a copy into the ring.
+// (counted as late). Above MAX_FRAMES (a long stall's backlog) it is cut back to the target at once.
+// Everything is preallocated (the squeeze too): per packet, one decode into a reused scratch frame and a
+// copy into the ring.
 import { decodeG711Into, JitterBuffer, type G711Law, type RtpPacket } from '@callctl/rtp';
 import { FRAME_SAMPLES } from '../domain/frame-mix.js';
 
@@ -29,7 +30,7 @@ const MAX_TARGET_FRAMES = 2;
 const TARGET_DECAY_TICKS = 250;
 /** Above this many frames, the ring is cut back to the target at once. */
 const MAX_FRAMES = 10;
-/** One second of ticks: a ring above its target at every tick of one drops a frame. */
+/** One second of ticks: a ring a frame above its target at every tick of one sheds that frame. */
 const SHRINK_WINDOW_TICKS = 50;
 /** Samples more per played frame while shedding a frame: 80 ticks (1.6 s) shed one. */
 const SQUEEZE_STEP = 2;
