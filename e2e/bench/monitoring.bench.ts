@@ -258,7 +258,7 @@ interface StepResult {
   mixerCoreShare: number;
   rtpengineCpuMsPerCallSecond: number;
   orchestratorCpuMsPerCallSecond: number;
-  latencyUs: { p50: number; p99: number; worstP99: number };
+  latencyUs: Awaited<ReturnType<typeof mixerLatency>>;
   box: number;
 }
 
@@ -366,17 +366,28 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   return { ...result, latencyUs };
 }
 
-/** The mixer's own figures: per participant added latency (GetRoom), p50 and p99 over the participants. */
+/**
+ * The mixer's own figures: per participant added latency (GetRoom), p50 and p99 over the participants, and
+ * its playout: frames concealed, underruns (late audio: each grew a target) and the largest target.
+ */
 async function mixerLatency(
   p: PlatformUnderTest,
   monitored: MonitoredCall[],
-): Promise<{ p50: number; p99: number; worstP99: number }> {
+): Promise<{
+  p50: number;
+  p99: number;
+  worstP99: number;
+  concealed: number;
+  underruns: number;
+  maxTarget: number;
+}> {
   const client = new mixerApi.MixerClient(
     `127.0.0.1:${p.edge.mixer!.grpcPort}`,
     credentials.createInsecure(),
   );
   const p50s: number[] = [];
   const p99s: number[] = [];
+  const playout = { concealed: 0, underruns: 0, maxTarget: 0 };
   try {
     await inParallel(monitored, PARALLEL, async (m) => {
       const room = await call<mixerApi.GetRoomRequest, mixerApi.GetRoomResponse>(
@@ -387,12 +398,15 @@ async function mixerLatency(
         if (Number(participant.packetsIn) === 0) continue;
         p50s.push(Number(participant.addedLatencyP50Us));
         p99s.push(Number(participant.addedLatencyP99Us));
+        playout.concealed += Number(participant.concealedFrames);
+        playout.underruns += Number(participant.underruns);
+        playout.maxTarget = Math.max(playout.maxTarget, participant.playoutTargetFrames);
       }
     });
   } finally {
     client.close();
   }
-  return { p50: quantile(p50s, 0.5), p99: quantile(p99s, 0.5), worstP99: Math.max(...p99s) };
+  return { p50: quantile(p50s, 0.5), p99: quantile(p99s, 0.5), worstP99: Math.max(...p99s), ...playout };
 }
 
 /**
@@ -487,7 +501,8 @@ function printStep(s: StepResult): void {
   );
   console.log(
     `    mixer added latency (GetRoom, over participants): p50 ${fixed(s.latencyUs.p50 / 1000)} ms, ` +
-      `p99 ${fixed(s.latencyUs.p99 / 1000)} ms (median of the p99s), worst p99 ${fixed(s.latencyUs.worstP99 / 1000)} ms`,
+      `p99 ${fixed(s.latencyUs.p99 / 1000)} ms (median of the p99s), worst p99 ${fixed(s.latencyUs.worstP99 / 1000)} ms; ` +
+      `playout since the start: ${s.latencyUs.concealed} frames concealed, ${s.latencyUs.underruns} underruns, largest target ${s.latencyUs.maxTarget} frames`,
   );
   if (s.failed.length) console.log(`    failed: ${s.failed.length}: ${s.failed.slice(0, 3).join(' | ')}`);
 }

@@ -210,6 +210,7 @@ async function main(): Promise<void> {
     const lost = after.lost - before.lost;
     const late = after.late - before.late;
     const concealed = after.concealed - before.concealed;
+    const underruns = after.underruns - before.underruns;
     const { p50s, p99s } = after;
     const back = await parties.report();
     const missingBack = back.missing;
@@ -224,20 +225,31 @@ async function main(): Promise<void> {
         `(sender ticks > 20 ms late: ${senderLate}); ` +
         `mixer CPU ${(cpuPerSecond / 10).toFixed(1)} % of a core, ${(cpuPerSecond / rooms).toFixed(2)} ms/s per room; ` +
         `added latency p50 ${p50s[Math.floor(p50s.length / 2)]!.toFixed(1)} ms, ` +
-        `p99 median ${p99s[Math.floor(p99s.length / 2)]!.toFixed(1)} ms, worst ${p99s.at(-1)!.toFixed(1)} ms${attempt}`,
+        `p99 median ${p99s[Math.floor(p99s.length / 2)]!.toFixed(1)} ms, worst ${p99s.at(-1)!.toFixed(1)} ms; ` +
+        `playout: ${underruns} underruns, targets ${targetsOf(after.targets)}${attempt}`,
     );
     return { ok, senderLate };
   }
 
   /** The mixer's counters summed over the rooms' participants, and their latencies sorted. */
   async function counters(roomIds: readonly string[]) {
-    const total = { lost: 0, late: 0, concealed: 0, p50s: [] as number[], p99s: [] as number[] };
+    const total = {
+      lost: 0,
+      late: 0,
+      concealed: 0,
+      underruns: 0,
+      targets: [] as number[],
+      p50s: [] as number[],
+      p99s: [] as number[],
+    };
     for (const roomId of roomIds) {
       const room = await call<mixer.GetRoomRequest, mixer.GetRoomResponse>(client.getRoom, { roomId });
       for (const p of room.participants) {
         total.lost += p.lost;
         total.late += p.late;
         total.concealed += p.concealedFrames;
+        total.underruns += p.underruns;
+        total.targets[p.playoutTargetFrames] = (total.targets[p.playoutTargetFrames] ?? 0) + 1;
         total.p50s.push(p.addedLatencyP50Us / 1000);
         total.p99s.push(p.addedLatencyP99Us / 1000);
       }
@@ -246,6 +258,11 @@ async function main(): Promise<void> {
     total.p99s.sort((x, y) => x - y);
     return total;
   }
+}
+
+/** "1 frame ×290, 2 frames ×10": how many participants hold each playout target. */
+function targetsOf(counts: readonly number[]): string {
+  return counts.flatMap((count, frames) => (count ? [`${frames} frame(s) ×${count}`] : [])).join(', ');
 }
 
 main().catch((error: unknown) => {

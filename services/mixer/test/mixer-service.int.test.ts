@@ -251,6 +251,8 @@ describe('mixer: counters', () => {
     expect(a.lost).toBe(0);
     expect(a.addedLatencyP50Us).toBeGreaterThan(0);
     expect(a.addedLatencyP99Us).toBeLessThanOrEqual(45_000);
+    expect(a.playoutTargetFrames).toBeGreaterThanOrEqual(1);
+    expect(a.playoutTargetFrames).toBeLessThanOrEqual(a.underruns + 1);
   });
 });
 

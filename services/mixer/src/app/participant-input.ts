@@ -1,33 +1,48 @@
 // One participant's audio on its way into the mixes: RTP packets in (reordered by libs/rtp's jitter buffer),
 // one 20 ms frame out per tick. No I/O and no clock of its own: the caller passes arrival and tick times.
 //
-// Between the two sits a small playout ring of decoded samples. A stream starts playing once it holds two
-// frames: the extra frame absorbs the jitter of arrivals against the mixer's own clock, so the path adds
-// 20-40 ms. A tick that finds less than a frame while the participant is sending plays silence there
-// (concealment), which delays what follows by that much: the ring grows to absorb a sender's (or a
-// network's) burstiness by itself. When a lost packet's hole comes out of the jitter buffer (at once when a
-// frame of audio is behind it), only the part of it not already concealed is filled, so the timeline stays
-// exact. The ring shrinks back slowly: when it never held less than SHRINK_ABOVE_FRAMES at a tick for a
-// whole SHRINK_WINDOW_TICKS, the frames above START_FRAMES go (counted as late); above MAX_FRAMES (a long
-// stall's backlog) it is cut back at once. Everything is preallocated: per packet, one decode into a
-// reused scratch frame and a copy into the ring.
+// Between the two sits a small playout ring of decoded samples, held as short as the arrivals allow: a
+// stream starts playing at the first tick after its first frame arrived (a target of one frame, so the ring
+// adds 0-20 ms, the phase of the sender against the mixer's clock). A tick that finds less than a frame
+// while the participant is sending plays silence there (concealment), which delays what follows by that
+// much. When the missing audio then arrives (late, not lost), that was an underrun: the target grows by a
+// frame (up to MAX_TARGET_FRAMES), so the ring keeps the delay the concealment put in rather than run dry
+// again at the sender's next jitter. A lost packet is no underrun: its hole comes out of the jitter
+// buffer (at once when a frame of audio is behind it) and only the part of it not already concealed is
+// filled, so the timeline stays exact. After TARGET_DECAY_TICKS without an underrun the target shrinks by a
+// frame; a ring that then held a frame more than its target at every tick of a SHRINK_WINDOW_TICKS window
+// sheds that frame without losing audio: each frame played is then made of SQUEEZE_STEP more samples (linear
+// interpolation, 1.25 % faster: not heard), or a quiet stretch that comes meanwhile is dropped at once
+// (counted as late). Above MAX_FRAMES (a long stall's backlog) it is cut back to the target at once.
+// Everything is preallocated (the squeeze too): per packet, one decode into a reused scratch frame and a
+// copy into the ring.
 import { JitterBuffer, type RtpPacket } from '@callctl/rtp';
 import { FRAME_SAMPLES } from '../domain/frame-mix.js';
 import { inputDecoderFor, type InputDecoder } from '../domain/input-decoder.js';
 import type { CodecName } from '../domain/participant-spec.js';
 
-/** Frames held before a stream starts playing (one to play, one against jitter). */
-const START_FRAMES = 2;
-/** Above this many frames, the ring is cut back to START_FRAMES at once. */
+/** The playout target: frames held at a tick before taking one (one: play in the tick after arrival). */
+const MIN_TARGET_FRAMES = 1;
+/**
+ * The most underruns can grow it to: the path may add 40 ms at most (issue 15), so a sender jitterier than
+ * that is concealed rather than waited for.
+ */
+const MAX_TARGET_FRAMES = 2;
+/** Ticks without an underrun after which the target shrinks by a frame (5 s). */
+const TARGET_DECAY_TICKS = 250;
+/** Above this many frames, the ring is cut back to the target at once. */
 const MAX_FRAMES = 10;
-/** A ring that held at least this many frames at every tick of a window is cut back to START_FRAMES. */
-const SHRINK_ABOVE_FRAMES = 3;
-/** One second of ticks. */
+/** One second of ticks: a ring a frame above its target at every tick of one sheds that frame. */
 const SHRINK_WINDOW_TICKS = 50;
+/** Samples more per played frame while shedding a frame: 80 ticks (1.6 s) shed one. */
+const SQUEEZE_STEP = 2;
+/** A frame whose samples all stay within this (about -40 dBFS) is quiet: dropping it is not heard. */
+const QUIET_PEAK = 328;
 const CAPACITY = 16 * FRAME_SAMPLES;
 /**
- * A hole waits this long for its packet in the jitter buffer (the one frame of slack the ring has); a hole
- * with a frame of audio already behind it is given up at once.
+ * A hole waits this long for its packet in the jitter buffer; a hole with a frame of audio already behind
+ * it is given up at once (so in-order arrivals are never held), and a tick that finds the ring dry
+ * conceals without waiting for it.
  */
 const JITTER_DEPTH_MS = 20;
 /** A participant silent this long has paused (or left): running dry then is not concealment. */
@@ -40,6 +55,10 @@ export interface InputCounters {
   lost: number;
   late: number;
   concealedFrames: number;
+  /** Concealments whose audio arrived after all (late, not lost): each grew the target. */
+  underruns: number;
+  /** The playout target now, in frames (1 = the tick right after arrival). */
+  targetFrames: number;
 }
 
 export class ParticipantInput {
@@ -65,6 +84,11 @@ export class ParticipantInput {
   private windowTicks = 0;
   private concealedFrames = 0;
   private readonly decoder: InputDecoder;
+  private target = MIN_TARGET_FRAMES;
+  private underruns = 0;
+  private ticksSinceUnderrun = 0;
+  /** Samples still to shed (a frame above the target); 0: none. */
+  private squeezeLeft = 0;
 
   constructor(
     codec: CodecName,
@@ -94,18 +118,13 @@ export class ParticipantInput {
   take(nowMs: number): boolean {
     this.release(nowMs);
     if (!this.playing) {
-      if (this.buffered < START_FRAMES * FRAME_SAMPLES) return false;
+      if (this.buffered < this.target * FRAME_SAMPLES) return false;
       this.playing = true;
-      // More than that at a start is what piled up while this process stalled: stale already.
-      this.trim();
+      // More than a frame above the target at a start is what piled up while this process stalled: stale
+      // already. (A frame more is two packets in one tick's time: kept, the window's shrink takes it.)
+      this.trim(1);
     }
-    this.windowLeast = Math.min(this.windowLeast, this.buffered);
-    if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
-      if (this.windowLeast >= SHRINK_ABOVE_FRAMES * FRAME_SAMPLES) this.trim();
-      this.windowLeast = Infinity;
-      this.windowTicks = 0;
-    }
-    if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) this.trim();
+    this.adapt();
     if (this.buffered < FRAME_SAMPLES) {
       if (nowMs - this.lastArrivalMs >= SENDING_WITHIN_MS) {
         // Paused or gone: drop the remainder and wait for a new start.
@@ -113,6 +132,7 @@ export class ParticipantInput {
         this.read = (this.read + this.buffered) % CAPACITY;
         this.buffered = 0;
         this.concealedSamples = 0;
+        this.squeezeLeft = 0;
         return false;
       }
       this.concealedFrames++;
@@ -122,16 +142,7 @@ export class ParticipantInput {
       // A partial frame (odd packet sizes) stays for the next tick.
       return false;
     }
-    this.frameArrivedAtMs = this.arrivals[this.read]!;
-    const end = this.read + FRAME_SAMPLES;
-    if (end <= CAPACITY) this.frame.set(this.ring.subarray(this.read, end));
-    else {
-      const first = CAPACITY - this.read;
-      this.frame.set(this.ring.subarray(this.read, CAPACITY));
-      this.frame.set(this.ring.subarray(0, FRAME_SAMPLES - first), first);
-    }
-    this.read = end % CAPACITY;
-    this.buffered -= FRAME_SAMPLES;
+    this.copyFrame();
     return true;
   }
 
@@ -142,12 +153,89 @@ export class ParticipantInput {
       lost: stats.lostPackets,
       late: stats.late + this.trimmedFrames,
       concealedFrames: this.concealedFrames,
+      underruns: this.underruns,
+      targetFrames: this.target,
     };
   }
 
-  /** Drops the oldest samples down to START_FRAMES. */
-  private trim(): void {
-    const excess = this.buffered - START_FRAMES * FRAME_SAMPLES;
+  /** Per tick: the target's decay, the window's shrink (a quiet frame dropped), the backlog's cut. */
+  private adapt(): void {
+    if (++this.ticksSinceUnderrun >= TARGET_DECAY_TICKS && this.target > MIN_TARGET_FRAMES) {
+      this.target--;
+      this.ticksSinceUnderrun = 0;
+    }
+    this.windowLeast = Math.min(this.windowLeast, this.buffered);
+    if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
+      // A frame less would still have left the target at every tick of the window.
+      if (this.windowLeast >= (this.target + 1) * FRAME_SAMPLES && this.squeezeLeft === 0)
+        this.squeezeLeft = FRAME_SAMPLES;
+      this.windowLeast = Infinity;
+      this.windowTicks = 0;
+    }
+    if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) {
+      this.trim();
+      this.squeezeLeft = 0;
+    } else if (this.squeezeLeft > 0) {
+      // Only while the excess is still there (an underrun since may have used it up).
+      if (this.buffered <= this.target * FRAME_SAMPLES) this.squeezeLeft = 0;
+      else if (this.buffered - this.squeezeLeft >= this.target * FRAME_SAMPLES && this.quietAhead()) {
+        this.read = (this.read + this.squeezeLeft) % CAPACITY;
+        this.buffered -= this.squeezeLeft;
+        this.trimmedFrames++;
+        this.squeezeLeft = 0;
+      }
+    }
+  }
+
+  /** Whether the next frame to play is quiet. */
+  private quietAhead(): boolean {
+    let index = this.read;
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const sample = this.ring[index]!;
+      if (sample > QUIET_PEAK || sample < -QUIET_PEAK) return false;
+      index = index + 1 === CAPACITY ? 0 : index + 1;
+    }
+    return true;
+  }
+
+  private copyFrame(): void {
+    this.frameArrivedAtMs = this.arrivals[this.read]!;
+    if (this.squeezeLeft > 0 && this.buffered >= FRAME_SAMPLES + SQUEEZE_STEP) {
+      this.squeezeFrame();
+      return;
+    }
+    const end = this.read + FRAME_SAMPLES;
+    if (end <= CAPACITY) this.frame.set(this.ring.subarray(this.read, end));
+    else {
+      const first = CAPACITY - this.read;
+      this.frame.set(this.ring.subarray(this.read, CAPACITY));
+      this.frame.set(this.ring.subarray(0, FRAME_SAMPLES - first), first);
+    }
+    this.read = end % CAPACITY;
+    this.buffered -= FRAME_SAMPLES;
+  }
+
+  /** This tick's frame made of FRAME_SAMPLES + SQUEEZE_STEP samples of the ring, linearly interpolated. */
+  private squeezeFrame(): void {
+    const count = FRAME_SAMPLES + SQUEEZE_STEP;
+    const span = FRAME_SAMPLES - 1;
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      // Output sample i sits at input position i × (count - 1) / span: between `at` and `at + 1`.
+      const position = i * (count - 1);
+      const at = Math.floor(position / span);
+      const fraction = (position - at * span) / span;
+      const a = this.ring[(this.read + at) % CAPACITY]!;
+      const b = fraction === 0 ? a : this.ring[(this.read + at + 1) % CAPACITY]!;
+      this.frame[i] = Math.round(a + (b - a) * fraction);
+    }
+    this.read = (this.read + count) % CAPACITY;
+    this.buffered -= count;
+    this.squeezeLeft = Math.max(0, this.squeezeLeft - SQUEEZE_STEP);
+  }
+
+  /** Drops the oldest samples down to the target (and `slackFrames` more). */
+  private trim(slackFrames = 0): void {
+    const excess = this.buffered - (this.target + slackFrames) * FRAME_SAMPLES;
     if (excess <= 0) return;
     this.trimmedFrames += Math.ceil(excess / FRAME_SAMPLES);
     this.read = (this.read + excess) % CAPACITY;
@@ -160,6 +248,8 @@ export class ParticipantInput {
         if (out.packet.payloadType === this.payloadType) this.append(out.packet.payload, nowMs);
       } else if (out.kind === 'gap' && out.lostPackets > 0) {
         this.fill(Math.min(out.samples, MAX_FILL_SAMPLES) - this.concealedSamples);
+        // What was concealed was this loss, not audio running late: no underrun.
+        this.concealedSamples = 0;
       } else if (out.kind === 'discontinuity') this.decoder.reset();
     }
   }
@@ -169,7 +259,7 @@ export class ParticipantInput {
     if (count <= 0) return;
     // One 8 kHz sample per payload byte (G.711, and G.722 decimated: one code per 8 kHz timestamp unit).
     this.decoder.decodeInto(count === payload.length ? payload : payload.subarray(0, count), this.scratch);
-    this.concealedSamples = 0;
+    if (this.concealedSamples > 0) this.underrun();
     let write = (this.read + this.buffered) % CAPACITY;
     for (let i = 0; i < count; i++) {
       this.ring[write] = this.scratch[i]!;
@@ -177,6 +267,17 @@ export class ParticipantInput {
       write = write + 1 === CAPACITY ? 0 : write + 1;
     }
     this.buffered += count;
+  }
+
+  /**
+   * Audio arrived after the ticks due for it played silence: the ring now holds that much more delay.
+   * Growing the target keeps it (the sender's next jitter is absorbed instead of concealed again).
+   */
+  private underrun(): void {
+    this.concealedSamples = 0;
+    this.underruns++;
+    this.ticksSinceUnderrun = 0;
+    if (this.target < MAX_TARGET_FRAMES) this.target++;
   }
 
   private fill(samples: number): void {

@@ -45,6 +45,8 @@ function participantStats(view: ParticipantView): mixer.ParticipantStats {
     codec: view.spec.codec,
     rtpPort: view.rtpPort,
     hears: [...view.hears],
+    playoutTargetFrames: view.targetFrames,
+    underruns: view.underruns,
   };
 }
 
