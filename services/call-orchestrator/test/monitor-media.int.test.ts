@@ -50,11 +50,12 @@ it('sets the room up when the supervisor answers, follows the mode, and does it 
     `RouteToMixer sup-${monitorId} sdp-sup-${monitorId}`,
     `ConnectParticipant sup-${monitorId} rtpe-sup-${monitorId}`,
   ];
+  // The party's participant and rows first, then its route.
   const barged = [
     `AddParticipant in-${a}`,
+    `SetHearing sup-${monitorId}<fork-${a} in-${a}<sup-${monitorId}`,
     `RouteToMixer in-${a} sdp-in-${a}`,
     `ConnectParticipant in-${a} rtpe-in-${a}`,
-    `SetHearing sup-${monitorId}<fork-${a} in-${a}<sup-${monitorId}`,
   ];
   await waitFor('room set up', async () => standIns.requests.includes(listen)).catch((e: unknown) => {
     throw new Error(`${String(e)}; requests: ${JSON.stringify(standIns.requests)}`);
@@ -84,7 +85,7 @@ it('sets the room up when the supervisor answers, follows the mode, and does it 
     mixer: { address: standIns.mixerAddress, timeoutMs: 2000 },
     legReconcileIntervalMs: 3_600_000,
   });
-  await waitFor('room driven again', async () => requestsSince(from).some((r) => r.startsWith('SetHearing')));
+  await waitFor('room driven again', async () => requestsSince(from).includes(barged[barged.length - 1]!));
   expect(requestsSince(from)).toEqual([...setUp, ...barged]);
 
   // The new process ends it: the party's path restored, the forks, participants and room gone.

@@ -142,9 +142,10 @@ export class MonitorMedia {
       a.room = address;
     }
     const mixerAddress = a.room;
-    const route = async (participantId: string, party: MediaParty) => {
+    /** `sdp`: the participant's, when it was added already. */
+    const route = async (participantId: string, party: MediaParty, added?: string) => {
       if (a.routes.has(participantId)) return;
-      const { sdp } = await mixer.addParticipant(callId, participantId, 'sendrecv');
+      const sdp = added ?? (await mixer.addParticipant(callId, participantId, 'sendrecv')).sdp;
       const towardsMixer = await media.routeToMixer({
         callId,
         party,
@@ -189,15 +190,24 @@ export class MonitorMedia {
       await mixer.removeParticipant(callId, participantId);
       a.routes.delete(participantId);
     }
-    for (const legId of hearing.routed) {
+    // Parties to route through the mixer (whisper, barge): their participants and the rows that mix for them
+    // are in place before the first packet arrives, and the parties are moved together, so that neither
+    // hears silence or a half-switched call while the other's route is still being made.
+    const toRoute = hearing.routed.flatMap((legId) => {
       const party = parties.find((p) => p.legId === legId);
-      if (party) await route(inParticipant(legId), party.media);
-    }
+      return party && !a.routes.has(inParticipant(legId)) ? [party] : [];
+    });
+    const sdps = new Map<string, string>();
+    for (const party of toRoute)
+      sdps.set(party.legId, (await mixer.addParticipant(callId, inParticipant(party.legId), 'sendrecv')).sdp);
     const rows = JSON.stringify(hearing.rows);
     if (rows !== a.hearing) {
       await mixer.setHearing(callId, hearing.rows);
       a.hearing = rows;
     }
+    await Promise.all(
+      toRoute.map((party) => route(inParticipant(party.legId), party.media, sdps.get(party.legId))),
+    );
   }
 
   /**

@@ -69,14 +69,17 @@ describe('monitor media: the mixer room and routes follow the monitors', () => {
     calls.length = 0;
     const whisper = monitored(b.monitorModeChanged(MonitorMode.MONITOR_MODE_WHISPER, 'B'));
     await driver.drive('C1', whisper);
-    expect(calls).toEqual([
+    // The participants and their rows first, then both parties moved together.
+    expect(calls.slice(0, 3)).toEqual([
       'AddParticipant in-A sendrecv',
-      'RouteToMixer A in-A sdp-in-A',
-      'ConnectParticipant in-A rtpe-in-A',
       'AddParticipant in-B sendrecv',
-      'RouteToMixer B in-B sdp-in-B',
-      'ConnectParticipant in-B rtpe-in-B',
       'SetHearing sup-M1<fork-A+fork-B in-A<in-B in-B<in-A+sup-M1',
+    ]);
+    expect(calls.slice(3).sort()).toEqual([
+      'ConnectParticipant in-A rtpe-in-A',
+      'ConnectParticipant in-B rtpe-in-B',
+      'RouteToMixer A in-A sdp-in-A',
+      'RouteToMixer B in-B sdp-in-B',
     ]);
     calls.length = 0;
     await driver.drive('C1', whisper);
