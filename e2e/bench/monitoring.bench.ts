@@ -445,13 +445,24 @@ async function probeAddedLatency(p: PlatformUnderTest, index: EventIndex) {
     supervisorRtp.useRemote(await rtpengineSide(p, index, m.supervisorLeg));
     calleeRtp.startTone(0);
     supervisorRtp.startTone(0); // silent supervisor: only the caller's onsets reach the callee
-    const onsets = async (): Promise<number[]> => {
+    // Two kinds of onset: `restart` starts the caller's tone afresh (its packet clock restarts at the
+    // onset, so the onset is a packet's start: no packetization wait, but the stream's phase jumps by
+    // 0-20 ms at every probe, which a playout buffer sees as jitter); `steady` changes the tone of the
+    // running stream (a phone's sound card keeps its clock) and times the onset from when the first tone
+    // packet went out.
+    const onsets = async (kind: 'restart' | 'steady'): Promise<number[]> => {
       const delays: number[] = [];
+      if (kind === 'steady') callerRtp.startTone(0);
       for (let i = 0; i < PROBES; i++) {
-        callerRtp.startTone(0);
+        if (kind === 'restart') callerRtp.startTone(0);
+        else callerRtp.changeTone(0);
         await sleep(300);
-        const at = Date.now();
-        callerRtp.startTone(CALLER_HZ);
+        let at = Date.now();
+        if (kind === 'restart') callerRtp.startTone(CALLER_HZ);
+        else {
+          callerRtp.changeTone(CALLER_HZ);
+          at = await waitFor('the tone sent', () => callerRtp.toneChangeSentAt, 1000, 1);
+        }
         const heard = await waitFor(
           'the onset at the callee',
           () => calleeRtp.arrivals.find((a) => a.at >= at && a.rms > 1000),
@@ -463,7 +474,8 @@ async function probeAddedLatency(p: PlatformUnderTest, index: EventIndex) {
       }
       return delays;
     };
-    const direct = await onsets();
+    const direct = await onsets('restart');
+    const directSteady = await onsets('steady');
     await p.api.setMonitorMode({
       callId: m.callId,
       monitorId: m.monitorId,
@@ -471,11 +483,22 @@ async function probeAddedLatency(p: PlatformUnderTest, index: EventIndex) {
       whisperLegId: m.calleeLeg,
     });
     await sleep(500);
-    const mixed = await onsets();
+    const mixed = await onsets('restart');
+    const mixedSteady = await onsets('steady');
     await p.api.hangup({ callId: m.callId });
     return {
       direct: { p50: quantile(direct, 0.5), p99: quantile(direct, 0.99), n: direct.length },
       mixed: { p50: quantile(mixed, 0.5), p99: quantile(mixed, 0.99), n: mixed.length },
+      directSteady: {
+        p50: quantile(directSteady, 0.5),
+        p99: quantile(directSteady, 0.99),
+        n: directSteady.length,
+      },
+      mixedSteady: {
+        p50: quantile(mixedSteady, 0.5),
+        p99: quantile(mixedSteady, 0.99),
+        n: mixedSteady.length,
+      },
     };
   } finally {
     for (const sipp of [callee, supervisor, caller]) {
@@ -549,6 +572,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  added by the mixer path                         p50 ${fixed(probe.mixed.p50 - probe.direct.p50)} ms, p99 ${fixed(probe.mixed.p99 - probe.direct.p99)} ms (target <= 40 ms)`,
+  );
+  console.log(
+    `  steady sender clock: direct p50 ${fixed(probe.directSteady.p50)} / p99 ${fixed(probe.directSteady.p99)} ms, through the mixer p50 ${fixed(probe.mixedSteady.p50)} / p99 ${fixed(probe.mixedSteady.p99)} ms (${probe.mixedSteady.n} onsets): added p50 ${fixed(probe.mixedSteady.p50 - probe.directSteady.p50)} ms, p99 ${fixed(probe.mixedSteady.p99 - probe.directSteady.p99)} ms`,
   );
   console.log(
     `  load average at the end                        ${loadavg()

@@ -62,6 +62,11 @@ export class RtpEndpoint {
   private toneTimer: NodeJS.Timeout | undefined;
   /** Samples sent so far: the time base of the tone generator. */
   private phase = 0;
+  private frequencies: number[] = [];
+  private peak = 8000;
+  private changePending = false;
+  /** When the first packet of the latest startTone/changeTone went out (Date.now()); undefined until then. */
+  toneChangeSentAt: number | undefined;
   /** Decoded PCMU samples received, in arrival order. */
   readonly received: number[] = [];
   readonly receivedSsrcs = new Set<number>();
@@ -113,19 +118,24 @@ export class RtpEndpoint {
    */
   startTone(frequency: number | readonly number[], peak = 8000): void {
     this.stopTone();
-    const frequencies = (typeof frequency === 'number' ? [frequency] : frequency).filter((f) => f > 0);
+    this.setFrequencies(frequency, peak);
     const sendPacket = () => {
+      const frequencies = this.frequencies;
       const payload = Buffer.alloc(SAMPLES_PER_PACKET);
       for (let i = 0; i < SAMPLES_PER_PACKET; i++) {
         const t = this.phase / SAMPLE_RATE;
         const sample = frequencies.reduce(
-          (sum, f) => sum + (peak / frequencies.length) * Math.sin(2 * Math.PI * f * t),
+          (sum, f) => sum + (this.peak / frequencies.length) * Math.sin(2 * Math.PI * f * t),
           0,
         );
         this.phase += 1;
         payload[i] = encodeMulaw(sample);
       }
       this.sender.sendMedia(0, payload, SAMPLES_PER_PACKET);
+      if (this.changePending) {
+        this.changePending = false;
+        this.toneChangeSentAt = Date.now();
+      }
     };
     // Paced on the clock, as a phone's sound card is: a late timer (setInterval drifts a few ms a tick, and
     // a busy test process stalls it) sends the packets that were due at once instead of leaving them out, so
@@ -143,6 +153,23 @@ export class RtpEndpoint {
   stopTone(): void {
     if (this.toneTimer) clearTimeout(this.toneTimer);
     this.toneTimer = undefined;
+  }
+
+  /**
+   * Changes the running tone from its next packet on, keeping the packets' clock (a phone's sound card
+   * does not restart at a sound onset; startTone does, so a receiver's playout sees its phase jump);
+   * toneChangeSentAt is when that packet went out (Date.now()). Without a running tone: startTone.
+   */
+  changeTone(frequency: number | readonly number[], peak = 8000): void {
+    if (!this.toneTimer) return this.startTone(frequency, peak);
+    this.setFrequencies(frequency, peak);
+  }
+
+  private setFrequencies(frequency: number | readonly number[], peak: number): void {
+    this.frequencies = (typeof frequency === 'number' ? [frequency] : frequency).filter((f) => f > 0);
+    this.peak = peak;
+    this.changePending = true;
+    this.toneChangeSentAt = undefined;
   }
 
   /**
