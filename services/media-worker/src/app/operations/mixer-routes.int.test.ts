@@ -54,8 +54,19 @@ const open = async (options?: { telephoneEvent?: boolean }) => {
   endpoints.push(e);
   return e;
 };
+/** The test's mixer participants of the running test (they stop sending when it ends). */
+const mixersOfTest: RtpEndpoint[] = [];
 /** The test's mixer participant: PCMU only, as the mixer's SDP offers no telephone-event. */
-const mixer = () => open({ telephoneEvent: false });
+const mixer = async () => {
+  const e = await open({ telephoneEvent: false });
+  mixersOfTest.push(e);
+  return e;
+};
+// A restore deletes the session's mixer to-tag, and rtpengine may give its port to the next test's route:
+// a mixer participant still sending there would be heard beside the new one.
+afterEach(() => {
+  for (const e of mixersOfTest.splice(0)) e.stopTone();
+});
 
 beforeAll(async () => {
   f = await startOperationFixture();
