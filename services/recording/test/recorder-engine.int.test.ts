@@ -3,7 +3,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isBound, seededRandom, waitFor } from '@callctl/testing';
+import { isBound, seededRandom, waitFor, watchEventLoopStalls } from '@callctl/testing';
 import type { AutoStopReason, ForkedParty, PartSettings } from '../src/app/ports.js';
 import { createRecorderEngine, type RecorderEngineHandle } from '../src/app/recorder-engine.js';
 import {
@@ -382,6 +382,10 @@ it('keeps the tone and the duration through reordering, 5 % loss and telephone-e
   const recorder = await engine.open(1);
   const part = settings({ channels: 'mono' });
   await recorder.start([fork(recorder.ports[0]!, 'PCMU', 101)], part, autoStops().events);
+  // Sender and recorder share this process: a stall of its event loop (GC, the cores busy with other work)
+  // delays packets past their playout and shows as silence the recorder did not make.
+  const stalls = watchEventLoopStalls();
+  const sendingFrom = Date.now();
   const started = performance.now();
   const sent = await sendPayloads({
     port: recorder.ports[0]!,
@@ -391,6 +395,8 @@ it('keeps the tone and the duration through reordering, 5 % loss and telephone-e
     swapWithNext,
     eventPayloadType: 101,
   });
+  const stalledMs = stalls.longestWithin(sendingFrom, Date.now());
+  stalls.stop();
   await delay(50);
   const elapsed = performance.now() - started;
   const result = await recorder.stop();
@@ -402,8 +408,8 @@ it('keeps the tone and the duration through reordering, 5 % loss and telephone-e
   expect(Math.abs(result.durationMs - elapsed)).toBeLessThan(100);
   const channel = (await readChannels(part.filePath)).channels[0]!;
   expect(toneShare(stretch(channel, 100, 2900), 700)).toBeGreaterThan(0.85);
-  // A lost packet is 20 ms of silence, never more: reordered ones landed in their place.
-  expect(longestQuiet(channel).lengthMs).toBeLessThanOrEqual(40);
+  // A lost packet is 20 ms of silence, never more (two in a row 40): reordered ones landed in their place.
+  expect(longestQuiet(channel).lengthMs).toBeLessThanOrEqual(40 + Math.max(0, stalledMs - 20));
 });
 
 describe('a sender whose clock is off does not drift against the wall clock', () => {
