@@ -13,6 +13,7 @@ import { systemIds } from '../src/adapters/ids.js';
 import { sipEdgeClient } from '../src/adapters/sip-edge/sip-edge-client.js';
 import { createLogger } from '@callctl/logging';
 import { foldEvents } from '../src/domain/call.state.js';
+import { SIP_EDGE_RING_BACKSTOP_MS } from '../src/app/capabilities/legs.effects.js';
 import { refused } from './support/call-control-client.js';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
 
@@ -134,7 +135,8 @@ describe('CreateCall', () => {
         callId,
         legId,
         toUri: 'sip:bob@127.0.0.1:5090',
-        ringTimeoutMs: 30_000,
+        // The orchestrator's deadline decides; sip-edge's timer is a backstop a second later.
+        ringTimeoutMs: 30_000 + SIP_EDGE_RING_BACKSTOP_MS,
         bridgeWithLegId: '',
       }),
     );

@@ -6,6 +6,14 @@ import { isPeerError, PEER_ERROR_CODES } from '../errors.js';
 import type { CapabilityEffects, EffectPorts } from './effects.js';
 
 /**
+ * sip-edge's own ring timer is the backstop for an orchestrator that cannot act (down, or the call's facts
+ * held up): the ring timeout is the orchestrator's deadline, which records the NO_ANSWER under a trace of its
+ * own and hangs the leg up. Given the same timeout, sip-edge's timer (started at the INVITE, a few ms later)
+ * raced the deadline whenever that waited for the call's facts, and the leg then ended by sip-edge's CANCEL.
+ */
+export const SIP_EDGE_RING_BACKSTOP_MS = 1000;
+
+/**
  * Places the INVITE of each leg the decision requested (CreateCall's first leg, Dial's leg, a supervisor's
  * leg), or only of those `which` picks.
  */
@@ -22,7 +30,8 @@ export async function placeRequestedLegs(
         legId: e.data.legId,
         toUri: e.data.toUri,
         fromUri: e.data.fromUri,
-        ringTimeoutMs: e.data.ringTimeoutMs,
+        // 0: no deadline here, sip-edge's default applies.
+        ringTimeoutMs: e.data.ringTimeoutMs > 0 ? e.data.ringTimeoutMs + SIP_EDGE_RING_BACKSTOP_MS : 0,
         bridgeWithLegId: e.type === 'DialRequested' ? e.data.bridgeWithLegId : '',
       });
   }
