@@ -121,7 +121,7 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
       );
     },
     legsOfCall: async (callId) => {
-      const reply = await call(await ownerOfCall(callId), (c) => c.listLegs, { callId });
+      const reply = await listLegs((await ownerOfCall(callId)).address, callId);
       return reply.legs.map((l) => ({ legId: l.legId, sipState: l.sipState }));
     },
     close: () => clients.close(),
