@@ -192,6 +192,87 @@ function detailsOf(event: KnownEvent): string[] {
         ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
       ];
     }
+    case 'legHeld': {
+      const e = event.legHeld;
+      return [
+        `leg=${e.legId}`,
+        `by=${enumWord(callEvents.initiatorToJSON(e.by), 'INITIATOR_')}`,
+        ...(e.musicUri ? [`music=${e.musicUri}`] : []),
+        ...(e.direction ? [`direction=${e.direction}`] : []),
+      ];
+    }
+    case 'legResumed': {
+      const e = event.legResumed;
+      return [`leg=${e.legId}`, `by=${enumWord(callEvents.initiatorToJSON(e.by), 'INITIATOR_')}`];
+    }
+    case 'transferRequested': {
+      const e = event.transferRequested;
+      return [
+        `transfer=${e.transferId}`,
+        `kind=${enumWord(callEvents.transferKindToJSON(e.kind), 'TRANSFER_KIND_')}`,
+        `mode=${enumWord(callEvents.transferModeToJSON(e.mode), 'TRANSFER_MODE_')}`,
+        `by=${enumWord(callEvents.initiatorToJSON(e.by), 'INITIATOR_')}`,
+        `transferee=${e.transfereeLegId}`,
+        ...(e.transferorLegId ? [`transferor=${e.transferorLegId}`] : []),
+        `target=${e.targetUri}`,
+        ...(e.targetLegId ? [`target-leg=${e.targetLegId}`] : []),
+        ...(e.awaitingDecision ? ['awaiting-decision'] : []),
+      ];
+    }
+    case 'transferProgress': {
+      const e = event.transferProgress;
+      return [`transfer=${e.transferId}`, `sip=${e.sipStatus}`];
+    }
+    case 'transferCompleted': {
+      const e = event.transferCompleted;
+      return [
+        `transfer=${e.transferId}`,
+        `transferee=${e.transfereeLegId}`,
+        ...(e.targetLegId ? [`target-leg=${e.targetLegId}`] : []),
+      ];
+    }
+    case 'transferFailed': {
+      const e = event.transferFailed;
+      return [
+        `transfer=${e.transferId}`,
+        `cause=${enumWord(callEvents.transferFailureCauseToJSON(e.cause), 'TRANSFER_FAILURE_CAUSE_')}`,
+        ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
+        ...(e.transfereeReleased ? ['transferee-released'] : []),
+      ];
+    }
+    case 'consultationStarted': {
+      const e = event.consultationStarted;
+      return [
+        `transfer=${e.transferId}`,
+        `held=${e.heldLegId}`,
+        `transferor=${e.transferorLegId}`,
+        `consultation-leg=${e.consultationLegId}`,
+      ];
+    }
+    case 'consultationEnded': {
+      const e = event.consultationEnded;
+      return [
+        `transfer=${e.transferId}`,
+        `outcome=${enumWord(callEvents.consultationOutcomeToJSON(e.outcome), 'CONSULTATION_OUTCOME_')}`,
+      ];
+    }
+    case 'participantAdded': {
+      const e = event.participantAdded;
+      return [
+        `participant=${e.participantId}`,
+        `leg=${e.legId}`,
+        `mode=${enumWord(callEvents.participantModeToJSON(e.mode), 'PARTICIPANT_MODE_')}`,
+      ];
+    }
+    case 'participantRemoved': {
+      const e = event.participantRemoved;
+      return [
+        `participant=${e.participantId}`,
+        `leg=${e.legId}`,
+        `reason=${enumWord(callEvents.participantRemovedReasonToJSON(e.reason), 'PARTICIPANT_REMOVED_REASON_')}`,
+        ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
+      ];
+    }
     default: {
       const unknown: never = event;
       return [String(unknown)];

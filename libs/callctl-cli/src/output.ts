@@ -33,6 +33,15 @@ const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
   monitorCall: callControl.MonitorCallResponse,
   setMonitorMode: callControl.SetMonitorModeResponse,
   stopMonitor: callControl.StopMonitorResponse,
+  holdLeg: callControl.HoldLegResponse,
+  resumeLeg: callControl.ResumeLegResponse,
+  transferLeg: callControl.TransferLegResponse,
+  startConsultation: callControl.StartConsultationResponse,
+  completeTransfer: callControl.CompleteTransferResponse,
+  cancelConsultation: callControl.CancelConsultationResponse,
+  decideTransfer: callControl.DecideTransferResponse,
+  addParticipant: callControl.AddParticipantResponse,
+  removeParticipant: callControl.RemoveParticipantResponse,
 };
 
 const MEDIA_RESPONSE_TYPES: Record<MediaMethod, { toJSON(message: never): unknown }> = {
@@ -136,7 +145,25 @@ export function responseText(call: UnaryCall, response: unknown): string {
     case 'stopRecording':
     case 'setMonitorMode':
     case 'stopMonitor':
+    case 'holdLeg':
+    case 'resumeLeg':
+    case 'completeTransfer':
+    case 'cancelConsultation':
+    case 'decideTransfer':
+    case 'removeParticipant':
       return 'ok';
+    case 'transferLeg': {
+      const r = response as callControl.TransferLegResponse;
+      return `transfer ${r.transferId}${r.targetLegId ? ` target-leg ${r.targetLegId}` : ''}`;
+    }
+    case 'startConsultation': {
+      const r = response as callControl.StartConsultationResponse;
+      return `transfer ${r.transferId} consultation-leg ${r.consultationLegId}`;
+    }
+    case 'addParticipant': {
+      const r = response as callControl.AddParticipantResponse;
+      return `participant ${r.participantId} leg ${r.legId}`;
+    }
     case 'monitorCall':
       return `monitor ${(response as callControl.MonitorCallResponse).monitorId}`;
     case 'startRecording':

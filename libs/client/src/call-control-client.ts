@@ -49,6 +49,15 @@ const REQUEST_TYPES: { readonly [M in UnaryMethod]: callControl.MessageFns<WireR
   monitorCall: callControl.MonitorCallRequest,
   setMonitorMode: callControl.SetMonitorModeRequest,
   stopMonitor: callControl.StopMonitorRequest,
+  holdLeg: callControl.HoldLegRequest,
+  resumeLeg: callControl.ResumeLegRequest,
+  transferLeg: callControl.TransferLegRequest,
+  startConsultation: callControl.StartConsultationRequest,
+  completeTransfer: callControl.CompleteTransferRequest,
+  cancelConsultation: callControl.CancelConsultationRequest,
+  decideTransfer: callControl.DecideTransferRequest,
+  addParticipant: callControl.AddParticipantRequest,
+  removeParticipant: callControl.RemoveParticipantRequest,
 };
 
 export const UNARY_METHODS = (Object.keys(callControl.CallControlService) as Array<keyof Definition>).filter(

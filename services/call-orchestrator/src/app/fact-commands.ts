@@ -133,6 +133,12 @@ export function sipFactCommand(
           metadata,
         },
       };
+    // TODO(#16): hold and transfer facts; refused (dead-lettered) until they are recorded.
+    case 'legHoldChanged':
+    case 'referReceived':
+    case 'referProgress':
+    case 'legsUnbridged':
+      throw new ValidationError(`SIP fact ${factId}: ${f.$case} is not recorded yet`, { callId });
   }
 }
 

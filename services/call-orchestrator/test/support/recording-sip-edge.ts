@@ -16,7 +16,11 @@ export type SipEdgeMethod =
   | 'hangupLeg'
   | 'bridgeLegs'
   | 'listLegs'
-  | 'sendDtmfInfo';
+  | 'sendDtmfInfo'
+  | 'setLegDirection'
+  | 'unbridgeLegs'
+  | 'referLeg'
+  | 'notifyRefer';
 export interface RecordedRequest {
   method: SipEdgeMethod;
   request: Record<string, unknown>;
@@ -193,6 +197,10 @@ export class RecordingSipEdge {
       }),
       bridgeLegs: handle('bridgeLegs', async () => ({ mediaSessionId: '' })),
       listLegs: handle('listLegs', async () => ({ legs: this.heldLegs })),
+      setLegDirection: handle('setLegDirection', async () => ({ answeredDirection: '' })),
+      unbridgeLegs: handle('unbridgeLegs', async () => ({})),
+      referLeg: handle('referLeg', async () => ({ sipStatus: 202 })),
+      notifyRefer: handle('notifyRefer', async () => ({})),
     };
     this.server = new Server();
     this.server.addService(sipEdge.SipEdgeService, implementation);

@@ -9,6 +9,7 @@ import { newRootTraceparent, workTraceparent } from '@callctl/telemetry';
 import type { CallRepository } from '../../app/call-repository.js';
 import { callView } from '../../app/call-view.js';
 import type { CommandContext, CommandHandler } from '../../app/handle-command.js';
+import { UnimplementedError } from '@callctl/errors';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
@@ -156,6 +157,16 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.stopMonitor(r, stamp), c);
       return {};
     }),
+    // TODO(#16): hold, transfers, consultation and three-way; stubs until they land.
+    holdLeg: unary(async () => unimplemented('HoldLeg')),
+    resumeLeg: unary(async () => unimplemented('ResumeLeg')),
+    transferLeg: unary(async () => unimplemented('TransferLeg')),
+    startConsultation: unary(async () => unimplemented('StartConsultation')),
+    completeTransfer: unary(async () => unimplemented('CompleteTransfer')),
+    cancelConsultation: unary(async () => unimplemented('CancelConsultation')),
+    decideTransfer: unary(async () => unimplemented('DecideTransfer')),
+    addParticipant: unary(async () => unimplemented('AddParticipant')),
+    removeParticipant: unary(async () => unimplemented('RemoveParticipant')),
     getCall: unary(async (r: callControl.GetCallRequest) => {
       if (!r.callId) throw new ValidationError('call_id is required');
       const view = callView(await h.calls.load(r.callId));
@@ -185,4 +196,8 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     definition: callControl.CallControlService,
     implementation: implementation as unknown as UntypedServiceImplementation,
   };
+}
+
+function unimplemented(method: string): never {
+  throw new UnimplementedError(`${method} is not implemented yet`);
 }

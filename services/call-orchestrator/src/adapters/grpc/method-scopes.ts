@@ -37,6 +37,15 @@ const CALL_CONTROL: Table<typeof callControl.CallControlService> = {
   monitorCall: SCOPES.callsWrite,
   setMonitorMode: SCOPES.callsWrite,
   stopMonitor: SCOPES.callsWrite,
+  holdLeg: SCOPES.callsWrite,
+  resumeLeg: SCOPES.callsWrite,
+  transferLeg: SCOPES.callsWrite,
+  startConsultation: SCOPES.callsWrite,
+  completeTransfer: SCOPES.callsWrite,
+  cancelConsultation: SCOPES.callsWrite,
+  decideTransfer: SCOPES.callsWrite,
+  addParticipant: SCOPES.callsWrite,
+  removeParticipant: SCOPES.callsWrite,
   // Recording a call makes a recording that recordings:read can fetch: the right to make one is the
   // recordings scope, not the right to drive the call.
   startRecording: SCOPES.recordingsWrite,

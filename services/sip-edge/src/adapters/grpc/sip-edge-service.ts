@@ -1,6 +1,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
+import { UnimplementedError } from '@callctl/errors';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import type { SipLegs } from '../../app/sip-legs.js';
 
@@ -49,6 +50,19 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       return { mediaSessionId };
     }),
     listLegs: unary(async (r: sipEdge.ListLegsRequest) => ({ legs: legs.list(r.callId || undefined) })),
+    // TODO(#16): hold, unbridge and REFER; a stub until they land.
+    setLegDirection: unary(async (): Promise<sipEdge.SetLegDirectionResponse> => {
+      throw new UnimplementedError('SetLegDirection is not implemented yet');
+    }),
+    unbridgeLegs: unary(async (): Promise<sipEdge.UnbridgeLegsResponse> => {
+      throw new UnimplementedError('UnbridgeLegs is not implemented yet');
+    }),
+    referLeg: unary(async (): Promise<sipEdge.ReferLegResponse> => {
+      throw new UnimplementedError('ReferLeg is not implemented yet');
+    }),
+    notifyRefer: unary(async (): Promise<sipEdge.NotifyReferResponse> => {
+      throw new UnimplementedError('NotifyRefer is not implemented yet');
+    }),
   };
   return {
     name: 'callctl.sipedge.v1.SipEdge',

@@ -1,4 +1,5 @@
 // One-line test builders of bridges and Dial: events, commands, and short histories.
+import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../../call.commands';
 import type { CallEvent } from '../../call.events';
 import { base, meta } from '../../testing/builder-base';
@@ -10,7 +11,13 @@ export const legsBridged = (a: string, b: string, bridgeId = 'BR1', key = 'k-bri
 
 export const bridgeEnded = (endedLegId: string, bridgeId = 'BR1'): CallEvent => ({
   type: 'BridgeEnded',
-  data: { ...base, bridgeId, endedLegId },
+  data: {
+    ...base,
+    bridgeId,
+    endedLegId,
+    reason: callEvents.BridgeEndReason.BRIDGE_END_REASON_LEG_ENDED,
+    transferId: '',
+  },
 });
 
 export const dialRequested = (legId: string, withLeg: string, key = 'k-dial'): CallEvent => ({
@@ -23,6 +30,7 @@ export const dialRequested = (legId: string, withLeg: string, key = 'k-dial'): C
     fromUri: 'sip:app@127.0.0.1',
     ringTimeoutMs: 30_000,
     idempotencyKey: key,
+    headers: {},
   },
 });
 

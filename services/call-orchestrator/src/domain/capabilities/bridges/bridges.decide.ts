@@ -104,7 +104,14 @@ export const endBridgeOfLeg = (s: Active, l: Leg): CallEvent[] =>
     ? [
         {
           type: 'BridgeEnded',
-          data: { callId: s.callId, clientState: s.clientState, bridgeId: l.bridgeId, endedLegId: l.legId },
+          data: {
+            callId: s.callId,
+            clientState: s.clientState,
+            bridgeId: l.bridgeId,
+            endedLegId: l.legId,
+            reason: callEvents.BridgeEndReason.BRIDGE_END_REASON_LEG_ENDED,
+            transferId: '',
+          },
         },
       ]
     : [];
@@ -127,6 +134,7 @@ export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
       ringTimeoutMs: d.ringTimeoutMs,
       clientState: s.clientState,
       idempotencyKey: c.metadata.idempotencyKey ?? '',
+      headers: {},
     },
     c.metadata.now,
   );

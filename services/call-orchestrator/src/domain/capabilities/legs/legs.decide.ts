@@ -53,6 +53,7 @@ export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => 
       fromUri: d.fromUri,
       ringTimeoutMs: d.ringTimeoutMs,
       clientState: d.clientState,
+      headers: {},
       idempotencyKey: '',
     },
     c.metadata.now,

@@ -51,6 +51,7 @@ export const supervisorDialled = (monitorId = 'M1', uri = SUP_URI): CallEvent =>
     fromUri: 'sip:app@127.0.0.1',
     ringTimeoutMs: 30_000,
     idempotencyKey: '',
+    headers: {},
     role: LegRole.LEG_ROLE_SUPERVISOR,
     monitorId,
   },

@@ -93,6 +93,7 @@ function dialSupervisor(s: Active, m: Monitor, now: number): { event: CallEvent;
       ringTimeoutMs: m.ringTimeoutMs,
       clientState: s.clientState,
       idempotencyKey: '',
+      headers: {},
       role: callEvents.LegRole.LEG_ROLE_SUPERVISOR,
       monitorId: m.monitorId,
     },
