@@ -11,6 +11,8 @@ export interface SipEdgePort {
     fromUri: string;
     ringTimeoutMs: number;
     bridgeWithLegId: string;
+    /** Extra SIP headers for the INVITE (Referred-By of a transfer a phone asked for). */
+    headers?: Readonly<Record<string, string>>;
   }): Promise<{ sipCallId: string; media?: MediaParty }>;
   /** `detectInbandDtmf`: in-band DTMF detection on from the answer. */
   answerLeg(callId: string, legId: string, detectInbandDtmf?: boolean): Promise<void>;
@@ -40,7 +42,46 @@ export interface SipEdgePort {
    * while NATS is down). NOT_FOUND when no instance holds the call.
    */
   legsOfCall(callId: string): Promise<Array<{ legId: string; sipState: string }>>;
+  /**
+   * Re-INVITEs an answered leg with its current media and `direction` (hold: sendonly or inactive; resume:
+   * sendrecv). The phone's refusal is ILLEGAL_STATE naming the status. Resolves with the direction it answered.
+   */
+  setLegDirection(
+    callId: string,
+    legId: string,
+    direction: LegDirectionChoice,
+  ): Promise<{ answeredDirection: string }>;
+  /**
+   * Takes two bridged legs apart, each into a one-sided session of its own (`holdA`: A is answered
+   * a=sendonly). Already apart: resolves with their current media.
+   */
+  unbridgeLegs(
+    callId: string,
+    legAId: string,
+    legBId: string,
+    options?: { holdA?: boolean },
+  ): Promise<{ mediaA?: MediaParty; mediaB?: MediaParty }>;
+  /** REFER on the leg's dialog; resolves with the phone's status (202), a refusal is ILLEGAL_STATE. */
+  referLeg(request: {
+    callId: string;
+    legId: string;
+    transferId: string;
+    referTo: string;
+    referredBy: string;
+    timeoutMs: number;
+  }): Promise<{ sipStatus: number }>;
+  /** A NOTIFY (sipfrag `sipStatus`) for the REFER `referId` the leg's phone sent. */
+  notifyRefer(
+    callId: string,
+    legId: string,
+    referId: string,
+    sipStatus: number,
+    reason?: string,
+  ): Promise<void>;
 }
+
+/** The directions the platform offers a leg (sip-edge's MediaDirection). */
+export type LegDirectionChoice = 'sendrecv' | 'sendonly' | 'inactive';
 
 /** Where a leg's media is in rtpengine, as sip-edge reported it (the leg's `media` in the call state). */
 export type MediaParty = { readonly sessionId: string; readonly tag: string };

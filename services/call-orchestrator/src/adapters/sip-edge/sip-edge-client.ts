@@ -1,7 +1,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { sipEdge } from '@callctl/proto';
 import { OwnerDirectory, PeerClients, type PeerInstance, type PeerInstances } from '@callctl/service';
-import type { SipEdgePort } from '../../app/ports.js';
+import type { LegDirectionChoice, SipEdgePort } from '../../app/ports.js';
 import { PEER_ERROR_CODES, PeerError } from '../../app/errors.js';
 import { callPeer, ownerOf, type Unary } from '../peer-call.js';
 
@@ -22,6 +22,15 @@ export interface SipEdgeClientOptions {
  * while sip-edge still joins the legs, which would then be joined but not recorded until the client retries.
  */
 export const BRIDGE_LEGS_TIMEOUT_MS = 20_000;
+
+/** SetLegDirection: a 2 s re-INVITE, and after a 491 a wait of up to 4 s and a second one. */
+export const REINVITE_WITH_GLARE_TIMEOUT_MS = 10_000;
+
+const DIRECTIONS: Record<LegDirectionChoice, sipEdge.MediaDirection> = {
+  sendrecv: sipEdge.MediaDirection.MEDIA_DIRECTION_SENDRECV,
+  sendonly: sipEdge.MediaDirection.MEDIA_DIRECTION_SENDONLY,
+  inactive: sipEdge.MediaDirection.MEDIA_DIRECTION_INACTIVE,
+};
 
 const NO_INSTANCES: PeerInstances = { list: () => [] };
 
@@ -80,7 +89,7 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
         : (owners.known(r.callId) ?? owners.assign(r.callId));
       const reply = await call<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(at, (c) => c.placeCall, {
         ...r,
-        headers: {},
+        headers: { ...r.headers },
       });
       return { sipCallId: reply.sipCallId, ...(reply.media ? { media: reply.media } : {}) };
     },
@@ -123,6 +132,39 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     legsOfCall: async (callId) => {
       const reply = await listLegs((await ownerOfCall(callId)).address, callId);
       return reply.legs.map((l) => ({ legId: l.legId, sipState: l.sipState }));
+    },
+    setLegDirection: async (callId, legId, direction) => {
+      const reply = await onCall<sipEdge.SetLegDirectionRequest, sipEdge.SetLegDirectionResponse>(
+        callId,
+        (c) => c.setLegDirection,
+        { callId, legId, direction: DIRECTIONS[direction] },
+        // One re-INVITE, and a 491 retried once after up to 4 s (RFC 3261 §14.1).
+        Math.max(options.timeoutMs, REINVITE_WITH_GLARE_TIMEOUT_MS),
+      );
+      return { answeredDirection: reply.answeredDirection };
+    },
+    unbridgeLegs: async (callId, legAId, legBId, unbridge = {}) => {
+      const reply = await onCall<sipEdge.UnbridgeLegsRequest, sipEdge.UnbridgeLegsResponse>(
+        callId,
+        (c) => c.unbridgeLegs,
+        { callId, legAId, legBId, holdA: unbridge.holdA ?? false },
+        Math.max(options.timeoutMs, BRIDGE_LEGS_TIMEOUT_MS),
+      );
+      return {
+        ...(reply.mediaA ? { mediaA: reply.mediaA } : {}),
+        ...(reply.mediaB ? { mediaB: reply.mediaB } : {}),
+      };
+    },
+    referLeg: async (r) => {
+      const reply = await onCall<sipEdge.ReferLegRequest, sipEdge.ReferLegResponse>(
+        r.callId,
+        (c) => c.referLeg,
+        r,
+      );
+      return { sipStatus: reply.sipStatus };
+    },
+    notifyRefer: async (callId, legId, referId, sipStatus, reason = '') => {
+      await onCall(callId, (c) => c.notifyRefer, { callId, legId, referId, sipStatus, reason });
     },
     close: () => clients.close(),
   };
