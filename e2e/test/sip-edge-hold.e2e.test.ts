@@ -85,6 +85,30 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
   const hangup = (callId: string, legId: string) =>
     edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
 
+  /** A caller that follows re-INVITEs, bridged by dialling through to a callee running `calleeScenario`. */
+  const bridgedByDialling = async (name: string, calleeScenario: string) => {
+    const a = await phone(`${name}-a`, 'uac-answered-follows-reinvites-expect-bye.xml', true);
+    const offer = await t.fact(
+      'inboundCallOffered',
+      (f) =>
+        f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.includes(`sip:${name}-a@`),
+    );
+    const { callId, legId: legA } = offer;
+    const b = await phone(`${name}-b`, calleeScenario, false);
+    const legB = `${callId}-b`;
+    const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
+      callId,
+      legId: legB,
+      toUri: `sip:callee@127.0.0.1:${b.sipp.port}`,
+      fromUri: '',
+      ringTimeoutMs: 0,
+      bridgeWithLegId: legA,
+      headers: {},
+    });
+    await t.fact('legAnswered', (f) => f.legId === legA);
+    return { a, b, callId, legA, legB, offer, placed };
+  };
+
   /** SetLegDirection(sendonly) answered recvonly, then the leg hung up and its sipp run checked. */
   const holdThenHangUp = async (c: { callId: string; legId: string; sipp: RunningSipp }) => {
     expect(await setDirection(c.callId, c.legId, D.MEDIA_DIRECTION_SENDONLY)).toEqual({
@@ -206,27 +230,29 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
     expect(t.factsOf(c.callId).map((f) => f.fact?.$case)).not.toContain('legHoldChanged');
   });
 
-  it('unbridges two legs (each then hears only what the platform plays it), and bridges them again', async () => {
-    const a = await phone('unbridge-a', 'uac-answered-follows-reinvites-expect-bye.xml', true);
-    const offer = await t.fact(
-      'inboundCallOffered',
-      (f) =>
-        f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.includes('sip:unbridge-a@'),
+  it("keeps a held leg held when its bridge peer refreshes the session, and answers the peer with the held leg's direction", async () => {
+    const { a, b, callId, legA } = await bridgedByDialling(
+      'refresh',
+      'uas-answers-then-refreshes-after-3s-expect-bye.xml',
     );
-    const { callId, legId: legA } = offer;
-    const b = await phone('unbridge-b', 'uas-answers-follows-reinvites-expect-bye.xml', false);
-    const legB = `${callId}-b`;
-    const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
-      callId,
-      legId: legB,
-      toUri: `sip:callee@127.0.0.1:${b.sipp.port}`,
-      fromUri: '',
-      ringTimeoutMs: 0,
-      bridgeWithLegId: legA,
-      headers: {},
+    expect(await setDirection(callId, legA, D.MEDIA_DIRECTION_SENDONLY)).toEqual({
+      answeredDirection: 'recvonly',
     });
-    await t.fact('legAnswered', (f) => f.legId === legA);
+    await waitFor('the peer’s refresh answered', () => b.logged('answer-to-refresh').length > 0 || undefined);
+    // The peer's sendrecv offer reached the held leg as sendonly; the peer was told recvonly.
+    expect(a.logged('offered').map((line) => line.split(' ')[0])).toEqual(['sendonly', 'sendonly']);
+    expect(b.logged('answer-to-refresh')).toEqual(['recvonly']);
+    await hangup(callId, `${callId}-b`);
+    await hangup(callId, legA);
+    t.expectSippSucceeded(await a.sipp.result);
+    t.expectSippSucceeded(await b.sipp.result);
+  });
 
+  it('unbridges two legs (each then hears only what the platform plays it), and bridges them again', async () => {
+    const { a, b, callId, legA, legB, offer, placed } = await bridgedByDialling(
+      'unbridge',
+      'uas-answers-follows-reinvites-expect-bye.xml',
+    );
     // Bridged by dialling through: each hears the other.
     a.rtp.useRemote(await t.rtpengineSideOf(offer.fact.inboundCallOffered.media!));
     b.rtp.useRemote(await t.rtpengineSideOf(placed.media!));
