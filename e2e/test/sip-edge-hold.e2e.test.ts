@@ -224,6 +224,28 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
     expect(waitedMs).toBeLessThanOrEqual(4_500);
   });
 
+  it('retries an UnbridgeLegs re-INVITE refused with 491 once, 2.1 to 4 s later, and takes the legs apart', async () => {
+    const { a, b, callId, legA, legB } = await bridgedByDialling(
+      'glare-unbridge',
+      'uas-answers-refuses-first-reinvite-491-then-follows-expect-bye.xml',
+    );
+    const apart = await edge<sipEdge.UnbridgeLegsRequest, sipEdge.UnbridgeLegsResponse>(
+      t.client.unbridgeLegs,
+      { callId, legAId: legA, legBId: legB, holdA: false },
+    );
+    expect(apart.mediaB).toMatchObject({ tag: legB });
+    await t.fact('legsUnbridged', (f) => f.legId === legA);
+    expect(a.logged('answered-in-ack')).toEqual(['sendrecv']);
+    expect(b.logged('answered-in-ack')).toEqual(['sendrecv']);
+    const waitedMs = Number(b.logged('acked-at')[0]) - Number(b.logged('refused-at')[0]);
+    expect(waitedMs).toBeGreaterThanOrEqual(2_100);
+    expect(waitedMs).toBeLessThanOrEqual(4_500);
+    await hangup(callId, legB);
+    await hangup(callId, legA);
+    t.expectSippSucceeded(await a.sipp.result);
+    t.expectSippSucceeded(await b.sipp.result);
+  });
+
   it("answers the phone's re-INVITE with 491 while its own is pending (glare), and still gets its answer", async () => {
     const c = await answeredCaller('glare-in', 'uac-answered-reinvites-while-reinvited-expect-491.xml');
     await holdThenHangUp(c);
