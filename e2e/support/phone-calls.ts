@@ -77,11 +77,14 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
     // Send where the SIP side was told last; stops with the endpoint (its sends fail once it is closed).
     let following = '';
     const timer = setInterval(() => {
-      const last = logged('remote').at(-1);
-      if (!last || last === following) return;
-      following = last;
-      const [, ip, port] = last.trim().split(/\s+/);
-      rtp.useRemote(`c=IN IP4 ${ip}\r\nm=audio ${port} RTP/AVP 0\r\n`);
+      // "remote" alone: a message without SDP (a late offer's INVITE, an ACK without answer).
+      const last = logged('remote')
+        .map((l) => /^remote (\d+\.\d+\.\d+\.\d+) (\d+)$/.exec(l.trim()))
+        .filter((m) => m !== null)
+        .at(-1);
+      if (!last || last[0] === following) return;
+      following = last[0];
+      rtp.useRemote(`c=IN IP4 ${last[1]}\r\nm=audio ${last[2]} RTP/AVP 0\r\n`);
       rtp.changeTone(hz);
     }, FOLLOW_INTERVAL_MS);
     void sipp.result.finally(() => clearInterval(timer));

@@ -147,8 +147,9 @@ describe('hold and transfers with real phones', () => {
     let from = lp.output().length;
     const first = await calls.callerDialledToPhone(lp, 'tp-attended-a');
     const firstId = await lp.answered(from);
+    from = lp.output().length;
     await lp.pause(firstId);
-    await p().event('legHeld', (e) => e.event.legHeld.legId === first.phoneLeg);
+    await lp.expectOutput(new RegExp(`Call ${firstId} .*paused`), 10_000, from);
 
     from = lp.output().length;
     const second = await calls.phoneCallsThrough(lp, 'tp-attended-c');
