@@ -32,6 +32,9 @@ function randomCommand(next: () => number, step: number): CallCommand {
     () => b.stopEcho(leg),
     () => b.bridgeLegs(leg, pick(LEGS), id, key),
     () => b.dial(leg, id, key),
+    () => b.holdLeg(leg, { key, toPeer: next() < 0.5 }),
+    () => b.resumeLeg(leg),
+    () => b.recordLegHoldChanged(leg, next() < 0.5, pick(['sendonly', 'inactive', 'sendrecv'])),
   ];
   return pick(options)();
 }
@@ -85,6 +88,8 @@ describe('replay of a call stream', () => {
       'BridgeEnded',
       'EchoStarted',
       'CallEnded',
+      'LegHeld',
+      'LegResumed',
     ])
       expect(types).toContain(t);
   });

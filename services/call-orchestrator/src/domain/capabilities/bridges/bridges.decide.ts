@@ -18,6 +18,7 @@ import { activeEvolve, type DecideContext } from '../capability';
 import { stopPlaybacksOn } from '../digits/prompts';
 import { bridgeFingerprint, dialFingerprint } from './bridges.state';
 import { isSupervisor } from '../monitors/monitors.state';
+import { refuseHeld } from '../holds/holds.state';
 
 type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 
@@ -38,6 +39,7 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>, ctx: DecideContext):
   for (const l of [a, b])
     if (l.bridgeId)
       throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
+  for (const l of [a, b]) refuseHeld(s, l, 'be bridged');
   // The media session is sip-edge's to choose: its BridgeLegs reply fills it in before the append.
   const joined = joinLegs(
     s,
@@ -155,6 +157,7 @@ function bridgeSource(s: Active, legId: string): void {
       callId: s.callId,
       legId,
     });
+  refuseHeld(s, l, 'be bridged with a dialled leg');
   if (l.status === 'answered' || waitingInbound) return;
   answeredLeg(s, legId, 'be bridged with a dialled leg');
 }
