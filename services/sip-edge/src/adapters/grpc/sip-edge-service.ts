@@ -50,18 +50,19 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       return { mediaSessionId };
     }),
     listLegs: unary(async (r: sipEdge.ListLegsRequest) => ({ legs: legs.list(r.callId || undefined) })),
-    // TODO(#16): hold, unbridge and REFER; a stub until they land.
+    referLeg: unary(async (r: sipEdge.ReferLegRequest): Promise<sipEdge.ReferLegResponse> => {
+      return { sipStatus: await legs.refer(r) };
+    }),
+    notifyRefer: unary(async (r: sipEdge.NotifyReferRequest): Promise<sipEdge.NotifyReferResponse> => {
+      await legs.notifyRefer(r);
+      return {};
+    }),
+    // TODO(#16): hold and unbridge; a stub until they land.
     setLegDirection: unary(async (): Promise<sipEdge.SetLegDirectionResponse> => {
       throw new UnimplementedError('SetLegDirection is not implemented yet');
     }),
     unbridgeLegs: unary(async (): Promise<sipEdge.UnbridgeLegsResponse> => {
       throw new UnimplementedError('UnbridgeLegs is not implemented yet');
-    }),
-    referLeg: unary(async (): Promise<sipEdge.ReferLegResponse> => {
-      throw new UnimplementedError('ReferLeg is not implemented yet');
-    }),
-    notifyRefer: unary(async (): Promise<sipEdge.NotifyReferResponse> => {
-      throw new UnimplementedError('NotifyRefer is not implemented yet');
     }),
   };
   return {
