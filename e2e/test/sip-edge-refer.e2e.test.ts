@@ -90,6 +90,25 @@ describe('sip-edge REFER (sipp phones check every REFER and NOTIFY)', () => {
       t.expectSippSucceeded(await sipp.result);
     });
 
+    it('takes a NOTIFY that overtakes the 202 (RFC 3515 allows it) as the REFER’s progress once the 202 names it', async () => {
+      const { sipp, callId, legId } = await answered(
+        'uac-answered-accepts-refer-notifies-before-202-expect-bye.xml',
+        'refer-out-early-notify',
+        { keys: { final_status: '200 OK' } },
+      );
+
+      await expect(referLeg({ callId, legId, transferId: 'xfer-early' })).resolves.toEqual({
+        sipStatus: 202,
+      });
+
+      expect(await progressOf('xfer-early')).toEqual([
+        [100, 'Trying', false],
+        [200, 'OK', true],
+      ]);
+      await hangup(callId, legId);
+      t.expectSippSucceeded(await sipp.result);
+    });
+
     it('fails with FAILED_PRECONDITION naming the status when the phone refuses the REFER, and reports it final', async () => {
       const { sipp, callId, legId } = await answered(
         'uac-answered-refuses-refer-603-expect-bye.xml',
