@@ -16,7 +16,7 @@ import {
 import { referProgress } from '../domain/sip-facts.js';
 import { requestInDialog } from './in-dialog-request.js';
 import { factIds, report, type LegContext } from './leg-context.js';
-import { dialogOf, idsOf, type Leg } from './leg-registry.js';
+import { dialogOf, hasEnded, idsOf, type Leg } from './leg-registry.js';
 import { sendFinal } from './sip-response.js';
 import type { SipRequest, SipResponder } from './sip-stack.js';
 
@@ -93,8 +93,14 @@ async function sendRefer(
     );
   } catch (error) {
     finish(ctx, leg, refer, { status: 503, reason: 'REFER not sent' });
-    throw new UnavailableError(`REFER on leg ${leg.legId} not sent`, idsOf(leg), { cause: error });
+    throw (
+      endedMeanwhile(leg, error) ??
+      new UnavailableError(`REFER on leg ${leg.legId} not sent`, idsOf(leg), { cause: error })
+    );
   }
+  // A BYE that crossed the REFER: LegEnded tells the orchestrator, and no NOTIFY can follow.
+  const ended = endedMeanwhile(leg);
+  if (ended) throw ended;
   if (!response) {
     finish(ctx, leg, refer, { status: 408, reason: 'no response to the REFER' });
     throw new UnavailableError(
@@ -126,6 +132,15 @@ async function sendRefer(
     if (early.id === undefined || early.id === refer.id)
       progress(ctx, leg, refer, early.progress, early.final);
   return response.status;
+}
+
+function endedMeanwhile(leg: Leg, cause?: unknown): IllegalStateError | undefined {
+  if (!hasEnded(leg)) return undefined;
+  return new IllegalStateError(
+    `leg ${leg.legId} ended while the REFER was sent`,
+    idsOf(leg),
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
