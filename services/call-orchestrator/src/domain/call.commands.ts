@@ -126,7 +126,25 @@ export type CallCommand =
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
     >
   | RecordingCommand
-  | MonitorCommand;
+  | MonitorCommand
+  | ParticipantCommand;
+
+/**
+ * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
+ * the participant id) and RemoveParticipant.
+ */
+export type ParticipantCommand =
+  | C<
+      'AddParticipant',
+      {
+        target: string;
+        mode: callEvents.ParticipantMode;
+        fromUri: string;
+        ringTimeoutMs: number;
+        participantLegId: string;
+      }
+    >
+  | C<'RemoveParticipant', { participantId: string }>;
 
 /**
  * Monitoring: the public requests (`mode` 0 = LISTEN for MonitorCall; `supervisorLegId` stamped by the

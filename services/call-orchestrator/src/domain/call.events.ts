@@ -34,6 +34,8 @@ export type CallEvent =
   | E<'MonitorRequested', ev.MonitorRequested>
   | E<'MonitorStarted', ev.MonitorStarted>
   | E<'MonitorModeChanged', ev.MonitorModeChanged>
-  | E<'MonitorEnded', ev.MonitorEnded>;
+  | E<'MonitorEnded', ev.MonitorEnded>
+  | E<'ParticipantAdded', ev.ParticipantAdded>
+  | E<'ParticipantRemoved', ev.ParticipantRemoved>;
 
 export type CallEventType = CallEvent['type'];
