@@ -59,7 +59,7 @@ export const participantAdded = (
     legId: legOf(o.id ?? 'P1'),
     mode: o.mode ?? ParticipantMode.PARTICIPANT_MODE_FULL,
     targetUri: o.uri ?? PARTICIPANT_URI,
-    idempotencyKey: '',
+    idempotencyKey: 'k-par',
   },
 });
 

@@ -148,7 +148,7 @@ export function onLegAnswered(s: Active, legId: string): Decision {
       mode: p.mode,
       targetUri: p.targetUri,
       clientState: s.clientState,
-      idempotencyKey: '',
+      idempotencyKey: p.idempotencyKey,
     },
   };
   return { events: [added] };

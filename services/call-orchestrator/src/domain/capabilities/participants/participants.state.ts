@@ -14,6 +14,8 @@ export type Participant = {
   readonly targetUri: string;
   readonly mode: callEvents.ParticipantMode;
   readonly status: 'dialling' | 'added' | 'removed';
+  /** AddParticipant's key, carried on to ParticipantAdded. */
+  readonly idempotencyKey: string;
   readonly reason?: callEvents.ParticipantRemovedReason;
   /** It was added once (it answered): the mixer room may hold it after it was removed. */
   readonly wasAdded?: boolean;
@@ -59,6 +61,7 @@ export function participantDialled<S extends ParticipantsState & { readonly idem
       targetUri: d.toUri,
       mode,
       status: 'dialling',
+      idempotencyKey: d.idempotencyKey,
     }),
     idempotency: remember(
       s.idempotency,
