@@ -16,6 +16,7 @@ export const addParticipant = (
     mode: callEvents.ParticipantMode;
     key: string;
     id: string;
+    leg: string;
     from: string;
   }> = {},
 ): CallCommand => ({
@@ -25,7 +26,7 @@ export const addParticipant = (
     mode: o.mode ?? ParticipantMode.PARTICIPANT_MODE_UNSPECIFIED,
     fromUri: o.from ?? '',
     ringTimeoutMs: 30_000,
-    participantLegId: legOf(o.id ?? 'P1'),
+    participantLegId: o.leg ?? legOf(o.id ?? 'P1'),
   },
   metadata: meta(o.id ?? 'P1', 'key' in o ? o.key : 'k-par'),
 });
