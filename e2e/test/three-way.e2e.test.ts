@@ -2,8 +2,8 @@
 // whose RTP the test owns, rtpengine, the mixer service, NATS and PostgreSQL: AddParticipant FULL (all
 // three hear each other), LISTEN (the participant hears both parties, they do not hear it), RemoveParticipant
 // (the parties back on their direct path, the participant's tone gone, its phone hung up), the call's end
-// removing the participant, a busy participant, and bad input. Caller 700 Hz, callee 1300 Hz, participant
-// 2000 Hz.
+// removing the participant, a busy participant, bad input, and kill -9 of the orchestrator (mid-add) and of
+// the mixer (mid three-way). Caller 700 Hz, callee 1300 Hz, participant 2000 Hz.
 import { callControl, callEvents } from '@callctl/proto';
 import { RtpEndpoint, type RunningSipp } from '@callctl/testing';
 import {
@@ -257,5 +257,50 @@ describe('three-way calls through the public API', () => {
         .filter((e) => e.event?.$case === 'dialRequested' || e.event?.$case === 'participantAdded'),
     ).toEqual([]);
     await p.api.hangup({ callId });
+  });
+
+  it('kill -9 of the orchestrator while the participant is dialled: after its restart the participant is added and mixed, and removable', async () => {
+    const call = await connectedCall('tw-orchestrator-killed');
+    const caller = callerOf(call);
+    const third = await addParticipant(call.callId, MODE.PARTICIPANT_MODE_FULL);
+    // The INVITE is out; its answer (and whatever media steps followed) meet a dead orchestrator.
+    await p.killOrchestrator();
+    await p.startOrchestrator();
+    await participantAnswered(third);
+    await hears(
+      'the participant hears both parties',
+      third.rtp,
+      (r) => r(CALLER_HZ) > TONE_PRESENT && r(CALLEE_HZ) > TONE_PRESENT,
+    );
+    await hears('the caller hears the participant', caller, (r) => r(PARTICIPANT_HZ) > TONE_PRESENT);
+    await hears('the callee hears the participant', call.calleeRtp, (r) => r(PARTICIPANT_HZ) > TONE_PRESENT);
+    expect(p.eventsOf(call.callId).filter((e) => e.event?.$case === 'participantAdded')).toHaveLength(1);
+    await p.api.removeParticipant({ callId: call.callId, participantId: third.participantId });
+    p.edge.expectSippSucceeded(await third.sipp.result);
+    await partiesAlone(call);
+    await p.api.hangup({ callId: call.callId });
+  });
+
+  // Last: it kills the mixer (started again at the end for whatever follows).
+  it('kill -9 of the mixer mid three-way: the parties hear each other directly again, ParticipantRemoved MIXER_FAILED, the participant hung up', async () => {
+    const call = await connectedCall('tw-mixer-killed');
+    const third = await addParticipant(call.callId, MODE.PARTICIPANT_MODE_FULL);
+    await participantAnswered(third);
+    await hears('the callee hears the participant', call.calleeRtp, (r) => r(PARTICIPANT_HZ) > TONE_PRESENT);
+
+    await p.edge.killMixer();
+    await partiesAlone(call);
+    const removed = await participantRemoved(third.participantId);
+    expect(removed.event.participantRemoved.reason).toBe(REASON.PARTICIPANT_REMOVED_REASON_MIXER_FAILED);
+    p.edge.expectSippSucceeded(await third.sipp.result);
+    expect(await legOf(call.callId, third.legId)).toMatchObject({
+      state: callControl.LegState.LEG_STATE_ENDED,
+    });
+    for (const legId of [call.callerLeg, call.calleeLeg])
+      expect(await legOf(call.callId, legId)).toMatchObject({
+        state: callControl.LegState.LEG_STATE_ANSWERED,
+      });
+    await p.api.hangup({ callId: call.callId });
+    await p.edge.startMixer();
   });
 });
