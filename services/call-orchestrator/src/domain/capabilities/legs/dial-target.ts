@@ -8,7 +8,7 @@ import { partyLegs } from './roles';
 const NUMBER = /^\+?[0-9]+$/;
 
 /** The host part of a SIP URI (after `@`, else after the scheme), without parameters. */
-const hostOf = (uri: string) =>
+export const hostOf = (uri: string) =>
   uri
     .replace(/^sips?:/, '')
     .replace(/^[^@]*@/, '')
