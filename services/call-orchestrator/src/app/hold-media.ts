@@ -5,7 +5,9 @@
 //
 // Hold: the phone is re-INVITEd a=sendonly (a=inactive when it hears nothing), then, when the leg is
 // bridged, what each side sends is blocked so neither hears the other, and the music plays to the held
-// leg (and to its peer with `toPeer`) on a loop. Resume undoes it in the other order: the music stops,
+// leg (and to its peer with `toPeer`) on a loop. The blocks come first and are needed for the music too:
+// in a bridged session rtpengine 10.5 sends a party what its peer sends rather than what is played to it
+// (e2e/test/hold.e2e.test.ts hears no music without them). Resume undoes it in the other order: the music stops,
 // both sides are unblocked, and the phone is re-INVITEd a=sendrecv. Every step is idempotent (sip-edge
 // sends no re-INVITE for the direction the leg has, a block or stop of what is so already is OK), so a
 // retry after a crash or a lost reply repeats it safely.
