@@ -32,11 +32,10 @@ export interface HoldMusic {
 }
 
 /**
- * How many times the music plays in a row. The media-worker times a playback as one pass x repeat with a
- * Node timer, which cannot run longer than 2^31-1 ms (about 24.8 days): 1000 passes keep a track of up
- * to 35 minutes within it, and loop a 5-second tone for over an hour, a 3-minute track for two days.
+ * How many times the music plays in a row: longer than any hold (a 1-second track loops for 11 days).
+ * The media-worker's timer of the playback (one pass x repeat) is re-armed past what one Node timer holds.
  */
-export const HOLD_MUSIC_REPEAT = 1000;
+export const HOLD_MUSIC_REPEAT = 1_000_000;
 
 /** The party the leg is bridged with now (a bridge that ended leaves the leg alone). */
 export function bridgePeer(call: Active, legId: string): Leg | undefined {
