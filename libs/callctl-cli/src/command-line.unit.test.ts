@@ -238,7 +238,36 @@ describe('callctl command line: commands to requests', () => {
     });
   });
 
+  it('add-participant dials a third party into a call (full by default); remove-participant takes it out', () => {
+    expect(run('add-participant c1 sip:third@127.0.0.1 --key k9').invocation).toEqual({
+      kind: 'unary',
+      method: 'addParticipant',
+      request: {
+        callId: 'c1',
+        target: 'sip:third@127.0.0.1',
+        mode: callEvents.ParticipantMode.PARTICIPANT_MODE_FULL,
+        fromUri: '',
+        ringTimeoutMs: 0,
+        idempotencyKey: 'k9',
+      },
+    });
+    expect(run('add-participant c1 1001 --mode listen --ring-timeout 20s').invocation).toMatchObject({
+      request: {
+        target: '1001',
+        mode: callEvents.ParticipantMode.PARTICIPANT_MODE_LISTEN,
+        ringTimeoutMs: 20_000,
+        idempotencyKey: 'new-id',
+      },
+    });
+    expect(run('remove-participant c1 p1').invocation).toEqual({
+      kind: 'unary',
+      method: 'removeParticipant',
+      request: { callId: 'c1', participantId: 'p1' },
+    });
+  });
+
   it.each([
+    ['add-participant c1 sip:third@h --mode barge', /full or listen/],
     ['monitor c1 sip:sup@h --mode shout', /listen, whisper or barge/],
     ['monitor c1 sip:sup@h --mode whisper', /--whisper-leg/],
     ['monitor c1 sip:sup@h --whisper-leg a1', /--whisper-leg/],
@@ -464,6 +493,8 @@ describe('callctl command line: server, deadline, output', () => {
       'monitor-stop <call> <monitor>',
       'hold <call> <leg>',
       'resume <call> <leg>',
+      'add-participant <call> <target>',
+      'remove-participant <call> <participant>',
       'media upload <file>',
       'media rm <media-id>',
     ])

@@ -36,6 +36,8 @@ export type CallEvent =
   | E<'MonitorModeChanged', ev.MonitorModeChanged>
   | E<'MonitorEnded', ev.MonitorEnded>
   | E<'LegHeld', ev.LegHeld>
-  | E<'LegResumed', ev.LegResumed>;
+  | E<'LegResumed', ev.LegResumed>
+  | E<'ParticipantAdded', ev.ParticipantAdded>
+  | E<'ParticipantRemoved', ev.ParticipantRemoved>;
 
 export type CallEventType = CallEvent['type'];

@@ -171,8 +171,14 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     completeTransfer: unary(async () => unimplemented('CompleteTransfer')),
     cancelConsultation: unary(async () => unimplemented('CancelConsultation')),
     decideTransfer: unary(async () => unimplemented('DecideTransfer')),
-    addParticipant: unary(async () => unimplemented('AddParticipant')),
-    removeParticipant: unary(async () => unimplemented('RemoveParticipant')),
+    addParticipant: unary(async (r: callControl.AddParticipantRequest, c) => {
+      const parsed = requests.addParticipant(r, stamp);
+      return { participantId: await send(parsed, c), legId: parsed.participantLegId };
+    }),
+    removeParticipant: unary(async (r: callControl.RemoveParticipantRequest, c) => {
+      await send(requests.removeParticipant(r, stamp), c);
+      return {};
+    }),
     getCall: unary(async (r: callControl.GetCallRequest) => {
       if (!r.callId) throw new ValidationError('call_id is required');
       const view = callView(await h.calls.load(r.callId));
