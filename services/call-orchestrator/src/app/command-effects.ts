@@ -36,6 +36,7 @@ import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
+import { transfersEffects } from './capabilities/transfers.effects.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -52,6 +53,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   mediaLossEffects,
   recordingsEffects,
   monitorsEffects,
+  transfersEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */

@@ -10,6 +10,7 @@ import { bridgesCapability } from './capabilities/bridges/bridges.capability';
 import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
 import { recordingsCapability } from './capabilities/recordings/recordings.capability';
 import { monitorsCapability } from './capabilities/monitors/monitors.capability';
+import { transfersCapability } from './capabilities/transfers/transfers.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -19,6 +20,7 @@ export const CALL_CAPABILITIES = [
   mediaLossCapability,
   recordingsCapability,
   monitorsCapability,
+  transfersCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

@@ -126,7 +126,8 @@ export type CallCommand =
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
     >
   | RecordingCommand
-  | MonitorCommand;
+  | MonitorCommand
+  | TransferCommand;
 
 /**
  * Monitoring: the public requests (`mode` 0 = LISTEN for MonitorCall; `supervisorLegId` stamped by the
@@ -147,6 +148,49 @@ export type MonitorCommand =
   | C<'SetMonitorMode', { monitorId: string; mode: callEvents.MonitorMode; whisperLegId: string }>
   | C<'StopMonitor', { monitorId: string }>
   | C<'RecordMixerLost', { sessionId: string; tag: string; routeId: string }>;
+
+/** What a phone's REFER does unless the application decides (REFER_POLICY and its companions). */
+export type ReferPolicy = {
+  /** `ask`: the application decides with DecideTransfer within `decisionTimeoutMs`, else `defaultAccept`. */
+  readonly ask: boolean;
+  readonly decisionTimeoutMs: number;
+  readonly defaultAccept: boolean;
+};
+
+/**
+ * Transfers: the public requests (ids of the legs they dial stamped by the adapter from the key), the facts
+ * of REFERs (a phone's, and the progress of the platform's), and ContinueTransfer, which the transfer
+ * process manager sends to carry a transfer to its next step (`abort`: the step failed on the wire, end the
+ * transfer as PLATFORM_FAILURE).
+ */
+export type TransferCommand =
+  | C<
+      'TransferLeg',
+      {
+        legId: string;
+        targetUri: string;
+        mode: callEvents.TransferMode;
+        fromUri: string;
+        timeoutMs: number;
+        releaseOnFailure: boolean;
+        targetLegId: string;
+      }
+    >
+  | C<'DecideTransfer', { transferId: string; accept: boolean; sipStatus: number; byDeadline?: boolean }>
+  | C<'ContinueTransfer', { transferId: string; abort?: string }>
+  | C<
+      'RecordReferReceived',
+      {
+        legId: string;
+        referId: string;
+        referTo: string;
+        referredBy: string;
+        replacesCallId: string;
+        replacesLegId: string;
+        policy: ReferPolicy;
+      }
+    >
+  | C<'RecordReferProgress', { transferId: string; sipStatus: number; reason: string; final: boolean }>;
 
 /** Recording: the public requests (channels and pause mode 0 = the proto's default), then the recording service's facts. */
 export type RecordingCommand =

@@ -34,6 +34,12 @@ export type CallEvent =
   | E<'MonitorRequested', ev.MonitorRequested>
   | E<'MonitorStarted', ev.MonitorStarted>
   | E<'MonitorModeChanged', ev.MonitorModeChanged>
-  | E<'MonitorEnded', ev.MonitorEnded>;
+  | E<'MonitorEnded', ev.MonitorEnded>
+  | E<'TransferRequested', ev.TransferRequested>
+  | E<'TransferProgress', ev.TransferProgress>
+  | E<'TransferCompleted', ev.TransferCompleted>
+  | E<'TransferFailed', ev.TransferFailed>
+  | E<'ConsultationStarted', ev.ConsultationStarted>
+  | E<'ConsultationEnded', ev.ConsultationEnded>;
 
 export type CallEventType = CallEvent['type'];

@@ -11,6 +11,7 @@ import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
 import type { MonitorsState } from './capabilities/monitors/monitors.state';
+import type { TransfersState } from './capabilities/transfers/transfers.state';
 
 type LegBase = {
   readonly legId: string;
@@ -58,7 +59,8 @@ type CallBase = CallCore &
   BridgesState &
   MediaLossState &
   RecordingsState &
-  MonitorsState;
+  MonitorsState &
+  TransfersState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

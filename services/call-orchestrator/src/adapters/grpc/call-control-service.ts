@@ -160,11 +160,17 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     // TODO(#16): hold, transfers, consultation and three-way; stubs until they land.
     holdLeg: unary(async () => unimplemented('HoldLeg')),
     resumeLeg: unary(async () => unimplemented('ResumeLeg')),
-    transferLeg: unary(async () => unimplemented('TransferLeg')),
+    transferLeg: unary(async (r: callControl.TransferLegRequest, c) => {
+      const parsed = requests.transferLeg(r, stamp);
+      return { transferId: await send(parsed, c), targetLegId: parsed.targetLegId };
+    }),
     startConsultation: unary(async () => unimplemented('StartConsultation')),
     completeTransfer: unary(async () => unimplemented('CompleteTransfer')),
     cancelConsultation: unary(async () => unimplemented('CancelConsultation')),
-    decideTransfer: unary(async () => unimplemented('DecideTransfer')),
+    decideTransfer: unary(async (r: callControl.DecideTransferRequest, c) => {
+      await send(requests.decideTransfer(r, stamp), c);
+      return {};
+    }),
     addParticipant: unary(async () => unimplemented('AddParticipant')),
     removeParticipant: unary(async () => unimplemented('RemoveParticipant')),
     getCall: unary(async (r: callControl.GetCallRequest) => {

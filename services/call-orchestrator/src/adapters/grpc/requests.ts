@@ -464,3 +464,48 @@ export function recordingControl(
     },
   };
 }
+
+/**
+ * TransferLeg: the transfer id and the target's leg id (BRIDGE) derive from the key, so a retry after a
+ * crash asks for the same ones. A target given as a number is turned into a URI by decide (it knows the leg).
+ */
+export function transferLeg(
+  r: callControl.TransferLegRequest,
+  s: Stamp,
+): CallRequest & { targetLegId: string } {
+  const callId = required(r.callId, 'call_id');
+  const key = required(r.idempotencyKey, 'idempotency_key');
+  const target = required(r.target, 'target');
+  const targetLegId =
+    r.mode === callEventsEnum.TransferMode.TRANSFER_MODE_BRIDGE
+      ? s.ids.fromName(callId, 'transfer-leg', key)
+      : '';
+  return {
+    callId,
+    targetLegId,
+    command: {
+      type: 'TransferLeg',
+      data: {
+        legId: required(r.legId, 'leg_id'),
+        targetUri: /^\+?[0-9]+$/.test(target) ? target : sipUri(target, 'target'),
+        mode: r.mode,
+        fromUri: r.fromUri ? sipUri(r.fromUri, 'from_uri') : '',
+        timeoutMs: r.timeoutMs,
+        releaseOnFailure: r.releaseOnFailure,
+        targetLegId,
+      },
+      metadata: keyed(s, callId, 'transfer', key),
+    },
+  };
+}
+
+export function decideTransfer(r: callControl.DecideTransferRequest, s: Stamp): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type: 'DecideTransfer',
+      data: { transferId: required(r.transferId, 'transfer_id'), accept: r.accept, sipStatus: r.sipStatus },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}

@@ -8,3 +8,4 @@ export * from '../capabilities/bridges/bridges.builders';
 export * from '../capabilities/media-loss/media-loss.builders';
 export * from '../capabilities/recordings/recordings.builders';
 export * from '../capabilities/monitors/monitors.builders';
+export * from '../capabilities/transfers/transfers.builders';

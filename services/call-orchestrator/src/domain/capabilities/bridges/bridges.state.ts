@@ -12,6 +12,8 @@ export type Bridge = {
   readonly legAId: string;
   readonly legBId: string;
   readonly status: 'active' | 'ended';
+  /** Why it ended (BridgeEnded.reason): a transfer or consultation took it apart, or a leg ended. */
+  readonly endReason?: callEvents.BridgeEndReason;
 };
 export type BridgesState = { readonly bridges: Readonly<Record<string, Bridge>> };
 
@@ -74,7 +76,11 @@ const bridgeEnded: Evolver<'BridgeEnded'> = (s, e) => {
     const leg = legs[id];
     if (leg?.status === 'answered') legs[id] = { ...leg, bridgeId: undefined };
   }
-  return { ...s, legs, bridges: { ...s.bridges, [br.bridgeId]: { ...br, status: 'ended' } } };
+  return {
+    ...s,
+    legs,
+    bridges: { ...s.bridges, [br.bridgeId]: { ...br, status: 'ended', endReason: e.data.reason } },
+  };
 };
 
 export const bridgesEvolve = {

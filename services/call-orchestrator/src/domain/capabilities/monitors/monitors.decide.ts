@@ -34,7 +34,7 @@ export const partyLegs = (s: Active): Leg[] => Object.values(s.legs).filter((l) 
 const connected = (s: Active) => partyLegs(s).some((l) => l.status === 'answered');
 
 /** The host part of a SIP URI (after `@`, else after the scheme), without parameters. */
-const hostOf = (uri: string) =>
+export const hostOf = (uri: string) =>
   uri
     .replace(/^sips?:/, '')
     .replace(/^[^@]*@/, '')
