@@ -238,6 +238,45 @@ describe('callctl command line: commands to requests', () => {
     });
   });
 
+  it('transfer moves a leg by REFER (default) or --bridge; decide-transfer answers a REFER the app was asked about', () => {
+    expect(run('transfer c1 a1 sip:carol@127.0.0.1 --key k7').invocation).toEqual({
+      kind: 'unary',
+      method: 'transferLeg',
+      request: {
+        callId: 'c1',
+        legId: 'a1',
+        target: 'sip:carol@127.0.0.1',
+        mode: callEvents.TransferMode.TRANSFER_MODE_REFER,
+        fromUri: '',
+        timeoutMs: 0,
+        releaseOnFailure: false,
+        idempotencyKey: 'k7',
+      },
+    });
+    expect(
+      run('transfer c1 a1 1002 --bridge --target-timeout 20s --release-on-failure').invocation,
+    ).toMatchObject({
+      request: {
+        target: '1002',
+        mode: callEvents.TransferMode.TRANSFER_MODE_BRIDGE,
+        timeoutMs: 20_000,
+        releaseOnFailure: true,
+        idempotencyKey: 'new-id',
+      },
+    });
+    expect(run('decide-transfer c1 x1 accept').invocation).toEqual({
+      kind: 'unary',
+      method: 'decideTransfer',
+      request: { callId: 'c1', transferId: 'x1', accept: true, sipStatus: 0 },
+    });
+    expect(run('decide-transfer c1 x1 decline').invocation).toMatchObject({
+      request: { accept: false, sipStatus: 603 },
+    });
+    expect(run('decide-transfer c1 x1 decline --status 486').invocation).toMatchObject({
+      request: { sipStatus: 486 },
+    });
+  });
+
   it.each([
     ['monitor c1 sip:sup@h --mode shout', /listen, whisper or barge/],
     ['monitor c1 sip:sup@h --mode whisper', /--whisper-leg/],
@@ -447,6 +486,8 @@ describe('callctl command line: server, deadline, output', () => {
       'monitor <call> <supervisor-uri>',
       'monitor-mode <call> <monitor> <listen|whisper|barge>',
       'monitor-stop <call> <monitor>',
+      'transfer <call> <leg> <target>',
+      'decide-transfer <call> <transfer> <accept|decline>',
       'media upload <file>',
       'media rm <media-id>',
     ])
@@ -468,6 +509,8 @@ describe('callctl command line: mistakes', () => {
     ['get c1 --bogus', /bogus/, 'get'],
     ['dial sip:x@y --ring-timeout soon', /--ring-timeout: expected a duration/, 'dial'],
     ['reject c1 a1 --status 200', /--status: expected 400-699/, 'reject'],
+    ['decide-transfer c1 x1 maybe', /accept or decline/, 'decide-transfer'],
+    ['decide-transfer c1 x1 decline --status 200', /--status: expected 400-699/, 'decide-transfer'],
     ['collect c1 a1 --max-digits 0', /--max-digits: expected 1-64/, 'collect'],
     ['collect c1 a1 --terminators x', /--terminators: keys are 0-9/, 'collect'],
     ['dial sip:x@y --bridge-with a1', /--bridge-with needs --call/, 'dial'],

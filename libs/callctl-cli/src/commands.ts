@@ -501,6 +501,65 @@ export const COMMANDS: Record<string, CommandSpec> = {
       request: { callId: callId!, monitorId: monitorId! },
     }),
   },
+  transfer: {
+    args: ['call', 'leg', 'target'],
+    summary:
+      'blind transfer of a leg to a SIP URI or number (REFER to its phone, or --bridge: the platform dials)',
+    options: {
+      bridge: { type: 'boolean', help: 'the platform dials the target and bridges it (default: REFER)' },
+      from: { type: 'string', value: 'sip-uri', help: "--bridge: From URI (default: the leg's own party)" },
+      'target-timeout': {
+        type: 'string',
+        value: 'duration',
+        help: 'how long the target may ring (--bridge, 30s) or the REFER may take (60s)',
+      },
+      'release-on-failure': { type: 'boolean', help: '--bridge: hang the leg up when the target fails' },
+      key: KEY_OPTION,
+    },
+    build: ([callId, legId, target], values, context) => ({
+      kind: 'unary',
+      method: 'transferLeg',
+      request: {
+        callId: callId!,
+        legId: legId!,
+        target: target!,
+        mode:
+          values.bridge === true
+            ? callEvents.TransferMode.TRANSFER_MODE_BRIDGE
+            : callEvents.TransferMode.TRANSFER_MODE_REFER,
+        fromUri: str(values, 'from') ?? '',
+        timeoutMs: durationOr0(values, 'target-timeout'),
+        releaseOnFailure: values['release-on-failure'] === true,
+        idempotencyKey: keyOf(values, context),
+      },
+    }),
+  },
+  'decide-transfer': {
+    args: ['call', 'transfer', 'accept|decline'],
+    summary: "answer a phone's REFER waiting for the application (REFER_POLICY=ask)",
+    options: {
+      status: {
+        type: 'string',
+        value: 'code',
+        help: 'decline: the final status the phone hears (default 603)',
+      },
+    },
+    build: ([callId, transferId, answer], values) => {
+      if (answer !== 'accept' && answer !== 'decline')
+        throw new UsageError(`expected accept or decline (got "${answer}")`, 'decide-transfer');
+      return {
+        kind: 'unary',
+        method: 'decideTransfer',
+        request: {
+          callId: callId!,
+          transferId: transferId!,
+          accept: answer === 'accept',
+          sipStatus:
+            answer === 'decline' ? parseCount(str(values, 'status') ?? '603', '--status', 400, 699) : 0,
+        },
+      };
+    },
+  },
   'detect-dtmf': {
     args: ['call', 'leg', 'on|off'],
     summary: 'turn detection of DTMF tones in the audio on or off for a leg',
