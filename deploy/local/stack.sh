@@ -28,7 +28,7 @@ PORT_VARS=(CALLCTL_PG_PORT CALLCTL_NATS_PORT CALLCTL_NATS_MONITOR_PORT CALLCTL_R
   CALLCTL_TTS_GRPC_PORT CALLCTL_MEDIA_LIBRARY_GRPC_PORT CALLCTL_RECORDING_GRPC_PORT CALLCTL_MIXER_GRPC_PORT
   CALLCTL_MIXER_RTP_MIN CALLCTL_MIXER_RTP_MAX)
 
-DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio)
+DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli)
 
 say() { printf '\033[36m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] error:\033[0m %s\n' "$*" >&2; exit 1; }

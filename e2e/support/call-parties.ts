@@ -25,6 +25,12 @@ const TONE_PEAK = 8000;
 
 export type CallerCodec = 'G722' | 'opus';
 
+/** A party's sipp other than the default: its scenario, and more arguments (e.g. -trace_logs). */
+export interface PartyScenario {
+  scenario: string;
+  args?: string[];
+}
+
 export interface ConnectedCall {
   callId: string;
   callerLeg: string;
@@ -45,7 +51,11 @@ export interface CallParties {
    * A caller (PCMU from an RtpEndpoint, or `callerCodec` from a CodecEndpoint) dialled through to a PCMU
    * callee; both answered, the caller sending 700 Hz and the callee 1300 Hz, and the callee hearing it.
    */
-  connectedCall(service: string, callerCodec?: CallerCodec): Promise<ConnectedCall>;
+  connectedCall(
+    service: string,
+    callerCodec?: CallerCodec,
+    scenarios?: { caller?: PartyScenario; callee?: PartyScenario },
+  ): Promise<ConnectedCall>;
   /** An inbound caller answered by the application (an IVR leg), sending nothing yet. */
   answeredCaller(service: string): Promise<{ callId: string; legId: string; rtp: RtpEndpoint }>;
   /** Stops the sipps and closes the endpoints opened since the last cleanUp. */
@@ -86,10 +96,16 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
     return inbound.event.legInitiated;
   };
 
-  async function connectedCall(service: string, callerCodec?: CallerCodec): Promise<ConnectedCall> {
+  async function connectedCall(
+    service: string,
+    callerCodec?: CallerCodec,
+    scenarios: { caller?: PartyScenario; callee?: PartyScenario } = {},
+  ): Promise<ConnectedCall> {
     const p = platform();
     const calleeRtp = await rtpEndpoint();
-    const callee = await sipp('uas-answers-expect-bye.xml', calleeRtp.port);
+    const callee = await sipp(scenarios.callee?.scenario ?? 'uas-answers-expect-bye.xml', calleeRtp.port, {
+      args: scenarios.callee?.args ?? [],
+    });
     let callerRtp: RtpEndpoint | CodecEndpoint;
     if (callerCodec) {
       const codecRtp = await CodecEndpoint.open(callerCodec);
@@ -107,7 +123,10 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
       });
     } else {
       callerRtp = await rtpEndpoint();
-      await sipp('uac-answered-expect-bye.xml', callerRtp.port, { service });
+      await sipp(scenarios.caller?.scenario ?? 'uac-answered-expect-bye.xml', callerRtp.port, {
+        service,
+        args: scenarios.caller?.args ?? [],
+      });
     }
     const { callId, legId: callerLeg } = await inboundCall(service);
     const { legId: calleeLeg } = await p.api.dial({

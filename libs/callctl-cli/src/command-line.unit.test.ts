@@ -282,6 +282,8 @@ describe('callctl command line: commands to requests', () => {
     ['monitor c1 sip:sup@h --mode whisper', /--whisper-leg/],
     ['monitor c1 sip:sup@h --whisper-leg a1', /--whisper-leg/],
     ['monitor-mode c1 m1 whisper', /--whisper-leg/],
+    ['hold c1 a1 --to-peer', /--to-peer needs --music/],
+    ['hold c1 a1 --music ftp://x/y.wav', /--music: expected an http\(s\) URL/],
   ])('refuses %s', (line, message) => expect(usageError(line).message).toMatch(message));
 
   it('answer takes --max-duration and --inband-dtmf', () => {
@@ -437,6 +439,19 @@ describe('callctl command line: commands to requests', () => {
     ['hangup c1 b1', 'hangup', { callId: 'c1', legId: 'b1' }],
     ['echo c1 a1', 'startEcho', { callId: 'c1', legId: 'a1' }],
     ['echo c1 a1 --stop', 'stopEcho', { callId: 'c1', legId: 'a1' }],
+    ['hold c1 a1', 'holdLeg', { callId: 'c1', legId: 'a1', musicToPeer: false, idempotencyKey: 'new-id' }],
+    [
+      'hold c1 a1 --music file:moh.wav --to-peer --key k1',
+      'holdLeg',
+      {
+        callId: 'c1',
+        legId: 'a1',
+        music: { media: { $case: 'fileId', fileId: 'moh.wav' } },
+        musicToPeer: true,
+        idempotencyKey: 'k1',
+      },
+    ],
+    ['resume c1 a1', 'resumeLeg', { callId: 'c1', legId: 'a1' }],
     ['get c1', 'getCall', { callId: 'c1' }],
     ['list --page-size 50 --page-token t2', 'listCalls', { pageSize: 50, pageToken: 't2' }],
   ])('%s calls %s', (line, method, request) => {
@@ -488,6 +503,8 @@ describe('callctl command line: server, deadline, output', () => {
       'monitor-stop <call> <monitor>',
       'transfer <call> <leg> <target>',
       'decide-transfer <call> <transfer> <accept|decline>',
+      'hold <call> <leg>',
+      'resume <call> <leg>',
       'media upload <file>',
       'media rm <media-id>',
     ])

@@ -180,14 +180,17 @@ const speechOf = (text: string, values: Values, ssml: boolean): NonNullable<Requ
 });
 
 type PromptOf = NonNullable<RequestOf<'collectDigits'>['prompts']>[number];
-/** `--prompt`: an http(s) URL, `file:<media id>` or `say:<text>` (spoken with the voice options). */
-function promptOf(text: string, values: Values): PromptOf {
+/**
+ * `--prompt` (or `--music`): an http(s) URL, `file:<media id>` or `say:<text>` (spoken with the voice
+ * options).
+ */
+function promptOf(text: string, values: Values, option = '--prompt'): PromptOf {
   if (/^https?:\/\//i.test(text)) return { media: { $case: 'url', url: text } };
   const [, scheme, rest] = /^(file|say):(.*)$/s.exec(text) ?? [];
   if (scheme === 'file' && rest!.trim()) return { media: { $case: 'fileId', fileId: rest! } };
   if (scheme === 'say' && rest!.trim())
     return { media: { $case: 'say', say: speechOf(rest!, values, false) } };
-  throw new UsageError(`--prompt: expected an http(s) URL, file:<id> or say:<text> (got "${text}")`);
+  throw new UsageError(`${option}: expected an http(s) URL, file:<id> or say:<text> (got "${text}")`);
 }
 
 const MODE_OPTION: OptionSpec = { type: 'string', value: 'listen|whisper|barge', help: 'default listen' };
@@ -582,6 +585,45 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ...(values.stop
         ? { method: 'stopEcho' as const, request: { callId: callId!, legId: legId! } }
         : { method: 'startEcho' as const, request: { callId: callId!, legId: legId! } }),
+    }),
+  },
+  hold: {
+    args: ['call', 'leg'],
+    summary: 'put an answered leg on hold: music on a loop (--music), or silence',
+    options: {
+      music: {
+        type: 'string',
+        value: 'url|file:id|say:text',
+        help: 'what the held party hears, on a loop (default: silence)',
+      },
+      'to-peer': { type: 'boolean', help: 'the bridged peer hears the music too (else silence)' },
+      ...SPEECH_OPTIONS,
+      key: KEY_OPTION,
+    },
+    build: ([callId, legId], values, context) => {
+      const music = str(values, 'music');
+      if (values['to-peer'] && music === undefined) throw new UsageError('--to-peer needs --music', 'hold');
+      return {
+        kind: 'unary',
+        method: 'holdLeg',
+        request: {
+          callId: callId!,
+          legId: legId!,
+          ...(music === undefined ? {} : { music: promptOf(music, values, '--music') }),
+          musicToPeer: values['to-peer'] === true,
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  resume: {
+    args: ['call', 'leg'],
+    summary: 'take a leg off the hold `hold` put it on',
+    options: {},
+    build: ([callId, legId]) => ({
+      kind: 'unary',
+      method: 'resumeLeg',
+      request: { callId: callId!, legId: legId! },
     }),
   },
   bridge: {

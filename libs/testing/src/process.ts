@@ -15,12 +15,17 @@ export interface ManagedProcess {
 export function startProcess(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    /** 'pipe' for a process driven through its stdin (child.stdin); 'ignore' unless told. */
+    stdin?: 'ignore' | 'pipe';
+  } = {},
 ): ManagedProcess {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];
   let size = 0;

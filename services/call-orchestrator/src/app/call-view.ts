@@ -39,6 +39,8 @@ export function callView(call: LoadedCall): callControl.Call | undefined {
     answeredAt: date(timeline.legs[leg.legId]?.answeredAtMs),
     endedAt: date(timeline.legs[leg.legId]?.endedAtMs),
     ...(leg.role ? { role: leg.role, monitorId: leg.monitorId ?? '' } : {}),
+    // Only while it is up: an ended leg is held by nobody.
+    ...(leg.hold && leg.status === 'answered' ? { heldBy: leg.hold.by } : {}),
   }));
   const limit =
     state.status === 'active' && state.maxDurationMs > 0 && timeline.firstAnsweredAtMs !== undefined

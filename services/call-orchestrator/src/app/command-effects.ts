@@ -37,6 +37,7 @@ import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
 import { transfersEffects } from './capabilities/transfers.effects.js';
+import { holdsEffects } from './capabilities/holds.effects.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -54,6 +55,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   recordingsEffects,
   monitorsEffects,
   transfersEffects,
+  holdsEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */

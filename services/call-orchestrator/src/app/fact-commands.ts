@@ -142,6 +142,15 @@ export function sipFactCommand(
           metadata,
         },
       };
+    case 'legHoldChanged':
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegHoldChanged',
+          data: { legId, held: f.legHoldChanged.held, direction: f.legHoldChanged.direction },
+          metadata,
+        },
+      };
     case 'referReceived':
       // The transfer's id derives from the fact (metadata.newId): a redelivery decides the same transfer.
       return {
@@ -174,8 +183,7 @@ export function sipFactCommand(
           metadata,
         },
       };
-    // TODO(#16): hold facts; refused (dead-lettered) until they are recorded.
-    case 'legHoldChanged':
+    // TODO(#16): recorded once consultations unbridge legs; refused (dead-lettered) until then.
     case 'legsUnbridged':
       throw new ValidationError(`SIP fact ${factId}: ${f.$case} is not recorded yet`, { callId });
   }

@@ -11,6 +11,7 @@ import { mediaLossCapability } from './capabilities/media-loss/media-loss.capabi
 import { recordingsCapability } from './capabilities/recordings/recordings.capability';
 import { monitorsCapability } from './capabilities/monitors/monitors.capability';
 import { transfersCapability } from './capabilities/transfers/transfers.capability';
+import { holdsCapability } from './capabilities/holds/holds.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -21,6 +22,7 @@ export const CALL_CAPABILITIES = [
   recordingsCapability,
   monitorsCapability,
   transfersCapability,
+  holdsCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

@@ -126,6 +126,7 @@ export type CallCommand =
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
     >
   | RecordingCommand
+  | HoldCommand
   | MonitorCommand
   | TransferCommand;
 
@@ -213,5 +214,14 @@ export type RecordingCommand =
   | C<'RecordRecorderStopped', { recordingId: string; reason: callEvents.RecordingStopReason }>
   | C<'RecordRecordingSaved', Omit<callEvents.RecordingSaved, 'callId' | 'clientState'>>
   | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
+
+/**
+ * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
+ * that held or resumed the platform itself (sip-edge's LegHoldChanged).
+ */
+export type HoldCommand =
+  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
+  | C<'ResumeLeg', { legId: string }>
+  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
 
 export type CallCommandType = CallCommand['type'];

@@ -40,6 +40,8 @@ export type CallEvent =
   | E<'TransferCompleted', ev.TransferCompleted>
   | E<'TransferFailed', ev.TransferFailed>
   | E<'ConsultationStarted', ev.ConsultationStarted>
-  | E<'ConsultationEnded', ev.ConsultationEnded>;
+  | E<'ConsultationEnded', ev.ConsultationEnded>
+  | E<'LegHeld', ev.LegHeld>
+  | E<'LegResumed', ev.LegResumed>;
 
 export type CallEventType = CallEvent['type'];

@@ -12,6 +12,7 @@ import type { MediaLossState } from './capabilities/media-loss/media-loss.state'
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
 import type { MonitorsState } from './capabilities/monitors/monitors.state';
 import type { TransfersState } from './capabilities/transfers/transfers.state';
+import type { LegHold } from './capabilities/holds/holds.state';
 
 type LegBase = {
   readonly legId: string;
@@ -29,6 +30,8 @@ type LegBase = {
   /** SUPERVISOR for a leg dialled by MonitorCall (with its monitor); absent: a party. */
   readonly role?: callEvents.LegRole;
   readonly monitorId?: string;
+  /** On hold (LegHeld, until LegResumed): by whom, and what the API's hold plays. */
+  readonly hold?: LegHold;
 };
 export type Leg =
   | (LegBase & { readonly status: 'initiated' })
@@ -42,6 +45,7 @@ export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';
 export type { Recording } from './capabilities/recordings/recordings.state';
 export type { Monitor } from './capabilities/monitors/monitors.state';
+export type { LegHold } from './capabilities/holds/holds.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */

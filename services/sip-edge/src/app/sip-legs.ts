@@ -11,6 +11,8 @@ import {
 } from './inbound-legs.js';
 import { liveLegCount, waitForLegsToEnd } from './drain.js';
 import { hangupLeg } from './hangup-leg.js';
+import { setLegDirection, type PlatformDirection } from './leg-direction.js';
+import { unbridgeLegs, type UnbridgedMedia } from './unbridge-legs.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
 import type { LegState } from './leg-registry.js';
@@ -70,6 +72,16 @@ export class SipLegs {
   /** Resolves with the rtpengine session the bridged legs' media is in. */
   bridge(callId: string, legAId: string, legBId: string, ids: BridgeIds): Promise<string> {
     return bridgeLegs(this.ctx, callId, legAId, legBId, ids);
+  }
+
+  /** Holds the leg (sendonly, inactive) or resumes it (sendrecv); resolves with the phone's answer. */
+  setDirection(callId: string, legId: string, direction: PlatformDirection | undefined): Promise<string> {
+    return setLegDirection(this.ctx, callId, legId, direction);
+  }
+
+  /** Takes two bridged legs apart; resolves with where each one's media is now. */
+  unbridge(callId: string, legAId: string, legBId: string, holdA: boolean): Promise<UnbridgedMedia> {
+    return unbridgeLegs(this.ctx, callId, legAId, legBId, holdA);
   }
 
   hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {

@@ -67,3 +67,23 @@ export function legsBridged(
 ): facts.SipFact {
   return fact(ids, { $case: 'legsBridged', legsBridged: { otherLegId, ...bridge } });
 }
+
+/** The phone re-INVITEd holding the platform (`direction` sendonly or inactive), or resuming after that. */
+export function legHoldChanged(ids: FactIds, held: boolean, direction: string): facts.SipFact {
+  return fact(ids, { $case: 'legHoldChanged', legHoldChanged: { held, direction } });
+}
+
+/**
+ * UnbridgeLegs took leg `ids.legId` (A) and `otherLegId` (B) apart: each one's media is alone in a session
+ * of its own now.
+ */
+export function legsUnbridged(
+  ids: FactIds,
+  otherLegId: string,
+  media: { a: MediaParty; b: MediaParty },
+): facts.SipFact {
+  return fact(ids, {
+    $case: 'legsUnbridged',
+    legsUnbridged: { otherLegId, mediaA: { ...media.a }, mediaB: { ...media.b } },
+  });
+}

@@ -133,11 +133,11 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       collectId: await sendResolved(requests.collectDigits(r, stamp), c),
     })),
     startEcho: unary(async (r: callControl.StartEchoRequest, c) => {
-      await send(requests.echo('StartEcho', r, stamp), c);
+      await send(requests.legRequest('StartEcho', r, stamp), c);
       return {};
     }),
     stopEcho: unary(async (r: callControl.StopEchoRequest, c) => {
-      await send(requests.echo('StopEcho', r, stamp), c);
+      await send(requests.legRequest('StopEcho', r, stamp), c);
       return {};
     }),
     bridgeLegs: unary(async (r: callControl.BridgeLegsRequest, c) => ({
@@ -157,9 +157,15 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.stopMonitor(r, stamp), c);
       return {};
     }),
-    // TODO(#16): hold, transfers, consultation and three-way; stubs until they land.
-    holdLeg: unary(async () => unimplemented('HoldLeg')),
-    resumeLeg: unary(async () => unimplemented('ResumeLeg')),
+    holdLeg: unary(async (r: callControl.HoldLegRequest, c) => {
+      await sendResolved(requests.holdLeg(r, stamp), c);
+      return {};
+    }),
+    resumeLeg: unary(async (r: callControl.ResumeLegRequest, c) => {
+      await send(requests.legRequest('ResumeLeg', r, stamp), c);
+      return {};
+    }),
+    // TODO(#16): consultation and three-way; stubs until they land.
     transferLeg: unary(async (r: callControl.TransferLegRequest, c) => {
       const parsed = requests.transferLeg(r, stamp);
       return { transferId: await send(parsed, c), targetLegId: parsed.targetLegId };

@@ -287,6 +287,23 @@ export function collectDigits(r: callControl.CollectDigitsRequest, s: Stamp): Me
   };
 }
 
+/** HoldLeg: its music (a Prompt) resolved like a playback's; none is silence. */
+export function holdLeg(r: callControl.HoldLegRequest, s: Stamp): MediaRequest {
+  const callId = required(r.callId, 'call_id');
+  const legId = required(r.legId, 'leg_id');
+  const choices = r.music ? [mediaChoice(r.music.media, 'music.')] : [];
+  const metadata = keyed(s, callId, 'hold', required(r.idempotencyKey, 'idempotency_key'));
+  return {
+    callId,
+    choices,
+    command: ([music]) => ({
+      type: 'HoldLeg',
+      data: { legId, musicUri: music?.mediaUri ?? '', musicToPeer: r.musicToPeer },
+      metadata,
+    }),
+  };
+}
+
 export function sendDtmf(r: callControl.SendDtmfRequest, s: Stamp): CallRequest {
   const callId = required(r.callId, 'call_id');
   const durationMs = r.durationMs || DEFAULT_DTMF_DURATION_MS;
@@ -315,9 +332,10 @@ export function setDtmfDetection(r: callControl.SetDtmfDetectionRequest, s: Stam
 /** SendDtmf's answer from the method DtmfSent recorded (a replay: the name its key remembered). */
 export const dtmfMethodOf = (name: string): callEvents.DtmfMethod => callEventsEnum.dtmfMethodFromJSON(name);
 
-export function echo(
-  type: 'StartEcho' | 'StopEcho',
-  r: callControl.StartEchoRequest | callControl.StopEchoRequest,
+/** A request naming only a leg, without a key: StartEcho, StopEcho, ResumeLeg. */
+export function legRequest(
+  type: 'StartEcho' | 'StopEcho' | 'ResumeLeg',
+  r: { callId: string; legId: string },
   s: Stamp,
 ): CallRequest {
   return {

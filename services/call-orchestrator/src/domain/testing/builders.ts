@@ -9,3 +9,4 @@ export * from '../capabilities/media-loss/media-loss.builders';
 export * from '../capabilities/recordings/recordings.builders';
 export * from '../capabilities/monitors/monitors.builders';
 export * from '../capabilities/transfers/transfers.builders';
+export * from '../capabilities/holds/holds.builders';

@@ -8,7 +8,7 @@ import { bothAnswered } from '../legs/legs.builders';
 import { legsBridged } from '../bridges/bridges.builders';
 
 const { Initiator, TransferFailureCause, TransferKind, TransferMode } = callEvents;
-export { Initiator, TransferFailureCause, TransferKind, TransferMode };
+export { TransferFailureCause, TransferKind, TransferMode };
 export const TARGET = 'sip:carol@127.0.0.1';
 export const PERFORM: ReferPolicy = { ask: false, decisionTimeoutMs: 10_000, defaultAccept: true };
 export const ASK: ReferPolicy = { ...PERFORM, ask: true };

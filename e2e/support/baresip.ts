@@ -1,0 +1,207 @@
+// A real SIP phone for the e2e tests: baresip 1.0.0 (Debian baresip-core), headless on loopback, as the
+// transfer research found it works: its own HOME and config folder, SIP and RTP on 127.0.0.1 only
+// (`net_interface 127.0.0.1`, else it puts another interface's address in its SDP), auto-answer, PCMU at
+// 8 kHz, a tone WAV (sox, 16-bit) as its microphone and a null speaker, and the sndfile module dumping what
+// it decoded to a WAV per call, which the test reads while the call runs (phone-process.ts). It is driven
+// over ctrl_tcp: netstring JSON commands, whose replies and the phone's events come on the same socket.
+// stop() is SIGKILL: the tests never need its goodbye, and a kill cannot hang.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { freePort, isBound, requireBinary, waitFor } from '@callctl/testing';
+import { phoneFolder, recentToneRatioOf, startPhoneProcess, type PhoneOptions } from './phone-process.js';
+
+const COMMAND_TIMEOUT_MS = 5_000;
+
+/** One event of the phone (ctrl_tcp), e.g. CALL_ESTABLISHED with the call's id and its peer's URI. */
+export interface BaresipEvent {
+  type: string;
+  /** baresip's id of the call (not a SIP Call-ID). */
+  id?: string;
+  peeruri?: string;
+  /** e.g. the reason of a CALL_CLOSED ("Call transfered", "Connection reset by user"). */
+  param?: string;
+  direction?: string;
+  /** Date.now() at arrival. */
+  at: number;
+}
+
+export interface Baresip {
+  readonly name: string;
+  /** Its SIP address: `sip:<name>@127.0.0.1:<port>`. */
+  readonly uri: string;
+  readonly sipPort: number;
+  /** The frequency of the tone it sends in every call. */
+  readonly toneHz: number;
+  /** Every event so far, in order. */
+  readonly events: BaresipEvent[];
+  /** The first event of that type (after `since`, a Date.now()) satisfying `match`. */
+  event(
+    type: string,
+    match?: (e: BaresipEvent) => boolean,
+    timeoutMs?: number,
+    since?: number,
+  ): Promise<BaresipEvent>;
+  /** Sends INVITE to `uri` (returns once baresip took the command). */
+  dial(uri: string): Promise<void>;
+  /** Re-INVITE a=sendonly on the current call. */
+  hold(): Promise<void>;
+  /** Re-INVITE a=sendrecv on the current call. */
+  resume(): Promise<void>;
+  /** Blind transfer of the current call: REFER with `Refer-To: <uri>` (baresip has no attended transfer). */
+  transfer(uri: string): Promise<void>;
+  hangup(): Promise<void>;
+  /** Any ctrl_tcp command, e.g. `command('listcalls')`; rejects when baresip answers ok=false. */
+  command(command: string, params?: string): Promise<string>;
+  /** The WAV of what it decoded in its most recent call (sndfile dump), or undefined before any call. */
+  heardFile(): string | undefined;
+  /** Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded. */
+  recentToneRatio(hz: number, ms?: number): number;
+  /** Its stdout: the SIP trace (`-s`) and its log, for failure messages. */
+  output(): string;
+  /** SIGKILL. */
+  stop(): Promise<void>;
+}
+
+export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
+  const { name, toneHz } = options;
+  const binary = requireBinary('baresip', 'baresip-core');
+  const { root, home, tone, sipPort, rtp } = await phoneFolder(options, 100);
+  const config = join(root, 'config');
+  const dumps = join(root, 'snd');
+  for (const d of [config, dumps]) mkdirSync(d, { recursive: true });
+  const controlPort = await freePort();
+  writeFileSync(
+    join(config, 'config'),
+    [
+      `sip_listen 127.0.0.1:${sipPort}`,
+      'net_interface 127.0.0.1',
+      // It opens resolver sockets even for numeric addresses: keep them on loopback.
+      'dns_server 127.0.0.1:53',
+      `audio_source aufile,${tone}`,
+      // aufile is a source only; aubridge to nowhere is a null speaker (the dump still records what it plays).
+      'audio_player aubridge,nowhere',
+      'audio_alert aubridge,nowhere',
+      'ausrc_srate 8000',
+      'auplay_srate 8000',
+      'ausrc_channels 1',
+      'auplay_channels 1',
+      `rtp_ports ${rtp.min}-${rtp.max}`,
+      'module_path /usr/lib/baresip/modules',
+      'module g711.so',
+      'module aufile.so',
+      'module aubridge.so',
+      'module sndfile.so',
+      'module ctrl_tcp.so',
+      'module_tmp uuid.so',
+      'module_tmp account.so',
+      'module_app menu.so',
+      `ctrl_tcp_listen 127.0.0.1:${controlPort}`,
+      `snd_path ${dumps}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(config, 'accounts'), `<sip:${name}@127.0.0.1:${sipPort}>;regint=0;answermode=auto\n`);
+
+  const proc = await startPhoneProcess(
+    `baresip ${name}`,
+    binary,
+    ['-4', '-s', '-f', config],
+    home,
+    () => isBound('udp', sipPort) && isBound('tcp', controlPort),
+  );
+  const control = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(controlPort, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await proc.kill();
+    throw error;
+  });
+
+  const events: BaresipEvent[] = [];
+  const replies = new Map<string, { ok: boolean; data: string }>();
+  let buffered = Buffer.alloc(0);
+  control.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    // Netstrings: <length>:<json>,
+    for (;;) {
+      const colon = buffered.indexOf(':');
+      if (colon < 0) return;
+      const length = Number(buffered.toString('ascii', 0, colon));
+      if (buffered.length < colon + 1 + length + 1) return;
+      const message = JSON.parse(buffered.toString('utf8', colon + 1, colon + 1 + length)) as Record<
+        string,
+        unknown
+      >;
+      buffered = buffered.subarray(colon + 1 + length + 1);
+      if (message.response === true)
+        replies.set(String(message.token), { ok: message.ok === true, data: String(message.data ?? '') });
+      else if (message.event === true)
+        events.push({
+          type: String(message.type),
+          ...(typeof message.id === 'string' ? { id: message.id } : {}),
+          ...(typeof message.peeruri === 'string' ? { peeruri: message.peeruri } : {}),
+          ...(typeof message.param === 'string' ? { param: message.param } : {}),
+          ...(typeof message.direction === 'string' ? { direction: message.direction } : {}),
+          at: Date.now(),
+        });
+    }
+  });
+  control.on('error', () => undefined); // the phone killed under a test
+
+  let tokens = 0;
+  const command: Baresip['command'] = async (cmd, params = '') => {
+    const token = `t${++tokens}`;
+    const json = JSON.stringify({ command: cmd, params, token });
+    control.write(`${Buffer.byteLength(json)}:${json},`);
+    const reply = await waitFor(
+      `baresip ${name}: reply to ${cmd} ${params}`,
+      () => replies.get(token),
+      COMMAND_TIMEOUT_MS,
+    );
+    if (!reply.ok) throw new Error(`baresip ${name} refused ${cmd} ${params}: ${reply.data}`);
+    return reply.data;
+  };
+
+  const heardFile = () => {
+    const decoded = readdirSync(dumps)
+      .filter((f) => f.endsWith('-dec.wav'))
+      .sort();
+    return decoded.length === 0 ? undefined : join(dumps, decoded[decoded.length - 1]!);
+  };
+
+  return {
+    name,
+    uri: `sip:${name}@127.0.0.1:${sipPort}`,
+    sipPort,
+    toneHz,
+    events,
+    event: (type, match = () => true, timeoutMs = 20_000, since = 0) =>
+      waitFor(
+        `baresip ${name} event ${type}`,
+        () => events.find((e) => e.type === type && e.at >= since && match(e)),
+        timeoutMs,
+      ).catch((error: unknown) => {
+        throw new Error(
+          `${String(error)}\nbaresip events: ${events.map((e) => `${e.type}(${e.param ?? ''})`).join(', ')}\n` +
+            proc.output().slice(-4000),
+        );
+      }),
+    dial: async (uri) => void (await command('dial', uri)),
+    hold: async () => void (await command('hold')),
+    resume: async () => void (await command('resume')),
+    transfer: async (uri) => void (await command('transfer', uri)),
+    hangup: async () => void (await command('hangup')),
+    command,
+    heardFile,
+    recentToneRatio: (hz, ms = 1000) => {
+      const file = heardFile();
+      return file ? recentToneRatioOf(file, hz, ms) : 0;
+    },
+    output: () => proc.output(),
+    stop: async () => {
+      control.destroy();
+      await proc.kill();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// Calls between a real phone (baresip.ts, linphone.ts) and sipp parties through the platform, over the
+// public API: the phone calls in and is dialled through to a sipp callee, or a sipp caller is dialled
+// through to the phone. The sipp parties follow every re-INVITE (hold-uas.xml and its caller twin) and log
+// where they are told to send media; their RTP endpoint follows that log, so a test can move a party's media
+// (a transfer bridges it elsewhere) and still hear it. What is opened is closed by the CallParties cleanUp.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
+import { CALLEE_HZ, CALLER_HZ, type CallParties } from './call-parties.js';
+import type { PlatformUnderTest } from './platform-under-test.js';
+
+export const TONE_DETECTED = 0.5;
+/** How often a party's RTP endpoint looks for a new media address in its sipp's log. */
+const FOLLOW_INTERVAL_MS = 50;
+
+/** What the call helpers need of a phone. */
+export interface Phone {
+  readonly uri: string;
+  readonly toneHz: number;
+  /** Places a call to `uri`. */
+  dial(uri: string): Promise<unknown>;
+  /** Goertzel ratio of `hz` in the last `ms` of what it decoded in its latest call. */
+  recentToneRatio(hz: number, ms?: number): number;
+  stop(): Promise<void>;
+}
+
+/** A sipp UA with its own RTP endpoint sending `hz`, sending wherever its SIP side was last told. */
+export interface SippParty {
+  sipp: RunningSipp;
+  rtp: RtpEndpoint;
+  hz: number;
+  /** The lines of its log (-trace_logs) starting with `label` (e.g. `offered-direction`), in order. */
+  logged(label: string): string[];
+}
+
+export interface PhoneCall {
+  callId: string;
+  /** The platform's leg of the phone. */
+  phoneLeg: string;
+  /** The sipp party's leg, bridged with the phone's. */
+  peerLeg: string;
+  peer: SippParty;
+}
+
+export interface PhoneCalls {
+  /** A sipp party following re-INVITEs: a callee at a port, or (with service) a caller calling the platform. */
+  party(name: string, hz: number, service?: string): Promise<SippParty>;
+  /** The phone calls `sip:<service>@` the platform, which dials a sipp callee (1300 Hz) bridged with it. */
+  phoneCallsThrough(phone: Phone, service: string): Promise<PhoneCall>;
+  /** A sipp caller (700 Hz) calls `sip:<service>@`, and the platform dials the phone bridged with it. */
+  callerDialledToPhone(phone: Phone, service: string): Promise<PhoneCall>;
+  /** Waits until `b` hears `a` (a party's endpoint or a phone's recording). */
+  hears(what: string, ratio: () => number, timeoutMs?: number): Promise<void>;
+  /** The platform's URI of a service: `sip:<service>@127.0.0.1:<engine port>`. */
+  platformUri(service: string): string;
+}
+
+export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParties): PhoneCalls {
+  const logs = mkdtempSync(join(tmpdir(), 'phone-calls-'));
+  const platformUri = (service: string) => `sip:${service}@127.0.0.1:${platform().edge.engine.sipPort}`;
+
+  const party: PhoneCalls['party'] = async (name, hz, service) => {
+    const rtp = await parties.rtpEndpoint();
+    const logFile = join(logs, `${name}-${Date.now()}.log`);
+    const sipp = await parties.sipp(
+      service ? 'uac-answered-follows-reinvites-expect-bye.xml' : 'hold-uas.xml',
+      rtp.port,
+      { ...(service ? { service } : {}), args: ['-trace_logs', '-log_file', logFile] },
+    );
+    const logged = (label: string) =>
+      existsSync(logFile)
+        ? readFileSync(logFile, 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith(`${label} `))
+        : [];
+    // Send where the SIP side was told last; stops with the endpoint (its sends fail once it is closed).
+    let following = '';
+    const timer = setInterval(() => {
+      const last = logged('remote').at(-1);
+      if (!last || last === following) return;
+      following = last;
+      const [, ip, port] = last.trim().split(/\s+/);
+      rtp.useRemote(`c=IN IP4 ${ip}\r\nm=audio ${port} RTP/AVP 0\r\n`);
+      rtp.changeTone(hz);
+    }, FOLLOW_INTERVAL_MS);
+    void sipp.result.finally(() => clearInterval(timer));
+    return { sipp, rtp, hz, logged };
+  };
+
+  const hears: PhoneCalls['hears'] = async (what, ratio, timeoutMs = 10_000) => {
+    await waitFor(what, () => ratio() > TONE_DETECTED, timeoutMs);
+  };
+
+  return {
+    party,
+    hears,
+    platformUri,
+    async phoneCallsThrough(phone, service) {
+      const p = platform();
+      const callee = await party(`${service}-callee`, CALLEE_HZ);
+      await phone.dial(platformUri(service));
+      const { callId, legId: phoneLeg } = await parties.inboundCall(service);
+      const { legId: peerLeg } = await p.api.dial({
+        callId,
+        bridgeWithLegId: phoneLeg,
+        toUri: `sip:callee@127.0.0.1:${callee.sipp.port}`,
+        fromUri: '',
+        ringTimeoutMs: 10_000,
+        idempotencyKey: `dial-${callId}`,
+      });
+      await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
+      await hears('the callee hearing the phone', () => callee.rtp.recentToneRatio(phone.toneHz));
+      await hears('the phone hearing the callee', () => phone.recentToneRatio(CALLEE_HZ));
+      return { callId, phoneLeg, peerLeg, peer: callee };
+    },
+    async callerDialledToPhone(phone, service) {
+      const p = platform();
+      const caller = await party(`${service}-caller`, CALLER_HZ, service);
+      const { callId, legId: peerLeg } = await parties.inboundCall(service);
+      const { legId: phoneLeg } = await p.api.dial({
+        callId,
+        bridgeWithLegId: peerLeg,
+        toUri: phone.uri,
+        fromUri: '',
+        ringTimeoutMs: 10_000,
+        idempotencyKey: `dial-${callId}`,
+      });
+      await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
+      await hears('the phone hearing the caller', () => phone.recentToneRatio(CALLER_HZ));
+      await hears('the caller hearing the phone', () => caller.rtp.recentToneRatio(phone.toneHz));
+      return { callId, phoneLeg, peerLeg, peer: caller };
+    },
+  };
+}
