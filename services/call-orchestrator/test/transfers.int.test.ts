@@ -3,7 +3,7 @@
 // asked to do (INVITE the target, hang the transferor up, bridge, REFER, NOTIFY). Real phones are the e2e
 // tests' (e2e/test/transfers-phones.e2e.test.ts).
 import { status } from '@grpc/grpc-js';
-import { callEvents } from '@callctl/proto';
+import { callEvents, sipEdge } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import type { RecordedEvent } from '@callctl/eventstore';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
@@ -295,5 +295,119 @@ describe('transfers', () => {
       cause: TransferFailureCause.TRANSFER_FAILURE_CAUSE_REFER_REJECTED,
     });
     expect((await h.client.getCall(callId)).ended).toBe(false);
+  });
+
+  describe('consultation', () => {
+    const { ConsultationOutcome, BridgeEndReason: Reason } = callEvents;
+    const { MediaDirection } = sipEdge;
+    const consult = (callId: string, heldLegId: string, key: string) =>
+      h.client.api.startConsultation({
+        callId,
+        heldLegId,
+        target: TARGET,
+        fromUri: '',
+        ringTimeoutMs: 0,
+        idempotencyKey: key,
+      });
+    /** A consulting with the target answered and bridged with B. */
+    async function consulting(key: string) {
+      const { callId, a, b } = await bridgedCall();
+      const { transferId, consultationLegId: c } = await consult(callId, a, key);
+      await waitFor('target INVITE', async () => sent('placeCall', callId).some((r) => r.legId === c));
+      await until(callId, 'LegInitiated', 3);
+      await h.sipEdge.answered(callId, c);
+      await until(callId, 'ConsultationStarted');
+      return { callId, a, b, c, transferId };
+    }
+
+    it('holds A apart from B, dials the target and bridges B with it when it answers', async () => {
+      const { callId, a, b, c, transferId } = await consulting('consult-1');
+      const events = await h.stream(callId);
+      expect(typesOf(events).slice(8)).toEqual([
+        'TransferRequested',
+        'BridgeEnded',
+        'LegHeld',
+        'DialRequested',
+        'LegInitiated',
+        'LegAnswered',
+        'TransferProgress',
+        'LegsBridged',
+        'ConsultationStarted',
+      ]);
+      expect(decoded(events, 'BridgeEnded', callEvents.BridgeEnded)[0]).toMatchObject({
+        reason: Reason.BRIDGE_END_REASON_CONSULTATION,
+        transferId,
+      });
+      expect(sent('unbridgeLegs', callId)).toEqual([
+        expect.objectContaining({ legAId: a, legBId: b, holdA: true }),
+      ]);
+      expect(sent('setLegDirection', callId)[0]).toMatchObject({
+        legId: a,
+        direction: MediaDirection.MEDIA_DIRECTION_INACTIVE, // no music: silence
+      });
+      expect(sent('bridgeLegs', callId).at(-1)).toMatchObject({ legAId: b, legBId: c });
+      expect((await h.client.getCall(callId)).legs.find((l) => l.legId === a)?.heldBy).toBe(
+        Initiator.INITIATOR_API,
+      );
+      expect((await refused(h.client.api.resumeLeg({ callId, legId: a }))).code).toBe('FAILED_PRECONDITION');
+    });
+
+    it('CompleteTransfer: B released, A resumed and bridged with the target', async () => {
+      const { callId, a, b, c, transferId } = await consulting('consult-2');
+      await h.client.api.completeTransfer({ callId, transferId });
+      const events = await until(callId, 'ConsultationEnded');
+      expect(typesOf(events).slice(-6)).toEqual([
+        'BridgeEnded',
+        'LegEnded',
+        'LegResumed',
+        'LegsBridged',
+        'TransferCompleted',
+        'ConsultationEnded',
+      ]);
+      expect(decoded(events, 'ConsultationEnded', callEvents.ConsultationEnded)[0]?.outcome).toBe(
+        ConsultationOutcome.CONSULTATION_OUTCOME_TRANSFERRED,
+      );
+      expect(sent('hangupLeg', callId).map((r) => r.legId)).toEqual([b]);
+      expect(sent('setLegDirection', callId).at(-1)).toMatchObject({
+        legId: a,
+        direction: MediaDirection.MEDIA_DIRECTION_SENDRECV,
+      });
+      expect(sent('bridgeLegs', callId).at(-1)).toMatchObject({ legAId: a, legBId: c });
+      expect((await refused(h.client.api.completeTransfer({ callId, transferId }))).code).toBe(
+        'FAILED_PRECONDITION',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // B's reported end hangs nobody up
+      expect(sent('hangupLeg', callId).map((r) => r.legId)).toEqual([b]);
+    });
+
+    it('CancelConsultation: the target hung up, A resumed and bridged with B again', async () => {
+      const { callId, a, b, c, transferId } = await consulting('consult-3');
+      await h.client.api.cancelConsultation({ callId, transferId });
+      const events = await until(callId, 'ConsultationEnded');
+      expect(decoded(events, 'TransferFailed', callEvents.TransferFailed)[0]?.cause).toBe(
+        TransferFailureCause.TRANSFER_FAILURE_CAUSE_CANCELLED,
+      );
+      expect(decoded(events, 'ConsultationEnded', callEvents.ConsultationEnded)[0]?.outcome).toBe(
+        ConsultationOutcome.CONSULTATION_OUTCOME_CANCELLED,
+      );
+      expect(sent('hangupLeg', callId).map((r) => r.legId)).toEqual([c]);
+      expect(sent('bridgeLegs', callId).at(-1)).toMatchObject({ legAId: a, legBId: b });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sent('hangupLeg', callId).map((r) => r.legId)).toEqual([c]);
+      expect((await h.client.getCall(callId)).ended).toBe(false);
+    });
+
+    it('a busy target ends it (TARGET_FAILED): A goes back to B', async () => {
+      const { callId, a, b } = await bridgedCall();
+      const { consultationLegId: c } = await consult(callId, a, 'consult-4');
+      await until(callId, 'LegInitiated', 3);
+      await h.sipEdge.ended(callId, c, EndCause.END_CAUSE_BUSY, 486, 'Busy Here');
+      const events = await until(callId, 'ConsultationEnded');
+      expect(decoded(events, 'ConsultationEnded', callEvents.ConsultationEnded)[0]?.outcome).toBe(
+        ConsultationOutcome.CONSULTATION_OUTCOME_TARGET_FAILED,
+      );
+      expect(sent('bridgeLegs', callId).at(-1)).toMatchObject({ legAId: a, legBId: b });
+      expect(sent('hangupLeg', callId)).toEqual([]);
+    });
   });
 });

@@ -183,9 +183,20 @@ export function sipFactCommand(
           metadata,
         },
       };
-    // TODO(#16): recorded once consultations unbridge legs; refused (dead-lettered) until then.
     case 'legsUnbridged':
-      throw new ValidationError(`SIP fact ${factId}: ${f.$case} is not recorded yet`, { callId });
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegsUnbridged',
+          data: {
+            legAId: legId,
+            legBId: f.legsUnbridged.otherLegId,
+            ...(f.legsUnbridged.mediaA ? { mediaA: f.legsUnbridged.mediaA } : {}),
+            ...(f.legsUnbridged.mediaB ? { mediaB: f.legsUnbridged.mediaB } : {}),
+          },
+          metadata,
+        },
+      };
   }
 }
 

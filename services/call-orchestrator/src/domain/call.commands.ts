@@ -178,6 +178,25 @@ export type TransferCommand =
       }
     >
   | C<'DecideTransfer', { transferId: string; accept: boolean; sipStatus: number; byDeadline?: boolean }>
+  /** `musicUri`: what the held party hears, resolved by the app ('' = silence). */
+  | C<
+      'StartConsultation',
+      {
+        heldLegId: string;
+        targetUri: string;
+        fromUri: string;
+        ringTimeoutMs: number;
+        musicUri: string;
+        consultationLegId: string;
+      }
+    >
+  | C<'CompleteTransfer', { transferId: string }>
+  | C<'CancelConsultation', { transferId: string }>
+  /** sip-edge took two bridged legs apart (UnbridgeLegs), each now in a session of its own. */
+  | C<
+      'RecordLegsUnbridged',
+      { legAId: string; legBId: string; mediaA?: callEvents.MediaParty; mediaB?: callEvents.MediaParty }
+    >
   | C<'ContinueTransfer', { transferId: string; abort?: string }>
   | C<
       'RecordReferReceived',

@@ -165,14 +165,26 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.legRequest('ResumeLeg', r, stamp), c);
       return {};
     }),
-    // TODO(#16): consultation and three-way; stubs until they land.
+    // TODO(#16): three-way; stubs until it lands.
     transferLeg: unary(async (r: callControl.TransferLegRequest, c) => {
       const parsed = requests.transferLeg(r, stamp);
       return { transferId: await send(parsed, c), targetLegId: parsed.targetLegId };
     }),
-    startConsultation: unary(async () => unimplemented('StartConsultation')),
-    completeTransfer: unary(async () => unimplemented('CompleteTransfer')),
-    cancelConsultation: unary(async () => unimplemented('CancelConsultation')),
+    startConsultation: unary(async (r: callControl.StartConsultationRequest, c) => {
+      const parsed = requests.startConsultation(r, stamp);
+      return {
+        transferId: await sendResolved(parsed, c),
+        consultationLegId: parsed.consultationLegId,
+      };
+    }),
+    completeTransfer: unary(async (r: callControl.CompleteTransferRequest, c) => {
+      await send(requests.consultationRequest('CompleteTransfer', r, stamp), c);
+      return {};
+    }),
+    cancelConsultation: unary(async (r: callControl.CancelConsultationRequest, c) => {
+      await send(requests.consultationRequest('CancelConsultation', r, stamp), c);
+      return {};
+    }),
     decideTransfer: unary(async (r: callControl.DecideTransferRequest, c) => {
       await send(requests.decideTransfer(r, stamp), c);
       return {};

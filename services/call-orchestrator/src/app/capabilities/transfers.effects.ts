@@ -17,7 +17,10 @@ import type { CallState } from '../../domain/call.state.js';
 import { referOf } from '../../domain/capabilities/transfers/transfers.state.js';
 import { isPeerError, PEER_ERROR_CODES } from '../errors.js';
 import { joinBridgedLegs } from './bridges.effects.js';
-import type { CapabilityEffects, EffectPorts, EventsEffect } from './effects.js';
+import type { CapabilityEffects, EffectPorts, EventAmendment, EventsEffect } from './effects.js';
+import { active } from '../../domain/call.guards.js';
+import { foldEvents } from '../../domain/call.state.js';
+import { holdMedia, resumeMedia } from '../hold-media.js';
 import { hangupEndedLegs, inviteNotSent, placeRequestedLegs } from './legs.effects.js';
 
 const { TransferFailureCause } = callEvents;
@@ -88,6 +91,40 @@ export const transfersAfterEvents: EventsEffect = async (ports, callId, command,
   }
 };
 
+/**
+ * Moves the legs a transfer step decided, before its append: the phone that asked for the transfer hears
+ * its REFER succeeded (NOTIFY 200) while its dialog is still up, then the legs that end are hung up, a held
+ * party resumed (its music stopped, re-INVITEd sendrecv), and the new bridge joined.
+ */
+async function moveLegs(
+  ports: EffectPorts,
+  callId: string,
+  _command: CallCommand,
+  decision: Decision,
+  state: CallState,
+): Promise<EventAmendment | void> {
+  for (const e of decision.events) {
+    const refer = e.type === 'TransferCompleted' ? referOfTransfer(state, e.data.transferId) : undefined;
+    if (refer)
+      await ports.sipEdge
+        .notifyRefer(callId, refer.legId, refer.referId, 200, 'OK')
+        .catch((error: unknown) => ports.log?.warn({ callId, err: error }, 'NOTIFY 200 of a REFER not sent'));
+  }
+  await hangupEndedLegs(ports, callId, decision, 'transferred');
+  // The music and blocks are the media-worker's: one that cannot stop them still leaves the phone
+  // re-INVITEd sendrecv (the new bridge moves its media anyway); a refused re-INVITE fails the step.
+  for (const e of decision.events)
+    if (e.type === 'LegResumed')
+      await resumeMedia(ports, active(state), e.data.legId).catch(async (error: unknown) => {
+        ports.log?.warn(
+          { callId, legId: e.data.legId, err: error },
+          'hold music of a consultation not stopped',
+        );
+        await ports.sipEdge.setLegDirection(callId, e.data.legId, 'sendrecv');
+      });
+  return joinBridgedLegs(ports, callId, decision);
+}
+
 export const transfersEffects: CapabilityEffects = {
   name: 'transfers',
   effects: {
@@ -128,22 +165,41 @@ export const transfersEffects: CapabilityEffects = {
       after: (ports, callId, _command, decision) => placeTarget(ports, callId, decision),
       afterFailed: targetNotDialled,
     },
-    ContinueTransfer: {
+    ContinueTransfer: { before: moveLegs },
+    CompleteTransfer: { before: moveLegs },
+    CancelConsultation: { before: moveLegs },
+    StartConsultation: {
+      // A and B are taken apart (each in a session of its own, A answered sendonly) before the append,
+      // which records where their media went; then A is held (re-INVITE sendonly, music), and the target's
+      // INVITE follows the append. Music that cannot play is logged: the consultation goes on without it.
       before: async (ports, callId, _command, decision, state) => {
-        for (const e of decision.events) {
-          const refer =
-            e.type === 'TransferCompleted' ? referOfTransfer(state, e.data.transferId) : undefined;
-          // The phone that asked hears its REFER succeeded while its dialog is still up.
-          if (refer)
-            await ports.sipEdge
-              .notifyRefer(callId, refer.legId, refer.referId, 200, 'OK')
-              .catch((error: unknown) =>
-                ports.log?.warn({ callId, err: error }, 'NOTIFY 200 of a REFER not sent'),
-              );
-        }
-        await hangupEndedLegs(ports, callId, decision, 'transferred');
-        return joinBridgedLegs(ports, callId, decision);
+        const requested = decision.events.find((e) => e.type === 'TransferRequested');
+        const held = decision.events.find((e) => e.type === 'LegHeld');
+        if (requested?.type !== 'TransferRequested' || held?.type !== 'LegHeld') return;
+        const { transfereeLegId: a, transferorLegId: b } = requested.data;
+        const { mediaA, mediaB } = await ports.sipEdge.unbridgeLegs(callId, a, b, { holdA: true });
+        const amend: EventAmendment = (event) => {
+          if (event.type !== 'BridgeEnded' || state.status === 'none') return event;
+          const bridge = state.bridges[event.data.bridgeId];
+          const of = (legId: string | undefined) => (legId === a ? mediaA : legId === b ? mediaB : undefined);
+          const legAMedia = of(bridge?.legAId);
+          const legBMedia = of(bridge?.legBId);
+          return {
+            ...event,
+            data: { ...event.data, ...(legAMedia ? { legAMedia } : {}), ...(legBMedia ? { legBMedia } : {}) },
+          };
+        };
+        const after = foldEvents(decision.events.map(amend), state);
+        await holdMedia(ports, active(after), a, {
+          ...(held.data.musicUri ? { mediaUri: held.data.musicUri } : {}),
+          toPeer: false,
+        }).catch((error: unknown) =>
+          ports.log?.warn({ callId, legId: a, err: error }, 'hold music of a consultation not played'),
+        );
+        return amend;
       },
+      after: (ports, callId, _command, decision) => placeTarget(ports, callId, decision),
+      afterFailed: targetNotDialled,
     },
     // A final 2xx of the platform's REFER releases the transferee and its peer.
     RecordReferProgress: {

@@ -72,9 +72,12 @@ const bridgeEnded: Evolver<'BridgeEnded'> = (s, e) => {
   const br = s.bridges[e.data.bridgeId];
   if (!br) return s;
   const legs = { ...s.legs };
+  // Taken apart by re-INVITEs (a consultation), each leg's media is in a session of its own now.
+  const moved = { [br.legAId]: e.data.legAMedia, [br.legBId]: e.data.legBMedia };
   for (const id of [br.legAId, br.legBId]) {
     const leg = legs[id];
-    if (leg?.status === 'answered') legs[id] = { ...leg, bridgeId: undefined };
+    const media = moved[id];
+    if (leg?.status === 'answered') legs[id] = { ...leg, bridgeId: undefined, ...(media ? { media } : {}) };
   }
   return {
     ...s,

@@ -170,3 +170,87 @@ export const transferDialling = (o: TransferOptions = {}): CallEvent[] => [
   transferRequested(o),
   targetDialled(),
 ];
+
+/** StartConsultation of A (bridged with B in BR1) to the target on leg C: transfer X1, music MUSIC_URI. */
+export const MUSIC_URI = 'tone:440:1000';
+export const startConsultation = (o: Partial<{ key: string; leg: string }> = {}): CallCommand => ({
+  type: 'StartConsultation',
+  data: {
+    heldLegId: o.leg ?? 'A',
+    targetUri: TARGET,
+    fromUri: '',
+    ringTimeoutMs: 0,
+    musicUri: MUSIC_URI,
+    consultationLegId: 'C',
+  },
+  metadata: meta('X1', 'key' in o ? o.key : 'k-consult'),
+});
+
+export const consultRequested = (): CallEvent => ({
+  type: 'TransferRequested',
+  data: {
+    ...(transferRequested({ key: 'k-consult' }).data as callEvents.TransferRequested),
+    kind: TransferKind.TRANSFER_KIND_ATTENDED,
+    targetLegId: 'C',
+    fromUri: 'sip:app@127.0.0.1',
+  },
+});
+
+/** A bridge taken apart by a transfer step (reason TRANSFER or CONSULTATION). */
+export const bridgeTakenApart = (
+  reason: callEvents.BridgeEndReason,
+  bridgeId = 'BR1',
+  transferId = 'X1',
+): CallEvent => ({
+  type: 'BridgeEnded',
+  data: { ...base, bridgeId, endedLegId: '', reason, transferId },
+});
+
+export const consultHeld = (): CallEvent => ({
+  type: 'LegHeld',
+  data: {
+    ...base,
+    legId: 'A',
+    by: Initiator.INITIATOR_API,
+    musicUri: MUSIC_URI,
+    musicToPeer: false,
+    direction: '',
+    idempotencyKey: '',
+    transferId: 'X1',
+  },
+});
+
+export const consultDialled = (): CallEvent => ({
+  type: 'DialRequested',
+  data: { ...(targetDialled().data as callEvents.DialRequested), legId: 'C', fromUri: 'sip:app@127.0.0.1' },
+});
+
+export const consultationStarted = (): CallEvent => ({
+  type: 'ConsultationStarted',
+  data: { ...base, transferId: 'X1', heldLegId: 'A', transferorLegId: 'B', consultationLegId: 'C' },
+});
+
+export const consultationEnded = (outcome: callEvents.ConsultationOutcome): CallEvent => ({
+  type: 'ConsultationEnded',
+  data: { ...base, transferId: 'X1', outcome },
+});
+
+export const completeTransfer = (): CallCommand => ({
+  type: 'CompleteTransfer',
+  data: { transferId: 'X1' },
+  metadata: meta('BR3'),
+});
+export const cancelConsultation = (): CallCommand => ({
+  type: 'CancelConsultation',
+  data: { transferId: 'X1' },
+  metadata: meta('BR3'),
+});
+
+/** A consulting B about C: A held (apart from B), C dialled. */
+export const consultationDialling = (): CallEvent[] => [
+  ...bridgedAB(),
+  consultRequested(),
+  bridgeTakenApart(callEvents.BridgeEndReason.BRIDGE_END_REASON_CONSULTATION),
+  consultHeld(),
+  consultDialled(),
+];

@@ -23,8 +23,10 @@ import { IllegalStateError, NotFoundError, ValidationError } from '../../errors'
 import type { DecideContext, LegEnd } from '../capability';
 import { joinLegs } from '../bridges/bridges.decide';
 import { hostOf } from '../monitors/monitors.decide';
+import { consultationStep, rollBack } from './consultations.decide';
 import {
   dialsTarget,
+  isAttended,
   isOpen,
   openTransferOf,
   referKey,
@@ -48,12 +50,14 @@ export const DEFAULT_TRANSFER_RING_MS = 30_000;
 export const DEFAULT_REFER_TIMEOUT_MS = 60_000;
 const NUMBER = /^\+?[0-9]+$/;
 
-type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
-const up = (l: Leg | undefined): l is AnsweredLeg => l?.status === 'answered';
+export type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
+export const up = (l: Leg | undefined): l is AnsweredLeg => l?.status === 'answered';
 
 /** The leg's platform side (what the platform is to its phone) and the phone's own URI. */
-const platformUri = (l: Leg) => (l.direction === LegDirection.LEG_DIRECTION_INBOUND ? l.toUri : l.fromUri);
-const phoneUri = (l: Leg) => (l.direction === LegDirection.LEG_DIRECTION_INBOUND ? l.fromUri : l.toUri);
+export const platformUri = (l: Leg) =>
+  l.direction === LegDirection.LEG_DIRECTION_INBOUND ? l.toUri : l.fromUri;
+export const phoneUri = (l: Leg) =>
+  l.direction === LegDirection.LEG_DIRECTION_INBOUND ? l.fromUri : l.toUri;
 
 /** A sip:/sips: URI, or a number dialled at the host of the leg's platform-side URI. */
 export function targetUriOf(target: string, l: Leg, callId: string): string {
@@ -70,7 +74,7 @@ export function peerOf(s: Active, l: Leg): Leg | undefined {
   return s.legs[br.legAId === l.legId ? br.legBId : br.legAId];
 }
 
-function transferOf(s: Active, transferId: string): Transfer {
+export function transferOf(s: Active, transferId: string): Transfer {
   const t = s.transfers[transferId];
   if (!t)
     throw new NotFoundError(`transfer ${transferId} does not exist in call ${s.callId}`, {
@@ -83,7 +87,7 @@ function transferOf(s: Active, transferId: string): Transfer {
 export const awaitingDecision = (s: Active, t: Transfer) =>
   isOpen(t) && t.awaitingDecision && !s.legs[t.targetLegId];
 
-const requested = (
+export const requested = (
   s: Active,
   d: Omit<callEvents.TransferRequested, 'callId' | 'clientState'>,
 ): CallEvent => ({
@@ -91,7 +95,7 @@ const requested = (
   data: { callId: s.callId, clientState: s.clientState, ...d },
 });
 
-const failed = (
+export const failed = (
   s: Active,
   t: Pick<Transfer, 'transferId'>,
   cause: callEvents.TransferFailureCause,
@@ -111,13 +115,13 @@ const failed = (
   },
 });
 
-const progress = (s: Active, t: Transfer, sipStatus: number, reason: string): CallEvent => ({
+export const progress = (s: Active, t: Transfer, sipStatus: number, reason: string): CallEvent => ({
   type: 'TransferProgress',
   data: { callId: s.callId, clientState: s.clientState, transferId: t.transferId, sipStatus, reason },
 });
 
 /** The target leg's DialRequested (nothing to bridge with: the move bridges it) and its ring timeout. */
-function dialTarget(s: Active, t: Transfer, now: number): { event: CallEvent; deadlines: Deadline[] } {
+export function dialTarget(s: Active, t: Transfer, now: number): { event: CallEvent; deadlines: Deadline[] } {
   return requestLeg(
     {
       callId: s.callId,
@@ -319,6 +323,9 @@ export function onLegEnded(s: Active, l: Leg, end: LegEnd): CallEvent[] {
   }
   if (t.transfereeLegId === l.legId)
     return [failed(s, t, TransferFailureCause.TRANSFER_FAILURE_CAUSE_PARTY_ENDED, 0, 'the transferee ended')];
+  // A consultation's transferor leaving ends it (the held party goes back to nobody: it is hung up).
+  if (t.transferorLegId === l.legId && isAttended(t) && end.cause !== EndCause.END_CAUSE_TRANSFERRED)
+    return [failed(s, t, TransferFailureCause.TRANSFER_FAILURE_CAUSE_PARTY_ENDED, 0, 'the transferor ended')];
   return [];
 }
 
@@ -339,8 +346,14 @@ export const continueTransfer = (
   const s = state;
   const t = s.transfers[c.data.transferId];
   if (!t) return none;
-  if (t.status === 'failed') return { events: cleanUp(s, t, ctx) };
+  if (t.status === 'failed') return { events: isAttended(t) ? rollBack(s, t, c, ctx) : cleanUp(s, t, ctx) };
   if (!isOpen(t)) return none;
+  if (c.data.abort !== undefined && isAttended(t)) {
+    const fail = failed(s, t, TransferFailureCause.TRANSFER_FAILURE_CAUSE_PLATFORM_FAILURE, 0, c.data.abort);
+    const after = ctx.evolve(s, fail) as Active;
+    return { events: [fail, ...rollBack(after, after.transfers[t.transferId]!, c, ctx)] };
+  }
+  if (t.status === 'connecting' && isAttended(t)) return consultationStep(s, t, c, ctx);
   if (c.data.abort !== undefined) {
     // Past the transferor's release the transferee has nobody to go back to.
     const a = s.legs[t.transfereeLegId];

@@ -33,6 +33,10 @@ export type Transfer = {
   readonly lastSipStatus: number;
   /** It failed and released the transferee (release_on_failure, or nothing left to go back to). */
   readonly released?: boolean;
+  /** Why it failed (TransferFailed.cause). */
+  readonly failureCause?: callEvents.TransferFailureCause;
+  /** ATTENDED: the target talks with the transferor (ConsultationStarted), until ConsultationEnded. */
+  readonly consultation?: 'started' | 'ended';
 };
 export type TransfersState = { readonly transfers: Readonly<Record<string, Transfer>> };
 
@@ -58,6 +62,10 @@ export const transferFingerprint = (d: {
   `transfer|${d.kind}|${d.mode}|${d.transfereeLegId}|${d.targetUri}|${d.fromUri}|${d.timeoutMs}|${d.releaseOnFailure}`;
 
 export const isOpen = (t: Transfer) => t.status === 'requested' || t.status === 'connecting';
+export const isAttended = (t: Transfer) => t.kind === callEvents.TransferKind.TRANSFER_KIND_ATTENDED;
+const REMOTE = callEvents.Initiator.INITIATOR_REMOTE;
+/** A consultation (StartConsultation) that has not ended yet: its held party and transferor are its. */
+const consulting = (t: Transfer) => isAttended(t) && t.by !== REMOTE && t.consultation !== 'ended';
 /** The transfer still running on this leg (as transferee, transferor or target), if any. */
 export const openTransferOf = (s: TransfersState, legId: string): Transfer | undefined =>
   Object.values(s.transfers).find(
@@ -72,7 +80,19 @@ export const dialsTarget = (t: Transfer) => t.mode !== TransferMode.TRANSFER_MOD
  * must not be hung up because its old bridge came apart (process-managers/record-fact.ts).
  */
 export const beingTransferred = (s: TransfersState, leg: Pick<Leg, 'legId'>): boolean =>
-  Object.values(s.transfers).some((t) => isOpen(t) && dialsTarget(t) && t.transfereeLegId === leg.legId);
+  Object.values(s.transfers).some(
+    (t) =>
+      (isOpen(t) && dialsTarget(t) && t.transfereeLegId === leg.legId) ||
+      (consulting(t) && (t.transfereeLegId === leg.legId || t.transferorLegId === leg.legId)),
+  );
+
+/** The consultation running on this leg (held party, transferor or target), until its ConsultationEnded. */
+export const consultationOf = (s: TransfersState, legId: string): Transfer | undefined =>
+  Object.values(s.transfers).find(
+    (t) =>
+      consulting(t) &&
+      (t.transfereeLegId === legId || t.transferorLegId === legId || t.targetLegId === legId),
+  );
 
 const withTransfer = <S extends TransfersState>(s: S, t: Transfer): S => ({
   ...s,
@@ -128,9 +148,19 @@ export const transfersEvolve = {
   TransferFailed: ((s, e) => {
     const next = ended('failed')(s, e.data.transferId);
     const t = next.transfers[e.data.transferId];
-    return t && e.data.transfereeReleased ? withTransfer(next, { ...t, released: true }) : next;
+    if (!t) return next;
+    return withTransfer(next, {
+      ...t,
+      failureCause: e.data.cause,
+      ...(e.data.transfereeReleased ? { released: true } : {}),
+    });
   }) as Evolver<'TransferFailed'>,
-  // Consultations are not carried out yet (README): their events change nothing here.
-  ConsultationStarted: ((s) => s) as Evolver<'ConsultationStarted'>,
-  ConsultationEnded: ((s) => s) as Evolver<'ConsultationEnded'>,
+  ConsultationStarted: ((s, e) => {
+    const t = s.transfers[e.data.transferId];
+    return t ? withTransfer(s, { ...t, consultation: 'started' }) : s;
+  }) as Evolver<'ConsultationStarted'>,
+  ConsultationEnded: ((s, e) => {
+    const t = s.transfers[e.data.transferId];
+    return t ? withTransfer(s, { ...t, consultation: 'ended' }) : s;
+  }) as Evolver<'ConsultationEnded'>,
 };
