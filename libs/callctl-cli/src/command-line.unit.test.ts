@@ -275,6 +275,28 @@ describe('callctl command line: commands to requests', () => {
     expect(run('decide-transfer c1 x1 decline --status 486').invocation).toMatchObject({
       request: { sipStatus: 486 },
     });
+    expect(run('consult c1 a1 1003 --music file:m1 --ring-timeout 20s --key k8').invocation).toEqual({
+      kind: 'unary',
+      method: 'startConsultation',
+      request: {
+        callId: 'c1',
+        heldLegId: 'a1',
+        target: '1003',
+        fromUri: '',
+        ringTimeoutMs: 20_000,
+        music: expect.objectContaining({ media: { $case: 'fileId', fileId: 'm1' } }),
+        idempotencyKey: 'k8',
+      },
+    });
+    expect(run('complete-transfer c1 x1').invocation).toEqual({
+      kind: 'unary',
+      method: 'completeTransfer',
+      request: { callId: 'c1', transferId: 'x1' },
+    });
+    expect(run('cancel-consultation c1 x1').invocation).toMatchObject({
+      method: 'cancelConsultation',
+      request: { callId: 'c1', transferId: 'x1' },
+    });
   });
 
   it.each([
@@ -503,6 +525,9 @@ describe('callctl command line: server, deadline, output', () => {
       'monitor-stop <call> <monitor>',
       'transfer <call> <leg> <target>',
       'decide-transfer <call> <transfer> <accept|decline>',
+      'consult <call> <held-leg> <target>',
+      'complete-transfer <call> <transfer>',
+      'cancel-consultation <call> <transfer>',
       'hold <call> <leg>',
       'resume <call> <leg>',
       'media upload <file>',

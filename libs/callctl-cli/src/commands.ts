@@ -220,6 +220,23 @@ function monitorModeOf(
   return { mode, whisperLegId };
 }
 
+const MUSIC_OPTION: OptionSpec = {
+  type: 'string',
+  value: 'url|file:id|say:text',
+  help: 'what the held party hears, on a loop (default: silence)',
+};
+/** A transfer of the call: `<call> <transfer>`. */
+const transferCall = (method: 'completeTransfer' | 'cancelConsultation', summary: string): CommandSpec => ({
+  args: ['call', 'transfer'],
+  summary,
+  options: {},
+  build: ([callId, transferId]) => ({
+    kind: 'unary',
+    method,
+    request: { callId: callId!, transferId: transferId! },
+  }),
+});
+
 export const COMMANDS: Record<string, CommandSpec> = {
   dial: {
     args: ['sip-uri'],
@@ -537,6 +554,41 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
     }),
   },
+  consult: {
+    args: ['call', 'held-leg', 'target'],
+    summary: 'attended transfer: hold a leg and call a target for its bridged peer to talk to',
+    options: {
+      music: MUSIC_OPTION,
+      ...SPEECH_OPTIONS,
+      from: { type: 'string', value: 'sip-uri', help: "From URI (default: the transferor's platform side)" },
+      'ring-timeout': { type: 'string', value: 'duration', help: 'give up if not answered by then (30s)' },
+      key: KEY_OPTION,
+    },
+    build: ([callId, heldLegId, target], values, context) => {
+      const music = str(values, 'music');
+      return {
+        kind: 'unary',
+        method: 'startConsultation',
+        request: {
+          callId: callId!,
+          heldLegId: heldLegId!,
+          target: target!,
+          fromUri: str(values, 'from') ?? '',
+          ringTimeoutMs: durationOr0(values, 'ring-timeout'),
+          ...(music === undefined ? {} : { music: promptOf(music, values, '--music') }),
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  'complete-transfer': transferCall(
+    'completeTransfer',
+    'end a consultation by transferring: the held leg and the target talk, the transferor leaves',
+  ),
+  'cancel-consultation': transferCall(
+    'cancelConsultation',
+    'end a consultation without transferring: the target is hung up, the held leg is back',
+  ),
   'decide-transfer': {
     args: ['call', 'transfer', 'accept|decline'],
     summary: "answer a phone's REFER waiting for the application (REFER_POLICY=ask)",
@@ -591,11 +643,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     args: ['call', 'leg'],
     summary: 'put an answered leg on hold: music on a loop (--music), or silence',
     options: {
-      music: {
-        type: 'string',
-        value: 'url|file:id|say:text',
-        help: 'what the held party hears, on a loop (default: silence)',
-      },
+      music: MUSIC_OPTION,
       'to-peer': { type: 'boolean', help: 'the bridged peer hears the music too (else silence)' },
       ...SPEECH_OPTIONS,
       key: KEY_OPTION,
