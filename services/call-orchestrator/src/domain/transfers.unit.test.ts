@@ -309,3 +309,24 @@ describe('failureCauseOf', () => {
     expect(failureCauseOf({ cause, sipStatus })).toBe(expected),
   );
 });
+
+describe('a held transferee', () => {
+  it('is resumed before it is bridged with the target (BRIDGE)', () =>
+    given(
+      ...b.bridgedAB(),
+      b.legHeld('A'),
+      b.transferRequested(),
+      b.targetDialled(),
+      b.legInitiated('T'),
+      b.legAnswered('T'),
+      b.transferProgress(200, 'OK'),
+    )
+      .when(b.continueTransfer())
+      .then(
+        bridgeMoved(),
+        transferred('B'),
+        b.legResumed('A', b.Initiator.INITIATOR_API, 'X1'),
+        newBridge('A', 'T'),
+        b.transferCompleted(),
+      ));
+});

@@ -24,6 +24,7 @@ import type { DecideContext, LegEnd } from '../capability';
 import { joinLegs } from '../bridges/bridges.decide';
 import { hostOf } from '../monitors/monitors.decide';
 import { consultationStep, rollBack } from './consultations.decide';
+import { legResumedEvent } from '../holds/hold-events';
 import {
   dialsTarget,
   isAttended,
@@ -394,6 +395,10 @@ export const continueTransfer = (
   const transferor = cur.legs[t.transferorLegId];
   if (transferor && transferor.status !== 'ended')
     push(...ctx.endLeg(cur, transferor, EndCause.END_CAUSE_TRANSFERRED, 0, `transferred (${t.transferId})`));
+  // A transferee the API held talks with the target: its hold ends first (music off, sendrecv).
+  const held = cur.legs[a.legId];
+  if (held?.status === 'answered' && held.hold?.by === Initiator.INITIATOR_API)
+    push(legResumedEvent(cur, a.legId, { by: Initiator.INITIATOR_API, transferId: t.transferId }));
   const joined = joinLegs(
     cur,
     cur.legs[a.legId] as AnsweredLeg,
