@@ -3,6 +3,8 @@
 // each one over the public CallControl gRPC API as a simple announcement would:
 //   inbound:  LegInitiated -> AnswerLeg; LegAnswered -> PlayMedia (1 s file) or Say (a sentence);
 //             PlaybackFinished -> Hangup
+//   transfer: LegInitiated -> AnswerLeg; LegAnswered -> TransferLeg (BRIDGE) to a sipp UAS;
+//             TransferCompleted (or TransferFailed) -> Hangup
 //   outbound: CreateCall (dial); LegAnswered -> Hangup
 // It keeps counts per phase, and every RPC failure in words, so that a failed step says what went wrong.
 import { CALL_EVENTS_SUBJECTS, eventSubjectToken, type NatsConnection } from '@callctl/bus';
@@ -41,10 +43,18 @@ export interface Tally {
   recordingsStarted: number;
   recordingsSaved: number;
   recordingsFailed: number;
+  /** The transfer variant: TransferLeg answered, TransferCompleted and TransferFailed seen. */
+  transfersRequested: number;
+  transfersCompleted: number;
+  transfersFailed: number;
 }
 
 /** What each inbound call hears: a file by URL, or a sentence spoken by the tts service. */
-export type Announcement = { kind: 'url'; url: string } | { kind: 'say'; text: (n: number) => string };
+export type Announcement =
+  | { kind: 'url'; url: string }
+  | { kind: 'say'; text: (n: number) => string }
+  /** No announcement: each answered caller is blind-transferred (BRIDGE mode) to `target`. */
+  | { kind: 'transfer'; target: string };
 
 const newTally = (): Tally => ({
   answers: new Map(),
@@ -59,6 +69,9 @@ const newTally = (): Tally => ({
   recordingsStarted: 0,
   recordingsSaved: 0,
   recordingsFailed: 0,
+  transfersRequested: 0,
+  transfersCompleted: 0,
+  transfersFailed: 0,
 });
 
 const KEEP_ERRORS = 5;
@@ -73,6 +86,8 @@ const HANDLED = {
   CallEnded: callEvents.CallEnded,
   RecordingSaved: callEvents.RecordingSaved,
   RecordingFailed: callEvents.RecordingFailed,
+  TransferCompleted: callEvents.TransferCompleted,
+  TransferFailed: callEvents.TransferFailed,
 } as const;
 type CallEvent = NonNullable<callControl.WatchEventsResponse['event']>;
 const DECODERS = new Map(
@@ -89,6 +104,8 @@ const DECODERS = new Map(
 export class AnsweringApp {
   tally: Tally = newTally();
   private readonly directions = new Map<string, callEvents.LegDirection>();
+  /** Calls that came in (their outbound legs are transfer targets, not calls the app dialled). */
+  private readonly inboundCalls = new Set<string>();
   private subscription?: ReturnType<NatsConnection['subscribe']>;
   /** Calls spoken to so far (numbers each Say's sentence). */
   private says = 0;
@@ -159,6 +176,7 @@ export class AnsweringApp {
         const { callId, legId, direction } = event.legInitiated;
         this.directions.set(legId, direction);
         if (direction === LegDirection.LEG_DIRECTION_INBOUND) {
+          this.inboundCalls.add(callId);
           const milestones: AnswerMilestones = { seenAt: epochMs(), recordedAt };
           this.tally.answers.set(event.legInitiated.sipCallId, milestones);
           void this.rpc('AnswerLeg', callId, this.api.answerLeg, { callId, legId, clientState: '' }).then(
@@ -174,11 +192,19 @@ export class AnsweringApp {
           void this.startRecording(callId, legId)
             .then((recorded) => recorded && this.announceTo(callId, legId))
             .then((ok) => ok && this.tally.played++);
-        } else {
+        } else if (!this.inboundCalls.has(callId)) {
           void this.hangup(callId);
         }
         break;
       }
+      case 'transferCompleted':
+        this.tally.transfersCompleted++;
+        void this.hangup(event.transferCompleted.callId);
+        break;
+      case 'transferFailed':
+        this.tally.transfersFailed++;
+        void this.hangup(event.transferFailed.callId);
+        break;
       case 'playbackStarted': {
         const sentAt = this.saySentAt.get(event.playbackStarted.callId);
         if (sentAt !== undefined) {
@@ -200,6 +226,7 @@ export class AnsweringApp {
         this.directions.delete(event.legEnded.legId);
         break;
       case 'callEnded': {
+        this.inboundCalls.delete(event.callEnded.callId);
         this.tally.callsEnded++;
         const cause = event.callEnded.cause;
         if (cause !== EndCause.END_CAUSE_LOCAL_HANGUP) {
@@ -227,6 +254,18 @@ export class AnsweringApp {
 
   private announceTo(callId: string, legId: string): Promise<boolean> {
     const announcement = this.announcement;
+    if (announcement.kind === 'transfer')
+      return this.rpc('TransferLeg', callId, this.api.transferLeg, {
+        callId,
+        legId,
+        target: announcement.target,
+        mode: callEvents.TransferMode.TRANSFER_MODE_BRIDGE,
+        timeoutMs: 10_000,
+        idempotencyKey: `xfer-${legId}`,
+      }).then((ok) => {
+        if (ok) this.tally.transfersRequested++;
+        return ok;
+      });
     if (announcement.kind === 'url')
       return this.rpc('PlayMedia', callId, this.api.playMedia, {
         callId,

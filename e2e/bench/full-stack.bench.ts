@@ -15,6 +15,9 @@
 //   1b. the same ladder with every call saying a unique sentence (Say, tts service with espeak-ng) instead of
 //      playing the file, when FULL_STACK_VARIANTS names `say` (default `file,say`): calls/s and CPU per call
 //      of both variants in one run.
+//   1d. `transfer` in FULL_STACK_VARIANTS (default on): every answered caller is blind-transferred (TransferLeg,
+//      BRIDGE mode) to a sipp UAS, which answers; the platform bridges the two (a re-INVITE to each) and the
+//      app hangs the call up on TransferCompleted: calls/s and CPU per call beside the file variant's.
 //   1c. first of all (on a platform at rest), a cached Say -> PlaybackStarted (seen on NATS) at SAY_RATE
 //      cps, FULL_STACK_SAY_CALLS calls (default 200, 0 skips) all saying one sentence: p50/p99 (target p99
 //      <= 30 ms).
@@ -74,7 +77,7 @@ const OUTBOUND_CALLS = Number(process.env.FULL_STACK_OUTBOUND_CALLS ?? 100);
  * What the inbound ladders run with: `file` (PlayMedia of a 1 s file), `say` (a unique sentence), `record`
  * (the file, every call recorded in two channels from its answer to its end).
  */
-const VARIANTS = (process.env.FULL_STACK_VARIANTS ?? 'file,say,record')
+const VARIANTS = (process.env.FULL_STACK_VARIANTS ?? 'file,say,record,transfer')
   .split(',')
   .filter(Boolean) as Variant[];
 const SAY_CALLS = Number(process.env.FULL_STACK_SAY_CALLS ?? 200);
@@ -96,7 +99,7 @@ const RTPENGINE_ARGS = (process.env.FULL_STACK_RTPENGINE_ARGS ?? '').split(' ').
 /** Where to write the services' logs when the platform stops (unset: nowhere). */
 const LOG_DIR = process.env.FULL_STACK_LOG_DIR ?? '';
 const TARGETS = { cps: 150, pddP99Ms: 20, sayP99Ms: 30 };
-type Variant = 'file' | 'say' | 'record';
+type Variant = 'file' | 'say' | 'record' | 'transfer';
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 200;
 const IDLE_MS = 5000;
@@ -108,6 +111,9 @@ const MEDIA_PORTS = 4000;
 const SETTLE_MS = 20_000;
 const UAC_SCENARIO = join(__dirname, '..', 'scenarios', 'bench-uac-expect-bye.xml');
 const UAS_SCENARIO = join(__dirname, '..', 'scenarios', 'uas-answers-expect-bye.xml');
+/** The transfer variant: the caller accepts the bridge's re-INVITE, and so does the target. */
+const TRANSFEREE_SCENARIO = join(__dirname, '..', 'scenarios', 'bench-uac-transferee-expect-bye.xml');
+const TARGET_SCENARIO = join(__dirname, '..', 'scenarios', 'bench-uas-transfer-target-expect-bye.xml');
 
 interface InboundStep {
   rate: number;
@@ -296,16 +302,28 @@ async function inboundStep(
   dir: string,
   rate: number,
   calls: number,
-  options: { judgeRate: boolean } = { judgeRate: true },
+  options: { judgeRate?: boolean; transfer?: boolean } = {},
 ): Promise<InboundStep> {
+  const judgeRate = options.judgeRate ?? true;
   const services = platformServices(p);
+  // The transfer variant's target: a sipp UAS for this step's calls, started before the callers.
+  const target = options.transfer
+    ? await startSipp({
+        scenario: TARGET_SCENARIO,
+        calls,
+        timeoutMs: STEP_S * 1000 + 90_000,
+        traceMessages: false,
+        args: ['-buff_size', UDP_BUFFER],
+      })
+    : undefined;
+  if (target) app.announce({ kind: 'transfer', target: `sip:target@127.0.0.1:${target.port}` });
   const marks = services.map((service) => service.output().length);
   const trace = join(dir, `uac-${rate}-${Date.now()}.csv`);
   const drops0 = udpDrops(p.edge.engine.sipPort);
   app.resetTally();
   const meter = new CpuMeter(p);
   const uac = await runSipp({
-    scenario: UAC_SCENARIO,
+    scenario: options.transfer ? TRANSFEREE_SCENARIO : UAC_SCENARIO,
     remote: `127.0.0.1:${p.edge.engine.sipPort}`,
     service: 'bench',
     rate,
@@ -331,6 +349,7 @@ async function inboundStep(
     50,
   ).catch(() => undefined);
   meter.stop();
+  const targetResult = await target?.stop(5000);
   const tally = app.resetTally();
   const timings = inviteTimings(trace);
   const range = p.edge.rtpengine.mediaPorts;
@@ -338,13 +357,15 @@ async function inboundStep(
   // The database's statistics reach pg_stat_database up to a second after its backends went idle.
   await sleep(1100);
   const cpu = `${meter.report(calls)}; engine udp drops ${drops}`;
-  const failed = Math.max(calls - uac.successfulCalls, uac.failedCalls);
+  const failed = Math.max(calls - uac.successfulCalls, uac.failedCalls) + (targetResult?.failedCalls ?? 0);
+  const untransferred = options.transfer ? tally.transfersRequested - tally.transfersCompleted : 0;
   const notEnded = Math.max(0, uac.successfulCalls - tally.callsEnded);
   const sustained = sustainedRate(uac);
   const answerRatio = keptUp(timings);
   const unsaved = tally.recordingsStarted - tally.recordingsSaved;
-  const noFailures = failed === 0 && tally.rpcFailures === 0 && notEnded === 0 && unsaved === 0;
-  const kept = !options.judgeRate || (sustained * 100 >= rate * 97 && answerRatio >= 0.97);
+  const noFailures =
+    failed === 0 && tally.rpcFailures === 0 && notEnded === 0 && unsaved === 0 && untransferred === 0;
+  const kept = !judgeRate || (sustained * 100 >= rate * 97 && answerRatio >= 0.97);
   const ok = noFailures && kept;
   const why = noFailures
     ? ''
@@ -352,6 +373,10 @@ async function inboundStep(
         uac.errors ? `\n      sipp: ${firstLines(uac.errors, 3)}` : '',
         tally.errors.length ? `\n      app: ${tally.errors.join(' | ')}` : '',
         tally.otherEndings.size ? `\n      call ends: ${[...tally.otherEndings].join(', ')}` : '',
+        untransferred
+          ? `\n      transfers: ${untransferred} of ${tally.transfersRequested} not completed (${tally.transfersFailed} failed)`
+          : '',
+        targetResult?.failedCalls ? `\n      transfer target sipp: ${targetResult.failedCalls} failed` : '',
         unsaved
           ? `\n      recordings: ${unsaved} of ${tally.recordingsStarted} not saved (${tally.recordingsFailed} failed)`
           : '',
@@ -487,6 +512,7 @@ async function inboundLadder(
     file: 'PlayMedia 1 s',
     say: 'Say a unique sentence',
     record: 'StartRecording (dual), PlayMedia 1 s',
+    transfer: 'TransferLeg (BRIDGE) to a sipp UAS, bridged on its answer, Hangup on TransferCompleted',
   }[variant];
   console.log(
     `inbound (${variant}): sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, ${what}, Hangup on PlaybackFinished`,
@@ -499,7 +525,7 @@ async function inboundLadder(
   );
   const steps: InboundStep[] = [];
   for (const rate of RATES) {
-    const step = await inboundStep(p, app, dir, rate, rate * STEP_S);
+    const step = await inboundStep(p, app, dir, rate, rate * STEP_S, { transfer: variant === 'transfer' });
     steps.push(step);
     console.log(`  ${stepLine(step)}`);
     // A step that fell behind still drains (its calls all ended above): the next one starts afresh.
@@ -519,14 +545,15 @@ async function inboundLadder(
 }
 
 /**
- * What recording adds per call: the platform's CPU per call of the record and file ladders at the highest
- * rate both carried without failures, side by side from the same run. The callers here send no RTP (sipp
- * signals only), so this is the control plane, the forks and the files of silence; the recorder's cost per
- * packet is the concurrent-recordings benchmark's.
+ * What a variant adds per call: the platform's CPU per call of its ladder and the file ladder's at the
+ * highest rate both carried without failures, side by side from the same run. The callers here send no RTP
+ * (sipp signals only), so for `record` this is the control plane, the forks and the files of silence (the
+ * recorder's cost per packet is the concurrent-recordings benchmark's); for `transfer` the dial of the target
+ * and the bridge's two re-INVITEs.
  */
-function costOfRecording(ladders: readonly Ladder[]): string | undefined {
+function costOf(ladders: readonly Ladder[], variant: 'record' | 'transfer'): string | undefined {
   const file = ladders.find((ladder) => ladder.variant === 'file');
-  const record = ladders.find((ladder) => ladder.variant === 'record');
+  const record = ladders.find((ladder) => ladder.variant === variant);
   if (!file || !record) return undefined;
   const cpuAt = (ladder: Ladder, rate: number) => {
     const step = ladder.steps.find((s) => s.rate === rate && s.noFailures);
@@ -535,11 +562,12 @@ function costOfRecording(ladders: readonly Ladder[]): string | undefined {
   };
   const rates = record.steps.map((s) => s.rate).filter((rate) => cpuAt(file, rate) && cpuAt(record, rate));
   const rate = rates[rates.length - 1];
-  if (rate === undefined) return 'recording cost per call                   - (no rate both ladders carried)';
+  const label = `${variant === 'record' ? 'recording' : 'transfer'} cost per call`;
+  if (rate === undefined) return `${label.padEnd(42)}- (no rate both ladders carried)`;
   const [withRecording, without] = [cpuAt(record, rate)!, cpuAt(file, rate)!];
   return (
-    `recording cost per call at ${rate} cps        ${(withRecording - without).toFixed(1)} ms/call ` +
-    `(record ${withRecording.toFixed(1)} / file ${without.toFixed(1)} = ${(withRecording / without).toFixed(2)})`
+    `${`${label} at ${rate} cps`.padEnd(42)}${(withRecording - without).toFixed(1)} ms/call ` +
+    `(${variant} ${withRecording.toFixed(1)} / file ${without.toFixed(1)} = ${(withRecording / without).toFixed(2)})`
   );
 }
 
@@ -658,6 +686,7 @@ async function main(): Promise<void> {
   }
   const ladders: Ladder[] = [];
   for (const variant of VARIANTS) {
+    // The transfer variant announces its target per step (inboundStep starts it).
     app.announce(
       variant === 'say'
         ? { kind: 'say', text: uniqueSentence }
@@ -713,8 +742,10 @@ async function main(): Promise<void> {
     console.log(
       `  ratio ${second.variant} / ${first.variant} sustained                ${(second.fullStack.cps / first.fullStack.cps).toFixed(2)}`,
     );
-  const recordCost = costOfRecording(ladders);
-  if (recordCost) console.log(`  ${recordCost}`);
+  for (const variant of ['record', 'transfer'] as const) {
+    const cost = costOf(ladders, variant);
+    if (cost) console.log(`  ${cost}`);
+  }
   if (sayLatency)
     console.log(
       `  cached Say -> PlaybackStarted at ${SAY_RATE} cps   ${pddOfSay(sayLatency)} (target p99 <= ${TARGETS.sayP99Ms} ms)`,

@@ -3,12 +3,12 @@
 // through to the phone. The sipp parties follow every re-INVITE (hold-uas.xml and its caller twin) and log
 // where they are told to send media; their RTP endpoint follows that log, so a test can move a party's media
 // (a transfer bridges it elsewhere) and still hear it. What is opened is closed by the CallParties cleanUp.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
-import { CALLEE_HZ, CALLER_HZ, type CallParties } from './call-parties.js';
-import type { PlatformUnderTest } from './platform-under-test.js';
+import { CALLEE_HZ, CALLER_HZ, callParties, type CallParties } from './call-parties.js';
+import { startPlatform, type PlatformUnderTest } from './platform-under-test.js';
 
 export const TONE_DETECTED = 0.5;
 /** How often a party's RTP endpoint looks for a new media address in its sipp's log. */
@@ -77,11 +77,14 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
     // Send where the SIP side was told last; stops with the endpoint (its sends fail once it is closed).
     let following = '';
     const timer = setInterval(() => {
-      const last = logged('remote').at(-1);
-      if (!last || last === following) return;
-      following = last;
-      const [, ip, port] = last.trim().split(/\s+/);
-      rtp.useRemote(`c=IN IP4 ${ip}\r\nm=audio ${port} RTP/AVP 0\r\n`);
+      // "remote" alone: a message without SDP (a late offer's INVITE, an ACK without answer).
+      const last = logged('remote')
+        .map((l) => /^remote (\d+\.\d+\.\d+\.\d+) (\d+)$/.exec(l.trim()))
+        .filter((m) => m !== null)
+        .at(-1);
+      if (!last || last[0] === following) return;
+      following = last[0];
+      rtp.useRemote(`c=IN IP4 ${last[1]}\r\nm=audio ${last[2]} RTP/AVP 0\r\n`);
       rtp.changeTone(hz);
     }, FOLLOW_INTERVAL_MS);
     void sipp.result.finally(() => clearInterval(timer));
@@ -130,6 +133,52 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
       await hears('the phone hearing the caller', () => phone.recentToneRatio(CALLER_HZ));
       await hears('the caller hearing the phone', () => caller.rtp.recentToneRatio(phone.toneHz));
       return { callId, phoneLeg, peerLeg, peer: caller };
+    },
+  };
+}
+
+export interface PhonesUnderTest {
+  /** The file's platform (started in beforeAll). */
+  p(): PlatformUnderTest;
+  calls: PhoneCalls;
+  parties: CallParties;
+  /** Starts a phone in the file's folder (`start(dir)`); it is stopped after the case. */
+  phone<T extends Phone>(start: (dir: string) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A test file's platform, phones and sipp parties: registers the jest hooks that start the platform before
+ * the file, stop the phones and parties after each case and close everything after the file.
+ */
+export function phonesUnderTest(name: string): PhonesUnderTest {
+  let platform: PlatformUnderTest | undefined;
+  let dir = '';
+  const p = () => {
+    if (!platform) throw new Error('the platform is started in beforeAll');
+    return platform;
+  };
+  const parties = callParties(p);
+  const phones: Phone[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `${name}-`));
+    platform = await startPlatform();
+  });
+  afterEach(async () => {
+    await Promise.all(phones.splice(0).map((ph) => ph.stop()));
+    await parties.cleanUp();
+  });
+  afterAll(async () => {
+    await platform?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    p,
+    calls: phoneCalls(p, parties),
+    parties,
+    async phone(start) {
+      const started = await start(dir);
+      phones.push(started);
+      return started;
     },
   };
 }

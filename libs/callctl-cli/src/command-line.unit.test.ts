@@ -238,68 +238,36 @@ describe('callctl command line: commands to requests', () => {
     });
   });
 
-  it('transfer moves a leg by REFER (default) or --bridge; decide-transfer answers a REFER the app was asked about', () => {
-    expect(run('transfer c1 a1 sip:carol@127.0.0.1 --key k7').invocation).toEqual({
+  it('add-participant dials a third party into a call (full by default); remove-participant takes it out', () => {
+    expect(run('add-participant c1 sip:third@127.0.0.1 --key k9').invocation).toEqual({
       kind: 'unary',
-      method: 'transferLeg',
+      method: 'addParticipant',
       request: {
         callId: 'c1',
-        legId: 'a1',
-        target: 'sip:carol@127.0.0.1',
-        mode: callEvents.TransferMode.TRANSFER_MODE_REFER,
+        target: 'sip:third@127.0.0.1',
+        mode: callEvents.ParticipantMode.PARTICIPANT_MODE_FULL,
         fromUri: '',
-        timeoutMs: 0,
-        releaseOnFailure: false,
-        idempotencyKey: 'k7',
+        ringTimeoutMs: 0,
+        idempotencyKey: 'k9',
       },
     });
-    expect(
-      run('transfer c1 a1 1002 --bridge --target-timeout 20s --release-on-failure').invocation,
-    ).toMatchObject({
+    expect(run('add-participant c1 1001 --mode listen --ring-timeout 20s').invocation).toMatchObject({
       request: {
-        target: '1002',
-        mode: callEvents.TransferMode.TRANSFER_MODE_BRIDGE,
-        timeoutMs: 20_000,
-        releaseOnFailure: true,
+        target: '1001',
+        mode: callEvents.ParticipantMode.PARTICIPANT_MODE_LISTEN,
+        ringTimeoutMs: 20_000,
         idempotencyKey: 'new-id',
       },
     });
-    expect(run('decide-transfer c1 x1 accept').invocation).toEqual({
+    expect(run('remove-participant c1 p1').invocation).toEqual({
       kind: 'unary',
-      method: 'decideTransfer',
-      request: { callId: 'c1', transferId: 'x1', accept: true, sipStatus: 0 },
-    });
-    expect(run('decide-transfer c1 x1 decline').invocation).toMatchObject({
-      request: { accept: false, sipStatus: 603 },
-    });
-    expect(run('decide-transfer c1 x1 decline --status 486').invocation).toMatchObject({
-      request: { sipStatus: 486 },
-    });
-    expect(run('consult c1 a1 1003 --music file:m1 --ring-timeout 20s --key k8').invocation).toEqual({
-      kind: 'unary',
-      method: 'startConsultation',
-      request: {
-        callId: 'c1',
-        heldLegId: 'a1',
-        target: '1003',
-        fromUri: '',
-        ringTimeoutMs: 20_000,
-        music: expect.objectContaining({ media: { $case: 'fileId', fileId: 'm1' } }),
-        idempotencyKey: 'k8',
-      },
-    });
-    expect(run('complete-transfer c1 x1').invocation).toEqual({
-      kind: 'unary',
-      method: 'completeTransfer',
-      request: { callId: 'c1', transferId: 'x1' },
-    });
-    expect(run('cancel-consultation c1 x1').invocation).toMatchObject({
-      method: 'cancelConsultation',
-      request: { callId: 'c1', transferId: 'x1' },
+      method: 'removeParticipant',
+      request: { callId: 'c1', participantId: 'p1' },
     });
   });
 
   it.each([
+    ['add-participant c1 sip:third@h --mode barge', /full or listen/],
     ['monitor c1 sip:sup@h --mode shout', /listen, whisper or barge/],
     ['monitor c1 sip:sup@h --mode whisper', /--whisper-leg/],
     ['monitor c1 sip:sup@h --whisper-leg a1', /--whisper-leg/],
@@ -530,6 +498,8 @@ describe('callctl command line: server, deadline, output', () => {
       'cancel-consultation <call> <transfer>',
       'hold <call> <leg>',
       'resume <call> <leg>',
+      'add-participant <call> <target>',
+      'remove-participant <call> <participant>',
       'media upload <file>',
       'media rm <media-id>',
     ])

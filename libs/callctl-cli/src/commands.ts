@@ -204,6 +204,10 @@ const MONITOR_MODES: Record<string, callEvents.MonitorMode> = {
   whisper: callEvents.MonitorMode.MONITOR_MODE_WHISPER,
   barge: callEvents.MonitorMode.MONITOR_MODE_BARGE,
 };
+const PARTICIPANT_MODES: Record<string, callEvents.ParticipantMode> = {
+  full: callEvents.ParticipantMode.PARTICIPANT_MODE_FULL,
+  listen: callEvents.ParticipantMode.PARTICIPANT_MODE_LISTEN,
+};
 /** `--mode` (or the positional mode) and `--whisper-leg`, which whisper needs and the others refuse. */
 function monitorModeOf(
   values: Values,
@@ -519,6 +523,48 @@ export const COMMANDS: Record<string, CommandSpec> = {
       kind: 'unary',
       method: 'stopMonitor',
       request: { callId: callId!, monitorId: monitorId! },
+    }),
+  },
+  'add-participant': {
+    args: ['call', 'target'],
+    summary: 'dial a third party into the call (full: everybody hears everybody; listen: it only hears)',
+    options: {
+      mode: { type: 'string', value: 'full|listen', help: 'default full' },
+      from: { type: 'string', value: 'sip-uri', help: "From URI (default: the call's first leg's)" },
+      'ring-timeout': {
+        type: 'string',
+        value: 'duration',
+        help: 'give up if not answered by then (default 30s)',
+      },
+      key: KEY_OPTION,
+    },
+    build: ([callId, target], values, context) => {
+      const word = str(values, 'mode') ?? 'full';
+      const mode = PARTICIPANT_MODES[word];
+      if (mode === undefined)
+        throw new UsageError(`expected full or listen (got "${word}")`, 'add-participant');
+      return {
+        kind: 'unary',
+        method: 'addParticipant',
+        request: {
+          callId: callId!,
+          target: target!,
+          mode,
+          fromUri: str(values, 'from') ?? '',
+          ringTimeoutMs: durationOr0(values, 'ring-timeout'),
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  'remove-participant': {
+    args: ['call', 'participant'],
+    summary: 'hang a participant up; the call is two-party again',
+    options: {},
+    build: ([callId, participantId]) => ({
+      kind: 'unary',
+      method: 'removeParticipant',
+      request: { callId: callId!, participantId: participantId! },
     }),
   },
   transfer: {

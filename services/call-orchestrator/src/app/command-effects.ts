@@ -38,6 +38,7 @@ import { recordingsEffects } from './capabilities/recordings.effects.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
 import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
+import { participantsEffects } from './capabilities/participants.effects.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -56,6 +57,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   monitorsEffects,
   transfersEffects,
   holdsEffects,
+  participantsEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */

@@ -12,6 +12,7 @@ import { recordingsCapability } from './capabilities/recordings/recordings.capab
 import { monitorsCapability } from './capabilities/monitors/monitors.capability';
 import { transfersCapability } from './capabilities/transfers/transfers.capability';
 import { holdsCapability } from './capabilities/holds/holds.capability';
+import { participantsCapability } from './capabilities/participants/participants.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -23,6 +24,7 @@ export const CALL_CAPABILITIES = [
   monitorsCapability,
   transfersCapability,
   holdsCapability,
+  participantsCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

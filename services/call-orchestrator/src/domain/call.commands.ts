@@ -128,7 +128,25 @@ export type CallCommand =
   | RecordingCommand
   | HoldCommand
   | MonitorCommand
-  | TransferCommand;
+  | TransferCommand
+  | ParticipantCommand;
+
+/**
+ * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
+ * the participant id) and RemoveParticipant.
+ */
+export type ParticipantCommand =
+  | C<
+      'AddParticipant',
+      {
+        target: string;
+        mode: callEvents.ParticipantMode;
+        fromUri: string;
+        ringTimeoutMs: number;
+        participantLegId: string;
+      }
+    >
+  | C<'RemoveParticipant', { participantId: string }>;
 
 /**
  * Monitoring: the public requests (`mode` 0 = LISTEN for MonitorCall; `supervisorLegId` stamped by the

@@ -42,6 +42,8 @@ export type CallEvent =
   | E<'ConsultationStarted', ev.ConsultationStarted>
   | E<'ConsultationEnded', ev.ConsultationEnded>
   | E<'LegHeld', ev.LegHeld>
-  | E<'LegResumed', ev.LegResumed>;
+  | E<'LegResumed', ev.LegResumed>
+  | E<'ParticipantAdded', ev.ParticipantAdded>
+  | E<'ParticipantRemoved', ev.ParticipantRemoved>;
 
 export type CallEventType = CallEvent['type'];

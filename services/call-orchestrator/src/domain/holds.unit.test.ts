@@ -147,6 +147,25 @@ describe("a phone's own hold (LegHoldChanged)", () => {
   });
 });
 
+describe('a held leg and bridges', () => {
+  it('refuses to bridge a leg the API holds, or to dial a leg to be bridged with it, until it is resumed', () => {
+    const third = [b.legInitiated('C'), b.legAnswered('C')];
+    given(...b.bothAnswered(), ...third, b.legHeld('C'))
+      .when(b.bridgeLegs('A', 'C'))
+      .thenThrows(IllegalStateError, /leg C is on hold; resume it/);
+    given(...b.answeredA(), b.legHeld('A'))
+      .when(b.dial('A'))
+      .thenThrows(IllegalStateError, /leg A is on hold/);
+    given(...b.bothAnswered(), ...third, b.legHeld('C'), b.legResumed('C'))
+      .when(b.bridgeLegs('A', 'C'))
+      .thenResult('BR1');
+  });
+  it("lets a phone's own hold be bridged: the phone resumes itself", () =>
+    given(...b.bothAnswered(), b.legHeldByPhone('B'))
+      .when(b.bridgeLegs('A', 'B'))
+      .thenResult('BR1'));
+});
+
 describe('hold events for other capabilities (a consultation)', () => {
   const s = foldEvents(bridged()) as Active;
   it('builds LegHeld and LegResumed with the transfer that holds the leg', () => {

@@ -3,6 +3,8 @@ import { LegNotFoundError } from '../domain/errors.js';
 import type { CancelReason } from '../domain/end-cause.js';
 import type { MediaParty } from '../domain/media-plan.js';
 import type { Direction } from '../domain/sdp-direction.js';
+import type { ReceivedRefer } from './refer-received.js';
+import type { SentRefer } from './refer-leg.js';
 import type { SentRequest, SipDialog, SipRequest, SipResponder } from './sip-stack.js';
 
 /**
@@ -38,6 +40,15 @@ interface LegCommon {
   platformHold?: PlatformHold;
   /** The phone's last offer held the platform (sendonly or inactive): LegHoldChanged is sent on a change. */
   phoneHolds?: boolean;
+  /**
+   * REFERs sip-edge sent on the leg (ReferLeg) whose result is not known yet, oldest first; `sendingRefer`
+   * is the one in flight (settled, never rejected): the next REFER waits for its response, so a NOTIFY
+   * that overtakes a 202 can only belong to that one.
+   */
+  sentRefers?: SentRefer[];
+  sendingRefer?: Promise<void>;
+  /** REFERs the leg's phone sent and sip-edge accepted, by refer id (their CSeq number). */
+  receivedRefers?: Map<string, ReceivedRefer>;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
   hangupRequested?: { sipStatus: number; reason: string };
   /**

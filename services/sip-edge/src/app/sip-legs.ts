@@ -16,6 +16,8 @@ import { unbridgeLegs, type UnbridgedMedia } from './unbridge-legs.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
 import type { LegState } from './leg-registry.js';
+import { referLeg } from './refer-leg.js';
+import { notifyRefer, refuseReferWithoutDialog } from './refer-received.js';
 import { sendDtmfInfo } from './send-dtmf-info.js';
 import { placeCall, type PlaceCallInput, type PlacedCall } from './outbound-legs.js';
 import { endEveryLeg } from './end-every-leg.js';
@@ -46,6 +48,11 @@ export class SipLegs {
       return refuseWhileDraining(responder, this.drainingRetryAfterS);
     // A new call starts a trace of its own: its facts, the media-worker calls and the log lines carry it.
     return runInTrace(newRootTraceparent(), () => offerInboundCall(this.ctx, request, responder));
+  }
+
+  /** A REFER srf holds no dialog for: refused with 481 (the REFERs of live dialogs reach their legs). */
+  onReferWithoutDialog(responder: SipResponder): Promise<void> {
+    return refuseReferWithoutDialog(responder);
   }
 
   answer(callId: string, legId: string, options: AnswerOptions = {}): Promise<void> {
@@ -82,6 +89,16 @@ export class SipLegs {
   /** Takes two bridged legs apart; resolves with where each one's media is now. */
   unbridge(callId: string, legAId: string, legBId: string, holdA: boolean): Promise<UnbridgedMedia> {
     return unbridgeLegs(this.ctx, callId, legAId, legBId, holdA);
+  }
+
+  /** Sends a REFER on the leg; resolves with the phone's 2xx status (progress follows as facts). */
+  refer(input: sipEdge.ReferLegRequest): Promise<number> {
+    return referLeg(this.ctx, input);
+  }
+
+  /** A NOTIFY for a REFER the leg's phone sent (sipfrag `status reason`). */
+  notifyRefer(input: sipEdge.NotifyReferRequest): Promise<void> {
+    return notifyRefer(this.ctx, input);
   }
 
   hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {

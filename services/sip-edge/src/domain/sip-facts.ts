@@ -87,3 +87,13 @@ export function legsUnbridged(
     legsUnbridged: { otherLegId, mediaA: { ...media.a }, mediaB: { ...media.b } },
   });
 }
+
+/** The leg's phone sent a REFER that sip-edge accepted (202 and NOTIFY 100 Trying sent). */
+export function referReceived(ids: FactIds, refer: facts.ReferReceived): facts.SipFact {
+  return fact(ids, { $case: 'referReceived', referReceived: refer });
+}
+
+/** Progress of a REFER sip-edge sent: a NOTIFY's sipfrag, the REFER's refusal, or the timeout's 408. */
+export function referProgress(ids: FactIds, progress: facts.ReferProgress): facts.SipFact {
+  return fact(ids, { $case: 'referProgress', referProgress: progress });
+}

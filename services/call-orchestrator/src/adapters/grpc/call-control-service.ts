@@ -9,7 +9,6 @@ import { newRootTraceparent, workTraceparent } from '@callctl/telemetry';
 import type { CallRepository } from '../../app/call-repository.js';
 import { callView } from '../../app/call-view.js';
 import type { CommandContext, CommandHandler } from '../../app/handle-command.js';
-import { UnimplementedError } from '@callctl/errors';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
@@ -165,7 +164,6 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.legRequest('ResumeLeg', r, stamp), c);
       return {};
     }),
-    // TODO(#16): three-way; stubs until it lands.
     transferLeg: unary(async (r: callControl.TransferLegRequest, c) => {
       const parsed = requests.transferLeg(r, stamp);
       return { transferId: await send(parsed, c), targetLegId: parsed.targetLegId };
@@ -189,8 +187,14 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.decideTransfer(r, stamp), c);
       return {};
     }),
-    addParticipant: unary(async () => unimplemented('AddParticipant')),
-    removeParticipant: unary(async () => unimplemented('RemoveParticipant')),
+    addParticipant: unary(async (r: callControl.AddParticipantRequest, c) => {
+      const parsed = requests.addParticipant(r, stamp);
+      return { participantId: await send(parsed, c), legId: parsed.participantLegId };
+    }),
+    removeParticipant: unary(async (r: callControl.RemoveParticipantRequest, c) => {
+      await send(requests.removeParticipant(r, stamp), c);
+      return {};
+    }),
     getCall: unary(async (r: callControl.GetCallRequest) => {
       if (!r.callId) throw new ValidationError('call_id is required');
       const view = callView(await h.calls.load(r.callId));
@@ -220,8 +224,4 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     definition: callControl.CallControlService,
     implementation: implementation as unknown as UntypedServiceImplementation,
   };
-}
-
-function unimplemented(method: string): never {
-  throw new UnimplementedError(`${method} is not implemented yet`);
 }

@@ -422,6 +422,46 @@ export function stopMonitor(r: callControl.StopMonitorRequest, s: Stamp): CallRe
 }
 
 /**
+ * AddParticipant: the participant id and its leg id derive from the key, so a retry after a crash asks for
+ * the same ones. A target given as a number is turned into a URI by decide (it knows the call).
+ */
+export function addParticipant(
+  r: callControl.AddParticipantRequest,
+  s: Stamp,
+): CallRequest & { participantLegId: string } {
+  const callId = required(r.callId, 'call_id');
+  const key = required(r.idempotencyKey, 'idempotency_key');
+  const target = required(r.target, 'target');
+  const participantLegId = s.ids.fromName(callId, 'participant-leg', key);
+  return {
+    callId,
+    participantLegId,
+    command: {
+      type: 'AddParticipant',
+      data: {
+        target: /^\+?[0-9]+$/.test(target) ? target : sipUri(target, 'target'),
+        mode: r.mode,
+        fromUri: r.fromUri ? sipUri(r.fromUri, 'from_uri') : '',
+        ringTimeoutMs: r.ringTimeoutMs || DEFAULT_RING_TIMEOUT_MS,
+        participantLegId,
+      },
+      metadata: keyed(s, callId, 'participant', key),
+    },
+  };
+}
+
+export function removeParticipant(r: callControl.RemoveParticipantRequest, s: Stamp): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type: 'RemoveParticipant',
+      data: { participantId: required(r.participantId, 'participant_id') },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}
+
+/**
  * The recording a StartRecording or RecordLeg creates: `rec-` and 32 hex digits, from the key when given
  * (a retry asks for the same id, and decide answers the first one's), random otherwise.
  */

@@ -10,3 +10,4 @@ export * from '../capabilities/recordings/recordings.builders';
 export * from '../capabilities/monitors/monitors.builders';
 export * from '../capabilities/transfers/transfers.builders';
 export * from '../capabilities/holds/holds.builders';
+export * from '../capabilities/participants/participants.builders';

@@ -1,7 +1,6 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
-import { UnimplementedError } from '@callctl/errors';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import type { PlatformDirection } from '../../app/leg-direction.js';
 import type { SipLegs } from '../../app/sip-legs.js';
@@ -67,12 +66,12 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       const media = await legs.unbridge(r.callId, r.legAId, r.legBId, r.holdA);
       return { mediaA: { ...media.a }, mediaB: { ...media.b } };
     }),
-    // TODO(#16): REFER; a stub until it lands.
-    referLeg: unary(async (): Promise<sipEdge.ReferLegResponse> => {
-      throw new UnimplementedError('ReferLeg is not implemented yet');
+    referLeg: unary(async (r: sipEdge.ReferLegRequest): Promise<sipEdge.ReferLegResponse> => {
+      return { sipStatus: await legs.refer(r) };
     }),
-    notifyRefer: unary(async (): Promise<sipEdge.NotifyReferResponse> => {
-      throw new UnimplementedError('NotifyRefer is not implemented yet');
+    notifyRefer: unary(async (r: sipEdge.NotifyReferRequest): Promise<sipEdge.NotifyReferResponse> => {
+      await legs.notifyRefer(r);
+      return {};
     }),
   };
   return {

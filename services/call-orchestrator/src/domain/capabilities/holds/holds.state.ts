@@ -1,6 +1,7 @@
 // Holds' part of the call state: whether a leg is on hold, by whom (the API's HoldLeg or the leg's own
 // phone), and what the API's hold plays. It lives on the leg (`Leg.hold`): a leg is held or not.
-import type { callEvents } from '@callctl/proto';
+import { callEvents as callEventsEnum, type callEvents } from '@callctl/proto';
+import { IllegalStateError } from '../../errors';
 import type { Leg } from '../../call.state';
 import { remember } from '../../idempotency';
 import { withLeg, type Evolver } from '../capability';
@@ -28,6 +29,18 @@ export const HOLD_MUSIC_PREFIX = 'hold-music-';
  */
 export const holdMusicPlaybackId = (heldLegId: string, listenerLegId: string): string =>
   `${HOLD_MUSIC_PREFIX}${heldLegId}${listenerLegId === heldLegId ? '' : `-to-${listenerLegId}`}`;
+
+/**
+ * Refuses to join a leg the API holds to a bridge: its media is cut off from its bridge and plays the
+ * music in the session it is in, which a bridge would leave behind. The hold is resumed first.
+ */
+export function refuseHeld(s: { callId: string }, l: Leg, action: string): void {
+  if (l.hold?.by === callEventsEnum.Initiator.INITIATOR_API)
+    throw new IllegalStateError(`leg ${l.legId} is on hold; resume it before it can ${action}`, {
+      callId: s.callId,
+      legId: l.legId,
+    });
+}
 
 export const isHoldMusic = (playbackId: string): boolean => playbackId.startsWith(HOLD_MUSIC_PREFIX);
 

@@ -13,7 +13,7 @@ import { legHeldEvent, legResumedEvent } from '../holds/hold-events';
 import { isAttended, openTransferOf, transferFingerprint, type Transfer } from './transfers.state';
 import {
   DEFAULT_TRANSFER_RING_MS,
-  dialTarget,
+  requestTarget,
   failed,
   peerOf,
   platformUri,
@@ -111,7 +111,7 @@ export const startConsultation = (s: Active, c: Cmd<'StartConsultation'>, ctx: D
     bridgeEnded(s, a.bridgeId, BridgeEndReason.BRIDGE_END_REASON_CONSULTATION, transferId),
     legHeldEvent(s, a.legId, { by: Initiator.INITIATOR_API, musicUri: d.musicUri, transferId }),
   );
-  const dialled = dialTarget(steps.at, steps.at.transfers[transferId]!, c.metadata.now);
+  const dialled = requestTarget(steps.at, steps.at.transfers[transferId]!, c.metadata.now);
   steps.push(dialled.event);
   return { events: steps.events, resultId: transferId, deadlines: dialled.deadlines };
 };

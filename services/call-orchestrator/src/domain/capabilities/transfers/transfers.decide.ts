@@ -22,7 +22,7 @@ import {
 import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
 import type { DecideContext, LegEnd } from '../capability';
 import { joinLegs } from '../bridges/bridges.decide';
-import { hostOf } from '../monitors/monitors.decide';
+import { dialTarget as dialledUri } from '../legs/dial-target';
 import { consultationStep, rollBack } from './consultations.decide';
 import { legResumedEvent } from '../holds/hold-events';
 import {
@@ -49,7 +49,6 @@ const none: Decision = { events: [] };
 export const DEFAULT_TRANSFER_RING_MS = 30_000;
 /** @default 60000 (TransferLegRequest.timeout_ms 0, REFER) */
 export const DEFAULT_REFER_TIMEOUT_MS = 60_000;
-const NUMBER = /^\+?[0-9]+$/;
 
 export type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 export const up = (l: Leg | undefined): l is AnsweredLeg => l?.status === 'answered';
@@ -62,9 +61,7 @@ export const phoneUri = (l: Leg) =>
 
 /** A sip:/sips: URI, or a number dialled at the host of the leg's platform-side URI. */
 export function targetUriOf(target: string, l: Leg, callId: string): string {
-  if (target.startsWith('sip:') || target.startsWith('sips:')) return target;
-  if (NUMBER.test(target)) return `sip:${target}@${hostOf(platformUri(l))}`;
-  throw new ValidationError(`target must be a SIP URI or a number, got "${target}"`, { callId });
+  return dialledUri(target, platformUri(l), callId, 'target');
 }
 
 /** The leg this one is bridged with now, if any. */
@@ -122,7 +119,11 @@ export const progress = (s: Active, t: Transfer, sipStatus: number, reason: stri
 });
 
 /** The target leg's DialRequested (nothing to bridge with: the move bridges it) and its ring timeout. */
-export function dialTarget(s: Active, t: Transfer, now: number): { event: CallEvent; deadlines: Deadline[] } {
+export function requestTarget(
+  s: Active,
+  t: Transfer,
+  now: number,
+): { event: CallEvent; deadlines: Deadline[] } {
   return requestLeg(
     {
       callId: s.callId,
@@ -185,7 +186,7 @@ export const transferLeg = (s: Active, c: Cmd<'TransferLeg'>, ctx: DecideContext
   });
   if (!bridge) return { events: [event], resultId: transferId };
   const after = ctx.evolve(s, event) as Active;
-  const dialled = dialTarget(after, after.transfers[transferId]!, c.metadata.now);
+  const dialled = requestTarget(after, after.transfers[transferId]!, c.metadata.now);
   return { events: [event, dialled.event], resultId: transferId, deadlines: dialled.deadlines };
 };
 
@@ -247,7 +248,7 @@ export const recordReferReceived = (
         { kind: 'transferDecision', transferId, atMs: c.metadata.now + d.policy.decisionTimeoutMs },
       ],
     };
-  const dialled = dialTarget(after, t, c.metadata.now);
+  const dialled = requestTarget(after, t, c.metadata.now);
   return { events: [event, dialled.event], resultId: transferId, deadlines: dialled.deadlines };
 };
 
@@ -277,7 +278,7 @@ export const decideTransfer = (state: CallState, c: Cmd<'DecideTransfer'>): Deci
         failed(s, t, TransferFailureCause.TRANSFER_FAILURE_CAUSE_PARTY_ENDED, 0, 'the transferee has ended'),
       ],
     };
-  const dialled = dialTarget(s, t, c.metadata.now);
+  const dialled = requestTarget(s, t, c.metadata.now);
   return { events: [dialled.event], deadlines: dialled.deadlines };
 };
 

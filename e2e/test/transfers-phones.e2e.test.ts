@@ -1,0 +1,197 @@
+// Hold and transfers with real phones (support/baresip.ts, support/linphone.ts) over the public API, audio
+// proven by tones: sipp parties at RTP endpoints the test owns that follow every re-INVITE, and each phone's
+// own recording of what it decoded. baresip holds and resumes from the phone; baresip transfers its caller
+// blind (its REFER: the platform dials the target and bridges it with the caller); baresip is the
+// transferee of TransferLeg in REFER mode (it calls the target itself); linphonec transfers attended (two
+// calls through the platform, then its REFER on the first naming the second by Replaces: the platform
+// resolves that against its own dialogs, since linphone's Refer-To drops the port, and never sends linphone
+// an INVITE with Replaces, on which it crashes).
+import { callEvents } from '@callctl/proto';
+import { waitFor } from '@callctl/testing';
+import { startBaresip } from '../support/baresip.js';
+import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
+import { startLinphone } from '../support/linphone.js';
+import { phonesUnderTest, TONE_DETECTED } from '../support/phone-calls.js';
+
+jest.setTimeout(120_000);
+
+const C = callEvents.EndCause;
+const BY_REMOTE = callEvents.Initiator.INITIATOR_REMOTE;
+const BARESIP_HZ = 500;
+const LINPHONE_HZ = 900;
+const TARGET_HZ = 1800;
+
+describe('hold and transfers with real phones', () => {
+  const { p, calls, phone } = phonesUnderTest('transfers-phones-e2e');
+  const legEnded = (legId: string) => p().event('legEnded', (e) => e.event.legEnded.legId === legId);
+
+  it("baresip's hold and resume are LegHeld and LegResumed by REMOTE; two-way audio is back after it", async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-hold', toneHz: BARESIP_HZ }));
+    const call = await calls.phoneCallsThrough(bs, 'tp-phone-hold');
+
+    await bs.hold();
+    const held = await p().event('legHeld', (e) => e.event.legHeld.legId === call.phoneLeg);
+    expect(held.event.legHeld).toMatchObject({ callId: call.callId, by: BY_REMOTE, direction: 'sendonly' });
+    // Passed on to the peer, as a phone's re-INVITE always was.
+    await waitFor('the hold offered to the callee', () =>
+      call.peer.logged('offered-direction').some((l) => l.endsWith(' sendonly')),
+    );
+
+    await bs.resume();
+    const resumed = await p().event('legResumed', (e) => e.event.legResumed.legId === call.phoneLeg);
+    expect(resumed.event.legResumed).toMatchObject({ callId: call.callId, by: BY_REMOTE });
+    expect(
+      p()
+        .eventsOf(call.callId)
+        .filter((e) => e.event?.$case === 'legHeld'),
+    ).toHaveLength(1);
+    await calls.hears('the callee hearing the phone after resume', () =>
+      call.peer.rtp.recentToneRatio(BARESIP_HZ),
+    );
+    await calls.hears('the phone hearing the callee after resume', () => bs.recentToneRatio(CALLEE_HZ));
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+  });
+
+  it("baresip's blind REFER: the platform dials the target, bridges it with the caller and releases baresip", async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-xferor', toneHz: BARESIP_HZ }));
+    const call = await calls.callerDialledToPhone(bs, 'tp-phone-refer');
+    const target = await calls.party('tp-phone-refer-target', TARGET_HZ);
+
+    await bs.transfer(`sip:target@127.0.0.1:${target.sipp.port}`);
+    const requested = await p().event(
+      'transferRequested',
+      (e) => e.event.transferRequested.callId === call.callId,
+    );
+    const transfer = requested.event.transferRequested;
+    expect(transfer).toMatchObject({
+      kind: callEvents.TransferKind.TRANSFER_KIND_BLIND,
+      by: BY_REMOTE,
+      transfereeLegId: call.peerLeg,
+      transferorLegId: call.phoneLeg,
+      awaitingDecision: false,
+      replacesLegId: '',
+    });
+    expect(transfer.targetUri).toContain(`target@127.0.0.1:${target.sipp.port}`);
+    const completed = await p().event(
+      'transferCompleted',
+      (e) => e.event.transferCompleted.transferId === transfer.transferId,
+    );
+    expect(completed.event.transferCompleted).toMatchObject({
+      transfereeLegId: call.peerLeg,
+      targetLegId: transfer.targetLegId,
+    });
+
+    await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
+    await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+    expect(call.peer.rtp.recentToneRatio(BARESIP_HZ)).toBeLessThan(TONE_DETECTED);
+    // baresip got the final NOTIFY 200 (it closes the call as transferred only on that).
+    const closed = await bs.event('CALL_CLOSED');
+    expect(closed.param).toMatch(/transfer/i);
+    expect((await legEnded(call.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
+    expect(
+      p()
+        .eventsOf(call.callId)
+        .some((e) => e.event?.$case === 'transferFailed'),
+    ).toBe(false);
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+    p().edge.expectSippSucceeded(await target.sipp.result);
+  });
+
+  it('baresip as the transferee of TransferLeg REFER: it calls the target itself, and its old call ends', async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-xferee', toneHz: BARESIP_HZ }));
+    const call = await calls.phoneCallsThrough(bs, 'tp-refer-out');
+    const target = await calls.party('tp-refer-out-target', TARGET_HZ);
+    const since = Date.now();
+
+    const { transferId } = await p().api.transferLeg({
+      callId: call.callId,
+      legId: call.phoneLeg,
+      target: `sip:target@127.0.0.1:${target.sipp.port}`,
+      mode: callEvents.TransferMode.TRANSFER_MODE_REFER,
+      fromUri: '',
+      timeoutMs: 0,
+      releaseOnFailure: false,
+      idempotencyKey: `transfer-${call.callId}`,
+    });
+    await bs.event(
+      'CALL_ESTABLISHED',
+      (e) => e.peeruri?.includes(`:${target.sipp.port}`) ?? false,
+      20_000,
+      since,
+    );
+    const completed = await p().event(
+      'transferCompleted',
+      (e) => e.event.transferCompleted.transferId === transferId,
+    );
+    // The phone's new call is not the platform's.
+    expect(completed.event.transferCompleted).toMatchObject({
+      transfereeLegId: call.phoneLeg,
+      targetLegId: '',
+    });
+    expect((await legEnded(call.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
+    await legEnded(call.peerLeg);
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+
+    await calls.hears('the target hearing baresip', () => target.rtp.recentToneRatio(BARESIP_HZ));
+    await calls.hears('baresip hearing the target', () => bs.recentToneRatio(TARGET_HZ));
+    await bs.hangup();
+    p().edge.expectSippSucceeded(await target.sipp.result);
+  });
+
+  it("linphonec's attended transfer: its REFER with Replaces bridges its two peers and ends both its legs", async () => {
+    const lp = await phone((dir) => startLinphone({ dir, name: 'lp-xferor', toneHz: LINPHONE_HZ }));
+    let from = lp.output().length;
+    const first = await calls.callerDialledToPhone(lp, 'tp-attended-a');
+    const firstId = await lp.answered(from);
+    from = lp.output().length;
+    await lp.pause(firstId);
+    await lp.expectOutput(new RegExp(`Call ${firstId} .*paused`), 10_000, from);
+
+    from = lp.output().length;
+    const second = await calls.phoneCallsThrough(lp, 'tp-attended-c');
+    const secondId = Number((await lp.expectOutput(/assigned id (\d+)/, 5_000, from))[1]);
+
+    await lp.transferToCall(firstId, secondId);
+    const requested = await p().event(
+      'transferRequested',
+      (e) => e.event.transferRequested.replacesLegId === second.phoneLeg,
+    );
+    const transfer = requested.event.transferRequested;
+    expect(transfer).toMatchObject({
+      callId: first.callId,
+      by: BY_REMOTE,
+      transfereeLegId: first.peerLeg,
+      transferorLegId: first.phoneLeg,
+      replacesCallId: second.callId,
+    });
+    await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transfer.transferId);
+
+    await calls.hears('the caller hearing the consulted callee', () =>
+      first.peer.rtp.recentToneRatio(CALLEE_HZ),
+    );
+    await calls.hears('the consulted callee hearing the caller', () =>
+      second.peer.rtp.recentToneRatio(CALLER_HZ),
+    );
+    expect(first.peer.rtp.recentToneRatio(LINPHONE_HZ)).toBeLessThan(TONE_DETECTED);
+    expect(second.peer.rtp.recentToneRatio(LINPHONE_HZ)).toBeLessThan(TONE_DETECTED);
+    expect((await legEnded(second.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_REPLACED);
+    await legEnded(first.phoneLeg);
+    await lp.expectOutput(new RegExp(`Call ${firstId} with .* ended`), 10_000, from);
+    await lp.expectOutput(new RegExp(`Call ${secondId} with .* ended`), 10_000, from);
+    // Still alive: the platform never sent it an INVITE with Replaces.
+    await lp.command('calls');
+    await lp.expectOutput(/No active call|Call states/, 5_000, from);
+
+    await p().api.hangup({ callId: first.callId, legId: '' });
+    // Cleanup only: the consulted callee may have moved to the first call, leaving the second ended.
+    await p()
+      .api.hangup({ callId: second.callId, legId: '' })
+      .catch(() => undefined);
+    p().edge.expectSippSucceeded(await first.peer.sipp.result);
+    p().edge.expectSippSucceeded(await second.peer.sipp.result);
+  });
+});
