@@ -147,10 +147,11 @@ export interface PhonesUnderTest {
 }
 
 /**
- * A test file's platform, phones and sipp parties: registers the jest hooks that start the platform before
- * the file, stop the phones and parties after each case and close everything after the file.
+ * A test file's (or describe block's) platform, phones and sipp parties: registers the jest hooks that start
+ * the platform before its cases (with `orchestratorEnv`, e.g. REFER_POLICY), stop the phones and parties
+ * after each case and close everything after the last.
  */
-export function phonesUnderTest(name: string): PhonesUnderTest {
+export function phonesUnderTest(name: string, orchestratorEnv: NodeJS.ProcessEnv = {}): PhonesUnderTest {
   let platform: PlatformUnderTest | undefined;
   let dir = '';
   const p = () => {
@@ -161,7 +162,7 @@ export function phonesUnderTest(name: string): PhonesUnderTest {
   const phones: Phone[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${name}-`));
-    platform = await startPlatform();
+    platform = await startPlatform({}, { orchestratorEnv });
   });
   afterEach(async () => {
     await Promise.all(phones.splice(0).map((ph) => ph.stop()));
