@@ -2,7 +2,7 @@
 // PCMU, CodecEndpoint for another codec), a caller bridged to a callee with each sending its tone, an
 // inbound caller answered by the application. What a case opens is closed by cleanUp (afterEach).
 import { join } from 'node:path';
-import type { callEvents } from '@callctl/proto';
+import type { callControl, callEvents } from '@callctl/proto';
 import {
   CodecEndpoint,
   RTP_CODECS,
@@ -19,11 +19,25 @@ const SCENARIOS = join(__dirname, '..', 'scenarios');
 /** The caller's and the callee's tones in every connected call. */
 export const CALLER_HZ = 700;
 export const CALLEE_HZ = 1300;
-const TONE_DETECTED = 0.5;
+/** A third party's tone (a monitor's supervisor, a three-way participant). */
+export const THIRD_HZ = 2000;
+/** One tone alone in what an endpoint hears. */
+export const TONE_DETECTED = 0.5;
+/** One of two equally loud tones mixed: each holds about half the power. */
+export const TONE_PRESENT = 0.25;
+/** Under 5 % of the power at that frequency. */
+export const TONE_ABSENT = 0.05;
+export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 /** RtpEndpoint.startTone's default peak. */
 const TONE_PEAK = 8000;
 
 export type CallerCodec = 'G722' | 'opus';
+
+/** A party's sipp other than the default: its scenario, and more arguments (e.g. -trace_logs). */
+export interface PartyScenario {
+  scenario: string;
+  args?: string[];
+}
 
 export interface ConnectedCall {
   callId: string;
@@ -45,7 +59,13 @@ export interface CallParties {
    * A caller (PCMU from an RtpEndpoint, or `callerCodec` from a CodecEndpoint) dialled through to a PCMU
    * callee; both answered, the caller sending 700 Hz and the callee 1300 Hz, and the callee hearing it.
    */
-  connectedCall(service: string, callerCodec?: CallerCodec): Promise<ConnectedCall>;
+  connectedCall(
+    service: string,
+    callerCodec?: CallerCodec,
+    scenarios?: { caller?: PartyScenario; callee?: PartyScenario },
+  ): Promise<ConnectedCall>;
+  /** A leg as GetCall shows it now. */
+  legOf(callId: string, legId: string): Promise<callControl.Leg | undefined>;
   /** An inbound caller answered by the application (an IVR leg), sending nothing yet. */
   answeredCaller(service: string): Promise<{ callId: string; legId: string; rtp: RtpEndpoint }>;
   /** Stops the sipps and closes the endpoints opened since the last cleanUp. */
@@ -86,10 +106,16 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
     return inbound.event.legInitiated;
   };
 
-  async function connectedCall(service: string, callerCodec?: CallerCodec): Promise<ConnectedCall> {
+  async function connectedCall(
+    service: string,
+    callerCodec?: CallerCodec,
+    scenarios: { caller?: PartyScenario; callee?: PartyScenario } = {},
+  ): Promise<ConnectedCall> {
     const p = platform();
     const calleeRtp = await rtpEndpoint();
-    const callee = await sipp('uas-answers-expect-bye.xml', calleeRtp.port);
+    const callee = await sipp(scenarios.callee?.scenario ?? 'uas-answers-expect-bye.xml', calleeRtp.port, {
+      args: scenarios.callee?.args ?? [],
+    });
     let callerRtp: RtpEndpoint | CodecEndpoint;
     if (callerCodec) {
       const codecRtp = await CodecEndpoint.open(callerCodec);
@@ -107,7 +133,10 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
       });
     } else {
       callerRtp = await rtpEndpoint();
-      await sipp('uac-answered-expect-bye.xml', callerRtp.port, { service });
+      await sipp(scenarios.caller?.scenario ?? 'uac-answered-expect-bye.xml', callerRtp.port, {
+        service,
+        args: scenarios.caller?.args ?? [],
+      });
     }
     const { callId, legId: callerLeg } = await inboundCall(service);
     const { legId: calleeLeg } = await p.api.dial({
@@ -150,6 +179,11 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
     return { callId, legId, rtp };
   }
 
+  const legOf = async (callId: string, legId: string) => {
+    const { call } = await platform().api.getCall({ callId });
+    return call!.legs.find((leg) => leg.legId === legId);
+  };
+
   return {
     rtpEndpoint,
     sipp,
@@ -157,9 +191,25 @@ export function callParties(platform: () => PlatformUnderTest): CallParties {
     inboundCall,
     connectedCall,
     answeredCaller,
+    legOf,
     async cleanUp() {
       await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
       await Promise.all(endpoints.splice(0).map((e) => e.close()));
     },
   };
 }
+
+/**
+ * Waits until `check` holds of what `rtp` heard over its last 400 ms (5 s at most), failing with the ratios
+ * of the `tones` heard.
+ */
+export const hears = (
+  label: string,
+  rtp: RtpEndpoint,
+  check: (ratio: (hz: number) => number) => boolean,
+  tones: readonly number[],
+) =>
+  waitFor(label, () => check((hz) => rtp.recentToneRatio(hz)), 5000).catch((error: unknown) => {
+    const heard = tones.map((hz) => `${hz} Hz ${rtp.recentToneRatio(hz).toFixed(2)}`);
+    throw new Error(`${String(error)}: heard ${heard.join(', ')}`);
+  });

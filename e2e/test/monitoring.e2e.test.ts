@@ -14,28 +14,31 @@ import {
   watchEventLoopStalls,
   type RunningSipp,
 } from '@callctl/testing';
-import { CALLEE_HZ, CALLER_HZ, callParties, type ConnectedCall } from '../support/call-parties.js';
+import {
+  CALLEE_HZ,
+  CALLER_HZ,
+  callParties,
+  hears as hearsTones,
+  sleep,
+  THIRD_HZ,
+  TONE_ABSENT,
+  TONE_DETECTED,
+  TONE_PRESENT,
+  type ConnectedCall,
+} from '../support/call-parties.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { readRecordedWav, window8k } from '../support/recorded-wav.js';
 import { firstRun, packetTones, windowStats } from '../support/rtp-arrivals.js';
 
 jest.setTimeout(60_000);
 
-const SUPERVISOR_HZ = 2000;
-/** One tone alone in what an endpoint hears. */
-const TONE_DETECTED = 0.5;
-/** One of two equally loud tones mixed: each holds about half the power. */
-const TONE_PRESENT = 0.25;
-/** Under 5 % of the power at that frequency. */
-const TONE_ABSENT = 0.05;
+const SUPERVISOR_HZ = THIRD_HZ;
 /** The issue's bounds. */
 const SWITCH_MS = 200;
 const MAX_GAP_MS = 60;
 const RESTORE_MS = 2000;
 const MODE = callEvents.MonitorMode;
 const END = callEvents.MonitorEndReason;
-
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 /**
  * The parties' RTP is sent and timed in this process: a stall of its event loop (GC, the two cores busy with
@@ -52,7 +55,7 @@ describe('monitoring through the public API', () => {
   let p: PlatformUnderTest;
   let recordings: RecordingsClient;
   const parties = callParties(() => p);
-  const { rtpEndpoint, sipp, mediaOf, inboundCall, connectedCall } = parties;
+  const { rtpEndpoint, sipp, mediaOf, inboundCall, connectedCall, legOf } = parties;
 
   beforeAll(async () => {
     p = await startPlatform({}, { recording: true, mixer: true });
@@ -67,11 +70,6 @@ describe('monitoring through the public API', () => {
     recordings?.close();
     await p?.close();
   });
-
-  const legOf = async (callId: string, legId: string) => {
-    const { call } = await p.api.getCall({ callId });
-    return call!.legs.find((leg) => leg.legId === legId);
-  };
 
   interface Supervisor {
     monitorId: string;
@@ -116,14 +114,8 @@ describe('monitoring through the public API', () => {
   const monitorEnded = (monitorId: string) =>
     p.event('monitorEnded', (e) => e.event.monitorEnded.monitorId === monitorId, 15_000);
 
-  /** Waits until `what` holds of an endpoint's last 400 ms, failing with the ratios heard. */
   const hears = (label: string, rtp: RtpEndpoint, check: (ratio: (hz: number) => number) => boolean) =>
-    waitFor(label, () => check((hz) => rtp.recentToneRatio(hz)), 5000).catch((error: unknown) => {
-      const heard = [CALLER_HZ, CALLEE_HZ, SUPERVISOR_HZ].map(
-        (hz) => `${hz} Hz ${rtp.recentToneRatio(hz).toFixed(2)}`,
-      );
-      throw new Error(`${String(error)}: heard ${heard.join(', ')}`);
-    });
+    hearsTones(label, rtp, check, [CALLER_HZ, CALLEE_HZ, SUPERVISOR_HZ]);
 
   /** A PCMU party of a connected call (the tests use a PCMU caller unless they transcode). */
   const pcmu = (rtp: RtpEndpoint | CodecEndpoint): RtpEndpoint => {

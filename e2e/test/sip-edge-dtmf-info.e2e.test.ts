@@ -7,6 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { connectBus, mediaFactSubject, subscribeMessages } from '@callctl/bus';
 import { facts, type sipEdge } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
+import { edgeCallers } from '../support/edge-callers.js';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 
 jest.setTimeout(60_000);
@@ -19,41 +20,11 @@ const TONES_OF_5 = [770, 1336];
 
 describe('SendDtmfInfo: DTMF by SIP INFO from sip-edge (sipp callers check each INFO)', () => {
   let t: EdgeUnderTest;
-  const endpoints: RtpEndpoint[] = [];
-  const sipps: RunningSipp[] = [];
-
-  /** A sipp caller on the engine's SIP port, its SDP pointing at a socket of the test. */
-  const caller = async (scenario: string, testCase: string) => {
-    const rtp = await RtpEndpoint.open();
-    endpoints.push(rtp);
-    const sipp = await startSipp({
-      scenario: join(SCENARIOS, scenario),
-      remote: `127.0.0.1:${t.engine.sipPort}`,
-      service: testCase,
-      args: ['-key', 'rtp_port', String(rtp.port)],
-    });
-    sipps.push(sipp);
-    return sipp;
-  };
-  const offered = (testCase: string) =>
-    t.fact(
-      'inboundCallOffered',
-      (f) =>
-        f.fact?.$case === 'inboundCallOffered' &&
-        f.fact.inboundCallOffered.toUri.includes(`sip:${testCase}@`),
-    );
+  const { caller, offered, answered, stopAll } = edgeCallers(() => t);
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
   const sendDtmfInfo = (request: sipEdge.SendDtmfInfoRequest) =>
     edge<sipEdge.SendDtmfInfoRequest, sipEdge.SendDtmfInfoResponse>(t.client.sendDtmfInfo, request);
-  /** The caller of `testCase`, answered by the platform. */
-  const answered = async (scenario: string, testCase: string) => {
-    const sipp = await caller(scenario, testCase);
-    const { callId, legId } = await offered(testCase);
-    await edge(t.client.answerLeg, { callId, legId, detectInbandDtmf: false });
-    await t.fact('legAnswered', (f) => f.legId === legId);
-    return { sipp, callId, legId };
-  };
   const hangup = (callId: string, legId: string) =>
     edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: 'done' });
 
@@ -61,10 +32,7 @@ describe('SendDtmfInfo: DTMF by SIP INFO from sip-edge (sipp callers check each 
     t = await startEdgeUnderTest();
   });
 
-  afterEach(async () => {
-    await Promise.all(sipps.splice(0).map((s) => s.stop(1000)));
-    await Promise.all(endpoints.splice(0).map((e) => e.close()));
-  });
+  afterEach(() => stopAll());
 
   afterAll(async () => {
     await t?.close();

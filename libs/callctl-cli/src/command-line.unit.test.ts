@@ -238,11 +238,42 @@ describe('callctl command line: commands to requests', () => {
     });
   });
 
+  it('add-participant dials a third party into a call (full by default); remove-participant takes it out', () => {
+    expect(run('add-participant c1 sip:third@127.0.0.1 --key k9').invocation).toEqual({
+      kind: 'unary',
+      method: 'addParticipant',
+      request: {
+        callId: 'c1',
+        target: 'sip:third@127.0.0.1',
+        mode: callEvents.ParticipantMode.PARTICIPANT_MODE_FULL,
+        fromUri: '',
+        ringTimeoutMs: 0,
+        idempotencyKey: 'k9',
+      },
+    });
+    expect(run('add-participant c1 1001 --mode listen --ring-timeout 20s').invocation).toMatchObject({
+      request: {
+        target: '1001',
+        mode: callEvents.ParticipantMode.PARTICIPANT_MODE_LISTEN,
+        ringTimeoutMs: 20_000,
+        idempotencyKey: 'new-id',
+      },
+    });
+    expect(run('remove-participant c1 p1').invocation).toEqual({
+      kind: 'unary',
+      method: 'removeParticipant',
+      request: { callId: 'c1', participantId: 'p1' },
+    });
+  });
+
   it.each([
+    ['add-participant c1 sip:third@h --mode barge', /full or listen/],
     ['monitor c1 sip:sup@h --mode shout', /listen, whisper or barge/],
     ['monitor c1 sip:sup@h --mode whisper', /--whisper-leg/],
     ['monitor c1 sip:sup@h --whisper-leg a1', /--whisper-leg/],
     ['monitor-mode c1 m1 whisper', /--whisper-leg/],
+    ['hold c1 a1 --to-peer', /--to-peer needs --music/],
+    ['hold c1 a1 --music ftp://x/y.wav', /--music: expected an http\(s\) URL/],
   ])('refuses %s', (line, message) => expect(usageError(line).message).toMatch(message));
 
   it('answer takes --max-duration and --inband-dtmf', () => {
@@ -398,6 +429,19 @@ describe('callctl command line: commands to requests', () => {
     ['hangup c1 b1', 'hangup', { callId: 'c1', legId: 'b1' }],
     ['echo c1 a1', 'startEcho', { callId: 'c1', legId: 'a1' }],
     ['echo c1 a1 --stop', 'stopEcho', { callId: 'c1', legId: 'a1' }],
+    ['hold c1 a1', 'holdLeg', { callId: 'c1', legId: 'a1', musicToPeer: false, idempotencyKey: 'new-id' }],
+    [
+      'hold c1 a1 --music file:moh.wav --to-peer --key k1',
+      'holdLeg',
+      {
+        callId: 'c1',
+        legId: 'a1',
+        music: { media: { $case: 'fileId', fileId: 'moh.wav' } },
+        musicToPeer: true,
+        idempotencyKey: 'k1',
+      },
+    ],
+    ['resume c1 a1', 'resumeLeg', { callId: 'c1', legId: 'a1' }],
     ['get c1', 'getCall', { callId: 'c1' }],
     ['list --page-size 50 --page-token t2', 'listCalls', { pageSize: 50, pageToken: 't2' }],
   ])('%s calls %s', (line, method, request) => {
@@ -447,6 +491,10 @@ describe('callctl command line: server, deadline, output', () => {
       'monitor <call> <supervisor-uri>',
       'monitor-mode <call> <monitor> <listen|whisper|barge>',
       'monitor-stop <call> <monitor>',
+      'hold <call> <leg>',
+      'resume <call> <leg>',
+      'add-participant <call> <target>',
+      'remove-participant <call> <participant>',
       'media upload <file>',
       'media rm <media-id>',
     ])

@@ -180,14 +180,17 @@ const speechOf = (text: string, values: Values, ssml: boolean): NonNullable<Requ
 });
 
 type PromptOf = NonNullable<RequestOf<'collectDigits'>['prompts']>[number];
-/** `--prompt`: an http(s) URL, `file:<media id>` or `say:<text>` (spoken with the voice options). */
-function promptOf(text: string, values: Values): PromptOf {
+/**
+ * `--prompt` (or `--music`): an http(s) URL, `file:<media id>` or `say:<text>` (spoken with the voice
+ * options).
+ */
+function promptOf(text: string, values: Values, option = '--prompt'): PromptOf {
   if (/^https?:\/\//i.test(text)) return { media: { $case: 'url', url: text } };
   const [, scheme, rest] = /^(file|say):(.*)$/s.exec(text) ?? [];
   if (scheme === 'file' && rest!.trim()) return { media: { $case: 'fileId', fileId: rest! } };
   if (scheme === 'say' && rest!.trim())
     return { media: { $case: 'say', say: speechOf(rest!, values, false) } };
-  throw new UsageError(`--prompt: expected an http(s) URL, file:<id> or say:<text> (got "${text}")`);
+  throw new UsageError(`${option}: expected an http(s) URL, file:<id> or say:<text> (got "${text}")`);
 }
 
 const MODE_OPTION: OptionSpec = { type: 'string', value: 'listen|whisper|barge', help: 'default listen' };
@@ -200,6 +203,10 @@ const MONITOR_MODES: Record<string, callEvents.MonitorMode> = {
   listen: callEvents.MonitorMode.MONITOR_MODE_LISTEN,
   whisper: callEvents.MonitorMode.MONITOR_MODE_WHISPER,
   barge: callEvents.MonitorMode.MONITOR_MODE_BARGE,
+};
+const PARTICIPANT_MODES: Record<string, callEvents.ParticipantMode> = {
+  full: callEvents.ParticipantMode.PARTICIPANT_MODE_FULL,
+  listen: callEvents.ParticipantMode.PARTICIPANT_MODE_LISTEN,
 };
 /** `--mode` (or the positional mode) and `--whisper-leg`, which whisper needs and the others refuse. */
 function monitorModeOf(
@@ -501,6 +508,48 @@ export const COMMANDS: Record<string, CommandSpec> = {
       request: { callId: callId!, monitorId: monitorId! },
     }),
   },
+  'add-participant': {
+    args: ['call', 'target'],
+    summary: 'dial a third party into the call (full: everybody hears everybody; listen: it only hears)',
+    options: {
+      mode: { type: 'string', value: 'full|listen', help: 'default full' },
+      from: { type: 'string', value: 'sip-uri', help: "From URI (default: the call's first leg's)" },
+      'ring-timeout': {
+        type: 'string',
+        value: 'duration',
+        help: 'give up if not answered by then (default 30s)',
+      },
+      key: KEY_OPTION,
+    },
+    build: ([callId, target], values, context) => {
+      const word = str(values, 'mode') ?? 'full';
+      const mode = PARTICIPANT_MODES[word];
+      if (mode === undefined)
+        throw new UsageError(`expected full or listen (got "${word}")`, 'add-participant');
+      return {
+        kind: 'unary',
+        method: 'addParticipant',
+        request: {
+          callId: callId!,
+          target: target!,
+          mode,
+          fromUri: str(values, 'from') ?? '',
+          ringTimeoutMs: durationOr0(values, 'ring-timeout'),
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  'remove-participant': {
+    args: ['call', 'participant'],
+    summary: 'hang a participant up; the call is two-party again',
+    options: {},
+    build: ([callId, participantId]) => ({
+      kind: 'unary',
+      method: 'removeParticipant',
+      request: { callId: callId!, participantId: participantId! },
+    }),
+  },
   'detect-dtmf': {
     args: ['call', 'leg', 'on|off'],
     summary: 'turn detection of DTMF tones in the audio on or off for a leg',
@@ -523,6 +572,45 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ...(values.stop
         ? { method: 'stopEcho' as const, request: { callId: callId!, legId: legId! } }
         : { method: 'startEcho' as const, request: { callId: callId!, legId: legId! } }),
+    }),
+  },
+  hold: {
+    args: ['call', 'leg'],
+    summary: 'put an answered leg on hold: music on a loop (--music), or silence',
+    options: {
+      music: {
+        type: 'string',
+        value: 'url|file:id|say:text',
+        help: 'what the held party hears, on a loop (default: silence)',
+      },
+      'to-peer': { type: 'boolean', help: 'the bridged peer hears the music too (else silence)' },
+      ...SPEECH_OPTIONS,
+      key: KEY_OPTION,
+    },
+    build: ([callId, legId], values, context) => {
+      const music = str(values, 'music');
+      if (values['to-peer'] && music === undefined) throw new UsageError('--to-peer needs --music', 'hold');
+      return {
+        kind: 'unary',
+        method: 'holdLeg',
+        request: {
+          callId: callId!,
+          legId: legId!,
+          ...(music === undefined ? {} : { music: promptOf(music, values, '--music') }),
+          musicToPeer: values['to-peer'] === true,
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  resume: {
+    args: ['call', 'leg'],
+    summary: 'take a leg off the hold `hold` put it on',
+    options: {},
+    build: ([callId, legId]) => ({
+      kind: 'unary',
+      method: 'resumeLeg',
+      request: { callId: callId!, legId: legId! },
     }),
   },
   bridge: {

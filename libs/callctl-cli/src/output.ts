@@ -86,6 +86,7 @@ function legLine(leg: callControl.Leg): string {
     ...(leg.bridgedWithLegId ? [`bridged-with=${leg.bridgedWithLegId}`] : []),
     ...(leg.inbandDtmf ? ['inband-dtmf'] : []),
     ...(leg.role === callEvents.LegRole.LEG_ROLE_SUPERVISOR ? [`supervisor-of=${leg.monitorId}`] : []),
+    ...(leg.role === callEvents.LegRole.LEG_ROLE_PARTICIPANT ? [`participant=${leg.participantId}`] : []),
     ...(leg.state === callControl.LegState.LEG_STATE_ENDED
       ? [`cause=${causeWord(leg.endCause)}`, ...(leg.sipStatus ? [`sip=${leg.sipStatus}`] : [])]
       : []),

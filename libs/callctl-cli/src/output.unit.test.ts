@@ -294,6 +294,22 @@ describe('responses', () => {
     ]);
   });
 
+  it("names a participant leg's participant, and what AddParticipant created", () => {
+    const participant = {
+      ...call.legs[0]!,
+      legId: 'p1',
+      bridgedWithLegId: '',
+      inbandDtmf: false,
+      role: callEvents.LegRole.LEG_ROLE_PARTICIPANT,
+      participantId: 'par-9',
+    };
+    expect(callText({ ...call, legs: [participant] }).split('\n')[1]).toBe(
+      '  leg p1 inbound answered from=sip:alice@127.0.0.1 to=sip:ivr@127.0.0.1 participant=par-9',
+    );
+    const add = { method: 'addParticipant' as const, request: {} as callControl.AddParticipantRequest };
+    expect(responseText(add, { participantId: 'par-9', legId: 'p1' })).toBe('participant par-9 leg p1');
+  });
+
   it('prints what a command created, "ok" for the rest, and the next page of a list', () => {
     const dial = { method: 'createCall' as const, request: {} as callControl.CreateCallRequest };
     expect(responseText(dial, { callId: 'c1', legId: 'a1' })).toBe('call c1 leg a1');

@@ -264,7 +264,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log,
     );
     closers.push({ name: 'active-calls projection', close: () => projection.close() });
-    // The monitored calls' media (mixer rooms, forks, routes) is re-driven from the log with the deadlines:
+    // The media of calls with a mixer room (monitors, three-way participants: rooms, forks, routes) is
+    // re-driven from the log with the deadlines:
     // after a restart, and now and then for a step that failed (each drive does only what is missing).
     let rearmed = false;
     const rearm = async () => {

@@ -1,120 +1,55 @@
 // Media commands through the orchestrator to a real media-worker process driving a real rtpengine, with
 // real RTP at the caller's end. sip-edge's part (the one-sided session made when a leg is answered) is
 // played by the recording SipEdge server, which asks the media-worker exactly as sip-edge does.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { credentials, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import type { GrpcStatusError } from '@callctl/client';
-import { callEvents, media } from '@callctl/proto';
-import {
-  freePort,
-  makeToneFile,
-  RtpEndpoint,
-  startNatsServer,
-  startProcess,
-  startRtpengine,
-  waitFor,
-  type ManagedProcess,
-  type NatsServerFixture,
-  type RtpengineFixture,
-} from '@callctl/testing';
+import { callEvents } from '@callctl/proto';
+import { makeToneFile, type RtpEndpoint, waitFor } from '@callctl/testing';
 import { createLogger } from '@callctl/logging';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
 import { refused } from './support/call-control-client.js';
 import { RecordingServiceStandIn } from './support/recording-service-stand-in.js';
+import { startMediaWorkerFixture, type MediaWorkerFixture } from './support/media-worker-fixture.js';
 
 jest.setTimeout(60_000);
 
-const WORKER_MAIN = join(__dirname, '..', '..', 'media-worker', 'dist', 'src', 'main.js');
 const TONE_HZ = 1000;
 const ECHO_HZ = 440;
 
 describe('media commands against a real media-worker and rtpengine', () => {
-  let dir: string;
-  let nats: NatsServerFixture;
-  let engine: RtpengineFixture;
-  let worker: ManagedProcess;
-  let workerClient: media.MediaWorkerClient;
+  let fx: MediaWorkerFixture;
   let h: Harness;
   /** The recording service's side of StartRecording and RecordLeg (its gRPC contract, in this process). */
   let recordingService: RecordingServiceStandIn;
-  const callers = new Map<string, RtpEndpoint>();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'orchestrator-media-'));
-    makeToneFile(dir, 'tone-1s.wav', 1, TONE_HZ);
-    makeToneFile(dir, 'tone-20s.wav', 20, TONE_HZ);
-    nats = await startNatsServer();
-    const dtmfPort = await freePort();
-    engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
-    const workerPort = await freePort();
-    worker = startProcess(process.execPath, [WORKER_MAIN], {
-      env: {
-        ...process.env,
-        GRPC_PORT: String(workerPort),
-        RTPENGINE_NG: `127.0.0.1:${engine.ngPort}`,
-        NATS_URL: nats.url,
-        DTMF_LOG_LISTEN: `127.0.0.1:${dtmfPort}`,
-        MEDIA_CACHE_DIR: join(dir, 'cache'),
-        LOG_LEVEL: 'info', // its readiness line is at info
-      },
-    });
-    await waitFor(
-      'media-worker ready',
-      () => {
-        if (worker.child.exitCode !== null) throw new Error(`media-worker exited: ${worker.output()}`);
-        return worker.output().includes('media-worker ready');
-      },
-      20_000,
-    );
-    const workerAddress = `127.0.0.1:${workerPort}`;
-    workerClient = new media.MediaWorkerClient(workerAddress, credentials.createInsecure());
+    fx = await startMediaWorkerFixture('orchestrator-media-');
+    makeToneFile(fx.dir, 'tone-1s.wav', 1, TONE_HZ);
+    makeToneFile(fx.dir, 'tone-20s.wav', 20, TONE_HZ);
     recordingService = await RecordingServiceStandIn.start(
       createLogger({ service: 'stand-in', level: 'silent' }),
     );
     h = await startHarness({
-      nats,
+      nats: fx.nats,
       orchestrator: { recording: { address: recordingService.address, timeoutMs: 3000 } },
-      mediaWorker: { address: workerAddress, mediaFilesDir: dir },
+      mediaWorker: { address: fx.address, mediaFilesDir: fx.dir },
       databaseProxy: true, // an outage test cuts the orchestrator's PostgreSQL
       healthProbeIntervalMs: 3_600_000, // and a command, not the probe, is first to find it away
-      sipEdge: {
-        // What sip-edge does on AnswerLeg: a one-sided rtpengine session (session = call id, tag = leg id).
-        onAnswer: async ({ callId, legId }) => {
-          const caller = await RtpEndpoint.open();
-          callers.set(legId, caller);
-          const reply = await new Promise<media.AnswerLocallyResponse>((resolve, reject) =>
-            workerClient.answerLocally(
-              media.AnswerLocallyRequest.fromPartial({
-                sessionId: callId,
-                fromTag: legId,
-                sdp: caller.sdp(),
-              }),
-              (e, r) => (e ? reject(e) : resolve(r)),
-            ),
-          );
-          caller.useRemote(reply.sdp);
-        },
-      },
+      // What sip-edge does on AnswerLeg: a one-sided rtpengine session (session = call id, tag = leg id).
+      sipEdge: { onAnswer: fx.answerCaller },
     });
   });
   afterAll(async () => {
-    for (const c of callers.values()) await c.close();
     await h?.stop();
     await recordingService?.stop();
-    workerClient?.close();
-    await worker?.stop();
-    await engine?.stop();
-    await nats?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await fx?.stop();
   });
 
   async function answeredCall() {
     const ids = await h.sipEdge.offerInboundCall();
     await waitFor('inbound call recorded', async () => (await h.stream(ids.callId)).length === 3);
     await h.client.answerLeg(ids.callId, ids.legId);
-    return { ...ids, caller: callers.get(ids.legId)! };
+    return { ...ids, caller: fx.callers.get(ids.legId)! };
   }
 
   it('plays a file the caller hears, and records its end reported by the media-worker', async () => {

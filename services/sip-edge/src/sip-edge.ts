@@ -95,6 +95,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       .onInvite(request, response)
       .catch((error: unknown) => log.error({ err: error }, 'inbound INVITE failed'));
   });
+  engine.stack.refer((_request, response) => void legs.onReferWithoutDialog(response));
   await engine.ready;
   const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');

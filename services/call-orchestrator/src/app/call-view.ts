@@ -2,6 +2,7 @@
 import { callControl } from '@callctl/proto';
 import type { Leg } from '../domain/call.state.js';
 import type { LoadedCall } from './call-repository.js';
+import { roleOf } from '../domain/capabilities/legs/roles.js';
 
 const { LegState } = callControl;
 
@@ -38,7 +39,9 @@ export function callView(call: LoadedCall): callControl.Call | undefined {
     initiatedAt: date(timeline.legs[leg.legId]?.initiatedAtMs),
     answeredAt: date(timeline.legs[leg.legId]?.answeredAtMs),
     endedAt: date(timeline.legs[leg.legId]?.endedAtMs),
-    ...(leg.role ? { role: leg.role, monitorId: leg.monitorId ?? '' } : {}),
+    ...roleOf(leg),
+    // Only while it is up: an ended leg is held by nobody.
+    ...(leg.hold && leg.status === 'answered' ? { heldBy: leg.hold.by } : {}),
   }));
   const limit =
     state.status === 'active' && state.maxDurationMs > 0 && timeline.firstAnsweredAtMs !== undefined

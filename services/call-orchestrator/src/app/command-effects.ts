@@ -36,6 +36,8 @@ import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
+import { holdsEffects } from './capabilities/holds.effects.js';
+import { participantsEffects } from './capabilities/participants.effects.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -52,6 +54,8 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   mediaLossEffects,
   recordingsEffects,
   monitorsEffects,
+  holdsEffects,
+  participantsEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */

@@ -133,8 +133,16 @@ export function sipFactCommand(
           metadata,
         },
       };
-    // TODO(#16): hold and transfer facts; refused (dead-lettered) until they are recorded.
     case 'legHoldChanged':
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegHoldChanged',
+          data: { legId, held: f.legHoldChanged.held, direction: f.legHoldChanged.direction },
+          metadata,
+        },
+      };
+    // TODO(#16): transfer facts; refused (dead-lettered) until they are recorded.
     case 'referReceived':
     case 'referProgress':
     case 'legsUnbridged':

@@ -128,6 +128,24 @@ describe('SIP facts as commands', () => {
     expect(command.data).toMatchObject({ media: { sessionId: 'ms-1', tag: 't-1' } });
   });
 
+  it("records a phone's own hold and resume with the direction it offered", () => {
+    for (const [held, direction] of [
+      [true, 'sendonly'],
+      [false, 'sendrecv'],
+    ] as const)
+      expect(
+        sipFactCommand(
+          { ...ids, fact: { $case: 'legHoldChanged', legHoldChanged: { held, direction } } },
+          5,
+          'n',
+        ).command,
+      ).toEqual({
+        type: 'RecordLegHoldChanged',
+        data: { legId: 'l-1', held, direction },
+        metadata: { now: 5, newId: 'n' },
+      });
+  });
+
   it('refuses a fact without a leg or a body', () => {
     expect(() =>
       sipFactCommand({ ...ids, legId: '', fact: { $case: 'legAnswered', legAnswered: {} } }, 0, 'n'),

@@ -1,24 +1,28 @@
-// The media of a monitored call: its mixer room, the forks of its parties into it, the routes of the
-// supervisors (and, while some monitor whispers or barges, of the parties) through it, and who hears whom.
-// Nothing of it is in the log: the log holds the monitors and their modes, and this brings the media to
-// what they ask (`drive`), step by idempotent step, after each decision that changes them and again for
-// every monitored call after a restart (`recover`) or now and then (a step that failed). What this process
+// The media of a call with members in a mixer room (monitors' supervisors, three-way participants): the
+// room, the forks of its parties into it, the routes of the members (and, while some member whispers or
+// barges, of the parties) through it, and who hears whom (domain hearing.ts). Nothing of it is in the log:
+// the log holds the monitors and participants and their modes, and this brings the media to what they ask
+// (`drive`), step by idempotent step, after each decision that changes them and again for every call with
+// a room after a restart (`recover`) or now and then (a step that failed). What this process
 // did is remembered so that a step runs once; after a restart every step runs once more, which the mixer
 // and the media-worker answer as before (AddParticipant, RouteToMixer and StartFork are idempotent).
 //
 // Order (contract of issue 15): CreateRoom; for each answered party AddParticipant fork-<leg> (recvonly)
-// and StartFork into it; for each started monitor AddParticipant sup-<monitor> (sendrecv), RouteToMixer of
-// the supervisor's party with its SDP, ConnectParticipant with rtpengine's; parties no longer to be routed:
+// and StartFork into it; for each member (started monitor, added participant) AddParticipant sup-<monitor>
+// or par-<participant> (sendrecv), RouteToMixer of its leg's party with its SDP, ConnectParticipant with
+// rtpengine's; parties no longer to be routed:
 // RestoreRoute, RemoveParticipant in-<leg>; parties to be routed (whisper, barge): AddParticipant
-// in-<leg>, RouteToMixer, ConnectParticipant; then SetHearing. Once no monitor runs: RestoreRoute of the
+// in-<leg>, RouteToMixer, ConnectParticipant; then SetHearing. Once no member is left: RestoreRoute of the
 // routed parties, StopFork, RemoveParticipant of every participant, DeleteRoom.
 import type { Logger } from '@callctl/logging';
-import { callEvents } from '@callctl/proto';
-import type { CallState, Leg, Monitor } from '../domain/call.state.js';
+import type { CallState, Leg } from '../domain/call.state.js';
+import { isParty } from '../domain/capabilities/legs/roles.js';
 import {
   forkParticipant,
   hearingOf,
   inParticipant,
+  membersOf,
+  parParticipant,
   supParticipant,
 } from '../domain/capabilities/monitors/hearing.js';
 import type { MediaParty, MediaPort, MixerPort } from './ports.js';
@@ -47,31 +51,31 @@ type Applied = {
   hearing?: string;
 };
 
-const started = (state: CallState): Monitor[] =>
-  state.status === 'active'
-    ? Object.values(state.monitors).filter(
-        (m) => m.status === 'started' && state.legs[m.supervisorLegId]?.status === 'answered',
-      )
-    : [];
 const sameParty = (x: MediaParty, y: MediaParty) => x.sessionId === y.sessionId && x.tag === y.tag;
-const isParty = (l: Leg) => l.role !== callEvents.LegRole.LEG_ROLE_SUPERVISOR;
 const answeredParties = (state: CallState): Leg[] =>
   state.status === 'active'
     ? Object.values(state.legs).filter((l) => isParty(l) && l.status === 'answered')
     : [];
 
-/** What a room set up for `state`'s monitors may hold: every party's fork and route, every supervisor's. */
+/** What a room set up for `state`'s members may hold: every party's fork and route, every member's. */
 function everythingOf(state: CallState): Applied | undefined {
-  const legs = state.status === 'none' ? [] : Object.values(state.legs);
-  const parties = legs.filter(isParty);
-  // A monitor whose supervisor never answered set nothing up (a busy supervisor leaves the call alone).
-  const monitors = state.status === 'none' ? [] : Object.values(state.monitors).filter((m) => m.wasStarted);
-  if (monitors.length === 0) return undefined;
+  if (state.status === 'none') return undefined;
+  const parties = Object.values(state.legs).filter(isParty);
+  // A member that never answered set nothing up (a busy supervisor or participant leaves the call alone).
+  const members = [
+    ...Object.values(state.monitors)
+      .filter((m) => m.wasStarted)
+      .map((m) => [supParticipant(m.monitorId), m.supervisorLegId] as const),
+    ...Object.values(state.participants)
+      .filter((p) => p.wasAdded)
+      .map((p) => [parParticipant(p.participantId), p.legId] as const),
+  ];
+  if (members.length === 0) return undefined;
   const routes = new Map<string, MediaParty>([
     ...parties.map((p): [string, MediaParty] => [inParticipant(p.legId), p.media]),
-    ...monitors.flatMap((m): Array<[string, MediaParty]> => {
-      const sup = state.status === 'none' ? undefined : state.legs[m.supervisorLegId];
-      return sup ? [[supParticipant(m.monitorId), sup.media]] : [];
+    ...members.flatMap(([participantId, legId]): Array<[string, MediaParty]> => {
+      const leg = state.legs[legId];
+      return leg ? [[participantId, leg.media]] : [];
     }),
   ]);
   return { forks: new Map(parties.map((p) => [p.legId, p.media])), routes };
@@ -87,8 +91,8 @@ export class MonitorMedia {
   ) {}
 
   /**
-   * Brings the call's media to what `state` asks. `ending`: a monitor just ended, so the room is torn down
-   * (once no monitor runs) even when this process did not set it up, from what the state says it held. Drives of one call run one after the other (each on the
+   * Brings the call's media to what `state` asks. `ending`: a member (monitor, participant) just left, so the
+   * room is torn down (once no member is left) even when this process did not set it up, from what the state says it held. Drives of one call run one after the other (each on the
    * state its decision left); it never rejects: a failure is retried, then logged and left to the next drive.
    */
   drive(callId: string, state: CallState, ending = false): Promise<void> {
@@ -101,9 +105,9 @@ export class MonitorMedia {
     return next;
   }
 
-  /** Whether `state` has something for this to do: a monitor running, or a room this process set up. */
+  /** Whether `state` has something for this to do: a member in the room, or a room this process set up. */
   concerns(callId: string, state: CallState): boolean {
-    return started(state).length > 0 || this.applied.has(callId);
+    return membersOf(state).length > 0 || this.applied.has(callId);
   }
 
   /** Whether this process set up (part of) the call's room. */
@@ -120,7 +124,7 @@ export class MonitorMedia {
         if (pause === undefined) {
           this.ports.log?.warn(
             { callId, attempts: attempt + 1, err: error },
-            "could not bring the monitored call's mixer room up to date; the next drive tries again",
+            "could not bring the call's mixer room up to date; the next drive tries again",
           );
           return;
         }
@@ -131,8 +135,8 @@ export class MonitorMedia {
   }
 
   private async converge(callId: string, state: CallState, ending: boolean): Promise<void> {
-    const monitors = started(state);
-    if (monitors.length === 0) return this.teardown(callId, state, ending);
+    const members = membersOf(state);
+    if (members.length === 0) return this.teardown(callId, state, ending);
     const { media, mixer } = this.ports;
     const a: Applied = this.applied.get(callId) ?? { forks: new Map(), routes: new Map() };
     this.applied.set(callId, a);
@@ -172,20 +176,20 @@ export class MonitorMedia {
         a.forks.delete(legId);
       }
 
-    for (const m of monitors) {
-      const sup = state.status === 'active' ? state.legs[m.supervisorLegId] : undefined;
-      if (sup) await route(supParticipant(m.monitorId), sup.media);
+    for (const m of members) {
+      const leg = state.status === 'active' ? state.legs[m.legId] : undefined;
+      if (leg) await route(m.participantId, leg.media);
     }
     const hearing = hearingOf(
-      monitors,
+      members,
       parties.map((p) => p.legId),
     );
     for (const [participantId, party] of a.routes) {
       const stays =
-        monitors.some((m) => supParticipant(m.monitorId) === participantId) ||
+        members.some((m) => m.participantId === participantId) ||
         hearing.routed.some((legId) => inParticipant(legId) === participantId);
       if (stays) continue;
-      // A supervisor's leg is hung up with its monitor: only a party gets its direct path back.
+      // A member's leg is hung up as it leaves: only a party gets its direct path back.
       if (participantId.startsWith('in-')) await media.restoreRoute({ callId, party });
       await mixer.removeParticipant(callId, participantId);
       a.routes.delete(participantId);
@@ -242,7 +246,7 @@ export class MonitorMedia {
   }
 
   /**
-   * No monitor runs any more: the parties get their direct path back, and the forks, the participants and
+   * No member is left in the room: the parties get their direct path back, and the forks, the participants and
    * the room go. Each step on its own: a mixer that died (MIXER_FAILED) or a call whose media is gone
    * (CALL_ENDED) fails some, which changes nothing of what the others must do.
    */

@@ -199,3 +199,83 @@ describe('monitor media: the mixer room and routes follow the monitors', () => {
     expect(calls.at(-1)).toBe('SetHearing sup-M1<fork-A+fork-B');
   });
 });
+
+describe('monitor media: three-way participants share the room', () => {
+  const { ParticipantMode, ParticipantRemovedReason } = b;
+  const threeWay = (mode = ParticipantMode.PARTICIPANT_MODE_FULL, ...more: CallEvent[]): CallState =>
+    foldEvents([...b.threeWayCall(mode), ...more]);
+
+  it('FULL: forks, the participant routed, then both parties routed together; everybody hears everybody', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', threeWay());
+    expect(calls.slice(0, 10)).toEqual([
+      'CreateRoom C1',
+      'AddParticipant fork-A recvonly',
+      'StartFork A mon-fork-A',
+      'AddParticipant fork-B recvonly',
+      'StartFork B mon-fork-B',
+      'AddParticipant par-P1 sendrecv',
+      'RouteToMixer L1 par-P1 sdp-par-P1',
+      'ConnectParticipant par-P1 rtpe-par-P1',
+      'AddParticipant in-A sendrecv',
+      'AddParticipant in-B sendrecv',
+    ]);
+    expect(calls[10]).toBe('SetHearing par-P1<fork-A+fork-B in-A<in-B+par-P1 in-B<in-A+par-P1');
+    expect(calls.slice(11).sort()).toEqual([
+      'ConnectParticipant in-A rtpe-in-A',
+      'ConnectParticipant in-B rtpe-in-B',
+      'RouteToMixer A in-A sdp-in-A',
+      'RouteToMixer B in-B sdp-in-B',
+    ]);
+  });
+
+  it('LISTEN: the participant hears the forks; the parties keep their direct path', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', threeWay(ParticipantMode.PARTICIPANT_MODE_LISTEN));
+    expect(calls.filter((c) => c.includes('in-'))).toEqual([]);
+    expect(calls.at(-1)).toBe('SetHearing par-P1<fork-A+fork-B');
+  });
+
+  it('removing the participant gives the parties their path back and tears the room down', async () => {
+    const { calls, driver } = recordingPorts();
+    await driver.drive('C1', threeWay());
+    calls.length = 0;
+    const removed = b.participantRemoved(ParticipantRemovedReason.PARTICIPANT_REMOVED_REASON_REMOVED);
+    await driver.drive('C1', threeWay(ParticipantMode.PARTICIPANT_MODE_FULL, removed), true);
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RestoreRoute B',
+      'StopFork A mon-fork-A',
+      'StopFork B mon-fork-B',
+      'RemoveParticipant par-P1',
+      'RemoveParticipant in-A',
+      'RemoveParticipant in-B',
+      'RemoveParticipant fork-A',
+      'RemoveParticipant fork-B',
+      'DeleteRoom C1',
+    ]);
+  });
+
+  it('a participant removed while a monitor listens: only its route goes, and the parties are restored', async () => {
+    const { calls, driver } = recordingPorts();
+    const monitor = [
+      b.monitorRequested(),
+      b.supervisorDialled(),
+      b.legInitiated('S1'),
+      b.legAnswered('S1'),
+      b.monitorStarted(),
+    ];
+    await driver.drive('C1', threeWay(ParticipantMode.PARTICIPANT_MODE_FULL, ...monitor));
+    calls.length = 0;
+    const removed = b.participantRemoved(ParticipantRemovedReason.PARTICIPANT_REMOVED_REASON_HANGUP);
+    await driver.drive('C1', threeWay(ParticipantMode.PARTICIPANT_MODE_FULL, ...monitor, removed), true);
+    expect(calls).toEqual([
+      'RemoveParticipant par-P1',
+      'RestoreRoute A',
+      'RemoveParticipant in-A',
+      'RestoreRoute B',
+      'RemoveParticipant in-B',
+      'SetHearing sup-M1<fork-A+fork-B',
+    ]);
+  });
+});

@@ -99,6 +99,10 @@ export interface MediaPort {
     playbackId: string;
   }): Promise<void>;
   stopPlay(party: MediaParty): Promise<void>;
+  /** Drops what the party sends: the other parties of its session no longer hear it (hold). */
+  blockMedia(party: MediaParty): Promise<void>;
+  /** Undoes blockMedia; a party not blocked is OK. */
+  unblockMedia(party: MediaParty): Promise<void>;
   /** Sends RFC 4733 events; `sent` false when the party negotiated no telephone-event (nothing sent). */
   sendDtmf(request: {
     callId: string;

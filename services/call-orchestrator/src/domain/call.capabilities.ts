@@ -10,6 +10,8 @@ import { bridgesCapability } from './capabilities/bridges/bridges.capability';
 import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
 import { recordingsCapability } from './capabilities/recordings/recordings.capability';
 import { monitorsCapability } from './capabilities/monitors/monitors.capability';
+import { holdsCapability } from './capabilities/holds/holds.capability';
+import { participantsCapability } from './capabilities/participants/participants.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -19,6 +21,8 @@ export const CALL_CAPABILITIES = [
   mediaLossCapability,
   recordingsCapability,
   monitorsCapability,
+  holdsCapability,
+  participantsCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

@@ -126,7 +126,26 @@ export type CallCommand =
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
     >
   | RecordingCommand
-  | MonitorCommand;
+  | HoldCommand
+  | MonitorCommand
+  | ParticipantCommand;
+
+/**
+ * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
+ * the participant id) and RemoveParticipant.
+ */
+export type ParticipantCommand =
+  | C<
+      'AddParticipant',
+      {
+        target: string;
+        mode: callEvents.ParticipantMode;
+        fromUri: string;
+        ringTimeoutMs: number;
+        participantLegId: string;
+      }
+    >
+  | C<'RemoveParticipant', { participantId: string }>;
 
 /**
  * Monitoring: the public requests (`mode` 0 = LISTEN for MonitorCall; `supervisorLegId` stamped by the
@@ -169,5 +188,14 @@ export type RecordingCommand =
   | C<'RecordRecorderStopped', { recordingId: string; reason: callEvents.RecordingStopReason }>
   | C<'RecordRecordingSaved', Omit<callEvents.RecordingSaved, 'callId' | 'clientState'>>
   | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
+
+/**
+ * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
+ * that held or resumed the platform itself (sip-edge's LegHoldChanged).
+ */
+export type HoldCommand =
+  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
+  | C<'ResumeLeg', { legId: string }>
+  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
 
 export type CallCommandType = CallCommand['type'];

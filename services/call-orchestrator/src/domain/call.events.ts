@@ -34,6 +34,10 @@ export type CallEvent =
   | E<'MonitorRequested', ev.MonitorRequested>
   | E<'MonitorStarted', ev.MonitorStarted>
   | E<'MonitorModeChanged', ev.MonitorModeChanged>
-  | E<'MonitorEnded', ev.MonitorEnded>;
+  | E<'MonitorEnded', ev.MonitorEnded>
+  | E<'LegHeld', ev.LegHeld>
+  | E<'LegResumed', ev.LegResumed>
+  | E<'ParticipantAdded', ev.ParticipantAdded>
+  | E<'ParticipantRemoved', ev.ParticipantRemoved>;
 
 export type CallEventType = CallEvent['type'];

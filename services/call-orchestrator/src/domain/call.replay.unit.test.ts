@@ -32,6 +32,26 @@ function randomCommand(next: () => number, step: number): CallCommand {
     () => b.stopEcho(leg),
     () => b.bridgeLegs(leg, pick(LEGS), id, key),
     () => b.dial(leg, id, key),
+    () => b.holdLeg(leg, { key, toPeer: next() < 0.5 }),
+    () => b.resumeLeg(leg),
+    () => b.recordLegHoldChanged(leg, next() < 0.5, pick(['sendonly', 'inactive', 'sendrecv'])),
+    // Three-way participants (one option, so the others keep their share): as in the app, a key gives one
+    // participant id and one leg id.
+    () => {
+      const k = pick(['k1', 'k2']);
+      return pick([
+        () =>
+          b.addParticipant({
+            id: `P-${k}`,
+            leg: `L-${k}`,
+            key: k,
+            mode: pick([b.ParticipantMode.PARTICIPANT_MODE_FULL, b.ParticipantMode.PARTICIPANT_MODE_LISTEN]),
+          }),
+        () => b.removeParticipant(`P-${k}`),
+        () => b.recordLegAnswered(`L-${k}`, id),
+        () => b.recordLegEnded(`L-${k}`, b.EndCause.END_CAUSE_REMOTE_HANGUP),
+      ])();
+    },
   ];
   return pick(options)();
 }
@@ -75,7 +95,7 @@ describe('replay of a call stream', () => {
     );
   });
 
-  it('produces streams that exercise media and bridges (the property is not vacuous)', () => {
+  it('produces streams that exercise media, bridges and participants (the property is not vacuous)', () => {
     const types = new Set(SEEDS.flatMap((s) => randomStream(s, 60).map((e) => e.type)));
     for (const t of [
       'LegAnswered',
@@ -85,6 +105,10 @@ describe('replay of a call stream', () => {
       'BridgeEnded',
       'EchoStarted',
       'CallEnded',
+      'LegHeld',
+      'LegResumed',
+      'ParticipantAdded',
+      'ParticipantRemoved',
     ])
       expect(types).toContain(t);
   });

@@ -11,6 +11,8 @@ import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
 import type { MonitorsState } from './capabilities/monitors/monitors.state';
+import type { LegHold } from './capabilities/holds/holds.state';
+import type { ParticipantsState } from './capabilities/participants/participants.state';
 
 type LegBase = {
   readonly legId: string;
@@ -25,9 +27,15 @@ type LegBase = {
   readonly media: callEvents.MediaParty;
   /** In-band (tone) DTMF detection is on (DtmfDetectionChanged); off when never set. */
   readonly inbandDtmf?: boolean;
-  /** SUPERVISOR for a leg dialled by MonitorCall (with its monitor); absent: a party. */
+  /**
+   * SUPERVISOR for a leg dialled by MonitorCall (with its monitor), PARTICIPANT for one dialled by
+   * AddParticipant (with its participant); absent: a party.
+   */
   readonly role?: callEvents.LegRole;
   readonly monitorId?: string;
+  /** On hold (LegHeld, until LegResumed): by whom, and what the API's hold plays. */
+  readonly hold?: LegHold;
+  readonly participantId?: string;
 };
 export type Leg =
   | (LegBase & { readonly status: 'initiated' })
@@ -41,6 +49,8 @@ export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';
 export type { Recording } from './capabilities/recordings/recordings.state';
 export type { Monitor } from './capabilities/monitors/monitors.state';
+export type { LegHold } from './capabilities/holds/holds.state';
+export type { Participant } from './capabilities/participants/participants.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */
@@ -58,7 +68,8 @@ type CallBase = CallCore &
   BridgesState &
   MediaLossState &
   RecordingsState &
-  MonitorsState;
+  MonitorsState &
+  ParticipantsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

@@ -237,7 +237,12 @@ describe('SetMonitorMode and StopMonitor', () => {
 });
 
 describe('hearingOf', () => {
-  const m = (monitorId: string, mode: number, whisperLegId = '') => ({ monitorId, mode, whisperLegId });
+  const m = (monitorId: string, mode: number, whisperLegId = '') => ({
+    participantId: `sup-${monitorId}`,
+    legId: `S-${monitorId}`,
+    mode,
+    whisperLegId,
+  });
   it('listen: the supervisor hears both forks; nobody is routed', () =>
     expect(hearingOf([m('M1', MonitorMode.MONITOR_MODE_LISTEN)], ['A', 'B'])).toEqual({
       rows: [{ listenerId: 'sup-M1', sourceIds: ['fork-A', 'fork-B'] }],

@@ -13,6 +13,7 @@ import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
+import { sendFinal, warningHeader } from './sip-response.js';
 
 const { EndCause } = callEvents;
 
@@ -25,30 +26,12 @@ export const OFFERED_HEADERS = [
   'subject',
 ];
 
-function sendFinal(
-  responder: SipResponder,
-  status: number,
-  reason?: string,
-  headers?: Record<string, string>,
-): Promise<void> {
-  return new Promise((resolve, reject) =>
-    responder.send(status, reason || undefined, headers ? { headers } : {}, (error) =>
-      error ? reject(error) : resolve(),
-    ),
-  );
-}
-
 /**
  * A new INVITE while sip-edge drains: refused before any leg or fact exists, with Retry-After, so the
  * caller or the proxy in front tries another instance (RFC 3261 §21.5.4).
  */
 export function refuseWhileDraining(responder: SipResponder, retryAfterS: number): Promise<void> {
   return sendFinal(responder, 503, 'Service Unavailable', { 'Retry-After': String(retryAfterS) });
-}
-
-/** The Warning (RFC 3261 §20.43, code 399: miscellaneous) that tells the caller why its offer was refused. */
-function offerWarning(reason: string): Record<string, string> {
-  return { Warning: `399 sip-edge "${reason.replace(/["\\\r\n]/g, ' ')}"` };
 }
 
 function offeredFacts(request: SipRequest): facts.InboundCallOffered {
@@ -103,7 +86,9 @@ export async function offerInboundCall(
       { sipCallId: request.get('Call-ID'), reason: offer.reason },
       'INVITE with unusable SDP refused',
     );
-    await sendFinal(responder, 488, 'Not Acceptable Here', offerWarning(offer.reason)).catch(() => undefined);
+    await sendFinal(responder, 488, 'Not Acceptable Here', warningHeader(offer.reason)).catch(
+      () => undefined,
+    );
     return;
   }
   const callId = ctx.newId();
@@ -173,7 +158,7 @@ async function refuseOffer(ctx: LegContext, leg: InboundLeg, reason: string): Pr
   if (hasEnded(leg) || leg.status.state === 'answered') return;
   leg.log.info({ reason }, 'offer refused by the media side');
   clearTimeout(leg.answerTimer);
-  await sendFinal(leg.responder, 488, 'Not Acceptable Here', offerWarning(reason)).catch((error: unknown) =>
+  await sendFinal(leg.responder, 488, 'Not Acceptable Here', warningHeader(reason)).catch((error: unknown) =>
     leg.log.debug({ err: error }, '488 not sent'),
   );
   await endLeg(ctx, leg, EndCause.END_CAUSE_REJECTED, 488, reason);

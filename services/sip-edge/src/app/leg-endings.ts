@@ -7,6 +7,8 @@ import { endSipSpan, factIds, report, sipSpan, type LegContext } from './leg-con
 import { dialogOf, type Leg } from './leg-registry.js';
 import { leaveMedia } from './leg-media.js';
 import { answerReInvite } from './re-invite.js';
+import { forgetSentRefers, onNotify } from './refer-leg.js';
+import { onRefer } from './refer-received.js';
 import type { SipDialog } from './sip-stack.js';
 
 /**
@@ -26,12 +28,16 @@ export async function endLeg(
   else clearTimeout(leg.ringTimer);
   ctx.registry.remove(leg);
   ctx.journal.forget(leg.legId);
+  forgetSentRefers(leg);
   leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
   report(ctx, leg, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
   await leaveMedia(ctx, leg);
 }
 
-/** Follows an established dialog: BYE from the far end ends the leg, SIP INFO digits are reported. */
+/**
+ * Follows an established dialog: BYE from the far end ends the leg, SIP INFO digits are reported, a REFER
+ * is checked and reported, NOTIFYs report REFERs sip-edge sent.
+ */
 export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void {
   dialog.on('destroy', (_message, reason) => {
     // The far end's BYE (srf answered it): a SERVER span under the leg's trace.
@@ -48,6 +54,12 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
     if (!digit || leg.status.state === 'ended') return;
     leg.log.info({ digit: digit.digit }, 'dtmf by SIP INFO');
     report(ctx, leg, dtmfInfoReceived(factIds(ctx, leg), digit.digit, digit.durationMs));
+  });
+  dialog.on('refer', (request, responder) => {
+    void onRefer(ctx, leg, request, responder);
+  });
+  dialog.on('notify', (request, responder) => {
+    void onNotify(ctx, leg, request, responder);
   });
 }
 

@@ -2,6 +2,9 @@ import type { Logger } from '@callctl/logging';
 import { LegNotFoundError } from '../domain/errors.js';
 import type { CancelReason } from '../domain/end-cause.js';
 import type { MediaParty } from '../domain/media-plan.js';
+import type { Direction } from '../domain/sdp-direction.js';
+import type { ReceivedRefer } from './refer-received.js';
+import type { SentRefer } from './refer-leg.js';
 import type { SentRequest, SipDialog, SipRequest, SipResponder } from './sip-stack.js';
 
 /**
@@ -26,6 +29,26 @@ interface LegCommon {
   bridge?: LegBridge;
   /** The SendDtmfInfo in progress (settled, never rejected): the next one waits for it. */
   sendingDtmf?: Promise<void>;
+  /** The SetLegDirection in progress (settled, never rejected): the next one waits for it. */
+  changingDirection?: Promise<void>;
+  /**
+   * The platform's re-INVITEs of the leg not complete yet (answered, and ACKed when the far end offered):
+   * a re-INVITE from the phone meanwhile gets 491 (platform-reinvite.ts).
+   */
+  reInvitesPending?: number;
+  /** The direction the platform holds the leg with (absent: not held, sendrecv); see PlatformHold. */
+  platformHold?: PlatformHold;
+  /** The phone's last offer held the platform (sendonly or inactive): LegHoldChanged is sent on a change. */
+  phoneHolds?: boolean;
+  /**
+   * REFERs sip-edge sent on the leg (ReferLeg) whose result is not known yet, oldest first; `sendingRefer`
+   * is the one in flight (settled, never rejected): the next REFER waits for its response, so a NOTIFY
+   * that overtakes a 202 can only belong to that one.
+   */
+  sentRefers?: SentRefer[];
+  sendingRefer?: Promise<void>;
+  /** REFERs the leg's phone sent and sip-edge accepted, by refer id (their CSeq number). */
+  receivedRefers?: Map<string, ReceivedRefer>;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
   hangupRequested?: { sipStatus: number; reason: string };
   /**
@@ -39,13 +62,26 @@ interface LegCommon {
  * A bridge as a leg sees it: one concept for the two ways sip-edge joins legs' media. A dial-through
  * (PlaceCall with bridge_with_leg_id) marks the dialled leg `dialling` until it answers; BridgeLegs marks
  * both legs `joining` while it re-INVITEs them, so a second one is refused rather than interleaved. Both
- * end `joined` on both legs: re-INVITEs from either far end are passed across. Where the media is lives
- * in the media plan.
+ * end `joined` on both legs: re-INVITEs from either far end are passed across. UnbridgeLegs marks both
+ * `parting` while it re-INVITEs them apart, and clears the bridge when done. Where the media is lives in
+ * the media plan.
  */
 export type LegBridge =
   | { readonly status: 'dialling'; readonly peerLegId: string }
   | { readonly status: 'joining'; readonly peerLegId: string }
-  | { readonly status: 'joined'; readonly peerLegId: string };
+  | { readonly status: 'joined'; readonly peerLegId: string }
+  | { readonly status: 'parting'; readonly peerLegId: string };
+
+/**
+ * The platform holds the leg (SetLegDirection, UnbridgeLegs with hold_a): its SDP to the phone says
+ * `direction`, also in offers passed to it from its bridge peer and in answers to the phone's own
+ * re-INVITEs, so a session refresh cannot resume it. `answered`: the phone's side of the stream as it
+ * answered (recvonly or inactive).
+ */
+export interface PlatformHold {
+  readonly direction: 'sendonly' | 'inactive';
+  readonly answered: Direction;
+}
 
 export interface InboundLeg extends LegCommon {
   readonly direction: 'inbound';

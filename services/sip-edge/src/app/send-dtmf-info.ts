@@ -3,6 +3,7 @@
 // end gets the digits in order and a refusal stops the rest.
 import { checkInfoDigits, DTMF_RELAY_TYPE, dtmfRelayBody } from '../domain/dtmf-info.js';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
+import { requestInDialog } from './in-dialog-request.js';
 import type { LegContext } from './leg-context.js';
 import { dialogOf, hasEnded, idsOf, type Leg } from './leg-registry.js';
 import type { SipDialog, SipResponseMessage } from './sip-stack.js';
@@ -64,41 +65,30 @@ async function sendEach(leg: Leg, digits: readonly string[], durationMs: number)
 }
 
 /** One INFO; resolves with its final response, rejects with UnavailableError when none comes in time. */
-function sendInfo(leg: Leg, dialog: SipDialog, body: string, which: string): Promise<SipResponseMessage> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new UnavailableError(
-            `leg ${leg.legId} did not answer the SIP INFO of DTMF ${which} within ${INFO_TIMEOUT_MS} ms`,
-            idsOf(leg),
-          ),
-        ),
+async function sendInfo(
+  leg: Leg,
+  dialog: SipDialog,
+  body: string,
+  which: string,
+): Promise<SipResponseMessage> {
+  let response: SipResponseMessage | undefined;
+  try {
+    response = await requestInDialog(
+      dialog,
+      { method: 'INFO', headers: { 'Content-Type': DTMF_RELAY_TYPE }, body },
       INFO_TIMEOUT_MS,
     );
-    const settle = (error: unknown, response?: SipResponseMessage) => {
-      clearTimeout(timer);
-      if (response) resolve(response);
-      else
-        reject(
-          new UnavailableError(
-            `SIP INFO of DTMF ${which} on leg ${leg.legId} not sent: ${error instanceof Error ? error.message : String(error)}`,
-            idsOf(leg),
-            { cause: error },
-          ),
-        );
-    };
-    try {
-      dialog.request(
-        { method: 'INFO', headers: { 'Content-Type': DTMF_RELAY_TYPE }, body },
-        (error, response) => {
-          if (error) settle(error);
-          else if (response.status >= 200) settle(undefined, response);
-        },
-      );
-    } catch (error) {
-      // srf asserts synchronously (e.g. no connection to the engine).
-      settle(error);
-    }
-  });
+  } catch (error) {
+    throw new UnavailableError(
+      `SIP INFO of DTMF ${which} on leg ${leg.legId} not sent: ${error instanceof Error ? error.message : String(error)}`,
+      idsOf(leg),
+      { cause: error },
+    );
+  }
+  if (!response)
+    throw new UnavailableError(
+      `leg ${leg.legId} did not answer the SIP INFO of DTMF ${which} within ${INFO_TIMEOUT_MS} ms`,
+      idsOf(leg),
+    );
+  return response;
 }

@@ -11,9 +11,13 @@ import {
 } from './inbound-legs.js';
 import { liveLegCount, waitForLegsToEnd } from './drain.js';
 import { hangupLeg } from './hangup-leg.js';
+import { setLegDirection, type PlatformDirection } from './leg-direction.js';
+import { unbridgeLegs, type UnbridgedMedia } from './unbridge-legs.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
 import type { LegState } from './leg-registry.js';
+import { referLeg } from './refer-leg.js';
+import { notifyRefer, refuseReferWithoutDialog } from './refer-received.js';
 import { sendDtmfInfo } from './send-dtmf-info.js';
 import { placeCall, type PlaceCallInput, type PlacedCall } from './outbound-legs.js';
 import { endEveryLeg } from './end-every-leg.js';
@@ -46,6 +50,11 @@ export class SipLegs {
     return runInTrace(newRootTraceparent(), () => offerInboundCall(this.ctx, request, responder));
   }
 
+  /** A REFER srf holds no dialog for: refused with 481 (the REFERs of live dialogs reach their legs). */
+  onReferWithoutDialog(responder: SipResponder): Promise<void> {
+    return refuseReferWithoutDialog(responder);
+  }
+
   answer(callId: string, legId: string, options: AnswerOptions = {}): Promise<void> {
     return answerInbound(this.ctx, callId, legId, options);
   }
@@ -70,6 +79,26 @@ export class SipLegs {
   /** Resolves with the rtpengine session the bridged legs' media is in. */
   bridge(callId: string, legAId: string, legBId: string, ids: BridgeIds): Promise<string> {
     return bridgeLegs(this.ctx, callId, legAId, legBId, ids);
+  }
+
+  /** Holds the leg (sendonly, inactive) or resumes it (sendrecv); resolves with the phone's answer. */
+  setDirection(callId: string, legId: string, direction: PlatformDirection | undefined): Promise<string> {
+    return setLegDirection(this.ctx, callId, legId, direction);
+  }
+
+  /** Takes two bridged legs apart; resolves with where each one's media is now. */
+  unbridge(callId: string, legAId: string, legBId: string, holdA: boolean): Promise<UnbridgedMedia> {
+    return unbridgeLegs(this.ctx, callId, legAId, legBId, holdA);
+  }
+
+  /** Sends a REFER on the leg; resolves with the phone's 2xx status (progress follows as facts). */
+  refer(input: sipEdge.ReferLegRequest): Promise<number> {
+    return referLeg(this.ctx, input);
+  }
+
+  /** A NOTIFY for a REFER the leg's phone sent (sipfrag `status reason`). */
+  notifyRefer(input: sipEdge.NotifyReferRequest): Promise<void> {
+    return notifyRefer(this.ctx, input);
   }
 
   hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {

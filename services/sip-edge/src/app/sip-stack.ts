@@ -52,6 +52,11 @@ export interface SipDialog {
   readonly remote: { sdp: string; uri: string };
   on(event: 'destroy', listener: (message: unknown, reason?: string) => void): this;
   on(event: 'info', listener: (request: SipRequest, response: SipResponder) => void): this;
+  /**
+   * A REFER or NOTIFY on the dialog. Without a listener srf answers either with 200 by itself (a REFER
+   * too, which promises a transfer nobody performs), so every dialog sip-edge holds listens.
+   */
+  on(event: 'refer' | 'notify', listener: (request: SipRequest, response: SipResponder) => void): this;
   /** A re-INVITE (srf sends it here, rather than answering with the old SDP, once a listener exists). */
   on(event: 'modify', listener: (request: SipRequest, response: SipResponder) => void): this;
   destroy(options?: { headers?: SipHeaders }): Promise<unknown>;
@@ -61,7 +66,7 @@ export interface SipDialog {
    * once answered; unlike destroy, its status is seen.
    */
   request(options: {
-    method: 'BYE' | 'INFO';
+    method: 'BYE' | 'INFO' | 'NOTIFY';
     headers?: SipHeaders;
     body?: string;
   }): Promise<SipResponseMessage>;
@@ -70,7 +75,7 @@ export interface SipDialog {
    * with the first response, which for a non-INVITE can be a 1xx).
    */
   request(
-    options: { method: 'INFO'; headers?: SipHeaders; body?: string },
+    options: { method: 'INFO' | 'REFER' | 'NOTIFY'; headers?: SipHeaders; body?: string },
     callback: (error: Error | null | undefined, response: SipResponseMessage) => void,
   ): this;
   /** A re-INVITE with our new offer; resolves with the far end's answer, rejects with a SipFailure. */
@@ -128,6 +133,11 @@ export interface UacOptions {
 /** The Srf instance, as sip-edge uses it. */
 export interface SipStack {
   invite(handler: (request: SipRequest, response: SipResponder) => void): void;
+  /**
+   * REFERs no dialog of srf's took: out of dialog (drachtio-server may route them) or in a dialog srf no
+   * longer holds. Without a handler srf answers them 404.
+   */
+  refer(handler: (request: SipRequest, response: SipResponder) => void): void;
   createUAS(
     request: SipRequest,
     response: SipResponder,

@@ -22,3 +22,9 @@ export class IllegalStateError extends common.IllegalStateError<LegErrorContext>
 
 /** The SIP engine, the media-worker or NATS cannot be reached or refused. */
 export class UnavailableError extends common.UnavailableError<LegErrorContext> {}
+
+/** The leg has no REFER of that id (NotifyRefer): its phone never sent it, or sip-edge restarted since. */
+export class ReferNotFoundError extends common.NotFoundError<LegErrorContext & { referId?: string }> {
+  override readonly name = 'ReferNotFoundError';
+  override readonly code = 'REFER_NOT_FOUND';
+}

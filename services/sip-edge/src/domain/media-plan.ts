@@ -6,6 +6,8 @@
 // Sessions: a call's legs start in the call's session (id = call id, tag = leg id). BridgeLegs moves two
 // legs into a new session of their own, named `<call id>/bridge/<unique id>` (still the name a media-worker
 // that resolves bridge sessions itself expects; a worker that takes the ids it is given does not care).
+// UnbridgeLegs moves each of two bridged legs into a session of its own, `<call id>/alone/<unique id>`,
+// where the platform answers it alone (prompts, music, digits) as it answers an inbound caller.
 
 import { IllegalStateError } from './errors.js';
 
@@ -64,6 +66,10 @@ function bridgeSessionId(callId: string, uniqueId: string): string {
   return `${callId}/bridge/${uniqueId}`;
 }
 
+function aloneSessionId(callId: string, uniqueId: string): string {
+  return `${callId}/alone/${uniqueId}`;
+}
+
 /**
  * The media topology of the legs sip-edge holds: which session each leg's party is in, and which sessions
  * exist. Pure state (no I/O): the leg modules ask it, then act on what it returns.
@@ -117,21 +123,38 @@ export class MediaPlan {
    * the sessions they left: a session nobody is left in, else the leg's own branch of it.
    */
   joined(bridge: BridgeMedia): MediaRelease[] {
+    return this.moved([bridge.a, bridge.b]);
+  }
+
+  /**
+   * A session of its own for one leg (UnbridgeLegs), keeping the leg's tag; nothing moves yet. Its media
+   * is asked for before the leg moves: `abandoned` removes it if the leg never does.
+   */
+  alone(callId: string, legId: string, uniqueId: string): MediaParty {
+    return { sessionId: aloneSessionId(callId, uniqueId), tag: legId };
+  }
+
+  /**
+   * The legs (by tag) accepted the media of `parties`: they are there from now on, and those sessions are
+   * used. Returns what to remove of the sessions they left: a session nobody is left in, else the leg's own
+   * branch of it.
+   */
+  moved(parties: readonly MediaParty[]): MediaRelease[] {
     const releases: MediaRelease[] = [];
-    for (const party of [bridge.a, bridge.b]) {
+    for (const party of parties) {
       const left = this.remove(party.tag);
       if (left?.emptied) {
         if (left.used) releases.push({ sessionId: left.party.sessionId });
       } else if (left) releases.push(left.party);
-      this.place(party.tag, bridge.sessionId);
+      this.place(party.tag, party.sessionId);
+      this.sessions.get(party.sessionId)!.used = true;
     }
-    this.sessions.get(bridge.sessionId)!.used = true;
     return releases;
   }
 
-  /** The bridge did not happen: its session goes, the legs stay where they were. */
-  abandoned(bridge: BridgeMedia): MediaRelease[] {
-    return this.sessions.has(bridge.sessionId) ? [] : [{ sessionId: bridge.sessionId }];
+  /** The move did not happen: the new session goes (unless a leg is in it), the legs stay where they were. */
+  abandoned(planned: { readonly sessionId: string }): MediaRelease[] {
+    return this.sessions.has(planned.sessionId) ? [] : [{ sessionId: planned.sessionId }];
   }
 
   /** The leg ended: returns the session to delete when it was the last one in it (and rtpengine has it). */

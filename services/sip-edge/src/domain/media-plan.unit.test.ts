@@ -40,16 +40,17 @@ describe('media plan: SDP paths', () => {
   });
 });
 
-describe('media plan: bridges', () => {
-  const answeredPair = () => {
-    const plan = new MediaPlan();
-    plan.inbound('C1', 'A');
-    plan.used('A');
-    plan.outbound('C1', 'B');
-    plan.used('B');
-    return plan;
-  };
+/** An inbound leg A and an outbound leg B, both with media, in call C1's session. */
+const answeredPair = () => {
+  const plan = new MediaPlan();
+  plan.inbound('C1', 'A');
+  plan.used('A');
+  plan.outbound('C1', 'B');
+  plan.used('B');
+  return plan;
+};
 
+describe('media plan: bridges', () => {
   it('gives a bridge a session of its own per bridge, each leg keeping its tag, without moving them yet', () => {
     const plan = answeredPair();
     const one = plan.bridge('C1', 'A', 'B', 'u1');
@@ -94,6 +95,56 @@ describe('media plan: bridges', () => {
     plan.joined(bridge);
     expect(plan.leave('A')).toEqual([]);
     expect(plan.leave('B')).toEqual([{ sessionId: bridge.sessionId }]);
+  });
+});
+
+describe('media plan: unbridging', () => {
+  const bridgedPair = () => {
+    const plan = answeredPair();
+    const bridge = plan.bridge('C1', 'A', 'B', 'u1');
+    plan.joined(bridge);
+    return { plan, bridge };
+  };
+
+  it('gives each leg a session of its own, keeping its tag, without moving it yet', () => {
+    const { plan, bridge } = bridgedPair();
+    const a = plan.alone('C1', 'A', 'x');
+    const b = plan.alone('C1', 'B', 'y');
+    expect(a.tag).toBe('A');
+    expect(b.tag).toBe('B');
+    expect(new Set([a.sessionId, b.sessionId, bridge.sessionId, 'C1']).size).toBe(4);
+    expect(plan.partyOf('A')).toEqual(bridge.a);
+  });
+
+  it('moves both legs apart and deletes the bridge session nobody is left in', () => {
+    const { plan, bridge } = bridgedPair();
+    const a = plan.alone('C1', 'A', 'x');
+    const b = plan.alone('C1', 'B', 'y');
+    expect(plan.moved([a, b])).toEqual([
+      { sessionId: bridge.sessionId, tag: 'A' },
+      { sessionId: bridge.sessionId },
+    ]);
+    expect(plan.partyOf('A')).toEqual(a);
+    expect(plan.partyOf('B')).toEqual(b);
+    // Each session is the leg's own: it goes with the leg.
+    expect(plan.leave('A')).toEqual([{ sessionId: a.sessionId }]);
+  });
+
+  it('deletes the sessions of an unbridge that did not happen', () => {
+    const { plan, bridge } = bridgedPair();
+    const a = plan.alone('C1', 'A', 'x');
+    expect(plan.abandoned(a)).toEqual([{ sessionId: a.sessionId }]);
+    expect(plan.partyOf('A')).toEqual(bridge.a);
+  });
+
+  it('bridges legs again after they were apart', () => {
+    const { plan } = bridgedPair();
+    const a = plan.alone('C1', 'A', 'x');
+    const b = plan.alone('C1', 'B', 'y');
+    plan.moved([a, b]);
+    const again = plan.bridge('C1', 'A', 'B', 'u2');
+    expect(plan.joined(again)).toEqual([{ sessionId: a.sessionId }, { sessionId: b.sessionId }]);
+    expect(plan.partyOf('B')).toEqual(again.b);
   });
 });
 

@@ -67,3 +67,33 @@ export function legsBridged(
 ): facts.SipFact {
   return fact(ids, { $case: 'legsBridged', legsBridged: { otherLegId, ...bridge } });
 }
+
+/** The phone re-INVITEd holding the platform (`direction` sendonly or inactive), or resuming after that. */
+export function legHoldChanged(ids: FactIds, held: boolean, direction: string): facts.SipFact {
+  return fact(ids, { $case: 'legHoldChanged', legHoldChanged: { held, direction } });
+}
+
+/**
+ * UnbridgeLegs took leg `ids.legId` (A) and `otherLegId` (B) apart: each one's media is alone in a session
+ * of its own now.
+ */
+export function legsUnbridged(
+  ids: FactIds,
+  otherLegId: string,
+  media: { a: MediaParty; b: MediaParty },
+): facts.SipFact {
+  return fact(ids, {
+    $case: 'legsUnbridged',
+    legsUnbridged: { otherLegId, mediaA: { ...media.a }, mediaB: { ...media.b } },
+  });
+}
+
+/** The leg's phone sent a REFER that sip-edge accepted (202 and NOTIFY 100 Trying sent). */
+export function referReceived(ids: FactIds, refer: facts.ReferReceived): facts.SipFact {
+  return fact(ids, { $case: 'referReceived', referReceived: refer });
+}
+
+/** Progress of a REFER sip-edge sent: a NOTIFY's sipfrag, the REFER's refusal, or the timeout's 408. */
+export function referProgress(ids: FactIds, progress: facts.ReferProgress): facts.SipFact {
+  return fact(ids, { $case: 'referProgress', referProgress: progress });
+}

@@ -133,11 +133,11 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       collectId: await sendResolved(requests.collectDigits(r, stamp), c),
     })),
     startEcho: unary(async (r: callControl.StartEchoRequest, c) => {
-      await send(requests.echo('StartEcho', r, stamp), c);
+      await send(requests.legRequest('StartEcho', r, stamp), c);
       return {};
     }),
     stopEcho: unary(async (r: callControl.StopEchoRequest, c) => {
-      await send(requests.echo('StopEcho', r, stamp), c);
+      await send(requests.legRequest('StopEcho', r, stamp), c);
       return {};
     }),
     bridgeLegs: unary(async (r: callControl.BridgeLegsRequest, c) => ({
@@ -157,16 +157,28 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.stopMonitor(r, stamp), c);
       return {};
     }),
-    // TODO(#16): hold, transfers, consultation and three-way; stubs until they land.
-    holdLeg: unary(async () => unimplemented('HoldLeg')),
-    resumeLeg: unary(async () => unimplemented('ResumeLeg')),
+    holdLeg: unary(async (r: callControl.HoldLegRequest, c) => {
+      await sendResolved(requests.holdLeg(r, stamp), c);
+      return {};
+    }),
+    resumeLeg: unary(async (r: callControl.ResumeLegRequest, c) => {
+      await send(requests.legRequest('ResumeLeg', r, stamp), c);
+      return {};
+    }),
+    // TODO(#16): transfers, consultation and three-way; stubs until they land.
     transferLeg: unary(async () => unimplemented('TransferLeg')),
     startConsultation: unary(async () => unimplemented('StartConsultation')),
     completeTransfer: unary(async () => unimplemented('CompleteTransfer')),
     cancelConsultation: unary(async () => unimplemented('CancelConsultation')),
     decideTransfer: unary(async () => unimplemented('DecideTransfer')),
-    addParticipant: unary(async () => unimplemented('AddParticipant')),
-    removeParticipant: unary(async () => unimplemented('RemoveParticipant')),
+    addParticipant: unary(async (r: callControl.AddParticipantRequest, c) => {
+      const parsed = requests.addParticipant(r, stamp);
+      return { participantId: await send(parsed, c), legId: parsed.participantLegId };
+    }),
+    removeParticipant: unary(async (r: callControl.RemoveParticipantRequest, c) => {
+      await send(requests.removeParticipant(r, stamp), c);
+      return {};
+    }),
     getCall: unary(async (r: callControl.GetCallRequest) => {
       if (!r.callId) throw new ValidationError('call_id is required');
       const view = callView(await h.calls.load(r.callId));

@@ -287,6 +287,23 @@ export function collectDigits(r: callControl.CollectDigitsRequest, s: Stamp): Me
   };
 }
 
+/** HoldLeg: its music (a Prompt) resolved like a playback's; none is silence. */
+export function holdLeg(r: callControl.HoldLegRequest, s: Stamp): MediaRequest {
+  const callId = required(r.callId, 'call_id');
+  const legId = required(r.legId, 'leg_id');
+  const choices = r.music ? [mediaChoice(r.music.media, 'music.')] : [];
+  const metadata = keyed(s, callId, 'hold', required(r.idempotencyKey, 'idempotency_key'));
+  return {
+    callId,
+    choices,
+    command: ([music]) => ({
+      type: 'HoldLeg',
+      data: { legId, musicUri: music?.mediaUri ?? '', musicToPeer: r.musicToPeer },
+      metadata,
+    }),
+  };
+}
+
 export function sendDtmf(r: callControl.SendDtmfRequest, s: Stamp): CallRequest {
   const callId = required(r.callId, 'call_id');
   const durationMs = r.durationMs || DEFAULT_DTMF_DURATION_MS;
@@ -315,9 +332,10 @@ export function setDtmfDetection(r: callControl.SetDtmfDetectionRequest, s: Stam
 /** SendDtmf's answer from the method DtmfSent recorded (a replay: the name its key remembered). */
 export const dtmfMethodOf = (name: string): callEvents.DtmfMethod => callEventsEnum.dtmfMethodFromJSON(name);
 
-export function echo(
-  type: 'StartEcho' | 'StopEcho',
-  r: callControl.StartEchoRequest | callControl.StopEchoRequest,
+/** A request naming only a leg, without a key: StartEcho, StopEcho, ResumeLeg. */
+export function legRequest(
+  type: 'StartEcho' | 'StopEcho' | 'ResumeLeg',
+  r: { callId: string; legId: string },
   s: Stamp,
 ): CallRequest {
   return {
@@ -398,6 +416,46 @@ export function stopMonitor(r: callControl.StopMonitorRequest, s: Stamp): CallRe
     command: {
       type: 'StopMonitor',
       data: { monitorId: required(r.monitorId, 'monitor_id') },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}
+
+/**
+ * AddParticipant: the participant id and its leg id derive from the key, so a retry after a crash asks for
+ * the same ones. A target given as a number is turned into a URI by decide (it knows the call).
+ */
+export function addParticipant(
+  r: callControl.AddParticipantRequest,
+  s: Stamp,
+): CallRequest & { participantLegId: string } {
+  const callId = required(r.callId, 'call_id');
+  const key = required(r.idempotencyKey, 'idempotency_key');
+  const target = required(r.target, 'target');
+  const participantLegId = s.ids.fromName(callId, 'participant-leg', key);
+  return {
+    callId,
+    participantLegId,
+    command: {
+      type: 'AddParticipant',
+      data: {
+        target: /^\+?[0-9]+$/.test(target) ? target : sipUri(target, 'target'),
+        mode: r.mode,
+        fromUri: r.fromUri ? sipUri(r.fromUri, 'from_uri') : '',
+        ringTimeoutMs: r.ringTimeoutMs || DEFAULT_RING_TIMEOUT_MS,
+        participantLegId,
+      },
+      metadata: keyed(s, callId, 'participant', key),
+    },
+  };
+}
+
+export function removeParticipant(r: callControl.RemoveParticipantRequest, s: Stamp): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type: 'RemoveParticipant',
+      data: { participantId: required(r.participantId, 'participant_id') },
       metadata: meta(s, s.ids.next()),
     },
   };

@@ -71,6 +71,12 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
     stopPlay: async ({ sessionId, tag }) => {
       await on({ sessionId }, (c) => c.stopPlay, { sessionId, tag });
     },
+    blockMedia: async ({ sessionId, tag }) => {
+      await on({ sessionId }, (c) => c.blockMedia, { sessionId, tag });
+    },
+    unblockMedia: async ({ sessionId, tag }) => {
+      await on({ sessionId }, (c) => c.unblockMedia, { sessionId, tag });
+    },
     sendDtmf: async (r) => {
       const reply = await on<media.SendDtmfRequest, media.SendDtmfResponse>(r.party, (c) => c.sendDtmf, {
         sessionId: r.party.sessionId,

@@ -61,6 +61,19 @@ export function inviteNotSent(
   };
 }
 
+/**
+ * The afterFailed of a command whose decision dials a leg of its own (a supervisor, a participant) and
+ * answers with another id: that leg, picked by `isDial`, ends as its INVITE could not be sent.
+ */
+export const dialledLegNotSent =
+  (isDial: (e: Decision['events'][number]) => boolean) =>
+  (command: CallCommand, decision: Decision, error: unknown): CallCommand | undefined => {
+    const dialled = decision.events.find(isDial);
+    return dialled?.type === 'DialRequested'
+      ? inviteNotSent(command, { ...decision, resultId: dialled.data.legId }, error)
+      : undefined;
+  };
+
 async function hangupLeg(ports: EffectPorts, callId: string, legId: string, reason: string): Promise<void> {
   try {
     await ports.sipEdge.hangupLeg(callId, legId, reason);

@@ -1,5 +1,6 @@
-// Re-drives the media of monitored calls from the log (app/monitor-media.ts): at start, every active call
-// with a monitor running (an orchestrator killed with -9 left rooms, forks and routes half done, or done
+// Re-drives the media of calls with a mixer room from the log (app/monitor-media.ts): at start, every
+// active call with a monitor running or a three-way participant added (an orchestrator killed with -9 left
+// rooms, forks and routes half done, or done
 // by a process whose memory is gone); later, only the calls this process drives itself (a step that
 // failed). Not every call on every resync: another instance's StartFork of a fork it made would replace it.
 import type { CallState } from '../../domain/call.state.js';

@@ -97,6 +97,23 @@ export const untilEnded =
   (state, c, ctx) =>
     state.status === 'ended' ? none : fn(active(state), c, ctx);
 
+/** The events of `step` for each item in turn, each decided on the call as the previous ones left it. */
+export function chained<T>(
+  s: Active,
+  items: readonly T[],
+  step: (at: Active, item: T) => readonly CallEvent[],
+  ctx: DecideContext,
+): CallEvent[] {
+  const out: CallEvent[] = [];
+  let at = s;
+  for (const item of items) {
+    const events = step(at, item);
+    out.push(...events);
+    at = events.reduce((a, e) => ctx.evolve(a, e) as Active, at);
+  }
+  return out;
+}
+
 /** The context's evolve on an active call, for events that leave it active (playbacks, digits). */
 export const activeEvolve =
   (ctx: DecideContext) =>

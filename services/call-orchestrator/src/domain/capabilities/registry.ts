@@ -1,6 +1,6 @@
 // Builds the call aggregate's decide, evolve and settled from a list of capabilities, and the cascade
 // that ends a leg: each capability is asked what ends with the leg, then the leg ends, then the call when
-// no party leg is left (supervisor legs, which monitoring dials, end with the call). A command or event type that no capability handles is a compile error at the call to
+// no party leg is left (supervisor legs, which monitoring dials, and participant legs end with the call). A command or event type that no capability handles is a compile error at the call to
 // buildRegistry; one that two capabilities claim is refused when the registry is built.
 import { callEvents } from '@callctl/proto';
 import type { CallCommand, CallCommandType } from '../call.commands';
@@ -10,6 +10,7 @@ import type { Active, Decision } from '../call.guards';
 import { ValidationError } from '../errors';
 import type { AnyCapability, DecideContext, Decider, Evolver, LegEnd, Started } from './capability';
 import { isSupervisor } from './monitors/monitors.state';
+import { isParty } from './legs/roles';
 
 const LOCAL_HANGUP: LegEnd = { cause: callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, sipStatus: 0 };
 
@@ -69,17 +70,19 @@ export function buildRegistry<const L extends readonly AnyCapability[]>(
         { type: 'LegEnded', data: { ...base, legId: leg.legId, ...end, reason: why } },
       ];
       const out = endOf(s, l, { cause, sipStatus }, reason);
-      // A supervisor leg (monitoring) never keeps the call up: the call ends with its last party leg.
+      // A supervisor's or participant's leg never keeps the call up: the call ends with its last party leg.
       const stillUp = Object.values(s.legs).some(
-        (o) => o.legId !== l.legId && o.status !== 'ended' && !isSupervisor(o),
+        (o) => o.legId !== l.legId && o.status !== 'ended' && isParty(o),
       );
       if (!stillUp) {
         out.push(...capabilities.flatMap((c) => c.onCallEnded?.(s) ?? []));
-        // The supervisors still up are hung up with the call, after their monitors ended with it.
-        for (const sup of Object.values(s.legs))
-          if (sup.legId !== l.legId && sup.status !== 'ended' && isSupervisor(sup)) {
+        // The supervisors and participants still up are hung up with the call, after what they were in
+        // (their monitors, their participation) ended with it.
+        for (const other of Object.values(s.legs))
+          if (other.legId !== l.legId && other.status !== 'ended' && !isParty(other)) {
             const at = out.reduce(evolve, s as CallState) as Active;
-            out.push(...endOf(at, sup, LOCAL_HANGUP, 'the monitored call ended'));
+            const why = isSupervisor(other) ? 'the monitored call ended' : 'the three-way call ended';
+            out.push(...endOf(at, other, LOCAL_HANGUP, why));
           }
         out.push({ type: 'CallEnded', data: { ...base, cause, talkDurationMs: 0 } });
       }

@@ -1,9 +1,16 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
-import { UnimplementedError } from '@callctl/errors';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
+import type { PlatformDirection } from '../../app/leg-direction.js';
 import type { SipLegs } from '../../app/sip-legs.js';
+
+/** MediaDirection on the wire to the leg modules' names; UNSPECIFIED (or unknown) is none. */
+const DIRECTIONS = new Map<sipEdge.MediaDirection, PlatformDirection>([
+  [sipEdge.MediaDirection.MEDIA_DIRECTION_SENDRECV, 'sendrecv'],
+  [sipEdge.MediaDirection.MEDIA_DIRECTION_SENDONLY, 'sendonly'],
+  [sipEdge.MediaDirection.MEDIA_DIRECTION_INACTIVE, 'inactive'],
+]);
 
 /** Binds callctl.sipedge.v1.SipEdge to the leg actions; every failure goes through the shared status table. */
 export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
@@ -50,18 +57,21 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       return { mediaSessionId };
     }),
     listLegs: unary(async (r: sipEdge.ListLegsRequest) => ({ legs: legs.list(r.callId || undefined) })),
-    // TODO(#16): hold, unbridge and REFER; a stub until they land.
-    setLegDirection: unary(async (): Promise<sipEdge.SetLegDirectionResponse> => {
-      throw new UnimplementedError('SetLegDirection is not implemented yet');
+    setLegDirection: unary(
+      async (r: sipEdge.SetLegDirectionRequest): Promise<sipEdge.SetLegDirectionResponse> => ({
+        answeredDirection: await legs.setDirection(r.callId, r.legId, DIRECTIONS.get(r.direction)),
+      }),
+    ),
+    unbridgeLegs: unary(async (r: sipEdge.UnbridgeLegsRequest): Promise<sipEdge.UnbridgeLegsResponse> => {
+      const media = await legs.unbridge(r.callId, r.legAId, r.legBId, r.holdA);
+      return { mediaA: { ...media.a }, mediaB: { ...media.b } };
     }),
-    unbridgeLegs: unary(async (): Promise<sipEdge.UnbridgeLegsResponse> => {
-      throw new UnimplementedError('UnbridgeLegs is not implemented yet');
+    referLeg: unary(async (r: sipEdge.ReferLegRequest): Promise<sipEdge.ReferLegResponse> => {
+      return { sipStatus: await legs.refer(r) };
     }),
-    referLeg: unary(async (): Promise<sipEdge.ReferLegResponse> => {
-      throw new UnimplementedError('ReferLeg is not implemented yet');
-    }),
-    notifyRefer: unary(async (): Promise<sipEdge.NotifyReferResponse> => {
-      throw new UnimplementedError('NotifyRefer is not implemented yet');
+    notifyRefer: unary(async (r: sipEdge.NotifyReferRequest): Promise<sipEdge.NotifyReferResponse> => {
+      await legs.notifyRefer(r);
+      return {};
     }),
   };
   return {

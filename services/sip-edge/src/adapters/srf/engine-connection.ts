@@ -63,6 +63,7 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
   };
   const stack: SipStack = {
     invite: (handler) => raw.invite(handler),
+    refer: (handler) => raw.refer(handler),
     createUAS: (request, response, opts) =>
       guard('answer', () => raw.createUAS(request, response, opts)).then(releasingReInviteSlot),
     createUAC: (uri, opts, callbacks) =>

@@ -18,6 +18,8 @@ import { activeEvolve, type DecideContext } from '../capability';
 import { stopPlaybacksOn } from '../digits/prompts';
 import { bridgeFingerprint, dialFingerprint } from './bridges.state';
 import { isSupervisor } from '../monitors/monitors.state';
+import { refuseHeld } from '../holds/holds.state';
+import { isParty } from '../legs/roles';
 
 type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 
@@ -29,15 +31,11 @@ export const bridgeLegs = (s: Active, c: Cmd<'BridgeLegs'>, ctx: DecideContext):
   if (again) return again;
   const a = answeredLeg(s, legAId, 'be bridged');
   const b = answeredLeg(s, legBId, 'be bridged');
-  for (const l of [a, b])
-    if (isSupervisor(l))
-      throw new IllegalStateError(`leg ${l.legId} is a supervisor's (monitoring): it is never bridged`, {
-        callId: s.callId,
-        legId: l.legId,
-      });
+  for (const l of [a, b]) neverBridged(s, l);
   for (const l of [a, b])
     if (l.bridgeId)
       throw new IllegalStateError(`leg ${l.legId} is already bridged`, { callId: s.callId, legId: l.legId });
+  for (const l of [a, b]) refuseHeld(s, l, 'be bridged');
   // The media session is sip-edge's to choose: its BridgeLegs reply fills it in before the append.
   const joined = joinLegs(
     s,
@@ -145,16 +143,23 @@ export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
  * The leg a dialled leg is bridged with: an answered leg, or an inbound leg still waiting for its answer
  * (sip-edge then offers the caller's SDP to the new party and answers the caller when it answers).
  */
+/** A supervisor's or participant's leg hears the call through the mixer: it is never bridged. */
+function neverBridged(s: Active, l: Leg): void {
+  if (isParty(l)) return;
+  const whose = isSupervisor(l) ? "a supervisor's (monitoring)" : "a participant's (three-way)";
+  throw new IllegalStateError(`leg ${l.legId} is ${whose}: it is never bridged`, {
+    callId: s.callId,
+    legId: l.legId,
+  });
+}
+
 function bridgeSource(s: Active, legId: string): void {
   const l = leg(s, legId);
   const waitingInbound =
     l.direction === callEvents.LegDirection.LEG_DIRECTION_INBOUND &&
     (l.status === 'initiated' || l.status === 'ringing');
-  if (isSupervisor(l))
-    throw new IllegalStateError(`leg ${legId} is a supervisor's (monitoring): it is never bridged`, {
-      callId: s.callId,
-      legId,
-    });
+  neverBridged(s, l);
+  refuseHeld(s, l, 'be bridged with a dialled leg');
   if (l.status === 'answered' || waitingInbound) return;
   answeredLeg(s, legId, 'be bridged with a dialled leg');
 }

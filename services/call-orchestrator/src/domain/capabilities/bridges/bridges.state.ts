@@ -5,6 +5,8 @@ import { callEvents } from '@callctl/proto';
 import type { Leg } from '../../call.state';
 import { remember } from '../../idempotency';
 import { supervisorDialled } from '../monitors/monitors.state';
+import { participantDialled } from '../participants/participants.state';
+import { roleOf } from '../legs/roles';
 import type { Evolver } from '../capability';
 
 export type Bridge = {
@@ -34,8 +36,10 @@ const dialRequested: Evolver<'DialRequested'> = (s, { data: d }) => {
     bridgeWithOnAnswer: d.bridgeWithLegId,
     media: legMedia(s.callId, d.legId),
     status: 'initiated',
-    ...(d.role ? { role: d.role, monitorId: d.monitorId } : {}),
+    ...roleOf(d),
   };
+  // A participant's key answers its participant (participantDialled remembers it), a Dial's its leg.
+  if (d.participantId) return { ...participantDialled(s, d), legs: { ...s.legs, [d.legId]: leg } };
   return {
     ...supervisorDialled(s, d.monitorId ?? ''),
     legs: { ...s.legs, [d.legId]: leg },

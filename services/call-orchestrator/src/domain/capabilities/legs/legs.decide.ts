@@ -15,6 +15,7 @@ import {
 } from '../../call.guards';
 import { IdempotencyConflictError, IllegalStateError, ValidationError } from '../../errors';
 import type { DecideContext } from '../capability';
+import { roleOf } from './roles';
 
 const { EndCause, LegDirection } = callEvents;
 const none: Decision = { events: [] };
@@ -211,8 +212,8 @@ export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Dec
           ringTimeoutMs: l.ringTimeoutMs,
           clientState: s.clientState,
           ...(c.data.media ? { media: c.data.media } : {}),
-          // A supervisor leg (monitoring) says so; a party leg's LegInitiated stays as it always was.
-          ...(l.role ? { role: l.role, monitorId: l.monitorId ?? '' } : {}),
+          // A supervisor or participant leg says so; a party leg's LegInitiated stays as it always was.
+          ...roleOf(l),
         },
       },
     ],

@@ -2,6 +2,7 @@
 import type { callEvents } from '@callctl/proto';
 import type { Evolver } from '../capability';
 import { withLeg } from '../capability';
+import { roleOf } from './roles';
 
 /**
  * Where a leg's media is, as LegInitiated says. Events recorded before sip-edge said so (and a dialled leg
@@ -30,10 +31,6 @@ const legInitiated: Evolver<'LegInitiated'> = (s, { data: d }) =>
     status: 'initiated',
     ...roleOf(d.role ? d : s.legs[d.legId]),
   });
-
-/** A supervisor leg's role and monitor (a party leg carries none). */
-const roleOf = (l: { role?: callEvents.LegRole; monitorId?: string } | undefined) =>
-  l?.role ? { role: l.role, monitorId: l.monitorId ?? '' } : {};
 
 const legRinging: Evolver<'LegRinging'> = (s, e) => {
   const leg = s.legs[e.data.legId];

@@ -7,6 +7,7 @@ import { IllegalStateError, NotFoundError, ValidationError } from '../../errors'
 import { afterPrompt, stopPlaybacksOn } from '../digits/prompts';
 import { activeEvolve, type DecideContext } from '../capability';
 import { playFingerprint } from './media.state';
+import { isHoldMusic } from '../holds/holds.state';
 import { finishPlaybacksOn, playbackFinished, playbackStarted } from './playback-events';
 
 const { PlaybackEndReason } = callEvents;
@@ -66,6 +67,8 @@ function finishPlayback(
 ): Decision {
   const { playbackId } = c.data;
   const p = s.playbacks[playbackId];
+  // Hold music is played by the holds capability's media, not recorded as a playback: its end is nothing.
+  if (!p && c.type === 'RecordPlaybackFinished' && isHoldMusic(playbackId)) return none;
   if (!p)
     throw new NotFoundError(`playback ${playbackId} does not exist in call ${s.callId}`, {
       callId: s.callId,

@@ -1,19 +1,26 @@
-// Who hears whom in a monitored call's mixer room: a pure function of the monitors' modes and the parties
-// (contract of issue 15). Participant ids are the orchestrator's: `sup-<monitorId>` (the supervisor's leg,
-// sendrecv), `fork-<legId>` (a copy of what a party says, recvonly: listening never touches the parties'
-// path) and `in-<legId>` (the party itself routed through the mixer, only while some monitor whispers or
-// barges).
+// Who hears whom in a call's mixer room: a pure function of its members' modes and the parties (contract
+// of issue 15). Members are the legs dialled into the call to listen or take part: monitors' supervisors
+// and three-way participants (issue 16), each heard as a monitor mode (a FULL participant barges, a
+// LISTEN one listens). Participant ids in the room are the orchestrator's: `sup-<monitorId>` (a
+// supervisor's leg, sendrecv), `par-<participantId>` (a three-way participant's leg, sendrecv),
+// `fork-<legId>` (a copy of what a party says, recvonly: listening never touches the parties' path) and
+// `in-<legId>` (the party itself routed through the mixer, only while some member whispers or barges).
 import { callEvents } from '@callctl/proto';
+import type { CallState } from '../../call.state';
 
-const { MonitorMode } = callEvents;
+const { MonitorMode, ParticipantMode } = callEvents;
 
 export const supParticipant = (monitorId: string) => `sup-${monitorId}`;
+export const parParticipant = (participantId: string) => `par-${participantId}`;
 export const forkParticipant = (legId: string) => `fork-${legId}`;
 export const inParticipant = (legId: string) => `in-${legId}`;
 
-/** A monitor whose supervisor hears the call (started). */
-export type HeardMonitor = {
-  readonly monitorId: string;
+/** A member of the room who hears the call now (a started monitor, an added participant). */
+export type HeardMember = {
+  /** Its participant id in the room (sup-*, par-*). */
+  readonly participantId: string;
+  /** Its leg, answered. */
+  readonly legId: string;
   readonly mode: callEvents.MonitorMode;
   readonly whisperLegId: string;
 };
@@ -21,29 +28,59 @@ export type HeardMonitor = {
 export type HearingRow = { readonly listenerId: string; readonly sourceIds: readonly string[] };
 
 export type Hearing = {
-  /** One row per listener (supervisors, and routed parties); forks only send. */
+  /** One row per listener (members, and routed parties); forks only send. */
   readonly rows: readonly HearingRow[];
-  /** The party legs that must be routed through the mixer (in-<legId>); empty while every monitor listens. */
+  /** The party legs that must be routed through the mixer (in-<legId>); empty while every member listens. */
   readonly routed: readonly string[];
 };
 
-const speaks = (m: HeardMonitor) =>
+const speaks = (m: HeardMember) =>
   m.mode === MonitorMode.MONITOR_MODE_WHISPER || m.mode === MonitorMode.MONITOR_MODE_BARGE;
-const barges = (m: HeardMonitor) => m.mode === MonitorMode.MONITOR_MODE_BARGE;
+const barges = (m: HeardMember) => m.mode === MonitorMode.MONITOR_MODE_BARGE;
 
 /**
- * `parties`: the answered party legs of the call. Every supervisor hears every party (their forks) and the
- * supervisors who barge (who are in the conversation). Once any monitor whispers or barges, every party is
- * routed through the mixer: each hears the other parties, every barging supervisor, and the supervisors
+ * The members of the call's room, in a stable order: every started monitor whose supervisor is answered,
+ * then every added participant whose leg is answered (FULL heard as BARGE, LISTEN as LISTEN).
+ */
+export function membersOf(state: CallState): HeardMember[] {
+  if (state.status !== 'active') return [];
+  const answered = (legId: string) => state.legs[legId]?.status === 'answered';
+  return [
+    ...Object.values(state.monitors)
+      .filter((m) => m.status === 'started' && answered(m.supervisorLegId))
+      .map((m) => ({
+        participantId: supParticipant(m.monitorId),
+        legId: m.supervisorLegId,
+        mode: m.mode,
+        whisperLegId: m.whisperLegId,
+      })),
+    ...Object.values(state.participants)
+      .filter((p) => p.status === 'added' && answered(p.legId))
+      .map((p) => ({
+        participantId: parParticipant(p.participantId),
+        legId: p.legId,
+        mode:
+          p.mode === ParticipantMode.PARTICIPANT_MODE_LISTEN
+            ? MonitorMode.MONITOR_MODE_LISTEN
+            : MonitorMode.MONITOR_MODE_BARGE,
+        whisperLegId: '',
+      })),
+  ];
+}
+
+/**
+ * `parties`: the answered party legs of the call. Every member hears every party (their forks) and the
+ * members who barge (who are in the conversation). Once any member whispers or barges, every party is
+ * routed through the mixer: each hears the other parties, every barging member, and the members
  * whispering to it.
  */
-export function hearingOf(monitors: readonly HeardMonitor[], parties: readonly string[]): Hearing {
-  const routed = monitors.some(speaks) ? [...parties] : [];
-  const rows: HearingRow[] = monitors.map((m) => ({
-    listenerId: supParticipant(m.monitorId),
+export function hearingOf(members: readonly HeardMember[], parties: readonly string[]): Hearing {
+  const routed = members.some(speaks) ? [...parties] : [];
+  const rows: HearingRow[] = members.map((m) => ({
+    listenerId: m.participantId,
     sourceIds: [
       ...parties.map(forkParticipant),
-      ...monitors.filter((o) => o !== m && barges(o)).map((o) => supParticipant(o.monitorId)),
+      ...members.filter((o) => o !== m && barges(o)).map((o) => o.participantId),
     ],
   }));
   for (const p of routed)
@@ -51,9 +88,9 @@ export function hearingOf(monitors: readonly HeardMonitor[], parties: readonly s
       listenerId: inParticipant(p),
       sourceIds: [
         ...routed.filter((q) => q !== p).map(inParticipant),
-        ...monitors
+        ...members
           .filter((m) => barges(m) || (m.mode === MonitorMode.MONITOR_MODE_WHISPER && m.whisperLegId === p))
-          .map((m) => supParticipant(m.monitorId)),
+          .map((m) => m.participantId),
       ],
     });
   return { rows, routed };

@@ -15,43 +15,21 @@ import {
   type Decision,
 } from '../../call.guards';
 import { IllegalStateError, NotFoundError, ValidationError } from '../../errors';
-import type { DecideContext } from '../capability';
+import { chained, type DecideContext } from '../capability';
+import { dialTarget, platformFrom } from '../legs/dial-target';
+import { isParty, partyLegs } from '../legs/roles';
+import { participantsMixerLost } from '../participants/participants.decide';
 import { isSupervisor, monitorFingerprint, type Monitor } from './monitors.state';
 
-const { EndCause, LegDirection, MonitorEndReason, MonitorMode } = callEvents;
+const { EndCause, MonitorEndReason, MonitorMode } = callEvents;
 const none: Decision = { events: [] };
 const MODES: ReadonlySet<number> = new Set([
   MonitorMode.MONITOR_MODE_LISTEN,
   MonitorMode.MONITOR_MODE_WHISPER,
   MonitorMode.MONITOR_MODE_BARGE,
 ]);
-/** A supervisor given as a number (digits, optionally a leading +). */
-const NUMBER = /^\+?[0-9]+$/;
-
-/** The party legs (not supervisors) of the call. */
-export const partyLegs = (s: Active): Leg[] => Object.values(s.legs).filter((l) => !isSupervisor(l));
 /** Connected: some party leg is answered, so there is something to hear. */
 const connected = (s: Active) => partyLegs(s).some((l) => l.status === 'answered');
-
-/** The host part of a SIP URI (after `@`, else after the scheme), without parameters. */
-const hostOf = (uri: string) =>
-  uri
-    .replace(/^sips?:/, '')
-    .replace(/^[^@]*@/, '')
-    .replace(/[;>?].*$/, '');
-
-function supervisorUri(uri: string, fromUri: string, callId: string): string {
-  if (uri.startsWith('sip:') || uri.startsWith('sips:')) return uri;
-  if (NUMBER.test(uri)) return `sip:${uri}@${hostOf(fromUri)}`;
-  throw new ValidationError(`supervisor_uri must be a SIP URI or a number, got "${uri}"`, { callId });
-}
-
-/** What From a supervisor's INVITE carries by default: the platform's side of the call's first leg. */
-function defaultFrom(s: Active): string {
-  const first = partyLegs(s)[0];
-  if (!first) return '';
-  return first.direction === LegDirection.LEG_DIRECTION_INBOUND ? first.toUri : first.fromUri;
-}
 
 type Chosen = { mode: callEvents.MonitorMode; whisperLegId: string };
 
@@ -71,7 +49,7 @@ function checkMode(s: Active, chosen: Chosen, asked: callEvents.MonitorMode): Ch
     throw new ValidationError(`mode ${asked} is not a monitor mode`, { callId: s.callId });
   if (chosen.mode !== MonitorMode.MONITOR_MODE_WHISPER) return chosen;
   const l = s.legs[chosen.whisperLegId];
-  if (!chosen.whisperLegId || !l || isSupervisor(l) || l.status === 'ended')
+  if (!chosen.whisperLegId || !l || !isParty(l) || l.status === 'ended')
     throw new ValidationError(
       `whisper_leg_id must name a party leg of the call, got "${chosen.whisperLegId}"`,
       {
@@ -103,8 +81,8 @@ function dialSupervisor(s: Active, m: Monitor, now: number): { event: CallEvent;
 
 export const monitorCall = (s: Active, c: Cmd<'MonitorCall'>, ctx: DecideContext): Decision => {
   const d = c.data;
-  const fromUri = d.fromUri || defaultFrom(s);
-  const uri = supervisorUri(d.supervisorUri, fromUri, s.callId);
+  const fromUri = d.fromUri || platformFrom(s);
+  const uri = dialTarget(d.supervisorUri, fromUri, s.callId, 'supervisor_uri');
   const chosen = modeOf(d.mode, d.whisperLegId, MonitorMode.MONITOR_MODE_LISTEN);
   const asked = { supervisorUri: uri, fromUri, ringTimeoutMs: d.ringTimeoutMs, ...chosen };
   // A retry is answered from its key before the checks of the moment (its whisper leg may have ended since).
@@ -183,17 +161,20 @@ export const stopMonitorOf = (state: CallState, c: Cmd<'StopMonitor'>, ctx: Deci
   return none;
 };
 
-/** The mixer holding the call's room died (the media-worker restored the parties' path): every monitor ends. */
+/**
+ * The mixer holding the call's room died (the media-worker restored the parties' path): every monitor ends,
+ * and every participant is removed.
+ */
 export const recordMixerLost = (s: Active, _c: Cmd<'RecordMixerLost'>, ctx: DecideContext): Decision => {
-  const out: CallEvent[] = [];
-  let cur = s;
-  for (const m of Object.values(s.monitors)) {
-    if (m.status === 'ended') continue;
-    const evs = endMonitor(cur, m, MonitorEndReason.MONITOR_END_REASON_MIXER_FAILED, 'mixer lost', ctx);
-    out.push(...evs);
-    cur = evs.reduce((a, e) => ctx.evolve(a, e) as Active, cur);
-  }
-  return { events: out };
+  const ended = chained(
+    s,
+    Object.values(s.monitors).filter((m) => m.status !== 'ended'),
+    (at, m) => endMonitor(at, m, MonitorEndReason.MONITOR_END_REASON_MIXER_FAILED, 'mixer lost', ctx),
+    ctx,
+  );
+  // The room is the call's, shared with its three-way participants: they go too.
+  const after = ended.reduce((a, e) => ctx.evolve(a, e) as Active, s);
+  return { events: [...ended, ...participantsMixerLost(after, ctx)] };
 };
 
 /**
@@ -217,6 +198,7 @@ export function onLegAnswered(s: Active, legId: string, now: number): Decision {
     };
     return { events: [started] };
   }
+  if (!isParty(l)) return none;
   const events: CallEvent[] = [];
   const deadlines: Deadline[] = [];
   for (const m of Object.values(s.monitors))

@@ -12,7 +12,7 @@
 // - DUAL takes the call's answered legs in the order the legs were created (the first, normally the caller,
 //   left), at most two: a third answered leg is not in the file. MONO mixes every answered leg.
 // - The recording service's facts are recorded after the call ended too (a file is stored after the BYE).
-import { isSupervisor } from '../monitors/monitors.state';
+import { isParty } from '../legs/roles';
 import { callEvents } from '@callctl/proto';
 import type { CallEvent } from '../../call.events';
 import type { Leg } from '../../call.state';
@@ -124,7 +124,7 @@ export function startRecording(s: Active, c: Cmd<'StartRecording'>, ctx: DecideC
   const again = replayOf(s, c.metadata.idempotencyKey, recordingFingerprint({ ...request, legIds: [] }));
   if (again) return again;
   // The conversation: the answered parties (a supervisor listening in is not one of them).
-  const answered = Object.values(s.legs).filter((l) => l.status === 'answered' && !isSupervisor(l));
+  const answered = Object.values(s.legs).filter((l) => l.status === 'answered' && isParty(l));
   if (answered.length === 0)
     throw new IllegalStateError(`call ${s.callId} has no answered leg to record`, where);
   const running = Object.values(s.recordings).find((r) => r.kind === 'call' && isRunning(r));
