@@ -44,8 +44,11 @@ export interface PhoneCall {
 }
 
 export interface PhoneCalls {
-  /** A sipp party following re-INVITEs: a callee at a port, or (with service) a caller calling the platform. */
-  party(name: string, hz: number, service?: string): Promise<SippParty>;
+  /**
+   * A sipp party following re-INVITEs: a callee at a port (hold-uas.xml, or `calleeScenario`), or (with
+   * service) a caller calling the platform.
+   */
+  party(name: string, hz: number, service?: string, calleeScenario?: string): Promise<SippParty>;
   /** The phone calls `sip:<service>@` the platform, which dials a sipp callee (1300 Hz) bridged with it. */
   phoneCallsThrough(phone: Phone, service: string): Promise<PhoneCall>;
   /** A sipp caller (700 Hz) calls `sip:<service>@`, and the platform dials the phone bridged with it. */
@@ -60,11 +63,11 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
   const logs = mkdtempSync(join(tmpdir(), 'phone-calls-'));
   const platformUri = (service: string) => `sip:${service}@127.0.0.1:${platform().edge.engine.sipPort}`;
 
-  const party: PhoneCalls['party'] = async (name, hz, service) => {
+  const party: PhoneCalls['party'] = async (name, hz, service, calleeScenario = 'hold-uas.xml') => {
     const rtp = await parties.rtpEndpoint();
     const logFile = join(logs, `${name}-${Date.now()}.log`);
     const sipp = await parties.sipp(
-      service ? 'uac-answered-follows-reinvites-expect-bye.xml' : 'hold-uas.xml',
+      service ? 'uac-answered-follows-reinvites-expect-bye.xml' : calleeScenario,
       rtp.port,
       { ...(service ? { service } : {}), args: ['-trace_logs', '-log_file', logFile] },
     );

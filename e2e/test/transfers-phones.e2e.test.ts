@@ -14,7 +14,7 @@ import { makeToneFile, waitFor } from '@callctl/testing';
 import { startBaresip, type Baresip } from '../support/baresip.js';
 import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
 import { startLinphone } from '../support/linphone.js';
-import type { EventCase } from '../support/platform-under-test.js';
+import type { EventCase, PlatformUnderTest } from '../support/platform-under-test.js';
 import { phonesUnderTest, TONE_DETECTED, type PhonesUnderTest } from '../support/phone-calls.js';
 import { serveFiles, type ToneServer } from '../support/tones.js';
 
@@ -28,6 +28,10 @@ const TARGET_HZ = 1800;
 const MUSIC_HZ = 1100;
 const F = callEvents.TransferFailureCause;
 
+/** The LegEnded of a leg. */
+const legEndedIn = (p: PlatformUnderTest, legId: string) =>
+  p.event('legEnded', (e) => e.event.legEnded.legId === legId);
+
 /** A sipp party (sending `hz`) and baresip hear each other (again). */
 async function stillTalking(
   calls: PhonesUnderTest['calls'],
@@ -40,7 +44,7 @@ async function stillTalking(
 
 describe('hold and transfers with real phones', () => {
   const { p, calls, parties, phone } = phonesUnderTest('transfers-phones-e2e');
-  const legEnded = (legId: string) => p().event('legEnded', (e) => e.event.legEnded.legId === legId);
+  const legEnded = (legId: string) => legEndedIn(p(), legId);
   /** Whether the call's log holds an event of that kind. */
   const recorded = (callId: string, kind: EventCase) =>
     p()
@@ -395,5 +399,58 @@ describe("a phone's REFER under the ASK policy", () => {
     await p().api.hangup({ callId: call.callId, legId: '' });
     p().edge.expectSippSucceeded(await call.peer.sipp.result);
     p().edge.expectSippSucceeded(await target.sipp.result);
+  });
+});
+
+describe("an orchestrator killed in the middle of a phone's transfer", () => {
+  const { p, calls, phone } = phonesUnderTest('transfers-phones-crash-e2e');
+
+  it('ends it completed or rolled back, with one event, and the audio says which', async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-crash', toneHz: BARESIP_HZ }));
+    const call = await calls.callerDialledToPhone(bs, 'tp-crash');
+    const target = await calls.party(
+      'tp-crash-target',
+      TARGET_HZ,
+      undefined,
+      'uas-rings-3s-answers-follows-reinvites-expect-bye.xml',
+    );
+    await bs.transfer(`sip:target@127.0.0.1:${target.sipp.port}`);
+    const requested = await p().event(
+      'transferRequested',
+      (e) => e.event.transferRequested.callId === call.callId,
+    );
+    const { transferId, targetLegId } = requested.event.transferRequested;
+    // The target rings (3 s before it answers): kill -9 now, and restart.
+    await p().event('legRinging', (e) => e.event.legRinging.legId === targetLegId);
+    await p().killOrchestrator();
+    await p().startOrchestrator();
+
+    const isEnd = (e: { event?: { $case: string } }) =>
+      e.event?.$case === 'transferCompleted' || e.event?.$case === 'transferFailed';
+    const ofTransfer = () =>
+      p()
+        .eventsOf(call.callId)
+        .filter(isEnd)
+        .filter((e) =>
+          e.event?.$case === 'transferCompleted'
+            ? e.event.transferCompleted.transferId === transferId
+            : e.event?.$case === 'transferFailed' && e.event.transferFailed.transferId === transferId,
+        );
+    const end = await waitFor('the transfer ended', () => ofTransfer()[0], 30_000);
+    if (end.event?.$case === 'transferCompleted') {
+      await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
+      await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+      await legEndedIn(p(), call.phoneLeg);
+    } else {
+      // Rolled back: the caller is with baresip again and the target's leg is gone.
+      await legEndedIn(p(), targetLegId);
+      await stillTalking(calls, call.peer, bs);
+    }
+    // One end, and it stays the only one.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(ofTransfer()).toHaveLength(1);
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
   });
 });
