@@ -44,8 +44,11 @@ export interface PhoneCall {
 }
 
 export interface PhoneCalls {
-  /** A sipp party following re-INVITEs: a callee at a port, or (with service) a caller calling the platform. */
-  party(name: string, hz: number, service?: string): Promise<SippParty>;
+  /**
+   * A sipp party following re-INVITEs: a callee at a port (hold-uas.xml, or `calleeScenario`), or (with
+   * service) a caller calling the platform.
+   */
+  party(name: string, hz: number, service?: string, calleeScenario?: string): Promise<SippParty>;
   /** The phone calls `sip:<service>@` the platform, which dials a sipp callee (1300 Hz) bridged with it. */
   phoneCallsThrough(phone: Phone, service: string): Promise<PhoneCall>;
   /** A sipp caller (700 Hz) calls `sip:<service>@`, and the platform dials the phone bridged with it. */
@@ -60,11 +63,11 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
   const logs = mkdtempSync(join(tmpdir(), 'phone-calls-'));
   const platformUri = (service: string) => `sip:${service}@127.0.0.1:${platform().edge.engine.sipPort}`;
 
-  const party: PhoneCalls['party'] = async (name, hz, service) => {
+  const party: PhoneCalls['party'] = async (name, hz, service, calleeScenario = 'hold-uas.xml') => {
     const rtp = await parties.rtpEndpoint();
     const logFile = join(logs, `${name}-${Date.now()}.log`);
     const sipp = await parties.sipp(
-      service ? 'uac-answered-follows-reinvites-expect-bye.xml' : 'hold-uas.xml',
+      service ? 'uac-answered-follows-reinvites-expect-bye.xml' : calleeScenario,
       rtp.port,
       { ...(service ? { service } : {}), args: ['-trace_logs', '-log_file', logFile] },
     );
@@ -147,10 +150,11 @@ export interface PhonesUnderTest {
 }
 
 /**
- * A test file's platform, phones and sipp parties: registers the jest hooks that start the platform before
- * the file, stop the phones and parties after each case and close everything after the file.
+ * A test file's (or describe block's) platform, phones and sipp parties: registers the jest hooks that start
+ * the platform before its cases (with `orchestratorEnv`, e.g. REFER_POLICY), stop the phones and parties
+ * after each case and close everything after the last.
  */
-export function phonesUnderTest(name: string): PhonesUnderTest {
+export function phonesUnderTest(name: string, orchestratorEnv: NodeJS.ProcessEnv = {}): PhonesUnderTest {
   let platform: PlatformUnderTest | undefined;
   let dir = '';
   const p = () => {
@@ -161,7 +165,7 @@ export function phonesUnderTest(name: string): PhonesUnderTest {
   const phones: Phone[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${name}-`));
-    platform = await startPlatform();
+    platform = await startPlatform({}, { orchestratorEnv });
   });
   afterEach(async () => {
     await Promise.all(phones.splice(0).map((ph) => ph.stop()));

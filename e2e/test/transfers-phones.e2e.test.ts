@@ -5,13 +5,18 @@
 // transferee of TransferLeg in REFER mode (it calls the target itself); linphonec transfers attended (two
 // calls through the platform, then its REFER on the first naming the second by Replaces: the platform
 // resolves that against its own dialogs, since linphone's Refer-To drops the port, and never sends linphone
-// an INVITE with Replaces, on which it crashes).
+// an INVITE with Replaces, on which it crashes). Also: a busy target of either kind of blind transfer leaves
+// the call as it was; an attended transfer by the API (StartConsultation, then CompleteTransfer or
+// CancelConsultation) with baresip as the held party hearing the music; and the ASK policy for a phone's
+// REFER (DecideTransfer declines or accepts).
 import { callEvents } from '@callctl/proto';
-import { waitFor } from '@callctl/testing';
-import { startBaresip } from '../support/baresip.js';
+import { makeToneFile, waitFor } from '@callctl/testing';
+import { startBaresip, type Baresip } from '../support/baresip.js';
 import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
 import { startLinphone } from '../support/linphone.js';
-import { phonesUnderTest, TONE_DETECTED } from '../support/phone-calls.js';
+import type { EventCase, PlatformUnderTest } from '../support/platform-under-test.js';
+import { phonesUnderTest, TONE_DETECTED, type PhonesUnderTest } from '../support/phone-calls.js';
+import { serveFiles, type ToneServer } from '../support/tones.js';
 
 jest.setTimeout(120_000);
 
@@ -20,10 +25,43 @@ const BY_REMOTE = callEvents.Initiator.INITIATOR_REMOTE;
 const BARESIP_HZ = 500;
 const LINPHONE_HZ = 900;
 const TARGET_HZ = 1800;
+const MUSIC_HZ = 1100;
+const F = callEvents.TransferFailureCause;
+
+/** The LegEnded of a leg. */
+const legEndedIn = (p: PlatformUnderTest, legId: string) =>
+  p.event('legEnded', (e) => e.event.legEnded.legId === legId);
+
+/** A sipp party (sending `hz`) and baresip hear each other (again). */
+async function stillTalking(
+  calls: PhonesUnderTest['calls'],
+  party: { rtp: { recentToneRatio(hz: number): number }; hz: number },
+  bs: Baresip,
+): Promise<void> {
+  await calls.hears('the sipp party hearing baresip', () => party.rtp.recentToneRatio(bs.toneHz));
+  await calls.hears('baresip hearing the sipp party', () => bs.recentToneRatio(party.hz));
+}
 
 describe('hold and transfers with real phones', () => {
-  const { p, calls, phone } = phonesUnderTest('transfers-phones-e2e');
-  const legEnded = (legId: string) => p().event('legEnded', (e) => e.event.legEnded.legId === legId);
+  const { p, calls, parties, phone } = phonesUnderTest('transfers-phones-e2e');
+  const legEnded = (legId: string) => legEndedIn(p(), legId);
+  /** Whether the call's log holds an event of that kind. */
+  const recorded = (callId: string, kind: EventCase) =>
+    p()
+      .eventsOf(callId)
+      .some((e) => e.event?.$case === kind);
+  /** TransferLeg in REFER mode of the phone's leg. */
+  const referPhone = (call: { callId: string; phoneLeg: string }, target: string) =>
+    p().api.transferLeg({
+      callId: call.callId,
+      legId: call.phoneLeg,
+      target,
+      mode: callEvents.TransferMode.TRANSFER_MODE_REFER,
+      fromUri: '',
+      timeoutMs: 0,
+      releaseOnFailure: false,
+      idempotencyKey: `transfer-${call.callId}`,
+    });
 
   it("baresip's hold and resume are LegHeld and LegResumed by REMOTE; two-way audio is back after it", async () => {
     const bs = await phone((dir) => startBaresip({ dir, name: 'bs-hold', toneHz: BARESIP_HZ }));
@@ -90,11 +128,7 @@ describe('hold and transfers with real phones', () => {
     const closed = await bs.event('CALL_CLOSED');
     expect(closed.param).toMatch(/transfer/i);
     expect((await legEnded(call.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
-    expect(
-      p()
-        .eventsOf(call.callId)
-        .some((e) => e.event?.$case === 'transferFailed'),
-    ).toBe(false);
+    expect(recorded(call.callId, 'transferFailed')).toBe(false);
 
     await p().api.hangup({ callId: call.callId, legId: '' });
     p().edge.expectSippSucceeded(await call.peer.sipp.result);
@@ -107,16 +141,7 @@ describe('hold and transfers with real phones', () => {
     const target = await calls.party('tp-refer-out-target', TARGET_HZ);
     const since = Date.now();
 
-    const { transferId } = await p().api.transferLeg({
-      callId: call.callId,
-      legId: call.phoneLeg,
-      target: `sip:target@127.0.0.1:${target.sipp.port}`,
-      mode: callEvents.TransferMode.TRANSFER_MODE_REFER,
-      fromUri: '',
-      timeoutMs: 0,
-      releaseOnFailure: false,
-      idempotencyKey: `transfer-${call.callId}`,
-    });
+    const { transferId } = await referPhone(call, `sip:target@127.0.0.1:${target.sipp.port}`);
     await bs.event(
       'CALL_ESTABLISHED',
       (e) => e.peeruri?.includes(`:${target.sipp.port}`) ?? false,
@@ -193,5 +218,239 @@ describe('hold and transfers with real phones', () => {
       .catch(() => undefined);
     p().edge.expectSippSucceeded(await first.peer.sipp.result);
     p().edge.expectSippSucceeded(await second.peer.sipp.result);
+  });
+  it("a busy target of baresip's REFER: TransferFailed TARGET_BUSY, and the caller and baresip still talk", async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-xferor-busy', toneHz: BARESIP_HZ }));
+    const call = await calls.callerDialledToPhone(bs, 'tp-phone-refer-busy');
+    const busy = await parties.sipp('uas-busy.xml', 9);
+
+    await bs.transfer(`sip:busy@127.0.0.1:${busy.port}`);
+    const failed = await p().event('transferFailed', (e) => e.event.transferFailed.callId === call.callId);
+    expect(failed.event.transferFailed).toMatchObject({
+      cause: F.TRANSFER_FAILURE_CAUSE_TARGET_BUSY,
+      sipStatus: 486,
+    });
+    await stillTalking(calls, call.peer, bs);
+    expect(bs.events.some((e) => e.type === 'CALL_CLOSED')).toBe(false);
+    expect(recorded(call.callId, 'transferCompleted')).toBe(false);
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+  });
+
+  it('a busy target of TransferLeg REFER: baresip reports the 486, TransferFailed, and the call goes on', async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-xferee-busy', toneHz: BARESIP_HZ }));
+    const call = await calls.phoneCallsThrough(bs, 'tp-refer-out-busy');
+    const busy = await parties.sipp('uas-busy.xml', 9);
+
+    const { transferId } = await referPhone(call, `sip:busy@127.0.0.1:${busy.port}`);
+    const failed = await p().event('transferFailed', (e) => e.event.transferFailed.transferId === transferId);
+    expect(failed.event.transferFailed).toMatchObject({
+      cause: F.TRANSFER_FAILURE_CAUSE_TARGET_BUSY,
+      sipStatus: 486,
+    });
+    await stillTalking(calls, call.peer, bs);
+    expect(recorded(call.callId, 'legEnded')).toBe(false);
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+  });
+
+  describe('an attended transfer by the API, baresip the held party', () => {
+    let files: ToneServer;
+    let musicUrl: string;
+    beforeAll(async () => {
+      const dir = p().edge.dir;
+      makeToneFile(dir, `music-${MUSIC_HZ}.wav`, 60, MUSIC_HZ, { volume: 0.25 });
+      files = await serveFiles(dir);
+      musicUrl = files.url(`music-${MUSIC_HZ}.wav`);
+    });
+    afterAll(async () => {
+      await files?.close();
+    });
+
+    /** baresip (the held party) called through to a sipp agent, who consults a sipp target. */
+    const consulting = async (service: string) => {
+      const bs = await phone((dir) => startBaresip({ dir, name: `bs-${service}`, toneHz: BARESIP_HZ }));
+      const call = await calls.phoneCallsThrough(bs, service);
+      const target = await calls.party(`${service}-target`, TARGET_HZ);
+      const { transferId, consultationLegId } = await p().api.startConsultation({
+        callId: call.callId,
+        heldLegId: call.phoneLeg,
+        target: `sip:target@127.0.0.1:${target.sipp.port}`,
+        fromUri: '',
+        ringTimeoutMs: 10_000,
+        music: { media: { $case: 'url', url: musicUrl } },
+        idempotencyKey: `consult-${call.callId}`,
+      });
+      const started = await p().event(
+        'consultationStarted',
+        (e) => e.event.consultationStarted.transferId === transferId,
+      );
+      expect(started.event.consultationStarted).toMatchObject({
+        heldLegId: call.phoneLeg,
+        transferorLegId: call.peerLeg,
+        consultationLegId,
+      });
+      await calls.hears('the agent hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
+      await calls.hears('the target hearing the agent', () => target.rtp.recentToneRatio(CALLEE_HZ));
+      await calls.hears('baresip hearing the music', () => bs.recentToneRatio(MUSIC_HZ));
+      expect(bs.recentToneRatio(TARGET_HZ)).toBeLessThan(TONE_DETECTED);
+      expect(bs.recentToneRatio(CALLEE_HZ)).toBeLessThan(TONE_DETECTED);
+      expect(target.rtp.recentToneRatio(BARESIP_HZ)).toBeLessThan(TONE_DETECTED);
+      return { bs, call, target, transferId, consultationLegId };
+    };
+
+    it('CompleteTransfer: baresip and the target talk, the agent is released', async () => {
+      const { bs, call, target, transferId, consultationLegId } = await consulting('tp-consult-complete');
+      await p().api.completeTransfer({ callId: call.callId, transferId });
+      await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transferId);
+      const ended = await p().event(
+        'consultationEnded',
+        (e) => e.event.consultationEnded.transferId === transferId,
+      );
+      expect(ended.event.consultationEnded.outcome).toBe(
+        callEvents.ConsultationOutcome.CONSULTATION_OUTCOME_TRANSFERRED,
+      );
+      expect((await legEnded(call.peerLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
+      p().edge.expectSippSucceeded(await call.peer.sipp.result);
+      await calls.hears('baresip hearing the target', () => bs.recentToneRatio(TARGET_HZ), 10_000);
+      await calls.hears('the target hearing baresip', () => target.rtp.recentToneRatio(BARESIP_HZ));
+      await waitFor('the music gone', () => bs.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
+
+      await p().api.hangup({ callId: call.callId, legId: '' });
+      await bs.event('CALL_CLOSED');
+      p().edge.expectSippSucceeded(await target.sipp.result);
+      expect(consultationLegId).not.toBe('');
+    });
+
+    it('CancelConsultation: the target is released, baresip and the agent talk again', async () => {
+      const { bs, call, target, transferId, consultationLegId } = await consulting('tp-consult-cancel');
+      await p().api.cancelConsultation({ callId: call.callId, transferId });
+      const failed = await p().event(
+        'transferFailed',
+        (e) => e.event.transferFailed.transferId === transferId,
+      );
+      expect(failed.event.transferFailed.cause).toBe(F.TRANSFER_FAILURE_CAUSE_CANCELLED);
+      const ended = await p().event(
+        'consultationEnded',
+        (e) => e.event.consultationEnded.transferId === transferId,
+      );
+      expect(ended.event.consultationEnded.outcome).toBe(
+        callEvents.ConsultationOutcome.CONSULTATION_OUTCOME_CANCELLED,
+      );
+      await legEnded(consultationLegId);
+      p().edge.expectSippSucceeded(await target.sipp.result);
+      await stillTalking(calls, call.peer, bs);
+      await waitFor('the music gone', () => bs.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
+
+      await p().api.hangup({ callId: call.callId, legId: '' });
+      p().edge.expectSippSucceeded(await call.peer.sipp.result);
+    });
+  });
+});
+
+describe("a phone's REFER under the ASK policy", () => {
+  const { p, calls, phone } = phonesUnderTest('transfers-phones-ask-e2e', {
+    REFER_POLICY: 'ask',
+    REFER_DECISION_TIMEOUT_MS: '30000',
+  });
+
+  /** baresip, called from a sipp caller, REFERs it to a sipp target; the platform asks the application. */
+  const asking = async (service: string) => {
+    const bs = await phone((dir) => startBaresip({ dir, name: `bs-${service}`, toneHz: BARESIP_HZ }));
+    const call = await calls.callerDialledToPhone(bs, service);
+    const target = await calls.party(`${service}-target`, TARGET_HZ);
+    await bs.transfer(`sip:target@127.0.0.1:${target.sipp.port}`);
+    const requested = await p().event(
+      'transferRequested',
+      (e) => e.event.transferRequested.callId === call.callId,
+    );
+    expect(requested.event.transferRequested).toMatchObject({ by: BY_REMOTE, awaitingDecision: true });
+    expect(requested.event.transferRequested.decisionDeadlineMs).toBeGreaterThan(0);
+    return { bs, call, target, transferId: requested.event.transferRequested.transferId };
+  };
+
+  it('DecideTransfer declines: TransferFailed DECLINED, the target never dialled, the call goes on', async () => {
+    const { bs, call, target, transferId } = await asking('tp-ask-decline');
+    await p().api.decideTransfer({ callId: call.callId, transferId, accept: false, sipStatus: 603 });
+    const failed = await p().event('transferFailed', (e) => e.event.transferFailed.transferId === transferId);
+    expect(failed.event.transferFailed.cause).toBe(F.TRANSFER_FAILURE_CAUSE_DECLINED);
+    await stillTalking(calls, call.peer, bs);
+    expect(target.logged('remote')).toEqual([]);
+    expect(
+      p()
+        .eventsOf(call.callId)
+        .some((e) => e.event?.$case === 'dialRequested' && e.event.dialRequested.transferId === transferId),
+    ).toBe(false);
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+  });
+
+  it('DecideTransfer accepts: the transfer is performed as under PERFORM', async () => {
+    const { bs, call, target, transferId } = await asking('tp-ask-accept');
+    await p().api.decideTransfer({ callId: call.callId, transferId, accept: true, sipStatus: 0 });
+    await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transferId);
+    await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
+    await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+    await bs.event('CALL_CLOSED');
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+    p().edge.expectSippSucceeded(await target.sipp.result);
+  });
+});
+
+describe("an orchestrator killed in the middle of a phone's transfer", () => {
+  const { p, calls, phone } = phonesUnderTest('transfers-phones-crash-e2e');
+
+  it('ends it completed or rolled back, with one event, and the audio says which', async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-crash', toneHz: BARESIP_HZ }));
+    const call = await calls.callerDialledToPhone(bs, 'tp-crash');
+    const target = await calls.party(
+      'tp-crash-target',
+      TARGET_HZ,
+      undefined,
+      'uas-rings-3s-answers-follows-reinvites-expect-bye.xml',
+    );
+    await bs.transfer(`sip:target@127.0.0.1:${target.sipp.port}`);
+    const requested = await p().event(
+      'transferRequested',
+      (e) => e.event.transferRequested.callId === call.callId,
+    );
+    const { transferId, targetLegId } = requested.event.transferRequested;
+    // The target rings (3 s before it answers): kill -9 now, and restart.
+    await p().event('legRinging', (e) => e.event.legRinging.legId === targetLegId);
+    await p().killOrchestrator();
+    await p().startOrchestrator();
+
+    const isEnd = (e: { event?: { $case: string } }) =>
+      e.event?.$case === 'transferCompleted' || e.event?.$case === 'transferFailed';
+    const ofTransfer = () =>
+      p()
+        .eventsOf(call.callId)
+        .filter(isEnd)
+        .filter((e) =>
+          e.event?.$case === 'transferCompleted'
+            ? e.event.transferCompleted.transferId === transferId
+            : e.event?.$case === 'transferFailed' && e.event.transferFailed.transferId === transferId,
+        );
+    const end = await waitFor('the transfer ended', () => ofTransfer()[0], 30_000);
+    if (end.event?.$case === 'transferCompleted') {
+      await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
+      await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+      await legEndedIn(p(), call.phoneLeg);
+    } else {
+      // Rolled back: the caller is with baresip again and the target's leg is gone.
+      await legEndedIn(p(), targetLegId);
+      await stillTalking(calls, call.peer, bs);
+    }
+    // One end, and it stays the only one.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(ofTransfer()).toHaveLength(1);
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
   });
 });
