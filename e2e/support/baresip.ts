@@ -2,16 +2,28 @@
 // transfer research found it works: its own HOME and config folder, SIP and RTP on 127.0.0.1 only
 // (`net_interface 127.0.0.1`, else it puts another interface's address in its SDP), auto-answer, PCMU at
 // 8 kHz, a tone WAV (sox, 16-bit) as its microphone and a null speaker, and the sndfile module dumping what
-// it decoded to a WAV per call, which the test reads while the call runs (phone-process.ts). It is driven
+// it decoded to a WAV per call, which the test reads while the call runs (phone-process.ts). That dump
+// stops for good at the call's first offer/answer whose direction is not sendrecv (its own hold, or the
+// platform's a=sendonly): baresip 1.0.0's audio_decoder_set() then restarts the receive side and flushes
+// its decode filters, and aufilt_setup() puts none back because the encode filters are still there (fixed
+// upstream in baresip 2.0.0, commit 0669c841, "audio: fix aufilt_setup update handling" #1498). It still
+// receives and plays what comes (its -s log shows the RTP), but nothing is dumped, so a dump that stopped
+// growing is read as hearing nothing, never as the tail it wrote before: a held baresip cannot prove what
+// it hears, and a test that needs that uses linphone (support/linphone.ts) as the held party. It is driven
 // over ctrl_tcp: netstring JSON commands, whose replies and the phone's events come on the same socket.
 // stop() is SIGKILL: the tests never need its goodbye, and a kill cannot hang.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { freePort, isBound, requireBinary, waitFor } from '@callctl/testing';
 import { phoneFolder, recentToneRatioOf, startPhoneProcess, type PhoneOptions } from './phone-process.js';
 
 const COMMAND_TIMEOUT_MS = 5_000;
+/**
+ * A dump not written for this long has stopped (baresip writes one 20 ms frame per RTP packet it
+ * decodes): nothing arrives, or baresip no longer dumps (see above). Either way, nothing recent is heard.
+ */
+const DUMP_STOPPED_MS = 400;
 
 /** One event of the phone (ctrl_tcp), e.g. CALL_ESTABLISHED with the call's id and its peer's URI. */
 export interface BaresipEvent {
@@ -55,7 +67,10 @@ export interface Baresip {
   command(command: string, params?: string): Promise<string>;
   /** The WAV of what it decoded in its most recent call (sndfile dump), or undefined before any call. */
   heardFile(): string | undefined;
-  /** Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded. */
+  /**
+   * Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded; 0 once the dump stopped
+   * being written (nothing arrives, or a hold stopped baresip's dump for the rest of the call).
+   */
   recentToneRatio(hz: number, ms?: number): number;
   /** Its stdout: the SIP trace (`-s`) and its log, for failure messages. */
   output(): string;
@@ -196,7 +211,8 @@ export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
     heardFile,
     recentToneRatio: (hz, ms = 1000) => {
       const file = heardFile();
-      return file ? recentToneRatioOf(file, hz, ms) : 0;
+      if (!file || Date.now() - statSync(file).mtimeMs > DUMP_STOPPED_MS) return 0;
+      return recentToneRatioOf(file, hz, ms);
     },
     output: () => proc.output(),
     stop: async () => {
