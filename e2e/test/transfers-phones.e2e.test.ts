@@ -15,7 +15,13 @@ import { startBaresip, type Baresip } from '../support/baresip.js';
 import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
 import { startLinphone } from '../support/linphone.js';
 import type { EventCase, PlatformUnderTest } from '../support/platform-under-test.js';
-import { phonesUnderTest, TONE_DETECTED, type PhonesUnderTest } from '../support/phone-calls.js';
+import {
+  phonesUnderTest,
+  TONE_DETECTED,
+  type PhoneCall,
+  type PhonesUnderTest,
+  type SippParty,
+} from '../support/phone-calls.js';
 import { serveFiles, type ToneServer } from '../support/tones.js';
 
 jest.setTimeout(120_000);
@@ -27,6 +33,12 @@ const LINPHONE_HZ = 900;
 const TARGET_HZ = 1800;
 const MUSIC_HZ = 1100;
 const F = callEvents.TransferFailureCause;
+
+/** Hangs the call up; its sipp party and the `others` end as scripted. */
+async function hangUp(p: PlatformUnderTest, call: PhoneCall, ...others: SippParty[]): Promise<void> {
+  await p.api.hangup({ callId: call.callId, legId: '' });
+  for (const party of [call.peer, ...others]) p.edge.expectSippSucceeded(await party.sipp.result);
+}
 
 /** The LegEnded of a leg. */
 const legEndedIn = (p: PlatformUnderTest, legId: string) =>
@@ -50,6 +62,27 @@ describe('hold and transfers with real phones', () => {
     p()
       .eventsOf(callId)
       .some((e) => e.event?.$case === kind);
+
+  /**
+   * TransferLeg REFER of the phone's leg to the sipp target, which the phone calls itself: TransferCompleted
+   * (no target leg: the phone's new call is not the platform's), the phone's leg TRANSFERRED and its peer
+   * ended, and the target hearing the phone (`phoneHz`).
+   */
+  const referredAway = async (call: PhoneCall, target: SippParty, phoneHz: number) => {
+    const { transferId } = await referPhone(call, `sip:target@127.0.0.1:${target.sipp.port}`);
+    const completed = await p().event(
+      'transferCompleted',
+      (e) => e.event.transferCompleted.transferId === transferId,
+    );
+    expect(completed.event.transferCompleted).toMatchObject({
+      transfereeLegId: call.phoneLeg,
+      targetLegId: '',
+    });
+    expect((await legEnded(call.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
+    await legEnded(call.peerLeg);
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+    await calls.hears('the target hearing the phone', () => target.rtp.recentToneRatio(phoneHz));
+  };
   /** TransferLeg in REFER mode of the phone's leg. */
   const referPhone = (call: { callId: string; phoneLeg: string }, target: string) =>
     p().api.transferLeg({
@@ -130,9 +163,7 @@ describe('hold and transfers with real phones', () => {
     expect((await legEnded(call.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
     expect(recorded(call.callId, 'transferFailed')).toBe(false);
 
-    await p().api.hangup({ callId: call.callId, legId: '' });
-    p().edge.expectSippSucceeded(await call.peer.sipp.result);
-    p().edge.expectSippSucceeded(await target.sipp.result);
+    await hangUp(p(), call, target);
   });
 
   it('baresip as the transferee of TransferLeg REFER: it calls the target itself, and its old call ends', async () => {
@@ -141,29 +172,55 @@ describe('hold and transfers with real phones', () => {
     const target = await calls.party('tp-refer-out-target', TARGET_HZ);
     const since = Date.now();
 
-    const { transferId } = await referPhone(call, `sip:target@127.0.0.1:${target.sipp.port}`);
+    await referredAway(call, target, BARESIP_HZ);
     await bs.event(
       'CALL_ESTABLISHED',
       (e) => e.peeruri?.includes(`:${target.sipp.port}`) ?? false,
       20_000,
       since,
     );
-    const completed = await p().event(
-      'transferCompleted',
-      (e) => e.event.transferCompleted.transferId === transferId,
-    );
-    // The phone's new call is not the platform's.
-    expect(completed.event.transferCompleted).toMatchObject({
-      transfereeLegId: call.phoneLeg,
-      targetLegId: '',
-    });
-    expect((await legEnded(call.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
-    await legEnded(call.peerLeg);
-    p().edge.expectSippSucceeded(await call.peer.sipp.result);
-
-    await calls.hears('the target hearing baresip', () => target.rtp.recentToneRatio(BARESIP_HZ));
     await calls.hears('baresip hearing the target', () => bs.recentToneRatio(TARGET_HZ));
     await bs.hangup();
+    p().edge.expectSippSucceeded(await target.sipp.result);
+  });
+
+  it("linphonec's blind transfer: its REFER (Referred-By with a tag) moves the caller to the target", async () => {
+    const lp = await phone((dir) => startLinphone({ dir, name: 'lp-blind', toneHz: LINPHONE_HZ }));
+    const from = lp.output().length;
+    const call = await calls.callerDialledToPhone(lp, 'tp-lp-refer-in');
+    const id = await lp.answered(from);
+    const target = await calls.party('tp-lp-refer-in-target', TARGET_HZ);
+
+    await lp.transfer(id, `sip:target@127.0.0.1:${target.sipp.port}`);
+    const requested = await p().event(
+      'transferRequested',
+      (e) => e.event.transferRequested.callId === call.callId,
+    );
+    const transfer = requested.event.transferRequested;
+    expect(transfer).toMatchObject({
+      by: BY_REMOTE,
+      transfereeLegId: call.peerLeg,
+      transferorLegId: call.phoneLeg,
+    });
+    expect(transfer.referredBy).not.toBe('');
+    await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transfer.transferId);
+    await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
+    await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+    await legEnded(call.phoneLeg);
+    await lp.expectOutput(new RegExp(`Call ${id} with .* ended`), 10_000, from);
+
+    await hangUp(p(), call, target);
+  });
+
+  it('linphonec as the transferee of TransferLeg REFER: it calls the target itself, its old call ends', async () => {
+    const lp = await phone((dir) => startLinphone({ dir, name: 'lp-xferee', toneHz: LINPHONE_HZ }));
+    const call = await calls.phoneCallsThrough(lp, 'tp-lp-refer-out');
+    const target = await calls.party('tp-lp-refer-out-target', TARGET_HZ);
+
+    // linphone's final NOTIFY says "terminated;reason=reason=noresource" (its bug): still the final one.
+    await referredAway(call, target, LINPHONE_HZ);
+
+    await lp.command('terminate all');
     p().edge.expectSippSucceeded(await target.sipp.result);
   });
 
@@ -396,9 +453,7 @@ describe("a phone's REFER under the ASK policy", () => {
     await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
     await bs.event('CALL_CLOSED');
 
-    await p().api.hangup({ callId: call.callId, legId: '' });
-    p().edge.expectSippSucceeded(await call.peer.sipp.result);
-    p().edge.expectSippSucceeded(await target.sipp.result);
+    await hangUp(p(), call, target);
   });
 });
 
