@@ -139,6 +139,22 @@ describe('hold', () => {
     await hangUp(call);
   });
 
+  it('survives an orchestrator kill -9: the music plays on, and ResumeLeg after the restart gives two-way audio back', async () => {
+    const callerLog = join(logs, 'hold-crash-caller.log');
+    const call = await heldCall('hold-crash', callerLog);
+    await hold(call, 'hold-crash-1');
+    await p.event('legHeld', (e) => e.event.legHeld.legId === call.callerLeg);
+    await p.killOrchestrator();
+    // The media is rtpengine's and the worker's: nothing of the hold needed the orchestrator.
+    await expectHearing(call, { caller: [MUSIC_HZ], callee: [] });
+    await p.startOrchestrator();
+    expect(await heldBy(call.callId, call.callerLeg)).toBe(API);
+    await p.api.resumeLeg({ callId: call.callId, legId: call.callerLeg });
+    expect(offered(callerLog)).toEqual(['sendonly', 'sendrecv']);
+    await expectHearing(call, { caller: [CALLEE_HZ], callee: [CALLER_HZ] });
+    await hangUp(call);
+  });
+
   it("a phone's own hold re-INVITEs (sendonly, a refresh of it, inactive, sendrecv) are recorded by REMOTE once: held, then resumed", async () => {
     const callerLog = join(logs, 'hold-phone-caller.log');
     const call = await parties.connectedCall('hold-phone', undefined, {

@@ -85,9 +85,13 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
   const hangup = (callId: string, legId: string) =>
     edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
 
-  /** A caller that follows re-INVITEs, bridged by dialling through to a callee running `calleeScenario`. */
-  const bridgedByDialling = async (name: string, calleeScenario: string) => {
-    const a = await phone(`${name}-a`, 'uac-answered-follows-reinvites-expect-bye.xml', true);
+  /** A caller (by default one that follows re-INVITEs) bridged by dialling through to a callee. */
+  const bridgedByDialling = async (
+    name: string,
+    calleeScenario: string,
+    callerScenario = 'uac-answered-follows-reinvites-expect-bye.xml',
+  ) => {
+    const a = await phone(`${name}-a`, callerScenario, true);
     const offer = await t.fact(
       'inboundCallOffered',
       (f) =>
@@ -250,6 +254,24 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
     const c = await answeredCaller('glare-in', 'uac-answered-reinvites-while-reinvited-expect-491.xml');
     await holdThenHangUp(c);
     expect(t.factsOf(c.callId).map((f) => f.fact?.$case)).not.toContain('legHoldChanged');
+  });
+
+  it('answers 491 to a bridge peer whose re-INVITE would be passed to a leg the platform is re-INVITEing', async () => {
+    const { a, b, callId, legA, legB } = await bridgedByDialling(
+      'glare-peer',
+      'uas-answers-then-refreshes-after-900ms-expect-491.xml',
+      'uac-answered-answers-reinvite-after-1800ms-expect-bye.xml',
+    );
+    // A answers this hold 1.8 s late; B's refresh comes 0.9 s after its answer, while A's is pending.
+    expect(await setDirection(callId, legA, D.MEDIA_DIRECTION_SENDONLY)).toEqual({
+      answeredDirection: 'recvonly',
+    });
+    await new Promise((r) => setTimeout(r, 4000));
+    await waitFor('the peer refused', () => b.logged('refused-with').includes('491') || undefined);
+    await hangup(callId, legB);
+    await hangup(callId, legA);
+    t.expectSippSucceeded(await a.sipp.result);
+    t.expectSippSucceeded(await b.sipp.result);
   });
 
   it("keeps a held leg held when its bridge peer refreshes the session, and answers the peer with the held leg's direction", async () => {

@@ -4,90 +4,39 @@
 // sending RFC 4733. Per call: CollectDigits with one long prompt and barge_in, the tone heard, one digit;
 // measured to the last prompt packet that reached the caller, from the digit's end packets (when rtpengine
 // reports an RFC 4733 digit) and from its first packet.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
 import { connectBus } from '@callctl/bus';
 import { createLogger } from '@callctl/logging';
-import { media } from '@callctl/proto';
-import {
-  createTestDatabase,
-  freePort,
-  makeToneFile,
-  RtpEndpoint,
-  startNatsServer,
-  startProcess,
-  startRtpengine,
-  waitFor,
-} from '@callctl/testing';
+import { createTestDatabase, makeToneFile, waitFor } from '@callctl/testing';
 import { startCallOrchestrator } from '../src/call-orchestrator.js';
 import { CallControlTestClient } from '../test/support/call-control-client.js';
 import { RecordingSipEdge } from '../test/support/recording-sip-edge.js';
+import { startMediaWorkerFixture } from '../test/support/media-worker-fixture.js';
 
 const TARGET_MS = 100;
 const CALLS = 20;
 const TONE_HZ = 1000;
 /** No prompt packet for this long: the prompt has stopped. */
 const QUIET_MS = 300;
-const WORKER_MAIN = join(__dirname, '..', '..', 'media-worker', 'dist', 'src', 'main.js');
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'barge-in-bench-'));
+  // The media-worker and rtpengine, and the caller's one-sided session on AnswerLeg, as the tests have them.
+  const fx = await startMediaWorkerFixture('barge-in-bench-');
+  const { dir, nats, callers } = fx;
   makeToneFile(dir, 'tone-20s.wav', 20, TONE_HZ);
   const db = await createTestDatabase();
-  const nats = await startNatsServer();
-  const dtmfPort = await freePort();
-  const engine = await startRtpengine({ dtmfLogDest: `127.0.0.1:${dtmfPort}` });
-  const workerPort = await freePort();
-  const worker = startProcess(process.execPath, [WORKER_MAIN], {
-    env: {
-      ...process.env,
-      GRPC_PORT: String(workerPort),
-      RTPENGINE_NG: `127.0.0.1:${engine.ngPort}`,
-      NATS_URL: nats.url,
-      DTMF_LOG_LISTEN: `127.0.0.1:${dtmfPort}`,
-      MEDIA_CACHE_DIR: join(dir, 'cache'),
-      LOG_LEVEL: 'info',
-    },
-  });
-  await waitFor(
-    'media-worker ready',
-    () => {
-      if (worker.child.exitCode !== null) throw new Error(`media-worker exited: ${worker.output()}`);
-      return worker.output().includes('media-worker ready');
-    },
-    20_000,
-  );
-  const workerAddress = `127.0.0.1:${workerPort}`;
-  const workerClient = new media.MediaWorkerClient(workerAddress, credentials.createInsecure());
-  const callers = new Map<string, RtpEndpoint>();
   const nc = await connectBus({ servers: nats.url, name: 'barge-in-bench' });
-  const sipEdge = await RecordingSipEdge.start({
-    nc,
-    onAnswer: async ({ callId, legId }) => {
-      const caller = await RtpEndpoint.open();
-      callers.set(legId, caller);
-      const reply = await new Promise<media.AnswerLocallyResponse>((resolve, reject) =>
-        workerClient.answerLocally(
-          media.AnswerLocallyRequest.fromPartial({ sessionId: callId, fromTag: legId, sdp: caller.sdp() }),
-          (e, r) => (e ? reject(e) : resolve(r)),
-        ),
-      );
-      caller.useRemote(reply.sdp);
-    },
-  });
+  const sipEdge = await RecordingSipEdge.start({ nc, onAnswer: fx.answerCaller });
   const orchestrator = await startCallOrchestrator({
     log: createLogger({ service: 'barge-in-bench', level: 'warn' }),
     grpc: { host: '127.0.0.1', port: 0 },
     databaseUrl: db.url,
     natsUrl: nats.url,
     sipEdge: { address: sipEdge.address, timeoutMs: 5000 },
-    mediaWorker: { address: workerAddress, timeoutMs: 5000, mediaFilesDir: dir },
+    mediaWorker: { address: fx.address, timeoutMs: 5000, mediaFilesDir: dir },
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
   const stopMs: number[] = [];
@@ -131,6 +80,7 @@ async function main(): Promise<void> {
       afterEndMs.push(lastPacketAt - endPacketsAt);
       await client.hangup(callId);
       await caller.close();
+      callers.delete(legId);
     }
     const f = (n: number) => n.toFixed(1);
     const report = (name: string, xs: number[], target?: number) => {
@@ -152,12 +102,8 @@ async function main(): Promise<void> {
     await orchestrator.close();
     await sipEdge.stop();
     await nc.drain().catch(() => nc.close());
-    workerClient.close();
-    await worker.stop();
-    await engine.stop();
-    await nats.stop();
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await fx.stop();
   }
 }
 

@@ -141,6 +141,24 @@ describe('HoldLeg and ResumeLeg', () => {
     ]);
   });
 
+  it('resolves the music before anything else: speech while the tts service is away is UNAVAILABLE, no re-INVITE', async () => {
+    const { callId, legId } = await answeredCall();
+    const before = await h.eventCount();
+    const error = await refused(
+      h.client.api.holdLeg({
+        callId,
+        legId,
+        music: { media: { $case: 'say', say: { input: { $case: 'text', text: 'please hold' } } } },
+        musicToPeer: false,
+        idempotencyKey: 'k-speech',
+      }),
+    );
+    expect(error.status).toBe(status.UNAVAILABLE);
+    expect(error.details).toMatch(/tts/);
+    expect(await h.eventCount()).toBe(before);
+    expect(directionsAsked(legId)).toEqual([]);
+  });
+
   it('refuses a leg not answered (FAILED_PRECONDITION) or unknown (NOT_FOUND), before any re-INVITE', async () => {
     const { callId, legId } = await h.inboundCall();
     expect((await refused(hold(callId, legId, 'k-ringing'))).status).toBe(status.FAILED_PRECONDITION);

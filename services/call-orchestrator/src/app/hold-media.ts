@@ -5,7 +5,9 @@
 //
 // Hold: the phone is re-INVITEd a=sendonly (a=inactive when it hears nothing), then, when the leg is
 // bridged, what each side sends is blocked so neither hears the other, and the music plays to the held
-// leg (and to its peer with `toPeer`) on a loop. Resume undoes it in the other order: the music stops,
+// leg (and to its peer with `toPeer`) on a loop. The blocks come first and are needed for the music too:
+// in a bridged session rtpengine 10.5 sends a party what its peer sends rather than what is played to it
+// (e2e/test/hold.e2e.test.ts hears no music without them). Resume undoes it in the other order: the music stops,
 // both sides are unblocked, and the phone is re-INVITEd a=sendrecv. Every step is idempotent (sip-edge
 // sends no re-INVITE for the direction the leg has, a block or stop of what is so already is OK), so a
 // retry after a crash or a lost reply repeats it safely.
@@ -30,11 +32,10 @@ export interface HoldMusic {
 }
 
 /**
- * How many times the music plays in a row. The media-worker times a playback as one pass x repeat with a
- * Node timer, which cannot run longer than 2^31-1 ms (about 24.8 days): 1000 passes keep a track of up
- * to 35 minutes within it, and loop a 5-second tone for over an hour, a 3-minute track for two days.
+ * How many times the music plays in a row: longer than any hold (a 1-second track loops for 11 days).
+ * The media-worker's timer of the playback (one pass x repeat) is re-armed past what one Node timer holds.
  */
-export const HOLD_MUSIC_REPEAT = 1000;
+export const HOLD_MUSIC_REPEAT = 1_000_000;
 
 /** The party the leg is bridged with now (a bridge that ended leaves the leg alone). */
 export function bridgePeer(call: Active, legId: string): Leg | undefined {

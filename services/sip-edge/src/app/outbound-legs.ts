@@ -10,6 +10,7 @@ import { completeAnswer } from './inbound-legs.js';
 import { endSipSpan, factIds, report, sipSpan, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
 import { leaveMedia } from './leg-media.js';
+import { sdpForLeg } from './leg-sdp.js';
 import { releaseLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
@@ -336,8 +337,10 @@ async function connectPeer(ctx: LegContext, peer: InboundLeg, sdp: string): Prom
       { from: mediaAddress(dialog.local.sdp), to: mediaAddress(sdp) },
       'media of the bridged leg moved; re-INVITE',
     );
+    // A held peer stays held, and the o= version is above the one it has. No REINVITE_TIMEOUT_MS here: a
+    // late answer must not be undone, since the media moved for good.
     await dialog
-      .modify(sdp)
+      .modify(sdpForLeg({ leg: peer, dialog }, sdp))
       .catch((error: unknown) => peer.log.warn({ err: error }, 're-INVITE of the bridged leg failed'));
   }
 }

@@ -84,7 +84,11 @@ function glareDelayMs(): number {
   return GLARE_RETRY_MIN_MS + Math.random() * (GLARE_RETRY_MAX_MS - GLARE_RETRY_MIN_MS);
 }
 
-/** `attempt`, and once more after the glare wait when it failed with 491. */
+/**
+ * `attempt`, and once more after the glare wait when it failed with 491. The leg stays marked pending through
+ * the wait, so a phone's re-INVITE then gets 491 again: ours was computed from the dialog as it was, and an
+ * offer the phone made meanwhile would make it stale. We retry once only, so the phone's next try gets in.
+ */
 async function retryingGlareOnce<T>(p: AnsweredLeg, attempt: () => Promise<T>): Promise<T> {
   try {
     return await attempt();

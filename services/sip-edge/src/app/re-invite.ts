@@ -36,7 +36,9 @@ export async function answerReInvite(
   const peer = joinedPeer(ctx.registry, leg);
   if (reInvitePending(leg) || moving || (peer && reInvitePending(peer))) {
     leg.log.info('re-INVITE from the far end crossed the platform’s own: 491');
-    await send(responder, 491).catch(() => undefined);
+    await send(responder, 491).catch((error: unknown) =>
+      leg.log.warn({ err: error }, '491 to the re-INVITE not sent'),
+    );
     return;
   }
   if (!request.body) {

@@ -105,6 +105,31 @@ describe('playback operation (real rtpengine, nats-server, RTP)', () => {
     playback.close();
   });
 
+  it('plays on past the longest Node timer (a loop of 25 days and more): no end reported early, stop still stops it', async () => {
+    const playback = playbackOf();
+    const { caller, offer } = await f.localCaller();
+    // 1 s x 3,000,000 is about 35 days: more than a timer holds (2^31-1 ms, about 24.8 days).
+    const { playbackId } = await playback.start({
+      sessionId: offer.sessionId,
+      tag: 'caller',
+      source: f.tone('one-second.wav', 1, 1000),
+      repeat: 3_000_000,
+    });
+    await waitFor('prompt heard', () => caller.recentToneRatio(1000, 200) > TONE_DETECTED, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const ended = () =>
+      f.emitted.some(
+        (e) => e.fact?.$case === 'playbackFinished' && e.fact.playbackFinished.playbackId === playbackId,
+      );
+    expect(ended()).toBe(false);
+    expect(caller.recentToneRatio(1000, 200)).toBeGreaterThan(TONE_DETECTED);
+    expect(await playback.stop(offer.sessionId, 'caller')).toBe(playbackId);
+    expect((await endOf(playbackId)).fact).toMatchObject({
+      playbackFinished: { reason: PLAYBACK_END_REASON_STOPPED },
+    });
+    playback.close();
+  });
+
   it('recover takes over a playback a previous run started and drops the one of a session that is gone', async () => {
     const first = playbackOf();
     const { offer } = await f.localCaller();

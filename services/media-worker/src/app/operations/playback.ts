@@ -47,6 +47,9 @@ interface Running {
  * removed once its end is reported (for a completion: once the fact is published), so a worker killed
  * meanwhile resumes it at start: see resume().
  */
+/** The longest a Node timer waits (2^31-1 ms, about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class Playback {
   readonly name = 'playback';
   private readonly running = new PartyMap<Running>();
@@ -113,9 +116,13 @@ export class Playback {
   }
 
   private arm(record: PlaybackRecord, afterMs = record.durationMs * record.repeat): void {
+    // A playback may outlast one timer (hold music looped a thousand times): it is re-armed for the rest.
     const timer = setTimeout(
-      () => this.finish(record.sessionId, record.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED),
-      afterMs,
+      () =>
+        afterMs > MAX_TIMER_MS
+          ? this.arm(record, afterMs - MAX_TIMER_MS)
+          : this.finish(record.sessionId, record.tag, media.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED),
+      Math.min(afterMs, MAX_TIMER_MS),
     );
     this.running.set(record.sessionId, record.tag, { playbackId: record.playbackId, timer });
   }
