@@ -224,6 +224,23 @@ function monitorModeOf(
   return { mode, whisperLegId };
 }
 
+const MUSIC_OPTION: OptionSpec = {
+  type: 'string',
+  value: 'url|file:id|say:text',
+  help: 'what the held party hears, on a loop (default: silence)',
+};
+/** A transfer of the call: `<call> <transfer>`. */
+const transferCall = (method: 'completeTransfer' | 'cancelConsultation', summary: string): CommandSpec => ({
+  args: ['call', 'transfer'],
+  summary,
+  options: {},
+  build: ([callId, transferId]) => ({
+    kind: 'unary',
+    method,
+    request: { callId: callId!, transferId: transferId! },
+  }),
+});
+
 export const COMMANDS: Record<string, CommandSpec> = {
   dial: {
     args: ['sip-uri'],
@@ -550,6 +567,100 @@ export const COMMANDS: Record<string, CommandSpec> = {
       request: { callId: callId!, participantId: participantId! },
     }),
   },
+  transfer: {
+    args: ['call', 'leg', 'target'],
+    summary:
+      'blind transfer of a leg to a SIP URI or number (REFER to its phone, or --bridge: the platform dials)',
+    options: {
+      bridge: { type: 'boolean', help: 'the platform dials the target and bridges it (default: REFER)' },
+      from: { type: 'string', value: 'sip-uri', help: "--bridge: From URI (default: the leg's own party)" },
+      'target-timeout': {
+        type: 'string',
+        value: 'duration',
+        help: 'how long the target may ring (--bridge, 30s) or the REFER may take (60s)',
+      },
+      'release-on-failure': { type: 'boolean', help: '--bridge: hang the leg up when the target fails' },
+      key: KEY_OPTION,
+    },
+    build: ([callId, legId, target], values, context) => ({
+      kind: 'unary',
+      method: 'transferLeg',
+      request: {
+        callId: callId!,
+        legId: legId!,
+        target: target!,
+        mode:
+          values.bridge === true
+            ? callEvents.TransferMode.TRANSFER_MODE_BRIDGE
+            : callEvents.TransferMode.TRANSFER_MODE_REFER,
+        fromUri: str(values, 'from') ?? '',
+        timeoutMs: durationOr0(values, 'target-timeout'),
+        releaseOnFailure: values['release-on-failure'] === true,
+        idempotencyKey: keyOf(values, context),
+      },
+    }),
+  },
+  consult: {
+    args: ['call', 'held-leg', 'target'],
+    summary: 'attended transfer: hold a leg and call a target for its bridged peer to talk to',
+    options: {
+      music: MUSIC_OPTION,
+      ...SPEECH_OPTIONS,
+      from: { type: 'string', value: 'sip-uri', help: "From URI (default: the transferor's platform side)" },
+      'ring-timeout': { type: 'string', value: 'duration', help: 'give up if not answered by then (30s)' },
+      key: KEY_OPTION,
+    },
+    build: ([callId, heldLegId, target], values, context) => {
+      const music = str(values, 'music');
+      return {
+        kind: 'unary',
+        method: 'startConsultation',
+        request: {
+          callId: callId!,
+          heldLegId: heldLegId!,
+          target: target!,
+          fromUri: str(values, 'from') ?? '',
+          ringTimeoutMs: durationOr0(values, 'ring-timeout'),
+          ...(music === undefined ? {} : { music: promptOf(music, values, '--music') }),
+          idempotencyKey: keyOf(values, context),
+        },
+      };
+    },
+  },
+  'complete-transfer': transferCall(
+    'completeTransfer',
+    'end a consultation by transferring: the held leg and the target talk, the transferor leaves',
+  ),
+  'cancel-consultation': transferCall(
+    'cancelConsultation',
+    'end a consultation without transferring: the target is hung up, the held leg is back',
+  ),
+  'decide-transfer': {
+    args: ['call', 'transfer', 'accept|decline'],
+    summary: "answer a phone's REFER waiting for the application (REFER_POLICY=ask)",
+    options: {
+      status: {
+        type: 'string',
+        value: 'code',
+        help: 'decline: the final status the phone hears (default 603)',
+      },
+    },
+    build: ([callId, transferId, answer], values) => {
+      if (answer !== 'accept' && answer !== 'decline')
+        throw new UsageError(`expected accept or decline (got "${answer}")`, 'decide-transfer');
+      return {
+        kind: 'unary',
+        method: 'decideTransfer',
+        request: {
+          callId: callId!,
+          transferId: transferId!,
+          accept: answer === 'accept',
+          sipStatus:
+            answer === 'decline' ? parseCount(str(values, 'status') ?? '603', '--status', 400, 699) : 0,
+        },
+      };
+    },
+  },
   'detect-dtmf': {
     args: ['call', 'leg', 'on|off'],
     summary: 'turn detection of DTMF tones in the audio on or off for a leg',
@@ -578,11 +689,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     args: ['call', 'leg'],
     summary: 'put an answered leg on hold: music on a loop (--music), or silence',
     options: {
-      music: {
-        type: 'string',
-        value: 'url|file:id|say:text',
-        help: 'what the held party hears, on a loop (default: silence)',
-      },
+      music: MUSIC_OPTION,
       'to-peer': { type: 'boolean', help: 'the bridged peer hears the music too (else silence)' },
       ...SPEECH_OPTIONS,
       key: KEY_OPTION,

@@ -57,6 +57,8 @@ import { mediaLibraryClient } from './adapters/media-library/media-library-clien
 import { recorderClient } from './adapters/recording/recorder-client.js';
 import { mixerClient } from './adapters/mixer/mixer-client.js';
 import { redriveMonitors } from './app/process-managers/monitor-redrive.js';
+import { TransferDriver } from './app/process-managers/transfer-driver.js';
+import type { ReferPolicy } from './domain/call.commands.js';
 import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
 
 export interface CallOrchestratorOptions {
@@ -105,6 +107,8 @@ export interface CallOrchestratorOptions {
   legReconcileIntervalMs?: number;
   /** What a vanished media session does to its legs (media-loss capability). @default 'hangup' */
   mediaLostAction?: MediaLostAction;
+  /** What a phone's REFER does (REFER_POLICY and companions). @default perform at once */
+  referPolicy?: ReferPolicy;
   /** How often every active call's deadlines are re-armed from the log (other instances'). @default 30000 */
   deadlineResyncMs?: number;
   /** How often the active-calls read model (ListCalls) catches up with the log. @default 250 */
@@ -235,7 +239,10 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'deadlines' }),
       settleFacts: (callId, timeoutMs) => started.facts?.settle(callId, timeoutMs) ?? Promise.resolve(false),
       sipEdge,
+      ...(o.referPolicy ? { referDefaultAccept: o.referPolicy.defaultAccept } : {}),
     });
+    const transfers = new TransferDriver({ send, clock, ids, log: log.child({ module: 'transfers' }) });
+    closers.push({ name: 'transfer driver', close: () => transfers.close() });
     const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer);
     const handler = new CommandHandler({
       store,
@@ -249,6 +256,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       // deadlines and a timer re-armed (the first answer's timer is armed from its decision already).
       onRecorded: (callId, call, events) => {
         if (events.some((e) => e.type === 'CallMaxDurationSet')) deadlines.follow(callId, call);
+        transfers.onRecorded(callId, call.state, events);
       },
       logHealth,
     });
@@ -273,6 +281,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       const armed = await deadlines.rearm(ids, (id) => calls.load(id));
       // The re-arm just loaded them: their cached state is the log's.
       await redriveMonitors(effects.monitors, ids, (id) => calls.cached(id)?.state, !rearmed);
+      // A transfer left in the middle of its move by a process that died is finished or rolled back.
+      if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
       rearmed = true;
       return armed;
     };
@@ -323,6 +333,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       durableName: o.factsConsumerName,
       ...(o.mediaLostAction ? { mediaLostAction: o.mediaLostAction } : {}),
       defaultMaxDurationMs: o.defaultMaxCallDurationMs ?? 0,
+      ...(o.referPolicy ? { referPolicy: o.referPolicy } : {}),
       ...o.facts,
     });
     started.facts = facts;

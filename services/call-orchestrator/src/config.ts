@@ -86,6 +86,11 @@ export function readConfig(environment: Environment) {
       MEDIA_LOST_ACTION: z
         .enum([MEDIA_LOST_ACTIONS.hangup, MEDIA_LOST_ACTIONS.record])
         .default(MEDIA_LOST_ACTIONS.hangup),
+      /** A phone's REFER: performed at once, or the application asked (DecideTransfer) first. */
+      REFER_POLICY: z.enum(['perform', 'ask']).default('perform'),
+      /** ASK: how long the application has to decide before REFER_DEFAULT_DECISION applies. */
+      REFER_DECISION_TIMEOUT_MS: env.durationMs(10_000),
+      REFER_DEFAULT_DECISION: z.enum(['accept', 'decline']).default('accept'),
       CACHED_CALLS: z.coerce.number().int().min(0).default(10_000),
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),

@@ -48,6 +48,11 @@ runService({
       cachedCalls: config.CACHED_CALLS,
       legReconcileIntervalMs: config.LEG_RECONCILE_INTERVAL_MS,
       mediaLostAction: config.MEDIA_LOST_ACTION,
+      referPolicy: {
+        ask: config.REFER_POLICY === 'ask',
+        decisionTimeoutMs: config.REFER_DECISION_TIMEOUT_MS,
+        defaultAccept: config.REFER_DEFAULT_DECISION === 'accept',
+      },
     });
     stops.add('call orchestrator', () => orchestrator.close());
     log.info({ grpc: orchestrator.grpc.address }, 'call-orchestrator ready');

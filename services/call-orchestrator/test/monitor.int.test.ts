@@ -16,13 +16,7 @@ describe('monitoring (MonitorCall, SetMonitorMode, StopMonitor)', () => {
   });
   afterAll(() => h.stop());
 
-  const until = async (callId: string, type: string, count = 1) => {
-    await waitFor(
-      `${type} recorded`,
-      async () => typesOf(await h.stream(callId)).filter((t) => t === type).length >= count,
-    );
-    return h.stream(callId);
-  };
+  const until = (callId: string, type: string, count = 1) => h.until(callId, type, count);
   /** The call's last MonitorEnded, decoded. */
   const lastEnded = async (callId: string) => {
     const event = (await h.stream(callId)).filter((e) => e.type === 'MonitorEnded').at(-1);

@@ -141,6 +141,64 @@ describe('call-orchestrator process', () => {
     await waitFor('the BYE of call B', async () => (await client.getCall(b.callId)).ended);
   });
 
+  it('survives kill -9 in the middle of a transfer: the restarted process completes it from the log', async () => {
+    // A (inbound) bridged with B; A transferred (BRIDGE) to a target that answers.
+    const { callId, legId: a } = await sipEdge.offerInboundCall();
+    await waitFor('call recorded', async () => (await stream(callId)).length === 3);
+    await client.answerLeg(callId, a);
+    const { legId: b } = await client.dial({ callId, bridgeWithLegId: a, idempotencyKey: 'x-b' });
+    await waitFor(
+      'B sent',
+      async () => (await stream(callId)).filter((e) => e.type === 'LegInitiated').length === 2,
+    );
+    await sipEdge.answered(callId, b);
+    await waitFor('A and B bridged', async () =>
+      (await stream(callId)).some((e) => e.type === 'LegsBridged'),
+    );
+    const { targetLegId } = await client.api.transferLeg({
+      callId,
+      legId: a,
+      target: 'sip:carol@127.0.0.1:5090',
+      mode: callEvents.TransferMode.TRANSFER_MODE_BRIDGE,
+      fromUri: '',
+      timeoutMs: 0,
+      releaseOnFailure: false,
+      idempotencyKey: 'x-1',
+    });
+    await waitFor(
+      'target sent',
+      async () => (await stream(callId)).filter((e) => e.type === 'LegInitiated').length === 3,
+    );
+    // The move's bridge gets no answer before the crash: B released, A and the target apart.
+    const release = sipEdge.holdNext('bridgeLegs');
+    await sipEdge.answered(callId, targetLegId);
+    const bridgesAsked = () => sipEdge.received('bridgeLegs').filter((r) => r.callId === callId);
+    await waitFor('bridge asked', async () => bridgesAsked().length === 1);
+    await orchestrator.kill();
+    release();
+    const atCrash = (await stream(callId)).map((e) => e.type);
+    expect(atCrash).toContain('TransferProgress');
+    expect(atCrash).not.toContain('TransferCompleted');
+    expect(atCrash).not.toContain('TransferFailed');
+
+    orchestrator = await start();
+    const done = await waitFor(
+      'the transfer completed after the restart',
+      async () => {
+        const events = await stream(callId);
+        return events.some((e) => e.type === 'TransferCompleted') ? events : undefined;
+      },
+      15_000,
+    );
+    expect(bridgesAsked().at(-1)).toMatchObject({ legAId: a, legBId: targetLegId });
+    expect(done.filter((e) => e.type === 'LegEnded').map((e) => (e.data as { legId: string }).legId)).toEqual(
+      [b],
+    );
+    expect(done.map((e) => e.type).slice(-2)).toEqual(['LegsBridged', 'TransferCompleted']);
+    expect((await client.getCall(callId)).ended).toBe(false);
+    await client.hangup(callId);
+  });
+
   it('drains and exits 0 on SIGTERM, ending WatchEvents streams cleanly', async () => {
     const watch = client.watch(0);
     const received: unknown[] = [];

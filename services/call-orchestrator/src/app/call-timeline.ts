@@ -21,6 +21,8 @@ export interface CallTimeline {
   readonly collectLastAtMs: Readonly<Record<string, number>>;
   /** Per collection prompt (playback id): when it started (its timeout counts from here). */
   readonly promptStartedAtMs: Readonly<Record<string, number>>;
+  /** Per transfer: when it was requested (a phone's REFER waiting for a decision counts from here). */
+  readonly transferRequestedAtMs?: Readonly<Record<string, number>>;
 }
 
 export const emptyTimeline = (): CallTimeline => ({ legs: {}, collectLastAtMs: {}, promptStartedAtMs: {} });
@@ -29,6 +31,7 @@ interface LegIdData {
   legId?: string;
   collectId?: string;
   playbackId?: string;
+  transferId?: string;
 }
 
 export function recordTime(t: CallTimeline, event: RecordedEvent): CallTimeline {
@@ -63,6 +66,8 @@ export function recordTime(t: CallTimeline, event: RecordedEvent): CallTimeline 
     case 'DtmfReceived':
     case 'PlaybackFinished':
       return d.collectId ? { ...t, collectLastAtMs: { ...t.collectLastAtMs, [d.collectId]: at } } : t;
+    case 'TransferRequested':
+      return { ...t, transferRequestedAtMs: { ...t.transferRequestedAtMs, [d.transferId!]: at } };
     default:
       return t;
   }

@@ -36,6 +36,7 @@ import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
+import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
 import { participantsEffects } from './capabilities/participants.effects.js';
 import { MonitorMedia } from './monitor-media.js';
@@ -54,6 +55,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   mediaLossEffects,
   recordingsEffects,
   monitorsEffects,
+  transfersEffects,
   holdsEffects,
   participantsEffects,
 ];

@@ -2,7 +2,7 @@
 // that a fact makes the domain create (the inbound leg, a bridge on answer) derive from the fact: a
 // redelivered fact decides the same thing.
 import { callEvents, type facts } from '@callctl/proto';
-import type { CallCommand, CommandMetadata } from '../domain/call.commands.js';
+import type { CallCommand, CommandMetadata, ReferPolicy } from '../domain/call.commands.js';
 import type { CallState } from '../domain/call.state.js';
 import { ValidationError } from '../domain/errors.js';
 import {
@@ -30,7 +30,15 @@ const orderOf = (
   endsLeg,
 });
 
+/** A phone's REFER is performed at once (REFER_POLICY=perform); ASK waits 10 s, then accepts. */
+export const DEFAULT_REFER_POLICY: ReferPolicy = {
+  ask: false,
+  decisionTimeoutMs: 10_000,
+  defaultAccept: true,
+};
+
 /**
+ * `referPolicy`: what a phone's REFER does (REFER_POLICY, REFER_DECISION_TIMEOUT_MS, REFER_DEFAULT_DECISION).
  * `defaultMaxDurationMs`: the platform's limit, which an inbound call has from its offer (AnswerLeg may set
  * another; a call answered by sip-edge for a dialled leg keeps it).
  */
@@ -39,6 +47,7 @@ export function sipFactCommand(
   now: number,
   newId: string,
   defaultMaxDurationMs = 0,
+  referPolicy: ReferPolicy = DEFAULT_REFER_POLICY,
 ): FactCommand {
   const { callId, legId, factId } = fact;
   const metadata: CommandMetadata = { now, newId };
@@ -142,11 +151,52 @@ export function sipFactCommand(
           metadata,
         },
       };
-    // TODO(#16): transfer facts; refused (dead-lettered) until they are recorded.
     case 'referReceived':
+      // The transfer's id derives from the fact (metadata.newId): a redelivery decides the same transfer.
+      return {
+        ...base,
+        command: {
+          type: 'RecordReferReceived',
+          data: {
+            legId,
+            referId: f.referReceived.referId,
+            referTo: f.referReceived.referTo,
+            referredBy: f.referReceived.referredBy,
+            replacesCallId: f.referReceived.replacesCallId,
+            replacesLegId: f.referReceived.replacesLegId,
+            policy: referPolicy,
+          },
+          metadata,
+        },
+      };
     case 'referProgress':
+      return {
+        ...base,
+        command: {
+          type: 'RecordReferProgress',
+          data: {
+            transferId: f.referProgress.transferId,
+            sipStatus: f.referProgress.sipStatus,
+            reason: f.referProgress.reason,
+            final: f.referProgress.final,
+          },
+          metadata,
+        },
+      };
     case 'legsUnbridged':
-      throw new ValidationError(`SIP fact ${factId}: ${f.$case} is not recorded yet`, { callId });
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegsUnbridged',
+          data: {
+            legAId: legId,
+            legBId: f.legsUnbridged.otherLegId,
+            ...(f.legsUnbridged.mediaA ? { mediaA: f.legsUnbridged.mediaA } : {}),
+            ...(f.legsUnbridged.mediaB ? { mediaB: f.legsUnbridged.mediaB } : {}),
+          },
+          metadata,
+        },
+      };
   }
 }
 

@@ -146,6 +146,62 @@ describe('SIP facts as commands', () => {
       });
   });
 
+  it("records a phone's REFER under the REFER policy, the progress of the platform's, and legs taken apart", () => {
+    const refer = sipFactCommand(
+      {
+        ...ids,
+        fact: {
+          $case: 'referReceived',
+          referReceived: {
+            referId: '7',
+            referTo: 'sip:c@x',
+            referredBy: '<sip:b@y>',
+            replacesCallId: '',
+            replacesLegId: '',
+          },
+        },
+      },
+      5,
+      'transfer-id',
+      0,
+      b.ASK,
+    ).command;
+    expect(refer).toEqual({
+      type: 'RecordReferReceived',
+      data: {
+        legId: 'l-1',
+        referId: '7',
+        referTo: 'sip:c@x',
+        referredBy: '<sip:b@y>',
+        replacesCallId: '',
+        replacesLegId: '',
+        policy: b.ASK,
+      },
+      metadata: { now: 5, newId: 'transfer-id' },
+    });
+    expect(
+      sipFactCommand(
+        {
+          ...ids,
+          fact: {
+            $case: 'referProgress',
+            referProgress: { transferId: 'x', sipStatus: 486, reason: 'Busy', final: true },
+          },
+        },
+        5,
+        'n',
+      ).command.data,
+    ).toEqual({ transferId: 'x', sipStatus: 486, reason: 'Busy', final: true });
+    const media = { sessionId: 's', tag: 'l-1' };
+    expect(
+      sipFactCommand(
+        { ...ids, fact: { $case: 'legsUnbridged', legsUnbridged: { otherLegId: 'l-2', mediaA: media } } },
+        5,
+        'n',
+      ).command,
+    ).toMatchObject({ type: 'RecordLegsUnbridged', data: { legAId: 'l-1', legBId: 'l-2', mediaA: media } });
+  });
+
   it('refuses a fact without a leg or a body', () => {
     expect(() =>
       sipFactCommand({ ...ids, legId: '', fact: { $case: 'legAnswered', legAnswered: {} } }, 0, 'n'),

@@ -10,6 +10,7 @@ import { bridgesCapability } from './capabilities/bridges/bridges.capability';
 import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
 import { recordingsCapability } from './capabilities/recordings/recordings.capability';
 import { monitorsCapability } from './capabilities/monitors/monitors.capability';
+import { transfersCapability } from './capabilities/transfers/transfers.capability';
 import { holdsCapability } from './capabilities/holds/holds.capability';
 import { participantsCapability } from './capabilities/participants/participants.capability';
 
@@ -21,6 +22,7 @@ export const CALL_CAPABILITIES = [
   mediaLossCapability,
   recordingsCapability,
   monitorsCapability,
+  transfersCapability,
   holdsCapability,
   participantsCapability,
 ] as const;

@@ -128,6 +128,7 @@ export type CallCommand =
   | RecordingCommand
   | HoldCommand
   | MonitorCommand
+  | TransferCommand
   | ParticipantCommand;
 
 /**
@@ -166,6 +167,68 @@ export type MonitorCommand =
   | C<'SetMonitorMode', { monitorId: string; mode: callEvents.MonitorMode; whisperLegId: string }>
   | C<'StopMonitor', { monitorId: string }>
   | C<'RecordMixerLost', { sessionId: string; tag: string; routeId: string }>;
+
+/** What a phone's REFER does unless the application decides (REFER_POLICY and its companions). */
+export type ReferPolicy = {
+  /** `ask`: the application decides with DecideTransfer within `decisionTimeoutMs`, else `defaultAccept`. */
+  readonly ask: boolean;
+  readonly decisionTimeoutMs: number;
+  readonly defaultAccept: boolean;
+};
+
+/**
+ * Transfers: the public requests (ids of the legs they dial stamped by the adapter from the key), the facts
+ * of REFERs (a phone's, and the progress of the platform's), and ContinueTransfer, which the transfer
+ * process manager sends to carry a transfer to its next step (`abort`: the step failed on the wire, end the
+ * transfer as PLATFORM_FAILURE).
+ */
+export type TransferCommand =
+  | C<
+      'TransferLeg',
+      {
+        legId: string;
+        targetUri: string;
+        mode: callEvents.TransferMode;
+        fromUri: string;
+        timeoutMs: number;
+        releaseOnFailure: boolean;
+        targetLegId: string;
+      }
+    >
+  | C<'DecideTransfer', { transferId: string; accept: boolean; sipStatus: number; byDeadline?: boolean }>
+  /** `musicUri`: what the held party hears, resolved by the app ('' = silence). */
+  | C<
+      'StartConsultation',
+      {
+        heldLegId: string;
+        targetUri: string;
+        fromUri: string;
+        ringTimeoutMs: number;
+        musicUri: string;
+        consultationLegId: string;
+      }
+    >
+  | C<'CompleteTransfer', { transferId: string }>
+  | C<'CancelConsultation', { transferId: string }>
+  /** sip-edge took two bridged legs apart (UnbridgeLegs), each now in a session of its own. */
+  | C<
+      'RecordLegsUnbridged',
+      { legAId: string; legBId: string; mediaA?: callEvents.MediaParty; mediaB?: callEvents.MediaParty }
+    >
+  | C<'ContinueTransfer', { transferId: string; abort?: string }>
+  | C<
+      'RecordReferReceived',
+      {
+        legId: string;
+        referId: string;
+        referTo: string;
+        referredBy: string;
+        replacesCallId: string;
+        replacesLegId: string;
+        policy: ReferPolicy;
+      }
+    >
+  | C<'RecordReferProgress', { transferId: string; sipStatus: number; reason: string; final: boolean }>;
 
 /** Recording: the public requests (channels and pause mode 0 = the proto's default), then the recording service's facts. */
 export type RecordingCommand =

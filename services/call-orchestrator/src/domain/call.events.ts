@@ -35,6 +35,12 @@ export type CallEvent =
   | E<'MonitorStarted', ev.MonitorStarted>
   | E<'MonitorModeChanged', ev.MonitorModeChanged>
   | E<'MonitorEnded', ev.MonitorEnded>
+  | E<'TransferRequested', ev.TransferRequested>
+  | E<'TransferProgress', ev.TransferProgress>
+  | E<'TransferCompleted', ev.TransferCompleted>
+  | E<'TransferFailed', ev.TransferFailed>
+  | E<'ConsultationStarted', ev.ConsultationStarted>
+  | E<'ConsultationEnded', ev.ConsultationEnded>
   | E<'LegHeld', ev.LegHeld>
   | E<'LegResumed', ev.LegResumed>
   | E<'ParticipantAdded', ev.ParticipantAdded>

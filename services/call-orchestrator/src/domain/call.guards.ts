@@ -21,6 +21,8 @@ export type Deadline =
       readonly atMs: number;
     }
   /** A collection's prompt still recorded as playing this long after it started is taken as lost (prompts.ts). */
+  /** A phone's REFER the application did not decide in time: the configured default applies. */
+  | { readonly kind: 'transferDecision'; readonly transferId: string; readonly atMs: number }
   | {
       readonly kind: 'promptTimeout';
       readonly collectId: string;

@@ -11,6 +11,7 @@ import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
 import type { MonitorsState } from './capabilities/monitors/monitors.state';
+import type { TransfersState } from './capabilities/transfers/transfers.state';
 import type { LegHold } from './capabilities/holds/holds.state';
 import type { ParticipantsState } from './capabilities/participants/participants.state';
 
@@ -69,6 +70,7 @@ type CallBase = CallCore &
   MediaLossState &
   RecordingsState &
   MonitorsState &
+  TransfersState &
   ParticipantsState;
 export type CallState =
   | { readonly status: 'none' }

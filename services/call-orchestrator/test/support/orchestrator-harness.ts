@@ -35,6 +35,8 @@ export interface Harness {
   eventCount(): Promise<number>;
   /** The call's stream as stored. */
   stream(callId: string): Promise<RecordedEvent[]>;
+  /** The call's stream once it holds `count` events of this type. */
+  until(callId: string, type: string, count?: number): Promise<RecordedEvent[]>;
   /** An inbound call reported by sip-edge, recorded by the orchestrator. */
   inboundCall(): Promise<{ callId: string; legId: string }>;
   /** The same, answered with AnswerLeg. */
@@ -67,6 +69,7 @@ export interface HarnessOptions {
       | 'apiTokensFile'
       | 'apiTokensReloadMs'
       | 'internalTls'
+      | 'referPolicy'
     >
   >;
 }
@@ -126,6 +129,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     eventCount: async () =>
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_log')).rows[0]!.n,
     stream,
+    until: async (callId, type, count = 1) => {
+      await waitFor(
+        `${type} recorded`,
+        async () => typesOf(await stream(callId)).filter((t) => t === type).length >= count,
+      );
+      return stream(callId);
+    },
     inboundCall,
     answeredInboundCall: async () => {
       const ids = await inboundCall();

@@ -9,7 +9,6 @@ import { newRootTraceparent, workTraceparent } from '@callctl/telemetry';
 import type { CallRepository } from '../../app/call-repository.js';
 import { callView } from '../../app/call-view.js';
 import type { CommandContext, CommandHandler } from '../../app/handle-command.js';
-import { UnimplementedError } from '@callctl/errors';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
@@ -165,12 +164,29 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.legRequest('ResumeLeg', r, stamp), c);
       return {};
     }),
-    // TODO(#16): transfers, consultation and three-way; stubs until they land.
-    transferLeg: unary(async () => unimplemented('TransferLeg')),
-    startConsultation: unary(async () => unimplemented('StartConsultation')),
-    completeTransfer: unary(async () => unimplemented('CompleteTransfer')),
-    cancelConsultation: unary(async () => unimplemented('CancelConsultation')),
-    decideTransfer: unary(async () => unimplemented('DecideTransfer')),
+    transferLeg: unary(async (r: callControl.TransferLegRequest, c) => {
+      const parsed = requests.transferLeg(r, stamp);
+      return { transferId: await send(parsed, c), targetLegId: parsed.targetLegId };
+    }),
+    startConsultation: unary(async (r: callControl.StartConsultationRequest, c) => {
+      const parsed = requests.startConsultation(r, stamp);
+      return {
+        transferId: await sendResolved(parsed, c),
+        consultationLegId: parsed.consultationLegId,
+      };
+    }),
+    completeTransfer: unary(async (r: callControl.CompleteTransferRequest, c) => {
+      await send(requests.consultationRequest('CompleteTransfer', r, stamp), c);
+      return {};
+    }),
+    cancelConsultation: unary(async (r: callControl.CancelConsultationRequest, c) => {
+      await send(requests.consultationRequest('CancelConsultation', r, stamp), c);
+      return {};
+    }),
+    decideTransfer: unary(async (r: callControl.DecideTransferRequest, c) => {
+      await send(requests.decideTransfer(r, stamp), c);
+      return {};
+    }),
     addParticipant: unary(async (r: callControl.AddParticipantRequest, c) => {
       const parsed = requests.addParticipant(r, stamp);
       return { participantId: await send(parsed, c), legId: parsed.participantLegId };
@@ -208,8 +224,4 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
     definition: callControl.CallControlService,
     implementation: implementation as unknown as UntypedServiceImplementation,
   };
-}
-
-function unimplemented(method: string): never {
-  throw new UnimplementedError(`${method} is not implemented yet`);
 }

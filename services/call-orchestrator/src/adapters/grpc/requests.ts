@@ -522,3 +522,106 @@ export function recordingControl(
     },
   };
 }
+
+/**
+ * What a transfer request names: its call, its key and the target (a SIP URI, or a number decide turns into
+ * a URI at the leg's host), the fields TransferLeg and StartConsultation share.
+ */
+function transferTarget(r: { callId: string; idempotencyKey: string; target: string; fromUri: string }) {
+  const target = required(r.target, 'target');
+  return {
+    callId: required(r.callId, 'call_id'),
+    key: required(r.idempotencyKey, 'idempotency_key'),
+    targetUri: /^\+?[0-9]+$/.test(target) ? target : sipUri(target, 'target'),
+    fromUri: r.fromUri ? sipUri(r.fromUri, 'from_uri') : '',
+  };
+}
+
+/**
+ * TransferLeg: the transfer id and the target's leg id (BRIDGE) derive from the key, so a retry after a
+ * crash asks for the same ones.
+ */
+export function transferLeg(
+  r: callControl.TransferLegRequest,
+  s: Stamp,
+): CallRequest & { targetLegId: string } {
+  const { callId, key, targetUri, fromUri } = transferTarget(r);
+  const targetLegId =
+    r.mode === callEventsEnum.TransferMode.TRANSFER_MODE_BRIDGE
+      ? s.ids.fromName(callId, 'transfer-leg', key)
+      : '';
+  return {
+    callId,
+    targetLegId,
+    command: {
+      type: 'TransferLeg',
+      data: {
+        legId: required(r.legId, 'leg_id'),
+        targetUri,
+        mode: r.mode,
+        fromUri,
+        timeoutMs: r.timeoutMs,
+        releaseOnFailure: r.releaseOnFailure,
+        targetLegId,
+      },
+      metadata: keyed(s, callId, 'transfer', key),
+    },
+  };
+}
+
+export function decideTransfer(r: callControl.DecideTransferRequest, s: Stamp): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type: 'DecideTransfer',
+      data: { transferId: required(r.transferId, 'transfer_id'), accept: r.accept, sipStatus: r.sipStatus },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}
+
+/**
+ * StartConsultation: the transfer id and the consultation leg's id derive from the key; the music is
+ * resolved like HoldLeg's.
+ */
+export function startConsultation(
+  r: callControl.StartConsultationRequest,
+  s: Stamp,
+): MediaRequest & { consultationLegId: string } {
+  const { callId, key, targetUri, fromUri } = transferTarget(r);
+  const consultationLegId = s.ids.fromName(callId, 'consultation-leg', key);
+  const metadata = keyed(s, callId, 'transfer', key);
+  return {
+    callId,
+    consultationLegId,
+    choices: r.music ? [mediaChoice(r.music.media, 'music.')] : [],
+    command: ([music]) => ({
+      type: 'StartConsultation',
+      data: {
+        heldLegId: required(r.heldLegId, 'held_leg_id'),
+        targetUri,
+        fromUri,
+        ringTimeoutMs: r.ringTimeoutMs,
+        musicUri: music?.mediaUri ?? '',
+        consultationLegId,
+      },
+      metadata,
+    }),
+  };
+}
+
+/** CompleteTransfer and CancelConsultation: a transfer of the call. */
+export function consultationRequest(
+  type: 'CompleteTransfer' | 'CancelConsultation',
+  r: { callId: string; transferId: string },
+  s: Stamp,
+): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type,
+      data: { transferId: required(r.transferId, 'transfer_id') },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}

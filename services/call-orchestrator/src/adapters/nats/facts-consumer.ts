@@ -44,7 +44,7 @@ import {
 } from '../../app/fact-commands.js';
 import type { CommandContext } from '../../app/handle-command.js';
 import { PERMANENT_KINDS } from '../../app/errors.js';
-import type { CallCommand } from '../../domain/call.commands.js';
+import type { CallCommand, ReferPolicy } from '../../domain/call.commands.js';
 import type { Clock, IdSource } from '../../app/ports.js';
 import type { MediaLostAction } from '../../domain/capabilities/media-loss/media-loss.decide.js';
 import type { FactDeadLetters } from '../dead-letters/fact-dead-letters.js';
@@ -63,6 +63,8 @@ export interface FactsConsumerOptions {
   mediaLostAction?: MediaLostAction;
   /** The maximum duration of an inbound call until AnswerLeg sets one (ms, 0 = none). @default 0 */
   defaultMaxDurationMs?: number;
+  /** What a phone's REFER does (fact-commands.ts). @default DEFAULT_REFER_POLICY */
+  referPolicy?: ReferPolicy;
   /** The first retry of a fact that failed for a transient reason; doubled each time. @default 200 */
   retryInitialMs?: number;
   /** The longest wait between two retries of one fact. @default 5000 */
@@ -110,10 +112,11 @@ export function decodeFact(
   ids: IdSource,
   mediaLostAction?: MediaLostAction,
   defaultMaxDurationMs = 0,
+  referPolicy?: ReferPolicy,
 ): FactCommand {
   if (msg.subject.startsWith('facts.sip.')) {
     const fact = facts.SipFact.decode(msg.data);
-    return sipFactCommand(fact, now, ids.fromName('fact', fact.factId), defaultMaxDurationMs);
+    return sipFactCommand(fact, now, ids.fromName('fact', fact.factId), defaultMaxDurationMs, referPolicy);
   }
   if (msg.subject.startsWith('facts.media.')) {
     const fact = facts.MediaFact.decode(msg.data);
@@ -307,7 +310,7 @@ export async function startFactsConsumer(o: FactsConsumerOptions): Promise<Facts
     receivedUpTo = Math.max(receivedUpTo, msg.info.streamSequence);
     let fact: FactCommand;
     try {
-      fact = decodeFact(msg, o.clock(), o.ids, o.mediaLostAction, o.defaultMaxDurationMs);
+      fact = decodeFact(msg, o.clock(), o.ids, o.mediaLostAction, o.defaultMaxDurationMs, o.referPolicy);
     } catch (error) {
       // Not awaited: keeping it is retried in place while PostgreSQL is down, and the feed must go on.
       const keeping = deadLetter(

@@ -33,6 +33,10 @@ export async function placeRequestedLegs(
         // 0: no deadline here, sip-edge's default applies.
         ringTimeoutMs: e.data.ringTimeoutMs > 0 ? e.data.ringTimeoutMs + SIP_EDGE_RING_BACKSTOP_MS : 0,
         bridgeWithLegId: e.type === 'DialRequested' ? e.data.bridgeWithLegId : '',
+        // Referred-By of a transfer a phone asked for.
+        ...(e.type === 'DialRequested' && Object.keys(e.data.headers ?? {}).length > 0
+          ? { headers: e.data.headers }
+          : {}),
       });
   }
 }

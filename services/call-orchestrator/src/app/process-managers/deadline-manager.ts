@@ -38,6 +38,8 @@ export interface DeadlineManagerOptions {
   settleFacts?: (callId: string, timeoutMs: number) => Promise<boolean>;
   /** How long a firing waits for the call's pending facts. @default 3000 */
   settleFactsMs?: number;
+  /** What a phone's REFER left undecided at its deadline gets (REFER_DEFAULT_DECISION). @default accept */
+  referDefaultAccept?: boolean;
   /** Asked by a ring timeout whether sip-edge has the leg answered. @default none */
   sipEdge?: Pick<SipEdgePort, 'legsOfCall'>;
 }
@@ -231,6 +233,21 @@ export class DeadlineManager {
           command: {
             type: 'RecordCollectTimeout',
             data: { collectId: d.collectId, expectedDigits: d.expectedDigits },
+            metadata,
+          },
+          context: {},
+        };
+      case 'transferDecision':
+        // A decision that came in time wins: DecideTransfer by deadline decides nothing then.
+        return {
+          command: {
+            type: 'DecideTransfer',
+            data: {
+              transferId: d.transferId,
+              accept: this.o.referDefaultAccept ?? true,
+              sipStatus: 0,
+              byDeadline: true,
+            },
             metadata,
           },
           context: {},

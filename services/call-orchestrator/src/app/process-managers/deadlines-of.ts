@@ -6,6 +6,7 @@ import type { Deadline } from '../../domain/call.guards.js';
 import type { CallState } from '../../domain/call.state.js';
 import type { CallTimeline } from '../call-timeline.js';
 import { inPrompts, promptTimeout } from '../../domain/capabilities/digits/prompts.js';
+import { awaitingDecision } from '../../domain/capabilities/transfers/transfers.decide.js';
 
 export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[] {
   if (state.status !== 'active') return [];
@@ -41,6 +42,16 @@ export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[
     if (p.status === 'playing' && p.collectId && startedAt !== undefined)
       out.push(promptTimeout(p, startedAt));
   }
+  // A phone's REFER waiting for the application's decision keeps its deadline.
+  for (const t of Object.values(state.transfers)) {
+    const requestedAt = timeline.transferRequestedAtMs?.[t.transferId];
+    if (awaitingDecision(state, t) && requestedAt !== undefined)
+      out.push({
+        kind: 'transferDecision',
+        transferId: t.transferId,
+        atMs: requestedAt + t.decisionDeadlineMs,
+      });
+  }
   return out;
 }
 
@@ -55,5 +66,7 @@ export function deadlineKey(callId: string, d: Deadline): string {
       return `${callId}|collect|${d.collectId}|${d.expectedDigits}`;
     case 'promptTimeout':
       return `${callId}|prompt|${d.playbackId}`;
+    case 'transferDecision':
+      return `${callId}|transfer-decision|${d.transferId}`;
   }
 }

@@ -1,11 +1,20 @@
 // Recording a fact, and what the platform does about it. A bridged pair ends together: when a fact says
 // one leg ended (the far end's BYE, a failure), the leg it was bridged with is hung up with
-// BRIDGE_PEER_ENDED. The reaction is derived from the call's state, not from the events just appended, so a
+// BRIDGE_PEER_ENDED, unless a transfer or consultation took the bridge apart (its BridgeEnded says so) or is
+// moving that peer to another party. The reaction is derived from the call's state, not from the events just appended, so a
 // fact redelivered after a crash (its events already in the log) still ends a peer left up.
 import { callEvents } from '@callctl/proto';
 import type { CallCommand } from '../../domain/call.commands.js';
 import { foldEvents, type CallState } from '../../domain/call.state.js';
 import type { CommandContext, CommandHandler } from '../handle-command.js';
+import { beingTransferred } from '../../domain/capabilities/transfers/transfers.state.js';
+
+const { BridgeEndReason } = callEvents;
+/** Bridges taken apart on purpose: their legs were moved, not left alone. */
+const MOVED: ReadonlySet<number> = new Set([
+  BridgeEndReason.BRIDGE_END_REASON_TRANSFER,
+  BridgeEndReason.BRIDGE_END_REASON_CONSULTATION,
+]);
 
 /** Answered legs whose bridge ended because `legId` ended, and that no other bridge holds. */
 export function peersLeftAlone(state: CallState, legId: string): string[] {
@@ -13,8 +22,9 @@ export function peersLeftAlone(state: CallState, legId: string): string[] {
   const out: string[] = [];
   for (const bridge of Object.values(state.bridges)) {
     if (bridge.status !== 'ended' || (bridge.legAId !== legId && bridge.legBId !== legId)) continue;
+    if (bridge.endReason !== undefined && MOVED.has(bridge.endReason)) continue;
     const peer = state.legs[bridge.legAId === legId ? bridge.legBId : bridge.legAId];
-    if (peer?.status === 'answered' && !peer.bridgeId) out.push(peer.legId);
+    if (peer?.status === 'answered' && !peer.bridgeId && !beingTransferred(state, peer)) out.push(peer.legId);
   }
   return out;
 }

@@ -24,6 +24,8 @@ export interface DecideContext {
   digitReceived(s: Active, legId: string, digit: string): CallEvent[];
   /** What every capability does when a leg's answer is recorded (after its LegAnswered). */
   legAnswered(s: Active, legId: string, now: number): Decision;
+  /** What every capability does when a leg's ringing is recorded (after its LegRinging). */
+  legRinging(s: Active, legId: string): CallEvent[];
   evolve(state: CallState, event: CallEvent): CallState;
 }
 
@@ -57,6 +59,8 @@ export interface Capability<C extends CallCommandType, E extends CallEventType> 
   readonly onDigit?: (s: Active, legId: string, digit: string) => readonly CallEvent[];
   /** Events (and deadlines) that follow a leg's answer (after its LegAnswered). */
   readonly onLegAnswered?: (s: Active, legId: string, now: number) => Decision;
+  /** Events that follow a leg's ringing (after its LegRinging). */
+  readonly onLegRinging?: (s: Active, legId: string) => readonly CallEvent[];
 }
 
 /** Any capability, as the registry holds it. */
@@ -70,6 +74,7 @@ export type AnyCapability = {
   readonly onCallEnded?: (s: Active) => readonly CallEvent[];
   readonly onDigit?: (s: Active, legId: string, digit: string) => readonly CallEvent[];
   readonly onLegAnswered?: (s: Active, legId: string, now: number) => Decision;
+  readonly onLegRinging?: (s: Active, legId: string) => readonly CallEvent[];
 };
 
 const none: Decision = { events: [] };

@@ -53,6 +53,7 @@ export function buildRegistry<const L extends readonly AnyCapability[]>(
 
   const context: DecideContext = {
     evolve,
+    legRinging: (s, legId) => capabilities.flatMap((c) => c.onLegRinging?.(s, legId) ?? []),
     digitReceived: (s, legId, digit) => capabilities.flatMap((c) => c.onDigit?.(s, legId, digit) ?? []),
     legAnswered(s, legId, now) {
       const decisions = capabilities.flatMap((c) =>

@@ -65,6 +65,7 @@ describe('call capability registry', () => {
       bridges: {},
       mediaLost: {},
       monitors: {},
+      transfers: {},
       participants: {},
       recordings: {},
     });

@@ -8,5 +8,6 @@ export * from '../capabilities/bridges/bridges.builders';
 export * from '../capabilities/media-loss/media-loss.builders';
 export * from '../capabilities/recordings/recordings.builders';
 export * from '../capabilities/monitors/monitors.builders';
+export * from '../capabilities/transfers/transfers.builders';
 export * from '../capabilities/holds/holds.builders';
 export * from '../capabilities/participants/participants.builders';

@@ -68,7 +68,7 @@ export const recordLegsBridged = (s: Active, c: Cmd<'RecordLegsBridged'>, ctx: D
  * LegsBridged, after ending what the platform played to either leg alone: an echo, a prompt (a collection
  * whose prompt that was waits for digits from then on, with its timer).
  */
-function joinLegs(
+export function joinLegs(
   s: Active,
   a: AnsweredLeg,
   b: AnsweredLeg,

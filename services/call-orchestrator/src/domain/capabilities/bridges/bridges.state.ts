@@ -14,6 +14,8 @@ export type Bridge = {
   readonly legAId: string;
   readonly legBId: string;
   readonly status: 'active' | 'ended';
+  /** Why it ended (BridgeEnded.reason): a transfer or consultation took it apart, or a leg ended. */
+  readonly endReason?: callEvents.BridgeEndReason;
 };
 export type BridgesState = { readonly bridges: Readonly<Record<string, Bridge>> };
 
@@ -74,11 +76,18 @@ const bridgeEnded: Evolver<'BridgeEnded'> = (s, e) => {
   const br = s.bridges[e.data.bridgeId];
   if (!br) return s;
   const legs = { ...s.legs };
+  // Taken apart by re-INVITEs (a consultation), each leg's media is in a session of its own now.
+  const moved = { [br.legAId]: e.data.legAMedia, [br.legBId]: e.data.legBMedia };
   for (const id of [br.legAId, br.legBId]) {
     const leg = legs[id];
-    if (leg?.status === 'answered') legs[id] = { ...leg, bridgeId: undefined };
+    const media = moved[id];
+    if (leg?.status === 'answered') legs[id] = { ...leg, bridgeId: undefined, ...(media ? { media } : {}) };
   }
-  return { ...s, legs, bridges: { ...s.bridges, [br.bridgeId]: { ...br, status: 'ended' } } };
+  return {
+    ...s,
+    legs,
+    bridges: { ...s.bridges, [br.bridgeId]: { ...br, status: 'ended', endReason: e.data.reason } },
+  };
 };
 
 export const bridgesEvolve = {

@@ -220,18 +220,15 @@ export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Dec
   };
 };
 
-export const recordLegRinging = (s: Active, c: Cmd<'RecordLegRinging'>): Decision => {
+export const recordLegRinging = (s: Active, c: Cmd<'RecordLegRinging'>, ctx: DecideContext): Decision => {
   const l = leg(s, c.data.legId);
   if (l.status === 'ringing' && l.earlyMedia === c.data.earlyMedia) return none;
   if (l.status !== 'initiated' && l.status !== 'ringing') return none; // a late 18x after answer or end changes nothing
-  return {
-    events: [
-      {
-        type: 'LegRinging',
-        data: { callId: s.callId, legId: l.legId, earlyMedia: c.data.earlyMedia, clientState: s.clientState },
-      },
-    ],
+  const ringing: CallEvent = {
+    type: 'LegRinging',
+    data: { callId: s.callId, legId: l.legId, earlyMedia: c.data.earlyMedia, clientState: s.clientState },
   };
+  return { events: [ringing, ...ctx.legRinging(ctx.evolve(s, ringing) as Active, l.legId)] };
 };
 
 export const recordLegAnswered = (s: Active, c: Cmd<'RecordLegAnswered'>, ctx: DecideContext): Decision => {
