@@ -6,13 +6,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
+import { toneRatio, waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
 import { CALLEE_HZ, CALLER_HZ, callParties, type CallParties } from './call-parties.js';
 import { startPlatform, type PlatformUnderTest } from './platform-under-test.js';
 
 export const TONE_DETECTED = 0.5;
 /** How often a party's RTP endpoint looks for a new media address in its sipp's log. */
 const FOLLOW_INTERVAL_MS = 50;
+/** PCMU's sample rate: what RtpEndpoint decodes to. */
+const RATE_HZ = 8000;
 
 /** What the call helpers need of a phone. */
 export interface Phone {
@@ -30,6 +32,12 @@ export interface SippParty {
   sipp: RunningSipp;
   rtp: RtpEndpoint;
   hz: number;
+  /**
+   * Goertzel ratio of `hz` in what arrived at its endpoint over the last `ms` of wall time (0 when less than
+   * half of that arrived): unlike RtpEndpoint.recentToneRatio (the last samples received, however old), a
+   * party cut off by a hold or an unbridge hears nothing here, and a tone heard before does not linger.
+   */
+  recentToneRatio(hz: number, ms?: number): number;
   /** The lines of its log (-trace_logs) starting with `label` (e.g. `offered-direction`), in order. */
   logged(label: string): string[];
 }
@@ -91,7 +99,15 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
       rtp.changeTone(hz);
     }, FOLLOW_INTERVAL_MS);
     void sipp.result.finally(() => clearInterval(timer));
-    return { sipp, rtp, hz, logged };
+    const recentToneRatio = (tone: number, ms = 1000) => {
+      const since = Date.now() - ms;
+      let samples = 0;
+      for (let i = rtp.arrivals.length - 1; i >= 0 && rtp.arrivals[i]!.at >= since; i--)
+        samples += rtp.arrivals[i]!.samples;
+      if (samples < (RATE_HZ * ms) / 1000 / 2) return 0;
+      return toneRatio(rtp.received.slice(-samples), tone);
+    };
+    return { sipp, rtp, hz, recentToneRatio, logged };
   };
 
   const hears: PhoneCalls['hears'] = async (what, ratio, timeoutMs = 10_000) => {
@@ -116,7 +132,7 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
         idempotencyKey: `dial-${callId}`,
       });
       await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
-      await hears('the callee hearing the phone', () => callee.rtp.recentToneRatio(phone.toneHz));
+      await hears('the callee hearing the phone', () => callee.recentToneRatio(phone.toneHz));
       await hears('the phone hearing the callee', () => phone.recentToneRatio(CALLEE_HZ));
       return { callId, phoneLeg, peerLeg, peer: callee };
     },
@@ -134,7 +150,7 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
       });
       await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
       await hears('the phone hearing the caller', () => phone.recentToneRatio(CALLER_HZ));
-      await hears('the caller hearing the phone', () => caller.rtp.recentToneRatio(phone.toneHz));
+      await hears('the caller hearing the phone', () => caller.recentToneRatio(phone.toneHz));
       return { callId, phoneLeg, peerLeg, peer: caller };
     },
   };

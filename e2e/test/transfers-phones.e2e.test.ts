@@ -45,12 +45,8 @@ const legEndedIn = (p: PlatformUnderTest, legId: string) =>
   p.event('legEnded', (e) => e.event.legEnded.legId === legId);
 
 /** A sipp party (sending `hz`) and baresip hear each other (again). */
-async function stillTalking(
-  calls: PhonesUnderTest['calls'],
-  party: { rtp: { recentToneRatio(hz: number): number }; hz: number },
-  bs: Baresip,
-): Promise<void> {
-  await calls.hears('the sipp party hearing baresip', () => party.rtp.recentToneRatio(bs.toneHz));
+async function stillTalking(calls: PhonesUnderTest['calls'], party: SippParty, bs: Baresip): Promise<void> {
+  await calls.hears('the sipp party hearing baresip', () => party.recentToneRatio(bs.toneHz));
   await calls.hears('baresip hearing the sipp party', () => bs.recentToneRatio(party.hz));
 }
 
@@ -81,7 +77,7 @@ describe('hold and transfers with real phones', () => {
     expect((await legEnded(call.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
     await legEnded(call.peerLeg);
     p().edge.expectSippSucceeded(await call.peer.sipp.result);
-    await calls.hears('the target hearing the phone', () => target.rtp.recentToneRatio(phoneHz));
+    await calls.hears('the target hearing the phone', () => target.recentToneRatio(phoneHz));
   };
   /** TransferLeg in REFER mode of the phone's leg. */
   const referPhone = (call: { callId: string; phoneLeg: string }, target: string) =>
@@ -129,13 +125,13 @@ describe('hold and transfers with real phones', () => {
     );
     await waitFor(
       'baresip gone from the callee',
-      () => call.peer.rtp.recentToneRatio(BARESIP_HZ) < TONE_DETECTED,
+      () => call.peer.recentToneRatio(BARESIP_HZ) < TONE_DETECTED,
       5_000,
     );
 
     await p().api.resumeLeg({ callId: call.callId, legId: call.phoneLeg });
     await p().event('legResumed', (e) => e.event.legResumed.legId === call.phoneLeg);
-    await calls.hears('the callee hearing baresip again', () => call.peer.rtp.recentToneRatio(BARESIP_HZ));
+    await calls.hears('the callee hearing baresip again', () => call.peer.recentToneRatio(BARESIP_HZ));
 
     await hangUp(p(), call);
   });
@@ -161,7 +157,7 @@ describe('hold and transfers with real phones', () => {
         .filter((e) => e.event?.$case === 'legHeld'),
     ).toHaveLength(1);
     await calls.hears('the callee hearing the phone after resume', () =>
-      call.peer.rtp.recentToneRatio(BARESIP_HZ),
+      call.peer.recentToneRatio(BARESIP_HZ),
     );
     await calls.hears('the phone hearing the callee after resume', () => bs.recentToneRatio(CALLEE_HZ));
 
@@ -198,9 +194,9 @@ describe('hold and transfers with real phones', () => {
       targetLegId: transfer.targetLegId,
     });
 
-    await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
-    await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
-    expect(call.peer.rtp.recentToneRatio(BARESIP_HZ)).toBeLessThan(TONE_DETECTED);
+    await calls.hears('the caller hearing the target', () => call.peer.recentToneRatio(TARGET_HZ));
+    await calls.hears('the target hearing the caller', () => target.recentToneRatio(CALLER_HZ));
+    expect(call.peer.recentToneRatio(BARESIP_HZ)).toBeLessThan(TONE_DETECTED);
     // baresip got the final NOTIFY 200 (it closes the call as transferred only on that).
     const closed = await bs.event('CALL_CLOSED');
     expect(closed.param).toMatch(/transfer/i);
@@ -248,8 +244,8 @@ describe('hold and transfers with real phones', () => {
     });
     expect(transfer.referredBy).not.toBe('');
     await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transfer.transferId);
-    await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
-    await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+    await calls.hears('the caller hearing the target', () => call.peer.recentToneRatio(TARGET_HZ));
+    await calls.hears('the target hearing the caller', () => target.recentToneRatio(CALLER_HZ));
     await legEnded(call.phoneLeg);
     await lp.expectOutput(new RegExp(`Call ${id} with .* ended`), 10_000, from);
 
@@ -296,14 +292,12 @@ describe('hold and transfers with real phones', () => {
     });
     await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transfer.transferId);
 
-    await calls.hears('the caller hearing the consulted callee', () =>
-      first.peer.rtp.recentToneRatio(CALLEE_HZ),
-    );
+    await calls.hears('the caller hearing the consulted callee', () => first.peer.recentToneRatio(CALLEE_HZ));
     await calls.hears('the consulted callee hearing the caller', () =>
-      second.peer.rtp.recentToneRatio(CALLER_HZ),
+      second.peer.recentToneRatio(CALLER_HZ),
     );
-    expect(first.peer.rtp.recentToneRatio(LINPHONE_HZ)).toBeLessThan(TONE_DETECTED);
-    expect(second.peer.rtp.recentToneRatio(LINPHONE_HZ)).toBeLessThan(TONE_DETECTED);
+    expect(first.peer.recentToneRatio(LINPHONE_HZ)).toBeLessThan(TONE_DETECTED);
+    expect(second.peer.recentToneRatio(LINPHONE_HZ)).toBeLessThan(TONE_DETECTED);
     expect((await legEnded(second.phoneLeg)).event.legEnded.cause).toBe(C.END_CAUSE_REPLACED);
     await legEnded(first.phoneLeg);
     await lp.expectOutput(new RegExp(`Call ${firstId} with .* ended`), 10_000, from);
@@ -374,7 +368,7 @@ describe('hold and transfers with real phones', () => {
         ringTimeoutMs: 10_000,
         idempotencyKey: `dial-${callId}`,
       });
-      await calls.hears('the agent hearing the caller', () => agent.rtp.recentToneRatio(CALLER_HZ));
+      await calls.hears('the agent hearing the caller', () => agent.recentToneRatio(CALLER_HZ));
       const bs = await phone((dir) => startBaresip({ dir, name: `bs-${service}`, toneHz: BARESIP_HZ }));
 
       const { transferId, consultationLegId } = await p().api.startConsultation({
@@ -396,11 +390,11 @@ describe('hold and transfers with real phones', () => {
         consultationLegId,
       });
       await bs.event('CALL_ESTABLISHED');
-      await calls.hears('the agent hearing baresip', () => agent.rtp.recentToneRatio(BARESIP_HZ));
-      await calls.hears('the caller hearing the music', () => caller.rtp.recentToneRatio(MUSIC_HZ));
-      expect(caller.rtp.recentToneRatio(CALLEE_HZ)).toBeLessThan(TONE_DETECTED);
-      expect(caller.rtp.recentToneRatio(BARESIP_HZ)).toBeLessThan(TONE_DETECTED);
-      expect(agent.rtp.recentToneRatio(CALLER_HZ)).toBeLessThan(TONE_DETECTED);
+      await calls.hears('the agent hearing baresip', () => agent.recentToneRatio(BARESIP_HZ));
+      await calls.hears('the caller hearing the music', () => caller.recentToneRatio(MUSIC_HZ));
+      expect(caller.recentToneRatio(CALLEE_HZ)).toBeLessThan(TONE_DETECTED);
+      expect(caller.recentToneRatio(BARESIP_HZ)).toBeLessThan(TONE_DETECTED);
+      expect(agent.recentToneRatio(CALLER_HZ)).toBeLessThan(TONE_DETECTED);
       const call: PhoneCall = { callId, phoneLeg: consultationLegId, peerLeg: callerLeg, peer: caller };
       return { bs, call, agent, agentLeg, transferId };
     };
@@ -418,8 +412,8 @@ describe('hold and transfers with real phones', () => {
       );
       expect((await legEnded(agentLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
       p().edge.expectSippSucceeded(await agent.sipp.result);
-      await calls.hears('the caller hearing baresip', () => call.peer.rtp.recentToneRatio(BARESIP_HZ));
-      await waitFor('the music gone', () => call.peer.rtp.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
+      await calls.hears('the caller hearing baresip', () => call.peer.recentToneRatio(BARESIP_HZ));
+      await waitFor('the music gone', () => call.peer.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
 
       await hangUp(p(), call);
       await bs.event('CALL_CLOSED');
@@ -442,9 +436,9 @@ describe('hold and transfers with real phones', () => {
       );
       await legEnded(call.phoneLeg);
       await bs.event('CALL_CLOSED');
-      await calls.hears('the caller hearing the agent', () => call.peer.rtp.recentToneRatio(CALLEE_HZ));
-      await calls.hears('the agent hearing the caller', () => agent.rtp.recentToneRatio(CALLER_HZ));
-      await waitFor('the music gone', () => call.peer.rtp.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
+      await calls.hears('the caller hearing the agent', () => call.peer.recentToneRatio(CALLEE_HZ));
+      await calls.hears('the agent hearing the caller', () => agent.recentToneRatio(CALLER_HZ));
+      await waitFor('the music gone', () => call.peer.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
 
       await hangUp(p(), call, agent);
     });
@@ -493,8 +487,8 @@ describe("a phone's REFER under the ASK policy", () => {
     const { bs, call, target, transferId } = await asking('tp-ask-accept');
     await p().api.decideTransfer({ callId: call.callId, transferId, accept: true, sipStatus: 0 });
     await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transferId);
-    await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
-    await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+    await calls.hears('the caller hearing the target', () => call.peer.recentToneRatio(TARGET_HZ));
+    await calls.hears('the target hearing the caller', () => target.recentToneRatio(CALLER_HZ));
     await bs.event('CALL_CLOSED');
 
     await hangUp(p(), call, target);
@@ -537,8 +531,8 @@ describe("an orchestrator killed in the middle of a phone's transfer", () => {
         );
     const end = await waitFor('the transfer ended', () => ofTransfer()[0], 30_000);
     if (end.event?.$case === 'transferCompleted') {
-      await calls.hears('the caller hearing the target', () => call.peer.rtp.recentToneRatio(TARGET_HZ));
-      await calls.hears('the target hearing the caller', () => target.rtp.recentToneRatio(CALLER_HZ));
+      await calls.hears('the caller hearing the target', () => call.peer.recentToneRatio(TARGET_HZ));
+      await calls.hears('the target hearing the caller', () => target.recentToneRatio(CALLER_HZ));
       await legEndedIn(p(), call.phoneLeg);
     } else {
       // Rolled back: the caller is with baresip again and the target's leg is gone.
