@@ -358,16 +358,9 @@ describe('hold and transfers with real phones', () => {
      */
     const consulting = async (service: string) => {
       const agent = await calls.party(`${service}-agent`, CALLEE_HZ);
-      const caller = await calls.party(`${service}-caller`, CALLER_HZ, service);
+      const caller = await calls.party(`${service}-caller`, CALLER_HZ, { service });
       const { callId, legId: callerLeg } = await parties.inboundCall(service);
-      const { legId: agentLeg } = await p().api.dial({
-        callId,
-        bridgeWithLegId: callerLeg,
-        toUri: `sip:agent@127.0.0.1:${agent.sipp.port}`,
-        fromUri: '',
-        ringTimeoutMs: 10_000,
-        idempotencyKey: `dial-${callId}`,
-      });
+      const agentLeg = await calls.dialBridged(callId, callerLeg, `sip:agent@127.0.0.1:${agent.sipp.port}`);
       await calls.hears('the agent hearing the caller', () => agent.recentToneRatio(CALLER_HZ));
       const bs = await phone((dir) => startBaresip({ dir, name: `bs-${service}`, toneHz: BARESIP_HZ }));
 
@@ -501,12 +494,9 @@ describe("an orchestrator killed in the middle of a phone's transfer", () => {
   it('ends it completed or rolled back, with one event, and the audio says which', async () => {
     const bs = await phone((dir) => startBaresip({ dir, name: 'bs-crash', toneHz: BARESIP_HZ }));
     const call = await calls.callerDialledToPhone(bs, 'tp-crash');
-    const target = await calls.party(
-      'tp-crash-target',
-      TARGET_HZ,
-      undefined,
-      'uas-rings-3s-answers-follows-reinvites-expect-bye.xml',
-    );
+    const target = await calls.party('tp-crash-target', TARGET_HZ, {
+      scenario: 'uas-rings-3s-answers-follows-reinvites-expect-bye.xml',
+    });
     await bs.transfer(`sip:target@127.0.0.1:${target.sipp.port}`);
     const requested = await p().event(
       'transferRequested',
