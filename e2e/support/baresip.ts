@@ -5,13 +5,15 @@
 // it decoded to a WAV per call, which the test reads while the call runs (phone-process.ts). It is driven
 // over ctrl_tcp: netstring JSON commands, whose replies and the phone's events come on the same socket.
 // stop() is SIGKILL: the tests never need its goodbye, and a kill cannot hang.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { freePort, isBound, requireBinary, waitFor } from '@callctl/testing';
 import { phoneFolder, recentToneRatioOf, startPhoneProcess, type PhoneOptions } from './phone-process.js';
 
 const COMMAND_TIMEOUT_MS = 5_000;
+/** A decoded-audio dump not written for this long is no longer written (see recentToneRatio). */
+const STALE_DUMP_MS = 500;
 
 /** One event of the phone (ctrl_tcp), e.g. CALL_ESTABLISHED with the call's id and its peer's URI. */
 export interface BaresipEvent {
@@ -55,7 +57,11 @@ export interface Baresip {
   command(command: string, params?: string): Promise<string>;
   /** The WAV of what it decoded in its most recent call (sndfile dump), or undefined before any call. */
   heardFile(): string | undefined;
-  /** Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded. */
+  /**
+   * Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded. Throws when baresip no
+   * longer writes that (after answering a re-INVITE with an offer, baresip 1.0 stops): what it hears from
+   * then on cannot be known, so test it at the other end.
+   */
   recentToneRatio(hz: number, ms?: number): number;
   /** Its stdout: the SIP trace (`-s`) and its log, for failure messages. */
   output(): string;
@@ -196,7 +202,15 @@ export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
     heardFile,
     recentToneRatio: (hz, ms = 1000) => {
       const file = heardFile();
-      return file ? recentToneRatioOf(file, hz, ms) : 0;
+      if (!file) return 0;
+      // The dump grows every 20 ms while the call plays; baresip 1.0 stops writing it after a re-INVITE
+      // offer it answers (its player restarts without the sndfile filter), and an old dump's last second
+      // would say what it heard long ago: refuse to answer rather than answer that.
+      if (Date.now() - statSync(file).mtimeMs > STALE_DUMP_MS)
+        throw new Error(
+          `baresip ${name} stopped recording what it hears (${file}); after a re-INVITE it answered?`,
+        );
+      return recentToneRatioOf(file, hz, ms);
     },
     output: () => proc.output(),
     stop: async () => {
