@@ -515,7 +515,8 @@ async function inboundLadder(
     transfer: 'TransferLeg (BRIDGE) to a sipp UAS, bridged on its answer, Hangup on TransferCompleted',
   }[variant];
   console.log(
-    `inbound (${variant}): sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, ${what}, Hangup on PlaybackFinished`,
+    `inbound (${variant}): sipp uac -> engine -> sip-edge -> orchestrator -> app AnswerLeg, ${what}` +
+      (variant === 'transfer' ? '' : ', Hangup on PlaybackFinished'),
   );
   console.log(
     '  offered  calls failed rpc-err not-ended retrans sustained kept-up   PDD p50   PDD p99  step  (then CPU, PDD parts)',

@@ -2,14 +2,7 @@
 // transfer research found it works: its own HOME and config folder, SIP and RTP on 127.0.0.1 only
 // (`net_interface 127.0.0.1`, else it puts another interface's address in its SDP), auto-answer, PCMU at
 // 8 kHz, a tone WAV (sox, 16-bit) as its microphone and a null speaker, and the sndfile module dumping what
-// it decoded to a WAV per call, which the test reads while the call runs (phone-process.ts). That dump
-// stops for good at the call's first offer/answer whose direction is not sendrecv (its own hold, or the
-// platform's a=sendonly): baresip 1.0.0's audio_decoder_set() then restarts the receive side and flushes
-// its decode filters, and aufilt_setup() puts none back because the encode filters are still there (fixed
-// upstream in baresip 2.0.0, commit 0669c841, "audio: fix aufilt_setup update handling" #1498). It still
-// receives and plays what comes (its -s log shows the RTP), but nothing is dumped, so a dump that stopped
-// growing is read as hearing nothing, never as the tail it wrote before: a held baresip cannot prove what
-// it hears, and a test that needs that uses linphone (support/linphone.ts) as the held party. It is driven
+// it decoded to a WAV per call, which the test reads while the call runs (phone-process.ts). It is driven
 // over ctrl_tcp: netstring JSON commands, whose replies and the phone's events come on the same socket.
 // stop() is SIGKILL: the tests never need its goodbye, and a kill cannot hang.
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -19,11 +12,8 @@ import { freePort, isBound, requireBinary, waitFor } from '@callctl/testing';
 import { phoneFolder, recentToneRatioOf, startPhoneProcess, type PhoneOptions } from './phone-process.js';
 
 const COMMAND_TIMEOUT_MS = 5_000;
-/**
- * A dump not written for this long has stopped (baresip writes one 20 ms frame per RTP packet it
- * decodes): nothing arrives, or baresip no longer dumps (see above). Either way, nothing recent is heard.
- */
-const DUMP_STOPPED_MS = 400;
+/** A decoded-audio dump not written for this long is no longer written (see recentToneRatio). */
+const STALE_DUMP_MS = 500;
 
 /** One event of the phone (ctrl_tcp), e.g. CALL_ESTABLISHED with the call's id and its peer's URI. */
 export interface BaresipEvent {
@@ -68,8 +58,10 @@ export interface Baresip {
   /** The WAV of what it decoded in its most recent call (sndfile dump), or undefined before any call. */
   heardFile(): string | undefined;
   /**
-   * Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded; 0 once the dump stopped
-   * being written (nothing arrives, or a hold stopped baresip's dump for the rest of the call).
+   * Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded. Throws when baresip no
+   * longer writes that (baresip 1.0 stops at the call's first offer/answer that is not sendrecv: a hold,
+   * its own or the platform's): what it hears from then on cannot be known, so test it at the other end
+   * or hold another phone.
    */
   recentToneRatio(hz: number, ms?: number): number;
   /** Its stdout: the SIP trace (`-s`) and its log, for failure messages. */
@@ -211,7 +203,17 @@ export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
     heardFile,
     recentToneRatio: (hz, ms = 1000) => {
       const file = heardFile();
-      if (!file || Date.now() - statSync(file).mtimeMs > DUMP_STOPPED_MS) return 0;
+      if (!file) return 0;
+      // The dump grows every 20 ms while RTP comes in. baresip 1.0's audio_decoder_set() restarts the
+      // receive side when an offer/answer's direction is not sendrecv and flushes its decode filters, and
+      // aufilt_setup() puts none back while the encode ones exist (fixed in baresip 2.0: commit 0669c841,
+      // "audio: fix aufilt_setup update handling", #1498). It still receives and plays the RTP (a capture
+      // shows a held baresip's music arriving), but the dump stops for the rest of the call, and its last
+      // second would say what it heard long ago: refuse to answer rather than answer that.
+      if (Date.now() - statSync(file).mtimeMs > STALE_DUMP_MS)
+        throw new Error(
+          `baresip ${name} stopped recording what it hears (${file}); after a re-INVITE it answered?`,
+        );
       return recentToneRatioOf(file, hz, ms);
     },
     output: () => proc.output(),

@@ -6,13 +6,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
+import { toneRatio, waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
 import { CALLEE_HZ, CALLER_HZ, callParties, type CallParties } from './call-parties.js';
 import { startPlatform, type PlatformUnderTest } from './platform-under-test.js';
 
 export const TONE_DETECTED = 0.5;
 /** How often a party's RTP endpoint looks for a new media address in its sipp's log. */
 const FOLLOW_INTERVAL_MS = 50;
+/** PCMU's sample rate: what RtpEndpoint decodes to. */
+const RATE_HZ = 8000;
 
 /** What the call helpers need of a phone. */
 export interface Phone {
@@ -30,6 +32,12 @@ export interface SippParty {
   sipp: RunningSipp;
   rtp: RtpEndpoint;
   hz: number;
+  /**
+   * Goertzel ratio of `hz` in what arrived at its endpoint over the last `ms` of wall time (0 when less than
+   * half of that arrived): unlike RtpEndpoint.recentToneRatio (the last samples received, however old), a
+   * party cut off by a hold or an unbridge hears nothing here, and a tone heard before does not linger.
+   */
+  recentToneRatio(hz: number, ms?: number): number;
   /** The lines of its log (-trace_logs) starting with `label` (e.g. `offered-direction`), in order. */
   logged(label: string): string[];
 }
@@ -45,14 +53,21 @@ export interface PhoneCall {
 
 export interface PhoneCalls {
   /**
-   * A sipp party following re-INVITEs: a callee at a port (hold-uas.xml, or `calleeScenario`), or (with
-   * service) a caller calling the platform.
+   * A sipp party following re-INVITEs: a callee at a port (hold-uas.xml), or (with `service`) a caller
+   * calling the platform (uac-answered-follows-reinvites-expect-bye.xml); `scenario` another one that logs
+   * "remote <ip> <port>" likewise, `args` more sipp arguments (e.g. `-key referto <uri>`).
    */
-  party(name: string, hz: number, service?: string, calleeScenario?: string): Promise<SippParty>;
+  party(
+    name: string,
+    hz: number,
+    more?: { service?: string; scenario?: string; args?: string[] },
+  ): Promise<SippParty>;
   /** The phone calls `sip:<service>@` the platform, which dials a sipp callee (1300 Hz) bridged with it. */
   phoneCallsThrough(phone: Phone, service: string): Promise<PhoneCall>;
   /** A sipp caller (700 Hz) calls `sip:<service>@`, and the platform dials the phone bridged with it. */
   callerDialledToPhone(phone: Phone, service: string): Promise<PhoneCall>;
+  /** Dial of `toUri` bridged with the call's leg `bridgeWithLegId` (ringing 10 s at most); its leg id. */
+  dialBridged(callId: string, bridgeWithLegId: string, toUri: string): Promise<string>;
   /** Waits until `b` hears `a` (a party's endpoint or a phone's recording). */
   hears(what: string, ratio: () => number, timeoutMs?: number): Promise<void>;
   /** The platform's URI of a service: `sip:<service>@127.0.0.1:<engine port>`. */
@@ -63,19 +78,19 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
   const logs = mkdtempSync(join(tmpdir(), 'phone-calls-'));
   const platformUri = (service: string) => `sip:${service}@127.0.0.1:${platform().edge.engine.sipPort}`;
 
-  const party: PhoneCalls['party'] = async (name, hz, service, calleeScenario = 'hold-uas.xml') => {
+  const party: PhoneCalls['party'] = async (name, hz, { service, scenario, args = [] } = {}) => {
     const rtp = await parties.rtpEndpoint();
     const logFile = join(logs, `${name}-${Date.now()}.log`);
     const sipp = await parties.sipp(
-      service ? 'uac-answered-follows-reinvites-expect-bye.xml' : calleeScenario,
+      scenario ?? (service ? 'uac-answered-follows-reinvites-expect-bye.xml' : 'hold-uas.xml'),
       rtp.port,
-      { ...(service ? { service } : {}), args: ['-trace_logs', '-log_file', logFile] },
+      { ...(service ? { service } : {}), args: ['-trace_logs', '-log_file', logFile, ...args] },
     );
     const logged = (label: string) =>
       existsSync(logFile)
         ? readFileSync(logFile, 'utf8')
             .split('\n')
-            .filter((l) => l.startsWith(`${label} `))
+            .filter((l) => l === label || l.startsWith(`${label} `))
         : [];
     // Send where the SIP side was told last; stops with the endpoint (its sends fail once it is closed).
     let following = '';
@@ -91,8 +106,28 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
       rtp.changeTone(hz);
     }, FOLLOW_INTERVAL_MS);
     void sipp.result.finally(() => clearInterval(timer));
-    return { sipp, rtp, hz, logged };
+    const recentToneRatio = (tone: number, ms = 1000) => {
+      const since = Date.now() - ms;
+      let samples = 0;
+      for (let i = rtp.arrivals.length - 1; i >= 0 && rtp.arrivals[i]!.at >= since; i--)
+        samples += rtp.arrivals[i]!.samples;
+      if (samples < (RATE_HZ * ms) / 1000 / 2) return 0;
+      return toneRatio(rtp.received.slice(-samples), tone);
+    };
+    return { sipp, rtp, hz, recentToneRatio, logged };
   };
+
+  const dialBridged: PhoneCalls['dialBridged'] = async (callId, bridgeWithLegId, toUri) =>
+    (
+      await platform().api.dial({
+        callId,
+        bridgeWithLegId,
+        toUri,
+        fromUri: '',
+        ringTimeoutMs: 10_000,
+        idempotencyKey: `dial-${callId}`,
+      })
+    ).legId;
 
   const hears: PhoneCalls['hears'] = async (what, ratio, timeoutMs = 10_000) => {
     await waitFor(what, () => ratio() > TONE_DETECTED, timeoutMs);
@@ -100,6 +135,7 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
 
   return {
     party,
+    dialBridged,
     hears,
     platformUri,
     async phoneCallsThrough(phone, service) {
@@ -107,34 +143,20 @@ export function phoneCalls(platform: () => PlatformUnderTest, parties: CallParti
       const callee = await party(`${service}-callee`, CALLEE_HZ);
       await phone.dial(platformUri(service));
       const { callId, legId: phoneLeg } = await parties.inboundCall(service);
-      const { legId: peerLeg } = await p.api.dial({
-        callId,
-        bridgeWithLegId: phoneLeg,
-        toUri: `sip:callee@127.0.0.1:${callee.sipp.port}`,
-        fromUri: '',
-        ringTimeoutMs: 10_000,
-        idempotencyKey: `dial-${callId}`,
-      });
+      const peerLeg = await dialBridged(callId, phoneLeg, `sip:callee@127.0.0.1:${callee.sipp.port}`);
       await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
-      await hears('the callee hearing the phone', () => callee.rtp.recentToneRatio(phone.toneHz));
+      await hears('the callee hearing the phone', () => callee.recentToneRatio(phone.toneHz));
       await hears('the phone hearing the callee', () => phone.recentToneRatio(CALLEE_HZ));
       return { callId, phoneLeg, peerLeg, peer: callee };
     },
     async callerDialledToPhone(phone, service) {
       const p = platform();
-      const caller = await party(`${service}-caller`, CALLER_HZ, service);
+      const caller = await party(`${service}-caller`, CALLER_HZ, { service });
       const { callId, legId: peerLeg } = await parties.inboundCall(service);
-      const { legId: phoneLeg } = await p.api.dial({
-        callId,
-        bridgeWithLegId: peerLeg,
-        toUri: phone.uri,
-        fromUri: '',
-        ringTimeoutMs: 10_000,
-        idempotencyKey: `dial-${callId}`,
-      });
+      const phoneLeg = await dialBridged(callId, peerLeg, phone.uri);
       await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
       await hears('the phone hearing the caller', () => phone.recentToneRatio(CALLER_HZ));
-      await hears('the caller hearing the phone', () => caller.rtp.recentToneRatio(phone.toneHz));
+      await hears('the caller hearing the phone', () => caller.recentToneRatio(phone.toneHz));
       return { callId, phoneLeg, peerLeg, peer: caller };
     },
   };

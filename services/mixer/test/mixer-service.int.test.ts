@@ -116,7 +116,9 @@ describe('mixer: who hears whom', () => {
     const stalledMs = ownStalls.longestWithin(switchedAt - 500, switchedAt + 500);
     ownStalls.stop();
     expect(around.length).toBeGreaterThan(40);
-    expect(Math.max(...gaps)).toBeLessThan(60 + Math.max(0, stalledMs - 20));
+    // A stall holds back the packet before it and the one after: all of it adds to a gap (seen: a 153 ms
+    // stall in a 194 ms gap while the machine ran two test suites at once).
+    expect(Math.max(...gaps)).toBeLessThan(60 + stalledMs);
   });
 
   it('listen: a supervisor hears two recvonly forks, which are sent nothing', async () => {
