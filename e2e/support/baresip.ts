@@ -59,8 +59,9 @@ export interface Baresip {
   heardFile(): string | undefined;
   /**
    * Goertzel ratio of `hz` in the last `ms` of what its most recent call decoded. Throws when baresip no
-   * longer writes that (after answering a re-INVITE with an offer, baresip 1.0 stops): what it hears from
-   * then on cannot be known, so test it at the other end.
+   * longer writes that (baresip 1.0 stops at the call's first offer/answer that is not sendrecv: a hold,
+   * its own or the platform's): what it hears from then on cannot be known, so test it at the other end
+   * or hold another phone.
    */
   recentToneRatio(hz: number, ms?: number): number;
   /** Its stdout: the SIP trace (`-s`) and its log, for failure messages. */
@@ -203,9 +204,12 @@ export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
     recentToneRatio: (hz, ms = 1000) => {
       const file = heardFile();
       if (!file) return 0;
-      // The dump grows every 20 ms while the call plays; baresip 1.0 stops writing it after a re-INVITE
-      // offer it answers (its player restarts without the sndfile filter), and an old dump's last second
-      // would say what it heard long ago: refuse to answer rather than answer that.
+      // The dump grows every 20 ms while RTP comes in. baresip 1.0's audio_decoder_set() restarts the
+      // receive side when an offer/answer's direction is not sendrecv and flushes its decode filters, and
+      // aufilt_setup() puts none back while the encode ones exist (fixed in baresip 2.0: commit 0669c841,
+      // "audio: fix aufilt_setup update handling", #1498). It still receives and plays the RTP (a capture
+      // shows a held baresip's music arriving), but the dump stops for the rest of the call, and its last
+      // second would say what it heard long ago: refuse to answer rather than answer that.
       if (Date.now() - statSync(file).mtimeMs > STALE_DUMP_MS)
         throw new Error(
           `baresip ${name} stopped recording what it hears (${file}); after a re-INVITE it answered?`,

@@ -6,18 +6,22 @@
 // calls through the platform, then its REFER on the first naming the second by Replaces: the platform
 // resolves that against its own dialogs, since linphone's Refer-To drops the port, and never sends linphone
 // an INVITE with Replaces, on which it crashes). Also: a busy target of either kind of blind transfer leaves
-// the call as it was; an attended transfer by the API (StartConsultation, then CompleteTransfer or
-// CancelConsultation) with baresip as the held party hearing the music; and the ASK policy for a phone's
-// REFER (DecideTransfer declines or accepts).
+// the call as it was; HoldLeg/ResumeLeg of baresip and of linphone; an attended transfer by the API
+// (StartConsultation, then CompleteTransfer or CancelConsultation) with a sipp caller held and baresip the
+// consulted target, and with linphone held; and the ASK policy for a phone's REFER (DecideTransfer declines
+// or accepts). A phone that must prove it hears the music is linphone: baresip 1.0 stops recording what it
+// hears at a call's first offer/answer that is not sendrecv (support/baresip.ts), though the music does
+// reach it (a capture on loopback shows the tone arriving at its RTP port).
 import { callEvents } from '@callctl/proto';
 import { makeToneFile, waitFor } from '@callctl/testing';
-import { startBaresip, type Baresip } from '../support/baresip.js';
+import { startBaresip } from '../support/baresip.js';
 import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
 import { startLinphone } from '../support/linphone.js';
 import type { EventCase, PlatformUnderTest } from '../support/platform-under-test.js';
 import {
   phonesUnderTest,
   TONE_DETECTED,
+  type Phone,
   type PhoneCall,
   type PhonesUnderTest,
   type SippParty,
@@ -44,10 +48,10 @@ async function hangUp(p: PlatformUnderTest, call: PhoneCall, ...others: SippPart
 const legEndedIn = (p: PlatformUnderTest, legId: string) =>
   p.event('legEnded', (e) => e.event.legEnded.legId === legId);
 
-/** A sipp party (sending `hz`) and baresip hear each other (again). */
-async function stillTalking(calls: PhonesUnderTest['calls'], party: SippParty, bs: Baresip): Promise<void> {
-  await calls.hears('the sipp party hearing baresip', () => party.recentToneRatio(bs.toneHz));
-  await calls.hears('baresip hearing the sipp party', () => bs.recentToneRatio(party.hz));
+/** A sipp party (sending `hz`) and a phone hear each other (again). */
+async function stillTalking(calls: PhonesUnderTest['calls'], party: SippParty, phone: Phone): Promise<void> {
+  await calls.hears('the sipp party hearing the phone', () => party.recentToneRatio(phone.toneHz));
+  await calls.hears('the phone hearing the sipp party', () => phone.recentToneRatio(party.hz));
 }
 
 describe('hold and transfers with real phones', () => {
@@ -104,18 +108,22 @@ describe('hold and transfers with real phones', () => {
     await files?.close();
   });
 
-  it('HoldLeg of baresip: it answers the sendonly re-INVITE recvonly, and its callee hears it only after ResumeLeg', async () => {
-    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-held', toneHz: BARESIP_HZ }));
-    const call = await calls.phoneCallsThrough(bs, 'tp-api-hold');
-    const before = bs.output().length;
-
-    await p().api.holdLeg({
+  /** HoldLeg of the phone's leg, the music to it alone. */
+  const holdWithMusic = (call: PhoneCall) =>
+    p().api.holdLeg({
       callId: call.callId,
       legId: call.phoneLeg,
       music: { media: { $case: 'url', url: musicUrl } },
       musicToPeer: false,
       idempotencyKey: `hold-${call.callId}`,
     });
+
+  it('HoldLeg of baresip: it answers the sendonly re-INVITE recvonly, and its callee hears it only after ResumeLeg', async () => {
+    const bs = await phone((dir) => startBaresip({ dir, name: 'bs-held', toneHz: BARESIP_HZ }));
+    const call = await calls.phoneCallsThrough(bs, 'tp-api-hold');
+    const before = bs.output().length;
+
+    await holdWithMusic(call);
     const held = await p().event('legHeld', (e) => e.event.legHeld.legId === call.phoneLeg);
     expect(held.event.legHeld.by).toBe(callEvents.Initiator.INITIATOR_API);
     // What baresip hears after a re-INVITE it answers cannot be read (baresip.ts): its answer and the
@@ -134,6 +142,62 @@ describe('hold and transfers with real phones', () => {
     await calls.hears('the callee hearing baresip again', () => call.peer.recentToneRatio(BARESIP_HZ));
 
     await hangUp(p(), call);
+  });
+
+  it('HoldLeg of linphone: it hears the music and not the callee, who hears neither; ResumeLeg: both talk', async () => {
+    const lp = await phone((dir) => startLinphone({ dir, name: 'lp-held', toneHz: LINPHONE_HZ }));
+    const call = await calls.phoneCallsThrough(lp, 'tp-api-hold-lp');
+
+    await holdWithMusic(call);
+    await p().event('legHeld', (e) => e.event.legHeld.legId === call.phoneLeg);
+    // A real phone held by the platform hears the music (linphone records through a hold; baresip cannot).
+    await calls.hears('linphone hearing the music', () => lp.recentToneRatio(MUSIC_HZ));
+    expect(lp.recentToneRatio(CALLEE_HZ)).toBeLessThan(TONE_DETECTED);
+    await waitFor(
+      'linphone gone from the callee',
+      () => call.peer.recentToneRatio(LINPHONE_HZ) < TONE_DETECTED,
+      5_000,
+    );
+    expect(call.peer.recentToneRatio(MUSIC_HZ)).toBeLessThan(TONE_DETECTED);
+
+    await p().api.resumeLeg({ callId: call.callId, legId: call.phoneLeg });
+    await p().event('legResumed', (e) => e.event.legResumed.legId === call.phoneLeg);
+    await stillTalking(calls, call.peer, lp);
+    await waitFor('the music gone', () => lp.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
+
+    await hangUp(p(), call);
+  });
+
+  it('StartConsultation with linphone held: it hears the music; CompleteTransfer: it and the target talk', async () => {
+    const lp = await phone((dir) => startLinphone({ dir, name: 'lp-consulted', toneHz: LINPHONE_HZ }));
+    const call = await calls.phoneCallsThrough(lp, 'tp-consult-lp');
+    const target = await calls.party('tp-consult-lp-target', TARGET_HZ);
+    const { transferId } = await p().api.startConsultation({
+      callId: call.callId,
+      heldLegId: call.phoneLeg,
+      target: `sip:target@127.0.0.1:${target.sipp.port}`,
+      fromUri: '',
+      ringTimeoutMs: 10_000,
+      music: { media: { $case: 'url', url: musicUrl } },
+      idempotencyKey: `consult-${call.callId}`,
+    });
+    await p().event('consultationStarted', (e) => e.event.consultationStarted.transferId === transferId);
+    await calls.hears('the agent hearing the target', () => call.peer.recentToneRatio(TARGET_HZ));
+    await calls.hears('linphone hearing the music', () => lp.recentToneRatio(MUSIC_HZ));
+    expect(lp.recentToneRatio(CALLEE_HZ)).toBeLessThan(TONE_DETECTED);
+    expect(lp.recentToneRatio(TARGET_HZ)).toBeLessThan(TONE_DETECTED);
+    expect(target.recentToneRatio(LINPHONE_HZ)).toBeLessThan(TONE_DETECTED);
+
+    await p().api.completeTransfer({ callId: call.callId, transferId });
+    await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transferId);
+    expect((await legEnded(call.peerLeg)).event.legEnded.cause).toBe(C.END_CAUSE_TRANSFERRED);
+    p().edge.expectSippSucceeded(await call.peer.sipp.result);
+    await calls.hears('linphone hearing the target', () => lp.recentToneRatio(TARGET_HZ));
+    await calls.hears('the target hearing linphone', () => target.recentToneRatio(LINPHONE_HZ));
+    await waitFor('the music gone', () => lp.recentToneRatio(MUSIC_HZ) < TONE_DETECTED, 5_000);
+
+    await p().api.hangup({ callId: call.callId, legId: '' });
+    p().edge.expectSippSucceeded(await target.sipp.result);
   });
 
   it("baresip's hold and resume are LegHeld and LegResumed by REMOTE; two-way audio is back after it", async () => {
