@@ -5,13 +5,9 @@
 import { status } from '@grpc/grpc-js';
 import { callEvents } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
-import type { RecordedEvent } from '@callctl/eventstore';
-import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
+import { decoded, startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
 
 const { BridgeEndReason, EndCause, Initiator, TransferFailureCause, TransferKind } = callEvents;
-
-const decoded = <T>(events: readonly RecordedEvent[], type: string, as: { fromJSON(o: unknown): T }): T[] =>
-  events.filter((e) => e.type === type).map((e) => as.fromJSON(e.data));
 
 describe("a phone's REFER with Replaces", () => {
   let h: Harness;

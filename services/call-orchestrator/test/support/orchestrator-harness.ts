@@ -157,3 +157,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 export const typesOf = (events: readonly RecordedEvent[]) => events.map((e) => e.type);
+
+/** The events of a type, decoded as their proto message. */
+export const decoded = <T>(
+  events: readonly RecordedEvent[],
+  type: string,
+  as: { fromJSON(o: unknown): T },
+): T[] => events.filter((e) => e.type === type).map((e) => as.fromJSON(e.data));
