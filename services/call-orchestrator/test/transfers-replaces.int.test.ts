@@ -17,8 +17,7 @@ describe("a phone's REFER with Replaces", () => {
   afterAll(() => h.stop());
 
   const until = (callId: string, type: string, count = 1) => h.until(callId, type, count);
-  const sent = (method: Parameters<Harness['sipEdge']['received']>[0], callId: string) =>
-    h.sipEdge.received(method).filter((r) => r.callId === callId);
+  const sent: Harness['sent'] = (method, callId) => h.sent(method, callId);
 
   /** The phone's leg P (inbound, answered) bridged with X, whom the application dialled. */
   async function phoneCall(key: string) {

@@ -19,8 +19,7 @@ describe('transfers', () => {
   afterAll(() => h.stop());
 
   const until = (callId: string, type: string, count = 1) => h.until(callId, type, count);
-  const sent = (method: Parameters<Harness['sipEdge']['received']>[0], callId: string) =>
-    h.sipEdge.received(method).filter((r) => r.callId === callId);
+  const sent: Harness['sent'] = (method, callId) => h.sent(method, callId);
 
   /** A caller A (inbound, answered) bridged with B, whom the application dialled. */
   async function bridgedCall() {
