@@ -3,55 +3,26 @@
 // and the platform joins X1 and X2: MoveLeg re-homes X2 in call 1 (its facts and operations are call 1's
 // from then on), P2 and P1 are hung up, BridgeLegs(X1, X2) joins the two remote parties, proven by tones
 // both ways at RTP sockets the test owns.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { sipEdge } from '@callctl/proto';
-import { RtpEndpoint, startSipp, waitFor, type RunningSipp } from '@callctl/testing';
+import { waitFor, type RtpEndpoint } from '@callctl/testing';
+import { edgePhones } from '../support/edge-phones.js';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 
 jest.setTimeout(60_000);
 
-const SCENARIOS = join(__dirname, '..', 'scenarios');
 const X1_HZ = 700;
 const X2_HZ = 1300;
 const TONE_DETECTED = 0.5; // share of the received power at a tone's frequency
 
 describe('sip-edge: a phone’s REFER with Replaces joins the remote parties of its two calls', () => {
   let t: EdgeUnderTest;
-  const phones: { sipp: RunningSipp; rtp: RtpEndpoint }[] = [];
+  const { phone, stopAll } = edgePhones(() => t);
 
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
   const hangup = (callId: string, legId: string) =>
     edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
-
-  /** A sipp phone at its own RTP socket; a caller calls sip-edge as `name`. */
-  const phone = async (
-    name: string,
-    scenario: string,
-    asCaller: boolean,
-    keys: Record<string, string> = {},
-  ) => {
-    const rtp = await RtpEndpoint.open();
-    const logFile = join(t.dir, `${name}.log`);
-    const sipp = await startSipp({
-      scenario: join(SCENARIOS, scenario),
-      ...(asCaller ? { remote: `127.0.0.1:${t.engine.sipPort}`, service: name } : {}),
-      args: [
-        '-key',
-        'rtp_port',
-        String(rtp.port),
-        ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
-        '-trace_logs',
-        '-log_file',
-        logFile,
-      ],
-    });
-    phones.push({ sipp, rtp });
-    const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-    return { rtp, sipp, log };
-  };
 
   /** The phone's call `name`: its caller P dialled through to the remote party X. */
   const phoneCall = async (name: string, callerScenario: string, keys: Record<string, string> = {}) => {
@@ -84,14 +55,7 @@ describe('sip-edge: a phone’s REFER with Replaces joins the remote parties of 
     t = await startEdgeUnderTest();
   });
 
-  afterEach(() =>
-    Promise.all(
-      phones.splice(0).map(async ({ sipp, rtp }) => {
-        await sipp.stop(1000);
-        await rtp.close();
-      }),
-    ),
-  );
+  afterEach(() => stopAll());
 
   afterAll(async () => {
     await t?.close();
