@@ -2,16 +2,14 @@
 // the test owns: SetLegDirection re-INVITEs (the a= lines and o= versions sipp saw), a phone's own hold
 // (LegHoldChanged), glare both ways (491), and UnbridgeLegs proven by tones (each leg alone hears what the
 // platform plays it, not the other party), then BridgeLegs again.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { credentials, status } from '@grpc/grpc-js';
 import { media, sipEdge } from '@callctl/proto';
-import { makeToneFile, RtpEndpoint, startSipp, toneRatio, waitFor, type RunningSipp } from '@callctl/testing';
+import { makeToneFile, toneRatio, waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
+import { edgePhones } from '../support/edge-phones.js';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 
 jest.setTimeout(60_000);
 
-const SCENARIOS = join(__dirname, '..', 'scenarios');
 const D = sipEdge.MediaDirection;
 const CALLER_HZ = 700;
 const CALLEE_HZ = 1300;
@@ -26,31 +24,10 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
   let promptA: string;
   let promptB: string;
   /** The phones of the running test, stopped after it. */
-  const phones: { sipp: RunningSipp; rtp: RtpEndpoint }[] = [];
+  const { phone, stopAll } = edgePhones(() => t);
 
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
-
-  /** A sipp phone at its own RTP socket, with the lines its scenario logs. */
-  const phone = async (name: string, scenario: string, asCaller: boolean) => {
-    const rtp = await RtpEndpoint.open();
-    const logFile = join(t.dir, `${name}.log`);
-    const sipp = await startSipp({
-      scenario: join(SCENARIOS, scenario),
-      ...(asCaller ? { remote: `127.0.0.1:${t.engine.sipPort}`, service: name } : {}),
-      args: ['-key', 'rtp_port', String(rtp.port), '-trace_logs', '-log_file', logFile],
-    });
-    phones.push({ sipp, rtp });
-    /** The logged lines starting with `label`, without it. */
-    const logged = (label: string) =>
-      existsSync(logFile)
-        ? readFileSync(logFile, 'utf8')
-            .split('\n')
-            .filter((line) => line.startsWith(`${label} `))
-            .map((line) => line.slice(label.length + 1).trim())
-        : [];
-    return { rtp, sipp, logged };
-  };
 
   /** An inbound caller answered by the platform; its media party from InboundCallOffered. */
   const answeredCaller = async (name: string, scenario: string) => {
@@ -135,14 +112,7 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
     promptB = makeToneFile(t.dir, 'prompt-b.wav', 3, PROMPT_B_HZ);
   });
 
-  afterEach(() =>
-    Promise.all(
-      phones.splice(0).map(async ({ sipp, rtp }) => {
-        await sipp.stop(1000);
-        await rtp.close();
-      }),
-    ),
-  );
+  afterEach(() => stopAll());
 
   afterAll(async () => {
     mediaClient?.close();

@@ -355,6 +355,17 @@ describe('hold and transfers with real phones', () => {
       replacesCallId: second.callId,
     });
     await p().event('transferCompleted', (e) => e.event.transferCompleted.transferId === transfer.transferId);
+    // The consulted callee moved from the second call into the first (it is the transfer's target there).
+    const movedIn = await p().event(
+      'legMovedIn',
+      (e) => e.event.legMovedIn.transferId === transfer.transferId,
+    );
+    expect(movedIn.event.legMovedIn).toMatchObject({
+      callId: first.callId,
+      legId: second.peerLeg,
+      fromCallId: second.callId,
+    });
+    await p().event('legMovedOut', (e) => e.event.legMovedOut.transferId === transfer.transferId);
 
     await calls.hears('the caller hearing the consulted callee', () => first.peer.recentToneRatio(CALLEE_HZ));
     await calls.hears('the consulted callee hearing the caller', () =>

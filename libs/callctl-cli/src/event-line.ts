@@ -273,6 +273,14 @@ function detailsOf(event: KnownEvent): string[] {
         ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
       ];
     }
+    case 'legMovedOut': {
+      const e = event.legMovedOut;
+      return [`leg=${e.legId}`, `to-call=${e.toCallId}`, `transfer=${e.transferId}`];
+    }
+    case 'legMovedIn': {
+      const e = event.legMovedIn;
+      return [`leg=${e.legId}`, `from-call=${e.fromCallId}`, `transfer=${e.transferId}`];
+    }
     default: {
       const unknown: never = event;
       return [String(unknown)];

@@ -241,7 +241,13 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       sipEdge,
       ...(o.referPolicy ? { referDefaultAccept: o.referPolicy.defaultAccept } : {}),
     });
-    const transfers = new TransferDriver({ send, clock, ids, log: log.child({ module: 'transfers' }) });
+    const transfers = new TransferDriver({
+      send,
+      load: async (callId) => (await calls.load(callId)).state,
+      clock,
+      ids,
+      log: log.child({ module: 'transfers' }),
+    });
     closers.push({ name: 'transfer driver', close: () => transfers.close() });
     const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer);
     const handler = new CommandHandler({

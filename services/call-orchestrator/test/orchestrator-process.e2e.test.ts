@@ -199,6 +199,78 @@ describe('call-orchestrator process', () => {
     await client.hangup(callId);
   });
 
+  /** A phone's leg P (inbound, answered) bridged with X, whom the application dialled. */
+  const phoneCall = async (key: string) => {
+    const { callId, legId: p } = await sipEdge.offerInboundCall();
+    await waitFor('call recorded', async () => (await stream(callId)).length === 3);
+    await client.answerLeg(callId, p);
+    const { legId: x } = await client.dial({ callId, bridgeWithLegId: p, idempotencyKey: key });
+    await waitFor(
+      'X sent',
+      async () => (await stream(callId)).filter((e) => e.type === 'LegInitiated').length === 2,
+    );
+    await sipEdge.answered(callId, x);
+    await waitFor('P and X bridged', async () =>
+      (await stream(callId)).some((e) => e.type === 'LegsBridged'),
+    );
+    return { callId, p, x };
+  };
+
+  // Killed while the replaced call's leg is being moved (nothing recorded anywhere yet), and after the
+  // replaced call recorded the move but before the REFER's call did (the one step that crosses calls).
+  it.each([
+    ['moveLeg', 'the move is in flight'],
+    ['hangupLeg', 'call 2 recorded the move, call 1 not yet'],
+  ] as const)(
+    "survives kill -9 in the middle of a phone's REFER with Replaces (%s held: %s): completed after the restart",
+    async (held, _what) => {
+      const one = await phoneCall(`r1-${held}`);
+      const two = await phoneCall(`r2-${held}`);
+      const release = sipEdge.holdNext(held);
+      await sipEdge.publishSipFact(one.callId, one.p, {
+        $case: 'referReceived',
+        referReceived: {
+          referId: '3',
+          referTo: 'sip:x2@127.0.0.1',
+          referredBy: '',
+          replacesCallId: two.callId,
+          replacesLegId: two.p,
+        },
+      });
+      await waitFor('held', async () => sipEdge.received(held).some((r) => r.callId === two.callId));
+      await orchestrator.kill();
+      release();
+      const atCrash = (await stream(one.callId)).map((e) => e.type);
+      expect(atCrash).toContain('TransferRequested');
+      expect(atCrash).not.toContain('LegMovedIn');
+      expect((await stream(two.callId)).some((e) => e.type === 'LegMovedOut')).toBe(held === 'hangupLeg');
+
+      orchestrator = await start();
+      const done = await waitFor(
+        'the transfer completed after the restart',
+        async () => {
+          const events = await stream(one.callId);
+          return events.some((e) => e.type === 'TransferCompleted') ? events : undefined;
+        },
+        15_000,
+      );
+      expect(done.map((e) => e.type).slice(-6)).toEqual([
+        'LegMovedIn',
+        'TransferProgress',
+        'BridgeEnded',
+        'LegEnded',
+        'LegsBridged',
+        'TransferCompleted',
+      ]);
+      const replaced = (await stream(two.callId)).map((e) => e.type);
+      expect(replaced.filter((type) => type === 'LegMovedOut')).toHaveLength(1);
+      expect(replaced.at(-1)).toBe('CallEnded');
+      expect(sipEdge.received('bridgeLegs').at(-1)).toMatchObject({ legAId: one.x, legBId: two.x });
+      expect((await client.getCall(one.callId)).ended).toBe(false);
+      await client.hangup(one.callId);
+    },
+  );
+
   it('drains and exits 0 on SIGTERM, ending WatchEvents streams cleanly', async () => {
     const watch = client.watch(0);
     const received: unknown[] = [];

@@ -5,16 +5,11 @@
 import { status } from '@grpc/grpc-js';
 import { callEvents, sipEdge } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
-import type { RecordedEvent } from '@callctl/eventstore';
-import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
+import { decoded, startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
 import { refused } from './support/call-control-client.js';
 
 const { EndCause, Initiator, TransferFailureCause, TransferMode, BridgeEndReason } = callEvents;
 const TARGET = 'sip:carol@127.0.0.1:5090';
-
-/** The events of a type, decoded as their proto message. */
-const decoded = <T>(events: readonly RecordedEvent[], type: string, as: { fromJSON(o: unknown): T }): T[] =>
-  events.filter((e) => e.type === type).map((e) => as.fromJSON(e.data));
 
 describe('transfers', () => {
   let h: Harness;
@@ -24,8 +19,7 @@ describe('transfers', () => {
   afterAll(() => h.stop());
 
   const until = (callId: string, type: string, count = 1) => h.until(callId, type, count);
-  const sent = (method: Parameters<Harness['sipEdge']['received']>[0], callId: string) =>
-    h.sipEdge.received(method).filter((r) => r.callId === callId);
+  const sent: Harness['sent'] = (method, callId) => h.sent(method, callId);
 
   /** A caller A (inbound, answered) bridged with B, whom the application dialled. */
   async function bridgedCall() {

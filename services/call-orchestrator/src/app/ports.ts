@@ -78,6 +78,8 @@ export interface SipEdgePort {
     sipStatus: number,
     reason?: string,
   ): Promise<void>;
+  /** Re-homes a live leg in another call (a phone's REFER with Replaces); OK when it is there already. */
+  moveLeg(callId: string, legId: string, toCallId: string): Promise<void>;
 }
 
 /** The directions the platform offers a leg (sip-edge's MediaDirection). */

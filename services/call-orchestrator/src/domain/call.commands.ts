@@ -216,6 +216,13 @@ export type TransferCommand =
       { legAId: string; legBId: string; mediaA?: callEvents.MediaParty; mediaB?: callEvents.MediaParty }
     >
   | C<'ContinueTransfer', { transferId: string; abort?: string }>
+  /**
+   * A phone's REFER with Replaces (transfer `transferId` of call `toCallId`): sent to the replaced leg's call,
+   * whose leg `legId` is replaced; its bridge peer moves to `toCallId` (replaces.decide.ts).
+   */
+  | C<'MoveLegOut', { legId: string; toCallId: string; transferId: string }>
+  /** The other call's LegMovedOut, recorded in the call the leg moved to. */
+  | C<'RecordLegMovedIn', { moved: callEvents.LegMovedOut }>
   | C<
       'RecordReferReceived',
       {

@@ -44,6 +44,8 @@ export type CallEvent =
   | E<'LegHeld', ev.LegHeld>
   | E<'LegResumed', ev.LegResumed>
   | E<'ParticipantAdded', ev.ParticipantAdded>
-  | E<'ParticipantRemoved', ev.ParticipantRemoved>;
+  | E<'ParticipantRemoved', ev.ParticipantRemoved>
+  | E<'LegMovedOut', ev.LegMovedOut>
+  | E<'LegMovedIn', ev.LegMovedIn>;
 
 export type CallEventType = CallEvent['type'];

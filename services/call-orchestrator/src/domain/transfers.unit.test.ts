@@ -268,7 +268,7 @@ describe("a phone's REFER", () => {
       .when(b.decideTransfer(true))
       .thenThrows(NotFoundError);
   });
-  it('declines (403) a REFER from a leg bridged with nobody, and (501) one with Replaces', () => {
+  it('declines (403) a REFER from a leg bridged with nobody, and (501) one with Replaces in the same call', () => {
     given(...b.bothAnswered())
       .when(b.recordReferReceived())
       .then(
@@ -288,11 +288,17 @@ describe("a phone's REFER", () => {
         b.transferFailed(
           TransferFailureCause.TRANSFER_FAILURE_CAUSE_DECLINED,
           501,
-          'REFER with Replaces is not carried out',
+          'REFER with Replaces naming a leg of the same call is not carried out',
           false,
           'R1',
         ),
       );
+  });
+  it('records a REFER with Replaces naming a leg of another call, without dialling or asking (replaces.decide.ts)', () => {
+    const other = { replacesLegId: 'Q', replacesCallId: 'other-call' };
+    given(...b.bridgedAB())
+      .when(b.recordReferReceived(b.ASK, other))
+      .then(b.referRequested(b.ASK, other));
   });
 });
 

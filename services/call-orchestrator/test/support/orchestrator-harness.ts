@@ -19,7 +19,7 @@ import {
   type RunningCallOrchestrator,
 } from '../../src/call-orchestrator.js';
 import { CallControlTestClient } from './call-control-client.js';
-import { RecordingSipEdge, type RecordingSipEdgeOptions } from './recording-sip-edge.js';
+import { RecordingSipEdge, type RecordingSipEdgeOptions, type SipEdgeMethod } from './recording-sip-edge.js';
 
 export interface Harness {
   db: TestDatabase;
@@ -37,6 +37,8 @@ export interface Harness {
   stream(callId: string): Promise<RecordedEvent[]>;
   /** The call's stream once it holds `count` events of this type. */
   until(callId: string, type: string, count?: number): Promise<RecordedEvent[]>;
+  /** The requests of one method sip-edge received for the call, in order. */
+  sent(method: SipEdgeMethod, callId: string): Array<Record<string, unknown>>;
   /** An inbound call reported by sip-edge, recorded by the orchestrator. */
   inboundCall(): Promise<{ callId: string; legId: string }>;
   /** The same, answered with AnswerLeg. */
@@ -129,6 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     eventCount: async () =>
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_log')).rows[0]!.n,
     stream,
+    sent: (method, callId) => sipEdge.received(method).filter((r) => r.callId === callId),
     until: async (callId, type, count = 1) => {
       await waitFor(
         `${type} recorded`,
@@ -157,3 +160,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 export const typesOf = (events: readonly RecordedEvent[]) => events.map((e) => e.type);
+
+/** The events of a type, decoded as their proto message. */
+export const decoded = <T>(
+  events: readonly RecordedEvent[],
+  type: string,
+  as: { fromJSON(o: unknown): T },
+): T[] => events.filter((e) => e.type === type).map((e) => as.fromJSON(e.data));

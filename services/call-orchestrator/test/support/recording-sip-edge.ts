@@ -9,6 +9,7 @@ import { ensureFactsStream, mediaFactSubject, sipFactSubject, type NatsConnectio
 import { callEvents, facts, sipEdge } from '@callctl/proto';
 
 export type SipEdgeMethod =
+  | 'moveLeg'
   | 'answerLeg'
   | 'rejectLeg'
   | 'ringLeg'
@@ -201,6 +202,7 @@ export class RecordingSipEdge {
       unbridgeLegs: handle('unbridgeLegs', async () => ({})),
       referLeg: handle('referLeg', async () => ({ sipStatus: 202 })),
       notifyRefer: handle('notifyRefer', async () => ({})),
+      moveLeg: handle('moveLeg', async () => ({})),
     };
     this.server = new Server();
     this.server.addService(sipEdge.SipEdgeService, implementation);

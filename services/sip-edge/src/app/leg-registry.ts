@@ -20,7 +20,8 @@ export type LegStatus =
 export type LegState = LegStatus['state'];
 
 interface LegCommon {
-  readonly callId: string;
+  /** Changes only when the leg moves to another call (move-leg.ts). */
+  callId: string;
   readonly legId: string;
   sipCallId: string;
   status: LegStatus;

@@ -16,6 +16,7 @@ import { unbridgeLegs, type UnbridgedMedia } from './unbridge-legs.js';
 import type { LegContext } from './leg-context.js';
 import type { JournalEntry } from './leg-journal.js';
 import type { LegState } from './leg-registry.js';
+import { moveLeg } from './move-leg.js';
 import { referLeg } from './refer-leg.js';
 import { notifyRefer, refuseReferWithoutDialog } from './refer-received.js';
 import { sendDtmfInfo } from './send-dtmf-info.js';
@@ -99,6 +100,11 @@ export class SipLegs {
   /** A NOTIFY for a REFER the leg's phone sent (sipfrag `status reason`). */
   notifyRefer(input: sipEdge.NotifyReferRequest): Promise<void> {
     return notifyRefer(this.ctx, input);
+  }
+
+  /** Re-homes a live leg in another call (its facts go there from now on). */
+  move(input: sipEdge.MoveLegRequest): void {
+    moveLeg(this.ctx, input);
   }
 
   hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {

@@ -166,6 +166,9 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     notifyRefer: async (callId, legId, referId, sipStatus, reason = '') => {
       await onCall(callId, (c) => c.notifyRefer, { callId, legId, referId, sipStatus, reason });
     },
+    moveLeg: async (callId, legId, toCallId) => {
+      await onCall(callId, (c) => c.moveLeg, { callId, legId, toCallId });
+    },
     close: () => clients.close(),
   };
 }

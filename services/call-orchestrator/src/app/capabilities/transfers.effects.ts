@@ -201,6 +201,17 @@ export const transfersEffects: CapabilityEffects = {
       after: (ports, callId, _command, decision) => placeTarget(ports, callId, decision),
       afterFailed: targetNotDialled,
     },
+    // The replaced call gives up its leg (REFER with Replaces, replaces.decide.ts): sip-edge re-homes it
+    // before the append (a retry finds it moved, and its facts go to the other call from then on); the
+    // replaced leg is hung up after the append, so its BYE's fact finds it ended already and cannot end
+    // the moved leg as a bridge peer left alone.
+    MoveLegOut: {
+      before: async (ports, callId, _command, decision) => {
+        for (const e of decision.events)
+          if (e.type === 'LegMovedOut') await ports.sipEdge.moveLeg(callId, e.data.legId, e.data.toCallId);
+      },
+      after: (ports, callId, _command, decision) => hangupEndedLegs(ports, callId, decision, 'replaced'),
+    },
     // A final 2xx of the platform's REFER releases the transferee and its peer.
     RecordReferProgress: {
       before: (ports, callId, _command, decision) => hangupEndedLegs(ports, callId, decision, 'transferred'),

@@ -4,11 +4,16 @@
 // every open transfer from the log, so an orchestrator killed in the middle of a move (kill -9) leaves each
 // transfer completed or failed with an event, never half-bridged. A step that fails on the wire (a
 // re-INVITE refused, sip-edge down past the retries) ends the transfer as PLATFORM_FAILURE.
+//
+// A phone's REFER with Replaces has a step before: the replaced call gives up its remote party (MoveLegOut
+// in that call), and this call records it arriving (RecordLegMovedIn, read off the other call's
+// LegMovedOut); both are idempotent, so a re-drive repeats them safely (domain/.../replaces.decide.ts).
 import { ERROR_KINDS, errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
 import type { CallCommand } from '../../domain/call.commands.js';
 import type { CallEvent } from '../../domain/call.events.js';
 import type { CallState } from '../../domain/call.state.js';
+import { replacing, type Transfer } from '../../domain/capabilities/transfers/transfers.state.js';
 import type { CommandContext, CommandOutcome } from '../handle-command.js';
 import type { Clock, IdSource } from '../ports.js';
 
@@ -20,6 +25,8 @@ type Send = (
 
 export interface TransferDriverOptions {
   send: Send;
+  /** The call as recorded (another call's, for a REFER with Replaces). */
+  load: (callId: string) => Promise<CallState>;
   clock: Clock;
   ids: IdSource;
   log: Logger;
@@ -29,8 +36,13 @@ export interface TransferDriverOptions {
   retryMs?: number;
 }
 
-/** Whether the transfer has a step left: its target answered, or it failed and may leave a leg up. */
-const hasStep = (t: { status: string }) => t.status === 'connecting' || t.status === 'failed';
+/** A REFER with Replaces whose target (the replaced leg's peer) has not arrived in this call yet. */
+const toMoveIn = (t: Transfer) => t.status === 'requested' && replacing(t) && !t.targetLegId;
+/**
+ * Whether the transfer has a step left: its target answered (or is to be moved in), or it failed and may
+ * leave a leg up.
+ */
+const hasStep = (t: Transfer) => t.status === 'connecting' || t.status === 'failed' || toMoveIn(t);
 
 export class TransferDriver {
   private readonly running = new Set<string>();
@@ -42,7 +54,8 @@ export class TransferDriver {
   onRecorded(callId: string, state: CallState, events: readonly CallEvent[]): void {
     if (state.status === 'none') return;
     for (const e of events) {
-      if (e.type !== 'TransferProgress' && e.type !== 'TransferFailed') continue;
+      if (e.type !== 'TransferProgress' && e.type !== 'TransferFailed' && e.type !== 'TransferRequested')
+        continue;
       const t = state.transfers[e.data.transferId];
       if (t && hasStep(t)) void this.drive(callId, t.transferId);
     }
@@ -87,6 +100,7 @@ export class TransferDriver {
     let reason = '';
     for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
       try {
+        await this.moveIn(callId, transferId);
         await this.send(callId, { transferId });
         return;
       } catch (error) {
@@ -105,6 +119,24 @@ export class TransferDriver {
       (error: unknown) =>
         this.o.log.error({ callId, transferId, err: error }, 'transfer could not be aborted'),
     );
+  }
+
+  /** A REFER with Replaces: the replaced call's remote party leaves it and arrives in this call. */
+  private async moveIn(callId: string, transferId: string): Promise<void> {
+    const state = await this.o.load(callId);
+    const t = state.status === 'active' ? state.transfers[transferId] : undefined;
+    if (!t || !toMoveIn(t)) return;
+    const context = { causationId: `transfer:${transferId}`, startsTrace: true };
+    const metadata = { now: this.o.clock(), newId: this.o.ids.next() };
+    await this.o.send(
+      t.replacesCallId,
+      { type: 'MoveLegOut', data: { legId: t.replacesLegId, toCallId: callId, transferId }, metadata },
+      context,
+    );
+    const other = await this.o.load(t.replacesCallId);
+    const moved = other.status === 'none' ? undefined : other.movedOut[transferId];
+    if (!moved) throw new Error(`call ${t.replacesCallId} recorded no move for transfer ${transferId}`);
+    await this.o.send(callId, { type: 'RecordLegMovedIn', data: { moved }, metadata }, context);
   }
 
   private send(callId: string, data: { transferId: string; abort?: string }) {

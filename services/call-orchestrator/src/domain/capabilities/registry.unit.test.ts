@@ -66,6 +66,7 @@ describe('call capability registry', () => {
       mediaLost: {},
       monitors: {},
       transfers: {},
+      movedOut: {},
       participants: {},
       recordings: {},
     });

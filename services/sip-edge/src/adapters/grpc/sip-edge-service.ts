@@ -73,6 +73,12 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
       await legs.notifyRefer(r);
       return {};
     }),
+    moveLeg: unary((r: sipEdge.MoveLegRequest): Promise<sipEdge.MoveLegResponse> =>
+      Promise.resolve().then(() => {
+        legs.move(r);
+        return {};
+      }),
+    ),
   };
   return {
     name: 'callctl.sipedge.v1.SipEdge',

@@ -107,7 +107,7 @@ export const continueTransfer = (abort?: string, transferId = 'X1'): CallCommand
 
 export const recordReferReceived = (
   policy: ReferPolicy = PERFORM,
-  o: Partial<{ leg: string; replacesLegId: string; referredBy: string }> = {},
+  o: Partial<{ leg: string; replacesLegId: string; replacesCallId: string; referredBy: string }> = {},
 ): CallCommand => ({
   type: 'RecordReferReceived',
   data: {
@@ -115,7 +115,7 @@ export const recordReferReceived = (
     referId: '7',
     referTo: TARGET,
     referredBy: o.referredBy ?? '<sip:B@127.0.0.1>',
-    replacesCallId: '',
+    replacesCallId: o.replacesCallId ?? '',
     replacesLegId: o.replacesLegId ?? '',
     policy,
   },
@@ -125,7 +125,7 @@ export const recordReferReceived = (
 /** The transfer a phone's REFER on B (refer id 7) records. */
 export const referRequested = (
   policy: ReferPolicy = PERFORM,
-  o: Partial<{ transferee: string; replacesLegId: string }> = {},
+  o: Partial<{ transferee: string; replacesLegId: string; replacesCallId: string }> = {},
 ): CallEvent => ({
   type: 'TransferRequested',
   data: {
@@ -137,12 +137,12 @@ export const referRequested = (
     transfereeLegId: o.transferee ?? 'A',
     transferorLegId: 'B',
     targetUri: TARGET,
-    targetLegId: 'R1-target',
+    targetLegId: o.replacesLegId ? '' : 'R1-target',
     referredBy: '<sip:B@127.0.0.1>',
-    replacesCallId: '',
+    replacesCallId: o.replacesCallId ?? '',
     replacesLegId: o.replacesLegId ?? '',
-    awaitingDecision: policy.ask,
-    decisionDeadlineMs: policy.ask ? policy.decisionTimeoutMs : 0,
+    awaitingDecision: policy.ask && !o.replacesLegId,
+    decisionDeadlineMs: policy.ask && !o.replacesLegId ? policy.decisionTimeoutMs : 0,
     releaseOnFailure: false,
     fromUri: o.transferee === '' ? '' : 'sip:A@127.0.0.1',
     timeoutMs: 30_000,

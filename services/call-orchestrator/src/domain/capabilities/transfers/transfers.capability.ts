@@ -3,6 +3,7 @@
 import { onActive, untilEnded, type Capability } from '../capability';
 import * as transfers from './transfers.decide';
 import * as consultations from './consultations.decide';
+import * as replaces from './replaces.decide';
 import { transfersEvolve } from './transfers.state';
 
 type TransferCommand =
@@ -14,9 +15,14 @@ type TransferCommand =
   | 'StartConsultation'
   | 'CompleteTransfer'
   | 'CancelConsultation'
-  | 'RecordLegsUnbridged';
+  | 'RecordLegsUnbridged'
+  | 'MoveLegOut'
+  | 'RecordLegMovedIn';
 
-export const transfersCapability: Capability<TransferCommand, keyof typeof transfersEvolve> = {
+export const transfersCapability: Capability<
+  TransferCommand,
+  keyof typeof transfersEvolve | keyof typeof replaces.movesEvolve
+> = {
   name: 'transfers',
   decide: {
     TransferLeg: onActive(transfers.transferLeg),
@@ -28,9 +34,11 @@ export const transfersCapability: Capability<TransferCommand, keyof typeof trans
     CompleteTransfer: onActive(consultations.completeTransfer),
     CancelConsultation: onActive(consultations.cancelConsultation),
     RecordLegsUnbridged: untilEnded(consultations.recordLegsUnbridged),
+    MoveLegOut: replaces.moveLegOut,
+    RecordLegMovedIn: replaces.recordLegMovedIn,
   },
-  evolve: transfersEvolve,
-  initial: { transfers: {} },
+  evolve: { ...transfersEvolve, ...replaces.movesEvolve },
+  initial: { transfers: {}, movedOut: {} },
   onLegRinging: transfers.onLegRinging,
   onLegAnswered: transfers.onLegAnswered,
   onLegEnded: transfers.onLegEnded,

@@ -26,8 +26,8 @@ import { dialTarget as dialledUri } from '../legs/dial-target';
 import { consultationStep, rollBack } from './consultations.decide';
 import { legResumedEvent } from '../holds/hold-events';
 import {
+  consults,
   dialsTarget,
-  isAttended,
   isOpen,
   openTransferOf,
   referKey,
@@ -194,7 +194,9 @@ export const transferLeg = (s: Active, c: Cmd<'TransferLeg'>, ctx: DecideContext
  * A phone's REFER on leg B (sip-edge answered it 202 and NOTIFY 100): B's bridge peer A is to be moved to
  * the Refer-To target, which the platform dials itself, with Referred-By passed on. By policy at once, or
  * once the application decided (or its deadline applied the default). A B bridged with nobody, or already
- * in a transfer, is declined (NOTIFY 403); so is a REFER with Replaces (501: not carried out yet).
+ * in a transfer, is declined (NOTIFY 403). A REFER with Replaces naming a leg of another call joins A with
+ * that leg's peer (replaces.decide.ts): no target is dialled, and no decision asked for (the phone already
+ * talks with both parties); one naming a leg of the same call is declined (501).
  */
 export const recordReferReceived = (
   s: Active,
@@ -216,12 +218,12 @@ export const recordReferReceived = (
     transfereeLegId: a?.legId ?? '',
     transferorLegId: b.legId,
     targetUri: d.referTo,
-    targetLegId: `${transferId}-target`,
+    targetLegId: replaces ? '' : `${transferId}-target`,
     referredBy: d.referredBy,
     replacesCallId: d.replacesCallId,
     replacesLegId: d.replacesLegId,
-    awaitingDecision: d.policy.ask,
-    decisionDeadlineMs: d.policy.ask ? d.policy.decisionTimeoutMs : 0,
+    awaitingDecision: d.policy.ask && !replaces,
+    decisionDeadlineMs: d.policy.ask && !replaces ? d.policy.decisionTimeoutMs : 0,
     releaseOnFailure: false,
     fromUri: a ? phoneUri(a) : '',
     timeoutMs: DEFAULT_TRANSFER_RING_MS,
@@ -234,10 +236,13 @@ export const recordReferReceived = (
     ],
     resultId: transferId,
   });
-  if (replaces) return decline(501, 'REFER with Replaces is not carried out');
+  if (replaces && (d.replacesCallId === s.callId || !d.replacesCallId || !d.replacesLegId))
+    return decline(501, 'REFER with Replaces naming a leg of the same call is not carried out');
   if (!up(a) || a.role) return decline(403, `leg ${b.legId} is bridged with no party to transfer`);
   if (openTransferOf(s, a.legId) || openTransferOf(s, b.legId))
     return decline(403, 'a transfer of these legs runs already');
+  // The process manager moves the replaced leg's peer into this call next (replaces.decide.ts).
+  if (replaces) return { events: [event], resultId: transferId };
   const after = ctx.evolve(s, event) as Active;
   const t = after.transfers[transferId]!;
   if (d.policy.ask)
@@ -326,7 +331,7 @@ export function onLegEnded(s: Active, l: Leg, end: LegEnd): CallEvent[] {
   if (t.transfereeLegId === l.legId)
     return [failed(s, t, TransferFailureCause.TRANSFER_FAILURE_CAUSE_PARTY_ENDED, 0, 'the transferee ended')];
   // A consultation's transferor leaving ends it (the held party goes back to nobody: it is hung up).
-  if (t.transferorLegId === l.legId && isAttended(t) && end.cause !== EndCause.END_CAUSE_TRANSFERRED)
+  if (t.transferorLegId === l.legId && consults(t) && end.cause !== EndCause.END_CAUSE_TRANSFERRED)
     return [failed(s, t, TransferFailureCause.TRANSFER_FAILURE_CAUSE_PARTY_ENDED, 0, 'the transferor ended')];
   return [];
 }
@@ -348,14 +353,14 @@ export const continueTransfer = (
   const s = state;
   const t = s.transfers[c.data.transferId];
   if (!t) return none;
-  if (t.status === 'failed') return { events: isAttended(t) ? rollBack(s, t, c, ctx) : cleanUp(s, t, ctx) };
+  if (t.status === 'failed') return { events: consults(t) ? rollBack(s, t, c, ctx) : cleanUp(s, t, ctx) };
   if (!isOpen(t)) return none;
-  if (c.data.abort !== undefined && isAttended(t)) {
+  if (c.data.abort !== undefined && consults(t)) {
     const fail = failed(s, t, TransferFailureCause.TRANSFER_FAILURE_CAUSE_PLATFORM_FAILURE, 0, c.data.abort);
     const after = ctx.evolve(s, fail) as Active;
     return { events: [fail, ...rollBack(after, after.transfers[t.transferId]!, c, ctx)] };
   }
-  if (t.status === 'connecting' && isAttended(t)) return consultationStep(s, t, c, ctx);
+  if (t.status === 'connecting' && consults(t)) return consultationStep(s, t, c, ctx);
   if (c.data.abort !== undefined) {
     // Past the transferor's release the transferee has nobody to go back to.
     const a = s.legs[t.transfereeLegId];

@@ -18,6 +18,9 @@ export type Transfer = {
   readonly targetUri: string;
   readonly targetLegId: string;
   readonly referredBy: string;
+  /** A phone's REFER with Replaces: the leg (of another call) its dialog names; '' otherwise. */
+  readonly replacesCallId: string;
+  readonly replacesLegId: string;
   readonly fromUri: string;
   readonly timeoutMs: number;
   readonly releaseOnFailure: boolean;
@@ -38,7 +41,11 @@ export type Transfer = {
   /** ATTENDED: the target talks with the transferor (ConsultationStarted), until ConsultationEnded. */
   readonly consultation?: 'started' | 'ended';
 };
-export type TransfersState = { readonly transfers: Readonly<Record<string, Transfer>> };
+export type TransfersState = {
+  readonly transfers: Readonly<Record<string, Transfer>>;
+  /** Legs that left this call for another one (LegMovedOut), by the transfer that moved them. */
+  readonly movedOut: Readonly<Record<string, callEvents.LegMovedOut>>;
+};
 
 const REFER_KEY = 'refer|';
 /** The idempotency key of a phone's REFER: its leg and the refer id sip-edge gave it (the CSeq). */
@@ -63,9 +70,13 @@ export const transferFingerprint = (d: {
 
 export const isOpen = (t: Transfer) => t.status === 'requested' || t.status === 'connecting';
 export const isAttended = (t: Transfer) => t.kind === callEvents.TransferKind.TRANSFER_KIND_ATTENDED;
+/** A phone's REFER with Replaces: its target is the replaced leg's peer in another call (replaces.decide.ts). */
+export const replacing = (t: Pick<Transfer, 'replacesLegId'>) => t.replacesLegId !== '';
+/** A consultation (StartConsultation), as opposed to a phone's attended transfer (REFER with Replaces). */
+export const consults = (t: Transfer) => isAttended(t) && !replacing(t);
 const REMOTE = callEvents.Initiator.INITIATOR_REMOTE;
 /** A consultation (StartConsultation) that has not ended yet: its held party and transferor are its. */
-const consulting = (t: Transfer) => isAttended(t) && t.by !== REMOTE && t.consultation !== 'ended';
+const consulting = (t: Transfer) => consults(t) && t.by !== REMOTE && t.consultation !== 'ended';
 /** The transfer still running on this leg (as transferee, transferor or target), if any. */
 export const openTransferOf = (s: TransfersState, legId: string): Transfer | undefined =>
   Object.values(s.transfers).find(
@@ -110,6 +121,8 @@ const transferRequested: Evolver<'TransferRequested'> = (s, { data: d }) => ({
     targetUri: d.targetUri,
     targetLegId: d.targetLegId,
     referredBy: d.referredBy,
+    replacesCallId: d.replacesCallId,
+    replacesLegId: d.replacesLegId,
     fromUri: d.fromUri,
     timeoutMs: d.timeoutMs,
     releaseOnFailure: d.releaseOnFailure,
