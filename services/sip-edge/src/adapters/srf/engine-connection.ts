@@ -1,7 +1,17 @@
 import Srf from 'drachtio-srf';
 import type { Logger } from '@callctl/logging';
 import { UnavailableError } from '../../domain/errors.js';
-import { isDialog, type SipStack } from '../../app/sip-stack.js';
+import {
+  isDialog,
+  type LateOffer,
+  type SipDialog,
+  type SipRequest,
+  type SipResponder,
+  type SipStack,
+  type UacCallbacks,
+  type UacOptions,
+} from '../../app/sip-stack.js';
+import { holdingEarlyRequests } from './early-requests.js';
 import { releasingReInviteSlot, releasingReInviteSlotOfLateOffer } from './reinvite-slot.js';
 
 export interface EngineConnectionOptions {
@@ -56,6 +66,7 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
   });
 
   const raw = srf as unknown as SipStack;
+  const withCallbacks = srf as unknown as SrfWithCallbacks;
   const guard = <T>(action: string, run: () => Promise<T>): Promise<T> => {
     if (!isConnected)
       return Promise.reject(new UnavailableError(`SIP engine not connected; cannot ${action}`));
@@ -64,11 +75,31 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
   const stack: SipStack = {
     invite: (handler) => raw.invite(handler),
     refer: (handler) => raw.refer(handler),
+    // The callback forms: a dialog gets its early-request hold in the tick srf makes it (early-requests.ts).
     createUAS: (request, response, opts) =>
-      guard('answer', () => raw.createUAS(request, response, opts)).then(releasingReInviteSlot),
+      guard(
+        'answer',
+        () =>
+          new Promise<SipDialog>((resolve, reject) =>
+            withCallbacks.createUAS(request, response, opts, (error, dialog) =>
+              error ? reject(error) : resolve(releasingReInviteSlot(holdingEarlyRequests(dialog!))),
+            ),
+          ),
+      ),
     createUAC: (uri, opts, callbacks) =>
-      guard('send an INVITE', () => raw.createUAC(uri, opts, callbacks)).then((result) =>
-        isDialog(result) ? releasingReInviteSlot(result) : releasingReInviteSlotOfLateOffer(result),
+      guard(
+        'send an INVITE',
+        () =>
+          new Promise<SipDialog | LateOffer>((resolve, reject) =>
+            withCallbacks.createUAC(uri, opts, callbacks, (error, result) => {
+              if (error) return reject(error);
+              resolve(
+                isDialog(result!)
+                  ? releasingReInviteSlot(holdingEarlyRequests(result))
+                  : releasingReInviteSlotOfLateOffer(result!),
+              );
+            }),
+          ),
       ),
     // srf needs a URI even for a request by dialog id; the engine sends to the dialog's remote target.
     request: (opts) => guard(`send ${opts.method}`, () => raw.request({ uri: 'sip:placeholder', ...opts })),
@@ -90,4 +121,20 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
       }
     },
   };
+}
+
+/** srf's createUAS and createUAC with a final callback, which srf calls in the tick the dialog is made. */
+interface SrfWithCallbacks {
+  createUAS(
+    request: SipRequest,
+    response: SipResponder,
+    options: { localSdp: string; headers?: Record<string, string> },
+    callback: (error: Error | null | undefined, dialog?: SipDialog) => void,
+  ): void;
+  createUAC(
+    uri: string,
+    options: UacOptions,
+    callbacks: UacCallbacks,
+    callback: (error: Error | null | undefined, result?: SipDialog | LateOffer) => void,
+  ): void;
 }
