@@ -4,6 +4,7 @@
 // live WatchEvents feed. `readLog()` reads the whole log again over a fresh stream, for comparisons with
 // the wire once the fault is over.
 import { createCallControlClient, NO_RETRIES, type CallControlClient, type EventFeed } from '@callctl/client';
+import { RELAY_CHECKPOINT_ID } from '@callctl/eventstore';
 import type { callControl } from '@callctl/proto';
 import { createTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@callctl/testing';
 import pg from 'pg';
@@ -38,8 +39,13 @@ export interface FaultPlatform {
   ): Promise<CallEvent<C>>;
   /** The whole log, read over a new WatchEvents stream up to the last position PostgreSQL holds. */
   readLog(timeoutMs?: number): Promise<callControl.WatchEventsResponse[]>;
-  /** Event ids of the log, straight from PostgreSQL. */
-  loggedEventIds(): Promise<string[]>;
+  /** Event ids of the log with their global positions, in log order, straight from PostgreSQL. */
+  loggedEvents(): Promise<Array<{ id: string; position: number }>>;
+  /**
+   * The relay's checkpoint (0 before its first): every event up to it was acked by JetStream. Once the
+   * relay finds nothing new it writes it at once, so it reaches the log's head when CALL_EVENTS has it all.
+   */
+  relayCheckpoint(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -91,11 +97,11 @@ export async function startFaultPlatform(
     });
   };
   openFeed(0);
-  const query = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => {
+  const query = async <R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      return (await client.query<R>(sql)).rows;
+      return (await client.query<R>(sql, values)).rows;
     } finally {
       await client.end();
     }
@@ -132,10 +138,19 @@ export async function startFaultPlatform(
       }
       return log;
     },
-    loggedEventIds: async () =>
+    loggedEvents: async () =>
       (
-        await query<{ id: string }>('SELECT event_id::text AS id FROM event_log ORDER BY global_position')
-      ).map((row) => row.id),
+        await query<{ id: string; position: string }>(
+          'SELECT event_id::text AS id, global_position::text AS position FROM event_log ORDER BY global_position',
+        )
+      ).map((row) => ({ id: row.id, position: Number(row.position) })),
+    relayCheckpoint: async () => {
+      const [row] = await query<{ position: string }>(
+        'SELECT position::text AS position FROM event_checkpoint WHERE subscriber_id = $1',
+        [RELAY_CHECKPOINT_ID],
+      );
+      return Number(row?.position ?? 0);
+    },
     async close() {
       closing = true;
       feed.close();

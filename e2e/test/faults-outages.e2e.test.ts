@@ -35,6 +35,11 @@ jest.setTimeout(90_000);
 const SCENARIOS = join(__dirname, '..', 'scenarios');
 /** After the fault ends, the log must have caught up with the wire within this (far below the 30 s ack_wait). */
 const SETTLE_MS = 15_000;
+/**
+ * Bound on the relay reaching the log's head once the fault is over: its next attempt (at most 6 s away),
+ * a connection (5 s connect timeout) and a publish pass (5 s publish timeout) fit in it.
+ */
+const RELAY_CATCH_UP_MS = 15_000;
 /** Ring timeout of call E: it expires during the outage, after E was answered on the wire. */
 const E_RING_TIMEOUT_MS = 8000;
 /** ack_wait of the orchestrator's facts consumer (its default): when an unacked fact comes back. */
@@ -115,22 +120,39 @@ describe('the log equals the wire across a NATS or PostgreSQL outage', () => {
     }
   };
 
-  /** Event ids on CALL_EVENTS, read from the stream itself once it holds as many as the log. */
-  const callEventsIds = async (atLeast: number) => {
-    const consumer = await jetstream(nc).consumers.get(CALL_EVENTS_STREAM, {
-      deliver_policy: DeliverPolicy.All,
-    });
+  /**
+   * Event ids on CALL_EVENTS, read from the stream itself (every message it holds) once the relay has
+   * published the log up to `head`. After an outage the relay may still be waiting out its retry backoff
+   * (up to 5 s + 20 % between attempts, so up to 6 s after the fault ends) when the wire and the log have
+   * settled: the stream is read when the relay's checkpoint says JetStream acked the head, or after
+   * RELAY_CATCH_UP_MS, and the comparison then says what is missing. (A consumer's `info(true)` is the
+   * info cached when it was created: waiting on its num_pending waited on nothing, and the ids read were
+   * what the stream held at that moment.)
+   */
+  const callEventsIds = async (head: number) => {
     await waitFor(
-      'CALL_EVENTS caught up with the log',
-      async () => (await consumer.info(true)).num_pending >= atLeast,
-      15_000,
+      "the relay's checkpoint at the log's head",
+      async () => (await p.relayCheckpoint()) >= head,
+      RELAY_CATCH_UP_MS,
+      100,
     ).catch(
       () => undefined, // compared below: the difference says what is missing
     );
+    const last = (await (await jetstreamManager(nc)).streams.info(CALL_EVENTS_STREAM)).state.last_seq;
+    const consumer = await jetstream(nc).consumers.get(CALL_EVENTS_STREAM, {
+      deliver_policy: DeliverPolicy.All,
+    });
     const ids: string[] = [];
-    const pending = (await consumer.info(true)).num_pending;
-    const batch = await consumer.fetch({ max_messages: pending, expires: 2000 });
-    for await (const message of batch) ids.push(message.headers?.get('Callctl-Event-Id') ?? '');
+    for (let seq = 0; seq < last;) {
+      const batch = await consumer.fetch({ max_messages: Math.min(last - seq, 256), expires: 2000 });
+      let got = 0;
+      for await (const message of batch) {
+        ids.push(message.headers?.get('Callctl-Event-Id') ?? '');
+        seq = message.seq;
+        got += 1;
+      }
+      if (got === 0) break; // the rest is not coming: the comparison says what is missing
+    }
     return ids;
   };
 
@@ -250,8 +272,9 @@ describe('the log equals the wire across a NATS or PostgreSQL outage', () => {
         problems.push(`${command} answered failed, yet ${call} got "${early.firstLine}" during the outage`);
     }
 
-    const ids = await p.loggedEventIds();
-    const onNats = await callEventsIds(ids.length);
+    const logged = await p.loggedEvents();
+    const ids = logged.map((e) => e.id);
+    const onNats = await callEventsIds(logged[logged.length - 1]?.position ?? 0);
     if (duplicates(onNats).length)
       problems.push(`CALL_EVENTS holds events twice: ${duplicates(onNats).join(', ')}`);
     const missing = ids.filter((id) => !onNats.includes(id));
