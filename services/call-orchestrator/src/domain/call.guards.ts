@@ -23,6 +23,11 @@ export type Deadline =
   /** A collection's prompt still recorded as playing this long after it started is taken as lost (prompts.ts). */
   /** A phone's REFER the application did not decide in time: the configured default applies. */
   | { readonly kind: 'transferDecision'; readonly transferId: string; readonly atMs: number }
+  /**
+   * REFER mode: the phone's new call has had its time (sip-edge's own timer reports 408 at the transfer's
+   * timeout) and no final outcome reached the log (sip-edge restarted, or a crash before the REFER left).
+   */
+  | { readonly kind: 'referOutcome'; readonly transferId: string; readonly atMs: number }
   | {
       readonly kind: 'promptTimeout';
       readonly collectId: string;

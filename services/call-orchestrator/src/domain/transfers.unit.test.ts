@@ -185,6 +185,10 @@ describe('TransferLeg (REFER)', () => {
     given(...b.bridgedAB())
       .when(b.transferLeg(refer))
       .thenResult('X1', b.transferRequested(refer)));
+  it('arms its backstop past the REFER timeout (60 s by default) plus 10 s', () =>
+    given(...b.bridgedAB())
+      .when(b.transferLeg(refer))
+      .thenDeadlines({ kind: 'referOutcome', transferId: 'X1', atMs: 1_000 + 60_000 + 10_000 }));
   it('records NOTIFY progress once per status', () => {
     given(...b.bridgedAB(), b.transferRequested(refer))
       .when(b.recordReferProgress(100, false, 'Trying'))

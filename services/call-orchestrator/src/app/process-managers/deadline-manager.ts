@@ -252,6 +252,22 @@ export class DeadlineManager {
           },
           context: {},
         };
+      case 'referOutcome':
+        // The phone's outcome, had it come, was applied first (timers yield to facts) and closed the
+        // transfer: this then decides nothing. Otherwise the REFER is given up as sip-edge's timer would.
+        return {
+          command: {
+            type: 'RecordReferProgress',
+            data: {
+              transferId: d.transferId,
+              sipStatus: 408,
+              reason: 'no outcome of the REFER from the phone in time',
+              final: true,
+            },
+            metadata,
+          },
+          context: {},
+        };
       case 'promptTimeout':
         // The prompt is taken as lost (never played, or its end never reported): FAILED moves the
         // collection on, to the next prompt or the first-digit timer (prompts.ts). A prompt that ended

@@ -6,7 +6,11 @@ import type { Deadline } from '../../domain/call.guards.js';
 import type { CallState } from '../../domain/call.state.js';
 import type { CallTimeline } from '../call-timeline.js';
 import { inPrompts, promptTimeout } from '../../domain/capabilities/digits/prompts.js';
-import { awaitingDecision } from '../../domain/capabilities/transfers/transfers.decide.js';
+import {
+  awaitingDecision,
+  referOutcomeDeadline,
+} from '../../domain/capabilities/transfers/transfers.decide.js';
+import { isOpen } from '../../domain/capabilities/transfers/transfers.state.js';
 
 export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[] {
   if (state.status !== 'active') return [];
@@ -52,6 +56,12 @@ export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[
         atMs: requestedAt + t.decisionDeadlineMs,
       });
   }
+  // A REFER-mode transfer still open keeps its backstop, counted from its request.
+  for (const t of Object.values(state.transfers)) {
+    const requestedAt = timeline.transferRequestedAtMs?.[t.transferId];
+    if (t.mode === callEvents.TransferMode.TRANSFER_MODE_REFER && isOpen(t) && requestedAt !== undefined)
+      out.push(referOutcomeDeadline(t, requestedAt));
+  }
   return out;
 }
 
@@ -68,5 +78,7 @@ export function deadlineKey(callId: string, d: Deadline): string {
       return `${callId}|prompt|${d.playbackId}`;
     case 'transferDecision':
       return `${callId}|transfer-decision|${d.transferId}`;
+    case 'referOutcome':
+      return `${callId}|refer-outcome|${d.transferId}`;
   }
 }

@@ -24,6 +24,26 @@ function replay(...timed: Array<[CallEvent, number]>) {
 }
 
 describe('deadlinesOf', () => {
+  it('re-arms the backstop of a REFER-mode transfer still open from its request, and none once it ended', () => {
+    const refer = { mode: callEvents.TransferMode.TRANSFER_MODE_REFER };
+    const history = (): Array<[CallEvent, number]> => [
+      ...b.bridgedAB().map((e): [CallEvent, number] => [e, 0]),
+      [b.transferRequested(refer), 2_000],
+    ];
+    const requested = b.transferRequested(refer);
+    const timeoutMs = requested.type === 'TransferRequested' ? requested.data.timeoutMs : 0;
+    expect(replay(...history())).toContainEqual({
+      kind: 'referOutcome',
+      transferId: 'X1',
+      atMs: 2_000 + timeoutMs + 10_000,
+    });
+    const ended = replay(...history(), [
+      b.transferFailed(callEvents.TransferFailureCause.TRANSFER_FAILURE_CAUSE_REFER_REJECTED),
+      3_000,
+    ]);
+    expect(ended.filter((d) => d.kind === 'referOutcome')).toEqual([]);
+  });
+
   it('re-arms the ring timeout of a ringing outbound leg from when it was first initiated', () => {
     expect(
       replay(

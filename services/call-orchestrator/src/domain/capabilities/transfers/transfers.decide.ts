@@ -49,6 +49,21 @@ const none: Decision = { events: [] };
 export const DEFAULT_TRANSFER_RING_MS = 30_000;
 /** @default 60000 (TransferLegRequest.timeout_ms 0, REFER) */
 export const DEFAULT_REFER_TIMEOUT_MS = 60_000;
+/**
+ * REFER mode: how long after the transfer's timeout the orchestrator gives the REFER up by itself, when
+ * sip-edge's own 408 at the timeout never came (its backstop, not a race with it).
+ */
+export const REFER_OUTCOME_BACKSTOP_MS = 10_000;
+
+/** REFER mode: when the transfer is given up without a final outcome from the phone. */
+export const referOutcomeDeadline = (
+  t: { transferId: string; timeoutMs: number },
+  requestedAtMs: number,
+): Deadline => ({
+  kind: 'referOutcome',
+  transferId: t.transferId,
+  atMs: requestedAtMs + t.timeoutMs + REFER_OUTCOME_BACKSTOP_MS,
+});
 
 export type AnsweredLeg = Extract<Leg, { status: 'answered' }>;
 export const up = (l: Leg | undefined): l is AnsweredLeg => l?.status === 'answered';
@@ -184,7 +199,12 @@ export const transferLeg = (s: Active, c: Cmd<'TransferLeg'>, ctx: DecideContext
     decisionDeadlineMs: 0,
     idempotencyKey: c.metadata.idempotencyKey ?? '',
   });
-  if (!bridge) return { events: [event], resultId: transferId };
+  if (!bridge)
+    return {
+      events: [event],
+      resultId: transferId,
+      deadlines: [referOutcomeDeadline({ transferId, timeoutMs: asked.timeoutMs }, c.metadata.now)],
+    };
   const after = ctx.evolve(s, event) as Active;
   const dialled = requestTarget(after, after.transfers[transferId]!, c.metadata.now);
   return { events: [event, dialled.event], resultId: transferId, deadlines: dialled.deadlines };
