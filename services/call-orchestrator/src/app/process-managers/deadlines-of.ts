@@ -46,20 +46,18 @@ export function deadlinesOf(state: CallState, timeline: CallTimeline): Deadline[
     if (p.status === 'playing' && p.collectId && startedAt !== undefined)
       out.push(promptTimeout(p, startedAt));
   }
-  // A phone's REFER waiting for the application's decision keeps its deadline.
+  // A phone's REFER waiting for the application's decision keeps its deadline; a REFER-mode transfer still
+  // open keeps its backstop. Both count from the transfer's request.
   for (const t of Object.values(state.transfers)) {
     const requestedAt = timeline.transferRequestedAtMs?.[t.transferId];
-    if (awaitingDecision(state, t) && requestedAt !== undefined)
+    if (requestedAt === undefined) continue;
+    if (awaitingDecision(state, t))
       out.push({
         kind: 'transferDecision',
         transferId: t.transferId,
         atMs: requestedAt + t.decisionDeadlineMs,
       });
-  }
-  // A REFER-mode transfer still open keeps its backstop, counted from its request.
-  for (const t of Object.values(state.transfers)) {
-    const requestedAt = timeline.transferRequestedAtMs?.[t.transferId];
-    if (t.mode === callEvents.TransferMode.TRANSFER_MODE_REFER && isOpen(t) && requestedAt !== undefined)
+    if (t.mode === callEvents.TransferMode.TRANSFER_MODE_REFER && isOpen(t))
       out.push(referOutcomeDeadline(t, requestedAt));
   }
   return out;
