@@ -554,21 +554,21 @@ async function inboundLadder(
  */
 function costOf(ladders: readonly Ladder[], variant: 'record' | 'transfer'): string | undefined {
   const file = ladders.find((ladder) => ladder.variant === 'file');
-  const record = ladders.find((ladder) => ladder.variant === variant);
-  if (!file || !record) return undefined;
+  const other = ladders.find((ladder) => ladder.variant === variant);
+  if (!file || !other) return undefined;
   const cpuAt = (ladder: Ladder, rate: number) => {
     const step = ladder.steps.find((s) => s.rate === rate && s.noFailures);
     const value = step ? /= platform ([\d.]+)/.exec(step.cpu)?.[1] : undefined;
     return value === undefined ? undefined : Number(value);
   };
-  const rates = record.steps.map((s) => s.rate).filter((rate) => cpuAt(file, rate) && cpuAt(record, rate));
+  const rates = other.steps.map((s) => s.rate).filter((rate) => cpuAt(file, rate) && cpuAt(other, rate));
   const rate = rates[rates.length - 1];
   const label = `${variant === 'record' ? 'recording' : 'transfer'} cost per call`;
   if (rate === undefined) return `${label.padEnd(42)}- (no rate both ladders carried)`;
-  const [withRecording, without] = [cpuAt(record, rate)!, cpuAt(file, rate)!];
+  const [withVariant, without] = [cpuAt(other, rate)!, cpuAt(file, rate)!];
   return (
-    `${`${label} at ${rate} cps`.padEnd(42)}${(withRecording - without).toFixed(1)} ms/call ` +
-    `(${variant} ${withRecording.toFixed(1)} / file ${without.toFixed(1)} = ${(withRecording / without).toFixed(2)})`
+    `${`${label} at ${rate} cps`.padEnd(42)}${(withVariant - without).toFixed(1)} ms/call ` +
+    `(${variant} ${withVariant.toFixed(1)} / file ${without.toFixed(1)} = ${(withVariant / without).toFixed(2)})`
   );
 }
 
