@@ -13,6 +13,9 @@ import {
   CALL_EVENTS_STREAM,
   CALL_EVENTS_SUBJECTS,
   CALL_EVENTS_JSON_PREFIX,
+  CALLBACK_EVENTS_STREAM,
+  CALLBACK_EVENTS_SUBJECTS,
+  CALLBACK_EVENTS_JSON_PREFIX,
   FACTS_STREAM,
   FACTS_SUBJECTS,
 } from './subjects.js';
@@ -64,6 +67,18 @@ export function ensureCallEventsStream(
     ...options,
     name: CALL_EVENTS_STREAM,
     subjects: [CALL_EVENTS_SUBJECTS, `${CALL_EVENTS_JSON_PREFIX}.>`],
+  });
+}
+
+/** CALLBACK_EVENTS with `callbacks.>` and the JSON tree `callbacks-json.>`. */
+export function ensureCallbackEventsStream(
+  nc: NatsConnection,
+  options: Partial<Omit<EnsureStreamOptions, 'name' | 'subjects'>> = {},
+): Promise<StreamInfo> {
+  return ensureStream(nc, {
+    ...options,
+    name: CALLBACK_EVENTS_STREAM,
+    subjects: [CALLBACK_EVENTS_SUBJECTS, `${CALLBACK_EVENTS_JSON_PREFIX}.>`],
   });
 }
 

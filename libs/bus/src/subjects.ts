@@ -41,6 +41,29 @@ export function callEventsOfCall(callId: string): string {
 }
 
 /**
+ * The JetStream stream holding the callback service's public events (callctl.events.v1.Callback*): its own
+ * stream and subject tree, beside CALL_EVENTS, because the callback service keeps its own event log.
+ */
+export const CALLBACK_EVENTS_STREAM = 'CALLBACK_EVENTS';
+/** Subjects of CALLBACK_EVENTS: `callbacks.<callbackId>.<snake_case type>`, protobuf payloads. */
+export const CALLBACK_EVENTS_SUBJECTS = 'callbacks.>';
+/** JSON copies of the callback events, as CALL_EVENTS_JSON_PREFIX is for call events. */
+export const CALLBACK_EVENTS_JSON_PREFIX = 'callbacks-json';
+
+/** `callbacks.<callbackId>.<snake_case type>`: the one place a callback event subject is spelled. */
+export function callbackEventSubject(callbackId: string, type: string): string {
+  assertToken('callback id', callbackId);
+  assertToken('event type', type);
+  return `callbacks.${callbackId}.${eventSubjectToken(type)}`;
+}
+
+/** Every event of one callback: `callbacks.<callbackId>.*`. */
+export function callbackEventsOf(callbackId: string): string {
+  assertToken('callback id', callbackId);
+  return `callbacks.${callbackId}.*`;
+}
+
+/**
  * Internal facts (callctl.facts.v1): what sip-edge and the media-worker observed, for the orchestrator's
  * durable consumer. A separate stream and subject tree, so applications subscribed to `calls.>` never see
  * them.

@@ -1,4 +1,4 @@
-import { callEvents } from '@callctl/proto';
+import { callbackEvents, callEvents } from '@callctl/proto';
 
 /** The ts-proto functions of one event message. */
 export interface EventCodec<T = unknown> {
@@ -58,4 +58,12 @@ export function codecsFromProtoModule(
 /** The call events of proto/callctl/events/v1. */
 export function callEventCodecs(): Map<string, EventCodec> {
   return codecsFromProtoModule(callEvents as unknown as Record<string, unknown>, callEvents.protobufPackage);
+}
+
+/** The callback events of proto/callctl/events/v1/callback_events.proto (the callback service's log). */
+export function callbackEventCodecs(): Map<string, EventCodec> {
+  return codecsFromProtoModule(
+    callbackEvents as unknown as Record<string, unknown>,
+    callbackEvents.protobufPackage,
+  );
 }

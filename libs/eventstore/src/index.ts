@@ -28,7 +28,13 @@ export {
   type ValidationReason,
 } from './errors.js';
 export { callStreamId, callIdOfStream, assertValidStreamId } from './stream-id.js';
-export { callEventCodecs, codecsFromProtoModule, type EventCodec, type CodecRegistry } from './codecs.js';
+export {
+  callEventCodecs,
+  callbackEventCodecs,
+  codecsFromProtoModule,
+  type EventCodec,
+  type CodecRegistry,
+} from './codecs.js';
 export { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
 export { subscribeAll, type Subscription, type SubscribeAllOptions } from './subscription.js';
 export {
@@ -50,6 +56,7 @@ export {
 } from './relay.js';
 export {
   CALL_CATEGORY,
+  CALLBACK_CATEGORY,
   RELAY_CATEGORIES,
   categoryOfStream,
   eventSubjects,

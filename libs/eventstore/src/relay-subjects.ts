@@ -1,7 +1,13 @@
 // Where the relay publishes each stream category: one row per category, so a new kind of stream
 // (callbacks, configuration) needs a row here and nothing else in the relay.
 import type { NatsConnection } from '@nats-io/nats-core';
-import { CALL_EVENTS_JSON_PREFIX, ensureCallEventsStream, eventSubjectToken } from '@callctl/bus';
+import {
+  CALL_EVENTS_JSON_PREFIX,
+  CALLBACK_EVENTS_JSON_PREFIX,
+  ensureCallEventsStream,
+  ensureCallbackEventsStream,
+  eventSubjectToken,
+} from '@callctl/bus';
 
 export interface RelayCategory {
   /** The category of `<category>-<id>` stream ids (stream-id.ts grammar). */
@@ -22,7 +28,18 @@ export const CALL_CATEGORY: RelayCategory = {
   ensureStream: (nc) => ensureCallEventsStream(nc),
 };
 
-/** The categories the relay publishes by default. */
+/**
+ * `callback-<callbackId>` -> `callbacks.<callbackId>.<type>` on CALLBACK_EVENTS: the callback service's own
+ * log, published by the relay that service runs over its own database.
+ */
+export const CALLBACK_CATEGORY: RelayCategory = {
+  category: 'callback',
+  subjectPrefix: 'callbacks',
+  jsonSubjectPrefix: CALLBACK_EVENTS_JSON_PREFIX,
+  ensureStream: (nc) => ensureCallbackEventsStream(nc),
+};
+
+/** The categories the relay publishes by default (the call-orchestrator's). */
 export const RELAY_CATEGORIES: readonly RelayCategory[] = [CALL_CATEGORY];
 
 /** The id becomes one subject token, so `.`, `*`, `>` and spaces are out (stream ids may hold `.` and `:`). */

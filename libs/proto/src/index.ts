@@ -12,3 +12,5 @@ export * as tts from './gen/callctl/tts/v1/tts.js';
 export * as recordings from './gen/callctl/v1/recordings.js';
 export * as recorder from './gen/callctl/recording/v1/recorder.js';
 export * as mixer from './gen/callctl/mixer/v1/mixer.js';
+export * as callbackEvents from './gen/callctl/events/v1/callback_events.js';
+export * as callback from './gen/callctl/v1/callback.js';
