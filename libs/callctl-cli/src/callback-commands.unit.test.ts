@@ -1,25 +1,8 @@
 // `callctl callback ...` to Callback requests, at the callback service's address.
-import { parseCommandLine } from './command-line.js';
 import type { CommandLineContext } from './commands.js';
-import { UsageError } from './usage-error.js';
+import { parse, run, usageError } from '../test/support/parse.js';
 
-const context: CommandLineContext = { env: {}, newId: () => 'new-id' };
-const parse = (line: string, env: CommandLineContext['env'] = {}) =>
-  parseCommandLine(line.split(' ').filter(Boolean), { ...context, env });
-const invocation = (line: string, env: CommandLineContext['env'] = {}) => {
-  const parsed = parse(line, env);
-  if (parsed.kind !== 'run') throw new Error(`expected a command, got help for "${line}"`);
-  return parsed.invocation;
-};
-const usageError = (line: string) => {
-  try {
-    parse(line);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error(`"${line}" was accepted`);
-};
+const invocation = (line: string, env: CommandLineContext['env'] = {}) => run(line, env).invocation;
 
 describe('callctl callback: commands to requests', () => {
   it('start makes a StartCallback with every option, and a fresh idempotency key', () => {

@@ -272,62 +272,37 @@ export async function run(line: CommandLine, output: Output, stop: AbortSignal):
     return EXIT_USAGE;
   }
   const at = { address: line.server, deadlineMs: line.timeoutMs, ...security };
-  if (invocation.kind === 'media' || invocation.kind === 'upload') {
-    const library = createMediaLibraryClient(at);
+  const using = async <Client extends { close(): void }>(
+    client: Client,
+    act: (client: Client) => Promise<number>,
+  ): Promise<number> => {
     try {
-      return invocation.kind === 'upload'
-        ? await upload(library, { ...line, invocation }, output, stop)
-        : await printed(
-            library[invocation.method],
-            invocation,
-            mediaResponseText,
-            responseJson,
-            line,
-            output,
-          );
-    } catch (error) {
-      return refused(error, output);
-    } finally {
-      library.close();
-    }
-  }
-  if (invocation.kind === 'recordings' || invocation.kind === 'download') {
-    const client = createRecordingsClient(at);
-    try {
-      return invocation.kind === 'download'
-        ? await download(client, { ...line, invocation }, output, stop)
-        : await printed(
-            client[invocation.method],
-            invocation,
-            recordingsResponseText,
-            responseJson,
-            line,
-            output,
-          );
+      return await act(client);
     } catch (error) {
       return refused(error, output);
     } finally {
       client.close();
     }
-  }
-  if (invocation.kind === 'callback' || invocation.kind === 'callback-watch') {
-    const client = createCallbackClient({ ...at, address: invocation.address });
-    try {
-      return await callbackCommand(client, line, invocation, output, stop);
-    } catch (error) {
-      return refused(error, output);
-    } finally {
-      client.close();
-    }
-  }
-  const api = createCallControlClient(at);
-  try {
-    return invocation.kind === 'watch'
-      ? await watch(api, { ...line, invocation }, output, stop)
-      : await unary(api, line, invocation, output);
-  } catch (error) {
-    return refused(error, output);
-  } finally {
-    api.close();
-  }
+  };
+  if (invocation.kind === 'media' || invocation.kind === 'upload')
+    return using(createMediaLibraryClient(at), (library) =>
+      invocation.kind === 'upload'
+        ? upload(library, { ...line, invocation }, output, stop)
+        : printed(library[invocation.method], invocation, mediaResponseText, responseJson, line, output),
+    );
+  if (invocation.kind === 'recordings' || invocation.kind === 'download')
+    return using(createRecordingsClient(at), (client) =>
+      invocation.kind === 'download'
+        ? download(client, { ...line, invocation }, output, stop)
+        : printed(client[invocation.method], invocation, recordingsResponseText, responseJson, line, output),
+    );
+  if (invocation.kind === 'callback' || invocation.kind === 'callback-watch')
+    return using(createCallbackClient({ ...at, address: invocation.address }), (client) =>
+      callbackCommand(client, line, invocation, output, stop),
+    );
+  return using(createCallControlClient(at), (api) =>
+    invocation.kind === 'watch'
+      ? watch(api, { ...line, invocation }, output, stop)
+      : unary(api, line, invocation, output),
+  );
 }

@@ -1,25 +1,18 @@
 // The Callback client against a real grpc-js server in this test, scripted per call: safe retries (the
 // reads, CancelCallback, StartCallback with its key), what is not retried (RESOURCE_EXHAUSTED), typed
 // errors naming the RPC, the token, and WatchCallbackEvents resumed after a drop from the last position + 1.
-import {
-  Server,
-  ServerCredentials,
-  status,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { GrpcStatusError } from '@callctl/errors/grpc';
 import { callback } from '@callctl/proto';
+import {
+  inTurn,
+  refuse,
+  startScriptedServer,
+  type ScriptedServer,
+  type Unary,
+} from '../test/scripted-server';
 import { createCallbackClient, type CallbackClient } from './callback-client';
 
-type Unary = (call: ServerUnaryCall<unknown, unknown>, answer: sendUnaryData<unknown>) => void;
-type Watch = (
-  stream: ServerWritableStream<callback.WatchCallbackEventsRequest, callback.WatchCallbackEventsResponse>,
-) => void;
-
-const refuse = (code: status, details: string) => ({ code, details });
 const view = callback.CallbackView.fromPartial({
   callbackId: 'cb1-1',
   state: callback.CallbackState.CALLBACK_STATE_REQUESTED,
@@ -40,55 +33,22 @@ const event = (position: number): callback.WatchCallbackEventsResponse => ({
   event: { $case: 'user1Ringing', user1Ringing: { callbackId: 'cb1-1', callId: 'c1', legId: 'l1' } },
 });
 
-let server: Server;
+let server: ScriptedServer<callback.WatchCallbackEventsRequest>;
 let client: CallbackClient;
-/** Answers per method, used in order (the last one stays). */
-const scripts = new Map<string, Unary[]>();
-const watches: Watch[] = [];
-const calls: Array<{ method: string; request: unknown; authorization: unknown }> = [];
 
 beforeAll(async () => {
-  const implementation: Record<string, unknown> = {};
-  for (const method of Object.keys(callback.CallbackService)) {
-    implementation[method] =
-      method === 'watchCallbackEvents'
-        ? (stream: Parameters<Watch>[0]) => {
-            calls.push({ method, request: stream.request, authorization: undefined });
-            watches.shift()?.(stream);
-          }
-        : (call: ServerUnaryCall<unknown, unknown>, answer: sendUnaryData<unknown>) => {
-            calls.push({
-              method,
-              request: call.request,
-              authorization: call.metadata.get('authorization')[0],
-            });
-            const script = scripts.get(method) ?? [];
-            const handler = script.length > 1 ? script.shift() : script[0];
-            if (handler) handler(call, answer);
-            else answer(refuse(status.UNIMPLEMENTED, `${method} not scripted`));
-          };
-  }
-  server = new Server();
-  server.addService(callback.CallbackService, implementation as UntypedServiceImplementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  server = await startScriptedServer(callback.CallbackService);
   client = createCallbackClient({
-    address: `127.0.0.1:${port}`,
+    address: server.address,
     token: 'tok-1',
     retry: { initialBackoffMs: 5, maxBackoffMs: 10 },
   });
 });
 afterAll(() => {
   client.close();
-  server.forceShutdown();
+  server.stop();
 });
-beforeEach(() => {
-  scripts.clear();
-  calls.length = 0;
-});
+beforeEach(() => server.reset());
 
 const unavailable: Unary = (_call, answer) => answer(refuse(status.UNAVAILABLE, 'restarting'));
 const answering =
@@ -98,21 +58,21 @@ const answering =
 
 describe('Callback client', () => {
   it('sends StartCallback again after UNAVAILABLE (its key makes it safe), with the token', async () => {
-    scripts.set('startCallback', [unavailable, answering({ callback: view })]);
+    server.handlers.set('startCallback', inTurn(unavailable, answering({ callback: view })));
     const answer = await client.startCallback({ user1: '100', user2: '101', idempotencyKey: 'k1' });
     expect(answer.callback?.callbackId).toBe('cb1-1');
-    expect(calls).toHaveLength(2);
-    expect(calls[1]).toMatchObject({
+    expect(server.calls).toHaveLength(2);
+    expect(server.calls[1]).toMatchObject({
       method: 'startCallback',
       request: { user1: '100', user2: '101', idempotencyKey: 'k1', maxDurationS: 0, annId1: '' },
-      authorization: 'Bearer tok-1',
+      metadata: expect.objectContaining({ authorization: 'Bearer tok-1' }) as unknown,
     });
   });
 
   it('does not retry RESOURCE_EXHAUSTED, and rejects with a GrpcStatusError naming the RPC', async () => {
-    scripts.set('startCallback', [
-      (_call, answer) => answer(refuse(status.RESOURCE_EXHAUSTED, 'CALLBACK_MAX_PER_SECOND (50) exceeded')),
-    ]);
+    server.handlers.set('startCallback', (_call, answer) =>
+      answer(refuse(status.RESOURCE_EXHAUSTED, 'CALLBACK_MAX_PER_SECOND (50) exceeded')),
+    );
     const refused = client.startCallback({ user1: '100', user2: '101', idempotencyKey: 'k2' });
     await expect(refused).rejects.toBeInstanceOf(GrpcStatusError);
     await expect(refused).rejects.toMatchObject({
@@ -120,22 +80,25 @@ describe('Callback client', () => {
       details: 'CALLBACK_MAX_PER_SECOND (50) exceeded',
       context: { rpc: 'StartCallback' },
     });
-    expect(calls).toHaveLength(1);
+    expect(server.calls).toHaveLength(1);
   });
 
   it('retries the reads and CancelCallback, and passes NOT_FOUND through', async () => {
-    scripts.set('getCallback', [unavailable, answering({ callback: view })]);
-    scripts.set('listCallbacks', [unavailable, answering({ callbacks: [view], nextPageToken: '' })]);
-    scripts.set('cancelCallback', [unavailable, answering({})]);
-    scripts.set('getCallbackStats', [
-      unavailable,
-      answering(callback.GetCallbackStatsResponse.fromPartial({ active: 3 })),
-    ]);
+    server.handlers.set('getCallback', inTurn(unavailable, answering({ callback: view })));
+    server.handlers.set(
+      'listCallbacks',
+      inTurn(unavailable, answering({ callbacks: [view], nextPageToken: '' })),
+    );
+    server.handlers.set('cancelCallback', inTurn(unavailable, answering({})));
+    server.handlers.set(
+      'getCallbackStats',
+      inTurn(unavailable, answering(callback.GetCallbackStatsResponse.fromPartial({ active: 3 }))),
+    );
     await expect(client.getCallback({ callbackId: 'cb1-1' })).resolves.toMatchObject({ callback: view });
     await expect(client.listCallbacks({ activeOnly: true })).resolves.toMatchObject({ callbacks: [view] });
     await expect(client.cancelCallback({ callbackId: 'cb1-1' })).resolves.toEqual({});
     await expect(client.getCallbackStats({})).resolves.toMatchObject({ active: 3 });
-    expect(calls.map((c) => c.method)).toEqual([
+    expect(server.calls.map((c) => c.method)).toEqual([
       'getCallback',
       'getCallback',
       'listCallbacks',
@@ -145,9 +108,9 @@ describe('Callback client', () => {
       'getCallbackStats',
       'getCallbackStats',
     ]);
-    scripts.set('getCallback', [
-      (_call, answer) => answer(refuse(status.NOT_FOUND, 'callback cb9 does not exist')),
-    ]);
+    server.handlers.set('getCallback', (_call, answer) =>
+      answer(refuse(status.NOT_FOUND, 'callback cb9 does not exist')),
+    );
     await expect(client.getCallback({ callbackId: 'cb9' })).rejects.toMatchObject({
       kind: 'not_found',
       details: 'callback cb9 does not exist',
@@ -155,12 +118,12 @@ describe('Callback client', () => {
   });
 
   it('watches from a position, and resumes after a drop from the last position + 1 with the same filter', async () => {
-    watches.push((stream) => {
+    server.streams.push((stream) => {
       stream.write(event(4));
       stream.write(event(5));
       setTimeout(() => stream.emit('error', refuse(status.UNAVAILABLE, 'server restarting')), 20);
     });
-    watches.push((stream) => {
+    server.streams.push((stream) => {
       stream.write(event(6));
       stream.end();
     });
@@ -177,7 +140,7 @@ describe('Callback client', () => {
       user1Ringing: { callbackId: 'cb1-1', callId: 'c1', legId: 'l1' },
     });
     expect(resumed).toEqual([['server restarting', 6]]);
-    expect(calls.map((c) => c.request)).toEqual([
+    expect(server.calls.map((c) => c.request)).toEqual([
       { callbackId: 'cb1-1', fromPosition: 4 },
       { callbackId: 'cb1-1', fromPosition: 6 },
     ]);
@@ -185,7 +148,9 @@ describe('Callback client', () => {
   });
 
   it('ends the watch with the error when nothing came before the drop', async () => {
-    watches.push((stream) => stream.emit('error', refuse(status.UNAVAILABLE, 'down before any event')));
+    server.streams.push((stream) =>
+      stream.emit('error', refuse(status.UNAVAILABLE, 'down before any event')),
+    );
     const feed = client.watchCallbackEvents({});
     const reading = (async () => {
       for await (const message of feed) void message;
