@@ -85,9 +85,12 @@ export async function startIifServer(options: IifServerOptions): Promise<IifServ
 
   function send(datagram: string, to: SourceAddress): void {
     if (closed) return;
-    socket.send(datagram, to.port, to.host, (err) => {
-      if (err) log.warn({ err, to: formatAddress(to) }, 'IIF send failed');
-    });
+    const failed = (err: unknown) => log.warn({ err, to: formatAddress(to) }, 'IIF send failed');
+    try {
+      socket.send(datagram, to.port, to.host, (err) => err && failed(err));
+    } catch (err) {
+      failed(err); // thrown at once for a source port 0, say
+    }
   }
   options.responses.attach(send);
 
