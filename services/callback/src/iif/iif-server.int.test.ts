@@ -100,7 +100,11 @@ describe('IIF server', () => {
   let core: ReturnType<typeof callbacksDouble>;
   let logLines: Record<string, unknown>[];
 
-  async function start(response = { retryMs: 1000, attempts: 6 }) {
+  async function start(
+    response = { retryMs: 1000, attempts: 6 },
+    peers?: string,
+    retransmissionWindowMs = 32_000,
+  ) {
     core = callbacksDouble();
     logLines = [];
     const log = createLogger({
@@ -115,9 +119,9 @@ describe('IIF server', () => {
       host: '127.0.0.1',
       port: 0,
       // as1 from its own port only: the stranger is the same host on another port.
-      peers: `as1=127.0.0.1:${as1.port}`,
+      peers: peers ?? `as1=127.0.0.1:${as1.port}`,
       maxDatagramBytes: 2048,
-      retransmissionWindowMs: 32_000,
+      retransmissionWindowMs,
       callbacks: core.callbacks,
       responses,
       log,
@@ -228,6 +232,17 @@ describe('IIF server', () => {
     expect(core.starts).toHaveLength(2);
   });
 
+  it('leaves a copy that comes after the window to the core', async () => {
+    await start(undefined, undefined, 1);
+    await as1.send(REQUEST, server);
+    expect(await as1.next()).toBe('ACK: id=1234;code=ok');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await as1.send(REQUEST, server);
+    expect(await as1.next()).toBe('ACK: id=1234;code=ok');
+    expect(core.starts).toHaveLength(2);
+    expect(server.counters()).toMatchObject({ requests: 2, retransmissions: 0 });
+  });
+
   it('answers code=fail when the core fails, asks it again on the retransmission, and keeps serving', async () => {
     await start();
     core.control.answer = () => {
@@ -273,5 +288,23 @@ describe('IIF server', () => {
     expect(core.settled).toEqual([['cb-g', false, 3]]);
     expect(as1.received()).toEqual(Array(3).fill('RESPONSE: id=78;real_duration=0;'));
     expect(responses.counters()).toEqual({ sent: 3, acknowledged: 0, abandoned: 1 });
+  });
+
+  it('takes the ACK of a RESPONSE from another port of the same host when the peer is listed without one', async () => {
+    await start({ retryMs: 1000, attempts: 6 }, 'as=127.0.0.1');
+    responses.owe(owedTo(as1, 'cb-p', '79', 5));
+    expect(await as1.next()).toBe('RESPONSE: id=79;real_duration=5;');
+    await stranger.send('ACK: id=80;code=ok', server); // another id: acknowledges nothing
+    await stranger.send('ACK: id=79;code=ok', server);
+    await waitFor('the RESPONSE settled', () => core.settled.length === 1);
+    expect(core.settled).toEqual([['cb-p', true, 1]]);
+  });
+
+  it('settles a RESPONSE to an address it cannot send to as given up, without sending', async () => {
+    await start();
+    responses.owe({ callbackId: 'cb-x', iifId: '81', peerAddress: 'nowhere', realDurationS: 0 });
+    await waitFor('the RESPONSE given up', () => core.settled.length === 1);
+    expect(core.settled).toEqual([['cb-x', false, 0]]);
+    expect(responses.counters()).toEqual({ sent: 0, acknowledged: 0, abandoned: 1 });
   });
 });

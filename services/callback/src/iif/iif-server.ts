@@ -94,9 +94,14 @@ export async function startIifServer(options: IifServerOptions): Promise<IifServ
   }
   options.responses.attach(send);
 
-  function logLimited(reason: string, fields: Record<string, unknown>, message: string): void {
+  function logLimited(
+    reason: string,
+    fields: Record<string, unknown>,
+    message: string,
+    level: 'warn' | 'error' = 'warn',
+  ): void {
     const suppressed = limiter.admit(reason);
-    if (suppressed !== undefined) log.warn({ ...fields, reason, suppressedSinceLast: suppressed }, message);
+    if (suppressed !== undefined) log[level]({ ...fields, reason, suppressedSinceLast: suppressed }, message);
   }
 
   function dropMalformed(reason: string, source: SourceAddress, detail: string): void {
@@ -139,13 +144,24 @@ export async function startIifServer(options: IifServerOptions): Promise<IifServ
       );
       return send(formatAck(decision.id, 'fail'), source);
     }
+    return answerValidRequest(data, decision.id, decision.spec, peer, source);
+  }
+
+  async function answerValidRequest(
+    data: Buffer,
+    id: string,
+    spec: CallbackSpec,
+    peer: IifPeer,
+    source: SourceAddress,
+  ): Promise<void> {
     const key = `${formatAddress(source)} ${data.toString('latin1')}`;
     const cached = answered.get(key);
-    if (cached) {
+    // An expired answer the sweep has not reached yet is no answer.
+    if (cached && cached.expiresAt > Date.now()) {
       counters.retransmissions += 1;
       return send((await cached.answer).ack, source);
     }
-    const entry: CachedAck = { answer: start(decision.id, decision.spec, peer, source), expiresAt: Infinity };
+    const entry: CachedAck = { answer: start(id, spec, peer, source), expiresAt: Infinity };
     answered.set(key, entry);
     const { ack, keep } = await entry.answer;
     if (keep) entry.expiresAt = Date.now() + options.retransmissionWindowMs;
@@ -184,7 +200,8 @@ export async function startIifServer(options: IifServerOptions): Promise<IifServ
       return { ack: formatAck(id, 'fail'), keep: true };
     } catch (err) {
       counters.failed += 1;
-      log.error({ err, id, source: origin.peerAddress }, 'IIF REQUEST failed in the core');
+      const fields = { err, id, source: origin.peerAddress };
+      logLimited('core-failed', fields, 'IIF REQUEST failed in the core', 'error');
       return { ack: formatAck(id, 'fail'), keep: false };
     }
   }
@@ -202,7 +219,7 @@ export async function startIifServer(options: IifServerOptions): Promise<IifServ
       const now = Date.now();
       for (const [key, entry] of answered) if (entry.expiresAt <= now) answered.delete(key);
     },
-    Math.min(options.retransmissionWindowMs, 10_000),
+    Math.max(1000, Math.min(options.retransmissionWindowMs, 10_000)),
   );
   sweep.unref();
 
