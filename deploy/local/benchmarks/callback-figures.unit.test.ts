@@ -3,10 +3,10 @@ import { benchFigures } from './figures';
 // Lines as e2e/bench/callback.bench.ts prints them (a step row, its continuation, the summary).
 const OUTPUT = [
   'callback benchmark (IIF round trip at 20/s for 30 s; ladder 5,10 callbacks/s, 30 s each; 2 cores, load average 0.50 0.40 0.30)',
-  '    rate callbacks acked-ok ended-ok failed RESPONSEs ACK-p50 ACK-p99 RESP-p50 RESP-p99 cb-cpu cb-pg orch-cpu orch-pg platform cb/orch cb-rss  step',
-  '  iif 20/s       600      600      600      0       600    1.20    4.50     1500     1900   2.10  0.80     3.20    1.10    12.40    0.66  110.2  ok',
+  '    rate callbacks acked-ok  bridged ended-ok failed RESPONSEs ACK-p50 ACK-p99 RESP-p50 RESP-p99 cb-cpu cb-pg orch-cpu orch-pg platform cb/orch cb-rss  step',
+  '  iif 20/s       600      600      600      600      0       600    1.20    4.50     1500     1900   2.10  0.80     3.20    1.10    12.40    0.66  110.2  ok',
   '      cpu ms/callback: callback 2.10 orch 3.20; busiest (of one core): orch 7%; box 30%; callback peak rss 115.0 MiB',
-  '     10/s       300      300      298      2       299    1.10       -     1450     1800   2.00  0.70     3.10    1.00    12.00    0.65  111.0  FAIL',
+  '     10/s       300      300      299      298      2       299    1.10       -     1450     1800   2.00  0.70     3.10    1.00    12.00    0.65  111.0  FAIL',
   '',
   'summary',
   '  callbacks/s sustained (0 failed, kept up)   5 callbacks/s (ladder 5,10; failed per step 5/s: 0, 10/s: 2)',
@@ -34,6 +34,7 @@ describe('callback benchmark figures', () => {
       unit: 'MiB',
     });
     expect(named('10/s failed')?.value).toBe(2);
+    expect(named('10/s bridged')?.value).toBe(299);
     expect(named('10/s passed (1 ok, 0 SLOW or FAIL)')?.value).toBe(0);
   });
 

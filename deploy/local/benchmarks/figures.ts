@@ -179,9 +179,9 @@ export function genericFigures(text: string): Figure[] {
 }
 
 const CALLBACK_STEP = new RegExp(
-  String.raw`^\s*(iif )?(\d+)\/s((?:\s+\d+){5})((?:\s+(?:${NUM}|-)){11})\s+(ok|SLOW|FAIL)\b`,
+  String.raw`^\s*(iif )?(\d+)\/s((?:\s+\d+){6})((?:\s+(?:${NUM}|-)){11})\s+(ok|SLOW|FAIL)\b`,
 );
-const CALLBACK_COUNTS = ['callbacks', 'acked ok', 'ended ok', 'failed', 'RESPONSEs'];
+const CALLBACK_COUNTS = ['callbacks', 'acked ok', 'bridged', 'ended ok', 'failed', 'RESPONSEs'];
 const CALLBACK_MEASURES = [
   ['ACK p50', 'ms'],
   ['ACK p99', 'ms'],
