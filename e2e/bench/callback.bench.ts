@@ -69,6 +69,7 @@ const IIF_S = Number(process.env.CALLBACK_BENCH_IIF_S ?? 30);
 const WARM_UP = Number(process.env.CALLBACK_BENCH_WARM_UP ?? 40);
 const LOG_DIR = process.env.CALLBACK_BENCH_LOG_DIR ?? '';
 const TARGET_ACK_P99_MS = 20;
+const IDLE_MS = 5000;
 /** How long the callbacks of a step may take to end and report after its last REQUEST. */
 const SETTLE_MS = 30_000;
 /** A step keeps up when REQUEST -> RESPONSE p99 is within this of its p50. */
@@ -243,6 +244,8 @@ interface StepCpu {
   box: number;
   /** Share of one core of the busiest processes. */
   busiest: string;
+  /** Share of one core of every process (pg-*: the database's backends), %. */
+  shares: Record<string, number>;
 }
 
 /** The processes measured, by short name. */
@@ -300,7 +303,10 @@ function cpuMeter(p: PlatformUnderTest, cb: CallbackServiceProcess) {
       .slice(0, 3)
       .map(([name, value]) => `${name} ${Math.round((100 * value) / wallMs)}%`)
       .join(', ');
-    return { perCallback, platform, rssMiB: rss, peakRssMiB: peak, box, busiest };
+    const shares = Object.fromEntries(
+      Object.entries(used).map(([name, value]) => [name, (100 * value) / wallMs]),
+    );
+    return { perCallback, platform, rssMiB: rss, peakRssMiB: peak, box, busiest, shares };
   };
 }
 
@@ -557,6 +563,17 @@ async function main(): Promise<void> {
     const warm = await runStep(run, 'w', 10, WARM_UP / 10, { judgeRate: false });
     if (!warm.noFailures) throw new Error(`the warm-up callbacks failed:\n${HEADER}\n${stepLine(warm)}`);
   }
+  // What the services spend with no callback at all (polls, timers, heartbeats): at a low rate, this is
+  // most of the CPU per callback.
+  const idle = cpuMeter(run.platform, run.callback);
+  await sleep(IDLE_MS);
+  const shares = (await idle(1)).shares;
+  console.log(
+    `idle (${IDLE_MS / 1000} s without callbacks; % of one core: ` +
+      `${Object.entries(shares)
+        .map(([name, value]) => `${name} ${value.toFixed(1)}`)
+        .join(' ')})`,
+  );
   console.log(HEADER);
   console.log(LEGEND);
   let iif: StepResult | undefined;
