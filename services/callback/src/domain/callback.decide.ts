@@ -215,29 +215,19 @@ function callEvent(steps: Steps, e: CallEventIn, at: Date): void {
   switch (e.type) {
     case 'LegInitiated':
       return;
-    case 'LegRinging':
-      if (isOver(s)) return;
-      if (user === 'user1' && !s.user1Ringing)
-        steps.add(
-          {
-            type: 'CallbackUser1Ringing',
-            data: { callbackId: s.callbackId, callId: s.callId, legId: s.user1LegId },
-          },
-          at,
-        );
-      if (user === 'user2' && !s.user2Ringing)
-        steps.add(
-          {
-            type: 'CallbackUser2Ringing',
-            data: { callbackId: s.callbackId, callId: s.callId, legId: s.user2LegId },
-          },
-          at,
-        );
+    case 'LegRinging': {
+      if (isOver(s) || !user || (user === 'user1' ? s.user1Ringing : s.user2Ringing)) return;
+      const data = { callbackId: s.callbackId, callId: s.callId, legId: e.data.legId };
+      steps.add(
+        user === 'user1' ? { type: 'CallbackUser1Ringing', data } : { type: 'CallbackUser2Ringing', data },
+        at,
+      );
       return;
+    }
     case 'LegAnswered':
       if (isOver(s)) return;
-      if (user === 'user1' && !s.user1AnsweredAt) user1Answered(steps, at);
-      if (user === 'user2' && !s.user2AnsweredAt) user2Answered(steps, at);
+      if (user === 'user1' && !s.user1AnsweredAt) answered(steps, 'user1', at);
+      if (user === 'user2' && !s.user2AnsweredAt) answered(steps, 'user2', at);
       return;
     case 'LegsBridged': {
       const legs = new Set([e.data.legAId, e.data.legBId]);
@@ -295,18 +285,22 @@ function adoptLegs(steps: Steps, e: CallEventIn, at: Date): void {
     user2Called(steps, legId, at);
 }
 
-function user1Answered(steps: Steps, at: Date): void {
+/** Records a user's answer, then starts what follows it (unless cancelled: the Hangup is on its way). */
+function answered(steps: Steps, user: User, at: Date): void {
   const s = steps.s;
+  const data = {
+    callbackId: s.callbackId,
+    callId: s.callId,
+    legId: user === 'user1' ? s.user1LegId : s.user2LegId,
+    answeredAt: at,
+  };
   steps.add(
-    {
-      type: 'CallbackUser1Answered',
-      data: { callbackId: s.callbackId, callId: s.callId, legId: s.user1LegId, answeredAt: at },
-    },
+    user === 'user1' ? { type: 'CallbackUser1Answered', data } : { type: 'CallbackUser2Answered', data },
     at,
   );
-  // Cancelled: the Hangup is on its way; nothing more is started.
   if (s.cancelReason !== undefined) return;
-  for (const c of user1AnsweredCommands(steps.s)) steps.send(c);
+  const next = user === 'user1' ? user1AnsweredCommands(steps.s) : user2AnsweredCommands(steps.s);
+  for (const c of next) steps.send(c);
 }
 
 /** Both at once (CONTRACT step 3): user1 hears its announcement while user2 is called. */
@@ -344,20 +338,12 @@ function bridge(s: CallbackState): CallbackCommand {
   };
 }
 
-function user2Answered(steps: Steps, at: Date): void {
-  const s = steps.s;
-  steps.add(
-    {
-      type: 'CallbackUser2Answered',
-      data: { callbackId: s.callbackId, callId: s.callId, legId: s.user2LegId, answeredAt: at },
-    },
-    at,
-  );
-  if (s.cancelReason !== undefined) return;
+/** user2's prompts before the bridge: its announcement, else its digits (the rest on PlaybackFinished). */
+function user2AnsweredCommands(s: CallbackState): CallbackCommand[] {
   const r = s.request!;
-  if (r.user2Announcement?.source) steps.send(play(steps.s, 'ann2', s.user2LegId, r.user2Announcement));
-  else if (r.user2Digits)
-    steps.send(play(steps.s, 'digits2', s.user2LegId, digitsAnnouncement(r.user2Digits)));
+  if (r.user2Announcement?.source) return [play(s, 'ann2', s.user2LegId, r.user2Announcement)];
+  if (r.user2Digits) return [play(s, 'digits2', s.user2LegId, digitsAnnouncement(r.user2Digits))];
+  return [];
 }
 
 function playbackFinished(steps: Steps, step: PlayStep): void {

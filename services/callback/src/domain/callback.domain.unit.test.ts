@@ -7,10 +7,10 @@ import {
   type CallEventIn,
   type Decision,
   type Trigger,
-} from './callback.decide';
-import { evolve, initialState, type CallbackEvent, type CallbackState } from './callback.state';
-import { viewOf } from './callback.view';
-import { realDurationS } from './end-cause';
+} from './callback.decide.js';
+import { evolve, initialState, type CallbackEvent, type CallbackState } from './callback.state.js';
+import { viewOf } from './callback.view.js';
+import { realDurationS } from './end-cause.js';
 
 const { CallbackEndCause: Cause } = callbackEvents;
 const { EndCause } = callEvents;
