@@ -13,8 +13,13 @@ export type CallControlPort = Pick<
 
 export interface EffectsOptions {
   api: CallControlPort;
-  /** @default 60000 */
+  /** How long an unreachable platform is waited out. @default 60000 */
   retryForMs?: number;
+  /**
+   * The same for a prompt: one that cannot be played is skipped rather than holding the callback up (the
+   * platform answers UNAVAILABLE for a tts service down too). @default 5000
+   */
+  playRetryForMs?: number;
   /** @default 200 */
   firstRetryMs?: number;
   /** @default 5000 */
@@ -86,7 +91,7 @@ export function createEffects(o: EffectsOptions) {
   return {
     /** Never rejects: a refusal is an outcome. */
     async run(c: CallbackCommand): Promise<CommandOutcome> {
-      const until = clock() + retryForMs;
+      const until = clock() + (c.type === 'Play' ? (o.playRetryForMs ?? 5000) : retryForMs);
       let delayMs = o.firstRetryMs ?? 200;
       for (;;) {
         try {

@@ -312,17 +312,15 @@ function user1AnsweredCommands(s: CallbackState): CallbackCommand[] {
     type: 'Dial',
     key: stepKey(s.callbackId, 'user2'),
     callId: s.callId,
-    // Without a prompt for user2 the platform bridges on answer; with one, BridgeLegs after it.
-    bridgeWithLegId: hasUser2Prompt(s) ? '' : s.user1LegId,
+    // Never bridged on answer: the platform dials through only from an inbound leg (sip-edge refuses an
+    // outbound one), so BridgeLegs joins them once user2 answered (and heard its prompts).
+    bridgeWithLegId: '',
     toUri: r.user2Uri,
     fromUri: r.callerUri,
     ringTimeoutMs: r.ringTimeoutMs,
   });
   return out;
 }
-
-export const hasUser2Prompt = (s: CallbackState) =>
-  s.request?.user2Announcement?.source !== undefined || (s.request?.user2Digits ?? '') !== '';
 
 function play(s: CallbackState, step: PlayStep, legId: string, announcement: Announcement): CallbackCommand {
   return { type: 'Play', key: stepKey(s.callbackId, step), step, callId: s.callId, legId, announcement };
@@ -338,12 +336,12 @@ function bridge(s: CallbackState): CallbackCommand {
   };
 }
 
-/** user2's prompts before the bridge: its announcement, else its digits (the rest on PlaybackFinished). */
+/** user2's prompts (its announcement, else its digits; the rest on PlaybackFinished), or the bridge at once. */
 function user2AnsweredCommands(s: CallbackState): CallbackCommand[] {
   const r = s.request!;
   if (r.user2Announcement?.source) return [play(s, 'ann2', s.user2LegId, r.user2Announcement)];
   if (r.user2Digits) return [play(s, 'digits2', s.user2LegId, digitsAnnouncement(r.user2Digits))];
-  return [];
+  return [bridge(s)];
 }
 
 function playbackFinished(steps: Steps, step: PlayStep): void {
@@ -442,7 +440,7 @@ export const RELEASE_REDRIVE_MS = 10 * 60_000;
 /**
  * What an open callback is owed after a restart: the command its last recorded step sends, which a crash
  * may have kept from leaving (all keyed or safe to repeat). Facts kept only in memory are gone, so a
- * callback between user2's answer and the bridge is bridged at once (its prompt cut short), and one whose
+ * callback between user2's answer and the bridge is bridged at once (a prompt cut short), and one whose
  * user1 hears the user2-failed announcement is hung up at once.
  */
 export function owedCommands(s: CallbackState, now: Date): CallbackCommand[] {
@@ -455,7 +453,7 @@ export function owedCommands(s: CallbackState, now: Date): CallbackCommand[] {
   if (!s.callId) return [createCall(s)];
   if (s.cancelReason !== undefined) return [{ type: 'Hangup', callId: s.callId }];
   if (s.user1AnsweredAt && !s.user2LegId) return user1AnsweredCommands(s);
-  if (s.user2AnsweredAt && !s.bridgedAt && hasUser2Prompt(s)) return [bridge(s)];
+  if (s.user2AnsweredAt && !s.bridgedAt) return [bridge(s)];
   return [];
 }
 

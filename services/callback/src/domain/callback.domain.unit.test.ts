@@ -146,7 +146,7 @@ describe('a callback', () => {
     });
   });
 
-  it('on user1 answer plays its announcement and dials user2 bridged on answer', () => {
+  it('on user1 answer plays its announcement and dials user2, bridged by BridgeLegs on its answer', () => {
     let s = requested();
     let r = step(s, {
       kind: 'result',
@@ -163,8 +163,15 @@ describe('a callback', () => {
     expect(r.s.user1AnsweredAt).toEqual(at(1000));
     expect(commands(r.d)).toEqual(['Play ann1', 'Dial user2']);
     const dial = r.d.commands[1] as Extract<CallbackCommand, { type: 'Dial' }>;
-    expect(dial.bridgeWithLegId).toBe('L1');
+    // The platform dials through only from an inbound leg: user1's is outbound.
+    expect(dial.bridgeWithLegId).toBe('');
     expect(viewOf(r.s).state).toBe(View.CALLBACK_STATE_CALLING_USER2);
+    r = step(r.s, call(ringing('L2'), 1100));
+    r = step(r.s, call(answered('L2'), 3000));
+    expect(types(r.d)).toEqual(['CallbackUser2Answered']);
+    expect(r.d.commands).toEqual([
+      { type: 'BridgeLegs', key: `${ID}:bridge`, callId: 'C', legAId: 'L1', legBId: 'L2' },
+    ]);
   });
 
   it('takes its call and legs from call events that come before the platform answers', () => {
@@ -359,13 +366,6 @@ describe('a callback', () => {
         { type: 'BridgeLegs', key: `${ID}:bridge`, callId: 'C', legAId: 'L1', legBId: 'L2' },
       ]);
     });
-
-    it('dials user2 without a bridge on answer', () => {
-      const dial = owedCommands(user1Up(requested({ user2Digits: '1' })), at(0)).find(
-        (c) => c.type === 'Dial',
-      );
-      expect(dial).toMatchObject({ bridgeWithLegId: '' });
-    });
   });
 
   describe('after a restart (owed commands)', () => {
@@ -379,8 +379,11 @@ describe('a callback', () => {
       expect(owedCommands(step(requested(), call(ringing('L1'), 1)).s, at(0))).toEqual([]);
       expect(owedCommands(bothBridged(), at(0))).toEqual([]);
     });
-    it('bridges at once a callback between user2 answer and the bridge', () => {
-      let r = step(user1Up(requested({ user2Digits: '1' })), call(answered('L2'), 2000));
+    it.each([
+      ['with', '1'],
+      ['without', ''],
+    ])('bridges at once a callback between user2 answer and the bridge (%s prompts)', (_, digits) => {
+      let r = step(user1Up(requested({ user2Digits: digits })), call(answered('L2'), 2000));
       r = { ...r, s: { ...r.s, live: { playbacks: {}, releasing: false, callOver: false } } };
       expect(owedCommands(r.s, at(0)).map((c) => c.type)).toEqual(['BridgeLegs']);
     });
