@@ -77,11 +77,9 @@ describe('callback service core over the real platform', () => {
   const recordedAt = async (callId: string, kind: 'legsBridged' | 'bridgeEnded') =>
     (await p.event(kind, (e) => e.envelope?.streamId === `call-${callId}`)).envelope!.recordedAt!;
 
-  beforeAll(async () => {
-    // The media services speak the announcements (Say goes through tts).
-    p = await startPlatform({}, { mediaServices: true });
-    db = await createTestDatabase();
-    service = await startCallbackService({
+  /** The callback service in this process (no IIF, no gRPC: the tests call its core). */
+  const startService = () =>
+    startCallbackService({
       config: readConfig({
         DATABASE_URL: db.url,
         NATS_URL: p.edge.nats.url,
@@ -95,6 +93,12 @@ describe('callback service core over the real platform', () => {
       iif: false,
       grpc: false,
     });
+
+  beforeAll(async () => {
+    // The media services speak the announcements (Say goes through tts).
+    p = await startPlatform({}, { mediaServices: true });
+    db = await createTestDatabase();
+    service = await startService();
     nc = await connectBus({ servers: p.edge.nats.url, name: 'callback-core-e2e' });
   });
   afterEach(async () => {
@@ -189,6 +193,36 @@ describe('callback service core over the real platform', () => {
     expect(view.realDurationS).toBe(Math.floor((bridgeEnded.getTime() - bridgedAt.getTime() + 500) / 1000));
     expect(view.realDurationS).toBeGreaterThanOrEqual(3);
     expect(view.realDurationS).toBeLessThanOrEqual(5);
+    p.edge.expectSippSucceeded(await user1.result);
+    p.edge.expectSippSucceeded(await user2.result);
+  });
+
+  it('ends right after a restart that missed the whole end of the call (the cap, while it was down)', async () => {
+    const user1 = await uas(USER);
+    const user2 = await uas(USER);
+    const started = await service.callbacks.start(
+      { user1: String(user1.port), user2: String(user2.port), maxDurationS: 5 },
+      { kind: 'grpc', idempotencyKey: `restart-${++n}` },
+    );
+    if (!started.ok) throw new Error(started.message);
+    const { callbackId } = started.view;
+    await waitFor(
+      'bridged',
+      async () => (await service.callbacks.get(callbackId))?.state === State.CALLBACK_STATE_BRIDGED,
+      20_000,
+      50,
+    );
+    const { callId } = (await service.callbacks.get(callbackId))!;
+    await service.close();
+    // The platform ends the call at the cap on its own; its events wait on the durable consumer.
+    await p.event('callEnded', (e) => e.envelope?.streamId === `call-${callId}`, 30_000);
+    service = await startService();
+    const view = await over(callbackId);
+    expect(view.endCause).toBe(Cause.CALLBACK_END_CAUSE_MAX_DURATION);
+    const bridgedAt = await recordedAt(callId, 'legsBridged');
+    const bridgeEnded = await recordedAt(callId, 'bridgeEnded');
+    expect(view.realDurationS).toBe(Math.floor((bridgeEnded.getTime() - bridgedAt.getTime() + 500) / 1000));
+    expect(view.realDurationS).toBeGreaterThanOrEqual(4);
     p.edge.expectSippSucceeded(await user1.result);
     p.edge.expectSippSucceeded(await user2.result);
   });
