@@ -226,4 +226,61 @@ describe('callback service core over the real platform', () => {
     p.edge.expectSippSucceeded(await user1.result);
     p.edge.expectSippSucceeded(await user2.result);
   });
+
+  it('speaks the digits to user2 before the bridge (Say, then BridgeLegs on its PlaybackFinished)', async () => {
+    const user1 = await uas(USER);
+    const user2 = await uas(USER);
+    const started = await service.callbacks.start(
+      { user1: String(user1.port), user2: String(user2.port), maxDurationS: 8, annDigits2: '42' },
+      { kind: 'grpc', idempotencyKey: `digits-${++n}` },
+    );
+    if (!started.ok) throw new Error(started.message);
+    const view = await over(started.view.callbackId);
+    expect(view.endCause).toBe(Cause.CALLBACK_END_CAUSE_MAX_DURATION);
+    const spoken = await p.event(
+      'playbackFinished',
+      (e) =>
+        e.event.playbackFinished.callId === view.callId && e.event.playbackFinished.legId === view.user2LegId,
+    );
+    // The bridge came after the digits were spoken to user2.
+    expect(view.bridgedAt!.getTime()).toBeGreaterThanOrEqual(spoken.envelope!.recordedAt!.getTime());
+    expect(view.realDurationS).toBeGreaterThanOrEqual(1);
+    p.edge.expectSippSucceeded(await user1.result);
+    p.edge.expectSippSucceeded(await user2.result);
+  });
+
+  it('user1 hanging up while user2 rings cancels user2: USER1_HANGUP', async () => {
+    const user1 = await uas('uas-answers-then-bye.xml');
+    const user2 = await uas('uas-rings-expect-cancel.xml');
+    const view = await callbackOver(String(user1.port), String(user2.port), 0);
+    expect(view).toMatchObject({ endCause: Cause.CALLBACK_END_CAUSE_USER1_HANGUP, realDurationS: 0 });
+    p.edge.expectSippSucceeded(await user1.result);
+    p.edge.expectSippSucceeded(await user2.result);
+  });
+
+  it('CancelCallback while they talk releases both: CANCELLED, with the real duration so far', async () => {
+    const user1 = await uas(USER);
+    const user2 = await uas(USER);
+    const started = await service.callbacks.start(
+      { user1: String(user1.port), user2: String(user2.port), maxDurationS: 0 },
+      { kind: 'grpc', idempotencyKey: `cancel-${++n}` },
+    );
+    if (!started.ok) throw new Error(started.message);
+    const { callbackId } = started.view;
+    await waitFor(
+      'bridged',
+      async () => (await service.callbacks.get(callbackId))?.state === State.CALLBACK_STATE_BRIDGED,
+      20_000,
+      50,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await service.callbacks.cancel(callbackId, 'operator')).toBe('cancelled');
+    const view = await over(callbackId);
+    expect(view.endCause).toBe(Cause.CALLBACK_END_CAUSE_CANCELLED);
+    expect(view.realDurationS).toBeGreaterThanOrEqual(1);
+    expect(view.realDurationS).toBeLessThanOrEqual(3);
+    expect(await service.callbacks.cancel(callbackId, 'again')).toBe('over');
+    p.edge.expectSippSucceeded(await user1.result);
+    p.edge.expectSippSucceeded(await user2.result);
+  });
 });
