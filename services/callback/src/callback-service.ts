@@ -15,6 +15,9 @@ import type { CallbackConfig } from './config.js';
 import { startIifServer, type IifServer } from './iif/iif-server.js';
 import { createResponseSender, type ResponseSender } from './iif/response-sender.js';
 
+const IDLE_WAIT_MS = 5000;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /** An IPv6 host goes in brackets. */
 const hostPort = (a: { host: string; port: number }) =>
   a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
@@ -106,7 +109,9 @@ export async function startCallbackService(o: CallbackServiceOptions): Promise<C
       callbacks.setResponses(responses);
     }
     await callbacks.load();
-    stops.push(['reactions under way', () => callbacks.idle()]);
+    // Commands still retrying against an unreachable platform are not waited for long: the next start
+    // re-drives what the log says is owed.
+    stops.push(['reactions under way', () => Promise.race([callbacks.idle(), delay(IDLE_WAIT_MS)])]);
     const follower = followLog({
       store: callbackLog.store,
       databaseUrl: config.DATABASE_URL,
