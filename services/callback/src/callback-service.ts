@@ -156,6 +156,9 @@ export async function startCallbackService(o: CallbackServiceOptions): Promise<C
             port: config.GRPC_PORT,
             callbacks,
             store: callbackLog.store,
+            databaseUrl: config.DATABASE_URL,
+            tls: config.publicTls,
+            apiTokensFile: config.apiTokensFile,
             ...(iif && responses
               ? { iifCounters: () => ({ ...iif.counters(), ...responses.counters() }) }
               : {}),

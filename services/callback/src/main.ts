@@ -1,3 +1,4 @@
+import { isLoopback } from '@callctl/config';
 import { runService } from '@callctl/service/run-service';
 import { readConfig } from './config.js';
 
@@ -8,6 +9,9 @@ runService({
   loadConfig: () => readConfig(process.env),
   async start(config, { log, stops }) {
     const { startCallbackService } = await import('./callback-service.js');
+    if (config.API_AUTH === 'token' && !config.publicTls && !isLoopback(config.GRPC_HOST))
+      // Allowed, for TLS ended in front of the port (a mesh, an ingress), but worth a line at every start.
+      log.warn({ host: config.GRPC_HOST }, 'API tokens are accepted over plaintext gRPC (GRPC_TLS_* unset)');
     const service = await startCallbackService({ config, log });
     stops.add('callback', () => service.close());
     log.info(
