@@ -200,9 +200,16 @@ const legOf = (e: CallEventIn): string | undefined =>
     : undefined;
 
 function callEvent(steps: Steps, e: CallEventIn, at: Date): void {
+  const s0 = steps.s;
+  if (s0.failed) {
+    // CreateCall was given up on (the platform unreachable for a minute) yet the call was placed after all:
+    // nobody would drive it, so it is released.
+    if (e.type === 'LegRinging' || e.type === 'LegAnswered')
+      steps.send({ type: 'Hangup', callId: e.data.callId });
+    return;
+  }
   adoptLegs(steps, e, at);
   const s = steps.s;
-  if (s.failed) return;
   const legId = legOf(e);
   const user: User | undefined =
     legId === undefined

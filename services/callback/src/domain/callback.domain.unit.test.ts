@@ -198,6 +198,9 @@ describe('a callback', () => {
     expect(types(r.d)).toEqual(['CallbackFailed']);
     expect(viewOf(r.s).state).toBe(View.CALLBACK_STATE_FAILED);
     expect(owedCommands(r.s, at(0))).toEqual([]);
+    // A call placed after all (an answer lost while the platform was unreachable) is released.
+    const late = step(r.s, call(ringing('L1'), 100));
+    expect(late.d).toMatchObject({ events: [], commands: [{ type: 'Hangup', callId: 'C' }] });
   });
 
   describe('user1 ends unanswered: user2 is never called, real duration 0', () => {
