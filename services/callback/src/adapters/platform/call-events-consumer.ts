@@ -15,7 +15,7 @@ import {
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { CALL_EVENTS_STREAM, ensureCallEventsStream } from '@callctl/bus';
-import { callEventCodecs, RELAY_HEADERS } from '@callctl/eventstore';
+import { callEventCodecs, isValidationError, RELAY_HEADERS } from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
 import { CALL_EVENT_TYPES, callbackIdOfClientState, type CallEventIn } from '../../domain/callback.decide.js';
 
@@ -118,6 +118,15 @@ export async function startCallEventsConsumer(o: CallEventsConsumerOptions): Pro
         msg.ack();
         return;
       } catch (error) {
+        if (isValidationError(error)) {
+          // The log refused what the reaction would record: retrying cannot help, and would hold the callback.
+          o.log.error(
+            { err: error, callbackId, type: decoded.event.type },
+            'reaction refused by the log; event skipped',
+          );
+          msg.ack();
+          return;
+        }
         if (closing) {
           msg.nak();
           return;
