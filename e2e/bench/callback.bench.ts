@@ -29,7 +29,9 @@
 //
 // Environment: CALLBACK_BENCH_RATES (default 5,10,20,40), CALLBACK_BENCH_STEP_S (default 30),
 // CALLBACK_BENCH_IIF_RATE (default 20), CALLBACK_BENCH_IIF_S (default 30; 0 skips), CALLBACK_BENCH_WARM_UP
-// (default 40 callbacks), CALLBACK_BENCH_LOG_DIR (keep the services' logs there). A quick run (~2 min):
+// (default 40 callbacks), CALLBACK_BENCH_LOG_DIR (keep the services' logs there), CALLBACK_BENCH_SERVICE_ENV
+// (more settings of the callback service only, space-separated NAME=value: a what-if such as
+// DATABASE_POOL_SIZE=20). A quick run (~2 min):
 // CALLBACK_BENCH_STEP_S=10 CALLBACK_BENCH_IIF_S=10 CALLBACK_BENCH_RATES=10,20.
 // It asserts nothing, and exits non-zero only when it could not measure.
 import { createSocket, type Socket } from 'node:dgram';
@@ -67,6 +69,12 @@ const IIF_RATE = Number(process.env.CALLBACK_BENCH_IIF_RATE ?? 20);
 const IIF_S = Number(process.env.CALLBACK_BENCH_IIF_S ?? 30);
 const WARM_UP = Number(process.env.CALLBACK_BENCH_WARM_UP ?? 40);
 const LOG_DIR = process.env.CALLBACK_BENCH_LOG_DIR ?? '';
+const SERVICE_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  (process.env.CALLBACK_BENCH_SERVICE_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const TARGET_ACK_P99_MS = 20;
 const IDLE_MS = 5000;
 /** How long the callbacks of a step may take to end and report after its last REQUEST. */
@@ -555,7 +563,7 @@ async function start(): Promise<Running> {
     dialPlan: dialPlanByPrefix({ '1': userPorts.user1, '2': userPorts.user2 }),
     peers: `bench=127.0.0.1:${as.port}`,
     // Admission far above the offered rates: the benchmark measures the service, not its limits.
-    env: { CALLBACK_MAX_PER_SECOND: String(4 * maxRate), CALLBACK_MAX_ACTIVE: '100000' },
+    env: { CALLBACK_MAX_PER_SECOND: String(4 * maxRate), CALLBACK_MAX_ACTIVE: '100000', ...SERVICE_ENV },
   }));
   const nc = (running.nc = await connectBus({ servers: platform.edge.nats.url, name: 'callback-bench-as' }));
   await as.follow(nc);
@@ -570,7 +578,8 @@ async function main(): Promise<void> {
       .join(' ');
   console.log(
     `callback benchmark (IIF round trip at ${IIF_RATE}/s for ${IIF_S} s; ladder ${RATES.join(',')} callbacks/s, ` +
-      `${STEP_S} s each; ${cpus().length} cores, load average ${load()})`,
+      `${STEP_S} s each; ${cpus().length} cores, load average ${load()}` +
+      `${process.env.CALLBACK_BENCH_SERVICE_ENV ? `; callback service with ${process.env.CALLBACK_BENCH_SERVICE_ENV}` : ''})`,
   );
   const run = await start();
 
