@@ -6,7 +6,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, RtpEndpoint, startSipp, toneRatio, type RunningSipp } from '@callctl/testing';
+import {
+  freePort,
+  waitFor,
+  RtpEndpoint,
+  startSipp,
+  toneRatio,
+  type RunningSipp,
+  type SippResult,
+} from '@callctl/testing';
+import { sipMessages } from './wire-and-log.js';
 
 const SCENARIOS = join(__dirname, '..', 'scenarios');
 const FOLLOW_EVERY_MS = 50;
@@ -139,4 +148,61 @@ export function loudestShare(rtp: RtpEndpoint, hz: number, windowMs = 400): numb
     best = Math.max(best, toneRatio(rtp.received.slice(start, start + size), hz));
   }
   return best;
+}
+
+/** What a user's sipp saw of its call on the wire (sipp's clock, ms): compare these with each other only. */
+export interface UserWire {
+  /** Dialogs the platform opened with an INVITE (distinct Call-IDs). */
+  calls: number;
+  /** When the user's 200 to the first INVITE left. */
+  answeredAt?: number;
+  /** When each re-INVITE arrived. */
+  reinvitedAt: number[];
+  /** The platform's BYE, or the user's own. */
+  byeReceivedAt?: number;
+  byeSentAt?: number;
+  cancelled: boolean;
+}
+
+export function userWire(result: SippResult): UserWire {
+  const messages = sipMessages(result.messages);
+  const invites = messages.filter((m) => m.direction === 'received' && m.firstLine.startsWith('INVITE '));
+  const calls = new Set(invites.map((m) => m.callId));
+  const first = (test: (m: (typeof messages)[number]) => boolean) => messages.find(test)?.atMs;
+  const answeredAt = first(
+    (m) => m.direction === 'sent' && m.method === 'INVITE' && m.firstLine.startsWith('SIP/2.0 200'),
+  );
+  return {
+    calls: calls.size,
+    answeredAt,
+    // The first INVITE of the dialog opened it; the rest are re-INVITEs.
+    reinvitedAt: invites.slice(1).map((m) => m.atMs),
+    byeReceivedAt: first((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
+    byeSentAt: first((m) => m.direction === 'sent' && m.firstLine.startsWith('BYE ')),
+    cancelled: messages.some((m) => m.direction === 'received' && m.firstLine.startsWith('CANCEL ')),
+  };
+}
+
+/** A tone alone in what an endpoint hears. */
+export const TONE_HEARD = 0.5;
+
+/** Each user hears the other's tone (each sends its own to wherever its UA was last told). */
+export async function talk(
+  user1: CallbackUser,
+  user2: CallbackUser,
+  tones: { user1Hz: number; user2Hz: number },
+): Promise<void> {
+  user1.sendTone(tones.user1Hz);
+  user2.sendTone(tones.user2Hz);
+  await waitFor('user1 heard by user2', () => user2.rtp.recentToneRatio(tones.user1Hz) > TONE_HEARD, 15_000);
+  await waitFor('user2 heard by user1', () => user1.rtp.recentToneRatio(tones.user2Hz) > TONE_HEARD, 15_000);
+}
+
+/** When the bridge joined a user on the wire: its last re-INVITE (the bridge's), else its answer. */
+export const bridgedAt = (wire: UserWire): number | undefined => wire.reinvitedAt.at(-1) ?? wire.answeredAt;
+
+/** Seconds between two wire times of one sipp run, failing when either is missing. */
+export function seconds(from: number | undefined, to: number | undefined): number {
+  if (from === undefined || to === undefined) throw new Error(`not on the wire: ${from} -> ${to}`);
+  return (to - from) / 1000;
 }

@@ -1,0 +1,162 @@
+// The callback service (issue #17) end to end with real peers: an IIF peer or a gRPC client asks for a
+// callback, the service drives the platform over its public API, and sipp users answer, are busy or ring.
+// Announcements are tone WAVs in the media library, heard at RTP sockets the test owns; the duration and the
+// cap are measured on the wire (the users' sipp traces).
+import { callbackEvents, callback } from '@callctl/proto';
+import {
+  ANN1,
+  ANN2,
+  RING_TIMEOUT_MS,
+  USER2_FAILED,
+  callbackUnderTest,
+  viewOf,
+} from '../support/callback-under-test.js';
+import { TONE_HEARD, bridgedAt, loudestShare, seconds, userWire } from '../support/callback-users.js';
+
+jest.setTimeout(60_000);
+
+const CAUSE = callbackEvents.CallbackEndCause;
+const rig = callbackUnderTest();
+
+describe('callbacks with real peers', () => {
+  it('connects user1 and user2 over the IIF: each hears its announcement, they talk, and RESPONSE carries the bridged time', async () => {
+    const user1 = await rig.users().user('1happy', { kind: 'answers' });
+    // user2 rings long enough for user1's announcement to be heard before the bridge, then hangs up 3 s
+    // after the bridge's re-INVITE.
+    const user2 = await rig
+      .users()
+      .user('2happy', { kind: 'answers-then-hangs-up', ringMs: 2000, quietMs: 3000 });
+    await rig.request({
+      id: 'happy',
+      user1: '1happy',
+      user2: '2happy',
+      duration: 60,
+      ann_id1: ANN1.id,
+      ann_id2: ANN2.id,
+    });
+    const callbackId = await rig.callbackOfIif('happy');
+    await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
+    await rig.talk(user1, user2);
+
+    const response = await rig.response('happy');
+    const wire1 = userWire(await user1.sipp.result);
+    const wire2 = userWire(await user2.sipp.result);
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
+    // Each heard its own announcement, and not the other's.
+    expect(loudestShare(user1.rtp, ANN1.hz)).toBeGreaterThan(TONE_HEARD);
+    expect(loudestShare(user2.rtp, ANN2.hz)).toBeGreaterThan(TONE_HEARD);
+    expect(loudestShare(user1.rtp, ANN2.hz)).toBeLessThan(0.1);
+    // user2 hung up; user1 was released by the platform.
+    expect(wire2.byeSentAt).toBeDefined();
+    expect(wire1.byeReceivedAt).toBeDefined();
+    // Bridged on the wire: from user2's bridge re-INVITE to its BYE.
+    const bridgedS = seconds(bridgedAt(wire2), wire2.byeSentAt);
+    const realDuration = Number(response.params.real_duration);
+    expect(response.text).toBe(`RESPONSE: id=happy;real_duration=${realDuration};`);
+    expect(Math.abs(realDuration - bridgedS)).toBeLessThanOrEqual(1);
+    expect(realDuration).toBeGreaterThanOrEqual(2);
+
+    const view = await viewOf(rig, callbackId);
+    expect(view).toMatchObject({
+      state: callback.CallbackState.CALLBACK_STATE_ENDED,
+      endCause: CAUSE.CALLBACK_END_CAUSE_USER2_HANGUP,
+      realDurationS: realDuration,
+    });
+    await rig.event('responseSettled', (e) => e.event.responseSettled.callbackId === callbackId);
+    expect(rig.iif().all('RESPONSE', 'happy')).toHaveLength(1);
+  });
+
+  it('over gRPC: user1 hanging up first releases user2, and a replay of the request is the same callback', async () => {
+    const user1 = await rig.users().user('1grpc', { kind: 'answers-then-hangs-up', quietMs: 2500 });
+    const user2 = await rig.users().user('2grpc', { kind: 'answers' });
+    const request = { user1: '1grpc', user2: '2grpc', maxDurationS: 60, idempotencyKey: 'grpc-hangup' };
+    const started = await rig.service().client.startCallback(request);
+    const callbackId = started.callback!.callbackId;
+    expect(started.callback).toMatchObject({ user1: '1grpc', user2: '2grpc', maxDurationS: 60 });
+    const replay = await rig.service().client.startCallback(request);
+    expect(replay.callback!.callbackId).toBe(callbackId);
+    await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
+    await rig.talk(user1, user2);
+
+    const ended = await rig.event('ended', (e) => e.event.ended.callbackId === callbackId);
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
+    const wire1 = userWire(await user1.sipp.result);
+    const wire2 = userWire(await user2.sipp.result);
+    expect(wire1.byeSentAt).toBeDefined();
+    expect(wire2.byeReceivedAt).toBeDefined();
+    expect(ended.event.ended.cause).toBe(CAUSE.CALLBACK_END_CAUSE_USER1_HANGUP);
+    const bridgedS = seconds(bridgedAt(wire1), wire1.byeSentAt);
+    expect(Math.abs(ended.event.ended.realDurationS - bridgedS)).toBeLessThanOrEqual(1);
+    // One call to each user, whatever the replay.
+    expect(wire1.calls).toBe(1);
+    expect(wire2.calls).toBe(1);
+  });
+
+  it('user1 busy: user2 is never called, RESPONSE real_duration=0', async () => {
+    await rig.users().user('1busy', { kind: 'busy' });
+    const user2 = await rig.users().user('2busy', { kind: 'answers' });
+    await rig.request({ id: 'u1busy', user1: '1busy', user2: '2busy', duration: 60 });
+    const response = await rig.response('u1busy');
+    expect(response.text).toBe('RESPONSE: id=u1busy;real_duration=0;');
+    const callbackId = await rig.callbackOfIif('u1busy');
+    expect(await viewOf(rig, callbackId)).toMatchObject({
+      endCause: CAUSE.CALLBACK_END_CAUSE_USER1_BUSY,
+      sipStatus: 486,
+      realDurationS: 0,
+    });
+    expect(userWire(await user2.sipp.stop(500)).calls).toBe(0);
+    expect(rig.kindsOf(callbackId)).not.toContain('user2Called');
+  });
+
+  it('user1 not answering: cancelled at the ring timeout, user2 never called, RESPONSE real_duration=0', async () => {
+    const user1 = await rig.users().user('1ring', { kind: 'rings' });
+    const user2 = await rig.users().user('2ring', { kind: 'answers' });
+    await rig.request({ id: 'u1ring', user1: '1ring', user2: '2ring', duration: 60 });
+    const response = await rig.response('u1ring', RING_TIMEOUT_MS + 20_000);
+    expect(response.text).toBe('RESPONSE: id=u1ring;real_duration=0;');
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    expect(userWire(await user1.sipp.result).cancelled).toBe(true);
+    const callbackId = await rig.callbackOfIif('u1ring');
+    expect((await viewOf(rig, callbackId)).endCause).toBe(CAUSE.CALLBACK_END_CAUSE_USER1_NO_ANSWER);
+    expect(userWire(await user2.sipp.stop(500)).calls).toBe(0);
+  });
+
+  it('user2 busy: user1 hears the user2-failed announcement, then is released; RESPONSE real_duration=0', async () => {
+    const user1 = await rig.users().user('1u2busy', { kind: 'answers' });
+    await rig.users().user('2u2busy', { kind: 'busy' });
+    await rig.request({ id: 'u2busy', user1: '1u2busy', user2: '2u2busy', duration: 60 });
+    const response = await rig.response('u2busy');
+    expect(response.text).toBe('RESPONSE: id=u2busy;real_duration=0;');
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    expect(userWire(await user1.sipp.result).byeReceivedAt).toBeDefined();
+    expect(loudestShare(user1.rtp, USER2_FAILED.hz)).toBeGreaterThan(TONE_HEARD);
+    const callbackId = await rig.callbackOfIif('u2busy');
+    expect(await viewOf(rig, callbackId)).toMatchObject({
+      endCause: CAUSE.CALLBACK_END_CAUSE_USER2_BUSY,
+      sipStatus: 486,
+      realDurationS: 0,
+    });
+  });
+
+  it('the duration cap releases both users within a second of its end, counted from user1 answering', async () => {
+    const user1 = await rig.users().user('1cap', { kind: 'answers' });
+    const user2 = await rig.users().user('2cap', { kind: 'answers' });
+    await rig.request({ id: 'cap', user1: '1cap', user2: '2cap', duration: 3 });
+    const response = await rig.response('cap');
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
+    const wire1 = userWire(await user1.sipp.result);
+    const wire2 = userWire(await user2.sipp.result);
+    for (const bye of [wire1.byeReceivedAt, wire2.byeReceivedAt]) {
+      const afterAnswer = seconds(wire1.answeredAt, bye);
+      expect(afterAnswer).toBeGreaterThanOrEqual(3 - 0.2);
+      expect(afterAnswer).toBeLessThanOrEqual(3 + 1);
+    }
+    const bridgedS = seconds(bridgedAt(wire2), wire2.byeReceivedAt);
+    expect(Math.abs(Number(response.params.real_duration) - bridgedS)).toBeLessThanOrEqual(1);
+    const callbackId = await rig.callbackOfIif('cap');
+    expect((await viewOf(rig, callbackId)).endCause).toBe(CAUSE.CALLBACK_END_CAUSE_MAX_DURATION);
+  });
+});

@@ -1,0 +1,78 @@
+// Crashes around a callback (issue #17): kill -9 of the callback service while user1 and user2 talk (the
+// cap still ends the call, RESPONSE arrives once with the bridged time), and kill -9 of the orchestrator
+// while user2 rings (the callback still completes). The duration is measured on the wire.
+import { callbackEvents } from '@callctl/proto';
+import { callbackUnderTest, viewOf } from '../support/callback-under-test.js';
+import { bridgedAt, seconds, userWire } from '../support/callback-users.js';
+
+jest.setTimeout(90_000);
+
+const CAUSE = callbackEvents.CallbackEndCause;
+const rig = callbackUnderTest();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Time for a RESPONSE resent by mistake to show (the service's retry is 500 ms). */
+const QUIET_MS = 2500;
+
+describe('crashes during a callback', () => {
+  it('kill -9 of the callback service while the users talk: the call still ends at its cap, RESPONSE once', async () => {
+    const user1 = await rig.users().user('1svc', { kind: 'answers' });
+    const user2 = await rig.users().user('2svc', { kind: 'answers' });
+    await rig.request({ id: 'svc-crash', user1: '1svc', user2: '2svc', duration: 7 });
+    const callbackId = await rig.callbackOfIif('svc-crash');
+    await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
+    await rig.talk(user1, user2);
+
+    await rig.killService();
+    await sleep(1000);
+    await rig.startService();
+    // They still talk: the call is the platform's, not the service's.
+    await rig.talk(user1, user2);
+
+    const response = await rig.response('svc-crash');
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
+    const wire1 = userWire(await user1.sipp.result);
+    const wire2 = userWire(await user2.sipp.result);
+    for (const bye of [wire1.byeReceivedAt, wire2.byeReceivedAt]) {
+      expect(seconds(wire1.answeredAt, bye)).toBeLessThanOrEqual(7 + 1);
+      expect(seconds(wire1.answeredAt, bye)).toBeGreaterThanOrEqual(7 - 0.2);
+    }
+    const bridgedS = seconds(bridgedAt(wire2), wire2.byeReceivedAt);
+    expect(Math.abs(Number(response.params.real_duration) - bridgedS)).toBeLessThanOrEqual(1);
+    await sleep(QUIET_MS);
+    expect(rig.iif().all('RESPONSE', 'svc-crash')).toHaveLength(1);
+    expect(await viewOf(rig, callbackId)).toMatchObject({
+      endCause: CAUSE.CALLBACK_END_CAUSE_MAX_DURATION,
+      realDurationS: Number(response.params.real_duration),
+    });
+    expect(rig.kindsOf(callbackId).filter((kind) => kind === 'ended')).toHaveLength(1);
+  });
+
+  it('kill -9 of the orchestrator while user2 rings: the callback still connects them and ends at its cap', async () => {
+    const user1 = await rig.users().user('1orch', { kind: 'answers' });
+    const user2 = await rig.users().user('2orch', { kind: 'answers', ringMs: 2000 });
+    await rig.request({ id: 'orch-crash', user1: '1orch', user2: '2orch', duration: 8 });
+    const callbackId = await rig.callbackOfIif('orch-crash');
+    await rig.event('user2Ringing', (e) => e.event.user2Ringing.callbackId === callbackId);
+
+    // Down for longer than user2 still rings: its answer waits in the platform's facts for the restart.
+    await rig.p().killOrchestrator();
+    await sleep(3000);
+    await rig.p().startOrchestrator();
+
+    await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId, 30_000);
+    await rig.talk(user1, user2);
+    const response = await rig.response('orch-crash');
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
+    const wire1 = userWire(await user1.sipp.result);
+    const wire2 = userWire(await user2.sipp.result);
+    expect(seconds(wire1.answeredAt, wire1.byeReceivedAt)).toBeLessThanOrEqual(8 + 1);
+    const bridgedS = seconds(bridgedAt(wire2), wire2.byeReceivedAt);
+    expect(Math.abs(Number(response.params.real_duration) - bridgedS)).toBeLessThanOrEqual(1);
+    expect(Number(response.params.real_duration)).toBeGreaterThan(0);
+    expect((await viewOf(rig, callbackId)).endCause).toBe(CAUSE.CALLBACK_END_CAUSE_MAX_DURATION);
+    await sleep(QUIET_MS);
+    expect(rig.iif().all('RESPONSE', 'orch-crash')).toHaveLength(1);
+  });
+});
