@@ -22,7 +22,8 @@ import type { ServiceProcess } from './services.js';
 export const ANN1 = { id: '00080010', hz: 500 };
 export const ANN2 = { id: '00080011', hz: 900 };
 export const USER2_FAILED = { id: '00080012', hz: 1700 };
-const ANNOUNCEMENT_SECONDS = 1.5;
+/** Each announcement's length. */
+export const ANNOUNCEMENT_MS = 1500;
 /** What each user's RTP socket sends once it knows where to. */
 export const USER1_HZ = 700;
 export const USER2_HZ = 1300;
@@ -170,7 +171,7 @@ async function uploadAnnouncements(platform: PlatformUnderTest): Promise<void> {
   const library = createMediaLibraryClient({ address: `127.0.0.1:${platform.orchestrator.grpcPort}` });
   try {
     for (const { id, hz } of [ANN1, ANN2, USER2_FAILED]) {
-      const file = makeToneFile(platform.edge.dir, `${id}.wav`, ANNOUNCEMENT_SECONDS, hz, { volume: 0.25 });
+      const file = makeToneFile(platform.edge.dir, `${id}.wav`, ANNOUNCEMENT_MS / 1000, hz, { volume: 0.25 });
       await library.uploadMedia({ name: `${id}.wav`, data: readFileSync(file) });
     }
   } finally {

@@ -137,17 +137,16 @@ function lastRemote(logFile: string): string | undefined {
 }
 
 /**
- * The highest share of `hz` in any 400 ms window of everything `rtp` received (windows 100 ms apart): whether
- * a tone was heard at some point, when the test could not be watching at that moment (an announcement).
+ * How long `rtp` heard `hz` over everything it received (ms, in 100 ms windows where the tone holds most of
+ * the power): whether, and how much of, an announcement was heard when the test could not be watching.
  */
-export function loudestShare(rtp: RtpEndpoint, hz: number, windowMs = 400): number {
-  const size = (SAMPLE_RATE * windowMs) / 1000;
-  const step = SAMPLE_RATE / 10;
-  let best = 0;
-  for (let start = 0; start + size <= rtp.received.length; start += step) {
-    best = Math.max(best, toneRatio(rtp.received.slice(start, start + size), hz));
+export function heardMs(rtp: RtpEndpoint, hz: number): number {
+  const size = SAMPLE_RATE / 10;
+  let windows = 0;
+  for (let start = 0; start + size <= rtp.received.length; start += size) {
+    if (toneRatio(rtp.received.slice(start, start + size), hz) > TONE_HEARD) windows++;
   }
-  return best;
+  return windows * 100;
 }
 
 /** What a user's sipp saw of its call on the wire (sipp's clock, ms): compare these with each other only. */
