@@ -1,6 +1,7 @@
 // Crashes around a callback (issue #17): kill -9 of the callback service while user1 and user2 talk (the
-// cap still ends the call, RESPONSE arrives once with the bridged time), and kill -9 of the orchestrator
-// while user2 rings (the callback still completes). The duration is measured on the wire.
+// cap still ends the call, RESPONSE arrives once with the bridged time), also with the call ending while the
+// service is down (what it missed is read from CALL_EVENTS after the restart), and kill -9 of the
+// orchestrator while user2 rings (the callback still completes). The duration is measured on the wire.
 import { callbackEvents } from '@callctl/proto';
 import { callbackUnderTest, viewOf } from '../support/callback-under-test.js';
 import { bridgedAt, seconds, userWire } from '../support/callback-users.js';
@@ -46,6 +47,34 @@ describe('crashes during a callback', () => {
       realDurationS: Number(response.params.real_duration),
     });
     expect(rig.kindsOf(callbackId).filter((kind) => kind === 'ended')).toHaveLength(1);
+  });
+
+  it('kill -9 of the callback service, and the call ends while it is down: after the restart RESPONSE arrives once', async () => {
+    const user1 = await rig.users().user('1down', { kind: 'answers' });
+    const user2 = await rig.users().user('2down', { kind: 'answers-then-hangs-up', quietMs: 3000 });
+    await rig.request({ id: 'svc-down', user1: '1down', user2: '2down', duration: 60 });
+    const callbackId = await rig.callbackOfIif('svc-down');
+    await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
+    await rig.talk(user1, user2);
+
+    await rig.killService();
+    // user2 hangs up and the platform releases user1, all while the service is down.
+    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    await rig.p().event('callEnded', (e) => e.event.callEnded.clientState === `callback:${callbackId}`);
+    expect(rig.iif().all('RESPONSE', 'svc-down')).toEqual([]);
+    await rig.startService();
+
+    const response = await rig.response('svc-down');
+    const wire2 = userWire(await user2.sipp.result);
+    const bridgedS = seconds(bridgedAt(wire2), wire2.byeSentAt);
+    expect(Math.abs(Number(response.params.real_duration) - bridgedS)).toBeLessThanOrEqual(1);
+    await sleep(QUIET_MS);
+    expect(rig.iif().all('RESPONSE', 'svc-down')).toHaveLength(1);
+    expect(await viewOf(rig, callbackId)).toMatchObject({
+      endCause: CAUSE.CALLBACK_END_CAUSE_USER2_HANGUP,
+      realDurationS: Number(response.params.real_duration),
+    });
   });
 
   it('kill -9 of the orchestrator while user2 rings: the callback still connects them and ends at its cap', async () => {
