@@ -17,7 +17,13 @@ import { bridgedAt, heardMs, seconds, userWire } from '../support/callback-users
 jest.setTimeout(60_000);
 
 const CAUSE = callbackEvents.CallbackEndCause;
-const rig = callbackUnderTest();
+/** An announcement spoken by tts, asked for once: its synthesis is not cached when the callback starts. */
+const SLOW_ANN1 = '00080020';
+const rig = callbackUnderTest({
+  serviceEnv: {
+    CALLBACK_ANNOUNCEMENTS: `${SLOW_ANN1}=say:${'Thank you for waiting while we try to reach the person you asked to speak with. '.repeat(6).trim().replace(/ /g, '+')}`,
+  },
+});
 
 describe('callbacks with real peers', () => {
   it('connects user1 and user2 over the IIF: each hears its announcement, they talk, and RESPONSE carries the bridged time', async () => {
@@ -140,6 +146,16 @@ describe('callbacks with real peers', () => {
       sipStatus: 486,
       realDurationS: 0,
     });
+  });
+
+  it("user2 failing while user1's announcement is still being synthesized: user1 still hears the user2-failed one", async () => {
+    const user1 = await rig.users().user('1slow', { kind: 'answers' });
+    await rig.users().user('2slow', { kind: 'busy' });
+    await rig.request({ id: 'slow', user1: '1slow', user2: '2slow', duration: 60, ann_id1: SLOW_ANN1 });
+    const response = await rig.response('slow');
+    expect(response.text).toBe('RESPONSE: id=slow;real_duration=0;');
+    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    expect(heardMs(user1.rtp, USER2_FAILED.hz)).toBeGreaterThanOrEqual(ANNOUNCEMENT_MS - 500);
   });
 
   it('the duration cap releases both users within a second of its end, counted from user1 answering', async () => {
