@@ -14,7 +14,14 @@ import {
   type CallbackEvent,
   type CallbackServiceProcess,
 } from './callback-service.js';
-import { callbackUsers, talk, type CallbackUser, type CallbackUsers } from './callback-users.js';
+import {
+  callbackUsers,
+  talk,
+  userWire,
+  type CallbackUser,
+  type CallbackUsers,
+  type UserWire,
+} from './callback-users.js';
 import { startPlatform, type PlatformUnderTest } from './platform-under-test.js';
 import type { ServiceProcess } from './services.js';
 
@@ -57,6 +64,8 @@ export interface CallbackUnderTest {
   request(params: Record<string, string | number>): Promise<void>;
   /** The RESPONSE to the REQUEST of this id. */
   response(iifId: string, timeoutMs?: number): Promise<IifDatagram>;
+  /** What a user's sipp saw, once it finished as its scenario says (else the test fails with sipp's account). */
+  wireOf(user: CallbackUser): Promise<UserWire>;
   /** user1 and user2 hear each other (USER1_HZ, USER2_HZ). */
   talk(user1: CallbackUser, user2: CallbackUser): Promise<void>;
   /** SIGKILL the service; then startService() (same ports and database). */
@@ -154,6 +163,11 @@ export function callbackUnderTest(options: { serviceEnv?: NodeJS.ProcessEnv } = 
         throw new Error(`REQUEST ${params.id} answered ${ack.text}`);
     },
     response: (iifId, timeoutMs = 30_000) => need(iif, 'the IIF peer').next('RESPONSE', iifId, timeoutMs),
+    async wireOf(user) {
+      const result = await user.sipp.result;
+      need(platform, 'the platform').edge.expectSippSucceeded(result);
+      return userWire(result);
+    },
     talk: (user1, user2) => talk(user1, user2, { user1Hz: USER1_HZ, user2Hz: USER2_HZ }),
     async killService() {
       stopWatch();

@@ -198,10 +198,18 @@ export async function talk(
 }
 
 /** When the bridge joined a user on the wire: its last re-INVITE (the bridge's), else its answer. */
-export const bridgedAt = (wire: UserWire): number | undefined => wire.reinvitedAt.at(-1) ?? wire.answeredAt;
+const bridgedAt = (wire: UserWire): number | undefined => wire.reinvitedAt.at(-1) ?? wire.answeredAt;
+
+/** Seconds a user was bridged on its wire: from the bridge joining it to the BYE, whoever sent it. */
+export const bridgedSeconds = (wire: UserWire): number =>
+  seconds(bridgedAt(wire), wire.byeSentAt ?? wire.byeReceivedAt);
+
+/** Seconds from user1's answer to the BYE the platform sent each user (the duration cap). */
+export const byesAfterUser1Answer = (wire1: UserWire, wire2: UserWire): number[] =>
+  [wire1.byeReceivedAt, wire2.byeReceivedAt].map((bye) => seconds(wire1.answeredAt, bye));
 
 /** Seconds between two wire times of one sipp run, failing when either is missing. */
-export function seconds(from: number | undefined, to: number | undefined): number {
+function seconds(from: number | undefined, to: number | undefined): number {
   if (from === undefined || to === undefined) throw new Error(`not on the wire: ${from} -> ${to}`);
   return (to - from) / 1000;
 }

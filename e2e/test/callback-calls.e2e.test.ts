@@ -12,7 +12,7 @@ import {
   callbackUnderTest,
   viewOf,
 } from '../support/callback-under-test.js';
-import { bridgedAt, heardMs, seconds, userWire } from '../support/callback-users.js';
+import { bridgedSeconds, byesAfterUser1Answer, heardMs, userWire } from '../support/callback-users.js';
 
 jest.setTimeout(60_000);
 
@@ -46,10 +46,8 @@ describe('callbacks with real peers', () => {
     await rig.talk(user1, user2);
 
     const response = await rig.response('happy');
-    const wire1 = userWire(await user1.sipp.result);
-    const wire2 = userWire(await user2.sipp.result);
-    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
-    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
+    const wire1 = await rig.wireOf(user1);
+    const wire2 = await rig.wireOf(user2);
     // Each heard (most of) its own announcement, and nothing of the other's.
     expect(heardMs(user1.rtp, ANN1.hz)).toBeGreaterThanOrEqual(ANNOUNCEMENT_MS - 500);
     expect(heardMs(user2.rtp, ANN2.hz)).toBeGreaterThanOrEqual(ANNOUNCEMENT_MS - 500);
@@ -59,7 +57,7 @@ describe('callbacks with real peers', () => {
     expect(wire2.byeSentAt).toBeDefined();
     expect(wire1.byeReceivedAt).toBeDefined();
     // Bridged on the wire: from user2's bridge re-INVITE to its BYE.
-    const bridgedS = seconds(bridgedAt(wire2), wire2.byeSentAt);
+    const bridgedS = bridgedSeconds(wire2);
     const realDuration = Number(response.params.real_duration);
     expect(response.text).toBe(`RESPONSE: id=happy;real_duration=${realDuration};`);
     expect(Math.abs(realDuration - bridgedS)).toBeLessThanOrEqual(1);
@@ -88,14 +86,12 @@ describe('callbacks with real peers', () => {
     await rig.talk(user1, user2);
 
     const ended = await rig.event('ended', (e) => e.event.ended.callbackId === callbackId);
-    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
-    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
-    const wire1 = userWire(await user1.sipp.result);
-    const wire2 = userWire(await user2.sipp.result);
+    const wire1 = await rig.wireOf(user1);
+    const wire2 = await rig.wireOf(user2);
     expect(wire1.byeSentAt).toBeDefined();
     expect(wire2.byeReceivedAt).toBeDefined();
     expect(ended.event.ended.cause).toBe(CAUSE.CALLBACK_END_CAUSE_USER1_HANGUP);
-    const bridgedS = seconds(bridgedAt(wire1), wire1.byeSentAt);
+    const bridgedS = bridgedSeconds(wire1);
     expect(Math.abs(ended.event.ended.realDurationS - bridgedS)).toBeLessThanOrEqual(1);
     // One call to each user, whatever the replay.
     expect(wire1.calls).toBe(1);
@@ -124,8 +120,7 @@ describe('callbacks with real peers', () => {
     await rig.request({ id: 'u1ring', user1: '1ring', user2: '2ring', duration: 60 });
     const response = await rig.response('u1ring', RING_TIMEOUT_MS + 20_000);
     expect(response.text).toBe('RESPONSE: id=u1ring;real_duration=0;');
-    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
-    expect(userWire(await user1.sipp.result).cancelled).toBe(true);
+    expect((await rig.wireOf(user1)).cancelled).toBe(true);
     const callbackId = await rig.callbackOfIif('u1ring');
     expect((await viewOf(rig, callbackId)).endCause).toBe(CAUSE.CALLBACK_END_CAUSE_USER1_NO_ANSWER);
     expect(userWire(await user2.sipp.stop(500)).calls).toBe(0);
@@ -137,8 +132,7 @@ describe('callbacks with real peers', () => {
     await rig.request({ id: 'u2busy', user1: '1u2busy', user2: '2u2busy', duration: 60 });
     const response = await rig.response('u2busy');
     expect(response.text).toBe('RESPONSE: id=u2busy;real_duration=0;');
-    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
-    expect(userWire(await user1.sipp.result).byeReceivedAt).toBeDefined();
+    expect((await rig.wireOf(user1)).byeReceivedAt).toBeDefined();
     expect(heardMs(user1.rtp, USER2_FAILED.hz)).toBeGreaterThanOrEqual(ANNOUNCEMENT_MS - 500);
     const callbackId = await rig.callbackOfIif('u2busy');
     expect(await viewOf(rig, callbackId)).toMatchObject({
@@ -154,7 +148,7 @@ describe('callbacks with real peers', () => {
     await rig.request({ id: 'slow', user1: '1slow', user2: '2slow', duration: 60, ann_id1: SLOW_ANN1 });
     const response = await rig.response('slow');
     expect(response.text).toBe('RESPONSE: id=slow;real_duration=0;');
-    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
+    expect((await rig.wireOf(user1)).byeReceivedAt).toBeDefined();
     expect(heardMs(user1.rtp, USER2_FAILED.hz)).toBeGreaterThanOrEqual(ANNOUNCEMENT_MS - 500);
   });
 
@@ -163,16 +157,13 @@ describe('callbacks with real peers', () => {
     const user2 = await rig.users().user('2cap', { kind: 'answers' });
     await rig.request({ id: 'cap', user1: '1cap', user2: '2cap', duration: 3 });
     const response = await rig.response('cap');
-    rig.p().edge.expectSippSucceeded(await user1.sipp.result);
-    rig.p().edge.expectSippSucceeded(await user2.sipp.result);
-    const wire1 = userWire(await user1.sipp.result);
-    const wire2 = userWire(await user2.sipp.result);
-    for (const bye of [wire1.byeReceivedAt, wire2.byeReceivedAt]) {
-      const afterAnswer = seconds(wire1.answeredAt, bye);
+    const wire1 = await rig.wireOf(user1);
+    const wire2 = await rig.wireOf(user2);
+    for (const afterAnswer of byesAfterUser1Answer(wire1, wire2)) {
       expect(afterAnswer).toBeGreaterThanOrEqual(3 - 0.2);
       expect(afterAnswer).toBeLessThanOrEqual(3 + 1);
     }
-    const bridgedS = seconds(bridgedAt(wire2), wire2.byeReceivedAt);
+    const bridgedS = bridgedSeconds(wire2);
     expect(Math.abs(Number(response.params.real_duration) - bridgedS)).toBeLessThanOrEqual(1);
     const callbackId = await rig.callbackOfIif('cap');
     expect((await viewOf(rig, callbackId)).endCause).toBe(CAUSE.CALLBACK_END_CAUSE_MAX_DURATION);
