@@ -204,9 +204,15 @@ const bridgedAt = (wire: UserWire): number | undefined => wire.reinvitedAt.at(-1
 export const bridgedSeconds = (wire: UserWire): number =>
   seconds(bridgedAt(wire), wire.byeSentAt ?? wire.byeReceivedAt);
 
-/** Seconds from user1's answer to the BYE the platform sent each user (the duration cap). */
-export const byesAfterUser1Answer = (wire1: UserWire, wire2: UserWire): number[] =>
-  [wire1.byeReceivedAt, wire2.byeReceivedAt].map((bye) => seconds(wire1.answeredAt, bye));
+/**
+ * Throws unless the platform's BYE reached both users no earlier than the cap (less 200 ms of clock
+ * granularity) and at most `lateS` after it, counted from user1's answer on its wire.
+ */
+export function expectReleasedAtCap(wire1: UserWire, wire2: UserWire, capS: number, lateS = 1): void {
+  const byes = [wire1.byeReceivedAt, wire2.byeReceivedAt].map((bye) => seconds(wire1.answeredAt, bye));
+  if (byes.some((s) => s < capS - 0.2 || s > capS + lateS))
+    throw new Error(`BYEs ${byes.join(' s, ')} s after user1's answer, for a cap of ${capS} s (+${lateS} s)`);
+}
 
 /** Seconds between two wire times of one sipp run, failing when either is missing. */
 function seconds(from: number | undefined, to: number | undefined): number {
