@@ -17,7 +17,7 @@ import {
 } from './chart-rules';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INTERNAL_TLS_ENV, NATS_SECURITY_ENV, SECURITY_ENV } from '@callctl/config';
+import * as sharedConfig from '@callctl/config';
 import { REPO_ROOT } from './helm-binary';
 import { kubernetesSchemaProblems } from './kubernetes-schema';
 import {
@@ -177,8 +177,9 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
 describe('environment names', () => {
   // The pod fields the chart exposes for $(...) references.
   const POD_FIELDS = ['POD_NAME', 'POD_IP', 'HOST_IP'];
-  // The variables a service reads: its config.ts's own, and those of the shared shapes it spreads in.
-  const SHARED_SHAPES: Record<string, object> = { SECURITY_ENV, INTERNAL_TLS_ENV, NATS_SECURITY_ENV };
+  // The variables a service reads: its config.ts's own, and those of the shared shapes (@callctl/config's
+  // *_ENV exports) it spreads in.
+  const SHARED_SHAPES = sharedConfig as unknown as Record<string, object | undefined>;
   const configNames = (service: string) => {
     const source = readFileSync(join(REPO_ROOT, 'services', service, 'src', 'config.ts'), 'utf8');
     const own = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1]!);
@@ -248,6 +249,8 @@ describe('secrets', () => {
     google: 'Google-Key-3c2d19',
     s3Key: 'S3-Key-1f0e28',
     s3Secret: 'S3-Secret-9d8c47',
+    callbackDatabase: 'Cb-Db-Pass-4e2a10',
+    callbackToken: 'Cb-Api-Token-7c3b55',
   };
   const values = {
     database: { url: `postgres://callctl:${SECRET_VALUES.database}@db.example:5432/callctl` },
@@ -269,6 +272,12 @@ describe('secrets', () => {
     recording: {
       store: 's3',
       s3: { bucket: 'recordings', accessKeyId: SECRET_VALUES.s3Key, secretAccessKey: SECRET_VALUES.s3Secret },
+    },
+    callback: {
+      enabled: true,
+      dialPlan: 'sip:{user}@gw.example',
+      database: { url: `postgres://cb:${SECRET_VALUES.callbackDatabase}@db.example:5432/callctl_callback` },
+      apiToken: SECRET_VALUES.callbackToken,
     },
   };
 
@@ -360,7 +369,7 @@ describe('network policies', () => {
     const objects = renderedFor('values-production.yaml');
     const database = '10.20.0.10/32';
     const nats = '10.20.1.0/28';
-    for (const component of ['call-orchestrator', 'media-library', 'recording', 'migrations'])
+    for (const component of ['call-orchestrator', 'media-library', 'recording', 'callback', 'migrations'])
       expect([component, reaches(egressOf(objects, component), database, 5432)]).toEqual([component, true]);
     for (const component of ['tts', 'sip-edge', 'mixer']) {
       const rules = egressOf(objects, component);
@@ -370,7 +379,7 @@ describe('network policies', () => {
       ]);
       expect([component, excepted(rules, database)]).toEqual([component, true]);
     }
-    for (const component of ['call-orchestrator', 'sip-edge', 'recording', 'tts', 'mixer'])
+    for (const component of ['call-orchestrator', 'sip-edge', 'recording', 'tts', 'mixer', 'callback'])
       expect([component, reaches(egressOf(objects, component), nats, 4222)]).toEqual([component, true]);
     for (const component of ['media-library', 'migrations']) {
       const rules = egressOf(objects, component);
@@ -427,6 +436,7 @@ describe('network policies', () => {
     );
     expect(clients.map((w) => w.object.metadata.labels!['app.kubernetes.io/component']).sort()).toEqual([
       'call-orchestrator',
+      'callback',
       'media-library',
       'migrations',
       'recording',
@@ -486,6 +496,7 @@ describe('choices in values', () => {
       .filter((c) => c.image.includes('/callctl/'));
     expect(services.map((c) => c.name).sort()).toEqual([
       'call-orchestrator',
+      'callback',
       'media-library',
       'media-worker',
       'mixer',
@@ -504,6 +515,179 @@ describe('choices in values', () => {
       named(objects, 'Job', '-migrations-1').metadata.annotations?.['helm.sh/hook'];
     expect(hook(renderedFor('values-production.yaml'))).toBe('pre-install,pre-upgrade');
     expect(hook(renderedFor('values-dev.yaml'))).toBe('post-install,pre-upgrade');
+  });
+});
+
+describe('the callback service', () => {
+  type Port = { name: string; port: number; targetPort: string; protocol: string };
+  type ServiceSpec = {
+    type: string;
+    externalTrafficPolicy?: string;
+    sessionAffinity?: string;
+    loadBalancerSourceRanges?: string[];
+    ports: Port[];
+  };
+  const serviceSpec = (objects: K8sObject[], suffix: string) =>
+    named(objects, 'Service', suffix).spec as unknown as ServiceSpec;
+  const callbackOf = (objects: K8sObject[]) =>
+    findContainer(findWorkload(objects, 'Deployment', '-callback'), 'callback');
+  const ENABLED = {
+    callback: {
+      enabled: true,
+      dialPlan: 'sip:{user}@gw.example:5060',
+      apiToken: 'callback-token',
+      database: { url: 'postgres://cb:pw@db.example:5432/callctl_callback' },
+      iif: { peers: 'as1=10.0.0.5' },
+    },
+  };
+
+  it('is off by default: a release without it renders no callback object', () => {
+    const objects = renderedFor('default values (plus the required settings)');
+    expect(objects.filter((o) => o.metadata.name.includes('callback')).map((o) => o.metadata.name)).toEqual(
+      [],
+    );
+  });
+
+  it.each(['values-dev.yaml', 'values-production.yaml'])(
+    'renders with %s: a Deployment, its gRPC Service and its IIF on a UDP Service named iif',
+    (name) => {
+      const objects = renderedFor(name);
+      const callback = callbackOf(objects);
+      const ports = (
+        callback as unknown as { ports: { name: string; containerPort: number; protocol?: string }[] }
+      ).ports;
+      expect(ports).toContainEqual({ name: 'grpc', containerPort: 50057 });
+      expect(ports).toContainEqual({ name: 'iif', containerPort: 5080, protocol: 'UDP' });
+      expect(serviceSpec(objects, '-callback').ports).toEqual([
+        { name: 'grpc', port: 50057, targetPort: 'grpc', protocol: 'TCP' },
+      ]);
+      const iif = serviceSpec(objects, '-callback-iif');
+      expect(iif.ports).toEqual([{ name: 'iif', port: 5080, targetPort: 'iif', protocol: 'UDP' }]);
+      // One application server's datagrams (retransmissions, ACKs of RESPONSEs) reach one replica.
+      expect(iif.sessionAffinity).toBe('ClientIP');
+      expect(envOf(callback, 'IIF_HOST')?.value).toBe('0.0.0.0');
+      expect(envOf(callback, 'IIF_PORT')?.value).toBe('5080');
+    },
+  );
+
+  it('keeps the source addresses the peer list checks on an external IIF Service', () => {
+    const production = serviceSpec(renderedFor('values-production.yaml'), '-callback-iif');
+    expect([production.type, production.externalTrafficPolicy]).toEqual(['LoadBalancer', 'Local']);
+    expect(production.loadBalancerSourceRanges).toEqual(['10.40.0.0/28']);
+    const dev = serviceSpec(renderedFor('values-dev.yaml'), '-callback-iif');
+    expect([dev.type, dev.externalTrafficPolicy]).toEqual(['NodePort', 'Local']);
+    const onNode = render([], [REQUIRED_SETTINGS, ENABLED, { callback: { iif: { hostPort: 5080 } } }]);
+    const ports = (callbackOf(onNode) as unknown as { ports: { name: string; hostPort?: number }[] }).ports;
+    expect(ports.find((p) => p.name === 'iif')?.hostPort).toBe(5080);
+  });
+
+  it('takes its settings from values, its own database and the public API of the release', () => {
+    const objects = render(
+      [],
+      [REQUIRED_SETTINGS, ENABLED, { callback: { maxActive: 20, maxPerSecond: 5 } }],
+    );
+    const callback = callbackOf(objects);
+    const value = (name: string) => envOf(callback, name)?.value;
+    expect(value('CALLBACK_IIF_PEERS')).toBe('as1=10.0.0.5');
+    expect(value('CALLBACK_DIAL_PLAN')).toBe('sip:{user}@gw.example:5060');
+    expect(value('CALLBACK_DEFAULT_CALLER')).toBe('callback');
+    expect(value('CALLBACK_CALLER_URI_TEMPLATE')).toBe('sip:{caller}@callctl.invalid');
+    expect(value('CALLBACK_RING_TIMEOUT_MS')).toBe('30000');
+    expect([value('CALLBACK_MAX_ACTIVE'), value('CALLBACK_MAX_PER_SECOND')]).toEqual(['20', '5']);
+    expect(value('CALLBACK_USER2_FAILED_ANNOUNCEMENT')).toBe('00080003');
+    expect(value('CALLBACK_INSTANCE')).toBe('$(POD_NAME)');
+    // Its event log is its own database, never the platform's.
+    expect(envOf(callback, 'DATABASE_URL')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'callctl-callback-database', key: 'url' },
+    });
+    const databases = byKind(objects, 'Secret').map(
+      (secret) =>
+        [secret.metadata.name, (secret as { stringData?: { url?: string } }).stringData?.url] as const,
+    );
+    expect(databases).toContainEqual(['callctl-callback-database', ENABLED.callback.database.url]);
+    // An application of the public API: CallControl at the orchestrator's Service, with its own token.
+    expect(value('CALLCTL_API')).toBe('callctl-call-orchestrator:50051');
+    expect(value('CALLCTL_API_TLS')).toBe('true');
+    expect(envOf(callback, 'CALLCTL_API_TOKEN')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'callctl-callback-api', key: 'token' },
+    });
+    expect(envOf(callback, 'NATS_URL')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'callctl-nats', key: 'url' },
+    });
+  });
+
+  it("secures its gRPC port as the orchestrator's public API is", () => {
+    for (const name of ['default values (plus the required settings)', 'values-dev.yaml']) {
+      const objects =
+        name === 'values-dev.yaml' ? renderedFor(name) : render([], [REQUIRED_SETTINGS, ENABLED]);
+      const callback = callbackOf(objects);
+      const orchestrator = findContainer(
+        findWorkload(objects, 'Deployment', '-call-orchestrator'),
+        'call-orchestrator',
+      );
+      for (const variable of [
+        'API_AUTH',
+        'API_TOKENS_FILE',
+        'API_ALLOW_UNAUTHENTICATED',
+        'GRPC_TLS_CERT_FILE',
+      ])
+        expect([name, variable, envOf(callback, variable)?.value]).toEqual([
+          name,
+          variable,
+          envOf(orchestrator, variable)?.value,
+        ]);
+      const healthPort = envOf(callback, 'GRPC_HEALTH_PORT')?.value;
+      const probed = (callback.readinessProbe as { grpc: { port: number } }).grpc.port;
+      expect(probed).toBe(Number(healthPort ?? envOf(callback, 'GRPC_PORT')?.value));
+    }
+  });
+
+  it('migrates its own database beside the platform one, which the dev PostgreSQL creates', () => {
+    const migrations = (objects: K8sObject[]) =>
+      findWorkload(objects, 'Job', '-migrations-1').pod.containers.map((c) => [
+        c.name,
+        (envOf(c, 'DATABASE_URL')?.valueFrom as { secretKeyRef: { name: string } }).secretKeyRef.name,
+      ]);
+    expect(migrations(renderedFor('values-production.yaml'))).toEqual([
+      ['migrations', 'callctl-database'],
+      ['migrations-callback', 'callctl-callback-database'],
+    ]);
+    expect(migrations(renderedFor('default values (plus the required settings)'))).toEqual([
+      ['migrations', 'callctl-database'],
+    ]);
+    const dev = renderedFor('values-dev.yaml');
+    const initdb = named(dev, 'ConfigMap', '-postgresql-initdb') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(initdb.data['callback.sql']).toContain('CREATE DATABASE "callctl_callback"');
+    const url = (named(dev, 'Secret', '-callback-database') as unknown as { stringData: { url: string } })
+      .stringData.url;
+    expect(url).toMatch(/@callctl-postgresql:5432\/callctl_callback$/);
+  });
+
+  const refusals: [string, object, string][] = [
+    ['no dial plan', { callback: { ...ENABLED.callback, dialPlan: '' } }, '/callback/dialPlan'],
+    [
+      'no database of its own',
+      { callback: { ...ENABLED.callback, database: { url: '' } } },
+      '/callback/database/url',
+    ],
+    [
+      'no token for the API with api.auth=token',
+      { callback: { ...ENABLED.callback, apiToken: '' } },
+      '/callback/apiToken',
+    ],
+    ['an IIF port of 0', { callback: { ...ENABLED.callback, iif: { port: 0 } } }, '/callback/iif/port'],
+    [
+      'an unknown failure announcement',
+      { callback: { ...ENABLED.callback, user2FailedAnnouncement: '123' } },
+      '/callback/user2FailedAnnouncement',
+    ],
+  ];
+  it.each(refusals)('is refused with %s', (_, overrides, path) => {
+    const run = helmWithValues('template', [], [REQUIRED_SETTINGS, overrides]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(path);
   });
 });
 

@@ -163,7 +163,7 @@ async function main() {
   for (const [what, where] of rows) process.stdout.write(`  ${what.padEnd(width)}  ${where}\n`);
   for (const line of present.flatMap((s) => s.howTo ?? [])) process.stdout.write(`${line}\n`);
   process.stdout.write(
-    '\nA service that dies is started again. Ctrl-C stops the services (sip-edge first) and the stack.\n\n',
+    '\nA service that dies is started again. Ctrl-C stops the services (the callback service and sip-edge first) and the stack.\n\n',
   );
 }
 

@@ -47,6 +47,10 @@ const mediaLibraryGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_LIBRARY_GRPC_PORT', 50
 const ttsGrpc = `127.0.0.1:${port('CALLCTL_TTS_GRPC_PORT', 50054)}`;
 const recordingGrpc = `127.0.0.1:${port('CALLCTL_RECORDING_GRPC_PORT', 50056)}`;
 const mixerGrpc = `127.0.0.1:${port('CALLCTL_MIXER_GRPC_PORT', 50070)}`;
+const callbackGrpc = `127.0.0.1:${port('CALLCTL_CALLBACK_GRPC_PORT', 50057)}`;
+const callbackIifPort = port('CALLCTL_CALLBACK_IIF_PORT', 5080);
+// The callback service's own event log (stack.sh creates and migrates it beside callctl).
+const callbackDatabaseUrl = env.CALLCTL_CALLBACK_DATABASE_URL;
 // The recording service's live files (spool) and stored recordings (RECORDING_STORE=fs).
 const recordingSpoolDir = join(__dirname, '..', '..', '.state', 'recording-spool');
 const recordingDir = env.CALLCTL_RECORDING_DIR ?? join(__dirname, '..', '..', '.state', 'recordings');
@@ -217,6 +221,44 @@ const services = [
     },
     ready: grpcHealthy(orchestratorGrpc),
     listens: [['CallControl gRPC (public API)', orchestratorGrpc]],
+  },
+  {
+    // An application of the public API (services/callback): it drives calls through CallControl above,
+    // so it comes after the orchestrator, and stops before it (supervisor/stop-order.ts).
+    name: 'callback',
+    entry: 'services/callback/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_CALLBACK_GRPC_PORT', 50057),
+      IIF_HOST: '127.0.0.1',
+      IIF_PORT: callbackIifPort,
+      DATABASE_URL: callbackDatabaseUrl,
+      NATS_URL: env.NATS_URL,
+      CALLCTL_API: orchestratorGrpc,
+      // Requests from this machine (e.g. `nc -u`), under the peer name `dev`; `make dev` callers ring
+      // sipp (or a softphone) on 127.0.0.1:5090.
+      CALLBACK_IIF_PEERS: env.CALLBACK_IIF_PEERS ?? 'dev=127.0.0.1',
+      CALLBACK_DIAL_PLAN: env.CALLBACK_DIAL_PLAN ?? 'sip:{user}@127.0.0.1:5090',
+      CALLBACK_INSTANCE: 'callback-local',
+    },
+    ready: grpcHealthy(callbackGrpc),
+    listens: [
+      ['Callback gRPC (public API: callctl.v1.Callback)', callbackGrpc],
+      ['Callback IIF (UDP, peers: 127.0.0.1)', `127.0.0.1:${callbackIifPort}`],
+    ],
+    howTo: [
+      '',
+      'Start a callback (README "Callbacks": it calls user1, then user2, and bridges them):',
+      `  terminal 1: sipp -sn uas -i 127.0.0.1 -p 5090        (user1 and user2: answers both calls)`,
+      `  terminal 2: npx callctl callback watch`,
+      `  terminal 3: printf 'REQUEST: id=1;user1=100;user2=101;duration=60;' | nc -u -w2 127.0.0.1 ${callbackIifPort}`,
+      `              (prints ACK: id=1;code=ok; to see the RESPONSE too, keep nc open past the call:`,
+      `               (printf 'REQUEST: id=2;user1=100;user2=101;duration=10;'; sleep 20) | nc -u 127.0.0.1 ${callbackIifPort})`,
+      `          or: npx callctl callback start 100 101 --duration 60`,
+      `              npx callctl callback list    npx callctl callback cancel <callback>`,
+      `  (users are dialled as sip:<user>@127.0.0.1:5090 (CALLBACK_DIAL_PLAN); sipp does not hang up, so the`,
+      `   call lasts the duration from user1's answer; RESPONSE: id=2;real_duration=10; (or 9) then comes back)`,
+    ],
   },
 ];
 

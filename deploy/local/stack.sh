@@ -26,7 +26,11 @@ PORT_VARS=(CALLCTL_PG_PORT CALLCTL_NATS_PORT CALLCTL_NATS_MONITOR_PORT CALLCTL_R
   CALLCTL_RTPENGINE_MEDIA_MIN CALLCTL_RTPENGINE_MEDIA_MAX CALLCTL_RTPENGINE_DTMF_PORT CALLCTL_SIP_PORT
   CALLCTL_SIP_ADMIN_PORT CALLCTL_ORCHESTRATOR_GRPC_PORT CALLCTL_SIP_EDGE_GRPC_PORT CALLCTL_MEDIA_WORKER_GRPC_PORT
   CALLCTL_TTS_GRPC_PORT CALLCTL_MEDIA_LIBRARY_GRPC_PORT CALLCTL_RECORDING_GRPC_PORT CALLCTL_MIXER_GRPC_PORT
-  CALLCTL_MIXER_RTP_MIN CALLCTL_MIXER_RTP_MAX)
+  CALLCTL_MIXER_RTP_MIN CALLCTL_MIXER_RTP_MAX CALLCTL_CALLBACK_GRPC_PORT CALLCTL_CALLBACK_IIF_PORT)
+
+# The databases `up` creates and migrates: the platform's, the template tests clone, and the callback
+# service's own event log (services/callback: an application of the public API, with a database of its own).
+DATABASES=(callctl callctl_template callctl_callback)
 
 DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli)
 
@@ -172,21 +176,23 @@ ensure_database() {
 
 migrations_digest() {
   local dir="$ROOT/libs/db/prisma/migrations"
-  { admin_url; if [ -d "$dir" ]; then find "$dir" -type f -print0 | sort -z | xargs -0 -r cat; fi; } | sha256sum | cut -d' ' -f1
+  { admin_url; echo "${DATABASES[*]}"; if [ -d "$dir" ]; then find "$dir" -type f -print0 | sort -z | xargs -0 -r cat; fi; } | sha256sum | cut -d' ' -f1
 }
 
 cmd_migrate() {
   local db digest
   digest=$(migrations_digest)
-  # The Prisma CLI takes seconds to start; skip it when these migrations were already applied here.
+  # The Prisma CLI takes seconds to start; skip it when these migrations were already applied here (to these
+  # databases: the list is part of the digest, so a database added to it is created and migrated).
   if [ "${1:-}" != force ] && [ -f "$STATE/migrated.sha" ] && [ "$(cat "$STATE/migrated.sha")" = "$digest" ]; then return; fi
-  for db in callctl callctl_template; do
+  mkdir -p "$LOG"
+  for db in "${DATABASES[@]}"; do
     ensure_database "$db"
     (cd "$ROOT/libs/db" && DATABASE_URL="$(db_url "$db")" npm run -s migrate:deploy >"$LOG/migrate-$db.log" 2>&1) \
       || { cat "$LOG/migrate-$db.log" >&2; die "migrations failed on $db"; }
   done
   echo "$digest" >"$STATE/migrated.sha"
-  say "migrations applied to callctl and callctl_template"
+  say "migrations applied to ${DATABASES[*]}"
 }
 
 cmd_up() {
@@ -225,6 +231,7 @@ cmd_env() {
   for var in "${PORT_VARS[@]}"; do echo "export $var='${!var}'"; done
   cat <<ENV
 export DATABASE_URL='$(db_url callctl)'
+export CALLCTL_CALLBACK_DATABASE_URL='$(db_url callctl_callback)'
 export CALLCTL_TEST_ADMIN_URL='$(admin_url)'
 export CALLCTL_TEST_TEMPLATE_DB='callctl_template'
 export NATS_URL='nats://127.0.0.1:$CALLCTL_NATS_PORT'

@@ -26,10 +26,10 @@ Which components talk to PostgreSQL and NATS: the NetworkPolicies let exactly th
 in-chart dev servers accept exactly these. A later service adds itself here.
 */}}
 {{- define "callctl.databaseClients" -}}
-{{- list "call-orchestrator" "media-library" "recording" "migrations" | toJson -}}
+{{- list "call-orchestrator" "media-library" "recording" "callback" "migrations" | toJson -}}
 {{- end -}}
 {{- define "callctl.natsClients" -}}
-{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" "mixer" | toJson -}}
+{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" "mixer" "callback" | toJson -}}
 {{- end -}}
 
 {{- define "callctl.podLabels" -}}
@@ -92,6 +92,16 @@ callctl.io/nats-client: "true"
 {{- define "callctl.ttsSecret" -}}
 {{- if .Values.tts.credentials.existingSecret -}}{{ .Values.tts.credentials.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-tts{{- end -}}
 {{- end -}}
+{{/* The callback service's own database (its event log) and its token for the public API. */}}
+{{- define "callctl.callbackDatabaseSecret" -}}
+{{- if .Values.callback.database.existingSecret -}}{{ .Values.callback.database.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-callback-database{{- end -}}
+{{- end -}}
+{{- define "callctl.callbackDatabaseSecretKey" -}}
+{{- if .Values.callback.database.existingSecret -}}{{ .Values.callback.database.existingSecretKey }}{{- else -}}url{{- end -}}
+{{- end -}}
+{{- define "callctl.callbackApiSecret" -}}
+{{- if .Values.callback.apiTokenExistingSecret -}}{{ .Values.callback.apiTokenExistingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-callback-api{{- end -}}
+{{- end -}}
 {{- define "callctl.s3Secret" -}}
 {{- if .Values.recording.s3.existingSecret -}}{{ .Values.recording.s3.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-s3{{- end -}}
 {{- end -}}
@@ -109,7 +119,7 @@ callctl.io/nats-client: "true"
 {{/* Where services reach each other: the Services in front of "any instance". */}}
 {{- define "callctl.address" -}}
 {{- $root := .root -}}
-{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port "mixer" $root.Values.mixer.port -}}
+{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port "mixer" $root.Values.mixer.port "callback" $root.Values.callback.port -}}
 {{- printf "%s-%s:%v" (include "callctl.fullname" $root) .component (get $ports .component) -}}
 {{- end -}}
 
@@ -165,8 +175,73 @@ clients. (dict "root" $ "component" "recording")
 {{- end }}
 {{- end }}
 {{- if has .component (include "callctl.databaseClients" . | fromJsonArray) }}
+{{- if eq .component "callback" }}
+# The callback service's event log is a database of its own, not the platform's.
+- name: DATABASE_URL
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.callbackDatabaseSecret" .root }}, key: {{ include "callctl.callbackDatabaseSecretKey" .root }} } }
+{{- else }}
 - name: DATABASE_URL
   valueFrom: { secretKeyRef: { name: {{ include "callctl.databaseSecret" .root }}, key: {{ include "callctl.databaseSecretKey" .root }} } }
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The security of a public API port (CallControl's, Callback's): bearer tokens (api.auth) and TLS (api.tls),
+the same variables and files for every service that serves one. The env, its mounts and its volumes.
+*/}}
+{{- define "callctl.publicApiEnv" -}}
+- name: API_AUTH
+  value: {{ .Values.api.auth | quote }}
+{{- if eq .Values.api.auth "token" }}
+- name: API_TOKENS_FILE
+  value: /etc/callctl/api/tokens
+{{- else }}
+# api.auth=none is the values' explicit choice (values-dev.yaml); the service refuses it on a
+# non-loopback address without this.
+- name: API_ALLOW_UNAUTHENTICATED
+  value: "true"
+{{- end }}
+{{- if .Values.api.tls.enabled }}
+- name: GRPC_TLS_CERT_FILE
+  value: /etc/callctl/api-tls/tls.crt
+- name: GRPC_TLS_KEY_FILE
+  value: /etc/callctl/api-tls/tls.key
+{{- if .Values.api.tls.requireClientCertificate }}
+- name: GRPC_TLS_CLIENT_CA_FILE
+  value: /etc/callctl/api-tls/ca.crt
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "callctl.publicApiMounts" -}}
+{{- if eq .Values.api.auth "token" }}
+- name: api-tokens
+  mountPath: /etc/callctl/api
+  readOnly: true
+{{- end }}
+{{- if .Values.api.tls.enabled }}
+- name: api-tls
+  mountPath: /etc/callctl/api-tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "callctl.publicApiVolumes" -}}
+{{- if eq .Values.api.auth "token" }}
+- name: api-tokens
+  secret:
+    secretName: {{ include "callctl.tokensSecret" . }}
+    defaultMode: 0440
+    items:
+      - key: tokens
+        path: tokens
+{{- end }}
+{{- if .Values.api.tls.enabled }}
+- name: api-tls
+  secret:
+    secretName: {{ required "api.tls.secretName is required with api.tls.enabled" .Values.api.tls.secretName }}
+    defaultMode: 0440
 {{- end }}
 {{- end -}}
 
@@ -278,6 +353,9 @@ ports:
   {{- if .tls }}
   - name: health
     containerPort: {{ .root.Values.health.port }}
+  {{- end }}
+  {{- with .extraPorts }}
+  {{- toYaml . | nindent 2 }}
   {{- end }}
 {{ include "callctl.grpcProbes" . }}
 resources:

@@ -1,4 +1,6 @@
 // The order in which `make dev` stops the services. Each one drains while the ones it needs are still up:
+// the callback service goes first: an application of the public API, it starts no new call once the
+// platform drains (the endings it then misses wait in its durable CALL_EVENTS consumer for its next start);
 // sip-edge ends its live calls (BYEs through the SIP engine, media released through the media-worker) and
 // reports them as facts the orchestrator records; the orchestrator then finishes with the media-worker;
 // the recording service stops after the orchestrator (whose call ends stop its recorders) and before the
@@ -8,6 +10,7 @@
 // the media library and tts serve them prompts until then (a Say or an upload's fetch mid-drain); the SIP
 // engine carries every BYE, so it goes last.
 export const STOP_ORDER: readonly string[] = [
+  'callback',
   'sip-edge',
   'call-orchestrator',
   'recording',

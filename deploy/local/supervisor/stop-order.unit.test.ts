@@ -29,6 +29,14 @@ describe('stop order', () => {
       'mixer',
     ]));
 
+  it('stops the callback service before the orchestrator it drives calls through, and before sip-edge', () =>
+    expect(stopOrder(['call-orchestrator', 'sip-edge', 'callback', 'sip-engine'])).toEqual([
+      'callback',
+      'sip-edge',
+      'call-orchestrator',
+      'sip-engine',
+    ]));
+
   it('keeps the order when some services are absent', () =>
     expect(stopOrder(['sip-engine', 'media-worker'])).toEqual(['media-worker', 'sip-engine']));
 

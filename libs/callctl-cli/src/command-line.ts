@@ -11,6 +11,7 @@ import {
   type Values,
   str,
 } from './commands.js';
+import { DEFAULT_CALLBACK_PORT } from './callback-commands.js';
 import { parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
 
@@ -77,7 +78,7 @@ function groupHelp(group: string): string {
 /** `callctl --help`. */
 export function mainHelp(): string {
   return [
-    'callctl: drive calls, the media library and recordings through the public callctl.v1 gRPC API',
+    'callctl: drive calls, the media library, recordings and callbacks through the public callctl.v1 gRPC API',
     '',
     'Usage: callctl <command> [arguments] [options]',
     '',
@@ -87,7 +88,9 @@ export function mainHelp(): string {
     'Options of every command:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
-    `The server defaults to 127.0.0.1:$CALLCTL_ORCHESTRATOR_GRPC_PORT (${DEFAULT_ORCHESTRATOR_PORT}).`,
+    `The server defaults to 127.0.0.1:$CALLCTL_ORCHESTRATOR_GRPC_PORT (${DEFAULT_ORCHESTRATOR_PORT}); the callback`,
+    `commands talk to the callback service: --callback-address, else $CALLCTL_CALLBACK_ADDRESS, else`,
+    `127.0.0.1:$CALLCTL_CALLBACK_GRPC_PORT (${DEFAULT_CALLBACK_PORT}).`,
     'Durations: 500ms, 30s, 2m or a number of milliseconds. Errors: "error: <gRPC code>: <message>", exit 1;',
     "a bad command line exits 2. `callctl <command> --help` shows a command's options. Text that starts",
     'with "-" goes after "--" (callctl say c1 a1 -- -5 degrees).',

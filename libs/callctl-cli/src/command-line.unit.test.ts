@@ -1,26 +1,9 @@
 import { callEvents } from '@callctl/proto';
 import { parseCommandLine, type CommandLine } from './command-line.js';
 import type { CommandLineContext } from './commands.js';
+import { context, parse, run, usageError } from '../test/support/parse.js';
 import { parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
-
-const context: CommandLineContext = { env: {}, newId: () => 'new-id' };
-const parse = (line: string, env: CommandLineContext['env'] = {}) =>
-  parseCommandLine(line.split(' ').filter(Boolean), { ...context, env });
-const run = (line: string) => {
-  const parsed = parse(line);
-  if (parsed.kind !== 'run') throw new Error(`expected a command, got help for "${line}"`);
-  return parsed;
-};
-const usageError = (line: string) => {
-  try {
-    parse(line);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error(`"${line}" was accepted`);
-};
 
 describe('callctl command line: commands to requests', () => {
   it('dial makes a CreateCall with durations in ms and a fresh idempotency key', () => {

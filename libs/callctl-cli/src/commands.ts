@@ -9,6 +9,17 @@ import {
   type UnaryMethod,
 } from '@callctl/client';
 import { callEvents, type callControl } from '@callctl/proto';
+import { CALLBACK_COMMANDS, type CallbackInvocation } from './callback-commands.js';
+import {
+  KEY_OPTION,
+  keyOf,
+  PAGE_OPTIONS,
+  pageOf,
+  str,
+  type CommandLineContext,
+  type OptionSpec,
+  type Values,
+} from './command-options.js';
 import { parseCount, parseDurationMs } from './duration.js';
 import { UsageError } from './usage-error.js';
 
@@ -36,29 +47,18 @@ export type Invocation =
   | { kind: 'download'; request: { recordingId: string; part: number }; out: string }
   /** MediaLibrary.UploadMedia of a local file, read as it is sent. */
   | { kind: 'upload'; path: string; name: string }
-  | { kind: 'watch'; request: callControl.WatchEventsRequest };
+  | { kind: 'watch'; request: callControl.WatchEventsRequest }
+  | CallbackInvocation;
 
-export interface CommandLineContext {
-  /** CALLCTL_SERVER, CALLCTL_ORCHESTRATOR_GRPC_PORT, CALLCTL_TOKEN and the TLS ones are read from it. */
-  env: Readonly<Record<string, string | undefined>>;
-  /** Makes idempotency keys for requests that need one. */
-  newId(): string;
-}
+export {
+  str,
+  type CommandLineContext,
+  type OptionKind,
+  type OptionSpec,
+  type Values,
+} from './command-options.js';
 
 export const DEFAULT_FROM_URI = 'sip:callctl@127.0.0.1';
-
-export type OptionKind = 'string' | 'boolean';
-export interface OptionSpec {
-  type: OptionKind;
-  /** May be given more than once; the values come as an array, in order. */
-  multiple?: boolean;
-  /** Placeholder in the help, for string options. */
-  value?: string;
-  /** A one-letter form, e.g. `o` for `-o`. */
-  short?: string;
-  help: string;
-}
-export type Values = Record<string, string | boolean | string[] | undefined>;
 
 export interface CommandSpec {
   /**
@@ -99,22 +99,10 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', help: 'show help (also -h)' },
 };
 
-const KEY_OPTION: OptionSpec = {
-  type: 'string',
-  value: 'key',
-  help: 'idempotency key: repeating it repeats nothing (default: a new UUID)',
-};
-
-/** A string option's value, or undefined when absent. */
-export const str = (values: Values, name: string): string | undefined => {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
-};
 const durationOr0 = (values: Values, name: string) => {
   const text = str(values, name);
   return text === undefined ? 0 : parseDurationMs(text, name);
 };
-const keyOf = (values: Values, context: CommandLineContext) => str(values, 'key') ?? context.newId();
 const list = (values: Values, name: string): string[] => {
   const value = values[name];
   return Array.isArray(value) ? value : [];
@@ -128,17 +116,6 @@ const repeatOf = (values: Values) => {
 const MAX_SEGMENT_MS = 3_600_000;
 const TERMINATOR_KEYS = /^[0-9*#]$/;
 
-const PAGE_OPTIONS: Record<string, OptionSpec> = {
-  'page-size': { type: 'string', value: 'n', help: 'items per page, 1-500 (default 100)' },
-  'page-token': { type: 'string', value: 'token', help: 'the next page, from the previous list' },
-};
-const pageOf = (values: Values) => {
-  const pageSize = str(values, 'page-size');
-  return {
-    pageSize: pageSize === undefined ? 0 : parseCount(pageSize, '--page-size', 1, 500),
-    pageToken: str(values, 'page-token') ?? '',
-  };
-};
 const recordingControl = (
   method: 'pauseRecording' | 'resumeRecording' | 'stopRecording',
   summary: string,
@@ -964,6 +941,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       request: { recordingId: recordingId! },
     }),
   },
+  ...CALLBACK_COMMANDS,
 };
 
 /**

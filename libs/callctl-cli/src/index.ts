@@ -18,6 +18,8 @@ export {
   type MediaCall,
   type UnaryCall,
 } from './commands.js';
+export { DEFAULT_CALLBACK_PORT, type CallbackCall, type CallbackInvocation } from './callback-commands.js';
+export { callbackEventLine, callbackResponseText, callbackText } from './callback-output.js';
 export { parseDurationMs, parseCount } from './duration.js';
 export { eventLine } from './event-line.js';
 export {

@@ -72,7 +72,16 @@ export function eventJson(message: callControl.WatchEventsResponse): string {
   return JSON.stringify(callControl.WatchEventsResponse.toJSON(message));
 }
 
-const at = (date: Date | undefined) => (date ? date.toISOString() : '-');
+/** A time as ISO text, `-` when absent. */
+export const at = (date: Date | undefined) => (date ? date.toISOString() : '-');
+
+/** A page of a list: its lines (or what says there are none), then how to get the next page. */
+export function pageText(lines: string[], none: string, nextPageToken: string): string {
+  return [
+    ...(lines.length === 0 ? [none] : lines),
+    ...(nextPageToken ? [`more: --page-token ${nextPageToken}`] : []),
+  ].join('\n');
+}
 
 function legLine(leg: callControl.Leg): string {
   const state = enumWord(callControl.legStateToJSON(leg.state), 'LEG_STATE_');
@@ -131,8 +140,7 @@ export function responseText(call: UnaryCall, response: unknown): string {
     }
     case 'listCalls': {
       const r = response as callControl.ListCallsResponse;
-      const lines = r.calls.length === 0 ? ['no active calls'] : r.calls.map(callText);
-      return [...lines, ...(r.nextPageToken ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n');
+      return pageText(r.calls.map(callText), 'no active calls', r.nextPageToken);
     }
     case 'answerLeg':
     case 'rejectLeg':
@@ -203,8 +211,7 @@ export function mediaResponseText(method: MediaMethod, response: unknown): strin
     }
     case 'listMedia': {
       const r = response as mediaLibrary.ListMediaResponse;
-      const lines = r.media.length === 0 ? ['no media'] : r.media.map(mediaText);
-      return [...lines, ...(r.nextPageToken ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n');
+      return pageText(r.media.map(mediaText), 'no media', r.nextPageToken);
     }
     case 'deleteMedia':
       return 'ok';
@@ -259,8 +266,7 @@ export function recordingsResponseText(method: RecordingsMethod, response: unkno
     }
     case 'listRecordings': {
       const r = response as recordings.ListRecordingsResponse;
-      const lines = r.recordings.length === 0 ? ['no recordings'] : r.recordings.map(recordingText);
-      return [...lines, ...(r.nextPageToken ? [`more: --page-token ${r.nextPageToken}`] : [])].join('\n');
+      return pageText(r.recordings.map(recordingText), 'no recordings', r.nextPageToken);
     }
     case 'deleteRecording':
       return 'ok';

@@ -3,17 +3,29 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  createCallbackClient,
   createCallControlClient,
   createMediaLibraryClient,
   createRecordingsClient,
   GrpcStatusError,
+  type CallbackClient,
   type CallControlClient,
   type ClientOptions,
+  type EventFeed,
   type MediaLibraryClient,
   type RecordingsClient,
+  type WatchMessage,
+  type WatchOptions,
 } from '@callctl/client';
+import type { CallbackInvocation } from './callback-commands.js';
+import {
+  callbackEventJson,
+  callbackEventLine,
+  callbackResponseJson,
+  callbackResponseText,
+} from './callback-output.js';
 import type { CommandLine } from './command-line.js';
-import type { Invocation, MediaCall, RecordingsCall, UnaryCall } from './commands.js';
+import type { Invocation, UnaryCall } from './commands.js';
 import { eventLine } from './event-line.js';
 import { UsageError } from './usage-error.js';
 import {
@@ -43,24 +55,66 @@ type RunLine = Extract<CommandLine, { kind: 'run' }>;
  * client from the last position printed + 1, as the API documents, once per drop, waiting at most
  * timeoutMs to get back; any other error ends the watch.
  */
-async function watch(
-  api: CallControlClient,
-  line: RunLine & { invocation: { kind: 'watch' } },
+async function follow<Message extends WatchMessage>(
+  open: (options: WatchOptions) => EventFeed<Message>,
+  print: (message: Message) => string,
+  line: RunLine,
   output: Output,
   stop: AbortSignal,
 ): Promise<number> {
-  const feed = api.watchEvents(line.invocation.request, {
+  const feed = open({
     reconnectTimeoutMs: line.timeoutMs,
     onResume: (error, from) => output.stderr(`connection lost (${error.details}); resuming from #${from}`),
   });
   const onStop = () => feed.close();
   stop.addEventListener('abort', onStop, { once: true });
   try {
-    for await (const message of feed) output.stdout(line.json ? eventJson(message) : eventLine(message));
+    for await (const message of feed) output.stdout(print(message));
     return EXIT_OK;
   } finally {
     stop.removeEventListener('abort', onStop);
   }
+}
+
+function watch(
+  api: CallControlClient,
+  line: RunLine & { invocation: { kind: 'watch' } },
+  output: Output,
+  stop: AbortSignal,
+): Promise<number> {
+  return follow(
+    (options) => api.watchEvents(line.invocation.request, options),
+    (message) => (line.json ? eventJson(message) : eventLine(message)),
+    line,
+    output,
+    stop,
+  );
+}
+
+/** A `callback` command, against the callback service's own address. */
+async function callbackCommand(
+  client: CallbackClient,
+  line: RunLine,
+  invocation: CallbackInvocation,
+  output: Output,
+  stop: AbortSignal,
+): Promise<number> {
+  if (invocation.kind === 'callback-watch')
+    return follow(
+      (options) => client.watchCallbackEvents(invocation.request, options),
+      (message) => (line.json ? callbackEventJson(message) : callbackEventLine(message)),
+      line,
+      output,
+      stop,
+    );
+  return printed(
+    client[invocation.method],
+    invocation,
+    callbackResponseText,
+    callbackResponseJson,
+    line,
+    output,
+  );
 }
 
 /**
@@ -99,34 +153,18 @@ async function upload(
   }
 }
 
-async function media(
-  library: MediaLibraryClient,
+/** One unary call, its response printed (as JSON with --json). */
+async function printed<Method extends string>(
+  call: (request: never) => Promise<unknown>,
+  invocation: { method: Method; request: unknown },
+  text: (method: Method, response: unknown) => string,
+  json: (method: Method, response: unknown) => string,
   line: RunLine,
-  invocation: Extract<Invocation, { kind: 'media' }>,
   output: Output,
 ): Promise<number> {
-  // As for CallControl: the union does not tell TypeScript that each method gets its own request.
-  const method = library[invocation.method] as (request: MediaCall['request']) => Promise<unknown>;
-  const response = await method(invocation.request);
-  output.stdout(
-    line.json ? responseJson(invocation.method, response) : mediaResponseText(invocation.method, response),
-  );
-  return EXIT_OK;
-}
-
-async function recordingsCall(
-  client: RecordingsClient,
-  line: RunLine,
-  invocation: Extract<Invocation, { kind: 'recordings' }>,
-  output: Output,
-): Promise<number> {
-  const method = client[invocation.method] as (request: RecordingsCall['request']) => Promise<unknown>;
-  const response = await method(invocation.request);
-  output.stdout(
-    line.json
-      ? responseJson(invocation.method, response)
-      : recordingsResponseText(invocation.method, response),
-  );
+  // The union of calls does not tell TypeScript that each method gets its own request.
+  const response = await call(invocation.request as never);
+  output.stdout(line.json ? json(invocation.method, response) : text(invocation.method, response));
   return EXIT_OK;
 }
 
@@ -234,38 +272,37 @@ export async function run(line: CommandLine, output: Output, stop: AbortSignal):
     return EXIT_USAGE;
   }
   const at = { address: line.server, deadlineMs: line.timeoutMs, ...security };
-  if (invocation.kind === 'media' || invocation.kind === 'upload') {
-    const library = createMediaLibraryClient(at);
+  const using = async <Client extends { close(): void }>(
+    client: Client,
+    act: (client: Client) => Promise<number>,
+  ): Promise<number> => {
     try {
-      return invocation.kind === 'upload'
-        ? await upload(library, { ...line, invocation }, output, stop)
-        : await media(library, line, invocation, output);
-    } catch (error) {
-      return refused(error, output);
-    } finally {
-      library.close();
-    }
-  }
-  if (invocation.kind === 'recordings' || invocation.kind === 'download') {
-    const client = createRecordingsClient(at);
-    try {
-      return invocation.kind === 'download'
-        ? await download(client, { ...line, invocation }, output, stop)
-        : await recordingsCall(client, line, invocation, output);
+      return await act(client);
     } catch (error) {
       return refused(error, output);
     } finally {
       client.close();
     }
-  }
-  const api = createCallControlClient(at);
-  try {
-    return invocation.kind === 'watch'
-      ? await watch(api, { ...line, invocation }, output, stop)
-      : await unary(api, line, invocation, output);
-  } catch (error) {
-    return refused(error, output);
-  } finally {
-    api.close();
-  }
+  };
+  if (invocation.kind === 'media' || invocation.kind === 'upload')
+    return using(createMediaLibraryClient(at), (library) =>
+      invocation.kind === 'upload'
+        ? upload(library, { ...line, invocation }, output, stop)
+        : printed(library[invocation.method], invocation, mediaResponseText, responseJson, line, output),
+    );
+  if (invocation.kind === 'recordings' || invocation.kind === 'download')
+    return using(createRecordingsClient(at), (client) =>
+      invocation.kind === 'download'
+        ? download(client, { ...line, invocation }, output, stop)
+        : printed(client[invocation.method], invocation, recordingsResponseText, responseJson, line, output),
+    );
+  if (invocation.kind === 'callback' || invocation.kind === 'callback-watch')
+    return using(createCallbackClient({ ...at, address: invocation.address }), (client) =>
+      callbackCommand(client, line, invocation, output, stop),
+    );
+  return using(createCallControlClient(at), (api) =>
+    invocation.kind === 'watch'
+      ? watch(api, { ...line, invocation }, output, stop)
+      : unary(api, line, invocation, output),
+  );
 }

@@ -1,20 +1,10 @@
 // The client against a real grpc-js server in this test whose handlers each case scripts.
-import {
-  Server,
-  ServerCredentials,
-  status,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { callControl } from '@callctl/proto';
 import { GrpcStatusError } from '@callctl/errors/grpc';
 import { createCallControlClient, type CallControlClient } from './call-control-client';
 import type { EventFeed } from './event-feed';
-
-type Unary = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
-type Watch = (stream: ServerWritableStream<callControl.WatchEventsRequest, unknown>) => void;
+import { refuse, startScriptedServer, type ScriptedServer } from '../test/scripted-server';
 
 const event = (position: number): callControl.WatchEventsResponse => ({
   envelope: {
@@ -31,7 +21,6 @@ const event = (position: number): callControl.WatchEventsResponse => ({
   },
   event: { $case: 'legAnswered', legAnswered: { callId: 'c1', legId: `l${position}`, clientState: '' } },
 });
-const refuse = (code: status, details: string) => ({ code, details });
 const collect = async (feed: EventFeed) => {
   const positions: number[] = [];
   for await (const message of feed) positions.push(message.envelope!.globalPosition);
@@ -39,52 +28,25 @@ const collect = async (feed: EventFeed) => {
 };
 
 describe('CallControl client', () => {
-  const handlers = new Map<string, Unary>();
-  const watches: Watch[] = [];
-  const calls: Array<{ method: string; request: unknown; traceparent: unknown }> = [];
-  let server: Server;
+  let server: ScriptedServer<callControl.WatchEventsRequest>;
   let client: CallControlClient;
 
   beforeAll(async () => {
-    const implementation: Record<string, unknown> = {};
-    for (const method of Object.keys(callControl.CallControlService)) {
-      implementation[method] =
-        method === 'watchEvents'
-          ? (stream: ServerWritableStream<callControl.WatchEventsRequest, unknown>) => {
-              calls.push({ method, request: stream.request, traceparent: undefined });
-              watches.shift()?.(stream);
-            }
-          : (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-              calls.push({ method, request: call.request, traceparent: call.metadata.get('traceparent')[0] });
-              const handler = handlers.get(method);
-              if (handler) handler(call, callback);
-              else callback(refuse(status.UNIMPLEMENTED, `${method} not scripted`));
-            };
-    }
-    server = new Server();
-    server.addService(callControl.CallControlService, implementation as UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
-    );
+    server = await startScriptedServer(callControl.CallControlService);
     client = createCallControlClient({
-      address: `127.0.0.1:${port}`,
+      address: server.address,
       retry: { initialBackoffMs: 10, maxBackoffMs: 20 },
     });
   });
   afterAll(() => {
     client.close();
-    server.forceShutdown();
+    server.stop();
   });
-  beforeEach(() => {
-    handlers.clear();
-    calls.length = 0;
-  });
-  const attempts = (method: string) => calls.filter((c) => c.method === method).length;
+  beforeEach(() => server.reset());
+  const attempts = (method: string) => server.calls.filter((c) => c.method === method).length;
 
   it('resolves with the reply and sends the metadata given for the call', async () => {
-    handlers.set('createCall', (_call, callback) => callback(null, { callId: 'c1', legId: 'l1' }));
+    server.handlers.set('createCall', (_call, callback) => callback(null, { callId: 'c1', legId: 'l1' }));
     const request = {
       toUri: 'sip:bob@127.0.0.1',
       fromUri: 'sip:app@127.0.0.1',
@@ -98,11 +60,13 @@ describe('CallControl client', () => {
       callId: 'c1',
       legId: 'l1',
     });
-    expect(calls).toEqual([{ method: 'createCall', request, traceparent }]);
+    expect(server.calls).toEqual([
+      { method: 'createCall', request, metadata: expect.objectContaining({ traceparent }) as unknown },
+    ]);
   });
 
   it('maps a refusal to a typed error with the status, its name and the details', async () => {
-    handlers.set('answerLeg', (_call, callback) =>
+    server.handlers.set('answerLeg', (_call, callback) =>
       callback(refuse(status.FAILED_PRECONDITION, 'leg l1 is answered')),
     );
     const refusal = client.answerLeg({ callId: 'c1', legId: 'l1', clientState: '' });
@@ -118,7 +82,7 @@ describe('CallControl client', () => {
 
   it('retries a read on UNAVAILABLE until it is answered', async () => {
     let failures = 2;
-    handlers.set('getCall', (_call, callback) =>
+    server.handlers.set('getCall', (_call, callback) =>
       failures-- > 0
         ? callback(refuse(status.UNAVAILABLE, 'restarting'))
         : callback(null, { call: callControl.Call.fromPartial({ callId: 'c1' }) }),
@@ -128,7 +92,9 @@ describe('CallControl client', () => {
   });
 
   it('retries a keyed command, and gives up after maxAttempts with the last status', async () => {
-    handlers.set('bridgeLegs', (_call, callback) => callback(refuse(status.UNAVAILABLE, 'sip-edge down')));
+    server.handlers.set('bridgeLegs', (_call, callback) =>
+      callback(refuse(status.UNAVAILABLE, 'sip-edge down')),
+    );
     await expect(
       client.bridgeLegs({ callId: 'c1', legAId: 'a', legBId: 'b', idempotencyKey: 'k' }),
     ).rejects.toMatchObject({ kind: 'unavailable', details: 'sip-edge down' });
@@ -136,8 +102,10 @@ describe('CallControl client', () => {
   });
 
   it('never repeats a command without a key, nor any call on another status', async () => {
-    handlers.set('answerLeg', (_call, callback) => callback(refuse(status.UNAVAILABLE, 'sip-edge down')));
-    handlers.set('getCall', (_call, callback) => callback(refuse(status.INTERNAL, 'internal error')));
+    server.handlers.set('answerLeg', (_call, callback) =>
+      callback(refuse(status.UNAVAILABLE, 'sip-edge down')),
+    );
+    server.handlers.set('getCall', (_call, callback) => callback(refuse(status.INTERNAL, 'internal error')));
     await expect(client.answerLeg({ callId: 'c1', legId: 'l1', clientState: '' })).rejects.toMatchObject({
       kind: 'unavailable',
     });
@@ -146,7 +114,7 @@ describe('CallControl client', () => {
   });
 
   it('gives up at the deadline of the call, retries included', async () => {
-    handlers.set('listCalls', () => undefined); // never answers
+    server.handlers.set('listCalls', () => undefined); // never answers
     const started = Date.now();
     await expect(client.listCalls({ pageSize: 0, pageToken: '' }, { deadlineMs: 200 })).rejects.toMatchObject(
       {
@@ -159,7 +127,7 @@ describe('CallControl client', () => {
   });
 
   it('cancels a call when its signal aborts', async () => {
-    handlers.set('getCall', () => undefined); // never answers
+    server.handlers.set('getCall', () => undefined); // never answers
     const abort = new AbortController();
     const pending = client.getCall({ callId: 'c1' }, { signal: abort.signal });
     setTimeout(() => abort.abort(), 50);
@@ -168,7 +136,7 @@ describe('CallControl client', () => {
   });
 
   it('streams events and resumes after a drop from the last position received + 1', async () => {
-    watches.push(
+    server.streams.push(
       (stream) => {
         stream.write(event(10));
         stream.emit('error', refuse(status.UNAVAILABLE, 'server restarting'));
@@ -186,14 +154,16 @@ describe('CallControl client', () => {
     expect(await collect(feed)).toEqual([10, 11]);
     expect(await feed.closed()).toBeUndefined();
     expect(resumed).toEqual([['server restarting', 11]]);
-    expect(calls.map((c) => c.request)).toEqual([
+    expect(server.calls.map((c) => c.request)).toEqual([
       { callId: '', fromPosition: 3 },
       { callId: '', fromPosition: 11 },
     ]);
   });
 
   it('ends the feed with the error when it cannot resume', async () => {
-    watches.push((stream) => stream.emit('error', refuse(status.UNAVAILABLE, 'down before any event')));
+    server.streams.push((stream) =>
+      stream.emit('error', refuse(status.UNAVAILABLE, 'down before any event')),
+    );
     const feed = client.watchEvents({ callId: 'c1', fromPosition: 0 });
     await expect(collect(feed)).rejects.toMatchObject({
       kind: 'unavailable',
@@ -203,7 +173,7 @@ describe('CallControl client', () => {
   });
 
   it('ends the feed without an error on close()', async () => {
-    watches.push((stream) => stream.write(event(1)));
+    server.streams.push((stream) => stream.write(event(1)));
     const feed = client.watchEvents({ callId: '', fromPosition: 0 });
     const positions: number[] = [];
     for await (const message of feed) {

@@ -5,8 +5,8 @@ import { callControl } from '@callctl/proto';
 import { connectionOf } from './client-connection.js';
 import { watchEvents, type EventFeed, type WatchOptions } from './event-feed.js';
 import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
-import { DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
-import { callUnary, metadataOf, waitForReady, type UnaryDefinition } from './unary-call.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { metadataOf, unaryMethods, waitForReady } from './unary-call.js';
 
 type Definition = typeof callControl.CallControlService;
 
@@ -95,46 +95,24 @@ export function createCallControlClient(options: CallControlClientOptions): Call
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clientDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 
-  function invoke<M extends UnaryMethod>(
-    method: M,
-    request: RequestOf<M>,
-    callOptions: CallOptions = {},
-  ): Promise<ResponseOf<M>> {
-    const deadlineMs =
-      callOptions.deadlineMs ??
-      (method === 'bridgeLegs' ? Math.max(clientDeadlineMs, BRIDGE_LEGS_DEADLINE_MS) : clientDeadlineMs);
-    const wire = (REQUEST_TYPES[method] as callControl.MessageFns<WireRequestOf<M>>).fromPartial(
-      request as never,
-    );
-    return callUnary({
-      client,
-      definition: callControl.CallControlService[method] as unknown as UnaryDefinition<
-        WireRequestOf<M>,
-        ResponseOf<M>
-      >,
-      request: wire,
-      metadata: metadataOf(connection.metadata, callOptions.metadata),
-      deadline: Date.now() + deadlineMs,
-      retriable: isIdempotent(method, wire),
-      retry,
-      signal: callOptions.signal,
-    });
-  }
-
   const ready = (timeoutMs: number) => waitForReady(client, options.address, timeoutMs);
 
-  const unary = Object.fromEntries(
-    UNARY_METHODS.map((method) => [
-      method,
-      (request: RequestOf<typeof method>, callOptions?: CallOptions) => invoke(method, request, callOptions),
-    ]),
-  ) as unknown as UnaryMethods;
+  const unary = unaryMethods<UnaryMethods>({
+    client,
+    definition: callControl.CallControlService,
+    requestTypes: REQUEST_TYPES,
+    connection,
+    retry,
+    deadlineMs: (method) =>
+      method === 'bridgeLegs' ? Math.max(clientDeadlineMs, BRIDGE_LEGS_DEADLINE_MS) : clientDeadlineMs,
+  });
 
   return {
     ...unary,
     watchEvents: (request, watchOptions = {}) =>
       watchEvents(
         {
+          rpc: 'WatchEvents',
           open: (from, metadata) => client.watchEvents({ ...request, fromPosition: from }, metadata),
           waitForReady: ready,
           metadata: (extra) => metadataOf(connection.metadata, extra),

@@ -29,11 +29,19 @@ export {
   type RecordingsUnaryMethod,
 } from './recordings-client.js';
 export {
+  createCallbackClient,
+  type CallbackClient,
+  type CallbackClientOptions,
+  type CallbackRequestOf,
+  type CallbackResponseOf,
+  type CallbackUnaryMethod,
+} from './callback-client.js';
+export {
   DEFAULT_DEADLINE_MS,
   type CallOptions,
   type ClientOptions,
   type ClientTls,
 } from './client-options.js';
-export { type EventFeed, type WatchOptions } from './event-feed.js';
+export { type EventFeed, type WatchMessage, type WatchOptions } from './event-feed.js';
 export { backoffMs, isIdempotent, DEFAULT_RETRY_POLICY, NO_RETRIES, type RetryPolicy } from './retry.js';
 export { GrpcStatusError } from '@callctl/errors/grpc';

@@ -6,8 +6,8 @@ import { mediaLibrary } from '@callctl/proto';
 import { connectionOf } from './client-connection.js';
 import { GrpcStatusError } from '@callctl/errors/grpc';
 import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
-import { DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
-import { callUnary, metadataOf, rpcName, waitForReady, type UnaryDefinition } from './unary-call.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { metadataOf, rpcName, unaryMethods, waitForReady } from './unary-call.js';
 
 type Definition = typeof mediaLibrary.MediaLibraryService;
 
@@ -73,8 +73,6 @@ export interface MediaLibraryClient extends UnaryMethods {
 
 export type MediaLibraryClientOptions = ClientOptions;
 
-const UNARY_METHODS = (Object.keys(REQUEST_TYPES) as MediaUnaryMethod[]).sort();
-
 /** The bytes cut into pieces of at most `max` bytes, without copying. */
 export async function* chunksOf(
   data: Uint8Array | AsyncIterable<Uint8Array>,
@@ -91,29 +89,6 @@ export function createMediaLibraryClient(options: MediaLibraryClientOptions): Me
   const client = new mediaLibrary.MediaLibraryClient(options.address, connection.credentials);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clientDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-
-  function invoke<M extends MediaUnaryMethod>(
-    method: M,
-    request: MediaRequestOf<M>,
-    callOptions: CallOptions = {},
-  ): Promise<MediaResponseOf<M>> {
-    const wire = (REQUEST_TYPES[method] as mediaLibrary.MessageFns<WireRequestOf<M>>).fromPartial(
-      request as never,
-    );
-    return callUnary({
-      client,
-      definition: mediaLibrary.MediaLibraryService[method] as unknown as UnaryDefinition<
-        WireRequestOf<M>,
-        MediaResponseOf<M>
-      >,
-      request: wire,
-      metadata: metadataOf(connection.metadata, callOptions.metadata),
-      deadline: Date.now() + (callOptions.deadlineMs ?? clientDeadlineMs),
-      retriable: isIdempotent(method, wire),
-      retry,
-      signal: callOptions.signal,
-    });
-  }
 
   function uploadMedia(
     upload: MediaUpload,
@@ -167,13 +142,14 @@ export function createMediaLibraryClient(options: MediaLibraryClientOptions): Me
     });
   }
 
-  const unary = Object.fromEntries(
-    UNARY_METHODS.map((method) => [
-      method,
-      (request: MediaRequestOf<typeof method>, callOptions?: CallOptions) =>
-        invoke(method, request, callOptions),
-    ]),
-  ) as unknown as UnaryMethods;
+  const unary = unaryMethods<UnaryMethods>({
+    client,
+    definition: mediaLibrary.MediaLibraryService,
+    requestTypes: REQUEST_TYPES,
+    connection,
+    retry,
+    deadlineMs: () => clientDeadlineMs,
+  });
 
   return {
     ...unary,

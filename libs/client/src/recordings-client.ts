@@ -6,8 +6,8 @@ import { recordings } from '@callctl/proto';
 import { connectionOf } from './client-connection.js';
 import { GrpcStatusError } from '@callctl/errors/grpc';
 import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from './client-options.js';
-import { DEFAULT_RETRY_POLICY, isIdempotent, type RetryPolicy } from './retry.js';
-import { callUnary, metadataOf, rpcName, waitForReady, type UnaryDefinition } from './unary-call.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { metadataOf, rpcName, unaryMethods, waitForReady } from './unary-call.js';
 
 type Definition = typeof recordings.RecordingsService;
 
@@ -63,36 +63,11 @@ export interface RecordingsClient extends UnaryMethods {
 
 export type RecordingsClientOptions = ClientOptions;
 
-const UNARY_METHODS = (Object.keys(REQUEST_TYPES) as RecordingsUnaryMethod[]).sort();
-
 export function createRecordingsClient(options: RecordingsClientOptions): RecordingsClient {
   const connection = connectionOf(options);
   const client = new recordings.RecordingsClient(options.address, connection.credentials);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clientDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-
-  function invoke<M extends RecordingsUnaryMethod>(
-    method: M,
-    request: RecordingsRequestOf<M>,
-    callOptions: CallOptions = {},
-  ): Promise<RecordingsResponseOf<M>> {
-    const wire = (REQUEST_TYPES[method] as recordings.MessageFns<WireRequestOf<M>>).fromPartial(
-      request as never,
-    );
-    return callUnary({
-      client,
-      definition: recordings.RecordingsService[method] as unknown as UnaryDefinition<
-        WireRequestOf<M>,
-        RecordingsResponseOf<M>
-      >,
-      request: wire,
-      metadata: metadataOf(connection.metadata, callOptions.metadata),
-      deadline: Date.now() + (callOptions.deadlineMs ?? clientDeadlineMs),
-      retriable: isIdempotent(method, wire),
-      retry,
-      signal: callOptions.signal,
-    });
-  }
 
   async function* downloadRecording(
     request: { recordingId: string; part?: number },
@@ -122,13 +97,14 @@ export function createRecordingsClient(options: RecordingsClientOptions): Record
     if (!last) throw new Error(`${rpc} of ${request.recordingId} ended before its last message`);
   }
 
-  const unary = Object.fromEntries(
-    UNARY_METHODS.map((method) => [
-      method,
-      (request: RecordingsRequestOf<typeof method>, callOptions?: CallOptions) =>
-        invoke(method, request, callOptions),
-    ]),
-  ) as unknown as UnaryMethods;
+  const unary = unaryMethods<UnaryMethods>({
+    client,
+    definition: recordings.RecordingsService,
+    requestTypes: REQUEST_TYPES,
+    connection,
+    retry,
+    deadlineMs: () => clientDeadlineMs,
+  });
 
   return {
     ...unary,

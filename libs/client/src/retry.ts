@@ -41,7 +41,7 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: number):
  * to repeat (Hangup of an ended leg, StopMedia of a finished playback, StopEcho without an echo and
  * DeleteMedia of a deleted file, StopRecording of a stopped recording and
  * DeleteRecording of a deleted one, StopMonitor of an ended monitor and SetMonitorMode to the mode it has are
- * OK). UploadMedia is not: a repeat stores a second copy.
+ * OK, as is CancelCallback of a callback already over). UploadMedia is not: a repeat stores a second copy.
  */
 export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'getCall',
@@ -58,6 +58,10 @@ export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'getRecording',
   'listRecordings',
   'deleteRecording',
+  'getCallback',
+  'listCallbacks',
+  'cancelCallback',
+  'getCallbackStats',
 ]);
 
 /** A call may be repeated when its method always may, or when its request carries an idempotency key. */

@@ -3,7 +3,9 @@
 // GrpcStatusError, and an AbortSignal that cancels it. CallControl and MediaLibrary both go through here.
 import { Metadata, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
 import { GrpcStatusError, isReceivedStatus } from '@callctl/errors/grpc';
-import { backoffMs, type RetryPolicy } from './retry.js';
+import type { ClientConnection } from './client-connection.js';
+import type { CallOptions } from './client-options.js';
+import { backoffMs, isIdempotent, type RetryPolicy } from './retry.js';
 
 /** The part of a generated method definition a unary call needs. */
 export interface UnaryDefinition<Request, Response> {
@@ -100,4 +102,46 @@ export function waitForReady(client: Client, address: string, timeoutMs: number)
         : resolve(),
     ),
   );
+}
+
+/** What the clients of the API share to make their unary methods (the generated parts, and the settings). */
+export interface UnaryMethodsSpec {
+  client: Client;
+  /** The generated service definition (`recordings.RecordingsService`). */
+  definition: Readonly<Record<string, unknown>>;
+  /** Each unary method's request type, to fill in the fields a caller left out; its keys name the methods. */
+  requestTypes: Readonly<Record<string, { fromPartial(object: never): unknown }>>;
+  connection: ClientConnection;
+  retry: RetryPolicy;
+  /** The deadline of a call that sets none. */
+  deadlineMs(method: string): number;
+}
+
+/**
+ * The unary methods of a service as bound promise functions: each fills in its request, sends it with the
+ * client's metadata and the call's, under one deadline for all attempts, retrying what isIdempotent allows.
+ * `Methods` is the client's own mapped type of them (typed by the generated definition).
+ */
+export function unaryMethods<Methods>(spec: UnaryMethodsSpec): Methods {
+  const { client, connection, retry } = spec;
+  const method =
+    (name: string) =>
+    (request: unknown, callOptions: CallOptions = {}) => {
+      const wire = spec.requestTypes[name]!.fromPartial(request as never) as object;
+      return callUnary({
+        client,
+        definition: spec.definition[name] as UnaryDefinition<object, unknown>,
+        request: wire,
+        metadata: metadataOf(connection.metadata, callOptions.metadata),
+        deadline: Date.now() + (callOptions.deadlineMs ?? spec.deadlineMs(name)),
+        retriable: isIdempotent(name, wire),
+        retry,
+        signal: callOptions.signal,
+      });
+    };
+  return Object.fromEntries(
+    Object.keys(spec.requestTypes)
+      .sort()
+      .map((name) => [name, method(name)]),
+  ) as Methods;
 }

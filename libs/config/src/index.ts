@@ -10,3 +10,13 @@ export {
   type InternalTlsFiles,
   type NatsSecurity,
 } from './security-env.js';
+export {
+  API_AUTH_MODES,
+  PUBLIC_API_ENV,
+  isLoopback,
+  publicApiSecurityOf,
+  type ApiAuthMode,
+  type PublicApiSecurity,
+  type PublicApiValues,
+  type PublicTlsFiles,
+} from './public-api-env.js';

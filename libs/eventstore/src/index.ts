@@ -63,3 +63,4 @@ export {
   type RelayCategory,
 } from './relay-subjects.js';
 export { toEventEnvelope } from './envelope.js';
+export { EventWatchers, decodedEventResponse, type Watch, type WatchStream } from './event-watchers.js';

@@ -1,10 +1,25 @@
 // The one server-side unary wrapper: every gRPC service of the platform turns its promise-returning
 // handlers into grpc-js handlers here, so every failure goes through the one status table
 // (@callctl/errors/grpc).
-import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { Metadata, type sendUnaryData, type ServerUnaryCall, type status } from '@grpc/grpc-js';
 import { toServiceError } from '@callctl/errors/grpc';
 import type { Logger } from '@callctl/logging';
 import { activeSpanTraceparent, runInTrace } from '@callctl/telemetry';
+
+/**
+ * A refusal answered with exactly this status and message. For the statuses no error kind stands for
+ * (RESOURCE_EXHAUSTED of an admission limit): everything else goes through the one table of
+ * @callctl/errors/grpc.
+ */
+export class StatusRefusal extends Error {
+  override readonly name = 'StatusRefusal';
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * A grpc-js unary handler from a promise-returning function of the request (and the call, for its
@@ -28,7 +43,12 @@ export function unaryHandler(log: Logger) {
       }
       running.then(
         (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, log.child({ rpc: call.getPath() }))),
+        (error: unknown) =>
+          callback(
+            error instanceof StatusRefusal
+              ? { code: error.code, details: error.message, message: error.message, metadata: new Metadata() }
+              : toServiceError(error, log.child({ rpc: call.getPath() })),
+          ),
       );
     };
 }

@@ -4,7 +4,7 @@ import { CallctlError, ERROR_KINDS } from '@callctl/errors';
 import { INTERNAL_MESSAGE } from '@callctl/errors/grpc';
 import { createLogger } from '@callctl/logging';
 import { workTraceparent } from '@callctl/telemetry/work-trace';
-import { unaryHandler } from './grpc-unary';
+import { StatusRefusal, unaryHandler } from './grpc-unary';
 
 class NoLeg extends CallctlError {
   readonly kind = ERROR_KINDS.notFound;
@@ -51,6 +51,17 @@ describe('unaryHandler', () => {
   it('maps a rejection through the status table', async () => {
     const { error, lines } = await invoke(() => Promise.reject(new NoLeg('no leg L1')));
     expect(error).toMatchObject({ code: status.NOT_FOUND, details: 'no leg L1' });
+    expect(lines).toEqual([]);
+  });
+
+  it('answers a StatusRefusal with its own status and message, unlogged', async () => {
+    const { error, lines } = await invoke(() =>
+      Promise.reject(new StatusRefusal(status.RESOURCE_EXHAUSTED, 'CALLBACK_MAX_ACTIVE (2) reached')),
+    );
+    expect(error).toMatchObject({
+      code: status.RESOURCE_EXHAUSTED,
+      details: 'CALLBACK_MAX_ACTIVE (2) reached',
+    });
     expect(lines).toEqual([]);
   });
 

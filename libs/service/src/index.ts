@@ -20,7 +20,7 @@ export {
 export { HealthRegistry, SERVING_STATUS, type ServingStatusName } from './health.js';
 export { SERVICE_NODE_FLAGS } from './node-flags.js';
 export { sha1Uuid } from './sha1-uuid.js';
-export { unaryHandler } from './grpc-unary.js';
+export { StatusRefusal, unaryHandler } from './grpc-unary.js';
 export {
   callPeer,
   peerErrorKind,
@@ -75,3 +75,4 @@ export {
   type ApiCredentialsFile,
   type AuthFailure,
 } from './api-auth.js';
+export { API_SCOPES, KNOWN_API_SCOPES, scopesByPath, type ApiScope, type ScopeTable } from './api-scopes.js';

@@ -1,14 +1,17 @@
-import { ConfigError, env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
+import {
+  env,
+  loadConfig,
+  PUBLIC_API_ENV,
+  publicApiSecurityOf,
+  type Environment,
+  SECURITY_ENV,
+  securityOf,
+} from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { MEDIA_LOST_ACTIONS } from './domain/capabilities/media-loss/media-lost-actions.js';
 
-export const API_AUTH_MODES = ['none', 'token'] as const;
-export type ApiAuthMode = (typeof API_AUTH_MODES)[number];
-
 const SERVICE = 'call-orchestrator';
-const absolutePath = () => z.string().startsWith('/', { message: 'expected an absolute path' }).optional();
-
 export function readConfig(environment: Environment) {
   const config = loadConfig(
     SERVICE,
@@ -17,15 +20,8 @@ export function readConfig(environment: Environment) {
       GRPC_HOST: env.host('127.0.0.1'),
       /** Public CallControl API (deploy/local/ports.env CALLCTL_ORCHESTRATOR_GRPC_PORT). */
       GRPC_PORT: env.port(50051),
-      /** TLS on the public port (both or neither), and client certificates required when a CA is given. */
-      GRPC_TLS_CERT_FILE: absolutePath(),
-      GRPC_TLS_KEY_FILE: absolutePath(),
-      GRPC_TLS_CLIENT_CA_FILE: absolutePath(),
-      /** token: every call but health needs credentials from API_TOKENS_FILE with its method's scope. */
-      API_AUTH: z.enum(API_AUTH_MODES).default('none'),
-      API_TOKENS_FILE: absolutePath(),
-      /** API_AUTH=none on an address other than loopback is refused unless this says it is meant. */
-      API_ALLOW_UNAUTHENTICATED: env.flag(false),
+      /** TLS, API_AUTH and API_TOKENS_FILE of the public port (the same for every public API). */
+      ...PUBLIC_API_ENV,
       ...SECURITY_ENV,
       /** The event log. */
       DATABASE_URL: env.url(['postgres', 'postgresql']),
@@ -100,67 +96,9 @@ export function readConfig(environment: Environment) {
   );
   return {
     ...config,
-    publicTls: publicTlsOf(config),
-    apiTokensFile: apiTokensFileOf(config),
+    ...publicApiSecurityOf(SERVICE, config),
     ...securityOf(SERVICE, config),
   };
-}
-
-function publicTlsOf(config: {
-  GRPC_TLS_CERT_FILE?: string | undefined;
-  GRPC_TLS_KEY_FILE?: string | undefined;
-  GRPC_TLS_CLIENT_CA_FILE?: string | undefined;
-}) {
-  const {
-    GRPC_TLS_CERT_FILE: certFile,
-    GRPC_TLS_KEY_FILE: keyFile,
-    GRPC_TLS_CLIENT_CA_FILE: clientCaFile,
-  } = config;
-  if (!certFile !== !keyFile)
-    throw new ConfigError(SERVICE, [
-      {
-        variable: certFile ? 'GRPC_TLS_KEY_FILE' : 'GRPC_TLS_CERT_FILE',
-        problem: 'required with the other GRPC_TLS_ file (both or neither)',
-      },
-    ]);
-  if (clientCaFile && !certFile)
-    throw new ConfigError(SERVICE, [
-      { variable: 'GRPC_TLS_CLIENT_CA_FILE', problem: 'needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE' },
-    ]);
-  return certFile && keyFile ? { certFile, keyFile, ...(clientCaFile ? { clientCaFile } : {}) } : undefined;
-}
-
-/**
- * The credentials file when API_AUTH=token. A public port open to the network without authentication is
- * refused: with API_AUTH=none the API is served on loopback only, or behind client certificates, unless
- * API_ALLOW_UNAUTHENTICATED says that something else (a mesh, a firewall) guards it.
- */
-function apiTokensFileOf(config: {
-  API_AUTH: ApiAuthMode;
-  API_TOKENS_FILE?: string | undefined;
-  API_ALLOW_UNAUTHENTICATED: boolean;
-  GRPC_HOST: string;
-  GRPC_TLS_CLIENT_CA_FILE?: string | undefined;
-}): string | undefined {
-  if (config.API_AUTH === 'token') {
-    if (!config.API_TOKENS_FILE)
-      throw new ConfigError(SERVICE, [
-        { variable: 'API_TOKENS_FILE', problem: 'required with API_AUTH=token' },
-      ]);
-    return config.API_TOKENS_FILE;
-  }
-  if (!isLoopback(config.GRPC_HOST) && !config.GRPC_TLS_CLIENT_CA_FILE && !config.API_ALLOW_UNAUTHENTICATED)
-    throw new ConfigError(SERVICE, [
-      {
-        variable: 'API_AUTH',
-        problem: `none would serve the API to anyone who reaches GRPC_HOST=${config.GRPC_HOST}; set API_AUTH=token with API_TOKENS_FILE, require client certificates (GRPC_TLS_CLIENT_CA_FILE), or set API_ALLOW_UNAUTHENTICATED=true`,
-      },
-    ]);
-  return undefined;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 export type CallOrchestratorConfig = ReturnType<typeof readConfig>;

@@ -1,5 +1,6 @@
+import { isLoopback } from '@callctl/config';
 import { runService } from '@callctl/service/run-service';
-import { isLoopback, readConfig } from './config.js';
+import { readConfig } from './config.js';
 
 // Composition root, in the one main shape (runService): configuration first (a bad variable exits 78 with
 // one line), then telemetry (runService starts it before this file loads gRPC, so that its calls are

@@ -6,6 +6,8 @@ import {
   internalTlsOf,
   NATS_SECURITY_ENV,
   natsSecurityOf,
+  PUBLIC_API_ENV,
+  publicApiSecurityOf,
 } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
@@ -100,6 +102,11 @@ export function readConfig(environment: Environment) {
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
       SHUTDOWN_DRAIN_MS: env.durationMs(10_000),
+      /**
+       * The Callback port's security, the same variables as CallControl's (TLS, API_AUTH=token with
+       * API_TOKENS_FILE; scopes callbacks:read and callbacks:write).
+       */
+      ...PUBLIC_API_ENV,
     },
     environment,
   );
@@ -107,6 +114,7 @@ export function readConfig(environment: Environment) {
     ...config,
     nats: natsSecurityOf('callback', config),
     internalTls: internalTlsOf('callback', config),
+    ...publicApiSecurityOf('callback', config),
   };
 }
 

@@ -2,19 +2,15 @@
 // definitions, so a method added to the proto does not compile until it has a scope here; a test also
 // walks the served definitions, and the interceptor refuses any method it cannot find.
 import { callControl, mediaLibrary, recordings } from '@callctl/proto';
+import { API_SCOPES, KNOWN_API_SCOPES, scopesByPath, type ApiScope, type ScopeTable } from '@callctl/service';
 
-export const SCOPES = {
-  callsRead: 'calls:read',
-  callsWrite: 'calls:write',
-  mediaRead: 'media:read',
-  mediaWrite: 'media:write',
-  recordingsRead: 'recordings:read',
-  recordingsWrite: 'recordings:write',
-} as const;
-export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
-export const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(SCOPES));
+// The scope vocabulary is the whole public API's (libs/service api-scopes): a tokens file that grants the
+// callback service's scopes is valid here too.
+export const SCOPES = API_SCOPES;
+export type Scope = ApiScope;
+export const KNOWN_SCOPES = KNOWN_API_SCOPES;
 
-type Table<Definition> = { readonly [Method in keyof Definition]: Scope };
+type Table<Definition> = ScopeTable<Definition>;
 
 const CALL_CONTROL: Table<typeof callControl.CallControlService> = {
   getCall: SCOPES.callsRead,
@@ -69,18 +65,11 @@ const RECORDINGS: Table<typeof recordings.RecordingsService> = {
   deleteRecording: SCOPES.recordingsWrite,
 };
 
-function byPath<Definition extends Record<string, { path: string }>>(
-  definition: Definition,
-  table: Table<Definition>,
-): Array<[string, Scope]> {
-  return Object.entries(definition).map(([method, { path }]) => [path, table[method as keyof Definition]]);
-}
-
 /** Method path (`/callctl.v1.CallControl/CreateCall`) to the scope it needs. */
 export const METHOD_SCOPES: ReadonlyMap<string, Scope> = new Map([
-  ...byPath(callControl.CallControlService, CALL_CONTROL),
-  ...byPath(mediaLibrary.MediaLibraryService, MEDIA_LIBRARY),
-  ...byPath(recordings.RecordingsService, RECORDINGS),
+  ...scopesByPath(callControl.CallControlService, CALL_CONTROL),
+  ...scopesByPath(mediaLibrary.MediaLibraryService, MEDIA_LIBRARY),
+  ...scopesByPath(recordings.RecordingsService, RECORDINGS),
 ]);
 
 export const scopeOf = (path: string): Scope | undefined => METHOD_SCOPES.get(path);
