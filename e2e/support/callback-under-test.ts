@@ -11,6 +11,7 @@ import {
   dialPlanByPrefix,
   nextPosition,
   startCallbackProcess,
+  watchCallbackEvents,
   type CallbackEvent,
   type CallbackServiceProcess,
 } from './callback-service.js';
@@ -85,7 +86,8 @@ export function callbackUnderTest(options: { serviceEnv?: NodeJS.ProcessEnv } = 
     return value;
   };
   const watch = () => {
-    stopWatch = need(service, 'the callback service').client.watch(
+    stopWatch = watchCallbackEvents(
+      need(service, 'the callback service').client,
       { fromPosition: nextPosition(events), callbackId: '' },
       events,
     );

@@ -21,7 +21,7 @@ const CAUSE = callbackEvents.CallbackEndCause;
 const SLOW_ANN1 = '00080020';
 const rig = callbackUnderTest({
   serviceEnv: {
-    CALLBACK_ANNOUNCEMENTS: `${SLOW_ANN1}=say:${'Thank you for waiting while we try to reach the person you asked to speak with. '.repeat(6).trim().replace(/ /g, '+')}`,
+    CALLBACK_ANNOUNCEMENTS: `${SLOW_ANN1}=say:${'Thank you for waiting while we try to reach the person you asked to speak with. '.repeat(20).trim().replace(/ /g, '+')}`,
   },
 });
 
