@@ -63,6 +63,13 @@ export interface CallbackUnderTest {
   kindsOf(callbackId: string): CallbackEventCase[];
   /** Sends an IIF REQUEST of these parameters and waits for its `ACK: id=..;code=ok`. */
   request(params: Record<string, string | number>): Promise<void>;
+  /** request() of a callback from user1 to user2 (`more`: duration, announcements), then its callback id. */
+  startOverIif(
+    id: string,
+    user1: CallbackUser,
+    user2: CallbackUser,
+    more: Record<string, string | number>,
+  ): Promise<string>;
   /** The RESPONSE to the REQUEST of this id. */
   response(iifId: string, timeoutMs?: number): Promise<IifDatagram>;
   /** What a user's sipp saw, once it finished as its scenario says (else the test fails with sipp's account). */
@@ -163,6 +170,10 @@ export function callbackUnderTest(options: { serviceEnv?: NodeJS.ProcessEnv } = 
       const ack = await peer.next('ACK', String(params.id));
       if (ack.text !== `ACK: id=${params.id};code=ok`)
         throw new Error(`REQUEST ${params.id} answered ${ack.text}`);
+    },
+    async startOverIif(id, user1, user2, more) {
+      await this.request({ id, user1: user1.name, user2: user2.name, ...more });
+      return this.callbackOfIif(id);
     },
     response: (iifId, timeoutMs = 30_000) => need(iif, 'the IIF peer').next('RESPONSE', iifId, timeoutMs),
     async wireOf(user) {

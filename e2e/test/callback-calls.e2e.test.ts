@@ -33,15 +33,11 @@ describe('callbacks with real peers', () => {
     const user2 = await rig
       .users()
       .user('2happy', { kind: 'answers-then-hangs-up', ringMs: 2000, quietMs: 3000 });
-    await rig.request({
-      id: 'happy',
-      user1: '1happy',
-      user2: '2happy',
+    const callbackId = await rig.startOverIif('happy', user1, user2, {
       duration: 60,
       ann_id1: ANN1.id,
       ann_id2: ANN2.id,
     });
-    const callbackId = await rig.callbackOfIif('happy');
     await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
     await rig.talk(user1, user2);
 

@@ -36,8 +36,7 @@ describe('crashes during a callback', () => {
   it('kill -9 of the callback service while the users talk: the call still ends at its cap, RESPONSE once', async () => {
     const user1 = await rig.users().user('1svc', { kind: 'answers' });
     const user2 = await rig.users().user('2svc', { kind: 'answers' });
-    await rig.request({ id: 'svc-crash', user1: '1svc', user2: '2svc', duration: 7 });
-    const callbackId = await rig.callbackOfIif('svc-crash');
+    const callbackId = await rig.startOverIif('svc-crash', user1, user2, { duration: 7 });
     await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
     await rig.talk(user1, user2);
 
@@ -57,8 +56,7 @@ describe('crashes during a callback', () => {
   it('kill -9 of the callback service, and the call ends while it is down: after the restart RESPONSE arrives once', async () => {
     const user1 = await rig.users().user('1down', { kind: 'answers' });
     const user2 = await rig.users().user('2down', { kind: 'answers-then-hangs-up', quietMs: 3000 });
-    await rig.request({ id: 'svc-down', user1: '1down', user2: '2down', duration: 60 });
-    const callbackId = await rig.callbackOfIif('svc-down');
+    const callbackId = await rig.startOverIif('svc-down', user1, user2, { duration: 60 });
     await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
     await rig.talk(user1, user2);
 
@@ -81,8 +79,7 @@ describe('crashes during a callback', () => {
   it('kill -9 of the orchestrator while user2 rings: the callback still connects them and ends at its cap', async () => {
     const user1 = await rig.users().user('1orch', { kind: 'answers' });
     const user2 = await rig.users().user('2orch', { kind: 'answers', ringMs: 2000 });
-    await rig.request({ id: 'orch-crash', user1: '1orch', user2: '2orch', duration: 8 });
-    const callbackId = await rig.callbackOfIif('orch-crash');
+    const callbackId = await rig.startOverIif('orch-crash', user1, user2, { duration: 8 });
     await rig.event('user2Ringing', (e) => e.event.user2Ringing.callbackId === callbackId);
 
     // Down for longer than user2 still rings: its answer waits in the platform's facts for the restart.
