@@ -2,7 +2,7 @@
 // callback, the service drives the platform over its public API, and sipp users answer, are busy or ring.
 // Announcements are tone WAVs in the media library, heard at RTP sockets the test owns; the duration and the
 // cap are measured on the wire (the users' sipp traces).
-import { callbackEvents, callback } from '@callctl/proto';
+import { callEvents, callbackEvents, callback } from '@callctl/proto';
 import {
   ANN1,
   ANN2,
@@ -67,6 +67,48 @@ describe('callbacks with real peers', () => {
     });
     await rig.event('responseSettled', (e) => e.event.responseSettled.callbackId === callbackId);
     expect(rig.iif().all('RESPONSE', 'happy')).toHaveLength(1);
+  });
+
+  it('speaks ann_digit2 to user2 after its announcement, then bridges them', async () => {
+    const user1 = await rig.users().user('1digits', { kind: 'answers' });
+    const user2 = await rig.users().user('2digits', { kind: 'answers' });
+    const callbackId = await rig.startOverIif('digits', user1, user2, {
+      duration: 60,
+      ann_id2: ANN2.id,
+      ann_digit2: '42',
+    });
+    const user2Leg = (await rig.event('user2Called', (e) => e.event.user2Called.callbackId === callbackId))
+      .event.user2Called.legId;
+    await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
+    await rig.talk(user1, user2);
+    await rig.service().client.cancelCallback({ callbackId, reason: 'done' });
+    await rig.response('digits');
+
+    // On user2's leg: the announcement, then speech, each played to its end, then the bridge.
+    const onUser2 = rig
+      .p()
+      .events.filter((e) => {
+        const event = e.event;
+        if (event?.$case === 'playbackStarted') return event.playbackStarted.legId === user2Leg;
+        if (event?.$case === 'playbackFinished') return event.playbackFinished.legId === user2Leg;
+        return event?.$case === 'legsBridged';
+      })
+      .map((e) => {
+        const event = e.event!;
+        if (event.$case === 'playbackStarted') return `started ${event.playbackStarted.source.split(':')[0]}`;
+        if (event.$case === 'playbackFinished') return `finished ${event.playbackFinished.reason}`;
+        return 'bridged';
+      });
+    const completed = callEvents.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED;
+    expect(onUser2.slice(0, 5)).toEqual([
+      'started library',
+      `finished ${completed}`,
+      'started tts',
+      `finished ${completed}`,
+      'bridged',
+    ]);
+    expect(heardMs(user2.rtp, ANN2.hz)).toBeGreaterThanOrEqual(ANNOUNCEMENT_MS - 500);
+    expect(await rig.wireOf(user1)).toMatchObject({ calls: 1 });
   });
 
   it('over gRPC: user1 hanging up first releases user2, and a replay of the request is the same callback', async () => {
