@@ -77,8 +77,9 @@ describe('callbacks with real peers', () => {
       ann_id2: ANN2.id,
       ann_digit2: '42',
     });
-    const user2Leg = (await rig.event('user2Called', (e) => e.event.user2Called.callbackId === callbackId))
-      .event.user2Called.legId;
+    const { callId, legId: user2Leg } = (
+      await rig.event('user2Called', (e) => e.event.user2Called.callbackId === callbackId)
+    ).event.user2Called;
     await rig.event('bridged', (e) => e.event.bridged.callbackId === callbackId);
     await rig.talk(user1, user2);
     await rig.service().client.cancelCallback({ callbackId, reason: 'done' });
@@ -87,7 +88,8 @@ describe('callbacks with real peers', () => {
     // On user2's leg: the announcement, then speech, each played to its end, then the bridge.
     const onUser2 = rig
       .p()
-      .events.filter((e) => {
+      .eventsOf(callId)
+      .filter((e) => {
         const event = e.event;
         if (event?.$case === 'playbackStarted') return event.playbackStarted.legId === user2Leg;
         if (event?.$case === 'playbackFinished') return event.playbackFinished.legId === user2Leg;
