@@ -2,14 +2,8 @@
 // database, the platform's NATS and public API (the orchestrator's address serves CallControl and
 // MediaLibrary), free gRPC and IIF ports, kept across a kill -9 and restart; a promise client of its public
 // gRPC API; and an IIF peer (a UDP socket the test owns) that sends REQUESTs and answers RESPONSEs.
-import {
-  Metadata,
-  credentials,
-  type CallOptions,
-  type ClientReadableStream,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { callback } from '@callctl/proto';
+import { createCallbackClient, NO_RETRIES, type CallbackClient } from '@callctl/client';
+import type { callback } from '@callctl/proto';
 import { createTestDatabase, freePort, type TestDatabase } from '@callctl/testing';
 import { startService, type ServiceProcess } from './services.js';
 
@@ -102,64 +96,30 @@ export const dialPlanByPrefix = (ports: Record<string, number>): string =>
     .map(([prefix, port]) => `${prefix}=>sip:{user}@127.0.0.1:${port}`)
     .join(' ');
 
-type Unary<Req, Res> = (request: callback.DeepPartial<Req>) => Promise<Res>;
-
-/** The public callctl.v1.Callback API as promises, each call made once (a test asserts what one call answers). */
-export interface CallbackApi {
-  startCallback: Unary<callback.StartCallbackRequest, callback.StartCallbackResponse>;
-  getCallback: Unary<callback.GetCallbackRequest, callback.GetCallbackResponse>;
-  listCallbacks: Unary<callback.ListCallbacksRequest, callback.ListCallbacksResponse>;
-  cancelCallback: Unary<callback.CancelCallbackRequest, callback.CancelCallbackResponse>;
-  getCallbackStats: Unary<callback.GetCallbackStatsRequest, callback.GetCallbackStatsResponse>;
-  /** Every event the stream delivers from `fromPosition`, pushed into `into` until close() is called. */
-  watch(request: callback.DeepPartial<callback.WatchCallbackEventsRequest>, into: WatchedEvents): () => void;
-  close(): void;
-}
-
+/** The public callctl.v1.Callback client, each call made once (a test asserts what one call answers). */
+export type CallbackApi = CallbackClient;
 export type CallbackEvent = callback.WatchCallbackEventsResponse;
 export type WatchedEvents = CallbackEvent[];
 
 const DEADLINE_MS = 30_000;
 
-function createCallbackApi(address: string): CallbackApi {
-  const raw = new callback.CallbackClient(address, credentials.createInsecure());
-  const unary =
-    <Req, Res>(
-      method: (
-        request: Req,
-        metadata: Metadata,
-        options: Partial<CallOptions>,
-        done: (error: ServiceError | null, response: Res) => void,
-      ) => unknown,
-      fromPartial: (partial: callback.DeepPartial<Req>) => Req,
-    ): Unary<Req, Res> =>
-    (request) =>
-      new Promise<Res>((resolve, reject) =>
-        method.call(
-          raw,
-          fromPartial(request),
-          new Metadata(),
-          { deadline: new Date(Date.now() + DEADLINE_MS) },
-          (error: ServiceError | null, response: Res) => (error ? reject(error) : resolve(response)),
-        ),
-      );
-  return {
-    startCallback: unary(raw.startCallback, (r) => callback.StartCallbackRequest.fromPartial(r)),
-    getCallback: unary(raw.getCallback, (r) => callback.GetCallbackRequest.fromPartial(r)),
-    listCallbacks: unary(raw.listCallbacks, (r) => callback.ListCallbacksRequest.fromPartial(r)),
-    cancelCallback: unary(raw.cancelCallback, (r) => callback.CancelCallbackRequest.fromPartial(r)),
-    getCallbackStats: unary(raw.getCallbackStats, (r) => callback.GetCallbackStatsRequest.fromPartial(r)),
-    watch(request, into) {
-      const stream: ClientReadableStream<CallbackEvent> = raw.watchCallbackEvents(
-        callback.WatchCallbackEventsRequest.fromPartial(request),
-      );
-      stream.on('data', (event: CallbackEvent) => into.push(event));
-      // Cut by a killed service or by close(): the test re-opens it from the last position it holds.
-      stream.on('error', () => undefined);
-      return () => stream.cancel();
-    },
-    close: () => raw.close(),
-  };
+const createCallbackApi = (address: string): CallbackApi =>
+  createCallbackClient({ address, deadlineMs: DEADLINE_MS, retry: NO_RETRIES });
+
+/**
+ * Every event WatchCallbackEvents delivers from `fromPosition` pushed into `into`, until the returned stop is
+ * called or the service dies (not resumed: the test re-opens it after a restart, from nextPosition).
+ */
+export function watchCallbackEvents(
+  client: CallbackApi,
+  request: callback.DeepPartial<callback.WatchCallbackEventsRequest>,
+  into: WatchedEvents,
+): () => void {
+  const feed = client.watchCallbackEvents(request, { resume: false });
+  void (async () => {
+    for await (const event of feed) into.push(event);
+  })().catch(() => undefined); // cut by a killed service or by stop
+  return () => feed.close();
 }
 
 /** The position after the last event held, to re-open a watch after a restart without repeats. */

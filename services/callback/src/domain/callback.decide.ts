@@ -2,7 +2,7 @@
 // one trigger (a call event from CALL_EVENTS, a cancel, or the platform's answer to one of our commands) and
 // says which callback events to append and which commands to send over CallControl. Every command carries
 // an idempotency key of its step, so sending one again (a redelivery, a restart) is safe.
-import { callbackEvents, type callEvents } from '@callctl/proto';
+import { callbackEvents, callEvents } from '@callctl/proto';
 import {
   evolve,
   isOver,
@@ -267,13 +267,13 @@ function callEvent(steps: Steps, e: CallEventIn, at: Date): void {
     }
     case 'PlaybackFinished': {
       const step = steps.live.playbacks[e.data.playbackId];
-      if (step) playbackFinished(steps, step);
+      if (step) playbackFinished(steps, step, e.data.reason);
       return;
     }
   }
 }
 
-const PLAY_STEPS: readonly PlayStep[] = ['ann1', 'ann2', 'digits2', 'user2failed'];
+const PLAY_STEPS: readonly PlayStep[] = ['ann1', 'ann2', 'digits2', 'user2failed', 'user2failedAgain'];
 
 function playStepOfKey(callbackId: string, key: string): PlayStep | undefined {
   return PLAY_STEPS.find((step) => key === stepKey(callbackId, step));
@@ -351,9 +351,20 @@ function user2AnsweredCommands(s: CallbackState): CallbackCommand[] {
   return [bridge(s)];
 }
 
-function playbackFinished(steps: Steps, step: PlayStep): void {
+function playbackFinished(steps: Steps, step: PlayStep, reason?: callEvents.PlaybackEndReason): void {
   const s = steps.s;
-  if (step === 'user2failed') {
+  if (step === 'user2failed' || step === 'user2failedAgain') {
+    if (
+      step === 'user2failed' &&
+      reason === callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED &&
+      steps.live.releasing &&
+      s.callId
+    ) {
+      // Nothing of the callback's stops it: user1's own announcement, whose speech was still being made when
+      // user2 failed, started late and replaced it. Played once more, so user1 still hears why it is released.
+      steps.send(play(s, 'user2failedAgain', s.user1LegId, s.request!.user2FailedAnnouncement!));
+      return;
+    }
     if (steps.live.releasing && s.callId) {
       steps.live = { ...steps.live, releasing: false };
       steps.send({ type: 'Hangup', callId: s.callId });

@@ -104,9 +104,12 @@ const playbackStarted = (playbackId: string, step: string): CallEventIn => ({
     clientState: CS,
   }),
 });
-const playbackFinished = (playbackId: string): CallEventIn => ({
+const playbackFinished = (
+  playbackId: string,
+  reason = callEvents.PlaybackEndReason.PLAYBACK_END_REASON_COMPLETED,
+): CallEventIn => ({
   type: 'PlaybackFinished',
-  data: callEvents.PlaybackFinished.fromPartial({ callId: 'C', playbackId, clientState: CS }),
+  data: callEvents.PlaybackFinished.fromPartial({ callId: 'C', playbackId, reason, clientState: CS }),
 });
 
 const types = (d: Decision) => d.events.map((e: CallbackEvent) => e.type);
@@ -242,6 +245,24 @@ describe('a callback', () => {
       r = step(r.s, call(callEnded(EndCause.END_CAUSE_LOCAL_HANGUP), 12100));
       expect(types(r.d)).toEqual([]);
       expect(viewOf(r.s).state).toBe(View.CALLBACK_STATE_ENDED);
+    });
+
+    it("plays it once more when user1's own announcement, started late, replaced it; then hangs up", () => {
+      let r = step(user1Up(), call(ringing('L2'), 1100));
+      r = step(r.s, call(ended('L2', EndCause.END_CAUSE_BUSY, 486), 1200));
+      expect(commands(r.d)).toEqual(['Play user2failed']);
+      r = step(r.s, call(playbackStarted('P9', 'user2failed'), 1300));
+      // user1's announcement was still being synthesized: its PlaybackStarted comes now and stops P9.
+      r = step(r.s, call(playbackStarted('P1', 'ann1'), 1400));
+      const stopped = callEvents.PlaybackEndReason.PLAYBACK_END_REASON_STOPPED;
+      r = step(r.s, call(playbackFinished('P9', stopped), 1400));
+      expect(commands(r.d)).toEqual(['Play user2failedAgain']);
+      r = step(r.s, call(playbackStarted('P10', 'user2failedAgain'), 1500));
+      r = step(r.s, call(playbackFinished('P1', stopped), 1500));
+      expect(r.d.commands).toEqual([]);
+      // Once only: the second one ends the release whatever its reason.
+      r = step(r.s, call(playbackFinished('P10', stopped), 4000));
+      expect(r.d.commands).toEqual([{ type: 'Hangup', callId: 'C' }]);
     });
 
     it('hangs up at once without a failed announcement', () => {

@@ -38,7 +38,11 @@ export const CALLBACK_EVENT_TYPES: ReadonlySet<string> = new Set<CallbackEventTy
 ]);
 
 /** The steps a callback drives its call through; `<callbackId>:<step>` is each request's idempotency key. */
-export type PlayStep = 'ann1' | 'ann2' | 'digits2' | 'user2failed';
+/**
+ * `user2failedAgain`: the user2-failed announcement played once more because a late start of user1's own
+ * announcement (its speech still being synthesized when user2 failed) replaced it.
+ */
+export type PlayStep = 'ann1' | 'ann2' | 'digits2' | 'user2failed' | 'user2failedAgain';
 export type Step = 'user1' | 'user2' | 'bridge' | PlayStep;
 
 export const stepKey = (callbackId: string, step: Step) => `${callbackId}:${step}`;
