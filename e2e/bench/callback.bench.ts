@@ -31,7 +31,7 @@
 // CALLBACK_BENCH_IIF_RATE (default 20), CALLBACK_BENCH_IIF_S (default 30; 0 skips), CALLBACK_BENCH_WARM_UP
 // (default 40 callbacks), CALLBACK_BENCH_LOG_DIR (keep the services' logs there), CALLBACK_BENCH_SERVICE_ENV
 // (more settings of the callback service only, space-separated NAME=value: a what-if such as
-// DATABASE_POOL_SIZE=20). A quick run (~2 min):
+// DATABASE_POOL_SIZE=20). A quick run (about a minute and a half with the start):
 // CALLBACK_BENCH_STEP_S=10 CALLBACK_BENCH_IIF_S=10 CALLBACK_BENCH_RATES=10,20.
 // It asserts nothing, and exits non-zero only when it could not measure.
 import { createSocket, type Socket } from 'node:dgram';
