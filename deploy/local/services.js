@@ -249,7 +249,8 @@ const services = [
     howTo: [
       '',
       'Start a callback (README "Callbacks": it calls user1, then user2, and bridges them):',
-      `  terminal 1: sipp -sn uas -i 127.0.0.1 -p 5090        (user1 and user2: answers both calls)`,
+      `  terminal 1: sipp -sf e2e/scenarios/callback-uas-answers-follows-reinvites-expect-bye.xml -i 127.0.0.1 -p 5090 -key rtp_port 6000`,
+      `              (user1 and user2: answers both calls and follows the bridge's re-INVITEs)`,
       `  terminal 2: npx callctl callback watch`,
       `  terminal 3: printf 'REQUEST: id=1;user1=100;user2=101;duration=60;' | nc -u -w2 127.0.0.1 ${callbackIifPort}`,
       `              (prints ACK: id=1;code=ok; to see the RESPONSE too, keep nc open past the call:`,

@@ -29,7 +29,7 @@ const SCENARIOS = join(__dirname, '..', 'scenarios');
  * Both users are outbound legs the platform calls without an offer (CreateCall, then Dial without a
  * bridge), each answered on its own, then joined by BridgeLegs with re-INVITEs.
  */
-const USER = 'uas-late-offer-follows-reinvites-expect-bye.xml';
+const USER = 'callback-uas-answers-follows-reinvites-expect-bye.xml';
 const { CallbackEndCause: Cause } = callbackEvents;
 const { CallbackState: State } = callback;
 
@@ -41,8 +41,11 @@ describe('callback service core over the real platform', () => {
   const sipps: RunningSipp[] = [];
   let n = 0;
 
-  const uas = async (scenario: string) => {
-    const sipp = await startSipp({ scenario: join(SCENARIOS, scenario), args: ['-key', 'rtp_port', '9'] });
+  const uas = async (scenario: string, args: string[] = []) => {
+    const sipp = await startSipp({
+      scenario: join(SCENARIOS, scenario),
+      args: ['-key', 'rtp_port', '9', ...args],
+    });
     sipps.push(sipp);
     return sipp;
   };
@@ -147,10 +150,11 @@ describe('callback service core over the real platform', () => {
       types.push(m.headers?.get('Callctl-Event-Type') ?? '');
     expect(types).toEqual([
       'CallbackRequested',
-      // (these UASs answer without ringing)
       'CallbackUser1Called',
+      'CallbackUser1Ringing',
       'CallbackUser1Answered',
       'CallbackUser2Called',
+      'CallbackUser2Ringing',
       'CallbackUser2Answered',
       'CallbackBridged',
       'CallbackEnded',
@@ -185,7 +189,10 @@ describe('callback service core over the real platform', () => {
   it('user2 hangs up after the bridge: USER2_HANGUP, and user1 is released by the platform', async () => {
     const user1 = await uas(USER);
     // Hangs up 4 s after the bridge's re-INVITE.
-    const user2 = await uas('uas-late-offer-follows-reinvites-then-bye-when-quiet.xml');
+    const user2 = await uas('callback-uas-answers-then-bye-after-recv-timeout.xml', [
+      '-recv_timeout',
+      '4000',
+    ]);
     const view = await callbackOver(String(user1.port), String(user2.port), 0);
     expect(view.endCause).toBe(Cause.CALLBACK_END_CAUSE_USER2_HANGUP);
     const bridgedAt = await recordedAt(view.callId, 'legsBridged');

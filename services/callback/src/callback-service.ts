@@ -1,6 +1,7 @@
 // The callback service wired by hand: its own event log (and relay, and a follower of it), the public API
 // client it drives calls with, the core, the durable consumer of CALL_EVENTS (set up before anything is
 // served), then the IIF and the gRPC Callback service.
+import { readFileSync } from 'node:fs';
 import { connectBus } from '@callctl/bus';
 import { createCallControlClient, createMediaLibraryClient, type ClientOptions } from '@callctl/client';
 import type { Logger } from '@callctl/logging';
@@ -71,7 +72,7 @@ export async function startCallbackService(o: CallbackServiceOptions): Promise<C
       address: hostPort(config.CALLCTL_API),
       deadlineMs: config.CALLCTL_API_TIMEOUT_MS,
       ...(config.CALLCTL_API_TOKEN ? { token: config.CALLCTL_API_TOKEN } : {}),
-      tls: config.CALLCTL_API_TLS,
+      tls: apiTls(config),
     };
     const callControl = createCallControlClient(api);
     stops.push(['call control client', () => callControl.close()]);
@@ -171,4 +172,11 @@ export async function startCallbackService(o: CallbackServiceOptions): Promise<C
     await close();
     throw error;
   }
+}
+
+/** TLS towards the public API: its CA when one is known (CALLCTL_API_CA_FILE, else the internal CA). */
+function apiTls(config: CallbackConfig): ClientOptions['tls'] {
+  if (!config.CALLCTL_API_TLS) return false;
+  const caFile = config.CALLCTL_API_CA_FILE ?? config.internalTls?.caFile;
+  return caFile ? { ca: readFileSync(caFile) } : true;
 }

@@ -79,6 +79,12 @@ export function readConfig(environment: Environment) {
       /** A token for that API (its API_AUTH=token), and whether to use TLS towards it. */
       CALLCTL_API_TOKEN: optionalText(),
       CALLCTL_API_TLS: env.flag(false),
+      /**
+       * The CA (PEM file) that signed that API's certificate, with CALLCTL_API_TLS. Unset: the internal CA
+       * (INTERNAL_TLS_CA_FILE) when internal TLS is configured (the chart's API certificate then comes from it),
+       * else the system's CAs.
+       */
+      CALLCTL_API_CA_FILE: optionalText(),
       CALLCTL_API_TIMEOUT_MS: env.durationMs(10_000),
       /** The callback service's own event log: a database of its own (the platform's migrations applied). */
       DATABASE_URL: env.url(['postgres', 'postgresql']),

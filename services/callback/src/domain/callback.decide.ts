@@ -178,6 +178,11 @@ function result(steps: Steps, command: CallbackCommand, outcome: CommandOutcome,
       else if (!outcome.ok) playbackFinished(steps, command.step);
       return;
     case 'BridgeLegs':
+      // The platform could not join them (a phone refused the bridge's re-INVITE, a peer is down for good):
+      // leaving both to listen to silence until the cap would bill nobody and help nobody, so it is released.
+      if (!outcome.ok && !isOver(s) && !s.bridgedAt)
+        endBeforeBridge(steps, Cause.CALLBACK_END_CAUSE_PLATFORM_FAILURE, 0, now);
+      return;
     case 'Hangup':
       return;
   }

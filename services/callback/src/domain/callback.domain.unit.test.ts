@@ -280,6 +280,22 @@ describe('a callback', () => {
       expect(commands(r.d)).toEqual(['Play user2failed']);
     });
 
+    it('a BridgeLegs the platform refuses (a phone refused the re-INVITE) releases both: PLATFORM_FAILURE', () => {
+      let r = step(user1Up(), call(ringing('L2'), 1100));
+      r = step(r.s, call(answered('L2'), 2000));
+      const bridge = r.d.commands.find((c: CallbackCommand) => c.type === 'BridgeLegs')!;
+      r = step(r.s, {
+        kind: 'result',
+        command: bridge,
+        outcome: { ok: false, code: 'FAILED_PRECONDITION', message: 'leg L2 refused the re-INVITE: 488' },
+      });
+      expect(endOf(r.s)).toMatchObject({
+        cause: Cause.CALLBACK_END_CAUSE_PLATFORM_FAILURE,
+        realDurationS: 0,
+      });
+      expect(r.d.commands).toEqual([{ type: 'Hangup', callId: 'C' }]);
+    });
+
     it('a Dial the platform refuses is user2 unreachable', () => {
       const s = user1Up();
       const dial = owedCommands(s, at(0))[1]!;
