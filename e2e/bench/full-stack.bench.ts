@@ -57,6 +57,7 @@ import type { ServiceProcess } from '../support/services.js';
 import { serveFiles, type ToneServer } from '../support/tones.js';
 import { AnsweringApp, type Tally } from './answering-app.js';
 import { cleanUpOnExit } from './child-cleanup.js';
+import { serviceComplaints } from './service-complaints.js';
 import { pgMeter, setDatabaseOption, type PgUse } from './pg-backends.js';
 import {
   epochMs,
@@ -103,8 +104,6 @@ type Variant = 'file' | 'say' | 'record' | 'transfer';
 const UDP_BUFFER = '4194304';
 const WARM_UP_CALLS = 200;
 const IDLE_MS = 5000;
-/** What startProcess (libs/testing) keeps of a child's output. */
-const LOG_KEPT_BYTES = 4 * 1024 * 1024;
 /** rtpengine media ports: 4 per call up, and at 200 cps about 300 calls are up at once (1 s play + setup). */
 const MEDIA_PORTS = 4000;
 /** How long the calls of a step may take to reach CallEnded in the log after sipp is done. */
@@ -248,36 +247,6 @@ function keptUp(timings: Map<string, InviteTiming>): number {
   const all = [...timings.values()];
   const answered = rate(all.flatMap((t) => (t.okAt === undefined ? [] : [t.okAt])));
   return answered / rate(all.map((t) => t.inviteAt));
-}
-
-/** Warnings and errors the platform's services logged since `marks` was taken, per service. */
-function serviceComplaints(services: ServiceProcess[], marks: number[]): string {
-  return services
-    .map((service, i) => {
-      const lines = service
-        .output()
-        .slice(marks[i])
-        .split('\n')
-        .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
-      // The process fixture keeps the first 4 MiB of a service's output: past that, nothing is seen.
-      const capped =
-        service.output().length >= LOG_KEPT_BYTES
-          ? ` (its log is past the ${LOG_KEPT_BYTES} bytes kept)`
-          : '';
-      if (lines.length === 0) return capped ? `\n      ${service.name}: nothing new${capped}` : '';
-      const messages = new Map<string, number>();
-      for (const line of lines) {
-        const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
-        messages.set(msg, (messages.get(msg) ?? 0) + 1);
-      }
-      const top = [...messages]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 3)
-        .map(([msg, n]) => `${n}x "${msg}"`)
-        .join(', ');
-      return `\n      ${service.name}: ${lines.length} warn/error lines: ${top}${capped}`;
-    })
-    .join('');
 }
 
 /** UDP sockets bound in rtpengine's media port range: its sessions' ports still held. */

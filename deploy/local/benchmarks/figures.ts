@@ -1,7 +1,7 @@
 // The figures a benchmark run printed, read back from its text: bench-compare compares revisions whose
 // benchmarks were never written to print anything else, so the human format is the interface. The
-// full-stack benchmark has a parser of its own (its step table is columns, not "name value unit"); every
-// other benchmark is read by the generic rule of genericFigures.
+// full-stack and callback benchmarks have parsers of their own (their step tables are columns, not "name
+// value unit"); every other benchmark is read by the generic rule of genericFigures.
 
 export interface Figure {
   readonly name: string;
@@ -139,7 +139,8 @@ const QUALIFIER = /^(p\d+(\.\d+)?|avg|mean|median|min|max)$/;
  * What counts as a unit: a time, a rate, a share, a size, a count of packets or recordings (the recorder
  * benchmark's loss and capacity); "8 in flight" or "4 writers" are not figures.
  */
-const UNIT = /^(ns|µs|us|ms|s|cps|%|B|KiB|MiB|GiB|packets|recordings|[A-Za-zµ]+\/(s|msg|call|dialog))$/;
+const UNIT =
+  /^(ns|µs|us|ms|s|cps|%|B|KiB|MiB|GiB|packets|recordings|[A-Za-zµ]+\/(s|msg|call|callback|dialog))$/;
 
 /**
  * The generic rule, for benchmarks without a parser of their own: on each line, the text before the first
@@ -177,7 +178,51 @@ export function genericFigures(text: string): Figure[] {
   return figures;
 }
 
+const CALLBACK_STEP = new RegExp(
+  String.raw`^\s*(iif )?(\d+)\/s((?:\s+\d+){6})((?:\s+(?:${NUM}|-)){11})\s+(ok|SLOW|FAIL)\b`,
+);
+const CALLBACK_COUNTS = ['callbacks', 'acked ok', 'bridged', 'ended ok', 'failed', 'RESPONSEs'];
+const CALLBACK_MEASURES = [
+  ['ACK p50', 'ms'],
+  ['ACK p99', 'ms'],
+  ['REQUEST -> RESPONSE p50', 'ms'],
+  ['REQUEST -> RESPONSE p99', 'ms'],
+  ['cpu callback', 'ms/callback'],
+  ['cpu callback pg', 'ms/callback'],
+  ['cpu orchestrator', 'ms/callback'],
+  ['cpu orchestrator pg', 'ms/callback'],
+  ['cpu platform', 'ms/callback'],
+  ['cpu callback / orchestrator', ''],
+  ['rss callback', 'MiB'],
+] as const;
+
+/**
+ * Reads the output of e2e/bench/callback.bench.ts: each row of its step table (named by its rate, the IIF
+ * round trip's row by `iif` and its rate), and the lines after `summary` by the generic rule.
+ */
+export function callbackFigures(text: string): Figure[] {
+  const figures: Figure[] = [];
+  for (const raw of text.split('\n')) {
+    const row = CALLBACK_STEP.exec(raw.replace(ANSI, ''));
+    if (!row) continue;
+    const step = `${row[1] ?? ''}${row[2]}/s`;
+    const counts = row[3]!.trim().split(/\s+/);
+    const measures = row[4]!.trim().split(/\s+/);
+    CALLBACK_COUNTS.forEach((name, i) =>
+      figures.push({ name: `${step} ${name}`, value: Number(counts[i]), unit: '' }),
+    );
+    CALLBACK_MEASURES.forEach(([name, unit], i) => {
+      if (measures[i] !== '-') figures.push({ name: `${step} ${name}`, value: Number(measures[i]), unit });
+    });
+    figures.push({ name: `${step} passed (1 ok, 0 SLOW or FAIL)`, value: row[5] === 'ok' ? 1 : 0, unit: '' });
+  }
+  // The summary only: the lines under a step (CPU per process, why it failed) are words for a reader.
+  const summary = text.replace(ANSI, '').split(/^summary\s*$/m)[1] ?? '';
+  return [...figures, ...genericFigures(summary)];
+}
+
 /** The figures of one run of the benchmark at `benchPath` (a path inside the repository). */
 export function benchFigures(benchPath: string, text: string): Figure[] {
-  return benchPath.endsWith('full-stack.bench.ts') ? fullStackFigures(text) : genericFigures(text);
+  if (benchPath.endsWith('full-stack.bench.ts')) return fullStackFigures(text);
+  return benchPath.endsWith('callback.bench.ts') ? callbackFigures(text) : genericFigures(text);
 }
