@@ -24,6 +24,11 @@ export class Admission {
     return 'admitted';
   }
 
+  /** Gives back the token of an admission whose claim was lost to another request (it started nothing). */
+  refund(): void {
+    this.tokens = Math.min(this.limits.maxPerSecond, this.tokens + 1);
+  }
+
   private refill(nowMs: number): void {
     if (this.refilledAtMs !== undefined) {
       const elapsedS = Math.max(0, nowMs - this.refilledAtMs) / 1000;

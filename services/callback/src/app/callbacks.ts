@@ -299,7 +299,10 @@ export function createCallbacks(o: CallbacksOptions): CallbackCore {
     const digest = requestDigest(spec);
     const claims = claimStreamId(key);
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-      const recorded = await o.store.readStream(claims);
+      // Most keys are new: the first attempt claims without reading (expecting no claim stream), which keeps a
+      // round trip to PostgreSQL off the ACK; a key already claimed fails that append and is read and judged.
+      const optimistic = attempt === 0;
+      const recorded = optimistic ? [] : await o.store.readStream(claims);
       const version = recorded.at(-1)?.streamVersion ?? 0;
       const last = recorded.at(-1);
       if (last) {
@@ -329,13 +332,17 @@ export function createCallbacks(o: CallbacksOptions): CallbackCore {
       }
       const callbackId = callbackIdOf(key, version + 1);
       const request = await requestOf(callbackId, spec, origin, digest);
-      admit();
+      // Not admitted on the optimistic try: read first, since a replay is answered even at the caps.
+      if (optimistic) {
+        if (admission.admit(projection.active(), clock()) !== 'admitted') continue;
+      } else admit();
       try {
         await o.store.append(claims, version === 0 ? 'no-stream' : version, [
           newEvent({ type: 'CallbackKeyClaimed', data: { key, callbackId, requestDigest: digest } }),
         ]);
       } catch (error) {
-        if (isConcurrencyError(error)) continue; // someone claimed it meanwhile: judge again
+        admission.refund();
+        if (isConcurrencyError(error)) continue; // claimed before or meanwhile: read and judge again
         throw error;
       }
       return createCallback(callbackId, request);
