@@ -17,6 +17,7 @@ import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { CALL_EVENTS_STREAM, ensureCallEventsStream } from '@callctl/bus';
 import { callEventCodecs, isValidationError, RELAY_HEADERS } from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
+import { KeyedQueue } from '../../app/keyed-queue.js';
 import { CALL_EVENT_TYPES, callbackIdOfClientState, type CallEventIn } from '../../domain/callback.decide.js';
 
 export interface CallEventsConsumerOptions {
@@ -96,6 +97,7 @@ export async function startCallEventsConsumer(o: CallEventsConsumerOptions): Pro
   };
   let messages = await subscribe();
   const inFlight = new Set<Promise<void>>();
+  const inOrder = new KeyedQueue();
 
   async function handle(msg: JsMsg): Promise<void> {
     let decoded: ReturnType<typeof decodeCallEvent>;
@@ -111,6 +113,22 @@ export async function startCallEventsConsumer(o: CallEventsConsumerOptions): Pro
       msg.ack();
       return;
     }
+    // One callback's events one after the other, retries included: a reaction the log could not take (the
+    // database down) is retried before the callback's next event is handed over, so none overtakes another.
+    // Waiting its turn is work in progress, not a lost message: JetStream is told so before its ack wait ends.
+    const keepAlive = setInterval(() => msg.working(), Math.max(1000, ackWaitMs / 3));
+    try {
+      await inOrder.run(callbackId, () => react(msg, callbackId, decoded));
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  async function react(
+    msg: JsMsg,
+    callbackId: string,
+    decoded: NonNullable<ReturnType<typeof decodeCallEvent>>,
+  ): Promise<void> {
     let delayMs = o.retryInitialMs ?? 200;
     for (;;) {
       try {
