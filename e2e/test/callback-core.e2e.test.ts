@@ -50,6 +50,25 @@ describe('callback service core over the real platform', () => {
     return sipp;
   };
 
+  /** Two users who stay, and a callback between them started over the core, once they are bridged. */
+  async function bridgedCallback(maxDurationS: number, keyPrefix: string) {
+    const user1 = await uas(USER);
+    const user2 = await uas(USER);
+    const started = await service.callbacks.start(
+      { user1: String(user1.port), user2: String(user2.port), maxDurationS },
+      { kind: 'grpc', idempotencyKey: `${keyPrefix}-${++n}` },
+    );
+    if (!started.ok) throw new Error(started.message);
+    const { callbackId } = started.view;
+    await waitFor(
+      'bridged',
+      async () => (await service.callbacks.get(callbackId))?.state === State.CALLBACK_STATE_BRIDGED,
+      20_000,
+      50,
+    );
+    return { callbackId, user1, user2 };
+  }
+
   /** Starts a callback (user = the port of its sipp) and waits until it is over. */
   async function callbackOver(user1: string, user2: string, maxDurationS: number) {
     const started = await service.callbacks.start(
@@ -205,20 +224,7 @@ describe('callback service core over the real platform', () => {
   });
 
   it('ends right after a restart that missed the whole end of the call (the cap, while it was down)', async () => {
-    const user1 = await uas(USER);
-    const user2 = await uas(USER);
-    const started = await service.callbacks.start(
-      { user1: String(user1.port), user2: String(user2.port), maxDurationS: 5 },
-      { kind: 'grpc', idempotencyKey: `restart-${++n}` },
-    );
-    if (!started.ok) throw new Error(started.message);
-    const { callbackId } = started.view;
-    await waitFor(
-      'bridged',
-      async () => (await service.callbacks.get(callbackId))?.state === State.CALLBACK_STATE_BRIDGED,
-      20_000,
-      50,
-    );
+    const { callbackId, user1, user2 } = await bridgedCallback(5, 'restart');
     const { callId } = (await service.callbacks.get(callbackId))!;
     await service.close();
     // The platform ends the call at the cap on its own; its events wait on the durable consumer.
@@ -266,20 +272,7 @@ describe('callback service core over the real platform', () => {
   });
 
   it('CancelCallback while they talk releases both: CANCELLED, with the real duration so far', async () => {
-    const user1 = await uas(USER);
-    const user2 = await uas(USER);
-    const started = await service.callbacks.start(
-      { user1: String(user1.port), user2: String(user2.port), maxDurationS: 0 },
-      { kind: 'grpc', idempotencyKey: `cancel-${++n}` },
-    );
-    if (!started.ok) throw new Error(started.message);
-    const { callbackId } = started.view;
-    await waitFor(
-      'bridged',
-      async () => (await service.callbacks.get(callbackId))?.state === State.CALLBACK_STATE_BRIDGED,
-      20_000,
-      50,
-    );
+    const { callbackId, user1, user2 } = await bridgedCallback(0, 'cancel');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await service.callbacks.cancel(callbackId, 'operator')).toBe('cancelled');
     const view = await over(callbackId);
