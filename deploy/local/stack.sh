@@ -32,7 +32,9 @@ PORT_VARS=(CALLCTL_PG_PORT CALLCTL_NATS_PORT CALLCTL_NATS_MONITOR_PORT CALLCTL_R
 # service's own event log (services/callback: an application of the public API, with a database of its own).
 DATABASES=(callctl callctl_template callctl_callback)
 
-DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli)
+# netcat-openbsd: `nc -u`, the application server of make dev's callback walk-through (README "Callbacks").
+DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli
+  netcat-openbsd)
 
 say() { printf '\033[36m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] error:\033[0m %s\n' "$*" >&2; exit 1; }
