@@ -20,6 +20,7 @@ export {
 export { HealthRegistry, SERVING_STATUS, type ServingStatusName } from './health.js';
 export { SERVICE_NODE_FLAGS } from './node-flags.js';
 export { sha1Uuid } from './sha1-uuid.js';
+export { KeyedQueue } from './keyed-queue.js';
 export { StatusRefusal, unaryHandler } from './grpc-unary.js';
 export {
   callPeer,

@@ -19,9 +19,9 @@ import {
   type InternalTls,
   type RunningGrpcServer,
   type GrpcListenOptions,
+  KeyedQueue,
 } from '@callctl/service';
 import { KNOWN_SCOPES, scopeOf } from './adapters/grpc/method-scopes.js';
-import { CallLocks } from './app/call-locks.js';
 import { CallRepository, DEFAULT_CACHED_CALLS } from './app/call-repository.js';
 import { CommandEffects } from './app/command-effects.js';
 import { DeadlineManager } from './app/process-managers/deadline-manager.js';
@@ -253,7 +253,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
     const handler = new CommandHandler({
       store,
       calls,
-      locks: new CallLocks(),
+      locks: new KeyedQueue(),
       effects,
       ids,
       log: log.child({ module: 'commands' }),

@@ -7,7 +7,7 @@ import { runInTrace, traceIdOf } from '@callctl/telemetry';
 import { callEvents } from '@callctl/proto';
 import { createTestDatabase, type TestDatabase } from '@callctl/testing';
 import { systemIds } from '../src/adapters/ids.js';
-import { CallLocks } from '../src/app/call-locks.js';
+import { KeyedQueue } from '@callctl/service';
 import { CallRepository } from '../src/app/call-repository.js';
 import { CommandEffects } from '../src/app/command-effects.js';
 import { CommandHandler, type CommandContext } from '../src/app/handle-command.js';
@@ -37,7 +37,7 @@ const instance = (maxAttempts?: number, calls = new CallRepository(store)) =>
   new CommandHandler({
     store,
     calls,
-    locks: new CallLocks(),
+    locks: new KeyedQueue(),
     effects: new CommandEffects(unused as SipEdgePort, unused as MediaPort),
     ids,
     log,

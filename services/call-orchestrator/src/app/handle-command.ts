@@ -24,13 +24,13 @@ import {
   spansEnabled,
   workTraceparent,
 } from '@callctl/telemetry';
+import type { KeyedQueue } from '@callctl/service';
 import type { CallCommand } from '../domain/call.commands.js';
 import { decide, type Decision } from '../domain/call.decide.js';
 import { settled } from '../domain/call.settled.js';
 import type { Deadline } from '../domain/call.guards.js';
 import type { CallState } from '../domain/call.state.js';
 import { ConcurrencyError } from '../domain/errors.js';
-import type { CallLocks } from './call-locks.js';
 import { ActionNotRecordedError } from './errors.js';
 import type { EventLogHealth } from './event-log-health.js';
 import { emptyCall, type CallRepository, type LoadedCall } from './call-repository.js';
@@ -69,7 +69,12 @@ export interface CommandOutcome {
 export interface CommandHandlerOptions {
   store: EventStore;
   calls: CallRepository;
-  locks: CallLocks;
+  /**
+   * One command at a time per call inside this process: a fact about a leg waits while the command that caused
+   * it (AnswerLeg: SIP 200 sent, not yet recorded) finishes, instead of racing it to the append. Across
+   * processes the stream version still decides (ConcurrencyError, reload, retry).
+   */
+  locks: KeyedQueue;
   effects: CommandEffects;
   ids: IdSource;
   log: Logger;

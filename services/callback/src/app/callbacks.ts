@@ -25,7 +25,7 @@ import { DEFAULT_USER1_ANNOUNCEMENT, type Announcement, type AnnouncementResolve
 import { callbackIdOf, callbackStreamId, claimStreamId, judgeClaim, keyOf, requestDigest } from './claims.js';
 import { callerUri, dial, type DialPlan } from './dial-plan.js';
 import type { Effects } from './effects.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedQueue } from '@callctl/service';
 import type {
   CallbackOrigin,
   Callbacks,

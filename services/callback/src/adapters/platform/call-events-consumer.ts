@@ -17,7 +17,7 @@ import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { CALL_EVENTS_STREAM, ensureCallEventsStream } from '@callctl/bus';
 import { callEventCodecs, isValidationError, RELAY_HEADERS } from '@callctl/eventstore';
 import type { Logger } from '@callctl/logging';
-import { KeyedQueue } from '../../app/keyed-queue.js';
+import { KeyedQueue } from '@callctl/service';
 import { CALL_EVENT_TYPES, callbackIdOfClientState, type CallEventIn } from '../../domain/callback.decide.js';
 
 export interface CallEventsConsumerOptions {

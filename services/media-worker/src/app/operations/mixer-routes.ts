@@ -1,4 +1,5 @@
 import type { Logger } from '@callctl/logging';
+import { KeyedQueue } from '@callctl/service';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { LocalEndpoint } from '../../domain/local-answer-sdp.js';
 import { mixerAnswerSdp, mixerCodecOf } from '../../domain/mixer-sdp.js';
@@ -75,7 +76,7 @@ export class MixerRoutes {
   private readonly routes = new PartyMap<MixerRouteRecord>();
   private readonly watches = new Map<string, MixerWatch>();
   /** Per session: route and restore of its parties one after the other (they re-offer the same pair). */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new KeyedQueue();
 
   constructor(private readonly deps: MixerRoutesDeps) {}
 
@@ -291,14 +292,7 @@ export class MixerRoutes {
   }
 
   private serially<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(sessionId) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const tail = next.catch(() => undefined);
-    this.queues.set(sessionId, tail);
-    void tail.then(() => {
-      if (this.queues.get(sessionId) === tail) this.queues.delete(sessionId);
-    });
-    return next;
+    return this.queues.run(sessionId, work);
   }
 }
 

@@ -1,4 +1,6 @@
-// One task at a time per key (a callback), in the order they were asked for; keys do not wait for each other.
+// One task at a time per key (a call, a media session, a callback), in the order they were asked for; keys
+// do not wait for each other, and a failed task lets the next one run (only its own caller sees the failure).
+// In one process only: across processes the event log's stream versions decide.
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 
@@ -7,6 +9,7 @@ export class KeyedQueue {
     const result = previous.then(task, task);
     const tail = result.catch(() => undefined);
     this.tails.set(key, tail);
+    // The last one out removes the entry, so the map holds only keys with work in flight.
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
