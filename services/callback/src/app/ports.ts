@@ -1,7 +1,7 @@
-// The seams between the callback service's parts. The core (domain + app: callbacks.ts, call-driver.ts) sits
+// The seams between the callback service's parts. The core (domain + app: callbacks.ts, effects.ts) sits
 // behind `Callbacks`; the gRPC adapter and the IIF call it, and the IIF's RESPONSE sender is told of ended
 // callbacks through `IifResponses`. Each side is built and tested on its own against these types.
-import type { callback, callbackEvents } from '@callctl/proto';
+import type { callback } from '@callctl/proto';
 
 /** What a callback is asked to do, from either interface, after syntax checks (not yet resolved). */
 export interface CallbackSpec {
@@ -86,19 +86,3 @@ export interface OwedResponse {
 export interface IifResponses {
   owe(response: OwedResponse): void;
 }
-
-/** The event payloads of a callback's stream, by type name (the proto message name). */
-export type CallbackEventPayloads = {
-  CallbackRequested: callbackEvents.CallbackRequested;
-  CallbackUser1Called: callbackEvents.CallbackUser1Called;
-  CallbackUser1Ringing: callbackEvents.CallbackUser1Ringing;
-  CallbackUser1Answered: callbackEvents.CallbackUser1Answered;
-  CallbackUser2Called: callbackEvents.CallbackUser2Called;
-  CallbackUser2Ringing: callbackEvents.CallbackUser2Ringing;
-  CallbackUser2Answered: callbackEvents.CallbackUser2Answered;
-  CallbackBridged: callbackEvents.CallbackBridged;
-  CallbackCancelRequested: callbackEvents.CallbackCancelRequested;
-  CallbackEnded: callbackEvents.CallbackEnded;
-  CallbackFailed: callbackEvents.CallbackFailed;
-  CallbackResponseSettled: callbackEvents.CallbackResponseSettled;
-};
