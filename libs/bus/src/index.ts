@@ -17,6 +17,7 @@ export {
   sipFactSubject,
   mediaFactSubject,
   recordingFactSubject,
+  streamFactSubject,
   SIP_EDGE_LEGS_STREAM,
   SIP_EDGE_LEGS_SUBJECTS,
   sipEdgeLegSubject,

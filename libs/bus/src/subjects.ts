@@ -89,6 +89,12 @@ export function recordingFactSubject(callId: string): string {
   return `facts.recording.${callId}`;
 }
 
+/** `facts.stream.<callId>`: a StreamFact about one of the call's media streams (the stream gateway). */
+export function streamFactSubject(callId: string): string {
+  assertToken('call id', callId);
+  return `facts.stream.${callId}`;
+}
+
 /**
  * sip-edge's record of the legs it holds, one subject per leg (the stream keeps only the last message of
  * each), read back by the same instance after a restart to end the calls it can no longer control.

@@ -281,6 +281,60 @@ function detailsOf(event: KnownEvent): string[] {
       const e = event.legMovedIn;
       return [`leg=${e.legId}`, `from-call=${e.fromCallId}`, `transfer=${e.transferId}`];
     }
+    case 'streamRequested': {
+      const e = event.streamRequested;
+      return [`stream=${e.streamId}`, `url=${e.url}`, ...(e.legId ? [`leg=${e.legId}`] : [])];
+    }
+    case 'streamStarted':
+      return [`stream=${event.streamStarted.streamId}`, `reconnects=${event.streamStarted.reconnects}`];
+    case 'streamReconnecting': {
+      const e = event.streamReconnecting;
+      return [`stream=${e.streamId}`, `attempt=${e.attempt}`, `reason=${JSON.stringify(e.reason)}`];
+    }
+    case 'streamPaused':
+      return [`stream=${event.streamPaused.streamId}`];
+    case 'streamResumed':
+      return [`stream=${event.streamResumed.streamId}`];
+    case 'streamStopped': {
+      const e = event.streamStopped;
+      return [
+        `stream=${e.streamId}`,
+        `reason=${enumWord(callEvents.streamStopReasonToJSON(e.reason), 'STREAM_STOP_REASON_')}`,
+        `sent=${e.framesSent}`,
+        `dropped=${e.framesDropped}`,
+        `reconnects=${e.reconnects}`,
+      ];
+    }
+    case 'streamFailed':
+      return [`stream=${event.streamFailed.streamId}`, `reason=${JSON.stringify(event.streamFailed.reason)}`];
+    case 'siprecRequested': {
+      const e = event.siprecRequested;
+      return [`siprec=${e.siprecId}`, `srs=${e.srsUris.join(',')}`];
+    }
+    case 'siprecAttemptFailed': {
+      const e = event.siprecAttemptFailed;
+      return [`siprec=${e.siprecId}`, `srs=${e.srsUri}`, `sip=${e.sipStatus}`];
+    }
+    case 'siprecStarted':
+      return [`siprec=${event.siprecStarted.siprecId}`, `srs=${event.siprecStarted.srsUri}`];
+    case 'siprecPaused':
+      return [`siprec=${event.siprecPaused.siprecId}`];
+    case 'siprecResumed':
+      return [`siprec=${event.siprecResumed.siprecId}`];
+    case 'siprecUpdated':
+      return [`siprec=${event.siprecUpdated.siprecId}`, `legs=${event.siprecUpdated.legIds.join(',')}`];
+    case 'siprecStopped': {
+      const e = event.siprecStopped;
+      return [
+        `siprec=${e.siprecId}`,
+        `reason=${enumWord(callEvents.siprecStopReasonToJSON(e.reason), 'SIPREC_STOP_REASON_')}`,
+        ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
+      ];
+    }
+    case 'siprecFailed': {
+      const e = event.siprecFailed;
+      return [`siprec=${e.siprecId}`, `sip=${e.sipStatus}`, `reason=${JSON.stringify(e.reason)}`];
+    }
     default: {
       const unknown: never = event;
       return [String(unknown)];

@@ -42,6 +42,14 @@ const RESPONSE_TYPES: Record<Method, { toJSON(message: never): unknown }> = {
   decideTransfer: callControl.DecideTransferResponse,
   addParticipant: callControl.AddParticipantResponse,
   removeParticipant: callControl.RemoveParticipantResponse,
+  startStream: callControl.StartStreamResponse,
+  stopStream: callControl.StopStreamResponse,
+  pauseStream: callControl.PauseStreamResponse,
+  resumeStream: callControl.ResumeStreamResponse,
+  startSiprec: callControl.StartSiprecResponse,
+  pauseSiprec: callControl.PauseSiprecResponse,
+  resumeSiprec: callControl.ResumeSiprecResponse,
+  stopSiprec: callControl.StopSiprecResponse,
 };
 
 const MEDIA_RESPONSE_TYPES: Record<MediaMethod, { toJSON(message: never): unknown }> = {
@@ -160,6 +168,12 @@ export function responseText(call: UnaryCall, response: unknown): string {
     case 'cancelConsultation':
     case 'decideTransfer':
     case 'removeParticipant':
+    case 'stopStream':
+    case 'pauseStream':
+    case 'resumeStream':
+    case 'pauseSiprec':
+    case 'resumeSiprec':
+    case 'stopSiprec':
       return 'ok';
     case 'transferLeg': {
       const r = response as callControl.TransferLegResponse;
@@ -178,6 +192,10 @@ export function responseText(call: UnaryCall, response: unknown): string {
     case 'startRecording':
     case 'recordLeg':
       return `recording ${(response as callControl.StartRecordingResponse).recordingId}`;
+    case 'startStream':
+      return `stream ${(response as callControl.StartStreamResponse).streamId}`;
+    case 'startSiprec':
+      return `siprec ${(response as callControl.StartSiprecResponse).siprecId}`;
     default: {
       const unknown: never = call;
       return String(unknown);

@@ -58,6 +58,14 @@ const REQUEST_TYPES: { readonly [M in UnaryMethod]: callControl.MessageFns<WireR
   decideTransfer: callControl.DecideTransferRequest,
   addParticipant: callControl.AddParticipantRequest,
   removeParticipant: callControl.RemoveParticipantRequest,
+  startStream: callControl.StartStreamRequest,
+  stopStream: callControl.StopStreamRequest,
+  pauseStream: callControl.PauseStreamRequest,
+  resumeStream: callControl.ResumeStreamRequest,
+  startSiprec: callControl.StartSiprecRequest,
+  pauseSiprec: callControl.PauseSiprecRequest,
+  resumeSiprec: callControl.ResumeSiprecRequest,
+  stopSiprec: callControl.StopSiprecRequest,
 };
 
 export const UNARY_METHODS = (Object.keys(callControl.CallControlService) as Array<keyof Definition>).filter(

@@ -21,7 +21,10 @@ export type SipEdgeMethod =
   | 'setLegDirection'
   | 'unbridgeLegs'
   | 'referLeg'
-  | 'notifyRefer';
+  | 'notifyRefer'
+  | 'startRecordingSession'
+  | 'updateRecordingSession'
+  | 'endRecordingSession';
 export interface RecordedRequest {
   method: SipEdgeMethod;
   request: Record<string, unknown>;
@@ -171,6 +174,13 @@ export class RecordingSipEdge {
     const report = this.o.reportActions ?? true;
     const implementation: sipEdge.SipEdgeServer = {
       sendDtmfInfo: handle('sendDtmfInfo', async () => ({})),
+      startRecordingSession: handle('startRecordingSession', async () => ({
+        answerSdp: '',
+        sipCallId: '',
+        sipStatus: 200,
+      })),
+      updateRecordingSession: handle('updateRecordingSession', async () => ({ answerSdp: '' })),
+      endRecordingSession: handle('endRecordingSession', async () => ({})),
       answerLeg: handle('answerLeg', async (r: sipEdge.AnswerLegRequest) => {
         await this.o.onAnswer?.(r);
         if (report) await this.answered(r.callId, r.legId);

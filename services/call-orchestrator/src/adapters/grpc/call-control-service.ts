@@ -13,6 +13,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
+import { UnimplementedError } from '@callctl/errors';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
 import { mediaCommand, type MediaSourcePorts } from '../../app/media-sources.js';
@@ -71,6 +72,31 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
   };
 
   const implementation: callControl.CallControlServer = {
+    // Issue 18: contract stubs, implemented by the streams and SIPREC work.
+    startStream: unary(async (): Promise<callControl.StartStreamResponse> => {
+      throw new UnimplementedError('StartStream is not implemented yet');
+    }),
+    stopStream: unary(async (): Promise<callControl.StopStreamResponse> => {
+      throw new UnimplementedError('StopStream is not implemented yet');
+    }),
+    pauseStream: unary(async (): Promise<callControl.PauseStreamResponse> => {
+      throw new UnimplementedError('PauseStream is not implemented yet');
+    }),
+    resumeStream: unary(async (): Promise<callControl.ResumeStreamResponse> => {
+      throw new UnimplementedError('ResumeStream is not implemented yet');
+    }),
+    startSiprec: unary(async (): Promise<callControl.StartSiprecResponse> => {
+      throw new UnimplementedError('StartSiprec is not implemented yet');
+    }),
+    pauseSiprec: unary(async (): Promise<callControl.PauseSiprecResponse> => {
+      throw new UnimplementedError('PauseSiprec is not implemented yet');
+    }),
+    resumeSiprec: unary(async (): Promise<callControl.ResumeSiprecResponse> => {
+      throw new UnimplementedError('ResumeSiprec is not implemented yet');
+    }),
+    stopSiprec: unary(async (): Promise<callControl.StopSiprecResponse> => {
+      throw new UnimplementedError('StopSiprec is not implemented yet');
+    }),
     say: unary(async (r: callControl.SayRequest, c) => ({
       playbackId: await sendResolved(requests.say(r, stamp), c),
     })),

@@ -42,6 +42,14 @@ const CALL_CONTROL: Table<typeof callControl.CallControlService> = {
   decideTransfer: SCOPES.callsWrite,
   addParticipant: SCOPES.callsWrite,
   removeParticipant: SCOPES.callsWrite,
+  startStream: SCOPES.callsWrite,
+  stopStream: SCOPES.callsWrite,
+  pauseStream: SCOPES.callsWrite,
+  resumeStream: SCOPES.callsWrite,
+  startSiprec: SCOPES.recordingsWrite,
+  pauseSiprec: SCOPES.recordingsWrite,
+  resumeSiprec: SCOPES.recordingsWrite,
+  stopSiprec: SCOPES.recordingsWrite,
   // Recording a call makes a recording that recordings:read can fetch: the right to make one is the
   // recordings scope, not the right to drive the call.
   startRecording: SCOPES.recordingsWrite,

@@ -1,3 +1,4 @@
+import { UnimplementedError } from '@callctl/errors';
 import type { Deadline, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
@@ -52,6 +53,13 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
 
   const implementation: media.MediaWorkerServer = {
     getEngineStatus: unary(() => handlers.engineStatus()),
+    // Issue 18 (SIPREC): contract stubs, implemented by the SIPREC work.
+    offerRecordingFork: unary(async (): Promise<media.OfferRecordingForkResponse> => {
+      throw new UnimplementedError('OfferRecordingFork is not implemented yet');
+    }),
+    answerRecordingFork: unary(async (): Promise<media.AnswerRecordingForkResponse> => {
+      throw new UnimplementedError('AnswerRecordingFork is not implemented yet');
+    }),
     sendDtmf: unary((r: media.SendDtmfRequest) => sessions.sendDtmf(r)),
     startFork: unary(async (r: media.StartForkRequest) => ({
       parties: await forks.start({

@@ -1,3 +1,4 @@
+import { UnimplementedError } from '@callctl/errors';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
@@ -17,6 +18,16 @@ export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
   const unary = unaryHandler(log);
 
   const implementation: sipEdge.SipEdgeServer = {
+    // Issue 18 (SIPREC): contract stubs, implemented by the SIPREC work.
+    startRecordingSession: unary(async (): Promise<sipEdge.StartRecordingSessionResponse> => {
+      throw new UnimplementedError('StartRecordingSession is not implemented yet');
+    }),
+    updateRecordingSession: unary(async (): Promise<sipEdge.UpdateRecordingSessionResponse> => {
+      throw new UnimplementedError('UpdateRecordingSession is not implemented yet');
+    }),
+    endRecordingSession: unary(async (): Promise<sipEdge.EndRecordingSessionResponse> => {
+      throw new UnimplementedError('EndRecordingSession is not implemented yet');
+    }),
     sendDtmfInfo: unary(async (r: sipEdge.SendDtmfInfoRequest): Promise<sipEdge.SendDtmfInfoResponse> => {
       await legs.sendDtmfInfo(r.callId, r.legId, r.digits, r.durationMs);
       return {};
