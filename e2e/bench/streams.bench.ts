@@ -42,7 +42,6 @@ import {
   idleMs,
   inParallel,
   processUdpDrops,
-  startProcess,
   startSipp,
   waitFor,
   type ManagedProcess,
@@ -52,6 +51,14 @@ import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { startService, type ServiceProcess } from '../support/services.js';
 import { senderCounts } from '../../services/recording/bench/rtp-flood-counts.js';
+import {
+  AppEvents,
+  rtpengineSide,
+  rtpenginePort,
+  startSender,
+  startTsxChild,
+  type EventNotes,
+} from './app-events.js';
 import { cleanUpOnExit } from './child-cleanup.js';
 import { quantile } from './sipp-timings.js';
 
@@ -69,7 +76,6 @@ const GATEWAY_PORTS_PER_STREAM = 4;
 /** RPCs of the application in flight at once. */
 const PARALLEL = 10;
 const SCENARIOS = join(__dirname, '..', 'scenarios');
-const FLOOD = join(__dirname, '..', '..', 'services', 'recording', 'bench', 'rtp-flood.ts');
 const SINK = join(__dirname, 'stream-sink.ts');
 const SERVICE = 'stream-bench';
 const PCMU = callEvents.StreamEncoding.STREAM_ENCODING_PCMU;
@@ -92,75 +98,19 @@ async function stopAll(): Promise<void> {
   platform = undefined;
 }
 
-/**
- * The application's view of the event log: a cursor over the platform's WatchEvents list, so that waiting
- * for one call's event does not scan every event of every call each time.
- */
-class EventIndex {
-  private cursor = 0;
-  private readonly seen = new Map<string, string>();
-  private readonly stopped = new Map<string, callEvents.StreamStopped>();
-  readonly inbound: { callId: string; legId: string }[] = [];
-
-  constructor(private readonly p: PlatformUnderTest) {}
-
-  private catchUp(): void {
-    for (; this.cursor < this.p.events.length; this.cursor++) {
-      const event = this.p.events[this.cursor]!.event;
-      switch (event?.$case) {
-        case 'legInitiated':
-          if (event.legInitiated.toUri.includes(`sip:${SERVICE}@`))
-            this.inbound.push({ callId: event.legInitiated.callId, legId: event.legInitiated.legId });
-          if (event.legInitiated.media)
-            this.seen.set(`media:${event.legInitiated.legId}`, JSON.stringify(event.legInitiated.media));
-          break;
-        case 'legsBridged':
-          this.seen.set(`bridged:${event.legsBridged.callId}`, 'yes');
-          break;
-        case 'streamStarted':
-          this.seen.set(`stream:${event.streamStarted.streamId}`, 'started');
-          break;
-        case 'streamFailed':
-          this.seen.set(`stream:${event.streamFailed.streamId}`, `failed: ${event.streamFailed.reason}`);
-          break;
-        case 'streamStopped':
-          this.stopped.set(event.streamStopped.streamId, event.streamStopped);
-          this.seen.set(`stream:${event.streamStopped.streamId}`, 'stopped');
-          break;
-        default:
-      }
-    }
+/** The streams' events the benchmark waits for, beside the calls' (AppEvents). */
+const streamNotes: EventNotes = (event, note) => {
+  if (event.$case === 'streamStarted') note(`stream:${event.streamStarted.streamId}`, 'started');
+  if (event.$case === 'streamFailed')
+    note(`stream:${event.streamFailed.streamId}`, `failed: ${event.streamFailed.reason}`);
+  if (event.$case === 'streamStopped') {
+    note(`stream:${event.streamStopped.streamId}`, 'stopped');
+    note(`stopped:${event.streamStopped.streamId}`, event.streamStopped);
   }
-
-  wait(key: string, timeoutMs = 30_000): Promise<string> {
-    return waitFor(
-      key,
-      () => {
-        this.catchUp();
-        return this.seen.get(key);
-      },
-      timeoutMs,
-      20,
-    );
-  }
-
-  stoppedOf(streamId: string): callEvents.StreamStopped | undefined {
-    this.catchUp();
-    return this.stopped.get(streamId);
-  }
-
-  nextInbound(timeoutMs: number): Promise<{ callId: string; legId: string }> {
-    return waitFor(
-      'an inbound call',
-      () => {
-        this.catchUp();
-        return this.inbound.shift();
-      },
-      timeoutMs,
-      20,
-    );
-  }
-}
+};
+type EventIndex = AppEvents;
+const stoppedOf = (index: EventIndex, streamId: string) =>
+  index.peek<callEvents.StreamStopped>(`stopped:${streamId}`);
 
 interface StreamedCall {
   callId: string;
@@ -168,13 +118,6 @@ interface StreamedCall {
   calleeLeg: string;
   streamId: string;
 }
-
-async function rtpengineSide(p: PlatformUnderTest, index: EventIndex, legId: string): Promise<string> {
-  const media = JSON.parse(await index.wait(`media:${legId}`)) as { sessionId: string; tag: string };
-  return p.edge.rtpengineSideOf(media);
-}
-const rtpenginePort = async (p: PlatformUnderTest, index: EventIndex, legId: string): Promise<number> =>
-  Number(/m=audio (\d+)/.exec(await rtpengineSide(p, index, legId))![1]);
 
 /** Bridges an inbound call to the callee and streams it, per participant in PCMU, to `url`. */
 async function streamOne(
@@ -236,20 +179,6 @@ async function startPhones(p: PlatformUnderTest, calls: number, sockets: Record<
   });
   for (const sipp of [callee, caller]) sipps.add(sipp);
   return { caller, callee };
-}
-
-async function startChild(args: string[], ready: string, what: string): Promise<ManagedProcess> {
-  const child = startProcess(process.execPath, ['--import', 'tsx', ...args]);
-  children.add(child);
-  await waitFor(
-    what,
-    () => {
-      if (child.child.exitCode !== null) throw new Error(`${what} exited:\n${child.output()}`);
-      return child.output().includes(ready);
-    },
-    20_000,
-  );
-  return child;
 }
 
 interface SinkReport {
@@ -398,11 +327,7 @@ async function runStep(
   });
   const floods = {} as Record<Role, ManagedProcess>;
   for (const role of ROLES)
-    floods[role] = await startChild(
-      [FLOOD, `from=${sockets[role]}`, ...targets[role].map((port) => `${port}:${HZ[role]}`)],
-      'sending',
-      `the ${role}s' sender`,
-    );
+    floods[role] = await startSender(children, sockets[role], targets[role], HZ[role]);
   await sleep(1000);
 
   const pids = {
@@ -433,15 +358,14 @@ async function runStep(
 
   // Teardown: every call hung up through the API, which ends its stream (StreamStopped with its counters).
   await inParallel(streamed, PARALLEL, (s) => p.api.hangup({ callId: s.callId }).catch(() => undefined));
-  await inParallel(streamed, PARALLEL, (s) => index.wait(`stream:${s.streamId}`).catch(() => undefined));
   await waitFor(
     'every stream stopped',
-    () => streamed.every((s) => index.stoppedOf(s.streamId)),
+    () => streamed.every((s) => stoppedOf(index, s.streamId)),
     30_000,
     50,
   ).catch(() => failed.push('not every stream reached StreamStopped within 30 s'));
   const gatewayDropped = streamed.reduce(
-    (sum, s) => sum + Number(index.stoppedOf(s.streamId)?.framesDropped ?? 0),
+    (sum, s) => sum + Number(stoppedOf(index, s.streamId)?.framesDropped ?? 0),
     0,
   );
   for (const role of ROLES) {
@@ -532,10 +456,10 @@ async function main(): Promise<void> {
   );
   const sinkPort = await freePort();
   const sink = {
-    process: await startChild([SINK, `port=${sinkPort}`], 'listening', 'the sink'),
+    process: await startTsxChild(children, [SINK, `port=${sinkPort}`], 'listening', 'the sink'),
     port: sinkPort,
   };
-  const index = new EventIndex(p);
+  const index = new AppEvents(p, SERVICE, streamNotes);
   const probe = await startProbe(p, index, sink.process, sinkPort);
   let best = 0;
   let bestStep: StepResult | undefined;
