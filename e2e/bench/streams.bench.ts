@@ -15,8 +15,10 @@
 //   STREAMS_BENCH_SECONDS (default 10) after a second of warm-up;
 // - dropped by the platform: chunks missing in a channel at the sink (the gateway sends silence for a lost
 //   packet, so a missing chunk is a frame it dropped), the frames the gateway counted as dropped (its
-//   bounded buffer: StreamStopped.frames_dropped at the end), and pace: frames that reached the sink over
-//   one per 20 ms per channel (under 99 %: the gateway fell behind its clock);
+//   bounded buffer: StreamStopped.frames_dropped at the end), packets the kernel dropped at the gateway's
+//   fork sockets (they become silence), and pace: frames that reached the sink over one per 20 ms per
+//   channel (under 99 %: the gateway fell behind its clock); a gap in the sequence numbers or a payload
+//   of the wrong size fails the step too;
 // - latency, two figures. (1) sender -> WebSocket: one more bridged call, streamed to the sink's /probe,
 //   whose caller is the benchmark's own RTP endpoint; it switches its running stream from silence to a
 //   tone STREAMS_BENCH_PROBES times per step and the sink reports the arrival of the first loud frame of
@@ -398,7 +400,11 @@ async function runStep(
   };
 }
 
-const droppedOf = (s: StepResult) => s.sink.missing + s.gatewayDropped;
+/**
+ * Frames the platform lost: chunks missing at the sink, frames the gateway's buffer dropped, and packets the
+ * kernel dropped at the gateway's fork sockets (played as silence: no chunk goes missing for them).
+ */
+const droppedOf = (s: StepResult) => s.sink.missing + s.gatewayDropped + s.gatewayUdpDrops;
 
 function printStep(s: StepResult): void {
   const c = s.cpuMsPerStreamSecond;
@@ -468,8 +474,15 @@ async function main(): Promise<void> {
     const step = await runStep(p, gateway, index, sink, probe, streams);
     printStep(step);
     const dropped = droppedOf(step);
-    if (dropped > 0 || step.failed.length > 0 || step.started < streams || step.pace < MIN_PACE) {
-      limit = `stopped at ${streams}: ${dropped} frames dropped, ${step.failed.length} failed, pace ${fixed(100 * step.pace)} %`;
+    const broken = step.sink.sequenceGaps + step.sink.wrongSize;
+    if (
+      dropped > 0 ||
+      broken > 0 ||
+      step.failed.length > 0 ||
+      step.started < streams ||
+      step.pace < MIN_PACE
+    ) {
+      limit = `stopped at ${streams}: ${dropped} frames dropped, ${broken} messages missing or malformed, ${step.failed.length} failed, pace ${fixed(100 * step.pace)} %`;
       break;
     }
     best = streams;
