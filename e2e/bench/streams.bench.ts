@@ -17,8 +17,8 @@
 //   packet, so a missing chunk is a frame it dropped), the frames the gateway counted as dropped (its
 //   bounded buffer: StreamStopped.frames_dropped at the end), packets the kernel dropped at the gateway's
 //   fork sockets (they become silence), and pace: frames that reached the sink over one per 20 ms per
-//   channel (under 99 %: the gateway fell behind its clock); a gap in the sequence numbers or a payload
-//   of the wrong size fails the step too;
+//   channel (under 95 %: the gateway, or the sink, fell far behind); a gap in the sequence numbers or a
+//   payload of the wrong size fails the step too;
 // - latency, two figures. (1) sender -> WebSocket: one more bridged call, streamed to the sink's /probe,
 //   whose caller is the benchmark's own RTP endpoint; it switches its running stream from silence to a
 //   tone STREAMS_BENCH_PROBES times per step and the sink reports the arrival of the first loud frame of
@@ -69,8 +69,13 @@ const SECONDS = Number(process.env.STREAMS_BENCH_SECONDS ?? 10);
 const SETUP_RATE = Number(process.env.STREAMS_BENCH_SETUP_RATE ?? 10);
 const PROBES = Number(process.env.STREAMS_BENCH_PROBES ?? 10);
 const TARGETS = { streams: 200, latencyP99Ms: 40 };
-/** A step keeps pace when the sink received at least this share of one frame per 20 ms per channel. */
-const MIN_PACE = 0.99;
+/**
+ * A step keeps pace when the sink received at least this share of one frame per 20 ms per channel. Not
+ * 0.99: the sink shares the cores, and frames still in flight at the window's end (a backlog the frame
+ * lateness shows) are late, not lost; a gateway that cannot keep up for good ends up dropping from its
+ * bounded buffer, which counts as dropped.
+ */
+const MIN_PACE = 0.95;
 /** rtpengine ports per streamed call: two legs and the gateway's two forks, each RTP + RTCP, with room. */
 const RTPENGINE_PORTS_PER_CALL = 16;
 /** The gateway's fork ports per stream: one per participant, with room for RTCP. */
