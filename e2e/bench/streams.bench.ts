@@ -293,6 +293,8 @@ interface StepResult {
   latency: number[];
   cpuMsPerStreamSecond: { gateway: number; rtpengine: number; mediaWorker: number; orchestrator: number };
   gatewayCoreShare: number;
+  /** The sink's share of one core: near 100 %, the lateness is the sink's own. */
+  sinkCoreShare: number;
   gatewayRssMiB: number;
   box: number;
 }
@@ -342,6 +344,7 @@ async function runStep(
     rtpengine: p.edge.rtpengine.process.child.pid!,
     mediaWorker: p.edge.mediaWorker.process.child.pid!,
     orchestrator: p.orchestrator.process.child.pid!,
+    sink: sink.process.child.pid!,
   };
   // The window starts here: what the sink and the senders saw so far is left out.
   await sinkReport(sink.process);
@@ -400,6 +403,7 @@ async function runStep(
       orchestrator: perStreamSecond(cpu.orchestrator!),
     },
     gatewayCoreShare: cpu.gateway! / wallMs,
+    sinkCoreShare: cpu.sink! / wallMs,
     gatewayRssMiB,
     box,
   };
@@ -428,7 +432,7 @@ function printStep(s: StepResult): void {
   console.log(
     `    cpu per stream: gateway ${fixed(c.gateway, 2)} ms/s (${fixed(100 * s.gatewayCoreShare)} % of one core in all), ` +
       `rtpengine ${fixed(c.rtpengine, 2)}, media-worker ${fixed(c.mediaWorker, 2)}, orchestrator ${fixed(c.orchestrator, 2)} ms/s; ` +
-      `gateway RSS ${fixed(s.gatewayRssMiB)} MiB; box ${s.box} %`,
+      `gateway RSS ${fixed(s.gatewayRssMiB)} MiB; the sink ${fixed(100 * s.sinkCoreShare)} % of a core; box ${s.box} %`,
   );
   if (s.failed.length) console.log(`    failed: ${s.failed.length}: ${s.failed.slice(0, 3).join(' | ')}`);
 }
