@@ -77,7 +77,26 @@ export function labelledRecordingOffer(
     const at = firstAttribute < 0 ? kept.length : firstAttribute;
     return [...kept.slice(0, at), `a=label:${labelOf(index)}`, 'a=sendonly', ...kept.slice(at)];
   });
-  return [...sections[0]!, ...rewritten.flat()].join('\r\n') + (trailing ? '\r\n' : '');
+  return (
+    [...withSessionConnection(sections[0]!, media), ...rewritten.flat()].join('\r\n') +
+    (trailing ? '\r\n' : '')
+  );
+}
+
+/**
+ * The session part with a session-level c= when it has none and every m-line has the same one: rtpengine
+ * writes c= per m-line only, and recorders in the field expect one before t= (drachtio's SRS fails without
+ * it, as with Sonus offers). The m-lines keep theirs (RFC 4566 §5.7: a media c= overrides the session's).
+ */
+function withSessionConnection(session: readonly string[], media: readonly string[][]): string[] {
+  if (session.some((line) => line.startsWith('c='))) return [...session];
+  const connections = new Set(media.map((section) => section.find((line) => line.startsWith('c='))));
+  const [connection] = connections;
+  if (connections.size !== 1 || connection === undefined) return [...session];
+  // RFC 4566 §5 order: v= o= s= i= u= e= p= c= b= t= …
+  const at = session.findIndex((line) => /^[btrzka]=/.test(line));
+  const before = at < 0 ? session.length : at;
+  return [...session.slice(0, before), connection, ...session.slice(before)];
 }
 
 const DIRECTION = /^a=(sendrecv|sendonly|recvonly|inactive)$/;

@@ -20,10 +20,24 @@ describe('SIPREC fork offer', () => {
       ['callee', 'caller'],
     );
     expect(sdp).toBe(
-      'v=0\r\no=- 77 77 IN IP4 127.0.0.1\r\ns=rtpengine\r\nt=0 0\r\n' +
+      'v=0\r\no=- 77 77 IN IP4 127.0.0.1\r\ns=rtpengine\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
         'm=audio 33640 RTP/AVP 0 101\r\nc=IN IP4 127.0.0.1\r\na=label:2\r\na=sendonly\r\na=rtpmap:0 PCMU/8000\r\na=rtcp:33641\r\n' +
         'm=audio 33662 RTP/AVP 0 101\r\nc=IN IP4 127.0.0.1\r\na=label:1\r\na=sendonly\r\na=rtpmap:0 PCMU/8000\r\na=rtcp:33663\r\n',
     );
+  });
+
+  it('leaves the session part alone when the m-lines have different c= lines', () => {
+    const split = offered.replace(
+      'm=audio 33662 RTP/AVP 0 101\r\nc=IN IP4 127.0.0.1',
+      'm=audio 33662 RTP/AVP 0 101\r\nc=IN IP4 127.0.0.2',
+    );
+    const sdp = labelledRecordingOffer(
+      split,
+      { fromTags: ['callee', 'caller'] },
+      ['1', '2'],
+      ['callee', 'caller'],
+    );
+    expect(sdp.split('m=')[0]).toBe('v=0\r\no=- 77 77 IN IP4 127.0.0.1\r\ns=rtpengine\r\nt=0 0\r\n');
   });
 
   it('refuses an offer whose m-lines are not the parties asked for', () => {
