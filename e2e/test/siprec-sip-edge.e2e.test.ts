@@ -260,16 +260,6 @@ describe('SIPREC recording sessions through sip-edge', () => {
       5000,
     );
     const [label1, label2] = ports.map((p) => streams.get(p)!);
-    console.log(
-      'MEASURE',
-      [label1!, label2!].map((x) => ({
-        port: x.port,
-        packets: x.packets,
-        r700: recordedToneRatio(x, CALLER_HZ).toFixed(3),
-        r1300: recordedToneRatio(x, CALLEE_HZ).toFixed(3),
-        last: (Math.max(...x.times) - pausedAt).toFixed(3),
-      })),
-    );
     expect(recordedToneRatio(label1!, CALLER_HZ)).toBeGreaterThan(TONE_DETECTED);
     expect(recordedToneRatio(label1!, CALLEE_HZ)).toBeLessThan(TONE_ABSENT);
     expect(recordedToneRatio(label2!, CALLEE_HZ)).toBeGreaterThan(TONE_DETECTED);
@@ -378,5 +368,18 @@ describe('SIPREC recording sessions through sip-edge', () => {
     await stopFork(c, forkId);
     await twoWayAudio(c.a.rtp, c.b.rtp);
     await c.hangUp();
+  });
+  // Last: it stops sip-edge.
+  it('sends BYE to every recording session still up when sip-edge shuts down', async () => {
+    const c = await bridgedCall('siprec-shutdown');
+    const srsPhone = await phone('siprec-srs-shutdown', 'uas-answers-expect-bye.xml', false);
+    const forkId = `siprec-srec-${randomUUID()}`;
+    const offer = await offerFork(c, forkId);
+    const sessionId = `srec-${randomUUID().replace(/-/g, '')}-1`;
+    await startSession(c, sessionId, `sip:srs@127.0.0.1:${srsPhone.sipp.port}`, offer);
+    await t.sipEdge.stop();
+    t.expectSippSucceeded(await srsPhone.sipp.result);
+    t.expectSippSucceeded(await c.a.sipp.result);
+    t.expectSippSucceeded(await c.b.sipp.result);
   });
 });
