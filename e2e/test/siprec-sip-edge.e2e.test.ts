@@ -29,7 +29,7 @@ describe('SIPREC recording sessions through sip-edge', () => {
   let t: EdgeUnderTest;
   let srs: SiprecSrs;
   let mediaClient: media.MediaWorkerClient;
-  const { phone, stopAll } = edgePhones(() => t);
+  const { phone, bridgedByDialling, stopAll } = edgePhones(() => t);
 
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
@@ -38,25 +38,10 @@ describe('SIPREC recording sessions through sip-edge', () => {
 
   /** A caller (700 Hz) bridged by dialling through to a callee (1300 Hz), each hearing the other. */
   const bridgedCall = async (name: string) => {
-    const a = await phone(`${name}-a`, 'uac-answered-follows-reinvites-expect-bye.xml', true);
-    const offer = await t.fact(
-      'inboundCallOffered',
-      (f) =>
-        f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.includes(`sip:${name}-a@`),
+    const { a, b, callId, legA, legB, offer, placed } = await bridgedByDialling(
+      name,
+      'uas-answers-follows-reinvites-expect-bye.xml',
     );
-    const { callId, legId: legA } = offer;
-    const b = await phone(`${name}-b`, 'uas-answers-follows-reinvites-expect-bye.xml', false);
-    const legB = `${callId}-b`;
-    const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
-      callId,
-      legId: legB,
-      toUri: `sip:callee@127.0.0.1:${b.sipp.port}`,
-      fromUri: '',
-      ringTimeoutMs: 0,
-      bridgeWithLegId: legA,
-      headers: {},
-    });
-    await t.fact('legAnswered', (f) => f.legId === legA);
     const caller = offer.fact.inboundCallOffered.media!;
     const callee = placed.media!;
     expect(callee.sessionId).toBe(caller.sessionId);
