@@ -191,7 +191,7 @@ describe('SIPREC recording sessions through sip-edge', () => {
     await t?.close();
   });
 
-  it('records each party on its label at the real SRS, pauses by re-INVITE with StopFork first, and ends with BYE; the call never notices', async () => {
+  it('records each party on its label at the real SRS, pauses (StopFork, then re-INVITE a=inactive) and resumes (new fork offer, re-INVITE sendonly), ends with BYE; the call never notices', async () => {
     const c = await bridgedCall('siprec-real');
     const forkId = `siprec-srec-${randomUUID()}`;
     const sessionId = `srec-${randomUUID().replace(/-/g, '')}-1`;
@@ -225,6 +225,13 @@ describe('SIPREC recording sessions through sip-edge', () => {
     await twoWayAudio(c.a.rtp, c.b.rtp);
     await sleep(1500);
 
+    // Resume: a new fork offer under the same fork id, re-INVITEd sendonly, the SRS's answer to the fork.
+    const resumedAt = Date.now() / 1000;
+    const again = await offerFork(c, forkId);
+    const resumed = await updateSession(c, sessionId, again, D.MEDIA_DIRECTION_SENDONLY);
+    await answerFork(c, forkId, resumed.answerSdp);
+    await sleep(2000);
+
     await endSession(sessionId);
     await endSession(sessionId); // ended already: fine
     const [file] = await waitFor(
@@ -240,7 +247,7 @@ describe('SIPREC recording sessions through sip-edge', () => {
       'both labels recorded',
       () => {
         const read = recordedStreams(file!);
-        return ports.every((p) => (read.get(p)?.packets ?? 0) > 100) && read;
+        return ports.every((p) => (read.get(p)?.packets ?? 0) > 200) && read;
       },
       5000,
     );
@@ -249,8 +256,11 @@ describe('SIPREC recording sessions through sip-edge', () => {
     expect(recordedToneRatio(label1!, CALLEE_HZ)).toBeLessThan(TONE_ABSENT);
     expect(recordedToneRatio(label2!, CALLEE_HZ)).toBeGreaterThan(TONE_DETECTED);
     expect(recordedToneRatio(label2!, CALLER_HZ)).toBeLessThan(TONE_ABSENT);
-    // Nothing recorded while paused (the fork stopped before the re-INVITE).
-    for (const stream of [label1!, label2!]) expect(Math.max(...stream.times)).toBeLessThan(pausedAt + 0.3);
+    // Nothing recorded while paused (the fork stopped before the re-INVITE), recorded again once resumed.
+    for (const stream of [label1!, label2!]) {
+      expect(stream.times.filter((at) => at > pausedAt + 0.3 && at < resumedAt)).toEqual([]);
+      expect(stream.times.filter((at) => at > resumedAt).length).toBeGreaterThan(50);
+    }
     // The SRS got the metadata and took the call.
     expect(srs.output()).toContain('call connected successfully');
 
