@@ -17,7 +17,8 @@ const PCMU_FORK: ForkedParty = {
 /** Packet n of a 700 Hz PCMU tone, 20 ms each. */
 function packet(n: number): RtpPacket {
   const payload = new Uint8Array(160);
-  for (let i = 0; i < 160; i++) payload[i] = encodeMulaw(8000 * Math.sin((2 * Math.PI * 700 * (n * 160 + i)) / 8000));
+  for (let i = 0; i < 160; i++)
+    payload[i] = encodeMulaw(8000 * Math.sin((2 * Math.PI * 700 * (n * 160 + i)) / 8000));
   return {
     version: 2,
     padding: false,

@@ -4,7 +4,9 @@ import { decodePayload, encodeFrameInto } from './frame-encoding.js';
 import { mediaFormat } from './stream-spec.js';
 
 const tone = (frequency: number, rate: number, count: number) =>
-  Int16Array.from({ length: count }, (_, n) => Math.round(8000 * Math.sin((2 * Math.PI * frequency * n) / rate)));
+  Int16Array.from({ length: count }, (_, n) =>
+    Math.round(8000 * Math.sin((2 * Math.PI * frequency * n) / rate)),
+  );
 
 describe('frame encoding', () => {
   it('writes L16 little-endian and reads it back', () => {

@@ -24,7 +24,10 @@ describe('stream messages', () => {
       payload: Buffer.from([0, 1, 2]),
     });
     expect(parseEndpointMessage('{"event":"clear"}')).toEqual({ kind: 'clear' });
-    expect(parseEndpointMessage('{"event":"mark","mark":{"name":"m1"}}')).toEqual({ kind: 'mark', name: 'm1' });
+    expect(parseEndpointMessage('{"event":"mark","mark":{"name":"m1"}}')).toEqual({
+      kind: 'mark',
+      name: 'm1',
+    });
   });
 
   it.each([

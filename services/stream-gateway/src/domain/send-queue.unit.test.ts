@@ -1,10 +1,17 @@
 import fc from 'fast-check';
 import { SendQueue } from './send-queue.js';
 
-type Op = { kind: 'push'; bytes: number; droppable: boolean } | { kind: 'shift' } | { kind: 'enforce'; socket: number };
+type Op =
+  | { kind: 'push'; bytes: number; droppable: boolean }
+  | { kind: 'shift' }
+  | { kind: 'enforce'; socket: number };
 
 const op = fc.oneof(
-  fc.record({ kind: fc.constant('push' as const), bytes: fc.integer({ min: 1, max: 500 }), droppable: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('push' as const),
+    bytes: fc.integer({ min: 1, max: 500 }),
+    droppable: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('shift' as const) }),
   fc.record({ kind: fc.constant('enforce' as const), socket: fc.integer({ min: 0, max: 5000 }) }),
 );
