@@ -3,13 +3,7 @@
 // a `ws` server in the test (plain and TLS) receives the stream and checks every message and field.
 import { status } from '@grpc/grpc-js';
 import { callEvents, type streamGateway } from '@callctl/proto';
-import {
-  makeCertificateAuthority,
-  toneRatio,
-  waitFor,
-  type ConnectedCall,
-  type TestCertificateAuthority,
-} from '@callctl/testing';
+import { makeCertificateAuthority, toneRatio, waitFor, type ConnectedCall } from '@callctl/testing';
 import { startGatewayFixture, type Gateway, type GatewayFixture } from './support/gateway-fixture.js';
 import {
   mediaOf,
