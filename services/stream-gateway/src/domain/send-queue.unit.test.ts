@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 import { SendQueue } from './send-queue.js';
 
-type Op =
-  | { kind: 'push'; bytes: number; droppable: boolean }
-  | { kind: 'shift' }
-  | { kind: 'enforce'; socket: number };
-
 const op = fc.oneof(
   fc.record({
     kind: fc.constant('push' as const),
