@@ -141,6 +141,11 @@ describe('bidirectional stream', () => {
       () => mediaOf(connection.messages, 'leg-caller').length > mediaBefore + 10,
       3000,
     );
+    // The pause shows in the timestamps (re-anchored to the clock), not in the chunks.
+    const frames = mediaOf(connection.messages, 'leg-caller');
+    const gap = frames[mediaBefore]!.media.timestamp - frames[mediaBefore - 1]!.media.timestamp;
+    expect(gap).toBeGreaterThanOrEqual(600);
+    expect(frames[mediaBefore]!.media.chunk).toBe(frames[mediaBefore - 1]!.media.chunk + 1);
     const sequence = connection.messages.map((m) => m.sequenceNumber);
     expect(sequence).toEqual(sequence.map((_, i) => i + 1));
   });

@@ -394,7 +394,11 @@ export class Stream {
       channel.nextTimestamp = undefined;
       return;
     }
-    if (!this.mediaAllowed()) return;
+    if (!this.mediaAllowed()) {
+      // Paused: after resume the channel's timestamps start again from the clock (the pause shows).
+      channel.nextTimestamp = undefined;
+      return;
+    }
     const timestamp = (channel.nextTimestamp ??= this.timelineMs(nowMs));
     channel.nextTimestamp = timestamp + FRAME_MS;
     const payload = channel.input.passthrough
@@ -411,7 +415,10 @@ export class Stream {
       this.mixedNextTimestamp = undefined;
       return;
     }
-    if (!this.mediaAllowed()) return;
+    if (!this.mediaAllowed()) {
+      this.mixedNextTimestamp = undefined;
+      return;
+    }
     mixFrames(sources, this.accumulator, this.mixed);
     const timestamp = (this.mixedNextTimestamp ??= this.timelineMs(nowMs));
     this.mixedNextTimestamp = timestamp + FRAME_MS;
