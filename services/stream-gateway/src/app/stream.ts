@@ -97,6 +97,8 @@ export class Stream {
   private socket: EndpointSocket | undefined;
   private connection: Connection = 'connecting';
   private paused = false;
+  /** The call's context for `start` and `metadata` (UpdateStream merges into it). */
+  private context: Record<string, string> = {};
   private sequence = 0;
   /** When the first `start` was sent (monotonic ms); media timestamps count from it. */
   private startedAtMs: number | undefined;
@@ -300,8 +302,6 @@ export class Stream {
       },
     };
   }
-
-  private context: Record<string, string> = {};
 
   private onSocketClosed(socket: EndpointSocket, byEndpoint: boolean, detail: string): void {
     if (socket !== this.socket || this.isEnded) return;
