@@ -1,6 +1,7 @@
 // What the app layer needs from the outside world. Adapters implement these; tests use the same adapters
 // against real peers (or, for sip-edge, a recording server speaking the real gRPC contract).
-import type { callEvents, streamGateway } from '@callctl/proto';
+import type { callEvents } from '@callctl/proto';
+import type { streamGateway } from '@callctl/proto';
 
 /** The SIP actions of sip-edge (proto/callctl/sipedge/v1). Each call carries its own deadline. */
 export interface SipEdgePort {

@@ -129,8 +129,8 @@ export type CallCommand =
   | HoldCommand
   | MonitorCommand
   | TransferCommand
-  | ParticipantCommand
-  | StreamCommand;
+  | StreamCommand
+  | ParticipantCommand;
 
 /**
  * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
@@ -261,15 +261,6 @@ export type RecordingCommand =
   | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
 
 /**
- * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
- * that held or resumed the platform itself (sip-edge's LegHoldChanged).
- */
-export type HoldCommand =
-  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
-  | C<'ResumeLeg', { legId: string }>
-  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
-
-/**
  * Media streams to a customer WebSocket: the public requests (StartStream's `authorization` goes to the
  * stream gateway and is never recorded), then the stream gateway's facts (StreamFact).
  */
@@ -308,5 +299,14 @@ export type StreamCommand =
       }
     >
   | C<'RecordStreamOpenFailed', { streamId: string; reason: string }>;
+
+/**
+ * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
+ * that held or resumed the platform itself (sip-edge's LegHoldChanged).
+ */
+export type HoldCommand =
+  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
+  | C<'ResumeLeg', { legId: string }>
+  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
 
 export type CallCommandType = CallCommand['type'];

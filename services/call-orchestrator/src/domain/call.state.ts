@@ -73,8 +73,8 @@ type CallBase = CallCore &
   RecordingsState &
   MonitorsState &
   TransfersState &
-  ParticipantsState &
-  StreamsState;
+  StreamsState &
+  ParticipantsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

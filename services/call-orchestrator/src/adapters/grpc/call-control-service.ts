@@ -2,7 +2,8 @@
 // (requests.ts), runs it through the command handler, and maps any failure once (status.ts).
 import { randomUUID } from 'node:crypto';
 import type { Deadline, Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { callControl, callEvents } from '@callctl/proto';
+import { callControl } from '@callctl/proto';
+import { callEvents } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import { newRootTraceparent, workTraceparent } from '@callctl/telemetry';
@@ -98,7 +99,7 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.streamControl('ResumeStream', r, stamp), c);
       return {};
     }),
-    // Issue 18: contract stubs, implemented by the SIPREC work.
+    // Issue 18: contract stubs, implemented by the streams and SIPREC work.
     startSiprec: unary(async (): Promise<callControl.StartSiprecResponse> => {
       throw new UnimplementedError('StartSiprec is not implemented yet');
     }),
