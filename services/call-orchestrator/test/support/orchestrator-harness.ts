@@ -75,6 +75,7 @@ export interface HarnessOptions {
       | 'apiTokensReloadMs'
       | 'internalTls'
       | 'referPolicy'
+      | 'deadlineResyncMs'
     >
   >;
 }
