@@ -129,6 +129,7 @@ export type CallCommand =
   | HoldCommand
   | MonitorCommand
   | TransferCommand
+  | StreamCommand
   | ParticipantCommand;
 
 /**
@@ -258,6 +259,46 @@ export type RecordingCommand =
   | C<'RecordRecorderStopped', { recordingId: string; reason: callEvents.RecordingStopReason }>
   | C<'RecordRecordingSaved', Omit<callEvents.RecordingSaved, 'callId' | 'clientState'>>
   | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
+
+/**
+ * Media streams to a customer WebSocket: the public requests (StartStream's `authorization` goes to the
+ * stream gateway and is never recorded), then the stream gateway's facts (StreamFact).
+ */
+export type StreamCommand =
+  | C<
+      'StartStream',
+      {
+        /** '' = the whole call. */
+        legId: string;
+        url: string;
+        tracks: callEvents.StreamTracks;
+        encoding: callEvents.StreamEncoding;
+        sampleRate: number;
+        bidirectional: boolean;
+        customParameters: Readonly<Record<string, string>>;
+        authorization: string;
+        /** The stream's events carry it ('' = the call's). */
+        clientState: string;
+      }
+    >
+  | C<'StopStream', { streamId: string }>
+  | C<'PauseStream', { streamId: string }>
+  | C<'ResumeStream', { streamId: string }>
+  | C<'RecordStreamConnected', { streamId: string; reconnects: number }>
+  | C<'RecordStreamConnectionLost', { streamId: string; attempt: number; reason: string }>
+  /** The gateway's StreamClosed, or the orchestrator finding that no gateway holds the stream (GATEWAY_LOST). */
+  | C<
+      'RecordStreamClosed',
+      {
+        streamId: string;
+        reason: callEvents.StreamStopReason;
+        detail: string;
+        framesSent: number;
+        framesDropped: number;
+        reconnects: number;
+      }
+    >
+  | C<'RecordStreamOpenFailed', { streamId: string; reason: string }>;
 
 /**
  * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone

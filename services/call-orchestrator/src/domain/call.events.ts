@@ -31,6 +31,13 @@ export type CallEvent =
   | E<'RecordingStopped', ev.RecordingStopped>
   | E<'RecordingSaved', ev.RecordingSaved>
   | E<'RecordingFailed', ev.RecordingFailed>
+  | E<'StreamRequested', ev.StreamRequested>
+  | E<'StreamStarted', ev.StreamStarted>
+  | E<'StreamReconnecting', ev.StreamReconnecting>
+  | E<'StreamPaused', ev.StreamPaused>
+  | E<'StreamResumed', ev.StreamResumed>
+  | E<'StreamStopped', ev.StreamStopped>
+  | E<'StreamFailed', ev.StreamFailed>
   | E<'MonitorRequested', ev.MonitorRequested>
   | E<'MonitorStarted', ev.MonitorStarted>
   | E<'MonitorModeChanged', ev.MonitorModeChanged>

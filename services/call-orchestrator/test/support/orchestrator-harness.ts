@@ -43,6 +43,8 @@ export interface Harness {
   inboundCall(): Promise<{ callId: string; legId: string }>;
   /** The same, answered with AnswerLeg. */
   answeredInboundCall(): Promise<{ callId: string; legId: string }>;
+  /** A caller A (inbound, answered) bridged with B, whom the application dialled. */
+  bridgedCall(): Promise<{ callId: string; a: string; b: string }>;
   stop(): Promise<void>;
 }
 
@@ -67,11 +69,13 @@ export interface HarnessOptions {
       | 'mediaLibrary'
       | 'recording'
       | 'mixer'
+      | 'streamGateway'
       | 'grpc'
       | 'apiTokensFile'
       | 'apiTokensReloadMs'
       | 'internalTls'
       | 'referPolicy'
+      | 'deadlineResyncMs'
     >
   >;
 }
@@ -110,6 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mediaLibrary: { address: '127.0.0.1:1', timeoutMs: 2000 },
     recording: { address: '127.0.0.1:1', timeoutMs: 2000 },
     mixer: { address: '127.0.0.1:1', timeoutMs: 2000 },
+    streamGateway: { address: '127.0.0.1:1', timeoutMs: 2000 },
     ...options.orchestrator,
   });
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
@@ -118,6 +123,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const ids = await sipEdge.offerInboundCall();
     await waitFor('inbound call recorded', async () => (await stream(ids.callId)).length === 3);
     return ids;
+  };
+  const answeredInboundCall = async () => {
+    const ids = await inboundCall();
+    await client.answerLeg(ids.callId, ids.legId);
+    return ids;
+  };
+  const until = async (callId: string, type: string, count = 1) => {
+    await waitFor(
+      `${type} recorded`,
+      async () => typesOf(await stream(callId)).filter((t) => t === type).length >= count,
+    );
+    return stream(callId);
   };
   return {
     db,
@@ -132,18 +149,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_log')).rows[0]!.n,
     stream,
     sent: (method, callId) => sipEdge.received(method).filter((r) => r.callId === callId),
-    until: async (callId, type, count = 1) => {
-      await waitFor(
-        `${type} recorded`,
-        async () => typesOf(await stream(callId)).filter((t) => t === type).length >= count,
-      );
-      return stream(callId);
-    },
+    until,
     inboundCall,
-    answeredInboundCall: async () => {
-      const ids = await inboundCall();
-      await client.answerLeg(ids.callId, ids.legId);
-      return ids;
+    answeredInboundCall,
+    bridgedCall: async () => {
+      const { callId, legId: a } = await answeredInboundCall();
+      const { legId: b } = await client.dial({ callId, bridgeWithLegId: a, idempotencyKey: 'dial-b' });
+      await until(callId, 'LegInitiated', 2);
+      await sipEdge.answered(callId, b);
+      await until(callId, 'LegsBridged');
+      return { callId, a, b };
     },
     stop: async () => {
       client.close();
