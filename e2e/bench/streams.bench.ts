@@ -25,7 +25,10 @@
 //   the caller's channel; the delay is that arrival less when the caller's first tone packet went out (one
 //   clock: same machine). It spans rtpengine's relay and fork, the gateway's jitter buffer and 20 ms clock,
 //   the WebSocket and the sink's read; the fork -> WebSocket part alone is this less rtpengine's relay,
-//   which no figure here separates (well under a millisecond on loopback). (2) lateness of every frame of
+//   which no figure here separates (well under a millisecond on loopback). The probe call lives across the
+//   steps, as a customer's stream would: its figure includes whatever depth its stream's input queue in the
+//   gateway has kept from earlier stalls (a frame concealed while the party's audio was late stays queued
+//   until the queue passes its cap), so compare steps with that in mind. (2) lateness of every frame of
 //   every stream: its arrival less its `timestamp`, relative to its channel's best in the step: queueing
 //   in the gateway under load, which the probe alone would sample too rarely;
 // - CPU per stream (ms of CPU per second of streaming): the gateway's, rtpengine's (forks and relay), the
