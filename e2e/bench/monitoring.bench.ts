@@ -45,7 +45,7 @@ import { call } from '../support/edge-under-test.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { senderCounts } from '../../services/recording/bench/rtp-flood-counts.js';
 import { AppEvents, rtpengineSide, rtpenginePort, startSender, type EventNotes } from './app-events.js';
-import { cleanUpOnExit } from './child-cleanup.js';
+import { runBenchmark } from './child-cleanup.js';
 import { quantile } from './sipp-timings.js';
 
 const STEPS = (process.env.MONITOR_BENCH_STEPS ?? '50,100,150').split(',').map(Number);
@@ -501,11 +501,4 @@ async function main(): Promise<void> {
   );
 }
 
-cleanUpOnExit(stopPlatform);
-main()
-  .then(stopPlatform)
-  .catch(async (error: unknown) => {
-    console.error(error);
-    await stopPlatform().catch(() => undefined);
-    process.exit(1);
-  });
+runBenchmark(main, stopPlatform);

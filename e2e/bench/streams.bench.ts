@@ -64,7 +64,7 @@ import {
   startTsxChild,
   type EventNotes,
 } from './app-events.js';
-import { cleanUpOnExit } from './child-cleanup.js';
+import { runBenchmark } from './child-cleanup.js';
 import { quantile } from './sipp-timings.js';
 
 const STEPS = (process.env.STREAMS_BENCH_STEPS ?? '50,100,200,300,400').split(',').map(Number);
@@ -524,11 +524,4 @@ async function main(): Promise<void> {
   );
 }
 
-cleanUpOnExit(stopAll);
-main()
-  .then(stopAll)
-  .catch(async (error: unknown) => {
-    console.error(error);
-    await stopAll().catch(() => undefined);
-    process.exit(1);
-  });
+runBenchmark(main, stopAll);
