@@ -129,7 +129,8 @@ export type CallCommand =
   | HoldCommand
   | MonitorCommand
   | TransferCommand
-  | ParticipantCommand;
+  | ParticipantCommand
+  | SiprecCommand;
 
 /**
  * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
@@ -267,5 +268,24 @@ export type HoldCommand =
   | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
   | C<'ResumeLeg', { legId: string }>
   | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
+
+/**
+ * SIPREC: the public requests (the SRS URIs and X- headers validated by the adapter), the driver's outcomes
+ * of each step on the wire (app/process-managers/siprec-driver.ts; `attempt`: 1 for the first SRS, so a
+ * repeated report records nothing), and sip-edge's fact that the SRS ended a session by itself.
+ */
+export type SiprecCommand =
+  | C<'StartSiprec', { srsUris: string[]; headers: Record<string, string> }>
+  | C<'PauseSiprec', { siprecId: string }>
+  | C<'ResumeSiprec', { siprecId: string }>
+  | C<'StopSiprec', { siprecId: string }>
+  | C<
+      'RecordSiprecAttemptFailed',
+      { siprecId: string; attempt: number; srsUri: string; sipStatus: number; reason: string }
+    >
+  | C<'RecordSiprecStarted', { siprecId: string; attempt: number; srsUri: string; sipCallId: string }>
+  | C<'RecordSiprecFailed', { siprecId: string; sipStatus: number; reason: string }>
+  | C<'RecordSiprecUpdated', { siprecId: string; legIds: string[] }>
+  | C<'RecordSiprecSessionEnded', { sessionId: string; sipStatus: number; reason: string }>;
 
 export type CallCommandType = CallCommand['type'];

@@ -46,6 +46,14 @@ export type CallEvent =
   | E<'ParticipantAdded', ev.ParticipantAdded>
   | E<'ParticipantRemoved', ev.ParticipantRemoved>
   | E<'LegMovedOut', ev.LegMovedOut>
-  | E<'LegMovedIn', ev.LegMovedIn>;
+  | E<'LegMovedIn', ev.LegMovedIn>
+  | E<'SiprecRequested', ev.SiprecRequested>
+  | E<'SiprecAttemptFailed', ev.SiprecAttemptFailed>
+  | E<'SiprecStarted', ev.SiprecStarted>
+  | E<'SiprecPaused', ev.SiprecPaused>
+  | E<'SiprecResumed', ev.SiprecResumed>
+  | E<'SiprecUpdated', ev.SiprecUpdated>
+  | E<'SiprecStopped', ev.SiprecStopped>
+  | E<'SiprecFailed', ev.SiprecFailed>;
 
 export type CallEventType = CallEvent['type'];
