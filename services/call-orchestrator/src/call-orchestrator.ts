@@ -58,6 +58,8 @@ import { recorderClient } from './adapters/recording/recorder-client.js';
 import { mixerClient } from './adapters/mixer/mixer-client.js';
 import { redriveMonitors } from './app/process-managers/monitor-redrive.js';
 import { TransferDriver } from './app/process-managers/transfer-driver.js';
+import { SiprecDriver } from './app/process-managers/siprec-driver.js';
+import { SiprecWire } from './app/siprec-wire.js';
 import type { ReferPolicy } from './domain/call.commands.js';
 import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
 
@@ -88,6 +90,8 @@ export interface CallOrchestratorOptions {
   recording?: { address: string; timeoutMs: number };
   /** The mixer (monitoring). @default MIXER_GRPC's (127.0.0.1:50070) */
   mixer?: { address: string; timeoutMs: number };
+  /** SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS). @default 8000 */
+  siprec?: { inviteTimeoutMs: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -249,7 +253,30 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'transfers' }),
     });
     closers.push({ name: 'transfer driver', close: () => transfers.close() });
-    const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer);
+    const siprecWire = new SiprecWire({
+      sipEdge,
+      media,
+      ids,
+      ...(o.siprec ? { inviteTimeoutMs: o.siprec.inviteTimeoutMs } : {}),
+      log: log.child({ module: 'siprec' }),
+    });
+    const siprec = new SiprecDriver({
+      send,
+      load: async (callId) => (await calls.load(callId)).state,
+      wire: siprecWire,
+      clock,
+      ids,
+      log: log.child({ module: 'siprec' }),
+    });
+    closers.push({ name: 'siprec driver', close: () => siprec.close() });
+    const effects = new CommandEffects(
+      sipEdge,
+      media,
+      log.child({ module: 'effects' }),
+      recorder,
+      mixer,
+      siprecWire,
+    );
     const handler = new CommandHandler({
       store,
       calls,
@@ -263,6 +290,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       onRecorded: (callId, call, events) => {
         if (events.some((e) => e.type === 'CallMaxDurationSet')) deadlines.follow(callId, call);
         transfers.onRecorded(callId, call.state, events);
+        siprec.onRecorded(callId, call.state, events);
       },
       logHealth,
     });
@@ -289,6 +317,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       await redriveMonitors(effects.monitors, ids, (id) => calls.cached(id)?.state, !rearmed);
       // A transfer left in the middle of its move by a process that died is finished or rolled back.
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
+      // A SIPREC start left half-way (no SRS outcome recorded) is failed and what it set up ended.
+      if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       rearmed = true;
       return armed;
     };

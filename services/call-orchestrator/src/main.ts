@@ -43,6 +43,7 @@ runService({
       },
       recording: { address: hostPort(config.RECORDING_GRPC), timeoutMs: config.RECORDING_TIMEOUT_MS },
       mixer: { address: hostPort(config.MIXER_GRPC), timeoutMs: config.MIXER_TIMEOUT_MS },
+      siprec: { inviteTimeoutMs: config.SIPREC_INVITE_TIMEOUT_MS },
       defaultMaxCallDurationMs: config.DEFAULT_MAX_CALL_DURATION_MS,
       relay: config.RELAY_ENABLED,
       factsConsumerName: config.FACTS_CONSUMER,

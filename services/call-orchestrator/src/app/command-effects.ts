@@ -39,6 +39,8 @@ import { monitorsEffects } from './capabilities/monitors.effects.js';
 import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
 import { participantsEffects } from './capabilities/participants.effects.js';
+import { siprecEffects } from './capabilities/siprec.effects.js';
+import type { SiprecWire } from './siprec-wire.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -58,6 +60,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   transfersEffects,
   holdsEffects,
   participantsEffects,
+  siprecEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */
@@ -85,6 +88,7 @@ export class CommandEffects {
     log?: Logger,
     recorder: RecorderPort = noRecorder,
     mixer?: MixerPort,
+    siprec?: SiprecWire,
   ) {
     if (mixer) this.monitors = new MonitorMedia({ media, mixer, ...(log ? { log } : {}) });
     this.ports = {
@@ -93,6 +97,7 @@ export class CommandEffects {
       recorder,
       ...(log ? { log } : {}),
       ...(this.monitors ? { monitors: this.monitors } : {}),
+      ...(siprec ? { siprec } : {}),
     };
   }
 

@@ -275,7 +275,8 @@ export type HoldCommand =
  * repeated report records nothing), and sip-edge's fact that the SRS ended a session by itself.
  */
 export type SiprecCommand =
-  | C<'StartSiprec', { srsUris: string[]; headers: Record<string, string> }>
+  /** `clientState`: carried by SiprecRequested when given (else the call's). */
+  | C<'StartSiprec', { srsUris: string[]; headers: Record<string, string>; clientState?: string }>
   | C<'PauseSiprec', { siprecId: string }>
   | C<'ResumeSiprec', { siprecId: string }>
   | C<'StopSiprec', { siprecId: string }>

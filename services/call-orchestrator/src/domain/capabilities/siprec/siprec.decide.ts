@@ -74,7 +74,7 @@ export function startSiprec(s: Active, c: Cmd<'StartSiprec'>): Decision {
           headers: { ...headers },
           legIds: legs.map((l) => l.legId),
           idempotencyKey: key ?? '',
-          clientState: s.clientState,
+          clientState: c.data.clientState || s.clientState,
         },
       },
     ],
