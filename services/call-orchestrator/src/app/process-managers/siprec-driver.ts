@@ -34,18 +34,12 @@ import {
   type Siprec,
 } from '../../domain/capabilities/siprec/siprec.state.js';
 import type { Started } from '../capabilities/effects.js';
-import type { CommandContext, CommandOutcome } from '../handle-command.js';
+import type { SendCommand } from '../handle-command.js';
 import type { Clock, IdSource } from '../ports.js';
 import type { SiprecWire } from '../siprec-wire.js';
 
-type Send = (
-  callId: string,
-  command: CallCommand,
-  context: CommandContext,
-) => Promise<Pick<CommandOutcome, 'decision'>>;
-
 export interface SiprecDriverOptions {
-  send: Send;
+  send: SendCommand;
   /** The call as recorded. */
   load: (callId: string) => Promise<CallState>;
   wire: SiprecWire;
