@@ -309,7 +309,8 @@ it('fails a start interrupted by a restart, and ends what it may have set up', a
   await waitFor('INVITE sent', async () => h.sent('startRecordingSession', callId).length === 1);
   await h.orchestrator.close();
   release();
-  next = await h.startAnother();
+  // Failed once nobody made progress for stalledAfterMs (another instance may be driving it).
+  next = await h.startAnother({ siprec: { inviteTimeoutMs: 8000, stalledAfterMs: 500 } });
   // The closed process's store is gone with it: the new one's reads the log.
   const stream = () => next!.store.readStream(callStreamId(callId));
   await waitFor('SiprecFailed recorded', async () => typesOf(await stream()).includes('SiprecFailed'));

@@ -75,6 +75,7 @@ export interface HarnessOptions {
       | 'recording'
       | 'mixer'
       | 'grpc'
+      | 'siprec'
       | 'apiTokensFile'
       | 'apiTokensReloadMs'
       | 'internalTls'
