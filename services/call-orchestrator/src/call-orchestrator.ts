@@ -79,6 +79,11 @@ export interface CallOrchestratorOptions {
   internalTls?: InternalTls;
   sipEdge: { address: string; timeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number; mediaFilesDir: string };
+  /**
+   * SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS), and how long a start
+   * left without progress waits before recovery fails it. @default 8000, that + 10000
+   */
+  siprec?: { inviteTimeoutMs: number; stalledAfterMs?: number };
   /** The tts service (Say, spoken prompts). @default the config's (TTS_GRPC) */
   tts?: { address: string; timeoutMs: number };
   /** The media library (library ids; the public MediaLibrary is forwarded to it). @default MEDIA_LIBRARY_GRPC's */
@@ -90,11 +95,6 @@ export interface CallOrchestratorOptions {
   recording?: { address: string; timeoutMs: number };
   /** The mixer (monitoring). @default MIXER_GRPC's (127.0.0.1:50070) */
   mixer?: { address: string; timeoutMs: number };
-  /**
-   * SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS), and how long a start
-   * left without progress waits before recovery fails it. @default 8000, that + 10000
-   */
-  siprec?: { inviteTimeoutMs: number; stalledAfterMs?: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -248,18 +248,9 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       sipEdge,
       ...(o.referPolicy ? { referDefaultAccept: o.referPolicy.defaultAccept } : {}),
     });
-    const transfers = new TransferDriver({
-      send,
-      load: async (callId) => (await calls.load(callId)).state,
-      clock,
-      ids,
-      log: log.child({ module: 'transfers' }),
-    });
-    closers.push({ name: 'transfer driver', close: () => transfers.close() });
     const siprecWire = new SiprecWire({
       sipEdge,
       media,
-      ids,
       ...(o.siprec ? { inviteTimeoutMs: o.siprec.inviteTimeoutMs } : {}),
       log: log.child({ module: 'siprec' }),
     });
@@ -273,14 +264,15 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'siprec' }),
     });
     closers.push({ name: 'siprec driver', close: () => siprec.close() });
-    const effects = new CommandEffects(
-      sipEdge,
-      media,
-      log.child({ module: 'effects' }),
-      recorder,
-      mixer,
-      siprecWire,
-    );
+    const transfers = new TransferDriver({
+      send,
+      load: async (callId) => (await calls.load(callId)).state,
+      clock,
+      ids,
+      log: log.child({ module: 'transfers' }),
+    });
+    closers.push({ name: 'transfer driver', close: () => transfers.close() });
+    const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer);
     const handler = new CommandHandler({
       store,
       calls,
@@ -319,10 +311,10 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       const armed = await deadlines.rearm(ids, (id) => calls.load(id));
       // The re-arm just loaded them: their cached state is the log's.
       await redriveMonitors(effects.monitors, ids, (id) => calls.cached(id)?.state, !rearmed);
+      // A SIPREC start left half-way (no SRS outcome) is failed once it stalls, and what it set up ended.
+      if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       // A transfer left in the middle of its move by a process that died is finished or rolled back.
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
-      // A SIPREC start left half-way (no SRS outcome recorded) is failed and what it set up ended.
-      if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       rearmed = true;
       return armed;
     };

@@ -40,7 +40,7 @@ import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
 import { participantsEffects } from './capabilities/participants.effects.js';
 import { siprecEffects } from './capabilities/siprec.effects.js';
-import type { SiprecWire } from './siprec-wire.js';
+import { SiprecWire } from './siprec-wire.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -88,16 +88,16 @@ export class CommandEffects {
     log?: Logger,
     recorder: RecorderPort = noRecorder,
     mixer?: MixerPort,
-    siprec?: SiprecWire,
   ) {
     if (mixer) this.monitors = new MonitorMedia({ media, mixer, ...(log ? { log } : {}) });
     this.ports = {
       sipEdge,
       media,
+      // Pause, resume and the ends of SIPREC (its start is the SIPREC driver's, with its own wire).
+      siprec: new SiprecWire({ sipEdge, media, ...(log ? { log } : {}) }),
       recorder,
       ...(log ? { log } : {}),
       ...(this.monitors ? { monitors: this.monitors } : {}),
-      ...(siprec ? { siprec } : {}),
     };
   }
 

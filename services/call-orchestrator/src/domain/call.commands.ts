@@ -126,11 +126,11 @@ export type CallCommand =
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
     >
   | RecordingCommand
+  | SiprecCommand
   | HoldCommand
   | MonitorCommand
   | TransferCommand
-  | ParticipantCommand
-  | SiprecCommand;
+  | ParticipantCommand;
 
 /**
  * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
@@ -261,15 +261,6 @@ export type RecordingCommand =
   | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
 
 /**
- * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
- * that held or resumed the platform itself (sip-edge's LegHoldChanged).
- */
-export type HoldCommand =
-  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
-  | C<'ResumeLeg', { legId: string }>
-  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
-
-/**
  * SIPREC: the public requests (the SRS URIs and X- headers validated by the adapter), the driver's outcomes
  * of each step on the wire (app/process-managers/siprec-driver.ts; `attempt`: 1 for the first SRS, so a
  * repeated report records nothing), and sip-edge's fact that the SRS ended a session by itself.
@@ -288,5 +279,14 @@ export type SiprecCommand =
   | C<'RecordSiprecFailed', { siprecId: string; sipStatus: number; reason: string }>
   | C<'RecordSiprecUpdated', { siprecId: string; legIds: string[] }>
   | C<'RecordSiprecSessionEnded', { sessionId: string; sipStatus: number; reason: string }>;
+
+/**
+ * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
+ * that held or resumed the platform itself (sip-edge's LegHoldChanged).
+ */
+export type HoldCommand =
+  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
+  | C<'ResumeLeg', { legId: string }>
+  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
 
 export type CallCommandType = CallCommand['type'];

@@ -31,6 +31,14 @@ export type CallEvent =
   | E<'RecordingStopped', ev.RecordingStopped>
   | E<'RecordingSaved', ev.RecordingSaved>
   | E<'RecordingFailed', ev.RecordingFailed>
+  | E<'SiprecRequested', ev.SiprecRequested>
+  | E<'SiprecAttemptFailed', ev.SiprecAttemptFailed>
+  | E<'SiprecStarted', ev.SiprecStarted>
+  | E<'SiprecPaused', ev.SiprecPaused>
+  | E<'SiprecResumed', ev.SiprecResumed>
+  | E<'SiprecUpdated', ev.SiprecUpdated>
+  | E<'SiprecStopped', ev.SiprecStopped>
+  | E<'SiprecFailed', ev.SiprecFailed>
   | E<'MonitorRequested', ev.MonitorRequested>
   | E<'MonitorStarted', ev.MonitorStarted>
   | E<'MonitorModeChanged', ev.MonitorModeChanged>
@@ -46,14 +54,6 @@ export type CallEvent =
   | E<'ParticipantAdded', ev.ParticipantAdded>
   | E<'ParticipantRemoved', ev.ParticipantRemoved>
   | E<'LegMovedOut', ev.LegMovedOut>
-  | E<'LegMovedIn', ev.LegMovedIn>
-  | E<'SiprecRequested', ev.SiprecRequested>
-  | E<'SiprecAttemptFailed', ev.SiprecAttemptFailed>
-  | E<'SiprecStarted', ev.SiprecStarted>
-  | E<'SiprecPaused', ev.SiprecPaused>
-  | E<'SiprecResumed', ev.SiprecResumed>
-  | E<'SiprecUpdated', ev.SiprecUpdated>
-  | E<'SiprecStopped', ev.SiprecStopped>
-  | E<'SiprecFailed', ev.SiprecFailed>;
+  | E<'LegMovedIn', ev.LegMovedIn>;
 
 export type CallEventType = CallEvent['type'];

@@ -10,11 +10,11 @@ import type { DigitsState } from './capabilities/digits/digits.state';
 import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
+import type { SiprecState } from './capabilities/siprec/siprec.state';
 import type { MonitorsState } from './capabilities/monitors/monitors.state';
 import type { TransfersState } from './capabilities/transfers/transfers.state';
 import type { LegHold } from './capabilities/holds/holds.state';
 import type { ParticipantsState } from './capabilities/participants/participants.state';
-import type { SiprecState } from './capabilities/siprec/siprec.state';
 
 type LegBase = {
   readonly legId: string;
@@ -71,10 +71,10 @@ type CallBase = CallCore &
   BridgesState &
   MediaLossState &
   RecordingsState &
+  SiprecState &
   MonitorsState &
   TransfersState &
-  ParticipantsState &
-  SiprecState;
+  ParticipantsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

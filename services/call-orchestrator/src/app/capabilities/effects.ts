@@ -6,17 +6,17 @@ import type { CallEvent } from '../../domain/call.events.js';
 import type { CallState } from '../../domain/call.state.js';
 import type { Logger } from '@callctl/logging';
 import type { MediaParty, MediaPort, RecorderPort, SipEdgePort } from '../ports.js';
-import type { MonitorMedia } from '../monitor-media.js';
 import type { SiprecWire } from '../siprec-wire.js';
+import type { MonitorMedia } from '../monitor-media.js';
 
 export interface EffectPorts {
   readonly sipEdge: SipEdgePort;
   readonly media: MediaPort;
   readonly recorder: RecorderPort;
-  /** The monitored calls' mixer rooms and routes (absent: a process without a mixer). */
-  readonly monitors?: MonitorMedia;
   /** SIPREC's fork and recording-session steps (absent: a process without SIPREC). */
   readonly siprec?: SiprecWire;
+  /** The monitored calls' mixer rooms and routes (absent: a process without a mixer). */
+  readonly monitors?: MonitorMedia;
   /** For an action after the append that finally failed and is given up (nothing records it). */
   readonly log?: Logger;
 }

@@ -68,8 +68,8 @@ describe('call capability registry', () => {
       transfers: {},
       movedOut: {},
       participants: {},
-      recordings: {},
       siprecs: {},
+      recordings: {},
     });
   });
 
