@@ -35,12 +35,12 @@ import { bridgesEffects } from './capabilities/bridges.effects.js';
 import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
+import { siprecEffects } from './capabilities/siprec.effects.js';
+import { SiprecWire } from './siprec-wire.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
 import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
 import { participantsEffects } from './capabilities/participants.effects.js';
-import { siprecEffects } from './capabilities/siprec.effects.js';
-import { SiprecWire } from './siprec-wire.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -56,11 +56,11 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   bridgesEffects,
   mediaLossEffects,
   recordingsEffects,
+  siprecEffects,
   monitorsEffects,
   transfersEffects,
   holdsEffects,
   participantsEffects,
-  siprecEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */

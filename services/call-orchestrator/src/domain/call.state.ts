@@ -50,10 +50,10 @@ export type { Playback } from './capabilities/media/media.state';
 export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';
 export type { Recording } from './capabilities/recordings/recordings.state';
+export type { Siprec } from './capabilities/siprec/siprec.state';
 export type { Monitor } from './capabilities/monitors/monitors.state';
 export type { LegHold } from './capabilities/holds/holds.state';
 export type { Participant } from './capabilities/participants/participants.state';
-export type { Siprec } from './capabilities/siprec/siprec.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */
