@@ -60,6 +60,8 @@ import { streamGatewayClient } from './adapters/stream-gateway/stream-gateway-cl
 import { recoverStreams } from './app/process-managers/stream-recovery.js';
 import { redriveMonitors } from './app/process-managers/monitor-redrive.js';
 import { TransferDriver } from './app/process-managers/transfer-driver.js';
+import { SiprecDriver } from './app/process-managers/siprec-driver.js';
+import { SiprecWire } from './app/siprec-wire.js';
 import type { ReferPolicy } from './domain/call.commands.js';
 import { callEvents } from '@callctl/proto';
 import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
@@ -80,6 +82,11 @@ export interface CallOrchestratorOptions {
   internalTls?: InternalTls;
   sipEdge: { address: string; timeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number; mediaFilesDir: string };
+  /**
+   * SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS), and how long a start
+   * left without progress waits before recovery fails it. @default 8000, that + 10000
+   */
+  siprec?: { inviteTimeoutMs: number; stalledAfterMs?: number };
   /** The tts service (Say, spoken prompts). @default the config's (TTS_GRPC) */
   tts?: { address: string; timeoutMs: number };
   /** The media library (library ids; the public MediaLibrary is forwarded to it). @default MEDIA_LIBRARY_GRPC's */
@@ -253,6 +260,22 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       sipEdge,
       ...(o.referPolicy ? { referDefaultAccept: o.referPolicy.defaultAccept } : {}),
     });
+    const siprecWire = new SiprecWire({
+      sipEdge,
+      media,
+      ...(o.siprec ? { inviteTimeoutMs: o.siprec.inviteTimeoutMs } : {}),
+      log: log.child({ module: 'siprec' }),
+    });
+    const siprec = new SiprecDriver({
+      send,
+      load: async (callId) => (await calls.load(callId)).state,
+      wire: siprecWire,
+      ...(o.siprec ? { stalledAfterMs: o.siprec.stalledAfterMs ?? o.siprec.inviteTimeoutMs + 10_000 } : {}),
+      clock,
+      ids,
+      log: log.child({ module: 'siprec' }),
+    });
+    closers.push({ name: 'siprec driver', close: () => siprec.close() });
     const transfers = new TransferDriver({
       send,
       load: async (callId) => (await calls.load(callId)).state,
@@ -298,6 +321,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       onRecorded: (callId, call, events) => {
         if (events.some((e) => e.type === 'CallMaxDurationSet')) deadlines.follow(callId, call);
         transfers.onRecorded(callId, call.state, events);
+        siprec.onRecorded(callId, call.state, events);
       },
       logHealth,
     });
@@ -322,6 +346,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       const armed = await deadlines.rearm(ids, (id) => calls.load(id));
       // The re-arm just loaded them: their cached state is the log's.
       await redriveMonitors(effects.monitors, ids, (id) => calls.cached(id)?.state, !rearmed);
+      // A SIPREC start left half-way (no SRS outcome) is failed once it stalls, and what it set up ended.
+      if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       // A transfer left in the middle of its move by a process that died is finished or rolled back.
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
       // Streams the log says run that no gateway holds (lost with a gateway, or while this process was down).

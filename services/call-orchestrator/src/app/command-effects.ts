@@ -36,6 +36,8 @@ import { bridgesEffects } from './capabilities/bridges.effects.js';
 import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
+import { siprecEffects } from './capabilities/siprec.effects.js';
+import { SiprecWire } from './siprec-wire.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
 import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
@@ -56,6 +58,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   bridgesEffects,
   mediaLossEffects,
   recordingsEffects,
+  siprecEffects,
   monitorsEffects,
   transfersEffects,
   holdsEffects,
@@ -103,6 +106,8 @@ export class CommandEffects {
     this.ports = {
       sipEdge,
       media,
+      // Pause, resume and the ends of SIPREC (its start is the SIPREC driver's, with its own wire).
+      siprec: new SiprecWire({ sipEdge, media, ...(log ? { log } : {}) }),
       recorder,
       ...(log ? { log } : {}),
       ...(this.monitors ? { monitors: this.monitors } : {}),

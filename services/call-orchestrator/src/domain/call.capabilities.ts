@@ -9,6 +9,7 @@ import { digitsCapability } from './capabilities/digits/digits.capability';
 import { bridgesCapability } from './capabilities/bridges/bridges.capability';
 import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
 import { recordingsCapability } from './capabilities/recordings/recordings.capability';
+import { siprecCapability } from './capabilities/siprec/siprec.capability';
 import { monitorsCapability } from './capabilities/monitors/monitors.capability';
 import { transfersCapability } from './capabilities/transfers/transfers.capability';
 import { holdsCapability } from './capabilities/holds/holds.capability';
@@ -22,6 +23,7 @@ export const CALL_CAPABILITIES = [
   bridgesCapability,
   mediaLossCapability,
   recordingsCapability,
+  siprecCapability,
   monitorsCapability,
   transfersCapability,
   holdsCapability,

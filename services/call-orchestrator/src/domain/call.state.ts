@@ -10,6 +10,7 @@ import type { DigitsState } from './capabilities/digits/digits.state';
 import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
+import type { SiprecState } from './capabilities/siprec/siprec.state';
 import type { MonitorsState } from './capabilities/monitors/monitors.state';
 import type { TransfersState } from './capabilities/transfers/transfers.state';
 import type { LegHold } from './capabilities/holds/holds.state';
@@ -50,6 +51,7 @@ export type { Playback } from './capabilities/media/media.state';
 export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';
 export type { Recording } from './capabilities/recordings/recordings.state';
+export type { Siprec } from './capabilities/siprec/siprec.state';
 export type { Monitor } from './capabilities/monitors/monitors.state';
 export type { LegHold } from './capabilities/holds/holds.state';
 export type { Participant } from './capabilities/participants/participants.state';
@@ -71,6 +73,7 @@ type CallBase = CallCore &
   BridgesState &
   MediaLossState &
   RecordingsState &
+  SiprecState &
   MonitorsState &
   TransfersState &
   StreamsState &

@@ -43,8 +43,13 @@ export interface Harness {
   inboundCall(): Promise<{ callId: string; legId: string }>;
   /** The same, answered with AnswerLeg. */
   answeredInboundCall(): Promise<{ callId: string; legId: string }>;
-  /** A caller A (inbound, answered) bridged with B, whom the application dialled. */
-  bridgedCall(): Promise<{ callId: string; a: string; b: string }>;
+  /** A caller A (inbound, answered) bridged with B, whom the application dialled (Dial key `dialKey`). */
+  bridgedCall(dialKey?: string): Promise<{ callId: string; a: string; b: string }>;
+  /**
+   * Another orchestrator process on the same log, NATS and sip-edge (a restart: close `orchestrator` first),
+   * with the harness's options and `more`; the caller closes it.
+   */
+  startAnother(more?: Partial<CallOrchestratorOptions>): Promise<RunningCallOrchestrator>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +76,7 @@ export interface HarnessOptions {
       | 'mixer'
       | 'streamGateway'
       | 'grpc'
+      | 'siprec'
       | 'apiTokensFile'
       | 'apiTokensReloadMs'
       | 'internalTls'
@@ -92,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const databaseProxy = options.databaseProxy
     ? await startTcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) })
     : undefined;
-  const orchestrator = await startCallOrchestrator({
+  const orchestratorOptions = (): CallOrchestratorOptions => ({
     log: createLogger({
       service: 'call-orchestrator-test',
       level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent',
@@ -117,6 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     streamGateway: { address: '127.0.0.1:1', timeoutMs: 2000 },
     ...options.orchestrator,
   });
+  const orchestrator = await startCallOrchestrator(orchestratorOptions());
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
   const stream = (callId: string) => orchestrator.store.readStream(callStreamId(callId));
   const inboundCall = async () => {
@@ -152,14 +159,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     until,
     inboundCall,
     answeredInboundCall,
-    bridgedCall: async () => {
+    bridgedCall: async (dialKey = 'dial-b') => {
       const { callId, legId: a } = await answeredInboundCall();
-      const { legId: b } = await client.dial({ callId, bridgeWithLegId: a, idempotencyKey: 'dial-b' });
+      const { legId: b } = await client.dial({ callId, bridgeWithLegId: a, idempotencyKey: dialKey });
       await until(callId, 'LegInitiated', 2);
       await sipEdge.answered(callId, b);
       await until(callId, 'LegsBridged');
       return { callId, a, b };
     },
+    startAnother: (more = {}) => startCallOrchestrator({ ...orchestratorOptions(), ...more }),
     stop: async () => {
       client.close();
       databaseProxy?.restore();

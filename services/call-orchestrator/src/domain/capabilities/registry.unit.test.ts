@@ -68,6 +68,7 @@ describe('call capability registry', () => {
       transfers: {},
       movedOut: {},
       participants: {},
+      siprecs: {},
       recordings: {},
       streams: {},
     });

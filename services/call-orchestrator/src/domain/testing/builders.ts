@@ -7,6 +7,7 @@ export * from '../capabilities/digits/digits.builders';
 export * from '../capabilities/bridges/bridges.builders';
 export * from '../capabilities/media-loss/media-loss.builders';
 export * from '../capabilities/recordings/recordings.builders';
+export * from '../capabilities/siprec/siprec.builders';
 export * from '../capabilities/monitors/monitors.builders';
 export * from '../capabilities/transfers/transfers.builders';
 export * from '../capabilities/holds/holds.builders';
