@@ -14,7 +14,6 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
-import { UnimplementedError } from '@callctl/errors';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
 import { mediaCommand, type MediaSourcePorts } from '../../app/media-sources.js';
