@@ -22,6 +22,8 @@ import {
   startMediaLibraryProcess,
   startMixerProcess,
   type MixerProcess,
+  startStreamGatewayProcess,
+  type StreamGatewayProcess,
   startRecordingProcess,
   startTtsProcess,
   type MediaStorePorts,
@@ -64,6 +66,8 @@ export interface EdgeUnderTest {
   killMixer(): Promise<void>;
   /** Starts the mixer killed by killMixer, on the same gRPC port and RTP ports. */
   startMixer(): Promise<void>;
+  /** The stream gateway, when FixtureOptions.streamGateway asked for it. */
+  streamGateway?: StreamGatewayProcess;
   /** Kills the media-worker (SIGKILL), leaves it down for `downMs`, and starts it again on the same port. */
   restartMediaWorker(options?: { downMs?: number }): Promise<void>;
   /** Their ports, for the orchestrator. */
@@ -118,9 +122,17 @@ export interface FixtureOptions {
    * calls' worth of participants per monitored call, and more for the benchmark). @default 200 ports
    */
   mixer?: boolean | { env?: NodeJS.ProcessEnv; rtpPorts?: number };
+  /**
+   * Also run the stream gateway (services/stream-gateway, media streams) on its own gRPC port and a block of
+   * fork ports of its own (files run in parallel); the orchestrator is told where it is
+   * (STREAM_GATEWAY_GRPC). `env` adds settings (STREAM_CA_FILE for a TLS receiver, shorter windows).
+   * @default 100 ports
+   */
+  streamGateway?: boolean | { env?: NodeJS.ProcessEnv; rtpPorts?: number };
 }
 
 const MIXER_RTP_PORTS = 200;
+const STREAM_RTP_PORTS = 100;
 
 export async function startEdgeUnderTest(
   settings: SipEdgeSettings = {},
@@ -148,6 +160,7 @@ export async function startEdgeUnderTest(
   let recordingOptions: Parameters<typeof startRecordingProcess>[0] | undefined;
   let mixer: MixerProcess | undefined;
   let mixerOptions: Parameters<typeof startMixerProcess>[0] | undefined;
+  let streamGateway: StreamGatewayProcess | undefined;
   const mediaStores: MediaStorePorts = {};
   try {
     if (fixtures.mediaServices) {
@@ -221,6 +234,19 @@ export async function startEdgeUnderTest(
       keep({ stop: () => (mixer ?? started).stop() });
       mediaStores.mixerGrpcPort = started.grpcPort;
     }
+    if (fixtures.streamGateway) {
+      const more = fixtures.streamGateway === true ? {} : fixtures.streamGateway;
+      const block = freePortBlock(more.rtpPorts ?? STREAM_RTP_PORTS);
+      const started = (streamGateway = keep(
+        await startStreamGatewayProcess({
+          natsUrl: nats.url,
+          mediaWorkerGrpcPort: mediaWorker.grpcPort,
+          ports: { grpcPort: await freePort(), rtpPortMin: block.min, rtpPortMax: block.max },
+          env: { ...fixtures.serviceEnv, ...more.env },
+        }),
+      ));
+      mediaStores.streamGatewayGrpcPort = started.grpcPort;
+    }
     edgeOptions = {
       natsUrl: nats.url,
       engine,
@@ -281,6 +307,7 @@ export async function startEdgeUnderTest(
     get mixer() {
       return mixer;
     },
+    ...(streamGateway ? { streamGateway } : {}),
     async killMixer() {
       if (!mixer) throw new Error('the fixture runs no mixer');
       await mixer.kill();
@@ -338,6 +365,8 @@ export async function startEdgeUnderTest(
       // The recording service first: its stop stores what it records and ends its forks on the worker.
       await recording?.stop();
       await recordingDb?.drop();
+      // The gateway before the worker: its stop closes the streams and ends their forks on the worker.
+      await streamGateway?.stop();
       await mixer?.stop();
       for (const service of [edge, mediaWorker, engine]) await service.stop();
       for (const service of [mediaLibrary, tts]) await service?.stop();
