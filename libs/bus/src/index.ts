@@ -91,3 +91,12 @@ export {
   type WatchOptions,
 } from './instance-registry.js';
 export { InstanceTable, parseAnnouncement, type Announcement, type Instance } from './instance-table.js';
+export {
+  durableFactPublisher,
+  OrderedFactReporting,
+  type DurableFactPublisherOptions,
+  type FactLog,
+  type OrderedFactReportingOptions,
+  type PublishFact,
+  type ReportedFact,
+} from './fact-reporting.js';

@@ -1,6 +1,6 @@
 // The library's typed errors: what a caller may catch and count (a malformed datagram is not a bug, it is
 // input), each naming exactly what was wrong.
-import { UnimplementedError, ValidationError } from '@callctl/errors';
+import { UnavailableError, UnimplementedError, ValidationError } from '@callctl/errors';
 
 /** A datagram that is not a well-formed version 2 RTP packet; `reason` says which check failed. */
 export class MalformedRtpPacketError extends ValidationError<{ reason: string; length: number }> {
@@ -30,4 +30,10 @@ export class NotARepairableWavError extends ValidationError<{ path: string; reas
 export class InvalidWavFormatError extends ValidationError<{ reason: string }> {
   override readonly name = 'InvalidWavFormatError';
   override readonly code = 'INVALID_WAV_FORMAT';
+}
+
+/** Every port of a configured UDP range (MIXER_RTP_PORT_MIN..MAX, STREAM_RTP_PORT_MIN..MAX) is taken. */
+export class NoFreeRtpPortError extends UnavailableError<Readonly<{ min: number; max: number }>> {
+  override readonly name = 'NoFreeRtpPortError';
+  override readonly code = 'NO_FREE_RTP_PORT';
 }

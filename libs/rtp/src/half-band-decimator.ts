@@ -8,7 +8,8 @@
 // contiguous.
 
 /** Filter length: odd, centre tap at (TAPS - 1) / 2, an odd index, so the half-band zeros fall on even offsets. */
-const TAPS = 63;
+export const HALF_BAND_TAPS = 63;
+const TAPS = HALF_BAND_TAPS;
 const CENTRE = (TAPS - 1) / 2;
 const KAISER_BETA = 6;
 
@@ -39,7 +40,9 @@ function halfBandTaps(): { index: Int32Array; weight: Float64Array } {
   return { index: Int32Array.from(index), weight: Float64Array.from(weight, (w) => w / gain) };
 }
 
-const { index: TAP_INDEX, weight: TAP_WEIGHT } = halfBandTaps();
+/** The filter's non-zero taps (DC gain 1): the interpolator (half-band-interpolator.ts) uses them too. */
+export const HALF_BAND = halfBandTaps();
+const { index: TAP_INDEX, weight: TAP_WEIGHT } = HALF_BAND;
 
 /** Delay the filter adds, in input (16 kHz) samples: 31, about 1.9 ms. */
 export const HALF_BAND_DELAY_SAMPLES = CENTRE;

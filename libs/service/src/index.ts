@@ -77,3 +77,4 @@ export {
   type AuthFailure,
 } from './api-auth.js';
 export { API_SCOPES, KNOWN_API_SCOPES, scopesByPath, type ApiScope, type ScopeTable } from './api-scopes.js';
+export { ForkClient, type ForkClientOptions, type ForkedParty, type ForkPort } from './media-fork-client.js';

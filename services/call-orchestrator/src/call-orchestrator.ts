@@ -56,9 +56,12 @@ import { mediaLibraryProxy } from './adapters/grpc/media-library-proxy.js';
 import { mediaLibraryClient } from './adapters/media-library/media-library-client.js';
 import { recorderClient } from './adapters/recording/recorder-client.js';
 import { mixerClient } from './adapters/mixer/mixer-client.js';
+import { streamGatewayClient } from './adapters/stream-gateway/stream-gateway-client.js';
+import { recoverStreams } from './app/process-managers/stream-recovery.js';
 import { redriveMonitors } from './app/process-managers/monitor-redrive.js';
 import { TransferDriver } from './app/process-managers/transfer-driver.js';
 import type { ReferPolicy } from './domain/call.commands.js';
+import { callEvents } from '@callctl/proto';
 import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
 
 export interface CallOrchestratorOptions {
@@ -88,6 +91,8 @@ export interface CallOrchestratorOptions {
   recording?: { address: string; timeoutMs: number };
   /** The mixer (monitoring). @default MIXER_GRPC's (127.0.0.1:50070) */
   mixer?: { address: string; timeoutMs: number };
+  /** The stream gateway (media streams). @default STREAM_GATEWAY_GRPC's (127.0.0.1:50058) */
+  streamGateway?: { address: string; timeoutMs: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -190,6 +195,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       tts: await watchInstances({ nc, kind: 'tts' }),
       recording: await watchInstances({ nc, kind: 'recording' }),
       mixer: await watchInstances({ nc, kind: 'mixer' }),
+      streamGateway: await watchInstances({ nc, kind: 'stream-gateway' }),
     };
     closers.push({
       name: 'peer instances',
@@ -212,6 +218,11 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       credentials,
       instances: peers.mixer,
     });
+    const gateway = streamGatewayClient({
+      ...(o.streamGateway ?? { address: '127.0.0.1:50058', timeoutMs: 5000 }),
+      credentials,
+      instances: peers.streamGateway,
+    });
     closers.push({
       name: 'peer clients',
       close: () => (
@@ -220,7 +231,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
         tts.close(),
         library.close(),
         recorder.close(),
-        mixer.close()
+        mixer.close(),
+        gateway.close()
       ),
     });
 
@@ -249,7 +261,30 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'transfers' }),
     });
     closers.push({ name: 'transfer driver', close: () => transfers.close() });
-    const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer);
+    const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer, {
+      gateway,
+      // A stream no gateway holds any more: recorded as stopped (GATEWAY_LOST), as its own work.
+      recordLost: async (callId, streamId, detail) => {
+        const id = ids.next();
+        await send(
+          callId,
+          {
+            type: 'RecordStreamClosed',
+            data: {
+              streamId,
+              reason: callEvents.StreamStopReason.STREAM_STOP_REASON_GATEWAY_LOST,
+              detail,
+              framesSent: 0,
+              framesDropped: 0,
+              reconnects: 0,
+            },
+            metadata: { now: clock(), newId: id },
+          },
+          { correlationId: id, causationId: id, startsTrace: true },
+        );
+      },
+    });
+    closers.push({ name: 'stream work', close: () => effects.streams?.idle() });
     const handler = new CommandHandler({
       store,
       calls,
@@ -289,6 +324,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       await redriveMonitors(effects.monitors, ids, (id) => calls.cached(id)?.state, !rearmed);
       // A transfer left in the middle of its move by a process that died is finished or rolled back.
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
+      // Streams the log says run that no gateway holds (lost with a gateway, or while this process was down).
+      if (!rearmed) await recoverStreams(effects.streams, ids, (id) => calls.cached(id)?.state, log);
       rearmed = true;
       return armed;
     };
@@ -396,6 +433,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
           watchers,
           stamp: { clock, ids, defaultMaxDurationMs: o.defaultMaxCallDurationMs ?? 0 },
           media: { tts, mediaLibrary: library },
+          ...(effects.streams ? { streams: effects.streams } : {}),
           log: log.child({ module: 'grpc' }),
         }),
         // Applications use one address: the public MediaLibrary is forwarded to the media-library service.

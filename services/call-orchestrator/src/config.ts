@@ -60,6 +60,13 @@ export function readConfig(environment: Environment) {
       MIXER_GRPC: env.hostPort('127.0.0.1:50070'),
       MIXER_TIMEOUT_MS: env.durationMs(5000),
       /**
+       * The stream gateway's gRPC (media streams to customer WebSockets), used while no gateway announces
+       * itself on `instances.stream-gateway.<name>` (deploy/local/ports.env CALLCTL_STREAM_GATEWAY_GRPC_PORT).
+       */
+      STREAM_GATEWAY_GRPC: env.hostPort('127.0.0.1:50058'),
+      /** OpenStream answers once the media-worker's forks are in place: two hops. */
+      STREAM_GATEWAY_TIMEOUT_MS: env.durationMs(5000),
+      /**
        * Calls whose request set no max_duration_ms (CreateCall, AnswerLeg) are hung up this long after the
        * answer (MAX_DURATION). 0 = no limit. Default 4 h.
        */

@@ -21,6 +21,15 @@ describe('readConfig', () => {
     );
     expect(readConfig(minimal).RECORDING_TIMEOUT_MS).toBe(10_000);
   });
+
+  it('finds the stream gateway on 50058 with a 5 s deadline unless told', () => {
+    expect(readConfig(minimal).STREAM_GATEWAY_GRPC).toEqual({ host: '127.0.0.1', port: 50058 });
+    expect(readConfig(minimal).STREAM_GATEWAY_TIMEOUT_MS).toBe(5000);
+    expect(readConfig({ ...minimal, STREAM_GATEWAY_GRPC: '10.0.0.7:6000' }).STREAM_GATEWAY_GRPC).toEqual({
+      host: '10.0.0.7',
+      port: 6000,
+    });
+  });
 });
 
 describe('readConfig: the public port', () => {

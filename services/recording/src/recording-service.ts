@@ -1,7 +1,13 @@
 import { advertiseInstance, ensureFactsStream, watchInstances, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
-import { ForkClient, type ForkClientOptions } from './adapters/media-worker/fork-client.js';
+import {
+  ForkClient,
+  startGrpcServer,
+  type ForkClientOptions,
+  type RunningGrpcServer,
+  type GrpcListenOptions,
+} from '@callctl/service';
+
 import { recordingFactPublisher } from './adapters/nats/recording-fact-publisher.js';
 import { recorderService } from './adapters/grpc/recorder-service.js';
 import { recordingsService } from './adapters/grpc/recordings-service.js';

@@ -85,3 +85,9 @@ export function readConfig(environment: Environment) {
 }
 
 export type StreamGatewayConfig = ReturnType<typeof readConfig>;
+
+/** The configuration for the debug log, without the NATS password. */
+export function loggableConfig(config: StreamGatewayConfig): Record<string, unknown> {
+  const redacted = config.NATS_PASSWORD ? '[redacted]' : undefined;
+  return { ...config, NATS_PASSWORD: redacted, nats: { ...config.nats, password: redacted } };
+}

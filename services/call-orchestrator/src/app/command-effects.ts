@@ -18,7 +18,7 @@
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
-import type { MediaPort, MixerPort, RecorderPort, SipEdgePort } from './ports.js';
+import type { MediaPort, MixerPort, RecorderPort, SipEdgePort, StreamGatewayPort } from './ports.js';
 import { PEER_ERROR_CODES, PeerError } from './errors.js';
 import type { Logger } from '@callctl/logging';
 import {
@@ -39,6 +39,7 @@ import { monitorsEffects } from './capabilities/monitors.effects.js';
 import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
 import { participantsEffects } from './capabilities/participants.effects.js';
+import { streamsEffects, StreamWire, type RecordStreamLost } from './capabilities/streams.effects.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -58,6 +59,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   transfersEffects,
   holdsEffects,
   participantsEffects,
+  streamsEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */
@@ -78,6 +80,8 @@ export class CommandEffects {
 
   /** The monitored calls' media (absent without a mixer): the orchestrator re-drives it after a restart. */
   readonly monitors?: MonitorMedia;
+  /** The streams' gateway and background work (absent without a stream gateway). */
+  readonly streams?: StreamWire;
 
   constructor(
     sipEdge: SipEdgePort,
@@ -85,14 +89,23 @@ export class CommandEffects {
     log?: Logger,
     recorder: RecorderPort = noRecorder,
     mixer?: MixerPort,
+    streams?: { gateway: StreamGatewayPort; recordLost: RecordStreamLost },
   ) {
-    if (mixer) this.monitors = new MonitorMedia({ media, mixer, ...(log ? { log } : {}) });
+    if (streams) this.streams = new StreamWire(streams.gateway, streams.recordLost, log);
+    if (mixer)
+      this.monitors = new MonitorMedia({
+        media,
+        mixer,
+        ...(log ? { log } : {}),
+        ...(streams ? { streams: streams.gateway } : {}),
+      });
     this.ports = {
       sipEdge,
       media,
       recorder,
       ...(log ? { log } : {}),
       ...(this.monitors ? { monitors: this.monitors } : {}),
+      ...(this.streams ? { streams: this.streams } : {}),
     };
   }
 

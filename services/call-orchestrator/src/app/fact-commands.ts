@@ -319,6 +319,41 @@ export function recordingFactCommand(fact: facts.RecordingFact, now: number, new
   }
 }
 
+/** What the stream gateway saw on a stream by itself (callctl.facts.v1.StreamFact). */
+export function streamFactCommand(fact: facts.StreamFact, now: number, newId: string): FactCommand {
+  const { callId, factId, streamId } = fact;
+  const metadata: CommandMetadata = { now, newId };
+  const f = fact.fact;
+  if (!callId || !factId || !f)
+    throw new ValidationError(`stream fact ${factId || '(no id)'} lacks its call id or its fact`);
+  if (!streamId) throw new ValidationError(`stream fact ${factId} names no stream`, { callId });
+  // Sequenced per stream by the gateway, so not comparable across a call's streams (fact-order.ts).
+  const order = orderOf(FACT_SOURCES.stream, { sourceSequence: 0, occurredAtMs: fact.occurredAtMs });
+  const of = (command: CallCommand): FactCommand => ({ callId, factId, order, command });
+  switch (f.$case) {
+    case 'streamConnected':
+      return of({
+        type: 'RecordStreamConnected',
+        data: { streamId, reconnects: f.streamConnected.reconnects },
+        metadata,
+      });
+    case 'streamConnectionLost':
+      return of({
+        type: 'RecordStreamConnectionLost',
+        data: { streamId, attempt: f.streamConnectionLost.attempt, reason: f.streamConnectionLost.reason },
+        metadata,
+      });
+    case 'streamClosed':
+      return of({ type: 'RecordStreamClosed', data: { streamId, ...f.streamClosed }, metadata });
+    case 'streamOpenFailed':
+      return of({
+        type: 'RecordStreamOpenFailed',
+        data: { streamId, reason: f.streamOpenFailed.reason },
+        metadata,
+      });
+  }
+}
+
 /**
  * Whether a leg may still take digits that another source saw before the leg's end: a collection runs on
  * it, or the call's state is not known here. Only then does the end of the leg wait for them (fact-order.ts

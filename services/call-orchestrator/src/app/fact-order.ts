@@ -17,7 +17,13 @@
 
 // The recording service counts its facts per recording, not per call: they go unstamped (sequence 0, in
 // arrival order) here, which its facts allow (a part saved twice, or after the final one, records nothing).
-export const FACT_SOURCES = { sip: 'sip', media: 'media', recording: 'recording' } as const;
+// So does the stream gateway, per stream.
+export const FACT_SOURCES = {
+  sip: 'sip',
+  media: 'media',
+  recording: 'recording',
+  stream: 'stream',
+} as const;
 export type FactSource = (typeof FACT_SOURCES)[keyof typeof FACT_SOURCES];
 
 export interface OrderedFact {

@@ -14,10 +14,18 @@
 // RestoreRoute, RemoveParticipant in-<leg>; parties to be routed (whisper, barge): AddParticipant
 // in-<leg>, RouteToMixer, ConnectParticipant; then SetHearing. Once no member is left: RestoreRoute of the
 // routed parties, StopFork, RemoveParticipant of every participant, DeleteRoom.
+//
+// A running bidirectional stream (issue 18) is a member too, with no leg: AddParticipant bot-<stream>
+// (PCMU, recvonly: the mixer only receives what the stream gateway plays), then the gateway's
+// ConnectStreamOutput to that participant's RTP host and port; while a bot is in the room every party is
+// routed through the mixer, as for a whisper. The parties' forks feed the members who listen: a room with
+// bots only has none.
 import type { Logger } from '@callctl/logging';
 import type { CallState, Leg } from '../domain/call.state.js';
 import { isParty } from '../domain/capabilities/legs/roles.js';
 import {
+  botParticipant,
+  botsOf,
   forkParticipant,
   hearingOf,
   inParticipant,
@@ -25,11 +33,13 @@ import {
   parParticipant,
   supParticipant,
 } from '../domain/capabilities/monitors/hearing.js';
-import type { MediaParty, MediaPort, MixerPort } from './ports.js';
+import type { MediaParty, MediaPort, MixerPort, StreamGatewayPort } from './ports.js';
 
 export interface MonitorMediaPorts {
   readonly media: MediaPort;
   readonly mixer: MixerPort;
+  /** Where a bot's participant is told to the stream gateway (absent: a process without one). */
+  readonly streams?: Pick<StreamGatewayPort, 'connectStreamOutput'>;
   readonly log?: Logger;
 }
 
@@ -48,6 +58,8 @@ type Applied = {
   readonly forks: Map<string, MediaParty>;
   /** Routed participant (sup-*, in-*) -> the party routed. */
   readonly routes: Map<string, MediaParty>;
+  /** Bot participant (bot-*) -> its stream, whose output was connected to it. */
+  readonly bots: Map<string, string>;
   hearing?: string;
 };
 
@@ -70,7 +82,10 @@ function everythingOf(state: CallState): Applied | undefined {
       .filter((p) => p.wasAdded)
       .map((p) => [parParticipant(p.participantId), p.legId] as const),
   ];
-  if (members.length === 0) return undefined;
+  const bots = Object.values(state.streams)
+    .filter((st) => st.bidirectional)
+    .map((st): [string, string] => [botParticipant(st.streamId), st.streamId]);
+  if (members.length === 0 && bots.length === 0) return undefined;
   const routes = new Map<string, MediaParty>([
     ...parties.map((p): [string, MediaParty] => [inParticipant(p.legId), p.media]),
     ...members.flatMap(([participantId, legId]): Array<[string, MediaParty]> => {
@@ -78,7 +93,7 @@ function everythingOf(state: CallState): Applied | undefined {
       return leg ? [[participantId, leg.media]] : [];
     }),
   ]);
-  return { forks: new Map(parties.map((p) => [p.legId, p.media])), routes };
+  return { forks: new Map(parties.map((p) => [p.legId, p.media])), routes, bots: new Map(bots) };
 }
 
 export class MonitorMedia {
@@ -107,7 +122,7 @@ export class MonitorMedia {
 
   /** Whether `state` has something for this to do: a member in the room, or a room this process set up. */
   concerns(callId: string, state: CallState): boolean {
-    return membersOf(state).length > 0 || this.applied.has(callId);
+    return membersOf(state).length > 0 || botsOf(state).length > 0 || this.applied.has(callId);
   }
 
   /** Whether this process set up (part of) the call's room. */
@@ -136,9 +151,10 @@ export class MonitorMedia {
 
   private async converge(callId: string, state: CallState, ending: boolean): Promise<void> {
     const members = membersOf(state);
-    if (members.length === 0) return this.teardown(callId, state, ending);
+    const bots = botsOf(state);
+    if (members.length === 0 && bots.length === 0) return this.teardown(callId, state, ending);
     const { media, mixer } = this.ports;
-    const a: Applied = this.applied.get(callId) ?? { forks: new Map(), routes: new Map() };
+    const a: Applied = this.applied.get(callId) ?? { forks: new Map(), routes: new Map(), bots: new Map() };
     this.applied.set(callId, a);
     if (!a.room) {
       const address = await mixer.addressOf(callId);
@@ -162,7 +178,9 @@ export class MonitorMedia {
     };
 
     const parties = answeredParties(state);
-    for (const p of parties) {
+    // Only members listen to the forks: a room with bots alone forks nobody.
+    const forked = members.length > 0 ? parties : [];
+    for (const p of forked) {
       const forked = a.forks.get(p.legId);
       if (forked && sameParty(forked, p.media)) continue;
       // A bridge moved the party's media to another session (LegsBridged): its fork follows it there.
@@ -170,7 +188,7 @@ export class MonitorMedia {
       await this.fork(callId, p);
     }
     for (const [legId, party] of a.forks)
-      if (!parties.some((p) => p.legId === legId)) {
+      if (!forked.some((p) => p.legId === legId)) {
         await media.stopFork(party, monitorForkId(legId));
         await mixer.removeParticipant(callId, forkParticipant(legId));
         a.forks.delete(legId);
@@ -183,6 +201,7 @@ export class MonitorMedia {
     const hearing = hearingOf(
       members,
       parties.map((p) => p.legId),
+      bots,
     );
     for (const [participantId, party] of a.routes) {
       const stays =
@@ -194,7 +213,14 @@ export class MonitorMedia {
       await mixer.removeParticipant(callId, participantId);
       a.routes.delete(participantId);
     }
-    // Parties to route through the mixer (whisper, barge): their participants and the rows that mix for them
+    for (const [participantId] of a.bots)
+      if (!bots.some((b) => b.participantId === participantId)) {
+        await mixer.removeParticipant(callId, participantId);
+        a.bots.delete(participantId);
+      }
+    for (const bot of bots)
+      if (!a.bots.has(bot.participantId)) await this.connectBot(callId, bot.participantId, bot.streamId);
+    // Parties to route through the mixer (whisper, barge, a bot): their participants and the rows that mix for them
     // are in place before the first packet arrives, and the parties are moved together, so that neither
     // hears silence or a half-switched call while the other's route is still being made.
     const toRoute = hearing.routed.flatMap((legId) => {
@@ -212,6 +238,24 @@ export class MonitorMedia {
     await Promise.all(
       toRoute.map((party) => route(inParticipant(party.legId), party.media, sdps.get(party.legId))),
     );
+  }
+
+  /**
+   * The bot's participant (PCMU, recvonly), and the stream gateway told to send the endpoint's audio there
+   * (payload type 0: the participant takes PCMU).
+   */
+  private async connectBot(callId: string, participantId: string, streamId: string): Promise<void> {
+    const { mixer, streams, log } = this.ports;
+    const sink = await mixer.addParticipant(callId, participantId, 'recvonly', 'PCMU');
+    if (streams)
+      await streams.connectStreamOutput({
+        streamId,
+        rtpHost: sink.rtpHost,
+        rtpPort: sink.rtpPort,
+        payloadType: 0,
+      });
+    else log?.warn({ callId, streamId }, 'no stream gateway configured: the bot will not be heard');
+    this.applied.get(callId)?.bots.set(participantId, streamId);
   }
 
   /**
@@ -267,7 +311,7 @@ export class MonitorMedia {
         await step('RestoreRoute', () => media.restoreRoute({ callId, party }));
     for (const [legId, party] of a.forks)
       await step('StopFork', () => media.stopFork(party, monitorForkId(legId)));
-    const participants = [...a.routes.keys(), ...[...a.forks.keys()].map(forkParticipant)];
+    const participants = [...a.routes.keys(), ...[...a.forks.keys()].map(forkParticipant), ...a.bots.keys()];
     for (const id of participants) await step('RemoveParticipant', () => mixer.removeParticipant(callId, id));
     await step('DeleteRoom', () => mixer.deleteRoom(callId));
     this.applied.delete(callId);

@@ -1,6 +1,6 @@
 // What the app layer needs from the outside world. Adapters implement these; tests use the same adapters
 // against real peers (or, for sip-edge, a recording server speaking the real gRPC contract).
-import type { callEvents } from '@callctl/proto';
+import type { callEvents, streamGateway } from '@callctl/proto';
 
 /** The SIP actions of sip-edge (proto/callctl/sipedge/v1). Each call carries its own deadline. */
 export interface SipEdgePort {
@@ -247,4 +247,23 @@ export interface IdSource {
   next(): string;
   /** The same UUID for the same parts: ids derived from idempotency keys and fact ids survive a retry. */
   fromName(...parts: string[]): string;
+}
+
+/**
+ * The stream gateway's internal StreamGateway (proto/callctl/streams/v1): media streams to customer
+ * WebSockets. A stream lives in the memory of the instance that opened it. Its errors carry its status:
+ * INVALID_ARGUMENT for a URL it refuses, UNAVAILABLE when it (or the media-worker) is down, NOT_FOUND for a
+ * stream no instance holds. Open is idempotent on the stream id; close is OK for an ended stream.
+ */
+export interface StreamGatewayPort {
+  openStream(request: streamGateway.OpenStreamRequest): Promise<void>;
+  updateStream(request: streamGateway.UpdateStreamRequest): Promise<void>;
+  sendStreamDtmf(request: streamGateway.SendStreamDtmfRequest): Promise<void>;
+  /** Bidirectional: where the endpoint's audio goes (the stream's mixer participant). */
+  connectStreamOutput(request: streamGateway.ConnectStreamOutputRequest): Promise<void>;
+  pauseStream(streamId: string): Promise<void>;
+  resumeStream(streamId: string): Promise<void>;
+  closeStream(streamId: string, reason: callEvents.StreamStopReason): Promise<void>;
+  /** Whether a live instance holds the stream; UNAVAILABLE when one that did not answer may. */
+  holdsStream(streamId: string): Promise<boolean>;
 }

@@ -13,6 +13,7 @@ import { monitorsCapability } from './capabilities/monitors/monitors.capability'
 import { transfersCapability } from './capabilities/transfers/transfers.capability';
 import { holdsCapability } from './capabilities/holds/holds.capability';
 import { participantsCapability } from './capabilities/participants/participants.capability';
+import { streamsCapability } from './capabilities/streams/streams.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -25,6 +26,7 @@ export const CALL_CAPABILITIES = [
   transfersCapability,
   holdsCapability,
   participantsCapability,
+  streamsCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

@@ -129,7 +129,8 @@ export type CallCommand =
   | HoldCommand
   | MonitorCommand
   | TransferCommand
-  | ParticipantCommand;
+  | ParticipantCommand
+  | StreamCommand;
 
 /**
  * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
@@ -267,5 +268,45 @@ export type HoldCommand =
   | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
   | C<'ResumeLeg', { legId: string }>
   | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
+
+/**
+ * Media streams to a customer WebSocket: the public requests (StartStream's `authorization` goes to the
+ * stream gateway and is never recorded), then the stream gateway's facts (StreamFact).
+ */
+export type StreamCommand =
+  | C<
+      'StartStream',
+      {
+        /** '' = the whole call. */
+        legId: string;
+        url: string;
+        tracks: callEvents.StreamTracks;
+        encoding: callEvents.StreamEncoding;
+        sampleRate: number;
+        bidirectional: boolean;
+        customParameters: Readonly<Record<string, string>>;
+        authorization: string;
+        /** The stream's events carry it ('' = the call's). */
+        clientState: string;
+      }
+    >
+  | C<'StopStream', { streamId: string }>
+  | C<'PauseStream', { streamId: string }>
+  | C<'ResumeStream', { streamId: string }>
+  | C<'RecordStreamConnected', { streamId: string; reconnects: number }>
+  | C<'RecordStreamConnectionLost', { streamId: string; attempt: number; reason: string }>
+  /** The gateway's StreamClosed, or the orchestrator finding that no gateway holds the stream (GATEWAY_LOST). */
+  | C<
+      'RecordStreamClosed',
+      {
+        streamId: string;
+        reason: callEvents.StreamStopReason;
+        detail: string;
+        framesSent: number;
+        framesDropped: number;
+        reconnects: number;
+      }
+    >
+  | C<'RecordStreamOpenFailed', { streamId: string; reason: string }>;
 
 export type CallCommandType = CallCommand['type'];

@@ -46,6 +46,13 @@ export type CallEvent =
   | E<'ParticipantAdded', ev.ParticipantAdded>
   | E<'ParticipantRemoved', ev.ParticipantRemoved>
   | E<'LegMovedOut', ev.LegMovedOut>
-  | E<'LegMovedIn', ev.LegMovedIn>;
+  | E<'LegMovedIn', ev.LegMovedIn>
+  | E<'StreamRequested', ev.StreamRequested>
+  | E<'StreamStarted', ev.StreamStarted>
+  | E<'StreamReconnecting', ev.StreamReconnecting>
+  | E<'StreamPaused', ev.StreamPaused>
+  | E<'StreamResumed', ev.StreamResumed>
+  | E<'StreamStopped', ev.StreamStopped>
+  | E<'StreamFailed', ev.StreamFailed>;
 
 export type CallEventType = CallEvent['type'];

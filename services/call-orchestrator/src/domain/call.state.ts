@@ -14,6 +14,7 @@ import type { MonitorsState } from './capabilities/monitors/monitors.state';
 import type { TransfersState } from './capabilities/transfers/transfers.state';
 import type { LegHold } from './capabilities/holds/holds.state';
 import type { ParticipantsState } from './capabilities/participants/participants.state';
+import type { StreamsState } from './capabilities/streams/streams.state';
 
 type LegBase = {
   readonly legId: string;
@@ -52,6 +53,7 @@ export type { Recording } from './capabilities/recordings/recordings.state';
 export type { Monitor } from './capabilities/monitors/monitors.state';
 export type { LegHold } from './capabilities/holds/holds.state';
 export type { Participant } from './capabilities/participants/participants.state';
+export type { Stream } from './capabilities/streams/streams.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */
@@ -71,7 +73,8 @@ type CallBase = CallCore &
   RecordingsState &
   MonitorsState &
   TransfersState &
-  ParticipantsState;
+  ParticipantsState &
+  StreamsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

@@ -1,7 +1,7 @@
 // The mixer's typed errors (STYLE 10): each is one of the shared kinds, so the one status table
 // (@callctl/errors/grpc) maps it at the gRPC edge: unknown room or participant → NOT_FOUND, a bad request →
-// INVALID_ARGUMENT, a repeated add that differs from the first → ALREADY_EXISTS, no free port → UNAVAILABLE.
-import { CallctlError, ERROR_KINDS, NotFoundError, UnavailableError, ValidationError } from '@callctl/errors';
+// INVALID_ARGUMENT, a repeated add that differs from the first → ALREADY_EXISTS, no free port → UNAVAILABLE (libs/rtp NoFreeRtpPortError).
+import { CallctlError, ERROR_KINDS, NotFoundError, ValidationError } from '@callctl/errors';
 
 type RoomContext = Readonly<{ roomId: string; participantId?: string }>;
 
@@ -26,10 +26,4 @@ export class ConflictingRepeatError extends CallctlError<RoomContext> {
   override readonly name = 'ConflictingRepeatError';
   readonly code = 'CONFLICTING_REPEAT';
   readonly kind = ERROR_KINDS.alreadyExists;
-}
-
-/** Every port of MIXER_RTP_PORT_MIN..MAX is taken. */
-export class NoFreePortError extends UnavailableError<Readonly<{ min: number; max: number }>> {
-  override readonly name = 'NoFreePortError';
-  override readonly code = 'NO_FREE_RTP_PORT';
 }

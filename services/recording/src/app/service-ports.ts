@@ -1,6 +1,7 @@
 // The service's own ports, beside the engine/storage/metadata ones of ports.ts (shared with the branches
 // that build them): the spool files on the local disk and the facts on the bus.
 import type { facts } from '@callctl/proto';
+import type { PublishFact } from '@callctl/bus';
 
 /** The live WAV files of this instance (RECORDING_SPOOL_DIR). */
 export interface SpoolFiles {
@@ -20,4 +21,4 @@ export interface SpoolFiles {
 }
 
 /** Publishes one fact on CALLCTL_FACTS, retried until acknowledged or `signal` aborts / the adapter gives up. */
-export type PublishRecordingFact = (fact: facts.RecordingFact, signal: AbortSignal) => Promise<void>;
+export type PublishRecordingFact = PublishFact<facts.RecordingFact>;

@@ -2,7 +2,7 @@
 // (requests.ts), runs it through the command handler, and maps any failure once (status.ts).
 import { randomUUID } from 'node:crypto';
 import type { Deadline, Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { callControl } from '@callctl/proto';
+import { callControl, callEvents } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import { newRootTraceparent, workTraceparent } from '@callctl/telemetry';
@@ -26,6 +26,8 @@ export interface CallControlHandlers {
   stamp: requests.Stamp;
   /** Speech and the media library, resolved before a playback or prompt is decided. */
   media: MediaSourcePorts;
+  /** Closes a stream StopStream found running (streams.effects.ts StreamWire); absent: no stream gateway. */
+  streams?: { close(callId: string, streamId: string, reason: callEvents.StreamStopReason): Promise<void> };
   log: Logger;
 }
 
@@ -72,19 +74,31 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
   };
 
   const implementation: callControl.CallControlServer = {
-    // Issue 18: contract stubs, implemented by the streams and SIPREC work.
-    startStream: unary(async (): Promise<callControl.StartStreamResponse> => {
-      throw new UnimplementedError('StartStream is not implemented yet');
+    startStream: unary(async (r: callControl.StartStreamRequest, c) => ({
+      streamId: await send(requests.startStream(r, stamp), c),
+    })),
+    // StopStream records nothing itself (its result: the stream, when it still runs): the gateway is told
+    // to close it, and its StreamClosed fact records StreamStopped with the counters.
+    stopStream: unary(async (r: callControl.StopStreamRequest, c) => {
+      const parsed = requests.streamControl('StopStream', r, stamp);
+      const running = await send(parsed, c);
+      if (running && h.streams)
+        await h.streams.close(
+          parsed.callId,
+          running,
+          callEvents.StreamStopReason.STREAM_STOP_REASON_REQUESTED,
+        );
+      return {};
     }),
-    stopStream: unary(async (): Promise<callControl.StopStreamResponse> => {
-      throw new UnimplementedError('StopStream is not implemented yet');
+    pauseStream: unary(async (r: callControl.PauseStreamRequest, c) => {
+      await send(requests.streamControl('PauseStream', r, stamp), c);
+      return {};
     }),
-    pauseStream: unary(async (): Promise<callControl.PauseStreamResponse> => {
-      throw new UnimplementedError('PauseStream is not implemented yet');
+    resumeStream: unary(async (r: callControl.ResumeStreamRequest, c) => {
+      await send(requests.streamControl('ResumeStream', r, stamp), c);
+      return {};
     }),
-    resumeStream: unary(async (): Promise<callControl.ResumeStreamResponse> => {
-      throw new UnimplementedError('ResumeStream is not implemented yet');
-    }),
+    // Issue 18: contract stubs, implemented by the SIPREC work.
     startSiprec: unary(async (): Promise<callControl.StartSiprecResponse> => {
       throw new UnimplementedError('StartSiprec is not implemented yet');
     }),

@@ -625,3 +625,46 @@ export function consultationRequest(
     },
   };
 }
+
+/**
+ * StartStream: the stream id (`str-` and 32 hex digits) from the key when given, random otherwise. The
+ * domain checks the URL, the encoding and rate and the custom parameters; the authorization only travels to
+ * the stream gateway.
+ */
+export function startStream(r: callControl.StartStreamRequest, s: Stamp): CallRequest {
+  const callId = required(r.callId, 'call_id');
+  return {
+    callId,
+    command: {
+      type: 'StartStream',
+      data: {
+        legId: r.legId,
+        url: required(r.url, 'url'),
+        tracks: r.tracks,
+        encoding: r.encoding,
+        sampleRate: r.sampleRate,
+        bidirectional: r.bidirectional,
+        customParameters: { ...r.customParameters },
+        authorization: r.authorization,
+        clientState: clientState(r.clientState),
+      },
+      metadata: r.idempotencyKey ? keyed(s, callId, 'stream', r.idempotencyKey) : meta(s, s.ids.next()),
+    },
+  };
+}
+
+/** StopStream, PauseStream and ResumeStream: a stream of the call. */
+export function streamControl(
+  type: 'StopStream' | 'PauseStream' | 'ResumeStream',
+  r: { callId: string; streamId: string },
+  s: Stamp,
+): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: {
+      type,
+      data: { streamId: required(r.streamId, 'stream_id') },
+      metadata: meta(s, s.ids.next()),
+    },
+  };
+}

@@ -1,5 +1,5 @@
-// The durable consumer of CALLCTL_FACTS (facts.>: sip, media and recording): each SipFact, MediaFact and
-// RecordingFact becomes a Record* command on its call.
+// The durable consumer of CALLCTL_FACTS (facts.>: sip, media, recording and stream): each SipFact,
+// MediaFact, RecordingFact and StreamFact becomes a Record* command on its call.
 // A call's facts are applied strictly one after the other, in the order they happened
 // (app/call-fact-queues.ts, app/fact-order.ts); calls do not wait for each other. A fact is acked only
 // once its events are appended (or the command was a no-op). A transient failure (database down, version
@@ -40,6 +40,7 @@ import {
   mediaFactCommand,
   recordingFactCommand,
   sipFactCommand,
+  streamFactCommand,
   type FactCommand,
 } from '../../app/fact-commands.js';
 import type { CommandContext } from '../../app/handle-command.js';
@@ -125,6 +126,10 @@ export function decodeFact(
   if (msg.subject.startsWith('facts.recording.')) {
     const fact = facts.RecordingFact.decode(msg.data);
     return recordingFactCommand(fact, now, ids.fromName('fact', fact.factId));
+  }
+  if (msg.subject.startsWith('facts.stream.')) {
+    const fact = facts.StreamFact.decode(msg.data);
+    return streamFactCommand(fact, now, ids.fromName('fact', fact.factId));
   }
   throw new Error(`no fact type for subject ${msg.subject}`);
 }

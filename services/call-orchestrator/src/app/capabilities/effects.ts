@@ -7,6 +7,7 @@ import type { CallState } from '../../domain/call.state.js';
 import type { Logger } from '@callctl/logging';
 import type { MediaParty, MediaPort, RecorderPort, SipEdgePort } from '../ports.js';
 import type { MonitorMedia } from '../monitor-media.js';
+import type { StreamWire } from './streams.effects.js';
 
 export interface EffectPorts {
   readonly sipEdge: SipEdgePort;
@@ -14,6 +15,8 @@ export interface EffectPorts {
   readonly recorder: RecorderPort;
   /** The monitored calls' mixer rooms and routes (absent: a process without a mixer). */
   readonly monitors?: MonitorMedia;
+  /** The stream gateway and the streams' background work (absent: a process without a gateway). */
+  readonly streams?: StreamWire;
   /** For an action after the append that finally failed and is given up (nothing records it). */
   readonly log?: Logger;
 }

@@ -45,6 +45,17 @@ const MEDIA_CHANGES: ReadonlySet<string> = new Set([
   'LegAnswered',
   'LegEnded',
   'LegsBridged',
+  // A bidirectional stream's bot joins or leaves the room (issue 18).
+  'StreamRequested',
+  'StreamStopped',
+  'StreamFailed',
+]);
+/** Events after which a member may have left the room (it is torn down once none is left). */
+const LEAVES: ReadonlySet<string> = new Set([
+  'MonitorEnded',
+  'ParticipantRemoved',
+  'StreamStopped',
+  'StreamFailed',
 ]);
 
 /** What follows monitoring's events whatever command decided them (see the file comment). */
@@ -73,7 +84,7 @@ export const monitorsAfterEvents: EventsEffect = async (ports, callId, command, 
   }
   if (!ports.monitors || !decision.events.some((e) => MEDIA_CHANGES.has(e.type))) return;
   const after: CallState = foldEvents(decision.events, state);
-  const ending = decision.events.some((e) => e.type === 'MonitorEnded' || e.type === 'ParticipantRemoved');
+  const ending = decision.events.some((e) => LEAVES.has(e.type));
   if (!ending && !ports.monitors.concerns(callId, after)) return;
   // This runs under the call's lock: a slow or dead mixer must not hold the call's facts (a BYE) back, so
   // only SetMonitorMode waits for its media (its answer then means the new mode is heard), and not for long.

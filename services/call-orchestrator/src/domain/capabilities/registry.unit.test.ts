@@ -69,6 +69,7 @@ describe('call capability registry', () => {
       movedOut: {},
       participants: {},
       recordings: {},
+      streams: {},
     });
   });
 

@@ -11,3 +11,4 @@ export * from '../capabilities/monitors/monitors.builders';
 export * from '../capabilities/transfers/transfers.builders';
 export * from '../capabilities/holds/holds.builders';
 export * from '../capabilities/participants/participants.builders';
+export * from '../capabilities/streams/streams.builders';

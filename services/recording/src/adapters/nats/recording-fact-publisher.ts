@@ -1,5 +1,5 @@
 import { facts } from '@callctl/proto';
-import { publishDurably, recordingFactSubject, type NatsConnection } from '@callctl/bus';
+import { durableFactPublisher, recordingFactSubject, type NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
 import type { PublishRecordingFact } from '../../app/service-ports.js';
 
@@ -11,25 +11,15 @@ export interface RecordingFactPublisherOptions {
   log: Logger;
 }
 
-/**
- * Publishes a RecordingFact on `facts.recording.<callId>` (stream CALLCTL_FACTS) with Nats-Msg-Id = fact
- * id, retried until acked: a NATS outage shorter than giveUpAfterMs delays the fact, it does not lose it.
- */
+/** Publishes a RecordingFact on `facts.recording.<callId>` (stream CALLCTL_FACTS), retried until acked. */
 export function recordingFactPublisher(
   nc: NatsConnection,
   options: RecordingFactPublisherOptions,
 ): PublishRecordingFact {
-  return async (fact, signal) => {
-    await publishDurably(nc, recordingFactSubject(fact.callId), facts.RecordingFact, fact, {
-      msgId: fact.factId,
-      giveUpAfterMs: options.giveUpAfterMs,
-      attemptTimeoutMs: options.attemptTimeoutMs,
-      signal,
-      onRetry: (attempt, error) =>
-        options.log.warn(
-          { callId: fact.callId, recordingId: fact.recordingId, factId: fact.factId, attempt, err: error },
-          'recording fact not acknowledged, retrying',
-        ),
-    });
-  };
+  return durableFactPublisher(nc, {
+    ...options,
+    codec: facts.RecordingFact,
+    subjectOf: (fact) => recordingFactSubject(fact.callId),
+    describe: (fact) => ({ recordingId: fact.recordingId }),
+  });
 }

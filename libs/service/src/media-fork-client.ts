@@ -1,14 +1,48 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { ERROR_KINDS, NotFoundError, UnavailableError, ValidationError } from '@callctl/errors';
 import { type media } from '@callctl/proto';
-import {
-  callPeer,
-  mediaSessionOwners,
-  type MediaSessionOwners,
-  type PeerInstances,
-  type Unary,
-} from '@callctl/service';
-import type { ForkedParty, ForkPort } from '../../app/ports.js';
+import { callPeer, type Unary } from './peer-call.js';
+import type { PeerInstances } from './routing/owner-directory.js';
+import { mediaSessionOwners, type MediaSessionOwners } from './routing/media-session-owners.js';
+
+// Forks of a call's parties through the media-worker (StartFork, StopFork, Query): what every consumer of a
+// party's RTP copy uses (the recording service, the stream gateway), so it lives here once.
+
+/** One party's fork as the media-worker set it up (proto callctl.media.v1.ForkedParty). */
+export interface ForkedParty {
+  readonly fromTag: string;
+  /** The consumer's UDP port it arrives on. */
+  readonly sinkPort: number;
+  readonly payloadType: number;
+  readonly codec: 'PCMU' | 'PCMA' | 'G722';
+  /** RTP clock rate (8000, also for G722) and the audio's sample rate (16000 for G722). */
+  readonly clockRate: number;
+  readonly sampleRate: number;
+  /** RFC 4733 payload type in the fork; 0 = none. */
+  readonly telephoneEventPayloadType: number;
+  readonly transcoded: boolean;
+}
+
+/** Forks of a session's parties, through the media-worker (StartFork / StopFork / Query). */
+export interface ForkPort {
+  /**
+   * Copies of what `fromTags` send go to `sinkAddress`:`sinkPorts[i]`. The same `forkId` replaces the fork.
+   * A session or party rtpengine does not know is a NotFoundError.
+   */
+  startFork(request: {
+    callId: string;
+    sessionId: string;
+    forkId: string;
+    fromTags: readonly string[];
+    sinkAddress: string;
+    sinkPorts: readonly number[];
+    wideband: boolean;
+  }): Promise<readonly ForkedParty[]>;
+  /** A fork or session that no longer exists is fine. */
+  stopFork(sessionId: string, forkId: string): Promise<void>;
+  /** Whether rtpengine still has the session (a consumer that hears nothing asks before giving up). */
+  sessionExists(sessionId: string): Promise<boolean>;
+}
 
 export interface ForkClientOptions {
   /** host:port of "any" media-worker (MEDIA_WORKER_GRPC): used while no worker announced itself. */
@@ -58,7 +92,7 @@ export class ForkClient implements ForkPort {
     return response.parties.map((party) => {
       if (!CODECS.has(party.codec))
         throw new UnavailableError(
-          `the media-worker forked ${party.fromTag} in ${party.codec}, which the recorder cannot decode`,
+          `the media-worker forked ${party.fromTag} in ${party.codec}, which no consumer here decodes`,
         );
       return {
         fromTag: party.fromTag,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startMediaStack, type MediaStack } from '../../../test/support/media-stack.js';
 import { NotFoundError } from '@callctl/errors';
 import { waitFor } from '@callctl/testing';
-import { ForkClient } from './fork-client.js';
+import { ForkClient } from '@callctl/service';
 
 /** A UDP socket on loopback counting the RTP packets (and their payload types) it gets. */
 async function sink(): Promise<{ socket: Socket; port: number; packets: number; payloadTypes: Set<number> }> {

@@ -1,4 +1,6 @@
-import { FRAME_SAMPLES, mixFrames } from './frame-mix';
+import { mixFrames } from './frame-mix.js';
+
+const FRAME_SAMPLES = 160;
 
 const frame = (value: number) => new Int16Array(FRAME_SAMPLES).fill(value);
 
