@@ -42,8 +42,15 @@ const RECONNECT_WINDOW_MS = 6000;
  * buffer; the stall is long enough to pass both with margin.
  */
 const STALL_MS = 55_000;
-/** RSS may move by this much (kB) while the receiver is stalled: GC timing, not buffered audio. */
+/**
+ * The gateway's RSS (kB) at the end of the stall, still stalled, may be this much above its level before:
+ * what it retains. While the kernel still takes the writes (the first ~40 s) RSS swings by about 20 MB with
+ * garbage not yet collected, so the highest reading only bounds a gross leak. The proof that frames were
+ * dropped rather than queued is the drop counter: the audio beyond the kernel's buffers is a few MB, below
+ * the GC's swing.
+ */
 const RSS_MARGIN_KB = 15_000;
+const RSS_PEAK_MARGIN_KB = 50_000;
 
 describe('media streams to slow and vanishing receivers', () => {
   let p: PlatformUnderTest;
@@ -147,7 +154,7 @@ describe('media streams to slow and vanishing receivers', () => {
       `stalled ${STALL_MS} ms: frames sent ${end.framesSent}, dropped ${end.framesDropped}; gateway RSS ${rssBefore} kB before, ${rss.join(', ')} during, ${rssAfter} kB after`,
     );
     expect(rssAfter - rssBefore).toBeLessThan(RSS_MARGIN_KB);
-    expect(Math.max(...rss) - rssBefore).toBeLessThan(RSS_MARGIN_KB);
+    expect(Math.max(...rss) - rssBefore).toBeLessThan(RSS_PEAK_MARGIN_KB);
     expect(slow.problems()).toEqual([]);
   });
 
@@ -226,8 +233,10 @@ describe('media streams to slow and vanishing receivers', () => {
     const attempts = reconnecting(streamId).map((r) => r.attempt);
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     expect(attempts).toEqual(attempts.map((_, i) => i + 1));
-    expect(tookMs).toBeGreaterThanOrEqual(RECONNECT_WINDOW_MS - 1000);
-    expect(tookMs).toBeLessThan(RECONNECT_WINDOW_MS + 6000);
+    // Attempts start within the window (250 ms doubling: 0.25, 0.75, 1.75, 3.75 s here); the stream ends
+    // when the next one would start after it, so within the window and never later.
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(tookMs).toBeLessThan(RECONNECT_WINDOW_MS + 3000);
     console.log(
       `gave up ${tookMs} ms after the receiver went away, ${attempts.length} attempts: ${end.detail}`,
     );

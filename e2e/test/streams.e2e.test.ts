@@ -22,6 +22,7 @@ import {
   TONE_DETECTED,
   TONE_PRESENT,
 } from '../support/call-parties.js';
+import { phoneCalls } from '../support/phone-calls.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import {
   channelTone,
@@ -50,7 +51,8 @@ describe('media streams to a WebSocket receiver', () => {
   let tlsReceiver: StreamReceiver;
   let untrustedReceiver: StreamReceiver;
   const parties = callParties(() => p);
-  const { connectedCall, rtpEndpoint, sipp, mediaOf } = parties;
+  const { connectedCall } = parties;
+  const calls = phoneCalls(() => p, parties);
 
   beforeAll(async () => {
     ca = makeCertificateAuthority('stream-e2e-ca');
@@ -222,7 +224,10 @@ describe('media streams to a WebSocket receiver', () => {
   });
 
   it("the caller's DTMF as dtmf messages on its channel, a transfer as a metadata message with the new roster and the target's channel, the hang-up as close call-ended with StreamStopped counting every frame", async () => {
-    const call = await connectedCall('str-events');
+    // TransferLeg BRIDGE re-INVITEs the transferee (the caller): its phone follows re-INVITEs.
+    const call = await connectedCall('str-events', undefined, {
+      caller: { scenario: 'uac-answered-follows-reinvites-expect-bye.xml' },
+    });
     const { streamId } = await p.api.startStream(streamRequest(call.callId, receiver.url('/events')));
     await started(streamId);
     await receiver.message(streamId, 'start');
@@ -248,12 +253,12 @@ describe('media streams to a WebSocket receiver', () => {
     for (const m of digits) expect(bodyOf<{ durationMs: number }>(m).durationMs).toBeGreaterThan(0);
 
     // TransferLeg BRIDGE moves the caller to a target: the callee leaves, the target joins the roster.
-    const targetRtp = await rtpEndpoint();
-    const target = await sipp('uas-answers-expect-bye.xml', targetRtp.port);
+    // The target follows whatever SDP it is given and sends its tone there (a new media session).
+    const target = await calls.party('str-target', TARGET_HZ);
     const transfer = await p.api.transferLeg({
       callId: call.callId,
       legId: call.callerLeg,
-      target: `sip:target@127.0.0.1:${target.port}`,
+      target: `sip:target@127.0.0.1:${target.sipp.port}`,
       mode: callEvents.TransferMode.TRANSFER_MODE_BRIDGE,
       fromUri: '',
       timeoutMs: 10_000,
@@ -261,8 +266,6 @@ describe('media streams to a WebSocket receiver', () => {
       idempotencyKey: `transfer-${call.callId}`,
     });
     await p.event('transferCompleted', (e) => e.event.transferCompleted.transferId === transfer.transferId);
-    targetRtp.useRemote(await p.edge.rtpengineSideOf(await mediaOf(transfer.targetLegId)));
-    targetRtp.startTone(TARGET_HZ);
     const rosterOf = (m: StreamMessage) =>
       (bodyOf<{ participants?: { legId: string }[] }>(m).participants ?? []).map((x) => x.legId).sort();
     const newRoster = [call.callerLeg, transfer.targetLegId].sort();
@@ -282,7 +285,7 @@ describe('media streams to a WebSocket receiver', () => {
     expect(targetParticipant).toMatchObject({
       channel: transfer.targetLegId,
       role: 'callee',
-      to: expect.stringContaining(`sip:target@127.0.0.1:${target.port}`),
+      to: expect.stringContaining(`sip:target@127.0.0.1:${target.sipp.port}`),
       held: false,
     });
     // The target's own channel carries its tone.
