@@ -20,3 +20,24 @@ export { validateRequest, type ValidateOptions, type ValidationFailure } from '.
 export { newBranch, newTag, newCallId } from './ids.js';
 export { REASON_PHRASES } from './reason-phrases.js';
 export { splitTopLevel, quote, unquote } from './basic-rules.js';
+export {
+  writeRecordingMetadata,
+  escapeXml,
+  RecordingMetadataError,
+  RECORDING_NAMESPACE,
+  EXTENSION_NAMESPACE,
+  EXTENSION_PREFIX,
+  type RecordingMetadata,
+  type RecordingParticipant,
+  type RecordingStream,
+} from './rs-metadata.js';
+export {
+  writeMultipart,
+  readMultipart,
+  partHeader,
+  headerParameter,
+  mediaTypeOf,
+  MultipartError,
+  type BodyPart,
+  type MultipartBody,
+} from './multipart.js';

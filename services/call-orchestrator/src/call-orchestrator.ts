@@ -60,6 +60,8 @@ import { streamGatewayClient } from './adapters/stream-gateway/stream-gateway-cl
 import { recoverStreams } from './app/process-managers/stream-recovery.js';
 import { redriveMonitors } from './app/process-managers/monitor-redrive.js';
 import { TransferDriver } from './app/process-managers/transfer-driver.js';
+import { SiprecDriver } from './app/process-managers/siprec-driver.js';
+import { SiprecWire } from './app/siprec-wire.js';
 import type { ReferPolicy } from './domain/call.commands.js';
 import { callEvents } from '@callctl/proto';
 import { recordingsProxy } from './adapters/grpc/recordings-proxy.js';
@@ -93,6 +95,8 @@ export interface CallOrchestratorOptions {
   mixer?: { address: string; timeoutMs: number };
   /** The stream gateway (media streams). @default STREAM_GATEWAY_GRPC's (127.0.0.1:50058) */
   streamGateway?: { address: string; timeoutMs: number };
+  /** SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS). @default 8000 */
+  siprec?: { inviteTimeoutMs: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -261,30 +265,54 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'transfers' }),
     });
     closers.push({ name: 'transfer driver', close: () => transfers.close() });
-    const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer, {
-      gateway,
-      // A stream no gateway holds any more: recorded as stopped (GATEWAY_LOST), as its own work.
-      recordLost: async (callId, streamId, detail) => {
-        const id = ids.next();
-        await send(
-          callId,
-          {
-            type: 'RecordStreamClosed',
-            data: {
-              streamId,
-              reason: callEvents.StreamStopReason.STREAM_STOP_REASON_GATEWAY_LOST,
-              detail,
-              framesSent: 0,
-              framesDropped: 0,
-              reconnects: 0,
-            },
-            metadata: { now: clock(), newId: id },
-          },
-          { correlationId: id, causationId: id, startsTrace: true },
-        );
-      },
+    const siprecWire = new SiprecWire({
+      sipEdge,
+      media,
+      ids,
+      ...(o.siprec ? { inviteTimeoutMs: o.siprec.inviteTimeoutMs } : {}),
+      log: log.child({ module: 'siprec' }),
     });
+    const effects = new CommandEffects(
+      sipEdge,
+      media,
+      log.child({ module: 'effects' }),
+      recorder,
+      mixer,
+      {
+        gateway,
+        // A stream no gateway holds any more: recorded as stopped (GATEWAY_LOST), as its own work.
+        recordLost: async (callId, streamId, detail) => {
+          const id = ids.next();
+          await send(
+            callId,
+            {
+              type: 'RecordStreamClosed',
+              data: {
+                streamId,
+                reason: callEvents.StreamStopReason.STREAM_STOP_REASON_GATEWAY_LOST,
+                detail,
+                framesSent: 0,
+                framesDropped: 0,
+                reconnects: 0,
+              },
+              metadata: { now: clock(), newId: id },
+            },
+            { correlationId: id, causationId: id, startsTrace: true },
+          );
+        },
+      },
+      siprecWire,
+    );
     closers.push({ name: 'stream work', close: () => effects.streams?.idle() });
+    const siprec = new SiprecDriver({
+      send,
+      load: async (callId) => (await calls.load(callId)).state,
+      wire: siprecWire,
+      clock,
+      ids,
+      log: log.child({ module: 'siprec' }),
+    });
+    closers.push({ name: 'siprec driver', close: () => siprec.close() });
     const handler = new CommandHandler({
       store,
       calls,
@@ -298,6 +326,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       onRecorded: (callId, call, events) => {
         if (events.some((e) => e.type === 'CallMaxDurationSet')) deadlines.follow(callId, call);
         transfers.onRecorded(callId, call.state, events);
+        siprec.onRecorded(callId, call.state, events);
       },
       logHealth,
     });
@@ -326,6 +355,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
       // Streams the log says run that no gateway holds (lost with a gateway, or while this process was down).
       if (!rearmed) await recoverStreams(effects.streams, ids, (id) => calls.cached(id)?.state, log);
+      // A SIPREC start left half-way (no SRS outcome recorded) is failed and what it set up ended.
+      if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       rearmed = true;
       return armed;
     };

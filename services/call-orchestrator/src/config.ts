@@ -59,6 +59,8 @@ export function readConfig(environment: Environment) {
        */
       MIXER_GRPC: env.hostPort('127.0.0.1:50070'),
       MIXER_TIMEOUT_MS: env.durationMs(5000),
+      /** SIPREC: how long one SRS may take to answer the INVITE before the next is tried ("SIP 408"). */
+      SIPREC_INVITE_TIMEOUT_MS: env.durationMs(8000),
       /**
        * The stream gateway's gRPC (media streams to customer WebSockets), used while no gateway announces
        * itself on `instances.stream-gateway.<name>` (deploy/local/ports.env CALLCTL_STREAM_GATEWAY_GRPC_PORT).

@@ -47,6 +47,7 @@ runService({
         address: hostPort(config.STREAM_GATEWAY_GRPC),
         timeoutMs: config.STREAM_GATEWAY_TIMEOUT_MS,
       },
+      siprec: { inviteTimeoutMs: config.SIPREC_INVITE_TIMEOUT_MS },
       defaultMaxCallDurationMs: config.DEFAULT_MAX_CALL_DURATION_MS,
       relay: config.RELAY_ENABLED,
       factsConsumerName: config.FACTS_CONSUMER,

@@ -4,7 +4,7 @@
 import { createLogger } from '@callctl/logging';
 import { callEvents } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
-import { startCallOrchestrator, type RunningCallOrchestrator } from '../src/call-orchestrator.js';
+import type { RunningCallOrchestrator } from '../src/call-orchestrator.js';
 import { CallControlTestClient } from './support/call-control-client.js';
 import { MonitorMediaStandIns } from './support/monitor-media-stand-ins.js';
 import { startHarness, typesOf, type Harness } from './support/orchestrator-harness.js';
@@ -75,16 +75,7 @@ it('sets the room up when the supervisor answers, follows the mode, and does it 
   // A new process on the same log (this one gone, its memory with it) drives the room again at start.
   await h.orchestrator.close();
   from = standIns.requests.length;
-  next = await startCallOrchestrator({
-    log,
-    grpc: { host: '127.0.0.1', port: 0 },
-    databaseUrl: h.db.url,
-    natsUrl: h.nats.url,
-    sipEdge: { address: h.sipEdge.address, timeoutMs: 3000 },
-    mediaWorker: { address: standIns.mediaWorkerAddress, timeoutMs: 2000, mediaFilesDir: '/nonexistent' },
-    mixer: { address: standIns.mixerAddress, timeoutMs: 2000 },
-    legReconcileIntervalMs: 3_600_000,
-  });
+  next = await h.startAnother();
   await waitFor('room driven again', async () => requestsSince(from).includes(barged[barged.length - 1]!));
   expect(requestsSince(from)).toEqual([...setUp, ...barged]);
 

@@ -21,15 +21,7 @@ describe('transfers', () => {
   const until = (callId: string, type: string, count = 1) => h.until(callId, type, count);
   const sent: Harness['sent'] = (method, callId) => h.sent(method, callId);
 
-  /** A caller A (inbound, answered) bridged with B, whom the application dialled. */
-  async function bridgedCall() {
-    const { callId, legId: a } = await h.answeredInboundCall();
-    const { legId: b } = await h.client.dial({ callId, bridgeWithLegId: a, idempotencyKey: 'dial-b' });
-    await until(callId, 'LegInitiated', 2);
-    await h.sipEdge.answered(callId, b);
-    await until(callId, 'LegsBridged');
-    return { callId, a, b };
-  }
+  const bridgedCall = () => h.bridgedCall();
 
   const transfer = (callId: string, legId: string, more: Record<string, unknown> = {}) =>
     h.client.api.transferLeg({

@@ -19,6 +19,7 @@ import type { LegSettings } from './app/leg-context.js';
 import { MediaPlan } from './domain/media-plan.js';
 import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
+import { RecordingSessions } from './app/recording-sessions.js';
 
 export interface SipEdgeOptions {
   log: Logger;
@@ -90,6 +91,13 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     newId: randomUUID,
     settings: options.legs,
   });
+  const recordings = new RecordingSessions({
+    sip: engine.stack,
+    facts: publisher,
+    log: log.child({ module: 'recordings' }),
+    newId: randomUUID,
+    fromUri: options.legs.defaultFromUri,
+  });
   engine.stack.invite((request, response) => {
     legs
       .onInvite(request, response)
@@ -99,7 +107,11 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   await engine.ready;
   const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
-  const grpc = await startGrpcServer({ log, ...options.grpc, services: [sipEdgeService(legs, log)] });
+  const grpc = await startGrpcServer({
+    log,
+    ...options.grpc,
+    services: [sipEdgeService(legs, recordings, log)],
+  });
   // Announced once it serves: the orchestrators send this instance new calls and find its legs.
   const advertisement = await advertiseInstance({
     nc,
@@ -133,6 +145,9 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       // Calls nobody can control any more are ended now, with their facts, rather than left up in the engine.
       const ended = await legs.endEveryLeg();
       if (ended > 0) log.warn({ legs: ended }, 'ended the calls still up at shutdown');
+      // Recording sessions get their BYE too: the recorders would otherwise record silence until they time out.
+      const recorded = await recordings.endAll();
+      if (recorded > 0) log.info({ sessions: recorded }, 'ended the recording sessions still up at shutdown');
       await publisher.flush();
       engine.close();
       publisher.close();

@@ -40,6 +40,8 @@ import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
 import { participantsEffects } from './capabilities/participants.effects.js';
 import { streamsEffects, StreamWire, type RecordStreamLost } from './capabilities/streams.effects.js';
+import { siprecEffects } from './capabilities/siprec.effects.js';
+import type { SiprecWire } from './siprec-wire.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -60,6 +62,7 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   holdsEffects,
   participantsEffects,
   streamsEffects,
+  siprecEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */
@@ -90,6 +93,7 @@ export class CommandEffects {
     recorder: RecorderPort = noRecorder,
     mixer?: MixerPort,
     streams?: { gateway: StreamGatewayPort; recordLost: RecordStreamLost },
+    siprec?: SiprecWire,
   ) {
     if (streams) this.streams = new StreamWire(streams.gateway, streams.recordLost, log);
     if (mixer)
@@ -106,6 +110,7 @@ export class CommandEffects {
       ...(log ? { log } : {}),
       ...(this.monitors ? { monitors: this.monitors } : {}),
       ...(this.streams ? { streams: this.streams } : {}),
+      ...(siprec ? { siprec } : {}),
     };
   }
 

@@ -55,9 +55,14 @@ export function sipFactCommand(
   const base = { callId, factId, order: orderOf(FACT_SOURCES.sip, fact, f?.$case === 'legEnded') };
   if (!callId || !factId || !f)
     throw new ValidationError(`SIP fact ${factId || '(no id)'} lacks its call id or its fact`);
-  // Issue 18 (SIPREC): a recording session's end names no leg; recorded by the SIPREC work.
-  if (f.$case === 'recordingSessionEnded')
-    throw new ValidationError(`SIP fact ${factId}: recording session ends are not recorded yet`, { callId });
+  // A SIPREC recording session is sip-edge's, not a leg: its end is the one SIP fact that names no leg.
+  if (f.$case === 'recordingSessionEnded') {
+    const { sessionId, sipStatus, reason } = f.recordingSessionEnded;
+    return {
+      ...base,
+      command: { type: 'RecordSiprecSessionEnded', data: { sessionId, sipStatus, reason }, metadata },
+    };
+  }
   if (!legId) throw new ValidationError(`SIP fact ${factId} names no leg`, { callId });
   switch (f.$case) {
     case 'inboundCallOffered':

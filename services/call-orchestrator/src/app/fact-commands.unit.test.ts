@@ -368,3 +368,24 @@ describe('recording facts as commands', () => {
     expect(() => recordingFactCommand(recordingFact(undefined), 5, 'n')).toThrow(ValidationError);
   });
 });
+
+describe('a SIPREC recording session that the SRS ended', () => {
+  const ended = (legId: string): facts.SipFact => ({
+    ...ids,
+    legId,
+    fact: {
+      $case: 'recordingSessionEnded',
+      recordingSessionEnded: { sessionId: 'srec-1-2', sipStatus: 0, reason: 'BYE' },
+    },
+  });
+  it('is recorded although it names no leg (the only SIP fact that may)', () =>
+    expect(sipFactCommand(ended(''), 5, 'n').command).toEqual({
+      type: 'RecordSiprecSessionEnded',
+      data: { sessionId: 'srec-1-2', sipStatus: 0, reason: 'BYE' },
+      metadata: { now: 5, newId: 'n' },
+    }));
+  it('still refuses a leg fact without a leg', () =>
+    expect(() =>
+      sipFactCommand({ ...ids, legId: '', fact: { $case: 'legAnswered', legAnswered: {} } }, 5, 'n'),
+    ).toThrow(ValidationError));
+});

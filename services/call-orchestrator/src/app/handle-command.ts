@@ -66,6 +66,13 @@ export interface CommandOutcome {
   call: LoadedCall;
 }
 
+/** How a process manager sends a command to a call (the handler's `handle`, as it needs it). */
+export type SendCommand = (
+  callId: string,
+  command: CallCommand,
+  context: CommandContext,
+) => Promise<Pick<CommandOutcome, 'decision'>>;
+
 export interface CommandHandlerOptions {
   store: EventStore;
   calls: CallRepository;

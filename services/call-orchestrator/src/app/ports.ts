@@ -1,6 +1,6 @@
 // What the app layer needs from the outside world. Adapters implement these; tests use the same adapters
 // against real peers (or, for sip-edge, a recording server speaking the real gRPC contract).
-import type { callEvents, streamGateway } from '@callctl/proto';
+import type { callEvents, sipEdge, streamGateway } from '@callctl/proto';
 
 /** The SIP actions of sip-edge (proto/callctl/sipedge/v1). Each call carries its own deadline. */
 export interface SipEdgePort {
@@ -80,6 +80,30 @@ export interface SipEdgePort {
   ): Promise<void>;
   /** Re-homes a live leg in another call (a phone's REFER with Replaces); OK when it is there already. */
   moveLeg(callId: string, legId: string, toCallId: string): Promise<void>;
+  /**
+   * SIPREC: INVITEs one SRS with the fork's SDP and the metadata (sip-edge writes the multipart body);
+   * resolves once it answered 2xx. A refusal's message starts with "SIP <status>" (ILLEGAL_STATE); no
+   * answer within `timeoutMs` is TIMEOUT ("SIP 408"), an unreachable SRS UNAVAILABLE ("SIP 503").
+   */
+  startRecordingSession(request: {
+    callId: string;
+    sessionId: string;
+    srsUri: string;
+    sdp: string;
+    metadata: sipEdge.SiprecMetadata;
+    headers: Readonly<Record<string, string>>;
+    timeoutMs: number;
+  }): Promise<{ answerSdp: string; sipCallId: string }>;
+  /** Re-INVITEs the SRS: a new SDP ('' = the current one) with every m-line `direction`, new metadata. */
+  updateRecordingSession(request: {
+    callId: string;
+    sessionId: string;
+    sdp: string;
+    metadata: sipEdge.SiprecMetadata;
+    direction?: LegDirectionChoice;
+  }): Promise<{ answerSdp: string }>;
+  /** BYE to the SRS (CANCEL while its INVITE is pending); an unknown or ended session is OK. */
+  endRecordingSession(callId: string, sessionId: string): Promise<void>;
 }
 
 /** The directions the platform offers a leg (sip-edge's MediaDirection). */
@@ -143,6 +167,24 @@ export interface MediaPort {
   }): Promise<{ sdp: string }>;
   /** Gives the party its direct path back; no route is OK. */
   restoreRoute(request: { callId: string; party: MediaParty }): Promise<void>;
+  /**
+   * SIPREC's fork of the parties (`fromTags` in `sessionId`, in label order, labelled `labels`): resolves
+   * with rtpengine's offer for the SRS, one sendonly m-line per party. The same fork id replaces the fork.
+   */
+  offerRecordingFork(request: {
+    callId: string;
+    sessionId: string;
+    forkId: string;
+    fromTags: readonly string[];
+    labels: readonly string[];
+  }): Promise<{ sdp: string }>;
+  /** The SRS's answer to the fork's offer: RTP then flows to it. StopFork ends the fork. */
+  answerRecordingFork(request: {
+    callId: string;
+    sessionId: string;
+    forkId: string;
+    sdp: string;
+  }): Promise<void>;
 }
 
 /** What a mixer participant is to the mixer (proto/callctl/mixer/v1 Direction). */

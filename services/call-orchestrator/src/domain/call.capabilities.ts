@@ -14,6 +14,7 @@ import { transfersCapability } from './capabilities/transfers/transfers.capabili
 import { holdsCapability } from './capabilities/holds/holds.capability';
 import { participantsCapability } from './capabilities/participants/participants.capability';
 import { streamsCapability } from './capabilities/streams/streams.capability';
+import { siprecCapability } from './capabilities/siprec/siprec.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -27,6 +28,7 @@ export const CALL_CAPABILITIES = [
   holdsCapability,
   participantsCapability,
   streamsCapability,
+  siprecCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

@@ -53,6 +53,14 @@ export type CallEvent =
   | E<'StreamPaused', ev.StreamPaused>
   | E<'StreamResumed', ev.StreamResumed>
   | E<'StreamStopped', ev.StreamStopped>
-  | E<'StreamFailed', ev.StreamFailed>;
+  | E<'StreamFailed', ev.StreamFailed>
+  | E<'SiprecRequested', ev.SiprecRequested>
+  | E<'SiprecAttemptFailed', ev.SiprecAttemptFailed>
+  | E<'SiprecStarted', ev.SiprecStarted>
+  | E<'SiprecPaused', ev.SiprecPaused>
+  | E<'SiprecResumed', ev.SiprecResumed>
+  | E<'SiprecUpdated', ev.SiprecUpdated>
+  | E<'SiprecStopped', ev.SiprecStopped>
+  | E<'SiprecFailed', ev.SiprecFailed>;
 
 export type CallEventType = CallEvent['type'];

@@ -15,6 +15,7 @@ import type { TransfersState } from './capabilities/transfers/transfers.state';
 import type { LegHold } from './capabilities/holds/holds.state';
 import type { ParticipantsState } from './capabilities/participants/participants.state';
 import type { StreamsState } from './capabilities/streams/streams.state';
+import type { SiprecState } from './capabilities/siprec/siprec.state';
 
 type LegBase = {
   readonly legId: string;
@@ -54,6 +55,7 @@ export type { Monitor } from './capabilities/monitors/monitors.state';
 export type { LegHold } from './capabilities/holds/holds.state';
 export type { Participant } from './capabilities/participants/participants.state';
 export type { Stream } from './capabilities/streams/streams.state';
+export type { Siprec } from './capabilities/siprec/siprec.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */
@@ -74,7 +76,8 @@ type CallBase = CallCore &
   MonitorsState &
   TransfersState &
   ParticipantsState &
-  StreamsState;
+  StreamsState &
+  SiprecState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

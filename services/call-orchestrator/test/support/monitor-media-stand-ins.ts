@@ -67,6 +67,16 @@ export class MonitorMediaStandIns {
         (r: media.RouteToMixerRequest) => ({ sdp: `rtpe-${r.routeId}` }),
       ),
       restoreRoute: answer((r: media.RestoreRouteRequest) => `RestoreRoute ${r.tag}`),
+      // SIPREC's fork (test/siprec.int.test.ts); BlockMedia only to prove SIPREC never asks for it.
+      offerRecordingFork: answer(
+        (r: media.OfferRecordingForkRequest) =>
+          `OfferRecordingFork ${r.forkId} ${r.sessionId} ${r.fromTags.join(',')} labels ${r.labels.join(',')}`,
+        (r: media.OfferRecordingForkRequest) => ({ sdp: `offer-of-${r.fromTags.join('+')}` }),
+      ),
+      answerRecordingFork: answer(
+        (r: media.AnswerRecordingForkRequest) => `AnswerRecordingFork ${r.forkId} ${r.sdp}`,
+      ),
+      blockMedia: answer((r: media.BlockMediaRequest) => `BlockMedia ${r.tag}`),
     };
     const serve = (name: string, definition: object, implementation: object) =>
       startGrpcServer({

@@ -43,6 +43,13 @@ export interface Harness {
   inboundCall(): Promise<{ callId: string; legId: string }>;
   /** The same, answered with AnswerLeg. */
   answeredInboundCall(): Promise<{ callId: string; legId: string }>;
+  /** A caller A (inbound, answered) bridged with B, whom the application dialled (Dial key `dialKey`). */
+  bridgedCall(dialKey?: string): Promise<{ callId: string; a: string; b: string }>;
+  /**
+   * Another orchestrator process on the same log, NATS and sip-edge (a restart: close `orchestrator` first),
+   * with the harness's options and `more`; the caller closes it.
+   */
+  startAnother(more?: Partial<CallOrchestratorOptions>): Promise<RunningCallOrchestrator>;
   stop(): Promise<void>;
 }
 
@@ -88,7 +95,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const databaseProxy = options.databaseProxy
     ? await startTcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) })
     : undefined;
-  const orchestrator = await startCallOrchestrator({
+  const orchestratorOptions = (): CallOrchestratorOptions => ({
     log: createLogger({
       service: 'call-orchestrator-test',
       level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent',
@@ -112,12 +119,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mixer: { address: '127.0.0.1:1', timeoutMs: 2000 },
     ...options.orchestrator,
   });
+  const orchestrator = await startCallOrchestrator(orchestratorOptions());
   const client = new CallControlTestClient(`127.0.0.1:${orchestrator.grpc.port}`);
   const stream = (callId: string) => orchestrator.store.readStream(callStreamId(callId));
   const inboundCall = async () => {
     const ids = await sipEdge.offerInboundCall();
     await waitFor('inbound call recorded', async () => (await stream(ids.callId)).length === 3);
     return ids;
+  };
+  const answeredInboundCall = async () => {
+    const ids = await inboundCall();
+    await client.answerLeg(ids.callId, ids.legId);
+    return ids;
+  };
+  const until = async (callId: string, type: string, count = 1) => {
+    await waitFor(
+      `${type} recorded`,
+      async () => typesOf(await stream(callId)).filter((t) => t === type).length >= count,
+    );
+    return stream(callId);
   };
   return {
     db,
@@ -132,19 +152,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_log')).rows[0]!.n,
     stream,
     sent: (method, callId) => sipEdge.received(method).filter((r) => r.callId === callId),
-    until: async (callId, type, count = 1) => {
-      await waitFor(
-        `${type} recorded`,
-        async () => typesOf(await stream(callId)).filter((t) => t === type).length >= count,
-      );
-      return stream(callId);
-    },
+    until,
     inboundCall,
-    answeredInboundCall: async () => {
-      const ids = await inboundCall();
-      await client.answerLeg(ids.callId, ids.legId);
-      return ids;
+    answeredInboundCall,
+    bridgedCall: async (dialKey = 'dial-b') => {
+      const { callId, legId: a } = await answeredInboundCall();
+      const { legId: b } = await client.dial({ callId, bridgeWithLegId: a, idempotencyKey: dialKey });
+      await until(callId, 'LegInitiated', 2);
+      await sipEdge.answered(callId, b);
+      await until(callId, 'LegsBridged');
+      return { callId, a, b };
     },
+    startAnother: (more = {}) => startCallOrchestrator({ ...orchestratorOptions(), ...more }),
     stop: async () => {
       client.close();
       databaseProxy?.restore();

@@ -42,8 +42,17 @@ export interface RecordingSipEdgeOptions {
   onAnswer?: (request: sipEdge.AnswerLegRequest) => Promise<void>;
 }
 
+/**
+ * How a stand-in SRS answers StartRecordingSession, as sip-edge reports it: a 2xx with its SDP, or the
+ * status sip-edge gives a refusal (FAILED_PRECONDITION "SIP <n>"), a timeout (DEADLINE_EXCEEDED "SIP 408")
+ * or no response (UNAVAILABLE "SIP 503").
+ */
+export type SrsAnswer = { readonly answerSdp: string } | { readonly sipStatus: number };
+
 export class RecordingSipEdge {
   readonly requests: RecordedRequest[] = [];
+  /** The answer of each SRS URI; one not listed answers 200 with `srs-answer`. */
+  readonly srs = new Map<string, SrsAnswer>();
   /** What ListLegs answers. */
   heldLegs: sipEdge.EdgeLeg[] = [];
   private readonly failures = new Map<SipEdgeMethod, { code: status; details: string }>();
@@ -139,6 +148,14 @@ export class RecordingSipEdge {
     return { callId, legId };
   }
 
+  /** The SRS of a recording session hung up (sip-edge's fact: it names no leg). */
+  recordingSessionEnded(callId: string, sessionId: string, sipStatus = 0) {
+    return this.publishSipFact(callId, '', {
+      $case: 'recordingSessionEnded',
+      recordingSessionEnded: { sessionId, sipStatus, reason: sipStatus ? `SIP ${sipStatus}` : 'BYE' },
+    });
+  }
+
   answered(callId: string, legId: string) {
     return this.publishSipFact(callId, legId, { $case: 'legAnswered', legAnswered: {} });
   }
@@ -168,18 +185,34 @@ export class RecordingSipEdge {
           .then(() => act(call.request))
           .then(
             (response) => callback(null, response),
-            (error: Error) => callback({ code: status.INTERNAL, details: error.message }),
+            (error: Error & { code?: status }) =>
+              callback({ code: error.code ?? status.INTERNAL, details: error.message }),
           );
       };
     const report = this.o.reportActions ?? true;
     const implementation: sipEdge.SipEdgeServer = {
       sendDtmfInfo: handle('sendDtmfInfo', async () => ({})),
-      startRecordingSession: handle('startRecordingSession', async () => ({
-        answerSdp: '',
-        sipCallId: '',
-        sipStatus: 200,
-      })),
-      updateRecordingSession: handle('updateRecordingSession', async () => ({ answerSdp: '' })),
+      startRecordingSession: handle(
+        'startRecordingSession',
+        async (r: sipEdge.StartRecordingSessionRequest) => {
+          const answer = this.srs.get(r.srsUri) ?? { answerSdp: 'srs-answer' };
+          if ('answerSdp' in answer)
+            return { answerSdp: answer.answerSdp, sipCallId: `${r.sessionId}@srs`, sipStatus: 200 };
+          const code =
+            answer.sipStatus === 408
+              ? status.DEADLINE_EXCEEDED
+              : answer.sipStatus === 503
+                ? status.UNAVAILABLE
+                : status.FAILED_PRECONDITION;
+          throw Object.assign(new Error(`SIP ${answer.sipStatus} from ${r.srsUri}`), { code });
+        },
+      ),
+      updateRecordingSession: handle(
+        'updateRecordingSession',
+        async (r: sipEdge.UpdateRecordingSessionRequest) => ({
+          answerSdp: r.sdp ? `srs-answer-to-${r.sdp}` : '',
+        }),
+      ),
       endRecordingSession: handle('endRecordingSession', async () => ({})),
       answerLeg: handle('answerLeg', async (r: sipEdge.AnswerLegRequest) => {
         await this.o.onAnswer?.(r);

@@ -97,6 +97,11 @@ export interface SubscribeParams {
   fromTags: readonly string[];
   /** Codecs rtpengine may transcode each party's copy to. */
   transcode: readonly string[];
+  /**
+   * SIPREC (RFC 7866): the offer's m-lines are sendonly with `a=label` each (rtpengine's SIPREC flag), one
+   * per party in the order of fromTags.
+   */
+  siprec?: boolean;
 }
 
 /** The worker's own party of one-sided sessions, as a sender. */

@@ -78,8 +78,11 @@ export interface SipDialog {
     options: { method: 'INFO' | 'REFER' | 'NOTIFY'; headers?: SipHeaders; body?: string },
     callback: (error: Error | null | undefined, response: SipResponseMessage) => void,
   ): this;
-  /** A re-INVITE with our new offer; resolves with the far end's answer, rejects with a SipFailure. */
-  modify(sdp: string): Promise<string>;
+  /**
+   * A re-INVITE with our new offer; resolves with the far end's answer, rejects with a SipFailure. `headers`
+   * (a Content-Type for a multipart body) replace srf's default Contact-only set, so they carry the Contact.
+   */
+  modify(sdp: string, options?: { headers?: SipHeaders }): Promise<string>;
   /**
    * A re-INVITE without SDP (`noAck`): the far end offers in its 200, and the ACK, sent by `ack`, carries
    * our answer. srf clears `local.sdp` for it; the caller sets it again.
@@ -144,6 +147,12 @@ export interface SipStack {
     options: { localSdp: string; headers?: SipHeaders },
   ): Promise<SipDialog>;
   createUAC(uri: string, options: UacOptions, callbacks: UacCallbacks): Promise<SipDialog | LateOffer>;
+  /**
+   * The engine's own SIP URI for `protocol` (`sip:host:port`, `;transport=` when not UDP), as it announced its
+   * listeners; undefined before it connected or when it has no such listener. For Contacts sip-edge writes
+   * itself (a recording session's `+sip.src`).
+   */
+  contactUri(protocol: 'udp' | 'tcp' | 'tls'): string | undefined;
   /** An in-dialog request by the engine's dialog id (used for dialogs srf no longer holds). */
   request(options: {
     method: string;

@@ -6,6 +6,8 @@ import * as common from '@callctl/errors';
 export interface LegErrorContext {
   callId?: string;
   legId?: string;
+  /** A recording session (SIPREC), which is no leg. */
+  sessionId?: string;
 }
 
 /** The request is malformed: a bad URI, a status outside 400-699, a missing id. */
@@ -27,4 +29,13 @@ export class UnavailableError extends common.UnavailableError<LegErrorContext> {
 export class ReferNotFoundError extends common.NotFoundError<LegErrorContext & { referId?: string }> {
   override readonly name = 'ReferNotFoundError';
   override readonly code = 'REFER_NOT_FOUND';
+}
+
+/** No response from the far end in time (a recording session's INVITE: "SIP 408"). */
+export class TimeoutError extends common.TimeoutError<LegErrorContext> {}
+
+/** sip-edge holds no such recording session (never had it, it ended, or sip-edge restarted since). */
+export class RecordingSessionNotFoundError extends common.NotFoundError<LegErrorContext> {
+  override readonly name = 'RecordingSessionNotFoundError';
+  override readonly code = 'RECORDING_SESSION_NOT_FOUND';
 }

@@ -97,3 +97,19 @@ export function referReceived(ids: FactIds, refer: facts.ReferReceived): facts.S
 export function referProgress(ids: FactIds, progress: facts.ReferProgress): facts.SipFact {
   return fact(ids, { $case: 'referProgress', referProgress: progress });
 }
+
+/**
+ * A SIPREC recording session ended without the orchestrator asking (the recorder's BYE: `sipStatus` 0, or
+ * a re-INVITE answered 481/408). A session is no leg: `ids.legId` is empty.
+ */
+export function recordingSessionEnded(
+  ids: FactIds,
+  sessionId: string,
+  sipStatus: number,
+  reason: string,
+): facts.SipFact {
+  return fact(ids, {
+    $case: 'recordingSessionEnded',
+    recordingSessionEnded: { sessionId, sipStatus, reason },
+  });
+}

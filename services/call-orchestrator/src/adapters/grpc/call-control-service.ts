@@ -13,7 +13,6 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ActiveCallsPage } from '../eventlog/active-calls.js';
 import * as requests from './requests.js';
 import { toServiceError } from '@callctl/errors/grpc';
-import { UnimplementedError } from '@callctl/errors';
 import { storeError } from '@callctl/eventstore';
 import type { EventWatchers } from './watch-events.js';
 import { mediaCommand, type MediaSourcePorts } from '../../app/media-sources.js';
@@ -98,18 +97,20 @@ export function callControlService(h: CallControlHandlers): ServiceBinding {
       await send(requests.streamControl('ResumeStream', r, stamp), c);
       return {};
     }),
-    // Issue 18: contract stubs, implemented by the SIPREC work.
-    startSiprec: unary(async (): Promise<callControl.StartSiprecResponse> => {
-      throw new UnimplementedError('StartSiprec is not implemented yet');
+    startSiprec: unary(async (r: callControl.StartSiprecRequest, c) => ({
+      siprecId: await send(requests.startSiprec(r, stamp), c),
+    })),
+    pauseSiprec: unary(async (r: callControl.PauseSiprecRequest, c) => {
+      await send(requests.siprecControl('PauseSiprec', r, stamp), c);
+      return {};
     }),
-    pauseSiprec: unary(async (): Promise<callControl.PauseSiprecResponse> => {
-      throw new UnimplementedError('PauseSiprec is not implemented yet');
+    resumeSiprec: unary(async (r: callControl.ResumeSiprecRequest, c) => {
+      await send(requests.siprecControl('ResumeSiprec', r, stamp), c);
+      return {};
     }),
-    resumeSiprec: unary(async (): Promise<callControl.ResumeSiprecResponse> => {
-      throw new UnimplementedError('ResumeSiprec is not implemented yet');
-    }),
-    stopSiprec: unary(async (): Promise<callControl.StopSiprecResponse> => {
-      throw new UnimplementedError('StopSiprec is not implemented yet');
+    stopSiprec: unary(async (r: callControl.StopSiprecRequest, c) => {
+      await send(requests.siprecControl('StopSiprec', r, stamp), c);
+      return {};
     }),
     say: unary(async (r: callControl.SayRequest, c) => ({
       playbackId: await sendResolved(requests.say(r, stamp), c),

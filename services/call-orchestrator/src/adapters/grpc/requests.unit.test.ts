@@ -298,3 +298,63 @@ describe('CallControl requests as commands', () => {
     });
   });
 });
+
+describe('StartSiprec', () => {
+  const start = (o: Partial<callControl.StartSiprecRequest> = {}) =>
+    requests.startSiprec(
+      {
+        callId: 'c',
+        srsUris: ['sip:srs@127.0.0.1:5090'],
+        headers: {},
+        idempotencyKey: '',
+        clientState: '',
+        ...o,
+      },
+      stamp,
+    );
+  it('takes 1 to 5 sip:/sips: URIs in order and X- headers', () =>
+    expect(
+      start({
+        srsUris: ['sip:a@h', 'sips:b@h;transport=tls'],
+        headers: { 'X-Tenant': 'acme', "x-a.b!%*_+`'~": '1' },
+      }).command.data,
+    ).toEqual({
+      srsUris: ['sip:a@h', 'sips:b@h;transport=tls'],
+      headers: { 'X-Tenant': 'acme', "x-a.b!%*_+`'~": '1' },
+    }));
+  it('derives the siprec id from the key', () =>
+    expect(start({ idempotencyKey: 'k' }).command.metadata.newId).toBe(
+      start({ idempotencyKey: 'k' }).command.metadata.newId,
+    ));
+  it.each([
+    ['no URI', { srsUris: [] }, /srs_uris/],
+    ['more than 5 URIs', { srsUris: ['1', '2', '3', '4', '5', '6'].map((n) => `sip:s${n}@h`) }, /srs_uris/],
+    ['a non-SIP URI', { srsUris: ['sip:a@h', 'http://srs.example.com'] }, /srs_uris\[1\]/],
+    ['an empty URI', { srsUris: [''] }, /srs_uris\[0\]/],
+    [
+      'more than 5 headers',
+      { headers: Object.fromEntries(['1', '2', '3', '4', '5', '6'].map((n) => [`X-H${n}`, n])) },
+      /at most 5 headers/,
+    ],
+    ['a header name without X-', { headers: { Foo: '1' } }, /not X-/],
+    ['a header name with a space', { headers: { 'X-A B': '1' } }, /not X-/],
+    ['a header name given twice', { headers: { 'X-A': '1', 'x-a': '2' } }, /twice/],
+    ['a value with CR/LF', { headers: { 'X-A': 'v\r\nVia: evil' } }, /control character/],
+    ['a value with LF', { headers: { 'X-A': 'v\nx' } }, /control character/],
+    ['a value longer than 256', { headers: { 'X-A': 'v'.repeat(257) } }, /longer than 256/],
+  ])('refuses %s (INVALID_ARGUMENT)', (_, o, message) =>
+    expect(() => start(o as Partial<callControl.StartSiprecRequest>)).toThrow(
+      expect.objectContaining({ constructor: ValidationError, message: expect.stringMatching(message) }),
+    ),
+  );
+  it('needs the siprec id on pause, resume and stop', () => {
+    expect(() => requests.siprecControl('PauseSiprec', { callId: 'c', siprecId: '' }, stamp)).toThrow(
+      /siprec_id/,
+    );
+    expect(requests.siprecControl('StopSiprec', { callId: 'c', siprecId: 's' }, stamp).command).toEqual({
+      type: 'StopSiprec',
+      data: { siprecId: 's' },
+      metadata: { now: 42, newId: 'fresh' },
+    });
+  });
+});

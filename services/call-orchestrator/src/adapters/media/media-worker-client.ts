@@ -152,6 +152,28 @@ export function mediaWorkerClient(options: MediaWorkerClientOptions): MediaPort 
         callId: r.callId,
       });
     },
+    offerRecordingFork: async (r) => {
+      const reply = await on<media.OfferRecordingForkRequest, media.OfferRecordingForkResponse>(
+        r,
+        (c) => c.offerRecordingFork,
+        {
+          sessionId: r.sessionId,
+          forkId: r.forkId,
+          fromTags: [...r.fromTags],
+          labels: [...r.labels],
+          callId: r.callId,
+        },
+      );
+      return { sdp: reply.sdp };
+    },
+    answerRecordingFork: async (r) => {
+      await on(r, (c) => c.answerRecordingFork, {
+        sessionId: r.sessionId,
+        forkId: r.forkId,
+        sdp: r.sdp,
+        callId: r.callId,
+      });
+    },
     close: () => clients.close(),
   };
 }

@@ -169,6 +169,50 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     moveLeg: async (callId, legId, toCallId) => {
       await onCall(callId, (c) => c.moveLeg, { callId, legId, toCallId });
     },
+    // A recording session lives on the instance that holds the call's legs.
+    startRecordingSession: async (r) => {
+      const reply = await onCall<sipEdge.StartRecordingSessionRequest, sipEdge.StartRecordingSessionResponse>(
+        r.callId,
+        (c) => c.startRecordingSession,
+        {
+          sessionId: r.sessionId,
+          callId: r.callId,
+          srsUri: r.srsUri,
+          sdp: r.sdp,
+          metadata: r.metadata,
+          headers: { ...r.headers },
+          timeoutMs: r.timeoutMs,
+        },
+        // sip-edge's own timer reports "SIP 408" at timeout_ms: our deadline leaves it the time to say so.
+        r.timeoutMs + options.timeoutMs,
+      );
+      return { answerSdp: reply.answerSdp, sipCallId: reply.sipCallId };
+    },
+    updateRecordingSession: async (r) => {
+      const reply = await onCall<
+        sipEdge.UpdateRecordingSessionRequest,
+        sipEdge.UpdateRecordingSessionResponse
+      >(
+        r.callId,
+        (c) => c.updateRecordingSession,
+        {
+          sessionId: r.sessionId,
+          sdp: r.sdp,
+          metadata: r.metadata,
+          direction: r.direction
+            ? DIRECTIONS[r.direction]
+            : sipEdge.MediaDirection.MEDIA_DIRECTION_UNSPECIFIED,
+        },
+        Math.max(options.timeoutMs, REINVITE_WITH_GLARE_TIMEOUT_MS),
+      );
+      return { answerSdp: reply.answerSdp };
+    },
+    // After the call ended no instance holds its legs: every live instance is told (an unknown session is OK).
+    endRecordingSession: async (callId, sessionId) => {
+      const known = owners.known(callId);
+      const at = known ? [known] : owners.candidates();
+      await Promise.all(at.map((instance) => call(instance, (c) => c.endRecordingSession, { sessionId })));
+    },
     close: () => clients.close(),
   };
 }

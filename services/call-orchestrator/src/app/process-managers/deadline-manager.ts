@@ -12,20 +12,14 @@ import { callEvents } from '@callctl/proto';
 import type { CallCommand, CommandMetadata } from '../../domain/call.commands.js';
 import type { Deadline } from '../../domain/call.guards.js';
 import type { CallState } from '../../domain/call.state.js';
-import type { CommandContext, CommandOutcome } from '../handle-command.js';
+import type { CommandContext, SendCommand } from '../handle-command.js';
 import type { LoadedCall } from '../call-repository.js';
 import { deadlineKey, deadlinesOf } from './deadlines-of.js';
 import { PERMANENT_KINDS } from '../errors.js';
 import type { Clock, IdSource, SipEdgePort } from '../ports.js';
 
-type Send = (
-  callId: string,
-  command: CallCommand,
-  context: CommandContext,
-) => Promise<Pick<CommandOutcome, 'decision'>>;
-
 export interface DeadlineManagerOptions {
-  send: Send;
+  send: SendCommand;
   clock: Clock;
   ids: IdSource;
   log: Logger;

@@ -10,21 +10,14 @@
 // LegMovedOut); both are idempotent, so a re-drive repeats them safely (domain/.../replaces.decide.ts).
 import { ERROR_KINDS, errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
-import type { CallCommand } from '../../domain/call.commands.js';
 import type { CallEvent } from '../../domain/call.events.js';
 import type { CallState } from '../../domain/call.state.js';
 import { replacing, type Transfer } from '../../domain/capabilities/transfers/transfers.state.js';
-import type { CommandContext, CommandOutcome } from '../handle-command.js';
+import type { SendCommand } from '../handle-command.js';
 import type { Clock, IdSource } from '../ports.js';
 
-type Send = (
-  callId: string,
-  command: CallCommand,
-  context: CommandContext,
-) => Promise<Pick<CommandOutcome, 'decision'>>;
-
 export interface TransferDriverOptions {
-  send: Send;
+  send: SendCommand;
   /** The call as recorded (another call's, for a REFER with Replaces). */
   load: (callId: string) => Promise<CallState>;
   clock: Clock;

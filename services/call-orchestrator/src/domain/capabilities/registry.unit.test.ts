@@ -70,6 +70,7 @@ describe('call capability registry', () => {
       participants: {},
       recordings: {},
       streams: {},
+      siprecs: {},
     });
   });
 

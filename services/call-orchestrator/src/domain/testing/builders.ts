@@ -12,3 +12,4 @@ export * from '../capabilities/transfers/transfers.builders';
 export * from '../capabilities/holds/holds.builders';
 export * from '../capabilities/participants/participants.builders';
 export * from '../capabilities/streams/streams.builders';
+export * from '../capabilities/siprec/siprec.builders';

@@ -1,4 +1,3 @@
-import { UnimplementedError } from '@callctl/errors';
 import type { Deadline, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
@@ -53,12 +52,18 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
 
   const implementation: media.MediaWorkerServer = {
     getEngineStatus: unary(() => handlers.engineStatus()),
-    // Issue 18 (SIPREC): contract stubs, implemented by the SIPREC work.
-    offerRecordingFork: unary(async (): Promise<media.OfferRecordingForkResponse> => {
-      throw new UnimplementedError('OfferRecordingFork is not implemented yet');
-    }),
-    answerRecordingFork: unary(async (): Promise<media.AnswerRecordingForkResponse> => {
-      throw new UnimplementedError('AnswerRecordingFork is not implemented yet');
+    offerRecordingFork: unary(async (r: media.OfferRecordingForkRequest) => ({
+      sdp: await forks.offerRecording({
+        sessionId: r.sessionId,
+        forkId: r.forkId,
+        fromTags: r.fromTags,
+        labels: r.labels,
+        callId: r.callId,
+      }),
+    })),
+    answerRecordingFork: unary(async (r: media.AnswerRecordingForkRequest) => {
+      await forks.answerRecording(r);
+      return {};
     }),
     sendDtmf: unary((r: media.SendDtmfRequest) => sessions.sendDtmf(r)),
     startFork: unary(async (r: media.StartForkRequest) => ({

@@ -190,7 +190,8 @@ export async function subscribe(
     'call-id': p.sessionId,
     'from-tags': [...p.fromTags],
     'to-tag': p.forkId,
-    codec: { transcode: [...p.transcode] },
+    ...(p.transcode.length > 0 ? { codec: { transcode: [...p.transcode] } } : {}),
+    ...(p.siprec ? { flags: ['SIPREC'] } : {}),
   });
   const listed = reply['from-tags'];
   const fromTags = Array.isArray(listed)

@@ -7,6 +7,12 @@ import {
   type ForkedParty,
   type ForkRequest,
 } from '../../domain/fork-answer-sdp.js';
+import {
+  checkRecordingForkAnswer,
+  checkRecordingForkRequest,
+  labelledRecordingOffer,
+  type RecordingForkRequest,
+} from '../../domain/recording-fork-sdp.js';
 import { tagRoleOf } from '../../domain/session-tags.js';
 import type { MediaRelay } from '../ports.js';
 
@@ -36,19 +42,7 @@ export class Forks {
     const { sessionId, forkId } = request;
     // Checked before anything changes: rtpengine would fork the known tags and skip the others silently, and
     // a fork id that is a party's tag would make that party a subscriber (its call would break).
-    const session = await this.sessionView(sessionId);
-    for (const tag of request.fromTags) {
-      const role = tagRoleOf(session, tag);
-      if (role === 'absent')
-        throw new NotFoundError(`no party ${tag} in session ${sessionId}`, { sessionId, tag });
-      if (role === 'fork')
-        throw new ValidationError(`${tag} is a fork in session ${sessionId}, not a party`, {
-          sessionId,
-          tag,
-        });
-    }
-    if (tagRoleOf(session, forkId) === 'party')
-      throw new ValidationError(`fork_id ${forkId} is a party of session ${sessionId}`, { sessionId });
+    await this.checkParties(sessionId, request.fromTags, forkId);
     const offered = await this.deps.relay.subscribe({
       sessionId,
       forkId,
@@ -109,6 +103,78 @@ export class Forks {
       throw error;
     }
     this.deps.log.info({ sessionId, forkId }, 'fork stopped');
+  }
+
+  /**
+   * SIPREC's fork, first half: rtpengine's sendonly offer with one m-line per party in the order of fromTags,
+   * labelled with the request's labels. The fork exists (requested, not answered: no RTP yet) until
+   * answerRecording completes it or stop ends it; asking again with the same fork id replaces it.
+   */
+  async offerRecording(request: RecordingForkRequest & { callId?: string }): Promise<string> {
+    const labels = checkRecordingForkRequest(request);
+    const { sessionId, forkId } = request;
+    await this.checkParties(sessionId, request.fromTags, forkId);
+    const offered = await this.deps.relay.subscribe({
+      sessionId,
+      forkId,
+      fromTags: request.fromTags,
+      transcode: [],
+      siprec: true,
+    });
+    try {
+      const missing = request.fromTags.find((tag) => !offered.fromTags.includes(tag));
+      if (missing !== undefined)
+        throw new NotFoundError(`no party ${missing} in session ${sessionId}`, { sessionId, tag: missing });
+      const sdp = labelledRecordingOffer(offered.sdp, request, labels, offered.fromTags);
+      this.deps.log.info(
+        { sessionId, callId: request.callId, forkId, parties: request.fromTags, labels },
+        'recording fork offered',
+      );
+      return sdp;
+    } catch (error) {
+      await this.deps.relay.unsubscribe(sessionId, forkId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * SIPREC's fork, second half: the SRS's answer (where each m-line's copy goes). NotFoundError when the fork
+   * is unknown; ValidationError for an answer without audio or one rtpengine refuses.
+   */
+  async answerRecording(request: {
+    sessionId: string;
+    forkId: string;
+    sdp: string;
+    callId?: string;
+  }): Promise<void> {
+    const { sessionId, forkId } = request;
+    if (!sessionId) throw new ValidationError('session_id is required');
+    if (!forkId) throw new ValidationError('fork_id is required', { sessionId });
+    checkRecordingForkAnswer(request.sdp);
+    const role = tagRoleOf(await this.sessionView(sessionId), forkId);
+    if (role !== 'fork') throw new NotFoundError(`no fork ${forkId} in session ${sessionId}`, { sessionId });
+    await this.deps.relay.answerSubscription(sessionId, forkId, request.sdp);
+    this.deps.log.info({ sessionId, callId: request.callId, forkId }, 'recording fork answered');
+  }
+
+  /**
+   * Checked before anything changes: rtpengine would fork the known tags and skip the others silently, and
+   * a fork id that is a party's tag would make that party a subscriber (its call would break).
+   */
+  private async checkParties(sessionId: string, fromTags: readonly string[], forkId: string): Promise<void> {
+    const session = await this.sessionView(sessionId);
+    for (const tag of fromTags) {
+      const role = tagRoleOf(session, tag);
+      if (role === 'absent')
+        throw new NotFoundError(`no party ${tag} in session ${sessionId}`, { sessionId, tag });
+      if (role === 'fork')
+        throw new ValidationError(`${tag} is a fork in session ${sessionId}, not a party`, {
+          sessionId,
+          tag,
+        });
+    }
+    if (tagRoleOf(session, forkId) === 'party')
+      throw new ValidationError(`fork_id ${forkId} is a party of session ${sessionId}`, { sessionId });
   }
 
   /** The session as rtpengine reports it; NotFoundError naming the session when rtpengine has none. */

@@ -1,10 +1,11 @@
-import { UnimplementedError } from '@callctl/errors';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { sipEdge } from '@callctl/proto';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import type { PlatformDirection } from '../../app/leg-direction.js';
 import type { SipLegs } from '../../app/sip-legs.js';
+import type { RecordingSessions } from '../../app/recording-sessions.js';
+import type { RecordingMetadata } from '@callctl/sip';
 
 /** MediaDirection on the wire to the leg modules' names; UNSPECIFIED (or unknown) is none. */
 const DIRECTIONS = new Map<sipEdge.MediaDirection, PlatformDirection>([
@@ -13,20 +14,56 @@ const DIRECTIONS = new Map<sipEdge.MediaDirection, PlatformDirection>([
   [sipEdge.MediaDirection.MEDIA_DIRECTION_INACTIVE, 'inactive'],
 ]);
 
+/** SiprecMetadata on the wire as libs/sip's rs-metadata writer takes it. */
+function recordingMetadata(m: sipEdge.SiprecMetadata | undefined): RecordingMetadata {
+  return {
+    sessionId: m?.sessionId ?? '',
+    sipSessionIds: m?.sipSessionIds ?? [],
+    participants: (m?.participants ?? []).map((p) => ({
+      participantId: p.participantId,
+      aor: p.aor,
+      ...(p.name ? { name: p.name } : {}),
+      sendStreamIds: p.sendStreamIds,
+      recvStreamIds: p.recvStreamIds,
+    })),
+    streams: (m?.streams ?? []).map((s) => ({ streamId: s.streamId, label: s.label })),
+    extensionData: m?.extensionData ?? {},
+  };
+}
+
 /** Binds callctl.sipedge.v1.SipEdge to the leg actions; every failure goes through the shared status table. */
-export function sipEdgeService(legs: SipLegs, log: Logger): ServiceBinding {
+export function sipEdgeService(legs: SipLegs, recordings: RecordingSessions, log: Logger): ServiceBinding {
   const unary = unaryHandler(log);
 
   const implementation: sipEdge.SipEdgeServer = {
-    // Issue 18 (SIPREC): contract stubs, implemented by the SIPREC work.
-    startRecordingSession: unary(async (): Promise<sipEdge.StartRecordingSessionResponse> => {
-      throw new UnimplementedError('StartRecordingSession is not implemented yet');
-    }),
-    updateRecordingSession: unary(async (): Promise<sipEdge.UpdateRecordingSessionResponse> => {
-      throw new UnimplementedError('UpdateRecordingSession is not implemented yet');
-    }),
-    endRecordingSession: unary(async (): Promise<sipEdge.EndRecordingSessionResponse> => {
-      throw new UnimplementedError('EndRecordingSession is not implemented yet');
+    startRecordingSession: unary(
+      async (r: sipEdge.StartRecordingSessionRequest): Promise<sipEdge.StartRecordingSessionResponse> =>
+        recordings.start({
+          sessionId: r.sessionId,
+          callId: r.callId,
+          srsUri: r.srsUri,
+          sdp: r.sdp,
+          metadata: recordingMetadata(r.metadata),
+          headers: r.headers,
+          timeoutMs: r.timeoutMs,
+        }),
+    ),
+    updateRecordingSession: unary(
+      async (r: sipEdge.UpdateRecordingSessionRequest): Promise<sipEdge.UpdateRecordingSessionResponse> => {
+        const direction = DIRECTIONS.get(r.direction);
+        return {
+          answerSdp: await recordings.update({
+            sessionId: r.sessionId,
+            sdp: r.sdp,
+            metadata: recordingMetadata(r.metadata),
+            ...(direction ? { direction } : {}),
+          }),
+        };
+      },
+    ),
+    endRecordingSession: unary(async (r: sipEdge.EndRecordingSessionRequest) => {
+      await recordings.end(r.sessionId);
+      return {};
     }),
     sendDtmfInfo: unary(async (r: sipEdge.SendDtmfInfoRequest): Promise<sipEdge.SendDtmfInfoResponse> => {
       await legs.sendDtmfInfo(r.callId, r.legId, r.digits, r.durationMs);

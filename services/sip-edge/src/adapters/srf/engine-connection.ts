@@ -41,15 +41,17 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
   const { log } = options;
   const srf = new Srf();
   let isConnected = false;
+  let hostports = '';
   let resolveReady!: () => void;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
   const events = srf as unknown as NodeJS.EventEmitter;
-  events.on('connect', (error: Error | null, hostports?: string) => {
+  events.on('connect', (error: Error | null, announced?: string) => {
     if (error) {
       log.error({ err: error }, 'SIP engine refused the connection');
       return;
     }
     isConnected = true;
+    hostports = announced ?? '';
     log.info({ engine: `${options.host}:${options.port}`, hostports }, 'connected to the SIP engine');
     resolveReady();
   });
@@ -101,6 +103,7 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
             }),
           ),
       ),
+    contactUri: (protocol) => contactUriOf(hostports, protocol),
     // srf needs a URI even for a request by dialog id; the engine sends to the dialog's remote target.
     request: (opts) => guard(`send ${opts.method}`, () => raw.request({ uri: 'sip:placeholder', ...opts })),
   };
@@ -137,4 +140,20 @@ interface SrfWithCallbacks {
     callbacks: UacCallbacks,
     callback: (error: Error | null | undefined, result?: SipDialog | LateOffer) => void,
   ): void;
+}
+
+/**
+ * The engine's SIP URI for `protocol` from the listeners it announced at connect (`udp/127.0.0.1:5060,
+ * tcp/127.0.0.1:5060`, drachtio's form).
+ */
+export function contactUriOf(hostports: string, protocol: 'udp' | 'tcp' | 'tls'): string | undefined {
+  for (const entry of hostports.split(',')) {
+    const at = entry.indexOf('/');
+    if (at < 0 || entry.slice(0, at).trim().toLowerCase() !== protocol) continue;
+    const hostport = entry.slice(at + 1).trim();
+    if (!hostport) continue;
+    const scheme = protocol === 'tls' ? 'sips' : 'sip';
+    return `${scheme}:${hostport}${protocol === 'tcp' ? ';transport=tcp' : ''}`;
+  }
+  return undefined;
 }
