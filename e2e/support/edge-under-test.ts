@@ -90,10 +90,25 @@ export interface EdgeUnderTest {
    * an SDP fragment for RtpEndpoint.useRemote: the tests' RTP sockets send there.
    */
   rtpengineSideOf(party: { sessionId: string; tag: string }): Promise<string>;
+  /** rtpengine's `query` of a media session (the media-worker's Query), as its JSON. */
+  mediaQuery(sessionId: string): Promise<RtpengineQuery>;
   /** Facts of one call, in order. */
   factsOf(callId: string): facts.SipFact[];
   dir: string;
   close(): Promise<void>;
+}
+
+/** What the tests read of rtpengine's `query`: each tag's media streams, where it receives and sends. */
+export interface RtpengineQuery {
+  tags: Record<
+    string,
+    {
+      medias: {
+        index: number;
+        streams: { 'local port': number; endpoint?: { address: string; port: number } }[];
+      }[];
+    }
+  >;
 }
 
 /** Sizes of the fixtures, for the full-stack benchmark; the tests keep the defaults. */
@@ -286,6 +301,12 @@ export async function startEdgeUnderTest(
     `127.0.0.1:${mediaWorker.grpcPort}`,
     credentials.createInsecure(),
   );
+  const mediaQuery = async (sessionId: string): Promise<RtpengineQuery> => {
+    const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), {
+      sessionId,
+    });
+    return JSON.parse(reply.detailJson) as RtpengineQuery;
+  };
   return {
     nats,
     rtpengine,
@@ -343,16 +364,13 @@ export async function startEdgeUnderTest(
       }),
     factsOf: (callId) => seen.filter((f) => f.callId === callId),
     async rtpengineSideOf({ sessionId, tag }) {
-      const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), {
-        sessionId,
-      });
-      const detail = JSON.parse(reply.detailJson) as {
-        tags: Record<string, { medias: { streams: { 'local port': number }[] }[] }>;
-      };
+      const detail = await mediaQuery(sessionId);
       const port = detail.tags[tag]?.medias[0]?.streams[0]?.['local port'];
-      if (!port) throw new Error(`rtpengine has no stream for ${tag}: ${reply.detailJson.slice(0, 2000)}`);
+      if (!port)
+        throw new Error(`rtpengine has no stream for ${tag}: ${JSON.stringify(detail).slice(0, 2000)}`);
       return `c=IN IP4 127.0.0.1\r\nm=audio ${port} RTP/AVP 0\r\n`;
     },
+    mediaQuery,
     expectSippSucceeded(result) {
       if (result.exitCode === 0 && result.failedCalls === 0) return;
       throw new Error(`sipp failed: ${result.describe()}\n${tails()}`);
