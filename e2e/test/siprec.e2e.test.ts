@@ -10,11 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callEvents } from '@callctl/proto';
-import { toneRatio, waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
+import { toneRatio, waitFor, type RunningSipp } from '@callctl/testing';
 import {
   CALLEE_HZ,
   CALLER_HZ,
   callParties,
+  hearEachOther,
   hears,
   sleep,
   TONE_ABSENT,
@@ -61,17 +62,6 @@ describe('SIPREC to an external recorder', () => {
     p.event('siprecStarted', (e) => e.event.siprecStarted.siprecId === siprecId, 30_000);
   const siprecStopped = (siprecId: string) =>
     p.event('siprecStopped', (e) => e.event.siprecStopped.siprecId === siprecId, 20_000);
-  const talking = async (call: ConnectedCall) => {
-    await hears(
-      'the caller hears the callee',
-      call.callerRtp as RtpEndpoint,
-      (r) => r(CALLEE_HZ) > TONE_DETECTED,
-      [CALLEE_HZ],
-    );
-    await hears('the callee hears the caller', call.calleeRtp, (r) => r(CALLER_HZ) > TONE_DETECTED, [
-      CALLER_HZ,
-    ]);
-  };
 
   /** A sipp SRS (`scenario`) answering at two RTP sockets of the test, one per label, logging to a file. */
   async function sippSrs(scenario: string) {
@@ -153,13 +143,13 @@ describe('SIPREC to an external recorder', () => {
     const pausedAt = Date.now() / 1000;
     // Paused: the call itself is never muted.
     await sleep(1000);
-    await talking(call);
+    await hearEachOther(call);
     await sleep(1500);
     const resumedAt = Date.now() / 1000;
     await p.api.resumeSiprec({ callId: call.callId, siprecId });
     await p.event('siprecResumed', (e) => e.event.siprecResumed.siprecId === siprecId);
     await sleep(3000);
-    await talking(call);
+    await hearEachOther(call);
     await p.api.hangup({ callId: call.callId, legId: '' });
     expect((await siprecStopped(siprecId)).event.siprecStopped.reason).toBe(
       STOP.SIPREC_STOP_REASON_CALL_ENDED,
@@ -208,7 +198,7 @@ describe('SIPREC to an external recorder', () => {
     );
     // Stopping it again is OK; the call goes on; the SRS recorded both labels.
     await p.api.stopSiprec({ callId: call.callId, siprecId });
-    await talking(call);
+    await hearEachOther(call);
     p.edge.expectSippSucceeded(await unavailable.result);
     const streams = await recording(started.sipCallId, ports);
     expectLabelTones(streams.get(ports[0]!)!, CALLER_HZ, CALLEE_HZ);
@@ -242,7 +232,7 @@ describe('SIPREC to an external recorder', () => {
     await sleep(1500);
     // Nothing reaches the recorder while paused, and the call itself was never muted.
     expect([label1.packetsReceived, label2.packetsReceived]).toEqual(counted);
-    await talking(call);
+    await hearEachOther(call);
 
     await p.api.hangup({ callId: call.callId, legId: '' });
     expect((await siprecStopped(siprecId)).event.siprecStopped.reason).toBe(
@@ -276,7 +266,7 @@ describe('SIPREC to an external recorder', () => {
     const stopped = (await siprecStopped(siprecId)).event.siprecStopped;
     expect(stopped).toMatchObject({ reason: STOP.SIPREC_STOP_REASON_SRS_ENDED, sipStatus: 0 });
     p.edge.expectSippSucceeded(await recorder.run.result);
-    await talking(call);
+    await hearEachOther(call);
     const { call: now } = await p.api.getCall({ callId: call.callId });
     expect(now?.ended).toBe(false);
     // Another recording may start after it.

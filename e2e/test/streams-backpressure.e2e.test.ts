@@ -5,16 +5,14 @@
 // (StreamReconnecting, then a new connect/start with reconnects 1 and the sequence going on) or, when it
 // does not come back within the window, the stream stops with ENDPOINT_GONE; an endpoint closing the socket
 // itself ends the stream without reconnecting.
-import type { RtpEndpoint } from '@callctl/testing';
 import { waitFor } from '@callctl/testing';
 import {
   CALLEE_HZ,
   CALLER_HZ,
   callParties,
-  hears,
+  hearEachOther,
   sleep,
   TONE_DETECTED,
-  type ConnectedCall,
 } from '../support/call-parties.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import {
@@ -88,18 +86,6 @@ describe('media streams to slow and vanishing receivers', () => {
         (e) => e.event?.$case === 'streamReconnecting' && e.event.streamReconnecting.streamId === streamId,
       )
       .map((e) => (e.event?.$case === 'streamReconnecting' ? e.event.streamReconnecting : undefined)!);
-  /** Both parties still hear each other (the call's own audio). */
-  const talking = async (call: ConnectedCall) => {
-    await hears(
-      'the caller hears the callee',
-      call.callerRtp as RtpEndpoint,
-      (r) => r(CALLEE_HZ) > TONE_DETECTED,
-      [CALLEE_HZ],
-    );
-    await hears('the callee hears the caller', call.calleeRtp, (r) => r(CALLER_HZ) > TONE_DETECTED, [
-      CALLER_HZ,
-    ]);
-  };
 
   it('a receiver that stops reading: frames dropped and counted, the gateway’s memory flat, the call’s audio untouched', async () => {
     const slow = await receiver();
@@ -120,7 +106,7 @@ describe('media streams to slow and vanishing receivers', () => {
     const rss: number[] = [];
     // While the receiver reads nothing, the parties go on hearing each other, and the gateway holds no more.
     while (Date.now() < stallEnds) {
-      await talking(call);
+      await hearEachOther(call);
       rss.push(rssKb(pid));
       await sleep(Math.min(5000, Math.max(0, stallEnds - Date.now())));
     }
@@ -208,7 +194,7 @@ describe('media streams to slow and vanishing receivers', () => {
     expect(channelTone(flaky, streamId, call.callerLeg, PCMU, CALLER_HZ, 25)).toBeGreaterThan(TONE_DETECTED);
     expect(channelTone(flaky, streamId, call.calleeLeg, PCMU, CALLEE_HZ, 25)).toBeGreaterThan(TONE_DETECTED);
     console.log(`reconnected ${Date.now() - goneAt} ms after the receiver went away`);
-    await talking(call);
+    await hearEachOther(call);
 
     await p.api.hangup({ callId: call.callId, legId: '' });
     const end = (await stopped(streamId)).event.streamStopped;
@@ -240,7 +226,7 @@ describe('media streams to slow and vanishing receivers', () => {
     console.log(
       `gave up ${tookMs} ms after the receiver went away, ${attempts.length} attempts: ${end.detail}`,
     );
-    await talking(call);
+    await hearEachOther(call);
     const { call: now } = await p.api.getCall({ callId: call.callId });
     expect(now?.ended).toBe(false);
   });
@@ -257,6 +243,6 @@ describe('media streams to slow and vanishing receivers', () => {
     expect(end.reconnects).toBe(0);
     expect(reconnecting(streamId)).toEqual([]);
     expect(closing.connectionsOf(streamId)).toHaveLength(1);
-    await talking(call);
+    await hearEachOther(call);
   });
 });

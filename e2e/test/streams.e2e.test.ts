@@ -16,7 +16,7 @@ import {
   CALLEE_HZ,
   CALLER_HZ,
   callParties,
-  hears,
+  hearEachOther,
   sleep,
   TONE_ABSENT,
   TONE_DETECTED,
@@ -340,15 +340,7 @@ describe('media streams to a WebSocket receiver', () => {
         ),
     ).toBe(false);
     // The call is untouched: both parties still hear each other, the first stream goes on.
-    await hears(
-      'the caller hears the callee',
-      call.callerRtp as RtpEndpoint,
-      (r) => r(CALLEE_HZ) > TONE_DETECTED,
-      [CALLEE_HZ],
-    );
-    await hears('the callee hears the caller', call.calleeRtp, (r) => r(CALLER_HZ) > TONE_DETECTED, [
-      CALLER_HZ,
-    ]);
+    await hearEachOther(call);
     const { call: now } = await p.api.getCall({ callId: call.callId });
     expect(now?.ended).toBe(false);
     expect(now?.legs.filter((leg) => leg.state === callControl.LegState.LEG_STATE_ANSWERED)).toHaveLength(2);
@@ -391,15 +383,7 @@ describe('media streams to a WebSocket receiver', () => {
     );
     const failure = await failed(unreachable.streamId);
     expect(failure.event.streamFailed.reason).toMatch(/ECONNREFUSED|refused|connect/i);
-    await hears(
-      'the caller hears the callee',
-      call.callerRtp as RtpEndpoint,
-      (r) => r(CALLEE_HZ) > TONE_DETECTED,
-      [CALLEE_HZ],
-    );
-    await hears('the callee hears the caller', call.calleeRtp, (r) => r(CALLER_HZ) > TONE_DETECTED, [
-      CALLER_HZ,
-    ]);
+    await hearEachOther(call);
 
     await expect(
       p.api.startStream(streamRequest('call-that-never-was', receiver.url('/nobody'))),
