@@ -66,3 +66,4 @@ export {
   type TestCertificateAuthority,
 } from './certificates.js';
 export { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';
+export { grpcCall, startMediaStack, type ConnectedCall, type MediaStack } from './media-stack.js';

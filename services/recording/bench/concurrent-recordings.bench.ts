@@ -45,7 +45,7 @@ import {
   waitFor,
   type ManagedProcess,
 } from '@callctl/testing';
-import { call, startMediaStack, type MediaStack } from '../test/support/media-stack.js';
+import { grpcCall as call, startMediaStack, type MediaStack } from '@callctl/testing';
 import { senderCounts } from './rtp-flood-counts.js';
 import { readChannels, rms, stretch, toneShare } from '../test/support/wav-analysis.js';
 
@@ -133,7 +133,10 @@ async function startPlatform(maxCalls: number): Promise<Platform> {
   const dir = await mkdtemp(join(tmpdir(), 'callctl-rec-bench-'));
   stops.push(() => rm(dir, { recursive: true, force: true }));
   const recordingDir = join(dir, 'store');
-  const stack = await startMediaStack(dir, { mediaPorts: freePortBlock(maxCalls * PORTS_PER_CALL) });
+  const stack = await startMediaStack(dir, {
+    nodeFlags: SERVICE_NODE_FLAGS,
+    mediaPorts: freePortBlock(maxCalls * PORTS_PER_CALL),
+  });
   stops.push(() => stack.stop());
   for (const child of [stack.worker, stack.rtpengine.process, stack.nats.process]) children.add(child);
   const database = await createTestDatabase();

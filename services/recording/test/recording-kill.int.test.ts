@@ -20,7 +20,7 @@ import {
   type ManagedProcess,
   type TestDatabase,
 } from '@callctl/testing';
-import { call, startMediaStack, type MediaStack } from './support/media-stack.js';
+import { grpcCall as call, startMediaStack, type MediaStack } from '@callctl/testing';
 import { channelsOf } from './support/wav-channels.js';
 
 jest.setTimeout(120_000);
@@ -67,7 +67,7 @@ describe('recording service killed while recording', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'recording-kill-'));
-    stack = await startMediaStack(dir);
+    stack = await startMediaStack(dir, { nodeFlags: SERVICE_NODE_FLAGS });
     database = await createTestDatabase();
     grpcPort = await freePort();
     nc = await connectBus({ servers: stack.nats.url, name: 'recording-kill-test' });

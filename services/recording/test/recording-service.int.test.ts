@@ -19,7 +19,8 @@ import { prismaRecordingRepository } from '../src/adapters/db/prisma-recording-r
 import { fsRecordingStore } from '../src/adapters/storage/fs-recording-store.js';
 import { createRecorderEngine } from '../src/app/recorder-engine.js';
 import { startRecordingService, type RunningRecordingService } from '../src/recording-service.js';
-import { call, startMediaStack, type ConnectedCall, type MediaStack } from './support/media-stack.js';
+import { grpcCall as call, startMediaStack, type ConnectedCall, type MediaStack } from '@callctl/testing';
+import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import { channelsOf } from './support/wav-channels.js';
 
 jest.setTimeout(90_000);
@@ -42,7 +43,7 @@ describe('recording service', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'recording-service-'));
-    stack = await startMediaStack(dir);
+    stack = await startMediaStack(dir, { nodeFlags: SERVICE_NODE_FLAGS });
     database = await createTestDatabase();
     db = createDb({ databaseUrl: database.url });
     nc = await connectBus({ servers: stack.nats.url, name: 'recording-service-test' });

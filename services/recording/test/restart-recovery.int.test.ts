@@ -20,7 +20,8 @@ import { fsRecordingStore } from '../src/adapters/storage/fs-recording-store.js'
 import type { RecordingParty, RecordingRepository } from '../src/app/ports.js';
 import { createRecorderEngine } from '../src/app/recorder-engine.js';
 import { startRecordingService, type RunningRecordingService } from '../src/recording-service.js';
-import { call, startMediaStack, type MediaStack } from './support/media-stack.js';
+import { grpcCall as call, startMediaStack, type MediaStack } from '@callctl/testing';
+import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import { channelsOf } from './support/wav-channels.js';
 
 jest.setTimeout(90_000);
@@ -43,7 +44,7 @@ describe('restart recovery', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'recording-restart-'));
     spoolDir = join(dir, 'spool');
-    stack = await startMediaStack(dir);
+    stack = await startMediaStack(dir, { nodeFlags: SERVICE_NODE_FLAGS });
     database = await createTestDatabase();
     db = createDb({ databaseUrl: database.url });
     repository = prismaRecordingRepository(db);

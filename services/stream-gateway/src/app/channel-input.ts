@@ -96,6 +96,8 @@ export class ChannelInput {
   private readonly samplesPerUnit: number;
   private scratch = new Int16Array(1920);
   private playing = false;
+  /** Silence played since the last real audio: what a gap released later has already been given. */
+  private concealedSamples = 0;
   private lastArrivalMs = -Infinity;
   private readonly counters: ChannelCounters = {
     packetsIn: 0,
@@ -171,10 +173,12 @@ export class ChannelInput {
       // Stopped sending (hold): what is left is dropped, and the party waits for audio again.
       this.playing = false;
       fifo.drop(fifo.length);
+      this.concealedSamples = 0;
       return false;
     }
     // Still sending, the next packet late: silence in its place.
     this.counters.concealedFrames++;
+    this.concealedSamples += this.samplesPerFrame;
     this.frame.fill(0);
     this.bytes.fill(MULAW_SILENCE);
     return true;
@@ -189,7 +193,12 @@ export class ChannelInput {
       if (out.kind === 'packet') {
         if (out.packet.payloadType === this.fork.payloadType) this.append(out.packet.payload);
       } else if (out.kind === 'gap' && out.lostPackets > 0 && this.playing) {
-        const samples = Math.min(out.samples * this.samplesPerUnit, MAX_FILL_FRAMES * this.samplesPerFrame);
+        // Only what was not concealed already: the timeline stays exact.
+        const samples =
+          Math.min(out.samples * this.samplesPerUnit, MAX_FILL_FRAMES * this.samplesPerFrame) -
+          this.concealedSamples;
+        this.concealedSamples = 0;
+        if (samples <= 0) continue;
         if (this.samples) this.samples.fill(0, samples);
         else this.passthroughBytes!.fill(MULAW_SILENCE, samples);
       } else if (out.kind === 'discontinuity') {
@@ -201,6 +210,8 @@ export class ChannelInput {
   }
 
   private append(payload: Uint8Array): void {
+    // Audio came: any silence played before it was its lateness (kept as delay), not a loss to fill.
+    this.concealedSamples = 0;
     if (this.passthroughBytes) {
       this.passthroughBytes.append(payload);
       return;

@@ -6,7 +6,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMediaStack, type MediaStack } from '../../../test/support/media-stack.js';
+import { startMediaStack, type MediaStack } from '@callctl/testing';
+import { SERVICE_NODE_FLAGS } from '@callctl/service';
 import { NotFoundError } from '@callctl/errors';
 import { waitFor } from '@callctl/testing';
 import { ForkClient } from '@callctl/service';
@@ -33,7 +34,7 @@ describe('fork client', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'recording-fork-client-'));
-    stack = await startMediaStack(dir);
+    stack = await startMediaStack(dir, { nodeFlags: SERVICE_NODE_FLAGS });
     forks = new ForkClient({ address: stack.workerAddress, timeoutMs: 5000 });
   });
   afterAll(async () => {

@@ -1,29 +1,31 @@
-// The real peers of the recording service for its integration tests: nats-server, rtpengine and a
-// media-worker process (its built entry point: `npx tsc -b` first) over them, and calls whose two parties
-// are RtpEndpoints on loopback, set up through the worker (Offer/Answer) as sip-edge does.
+// The real media peers of a service that takes forks (the recording service, the stream gateway) for its
+// integration tests: nats-server, rtpengine and a media-worker process (its built entry point: `npx tsc -b`
+// first) over them, and calls whose two parties are RtpEndpoints on loopback, set up through the worker
+// (Offer/Answer) as sip-edge does.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
-import { SERVICE_NODE_FLAGS } from '@callctl/service';
-import {
-  freePort,
-  RtpEndpoint,
-  startNatsServer,
-  startProcess,
-  startRtpengine,
-  waitFor,
-  type ManagedProcess,
-  type NatsServerFixture,
-  type RtpengineFixture,
-} from '@callctl/testing';
+import { startNatsServer, type NatsServerFixture } from './nats-server.js';
+import { freePort } from './ports.js';
+import { startProcess, type ManagedProcess } from './process.js';
+import { RtpEndpoint } from './rtp-endpoint.js';
+import { startRtpengine, type RtpengineFixture } from './rtpengine.js';
+import { waitFor } from './wait-for.js';
 
-const WORKER_MAIN = join(__dirname, '..', '..', '..', 'media-worker', 'dist', 'src', 'main.js');
+/** The repository's media-worker build, found upwards from here (libs/testing/src, or its dist/src). */
+function workerMain(): string {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const main = join(dir, 'services', 'media-worker', 'dist', 'src', 'main.js');
+    if (existsSync(join(dir, 'services', 'media-worker'))) return main;
+  }
+  throw new Error(`no services/media-worker above ${__dirname}`);
+}
 
 type Callback<Res> = (err: Error | null, res: Res) => void;
 /** Promise form of one unary call; the generated client's overloads defeat inference through bind. */
-export function call<Req, Res>(method: (req: Req, cb: Callback<Res>) => unknown, req: Req): Promise<Res> {
+export function grpcCall<Req, Res>(method: (req: Req, cb: Callback<Res>) => unknown, req: Req): Promise<Res> {
   return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
@@ -50,8 +52,13 @@ export interface MediaStack {
 
 export async function startMediaStack(
   dir: string,
-  options: { mediaPorts?: { min: number; max: number } } = {},
+  options: {
+    mediaPorts?: { min: number; max: number };
+    /** Node flags of the worker process (@callctl/service SERVICE_NODE_FLAGS, as the services run). */
+    nodeFlags?: readonly string[];
+  } = {},
 ): Promise<MediaStack> {
+  const WORKER_MAIN = workerMain();
   if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: build it first (npx tsc -b)`);
   const dtmfPort = await freePort();
   const nats = await startNatsServer();
@@ -60,7 +67,7 @@ export async function startMediaStack(
     ...(options.mediaPorts ? { mediaPorts: options.mediaPorts } : {}),
   });
   const grpcPort = await freePort();
-  const worker = startProcess(process.execPath, [...SERVICE_NODE_FLAGS, WORKER_MAIN], {
+  const worker = startProcess(process.execPath, [...(options.nodeFlags ?? []), WORKER_MAIN], {
     env: {
       ...process.env,
       LOG_LEVEL: 'info',
@@ -106,7 +113,7 @@ export async function startMediaStack(
       const caller = await RtpEndpoint.open();
       const callee = await RtpEndpoint.open();
       endpoints.push(caller, callee);
-      const offer = await call<media.OfferRequest, media.OfferResponse>(client.offer.bind(client), {
+      const offer = await grpcCall<media.OfferRequest, media.OfferResponse>(client.offer.bind(client), {
         sessionId,
         fromTag: 'caller',
         sdp: caller.sdp(),
@@ -114,7 +121,7 @@ export async function startMediaStack(
         callId,
       });
       callee.useRemote(offer.sdp);
-      const answer = await call<media.AnswerRequest, media.AnswerResponse>(client.answer.bind(client), {
+      const answer = await grpcCall<media.AnswerRequest, media.AnswerResponse>(client.answer.bind(client), {
         sessionId,
         fromTag: 'caller',
         toTag: 'callee',
@@ -128,7 +135,7 @@ export async function startMediaStack(
         caller,
         callee,
         hangUp: async () => {
-          await call<media.DeleteRequest, media.DeleteResponse>(client.delete.bind(client), {
+          await grpcCall<media.DeleteRequest, media.DeleteResponse>(client.delete.bind(client), {
             sessionId,
             tag: '',
           });

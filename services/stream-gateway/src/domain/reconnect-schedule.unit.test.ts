@@ -1,0 +1,28 @@
+import { reconnectDelay } from './reconnect-schedule.js';
+
+/** The attempts' delays of one break when each attempt fails at once. */
+function schedule(windowMs: number): number[] {
+  const delays: number[] = [];
+  let elapsed = 0;
+  for (let attempt = 1; ; attempt++) {
+    const delay = reconnectDelay(attempt, elapsed, windowMs);
+    if (delay === undefined) return delays;
+    delays.push(delay);
+    elapsed += delay;
+  }
+}
+
+describe('reconnect schedule', () => {
+  it('starts at 250 ms and doubles up to 4 s', () => {
+    expect(schedule(30_000)).toEqual([250, 500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000]);
+  });
+
+  it('never starts an attempt after the window', () => {
+    for (const window of [0, 200, 250, 1000, 15_000]) {
+      const delays = schedule(window);
+      expect(delays.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(window);
+    }
+    expect(schedule(15_000)).toEqual([250, 500, 1000, 2000, 4000, 4000]);
+    expect(schedule(200)).toEqual([]);
+  });
+});
