@@ -93,7 +93,9 @@ function everythingOf(state: CallState): Applied | undefined {
       return leg ? [[participantId, leg.media]] : [];
     }),
   ]);
-  return { forks: new Map(parties.map((p) => [p.legId, p.media])), routes, bots: new Map(bots) };
+  // Forks feed members only: a room with bots alone had none.
+  const forks = members.length > 0 ? parties.map((p): [string, MediaParty] => [p.legId, p.media]) : [];
+  return { forks: new Map(forks), routes, bots: new Map(bots) };
 }
 
 export class MonitorMedia {

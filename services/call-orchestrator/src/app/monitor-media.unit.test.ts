@@ -7,7 +7,7 @@ import type { MediaPort, MixerPort } from './ports';
 const { MonitorMode, MonitorEndReason } = b;
 
 /** The mixer and media-worker as the calls they were asked, in order (`fail` makes the next such call fail). */
-function recordingPorts() {
+function recordingPorts(gateway = false) {
   const calls: string[] = [];
   const failing = new Set<string>();
   /** The codec each party's fork comes in (PCMU unless named). */
@@ -41,7 +41,12 @@ function recordingPorts() {
       act(`RouteToMixer ${r.party.tag} ${r.routeId} ${r.mixerSdp}`, { sdp: `rtpe-${r.routeId}` }),
     restoreRoute: (r) => act(`RestoreRoute ${r.party.tag}`, undefined),
   } as Pick<MediaPort, 'startFork' | 'stopFork' | 'routeToMixer' | 'restoreRoute'> as MediaPort;
-  return { calls, failing, forkCodecs, driver: new MonitorMedia({ media, mixer }, [0, 0]) };
+  const streams = {
+    connectStreamOutput: (r: { streamId: string; rtpHost: string; rtpPort: number; payloadType: number }) =>
+      act(`ConnectStreamOutput ${r.streamId} ${r.rtpHost}:${r.rtpPort} ${r.payloadType}`, undefined),
+  };
+  const ports = gateway ? { media, mixer, streams } : { media, mixer };
+  return { calls, failing, forkCodecs, driver: new MonitorMedia(ports, [0, 0]) };
 }
 
 const monitored = (...more: CallEvent[]): CallState => foldEvents([...b.monitoredCall(), ...more]);
@@ -277,5 +282,76 @@ describe('monitor media: three-way participants share the room', () => {
       'RemoveParticipant in-B',
       'SetHearing sup-M1<fork-A+fork-B',
     ]);
+  });
+});
+
+describe('monitor media: a bidirectional stream is a bot in the room', () => {
+  const S = 'str-s1';
+  const streaming = (...more: CallEvent[]): CallState =>
+    foldEvents([...b.bothAnswered(), b.streamRequested(S, ['A', 'B'], { bidirectional: true }), ...more]);
+
+  it('adds the bot (PCMU, recvonly), connects the gateway to it, and routes every party; no forks', async () => {
+    const { calls, driver } = recordingPorts(true);
+    await driver.drive('C1', streaming());
+    expect(calls.slice(0, 6)).toEqual([
+      'CreateRoom C1',
+      `AddParticipant bot-${S} recvonly`,
+      `ConnectStreamOutput ${S} 127.0.0.1:4000 0`,
+      'AddParticipant in-A sendrecv',
+      'AddParticipant in-B sendrecv',
+      `SetHearing in-A<in-B+bot-${S} in-B<in-A+bot-${S}`,
+    ]);
+    expect(calls.slice(6).sort()).toEqual([
+      'ConnectParticipant in-A rtpe-in-A',
+      'ConnectParticipant in-B rtpe-in-B',
+      'RouteToMixer A in-A sdp-in-A',
+      'RouteToMixer B in-B sdp-in-B',
+    ]);
+    calls.length = 0;
+    await driver.drive('C1', streaming());
+    expect(calls).toEqual([]);
+  });
+
+  it('a leg stream: only its leg hears the bot', async () => {
+    const { calls, driver } = recordingPorts(true);
+    await driver.drive(
+      'C1',
+      foldEvents([...b.bothAnswered(), b.streamRequested(S, ['B'], { bidirectional: true, legId: 'B' })]),
+    );
+    expect(calls).toContain(`SetHearing in-A<in-B in-B<in-A+bot-${S}`);
+  });
+
+  it('tears the room down when the stream ends, the parties back on their direct path', async () => {
+    const { calls, driver } = recordingPorts(true);
+    await driver.drive('C1', streaming());
+    calls.length = 0;
+    await driver.drive('C1', streaming(b.streamStopped(S)), true);
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RestoreRoute B',
+      'RemoveParticipant in-A',
+      'RemoveParticipant in-B',
+      `RemoveParticipant bot-${S}`,
+      'DeleteRoom C1',
+    ]);
+  });
+
+  it('after a restart, tears down from what the state says when the stream ended', async () => {
+    const { calls, driver } = recordingPorts(true);
+    await driver.drive('C1', streaming(b.streamFailed(S)), true);
+    expect(calls).toEqual([
+      'RestoreRoute A',
+      'RestoreRoute B',
+      'RemoveParticipant in-A',
+      'RemoveParticipant in-B',
+      `RemoveParticipant bot-${S}`,
+      'DeleteRoom C1',
+    ]);
+  });
+
+  it('a bot beside a listening supervisor: the supervisor hears the parties and the bot', async () => {
+    const { calls, driver } = recordingPorts(true);
+    await driver.drive('C1', monitored(b.streamRequested(S, ['A', 'B'], { bidirectional: true })));
+    expect(calls).toContain(`SetHearing sup-M1<fork-A+fork-B+bot-${S} in-A<in-B+bot-${S} in-B<in-A+bot-${S}`);
   });
 });

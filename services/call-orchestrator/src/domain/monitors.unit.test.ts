@@ -2,7 +2,8 @@ import { callEvents } from '@callctl/proto';
 import { IllegalStateError, NotFoundError, ValidationError } from './errors';
 import { given } from './testing/decider-spec';
 import * as b from './testing/builders';
-import { hearingOf } from './capabilities/monitors/hearing';
+import { botsOf, hearingOf } from './capabilities/monitors/hearing';
+import { foldEvents } from './call.state';
 import { endReasonOf } from './capabilities/monitors/monitors.decide';
 
 const { EndCause, MonitorMode, MonitorEndReason } = b;
@@ -272,4 +273,44 @@ describe('hearingOf', () => {
       ],
       routed: ['A', 'B'],
     }));
+
+  const bot = (streamId: string, legId = '') => ({ participantId: `bot-${streamId}`, streamId, legId });
+  it('a call stream bot: every party routed, hearing the other parties and the bot', () =>
+    expect(hearingOf([], ['A', 'B'], [bot('str-1')])).toEqual({
+      rows: [
+        { listenerId: 'in-A', sourceIds: ['in-B', 'bot-str-1'] },
+        { listenerId: 'in-B', sourceIds: ['in-A', 'bot-str-1'] },
+      ],
+      routed: ['A', 'B'],
+    }));
+  it('a leg stream bot: only its leg hears it; the other party still hears the leg', () =>
+    expect(hearingOf([], ['A', 'B'], [bot('str-1', 'B')])).toEqual({
+      rows: [
+        { listenerId: 'in-A', sourceIds: ['in-B'] },
+        { listenerId: 'in-B', sourceIds: ['in-A', 'bot-str-1'] },
+      ],
+      routed: ['A', 'B'],
+    }));
+  it('a listening supervisor hears a call stream bot with the parties, not a leg stream bot', () =>
+    expect(
+      hearingOf([m('M1', MonitorMode.MONITOR_MODE_LISTEN)], ['A', 'B'], [bot('str-1'), bot('str-2', 'A')]),
+    ).toEqual({
+      rows: [
+        { listenerId: 'sup-M1', sourceIds: ['fork-A', 'fork-B', 'bot-str-1'] },
+        { listenerId: 'in-A', sourceIds: ['in-B', 'bot-str-1', 'bot-str-2'] },
+        { listenerId: 'in-B', sourceIds: ['in-A', 'bot-str-1'] },
+      ],
+      routed: ['A', 'B'],
+    }));
+  it('the bots are the running bidirectional streams of an active call', () => {
+    const state = foldEvents([
+      ...b.bothAnswered(),
+      b.streamRequested('str-1', ['A', 'B'], { bidirectional: true }),
+      b.streamRequested('str-2', ['A', 'B']),
+      b.streamRequested('str-3', ['B'], { bidirectional: true, legId: 'B' }),
+      b.streamRequested('str-4', ['A', 'B'], { bidirectional: true }),
+      b.streamStopped('str-4'),
+    ]);
+    expect(botsOf(state)).toEqual([bot('str-1'), bot('str-3', 'B')]);
+  });
 });

@@ -74,6 +74,7 @@ export interface HarnessOptions {
       | 'mediaLibrary'
       | 'recording'
       | 'mixer'
+      | 'streamGateway'
       | 'grpc'
       | 'apiTokensFile'
       | 'apiTokensReloadMs'
@@ -117,6 +118,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mediaLibrary: { address: '127.0.0.1:1', timeoutMs: 2000 },
     recording: { address: '127.0.0.1:1', timeoutMs: 2000 },
     mixer: { address: '127.0.0.1:1', timeoutMs: 2000 },
+    streamGateway: { address: '127.0.0.1:1', timeoutMs: 2000 },
     ...options.orchestrator,
   });
   const orchestrator = await startCallOrchestrator(orchestratorOptions());

@@ -29,17 +29,18 @@ export function streamGatewayClient(
 ): StreamGatewayPort & { close(): void } {
   const clients = PeerClients.of(streamGateway.StreamGatewayClient, options.credentials);
   const call = callAt('stream-gateway', clients, options.timeoutMs);
+  const probe = async (address: string, streamId: string) =>
+    (
+      await call<streamGateway.HoldsStreamRequest, streamGateway.HoldsStreamResponse>(
+        { name: '', address },
+        (c) => c.holdsStream,
+        { streamId },
+      )
+    ).held;
   const owners = new OwnerDirectory({
     instances: options.instances ?? NO_INSTANCES,
     fallbackAddress: options.address,
-    probe: async (address, streamId) =>
-      (
-        await call<streamGateway.HoldsStreamRequest, streamGateway.HoldsStreamResponse>(
-          { name: '', address },
-          (c) => c.holdsStream,
-          { streamId },
-        )
-      ).held,
+    probe,
   });
   const holderOf = async (streamId: string): Promise<PeerInstance> => {
     const known = owners.known(streamId);
@@ -76,8 +77,25 @@ export function streamGatewayClient(
         owners.forget(streamId);
       }
     },
-    holdsStream: async (streamId) =>
-      (await ownerOf('stream-gateway', owners, streamId, `stream ${streamId}`)) !== undefined,
+    // Every instance is asked, the only one too (the directory takes a lone instance for the owner unasked).
+    holdsStream: async (streamId) => {
+      const candidates = owners.candidates();
+      const answers = await Promise.allSettled(candidates.map((at) => probe(at.address, streamId)));
+      const holder = answers.findIndex((a) => a.status === 'fulfilled' && a.value);
+      if (holder >= 0) {
+        owners.remember(streamId, candidates[holder]!);
+        return true;
+      }
+      const failed = answers.flatMap((a) => (a.status === 'rejected' ? [a.reason as unknown] : []));
+      if (failed.length > 0 || owners.missing().length > 0)
+        throw new PeerError(
+          'stream-gateway',
+          PEER_ERROR_CODES.unavailable,
+          `stream ${streamId}: ${failed.length} gateway(s) did not answer, ${owners.missing().length} missing`,
+          { cause: failed[0] },
+        );
+      return false;
+    },
     close: () => clients.close(),
   };
 }
