@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RtpEndpoint, startSipp, type RunningSipp } from '@callctl/testing';
-import type { EdgeUnderTest } from './edge-under-test.js';
+import type { facts, sipEdge } from '@callctl/proto';
+import { call, type EdgeUnderTest } from './edge-under-test.js';
 
 const SCENARIOS = join(__dirname, '..', 'scenarios');
 
@@ -20,13 +21,29 @@ export interface EdgePhone {
 export interface EdgePhones {
   /** Starts sipp running `scenario` (a file of e2e/scenarios); `keys` as `-key name value`. */
   phone(name: string, scenario: string, asCaller: boolean, keys?: Record<string, string>): Promise<EdgePhone>;
+  /**
+   * A caller (by default one that follows re-INVITEs) bridged by dialling through to a callee: PlaceCall of
+   * leg `<callId>-b` with bridge_with_leg_id, resolved once the caller is answered.
+   */
+  bridgedByDialling(name: string, calleeScenario: string, callerScenario?: string): Promise<DialledThrough>;
   /** Stops the phones of the test and closes their sockets (after each test). */
   stopAll(): Promise<void>;
 }
 
+export interface DialledThrough {
+  a: EdgePhone;
+  b: EdgePhone;
+  callId: string;
+  legA: string;
+  legB: string;
+  /** The caller's InboundCallOffered fact. */
+  offer: facts.SipFact & { fact: Extract<facts.SipFact['fact'], { $case: 'inboundCallOffered' }> };
+  placed: sipEdge.PlaceCallResponse;
+}
+
 export function edgePhones(edge: () => EdgeUnderTest): EdgePhones {
   const running: EdgePhone[] = [];
-  return {
+  const phones: EdgePhones = {
     async phone(name, scenario, asCaller, keys = {}) {
       const t = edge();
       const rtp = await RtpEndpoint.open();
@@ -54,6 +71,37 @@ export function edgePhones(edge: () => EdgeUnderTest): EdgePhones {
       running.push(phone);
       return phone;
     },
+    async bridgedByDialling(
+      name,
+      calleeScenario,
+      callerScenario = 'uac-answered-follows-reinvites-expect-bye.xml',
+    ) {
+      const t = edge();
+      const a = await phones.phone(`${name}-a`, callerScenario, true);
+      const offer = await t.fact(
+        'inboundCallOffered',
+        (f) =>
+          f.fact?.$case === 'inboundCallOffered' &&
+          f.fact.inboundCallOffered.toUri.includes(`sip:${name}-a@`),
+      );
+      const { callId, legId: legA } = offer;
+      const b = await phones.phone(`${name}-b`, calleeScenario, false);
+      const legB = `${callId}-b`;
+      const placed = await call<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(
+        t.client.placeCall.bind(t.client) as never,
+        {
+          callId,
+          legId: legB,
+          toUri: `sip:callee@127.0.0.1:${b.sipp.port}`,
+          fromUri: '',
+          ringTimeoutMs: 0,
+          bridgeWithLegId: legA,
+          headers: {},
+        },
+      );
+      await t.fact('legAnswered', (f) => f.legId === legA);
+      return { a, b, callId, legA, legB, offer, placed };
+    },
     async stopAll() {
       await Promise.all(
         running.splice(0).map(async ({ sipp, rtp }) => {
@@ -63,4 +111,5 @@ export function edgePhones(edge: () => EdgeUnderTest): EdgePhones {
       );
     },
   };
+  return phones;
 }

@@ -24,7 +24,7 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
   let promptA: string;
   let promptB: string;
   /** The phones of the running test, stopped after it. */
-  const { phone, stopAll } = edgePhones(() => t);
+  const { phone, bridgedByDialling, stopAll } = edgePhones(() => t);
 
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
@@ -61,34 +61,6 @@ describe('sip-edge hold, glare and unbridge (sipp as the phones)', () => {
 
   const hangup = (callId: string, legId: string) =>
     edge(t.client.hangupLeg, { callId, legId, sipStatus: 0, reason: '' });
-
-  /** A caller (by default one that follows re-INVITEs) bridged by dialling through to a callee. */
-  const bridgedByDialling = async (
-    name: string,
-    calleeScenario: string,
-    callerScenario = 'uac-answered-follows-reinvites-expect-bye.xml',
-  ) => {
-    const a = await phone(`${name}-a`, callerScenario, true);
-    const offer = await t.fact(
-      'inboundCallOffered',
-      (f) =>
-        f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.includes(`sip:${name}-a@`),
-    );
-    const { callId, legId: legA } = offer;
-    const b = await phone(`${name}-b`, calleeScenario, false);
-    const legB = `${callId}-b`;
-    const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
-      callId,
-      legId: legB,
-      toUri: `sip:callee@127.0.0.1:${b.sipp.port}`,
-      fromUri: '',
-      ringTimeoutMs: 0,
-      bridgeWithLegId: legA,
-      headers: {},
-    });
-    await t.fact('legAnswered', (f) => f.legId === legA);
-    return { a, b, callId, legA, legB, offer, placed };
-  };
 
   /** SetLegDirection(sendonly) answered recvonly, then the leg hung up and its sipp run checked. */
   const holdThenHangUp = async (c: { callId: string; legId: string; sipp: RunningSipp }) => {

@@ -29,7 +29,7 @@ describe('SIPREC recording sessions through sip-edge', () => {
   let t: EdgeUnderTest;
   let srs: SiprecSrs;
   let mediaClient: media.MediaWorkerClient;
-  const { phone, stopAll } = edgePhones(() => t);
+  const { phone, bridgedByDialling, stopAll } = edgePhones(() => t);
 
   const edge = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
     call(method.bind(t.client) as never, req) as Promise<Res>;
@@ -38,25 +38,10 @@ describe('SIPREC recording sessions through sip-edge', () => {
 
   /** A caller (700 Hz) bridged by dialling through to a callee (1300 Hz), each hearing the other. */
   const bridgedCall = async (name: string) => {
-    const a = await phone(`${name}-a`, 'uac-answered-follows-reinvites-expect-bye.xml', true);
-    const offer = await t.fact(
-      'inboundCallOffered',
-      (f) =>
-        f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.includes(`sip:${name}-a@`),
+    const { a, b, callId, legA, legB, offer, placed } = await bridgedByDialling(
+      name,
+      'uas-answers-follows-reinvites-expect-bye.xml',
     );
-    const { callId, legId: legA } = offer;
-    const b = await phone(`${name}-b`, 'uas-answers-follows-reinvites-expect-bye.xml', false);
-    const legB = `${callId}-b`;
-    const placed = await edge<sipEdge.PlaceCallRequest, sipEdge.PlaceCallResponse>(t.client.placeCall, {
-      callId,
-      legId: legB,
-      toUri: `sip:callee@127.0.0.1:${b.sipp.port}`,
-      fromUri: '',
-      ringTimeoutMs: 0,
-      bridgeWithLegId: legA,
-      headers: {},
-    });
-    await t.fact('legAnswered', (f) => f.legId === legA);
     const caller = offer.fact.inboundCallOffered.media!;
     const callee = placed.media!;
     expect(callee.sessionId).toBe(caller.sessionId);
@@ -206,7 +191,7 @@ describe('SIPREC recording sessions through sip-edge', () => {
     await t?.close();
   });
 
-  it('records each party on its label at the real SRS, pauses by re-INVITE with StopFork first, and ends with BYE; the call never notices', async () => {
+  it('records each party on its label at the real SRS, pauses (StopFork, then re-INVITE a=inactive) and resumes (new fork offer, re-INVITE sendonly), ends with BYE; the call never notices', async () => {
     const c = await bridgedCall('siprec-real');
     const forkId = `siprec-srec-${randomUUID()}`;
     const sessionId = `srec-${randomUUID().replace(/-/g, '')}-1`;
@@ -240,6 +225,13 @@ describe('SIPREC recording sessions through sip-edge', () => {
     await twoWayAudio(c.a.rtp, c.b.rtp);
     await sleep(1500);
 
+    // Resume: a new fork offer under the same fork id, re-INVITEd sendonly, the SRS's answer to the fork.
+    const resumedAt = Date.now() / 1000;
+    const again = await offerFork(c, forkId);
+    const resumed = await updateSession(c, sessionId, again, D.MEDIA_DIRECTION_SENDONLY);
+    await answerFork(c, forkId, resumed.answerSdp);
+    await sleep(2000);
+
     await endSession(sessionId);
     await endSession(sessionId); // ended already: fine
     const [file] = await waitFor(
@@ -255,27 +247,20 @@ describe('SIPREC recording sessions through sip-edge', () => {
       'both labels recorded',
       () => {
         const read = recordedStreams(file!);
-        return ports.every((p) => (read.get(p)?.packets ?? 0) > 100) && read;
+        return ports.every((p) => (read.get(p)?.packets ?? 0) > 200) && read;
       },
       5000,
     );
     const [label1, label2] = ports.map((p) => streams.get(p)!);
-    console.log(
-      'MEASURE',
-      [label1!, label2!].map((x) => ({
-        port: x.port,
-        packets: x.packets,
-        r700: recordedToneRatio(x, CALLER_HZ).toFixed(3),
-        r1300: recordedToneRatio(x, CALLEE_HZ).toFixed(3),
-        last: (Math.max(...x.times) - pausedAt).toFixed(3),
-      })),
-    );
     expect(recordedToneRatio(label1!, CALLER_HZ)).toBeGreaterThan(TONE_DETECTED);
     expect(recordedToneRatio(label1!, CALLEE_HZ)).toBeLessThan(TONE_ABSENT);
     expect(recordedToneRatio(label2!, CALLEE_HZ)).toBeGreaterThan(TONE_DETECTED);
     expect(recordedToneRatio(label2!, CALLER_HZ)).toBeLessThan(TONE_ABSENT);
-    // Nothing recorded while paused (the fork stopped before the re-INVITE).
-    for (const stream of [label1!, label2!]) expect(Math.max(...stream.times)).toBeLessThan(pausedAt + 0.3);
+    // Nothing recorded while paused (the fork stopped before the re-INVITE), recorded again once resumed.
+    for (const stream of [label1!, label2!]) {
+      expect(stream.times.filter((at) => at > pausedAt + 0.3 && at < resumedAt)).toEqual([]);
+      expect(stream.times.filter((at) => at > resumedAt).length).toBeGreaterThan(50);
+    }
     // The SRS got the metadata and took the call.
     expect(srs.output()).toContain('call connected successfully');
 
@@ -378,5 +363,18 @@ describe('SIPREC recording sessions through sip-edge', () => {
     await stopFork(c, forkId);
     await twoWayAudio(c.a.rtp, c.b.rtp);
     await c.hangUp();
+  });
+  // Last: it stops sip-edge.
+  it('sends BYE to every recording session still up when sip-edge shuts down', async () => {
+    const c = await bridgedCall('siprec-shutdown');
+    const srsPhone = await phone('siprec-srs-shutdown', 'uas-answers-expect-bye.xml', false);
+    const forkId = `siprec-srec-${randomUUID()}`;
+    const offer = await offerFork(c, forkId);
+    const sessionId = `srec-${randomUUID().replace(/-/g, '')}-1`;
+    await startSession(c, sessionId, `sip:srs@127.0.0.1:${srsPhone.sipp.port}`, offer);
+    await t.sipEdge.stop();
+    t.expectSippSucceeded(await srsPhone.sipp.result);
+    t.expectSippSucceeded(await c.a.sipp.result);
+    t.expectSippSucceeded(await c.b.sipp.result);
   });
 });

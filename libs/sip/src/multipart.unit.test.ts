@@ -11,18 +11,14 @@ import {
 const sdp =
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 const xml = '<?xml version="1.0" encoding="UTF-8"?>\r\n<recording/>\r\n';
-const siprecParts: BodyPart[] = [
+// Two parts as a SIP body carries them (RFC 5621): each with its own Content-Type and disposition.
+const parts: BodyPart[] = [
+  { headers: [['Content-Type', 'application/sdp']], body: sdp },
   {
     headers: [
-      ['Content-Type', 'application/sdp'],
-      ['Content-Disposition', 'session;handling=required'],
-    ],
-    body: sdp,
-  },
-  {
-    headers: [
-      ['Content-Type', 'application/rs-metadata+xml'],
-      ['Content-Disposition', 'recording-session'],
+      ['Content-Type', 'application/xml'],
+      ['Content-ID', '<part2@example.com>'],
+      ['Content-Disposition', 'render;handling=optional'],
     ],
     body: xml,
   },
@@ -30,12 +26,12 @@ const siprecParts: BodyPart[] = [
 
 describe('multipart/mixed', () => {
   it('writes each part after its delimiter with its headers, CRLF line ends, and a closing delimiter', () => {
-    const written = writeMultipart(siprecParts, 'b1');
+    const written = writeMultipart(parts, 'b1');
     expect(written.contentType).toBe('multipart/mixed;boundary=b1');
     expect(written.body).toBe(
-      '--b1\r\nContent-Type: application/sdp\r\nContent-Disposition: session;handling=required\r\n\r\n' +
+      '--b1\r\nContent-Type: application/sdp\r\n\r\n' +
         sdp +
-        '\r\n--b1\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n' +
+        '\r\n--b1\r\nContent-Type: application/xml\r\nContent-ID: <part2@example.com>\r\nContent-Disposition: render;handling=optional\r\n\r\n' +
         xml +
         '\r\n--b1--\r\n',
     );

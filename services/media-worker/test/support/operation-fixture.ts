@@ -48,6 +48,13 @@ export interface OperationFixture {
    * session; returns the caller's RTP party (sending silence) and its offer.
    */
   localCaller(options?: { mediaEcho?: 'backwards' }): Promise<{ caller: RtpEndpoint; offer: OfferParams }>;
+  /**
+   * A call between two RTP parties the test owns, tags `caller` and `callee`, through the relay in a new
+   * session, each party sending `hz` (caller, callee); closed with the fixture.
+   */
+  twoPartyCall(
+    hz: readonly [number, number],
+  ): Promise<{ sessionId: string; caller: RtpEndpoint; callee: RtpEndpoint }>;
   close(): Promise<void>;
 }
 
@@ -96,6 +103,19 @@ export async function startOperationFixture(): Promise<OperationFixture> {
       caller.useRemote(await answerWithSink(relay, sink, offer, 'local-caller', offered));
       caller.startTone(0);
       return { caller, offer };
+    },
+    twoPartyCall: async ([callerHz, calleeHz]) => {
+      const sessionId = `session-${randomUUID()}`;
+      const caller = await RtpEndpoint.open();
+      const callee = await RtpEndpoint.open();
+      endpoints.push(caller, callee);
+      callee.useRemote(await relay.offer({ sessionId, fromTag: 'caller', sdp: caller.sdp() }));
+      caller.useRemote(
+        await relay.answer({ sessionId, fromTag: 'caller', toTag: 'callee', sdp: callee.sdp() }),
+      );
+      caller.startTone(callerHz);
+      callee.startTone(calleeHz);
+      return { sessionId, caller, callee };
     },
     close: async () => {
       await Promise.all(endpoints.map((e) => e.close()));

@@ -1,7 +1,6 @@
 // The fork operation alone over a real rtpengine: what a StartFork that fails half way leaves behind.
-import { randomUUID } from 'node:crypto';
 import { RtpSocket } from '@callctl/rtp';
-import { RtpEndpoint, waitFor } from '@callctl/testing';
+import { waitFor } from '@callctl/testing';
 import { startOperationFixture, type OperationFixture } from '../../../test/support/operation-fixture.js';
 import { tagRoleOf } from '../../domain/session-tags.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -20,18 +19,10 @@ afterAll(async () => {
 });
 
 it('a StartFork whose answer rtpengine refuses leaves no fork, not even the one it was replacing', async () => {
-  const sessionId = `fork-${randomUUID()}`;
-  const caller = await RtpEndpoint.open();
-  const callee = await RtpEndpoint.open();
+  const { sessionId, callee } = await f.twoPartyCall([700, 1300]);
   const sink = { packets: 0 };
   const socket = await RtpSocket.open(() => (sink.packets += 1));
   try {
-    callee.useRemote(await f.relay.offer({ sessionId, fromTag: 'caller', sdp: caller.sdp() }));
-    caller.useRemote(
-      await f.relay.answer({ sessionId, fromTag: 'caller', toTag: 'callee', sdp: callee.sdp() }),
-    );
-    caller.startTone(700);
-    callee.startTone(1300);
     const request = {
       sessionId,
       forkId: 'rec',
@@ -59,8 +50,6 @@ it('a StartFork whose answer rtpengine refuses leaves no fork, not even the one 
     await waitFor('the call', () => callee.recentToneRatio(700) > 0.8 && callee.packetsReceived > 20, 5000);
   } finally {
     await socket.close();
-    await caller.close();
-    await callee.close();
     await f.relay.deleteSession(sessionId).catch(() => undefined);
   }
 });

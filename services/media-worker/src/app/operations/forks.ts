@@ -14,7 +14,7 @@ import {
   type RecordingForkRequest,
 } from '../../domain/recording-fork-sdp.js';
 import { tagRoleOf } from '../../domain/session-tags.js';
-import type { MediaRelay } from '../ports.js';
+import type { MediaRelay, SubscribeParams } from '../ports.js';
 
 export interface ForksDeps {
   relay: MediaRelay;
@@ -40,10 +40,7 @@ export class Forks {
   async start(request: ForkRequest & { callId?: string }): Promise<ForkedParty[]> {
     checkForkRequest(request);
     const { sessionId, forkId } = request;
-    // Checked before anything changes: rtpengine would fork the known tags and skip the others silently, and
-    // a fork id that is a party's tag would make that party a subscriber (its call would break).
-    await this.checkParties(sessionId, request.fromTags, forkId);
-    const offered = await this.deps.relay.subscribe({
+    const offered = await this.subscribed({
       sessionId,
       forkId,
       fromTags: request.fromTags,
@@ -51,10 +48,6 @@ export class Forks {
     });
     let plan: ReturnType<typeof forkPlan>;
     try {
-      const missing = request.fromTags.find((tag) => !offered.fromTags.includes(tag));
-      // Gone between the query and the request: what rtpengine set up without it is not what was asked.
-      if (missing !== undefined)
-        throw new NotFoundError(`no party ${missing} in session ${sessionId}`, { sessionId, tag: missing });
       plan = forkPlan(request, offered.sdp, offered.fromTags);
       await this.deps.relay.answerSubscription(sessionId, forkId, plan.answerSdp);
     } catch (error) {
@@ -113,8 +106,7 @@ export class Forks {
   async offerRecording(request: RecordingForkRequest & { callId?: string }): Promise<string> {
     const labels = checkRecordingForkRequest(request);
     const { sessionId, forkId } = request;
-    await this.checkParties(sessionId, request.fromTags, forkId);
-    const offered = await this.deps.relay.subscribe({
+    const offered = await this.subscribed({
       sessionId,
       forkId,
       fromTags: request.fromTags,
@@ -122,9 +114,6 @@ export class Forks {
       siprec: true,
     });
     try {
-      const missing = request.fromTags.find((tag) => !offered.fromTags.includes(tag));
-      if (missing !== undefined)
-        throw new NotFoundError(`no party ${missing} in session ${sessionId}`, { sessionId, tag: missing });
       const sdp = labelledRecordingOffer(offered.sdp, request, labels, offered.fromTags);
       this.deps.log.info(
         { sessionId, callId: request.callId, forkId, parties: request.fromTags, labels },
@@ -158,9 +147,24 @@ export class Forks {
   }
 
   /**
-   * Checked before anything changes: rtpengine would fork the known tags and skip the others silently, and
-   * a fork id that is a party's tag would make that party a subscriber (its call would break).
+   * The subscribe request, after the checks and with every party in it. Checked before anything changes:
+   * rtpengine would fork the known tags and skip the others silently, and a fork id that is a party's tag
+   * would make that party a subscriber (its call would break). A party gone between the query and the
+   * request is NotFound, its half-made fork unsubscribed: what rtpengine set up without it is not what was
+   * asked.
    */
+  private async subscribed(params: SubscribeParams): Promise<{ sdp: string; fromTags: string[] }> {
+    const { sessionId, forkId, fromTags } = params;
+    await this.checkParties(sessionId, fromTags, forkId);
+    const offered = await this.deps.relay.subscribe(params);
+    const missing = fromTags.find((tag) => !offered.fromTags.includes(tag));
+    if (missing !== undefined) {
+      await this.deps.relay.unsubscribe(sessionId, forkId).catch(() => undefined);
+      throw new NotFoundError(`no party ${missing} in session ${sessionId}`, { sessionId, tag: missing });
+    }
+    return offered;
+  }
+
   private async checkParties(sessionId: string, fromTags: readonly string[], forkId: string): Promise<void> {
     const session = await this.sessionView(sessionId);
     for (const tag of fromTags) {

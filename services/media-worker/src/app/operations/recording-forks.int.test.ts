@@ -39,19 +39,10 @@ afterAll(async () => {
 });
 
 it('forks each party to its labelled m-line, the SRS ports get the right tones, StopFork ends it, the call goes on', async () => {
-  const sessionId = `siprec-${randomUUID()}`;
-  const caller = await RtpEndpoint.open();
-  const callee = await RtpEndpoint.open();
+  const { sessionId, caller, callee } = await f.twoPartyCall([700, 1300]);
   const srs = [await RtpEndpoint.open(), await RtpEndpoint.open()];
   const forks = new Forks({ relay: f.relay, log: f.log });
   try {
-    callee.useRemote(await f.relay.offer({ sessionId, fromTag: 'caller', sdp: caller.sdp() }));
-    caller.useRemote(
-      await f.relay.answer({ sessionId, fromTag: 'caller', toTag: 'callee', sdp: callee.sdp() }),
-    );
-    caller.startTone(700);
-    callee.startTone(1300);
-
     // The callee first: the m-lines follow the request's order, not the session's.
     const offer = await forks.offerRecording({
       sessionId,
@@ -113,21 +104,15 @@ it('forks each party to its labelled m-line, the SRS ports get the right tones, 
       5000,
     );
   } finally {
-    for (const e of [caller, callee, ...srs]) await e.close();
+    for (const e of srs) await e.close();
     await f.relay.deleteSession(sessionId).catch(() => undefined);
   }
 });
 
 it('refuses an unknown party, an answer without audio, and an answer for a fork never offered', async () => {
-  const sessionId = `siprec-${randomUUID()}`;
-  const caller = await RtpEndpoint.open();
-  const callee = await RtpEndpoint.open();
+  const { sessionId, callee } = await f.twoPartyCall([0, 0]);
   const forks = new Forks({ relay: f.relay, log: f.log });
   try {
-    callee.useRemote(await f.relay.offer({ sessionId, fromTag: 'caller', sdp: caller.sdp() }));
-    caller.useRemote(
-      await f.relay.answer({ sessionId, fromTag: 'caller', toTag: 'callee', sdp: callee.sdp() }),
-    );
     await expect(
       forks.offerRecording({ sessionId, forkId: 'r', fromTags: ['caller', 'nobody'], labels: [] }),
     ).rejects.toThrow(NotFoundError);
@@ -146,8 +131,6 @@ it('refuses an unknown party, an answer without audio, and an answer for a fork 
       ValidationError,
     );
   } finally {
-    await caller.close();
-    await callee.close();
     await f.relay.deleteSession(sessionId).catch(() => undefined);
   }
 });
