@@ -95,8 +95,11 @@ export interface CallOrchestratorOptions {
   mixer?: { address: string; timeoutMs: number };
   /** The stream gateway (media streams). @default STREAM_GATEWAY_GRPC's (127.0.0.1:50058) */
   streamGateway?: { address: string; timeoutMs: number };
-  /** SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS). @default 8000 */
-  siprec?: { inviteTimeoutMs: number };
+  /**
+   * SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS), and how long a start
+   * left without progress waits before recovery fails it. @default 8000, that + 10000
+   */
+  siprec?: { inviteTimeoutMs: number; stalledAfterMs?: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -308,6 +311,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       send,
       load: async (callId) => (await calls.load(callId)).state,
       wire: siprecWire,
+      ...(o.siprec ? { stalledAfterMs: o.siprec.stalledAfterMs ?? o.siprec.inviteTimeoutMs + 10_000 } : {}),
       clock,
       ids,
       log: log.child({ module: 'siprec' }),

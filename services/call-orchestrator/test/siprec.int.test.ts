@@ -268,6 +268,38 @@ describe('a started SIPREC', () => {
     });
     expect((update.metadata as sipEdgeProto.SiprecMetadata).streams.map((s) => s.label)).toEqual(['1', '2']);
   });
+  it('follows a transfer: the transferee and the target are recorded from then on (SiprecUpdated)', async () => {
+    const { callId, a, siprecId } = await recorded();
+    const { targetLegId } = await h.client.api.transferLeg({
+      callId,
+      legId: a,
+      target: 'sip:carol@127.0.0.1:5090',
+      mode: callEvents.TransferMode.TRANSFER_MODE_BRIDGE,
+      fromUri: '',
+      timeoutMs: 0,
+      releaseOnFailure: false,
+      idempotencyKey: 'xfer-1',
+    });
+    await waitFor('target INVITE', async () =>
+      h.sent('placeCall', callId).some((r) => r.legId === targetLegId),
+    );
+    await h.sipEdge.answered(callId, targetLegId);
+    await until(callId, 'TransferCompleted');
+    await waitFor('updated to the new parties', async () =>
+      decoded(await h.stream(callId), 'SiprecUpdated', callEvents.SiprecUpdated).some(
+        (e) => e.legIds.join() === [a, targetLegId].join(),
+      ),
+    );
+    const update = h.sipEdge
+      .received('updateRecordingSession')
+      .filter((r) => r.sessionId === `${siprecId}-1`)
+      .at(-1)!;
+    expect(update.sdp).toBe(`offer-of-${a}+${targetLegId}`);
+    expect((update.metadata as sipEdgeProto.SiprecMetadata).participants.map((p) => p.aor)).toEqual([
+      'sip:caller@127.0.0.1',
+      'sip:carol@127.0.0.1:5090',
+    ]);
+  });
 });
 
 it('fails a start interrupted by a restart, and ends what it may have set up', async () => {
@@ -277,7 +309,8 @@ it('fails a start interrupted by a restart, and ends what it may have set up', a
   await waitFor('INVITE sent', async () => h.sent('startRecordingSession', callId).length === 1);
   await h.orchestrator.close();
   release();
-  next = await h.startAnother();
+  // Failed once nobody made progress for stalledAfterMs (another instance may be driving it).
+  next = await h.startAnother({ siprec: { inviteTimeoutMs: 8000, stalledAfterMs: 500 } });
   // The closed process's store is gone with it: the new one's reads the log.
   const stream = () => next!.store.readStream(callStreamId(callId));
   await waitFor('SiprecFailed recorded', async () => typesOf(await stream()).includes('SiprecFailed'));

@@ -76,6 +76,7 @@ export interface HarnessOptions {
       | 'mixer'
       | 'streamGateway'
       | 'grpc'
+      | 'siprec'
       | 'apiTokensFile'
       | 'apiTokensReloadMs'
       | 'internalTls'

@@ -47,12 +47,15 @@ export interface RecordingSipEdgeOptions {
  * status sip-edge gives a refusal (FAILED_PRECONDITION "SIP <n>"), a timeout (DEADLINE_EXCEEDED "SIP 408")
  * or no response (UNAVAILABLE "SIP 503").
  */
-export type SrsAnswer = { readonly answerSdp: string } | { readonly sipStatus: number };
+export type SrsAnswer =
+  { readonly answerSdp: string | ((offer: string) => string) } | { readonly sipStatus: number };
 
 export class RecordingSipEdge {
   readonly requests: RecordedRequest[] = [];
   /** The answer of each SRS URI; one not listed answers 200 with `srs-answer`. */
   readonly srs = new Map<string, SrsAnswer>();
+  /** The SRS of each recording session that was answered (its re-INVITEs are answered the same way). */
+  private readonly srsOfSession = new Map<string, string>();
   /** What ListLegs answers. */
   heldLegs: sipEdge.EdgeLeg[] = [];
   private readonly failures = new Map<SipEdgeMethod, { code: status; details: string }>();
@@ -156,6 +159,10 @@ export class RecordingSipEdge {
     });
   }
 
+  private answerTo(answer: { answerSdp: string | ((offer: string) => string) }, offer: string): string {
+    return typeof answer.answerSdp === 'string' ? answer.answerSdp : answer.answerSdp(offer);
+  }
+
   answered(callId: string, legId: string) {
     return this.publishSipFact(callId, legId, { $case: 'legAnswered', legAnswered: {} });
   }
@@ -196,8 +203,14 @@ export class RecordingSipEdge {
         'startRecordingSession',
         async (r: sipEdge.StartRecordingSessionRequest) => {
           const answer = this.srs.get(r.srsUri) ?? { answerSdp: 'srs-answer' };
-          if ('answerSdp' in answer)
-            return { answerSdp: answer.answerSdp, sipCallId: `${r.sessionId}@srs`, sipStatus: 200 };
+          if ('answerSdp' in answer) {
+            this.srsOfSession.set(r.sessionId, r.srsUri);
+            return {
+              answerSdp: this.answerTo(answer, r.sdp),
+              sipCallId: `${r.sessionId}@srs`,
+              sipStatus: 200,
+            };
+          }
           const code =
             answer.sipStatus === 408
               ? status.DEADLINE_EXCEEDED
@@ -209,9 +222,14 @@ export class RecordingSipEdge {
       ),
       updateRecordingSession: handle(
         'updateRecordingSession',
-        async (r: sipEdge.UpdateRecordingSessionRequest) => ({
-          answerSdp: r.sdp ? `srs-answer-to-${r.sdp}` : '',
-        }),
+        async (r: sipEdge.UpdateRecordingSessionRequest) => {
+          const answer = this.srs.get(this.srsOfSession.get(r.sessionId) ?? '');
+          if (!r.sdp) return { answerSdp: '' };
+          return {
+            answerSdp:
+              answer && 'answerSdp' in answer ? this.answerTo(answer, r.sdp) : `srs-answer-to-${r.sdp}`,
+          };
+        },
       ),
       endRecordingSession: handle('endRecordingSession', async () => ({})),
       answerLeg: handle('answerLeg', async (r: sipEdge.AnswerLegRequest) => {

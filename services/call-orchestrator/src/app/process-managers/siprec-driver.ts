@@ -17,7 +17,9 @@
 //
 // Recovery: an orchestrator that died while trying the SRSs leaves SiprecRequested without an outcome; at
 // start such a session is recorded SiprecFailed ("interrupted by a restart") and whatever may exist of it
-// (the attempt's recording session, the fork) is ended. A started session needs nothing: it lives in
+// (the attempt's recording session, the fork) is ended. Another instance may be driving it still (a
+// rolling restart), so it is failed only once it made no progress (no attempt recorded) for longer than
+// an attempt can take (`stalledAfterMs`). A started session needs nothing: it lives in
 // sip-edge and rtpengine, and a later stop or the call's end ends it by its session id.
 import { ERROR_KINDS, errorKindOf } from '@callctl/errors';
 import type { Logger } from '@callctl/logging';
@@ -36,7 +38,7 @@ import {
 import type { Started } from '../capabilities/effects.js';
 import type { SendCommand } from '../handle-command.js';
 import type { Clock, IdSource } from '../ports.js';
-import type { SiprecWire } from '../siprec-wire.js';
+import { DEFAULT_SIPREC_INVITE_TIMEOUT_MS, type SiprecWire } from '../siprec-wire.js';
 
 export interface SiprecDriverOptions {
   send: SendCommand;
@@ -46,6 +48,12 @@ export interface SiprecDriverOptions {
   clock: Clock;
   ids: IdSource;
   log: Logger;
+  /**
+   * How long a requested session may show no progress before recovery takes it as abandoned: longer than
+   * one attempt (the INVITE's timeout, sip-edge's answer to it, the fork's answer and the append).
+   * @default DEFAULT_SIPREC_INVITE_TIMEOUT_MS + 10000
+   */
+  stalledAfterMs?: number;
 }
 
 /** What the SRS (or its absence) said, from sip-edge's error: "SIP <status> ..." or the gRPC status. */
@@ -84,7 +92,10 @@ export class SiprecDriver {
       if (r.status === 'started') this.queueUpdate(callId, r.siprecId);
   }
 
-  /** At start: every session of these calls left trying the SRSs by a process that died. */
+  /**
+   * At start: every session of these calls left trying the SRSs, failed once it shows no progress (in the
+   * background); resolves with how many are watched.
+   */
   async recover(
     callIds: readonly string[],
     stateOf: (callId: string) => CallState | undefined,
@@ -95,7 +106,7 @@ export class SiprecDriver {
       if (state?.status !== 'active') continue;
       for (const r of Object.values(state.siprecs))
         if (r.status === 'requested') {
-          await this.run(callId, r.siprecId, () => this.interrupted(callId, state, r));
+          void this.whenStalled(callId, r);
           recovered++;
         }
     }
@@ -219,6 +230,19 @@ export class SiprecDriver {
     if (legIds.length === 0) return;
     await this.o.wire.refork(at.state, at.siprec, legIds);
     await this.record(callId, siprecId, { type: 'RecordSiprecUpdated', data: { siprecId, legIds } });
+  }
+
+  /** Fails the session once it has made no progress for `stalledAfterMs` (nobody drives it). */
+  private async whenStalled(callId: string, seen: Siprec): Promise<void> {
+    const waitMs = this.o.stalledAfterMs ?? DEFAULT_SIPREC_INVITE_TIMEOUT_MS + 10_000;
+    for (let last = seen; !this.closed;) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+      const at = await this.current(callId, seen.siprecId).catch(() => undefined);
+      if (this.closed || at?.siprec.status !== 'requested') return;
+      if (at.siprec.attemptsFailed === last.attemptsFailed)
+        return this.run(callId, seen.siprecId, () => this.interrupted(callId, at.state, at.siprec));
+      last = at.siprec;
+    }
   }
 
   private async interrupted(callId: string, state: Started, siprec: Siprec): Promise<void> {
