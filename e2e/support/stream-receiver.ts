@@ -49,6 +49,9 @@ export interface MediaBody {
   payload: string;
 }
 
+/** A `media` body with its message's arrival time here (Date.now()). */
+export type MediaFrame = MediaBody & { receivedAt: number };
+
 /** What a message's body is, per event: `msg.start`, `msg.media`, … */
 export const bodyOf = <T>(message: StreamMessage): T => message[message.event] as T;
 
@@ -405,11 +408,11 @@ export class StreamReceiver {
     return this.connections.flatMap((c) => c.problems);
   }
 
-  /** The stream's `media` messages of one channel, in order. */
-  media(streamId: string, channel: string): MediaBody[] {
+  /** The stream's `media` messages of one channel, in order, with when each arrived. */
+  media(streamId: string, channel: string): MediaFrame[] {
     return this.messagesOf(streamId)
       .filter((m) => m.event === 'media')
-      .map((m) => bodyOf<MediaBody>(m))
+      .map((m) => ({ ...bodyOf<MediaBody>(m), receivedAt: m.receivedAt }))
       .filter((m) => m.channel === channel);
   }
 

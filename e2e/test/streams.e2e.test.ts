@@ -11,6 +11,7 @@ import {
   type RtpEndpoint,
   waitFor,
   type TestCertificateAuthority,
+  watchEventLoopStalls,
 } from '@callctl/testing';
 import {
   CALLEE_HZ,
@@ -40,6 +41,11 @@ import { bodyOf, StreamReceiver, type StartBody, type StreamMessage } from '../s
 jest.setTimeout(90_000);
 
 const TARGET_HZ = 1800;
+
+/** Stalls of this process, which sends the parties' RTP: a gap in what it sent is not the gateway's. */
+const stalls = watchEventLoopStalls();
+afterAll(() => stalls.stop());
+const senderStalled = (from: number, to: number) => stalls.longestWithin(from, to) >= 40;
 const PCMU = { encoding: 'audio/x-mulaw', sampleRate: 8000 };
 const L16_16K = { encoding: 'audio/l16', sampleRate: 16000 };
 
@@ -149,7 +155,7 @@ describe('media streams to a WebSocket receiver', () => {
       const media = receiver.media(pcmu.streamId, channel);
       expect(media.length).toBeGreaterThanOrEqual(100);
       expect(payloadSizes(media)).toEqual(new Set([160]));
-      expect(timelineProblems(media)).toEqual([]);
+      expect(timelineProblems(media, senderStalled)).toEqual([]);
       expect(channelTone(receiver, pcmu.streamId, channel, PCMU, own)).toBeGreaterThan(TONE_DETECTED);
       expect(channelTone(receiver, pcmu.streamId, channel, PCMU, other)).toBeLessThan(TONE_ABSENT);
     }
@@ -172,7 +178,7 @@ describe('media streams to a WebSocket receiver', () => {
     ] as const) {
       const media = receiver.media(l16.streamId, channel);
       expect(payloadSizes(media)).toEqual(new Set([640]));
-      expect(timelineProblems(media)).toEqual([]);
+      expect(timelineProblems(media, senderStalled)).toEqual([]);
       expect(channelTone(receiver, l16.streamId, channel, L16_16K, own)).toBeGreaterThan(TONE_DETECTED);
       expect(channelTone(receiver, l16.streamId, channel, L16_16K, other)).toBeLessThan(TONE_ABSENT);
     }
@@ -189,7 +195,7 @@ describe('media streams to a WebSocket receiver', () => {
     expect(mixedChannels).toEqual(new Set(['mixed']));
     const mixedMedia = receiver.media(mixed.streamId, 'mixed');
     expect(payloadSizes(mixedMedia)).toEqual(new Set([160]));
-    expect(timelineProblems(mixedMedia)).toEqual([]);
+    expect(timelineProblems(mixedMedia, senderStalled)).toEqual([]);
     for (const hz of [CALLER_HZ, CALLEE_HZ])
       expect(channelTone(receiver, mixed.streamId, 'mixed', PCMU, hz)).toBeGreaterThan(TONE_PRESENT);
 
