@@ -321,6 +321,48 @@ describe('media streams to a WebSocket receiver', () => {
     expect(receiver.problems()).toEqual([]);
   });
 
+  it('PauseStream stops the media (not counted as dropped) without closing the socket, ResumeStream sends it again; the same idempotency key answers the same stream', async () => {
+    const call = await connectedCall('str-pause');
+    const request = streamRequest(call.callId, receiver.url('/pause'), {
+      idempotencyKey: `pause-${call.callId}`,
+    });
+    const { streamId } = await p.api.startStream(request);
+    expect((await p.api.startStream(request)).streamId).toBe(streamId);
+    await started(streamId);
+    await frames(1);
+    await p.api.pauseStream({ callId: call.callId, streamId });
+    await p.event('streamPaused', (e) => e.event.streamPaused.streamId === streamId);
+    // Pausing again is OK.
+    await p.api.pauseStream({ callId: call.callId, streamId });
+    await frames(0.2);
+    const mediaCount = () => receiver.messagesOf(streamId).filter((m) => m.event === 'media').length;
+    const whilePaused = mediaCount();
+    await frames(1.5);
+    expect(mediaCount()).toBe(whilePaused);
+    const connection = await receiver.connection(streamId);
+    expect(connection.closed).toBeUndefined();
+
+    await p.api.resumeStream({ callId: call.callId, streamId });
+    await p.event('streamResumed', (e) => e.event.streamResumed.streamId === streamId);
+    await frames(1);
+    expect(mediaCount()).toBeGreaterThan(whilePaused + 60);
+    expect(channelTone(receiver, streamId, call.callerLeg, PCMU, CALLER_HZ, 25)).toBeGreaterThan(
+      TONE_DETECTED,
+    );
+    expect(p.eventsOf(call.callId).filter((e) => e.event?.$case === 'streamRequested')).toHaveLength(1);
+
+    await p.api.stopStream({ callId: call.callId, streamId });
+    const end = (await stopped(streamId)).event.streamStopped;
+    expect(end).toMatchObject({ reason: STOP.STREAM_STOP_REASON_REQUESTED, framesDropped: 0 });
+    expect(end.framesSent).toBe(mediaCount());
+    expect(sequenceProblems(receiver.messagesOf(streamId))).toEqual([]);
+    // A stream that ended cannot be paused.
+    await expect(p.api.pauseStream({ callId: call.callId, streamId })).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+    });
+    await p.api.hangup({ callId: call.callId, legId: '' });
+  });
+
   it('wss:// to an endpoint with a certificate of the configured CA streams; one nobody trusts fails naming TLS and leaves the call as it was', async () => {
     const call = await connectedCall('str-tls');
     const secure = await p.api.startStream(streamRequest(call.callId, tlsReceiver.url('/tls')));
