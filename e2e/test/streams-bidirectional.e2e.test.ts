@@ -8,6 +8,7 @@ import {
   CALLEE_HZ,
   CALLER_HZ,
   callParties,
+  hearEachOther,
   hears,
   sleep,
   THIRD_HZ,
@@ -151,6 +152,33 @@ describe('bidirectional media streams (a voice bot)', () => {
     await hears('the caller still hears the callee', caller(call), (r) => r(CALLEE_HZ) > TONE_DETECTED, [
       CALLEE_HZ,
     ]);
+    await p.api.hangup({ callId: call.callId, legId: '' });
+  });
+
+  it('a bidirectional stream of the whole call: both parties hear the bot and still each other; its end takes the bot out', async () => {
+    const call = await connectedCall('bot-call');
+    const { streamId } = await p.api.startStream(
+      streamRequest(call.callId, receiver.url('/bot-call'), { bidirectional: true }),
+    );
+    await p.event('streamStarted', (e) => e.event.streamStarted.streamId === streamId);
+    const connection = await receiver.connection(streamId);
+    await sleep(500);
+    const sentAt = Date.now();
+    const playing = connection.sendAudio(tonePayload(BOT_HZ, 2000), { frameBytes: PCMU_FRAME, paced: true });
+    await botHeardAt(caller(call), sentAt);
+    await botHeardAt(call.calleeRtp, sentAt);
+    await sleep(500);
+    expect(caller(call).recentToneRatio(CALLEE_HZ)).toBeGreaterThan(TONE_PRESENT);
+    expect(call.calleeRtp.recentToneRatio(CALLER_HZ)).toBeGreaterThan(TONE_PRESENT);
+    await playing;
+    await p.api.stopStream({ callId: call.callId, streamId });
+    await p.event('streamStopped', (e) => e.event.streamStopped.streamId === streamId);
+    // Audio sent after the stream ended goes nowhere; the parties hear each other as before.
+    connection.send({ event: 'media', media: { payload: tonePayload(BOT_HZ, 1000).toString('base64') } });
+    await sleep(1000);
+    await hearEachOther(call);
+    expect(caller(call).recentToneRatio(BOT_HZ, 600)).toBeLessThan(TONE_ABSENT);
+    expect(call.calleeRtp.recentToneRatio(BOT_HZ, 600)).toBeLessThan(TONE_ABSENT);
     await p.api.hangup({ callId: call.callId, legId: '' });
   });
 
