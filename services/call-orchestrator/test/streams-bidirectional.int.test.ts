@@ -92,19 +92,7 @@ describe('bidirectional streams through the mixer', () => {
   });
 
   const startStream = (callId: string, legId = '') =>
-    h.client.api.startStream({
-      callId,
-      legId,
-      url: 'wss://bot.example.com/agent',
-      tracks: 0,
-      encoding: 0,
-      sampleRate: 0,
-      bidirectional: true,
-      customParameters: {},
-      authorization: '',
-      idempotencyKey: '',
-      clientState: '',
-    });
+    h.client.startStream({ callId, legId, url: 'wss://bot.example.com/agent', bidirectional: true });
   const room = (callId: string) =>
     new Promise<mixerProto.GetRoomResponse>((resolve, reject) => {
       const client = new mixerProto.MixerClient(mixerAddress, credentials.createInsecure());
@@ -115,16 +103,10 @@ describe('bidirectional streams through the mixer', () => {
       });
     });
 
-  /** A caller A bridged with B, each an RTP endpoint sending its tone (A 700 Hz, B 1300 Hz). */
+  /** A caller A bridged with B, each an RTP endpoint (routes are asked for once a stream starts). */
   async function bridgedCall() {
-    const { callId, legId: a } = await h.answeredInboundCall();
-    const { legId: b } = await h.client.dial({ callId, bridgeWithLegId: a, idempotencyKey: 'dial-b' });
-    await h.until(callId, 'LegInitiated', 2);
-    const partyA = await worker.party(a);
-    const partyB = await worker.party(b);
-    await h.sipEdge.answered(callId, b);
-    await h.until(callId, 'LegsBridged');
-    return { callId, a, b, partyA, partyB };
+    const call = await h.bridgedCall();
+    return { ...call, partyA: await worker.party(call.a), partyB: await worker.party(call.b) };
   }
   /** Once the media-worker was asked to route them (their endpoints then know the mixer), the tones start. */
   const tonesOnceRouted = async (...parties: Array<[string, RtpEndpoint, number]>) => {

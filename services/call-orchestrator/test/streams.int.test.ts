@@ -4,7 +4,7 @@
 // The WebSocket side is the stream gateway's own tests' (services/stream-gateway).
 import { status } from '@grpc/grpc-js';
 import { createLogger } from '@callctl/logging';
-import { callEvents } from '@callctl/proto';
+import { callEvents, type callControl } from '@callctl/proto';
 import { connectBus, type NatsConnection } from '@callctl/bus';
 import { callStreamId, createEventStore } from '@callctl/eventstore';
 import { startNatsServer, waitFor, type NatsServerFixture } from '@callctl/testing';
@@ -41,30 +41,8 @@ describe('media streams (StartStream, StopStream, PauseStream, ResumeStream)', (
   });
 
   const until = (callId: string, type: string, count = 1) => h.until(callId, type, count);
-  const start = (callId: string, more: Record<string, unknown> = {}) =>
-    h.client.api.startStream({
-      callId,
-      legId: '',
-      url: URL,
-      tracks: 0,
-      encoding: 0,
-      sampleRate: 0,
-      bidirectional: false,
-      customParameters: {},
-      authorization: '',
-      idempotencyKey: '',
-      clientState: '',
-      ...more,
-    });
-  /** A caller A (inbound, answered) bridged with B, whom the application dialled. */
-  async function bridgedCall() {
-    const { callId, legId: a } = await h.answeredInboundCall();
-    const { legId: b } = await h.client.dial({ callId, bridgeWithLegId: a, idempotencyKey: 'dial-b' });
-    await until(callId, 'LegInitiated', 2);
-    await h.sipEdge.answered(callId, b);
-    await until(callId, 'LegsBridged');
-    return { callId, a, b };
-  }
+  const start = (callId: string, more: Partial<callControl.StartStreamRequest> = {}) =>
+    h.client.startStream({ callId, url: URL, ...more });
 
   it('opens the stream at the gateway before recording it, then records StreamStarted from its fact', async () => {
     const { callId, legId } = await h.answeredInboundCall();
@@ -292,7 +270,7 @@ describe('media streams (StartStream, StopStream, PauseStream, ResumeStream)', (
   });
 
   it('a transfer updates the roster with the reason "transfer"', async () => {
-    const { callId, a, b } = await bridgedCall();
+    const { callId, a, b } = await h.bridgedCall();
     const { streamId } = await start(callId);
     await until(callId, 'StreamStarted');
     const { targetLegId } = await h.client.api.transferLeg({

@@ -63,6 +63,20 @@ export class CallControlTestClient {
       idempotencyKey: '',
       ...r,
     });
+  startStream = (r: Partial<callControl.StartStreamRequest> & { callId: string }) =>
+    this.api.startStream({
+      legId: '',
+      url: 'wss://bot.example.com/media',
+      tracks: 0,
+      encoding: 0,
+      sampleRate: 0,
+      bidirectional: false,
+      customParameters: {},
+      authorization: '',
+      idempotencyKey: '',
+      clientState: '',
+      ...r,
+    });
   getCall = async (callId: string) => (await this.api.getCall({ callId })).call!;
   listCalls = (pageSize = 0, pageToken = '') => this.api.listCalls({ pageSize, pageToken });
   /** Without resume: a test sees how the stream itself ended. */

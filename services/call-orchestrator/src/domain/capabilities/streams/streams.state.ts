@@ -3,7 +3,7 @@
 // StreamFailed, both final; pausing is a flag beside the status (a paused stream may be reconnecting).
 import type { callEvents } from '@callctl/proto';
 import { remember } from '../../idempotency';
-import type { Evolver } from '../capability';
+import type { Evolver, Started } from '../capability';
 
 export type StreamStatus = 'requested' | 'started' | 'reconnecting' | 'stopped' | 'failed';
 
@@ -24,15 +24,12 @@ export const isStreaming = (st: Stream): boolean =>
   st.status === 'requested' || st.status === 'started' || st.status === 'reconnecting';
 
 /** What a StartStream asked for, as a retry under the same key must ask again (the authorization aside). */
-export const streamFingerprint = (d: {
-  legId: string;
-  url: string;
-  tracks: callEvents.StreamTracks;
-  encoding: callEvents.StreamEncoding;
-  sampleRate: number;
-  bidirectional: boolean;
-  customParameters: Readonly<Record<string, string>>;
-}): string =>
+export const streamFingerprint = (
+  d: Pick<
+    callEvents.StreamRequested,
+    'legId' | 'url' | 'tracks' | 'encoding' | 'sampleRate' | 'bidirectional' | 'customParameters'
+  >,
+): string =>
   [
     'stream',
     d.legId,
@@ -44,11 +41,7 @@ export const streamFingerprint = (d: {
     JSON.stringify(Object.entries(d.customParameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   ].join('|');
 
-const withStream = (
-  s: Parameters<Evolver<'StreamStarted'>>[0],
-  streamId: string,
-  change: (st: Stream) => Stream,
-) => {
+const withStream = (s: Started, streamId: string, change: (st: Stream) => Stream): Started => {
   const st = s.streams[streamId];
   return st ? { ...s, streams: { ...s.streams, [streamId]: change(st) } } : s;
 };
@@ -72,42 +65,18 @@ const streamRequested: Evolver<'StreamRequested'> = (s, { data: d }) => ({
   idempotency: remember(s.idempotency, d.idempotencyKey, streamFingerprint(d), d.streamId),
 });
 
+/** An evolver that changes the (still running) stream the event names. */
+const onStream =
+  (change: (st: Stream) => Stream) =>
+  (s: Started, e: { readonly data: { readonly streamId: string } }): Started =>
+    withStream(s, e.data.streamId, whileStreaming(change));
+
 export const streamsEvolve = {
   StreamRequested: streamRequested,
-  StreamStarted: ((s, e) =>
-    withStream(
-      s,
-      e.data.streamId,
-      whileStreaming((st) => ({ ...st, status: 'started' })),
-    )) as Evolver<'StreamStarted'>,
-  StreamReconnecting: ((s, e) =>
-    withStream(
-      s,
-      e.data.streamId,
-      whileStreaming((st) => ({ ...st, status: 'reconnecting' })),
-    )) as Evolver<'StreamReconnecting'>,
-  StreamPaused: ((s, e) =>
-    withStream(
-      s,
-      e.data.streamId,
-      whileStreaming((st) => ({ ...st, paused: true })),
-    )) as Evolver<'StreamPaused'>,
-  StreamResumed: ((s, e) =>
-    withStream(
-      s,
-      e.data.streamId,
-      whileStreaming((st) => ({ ...st, paused: false })),
-    )) as Evolver<'StreamResumed'>,
-  StreamStopped: ((s, e) =>
-    withStream(
-      s,
-      e.data.streamId,
-      whileStreaming((st) => ({ ...st, status: 'stopped' })),
-    )) as Evolver<'StreamStopped'>,
-  StreamFailed: ((s, e) =>
-    withStream(
-      s,
-      e.data.streamId,
-      whileStreaming((st) => ({ ...st, status: 'failed' })),
-    )) as Evolver<'StreamFailed'>,
+  StreamStarted: onStream((st) => ({ ...st, status: 'started' })),
+  StreamReconnecting: onStream((st) => ({ ...st, status: 'reconnecting' })),
+  StreamPaused: onStream((st) => ({ ...st, paused: true })),
+  StreamResumed: onStream((st) => ({ ...st, paused: false })),
+  StreamStopped: onStream((st) => ({ ...st, status: 'stopped' })),
+  StreamFailed: onStream((st) => ({ ...st, status: 'failed' })),
 };
