@@ -82,6 +82,11 @@ export interface CallOrchestratorOptions {
   internalTls?: InternalTls;
   sipEdge: { address: string; timeoutMs: number };
   mediaWorker: { address: string; timeoutMs: number; mediaFilesDir: string };
+  /**
+   * SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS), and how long a start
+   * left without progress waits before recovery fails it. @default 8000, that + 10000
+   */
+  siprec?: { inviteTimeoutMs: number; stalledAfterMs?: number };
   /** The tts service (Say, spoken prompts). @default the config's (TTS_GRPC) */
   tts?: { address: string; timeoutMs: number };
   /** The media library (library ids; the public MediaLibrary is forwarded to it). @default MEDIA_LIBRARY_GRPC's */
@@ -95,11 +100,6 @@ export interface CallOrchestratorOptions {
   mixer?: { address: string; timeoutMs: number };
   /** The stream gateway (media streams). @default STREAM_GATEWAY_GRPC's (127.0.0.1:50058) */
   streamGateway?: { address: string; timeoutMs: number };
-  /**
-   * SIPREC: how long one SRS may take to answer the INVITE (SIPREC_INVITE_TIMEOUT_MS), and how long a start
-   * left without progress waits before recovery fails it. @default 8000, that + 10000
-   */
-  siprec?: { inviteTimeoutMs: number; stalledAfterMs?: number };
   /** Max duration of calls whose request set none (ms, 0 = no limit). @default 0 */
   defaultMaxCallDurationMs?: number;
   /** Run the outbox relay to CALL_EVENTS (one instance publishes; the others stand by). @default true */
@@ -260,53 +260,12 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       sipEdge,
       ...(o.referPolicy ? { referDefaultAccept: o.referPolicy.defaultAccept } : {}),
     });
-    const transfers = new TransferDriver({
-      send,
-      load: async (callId) => (await calls.load(callId)).state,
-      clock,
-      ids,
-      log: log.child({ module: 'transfers' }),
-    });
-    closers.push({ name: 'transfer driver', close: () => transfers.close() });
     const siprecWire = new SiprecWire({
       sipEdge,
       media,
-      ids,
       ...(o.siprec ? { inviteTimeoutMs: o.siprec.inviteTimeoutMs } : {}),
       log: log.child({ module: 'siprec' }),
     });
-    const effects = new CommandEffects(
-      sipEdge,
-      media,
-      log.child({ module: 'effects' }),
-      recorder,
-      mixer,
-      {
-        gateway,
-        // A stream no gateway holds any more: recorded as stopped (GATEWAY_LOST), as its own work.
-        recordLost: async (callId, streamId, detail) => {
-          const id = ids.next();
-          await send(
-            callId,
-            {
-              type: 'RecordStreamClosed',
-              data: {
-                streamId,
-                reason: callEvents.StreamStopReason.STREAM_STOP_REASON_GATEWAY_LOST,
-                detail,
-                framesSent: 0,
-                framesDropped: 0,
-                reconnects: 0,
-              },
-              metadata: { now: clock(), newId: id },
-            },
-            { correlationId: id, causationId: id, startsTrace: true },
-          );
-        },
-      },
-      siprecWire,
-    );
-    closers.push({ name: 'stream work', close: () => effects.streams?.idle() });
     const siprec = new SiprecDriver({
       send,
       load: async (callId) => (await calls.load(callId)).state,
@@ -317,6 +276,38 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'siprec' }),
     });
     closers.push({ name: 'siprec driver', close: () => siprec.close() });
+    const transfers = new TransferDriver({
+      send,
+      load: async (callId) => (await calls.load(callId)).state,
+      clock,
+      ids,
+      log: log.child({ module: 'transfers' }),
+    });
+    closers.push({ name: 'transfer driver', close: () => transfers.close() });
+    const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer, {
+      gateway,
+      // A stream no gateway holds any more: recorded as stopped (GATEWAY_LOST), as its own work.
+      recordLost: async (callId, streamId, detail) => {
+        const id = ids.next();
+        await send(
+          callId,
+          {
+            type: 'RecordStreamClosed',
+            data: {
+              streamId,
+              reason: callEvents.StreamStopReason.STREAM_STOP_REASON_GATEWAY_LOST,
+              detail,
+              framesSent: 0,
+              framesDropped: 0,
+              reconnects: 0,
+            },
+            metadata: { now: clock(), newId: id },
+          },
+          { correlationId: id, causationId: id, startsTrace: true },
+        );
+      },
+    });
+    closers.push({ name: 'stream work', close: () => effects.streams?.idle() });
     const handler = new CommandHandler({
       store,
       calls,
@@ -355,12 +346,12 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       const armed = await deadlines.rearm(ids, (id) => calls.load(id));
       // The re-arm just loaded them: their cached state is the log's.
       await redriveMonitors(effects.monitors, ids, (id) => calls.cached(id)?.state, !rearmed);
+      // A SIPREC start left half-way (no SRS outcome) is failed once it stalls, and what it set up ended.
+      if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       // A transfer left in the middle of its move by a process that died is finished or rolled back.
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
       // Streams the log says run that no gateway holds (lost with a gateway, or while this process was down).
       if (!rearmed) await recoverStreams(effects.streams, ids, (id) => calls.cached(id)?.state, log);
-      // A SIPREC start left half-way (no SRS outcome recorded) is failed and what it set up ended.
-      if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       rearmed = true;
       return armed;
     };

@@ -31,6 +31,8 @@ export function readConfig(environment: Environment) {
       /** sip-edge's internal gRPC (CALLCTL_SIP_EDGE_GRPC_PORT). */
       SIP_EDGE_GRPC: env.hostPort('127.0.0.1:50052'),
       SIP_EDGE_TIMEOUT_MS: env.durationMs(5000),
+      /** SIPREC: how long one SRS may take to answer the INVITE before the next is tried ("SIP 408"). */
+      SIPREC_INVITE_TIMEOUT_MS: env.durationMs(8000),
       /** media-worker's internal gRPC (CALLCTL_MEDIA_WORKER_GRPC_PORT). */
       MEDIA_WORKER_GRPC: env.hostPort('127.0.0.1:50053'),
       /** Play may download the prompt first: its deadline covers that. */
@@ -59,8 +61,6 @@ export function readConfig(environment: Environment) {
        */
       MIXER_GRPC: env.hostPort('127.0.0.1:50070'),
       MIXER_TIMEOUT_MS: env.durationMs(5000),
-      /** SIPREC: how long one SRS may take to answer the INVITE before the next is tried ("SIP 408"). */
-      SIPREC_INVITE_TIMEOUT_MS: env.durationMs(8000),
       /**
        * The stream gateway's gRPC (media streams to customer WebSockets), used while no gateway announces
        * itself on `instances.stream-gateway.<name>` (deploy/local/ports.env CALLCTL_STREAM_GATEWAY_GRPC_PORT).

@@ -42,12 +42,12 @@ runService({
         timeoutMs: config.MEDIA_LIBRARY_TIMEOUT_MS,
       },
       recording: { address: hostPort(config.RECORDING_GRPC), timeoutMs: config.RECORDING_TIMEOUT_MS },
+      siprec: { inviteTimeoutMs: config.SIPREC_INVITE_TIMEOUT_MS },
       mixer: { address: hostPort(config.MIXER_GRPC), timeoutMs: config.MIXER_TIMEOUT_MS },
       streamGateway: {
         address: hostPort(config.STREAM_GATEWAY_GRPC),
         timeoutMs: config.STREAM_GATEWAY_TIMEOUT_MS,
       },
-      siprec: { inviteTimeoutMs: config.SIPREC_INVITE_TIMEOUT_MS },
       defaultMaxCallDurationMs: config.DEFAULT_MAX_CALL_DURATION_MS,
       relay: config.RELAY_ENABLED,
       factsConsumerName: config.FACTS_CONSUMER,

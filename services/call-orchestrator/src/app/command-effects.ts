@@ -35,13 +35,13 @@ import { bridgesEffects } from './capabilities/bridges.effects.js';
 import { mediaLossEffects } from './capabilities/media-loss.effects.js';
 import { digitsEffects } from './capabilities/digits.effects.js';
 import { recordingsEffects } from './capabilities/recordings.effects.js';
+import { siprecEffects } from './capabilities/siprec.effects.js';
+import { SiprecWire } from './siprec-wire.js';
 import { monitorsEffects } from './capabilities/monitors.effects.js';
 import { transfersEffects } from './capabilities/transfers.effects.js';
 import { holdsEffects } from './capabilities/holds.effects.js';
 import { participantsEffects } from './capabilities/participants.effects.js';
 import { streamsEffects, StreamWire, type RecordStreamLost } from './capabilities/streams.effects.js';
-import { siprecEffects } from './capabilities/siprec.effects.js';
-import type { SiprecWire } from './siprec-wire.js';
 import { MonitorMedia } from './monitor-media.js';
 
 /** @default 30000 (proto: ring_timeout_ms 0 = 30000) */
@@ -57,12 +57,12 @@ export const CAPABILITY_EFFECTS: readonly CapabilityEffects[] = [
   bridgesEffects,
   mediaLossEffects,
   recordingsEffects,
+  siprecEffects,
   monitorsEffects,
   transfersEffects,
   holdsEffects,
   participantsEffects,
   streamsEffects,
-  siprecEffects,
 ];
 
 /** A process without a recording service: recording requests fail as UNAVAILABLE. */
@@ -93,7 +93,6 @@ export class CommandEffects {
     recorder: RecorderPort = noRecorder,
     mixer?: MixerPort,
     streams?: { gateway: StreamGatewayPort; recordLost: RecordStreamLost },
-    siprec?: SiprecWire,
   ) {
     if (streams) this.streams = new StreamWire(streams.gateway, streams.recordLost, log);
     if (mixer)
@@ -106,11 +105,12 @@ export class CommandEffects {
     this.ports = {
       sipEdge,
       media,
+      // Pause, resume and the ends of SIPREC (its start is the SIPREC driver's, with its own wire).
+      siprec: new SiprecWire({ sipEdge, media, ...(log ? { log } : {}) }),
       recorder,
       ...(log ? { log } : {}),
       ...(this.monitors ? { monitors: this.monitors } : {}),
       ...(this.streams ? { streams: this.streams } : {}),
-      ...(siprec ? { siprec } : {}),
     };
   }
 

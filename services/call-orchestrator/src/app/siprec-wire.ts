@@ -4,11 +4,19 @@
 // recording session with the SRS (INVITE, re-INVITE, BYE). Never BlockMedia: in rtpengine it mutes the party
 // in the live call too, so a pause stops the fork and re-INVITEs the SRS a=inactive instead.
 import type { Logger } from '@callctl/logging';
+import { sha1Uuid } from '@callctl/service';
 import type { Leg } from '../domain/call.state.js';
 import { labelAt, siprecMetadata } from '../domain/capabilities/siprec/siprec.metadata.js';
 import { currentSessionId, forkIdOf, type Siprec } from '../domain/capabilities/siprec/siprec.state.js';
 import type { Started } from './capabilities/effects.js';
-import type { IdSource, MediaPort, SipEdgePort } from './ports.js';
+import type { MediaPort, SipEdgePort } from './ports.js';
+
+/**
+ * The metadata's ids: name-based UUIDs of the siprec and leg ids under a namespace of their own, the same in
+ * every process and for every step (start, pause, resume, update name the same session and streams).
+ */
+const metadataUuid = (...parts: string[]): string =>
+  sha1Uuid('callctl.siprec-metadata.v1', '\0', parts.join('\0'));
 
 /** @default 8000 (SIPREC_INVITE_TIMEOUT_MS): how long one SRS may take to answer the INVITE. */
 export const DEFAULT_SIPREC_INVITE_TIMEOUT_MS = 8000;
@@ -16,8 +24,6 @@ export const DEFAULT_SIPREC_INVITE_TIMEOUT_MS = 8000;
 export interface SiprecWireOptions {
   readonly sipEdge: SipEdgePort;
   readonly media: MediaPort;
-  /** The metadata's ids are name-based UUIDs of the siprec and leg ids. */
-  readonly ids: Pick<IdSource, 'fromName'>;
   readonly inviteTimeoutMs?: number;
   readonly log?: Logger;
 }
@@ -31,7 +37,7 @@ export class SiprecWire {
   }
 
   metadata(state: Started, siprecId: string, legIds: readonly string[]) {
-    return siprecMetadata(state.callId, siprecId, this.legsOf(state, legIds), this.o.ids.fromName);
+    return siprecMetadata(state.callId, siprecId, this.legsOf(state, legIds), metadataUuid);
   }
 
   /**

@@ -9,12 +9,12 @@ import { digitsCapability } from './capabilities/digits/digits.capability';
 import { bridgesCapability } from './capabilities/bridges/bridges.capability';
 import { mediaLossCapability } from './capabilities/media-loss/media-loss.capability';
 import { recordingsCapability } from './capabilities/recordings/recordings.capability';
+import { siprecCapability } from './capabilities/siprec/siprec.capability';
 import { monitorsCapability } from './capabilities/monitors/monitors.capability';
 import { transfersCapability } from './capabilities/transfers/transfers.capability';
 import { holdsCapability } from './capabilities/holds/holds.capability';
 import { participantsCapability } from './capabilities/participants/participants.capability';
 import { streamsCapability } from './capabilities/streams/streams.capability';
-import { siprecCapability } from './capabilities/siprec/siprec.capability';
 
 export const CALL_CAPABILITIES = [
   legsCapability,
@@ -23,12 +23,12 @@ export const CALL_CAPABILITIES = [
   bridgesCapability,
   mediaLossCapability,
   recordingsCapability,
+  siprecCapability,
   monitorsCapability,
   transfersCapability,
   holdsCapability,
   participantsCapability,
   streamsCapability,
-  siprecCapability,
 ] as const;
 
 export const callRegistry = buildRegistry(CALL_CAPABILITIES);

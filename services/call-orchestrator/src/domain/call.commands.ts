@@ -126,12 +126,12 @@ export type CallCommand =
       { sessionId: string; tags: string[]; reason: string; action: MediaLostAction }
     >
   | RecordingCommand
+  | SiprecCommand
   | HoldCommand
   | MonitorCommand
   | TransferCommand
   | ParticipantCommand
-  | StreamCommand
-  | SiprecCommand;
+  | StreamCommand;
 
 /**
  * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
@@ -262,6 +262,26 @@ export type RecordingCommand =
   | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
 
 /**
+ * SIPREC: the public requests (the SRS URIs and X- headers validated by the adapter), the driver's outcomes
+ * of each step on the wire (app/process-managers/siprec-driver.ts; `attempt`: 1 for the first SRS, so a
+ * repeated report records nothing), and sip-edge's fact that the SRS ended a session by itself.
+ */
+export type SiprecCommand =
+  /** `clientState`: carried by SiprecRequested when given (else the call's). */
+  | C<'StartSiprec', { srsUris: string[]; headers: Record<string, string>; clientState?: string }>
+  | C<'PauseSiprec', { siprecId: string }>
+  | C<'ResumeSiprec', { siprecId: string }>
+  | C<'StopSiprec', { siprecId: string }>
+  | C<
+      'RecordSiprecAttemptFailed',
+      { siprecId: string; attempt: number; srsUri: string; sipStatus: number; reason: string }
+    >
+  | C<'RecordSiprecStarted', { siprecId: string; attempt: number; srsUri: string; sipCallId: string }>
+  | C<'RecordSiprecFailed', { siprecId: string; sipStatus: number; reason: string }>
+  | C<'RecordSiprecUpdated', { siprecId: string; legIds: string[] }>
+  | C<'RecordSiprecSessionEnded', { sessionId: string; sipStatus: number; reason: string }>;
+
+/**
  * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
  * that held or resumed the platform itself (sip-edge's LegHoldChanged).
  */
@@ -309,25 +329,5 @@ export type StreamCommand =
       }
     >
   | C<'RecordStreamOpenFailed', { streamId: string; reason: string }>;
-
-/**
- * SIPREC: the public requests (the SRS URIs and X- headers validated by the adapter), the driver's outcomes
- * of each step on the wire (app/process-managers/siprec-driver.ts; `attempt`: 1 for the first SRS, so a
- * repeated report records nothing), and sip-edge's fact that the SRS ended a session by itself.
- */
-export type SiprecCommand =
-  /** `clientState`: carried by SiprecRequested when given (else the call's). */
-  | C<'StartSiprec', { srsUris: string[]; headers: Record<string, string>; clientState?: string }>
-  | C<'PauseSiprec', { siprecId: string }>
-  | C<'ResumeSiprec', { siprecId: string }>
-  | C<'StopSiprec', { siprecId: string }>
-  | C<
-      'RecordSiprecAttemptFailed',
-      { siprecId: string; attempt: number; srsUri: string; sipStatus: number; reason: string }
-    >
-  | C<'RecordSiprecStarted', { siprecId: string; attempt: number; srsUri: string; sipCallId: string }>
-  | C<'RecordSiprecFailed', { siprecId: string; sipStatus: number; reason: string }>
-  | C<'RecordSiprecUpdated', { siprecId: string; legIds: string[] }>
-  | C<'RecordSiprecSessionEnded', { sessionId: string; sipStatus: number; reason: string }>;
 
 export type CallCommandType = CallCommand['type'];

@@ -31,6 +31,14 @@ export type CallEvent =
   | E<'RecordingStopped', ev.RecordingStopped>
   | E<'RecordingSaved', ev.RecordingSaved>
   | E<'RecordingFailed', ev.RecordingFailed>
+  | E<'SiprecRequested', ev.SiprecRequested>
+  | E<'SiprecAttemptFailed', ev.SiprecAttemptFailed>
+  | E<'SiprecStarted', ev.SiprecStarted>
+  | E<'SiprecPaused', ev.SiprecPaused>
+  | E<'SiprecResumed', ev.SiprecResumed>
+  | E<'SiprecUpdated', ev.SiprecUpdated>
+  | E<'SiprecStopped', ev.SiprecStopped>
+  | E<'SiprecFailed', ev.SiprecFailed>
   | E<'MonitorRequested', ev.MonitorRequested>
   | E<'MonitorStarted', ev.MonitorStarted>
   | E<'MonitorModeChanged', ev.MonitorModeChanged>
@@ -53,14 +61,6 @@ export type CallEvent =
   | E<'StreamPaused', ev.StreamPaused>
   | E<'StreamResumed', ev.StreamResumed>
   | E<'StreamStopped', ev.StreamStopped>
-  | E<'StreamFailed', ev.StreamFailed>
-  | E<'SiprecRequested', ev.SiprecRequested>
-  | E<'SiprecAttemptFailed', ev.SiprecAttemptFailed>
-  | E<'SiprecStarted', ev.SiprecStarted>
-  | E<'SiprecPaused', ev.SiprecPaused>
-  | E<'SiprecResumed', ev.SiprecResumed>
-  | E<'SiprecUpdated', ev.SiprecUpdated>
-  | E<'SiprecStopped', ev.SiprecStopped>
-  | E<'SiprecFailed', ev.SiprecFailed>;
+  | E<'StreamFailed', ev.StreamFailed>;
 
 export type CallEventType = CallEvent['type'];

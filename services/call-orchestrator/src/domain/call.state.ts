@@ -10,12 +10,12 @@ import type { DigitsState } from './capabilities/digits/digits.state';
 import type { BridgesState } from './capabilities/bridges/bridges.state';
 import type { MediaLossState } from './capabilities/media-loss/media-loss.state';
 import type { RecordingsState } from './capabilities/recordings/recordings.state';
+import type { SiprecState } from './capabilities/siprec/siprec.state';
 import type { MonitorsState } from './capabilities/monitors/monitors.state';
 import type { TransfersState } from './capabilities/transfers/transfers.state';
 import type { LegHold } from './capabilities/holds/holds.state';
 import type { ParticipantsState } from './capabilities/participants/participants.state';
 import type { StreamsState } from './capabilities/streams/streams.state';
-import type { SiprecState } from './capabilities/siprec/siprec.state';
 
 type LegBase = {
   readonly legId: string;
@@ -51,11 +51,11 @@ export type { Playback } from './capabilities/media/media.state';
 export type { Collect } from './capabilities/digits/digits.state';
 export type { Bridge } from './capabilities/bridges/bridges.state';
 export type { Recording } from './capabilities/recordings/recordings.state';
+export type { Siprec } from './capabilities/siprec/siprec.state';
 export type { Monitor } from './capabilities/monitors/monitors.state';
 export type { LegHold } from './capabilities/holds/holds.state';
 export type { Participant } from './capabilities/participants/participants.state';
 export type { Stream } from './capabilities/streams/streams.state';
-export type { Siprec } from './capabilities/siprec/siprec.state';
 export type { IdempotentResult } from './idempotency';
 
 /** The call itself and its legs; each capability that keeps state adds its part below. */
@@ -73,11 +73,11 @@ type CallBase = CallCore &
   BridgesState &
   MediaLossState &
   RecordingsState &
+  SiprecState &
   MonitorsState &
   TransfersState &
   ParticipantsState &
-  StreamsState &
-  SiprecState;
+  StreamsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

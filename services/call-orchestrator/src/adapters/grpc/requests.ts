@@ -524,6 +524,69 @@ export function recordingControl(
   };
 }
 
+/** RFC 3261 token characters after `X-`: the only header names StartSiprec adds to the INVITE. */
+const SIPREC_HEADER_NAME = /^X-[A-Za-z0-9.!%*_+`'~-]+$/i;
+/** proto StartSiprecRequest: header values up to 256 characters. */
+export const MAX_SIPREC_HEADER_VALUE = 256;
+
+/** The SRSs (1 to 5 sip:/sips: URIs) and X- headers (≤ 5, unique names, printable values) of a SIPREC. */
+function siprecHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const names = Object.keys(headers);
+  if (names.length > MAX_SIPREC_HEADERS)
+    throw new ValidationError(`at most ${MAX_SIPREC_HEADERS} headers, got ${names.length}`);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!SIPREC_HEADER_NAME.test(name))
+      throw new ValidationError(`header name "${name}" is not X- followed by SIP token characters`);
+    if (seen.has(name.toLowerCase())) throw new ValidationError(`header ${name} is given twice`);
+    seen.add(name.toLowerCase());
+    const value = headers[name]!;
+    if (value.length > MAX_SIPREC_HEADER_VALUE)
+      throw new ValidationError(`header ${name} is longer than ${MAX_SIPREC_HEADER_VALUE} characters`);
+    // CR or LF would end the header and let the value write SIP of its own.
+    if ([...value].some(isControl))
+      throw new ValidationError(`header ${name} holds a control character (CR, LF, ...)`);
+  }
+  return { ...headers };
+}
+
+/** C0 controls but TAB, and DEL. */
+const isControl = (ch: string): boolean => {
+  const code = ch.charCodeAt(0);
+  return (code < 0x20 && code !== 0x09) || code === 0x7f;
+};
+
+/** StartSiprec: the siprec id derives from the key when given, as a recording's does. */
+export function startSiprec(r: callControl.StartSiprecRequest, s: Stamp): CallRequest {
+  const callId = required(r.callId, 'call_id');
+  if (r.srsUris.length < 1 || r.srsUris.length > MAX_SRS_URIS)
+    throw new ValidationError(`srs_uris must hold 1 to ${MAX_SRS_URIS} SIP URIs, got ${r.srsUris.length}`);
+  const srsUris = r.srsUris.map((uri, i) => sipUri(uri, `srs_uris[${i}]`));
+  return {
+    callId,
+    command: {
+      type: 'StartSiprec',
+      data: {
+        srsUris,
+        headers: siprecHeaders(r.headers),
+        ...(r.clientState ? { clientState: clientState(r.clientState) } : {}),
+      },
+      metadata: recordingMeta(s, callId, 'siprec', r.idempotencyKey),
+    },
+  };
+}
+
+export function siprecControl(
+  type: 'PauseSiprec' | 'ResumeSiprec' | 'StopSiprec',
+  r: callControl.PauseSiprecRequest | callControl.ResumeSiprecRequest | callControl.StopSiprecRequest,
+  s: Stamp,
+): CallRequest {
+  return {
+    callId: required(r.callId, 'call_id'),
+    command: { type, data: { siprecId: required(r.siprecId, 'siprec_id') }, metadata: meta(s, s.ids.next()) },
+  };
+}
+
 /**
  * What a transfer request names: its call, its key and the target (a SIP URI, or a number decide turns into
  * a URI at the leg's host), the fields TransferLeg and StartConsultation share.
@@ -667,68 +730,5 @@ export function streamControl(
       data: { streamId: required(r.streamId, 'stream_id') },
       metadata: meta(s, s.ids.next()),
     },
-  };
-}
-
-/** RFC 3261 token characters after `X-`: the only header names StartSiprec adds to the INVITE. */
-const SIPREC_HEADER_NAME = /^X-[A-Za-z0-9.!%*_+`'~-]+$/i;
-/** proto StartSiprecRequest: header values up to 256 characters. */
-export const MAX_SIPREC_HEADER_VALUE = 256;
-
-/** The SRSs (1 to 5 sip:/sips: URIs) and X- headers (≤ 5, unique names, printable values) of a SIPREC. */
-function siprecHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const names = Object.keys(headers);
-  if (names.length > MAX_SIPREC_HEADERS)
-    throw new ValidationError(`at most ${MAX_SIPREC_HEADERS} headers, got ${names.length}`);
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (!SIPREC_HEADER_NAME.test(name))
-      throw new ValidationError(`header name "${name}" is not X- followed by SIP token characters`);
-    if (seen.has(name.toLowerCase())) throw new ValidationError(`header ${name} is given twice`);
-    seen.add(name.toLowerCase());
-    const value = headers[name]!;
-    if (value.length > MAX_SIPREC_HEADER_VALUE)
-      throw new ValidationError(`header ${name} is longer than ${MAX_SIPREC_HEADER_VALUE} characters`);
-    // CR or LF would end the header and let the value write SIP of its own.
-    if ([...value].some(isControl))
-      throw new ValidationError(`header ${name} holds a control character (CR, LF, ...)`);
-  }
-  return { ...headers };
-}
-
-/** C0 controls but TAB, and DEL. */
-const isControl = (ch: string): boolean => {
-  const code = ch.charCodeAt(0);
-  return (code < 0x20 && code !== 0x09) || code === 0x7f;
-};
-
-/** StartSiprec: the siprec id derives from the key when given, as a recording's does. */
-export function startSiprec(r: callControl.StartSiprecRequest, s: Stamp): CallRequest {
-  const callId = required(r.callId, 'call_id');
-  if (r.srsUris.length < 1 || r.srsUris.length > MAX_SRS_URIS)
-    throw new ValidationError(`srs_uris must hold 1 to ${MAX_SRS_URIS} SIP URIs, got ${r.srsUris.length}`);
-  const srsUris = r.srsUris.map((uri, i) => sipUri(uri, `srs_uris[${i}]`));
-  return {
-    callId,
-    command: {
-      type: 'StartSiprec',
-      data: {
-        srsUris,
-        headers: siprecHeaders(r.headers),
-        ...(r.clientState ? { clientState: clientState(r.clientState) } : {}),
-      },
-      metadata: recordingMeta(s, callId, 'siprec', r.idempotencyKey),
-    },
-  };
-}
-
-export function siprecControl(
-  type: 'PauseSiprec' | 'ResumeSiprec' | 'StopSiprec',
-  r: callControl.PauseSiprecRequest | callControl.ResumeSiprecRequest | callControl.StopSiprecRequest,
-  s: Stamp,
-): CallRequest {
-  return {
-    callId: required(r.callId, 'call_id'),
-    command: { type, data: { siprecId: required(r.siprecId, 'siprec_id') }, metadata: meta(s, s.ids.next()) },
   };
 }

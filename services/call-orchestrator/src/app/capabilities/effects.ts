@@ -6,20 +6,20 @@ import type { CallEvent } from '../../domain/call.events.js';
 import type { CallState } from '../../domain/call.state.js';
 import type { Logger } from '@callctl/logging';
 import type { MediaParty, MediaPort, RecorderPort, SipEdgePort } from '../ports.js';
+import type { SiprecWire } from '../siprec-wire.js';
 import type { MonitorMedia } from '../monitor-media.js';
 import type { StreamWire } from './streams.effects.js';
-import type { SiprecWire } from '../siprec-wire.js';
 
 export interface EffectPorts {
   readonly sipEdge: SipEdgePort;
   readonly media: MediaPort;
   readonly recorder: RecorderPort;
+  /** SIPREC's fork and recording-session steps (absent: a process without SIPREC). */
+  readonly siprec?: SiprecWire;
   /** The monitored calls' mixer rooms and routes (absent: a process without a mixer). */
   readonly monitors?: MonitorMedia;
   /** The stream gateway and the streams' background work (absent: a process without a gateway). */
   readonly streams?: StreamWire;
-  /** SIPREC's fork and recording-session steps (absent: a process without SIPREC). */
-  readonly siprec?: SiprecWire;
   /** For an action after the append that finally failed and is given up (nothing records it). */
   readonly log?: Logger;
 }

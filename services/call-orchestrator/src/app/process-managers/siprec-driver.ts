@@ -229,7 +229,14 @@ export class SiprecDriver {
     const legIds = recordedLegs(at.state).map((l) => l.legId);
     if (legIds.length === 0) return;
     await this.o.wire.refork(at.state, at.siprec, legIds);
-    await this.record(callId, siprecId, { type: 'RecordSiprecUpdated', data: { siprecId, legIds } });
+    const recorded = await this.record(callId, siprecId, {
+      type: 'RecordSiprecUpdated',
+      data: { siprecId, legIds },
+    });
+    if (recorded) return;
+    // A pause recorded meanwhile: the re-fork may have undone it on the wire, so it is done again.
+    const now = await this.current(callId, siprecId);
+    if (now?.siprec.status === 'paused') await this.o.wire.pause(now.state, now.siprec);
   }
 
   /** Fails the session once it has made no progress for `stalledAfterMs` (nobody drives it). */

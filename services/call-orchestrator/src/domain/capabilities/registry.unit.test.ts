@@ -68,9 +68,9 @@ describe('call capability registry', () => {
       transfers: {},
       movedOut: {},
       participants: {},
+      siprecs: {},
       recordings: {},
       streams: {},
-      siprecs: {},
     });
   });
 

@@ -2,11 +2,11 @@
 // participant and one stream per recorded leg, in label order. Ids are base64 of name-based UUIDs of the
 // siprec and leg ids (SRSs expect that shape; drachtio's SRS and vendors' do), so an update names the same
 // session, participants and streams again. Each participant sends its own stream and receives the others'.
-// The UUIDs come from the app's name-based ids (IdSource.fromName): the same parts, the same UUID.
+// The UUIDs come from the app (a name-based UUID of the parts): the same parts, the same UUID.
 import { callEvents, type sipEdge } from '@callctl/proto';
 import type { Leg } from '../../call.state';
 
-/** A deterministic UUID of the parts (the app's IdSource.fromName). */
+/** A deterministic UUID of the parts (app/siprec-wire.ts). */
 export type NameUuid = (...parts: string[]) => string;
 
 /** A UUID's 16 bytes in base64 (24 characters). */
