@@ -21,7 +21,9 @@ function tone(ms: number): Buffer {
 /** Sends `audio` as media messages of 100 ms each (faster than real time, as bots do). */
 function sendBack(connection: ReceivedConnection, audio: Buffer): void {
   for (let at = 0; at < audio.length; at += 800)
-    connection.socket.send(JSON.stringify({ event: 'media', media: { payload: audio.subarray(at, at + 800).toString('base64') } }));
+    connection.socket.send(
+      JSON.stringify({ event: 'media', media: { payload: audio.subarray(at, at + 800).toString('base64') } }),
+    );
 }
 
 describe('bidirectional stream', () => {
@@ -33,7 +35,11 @@ describe('bidirectional stream', () => {
   let connection: ReceivedConnection;
   const id = `str-${'b'.repeat(32)}`;
   const marks = () =>
-    connection.messages.flatMap((m) => (m.event === 'mark' ? [{ name: (m as unknown as { mark: { name: string } }).mark.name, at: m.receivedAt as number }] : []));
+    connection.messages.flatMap((m) =>
+      m.event === 'mark'
+        ? [{ name: (m as unknown as { mark: { name: string } }).mark.name, at: m.receivedAt as number }]
+        : [],
+    );
 
   beforeAll(async () => {
     fixture = await startGatewayFixture();
@@ -54,7 +60,14 @@ describe('bidirectional stream', () => {
       customParameters: {},
       context: {},
       participants: [
-        { legId: 'leg-caller', role: 'caller', fromUri: 'sip:a@x', toUri: 'sip:b@x', media: { sessionId: call.sessionId, tag: 'caller' }, held: false },
+        {
+          legId: 'leg-caller',
+          role: 'caller',
+          fromUri: 'sip:a@x',
+          toUri: 'sip:b@x',
+          media: { sessionId: call.sessionId, tag: 'caller' },
+          held: false,
+        },
       ],
     });
     await fixture.waitForFact(id, 'streamConnected');
@@ -64,7 +77,12 @@ describe('bidirectional stream', () => {
       const last = connection.messages.at(-1);
       if (last) last['receivedAt'] = Date.now();
     });
-    await gateway.call('connectStreamOutput', { streamId: id, rtpHost: '127.0.0.1', rtpPort: sink.port, payloadType: 0 });
+    await gateway.call('connectStreamOutput', {
+      streamId: id,
+      rtpHost: '127.0.0.1',
+      rtpPort: sink.port,
+      payloadType: 0,
+    });
   });
   afterAll(async () => {
     call?.caller.stopTone();
@@ -117,7 +135,11 @@ describe('bidirectional stream', () => {
     expect(mediaOf(connection.messages, 'leg-caller').length).toBe(mediaBefore);
     expect(sink.arrivals.length).toBe(0);
     await gateway.call('resumeStream', { streamId: id });
-    await waitFor('media again', () => mediaOf(connection.messages, 'leg-caller').length > mediaBefore + 10, 3000);
+    await waitFor(
+      'media again',
+      () => mediaOf(connection.messages, 'leg-caller').length > mediaBefore + 10,
+      3000,
+    );
     const sequence = connection.messages.map((m) => m.sequenceNumber);
     expect(sequence).toEqual(sequence.map((_, i) => i + 1));
   });

@@ -34,6 +34,8 @@ export interface WsReceiver {
   all(): StreamMessage[];
   /** The upgrade answers this HTTP status instead (0: accept). */
   refuseWith: number;
+  /** New connections are not read at all (ws pause()) until resume(): a stalled endpoint. */
+  stallNew: boolean;
   waitForMessage(predicate: (m: StreamMessage) => boolean, timeoutMs?: number): Promise<StreamMessage>;
   close(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export async function startWsReceiver(tls?: { certFile: string; keyFile: string 
     port: 0,
     connections: [],
     refuseWith: 0,
+    stallNew: false,
     all: () => receiver.connections.flatMap((c) => c.messages),
     waitForMessage: async (predicate, timeoutMs = 10_000) => {
       let found: StreamMessage | undefined;
@@ -74,6 +77,7 @@ export async function startWsReceiver(tls?: { certFile: string; keyFile: string 
   server.on('connection', (socket, request) => {
     const connection: ReceivedConnection = { socket, request, messages: [], closed: undefined };
     receiver.connections.push(connection);
+    if (receiver.stallNew) socket.pause();
     socket.on('message', (data) => connection.messages.push(JSON.parse(data.toString()) as StreamMessage));
     socket.on('close', (code, reason) => (connection.closed = { code, reason: reason.toString() }));
     socket.on('error', () => undefined);
