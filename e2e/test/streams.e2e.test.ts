@@ -299,7 +299,14 @@ describe('media streams to a WebSocket receiver', () => {
       "the target's tone on its channel",
       () => channelTone(receiver, streamId, transfer.targetLegId, PCMU, TARGET_HZ, 25) > TONE_DETECTED,
       10_000,
-    );
+    ).catch((error: unknown) => {
+      const frames = receiver.media(streamId, transfer.targetLegId).length;
+      const ratio = channelTone(receiver, streamId, transfer.targetLegId, PCMU, TARGET_HZ, 25);
+      throw new Error(
+        `${String(error)}: ${frames} frames on the target's channel, ${TARGET_HZ} Hz ${ratio.toFixed(2)}; ` +
+          `the target's endpoint received ${target.rtp.packetsReceived} packets, told ${target.logged('remote').join(' | ')}`,
+      );
+    });
 
     await p.api.hangup({ callId: call.callId, legId: '' });
     const end = await stopped(streamId);
