@@ -7,6 +7,7 @@ import { makeCertificateAuthority, toneRatio, waitFor, type ConnectedCall } from
 import { startGatewayFixture, type Gateway, type GatewayFixture } from './support/gateway-fixture.js';
 import {
   mediaOf,
+  receivedAt,
   samplesOf,
   startWsReceiver,
   type StreamMessage,
@@ -220,6 +221,44 @@ describe('stream gateway', () => {
     ).rejects.toMatchObject({
       code: status.NOT_FOUND,
     });
+  });
+
+  it("delivers a party's audio to the endpoint within 40 ms of sending it (through rtpengine, the fork, the gateway)", async () => {
+    const id = streamId();
+    await gateway.call('openStream', openRequest(id, call, receiver.url));
+    await fixture.waitForFact(id, 'streamConnected');
+    const connection = receiver.connections.at(-1)!;
+    await waitFor('media', () => mediaOf(connection.messages, 'leg-caller').length > 10, 5000);
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const frequency = i % 2 === 0 ? 1000 : 700;
+      const seen = connection.messages.length;
+      call.caller.changeTone(frequency);
+      await waitFor('the tone change sent', () => call.caller.toneChangeSentAt, 1000, 5);
+      const first = await waitFor(
+        `the first ${frequency} Hz frame`,
+        () =>
+          mediaOf(connection.messages.slice(seen), 'leg-caller').find(
+            (frame) => toneRatio(samplesOf([frame], 'PCMU'), frequency) > 0.5,
+          ),
+        2000,
+        5,
+      );
+      latencies.push(receivedAt.get(first)! - call.caller.toneChangeSentAt!);
+      await sleep(100);
+    }
+    call.caller.changeTone(700);
+    await gateway.call('closeStream', {
+      streamId: id,
+      reason: callEvents.StreamStopReason.STREAM_STOP_REASON_REQUESTED,
+    });
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[Math.floor(latencies.length / 2)]!;
+    const max = latencies.at(-1)!;
+    console.log(
+      `party → rtpengine → fork → gateway → WebSocket: p50 ${p50} ms, max ${max} ms of ${latencies.length}`,
+    );
+    expect(p50).toBeLessThanOrEqual(40);
   });
 
   it('streams the mix in L16 16 kHz: both tones in the one channel, 640-byte frames', async () => {

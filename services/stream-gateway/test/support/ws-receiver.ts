@@ -19,6 +19,9 @@ export interface MediaMessage extends StreamMessage {
   media: { channel: string; chunk: number; timestamp: number; payload: string };
 }
 
+/** When each message arrived (Date.now()). */
+export const receivedAt = new WeakMap<StreamMessage, number>();
+
 export interface ReceivedConnection {
   socket: WebSocket;
   request: IncomingMessage;
@@ -78,7 +81,11 @@ export async function startWsReceiver(tls?: { certFile: string; keyFile: string 
     const connection: ReceivedConnection = { socket, request, messages: [], closed: undefined };
     receiver.connections.push(connection);
     if (receiver.stallNew) socket.pause();
-    socket.on('message', (data) => connection.messages.push(JSON.parse(data.toString()) as StreamMessage));
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as StreamMessage;
+      receivedAt.set(message, Date.now());
+      connection.messages.push(message);
+    });
     socket.on('close', (code, reason) => (connection.closed = { code, reason: reason.toString() }));
     socket.on('error', () => undefined);
   });
