@@ -238,10 +238,10 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
         tts.close(),
         library.close(),
         recorder.close(),
-        mixer.close(),
-        gateway.close()
+        mixer.close()
       ),
     });
+    closers.push({ name: 'stream gateway client', close: () => gateway.close() });
 
     const logHealth = new EventLogHealth({ ping: () => pingDatabase(pool, EVENT_LOG_PING_TIMEOUT_MS) });
     let probesDown = 0;

@@ -18,7 +18,8 @@
 import type { CallCommand } from '../domain/call.commands.js';
 import type { Decision } from '../domain/call.decide.js';
 import type { CallState } from '../domain/call.state.js';
-import type { MediaPort, MixerPort, RecorderPort, SipEdgePort, StreamGatewayPort } from './ports.js';
+import type { MediaPort, MixerPort, RecorderPort, SipEdgePort } from './ports.js';
+import type { StreamGatewayPort } from './ports.js';
 import { PEER_ERROR_CODES, PeerError } from './errors.js';
 import type { Logger } from '@callctl/logging';
 import {

@@ -287,6 +287,15 @@ describe('monitor media: three-way participants share the room', () => {
 
 describe('monitor media: a bidirectional stream is a bot in the room', () => {
   const S = 'str-s1';
+  /** A room with a bot alone, torn down: the parties' direct paths back first. */
+  const torndown = [
+    'RestoreRoute A',
+    'RestoreRoute B',
+    'RemoveParticipant in-A',
+    'RemoveParticipant in-B',
+    `RemoveParticipant bot-${S}`,
+    'DeleteRoom C1',
+  ];
   const streaming = (...more: CallEvent[]): CallState =>
     foldEvents([...b.bothAnswered(), b.streamRequested(S, ['A', 'B'], { bidirectional: true }), ...more]);
 
@@ -326,27 +335,13 @@ describe('monitor media: a bidirectional stream is a bot in the room', () => {
     await driver.drive('C1', streaming());
     calls.length = 0;
     await driver.drive('C1', streaming(b.streamStopped(S)), true);
-    expect(calls).toEqual([
-      'RestoreRoute A',
-      'RestoreRoute B',
-      'RemoveParticipant in-A',
-      'RemoveParticipant in-B',
-      `RemoveParticipant bot-${S}`,
-      'DeleteRoom C1',
-    ]);
+    expect(calls).toEqual(torndown);
   });
 
   it('after a restart, tears down from what the state says when the stream ended', async () => {
     const { calls, driver } = recordingPorts(true);
     await driver.drive('C1', streaming(b.streamFailed(S)), true);
-    expect(calls).toEqual([
-      'RestoreRoute A',
-      'RestoreRoute B',
-      'RemoveParticipant in-A',
-      'RemoveParticipant in-B',
-      `RemoveParticipant bot-${S}`,
-      'DeleteRoom C1',
-    ]);
+    expect(calls).toEqual(torndown);
   });
 
   it('a bot beside a listening supervisor: the supervisor hears the parties and the bot', async () => {

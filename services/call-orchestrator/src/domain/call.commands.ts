@@ -130,8 +130,8 @@ export type CallCommand =
   | HoldCommand
   | MonitorCommand
   | TransferCommand
-  | ParticipantCommand
-  | StreamCommand;
+  | StreamCommand
+  | ParticipantCommand;
 
 /**
  * Three-way: AddParticipant (`mode` 0 = FULL; `participantLegId` stamped by the adapter from the key, like
@@ -262,35 +262,6 @@ export type RecordingCommand =
   | C<'RecordRecordingFailed', { recordingId: string; reason: string }>;
 
 /**
- * SIPREC: the public requests (the SRS URIs and X- headers validated by the adapter), the driver's outcomes
- * of each step on the wire (app/process-managers/siprec-driver.ts; `attempt`: 1 for the first SRS, so a
- * repeated report records nothing), and sip-edge's fact that the SRS ended a session by itself.
- */
-export type SiprecCommand =
-  /** `clientState`: carried by SiprecRequested when given (else the call's). */
-  | C<'StartSiprec', { srsUris: string[]; headers: Record<string, string>; clientState?: string }>
-  | C<'PauseSiprec', { siprecId: string }>
-  | C<'ResumeSiprec', { siprecId: string }>
-  | C<'StopSiprec', { siprecId: string }>
-  | C<
-      'RecordSiprecAttemptFailed',
-      { siprecId: string; attempt: number; srsUri: string; sipStatus: number; reason: string }
-    >
-  | C<'RecordSiprecStarted', { siprecId: string; attempt: number; srsUri: string; sipCallId: string }>
-  | C<'RecordSiprecFailed', { siprecId: string; sipStatus: number; reason: string }>
-  | C<'RecordSiprecUpdated', { siprecId: string; legIds: string[] }>
-  | C<'RecordSiprecSessionEnded', { sessionId: string; sipStatus: number; reason: string }>;
-
-/**
- * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
- * that held or resumed the platform itself (sip-edge's LegHoldChanged).
- */
-export type HoldCommand =
-  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
-  | C<'ResumeLeg', { legId: string }>
-  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
-
-/**
  * Media streams to a customer WebSocket: the public requests (StartStream's `authorization` goes to the
  * stream gateway and is never recorded), then the stream gateway's facts (StreamFact).
  */
@@ -329,5 +300,34 @@ export type StreamCommand =
       }
     >
   | C<'RecordStreamOpenFailed', { streamId: string; reason: string }>;
+
+/**
+ * SIPREC: the public requests (the SRS URIs and X- headers validated by the adapter), the driver's outcomes
+ * of each step on the wire (app/process-managers/siprec-driver.ts; `attempt`: 1 for the first SRS, so a
+ * repeated report records nothing), and sip-edge's fact that the SRS ended a session by itself.
+ */
+export type SiprecCommand =
+  /** `clientState`: carried by SiprecRequested when given (else the call's). */
+  | C<'StartSiprec', { srsUris: string[]; headers: Record<string, string>; clientState?: string }>
+  | C<'PauseSiprec', { siprecId: string }>
+  | C<'ResumeSiprec', { siprecId: string }>
+  | C<'StopSiprec', { siprecId: string }>
+  | C<
+      'RecordSiprecAttemptFailed',
+      { siprecId: string; attempt: number; srsUri: string; sipStatus: number; reason: string }
+    >
+  | C<'RecordSiprecStarted', { siprecId: string; attempt: number; srsUri: string; sipCallId: string }>
+  | C<'RecordSiprecFailed', { siprecId: string; sipStatus: number; reason: string }>
+  | C<'RecordSiprecUpdated', { siprecId: string; legIds: string[] }>
+  | C<'RecordSiprecSessionEnded', { sessionId: string; sipStatus: number; reason: string }>;
+
+/**
+ * Hold: the public requests (HoldLeg's music resolved by the app: '' for silence), then the fact of a phone
+ * that held or resumed the platform itself (sip-edge's LegHoldChanged).
+ */
+export type HoldCommand =
+  | C<'HoldLeg', { legId: string; musicUri: string; musicToPeer: boolean }>
+  | C<'ResumeLeg', { legId: string }>
+  | C<'RecordLegHoldChanged', { legId: string; held: boolean; direction: string }>;
 
 export type CallCommandType = CallCommand['type'];

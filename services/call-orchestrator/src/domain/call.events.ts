@@ -31,6 +31,13 @@ export type CallEvent =
   | E<'RecordingStopped', ev.RecordingStopped>
   | E<'RecordingSaved', ev.RecordingSaved>
   | E<'RecordingFailed', ev.RecordingFailed>
+  | E<'StreamRequested', ev.StreamRequested>
+  | E<'StreamStarted', ev.StreamStarted>
+  | E<'StreamReconnecting', ev.StreamReconnecting>
+  | E<'StreamPaused', ev.StreamPaused>
+  | E<'StreamResumed', ev.StreamResumed>
+  | E<'StreamStopped', ev.StreamStopped>
+  | E<'StreamFailed', ev.StreamFailed>
   | E<'SiprecRequested', ev.SiprecRequested>
   | E<'SiprecAttemptFailed', ev.SiprecAttemptFailed>
   | E<'SiprecStarted', ev.SiprecStarted>
@@ -54,13 +61,6 @@ export type CallEvent =
   | E<'ParticipantAdded', ev.ParticipantAdded>
   | E<'ParticipantRemoved', ev.ParticipantRemoved>
   | E<'LegMovedOut', ev.LegMovedOut>
-  | E<'LegMovedIn', ev.LegMovedIn>
-  | E<'StreamRequested', ev.StreamRequested>
-  | E<'StreamStarted', ev.StreamStarted>
-  | E<'StreamReconnecting', ev.StreamReconnecting>
-  | E<'StreamPaused', ev.StreamPaused>
-  | E<'StreamResumed', ev.StreamResumed>
-  | E<'StreamStopped', ev.StreamStopped>
-  | E<'StreamFailed', ev.StreamFailed>;
+  | E<'LegMovedIn', ev.LegMovedIn>;
 
 export type CallEventType = CallEvent['type'];

@@ -76,8 +76,8 @@ type CallBase = CallCore &
   SiprecState &
   MonitorsState &
   TransfersState &
-  ParticipantsState &
-  StreamsState;
+  StreamsState &
+  ParticipantsState;
 export type CallState =
   | { readonly status: 'none' }
   | (CallBase & { readonly status: 'active' })

@@ -29,30 +29,19 @@ describe('StartStream', () => {
     given(...b.answeredA())
       .when(b.startStream({}, '0190f3a2-7b4c-7d1e-8f00-0123456789ab'))
       .thenResult('str-0190f3a27b4c7d1e8f000123456789ab'));
+  const asked = {
+    legId: 'B',
+    tracks: StreamTracks.STREAM_TRACKS_MIXED,
+    encoding: StreamEncoding.STREAM_ENCODING_L16,
+    sampleRate: 16_000,
+    bidirectional: true,
+    customParameters: { agent: '7' },
+    clientState: 'mine',
+  };
   it('streams one leg when asked, and keeps what was asked', () =>
     given(...b.bothAnswered())
-      .when(
-        b.startStream({
-          legId: 'B',
-          tracks: StreamTracks.STREAM_TRACKS_MIXED,
-          encoding: StreamEncoding.STREAM_ENCODING_L16,
-          sampleRate: 16_000,
-          bidirectional: true,
-          customParameters: { agent: '7' },
-          clientState: 'mine',
-        }),
-      )
-      .then(
-        b.streamRequested(S, ['B'], {
-          legId: 'B',
-          tracks: StreamTracks.STREAM_TRACKS_MIXED,
-          encoding: StreamEncoding.STREAM_ENCODING_L16,
-          sampleRate: 16_000,
-          bidirectional: true,
-          customParameters: { agent: '7' },
-          clientState: 'mine',
-        }),
-      ));
+      .when(b.startStream(asked))
+      .then(b.streamRequested(S, ['B'], asked)));
   it('records the URL without user-info and never the authorization', () =>
     given(...b.answeredA())
       .when(b.startStream({ url: 'wss://u:p@bot.example.com/m?token=t', authorization: 'Bearer x' }))

@@ -2,7 +2,8 @@
 // (requests.ts), runs it through the command handler, and maps any failure once (status.ts).
 import { randomUUID } from 'node:crypto';
 import type { Deadline, Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { callControl, callEvents } from '@callctl/proto';
+import { callControl } from '@callctl/proto';
+import { callEvents } from '@callctl/proto';
 import type { Logger } from '@callctl/logging';
 import { unaryHandler, type ServiceBinding } from '@callctl/service';
 import { newRootTraceparent, workTraceparent } from '@callctl/telemetry';

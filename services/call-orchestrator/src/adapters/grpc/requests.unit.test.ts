@@ -297,6 +297,53 @@ describe('CallControl requests as commands', () => {
         });
     });
   });
+
+  describe('streams', () => {
+    const start = (o: Partial<callControl.StartStreamRequest> = {}) =>
+      requests.startStream(
+        {
+          callId: 'c',
+          legId: '',
+          url: 'wss://bot.example.com/m',
+          tracks: 0,
+          encoding: 0,
+          sampleRate: 0,
+          bidirectional: false,
+          customParameters: {},
+          authorization: 'Bearer t',
+          idempotencyKey: '',
+          clientState: '',
+          ...o,
+        },
+        stamp,
+      );
+    it('derives the stream id from the key (random without one) and carries the authorization to the command', () => {
+      expect(start({ idempotencyKey: 'k' }).command.metadata).toEqual({
+        now: 42,
+        newId: nameUuid('c', 'stream', 'k'),
+        idempotencyKey: 'k',
+      });
+      expect(start().command.metadata).toEqual({ now: 42, newId: 'fresh' });
+      expect(start().command.data).toMatchObject({
+        authorization: 'Bearer t',
+        url: 'wss://bot.example.com/m',
+      });
+    });
+    it('requires the call, the URL and the stream id; bounds client_state', () => {
+      expect(() => start({ callId: '' })).toThrow(ValidationError);
+      expect(() => start({ url: '' })).toThrow(ValidationError);
+      expect(() => start({ clientState: 'x'.repeat(4097) })).toThrow(ValidationError);
+      expect(() => requests.streamControl('StopStream', { callId: 'c', streamId: '' }, stamp)).toThrow(
+        ValidationError,
+      );
+      expect(
+        requests.streamControl('PauseStream', { callId: 'c', streamId: 'str-1' }, stamp).command,
+      ).toMatchObject({
+        type: 'PauseStream',
+        data: { streamId: 'str-1' },
+      });
+    });
+  });
 });
 
 describe('StartSiprec', () => {
