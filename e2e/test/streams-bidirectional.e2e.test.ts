@@ -77,7 +77,16 @@ describe('bidirectional media streams (a voice bot)', () => {
   const botTone = (rtp: RtpEndpoint) => packetTones(rtp, BOT_HZ);
   /** When the bot's tone started (a run of 5 packets holding it) at `rtp` after `from`. */
   const botHeardAt = (rtp: RtpEndpoint, from: number) =>
-    waitFor('the bot heard', () => firstRun(botTone(rtp), from, (r) => r > TONE_PRESENT), 5000, 10);
+    waitFor('the bot heard', () => firstRun(botTone(rtp), from, (r) => r > TONE_PRESENT), 5000, 10).catch(
+      (error: unknown) => {
+        const tails = [p.edge.streamGateway, p.edge.mixer, p.orchestrator]
+          .map((service) => service && `--- ${service.name}\n${service.output().slice(-2500)}`)
+          .join('\n');
+        throw new Error(
+          `${String(error)}: ${BOT_HZ} Hz ${rtp.recentToneRatio(BOT_HZ).toFixed(2)} in the last 400 ms of ${rtp.packetsReceived} packets\n${tails}`,
+        );
+      },
+    );
   /** When it went away for good (a run of 10 packets without it) after `from`. */
   const botGoneAt = (rtp: RtpEndpoint, from: number, timeoutMs = 5000) =>
     waitFor('the bot gone', () => firstRun(botTone(rtp), from, (r) => r < TONE_ABSENT, 10), timeoutMs, 10);
