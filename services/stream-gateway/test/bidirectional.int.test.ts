@@ -5,7 +5,13 @@
 import { callEvents } from '@callctl/proto';
 import { encodeMulaw, RtpEndpoint, toneRatio, waitFor, type ConnectedCall } from '@callctl/testing';
 import { startGatewayFixture, type Gateway, type GatewayFixture } from './support/gateway-fixture.js';
-import { mediaOf, startWsReceiver, type ReceivedConnection, type WsReceiver } from './support/ws-receiver.js';
+import {
+  mediaOf,
+  receivedAt,
+  startWsReceiver,
+  type ReceivedConnection,
+  type WsReceiver,
+} from './support/ws-receiver.js';
 
 jest.setTimeout(60_000);
 
@@ -37,7 +43,7 @@ describe('bidirectional stream', () => {
   const marks = () =>
     connection.messages.flatMap((m) =>
       m.event === 'mark'
-        ? [{ name: (m as unknown as { mark: { name: string } }).mark.name, at: m.receivedAt as number }]
+        ? [{ name: (m as unknown as { mark: { name: string } }).mark.name, at: receivedAt.get(m)! }]
         : [],
     );
 
@@ -72,11 +78,6 @@ describe('bidirectional stream', () => {
     });
     await fixture.waitForFact(id, 'streamConnected');
     connection = receiver.connections[0]!;
-    // Arrival times of what the endpoint receives, for the mark timing.
-    connection.socket.on('message', () => {
-      const last = connection.messages.at(-1);
-      if (last) last['receivedAt'] = Date.now();
-    });
     await gateway.call('connectStreamOutput', {
       streamId: id,
       rtpHost: '127.0.0.1',
@@ -140,6 +141,11 @@ describe('bidirectional stream', () => {
       () => mediaOf(connection.messages, 'leg-caller').length > mediaBefore + 10,
       3000,
     );
+    // The pause shows in the timestamps (re-anchored to the clock), not in the chunks.
+    const frames = mediaOf(connection.messages, 'leg-caller');
+    const gap = frames[mediaBefore]!.media.timestamp - frames[mediaBefore - 1]!.media.timestamp;
+    expect(gap).toBeGreaterThanOrEqual(600);
+    expect(frames[mediaBefore]!.media.chunk).toBe(frames[mediaBefore - 1]!.media.chunk + 1);
     const sequence = connection.messages.map((m) => m.sequenceNumber);
     expect(sequence).toEqual(sequence.map((_, i) => i + 1));
   });

@@ -97,6 +97,8 @@ export class Stream {
   private socket: EndpointSocket | undefined;
   private connection: Connection = 'connecting';
   private paused = false;
+  /** The call's context for `start` and `metadata` (UpdateStream merges into it). */
+  private context: Record<string, string> = {};
   private sequence = 0;
   /** When the first `start` was sent (monotonic ms); media timestamps count from it. */
   private startedAtMs: number | undefined;
@@ -329,8 +331,6 @@ export class Stream {
     };
   }
 
-  private context: Record<string, string> = {};
-
   private onSocketClosed(socket: EndpointSocket, byEndpoint: boolean, detail: string): void {
     if (socket !== this.socket || this.isEnded) return;
     this.socket = undefined;
@@ -422,7 +422,11 @@ export class Stream {
       channel.nextTimestamp = undefined;
       return;
     }
-    if (!this.mediaAllowed()) return;
+    if (!this.mediaAllowed()) {
+      // Paused: after resume the channel's timestamps start again from the clock (the pause shows).
+      channel.nextTimestamp = undefined;
+      return;
+    }
     const timestamp = (channel.nextTimestamp ??= this.timelineMs(nowMs));
     channel.nextTimestamp = timestamp + FRAME_MS;
     const payload = channel.input.passthrough
@@ -439,7 +443,10 @@ export class Stream {
       this.mixedNextTimestamp = undefined;
       return;
     }
-    if (!this.mediaAllowed()) return;
+    if (!this.mediaAllowed()) {
+      this.mixedNextTimestamp = undefined;
+      return;
+    }
     mixFrames(sources, this.accumulator, this.mixed);
     const timestamp = (this.mixedNextTimestamp ??= this.timelineMs(nowMs));
     this.mixedNextTimestamp = timestamp + FRAME_MS;
