@@ -351,7 +351,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       // A transfer left in the middle of its move by a process that died is finished or rolled back.
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
       // Streams the log says run that no gateway holds (lost with a gateway, or while this process was down).
-      if (!rearmed) await recoverStreams(effects.streams, ids, (id) => calls.cached(id)?.state, log);
+      await recoverStreams(effects.streams, ids, (id) => calls.cached(id)?.state, log, !rearmed);
       rearmed = true;
       return armed;
     };

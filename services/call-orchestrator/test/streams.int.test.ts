@@ -261,7 +261,7 @@ describe('media streams (StartStream, StopStream, PauseStream, ResumeStream)', (
       true,
     ]);
 
-    // B hangs up: the leg stream closes (CALL_ENDED); A stays, and so does the call's stream. A leg's end
+    // B hangs up: the leg stream closes (CALL_ENDED) whatever becomes of A (a B2BUA pair may end). A leg's end
     // waits for the other source's earlier facts (and, when it arrived late on a loaded box, for the
     // media-worker's flush, which nothing answers here): a longer wait than the default.
     await h.sipEdge.ended(callId, b, EndCause.END_CAUSE_REMOTE_HANGUP);
@@ -273,7 +273,6 @@ describe('media streams (StartStream, StopStream, PauseStream, ResumeStream)', (
       throw new Error(`${String(error)}; gateway asked: ${JSON.stringify(gateway.requests.slice(-6))}`);
     });
     expect(gateway.received('closeStream', legStream)).toHaveLength(1);
-    expect(gateway.received('closeStream', streamId)).toHaveLength(0);
     expect(gateway.received('closeStream', legStream)[0]).toMatchObject({
       reason: StreamStopReason.STREAM_STOP_REASON_CALL_ENDED,
     });

@@ -130,4 +130,20 @@ describe('a stream the gateway lost', () => {
     expect(g.calls).toEqual([`HoldsStream ${S}`, 'CloseStream str-b STREAM_STOP_REASON_CALL_ENDED']);
     expect(g.lost).toEqual([S]);
   });
+  it('while running (a gateway killed): lost only when unheld at two checks in a row', async () => {
+    const g = recordingGateway();
+    const state = foldEvents(streaming());
+    expect(await g.wire.recover(b.CALL, state, false)).toBe(0);
+    g.wire.endCheck();
+    expect(g.lost).toEqual([]);
+    expect(await g.wire.recover(b.CALL, state, false)).toBe(1);
+    g.wire.endCheck();
+    expect(g.lost).toEqual([S]);
+    // A stream held again in between is no suspect any more.
+    const again = recordingGateway();
+    await again.wire.recover(b.CALL, state, false);
+    again.wire.endCheck();
+    again.wire.endCheck(); // a check in which the stream was not found unheld
+    expect(await again.wire.recover(b.CALL, state, false)).toBe(0);
+  });
 });

@@ -81,6 +81,7 @@ export interface HarnessOptions {
       | 'apiTokensReloadMs'
       | 'internalTls'
       | 'referPolicy'
+      | 'deadlineResyncMs'
     >
   >;
 }

@@ -85,30 +85,49 @@ export class StreamWire {
     await this.recordLost(callId, streamId, lost);
   }
 
+  /** Streams no gateway held at the last periodic check: lost if none holds them at the next either. */
+  private suspects = new Set<string>();
+
   /**
-   * After a restart: a stream the log says runs that no gateway holds was lost with its gateway. A gateway
-   * that cannot be asked holds nothing either (it keeps its streams in memory only).
+   * Streams the log says run that no gateway holds were lost with their gateway (it keeps its streams in
+   * memory only; one that cannot be asked holds nothing either): recorded StreamStopped(GATEWAY_LOST).
+   * `atStart` (after a restart): at once, and a leg stream whose leg ended meanwhile is closed. Later (a
+   * gateway killed while this process runs): only a stream found unheld at two checks in a row, so that a
+   * stream the gateway just closed has its StreamClosed fact, with its counters, recorded first.
    */
-  async recover(callId: string, state: CallState): Promise<number> {
+  async recover(callId: string, state: CallState, atStart = true): Promise<number> {
     if (state.status !== 'active') return 0;
     let lost = 0;
     for (const st of Object.values(state.streams)) {
       if (st.status === 'stopped' || st.status === 'failed') continue;
       if (st.legId && state.legs[st.legId]?.status === 'ended') {
-        await this.close(callId, st.streamId, StreamStopReason.STREAM_STOP_REASON_CALL_ENDED);
+        if (atStart) await this.close(callId, st.streamId, StreamStopReason.STREAM_STOP_REASON_CALL_ENDED);
         continue;
       }
-      let detail = '';
+      let detail: string;
       try {
         if (await this.gateway.holdsStream(st.streamId)) continue;
-        detail = 'no stream gateway holds the stream after a restart';
+        detail = 'no stream gateway holds the stream';
       } catch (error) {
         detail = `the stream gateway cannot be asked: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (!atStart && !this.suspects.has(st.streamId)) {
+        this.unheld.add(st.streamId);
+        continue;
       }
       await this.recordLost(callId, st.streamId, detail);
       lost++;
     }
     return lost;
+  }
+
+  /** Streams found unheld in the check under way (see `endCheck`). */
+  private unheld = new Set<string>();
+
+  /** Ends a check of every active call: the unheld streams become the suspects of the next. */
+  endCheck(): void {
+    this.suspects = this.unheld;
+    this.unheld = new Set();
   }
 }
 
