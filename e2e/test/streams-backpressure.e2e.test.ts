@@ -136,6 +136,11 @@ describe('media streams to slow and vanishing receivers', () => {
     expect(end.framesSent).toBe(messages.filter((m) => m.event === 'media').length);
     expect(sequenceProblems(messages)).toEqual([]);
     expect(closeReason(messages.at(-1)!)).toBe('call-ended');
+    // The dropped frames are the ones missing from each channel's chunks (the receiver can tell the loss).
+    const missingChunks = [call.callerLeg, call.calleeLeg]
+      .map((leg) => slow.media(streamId, leg))
+      .reduce((sum, media) => sum + (media.at(-1)!.chunk - media.length), 0);
+    expect(missingChunks).toBe(end.framesDropped);
     console.log(
       `stalled ${STALL_MS} ms: frames sent ${end.framesSent}, dropped ${end.framesDropped}; gateway RSS ${rssBefore} kB before, ${rss.join(', ')} during, ${rssAfter} kB after`,
     );
