@@ -370,6 +370,39 @@ describe('media streams to a WebSocket receiver', () => {
     await p.api.hangup({ callId: call.callId, legId: '' });
   });
 
+  it('HoldLeg and ResumeLeg reach the stream as metadata messages (hold, resume) with the held party marked', async () => {
+    // The caller is re-INVITEd (a=inactive, then a=sendrecv) and follows; the callee follows its peer's.
+    const call = await connectedCall('str-hold', undefined, {
+      caller: { scenario: 'uac-answered-follows-reinvites-expect-bye.xml' },
+      callee: { scenario: 'hold-uas.xml' },
+    });
+    const { streamId } = await p.api.startStream(streamRequest(call.callId, receiver.url('/hold')));
+    await started(streamId);
+    await receiver.message(streamId, 'start');
+    const heldOf = (m: StreamMessage) =>
+      Object.fromEntries(bodyOf<StartBody>(m).participants.map((x) => [x.legId, x.held]));
+    const reasonIs = (reason: string) => (m: StreamMessage) =>
+      bodyOf<{ reason: string }>(m).reason === reason;
+
+    await p.api.holdLeg({
+      callId: call.callId,
+      legId: call.callerLeg,
+      musicToPeer: false,
+      idempotencyKey: `hold-${call.callId}`,
+    });
+    await p.event('legHeld', (e) => e.event.legHeld.legId === call.callerLeg);
+    const held = await receiver.message(streamId, 'metadata', reasonIs('hold'));
+    expect(heldOf(held)).toEqual({ [call.callerLeg]: true, [call.calleeLeg]: false });
+
+    await p.api.resumeLeg({ callId: call.callId, legId: call.callerLeg });
+    await p.event('legResumed', (e) => e.event.legResumed.legId === call.callerLeg);
+    const resumed = await receiver.message(streamId, 'metadata', reasonIs('resume'));
+    expect(heldOf(resumed)).toEqual({ [call.callerLeg]: false, [call.calleeLeg]: false });
+    expect(resumed.sequenceNumber).toBeGreaterThan(held.sequenceNumber);
+    expect(sequenceProblems(receiver.messagesOf(streamId))).toEqual([]);
+    await p.api.hangup({ callId: call.callId, legId: '' });
+  });
+
   it('wss:// to an endpoint with a certificate of the configured CA streams; one nobody trusts fails naming TLS and leaves the call as it was', async () => {
     const call = await connectedCall('str-tls');
     const secure = await p.api.startStream(streamRequest(call.callId, tlsReceiver.url('/tls')));
