@@ -113,7 +113,7 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
     expect(rtpengine.args).toContain(`--dtmf-log-dest=${envOf(worker, 'DTMF_LOG_LISTEN')?.value}`);
   });
 
-  it('derives the instance names of media-worker, sip-edge, recording, tts and mixer from the pod name', () => {
+  it('derives the instance names of media-worker, sip-edge, recording, tts, mixer and stream gateway from the pod name', () => {
     const objects = renderedFor(name);
     const cases: [string, string, string, string][] = [
       ['DaemonSet', '-media', 'media-worker', 'MEDIA_WORKER_INSTANCE'],
@@ -121,6 +121,7 @@ describe.each(VALUE_SETS)('the chart with %s', (name, files, overrides) => {
       ['StatefulSet', '-recording', 'recording', 'RECORDING_INSTANCE'],
       ['Deployment', '-tts', 'tts', 'TTS_INSTANCE'],
       ['Deployment', '-mixer', 'mixer', 'MIXER_INSTANCE'],
+      ['Deployment', '-stream-gateway', 'stream-gateway', 'STREAM_GATEWAY_INSTANCE'],
     ];
     for (const [kind, suffix, container, variable] of cases) {
       const c = findContainer(findWorkload(objects, kind, suffix), container);
@@ -371,7 +372,7 @@ describe('network policies', () => {
     const nats = '10.20.1.0/28';
     for (const component of ['call-orchestrator', 'media-library', 'recording', 'callback', 'migrations'])
       expect([component, reaches(egressOf(objects, component), database, 5432)]).toEqual([component, true]);
-    for (const component of ['tts', 'sip-edge', 'mixer']) {
+    for (const component of ['tts', 'sip-edge', 'mixer', 'stream-gateway']) {
       const rules = egressOf(objects, component);
       expect([component, rules.some((r) => r.to?.some((t) => t.ipBlock?.cidr === database))]).toEqual([
         component,
@@ -379,7 +380,15 @@ describe('network policies', () => {
       ]);
       expect([component, excepted(rules, database)]).toEqual([component, true]);
     }
-    for (const component of ['call-orchestrator', 'sip-edge', 'recording', 'tts', 'mixer', 'callback'])
+    for (const component of [
+      'call-orchestrator',
+      'sip-edge',
+      'recording',
+      'tts',
+      'mixer',
+      'callback',
+      'stream-gateway',
+    ])
       expect([component, reaches(egressOf(objects, component), nats, 4222)]).toEqual([component, true]);
     for (const component of ['media-library', 'migrations']) {
       const rules = egressOf(objects, component);
@@ -477,10 +486,9 @@ describe('choices in values', () => {
       .filter((c) => envOf(c, 'NATS_USER'))
       .map((c) => [c.name, envOf(c, 'NATS_PASSWORD')?.valueFrom]);
     expect(withUser.sort()).toEqual(
-      ['call-orchestrator', 'media-worker', 'mixer', 'recording', 'sip-edge', 'tts'].map((name) => [
-        name,
-        { secretKeyRef: { name: 'callctl-nats', key: 'password' } },
-      ]),
+      ['call-orchestrator', 'media-worker', 'mixer', 'recording', 'sip-edge', 'stream-gateway', 'tts'].map(
+        (name) => [name, { secretKeyRef: { name: 'callctl-nats', key: 'password' } }],
+      ),
     );
     const seeded = renderedFor('values-production.yaml');
     const worker = findContainer(findWorkload(seeded, 'DaemonSet', '-media'), 'media-worker');
@@ -502,6 +510,7 @@ describe('choices in values', () => {
       'mixer',
       'recording',
       'sip-edge',
+      'stream-gateway',
       'tts',
     ]);
     for (const c of services) {
@@ -686,6 +695,121 @@ describe('the callback service', () => {
   ];
   it.each(refusals)('is refused with %s', (_, overrides, path) => {
     const run = helmWithValues('template', [], [REQUIRED_SETTINGS, overrides]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(path);
+  });
+});
+
+describe('the stream gateway', () => {
+  type Rule = {
+    from?: { ipBlock?: { cidr: string }; podSelector?: unknown }[];
+    to?: { ipBlock?: { cidr: string; except?: string[] }; podSelector?: unknown }[];
+    ports?: { port: number; endPort?: number; protocol: string }[];
+  };
+  const gatewayOf = (objects: K8sObject[]) =>
+    findContainer(findWorkload(objects, 'Deployment', '-stream-gateway'), 'stream-gateway');
+  const orchestratorOf = (objects: K8sObject[]) =>
+    findContainer(findWorkload(objects, 'Deployment', '-call-orchestrator'), 'call-orchestrator');
+  const value = (c: Container, name: string) => envOf(c, name)?.value;
+
+  it('runs by default with its gRPC Service on 50058, wss:// only, and the orchestrator pointed at it', () => {
+    const objects = renderedFor('default values (plus the required settings)');
+    const service = named(objects, 'Service', '-stream-gateway').spec as unknown as {
+      ports: { port: number }[];
+    };
+    expect(service.ports.map((p) => p.port)).toEqual([50058]);
+    const gateway = gatewayOf(objects);
+    expect(value(gateway, 'STREAM_ALLOW_INSECURE')).toBe('false');
+    expect(value(gateway, 'STREAM_CA_FILE')).toBeUndefined();
+    expect(value(gateway, 'MEDIA_WORKER_GRPC')).toBe('callctl-media:50053');
+    expect(value(gateway, 'STREAM_BUFFER_MS')).toBe('2000');
+    expect(value(gateway, 'STREAM_RECONNECT_WINDOW_MS')).toBe('15000');
+    const orchestrator = orchestratorOf(objects);
+    expect(value(orchestrator, 'STREAM_GATEWAY_GRPC')).toBe('callctl-stream-gateway:50058');
+    expect(value(orchestrator, 'SIPREC_INVITE_TIMEOUT_MS')).toBe('8000');
+    expect(value(gatewayOf(renderedFor('values-dev.yaml')), 'STREAM_ALLOW_INSECURE')).toBe('true');
+  });
+
+  it('takes its forked RTP on the pod address, from the media nodes only, like the mixer', () => {
+    const objects = renderedFor('values-production.yaml');
+    const gateway = gatewayOf(objects);
+    expect(value(gateway, 'STREAM_RTP_HOST')).toBe('$(POD_IP)');
+    expect([value(gateway, 'STREAM_RTP_PORT_MIN'), value(gateway, 'STREAM_RTP_PORT_MAX')]).toEqual([
+      '47000',
+      '47999',
+    ]);
+    const ingress = (
+      named(objects, 'NetworkPolicy', '-stream-gateway-ingress').spec as unknown as { ingress: Rule[] }
+    ).ingress;
+    const udp = ingress.find((r) => r.ports?.some((p) => p.protocol === 'UDP'));
+    expect(udp?.ports).toEqual([{ port: 47000, endPort: 47999, protocol: 'UDP' }]);
+    expect(udp?.from?.map((f) => f.ipBlock?.cidr)).toEqual(['10.30.0.0/24']);
+    const grpc = ingress.find((r) => r.ports?.some((p) => p.port === 50058));
+    expect(grpc?.from?.every((f) => f.podSelector)).toBe(true);
+  });
+
+  it("reaches customers' endpoints on 443 anywhere but PostgreSQL and NATS, or where egress says", () => {
+    const egressOf = (objects: K8sObject[]) =>
+      (named(objects, 'NetworkPolicy', '-stream-gateway-egress').spec as unknown as { egress: Rule[] })
+        .egress;
+    const customer = (objects: K8sObject[]) =>
+      egressOf(objects).find((r) => r.ports?.some((p) => p.port === 443));
+    const open = customer(render([PRODUCTION_VALUES], [{ networkPolicy: { allowOtherEgress: false } }]));
+    expect(open?.ports).toEqual([{ port: 443, protocol: 'TCP' }]);
+    expect(open?.to?.map((t) => t.ipBlock?.cidr)).toEqual(['0.0.0.0/0', '::/0']);
+    expect(open?.to?.[0]?.ipBlock?.except).toEqual(expect.arrayContaining(['10.20.0.10/32', '10.20.1.0/28']));
+    const narrow = customer(
+      render(
+        [],
+        [REQUIRED_SETTINGS, { streamGateway: { egress: { ports: [443, 8443], cidrs: ['203.0.113.0/24'] } } }],
+      ),
+    );
+    expect(narrow?.ports).toEqual([
+      { port: 443, protocol: 'TCP' },
+      { port: 8443, protocol: 'TCP' },
+    ]);
+    expect(narrow?.to).toEqual([{ ipBlock: { cidr: '203.0.113.0/24' } }]);
+  });
+
+  it('trusts an extra CA from a Secret or a ConfigMap, mounted read-only as STREAM_CA_FILE', () => {
+    for (const [ca, volume] of [
+      [{ secretName: 'customer-ca' }, { secret: expect.objectContaining({ secretName: 'customer-ca' }) }],
+      [{ configMapName: 'customer-ca' }, { configMap: expect.objectContaining({ name: 'customer-ca' }) }],
+    ] as const) {
+      const objects = render([], [REQUIRED_SETTINGS, { streamGateway: { ca } }]);
+      const gateway = gatewayOf(objects);
+      expect(value(gateway, 'STREAM_CA_FILE')).toBe('/etc/callctl/stream-ca/ca.crt');
+      expect((gateway as unknown as { volumeMounts: unknown[] }).volumeMounts).toContainEqual({
+        name: 'stream-ca',
+        mountPath: '/etc/callctl/stream-ca',
+        readOnly: true,
+      });
+      const pod = findWorkload(objects, 'Deployment', '-stream-gateway').pod as unknown as {
+        volumes: { name: string }[];
+      };
+      expect(pod.volumes.find((v) => v.name === 'stream-ca')).toMatchObject(volume);
+    }
+    const both = helmWithValues(
+      'template',
+      [],
+      [REQUIRED_SETTINGS, { streamGateway: { ca: { secretName: 'a', configMapName: 'b' } } }],
+    );
+    expect(both.status).not.toBe(0);
+    expect(both.stderr).toContain('streamGateway.ca: a secretName or a configMapName, not both');
+  });
+
+  it('renders nothing of it when disabled, and the orchestrator is not told of a gateway', () => {
+    const objects = render([], [REQUIRED_SETTINGS, { streamGateway: { enabled: false } }]);
+    expect(objects.filter((o) => o.metadata.name.includes('stream-gateway'))).toEqual([]);
+    expect(value(orchestratorOf(objects), 'STREAM_GATEWAY_GRPC')).toBeUndefined();
+  });
+
+  it.each([
+    ['a buffer above 2 s', { bufferMs: 5000 }, '/streamGateway/bufferMs'],
+    ['no egress port', { egress: { ports: [], cidrs: [] } }, '/streamGateway/egress/ports'],
+    ['a misspelt setting', { allowInsecur: true }, 'allowInsecur'],
+  ])('refuses %s', (_, streamGateway, path) => {
+    const run = helmWithValues('template', [], [REQUIRED_SETTINGS, { streamGateway }]);
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain(path);
   });

@@ -47,6 +47,8 @@ const mediaLibraryGrpc = `127.0.0.1:${port('CALLCTL_MEDIA_LIBRARY_GRPC_PORT', 50
 const ttsGrpc = `127.0.0.1:${port('CALLCTL_TTS_GRPC_PORT', 50054)}`;
 const recordingGrpc = `127.0.0.1:${port('CALLCTL_RECORDING_GRPC_PORT', 50056)}`;
 const mixerGrpc = `127.0.0.1:${port('CALLCTL_MIXER_GRPC_PORT', 50070)}`;
+const streamGatewayGrpc = `127.0.0.1:${port('CALLCTL_STREAM_GATEWAY_GRPC_PORT', 50058)}`;
+const streamReceiverPort = env.CALLCTL_STREAM_RECEIVER_PORT ?? '8765';
 const callbackGrpc = `127.0.0.1:${port('CALLCTL_CALLBACK_GRPC_PORT', 50057)}`;
 const callbackIifPort = port('CALLCTL_CALLBACK_IIF_PORT', 5080);
 // The callback service's own event log (stack.sh creates and migrates it beside callctl).
@@ -217,6 +219,9 @@ const services = [
       RECORDING_GRPC: recordingGrpc,
       // Monitoring's mixer, while it announces nothing (services/mixer).
       MIXER_GRPC: `127.0.0.1:${port('CALLCTL_MIXER_GRPC_PORT', 50070)}`,
+      // Media streams (services/stream-gateway) and SIPREC's wait for each SRS's answer.
+      STREAM_GATEWAY_GRPC: streamGatewayGrpc,
+      SIPREC_INVITE_TIMEOUT_MS: env.SIPREC_INVITE_TIMEOUT_MS ?? '8000',
       MEDIA_FILES_DIR: mediaFilesDir,
     },
     ready: grpcHealthy(orchestratorGrpc),
@@ -259,6 +264,35 @@ const services = [
       `              npx callctl callback list    npx callctl callback cancel <callback>`,
       `  (users are dialled as sip:<user>@127.0.0.1:5090 (CALLBACK_DIAL_PLAN); sipp does not hang up, so the`,
       `   call lasts the duration from user1's answer; RESPONSE: id=2;real_duration=10; (or 9) then comes back)`,
+    ],
+  },
+  {
+    // Last in this list only so that its how-to follows the call walk-through it builds on; the
+    // orchestrator reaches it when a stream starts (STREAM_GATEWAY_GRPC), not at its own start.
+    name: 'stream-gateway',
+    entry: 'services/stream-gateway/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_STREAM_GATEWAY_GRPC_PORT', 50058),
+      NATS_URL: env.NATS_URL,
+      MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+      // rtpengine (on this host) sends the forked RTP here; outside its own 40000-44999 and the mixer's.
+      STREAM_RTP_HOST: '127.0.0.1',
+      STREAM_RTP_PORT_MIN: port('CALLCTL_STREAM_RTP_MIN', 47000),
+      STREAM_RTP_PORT_MAX: port('CALLCTL_STREAM_RTP_MAX', 47999),
+      // The walk-through's receiver is a ws:// server on loopback; a deployment allows wss:// only.
+      STREAM_ALLOW_INSECURE: 'true',
+      STREAM_GATEWAY_INSTANCE: 'stream-gateway-local',
+    },
+    ready: grpcHealthy(streamGatewayGrpc),
+    listens: [['stream-gateway gRPC (internal: StreamGateway; RTP on 47000-47999)', streamGatewayGrpc]],
+    howTo: [
+      '',
+      'Stream a call to a WebSocket (README "Media streams"), once the call of the first walk-through is answered:',
+      `  terminal 4: node deploy/local/stream-receiver.js          (ws://127.0.0.1:${streamReceiverPort}; prints each message)`,
+      `  terminal 3: npx callctl stream start <call> ws://127.0.0.1:${streamReceiverPort}/media --param who=me`,
+      `              npx callctl stream stop <call> <stream>       (or hang up: close reason call-ended)`,
+      `  (add --bidirectional and run the receiver with --echo: what the caller says is played back to it)`,
     ],
   },
 ];

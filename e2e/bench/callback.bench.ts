@@ -56,7 +56,7 @@ import {
   type CallbackServiceProcess,
 } from '../support/callback-service.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
-import { cleanUpOnExit } from './child-cleanup.js';
+import { runBenchmark } from './child-cleanup.js';
 import { pgMeter, type PgUse } from './pg-backends.js';
 import { serviceComplaints } from './service-complaints.js';
 import { quantile } from './sipp-timings.js';
@@ -652,11 +652,4 @@ async function main(): Promise<void> {
   console.log(`  (load average at the end ${load()})`);
 }
 
-cleanUpOnExit(stop);
-main()
-  .then(stop)
-  .catch(async (error: unknown) => {
-    console.error(error);
-    await stop().catch(() => undefined);
-    process.exit(1);
-  });
+runBenchmark(main, stop);

@@ -54,3 +54,18 @@ export function cleanUpOnExit(stop: () => Promise<void>): void {
     });
   }
 }
+
+/**
+ * Runs a benchmark's `main` under cleanUpOnExit(stop), then `stop`; an error is printed and, after `stop`,
+ * exits 1 (the benchmark could not measure).
+ */
+export function runBenchmark(main: () => Promise<void>, stop: () => Promise<void>): void {
+  cleanUpOnExit(stop);
+  main()
+    .then(stop)
+    .catch(async (error: unknown) => {
+      console.error(error);
+      await stop().catch(() => undefined);
+      process.exit(1);
+    });
+}

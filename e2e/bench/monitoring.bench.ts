@@ -35,7 +35,6 @@ import {
   idleMs,
   inParallel,
   processUdpDrops,
-  startProcess,
   startSipp,
   waitFor,
   type ManagedProcess,
@@ -45,7 +44,8 @@ import { CALLEE_HZ, CALLER_HZ } from '../support/call-parties.js';
 import { call } from '../support/edge-under-test.js';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 import { senderCounts } from '../../services/recording/bench/rtp-flood-counts.js';
-import { cleanUpOnExit } from './child-cleanup.js';
+import { AppEvents, rtpengineSide, rtpenginePort, startSender, type EventNotes } from './app-events.js';
+import { runBenchmark } from './child-cleanup.js';
 import { quantile } from './sipp-timings.js';
 
 const STEPS = (process.env.MONITOR_BENCH_STEPS ?? '50,100,150').split(',').map(Number);
@@ -64,7 +64,6 @@ const MIXER_PORTS_PER_CALL = 12;
 /** RPCs of the application in flight at once. */
 const PARALLEL = 10;
 const SCENARIOS = join(__dirname, '..', 'scenarios');
-const FLOOD = join(__dirname, '..', '..', 'services', 'recording', 'bench', 'rtp-flood.ts');
 const SERVICE = 'mon-bench';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,67 +78,17 @@ async function stopPlatform(): Promise<void> {
   platform = undefined;
 }
 
-/**
- * The application's view of the event log: a cursor over the platform's WatchEvents list, so that waiting
- * for one call's event does not scan every event of every call each time.
- */
-class EventIndex {
-  private cursor = 0;
-  private readonly seen = new Map<string, callEvents.MonitorStarted | string>();
-  readonly inbound: { callId: string; legId: string }[] = [];
-
-  constructor(private readonly p: PlatformUnderTest) {}
-
-  /** Reads the events that arrived since the last look. */
-  private catchUp(): void {
-    for (; this.cursor < this.p.events.length; this.cursor++) {
-      const event = this.p.events[this.cursor]!.event;
-      if (event?.$case === 'legInitiated' && event.legInitiated.toUri.includes(`sip:${SERVICE}@`))
-        this.inbound.push({ callId: event.legInitiated.callId, legId: event.legInitiated.legId });
-      if (event?.$case === 'legsBridged') this.seen.set(`bridged:${event.legsBridged.callId}`, 'yes');
-      if (event?.$case === 'monitorStarted')
-        this.seen.set(`started:${event.monitorStarted.monitorId}`, event.monitorStarted);
-      if (event?.$case === 'monitorEnded')
-        this.seen.set(
-          `ended:${event.monitorEnded.monitorId}`,
-          callEvents.monitorEndReasonToJSON(event.monitorEnded.reason),
-        );
-      if (event?.$case === 'legInitiated' && event.legInitiated.media)
-        this.seen.set(`media:${event.legInitiated.legId}`, JSON.stringify(event.legInitiated.media));
-    }
-  }
-
-  async wait(key: string, timeoutMs = 30_000): Promise<callEvents.MonitorStarted | string> {
-    return waitFor(
-      key,
-      () => {
-        this.catchUp();
-        return this.seen.get(key);
-      },
-      timeoutMs,
-      20,
+/** The monitors' events the benchmark waits for, beside the calls' (AppEvents). */
+const monitorNotes: EventNotes = (event, note) => {
+  if (event.$case === 'monitorStarted')
+    note(`started:${event.monitorStarted.monitorId}`, event.monitorStarted);
+  if (event.$case === 'monitorEnded')
+    note(
+      `ended:${event.monitorEnded.monitorId}`,
+      callEvents.monitorEndReasonToJSON(event.monitorEnded.reason),
     );
-  }
-
-  /** Why a monitor ended, if it did. */
-  endedWhy(monitorId: string): string | undefined {
-    this.catchUp();
-    return this.seen.get(`ended:${monitorId}`) as string | undefined;
-  }
-
-  /** The next inbound call not taken yet, as soon as it is in the log. */
-  async nextInbound(timeoutMs: number): Promise<{ callId: string; legId: string }> {
-    return waitFor(
-      'an inbound call',
-      () => {
-        this.catchUp();
-        return this.inbound.shift();
-      },
-      timeoutMs,
-      20,
-    );
-  }
-}
+};
+type EventIndex = AppEvents;
 
 interface MonitoredCall {
   callId: string;
@@ -148,17 +97,6 @@ interface MonitoredCall {
   monitorId: string;
   supervisorLeg: string;
 }
-
-/** Where rtpengine receives from a leg, as an SDP fragment for RtpEndpoint.useRemote. */
-async function rtpengineSide(p: PlatformUnderTest, index: EventIndex, legId: string): Promise<string> {
-  const media = JSON.parse((await index.wait(`media:${legId}`)) as string) as {
-    sessionId: string;
-    tag: string;
-  };
-  return p.edge.rtpengineSideOf(media);
-}
-const rtpenginePort = async (p: PlatformUnderTest, index: EventIndex, legId: string): Promise<number> =>
-  Number(/m=audio (\d+)/.exec(await rtpengineSide(p, index, legId))![1]);
 
 /** Bridges an inbound call to the callee and has it monitored in WHISPER mode to the callee. */
 async function monitorOne(
@@ -184,7 +122,7 @@ async function monitorOne(
     ringTimeoutMs: 10_000,
     idempotencyKey: `monitor-${callId}`,
   });
-  const started = (await index.wait(`started:${monitorId}`)) as callEvents.MonitorStarted;
+  const started = await index.wait<callEvents.MonitorStarted>(`started:${monitorId}`);
   return { callId, callerLeg, calleeLeg, monitorId, supervisorLeg: started.supervisorLegId };
 }
 
@@ -217,27 +155,6 @@ async function startPhones(p: PlatformUnderTest, calls: number, sockets: Record<
 type Role = 'caller' | 'callee' | 'supervisor';
 const ROLES: Role[] = ['caller', 'callee', 'supervisor'];
 const HZ: Record<Role, number> = { caller: CALLER_HZ, callee: CALLEE_HZ, supervisor: SUPERVISOR_HZ };
-
-/** A sender process for one role: binds the role's socket, sends to each target, counts what comes back. */
-async function startFlood(from: number, targets: number[], hz: number): Promise<ManagedProcess> {
-  const flood = startProcess(process.execPath, [
-    '--import',
-    'tsx',
-    FLOOD,
-    `from=${from}`,
-    ...targets.map((port) => `${port}:${hz}`),
-  ]);
-  children.add(flood);
-  await waitFor(
-    'the parties to send',
-    () => {
-      if (flood.child.exitCode !== null) throw new Error(`a sender exited:\n${flood.output()}`);
-      return flood.output().includes('sending');
-    },
-    20_000,
-  );
-  return flood;
-}
 
 interface StepResult {
   calls: number;
@@ -296,7 +213,8 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
     targets.supervisor.push(await rtpenginePort(p, index, m.supervisorLeg));
   });
   const floods = {} as Record<Role, ManagedProcess>;
-  for (const role of ROLES) floods[role] = await startFlood(sockets[role], targets[role], HZ[role]);
+  for (const role of ROLES)
+    floods[role] = await startSender(children, sockets[role], targets[role], HZ[role]);
   await sleep(1000);
 
   const mixerPid = p.edge.mixer!.process.child.pid!;
@@ -344,12 +262,12 @@ async function runStep(p: PlatformUnderTest, index: EventIndex, calls: number): 
   };
   // A monitor that ended inside the window failed its call, whatever the packets say.
   for (const m of monitored) {
-    const why = index.endedWhy(m.monitorId);
+    const why = index.peek(`ended:${m.monitorId}`);
     if (why) failed.push(`${m.callId}: the monitor ended in the window (${why})`);
   }
   const latencyUs = await mixerLatency(
     p,
-    monitored.filter((m) => !index.endedWhy(m.monitorId)),
+    monitored.filter((m) => !index.peek(`ended:${m.monitorId}`)),
   );
 
   // Teardown: every call hung up through the API, which ends its monitor and hangs up every phone.
@@ -545,7 +463,7 @@ async function main(): Promise<void> {
     },
   );
   const p = platform;
-  const index = new EventIndex(p);
+  const index = new AppEvents(p, SERVICE, monitorNotes);
   let best = 0;
   let limit = '';
   for (const calls of STEPS) {
@@ -583,11 +501,4 @@ async function main(): Promise<void> {
   );
 }
 
-cleanUpOnExit(stopPlatform);
-main()
-  .then(stopPlatform)
-  .catch(async (error: unknown) => {
-    console.error(error);
-    await stopPlatform().catch(() => undefined);
-    process.exit(1);
-  });
+runBenchmark(main, stopPlatform);

@@ -29,7 +29,7 @@ in-chart dev servers accept exactly these. A later service adds itself here.
 {{- list "call-orchestrator" "media-library" "recording" "callback" "migrations" | toJson -}}
 {{- end -}}
 {{- define "callctl.natsClients" -}}
-{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" "mixer" "callback" | toJson -}}
+{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" "mixer" "callback" "stream-gateway" | toJson -}}
 {{- end -}}
 
 {{- define "callctl.podLabels" -}}
@@ -116,10 +116,33 @@ callctl.io/nats-client: "true"
 {{- end -}}
 {{- end -}}
 
+{{/*
+ipBlocks of every IPv4 and IPv6 address except the CIDRs given (PostgreSQL's and NATS's), for egress rules.
+(list "10.0.0.1/32" ...)
+*/}}
+{{- define "callctl.anywhereBut" -}}
+- ipBlock:
+    cidr: 0.0.0.0/0
+    {{- $v4 := list }}
+    {{- range . }}{{ if not (contains ":" .) }}{{ $v4 = append $v4 . }}{{ end }}{{ end }}
+    {{- with $v4 }}
+    except:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+- ipBlock:
+    cidr: ::/0
+    {{- $v6 := list }}
+    {{- range . }}{{ if contains ":" . }}{{ $v6 = append $v6 . }}{{ end }}{{ end }}
+    {{- with $v6 }}
+    except:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+{{- end -}}
+
 {{/* Where services reach each other: the Services in front of "any instance". */}}
 {{- define "callctl.address" -}}
 {{- $root := .root -}}
-{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port "mixer" $root.Values.mixer.port "callback" $root.Values.callback.port -}}
+{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port "mixer" $root.Values.mixer.port "callback" $root.Values.callback.port "stream-gateway" $root.Values.streamGateway.port -}}
 {{- printf "%s-%s:%v" (include "callctl.fullname" $root) .component (get $ports .component) -}}
 {{- end -}}
 

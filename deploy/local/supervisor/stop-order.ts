@@ -4,7 +4,8 @@
 // sip-edge ends its live calls (BYEs through the SIP engine, media released through the media-worker) and
 // reports them as facts the orchestrator records; the orchestrator then finishes with the media-worker;
 // the recording service stops after the orchestrator (whose call ends stop its recorders) and before the
-// media-worker (it ends its forks through it and stores the files it was writing);
+// media-worker (it ends its forks through it and stores the files it was writing); the stream gateway
+// likewise (its streams close with the calls, then it ends their forks through the worker);
 // the mixer stops after the media-worker, which ends the routes through it as the calls end (a mixer gone
 // first would only make the worker restore them itself);
 // the media library and tts serve them prompts until then (a Say or an upload's fetch mid-drain); the SIP
@@ -14,6 +15,7 @@ export const STOP_ORDER: readonly string[] = [
   'sip-edge',
   'call-orchestrator',
   'recording',
+  'stream-gateway',
   'media-worker',
   'mixer',
   'media-library',

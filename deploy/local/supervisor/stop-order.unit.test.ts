@@ -22,6 +22,14 @@ describe('stop order', () => {
       'media-worker',
     ]));
 
+  it('stops the stream gateway after the orchestrator and before the media-worker and the mixer', () =>
+    expect(stopOrder(['mixer', 'media-worker', 'stream-gateway', 'call-orchestrator'])).toEqual([
+      'call-orchestrator',
+      'stream-gateway',
+      'media-worker',
+      'mixer',
+    ]));
+
   it('stops the mixer after the media-worker that routes calls through it', () =>
     expect(stopOrder(['mixer', 'media-worker', 'call-orchestrator'])).toEqual([
       'call-orchestrator',

@@ -27,6 +27,12 @@ export const str = (values: Values, name: string): string | undefined => {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 };
+/** A repeated option's values, in order (none: empty). */
+export const list = (values: Values, name: string): string[] => {
+  const value = values[name];
+  return Array.isArray(value) ? value : [];
+};
+
 export const KEY_OPTION: OptionSpec = {
   type: 'string',
   value: 'key',

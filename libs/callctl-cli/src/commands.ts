@@ -13,6 +13,7 @@ import { CALLBACK_COMMANDS, type CallbackInvocation } from './callback-commands.
 import {
   KEY_OPTION,
   keyOf,
+  list,
   PAGE_OPTIONS,
   pageOf,
   str,
@@ -21,6 +22,7 @@ import {
   type Values,
 } from './command-options.js';
 import { parseCount, parseDurationMs } from './duration.js';
+import { STREAM_COMMANDS } from './stream-commands.js';
 import { UsageError } from './usage-error.js';
 
 // What each callctl command takes and which CallControl or MediaLibrary request it makes: one table, read
@@ -102,10 +104,6 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 const durationOr0 = (values: Values, name: string) => {
   const text = str(values, name);
   return text === undefined ? 0 : parseDurationMs(text, name);
-};
-const list = (values: Values, name: string): string[] => {
-  const value = values[name];
-  return Array.isArray(value) ? value : [];
 };
 const repeatOf = (values: Values) => {
   const repeat = str(values, 'repeat');
@@ -941,6 +939,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       request: { recordingId: recordingId! },
     }),
   },
+  ...STREAM_COMMANDS,
   ...CALLBACK_COMMANDS,
 };
 

@@ -283,7 +283,15 @@ function detailsOf(event: KnownEvent): string[] {
     }
     case 'streamRequested': {
       const e = event.streamRequested;
-      return [`stream=${e.streamId}`, `url=${e.url}`, ...(e.legId ? [`leg=${e.legId}`] : [])];
+      return [
+        `stream=${e.streamId}`,
+        `url=${e.url}`,
+        ...(e.legId ? [`leg=${e.legId}`] : []),
+        `legs=${e.legIds.join(',')}`,
+        `tracks=${enumWord(callEvents.streamTracksToJSON(e.tracks), 'STREAM_TRACKS_')}`,
+        `encoding=${enumWord(callEvents.streamEncodingToJSON(e.encoding), 'STREAM_ENCODING_')}/${e.sampleRate}`,
+        ...(e.bidirectional ? ['bidirectional'] : []),
+      ];
     }
     case 'streamStarted':
       return [`stream=${event.streamStarted.streamId}`, `reconnects=${event.streamStarted.reconnects}`];
@@ -303,6 +311,7 @@ function detailsOf(event: KnownEvent): string[] {
         `sent=${e.framesSent}`,
         `dropped=${e.framesDropped}`,
         `reconnects=${e.reconnects}`,
+        ...(e.detail ? [`detail=${quoted(e.detail)}`] : []),
       ];
     }
     case 'streamFailed':

@@ -219,6 +219,49 @@ describe('event lines', () => {
       },
       'monitor=m1 reason=supervisor-busy sip=486',
     ],
+    [
+      {
+        $case: 'streamRequested',
+        streamRequested: callEvents.StreamRequested.fromPartial({
+          callId: 'c1',
+          streamId: 'str-1',
+          legIds: ['a1', 'b1'],
+          url: 'wss://bot.test/in',
+          tracks: callEvents.StreamTracks.STREAM_TRACKS_PER_PARTICIPANT,
+          encoding: callEvents.StreamEncoding.STREAM_ENCODING_L16,
+          sampleRate: 16000,
+          bidirectional: true,
+        }),
+      },
+      'stream=str-1 url=wss://bot.test/in legs=a1,b1 tracks=per-participant encoding=l16/16000 bidirectional',
+    ],
+    [
+      {
+        $case: 'streamStopped',
+        streamStopped: callEvents.StreamStopped.fromPartial({
+          callId: 'c1',
+          streamId: 'str-1',
+          reason: callEvents.StreamStopReason.STREAM_STOP_REASON_ENDPOINT_GONE,
+          detail: 'close 1011 overloaded',
+          framesSent: 1500,
+          framesDropped: 12,
+          reconnects: 2,
+        }),
+      },
+      'stream=str-1 reason=endpoint-gone sent=1500 dropped=12 reconnects=2 detail="close 1011 overloaded"',
+    ],
+    [
+      {
+        $case: 'siprecAttemptFailed',
+        siprecAttemptFailed: callEvents.SiprecAttemptFailed.fromPartial({
+          callId: 'c1',
+          siprecId: 'srec-1',
+          srsUri: 'sip:srs1@h',
+          sipStatus: 503,
+        }),
+      },
+      'siprec=srec-1 srs=sip:srs1@h sip=503',
+    ],
   ])('event %# prints its facts', (event, details) => {
     expect(eventLine({ envelope: envelopeAt('X', 7), event })).toBe(`10:15:02.120 #7 c1 X ${details}`);
   });
