@@ -15,3 +15,4 @@ export * from './rtp-socket.js';
 export * from './sdp-media.js';
 export * from './rtp-port-range.js';
 export * from './frame-mix.js';
+export * from './adaptive-playout.js';

@@ -5,39 +5,25 @@
 // stream starts playing at the first tick after its first frame arrived (a target of one frame, so the ring
 // adds 0-20 ms, the phase of the sender against the mixer's clock). A tick that finds less than a frame
 // while the participant is sending plays silence there (concealment), which delays what follows by that
-// much. When the missing audio then arrives (late, not lost), that was an underrun: the target grows by a
-// frame (up to MAX_TARGET_FRAMES), so the ring keeps the delay the concealment put in rather than run dry
-// again at the sender's next jitter. A lost packet is no underrun: its hole comes out of the jitter
-// buffer (at once when a frame of audio is behind it) and only the part of it not already concealed is
-// filled, so the timeline stays exact. After TARGET_DECAY_TICKS without an underrun the target shrinks by a
-// frame; a ring that then held a frame more than its target at every tick of a SHRINK_WINDOW_TICKS window
-// sheds that frame without losing audio: each frame played is then made of SQUEEZE_STEP more samples (linear
-// interpolation, 1.25 % faster: not heard), or a quiet stretch that comes meanwhile is dropped at once
-// (counted as late). Above MAX_FRAMES (a long stall's backlog) it is cut back to the target at once.
+// much. When the missing audio then arrives (late, not lost), that was an underrun. The target and how it
+// grows (up to MAX_TARGET_FRAMES), decays and sheds are libs/rtp's AdaptivePlayout. A lost packet is no
+// underrun: its hole comes out of the jitter buffer (at once when a frame of audio is behind it) and only
+// the part of it not already concealed is filled, so the timeline stays exact. A frame to shed goes without
+// losing audio: each frame played is then made of a few more samples (squeezeFrameInto, 1.25 % faster: not
+// heard), or a quiet stretch that comes meanwhile is dropped at once (counted as late). A backlog to cut
+// goes back to the target at once.
 // Everything is preallocated (the squeeze too): per packet, one decode into a reused scratch frame and a
 // copy into the ring.
-import { JitterBuffer, type RtpPacket } from '@callctl/rtp';
+import { AdaptivePlayout, JitterBuffer, isQuiet, squeezeFrameInto, type RtpPacket } from '@callctl/rtp';
 import { FRAME_SAMPLES } from '../domain/frame-mix.js';
 import { inputDecoderFor, type InputDecoder } from '../domain/input-decoder.js';
 import type { CodecName } from '../domain/participant-spec.js';
 
-/** The playout target: frames held at a tick before taking one (one: play in the tick after arrival). */
-const MIN_TARGET_FRAMES = 1;
 /**
  * The most underruns can grow it to: the path may add 40 ms at most (issue 15), so a sender jitterier than
  * that is concealed rather than waited for.
  */
 const MAX_TARGET_FRAMES = 2;
-/** Ticks without an underrun after which the target shrinks by a frame (5 s). */
-const TARGET_DECAY_TICKS = 250;
-/** Above this many frames, the ring is cut back to the target at once. */
-const MAX_FRAMES = 10;
-/** One second of ticks: a ring a frame above its target at every tick of one sheds that frame. */
-const SHRINK_WINDOW_TICKS = 50;
-/** Samples more per played frame while shedding a frame: 80 ticks (1.6 s) shed one. */
-const SQUEEZE_STEP = 2;
-/** A frame whose samples all stay within this (about -40 dBFS) is quiet: dropping it is not heard. */
-const QUIET_PEAK = 328;
 const CAPACITY = 16 * FRAME_SAMPLES;
 /**
  * A hole waits this long for its packet in the jitter buffer; a hole with a frame of audio already behind
@@ -79,14 +65,13 @@ export class ParticipantInput {
   private concealedSamples = 0;
   private packetsIn = 0;
   private trimmedFrames = 0;
-  /** The least the ring held at a tick of the current window, and how many ticks the window has had. */
-  private windowLeast = Infinity;
-  private windowTicks = 0;
   private concealedFrames = 0;
   private readonly decoder: InputDecoder;
-  private target = MIN_TARGET_FRAMES;
-  private underruns = 0;
-  private ticksSinceUnderrun = 0;
+  private readonly playout = new AdaptivePlayout({
+    frameSamples: FRAME_SAMPLES,
+    maxTargetFrames: MAX_TARGET_FRAMES,
+  });
+  private readonly sampleAhead = (index: number): number => this.ring[(this.read + index) % CAPACITY]!;
   /** Samples still to shed (a frame above the target); 0: none. */
   private squeezeLeft = 0;
 
@@ -118,7 +103,7 @@ export class ParticipantInput {
   take(nowMs: number): boolean {
     this.release(nowMs);
     if (!this.playing) {
-      if (this.buffered < this.target * FRAME_SAMPLES) return false;
+      if (this.buffered < this.playout.targetSamples) return false;
       this.playing = true;
       // More than a frame above the target at a start is what piled up while this process stalled: stale
       // already. (A frame more is two packets in one tick's time: kept, the window's shrink takes it.)
@@ -153,54 +138,33 @@ export class ParticipantInput {
       lost: stats.lostPackets,
       late: stats.late + this.trimmedFrames,
       concealedFrames: this.concealedFrames,
-      underruns: this.underruns,
-      targetFrames: this.target,
+      underruns: this.playout.underruns,
+      targetFrames: this.playout.targetFrames,
     };
   }
 
-  /** Per tick: the target's decay, the window's shrink (a quiet frame dropped), the backlog's cut. */
+  /** Per tick: the playout's decision (a frame to shed, a backlog to cut), then the shedding under way. */
   private adapt(): void {
-    if (++this.ticksSinceUnderrun >= TARGET_DECAY_TICKS && this.target > MIN_TARGET_FRAMES) {
-      this.target--;
-      this.ticksSinceUnderrun = 0;
-    }
-    this.windowLeast = Math.min(this.windowLeast, this.buffered);
-    if (++this.windowTicks === SHRINK_WINDOW_TICKS) {
-      // A frame less would still have left the target at every tick of the window.
-      if (this.windowLeast >= (this.target + 1) * FRAME_SAMPLES && this.squeezeLeft === 0)
-        this.squeezeLeft = FRAME_SAMPLES;
-      this.windowLeast = Infinity;
-      this.windowTicks = 0;
-    }
-    if (this.buffered > MAX_FRAMES * FRAME_SAMPLES) {
+    const action = this.playout.tick(this.buffered);
+    if (action === 'cut') {
       this.trim();
       this.squeezeLeft = 0;
-    } else if (this.squeezeLeft > 0) {
-      // Only while the excess is still there (an underrun since may have used it up).
-      if (this.buffered <= this.target * FRAME_SAMPLES) this.squeezeLeft = 0;
-      else if (this.buffered - this.squeezeLeft >= this.target * FRAME_SAMPLES && this.quietAhead()) {
-        this.read = (this.read + this.squeezeLeft) % CAPACITY;
-        this.buffered -= this.squeezeLeft;
-        this.trimmedFrames++;
-        this.squeezeLeft = 0;
-      }
+      return;
     }
-  }
-
-  /** Whether the next frame to play is quiet. */
-  private quietAhead(): boolean {
-    let index = this.read;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      const sample = this.ring[index]!;
-      if (sample > QUIET_PEAK || sample < -QUIET_PEAK) return false;
-      index = index + 1 === CAPACITY ? 0 : index + 1;
+    if (action === 'shed' && this.squeezeLeft === 0) this.squeezeLeft = this.playout.shedSamples;
+    // Only what is still above the target (an underrun since may have used some up).
+    this.squeezeLeft = Math.max(0, Math.min(this.squeezeLeft, this.buffered - this.playout.targetSamples));
+    if (this.squeezeLeft > 0 && isQuiet(this.squeezeLeft, this.sampleAhead)) {
+      this.read = (this.read + this.squeezeLeft) % CAPACITY;
+      this.buffered -= this.squeezeLeft;
+      this.trimmedFrames += Math.ceil(this.squeezeLeft / FRAME_SAMPLES);
+      this.squeezeLeft = 0;
     }
-    return true;
   }
 
   private copyFrame(): void {
     this.frameArrivedAtMs = this.arrivals[this.read]!;
-    if (this.squeezeLeft > 0 && this.buffered >= FRAME_SAMPLES + SQUEEZE_STEP) {
+    if (this.squeezeLeft > 0 && this.buffered >= FRAME_SAMPLES + this.playout.squeezeStep) {
       this.squeezeFrame();
       return;
     }
@@ -215,27 +179,18 @@ export class ParticipantInput {
     this.buffered -= FRAME_SAMPLES;
   }
 
-  /** This tick's frame made of FRAME_SAMPLES + SQUEEZE_STEP samples of the ring, linearly interpolated. */
+  /** This tick's frame made of a few samples more of the ring, linearly interpolated. */
   private squeezeFrame(): void {
-    const count = FRAME_SAMPLES + SQUEEZE_STEP;
-    const span = FRAME_SAMPLES - 1;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      // Output sample i sits at input position i × (count - 1) / span: between `at` and `at + 1`.
-      const position = i * (count - 1);
-      const at = Math.floor(position / span);
-      const fraction = (position - at * span) / span;
-      const a = this.ring[(this.read + at) % CAPACITY]!;
-      const b = fraction === 0 ? a : this.ring[(this.read + at + 1) % CAPACITY]!;
-      this.frame[i] = Math.round(a + (b - a) * fraction);
-    }
-    this.read = (this.read + count) % CAPACITY;
-    this.buffered -= count;
-    this.squeezeLeft = Math.max(0, this.squeezeLeft - SQUEEZE_STEP);
+    const step = this.playout.squeezeStep;
+    squeezeFrameInto(this.frame, step, this.sampleAhead);
+    this.read = (this.read + FRAME_SAMPLES + step) % CAPACITY;
+    this.buffered -= FRAME_SAMPLES + step;
+    this.squeezeLeft = Math.max(0, this.squeezeLeft - step);
   }
 
   /** Drops the oldest samples down to the target (and `slackFrames` more). */
   private trim(slackFrames = 0): void {
-    const excess = this.buffered - (this.target + slackFrames) * FRAME_SAMPLES;
+    const excess = this.buffered - this.playout.targetSamples - slackFrames * FRAME_SAMPLES;
     if (excess <= 0) return;
     this.trimmedFrames += Math.ceil(excess / FRAME_SAMPLES);
     this.read = (this.read + excess) % CAPACITY;
@@ -275,9 +230,7 @@ export class ParticipantInput {
    */
   private underrun(): void {
     this.concealedSamples = 0;
-    this.underruns++;
-    this.ticksSinceUnderrun = 0;
-    if (this.target < MAX_TARGET_FRAMES) this.target++;
+    this.playout.underrun();
   }
 
   private fill(samples: number): void {

@@ -5,14 +5,23 @@
 // A party starts playing at the first tick after a frame of its audio arrived. A packet lost while it
 // sends comes out of the jitter buffer as a gap and is played as silence in its place; a tick that finds
 // less than a frame while the party is still sending plays silence too (concealment), and the audio that
-// then arrives late plays a frame later (the queue is cut back to MAX_FRAMES if it piles up). A party that
-// stopped sending (hold, a pause of its phone) plays nothing: no frames until it sends again.
+// then arrives late is an underrun: it plays a frame later. How much delay the queue keeps is libs/rtp's
+// AdaptivePlayout, as in the mixer: an underrun grows the target (1 to 2 frames, the issue's 40 ms), 5 s
+// without one shrink it, and a queue that held a frame more than its target for a whole second sheds that
+// frame unheard (a quiet frame dropped, or a few more samples played per frame, interpolated); a stall's
+// backlog above 10 frames is cut at once. So a long-lived stream's latency does not carry its old stalls.
+// A party that stopped sending (hold, a pause of its phone) plays nothing: no frames until it sends again.
 //
 // PCMU fork into a PCMU per-participant stream: the payload bytes pass through, never decoded. Otherwise
 // G.711 is decoded (and brought to 16 kHz through the half-band interpolator for L16 16 kHz), G.722 is
 // 16 kHz natively (brought to 8 kHz through the half-band decimator for 8 kHz streams).
 import {
+  AdaptivePlayout,
+  decodeG711Into,
+  encodeG711Into,
   HalfBandDecimator,
+  isQuiet,
+  squeezeFrameInto,
   HalfBandInterpolator,
   JitterBuffer,
   MULAW_SILENCE,
@@ -26,9 +35,10 @@ import type { ForkedParty } from '@callctl/service';
 const JITTER_DEPTH_MS = 20;
 /** A party silent this long has stopped sending (hold): running dry then is not concealment. */
 const SENDING_WITHIN_MS = 60;
-/** Queued frames beyond this (a burst after a stall) are cut back to TARGET_FRAMES. */
-const MAX_FRAMES = 5;
-const TARGET_FRAMES = 2;
+/** The most underruns grow the playout target to (frames): the issue's fork → WebSocket p99 is 40 ms. */
+const MAX_TARGET_FRAMES = 2;
+/** The queue's room (frames): AdaptivePlayout cuts it back above 10, loss fills add at most 3. */
+const CAPACITY_FRAMES = 16;
 /** Loss filled at most this much at once (frames): a longer hole is the sender pausing. */
 const MAX_FILL_FRAMES = 3;
 
@@ -36,8 +46,12 @@ export interface ChannelCounters {
   packetsIn: number;
   lost: number;
   concealedFrames: number;
-  /** Frames cut from a backlog. */
+  /** Frames cut from a backlog or shed (a quiet frame dropped, or squeezed). */
   trimmedFrames: number;
+  /** Concealments whose audio arrived after all (late, not lost): each grew the playout target. */
+  underruns: number;
+  /** The playout target now, in frames. */
+  targetFrames: number;
 }
 
 /** A FIFO of samples (or μ-law bytes, passing through) at the stream's rate. */
@@ -56,6 +70,11 @@ class SampleFifo<T extends Int16Array | Uint8Array> {
     this.compactFor(count);
     this.data.fill(value, this.start + this.length, this.start + this.length + count);
     this.length += count;
+  }
+
+  /** The next `count` values, still queued (valid until the next append). */
+  peek(count: number): T {
+    return this.data.subarray(this.start, this.start + count) as T;
   }
 
   takeInto(out: T, count: number): void {
@@ -95,6 +114,12 @@ export class ChannelInput {
   /** Output samples per RTP timestamp unit (1 at 8 kHz, 2 at 16 kHz). */
   private readonly samplesPerUnit: number;
   private scratch = new Int16Array(1920);
+  private readonly playout: AdaptivePlayout;
+  /** Samples still to shed (a frame above the target); 0: none. */
+  private squeezeLeft = 0;
+  /** Passthrough: the μ-law queued ahead, decoded (for the quiet check and the squeeze). */
+  private readonly ahead: Int16Array;
+  private readonly squeezed: Int16Array;
   private playing = false;
   /** Silence played since the last real audio: what a gap released later has already been given. */
   private concealedSamples = 0;
@@ -104,6 +129,8 @@ export class ChannelInput {
     lost: 0,
     concealedFrames: 0,
     trimmedFrames: 0,
+    underruns: 0,
+    targetFrames: 0,
   };
 
   /**
@@ -117,7 +144,13 @@ export class ChannelInput {
   ) {
     this.samplesPerFrame = outputRate / 50;
     this.frame = new Int16Array(this.samplesPerFrame);
-    const capacity = (MAX_FRAMES + MAX_FILL_FRAMES + 6) * this.samplesPerFrame;
+    const capacity = CAPACITY_FRAMES * this.samplesPerFrame;
+    this.playout = new AdaptivePlayout({
+      frameSamples: this.samplesPerFrame,
+      maxTargetFrames: MAX_TARGET_FRAMES,
+    });
+    this.ahead = new Int16Array(capacity);
+    this.squeezed = new Int16Array(this.samplesPerFrame);
     if (passthrough) this.passthroughBytes = new SampleFifo(new Uint8Array(capacity));
     else this.samples = new SampleFifo(new Int16Array(capacity));
     this.decoder = payloadDecoderFor(fork.codec, fork.clockRate);
@@ -156,16 +189,16 @@ export class ChannelInput {
     this.release(nowMs);
     const fifo = this.samples ?? this.passthroughBytes!;
     if (!this.playing) {
-      if (fifo.length < this.samplesPerFrame) return false;
+      if (fifo.length < this.playout.targetSamples) return false;
       this.playing = true;
+      // More than a frame above the target at a start piled up while this process stalled: stale already.
+      this.trim(fifo, 1);
     }
-    if (fifo.length > MAX_FRAMES * this.samplesPerFrame) {
-      const excess = fifo.length - TARGET_FRAMES * this.samplesPerFrame;
-      fifo.drop(excess);
-      this.counters.trimmedFrames += Math.ceil(excess / this.samplesPerFrame);
-    }
+    this.adapt(fifo);
     if (fifo.length >= this.samplesPerFrame) {
-      if (this.samples) this.samples.takeInto(this.frame, this.samplesPerFrame);
+      if (this.squeezeLeft > 0 && fifo.length >= this.samplesPerFrame + this.playout.squeezeStep)
+        this.squeezeFrame(fifo);
+      else if (this.samples) this.samples.takeInto(this.frame, this.samplesPerFrame);
       else this.passthroughBytes!.takeInto(this.bytes, this.samplesPerFrame);
       return true;
     }
@@ -174,6 +207,7 @@ export class ChannelInput {
       this.playing = false;
       fifo.drop(fifo.length);
       this.concealedSamples = 0;
+      this.squeezeLeft = 0;
       return false;
     }
     // Still sending, the next packet late: silence in its place.
@@ -184,8 +218,73 @@ export class ChannelInput {
     return true;
   }
 
+  /** What the queue holds now (ms of audio): the delay it adds on top of the jitter buffer's. */
+  get queuedMs(): number {
+    return ((this.samples ?? this.passthroughBytes!).length / this.samplesPerFrame) * 20;
+  }
+
   stats(): ChannelCounters {
-    return { ...this.counters, lost: this.jitter.stats.lostPackets };
+    return {
+      ...this.counters,
+      lost: this.jitter.stats.lostPackets,
+      underruns: this.playout.underruns,
+      targetFrames: this.playout.targetFrames,
+    };
+  }
+
+  /** Per tick: the playout's decision (a frame to shed, a backlog to cut), then the shedding under way. */
+  private adapt(fifo: SampleFifo<Int16Array | Uint8Array>): void {
+    const action = this.playout.tick(fifo.length);
+    if (action === 'cut') {
+      this.trim(fifo, 0);
+      this.squeezeLeft = 0;
+      return;
+    }
+    if (action === 'shed' && this.squeezeLeft === 0) this.squeezeLeft = this.playout.shedSamples;
+    // Only what is still above the target (an underrun since may have used some up).
+    this.squeezeLeft = Math.max(0, Math.min(this.squeezeLeft, fifo.length - this.playout.targetSamples));
+    if (this.squeezeLeft > 0 && this.quietAhead(fifo, this.squeezeLeft)) {
+      fifo.drop(this.squeezeLeft);
+      this.counters.trimmedFrames += Math.ceil(this.squeezeLeft / this.samplesPerFrame);
+      this.squeezeLeft = 0;
+    }
+  }
+
+  /** Drops the oldest down to the target (and `slackFrames` more). */
+  private trim(fifo: SampleFifo<Int16Array | Uint8Array>, slackFrames: number): void {
+    const excess = fifo.length - this.playout.targetSamples - slackFrames * this.samplesPerFrame;
+    if (excess <= 0) return;
+    fifo.drop(excess);
+    this.counters.trimmedFrames += Math.ceil(excess / this.samplesPerFrame);
+  }
+
+  /** Whether the next `count` samples are quiet: dropping them is not heard. */
+  private quietAhead(fifo: SampleFifo<Int16Array | Uint8Array>, count: number): boolean {
+    if (this.samples) {
+      const next = this.samples.peek(count);
+      return isQuiet(count, (index) => next[index]!);
+    }
+    decodeG711Into('PCMU', fifo.peek(count) as Uint8Array, this.ahead);
+    return isQuiet(count, (index) => this.ahead[index]!);
+  }
+
+  /**
+   * This tick's frame made of a few samples more, interpolated: passthrough μ-law is decoded, squeezed and
+   * encoded again for these frames only (the shedding lasts a second or two).
+   */
+  private squeezeFrame(fifo: SampleFifo<Int16Array | Uint8Array>): void {
+    const step = this.playout.squeezeStep;
+    const count = this.samplesPerFrame + step;
+    if (this.samples) {
+      const next = this.samples.peek(count);
+      squeezeFrameInto(this.frame, step, (index) => next[index]!);
+    } else {
+      decodeG711Into('PCMU', this.passthroughBytes!.peek(count), this.ahead);
+      squeezeFrameInto(this.squeezed, step, (index) => this.ahead[index]!);
+      encodeG711Into('PCMU', this.squeezed, this.bytes);
+    }
+    fifo.drop(count);
+    this.squeezeLeft = Math.max(0, this.squeezeLeft - step);
   }
 
   private release(nowMs: number): void {
@@ -210,7 +309,9 @@ export class ChannelInput {
   }
 
   private append(payload: Uint8Array): void {
-    // Audio came: any silence played before it was its lateness (kept as delay), not a loss to fill.
+    // Audio came: any silence played before it was its lateness (an underrun: kept as delay, the target
+    // grows), not a loss to fill.
+    if (this.concealedSamples > 0 && this.playing) this.playout.underrun();
     this.concealedSamples = 0;
     if (this.passthroughBytes) {
       this.passthroughBytes.append(payload);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { encodeMulaw, toneRatio } from '@callctl/testing';
 import type { RtpPacket } from '@callctl/rtp';
 import type { ForkedParty } from '@callctl/service';
@@ -68,5 +69,92 @@ describe('ChannelInput (a fork → 20 ms frames)', () => {
     expect(samples.length).toBeGreaterThanOrEqual(49 * 320);
     // Goertzel at 16 kHz: 700 Hz there is 350 Hz at the helper's 8 kHz.
     expect(toneRatio(samples.slice(640), 350)).toBeGreaterThan(0.9);
+  });
+});
+
+/** Packet n of silence (a quiet party), PCMU. */
+function quietPacket(n: number): RtpPacket {
+  return { ...packet(n), payload: new Uint8Array(160).fill(0xff) } as RtpPacket;
+}
+
+/**
+ * Plays packets arriving at `arrivals[n]` (ms; undefined: lost) on a 20 ms clock ticking at 20k + 10, and
+ * returns what the queue held after each tick (ms).
+ */
+function play(input: ChannelInput, arrivals: Array<number | undefined>, make = packet): number[] {
+  const queued: number[] = [];
+  const last = Math.max(...arrivals.filter((a) => a !== undefined));
+  let next = 0;
+  for (let tick = 10; tick <= last + 100; tick += 20) {
+    for (; next < arrivals.length && (arrivals[next] === undefined || arrivals[next]! <= tick); next++)
+      if (arrivals[next] !== undefined) input.push(make(next), arrivals[next]!);
+    input.take(tick);
+    queued.push(input.queuedMs);
+  }
+  return queued;
+}
+
+/** Packet n sent at n × 20 ms, arriving `delay(n)` later but never before the one sent before it. */
+function inOrder(count: number, delay: (n: number) => number): number[] {
+  const arrivals: number[] = [];
+  for (let n = 0; n < count; n++) arrivals.push(Math.max(arrivals[n - 1] ?? 0, n * 20 + delay(n)));
+  return arrivals;
+}
+
+/** Five 50 ms stalls 200 ms apart, 2 s in: each conceals frames whose late audio then queues behind. */
+const STALLS = (n: number): number => ([100, 110, 120, 130, 140].includes(n) ? 50 : 0);
+
+describe('ChannelInput playout (adaptive, as the mixer)', () => {
+  it('adds at most a frame while the party sends steadily', () => {
+    const queued = play(
+      new ChannelInput(PCMU_FORK, 8000, true),
+      inOrder(500, () => 3),
+    );
+    expect(Math.max(...queued.slice(0, 490))).toBeLessThanOrEqual(20);
+  });
+
+  it('keeps no delay from stalls once the party is quiet: back to the target within 2 s', () => {
+    for (const passthrough of [true, false]) {
+      const input = new ChannelInput(PCMU_FORK, 8000, passthrough);
+      const queued = play(input, inOrder(500, STALLS), quietPacket);
+      expect(Math.max(...queued.slice(100, 150))).toBeGreaterThanOrEqual(40);
+      expect(Math.max(...queued.slice(250, 490))).toBeLessThanOrEqual(20);
+      expect(input.stats().underruns).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('sheds the delay of stalls from loud audio too, squeezed unheard (1.6 s a frame)', () => {
+    const input = new ChannelInput(PCMU_FORK, 16000, false);
+    const queued = play(input, inOrder(1000, STALLS));
+    expect(Math.max(...queued.slice(100, 150))).toBeGreaterThanOrEqual(40);
+    // Target 2 after the underrun, 1 after 5 s without another: the rest squeezed, no frame dropped.
+    expect(Math.max(...queued.slice(900, 990))).toBeLessThanOrEqual(20);
+    expect(input.stats().underruns).toBeGreaterThanOrEqual(1);
+    expect(input.stats().targetFrames).toBe(1);
+  });
+
+  it('never lets a jittery, stalling sender grow the queue without bound, and returns to its target', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 600 })), {
+          minLength: 50,
+          maxLength: 300,
+        }),
+        fc.array(fc.nat({ max: 999 }), { maxLength: 10 }),
+        fc.boolean(),
+        fc.boolean(),
+        (delays, losses, passthrough, loud) => {
+          // The jittery part, then 16 s of steady arrivals (enough to squeeze 8 frames of loud audio).
+          const arrivals: Array<number | undefined> = inOrder(delays.length + 800, (n) => delays[n] ?? 0);
+          for (const n of losses) if (n < delays.length) arrivals[n] = undefined;
+          const input = new ChannelInput(PCMU_FORK, 8000, passthrough);
+          const queued = play(input, arrivals, loud ? packet : quietPacket);
+          // Bounded: cut back above 10 frames (and a tick's arrivals on top).
+          expect(Math.max(...queued)).toBeLessThanOrEqual(260);
+          expect(Math.max(...queued.slice(-20))).toBeLessThanOrEqual(20);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });
