@@ -67,3 +67,4 @@ export {
 } from './certificates.js';
 export { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';
 export { grpcCall, startMediaStack, type ConnectedCall, type MediaStack } from './media-stack.js';
+export { recorderAnswerSdp } from './loopback-sdp.js';

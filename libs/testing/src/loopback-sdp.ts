@@ -31,3 +31,25 @@ export function loopbackAudioSdp(ssrc: number, port: number, formats: readonly S
     '',
   ].join('\r\n');
 }
+
+/**
+ * A recording server's (SRS's) answer to a SIPREC fork offer: each m-line recvonly at 127.0.0.1:`ports[i]`
+ * (one loopback receiver per recorded stream), every offered codec and attribute kept.
+ */
+export function recorderAnswerSdp(offer: string, ports: readonly number[]): string {
+  let index = -1;
+  return offer
+    .split('\r\n')
+    .flatMap((line) => {
+      if (line.startsWith('m=audio ')) {
+        index += 1;
+        return [line.replace(/^m=audio \d+/, `m=audio ${ports[index]}`)];
+      }
+      if (line.startsWith('c=')) return ['c=IN IP4 127.0.0.1'];
+      if (line.startsWith('o=')) return ['o=- 1 1 IN IP4 127.0.0.1'];
+      if (line === 'a=sendonly') return ['a=recvonly'];
+      if (line.startsWith('a=rtcp:')) return [];
+      return [line];
+    })
+    .join('\r\n');
+}
