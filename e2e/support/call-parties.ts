@@ -213,3 +213,14 @@ export const hears = (
     const heard = tones.map((hz) => `${hz} Hz ${rtp.recentToneRatio(hz).toFixed(2)}`);
     throw new Error(`${String(error)}: heard ${heard.join(', ')}`);
   });
+
+/** Both parties of a connected call (a PCMU caller) still hear each other: the call's own audio goes on. */
+export async function hearEachOther(call: ConnectedCall): Promise<void> {
+  if (!(call.callerRtp instanceof RtpEndpoint)) throw new Error('a PCMU caller is needed here');
+  await hears('the caller hears the callee', call.callerRtp, (r) => r(CALLEE_HZ) > TONE_DETECTED, [
+    CALLEE_HZ,
+  ]);
+  await hears('the callee hears the caller', call.calleeRtp, (r) => r(CALLER_HZ) > TONE_DETECTED, [
+    CALLER_HZ,
+  ]);
+}

@@ -22,6 +22,8 @@ import {
   startMediaLibraryProcess,
   startMixerProcess,
   type MixerProcess,
+  startStreamGatewayProcess,
+  type StreamGatewayProcess,
   startRecordingProcess,
   startTtsProcess,
   type MediaStorePorts,
@@ -64,6 +66,8 @@ export interface EdgeUnderTest {
   killMixer(): Promise<void>;
   /** Starts the mixer killed by killMixer, on the same gRPC port and RTP ports. */
   startMixer(): Promise<void>;
+  /** The stream gateway, when FixtureOptions.streamGateway asked for it. */
+  streamGateway?: StreamGatewayProcess;
   /** Kills the media-worker (SIGKILL), leaves it down for `downMs`, and starts it again on the same port. */
   restartMediaWorker(options?: { downMs?: number }): Promise<void>;
   /** Their ports, for the orchestrator. */
@@ -86,10 +90,25 @@ export interface EdgeUnderTest {
    * an SDP fragment for RtpEndpoint.useRemote: the tests' RTP sockets send there.
    */
   rtpengineSideOf(party: { sessionId: string; tag: string }): Promise<string>;
+  /** rtpengine's `query` of a media session (the media-worker's Query), as its JSON. */
+  mediaQuery(sessionId: string): Promise<RtpengineQuery>;
   /** Facts of one call, in order. */
   factsOf(callId: string): facts.SipFact[];
   dir: string;
   close(): Promise<void>;
+}
+
+/** What the tests read of rtpengine's `query`: each tag's media streams, where it receives and sends. */
+export interface RtpengineQuery {
+  tags: Record<
+    string,
+    {
+      medias: {
+        index: number;
+        streams: { 'local port': number; endpoint?: { address: string; port: number } }[];
+      }[];
+    }
+  >;
 }
 
 /** Sizes of the fixtures, for the full-stack benchmark; the tests keep the defaults. */
@@ -118,9 +137,17 @@ export interface FixtureOptions {
    * calls' worth of participants per monitored call, and more for the benchmark). @default 200 ports
    */
   mixer?: boolean | { env?: NodeJS.ProcessEnv; rtpPorts?: number };
+  /**
+   * Also run the stream gateway (services/stream-gateway, media streams) on its own gRPC port and a block of
+   * fork ports of its own (files run in parallel); the orchestrator is told where it is
+   * (STREAM_GATEWAY_GRPC). `env` adds settings (STREAM_CA_FILE for a TLS receiver, shorter windows).
+   * @default 100 ports
+   */
+  streamGateway?: boolean | { env?: NodeJS.ProcessEnv; rtpPorts?: number };
 }
 
 const MIXER_RTP_PORTS = 200;
+const STREAM_RTP_PORTS = 100;
 
 export async function startEdgeUnderTest(
   settings: SipEdgeSettings = {},
@@ -148,6 +175,7 @@ export async function startEdgeUnderTest(
   let recordingOptions: Parameters<typeof startRecordingProcess>[0] | undefined;
   let mixer: MixerProcess | undefined;
   let mixerOptions: Parameters<typeof startMixerProcess>[0] | undefined;
+  let streamGateway: StreamGatewayProcess | undefined;
   const mediaStores: MediaStorePorts = {};
   try {
     if (fixtures.mediaServices) {
@@ -221,6 +249,19 @@ export async function startEdgeUnderTest(
       keep({ stop: () => (mixer ?? started).stop() });
       mediaStores.mixerGrpcPort = started.grpcPort;
     }
+    if (fixtures.streamGateway) {
+      const more = fixtures.streamGateway === true ? {} : fixtures.streamGateway;
+      const block = freePortBlock(more.rtpPorts ?? STREAM_RTP_PORTS);
+      const started = (streamGateway = keep(
+        await startStreamGatewayProcess({
+          natsUrl: nats.url,
+          mediaWorkerGrpcPort: mediaWorker.grpcPort,
+          ports: { grpcPort: await freePort(), rtpPortMin: block.min, rtpPortMax: block.max },
+          env: { ...fixtures.serviceEnv, ...more.env },
+        }),
+      ));
+      mediaStores.streamGatewayGrpcPort = started.grpcPort;
+    }
     edgeOptions = {
       natsUrl: nats.url,
       engine,
@@ -260,6 +301,12 @@ export async function startEdgeUnderTest(
     `127.0.0.1:${mediaWorker.grpcPort}`,
     credentials.createInsecure(),
   );
+  const mediaQuery = async (sessionId: string): Promise<RtpengineQuery> => {
+    const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), {
+      sessionId,
+    });
+    return JSON.parse(reply.detailJson) as RtpengineQuery;
+  };
   return {
     nats,
     rtpengine,
@@ -281,6 +328,7 @@ export async function startEdgeUnderTest(
     get mixer() {
       return mixer;
     },
+    ...(streamGateway ? { streamGateway } : {}),
     async killMixer() {
       if (!mixer) throw new Error('the fixture runs no mixer');
       await mixer.kill();
@@ -316,16 +364,13 @@ export async function startEdgeUnderTest(
       }),
     factsOf: (callId) => seen.filter((f) => f.callId === callId),
     async rtpengineSideOf({ sessionId, tag }) {
-      const reply = await call<media.QueryRequest, media.QueryResponse>((r, cb) => mediaClient.query(r, cb), {
-        sessionId,
-      });
-      const detail = JSON.parse(reply.detailJson) as {
-        tags: Record<string, { medias: { streams: { 'local port': number }[] }[] }>;
-      };
+      const detail = await mediaQuery(sessionId);
       const port = detail.tags[tag]?.medias[0]?.streams[0]?.['local port'];
-      if (!port) throw new Error(`rtpengine has no stream for ${tag}: ${reply.detailJson.slice(0, 2000)}`);
+      if (!port)
+        throw new Error(`rtpengine has no stream for ${tag}: ${JSON.stringify(detail).slice(0, 2000)}`);
       return `c=IN IP4 127.0.0.1\r\nm=audio ${port} RTP/AVP 0\r\n`;
     },
+    mediaQuery,
     expectSippSucceeded(result) {
       if (result.exitCode === 0 && result.failedCalls === 0) return;
       throw new Error(`sipp failed: ${result.describe()}\n${tails()}`);
@@ -338,6 +383,8 @@ export async function startEdgeUnderTest(
       // The recording service first: its stop stores what it records and ends its forks on the worker.
       await recording?.stop();
       await recordingDb?.drop();
+      // The gateway before the worker: its stop closes the streams and ends their forks on the worker.
+      await streamGateway?.stop();
       await mixer?.stop();
       for (const service of [edge, mediaWorker, engine]) await service.stop();
       for (const service of [mediaLibrary, tts]) await service?.stop();

@@ -144,6 +144,7 @@ export async function startPlatform(
       edge.mediaWorker,
       edge.engine,
       ...(edge.mixer ? [edge.mixer] : []),
+      ...(edge.streamGateway ? [edge.streamGateway] : []),
     ]),
     eventsOf: (callId) => events.filter((e) => e.envelope?.streamId === `call-${callId}`),
     async killOrchestrator() {

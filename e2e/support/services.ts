@@ -1,6 +1,7 @@
 // The platform's processes for end-to-end tests, each on free loopback ports and each from its built
 // entry point (`npx tsc -b` first, as `make test` does): the SIP engine, the media-worker, sip-edge and the
-// call-orchestrator (and, when a file asks, the recording service and the mixer), over a per-file nats-server, rtpengine and PostgreSQL database.
+// call-orchestrator (and, when a file asks, the recording service, the mixer and the stream gateway), over a
+// per-file nats-server, rtpengine and PostgreSQL database.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS } from '@callctl/service';
@@ -97,6 +98,8 @@ export interface MediaStorePorts {
   recordingGrpcPort?: number;
   /** The mixer (services/mixer), for monitoring: the orchestrator's MIXER_GRPC. */
   mixerGrpcPort?: number;
+  /** The stream gateway (services/stream-gateway), for media streams: the orchestrator's STREAM_GATEWAY_GRPC. */
+  streamGatewayGrpcPort?: number;
 }
 
 const mediaStoreEnv = (ports: MediaStorePorts | undefined): NodeJS.ProcessEnv => ({
@@ -181,6 +184,47 @@ export async function startMixerProcess(options: {
       ...options.env,
     },
     'mixer ready',
+  );
+  return { ...service, grpcPort, ports: options.ports };
+}
+
+/** Where the stream gateway listens and which UDP ports its forks take: a block of its own per file. */
+export interface StreamGatewayPorts {
+  grpcPort: number;
+  rtpPortMin: number;
+  rtpPortMax: number;
+}
+
+export interface StreamGatewayProcess extends GrpcServiceProcess {
+  ports: StreamGatewayPorts;
+}
+
+/**
+ * The stream gateway (issue 18): forks of the parties' RTP sent as `media` messages to a WebSocket the test
+ * serves, and audio sent back to the mixer. ws:// is allowed (the tests' receivers are on loopback); a TLS
+ * test adds STREAM_CA_FILE through `env`.
+ */
+export async function startStreamGatewayProcess(options: {
+  natsUrl: string;
+  mediaWorkerGrpcPort: number;
+  ports: StreamGatewayPorts;
+  env?: NodeJS.ProcessEnv;
+}): Promise<StreamGatewayProcess> {
+  const { grpcPort, rtpPortMin, rtpPortMax } = options.ports;
+  const service = await startService(
+    'stream-gateway',
+    {
+      GRPC_PORT: String(grpcPort),
+      NATS_URL: options.natsUrl,
+      MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
+      STREAM_RTP_HOST: '127.0.0.1',
+      STREAM_RTP_PORT_MIN: String(rtpPortMin),
+      STREAM_RTP_PORT_MAX: String(rtpPortMax),
+      STREAM_ALLOW_INSECURE: 'true',
+      STREAM_GATEWAY_INSTANCE: 'stream-gateway-e2e',
+      ...options.env,
+    },
+    'stream-gateway ready',
   );
   return { ...service, grpcPort, ports: options.ports };
 }
@@ -299,6 +343,9 @@ export async function startOrchestratorProcess(options: {
         : {}),
       ...(options.mediaStores?.mixerGrpcPort
         ? { MIXER_GRPC: `127.0.0.1:${options.mediaStores.mixerGrpcPort}` }
+        : {}),
+      ...(options.mediaStores?.streamGatewayGrpcPort
+        ? { STREAM_GATEWAY_GRPC: `127.0.0.1:${options.mediaStores.streamGatewayGrpcPort}` }
         : {}),
       ...options.env,
     },

@@ -187,10 +187,7 @@ export class Stream {
         wideband: this.spec.format.sampleRate === 16000,
       });
       if (!forked) throw new Error(`the media-worker forked nothing for ${participant.legId}`);
-      const passthrough =
-        forked.codec === 'PCMU' &&
-        this.spec.format.encoding === 'PCMU' &&
-        this.spec.tracks === 'per-participant';
+      const passthrough = this.passesThrough(forked.codec);
       const channel: Channel = {
         participant,
         socket,
@@ -209,6 +206,37 @@ export class Stream {
       await socket.close();
       throw error;
     }
+  }
+
+  /**
+   * The party's media moved (a bridge or transfer put its leg in another rtpengine session or under another
+   * tag): its fork is made again where it is now, into the same socket, the channel's chunks and timeline
+   * going on. The old fork would otherwise go silent for good.
+   */
+  private async moveChannel(channel: Channel, participant: Participant): Promise<void> {
+    await this.deps.forks
+      .stopFork(channel.participant.sessionId, channel.forkId)
+      .catch((error: unknown) =>
+        this.log.warn({ err: error, legId: participant.legId }, 'StopFork of the moved party failed'),
+      );
+    const [forked] = await this.deps.forks.startFork({
+      callId: this.spec.callId,
+      sessionId: participant.sessionId,
+      forkId: channel.forkId,
+      fromTags: [participant.tag],
+      sinkAddress: this.settings.rtpHost,
+      sinkPorts: [channel.socket.address.port],
+      wideband: this.spec.format.sampleRate === 16000,
+    });
+    if (!forked) throw new Error(`the media-worker forked nothing for ${participant.legId}`);
+    channel.participant = participant;
+    channel.input = new ChannelInput(forked, this.spec.format.sampleRate, this.passesThrough(forked.codec));
+    this.log.info({ legId: participant.legId, sessionId: participant.sessionId }, 'fork moved');
+  }
+
+  /** A PCMU fork into a PCMU per-participant stream: its bytes go out as they came. */
+  private passesThrough(codec: string): boolean {
+    return codec === 'PCMU' && this.spec.format.encoding === 'PCMU' && this.spec.tracks === 'per-participant';
   }
 
   private async removeChannel(channel: Channel): Promise<void> {
@@ -542,8 +570,13 @@ export class Stream {
       if (!wanted.has(channel.participant.legId)) await this.removeChannel(channel);
     for (const participant of participants) {
       const channel = this.channels.get(participant.legId);
-      if (channel) channel.participant = participant;
-      else await this.addChannel(participant);
+      if (!channel) await this.addChannel(participant);
+      else if (
+        channel.participant.sessionId !== participant.sessionId ||
+        channel.participant.tag !== participant.tag
+      )
+        await this.moveChannel(channel, participant);
+      else channel.participant = participant;
     }
     this.resizeBudget();
     Object.assign(this.context, context);
