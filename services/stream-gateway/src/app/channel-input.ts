@@ -7,9 +7,9 @@
 // less than a frame while the party is still sending plays silence too (concealment), and the audio that
 // then arrives late is an underrun: it plays a frame later. How much delay the queue keeps is libs/rtp's
 // AdaptivePlayout, as in the mixer: an underrun grows the target (1 to 2 frames, the issue's 40 ms), 5 s
-// without one shrink it, and a queue that held a frame more than its target for a whole second sheds that
-// frame unheard (a quiet frame dropped, or a few more samples played per frame, interpolated); a stall's
-// backlog above 10 frames is cut at once. So a long-lived stream's latency does not carry its old stalls.
+// without one shrink it, and a queue that held a frame more than its target for a whole second drops that
+// frame (adapt() says why whole frames, not the mixer's squeeze); a stall's backlog above 10 frames is cut
+// at once. So a long-lived stream's latency does not carry its old stalls.
 // A party that stopped sending (hold, a pause of its phone) plays nothing: no frames until it sends again.
 //
 // PCMU fork into a PCMU per-participant stream: the payload bytes pass through, never decoded. Otherwise
@@ -17,11 +17,7 @@
 // 16 kHz natively (brought to 8 kHz through the half-band decimator for 8 kHz streams).
 import {
   AdaptivePlayout,
-  decodeG711Into,
-  encodeG711Into,
   HalfBandDecimator,
-  isQuiet,
-  squeezeFrameInto,
   HalfBandInterpolator,
   JitterBuffer,
   MULAW_SILENCE,
@@ -46,7 +42,7 @@ export interface ChannelCounters {
   packetsIn: number;
   lost: number;
   concealedFrames: number;
-  /** Frames cut from a backlog or shed (a quiet frame dropped, or squeezed). */
+  /** Frames cut from a backlog or shed (whole frames the queue held above its target for a second). */
   trimmedFrames: number;
   /** Concealments whose audio arrived after all (late, not lost): each grew the playout target. */
   underruns: number;
@@ -115,11 +111,6 @@ export class ChannelInput {
   private readonly samplesPerUnit: number;
   private scratch = new Int16Array(1920);
   private readonly playout: AdaptivePlayout;
-  /** Samples still to shed (a frame above the target); 0: none. */
-  private squeezeLeft = 0;
-  /** Passthrough: the μ-law queued ahead, decoded (for the quiet check and the squeeze). */
-  private readonly ahead: Int16Array;
-  private readonly squeezed: Int16Array;
   private playing = false;
   /** Silence played since the last real audio: what a gap released later has already been given. */
   private concealedSamples = 0;
@@ -149,8 +140,6 @@ export class ChannelInput {
       frameSamples: this.samplesPerFrame,
       maxTargetFrames: MAX_TARGET_FRAMES,
     });
-    this.ahead = new Int16Array(capacity);
-    this.squeezed = new Int16Array(this.samplesPerFrame);
     if (passthrough) this.passthroughBytes = new SampleFifo(new Uint8Array(capacity));
     else this.samples = new SampleFifo(new Int16Array(capacity));
     this.decoder = payloadDecoderFor(fork.codec, fork.clockRate);
@@ -196,9 +185,7 @@ export class ChannelInput {
     }
     this.adapt(fifo);
     if (fifo.length >= this.samplesPerFrame) {
-      if (this.squeezeLeft > 0 && fifo.length >= this.samplesPerFrame + this.playout.squeezeStep)
-        this.squeezeFrame(fifo);
-      else if (this.samples) this.samples.takeInto(this.frame, this.samplesPerFrame);
+      if (this.samples) this.samples.takeInto(this.frame, this.samplesPerFrame);
       else this.passthroughBytes!.takeInto(this.bytes, this.samplesPerFrame);
       return true;
     }
@@ -207,7 +194,6 @@ export class ChannelInput {
       this.playing = false;
       fifo.drop(fifo.length);
       this.concealedSamples = 0;
-      this.squeezeLeft = 0;
       return false;
     }
     // Still sending, the next packet late: silence in its place.
@@ -232,22 +218,21 @@ export class ChannelInput {
     };
   }
 
-  /** Per tick: the playout's decision (a frame to shed, a backlog to cut), then the shedding under way. */
+  /**
+   * Per tick: the playout's decision. A frame or more the queue held above its target for a whole second is
+   * dropped at once, whole frames, loud or quiet. The mixer squeezes such frames unheard instead (a person
+   * listens there); a stream's consumer is a program (speech recognition, analytics) for which a few
+   * samples more per frame for a second or two is a 1.25 % change of pitch over that time, which a narrow
+   * tone or pitch analysis sees, while one 20 ms frame less in a second of steady arrivals is not seen.
+   */
   private adapt(fifo: SampleFifo<Int16Array | Uint8Array>): void {
     const action = this.playout.tick(fifo.length);
-    if (action === 'cut') {
-      this.trim(fifo, 0);
-      this.squeezeLeft = 0;
-      return;
-    }
-    if (action === 'shed' && this.squeezeLeft === 0) this.squeezeLeft = this.playout.shedSamples;
-    // Only what is still above the target (an underrun since may have used some up).
-    this.squeezeLeft = Math.max(0, Math.min(this.squeezeLeft, fifo.length - this.playout.targetSamples));
-    if (this.squeezeLeft > 0 && this.quietAhead(fifo, this.squeezeLeft)) {
-      fifo.drop(this.squeezeLeft);
-      this.counters.trimmedFrames += Math.ceil(this.squeezeLeft / this.samplesPerFrame);
-      this.squeezeLeft = 0;
-    }
+    if (action === 'cut') return this.trim(fifo, 0);
+    if (action !== 'shed') return;
+    const excess = Math.min(this.playout.shedSamples, fifo.length - this.playout.targetSamples);
+    if (excess <= 0) return;
+    fifo.drop(excess);
+    this.counters.trimmedFrames += Math.ceil(excess / this.samplesPerFrame);
   }
 
   /** Drops the oldest down to the target (and `slackFrames` more). */
@@ -256,35 +241,6 @@ export class ChannelInput {
     if (excess <= 0) return;
     fifo.drop(excess);
     this.counters.trimmedFrames += Math.ceil(excess / this.samplesPerFrame);
-  }
-
-  /** Whether the next `count` samples are quiet: dropping them is not heard. */
-  private quietAhead(fifo: SampleFifo<Int16Array | Uint8Array>, count: number): boolean {
-    if (this.samples) {
-      const next = this.samples.peek(count);
-      return isQuiet(count, (index) => next[index]!);
-    }
-    decodeG711Into('PCMU', fifo.peek(count) as Uint8Array, this.ahead);
-    return isQuiet(count, (index) => this.ahead[index]!);
-  }
-
-  /**
-   * This tick's frame made of a few samples more, interpolated: passthrough μ-law is decoded, squeezed and
-   * encoded again for these frames only (the shedding lasts a second or two).
-   */
-  private squeezeFrame(fifo: SampleFifo<Int16Array | Uint8Array>): void {
-    const step = this.playout.squeezeStep;
-    const count = this.samplesPerFrame + step;
-    if (this.samples) {
-      const next = this.samples.peek(count);
-      squeezeFrameInto(this.frame, step, (index) => next[index]!);
-    } else {
-      decodeG711Into('PCMU', this.passthroughBytes!.peek(count), this.ahead);
-      squeezeFrameInto(this.squeezed, step, (index) => this.ahead[index]!);
-      encodeG711Into('PCMU', this.squeezed, this.bytes);
-    }
-    fifo.drop(count);
-    this.squeezeLeft = Math.max(0, this.squeezeLeft - step);
   }
 
   private release(nowMs: number): void {

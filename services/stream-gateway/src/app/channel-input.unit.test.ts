@@ -123,14 +123,28 @@ describe('ChannelInput playout (adaptive, as the mixer)', () => {
     }
   });
 
-  it('sheds the delay of stalls from loud audio too, squeezed unheard (1.6 s a frame)', () => {
-    const input = new ChannelInput(PCMU_FORK, 16000, false);
-    const queued = play(input, inOrder(1000, STALLS));
-    expect(Math.max(...queued.slice(100, 150))).toBeGreaterThanOrEqual(40);
-    // Target 2 after the underrun, 1 after 5 s without another: the rest squeezed, no frame dropped.
-    expect(Math.max(...queued.slice(900, 990))).toBeLessThanOrEqual(20);
+  it('sheds the delay of stalls from loud audio too, in whole frames: every frame out is a frame in', () => {
+    const input = new ChannelInput(PCMU_FORK, 8000, true);
+    const sent = new Set<string>();
+    const out: string[] = [];
+    const arrivals = inOrder(1000, STALLS);
+    let next = 0;
+    for (let tick = 10; tick <= arrivals.at(-1)! + 100; tick += 20) {
+      for (; next < arrivals.length && arrivals[next]! <= tick; next++) {
+        const p = packet(next);
+        sent.add(Buffer.from(p.payload).toString('hex'));
+        input.push(p, arrivals[next]!);
+      }
+      if (input.take(tick)) out.push(Buffer.from(input.bytes).toString('hex'));
+      if (tick === 20 * 990 + 10) expect(input.queuedMs).toBeLessThanOrEqual(20);
+    }
+    // Target 2 after the underrun, 1 after 5 s without another; what it held above, dropped whole.
     expect(input.stats().underruns).toBeGreaterThanOrEqual(1);
     expect(input.stats().targetFrames).toBe(1);
+    expect(input.stats().trimmedFrames).toBeGreaterThanOrEqual(1);
+    // No frame altered (a squeeze would change the tone's pitch); concealment aside, each is one sent.
+    const silence = Buffer.alloc(160, 0xff).toString('hex');
+    expect(out.filter((frame) => frame !== silence && !sent.has(frame))).toEqual([]);
   });
 
   it('never lets a jittery, stalling sender grow the queue without bound, and returns to its target', () => {
@@ -144,7 +158,7 @@ describe('ChannelInput playout (adaptive, as the mixer)', () => {
         fc.boolean(),
         fc.boolean(),
         (delays, losses, passthrough, loud) => {
-          // The jittery part, then 16 s of steady arrivals (enough to squeeze 8 frames of loud audio).
+          // The jittery part, then 16 s of steady arrivals (the target decays and the excess is shed).
           const arrivals: Array<number | undefined> = inOrder(delays.length + 800, (n) => delays[n] ?? 0);
           for (const n of losses) if (n < delays.length) arrivals[n] = undefined;
           const input = new ChannelInput(PCMU_FORK, 8000, passthrough);
