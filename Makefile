@@ -36,6 +36,7 @@ IGNORE_HEAVY := --testPathIgnorePatterns /node_modules/ /dist/ $(HEAVY_TESTS)
 
 test: setup build lint ## everything above, then the jest suite against the real services
 	@mkdir -p .state
+	@deploy/local/siprec-srs.sh
 	@$(WITH_ENV) status=0; rm -f .state/jest-results.json .state/jest-heavy.json; \
 	  npx jest --ci --maxWorkers=2 --json --outputFile=.state/jest-results.json $(if $(JEST_ARGS),,$(IGNORE_HEAVY)) $(JEST_ARGS) || status=$$?; \
 	  results=.state/jest-results.json; \

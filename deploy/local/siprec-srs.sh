@@ -16,15 +16,21 @@ if [[ -f "$DONE" ]]; then
 fi
 
 mkdir -p "$DIR"
-# A half-made install (interrupted) is started again from nothing.
+# Test files run in parallel and each may call this: one installs, the others wait for it and find it done.
+exec 9>"$DIR.lock"
+flock 9
+if [[ -f "$DONE" ]]; then
+  exit 0
+fi
+# Built aside and renamed into place, so that a half-made install (interrupted) is never taken for one.
 rm -rf "$DIR/package" "$DIR/work"
 mkdir -p "$DIR/work"
 cd "$DIR/work"
 npm pack --silent "drachtio-siprec-recording-server@$VERSION" >/dev/null
 tar xzf "drachtio-siprec-recording-server-$VERSION.tgz"
-mv package "$DIR/package"
-cd "$DIR/package"
-rm -rf "$DIR/work"
+cd package
 npm install --omit=dev --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null
-touch "$DONE"
+touch ".installed-$VERSION"
+mv "$DIR/work/package" "$DIR/package"
+rm -rf "$DIR/work"
 echo "siprec-srs: drachtio-siprec-recording-server@$VERSION installed in $DIR/package"
