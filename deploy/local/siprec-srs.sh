@@ -29,7 +29,9 @@ cd "$DIR/work"
 npm pack --silent "drachtio-siprec-recording-server@$VERSION" >/dev/null
 tar xzf "drachtio-siprec-recording-server-$VERSION.tgz"
 cd package
-npm install --omit=dev --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null
+# npm would otherwise look upwards for a package.json and prune the repository's own dev dependencies.
+[[ -f package.json ]] || { echo "siprec-srs: the packed package has no package.json" >&2; exit 1; }
+npm install --prefix "$PWD" --omit=dev --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null
 touch ".installed-$VERSION"
 mv "$DIR/work/package" "$DIR/package"
 rm -rf "$DIR/work"
