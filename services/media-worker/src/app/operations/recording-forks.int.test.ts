@@ -2,7 +2,7 @@
 // in the order asked, labelled as asked), the answer sending each party's copy where the SRS said, StopFork
 // ending it, and the call's own audio untouched throughout.
 import { randomUUID } from 'node:crypto';
-import { RtpEndpoint, waitFor } from '@callctl/testing';
+import { recorderAnswerSdp, RtpEndpoint, waitFor } from '@callctl/testing';
 import { startOperationFixture, type OperationFixture } from '../../../test/support/operation-fixture.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { Forks } from './forks.js';
@@ -10,25 +10,6 @@ import { Forks } from './forks.js';
 jest.setTimeout(60_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** An SRS's answer to `offer`: each m-line recvonly at the given port, every offered codec accepted. */
-function srsAnswer(offer: string, ports: readonly number[]): string {
-  let index = -1;
-  return offer
-    .split('\r\n')
-    .flatMap((line) => {
-      if (line.startsWith('m=audio ')) {
-        index += 1;
-        return [line.replace(/^m=audio \d+/, `m=audio ${ports[index]}`)];
-      }
-      if (line.startsWith('c=')) return ['c=IN IP4 127.0.0.1'];
-      if (line.startsWith('o=')) return ['o=- 1 1 IN IP4 127.0.0.1'];
-      if (line === 'a=sendonly') return ['a=recvonly'];
-      if (line.startsWith('a=rtcp:')) return [];
-      return [line];
-    })
-    .join('\r\n');
-}
 
 let f: OperationFixture;
 beforeAll(async () => {
@@ -68,7 +49,7 @@ it('forks each party to its labelled m-line, the SRS ports get the right tones, 
     await forks.answerRecording({
       sessionId,
       forkId: 'siprec-1',
-      sdp: srsAnswer(
+      sdp: recorderAnswerSdp(
         offer,
         srs.map((e) => e.port),
       ),
