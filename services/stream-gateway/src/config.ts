@@ -57,6 +57,11 @@ export function readConfig(environment: Environment) {
        * frames are dropped and counted (a bot sending faster than real time is normal; a minute is plenty).
        */
       STREAM_PLAYOUT_MAX_MS: env.durationMs(60_000),
+      /**
+       * A stream whose forks brought nothing for this long asks the media-worker whether its call's media
+       * is still there, and is closed (call-ended) when it is not: a close that never came.
+       */
+      STREAM_IDLE_MS: env.durationMs(5000),
       /** Streams this instance holds at most; OpenStream beyond it is RESOURCE_EXHAUSTED. */
       STREAM_MAX_STREAMS: z.coerce.number().int().min(1).max(100_000).default(1000),
       /** This instance's name (the pod name in Kubernetes), in its announcement. */

@@ -57,6 +57,7 @@ runService({
         bufferMs: config.STREAM_BUFFER_MS,
         playoutMaxMs: config.STREAM_PLAYOUT_MAX_MS,
         maxStreams: config.STREAM_MAX_STREAMS,
+        idleMs: config.STREAM_IDLE_MS,
       },
       factDrainMs: config.SHUTDOWN_DRAIN_MS / 4,
     });

@@ -34,6 +34,8 @@ export interface StreamGatewayOptions {
     bufferMs: number;
     playoutMaxMs: number;
     maxStreams: number;
+    /** See StreamsOptions.idleMs. @default 5000 */
+    idleMs?: number;
   };
   /** Facts still being retried at close are given up after this long. @default 5000 */
   factDrainMs?: number;
@@ -58,6 +60,7 @@ export async function startStreamGateway(options: StreamGatewayOptions): Promise
   const facts = streamFactReporting(options.nats, { ...options.facts, log: log.child({ module: 'facts' }) });
   const streams = new Streams({
     ...options.streams,
+    idleMs: options.streams.idleMs ?? 5000,
     rtpHost: options.rtp.host,
     forks,
     openRtpSocket: rtpPortRange({

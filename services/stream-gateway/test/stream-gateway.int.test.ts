@@ -358,6 +358,29 @@ describe('stream gateway', () => {
     await local.close();
   });
 
+  it('closes a stream as call-ended once its media session is gone and no close came (an orphan)', async () => {
+    const idle = await fixture.start({ idleMs: 1000 });
+    const local = await startWsReceiver();
+    const gone = await fixture.stack.connectedCall();
+    gone.caller.startTone(700);
+    const id = streamId();
+    await idle.call('openStream', openRequest(id, gone, local.url));
+    await fixture.waitForFact(id, 'streamConnected');
+    // Silent but present (a hold): the stream stays.
+    gone.caller.stopTone();
+    await sleep(2500);
+    expect(fixture.facts.some((f) => f.streamId === id && f.fact?.$case === 'streamClosed')).toBe(false);
+    // The call's media goes without anyone telling the gateway.
+    await gone.hangUp();
+    const closed = await fixture.waitForFact(id, 'streamClosed', 8000);
+    expect(closed.fact).toMatchObject({
+      streamClosed: { reason: callEvents.StreamStopReason.STREAM_STOP_REASON_CALL_ENDED },
+    });
+    await local.waitForMessage((m) => m.event === 'close' && JSON.stringify(m).includes('"call-ended"'));
+    await local.close();
+    await idle.close();
+  });
+
   it('says why a first connection failed: refused upgrade, ECONNREFUSED, untrusted certificate', async () => {
     const refusing = await startWsReceiver();
     refusing.refuseWith = 403;

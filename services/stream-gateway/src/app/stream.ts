@@ -118,6 +118,8 @@ export class Stream {
   private outputTimestamp = randomInt(0, 0x7fffffff);
   private outputMarker = true;
   private lastPlayedAtMs = -Infinity;
+  /** When any fork last brought a packet (monotonic ms); the stream's start before the first. */
+  private lastPacketAtMs: number;
   private readonly pendingMarks: { name: string; dueAtMs: number }[] = [];
   private ended: Promise<void> | undefined;
 
@@ -133,6 +135,7 @@ export class Stream {
     this.accumulator = new Int32Array(frameSamples(spec.format));
     this.endpointAudio = new EndpointAudio(spec.format);
     this.playout = new PlayoutQueue(Math.max(1, Math.floor(settings.playoutMaxMs / FRAME_MS)));
+    this.lastPacketAtMs = deps.now();
   }
 
   get streamId(): string {
@@ -169,12 +172,23 @@ export class Stream {
     this.resizeBudget();
   }
 
+  /** How long no fork of the stream has brought a packet (ms): a hold, or a call that is gone. */
+  silentForMs(nowMs: number): number {
+    return nowMs - this.lastPacketAtMs;
+  }
+
+  /** The media sessions the stream's forks are in. */
+  mediaSessions(): string[] {
+    return [...new Set([...this.channels.values()].map((c) => c.participant.sessionId))];
+  }
+
   private async addChannel(participant: Participant): Promise<void> {
     const forkId = `${this.spec.streamId}-${participant.legId}`;
     const holder: { channel?: Channel } = {};
-    const socket = await this.deps.openRtpSocket((packet, arrivedAtMs) =>
-      holder.channel?.input.push(packet, arrivedAtMs),
-    );
+    const socket = await this.deps.openRtpSocket((packet, arrivedAtMs) => {
+      this.lastPacketAtMs = arrivedAtMs;
+      holder.channel?.input.push(packet, arrivedAtMs);
+    });
     try {
       const [forked] = await this.deps.forks.startFork({
         callId: this.spec.callId,

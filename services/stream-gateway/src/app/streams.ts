@@ -17,6 +17,14 @@ const ENDED_MEMORY = 10_000;
 
 export interface StreamsOptions extends StreamSettings {
   maxStreams: number;
+  /**
+   * A stream none of whose forks brought a packet for this long asks the media-worker whether its media
+   * sessions still exist (and asks again each such time); when none does, the call is gone and the stream
+   * is closed as call-ended. This is how a stream ends whose close never came (the orchestrator crashed
+   * between recording the call's end and telling the gateway). A held call is silent too, hence the
+   * question rather than a timeout. 0: never.
+   */
+  idleMs: number;
   forks: ForkPort;
   openRtpSocket: OpenRtpSocket;
   connect: ConnectEndpoint;
@@ -38,6 +46,7 @@ export class Streams {
   private readonly clock: MediaClock;
   private readonly timers: ClockTimers;
   private running = false;
+  private sweep: NodeJS.Timeout | undefined;
   /** The clock's work: ticks, the last and the most one took (ms). */
   readonly clockStats = { ticks: 0, lastTickMs: 0, maxTickMs: 0, lateTicks: 0 };
 
@@ -102,6 +111,35 @@ export class Streams {
       this.clock.start();
     }
     stream.start();
+    if (!this.sweep && this.options.idleMs > 0) {
+      this.sweep = setInterval(() => void this.endOrphans(), this.options.idleMs);
+      this.sweep.unref();
+    }
+  }
+
+  /** Closes the silent streams whose media sessions are all gone (StreamsOptions.idleMs). */
+  async endOrphans(): Promise<void> {
+    const now = this.timers.now();
+    const silent = [...this.streams.values()].filter(
+      (stream) => !stream.isEnded && stream.silentForMs(now) >= this.options.idleMs,
+    );
+    await Promise.all(
+      silent.map(async (stream) => {
+        try {
+          const sessions = stream.mediaSessions();
+          const exists = await Promise.all(sessions.map((s) => this.options.forks.sessionExists(s)));
+          if (exists.some(Boolean) || stream.isEnded) return;
+          this.options.log.warn(
+            { streamId: stream.streamId, callId: stream.spec.callId, sessions },
+            'the media sessions of a silent stream are gone: closing it as call-ended',
+          );
+          await stream.close(callEvents.StreamStopReason.STREAM_STOP_REASON_CALL_ENDED, 'call-ended');
+        } catch (error) {
+          // The media-worker unreachable: asked again at the next sweep.
+          this.options.log.warn({ err: error, streamId: stream.streamId }, 'could not check a silent stream');
+        }
+      }),
+    );
   }
 
   /** The stream, or NOT_FOUND; `endedOk`: undefined for an ended stream (the command is then a no-op). */
@@ -152,6 +190,8 @@ export class Streams {
   }
 
   private stopClock(): void {
+    clearInterval(this.sweep);
+    this.sweep = undefined;
     if (!this.running) return;
     this.running = false;
     this.clock.stop();
