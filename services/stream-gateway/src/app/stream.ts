@@ -385,7 +385,7 @@ export class Stream {
     }
     await this.end(
       callEvents.StreamStopReason.STREAM_STOP_REASON_ENDPOINT_GONE,
-      `reconnection gave up after ${this.settings.reconnectWindowMs} ms: ${lastReason}`,
+      `reconnection gave up after ${Math.round(this.deps.now() - brokeAt)} ms: ${lastReason}`,
       false,
     );
   }
