@@ -272,10 +272,13 @@ describe('media streams (StartStream, StopStream, PauseStream, ResumeStream)', (
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}; gateway asked: ${JSON.stringify(gateway.requests.slice(-6))}`);
     });
-    expect(gateway.received('closeStream', legStream)).toHaveLength(1);
-    expect(gateway.received('closeStream', legStream)[0]).toMatchObject({
-      reason: StreamStopReason.STREAM_STOP_REASON_CALL_ENDED,
-    });
+    // Once per decision that ends it while the log still has it running: B's end, and A's when the pair
+    // ends too before the gateway's StreamClosed is recorded (CloseStream of a closed stream is OK).
+    const closes = gateway.received('closeStream', legStream);
+    expect(closes.length).toBeGreaterThanOrEqual(1);
+    expect(closes.length).toBeLessThanOrEqual(2);
+    for (const close of closes)
+      expect(close).toMatchObject({ reason: StreamStopReason.STREAM_STOP_REASON_CALL_ENDED });
   });
 
   it('a transfer updates the roster with the reason "transfer"', async () => {
