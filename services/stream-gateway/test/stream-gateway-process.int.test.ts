@@ -197,7 +197,9 @@ describe('the stream gateway process', () => {
     console.log(
       `stalled receiver: ${STREAMS} L16 16 kHz streams of ${2 * CALLS_PER_STREAM} channels; lowest RSS ${first} KiB then ${last} KiB ${(STALL_MS - SETTLE_MS) / 2000} s later (highest ${highest} KiB); unbounded would have kept ~${Math.round(unboundedKiB)} KiB more`,
     );
-    expect(last - first).toBeLessThan(unboundedKiB / 4);
+    // Half of it: RSS moves by a few MiB with the heap's own sizing on a loaded box (7 MiB seen in a CI run
+    // beside other suites), while kept frames would add all of it.
+    expect(last - first).toBeLessThan(unboundedKiB / 2);
 
     for (const connection of receiver.connections) connection.socket.resume();
     // The receiver reads its backlog (the kernel's buffers and the gateway's budget) before SIGTERM.
