@@ -166,7 +166,9 @@ async function openStream(
 /** What follows the decided events of any command: closes, roster updates, digits (see the file comment). */
 export const streamsAfterEvents: EventsEffect = async (ports, callId, command, decision, state) => {
   const wire = ports.streams;
-  if (!wire || state.status === 'none') return;
+  // Closes, roster updates and digits all concern streams the call had before this decision (a stream
+  // it starts is opened by StartStream itself): a call without one, most calls, has nothing to fold.
+  if (!wire || state.status === 'none' || Object.keys(state.streams).length === 0) return;
   const after = foldEvents(decision.events, state);
   const ending = streamsEndedBy(state, decision.events);
   for (const st of ending)
