@@ -344,6 +344,18 @@ function detailsOf(event: KnownEvent): string[] {
       const e = event.siprecFailed;
       return [`siprec=${e.siprecId}`, `sip=${e.sipStatus}`, `reason=${JSON.stringify(e.reason)}`];
     }
+    case 'legAttemptFailed': {
+      const e = event.legAttemptFailed;
+      return [
+        `leg=${e.legId}`,
+        `attempt=${e.attempt}`,
+        ...(e.trunk ? [`trunk=${e.trunk}`] : []),
+        `gateway=${e.gateway}`,
+        `sip=${e.sipStatus}`,
+        `reason=${JSON.stringify(e.reason)}`,
+        ...(e.failover ? ['failover'] : []),
+      ];
+    }
     default: {
       const unknown: never = event;
       return [String(unknown)];

@@ -15,3 +15,4 @@ export * as mixer from './gen/callctl/mixer/v1/mixer.js';
 export * as callbackEvents from './gen/callctl/events/v1/callback_events.js';
 export * as callback from './gen/callctl/v1/callback.js';
 export * as streamGateway from './gen/callctl/streams/v1/stream_gateway.js';
+export * as provisioning from './gen/callctl/v1/provisioning.js';

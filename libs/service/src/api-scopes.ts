@@ -12,6 +12,8 @@ export const API_SCOPES = {
   recordingsWrite: 'recordings:write',
   callbacksRead: 'callbacks:read',
   callbacksWrite: 'callbacks:write',
+  provisioningRead: 'provisioning:read',
+  provisioningWrite: 'provisioning:write',
 } as const;
 export type ApiScope = (typeof API_SCOPES)[keyof typeof API_SCOPES];
 export const KNOWN_API_SCOPES: ReadonlySet<string> = new Set(Object.values(API_SCOPES));

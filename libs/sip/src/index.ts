@@ -41,3 +41,19 @@ export {
   type BodyPart,
   type MultipartBody,
 } from './multipart.js';
+export { parseCidr, formatCidr, cidrContains, longestMatch, type Cidr } from './cidr.js';
+export {
+  parseChallenge,
+  formatChallenge,
+  parseCredentials,
+  formatCredentials,
+  ha1,
+  expectedResponse,
+  verifyResponse,
+  pickChallenge,
+  answerChallenge,
+  type DigestAlgorithm,
+  type DigestChallenge,
+  type DigestCredentials,
+} from './digest.js';
+export { issueNonce, checkNonce, NonceCounts, type NonceCheck } from './digest-nonce.js';

@@ -69,6 +69,13 @@ export function readConfig(environment: Environment) {
       /** OpenStream answers once the media-worker's forks are in place: two hops. */
       STREAM_GATEWAY_TIMEOUT_MS: env.durationMs(5000),
       /**
+       * A device's call (LegInitiated with user and routed_to): `platform` dials routed_to itself, rings the
+       * caller while it rings, answers and bridges the caller when it answers, and ends the caller's leg with
+       * the callee's cause when it fails (seed 001: "to the cloud first"); `app` leaves it to the application,
+       * as any inbound call.
+       */
+      DEVICE_CALL_ROUTING: z.enum(['platform', 'app']).default('platform'),
+      /**
        * Calls whose request set no max_duration_ms (CreateCall, AnswerLeg) are hung up this long after the
        * answer (MAX_DURATION). 0 = no limit. Default 4 h.
        */

@@ -85,6 +85,59 @@ export function readConfig(environment: Environment) {
         .default(30),
       /** How long closing may take once the calls are gone (or hung up); added to SIP_EDGE_DRAIN_MAX_MS. */
       SHUTDOWN_DRAIN_MS: env.durationMs(5000),
+      /**
+       * Sources whose INVITEs are accepted without a provisioned trunk (comma-separated IPs or CIDRs), as if
+       * they were one trunk with no name: for a lab, or a fronting SBC. Empty (the default): only trunks'
+       * sources and authenticated devices may call in; anything else gets INBOUND_REJECT_STATUS.
+       */
+      INBOUND_ALLOW_CIDRS: z.string().default(''),
+      /** The answer to an INVITE from a source that is no trunk's and no authenticated device (counted). */
+      INBOUND_REJECT_STATUS: z.coerce
+        .number({ message: 'expected a SIP status 400-699' })
+        .int()
+        .min(400, { message: 'expected a SIP status 400-699' })
+        .max(699, { message: 'expected a SIP status 400-699' })
+        .default(403),
+      /**
+       * The registrar's nonce secret (HMAC): every sip-edge instance must share it, so that a nonce issued
+       * by one is accepted by another (the chart takes it from a Secret). Unset: random per process, which
+       * is right for one instance only (logged at start).
+       */
+      REGISTRAR_NONCE_SECRET: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+      /** A nonce older than this is answered with a new challenge, stale=true. */
+      REGISTRAR_NONCE_TTL_MS: env.durationMs(300_000),
+      /** Expiry bounds of registrations (s): below the minimum is 423 Interval Too Brief (Min-Expires). */
+      REGISTRAR_MIN_EXPIRES_S: z.coerce.number().int().positive().default(60),
+      REGISTRAR_MAX_EXPIRES_S: z.coerce.number().int().positive().default(3600),
+      REGISTRAR_DEFAULT_EXPIRES_S: z.coerce.number().int().positive().default(3600),
+      /** Contacts kept per AOR; a REGISTER adding more gets 403 (the oldest are not silently dropped). */
+      REGISTRAR_MAX_CONTACTS: z.coerce.number().int().positive().default(10),
+      /** Challenges offered to devices, most preferred first (RFC 8760: one header per algorithm). */
+      DIGEST_ALGORITHMS: z
+        .string()
+        .default('SHA-256,MD5')
+        .transform((text, ctx) => {
+          const list = text
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean);
+          const bad = list.filter((a) => a !== 'SHA-256' && a !== 'MD5');
+          if (list.length === 0 || bad.length > 0) {
+            ctx.addIssue({ code: 'custom', message: 'expected SHA-256 and/or MD5, comma-separated' });
+            return z.NEVER;
+          }
+          return list as Array<'SHA-256' | 'MD5'>;
+        }),
+      /**
+       * Opens trunks' sealed secrets (outbound digest passwords): 32 bytes, base64, the same as the
+       * provisioning service's. Unset: trunks with outbound credentials cannot answer challenges (logged).
+       */
+      PROVISIONING_SECRETS_KEY: z.string().optional(),
+      /** Registration to providers: first retry after a failure, doubling up to the maximum. */
+      TRUNK_REGISTER_RETRY_MIN_MS: env.durationMs(5000),
+      TRUNK_REGISTER_RETRY_MAX_MS: env.durationMs(300_000),
+      /** A REGISTER or INVITE attempt to a gateway not answered finally within this long fails over. */
+      GATEWAY_ATTEMPT_TIMEOUT_MS: env.durationMs(8000),
     },
     environment,
   );

@@ -205,6 +205,9 @@ export function sipFactCommand(
           metadata,
         },
       };
+    case 'outboundAttemptFailed':
+      // CONTRACT: recorded as LegAttemptFailed by the orchestrator helper.
+      throw new ValidationError(`SIP fact ${factId}: outboundAttemptFailed is not recorded yet`);
   }
 }
 
