@@ -20,7 +20,13 @@ import {
 export interface DigestGateway {
   port: number;
   /** Every INVITE received (retransmissions included), with its Authorization if any. */
-  invites: Array<{ callId: string; cseq: string; authorization?: DigestCredentials }>;
+  invites: Array<{
+    uri: string;
+    from: string;
+    callId: string;
+    cseq: string;
+    authorization?: DigestCredentials;
+  }>;
   /** Statuses sent to INVITEs, in order. */
   answered: number[];
   byes: number;
@@ -61,6 +67,8 @@ export async function startDigestGateway(account: {
     const header = message.get('Authorization');
     const authorization = header ? parseCredentials(header) : undefined;
     gateway.invites.push({
+      uri: message.uri,
+      from: message.get('From') ?? '',
       callId: message.callId,
       cseq: message.get('CSeq') ?? '',
       ...(authorization ? { authorization } : {}),

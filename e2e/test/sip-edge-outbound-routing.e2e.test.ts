@@ -59,7 +59,13 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     weight: 1,
   });
   /** A trunk as the provisioning service publishes it, routing numbers that start with `prefix`. */
-  const provisionTrunk = async (name: string, prefix: string, gateways: GatewayView[], withAuth = false) => {
+  const provisionTrunk = async (
+    name: string,
+    prefix: string,
+    gateways: GatewayView[],
+    withAuth = false,
+    callerId: TrunkView['callerId'] = { fromNumber: '', fromDomain: '', stripPlus: false, prefix: '' },
+  ) => {
     const trunk: TrunkView = {
       name,
       inboundSources: [],
@@ -73,7 +79,7 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
           }
         : {}),
       numberPatterns: [`${prefix}*`],
-      callerId: { fromNumber: '', fromDomain: '', stripPlus: false, prefix: '' },
+      callerId,
       updatedAtMs: Date.now(),
     };
     await provisioning.put(trunkKey(name), JSON.stringify(trunk));
@@ -258,7 +264,7 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     t.expectSippSucceeded(await carrier.result);
   });
 
-  it("answers a gateway's SHA-256 challenge (RFC 8760) in the same dialog attempt: same Call-ID, CSeq + 1", async () => {
+  it("answers a gateway's SHA-256 challenge (RFC 8760) in the same dialog attempt, with the trunk's caller-id rule", async () => {
     const carrier = await startDigestGateway({
       realm: 'carrier.test',
       username: 'acct',
@@ -266,12 +272,20 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
       algorithm: 'SHA-256',
     });
     try {
-      await provisionTrunk('sha256', '+4420600', [gateway(carrier.port, 1)], true);
+      // The carrier wants national format with a 9 prefix, and its own number and domain as the From.
+      await provisionTrunk('sha256', '+4420600', [gateway(carrier.port, 1)], true, {
+        fromNumber: '+15550009999',
+        fromDomain: 'carrier.test',
+        stripPlus: true,
+        prefix: '9',
+      });
       const { callId, legId } = await placeCall('tel:+442060000001');
       await t.fact('legAnswered', (f) => f.callId === callId);
       expect(carrier.answered).toEqual([401, 200]);
       const [challenged, answered] = carrier.invites;
       expect(answered!.callId).toBe(challenged!.callId);
+      expect(answered!.uri).toBe(`sip:9442060000001@127.0.0.1:${carrier.port};transport=udp`);
+      expect(answered!.from).toMatch(/^<sip:15550009999@carrier\.test>;tag=/);
       expect(Number.parseInt(answered!.cseq, 10)).toBe(Number.parseInt(challenged!.cseq, 10) + 1);
       expect(answered!.authorization).toMatchObject({
         username: 'acct',
