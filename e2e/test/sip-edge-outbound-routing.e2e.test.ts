@@ -248,6 +248,22 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     t.expectSippSucceeded(await up.result);
   });
 
+  it('stops at a hangup while a gateway is tried: no failover to the next one', async () => {
+    const silent = await uas('uas-silent.xml');
+    const spare = await uas('uas-answers-expect-bye.xml');
+    await provisionTrunk('hung-up', '+4420450', [gateway(silent.port, 1), gateway(spare.port, 2)]);
+
+    const { callId, legId } = await placeCall('tel:+442045000001');
+    await t.fact('outboundLegSent', (f) => f.callId === callId);
+    await hangup(callId, legId);
+    const ended = await t.fact('legEnded', (f) => f.callId === callId);
+    expect(ended.fact.legEnded.cause).toBe(C.END_CAUSE_LOCAL_HANGUP);
+    // Past the attempt's timeout: the silent gateway's attempt must not have moved on to the spare one.
+    await new Promise((resolve) => setTimeout(resolve, ATTEMPT_TIMEOUT_MS + 500));
+    expect(attemptsOf(callId)).toEqual([]);
+    expect((await spare.stop(500)).incomingCalls).toBe(0);
+  });
+
   it("answers a gateway's MD5 challenge (401) with the trunk's credentials", async () => {
     const carrier = await uas(
       'gateway-uas-md5-challenge-answers-expect-bye.xml',
