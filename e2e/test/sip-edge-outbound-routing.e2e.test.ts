@@ -335,6 +335,22 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     expect(factCases(callId)).toEqual(['outboundLegSent', 'legProgress', 'legAnswered', 'legEnded']);
   });
 
+  it("ACKs and BYEs a second contact's 2xx that crossed the CANCEL; the leg keeps the first", async () => {
+    await provisionUser('carol');
+    const answers = await uas('uas-answers-expect-bye.xml');
+    const late = await uas('uas-rings-answers-despite-cancel-expect-bye.xml');
+    await register('sip:carol@platform.test', answers);
+    await register('sip:carol@platform.test', late);
+
+    const { callId, legId } = await placeCall('sip:carol@platform.test');
+    await t.fact('legAnswered', (f) => f.callId === callId);
+    t.expectSippSucceeded(await late.result);
+    // The leg is still the first contact's: up until the platform hangs it up.
+    expect(factCases(callId)).toEqual(['outboundLegSent', 'legProgress', 'legAnswered']);
+    await hangup(callId, legId);
+    t.expectSippSucceeded(await answers.result);
+  });
+
   it('ends a call to a user with no registered contact NOT_REGISTERED (480), and a number with no route NO_ROUTE (404)', async () => {
     await provisionUser('bob');
     const toBob = await placeCall('sip:bob@platform.test');
