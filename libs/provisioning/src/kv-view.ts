@@ -82,8 +82,9 @@ export async function watchProvisioning(
   speaking = current;
 
   let checking = false;
+  let closed = false;
   const checkStream = async () => {
-    if (checking) return;
+    if (checking || closed) return;
     checking = true;
     try {
       if (!current.ended() && !(await current.streamReplaced())) return;
@@ -92,6 +93,10 @@ export async function watchProvisioning(
         'provisioning bucket lost or replaced; resyncing',
       );
       const next = await openWatch(kvm, bucket, log, readyTimeoutMs, fromLive);
+      if (closed) {
+        await next.stop();
+        return;
+      }
       const previous = current;
       speaking = current = next;
       await previous.stop();
@@ -117,6 +122,7 @@ export async function watchProvisioning(
       return () => listeners.delete(listener);
     },
     async close() {
+      closed = true;
       clearInterval(timer);
       await current.stop();
     },
@@ -198,9 +204,14 @@ async function openWatch(
   // An empty bucket delivers nothing, so emptiness is asked for. Asked after the watch started: if the
   // bucket holds values now, the watch delivers them (the last with delta 0); if not, there is nothing
   // to wait for. The stream's creation time, read here too, tells a bucket made again later.
-  const status = await kv.status();
-  streamCreated = status.streamInfo.created;
-  if (status.values === 0) markReady();
+  try {
+    const status = await kv.status();
+    streamCreated = status.streamInfo.created;
+    if (status.values === 0) markReady();
+  } catch (error) {
+    await self.stop();
+    throw error;
+  }
   if (!(await readyWithin(ready, readyTimeoutMs))) {
     await self.stop();
     throw new UnavailableError(`the ${bucket} KV watch delivered no initial values in ${readyTimeoutMs} ms`, {
