@@ -316,6 +316,43 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     }
   });
 
+  it('answers a stale=true challenge once more, and gives up on a second plain 401 (wrong password)', async () => {
+    const stale = await startDigestGateway({
+      realm: 'carrier.test',
+      username: 'acct',
+      password: CARRIER_PASSWORD,
+      algorithm: 'SHA-256',
+      staleOnce: true,
+    });
+    const refusing = await startDigestGateway({
+      realm: 'carrier.test',
+      username: 'acct',
+      password: 'not-the-trunks-password',
+      algorithm: 'MD5',
+    });
+    try {
+      await provisionTrunk('stale', '+4420700', [gateway(stale.port, 1)], true);
+      await provisionTrunk('refusing', '+4420800', [gateway(refusing.port, 1)], true);
+
+      const accepted = await placeCall('tel:+442070000001');
+      await t.fact('legAnswered', (f) => f.callId === accepted.callId);
+      expect(stale.answered).toEqual([401, 401, 200]);
+      expect(
+        stale.invites.map((i) => Number.parseInt(i.cseq, 10) - Number.parseInt(stale.invites[0]!.cseq, 10)),
+      ).toEqual([0, 1, 2]);
+      await hangup(accepted.callId, accepted.legId);
+
+      const refused = await placeCall('tel:+442080000001');
+      const ended = await t.fact('legEnded', (f) => f.callId === refused.callId);
+      expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_UNREACHABLE, sipStatus: 401 });
+      expect(refusing.answered).toEqual([401, 401]);
+      expect(attemptsOf(refused.callId)).toEqual([]);
+    } finally {
+      await stale.close();
+      await refusing.close();
+    }
+  });
+
   it("rings a user's two contacts in parallel: the first to answer wins, the other gets CANCEL", async () => {
     await provisionUser('alice');
     const answers = await uas('uas-answers-expect-bye.xml');
