@@ -46,19 +46,14 @@ export class DeviceCallRouter {
     if (deviceCallSteps(state).length > 0) void this.drive(callId);
   }
 
-  /** At start and at each resync: every call of these with a step due. */
+  /** At start and at each resync: every call of these with a step due; resolves with how many. */
   async redrive(
     callIds: readonly string[],
     stateOf: (callId: string) => CallState | undefined,
   ): Promise<number> {
-    let driven = 0;
-    for (const callId of callIds) {
-      const state = stateOf(callId);
-      if (!state || deviceCallSteps(state).length === 0) continue;
-      await this.drive(callId);
-      driven++;
-    }
-    return driven;
+    const due = callIds.filter((callId) => deviceCallSteps(stateOf(callId) ?? { status: 'none' }).length > 0);
+    for (const callId of due) await this.drive(callId);
+    return due.length;
   }
 
   /** Resolves once every drive asked for so far has settled. */

@@ -25,6 +25,14 @@ const dialled = () => [
   b.dialRequested('B', 'A', deviceDialKey('A'), 'sip:bob@pbx.example.com'),
 ];
 const ringing = () => [...dialled(), b.legInitiated('B', 'out', 'sip-b'), b.legRinging('B')];
+/** The caller A refused with this status and cause. */
+const refused = (sipStatus: number, reason: string, cause: callEvents.EndCause): DeviceCallStep => ({
+  kind: 'rejectCaller',
+  callerLegId: 'A',
+  sipStatus,
+  reason,
+  cause,
+});
 const dial: DeviceCallStep = {
   kind: 'dial',
   callerLegId: 'A',
@@ -58,29 +66,17 @@ describe('device call: the callee is dialled', () => {
   it('has nothing to do when the callee answers (sip-edge answers the caller, the log bridges them)', () =>
     given(...ringing(), b.legAnswered('B')).thenSteps());
   it("refuses the caller with the callee's cause and status when the callee fails", () =>
-    given(...ringing(), b.legEnded('B', EndCause.END_CAUSE_BUSY, 486)).thenSteps({
-      kind: 'rejectCaller',
-      callerLegId: 'A',
-      sipStatus: 486,
-      reason: 'Busy Here',
-      cause: EndCause.END_CAUSE_BUSY,
-    }));
+    given(...ringing(), b.legEnded('B', EndCause.END_CAUSE_BUSY, 486)).thenSteps(
+      refused(486, 'Busy Here', EndCause.END_CAUSE_BUSY),
+    ));
   it('refuses the caller 480 NOT_REGISTERED when the user has no registered phone', () =>
-    given(...dialled(), b.legEnded('B', EndCause.END_CAUSE_NOT_REGISTERED, 480)).thenSteps({
-      kind: 'rejectCaller',
-      callerLegId: 'A',
-      sipStatus: 480,
-      reason: 'Temporarily Unavailable',
-      cause: EndCause.END_CAUSE_NOT_REGISTERED,
-    }));
+    given(...dialled(), b.legEnded('B', EndCause.END_CAUSE_NOT_REGISTERED, 480)).thenSteps(
+      refused(480, 'Temporarily Unavailable', EndCause.END_CAUSE_NOT_REGISTERED),
+    ));
   it('refuses the caller 404 NO_ROUTE when the dial plan has no route', () =>
-    given(...dialled(), b.legEnded('B', EndCause.END_CAUSE_NO_ROUTE, 0)).thenSteps({
-      kind: 'rejectCaller',
-      callerLegId: 'A',
-      sipStatus: 404,
-      reason: 'Not Found',
-      cause: EndCause.END_CAUSE_NO_ROUTE,
-    }));
+    given(...dialled(), b.legEnded('B', EndCause.END_CAUSE_NO_ROUTE, 0)).thenSteps(
+      refused(404, 'Not Found', EndCause.END_CAUSE_NO_ROUTE),
+    ));
   it('hangs the callee up when the caller cancels while it rings', () =>
     given(...ringing(), b.legEnded('A', EndCause.END_CAUSE_CANCELLED, 487)).thenSteps({
       kind: 'hangupCallee',
