@@ -128,7 +128,7 @@ export class DeviceCallRouter {
           data: {
             legId: step.calleeLegId,
             cause: callEvents.EndCause.END_CAUSE_BRIDGE_PEER_ENDED,
-            reason: `caller ${step.callerLegId} left before the answer`,
+            reason: `caller ${step.callerLegId} ended before the two were bridged`,
           },
           metadata: { now, newId: this.o.ids.next() },
         };

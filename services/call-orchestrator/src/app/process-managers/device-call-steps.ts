@@ -10,7 +10,9 @@
 import { callEvents } from '@callctl/proto';
 import { REASON_PHRASES } from '@callctl/sip';
 import type { CallState, Leg } from '../../domain/call.state.js';
+import type { Active } from '../../domain/call.guards.js';
 import { isDialledNumber } from '../../domain/capabilities/legs/dial-target.js';
+import { beingTransferred } from '../../domain/capabilities/transfers/transfers.state.js';
 
 const { EndCause, LegDirection } = callEvents;
 
@@ -88,6 +90,17 @@ function rejectCaller(caller: Leg, callee: Extract<Leg, { status: 'ended' }>): D
   };
 }
 
+/**
+ * Whether a callee whose caller ended is left with nobody: it still rings (the caller gave up), or it
+ * answered as the caller's CANCEL crossed sip-edge's answer to the caller, so they were never bridged. A
+ * callee that was bridged is the bridge's (its peer's end ends it) or a transfer's (it is moved on).
+ */
+function leftAlone(state: Active, callee: Leg): boolean {
+  if (waiting(callee)) return true;
+  if (callee.status !== 'answered' || beingTransferred(state, callee)) return false;
+  return !Object.values(state.bridges).some((b) => b.legAId === callee.legId || b.legBId === callee.legId);
+}
+
 /** The steps due on this call now (each is idempotent: taking one twice records nothing new). */
 export function deviceCallSteps(state: CallState): DeviceCallStep[] {
   if (state.status !== 'active') return [];
@@ -105,9 +118,7 @@ export function deviceCallSteps(state: CallState): DeviceCallStep[] {
         });
       else if (callee.status === 'ended') steps.push(rejectCaller(caller, callee));
       // A callee that answered: sip-edge answers the caller (dialled through), the log records the bridge.
-    } else if (caller.status === 'ended' && callee && waiting(callee)) {
-      // The caller gave up (CANCEL) while the callee rang. An answered callee is sip-edge's (it BYEs one
-      // that answers after the caller left) or the bridge's (its peer's end ends it).
+    } else if (caller.status === 'ended' && callee && leftAlone(state, callee)) {
       steps.push({ kind: 'hangupCallee', calleeLegId: callee.legId, callerLegId: caller.legId });
     }
   }

@@ -90,6 +90,12 @@ describe('device call: the callee is dialled', () => {
       b.legEnded('B', EndCause.END_CAUSE_BRIDGE_PEER_ENDED),
       b.callEnded(EndCause.END_CAUSE_CANCELLED),
     ).thenSteps());
+  it("hangs up a callee that answered as the caller's CANCEL crossed the answer (never bridged)", () =>
+    given(...ringing(), b.legAnswered('B'), b.legEnded('A', EndCause.END_CAUSE_CANCELLED, 487)).thenSteps({
+      kind: 'hangupCallee',
+      calleeLegId: 'B',
+      callerLegId: 'A',
+    }));
   it("leaves an answered callee's end to the bridge (its peer's end ends it)", () =>
     given(
       ...ringing(),
