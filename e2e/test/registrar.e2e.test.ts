@@ -58,6 +58,16 @@ describe('registrar', () => {
     }
     return username;
   }
+  /** A fresh user's phone (the libs/sip client), closed after `run`. */
+  async function withPhone(run: (phone: SipRegisterClient, user: string) => Promise<void>): Promise<void> {
+    const user = await newUser();
+    const phone = await SipRegisterClient.open(sipEngine(), user, DOMAIN);
+    try {
+      await run(phone, user);
+    } finally {
+      phone.close();
+    }
+  }
   const sipEngine = () => ({ host: '127.0.0.1', port: t.engine.sipPort });
   const aor = (username: string) => `sip:${username}@${DOMAIN}`;
 
@@ -110,9 +120,7 @@ describe('registrar', () => {
   });
 
   it('registers with SHA-256 and answers with every contact and its expiry', async () => {
-    const user = await newUser();
-    const phone = await SipRegisterClient.open(sipEngine(), user, DOMAIN);
-    try {
+    await withPhone(async (phone) => {
       const first = await phone.register('SHA-256', PASSWORD, {
         contact: `<${phone.contactUri}>`,
         expires: 120,
@@ -135,9 +143,7 @@ describe('registrar', () => {
           expect.stringMatching(/^<sip:desk@127\.0\.0\.1:5998>;expires=(599|600)$/),
         ]),
       );
-    } finally {
-      phone.close();
-    }
+    });
   });
 
   it('refuses a wrong password with 403 and stores nothing', async () => {
@@ -153,9 +159,7 @@ describe('registrar', () => {
   });
 
   it('refuses a replayed nonce count with a new challenge, and takes the next count', async () => {
-    const user = await newUser();
-    const phone = await SipRegisterClient.open(sipEngine(), user, DOMAIN);
-    try {
+    await withPhone(async (phone) => {
       const contact = `<${phone.contactUri}>`;
       const first = await phone.register('MD5', PASSWORD, { contact, expires: 300 });
       expect(first.final.status).toBe(200);
@@ -169,15 +173,11 @@ describe('registrar', () => {
         authorization: phone.answer(challenge, PASSWORD, 2),
       });
       expect(next.status).toBe(200);
-    } finally {
-      phone.close();
-    }
+    });
   });
 
   it('answers right credentials on an expired nonce with stale=true', async () => {
-    const user = await newUser();
-    const phone = await SipRegisterClient.open(sipEngine(), user, DOMAIN);
-    try {
+    await withPhone(async (phone) => {
       const challenge = phone.challengeOf(await phone.send({ contact: `<${phone.contactUri}>` }), 'SHA-256');
       await new Promise((resolve) => setTimeout(resolve, NONCE_TTL_MS + 200));
       const late = await phone.send({
@@ -186,15 +186,11 @@ describe('registrar', () => {
       });
       expect(late.status).toBe(401);
       expect(late.getAll('WWW-Authenticate').every((v) => /stale=true/i.test(v))).toBe(true);
-    } finally {
-      phone.close();
-    }
+    });
   });
 
   it('refuses too short an expiry with 423 and Min-Expires, and lets a binding expire', async () => {
-    const user = await newUser();
-    const phone = await SipRegisterClient.open(sipEngine(), user, DOMAIN);
-    try {
+    await withPhone(async (phone, user) => {
       const tooShort = await phone.register('MD5', PASSWORD, {
         contact: `<${phone.contactUri}>`,
         expires: 1,
@@ -211,27 +207,18 @@ describe('registrar', () => {
       const query = await phone.register('MD5', PASSWORD);
       expect(query.final.status).toBe(200);
       expect(query.final.getAll('Contact')).toEqual([]);
-    } finally {
-      phone.close();
-    }
+    });
   });
 
-  it('un-registers one contact with Expires: 0', async () => {
+  it.each([
+    ['one contact with Expires: 0', '<sip:a@127.0.0.1:5001>', ['sip:b@127.0.0.1:5002']],
+    ['every contact with Contact: *', '*', []],
+  ])('un-registers %s', async (_label, contact, left) => {
     const user = await newUser();
     t.expectSippSucceeded(await sippRegister(200, user, { contact: '<sip:a@127.0.0.1:5001>', expires: 300 }));
     t.expectSippSucceeded(await sippRegister(200, user, { contact: '<sip:b@127.0.0.1:5002>', expires: 300 }));
-    t.expectSippSucceeded(await sippRegister(200, user, { contact: '<sip:a@127.0.0.1:5001>', expires: 0 }));
-    expect((await bindings.list(aor(user), Date.now())).map((b) => b.contactUri)).toEqual([
-      'sip:b@127.0.0.1:5002',
-    ]);
-  });
-
-  it('un-registers every contact with Contact: *', async () => {
-    const user = await newUser();
-    t.expectSippSucceeded(await sippRegister(200, user, { contact: '<sip:a@127.0.0.1:5001>', expires: 300 }));
-    t.expectSippSucceeded(await sippRegister(200, user, { contact: '<sip:b@127.0.0.1:5002>', expires: 300 }));
-    t.expectSippSucceeded(await sippRegister(200, user, { contact: '*', expires: 0 }));
-    expect(await bindings.list(aor(user), Date.now())).toEqual([]);
+    t.expectSippSucceeded(await sippRegister(200, user, { contact, expires: 0 }));
+    expect((await bindings.list(aor(user), Date.now())).map((b) => b.contactUri)).toEqual(left);
   });
 
   it('refuses a REGISTER for a domain it does not serve with 404', async () => {
