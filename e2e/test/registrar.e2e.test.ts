@@ -251,7 +251,10 @@ describe('inbound gate', () => {
         // Later options win: sipp sends from 127.0.0.2, outside INBOUND_ALLOW_CIDRS (127.0.0.1/32).
         args: ['-i', '127.0.0.2', '-key', 'rtp_port', String(rtp.port)],
       });
-      t.expectSippSucceeded(await sipp.result);
+      const result = await sipp.result;
+      t.expectSippSucceeded(result);
+      // sip-edge's refusal (the engine's own would not say why), and no call came of it.
+      expect(result.messages).toContain('Warning: 399 sip-edge "unknown source"');
       expect(t.seen.some((f) => f.fact?.$case === 'inboundCallOffered')).toBe(false);
     } finally {
       await rtp.close();
