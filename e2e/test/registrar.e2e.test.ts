@@ -221,6 +221,35 @@ describe('registrar', () => {
     expect((await bindings.list(aor(user), Date.now())).map((b) => b.contactUri)).toEqual(left);
   });
 
+  it.each([
+    ['malformed credentials', (_nonce: string) => `Digest realm="${DOMAIN}", username="x"`, 400, 'Malformed'],
+    [
+      'an unknown algorithm',
+      (nonce: string) =>
+        `Digest username="x", realm="${DOMAIN}", nonce="${nonce}", uri="sip:${DOMAIN}", response="00", algorithm=SHA-512-256, qop=auth, nc=00000001, cnonce="c"`,
+      401,
+      'unsupported algorithm',
+    ],
+    [
+      'a realm mismatch',
+      (nonce: string) =>
+        `Digest username="x", realm="other.example", nonce="${nonce}", uri="sip:${DOMAIN}", response="00", algorithm=MD5, qop=auth, nc=00000001, cnonce="c"`,
+      401,
+      'realm mismatch',
+    ],
+  ])('answers %s with 400 or 401 and says why, storing nothing', async (_label, credentials, status, why) => {
+    await withPhone(async (phone, user) => {
+      const nonce = phone.challengeOf(await phone.send(), 'MD5').nonce;
+      const answer = await phone.send({
+        contact: `<${phone.contactUri}>`,
+        authorization: credentials(nonce).replace('username="x"', `username="${user}"`),
+      });
+      expect(answer.status).toBe(status);
+      expect(answer.get('Warning')).toContain(why);
+      expect(await bindings.list(aor(user), Date.now())).toEqual([]);
+    });
+  });
+
   it('refuses a REGISTER for a domain it does not serve with 404', async () => {
     const phone = await SipRegisterClient.open(sipEngine(), 'alice', 'elsewhere.example');
     try {
