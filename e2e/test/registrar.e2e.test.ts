@@ -8,7 +8,7 @@ import { connectBus, type NatsConnection } from '@callctl/bus';
 import { RtpEndpoint, startSipp, waitFor, type SippResult } from '@callctl/testing';
 import { openBindingStore, type BindingStore } from '@callctl/provisioning';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
-import { provisionDomain, provisionUser } from '../support/provisioning-kv.js';
+import { provisionDomain, provisionTrunk, provisionUser } from '../support/provisioning-kv.js';
 import { SipRegisterClient } from '../support/sip-register-client.js';
 
 jest.setTimeout(60_000);
@@ -18,6 +18,19 @@ const PASSWORD = 'correct horse';
 const NONCE_TTL_MS = 2000;
 const MIN_EXPIRES_S = 2;
 const scenario = (name: string) => join(__dirname, '..', 'scenarios', name);
+
+/**
+ * Resolves once the sip-edge behind the engine sees the user (its REGISTER gets 401, no longer 404): the
+ * provisioning watch applies keys in order, so whatever was written before is in its view too.
+ */
+async function untilSipEdgeSees(engine: { sipPort: number }, username: string): Promise<void> {
+  const probe = await SipRegisterClient.open({ host: '127.0.0.1', port: engine.sipPort }, username, DOMAIN);
+  try {
+    await waitFor('sip-edge to see the user', async () => (await probe.send()).status === 401, 5000, 50);
+  } finally {
+    probe.close();
+  }
+}
 
 describe('registrar', () => {
   let t: EdgeUnderTest;
@@ -50,12 +63,7 @@ describe('registrar', () => {
     users += 1;
     const username = `user${users}-${process.pid}`;
     await provisionUser(nc, DOMAIN, username, PASSWORD);
-    const probe = await SipRegisterClient.open(sipEngine(), username, DOMAIN);
-    try {
-      await waitFor('sip-edge to see the user', async () => (await probe.send()).status === 401, 5000, 50);
-    } finally {
-      probe.close();
-    }
+    await untilSipEdgeSees(t.engine, username);
     return username;
   }
   /** A fresh user's phone (the libs/sip client), closed after `run`. */
@@ -265,6 +273,16 @@ describe('inbound gate', () => {
 
   beforeAll(async () => {
     t = await startEdgeUnderTest({ env: { DIGEST_ALGORITHMS: 'MD5' } });
+    const nc = await connectBus({ servers: t.nats.url, name: 'gate-e2e' });
+    try {
+      await provisionTrunk(nc, 'carrier-e2e', { inboundSources: ['127.0.0.3/32'] });
+      await provisionDomain(nc, DOMAIN);
+      await provisionUser(nc, DOMAIN, 'alice', PASSWORD);
+      await provisionUser(nc, DOMAIN, 'bob', PASSWORD);
+      await untilSipEdgeSees(t.engine, 'bob');
+    } finally {
+      await nc.close();
+    }
   });
   afterAll(async () => {
     await t?.close();
@@ -290,15 +308,38 @@ describe('inbound gate', () => {
     }
   });
 
-  it('challenges a device’s INVITE with 407, then offers it with its user and where the dial plan routes it', async () => {
-    const nc = await connectBus({ servers: t.nats.url, name: 'gate-e2e' });
+  it('offers an INVITE from a trunk’s source with the trunk’s name', async () => {
     const rtp = await RtpEndpoint.open();
     try {
-      await provisionDomain(nc, DOMAIN);
-      await provisionUser(nc, DOMAIN, 'alice', PASSWORD);
-      await provisionUser(nc, DOMAIN, 'bob', PASSWORD);
-      // The provisioning view is live: give the watch a moment to fold the new keys in.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const sipp = await startSipp({
+        scenario: scenario('uac-expect-486.xml'),
+        remote: `127.0.0.1:${t.engine.sipPort}`,
+        service: 'from-carrier',
+        args: ['-i', '127.0.0.3', '-key', 'rtp_port', String(rtp.port)],
+      });
+      const offered = await t.fact(
+        'inboundCallOffered',
+        (f) =>
+          f.fact?.$case === 'inboundCallOffered' &&
+          f.fact.inboundCallOffered.toUri.includes('sip:from-carrier@'),
+      );
+      expect(offered.fact.inboundCallOffered.trunk).toBe('carrier-e2e');
+      expect(offered.fact.inboundCallOffered.user).toBeUndefined();
+      await call(t.client.rejectLeg.bind(t.client) as never, {
+        callId: offered.callId,
+        legId: offered.legId,
+        sipStatus: 486,
+        reason: 'test rejects',
+      });
+      t.expectSippSucceeded(await sipp.result);
+    } finally {
+      await rtp.close();
+    }
+  });
+
+  it('challenges a device’s INVITE with 407, then offers it with its user and where the dial plan routes it', async () => {
+    const rtp = await RtpEndpoint.open();
+    try {
       const sipp = await startSipp({
         scenario: scenario('device-invite-auth-expect-486.xml'),
         remote: `127.0.0.1:${t.engine.sipPort}`,
@@ -340,7 +381,6 @@ describe('inbound gate', () => {
       t.expectSippSucceeded(await sipp.result);
     } finally {
       await rtp.close();
-      await nc.close();
     }
   });
 });
