@@ -5,6 +5,7 @@
 // media-worker and sip-edge run as processes.
 import { join } from 'node:path';
 import { connectBus, type NatsConnection } from '@callctl/bus';
+import type { facts } from '@callctl/proto';
 import { RtpEndpoint, startSipp, waitFor, type SippResult } from '@callctl/testing';
 import { openBindingStore, type BindingStore } from '@callctl/provisioning';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
@@ -288,99 +289,68 @@ describe('inbound gate', () => {
     await t?.close();
   });
 
-  it('refuses an INVITE from a source that is no trunk’s and not allowlisted with 403', async () => {
+  /** sipp calling in with scenario `name` (its own RTP port), to its end. */
+  async function callIn(name: string, args: string[], service = 'gate'): Promise<SippResult> {
     const rtp = await RtpEndpoint.open();
     try {
       const sipp = await startSipp({
-        scenario: scenario('uac-expect-403.xml'),
+        scenario: scenario(name),
         remote: `127.0.0.1:${t.engine.sipPort}`,
-        service: 'unknown-source',
-        // Later options win: sipp sends from 127.0.0.2, outside INBOUND_ALLOW_CIDRS (127.0.0.1/32).
-        args: ['-i', '127.0.0.2', '-key', 'rtp_port', String(rtp.port)],
+        service,
+        args: [...args, '-key', 'rtp_port', String(rtp.port)],
       });
-      const result = await sipp.result;
-      t.expectSippSucceeded(result);
-      // sip-edge's refusal (the engine's own would not say why), and no call came of it.
-      expect(result.messages).toContain('Warning: 399 sip-edge "unknown source"');
-      expect(t.seen.some((f) => f.fact?.$case === 'inboundCallOffered')).toBe(false);
+      return await sipp.result;
     } finally {
       await rtp.close();
     }
+  }
+
+  /** The call offered to `toUri`, rejected with 486 (what the scenarios expect); resolves with its offer. */
+  async function rejectOffer(toUri: string): Promise<facts.InboundCallOffered> {
+    const offered = await t.fact(
+      'inboundCallOffered',
+      (f) => f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri.startsWith(toUri),
+    );
+    await call(t.client.rejectLeg.bind(t.client) as never, {
+      callId: offered.callId,
+      legId: offered.legId,
+      sipStatus: 486,
+      reason: 'test rejects',
+    });
+    return offered.fact.inboundCallOffered;
+  }
+
+  it('refuses an INVITE from a source that is no trunk’s and not allowlisted with 403', async () => {
+    // Later options win: sipp sends from 127.0.0.2, outside INBOUND_ALLOW_CIDRS (127.0.0.1/32).
+    const result = await callIn('uac-expect-403.xml', ['-i', '127.0.0.2']);
+    t.expectSippSucceeded(result);
+    // sip-edge's refusal (the engine's own would not say why), and no call came of it.
+    expect(result.messages).toContain('Warning: 399 sip-edge "unknown source"');
+    expect(t.seen.some((f) => f.fact?.$case === 'inboundCallOffered')).toBe(false);
   });
 
   it('offers an INVITE from a trunk’s source with the trunk’s name', async () => {
-    const rtp = await RtpEndpoint.open();
-    try {
-      const sipp = await startSipp({
-        scenario: scenario('uac-expect-486.xml'),
-        remote: `127.0.0.1:${t.engine.sipPort}`,
-        service: 'from-carrier',
-        args: ['-i', '127.0.0.3', '-key', 'rtp_port', String(rtp.port)],
-      });
-      const offered = await t.fact(
-        'inboundCallOffered',
-        (f) =>
-          f.fact?.$case === 'inboundCallOffered' &&
-          f.fact.inboundCallOffered.toUri.includes('sip:from-carrier@'),
-      );
-      expect(offered.fact.inboundCallOffered.trunk).toBe('carrier-e2e');
-      expect(offered.fact.inboundCallOffered.user).toBeUndefined();
-      await call(t.client.rejectLeg.bind(t.client) as never, {
-        callId: offered.callId,
-        legId: offered.legId,
-        sipStatus: 486,
-        reason: 'test rejects',
-      });
-      t.expectSippSucceeded(await sipp.result);
-    } finally {
-      await rtp.close();
-    }
+    const [result, offer] = await Promise.all([
+      callIn('uac-expect-486.xml', ['-i', '127.0.0.3'], 'from-carrier'),
+      rejectOffer('sip:from-carrier@'),
+    ]);
+    t.expectSippSucceeded(result);
+    expect(offer.trunk).toBe('carrier-e2e');
+    expect(offer.user).toBeUndefined();
   });
 
   it('challenges a device’s INVITE with 407, then offers it with its user and where the dial plan routes it', async () => {
-    const rtp = await RtpEndpoint.open();
-    try {
-      const sipp = await startSipp({
-        scenario: scenario('device-invite-auth-expect-486.xml'),
-        remote: `127.0.0.1:${t.engine.sipPort}`,
-        args: [
-          '-au',
-          'alice',
-          '-ap',
-          PASSWORD,
-          '-key',
-          'caller',
-          'alice',
-          '-key',
-          'callee',
-          'bob',
-          '-key',
-          'aor_domain',
-          DOMAIN,
-          '-key',
-          'rtp_port',
-          String(rtp.port),
-        ],
-      });
-      const offered = await t.fact(
-        'inboundCallOffered',
-        (f) =>
-          f.fact?.$case === 'inboundCallOffered' && f.fact.inboundCallOffered.toUri === `sip:bob@${DOMAIN}`,
-      );
-      expect(offered.fact.inboundCallOffered).toMatchObject({
-        user: `alice@${DOMAIN}`,
-        routedTo: `sip:bob@${DOMAIN}`,
-      });
-      expect(offered.fact.inboundCallOffered.trunk).toBeUndefined();
-      await call(t.client.rejectLeg.bind(t.client) as never, {
-        callId: offered.callId,
-        legId: offered.legId,
-        sipStatus: 486,
-        reason: 'test rejects',
-      });
-      t.expectSippSucceeded(await sipp.result);
-    } finally {
-      await rtp.close();
-    }
+    const keys = { caller: 'alice', callee: 'bob', aor_domain: DOMAIN };
+    const [result, offer] = await Promise.all([
+      callIn('device-invite-auth-expect-486.xml', [
+        ...['-au', 'alice', '-ap', PASSWORD],
+        ...Object.entries(keys).flatMap(([key, value]) => ['-key', key, value]),
+      ]),
+      rejectOffer(`sip:bob@${DOMAIN}`),
+    ]);
+    t.expectSippSucceeded(result);
+    expect(offer).toMatchObject({ user: `alice@${DOMAIN}`, routedTo: `sip:bob@${DOMAIN}` });
+    expect(offer.trunk).toBeUndefined();
+    expect(result.messages).toMatch(/SIP\/2.0 407[\s\S]*Proxy-Authenticate: Digest/);
   });
 });
