@@ -11,6 +11,7 @@ import { DeviceDigest } from './app/device-digest.js';
 import { InboundGate } from './app/inbound-gate.js';
 import { DEFAULT_STORE_TIMEOUT_MS, Registrar } from './app/registrar.js';
 import type { SipLegs } from './app/sip-legs.js';
+import { sendFinal } from './app/sip-response.js';
 import type { ReceivedRequest, SipResponder } from './app/sip-stack.js';
 
 export interface DeviceAccessSettings {
@@ -78,11 +79,28 @@ export async function startDeviceAccess(options: {
     async onInvite(request, responder) {
       // A draining instance refuses with 503 before any challenge: the caller should try another one.
       if (legs.draining()) return legs.onInvite(request, responder);
-      const caller = await gate.admit(request, responder);
+      const caller = await answeringFailures(responder, () => gate.admit(request, responder));
       if (caller) await legs.onInvite(request, responder, caller);
     },
-    onRegister: (request, responder) => registrar.onRegister(request, responder),
+    onRegister: (request, responder) =>
+      answeringFailures(responder, () => registrar.onRegister(request, responder)),
     refusedCount: () => gate.refusedCount(),
     close: () => gate.close(),
   };
+}
+
+/**
+ * Runs the decision; if it fails before answering, the request gets 500 at once (rather than the engine's
+ * own after 32 s) and the error goes on to the caller's log.
+ */
+async function answeringFailures<T>(
+  responder: SipResponder,
+  decide: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await decide();
+  } catch (error) {
+    if (!responder.finalResponseSent) await sendFinal(responder, 500).catch(() => undefined);
+    throw error;
+  }
 }
