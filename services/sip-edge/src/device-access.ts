@@ -1,9 +1,8 @@
 // Who may reach the platform by SIP, wired: the registrar for REGISTERs and the inbound gate in front of
 // every new INVITE, over the provisioning view and the binding store (NATS KV). sip-edge.ts starts it.
 import { randomBytes } from 'node:crypto';
-import type { NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { openBindingStore, type ProvisioningView } from '@callctl/provisioning';
+import type { BindingStore, ProvisioningView } from '@callctl/provisioning';
 import type { DigestAlgorithm } from '@callctl/sip';
 import { parseAllowCidrs } from './domain/inbound-caller.js';
 import type { RegistrarLimits } from './domain/registrar-bindings.js';
@@ -34,14 +33,15 @@ export interface DeviceAccess {
   close(): void;
 }
 
-export async function startDeviceAccess(options: {
-  nc: NatsConnection;
+export function startDeviceAccess(options: {
   provisioning: ProvisioningView;
+  /** The registrar's bindings (CALLCTL_REGISTRAR). */
+  bindings: BindingStore;
   legs: SipLegs;
   instance: string;
   settings: DeviceAccessSettings;
   log: Logger;
-}): Promise<DeviceAccess> {
+}): DeviceAccess {
   const { settings, log, provisioning, legs } = options;
   let nonceSecret = settings.nonceSecret;
   if (!nonceSecret) {
@@ -59,7 +59,7 @@ export async function startDeviceAccess(options: {
   });
   const registrar = new Registrar({
     provisioning,
-    bindings: await openBindingStore(options.nc),
+    bindings: options.bindings,
     digest,
     limits: settings.limits,
     instance: options.instance,

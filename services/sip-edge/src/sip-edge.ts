@@ -20,7 +20,7 @@ import { MediaPlan } from './domain/media-plan.js';
 import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 import { RecordingSessions } from './app/recording-sessions.js';
-import { watchProvisioning } from '@callctl/provisioning';
+import { openBindingStore, watchProvisioning } from '@callctl/provisioning';
 import { startDeviceAccess, type DeviceAccessSettings } from './device-access.js';
 
 export interface SipEdgeOptions {
@@ -81,6 +81,9 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     log: log.child({ module: 'journal' }),
     instance: options.instance,
   });
+  // The provisioning as published (CALLCTL_PROVISIONING, kept current by a KV watch): one copy for the
+  // registrar, the inbound gate and routing.
+  const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
   // Read before the engine can hand us a new INVITE, whose leg would otherwise look like an old one.
   const previousRun = await journal.recover();
   const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
@@ -102,10 +105,9 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     newId: randomUUID,
     fromUri: options.legs.defaultFromUri,
   });
-  const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
-  const access = await startDeviceAccess({
-    nc,
+  const access = startDeviceAccess({
     provisioning,
+    bindings: await openBindingStore(nc),
     legs,
     instance: options.instance,
     settings: options.access,
