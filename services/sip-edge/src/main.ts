@@ -45,6 +45,11 @@ runService({
         codecs: config.CODECS,
       },
       drain: { maxMs: config.SIP_EDGE_DRAIN_MAX_MS, retryAfterS: config.SIP_EDGE_DRAIN_RETRY_AFTER_S },
+      trunkRegistration: {
+        retry: { minMs: config.TRUNK_REGISTER_RETRY_MIN_MS, maxMs: config.TRUNK_REGISTER_RETRY_MAX_MS },
+        attemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
+        ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
+      },
     });
     stops.add('sip-edge', () => edge.close());
     log.info({ grpc: edge.grpc.address }, 'sip-edge ready');

@@ -20,6 +20,9 @@ import { MediaPlan } from './domain/media-plan.js';
 import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 import { RecordingSessions } from './app/recording-sessions.js';
+import { openTrunkStatusStore, parseSecretsKey, watchProvisioning } from '@callctl/provisioning';
+import { passwordOpener, TrunkRegistrations } from './app/trunk-registrations.js';
+import { publishTrunkRegistrationChanged } from './adapters/nats/trunk-registration-events.js';
 
 export interface SipEdgeOptions {
   log: Logger;
@@ -41,6 +44,15 @@ export interface SipEdgeOptions {
   drain: { maxMs: number; retryAfterS: number };
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
+  /**
+   * Registration to providers (TRUNK_REGISTER_RETRY_*_MS, GATEWAY_ATTEMPT_TIMEOUT_MS) and the key that opens
+   * trunks' sealed passwords (PROVISIONING_SECRETS_KEY, base64).
+   */
+  trunkRegistration: {
+    retry: { minMs: number; maxMs: number };
+    attemptTimeoutMs: number;
+    secretsKey?: string;
+  };
 }
 
 export interface RunningSipEdge {
@@ -105,6 +117,24 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   });
   engine.stack.refer((_request, response) => void legs.onReferWithoutDialog(response));
   await engine.ready;
+  const provisioningView = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
+  const trunkRegistrations = new TrunkRegistrations({
+    view: provisioningView,
+    status: await openTrunkStatusStore(nc),
+    sip: engine.stack,
+    publishChange: (status) => publishTrunkRegistrationChanged(nc, status),
+    openPassword: passwordOpener(
+      options.trunkRegistration.secretsKey
+        ? parseSecretsKey(options.trunkRegistration.secretsKey)
+        : undefined,
+      log.child({ module: 'trunk-registrations' }),
+    ),
+    retry: options.trunkRegistration.retry,
+    attemptTimeoutMs: options.trunkRegistration.attemptTimeoutMs,
+    instance: options.instance,
+    log: log.child({ module: 'trunk-registrations' }),
+  });
+  trunkRegistrations.start();
   const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({
@@ -148,6 +178,9 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       // Recording sessions get their BYE too: the recorders would otherwise record silence until they time out.
       const recorded = await recordings.endAll();
       if (recorded > 0) log.info({ sessions: recorded }, 'ended the recording sessions still up at shutdown');
+      // Un-REGISTERs at the providers while the engine is still there to send them.
+      await trunkRegistrations.close();
+      await provisioningView.close();
       await publisher.flush();
       engine.close();
       publisher.close();
