@@ -97,7 +97,9 @@ export class TrunkRegistration {
   }
 
   private async attempt(): Promise<void> {
-    if (!this.registered) this.report({ state: 'registering', lastStatus: 0, lastReason: '' });
+    // Said once, at the start: a refresh or a retry is no news (a failing trunk stays failing until it is not).
+    if (!this.registered && this.failures === 0)
+      this.report({ state: 'registering', lastStatus: 0, lastReason: '' });
     const sent = await this.exchange(this.requestedS);
     if (this.stopped) return;
     if ('error' in sent) return this.fail(0, sent.error.message);

@@ -130,7 +130,7 @@ export class TrunkRegistrations {
         attemptTimeoutMs: this.options.attemptTimeoutMs,
         instance,
         now: this.now,
-        log: log.child({ trunk: trunk.name }),
+        log,
       },
       trunk,
     );
