@@ -167,13 +167,15 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
       expect((await status.get(name))?.state).toBe('registered');
     });
 
-    it('routes an INVITE for the AOR to the registered contact, where sip-edge takes it', async () => {
+    it('routes an INVITE for the AOR to the registered contact, where sip-edge takes it as the trunk call', async () => {
       // The provider's caller dials the AOR; Kamailio's lookup rewrites the Request-URI to our contact.
       const call = runSipp({
         scenario: join(SCENARIOS, 'uac-expect-480.xml'),
         remote: `127.0.0.1:${provider.port}`,
         service: `${name}-user`,
         timeoutMs: 15_000,
+        // No media flows: the call is refused once offered (port 9, discard).
+        args: ['-key', 'rtp_port', '9'],
       });
       const offered = await t.fact('inboundCallOffered', (f) =>
         f.fact?.$case === 'inboundCallOffered'
@@ -181,6 +183,8 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
           : false,
       );
       expect(offered.fact.inboundCallOffered.toUri).toBe(`sip:${name}-user@127.0.0.1:${provider.port}`);
+      // Its Request-URI user is the trunk's contact user: the call is the trunk's.
+      expect(offered.fact.inboundCallOffered.trunk).toBe(name);
       t.expectSippSucceeded(await call);
     });
 

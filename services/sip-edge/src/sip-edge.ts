@@ -21,6 +21,7 @@ import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 import { RecordingSessions } from './app/recording-sessions.js';
 import { openTrunkStatusStore, parseSecretsKey, watchProvisioning } from '@callctl/provisioning';
+import { startDeviceAccess, type DeviceAccessSettings } from './device-access.js';
 import { passwordOpener, TrunkRegistrations } from './app/trunk-registrations.js';
 import { publishTrunkRegistrationChanged } from './adapters/nats/trunk-registration-events.js';
 
@@ -44,6 +45,8 @@ export interface SipEdgeOptions {
   drain: { maxMs: number; retryAfterS: number };
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
+  /** The registrar and who may call in (trunks, devices, INBOUND_ALLOW_CIDRS). */
+  access: DeviceAccessSettings;
   /**
    * Registration to providers (TRUNK_REGISTER_RETRY_*_MS, GATEWAY_ATTEMPT_TIMEOUT_MS) and the key that opens
    * trunks' sealed passwords (PROVISIONING_SECRETS_KEY, base64).
@@ -110,16 +113,29 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     newId: randomUUID,
     fromUri: options.legs.defaultFromUri,
   });
+  const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
+  const access = await startDeviceAccess({
+    nc,
+    provisioning,
+    legs,
+    instance: options.instance,
+    settings: options.access,
+    log,
+  });
   engine.stack.invite((request, response) => {
-    legs
+    access
       .onInvite(request, response)
       .catch((error: unknown) => log.error({ err: error }, 'inbound INVITE failed'));
   });
+  engine.stack.register((request, response) => {
+    access
+      .onRegister(request, response)
+      .catch((error: unknown) => log.error({ err: error }, 'REGISTER failed'));
+  });
   engine.stack.refer((_request, response) => void legs.onReferWithoutDialog(response));
   await engine.ready;
-  const provisioningView = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
   const trunkRegistrations = new TrunkRegistrations({
-    view: provisioningView,
+    view: provisioning,
     status: await openTrunkStatusStore(nc),
     sip: engine.stack,
     publishChange: (status) => publishTrunkRegistrationChanged(nc, status),
@@ -180,9 +196,10 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       if (recorded > 0) log.info({ sessions: recorded }, 'ended the recording sessions still up at shutdown');
       // Un-REGISTERs at the providers while the engine is still there to send them.
       await trunkRegistrations.close();
-      await provisioningView.close();
       await publisher.flush();
       engine.close();
+      access.close();
+      await provisioning.close();
       publisher.close();
       media.close();
       workers.close();
