@@ -27,6 +27,7 @@ import {
 } from '@callctl/provisioning';
 import { runSipp, startKamailioRegistrar, waitFor, type KamailioRegistrar } from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
+import { startSipEdgeProcess, startSipEngine } from '../support/services.js';
 
 jest.setTimeout(90_000);
 
@@ -252,5 +253,60 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
     await t.sipEdge.stop();
     expect(await provider.contacts()).toEqual([]);
     expect((await status.get(name))?.state).toBe('unregistered');
+  });
+
+  it('one instance registers a trunk; another takes over once the holder dies and its lease ages out', async () => {
+    const name = 'acme-lease';
+    await t.restartSipEdge();
+    const provider = await registrar({
+      realm: 'provider.test',
+      users: [{ username: 'lease-user', password: 'pw' }],
+      algorithm: 'MD5',
+      maxExpiresS: 4,
+    });
+    await putTrunk(name, provider, 'lease-user', 'pw');
+    expect(await statusIs(name, 'registered')).toMatchObject({ instance: 'sip-edge' });
+    const engineB = await startSipEngine();
+    const edgeB = await startSipEdgeProcess({
+      natsUrl: t.nats.url,
+      engine: engineB,
+      mediaWorkerGrpcPort: t.mediaWorker.grpcPort,
+      env: {
+        SIP_EDGE_INSTANCE: 'sip-edge-b',
+        PROVISIONING_SECRETS_KEY: SECRETS_KEY,
+        TRUNK_REGISTER_RETRY_MIN_MS: String(RETRY_MIN_MS),
+      },
+    });
+    try {
+      // B sees the trunk at start but not the lease: the provider keeps one contact, A's.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect((await provider.contacts()).map((c) => c.address)).toEqual([contactOf(name)]);
+      await t.sipEdge.kill();
+      const takenOver = await waitFor(
+        'instance B registered',
+        async () => {
+          const current = await status.get(name);
+          return current?.instance === 'sip-edge-b' && current.state === 'registered' && current;
+        },
+        60_000,
+        200,
+      );
+      expect(takenOver.lastStatus).toBe(200);
+      // A's contact lapses at the provider (4 s, no refresh), B's stays.
+      await waitFor(
+        "only B's contact at the provider",
+        async () => {
+          const addresses = (await provider.contacts()).map((c) => c.address);
+          return (
+            addresses.length === 1 && addresses[0] === `sip:${name}-contact@127.0.0.1:${engineB.sipPort}`
+          );
+        },
+        15_000,
+        200,
+      );
+    } finally {
+      await edgeB.stop();
+      await engineB.stop();
+    }
   });
 });
