@@ -25,7 +25,13 @@ import {
   type TrunkStatusStore,
   type TrunkView,
 } from '@callctl/provisioning';
-import { runSipp, startKamailioRegistrar, waitFor, type KamailioRegistrar } from '@callctl/testing';
+import {
+  runSipp,
+  startKamailioGateway,
+  startKamailioRegistrar,
+  waitFor,
+  type KamailioRegistrar,
+} from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 import { startSipEdgeProcess, startSipEngine } from '../support/services.js';
 
@@ -85,14 +91,20 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
   };
 
   /** What the provisioning service would publish for a trunk registering to `at` as `user`. */
-  const putTrunk = async (name: string, at: KamailioRegistrar, user: string, password: string) => {
+  const putTrunk = async (
+    name: string,
+    at: { port: number; uri: string },
+    user: string,
+    password: string,
+    registrarUri = at.uri,
+  ) => {
     const view: TrunkView = {
       name,
       inboundSources: [],
       gateways: [{ host: '127.0.0.1', port: at.port, transport: 'udp', priority: 1, weight: 1 }],
       outboundAuth: { username: user, sealedPassword: sealSecret(parseSecretsKey(SECRETS_KEY), password) },
       registration: {
-        registrarUri: at.uri,
+        registrarUri,
         aor: `sip:${user}@provider.test`,
         expiresS: 3600,
         contactUser: `${name}-contact`,
@@ -238,6 +250,42 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
     });
     await trunks.delete(trunkKey(name));
     await statusIs(name, 'unregistered');
+  });
+
+  it('registers over TCP when the registrar URI says so, with the engine TCP contact', async () => {
+    const name = 'acme-tcp';
+    const provider = await registrar({
+      realm: 'provider.test',
+      users: [{ username: 'tcp-user', password: 'pw' }],
+      algorithm: 'SHA-256',
+    });
+    await putTrunk(name, provider, 'tcp-user', 'pw', `${provider.uri};transport=tcp`);
+    await statusIs(name, 'registered');
+    expect((await provider.contacts()).map((c) => c.address)).toEqual([
+      `sip:${name}-contact@127.0.0.1:${t.engine.sipPort};transport=tcp`,
+    ]);
+    await trunks.delete(trunkKey(name));
+    await waitFor(
+      'un-registered over TCP',
+      async () => (await provider.contacts()).length === 0,
+      10_000,
+      100,
+    );
+  });
+
+  it('a provider answering 503: failing with that status, retried', async () => {
+    const name = 'acme-503';
+    const gateway = await startKamailioGateway();
+    try {
+      await putTrunk(name, gateway, 'any-user', 'pw');
+      const failing = await statusIs(name, 'failing');
+      expect(failing).toMatchObject({ lastStatus: 503, lastReason: 'Service Unavailable' });
+      await waitFor('a retry', async () => (await gateway.received('REGISTER')) >= 2, 10_000, 100);
+      await trunks.delete(trunkKey(name));
+      await statusIs(name, 'unregistered');
+    } finally {
+      await gateway.stop();
+    }
   });
 
   it('un-registers at shutdown', async () => {
