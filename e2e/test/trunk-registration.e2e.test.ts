@@ -216,7 +216,7 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
     });
   });
 
-  it('a wrong password: failing with the 403, retried with a doubling backoff up to the maximum', async () => {
+  it('a wrong password: failing with the 403, retried with a doubling backoff up to the maximum, until the password is mended', async () => {
     const name = 'acme-wrong';
     const provider = await registrar({
       realm: 'provider.test',
@@ -248,6 +248,10 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
       state: RegistrationState.REGISTRATION_STATE_FAILING,
       lastStatus: 403,
     });
+    // The provisioning change that mends the password is picked up at once: registered.
+    await putTrunk(name, provider, 'wrong-user', 'the-right-one');
+    expect(await statusIs(name, 'registered')).toMatchObject({ lastStatus: 200 });
+    expect(await provider.contacts()).toHaveLength(1);
     await trunks.delete(trunkKey(name));
     await statusIs(name, 'unregistered');
   });
