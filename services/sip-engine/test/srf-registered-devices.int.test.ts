@@ -5,6 +5,9 @@
 // and the dialog keeps to the flow even though the Contact names an address behind NAT. The "private"
 // Contact is 127.0.0.99:5999, where nothing listens: loopback only, and a request sent there is lost.
 import { buildResponse, type SipRequest } from '@callctl/sip';
+import { startSipp } from '@callctl/testing';
+import { scenario } from './harness/engine-process.js';
+import { expectSippPassed } from './harness/sipp-expect.js';
 import { routed, startEngineEnv, type EngineEnv } from './support/engine-env.js';
 import { ScriptedUa, SDP_A, SDP_B } from './support/scripted-ua.js';
 import { asDialog, type LooseSrf, type SrfMessage } from './support/srf-types.js';
@@ -129,5 +132,29 @@ describe('a phone behind NAT calling in over UDP', () => {
     await phone.send(phone.respond(bye, 200), env.peer());
     await destroyed;
     expect(env.engine.core.dialogs.size).toBe(0);
+  });
+});
+
+describe('sipp as a phone behind NAT, called through its flow', () => {
+  it('gets the ACK and the BYE at the address it answered from, not at its private Contact', async () => {
+    await using env = await startEngineEnv();
+    const phone = await startSipp({
+      scenario: scenario('uas-natted-answer-expect-bye.xml'),
+      transport: 'udp',
+      timeoutMs: 20_000,
+    });
+    try {
+      const srf = await env.app();
+      const dialog = asDialog(
+        await srf.createUAC(PRIVATE_CONTACT, {
+          localSdp: SDP_A,
+          proxy: `sip:127.0.0.1:${phone.port}`,
+        } as never),
+      );
+      await dialog.destroy();
+      expectSippPassed(await phone.result, 1);
+    } finally {
+      await phone.stop(0);
+    }
   });
 });
