@@ -33,7 +33,8 @@ async function registrar(env: EngineEnv): Promise<{ first: Promise<Registration>
         protocol: r.protocol,
         via: req.get('Via'),
       });
-      res.send(200, { headers: { Contact: `${req.get('Contact')};expires=60` } });
+      // The binding as asked for (Expires: 0 removes it), as a registrar grants it.
+      res.send(200, { headers: { Contact: `${req.get('Contact')};expires=${req.get('Expires')}` } });
     }),
   );
   await routed(env, 'register');
@@ -42,10 +43,10 @@ async function registrar(env: EngineEnv): Promise<{ first: Promise<Registration>
 }
 
 /** The phone registers `contact` (its private address) over its transport; returns the 200. */
-async function registerPhone(env: EngineEnv, ua: ScriptedUa, contact: string) {
+async function registerPhone(env: EngineEnv, ua: ScriptedUa, contact: string, expires = 60) {
   const protocol = ua.protocol as 'udp' | 'tcp';
   const register = ua.request('REGISTER', `sip:127.0.0.1:${env.peer(protocol).port}`, {
-    headers: [['Expires', '60']],
+    headers: [['Expires', String(expires)]],
   });
   register.set('Contact', `<${contact}>`);
   await ua.send(register, env.peer(protocol));
@@ -105,6 +106,37 @@ describe.each(['udp', 'tcp'] as const)('a phone registered over %s', (protocol) 
     await phone.reply(bye, phone.respond(bye, 200));
     await destroyed;
     expect(env.engine.core.dialogs.size).toBe(0);
+  });
+});
+
+describe('a phone registered over TCP, called by an app that names no flow', () => {
+  const contact = `${PRIVATE_CONTACT};transport=tcp`;
+
+  it('is reached over its own connection (drachtio per-contact cache) until it un-registers', async () => {
+    await using env = await startEngineEnv();
+    await using phone = await ScriptedUa.start('tcp');
+    await registrar(env);
+    await registerPhone(env, phone, contact);
+    const srf = await env.app();
+
+    const dialogP = srf.createUAC(contact, { localSdp: SDP_A } as never);
+    const invite = await phone.expectRequest('INVITE');
+    await phone.reply(invite, answerFromBehindNat(invite, contact));
+    const dialog = asDialog(await dialogP);
+    await phone.expectRequest('ACK');
+    const destroyed = dialog.destroy();
+    const bye = await phone.expectRequest('BYE');
+    await phone.reply(bye, phone.respond(bye, 200));
+    await destroyed;
+
+    await registerPhone(env, phone, contact, 0);
+    expect(env.engine.core.stats.registeredFlows).toBe(0);
+    // Now the Contact is all there is: 127.0.0.99:5999 refuses the connection.
+    const status = await srf.createUAC(contact, { localSdp: SDP_A } as never).then(
+      () => 200,
+      (err: { status?: number }) => err.status,
+    );
+    expect(status).toBe(503);
   });
 });
 
