@@ -96,6 +96,7 @@ export class AppRequests {
         { transport: inbound.transport, remote: inbound.remote },
         routeSet,
         remoteTarget,
+        { role: 'uac', method: 'INVITE' },
       ),
       app: undefined,
       inviteSeq: first.ackSeq,
@@ -122,6 +123,15 @@ export class AppRequests {
   /** §7.3: a new request outside any dialog. Host names in the next hop are resolved first. */
   appNewRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest): void {
     if (appRequest.method === 'ACK') return conn.respond(frame.msgId, 'NOK', [NOK.ackNon2xx]);
+    // A device that registered over a connection is reached over it (drachtio's tport cache); a next hop
+    // the app names (srf `proxy`) wins, unlike drachtio, which looks in its cache first.
+    const registered = frame.routeUrl
+      ? undefined
+      : this.core.registeredFlows.find(appRequest.method, appRequest.uri);
+    if (registered) {
+      const target = { peer: registered.remote, protocol: registered.transport.protocol };
+      return this.sendNewRequest(conn, frame, appRequest, target);
+    }
     let hop: NextHop;
     try {
       hop = nextHopOfUri(frame.routeUrl || appRequest.uri);
@@ -351,7 +361,11 @@ export class AppRequests {
       remoteTarget,
       routeSet,
       localContact,
-      ...this.core.dialogFlow(out.txn.flow, routeSet, remoteTarget),
+      // The response's source, not where we sent the request: that is where a NATed far end is reached.
+      ...this.core.dialogFlow(this.core.lastResponseSource.get(out) ?? out.txn.flow, routeSet, remoteTarget, {
+        role: 'uac',
+        method: request.method,
+      }),
       app: out.app,
       inviteSeq: request.cseq.seq,
     });

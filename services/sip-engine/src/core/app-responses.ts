@@ -45,6 +45,7 @@ export class AppResponses {
     if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
     if (response.status >= 200) {
       this.core.forgetInbound(req);
+      this.core.registeredFlows.learn(req.txn.request, response, req.txn.flow);
       if (req.creating && response.cseq.method === 'INVITE') {
         if (response.status < 300) this.core.cdr('cdr:start', 'application', ['uas'], text);
         else this.core.cdr('cdr:stop', 'application', ['call-rejected'], text);
@@ -160,7 +161,10 @@ export class AppResponses {
       remoteTarget: contact && !contact.star ? contact.uri : request.uri,
       routeSet,
       localContact,
-      ...this.core.dialogFlow(req.txn.flow, routeSet, contact?.uri),
+      ...this.core.dialogFlow(req.txn.flow, routeSet, contact && !contact.star ? contact.uri : undefined, {
+        role: 'uas',
+        method: request.method,
+      }),
       app: conn,
       inviteSeq: request.cseq.seq,
     });
