@@ -324,6 +324,16 @@ describe('audit', () => {
     );
     expect((await reader.listDomains({})).domains.map((d) => d.name)).toContain('secured.example');
   });
+
+  it('takes no actor name from the caller: a claimed principal is replaced, or ignored without auth', async () => {
+    const claim = { metadata: { 'x-callctl-principal': 'someone-else' } };
+    await admin.putDomain({ domain: { name: 'claimed.example' } }, claim);
+    await client.putDomain({ domain: { name: 'claimed-open.example' } }, claim);
+    const actorOf = async (key: string) =>
+      (await client.listAudit({ kind: 'domain', key, limit: 1 })).entries[0]?.actor;
+    expect(await actorOf('claimed.example')).toBe('ops-admin');
+    expect(await actorOf('claimed-open.example')).toBe('anonymous');
+  });
 });
 
 describe('the published model', () => {
