@@ -45,6 +45,10 @@ runService({
         codecs: config.CODECS,
       },
       drain: { maxMs: config.SIP_EDGE_DRAIN_MAX_MS, retryAfterS: config.SIP_EDGE_DRAIN_RETRY_AFTER_S },
+      outbound: {
+        gatewayAttemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
+        ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
+      },
     });
     stops.add('sip-edge', () => edge.close());
     log.info({ grpc: edge.grpc.address }, 'sip-edge ready');

@@ -9,6 +9,7 @@ import {
   type NatsConnection,
 } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
+import { openBindingStore, parseSecretsKey, watchProvisioning } from '@callctl/provisioning';
 import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
 import { NatsLegJournal } from './adapters/nats/leg-journal.js';
@@ -41,6 +42,11 @@ export interface SipEdgeOptions {
   drain: { maxMs: number; retryAfterS: number };
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
+  /**
+   * Outbound routing by the dial plan (numbers through trunks, platform users to their contacts):
+   * GATEWAY_ATTEMPT_TIMEOUT_MS and PROVISIONING_SECRETS_KEY. @default every target a SIP URI, as given
+   */
+  outbound?: { gatewayAttemptTimeoutMs: number; secretsKey?: string };
 }
 
 export interface RunningSipEdge {
@@ -77,6 +83,23 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     log: log.child({ module: 'journal' }),
     instance: options.instance,
   });
+  // The dial plan as provisioned (CALLCTL_PROVISIONING, kept current by a KV watch) and the registrar's bindings.
+  const provisioning = options.outbound
+    ? await watchProvisioning(nc, log.child({ module: 'provisioning' }))
+    : undefined;
+  const routing =
+    options.outbound && provisioning
+      ? {
+          provisioning,
+          bindings: await openBindingStore(nc),
+          ...(options.outbound.secretsKey
+            ? { secretsKey: parseSecretsKey(options.outbound.secretsKey) }
+            : {}),
+          gatewayAttemptTimeoutMs: options.outbound.gatewayAttemptTimeoutMs,
+          random: Math.random,
+          nowMs: Date.now,
+        }
+      : undefined;
   // Read before the engine can hand us a new INVITE, whose leg would otherwise look like an old one.
   const previousRun = await journal.recover();
   const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
@@ -90,6 +113,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     log: log.child({ module: 'legs' }),
     newId: randomUUID,
     settings: options.legs,
+    ...(routing ? { routing } : {}),
   });
   const recordings = new RecordingSessions({
     sip: engine.stack,
@@ -154,6 +178,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       publisher.close();
       media.close();
       workers.close();
+      await provisioning?.close();
       await nc.drain();
     },
   };

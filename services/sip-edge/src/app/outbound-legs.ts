@@ -4,6 +4,7 @@ import { checkDialUri } from '../domain/dial-target.js';
 import type { MediaParty, SdpPath } from '../domain/media-plan.js';
 import { endCauseOfFinalStatus, type CancelReason } from '../domain/end-cause.js';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
+import type { OutboundTarget } from '../domain/outbound-target.js';
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
 import { relayProvisional } from './early-media.js';
 import { completeAnswer } from './inbound-legs.js';
@@ -14,6 +15,7 @@ import { sdpForLeg } from './leg-sdp.js';
 import { releaseLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
+import { outboundTarget, wayOf, type Way } from './outbound-route.js';
 import { isDialog, isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
 
 const { EndCause } = callEvents;
@@ -79,10 +81,10 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
       throw new IllegalStateError(`leg ${input.legId} already exists`, context);
     return existing.sending; // a retried PlaceCall: the same INVITE
   }
-  const toUri = checkDialUri(input.toUri, 'to_uri', context);
   const fromUri = input.fromUri
     ? checkDialUri(input.fromUri, 'from_uri', context)
     : ctx.settings.defaultFromUri;
+  const target = outboundTarget(ctx.routing, input.toUri, fromUri, context);
   const headers: SipHeaders = {};
   for (const [name, value] of Object.entries(input.headers)) {
     if (RESERVED_HEADERS.has(name.toLowerCase()))
@@ -105,7 +107,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
   };
   // Registered before the first await, so a retry of this PlaceCall finds it instead of dialling twice.
   ctx.registry.add(leg);
-  const sending = sendInvite(ctx, leg, peer, path, toUri, headers, input.ringTimeoutMs).then((sipCallId) => ({
+  const sending = dial(ctx, leg, peer, path, target, headers, input.ringTimeoutMs).then((sipCallId) => ({
     sipCallId,
     media: path.party,
   }));
@@ -121,15 +123,41 @@ function abandon(ctx: LegContext, leg: OutboundLeg): void {
   void leaveMedia(ctx, leg);
 }
 
+/**
+ * The leg's INVITE by way of its target: a SIP URI as given, a trunk's gateways one after the other, a
+ * user's contacts in parallel. A target nothing can be called for ends the leg at once (LegEnded with the
+ * cause; PlaceCall itself succeeds, with no SIP Call-ID).
+ */
+async function dial(
+  ctx: LegContext,
+  leg: OutboundLeg,
+  peer: InboundLeg | undefined,
+  path: SdpPath,
+  target: OutboundTarget,
+  headers: SipHeaders,
+  requestedRingTimeoutMs: number,
+): Promise<string> {
+  const way = await wayOf(ctx, leg, target).catch((error: unknown) => {
+    abandon(ctx, leg);
+    throw error;
+  });
+  if (way.kind === 'unroutable') {
+    await endLeg(ctx, leg, way.cause, way.sipStatus, way.reason);
+    return '';
+  }
+  return sendInvite(ctx, leg, peer, path, way, headers, requestedRingTimeoutMs);
+}
+
 async function sendInvite(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg | undefined,
   path: SdpPath,
-  toUri: string,
+  way: Way,
   headers: SipHeaders,
   requestedRingTimeoutMs: number,
 ): Promise<string> {
+  const toUri = way.to;
   let localSdp: string | undefined;
   if (path.kind === 'peer-offer' && peer) {
     ctx.plan.used(leg.legId);
@@ -150,13 +178,21 @@ async function sendInvite(
   const invite = sipSpan(leg, 'INVITE');
   return new Promise<string>((resolveSent, rejectSent) => {
     let sent = false;
-    const outcome = ctx.sip.createUAC(
-      toUri,
+    const outcome = way.dialler(
       { headers, ...(localSdp ? { localSdp } : { noAck: true }) },
       {
         cbRequest: (error, request) =>
           invite.run(() => {
             if (error || !request) return; // the promise below rejects too
+            if (sent) {
+              // The next INVITE of the same leg: a trunk's next gateway, or a challenge answered.
+              leg.sent = request;
+              leg.sipCallId = request.get('Call-ID') ?? leg.sipCallId;
+              leg.log.info({ uri: request.uri, sipCallId: leg.sipCallId }, 'INVITE sent again');
+              ctx.journal.record(journalOf(ctx.plan, leg));
+              if (leg.cancelReason) cancelSent(leg);
+              return;
+            }
             sent = true;
             leg.sent = request;
             leg.sipCallId = request.get('Call-ID') ?? '';
@@ -165,7 +201,7 @@ async function sendInvite(
             leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
             resolveSent(leg.sipCallId);
             ctx.journal.record(journalOf(ctx.plan, leg));
-            report(ctx, leg, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party));
+            report(ctx, leg, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party, way.routed));
             if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
           }),
         cbProvisional: (response) =>
@@ -218,11 +254,7 @@ function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): 
   if (!leg.sent || leg.cancelReason) return;
   leg.cancelReason = reason;
   leg.log.info({ reason }, 'cancelling INVITE');
-  try {
-    leg.sent.cancel();
-  } catch (error) {
-    leg.log.warn({ err: error }, 'CANCEL not sent');
-  }
+  cancelSent(leg);
   if (leg.status.state === 'calling') {
     const cause = reason === 'ring-timeout' ? EndCause.END_CAUSE_NO_ANSWER : EndCause.END_CAUSE_LOCAL_HANGUP;
     void endLeg(
@@ -232,6 +264,14 @@ function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): 
       0,
       reason === 'ring-timeout' ? 'no response before the ring timeout' : 'hangup',
     );
+  }
+}
+
+function cancelSent(leg: OutboundLeg): void {
+  try {
+    leg.sent?.cancel();
+  } catch (error) {
+    leg.log.warn({ err: error }, 'CANCEL not sent');
   }
 }
 
