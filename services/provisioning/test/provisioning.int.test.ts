@@ -21,6 +21,7 @@ import {
   routeKey,
   trunkKey,
   userKey,
+  type DomainView,
   type TrunkView,
   type UserView,
 } from '@callctl/provisioning';
@@ -359,6 +360,18 @@ describe('the published model', () => {
     expect(await publisher.deleteIfUnchanged(key, read.revision)).toBe(false);
     expect(await publisher.putIfUnchanged(key, '{"first":true}', undefined)).toBe(false);
     expect(await published(key)).toEqual({ newer: true });
+    await kv.delete(key);
+  });
+
+  it('never replaces a newer view with an older one (two replicas publishing out of order)', async () => {
+    const publisher = await openKvModelPublisher({ nc, timeoutMs: 5000 });
+    const key = domainKey('ordered.example');
+    const view = (updatedAtMs: number): DomainView => ({ name: 'ordered.example', updatedAtMs });
+    await publisher.putView(key, view(2000));
+    await publisher.putView(key, view(1000));
+    expect(await published(key)).toMatchObject({ updatedAtMs: 2000 });
+    await publisher.putView(key, view(3000));
+    expect(await published(key)).toMatchObject({ updatedAtMs: 3000 });
     await kv.delete(key);
   });
 });
