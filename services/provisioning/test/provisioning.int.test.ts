@@ -15,6 +15,7 @@ import { provisioning } from '@callctl/proto';
 import {
   domainKey,
   openBindingStore,
+  openTrunkStatusStore,
   openSecret,
   parseSecretsKey,
   PROVISIONING_BUCKET,
@@ -191,6 +192,28 @@ describe('trunks', () => {
       provisioning.RegistrationState.REGISTRATION_STATE_UNREGISTERED,
     );
     expect((await refusal(client.getTrunk({ name: 'nope' }))).code).toBe(status.NOT_FOUND);
+  });
+
+  it('gives the status the registering sip-edge wrote: registered until when, by which instance', async () => {
+    const statuses = await openTrunkStatusStore(nc);
+    const expiresAtMs = Date.now() + 300_000;
+    await statuses.put({
+      trunk: 'carrier-reg',
+      state: 'failing',
+      lastStatus: 403,
+      lastReason: 'Forbidden',
+      nextAttemptAtMs: expiresAtMs,
+      instance: 'edge-7',
+      updatedAtMs: Date.now(),
+    });
+    const { trunk } = await client.getTrunk({ name: 'carrier-reg' });
+    expect(trunk?.registrationStatus).toMatchObject({
+      state: provisioning.RegistrationState.REGISTRATION_STATE_FAILING,
+      lastStatus: 403,
+      lastReason: 'Forbidden',
+      nextAttemptAt: new Date(expiresAtMs),
+      instance: 'edge-7',
+    });
   });
 });
 
