@@ -221,6 +221,8 @@ const services = [
       NATS_URL: env.NATS_URL,
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
       PROVISIONING_SECRETS_KEY: secretsKey,
+      // make dev's sipp and phones call from loopback without a provisioned trunk.
+      INBOUND_ALLOW_CIDRS: '127.0.0.1/32',
     },
     ready: grpcHealthy(sipEdgeGrpc),
     listens: [['sip-edge gRPC (internal)', sipEdgeGrpc]],

@@ -49,6 +49,19 @@ runService({
         gatewayAttemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
         ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
       },
+      access: {
+        allowCidrs: config.INBOUND_ALLOW_CIDRS,
+        rejectStatus: config.INBOUND_REJECT_STATUS,
+        ...(config.REGISTRAR_NONCE_SECRET ? { nonceSecret: config.REGISTRAR_NONCE_SECRET } : {}),
+        nonceTtlMs: config.REGISTRAR_NONCE_TTL_MS,
+        algorithms: config.DIGEST_ALGORITHMS,
+        limits: {
+          minExpiresS: config.REGISTRAR_MIN_EXPIRES_S,
+          maxExpiresS: config.REGISTRAR_MAX_EXPIRES_S,
+          defaultExpiresS: config.REGISTRAR_DEFAULT_EXPIRES_S,
+          maxContacts: config.REGISTRAR_MAX_CONTACTS,
+        },
+      },
     });
     stops.add('sip-edge', () => edge.close());
     log.info({ grpc: edge.grpc.address }, 'sip-edge ready');

@@ -21,6 +21,7 @@ import { MediaPlan } from './domain/media-plan.js';
 import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 import { RecordingSessions } from './app/recording-sessions.js';
+import { startDeviceAccess, type DeviceAccessSettings } from './device-access.js';
 
 export interface SipEdgeOptions {
   log: Logger;
@@ -47,6 +48,8 @@ export interface SipEdgeOptions {
    * GATEWAY_ATTEMPT_TIMEOUT_MS and PROVISIONING_SECRETS_KEY. @default every target a SIP URI, as given
    */
   outbound?: { gatewayAttemptTimeoutMs: number; secretsKey?: string };
+  /** The registrar and who may call in (trunks, devices, INBOUND_ALLOW_CIDRS). */
+  access: DeviceAccessSettings;
 }
 
 export interface RunningSipEdge {
@@ -83,23 +86,20 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     log: log.child({ module: 'journal' }),
     instance: options.instance,
   });
-  // The dial plan as provisioned (CALLCTL_PROVISIONING, kept current by a KV watch) and the registrar's bindings.
-  const provisioning = options.outbound
-    ? await watchProvisioning(nc, log.child({ module: 'provisioning' }))
+  // The provisioning as published (CALLCTL_PROVISIONING, kept current by a KV watch) and the registrar's
+  // bindings: one copy of each for the registrar, the inbound gate and outbound routing.
+  const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
+  const bindings = await openBindingStore(nc);
+  const routing = options.outbound
+    ? {
+        provisioning,
+        bindings,
+        ...(options.outbound.secretsKey ? { secretsKey: parseSecretsKey(options.outbound.secretsKey) } : {}),
+        gatewayAttemptTimeoutMs: options.outbound.gatewayAttemptTimeoutMs,
+        random: Math.random,
+        nowMs: Date.now,
+      }
     : undefined;
-  const routing =
-    options.outbound && provisioning
-      ? {
-          provisioning,
-          bindings: await openBindingStore(nc),
-          ...(options.outbound.secretsKey
-            ? { secretsKey: parseSecretsKey(options.outbound.secretsKey) }
-            : {}),
-          gatewayAttemptTimeoutMs: options.outbound.gatewayAttemptTimeoutMs,
-          random: Math.random,
-          nowMs: Date.now,
-        }
-      : undefined;
   // Read before the engine can hand us a new INVITE, whose leg would otherwise look like an old one.
   const previousRun = await journal.recover();
   const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
@@ -122,10 +122,23 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     newId: randomUUID,
     fromUri: options.legs.defaultFromUri,
   });
+  const access = startDeviceAccess({
+    provisioning,
+    bindings,
+    legs,
+    instance: options.instance,
+    settings: options.access,
+    log,
+  });
   engine.stack.invite((request, response) => {
-    legs
+    access
       .onInvite(request, response)
       .catch((error: unknown) => log.error({ err: error }, 'inbound INVITE failed'));
+  });
+  engine.stack.register((request, response) => {
+    access
+      .onRegister(request, response)
+      .catch((error: unknown) => log.error({ err: error }, 'REGISTER failed'));
   });
   engine.stack.refer((_request, response) => void legs.onReferWithoutDialog(response));
   await engine.ready;
@@ -175,10 +188,11 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       if (recorded > 0) log.info({ sessions: recorded }, 'ended the recording sessions still up at shutdown');
       await publisher.flush();
       engine.close();
+      access.close();
+      await provisioning.close();
       publisher.close();
       media.close();
       workers.close();
-      await provisioning?.close();
       await nc.drain();
     },
   };
