@@ -3,15 +3,7 @@
 // callbacks:read / callbacks:write).
 import type { Logger } from '@callctl/logging';
 import { EventWatchers, subscribeAll, type EventStore } from '@callctl/eventstore';
-import {
-  apiAuth,
-  KNOWN_API_SCOPES,
-  startGrpcServer,
-  watchApiCredentials,
-  type HealthRegistry,
-  type ServerTlsFiles,
-} from '@callctl/service';
-import type { ServerInterceptor } from '@grpc/grpc-js';
+import { startPublicGrpcServer, type HealthRegistry, type ServerTlsFiles } from '@callctl/service';
 import type { Callbacks } from '../../app/ports.js';
 import type { IifCounters } from '../../iif/iif-server.js';
 import type { ResponseCounters } from '../../iif/response-sender.js';
@@ -53,30 +45,16 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
   const watchers = new EventWatchers((afterPosition) =>
     subscribeAll({ store, databaseUrl: options.databaseUrl, afterPosition }),
   );
-  const interceptors: ServerInterceptor[] = [];
-  let credentials: { close(): void } | undefined;
-  if (options.apiTokensFile) {
-    const authLog = log.child({ module: 'api-auth' });
-    // Every scope of the public API is known: one tokens file serves CallControl's port and this one.
-    const file = watchApiCredentials(
-      options.apiTokensFile,
-      KNOWN_API_SCOPES,
-      authLog,
-      options.apiTokensReloadMs,
-    );
-    credentials = file;
-    interceptors.push(
-      apiAuth({ credentials: file.current, scopeOf: callbackScopeOf, log: authLog }).interceptor,
-    );
-  }
-  const server = await startGrpcServer({
+  const server = await startPublicGrpcServer({
+    apiTokensFile: options.apiTokensFile,
+    scopeOf: callbackScopeOf,
+    apiTokensReloadMs: options.apiTokensReloadMs,
     log,
     host: options.host,
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
-    interceptors,
     services: [
       callbackService({
         callbacks: options.callbacks,
@@ -86,9 +64,6 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
         log: log.child({ module: 'grpc' }),
       }),
     ],
-  }).catch((error: unknown) => {
-    credentials?.close();
-    throw error;
   });
   return {
     address: server.address,
@@ -99,7 +74,6 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
       // drain, which would otherwise wait for them to its limit.
       await watchers.close();
       await server.close();
-      credentials?.close();
     },
   };
 }
