@@ -9,6 +9,7 @@ import type { facts } from '@callctl/proto';
 import {
   freePort,
   RtpEndpoint,
+  startKamailioUacRegistration,
   startSipp,
   waitFor,
   type SippResult,
@@ -174,6 +175,26 @@ describe('registrar', () => {
         ]),
       );
     });
+  });
+
+  it('takes the registration of Kamailio’s uac module (a PBX registering as a device) with digest', async () => {
+    const user = await newUser();
+    const pbx = await startKamailioUacRegistration({
+      registrar: { host: '127.0.0.1', port: t.engine.sipPort },
+      domain: DOMAIN,
+      username: user,
+      password: PASSWORD,
+      expiresS: 120,
+    });
+    try {
+      await waitFor('uac_reg online', async () => (await pbx.state()).online, 15_000, 200);
+      const stored = await bindings.list(aor(user), Date.now());
+      expect(stored.map((b) => b.contactUri)).toEqual([pbx.contactUri]);
+      expect(stored[0]).toMatchObject({ transport: 'udp', sourceAddress: '127.0.0.1', sourcePort: pbx.port });
+      expect(stored[0]!.expiresAtMs - Date.now()).toBeGreaterThan(100_000);
+    } finally {
+      await pbx.stop();
+    }
   });
 
   it('refuses a wrong password with 403 and stores nothing', async () => {
