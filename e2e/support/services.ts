@@ -67,7 +67,8 @@ export interface SipEngineProcess extends ServiceProcess {
   secret: string;
 }
 
-export async function startSipEngine(): Promise<SipEngineProcess> {
+/** `env`: more settings, e.g. the flood ban's (SIP_FLOOD_*). */
+export async function startSipEngine(env: NodeJS.ProcessEnv = {}): Promise<SipEngineProcess> {
   const sipPort = await freePort();
   const adminPort = await freePort();
   const secret = 'e2e-secret';
@@ -78,6 +79,7 @@ export async function startSipEngine(): Promise<SipEngineProcess> {
       SIP_TCP: `127.0.0.1:${sipPort}`,
       ADMIN: `127.0.0.1:${adminPort}`,
       ADMIN_SECRET: secret,
+      ...env,
     },
     'sip-engine ready',
   );
@@ -350,6 +352,32 @@ export async function startOrchestratorProcess(options: {
       ...options.env,
     },
     'call-orchestrator ready',
+  );
+  return { ...service, grpcPort };
+}
+
+/**
+ * The provisioning service (issue 19: trunks, domains and users, routes) over its own test database, putting
+ * what it stores into the file's NATS KV, where every sip-edge reads it. `secretsKey` seals trunk passwords
+ * (PROVISIONING_SECRETS_KEY, the same as sip-edge's).
+ */
+export async function startProvisioningProcess(options: {
+  databaseUrl: string;
+  natsUrl: string;
+  secretsKey: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<GrpcServiceProcess> {
+  const grpcPort = await freePort();
+  const service = await startService(
+    'provisioning',
+    {
+      GRPC_PORT: String(grpcPort),
+      DATABASE_URL: options.databaseUrl,
+      NATS_URL: options.natsUrl,
+      PROVISIONING_SECRETS_KEY: options.secretsKey,
+      ...options.env,
+    },
+    'provisioning ready',
   );
   return { ...service, grpcPort };
 }
