@@ -41,11 +41,12 @@ export {
   type BodyPart,
   type MultipartBody,
 } from './multipart.js';
-export { parseCidr, formatCidr, cidrContains, longestMatch, type Cidr } from './cidr.js';
+export { parseCidr, formatCidr, cidrContains, longestMatch, parseAddressBytes, type Cidr } from './cidr.js';
 export {
   parseChallenge,
   formatChallenge,
   parseCredentials,
+  parseCredentialsWithReason,
   formatCredentials,
   ha1,
   expectedResponse,
@@ -55,5 +56,6 @@ export {
   type DigestAlgorithm,
   type DigestChallenge,
   type DigestCredentials,
+  type DigestParseResult,
 } from './digest.js';
 export { issueNonce, checkNonce, NonceCounts, type NonceCheck } from './digest-nonce.js';
