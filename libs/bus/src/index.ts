@@ -90,7 +90,13 @@ export {
   type LiveInstances,
   type WatchOptions,
 } from './instance-registry.js';
-export { InstanceTable, parseAnnouncement, type Announcement, type Instance } from './instance-table.js';
+export {
+  InstanceTable,
+  parseAnnouncement,
+  type Announcement,
+  type Instance,
+  type InstanceResources,
+} from './instance-table.js';
 export {
   durableFactPublisher,
   OrderedFactReporting,

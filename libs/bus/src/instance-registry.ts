@@ -12,7 +12,13 @@ import {
   instancesOfKind,
   instanceSubject,
 } from './subjects.js';
-import { InstanceTable, parseAnnouncement, type Announcement, type Instance } from './instance-table.js';
+import {
+  InstanceTable,
+  parseAnnouncement,
+  type Announcement,
+  type Instance,
+  type InstanceResources,
+} from './instance-table.js';
 
 /** How often an instance announces itself. */
 export const INSTANCE_HEARTBEAT_MS = 2000;
@@ -34,6 +40,11 @@ export interface AdvertiseOptions {
   address: string;
   /** @default INSTANCE_HEARTBEAT_MS */
   heartbeatMs?: number;
+  /**
+   * What the instance offers outside (GetMediaResources), read at each announcement: a sip-edge learns its
+   * SIP addresses only once its engine is connected. @default none
+   */
+  resources?: () => InstanceResources | undefined;
 }
 
 export interface Advertisement {
@@ -62,7 +73,8 @@ export async function advertiseInstance(o: AdvertiseOptions): Promise<Advertisem
   const subject = instanceSubject(o.kind, o.name.replace(/[^A-Za-z0-9_-]/g, '_'));
   const announce = (state: Announcement['state']) => {
     try {
-      o.nc.publish(subject, JSON.stringify({ name: o.name, address: o.address, state }));
+      const resources = state === 'gone' ? undefined : o.resources?.();
+      o.nc.publish(subject, JSON.stringify({ name: o.name, address: o.address, state, resources }));
     } catch {
       // The connection is closed: the peers' TTL drops this instance.
     }
@@ -141,4 +153,4 @@ export async function watchInstances(o: WatchOptions): Promise<InstanceWatch> {
   return { list: () => table.live(clock()), close: () => sub.unsubscribe() };
 }
 
-export type { Instance };
+export type { Instance, InstanceResources };

@@ -48,3 +48,33 @@ describe('InstanceTable: missing', () => {
     expect(table.live(8000)).toEqual([]);
   });
 });
+
+describe('InstanceTable: resources', () => {
+  it('keeps what an instance offers from its latest announcement', () => {
+    const table = new InstanceTable(1000);
+    const sip = [{ transport: 'udp', host: '192.0.2.10', port: 5060 }];
+    table.apply({ name: 'a', address: 'h:1', state: 'up', resources: { sip } }, 0);
+    expect(table.live(0)).toEqual([{ name: 'a', address: 'h:1', resources: { sip } }]);
+  });
+
+  it('reads well-formed resources and leaves malformed entries out', () => {
+    const text = JSON.stringify({
+      name: 'm',
+      address: 'h:2',
+      state: 'up',
+      resources: {
+        media: [
+          { address: '192.0.2.20', portMin: 30000, portMax: 40000 },
+          { address: '192.0.2.21', portMin: 'x', portMax: 40000 },
+        ],
+        sip: 'nonsense',
+      },
+    });
+    expect(parseAnnouncement(text)).toEqual({
+      name: 'm',
+      address: 'h:2',
+      state: 'up',
+      resources: { media: [{ address: '192.0.2.20', portMin: 30000, portMax: 40000 }] },
+    });
+  });
+});

@@ -22,6 +22,13 @@ export const OPEN_METHODS: ReadonlySet<string> = new Set([
   '/grpc.health.v1.Health/Watch',
 ]);
 
+/**
+ * Metadata the interceptor sets to the authenticated principal's name (whatever the caller sent under it is
+ * replaced), for handlers that record who did something (the provisioning audit). Without apiAuth on the
+ * port nobody is authenticated, and a handler must not trust it.
+ */
+export const PRINCIPAL_METADATA = 'x-callctl-principal';
+
 export const AUTH_FAILURES = {
   noCredentials: 'no_credentials',
   unknownToken: 'unknown_token',
@@ -120,6 +127,7 @@ export function apiAuth(options: ApiAuthOptions): ApiAuth {
         if (verdict.ok) {
           // The handler (and any peer it forwards to) has no use for the token: it stops here.
           metadata.remove('authorization');
+          metadata.set(PRINCIPAL_METADATA, verdict.principal.name);
           next(metadata);
           return;
         }

@@ -71,6 +71,7 @@ export {
   AUTH_FAILURES,
   noAuthFailures,
   OPEN_METHODS,
+  PRINCIPAL_METADATA,
   type ApiAuth,
   type ApiAuthOptions,
   type ApiCredentialsFile,

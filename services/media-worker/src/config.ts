@@ -1,4 +1,4 @@
-import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
+import { ConfigError, env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@callctl/config';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { parseUrlAllowList } from './domain/address-policy.js';
@@ -28,6 +28,17 @@ export function readConfig(environment: Environment) {
       RTPENGINE_NG: env.hostPort('127.0.0.1:52222'),
       /** Deadline of one ng command. */
       RTPENGINE_TIMEOUT_MS: env.durationMs(2000),
+      /**
+       * What this worker's rtpengine puts in SDP (its --interface, the part after `!` when it has one) and
+       * its --port-min/--port-max: announced so that GetMediaResources tells carriers what to allowlist.
+       * Unset address: no media addresses are announced.
+       */
+      RTPENGINE_ADVERTISED_ADDRESS: z
+        .string()
+        .optional()
+        .transform((v) => (v ? v : undefined)),
+      RTPENGINE_PORT_MIN: env.port(30000),
+      RTPENGINE_PORT_MAX: env.port(40000),
       /**
        * How often the sessions the worker knows are checked against rtpengine (ng list, then a query of each
        * missing one); a vanished session is reported as MediaSessionLost. 0: no check.
@@ -98,6 +109,10 @@ export function readConfig(environment: Environment) {
     },
     environment,
   );
+  if (config.RTPENGINE_PORT_MIN > config.RTPENGINE_PORT_MAX)
+    throw new ConfigError('media-worker', [
+      { variable: 'RTPENGINE_PORT_MIN', problem: 'must not be above RTPENGINE_PORT_MAX' },
+    ]);
   return {
     ...config,
     ...securityOf('media-worker', config),

@@ -49,6 +49,15 @@ runService({
       },
       mediaStores: { tts: config.TTS_GRPC, library: config.MEDIA_LIBRARY_GRPC },
       ...(config.ADVERTISE_GRPC ? { advertise: config.ADVERTISE_GRPC } : {}),
+      ...(config.RTPENGINE_ADVERTISED_ADDRESS
+        ? {
+            media: {
+              address: config.RTPENGINE_ADVERTISED_ADDRESS,
+              portMin: config.RTPENGINE_PORT_MIN,
+              portMax: config.RTPENGINE_PORT_MAX,
+            },
+          }
+        : {}),
       peerCredentials: peers.credentials,
     });
     stops.add('media worker', () => worker.close());

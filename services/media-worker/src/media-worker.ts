@@ -69,6 +69,8 @@ export interface MediaWorkerOptions {
   sessionCheckIntervalMs?: number;
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
+  /** rtpengine's advertised address and port range, announced for GetMediaResources. @default none */
+  media?: { address: string; portMin: number; portMax: number };
 }
 
 export interface RunningMediaWorker {
@@ -214,6 +216,7 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
     kind: 'media-worker',
     name: options.state.instance,
     address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+    ...(options.media ? { resources: () => ({ media: [options.media!] }) } : {}),
   });
   const checkIntervalMs = options.sessionCheckIntervalMs ?? DEFAULT_SESSION_CHECK_INTERVAL_MS;
   const stopWatching = checkIntervalMs > 0 ? watch.every(checkIntervalMs) : async () => undefined;

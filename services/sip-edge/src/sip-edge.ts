@@ -118,6 +118,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     kind: 'sip-edge',
     name: options.instance,
     address: options.advertise ?? `127.0.0.1:${grpc.port}`,
+    resources: () => ({ sip: engine.listenAddresses() }),
   });
   return {
     grpc,

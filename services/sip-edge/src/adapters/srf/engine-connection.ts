@@ -27,6 +27,8 @@ export interface EngineConnection {
   /** srf as sip-edge uses it; SIP actions fail with UnavailableError while the engine is away. */
   stack: SipStack;
   connected(): boolean;
+  /** The SIP listeners the engine announced at its last connect (announced for GetMediaResources). */
+  listenAddresses(): SipListenAddress[];
   /** Resolves at the first successful connection (srf.connect is not awaitable, pitfall 24). */
   ready: Promise<void>;
   close(): void;
@@ -110,6 +112,7 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
   return {
     stack,
     connected: () => isConnected,
+    listenAddresses: () => listenAddressesOf(hostports),
     ready,
     close: () => {
       const wasConnected = isConnected;
@@ -156,4 +159,25 @@ export function contactUriOf(hostports: string, protocol: 'udp' | 'tcp' | 'tls')
     return `${scheme}:${hostport}${protocol === 'tcp' ? ';transport=tcp' : ''}`;
   }
   return undefined;
+}
+
+export interface SipListenAddress {
+  transport: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * Every listener in the engine's announcement (`udp/127.0.0.1:5060,tcp/[::1]:5060`): what a carrier must
+ * allowlist. Entries without a port are left out.
+ */
+export function listenAddressesOf(hostports: string): SipListenAddress[] {
+  const addresses: SipListenAddress[] = [];
+  for (const entry of hostports.split(',')) {
+    const match = /^\s*([a-z]+)\/(\[[^\]]+\]|[^:\s]+):(\d+)\s*$/i.exec(entry);
+    if (!match) continue;
+    const host = match[2]!.replace(/^\[|\]$/g, '');
+    addresses.push({ transport: match[1]!.toLowerCase(), host, port: Number(match[3]) });
+  }
+  return addresses;
 }

@@ -1,0 +1,42 @@
+// The published model in the NATS KV bucket CALLCTL_PROVISIONING (libs/provisioning kv-layout.ts): a put
+// or delete per change, and the bucket's whole content for the reconciliation. Until libs/provisioning's
+// kv-view.ts offers a writer, the service writes with @nats-io/kv itself.
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { PROVISIONING_BUCKET } from '@callctl/provisioning';
+import type { ModelPublisher } from '../../app/ports.js';
+
+const decoder = new TextDecoder();
+
+export interface KvModelPublisherOptions {
+  nc: NatsConnection;
+  /** Deadline of one KV request. */
+  timeoutMs: number;
+}
+
+/** Opens (creating when absent: the first writer or watcher makes it) the bucket. */
+export async function openKvModelPublisher(o: KvModelPublisherOptions): Promise<ModelPublisher> {
+  const kv: KV = await new Kvm(jetstream(o.nc, { timeout: o.timeoutMs })).create(PROVISIONING_BUCKET, {
+    history: 1,
+  });
+  return {
+    async put(key, json) {
+      await kv.put(key, json);
+    },
+    async delete(key) {
+      await kv.delete(key);
+    },
+    async entries() {
+      const entries = new Map<string, string>();
+      const keys: string[] = [];
+      for await (const key of await kv.keys()) keys.push(key);
+      for (const key of keys) {
+        const entry = await kv.get(key);
+        // A deleted key's tombstone is no value.
+        if (entry && entry.operation === 'PUT') entries.set(key, decoder.decode(entry.value));
+      }
+      return entries;
+    },
+  };
+}
