@@ -1,5 +1,7 @@
 import { env, loadConfig, type Environment } from '@callctl/config';
+import { parseCidr } from '@callctl/sip';
 import { z } from 'zod';
+import { DEFAULT_SPAMMER_USER_AGENTS, SPAMMER_ACTIONS } from './engine/spammers.js';
 
 /** `host:port[,host:port...]`, e.g. `127.0.0.1:5060`. */
 const hostPortList = (fallback: string) =>
@@ -21,6 +23,40 @@ const hostPortList = (fallback: string) =>
           return { host, port };
         }),
     );
+
+/** A case-insensitive regex; empty: undefined (the check is off). */
+const optionalRegex = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      if (value.trim() === '') return undefined;
+      try {
+        return new RegExp(value, 'i');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    });
+
+/** Comma-separated IPs or CIDRs (`127.0.0.1/32, 10.0.0.0/8, ::1`). */
+const cidrList = z
+  .string()
+  .default('')
+  .transform((value, ctx) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0)
+      .flatMap((item) => {
+        try {
+          return [parseCidr(item)];
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `not an IP address or CIDR: ${item}` });
+          return [];
+        }
+      }),
+  );
 
 export function readConfig(environment: Environment) {
   return loadConfig(
@@ -73,6 +109,27 @@ export function readConfig(environment: Environment) {
       SIP_TCP_IDLE_TIMEOUT_MS: env.durationMs(120_000),
       /** TCP connections accepted from one IP address at a time; the excess is closed at once. */
       SIP_TCP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).default(100),
+      /** drachtio `spammers` <header name="User-Agent">: requests whose User-Agent matches are refused. Empty: off. */
+      SIP_SPAMMERS_USER_AGENT: optionalRegex(DEFAULT_SPAMMER_USER_AGENTS),
+      /** drachtio `spammers` <header name="To">: matched against the To URI's user. Empty: off. */
+      SIP_SPAMMERS_TO: optionalRegex(''),
+      /** drachtio `spammers` <header name="From">: matched against the From URI's user. Empty: off. */
+      SIP_SPAMMERS_FROM: optionalRegex(''),
+      /** drachtio `spammers action`: `discard` (silence) or `reject` (403 Forbidden), over UDP. */
+      SIP_SPAMMERS_ACTION: z.enum(SPAMMER_ACTIONS).default('discard'),
+      /** drachtio `spammers tcp-action`: the same over TCP. Empty: SIP_SPAMMERS_ACTION. */
+      SIP_SPAMMERS_TCP_ACTION: z.preprocess(
+        (v) => (v === '' ? undefined : v),
+        z.enum(SPAMMER_ACTIONS).optional(),
+      ),
+      /** Flood ban sample window (Kamailio pike sampling_time_unit). */
+      SIP_FLOOD_SAMPLE_MS: env.durationMs(2000),
+      /** Requests one source may send per sample; the next one bans it (pike reqs_density_per_unit). 0: off. */
+      SIP_FLOOD_MAX_REQUESTS: z.coerce.number().int().min(0).default(16),
+      /** How long a flooding source stays banned (Kamailio's ipban htable autoexpire). */
+      SIP_FLOOD_BAN_MS: env.durationMs(300_000),
+      /** Sources never counted nor banned: trusted carriers, load balancers, the tests' 127.0.0.1. */
+      SIP_FLOOD_EXEMPT_CIDRS: cidrList,
     },
     environment,
   );

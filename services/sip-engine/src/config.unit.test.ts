@@ -35,4 +35,47 @@ describe('sip-engine config', () => {
   it('rejects a cap of 0', () => {
     expect(() => readConfig({ SIP_TCP_MAX_CONNECTIONS_PER_IP: '0' })).toThrow();
   });
+
+  it('defaults the screening to Kamailio and drachtio: scanners discarded, 16 requests per 2 s, 300 s ban', () => {
+    const config = readConfig({});
+    expect(config.SIP_SPAMMERS_USER_AGENT?.test('friendly-scanner')).toBe(true);
+    expect(config.SIP_SPAMMERS_USER_AGENT?.test('VAXSIPUSERAGENT')).toBe(true);
+    expect(config.SIP_SPAMMERS_TCP_ACTION).toBeUndefined();
+    expect(config).toMatchObject({
+      SIP_SPAMMERS_TO: undefined,
+      SIP_SPAMMERS_ACTION: 'discard',
+      SIP_FLOOD_SAMPLE_MS: 2000,
+      SIP_FLOOD_MAX_REQUESTS: 16,
+      SIP_FLOOD_BAN_MS: 300_000,
+      SIP_FLOOD_EXEMPT_CIDRS: [],
+    });
+  });
+
+  it('reads the screening settings', () => {
+    const config = readConfig({
+      SIP_SPAMMERS_USER_AGENT: '',
+      SIP_SPAMMERS_TO: 'sipvicious',
+      SIP_SPAMMERS_ACTION: 'reject',
+      SIP_SPAMMERS_TCP_ACTION: 'discard',
+      SIP_FLOOD_MAX_REQUESTS: '0',
+      SIP_FLOOD_EXEMPT_CIDRS: '127.0.0.1/32, 10.0.0.0/8',
+    });
+    expect(config.SIP_SPAMMERS_USER_AGENT).toBeUndefined();
+    expect(config.SIP_SPAMMERS_TO?.test('SIPVicious')).toBe(true);
+    expect(config).toMatchObject({
+      SIP_SPAMMERS_ACTION: 'reject',
+      SIP_SPAMMERS_TCP_ACTION: 'discard',
+      SIP_FLOOD_MAX_REQUESTS: 0,
+    });
+    expect(config.SIP_FLOOD_EXEMPT_CIDRS.map((c) => `${c.address}/${c.prefix}`)).toEqual([
+      '127.0.0.1/32',
+      '10.0.0.0/8',
+    ]);
+  });
+
+  it('rejects a bad regex, action or CIDR', () => {
+    expect(() => readConfig({ SIP_SPAMMERS_USER_AGENT: '(' })).toThrow();
+    expect(() => readConfig({ SIP_SPAMMERS_ACTION: 'block' })).toThrow();
+    expect(() => readConfig({ SIP_FLOOD_EXEMPT_CIDRS: '10.0.0.300/8' })).toThrow(/not an IP address or CIDR/);
+  });
 });

@@ -1,6 +1,6 @@
 import { runService } from '@callctl/service/run-service';
 import { readConfig } from './config.js';
-import { startSipEngine } from './engine/sip-engine.js';
+import { startSipEngine, type ScreeningStatus } from './engine/sip-engine.js';
 
 // Composition root, in the one main shape (runService): config → logger → engine (SIP listeners, front
 // door, core, admin listener), its stop registered as soon as it runs.
@@ -24,6 +24,19 @@ runService({
         retryAfterS: config.SIP_RETRY_AFTER_S,
       },
       malformedLogIntervalMs: config.SIP_MALFORMED_LOG_INTERVAL_MS,
+      flood: {
+        sampleMs: config.SIP_FLOOD_SAMPLE_MS,
+        maxRequestsPerSample: config.SIP_FLOOD_MAX_REQUESTS,
+        banMs: config.SIP_FLOOD_BAN_MS,
+        exempt: config.SIP_FLOOD_EXEMPT_CIDRS,
+      },
+      spammers: {
+        userAgent: config.SIP_SPAMMERS_USER_AGENT,
+        to: config.SIP_SPAMMERS_TO,
+        from: config.SIP_SPAMMERS_FROM,
+        action: config.SIP_SPAMMERS_ACTION,
+        tcpAction: config.SIP_SPAMMERS_TCP_ACTION,
+      },
       tcpLimits: {
         messageTimeoutMs: config.SIP_TCP_MESSAGE_TIMEOUT_MS,
         idleTimeoutMs: config.SIP_TCP_IDLE_TIMEOUT_MS,
@@ -36,7 +49,12 @@ runService({
     const statsTimer = setInterval(
       () =>
         log.info(
-          { ...engine.core.stats, shed: engine.core.shed, malformed: engine.malformed.total },
+          {
+            ...engine.core.stats,
+            shed: engine.core.shed,
+            malformed: engine.malformed.total,
+            ...screeningSummary(engine.screening()),
+          },
           'sip engine tables',
         ),
       60_000,
@@ -48,3 +66,15 @@ runService({
     );
   },
 });
+
+/** The minute line's share of the screening: counts and the first banned addresses (not their detail). */
+function screeningSummary(status: ScreeningStatus) {
+  return {
+    spammersDiscarded: status.spammersDiscarded,
+    spammersRejected: status.spammersRejected,
+    floodBans: status.flood?.bans.length ?? 0,
+    floodBanned: status.flood?.bans.slice(0, 20).map((b) => b.address) ?? [],
+    floodBansTotal: status.flood?.bansTotal ?? 0,
+    floodDropped: status.flood?.droppedTotal ?? 0,
+  };
+}

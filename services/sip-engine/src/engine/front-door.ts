@@ -10,22 +10,37 @@ import {
   type SipResponse,
 } from '@callctl/sip';
 import type { Inbound } from '../transport/transport.js';
+import type { FloodGuard } from './flood-guard.js';
 import type { MalformedTally } from './malformed-tally.js';
+import { matchSpammer, type SpammerOptions } from './spammers.js';
 
 export interface FrontDoorOptions {
   log: Logger;
   /** Where malformed and invalid messages are counted and logged, at a bounded rate. */
   malformed: MalformedTally;
+  /** The per-source flood ban; undefined: none. */
+  flood?: FloodGuard;
+  /** Known scanners' headers (drachtio's `spammers`); undefined: none. */
+  spammers?: SpammerOptions;
+  /** Counts of what the screening refused (spammers discarded and rejected). */
+  screened?: ScreenedCounts;
   /** A well-formed, valid request for the transaction layer. */
   onRequest: (request: SipRequest, inbound: Inbound) => void;
   /** A well-formed response for the transaction layer. */
   onResponse: (response: SipResponse, inbound: Inbound) => void;
 }
 
+export interface ScreenedCounts {
+  spammersDiscarded: number;
+  spammersRejected: number;
+}
+
 /**
  * The stateless first step for every message off the wire: parse, answer malformed requests with 400 naming
  * the problem (SipParseError.reason), answer invalid ones as validateRequest says, drop malformed responses,
- * and never let one message crash the process. Answers go back to the packet's source (RFC 3581 symmetric
+ * and never let one message crash the process. Before any of it, a banned source is dropped unparsed; a
+ * request is then counted against its source's flood allowance and checked for a scanner's headers
+ * (Kamailio's REQINIT order: ban, pike, user agent). Answers go back to the packet's source (RFC 3581 symmetric
  * response routing), which on a reliable transport is the connection it came on.
  */
 export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) => void {
@@ -35,7 +50,10 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
       .send(serializeMessage(response), inbound.remote)
       .catch((err: unknown) => log.debug({ err, remote: inbound.remote }, 'could not send error response'));
 
+  const { flood, spammers } = options;
+  const screened = options.screened ?? { spammersDiscarded: 0, spammersRejected: 0 };
   return (inbound) => {
+    if (flood?.dropIfBanned(inbound.remote.address)) return;
     let message: SipRequest | SipResponse;
     try {
       message = parseMessage(inbound.data);
@@ -55,6 +73,7 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
     }
     try {
       if ('method' in message) {
+        if (flood && flood.check(inbound.remote.address) === 'drop') return;
         const failure = validateRequest(message);
         if (failure) {
           options.malformed.record('invalid request', {
@@ -67,6 +86,16 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
               inbound,
               buildResponse(message, failure.status, failure.reason, { headers: failure.headers }),
             );
+          }
+          return;
+        }
+        const spammer = spammers && matchSpammer(message, inbound.transport.protocol, spammers);
+        if (spammer) {
+          log.debug({ remote: inbound.remote, ...spammer }, 'spammer request refused');
+          if (spammer.action === 'discard') screened.spammersDiscarded += 1;
+          else {
+            screened.spammersRejected += 1;
+            if (message.method !== 'ACK') void reply(inbound, buildResponse(message, 403, 'Forbidden'));
           }
           return;
         }

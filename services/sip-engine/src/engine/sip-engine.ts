@@ -9,8 +9,10 @@ import { TcpTransport, type TcpTransportOptions } from '../transport/tcp-transpo
 import type { Peer, SipTransport } from '../transport/transport.js';
 import { hostPort } from '../core/addressing.js';
 import { UdpTransport } from '../transport/udp-transport.js';
-import { createFrontDoor } from './front-door.js';
+import { FloodGuard, type FloodGuardOptions, type FloodStatus } from './flood-guard.js';
+import { createFrontDoor, type ScreenedCounts } from './front-door.js';
 import { MalformedTally } from './malformed-tally.js';
+import type { SpammerOptions } from './spammers.js';
 
 export interface SipEngineOptions {
   udp: Array<{ host: string; port: number }>;
@@ -29,6 +31,13 @@ export interface SipEngineOptions {
   malformedLogIntervalMs?: number;
   /** TCP listeners: see TcpTransportOptions (message deadline, idle timeout, connections per address). */
   tcpLimits?: Pick<TcpTransportOptions, 'messageTimeoutMs' | 'idleTimeoutMs' | 'maxConnectionsPerAddress'>;
+  /**
+   * The per-source flood ban (Kamailio pike-like), checked before any transaction. Undefined: no ban at all
+   * (main.ts always passes one, with Kamailio's defaults unless configured).
+   */
+  flood?: FloodGuardOptions;
+  /** drachtio's `spammers`: requests with a scanner's User-Agent/To/From are discarded or rejected. */
+  spammers?: SpammerOptions;
   /** @default 185_000 (RFC 3261 Timer C) */
   timerCMs?: number;
   /** @default the system resolver */
@@ -44,9 +53,15 @@ export interface SipEngine {
   transports: SipTransport[];
   /** Malformed and invalid messages seen, counted and logged at a bounded rate. */
   malformed: MalformedTally;
+  /** What the front door's screening did: bans in force and counts (undefined `flood`: no ban configured). */
+  screening(): ScreeningStatus;
   /** `udp/127.0.0.1:5060,tcp/...` as announced to apps. */
   hostports: string;
   close(): Promise<void>;
+}
+
+export interface ScreeningStatus extends ScreenedCounts {
+  flood: FloodStatus | undefined;
 }
 
 /**
@@ -63,9 +78,16 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     clock: options.clock ?? systemClock,
     intervalMs: options.malformedLogIntervalMs,
   });
+  const flood = options.flood
+    ? new FloodGuard(options.flood, options.clock ?? systemClock, frontDoorLog)
+    : undefined;
+  const screened: ScreenedCounts = { spammersDiscarded: 0, spammersRejected: 0 };
   const onMessage = createFrontDoor({
     log: frontDoorLog,
     malformed,
+    flood,
+    spammers: options.spammers,
+    screened,
     onRequest: (request, inbound) => {
       if (ref.core) return ref.core.onRequest(request, inbound);
       if (request.method === 'ACK') return;
@@ -91,6 +113,8 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
           ...common,
           ...options.tcpLimits,
           onMalformed: (message, entry) => malformed.record(message, entry),
+          // A banned source opens no new connection either (its datagrams are dropped in the front door).
+          refuse: flood ? (address) => flood.dropIfBanned(address) : undefined,
         }),
       );
   } catch (err) {
@@ -130,11 +154,13 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     core,
     transports,
     malformed,
+    screening: () => ({ ...screened, flood: flood?.status() }),
     hostports,
     close: async () => {
       await admin.close();
       core.close();
       malformed.close();
+      flood?.close();
       await Promise.all(transports.map((t) => t.close()));
     },
   };

@@ -26,6 +26,8 @@ export interface TcpTransportOptions {
    * @default 10_000
    */
   messageTimeoutMs?: number;
+  /** Whether a connection from this remote IP address is closed at once (a banned source). @default none */
+  refuse?: (address: string) => boolean;
   /** Connections accepted from one remote IP address at a time; the excess is closed at once. @default 100 */
   maxConnectionsPerAddress?: number;
   /**
@@ -112,6 +114,10 @@ export class TcpTransport implements SipTransport {
   /** A connection a peer opened: counted against its address's cap, refused beyond it. */
   private accept(socket: Socket): void {
     const address = socket.remoteAddress ?? '';
+    if (this.options.refuse?.(address)) {
+      socket.destroy();
+      return;
+    }
     const open = this.acceptedFrom.get(address) ?? 0;
     if (open >= (this.options.maxConnectionsPerAddress ?? DEFAULT_TCP_MAX_CONNECTIONS_PER_ADDRESS)) {
       this.options.log.debug({ address, open }, 'tcp connection refused: too many from this address');
