@@ -202,6 +202,8 @@ const services = [
       SIP_ENGINE_SECRET: sipAdminSecret,
       NATS_URL: env.NATS_URL,
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+      // make dev's sipp and phones call from loopback without a provisioned trunk.
+      INBOUND_ALLOW_CIDRS: '127.0.0.1/32',
     },
     ready: grpcHealthy(sipEdgeGrpc),
     listens: [['sip-edge gRPC (internal)', sipEdgeGrpc]],

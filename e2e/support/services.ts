@@ -307,6 +307,8 @@ export async function startSipEdgeProcess(
       SIP_ENGINE_SECRET: options.engine.secret,
       NATS_URL: options.natsUrl,
       MEDIA_WORKER_GRPC: `127.0.0.1:${options.mediaWorkerGrpcPort}`,
+      // The tests' sipp and phones call from 127.0.0.1 without a provisioned trunk.
+      INBOUND_ALLOW_CIDRS: '127.0.0.1/32',
       ...(options.answerTimeoutMs ? { ANSWER_TIMEOUT_MS: String(options.answerTimeoutMs) } : {}),
       ...(options.ringTimeoutMs ? { RING_TIMEOUT_MS: String(options.ringTimeoutMs) } : {}),
       ...(options.drainMaxMs ? { SIP_EDGE_DRAIN_MAX_MS: String(options.drainMaxMs) } : {}),

@@ -45,6 +45,19 @@ runService({
         codecs: config.CODECS,
       },
       drain: { maxMs: config.SIP_EDGE_DRAIN_MAX_MS, retryAfterS: config.SIP_EDGE_DRAIN_RETRY_AFTER_S },
+      access: {
+        allowCidrs: config.INBOUND_ALLOW_CIDRS,
+        rejectStatus: config.INBOUND_REJECT_STATUS,
+        ...(config.REGISTRAR_NONCE_SECRET ? { nonceSecret: config.REGISTRAR_NONCE_SECRET } : {}),
+        nonceTtlMs: config.REGISTRAR_NONCE_TTL_MS,
+        algorithms: config.DIGEST_ALGORITHMS,
+        limits: {
+          minExpiresS: config.REGISTRAR_MIN_EXPIRES_S,
+          maxExpiresS: config.REGISTRAR_MAX_EXPIRES_S,
+          defaultExpiresS: config.REGISTRAR_DEFAULT_EXPIRES_S,
+          maxContacts: config.REGISTRAR_MAX_CONTACTS,
+        },
+      },
     });
     stops.add('sip-edge', () => edge.close());
     log.info({ grpc: edge.grpc.address }, 'sip-edge ready');

@@ -20,6 +20,8 @@ import { MediaPlan } from './domain/media-plan.js';
 import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 import { RecordingSessions } from './app/recording-sessions.js';
+import { watchProvisioning } from '@callctl/provisioning';
+import { startDeviceAccess, type DeviceAccessSettings } from './device-access.js';
 
 export interface SipEdgeOptions {
   log: Logger;
@@ -41,6 +43,8 @@ export interface SipEdgeOptions {
   drain: { maxMs: number; retryAfterS: number };
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
+  /** The registrar and who may call in (trunks, devices, INBOUND_ALLOW_CIDRS). */
+  access: DeviceAccessSettings;
 }
 
 export interface RunningSipEdge {
@@ -98,10 +102,24 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     newId: randomUUID,
     fromUri: options.legs.defaultFromUri,
   });
+  const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
+  const access = await startDeviceAccess({
+    nc,
+    provisioning,
+    legs,
+    instance: options.instance,
+    settings: options.access,
+    log,
+  });
   engine.stack.invite((request, response) => {
-    legs
+    access
       .onInvite(request, response)
       .catch((error: unknown) => log.error({ err: error }, 'inbound INVITE failed'));
+  });
+  engine.stack.register((request, response) => {
+    access
+      .onRegister(request, response)
+      .catch((error: unknown) => log.error({ err: error }, 'REGISTER failed'));
   });
   engine.stack.refer((_request, response) => void legs.onReferWithoutDialog(response));
   await engine.ready;
@@ -151,6 +169,8 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       if (recorded > 0) log.info({ sessions: recorded }, 'ended the recording sessions still up at shutdown');
       await publisher.flush();
       engine.close();
+      access.close();
+      await provisioning.close();
       publisher.close();
       media.close();
       workers.close();

@@ -14,6 +14,7 @@ import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
 import { sendFinal, warningHeader } from './sip-response.js';
+import type { OfferedCaller } from './inbound-gate.js';
 
 const { EndCause } = callEvents;
 
@@ -70,6 +71,7 @@ export async function offerInboundCall(
   ctx: LegContext,
   request: SipRequest,
   responder: SipResponder,
+  caller: OfferedCaller = {},
 ): Promise<void> {
   if (!request.body) {
     // A late-offer INVITE would need the platform to make the offer (the media-worker only answers one).
@@ -94,7 +96,7 @@ export async function offerInboundCall(
   const callId = ctx.newId();
   const legId = ctx.newId();
   const path = ctx.plan.inbound(callId, legId);
-  const offered = { ...offeredFacts(request), media: { ...path.party } };
+  const offered = { ...offeredFacts(request), ...caller, media: { ...path.party } };
   const leg: InboundLeg = {
     direction: 'inbound',
     callId,

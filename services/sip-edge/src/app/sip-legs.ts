@@ -24,6 +24,7 @@ import { placeCall, type PlaceCallInput, type PlacedCall } from './outbound-legs
 import { endEveryLeg } from './end-every-leg.js';
 import { endRecoveredLegs } from './recover-legs.js';
 import type { SipRequest, SipResponder } from './sip-stack.js';
+import type { OfferedCaller } from './inbound-gate.js';
 
 /**
  * sip_state of ListLegs: offered (inbound, not answered), ringing, answered. An outbound leg whose 2xx is in
@@ -44,11 +45,17 @@ export class SipLegs {
 
   constructor(private readonly ctx: LegContext) {}
 
-  onInvite(request: SipRequest, responder: SipResponder): Promise<void> {
+  /** `caller`: who the inbound gate found calling (trunk, or authenticated user and route). */
+  onInvite(request: SipRequest, responder: SipResponder, caller: OfferedCaller = {}): Promise<void> {
     if (this.drainingRetryAfterS !== undefined)
       return refuseWhileDraining(responder, this.drainingRetryAfterS);
     // A new call starts a trace of its own: its facts, the media-worker calls and the log lines carry it.
-    return runInTrace(newRootTraceparent(), () => offerInboundCall(this.ctx, request, responder));
+    return runInTrace(newRootTraceparent(), () => offerInboundCall(this.ctx, request, responder, caller));
+  }
+
+  /** True once stopTakingCalls was called: new INVITEs are refused before anything else looks at them. */
+  draining(): boolean {
+    return this.drainingRetryAfterS !== undefined;
   }
 
   /** A REFER srf holds no dialog for: refused with 481 (the REFERs of live dialogs reach their legs). */

@@ -18,6 +18,14 @@ export interface SipRequest {
   on(event: 'cancel', listener: () => void): void;
 }
 
+/** A request from the network, with the flow it came on (the NAT's public side: received/rport). */
+export interface ReceivedRequest extends SipRequest {
+  readonly source_address: string;
+  readonly source_port: number;
+  /** udp, tcp, tls, ws or wss. */
+  readonly protocol: string;
+}
+
 /** A request srf sent for us (createUAC's cbRequest): it can still be cancelled. */
 export interface SentRequest extends SipRequest {
   cancel(options?: { headers?: SipHeaders }): void;
@@ -135,7 +143,9 @@ export interface UacOptions {
 
 /** The Srf instance, as sip-edge uses it. */
 export interface SipStack {
-  invite(handler: (request: SipRequest, response: SipResponder) => void): void;
+  invite(handler: (request: ReceivedRequest, response: SipResponder) => void): void;
+  /** REGISTERs (the registrar); without a handler the engine answers them itself. */
+  register(handler: (request: ReceivedRequest, response: SipResponder) => void): void;
   /**
    * REFERs no dialog of srf's took: out of dialog (drachtio-server may route them) or in a dialog srf no
    * longer holds. Without a handler srf answers them 404.

@@ -79,6 +79,7 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
   const stack: SipStack = {
     invite: (handler) => raw.invite(handler),
     refer: (handler) => raw.refer(handler),
+    register: (handler) => raw.register(handler),
     // The callback forms: a dialog gets its early-request hold in the tick srf makes it (early-requests.ts).
     createUAS: (request, response, opts) =>
       guard(
