@@ -58,6 +58,10 @@ runService({
           maxContacts: config.REGISTRAR_MAX_CONTACTS,
         },
       },
+      outbound: {
+        gatewayAttemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
+        ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
+      },
     });
     stops.add('sip-edge', () => edge.close());
     log.info({ grpc: edge.grpc.address }, 'sip-edge ready');

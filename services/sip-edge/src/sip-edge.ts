@@ -9,6 +9,7 @@ import {
   type NatsConnection,
 } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
+import { openBindingStore, parseSecretsKey, watchProvisioning } from '@callctl/provisioning';
 import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
 import { NatsLegJournal } from './adapters/nats/leg-journal.js';
@@ -20,7 +21,6 @@ import { MediaPlan } from './domain/media-plan.js';
 import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 import { RecordingSessions } from './app/recording-sessions.js';
-import { watchProvisioning } from '@callctl/provisioning';
 import { startDeviceAccess, type DeviceAccessSettings } from './device-access.js';
 
 export interface SipEdgeOptions {
@@ -45,6 +45,11 @@ export interface SipEdgeOptions {
   advertise?: string;
   /** The registrar and who may call in (trunks, devices, INBOUND_ALLOW_CIDRS). */
   access: DeviceAccessSettings;
+  /**
+   * Outbound routing by the dial plan (numbers through trunks, platform users to their contacts):
+   * GATEWAY_ATTEMPT_TIMEOUT_MS and PROVISIONING_SECRETS_KEY. @default every target a SIP URI, as given
+   */
+  outbound?: { gatewayAttemptTimeoutMs: number; secretsKey?: string };
 }
 
 export interface RunningSipEdge {
@@ -81,6 +86,19 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     log: log.child({ module: 'journal' }),
     instance: options.instance,
   });
+  // The dial plan as provisioned (CALLCTL_PROVISIONING, kept current by a KV watch), for the registrar, the
+  // inbound gate and outbound routing alike, and the registrar's bindings.
+  const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
+  const routing = options.outbound
+    ? {
+        provisioning,
+        bindings: await openBindingStore(nc),
+        ...(options.outbound.secretsKey ? { secretsKey: parseSecretsKey(options.outbound.secretsKey) } : {}),
+        gatewayAttemptTimeoutMs: options.outbound.gatewayAttemptTimeoutMs,
+        random: Math.random,
+        nowMs: Date.now,
+      }
+    : undefined;
   // Read before the engine can hand us a new INVITE, whose leg would otherwise look like an old one.
   const previousRun = await journal.recover();
   const engine = connectEngine({ ...options.engine, log: log.child({ module: 'engine' }) });
@@ -94,6 +112,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     log: log.child({ module: 'legs' }),
     newId: randomUUID,
     settings: options.legs,
+    ...(routing ? { routing } : {}),
   });
   const recordings = new RecordingSessions({
     sip: engine.stack,
@@ -102,7 +121,6 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     newId: randomUUID,
     fromUri: options.legs.defaultFromUri,
   });
-  const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
   const access = await startDeviceAccess({
     nc,
     provisioning,
@@ -174,6 +192,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       publisher.close();
       media.close();
       workers.close();
+      await provisioning?.close();
       await nc.drain();
     },
   };

@@ -5,6 +5,7 @@ import type { CodecPolicy } from '../domain/codec-policy.js';
 import type { MediaPlan } from '../domain/media-plan.js';
 import type { FactIds } from '../domain/sip-facts.js';
 import type { LegJournal } from './leg-journal.js';
+import type { OutboundRouting } from './outbound-route.js';
 import type { Leg, LegRegistry } from './leg-registry.js';
 import type { FactSink, MediaPort } from './ports.js';
 import type { SipStack } from './sip-stack.js';
@@ -35,6 +36,8 @@ export interface LegContext {
   log: Logger;
   newId(): string;
   settings: LegSettings;
+  /** The dial plan for PlaceCall's targets; absent: every target is a SIP URI called as given. */
+  routing?: OutboundRouting;
 }
 
 export function factIds(ctx: LegContext, leg: { callId: string; legId: string }): FactIds {

@@ -4,6 +4,7 @@ import { checkDialUri } from '../domain/dial-target.js';
 import type { MediaParty, SdpPath } from '../domain/media-plan.js';
 import { endCauseOfFinalStatus, type CancelReason } from '../domain/end-cause.js';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
+import { notRegistered, type OutboundTarget } from '../domain/outbound-target.js';
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
 import { relayProvisional } from './early-media.js';
 import { completeAnswer } from './inbound-legs.js';
@@ -14,7 +15,17 @@ import { sdpForLeg } from './leg-sdp.js';
 import { releaseLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
-import { isDialog, isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
+import { contactFork } from './contact-fork.js';
+import { outboundTarget, type OutboundRouting } from './outbound-route.js';
+import { trunkDialler } from './trunk-attempts.js';
+import {
+  isDialog,
+  isSipFailure,
+  type Dialler,
+  type LateOffer,
+  type SipDialog,
+  type SipHeaders,
+} from './sip-stack.js';
 
 const { EndCause } = callEvents;
 
@@ -79,10 +90,10 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
       throw new IllegalStateError(`leg ${input.legId} already exists`, context);
     return existing.sending; // a retried PlaceCall: the same INVITE
   }
-  const toUri = checkDialUri(input.toUri, 'to_uri', context);
   const fromUri = input.fromUri
     ? checkDialUri(input.fromUri, 'from_uri', context)
     : ctx.settings.defaultFromUri;
+  const target = outboundTarget(ctx.routing, input.toUri, fromUri, context);
   const headers: SipHeaders = {};
   for (const [name, value] of Object.entries(input.headers)) {
     if (RESERVED_HEADERS.has(name.toLowerCase()))
@@ -105,7 +116,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
   };
   // Registered before the first await, so a retry of this PlaceCall finds it instead of dialling twice.
   ctx.registry.add(leg);
-  const sending = sendInvite(ctx, leg, peer, path, toUri, headers, input.ringTimeoutMs).then((sipCallId) => ({
+  const sending = dial(ctx, leg, peer, path, target, headers, input.ringTimeoutMs).then((sipCallId) => ({
     sipCallId,
     media: path.party,
   }));
@@ -121,15 +132,93 @@ function abandon(ctx: LegContext, leg: OutboundLeg): void {
   void leaveMedia(ctx, leg);
 }
 
+/** How the leg's INVITE goes out, and what OutboundLegSent says about where it went. */
+interface Way {
+  dialler: Dialler;
+  /** For the log: the URI, the trunk or the user dialled. */
+  to: string;
+  routed: { trunk?: string; user?: string };
+}
+
+/**
+ * The leg's INVITE by way of its target: a SIP URI as given, a trunk's gateways one after the other, a
+ * user's contacts in parallel. A target nothing can be called for ends the leg at once (LegEnded with the
+ * cause; PlaceCall itself succeeds, with no SIP Call-ID).
+ */
+async function dial(
+  ctx: LegContext,
+  leg: OutboundLeg,
+  peer: InboundLeg | undefined,
+  path: SdpPath,
+  target: OutboundTarget,
+  headers: SipHeaders,
+  requestedRingTimeoutMs: number,
+): Promise<string> {
+  const way = await wayOf(ctx, leg, target);
+  if (way.kind === 'unroutable') {
+    await endLeg(ctx, leg, way.cause, way.sipStatus, way.reason);
+    return '';
+  }
+  return sendInvite(ctx, leg, peer, path, way, headers, requestedRingTimeoutMs);
+}
+
+async function wayOf(
+  ctx: LegContext,
+  leg: OutboundLeg,
+  target: OutboundTarget,
+): Promise<(Way & { kind: 'way' }) | Extract<OutboundTarget, { kind: 'unroutable' }>> {
+  switch (target.kind) {
+    case 'unroutable':
+      return target;
+    case 'direct':
+      return {
+        kind: 'way',
+        dialler: (options, callbacks) => ctx.sip.createUAC(target.uri, options, callbacks),
+        to: target.uri,
+        routed: {},
+      };
+    case 'trunk':
+      return {
+        kind: 'way',
+        dialler: trunkDialler(ctx, leg, routingOf(ctx), target.trunk, target.attempts),
+        to: `trunk ${target.trunk.name}`,
+        routed: { trunk: target.trunk.name },
+      };
+    case 'user': {
+      const routing = routingOf(ctx);
+      const bindings = await routing.bindings.list(target.aor, routing.nowMs()).catch((error: unknown) => {
+        abandon(ctx, leg);
+        throw new UnavailableError(`the registrar's bindings of ${target.user} cannot be read`, idsOf(leg), {
+          cause: error,
+        });
+      });
+      if (bindings.length === 0) return notRegistered(target.user);
+      return {
+        kind: 'way',
+        dialler: contactFork(ctx, leg, target.aor, bindings),
+        to: `${target.user} (${bindings.length} contacts)`,
+        routed: { user: target.user },
+      };
+    }
+  }
+}
+
+/** Trunks and users come from the dial plan only, so there is one whenever they are dialled. */
+function routingOf(ctx: LegContext): OutboundRouting {
+  if (!ctx.routing) throw new IllegalStateError('no dial plan: only SIP URIs can be dialled');
+  return ctx.routing;
+}
+
 async function sendInvite(
   ctx: LegContext,
   leg: OutboundLeg,
   peer: InboundLeg | undefined,
   path: SdpPath,
-  toUri: string,
+  way: Way,
   headers: SipHeaders,
   requestedRingTimeoutMs: number,
 ): Promise<string> {
+  const toUri = way.to;
   let localSdp: string | undefined;
   if (path.kind === 'peer-offer' && peer) {
     ctx.plan.used(leg.legId);
@@ -150,13 +239,21 @@ async function sendInvite(
   const invite = sipSpan(leg, 'INVITE');
   return new Promise<string>((resolveSent, rejectSent) => {
     let sent = false;
-    const outcome = ctx.sip.createUAC(
-      toUri,
+    const outcome = way.dialler(
       { headers, ...(localSdp ? { localSdp } : { noAck: true }) },
       {
         cbRequest: (error, request) =>
           invite.run(() => {
             if (error || !request) return; // the promise below rejects too
+            if (sent) {
+              // The next INVITE of the same leg: a trunk's next gateway, or a challenge answered.
+              leg.sent = request;
+              leg.sipCallId = request.get('Call-ID') ?? leg.sipCallId;
+              leg.log.info({ uri: request.uri, sipCallId: leg.sipCallId }, 'INVITE sent again');
+              ctx.journal.record(journalOf(ctx.plan, leg));
+              if (leg.cancelReason) cancelSent(leg);
+              return;
+            }
             sent = true;
             leg.sent = request;
             leg.sipCallId = request.get('Call-ID') ?? '';
@@ -165,7 +262,7 @@ async function sendInvite(
             leg.ringTimer = setTimeout(() => cancelInvite(ctx, leg, 'ring-timeout'), ringTimeoutMs);
             resolveSent(leg.sipCallId);
             ctx.journal.record(journalOf(ctx.plan, leg));
-            report(ctx, leg, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party));
+            report(ctx, leg, outboundLegSent(factIds(ctx, leg), leg.sipCallId, path.party, way.routed));
             if (leg.hangupRequested) cancelInvite(ctx, leg, 'hangup');
           }),
         cbProvisional: (response) =>
@@ -218,11 +315,7 @@ function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): 
   if (!leg.sent || leg.cancelReason) return;
   leg.cancelReason = reason;
   leg.log.info({ reason }, 'cancelling INVITE');
-  try {
-    leg.sent.cancel();
-  } catch (error) {
-    leg.log.warn({ err: error }, 'CANCEL not sent');
-  }
+  cancelSent(leg);
   if (leg.status.state === 'calling') {
     const cause = reason === 'ring-timeout' ? EndCause.END_CAUSE_NO_ANSWER : EndCause.END_CAUSE_LOCAL_HANGUP;
     void endLeg(
@@ -232,6 +325,14 @@ function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): 
       0,
       reason === 'ring-timeout' ? 'no response before the ring timeout' : 'hangup',
     );
+  }
+}
+
+function cancelSent(leg: OutboundLeg): void {
+  try {
+    leg.sent?.cancel();
+  } catch (error) {
+    leg.log.warn({ err: error }, 'CANCEL not sent');
   }
 }
 

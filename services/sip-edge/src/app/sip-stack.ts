@@ -121,6 +121,8 @@ export function isDialog(value: SipDialog | LateOffer): value is SipDialog {
 export interface SipFailure extends Error {
   status: number;
   reason: string;
+  /** The final response itself (createUAC's failures): its challenge headers for a 401/407. */
+  res?: SipResponseMessage;
 }
 
 export function isSipFailure(error: unknown): error is SipFailure {
@@ -139,6 +141,8 @@ export interface UacOptions {
   localSdp?: string;
   noAck?: boolean;
   callingNumber?: string;
+  /** Next hop other than the Request-URI's host (`sip:<address>:<port>;transport=<t>`): a device's flow. */
+  proxy?: string;
 }
 
 /** The Srf instance, as sip-edge uses it. */
@@ -171,3 +175,9 @@ export interface SipStack {
     headers?: SipHeaders;
   }): Promise<unknown>;
 }
+
+/**
+ * An outbound INVITE as the leg sees it: one createUAC, or several behind one face (a trunk's gateways one
+ * after the other, a user's contacts in parallel). `cbRequest` is called for each INVITE that leaves.
+ */
+export type Dialler = (options: UacOptions, callbacks: UacCallbacks) => Promise<SipDialog | LateOffer>;

@@ -35,9 +35,25 @@ export function inboundCallOffered(ids: FactIds, offered: facts.InboundCallOffer
   return fact(ids, { $case: 'inboundCallOffered', inboundCallOffered: offered });
 }
 
-/** The INVITE went out; `media`: where the media plan put the leg's media. */
-export function outboundLegSent(ids: FactIds, sipCallId: string, media: MediaParty): facts.SipFact {
-  return fact(ids, { $case: 'outboundLegSent', outboundLegSent: { sipCallId, media: { ...media } } });
+/**
+ * The INVITE went out; `media`: where the media plan put the leg's media; `routed`: the trunk the dial plan
+ * chose, or the platform user whose contacts are rung.
+ */
+export function outboundLegSent(
+  ids: FactIds,
+  sipCallId: string,
+  media: MediaParty,
+  routed: { trunk?: string; user?: string } = {},
+): facts.SipFact {
+  return fact(ids, {
+    $case: 'outboundLegSent',
+    outboundLegSent: { sipCallId, media: { ...media }, ...routed },
+  });
+}
+
+/** An attempt through a trunk's gateway failed; `failover`: another gateway is tried next. */
+export function outboundAttemptFailed(ids: FactIds, attempt: facts.OutboundAttemptFailed): facts.SipFact {
+  return fact(ids, { $case: 'outboundAttemptFailed', outboundAttemptFailed: attempt });
 }
 
 export function legProgress(ids: FactIds, sipStatus: number, earlyMedia: boolean): facts.SipFact {
