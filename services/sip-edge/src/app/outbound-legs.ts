@@ -4,7 +4,7 @@ import { checkDialUri } from '../domain/dial-target.js';
 import type { MediaParty, SdpPath } from '../domain/media-plan.js';
 import { endCauseOfFinalStatus, type CancelReason } from '../domain/end-cause.js';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
-import { notRegistered, type OutboundTarget } from '../domain/outbound-target.js';
+import type { OutboundTarget } from '../domain/outbound-target.js';
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
 import { relayProvisional } from './early-media.js';
 import { completeAnswer } from './inbound-legs.js';
@@ -15,17 +15,8 @@ import { sdpForLeg } from './leg-sdp.js';
 import { releaseLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
-import { contactFork } from './contact-fork.js';
-import { outboundTarget, type OutboundRouting } from './outbound-route.js';
-import { trunkDialler } from './trunk-attempts.js';
-import {
-  isDialog,
-  isSipFailure,
-  type Dialler,
-  type LateOffer,
-  type SipDialog,
-  type SipHeaders,
-} from './sip-stack.js';
+import { outboundTarget, wayOf, type Way } from './outbound-route.js';
+import { isDialog, isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
 
 const { EndCause } = callEvents;
 
@@ -132,14 +123,6 @@ function abandon(ctx: LegContext, leg: OutboundLeg): void {
   void leaveMedia(ctx, leg);
 }
 
-/** How the leg's INVITE goes out, and what OutboundLegSent says about where it went. */
-interface Way {
-  dialler: Dialler;
-  /** For the log: the URI, the trunk or the user dialled. */
-  to: string;
-  routed: { trunk?: string; user?: string };
-}
-
 /**
  * The leg's INVITE by way of its target: a SIP URI as given, a trunk's gateways one after the other, a
  * user's contacts in parallel. A target nothing can be called for ends the leg at once (LegEnded with the
@@ -154,59 +137,15 @@ async function dial(
   headers: SipHeaders,
   requestedRingTimeoutMs: number,
 ): Promise<string> {
-  const way = await wayOf(ctx, leg, target);
+  const way = await wayOf(ctx, leg, target).catch((error: unknown) => {
+    abandon(ctx, leg);
+    throw error;
+  });
   if (way.kind === 'unroutable') {
     await endLeg(ctx, leg, way.cause, way.sipStatus, way.reason);
     return '';
   }
   return sendInvite(ctx, leg, peer, path, way, headers, requestedRingTimeoutMs);
-}
-
-async function wayOf(
-  ctx: LegContext,
-  leg: OutboundLeg,
-  target: OutboundTarget,
-): Promise<(Way & { kind: 'way' }) | Extract<OutboundTarget, { kind: 'unroutable' }>> {
-  switch (target.kind) {
-    case 'unroutable':
-      return target;
-    case 'direct':
-      return {
-        kind: 'way',
-        dialler: (options, callbacks) => ctx.sip.createUAC(target.uri, options, callbacks),
-        to: target.uri,
-        routed: {},
-      };
-    case 'trunk':
-      return {
-        kind: 'way',
-        dialler: trunkDialler(ctx, leg, routingOf(ctx), target.trunk, target.attempts),
-        to: `trunk ${target.trunk.name}`,
-        routed: { trunk: target.trunk.name },
-      };
-    case 'user': {
-      const routing = routingOf(ctx);
-      const bindings = await routing.bindings.list(target.aor, routing.nowMs()).catch((error: unknown) => {
-        abandon(ctx, leg);
-        throw new UnavailableError(`the registrar's bindings of ${target.user} cannot be read`, idsOf(leg), {
-          cause: error,
-        });
-      });
-      if (bindings.length === 0) return notRegistered(target.user);
-      return {
-        kind: 'way',
-        dialler: contactFork(ctx, leg, target.aor, bindings),
-        to: `${target.user} (${bindings.length} contacts)`,
-        routed: { user: target.user },
-      };
-    }
-  }
-}
-
-/** Trunks and users come from the dial plan only, so there is one whenever they are dialled. */
-function routingOf(ctx: LegContext): OutboundRouting {
-  if (!ctx.routing) throw new IllegalStateError('no dial plan: only SIP URIs can be dialled');
-  return ctx.routing;
 }
 
 async function sendInvite(

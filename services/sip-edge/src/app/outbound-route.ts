@@ -3,8 +3,23 @@
 // per-gateway timeout).
 import { classifyTarget, routeTarget, type BindingStore, type ProvisioningView } from '@callctl/provisioning';
 import { checkDialUri } from '../domain/dial-target.js';
-import { ValidationError, type LegErrorContext } from '../domain/errors.js';
-import { outboundTargetOf, type OutboundTarget } from '../domain/outbound-target.js';
+import {
+  IllegalStateError,
+  UnavailableError,
+  ValidationError,
+  type LegErrorContext,
+} from '../domain/errors.js';
+import {
+  notRegistered,
+  outboundTargetOf,
+  type OutboundTarget,
+  type Unroutable,
+} from '../domain/outbound-target.js';
+import { contactFork } from './contact-fork.js';
+import type { LegContext } from './leg-context.js';
+import { idsOf, type OutboundLeg } from './leg-registry.js';
+import type { Dialler } from './sip-stack.js';
+import { trunkDialler } from './trunk-attempts.js';
 
 export interface OutboundRouting {
   provisioning: ProvisioningView;
@@ -42,4 +57,64 @@ export function outboundTarget(
   }
   if (target.kind === 'sip') return { kind: 'direct', uri: checkDialUri(target.uri, 'to_uri', context) };
   return outboundTargetOf(routeTarget(routing.provisioning.snapshot(), target, fromUri, routing.random));
+}
+
+/** How the leg's INVITE goes out, and what OutboundLegSent says about where it went. */
+export interface Way {
+  kind: 'way';
+  dialler: Dialler;
+  /** For the log: the URI, the trunk or the user dialled. */
+  to: string;
+  routed: { trunk?: string; user?: string };
+}
+
+/**
+ * How the leg's INVITE goes out to its target: a SIP URI as given, a trunk's gateways one after the other,
+ * a user's contacts (the registrar's bindings, read now) in parallel; or the ending when nothing can be
+ * called.
+ */
+export async function wayOf(
+  ctx: LegContext,
+  leg: OutboundLeg,
+  target: OutboundTarget,
+): Promise<Way | Unroutable> {
+  switch (target.kind) {
+    case 'unroutable':
+      return target;
+    case 'direct':
+      return {
+        kind: 'way',
+        dialler: (options, callbacks) => ctx.sip.createUAC(target.uri, options, callbacks),
+        to: target.uri,
+        routed: {},
+      };
+    case 'trunk':
+      return {
+        kind: 'way',
+        dialler: trunkDialler(ctx, leg, routingOf(ctx), target.trunk, target.attempts),
+        to: `trunk ${target.trunk.name}`,
+        routed: { trunk: target.trunk.name },
+      };
+    case 'user': {
+      const routing = routingOf(ctx);
+      const bindings = await routing.bindings.list(target.aor, routing.nowMs()).catch((error: unknown) => {
+        throw new UnavailableError(`the registrar's bindings of ${target.user} cannot be read`, idsOf(leg), {
+          cause: error,
+        });
+      });
+      if (bindings.length === 0) return notRegistered(target.user);
+      return {
+        kind: 'way',
+        dialler: contactFork(ctx, leg, target.aor, bindings),
+        to: `${target.user} (${bindings.length} contacts)`,
+        routed: { user: target.user },
+      };
+    }
+  }
+}
+
+/** Trunks and users come from the dial plan only, so there is one whenever they are dialled. */
+function routingOf(ctx: LegContext): OutboundRouting {
+  if (!ctx.routing) throw new IllegalStateError('no dial plan: only SIP URIs can be dialled');
+  return ctx.routing;
 }
