@@ -114,6 +114,9 @@ function causesFor(wire: WireCall): number[] {
     C.END_CAUSE_UNREACHABLE,
     C.END_CAUSE_BUSY,
     C.END_CAUSE_CANCELLED,
+    // A device's call refused with its callee's cause (404 no route, 480 not registered).
+    C.END_CAUSE_NO_ROUTE,
+    C.END_CAUSE_NOT_REGISTERED,
   ];
 }
 

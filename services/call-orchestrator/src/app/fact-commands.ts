@@ -9,6 +9,7 @@ import {
   MEDIA_LOST_ACTIONS,
   type MediaLostAction,
 } from '../domain/capabilities/media-loss/media-loss.decide.js';
+import { originOf } from '../domain/capabilities/legs/legs.state.js';
 import { FACT_SOURCES, type FactSource } from './fact-order.js';
 
 export interface FactCommand {
@@ -65,24 +66,28 @@ export function sipFactCommand(
   }
   if (!legId) throw new ValidationError(`SIP fact ${factId} names no leg`, { callId });
   switch (f.$case) {
-    case 'inboundCallOffered':
+    case 'inboundCallOffered': {
       // sip-edge chose the leg id: the domain takes it as the new leg's id.
+      const offered = f.inboundCallOffered;
       return {
         ...base,
         command: {
           type: 'RecordInboundCall',
           data: {
             callId,
-            fromUri: f.inboundCallOffered.fromUri,
-            toUri: f.inboundCallOffered.toUri,
-            sipCallId: f.inboundCallOffered.sipCallId,
+            fromUri: offered.fromUri,
+            toUri: offered.toUri,
+            sipCallId: offered.sipCallId,
             clientState: '',
             maxDurationMs: defaultMaxDurationMs,
-            ...(f.inboundCallOffered.media ? { media: f.inboundCallOffered.media } : {}),
+            ...(offered.media ? { media: offered.media } : {}),
+            // A trunk's call, or a device's with where the dial plan routes it.
+            ...originOf(offered),
           },
           metadata: { now, newId: legId },
         },
       };
+    }
     case 'outboundLegSent':
       return {
         ...base,
@@ -92,6 +97,7 @@ export function sipFactCommand(
             legId,
             sipCallId: f.outboundLegSent.sipCallId,
             ...(f.outboundLegSent.media ? { media: f.outboundLegSent.media } : {}),
+            ...originOf({ trunk: f.outboundLegSent.trunk, user: f.outboundLegSent.user }),
           },
           metadata,
         },
@@ -206,8 +212,14 @@ export function sipFactCommand(
         },
       };
     case 'outboundAttemptFailed':
-      // CONTRACT: recorded as LegAttemptFailed by the orchestrator helper.
-      throw new ValidationError(`SIP fact ${factId}: outboundAttemptFailed is not recorded yet`);
+      return {
+        ...base,
+        command: {
+          type: 'RecordLegAttemptFailed',
+          data: { legId, ...f.outboundAttemptFailed },
+          metadata,
+        },
+      };
   }
 }
 

@@ -37,6 +37,54 @@ describe('SIP facts as commands', () => {
     });
   });
 
+  it("records a trunk's call with its trunk, a device's with its user and route", () => {
+    expect(sipFactCommand(offered({ trunk: 'carrier' }), 5, 'n').command.data).toMatchObject({
+      trunk: 'carrier',
+    });
+    const device = { user: 'alice@pbx.example.com', routedTo: '+442071234567' };
+    const { command } = sipFactCommand(offered(device), 5, 'n');
+    expect(command.data).toMatchObject(device);
+    expect(command.data).not.toHaveProperty('trunk');
+  });
+
+  it('records the trunk or the user an outbound leg went to', () => {
+    const sent = (extra: Partial<facts.OutboundLegSent>): facts.SipFact => ({
+      ...ids,
+      fact: { $case: 'outboundLegSent', outboundLegSent: { sipCallId: 's', ...extra } },
+    });
+    expect(sipFactCommand(sent({ trunk: 'carrier' }), 5, 'n').command.data).toEqual({
+      legId: 'l-1',
+      sipCallId: 's',
+      trunk: 'carrier',
+    });
+    expect(sipFactCommand(sent({ user: 'bob@pbx.example.com' }), 5, 'n').command.data).toEqual({
+      legId: 'l-1',
+      sipCallId: 's',
+      user: 'bob@pbx.example.com',
+    });
+  });
+
+  it("records a trunk gateway's failed attempt as RecordLegAttemptFailed", () => {
+    const attempt = {
+      attempt: 1,
+      trunk: 'carrier',
+      gateway: '127.0.0.1:5080;transport=udp',
+      requestUri: 'sip:442071234567@127.0.0.1:5080',
+      sipStatus: 503,
+      reason: 'Service Unavailable',
+      failover: true,
+    };
+    const fact: facts.SipFact = {
+      ...ids,
+      fact: { $case: 'outboundAttemptFailed', outboundAttemptFailed: attempt },
+    };
+    expect(sipFactCommand(fact, 5, 'n').command).toEqual({
+      type: 'RecordLegAttemptFailed',
+      data: { legId: 'l-1', ...attempt },
+      metadata: { now: 5, newId: 'n' },
+    });
+  });
+
   it("gives an inbound call the platform's maximum duration from its offer", () => {
     const { command } = sipFactCommand(offered(), 5, 'made-id', 14_400_000);
     expect(command.data).toMatchObject({ maxDurationMs: 14_400_000 });

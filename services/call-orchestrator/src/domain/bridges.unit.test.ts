@@ -81,10 +81,16 @@ describe('dial: from an answered leg', () => {
     given(...b.answeredA())
       .when(b.dial('A', 'B'))
       .thenResult('B', b.dialRequested('B', 'A')));
-  it('refuses a destination that is not a SIP URI', () =>
+  it('refuses a destination that is neither a sip:, sips: or tel: URI nor a number', () =>
     given(...b.answeredA())
       .when(b.dial('A', 'B', 'k', 'mailto:x'))
-      .thenThrows(ValidationError));
+      .thenThrows(ValidationError, /to_uri must be a SIP URI/));
+  it('dials a number or a platform user for sip-edge to route by the dial plan', () => {
+    for (const toUri of ['+442071234567', 'tel:+442071234567', '0044207', 'sip:bob@pbx.example.com'])
+      given(...b.answeredA())
+        .when(b.dial('A', 'B', 'k-dial', toUri))
+        .thenResult('B', b.dialRequested('B', 'A', 'k-dial', toUri));
+  });
   it('refuses to bridge with a ringing outbound leg', () =>
     given(...b.outboundRinging())
       .when(b.dial('A', 'B'))

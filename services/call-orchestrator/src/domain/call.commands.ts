@@ -1,4 +1,4 @@
-import type { callEvents } from '@callctl/proto';
+import type { callEvents, facts } from '@callctl/proto';
 import type { MediaLostAction } from './capabilities/media-loss/media-loss.decide';
 
 // Commands: requests to the call aggregate, imperative. `Record*` commands carry facts reported by the
@@ -21,6 +21,12 @@ export type ResolvedMedia = {
   readonly durationMs: number;
   readonly ttsFallbackFrom: string;
 };
+
+/**
+ * Where a leg comes from or goes to, as sip-edge classified it (LegInitiated's optional fields): the
+ * provisioned trunk, the platform user (user@domain), and for a device's call where the dial plan routes it.
+ */
+export type LegOrigin = { trunk?: string; user?: string; routedTo?: string };
 
 type C<T extends string, D> = { readonly type: T; readonly data: D; readonly metadata: CommandMetadata };
 
@@ -48,7 +54,7 @@ export type CallCommand =
         maxDurationMs?: number;
         /** Where sip-edge put the caller's media (absent from sip-edges that did not say). */
         media?: callEvents.MediaParty;
-      }
+      } & LegOrigin
     >
   /**
    * `maxDurationMs`: the call's limit from now on (the request's, else the platform default; 0 = none);
@@ -58,7 +64,8 @@ export type CallCommand =
       'AnswerLeg',
       { legId: string; clientState?: string; maxDurationMs?: number; detectInbandDtmf?: boolean }
     >
-  | C<'RejectLeg', { legId: string; sipStatus: number; reason: string }>
+  /** `cause`: REJECTED unless a process manager ends the caller with another leg's cause (device calls). */
+  | C<'RejectLeg', { legId: string; sipStatus: number; reason: string; cause?: callEvents.EndCause }>
   /** `cause` is LOCAL_HANGUP unless a process manager ends the call (MAX_DURATION, NO_ANSWER, ...). */
   | C<'Hangup', { legId?: string; cause?: callEvents.EndCause; reason?: string }>
   /** `media`: where the app resolved the media from (a URL, a file, the library or speech). */
@@ -96,7 +103,12 @@ export type CallCommand =
   | C<'StopEcho', { legId: string }>
   | C<'BridgeLegs', { legAId: string; legBId: string }>
   | C<'Dial', { bridgeWithLegId: string; toUri: string; fromUri: string; ringTimeoutMs: number }>
-  | C<'RecordLegInitiated', { legId: string; sipCallId: string; media?: callEvents.MediaParty }>
+  | C<
+      'RecordLegInitiated',
+      { legId: string; sipCallId: string; media?: callEvents.MediaParty } & Omit<LegOrigin, 'routedTo'>
+    >
+  /** One attempt of an outbound leg failed (trunk failover): sip-edge's OutboundAttemptFailed. */
+  | C<'RecordLegAttemptFailed', { legId: string } & facts.OutboundAttemptFailed>
   | C<'RecordLegRinging', { legId: string; earlyMedia: boolean }>
   | C<'RecordLegAnswered', { legId: string }>
   | C<'RecordLegEnded', { legId: string; sipStatus: number; reason: string; cause: number }>

@@ -10,6 +10,7 @@ export type CallEvent =
   | E<'LegRinging', ev.LegRinging>
   | E<'LegAnswered', ev.LegAnswered>
   | E<'LegEnded', ev.LegEnded>
+  | E<'LegAttemptFailed', ev.LegAttemptFailed>
   | E<'CallEnded', ev.CallEnded>
   | E<'PlaybackStarted', ev.PlaybackStarted>
   | E<'PlaybackFinished', ev.PlaybackFinished>

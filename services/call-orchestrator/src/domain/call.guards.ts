@@ -85,12 +85,6 @@ export function replay(
   return { events: [], resultId: seen.resultId };
 }
 
-/** Refuses a destination that is not a sip: or sips: URI. */
-export function requireSipUri(toUri: string, callId: string): void {
-  if (!toUri.startsWith('sip:') && !toUri.startsWith('sips:'))
-    throw new ValidationError(`to_uri must be a SIP URI, got "${toUri}"`, { callId });
-}
-
 /**
  * A new outbound leg, for CreateCall's first leg and for Dial alike: its DialRequested event and, when it
  * may ring only so long, the ring-timeout deadline.

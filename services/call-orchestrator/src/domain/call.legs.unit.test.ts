@@ -19,10 +19,17 @@ describe('call: none yet', () => {
   it('returns the new leg id', () => given().when(b.createCall('A')).thenResult('A'));
   it('refuses a CreateCall without an idempotency key', () =>
     given().when(b.createCall('A', '')).thenThrows(ValidationError));
-  it('refuses a destination that is not a SIP URI', () =>
+  it('refuses a destination that is neither a URI nor a number', () =>
     given()
-      .when(b.createCall('A', 'k', 'tel:123'))
-      .thenThrows(ValidationError, /SIP URI/));
+      .when(b.createCall('A', 'k', 'alice'))
+      .thenThrows(ValidationError, /SIP URI \(sip:, sips:\), a tel: URI or a number/));
+  it.each(['tel:+442071234567', '+442071234567', '02071234567', 'sip:alice@pbx.example.com'])(
+    'calls %s: sip-edge routes numbers and platform users by the dial plan',
+    (toUri) =>
+      given()
+        .when(b.createCall('A', 'k-create', toUri))
+        .then(b.callCreated(), b.dialRequested('A', '', '', toUri)),
+  );
   it('records an inbound call as created, initiated and ringing', () =>
     given()
       .when(b.recordInboundCall('A'))

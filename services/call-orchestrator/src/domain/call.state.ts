@@ -39,6 +39,12 @@ type LegBase = {
   /** On hold (LegHeld, until LegResumed): by whom, and what the API's hold plays. */
   readonly hold?: LegHold;
   readonly participantId?: string;
+  /** LegInitiated's trunk, user and (a device's call) routed_to, as sip-edge classified the leg. */
+  readonly trunk?: string;
+  readonly user?: string;
+  readonly routedTo?: string;
+  /** The last attempt of this outbound leg recorded as failed (LegAttemptFailed: trunk failover). */
+  readonly failedAttempts?: number;
 };
 export type Leg =
   | (LegBase & { readonly status: 'initiated' })

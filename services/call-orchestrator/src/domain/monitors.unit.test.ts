@@ -142,6 +142,12 @@ describe('the supervisor leg', () => {
       MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_FAILED,
     );
     expect(endReasonOf(EndCause.END_CAUSE_LOCAL_HANGUP, 0)).toBe(MonitorEndReason.MONITOR_END_REASON_STOPPED);
+    expect(endReasonOf(EndCause.END_CAUSE_NOT_REGISTERED, 480)).toBe(
+      MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_FAILED,
+    );
+    expect(endReasonOf(EndCause.END_CAUSE_NO_ROUTE, 404)).toBe(
+      MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_FAILED,
+    );
   });
 });
 

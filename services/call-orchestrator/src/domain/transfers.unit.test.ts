@@ -315,6 +315,8 @@ describe('failureCauseOf', () => {
     [EndCause.END_CAUSE_REJECTED, 404, TransferFailureCause.TRANSFER_FAILURE_CAUSE_TARGET_UNREACHABLE],
     [EndCause.END_CAUSE_UNREACHABLE, 0, TransferFailureCause.TRANSFER_FAILURE_CAUSE_TARGET_UNREACHABLE],
     [EndCause.END_CAUSE_REJECTED, 603, TransferFailureCause.TRANSFER_FAILURE_CAUSE_TARGET_REJECTED],
+    [EndCause.END_CAUSE_NO_ROUTE, 404, TransferFailureCause.TRANSFER_FAILURE_CAUSE_TARGET_UNREACHABLE],
+    [EndCause.END_CAUSE_NOT_REGISTERED, 480, TransferFailureCause.TRANSFER_FAILURE_CAUSE_TARGET_UNREACHABLE],
   ])('cause %s, status %s: %s', (cause, sipStatus, expected) =>
     expect(failureCauseOf({ cause, sipStatus })).toBe(expected),
   );

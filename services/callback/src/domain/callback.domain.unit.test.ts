@@ -233,6 +233,8 @@ describe('a callback', () => {
       [EndCause.END_CAUSE_NO_ANSWER, 0, Cause.CALLBACK_END_CAUSE_USER2_NO_ANSWER],
       [EndCause.END_CAUSE_REJECTED, 603, Cause.CALLBACK_END_CAUSE_USER2_REJECTED],
       [EndCause.END_CAUSE_UNREACHABLE, 503, Cause.CALLBACK_END_CAUSE_USER2_UNREACHABLE],
+      [EndCause.END_CAUSE_NOT_REGISTERED, 480, Cause.CALLBACK_END_CAUSE_USER2_UNREACHABLE],
+      [EndCause.END_CAUSE_NO_ROUTE, 404, Cause.CALLBACK_END_CAUSE_USER2_UNREACHABLE],
     ])('leg cause %s, SIP %s', (cause, sip, expected) => {
       let r = step(user1Up(), call(ringing('L2'), 1100));
       r = step(r.s, call(ended('L2', cause, sip), 9000));

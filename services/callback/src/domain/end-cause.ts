@@ -30,6 +30,8 @@ export function unansweredCause(user: User, cause: callEvents.EndCause, sipStatu
   const causes = UNANSWERED[user];
   if (sipStatus === 486 || sipStatus === 600 || cause === EndCause.END_CAUSE_BUSY) return causes.busy;
   if (sipStatus === 603 || cause === EndCause.END_CAUSE_REJECTED) return causes.rejected;
+  if (cause === EndCause.END_CAUSE_NO_ROUTE || cause === EndCause.END_CAUSE_NOT_REGISTERED)
+    return causes.unreachable; // the dial plan's verdict, whatever status (404, 480) said it
   if (cause === EndCause.END_CAUSE_NO_ANSWER) return causes.noAnswer;
   if (cause === EndCause.END_CAUSE_UNREACHABLE || sipStatus >= 400) return causes.unreachable;
   if (cause === EndCause.END_CAUSE_MAX_DURATION) return Cause.CALLBACK_END_CAUSE_MAX_DURATION;

@@ -16,6 +16,7 @@ import {
   TERMINATOR_KEYS,
 } from '../../domain/capabilities/recordings/recordings.decide.js';
 import { MAX_SIPREC_HEADERS, MAX_SRS_URIS } from '../../domain/capabilities/siprec/siprec.decide.js';
+import { isDialledNumber } from '../../domain/capabilities/legs/dial-target.js';
 
 const { RecordingChannels, PauseMode } = callEventsEnum;
 /** 0 is the proto's default (DUAL, SILENCE); a value this build does not know is refused. */
@@ -65,22 +66,37 @@ function required(value: string, field: string): string {
   return value;
 }
 
-function sipUri(value: string, field: string): string {
+const SIP_SCHEMES: ReadonlySet<string> = new Set(['sip', 'sips']);
+const DIAL_SCHEMES: ReadonlySet<string> = new Set(['sip', 'sips', 'tel']);
+
+/** A URI that parses, of one of `schemes` (`what` names them in the refusal). */
+function uriOf(value: string, field: string, schemes: ReadonlySet<string>, what: string): string {
   required(value, field);
   let scheme: string;
   try {
     scheme = parseUri(value).scheme;
   } catch (error) {
     throw new ValidationError(
-      `${field} is not a valid SIP URI: ${(error as Error).message}`,
+      `${field} is not a valid ${what}: ${(error as Error).message}`,
       {},
       { cause: error },
     );
   }
-  if (scheme !== 'sip' && scheme !== 'sips')
-    throw new ValidationError(`${field} must be a sip: or sips: URI, got "${value}"`);
+  if (!schemes.has(scheme))
+    throw new ValidationError(
+      `${field} must be a ${[...schemes].map((s) => `${s}:`).join(' or ')} URI, got "${value}"`,
+    );
   return value;
 }
+
+const sipUri = (value: string, field: string) => uriOf(value, field, SIP_SCHEMES, 'SIP URI');
+
+/**
+ * A CreateCall/Dial destination: a number (+E.164 or digits, routed by sip-edge's dial plan) as given, or a
+ * sip:, sips: or tel: URI that parses (a platform user is a SIP URI of a platform domain).
+ */
+const dialUri = (value: string, field: string) =>
+  isDialledNumber(value) ? value : uriOf(value, field, DIAL_SCHEMES, 'number, SIP URI or tel: URI');
 
 function clientState(value: string): string {
   if (Buffer.byteLength(value) > MAX_CLIENT_STATE_BYTES)
@@ -107,7 +123,7 @@ export function createCall(r: callControl.CreateCallRequest, s: Stamp): CallRequ
       type: 'CreateCall',
       data: {
         callId,
-        toUri: sipUri(r.toUri, 'to_uri'),
+        toUri: dialUri(r.toUri, 'to_uri'),
         fromUri: sipUri(r.fromUri, 'from_uri'),
         ringTimeoutMs: r.ringTimeoutMs || DEFAULT_RING_TIMEOUT_MS,
         maxDurationMs: r.maxDurationMs || (s.defaultMaxDurationMs ?? 0),
@@ -365,7 +381,7 @@ export function dial(r: callControl.DialRequest, s: Stamp): CallRequest {
       type: 'Dial',
       data: {
         bridgeWithLegId: r.bridgeWithLegId,
-        toUri: sipUri(r.toUri, 'to_uri'),
+        toUri: dialUri(r.toUri, 'to_uri'),
         // Optional here: sip-edge puts the platform's default From on the INVITE.
         fromUri: r.fromUri ? sipUri(r.fromUri, 'from_uri') : '',
         ringTimeoutMs: r.ringTimeoutMs || DEFAULT_RING_TIMEOUT_MS,

@@ -46,24 +46,40 @@ describe('CallControl requests as commands', () => {
     expect(requests.createCall({ ...r, idempotencyKey: 'k2' }, stamp).callId).not.toBe(first.callId);
   });
 
+  const createCallTo = (toUri: string) =>
+    requests.createCall(
+      { toUri, fromUri: 'sip:a@b', ringTimeoutMs: 0, maxDurationMs: 0, clientState: '', idempotencyKey: 'k' },
+      stamp,
+    );
+  const dialTo = (toUri: string) =>
+    requests.dial(
+      { callId: 'c', bridgeWithLegId: '', toUri, fromUri: '', ringTimeoutMs: 0, idempotencyKey: 'd' },
+      stamp,
+    );
+
   it.each([
-    ['sip:bob@', /not a valid SIP URI/],
-    ['tel:+15551234', /must be a sip: or sips: URI/],
-    ['bob', /not a valid SIP URI/],
-  ])('refuses the destination %s', (toUri, message) => {
-    expect(() =>
-      requests.createCall(
-        {
-          toUri,
-          fromUri: 'sip:a@b',
-          ringTimeoutMs: 0,
-          maxDurationMs: 0,
-          clientState: '',
-          idempotencyKey: 'k',
-        },
-        stamp,
-      ),
-    ).toThrow(message);
+    ['sip:bob@', /not a valid number, SIP URI or tel: URI/],
+    ['bob', /not a valid number, SIP URI or tel: URI/],
+    ['alice@example.com', /not a valid number, SIP URI or tel: URI/],
+    ['mailto:bob@example.com', /not a valid number, SIP URI or tel: URI/],
+    ['+44 20 7123 4567', /not a valid number, SIP URI or tel: URI/],
+    ['', /to_uri is required/],
+  ])('refuses the destination %j', (toUri, message) => {
+    expect(() => createCallTo(toUri)).toThrow(message);
+    expect(() => dialTo(toUri)).toThrow(message);
+  });
+
+  it.each([
+    'sip:bob@127.0.0.1:5080',
+    'sips:alice@pbx.example.com',
+    'sip:alice@pbx.example.com',
+    'tel:+442071234567',
+    '+442071234567',
+    '02071234567',
+    '*98#',
+  ])('takes %s as given for sip-edge to route (a SIP URI, a platform user, a number)', (toUri) => {
+    expect(createCallTo(toUri).command.data).toMatchObject({ toUri });
+    expect(dialTo(toUri).command.data).toMatchObject({ toUri });
   });
 
   it('plays an http(s) URL as it is and a file id as file:<id>, each with its source', async () => {

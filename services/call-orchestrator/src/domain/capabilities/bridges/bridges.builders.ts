@@ -20,13 +20,18 @@ export const bridgeEnded = (endedLegId: string, bridgeId = 'BR1'): CallEvent => 
   },
 });
 
-export const dialRequested = (legId: string, withLeg: string, key = 'k-dial'): CallEvent => ({
+export const dialRequested = (
+  legId: string,
+  withLeg: string,
+  key = 'k-dial',
+  toUri = `sip:${legId}@127.0.0.1`,
+): CallEvent => ({
   type: 'DialRequested',
   data: {
     ...base,
     legId,
     bridgeWithLegId: withLeg,
-    toUri: `sip:${legId}@127.0.0.1`,
+    toUri,
     fromUri: 'sip:app@127.0.0.1',
     ringTimeoutMs: 30_000,
     idempotencyKey: key,

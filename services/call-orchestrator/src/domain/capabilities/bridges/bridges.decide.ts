@@ -8,7 +8,6 @@ import {
   leg,
   replay,
   requestLeg,
-  requireSipUri,
   type Active,
   type Cmd,
   type Decision,
@@ -18,6 +17,7 @@ import { activeEvolve, type DecideContext } from '../capability';
 import { stopPlaybacksOn } from '../digits/prompts';
 import { bridgeFingerprint, dialFingerprint } from './bridges.state';
 import { isSupervisor } from '../monitors/monitors.state';
+import { requireDialTarget } from '../legs/dial-target';
 import { refuseHeld } from '../holds/holds.state';
 import { isParty } from '../legs/roles';
 
@@ -116,7 +116,7 @@ export const endBridgeOfLeg = (s: Active, l: Leg): CallEvent[] =>
 
 export const dial = (s: Active, c: Cmd<'Dial'>): Decision => {
   const d = c.data;
-  requireSipUri(d.toUri, s.callId);
+  requireDialTarget(d.toUri, 'to_uri', s.callId);
   const again = replay(s, c.metadata.idempotencyKey, dialFingerprint(d));
   if (again) return again;
   // Without a leg to bridge with, the new leg is answered by the platform alone (BridgeLegs may join it later).

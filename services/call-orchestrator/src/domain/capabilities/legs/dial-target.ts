@@ -6,6 +6,25 @@ import { partyLegs } from './roles';
 
 /** A destination given as a number (digits, optionally a leading +). */
 const NUMBER = /^\+?[0-9]+$/;
+/**
+ * What CreateCall and Dial may dial: a sip:, sips: or tel: URI, E.164 (+ and up to 15 digits) or what a
+ * phone dials (digits, * and #). The dial plan is sip-edge's (it knows the platform's domains and trunks):
+ * a platform user is a SIP URI of a platform domain, a number is routed to a trunk.
+ */
+const DIALLED_NUMBER = /^(\+[0-9]{1,15}|[0-9*#]{1,32})$/;
+const DIAL_SCHEMES = /^(sips?|tel):./;
+
+/** A number as CreateCall and Dial take it: +E.164, or digits (with * and #) as a phone dials them. */
+export const isDialledNumber = (target: string): boolean => DIALLED_NUMBER.test(target);
+
+/** Refuses a CreateCall/Dial destination that is neither a sip:/sips:/tel: URI nor a number. */
+export function requireDialTarget(uri: string, field: string, callId: string): void {
+  if (!DIAL_SCHEMES.test(uri) && !isDialledNumber(uri))
+    throw new ValidationError(
+      `${field} must be a SIP URI (sip:, sips:), a tel: URI or a number (+E.164 or digits), got "${uri}"`,
+      { callId },
+    );
+}
 
 /** The host part of a SIP URI (after `@`, else after the scheme), without parameters. */
 export const hostOf = (uri: string) =>

@@ -1,6 +1,6 @@
 // One-line test builders of legs and the call: events, commands, and short histories.
 import { callEvents } from '@callctl/proto';
-import type { CallCommand } from '../../call.commands';
+import type { CallCommand, LegOrigin } from '../../call.commands';
 import type { CallEvent } from '../../call.events';
 import { base, meta, CALL, STATE } from '../../testing/builder-base';
 
@@ -11,7 +11,12 @@ export const callCreated = (key = 'k-create', maxDurationMs = 60_000): CallEvent
   data: { ...base, maxDurationMs, idempotencyKey: key },
 });
 
-export const legInitiated = (legId: string, dir: 'in' | 'out' = 'out', sipCallId = ''): CallEvent => ({
+export const legInitiated = (
+  legId: string,
+  dir: 'in' | 'out' = 'out',
+  sipCallId = '',
+  origin: LegOrigin = {},
+): CallEvent => ({
   type: 'LegInitiated',
   data: {
     ...base,
@@ -21,7 +26,41 @@ export const legInitiated = (legId: string, dir: 'in' | 'out' = 'out', sipCallId
     toUri: `sip:${legId}@127.0.0.1`,
     sipCallId,
     ringTimeoutMs: dir === 'in' ? 0 : 30_000,
+    ...origin,
   },
+});
+
+/** A gateway's failed attempt on an outbound leg (trunk `carrier`, gateway 127.0.0.<attempt>). */
+const failedAttempt = (legId: string, attempt: number, sipStatus: number, failover: boolean) => ({
+  legId,
+  attempt,
+  trunk: 'carrier',
+  gateway: `127.0.0.${attempt}:5060;transport=udp`,
+  requestUri: `sip:442071234567@127.0.0.${attempt}:5060`,
+  sipStatus,
+  reason: sipStatus ? `SIP ${sipStatus}` : 'timeout',
+  failover,
+});
+
+export const legAttemptFailed = (
+  legId: string,
+  attempt = 1,
+  sipStatus = 503,
+  failover = true,
+): CallEvent => ({
+  type: 'LegAttemptFailed',
+  data: { ...base, ...failedAttempt(legId, attempt, sipStatus, failover) },
+});
+
+export const recordLegAttemptFailed = (
+  legId: string,
+  attempt = 1,
+  sipStatus = 503,
+  failover = true,
+): CallCommand => ({
+  type: 'RecordLegAttemptFailed',
+  data: failedAttempt(legId, attempt, sipStatus, failover),
+  metadata: meta(),
 });
 
 export const legRinging = (legId: string, earlyMedia = false): CallEvent => ({
@@ -63,7 +102,7 @@ export const createCall = (
   metadata: meta(newId, key),
 });
 
-export const recordInboundCall = (newId = 'A'): CallCommand => ({
+export const recordInboundCall = (newId = 'A', origin: LegOrigin = {}): CallCommand => ({
   type: 'RecordInboundCall',
   data: {
     callId: CALL,
@@ -71,6 +110,7 @@ export const recordInboundCall = (newId = 'A'): CallCommand => ({
     toUri: `sip:${newId}@127.0.0.1`,
     sipCallId: '',
     clientState: STATE,
+    ...origin,
   },
   metadata: meta(newId),
 });
@@ -81,9 +121,14 @@ export const answerLeg = (legId: string, clientState?: string): CallCommand => (
   metadata: meta(),
 });
 
-export const rejectLeg = (legId: string, sipStatus = 486, reason = 'Busy Here'): CallCommand => ({
+export const rejectLeg = (
+  legId: string,
+  sipStatus = 486,
+  reason = 'Busy Here',
+  cause?: callEvents.EndCause,
+): CallCommand => ({
   type: 'RejectLeg',
-  data: { legId, sipStatus, reason },
+  data: { legId, sipStatus, reason, ...(cause === undefined ? {} : { cause }) },
   metadata: meta(),
 });
 
@@ -93,9 +138,13 @@ export const hangup = (legId?: string, cause?: callEvents.EndCause, reason?: str
   metadata: meta(),
 });
 
-export const recordLegInitiated = (legId: string, sipCallId = 'sip-1'): CallCommand => ({
+export const recordLegInitiated = (
+  legId: string,
+  sipCallId = 'sip-1',
+  origin: Omit<LegOrigin, 'routedTo'> = {},
+): CallCommand => ({
   type: 'RecordLegInitiated',
-  data: { legId, sipCallId },
+  data: { legId, sipCallId, ...origin },
   metadata: meta(),
 });
 

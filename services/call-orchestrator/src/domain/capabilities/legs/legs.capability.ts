@@ -13,7 +13,8 @@ type LegCommand =
   | 'RecordLegInitiated'
   | 'RecordLegRinging'
   | 'RecordLegAnswered'
-  | 'RecordLegEnded';
+  | 'RecordLegEnded'
+  | 'RecordLegAttemptFailed';
 
 export const legsCapability: Capability<LegCommand, keyof typeof legsEvolve> = {
   name: 'legs',
@@ -27,6 +28,7 @@ export const legsCapability: Capability<LegCommand, keyof typeof legsEvolve> = {
     RecordLegRinging: onActive(legs.recordLegRinging),
     RecordLegAnswered: onActive(legs.recordLegAnswered),
     RecordLegEnded: untilEnded(legs.recordLegEnded),
+    RecordLegAttemptFailed: untilEnded(legs.recordLegAttemptFailed),
   },
   evolve: legsEvolve,
   initial: { legs: {} },
@@ -39,5 +41,9 @@ export const legsCapability: Capability<LegCommand, keyof typeof legsEvolve> = {
     },
     RecordLegEnded: (s: Started, c: Cmd<'RecordLegEnded'>) =>
       s.status === 'ended' || s.legs[c.data.legId]?.status === 'ended',
+    RecordLegAttemptFailed: (s: Started, c: Cmd<'RecordLegAttemptFailed'>) => {
+      const l = s.legs[c.data.legId];
+      return s.status === 'ended' || (l !== undefined && legs.attemptSettled(l, c.data.attempt));
+    },
   },
 };

@@ -2,12 +2,11 @@
 // by the registry) also ends what each capability runs on it, and the call when it was the last leg.
 import { callEvents } from '@callctl/proto';
 import type { CallEvent } from '../../call.events';
-import type { CallState } from '../../call.state';
+import type { CallState, Leg } from '../../call.state';
 import {
   active,
   leg,
   requestLeg,
-  requireSipUri,
   type Active,
   type Cmd,
   type Deadline,
@@ -16,6 +15,8 @@ import {
 import { IdempotencyConflictError, IllegalStateError, ValidationError } from '../../errors';
 import type { DecideContext } from '../capability';
 import { roleOf } from './roles';
+import { originOf } from './legs.state';
+import { requireDialTarget } from './dial-target';
 
 const { EndCause, LegDirection } = callEvents;
 const none: Decision = { events: [] };
@@ -39,7 +40,7 @@ export const createCall = (state: CallState, c: Cmd<'CreateCall'>): Decision => 
       });
     return { events: [], resultId: first.legId };
   }
-  requireSipUri(d.toUri, d.callId);
+  requireDialTarget(d.toUri, 'to_uri', d.callId);
   if (!c.metadata.idempotencyKey)
     throw new ValidationError('an idempotency key is required', { callId: d.callId });
   const legId = c.metadata.newId;
@@ -105,6 +106,7 @@ export const recordInboundCall = (state: CallState, c: Cmd<'RecordInboundCall'>)
           ringTimeoutMs: 0,
           clientState: d.clientState,
           ...(d.media ? { media: d.media } : {}),
+          ...originOf(d),
         },
       },
       {
@@ -167,7 +169,8 @@ export const rejectLeg = (s: Active, c: Cmd<'RejectLeg'>, ctx: DecideContext): D
       callId: s.callId,
       legId: l.legId,
     });
-  return { events: ctx.endLeg(s, l, EndCause.END_CAUSE_REJECTED, sipStatus, c.data.reason) };
+  const cause = c.data.cause ?? EndCause.END_CAUSE_REJECTED;
+  return { events: ctx.endLeg(s, l, cause, sipStatus, c.data.reason) };
 };
 
 export const hangup = (state: CallState, c: Cmd<'Hangup'>, ctx: DecideContext): Decision => {
@@ -214,11 +217,46 @@ export const recordLegInitiated = (s: Active, c: Cmd<'RecordLegInitiated'>): Dec
           ...(c.data.media ? { media: c.data.media } : {}),
           // A supervisor or participant leg says so; a party leg's LegInitiated stays as it always was.
           ...roleOf(l),
+          // The trunk or user sip-edge routed it to (a repeated INVITE's report may say nothing new).
+          ...originOf({ trunk: c.data.trunk ?? l.trunk, user: c.data.user ?? l.user }),
         },
       },
     ],
   };
 };
+
+/**
+ * One attempt of an outbound leg failed and sip-edge moved on (the next gateway) or gives up (LegEnded
+ * follows). A repeated report, or one about a leg that has ended, records nothing.
+ */
+export const recordLegAttemptFailed = (s: Active, c: Cmd<'RecordLegAttemptFailed'>): Decision => {
+  const l = leg(s, c.data.legId);
+  if (attemptSettled(l, c.data.attempt)) return none;
+  const { legId, attempt, trunk, gateway, requestUri, sipStatus, reason, failover } = c.data;
+  return {
+    events: [
+      {
+        type: 'LegAttemptFailed',
+        data: {
+          callId: s.callId,
+          legId,
+          attempt,
+          trunk,
+          gateway,
+          requestUri,
+          sipStatus,
+          reason,
+          failover,
+          clientState: s.clientState,
+        },
+      },
+    ],
+  };
+};
+
+/** Whether an attempt's failure is in the leg's record for good: an earlier or equal attempt, or the leg ended. */
+export const attemptSettled = (l: Leg, attempt: number): boolean =>
+  l.status === 'ended' || attempt <= (l.failedAttempts ?? 0);
 
 export const recordLegRinging = (s: Active, c: Cmd<'RecordLegRinging'>, ctx: DecideContext): Decision => {
   const l = leg(s, c.data.legId);

@@ -3,6 +3,7 @@ import type { callEvents } from '@callctl/proto';
 import type { Evolver } from '../capability';
 import { withLeg } from '../capability';
 import { roleOf } from './roles';
+import type { LegOrigin } from '../../call.commands';
 
 /**
  * Where a leg's media is, as LegInitiated says. Events recorded before sip-edge said so (and a dialled leg
@@ -30,7 +31,20 @@ const legInitiated: Evolver<'LegInitiated'> = (s, { data: d }) =>
     media: legMedia(s.callId, d.legId, d.media),
     status: 'initiated',
     ...roleOf(d.role ? d : s.legs[d.legId]),
+    ...originOf(d),
   });
+
+/** The trunk, user and routed_to a LegInitiated names (none for legs of calls without provisioning). */
+export const originOf = (o: LegOrigin): LegOrigin => ({
+  ...(o.trunk ? { trunk: o.trunk } : {}),
+  ...(o.user ? { user: o.user } : {}),
+  ...(o.routedTo ? { routedTo: o.routedTo } : {}),
+});
+
+const legAttemptFailed: Evolver<'LegAttemptFailed'> = (s, e) => {
+  const leg = s.legs[e.data.legId];
+  return leg ? withLeg(s, { ...leg, failedAttempts: Math.max(leg.failedAttempts ?? 0, e.data.attempt) }) : s;
+};
 
 const legRinging: Evolver<'LegRinging'> = (s, e) => {
   const leg = s.legs[e.data.legId];
@@ -63,5 +77,6 @@ export const legsEvolve = {
   LegRinging: legRinging,
   LegAnswered: legAnswered,
   LegEnded: legEnded,
+  LegAttemptFailed: legAttemptFailed,
   CallEnded: callEnded,
 };

@@ -215,6 +215,9 @@ export function endReasonOf(cause: callEvents.EndCause, sipStatus: number): call
   if (cause === EndCause.END_CAUSE_REMOTE_HANGUP)
     return MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_HANGUP;
   if (cause === EndCause.END_CAUSE_LOCAL_HANGUP) return MonitorEndReason.MONITOR_END_REASON_STOPPED;
+  // No route or no registered phone (480): the supervisor could not be reached, not "did not answer".
+  if (cause === EndCause.END_CAUSE_NO_ROUTE || cause === EndCause.END_CAUSE_NOT_REGISTERED)
+    return MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_FAILED;
   if (cause === EndCause.END_CAUSE_BUSY || sipStatus === 486 || sipStatus === 600)
     return MonitorEndReason.MONITOR_END_REASON_SUPERVISOR_BUSY;
   if (cause === EndCause.END_CAUSE_NO_ANSWER || sipStatus === 408 || sipStatus === 480)

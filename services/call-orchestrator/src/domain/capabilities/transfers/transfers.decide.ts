@@ -310,6 +310,10 @@ export const decideTransfer = (state: CallState, c: Cmd<'DecideTransfer'>): Deci
 /** Why the target failed, from how its leg ended. */
 export function failureCauseOf(end: LegEnd): callEvents.TransferFailureCause {
   const { sipStatus, cause } = end;
+  // The dial plan's own verdicts (no route, a user with no registered phone) come first: their 404/480 is
+  // the platform's, not a phone that did not answer.
+  if (cause === EndCause.END_CAUSE_NO_ROUTE || cause === EndCause.END_CAUSE_NOT_REGISTERED)
+    return TransferFailureCause.TRANSFER_FAILURE_CAUSE_TARGET_UNREACHABLE;
   if (cause === EndCause.END_CAUSE_BUSY || sipStatus === 486 || sipStatus === 600)
     return TransferFailureCause.TRANSFER_FAILURE_CAUSE_TARGET_BUSY;
   if (cause === EndCause.END_CAUSE_NO_ANSWER || sipStatus === 408 || sipStatus === 480)
