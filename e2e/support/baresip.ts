@@ -19,6 +19,9 @@ import { freePort, isBound, requireBinary, waitFor } from '@callctl/testing';
 import { phoneFolder, recentToneRatioOf, startPhoneProcess, type PhoneOptions } from './phone-process.js';
 
 const COMMAND_TIMEOUT_MS = 5_000;
+/** `reginfo`'s line of a registered account, its colours removed: `> sip:alice@pbx.test   OK   Expires 60s`. */
+const REGISTERED = /\sOK\s/;
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 /** A decoded-audio dump not written for this long is no longer written (see recentToneRatio). */
 const STALE_DUMP_MS = 500;
 
@@ -246,12 +249,17 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
     registered: (timeoutMs = 10_000) =>
       waitFor(
         `baresip ${name} registered`,
-        () => {
+        async () => {
           const failed = events.find((e) => e.type === 'REGISTER_FAIL');
           if (failed) throw new Error(`baresip ${name} failed to register: ${failed.param ?? ''}`);
-          return events.some((e) => e.type === 'REGISTER_OK');
+          // Its REGISTER_OK may come before the control socket is connected: ask for the status too.
+          return (
+            events.some((e) => e.type === 'REGISTER_OK') ||
+            REGISTERED.test((await command('reginfo')).replace(ANSI_COLOUR, ' '))
+          );
         },
         timeoutMs,
+        100,
       ).then(
         () => undefined,
         (error: unknown) => {

@@ -41,9 +41,18 @@ describe('SIP phones registered to the platform', () => {
     const initiated = await p().event('legInitiated', (e) => e.event.legInitiated.legId === legId);
     expect(initiated.event.legInitiated.user).toBe(`alice@${DOMAIN}`);
 
-    // A callee the test owns, dialled and bridged with alice: each hears the other.
+    // A callee the test owns, dialled into the call and bridged with alice: each hears the other.
     const peer = await calls.party('alice-peer', CALLEE_HZ);
-    await calls.dialBridged(callId, legId, `sip:peer@127.0.0.1:${peer.sipp.port}`);
+    const { legId: peerLeg } = await p().api.dial({
+      callId,
+      bridgeWithLegId: '',
+      toUri: `sip:peer@127.0.0.1:${peer.sipp.port}`,
+      fromUri: '',
+      ringTimeoutMs: 10_000,
+      idempotencyKey: 'devices-dial-peer',
+    });
+    await p().event('legAnswered', (e) => e.event.legAnswered.legId === peerLeg);
+    await p().api.bridgeLegs({ callId, legAId: legId, legBId: peerLeg, idempotencyKey: 'devices-bridge' });
     await p().event('legsBridged', (e) => e.event.legsBridged.callId === callId);
     await calls.hears('the peer hearing alice', () => peer.recentToneRatio(ALICE_HZ));
     await calls.hears('alice hearing the peer', () => desk.recentToneRatio(CALLEE_HZ));
