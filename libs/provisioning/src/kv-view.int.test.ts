@@ -5,7 +5,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
-import { bindingKey, domainKey, routeKey, trunkKey, userKey } from './kv-layout';
+import { PROVISIONING_BUCKET, bindingKey, domainKey, routeKey, trunkKey, userKey } from './kv-layout';
 import { openBindingStore, openTrunkStatusStore, watchProvisioning, type ProvisioningView } from './kv-view';
 import type { BindingView, RouteView, TrunkView, UserView } from './model';
 
@@ -172,6 +172,65 @@ describe('watchProvisioning', () => {
   });
 });
 
+describe('watchProvisioning when NATS loses the bucket', () => {
+  it('watches again from scratch when the bucket is made anew, and tells listeners once per kind', async () => {
+    const { bucket, kv } = await provisioningBucket();
+    await kv.put(trunkKey('before'), JSON.stringify(trunkView('before')));
+    const log = recordingLog();
+    const view = await watchProvisioning(nc, log, { bucket, streamCheckIntervalMs: 100 });
+    const changes: Array<[string, string]> = [];
+    view.onChange((kind, key) => changes.push([kind, key]));
+    try {
+      await kv.destroy();
+      // What the provisioning service's reconcile does after NATS lost its store.
+      const remade = await new Kvm(nc).create(bucket);
+      await remade.put(trunkKey('after'), JSON.stringify(trunkView('after')));
+      await waitFor('the new bucket’s trunk', () => view.snapshot().trunks.has('after'), 10_000);
+      expect([...view.snapshot().trunks.keys()]).toEqual(['after']);
+      expect(changes).toEqual(
+        expect.arrayContaining([
+          ['trunk', '*'],
+          ['domain', '*'],
+          ['user', '*'],
+          ['route', '*'],
+        ]),
+      );
+      expect(log.warnings.map((w) => w.msg)).toContain('provisioning bucket lost or replaced; resyncing');
+
+      await remade.put(trunkKey('later'), JSON.stringify(trunkView('later')));
+      await waitFor('a change after the resync', () => changes.some(([, key]) => key === trunkKey('later')));
+    } finally {
+      await view.close();
+    }
+  });
+
+  it('follows on through a restart of a nats-server that kept its store', async () => {
+    const own = await startNatsServer();
+    const ownNc = await connect({ servers: own.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+    try {
+      const kv = await new Kvm(ownNc).create(PROVISIONING_BUCKET);
+      await kv.put(trunkKey('a'), JSON.stringify(trunkView('a')));
+      const view = await watchProvisioning(ownNc, recordingLog(), { streamCheckIntervalMs: 100 });
+      try {
+        await own.restart();
+        await waitFor(
+          'a put after the restart',
+          () => kv.put(trunkKey('b'), JSON.stringify(trunkView('b'))),
+          10_000,
+          100,
+        );
+        await waitFor('the trunk put after the restart', () => view.snapshot().trunks.has('b'), 10_000);
+        expect([...view.snapshot().trunks.keys()].sort()).toEqual(['a', 'b']);
+      } finally {
+        await view.close();
+      }
+    } finally {
+      await ownNc.close();
+      await own.stop();
+    }
+  });
+});
+
 function binding(
   aor: string,
   contactUri: string,
@@ -316,6 +375,32 @@ describe('TrunkStatusStore', () => {
     expect(await store.holdLease('provider', 'a')).toBe(true);
     expect(await store.holdLease('provider', 'b')).toBe(false);
     await waitFor('the lease to expire', () => store.holdLease('provider', 'b'), 10_000, 100);
+    expect(await store.holdLease('provider', 'a')).toBe(false);
+  });
+});
+
+describe('the stores when NATS has lost their buckets', () => {
+  const alice = 'sip:alice@pbx.example.com';
+
+  it('a REGISTER after the loss makes the registrar bucket again, with its max age', async () => {
+    const bucket = bucketName('REG');
+    const store = await openBindingStore(nc, { bucket });
+    await store.put(binding(alice, 'sip:alice@198.51.100.7:1', Date.now() + 60_000));
+    await (await new Kvm(nc).open(bucket)).destroy();
+
+    await store.put(binding(alice, 'sip:alice@198.51.100.7:2', Date.now() + 60_000));
+    expect((await store.list(alice, Date.now())).map((b) => b.contactUri)).toEqual([
+      'sip:alice@198.51.100.7:2',
+    ]);
+    expect((await (await new Kvm(nc).open(bucket)).status()).ttl).toBe(24 * 3600_000);
+  });
+
+  it('a lease is taken again after the loss', async () => {
+    const leaseBucket = bucketName('LEASE');
+    const store = await openTrunkStatusStore(nc, { statusBucket: bucketName('STATUS'), leaseBucket });
+    expect(await store.holdLease('provider', 'a')).toBe(true);
+    await (await new Kvm(nc).open(leaseBucket)).destroy();
+    expect(await store.holdLease('provider', 'b')).toBe(true);
     expect(await store.holdLease('provider', 'a')).toBe(false);
   });
 });
