@@ -252,6 +252,8 @@ describe('secrets', () => {
     s3Secret: 'S3-Secret-9d8c47',
     callbackDatabase: 'Cb-Db-Pass-4e2a10',
     callbackToken: 'Cb-Api-Token-7c3b55',
+    // 32 bytes of base64, as PROVISIONING_SECRETS_KEY must be.
+    provisioningKey: 'UHJvdmlzaW9uaW5nLUtleS0zMi1ieXRlcy1sb25nISE=',
   };
   const values = {
     database: { url: `postgres://callctl:${SECRET_VALUES.database}@db.example:5432/callctl` },
@@ -280,6 +282,7 @@ describe('secrets', () => {
       database: { url: `postgres://cb:${SECRET_VALUES.callbackDatabase}@db.example:5432/callctl_callback` },
       apiToken: SECRET_VALUES.callbackToken,
     },
+    provisioning: { secretsKey: SECRET_VALUES.provisioningKey },
   };
 
   it('keeps every secret value in Secrets: none in a ConfigMap, an env value or anything else', () => {
@@ -448,6 +451,7 @@ describe('network policies', () => {
       'callback',
       'media-library',
       'migrations',
+      'provisioning',
       'recording',
     ]);
   });
@@ -486,9 +490,16 @@ describe('choices in values', () => {
       .filter((c) => envOf(c, 'NATS_USER'))
       .map((c) => [c.name, envOf(c, 'NATS_PASSWORD')?.valueFrom]);
     expect(withUser.sort()).toEqual(
-      ['call-orchestrator', 'media-worker', 'mixer', 'recording', 'sip-edge', 'stream-gateway', 'tts'].map(
-        (name) => [name, { secretKeyRef: { name: 'callctl-nats', key: 'password' } }],
-      ),
+      [
+        'call-orchestrator',
+        'media-worker',
+        'mixer',
+        'provisioning',
+        'recording',
+        'sip-edge',
+        'stream-gateway',
+        'tts',
+      ].map((name) => [name, { secretKeyRef: { name: 'callctl-nats', key: 'password' } }]),
     );
     const seeded = renderedFor('values-production.yaml');
     const worker = findContainer(findWorkload(seeded, 'DaemonSet', '-media'), 'media-worker');
@@ -508,6 +519,7 @@ describe('choices in values', () => {
       'media-library',
       'media-worker',
       'mixer',
+      'provisioning',
       'recording',
       'sip-edge',
       'stream-gateway',
@@ -812,6 +824,71 @@ describe('the stream gateway', () => {
     const run = helmWithValues('template', [], [REQUIRED_SETTINGS, { streamGateway }]);
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain(path);
+  });
+});
+
+describe('the provisioning service', () => {
+  const provisioningOf = (objects: K8sObject[]) =>
+    findContainer(findWorkload(objects, 'Deployment', '-provisioning'), 'provisioning');
+  const sipEdgeOf = (objects: K8sObject[]) =>
+    findContainer(findWorkload(objects, 'Deployment', '-sip-edge'), 'sip-edge');
+
+  it('runs by default on 50059 with the platform database, secured like the public API', () => {
+    const objects = renderedFor('values-production.yaml');
+    const service = named(objects, 'Service', '-provisioning').spec as unknown as {
+      ports: { port: number }[];
+    };
+    expect(service.ports.map((p) => p.port)).toEqual([50059]);
+    const provisioning = provisioningOf(objects);
+    expect(envOf(provisioning, 'DATABASE_URL')?.valueFrom).toEqual(
+      envOf(
+        findContainer(findWorkload(objects, 'Deployment', '-call-orchestrator'), 'call-orchestrator'),
+        'DATABASE_URL',
+      )?.valueFrom,
+    );
+    expect(envOf(provisioning, 'API_AUTH')?.value).toBe('token');
+    expect(envOf(provisioning, 'PROVISIONING_RECONCILE_INTERVAL_MS')?.value).toBe('60000');
+  });
+
+  it('gives sip-edge the same secrets key, generated once when none is given', () => {
+    const objects = renderedFor('default values (plus the required settings)');
+    const ref = envOf(provisioningOf(objects), 'PROVISIONING_SECRETS_KEY')?.valueFrom;
+    expect(ref).toEqual({ secretKeyRef: { name: 'callctl-provisioning-secrets', key: 'key' } });
+    expect(envOf(sipEdgeOf(objects), 'PROVISIONING_SECRETS_KEY')?.valueFrom).toEqual(ref);
+    const secret = named(objects, 'Secret', '-provisioning-secrets') as unknown as {
+      stringData: { key: string };
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(Buffer.from(secret.stringData.key, 'base64')).toHaveLength(32);
+    expect(secret.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
+  });
+
+  it('takes an existing Secret instead, and renders nothing when disabled', () => {
+    const existing = render(
+      [],
+      [
+        REQUIRED_SETTINGS,
+        { provisioning: { secretsKeyExistingSecret: 'vault-key', secretsKeyExistingSecretKey: 'aes' } },
+      ],
+    );
+    expect(envOf(sipEdgeOf(existing), 'PROVISIONING_SECRETS_KEY')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'vault-key', key: 'aes' },
+    });
+    expect(byKind(existing, 'Secret').map((s) => s.metadata.name)).not.toContain(
+      'callctl-provisioning-secrets',
+    );
+    const off = render([], [REQUIRED_SETTINGS, { provisioning: { enabled: false } }]);
+    expect(off.filter((o) => o.metadata.name.includes('provisioning'))).toEqual([]);
+    expect(envOf(sipEdgeOf(off), 'PROVISIONING_SECRETS_KEY')).toBeUndefined();
+  });
+
+  it('has the media-worker announce what carriers allowlist: the advertised address and the port range', () => {
+    const worker = findContainer(
+      findWorkload(renderedFor('values-production.yaml'), 'DaemonSet', '-media'),
+      'media-worker',
+    );
+    expect(envOf(worker, 'RTPENGINE_ADVERTISED_ADDRESS')?.value).toBe('$(HOST_IP)');
+    expect(envOf(worker, 'RTPENGINE_PORT_MIN')?.value).toBe('40000');
   });
 });
 

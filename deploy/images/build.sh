@@ -10,7 +10,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-IMAGES=(call-orchestrator sip-edge media-worker tts media-library recording mixer stream-gateway callback sip-engine db-migrate)
+IMAGES=(call-orchestrator sip-edge media-worker tts media-library recording mixer stream-gateway callback provisioning sip-engine db-migrate)
 
 # Where an image's Dockerfile and version live: a service's directory, or libs/db for the migration job.
 package_dir() { if [[ $1 == db-migrate ]]; then echo libs/db; else echo "services/$1"; fi; }

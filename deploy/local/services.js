@@ -1,7 +1,8 @@
 // What `make dev` runs: each service's entry point, environment and readiness check, and what it tells
 // the person at the terminal. Ports come from ports.env through the environment `make` exports.
 const { spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync } = require('node:fs');
+const { randomBytes } = require('node:crypto');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { createConnection } = require('node:net');
 const { join } = require('node:path');
 const { credentials } = require('@grpc/grpc-js');
@@ -51,6 +52,21 @@ const streamGatewayGrpc = `127.0.0.1:${port('CALLCTL_STREAM_GATEWAY_GRPC_PORT', 
 const streamReceiverPort = env.CALLCTL_STREAM_RECEIVER_PORT ?? '8765';
 const callbackGrpc = `127.0.0.1:${port('CALLCTL_CALLBACK_GRPC_PORT', 50057)}`;
 const callbackIifPort = port('CALLCTL_CALLBACK_IIF_PORT', 5080);
+const provisioningGrpc = `127.0.0.1:${port('CALLCTL_PROVISIONING_GRPC_PORT', 50059)}`;
+
+// The key that seals trunks' outbound passwords (provisioning writes them, sip-edge opens them): made once
+// for this checkout and kept under .state, so trunks stored by an earlier `make dev` still open.
+function provisioningSecretsKey() {
+  if (env.PROVISIONING_SECRETS_KEY) return env.PROVISIONING_SECRETS_KEY;
+  const state = join(__dirname, '..', '..', '.state');
+  const file = join(state, 'provisioning-secrets.key');
+  if (!existsSync(file)) {
+    mkdirSync(state, { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+const secretsKey = provisioningSecretsKey();
 // The callback service's own event log (stack.sh creates and migrates it beside callctl).
 const callbackDatabaseUrl = env.CALLCTL_CALLBACK_DATABASE_URL;
 // The recording service's live files (spool) and stored recordings (RECORDING_STORE=fs).
@@ -117,6 +133,10 @@ const services = [
       RTPENGINE_NG: env.RTPENGINE_NG,
       DTMF_LOG_LISTEN: `127.0.0.1:${port('CALLCTL_RTPENGINE_DTMF_PORT', 52230)}`,
       NATS_URL: env.NATS_URL,
+      // What GetMediaResources lists for this rtpengine (stack.sh starts it on loopback with this range).
+      RTPENGINE_ADVERTISED_ADDRESS: '127.0.0.1',
+      RTPENGINE_PORT_MIN: port('CALLCTL_RTPENGINE_MEDIA_MIN', 40000),
+      RTPENGINE_PORT_MAX: port('CALLCTL_RTPENGINE_MEDIA_MAX', 44999),
       // Where it fetches `tts:` and `library:` media from (into its cache, which rtpengine reads).
       TTS_GRPC: ttsGrpc,
       MEDIA_LIBRARY_GRPC: mediaLibraryGrpc,
@@ -204,6 +224,7 @@ const services = [
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
       // make dev's sipp and phones call from loopback without a provisioned trunk.
       INBOUND_ALLOW_CIDRS: '127.0.0.1/32',
+      PROVISIONING_SECRETS_KEY: secretsKey,
     },
     ready: grpcHealthy(sipEdgeGrpc),
     listens: [['sip-edge gRPC (internal)', sipEdgeGrpc]],
@@ -230,6 +251,28 @@ const services = [
     },
     ready: grpcHealthy(orchestratorGrpc),
     listens: [['CallControl gRPC (public API)', orchestratorGrpc]],
+  },
+  {
+    // The provisioning API (trunks, domains and users, routes): PostgreSQL is its record, and every
+    // sip-edge sees each change through the KV bucket CALLCTL_PROVISIONING.
+    name: 'provisioning',
+    entry: 'services/provisioning/dist/src/main.js',
+    env: {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: port('CALLCTL_PROVISIONING_GRPC_PORT', 50059),
+      DATABASE_URL: env.DATABASE_URL,
+      NATS_URL: env.NATS_URL,
+      PROVISIONING_SECRETS_KEY: secretsKey,
+    },
+    ready: grpcHealthy(provisioningGrpc),
+    listens: [['Provisioning gRPC (public API: callctl.v1.Provisioning)', provisioningGrpc]],
+    howTo: [
+      '',
+      'Provision a phone and a carrier (README "Register a phone", "Connect a carrier"):',
+      `  npx callctl domain put pbx.local && npx callctl user put alice@pbx.local --password alice-secret`,
+      `  npx callctl trunk put carrier --source 127.0.0.2 --gateway 127.0.0.1:5090 --number '+44*'`,
+      `  npx callctl route resolve tel:+442071234567    npx callctl resources    npx callctl audit`,
+    ],
   },
   {
     // An application of the public API (services/callback): it drives calls through CallControl above,

@@ -26,10 +26,10 @@ Which components talk to PostgreSQL and NATS: the NetworkPolicies let exactly th
 in-chart dev servers accept exactly these. A later service adds itself here.
 */}}
 {{- define "callctl.databaseClients" -}}
-{{- list "call-orchestrator" "media-library" "recording" "callback" "migrations" | toJson -}}
+{{- list "call-orchestrator" "media-library" "recording" "callback" "provisioning" "migrations" | toJson -}}
 {{- end -}}
 {{- define "callctl.natsClients" -}}
-{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" "mixer" "callback" "stream-gateway" | toJson -}}
+{{- list "call-orchestrator" "sip-edge" "media" "recording" "tts" "mixer" "callback" "stream-gateway" "provisioning" | toJson -}}
 {{- end -}}
 
 {{- define "callctl.podLabels" -}}
@@ -99,6 +99,17 @@ callctl.io/nats-client: "true"
 {{- define "callctl.callbackDatabaseSecretKey" -}}
 {{- if .Values.callback.database.existingSecret -}}{{ .Values.callback.database.existingSecretKey }}{{- else -}}url{{- end -}}
 {{- end -}}
+{{/* The key sealing trunks' outbound passwords: the provisioning service seals, every sip-edge opens. */}}
+{{- define "callctl.provisioningSecretsSecret" -}}
+{{- if .Values.provisioning.secretsKeyExistingSecret -}}{{ .Values.provisioning.secretsKeyExistingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-provisioning-secrets{{- end -}}
+{{- end -}}
+{{- define "callctl.provisioningSecretsSecretKey" -}}
+{{- if .Values.provisioning.secretsKeyExistingSecret -}}{{ .Values.provisioning.secretsKeyExistingSecretKey }}{{- else -}}key{{- end -}}
+{{- end -}}
+{{- define "callctl.provisioningSecretsEnv" -}}
+- name: PROVISIONING_SECRETS_KEY
+  valueFrom: { secretKeyRef: { name: {{ include "callctl.provisioningSecretsSecret" . }}, key: {{ include "callctl.provisioningSecretsSecretKey" . }} } }
+{{- end -}}
 {{- define "callctl.callbackApiSecret" -}}
 {{- if .Values.callback.apiTokenExistingSecret -}}{{ .Values.callback.apiTokenExistingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-callback-api{{- end -}}
 {{- end -}}
@@ -142,7 +153,7 @@ ipBlocks of every IPv4 and IPv6 address except the CIDRs given (PostgreSQL's and
 {{/* Where services reach each other: the Services in front of "any instance". */}}
 {{- define "callctl.address" -}}
 {{- $root := .root -}}
-{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port "mixer" $root.Values.mixer.port "callback" $root.Values.callback.port "stream-gateway" $root.Values.streamGateway.port -}}
+{{- $ports := dict "call-orchestrator" $root.Values.api.service.port "sip-edge" $root.Values.sipEdge.port "media" $root.Values.media.mediaWorker.port "tts" $root.Values.tts.port "media-library" $root.Values.mediaLibrary.port "recording" $root.Values.recording.port "mixer" $root.Values.mixer.port "callback" $root.Values.callback.port "stream-gateway" $root.Values.streamGateway.port "provisioning" $root.Values.provisioning.port -}}
 {{- printf "%s-%s:%v" (include "callctl.fullname" $root) .component (get $ports .component) -}}
 {{- end -}}
 

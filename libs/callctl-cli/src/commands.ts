@@ -22,6 +22,7 @@ import {
   type Values,
 } from './command-options.js';
 import { parseCount, parseDurationMs } from './duration.js';
+import { PROVISIONING_COMMANDS, type ProvisioningInvocation } from './provisioning-commands.js';
 import { STREAM_COMMANDS } from './stream-commands.js';
 import { UsageError } from './usage-error.js';
 
@@ -50,7 +51,8 @@ export type Invocation =
   /** MediaLibrary.UploadMedia of a local file, read as it is sent. */
   | { kind: 'upload'; path: string; name: string }
   | { kind: 'watch'; request: callControl.WatchEventsRequest }
-  | CallbackInvocation;
+  | CallbackInvocation
+  | ProvisioningInvocation;
 
 export {
   str,
@@ -941,6 +943,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   ...STREAM_COMMANDS,
   ...CALLBACK_COMMANDS,
+  ...PROVISIONING_COMMANDS,
 };
 
 /**

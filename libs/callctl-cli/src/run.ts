@@ -6,6 +6,7 @@ import {
   createCallbackClient,
   createCallControlClient,
   createMediaLibraryClient,
+  createProvisioningClient,
   createRecordingsClient,
   GrpcStatusError,
   type CallbackClient,
@@ -27,6 +28,7 @@ import {
 import type { CommandLine } from './command-line.js';
 import type { Invocation, UnaryCall } from './commands.js';
 import { eventLine } from './event-line.js';
+import { provisioningResponseJson, provisioningResponseText } from './provisioning-output.js';
 import { UsageError } from './usage-error.js';
 import {
   eventJson,
@@ -295,6 +297,17 @@ export async function run(line: CommandLine, output: Output, stop: AbortSignal):
       invocation.kind === 'download'
         ? download(client, { ...line, invocation }, output, stop)
         : printed(client[invocation.method], invocation, recordingsResponseText, responseJson, line, output),
+    );
+  if (invocation.kind === 'provisioning')
+    return using(createProvisioningClient({ ...at, address: invocation.address }), (client) =>
+      printed(
+        client[invocation.method],
+        invocation,
+        provisioningResponseText,
+        provisioningResponseJson,
+        line,
+        output,
+      ),
     );
   if (invocation.kind === 'callback' || invocation.kind === 'callback-watch')
     return using(createCallbackClient({ ...at, address: invocation.address }), (client) =>

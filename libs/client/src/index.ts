@@ -37,6 +37,14 @@ export {
   type CallbackUnaryMethod,
 } from './callback-client.js';
 export {
+  createProvisioningClient,
+  type ProvisioningClient,
+  type ProvisioningClientOptions,
+  type ProvisioningMethod,
+  type ProvisioningRequestOf,
+  type ProvisioningResponseOf,
+} from './provisioning-client.js';
+export {
   DEFAULT_DEADLINE_MS,
   type CallOptions,
   type ClientOptions,

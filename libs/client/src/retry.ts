@@ -62,6 +62,17 @@ export const ALWAYS_IDEMPOTENT: ReadonlySet<string> = new Set([
   'listCallbacks',
   'cancelCallback',
   'getCallbackStats',
+  // Provisioning reads (its puts and deletes are not: a repeat would report created=false or NOT_FOUND).
+  'getTrunk',
+  'listTrunks',
+  'listDomains',
+  'getUser',
+  'listUsers',
+  'listRoutes',
+  'resolveRoute',
+  'listAudit',
+  'listRegistrations',
+  'getMediaResources',
 ]);
 
 /** A call may be repeated when its method always may, or when its request carries an idempotency key. */

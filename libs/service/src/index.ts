@@ -72,6 +72,8 @@ export {
   noAuthFailures,
   OPEN_METHODS,
   PRINCIPAL_METADATA,
+  publicApiAuth,
+  type PublicApiAuth,
   type ApiAuth,
   type ApiAuthOptions,
   type ApiCredentialsFile,

@@ -4,6 +4,7 @@
 import { connectBus, watchInstances } from '@callctl/bus';
 import { createDb } from '@callctl/db';
 import type { Logger } from '@callctl/logging';
+import { Shutdown } from '@callctl/service';
 import { openBindingStore, openTrunkStatusStore, parseSecretsKey, sealSecret } from '@callctl/provisioning';
 import { liveResources } from './adapters/bus/live-resources.js';
 import { prismaProvisioningStore } from './adapters/db/prisma-provisioning-store.js';
@@ -25,13 +26,10 @@ export async function startProvisioning(
   config: ProvisioningConfig,
   log: Logger,
 ): Promise<RunningProvisioning> {
-  const stops: Array<[string, () => Promise<void> | void]> = [];
+  // The stops of what was opened, run in reverse by close() (or at once if the start fails halfway).
+  const stops = new Shutdown({ log, signals: [], drainMs: config.SHUTDOWN_DRAIN_MS, exit: () => undefined });
   const close = async () => {
-    for (const [name, stop] of stops.reverse())
-      await Promise.resolve()
-        .then(stop)
-        .catch((error: unknown) => log.warn({ err: error, what: name }, 'stopping failed'));
-    stops.length = 0;
+    await stops.drain();
   };
   try {
     // Checked first: a bad key must stop the start before anything is opened.
@@ -41,16 +39,16 @@ export async function startProvisioning(
       maxConnections: config.DATABASE_POOL_SIZE,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     });
-    stops.push(['database', () => db.$disconnect()]);
+    stops.add('database', () => db.$disconnect());
     const nc = await connectBus({ servers: config.NATS_URL, name: 'provisioning', security: config.nats });
-    stops.push(['nats', () => nc.drain()]);
+    stops.add('nats', () => nc.drain());
     const store = prismaProvisioningStore(db);
     const publisher = await openKvModelPublisher({ nc, timeoutMs: config.PROVISIONING_KV_TIMEOUT_MS });
     const registrations = registrationsOf(await openBindingStore(nc), await openTrunkStatusStore(nc));
     const sipEdges = await watchInstances({ nc, kind: 'sip-edge' });
-    stops.push(['sip-edge instances', () => sipEdges.close()]);
+    stops.add('sip-edge instances', () => sipEdges.close());
     const mediaWorkers = await watchInstances({ nc, kind: 'media-worker' });
-    stops.push(['media-worker instances', () => mediaWorkers.close()]);
+    stops.add('media-worker instances', () => mediaWorkers.close());
 
     const reconciler = startReconciler({
       store,
@@ -58,7 +56,7 @@ export async function startProvisioning(
       intervalMs: config.PROVISIONING_RECONCILE_INTERVAL_MS,
       log: log.child({ module: 'reconcile' }),
     });
-    stops.push(['reconciler', () => reconciler.close()]);
+    stops.add('reconciler', () => reconciler.close());
     await reconciler.run();
     const core = createProvisioningCore({
       store,
@@ -80,7 +78,7 @@ export async function startProvisioning(
       drainMs: config.SHUTDOWN_DRAIN_MS / 2,
       log,
     });
-    stops.push(['grpc', () => grpc.close()]);
+    stops.add('grpc', () => grpc.close());
     return { grpc, core, reconciler, close };
   } catch (error) {
     await close();

@@ -3,15 +3,7 @@
 // callbacks:read / callbacks:write).
 import type { Logger } from '@callctl/logging';
 import { EventWatchers, subscribeAll, type EventStore } from '@callctl/eventstore';
-import {
-  apiAuth,
-  KNOWN_API_SCOPES,
-  startGrpcServer,
-  watchApiCredentials,
-  type HealthRegistry,
-  type ServerTlsFiles,
-} from '@callctl/service';
-import type { ServerInterceptor } from '@grpc/grpc-js';
+import { publicApiAuth, startGrpcServer, type HealthRegistry, type ServerTlsFiles } from '@callctl/service';
 import type { Callbacks } from '../../app/ports.js';
 import type { IifCounters } from '../../iif/iif-server.js';
 import type { ResponseCounters } from '../../iif/response-sender.js';
@@ -53,22 +45,12 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
   const watchers = new EventWatchers((afterPosition) =>
     subscribeAll({ store, databaseUrl: options.databaseUrl, afterPosition }),
   );
-  const interceptors: ServerInterceptor[] = [];
-  let credentials: { close(): void } | undefined;
-  if (options.apiTokensFile) {
-    const authLog = log.child({ module: 'api-auth' });
-    // Every scope of the public API is known: one tokens file serves CallControl's port and this one.
-    const file = watchApiCredentials(
-      options.apiTokensFile,
-      KNOWN_API_SCOPES,
-      authLog,
-      options.apiTokensReloadMs,
-    );
-    credentials = file;
-    interceptors.push(
-      apiAuth({ credentials: file.current, scopeOf: callbackScopeOf, log: authLog }).interceptor,
-    );
-  }
+  const auth = publicApiAuth({
+    apiTokensFile: options.apiTokensFile,
+    scopeOf: callbackScopeOf,
+    log,
+    reloadIntervalMs: options.apiTokensReloadMs,
+  });
   const server = await startGrpcServer({
     log,
     host: options.host,
@@ -76,7 +58,7 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
-    interceptors,
+    interceptors: auth.interceptors,
     services: [
       callbackService({
         callbacks: options.callbacks,
@@ -87,7 +69,7 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
       }),
     ],
   }).catch((error: unknown) => {
-    credentials?.close();
+    auth.close();
     throw error;
   });
   return {
@@ -99,7 +81,7 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
       // drain, which would otherwise wait for them to its limit.
       await watchers.close();
       await server.close();
-      credentials?.close();
+      auth.close();
     },
   };
 }

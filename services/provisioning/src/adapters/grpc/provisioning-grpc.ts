@@ -1,16 +1,8 @@
 // The public gRPC side: callctl.v1.Provisioning and grpc.health.v1.Health on one port, with the same
 // security as CallControl's public port (TLS, API_AUTH=token with API_TOKENS_FILE, scopes
 // provisioning:read / provisioning:write).
-import type { ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
-import {
-  apiAuth,
-  KNOWN_API_SCOPES,
-  startGrpcServer,
-  watchApiCredentials,
-  type HealthRegistry,
-  type ServerTlsFiles,
-} from '@callctl/service';
+import { publicApiAuth, startGrpcServer, type HealthRegistry, type ServerTlsFiles } from '@callctl/service';
 import type { ProvisioningCore } from '../../app/provisioning.js';
 import type { ProvisioningStore, ResourceSource } from '../../app/ports.js';
 import { provisioningScopeOf } from './method-scopes.js';
@@ -41,17 +33,7 @@ export interface ProvisioningGrpc {
 
 export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): Promise<ProvisioningGrpc> {
   const { log } = options;
-  const interceptors: ServerInterceptor[] = [];
-  let credentials: { close(): void } | undefined;
-  if (options.apiTokensFile) {
-    const authLog = log.child({ module: 'api-auth' });
-    // Every scope of the public API is known: one tokens file serves every public port.
-    const file = watchApiCredentials(options.apiTokensFile, KNOWN_API_SCOPES, authLog);
-    credentials = file;
-    interceptors.push(
-      apiAuth({ credentials: file.current, scopeOf: provisioningScopeOf, log: authLog }).interceptor,
-    );
-  }
+  const auth = publicApiAuth({ apiTokensFile: options.apiTokensFile, scopeOf: provisioningScopeOf, log });
   const server = await startGrpcServer({
     log,
     host: options.host,
@@ -59,7 +41,7 @@ export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): P
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
-    interceptors,
+    interceptors: auth.interceptors,
     services: [
       provisioningService({
         core: options.core,
@@ -70,7 +52,7 @@ export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): P
       }),
     ],
   }).catch((error: unknown) => {
-    credentials?.close();
+    auth.close();
     throw error;
   });
   return {
@@ -79,7 +61,7 @@ export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): P
     health: server.health,
     async close() {
       await server.close();
-      credentials?.close();
+      auth.close();
     },
   };
 }

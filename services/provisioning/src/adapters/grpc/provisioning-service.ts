@@ -171,14 +171,12 @@ export function provisioningService(deps: ProvisioningServiceDeps): ServiceBindi
     ),
 
     getMediaResources: unary(async (): Promise<provisioning.GetMediaResourcesResponse> => ({
-      signalling: deps.resources
-        .signalling()
-        .map((a) => ({
-          instance: a.instance,
-          transport: transportOf(a.transport),
-          host: a.host,
-          port: a.port,
-        })),
+      signalling: deps.resources.signalling().map((a) => ({
+        instance: a.instance,
+        transport: transportOf(a.transport),
+        host: a.host,
+        port: a.port,
+      })),
       media: deps.resources.media(),
     })),
   };
