@@ -1,13 +1,15 @@
-// Provisioning as sip-edge sees it, written the way the provisioning service publishes it: domain and
-// user views (HA1 hashes only) under their keys in the CALLCTL_PROVISIONING bucket, for tests that run
+// Provisioning as sip-edge sees it, written the way the provisioning service publishes it: domain, user
+// (HA1 hashes only) and trunk views under their keys in the CALLCTL_PROVISIONING bucket, for tests that run
 // sip-edge without the provisioning service.
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@callctl/bus';
 import {
   domainKey,
   PROVISIONING_BUCKET,
+  trunkKey,
   userKey,
   type DomainView,
+  type TrunkView,
   type UserView,
 } from '@callctl/provisioning';
 import { ha1 } from '@callctl/sip';
@@ -35,4 +37,23 @@ export async function provisionUser(
     updatedAtMs: Date.now(),
   };
   await kv.put(userKey(domain, username), JSON.stringify(view));
+}
+
+/** A trunk taking calls from `inboundSources` (CIDRs), with no gateways of its own unless given. */
+export async function provisionTrunk(
+  nc: NatsConnection,
+  name: string,
+  more: Partial<TrunkView> = {},
+): Promise<void> {
+  const kv = await new Kvm(nc).open(PROVISIONING_BUCKET);
+  const view: TrunkView = {
+    name,
+    inboundSources: [],
+    gateways: [],
+    numberPatterns: [],
+    callerId: { fromNumber: '', fromDomain: '', stripPlus: false, prefix: '' },
+    updatedAtMs: Date.now(),
+    ...more,
+  };
+  await kv.put(trunkKey(name), JSON.stringify(view));
 }

@@ -2,6 +2,7 @@ import { env, loadConfig, type Environment, SECURITY_ENV, securityOf } from '@ca
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { DEFAULT_CODEC_POLICY, parseCodecPolicy, type CodecPolicy } from './domain/codec-policy.js';
+import { parseAllowCidrs } from './domain/inbound-caller.js';
 
 export function readConfig(environment: Environment) {
   const config = loadConfig(
@@ -90,7 +91,16 @@ export function readConfig(environment: Environment) {
        * they were one trunk with no name: for a lab, or a fronting SBC. Empty (the default): only trunks'
        * sources and authenticated devices may call in; anything else gets INBOUND_REJECT_STATUS.
        */
-      INBOUND_ALLOW_CIDRS: z.string().default(''),
+      INBOUND_ALLOW_CIDRS: z
+        .string()
+        .default('')
+        .superRefine((text, ctx) => {
+          try {
+            parseAllowCidrs(text);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          }
+        }),
       /** The answer to an INVITE from a source that is no trunk's and no authenticated device (counted). */
       INBOUND_REJECT_STATUS: z.coerce
         .number({ message: 'expected a SIP status 400-699' })

@@ -55,3 +55,15 @@ describe('sip-edge config: ADVERTISE_GRPC', () => {
     );
   });
 });
+
+describe('sip-edge config: INBOUND_ALLOW_CIDRS', () => {
+  it('is empty by default: only trunks and devices call in', () => {
+    expect(readConfig(base).INBOUND_ALLOW_CIDRS).toBe('');
+  });
+
+  it('refuses a bad prefix at start, naming the variable', () => {
+    expect(() => readConfig({ ...base, INBOUND_ALLOW_CIDRS: '127.0.0.1/32,10.0.0.0/33' })).toThrow(
+      /INBOUND_ALLOW_CIDRS: .*10\.0\.0\.0\/33/,
+    );
+  });
+});

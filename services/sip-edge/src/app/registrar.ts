@@ -2,9 +2,11 @@
 // (401), its contacts applied to the AOR's bindings (domain/registrar-bindings), and answered 200 with every
 // current contact and its expiry. Bindings live in NATS KV (BindingStore), so every sip-edge instance reaches
 // the device through the flow it registered on.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@callctl/logging';
 import type { BindingStore, BindingView, ProvisioningView, SipTransportName } from '@callctl/provisioning';
 import { parseNameAddr, parseUri } from '@callctl/sip';
+import { TimeoutError } from '../domain/errors.js';
 import { contactsOfBindings, decideRegister, type RegistrarLimits } from '../domain/registrar-bindings.js';
 import type { DeviceDigest } from './device-digest.js';
 import { sendFinal, warningHeader } from './sip-response.js';
@@ -38,14 +40,6 @@ export function aorOf(toHeader: string): { aor: string; user: string; domain: st
   } catch {
     return undefined;
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class Registrar {
@@ -128,8 +122,19 @@ export class Registrar {
     });
   }
 
-  private store<T>(what: string, work: Promise<T>): Promise<T> {
-    return withTimeout(work, this.options.storeTimeoutMs, what);
+  /** The store's answer, or a TimeoutError after storeTimeoutMs (the KV operation itself may still land). */
+  private async store<T>(what: string, work: Promise<T>): Promise<T> {
+    const ms = this.options.storeTimeoutMs;
+    const cancel = new AbortController();
+    const expiry = sleep(ms, undefined, { signal: cancel.signal }).then((): never => {
+      throw new TimeoutError(`${what} took longer than ${ms} ms`);
+    });
+    expiry.catch(() => undefined);
+    try {
+      return await Promise.race([work, expiry]);
+    } finally {
+      cancel.abort();
+    }
   }
 
   private async storeFailed(responder: SipResponder, aor: string, error: unknown): Promise<void> {

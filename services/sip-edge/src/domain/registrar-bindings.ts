@@ -1,7 +1,7 @@
 // The registrar's binding decisions (RFC 3261 10.3, RFC 5626 5.2), pure: given a REGISTER's contacts and
 // the AOR's current bindings, which bindings to store, which to drop, or why the request is refused. The
 // caller (app/registrar.ts) authenticates first, reads the bindings, and applies the decision.
-import type { BindingView, SipTransportName } from '@callctl/provisioning';
+import type { BindingView } from '@callctl/provisioning';
 import { parseContact, splitTopLevel, type Contact } from '@callctl/sip';
 
 export interface RegistrarLimits {
@@ -16,15 +16,10 @@ export interface RegistrarLimits {
 }
 
 /** Where the REGISTER came from and how it identifies itself (stored with each binding it makes). */
-export interface RegisterOrigin {
-  callId: string;
-  cseq: number;
-  transport: SipTransportName | 'ws' | 'wss';
-  sourceAddress: string;
-  sourcePort: number;
-  userAgent: string;
-  instance: string;
-}
+export type RegisterOrigin = Pick<
+  BindingView,
+  'callId' | 'cseq' | 'transport' | 'sourceAddress' | 'sourcePort' | 'userAgent' | 'instance'
+>;
 
 export interface RegisterInput {
   aor: string;
