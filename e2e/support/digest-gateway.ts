@@ -1,7 +1,8 @@
 // A carrier gateway that authenticates INVITEs with a SHA-256 digest challenge (RFC 8760), which sipp
 // cannot do: a UDP UAS on libs/sip. A new INVITE without credentials gets 401 (qop=auth); one whose
-// Authorization checks against the account's HA1 gets 200 with an SDP answer, a wrong one 403. ACKs are
-// taken, a BYE gets 200. It records what it received so a test can assert on it.
+// Authorization checks against the account's HA1 gets 200 with an SDP answer (or, with `staleOnce`, the
+// first such one a 401 with stale=true, as a gateway whose nonce expired meanwhile), a wrong one a fresh 401
+// as Kamailio's www_challenge gives. ACKs are taken, a BYE gets 200. It records what it received.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import {
   buildResponse,
@@ -20,7 +21,13 @@ import {
 export interface DigestGateway {
   port: number;
   /** Every INVITE received (retransmissions included), with its Authorization if any. */
-  invites: Array<{ callId: string; cseq: string; authorization?: DigestCredentials }>;
+  invites: Array<{
+    uri: string;
+    from: string;
+    callId: string;
+    cseq: string;
+    authorization?: DigestCredentials;
+  }>;
   /** Statuses sent to INVITEs, in order. */
   answered: number[];
   byes: number;
@@ -32,7 +39,9 @@ export async function startDigestGateway(account: {
   username: string;
   password: string;
   algorithm: DigestAlgorithm;
+  staleOnce?: boolean;
 }): Promise<DigestGateway> {
+  let staleSent = false;
   const socket: Socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const expectedHa1 = ha1(account.algorithm, account.username, account.realm, account.password);
@@ -61,15 +70,19 @@ export async function startDigestGateway(account: {
     const header = message.get('Authorization');
     const authorization = header ? parseCredentials(header) : undefined;
     gateway.invites.push({
+      uri: message.uri,
+      from: message.get('From') ?? '',
       callId: message.callId,
       cseq: message.get('CSeq') ?? '',
       ...(authorization ? { authorization } : {}),
     });
-    const status = !authorization
-      ? 401
-      : verifyResponse(authorization, 'INVITE', expectedHa1) && authorization.realm === account.realm
-        ? 200
-        : 403;
+    const valid =
+      authorization !== undefined &&
+      authorization.realm === account.realm &&
+      verifyResponse(authorization, 'INVITE', expectedHa1);
+    const stale = valid && account.staleOnce === true && !staleSent;
+    if (stale) staleSent = true;
+    const status = valid && !stale ? 200 : 401;
     gateway.answered.push(status);
     if (status === 401)
       return send(
@@ -82,13 +95,13 @@ export async function startDigestGateway(account: {
                 nonce: `n${Date.now().toString(36)}`,
                 algorithm: account.algorithm,
                 qop: ['auth'],
+                ...(stale ? { stale: true } : {}),
               }),
             ],
           ],
         }),
         from,
       );
-    if (status === 403) return send(buildResponse(message, 403), from);
     const sdp = [
       'v=0',
       'o=gateway 1 1 IN IP4 127.0.0.1',

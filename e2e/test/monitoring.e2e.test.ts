@@ -430,9 +430,14 @@ describe('monitoring through the public API', () => {
       call.calleeRtp,
       (r) => r(SUPERVISOR_HZ) < TONE_ABSENT && r(CALLER_HZ) > TONE_DETECTED,
     );
-    await sleep(500);
-    expect(listener.rtp.recentToneRatio(CALLER_HZ)).toBeGreaterThan(TONE_PRESENT);
-    expect(listener.rtp.recentToneRatio(CALLEE_HZ)).toBeGreaterThan(TONE_PRESENT);
+    // The parties leave the mixer once nobody whispers, so the listener's sources move from the routed
+    // parties to their forks: it keeps hearing both (awaited, not sampled at one instant: on a loaded box
+    // the move's few hundred milliseconds can fall in a 400 ms window).
+    await hears(
+      'the listener still hears both parties',
+      listener.rtp,
+      (r) => r(CALLER_HZ) > TONE_PRESENT && r(CALLEE_HZ) > TONE_PRESENT,
+    );
     expect(
       p
         .eventsOf(call.callId)

@@ -59,7 +59,13 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     weight: 1,
   });
   /** A trunk as the provisioning service publishes it, routing numbers that start with `prefix`. */
-  const provisionTrunk = async (name: string, prefix: string, gateways: GatewayView[], withAuth = false) => {
+  const provisionTrunk = async (
+    name: string,
+    prefix: string,
+    gateways: GatewayView[],
+    withAuth = false,
+    callerId: TrunkView['callerId'] = { fromNumber: '', fromDomain: '', stripPlus: false, prefix: '' },
+  ) => {
     const trunk: TrunkView = {
       name,
       inboundSources: [],
@@ -73,7 +79,7 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
           }
         : {}),
       numberPatterns: [`${prefix}*`],
-      callerId: { fromNumber: '', fromDomain: '', stripPlus: false, prefix: '' },
+      callerId,
       updatedAtMs: Date.now(),
     };
     await provisioning.put(trunkKey(name), JSON.stringify(trunk));
@@ -178,7 +184,13 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
         failover: true,
       },
     ]);
-    expect(factCases(callId)).toEqual(['outboundLegSent', 'outboundAttemptFailed', 'legAnswered']);
+    // The 180 of the gateway that answered: the one that failed sent none.
+    expect(factCases(callId)).toEqual([
+      'outboundLegSent',
+      'outboundAttemptFailed',
+      'legProgress',
+      'legAnswered',
+    ]);
 
     await hangup(callId, legId);
     t.expectSippSucceeded(await down.result);
@@ -236,6 +248,22 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     t.expectSippSucceeded(await up.result);
   });
 
+  it('stops at a hangup while a gateway is tried: no failover to the next one', async () => {
+    const silent = await uas('uas-silent.xml');
+    const spare = await uas('uas-answers-expect-bye.xml');
+    await provisionTrunk('hung-up', '+4420450', [gateway(silent.port, 1), gateway(spare.port, 2)]);
+
+    const { callId, legId } = await placeCall('tel:+442045000001');
+    await t.fact('outboundLegSent', (f) => f.callId === callId);
+    await hangup(callId, legId);
+    const ended = await t.fact('legEnded', (f) => f.callId === callId);
+    expect(ended.fact.legEnded.cause).toBe(C.END_CAUSE_LOCAL_HANGUP);
+    // Past the attempt's timeout: the silent gateway's attempt must not have moved on to the spare one.
+    await new Promise((resolve) => setTimeout(resolve, ATTEMPT_TIMEOUT_MS + 500));
+    expect(attemptsOf(callId)).toEqual([]);
+    expect((await spare.stop(500)).incomingCalls).toBe(0);
+  });
+
   it("answers a gateway's MD5 challenge (401) with the trunk's credentials", async () => {
     const carrier = await uas(
       'gateway-uas-md5-challenge-answers-expect-bye.xml',
@@ -252,7 +280,7 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     t.expectSippSucceeded(await carrier.result);
   });
 
-  it("answers a gateway's SHA-256 challenge (RFC 8760) in the same dialog attempt: same Call-ID, CSeq + 1", async () => {
+  it("answers a gateway's SHA-256 challenge (RFC 8760) in the same dialog attempt, with the trunk's caller-id rule", async () => {
     const carrier = await startDigestGateway({
       realm: 'carrier.test',
       username: 'acct',
@@ -260,12 +288,20 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
       algorithm: 'SHA-256',
     });
     try {
-      await provisionTrunk('sha256', '+4420600', [gateway(carrier.port, 1)], true);
+      // The carrier wants national format with a 9 prefix, and its own number and domain as the From.
+      await provisionTrunk('sha256', '+4420600', [gateway(carrier.port, 1)], true, {
+        fromNumber: '+15550009999',
+        fromDomain: 'carrier.test',
+        stripPlus: true,
+        prefix: '9',
+      });
       const { callId, legId } = await placeCall('tel:+442060000001');
       await t.fact('legAnswered', (f) => f.callId === callId);
       expect(carrier.answered).toEqual([401, 200]);
       const [challenged, answered] = carrier.invites;
       expect(answered!.callId).toBe(challenged!.callId);
+      expect(answered!.uri).toBe(`sip:9442060000001@127.0.0.1:${carrier.port};transport=udp`);
+      expect(answered!.from).toMatch(/^<sip:15550009999@carrier\.test>;tag=/);
       expect(Number.parseInt(answered!.cseq, 10)).toBe(Number.parseInt(challenged!.cseq, 10) + 1);
       expect(answered!.authorization).toMatchObject({
         username: 'acct',
@@ -277,6 +313,43 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
       await waitFor('the BYE at the gateway', () => carrier.byes > 0 || undefined, 5000);
     } finally {
       await carrier.close();
+    }
+  });
+
+  it('answers a stale=true challenge once more, and gives up on a second plain 401 (wrong password)', async () => {
+    const stale = await startDigestGateway({
+      realm: 'carrier.test',
+      username: 'acct',
+      password: CARRIER_PASSWORD,
+      algorithm: 'SHA-256',
+      staleOnce: true,
+    });
+    const refusing = await startDigestGateway({
+      realm: 'carrier.test',
+      username: 'acct',
+      password: 'not-the-trunks-password',
+      algorithm: 'MD5',
+    });
+    try {
+      await provisionTrunk('stale', '+4420700', [gateway(stale.port, 1)], true);
+      await provisionTrunk('refusing', '+4420800', [gateway(refusing.port, 1)], true);
+
+      const accepted = await placeCall('tel:+442070000001');
+      await t.fact('legAnswered', (f) => f.callId === accepted.callId);
+      expect(stale.answered).toEqual([401, 401, 200]);
+      expect(
+        stale.invites.map((i) => Number.parseInt(i.cseq, 10) - Number.parseInt(stale.invites[0]!.cseq, 10)),
+      ).toEqual([0, 1, 2]);
+      await hangup(accepted.callId, accepted.legId);
+
+      const refused = await placeCall('tel:+442080000001');
+      const ended = await t.fact('legEnded', (f) => f.callId === refused.callId);
+      expect(ended.fact.legEnded).toMatchObject({ cause: C.END_CAUSE_UNREACHABLE, sipStatus: 401 });
+      expect(refusing.answered).toEqual([401, 401]);
+      expect(attemptsOf(refused.callId)).toEqual([]);
+    } finally {
+      await stale.close();
+      await refusing.close();
     }
   });
 
@@ -295,7 +368,24 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
 
     await hangup(callId, legId);
     t.expectSippSucceeded(await answers.result);
-    expect(factCases(callId)).toEqual(['outboundLegSent', 'legAnswered', 'legEnded']);
+    // One leg to the platform: one 180 reported (both phones rang), one answer, one ending.
+    expect(factCases(callId)).toEqual(['outboundLegSent', 'legProgress', 'legAnswered', 'legEnded']);
+  });
+
+  it("ACKs and BYEs a second contact's 2xx that crossed the CANCEL; the leg keeps the first", async () => {
+    await provisionUser('carol');
+    const answers = await uas('uas-answers-expect-bye.xml');
+    const late = await uas('uas-rings-answers-despite-cancel-expect-bye.xml');
+    await register('sip:carol@platform.test', answers);
+    await register('sip:carol@platform.test', late);
+
+    const { callId, legId } = await placeCall('sip:carol@platform.test');
+    await t.fact('legAnswered', (f) => f.callId === callId);
+    t.expectSippSucceeded(await late.result);
+    // The leg is still the first contact's: up until the platform hangs it up.
+    expect(factCases(callId)).toEqual(['outboundLegSent', 'legProgress', 'legAnswered']);
+    await hangup(callId, legId);
+    t.expectSippSucceeded(await answers.result);
   });
 
   it('ends a call to a user with no registered contact NOT_REGISTERED (480), and a number with no route NO_ROUTE (404)', async () => {
