@@ -76,6 +76,8 @@ export {
   instanceSubject,
   instancesOfKind,
   instancePingSubject,
+  trunkRegistrationSubject,
+  TRUNK_REGISTRATION_SUBJECTS,
 } from './subjects.js';
 export {
   advertiseInstance,

@@ -166,3 +166,15 @@ export function instancePingSubject(kind: string): string {
   assertToken('instance kind', kind);
   return `instances-ping.${kind}`;
 }
+
+/**
+ * `trunks.<name>.registration`: TrunkRegistrationChanged (callctl.v1 provisioning), published (core NATS, not
+ * stored) by the sip-edge registering the trunk whenever its state or last status changes.
+ */
+export function trunkRegistrationSubject(trunk: string): string {
+  assertToken('trunk name', trunk);
+  return `trunks.${trunk}.registration`;
+}
+
+/** Every trunk's registration changes: `trunks.*.registration`. */
+export const TRUNK_REGISTRATION_SUBJECTS = 'trunks.*.registration';

@@ -68,3 +68,18 @@ export {
 export { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';
 export { grpcCall, startMediaStack, type ConnectedCall, type MediaStack } from './media-stack.js';
 export { recorderAnswerSdp } from './loopback-sdp.js';
+export { startKamailio, type KamailioProcess, type KamailioSite } from './kamailio.js';
+export {
+  startKamailioRegistrar,
+  startKamailioGateway,
+  startKamailioUacRegistration,
+  parseLocations,
+  type KamailioAccount,
+  type KamailioContact,
+  type KamailioRegistrar,
+  type KamailioRegistrarOptions,
+  type KamailioGateway,
+  type KamailioGatewayOptions,
+  type KamailioUacRegistration,
+  type KamailioUacRegistrationOptions,
+} from './kamailio-peers.js';

@@ -62,6 +62,11 @@ runService({
         gatewayAttemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
         ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
       },
+      trunkRegistration: {
+        retry: { minMs: config.TRUNK_REGISTER_RETRY_MIN_MS, maxMs: config.TRUNK_REGISTER_RETRY_MAX_MS },
+        attemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
+        ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
+      },
     });
     stops.add('sip-edge', () => edge.close());
     log.info({ grpc: edge.grpc.address }, 'sip-edge ready');

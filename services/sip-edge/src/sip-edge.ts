@@ -9,7 +9,12 @@ import {
   type NatsConnection,
 } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { openBindingStore, parseSecretsKey, watchProvisioning } from '@callctl/provisioning';
+import {
+  openBindingStore,
+  openTrunkStatusStore,
+  parseSecretsKey,
+  watchProvisioning,
+} from '@callctl/provisioning';
 import { startGrpcServer, type RunningGrpcServer, type GrpcListenOptions } from '@callctl/service';
 import { FactPublisher } from './adapters/nats/fact-publisher.js';
 import { NatsLegJournal } from './adapters/nats/leg-journal.js';
@@ -22,6 +27,8 @@ import { LegRegistry } from './app/leg-registry.js';
 import { SipLegs } from './app/sip-legs.js';
 import { RecordingSessions } from './app/recording-sessions.js';
 import { startDeviceAccess, type DeviceAccessSettings } from './device-access.js';
+import { passwordOpener, TrunkRegistrations } from './app/trunk-registrations.js';
+import { publishTrunkRegistrationChanged } from './adapters/nats/trunk-registration-events.js';
 
 export interface SipEdgeOptions {
   log: Logger;
@@ -50,6 +57,15 @@ export interface SipEdgeOptions {
    * GATEWAY_ATTEMPT_TIMEOUT_MS and PROVISIONING_SECRETS_KEY. @default every target a SIP URI, as given
    */
   outbound?: { gatewayAttemptTimeoutMs: number; secretsKey?: string };
+  /**
+   * Registration to providers (TRUNK_REGISTER_RETRY_*_MS, GATEWAY_ATTEMPT_TIMEOUT_MS) and the key that opens
+   * trunks' sealed passwords (PROVISIONING_SECRETS_KEY, base64).
+   */
+  trunkRegistration: {
+    retry: { minMs: number; maxMs: number };
+    attemptTimeoutMs: number;
+    secretsKey?: string;
+  };
 }
 
 export interface RunningSipEdge {
@@ -141,6 +157,23 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   });
   engine.stack.refer((_request, response) => void legs.onReferWithoutDialog(response));
   await engine.ready;
+  const trunkRegistrations = new TrunkRegistrations({
+    view: provisioning,
+    status: await openTrunkStatusStore(nc),
+    sip: engine.stack,
+    publishChange: (status) => publishTrunkRegistrationChanged(nc, status),
+    openPassword: passwordOpener(
+      options.trunkRegistration.secretsKey
+        ? parseSecretsKey(options.trunkRegistration.secretsKey)
+        : undefined,
+      log.child({ module: 'trunk-registrations' }),
+    ),
+    retry: options.trunkRegistration.retry,
+    attemptTimeoutMs: options.trunkRegistration.attemptTimeoutMs,
+    instance: options.instance,
+    log: log.child({ module: 'trunk-registrations' }),
+  });
+  trunkRegistrations.start();
   const ended = await legs.endLegsOfPreviousRun(previousRun);
   if (ended > 0) log.warn({ legs: ended }, 'ended the legs of the previous run');
   const grpc = await startGrpcServer({
@@ -185,6 +218,8 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       // Recording sessions get their BYE too: the recorders would otherwise record silence until they time out.
       const recorded = await recordings.endAll();
       if (recorded > 0) log.info({ sessions: recorded }, 'ended the recording sessions still up at shutdown');
+      // Un-REGISTERs at the providers while the engine is still there to send them.
+      await trunkRegistrations.close();
       await publisher.flush();
       engine.close();
       access.close();

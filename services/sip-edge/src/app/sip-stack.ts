@@ -167,6 +167,11 @@ export interface SipStack {
    * itself (a recording session's `+sip.src`).
    */
   contactUri(protocol: 'udp' | 'tcp' | 'tls'): string | undefined;
+  /**
+   * An out-of-dialog non-INVITE request (REGISTER to a provider), with the From, To, Call-ID, CSeq and Contact
+   * given in `headers`; resolves with its final response (the engine's own 408 when Timer F fired).
+   */
+  sendRequest(uri: string, options: { method: string; headers: SipHeaders }): Promise<SipResponseMessage>;
   /** An in-dialog request by the engine's dialog id (used for dialogs srf no longer holds). */
   request(options: {
     method: string;

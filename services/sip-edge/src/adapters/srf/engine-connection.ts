@@ -7,6 +7,7 @@ import {
   type SipDialog,
   type SipRequest,
   type SipResponder,
+  type SipResponseMessage,
   type SipStack,
   type UacCallbacks,
   type UacOptions,
@@ -107,6 +108,19 @@ export function connectEngine(options: EngineConnectionOptions): EngineConnectio
           ),
       ),
     contactUri: (protocol) => contactUriOf(hostports, protocol),
+    sendRequest: (uri, opts) =>
+      guard(
+        `send ${opts.method}`,
+        () =>
+          new Promise<SipResponseMessage>((resolve, reject) =>
+            withCallbacks.request(uri, opts, (error, sent) => {
+              if (error || !sent) return reject(error ?? new Error(`${opts.method} not sent`));
+              sent.on('response', (response) => {
+                if (response.status >= 200) resolve(response);
+              });
+            }),
+          ),
+      ),
     // srf needs a URI even for a request by dialog id; the engine sends to the dialog's remote target.
     request: (opts) => guard(`send ${opts.method}`, () => raw.request({ uri: 'sip:placeholder', ...opts })),
   };
@@ -143,6 +157,15 @@ interface SrfWithCallbacks {
     options: UacOptions,
     callbacks: UacCallbacks,
     callback: (error: Error | null | undefined, result?: SipDialog | LateOffer) => void,
+  ): void;
+  /** An out-of-dialog request: the callback gets the request as sent, whose `response` events follow. */
+  request(
+    uri: string,
+    options: { method: string; headers: Record<string, string> },
+    callback: (
+      error: Error | null | undefined,
+      sent?: { on(event: 'response', listener: (response: SipResponseMessage) => void): void },
+    ) => void,
   ): void;
 }
 
