@@ -23,7 +23,16 @@ function detailsOf(event: KnownEvent): string[] {
     case 'legInitiated': {
       const e = event.legInitiated;
       const direction = enumWord(callEvents.legDirectionToJSON(e.direction), 'LEG_DIRECTION_');
-      return [`leg=${e.legId}`, direction, `from=${e.fromUri}`, `to=${e.toUri}`];
+      return [
+        `leg=${e.legId}`,
+        direction,
+        `from=${e.fromUri}`,
+        `to=${e.toUri}`,
+        // Where sip-edge classified it (issue #19): a trunk, a phone's user, where the dial plan routes it.
+        ...(e.trunk ? [`trunk=${e.trunk}`] : []),
+        ...(e.user ? [`user=${e.user}`] : []),
+        ...(e.routedTo ? [`routed-to=${e.routedTo}`] : []),
+      ];
     }
     case 'legRinging':
       return [`leg=${event.legRinging.legId}`, ...(event.legRinging.earlyMedia ? ['early-media'] : [])];

@@ -50,6 +50,24 @@ describe('event lines', () => {
     ],
     [
       {
+        $case: 'legInitiated',
+        legInitiated: {
+          callId: 'c1',
+          legId: 'a1',
+          direction: callEvents.LegDirection.LEG_DIRECTION_INBOUND,
+          fromUri: 'sip:alice@pbx.example.com',
+          toUri: 'sip:+442071234567@pbx.example.com',
+          sipCallId: 'x',
+          ringTimeoutMs: 0,
+          clientState: '',
+          user: 'alice@pbx.example.com',
+          routedTo: '+442071234567',
+        },
+      },
+      'leg=a1 inbound from=sip:alice@pbx.example.com to=sip:+442071234567@pbx.example.com user=alice@pbx.example.com routed-to=+442071234567',
+    ],
+    [
+      {
         $case: 'dtmfReceived',
         dtmfReceived: {
           callId: 'c1',

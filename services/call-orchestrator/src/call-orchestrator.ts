@@ -60,6 +60,7 @@ import { streamGatewayClient } from './adapters/stream-gateway/stream-gateway-cl
 import { recoverStreams } from './app/process-managers/stream-recovery.js';
 import { redriveMonitors } from './app/process-managers/monitor-redrive.js';
 import { TransferDriver } from './app/process-managers/transfer-driver.js';
+import { DeviceCallRouter } from './app/process-managers/device-call-router.js';
 import { SiprecDriver } from './app/process-managers/siprec-driver.js';
 import { SiprecWire } from './app/siprec-wire.js';
 import type { ReferPolicy } from './domain/call.commands.js';
@@ -121,6 +122,11 @@ export interface CallOrchestratorOptions {
   mediaLostAction?: MediaLostAction;
   /** What a phone's REFER does (REFER_POLICY and companions). @default perform at once */
   referPolicy?: ReferPolicy;
+  /**
+   * DEVICE_CALL_ROUTING: `platform` dials a device's call to where the dial plan routes it (the device-call
+   * process manager); `app` leaves it to the application, as any inbound call. @default 'platform'
+   */
+  deviceCallRouting?: 'platform' | 'app';
   /** How often every active call's deadlines are re-armed from the log (other instances'). @default 30000 */
   deadlineResyncMs?: number;
   /** How often the active-calls read model (ListCalls) catches up with the log. @default 250 */
@@ -284,6 +290,17 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       log: log.child({ module: 'transfers' }),
     });
     closers.push({ name: 'transfer driver', close: () => transfers.close() });
+    const deviceCalls =
+      (o.deviceCallRouting ?? 'platform') === 'platform'
+        ? new DeviceCallRouter({
+            send,
+            load: async (callId) => (await calls.load(callId)).state,
+            clock,
+            ids,
+            log: log.child({ module: 'device-calls' }),
+          })
+        : undefined;
+    if (deviceCalls) closers.push({ name: 'device-call router', close: () => deviceCalls.close() });
     const effects = new CommandEffects(sipEdge, media, log.child({ module: 'effects' }), recorder, mixer, {
       gateway,
       // A stream no gateway holds any more: recorded as stopped (GATEWAY_LOST), as its own work.
@@ -322,6 +339,7 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
         if (events.some((e) => e.type === 'CallMaxDurationSet')) deadlines.follow(callId, call);
         transfers.onRecorded(callId, call.state, events);
         siprec.onRecorded(callId, call.state, events);
+        deviceCalls?.onRecorded(callId, call.state, events);
       },
       logHealth,
     });
@@ -350,6 +368,8 @@ export async function startCallOrchestrator(o: CallOrchestratorOptions): Promise
       if (!rearmed) await siprec.recover(ids, (id) => calls.cached(id)?.state);
       // A transfer left in the middle of its move by a process that died is finished or rolled back.
       if (!rearmed) await transfers.redrive(ids, (id) => calls.cached(id)?.state);
+      // A device's call whose next step fell due while no instance took it (dial, refuse the caller, ...).
+      await deviceCalls?.redrive(ids, (id) => calls.cached(id)?.state);
       // Streams the log says run that no gateway holds (lost with a gateway, or while this process was down).
       await recoverStreams(effects.streams, ids, (id) => calls.cached(id)?.state, log, !rearmed);
       rearmed = true;

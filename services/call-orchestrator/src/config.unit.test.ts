@@ -32,6 +32,14 @@ describe('readConfig', () => {
   });
 });
 
+describe('readConfig: DEVICE_CALL_ROUTING', () => {
+  it("routes a device's call on the platform unless the application is to", () => {
+    expect(readConfig(minimal).DEVICE_CALL_ROUTING).toBe('platform');
+    expect(readConfig({ ...minimal, DEVICE_CALL_ROUTING: 'app' }).DEVICE_CALL_ROUTING).toBe('app');
+    expect(() => readConfig({ ...minimal, DEVICE_CALL_ROUTING: 'both' })).toThrow(/DEVICE_CALL_ROUTING/);
+  });
+});
+
 describe('readConfig: the public port', () => {
   const problem = (environment: Record<string, string>) => {
     try {

@@ -59,6 +59,7 @@ runService({
         decisionTimeoutMs: config.REFER_DECISION_TIMEOUT_MS,
         defaultAccept: config.REFER_DEFAULT_DECISION === 'accept',
       },
+      deviceCallRouting: config.DEVICE_CALL_ROUTING,
     });
     stops.add('call orchestrator', () => orchestrator.close());
     log.info({ grpc: orchestrator.grpc.address }, 'call-orchestrator ready');

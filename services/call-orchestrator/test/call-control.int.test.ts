@@ -37,7 +37,7 @@ describe('bad input: a clear status and nothing written', () => {
     [
       'a malformed SIP URI',
       { toUri: 'sip:bob@', idempotencyKey: 'k-bad-uri' },
-      /to_uri is not a valid SIP URI/,
+      /to_uri is not a valid number, SIP URI or tel: URI/,
     ],
     ['a URI that is not SIP', { toUri: 'mailto:bob@example.com', idempotencyKey: 'k-mailto' }, /to_uri/],
     ['no idempotency key', { idempotencyKey: '' }, /idempotency_key is required/],

@@ -82,6 +82,7 @@ export interface HarnessOptions {
       | 'internalTls'
       | 'referPolicy'
       | 'deadlineResyncMs'
+      | 'deviceCallRouting'
     >
   >;
 }

@@ -56,6 +56,8 @@ export class RecordingSipEdge {
   readonly srs = new Map<string, SrsAnswer>();
   /** The SRS of each recording session that was answered (its re-INVITEs are answered the same way). */
   private readonly srsOfSession = new Map<string, string>();
+  /** Where sip-edge's dial plan sends a PlaceCall's to_uri (OutboundLegSent's trunk or user); none: direct. */
+  readonly routes = new Map<string, Pick<facts.OutboundLegSent, 'trunk' | 'user'>>();
   /** What ListLegs answers. */
   heldLegs: sipEdge.EdgeLeg[] = [];
   private readonly failures = new Map<SipEdgeMethod, { code: status; details: string }>();
@@ -134,8 +136,15 @@ export class RecordingSipEdge {
     return factId;
   }
 
-  /** An INVITE arrived: sip-edge picks the ids and reports it. */
-  async offerInboundCall(from = 'sip:caller@127.0.0.1', to = 'sip:ivr@127.0.0.1') {
+  /**
+   * An INVITE arrived: sip-edge picks the ids and reports it. `classified`: what sip-edge's classification
+   * added (a trunk's call, or a device's user and where the dial plan routes it).
+   */
+  async offerInboundCall(
+    from = 'sip:caller@127.0.0.1',
+    to = 'sip:ivr@127.0.0.1',
+    classified: Pick<facts.InboundCallOffered, 'trunk' | 'user' | 'routedTo'> = {},
+  ) {
     const callId = randomUUID();
     const legId = randomUUID();
     await this.publishSipFact(callId, legId, {
@@ -146,6 +155,7 @@ export class RecordingSipEdge {
         sipCallId: `${legId}@127.0.0.1`,
         fromDisplayName: '',
         headers: {},
+        ...classified,
       },
     });
     return { callId, legId };
@@ -161,6 +171,14 @@ export class RecordingSipEdge {
 
   private answerTo(answer: { answerSdp: string | ((offer: string) => string) }, offer: string): string {
     return typeof answer.answerSdp === 'string' ? answer.answerSdp : answer.answerSdp(offer);
+  }
+
+  /** A provisional on an outbound leg (180 ringing, 183 with early media), as sip-edge reports it. */
+  progress(callId: string, legId: string, sipStatus = 180) {
+    return this.publishSipFact(callId, legId, {
+      $case: 'legProgress',
+      legProgress: { sipStatus, earlyMedia: sipStatus === 183 },
+    });
   }
 
   answered(callId: string, legId: string) {
@@ -248,7 +266,7 @@ export class RecordingSipEdge {
         if (report)
           await this.publishSipFact(r.callId, r.legId, {
             $case: 'outboundLegSent',
-            outboundLegSent: { sipCallId },
+            outboundLegSent: { sipCallId, ...this.routes.get(r.toUri) },
           });
         return { sipCallId };
       }),
