@@ -96,6 +96,7 @@ export class AppRequests {
         { transport: inbound.transport, remote: inbound.remote },
         routeSet,
         remoteTarget,
+        { role: 'uac', method: 'INVITE' },
       ),
       app: undefined,
       inviteSeq: first.ackSeq,
@@ -351,7 +352,11 @@ export class AppRequests {
       remoteTarget,
       routeSet,
       localContact,
-      ...this.core.dialogFlow(out.txn.flow, routeSet, remoteTarget),
+      // The response's source, not where we sent the request: that is where a NATed far end is reached.
+      ...this.core.dialogFlow(this.core.lastResponseSource.get(out) ?? out.txn.flow, routeSet, remoteTarget, {
+        role: 'uac',
+        method: request.method,
+      }),
       app: out.app,
       inviteSeq: request.cseq.seq,
     });

@@ -160,7 +160,10 @@ export class AppResponses {
       remoteTarget: contact && !contact.star ? contact.uri : request.uri,
       routeSet,
       localContact,
-      ...this.core.dialogFlow(req.txn.flow, routeSet, contact?.uri),
+      ...this.core.dialogFlow(req.txn.flow, routeSet, contact && !contact.star ? contact.uri : undefined, {
+        role: 'uas',
+        method: request.method,
+      }),
       app: conn,
       inviteSeq: request.cseq.seq,
     });

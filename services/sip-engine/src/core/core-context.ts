@@ -10,6 +10,7 @@ import { DEFAULT_TIMERS, type TimerConfig } from '../transaction/timers.js';
 import type { Peer, SipTransport, TransportProtocol } from '../transport/transport.js';
 import { targetOfUri, uriOfAddress, type Flow, type Target } from './addressing.js';
 import { DialogTable } from './dialog.js';
+import { behindNat, type NatEvidence } from './nat.js';
 import { guardedClock, randomIds, systemClock, type Clock, type IdSource, type Timer } from './runtime.js';
 import { traceSip } from './sip-trace.js';
 import { type ServerTransaction, type TransactionContext } from './transaction-shell.js';
@@ -196,12 +197,14 @@ export class CoreContext {
   /**
    * Where in-dialog requests go. Over a connection-oriented transport the connection the dialog was made on
    * is reused while it is up (the peer may not accept new connections), with the first route or remote
-   * target as the fallback once it is gone; otherwise the first route or the remote target.
+   * target as the fallback once it is gone; otherwise the first route or the remote target, unless the far
+   * end is behind NAT (nat.ts, drachtio's detection): then the source its messages came from.
    */
   dialogFlow(
     origin: Flow,
     routeSet: string[],
     remoteTarget: string | undefined,
+    nat?: Omit<NatEvidence, 'source' | 'routeSet' | 'contact'>,
   ): { flow: Flow; fallback?: Flow } {
     const next = routeSet[0] !== undefined ? uriOfAddress(routeSet[0]) : remoteTarget;
     let routed: Flow | undefined;
@@ -217,7 +220,10 @@ export class CoreContext {
       routed = undefined;
     }
     if (origin.transport.reliable) return { flow: origin, fallback: routed };
-    return { flow: routed ?? origin };
+    const natted =
+      nat !== undefined && behindNat({ ...nat, source: origin.remote, routeSet, contact: remoteTarget });
+    if (natted) this.log.debug({ source: origin.remote, contact: remoteTarget }, 'far end behind nat');
+    return { flow: natted ? origin : (routed ?? origin) };
   }
 
   /**
