@@ -38,6 +38,7 @@ describe('SIP phones registered to the platform', () => {
     await p().event('legAnswered', (e) => e.event.legAnswered.legId === legId);
     await mobile.event('CALL_CLOSED');
     expect(mobile.events.some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
+    expect(mobile.output()).toMatch(/^CANCEL sip:alice-/m);
     const initiated = await p().event('legInitiated', (e) => e.event.legInitiated.legId === legId);
     expect(initiated.event.legInitiated.user).toBe(`alice@${DOMAIN}`);
 
@@ -74,6 +75,7 @@ describe('SIP phones registered to the platform', () => {
         e.event.legInitiated.routedTo?.includes(`bob@${DOMAIN}`) === true,
     );
     const { callId } = inbound.event.legInitiated;
+    expect(alice.output()).toMatch(/^SIP\/2\.0 407 /m);
     await bob.event('CALL_ESTABLISHED');
     await alice.event('CALL_ESTABLISHED');
     await p().event('legsBridged', (e) => e.event.legsBridged.callId === callId);
