@@ -1,27 +1,21 @@
-// The tests' client of the provisioning service (callctl.v1.Provisioning): what an operator does to connect
-// a carrier and register phones, as promises. Each change resolves once it is in the NATS KV view that
-// every sip-edge watches (a watch of the test's own, libs/provisioning watchProvisioning, the same code
-// sip-edge runs), so that a test's next SIP message meets the platform configured.
-import { credentials } from '@grpc/grpc-js';
+// The tests' side of the provisioning service (callctl.v1.Provisioning): the public promise client
+// (libs/client), and puts that resolve once the change is in the NATS KV view every sip-edge watches (a
+// watch of the test's own, libs/provisioning watchProvisioning, the same code sip-edge runs), so that a
+// test's next SIP message meets the platform configured.
+import { createProvisioningClient, NO_RETRIES, type ProvisioningClient } from '@callctl/client';
 import { connectBus, type NatsConnection } from '@callctl/bus';
-import { provisioning } from '@callctl/proto';
-import {
-  domainKey,
-  routeKey,
-  trunkKey,
-  userKey,
-  watchProvisioning,
-  type ProvisioningView,
-} from '@callctl/provisioning';
+import type { provisioning } from '@callctl/proto';
+import { domainKey, routeKey, trunkKey, userKey, watchProvisioning } from '@callctl/provisioning';
 import { waitFor } from '@callctl/testing';
-import { call } from './edge-under-test.js';
 
 /** How long a change may take to reach the KV view (the service puts it right after its commit). */
 const APPLIED_TIMEOUT_MS = 5000;
+const API_DEADLINE_MS = 10_000;
 
 export interface ProvisioningApi {
+  /** Every method of the API, each called once (no retries): a test asserts what one call answers. */
+  client: ProvisioningClient;
   putTrunk(trunk: provisioning.DeepPartial<provisioning.Trunk>): Promise<provisioning.Trunk>;
-  getTrunk(name: string): Promise<provisioning.Trunk>;
   putDomain(name: string): Promise<void>;
   /** A device's user with its password (stored by the service as digest hashes only). */
   putUser(domain: string, username: string, password: string): Promise<void>;
@@ -32,66 +26,33 @@ export interface ProvisioningApi {
 
 /** A client of the service at `address`, watching the KV of the NATS server at `natsUrl`. */
 export async function provisioningApi(address: string, natsUrl: string): Promise<ProvisioningApi> {
-  const client = new provisioning.ProvisioningClient(address, credentials.createInsecure());
+  const client = createProvisioningClient({ address, deadlineMs: API_DEADLINE_MS, retry: NO_RETRIES });
   const nc: NatsConnection = await connectBus({ servers: natsUrl, name: 'provisioning-e2e' });
-  const view: ProvisioningView = await watchProvisioning(nc, { warn: () => undefined });
+  const view = await watchProvisioning(nc, { warn: () => undefined });
   const changed = new Set<string>();
-  view.onChange((kind, key) => changed.add(key));
-  /** Resolves once the KV view saw `key` change (put or delete) since it was forgotten last. */
-  const applied = async (key: string) => {
+  view.onChange((_kind, key) => changed.add(key));
+  /** Runs `put`, then waits until the KV view saw `key` change. */
+  const applied = async <T>(key: string, put: () => Promise<T>): Promise<T> => {
+    changed.delete(key);
+    const result = await put();
     await waitFor(`${key} in the provisioning KV`, () => changed.delete(key), APPLIED_TIMEOUT_MS);
+    return result;
   };
 
   return {
-    async putTrunk(trunk) {
-      changed.delete(trunkKey(trunk.name ?? ''));
-      const reply = await call<provisioning.PutTrunkRequest, provisioning.PutTrunkResponse>(
-        (r, cb) => client.putTrunk(r, cb),
-        provisioning.PutTrunkRequest.fromPartial({ trunk }),
-      );
-      await applied(trunkKey(reply.trunk!.name));
-      return reply.trunk!;
-    },
-    async getTrunk(name) {
-      return (
-        await call<provisioning.GetTrunkRequest, provisioning.GetTrunkResponse>(
-          (r, cb) => client.getTrunk(r, cb),
-          { name },
-        )
-      ).trunk!;
-    },
-    async putDomain(name) {
-      changed.delete(domainKey(name));
-      await call<provisioning.PutDomainRequest, provisioning.PutDomainResponse>(
-        (r, cb) => client.putDomain(r, cb),
-        provisioning.PutDomainRequest.fromPartial({ domain: { name } }),
-      );
-      await applied(domainKey(name));
-    },
-    async putUser(domain, username, password) {
-      changed.delete(userKey(domain, username));
-      await call<provisioning.PutUserRequest, provisioning.PutUserResponse>(
-        (r, cb) => client.putUser(r, cb),
-        provisioning.PutUserRequest.fromPartial({ user: { domain, username, password } }),
-      );
-      await applied(userKey(domain, username));
-    },
-    async putRoute(route) {
-      changed.delete(routeKey(route.name ?? ''));
-      const reply = await call<provisioning.PutRouteRequest, provisioning.PutRouteResponse>(
-        (r, cb) => client.putRoute(r, cb),
-        provisioning.PutRouteRequest.fromPartial({ route }),
-      );
-      await applied(routeKey(reply.route!.name));
-    },
-    async listRegistrations(domain, username) {
-      return (
-        await call<provisioning.ListRegistrationsRequest, provisioning.ListRegistrationsResponse>(
-          (r, cb) => client.listRegistrations(r, cb),
-          { domain, username },
-        )
-      ).bindings;
-    },
+    client,
+    putTrunk: async (trunk) =>
+      (await applied(trunkKey(trunk.name ?? ''), () => client.putTrunk({ trunk }))).trunk!,
+    putDomain: (name) =>
+      applied(domainKey(name), async () => void (await client.putDomain({ domain: { name } }))),
+    putUser: (domain, username, password) =>
+      applied(userKey(domain, username), async () => {
+        await client.putUser({ user: { domain, username, password } });
+      }),
+    putRoute: (route) =>
+      applied(routeKey(route.name ?? ''), async () => void (await client.putRoute({ route }))),
+    listRegistrations: async (domain, username) =>
+      (await client.listRegistrations({ domain, username })).bindings,
     async close() {
       client.close();
       await view.close();
