@@ -214,7 +214,14 @@ export async function startEdgeUnderTest(
       dtmfPort,
       cacheDir: join(dir, 'cache'),
       mediaStores,
-      env: { ...fixtures.serviceEnv, ...fixtures.mediaWorkerEnv },
+      env: {
+        // What it announces for GetMediaResources: the fixture's rtpengine, as it runs.
+        RTPENGINE_ADVERTISED_ADDRESS: rtpengine.host,
+        RTPENGINE_PORT_MIN: String(rtpengine.mediaPorts.min),
+        RTPENGINE_PORT_MAX: String(rtpengine.mediaPorts.max),
+        ...fixtures.serviceEnv,
+        ...fixtures.mediaWorkerEnv,
+      },
     };
     mediaWorker = await startMediaWorkerProcess(mediaWorkerOptions);
     // Stops whichever process runs at the end (a restart replaces it).

@@ -34,6 +34,8 @@ const DOMAIN = 'platform.test';
 const ATTEMPT_TIMEOUT_MS = 1500;
 const SECRETS_KEY = randomBytes(32).toString('base64');
 const CARRIER_PASSWORD = 'carrier-secret';
+/** The phones' Contact host as if behind a NAT: loopback, so nothing leaves the box, but nobody listens. */
+const PRIVATE_CONTACT_HOST = '127.0.0.9';
 
 describe('sip-edge outbound routing: trunks with failover and digest, users forked to their contacts', () => {
   let t: EdgeUnderTest;
@@ -98,11 +100,15 @@ describe('sip-edge outbound routing: trunks with failover and digest, users fork
     await provisioning.put(userKey(DOMAIN, username), JSON.stringify(user));
     await settle();
   };
-  /** A binding of `aor` to a sipp phone, as the registrar stores one after a REGISTER from it over UDP. */
+  /**
+   * A binding of `aor` to a sipp phone behind a NAT, as the registrar stores one after a REGISTER from it
+   * over UDP: its Contact names its private address (a loopback address where nothing listens), the flow
+   * the REGISTER came on is the phone's real port. A call reaches the phone only through the flow.
+   */
   const register = (aor: string, phone: RunningSipp) =>
     bindings.put({
       aor,
-      contactUri: `sip:${aor.slice(4, aor.indexOf('@'))}@127.0.0.1:${phone.port}`,
+      contactUri: `sip:${aor.slice(4, aor.indexOf('@'))}@${PRIVATE_CONTACT_HOST}:${phone.port}`,
       expiresAtMs: Date.now() + 3600_000,
       callId: randomUUID(),
       cseq: 1,

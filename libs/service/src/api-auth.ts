@@ -14,7 +14,6 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from '@callctl/logging';
 import { hasScope, parseApiCredentials, type ApiCredentials, type ApiPrincipal } from './api-credentials.js';
-import { KNOWN_API_SCOPES } from './api-scopes.js';
 import { DEFAULT_RELOAD_INTERVAL_MS, pollFiles, readFiles } from './polled-files.js';
 
 /** Methods anyone may call: the gRPC health service (probes carry no credentials). */
@@ -182,29 +181,4 @@ export function watchApiCredentials(
     }
   });
   return { current: () => current, close: stop };
-}
-
-export interface PublicApiAuth {
-  /** apiAuth's interceptor, or none when the port does not authenticate. */
-  interceptors: ServerInterceptor[];
-  failures(): Readonly<Record<AuthFailure, number>>;
-  /** Stops watching the credentials file. */
-  close(): void;
-}
-
-/**
- * Authentication of a public port as its config says (API_AUTH=token gives the credentials file): the
- * watched file and apiAuth over it, with every scope of the public API known (one file serves every port).
- */
-export function publicApiAuth(options: {
-  apiTokensFile?: string | undefined;
-  scopeOf: (path: string) => string | undefined;
-  log: Logger;
-  reloadIntervalMs?: number | undefined;
-}): PublicApiAuth {
-  if (!options.apiTokensFile) return { interceptors: [], failures: noAuthFailures, close: () => undefined };
-  const log = options.log.child({ module: 'api-auth' });
-  const file = watchApiCredentials(options.apiTokensFile, KNOWN_API_SCOPES, log, options.reloadIntervalMs);
-  const auth = apiAuth({ credentials: file.current, scopeOf: options.scopeOf, log });
-  return { interceptors: [auth.interceptor], failures: auth.failures, close: () => file.close() };
 }

@@ -72,12 +72,11 @@ export {
   noAuthFailures,
   OPEN_METHODS,
   PRINCIPAL_METADATA,
-  publicApiAuth,
-  type PublicApiAuth,
   type ApiAuth,
   type ApiAuthOptions,
   type ApiCredentialsFile,
   type AuthFailure,
 } from './api-auth.js';
+export { startPublicGrpcServer, type PublicGrpcServerOptions } from './public-grpc-server.js';
 export { API_SCOPES, KNOWN_API_SCOPES, scopesByPath, type ApiScope, type ScopeTable } from './api-scopes.js';
 export { ForkClient, type ForkClientOptions, type ForkedParty, type ForkPort } from './media-fork-client.js';

@@ -31,6 +31,7 @@ import {
   type NatsServerFixture,
   type TestDatabase,
 } from '@callctl/testing';
+import { openKvModelPublisher } from '../src/adapters/kv/kv-model-publisher.js';
 import { readConfig } from '../src/config.js';
 import { startProvisioning, type RunningProvisioning } from '../src/provisioning-server.js';
 
@@ -346,6 +347,19 @@ describe('the published model', () => {
     expect(await published(domainKey('heal.example'))).toMatchObject({ name: 'heal.example' });
     expect(await published(domainKey('stray.example'))).toBeUndefined();
     expect(await open.reconciler.run()).toEqual({ put: 0, deleted: 0 });
+  });
+
+  it('never overwrites a value written after it read the bucket (another replica publishing)', async () => {
+    const publisher = await openKvModelPublisher({ nc, timeoutMs: 5000 });
+    const key = domainKey('raced.example');
+    await kv.put(key, '{"stale":true}');
+    const read = (await publisher.entries()).get(key)!;
+    await kv.put(key, '{"newer":true}');
+    expect(await publisher.putIfUnchanged(key, '{"reconciled":true}', read.revision)).toBe(false);
+    expect(await publisher.deleteIfUnchanged(key, read.revision)).toBe(false);
+    expect(await publisher.putIfUnchanged(key, '{"first":true}', undefined)).toBe(false);
+    expect(await published(key)).toEqual({ newer: true });
+    await kv.delete(key);
   });
 });
 

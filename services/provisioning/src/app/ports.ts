@@ -64,12 +64,24 @@ export interface ProvisioningStore {
   audit(filter: AuditFilter): Promise<AuditRecord[]>;
 }
 
+/** A published value and the KV revision it was read at. */
+export interface PublishedEntry {
+  json: string;
+  revision: number;
+}
+
 /** The published model (CALLCTL_PROVISIONING): one JSON value per kv-layout.ts key. */
 export interface ModelPublisher {
   put(key: string, json: string): Promise<void>;
   delete(key: string): Promise<void>;
-  /** Every key of a known kind with its JSON text (reconciliation). */
-  entries(): Promise<Map<string, string>>;
+  /** Every key of a known kind with its JSON text and revision (reconciliation). */
+  entries(): Promise<Map<string, PublishedEntry>>;
+  /**
+   * Writes only if the key is still at `revision` (undefined: still absent); false when another writer got
+   * there first (a replica's publish after its commit, which is newer than what the reconciliation read).
+   */
+  putIfUnchanged(key: string, json: string, revision: number | undefined): Promise<boolean>;
+  deleteIfUnchanged(key: string, revision: number): Promise<boolean>;
 }
 
 export interface Registrations {

@@ -41,24 +41,27 @@ export interface ReconcileOutcome {
 
 /**
  * Puts what the bucket lacks or holds differently, deletes what the record no longer has. Keys of kinds
- * this version does not know are left alone (a newer writer's).
+ * this version does not know are left alone (a newer writer's). The bucket is read before the record:
+ * every commit publishes after it commits, so a value in the bucket the record lacks was deleted. Each
+ * write is conditional on the revision read, so a replica's publish in between (newer than this read) is
+ * never overwritten or deleted.
  */
 export async function reconcileModel(
   store: ProvisioningStore,
   publisher: ModelPublisher,
 ): Promise<ReconcileOutcome> {
-  const [expected, published] = await Promise.all([expectedModel(store), publisher.entries()]);
+  const published = await publisher.entries();
+  const expected = await expectedModel(store);
   let put = 0;
   let deleted = 0;
   for (const [key, json] of expected) {
-    if (published.get(key) === json) continue;
-    await publisher.put(key, json);
-    put += 1;
+    const entry = published.get(key);
+    if (entry?.json === json) continue;
+    if (await publisher.putIfUnchanged(key, json, entry?.revision)) put += 1;
   }
-  for (const key of published.keys()) {
+  for (const [key, entry] of published) {
     if (expected.has(key) || kindOfKey(key) === undefined) continue;
-    await publisher.delete(key);
-    deleted += 1;
+    if (await publisher.deleteIfUnchanged(key, entry.revision)) deleted += 1;
   }
   return { put, deleted };
 }

@@ -56,24 +56,28 @@ export class DeviceCallRouter {
     return due.length;
   }
 
-  /** Resolves once every drive asked for so far has settled. */
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
   close(): void {
     this.closed = true;
   }
 
-  /** One drive of a call at a time, on its state as recorded when the drive begins. */
+  /**
+   * One drive of a call at a time, on its state as recorded when the drive begins. Never rejects: a call
+   * that cannot be read now is driven again by the next trigger or the resync.
+   */
   drive(callId: string): Promise<void> {
     if (this.queued.has(callId)) return Promise.resolve();
     this.queued.add(callId);
     return this.queue.run(callId, async () => {
       this.queued.delete(callId);
       if (this.closed) return;
-      const steps = deviceCallSteps(await this.o.load(callId));
-      for (const step of steps) await this.take(callId, step);
+      let state: CallState;
+      try {
+        state = await this.o.load(callId);
+      } catch (error) {
+        this.o.log.warn({ callId, err: error }, 'device call not read; its steps wait for the resync');
+        return;
+      }
+      for (const step of deviceCallSteps(state)) await this.take(callId, step);
     });
   }
 

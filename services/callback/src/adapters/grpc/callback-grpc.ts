@@ -3,7 +3,7 @@
 // callbacks:read / callbacks:write).
 import type { Logger } from '@callctl/logging';
 import { EventWatchers, subscribeAll, type EventStore } from '@callctl/eventstore';
-import { publicApiAuth, startGrpcServer, type HealthRegistry, type ServerTlsFiles } from '@callctl/service';
+import { startPublicGrpcServer, type HealthRegistry, type ServerTlsFiles } from '@callctl/service';
 import type { Callbacks } from '../../app/ports.js';
 import type { IifCounters } from '../../iif/iif-server.js';
 import type { ResponseCounters } from '../../iif/response-sender.js';
@@ -45,20 +45,16 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
   const watchers = new EventWatchers((afterPosition) =>
     subscribeAll({ store, databaseUrl: options.databaseUrl, afterPosition }),
   );
-  const auth = publicApiAuth({
+  const server = await startPublicGrpcServer({
     apiTokensFile: options.apiTokensFile,
     scopeOf: callbackScopeOf,
-    log,
-    reloadIntervalMs: options.apiTokensReloadMs,
-  });
-  const server = await startGrpcServer({
+    apiTokensReloadMs: options.apiTokensReloadMs,
     log,
     host: options.host,
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
-    interceptors: auth.interceptors,
     services: [
       callbackService({
         callbacks: options.callbacks,
@@ -68,9 +64,6 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
         log: log.child({ module: 'grpc' }),
       }),
     ],
-  }).catch((error: unknown) => {
-    auth.close();
-    throw error;
   });
   return {
     address: server.address,
@@ -81,7 +74,6 @@ export async function startCallbackGrpc(options: CallbackGrpcOptions): Promise<C
       // drain, which would otherwise wait for them to its limit.
       await watchers.close();
       await server.close();
-      auth.close();
     },
   };
 }

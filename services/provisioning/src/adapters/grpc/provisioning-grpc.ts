@@ -2,7 +2,7 @@
 // security as CallControl's public port (TLS, API_AUTH=token with API_TOKENS_FILE, scopes
 // provisioning:read / provisioning:write).
 import type { Logger } from '@callctl/logging';
-import { publicApiAuth, startGrpcServer, type HealthRegistry, type ServerTlsFiles } from '@callctl/service';
+import { startPublicGrpcServer, type HealthRegistry, type ServerTlsFiles } from '@callctl/service';
 import type { ProvisioningCore } from '../../app/provisioning.js';
 import type { ProvisioningStore, ResourceSource } from '../../app/ports.js';
 import { provisioningScopeOf } from './method-scopes.js';
@@ -33,15 +33,15 @@ export interface ProvisioningGrpc {
 
 export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): Promise<ProvisioningGrpc> {
   const { log } = options;
-  const auth = publicApiAuth({ apiTokensFile: options.apiTokensFile, scopeOf: provisioningScopeOf, log });
-  const server = await startGrpcServer({
+  const server = await startPublicGrpcServer({
+    apiTokensFile: options.apiTokensFile,
+    scopeOf: provisioningScopeOf,
     log,
     host: options.host,
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
-    interceptors: auth.interceptors,
     services: [
       provisioningService({
         core: options.core,
@@ -51,9 +51,6 @@ export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): P
         log: log.child({ module: 'grpc' }),
       }),
     ],
-  }).catch((error: unknown) => {
-    auth.close();
-    throw error;
   });
   return {
     address: server.address,
@@ -61,7 +58,6 @@ export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): P
     health: server.health,
     async close() {
       await server.close();
-      auth.close();
     },
   };
 }
