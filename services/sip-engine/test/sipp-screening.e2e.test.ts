@@ -1,6 +1,7 @@
 // The engine process's front-door screening seen from sipp: a source that floods is banned (Kamailio's
 // defaults: more than 16 requests in a 2 s sample) and hears nothing more while other sources are served;
 // 127.0.0.1 is exempt as the harness configures it; scanners' User-Agents are discarded or rejected.
+import { connect } from 'node:net';
 import { runSipp, type SippOptions } from '@callctl/testing';
 import { expectSippPassed } from './harness/sipp-expect.js';
 import { scenario, startEngine, type EngineProcess } from './harness/engine-process.js';
@@ -47,6 +48,17 @@ describe('flood ban with the default thresholds (127.0.0.1 exempt)', () => {
     expect(engine.process.output()).toMatch(
       /"address":"127\.0\.0\.5".*"msg":"flood ban: source sent too many/,
     );
+  });
+
+  it('closes at once a TCP connection the banned source opens (a raw socket: sipp would just fail)', async () => {
+    const socket = connect({ host: '127.0.0.1', port: engine.sipPort, localAddress: '127.0.0.5' });
+    socket.on('error', () => undefined);
+    const closed = await new Promise<boolean>((resolve) => {
+      socket.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 3000).unref();
+    });
+    socket.destroy();
+    expect(closed).toBe(true);
   });
 
   it('serves another source while that one is banned', async () => {

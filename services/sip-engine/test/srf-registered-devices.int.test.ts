@@ -5,6 +5,9 @@
 // and the dialog keeps to the flow even though the Contact names an address behind NAT. The "private"
 // Contact is 127.0.0.99:5999, where nothing listens: loopback only, and a request sent there is lost.
 import { buildResponse, type SipRequest } from '@callctl/sip';
+import { startSipp } from '@callctl/testing';
+import { scenario } from './harness/engine-process.js';
+import { expectSippPassed } from './harness/sipp-expect.js';
 import { routed, startEngineEnv, type EngineEnv } from './support/engine-env.js';
 import { ScriptedUa, SDP_A, SDP_B } from './support/scripted-ua.js';
 import { asDialog, type LooseSrf, type SrfMessage } from './support/srf-types.js';
@@ -30,7 +33,8 @@ async function registrar(env: EngineEnv): Promise<{ first: Promise<Registration>
         protocol: r.protocol,
         via: req.get('Via'),
       });
-      res.send(200, { headers: { Contact: `${req.get('Contact')};expires=60` } });
+      // The binding as asked for (Expires: 0 removes it), as a registrar grants it.
+      res.send(200, { headers: { Contact: `${req.get('Contact')};expires=${req.get('Expires')}` } });
     }),
   );
   await routed(env, 'register');
@@ -39,10 +43,10 @@ async function registrar(env: EngineEnv): Promise<{ first: Promise<Registration>
 }
 
 /** The phone registers `contact` (its private address) over its transport; returns the 200. */
-async function registerPhone(env: EngineEnv, ua: ScriptedUa, contact: string) {
+async function registerPhone(env: EngineEnv, ua: ScriptedUa, contact: string, expires = 60) {
   const protocol = ua.protocol as 'udp' | 'tcp';
   const register = ua.request('REGISTER', `sip:127.0.0.1:${env.peer(protocol).port}`, {
-    headers: [['Expires', '60']],
+    headers: [['Expires', String(expires)]],
   });
   register.set('Contact', `<${contact}>`);
   await ua.send(register, env.peer(protocol));
@@ -105,6 +109,37 @@ describe.each(['udp', 'tcp'] as const)('a phone registered over %s', (protocol) 
   });
 });
 
+describe('a phone registered over TCP, called by an app that names no flow', () => {
+  const contact = `${PRIVATE_CONTACT};transport=tcp`;
+
+  it('is reached over its own connection (drachtio per-contact cache) until it un-registers', async () => {
+    await using env = await startEngineEnv();
+    await using phone = await ScriptedUa.start('tcp');
+    await registrar(env);
+    await registerPhone(env, phone, contact);
+    const srf = await env.app();
+
+    const dialogP = srf.createUAC(contact, { localSdp: SDP_A } as never);
+    const invite = await phone.expectRequest('INVITE');
+    await phone.reply(invite, answerFromBehindNat(invite, contact));
+    const dialog = asDialog(await dialogP);
+    await phone.expectRequest('ACK');
+    const destroyed = dialog.destroy();
+    const bye = await phone.expectRequest('BYE');
+    await phone.reply(bye, phone.respond(bye, 200));
+    await destroyed;
+
+    await registerPhone(env, phone, contact, 0);
+    expect(env.engine.core.stats.registeredFlows).toBe(0);
+    // Now the Contact is all there is: 127.0.0.99:5999 refuses the connection.
+    const status = await srf.createUAC(contact, { localSdp: SDP_A } as never).then(
+      () => 200,
+      (err: { status?: number }) => err.status,
+    );
+    expect(status).toBe(503);
+  });
+});
+
 describe('a phone behind NAT calling in over UDP', () => {
   it('gets the BYE at its source, though its Contact is private', async () => {
     await using env = await startEngineEnv();
@@ -129,5 +164,29 @@ describe('a phone behind NAT calling in over UDP', () => {
     await phone.send(phone.respond(bye, 200), env.peer());
     await destroyed;
     expect(env.engine.core.dialogs.size).toBe(0);
+  });
+});
+
+describe('sipp as a phone behind NAT, called through its flow', () => {
+  it('gets the ACK and the BYE at the address it answered from, not at its private Contact', async () => {
+    await using env = await startEngineEnv();
+    const phone = await startSipp({
+      scenario: scenario('uas-natted-answer-expect-bye.xml'),
+      transport: 'udp',
+      timeoutMs: 20_000,
+    });
+    try {
+      const srf = await env.app();
+      const dialog = asDialog(
+        await srf.createUAC(PRIVATE_CONTACT, {
+          localSdp: SDP_A,
+          proxy: `sip:127.0.0.1:${phone.port}`,
+        } as never),
+      );
+      await dialog.destroy();
+      expectSippPassed(await phone.result, 1);
+    } finally {
+      await phone.stop(0);
+    }
   });
 });

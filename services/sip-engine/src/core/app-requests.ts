@@ -123,6 +123,15 @@ export class AppRequests {
   /** §7.3: a new request outside any dialog. Host names in the next hop are resolved first. */
   appNewRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest): void {
     if (appRequest.method === 'ACK') return conn.respond(frame.msgId, 'NOK', [NOK.ackNon2xx]);
+    // A device that registered over a connection is reached over it (drachtio's tport cache); a next hop
+    // the app names (srf `proxy`) wins, unlike drachtio, which looks in its cache first.
+    const registered = frame.routeUrl
+      ? undefined
+      : this.core.registeredFlows.find(appRequest.method, appRequest.uri);
+    if (registered) {
+      const target = { peer: registered.remote, protocol: registered.transport.protocol };
+      return this.sendNewRequest(conn, frame, appRequest, target);
+    }
     let hop: NextHop;
     try {
       hop = nextHopOfUri(frame.routeUrl || appRequest.uri);

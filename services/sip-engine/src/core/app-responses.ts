@@ -45,6 +45,7 @@ export class AppResponses {
     if (reliable) this.resendReliable(req, req.rseq, bytes, this.core.timers.t1Ms, 0);
     if (response.status >= 200) {
       this.core.forgetInbound(req);
+      this.core.registeredFlows.learn(req.txn.request, response, req.txn.flow);
       if (req.creating && response.cseq.method === 'INVITE') {
         if (response.status < 300) this.core.cdr('cdr:start', 'application', ['uas'], text);
         else this.core.cdr('cdr:stop', 'application', ['call-rejected'], text);

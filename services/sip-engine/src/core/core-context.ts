@@ -11,6 +11,7 @@ import type { Peer, SipTransport, TransportProtocol } from '../transport/transpo
 import { targetOfUri, uriOfAddress, type Flow, type Target } from './addressing.js';
 import { DialogTable } from './dialog.js';
 import { behindNat, type NatEvidence } from './nat.js';
+import { RegisteredFlows } from './registered-flows.js';
 import { guardedClock, randomIds, systemClock, type Clock, type IdSource, type Timer } from './runtime.js';
 import { traceSip } from './sip-trace.js';
 import { type ServerTransaction, type TransactionContext } from './transaction-shell.js';
@@ -64,6 +65,8 @@ export class CoreContext {
   /** App INVITEs by txn id, for the app's CANCEL. */
   readonly appInvites = new Map<string, OutboundRequest>();
   readonly dialogs = new DialogTable();
+  /** Connections devices registered over, by Contact `user@host` (drachtio's per-contact tport cache). */
+  readonly registeredFlows: RegisteredFlows;
 
   /** Where the last response to an app request came from (reported to the app; digest retries pin to it). */
   readonly lastResponseSource = new WeakMap<OutboundRequest, Flow>();
@@ -78,6 +81,7 @@ export class CoreContext {
     this.timers = options.timers ?? DEFAULT_TIMERS;
     this.timerCMs = options.timerCMs ?? 185_000;
     this.limits = { ...DEFAULT_CORE_LIMITS, ...options.limits };
+    this.registeredFlows = new RegisteredFlows(this.clock);
     this.txnContext = {
       clock: this.clock,
       timers: this.timers,

@@ -54,6 +54,7 @@ export class SipCore implements AppSipHandler {
       earlyInvites: this.core.earlyInvites.size,
       endedForks: this.core.endedForks.size,
       dialogs: this.dialogs.size,
+      registeredFlows: this.core.registeredFlows.size,
     };
   }
 
@@ -69,6 +70,7 @@ export class SipCore implements AppSipHandler {
     for (const req of [...this.core.inbound.values()]) this.core.forgetInbound(req);
     for (const fork of this.core.endedForks.values()) fork.timer.cancel();
     this.core.endedForks.clear();
+    this.core.registeredFlows.close();
   }
 
   onAppSip(conn: AppConnection, frame: SipFrame): void {
