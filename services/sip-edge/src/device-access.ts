@@ -1,9 +1,8 @@
 // Who may reach the platform by SIP, wired: the registrar for REGISTERs and the inbound gate in front of
 // every new INVITE, over the provisioning view and the binding store (NATS KV). sip-edge.ts starts it.
 import { randomBytes } from 'node:crypto';
-import type { NatsConnection } from '@callctl/bus';
 import type { Logger } from '@callctl/logging';
-import { openBindingStore, type ProvisioningView } from '@callctl/provisioning';
+import type { BindingStore, ProvisioningView } from '@callctl/provisioning';
 import type { DigestAlgorithm } from '@callctl/sip';
 import { parseAllowCidrs } from './domain/inbound-caller.js';
 import type { RegistrarLimits } from './domain/registrar-bindings.js';
@@ -11,6 +10,7 @@ import { DeviceDigest } from './app/device-digest.js';
 import { InboundGate } from './app/inbound-gate.js';
 import { DEFAULT_STORE_TIMEOUT_MS, Registrar } from './app/registrar.js';
 import type { SipLegs } from './app/sip-legs.js';
+import { sendFinal } from './app/sip-response.js';
 import type { ReceivedRequest, SipResponder } from './app/sip-stack.js';
 
 export interface DeviceAccessSettings {
@@ -33,14 +33,15 @@ export interface DeviceAccess {
   close(): void;
 }
 
-export async function startDeviceAccess(options: {
-  nc: NatsConnection;
+export function startDeviceAccess(options: {
   provisioning: ProvisioningView;
+  /** The registrar's bindings (CALLCTL_REGISTRAR). */
+  bindings: BindingStore;
   legs: SipLegs;
   instance: string;
   settings: DeviceAccessSettings;
   log: Logger;
-}): Promise<DeviceAccess> {
+}): DeviceAccess {
   const { settings, log, provisioning, legs } = options;
   let nonceSecret = settings.nonceSecret;
   if (!nonceSecret) {
@@ -58,7 +59,7 @@ export async function startDeviceAccess(options: {
   });
   const registrar = new Registrar({
     provisioning,
-    bindings: await openBindingStore(options.nc),
+    bindings: options.bindings,
     digest,
     limits: settings.limits,
     instance: options.instance,
@@ -78,11 +79,28 @@ export async function startDeviceAccess(options: {
     async onInvite(request, responder) {
       // A draining instance refuses with 503 before any challenge: the caller should try another one.
       if (legs.draining()) return legs.onInvite(request, responder);
-      const caller = await gate.admit(request, responder);
+      const caller = await answeringFailures(responder, () => gate.admit(request, responder));
       if (caller) await legs.onInvite(request, responder, caller);
     },
-    onRegister: (request, responder) => registrar.onRegister(request, responder),
+    onRegister: (request, responder) =>
+      answeringFailures(responder, () => registrar.onRegister(request, responder)),
     refusedCount: () => gate.refusedCount(),
     close: () => gate.close(),
   };
+}
+
+/**
+ * Runs the decision; if it fails before answering, the request gets 500 at once (rather than the engine's
+ * own after 32 s) and the error goes on to the caller's log.
+ */
+async function answeringFailures<T>(
+  responder: SipResponder,
+  decide: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await decide();
+  } catch (error) {
+    if (!responder.finalResponseSent) await sendFinal(responder, 500).catch(() => undefined);
+    throw error;
+  }
 }

@@ -105,10 +105,11 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   // The dial plan as provisioned (CALLCTL_PROVISIONING, kept current by a KV watch), for the registrar, the
   // inbound gate and outbound routing alike, and the registrar's bindings.
   const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
+  const bindings = await openBindingStore(nc);
   const routing = options.outbound
     ? {
         provisioning,
-        bindings: await openBindingStore(nc),
+        bindings,
         ...(options.outbound.secretsKey ? { secretsKey: parseSecretsKey(options.outbound.secretsKey) } : {}),
         gatewayAttemptTimeoutMs: options.outbound.gatewayAttemptTimeoutMs,
         random: Math.random,
@@ -137,9 +138,9 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     newId: randomUUID,
     fromUri: options.legs.defaultFromUri,
   });
-  const access = await startDeviceAccess({
-    nc,
+  const access = startDeviceAccess({
     provisioning,
+    bindings,
     legs,
     instance: options.instance,
     settings: options.access,
