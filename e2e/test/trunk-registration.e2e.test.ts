@@ -25,8 +25,15 @@ import {
   type TrunkStatusStore,
   type TrunkView,
 } from '@callctl/provisioning';
-import { runSipp, startKamailioRegistrar, waitFor, type KamailioRegistrar } from '@callctl/testing';
+import {
+  runSipp,
+  startKamailioGateway,
+  startKamailioRegistrar,
+  waitFor,
+  type KamailioRegistrar,
+} from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
+import { startSipEdgeProcess, startSipEngine } from '../support/services.js';
 
 jest.setTimeout(90_000);
 
@@ -84,14 +91,20 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
   };
 
   /** What the provisioning service would publish for a trunk registering to `at` as `user`. */
-  const putTrunk = async (name: string, at: KamailioRegistrar, user: string, password: string) => {
+  const putTrunk = async (
+    name: string,
+    at: { port: number; uri: string },
+    user: string,
+    password: string,
+    registrarUri = at.uri,
+  ) => {
     const view: TrunkView = {
       name,
       inboundSources: [],
       gateways: [{ host: '127.0.0.1', port: at.port, transport: 'udp', priority: 1, weight: 1 }],
       outboundAuth: { username: user, sealedPassword: sealSecret(parseSecretsKey(SECRETS_KEY), password) },
       registration: {
-        registrarUri: at.uri,
+        registrarUri,
         aor: `sip:${user}@provider.test`,
         expiresS: 3600,
         contactUser: `${name}-contact`,
@@ -167,13 +180,15 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
       expect((await status.get(name))?.state).toBe('registered');
     });
 
-    it('routes an INVITE for the AOR to the registered contact, where sip-edge takes it', async () => {
+    it('routes an INVITE for the AOR to the registered contact, where sip-edge takes it as the trunk call', async () => {
       // The provider's caller dials the AOR; Kamailio's lookup rewrites the Request-URI to our contact.
       const call = runSipp({
         scenario: join(SCENARIOS, 'uac-expect-480.xml'),
         remote: `127.0.0.1:${provider.port}`,
         service: `${name}-user`,
         timeoutMs: 15_000,
+        // No media flows: the call is refused once offered (port 9, discard).
+        args: ['-key', 'rtp_port', '9'],
       });
       const offered = await t.fact('inboundCallOffered', (f) =>
         f.fact?.$case === 'inboundCallOffered'
@@ -181,6 +196,8 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
           : false,
       );
       expect(offered.fact.inboundCallOffered.toUri).toBe(`sip:${name}-user@127.0.0.1:${provider.port}`);
+      // Its Request-URI user is the trunk's contact user: the call is the trunk's.
+      expect(offered.fact.inboundCallOffered.trunk).toBe(name);
       t.expectSippSucceeded(await call);
     });
 
@@ -199,7 +216,7 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
     });
   });
 
-  it('a wrong password: failing with the 403, retried with a doubling backoff up to the maximum', async () => {
+  it('a wrong password: failing with the 403, retried with a doubling backoff up to the maximum, until the password is mended', async () => {
     const name = 'acme-wrong';
     const provider = await registrar({
       realm: 'provider.test',
@@ -231,8 +248,48 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
       state: RegistrationState.REGISTRATION_STATE_FAILING,
       lastStatus: 403,
     });
+    // The provisioning change that mends the password is picked up at once: registered.
+    await putTrunk(name, provider, 'wrong-user', 'the-right-one');
+    expect(await statusIs(name, 'registered')).toMatchObject({ lastStatus: 200 });
+    expect(await provider.contacts()).toHaveLength(1);
     await trunks.delete(trunkKey(name));
     await statusIs(name, 'unregistered');
+  });
+
+  it('registers over TCP when the registrar URI says so, with the engine TCP contact', async () => {
+    const name = 'acme-tcp';
+    const provider = await registrar({
+      realm: 'provider.test',
+      users: [{ username: 'tcp-user', password: 'pw' }],
+      algorithm: 'SHA-256',
+    });
+    await putTrunk(name, provider, 'tcp-user', 'pw', `${provider.uri};transport=tcp`);
+    await statusIs(name, 'registered');
+    expect((await provider.contacts()).map((c) => c.address)).toEqual([
+      `sip:${name}-contact@127.0.0.1:${t.engine.sipPort};transport=tcp`,
+    ]);
+    await trunks.delete(trunkKey(name));
+    await waitFor(
+      'un-registered over TCP',
+      async () => (await provider.contacts()).length === 0,
+      10_000,
+      100,
+    );
+  });
+
+  it('a provider answering 503: failing with that status, retried', async () => {
+    const name = 'acme-503';
+    const gateway = await startKamailioGateway();
+    try {
+      await putTrunk(name, gateway, 'any-user', 'pw');
+      const failing = await statusIs(name, 'failing');
+      expect(failing).toMatchObject({ lastStatus: 503, lastReason: 'Service Unavailable' });
+      await waitFor('a retry', async () => (await gateway.received('REGISTER')) >= 2, 10_000, 100);
+      await trunks.delete(trunkKey(name));
+      await statusIs(name, 'unregistered');
+    } finally {
+      await gateway.stop();
+    }
   });
 
   it('un-registers at shutdown', async () => {
@@ -248,5 +305,60 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
     await t.sipEdge.stop();
     expect(await provider.contacts()).toEqual([]);
     expect((await status.get(name))?.state).toBe('unregistered');
+  });
+
+  it('one instance registers a trunk; another takes over once the holder dies and its lease ages out', async () => {
+    const name = 'acme-lease';
+    await t.restartSipEdge();
+    const provider = await registrar({
+      realm: 'provider.test',
+      users: [{ username: 'lease-user', password: 'pw' }],
+      algorithm: 'MD5',
+      maxExpiresS: 4,
+    });
+    await putTrunk(name, provider, 'lease-user', 'pw');
+    expect(await statusIs(name, 'registered')).toMatchObject({ instance: 'sip-edge' });
+    const engineB = await startSipEngine();
+    const edgeB = await startSipEdgeProcess({
+      natsUrl: t.nats.url,
+      engine: engineB,
+      mediaWorkerGrpcPort: t.mediaWorker.grpcPort,
+      env: {
+        SIP_EDGE_INSTANCE: 'sip-edge-b',
+        PROVISIONING_SECRETS_KEY: SECRETS_KEY,
+        TRUNK_REGISTER_RETRY_MIN_MS: String(RETRY_MIN_MS),
+      },
+    });
+    try {
+      // B sees the trunk at start but not the lease: the provider keeps one contact, A's.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect((await provider.contacts()).map((c) => c.address)).toEqual([contactOf(name)]);
+      await t.sipEdge.kill();
+      const takenOver = await waitFor(
+        'instance B registered',
+        async () => {
+          const current = await status.get(name);
+          return current?.instance === 'sip-edge-b' && current.state === 'registered' && current;
+        },
+        60_000,
+        200,
+      );
+      expect(takenOver.lastStatus).toBe(200);
+      // A's contact lapses at the provider (4 s, no refresh), B's stays.
+      await waitFor(
+        "only B's contact at the provider",
+        async () => {
+          const addresses = (await provider.contacts()).map((c) => c.address);
+          return (
+            addresses.length === 1 && addresses[0] === `sip:${name}-contact@127.0.0.1:${engineB.sipPort}`
+          );
+        },
+        15_000,
+        200,
+      );
+    } finally {
+      await edgeB.stop();
+      await engineB.stop();
+    }
   });
 });
