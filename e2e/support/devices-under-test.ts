@@ -2,15 +2,12 @@
 // (baresip) registered to the platform's registrar with digest: issue 19's devices. sipp parties
 // (call-parties.ts, phone-calls.ts) are the far ends a test owns the RTP of: a carrier's gateway behind a
 // trunk, or a callee dialled and bridged. What a case opens is closed after it; the platform after the file.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { provisioning } from '@callctl/proto';
 import { waitFor } from '@callctl/testing';
 import { startBaresip, type Baresip, type BaresipAccount } from './baresip.js';
-import { callParties, type CallParties } from './call-parties.js';
-import { phoneCalls, type PhoneCalls, type SippParty } from './phone-calls.js';
-import { startPlatform, type PlatformUnderTest } from './platform-under-test.js';
+import type { CallParties } from './call-parties.js';
+import { phonesUnderTest, type PhoneCalls, type SippParty } from './phone-calls.js';
+import type { PlatformUnderTest } from './platform-under-test.js';
 import type { ProvisioningApi } from './provisioning-api.js';
 
 /** The platform domain of every devices file: its users' AOR host and digest realm. */
@@ -52,39 +49,25 @@ export interface DevicesUnderTest {
  * DOMAIN and `users` provisioned, each with a password of its own.
  */
 export function devicesUnderTest(name: string, users: readonly string[]): DevicesUnderTest {
-  let platform: PlatformUnderTest | undefined;
-  let dir = '';
-  const p = () => {
-    if (!platform) throw new Error('the platform is started in beforeAll');
-    return platform;
-  };
+  const passwordOf = (username: string) => `${username}-e2e-secret`;
+  const { p, calls, parties, phone } = phonesUnderTest(
+    name,
+    { DEVICE_CALL_ROUTING: 'platform' },
+    {
+      settings: { env: { DIGEST_ALGORITHMS: 'MD5' } },
+      fixtures: { provisioning: true },
+      async setUp(platform) {
+        const api = platform.provisioning!.api;
+        await api.putDomain(DOMAIN);
+        for (const user of users) await api.putUser(DOMAIN, user, passwordOf(user));
+      },
+    },
+  );
   const prov = () => {
     const api = p().provisioning?.api;
     if (!api) throw new Error('the platform runs no provisioning service');
     return api;
   };
-  const parties = callParties(p);
-  const calls = phoneCalls(p, parties);
-  const phones: Baresip[] = [];
-  const passwordOf = (username: string) => `${username}-e2e-secret`;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), `${name}-`));
-    platform = await startPlatform(
-      { env: { DIGEST_ALGORITHMS: 'MD5' } },
-      { provisioning: true, orchestratorEnv: { DEVICE_CALL_ROUTING: 'platform' } },
-    );
-    await prov().putDomain(DOMAIN);
-    for (const user of users) await prov().putUser(DOMAIN, user, passwordOf(user));
-  });
-  afterEach(async () => {
-    await Promise.all(phones.splice(0).map((phone) => phone.stop()));
-    await parties.cleanUp();
-  });
-  afterAll(async () => {
-    await platform?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
 
   return {
     p,
@@ -93,21 +76,17 @@ export function devicesUnderTest(name: string, users: readonly string[]): Device
     parties,
     passwordOf,
     async device(folder, username, toneHz, more = {}) {
-      const phone = await startBaresip({
-        dir,
-        name: folder,
-        toneHz,
-        account: {
-          user: username,
-          domain: DOMAIN,
-          password: passwordOf(username),
-          registrar: `127.0.0.1:${p().edge.engine.sipPort}`,
-          ...more,
-        },
-      });
-      phones.push(phone);
-      await phone.registered(REGISTER_TIMEOUT_MS);
-      return phone;
+      const registrar = `127.0.0.1:${p().edge.engine.sipPort}`;
+      const started = await phone((dir) =>
+        startBaresip({
+          dir,
+          name: folder,
+          toneHz,
+          account: { user: username, domain: DOMAIN, password: passwordOf(username), registrar, ...more },
+        }),
+      );
+      await started.registered(REGISTER_TIMEOUT_MS);
+      return started;
     },
     bindings: (username, count) =>
       waitFor(
