@@ -187,8 +187,6 @@ const services = [
       SIP_TCP: sipListen,
       ADMIN: `127.0.0.1:${sipAdminPort}`,
       ADMIN_SECRET: sipAdminSecret,
-      // sipp on this host may send hundreds of requests a second; 127.0.0.2+ still get the flood ban.
-      SIP_FLOOD_EXEMPT_CIDRS: '127.0.0.1/32',
     },
     ready: tcpAccepting('127.0.0.1', sipAdminPort),
     listens: [
@@ -222,9 +220,9 @@ const services = [
       SIP_ENGINE_SECRET: sipAdminSecret,
       NATS_URL: env.NATS_URL,
       MEDIA_WORKER_GRPC: mediaWorkerGrpc,
+      PROVISIONING_SECRETS_KEY: secretsKey,
       // make dev's sipp and phones call from loopback without a provisioned trunk.
       INBOUND_ALLOW_CIDRS: '127.0.0.1/32',
-      PROVISIONING_SECRETS_KEY: secretsKey,
     },
     ready: grpcHealthy(sipEdgeGrpc),
     listens: [['sip-edge gRPC (internal)', sipEdgeGrpc]],

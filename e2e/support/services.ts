@@ -234,6 +234,31 @@ export async function startStreamGatewayProcess(options: {
   return { ...service, grpcPort, ports: options.ports };
 }
 
+/**
+ * The provisioning service (trunks, domains and users, routes) over a test database, publishing to the
+ * file's NATS. sip-edge needs the same `secretsKey` (PROVISIONING_SECRETS_KEY) to open trunk passwords.
+ */
+export async function startProvisioningProcess(options: {
+  databaseUrl: string;
+  natsUrl: string;
+  secretsKey: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<GrpcServiceProcess> {
+  const grpcPort = await freePort();
+  const service = await startService(
+    'provisioning',
+    {
+      GRPC_PORT: String(grpcPort),
+      DATABASE_URL: options.databaseUrl,
+      NATS_URL: options.natsUrl,
+      PROVISIONING_SECRETS_KEY: options.secretsKey,
+      ...options.env,
+    },
+    'provisioning ready',
+  );
+  return { ...service, grpcPort };
+}
+
 /** The media-library service over its own test database. */
 export async function startMediaLibraryProcess(options: {
   databaseUrl: string;
@@ -357,32 +382,6 @@ export async function startOrchestratorProcess(options: {
       ...options.env,
     },
     'call-orchestrator ready',
-  );
-  return { ...service, grpcPort };
-}
-
-/**
- * The provisioning service (issue 19: trunks, domains and users, routes) over its own test database, putting
- * what it stores into the file's NATS KV, where every sip-edge reads it. `secretsKey` seals trunk passwords
- * (PROVISIONING_SECRETS_KEY, the same as sip-edge's).
- */
-export async function startProvisioningProcess(options: {
-  databaseUrl: string;
-  natsUrl: string;
-  secretsKey: string;
-  env?: NodeJS.ProcessEnv;
-}): Promise<GrpcServiceProcess> {
-  const grpcPort = await freePort();
-  const service = await startService(
-    'provisioning',
-    {
-      GRPC_PORT: String(grpcPort),
-      DATABASE_URL: options.databaseUrl,
-      NATS_URL: options.natsUrl,
-      PROVISIONING_SECRETS_KEY: options.secretsKey,
-      ...options.env,
-    },
-    'provisioning ready',
   );
   return { ...service, grpcPort };
 }

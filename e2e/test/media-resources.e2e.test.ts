@@ -4,34 +4,28 @@
 import { randomBytes } from 'node:crypto';
 import { createProvisioningClient, NO_RETRIES, type ProvisioningClient } from '@callctl/client';
 import { provisioning } from '@callctl/proto';
-import { createTestDatabase, freePort, waitFor, type TestDatabase } from '@callctl/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
-import { startService, type ServiceProcess } from '../support/services.js';
+import { startProvisioningProcess, type GrpcServiceProcess } from '../support/services.js';
 
 jest.setTimeout(90_000);
 
 describe('GetMediaResources', () => {
   let t: EdgeUnderTest;
   let db: TestDatabase;
-  let service: ServiceProcess;
+  let service: GrpcServiceProcess;
   let client: ProvisioningClient;
 
   beforeAll(async () => {
     t = await startEdgeUnderTest();
     db = await createTestDatabase();
-    const grpcPort = await freePort();
-    service = await startService(
-      'provisioning',
-      {
-        GRPC_PORT: String(grpcPort),
-        DATABASE_URL: db.url,
-        NATS_URL: t.nats.url,
-        PROVISIONING_SECRETS_KEY: randomBytes(32).toString('base64'),
-      },
-      'provisioning ready',
-    );
+    service = await startProvisioningProcess({
+      databaseUrl: db.url,
+      natsUrl: t.nats.url,
+      secretsKey: randomBytes(32).toString('base64'),
+    });
     client = createProvisioningClient({
-      address: `127.0.0.1:${grpcPort}`,
+      address: `127.0.0.1:${service.grpcPort}`,
       deadlineMs: 5000,
       retry: NO_RETRIES,
     });

@@ -6,7 +6,14 @@
 import { join } from 'node:path';
 import { connectBus, type NatsConnection } from '@callctl/bus';
 import type { facts } from '@callctl/proto';
-import { RtpEndpoint, startSipp, waitFor, type SippResult } from '@callctl/testing';
+import {
+  freePort,
+  RtpEndpoint,
+  startSipp,
+  waitFor,
+  type SippResult,
+  type SippTransport,
+} from '@callctl/testing';
 import { openBindingStore, type BindingStore } from '@callctl/provisioning';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
 import { provisionDomain, provisionTrunk, provisionUser } from '../support/provisioning-kv.js';
@@ -83,11 +90,13 @@ describe('registrar', () => {
   function sippRegister(
     expect: 200 | 403,
     username: string,
-    o: { password?: string; contact: string; expires: number },
+    o: { password?: string; contact: string; expires: number; transport?: SippTransport; port?: number },
   ): Promise<SippResult> {
     return startSipp({
       scenario: scenario(`register-auth-expect-${expect}.xml`),
       remote: `127.0.0.1:${t.engine.sipPort}`,
+      ...(o.transport ? { transport: o.transport } : {}),
+      ...(o.port ? { port: o.port } : {}),
       args: [
         '-au',
         username,
@@ -109,24 +118,36 @@ describe('registrar', () => {
     }).then((sipp) => sipp.result);
   }
 
-  it('registers a sipp phone with MD5 and stores the flow it came on', async () => {
-    const user = await newUser();
-    t.expectSippSucceeded(
-      await sippRegister(200, user, { contact: '<sip:phone@127.0.0.1:5999>', expires: 300 }),
-    );
-    const stored = await bindings.list(aor(user), Date.now());
-    expect(stored).toEqual([
-      expect.objectContaining({
-        aor: aor(user),
-        contactUri: 'sip:phone@127.0.0.1:5999',
-        transport: 'udp',
-        sourceAddress: '127.0.0.1',
-        userAgent: 'sipp-registrar-e2e',
-      }),
-    ]);
-    expect(stored[0]!.sourcePort).toBeGreaterThan(0);
-    expect(stored[0]!.expiresAtMs).toBeGreaterThan(Date.now() + 290_000);
-  });
+  it.each(['udp', 'tcp'] as const)(
+    'registers a sipp phone with MD5 over %s and stores the flow it came on',
+    async (transport) => {
+      const user = await newUser();
+      const port = await freePort();
+      t.expectSippSucceeded(
+        await sippRegister(200, user, {
+          contact: '<sip:phone@192.0.2.10:5999>',
+          expires: 300,
+          transport,
+          port,
+        }),
+      );
+      const stored = await bindings.list(aor(user), Date.now());
+      // The Contact names an address behind a NAT; the flow is where the REGISTER really came from.
+      expect(stored).toEqual([
+        expect.objectContaining({
+          aor: aor(user),
+          contactUri: 'sip:phone@192.0.2.10:5999',
+          transport,
+          sourceAddress: '127.0.0.1',
+          userAgent: 'sipp-registrar-e2e',
+          instance: 'sip-edge',
+        }),
+      ]);
+      if (transport === 'udp') expect(stored[0]!.sourcePort).toBe(port);
+      else expect(stored[0]!.sourcePort).toBeGreaterThan(0);
+      expect(stored[0]!.expiresAtMs).toBeGreaterThan(Date.now() + 290_000);
+    },
+  );
 
   it('registers with SHA-256 and answers with every contact and its expiry', async () => {
     await withPhone(async (phone) => {

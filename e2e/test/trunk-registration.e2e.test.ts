@@ -14,6 +14,7 @@ import {
 } from '@callctl/bus';
 import { provisioning } from '@callctl/proto';
 import {
+  openBindingStore,
   openTrunkStatusStore,
   parseSecretsKey,
   PROVISIONING_BUCKET,
@@ -29,10 +30,12 @@ import {
   runSipp,
   startKamailioGateway,
   startKamailioRegistrar,
+  startKamailioUacRegistration,
   waitFor,
   type KamailioRegistrar,
 } from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
+import { provisionDomain, provisionUser } from '../support/provisioning-kv.js';
 import { startSipEdgeProcess, startSipEngine } from '../support/services.js';
 
 jest.setTimeout(90_000);
@@ -60,6 +63,8 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
         TRUNK_REGISTER_RETRY_MIN_MS: String(RETRY_MIN_MS),
         TRUNK_REGISTER_RETRY_MAX_MS: String(RETRY_MAX_MS),
         GATEWAY_ATTEMPT_TIMEOUT_MS: '3000',
+        // Kamailio 5.6's uac_reg reads the first challenge only and speaks MD5 only.
+        DIGEST_ALGORITHMS: 'MD5,SHA-256',
       },
     });
     nc = await connectBus({ servers: t.nats.url, name: 'trunk-registration-e2e' });
@@ -289,6 +294,39 @@ describe('trunk registration to a provider (Kamailio registrar)', () => {
       await statusIs(name, 'unregistered');
     } finally {
       await gateway.stop();
+    }
+  });
+
+  it("Kamailio's uac module registers to the platform's registrar, which keeps its binding", async () => {
+    await provisionDomain(nc, 'platform.test');
+    await provisionUser(nc, 'platform.test', 'kam-phone', 'phone-pw');
+    const device = await startKamailioUacRegistration({
+      registrar: { host: '127.0.0.1', port: t.engine.sipPort },
+      domain: 'platform.test',
+      username: 'kam-phone',
+      password: 'phone-pw',
+      expiresS: 120,
+    });
+    try {
+      await waitFor(
+        'the uac_reg record online',
+        async () => (await device.state()).online,
+        15_000,
+        100,
+      ).catch(async (error: unknown) => {
+        const { detail } = await device.state();
+        throw new Error(`${String(error)}\n${detail}\n${device.process.output().slice(-2000)}`);
+      });
+      const bindings = await (await openBindingStore(nc)).list('sip:kam-phone@platform.test', Date.now());
+      expect(bindings).toEqual([
+        expect.objectContaining({
+          contactUri: device.contactUri,
+          sourceAddress: '127.0.0.1',
+          transport: 'udp',
+        }),
+      ]);
+    } finally {
+      await device.stop();
     }
   });
 

@@ -124,7 +124,9 @@ const UAC_REG_ONLINE = 1 << 2;
 
 /**
  * A device (Kamailio's uac module, uac_reg) registering one account to a registrar, with digest when
- * challenged (uac_reg answers MD5 only), refreshing before expiry and retrying every 2 s after a failure.
+ * challenged, refreshing before expiry and retrying every 2 s after a failure. Kamailio 5.6's uac reads only
+ * the first WWW-Authenticate and speaks only MD5 ("unsupported algorithm" in its log otherwise): the
+ * platform's registrar must offer MD5 first (DIGEST_ALGORITHMS=MD5,SHA-256).
  */
 export async function startKamailioUacRegistration(
   options: KamailioUacRegistrationOptions,

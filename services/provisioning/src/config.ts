@@ -8,8 +8,18 @@ import {
   PUBLIC_API_ENV,
   publicApiSecurityOf,
 } from '@callctl/config';
+import { parseSecretsKey } from '@callctl/provisioning';
 import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
+
+const isSecretsKey = (text: string) => {
+  try {
+    parseSecretsKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** The provisioning service's settings, read once from the environment (main.ts). */
 export function readConfig(environment: Environment) {
@@ -29,7 +39,7 @@ export function readConfig(environment: Environment) {
        * Seals trunks' outbound digest passwords (AES-256-GCM, 32 bytes of base64); sip-edge holds the same
        * key to open them. Required: a trunk with credentials cannot be stored without it.
        */
-      PROVISIONING_SECRETS_KEY: z.string().min(1),
+      PROVISIONING_SECRETS_KEY: z.string().refine(isSecretsKey, { message: 'expected 32 bytes of base64' }),
       /** How often NATS KV is made to match PostgreSQL again (a crash between commit and put heals). */
       PROVISIONING_RECONCILE_INTERVAL_MS: env.durationMs(60_000),
       /** Deadline of one KV put or delete. */

@@ -15,12 +15,14 @@ import { provisioning } from '@callctl/proto';
 import {
   domainKey,
   openBindingStore,
+  openTrunkStatusStore,
   openSecret,
   parseSecretsKey,
   PROVISIONING_BUCKET,
   routeKey,
   trunkKey,
   userKey,
+  type DomainView,
   type TrunkView,
   type UserView,
 } from '@callctl/provisioning';
@@ -191,6 +193,28 @@ describe('trunks', () => {
     );
     expect((await refusal(client.getTrunk({ name: 'nope' }))).code).toBe(status.NOT_FOUND);
   });
+
+  it('gives the status the registering sip-edge wrote: registered until when, by which instance', async () => {
+    const statuses = await openTrunkStatusStore(nc);
+    const expiresAtMs = Date.now() + 300_000;
+    await statuses.put({
+      trunk: 'carrier-reg',
+      state: 'failing',
+      lastStatus: 403,
+      lastReason: 'Forbidden',
+      nextAttemptAtMs: expiresAtMs,
+      instance: 'edge-7',
+      updatedAtMs: Date.now(),
+    });
+    const { trunk } = await client.getTrunk({ name: 'carrier-reg' });
+    expect(trunk?.registrationStatus).toMatchObject({
+      state: provisioning.RegistrationState.REGISTRATION_STATE_FAILING,
+      lastStatus: 403,
+      lastReason: 'Forbidden',
+      nextAttemptAt: new Date(expiresAtMs),
+      instance: 'edge-7',
+    });
+  });
 });
 
 describe('domains and users', () => {
@@ -359,6 +383,18 @@ describe('the published model', () => {
     expect(await publisher.deleteIfUnchanged(key, read.revision)).toBe(false);
     expect(await publisher.putIfUnchanged(key, '{"first":true}', undefined)).toBe(false);
     expect(await published(key)).toEqual({ newer: true });
+    await kv.delete(key);
+  });
+
+  it('never replaces a newer view with an older one (two replicas publishing out of order)', async () => {
+    const publisher = await openKvModelPublisher({ nc, timeoutMs: 5000 });
+    const key = domainKey('ordered.example');
+    const view = (updatedAtMs: number): DomainView => ({ name: 'ordered.example', updatedAtMs });
+    await publisher.putView(key, view(2000));
+    await publisher.putView(key, view(1000));
+    expect(await published(key)).toMatchObject({ updatedAtMs: 2000 });
+    await publisher.putView(key, view(3000));
+    expect(await published(key)).toMatchObject({ updatedAtMs: 3000 });
     await kv.delete(key);
   });
 });

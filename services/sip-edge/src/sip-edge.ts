@@ -50,13 +50,13 @@ export interface SipEdgeOptions {
   drain: { maxMs: number; retryAfterS: number };
   /** host:port announced to peers (ADVERTISE_GRPC). @default 127.0.0.1 and the bound gRPC port */
   advertise?: string;
-  /** The registrar and who may call in (trunks, devices, INBOUND_ALLOW_CIDRS). */
-  access: DeviceAccessSettings;
   /**
    * Outbound routing by the dial plan (numbers through trunks, platform users to their contacts):
    * GATEWAY_ATTEMPT_TIMEOUT_MS and PROVISIONING_SECRETS_KEY. @default every target a SIP URI, as given
    */
   outbound?: { gatewayAttemptTimeoutMs: number; secretsKey?: string };
+  /** The registrar and who may call in (trunks, devices, INBOUND_ALLOW_CIDRS). */
+  access: DeviceAccessSettings;
   /**
    * Registration to providers (TRUNK_REGISTER_RETRY_*_MS, GATEWAY_ATTEMPT_TIMEOUT_MS) and the key that opens
    * trunks' sealed passwords (PROVISIONING_SECRETS_KEY, base64).
@@ -102,8 +102,8 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     log: log.child({ module: 'journal' }),
     instance: options.instance,
   });
-  // The dial plan as provisioned (CALLCTL_PROVISIONING, kept current by a KV watch), for the registrar, the
-  // inbound gate and outbound routing alike, and the registrar's bindings.
+  // The provisioning as published (CALLCTL_PROVISIONING, kept current by a KV watch) and the registrar's
+  // bindings: one copy of each for the registrar, the inbound gate and outbound routing.
   const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
   const bindings = await openBindingStore(nc);
   const routing = options.outbound
@@ -228,7 +228,6 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
       publisher.close();
       media.close();
       workers.close();
-      await provisioning?.close();
       await nc.drain();
     },
   };

@@ -72,7 +72,11 @@ export interface PublishedEntry {
 
 /** The published model (CALLCTL_PROVISIONING): one JSON value per kv-layout.ts key. */
 export interface ModelPublisher {
-  put(key: string, json: string): Promise<void>;
+  /**
+   * Puts a view unless the bucket already holds a newer one of the key (a larger updatedAtMs: another
+   * replica committed a later change and published first).
+   */
+  putView(key: string, view: { updatedAtMs: number }): Promise<void>;
   delete(key: string): Promise<void>;
   /** Every key of a known kind with its JSON text and revision (reconciliation). */
   entries(): Promise<Map<string, PublishedEntry>>;

@@ -38,7 +38,7 @@ export function createProvisioningCore(o: ProvisioningCoreOptions) {
 
   const publish = async (key: string, view: EntityView | undefined) => {
     try {
-      if (view) await publisher.put(key, JSON.stringify(view));
+      if (view) await publisher.putView(key, view);
       else await publisher.delete(key);
     } catch (error) {
       log.warn({ err: error, key }, 'publishing to NATS KV failed; the reconciliation will heal it');

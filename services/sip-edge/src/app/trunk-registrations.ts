@@ -17,6 +17,9 @@ import {
 import type { RetryPolicy } from '../domain/trunk-registration.js';
 import { TrunkRegistration, type RegisterTransport } from './trunk-registration.js';
 
+/** The longest shutdown waits for un-REGISTERs (they take milliseconds when the provider answers). */
+export const UNREGISTER_AT_SHUTDOWN_MAX_MS = 2000;
+
 /** The lease is renewed this often: three chances within its max age. */
 export const LEASE_RENEW_MS = Math.floor(TRUNK_LEASE_MAX_AGE_MS / 3);
 
@@ -68,13 +71,26 @@ export class TrunkRegistrations {
     this.timer = setInterval(() => this.reconcileSoon(), this.options.leaseRenewMs ?? LEASE_RENEW_MS);
   }
 
-  /** Un-registers every trunk this instance registers and gives up its leases (shutdown). */
+  /**
+   * Un-registers every trunk this instance registers and gives up its leases (shutdown), waiting at most
+   * UNREGISTER_AT_SHUTDOWN_MAX_MS: a provider that does not answer must not eat the process's stop budget
+   * (its registration then lapses at its expiry).
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe?.();
     clearInterval(this.timer);
-    await this.queue;
-    await Promise.all([...this.held.keys()].map((name) => this.release(name, true)));
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'cut'>((resolve) => {
+      timer = setTimeout(() => resolve('cut'), UNREGISTER_AT_SHUTDOWN_MAX_MS);
+    });
+    const done = this.queue.then(() =>
+      Promise.all([...this.held.keys()].map((name) => this.release(name, true))),
+    );
+    const outcome = await Promise.race([done, bound]);
+    clearTimeout(timer);
+    if (outcome === 'cut')
+      this.options.log.warn('trunk un-registrations still pending at shutdown; left to lapse');
   }
 
   private reconcileSoon(): void {

@@ -33,7 +33,7 @@ export interface ProvisioningGrpc {
 
 export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): Promise<ProvisioningGrpc> {
   const { log } = options;
-  const server = await startPublicGrpcServer({
+  return startPublicGrpcServer({
     apiTokensFile: options.apiTokensFile,
     scopeOf: provisioningScopeOf,
     log,
@@ -52,12 +52,4 @@ export async function startProvisioningGrpc(options: ProvisioningGrpcOptions): P
       }),
     ],
   });
-  return {
-    address: server.address,
-    port: server.port,
-    health: server.health,
-    async close() {
-      await server.close();
-    },
-  };
 }

@@ -8,6 +8,17 @@ import { PROVISIONING_BUCKET } from '@callctl/provisioning';
 import type { ModelPublisher, PublishedEntry } from '../../app/ports.js';
 
 const decoder = new TextDecoder();
+const PUT_VIEW_ATTEMPTS = 3;
+
+/** A published view's updatedAtMs (0 when unreadable: any view is newer than garbage). */
+function updatedAtOf(json: string): number {
+  try {
+    const value = (JSON.parse(json) as { updatedAtMs?: unknown }).updatedAtMs;
+    return typeof value === 'number' ? value : 0;
+  } catch {
+    return 0;
+  }
+}
 
 export interface KvModelPublisherOptions {
   nc: NatsConnection;
@@ -21,8 +32,19 @@ export async function openKvModelPublisher(o: KvModelPublisherOptions): Promise<
     history: 1,
   });
   return {
-    async put(key, json) {
-      await kv.put(key, json);
+    async putView(key, view) {
+      const json = JSON.stringify(view);
+      for (let attempt = 1; ; attempt++) {
+        const entry = await kv.get(key);
+        const current = entry?.operation === 'PUT' ? entry : undefined;
+        if (current && updatedAtOf(decoder.decode(current.value)) > view.updatedAtMs) return;
+        if (
+          await conditional(() => (current ? kv.update(key, json, current.revision) : kv.create(key, json)))
+        )
+          return;
+        // Another writer got in between: look again (bounded; the reconciliation settles the rest).
+        if (attempt >= PUT_VIEW_ATTEMPTS) throw new Error(`KV key ${key} kept changing under the publish`);
+      }
     },
     async delete(key) {
       await kv.delete(key);
