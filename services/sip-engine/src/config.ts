@@ -3,25 +3,28 @@ import { parseCidr } from '@callctl/sip';
 import { z } from 'zod';
 import { DEFAULT_SPAMMER_USER_AGENTS, SPAMMER_ACTIONS } from './engine/spammers.js';
 
+/** The non-empty items of a comma-separated list, trimmed. */
+const commaItems = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
 /** `host:port[,host:port...]`, e.g. `127.0.0.1:5060`. */
 const hostPortList = (fallback: string) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item.length > 0)
-        .map((item) => {
-          const colon = item.lastIndexOf(':');
-          const host = item.slice(0, colon).replace(/^\[|\]$/g, '');
-          const port = Number(item.slice(colon + 1));
-          if (colon <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-            ctx.addIssue({ code: 'custom', message: `not host:port: ${item}` });
-          }
-          return { host, port };
-        }),
+      commaItems(value).map((item) => {
+        const colon = item.lastIndexOf(':');
+        const host = item.slice(0, colon).replace(/^\[|\]$/g, '');
+        const port = Number(item.slice(colon + 1));
+        if (colon <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `not host:port: ${item}` });
+        }
+        return { host, port };
+      }),
     );
 
 /** A case-insensitive regex; empty: undefined (the check is off). */
@@ -44,18 +47,14 @@ const cidrList = z
   .string()
   .default('')
   .transform((value, ctx) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0)
-      .flatMap((item) => {
-        try {
-          return [parseCidr(item)];
-        } catch {
-          ctx.addIssue({ code: 'custom', message: `not an IP address or CIDR: ${item}` });
-          return [];
-        }
-      }),
+    commaItems(value).flatMap((item) => {
+      try {
+        return [parseCidr(item)];
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `not an IP address or CIDR: ${item}` });
+        return [];
+      }
+    }),
   );
 
 export function readConfig(environment: Environment) {

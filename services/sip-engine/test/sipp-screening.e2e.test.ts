@@ -2,7 +2,7 @@
 // defaults: more than 16 requests in a 2 s sample) and hears nothing more while other sources are served;
 // 127.0.0.1 is exempt as the harness configures it; scanners' User-Agents are discarded or rejected.
 import { connect } from 'node:net';
-import { runSipp, type SippOptions } from '@callctl/testing';
+import { runSipp, waitFor, type SippOptions } from '@callctl/testing';
 import { expectSippPassed } from './harness/sipp-expect.js';
 import { scenario, startEngine, type EngineProcess } from './harness/engine-process.js';
 
@@ -80,7 +80,10 @@ describe('flood ban with the default thresholds (127.0.0.1 exempt)', () => {
 describe('spammers action reject', () => {
   let engine: EngineProcess;
   beforeAll(async () => {
-    engine = await startEngine({ env: { SIP_SPAMMERS_ACTION: 'reject', SIP_FLOOD_MAX_REQUESTS: '0' } });
+    engine = await startEngine({
+      logLevel: 'info',
+      env: { SIP_SPAMMERS_ACTION: 'reject', SIP_FLOOD_MAX_REQUESTS: '0' },
+    });
   });
   afterAll(async () => {
     await engine?.stop();
@@ -88,6 +91,12 @@ describe('spammers action reject', () => {
 
   it('answers a scanner 403 Forbidden at once', async () => {
     expectSippPassed(await scanner(engine, 'sipcli/v1.8'), 1);
+    // Logged (pino writes asynchronously, so the line may follow the 403).
+    await waitFor('the spammer line', () =>
+      /"header":"User-Agent","value":"sipcli\/v1\.8".*"msg":"spammer request refused"/.test(
+        engine.process.output(),
+      ),
+    );
   });
 
   it('lets an ordinary user agent through to the core (503: no app routed REGISTER)', async () => {

@@ -22,6 +22,8 @@ export interface FrontDoorOptions {
   flood?: FloodGuard;
   /** Known scanners' headers (drachtio's `spammers`); undefined: none. */
   spammers?: SpammerOptions;
+  /** Where refused spammers are logged at a bounded rate (one line, then a summary per window). */
+  spammerLog?: MalformedTally;
   /** Counts of what the screening refused (spammers discarded and rejected). */
   screened?: ScreenedCounts;
   /** A well-formed, valid request for the transaction layer. */
@@ -91,7 +93,11 @@ export function createFrontDoor(options: FrontDoorOptions): (inbound: Inbound) =
         }
         const spammer = spammers && matchSpammer(message, inbound.transport.protocol, spammers);
         if (spammer) {
-          log.debug({ remote: inbound.remote, ...spammer }, 'spammer request refused');
+          options.spammerLog?.record('spammer request refused', {
+            remote: inbound.remote,
+            reason: spammer.header,
+            ...spammer,
+          });
           if (spammer.action === 'discard') screened.spammersDiscarded += 1;
           else {
             screened.spammersRejected += 1;

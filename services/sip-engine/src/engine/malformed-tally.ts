@@ -15,6 +15,8 @@ export interface MalformedTallyOptions {
   clock: Clock;
   /** Length of one summary window. @default 10_000 */
   intervalMs?: number;
+  /** The summary line's message. @default 'malformed messages not logged one by one' */
+  summary?: string;
 }
 
 export const DEFAULT_MALFORMED_LOG_INTERVAL_MS = 10_000;
@@ -61,7 +63,7 @@ export class MalformedTally {
       }
       this.options.log.info(
         { count: window.count, intervalMs: this.intervalMs, sample: window.sample },
-        'malformed messages not logged one by one',
+        this.options.summary ?? 'malformed messages not logged one by one',
       );
       this.window = { timer: this.arm(), count: 0 };
     });

@@ -82,11 +82,19 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     ? new FloodGuard(options.flood, options.clock ?? systemClock, frontDoorLog)
     : undefined;
   const screened: ScreenedCounts = { spammersDiscarded: 0, spammersRejected: 0 };
+  // Like drachtio's notice per spammer, but a scanner sweep writes two lines per window, not one per request.
+  const spammerLog = new MalformedTally({
+    log: frontDoorLog,
+    clock: options.clock ?? systemClock,
+    intervalMs: options.malformedLogIntervalMs,
+    summary: 'spammer requests not logged one by one',
+  });
   const onMessage = createFrontDoor({
     log: frontDoorLog,
     malformed,
     flood,
     spammers: options.spammers,
+    spammerLog,
     screened,
     onRequest: (request, inbound) => {
       if (ref.core) return ref.core.onRequest(request, inbound);
@@ -160,6 +168,7 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
       await admin.close();
       core.close();
       malformed.close();
+      spammerLog.close();
       flood?.close();
       await Promise.all(transports.map((t) => t.close()));
     },
