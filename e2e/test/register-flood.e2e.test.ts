@@ -1,8 +1,7 @@
 // A REGISTER flood from one source (issue 19, research §8: Kamailio's pike defaults, 16 requests per 2 s
-// sample, then a ban): the SIP engine's front door answers the first requests (the registrar's 401
-// challenges), bans the source at the threshold and drops everything from it silently from then on, while
-// a device at another source registers with digest in the middle of the flood, and the test's own address
-// (exempt, as a trusted carrier's would be) is never counted.
+// sample, then a ban): the SIP engine's front door lets the first requests through (the registrar answers
+// them), bans the source at the threshold and drops everything from it silently from then on, while
+// a device at another source registers with digest in the middle of the flood.
 import { join } from 'node:path';
 import { startSipp, waitFor } from '@callctl/testing';
 import { flood } from '../support/floods.js';
@@ -16,7 +15,7 @@ const DEVICE = '127.0.0.6';
 /** The engine's defaults (SIP_FLOOD_MAX_REQUESTS, SIP_FLOOD_SAMPLE_MS), said here. */
 const MAX_REQUESTS = 16;
 const SAMPLE_MS = 2000;
-/** 60 REGISTERs a second for 4 s: the threshold is crossed within the first 300 ms. */
+/** 60 REGISTERs a second for 4 s: the threshold is crossed within the first 600 ms. */
 const FLOOD_PER_SECOND = 60;
 const FLOOD_SECONDS = 4;
 const SCENARIOS = join(__dirname, '..', 'scenarios');
@@ -67,10 +66,12 @@ describe('a REGISTER flood from one source', () => {
     const report = await flooding;
 
     expect(report.sent).toBeGreaterThanOrEqual(FLOOD_PER_SECOND * FLOOD_SECONDS * 0.9);
-    // The requests under the threshold were answered (401), nothing after the ban.
+    // The requests under the threshold were answered (404: the flood names no platform domain), nothing
+    // after the ban. The samples are aligned windows, as pike's timer ticks: a flood that starts late in one
+    // has up to the threshold answered there and again in the next before the ban.
     expect(report.responses).toBeGreaterThan(0);
-    expect(report.responses).toBeLessThanOrEqual(MAX_REQUESTS);
-    expect(report.lastResponseMs).toBeLessThan(1000);
+    expect(report.responses).toBeLessThanOrEqual(2 * MAX_REQUESTS);
+    expect(report.lastResponseMs).toBeLessThan(SAMPLE_MS);
     const ban = p()
       .edge.engine.output()
       .split('\n')
