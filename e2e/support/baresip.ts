@@ -44,12 +44,14 @@ export interface BaresipAccount {
   user: string;
   domain: string;
   password: string;
-  /** host:port of the platform's SIP engine (UDP): its outbound proxy and registrar. */
+  /** host:port of the platform's SIP engine: its outbound proxy and registrar. */
   registrar: string;
   /** Registration expiry it asks for and refreshes within (s). @default 60 */
   expiresS?: number;
   /** `manual`: it rings (180) and waits for `answer`, e.g. the contact that loses a fork. @default 'auto' */
   answerMode?: 'auto' | 'manual';
+  /** `tcp`: it registers (and calls) over a TCP connection it opens to the registrar. @default 'udp' */
+  transport?: 'udp' | 'tcp';
 }
 
 export interface BaresipOptions extends PhoneOptions {
@@ -112,7 +114,7 @@ function accountLine(name: string, sipPort: number, account: BaresipAccount | un
     `<sip:${account.user}@${account.domain}>`,
     `auth_user=${account.user}`,
     `auth_pass=${account.password}`,
-    `outbound="sip:${account.registrar}"`,
+    `outbound="sip:${account.registrar}${account.transport === 'tcp' ? ';transport=tcp' : ''}"`,
     `regint=${account.expiresS ?? DEVICE_EXPIRES_S}`,
     `answermode=${account.answerMode ?? 'auto'}`,
   ].join(';');

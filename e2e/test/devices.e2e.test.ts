@@ -13,9 +13,14 @@ const ALICE_HZ = 500;
 const ALICE_MOBILE_HZ = 600;
 const BOB_HZ = 900;
 const CARRIER_HZ = 1700;
+const CAROL_HZ = 1100;
 
 describe('SIP phones registered to the platform', () => {
-  const { p, prov, calls, device, bindings, carrier } = devicesUnderTest('devices-e2e', ['alice', 'bob']);
+  const { p, prov, calls, device, bindings, carrier } = devicesUnderTest('devices-e2e', [
+    'alice',
+    'bob',
+    'carol',
+  ]);
 
   it("CreateCall to sip:alice@<domain> rings both of alice's phones; the first to answer wins, the other is cancelled; audio both ways", async () => {
     const desk = await device('alice-desk', 'alice', ALICE_HZ);
@@ -114,5 +119,33 @@ describe('SIP phones registered to the platform', () => {
     const result = await gateway.sipp.result;
     p().edge.expectSippSucceeded(result);
     expect(result.messages).toMatch(/INVITE sip:\+15550100@127\.0\.0\.1/);
+  });
+
+  it('a phone registered over TCP is called over its own connection', async () => {
+    const carol = await device('carol-tcp', 'carol', CAROL_HZ, { transport: 'tcp' });
+    const [binding] = await bindings('carol', 1);
+    expect(binding).toMatchObject({ transport: 'tcp', sourceAddress: '127.0.0.1' });
+    // Over TCP the source port is the phone's side of the connection it opened, not the port it listens on.
+    expect(binding!.sourcePort).not.toBe(carol.sipPort);
+
+    const { callId, legId } = await p().api.createCall({
+      toUri: `sip:carol@${DOMAIN}`,
+      fromUri: 'sip:operator@127.0.0.1',
+      ringTimeoutMs: 15_000,
+      maxDurationMs: 0,
+      clientState: '',
+      idempotencyKey: 'devices-call-carol-tcp',
+    });
+    await carol.event('CALL_ESTABLISHED');
+    await p().event('legAnswered', (e) => e.event.legAnswered.legId === legId);
+    // baresip's trace: the INVITE came in over TCP, from the engine's side of carol's connection.
+    expect(carol.output()).toMatch(
+      new RegExp(
+        `^TCP 127\\.0\\.0\\.1:${p().edge.engine.sipPort} -> 127\\.0\\.0\\.1:${binding!.sourcePort}\\s+INVITE sip:carol-`,
+        'm',
+      ),
+    );
+    await p().api.hangup({ callId, legId: '' });
+    await carol.event('CALL_CLOSED');
   });
 });
