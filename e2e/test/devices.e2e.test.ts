@@ -21,6 +21,16 @@ describe('SIP phones registered to the platform', () => {
     'bob',
     'carol',
   ]);
+  /** CreateCall to a user of the platform domain: the application calls a device. */
+  const callUser = (user: string) =>
+    p().api.createCall({
+      toUri: `sip:${user}@${DOMAIN}`,
+      fromUri: 'sip:operator@127.0.0.1',
+      ringTimeoutMs: 15_000,
+      maxDurationMs: 0,
+      clientState: '',
+      idempotencyKey: `devices-call-${user}`,
+    });
 
   it("CreateCall to sip:alice@<domain> rings both of alice's phones; the first to answer wins, the other is cancelled; audio both ways", async () => {
     const desk = await device('alice-desk', 'alice', ALICE_HZ);
@@ -29,14 +39,7 @@ describe('SIP phones registered to the platform', () => {
     expect(registered.map((b) => b.sourceAddress)).toEqual(['127.0.0.1', '127.0.0.1']);
     expect(registered.map((b) => b.sourcePort).sort()).toEqual([desk.sipPort, mobile.sipPort].sort());
 
-    const { callId, legId } = await p().api.createCall({
-      toUri: `sip:alice@${DOMAIN}`,
-      fromUri: 'sip:operator@127.0.0.1',
-      ringTimeoutMs: 15_000,
-      maxDurationMs: 0,
-      clientState: '',
-      idempotencyKey: 'devices-call-alice',
-    });
+    const { callId, legId } = await callUser('alice');
     // Both rang; the desk phone answered at once, the mobile (manual answer) was cancelled.
     await mobile.event('CALL_INCOMING');
     await desk.event('CALL_ESTABLISHED');
@@ -128,14 +131,7 @@ describe('SIP phones registered to the platform', () => {
     // Over TCP the source port is the phone's side of the connection it opened, not the port it listens on.
     expect(binding!.sourcePort).not.toBe(carol.sipPort);
 
-    const { callId, legId } = await p().api.createCall({
-      toUri: `sip:carol@${DOMAIN}`,
-      fromUri: 'sip:operator@127.0.0.1',
-      ringTimeoutMs: 15_000,
-      maxDurationMs: 0,
-      clientState: '',
-      idempotencyKey: 'devices-call-carol-tcp',
-    });
+    const { callId, legId } = await callUser('carol');
     await carol.event('CALL_ESTABLISHED');
     await p().event('legAnswered', (e) => e.event.legAnswered.legId === legId);
     // baresip's trace: the INVITE came in over TCP, from the engine's side of carol's connection.
