@@ -187,8 +187,6 @@ const services = [
       SIP_TCP: sipListen,
       ADMIN: `127.0.0.1:${sipAdminPort}`,
       ADMIN_SECRET: sipAdminSecret,
-      // sipp on this host may send hundreds of requests a second; 127.0.0.2+ still get the flood ban.
-      SIP_FLOOD_EXEMPT_CIDRS: '127.0.0.1/32',
     },
     ready: tcpAccepting('127.0.0.1', sipAdminPort),
     listens: [

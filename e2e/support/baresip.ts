@@ -5,6 +5,13 @@
 // it decoded to a WAV per call, which the test reads while the call runs (phone-process.ts). It is driven
 // over ctrl_tcp: netstring JSON commands, whose replies and the phone's events come on the same socket.
 // stop() is SIGKILL: the tests never need its goodbye, and a kill cannot hang.
+//
+// With `account`, it is a device of a platform domain: it registers as `<name>@<domain>` with digest
+// (auth_user/auth_pass) through the platform's SIP port as its outbound proxy, where every request it sends
+// goes (INVITEs to `sip:bob@<domain>` or `sip:+44...@<domain>` included), and answers the platform's 407s.
+// baresip 1.0 (libre 1.1) digest is MD5 only, and it gives up on a 401/407 that carries any other
+// algorithm's challenge, even after an MD5 one ("Register: Function not implemented"): a platform its
+// phones register to must offer MD5 alone (sip-edge DIGEST_ALGORITHMS=MD5).
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +19,9 @@ import { freePort, isBound, requireBinary, waitFor } from '@callctl/testing';
 import { phoneFolder, recentToneRatioOf, startPhoneProcess, type PhoneOptions } from './phone-process.js';
 
 const COMMAND_TIMEOUT_MS = 5_000;
+/** `reginfo`'s line of a registered account, its colours removed: `> sip:alice@pbx.test   OK   Expires 60s`. */
+const REGISTERED = /\sOK\s/;
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 /** A decoded-audio dump not written for this long is no longer written (see recentToneRatio). */
 const STALE_DUMP_MS = 500;
 
@@ -28,9 +38,32 @@ export interface BaresipEvent {
   at: number;
 }
 
+/** A platform device's account: `<user>@<domain>`, registered with digest through `registrar`. */
+export interface BaresipAccount {
+  /** The user it registers as (two phones of one user each have a name, i.e. a folder, of their own). */
+  user: string;
+  domain: string;
+  password: string;
+  /** host:port of the platform's SIP engine: its outbound proxy and registrar. */
+  registrar: string;
+  /** Registration expiry it asks for and refreshes within (s). @default 60 */
+  expiresS?: number;
+  /** `manual`: it rings (180) and waits for `answer`, e.g. the contact that loses a fork. @default 'auto' */
+  answerMode?: 'auto' | 'manual';
+  /** `tcp`: it registers (and calls) over a TCP connection it opens to the registrar. @default 'udp' */
+  transport?: 'udp' | 'tcp';
+}
+
+export interface BaresipOptions extends PhoneOptions {
+  account?: BaresipAccount;
+}
+
+/** Registration expiry a device asks for by default: sip-edge's REGISTRAR_MIN_EXPIRES_S default. */
+const DEVICE_EXPIRES_S = 60;
+
 export interface Baresip {
   readonly name: string;
-  /** Its SIP address: `sip:<name>@127.0.0.1:<port>`. */
+  /** Its SIP address: `sip:<name>@127.0.0.1:<port>`, or with an account `sip:<user>@<domain>`. */
   readonly uri: string;
   readonly sipPort: number;
   /** The frequency of the tone it sends in every call. */
@@ -44,6 +77,10 @@ export interface Baresip {
     timeoutMs?: number,
     since?: number,
   ): Promise<BaresipEvent>;
+  /** Waits for the registration's 200 (REGISTER_OK); the failure names a REGISTER_FAIL and its reason. */
+  registered(timeoutMs?: number): Promise<void>;
+  /** Answers the ringing call (answerMode `manual`). */
+  answer(): Promise<void>;
   /** Sends INVITE to `uri` (returns once baresip took the command). */
   dial(uri: string): Promise<void>;
   /** Re-INVITE a=sendonly on the current call. */
@@ -70,8 +107,21 @@ export interface Baresip {
   stop(): Promise<void>;
 }
 
-export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
-  const { name, toneHz } = options;
+/** The line of its `accounts` file: a loopback address of its own, or a device of a platform domain. */
+function accountLine(name: string, sipPort: number, account: BaresipAccount | undefined): string {
+  if (!account) return `<sip:${name}@127.0.0.1:${sipPort}>;regint=0;answermode=auto`;
+  return [
+    `<sip:${account.user}@${account.domain}>`,
+    `auth_user=${account.user}`,
+    `auth_pass=${account.password}`,
+    `outbound="sip:${account.registrar}${account.transport === 'tcp' ? ';transport=tcp' : ''}"`,
+    `regint=${account.expiresS ?? DEVICE_EXPIRES_S}`,
+    `answermode=${account.answerMode ?? 'auto'}`,
+  ].join(';');
+}
+
+export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
+  const { name, toneHz, account } = options;
   const binary = requireBinary('baresip', 'baresip-core');
   const { root, home, tone, sipPort, rtp } = await phoneFolder(options, 100);
   const config = join(root, 'config');
@@ -108,7 +158,7 @@ export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(config, 'accounts'), `<sip:${name}@127.0.0.1:${sipPort}>;regint=0;answermode=auto\n`);
+  writeFileSync(join(config, 'accounts'), `${accountLine(name, sipPort, account)}\n`);
 
   const proc = await startPhoneProcess(
     `baresip ${name}`,
@@ -177,23 +227,48 @@ export async function startBaresip(options: PhoneOptions): Promise<Baresip> {
     return decoded.length === 0 ? undefined : join(dumps, decoded[decoded.length - 1]!);
   };
 
+  const failure = (error: unknown) =>
+    new Error(
+      `${String(error)}\nbaresip events: ${events.map((e) => `${e.type}(${e.param ?? ''})`).join(', ')}\n` +
+        proc.output().slice(-4000),
+    );
+  const event: Baresip['event'] = (type, match = () => true, timeoutMs = 20_000, since = 0) =>
+    waitFor(
+      `baresip ${name} event ${type}`,
+      () => events.find((e) => e.type === type && e.at >= since && match(e)),
+      timeoutMs,
+    ).catch((error: unknown) => {
+      throw failure(error);
+    });
+
   return {
     name,
-    uri: `sip:${name}@127.0.0.1:${sipPort}`,
+    uri: account ? `sip:${account.user}@${account.domain}` : `sip:${name}@127.0.0.1:${sipPort}`,
     sipPort,
     toneHz,
     events,
-    event: (type, match = () => true, timeoutMs = 20_000, since = 0) =>
+    event,
+    registered: (timeoutMs = 10_000) =>
       waitFor(
-        `baresip ${name} event ${type}`,
-        () => events.find((e) => e.type === type && e.at >= since && match(e)),
+        `baresip ${name} registered`,
+        async () => {
+          const failed = events.find((e) => e.type === 'REGISTER_FAIL');
+          if (failed) throw new Error(`baresip ${name} failed to register: ${failed.param ?? ''}`);
+          // Its REGISTER_OK may come before the control socket is connected: ask for the status too.
+          return (
+            events.some((e) => e.type === 'REGISTER_OK') ||
+            REGISTERED.test((await command('reginfo')).replace(ANSI_COLOUR, ' '))
+          );
+        },
         timeoutMs,
-      ).catch((error: unknown) => {
-        throw new Error(
-          `${String(error)}\nbaresip events: ${events.map((e) => `${e.type}(${e.param ?? ''})`).join(', ')}\n` +
-            proc.output().slice(-4000),
-        );
-      }),
+        100,
+      ).then(
+        () => undefined,
+        (error: unknown) => {
+          throw failure(error);
+        },
+      ),
+    answer: async () => void (await command('accept')),
     dial: async (uri) => void (await command('dial', uri)),
     hold: async () => void (await command('hold')),
     resume: async () => void (await command('resume')),

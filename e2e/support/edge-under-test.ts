@@ -124,6 +124,8 @@ export interface FixtureOptions {
   mediaServices?: boolean | { ttsEnv?: NodeJS.ProcessEnv; mediaLibraryEnv?: NodeJS.ProcessEnv };
   /** More media-worker settings (e.g. MEDIA_URL_ALLOW). */
   mediaWorkerEnv?: NodeJS.ProcessEnv;
+  /** More SIP engine settings (e.g. SIP_FLOOD_EXEMPT_CIDRS). */
+  engineEnv?: NodeJS.ProcessEnv;
   /** Settings every service gets (below its own), e.g. where traces go (OTEL_*). */
   serviceEnv?: NodeJS.ProcessEnv;
   /**
@@ -205,7 +207,7 @@ export async function startEdgeUnderTest(
         ...(fixtures.rtpengineArgs ? { extraArgs: fixtures.rtpengineArgs } : {}),
       }),
     );
-    engine = keep(await startSipEngine());
+    engine = keep(await startSipEngine(fixtures.engineEnv));
     mediaWorkerOptions = {
       natsUrl: nats.url,
       rtpengineNgPort: rtpengine.ngPort,

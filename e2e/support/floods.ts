@@ -9,12 +9,16 @@ export type { FloodKind, FloodReport } from './flood.js';
 // The built script: generating the flood must not cost the test runner's event loop (nor a transpiler).
 const SCRIPT = join(__dirname, '..', 'dist', 'support', 'flood.js');
 
-/** `perSecond`: datagrams per second, or for slowloris the number of connections. */
+/**
+ * `perSecond`: datagrams per second, or for slowloris the number of connections. `source`: the loopback
+ * address UDP floods are sent from (default 127.0.0.1).
+ */
 export async function flood(
   kind: FloodKind,
   port: number,
   perSecond: number,
   seconds: number,
+  source?: string,
 ): Promise<FloodReport> {
   if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: build the e2e folder first (npx tsc -b)`);
   const proc = startProcess(process.execPath, [
@@ -23,6 +27,7 @@ export async function flood(
     String(port),
     String(perSecond),
     String(seconds),
+    ...(source ? [source] : []),
   ]);
   const code = await proc.exited;
   const line = proc.output().trim().split('\n').pop() ?? '';

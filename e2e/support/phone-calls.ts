@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toneRatio, waitFor, type RtpEndpoint, type RunningSipp } from '@callctl/testing';
 import { CALLEE_HZ, CALLER_HZ, callParties, type CallParties } from './call-parties.js';
-import { startPlatform, type PlatformUnderTest } from './platform-under-test.js';
+import { startPlatform, type PlatformOptions, type PlatformUnderTest } from './platform-under-test.js';
+import type { SipEdgeSettings } from './services.js';
 
 export const TONE_DETECTED = 0.5;
 /** How often a party's RTP endpoint looks for a new media address in its sipp's log. */
@@ -171,12 +172,26 @@ export interface PhonesUnderTest {
   phone<T extends Phone>(start: (dir: string) => Promise<T>): Promise<T>;
 }
 
+/** How a phones file's platform differs from the default one. */
+export interface PhonesPlatform {
+  /** sip-edge's settings. */
+  settings?: SipEdgeSettings;
+  /** The fixtures' (e.g. `provisioning`); `orchestratorEnv` is merged into theirs. */
+  fixtures?: PlatformOptions;
+  /** Run once the platform is up, before the first case (e.g. provisioning its domain and users). */
+  setUp?: (platform: PlatformUnderTest) => Promise<void>;
+}
+
 /**
  * A test file's (or describe block's) platform, phones and sipp parties: registers the jest hooks that start
- * the platform before its cases (with `orchestratorEnv`, e.g. REFER_POLICY), stop the phones and parties
- * after each case and close everything after the last.
+ * the platform before its cases (with `orchestratorEnv`, e.g. REFER_POLICY, and `more` of PhonesPlatform),
+ * stop the phones and parties after each case and close everything after the last.
  */
-export function phonesUnderTest(name: string, orchestratorEnv: NodeJS.ProcessEnv = {}): PhonesUnderTest {
+export function phonesUnderTest(
+  name: string,
+  orchestratorEnv: NodeJS.ProcessEnv = {},
+  more: PhonesPlatform = {},
+): PhonesUnderTest {
   let platform: PlatformUnderTest | undefined;
   let dir = '';
   const p = () => {
@@ -187,7 +202,11 @@ export function phonesUnderTest(name: string, orchestratorEnv: NodeJS.ProcessEnv
   const phones: Phone[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${name}-`));
-    platform = await startPlatform({}, { orchestratorEnv });
+    platform = await startPlatform(more.settings, {
+      ...more.fixtures,
+      orchestratorEnv: { ...more.fixtures?.orchestratorEnv, ...orchestratorEnv },
+    });
+    await more.setUp?.(platform);
   });
   afterEach(async () => {
     await Promise.all(phones.splice(0).map((ph) => ph.stop()));

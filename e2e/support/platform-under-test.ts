@@ -1,12 +1,16 @@
 // The whole platform for one test file: sip-edge and what it talks to (edge-under-test.ts), plus a fresh
 // PostgreSQL database and the call-orchestrator, with the public CallControl client and every call
-// event it streams (WatchEvents from position 0).
+// event it streams (WatchEvents from position 0); with `provisioning`, the provisioning service too (trunks,
+// domains and users, routes), over a database of its own, and its client.
+import { randomBytes } from 'node:crypto';
 import { createCallControlClient, NO_RETRIES, type CallControlClient, type EventFeed } from '@callctl/client';
 import type { callControl } from '@callctl/proto';
 import { createTestDatabase, waitFor, type TestDatabase } from '@callctl/testing';
 import { startEdgeUnderTest, type EdgeUnderTest, type FixtureOptions } from './edge-under-test.js';
+import { provisioningApi, type ProvisioningApi } from './provisioning-api.js';
 import {
   startOrchestratorProcess,
+  startProvisioningProcess,
   type GrpcServiceProcess,
   type ServiceProcess,
   type SipEdgeSettings,
@@ -44,6 +48,8 @@ export interface PlatformUnderTest {
   ): Promise<CallEvent<C>>;
   /** Events of one call, in log order. */
   eventsOf(callId: string): callControl.WatchEventsResponse[];
+  /** The provisioning service and its API, when PlatformOptions.provisioning asked for them. */
+  provisioning?: { service: GrpcServiceProcess; api: ProvisioningApi };
   /** SIGKILL the orchestrator (the test then restarts it with startOrchestrator). */
   killOrchestrator(): Promise<void>;
   startOrchestrator(): Promise<void>;
@@ -85,14 +91,29 @@ export interface PlatformOptions extends FixtureOptions {
   watchEvents?: boolean;
   /** More orchestrator settings, e.g. DEFAULT_MAX_CALL_DURATION_MS. */
   orchestratorEnv?: NodeJS.ProcessEnv;
+  /**
+   * Also run the provisioning service over its own test database, publishing to the file's NATS KV, with
+   * sip-edge given the same PROVISIONING_SECRETS_KEY (a random one per file). `env` adds settings.
+   */
+  provisioning?: boolean | { env?: NodeJS.ProcessEnv };
 }
 
 export async function startPlatform(
   settings: SipEdgeSettings = {},
   fixtures: PlatformOptions = {},
 ): Promise<PlatformUnderTest> {
-  const edge = await startEdgeUnderTest(settings, fixtures);
+  const secretsKey = randomBytes(32).toString('base64');
+  const edge = await startEdgeUnderTest(
+    fixtures.provisioning
+      ? { ...settings, env: { PROVISIONING_SECRETS_KEY: secretsKey, ...settings.env } }
+      : settings,
+    fixtures,
+  );
   let db: TestDatabase | undefined;
+  let provisioningDb: TestDatabase | undefined;
+  let provisioning: PlatformUnderTest['provisioning'];
+  /** Stopped, last first, when the start fails half-way. */
+  const started: { stop(): Promise<void> }[] = [];
   let orchestrator: GrpcServiceProcess;
   const orchestratorOptions = {
     natsUrl: edge.nats.url,
@@ -106,9 +127,24 @@ export async function startPlatform(
     db = await createTestDatabase();
     orchestratorOptions.databaseUrl = db.url;
     orchestrator = await startOrchestratorProcess(orchestratorOptions);
+    started.unshift(orchestrator);
+    if (fixtures.provisioning) {
+      provisioningDb = await createTestDatabase();
+      const more = fixtures.provisioning === true ? {} : fixtures.provisioning;
+      const service = await startProvisioningProcess({
+        databaseUrl: provisioningDb.url,
+        natsUrl: edge.nats.url,
+        secretsKey,
+        env: { ...fixtures.serviceEnv, ...more.env },
+      });
+      started.unshift(service);
+      provisioning = { service, api: await provisioningApi(`127.0.0.1:${service.grpcPort}`, edge.nats.url) };
+    }
   } catch (error) {
+    for (const service of started) await service.stop();
     await edge.close();
     await db?.drop();
+    await provisioningDb?.drop();
     throw error;
   }
   const database = db;
@@ -145,8 +181,10 @@ export async function startPlatform(
       edge.engine,
       ...(edge.mixer ? [edge.mixer] : []),
       ...(edge.streamGateway ? [edge.streamGateway] : []),
+      ...(provisioning ? [provisioning.service] : []),
     ]),
     eventsOf: (callId) => events.filter((e) => e.envelope?.streamId === `call-${callId}`),
+    ...(provisioning ? { provisioning } : {}),
     async killOrchestrator() {
       watch?.close();
       await orchestrator.kill();
@@ -162,8 +200,11 @@ export async function startPlatform(
       watch?.close();
       api.close();
       await orchestrator.stop();
+      await provisioning?.api.close();
+      await provisioning?.service.stop();
       await edge.close();
       await database.drop();
+      await provisioningDb?.drop();
     },
   };
 }

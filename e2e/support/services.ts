@@ -67,7 +67,8 @@ export interface SipEngineProcess extends ServiceProcess {
   secret: string;
 }
 
-export async function startSipEngine(): Promise<SipEngineProcess> {
+/** `env`: more settings, e.g. the flood ban's (SIP_FLOOD_*). */
+export async function startSipEngine(env: NodeJS.ProcessEnv = {}): Promise<SipEngineProcess> {
   const sipPort = await freePort();
   const adminPort = await freePort();
   const secret = 'e2e-secret';
@@ -81,6 +82,7 @@ export async function startSipEngine(): Promise<SipEngineProcess> {
       // Tests and benchmarks send hundreds of requests a second from 127.0.0.1; other loopback addresses
       // (127.0.0.5 in the flood test) get the default ban.
       SIP_FLOOD_EXEMPT_CIDRS: '127.0.0.1/32',
+      ...env,
     },
     'sip-engine ready',
   );

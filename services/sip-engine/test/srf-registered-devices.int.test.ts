@@ -80,6 +80,20 @@ describe.each(['udp', 'tcp'] as const)('a phone registered over %s', (protocol) 
     expect(seen.via).toContain(`rport=${seen.source_port}`);
   });
 
+  it('has a REGISTER to a domain, routed through the engine as its outbound proxy (a preloaded Route), delivered to the app', async () => {
+    await using env = await startEngineEnv();
+    await using phone = await ScriptedUa.start(protocol);
+    const registration = await registrar(env);
+    const peer = env.peer(protocol);
+    // As baresip with `outbound` sends it: the Request-URI is the domain, the engine only its Route.
+    const register = phone.request('REGISTER', 'sip:pbx.example.test', { headers: [['Expires', '60']] });
+    register.set('Contact', `<${contact}>`);
+    register.set('Route', `<sip:127.0.0.1:${peer.port};lr${protocol === 'tcp' ? ';transport=tcp' : ''}>`);
+    await phone.send(register, peer);
+    await phone.expectResponse(200, 'REGISTER');
+    expect(await registration.first).toMatchObject({ source_address: '127.0.0.1', protocol });
+  });
+
   it('is reached through its registered flow (srf proxy) and the dialog keeps to it, not to its private Contact', async () => {
     await using env = await startEngineEnv();
     await using phone = await ScriptedUa.start(protocol);

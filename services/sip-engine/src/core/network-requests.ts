@@ -29,8 +29,14 @@ export class NetworkRequests {
     via.received = inbound.remote.address;
     via.rport = inbound.remote.port;
     request.setTopVia(formatVia(via));
-    if (request.has('Route') && this.proxy.routedThroughUs(request))
-      return this.proxy.forwardRequest(request, inbound);
+    if (request.has('Route') && this.proxy.routedThroughUs(request)) {
+      // A phone with the platform as its outbound proxy preloads our Route on its new requests (RFC 3261
+      // 8.1.2; REGISTER sip:<domain>, INVITE sip:bob@<domain>): with our entry popped (16.4) and none left
+      // the request is ours, for the app. In-dialog requests of a record-routed dialog are forwarded.
+      if (request.to.tag !== undefined || request.getAll('Route').length > 1)
+        return this.proxy.forwardRequest(request, inbound);
+      request.remove('Route');
+    }
     const flow: Flow = { transport: inbound.transport, remote: inbound.remote };
     const method = request.method;
     const key = `${via.branch ?? ''}|${via.host}:${via.port ?? ''}|${method === 'ACK' ? 'INVITE' : method}`;
