@@ -21,9 +21,9 @@ import {
   type ManagedProcess,
   type MediaStack,
 } from '@callctl/testing';
-import { mediaOf, startWsReceiver, type WsReceiver } from './support/ws-receiver.js';
+import { mediaOf, receivedAt, startWsReceiver, type WsReceiver } from './support/ws-receiver.js';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
 const STREAMS = 2;
@@ -210,8 +210,16 @@ describe('the stream gateway process', () => {
     client.close();
     for (const connection of receiver.connections) {
       // The gateway has exited: its close frame is already sent, behind megabytes of backlog this process
-      // still parses (a loaded CI box took over 5 s once).
-      await waitFor('the close frame', () => connection.closed, 20_000);
+      // still parses (a loaded CI box took over 5 s once, and over 20 s once beside other suites). On a
+      // timeout, say how far the reading got, to tell a slow reader from a frame never sent.
+      await waitFor('the close frame', () => connection.closed, 60_000).catch((error: unknown) => {
+        const last = connection.messages.at(-1);
+        const lastAt = last ? receivedAt.get(last) : undefined;
+        throw new Error(
+          `${String(error)}: ${connection.messages.length} messages read, the last ${last?.event ?? 'none'} ` +
+            `${lastAt ? `${Date.now() - lastAt} ms ago` : ''}, socket state ${connection.socket.readyState}`,
+        );
+      });
       expect(connection.closed!.code).toBe(1000);
       expect(connection.messages.at(-1)).toMatchObject({
         event: 'close',
