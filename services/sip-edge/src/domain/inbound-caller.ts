@@ -63,8 +63,10 @@ export function classifyInbound(input: InboundInput): InboundCaller {
 export type DeviceRoute = { kind: 'routed'; routedTo: string } | { kind: 'none'; reason: string };
 
 /**
- * Where an authenticated device's call goes, as a target CreateCall/Dial accepts: another user's AOR, a
- * number (which the dial plan sends to a trunk when dialled), or a SIP URI outside the platform.
+ * Where an authenticated device's call goes, as a target CreateCall/Dial accepts: another user's AOR, or a
+ * number (which the dial plan sends to a trunk when dialled). A SIP URI outside the platform's domains has
+ * no route: a phone's credentials must not turn the platform into an open relay to any SIP address (an
+ * application may still dial one for it, with DEVICE_CALL_ROUTING=app).
  */
 export function routeDeviceCall(
   snapshot: ProvisioningSnapshot,
@@ -86,7 +88,7 @@ export function routeDeviceCall(
     case 'trunk':
       return { kind: 'routed', routedTo: target.kind === 'number' ? target.number : requestUri };
     case 'direct':
-      return { kind: 'routed', routedTo: decision.uri };
+      return { kind: 'none', reason: `${decision.uri} is outside the platform's domains` };
     case 'none':
       return { kind: 'none', reason: decision.reason };
   }

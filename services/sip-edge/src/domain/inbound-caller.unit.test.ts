@@ -97,6 +97,12 @@ describe('device call route', () => {
   it('goes to a number the dial plan sends to a trunk', () =>
     expect(route(`sip:+442071234567@${DOMAIN}`)).toEqual({ kind: 'routed', routedTo: '+442071234567' }));
 
+  it('has no route to a SIP address outside the platform: no open relay for a phone', () =>
+    expect(route('sip:someone@elsewhere.example')).toEqual({
+      kind: 'none',
+      reason: "sip:someone@elsewhere.example is outside the platform's domains",
+    }));
+
   it('has no route for an unknown user or an unrouted number', () => {
     expect(route(`sip:carol@${DOMAIN}`)).toMatchObject({ kind: 'none' });
     expect(route(`sip:+15551234567@${DOMAIN}`)).toMatchObject({ kind: 'none' });
