@@ -827,6 +827,52 @@ describe('the stream gateway', () => {
   });
 });
 
+describe('trunks, devices and the registrar', () => {
+  const sipEdgeOf = (objects: K8sObject[]) =>
+    findContainer(findWorkload(objects, 'Deployment', '-sip-edge'), 'sip-edge');
+
+  it('refuses unknown sources by default and shares one generated nonce secret across sip-edge pods', () => {
+    const objects = renderedFor('default values (plus the required settings)');
+    const edge = sipEdgeOf(objects);
+    expect(envOf(edge, 'INBOUND_ALLOW_CIDRS')?.value).toBe('');
+    expect(envOf(edge, 'INBOUND_REJECT_STATUS')?.value).toBe('403');
+    expect(envOf(edge, 'DIGEST_ALGORITHMS')?.value).toBe('SHA-256,MD5');
+    expect(envOf(edge, 'REGISTRAR_NONCE_SECRET')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'callctl-registrar', key: 'secret' },
+    });
+    const secret = named(objects, 'Secret', '-registrar') as unknown as { data: { secret: string } };
+    expect(Buffer.from(secret.data.secret, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+  });
+
+  it("screens sources in the project's engine: flood ban with exempt carriers, scanners", () => {
+    const objects = render(
+      [],
+      [
+        REQUIRED_SETTINGS,
+        {
+          sipEdge: {
+            engine: 'callctl-sip-engine',
+            inbound: { allowCidrs: '198.51.100.0/24' },
+            registrar: { digestAlgorithms: 'MD5', existingSecret: 'my-registrar' },
+            screening: { floodExemptCidrs: '203.0.113.0/24', spammersAction: 'reject' },
+          },
+        },
+      ],
+    );
+    const engine = findContainer(findWorkload(objects, 'Deployment', '-sip-edge'), 'sip-engine');
+    expect(envOf(engine, 'SIP_FLOOD_EXEMPT_CIDRS')?.value).toBe('203.0.113.0/24');
+    expect(envOf(engine, 'SIP_FLOOD_MAX_REQUESTS')?.value).toBe('16');
+    expect(envOf(engine, 'SIP_SPAMMERS_ACTION')?.value).toBe('reject');
+    const edge = sipEdgeOf(objects);
+    expect(envOf(edge, 'INBOUND_ALLOW_CIDRS')?.value).toBe('198.51.100.0/24');
+    expect(envOf(edge, 'DIGEST_ALGORITHMS')?.value).toBe('MD5');
+    expect(envOf(edge, 'REGISTRAR_NONCE_SECRET')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'my-registrar', key: 'secret' },
+    });
+    expect(byKind(objects, 'Secret').map((c) => c.metadata.name)).not.toContain('callctl-registrar');
+  });
+});
+
 describe('the provisioning service', () => {
   const provisioningOf = (objects: K8sObject[]) =>
     findContainer(findWorkload(objects, 'Deployment', '-provisioning'), 'provisioning');

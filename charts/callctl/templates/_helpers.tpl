@@ -89,6 +89,9 @@ callctl.io/nats-client: "true"
 {{- define "callctl.sipAdminSecret" -}}
 {{- if .Values.sipEdge.admin.existingSecret -}}{{ .Values.sipEdge.admin.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-sip-admin{{- end -}}
 {{- end -}}
+{{- define "callctl.registrarSecret" -}}
+{{- if .Values.sipEdge.registrar.existingSecret -}}{{ .Values.sipEdge.registrar.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-registrar{{- end -}}
+{{- end -}}
 {{- define "callctl.ttsSecret" -}}
 {{- if .Values.tts.credentials.existingSecret -}}{{ .Values.tts.credentials.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-tts{{- end -}}
 {{- end -}}
