@@ -187,6 +187,8 @@ const services = [
       SIP_TCP: sipListen,
       ADMIN: `127.0.0.1:${sipAdminPort}`,
       ADMIN_SECRET: sipAdminSecret,
+      // sipp at tens of calls a second from this machine is a carrier, not a flood.
+      SIP_FLOOD_EXEMPT_CIDRS: '127.0.0.1/32',
     },
     ready: tcpAccepting('127.0.0.1', sipAdminPort),
     listens: [
@@ -208,6 +210,10 @@ const services = [
       `  (the prompt is spoken by espeak-ng through the tts service; sipp sends the digit 1 about 8 s after`,
       `   the answer, which stops the prompt if it still plays; collect reports it as DigitsCollected.`,
       `   Files to play by id: ${mediaFilesDir}, or upload one with: npx callctl media upload <file>)`,
+      '',
+      'Register a phone (README "Register a phone"):',
+      `  npx callctl domain put pbx.local && npx callctl user put alice@pbx.local --password 'a long secret'`,
+      `  then set the phone to user alice, realm pbx.local, registrar ${sipListen}`,
     ],
   },
   {
