@@ -45,10 +45,8 @@ runService({
         codecs: config.CODECS,
       },
       drain: { maxMs: config.SIP_EDGE_DRAIN_MAX_MS, retryAfterS: config.SIP_EDGE_DRAIN_RETRY_AFTER_S },
-      outbound: {
-        gatewayAttemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
-        ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
-      },
+      outbound: { gatewayAttemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS },
+      ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
       access: {
         allowCidrs: config.INBOUND_ALLOW_CIDRS,
         rejectStatus: config.INBOUND_REJECT_STATUS,
@@ -65,7 +63,6 @@ runService({
       trunkRegistration: {
         retry: { minMs: config.TRUNK_REGISTER_RETRY_MIN_MS, maxMs: config.TRUNK_REGISTER_RETRY_MAX_MS },
         attemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS,
-        ...(config.PROVISIONING_SECRETS_KEY ? { secretsKey: config.PROVISIONING_SECRETS_KEY } : {}),
       },
     });
     stops.add('sip-edge', () => edge.close());

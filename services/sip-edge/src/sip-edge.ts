@@ -52,20 +52,23 @@ export interface SipEdgeOptions {
   advertise?: string;
   /**
    * Outbound routing by the dial plan (numbers through trunks, platform users to their contacts):
-   * GATEWAY_ATTEMPT_TIMEOUT_MS and PROVISIONING_SECRETS_KEY. @default every target a SIP URI, as given
+   * GATEWAY_ATTEMPT_TIMEOUT_MS. @default every target a SIP URI, as given
    */
-  outbound?: { gatewayAttemptTimeoutMs: number; secretsKey?: string };
+  outbound?: { gatewayAttemptTimeoutMs: number };
   /** The registrar and who may call in (trunks, devices, INBOUND_ALLOW_CIDRS). */
   access: DeviceAccessSettings;
   /**
-   * Registration to providers (TRUNK_REGISTER_RETRY_*_MS, GATEWAY_ATTEMPT_TIMEOUT_MS) and the key that opens
-   * trunks' sealed passwords (PROVISIONING_SECRETS_KEY, base64).
+   * Registration to providers (TRUNK_REGISTER_RETRY_*_MS, GATEWAY_ATTEMPT_TIMEOUT_MS).
    */
   trunkRegistration: {
     retry: { minMs: number; maxMs: number };
     attemptTimeoutMs: number;
-    secretsKey?: string;
   };
+  /**
+   * The key that opens trunks' sealed passwords (PROVISIONING_SECRETS_KEY, base64), for both outbound
+   * attempts and registrations. Unset: challenges from gateways and providers are not answered (logged).
+   */
+  secretsKey?: string;
 }
 
 export interface RunningSipEdge {
@@ -106,11 +109,12 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
   // bindings: one copy of each for the registrar, the inbound gate and outbound routing.
   const provisioning = await watchProvisioning(nc, log.child({ module: 'provisioning' }));
   const bindings = await openBindingStore(nc);
+  const secretsKey = options.secretsKey ? parseSecretsKey(options.secretsKey) : undefined;
   const routing = options.outbound
     ? {
         provisioning,
         bindings,
-        ...(options.outbound.secretsKey ? { secretsKey: parseSecretsKey(options.outbound.secretsKey) } : {}),
+        ...(secretsKey ? { secretsKey } : {}),
         gatewayAttemptTimeoutMs: options.outbound.gatewayAttemptTimeoutMs,
         random: Math.random,
         nowMs: Date.now,
@@ -163,12 +167,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<RunningSipE
     status: await openTrunkStatusStore(nc),
     sip: engine.stack,
     publishChange: (status) => publishTrunkRegistrationChanged(nc, status),
-    openPassword: passwordOpener(
-      options.trunkRegistration.secretsKey
-        ? parseSecretsKey(options.trunkRegistration.secretsKey)
-        : undefined,
-      log.child({ module: 'trunk-registrations' }),
-    ),
+    openPassword: passwordOpener(secretsKey, log.child({ module: 'trunk-registrations' })),
     retry: options.trunkRegistration.retry,
     attemptTimeoutMs: options.trunkRegistration.attemptTimeoutMs,
     instance: options.instance,
