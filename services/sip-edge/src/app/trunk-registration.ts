@@ -110,12 +110,16 @@ export class TrunkRegistration {
         this.failures = 0;
         this.registered = true;
         const refreshMs = refreshDelayMs(outcome.expiresS);
-        this.report({
-          state: 'registered',
-          lastStatus: response.status,
-          lastReason: response.reason,
-          expiresAtMs: this.deps.now() + outcome.expiresS * 1000,
-        });
+        const now = this.deps.now();
+        this.report(
+          {
+            state: 'registered',
+            lastStatus: response.status,
+            lastReason: response.reason,
+            expiresAtMs: now + outcome.expiresS * 1000,
+          },
+          now,
+        );
         this.deps.log.debug(
           { trunk: this.trunk.name, expiresS: outcome.expiresS, refreshMs },
           'trunk registered',
@@ -135,12 +139,17 @@ export class TrunkRegistration {
     this.failures += 1;
     this.registered = false;
     const delayMs = retryDelayMs(this.failures, this.deps.retry);
-    this.report({
-      state: 'failing',
-      lastStatus: status,
-      lastReason: reason,
-      nextAttemptAtMs: this.deps.now() + delayMs,
-    });
+    // One clock reading for both fields, so nextAttemptAt − updatedAt is exactly the backoff.
+    const now = this.deps.now();
+    this.report(
+      {
+        state: 'failing',
+        lastStatus: status,
+        lastReason: reason,
+        nextAttemptAtMs: now + delayMs,
+      },
+      now,
+    );
     this.deps.log.warn(
       { trunk: this.trunk.name, sipStatus: status, reason, failures: this.failures, retryMs: delayMs },
       'trunk registration failed',
@@ -234,11 +243,12 @@ export class TrunkRegistration {
       TrunkRegistrationStatusView,
       'state' | 'lastStatus' | 'lastReason' | 'expiresAtMs' | 'nextAttemptAtMs'
     >,
+    nowMs: number = this.deps.now(),
   ): void {
     this.deps.report({
       trunk: this.trunk.name,
       instance: this.deps.instance,
-      updatedAtMs: this.deps.now(),
+      updatedAtMs: nowMs,
       ...status,
     });
   }
