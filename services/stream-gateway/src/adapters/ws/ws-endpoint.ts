@@ -22,6 +22,9 @@ export interface WsEndpointOptions {
 
 /** Close code `ws` reports when the connection ended without a close frame. */
 const ABNORMAL_CLOSURE = 1006;
+/** How long a closing socket's unsent bytes may take to reach the kernel once the close echo is late. */
+const FLUSH_WAIT_MS = 3000;
+const FLUSH_POLL_MS = 20;
 
 export function wsEndpoint(options: WsEndpointOptions): ConnectEndpoint {
   const ca = options.caFile ? [...rootCertificates, readFileSync(options.caFile, 'utf8')] : undefined;
@@ -92,14 +95,25 @@ function socketOf(ws: WebSocket): EndpointSocket {
     close: (code, reason, waitMs) =>
       new Promise<void>((resolve) => {
         if (ws.readyState === WebSocket.CLOSED) return resolve();
-        const timer = setTimeout(() => {
-          ws.terminate();
+        let flushTimer: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearTimeout(echoTimer);
+          clearInterval(flushTimer);
           resolve();
+        };
+        // A slow peer that has not echoed the close in time is cut off, but only once what was written
+        // to it (its last frames and our close frame) has left this process for the kernel, which still
+        // delivers it after the socket is released: terminating earlier would throw away the close frame
+        // and the peer would see 1006 instead of 1000. The flush is bounded too, for a peer that never reads.
+        const echoTimer = setTimeout(() => {
+          const flushDeadline = Date.now() + FLUSH_WAIT_MS;
+          flushTimer = setInterval(() => {
+            if (ws.bufferedAmount > 0 && Date.now() < flushDeadline) return;
+            ws.terminate();
+            done();
+          }, FLUSH_POLL_MS);
         }, waitMs);
-        ws.once('close', () => {
-          clearTimeout(timer);
-          resolve();
-        });
+        ws.once('close', done);
         ws.close(code, reason);
       }),
     terminate: () => ws.terminate(),
