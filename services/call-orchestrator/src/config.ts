@@ -92,6 +92,12 @@ export function readConfig(environment: Environment) {
         .string()
         .regex(/^[A-Za-z0-9_-]+$/)
         .default('call-orchestrator'),
+      /**
+       * How long a fact handed to an instance stays its own without an ack: after a kill -9, the facts the
+       * dead instance held reach another (or its restart) this much later. Live instances keep theirs with
+       * a progress signal every third of it, so slow handling is never redelivered.
+       */
+      FACTS_ACK_WAIT_MS: env.durationMs(5000),
       /** How often the legs in the log are compared with those sip-edge holds. */
       LEG_RECONCILE_INTERVAL_MS: env.durationMs(30_000),
       /** A leg whose media session vanished (MediaSessionLost): hung up (MEDIA_TIMEOUT), or only recorded. */

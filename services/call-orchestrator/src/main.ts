@@ -51,6 +51,7 @@ runService({
       defaultMaxCallDurationMs: config.DEFAULT_MAX_CALL_DURATION_MS,
       relay: config.RELAY_ENABLED,
       factsConsumerName: config.FACTS_CONSUMER,
+      facts: { ackWaitMs: config.FACTS_ACK_WAIT_MS },
       cachedCalls: config.CACHED_CALLS,
       legReconcileIntervalMs: config.LEG_RECONCILE_INTERVAL_MS,
       mediaLostAction: config.MEDIA_LOST_ACTION,
