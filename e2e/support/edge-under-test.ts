@@ -30,6 +30,7 @@ import {
   startMediaWorkerProcess,
   startSipEdgeProcess,
   startSipEngine,
+  type SecureTransports,
   type GrpcServiceProcess,
   type SipEdgeSettings,
   type SipEngineProcess,
@@ -126,6 +127,8 @@ export interface FixtureOptions {
   mediaWorkerEnv?: NodeJS.ProcessEnv;
   /** More SIP engine settings (e.g. SIP_FLOOD_EXEMPT_CIDRS). */
   engineEnv?: NodeJS.ProcessEnv;
+  /** SIP over TLS, WS and WSS listeners on the engine too (their ports: `engine.tlsPort` etc.). */
+  engineTransports?: SecureTransports;
   /** Settings every service gets (below its own), e.g. where traces go (OTEL_*). */
   serviceEnv?: NodeJS.ProcessEnv;
   /**
@@ -207,7 +210,7 @@ export async function startEdgeUnderTest(
         ...(fixtures.rtpengineArgs ? { extraArgs: fixtures.rtpengineArgs } : {}),
       }),
     );
-    engine = keep(await startSipEngine(fixtures.engineEnv));
+    engine = keep(await startSipEngine(fixtures.engineEnv, fixtures.engineTransports));
     mediaWorkerOptions = {
       natsUrl: nats.url,
       rtpengineNgPort: rtpengine.ngPort,

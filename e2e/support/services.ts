@@ -65,18 +65,48 @@ export interface SipEngineProcess extends ServiceProcess {
   sipPort: number;
   adminPort: number;
   secret: string;
+  /** Listeners asked for with `secure` (SIP over TLS, WS, WSS), each on a port of its own. */
+  tlsPort?: number;
+  wsPort?: number;
+  wssPort?: number;
 }
 
-/** `env`: more settings, e.g. the flood ban's (SIP_FLOOD_*). */
-export async function startSipEngine(env: NodeJS.ProcessEnv = {}): Promise<SipEngineProcess> {
+/** The TLS, WS and WSS listeners a test wants, and the certificate (and CA) the TLS ones present. */
+export interface SecureTransports {
+  tls?: boolean;
+  ws?: boolean;
+  wss?: boolean;
+  /** Needed for `tls` and `wss`: e.g. from libs/testing's testCertificateAuthority().issue('localhost'). */
+  certificate?: { certFile: string; keyFile: string; caFile?: string };
+}
+
+/** `env`: more settings, e.g. the flood ban's (SIP_FLOOD_*); `secure`: TLS/WS/WSS listeners too. */
+export async function startSipEngine(
+  env: NodeJS.ProcessEnv = {},
+  secure: SecureTransports = {},
+): Promise<SipEngineProcess> {
   const sipPort = await freePort();
   const adminPort = await freePort();
+  const tlsPort = secure.tls ? await freePort() : undefined;
+  const wsPort = secure.ws ? await freePort() : undefined;
+  const wssPort = secure.wss ? await freePort() : undefined;
   const secret = 'e2e-secret';
+  const listener = (port: number | undefined) => (port === undefined ? '' : `127.0.0.1:${port}`);
   const service = await startService(
     'sip-engine',
     {
       SIP_UDP: `127.0.0.1:${sipPort}`,
       SIP_TCP: `127.0.0.1:${sipPort}`,
+      SIP_TLS: listener(tlsPort),
+      SIP_WS: listener(wsPort),
+      SIP_WSS: listener(wssPort),
+      ...(secure.certificate
+        ? {
+            DRACHTIO_TLS_CERT_FILE: secure.certificate.certFile,
+            DRACHTIO_TLS_KEY_FILE: secure.certificate.keyFile,
+            SIP_TLS_CA_FILE: secure.certificate.caFile ?? '',
+          }
+        : {}),
       ADMIN: `127.0.0.1:${adminPort}`,
       ADMIN_SECRET: secret,
       // Tests and benchmarks send hundreds of requests a second from 127.0.0.1; other loopback addresses
@@ -86,7 +116,7 @@ export async function startSipEngine(env: NodeJS.ProcessEnv = {}): Promise<SipEn
     },
     'sip-engine ready',
   );
-  return { ...service, sipPort, adminPort, secret };
+  return { ...service, sipPort, adminPort, secret, tlsPort, wsPort, wssPort };
 }
 
 export interface GrpcServiceProcess extends ServiceProcess {

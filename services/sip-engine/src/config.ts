@@ -77,6 +77,36 @@ export function readConfig(environment: Environment) {
         .default(4 * 1024 * 1024),
       /** SIP over TCP listeners. */
       SIP_TCP: hostPortList('127.0.0.1:5060'),
+      /** SIP over TLS listeners (drachtio's `sips:host:port;transport=tls` contact). Empty: none. */
+      SIP_TLS: hostPortList(''),
+      /** SIP over WebSocket listeners (RFC 7118), plain: behind an ingress that terminates TLS. Empty: none. */
+      SIP_WS: hostPortList(''),
+      /** SIP over secure WebSocket listeners (browsers), with the TLS certificate below. Empty: none. */
+      SIP_WSS: hostPortList(''),
+      /** PEM certificate of the TLS and WSS listeners (drachtio-server's own variable name). */
+      DRACHTIO_TLS_CERT_FILE: z.string().default(''),
+      /** PEM private key of that certificate. */
+      DRACHTIO_TLS_KEY_FILE: z.string().default(''),
+      /** PEM intermediate certificates sent after it. Empty: none. */
+      DRACHTIO_TLS_CHAIN_FILE: z.string().default(''),
+      /** PEM Diffie-Hellman parameters (only DHE ciphers use them). Empty: none. */
+      DRACHTIO_TLS_DH_PARAM_FILE: z.string().default(''),
+      /** Require and verify a client certificate on accepted TLS connections (drachtio's `1`). */
+      DRACHTIO_TLS_VERIFY_CLIENT_CERT: env.flag(false),
+      /** Lowest TLS version accepted or offered (drachtio `--min-tls-version`). */
+      SIP_TLS_MIN_VERSION: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+      /** OpenSSL cipher list (drachtio `--tls-cipherlist`). Empty: Node's default. */
+      SIP_TLS_CIPHERS: z.string().default(''),
+      /** PEM CAs trusted beside the system's: client certificates, and servers the engine connects to. */
+      SIP_TLS_CA_FILE: z.string().default(''),
+      /** Verify the certificate of a TLS server the engine connects to (name and chain). */
+      SIP_TLS_VERIFY_SERVER_CERT: env.flag(true),
+      /** Largest SIP message one WebSocket frame may carry; a larger frame closes the connection. */
+      SIP_WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(65_536),
+      /** DNS servers for RFC 3263 lookups (NAPTR, SRV, A/AAAA), `host:port` list. Empty: /etc/resolv.conf's. */
+      SIP_DNS_SERVERS: hostPortList(''),
+      /** One DNS query's deadline. */
+      SIP_DNS_TIMEOUT_MS: env.durationMs(2000),
       /**
        * Host announced in Via/Contact and to apps when the SIP listeners are bound to a wildcard or behind
        * NAT (drachtio's external IP). Empty: the bound address.

@@ -11,6 +11,26 @@ runService({
     const engine = await startSipEngine({
       udp: config.SIP_UDP,
       tcp: config.SIP_TCP,
+      tls: config.SIP_TLS,
+      ws: config.SIP_WS,
+      wss: config.SIP_WSS,
+      ...(config.DRACHTIO_TLS_CERT_FILE && config.DRACHTIO_TLS_KEY_FILE
+        ? {
+            tlsCredentials: {
+              certFile: config.DRACHTIO_TLS_CERT_FILE,
+              keyFile: config.DRACHTIO_TLS_KEY_FILE,
+              chainFile: config.DRACHTIO_TLS_CHAIN_FILE || undefined,
+              dhParamFile: config.DRACHTIO_TLS_DH_PARAM_FILE || undefined,
+              minVersion: config.SIP_TLS_MIN_VERSION,
+              ciphers: config.SIP_TLS_CIPHERS || undefined,
+              caFile: config.SIP_TLS_CA_FILE || undefined,
+              verifyClientCert: config.DRACHTIO_TLS_VERIFY_CLIENT_CERT,
+              verifyServerCert: config.SIP_TLS_VERIFY_SERVER_CERT,
+            },
+          }
+        : {}),
+      wsMaxMessageBytes: config.SIP_WS_MAX_MESSAGE_BYTES,
+      dns: { servers: config.SIP_DNS_SERVERS, timeoutMs: config.SIP_DNS_TIMEOUT_MS },
       admin: config.ADMIN,
       secret: config.ADMIN_SECRET,
       log,

@@ -9,6 +9,8 @@ import { TcpTransport, type TcpTransportOptions } from '../transport/tcp-transpo
 import type { Peer, SipTransport } from '../transport/transport.js';
 import { hostPort } from '../core/addressing.js';
 import { UdpTransport } from '../transport/udp-transport.js';
+import { TlsTransport, type TlsCredentials } from '../transport/tls-transport.js';
+import { WsTransport } from '../transport/ws-transport.js';
 import { FloodGuard, type FloodGuardOptions, type FloodStatus } from './flood-guard.js';
 import { createFrontDoor, type ScreenedCounts } from './front-door.js';
 import { MalformedTally } from './malformed-tally.js';
@@ -17,6 +19,18 @@ import type { SpammerOptions } from './spammers.js';
 export interface SipEngineOptions {
   udp: Array<{ host: string; port: number }>;
   tcp: Array<{ host: string; port: number }>;
+  /** SIP over TLS listeners; they need `tlsCredentials`. @default none */
+  tls?: Array<{ host: string; port: number }>;
+  /** SIP over WebSocket listeners. @default none */
+  ws?: Array<{ host: string; port: number }>;
+  /** SIP over secure WebSocket listeners; they need `tlsCredentials`. @default none */
+  wss?: Array<{ host: string; port: number }>;
+  /** Certificate and policy of the TLS and WSS listeners and of outgoing TLS connections. */
+  tlsCredentials?: TlsCredentials;
+  /** Largest SIP message one WebSocket frame may carry. @default 65536 */
+  wsMaxMessageBytes?: number;
+  /** RFC 3263 resolution: the DNS servers asked (`host:port`; empty: the system's) and a query's deadline. */
+  dns?: { servers: Array<{ host: string; port: number }>; timeoutMs: number };
   admin: { host: string; port: number };
   secret: string;
   log: Logger;
@@ -123,6 +137,45 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
           onMalformed: (message, entry) => malformed.record(message, entry),
           // A banned source opens no new connection either (its datagrams are dropped in the front door).
           refuse: flood ? (address) => flood.dropIfBanned(address) : undefined,
+        }),
+      );
+    const streamLimits = {
+      ...options.tcpLimits,
+      onMalformed: (message: string, entry: { remote: string; reason: string }) =>
+        malformed.record(message, entry),
+      refuse: flood ? (address: string) => flood.dropIfBanned(address) : undefined,
+    };
+    const needCredentials = (what: string): TlsCredentials => {
+      if (!options.tlsCredentials) throw new Error(`${what} listeners need a certificate and key`);
+      return options.tlsCredentials;
+    };
+    for (const listen of options.tls ?? [])
+      transports.push(
+        await TlsTransport.listen({
+          ...listen,
+          ...common,
+          ...streamLimits,
+          credentials: needCredentials('TLS'),
+        }),
+      );
+    const { messageTimeoutMs: _perMessage, ...wsLimits } = streamLimits;
+    for (const listen of options.ws ?? [])
+      transports.push(
+        await WsTransport.listen({
+          ...listen,
+          ...common,
+          ...wsLimits,
+          maxMessageBytes: options.wsMaxMessageBytes,
+        }),
+      );
+    for (const listen of options.wss ?? [])
+      transports.push(
+        await WsTransport.listen({
+          ...listen,
+          ...common,
+          ...wsLimits,
+          maxMessageBytes: options.wsMaxMessageBytes,
+          tls: needCredentials('WSS'),
         }),
       );
   } catch (err) {
