@@ -118,7 +118,7 @@ const secureSipHowTo = [
   '',
   'Connect a browser softphone (README "Connect a browser softphone"):',
   `  1. trust the dev CA ${devTls.caFile} once, in the browser (Chrome/Chromium: Settings > Privacy and`,
-  `     security > Security > Manage certificates > Authorities > Import, "trust for websites"; Firefox:`,
+  `     security > Security > Manage certificates > Authorities > Import, for websites; Firefox:`,
   `     Settings > Certificates > View Certificates > Authorities > Import) or for Chromium on Linux with`,
   `     certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n callctl-dev-ca -i ${devTls.caFile}   (libnss3-tools)`,
   `  2. provision a user as above (alice@pbx.local), then in a JsSIP or SIP.js softphone page opened from`,
