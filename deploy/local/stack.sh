@@ -33,8 +33,9 @@ PORT_VARS=(CALLCTL_PG_PORT CALLCTL_NATS_PORT CALLCTL_NATS_MONITOR_PORT CALLCTL_R
 DATABASES=(callctl callctl_template callctl_callback)
 
 # netcat-openbsd: `nc -u`, the application server of make dev's callback walk-through (README "Callbacks").
+# openssl: make dev's dev CA and certificate for TLS/WSS (deploy/local/dev-tls), and the tests' throwaway CAs.
 DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli
-  netcat-openbsd)
+  netcat-openbsd openssl)
 
 say() { printf '\033[36m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] error:\033[0m %s\n' "$*" >&2; exit 1; }
