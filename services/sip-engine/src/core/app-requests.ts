@@ -160,8 +160,7 @@ export class AppRequests {
             return conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]);
           }
           const failover = { host: hop.host, targets, attempt: 1, contactGenerated: false };
-          this.logAttempt(appRequest, failover, first);
-          this.sendNewRequest(conn, frame, appRequest, targetOf(first), failover);
+          this.sendNewRequest(conn, frame, appRequest, targetOf(first), { failover, first });
         },
         () => conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]),
       )
@@ -177,7 +176,8 @@ export class AppRequests {
     frame: SipFrame,
     appRequest: SipRequest,
     target: Target,
-    failover?: Failover,
+    /** A host DNS resolved: the target chosen and the ones left for failover. */
+    resolved?: { failover: Failover; first: ResolvedTarget },
   ): void {
     const method = appRequest.method;
     const transport = this.core.transportFor(target.protocol, target.peer);
@@ -214,7 +214,10 @@ export class AppRequests {
     const request = new SipRequest(method, appRequest.uri, list, body);
     const dialogId = dialogForming ? wireDialogId(callId, fromTag) : '';
     const out = new OutboundRequest(this.core.ids.uuid(), conn, dialogId, undefined, dialogForming);
-    if (failover) out.failover = { ...failover, contactGenerated: dialogForming && !headers.contact };
+    if (resolved) {
+      out.failover = { ...resolved.failover, contactGenerated: dialogForming && !headers.contact };
+      this.logAttempt(request, out.failover, resolved.first);
+    }
     this.startClient(conn, frame.msgId, out, request, { transport, remote: target.peer }, branch);
     if (method === 'INVITE') {
       this.core.appInvites.set(out.txnId, out);
