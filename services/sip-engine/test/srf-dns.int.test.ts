@@ -68,12 +68,15 @@ describe('srf createUAC to host names (RFC 3263 against dnsmasq)', () => {
         { name: '_sip._udp.fallback.test', target: 'gw-b.carrier.test', port: b, priority: 10, weight: 0 },
         // srv-only.test: no NAPTR, so the engine asks _sip._udp itself.
         { name: '_sip._udp.srv-only.test', target: 'gw-b.carrier.test', port: b, priority: 1, weight: 1 },
+        // silent.test (no NAPTR): the first target never answers.
+        { name: '_sip._udp.silent.test', target: 'gw-a.carrier.test', port: a, priority: 1, weight: 0 },
+        { name: '_sip._udp.silent.test', target: 'gw-b.carrier.test', port: b, priority: 2, weight: 0 },
       ],
       hosts: [
         { name: 'gw-a.carrier.test', address: '127.0.0.1' },
         { name: 'gw-b.carrier.test', address: '127.0.0.1' },
       ],
-      zones: ['carrier.test', 'fallback.test', 'srv-only.test', 'nowhere.test'],
+      zones: ['carrier.test', 'fallback.test', 'srv-only.test', 'silent.test', 'nowhere.test'],
     });
     env = await startEngineEnv(undefined, {
       dns: { servers: [{ host: '127.0.0.1', port: dns.port }], timeoutMs: 2000 },
@@ -137,5 +140,36 @@ describe('srf createUAC to host names (RFC 3263 against dnsmasq)', () => {
     expect(dns.queries()).not.toContain('NAPTR gw-b.carrier.test');
 
     expect(await invite('sip:bob@nowhere.test')).toMatch(/cannot resolve host nowhere.test/);
+  });
+
+  it('does not fail over once the target sent a provisional response: its 503 is the app’s', async () => {
+    const outcome = invite('sip:grace@carrier.test');
+    const request = await refusing.expectRequest('INVITE');
+    await refusing.reply(request, refusing.respond(request, 180));
+    await refusing.reply(request, refusing.respond(request, 503));
+    expect(await outcome).toBe(503);
+    await refusing.expectRequest('ACK');
+    expect(answering.has((m) => 'method' in m && m.method === 'INVITE')).toBe(false);
+  });
+
+  it('fails over when the first target stays silent until Timer B (short timers here)', async () => {
+    // Its own engine with T1 = 20 ms, so Timer B (64×T1) fires after 1.3 s rather than 32 s.
+    await using quick = await startEngineEnv(
+      { t1Ms: 20, t2Ms: 160, t4Ms: 200 },
+      { dns: { servers: [{ host: '127.0.0.1', port: dns.port }], timeoutMs: 2000 } },
+    );
+    const srf = await quick.app();
+    const outcome = srf.createUAC('sip:heidi@silent.test', { localSdp: SDP_A }).then(
+      () => 200,
+      (err: { status?: number }) => err.status,
+    );
+    const ignored = await refusing.expectRequest('INVITE');
+    const request = await answering.expectRequest('INVITE', 10_000);
+    expect(request.callId).toBe(ignored.callId);
+    await answering.reply(request, answering.respond(request, 486));
+    expect(await outcome).toBe(486);
+    // Retransmissions of the ignored INVITE, absorbed here so later tests start clean.
+    while (refusing.has((m) => 'method' in m && m.method === 'INVITE'))
+      await refusing.expectRequest('INVITE');
   });
 });
