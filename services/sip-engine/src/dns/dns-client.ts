@@ -53,11 +53,13 @@ export class DnsClient {
       questions: [{ type, name, class: 'IN' }],
     });
     const socket = createSocket(isIPv6(server.address) ? 'udp6' : 'udp4');
+    // A question in flight must not hold a stopping engine up for its timeout.
+    socket.unref();
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(
         () => finish(new DnsError(`no answer in ${this.options.timeoutMs} ms`)),
         this.options.timeoutMs,
-      );
+      ).unref();
       const finish = (outcome: Reply | Error) => {
         clearTimeout(timer);
         socket.close();
