@@ -267,10 +267,12 @@ export class AppRequests {
    */
   private failOver(out: OutboundRequest, why: string): boolean {
     const failover = out.failover;
-    const next = failover?.targets.shift();
-    if (!failover || !next || out.cancelled) return false;
-    const transport = this.core.transportFor(next.protocol, peerOf(next));
-    if (!transport) return false;
+    if (!failover || out.cancelled) return false;
+    // Our own listeners among the targets (a carrier's SRV naming this engine too) are passed over.
+    let next = failover.targets.shift();
+    while (next && this.core.isSelf(targetOf(next))) next = failover.targets.shift();
+    const transport = next && this.core.transportFor(next.protocol, peerOf(next));
+    if (!next || !transport) return false;
     const failed = out.txn.flow;
     failover.attempt += 1;
     this.core.log.info(
