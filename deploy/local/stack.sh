@@ -36,6 +36,9 @@ DATABASES=(callctl callctl_template callctl_callback)
 # openssl: make dev's dev CA and certificate for TLS/WSS (deploy/local/dev-tls), and the tests' throwaway CAs.
 DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli
   netcat-openbsd openssl)
+# dnsmasq-base: the local DNS server (NAPTR, SRV, A records on a loopback port) of the RFC 3263 tests
+# (libs/testing/src/dnsmasq.ts); only the binary, no system service.
+DEBIAN_PACKAGES+=(dnsmasq-base)
 
 say() { printf '\033[36m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] error:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -83,3 +83,12 @@ export {
   type KamailioUacRegistration,
   type KamailioUacRegistrationOptions,
 } from './kamailio-peers.js';
+export {
+  dnsmasqRecordArgs,
+  startDnsmasq,
+  type DnsmasqFixture,
+  type DnsmasqOptions,
+  type HostEntry,
+  type NaptrEntry,
+  type SrvEntry,
+} from './dnsmasq.js';

@@ -19,7 +19,7 @@ export interface EngineEnv extends AsyncDisposable {
 
 export async function startEngineEnv(
   timers?: TimerConfig,
-  extra: Pick<SipEngineOptions, 'timerCMs' | 'lookupHost' | 'advertisedHost' | 'clock' | 'limits'> = {},
+  extra: Pick<SipEngineOptions, 'timerCMs' | 'dns' | 'advertisedHost' | 'clock' | 'limits'> = {},
 ): Promise<EngineEnv> {
   const log = createLogger({
     service: 'sip-engine-test',
