@@ -3,9 +3,10 @@
 // trust domain (SIP_TRUST_DOMAIN_CIDRS names them by 127.0.0.1:<port>), the others not. The sipp scenarios
 // check the headers' presence or absence themselves; the exact values are read from their message traces.
 import { join } from 'node:path';
-import { callEvents, type sipEdge } from '@callctl/proto';
+import { callEvents, type callControl, type sipEdge } from '@callctl/proto';
 import { freePort, RtpEndpoint, startSipp, type RunningSipp, type SippResult } from '@callctl/testing';
 import { call, startEdgeUnderTest, type EdgeUnderTest } from '../support/edge-under-test.js';
+import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 
 jest.setTimeout(60_000);
 
@@ -201,5 +202,79 @@ describe('sip-edge: asserted identity, privacy and Reason headers (sipp peers in
       sipStatus: 487,
       receivedReason: { protocol: 'SIP', cause: 200, text: 'Call completed elsewhere' },
     });
+  });
+});
+
+describe("the platform: a caller's Reason on its LegEnded event, and the orchestrator's cause in the BYE of the peer it ends", () => {
+  let p: PlatformUnderTest;
+  let callerPort: number;
+  let calleePort: number;
+  const endpoints: RtpEndpoint[] = [];
+  const sipps: RunningSipp[] = [];
+
+  const sipp = async (scenario: string, port: number, caller?: { service: string }) => {
+    const rtp = await RtpEndpoint.open();
+    endpoints.push(rtp);
+    const running = await startSipp({
+      scenario: join(SCENARIOS, scenario),
+      port,
+      ...(caller ? { remote: `127.0.0.1:${p.edge.engine.sipPort}`, service: caller.service } : {}),
+      args: ['-key', 'rtp_port', String(rtp.port)],
+    });
+    sipps.push(running);
+    return running;
+  };
+
+  beforeAll(async () => {
+    callerPort = await freePort();
+    calleePort = await freePort();
+    p = await startPlatform({
+      env: { SIP_TRUST_DOMAIN_CIDRS: `127.0.0.1:${callerPort},127.0.0.1:${calleePort}` },
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(sipps.map((s) => s.stop(500).catch(() => undefined)));
+    endpoints.forEach((e) => e.close());
+    await p?.close();
+  });
+
+  it('records the BYE Reason of a trusted caller dialled through, and BYEs the callee with Q.850 16 (bridge peer ended)', async () => {
+    const callee = await sipp('uas-expects-asserted-identity-answers-expect-bye-with-reason.xml', calleePort);
+    const caller = await sipp('uac-asserted-identity-privacy-answered-then-bye-with-reason.xml', callerPort, {
+      service: 'platform-caller',
+    });
+    const inbound = await p.event('legInitiated', (e) =>
+      e.event.legInitiated.toUri.includes('sip:platform-caller@'),
+    );
+    const { callId, legId: callerLeg } = inbound.event.legInitiated;
+    const dialled = await p.rpc<callControl.DialRequest, callControl.DialResponse>(p.api.dial, {
+      callId,
+      bridgeWithLegId: callerLeg,
+      toUri: `sip:callee@127.0.0.1:${calleePort}`,
+      fromUri: '',
+      ringTimeoutMs: 10_000,
+      idempotencyKey: `dial-${callId}`,
+    });
+
+    const callerEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === callerLeg);
+    expect(callerEnded.event.legEnded).toMatchObject({
+      cause: C.END_CAUSE_REMOTE_HANGUP,
+      receivedReason: { protocol: 'Q.850', cause: 16, text: 'caller hung up' },
+    });
+    const calleeEnded = await p.event('legEnded', (e) => e.event.legEnded.legId === dialled.legId);
+    expect(calleeEnded.event.legEnded.cause).toBe(C.END_CAUSE_BRIDGE_PEER_ENDED);
+    expect(calleeEnded.event.legEnded.receivedReason).toBeUndefined();
+
+    p.edge.expectSippSucceeded(await caller.result);
+    const result = await callee.result;
+    p.edge.expectSippSucceeded(result);
+    expect(headerIn(result, /^INVITE /, 'P-Asserted-Identity')).toBe(
+      '"Alice" <sip:+15550001111@carrier.test>',
+    );
+    expect(headerIn(result, /^INVITE /, 'From')).toMatch(
+      /^"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=/,
+    );
+    expect(headerIn(result, /^BYE /, 'Reason')).toMatch(/^Q\.850;cause=16;text=".+"$/);
   });
 });
