@@ -23,6 +23,8 @@ export interface CallLoadOptions {
 export interface CallLoadResult {
   completed: number;
   failed: number;
+  /** UDP: requests sent again because no response came within T1 (doubling), as sipp's uac does. */
+  retransmissions: number;
   /** From the first INVITE sent to the last call finished. */
   wallMs: number;
   /** Calls finished per second over wallMs. */
@@ -46,9 +48,28 @@ const SDP = [
   '',
 ].join('\r\n');
 
+const RETRANSMIT_T1_MS = 500;
+
 export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadResult> {
   const callTimeoutMs = options.callTimeoutMs ?? 10_000;
-  const pending = new Map<string, { timer: NodeJS.Timeout; invite: string }>();
+  const pending = new Map<
+    string,
+    { timer: NodeJS.Timeout; invite: string; resend?: NodeJS.Timeout; byeSent?: boolean }
+  >();
+  let retransmissions = 0;
+  // UDP only: a request is sent again after 500 ms, 1 s, 2 s... until a response to it arrives.
+  const retransmit = (callId: string, text: string, afterMs = RETRANSMIT_T1_MS) => {
+    const call = pending.get(callId);
+    if (options.transport !== 'udp' || !call) return;
+    clearTimeout(call.resend);
+    call.resend = setTimeout(() => {
+      if (!pending.has(callId) || !opened.wire) return;
+      retransmissions++;
+      opened.wire.send(text);
+      retransmit(callId, text, afterMs * 2);
+    }, afterMs);
+  };
+  const stopRetransmitting = (callId: string) => clearTimeout(pending.get(callId)?.resend);
   let completed = 0;
   let failed = 0;
   let lastDoneAt = 0;
@@ -58,6 +79,7 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
     const call = pending.get(callId);
     if (!call) return;
     clearTimeout(call.timer);
+    clearTimeout(call.resend);
     pending.delete(callId);
     if (ok) completed++;
     else failed++;
@@ -80,11 +102,17 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
     const call = pending.get(callId);
     if (!call) return;
     const method = message.cseq.method;
+    if (method === 'INVITE') stopRetransmitting(callId);
     if (method === 'INVITE' && message.status >= 200) {
       if (message.status >= 300) return finish(callId, false);
+      // A retransmitted 200 (our ACK lost) is ACKed again; the BYE goes once, then on its own timer.
       const to = message.get('To') ?? '';
       wire.send(inDialog('ACK', 1, call.invite, to, wire.localPort, proto));
-      wire.send(inDialog('BYE', 2, call.invite, to, wire.localPort, proto));
+      if (call.byeSent) return;
+      call.byeSent = true;
+      const bye = inDialog('BYE', 2, call.invite, to, wire.localPort, proto);
+      wire.send(bye);
+      retransmit(callId, bye);
     } else if (method === 'BYE' && message.status >= 200) finish(callId, message.status < 300);
   };
   const wire = await openWire(options, onMessage);
@@ -105,14 +133,18 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
         timer: setTimeout(() => finish(callId, false), callTimeoutMs),
       });
       wire.send(invite);
+      retransmit(callId, invite);
     }
     await allDone;
   } finally {
-    for (const call of pending.values()) clearTimeout(call.timer);
+    for (const call of pending.values()) {
+      clearTimeout(call.timer);
+      clearTimeout(call.resend);
+    }
     wire.close();
   }
   const wallMs = Math.max(1, lastDoneAt - startedAt);
-  return { completed, failed, wallMs, sustained: (completed * 1000) / wallMs };
+  return { completed, failed, retransmissions, wallMs, sustained: (completed * 1000) / wallMs };
 }
 
 function inviteText(callId: string, port: number, localPort: number, proto: string): string {

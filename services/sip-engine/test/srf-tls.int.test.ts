@@ -14,6 +14,8 @@ import { parseMessage, SipRequest, SipResponse, StreamFramer } from '@callctl/si
 import type { TlsCredentials } from '../src/transport/tls-transport.js';
 import { captureLog } from './support/captured-log.js';
 import { loose } from './support/srf-types.js';
+import { uasApp } from './support/srf-apps.js';
+import { SDP_A } from './support/scripted-ua.js';
 import { routed, startEngineEnv, type EngineEnv } from './support/engine-env.js';
 
 let ca: TestCertificateAuthority;
@@ -196,6 +198,46 @@ describe('SIP over TLS', () => {
         lines().some((l) => l.reason === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
       );
     });
+  });
+
+  it('answers an INVITE for a SIPS URI with a SIPS Contact, and one for a SIP URI over TLS with transport=tls', async () => {
+    const { env } = await tlsEngine();
+    await using _ = env;
+    const port = env.peer('tls').port;
+    await uasApp(env, await env.app());
+    const client = await tlsClient(port);
+    const contactOf = async (uri: string) => {
+      seq += 1;
+      const local = `${client.socket.localAddress}:${client.socket.localPort}`;
+      client.socket.write(
+        [
+          `INVITE ${uri} SIP/2.0`,
+          `Via: SIP/2.0/TLS ${local};branch=z9hG4bK-inv-${seq};rport`,
+          'Max-Forwards: 70',
+          `From: <sips:client@127.0.0.1>;tag=i${seq}`,
+          `To: <${uri}>`,
+          `Call-ID: invite-${seq}@test`,
+          'CSeq: 1 INVITE',
+          `Contact: <sips:client@${local}>`,
+          'Content-Type: application/sdp',
+          `Content-Length: ${SDP_A.length}`,
+          '',
+          SDP_A,
+        ].join('\r\n'),
+      );
+      const ok = await waitFor('the 200 to the INVITE', () =>
+        client.messages.find(
+          (m): m is SipResponse =>
+            m instanceof SipResponse && m.status === 200 && m.get('Call-ID') === `invite-${seq}@test`,
+        ),
+      );
+      return ok.contacts[0]!.uri;
+    };
+    expect(await contactOf(`sips:app@127.0.0.1:${port}`)).toBe(`sips:127.0.0.1:${port}`);
+    expect(await contactOf(`sip:app@127.0.0.1:${port};transport=tls`)).toBe(
+      `sip:127.0.0.1:${port};transport=tls`,
+    );
+    client.socket.destroy();
   });
 
   it('reuses the connection a peer opened for requests to its Via sent-by when it asks with alias', async () => {
