@@ -164,6 +164,26 @@ describe('SIP over TLS', () => {
     expect(lines().some((l) => l.msg === 'tls message not completed in time, closing connection')).toBe(true);
   });
 
+  it('refuses a client below the minimum TLS version with a log line and serves one above it', async () => {
+    const { env, lines } = await tlsEngine({ minVersion: 'TLSv1.3' });
+    await using _ = env;
+    const port = env.peer('tls').port;
+    const old = connect({ host: '127.0.0.1', port, ca: readFileSync(ca.caFile), maxVersion: 'TLSv1.2' });
+    const failed = await new Promise<Error | undefined>((resolve) => {
+      old.once('secureConnect', () => resolve(undefined));
+      old.once('error', resolve);
+    });
+    old.destroy();
+    expect(failed).toBeDefined();
+    await waitFor('the version refusal logged', () =>
+      lines().some(
+        (l) =>
+          l.msg === 'tls handshake failed, connection closed' && l.code === 'ERR_SSL_UNSUPPORTED_PROTOCOL',
+      ),
+    );
+    await optionsAnswered(port);
+  });
+
   describe('with client certificates verified', () => {
     it('accepts a certificate naming the client, refuses an expired one and one naming someone else', async () => {
       const { env, lines } = await tlsEngine({ verifyClientCert: true });
