@@ -41,9 +41,11 @@ function credentials(extra: Partial<TlsCredentials> = {}): TlsCredentials {
 async function tlsEngine(
   extra: Partial<TlsCredentials> = {},
   limits: { messageTimeoutMs?: number } = {},
+  lookupHost?: (host: string) => Promise<string>,
 ): Promise<{ env: EngineEnv; lines: () => Array<Record<string, unknown>> }> {
   const captured = captureLog('info');
   const env = await startEngineEnv(undefined, {
+    lookupHost,
     tls: [{ host: '127.0.0.1', port: 0 }],
     tlsCredentials: credentials(extra),
     tcpLimits: limits,
@@ -278,8 +280,10 @@ describe('SIP over TLS', () => {
     client.socket.destroy();
   });
 
-  it('sends to a TLS peer whose certificate it trusts and refuses one it does not', async () => {
-    const { env, lines } = await tlsEngine();
+  it('sends to a TLS peer whose certificate it trusts and names it, and refuses one it does not', async () => {
+    const { env, lines } = await tlsEngine({}, {}, (host) =>
+      host === 'peer.test' ? Promise.resolve('127.0.0.1') : Promise.reject(new Error(`no ${host}`)),
+    );
     await using _ = env;
     const srf = await env.app();
     const peerAt = async (cert: CertificateFiles) => {
@@ -304,6 +308,21 @@ describe('SIP over TLS', () => {
     );
     expect(trusted.received.join('')).toMatch(/Via: SIP\/2\.0\/TLS 127\.0\.0\.1:\d+/);
     trusted.peer.close();
+
+    // Addressed by host name: the certificate must name that host (the engine sends it as SNI too).
+    const named = await peerAt(ca.issue('peer.test', { altNames: ['DNS:peer.test'] }));
+    void loose(srf).request(`sips:peer@peer.test:${named.port}`, { method: 'OPTIONS' });
+    await waitFor('the OPTIONS at the peer named by host', () => named.received.length > 0, 10_000);
+    named.peer.close();
+    const misnamed = await peerAt(ca.issue('other.test', { altNames: ['DNS:other.test'] }));
+    void loose(srf).request(`sips:peer@peer.test:${misnamed.port}`, { method: 'OPTIONS' });
+    await waitFor(
+      'the wrong server name logged',
+      () => lines().some((l) => l.msg === 'tls connection failed' && /peer\.test/.test(String(l.reason))),
+      10_000,
+    );
+    expect(misnamed.received).toHaveLength(0);
+    misnamed.peer.close();
 
     const other = makeCertificateAuthority('untrusted-ca');
     try {

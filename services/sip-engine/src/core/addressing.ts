@@ -56,8 +56,9 @@ export async function resolveNextHop(
   hop: NextHop,
   lookupHost: (host: string) => Promise<string>,
 ): Promise<Target> {
-  const address = isIP(hop.host) === 0 ? await lookupHost(hop.host) : hop.host;
-  return { peer: { address, port: hop.port }, protocol: hop.protocol };
+  if (isIP(hop.host) !== 0) return { peer: { address: hop.host, port: hop.port }, protocol: hop.protocol };
+  const address = await lookupHost(hop.host);
+  return { peer: { address, port: hop.port, servername: hop.host }, protocol: hop.protocol };
 }
 
 /** The system resolver (getaddrinfo): /etc/hosts and A/AAAA records. */

@@ -193,8 +193,10 @@ function dialTls(
       ...context,
       host: to.address,
       port: to.port,
-      // Server verification: the chain against the trusted CAs and the certificate's names against the
-      // address dialled (an IP SAN), which is all a resolved target still carries.
+      // SNI and the certificate's name check use the host name the target was addressed by; a target
+      // given as an IP address is checked against the certificate's IP names.
+      servername: to.servername,
+      // Server verification: the chain against the trusted CAs, and that name.
       rejectUnauthorized: verify,
     });
     const timer = setTimeout(() => {
