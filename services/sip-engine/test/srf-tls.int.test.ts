@@ -129,6 +129,16 @@ describe('SIP over TLS', () => {
     expect(env.engine.hostports).toContain(`tls/127.0.0.1:${port}`);
   });
 
+  it('answers an RFC 5626 CRLF keep-alive ping with a pong over TLS', async () => {
+    const { env } = await tlsEngine();
+    await using _ = env;
+    const { socket } = await tlsClient(env.peer('tls').port);
+    const pong = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+    socket.write('\r\n\r\n');
+    expect(await pong).toBe('\r\n');
+    socket.destroy();
+  });
+
   it('closes a connection sending garbage instead of a handshake with a log line and serves the others', async () => {
     const { env, lines } = await tlsEngine();
     await using _ = env;
