@@ -6,7 +6,9 @@ import { connect, createServer, type TLSSocket } from 'node:tls';
 import {
   makeCertificateAuthority,
   runSipsak,
+  startDnsmasq,
   waitFor,
+  type DnsmasqFixture,
   type CertificateFiles,
   type TestCertificateAuthority,
 } from '@callctl/testing';
@@ -41,11 +43,11 @@ function credentials(extra: Partial<TlsCredentials> = {}): TlsCredentials {
 async function tlsEngine(
   extra: Partial<TlsCredentials> = {},
   limits: { messageTimeoutMs?: number } = {},
-  lookupHost?: (host: string) => Promise<string>,
+  dns?: DnsmasqFixture,
 ): Promise<{ env: EngineEnv; lines: () => Array<Record<string, unknown>> }> {
   const captured = captureLog('info');
   const env = await startEngineEnv(undefined, {
-    lookupHost,
+    ...(dns ? { dns: { servers: [{ host: '127.0.0.1', port: dns.port }], timeoutMs: 2000 } } : {}),
     tls: [{ host: '127.0.0.1', port: 0 }],
     tlsCredentials: credentials(extra),
     tcpLimits: limits,
@@ -291,9 +293,9 @@ describe('SIP over TLS', () => {
   });
 
   it('sends to a TLS peer whose certificate it trusts and names it, and refuses one it does not', async () => {
-    const { env, lines } = await tlsEngine({}, {}, (host) =>
-      host === 'peer.test' ? Promise.resolve('127.0.0.1') : Promise.reject(new Error(`no ${host}`)),
-    );
+    const dns = await startDnsmasq({ hosts: [{ name: 'peer.test', address: '127.0.0.1' }] });
+    await using _dns = { [Symbol.asyncDispose]: () => dns.stop() };
+    const { env, lines } = await tlsEngine({}, {}, dns);
     await using _ = env;
     const srf = await env.app();
     const peerAt = async (cert: CertificateFiles) => {
