@@ -39,6 +39,8 @@ DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng so
 # dnsmasq-base: the local DNS server (NAPTR, SRV, A records on a loopback port) of the RFC 3263 tests
 # (libs/testing/src/dnsmasq.ts); only the binary, no system service.
 DEBIAN_PACKAGES+=(dnsmasq-base)
+# sipsak: a GnuTLS SIP client for the SIP-over-TLS tests.
+DEBIAN_PACKAGES+=(sipsak)
 
 say() { printf '\033[36m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] error:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -92,3 +92,4 @@ export {
   type NaptrEntry,
   type SrvEntry,
 } from './dnsmasq.js';
+export { runSipsak, type SipsakOptions, type SipsakResult } from './sipsak.js';

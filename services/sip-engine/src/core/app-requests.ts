@@ -9,7 +9,7 @@ import {
   type SipResponse,
 } from '@callctl/sip';
 import type { AppConnection } from '../admin/connection.js';
-import type { Inbound } from '../transport/transport.js';
+import type { Inbound, Peer } from '../transport/transport.js';
 import type { ResolvedTarget } from '../dns/rfc3263.js';
 import {
   AddressError,
@@ -17,6 +17,7 @@ import {
   nextHopOfUri,
   type NextHop,
   sentBy,
+  isSipsUri,
   localContactUri,
   viaTransport,
   type Flow,
@@ -160,7 +161,7 @@ export class AppRequests {
             return conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]);
           }
           const failover = { host: hop.host, targets, attempt: 1, contactGenerated: false };
-          this.sendNewRequest(conn, frame, appRequest, targetOf(first), { failover, first });
+          this.sendNewRequest(conn, frame, appRequest, targetOf(first, hop.host), { failover, first });
         },
         () => conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]),
       )
@@ -208,7 +209,9 @@ export class AppRequests {
       ...headers.other,
     ];
     const dialogForming = method === 'INVITE' || method === 'SUBSCRIBE';
-    const contact = headers.contact ?? (dialogForming ? `<${localContactUri(transport)}>` : undefined);
+    const contact =
+      headers.contact ??
+      (dialogForming ? `<${localContactUri(transport, isSipsUri(appRequest.uri))}>` : undefined);
     if (contact !== undefined) list.push(['Contact', contact]);
     if (contentType !== undefined && body.length > 0) list.push(['Content-Type', contentType]);
     const request = new SipRequest(method, appRequest.uri, list, body);
@@ -296,7 +299,8 @@ export class AppRequests {
       return [name, value];
     });
     const request = new SipRequest(previous.method, previous.uri, headers, previous.body);
-    this.startClient(undefined, undefined, out, request, { transport, remote: peerOf(next) }, branch);
+    const remote = peerOf(next, failover.host);
+    this.startClient(undefined, undefined, out, request, { transport, remote }, branch);
     return true;
   }
 
@@ -644,5 +648,16 @@ export class AppRequests {
   }
 }
 
-const peerOf = (target: ResolvedTarget) => ({ address: target.address, port: target.port });
-const targetOf = (target: ResolvedTarget): Target => ({ peer: peerOf(target), protocol: target.protocol });
+/**
+ * `servername`: the URI's host name. Over TLS it goes as SNI and the server's certificate must carry it
+ * (RFC 5922 §4: the domain the request was for, not an SRV target's name or the address).
+ */
+const peerOf = (target: ResolvedTarget, servername?: string): Peer => ({
+  address: target.address,
+  port: target.port,
+  ...(servername !== undefined ? { servername } : {}),
+});
+const targetOf = (target: ResolvedTarget, servername?: string): Target => ({
+  peer: peerOf(target, servername),
+  protocol: target.protocol,
+});
