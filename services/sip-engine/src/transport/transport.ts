@@ -1,6 +1,5 @@
 /**
- * What the engine core needs from a SIP transport. UDP and TCP implement it now; TLS and WebSocket slot in
- * later with the same shape (a reliable transport frames by Content-Length and reuses connections).
+ * What the engine core needs from a SIP transport. UDP, TCP, TLS and WebSocket implement it (a reliable transport frames by Content-Length and reuses connections).
  */
 export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -30,6 +29,8 @@ export interface SipTransport {
   send(data: Buffer, to: Peer): Promise<void>;
   /** Connection-oriented transports: whether a connection to `peer` is open now. */
   isConnected?(peer: Peer): boolean;
+  /** Connection-oriented transports (RFC 5923): requests to `sentBy` reuse the connection from `remote`. */
+  alias?(sentBy: Peer, remote: Peer): void;
   close(): Promise<void>;
 }
 
