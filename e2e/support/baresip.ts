@@ -50,12 +50,22 @@ export interface BaresipAccount {
   expiresS?: number;
   /** `manual`: it rings (180) and waits for `answer`, e.g. the contact that loses a fork. @default 'auto' */
   answerMode?: 'auto' | 'manual';
-  /** `tcp`: it registers (and calls) over a TCP connection it opens to the registrar. @default 'udp' */
-  transport?: 'udp' | 'tcp';
+  /**
+   * `tcp`/`tls`: it registers (and calls) over a TCP or TLS connection it opens to the registrar; for TLS
+   * give `caFile`. @default 'udp'
+   */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /**
+   * `srtp-mand`: SDES-SRTP only (its offers are RTP/SAVP with a=crypto; it refuses offers without keys).
+   * @default none: plain RTP
+   */
+  mediaenc?: 'srtp-mand';
 }
 
 export interface BaresipOptions extends PhoneOptions {
   account?: BaresipAccount;
+  /** CA certificate (PEM) it trusts for TLS (sip_cafile). */
+  caFile?: string;
 }
 
 /** Registration expiry a device asks for by default: sip-edge's REGISTRAR_MIN_EXPIRES_S default. */
@@ -114,9 +124,10 @@ function accountLine(name: string, sipPort: number, account: BaresipAccount | un
     `<sip:${account.user}@${account.domain}>`,
     `auth_user=${account.user}`,
     `auth_pass=${account.password}`,
-    `outbound="sip:${account.registrar}${account.transport === 'tcp' ? ';transport=tcp' : ''}"`,
+    `outbound="sip:${account.registrar}${account.transport && account.transport !== 'udp' ? `;transport=${account.transport}` : ''}"`,
     `regint=${account.expiresS ?? DEVICE_EXPIRES_S}`,
     `answermode=${account.answerMode ?? 'auto'}`,
+    ...(account.mediaenc ? [`mediaenc=${account.mediaenc}`] : []),
   ].join(';');
 }
 
@@ -150,6 +161,8 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
       'module aubridge.so',
       'module sndfile.so',
       'module ctrl_tcp.so',
+      ...(account?.mediaenc ? ['module srtp.so'] : []),
+      ...(options.caFile ? [`sip_cafile ${options.caFile}`] : []),
       'module_tmp uuid.so',
       'module_tmp account.so',
       'module_app menu.so',
