@@ -57,9 +57,12 @@ export interface BaresipAccount {
   transport?: 'udp' | 'tcp' | 'tls';
   /**
    * `srtp-mand`: SDES-SRTP only (its offers are RTP/SAVP with a=crypto; it refuses offers without keys).
+   * `dtls_srtp`: DTLS-SRTP keys (UDP/TLS/RTP/SAVP with a fingerprint), as browsers key their media.
    * @default none: plain RTP
    */
-  mediaenc?: 'srtp-mand';
+  mediaenc?: 'srtp-mand' | 'dtls_srtp';
+  /** Its only audio codecs, e.g. `opus/48000/2` (the opus module is loaded for it). @default PCMU */
+  audioCodecs?: string;
 }
 
 export interface BaresipOptions extends PhoneOptions {
@@ -128,6 +131,7 @@ function accountLine(name: string, sipPort: number, account: BaresipAccount | un
     `regint=${account.expiresS ?? DEVICE_EXPIRES_S}`,
     `answermode=${account.answerMode ?? 'auto'}`,
     ...(account.mediaenc ? [`mediaenc=${account.mediaenc}`] : []),
+    ...(account.audioCodecs ? [`audio_codecs=${account.audioCodecs}`] : []),
   ].join(';');
 }
 
@@ -161,7 +165,11 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
       'module aubridge.so',
       'module sndfile.so',
       'module ctrl_tcp.so',
-      ...(account?.mediaenc ? ['module srtp.so'] : []),
+      ...(account?.mediaenc === 'srtp-mand' ? ['module srtp.so'] : []),
+      ...(account?.mediaenc === 'dtls_srtp' ? ['module dtls_srtp.so'] : []),
+      // RTCP on the RTP port, as browsers send it (a WebRTC answer requires it).
+      ...(account?.mediaenc === 'dtls_srtp' ? ['rtcp_mux yes'] : []),
+      ...(account?.audioCodecs?.toLowerCase().includes('opus') ? ['module opus.so'] : []),
       ...(options.caFile ? [`sip_cafile ${options.caFile}`] : []),
       'module_tmp uuid.so',
       'module_tmp account.so',

@@ -33,7 +33,7 @@ export interface DevicesUnderTest {
     folder: string,
     username: string,
     toneHz: number,
-    more?: Pick<BaresipAccount, 'answerMode' | 'transport' | 'mediaenc'>,
+    more?: Pick<BaresipAccount, 'answerMode' | 'transport' | 'mediaenc' | 'audioCodecs'>,
   ): Promise<Baresip>;
   /** Waits until the registrar holds `count` bindings of the user (ListRegistrations). */
   bindings(username: string, count: number): Promise<provisioning.Binding[]>;

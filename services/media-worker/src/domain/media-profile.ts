@@ -57,8 +57,9 @@ export function offerProfileParams(profile: MediaProfile): Record<string, unknow
 
 /**
  * ng parameters of an answer going back to an offerer with `profile`. rtpengine answers in the protocol
- * the offerer used, so only ICE and rtcp-mux are said: a WebRTC offerer gets rtpengine's candidates and a
- * muxed RTCP whatever the answering side did.
+ * the offerer used, and with ICE exactly when the offerer did (a browser always does); forcing ICE on an
+ * offerer without it would make rtpengine wait for connectivity checks that never come, with no media
+ * (seen with baresip's DTLS-SRTP). So a WebRTC answer only requires rtcp-mux.
  */
 export function answerProfileParams(profile: MediaProfile): Record<string, unknown> {
   switch (profile) {
@@ -66,7 +67,7 @@ export function answerProfileParams(profile: MediaProfile): Record<string, unkno
     case 'sdes':
       return { ICE: 'remove' };
     case 'webrtc':
-      return { ICE: 'force', 'rtcp-mux': ['require'] };
+      return { 'rtcp-mux': ['require'] };
   }
 }
 
