@@ -72,13 +72,14 @@ export function answerProfileParams(profile: MediaProfile): Record<string, unkno
 }
 
 /**
- * The codecs a WebRTC side is offered: opus added by transcoding unless masked. A codec policy that
- * already transcodes some opus keeps its own spelling.
+ * The codecs a WebRTC side is offered: opus added by transcoding, unless the caller's codec policy masks
+ * opus (it allows no opus) or already transcodes some (its own spelling is kept).
  */
-export function webrtcTranscode(transcode: readonly string[]): string[] {
-  return transcode.some((codec) => codec.toLowerCase().startsWith('opus'))
-    ? [...transcode]
-    : [...transcode, WEBRTC_OPUS];
+export function webrtcTranscode(codecs: { mask: readonly string[]; transcode: readonly string[] }): string[] {
+  const isOpus = (codec: string) => codec.toLowerCase().startsWith('opus');
+  return codecs.transcode.some(isOpus) || codecs.mask.some(isOpus)
+    ? [...codecs.transcode]
+    : [...codecs.transcode, WEBRTC_OPUS];
 }
 
 /**

@@ -45,9 +45,10 @@ describe('media profiles', () => {
     expect(answerProfileParams('sdes')).toEqual({ ICE: 'remove' });
   });
 
-  it('adds opus for a WebRTC side unless the policy already transcodes some', () => {
-    expect(webrtcTranscode(['PCMA'])).toEqual(['PCMA', WEBRTC_OPUS]);
-    expect(webrtcTranscode(['opus/48000/1/16000'])).toEqual(['opus/48000/1/16000']);
+  it('adds opus for a WebRTC side unless the policy masks opus or already transcodes some', () => {
+    expect(webrtcTranscode({ mask: [], transcode: ['PCMA'] })).toEqual(['PCMA', WEBRTC_OPUS]);
+    expect(webrtcTranscode({ mask: [], transcode: ['opus/48000/1/16000'] })).toEqual(['opus/48000/1/16000']);
+    expect(webrtcTranscode({ mask: ['opus'], transcode: [] })).toEqual([]);
   });
 
   it('moves opus to the front of the audio formats and keeps the rest in order', () => {

@@ -174,6 +174,26 @@ describe('media profiles through a real rtpengine', () => {
     expect(key).not.toContain('WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz');
   });
 
+  it('answers a browser locally in the WebRTC profile while the worker sink gets plain RTP', async () => {
+    const offer = {
+      sessionId: nextSession(),
+      fromTag: 'browser',
+      sdp: browser(45_000),
+      profile: 'plain' as const,
+      offererProfile: 'webrtc' as const,
+    };
+    const towardsSink = await relay.offer(offer);
+    expectPlain(towardsSink);
+    const answer = await answerWithSink(
+      relay,
+      { address: '127.0.0.1', port: 45_100 },
+      offer,
+      'local-browser',
+      towardsSink,
+    );
+    expectWebrtc(answer);
+  });
+
   it('leaves the transport alone without a profile (callers that predate profiles)', async () => {
     const sdp = await relay.offer({ sessionId: nextSession(), fromTag: 'browser', sdp: browser(44_000) });
     expect(audioLine(sdp)).toMatch(/UDP\/TLS\/RTP\/SAVPF/);
