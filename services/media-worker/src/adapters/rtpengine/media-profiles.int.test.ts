@@ -1,5 +1,5 @@
 import { createLogger } from '@callctl/logging';
-import { startRtpengine, type RtpengineFixture } from '@callctl/testing';
+import { RtpEndpoint, startRtpengine, waitFor, type RtpengineFixture } from '@callctl/testing';
 import { answerWithSink } from '../../app/local-answer.js';
 import type { MediaRelay } from '../../app/ports.js';
 import { NgClient } from './ng-client.js';
@@ -192,6 +192,59 @@ describe('media profiles through a real rtpengine', () => {
       towardsSink,
     );
     expectWebrtc(answer);
+  });
+
+  it('carries audio both ways over a WebRTC path: ICE checks, a DTLS handshake and SRTP between two of its own sessions', async () => {
+    // rtpengine on the WebRTC side of one session is the "browser" of another: session A offers phone1 to
+    // WebRTC, session B takes that offer as a browser's and relays it to phone2 plain. Between them runs
+    // a real WebRTC media path (ICE, DTLS-SRTP, rtcp-mux); phone1 and phone2 are plain PCMU ends.
+    const phone1 = await RtpEndpoint.open();
+    const phone2 = await RtpEndpoint.open();
+    try {
+      const [a, b] = [nextSession(), nextSession()];
+      const webrtcOffer = await relay.offer({
+        sessionId: a,
+        fromTag: 'phone1',
+        sdp: phone1.sdp(),
+        profile: 'webrtc',
+      });
+      phone2.useRemote(
+        await relay.offer({ sessionId: b, fromTag: 'browser', sdp: webrtcOffer, profile: 'plain' }),
+      );
+      const webrtcAnswer = await relay.answer({
+        sessionId: b,
+        fromTag: 'browser',
+        toTag: 'phone2',
+        sdp: phone2.sdp(),
+        profile: 'webrtc',
+      });
+      expectWebrtc(webrtcAnswer);
+      phone1.useRemote(
+        await relay.answer({
+          sessionId: a,
+          fromTag: 'phone1',
+          toTag: 'browser',
+          sdp: webrtcAnswer,
+          profile: 'plain',
+        }),
+      );
+      phone1.startTone(600);
+      phone2.startTone(1400);
+      // A full 400 ms window each way (20 packets), not the first packet alone.
+      const hears = (phone: RtpEndpoint, hz: number) =>
+        phone.packetsReceived >= 20 && phone.recentToneRatio(hz) > 0.5;
+      await waitFor('phone2 hears phone1 across DTLS-SRTP', () => hears(phone2, 600), 15_000);
+      await waitFor('phone1 hears phone2 across DTLS-SRTP', () => hears(phone1, 1400), 15_000);
+      // rtpengine's own view of the WebRTC side: ICE done, the peer's fingerprint verified, SRTP keyed by DTLS.
+      const query = (await relay.querySession(a)) as {
+        tags: Record<string, { medias: Array<{ flags: string[]; streams: Array<{ flags: string[] }> }> }>;
+      };
+      const webrtcSide = query.tags['browser']!.medias[0]!;
+      expect(webrtcSide.flags).toEqual(expect.arrayContaining(['ICE', 'rtcp-mux', 'DTLS-SRTP']));
+      expect(webrtcSide.streams[0]!.flags).toContain('DTLS fingerprint verified');
+    } finally {
+      await Promise.all([phone1.close(), phone2.close()]);
+    }
   });
 
   it('leaves the transport alone without a profile (callers that predate profiles)', async () => {
