@@ -6,7 +6,9 @@ import { connect, createServer, type TLSSocket } from 'node:tls';
 import {
   makeCertificateAuthority,
   runSipsak,
+  startDnsmasq,
   waitFor,
+  type DnsmasqFixture,
   type CertificateFiles,
   type TestCertificateAuthority,
 } from '@callctl/testing';
@@ -14,6 +16,8 @@ import { parseMessage, SipRequest, SipResponse, StreamFramer } from '@callctl/si
 import type { TlsCredentials } from '../src/transport/tls-transport.js';
 import { captureLog } from './support/captured-log.js';
 import { loose } from './support/srf-types.js';
+import { uasApp } from './support/srf-apps.js';
+import { SDP_A } from './support/scripted-ua.js';
 import { routed, startEngineEnv, type EngineEnv } from './support/engine-env.js';
 
 let ca: TestCertificateAuthority;
@@ -39,9 +43,11 @@ function credentials(extra: Partial<TlsCredentials> = {}): TlsCredentials {
 async function tlsEngine(
   extra: Partial<TlsCredentials> = {},
   limits: { messageTimeoutMs?: number } = {},
+  dns?: DnsmasqFixture,
 ): Promise<{ env: EngineEnv; lines: () => Array<Record<string, unknown>> }> {
   const captured = captureLog('info');
   const env = await startEngineEnv(undefined, {
+    ...(dns ? { dns: { servers: [{ host: '127.0.0.1', port: dns.port }], timeoutMs: 2000 } } : {}),
     tls: [{ host: '127.0.0.1', port: 0 }],
     tlsCredentials: credentials(extra),
     tcpLimits: limits,
@@ -125,6 +131,16 @@ describe('SIP over TLS', () => {
     expect(env.engine.hostports).toContain(`tls/127.0.0.1:${port}`);
   });
 
+  it('answers an RFC 5626 CRLF keep-alive ping with a pong over TLS', async () => {
+    const { env } = await tlsEngine();
+    await using _ = env;
+    const { socket } = await tlsClient(env.peer('tls').port);
+    const pong = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+    socket.write('\r\n\r\n');
+    expect(await pong).toBe('\r\n');
+    socket.destroy();
+  });
+
   it('closes a connection sending garbage instead of a handshake with a log line and serves the others', async () => {
     const { env, lines } = await tlsEngine();
     await using _ = env;
@@ -160,6 +176,26 @@ describe('SIP over TLS', () => {
     }
     expect(slow.messages).toHaveLength(0);
     expect(lines().some((l) => l.msg === 'tls message not completed in time, closing connection')).toBe(true);
+  });
+
+  it('refuses a client below the minimum TLS version with a log line and serves one above it', async () => {
+    const { env, lines } = await tlsEngine({ minVersion: 'TLSv1.3' });
+    await using _ = env;
+    const port = env.peer('tls').port;
+    const old = connect({ host: '127.0.0.1', port, ca: readFileSync(ca.caFile), maxVersion: 'TLSv1.2' });
+    const failed = await new Promise<Error | undefined>((resolve) => {
+      old.once('secureConnect', () => resolve(undefined));
+      old.once('error', resolve);
+    });
+    old.destroy();
+    expect(failed).toBeDefined();
+    await waitFor('the version refusal logged', () =>
+      lines().some(
+        (l) =>
+          l.msg === 'tls handshake failed, connection closed' && l.code === 'ERR_SSL_UNSUPPORTED_PROTOCOL',
+      ),
+    );
+    await optionsAnswered(port);
   });
 
   describe('with client certificates verified', () => {
@@ -198,6 +234,46 @@ describe('SIP over TLS', () => {
     });
   });
 
+  it('answers an INVITE for a SIPS URI with a SIPS Contact, and one for a SIP URI over TLS with transport=tls', async () => {
+    const { env } = await tlsEngine();
+    await using _ = env;
+    const port = env.peer('tls').port;
+    await uasApp(env, await env.app());
+    const client = await tlsClient(port);
+    const contactOf = async (uri: string) => {
+      seq += 1;
+      const local = `${client.socket.localAddress}:${client.socket.localPort}`;
+      client.socket.write(
+        [
+          `INVITE ${uri} SIP/2.0`,
+          `Via: SIP/2.0/TLS ${local};branch=z9hG4bK-inv-${seq};rport`,
+          'Max-Forwards: 70',
+          `From: <sips:client@127.0.0.1>;tag=i${seq}`,
+          `To: <${uri}>`,
+          `Call-ID: invite-${seq}@test`,
+          'CSeq: 1 INVITE',
+          `Contact: <sips:client@${local}>`,
+          'Content-Type: application/sdp',
+          `Content-Length: ${SDP_A.length}`,
+          '',
+          SDP_A,
+        ].join('\r\n'),
+      );
+      const ok = await waitFor('the 200 to the INVITE', () =>
+        client.messages.find(
+          (m): m is SipResponse =>
+            m instanceof SipResponse && m.status === 200 && m.get('Call-ID') === `invite-${seq}@test`,
+        ),
+      );
+      return ok.contacts[0]!.uri;
+    };
+    expect(await contactOf(`sips:app@127.0.0.1:${port}`)).toBe(`sips:127.0.0.1:${port}`);
+    expect(await contactOf(`sip:app@127.0.0.1:${port};transport=tls`)).toBe(
+      `sip:127.0.0.1:${port};transport=tls`,
+    );
+    client.socket.destroy();
+  });
+
   it('reuses the connection a peer opened for requests to its Via sent-by when it asks with alias', async () => {
     const { env } = await tlsEngine();
     await using _ = env;
@@ -216,8 +292,10 @@ describe('SIP over TLS', () => {
     client.socket.destroy();
   });
 
-  it('sends to a TLS peer whose certificate it trusts and refuses one it does not', async () => {
-    const { env, lines } = await tlsEngine();
+  it('sends to a TLS peer whose certificate it trusts and names it, and refuses one it does not', async () => {
+    const dns = await startDnsmasq({ hosts: [{ name: 'peer.test', address: '127.0.0.1' }] });
+    await using _dns = { [Symbol.asyncDispose]: () => dns.stop() };
+    const { env, lines } = await tlsEngine({}, {}, dns);
     await using _ = env;
     const srf = await env.app();
     const peerAt = async (cert: CertificateFiles) => {
@@ -242,6 +320,21 @@ describe('SIP over TLS', () => {
     );
     expect(trusted.received.join('')).toMatch(/Via: SIP\/2\.0\/TLS 127\.0\.0\.1:\d+/);
     trusted.peer.close();
+
+    // Addressed by host name: the certificate must name that host (the engine sends it as SNI too).
+    const named = await peerAt(ca.issue('peer.test', { altNames: ['DNS:peer.test'] }));
+    void loose(srf).request(`sips:peer@peer.test:${named.port}`, { method: 'OPTIONS' });
+    await waitFor('the OPTIONS at the peer named by host', () => named.received.length > 0, 10_000);
+    named.peer.close();
+    const misnamed = await peerAt(ca.issue('other.test', { altNames: ['DNS:other.test'] }));
+    void loose(srf).request(`sips:peer@peer.test:${misnamed.port}`, { method: 'OPTIONS' });
+    await waitFor(
+      'the wrong server name logged',
+      () => lines().some((l) => l.msg === 'tls connection failed' && /peer\.test/.test(String(l.reason))),
+      10_000,
+    );
+    expect(misnamed.received).toHaveLength(0);
+    misnamed.peer.close();
 
     const other = makeCertificateAuthority('untrusted-ca');
     try {

@@ -23,7 +23,7 @@ export async function startEngineEnv(
   timers?: TimerConfig,
   extra: Pick<
     SipEngineOptions,
-    'timerCMs' | 'lookupHost' | 'advertisedHost' | 'clock' | 'limits' | 'tls' | 'tlsCredentials' | 'tcpLimits'
+    'timerCMs' | 'dns' | 'advertisedHost' | 'clock' | 'limits' | 'tls' | 'tlsCredentials' | 'tcpLimits'
   > & { log?: SipEngineOptions['log'] } = {},
 ): Promise<EngineEnv> {
   const log =
