@@ -1,4 +1,5 @@
 import { workTraceparent } from '@callctl/telemetry';
+import { inboundProfile } from '../domain/media-profile.js';
 import { callEvents, type facts } from '@callctl/proto';
 import { parseNameAddr } from '@callctl/sip';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
@@ -120,6 +121,8 @@ export async function offerInboundCall(
     request,
     responder,
     offerSdp: request.body ?? '',
+    // srf's requests carry the transport they came on (ReceivedRequest); a request without it counts as UDP.
+    mediaProfile: inboundProfile((request as Partial<ReceivedRequest>).protocol, request.body ?? ''),
     traceparent: workTraceparent(),
     identity: callerIdentity({
       trustedSource,
@@ -235,6 +238,7 @@ export async function answerInbound(
       (!options.detectInbandDtmf ? prepared : undefined) ??
       (await ctx.media.answerLocally(leg.callId, partyOf(ctx, leg), leg.offerSdp, {
         detectDtmf: options.detectInbandDtmf === true,
+        profile: leg.mediaProfile,
       }));
   } catch (error) {
     // Still answerable (the caller holds on); the orchestrator may retry or reject.
