@@ -120,7 +120,11 @@ export class Registrar {
     await sendFinal(responder, 200, 'OK', {
       ...(contacts.length > 0 ? { Contact: contacts.join(', ') } : {}),
       Date: new Date(nowMs).toUTCString(),
-      ...outboundHeaders({ supported: request.get('Supported'), contact: request.get('Contact') }),
+      ...outboundHeaders({
+        transport: transportOf(request.protocol),
+        supported: request.get('Supported'),
+        contact: request.get('Contact'),
+      }),
     });
   }
 
