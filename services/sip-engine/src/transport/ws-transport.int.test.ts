@@ -3,6 +3,7 @@
 // by a registration, and bad input (not SIP, oversize, no subprotocol) closed with a log line while the
 // other connections are served.
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { createLogger } from '@callctl/logging';
 import { makeCertificateAuthority, waitFor, type TestCertificateAuthority } from '@callctl/testing';
 import { captureLog } from '../../test/support/captured-log.js';
@@ -152,6 +153,46 @@ describe('WebSocket transport', () => {
           msg: 'ws protocol error, connection closed',
           code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
           remote: `127.0.0.1:${big.ws.local.port}`,
+        }),
+      ]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('cuts a client trickling its upgrade a byte at a time at the handshake timeout, with a log line, and serves the others', async () => {
+    const atEngine: Inbound[] = [];
+    const captured = captureLog();
+    const engine = await WsTransport.listen({
+      ...options(atEngine),
+      log: captured.log,
+      handshakeTimeoutMs: 1000,
+    });
+    try {
+      const slow = connect(engine.local.port, '127.0.0.1');
+      const slowPort = await new Promise<number>((resolve) =>
+        slow.on('connect', () => resolve(slow.localPort!)),
+      );
+      const closed = new Promise<void>((resolve) => slow.on('close', () => resolve()));
+      slow.on('error', () => undefined);
+      const upgrade = Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n`);
+      let sent = 0;
+      const trickle = setInterval(() => {
+        if (sent < upgrade.length && !slow.destroyed) slow.write(upgrade.subarray(sent, ++sent));
+      }, 200);
+      const good = await client(engine);
+      await good.ws.send(OPTIONS_REQUEST);
+      await closed;
+      clearInterval(trickle);
+      // Every byte came well within the idle time of any stream transport, yet the request never completed.
+      expect(sent).toBeLessThan(upgrade.length);
+      await waitFor('the good request', () => atEngine.length === 1);
+      expect(captured.lines()).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          msg: 'ws bad http request, connection closed',
+          code: 'ERR_HTTP_REQUEST_TIMEOUT',
+          remote: `127.0.0.1:${slowPort}`,
         }),
       ]);
     } finally {

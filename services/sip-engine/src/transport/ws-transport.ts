@@ -71,22 +71,28 @@ export class WsTransport implements SipTransport {
   }
 
   static async listen(options: WsTransportOptions): Promise<WsTransport> {
+    // The opening HTTP request must arrive whole within the handshake timeout: a client trickling its
+    // upgrade a byte at a time is cut (Node checks its timeouts every connectionsCheckingInterval).
+    const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_WS_HANDSHAKE_TIMEOUT_MS;
+    const http = {
+      headersTimeout: handshakeMs,
+      requestTimeout: handshakeMs,
+      connectionsCheckingInterval: Math.min(1000, handshakeMs),
+    };
     // WSS: the TLS listener's certificate and policy. A client certificate, when verification is on, must
     // chain to a trusted CA (browsers rarely present one; the name check of SIP over TLS does not apply).
     const server = options.tls
       ? createHttpsServer({
+          ...http,
           ...secureContext(options.tls),
           requestCert: options.tls.verifyClientCert,
           rejectUnauthorized: options.tls.verifyClientCert,
         })
-      : createHttpServer();
+      : createHttpServer(http);
     // Only upgrades are served: a plain HTTP request gets 426 and nothing else.
     server.on('request', (_req, res) => {
       res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end();
     });
-    const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_WS_HANDSHAKE_TIMEOUT_MS;
-    server.headersTimeout = handshakeMs;
-    server.requestTimeout = handshakeMs;
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes ?? DEFAULT_WS_MAX_MESSAGE_BYTES,
@@ -121,10 +127,21 @@ export class WsTransport implements SipTransport {
         'wss handshake failed, connection closed',
       );
     });
-    server.on('clientError', (err, socket) => {
-      options.log.info({ reason: err.message }, `${protocol} bad http request, connection closed`);
-      socket.destroy();
-    });
+    // A malformed or too slow opening request: the peer's fault, one info line naming it.
+    server.on(
+      'clientError',
+      (err: Error & { code?: string }, socket: Duplex & { remoteAddress?: string; remotePort?: number }) => {
+        options.log.info(
+          {
+            remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
+            code: err.code,
+            reason: err.message,
+          },
+          `${protocol} bad http request, connection closed`,
+        );
+        socket.destroy();
+      },
+    );
     return transport;
   }
 
