@@ -254,6 +254,7 @@ describe('secrets', () => {
     callbackToken: 'Cb-Api-Token-7c3b55',
     // 32 bytes of base64, as PROVISIONING_SECRETS_KEY must be.
     provisioningKey: 'UHJvdmlzaW9uaW5nLUtleS0zMi1ieXRlcy1sb25nISE=',
+    sipTlsKey: '-----BEGIN PRIVATE KEY-----\nSip-Tls-Key-5a9c\n-----END PRIVATE KEY-----\n',
   };
   const values = {
     database: { url: `postgres://callctl:${SECRET_VALUES.database}@db.example:5432/callctl` },
@@ -264,7 +265,13 @@ describe('secrets', () => {
       nkeySeed: SECRET_VALUES.natsSeed,
     },
     api: { tokens: SECRET_VALUES.tokens, tls: { secretName: 'api-tls' } },
-    sipEdge: { admin: { secret: SECRET_VALUES.admin } },
+    sipEdge: {
+      admin: { secret: SECRET_VALUES.admin },
+      sip: {
+        tls: { enabled: true },
+        certificate: { cert: '-----BEGIN CERTIFICATE-----\n', key: SECRET_VALUES.sipTlsKey },
+      },
+    },
     tts: {
       credentials: {
         pollyAccessKeyId: SECRET_VALUES.pollyKey,

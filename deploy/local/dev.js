@@ -7,7 +7,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const readline = require('node:readline');
-const { services, stackSummary, prepareMedia } = require('./services.js');
+const { services, stackSummary, prepareMedia, prepareCertificates, devTls } = require('./services.js');
 const { prefix, humanise } = require('./log-lines.js');
 // Built by `make dev` before this runs (the dev target depends on build).
 const { SERVICE_NODE_FLAGS } = require('../../libs/service/dist/src/node-flags.js');
@@ -144,6 +144,9 @@ process.on('exit', () => {
 async function main() {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stopAll(0));
   prepareMedia();
+  const made = prepareCertificates();
+  if (made.makeCa) say(`made a dev CA for this machine: ${devTls.caFile} (trust it once; see below)`);
+  else if (made.makeCert) say(`renewed the dev certificate ${devTls.certFile} (same CA)`);
   const present = services.filter((s) => existsSync(join(root, s.entry)));
   present.forEach((service, i) => {
     const s = new Supervised(service, COLOURS[i % COLOURS.length], () => void stopAll(1));

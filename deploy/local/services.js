@@ -53,6 +53,11 @@ const streamReceiverPort = env.CALLCTL_STREAM_RECEIVER_PORT ?? '8765';
 const callbackGrpc = `127.0.0.1:${port('CALLCTL_CALLBACK_GRPC_PORT', 50057)}`;
 const callbackIifPort = port('CALLCTL_CALLBACK_IIF_PORT', 5080);
 const provisioningGrpc = `127.0.0.1:${port('CALLCTL_PROVISIONING_GRPC_PORT', 50059)}`;
+// SIP over TLS, WebSocket and secure WebSocket, with the dev certificate prepareCertificates() makes.
+const sipTlsListen = `127.0.0.1:${port('CALLCTL_SIP_TLS_PORT', 5061)}`;
+const sipWsListen = `127.0.0.1:${port('CALLCTL_SIP_WS_PORT', 5066)}`;
+const sipWssListen = `127.0.0.1:${port('CALLCTL_SIP_WSS_PORT', 8443)}`;
+const secureSip = env.CALLCTL_DEV_SECURE_SIP !== '0';
 
 // The key that seals trunks' outbound passwords (provisioning writes them, sip-edge opens them): made once
 // for this checkout and kept under .state, so trunks stored by an earlier `make dev` still open.
@@ -79,12 +84,51 @@ const ttsCacheDir = env.CALLCTL_TTS_CACHE_DIR ?? join(__dirname, '..', '..', '.s
 // engine the stack installs), so the walk-through below works with nothing uploaded.
 const mediaFilesDir = env.CALLCTL_MEDIA_FILES_DIR ?? join(__dirname, '..', '..', '.state', 'media');
 
+// make dev's dev CA and the engine's certificate for 127.0.0.1/localhost (deploy/local/dev-tls): made once
+// under .state/dev-tls and kept, so a browser that trusts the CA keeps trusting it across runs.
+const devTlsDir = join(__dirname, '..', '..', '.state', 'dev-tls');
+const devTls = {
+  caFile: join(devTlsDir, 'ca.pem'),
+  certFile: join(devTlsDir, 'cert.pem'),
+  keyFile: join(devTlsDir, 'cert.key'),
+};
+
+/** Makes the dev CA and certificate when missing or expiring; the paths above are theirs. */
+function prepareCertificates() {
+  if (!secureSip) return { makeCa: false, makeCert: false };
+  // Built by `make dev` before this runs (the dev target depends on build).
+  const { ensureDevCertificates } = require('./dist/dev-tls/dev-certificates.js');
+  const files = ensureDevCertificates(devTlsDir);
+  for (const name of ['caFile', 'certFile', 'keyFile']) {
+    if (files[name] !== devTls[name]) throw new Error(`dev certificate ${name} moved: ${files[name]}`);
+  }
+  return files.made;
+}
+
 function prepareMedia() {
   mkdirSync(mediaFilesDir, { recursive: true });
   const welcome = join(mediaFilesDir, 'welcome.wav');
   if (!existsSync(welcome))
     spawnSync('espeak-ng', ['-w', welcome, 'Welcome to call control. Press a key.'], { stdio: 'ignore' });
 }
+
+// What make dev tells about phones over TLS and browser softphones over WSS (with the dev CA).
+const secureSipHowTo = [
+  `  (over TLS: registrar ${sipTlsListen};transport=tls, the phone trusting ${devTls.caFile})`,
+  '',
+  'Connect a browser softphone (README "Connect a browser softphone"):',
+  `  1. trust the dev CA ${devTls.caFile} once, in the browser (Chrome/Chromium: Settings > Privacy and`,
+  `     security > Security > Manage certificates > Authorities > Import, for websites; Firefox:`,
+  `     Settings > Certificates > View Certificates > Authorities > Import) or for Chromium on Linux with`,
+  `     certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n callctl-dev-ca -i ${devTls.caFile}   (libnss3-tools)`,
+  `  2. provision a user as above (alice@pbx.local), then in a JsSIP or SIP.js softphone page opened from`,
+  `     http://localhost or https (the microphone needs a secure context): WebSocket server`,
+  `     wss://${sipWssListen}, SIP URI sip:alice@pbx.local, password as put, realm pbx.local`,
+  `  3. ring it: npx callctl dial sip:alice@pbx.local (answer in the page; npx callctl watch shows it). Its`,
+  `     own calls follow the dial plan (bob rings the phones registered as bob@pbx.local); to answer them`,
+  `     from callctl instead, start make dev with DEVICE_CALL_ROUTING=app, then npx callctl answer <call> <leg>`,
+  `  (the browser's media is WebRTC, ICE and DTLS-SRTP, relayed and transcoded by rtpengine)`,
+];
 
 const services = [
   {
@@ -185,6 +229,19 @@ const services = [
     env: {
       SIP_UDP: sipListen,
       SIP_TCP: sipListen,
+      // CALLCTL_DEV_SECURE_SIP=0 leaves TLS, WS and WSS off (e.g. when 5061 or 8443 is taken).
+      ...(secureSip
+        ? {
+            SIP_TLS: sipTlsListen,
+            SIP_WS: sipWsListen,
+            SIP_WSS: sipWssListen,
+            // drachtio-server's names for the certificate, which the engine reads too.
+            DRACHTIO_TLS_CERT_FILE: devTls.certFile,
+            DRACHTIO_TLS_KEY_FILE: devTls.keyFile,
+            // TLS peers on this machine with a dev certificate (a phone the engine calls) verify.
+            SIP_TLS_CA_FILE: devTls.caFile,
+          }
+        : {}),
       ADMIN: `127.0.0.1:${sipAdminPort}`,
       ADMIN_SECRET: sipAdminSecret,
       // sipp at tens of calls a second from this machine is a carrier, not a flood.
@@ -193,6 +250,13 @@ const services = [
     ready: tcpAccepting('127.0.0.1', sipAdminPort),
     listens: [
       ['SIP (UDP and TCP)', sipListen],
+      ...(secureSip
+        ? [
+            ['SIP over TLS (sips:, dev certificate)', sipTlsListen],
+            ['SIP over WebSocket (RFC 7118)', `ws://${sipWsListen}`],
+            ['SIP over secure WebSocket (browsers)', `wss://${sipWssListen}`],
+          ]
+        : []),
       ['SIP engine admin (drachtio protocol)', `127.0.0.1:${sipAdminPort}`],
     ],
     howTo: [
@@ -214,6 +278,7 @@ const services = [
       'Register a phone (README "Register a phone"):',
       `  npx callctl domain put pbx.local && npx callctl user put alice@pbx.local --password 'a long secret'`,
       `  then set the phone to user alice, realm pbx.local, registrar ${sipListen}`,
+      ...(secureSip ? secureSipHowTo : []),
     ],
   },
   {
@@ -356,4 +421,4 @@ function stackSummary() {
   ];
 }
 
-module.exports = { services, stackSummary, prepareMedia };
+module.exports = { services, stackSummary, prepareMedia, prepareCertificates, devTls };

@@ -33,8 +33,12 @@ PORT_VARS=(CALLCTL_PG_PORT CALLCTL_NATS_PORT CALLCTL_NATS_MONITOR_PORT CALLCTL_R
 DATABASES=(callctl callctl_template callctl_callback)
 
 # netcat-openbsd: `nc -u`, the application server of make dev's callback walk-through (README "Callbacks").
+# openssl: make dev's dev CA and certificate for TLS/WSS (deploy/local/dev-tls), and the tests' throwaway CAs.
 DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli
-  netcat-openbsd)
+  netcat-openbsd openssl)
+# dnsmasq-base: the local DNS server (NAPTR, SRV, A records on a loopback port) of the RFC 3263 tests
+# (libs/testing/src/dnsmasq.ts); only the binary, no system service.
+DEBIAN_PACKAGES+=(dnsmasq-base)
 # sipsak: a GnuTLS SIP client for the SIP-over-TLS tests.
 DEBIAN_PACKAGES+=(sipsak)
 

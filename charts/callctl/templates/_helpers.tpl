@@ -89,6 +89,57 @@ callctl.io/nats-client: "true"
 {{- define "callctl.sipAdminSecret" -}}
 {{- if .Values.sipEdge.admin.existingSecret -}}{{ .Values.sipEdge.admin.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-sip-admin{{- end -}}
 {{- end -}}
+{{/* The certificate of the SIP engine's TLS and WSS listeners: an existing Secret, or the one made from values. */}}
+{{- define "callctl.sipTlsSecret" -}}
+{{- if .Values.sipEdge.sip.certificate.existingSecret -}}{{ .Values.sipEdge.sip.certificate.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-sip-tls{{- end -}}
+{{- end -}}
+{{/* "true" when a SIP listener needs that certificate (TLS or WSS). */}}
+{{- define "callctl.sipTlsListeners" -}}
+{{- if or .Values.sipEdge.sip.tls.enabled .Values.sipEdge.sip.wss.enabled -}}true{{- end -}}
+{{- end -}}
+{{/*
+The certificate files under drachtio-server's own variable names, which the project's engine reads too
+(services/sip-engine/src/config.ts), so both engines take the same mounted Secret.
+*/}}
+{{- define "callctl.sipTlsFilesEnv" -}}
+{{- $c := .Values.sipEdge.sip.certificate -}}
+- name: DRACHTIO_TLS_CERT_FILE
+  value: /etc/callctl/sip-tls/tls.crt
+- name: DRACHTIO_TLS_KEY_FILE
+  value: /etc/callctl/sip-tls/tls.key
+{{- with $c.chainKey }}
+- name: DRACHTIO_TLS_CHAIN_FILE
+  value: /etc/callctl/sip-tls/{{ . }}
+{{- end }}
+{{- with $c.dhParamKey }}
+- name: DRACHTIO_TLS_DH_PARAM_FILE
+  value: /etc/callctl/sip-tls/{{ . }}
+{{- end }}
+{{- if .Values.sipEdge.sip.verifyClientCert }}
+- name: DRACHTIO_TLS_VERIFY_CLIENT_CERT
+  value: "1"
+{{- end }}
+{{- end -}}
+{{/* The key of the certificate Secret holding trusted CAs; empty: none. */}}
+{{- define "callctl.sipTlsCaKey" -}}
+{{- $c := .Values.sipEdge.sip.certificate -}}
+{{- if $c.existingSecret -}}{{ $c.caKey }}{{- else if $c.ca -}}ca.crt{{- end -}}
+{{- end -}}
+{{/* The SIP engine container's SIP ports, whichever engine: UDP and TCP, and TLS, WS and WSS when on. */}}
+{{- define "callctl.sipContainerPorts" -}}
+{{- $sip := .Values.sipEdge.sip -}}
+- { name: sip-udp, containerPort: {{ $sip.port }}, protocol: UDP }
+- { name: sip-tcp, containerPort: {{ $sip.port }}, protocol: TCP }
+{{- if $sip.tls.enabled }}
+- { name: sip-tls, containerPort: {{ $sip.tls.port }}, protocol: TCP }
+{{- end }}
+{{- if $sip.ws.enabled }}
+- { name: sip-ws, containerPort: {{ $sip.ws.port }}, protocol: TCP }
+{{- end }}
+{{- if $sip.wss.enabled }}
+- { name: sip-wss, containerPort: {{ $sip.wss.port }}, protocol: TCP }
+{{- end }}
+{{- end -}}
 {{- define "callctl.registrarSecret" -}}
 {{- if .Values.sipEdge.registrar.existingSecret -}}{{ .Values.sipEdge.registrar.existingSecret }}{{- else -}}{{ include "callctl.fullname" . }}-registrar{{- end -}}
 {{- end -}}

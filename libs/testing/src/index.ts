@@ -83,4 +83,13 @@ export {
   type KamailioUacRegistration,
   type KamailioUacRegistrationOptions,
 } from './kamailio-peers.js';
+export {
+  dnsmasqRecordArgs,
+  startDnsmasq,
+  type DnsmasqFixture,
+  type DnsmasqOptions,
+  type HostEntry,
+  type NaptrEntry,
+  type SrvEntry,
+} from './dnsmasq.js';
 export { runSipsak, type SipsakOptions, type SipsakResult } from './sipsak.js';

@@ -25,6 +25,8 @@ export interface CallLoadResult {
   failed: number;
   /** UDP: requests sent again because no response came within T1 (doubling), as sipp's uac does. */
   retransmissions: number;
+  /** Why calls failed: `INVITE 503`, `BYE 481`, `timeout`..., with counts. */
+  failures: Record<string, number>;
   /** From the first INVITE sent to the last call finished. */
   wallMs: number;
   /** Calls finished per second over wallMs. */
@@ -75,9 +77,11 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
   let lastDoneAt = 0;
   let resolveAll: () => void = () => undefined;
   const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
-  const finish = (callId: string, ok: boolean) => {
+  const failures: Record<string, number> = {};
+  const finish = (callId: string, ok: boolean, why = '') => {
     const call = pending.get(callId);
     if (!call) return;
+    if (!ok) failures[why] = (failures[why] ?? 0) + 1;
     clearTimeout(call.timer);
     clearTimeout(call.resend);
     pending.delete(callId);
@@ -104,7 +108,7 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
     const method = message.cseq.method;
     if (method === 'INVITE') stopRetransmitting(callId);
     if (method === 'INVITE' && message.status >= 200) {
-      if (message.status >= 300) return finish(callId, false);
+      if (message.status >= 300) return finish(callId, false, `INVITE ${message.status}`);
       // A retransmitted 200 (our ACK lost) is ACKed again; the BYE goes once, then on its own timer.
       const to = message.get('To') ?? '';
       wire.send(inDialog('ACK', 1, call.invite, to, wire.localPort, proto));
@@ -113,7 +117,8 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
       const bye = inDialog('BYE', 2, call.invite, to, wire.localPort, proto);
       wire.send(bye);
       retransmit(callId, bye);
-    } else if (method === 'BYE' && message.status >= 200) finish(callId, message.status < 300);
+    } else if (method === 'BYE' && message.status >= 200)
+      finish(callId, message.status < 300, `BYE ${message.status}`);
   };
   const wire = await openWire(options, onMessage);
   opened.wire = wire;
@@ -130,7 +135,10 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
       const invite = inviteText(callId, options.port, wire.localPort, proto);
       pending.set(callId, {
         invite,
-        timer: setTimeout(() => finish(callId, false), callTimeoutMs),
+        timer: setTimeout(
+          () => finish(callId, false, pending.get(callId)?.byeSent ? 'BYE timeout' : 'INVITE timeout'),
+          callTimeoutMs,
+        ),
       });
       wire.send(invite);
       retransmit(callId, invite);
@@ -144,7 +152,7 @@ export async function runCallLoad(options: CallLoadOptions): Promise<CallLoadRes
     wire.close();
   }
   const wallMs = Math.max(1, lastDoneAt - startedAt);
-  return { completed, failed, retransmissions, wallMs, sustained: (completed * 1000) / wallMs };
+  return { completed, failed, failures, retransmissions, wallMs, sustained: (completed * 1000) / wallMs };
 }
 
 function inviteText(callId: string, port: number, localPort: number, proto: string): string {

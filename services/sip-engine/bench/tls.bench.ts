@@ -9,12 +9,12 @@
 //                Kamailio's published figures (about 4.5 kB per TCP connection, about 61 kB more for TLS)
 //
 // Environment: BENCH_CASES (cps,connections,memory; default all), STEP_S (default 3), BENCH_RATES
-// (comma list, the cps ladder), IDLE_CONNECTIONS (default 1000). The load client shares the box's 2 cores
+// (comma list, the cps ladder), BENCH_TRANSPORTS (default udp,tcp,tls), IDLE_CONNECTIONS (default 4000). The load client shares the box's 2 cores
 // with the engine and the app, so the cps figures are of the whole loop, the ratio is what compares.
 import { readFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext } from 'node:tls';
-import { cpuMs, freePort, makeCertificateAuthority, type Step } from '@callctl/testing';
+import { cpuMs, freePort, makeCertificateAuthority, waitFor, type Step } from '@callctl/testing';
 import { rssKb, startEngine, startSrfApp, type EngineProcess } from '../test/harness/engine-process.js';
 import { runCallLoad, type LoadTransport } from './call-load-client.js';
 
@@ -23,7 +23,9 @@ const CASES = (process.env.BENCH_CASES ?? 'cps,connections,memory').split(',');
 const LADDER = process.env.BENCH_RATES
   ? process.env.BENCH_RATES.split(',').map(Number)
   : [50, 100, 200, 300, 400, 600, 800];
-const IDLE_CONNECTIONS = Number(process.env.IDLE_CONNECTIONS ?? 1000);
+// Thousands, so the engine's heap slack (room a fresh process has already committed) is small beside them.
+const IDLE_CONNECTIONS = Number(process.env.IDLE_CONNECTIONS ?? 4000);
+const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'udp,tcp,tls').split(',') as LoadTransport[];
 const CONNECT_CONCURRENCY = 16;
 const CONNECT_WINDOW_MS = 3000;
 const KAMAILIO_TCP_KB = 4.5;
@@ -61,11 +63,20 @@ async function cpsStep(transport: LoadTransport, rate: number): Promise<Step> {
   const { engine, tlsPort } = await startTlsEngine();
   const app = await startSrfApp('srf-uas', { engine, compiled: true });
   try {
+    const port = transport === 'tls' ? tlsPort : engine.sipPort;
+    // The app says it is ready a moment before the engine has its routes (a 503 "No application
+    // available" to the first INVITEs): one call that completes first.
+    await waitFor(
+      'a first call answered',
+      async () => (await runCallLoad({ transport, port, rate: 1, calls: 1, ca: caPem })).completed === 1,
+      20_000,
+      200,
+    );
     const cpu0 = { engine: cpuMs(engine.pid), at: Date.now() };
     const calls = rate * STEP_S;
     const result = await runCallLoad({
       transport,
-      port: transport === 'tls' ? tlsPort : engine.sipPort,
+      port,
       rate,
       calls,
       ca: caPem,
@@ -80,7 +91,8 @@ async function cpsStep(transport: LoadTransport, rate: number): Promise<Step> {
       line:
         `${rate} cps offered: ${result.completed}/${calls} calls, ${result.failed} failed, ` +
         `${result.retransmissions} retrans, sustained ` +
-        `${Math.round(result.sustained)} cps, engine cpu ${Math.round(engineCpu)}%; ${ok ? 'ok' : 'over'}`,
+        `${Math.round(result.sustained)} cps, engine cpu ${Math.round(engineCpu)}%; ${ok ? 'ok' : 'over'}` +
+        (result.failed > 0 ? ` (failed: ${JSON.stringify(result.failures)})` : ''),
     };
   } finally {
     await app.stop();
@@ -142,12 +154,16 @@ async function connectionsPerSecond(transport: 'tcp' | 'tls', port: number): Pro
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function kbPerIdleConnection(transport: 'tcp' | 'tls', engine: TlsEngine): Promise<number> {
+/** With an engine of its own: heap the other transport's connections left behind would hide this one's. */
+async function kbPerIdleConnection(transport: 'tcp' | 'tls'): Promise<number> {
+  const engine = await startTlsEngine();
   const port = transport === 'tls' ? engine.tlsPort : engine.engine.sipPort;
-  await settle(1000);
-  const before = rssKb(engine.engine.pid);
   const sockets: Socket[] = [];
   try {
+    // One connection first, so what any first connection sets up once is not counted per connection.
+    (await open(transport, port)).destroy();
+    await settle(1000);
+    const before = rssKb(engine.engine.pid);
     for (let i = 0; i < IDLE_CONNECTIONS; i += CONNECT_CONCURRENCY) {
       const batch = Math.min(CONNECT_CONCURRENCY, IDLE_CONNECTIONS - i);
       sockets.push(...(await Promise.all(Array.from({ length: batch }, () => open(transport, port)))));
@@ -156,6 +172,7 @@ async function kbPerIdleConnection(transport: 'tcp' | 'tls', engine: TlsEngine):
     return (rssKb(engine.engine.pid) - before) / IDLE_CONNECTIONS;
   } finally {
     for (const socket of sockets) socket.destroy();
+    await engine.engine.stop();
   }
 }
 
@@ -163,41 +180,39 @@ async function main(): Promise<void> {
   try {
     if (CASES.includes('cps')) {
       console.log(`calls per second, ${STEP_S} s steps, ladder ${LADDER.join(',')}:`);
-      const best = await interleavedMaxRates(['udp', 'tcp', 'tls']);
+      const best = await interleavedMaxRates(TRANSPORTS);
       const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
       console.log(
         `cps: udp ${best.udp}, tcp ${best.tcp}, tls ${best.tls}; ` +
           `tls/udp ${ratio(best.tls, best.udp)}, tls/tcp ${ratio(best.tls, best.tcp)}`,
       );
     }
-    if (CASES.includes('connections') || CASES.includes('memory')) {
+    if (CASES.includes('connections')) {
       const engine = await startTlsEngine();
       try {
-        if (CASES.includes('connections')) {
-          const tcp = await connectionsPerSecond('tcp', engine.engine.sipPort);
-          const cpu0 = cpuMs(engine.engine.pid);
-          const at = Date.now();
-          const tls = await connectionsPerSecond('tls', engine.tlsPort);
-          const tlsCpu = (100 * (cpuMs(engine.engine.pid) - cpu0)) / (Date.now() - at);
-          console.log(
-            `new connections/s (${CONNECT_CONCURRENCY} at a time, connect + handshake + close): ` +
-              `tcp ${Math.round(tcp)}, tls ${Math.round(tls)} (engine cpu ${Math.round(tlsCpu)}%); ` +
-              `tls/tcp ${(tls / tcp).toFixed(2)}`,
-          );
-        }
-        if (CASES.includes('memory')) {
-          const tcp = await kbPerIdleConnection('tcp', engine);
-          const tls = await kbPerIdleConnection('tls', engine);
-          console.log(
-            `engine memory per idle connection (${IDLE_CONNECTIONS} open): tcp ${tcp.toFixed(1)} kB, ` +
-              `tls ${tls.toFixed(1)} kB (tls - tcp ${(tls - tcp).toFixed(1)} kB); Kamailio's published: ` +
-              `tcp ~${KAMAILIO_TCP_KB} kB, tls ~${KAMAILIO_TLS_EXTRA_KB} kB more; ` +
-              `tls vs Kamailio's tcp+tls ${(tls / (KAMAILIO_TCP_KB + KAMAILIO_TLS_EXTRA_KB)).toFixed(2)}`,
-          );
-        }
+        const tcp = await connectionsPerSecond('tcp', engine.engine.sipPort);
+        const cpu0 = cpuMs(engine.engine.pid);
+        const at = Date.now();
+        const tls = await connectionsPerSecond('tls', engine.tlsPort);
+        const tlsCpu = (100 * (cpuMs(engine.engine.pid) - cpu0)) / (Date.now() - at);
+        console.log(
+          `new connections/s (${CONNECT_CONCURRENCY} at a time, connect + handshake + close): ` +
+            `tcp ${Math.round(tcp)}, tls ${Math.round(tls)} (engine cpu ${Math.round(tlsCpu)}%); ` +
+            `tls/tcp ${(tls / tcp).toFixed(2)}`,
+        );
       } finally {
         await engine.engine.stop();
       }
+    }
+    if (CASES.includes('memory')) {
+      const tcp = await kbPerIdleConnection('tcp');
+      const tls = await kbPerIdleConnection('tls');
+      console.log(
+        `engine memory per idle connection (${IDLE_CONNECTIONS} open): tcp ${tcp.toFixed(1)} kB, ` +
+          `tls ${tls.toFixed(1)} kB (tls - tcp ${(tls - tcp).toFixed(1)} kB); Kamailio's published: ` +
+          `tcp ~${KAMAILIO_TCP_KB} kB, tls ~${KAMAILIO_TLS_EXTRA_KB} kB more; ` +
+          `tls vs Kamailio's tcp+tls ${(tls / (KAMAILIO_TCP_KB + KAMAILIO_TLS_EXTRA_KB)).toFixed(2)}`,
+      );
     }
   } finally {
     ca.remove();

@@ -6,7 +6,9 @@ import { connect, createServer, type TLSSocket } from 'node:tls';
 import {
   makeCertificateAuthority,
   runSipsak,
+  startDnsmasq,
   waitFor,
+  type DnsmasqFixture,
   type CertificateFiles,
   type TestCertificateAuthority,
 } from '@callctl/testing';
@@ -41,9 +43,11 @@ function credentials(extra: Partial<TlsCredentials> = {}): TlsCredentials {
 async function tlsEngine(
   extra: Partial<TlsCredentials> = {},
   limits: { messageTimeoutMs?: number } = {},
+  dns?: DnsmasqFixture,
 ): Promise<{ env: EngineEnv; lines: () => Array<Record<string, unknown>> }> {
   const captured = captureLog('info');
   const env = await startEngineEnv(undefined, {
+    ...(dns ? { dns: { servers: [{ host: '127.0.0.1', port: dns.port }], timeoutMs: 2000 } } : {}),
     tls: [{ host: '127.0.0.1', port: 0 }],
     tlsCredentials: credentials(extra),
     tcpLimits: limits,
@@ -125,6 +129,16 @@ describe('SIP over TLS', () => {
     expect(result.output).toContain('SIP/2.0 200');
     expect(result.code).toBe(0);
     expect(env.engine.hostports).toContain(`tls/127.0.0.1:${port}`);
+  });
+
+  it('answers an RFC 5626 CRLF keep-alive ping with a pong over TLS', async () => {
+    const { env } = await tlsEngine();
+    await using _ = env;
+    const { socket } = await tlsClient(env.peer('tls').port);
+    const pong = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+    socket.write('\r\n\r\n');
+    expect(await pong).toBe('\r\n');
+    socket.destroy();
   });
 
   it('closes a connection sending garbage instead of a handshake with a log line and serves the others', async () => {
@@ -278,8 +292,10 @@ describe('SIP over TLS', () => {
     client.socket.destroy();
   });
 
-  it('sends to a TLS peer whose certificate it trusts and refuses one it does not', async () => {
-    const { env, lines } = await tlsEngine();
+  it('sends to a TLS peer whose certificate it trusts and names it, and refuses one it does not', async () => {
+    const dns = await startDnsmasq({ hosts: [{ name: 'peer.test', address: '127.0.0.1' }] });
+    await using _dns = { [Symbol.asyncDispose]: () => dns.stop() };
+    const { env, lines } = await tlsEngine({}, {}, dns);
     await using _ = env;
     const srf = await env.app();
     const peerAt = async (cert: CertificateFiles) => {
@@ -304,6 +320,21 @@ describe('SIP over TLS', () => {
     );
     expect(trusted.received.join('')).toMatch(/Via: SIP\/2\.0\/TLS 127\.0\.0\.1:\d+/);
     trusted.peer.close();
+
+    // Addressed by host name: the certificate must name that host (the engine sends it as SNI too).
+    const named = await peerAt(ca.issue('peer.test', { altNames: ['DNS:peer.test'] }));
+    void loose(srf).request(`sips:peer@peer.test:${named.port}`, { method: 'OPTIONS' });
+    await waitFor('the OPTIONS at the peer named by host', () => named.received.length > 0, 10_000);
+    named.peer.close();
+    const misnamed = await peerAt(ca.issue('other.test', { altNames: ['DNS:other.test'] }));
+    void loose(srf).request(`sips:peer@peer.test:${misnamed.port}`, { method: 'OPTIONS' });
+    await waitFor(
+      'the wrong server name logged',
+      () => lines().some((l) => l.msg === 'tls connection failed' && /peer\.test/.test(String(l.reason))),
+      10_000,
+    );
+    expect(misnamed.received).toHaveLength(0);
+    misnamed.peer.close();
 
     const other = makeCertificateAuthority('untrusted-ca');
     try {

@@ -272,32 +272,6 @@ describe('srf createUAC timeouts and transport failures', () => {
     );
     expect(outcome).toBe(503);
   });
-
-  it('resolves a host name in the Request-URI', async () => {
-    const asked: string[] = [];
-    const lookupHost = (host: string) => {
-      asked.push(host);
-      return host === 'pbx.example.test'
-        ? Promise.resolve('127.0.0.1')
-        : Promise.reject(new Error('NXDOMAIN'));
-    };
-    await using env = await startEngineEnv(undefined, { lookupHost });
-    await using ua = await ScriptedUa.start('udp');
-    const srf = await env.app();
-    void srf
-      .createUAC(`sip:bob@pbx.example.test:${ua.transport.local.port}`, { localSdp: SDP_A })
-      .catch(() => undefined);
-    const invite = await ua.expectRequest('INVITE');
-    expect(invite.uri).toBe(`sip:bob@pbx.example.test:${ua.transport.local.port}`);
-    await ua.send(ua.respond(invite, 486), env.peer());
-    await ua.expectRequest('ACK');
-    expect(asked).toEqual(['pbx.example.test']);
-    const failed = await srf.createUAC('sip:bob@nowhere.example.test', { localSdp: SDP_A }).then(
-      () => 'sent',
-      (err: Error) => err.message,
-    );
-    expect(failed).toMatch(/cannot resolve host nowhere.example.test/);
-  });
 });
 
 describe('forked answers to an app INVITE', () => {

@@ -1,6 +1,6 @@
 // Where a SIP message goes: URIs to transport peers, our own sent-by/Contact, and the flow a dialog or
-// transaction uses. Dev/CI scope: literal IPs and `localhost`; no RFC 3263 DNS resolution yet.
-import { lookup } from 'node:dns/promises';
+// transaction uses. Host names of new requests from apps are resolved by RFC 3263 (../dns); the flows of
+// dialogs and proxied requests take literal IPs and `localhost`.
 import { isIP } from 'node:net';
 import { parseNameAddr, parseUri } from '@callctl/sip';
 import type { Peer, SipTransport, TransportProtocol } from '../transport/transport.js';
@@ -24,24 +24,36 @@ export class AddressError extends Error {
 /** The next hop a SIP URI names, before any DNS: host as written, port and protocol. */
 export interface NextHop {
   host: string;
+  /** The URI's port, else the default one (5060, 5061 for sips:). */
   port: number;
+  /** The URI's `;transport=`, else UDP (TLS for sips:). */
   protocol: TransportProtocol;
+  /** What the URI itself said, for RFC 3263: no port or no transport lets DNS (NAPTR/SRV) choose. */
+  uriPort: number | undefined;
+  uriTransport: TransportProtocol | undefined;
+  secure: boolean;
 }
 
-/** Next hop of a SIP URI (RFC 3263 reduced to A/AAAA lookups): `;transport=` picks the protocol. */
+const TRANSPORTS: readonly TransportProtocol[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
+
+/** Next hop of a SIP URI: `;transport=` picks the protocol, else UDP (TLS for sips:). */
 export function nextHopOfUri(uriText: string): NextHop {
   const uri = parseUri(uriText);
   if (uri.scheme === 'tel') throw new AddressError(`cannot route to ${uriText}`);
   let host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
   if (host.toLowerCase() === 'localhost') host = '127.0.0.1';
-  const transport = uri.params.get('transport')?.toLowerCase();
-  const protocol: TransportProtocol =
-    transport === 'tcp' || transport === 'tls' || transport === 'ws' || transport === 'wss'
-      ? transport
-      : uri.scheme === 'sips'
-        ? 'tls'
-        : 'udp';
-  return { host, port: uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060), protocol };
+  const param = uri.params.get('transport')?.toLowerCase();
+  const uriTransport = TRANSPORTS.find((t) => t === param);
+  const secure = uri.scheme === 'sips';
+  const protocol: TransportProtocol = uriTransport ?? (secure ? 'tls' : 'udp');
+  return {
+    host,
+    port: uri.port ?? (secure ? 5061 : 5060),
+    protocol,
+    uriPort: uri.port,
+    uriTransport,
+    secure,
+  };
 }
 
 /** The next hop of a URI naming an IP literal; a host name throws AddressError (callers resolve it first). */
@@ -49,20 +61,6 @@ export function targetOfUri(uriText: string): Target {
   const hop = nextHopOfUri(uriText);
   if (isIP(hop.host) === 0) throw new AddressError(`host ${hop.host} needs a DNS lookup`);
   return { peer: { address: hop.host, port: hop.port }, protocol: hop.protocol };
-}
-
-/** Resolves a next hop's host name (an IP literal passes through). */
-export async function resolveNextHop(
-  hop: NextHop,
-  lookupHost: (host: string) => Promise<string>,
-): Promise<Target> {
-  const address = isIP(hop.host) === 0 ? await lookupHost(hop.host) : hop.host;
-  return { peer: { address, port: hop.port }, protocol: hop.protocol };
-}
-
-/** The system resolver (getaddrinfo): /etc/hosts and A/AAAA records. */
-export async function systemLookup(host: string): Promise<string> {
-  return (await lookup(host)).address;
 }
 
 /** The URI of a Route/Record-Route/Contact value (`<sip:...;lr>` or a bare addr-spec). */

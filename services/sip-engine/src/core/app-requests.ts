@@ -9,12 +9,12 @@ import {
   type SipResponse,
 } from '@callctl/sip';
 import type { AppConnection } from '../admin/connection.js';
-import type { Inbound } from '../transport/transport.js';
+import type { Inbound, Peer } from '../transport/transport.js';
+import type { ResolvedTarget } from '../dns/rfc3263.js';
 import {
   AddressError,
+  hostPort,
   nextHopOfUri,
-  resolveNextHop,
-  systemLookup,
   type NextHop,
   sentBy,
   isSipsUri,
@@ -37,7 +37,7 @@ import {
 } from './session-timer.js';
 import type { CoreContext } from './core-context.js';
 import type { ProxyCore } from './proxy.js';
-import { InboundRequest, NOK, OutboundRequest, type SipFrame } from './pending-requests.js';
+import { InboundRequest, NOK, OutboundRequest, type Failover, type SipFrame } from './pending-requests.js';
 
 export class AppRequests {
   constructor(
@@ -147,9 +147,22 @@ export class AppRequests {
       });
       return;
     }
-    resolveNextHop(hop, this.core.options.lookupHost ?? systemLookup)
+    const resolver = this.core.options.resolver;
+    if (!resolver) return conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]);
+    resolver
+      .resolve({ host: hop.host, port: hop.uriPort, transport: hop.uriTransport, secure: hop.secure })
       .then(
-        (target) => this.sendNewRequest(conn, frame, appRequest, target),
+        (resolved) => {
+          // Only targets the engine can send to (a listener of that protocol and address family).
+          const targets = resolved.filter((t) => this.core.transportFor(t.protocol, peerOf(t)) !== undefined);
+          const first = targets.shift();
+          if (!first) {
+            this.core.log.info({ host: hop.host, found: resolved.length }, 'rfc 3263: no usable target');
+            return conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]);
+          }
+          const failover = { host: hop.host, targets, attempt: 1, contactGenerated: false };
+          this.sendNewRequest(conn, frame, appRequest, targetOf(first, hop.host), { failover, first });
+        },
         () => conn.respond(frame.msgId, 'NOK', [`cannot resolve host ${hop.host}`]),
       )
       .catch((err: unknown) => {
@@ -159,7 +172,14 @@ export class AppRequests {
       });
   }
 
-  private sendNewRequest(conn: AppConnection, frame: SipFrame, appRequest: SipRequest, target: Target): void {
+  private sendNewRequest(
+    conn: AppConnection,
+    frame: SipFrame,
+    appRequest: SipRequest,
+    target: Target,
+    /** A host DNS resolved: the target chosen and the ones left for failover. */
+    resolved?: { failover: Failover; first: ResolvedTarget },
+  ): void {
     const method = appRequest.method;
     const transport = this.core.transportFor(target.protocol, target.peer);
     if (!transport) return conn.respond(frame.msgId, 'NOK', ['requested protocol/transport not available']);
@@ -197,6 +217,10 @@ export class AppRequests {
     const request = new SipRequest(method, appRequest.uri, list, body);
     const dialogId = dialogForming ? wireDialogId(callId, fromTag) : '';
     const out = new OutboundRequest(this.core.ids.uuid(), conn, dialogId, undefined, dialogForming);
+    if (resolved) {
+      out.failover = { ...resolved.failover, contactGenerated: dialogForming && !headers.contact };
+      this.logAttempt(request, out.failover, resolved.first);
+    }
     this.startClient(conn, frame.msgId, out, request, { transport, remote: target.peer }, branch);
     if (method === 'INVITE') {
       this.core.appInvites.set(out.txnId, out);
@@ -216,12 +240,20 @@ export class AppRequests {
     const bytes = serializeMessage(request);
     const key = `${branch}|${request.method}`;
     out.txn = new ClientTransaction(this.core.txnContext, request, bytes, flow, key, {
-      onResponse: (_t, response) => this.clientResponse(out, response),
-      onFailure: (_t, status) => this.clientFailure(out, status),
-      onTerminated: () => {
+      onResponse: (_t, response) => {
+        if (response.status === 503 && this.failOver(out, `503 ${response.reason}`)) return;
+        this.clientResponse(out, response);
+      },
+      onFailure: (_t, status) => {
+        if (this.failOver(out, status === 408 ? 'no response' : 'transport error')) return;
+        this.clientFailure(out, status);
+      },
+      onTerminated: (txn) => {
+        if (this.core.clients.get(key) === out) this.core.clients.delete(key);
+        // A target that failed over ends its transaction while the request lives on with the next one.
+        if (out.txn !== txn) return;
         out.timerC?.cancel();
         if (this.core.earlyInvites.get(out.dialogId) === out) this.core.earlyInvites.delete(out.dialogId);
-        if (this.core.clients.get(key) === out) this.core.clients.delete(key);
         if (this.core.appInvites.get(out.txnId) === out) this.core.appInvites.delete(out.txnId);
         if (out.dialog?.outboundInvite === out) out.dialog.outboundInvite = undefined;
       },
@@ -231,8 +263,66 @@ export class AppRequests {
     out.txn.start();
   }
 
+  /**
+   * RFC 3263 §4.3: the current target timed out, failed at the transport or answered 503, so the request
+   * goes to the next one as a new transaction (new branch; Via and a Contact the engine made follow the
+   * new transport). The app sees only the last target's answer. False: nothing left to try.
+   */
+  private failOver(out: OutboundRequest, why: string): boolean {
+    const failover = out.failover;
+    if (!failover || out.cancelled) return false;
+    // Our own listeners among the targets (a carrier's SRV naming this engine too) are passed over.
+    let next = failover.targets.shift();
+    while (next && this.core.isSelf(targetOf(next))) next = failover.targets.shift();
+    const transport = next && this.core.transportFor(next.protocol, peerOf(next));
+    if (!next || !transport) return false;
+    const failed = out.txn.flow;
+    failover.attempt += 1;
+    this.core.log.info(
+      {
+        host: failover.host,
+        failed: `${failed.transport.protocol}/${hostPort(failed.remote)}`,
+        why,
+        callId: out.txn.request.callId,
+      },
+      'rfc 3263: target failed, trying the next one',
+    );
+    this.logAttempt(out.txn.request, failover, next);
+    const previous = out.txn.request;
+    const branch = this.core.ids.branch();
+    const via = `SIP/2.0/${viaTransport(transport)} ${sentBy(transport)};rport;branch=${branch}`;
+    const headers = previous.headers.map(([name, value]): [string, string] => {
+      const lower = name.toLowerCase();
+      if (lower === 'via' || lower === 'v') return ['Via', via];
+      if (failover.contactGenerated && (lower === 'contact' || lower === 'm'))
+        return ['Contact', `<${localContactUri(transport)}>`];
+      return [name, value];
+    });
+    const request = new SipRequest(previous.method, previous.uri, headers, previous.body);
+    const remote = peerOf(next, failover.host);
+    this.startClient(undefined, undefined, out, request, { transport, remote }, branch);
+    return true;
+  }
+
+  private logAttempt(request: SipRequest, failover: Failover, target: ResolvedTarget): void {
+    this.core.log.info(
+      {
+        host: failover.host,
+        attempt: failover.attempt,
+        target: `${target.protocol}/${hostPort(peerOf(target))}`,
+        via: target.via,
+        left: failover.targets.length,
+        method: request.method,
+        callId: request.callId,
+      },
+      'rfc 3263: sending to target',
+    );
+  }
+
   private clientResponse(out: OutboundRequest, response: SipResponse): void {
     const status = response.status;
+    // A provisional answer settles the target: a later failure is the app's to see (RFC 3263 §4.3).
+    if (status > 100) out.failover = undefined;
     if (status < 200 && out.pendingCancel) {
       const cancel = out.pendingCancel;
       out.pendingCancel = undefined;
@@ -557,3 +647,17 @@ export class AppRequests {
     this.startClient(undefined, undefined, out, request, dialog.flow, branch);
   }
 }
+
+/**
+ * `servername`: the URI's host name. Over TLS it goes as SNI and the server's certificate must carry it
+ * (RFC 5922 §4: the domain the request was for, not an SRV target's name or the address).
+ */
+const peerOf = (target: ResolvedTarget, servername?: string): Peer => ({
+  address: target.address,
+  port: target.port,
+  ...(servername !== undefined ? { servername } : {}),
+});
+const targetOf = (target: ResolvedTarget, servername?: string): Target => ({
+  peer: peerOf(target, servername),
+  protocol: target.protocol,
+});

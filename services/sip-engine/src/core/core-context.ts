@@ -8,6 +8,7 @@ import type { AppConnection } from '../admin/connection.js';
 import type { Router } from '../admin/router.js';
 import { DEFAULT_TIMERS, type TimerConfig } from '../transaction/timers.js';
 import type { Peer, SipTransport, TransportProtocol } from '../transport/transport.js';
+import type { TargetResolver } from '../dns/sip-resolver.js';
 import { targetOfUri, uriOfAddress, type Flow, type Target } from './addressing.js';
 import { DialogTable } from './dialog.js';
 import { behindNat, type NatEvidence } from './nat.js';
@@ -27,8 +28,8 @@ export interface SipCoreOptions {
   timers?: TimerConfig;
   /** Timer C: longest wait for a final response after a provisional one. @default 185_000 */
   timerCMs?: number;
-  /** Host name → address for next hops that are not IP literals. @default the system resolver */
-  lookupHost?: (host: string) => Promise<string>;
+  /** RFC 3263: a next hop's host name → the ordered targets to try. @default none: host names fail */
+  resolver?: TargetResolver;
   /** Caps on transactions, pending requests and dialogs. @default DEFAULT_CORE_LIMITS */
   limits?: Partial<CoreLimits>;
 }

@@ -6,6 +6,7 @@ import type { AppConnection } from '../admin/connection.js';
 import type { Dialog, DialogMember } from './dialog.js';
 import type { Timer } from './runtime.js';
 import type { ClientTransaction, ServerTransaction } from './transaction-shell.js';
+import type { ResolvedTarget } from '../dns/rfc3263.js';
 
 export type SipFrame = Extract<AppMessage, { type: 'sip' }>;
 
@@ -46,8 +47,23 @@ export class InboundRequest implements DialogMember {
   }
 }
 
+/**
+ * RFC 3263 §4.3 for a request to a host DNS resolved: the targets left to try when the current one times
+ * out, fails at the transport or answers 503, until a provisional response or a CANCEL settles it.
+ */
+export interface Failover {
+  host: string;
+  targets: ResolvedTarget[];
+  /** 1 for the first target. */
+  attempt: number;
+  /** The engine made the Contact (it names the transport, so a new transport needs a new one). */
+  contactGenerated: boolean;
+}
+
 /** A request the engine sent (for an app or itself), until its final response. */
 export class OutboundRequest implements DialogMember {
+  /** Targets left for a request to a DNS-resolved host (RFC 3263 failover). */
+  failover: Failover | undefined;
   /** A CANCEL the app asked for before any provisional response (RFC 3261 9.1 holds it until one). */
   pendingCancel: OutboundRequest | undefined;
   /** The early dialog a reliable provisional response made (removed if the INVITE fails). */

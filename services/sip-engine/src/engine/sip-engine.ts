@@ -14,6 +14,7 @@ import { WsTransport } from '../transport/ws-transport.js';
 import { FloodGuard, type FloodGuardOptions, type FloodStatus } from './flood-guard.js';
 import { createFrontDoor, type ScreenedCounts } from './front-door.js';
 import { MalformedTally } from './malformed-tally.js';
+import { createSipResolver } from '../dns/sip-resolver.js';
 import type { SpammerOptions } from './spammers.js';
 
 export interface SipEngineOptions {
@@ -29,7 +30,10 @@ export interface SipEngineOptions {
   tlsCredentials?: TlsCredentials;
   /** Largest SIP message one WebSocket frame may carry. @default 65536 */
   wsMaxMessageBytes?: number;
-  /** RFC 3263 resolution: the DNS servers asked (`host:port`; empty: the system's) and a query's deadline. */
+  /**
+   * RFC 3263 resolution of the host names apps send requests to: the DNS servers asked (`host:port`;
+   * empty: the system's) and one question's deadline. @default the system's servers, 2000 ms
+   */
   dns?: { servers: Array<{ host: string; port: number }>; timeoutMs: number };
   admin: { host: string; port: number };
   secret: string;
@@ -54,8 +58,6 @@ export interface SipEngineOptions {
   spammers?: SpammerOptions;
   /** @default 185_000 (RFC 3261 Timer C) */
   timerCMs?: number;
-  /** @default the system resolver */
-  lookupHost?: (host: string) => Promise<string>;
   clock?: Clock;
   ids?: IdSource;
 }
@@ -204,7 +206,14 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     timers: options.timers,
     timerCMs: options.timerCMs,
     limits: options.limits,
-    lookupHost: options.lookupHost,
+    resolver: createSipResolver({
+      servers: (options.dns?.servers ?? []).map(({ host, port }) => ({ address: host, port })),
+      timeoutMs: options.dns?.timeoutMs ?? 2000,
+      supported: transports.map((t) => t.protocol),
+      ipv6: transports.some((t) => t.local.address.includes(':')),
+      clock: options.clock ?? systemClock,
+      log: log.child({ module: 'dns' }),
+    }),
   });
   ref.core = core;
   admin.attach(core);

@@ -87,7 +87,9 @@ export class StreamConnections<S extends Socket> {
     const key = keyOf(sentBy);
     if (socket === undefined || socket.destroyed || key === keyOf(remote)) return;
     const open = this.connections.get(key);
-    if (open !== undefined && !open.destroyed && open !== socket) return;
+    // Already aliased (every request of the peer carries `alias`): no second close listener.
+    if (open === socket) return;
+    if (open !== undefined && !open.destroyed) return;
     this.connections.set(key, socket);
     socket.once('close', () => {
       if (this.connections.get(key) === socket) this.connections.delete(key);

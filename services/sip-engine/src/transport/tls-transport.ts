@@ -84,6 +84,9 @@ export class TlsTransport implements SipTransport {
       options.handshakeTimeoutMs ?? options.messageTimeoutMs ?? DEFAULT_STREAM_MESSAGE_TIMEOUT_MS;
     const server = createServer({
       ...context,
+      // The trusted CAs serve only to verify clients: a listener that does not keeps none, since OpenSSL
+      // searches the store on every handshake (about a third fewer handshakes a second with the public roots).
+      ca: credentials.verifyClientCert ? context.ca : undefined,
       handshakeTimeout,
       requestCert: credentials.verifyClientCert,
       // Checked in secureConnection instead (clientCertificateRefusal), where the reason can be logged:
@@ -197,8 +200,10 @@ function dialTls(
       ...context,
       host: to.address,
       port: to.port,
-      // Server verification: the chain against the trusted CAs and the certificate's names against the
-      // address dialled (an IP SAN), which is all a resolved target still carries.
+      // SNI and the certificate's name check use the host name the target was addressed by; a target
+      // given as an IP address is checked against the certificate's IP names.
+      servername: to.servername,
+      // Server verification: the chain against the trusted CAs, and that name.
       rejectUnauthorized: verify,
     });
     const timer = setTimeout(() => {

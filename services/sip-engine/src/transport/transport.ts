@@ -6,6 +6,11 @@ export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 export interface Peer {
   address: string;
   port: number;
+  /**
+   * The host name the peer was addressed by, when it was resolved from one: TLS sends it as SNI and checks
+   * the server's certificate against it (an IP address alone fails a certificate naming the host).
+   */
+  servername?: string;
 }
 
 /** One message off the wire (a datagram, or one Content-Length-framed message of a stream). */

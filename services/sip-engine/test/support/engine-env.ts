@@ -24,7 +24,7 @@ export async function startEngineEnv(
   extra: Pick<
     SipEngineOptions,
     | 'timerCMs'
-    | 'lookupHost'
+    | 'dns'
     | 'advertisedHost'
     | 'clock'
     | 'limits'
