@@ -45,6 +45,13 @@ function detailsOf(event: KnownEvent): string[] {
         `cause=${causeWord(e.cause)}`,
         ...(e.sipStatus ? [`sip=${e.sipStatus}`] : []),
         ...(e.reason ? [`reason=${quoted(e.reason)}`] : []),
+        // The far end's own Reason header (RFC 3326): `peer-reason=Q.850;cause=17 "User busy"`.
+        ...(e.receivedReason
+          ? [
+              `peer-reason=${e.receivedReason.protocol};cause=${e.receivedReason.cause}`,
+              ...(e.receivedReason.text ? [quoted(e.receivedReason.text)] : []),
+            ]
+          : []),
       ];
     }
     case 'callEnded':

@@ -31,6 +31,27 @@ describe('event lines', () => {
     expect(line).toBe('10:15:02.120 #42 c1 LegEnded leg=b1 cause=busy sip=486 reason="Busy Here"');
   });
 
+  it('shows the Reason header the far end sent on LegEnded (RFC 3326)', () => {
+    const line = eventLine({
+      envelope: envelopeAt('LegEnded', 43),
+      event: {
+        $case: 'legEnded',
+        legEnded: {
+          callId: 'c1',
+          legId: 'a1',
+          cause: callEvents.EndCause.END_CAUSE_REMOTE_HANGUP,
+          sipStatus: 0,
+          reason: 'normal release',
+          clientState: '',
+          receivedReason: { protocol: 'Q.850', cause: 17, text: 'User busy' },
+        },
+      },
+    });
+    expect(line).toBe(
+      '10:15:02.120 #43 c1 LegEnded leg=a1 cause=remote-hangup reason="normal release" peer-reason=Q.850;cause=17 "User busy"',
+    );
+  });
+
   it.each<[callControl.WatchEventsResponse['event'], string]>([
     [
       {

@@ -59,3 +59,4 @@ export {
   type DigestParseResult,
 } from './digest.js';
 export { issueNonce, checkNonce, NonceCounts, type NonceCheck } from './digest-nonce.js';
+export { parseReason, formatReason, REASON_TEXT_MAX, type SipReason } from './reason.js';

@@ -3,6 +3,7 @@ import { TRACE_EXPORTERS } from '@callctl/telemetry';
 import { z } from 'zod';
 import { DEFAULT_CODEC_POLICY, parseCodecPolicy, type CodecPolicy } from './domain/codec-policy.js';
 import { parseAllowCidrs } from './domain/inbound-caller.js';
+import { parseTrustDomain, type TrustDomain } from './domain/trust-domain.js';
 
 export function readConfig(environment: Environment) {
   const config = loadConfig(
@@ -99,6 +100,22 @@ export function readConfig(environment: Environment) {
             parseAllowCidrs(text);
           } catch (error) {
             ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          }
+        }),
+      /**
+       * The trust domain (RFC 3325): peers trusted with asserted identities, comma-separated IPs or CIDRs,
+       * each optionally with one port (`192.0.2.7:5060`, `[2001:db8::1]:5060`). Only INVITEs to them carry
+       * P-Asserted-Identity, and only theirs have it passed on. Empty (the default): nobody.
+       */
+      SIP_TRUST_DOMAIN_CIDRS: z
+        .string()
+        .default('')
+        .transform((text, ctx): TrustDomain => {
+          try {
+            return parseTrustDomain(text);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
           }
         }),
       /** The answer to an INVITE from a source that is no trunk's and no authenticated device (counted). */

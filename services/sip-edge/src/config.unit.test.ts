@@ -67,3 +67,18 @@ describe('sip-edge config: INBOUND_ALLOW_CIDRS', () => {
     );
   });
 });
+
+describe('sip-edge config: SIP_TRUST_DOMAIN_CIDRS', () => {
+  it('trusts nobody by default', () => {
+    expect(readConfig(base).SIP_TRUST_DOMAIN_CIDRS).toEqual([]);
+  });
+
+  it('takes addresses and prefixes with optional ports, and refuses a bad entry at start', () => {
+    expect(
+      readConfig({ ...base, SIP_TRUST_DOMAIN_CIDRS: '10.0.0.0/8,127.0.0.1:5070' }).SIP_TRUST_DOMAIN_CIDRS,
+    ).toHaveLength(2);
+    expect(() => readConfig({ ...base, SIP_TRUST_DOMAIN_CIDRS: 'carrier.example' })).toThrow(
+      /SIP_TRUST_DOMAIN_CIDRS: .*carrier\.example/,
+    );
+  });
+});

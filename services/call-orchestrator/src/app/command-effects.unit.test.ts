@@ -143,7 +143,10 @@ describe('CommandEffects: RecordMediaSessionLost', () => {
       { events: [b.legMediaLost('A'), ended] },
       answered,
     );
-    expect(hungUp).toEqual([['C1', 'A', `media lost: ${b.LOST_REASON}`]]);
+    // The cause goes along, for the Q.850 cause of the BYE's Reason header (41, not normal clearing).
+    expect(hungUp).toEqual([
+      ['C1', 'A', `media lost: ${b.LOST_REASON}`, callEvents.EndCause.END_CAUSE_MEDIA_TIMEOUT],
+    ]);
   });
 
   it('sends nothing when the loss is only recorded', async () => {

@@ -123,6 +123,7 @@ export function sipFactCommand(
             cause: f.legEnded.cause,
             sipStatus: f.legEnded.sipStatus,
             reason: f.legEnded.reason,
+            ...(f.legEnded.receivedReason ? { receivedReason: f.legEnded.receivedReason } : {}),
           },
           metadata,
         },

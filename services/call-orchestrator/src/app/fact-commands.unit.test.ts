@@ -129,6 +129,27 @@ describe('SIP facts as commands', () => {
       },
     ],
     [
+      {
+        $case: 'legEnded',
+        legEnded: {
+          cause: callEvents.EndCause.END_CAUSE_REMOTE_HANGUP,
+          sipStatus: 0,
+          reason: 'normal release',
+          receivedReason: { protocol: 'Q.850', cause: 17, text: 'User busy' },
+        },
+      },
+      {
+        type: 'RecordLegEnded',
+        data: {
+          legId: 'l-1',
+          cause: callEvents.EndCause.END_CAUSE_REMOTE_HANGUP,
+          sipStatus: 0,
+          reason: 'normal release',
+          receivedReason: { protocol: 'Q.850', cause: 17, text: 'User busy' },
+        },
+      },
+    ],
+    [
       { $case: 'dtmfInfoReceived', dtmfInfoReceived: { digit: '#', durationMs: 90, method: 1 } },
       {
         type: 'RecordDtmf',

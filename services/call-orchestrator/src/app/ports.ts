@@ -20,7 +20,8 @@ export interface SipEdgePort {
   sendDtmfInfo(callId: string, legId: string, digits: string, durationMs: number): Promise<void>;
   rejectLeg(callId: string, legId: string, sipStatus: number, reason: string): Promise<void>;
   /** Ends a leg in whatever SIP state it is; a leg sip-edge no longer holds counts as ended. */
-  hangupLeg(callId: string, legId: string, reason: string): Promise<void>;
+  /** `cause`: why the platform ends the leg, for the Q.850 cause of the BYE's or CANCEL's Reason header. */
+  hangupLeg(callId: string, legId: string, reason: string, cause?: callEvents.EndCause): Promise<void>;
   /**
    * Joins the media of two answered legs by re-INVITEs (RFC 3725). A far end's refusal is ILLEGAL_STATE
    * naming the leg and SIP status; on any failure both legs keep their media. Already bridged together: ok.

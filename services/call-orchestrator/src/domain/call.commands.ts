@@ -111,7 +111,17 @@ export type CallCommand =
   | C<'RecordLegAttemptFailed', { legId: string } & facts.OutboundAttemptFailed>
   | C<'RecordLegRinging', { legId: string; earlyMedia: boolean }>
   | C<'RecordLegAnswered', { legId: string }>
-  | C<'RecordLegEnded', { legId: string; sipStatus: number; reason: string; cause: number }>
+  | C<
+      'RecordLegEnded',
+      {
+        legId: string;
+        sipStatus: number;
+        reason: string;
+        cause: number;
+        /** The Reason header (RFC 3326) the far end sent with its BYE, CANCEL or final response. */
+        receivedReason?: callEvents.SipReason;
+      }
+    >
   /** sip-edge joined the legs' media for BridgeLegs, under the bridge id and key the command decided. */
   | C<
       'RecordLegsBridged',

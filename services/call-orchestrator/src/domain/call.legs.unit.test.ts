@@ -100,6 +100,15 @@ describe('leg: initiated (outbound)', () => {
         b.legEnded('A', EndCause.END_CAUSE_BUSY, 486, 'Busy Here'),
         b.callEnded(EndCause.END_CAUSE_BUSY),
       ));
+  it('records the Reason header the far end sent with what ended the leg (RFC 3326)', () => {
+    const busy = { protocol: 'Q.850', cause: 17, text: 'User busy' };
+    return given(...h)
+      .when(b.recordLegEnded('A', EndCause.END_CAUSE_BUSY, 486, 'Busy Here', busy))
+      .then(
+        b.legEnded('A', EndCause.END_CAUSE_BUSY, 486, 'Busy Here', busy),
+        b.callEnded(EndCause.END_CAUSE_BUSY),
+      );
+  });
   it('cannot be answered by the application', () =>
     given(...h)
       .when(b.answerLeg('A'))

@@ -6,8 +6,20 @@
 import type { BindingView } from '@callctl/provisioning';
 import { forkFailureStatus } from '../domain/outbound-attempt.js';
 import type { OutboundLeg } from './leg-registry.js';
-import { isSipFailure, type Dialler, type LateOffer, type SentRequest, type SipDialog } from './sip-stack.js';
+import { formatReason } from '@callctl/sip';
+import {
+  isSipFailure,
+  type Dialler,
+  type LateOffer,
+  type SentRequest,
+  type SipDialog,
+  type SipHeaders,
+} from './sip-stack.js';
 import type { LegContext } from './leg-context.js';
+import { withIdentity } from './outbound-identity.js';
+
+/** RFC 3326 §3.1's Reason for the CANCELs of the branches another contact's 2xx beat. */
+const COMPLETED_ELSEWHERE = formatReason({ protocol: 'SIP', cause: 200, text: 'Call completed elsewhere' });
 
 interface Branch {
   readonly binding: BindingView;
@@ -34,19 +46,25 @@ export function contactFork(
       const failures: unknown[] = [];
       let winner: Branch | undefined;
       let announced = false;
+      // The Reason of every CANCEL the fork sends: the leg's own (a hangup, the ring timeout), or RFC 3326's
+      // "completed elsewhere" for the branches that lost to the first 2xx (phones then log no missed call).
+      let cancelHeaders: SipHeaders | undefined;
       const cancelBranch = (branch: Branch) => {
         if (branch.settled || branch.cancelled) return;
         branch.cancelled = true;
         if (!branch.request) return; // cancelled as soon as it leaves
         try {
-          branch.request.cancel();
+          branch.request.cancel(cancelHeaders ? { headers: cancelHeaders } : undefined);
         } catch (error) {
           leg.log.warn({ err: error, contact: branch.binding.contactUri }, 'CANCEL not sent');
         }
       };
       const forkRequest = (first: SentRequest): SentRequest =>
         Object.assign(Object.create(first) as SentRequest, {
-          cancel: () => branches.forEach(cancelBranch),
+          cancel: (cancelOptions?: { headers?: SipHeaders }) => {
+            cancelHeaders = cancelOptions?.headers;
+            branches.forEach(cancelBranch);
+          },
         });
       const lastFailure = () => {
         if (branches.some((b) => !b.settled)) return;
@@ -58,7 +76,11 @@ export function contactFork(
         ctx.sip
           .createUAC(
             binding.contactUri,
-            { ...options, proxy: flowOf(binding), headers: { ...options.headers, To: `<${aor}>` } },
+            withIdentity(ctx, binding.contactUri, {
+              ...options,
+              proxy: flowOf(binding),
+              headers: { ...options.headers, To: `<${aor}>` },
+            }),
             {
               cbRequest: (error, request) => {
                 if (error || !request) return;
@@ -92,6 +114,7 @@ export function contactFork(
               winner = branch;
               // The leg's Call-ID is the dialog's from now on.
               leg.sipCallId = branch.request?.get('Call-ID') ?? leg.sipCallId;
+              cancelHeaders = { Reason: COMPLETED_ELSEWHERE };
               branches.forEach(cancelBranch);
               resolve(result);
             },

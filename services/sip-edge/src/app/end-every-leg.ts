@@ -1,6 +1,6 @@
 import { callEvents } from '@callctl/proto';
 import type { LegContext } from './leg-context.js';
-import { byeLeg, endLeg } from './leg-endings.js';
+import { byeLeg, endLeg, reasonHeader } from './leg-endings.js';
 import { refuseInbound } from './inbound-legs.js';
 import type { Leg } from './leg-registry.js';
 
@@ -38,7 +38,7 @@ async function endOne(ctx: LegContext, leg: Leg, reason: string): Promise<void> 
       // Ended first, so the 487 to this CANCEL finds nothing left to report.
       const ending = endLeg(ctx, leg, cause, 0, reason);
       try {
-        leg.sent?.cancel();
+        leg.sent?.cancel({ headers: { Reason: reasonHeader(cause, reason) } });
       } catch (error) {
         leg.log.warn({ err: error }, 'CANCEL not sent');
       }

@@ -1,5 +1,6 @@
 import { callEvents } from '@callctl/proto';
 import { checkFinalStatus } from '../domain/dial-target.js';
+import type { EndCause } from '../domain/end-cause.js';
 import type { LegContext } from './leg-context.js';
 import { byeLeg } from './leg-endings.js';
 import { refuseInbound } from './inbound-legs.js';
@@ -12,7 +13,8 @@ export const DEFAULT_HANGUP_STATUS = 487;
 /**
  * Ends a leg in whatever SIP state it is (sip_edge.proto HangupLeg): BYE when answered, CANCEL while an
  * outbound INVITE rings, a final response while an inbound INVITE waits, and after an answer or INVITE in
- * flight as soon as it completes. A leg that already ended is a success.
+ * flight as soon as it completes. A leg that already ended is a success. `why` is the platform's cause,
+ * for the Q.850 cause of the BYE's or CANCEL's Reason header.
  */
 export async function hangupLeg(
   ctx: LegContext,
@@ -20,6 +22,7 @@ export async function hangupLeg(
   legId: string,
   sipStatus: number,
   reason: string,
+  why: EndCause = callEvents.EndCause.END_CAUSE_LOCAL_HANGUP,
 ): Promise<void> {
   const leg = ctx.registry.lookup(callId, legId);
   if (!leg) return;
@@ -30,15 +33,15 @@ export async function hangupLeg(
       return;
     case 'answered':
       // Answered once the leg is ended on our side, not when the far end confirms the BYE (byeLeg).
-      await byeLeg(ctx, leg, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, text);
+      await byeLeg(ctx, leg, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, text, why);
       return;
     case 'answering':
-      leg.hangupRequested = { sipStatus, reason: text };
+      leg.hangupRequested = { sipStatus, reason: text, why };
       return;
     case 'offered':
     case 'ringing':
     case 'calling':
-      if (leg.direction === 'outbound') return hangupRingingOutbound(ctx, leg, text);
+      if (leg.direction === 'outbound') return hangupRingingOutbound(ctx, leg, text, why);
       return refuseInbound(
         ctx,
         leg,

@@ -10,9 +10,11 @@ import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
 import { leaveMedia, partyOf } from './leg-media.js';
 import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
-import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
+import { byeLeg, endLeg, receivedReason, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
-import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
+import { isSipFailure, type ReceivedRequest, type SipRequest, type SipResponder } from './sip-stack.js';
+import { fromTrustDomain } from './outbound-identity.js';
+import { callerIdentity } from '../domain/asserted-identity.js';
 import { sendFinal, warningHeader } from './sip-response.js';
 import type { OfferedCaller } from './inbound-gate.js';
 
@@ -35,12 +37,17 @@ export function refuseWhileDraining(responder: SipResponder, retryAfterS: number
   return sendFinal(responder, 503, 'Service Unavailable', { 'Retry-After': String(retryAfterS) });
 }
 
-function offeredFacts(request: SipRequest): facts.InboundCallOffered {
+/**
+ * What the orchestrator hears of a new INVITE. A P-Asserted-Identity from outside the trust domain is not
+ * passed on: anyone can write one, and an application would take it for a checked identity (RFC 3325 §5).
+ */
+function offeredFacts(request: SipRequest, trustedSource: boolean): facts.InboundCallOffered {
   const from = nameAddr(request.get('From') ?? '');
   const to = nameAddr(request.get('To') ?? '');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     const key = name.toLowerCase();
+    if (key === 'p-asserted-identity' && !trustedSource) continue;
     if (OFFERED_HEADERS.includes(key) || key.startsWith('x-'))
       headers[key] = Array.isArray(value) ? value.join(', ') : String(value);
   }
@@ -51,6 +58,10 @@ function offeredFacts(request: SipRequest): facts.InboundCallOffered {
     fromDisplayName: from.displayName ?? '',
     headers,
   };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
 }
 
 function nameAddr(header: string): { uri: string; displayName?: string } {
@@ -96,7 +107,9 @@ export async function offerInboundCall(
   const callId = ctx.newId();
   const legId = ctx.newId();
   const path = ctx.plan.inbound(callId, legId);
-  const offered = { ...offeredFacts(request), ...caller, media: { ...path.party } };
+  const source = request as Partial<ReceivedRequest>;
+  const trustedSource = fromTrustDomain(ctx, { address: source.source_address, port: source.source_port });
+  const offered = { ...offeredFacts(request, trustedSource), ...caller, media: { ...path.party } };
   const leg: InboundLeg = {
     direction: 'inbound',
     callId,
@@ -108,12 +121,18 @@ export async function offerInboundCall(
     responder,
     offerSdp: request.body ?? '',
     traceparent: workTraceparent(),
+    identity: callerIdentity({
+      trustedSource,
+      ...optional('assertedIdentity', request.get('P-Asserted-Identity')),
+      ...optional('authenticatedUser', caller.user),
+      ...optional('privacy', request.get('Privacy')),
+    }),
   };
   ctx.registry.add(leg);
-  request.on('cancel', () => {
+  request.on('cancel', (cancel) => {
     if (leg.status.state !== 'offered' && leg.status.state !== 'ringing' && leg.status.state !== 'answering')
       return;
-    void endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled');
+    void endLeg(ctx, leg, EndCause.END_CAUSE_CANCELLED, 487, 'caller cancelled', receivedReason(cancel));
   });
   leg.log.info(
     { from: offered.fromUri, to: offered.toUri, sipCallId: offered.sipCallId },
@@ -263,7 +282,13 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
   leg.log.info('leg answered');
   report(ctx, leg, legAnswered(factIds(ctx, leg)));
   if (leg.hangupRequested) {
-    await byeLeg(ctx, leg, EndCause.END_CAUSE_LOCAL_HANGUP, leg.hangupRequested.reason);
+    await byeLeg(
+      ctx,
+      leg,
+      EndCause.END_CAUSE_LOCAL_HANGUP,
+      leg.hangupRequested.reason,
+      leg.hangupRequested.why,
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import { ATTR, openSpan, runInTrace, SpanKind, workTraceparent, type OpenSpan } 
 import type { facts } from '@callctl/proto';
 import type { CodecPolicy } from '../domain/codec-policy.js';
 import type { MediaPlan } from '../domain/media-plan.js';
+import type { TrustDomain } from '../domain/trust-domain.js';
 import type { FactIds } from '../domain/sip-facts.js';
 import type { LegJournal } from './leg-journal.js';
 import type { OutboundRouting } from './outbound-route.js';
@@ -21,6 +22,8 @@ export interface LegSettings {
   defaultFromUri: string;
   /** Allowed codecs, most preferred first: applied to every offer (through the media-worker client). */
   codecs: CodecPolicy;
+  /** Peers trusted with asserted identities (SIP_TRUST_DOMAIN_CIDRS). @default nobody */
+  trustDomain?: TrustDomain;
 }
 
 /** What the leg modules share; built once in sip-edge.ts (STYLE 13). */

@@ -1,8 +1,9 @@
+import { formatReason, parseReason, type SipReason } from '@callctl/sip';
 import { callEvents } from '@callctl/proto';
 import { SpanKind } from '@callctl/telemetry';
 import { parseDtmfInfo } from '../domain/dtmf-info.js';
 import { dtmfInfoReceived, legEnded } from '../domain/sip-facts.js';
-import type { EndCause } from '../domain/end-cause.js';
+import { platformReason, type EndCause } from '../domain/end-cause.js';
 import { endSipSpan, factIds, report, sipSpan, type LegContext } from './leg-context.js';
 import { dialogOf, type Leg } from './leg-registry.js';
 import { leaveMedia } from './leg-media.js';
@@ -21,6 +22,7 @@ export async function endLeg(
   cause: EndCause,
   sipStatus: number,
   reason: string,
+  receivedReason?: SipReason,
 ): Promise<void> {
   if (leg.status.state === 'ended') return;
   leg.status = { state: 'ended' };
@@ -29,8 +31,16 @@ export async function endLeg(
   ctx.registry.remove(leg);
   ctx.journal.forget(leg.legId);
   forgetSentRefers(leg);
-  leg.log.info({ cause: callEvents.endCauseToJSON(cause), sipStatus, reason }, 'leg ended');
-  report(ctx, leg, legEnded(factIds(ctx, leg), cause, sipStatus, reason));
+  leg.log.info(
+    {
+      cause: callEvents.endCauseToJSON(cause),
+      sipStatus,
+      reason,
+      ...(receivedReason ? { receivedReason } : {}),
+    },
+    'leg ended',
+  );
+  report(ctx, leg, legEnded(factIds(ctx, leg), cause, sipStatus, reason, receivedReason));
   await leaveMedia(ctx, leg);
 }
 
@@ -39,10 +49,13 @@ export async function endLeg(
  * is checked and reported, NOTIFYs report REFERs sip-edge sent.
  */
 export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void {
-  dialog.on('destroy', (_message, reason) => {
+  dialog.on('destroy', (message, reason) => {
     // The far end's BYE (srf answered it): a SERVER span under the leg's trace.
     const bye = sipSpan(leg, 'BYE', SpanKind.SERVER);
-    void bye.run(() => endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE'));
+    const received = receivedReason(message);
+    void bye.run(() =>
+      endLeg(ctx, leg, callEvents.EndCause.END_CAUSE_REMOTE_HANGUP, 0, reason ?? 'BYE', received),
+    );
     bye.end();
   });
   dialog.on('modify', (request, responder) => {
@@ -69,13 +82,15 @@ export function watchDialog(ctx: LegContext, leg: Leg, dialog: SipDialog): void 
  * answers, and the SIP engine would give up only after Timer F (32 s), far beyond a HangupLeg's deadline;
  * a BYE that is not confirmed (the engine's 408 at Timer F, another failure status, a transport error) is
  * logged (`BYE not confirmed`) and changes nothing in what was reported. `confirmed` settles with the BYE's
- * final response (or its failure), for a caller that must wait for it.
+ * final response (or its failure), for a caller that must wait for it. The BYE carries an RFC 3326 Reason
+ * with the Q.850 cause of `why` (the cause by default: HangupLeg names the orchestrator's own cause there).
  */
 export async function byeLeg(
   ctx: LegContext,
   leg: Leg,
   cause: EndCause,
   reason: string,
+  why: EndCause = cause,
 ): Promise<{ confirmed: Promise<void> }> {
   const dialog = dialogOf(leg);
   // Ended first, so the dialog's own 'destroy' (srf emits none for a BYE we send, but a crossing BYE
@@ -83,10 +98,7 @@ export async function byeLeg(
   const ending = endLeg(ctx, leg, cause, 0, reason);
   // request rather than destroy: srf's destroy settles alike on a 200 and on the engine's 408.
   const span = dialog ? sipSpan(leg, 'BYE') : undefined;
-  const bye = dialog?.request({
-    method: 'BYE',
-    ...(reason ? { headers: { Reason: reasonHeader(reason) } } : {}),
-  });
+  const bye = dialog?.request({ method: 'BYE', headers: { Reason: reasonHeader(why, reason) } });
   const confirmed = (bye ?? Promise.resolve(undefined)).then(
     (response) => {
       if (span && response) endSipSpan(span, response.status);
@@ -102,7 +114,15 @@ export async function byeLeg(
   return { confirmed };
 }
 
-/** RFC 3326 Reason for a BYE the platform sends: Q.850 cause 16 (normal clearing) with the app's text. */
-export function reasonHeader(text: string): string {
-  return `Q.850;cause=16;text="${text.replace(/["\\\r\n]/g, ' ')}"`;
+/** RFC 3326 Reason for a BYE or CANCEL the platform sends: the cause's Q.850 code with the given text. */
+export function reasonHeader(cause: EndCause, text: string): string {
+  return formatReason(platformReason(cause, text));
+}
+
+/** The Reason a peer's request or response carried (RFC 3326), read from whatever srf handed us. */
+export function receivedReason(message: unknown): SipReason | undefined {
+  const get = (message as { get?: unknown } | undefined)?.get;
+  if (typeof get !== 'function') return undefined;
+  const value: unknown = get.call(message, 'Reason');
+  return typeof value === 'string' ? parseReason(value) : undefined;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@callctl/logging';
 import { LegNotFoundError } from '../domain/errors.js';
-import type { CancelReason } from '../domain/end-cause.js';
+import type { CancelReason, EndCause } from '../domain/end-cause.js';
 import type { MediaParty } from '../domain/media-plan.js';
 import type { Direction } from '../domain/sdp-direction.js';
 import type { ReceivedRefer } from './refer-received.js';
@@ -51,7 +51,7 @@ interface LegCommon {
   /** REFERs the leg's phone sent and sip-edge accepted, by refer id (their CSeq number). */
   receivedRefers?: Map<string, ReceivedRefer>;
   /** Hangup asked while an answer or the INVITE was in flight: done as soon as it completes. */
-  hangupRequested?: { sipStatus: number; reason: string };
+  hangupRequested?: { sipStatus: number; reason: string; why?: EndCause };
   /**
    * The trace of the work that created the leg (an inbound call's own new trace, the PlaceCall's): what
    * happens to the leg on the SIP side later is reported under it.
@@ -96,6 +96,11 @@ export interface InboundLeg extends LegCommon {
    * test passes without this); asking again costs one ng command and does not depend on that.
    */
   detectInbandDtmf?: boolean;
+  /**
+   * Who calls, as an outbound leg dialled for this caller may assert it (a trusted P-Asserted-Identity, or
+   * the authenticated device's AOR), and the caller's Privacy request (domain/asserted-identity.ts).
+   */
+  identity?: { assertedIdentity?: string; privacy?: string };
   /** The platform's answer to the offer, prepared when the INVITE arrived (local-answer.ts). */
   localAnswer?: { readonly party: MediaParty; readonly sdp: Promise<string | undefined> };
 }

@@ -2,7 +2,7 @@ import { ATTR, workTraceparent } from '@callctl/telemetry';
 import { callEvents } from '@callctl/proto';
 import { checkDialUri } from '../domain/dial-target.js';
 import type { MediaParty, SdpPath } from '../domain/media-plan.js';
-import { endCauseOfFinalStatus, type CancelReason } from '../domain/end-cause.js';
+import { endCauseOfFinalStatus, type CancelReason, type EndCause } from '../domain/end-cause.js';
 import { IllegalStateError, UnavailableError, ValidationError } from '../domain/errors.js';
 import type { OutboundTarget } from '../domain/outbound-target.js';
 import { legAnswered, legProgress, outboundLegSent } from '../domain/sip-facts.js';
@@ -13,7 +13,7 @@ import { journalOf } from './leg-journal.js';
 import { leaveMedia } from './leg-media.js';
 import { sdpForLeg } from './leg-sdp.js';
 import { releaseLocalAnswer } from './local-answer.js';
-import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
+import { byeLeg, endLeg, reasonHeader, receivedReason, watchDialog } from './leg-endings.js';
 import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
 import { outboundTarget, wayOf, type Way } from './outbound-route.js';
 import { isDialog, isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
@@ -60,6 +60,20 @@ function bridgePeer(ctx: LegContext, input: PlaceCallInput): InboundLeg | undefi
   return peer;
 }
 
+/**
+ * The identity headers a dialled-through caller lends the INVITE, unless PlaceCall set its own: the
+ * caller's asserted identity (sent only to the trust domain, outbound-identity.ts) and its Privacy.
+ */
+function callerHeaders(headers: SipHeaders, peer: InboundLeg | undefined): SipHeaders {
+  const given = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  const out: SipHeaders = {};
+  const identity = peer?.identity;
+  if (identity?.assertedIdentity && !given.has('p-asserted-identity'))
+    out['P-Asserted-Identity'] = identity.assertedIdentity;
+  if (identity?.privacy && !given.has('privacy')) out['Privacy'] = identity.privacy;
+  return out;
+}
+
 /** What PlaceCall replies once the INVITE is out. */
 export interface PlacedCall {
   sipCallId: string;
@@ -93,6 +107,7 @@ export async function placeCall(ctx: LegContext, input: PlaceCallInput): Promise
   }
   headers['From'] = `<${fromUri}>`;
   const peer = bridgePeer(ctx, input);
+  Object.assign(headers, callerHeaders(headers, peer));
   const path = ctx.plan.outbound(input.callId, input.legId, peer?.legId);
   const leg: OutboundLeg = {
     direction: 'outbound',
@@ -267,17 +282,33 @@ function cancelInvite(ctx: LegContext, leg: OutboundLeg, reason: CancelReason): 
   }
 }
 
+/**
+ * The CANCEL of the leg's INVITE, with an RFC 3326 Reason: Q.850 19 (no answer) at the ring timeout, else
+ * the hangup's cause (16 normal clearing unless HangupLeg named another).
+ */
 function cancelSent(leg: OutboundLeg): void {
+  const reason =
+    leg.cancelReason === 'ring-timeout'
+      ? reasonHeader(EndCause.END_CAUSE_NO_ANSWER, 'ring timeout')
+      : reasonHeader(
+          leg.hangupRequested?.why ?? EndCause.END_CAUSE_LOCAL_HANGUP,
+          leg.hangupRequested?.reason ?? '',
+        );
   try {
-    leg.sent?.cancel();
+    leg.sent?.cancel({ headers: { Reason: reason } });
   } catch (error) {
     leg.log.warn({ err: error }, 'CANCEL not sent');
   }
 }
 
 /** Hangup of an outbound leg that has not answered: CANCEL now, or as soon as the INVITE is out. */
-export function hangupRingingOutbound(ctx: LegContext, leg: OutboundLeg, reason: string): void {
-  leg.hangupRequested = { sipStatus: 0, reason };
+export function hangupRingingOutbound(
+  ctx: LegContext,
+  leg: OutboundLeg,
+  reason: string,
+  why?: EndCause,
+): void {
+  leg.hangupRequested = { sipStatus: 0, reason, ...(why !== undefined ? { why } : {}) };
   cancelInvite(ctx, leg, 'hangup');
 }
 
@@ -285,7 +316,7 @@ async function failed(ctx: LegContext, leg: OutboundLeg, error: unknown): Promis
   if (isSipFailure(error)) {
     const cause = endCauseOfFinalStatus(error.status, leg.cancelReason);
     const reason = leg.cancelReason === 'ring-timeout' ? 'ring timeout' : (error.reason ?? '');
-    await endLeg(ctx, leg, cause, error.status, reason);
+    await endLeg(ctx, leg, cause, error.status, reason, receivedReason(error.res));
     return;
   }
   leg.log.warn({ err: error }, 'outbound INVITE failed without a SIP status');
@@ -357,7 +388,13 @@ async function answered(
     await connectPeer(ctx, peer, peerSdp);
   }
   if (leg.hangupRequested)
-    await byeLeg(ctx, leg, EndCause.END_CAUSE_LOCAL_HANGUP, leg.hangupRequested.reason);
+    await byeLeg(
+      ctx,
+      leg,
+      EndCause.END_CAUSE_LOCAL_HANGUP,
+      leg.hangupRequested.reason,
+      leg.hangupRequested.why,
+    );
 }
 
 /**

@@ -20,6 +20,7 @@ import type { LegContext } from './leg-context.js';
 import { idsOf, type OutboundLeg } from './leg-registry.js';
 import type { Dialler } from './sip-stack.js';
 import { trunkDialler } from './trunk-attempts.js';
+import { withIdentity } from './outbound-identity.js';
 
 export interface OutboundRouting {
   provisioning: ProvisioningView;
@@ -84,7 +85,8 @@ export async function wayOf(
     case 'direct':
       return {
         kind: 'way',
-        dialler: (options, callbacks) => ctx.sip.createUAC(target.uri, options, callbacks),
+        dialler: (options, callbacks) =>
+          ctx.sip.createUAC(target.uri, withIdentity(ctx, target.uri, options), callbacks),
         to: target.uri,
         routed: {},
       };

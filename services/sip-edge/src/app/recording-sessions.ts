@@ -4,7 +4,7 @@
 // and it never touches a leg. The orchestrator drives it; the recorder ending it (BYE) is reported as a
 // RecordingSessionEnded fact on the call's subject, stamped in the call's sequence like every SipFact.
 import type { Logger } from '@callctl/logging';
-import { parseUri, type RecordingMetadata } from '@callctl/sip';
+import { formatReason, parseUri, type RecordingMetadata } from '@callctl/sip';
 import { checkDialUri } from '../domain/dial-target.js';
 import {
   RecordingSessionNotFoundError,
@@ -300,9 +300,12 @@ function transportOf(uri: string): 'udp' | 'tcp' | 'tls' {
   return transport === 'tcp' ? 'tcp' : transport === 'tls' ? 'tls' : 'udp';
 }
 
+/** RFC 3326 Reason of the platform's BYE or CANCEL of a recording session: it ends normally. */
+const RECORDING_ENDED = formatReason({ protocol: 'Q.850', cause: 16, text: 'recording ended' });
+
 function cancel(session: RecordingSession): void {
   try {
-    session.sent?.cancel();
+    session.sent?.cancel({ headers: { Reason: RECORDING_ENDED } });
   } catch (error) {
     session.log.warn({ err: error }, 'CANCEL not sent');
   }
@@ -312,7 +315,7 @@ async function byeWithin(dialog: SipDialog, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      dialog.destroy(),
+      dialog.destroy({ headers: { Reason: RECORDING_ENDED } }),
       new Promise((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer to the BYE within ${ms} ms`)), ms);
       }),

@@ -1,5 +1,6 @@
 import { newRootTraceparent, runInTrace } from '@callctl/telemetry';
-import type { sipEdge } from '@callctl/proto';
+import { callEvents, type sipEdge } from '@callctl/proto';
+import type { EndCause } from '../domain/end-cause.js';
 import { bridgeLegs, type BridgeIds } from './bridge-legs.js';
 import {
   answerInbound,
@@ -114,8 +115,10 @@ export class SipLegs {
     moveLeg(this.ctx, input);
   }
 
-  hangup(callId: string, legId: string, sipStatus: number, reason: string): Promise<void> {
-    return hangupLeg(this.ctx, callId, legId, sipStatus, reason);
+  /** `why`: the platform's cause, for the Reason header's Q.850 cause (unspecified: a plain hangup). */
+  hangup(callId: string, legId: string, sipStatus: number, reason: string, why?: EndCause): Promise<void> {
+    const cause = why === callEvents.EndCause.END_CAUSE_UNSPECIFIED ? undefined : why;
+    return hangupLeg(this.ctx, callId, legId, sipStatus, reason, cause);
   }
 
   /** Ends the legs the previous run of this instance left behind (read from the journal); returns how many. */

@@ -15,7 +15,8 @@ export interface SipRequest {
   readonly headers: Readonly<Record<string, unknown>>;
   get(name: string): string | undefined;
   has(name: string): boolean;
-  on(event: 'cancel', listener: () => void): void;
+  /** The caller's CANCEL of this INVITE (srf hands the CANCEL request over). */
+  on(event: 'cancel', listener: (cancel?: SipRequest) => void): void;
 }
 
 /** A request from the network, with the flow it came on (the NAT's public side: received/rport). */

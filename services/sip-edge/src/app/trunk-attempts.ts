@@ -4,6 +4,7 @@
 // tried; the callee's own answer (486, 603, 404, ...) ends the leg at once. The leg sees one INVITE that
 // may change its Call-ID: `cbRequest` is called for every INVITE that leaves.
 import type { GatewayAttempt, TrunkView } from '@callctl/provisioning';
+import { formatReason } from '@callctl/sip';
 import { gatewayLabel, verdictOfStatus } from '../domain/outbound-attempt.js';
 import { outboundAttemptFailed } from '../domain/sip-facts.js';
 import { factIds, report, type LegContext } from './leg-context.js';
@@ -20,6 +21,7 @@ import {
   type UacOptions,
 } from './sip-stack.js';
 import { reauthentication } from './uac-digest.js';
+import { withIdentity } from './outbound-identity.js';
 
 type AttemptResult =
   | { kind: 'answered'; result: SipDialog | LateOffer }
@@ -99,7 +101,8 @@ function attemptGateway(
       ctx.sip
         .createUAC(
           attempt.requestUri,
-          { ...options, headers },
+          // The identity for this gateway: a trunk's gateways need not all be in the trust domain.
+          withIdentity(ctx, attempt.requestUri, { ...options, headers }),
           {
             cbRequest: (error, request) => {
               if (error || !request) return; // the promise rejects too
@@ -149,9 +152,12 @@ function attemptGateway(
   });
 }
 
+/** RFC 3326 Reason of the CANCEL of a gateway attempt that timed out (Q.850 102: timer expiry). */
+const ATTEMPT_TIMED_OUT = formatReason({ protocol: 'Q.850', cause: 102, text: 'Gateway attempt timed out' });
+
 function cancelQuietly(leg: OutboundLeg, request: SentRequest | undefined): void {
   try {
-    request?.cancel();
+    request?.cancel({ headers: { Reason: ATTEMPT_TIMED_OUT } });
   } catch (error) {
     leg.log.warn({ err: error }, 'CANCEL not sent');
   }

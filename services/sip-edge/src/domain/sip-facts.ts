@@ -1,3 +1,4 @@
+import type { SipReason } from '@callctl/sip';
 import type { facts } from '@callctl/proto';
 import type { EndCause } from './end-cause.js';
 import type { MediaParty } from './media-plan.js';
@@ -64,8 +65,18 @@ export function legAnswered(ids: FactIds): facts.SipFact {
   return fact(ids, { $case: 'legAnswered', legAnswered: {} });
 }
 
-export function legEnded(ids: FactIds, cause: EndCause, sipStatus: number, reason: string): facts.SipFact {
-  return fact(ids, { $case: 'legEnded', legEnded: { cause, sipStatus, reason } });
+/** `receivedReason`: the Reason header the far end sent with what ended the leg (RFC 3326), if any. */
+export function legEnded(
+  ids: FactIds,
+  cause: EndCause,
+  sipStatus: number,
+  reason: string,
+  receivedReason?: SipReason,
+): facts.SipFact {
+  return fact(ids, {
+    $case: 'legEnded',
+    legEnded: { cause, sipStatus, reason, ...(receivedReason ? { receivedReason } : {}) },
+  });
 }
 
 export function dtmfInfoReceived(ids: FactIds, digit: string, durationMs: number): facts.SipFact {

@@ -102,8 +102,14 @@ export function sipEdgeClient(options: SipEdgeClientOptions): SipEdgePort & { cl
     rejectLeg: async (callId, legId, sipStatus, reason) => {
       await onCall(callId, (c) => c.rejectLeg, { callId, legId, sipStatus, reason });
     },
-    hangupLeg: async (callId, legId, reason) => {
-      await onCall(callId, (c) => c.hangupLeg, { callId, legId, sipStatus: 0, reason });
+    hangupLeg: async (callId, legId, reason, cause) => {
+      await onCall(callId, (c) => c.hangupLeg, {
+        callId,
+        legId,
+        sipStatus: 0,
+        reason,
+        ...(cause !== undefined ? { cause } : {}),
+      });
     },
     bridgeLegs: async (callId, legAId, legBId, bridge) => {
       const reply = await onCall<sipEdge.BridgeLegsRequest, sipEdge.BridgeLegsResponse>(

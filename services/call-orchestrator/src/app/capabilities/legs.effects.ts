@@ -78,9 +78,15 @@ export const dialledLegNotSent =
       : undefined;
   };
 
-async function hangupLeg(ports: EffectPorts, callId: string, legId: string, reason: string): Promise<void> {
+async function hangupLeg(
+  ports: EffectPorts,
+  callId: string,
+  legId: string,
+  reason: string,
+  cause?: callEvents.EndCause,
+): Promise<void> {
   try {
-    await ports.sipEdge.hangupLeg(callId, legId, reason);
+    await ports.sipEdge.hangupLeg(callId, legId, reason, cause);
   } catch (error) {
     if (!isPeerError(error, PEER_ERROR_CODES.notFound)) throw error; // sip-edge no longer holds it: ended
   }
@@ -93,8 +99,9 @@ export async function hangupEndedLegs(
   decision: Decision,
   reason: string,
 ): Promise<void> {
-  const ended = decision.events.flatMap((e) => (e.type === 'LegEnded' ? [e.data.legId] : []));
-  await Promise.all(ended.map((legId) => hangupLeg(ports, callId, legId, reason)));
+  // Each with its own cause (the maximum duration, a bridge peer gone, ...): the Reason header's Q.850 cause.
+  const ended = decision.events.flatMap((e) => (e.type === 'LegEnded' ? [e.data] : []));
+  await Promise.all(ended.map((leg) => hangupLeg(ports, callId, leg.legId, reason, leg.cause)));
 }
 
 export const legsEffects: CapabilityEffects = {

@@ -16,7 +16,15 @@ export type Ev<T extends CallEventType> = Extract<CallEvent, { type: T }>;
 /** What the registry lends decide functions: the cascades that span all capabilities. */
 export interface DecideContext {
   /** Ends a leg, with what every capability ends with it, and the call when it was the last leg. */
-  endLeg(s: Active, l: Leg, cause: callEvents.EndCause, sipStatus: number, reason: string): CallEvent[];
+  endLeg(
+    s: Active,
+    l: Leg,
+    cause: callEvents.EndCause,
+    sipStatus: number,
+    reason: string,
+    /** The Reason header the far end sent (sip-edge's LegEnded fact), recorded on the leg's LegEnded. */
+    receivedReason?: callEvents.SipReason,
+  ): CallEvent[];
   /**
    * What every capability does when a key pressed on an answered leg is recorded (a segment's terminator
    * stops it): the digits capability asks, without knowing who listens.

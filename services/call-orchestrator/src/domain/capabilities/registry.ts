@@ -64,13 +64,28 @@ export function buildRegistry<const L extends readonly AnyCapability[]>(
         deadlines: decisions.flatMap((d) => d.deadlines ?? []),
       };
     },
-    endLeg(s, l, cause, sipStatus, reason) {
+    endLeg(s, l, cause, sipStatus, reason, receivedReason) {
       const base = { callId: s.callId, clientState: s.clientState };
-      const endOf = (at: Active, leg: Leg, end: LegEnd, why: string): CallEvent[] => [
+      const endOf = (
+        at: Active,
+        leg: Leg,
+        end: LegEnd,
+        why: string,
+        received?: callEvents.SipReason,
+      ): CallEvent[] => [
         ...capabilities.flatMap((c) => c.onLegEnded?.(at, leg, end) ?? []),
-        { type: 'LegEnded', data: { ...base, legId: leg.legId, ...end, reason: why } },
+        {
+          type: 'LegEnded',
+          data: {
+            ...base,
+            legId: leg.legId,
+            ...end,
+            reason: why,
+            ...(received ? { receivedReason: received } : {}),
+          },
+        },
       ];
-      const out = endOf(s, l, { cause, sipStatus }, reason);
+      const out = endOf(s, l, { cause, sipStatus }, reason, receivedReason);
       // A supervisor's or participant's leg never keeps the call up: the call ends with its last party leg.
       const stillUp = Object.values(s.legs).some(
         (o) => o.legId !== l.legId && o.status !== 'ended' && isParty(o),

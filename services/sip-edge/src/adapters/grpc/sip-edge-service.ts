@@ -94,7 +94,7 @@ export function sipEdgeService(legs: SipLegs, recordings: RecordingSessions, log
       return { sipCallId: placed.sipCallId, media: { ...placed.media } };
     }),
     hangupLeg: unary(async (r: sipEdge.HangupLegRequest) => {
-      await legs.hangup(r.callId, r.legId, r.sipStatus, r.reason);
+      await legs.hangup(r.callId, r.legId, r.sipStatus, r.reason, r.cause);
       return {};
     }),
     bridgeLegs: unary(async (r: sipEdge.BridgeLegsRequest) => {

@@ -78,7 +78,11 @@ export const legEnded = (
   cause: callEvents.EndCause,
   sipStatus = 0,
   reason = '',
-): CallEvent => ({ type: 'LegEnded', data: { ...base, legId, cause, sipStatus, reason } });
+  receivedReason?: callEvents.SipReason,
+): CallEvent => ({
+  type: 'LegEnded',
+  data: { ...base, legId, cause, sipStatus, reason, ...(receivedReason ? { receivedReason } : {}) },
+});
 
 export const callEnded = (cause: callEvents.EndCause): CallEvent => ({
   type: 'CallEnded',
@@ -165,7 +169,12 @@ export const recordLegEnded = (
   cause: callEvents.EndCause,
   sipStatus = 0,
   reason = '',
-): CallCommand => ({ type: 'RecordLegEnded', data: { legId, cause, sipStatus, reason }, metadata: meta() });
+  receivedReason?: callEvents.SipReason,
+): CallCommand => ({
+  type: 'RecordLegEnded',
+  data: { legId, cause, sipStatus, reason, ...(receivedReason ? { receivedReason } : {}) },
+  metadata: meta(),
+});
 
 export const outboundRinging = (): CallEvent[] => [callCreated(), legInitiated('A'), legRinging('A')];
 

@@ -312,5 +312,5 @@ export const recordLegEnded = (s: Active, c: Cmd<'RecordLegEnded'>, ctx: DecideC
   const l = leg(s, c.data.legId);
   return l.status === 'ended'
     ? none
-    : { events: ctx.endLeg(s, l, c.data.cause, c.data.sipStatus, c.data.reason) };
+    : { events: ctx.endLeg(s, l, c.data.cause, c.data.sipStatus, c.data.reason, c.data.receivedReason) };
 };
