@@ -104,17 +104,22 @@ describe('WebSocket transport', () => {
     }
   });
 
-  it('closes an idle connection, but not one pinned by a registration until it is released', async () => {
+  it('closes an idle connection, but not one sending WebSocket pings nor one pinned by a registration until it is released', async () => {
     const engine = await WsTransport.listen({ ...options([]), idleTimeoutMs: 400 });
     try {
       const idle = await client(engine);
       const kept = await client(engine);
+      const pinging = await client(engine);
+      // WebSocket-level pings (RFC 6455) keep a connection up like CRLF keep-alives.
+      const pings = setInterval(() => pinging.ws.socket.ping(), 100);
       const release = engine.pin(kept.ws.local)!;
       expect(engine.pin({ address: '127.0.0.1', port: 1 })).toBeUndefined();
       expect(await idle.ws.closed).toEqual({ code: 1000, reason: 'idle' });
-      // Three idle periods later the pinned connection is still up.
+      // Three idle periods later the pinned connection is still up, and so is the pinging one.
       await new Promise((resolve) => setTimeout(resolve, 1200));
       expect(kept.ws.isConnected()).toBe(true);
+      expect(pinging.ws.isConnected()).toBe(true);
+      clearInterval(pings);
       release();
       expect(await kept.ws.closed).toEqual({ code: 1000, reason: 'idle' });
     } finally {

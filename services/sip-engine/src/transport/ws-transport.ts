@@ -226,6 +226,8 @@ export class WsTransport implements SipTransport {
     this.connections.set(key, connection);
     this.touch(connection);
     socket.on('message', (raw: RawData) => this.receive(connection, toBuffer(raw)));
+    // RFC 6455 pings (ws answers them) are keep-alives as much as RFC 5626 CRLFs are.
+    socket.on('ping', () => this.touch(connection));
     socket.on('error', (err: Error & { code?: string }) => {
       // ws closes the connection itself after a protocol error (1009 for an oversize frame, 1002 for a
       // malformed one); the reason is the peer's fault, so one info line without a stack.
