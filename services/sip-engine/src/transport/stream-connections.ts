@@ -57,6 +57,8 @@ export class StreamConnections<S extends Socket> {
   private readonly pending = new Map<string, Promise<S>>();
   /** Accepted connections per remote IP address, for maxConnectionsPerAddress. */
   private readonly acceptedFrom = new Map<string, number>();
+  /** Holders keeping a connection open past the idle timeout (registered devices' flows, RFC 5626). */
+  private readonly pins = new Map<S, number>();
 
   constructor(private readonly options: StreamConnectionsOptions<S>) {}
 
@@ -92,6 +94,26 @@ export class StreamConnections<S extends Socket> {
     socket.once('close', () => {
       if (this.connections.get(key) === socket) this.connections.delete(key);
     });
+  }
+
+  /**
+   * Keeps the connection to `peer` open past the idle timeout until the returned release is called (RFC
+   * 5626 §5: a registered device's flow lasts while its binding does); undefined when there is none.
+   */
+  pin(peer: Peer): (() => void) | undefined {
+    const socket = this.connections.get(keyOf(peer));
+    if (socket === undefined || socket.destroyed) return undefined;
+    this.pins.set(socket, (this.pins.get(socket) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.pins.get(socket) ?? 1) - 1;
+      if (left > 0) return void this.pins.set(socket, left);
+      this.pins.delete(socket);
+      // The idle clock starts again from the release: a connection idle for a long binding is not cut at once.
+      if (!socket.destroyed) this.armIdle(socket);
+    };
   }
 
   destroyAll(): void {
@@ -133,7 +155,10 @@ export class StreamConnections<S extends Socket> {
     const key = keyOf(remote);
     this.connections.set(key, socket);
     socket.setNoDelay(true);
-    socket.setTimeout(this.options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS, () => socket.destroy());
+    this.armIdle(socket);
+    socket.on('timeout', () => {
+      if (!this.pins.has(socket)) socket.destroy();
+    });
     const framer = new StreamFramer({ onPing: () => socket.write('\r\n') });
     const messageTimeoutMs = this.options.messageTimeoutMs ?? DEFAULT_STREAM_MESSAGE_TIMEOUT_MS;
     let messageDeadline: NodeJS.Timeout | undefined;
@@ -186,8 +211,14 @@ export class StreamConnections<S extends Socket> {
     socket.on('error', (err) => log.debug({ err, remote: key }, `${label} socket error`));
     socket.on('close', () => {
       clearDeadline();
+      this.pins.delete(socket);
       if (this.connections.get(key) === socket) this.connections.delete(key);
     });
+  }
+
+  /** (Re)starts the idle clock: `timeout` (one listener, set in adopt) closes it unless it is pinned then. */
+  private armIdle(socket: S): void {
+    socket.setTimeout(this.options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS);
   }
 
   private connection(to: Peer): Promise<S> {

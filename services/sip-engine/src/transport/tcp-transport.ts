@@ -67,6 +67,10 @@ export class TcpTransport implements SipTransport {
     this.connections.alias(sentBy, remote);
   }
 
+  pin(peer: Peer): (() => void) | undefined {
+    return this.connections.pin(peer);
+  }
+
   async close(): Promise<void> {
     this.connections.destroyAll();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

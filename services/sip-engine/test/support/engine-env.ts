@@ -17,13 +17,23 @@ export interface EngineEnv extends AsyncDisposable {
   disconnect(srf: Srf): void;
 }
 
-type StreamOrDatagram = 'udp' | 'tcp' | 'tls';
+type StreamOrDatagram = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 export async function startEngineEnv(
   timers?: TimerConfig,
   extra: Pick<
     SipEngineOptions,
-    'timerCMs' | 'dns' | 'advertisedHost' | 'clock' | 'limits' | 'tls' | 'tlsCredentials' | 'tcpLimits'
+    | 'timerCMs'
+    | 'dns'
+    | 'advertisedHost'
+    | 'clock'
+    | 'limits'
+    | 'tls'
+    | 'ws'
+    | 'wss'
+    | 'tlsCredentials'
+    | 'wsMaxMessageBytes'
+    | 'tcpLimits'
   > & { log?: SipEngineOptions['log'] } = {},
 ): Promise<EngineEnv> {
   const log =
