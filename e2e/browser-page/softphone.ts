@@ -1,0 +1,187 @@
+// The test page's softphone: JsSIP (bundled from node_modules by the test's page server) over WSS, with
+// WebRTC audio from Chromium's fake microphone and WebAudio meters on what it sends and hears. The test
+// drives it through `window.softphone` (e2e/support/browser/softphone-page.ts); every method settles or
+// throws with the SIP cause, so a failure names what went wrong.
+import JsSIP from 'jssip';
+import type { DTMFOptions, RTCSession } from 'jssip/lib/RTCSession';
+import { AudioMeter } from './audio-meter.js';
+import { keepLoopbackCandidates } from './loopback-candidates.js';
+import type { AudioReading } from './spectrum.js';
+
+export interface RegisterOptions {
+  wsUri: string;
+  /** sip:user@domain */
+  uri: string;
+  password: string;
+  expiresS?: number;
+}
+
+export interface SoftphoneApi {
+  /** Tones (Hz) the meters report shares of. */
+  setTones(tonesHz: number[]): void;
+  register(o: RegisterOptions): Promise<void>;
+  unregister(): Promise<void>;
+  /** Calls `target`; resolves once the call is confirmed (2xx and ACK). */
+  call(target: string): Promise<void>;
+  /** Waits for an INVITE and answers it; resolves with its From once confirmed. */
+  answerNext(timeoutMs: number): Promise<string>;
+  sendDtmf(digits: string, transportType: 'RFC2833' | 'INFO'): void;
+  hangup(): void;
+  /** Frames of the call's received (remote) or sent (local) audio over the last `ms`. */
+  heard(ms: number): AudioReading[];
+  sent(ms: number): AudioReading[];
+  /** Meters the microphone alone, without a call (the harness's own check). */
+  meterMicrophone(): Promise<void>;
+  /** The call's state: none, calling, confirmed, ended:<cause>, failed:<cause>. */
+  callState(): string;
+}
+
+declare global {
+  interface Window {
+    softphone: SoftphoneApi;
+  }
+}
+
+const RTC_CONFIGURATION: RTCConfiguration = {
+  iceServers: [],
+  rtcpMuxPolicy: 'require',
+  bundlePolicy: 'max-bundle',
+};
+const MEDIA = { audio: true, video: false };
+
+let ua: JsSIP.UA | undefined;
+let session: RTCSession | undefined;
+let state = 'none';
+let tones: number[] = [];
+let heardMeter: AudioMeter | undefined;
+let sentMeter: AudioMeter | undefined;
+const incoming: RTCSession[] = [];
+const context = new AudioContext();
+
+JsSIP.debug.enable('JsSIP:*');
+
+function meterSession(s: RTCSession): void {
+  const pc = s.connection;
+  const meterTracks = () => {
+    const received = pc
+      .getReceivers()
+      .map((r) => r.track)
+      .filter((t) => t.kind === 'audio');
+    const sending = pc
+      .getSenders()
+      .map((r) => r.track)
+      .filter((t): t is MediaStreamTrack => t?.kind === 'audio');
+    if (received.length > 0 && !heardMeter) {
+      heardMeter = new AudioMeter(context, new MediaStream(received), tones, { remote: true });
+    }
+    if (sending.length > 0 && !sentMeter) {
+      sentMeter = new AudioMeter(context, new MediaStream(sending), tones, { remote: false });
+    }
+  };
+  pc.addEventListener('track', meterTracks);
+  meterTracks();
+}
+
+function follow(s: RTCSession): Promise<void> {
+  session = s;
+  state = 'calling';
+  heardMeter?.stop();
+  sentMeter?.stop();
+  heardMeter = sentMeter = undefined;
+  s.on('sdp', (e) => {
+    if (e.originator === 'local') e.sdp = keepLoopbackCandidates(e.sdp);
+  });
+  s.on('peerconnection', () => meterSession(s));
+  if (s.connection) meterSession(s);
+  s.on('ended', (e) => (state = `ended:${e.cause}`));
+  return new Promise((resolve, reject) => {
+    s.on('confirmed', () => {
+      state = 'confirmed';
+      resolve();
+    });
+    s.on('failed', (e) => {
+      state = `failed:${e.cause}`;
+      reject(new Error(`call failed: ${e.cause} (${e.originator})`));
+    });
+  });
+}
+
+window.softphone = {
+  setTones(tonesHz) {
+    tones = tonesHz;
+  },
+  async register(o) {
+    await context.resume();
+    const socket = new JsSIP.WebSocketInterface(o.wsUri);
+    const agent = new JsSIP.UA({
+      sockets: [socket],
+      uri: o.uri,
+      password: o.password,
+      register: false,
+      register_expires: o.expiresS ?? 300,
+      session_timers: false,
+    });
+    ua = agent;
+    agent.on('newRTCSession', (e: { session: RTCSession; originator: string }) => {
+      if (e.originator === 'remote') incoming.push(e.session);
+    });
+    const registered = new Promise<void>((resolve, reject) => {
+      agent.on('registered', () => resolve());
+      agent.on('registrationFailed', (e: { cause?: string; response?: { status_code: number } }) =>
+        reject(new Error(`registration failed: ${e.response?.status_code ?? ''} ${e.cause ?? ''}`)),
+      );
+    });
+    agent.start();
+    agent.register();
+    await registered;
+  },
+  async unregister() {
+    const agent = ua;
+    if (!agent) return;
+    await new Promise<void>((resolve) => {
+      agent.on('unregistered', () => resolve());
+      agent.unregister();
+      setTimeout(resolve, 5000);
+    });
+    agent.stop();
+  },
+  async call(target) {
+    if (!ua) throw new Error('not registered');
+    await context.resume();
+    const s = ua.call(target, { mediaConstraints: MEDIA, pcConfig: RTC_CONFIGURATION });
+    await follow(s);
+  },
+  async answerNext(timeoutMs) {
+    await context.resume();
+    const deadline = Date.now() + timeoutMs;
+    while (incoming.length === 0) {
+      if (Date.now() > deadline) throw new Error(`no INVITE within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const s = incoming.shift()!;
+    const confirmed = follow(s);
+    s.answer({ mediaConstraints: MEDIA, pcConfig: RTC_CONFIGURATION });
+    await confirmed;
+    return s.remote_identity.uri.toString();
+  },
+  sendDtmf(digits, transportType) {
+    if (!session) throw new Error('no call');
+    session.sendDTMF(digits, {
+      transportType: transportType as unknown as DTMFOptions['transportType'],
+      duration: 200,
+      interToneGap: 100,
+    });
+  },
+  hangup() {
+    if (session && !session.isEnded()) session.terminate();
+  },
+  heard: (ms) => heardMeter?.recent(ms) ?? [],
+  sent: (ms) => sentMeter?.recent(ms) ?? [],
+  async meterMicrophone() {
+    await context.resume();
+    const stream = await navigator.mediaDevices.getUserMedia(MEDIA);
+    sentMeter?.stop();
+    sentMeter = new AudioMeter(context, stream, tones, { remote: false });
+  },
+  callState: () => state,
+};
