@@ -34,6 +34,14 @@ export interface SoftphoneApi {
   meterMicrophone(): Promise<void>;
   /** The call's state: none, calling, confirmed, ended:<cause>, failed:<cause>. */
   callState(): string;
+  /**
+   * A direct WebRTC connection to another page, without SIP (the harness's own check of ICE over loopback
+   * and of metering a remote track): `peerOffer` on one page, `peerAnswer` on the other, `peerAccept` back.
+   * The descriptions carry every candidate (gathering is complete), loopback ones only.
+   */
+  peerOffer(): Promise<string>;
+  peerAnswer(offer: string): Promise<string>;
+  peerAccept(answer: string): Promise<void>;
 }
 
 declare global {
@@ -104,6 +112,36 @@ function follow(s: RTCSession): Promise<void> {
       reject(new Error(`call failed: ${e.cause} (${e.originator})`));
     });
   });
+}
+
+let peer: RTCPeerConnection | undefined;
+
+/** A peer connection sending the microphone and metering what it sends and hears. */
+async function openPeer(): Promise<RTCPeerConnection> {
+  await context.resume();
+  const pc = new RTCPeerConnection(RTC_CONFIGURATION);
+  const stream = await navigator.mediaDevices.getUserMedia(MEDIA);
+  for (const track of stream.getTracks()) pc.addTrack(track, stream);
+  sentMeter?.stop();
+  sentMeter = new AudioMeter(context, stream, tones, { remote: false });
+  pc.addEventListener('track', (e) => {
+    heardMeter?.stop();
+    heardMeter = new AudioMeter(context, new MediaStream([e.track]), tones, { remote: true });
+  });
+  peer = pc;
+  return pc;
+}
+
+/** The local description once ICE gathering completed, loopback candidates only. */
+async function gatheredDescription(pc: RTCPeerConnection): Promise<string> {
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') resolve();
+      });
+    });
+  }
+  return keepLoopbackCandidates(pc.localDescription!.sdp);
 }
 
 window.softphone = {
@@ -184,4 +222,19 @@ window.softphone = {
     sentMeter = new AudioMeter(context, stream, tones, { remote: false });
   },
   callState: () => state,
+  async peerOffer() {
+    const pc = await openPeer();
+    await pc.setLocalDescription(await pc.createOffer());
+    return gatheredDescription(pc);
+  },
+  async peerAnswer(offer) {
+    const pc = await openPeer();
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    await pc.setLocalDescription(await pc.createAnswer());
+    return gatheredDescription(pc);
+  },
+  async peerAccept(answer) {
+    if (!peer) throw new Error('no peerOffer');
+    await peer.setRemoteDescription({ type: 'answer', sdp: answer });
+  },
 };

@@ -56,4 +56,29 @@ describe('browser harness', () => {
     expect(toneHeard(frames, OTHER_HZ)).toBe(false);
     expect(speechHeard(frames)).toBe(false);
   });
+
+  it('connects two pages by WebRTC over loopback candidates only: each hears the other', async () => {
+    const other = await openSoftphone(chromium, server, [MIC_HZ, OTHER_HZ]);
+    try {
+      const offer = await phone.peerOffer();
+      const candidates = offer.split('\r\n').filter((line) => line.startsWith('a=candidate:'));
+      expect(candidates.length).toBeGreaterThan(0);
+      for (const line of candidates) expect(line).toContain(' 127.0.0.1 ');
+      expect(offer).toContain('UDP/TLS/RTP/SAVPF');
+      await phone.peerAccept(await other.peerAnswer(offer));
+      // Both pages send the same fake microphone: what each hears is the other's, over DTLS-SRTP.
+      await waitFor(
+        'the remote tone in the other page',
+        async () => toneHeard(await other.heard(1000), MIC_HZ),
+        15_000,
+      );
+      await waitFor(
+        'the remote tone back in the first page',
+        async () => toneHeard(await phone.heard(1000), MIC_HZ),
+        15_000,
+      );
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -26,6 +26,9 @@ export interface SoftphonePage {
   sent(ms: number): Promise<AudioReading[]>;
   meterMicrophone(): Promise<void>;
   callState(): Promise<string>;
+  peerOffer(): Promise<string>;
+  peerAnswer(offer: string): Promise<string>;
+  peerAccept(answer: string): Promise<void>;
   /** The end of the page's log. */
   tail(lines?: number): string;
   close(): Promise<void>;
@@ -77,6 +80,11 @@ export async function openSoftphone(
     sent: (ms) => page.evaluate((x) => window.softphone.sent(x), ms),
     meterMicrophone: () => run('microphone', () => page.evaluate(() => window.softphone.meterMicrophone())),
     callState: () => page.evaluate(() => window.softphone.callState()),
+    peerOffer: () => run('peer offer', () => page.evaluate(() => window.softphone.peerOffer())),
+    peerAnswer: (offer) =>
+      run('peer answer', () => page.evaluate((o) => window.softphone.peerAnswer(o), offer)),
+    peerAccept: (answer) =>
+      run('peer accept', () => page.evaluate((a) => window.softphone.peerAccept(a), answer)),
     tail,
     close: () => context.close(),
   };
