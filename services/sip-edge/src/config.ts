@@ -66,6 +66,12 @@ export function readConfig(environment: Environment) {
             return z.NEVER;
           }
         }),
+      /**
+       * Offer SDES-SRTP (RTP/SAVP with a=crypto keys) to outbound legs whose INVITE goes over TLS only
+       * (a sips: or transport=tls target, trunk gateway or registered contact). Off by default: a phone
+       * without SRTP would refuse the call. Inbound legs are answered in the profile they offered.
+       */
+      SIP_TLS_OUTBOUND_SRTP: env.flag(false),
       ...SECURITY_ENV,
       OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
       OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),

@@ -43,6 +43,7 @@ runService({
         defaultRingTimeoutMs: config.RING_TIMEOUT_MS,
         defaultFromUri: config.DEFAULT_FROM_URI,
         codecs: config.CODECS,
+        sdesOverTls: config.SIP_TLS_OUTBOUND_SRTP,
       },
       drain: { maxMs: config.SIP_EDGE_DRAIN_MAX_MS, retryAfterS: config.SIP_EDGE_DRAIN_RETRY_AFTER_S },
       outbound: { gatewayAttemptTimeoutMs: config.GATEWAY_ATTEMPT_TIMEOUT_MS },

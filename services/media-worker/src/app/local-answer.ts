@@ -20,5 +20,6 @@ export function answerWithSink(
     sdp: localAnswerSdp(offered, sink, Date.now()),
     ...(offer.injectDtmf ? { injectDtmf: true } : {}),
     ...(offer.portLatching ? { portLatching: true } : {}),
+    ...(offer.offererProfile ? { profile: offer.offererProfile } : {}),
   });
 }

@@ -45,6 +45,8 @@ function offerOf(p: OfferParams): OfferParams {
     ...(p.codecs ? { codecs: p.codecs } : {}),
     ...(p.mediaEcho ? { mediaEcho: p.mediaEcho } : {}),
     ...(p.injectDtmf ? { injectDtmf: true } : {}),
+    ...(p.profile ? { profile: p.profile } : {}),
+    ...(p.offererProfile ? { offererProfile: p.offererProfile } : {}),
   };
 }
 
@@ -94,6 +96,7 @@ export class MediaSessions {
       sdp: p.sdp,
       ...(this.deps.dtmfSending.injecting(p.sessionId, p.fromTag) ? { injectDtmf: true } : {}),
       ...(routed ? { portLatching: true } : {}),
+      ...(p.profile ? { profile: p.profile } : {}),
     };
     const sdp = await this.deps.relay.answer(answer);
     this.deps.dtmfSending.noteAnswer(answer);
@@ -113,7 +116,12 @@ export class MediaSessions {
     required(p.sessionId, 'session_id');
     const localTag = p.localTag || `local-${required(p.fromTag, 'from_tag')}`;
     required(p.sdp, 'sdp');
-    const offer = offerOf(p);
+    // The worker's sink takes plain RTP whatever the caller speaks; the caller's own profile (when given)
+    // shapes the answer that goes back to it.
+    const offer: OfferParams = {
+      ...offerOf(p),
+      ...(p.offererProfile ? { profile: 'plain', offererProfile: p.offererProfile } : {}),
+    };
     const offered = await this.deps.relay.offer(offer);
     try {
       if (p.detectDtmf) await this.deps.dtmf.start(p.sessionId, p.fromTag, negotiatesTelephoneEvent(p.sdp));

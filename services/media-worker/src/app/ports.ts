@@ -9,6 +9,8 @@ export interface CodecPolicy {
   transcode: readonly string[];
 }
 
+import type { MediaProfile } from '../domain/media-profile.js';
+
 export interface OfferParams {
   sessionId: string;
   fromTag: string;
@@ -31,6 +33,13 @@ export interface OfferParams {
    * mixer and back). Without it 10.5 gives the party new ports, which the phone would never learn.
    */
   portLatching?: boolean;
+  /** Profile of the side the returned SDP goes to; absent: rtpengine keeps the offer's transport. */
+  profile?: MediaProfile;
+  /**
+   * Profile of the offerer itself, for the worker's own answer to it (a locally answered party: its offer
+   * goes to the worker's plain sink, the answer back in this profile).
+   */
+  offererProfile?: MediaProfile;
 }
 
 export interface AnswerParams {
@@ -42,6 +51,8 @@ export interface AnswerParams {
   injectDtmf?: boolean;
   /** As OfferParams.portLatching. */
   portLatching?: boolean;
+  /** Profile of the offerer, which the returned SDP goes to; absent: rtpengine's defaults. */
+  profile?: MediaProfile;
 }
 
 /**

@@ -82,15 +82,17 @@ async function joinMedia(ctx: LegContext, a: AnsweredLeg, b: AnsweredLeg): Promi
   const offerOfA = await requestOffer(a);
   let answerForA: string;
   try {
-    const offerForB = sdpForLeg(b, await ctx.media.offer(callId, media.a, offerOfA.sdp));
+    const offerForB = sdpForLeg(b, await ctx.media.offer(callId, media.a, offerOfA.sdp, b.leg.mediaProfile));
     const answerOfB = await reInvite(b, offerForB, before.b);
-    const answered = await ctx.media.answer(callId, media.a, media.b, answerOfB).catch(async (error) => {
-      // B already moved to the new session: move it back before giving up.
-      await reInvite(b, before.b, before.b).catch((undo: unknown) =>
-        b.leg.log.error({ err: undo }, 'leg left on a failed bridge: re-INVITE back not accepted'),
-      );
-      throw error;
-    });
+    const answered = await ctx.media
+      .answer(callId, media.a, media.b, answerOfB, a.leg.mediaProfile)
+      .catch(async (error) => {
+        // B already moved to the new session: move it back before giving up.
+        await reInvite(b, before.b, before.b).catch((undo: unknown) =>
+          b.leg.log.error({ err: undo }, 'leg left on a failed bridge: re-INVITE back not accepted'),
+        );
+        throw error;
+      });
     answerForA = sdpForLeg(a, answered, offerOfA.sdp);
     if (hasEnded(a.leg) || hasEnded(b.leg))
       throw new IllegalStateError(

@@ -48,7 +48,7 @@ async function relay(
 ): Promise<void> {
   if (!isWaiting(peer) || leg.status.state === 'ended') return;
   if (response.body) {
-    const sdp = await ctx.media.answer(leg.callId, path.peer, path.party, response.body);
+    const sdp = await ctx.media.answer(leg.callId, path.peer, path.party, response.body, peer.mediaProfile);
     if (!isWaiting(peer)) return;
     await sendProvisional(peer, 183, sdp);
     peer.status = { state: 'ringing' };

@@ -1,4 +1,5 @@
 import { workTraceparent } from '@callctl/telemetry';
+import { inboundProfile } from '../domain/media-profile.js';
 import { callEvents, type facts } from '@callctl/proto';
 import { parseNameAddr } from '@callctl/sip';
 import { IllegalStateError, UnavailableError } from '../domain/errors.js';
@@ -12,7 +13,7 @@ import { leaveMedia, partyOf } from './leg-media.js';
 import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
 import { byeLeg, endLeg, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
-import { isSipFailure, type SipRequest, type SipResponder } from './sip-stack.js';
+import { isSipFailure, type ReceivedRequest, type SipRequest, type SipResponder } from './sip-stack.js';
 import { sendFinal, warningHeader } from './sip-response.js';
 import type { OfferedCaller } from './inbound-gate.js';
 
@@ -107,6 +108,8 @@ export async function offerInboundCall(
     request,
     responder,
     offerSdp: request.body ?? '',
+    // srf's requests carry the transport they came on (ReceivedRequest); a request without it counts as UDP.
+    mediaProfile: inboundProfile((request as Partial<ReceivedRequest>).protocol, request.body ?? ''),
     traceparent: workTraceparent(),
   };
   ctx.registry.add(leg);
@@ -216,6 +219,7 @@ export async function answerInbound(
       (!options.detectInbandDtmf ? prepared : undefined) ??
       (await ctx.media.answerLocally(leg.callId, partyOf(ctx, leg), leg.offerSdp, {
         detectDtmf: options.detectInbandDtmf === true,
+        profile: leg.mediaProfile,
       }));
   } catch (error) {
     // Still answerable (the caller holds on); the orchestrator may retry or reject.

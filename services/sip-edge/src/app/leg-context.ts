@@ -21,6 +21,12 @@ export interface LegSettings {
   defaultFromUri: string;
   /** Allowed codecs, most preferred first: applied to every offer (through the media-worker client). */
   codecs: CodecPolicy;
+  /**
+   * Offer SDES-SRTP (RTP/SAVP with a=crypto) to outbound legs whose INVITE goes over TLS only
+   * (SIP_TLS_OUTBOUND_SRTP). Off: plain RTP, which every phone takes; on, a phone without SRTP refuses the
+   * call with 488.
+   */
+  sdesOverTls?: boolean;
 }
 
 /** What the leg modules share; built once in sip-edge.ts (STYLE 13). */

@@ -1,4 +1,5 @@
 import type { Logger } from '@callctl/logging';
+import type { MediaProfile } from '../domain/media-profile.js';
 import { LegNotFoundError } from '../domain/errors.js';
 import type { CancelReason } from '../domain/end-cause.js';
 import type { MediaParty } from '../domain/media-plan.js';
@@ -22,6 +23,12 @@ export type LegState = LegStatus['state'];
 interface LegCommon {
   /** Changes only when the leg moves to another call (move-leg.ts). */
   callId: string;
+  /**
+   * How the leg's media is carried (plain, SDES-SRTP, WebRTC): every SDP sent to the leg's far end is
+   * rewritten into it. Inbound legs know it from the INVITE; outbound legs once their way out is known.
+   * Absent: rtpengine keeps whatever transport the SDP had (legs recovered from an older journal).
+   */
+  mediaProfile?: MediaProfile;
   readonly legId: string;
   sipCallId: string;
   status: LegStatus;

@@ -21,7 +21,7 @@ export function prepareLocalAnswer(
   onRefused: (reason: string) => Promise<void>,
 ): void {
   ctx.plan.used(leg.legId);
-  const sdp = ctx.media.answerLocally(leg.callId, party, leg.offerSdp).then(
+  const sdp = ctx.media.answerLocally(leg.callId, party, leg.offerSdp, { profile: leg.mediaProfile }).then(
     (answer) => {
       // Ended while rtpengine answered: the leg's end may have deleted the session before it existed.
       if (hasEnded(leg)) void removeBranch(ctx, leg, party);

@@ -1,4 +1,5 @@
 import { ATTR, workTraceparent } from '@callctl/telemetry';
+import { outboundProfile } from '../domain/media-profile.js';
 import { callEvents } from '@callctl/proto';
 import { checkDialUri } from '../domain/dial-target.js';
 import type { MediaParty, SdpPath } from '../domain/media-plan.js';
@@ -158,13 +159,14 @@ async function sendInvite(
   requestedRingTimeoutMs: number,
 ): Promise<string> {
   const toUri = way.to;
+  leg.mediaProfile = outboundProfile(way.transports, ctx.settings.sdesOverTls === true);
   let localSdp: string | undefined;
   if (path.kind === 'peer-offer' && peer) {
     ctx.plan.used(leg.legId);
     try {
       // The caller's offer now goes to the dialled party: the answer prepared for it goes first.
       await releaseLocalAnswer(ctx, peer);
-      localSdp = await ctx.media.offer(leg.callId, path.peer, peer.offerSdp);
+      localSdp = await ctx.media.offer(leg.callId, path.peer, peer.offerSdp, leg.mediaProfile);
     } catch (error) {
       abandon(ctx, leg);
       throw error;
@@ -319,11 +321,17 @@ async function answered(
       dialog = result;
       await leg.earlyRelay;
       if (path.kind === 'peer-offer')
-        peerSdp = await ctx.media.answer(leg.callId, path.peer, path.party, dialog.remote.sdp);
+        peerSdp = await ctx.media.answer(
+          leg.callId,
+          path.peer,
+          path.party,
+          dialog.remote.sdp,
+          peer?.mediaProfile,
+        );
     } else {
       ctx.plan.used(leg.legId);
       const answer = await ctx.media
-        .answerLocally(leg.callId, path.party, result.sdp)
+        .answerLocally(leg.callId, path.party, result.sdp, { profile: leg.mediaProfile })
         .catch(async (error: unknown) => {
           await result.destroy();
           throw error;

@@ -1,6 +1,7 @@
 // The dial plan as PlaceCall sees it: the live provisioning view (CALLCTL_PROVISIONING, watched by every
 // sip-edge), the registrar's bindings, and what trunk attempts need (the key opening sealed passwords, the
 // per-gateway timeout).
+import { uriTransport } from '../domain/media-profile.js';
 import { classifyTarget, routeTarget, type BindingStore, type ProvisioningView } from '@callctl/provisioning';
 import { checkDialUri } from '../domain/dial-target.js';
 import {
@@ -66,6 +67,8 @@ export interface Way {
   /** For the log: the URI, the trunk or the user dialled. */
   to: string;
   routed: { trunk?: string; user?: string };
+  /** The SIP transports the INVITE may go over (per gateway or contact): they decide the media profile. */
+  transports: string[];
 }
 
 /**
@@ -87,6 +90,7 @@ export async function wayOf(
         dialler: (options, callbacks) => ctx.sip.createUAC(target.uri, options, callbacks),
         to: target.uri,
         routed: {},
+        transports: [uriTransport(target.uri)],
       };
     case 'trunk':
       return {
@@ -94,6 +98,7 @@ export async function wayOf(
         dialler: trunkDialler(ctx, leg, routingOf(ctx), target.trunk, target.attempts),
         to: `trunk ${target.trunk.name}`,
         routed: { trunk: target.trunk.name },
+        transports: target.attempts.map((attempt) => uriTransport(attempt.requestUri)),
       };
     case 'user': {
       const routing = routingOf(ctx);
@@ -108,6 +113,7 @@ export async function wayOf(
         dialler: contactFork(ctx, leg, target.aor, bindings),
         to: `${target.user} (${bindings.length} contacts)`,
         routed: { user: target.user },
+        transports: bindings.map((binding) => binding.transport),
       };
     }
   }

@@ -84,10 +84,20 @@ async function renegotiate(ctx: LegContext, p: AnsweredLeg, offer: string): Prom
   if (!partner || !partnerDialog)
     return ctx.media.answerLocally(leg.callId, party, offer, {
       detectDtmf: leg.direction === 'inbound' && leg.detectInbandDtmf === true,
+      profile: leg.mediaProfile,
     });
   const other = { leg: partner, dialog: partnerDialog };
-  const towardsPartner = sdpForLeg(other, await ctx.media.offer(leg.callId, party, offer));
+  const towardsPartner = sdpForLeg(
+    other,
+    await ctx.media.offer(leg.callId, party, offer, partner.mediaProfile),
+  );
   const partnerAnswer = await reInvite(other, towardsPartner, partnerDialog.local.sdp);
-  const answer = await ctx.media.answer(leg.callId, party, partyOf(ctx, partner), partnerAnswer);
+  const answer = await ctx.media.answer(
+    leg.callId,
+    party,
+    partyOf(ctx, partner),
+    partnerAnswer,
+    leg.mediaProfile,
+  );
   return partner.platformHold ? answerFromHeldLeg(offer, partnerAnswer, answer) : answer;
 }

@@ -125,6 +125,7 @@ async function answerAlone(ctx: LegContext, p: AnsweredLeg, party: MediaParty, h
   try {
     const local = await ctx.media.answerLocally(leg.callId, party, offer.sdp, {
       detectDtmf: leg.direction === 'inbound' && leg.detectInbandDtmf === true,
+      profile: leg.mediaProfile,
     });
     const direction = answerDirection(directionOf(offer.sdp), hold ? 'sendonly' : 'sendrecv');
     answer = sdpForLeg(p, withDirection(local, direction), offer.sdp);

@@ -10,6 +10,7 @@ import type { Forks } from '../../app/operations/forks.js';
 import type { MixerRoutes } from '../../app/operations/mixer-routes.js';
 import type { MediaEvents } from '../../app/media-events.js';
 import { TimeoutError } from '../../domain/errors.js';
+import type { MediaProfile } from '../../domain/media-profile.js';
 
 export interface MediaWorkerHandlers {
   engineStatus(): Promise<EngineStatus>;
@@ -25,6 +26,21 @@ export interface MediaWorkerHandlers {
 
 function codecs(options: media.CodecOptions | undefined): CodecPolicy | undefined {
   return options ? { mask: options.mask, transcode: options.transcode } : undefined;
+}
+
+const PROFILES: ReadonlyMap<media.MediaProfile, MediaProfile> = new Map([
+  [media.MediaProfile.MEDIA_PROFILE_PLAIN, 'plain'],
+  [media.MediaProfile.MEDIA_PROFILE_SDES, 'sdes'],
+  [media.MediaProfile.MEDIA_PROFILE_WEBRTC, 'webrtc'],
+]);
+
+/** `{ [key]: profile }`, or nothing for UNSPECIFIED (rtpengine keeps the SDP's own transport). */
+function profileAs<K extends string>(
+  key: K,
+  profile: media.MediaProfile | undefined,
+): { [P in K]?: MediaProfile } {
+  const known = profile === undefined ? undefined : PROFILES.get(profile);
+  return (known ? { [key]: known } : {}) as { [P in K]?: MediaProfile };
 }
 
 /** `work`, or a TimeoutError (DEADLINE_EXCEEDED) at the request's deadline, so no handler outlives it. */
@@ -98,9 +114,19 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
         codecs: codecs(r.codecs),
         detectDtmf: r.detectDtmf,
         callId: r.callId,
+        ...profileAs('profile', r.profile),
       }),
     })),
-    answer: unary(async (r: media.AnswerRequest) => ({ sdp: await sessions.answer(r) })),
+    answer: unary(async (r: media.AnswerRequest) => ({
+      sdp: await sessions.answer({
+        sessionId: r.sessionId,
+        fromTag: r.fromTag,
+        toTag: r.toTag,
+        sdp: r.sdp,
+        callId: r.callId,
+        ...profileAs('profile', r.profile),
+      }),
+    })),
     answerLocally: unary((r: media.AnswerLocallyRequest) =>
       sessions.answerLocally({
         sessionId: r.sessionId,
@@ -110,6 +136,7 @@ export function mediaWorkerService(handlers: MediaWorkerHandlers): ServiceBindin
         codecs: codecs(r.codecs),
         detectDtmf: r.detectDtmf,
         callId: r.callId,
+        ...profileAs('offererProfile', r.profile),
         ...(r.echo === media.MediaEcho.MEDIA_ECHO_TO_OFFERER ? { mediaEcho: 'backwards' as const } : {}),
       }),
     ),

@@ -1,6 +1,12 @@
 import type { NgResponse } from 'rtpengine-client';
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '../../domain/errors.js';
 import type { AnswerParams, CodecPolicy, MediaRelay, OfferParams, SubscribeParams } from '../../app/ports.js';
+import {
+  answerProfileParams,
+  offerProfileParams,
+  preferOpus,
+  webrtcTranscode,
+} from '../../domain/media-profile.js';
 import { type NgClient, RtpengineError, RtpengineTimeoutError } from './ng-client.js';
 
 /** What rtpengine's error-reason says, turned into the worker's vocabulary. rtpengine has no error codes. */
@@ -37,9 +43,11 @@ export async function runCommand(
   }
 }
 
-function codecParams(codecs: CodecPolicy | undefined): Record<string, unknown> {
-  if (!codecs || (codecs.mask.length === 0 && codecs.transcode.length === 0)) return {};
-  return { codec: { mask: [...codecs.mask], transcode: [...codecs.transcode] } };
+function codecParams(codecs: CodecPolicy | undefined, webrtc: boolean): Record<string, unknown> {
+  const mask = codecs?.mask ?? [];
+  const transcode = webrtc ? webrtcTranscode(codecs?.transcode ?? []) : (codecs?.transcode ?? []);
+  if (mask.length === 0 && transcode.length === 0) return {};
+  return { codec: { mask: [...mask], transcode } };
 }
 
 /**
@@ -62,11 +70,13 @@ export async function offer(ng: NgClient, p: OfferParams): Promise<string> {
     'from-tag': p.fromTag,
     ...(p.toTag ? { 'to-tag': p.toTag } : {}),
     sdp: p.sdp,
-    ...codecParams(p.codecs),
+    ...codecParams(p.codecs, p.profile === 'webrtc'),
     ...(p.mediaEcho ? { 'media echo': p.mediaEcho } : {}),
     ...flagsOf(p),
+    ...(p.profile ? offerProfileParams(p.profile) : {}),
   });
-  return sdpOf(reply, 'offer');
+  const sdp = sdpOf(reply, 'offer');
+  return p.profile === 'webrtc' ? preferOpus(sdp) : sdp;
 }
 
 export async function answer(ng: NgClient, p: AnswerParams): Promise<string> {
@@ -76,6 +86,7 @@ export async function answer(ng: NgClient, p: AnswerParams): Promise<string> {
     'to-tag': p.toTag,
     sdp: p.sdp,
     ...flagsOf(p),
+    ...(p.profile ? answerProfileParams(p.profile) : {}),
   });
   return sdpOf(reply, 'answer');
 }

@@ -11,6 +11,7 @@ import {
 import { UnavailableError, ValidationError } from '../../domain/errors.js';
 import type { MediaPort } from '../../app/ports.js';
 import type { MediaParty, MediaRelease } from '../../domain/media-plan.js';
+import type { MediaProfile } from '../../domain/media-profile.js';
 import { localAnswerCodecs, outboundOfferCodecs, type CodecPolicy } from '../../domain/codec-policy.js';
 
 export interface MediaWorkerClientOptions {
@@ -27,6 +28,17 @@ export interface MediaWorkerClientOptions {
    * this client (AnswerLocally, Offer), so no leg module can forget it.
    */
   codecs: CodecPolicy;
+}
+
+const PROFILES: Readonly<Record<MediaProfile, media.MediaProfile>> = {
+  plain: media.MediaProfile.MEDIA_PROFILE_PLAIN,
+  sdes: media.MediaProfile.MEDIA_PROFILE_SDES,
+  webrtc: media.MediaProfile.MEDIA_PROFILE_WEBRTC,
+};
+
+/** The proto field, left out for no profile (an older worker then sees the request it always saw). */
+function profileField(profile: MediaProfile | undefined): { profile?: media.MediaProfile } {
+  return profile ? { profile: PROFILES[profile] } : {};
 }
 
 /**
@@ -63,7 +75,7 @@ export class MediaWorkerClient implements MediaPort {
     callId: string,
     party: MediaParty,
     offerSdp: string,
-    options: { detectDtmf?: boolean } = {},
+    options: { detectDtmf?: boolean; profile?: MediaProfile | undefined } = {},
   ): Promise<string> {
     const codecs = localAnswerCodecs(this.options.codecs, offerSdp);
     if (!codecs.usable) throw new ValidationError(codecs.reason, { callId });
@@ -78,13 +90,14 @@ export class MediaWorkerClient implements MediaPort {
         callId,
         detectDtmf: options.detectDtmf === true,
         codecs: codecs.options,
+        ...profileField(options.profile),
       }),
       callId,
     );
     return response.sdp;
   }
 
-  async offer(callId: string, offerer: MediaParty, sdp: string): Promise<string> {
+  async offer(callId: string, offerer: MediaParty, sdp: string, towards?: MediaProfile): Promise<string> {
     const response = await this.call<media.OfferRequest, media.OfferResponse>(
       'Offer',
       this.placeOf(callId, offerer.sessionId),
@@ -95,18 +108,32 @@ export class MediaWorkerClient implements MediaPort {
         sdp,
         callId,
         codecs: outboundOfferCodecs(this.options.codecs, sdp),
+        ...profileField(towards),
       }),
       callId,
     );
     return response.sdp;
   }
 
-  async answer(callId: string, offerer: MediaParty, answerer: MediaParty, sdp: string): Promise<string> {
+  async answer(
+    callId: string,
+    offerer: MediaParty,
+    answerer: MediaParty,
+    sdp: string,
+    back?: MediaProfile,
+  ): Promise<string> {
     const response = await this.call<media.AnswerRequest, media.AnswerResponse>(
       'Answer',
       await this.owners.addressOf(offerer.sessionId),
       (c) => c.answer,
-      { sessionId: offerer.sessionId, fromTag: offerer.tag, toTag: answerer.tag, sdp, callId },
+      {
+        sessionId: offerer.sessionId,
+        fromTag: offerer.tag,
+        toTag: answerer.tag,
+        sdp,
+        callId,
+        ...profileField(back),
+      },
       callId,
     );
     return response.sdp;
