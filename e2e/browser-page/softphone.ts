@@ -42,6 +42,8 @@ export interface SoftphoneApi {
   peerOffer(): Promise<string>;
   peerAnswer(offer: string): Promise<string>;
   peerAccept(answer: string): Promise<void>;
+  /** DTMF on the direct connection (RFC 4733 by RTCDTMFSender). */
+  peerDtmf(digits: string): void;
 }
 
 declare global {
@@ -50,11 +52,9 @@ declare global {
   }
 }
 
-const RTC_CONFIGURATION: RTCConfiguration = {
-  iceServers: [],
-  rtcpMuxPolicy: 'require',
-  bundlePolicy: 'max-bundle',
-};
+// Chromium's default bundle policy (balanced): rtpengine's answers carry no a=group:BUNDLE, which a
+// max-bundle connection refuses even for one audio section.
+const RTC_CONFIGURATION: RTCConfiguration = { iceServers: [], rtcpMuxPolicy: 'require' };
 const MEDIA = { audio: true, video: false };
 
 let ua: JsSIP.UA | undefined;
@@ -236,5 +236,10 @@ window.softphone = {
   async peerAccept(answer) {
     if (!peer) throw new Error('no peerOffer');
     await peer.setRemoteDescription({ type: 'answer', sdp: answer });
+  },
+  peerDtmf(digits) {
+    const dtmf = peer?.getSenders().find((sender) => sender.dtmf)?.dtmf;
+    if (!dtmf?.canInsertDTMF) throw new Error('the connection cannot send DTMF (no telephone-event agreed)');
+    dtmf.insertDTMF(digits, 200, 100);
   },
 };

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 const PAGE_ENTRY = join(__dirname, '..', '..', 'browser-page', 'softphone.ts');
 
 const PAGE_HTML = `<!doctype html>
-<html><head><meta charset="utf-8"><title>callctl softphone</title></head>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>callctl softphone</title></head>
 <body><p>callctl test softphone</p><script src="/softphone.js"></script></body></html>`;
 
 export interface PageServer {
