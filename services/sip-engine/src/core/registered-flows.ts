@@ -11,7 +11,7 @@ import type { Clock, Timer } from './runtime.js';
 const REACHES_REGISTERED = new Set(['INVITE', 'OPTIONS', 'NOTIFY', 'MESSAGE']);
 
 export class RegisteredFlows {
-  private readonly entries = new Map<string, { flow: Flow; timer: Timer }>();
+  private readonly entries = new Map<string, { flow: Flow; timer: Timer; release?: () => void }>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -31,11 +31,12 @@ export class RegisteredFlows {
     const key = keyOf(contact.uri);
     if (key === undefined) return;
     const granted = response.contacts.find((c) => c.uri === contact.uri)?.expires ?? expiresOf(response);
-    this.entries.get(key)?.timer.cancel();
-    this.entries.delete(key);
+    this.forget(key);
     if (granted === undefined || granted <= 0) return;
-    const timer = this.clock.after(granted * 1000, () => this.entries.delete(key));
-    this.entries.set(key, { flow, timer });
+    // RFC 5626 §5: the flow is kept while the binding lasts; the transport's idle timeout does not end it.
+    const release = flow.transport.pin?.(flow.remote);
+    const timer = this.clock.after(granted * 1000, () => this.forget(key));
+    this.entries.set(key, { flow, timer, release });
   }
 
   /** The connection to use for an app's new request to `uri`, while it is up; undefined: route as usual. */
@@ -48,8 +49,15 @@ export class RegisteredFlows {
   }
 
   close(): void {
-    for (const entry of this.entries.values()) entry.timer.cancel();
-    this.entries.clear();
+    for (const key of [...this.entries.keys()]) this.forget(key);
+  }
+
+  private forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.timer.cancel();
+    entry.release?.();
+    this.entries.delete(key);
   }
 }
 

@@ -74,4 +74,31 @@ describe('registered flows (drachtio per-contact connection cache)', () => {
     flows.learn(other, ok(other, 60), udp.flow);
     expect(flows.find('INVITE', 'sip:carol@10.0.0.6')).toBeUndefined();
   });
+
+  it('keeps the connection pinned while the binding lasts: a refresh moves the pin, expiry releases it', () => {
+    const clock = new ManualClock();
+    const flows = new RegisteredFlows(clock);
+    const { flow } = connection();
+    const pins = { held: 0, taken: 0 };
+    flow.transport.pin = () => {
+      pins.held += 1;
+      pins.taken += 1;
+      let done = false;
+      return () => {
+        if (!done) pins.held -= 1;
+        done = true;
+      };
+    };
+    const request = register(CONTACT);
+    flows.learn(request, ok(request, 60), flow);
+    expect(pins).toEqual({ held: 1, taken: 1 });
+    clock.advance(30_000);
+    flows.learn(request, ok(request, 60), flow);
+    expect(pins).toEqual({ held: 1, taken: 2 });
+    clock.advance(60_000);
+    expect(pins.held).toBe(0);
+    flows.learn(request, ok(request, 60), flow);
+    flows.close();
+    expect(pins.held).toBe(0);
+  });
 });

@@ -30,6 +30,12 @@ export interface SipTransport {
   send(data: Buffer, to: Peer): Promise<void>;
   /** Connection-oriented transports: whether a connection to `peer` is open now. */
   isConnected?(peer: Peer): boolean;
+  /**
+   * Connection-oriented transports: keep the connection to `peer` open past the idle timeout until the
+   * returned release is called (RFC 5626 §5: a registered device's flow lasts while its binding does);
+   * undefined when there is no such connection.
+   */
+  pin?(peer: Peer): (() => void) | undefined;
   close(): Promise<void>;
 }
 

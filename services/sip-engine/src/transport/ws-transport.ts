@@ -1,9 +1,21 @@
-// CONTRACT STUB (issue 20): SIP over WebSocket (RFC 7118), plain and secure, built by the WebSocket work.
-// The shape is fixed here so the engine's wiring compiles; the implementation replaces this file.
+// SIP over WebSocket (RFC 7118), plain (ws) and secure (wss). Browsers and sip.js open the connections; the
+// engine never dials out over WebSocket (a WebSocket client cannot be reached any other way), so requests
+// to a device go back over the connection it opened, found by its remote address:port.
+import { isUtf8 } from 'node:buffer';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '@callctl/logging';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { InboundHandler, Peer, SipTransport } from './transport.js';
-import type { TcpTransportOptions } from './tcp-transport.js';
+import {
+  DEFAULT_TCP_IDLE_TIMEOUT_MS,
+  DEFAULT_TCP_MAX_CONNECTIONS_PER_ADDRESS,
+  type TcpTransportOptions,
+} from './tcp-transport.js';
 import type { TlsCredentials } from './tls-transport.js';
+import { tlsServerOptions } from './tls-server-options.js';
+import { KEEPALIVE_PONG, classifyFrame } from './ws-frames.js';
 
 export interface WsTransportOptions extends Pick<
   TcpTransportOptions,
@@ -18,22 +30,233 @@ export interface WsTransportOptions extends Pick<
   tls?: TlsCredentials;
   /** Largest SIP message in one frame; a larger frame closes the connection. @default 65536 */
   maxMessageBytes?: number;
+  /** The opening HTTP request must arrive whole within this. @default 10_000 */
+  handshakeTimeoutMs?: number;
+}
+
+export const DEFAULT_WS_MAX_MESSAGE_BYTES = 65_536;
+export const DEFAULT_WS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** RFC 7118 §4: the subprotocol a SIP WebSocket client must offer. */
+export const SIP_SUBPROTOCOL = 'sip';
+
+/** RFC 6455 §7.4.1 close codes the transport uses. */
+const CLOSE_NORMAL = 1000;
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_UNSUPPORTED_DATA = 1003;
+
+interface Connection {
+  socket: WebSocket;
+  remote: Peer;
+  key: string;
+  idle: NodeJS.Timeout | undefined;
+  /** Holders keeping it open past the idle timeout (a registered device's flow, RFC 5626). */
+  pins: number;
 }
 
 export class WsTransport implements SipTransport {
-  readonly protocol: 'ws' | 'wss' = 'ws';
   readonly reliable = true;
-  readonly local: Peer = { address: '', port: 0 };
+  advertised: Peer | undefined;
+  private readonly connections = new Map<string, Connection>();
+  private readonly acceptedFrom = new Map<string, number>();
+  private readonly idleTimeoutMs: number;
 
-  static listen(_options: WsTransportOptions): Promise<WsTransport> {
-    return Promise.reject(new Error('SIP over WebSocket is not implemented yet'));
+  private constructor(
+    readonly protocol: 'ws' | 'wss',
+    private readonly server: Server,
+    private readonly wss: WebSocketServer,
+    readonly local: Peer,
+    private readonly options: WsTransportOptions,
+  ) {
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS;
   }
 
-  send(_data: Buffer, _to: Peer): Promise<void> {
-    return Promise.reject(new Error('not implemented'));
+  static async listen(options: WsTransportOptions): Promise<WsTransport> {
+    const server = options.tls ? createHttpsServer(tlsServerOptions(options.tls)) : createHttpServer();
+    // Only upgrades are served: a plain HTTP request gets 426 and nothing else.
+    server.on('request', (_req, res) => {
+      res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end();
+    });
+    const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_WS_HANDSHAKE_TIMEOUT_MS;
+    server.headersTimeout = handshakeMs;
+    server.requestTimeout = handshakeMs;
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes ?? DEFAULT_WS_MAX_MESSAGE_BYTES,
+      // Compression costs memory per connection and SIP messages are small.
+      perMessageDeflate: false,
+      handleProtocols: (offered) => (offered.has(SIP_SUBPROTOCOL) ? SIP_SUBPROTOCOL : false),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = server.address();
+    if (bound === null || typeof bound === 'string') throw new Error('websocket listener has no address');
+    const protocol = options.tls ? 'wss' : 'ws';
+    const transport = new WsTransport(
+      protocol,
+      server,
+      wss,
+      { address: bound.address, port: bound.port },
+      options,
+    );
+    if (options.advertisedHost) transport.advertised = { address: options.advertisedHost, port: bound.port };
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      transport.upgrade(req, socket, head),
+    );
+    server.on('tlsClientError', (err, socket) => {
+      options.log.info(
+        { remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`, reason: err.message },
+        'wss handshake failed, connection closed',
+      );
+    });
+    server.on('clientError', (err, socket) => {
+      options.log.info({ reason: err.message }, `${protocol} bad http request, connection closed`);
+      socket.destroy();
+    });
+    return transport;
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async send(data: Buffer, to: Peer): Promise<void> {
+    const connection = this.connections.get(keyOf(to));
+    if (!connection || connection.socket.readyState !== connection.socket.OPEN)
+      throw new Error(`no ${this.protocol} connection to ${keyOf(to)}`);
+    // RFC 7118 §5: one SIP message per WebSocket message; text frames when it is valid UTF-8 (browsers'
+    // SIP stacks read text), binary otherwise.
+    const binary = !isUtf8(data);
+    await new Promise<void>((resolve, reject) =>
+      connection.socket.send(data, { binary }, (err) => (err ? reject(err) : resolve())),
+    );
   }
+
+  isConnected(peer: Peer): boolean {
+    const connection = this.connections.get(keyOf(peer));
+    return connection !== undefined && connection.socket.readyState === connection.socket.OPEN;
+  }
+
+  /**
+   * Keeps the connection to `peer` open past the idle timeout until the returned release is called (RFC
+   * 5626: a registered device's flow lasts while its binding does). Undefined when there is no connection.
+   */
+  pin(peer: Peer): (() => void) | undefined {
+    const connection = this.connections.get(keyOf(peer));
+    if (!connection) return undefined;
+    connection.pins += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      connection.pins -= 1;
+      if (connection.pins === 0) this.touch(connection);
+    };
+  }
+
+  /** Open connections, for benchmarks and status. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async close(): Promise<void> {
+    for (const connection of this.connections.values()) {
+      clearTimeout(connection.idle);
+      connection.socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      connection.socket.terminate();
+    }
+    this.wss.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The HTTP upgrade: banned and over-cap sources and clients not offering `sip` are refused with a reason. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const address = req.socket.remoteAddress ?? '';
+    const remote = `${address}:${req.socket.remotePort ?? 0}`;
+    const refuse = (status: number, reason: string, level: 'debug' | 'info') => {
+      this.options.log[level]({ remote, status, reason }, `${this.protocol} upgrade refused`);
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+    };
+    if (this.options.refuse?.(address)) {
+      socket.destroy();
+      return;
+    }
+    const open = this.acceptedFrom.get(address) ?? 0;
+    if (open >= (this.options.maxConnectionsPerAddress ?? DEFAULT_TCP_MAX_CONNECTIONS_PER_ADDRESS))
+      return refuse(503, 'Too Many Connections From This Address', 'debug');
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    // RFC 7118 §4.1: a client that does not speak the `sip` subprotocol is not a SIP client.
+    if (!offered.some((p) => p.toLowerCase() === SIP_SUBPROTOCOL))
+      return refuse(400, 'SIP Subprotocol Required', 'info');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req));
+  }
+
+  private adopt(socket: WebSocket, req: IncomingMessage): void {
+    const address = req.socket.remoteAddress ?? '';
+    const remote: Peer = { address, port: req.socket.remotePort ?? 0 };
+    const key = keyOf(remote);
+    this.acceptedFrom.set(address, (this.acceptedFrom.get(address) ?? 0) + 1);
+    const connection: Connection = { socket, remote, key, idle: undefined, pins: 0 };
+    this.connections.set(key, connection);
+    this.touch(connection);
+    socket.on('message', (raw: RawData) => this.receive(connection, toBuffer(raw)));
+    socket.on('error', (err: Error & { code?: string }) => {
+      // ws closes the connection itself after a protocol error (1009 for an oversize frame, 1002 for a
+      // malformed one); the reason is the peer's fault, so one info line without a stack.
+      this.options.log.info(
+        { remote: key, code: err.code, reason: err.message },
+        `${this.protocol} protocol error, connection closed`,
+      );
+    });
+    socket.on('close', () => {
+      clearTimeout(connection.idle);
+      if (this.connections.get(key) === connection) this.connections.delete(key);
+      const left = (this.acceptedFrom.get(address) ?? 1) - 1;
+      if (left > 0) this.acceptedFrom.set(address, left);
+      else this.acceptedFrom.delete(address);
+    });
+  }
+
+  private receive(connection: Connection, data: Buffer): void {
+    this.touch(connection);
+    switch (classifyFrame(data)) {
+      case 'ping':
+        connection.socket.send(KEEPALIVE_PONG, { binary: false });
+        return;
+      case 'pong':
+        return;
+      case 'not-sip': {
+        const entry = { remote: connection.key, reason: 'websocket message is not SIP' };
+        const message = 'malformed message, closing connection';
+        if (this.options.onMalformed) this.options.onMalformed(message, entry);
+        else this.options.log.info(entry, message);
+        connection.socket.close(CLOSE_UNSUPPORTED_DATA, 'not a SIP message');
+        return;
+      }
+      case 'sip':
+        this.options.onMessage({ data, remote: connection.remote, transport: this });
+    }
+  }
+
+  /** Restarts the idle timer; a pinned connection is not closed for idling. */
+  private touch(connection: Connection): void {
+    clearTimeout(connection.idle);
+    connection.idle = setTimeout(() => {
+      if (connection.pins > 0) return this.touch(connection);
+      this.options.log.debug({ remote: connection.key }, `${this.protocol} connection idle, closing`);
+      connection.socket.close(CLOSE_NORMAL, 'idle');
+    }, this.idleTimeoutMs).unref();
+  }
+}
+
+function keyOf(peer: Peer): string {
+  return `${peer.address}:${peer.port}`;
+}
+
+function toBuffer(raw: RawData): Buffer {
+  if (Buffer.isBuffer(raw)) return raw;
+  if (Array.isArray(raw)) return Buffer.concat(raw);
+  return Buffer.from(raw);
 }

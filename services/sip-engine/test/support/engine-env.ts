@@ -10,7 +10,7 @@ export interface EngineEnv extends AsyncDisposable {
   engine: SipEngine;
   /** The engine's SIP URI for a scripted peer to call (`;transport=tcp` for TCP). */
   uri(protocol?: 'udp' | 'tcp', user?: string): string;
-  peer(protocol?: 'udp' | 'tcp'): { address: string; port: number };
+  peer(protocol?: 'udp' | 'tcp' | 'ws' | 'wss'): { address: string; port: number };
   /** A connected, authenticated srf app; disconnected when the env is disposed. */
   app(): Promise<Srf>;
   /** Disconnects one app now (the env does not disconnect it again). */
@@ -19,7 +19,19 @@ export interface EngineEnv extends AsyncDisposable {
 
 export async function startEngineEnv(
   timers?: TimerConfig,
-  extra: Pick<SipEngineOptions, 'timerCMs' | 'lookupHost' | 'advertisedHost' | 'clock' | 'limits'> = {},
+  extra: Pick<
+    SipEngineOptions,
+    | 'timerCMs'
+    | 'lookupHost'
+    | 'advertisedHost'
+    | 'clock'
+    | 'limits'
+    | 'ws'
+    | 'wss'
+    | 'tlsCredentials'
+    | 'wsMaxMessageBytes'
+    | 'tcpLimits'
+  > = {},
 ): Promise<EngineEnv> {
   const log = createLogger({
     service: 'sip-engine-test',
@@ -35,7 +47,7 @@ export async function startEngineEnv(
     ...extra,
   });
   const apps: Srf[] = [];
-  const peer = (protocol: 'udp' | 'tcp' = 'udp') => {
+  const peer = (protocol: 'udp' | 'tcp' | 'ws' | 'wss' = 'udp') => {
     const t = engine.transports.find((x) => x.protocol === protocol)!;
     return { address: '127.0.0.1', port: t.local.port };
   };

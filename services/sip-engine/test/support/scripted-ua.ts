@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { TcpTransport } from '../../src/transport/tcp-transport.js';
 import type { Inbound, Peer, SipTransport } from '../../src/transport/transport.js';
 import { UdpTransport } from '../../src/transport/udp-transport.js';
+import { WsClientTransport, type WsClientOptions } from './ws-client-transport.js';
 
 export type Message = SipRequest | SipResponse;
 
@@ -54,12 +55,30 @@ export class ScriptedUa implements AsyncDisposable {
     return ref.ua;
   }
 
+  /** A phone over SIP over WebSocket: one connection it opens to the engine, as a browser does. */
+  static async connectWs(
+    protocol: 'ws' | 'wss',
+    engine: Peer,
+    options?: WsClientOptions,
+  ): Promise<ScriptedUa & { transport: WsClientTransport }> {
+    const ref: { ua?: ScriptedUa } = {};
+    const transport = await WsClientTransport.connect(
+      protocol,
+      engine,
+      (inbound) => ref.ua?.receive(inbound),
+      options,
+    );
+    ref.ua = new ScriptedUa(transport);
+    return ref.ua as ScriptedUa & { transport: WsClientTransport };
+  }
+
   get protocol(): string {
     return this.transport.protocol;
   }
 
   get uri(): string {
-    const suffix = this.transport.protocol === 'tcp' ? ';transport=tcp' : '';
+    const { protocol } = this.transport;
+    const suffix = protocol === 'udp' ? '' : `;transport=${protocol}`;
     return `sip:ua@127.0.0.1:${this.transport.local.port}${suffix}`;
   }
 
