@@ -42,8 +42,6 @@ export interface SoftphoneApi {
   peerOffer(): Promise<string>;
   peerAnswer(offer: string): Promise<string>;
   peerAccept(answer: string): Promise<void>;
-  /** DTMF on the direct connection (RFC 4733 by RTCDTMFSender). */
-  peerDtmf(digits: string): void;
 }
 
 declare global {
@@ -87,6 +85,16 @@ function meterSession(s: RTCSession): void {
     }
   };
   pc.addEventListener('track', meterTracks);
+  // The connection's states in the page log, which a failing test prints.
+  for (const kind of [
+    'signalingstatechange',
+    'icegatheringstatechange',
+    'iceconnectionstatechange',
+  ] as const) {
+    pc.addEventListener(kind, () =>
+      console.log(`pc ${pc.signalingState} gathering ${pc.iceGatheringState} ice ${pc.iceConnectionState}`),
+    );
+  }
   meterTracks();
 }
 
@@ -98,6 +106,11 @@ function follow(s: RTCSession): Promise<void> {
   heardMeter = sentMeter = undefined;
   s.on('sdp', (e) => {
     if (e.originator === 'local') e.sdp = keepLoopbackCandidates(e.sdp);
+  });
+  // Only a loopback candidate is sent: once one is gathered, waiting for the other interfaces' is pointless.
+  s.on('icecandidate', (e: { candidate: RTCIceCandidate; ready: () => void }) => {
+    console.log(`ice candidate ${e.candidate.candidate}`);
+    if (e.candidate.address === '127.0.0.1' && e.candidate.protocol === 'udp') e.ready();
   });
   s.on('peerconnection', () => meterSession(s));
   if (s.connection) meterSession(s);
@@ -155,7 +168,8 @@ window.softphone = {
       sockets: [socket],
       uri: o.uri,
       password: o.password,
-      register: false,
+      // Registers once the WebSocket is up (a REGISTER sent before would fail as a transport error).
+      register: true,
       register_expires: o.expiresS ?? 300,
       session_timers: false,
     });
@@ -170,7 +184,6 @@ window.softphone = {
       );
     });
     agent.start();
-    agent.register();
     await registered;
   },
   async unregister() {
@@ -198,7 +211,13 @@ window.softphone = {
     }
     const s = incoming.shift()!;
     const confirmed = follow(s);
-    s.answer({ mediaConstraints: MEDIA, pcConfig: RTC_CONFIGURATION });
+    // The platform's CreateCall INVITE carries no offer (the browser offers in its 200). JsSIP then leaves
+    // audio out of its offer unless told the page wants to receive audio.
+    s.answer({
+      mediaConstraints: MEDIA,
+      pcConfig: RTC_CONFIGURATION,
+      rtcOfferConstraints: { offerToReceiveAudio: true },
+    });
     await confirmed;
     return s.remote_identity.uri.toString();
   },
@@ -236,10 +255,5 @@ window.softphone = {
   async peerAccept(answer) {
     if (!peer) throw new Error('no peerOffer');
     await peer.setRemoteDescription({ type: 'answer', sdp: answer });
-  },
-  peerDtmf(digits) {
-    const dtmf = peer?.getSenders().find((sender) => sender.dtmf)?.dtmf;
-    if (!dtmf?.canInsertDTMF) throw new Error('the connection cannot send DTMF (no telephone-event agreed)');
-    dtmf.insertDTMF(digits, 200, 100);
   },
 };

@@ -29,7 +29,6 @@ export interface SoftphonePage {
   peerOffer(): Promise<string>;
   peerAnswer(offer: string): Promise<string>;
   peerAccept(answer: string): Promise<void>;
-  peerDtmf(digits: string): Promise<void>;
   /** The end of the page's log. */
   tail(lines?: number): string;
   close(): Promise<void>;
@@ -86,7 +85,6 @@ export async function openSoftphone(
       run('peer answer', () => page.evaluate((o) => window.softphone.peerAnswer(o), offer)),
     peerAccept: (answer) =>
       run('peer accept', () => page.evaluate((a) => window.softphone.peerAccept(a), answer)),
-    peerDtmf: (digits) => run('peer dtmf', () => page.evaluate((d) => window.softphone.peerDtmf(d), digits)),
     tail,
     close: () => context.close(),
   };
