@@ -34,6 +34,8 @@ export interface SoftphoneApi {
   meterMicrophone(): Promise<void>;
   /** The call's state: none, calling, confirmed, ended:<cause>, failed:<cause>. */
   callState(): string;
+  /** The codec the call's connection sends with (its first audio codec in the agreed SDP), e.g. opus/48000. */
+  callCodec(): string;
   /**
    * A direct WebRTC connection to another page, without SIP (the harness's own check of ICE over loopback
    * and of metering a remote track): `peerOffer` on one page, `peerAnswer` on the other, `peerAccept` back.
@@ -241,6 +243,11 @@ window.softphone = {
     sentMeter = new AudioMeter(context, stream, tones, { remote: false });
   },
   callState: () => state,
+  callCodec() {
+    const sdp = session?.connection?.currentRemoteDescription?.sdp ?? '';
+    const payloadType = /^m=audio \S+ \S+ (\d+)/m.exec(sdp)?.[1];
+    return new RegExp(`^a=rtpmap:${payloadType} (\\S+)`, 'm').exec(sdp)?.[1]?.toLowerCase() ?? '';
+  },
   async peerOffer() {
     const pc = await openPeer();
     await pc.setLocalDescription(await pc.createOffer());

@@ -1,9 +1,10 @@
 // A real browser as the platform's device: headless Chromium (e2e/support/browser) opens a page on
 // 127.0.0.1 whose softphone (JsSIP, bundled from node_modules) registers over WSS with digest, calls the
 // platform (the application answers, says a sentence the page's WebAudio analyser hears as speech, and
-// collects the DTMF digit the page sends), and is called by CreateCall and answers: it hears the tone of a
-// far party the call is bridged to, and that party's RTP socket (the test's) hears the browser's fake
-// microphone. The browser's media is WebRTC (ICE, DTLS-SRTP, Opus) through rtpengine; the far party's PCMU.
+// collects the RFC 4733 digit the page sends), is called by CreateCall and answers (hearing what the
+// application plays), and is dialled through from a carrier's PCMU caller: the page hears the caller's tone
+// and the caller's RTP socket (the test's) hears the browser's fake microphone. The browser's media is
+// WebRTC (ICE, DTLS-SRTP, rtcp-mux) through rtpengine; Opus on its leg is transcoded to the caller's PCMU.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,6 +219,8 @@ describe('a WebRTC browser registered to the platform over WSS', () => {
       idempotencyKey: `dial-browser-${callId}`,
     });
     await answering;
+    // The platform offered the browser Opus first: the PCMU caller and the browser are transcoded.
+    expect(await phone.callCodec()).toBe('opus/48000/2');
     await p.event('legsBridged', (e) => e.event.legsBridged.callId === callId);
     farRtp.useRemote(await p.edge.rtpengineSideOf(await parties.mediaOf(inbound.legId)));
     farRtp.startTone(FAR_HZ);

@@ -26,6 +26,7 @@ export interface SoftphonePage {
   sent(ms: number): Promise<AudioReading[]>;
   meterMicrophone(): Promise<void>;
   callState(): Promise<string>;
+  callCodec(): Promise<string>;
   peerOffer(): Promise<string>;
   peerAnswer(offer: string): Promise<string>;
   peerAccept(answer: string): Promise<void>;
@@ -80,6 +81,7 @@ export async function openSoftphone(
     sent: (ms) => page.evaluate((x) => window.softphone.sent(x), ms),
     meterMicrophone: () => run('microphone', () => page.evaluate(() => window.softphone.meterMicrophone())),
     callState: () => page.evaluate(() => window.softphone.callState()),
+    callCodec: () => page.evaluate(() => window.softphone.callCodec()),
     peerOffer: () => run('peer offer', () => page.evaluate(() => window.softphone.peerOffer())),
     peerAnswer: (offer) =>
       run('peer answer', () => page.evaluate((o) => window.softphone.peerAnswer(o), offer)),
