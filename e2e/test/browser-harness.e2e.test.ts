@@ -9,6 +9,7 @@ import { makeToneFile, waitFor } from '@callctl/testing';
 import { speechHeard, toneHeard } from '../support/browser/audio-detection.js';
 import { launchChromium, type Chromium } from '../support/browser/chromium.js';
 import { startPageServer, type PageServer } from '../support/browser/page-server.js';
+import { processTree, socketPeers } from '../support/browser/process-sockets.js';
 import { openSoftphone, type SoftphonePage } from '../support/browser/softphone-page.js';
 
 jest.setTimeout(60_000);
@@ -80,5 +81,12 @@ describe('browser harness', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("Chromium's own sockets are connected to loopback only", () => {
+    // Read after the cases above: the page loads, the microphone and a WebRTC call have all run.
+    const chromiumProcesses = processTree(process.pid, (command) => command.startsWith('chrom'));
+    expect(chromiumProcesses.size).toBeGreaterThan(0);
+    for (const peer of socketPeers(chromiumProcesses)) expect(peer).toMatch(/^(127\.0\.0\.1|\[::1\]):\d+$/);
   });
 });
