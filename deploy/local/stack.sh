@@ -34,7 +34,11 @@ DATABASES=(callctl callctl_template callctl_callback)
 
 # netcat-openbsd: `nc -u`, the application server of make dev's callback walk-through (README "Callbacks").
 DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng sox ffmpeg kamailio baresip-core linphone-cli
-  netcat-openbsd chromium)
+  netcat-openbsd)
+# sipsak: a GnuTLS SIP client for the SIP-over-TLS tests.
+DEBIAN_PACKAGES+=(sipsak)
+# chromium: the real browser of the WebRTC tests (e2e/support/browser), driven headless by playwright-core.
+DEBIAN_PACKAGES+=(chromium)
 
 say() { printf '\033[36m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] error:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -14,6 +14,8 @@ export interface CertificateFiles {
 export interface LeafOptions {
   /** Subject alternative names. @default ['IP:127.0.0.1', 'DNS:localhost'] */
   altNames?: readonly string[];
+  /** Days from now the certificate is valid; negative: already expired (for refusal tests). @default 2 */
+  validDays?: number;
 }
 
 export interface TestCertificateAuthority extends AsyncDisposable {
@@ -91,7 +93,7 @@ export function makeCertificateAuthority(name = 'callctl-test-ca'): TestCertific
         '-out',
         `${base}.pem`,
         '-days',
-        DAYS,
+        String(options.validDays ?? DAYS),
         '-extfile',
         extensions,
       ]);

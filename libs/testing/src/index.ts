@@ -83,3 +83,4 @@ export {
   type KamailioUacRegistration,
   type KamailioUacRegistrationOptions,
 } from './kamailio-peers.js';
+export { runSipsak, type SipsakOptions, type SipsakResult } from './sipsak.js';

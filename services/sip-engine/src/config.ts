@@ -95,6 +95,11 @@ export function readConfig(environment: Environment) {
       DRACHTIO_TLS_VERIFY_CLIENT_CERT: env.flag(false),
       /** Lowest TLS version accepted or offered (drachtio `--min-tls-version`). */
       SIP_TLS_MIN_VERSION: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+      /**
+       * Highest TLS version: TLSv1.2 for clients that stumble on TLS 1.3's session tickets after the handshake
+       * (sipsak 0.9.8 gives up on its reply). Empty: TLSv1.3.
+       */
+      SIP_TLS_MAX_VERSION: z.enum(['TLSv1.2', 'TLSv1.3', '']).default(''),
       /** OpenSSL cipher list (drachtio `--tls-cipherlist`). Empty: Node's default. */
       SIP_TLS_CIPHERS: z.string().default(''),
       /** PEM CAs trusted beside the system's: client certificates, and servers the engine connects to. */

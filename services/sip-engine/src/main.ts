@@ -22,6 +22,7 @@ runService({
               chainFile: config.DRACHTIO_TLS_CHAIN_FILE || undefined,
               dhParamFile: config.DRACHTIO_TLS_DH_PARAM_FILE || undefined,
               minVersion: config.SIP_TLS_MIN_VERSION,
+              maxVersion: config.SIP_TLS_MAX_VERSION || undefined,
               ciphers: config.SIP_TLS_CIPHERS || undefined,
               caFile: config.SIP_TLS_CA_FILE || undefined,
               verifyClientCert: config.DRACHTIO_TLS_VERIFY_CLIENT_CERT,

@@ -9,38 +9,11 @@ import { startSipp } from '@callctl/testing';
 import { scenario } from './harness/engine-process.js';
 import { expectSippPassed } from './harness/sipp-expect.js';
 import { routed, startEngineEnv, type EngineEnv } from './support/engine-env.js';
+import { registrar } from './support/registrar-app.js';
 import { ScriptedUa, SDP_A, SDP_B } from './support/scripted-ua.js';
-import { asDialog, type LooseSrf, type SrfMessage } from './support/srf-types.js';
+import { asDialog } from './support/srf-types.js';
 
 const PRIVATE_CONTACT = 'sip:alice@127.0.0.99:5999';
-
-interface Registration {
-  source_address: string;
-  source_port: number;
-  protocol: string;
-  via: string;
-}
-
-/** An app serving REGISTER (200 with the Contact back); resolves with what it was told of the first one. */
-async function registrar(env: EngineEnv): Promise<{ first: Promise<Registration> }> {
-  const srf = (await env.app()) as unknown as LooseSrf;
-  const first = new Promise<Registration>((resolve) =>
-    srf.register((req, res) => {
-      const r = req as SrfMessage & Omit<Registration, 'via'>;
-      resolve({
-        source_address: r.source_address,
-        source_port: r.source_port,
-        protocol: r.protocol,
-        via: req.get('Via'),
-      });
-      // The binding as asked for (Expires: 0 removes it), as a registrar grants it.
-      res.send(200, { headers: { Contact: `${req.get('Contact')};expires=${req.get('Expires')}` } });
-    }),
-  );
-  await routed(env, 'register');
-  // Wrapped: an async function returning the promise itself would wait for it.
-  return { first };
-}
 
 /** The phone registers `contact` (its private address) over its transport; returns the 200. */
 async function registerPhone(env: EngineEnv, ua: ScriptedUa, contact: string, expires = 60) {

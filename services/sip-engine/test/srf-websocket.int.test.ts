@@ -5,9 +5,10 @@
 // connection reaches it) with the engine's Via and Contact naming the WebSocket transport.
 import { readFileSync } from 'node:fs';
 import { makeCertificateAuthority, type TestCertificateAuthority } from '@callctl/testing';
-import { routed, startEngineEnv, type EngineEnv } from './support/engine-env.js';
+import { startEngineEnv, type EngineEnv } from './support/engine-env.js';
+import { registrar } from './support/registrar-app.js';
 import { ScriptedUa, SDP_A, SDP_B } from './support/scripted-ua.js';
-import { asDialog, type LooseSrf, type SrfMessage } from './support/srf-types.js';
+import { asDialog } from './support/srf-types.js';
 
 let ca: TestCertificateAuthority;
 beforeAll(() => {
@@ -22,33 +23,6 @@ function startWsEngine(): Promise<EngineEnv> {
     wss: [{ host: '127.0.0.1', port: 0 }],
     tlsCredentials: { ...leaf, minVersion: 'TLSv1.2', verifyClientCert: false, verifyServerCert: true },
   });
-}
-
-interface Registration {
-  source_address: string;
-  source_port: number;
-  protocol: string;
-  via: string;
-}
-
-/** A registrar app answering 200 with the Contact and its expiry; resolves with what it saw of the first. */
-async function registrar(env: EngineEnv): Promise<{ first: Promise<Registration> }> {
-  const srf = (await env.app()) as unknown as LooseSrf;
-  const first = new Promise<Registration>((resolve) =>
-    srf.register((req, res) => {
-      const r = req as SrfMessage & Omit<Registration, 'via'>;
-      resolve({
-        source_address: r.source_address,
-        source_port: r.source_port,
-        protocol: r.protocol,
-        via: req.get('Via'),
-      });
-      res.send(200, { headers: { Contact: `${req.get('Contact')};expires=${req.get('Expires')}` } });
-    }),
-  );
-  await routed(env, 'register');
-  // Wrapped: an async function returning the promise itself would wait for it.
-  return { first };
 }
 
 describe.each(['ws', 'wss'] as const)('a browser registered over %s', (protocol) => {

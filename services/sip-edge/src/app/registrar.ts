@@ -8,6 +8,7 @@ import type { BindingStore, BindingView, ProvisioningView, SipTransportName } fr
 import { parseNameAddr, parseUri } from '@callctl/sip';
 import { TimeoutError } from '../domain/errors.js';
 import { contactsOfBindings, decideRegister, type RegistrarLimits } from '../domain/registrar-bindings.js';
+import { outboundHeaders } from '../domain/registrar-outbound.js';
 import type { DeviceDigest } from './device-digest.js';
 import { sendFinal, warningHeader } from './sip-response.js';
 import type { ReceivedRequest, SipResponder } from './sip-stack.js';
@@ -119,6 +120,7 @@ export class Registrar {
     await sendFinal(responder, 200, 'OK', {
       ...(contacts.length > 0 ? { Contact: contacts.join(', ') } : {}),
       Date: new Date(nowMs).toUTCString(),
+      ...outboundHeaders({ supported: request.get('Supported'), contact: request.get('Contact') }),
     });
   }
 

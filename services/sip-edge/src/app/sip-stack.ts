@@ -166,7 +166,7 @@ export interface SipStack {
    * listeners; undefined before it connected or when it has no such listener. For Contacts sip-edge writes
    * itself (a recording session's `+sip.src`).
    */
-  contactUri(protocol: 'udp' | 'tcp' | 'tls'): string | undefined;
+  contactUri(protocol: SipContactTransport): string | undefined;
   /**
    * An out-of-dialog non-INVITE request (REGISTER to a provider), with the From, To, Call-ID, CSeq and Contact
    * given in `headers`; resolves with its final response (the engine's own 408 when Timer F fired).
@@ -180,6 +180,9 @@ export interface SipStack {
     headers?: SipHeaders;
   }): Promise<unknown>;
 }
+
+/** The engine's listener kinds sip-edge can name in a Contact of its own. */
+export type SipContactTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /**
  * An outbound INVITE as the leg sees it: one createUAC, or several behind one face (a trunk's gateways one

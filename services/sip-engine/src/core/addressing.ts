@@ -79,10 +79,19 @@ export function sentBy(transport: SipTransport): string {
   return hostPort(transport.advertised ?? transport.local);
 }
 
-/** Our Contact URI on a transport: `sip:host:port[;transport=tcp]`. */
-export function localContactUri(transport: SipTransport): string {
+/**
+ * Our Contact URI on a transport: `sip:host:port[;transport=tcp]`; over TLS in a dialog a SIPS URI began,
+ * `sips:host:port` (RFC 3261 §8.1.1.8, §12.1.1: SIPS stays SIPS along the dialog).
+ */
+export function localContactUri(transport: SipTransport, sips = false): string {
+  if (sips && transport.protocol === 'tls') return `sips:${sentBy(transport)}`;
   const suffix = transport.protocol === 'udp' ? '' : `;transport=${transport.protocol}`;
   return `sip:${sentBy(transport)}${suffix}`;
+}
+
+/** Whether a URI, bare or in a name-addr (`<sips:...>`), is a SIPS URI. */
+export function isSipsUri(value: string | undefined): boolean {
+  return value !== undefined && /^\s*(?:[^<]*<)?sips:/i.test(value);
 }
 
 export function viaTransport(transport: SipTransport): string {

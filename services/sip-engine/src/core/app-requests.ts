@@ -17,6 +17,7 @@ import {
   systemLookup,
   type NextHop,
   sentBy,
+  isSipsUri,
   localContactUri,
   viaTransport,
   type Flow,
@@ -188,7 +189,9 @@ export class AppRequests {
       ...headers.other,
     ];
     const dialogForming = method === 'INVITE' || method === 'SUBSCRIBE';
-    const contact = headers.contact ?? (dialogForming ? `<${localContactUri(transport)}>` : undefined);
+    const contact =
+      headers.contact ??
+      (dialogForming ? `<${localContactUri(transport, isSipsUri(appRequest.uri))}>` : undefined);
     if (contact !== undefined) list.push(['Contact', contact]);
     if (contentType !== undefined && body.length > 0) list.push(['Content-Type', contentType]);
     const request = new SipRequest(method, appRequest.uri, list, body);

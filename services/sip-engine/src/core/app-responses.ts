@@ -1,7 +1,7 @@
 // The app answers a request it was given (research §7.2): response building, dialog creation on 2xx.
 import { buildResponse, serializeMessage, type SipRequest, type SipResponse } from '@callctl/sip';
 import type { AppConnection } from '../admin/connection.js';
-import { sentBy, localContactUri } from './addressing.js';
+import { isSipsUri, sentBy, localContactUri } from './addressing.js';
 import { contentTypeFor, sortAppHeaders, safeTag } from './app-sip.js';
 import { Dialog, wireDialogId } from './dialog.js';
 import type { AppRequests } from './app-requests.js';
@@ -85,7 +85,9 @@ export class AppResponses {
     const wantsContact = dialogForming && (req.creating ? (status >= 200 && status < 300) || reliable : true);
     const contact =
       headers.contact ??
-      (wantsContact ? `<${req.dialog?.localContact ?? localContactUri(transport)}>` : undefined);
+      (wantsContact
+        ? `<${req.dialog?.localContact ?? localContactUri(transport, startsSips(request))}>`
+        : undefined);
     extra.push(...headers.other);
     if (contact !== undefined) extra.push(['Contact', contact]);
     const refreshes = status >= 200 && status < 300 && (method === 'INVITE' || method === 'UPDATE');
@@ -147,7 +149,7 @@ export class AppResponses {
     }
     const contact = request.contacts[0];
     const routeSet = request.getAll('Record-Route');
-    const localContact = response.contacts[0]?.uri ?? localContactUri(transport);
+    const localContact = response.contacts[0]?.uri ?? localContactUri(transport, startsSips(request));
     const dialog = new Dialog({
       role: 'uas',
       usage: invite ? 'invite' : 'subscribe',
@@ -266,4 +268,9 @@ interface BuiltResponse {
   /** A 2xx to INVITE or UPDATE: it (re)starts the session timer. */
   refreshes: boolean;
   session: (SessionExpires & { announce: boolean }) | undefined;
+}
+
+/** RFC 3261 §12.1.1: a SIPS Request-URI or top Record-Route makes the dialog's Contacts SIPS. */
+function startsSips(request: SipRequest): boolean {
+  return isSipsUri(request.uri) || isSipsUri(request.getAll('Record-Route')[0]);
 }

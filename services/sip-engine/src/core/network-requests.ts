@@ -1,6 +1,6 @@
 // Requests from the network (research §7.1, §7.7): new ones routed to an app, retransmissions, CANCEL,
 // ACK for our 2xx, and requests inside dialogs.
-import { buildResponse, formatVia, serializeMessage, type SipRequest } from '@callctl/sip';
+import { buildResponse, formatVia, serializeMessage, type SipRequest, type Via } from '@callctl/sip';
 import type { Inbound } from '../transport/transport.js';
 import { type Flow } from './addressing.js';
 import { endsSubscription, wireDialogId, type Dialog } from './dialog.js';
@@ -29,6 +29,7 @@ export class NetworkRequests {
     via.received = inbound.remote.address;
     via.rport = inbound.remote.port;
     request.setTopVia(formatVia(via));
+    if (via.params.has('alias')) aliasConnection(via, inbound);
     if (request.has('Route') && this.proxy.routedThroughUs(request)) {
       // A phone with the platform as its outbound proxy preloads our Route on its new requests (RFC 3261
       // 8.1.2; REGISTER sip:<domain>, INVITE sip:bob@<domain>): with our entry popped (16.4) and none left
@@ -327,4 +328,17 @@ function registerProblem(request: SipRequest): string | undefined {
   if (contacts.some((c) => !c.star && !/^[a-z][a-z0-9+.-]*:/i.test(c.uri)))
     return 'Contact without a URI scheme';
   return undefined;
+}
+
+/**
+ * RFC 5923: a request whose Via carries `alias` lets requests to its sent-by reuse the connection it came
+ * on. Only a sent-by at the connection's own address is honoured, so a peer cannot claim another host's
+ * listening port (the RFC's worry); a different port is the point (phones listen on one and dial from another).
+ */
+function aliasConnection(via: Via, inbound: Inbound): void {
+  if (!inbound.transport.alias) return;
+  const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
+  if (host !== inbound.remote.address) return;
+  const port = via.port ?? (inbound.transport.protocol === 'tls' ? 5061 : 5060);
+  inbound.transport.alias({ address: host, port }, inbound.remote);
 }

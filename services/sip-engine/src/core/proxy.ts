@@ -6,7 +6,15 @@ import type { AppMessage } from '../admin/codec.js';
 import { timeOfDay } from '../admin/codec.js';
 import type { AppConnection } from '../admin/connection.js';
 import type { Inbound } from '../transport/transport.js';
-import { sentBy, targetOfUri, uriOfAddress, viaTransport, type Flow, type Target } from './addressing.js';
+import {
+  isSipsUri,
+  sentBy,
+  targetOfUri,
+  uriOfAddress,
+  viaTransport,
+  type Flow,
+  type Target,
+} from './addressing.js';
 import { parseAppSip, sortAppHeaders } from './app-sip.js';
 import type { CoreContext } from './core-context.js';
 import { OutboundRequest, type InboundRequest } from './pending-requests.js';
@@ -172,13 +180,16 @@ export class ProxyCore {
     const branchId = this.core.ids.branch();
     copy.prepend('Via', `SIP/2.0/${viaTransport(transport)} ${sentBy(transport)};rport;branch=${branchId}`);
     if (run.command.recordRoute) {
-      const suffix = transport.protocol === 'udp' ? '' : `;transport=${transport.protocol}`;
+      // A SIPS request keeps a SIPS route (RFC 3261 §16.6 step 4); over TLS the scheme says the transport.
+      const sips = transport.protocol === 'tls' && isSipsUri(uri);
+      const scheme = sips ? 'sips' : 'sip';
+      const suffix = transport.protocol === 'udp' || sips ? '' : `;transport=${transport.protocol}`;
       // A REGISTER is not a dialog: the proxy stays on the path with Path (RFC 3327) instead.
       if (copy.method === 'REGISTER') {
-        copy.prepend('Path', `<sip:${sentBy(transport)}${suffix};lr>`);
+        copy.prepend('Path', `<${scheme}:${sentBy(transport)}${suffix};lr>`);
         copy.append('Require', 'path');
       } else {
-        copy.prepend('Record-Route', `<sip:${sentBy(transport)}${suffix};lr>`);
+        copy.prepend('Record-Route', `<${scheme}:${sentBy(transport)}${suffix};lr>`);
       }
     }
     for (const [name, value] of run.command.extraHeaders) copy.append(name, value);

@@ -107,6 +107,24 @@ describe('TCP transport', () => {
     socket.destroy();
   });
 
+  it('closes an idle connection, but not one a registration pinned (RFC 5626) until it is released', async () => {
+    await using env = await listening({ idleTimeoutMs: 400 });
+    const idle = await connected(env.port);
+    const kept = await connected(env.port);
+    idle.write(msg('idle'));
+    kept.write(msg('kept'));
+    await waitFor('two messages', () => env.received.length === 2 || undefined);
+    const keptRemote = env.received.find((m) => m.data.toString().endsWith('kept'))!.remote;
+    const release = env.transport.pin(keptRemote)!;
+    await new Promise<void>((resolve) => idle.on('close', () => resolve()));
+    // Three idle periods later the pinned connection is still up.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(kept.destroyed).toBe(false);
+    expect(env.transport.isConnected(keptRemote)).toBe(true);
+    release();
+    await new Promise<void>((resolve) => kept.on('close', () => resolve()));
+  });
+
   it('refuses connections from one address beyond the cap and keeps the others', async () => {
     await using env = await listening({ maxConnectionsPerAddress: 3 });
     const sockets = await Promise.all([1, 2, 3].map(() => connected(env.port)));
@@ -140,7 +158,7 @@ async function listening(
     onMessage: (m) => received.push(m),
     ...limits,
   });
-  return { received, port: t.local.port, [Symbol.asyncDispose]: () => t.close() };
+  return { received, port: t.local.port, transport: t, [Symbol.asyncDispose]: () => t.close() };
 }
 
 function connected(port: number): Promise<Socket> {

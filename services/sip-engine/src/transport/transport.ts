@@ -1,6 +1,5 @@
 /**
- * What the engine core needs from a SIP transport. UDP and TCP implement it now; TLS and WebSocket slot in
- * later with the same shape (a reliable transport frames by Content-Length and reuses connections).
+ * What the engine core needs from a SIP transport. UDP, TCP, TLS and WebSocket implement it (a reliable transport frames by Content-Length and reuses connections).
  */
 export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -36,6 +35,8 @@ export interface SipTransport {
    * undefined when there is no such connection.
    */
   pin?(peer: Peer): (() => void) | undefined;
+  /** Connection-oriented transports (RFC 5923): requests to `sentBy` reuse the connection from `remote`. */
+  alias?(sentBy: Peer, remote: Peer): void;
   close(): Promise<void>;
 }
 

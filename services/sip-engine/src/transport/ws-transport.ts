@@ -9,16 +9,15 @@ import type { Logger } from '@callctl/logging';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { InboundHandler, Peer, SipTransport } from './transport.js';
 import {
-  DEFAULT_TCP_IDLE_TIMEOUT_MS,
-  DEFAULT_TCP_MAX_CONNECTIONS_PER_ADDRESS,
-  type TcpTransportOptions,
-} from './tcp-transport.js';
-import type { TlsCredentials } from './tls-transport.js';
-import { tlsServerOptions } from './tls-server-options.js';
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  DEFAULT_STREAM_MAX_CONNECTIONS_PER_ADDRESS,
+  type StreamLimits,
+} from './stream-connections.js';
+import { secureContext, type TlsCredentials } from './tls-transport.js';
 import { KEEPALIVE_PONG, classifyFrame } from './ws-frames.js';
 
 export interface WsTransportOptions extends Pick<
-  TcpTransportOptions,
+  StreamLimits,
   'idleTimeoutMs' | 'maxConnectionsPerAddress' | 'refuse' | 'onMalformed'
 > {
   host: string;
@@ -68,11 +67,19 @@ export class WsTransport implements SipTransport {
     readonly local: Peer,
     private readonly options: WsTransportOptions,
   ) {
-    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
   }
 
   static async listen(options: WsTransportOptions): Promise<WsTransport> {
-    const server = options.tls ? createHttpsServer(tlsServerOptions(options.tls)) : createHttpServer();
+    // WSS: the TLS listener's certificate and policy. A client certificate, when verification is on, must
+    // chain to a trusted CA (browsers rarely present one; the name check of SIP over TLS does not apply).
+    const server = options.tls
+      ? createHttpsServer({
+          ...secureContext(options.tls),
+          requestCert: options.tls.verifyClientCert,
+          rejectUnauthorized: options.tls.verifyClientCert,
+        })
+      : createHttpServer();
     // Only upgrades are served: a plain HTTP request gets 426 and nothing else.
     server.on('request', (_req, res) => {
       res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end();
@@ -184,7 +191,7 @@ export class WsTransport implements SipTransport {
       return;
     }
     const open = this.acceptedFrom.get(address) ?? 0;
-    if (open >= (this.options.maxConnectionsPerAddress ?? DEFAULT_TCP_MAX_CONNECTIONS_PER_ADDRESS))
+    if (open >= (this.options.maxConnectionsPerAddress ?? DEFAULT_STREAM_MAX_CONNECTIONS_PER_ADDRESS))
       return refuse(503, 'Too Many Connections From This Address', 'debug');
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     // RFC 7118 §4.1: a client that does not speak the `sip` subprotocol is not a SIP client.

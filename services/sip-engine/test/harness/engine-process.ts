@@ -97,7 +97,7 @@ export interface SrfAppOptions {
 
 /** Starts one of the harness srf apps (`srf-uas`, `srf-b2bua`) as a child and waits until it is connected. */
 export async function startSrfApp(
-  app: 'srf-uas' | 'srf-b2bua',
+  app: 'srf-uas' | 'srf-b2bua' | 'srf-registrar',
   options: SrfAppOptions,
 ): Promise<ManagedProcess> {
   const [command, args] = options.compiled

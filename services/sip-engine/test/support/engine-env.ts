@@ -9,13 +9,15 @@ export const SECRET = 'cymru';
 export interface EngineEnv extends AsyncDisposable {
   engine: SipEngine;
   /** The engine's SIP URI for a scripted peer to call (`;transport=tcp` for TCP). */
-  uri(protocol?: 'udp' | 'tcp', user?: string): string;
-  peer(protocol?: 'udp' | 'tcp' | 'ws' | 'wss'): { address: string; port: number };
+  uri(protocol?: StreamOrDatagram, user?: string): string;
+  peer(protocol?: StreamOrDatagram): { address: string; port: number };
   /** A connected, authenticated srf app; disconnected when the env is disposed. */
   app(): Promise<Srf>;
   /** Disconnects one app now (the env does not disconnect it again). */
   disconnect(srf: Srf): void;
 }
+
+type StreamOrDatagram = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 export async function startEngineEnv(
   timers?: TimerConfig,
@@ -26,17 +28,20 @@ export async function startEngineEnv(
     | 'advertisedHost'
     | 'clock'
     | 'limits'
+    | 'tls'
     | 'ws'
     | 'wss'
     | 'tlsCredentials'
     | 'wsMaxMessageBytes'
     | 'tcpLimits'
-  > = {},
+  > & { log?: SipEngineOptions['log'] } = {},
 ): Promise<EngineEnv> {
-  const log = createLogger({
-    service: 'sip-engine-test',
-    level: (process.env.ENGINE_TEST_LOG as never) ?? 'silent',
-  });
+  const log =
+    extra.log ??
+    createLogger({
+      service: 'sip-engine-test',
+      level: (process.env.ENGINE_TEST_LOG as never) ?? 'silent',
+    });
   const engine = await startSipEngine({
     udp: [{ host: '127.0.0.1', port: 0 }],
     tcp: [{ host: '127.0.0.1', port: 0 }],
@@ -47,7 +52,7 @@ export async function startEngineEnv(
     ...extra,
   });
   const apps: Srf[] = [];
-  const peer = (protocol: 'udp' | 'tcp' | 'ws' | 'wss' = 'udp') => {
+  const peer = (protocol: StreamOrDatagram = 'udp') => {
     const t = engine.transports.find((x) => x.protocol === protocol)!;
     return { address: '127.0.0.1', port: t.local.port };
   };
@@ -55,7 +60,7 @@ export async function startEngineEnv(
     engine,
     peer,
     uri: (protocol = 'udp', user = 'app') =>
-      `sip:${user}@127.0.0.1:${peer(protocol).port}${protocol === 'tcp' ? ';transport=tcp' : ''}`,
+      `sip:${user}@127.0.0.1:${peer(protocol).port}${protocol === 'udp' ? '' : `;transport=${protocol}`}`,
     app: async () => {
       const srf = new Srf();
       await new Promise<void>((resolve, reject) => {

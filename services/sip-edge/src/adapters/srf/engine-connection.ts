@@ -4,6 +4,7 @@ import { UnavailableError } from '../../domain/errors.js';
 import {
   isDialog,
   type LateOffer,
+  type SipContactTransport,
   type SipDialog,
   type SipRequest,
   type SipResponder,
@@ -173,14 +174,17 @@ interface SrfWithCallbacks {
  * The engine's SIP URI for `protocol` from the listeners it announced at connect (`udp/127.0.0.1:5060,
  * tcp/127.0.0.1:5060`, drachtio's form).
  */
-export function contactUriOf(hostports: string, protocol: 'udp' | 'tcp' | 'tls'): string | undefined {
+export function contactUriOf(hostports: string, protocol: SipContactTransport): string | undefined {
   for (const entry of hostports.split(',')) {
     const at = entry.indexOf('/');
     if (at < 0 || entry.slice(0, at).trim().toLowerCase() !== protocol) continue;
     const hostport = entry.slice(at + 1).trim();
     if (!hostport) continue;
     const scheme = protocol === 'tls' ? 'sips' : 'sip';
-    return `${scheme}:${hostport}${protocol === 'tcp' ? ';transport=tcp' : ''}`;
+    // WebSocket listeners are named as the engine's own Contact names them (`;transport=ws`/`wss`).
+    const suffix =
+      protocol === 'tcp' || protocol === 'ws' || protocol === 'wss' ? `;transport=${protocol}` : '';
+    return `${scheme}:${hostport}${suffix}`;
   }
   return undefined;
 }

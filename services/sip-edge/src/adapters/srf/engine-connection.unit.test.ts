@@ -18,5 +18,9 @@ describe('the engine announcement', () => {
 
   it('gives the contact URI of a transport', () => {
     expect(contactUriOf(announced, 'tcp')).toBe('sip:127.0.0.1:5062;transport=tcp');
+    const withWebSockets = `${announced},ws/127.0.0.1:5066,wss/127.0.0.1:8443`;
+    expect(contactUriOf(withWebSockets, 'ws')).toBe('sip:127.0.0.1:5066;transport=ws');
+    expect(contactUriOf(withWebSockets, 'wss')).toBe('sip:127.0.0.1:8443;transport=wss');
+    expect(contactUriOf(announced, 'ws')).toBeUndefined();
   });
 });
