@@ -50,12 +50,25 @@ export interface BaresipAccount {
   expiresS?: number;
   /** `manual`: it rings (180) and waits for `answer`, e.g. the contact that loses a fork. @default 'auto' */
   answerMode?: 'auto' | 'manual';
-  /** `tcp`: it registers (and calls) over a TCP connection it opens to the registrar. @default 'udp' */
-  transport?: 'udp' | 'tcp';
+  /**
+   * `tcp`/`tls`: it registers (and calls) over a TCP or TLS connection it opens to the registrar; for TLS
+   * give `caFile`. @default 'udp'
+   */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /**
+   * `srtp-mand`: SDES-SRTP only (its offers are RTP/SAVP with a=crypto; it refuses offers without keys).
+   * `dtls_srtp`: DTLS-SRTP keys (UDP/TLS/RTP/SAVP with a fingerprint), as browsers key their media.
+   * @default none: plain RTP
+   */
+  mediaenc?: 'srtp-mand' | 'dtls_srtp';
+  /** Its only audio codecs, e.g. `opus/48000/2` (the opus module is loaded for it). @default PCMU */
+  audioCodecs?: string;
 }
 
 export interface BaresipOptions extends PhoneOptions {
   account?: BaresipAccount;
+  /** CA certificate (PEM) it trusts for TLS (sip_cafile). */
+  caFile?: string;
 }
 
 /** Registration expiry a device asks for by default: sip-edge's REGISTRAR_MIN_EXPIRES_S default. */
@@ -114,9 +127,11 @@ function accountLine(name: string, sipPort: number, account: BaresipAccount | un
     `<sip:${account.user}@${account.domain}>`,
     `auth_user=${account.user}`,
     `auth_pass=${account.password}`,
-    `outbound="sip:${account.registrar}${account.transport === 'tcp' ? ';transport=tcp' : ''}"`,
+    `outbound="sip:${account.registrar}${account.transport && account.transport !== 'udp' ? `;transport=${account.transport}` : ''}"`,
     `regint=${account.expiresS ?? DEVICE_EXPIRES_S}`,
     `answermode=${account.answerMode ?? 'auto'}`,
+    ...(account.mediaenc ? [`mediaenc=${account.mediaenc}`] : []),
+    ...(account.audioCodecs ? [`audio_codecs=${account.audioCodecs}`] : []),
   ].join(';');
 }
 
@@ -150,6 +165,12 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
       'module aubridge.so',
       'module sndfile.so',
       'module ctrl_tcp.so',
+      ...(account?.mediaenc === 'srtp-mand' ? ['module srtp.so'] : []),
+      ...(account?.mediaenc === 'dtls_srtp' ? ['module dtls_srtp.so'] : []),
+      // RTCP on the RTP port, as browsers send it (a WebRTC answer requires it).
+      ...(account?.mediaenc === 'dtls_srtp' ? ['rtcp_mux yes'] : []),
+      ...(account?.audioCodecs?.toLowerCase().includes('opus') ? ['module opus.so'] : []),
+      ...(options.caFile ? [`sip_cafile ${options.caFile}`] : []),
       'module_tmp uuid.so',
       'module_tmp account.so',
       'module_app menu.so',

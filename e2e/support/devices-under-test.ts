@@ -9,6 +9,7 @@ import type { CallParties } from './call-parties.js';
 import { phonesUnderTest, type PhoneCalls, type SippParty } from './phone-calls.js';
 import type { PlatformUnderTest } from './platform-under-test.js';
 import type { ProvisioningApi } from './provisioning-api.js';
+import type { SecureTransports } from './services.js';
 
 /** The platform domain of every devices file: its users' AOR host and digest realm. */
 export const DOMAIN = 'pbx.e2e.test';
@@ -32,7 +33,7 @@ export interface DevicesUnderTest {
     folder: string,
     username: string,
     toneHz: number,
-    more?: Pick<BaresipAccount, 'answerMode' | 'transport'>,
+    more?: Pick<BaresipAccount, 'answerMode' | 'transport' | 'mediaenc' | 'audioCodecs'>,
   ): Promise<Baresip>;
   /** Waits until the registrar holds `count` bindings of the user (ListRegistrations). */
   bindings(username: string, count: number): Promise<provisioning.Binding[]>;
@@ -43,19 +44,33 @@ export interface DevicesUnderTest {
   carrier(trunk: string, hz: number): Promise<SippParty>;
 }
 
+/** SIP over TLS on the engine for phones that register with `transport: 'tls'`. */
+export interface DevicesOverTls {
+  /** The engine's listeners and certificate (engineTransports). */
+  transports: SecureTransports;
+  /** The CA the phones trust. */
+  caFile: string;
+  /** More sip-edge settings (e.g. SIP_TLS_OUTBOUND_SRTP). */
+  edgeEnv?: NodeJS.ProcessEnv;
+}
+
 /**
  * Registers the jest hooks of a devices file: the platform (sip-edge offering MD5 digest only, which is what
  * baresip 1.0 answers; the orchestrator routing device calls itself, DEVICE_CALL_ROUTING=platform) with
  * DOMAIN and `users` provisioned, each with a password of its own.
  */
-export function devicesUnderTest(name: string, users: readonly string[]): DevicesUnderTest {
+export function devicesUnderTest(
+  name: string,
+  users: readonly string[],
+  tls?: DevicesOverTls,
+): DevicesUnderTest {
   const passwordOf = (username: string) => `${username}-e2e-secret`;
   const { p, calls, parties, phone } = phonesUnderTest(
     name,
     { DEVICE_CALL_ROUTING: 'platform' },
     {
-      settings: { env: { DIGEST_ALGORITHMS: 'MD5' } },
-      fixtures: { provisioning: true },
+      settings: { env: { DIGEST_ALGORITHMS: 'MD5', ...tls?.edgeEnv } },
+      fixtures: { provisioning: true, ...(tls ? { engineTransports: tls.transports } : {}) },
       async setUp(platform) {
         const api = platform.provisioning!.api;
         await api.putDomain(DOMAIN);
@@ -76,12 +91,14 @@ export function devicesUnderTest(name: string, users: readonly string[]): Device
     parties,
     passwordOf,
     async device(folder, username, toneHz, more = {}) {
-      const registrar = `127.0.0.1:${p().edge.engine.sipPort}`;
+      const engine = p().edge.engine;
+      const registrar = `127.0.0.1:${more.transport === 'tls' ? engine.tlsPort : engine.sipPort}`;
       const started = await phone((dir) =>
         startBaresip({
           dir,
           name: folder,
           toneHz,
+          ...(tls ? { caFile: tls.caFile } : {}),
           account: { user: username, domain: DOMAIN, password: passwordOf(username), registrar, ...more },
         }),
       );

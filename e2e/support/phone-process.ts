@@ -86,7 +86,10 @@ export async function startPhoneProcess(
 const RATE_HZ = 8000;
 const PLACEHOLDER_HEADER_BYTES = 44;
 
-/** Every sample written so far (mono, 8 kHz), or none when the file does not exist or has no data yet. */
+/**
+ * Every sample written so far as mono 8 kHz (the first channel of a multichannel or faster dump), or none
+ * when the file does not exist or has no data yet. A dump whose header is still a placeholder is mono 8 kHz.
+ */
 export function samplesSoFar(path: string): Int16Array {
   let bytes: Buffer;
   try {
@@ -106,22 +109,37 @@ export function samplesSoFar(path: string): Int16Array {
   )
     return new Int16Array(0);
   let offset = 12;
+  let channels = 1;
+  let rate = RATE_HZ;
   while (offset + 8 <= bytes.length) {
     const id = bytes.toString('ascii', offset, offset + 4);
     const size = bytes.readUInt32LE(offset + 4);
     if (id === 'fmt ') {
-      const channels = bytes.readUInt16LE(offset + 10);
-      const rate = bytes.readUInt32LE(offset + 12);
+      channels = bytes.readUInt16LE(offset + 10);
+      rate = bytes.readUInt32LE(offset + 12);
       const bits = bytes.readUInt16LE(offset + 22);
-      if (channels !== 1 || rate !== RATE_HZ || bits !== 16)
+      if (channels < 1 || rate % RATE_HZ !== 0 || bits !== 16)
         throw new Error(
-          `${path}: ${channels} channel(s) at ${rate} Hz, ${bits} bits; expected mono 8 kHz 16-bit`,
+          `${path}: ${channels} channel(s) at ${rate} Hz, ${bits} bits; expected 16-bit at a multiple of 8 kHz`,
         );
     }
-    if (id === 'data') return int16(bytes.subarray(offset + 8));
+    if (id === 'data') return firstChannelAt8k(int16(bytes.subarray(offset + 8)), channels, rate);
     offset += 8 + size + (size % 2);
   }
   return new Int16Array(0);
+}
+
+/**
+ * The first channel, every (rate / 8 kHz)th sample: an opus call's dump is 48 kHz stereo. No low-pass
+ * first: what the phones send and the platform relays is 8 kHz audio (PCMU on the far side), so there is
+ * nothing above 4 kHz to fold back onto the tones.
+ */
+function firstChannelAt8k(samples: Int16Array, channels: number, rate: number): Int16Array {
+  const step = channels * (rate / RATE_HZ);
+  if (step === 1) return samples;
+  const out = new Int16Array(Math.floor(samples.length / step));
+  for (let i = 0; i < out.length; i++) out[i] = samples[i * step]!;
+  return out;
 }
 
 /** Every whole little-endian 16-bit sample of `data`. */

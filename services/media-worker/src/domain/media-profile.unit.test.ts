@@ -40,14 +40,15 @@ describe('media profiles', () => {
     });
   });
 
-  it('answers a WebRTC offerer with ICE and rtcp-mux, others without ICE', () => {
-    expect(answerProfileParams('webrtc')).toEqual({ ICE: 'force', 'rtcp-mux': ['require'] });
+  it('answers a WebRTC offerer with rtcp-mux (ICE as it offered), others without ICE', () => {
+    expect(answerProfileParams('webrtc')).toEqual({ 'rtcp-mux': ['require'] });
     expect(answerProfileParams('sdes')).toEqual({ ICE: 'remove' });
   });
 
-  it('adds opus for a WebRTC side unless the policy already transcodes some', () => {
-    expect(webrtcTranscode(['PCMA'])).toEqual(['PCMA', WEBRTC_OPUS]);
-    expect(webrtcTranscode(['opus/48000/1/16000'])).toEqual(['opus/48000/1/16000']);
+  it('adds opus for a WebRTC side unless the policy masks opus or already transcodes some', () => {
+    expect(webrtcTranscode({ mask: [], transcode: ['PCMA'] })).toEqual(['PCMA', WEBRTC_OPUS]);
+    expect(webrtcTranscode({ mask: [], transcode: ['opus/48000/1/16000'] })).toEqual(['opus/48000/1/16000']);
+    expect(webrtcTranscode({ mask: ['opus'], transcode: [] })).toEqual([]);
   });
 
   it('moves opus to the front of the audio formats and keeps the rest in order', () => {

@@ -25,8 +25,8 @@ interface LegCommon {
   callId: string;
   /**
    * How the leg's media is carried (plain, SDES-SRTP, WebRTC): every SDP sent to the leg's far end is
-   * rewritten into it. Inbound legs know it from the INVITE; outbound legs once their way out is known.
-   * Absent: rtpengine keeps whatever transport the SDP had (legs recovered from an older journal).
+   * rewritten into it. Inbound legs know it from the INVITE; outbound legs once their way out is known
+   * (absent before: rtpengine then keeps whatever transport the SDP had).
    */
   mediaProfile?: MediaProfile;
   readonly legId: string;

@@ -141,7 +141,11 @@ describe('media profiles through a real rtpengine', () => {
       profile: 'sdes',
     });
     expect(audioLine(sdp)).toMatch(/^m=audio \d+ RTP\/SAVP /);
-    expect(sdp).toMatch(/^a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:\S+$/m);
+    // Only the suites every SDES phone has (RFC 4568), never the NULL (unencrypted) ones.
+    expect(sdp.match(/^a=crypto:\d+ \S+/gm)).toEqual([
+      'a=crypto:1 AES_CM_128_HMAC_SHA1_80',
+      'a=crypto:2 AES_CM_128_HMAC_SHA1_32',
+    ]);
     expect(sdp).not.toMatch(/^a=(fingerprint|ice-ufrag|candidate)/m);
   });
 
@@ -168,6 +172,26 @@ describe('media profiles through a real rtpengine', () => {
     expect(key).toBeDefined();
     // rtpengine's own key for what it sends, not the phone's echoed back.
     expect(key).not.toContain('WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz');
+  });
+
+  it('answers a browser locally in the WebRTC profile while the worker sink gets plain RTP', async () => {
+    const offer = {
+      sessionId: nextSession(),
+      fromTag: 'browser',
+      sdp: browser(45_000),
+      profile: 'plain' as const,
+      offererProfile: 'webrtc' as const,
+    };
+    const towardsSink = await relay.offer(offer);
+    expectPlain(towardsSink);
+    const answer = await answerWithSink(
+      relay,
+      { address: '127.0.0.1', port: 45_100 },
+      offer,
+      'local-browser',
+      towardsSink,
+    );
+    expectWebrtc(answer);
   });
 
   it('leaves the transport alone without a profile (callers that predate profiles)', async () => {

@@ -45,7 +45,9 @@ export async function runCommand(
 
 function codecParams(codecs: CodecPolicy | undefined, webrtc: boolean): Record<string, unknown> {
   const mask = codecs?.mask ?? [];
-  const transcode = webrtc ? webrtcTranscode(codecs?.transcode ?? []) : (codecs?.transcode ?? []);
+  const transcode = webrtc
+    ? webrtcTranscode({ mask, transcode: codecs?.transcode ?? [] })
+    : (codecs?.transcode ?? []);
   if (mask.length === 0 && transcode.length === 0) return {};
   return { codec: { mask: [...mask], transcode } };
 }
