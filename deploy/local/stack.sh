@@ -41,6 +41,8 @@ DEBIAN_PACKAGES=(postgresql nats-server rtpengine-daemon sip-tester espeak-ng so
 DEBIAN_PACKAGES+=(dnsmasq-base)
 # sipsak: a GnuTLS SIP client for the SIP-over-TLS tests.
 DEBIAN_PACKAGES+=(sipsak)
+# chromium: the real browser of the WebRTC tests (e2e/support/browser), driven headless by playwright-core.
+DEBIAN_PACKAGES+=(chromium)
 
 say() { printf '\033[36m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] error:\033[0m %s\n' "$*" >&2; exit 1; }
