@@ -4,7 +4,14 @@
 // and the call is answered by the second gateway.
 import { join } from 'node:path';
 import type { callControl } from '@callctl/proto';
-import { freePort, startDnsmasq, startSipp, type DnsmasqFixture, type RunningSipp } from '@callctl/testing';
+import {
+  freePort,
+  startDnsmasq,
+  startSipp,
+  waitFor,
+  type DnsmasqFixture,
+  type RunningSipp,
+} from '@callctl/testing';
 import { startPlatform, type PlatformUnderTest } from '../support/platform-under-test.js';
 
 jest.setTimeout(60_000);
@@ -103,6 +110,10 @@ describe('calls to a domain routed by DNS (NAPTR, SRV, A from dnsmasq)', () => {
       'A gw1.example-carrier.test',
       'A gw2.example-carrier.test',
     ]);
+    // The engine's log is buffered (lines reach its stdout within a second): wait for the failover line.
+    await waitFor('the engine to log the failover', () =>
+      p.edge.engine.output().includes('rfc 3263: target failed, trying the next one'),
+    ).catch(() => undefined);
     const engineLog = p.edge.engine.output();
     expect(engineLog).toMatch(/"target":"udp\/127\.0\.0\.1:\d+".*rfc 3263: sending to target/);
     expect(engineLog).toContain('rfc 3263: target failed, trying the next one');
