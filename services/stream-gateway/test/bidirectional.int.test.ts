@@ -120,7 +120,9 @@ describe('bidirectional stream', () => {
     const clearedAt = Date.now();
     connection.socket.send(JSON.stringify({ event: 'clear' }));
     await waitFor('the mark back', () => marks().some((m) => m.name === 'after-3s'), 2000);
-    expect(marks().find((m) => m.name === 'after-3s')!.at - clearedAt).toBeLessThan(100);
+    // Echoed on the clear, not after the 2.6 s of audio still queued: a bound well below that, since the
+    // echo's round trip through two event loops took 121 ms once on a loaded CI box.
+    expect(marks().find((m) => m.name === 'after-3s')!.at - clearedAt).toBeLessThan(1000);
     await sleep(300);
     expect(sink.arrivals.at(-1)!.at - clearedAt).toBeLessThan(100);
     expect(sink.arrivals.length).toBeLessThan(30);
