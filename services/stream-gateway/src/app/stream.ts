@@ -633,8 +633,16 @@ export class Stream {
       const socket = this.connection === 'open' ? this.socket : undefined;
       this.connection = 'closing';
       if (socket && sayClose) {
-        // Everything queued goes first (the stream's last audio), then `close`; the queue is bounded.
-        while (this.queue.length > 0) this.send(socket, this.queue.shift()!);
+        // The stream's last audio goes first while the endpoint keeps up, then `close`. Audio a lagging
+        // endpoint has not taken stays behind, counted as dropped: queued behind up to 2 s of stale frames,
+        // `close` and the close frame could miss a bounded shutdown (the peer then sees 1006, not 1000).
+        // Messages that are not audio (dtmf, metadata) all go.
+        const watermark = this.queue.capacityBytes / 4;
+        while (this.queue.length > 0) {
+          const item = this.queue.shift()!;
+          if (item.media && socket.bufferedAmount >= watermark) this.counters.framesDropped++;
+          else this.send(socket, item);
+        }
         this.send(socket, { media: false, body: { event: 'close', close: { reason: text } } });
         await socket.close(1000, closeReasonText(text), CLOSE_WAIT_MS);
       } else socket?.terminate();
