@@ -1,5 +1,6 @@
+import { createSocket } from 'node:dgram';
 import { createLogger } from '@callctl/logging';
-import { startRtpengine, type RtpengineFixture } from '@callctl/testing';
+import { freePort, startRtpengine, type RtpengineFixture } from '@callctl/testing';
 import { NgClient, RtpengineError, RtpengineTimeoutError } from './ng-client.js';
 import { readEngineStatus } from './engine-status.js';
 
@@ -35,6 +36,25 @@ describe('rtpengine ng client against a real rtpengine', () => {
 
   it('pings', async () => {
     expect((await ng.command('ping')).result).toBe('pong');
+  });
+
+  it('drops a datagram that is no ng reply and keeps working (a stray RTP packet once killed the worker)', async () => {
+    const localPort = await freePort();
+    const client = new NgClient({ host: engine.host, port: engine.ngPort, timeoutMs: 2000, log, localPort });
+    const stray = createSocket('udp4');
+    try {
+      expect((await client.command('ping')).result).toBe('pong');
+      await new Promise<void>((resolve, reject) =>
+        stray.send(Buffer.from([0x80, 0x00, 0x12, 0x34, 0xff, 0xfe]), localPort, '127.0.0.1', (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await client.command('ping')).result).toBe('pong');
+    } finally {
+      stray.close();
+      client.close();
+    }
   });
 
   it('relays an offer/answer and deletes the session', async () => {

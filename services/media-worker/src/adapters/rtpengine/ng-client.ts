@@ -10,6 +10,8 @@ export interface NgClientOptions {
   log: Logger;
   /** Address the client's UDP socket binds to. @default '127.0.0.1' */
   localAddress?: string;
+  /** Port the client's UDP socket binds to (a firewall rule's). @default any free port */
+  localPort?: number;
 }
 
 /** rtpengine answered `result: error` (bad call-id, missing file, ...); `reason` is its error-reason. */
@@ -78,7 +80,14 @@ export class NgClient {
       timeout: options.timeoutMs,
       rejectOnError: false,
       localAddress: options.localAddress ?? '127.0.0.1',
+      ...(options.localPort ? { localPort: options.localPort } : {}),
     });
+    // A datagram that is no ng reply (RTP some other socket aimed at a port this one reused, a probe) is
+    // emitted as 'error' by the library; without a listener that would kill the worker. It is dropped: a
+    // command whose reply it was not still gets its own reply or its deadline.
+    this.client.on('error', (error: Error) =>
+      options.log.warn({ err: error.message.slice(0, 120) }, 'ng: undecodable datagram dropped'),
+    );
   }
 
   get address(): string {
