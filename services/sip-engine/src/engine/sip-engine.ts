@@ -130,23 +130,16 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
     };
     for (const listen of options.udp)
       transports.push(await UdpTransport.listen({ ...listen, ...common, ...buffers }));
-    for (const listen of options.tcp)
-      transports.push(
-        await TcpTransport.listen({
-          ...listen,
-          ...common,
-          ...options.tcpLimits,
-          onMalformed: (message, entry) => malformed.record(message, entry),
-          // A banned source opens no new connection either (its datagrams are dropped in the front door).
-          refuse: flood ? (address) => flood.dropIfBanned(address) : undefined,
-        }),
-      );
+    // Limits of every connection-oriented listener. A banned source opens no new connection either (its
+    // datagrams are dropped in the front door).
     const streamLimits = {
       ...options.tcpLimits,
       onMalformed: (message: string, entry: { remote: string; reason: string }) =>
         malformed.record(message, entry),
       refuse: flood ? (address: string) => flood.dropIfBanned(address) : undefined,
     };
+    for (const listen of options.tcp)
+      transports.push(await TcpTransport.listen({ ...listen, ...common, ...streamLimits }));
     const needCredentials = (what: string): TlsCredentials => {
       if (!options.tlsCredentials) throw new Error(`${what} listeners need a certificate and key`);
       return options.tlsCredentials;
@@ -160,24 +153,20 @@ export async function startSipEngine(options: SipEngineOptions): Promise<SipEngi
           credentials: needCredentials('TLS'),
         }),
       );
+    // A WebSocket carries one message per frame, so no per-message deadline (the upgrade has its own).
     const { messageTimeoutMs: _perMessage, ...wsLimits } = streamLimits;
-    for (const listen of options.ws ?? [])
+    const webSockets = [
+      ...(options.ws ?? []).map((listen) => ({ listen, secure: false })),
+      ...(options.wss ?? []).map((listen) => ({ listen, secure: true })),
+    ];
+    for (const { listen, secure } of webSockets)
       transports.push(
         await WsTransport.listen({
           ...listen,
           ...common,
           ...wsLimits,
           maxMessageBytes: options.wsMaxMessageBytes,
-        }),
-      );
-    for (const listen of options.wss ?? [])
-      transports.push(
-        await WsTransport.listen({
-          ...listen,
-          ...common,
-          ...wsLimits,
-          maxMessageBytes: options.wsMaxMessageBytes,
-          tls: needCredentials('WSS'),
+          ...(secure ? { tls: needCredentials('WSS') } : {}),
         }),
       );
   } catch (err) {

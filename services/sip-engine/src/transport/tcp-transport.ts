@@ -1,7 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@callctl/logging';
 import { StreamConnections, type StreamLimits } from './stream-connections.js';
-import type { InboundHandler, Peer, SipTransport } from './transport.js';
+import { listenOn, StreamTransport } from './stream-transport.js';
+import type { InboundHandler, Peer } from './transport.js';
 
 export interface TcpTransportOptions extends StreamLimits {
   host: string;
@@ -20,17 +21,12 @@ export {
 } from './stream-connections.js';
 
 /** SIP over TCP: a plain listener and dialler around the shared stream connection table. */
-export class TcpTransport implements SipTransport {
+export class TcpTransport extends StreamTransport<Socket> {
   readonly protocol = 'tcp';
-  readonly reliable = true;
-  advertised: Peer | undefined;
-  private readonly connections: StreamConnections<Socket>;
+  protected readonly connections: StreamConnections<Socket>;
 
-  private constructor(
-    private readonly server: Server,
-    readonly local: Peer,
-    options: TcpTransportOptions,
-  ) {
+  private constructor(server: Server, local: Peer, options: TcpTransportOptions) {
+    super(server, local, options.advertisedHost);
     this.connections = new StreamConnections<Socket>({
       ...options,
       label: 'tcp',
@@ -41,39 +37,15 @@ export class TcpTransport implements SipTransport {
 
   static async listen(options: TcpTransportOptions): Promise<TcpTransport> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => resolve());
-    });
-    const bound = server.address();
-    if (bound === null || typeof bound === 'string') throw new Error('tcp listener has no address');
-    const transport = new TcpTransport(server, { address: bound.address, port: bound.port }, options);
-    if (options.advertisedHost) transport.advertised = { address: options.advertisedHost, port: bound.port };
+    const transport = new TcpTransport(
+      server,
+      await listenOn(server, options.host, options.port, 'tcp'),
+      options,
+    );
     server.on('connection', (socket) => {
       if (transport.connections.admit(socket)) transport.connections.adopt(socket);
     });
     return transport;
-  }
-
-  send(data: Buffer, to: Peer): Promise<void> {
-    return this.connections.send(data, to);
-  }
-
-  isConnected(peer: Peer): boolean {
-    return this.connections.isConnected(peer);
-  }
-
-  alias(sentBy: Peer, remote: Peer): void {
-    this.connections.alias(sentBy, remote);
-  }
-
-  pin(peer: Peer): (() => void) | undefined {
-    return this.connections.pin(peer);
-  }
-
-  async close(): Promise<void> {
-    this.connections.destroyAll();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 

@@ -16,7 +16,8 @@ import {
 import type { Logger } from '@callctl/logging';
 import { DEFAULT_STREAM_MESSAGE_TIMEOUT_MS, StreamConnections } from './stream-connections.js';
 import type { TcpTransportOptions } from './tcp-transport.js';
-import type { InboundHandler, Peer, SipTransport } from './transport.js';
+import { listenOn, StreamTransport } from './stream-transport.js';
+import type { InboundHandler, Peer } from './transport.js';
 
 /** The TLS settings, under drachtio-server's names where it has them (config.ts). */
 export interface TlsCredentials {
@@ -54,21 +55,19 @@ export class TlsConfigError extends Error {
   override readonly name = 'TlsConfigError';
 }
 
-export class TlsTransport implements SipTransport {
+export class TlsTransport extends StreamTransport<TLSSocket> {
   readonly protocol = 'tls';
-  readonly reliable = true;
-  advertised: Peer | undefined;
-  private readonly connections: StreamConnections<TLSSocket>;
+  protected readonly connections: StreamConnections<TLSSocket>;
 
   private constructor(
-    private readonly server: Server,
-    readonly local: Peer,
+    server: Server,
+    local: Peer,
     options: TlsTransportOptions,
     context: SecureContextOptions,
+    handshakeTimeoutMs: number,
   ) {
+    super(server, local, options.advertisedHost);
     const { credentials, log } = options;
-    const handshakeTimeoutMs =
-      options.handshakeTimeoutMs ?? options.messageTimeoutMs ?? DEFAULT_STREAM_MESSAGE_TIMEOUT_MS;
     this.connections = new StreamConnections<TLSSocket>({
       ...options,
       label: 'tls',
@@ -93,19 +92,13 @@ export class TlsTransport implements SipTransport {
       // Node's own rejection closes the socket without saying why.
       rejectUnauthorized: false,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => resolve());
-    });
-    const bound = server.address();
-    if (bound === null || typeof bound === 'string') throw new Error('tls listener has no address');
     const transport = new TlsTransport(
       server,
-      { address: bound.address, port: bound.port },
+      await listenOn(server, options.host, options.port, 'tls'),
       options,
       context,
+      handshakeTimeout,
     );
-    if (options.advertisedHost) transport.advertised = { address: options.advertisedHost, port: bound.port };
     // Limits apply to the bare TCP connection, before the handshake costs anything.
     server.on('connection', (socket: Socket) => transport.connections.admit(socket));
     server.on('secureConnection', (socket: TLSSocket) => {
@@ -127,27 +120,6 @@ export class TlsTransport implements SipTransport {
       socket.destroy();
     });
     return transport;
-  }
-
-  send(data: Buffer, to: Peer): Promise<void> {
-    return this.connections.send(data, to);
-  }
-
-  isConnected(peer: Peer): boolean {
-    return this.connections.isConnected(peer);
-  }
-
-  alias(sentBy: Peer, remote: Peer): void {
-    this.connections.alias(sentBy, remote);
-  }
-
-  pin(peer: Peer): (() => void) | undefined {
-    return this.connections.pin(peer);
-  }
-
-  async close(): Promise<void> {
-    this.connections.destroyAll();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 

@@ -15,6 +15,7 @@ import {
 } from './stream-connections.js';
 import { secureContext, type TlsCredentials } from './tls-transport.js';
 import { KEEPALIVE_PONG, classifyFrame } from './ws-frames.js';
+import { listenOn } from './stream-transport.js';
 
 export interface WsTransportOptions extends Pick<
   StreamLimits,
@@ -100,24 +101,16 @@ export class WsTransport implements SipTransport {
       perMessageDeflate: false,
       handleProtocols: (offered) => (offered.has(SIP_SUBPROTOCOL) ? SIP_SUBPROTOCOL : false),
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const bound = server.address();
-    if (bound === null || typeof bound === 'string') throw new Error('websocket listener has no address');
     const protocol = options.tls ? 'wss' : 'ws';
     const transport = new WsTransport(
       protocol,
       server,
       wss,
-      { address: bound.address, port: bound.port },
+      await listenOn(server, options.host, options.port, 'websocket'),
       options,
     );
-    if (options.advertisedHost) transport.advertised = { address: options.advertisedHost, port: bound.port };
+    if (options.advertisedHost)
+      transport.advertised = { address: options.advertisedHost, port: transport.local.port };
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       transport.upgrade(req, socket, head),
     );
