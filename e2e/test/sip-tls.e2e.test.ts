@@ -9,10 +9,12 @@ import { credentials } from '@grpc/grpc-js';
 import { media } from '@callctl/proto';
 import { parseMessage, StreamFramer, type SipRequest, SipResponse } from '@callctl/sip';
 import {
+  loopbackAudioSdp,
   makeCertificateAuthority,
   makeToneFile,
   RtpEndpoint,
   runSipsak,
+  telephoneEventFormat,
   waitFor,
   type TestCertificateAuthority,
 } from '@callctl/testing';
@@ -153,18 +155,10 @@ let sequence = 0;
 const CALL_TAG = 'tls-caller';
 
 function sdp(port: number): string {
-  return [
-    'v=0',
-    `o=- ${port} 1 IN IP4 127.0.0.1`,
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=rtpmap:101 telephone-event/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
+  return loopbackAudioSdp(port, port, [
+    { payloadType: 0, rtpmap: 'PCMU/8000' },
+    telephoneEventFormat(101, 8000),
+  ]);
 }
 
 interface RequestOptions {

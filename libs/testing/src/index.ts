@@ -67,7 +67,7 @@ export {
 } from './certificates.js';
 export { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';
 export { grpcCall, startMediaStack, type ConnectedCall, type MediaStack } from './media-stack.js';
-export { recorderAnswerSdp } from './loopback-sdp.js';
+export { loopbackAudioSdp, recorderAnswerSdp, telephoneEventFormat, type SdpFormat } from './loopback-sdp.js';
 export { startKamailio, type KamailioProcess, type KamailioSite } from './kamailio.js';
 export {
   startKamailioRegistrar,

@@ -1,5 +1,12 @@
 import { createLogger } from '@callctl/logging';
-import { RtpEndpoint, startRtpengine, waitFor, type RtpengineFixture } from '@callctl/testing';
+import {
+  loopbackAudioSdp,
+  RtpEndpoint,
+  startRtpengine,
+  telephoneEventFormat,
+  waitFor,
+  type RtpengineFixture,
+} from '@callctl/testing';
 import { answerWithSink } from '../../app/local-answer.js';
 import type { MediaRelay } from '../../app/ports.js';
 import { NgClient } from './ng-client.js';
@@ -11,20 +18,7 @@ const log = createLogger({ service: 'test', level: 'silent' });
 
 /** A phone's plain offer: PCMU and telephone-event. */
 const phone = (port: number) =>
-  [
-    'v=0',
-    'o=- 1 1 IN IP4 127.0.0.1',
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=rtpmap:101 telephone-event/8000',
-    'a=fmtp:101 0-16',
-    'a=ptime:20',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
+  loopbackAudioSdp(1, port, [{ payloadType: 0, rtpmap: 'PCMU/8000' }, telephoneEventFormat(101, 8000)]);
 
 /** A browser's offer as Chromium makes it: SAVPF, ICE, a DTLS fingerprint, rtcp-mux, opus first. */
 const browser = (port: number) =>
