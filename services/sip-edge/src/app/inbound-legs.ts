@@ -11,7 +11,7 @@ import { factIds, report, type LegContext } from './leg-context.js';
 import { journalOf } from './leg-journal.js';
 import { leaveMedia, partyOf } from './leg-media.js';
 import { prepareLocalAnswer, takeLocalAnswer } from './local-answer.js';
-import { byeLeg, endLeg, receivedReason, watchDialog } from './leg-endings.js';
+import { byeIfHangupRequested, endLeg, receivedReason, watchDialog } from './leg-endings.js';
 import { hasEnded, idsOf, type InboundLeg, type Leg } from './leg-registry.js';
 import { isSipFailure, type ReceivedRequest, type SipRequest, type SipResponder } from './sip-stack.js';
 import { fromTrustDomain } from './outbound-identity.js';
@@ -285,15 +285,7 @@ export async function completeAnswer(ctx: LegContext, leg: InboundLeg, sdp: stri
   ctx.journal.record(journalOf(ctx.plan, leg));
   leg.log.info('leg answered');
   report(ctx, leg, legAnswered(factIds(ctx, leg)));
-  if (leg.hangupRequested) {
-    await byeLeg(
-      ctx,
-      leg,
-      EndCause.END_CAUSE_LOCAL_HANGUP,
-      leg.hangupRequested.reason,
-      leg.hangupRequested.why,
-    );
-  }
+  await byeIfHangupRequested(ctx, leg);
 }
 
 export async function rejectInbound(

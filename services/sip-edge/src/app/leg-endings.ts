@@ -114,6 +114,13 @@ export async function byeLeg(
   return { confirmed };
 }
 
+/** A HangupLeg that came while the leg was being answered: carried out now that it is (BYE, LOCAL_HANGUP). */
+export async function byeIfHangupRequested(ctx: LegContext, leg: Leg): Promise<void> {
+  const requested = leg.hangupRequested;
+  if (requested)
+    await byeLeg(ctx, leg, callEvents.EndCause.END_CAUSE_LOCAL_HANGUP, requested.reason, requested.why);
+}
+
 /** RFC 3326 Reason for a BYE or CANCEL the platform sends: the cause's Q.850 code with the given text. */
 export function reasonHeader(cause: EndCause, text: string): string {
   return formatReason(platformReason(cause, text));

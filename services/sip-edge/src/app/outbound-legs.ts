@@ -14,7 +14,14 @@ import { journalOf } from './leg-journal.js';
 import { leaveMedia } from './leg-media.js';
 import { sdpForLeg } from './leg-sdp.js';
 import { releaseLocalAnswer } from './local-answer.js';
-import { byeLeg, endLeg, reasonHeader, receivedReason, watchDialog } from './leg-endings.js';
+import {
+  byeIfHangupRequested,
+  byeLeg,
+  endLeg,
+  reasonHeader,
+  receivedReason,
+  watchDialog,
+} from './leg-endings.js';
 import { dialogOf, hasEnded, idsOf, type InboundLeg, type OutboundLeg } from './leg-registry.js';
 import { outboundTarget, wayOf, type Way } from './outbound-route.js';
 import { isDialog, isSipFailure, type LateOffer, type SipDialog, type SipHeaders } from './sip-stack.js';
@@ -395,14 +402,7 @@ async function answered(
     peer.bridge = { status: 'joined', peerLegId: leg.legId };
     await connectPeer(ctx, peer, peerSdp);
   }
-  if (leg.hangupRequested)
-    await byeLeg(
-      ctx,
-      leg,
-      EndCause.END_CAUSE_LOCAL_HANGUP,
-      leg.hangupRequested.reason,
-      leg.hangupRequested.why,
-    );
+  await byeIfHangupRequested(ctx, leg);
 }
 
 /**
