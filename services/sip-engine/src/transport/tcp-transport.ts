@@ -1,18 +1,9 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { Logger } from '@callctl/logging';
 import { StreamConnections, type StreamLimits } from './stream-connections.js';
 import { listenOn, StreamTransport } from './stream-transport.js';
-import type { InboundHandler, Peer } from './transport.js';
+import type { ListenerOptions, Peer } from './transport.js';
 
-export interface TcpTransportOptions extends StreamLimits {
-  host: string;
-  /** 0 = any free port. */
-  port: number;
-  log: Logger;
-  onMessage: InboundHandler;
-  /** Host to announce instead of the bound address (see SipTransport.advertised). */
-  advertisedHost?: string;
-}
+export interface TcpTransportOptions extends ListenerOptions, StreamLimits {}
 
 export {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS as DEFAULT_TCP_IDLE_TIMEOUT_MS,

@@ -17,7 +17,7 @@ import type { Logger } from '@callctl/logging';
 import { DEFAULT_STREAM_MESSAGE_TIMEOUT_MS, StreamConnections } from './stream-connections.js';
 import type { TcpTransportOptions } from './tcp-transport.js';
 import { listenOn, StreamTransport } from './stream-transport.js';
-import type { InboundHandler, Peer } from './transport.js';
+import type { Peer } from './transport.js';
 
 /** The TLS settings, under drachtio-server's names where it has them (config.ts). */
 export interface TlsCredentials {
@@ -35,15 +35,7 @@ export interface TlsCredentials {
   verifyServerCert: boolean;
 }
 
-export interface TlsTransportOptions extends Pick<
-  TcpTransportOptions,
-  'messageTimeoutMs' | 'idleTimeoutMs' | 'maxConnectionsPerAddress' | 'refuse' | 'onMalformed'
-> {
-  host: string;
-  port: number;
-  log: Logger;
-  onMessage: InboundHandler;
-  advertisedHost?: string;
+export interface TlsTransportOptions extends TcpTransportOptions {
   credentials: TlsCredentials;
   /** A handshake must finish within this from the connection's first byte. @default messageTimeoutMs */
   handshakeTimeoutMs?: number;

@@ -1,3 +1,5 @@
+import type { Logger } from '@callctl/logging';
+
 /**
  * What the engine core needs from a SIP transport. UDP, TCP, TLS and WebSocket implement it (a reliable transport frames by Content-Length and reuses connections).
  */
@@ -46,3 +48,14 @@ export interface SipTransport {
 }
 
 export type InboundHandler = (message: Inbound) => void;
+
+/** Where a listener binds and where its messages go: what every transport's options start with. */
+export interface ListenerOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  log: Logger;
+  onMessage: InboundHandler;
+  /** Host to announce instead of the bound address (see SipTransport.advertised). */
+  advertisedHost?: string;
+}

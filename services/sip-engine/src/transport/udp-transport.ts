@@ -1,16 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { Logger } from '@callctl/logging';
-import type { InboundHandler, Peer, SipTransport } from './transport.js';
+import type { ListenerOptions, Peer, SipTransport } from './transport.js';
 
-export interface UdpTransportOptions {
-  host: string;
-  /** 0 = any free port. */
-  port: number;
-  log: Logger;
-  onMessage: InboundHandler;
-  /** Host to announce instead of the bound address (see SipTransport.advertised). */
-  advertisedHost?: string;
+export interface UdpTransportOptions extends ListenerOptions {
   /**
    * Kernel receive buffer (SO_RCVBUF) in bytes; the kernel caps it at net.core.rmem_max. The default
    * (~208 KB, a few hundred datagrams) overflows in bursts while the event loop is busy, and a dropped 200

@@ -5,9 +5,8 @@ import { isUtf8 } from 'node:buffer';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '@callctl/logging';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { InboundHandler, Peer, SipTransport } from './transport.js';
+import type { ListenerOptions, Peer, SipTransport } from './transport.js';
 import {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   DEFAULT_STREAM_MAX_CONNECTIONS_PER_ADDRESS,
@@ -17,15 +16,10 @@ import { secureContext, type TlsCredentials } from './tls-transport.js';
 import { KEEPALIVE_PONG, classifyFrame } from './ws-frames.js';
 import { listenOn } from './stream-transport.js';
 
-export interface WsTransportOptions extends Pick<
-  StreamLimits,
-  'idleTimeoutMs' | 'maxConnectionsPerAddress' | 'refuse' | 'onMalformed'
-> {
-  host: string;
-  port: number;
-  log: Logger;
-  onMessage: InboundHandler;
-  advertisedHost?: string;
+export interface WsTransportOptions
+  extends
+    ListenerOptions,
+    Pick<StreamLimits, 'idleTimeoutMs' | 'maxConnectionsPerAddress' | 'refuse' | 'onMalformed'> {
   /** WSS: the listener's certificate; undefined: plain WS. */
   tls?: TlsCredentials;
   /** Largest SIP message in one frame; a larger frame closes the connection. @default 65536 */
